@@ -1,0 +1,459 @@
+"""Load and validate the YAML config: typed settings, defaults, XDG paths, errors naming file:line and key."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+APP_NAME = "opgtui"
+FEED_KINDS = ("statuspage", "alertmanager", "prometheus", "osg_downtime", "gocdb", "native")
+
+
+class ConfigError(Exception):
+    """A config problem; ``str()`` is one line naming the file, the line and the key."""
+
+    def __init__(self, path: str | Path, line: int | None, key: str, message: str) -> None:
+        self.path, self.line, self.key = str(path), line, key
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+# ---------------------------------------------------------------- typed settings
+
+
+@dataclass(slots=True)
+class PoolConfig:
+    """An HTCondor pool: its collector, or an explicit list of schedds, and which jobs to watch."""
+
+    name: str
+    collector: str | None = None
+    schedds: list[str] = field(default_factory=list)
+    constraint: str | None = None
+    owners: list[str] = field(default_factory=list)
+    acct_groups: list[str] = field(default_factory=list)
+    batch_names: list[str] = field(default_factory=list)
+    timeout: float = 30.0
+    history_hours: float = 24.0
+
+
+@dataclass(slots=True)
+class LogLocation:
+    """Where a job's logs live: path or URL templates filled from job attributes ({Iwd}, {Out}, ...)."""
+
+    name: str
+    stdout: str | None = None
+    stderr: str | None = None
+    constraint: str | None = None
+    tail_bytes: int = 256 * 1024
+
+
+@dataclass(slots=True)
+class FeedConfig:
+    """One status feed: its kind, where to fetch it, how often, and how to authenticate."""
+
+    name: str
+    kind: str
+    url: str
+    interval: float = 60.0
+    timeout: float = 10.0
+    token_env: str | None = None
+    token_file: str | None = None
+    service_label: str = "service"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ServiceConfig:
+    """A canonical service name, the names feeds use for it, and who depends on it."""
+
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    critical: bool = False
+    experiments: list[str] = field(default_factory=list)
+    description: str = ""
+
+
+@dataclass(slots=True)
+class DebugProfile:
+    """What retry-with-debug changes: environment, extra arguments, more memory."""
+
+    environment: dict[str, str] = field(default_factory=dict)
+    arguments: str = ""
+    request_memory: int | None = None
+
+
+@dataclass(slots=True)
+class ExperimentConfig:
+    """An experiment: its signature packs, the services it depends on, its debug profile."""
+
+    name: str
+    packs: list[str] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+    debug_profile: DebugProfile = field(default_factory=DebugProfile)
+    request_required: list[str] = field(default_factory=list)
+    acct_group: str | None = None
+
+
+@dataclass(slots=True)
+class Roles:
+    operators: list[str] = field(default_factory=list)
+    approvers: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Config:
+    """The whole configuration; ``Config()`` is the valid empty config."""
+
+    path: Path | None = None
+    store: Path = field(default_factory=lambda: default_store_path())
+    timezone: str | None = None
+    refresh: float = 60.0
+    pools: list[PoolConfig] = field(default_factory=list)
+    logs: list[LogLocation] = field(default_factory=list)
+    feeds: list[FeedConfig] = field(default_factory=list)
+    services: list[ServiceConfig] = field(default_factory=list)
+    experiments: list[ExperimentConfig] = field(default_factory=list)
+    roles: Roles = field(default_factory=Roles)
+    classifier_dirs: list[Path] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Short name for the header: the pools, else the config file, else 'no config'."""
+        if self.pools:
+            return ", ".join(p.name for p in self.pools)
+        return str(self.path) if self.path else "no config"
+
+    def service_for(self, name: str) -> str:
+        """The canonical service name for a feed's component or label value (itself when unmapped)."""
+        low = name.strip().lower()
+        for svc in self.services:
+            if low == svc.name.lower() or low in (a.lower() for a in svc.aliases):
+                return svc.name
+        return name
+
+    def experiment(self, name: str) -> ExperimentConfig | None:
+        return next((e for e in self.experiments if e.name == name), None)
+
+    def what_to_configure(self) -> list[str]:
+        """What is missing for a useful dashboard, as sentences for the empty screens."""
+        hints = []
+        if self.path is None:
+            hints.append(f"No config file: write one at {default_config_path()} (opgtui config example).")
+        if not self.pools:
+            hints.append("No HTCondor pool: add 'pools:' with a collector or schedds.")
+        if not self.feeds:
+            hints.append("No status feed: add 'feeds:' (alertmanager, prometheus, statuspage, ...).")
+        return hints
+
+
+# ---------------------------------------------------------------- paths
+
+
+def default_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / APP_NAME / "config.yaml"
+
+
+def default_store_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / APP_NAME / "opgtui.db"
+
+
+# ---------------------------------------------------------------- schema
+
+# Each schema maps a key to (type, required). Types: str, float, int, bool, "list[str]", "dict", a nested
+# schema (dict), or ("list", schema). Unknown keys are errors: a typo must not pass silently.
+_POOL = {
+    "name": (str, True), "collector": (str, False), "schedds": ("list[str]", False),
+    "constraint": (str, False), "owners": ("list[str]", False), "acct_groups": ("list[str]", False),
+    "batch_names": ("list[str]", False), "timeout": (float, False), "history_hours": (float, False),
+}
+_LOG = {
+    "name": (str, True), "stdout": (str, False), "stderr": (str, False),
+    "constraint": (str, False), "tail_bytes": (int, False),
+}
+_FEED = {
+    "name": (str, True), "kind": (str, True), "url": (str, True), "interval": (float, False),
+    "timeout": (float, False), "token_env": (str, False), "token_file": (str, False),
+    "service_label": (str, False), "options": ("dict", False),
+}
+_SERVICE = {
+    "name": (str, True), "aliases": ("list[str]", False), "critical": (bool, False),
+    "experiments": ("list[str]", False), "description": (str, False),
+}
+_DEBUG = {"environment": ("dict", False), "arguments": (str, False), "request_memory": (int, False)}
+_EXPERIMENT = {
+    "name": (str, True), "packs": ("list[str]", False), "depends_on": ("list[str]", False),
+    "debug_profile": (_DEBUG, False), "request_required": ("list[str]", False), "acct_group": (str, False),
+}
+_ROLES = {"operators": ("list[str]", False), "approvers": ("list[str]", False)}
+_TOP = {
+    "store": (str, False), "timezone": (str, False), "refresh": (float, False),
+    "pools": (("list", _POOL), False), "logs": (("list", _LOG), False), "feeds": (("list", _FEED), False),
+    "services": (("list", _SERVICE), False), "experiments": (("list", _EXPERIMENT), False),
+    "roles": (_ROLES, False), "classifier_dirs": ("list[str]", False), "keys": ("dict", False),
+}
+
+
+class _Checker:
+    """Walks the composed YAML node tree so every error carries the node's line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, node: yaml.Node | None, key: str, message: str) -> ConfigError:
+        line = node.start_mark.line + 1 if node is not None else None
+        return ConfigError(self.path, line, key, message)
+
+    def value(self, node: yaml.Node, kind: Any, key: str) -> Any:
+        if isinstance(kind, dict):
+            return self.mapping(node, kind, key)
+        if isinstance(kind, tuple):
+            if not isinstance(node, yaml.SequenceNode):
+                raise self.fail(node, key, "expected a list")
+            return [self.value(item, kind[1], f"{key}[{i}]") for i, item in enumerate(node.value)]
+        if kind == "list[str]":
+            if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str"):
+                return [node.value]
+            if not isinstance(node, yaml.SequenceNode):
+                raise self.fail(node, key, "expected a list of strings")
+            return [self.scalar(item, str, f"{key}[{i}]") for i, item in enumerate(node.value)]
+        if kind == "dict":
+            if not isinstance(node, yaml.MappingNode):
+                raise self.fail(node, key, "expected a mapping")
+            return yaml.safe_load(yaml.serialize(node)) or {}
+        return self.scalar(node, kind, key)
+
+    def scalar(self, node: yaml.Node, kind: type, key: str) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, key, f"expected a {kind.__name__}, got a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}")
+        loaded = yaml.safe_load(yaml.serialize(node))
+        if kind is str:
+            if loaded is None or isinstance(loaded, (dict, list)):
+                raise self.fail(node, key, "expected a string")
+            return str(loaded)
+        if kind is bool:
+            if not isinstance(loaded, bool):
+                raise self.fail(node, key, f"expected true or false, got {node.value!r}")
+            return loaded
+        if kind in (int, float):
+            if isinstance(loaded, bool) or not isinstance(loaded, (int, float)):
+                raise self.fail(node, key, f"expected a number, got {node.value!r}")
+            if kind is int and not float(loaded).is_integer():
+                raise self.fail(node, key, f"expected a whole number, got {node.value!r}")
+            return kind(loaded)
+        raise AssertionError(kind)
+
+    def mapping(self, node: yaml.Node, schema: dict[str, Any], where: str) -> dict[str, Any]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, where, "expected a mapping")
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            full = f"{where}.{key}" if where else key
+            if key not in schema:
+                close = difflib.get_close_matches(key, list(schema), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(schema)})"
+                raise self.fail(key_node, full, "unknown key" + hint)
+            if key in out:
+                raise self.fail(key_node, full, "given twice")
+            kind, _required = schema[key]
+            out[key] = self.value(value_node, kind, full)
+        for key, (_kind, required) in schema.items():
+            if required and key not in out:
+                raise self.fail(node, f"{where}.{key}" if where else key, "required key is missing")
+        return out
+
+
+def _build(raw: dict[str, Any], path: Path, nodes: yaml.Node) -> Config:
+    cfg = Config(path=path)
+    if "store" in raw:
+        cfg.store = Path(os.path.expandvars(os.path.expanduser(raw["store"])))
+    cfg.timezone = raw.get("timezone")
+    cfg.refresh = raw.get("refresh", cfg.refresh)
+    cfg.pools = [PoolConfig(**p) for p in raw.get("pools", [])]
+    cfg.logs = [LogLocation(**loc) for loc in raw.get("logs", [])]
+    cfg.feeds = [FeedConfig(**f) for f in raw.get("feeds", [])]
+    cfg.services = [ServiceConfig(**s) for s in raw.get("services", [])]
+    for e in raw.get("experiments", []):
+        dbg = e.pop("debug_profile", {})
+        env = {str(k): str(v) for k, v in dbg.pop("environment", {}).items()}
+        cfg.experiments.append(ExperimentConfig(**e, debug_profile=DebugProfile(environment=env, **dbg)))
+    cfg.roles = Roles(**raw.get("roles", {}))
+    cfg.classifier_dirs = [Path(os.path.expanduser(d)) for d in raw.get("classifier_dirs", [])]
+    cfg.keys = {str(k): str(v) for k, v in raw.get("keys", {}).items()}
+    _check_meaning(cfg, path, nodes)
+    return cfg
+
+
+def _line_of(nodes: yaml.Node, *keys: str | int) -> int | None:
+    """Line of the node at a key path in the composed tree (best effort)."""
+    node: yaml.Node | None = nodes
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            return None
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
+    """Checks across keys: known feed kinds, unique names, known services and experiments, a real zone."""
+
+    def err(key: str, msg: str, *loc: str | int) -> ConfigError:
+        return ConfigError(path, _line_of(nodes, *loc), key, msg)
+
+    for section in ("pools", "feeds", "services", "experiments", "logs"):
+        seen: set[str] = set()
+        for i, item in enumerate(getattr(cfg, section)):
+            if item.name in seen:
+                raise err(f"{section}[{i}].name", f"duplicate name {item.name!r}", section, i, "name")
+            seen.add(item.name)
+    for i, feed in enumerate(cfg.feeds):
+        if feed.kind not in FEED_KINDS:
+            raise err(f"feeds[{i}].kind", f"unknown feed kind {feed.kind!r} (known: {', '.join(FEED_KINDS)})",
+                      "feeds", i, "kind")
+        if feed.interval <= 0 or feed.timeout <= 0:
+            raise err(f"feeds[{i}]", "interval and timeout must be positive", "feeds", i)
+    for i, pool in enumerate(cfg.pools):
+        if not pool.collector and not pool.schedds:
+            raise err(f"pools[{i}]", "give a collector or a list of schedds", "pools", i)
+    known = {s.name for s in cfg.services}
+    for i, exp in enumerate(cfg.experiments):
+        for j, dep in enumerate(exp.depends_on):
+            if known and dep not in known:
+                raise err(f"experiments[{i}].depends_on[{j}]", f"unknown service {dep!r} (known: {', '.join(sorted(known))})",
+                          "experiments", i, "depends_on", j)
+    if cfg.timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(cfg.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise err("timezone", f"unknown time zone {cfg.timezone!r}", "timezone") from None
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate YAML text and build a Config; raises ConfigError naming path:line and key."""
+    try:
+        nodes = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError(path, line, "", f"not valid YAML: {exc.problem}") from None
+    if nodes is None:
+        return Config(path=path)
+    raw = _Checker(path).mapping(nodes, _TOP, "")
+    return _build(raw, path, nodes)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """The config at ``path`` (or the default path); the empty config when no file exists at the default.
+
+    An explicitly named file that does not exist is an error.
+    """
+    explicit = path is not None
+    p = Path(path) if path is not None else default_config_path()
+    if not p.exists():
+        if explicit:
+            raise ConfigError(p, None, "", "no such file")
+        return Config()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(p, None, "", f"cannot read: {exc}") from None
+    return parse_config(text, p)
+
+
+EXAMPLE = """\
+# opgtui configuration. Default location: $XDG_CONFIG_HOME/opgtui/config.yaml (~/.config/opgtui/config.yaml).
+# Check it with: opgtui config check [--config FILE]
+
+# Where opgtui keeps its history (SQLite). Default: $XDG_DATA_HOME/opgtui/opgtui.db
+store: ~/.local/share/opgtui/opgtui.db
+# Times are stored in UTC and shown in this zone (default: the machine's).
+timezone: America/Chicago
+# Seconds between refreshes of the dashboard and the collector.
+refresh: 60
+
+# HTCondor pools. Give a collector (all its schedds are found) or an explicit list of schedds.
+pools:
+  - name: fermigrid
+    collector: gpcollector03.fnal.gov
+    schedds: [jobsubdevgpvm01.fnal.gov]   # optional: only these
+    owners: [novapro]                     # optional filters, combined with AND
+    acct_groups: [group_nova.prod]
+    # constraint: 'JobBatchName =?= "reco_keepup"'
+    timeout: 30                           # seconds per schedd before it is reported unreachable
+    history_hours: 24                     # how far back the first history read goes
+
+# Where job logs live: templates filled from the job's attributes ({Iwd}, {Out}, {Err}, {ClusterId},
+# {ProcId}, {Owner}, {JobsubJobId}, {experiment}). A local path or an http(s) URL (read with a Range request).
+logs:
+  - name: iwd
+    stdout: "{Iwd}/{Out}"
+    stderr: "{Iwd}/{Err}"
+  # - name: pnfs
+  #   stdout: "https://fndca.example.org:2880/pnfs/{experiment}/logs/{JobsubJobId}.out"
+
+# Status feeds. kind: statuspage | alertmanager | prometheus | osg_downtime | gocdb | native
+feeds:
+  - name: fnal-alertmanager
+    kind: alertmanager
+    url: http://alertmanager.example.org:9093
+    interval: 60
+    service_label: service        # the alert label that names the service
+    # token_env: OPGTUI_AM_TOKEN  # bearer token from the environment, or
+    # token_file: ~/.config/opgtui/am.token  (must be readable only by you)
+  - name: probes
+    kind: prometheus
+    url: http://prometheus.example.org:9090
+    options: {query: probe_success}
+  - name: manual
+    kind: native
+    url: ~/.config/opgtui/windows.yaml
+
+# Canonical service names, the names feeds use for them, and who depends on them.
+services:
+  - name: samweb
+    aliases: [sam, samweb-nova, "SAM web"]
+    critical: true
+  - name: dcache
+    aliases: [pnfs, fndca]
+    critical: true
+  - name: cvmfs
+  - name: xrootd
+  - name: tokens
+    aliases: [htvault, cilogon]
+
+# Experiments: extra signature packs, the services their jobs need, the retry-with-debug profile.
+experiments:
+  - name: nova
+    packs: [nova]
+    depends_on: [samweb, dcache, cvmfs]
+    acct_group: group_nova
+    debug_profile:
+      environment: {IFDH_DEBUG: "1", ART_DEBUG: "1"}
+      arguments: "--debug"
+      request_memory: 4000
+    request_required: [input_dataset, fhicl, release, events]
+
+# Who may do what. Identity is the operating-system user.
+roles:
+  operators: [novapro]
+  approvers: [alice, bob]
+
+# Extra directories of signature packs (YAML).
+classifier_dirs: []
+
+# Remap keys by binding id, e.g. {jobs: "f2"}.
+keys: {}
+"""

@@ -1,0 +1,1 @@
+"""Diagnosis: pure functions from (job, log tail, windows, packs) to a verdict."""

@@ -1,0 +1,1 @@
+"""Sources: fetch and normalise; never touch the UI."""

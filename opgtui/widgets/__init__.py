@@ -1,0 +1,1 @@
+"""Reusable widgets: job table, log view, outage timeline, verdict panel, banner."""

@@ -232,7 +232,8 @@ class _Checker:
 
     def scalar(self, node: yaml.Node, kind: type, key: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
-            raise self.fail(node, key, f"expected a {kind.__name__}, got a {'list' if isinstance(node, yaml.SequenceNode) else 'mapping'}")
+            got = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
+            raise self.fail(node, key, f"expected a {kind.__name__}, got a {got}")
         loaded = yaml.safe_load(yaml.serialize(node))
         if kind is str:
             if loaded is None or isinstance(loaded, (dict, list)):
@@ -330,7 +331,8 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
     for i, exp in enumerate(cfg.experiments):
         for j, dep in enumerate(exp.depends_on):
             if known and dep not in known:
-                raise err(f"experiments[{i}].depends_on[{j}]", f"unknown service {dep!r} (known: {', '.join(sorted(known))})",
+                raise err(f"experiments[{i}].depends_on[{j}]",
+                          f"unknown service {dep!r} (known: {', '.join(sorted(known))})",
                           "experiments", i, "depends_on", j)
     if cfg.timezone:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -1,0 +1,210 @@
+"""The Textual application: views as modes, global keys, the refresh loop and the app-wide state."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from opgtui.config import Config
+from opgtui.model import Announcement
+from opgtui.timefmt import ago, zone
+
+VIEWS: dict[str, tuple[str, str]] = {
+    # mode: (key, title)
+    "status": ("1", "Status"),
+    "jobs": ("2", "Jobs"),
+    "log": ("3", "Log"),
+    "requests": ("4", "Requests"),
+}
+ALIASES = {"st": "status", "svc": "status", "services": "status", "j": "jobs", "job": "jobs", "logs": "log",
+           "l": "log", "req": "requests", "request": "requests", "r": "requests", "s": "status"}
+
+
+def _status() -> Screen[Any]:
+    from opgtui.screens.status import StatusScreen
+
+    return StatusScreen()
+
+
+def _jobs() -> Screen[Any]:
+    from opgtui.screens.jobs import JobsScreen
+
+    return JobsScreen()
+
+
+def _log() -> Screen[Any]:
+    from opgtui.screens.log import LogScreen
+
+    return LogScreen()
+
+
+def _requests() -> Screen[Any]:
+    from opgtui.screens.requests import RequestsScreen
+
+    return RequestsScreen()
+
+
+class OpgApp(App[None]):
+    """The opgtui dashboard."""
+
+    TITLE = "opgtui"
+    CSS_PATH = "app.tcss"
+    MODES = {"status": _status, "jobs": _jobs, "log": _log, "requests": _requests}
+    BINDINGS = [
+        *(Binding(key, f"view('{mode}')", title, id=f"view.{mode}") for mode, (key, title) in VIEWS.items()),
+        Binding("colon", "command_line", ":cmd", id="app.command"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("escape", "back", "Back", show=False, id="app.back"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+r", "refresh", "Refresh", show=False, id="app.refresh"),
+    ]
+
+    def __init__(self, cfg: Config, store: Any, *, demo: bool = False, refresh_loop: bool = True) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.store = store
+        self.demo = demo
+        self.tz: tzinfo | None = zone(cfg.timezone)
+        self.problems: list[str] = []
+        self.last_refresh: float | None = None
+        self.mode_history: list[str] = []
+        self.log_target: dict[str, Any] | None = None  # what the Log view shows: set by the Jobs view
+        self._refresh_loop = refresh_loop and not demo
+        if cfg.keys:
+            self.set_keymap(cfg.keys)
+
+    # ------------------------------------------------------------------ state the views read
+
+    @property
+    def where(self) -> str:
+        return "demo data" if self.demo else self.cfg.label
+
+    def freshness(self) -> str:
+        """How fresh the data is, for the header."""
+        last = self.last_refresh
+        stored = self.store.get_kv("last_collect")
+        if stored and (last is None or float(stored) > last):
+            last = float(stored)
+        if self.demo:
+            return f"demo built {ago(last, time.time())}" if last else "demo"
+        return f"data {ago(last, time.time())}" if last else "no data collected yet"
+
+    def current_announcements(self) -> list[Announcement]:
+        return self.store.announcements()
+
+    def required_services(self) -> list[str]:
+        """What the pre-submit check asks for: every experiment's dependencies."""
+        seen: dict[str, None] = {}
+        for exp in self.cfg.experiments:
+            for dep in exp.depends_on:
+                seen[dep] = None
+        return list(seen)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        if self.cfg.path is None and not self.demo:
+            self.problems = ["no config: " + " ".join(self.cfg.what_to_configure())]
+        self.switch_mode("status")
+        if self._refresh_loop:
+            self.run_worker(self._refresh_forever(), name="refresh", group="refresh", exclusive=True)
+
+    async def _refresh_forever(self) -> None:
+        """Collect (unless a collector service does it), then let the views re-read; the next round is
+        scheduled only after this one finished (no overlap)."""
+        import asyncio
+
+        from opgtui.collector import collect_once, collector_running
+
+        while True:
+            if (self.cfg.feeds or self.cfg.pools) and not collector_running(Path(self.store.path)):
+                from opgtui.store import open_store
+
+                writer = await asyncio.to_thread(open_store, self.store.path)
+                try:
+                    report = await collect_once(self.cfg, writer)
+                finally:
+                    writer.close()
+                self.problems = report.problems
+                self.last_refresh = report.finished
+            self.reload_views()
+            await asyncio.sleep(self.cfg.refresh)
+
+    def reload_views(self) -> None:
+        """Tell the visible view to re-read the store."""
+        from opgtui.screens.base import BaseScreen
+
+        screen = self.screen
+        if isinstance(screen, BaseScreen):
+            screen.refresh_chrome()
+            screen.reload()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_view(self, mode: str) -> None:
+        if mode not in self.MODES:
+            self.notify(f"unknown view {mode!r}", severity="error", markup=False)
+            return
+        if self.current_mode != mode:
+            if self.current_mode:
+                self.mode_history.append(self.current_mode)
+            self.switch_mode(mode)
+
+    def action_back(self) -> None:
+        """Esc: close a pushed screen, else return to the previous view."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.mode_history:
+            self.switch_mode(self.mode_history.pop())
+
+    def action_help(self) -> None:
+        from opgtui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_command_line(self) -> None:
+        from opgtui.screens.command import CommandLine
+
+        self.push_screen(CommandLine(), self.run_command_line)
+
+    def action_refresh(self) -> None:
+        self.reload_views()
+
+    def run_command_line(self, text: str | None) -> None:
+        """k9s-style `:` commands: a view name (or alias), help, quit."""
+        word = (text or "").strip().lower()
+        if not word:
+            return
+        if word in ("q", "quit", "q!"):
+            self.exit()
+            return
+        if word in ("help", "h", "?"):
+            self.action_help()
+            return
+        mode = ALIASES.get(word, word)
+        if mode in self.MODES:
+            self.action_view(mode)
+        else:
+            views = ", ".join(VIEWS)
+            self.notify(f"unknown command: {word} (try {views}, help, quit)", severity="warning", markup=False)
+
+    def open_log(self, target: dict[str, Any]) -> None:
+        """Show a job's log in the Log view (called by the Jobs view)."""
+        self.log_target = target
+        self.action_view("log")
+        self.reload_views()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for mode, (key, title) in VIEWS.items():
+            yield SystemCommand(f"View: {title}", f"Switch to the {title} view (key {key})",
+                                lambda m=mode: self.action_view(m))
+        yield SystemCommand("Help: keys", "Show the keys of this view (?)", self.action_help)
+        yield SystemCommand("Refresh", "Re-read the store now (ctrl+r)", self.action_refresh)

@@ -1,0 +1,358 @@
+"""The `opgtui` command. Each verb is a thin call into the modules that do the work.
+
+Exit codes: 0 success, 1 a check failed (``check``), 2 bad input, unavailable capability or unknown state.
+Heavy modules (Textual, htcondor2, httpx) are imported inside the verbs that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from opgtui import __version__
+from opgtui.config import EXAMPLE, Config, ConfigError, load_config
+from opgtui.timefmt import parse_duration
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"opgtui: {message}", err=True)
+    sys.exit(code)
+
+
+def _not_yet(what: str, issue: str) -> NoReturn:
+    _fail(f"{what} is not available yet (planned: {issue})")
+
+
+def _config(ctx: click.Context) -> Config:
+    try:
+        return load_config(ctx.obj.get("config"))
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False) -> Any:
+    from opgtui.store import StoreError, open_store
+
+    try:
+        return open_store(path or cfg.store, readonly=readonly)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+def _print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str))
+
+
+class _Group(click.Group):
+    """Unknown verbs get one clear line and exit 2."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            known = ", ".join(sorted(self.commands))
+            _fail(f"unknown command {args[0]!r} (known: {known}; see opgtui --help)")
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: $XDG_CONFIG_HOME/opgtui/config.yaml).")
+@click.version_option(__version__, prog_name="opgtui")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """Terminal dashboard for grid production shifters. With no command: open the dashboard."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config_path
+    if ctx.invoked_subcommand is None:
+        cfg = _config(ctx)
+        _run_dashboard(cfg, _open_store(cfg))
+
+
+def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False) -> None:
+    from opgtui.terminal import terminal_too_small
+
+    problem = terminal_too_small()
+    if problem:
+        _fail(problem)
+    from opgtui.app import OpgApp
+
+    OpgApp(cfg, store, demo=demo).run()
+
+
+# ---------------------------------------------------------------------------- demo
+
+
+@main.command()
+@click.option("--keep", type=click.Path(file_okay=False), default=None,
+              help="Build the demo store in this directory and keep it (default: a temporary directory).")
+@click.option("--build-only", is_flag=True, help="Build the demo store, print its path, do not open the dashboard.")
+def demo(keep: str | None, build_only: bool) -> None:
+    """The dashboard on the bundled demo data: no pool, no network."""
+    import tempfile
+
+    from opgtui.demo.build import build_demo
+
+    workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="opgtui-demo-"))
+    cfg, store = build_demo(workdir)
+    if build_only:
+        click.echo(str(cfg.store))
+        return
+    _run_dashboard(cfg, store, demo=True)
+
+
+# ---------------------------------------------------------------------------- config
+
+
+@main.group()
+def config() -> None:
+    """Check the config, or print a commented example."""
+
+
+@config.command("check")
+@click.pass_context
+def config_check(ctx: click.Context) -> None:
+    """Validate the config file; errors name the file, line and key."""
+    cfg = _config(ctx)
+    if cfg.path is None:
+        _fail("no config file found (write one: opgtui config example > ~/.config/opgtui/config.yaml)")
+    click.echo(f"{cfg.path}: ok ({len(cfg.pools)} pools, {len(cfg.feeds)} feeds, {len(cfg.services)} services, "
+               f"{len(cfg.experiments)} experiments)")
+
+
+@config.command("example")
+def config_example() -> None:
+    """Print a commented example config."""
+    click.echo(EXAMPLE, nl=False)
+
+
+# ---------------------------------------------------------------------------- logs and diagnosis
+
+
+@main.command()
+@click.argument("source")
+@click.option("-n", "lines", type=click.IntRange(min=0), default=50, show_default=True,
+              help="How many lines from the end (0 = all).")
+def tail(source: str, lines: int) -> None:
+    """Last N lines of a log file path or http(s) URL."""
+    import asyncio
+
+    from opgtui.sources.logs import LogError
+    from opgtui.sources.logs import tail as read_tail
+    from opgtui.textsafe import clean
+
+    try:
+        result = asyncio.run(read_tail(source, lines))
+    except LogError as exc:
+        _fail(str(exc))
+    safe = (lambda s: s) if not sys.stdout.isatty() else clean
+    for line in result.lines:
+        click.echo(safe(line))
+
+
+@main.command()
+@click.option("--log", "log_path", required=True, help="The job's log (stdout/stderr) file or URL.")
+@click.option("--hold-code", type=int, default=None, help="HoldReasonCode.")
+@click.option("--hold-subcode", type=int, default=None, help="HoldReasonSubCode.")
+@click.option("--hold-reason", default=None, help="HoldReason text.")
+@click.option("--exit-code", type=int, default=None, help="The job's exit code.")
+@click.option("--exit-signal", type=int, default=None, help="The signal that ended the job.")
+@click.option("-n", "lines", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="How many lines from the end of the log to read.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def diagnose(ctx: click.Context, log_path: str, hold_code: int | None, hold_subcode: int | None,
+             hold_reason: str | None, exit_code: int | None, exit_signal: int | None, lines: int,
+             as_json: bool) -> None:
+    """Say service / code / resource / unknown for a job, with the evidence lines."""
+    import asyncio
+
+    from opgtui.diagnosis.engine import diagnose as run_diagnosis
+    from opgtui.diagnosis.engine import verdict_json
+    from opgtui.diagnosis.signatures import load_packs
+    from opgtui.sources.logs import LogError
+    from opgtui.sources.logs import tail as read_tail
+
+    cfg = _config(ctx)
+    try:
+        log = asyncio.run(read_tail(log_path, lines))
+    except LogError as exc:
+        _fail(str(exc))
+    packs = load_packs(cfg.classifier_dirs)
+    for err in packs.errors:
+        click.echo(f"opgtui: warning: {err}", err=True)
+    verdict = run_diagnosis(log.lines, packs, hold_code=hold_code, hold_subcode=hold_subcode,
+                            hold_reason=hold_reason, exit_code=exit_code, exit_signal=exit_signal)
+    out = verdict_json(verdict)
+    if as_json:
+        _print_json(out)
+        return
+    from opgtui.textsafe import one_line
+
+    click.echo(f"{out['category']}: {out['action']}" + (f"  [{out['signature']}]" if out["signature"] else ""))
+    for ev in out["evidence"]:
+        where = f"{ev['line']:>6}: " if ev.get("line") else "  rule: "
+        click.echo(f"{where}{one_line(ev['text'], 200)}")
+
+
+# ---------------------------------------------------------------------------- jobs
+
+
+@main.command()
+@click.option("--from", "sources", multiple=True, required=True, type=click.Path(),
+              help="A condor_q/condor_history -long or -json dump, or a job event log. Repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the normalised jobs as JSON.")
+def jobs(sources: tuple[str, ...], as_json: bool) -> None:
+    """Normalised jobs from ad dumps and event logs."""
+    from dataclasses import asdict
+
+    from opgtui.sources.dumps import load_files
+    from opgtui.textsafe import one_line
+
+    result = load_files(sources)
+    for err in result.errors:
+        click.echo(f"opgtui: {err}", err=True)
+    if as_json:
+        _print_json([asdict(j) | {"status_label": j.status_label, "efficiency": j.efficiency}
+                     for j in result.jobs])
+    else:
+        for j in result.jobs:
+            reason = j.hold_reason or (f"exit {j.exit_code}" if j.exit_code is not None else "")
+            click.echo(f"{j.display_id:40} {j.status_label:10} {j.owner or '':12} {j.site or '':16} "
+                       f"{one_line(reason, 60)}")
+    if result.errors and not result.jobs:
+        sys.exit(2)
+
+
+# ---------------------------------------------------------------------------- services
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the board as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """The state of every service, from the store (run `opgtui collect` to fill it)."""
+    from opgtui.services import board
+
+    cfg = _config(ctx)
+    store = _open_store(cfg)
+    rows = board(cfg, store)
+    if as_json:
+        _print_json([r.as_dict() for r in rows])
+        return
+    if not rows:
+        click.echo("no services known: configure feeds and run `opgtui collect`")
+    for r in rows:
+        click.echo(r.as_line())
+
+
+@main.command()
+@click.option("--require", "required", required=True, help="Comma-separated services that must be up.")
+@click.option("--within", default=None, help="Also fail if maintenance starts within this time (e.g. 6h, 90m).")
+@click.pass_context
+def check(ctx: click.Context, required: str, within: str | None) -> None:
+    """Exit 0 all clear, 1 a required service is down or in maintenance, 2 unknown (no fresh data)."""
+    from opgtui.services import submit_check
+
+    cfg = _config(ctx)
+    try:
+        horizon = parse_duration(within) if within else 0.0
+    except ValueError as exc:
+        _fail(f"--within: {exc}")
+    names = [s.strip() for s in required.split(",") if s.strip()]
+    if not names:
+        _fail("--require: give at least one service name")
+    store = _open_store(cfg)
+    result = submit_check(cfg, store, names, horizon)
+    for line in result.lines:
+        click.echo(line)
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Poll every source once and exit.")
+@click.pass_context
+def collect(ctx: click.Context, once: bool) -> None:
+    """Poll feeds and schedds on their intervals and record them in the store (run it as a service)."""
+    import asyncio
+
+    from opgtui.collector import CollectorBusy, run_collector
+
+    cfg = _config(ctx)
+    store = _open_store(cfg)
+    try:
+        asyncio.run(run_collector(cfg, store, once=once, echo=click.echo))
+    except CollectorBusy as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        pass
+
+
+# ---------------------------------------------------------------------------- people
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--level", type=click.Choice(["info", "warning", "critical"]), default="info", show_default=True)
+@click.option("--until", default=None, help="When it expires: a duration from now (4h) or an ISO time.")
+@click.option("--list", "list_only", is_flag=True, help="List the current announcements.")
+@click.option("--expire", type=int, default=None, help="Expire the announcement with this id now.")
+@click.pass_context
+def announce(ctx: click.Context, text: str | None, level: str, until: str | None, list_only: bool,
+             expire: int | None) -> None:
+    """Post a message for the team (shown on every screen), list or expire them."""
+    import time
+
+    from opgtui.model import Announcement
+    from opgtui.timefmt import parse_when
+
+    cfg = _config(ctx)
+    store = _open_store(cfg)
+    if expire is not None:
+        if not store.expire_announcement(expire):
+            _fail(f"no announcement with id {expire}")
+        click.echo(f"announcement {expire} expired")
+        return
+    if list_only or not text:
+        for a in store.announcements():
+            click.echo(f"#{a.id} [{a.level}] {a.author}: {a.text}")
+        return
+    now = time.time()
+    try:
+        until_ts = parse_when(until, now) if until else None
+    except ValueError as exc:
+        _fail(f"--until: {exc}")
+    if until_ts is not None and until_ts <= now:
+        _fail("--until: the announcement would end before it starts")
+    ann_id = store.post_announcement(Announcement(text=text, level=level, until=until_ts), now)  # type: ignore[arg-type]
+    click.echo(f"announcement {ann_id} posted")
+
+
+@main.command()
+@click.argument("job")
+@click.option("--debug", is_flag=True, help="Apply the experiment's debug profile.")
+def retry(job: str, debug: bool) -> None:
+    """Retry a job (release a held one, resubmit a finished one), optionally with debug settings."""
+    _not_yet("retry", "issue 'Correlate failures with outages, retry with the debug level turned up'")
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1)
+def request(args: tuple[str, ...]) -> None:
+    """Production requests: new | list | show | approve | reject."""
+    _not_yet("production requests", "issue 'Production requests'")
+
+
+@main.command()
+@click.option("--by", type=click.Choice(["site", "cpu", "hour", "stage", "verdict"]), default="site")
+@click.option("--since", default="7d")
+def stats(by: str, since: str) -> None:
+    """Job statistics, wasted hours and efficiency by site, CPU, hour, stage or verdict."""
+    _not_yet("stats", "issue 'Production record'")
+
+
+if __name__ == "__main__":
+    main()

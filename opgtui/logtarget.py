@@ -1,0 +1,87 @@
+"""From "this job's stdout" to lines on screen and a verdict: find the log, read its tail, diagnose, record.
+
+Runs in a worker thread (blocking file and store I/O); no UI imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from opgtui.config import Config
+from opgtui.model import Job, Verdict
+
+
+@dataclass(slots=True)
+class LogResult:
+    lines: list[str] = field(default_factory=list)
+    marks: dict[int, str] = field(default_factory=dict)  # 0-based line index -> category
+    verdict: Verdict | None = None
+    source: str = ""
+    error: str | None = None
+
+
+@lru_cache(maxsize=4)
+def packs_for(dirs: tuple[Path, ...]) -> Any:
+    """The signature packs (bundled + configured + plugins), compiled once per process."""
+    from opgtui.diagnosis.signatures import load_packs
+
+    return load_packs(dirs)
+
+
+def log_source(cfg: Config, job: Job, ad: dict[str, Any] | None, stream: str) -> str | None:
+    """Where the job's ``stream`` (stdout/stderr) lives: the config's templates first, then the ad's paths."""
+    from opgtui.sources.logs import job_attrs_from_job, log_sources
+
+    attrs = {**(ad or {}), **job_attrs_from_job(job)}
+    for name, source in log_sources(attrs, cfg.logs, job.experiment):
+        if name == stream:
+            return source
+    path = job.stdout if stream == "stdout" else job.stderr
+    return path if path and path != "/dev/null" else None
+
+
+def read_tail(source: str, n: int) -> list[str]:
+    """The last ``n`` lines (0 = all, bounded) of a path or URL; raises LogError."""
+    from opgtui.sources.logs import tail, tail_file
+
+    if source.startswith(("http://", "https://")):
+        return asyncio.run(tail(source, n)).lines
+    return tail_file(source, n).lines
+
+
+def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], stream: str, n: int) -> LogResult:
+    """Everything the Log view needs for one job (or a bare ``source``); problems become ``error``."""
+    from opgtui.diagnosis.engine import diagnose
+    from opgtui.sources.logs import LogError
+    from opgtui.store import open_store
+
+    store = open_store(store_path)
+    try:
+        job = store.job(target["job_id"]) if "job_id" in target else None
+        source = target.get("source")
+        if job is not None and not source:
+            source = log_source(cfg, job, store.job_ad(job.id), stream)
+        result = LogResult(source=source or "")
+        if not source:
+            result.error = f"no {stream} known for {target.get('job_id', 'this job')} (configure 'logs:' templates)"
+        else:
+            try:
+                result.lines = read_tail(source, n)
+            except LogError as exc:
+                result.error = str(exc)
+        exp = cfg.experiment(job.experiment) if job is not None and job.experiment else None
+        windows = store.windows(start=(job.submit_time or 0) - 86400) if job is not None else []
+        verdict = diagnose(result.lines, packs_for(tuple(cfg.classifier_dirs)), job=job, windows=windows,
+                           depends_on=exp.depends_on if exp else (), now=time.time())
+        result.verdict = verdict
+        result.marks = {f.line - 1: f.category for f in verdict.evidence if f.line}
+        if job is not None and result.lines:
+            store.save_verdicts({job.id: verdict})
+        return result
+    finally:
+        store.close()

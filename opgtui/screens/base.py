@@ -1,0 +1,49 @@
+"""What every view shares: the header, the announcements block and the footer with its keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from opgtui.widgets.header import AnnouncementBar, HeaderBar
+
+if TYPE_CHECKING:
+    from opgtui.app import OpgApp
+
+
+class BaseScreen(Screen[None]):
+    """A top-level view. Subclasses compose their body in ``compose_body`` and read the store in ``reload``."""
+
+    VIEW_NAME = "?"
+
+    @property
+    def opg(self) -> OpgApp:
+        return cast("OpgApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield AnnouncementBar(id="announcements")
+        yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.refresh_chrome()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_chrome()
+
+    def refresh_chrome(self) -> None:
+        """Header and announcements from the app's current knowledge."""
+        app = self.opg
+        self.query_one(HeaderBar).show(self.VIEW_NAME, app.where, app.freshness(), app.problems)
+        self.query_one(AnnouncementBar).show(app.current_announcements())
+
+    def reload(self) -> None:
+        """Read this view's data from the store (called on mount and after every refresh)."""

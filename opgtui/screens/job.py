@@ -1,0 +1,155 @@
+"""Job detail: every field of the record, its verdict, its event history, and the raw ad behind a key."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from opgtui.model import Job, JobEvent, Verdict
+from opgtui.textsafe import one_line
+from opgtui.timefmt import clock, span
+
+if TYPE_CHECKING:
+    from opgtui.app import OpgApp
+
+
+def _size(n: float | None, unit: str = "B") -> str:
+    if n is None:
+        return ""
+    value = float(n)
+    for prefix in ("", "k", "M", "G", "T"):
+        if abs(value) < 1024 or prefix == "T":
+            return f"{value:.0f} {prefix}{unit}" if prefix == "" else f"{value:.1f} {prefix}{unit}"
+        value /= 1024
+    return ""
+
+
+def _pair(a: float | None, b: float | None, fmt: Callable[[float], str]) -> str | None:
+    """``"a / b"`` with '?' for an unknown side; None when both are unknown."""
+    if a is None and b is None:
+        return None
+    return f"{'?' if a is None else fmt(a)} / {'?' if b is None else fmt(b)}"
+
+
+def job_fields(job: Job, tz: Any = None) -> list[tuple[str, str]]:
+    """(label, value) pairs of everything known about a job; unknown fields are left out, never invented."""
+    eff = job.efficiency
+    pairs = [
+        ("Job", job.id), ("JobsubJobId", job.jobsub_id), ("Owner", job.owner), ("Experiment", job.experiment),
+        ("Batch", job.batch_name),
+        ("Status", f"{job.status_label} since {clock(job.status_since, tz, with_date=True)}"
+         if job.status_since else job.status_label),
+        ("Hold reason", job.hold_reason),
+        ("Hold code", None if job.hold_code is None else f"{job.hold_code}/{job.hold_subcode or 0}"),
+        ("Exit code", None if job.exit_code is None else str(job.exit_code)),
+        ("Exit signal", None if job.exit_signal is None else str(job.exit_signal)),
+        ("Last host", job.last_host), ("Site", job.site), ("CPU model", job.cpu_model),
+        ("Submitted", clock(job.submit_time, tz, with_date=True) or None),
+        ("Started", clock(job.start_time, tz, with_date=True) or None),
+        ("Ended", clock(job.end_time, tz, with_date=True) or None),
+        ("CPU user+sys", span(job.cpu_total) or None), ("Wall", span(job.wall) or None),
+        ("CPU efficiency",
+         None if eff is None else f"{eff:.0%} ((user+sys) / (wall x {job.request_cpus or 1} cpus))"),
+        ("Memory req/used", _pair(job.memory_request_mb, job.memory_used_mb, lambda v: _size(v * 2**20))),
+        ("Disk req/used", _pair(job.disk_request_kb, job.disk_used_kb, lambda v: _size(v * 1024))),
+        ("Starts", None if job.num_starts is None else str(job.num_starts)),
+        ("Bytes in/out", _pair(job.bytes_in, job.bytes_out, _size)),
+        ("Files in/out", _pair(job.files_in, job.files_out, str)),
+        ("Iwd", job.iwd), ("Stdout", job.stdout), ("Stderr", job.stderr), ("User log", job.userlog),
+        ("Command", job.cmd), ("Arguments", job.args), ("Source", job.source),
+    ]
+    return [(k, v) for k, v in pairs if v not in (None, "")]
+
+
+def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: Any = None) -> Text:
+    text = Text()
+    if verdict is not None:
+        text.append("Verdict: ", "bold")
+        text.append(f" {verdict.category.upper()} ", "bold reverse")
+        text.append(f"  {verdict.action}")
+        if verdict.signature:
+            text.append(f"  [{one_line(verdict.signature, 60)}]", "cyan")
+        text.append("\n")
+        if verdict.reason:
+            text.append(one_line(verdict.reason, 300) + "\n", "italic")
+        for f in verdict.evidence[:5]:
+            text.append(f"  {f.line or 'rule':>6}: ", "dim")
+            text.append(one_line(f.text, 200) + "\n")
+        text.append("\n")
+    for label, value in job_fields(job, tz):
+        text.append(f"{label:>16}  ", "bold cyan")
+        text.append(one_line(value, 400) + "\n")
+    if events:
+        text.append("\nEvents\n", "bold")
+        for e in events:
+            text.append(f"  {clock(e.time, tz, with_date=True)}  ", "dim")
+            text.append(f"{e.type:<16}", "bold")
+            text.append(one_line(e.detail, 160) + "\n")
+    return text
+
+
+def ad_text(ad: dict[str, Any] | None) -> Text:
+    if not ad:
+        return Text("No raw ad recorded for this job.", "dim")
+    text = Text()
+    for key in sorted(ad, key=str.lower):
+        text.append(f"{one_line(str(key), 60)} = ", "bold cyan")
+        text.append(one_line(repr(ad[key]) if not isinstance(ad[key], str) else f'"{ad[key]}"', 2000) + "\n")
+    return text
+
+
+class JobDetailScreen(Screen[None]):
+    """Enter on a job: all it is known for; `a` toggles the raw ClassAd, `l` opens its log."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="job.back"),
+        Binding("a", "toggle_ad", "Raw ad", id="job.ad"),
+        Binding("l", "log", "Log", id="job.log"),
+    ]
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.showing_ad = False
+
+    @property
+    def opg(self) -> OpgApp:
+        return cast("OpgApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.render_detail()
+
+    def render_detail(self) -> None:
+        store = self.opg.store
+        job = store.job(self.job_id)
+        body = self.query_one("#detail", Static)
+        if job is None:
+            body.update(Text(f"Job {self.job_id} is no longer in the store.", "yellow"))
+            return
+        if self.showing_ad:
+            body.update(ad_text(store.job_ad(self.job_id)))
+            return
+        verdict = store.verdicts_for([self.job_id]).get(self.job_id)
+        body.update(detail_text(job, verdict, store.events(self.job_id), self.opg.tz))
+        self.sub_title = f"{job.display_id} · {time.strftime('%H:%M:%S')}"
+
+    def action_toggle_ad(self) -> None:
+        self.showing_ad = not self.showing_ad
+        self.render_detail()
+
+    def action_log(self) -> None:
+        self.app.pop_screen()
+        self.opg.open_log({"job_id": self.job_id})

@@ -1,0 +1,206 @@
+"""Jobs view: every job of the pools in one fast table; filter as you type, quick filters, sort, group."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input, Static
+
+from opgtui.joblist import Group, Row, build_rows, filter_rows, group_rows, quick_filter, sort_indices
+from opgtui.screens.base import BaseScreen
+from opgtui.textsafe import one_line
+from opgtui.widgets.job_table import JobTable
+
+GROUPINGS = ("hold reason", "exit code", "site", "host", "owner", "batch", "verdict", "signature")
+SORTABLE = ("age", "status", "id", "owner", "site", "host", "reason", "verdict", "cpu/wall", "efficiency")
+QUICK = ("all", "held", "failed", "running", "idle")
+
+
+class JobsScreen(BaseScreen):
+    """Failed and held jobs, grouped so thousands read as a handful of causes."""
+
+    VIEW_NAME = "Jobs"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="jobs.filter"),
+        Binding("a", "quick('all')", "All", id="jobs.all"),
+        Binding("h", "quick('held')", "Held", id="jobs.held"),
+        Binding("f", "quick('failed')", "Failed", id="jobs.failed"),
+        Binding("r", "quick('running')", "Running", id="jobs.running"),
+        Binding("i", "quick('idle')", "Idle", show=False, id="jobs.idle"),
+        Binding("g", "group", "Group", id="jobs.group"),
+        Binding("o", "sort", "Sort", id="jobs.sort"),
+        Binding("O", "reverse", "Reverse", show=False, id="jobs.reverse"),
+        Binding("l", "log", "Log", id="jobs.log"),
+        Binding("R", "act('release')", "Release", show=False, id="jobs.release"),
+        Binding("H", "act('hold')", "Hold", show=False, id="jobs.hold"),
+        Binding("X", "act('remove')", "Remove", show=False, id="jobs.remove"),
+        Binding("escape", "clear", "Back", show=False, id="jobs.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[Row] = []
+        self.quick = "all"
+        self.query_text = ""
+        self.grouping: str | None = None
+        self.group: Group | None = None  # the group drilled into
+        self.sort_key = "age"
+        self.sort_reverse = False
+        self.loaded_at: float | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="jobs-status")
+        yield JobTable(id="jobs-table")
+        yield Input(placeholder="filter: words, !word, site:x owner:x code:34 exit:137 — Enter keeps, Esc clears",
+                    id="filter")
+        yield Static(id="hint", classes="hint")
+
+    # ------------------------------------------------------------------ data
+
+    def reload(self) -> None:
+        self.load_rows()
+
+    @work(thread=True, exclusive=True, group="jobs-load")
+    def load_rows(self) -> None:
+        """Read jobs and verdicts from the store off the UI thread, then show them."""
+        from opgtui.store import open_store
+
+        store = open_store(self.opg.store.path)  # one connection per thread
+        try:
+            jobs = store.jobs()
+            verdicts = store.verdict_categories()
+        finally:
+            store.close()
+        rows = build_rows(jobs, verdicts, now=time.time())
+        self.app.call_from_thread(self._show_rows, rows)
+
+    def _show_rows(self, rows: list[Row]) -> None:
+        self.rows = rows
+        self.loaded_at = time.time()
+        hint = self.query_one("#hint", Static)
+        hint.display = not rows
+        if not rows:
+            hints = [] if self.opg.demo else self.opg.cfg.what_to_configure()
+            hint.update(Text("\n".join(["No jobs in the store yet.", *hints,
+                                        "Or open a dump: opgtui jobs --from FILE"])))
+        self.apply()
+
+    def visible_indices(self) -> list[int]:
+        """The rows that pass the quick filter, the typed filter and the drilled-into group, sorted."""
+        indices = quick_filter(self.rows, self.quick)
+        if self.group is not None:
+            allowed = set(self.group.indices)
+            indices = [i for i in indices if i in allowed]
+        if self.query_text:
+            indices = filter_rows(self.rows, self.query_text, indices)
+        return sort_indices(self.rows, indices, self.sort_key, self.sort_reverse)
+
+    def apply(self) -> None:
+        started = time.perf_counter()
+        indices = self.visible_indices()
+        table = self.query_one(JobTable)
+        if self.grouping and self.group is None:
+            table.show_groups(group_rows(self.rows, indices, self.grouping))
+        else:
+            table.set_rows(self.rows, indices)
+        self._status(len(indices), time.perf_counter() - started)
+
+    def _status(self, shown: int, took: float) -> None:
+        text = Text.assemble((f" {len(self.rows):,} jobs", "bold"), f" · showing {shown:,}",
+                             (f" · {self.quick}", "cyan"))
+        if self.group is not None:
+            text.append(f" · group: {one_line(self.group.key, 50)}", "magenta")
+        elif self.grouping:
+            text.append(f" · grouped by {self.grouping}", "magenta")
+        if self.query_text:
+            text.append(f" · filter: {one_line(self.query_text, 40)}", "yellow")
+        text.append(f" · sort {self.sort_key}{' ↓' if self.sort_reverse else ''}", "dim")
+        marked = len(self.query_one(JobTable).marked)
+        if marked:
+            text.append(f" · {marked} marked", "bold yellow")
+        text.append(f" · {took * 1000:.0f} ms", "dim")
+        self.query_one("#jobs-status", Static).update(text)
+
+    # ------------------------------------------------------------------ keys
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("visible")
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.query_text = event.value
+            self.apply()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            self.query_one(JobTable).focus()
+            if not event.value:
+                event.input.remove_class("visible")
+
+    def action_clear(self) -> None:
+        """Esc: close the filter, leave a group, or go back to the previous view."""
+        box = self.query_one("#filter", Input)
+        if box.has_class("visible"):
+            box.value = ""
+            box.remove_class("visible")
+            self.query_one(JobTable).focus()
+        elif self.group is not None:
+            self.group = None
+            self.apply()
+        elif self.grouping:
+            self.grouping = None
+            self.apply()
+        else:
+            self.opg.action_back()
+
+    def action_quick(self, name: str) -> None:
+        self.quick = name
+        self.group = None
+        self.apply()
+
+    def action_group(self) -> None:
+        """Cycle: no grouping -> hold reason -> exit code -> site -> ... -> no grouping."""
+        order = (None, *GROUPINGS)
+        self.grouping = order[(order.index(self.grouping) + 1) % len(order)]
+        self.group = None
+        self.apply()
+
+    def action_sort(self) -> None:
+        self.sort_key = SORTABLE[(SORTABLE.index(self.sort_key) + 1) % len(SORTABLE)]
+        self.apply()
+
+    def action_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.apply()
+
+    def on_job_table_group_selected(self, event: JobTable.GroupSelected) -> None:
+        self.group = event.group
+        self.apply()
+
+    def on_job_table_selected(self, event: JobTable.Selected) -> None:
+        from opgtui.screens.job import JobDetailScreen
+
+        self.app.push_screen(JobDetailScreen(event.row.job_id))
+
+    def on_job_table_cursor_moved(self, _event: Any) -> None:
+        self._status(len(self.visible_indices()), 0.0)
+
+    def action_log(self) -> None:
+        row = self.query_one(JobTable).cursor_row
+        if row is not None:
+            self.opg.open_log({"job_id": row.job_id})
+
+    def action_act(self, action: str) -> None:
+        from opgtui.screens.confirm import confirm_and_act
+
+        table = self.query_one(JobTable)
+        ids = sorted(table.marked) or ([table.cursor_row.job_id] if table.cursor_row else [])
+        if ids:
+            confirm_and_act(self.opg, action, ids)

@@ -1,0 +1,107 @@
+"""Log view: a job's log tail with known errors marked, and the verdict above it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from opgtui.model import Verdict
+from opgtui.screens.base import BaseScreen
+from opgtui.textsafe import one_line
+from opgtui.widgets.log_view import LogView
+
+TAIL_SIZES = (50, 200, 1000, 0)  # 0 = all (bounded by the reader)
+CATEGORY_STYLE = {"service": "bold white on blue", "code": "bold white on red",
+                  "resource": "bold black on yellow", "unknown": "bold white on grey35"}
+
+
+def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int) -> Text:
+    """The panel above the log: category, action, signature, reason, where the lines came from."""
+    text = Text()
+    if verdict is not None:
+        text.append(f" {verdict.category.upper()} ", CATEGORY_STYLE.get(verdict.category, "bold"))
+        text.append(f"  {verdict.action}", "bold")
+        if verdict.signature:
+            text.append(f"   {one_line(verdict.title or verdict.signature, 80)}", "cyan")
+            text.append(f" [{one_line(verdict.signature, 50)}]", "dim")
+        if verdict.confidence and verdict.confidence != "none":
+            text.append(f"  ({verdict.confidence})", "italic")
+        if verdict.reason:
+            text.append("\n" + one_line(verdict.reason, 300), "italic")
+        text.append("\n")
+    size = "all" if not wanted else f"last {wanted}"
+    text.append(f"{one_line(source, 150)} · {size} lines ({shown} shown) · n/N next/prev match · [ ] fewer/more · "
+                "e stdout/stderr", "dim")
+    return text
+
+
+class LogScreen(BaseScreen):
+    """The tail of the selected job's stdout or stderr."""
+
+    VIEW_NAME = "Log"
+    BINDINGS = [
+        Binding("right_square_bracket", "more", "More lines", id="log.more"),
+        Binding("left_square_bracket", "fewer", "Fewer lines", show=False, id="log.fewer"),
+        Binding("e", "stream", "stdout/stderr", id="log.stream"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size_index = 0
+        self.stream = "stdout"
+        self.shown_target: dict[str, Any] | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="verdict")
+        yield LogView(id="log-view")
+        yield Static(id="hint", classes="hint")
+
+    def reload(self) -> None:
+        target = self.opg.log_target
+        hint = self.query_one("#hint", Static)
+        hint.display = target is None
+        self.query_one("#verdict", Static).display = target is not None
+        if target is None:
+            hint.update(Text("No log selected: pick a job in Jobs (2) and press l."))
+            return
+        if target != self.shown_target:
+            self.size_index, self.stream = 0, "stdout"
+            self.shown_target = dict(target)
+        self.load()
+
+    @work(exclusive=True, group="log-load")
+    async def load(self) -> None:
+        """Find the job's log, read its tail, scan it and show the verdict (I/O off the UI thread)."""
+        import asyncio
+
+        from opgtui.logtarget import resolve_and_diagnose
+
+        target = self.shown_target or {}
+        wanted = TAIL_SIZES[self.size_index]
+        result = await asyncio.to_thread(resolve_and_diagnose, self.opg.cfg, self.opg.store.path, target,
+                                         self.stream, wanted)
+        view = self.query_one(LogView)
+        view.set_lines(result.lines, result.marks)
+        self.query_one("#verdict", Static).update(
+            verdict_text(result.verdict, result.error or result.source, len(result.lines), wanted))
+        if result.error:
+            self.notify(result.error, severity="error", markup=False)
+
+    def action_more(self) -> None:
+        if self.size_index < len(TAIL_SIZES) - 1:
+            self.size_index += 1
+            self.load()
+
+    def action_fewer(self) -> None:
+        if self.size_index > 0:
+            self.size_index -= 1
+            self.load()
+
+    def action_stream(self) -> None:
+        self.stream = "stderr" if self.stream == "stdout" else "stdout"
+        self.load()

@@ -1,0 +1,75 @@
+"""One service's outage history: its windows with start, end, duration, and its uptime over the period."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from opgtui.model import Window
+from opgtui.textsafe import one_line
+from opgtui.timefmt import clock, span
+
+if TYPE_CHECKING:
+    from opgtui.app import OpgApp
+
+PERIOD = 7 * 86400
+
+
+def uptime(windows: list[Window], start: float, end: float) -> float:
+    """Fraction of [start, end] not covered by outage windows (overlaps merged)."""
+    spans = sorted((max(w.start, start), min(w.end if w.end is not None else end, end))
+                   for w in windows if w.kind == "outage")
+    covered, cur_s, cur_e = 0.0, None, None
+    for s, e in spans:
+        if e <= s:
+            continue
+        if cur_e is None or s > cur_e:
+            if cur_e is not None and cur_s is not None:
+                covered += cur_e - cur_s
+            cur_s, cur_e = s, e
+        else:
+            cur_e = max(cur_e, e)
+    if cur_e is not None and cur_s is not None:
+        covered += cur_e - cur_s
+    return 1.0 - covered / (end - start) if end > start else 1.0
+
+
+class ServiceHistoryScreen(Screen[None]):
+    """Enter on the board: the service's windows over the last 7 days and ahead."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="service.back")]
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        yield DataTable(id="windows", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = cast("OpgApp", self.app)
+        now = time.time()
+        windows = app.store.windows(self.service, start=now - PERIOD)
+        up = uptime(windows, now - PERIOD, now)
+        title = Text.assemble(("Service ", "bold"), (one_line(self.service, 40), "bold cyan"),
+                              f"  uptime over 7 days: {up:.2%}  ({len(windows)} windows)")
+        self.query_one("#title", Static).update(title)
+        table = self.query_one("#windows", DataTable)
+        for label in ("Kind", "Start", "End", "Duration", "Severity", "Source", "Description"):
+            table.add_column(label)
+        for w in reversed(windows):
+            end = w.end if w.end is not None else now
+            table.add_row(Text(w.kind, "red" if w.kind == "outage" else "blue"),
+                          Text(clock(w.start, app.tz, with_date=True)),
+                          Text(clock(w.end, app.tz, with_date=True) if w.end is not None else "open", "bold"),
+                          Text(span(end - w.start) if w.start <= now else "ahead"),
+                          Text(one_line(w.severity, 12)), Text(one_line(w.source, 20)),
+                          Text(one_line(w.description, 80)))

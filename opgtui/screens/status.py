@@ -1,0 +1,111 @@
+"""Status view: the service board, a banner when a critical service is down, and the pre-submit check."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from opgtui.screens.base import BaseScreen
+from opgtui.services import BoardRow, board, decide_submit
+from opgtui.textsafe import one_line
+from opgtui.timefmt import ago, clock, span
+
+STATE_STYLE = {
+    "up": "bold green", "degraded": "bold yellow", "down": "bold white on red",
+    "maintenance": "bold white on blue", "unknown": "bold magenta",
+}
+
+
+def state_cell(state: str) -> Text:
+    return Text(f" {state.upper()} ", STATE_STYLE.get(state, "bold"))
+
+
+def banner_text(rows: list[BoardRow]) -> Text | None:
+    """The red line shown when any critical service is down (None when all critical ones are fine)."""
+    down = [r for r in rows if r.critical and r.state == "down"]
+    if not down:
+        return None
+    text = Text(" CRITICAL DOWN: ", "bold white on red")
+    for i, r in enumerate(down):
+        text.append(", " if i else " ")
+        text.append(f"{r.service} since {clock(r.since)} ({span(r.duration)})", "bold red")
+    return text
+
+
+def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Text:
+    """The pre-submit panel: the verdict first, then one line per required service."""
+    result = decide_submit(rows, required, 6 * 3600, now)
+    style = {0: "bold white on green", 1: "bold white on red", 2: "bold black on yellow"}[result.exit_code]
+    text = Text.assemble((f" {result.lines[-1]} ", style), ("  (needs: " + ", ".join(required) + "; maintenance "
+                                                            "within 6h counts)", "dim"))
+    for line in result.lines[:-1]:
+        text.append("\n  " + one_line(line, 160))
+    return text
+
+
+class StatusScreen(BaseScreen):
+    """Every service at a glance."""
+
+    VIEW_NAME = "Status"
+    BINDINGS = [Binding("enter", "history", "History", id="status.history")]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="banner")
+        table: DataTable[Text] = DataTable(id="board", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static(id="submit")
+        yield Static(id="hint", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#board", DataTable)
+        for key, label in (("service", "Service"), ("state", "State"), ("since", "Since"), ("for", "For"),
+                           ("source", "Source"), ("fetched", "Fetched"), ("next", "Next maintenance")):
+            table.add_column(label, key=key)
+        super().on_mount()
+
+    def reload(self) -> None:
+        app = self.opg
+        now = time.time()
+        rows = board(app.cfg, app.store, now)
+        self.rows = rows
+        table = self.query_one("#board", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for r in rows:
+            nm = r.next_maintenance
+            table.add_row(
+                Text(one_line(r.service, 30), "bold" if r.critical else ""),
+                state_cell(r.state),
+                Text(clock(r.since, app.tz, with_date=True)),
+                Text(span(r.duration)),
+                Text(one_line(r.source, 24)),
+                Text(ago(r.last_fetched, now), "yellow" if r.stale else "dim"),
+                Text(clock(nm.start, app.tz, with_date=True) + " " + one_line(nm.description, 30) if nm else ""),
+                key=r.service,
+            )
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+        banner = banner_text(rows)
+        self.query_one("#banner", Static).display = banner is not None
+        self.query_one("#banner", Static).update(banner or "")
+        required = app.required_services() or [r.service for r in rows if r.critical]
+        submit = self.query_one("#submit", Static)
+        submit.display = bool(required)
+        if required:
+            submit.update(submit_text(rows, required, now))
+        hints = app.cfg.what_to_configure() if not app.demo else []
+        hint = self.query_one("#hint", Static)
+        hint.display = not rows or bool(hints and not rows)
+        hint.update(Text("\n".join(["No service data yet.", *hints])))
+
+    def action_history(self) -> None:
+        table = self.query_one("#board", DataTable)
+        if not getattr(self, "rows", None) or table.cursor_row >= len(self.rows):
+            return
+        from opgtui.screens.service import ServiceHistoryScreen
+
+        self.app.push_screen(ServiceHistoryScreen(self.rows[table.cursor_row].service))

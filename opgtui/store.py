@@ -1,0 +1,500 @@
+"""The store: SQLite through sqlite-utils. Schema, migrations and every query live here.
+
+WAL mode; each write is one ``BEGIN IMMEDIATE`` transaction, so a kill at any moment leaves the previous
+state and several processes (dashboards, a collector, CLI calls) can share one file.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlite_utils
+
+from opgtui.model import (
+    Announcement,
+    Finding,
+    Job,
+    JobEvent,
+    ProductionRequest,
+    ServiceState,
+    Verdict,
+    Window,
+)
+
+JOB_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Job))
+_JOB_TYPES = {f.name: f.type for f in fields(Job)}
+
+
+class StoreError(Exception):
+    """A store that cannot be used; ``str()`` is one line naming the file and the reason."""
+
+
+def _sql_type(annotation: Any) -> str:
+    text = str(annotation)
+    if text.startswith("int") or text == "int":
+        return "INTEGER"
+    if text.startswith("float"):
+        return "REAL"
+    return "TEXT"
+
+
+_JOBS_DDL = (
+    "CREATE TABLE jobs (\n  "
+    + ",\n  ".join(
+        f"{name} {_sql_type(_JOB_TYPES[name])}" + (" PRIMARY KEY" if name == "id" else "")
+        for name in JOB_COLUMNS
+    )
+    + "\n)"
+)
+
+# Migrations: index i brings the schema from version i to i+1. Never edit a released step; append.
+MIGRATIONS: list[str] = [
+    _JOBS_DDL
+    + """;
+    CREATE INDEX jobs_status ON jobs(status);
+    CREATE INDEX jobs_batch ON jobs(batch_name);
+    CREATE INDEX jobs_end ON jobs(end_time);
+    CREATE TABLE job_ads (job_id TEXT PRIMARY KEY, ad TEXT NOT NULL);
+    CREATE TABLE job_events (
+      id INTEGER PRIMARY KEY, job_id TEXT NOT NULL, time REAL NOT NULL, type TEXT NOT NULL,
+      detail TEXT NOT NULL DEFAULT '', attrs TEXT NOT NULL DEFAULT '{}',
+      UNIQUE (job_id, time, type, detail)
+    );
+    CREATE INDEX job_events_job ON job_events(job_id, time);
+    CREATE TABLE service_states (
+      id INTEGER PRIMARY KEY, service TEXT NOT NULL, state TEXT NOT NULL, since REAL NOT NULL,
+      source TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', recorded REAL NOT NULL
+    );
+    CREATE INDEX service_states_svc ON service_states(service, source, since);
+    CREATE TABLE feed_status (
+      feed TEXT PRIMARY KEY, kind TEXT NOT NULL, last_fetch REAL, last_ok REAL, error TEXT
+    );
+    CREATE TABLE windows (
+      id INTEGER PRIMARY KEY, service TEXT NOT NULL, kind TEXT NOT NULL, start REAL NOT NULL, "end" REAL,
+      source TEXT NOT NULL, severity TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '',
+      ext_id TEXT NOT NULL, UNIQUE (source, ext_id)
+    );
+    CREATE INDEX windows_svc ON windows(service, start);
+    CREATE TABLE announcements (
+      id INTEGER PRIMARY KEY, text TEXT NOT NULL, level TEXT NOT NULL, author TEXT NOT NULL,
+      start REAL, until REAL, created REAL NOT NULL
+    );
+    CREATE TABLE requests (
+      id INTEGER PRIMARY KEY, experiment TEXT NOT NULL, title TEXT NOT NULL, requester TEXT NOT NULL,
+      status TEXT NOT NULL, priority INTEGER, fields TEXT NOT NULL DEFAULT '{}',
+      version INTEGER NOT NULL DEFAULT 1, created REAL NOT NULL, updated REAL NOT NULL
+    );
+    CREATE TABLE request_audit (
+      id INTEGER PRIMARY KEY, request_id INTEGER NOT NULL, time REAL NOT NULL, who TEXT NOT NULL,
+      action TEXT NOT NULL, changes TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TRIGGER request_audit_no_update BEFORE UPDATE ON request_audit
+      BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be edited'); END;
+    CREATE TRIGGER request_audit_no_delete BEFORE DELETE ON request_audit
+      BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be edited'); END;
+    CREATE TABLE verdicts (
+      job_id TEXT PRIMARY KEY, category TEXT NOT NULL, action TEXT NOT NULL, signature TEXT,
+      title TEXT NOT NULL DEFAULT '', confidence TEXT NOT NULL DEFAULT 'none',
+      reason TEXT NOT NULL DEFAULT '', evidence TEXT NOT NULL DEFAULT '[]', decided REAL NOT NULL
+    );
+    CREATE INDEX verdicts_sig ON verdicts(category, signature);
+    CREATE TABLE action_log (
+      id INTEGER PRIMARY KEY, time REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
+      job_ids TEXT NOT NULL, result TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+class Store:
+    """An open store. Create with :func:`open_store`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it lands, or none of it."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: {_explain(exc)}") from None
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self.conn.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: {_explain(exc)}") from None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def get_kv(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def kv_prefix(self, prefix: str) -> dict[str, str]:
+        cur = self.conn.execute("SELECT key, value FROM kv WHERE key >= ? AND key < ?", (prefix, prefix + "\uffff"))
+        return dict(cur.fetchall())
+
+    def set_kv(self, key: str, value: str) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO kv(key, value) VALUES (?, ?) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # ------------------------------------------------------------------ jobs
+
+    def upsert_jobs(self, jobs: Iterable[Job], ads: dict[str, dict[str, Any]] | None = None) -> int:
+        """Insert or replace job records (and their raw ads); returns how many were written."""
+        cols = ", ".join(JOB_COLUMNS)
+        marks = ", ".join("?" * len(JOB_COLUMNS))
+        sql = f"INSERT OR REPLACE INTO jobs ({cols}) VALUES ({marks})"
+        getters = [getattr(Job, name).__get__ for name in JOB_COLUMNS]  # slot descriptors: fast access
+        rows = [tuple(g(job) for g in getters) for job in jobs]
+        with self.transaction() as c:
+            c.executemany(sql, rows)
+            if ads:
+                c.executemany("INSERT OR REPLACE INTO job_ads(job_id, ad) VALUES (?, ?)",
+                              ((jid, _dumps(ad)) for jid, ad in ads.items()))
+        return len(rows)
+
+    def jobs(self, where: str = "", params: Sequence[Any] = ()) -> list[Job]:
+        """Job records, optionally filtered by a SQL ``where`` written in this codebase (never user text)."""
+        sql = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs" + (f" WHERE {where}" if where else "")
+        return [Job(*row) for row in self.conn.execute(sql, params)]
+
+    def job(self, job_id: str) -> Job | None:
+        found = self.jobs("id = ?", (job_id,))
+        return found[0] if found else None
+
+    def job_ad(self, job_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT ad FROM job_ads WHERE job_id = ?", (job_id,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def count_jobs(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM jobs").fetchone()[0])
+
+    def add_events(self, events: Iterable[JobEvent]) -> int:
+        rows = [(e.job_id, e.time, e.type, e.detail, _dumps(e.attrs)) for e in events]
+        with self.transaction() as c:
+            c.executemany("INSERT OR IGNORE INTO job_events(job_id, time, type, detail, attrs) "
+                          "VALUES (?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def events(self, job_id: str) -> list[JobEvent]:
+        cur = self.conn.execute("SELECT job_id, time, type, detail, attrs FROM job_events "
+                                "WHERE job_id = ? ORDER BY time, id", (job_id,))
+        return [JobEvent(r[0], r[1], r[2], r[3], orjson.loads(r[4])) for r in cur]
+
+    # ------------------------------------------------------------------ verdicts
+
+    def save_verdicts(self, verdicts: dict[str, Verdict], now: float | None = None) -> None:
+        now = now or time.time()
+        rows = [
+            (jid, v.category, v.action, v.signature, v.title, v.confidence, v.reason,
+             _dumps([asdict(f) for f in v.evidence]), now)
+            for jid, v in verdicts.items()
+        ]
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def verdicts(self) -> dict[str, Verdict]:
+        """Every stored verdict by job id."""
+        return self._verdicts("", ())
+
+    def verdicts_for(self, job_ids: Sequence[str]) -> dict[str, Verdict]:
+        marks = ", ".join("?" * len(job_ids))
+        return self._verdicts(f" WHERE job_id IN ({marks})", tuple(job_ids))
+
+    def verdict_categories(self) -> dict[str, str]:
+        """Job id -> verdict category, cheap enough for 100,000 rows."""
+        return dict(self.conn.execute("SELECT job_id, category FROM verdicts").fetchall())
+
+    def _verdicts(self, where: str, params: Sequence[Any]) -> dict[str, Verdict]:
+        out = {}
+        for r in self.conn.execute("SELECT job_id, category, action, signature, title, confidence, reason, "
+                                   f"evidence FROM verdicts{where}", params):
+            evidence = [Finding(**f) for f in orjson.loads(r[7])]
+            out[r[0]] = Verdict(r[1], r[2], r[3], r[4], evidence, r[5], r[6])
+        return out
+
+    # ------------------------------------------------------------------ services and windows
+
+    def record_feed(self, feed: str, kind: str, *, fetched: float, ok: bool, error: str | None = None,
+                    states: Sequence[ServiceState] = (), windows: Sequence[Window] = ()) -> None:
+        """Record one poll of a feed: its health, state transitions, and windows.
+
+        Outage windows the feed reported open before but no longer lists are closed at ``fetched``:
+        feeds such as Alertmanager forget resolved alerts, the store does not.
+        """
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO feed_status(feed, kind, last_fetch, last_ok, error) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(feed) DO UPDATE SET kind = excluded.kind, last_fetch = excluded.last_fetch, "
+                "last_ok = COALESCE(excluded.last_ok, feed_status.last_ok), error = excluded.error",
+                (feed, kind, fetched, fetched if ok else None, None if ok else (error or "failed")),
+            )
+            if not ok:
+                return
+            for st in states:
+                last = c.execute(
+                    "SELECT state, detail FROM service_states WHERE service = ? AND source = ? "
+                    "ORDER BY since DESC, id DESC LIMIT 1", (st.service, feed)).fetchone()
+                if last is None or last[0] != st.state:
+                    since = st.since if st.since is not None else fetched
+                    c.execute("INSERT INTO service_states(service, state, since, source, detail, recorded) "
+                              "VALUES (?, ?, ?, ?, ?, ?)", (st.service, st.state, since, feed, st.detail, fetched))
+            seen = set()
+            for w in windows:
+                ext = w.ext_id or f"{w.service}|{w.kind}|{w.start}"
+                seen.add(ext)
+                c.execute(
+                    'INSERT INTO windows(service, kind, start, "end", source, severity, description, ext_id) '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, ext_id) DO UPDATE SET "
+                    'service = excluded.service, kind = excluded.kind, start = excluded.start, "end" = excluded."end", '
+                    "severity = excluded.severity, description = excluded.description",
+                    (w.service, w.kind, w.start, w.end, feed, w.severity, w.description, ext),
+                )
+            open_rows = c.execute(
+                'SELECT id, ext_id FROM windows WHERE source = ? AND kind = ? AND "end" IS NULL', (feed, "outage"))
+            for wid, ext in open_rows.fetchall():
+                if ext not in seen:
+                    c.execute('UPDATE windows SET "end" = ? WHERE id = ?', (fetched, wid))
+
+    def feed_status(self) -> dict[str, dict[str, Any]]:
+        cur = self.conn.execute("SELECT feed, kind, last_fetch, last_ok, error FROM feed_status")
+        return {r[0]: {"kind": r[1], "last_fetch": r[2], "last_ok": r[3], "error": r[4]} for r in cur}
+
+    def current_states(self) -> list[ServiceState]:
+        """The latest state of each (service, source) pair, with the time it began."""
+        cur = self.conn.execute(
+            "SELECT s.service, s.state, s.since, s.source, s.detail, f.last_ok FROM service_states s "
+            "JOIN (SELECT service, source, max(id) AS id FROM service_states GROUP BY service, source) m "
+            "ON s.id = m.id LEFT JOIN feed_status f ON f.feed = s.source ORDER BY s.service")
+        return [ServiceState(r[0], r[1], r[2], r[3], r[4], r[5]) for r in cur]
+
+    def transitions(self, service: str | None = None, since: float = 0.0) -> list[ServiceState]:
+        """State transitions in time order (for the timeline), from ``since`` on, plus the one in force then."""
+        where, params = "since >= ?", [since]
+        if service:
+            where += " AND service = ?"
+            params.append(service)
+        cur = self.conn.execute(
+            f"SELECT service, state, since, source, detail, recorded FROM service_states WHERE {where} "
+            "ORDER BY since, id", params)
+        return [ServiceState(*r) for r in cur]
+
+    def windows(self, service: str | None = None, *, start: float | None = None, end: float | None = None,
+                kind: str | None = None) -> list[Window]:
+        """Windows intersecting [start, end] (either bound optional)."""
+        clauses, params = [], []
+        if service:
+            clauses.append("service = ?")
+            params.append(service)
+        if kind:
+            clauses.append("kind = ?")
+            params.append(kind)
+        if start is not None:
+            clauses.append('("end" IS NULL OR "end" >= ?)')
+            params.append(start)
+        if end is not None:
+            clauses.append("start <= ?")
+            params.append(end)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        cur = self.conn.execute(
+            f'SELECT service, kind, start, "end", source, severity, description, ext_id FROM windows{where} '
+            "ORDER BY start", params)
+        return [Window(*r) for r in cur]
+
+    def add_window(self, window: Window) -> None:
+        """A window declared by hand (or by a test); de-duplicated on (source, ext_id)."""
+        with self.transaction() as c:
+            c.execute(
+                'INSERT OR REPLACE INTO windows(service, kind, start, "end", source, severity, description, ext_id) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (window.service, window.kind, window.start, window.end, window.source, window.severity,
+                 window.description, window.ext_id or f"{window.service}|{window.kind}|{window.start}"))
+
+    # ------------------------------------------------------------------ announcements
+
+    def post_announcement(self, a: Announcement, now: float | None = None) -> int:
+        now = now or time.time()
+        if a.until is not None and a.start is not None and a.until <= a.start:
+            raise ValueError("the announcement ends before it starts")
+        with self.transaction() as c:
+            cur = c.execute("INSERT INTO announcements(text, level, author, start, until, created) "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            (a.text, a.level, a.author or _whoami(), a.start or now, a.until, now))
+            return int(cur.lastrowid or 0)
+
+    def announcements(self, now: float | None = None, *, include_expired: bool = False) -> list[Announcement]:
+        now = now or time.time()
+        where = "" if include_expired else " WHERE (until IS NULL OR until > ?) AND (start IS NULL OR start <= ?)"
+        params = () if include_expired else (now, now)
+        cur = self.conn.execute("SELECT text, level, author, start, until, id, created FROM announcements"
+                                f"{where} ORDER BY created DESC", params)
+        return [Announcement(*r) for r in cur]
+
+    def expire_announcement(self, ann_id: int, now: float | None = None) -> bool:
+        with self.transaction() as c:
+            cur = c.execute("UPDATE announcements SET until = ? WHERE id = ?", (now or time.time(), ann_id))
+            return cur.rowcount > 0
+
+    # ------------------------------------------------------------------ requests
+
+    def requests(self) -> list[ProductionRequest]:
+        cur = self.conn.execute("SELECT experiment, title, requester, status, priority, fields, id, version, "
+                                "created, updated FROM requests ORDER BY id")
+        return [ProductionRequest(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), r[6], r[7], r[8], r[9])
+                for r in cur]
+
+    def save_request(self, req: ProductionRequest, who: str, action: str,
+                     changes: dict[str, Any] | None = None, now: float | None = None) -> ProductionRequest:
+        """Create or update a request; an update whose version is stale is refused (no silent overwrite)."""
+        now = now or time.time()
+        with self.transaction() as c:
+            if req.id is None:
+                cur = c.execute(
+                    "INSERT INTO requests(experiment, title, requester, status, priority, fields, version, "
+                    "created, updated) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                    (req.experiment, req.title, req.requester, req.status, req.priority, _dumps(req.fields), now, now))
+                req.id, req.version, req.created, req.updated = int(cur.lastrowid or 0), 1, now, now
+            else:
+                cur = c.execute(
+                    "UPDATE requests SET experiment = ?, title = ?, requester = ?, status = ?, priority = ?, "
+                    "fields = ?, version = version + 1, updated = ? WHERE id = ? AND version = ?",
+                    (req.experiment, req.title, req.requester, req.status, req.priority, _dumps(req.fields), now,
+                     req.id, req.version))
+                if cur.rowcount == 0:
+                    raise StoreError(
+                        f"request {req.id} changed since you opened it: reload it and apply your edit again")
+                req.version += 1
+                req.updated = now
+            c.execute("INSERT INTO request_audit(request_id, time, who, action, changes) VALUES (?, ?, ?, ?, ?)",
+                      (req.id, now, who, action, _dumps(changes or {})))
+        return req
+
+    def request_audit(self, req_id: int) -> list[dict[str, Any]]:
+        cur = self.conn.execute("SELECT time, who, action, changes FROM request_audit WHERE request_id = ? "
+                                "ORDER BY id", (req_id,))
+        return [{"time": r[0], "who": r[1], "action": r[2], "changes": orjson.loads(r[3])} for r in cur]
+
+    # ------------------------------------------------------------------ action log
+
+    def log_action(self, action: str, job_ids: Sequence[str], result: str, who: str | None = None,
+                   now: float | None = None) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO action_log(time, who, action, job_ids, result) VALUES (?, ?, ?, ?, ?)",
+                      (now or time.time(), who or _whoami(), action, _dumps(list(job_ids)), result))
+
+    def action_log(self) -> list[dict[str, Any]]:
+        cur = self.conn.execute("SELECT time, who, action, job_ids, result FROM action_log ORDER BY id")
+        return [{"time": r[0], "who": r[1], "action": r[2], "job_ids": orjson.loads(r[3]), "result": r[4]}
+                for r in cur]
+
+
+def _whoami() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _explain(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return "the store is locked by another process (try again, or stop the other opgtui)"
+    if "readonly" in text or "read-only" in text:
+        return "the store is read-only (check the file's and its directory's permissions)"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return "the store is corrupt or not an opgtui store (move it aside and opgtui starts a new one)"
+    if "unable to open" in text:
+        return "cannot open the store (does its directory exist and is it writable?)"
+    return text
+
+
+def open_store(path: str | Path, *, readonly: bool = False, timeout: float = 5.0) -> Store:
+    """Open (creating and migrating as needed) the store at ``path``; raises StoreError with one line."""
+    p = Path(path).expanduser()
+    try:
+        if not readonly:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        uri = f"file:{p}?mode=ro" if readonly else f"file:{p}"
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"{p}: {_explain(exc) if isinstance(exc, sqlite3.Error) else exc.strerror or exc}") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        store = Store(conn, p)
+        _migrate(store, readonly)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreError(f"{p}: {_explain(exc)}") from None
+    except StoreError:
+        conn.close()
+        raise
+    return store
+
+
+def _migrate(store: Store, readonly: bool) -> None:
+    version = store.schema_version()
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{store.path}: written by a newer opgtui (schema {version}, this one knows {SCHEMA_VERSION})")
+    if version == SCHEMA_VERSION:
+        return
+    if readonly:
+        raise StoreError(
+            f"{store.path}: needs a schema upgrade ({version} -> {SCHEMA_VERSION}) but is opened read-only")
+    with store.transaction() as c:
+        # Re-read inside the write lock: another process may have migrated meanwhile.
+        version = int(c.execute("PRAGMA user_version").fetchone()[0])
+        for step in range(version, SCHEMA_VERSION):
+            for statement in _split_sql(MIGRATIONS[step]):
+                c.execute(statement)
+            c.execute(f"PRAGMA user_version = {step + 1}")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (triggers keep their inner ';')."""
+    out, buf = [], ""
+    for piece in script.split(";"):
+        buf += piece
+        if sqlite3.complete_statement(buf + ";"):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+        else:
+            buf += ";"
+    if buf.strip():
+        out.append(buf.strip())
+    return out

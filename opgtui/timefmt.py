@@ -1,0 +1,67 @@
+"""Parse and format times: durations ("6h", "90m"), instants (ISO or "+4h"), local clock, ages."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+_DURATION = re.compile(r"(?:\d+(?:\.\d+)?\s*[smhdw]?\s*)+", re.IGNORECASE)
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw]?)", re.IGNORECASE)
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``'90'``, ``'90s'``, ``'30m'``, ``'6h'``, ``'1h30m'``, ``'2d'``; ValueError otherwise."""
+    t = text.strip()
+    if not t or not _DURATION.fullmatch(t):
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 6h, 2d)")
+    return sum(float(n) * _UNIT[u.lower()] for n, u in _PART.findall(t))
+
+
+def parse_when(text: str, now: float) -> float:
+    """An instant: a duration from now (``4h``, ``+4h``) or an ISO 8601 time (UTC unless it says)."""
+    t = text.strip()
+    try:
+        return now + parse_duration(t.lstrip("+"))
+    except ValueError:
+        pass
+    try:
+        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not a time: {text!r} (use e.g. 4h or 2026-11-25T18:00)") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+def zone(name: str | None) -> tzinfo | None:
+    """The configured zone, or None for the machine's local zone."""
+    return ZoneInfo(name) if name else None
+
+
+def clock(ts: float | None, tz: tzinfo | None = None, *, with_date: bool = False) -> str:
+    """Local wall-clock time ``HH:MM`` (``MM-DD HH:MM`` with_date); '' when unknown."""
+    if ts is None:
+        return ""
+    dt = datetime.fromtimestamp(ts, tz) if tz else datetime.fromtimestamp(ts).astimezone()
+    return dt.strftime("%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def span(seconds: float | None) -> str:
+    """Compact duration: ``45s``, ``43m``, ``3h05``, ``2d04h``; '' when unknown."""
+    if seconds is None:
+        return ""
+    s = int(max(seconds, 0))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}"
+    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
+
+
+def ago(ts: float | None, now: float) -> str:
+    """How long ago, compact (``5m ago``); 'never' when unknown."""
+    return "never" if ts is None else f"{span(now - ts)} ago"

@@ -1,0 +1,60 @@
+"""The header line (what you are looking at, how fresh it is, what failed) and the announcements block."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from opgtui.model import Announcement
+from opgtui.textsafe import one_line
+
+_LEVEL_STYLE = {"info": "bold cyan", "warning": "bold yellow", "critical": "bold white on red"}
+
+
+def header_text(view: str, where: str, freshness: str, problems: list[str], width: int = 200) -> Text:
+    """``opgtui │ Jobs │ fermigrid │ data 2m ago │ ! schedd x unreachable`` built without markup."""
+    text = Text.assemble(
+        ("opgtui", "bold"), " │ ", (view, "bold reverse"), " │ ", (one_line(where, 60), "cyan"),
+        " │ ", (freshness, "green" if "ago" in freshness or "now" in freshness else "yellow"),
+    )
+    if problems:
+        text.append(" │ ")
+        text.append(f"! {len(problems)} problem{'s' if len(problems) > 1 else ''}: ", "bold red")
+        text.append(one_line(problems[0], 120), "red")
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
+class HeaderBar(Static):
+    """One line at the top of every screen."""
+
+    DEFAULT_CSS = "HeaderBar { height: 1; background: $panel; }"
+
+    def show(self, view: str, where: str, freshness: str, problems: list[str]) -> None:
+        self.update(header_text(view, where, freshness, problems, self.size.width or 200))
+
+
+def announcements_text(items: list[Announcement], limit: int = 3) -> Text:
+    """Current announcements, newest first, one line each (untrusted text stays literal)."""
+    text = Text()
+    for i, a in enumerate(items[:limit]):
+        if i:
+            text.append("\n")
+        text.append(f" {a.level.upper()} ", _LEVEL_STYLE.get(a.level, "bold"))
+        text.append(" ")
+        text.append(one_line(a.text, 300))
+        if a.author:
+            text.append(f"  — {one_line(a.author, 40)}", "dim")
+    if len(items) > limit:
+        text.append(f"\n (+{len(items) - limit} more: :announce to list)", "dim")
+    return text
+
+
+class AnnouncementBar(Static):
+    """Team messages shown on every screen while current; hidden when there are none."""
+
+    DEFAULT_CSS = "AnnouncementBar { height: auto; max-height: 4; display: none; background: $boost; }"
+
+    def show(self, items: list[Announcement]) -> None:
+        self.display = bool(items)
+        self.update(announcements_text(items))

@@ -1,0 +1,87 @@
+"""Config: defaults, validation errors that name file, line and key, the example, no config at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opgtui.config import EXAMPLE, Config, ConfigError, load_config, parse_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "config.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_example_is_valid_and_complete(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, EXAMPLE))
+    assert [p.name for p in cfg.pools] == ["fermigrid"]
+    assert {f.kind for f in cfg.feeds} == {"alertmanager", "prometheus", "native"}
+    nova = cfg.experiment("nova")
+    assert nova is not None and nova.depends_on == ["samweb", "dcache", "cvmfs"]
+    assert nova.debug_profile.environment["IFDH_DEBUG"] == "1"
+    assert cfg.roles.approvers == ["alice", "bob"]
+    assert cfg.service_for("SAM web") == "samweb"  # aliases are case-insensitive
+    assert cfg.service_for("fndca") == "dcache"
+    assert cfg.service_for("somethingelse") == "somethingelse"
+
+
+def test_typo_key_names_line_and_suggests(tmp_path: Path) -> None:
+    text = EXAMPLE.replace("    depends_on: [samweb", "    depend_on: [samweb")
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "depend_on:" in ln)
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    msg = str(err.value)
+    assert msg.startswith(f"{tmp_path / 'config.yaml'}:{line}: experiments[0].depend_on: unknown key")
+    assert "did you mean 'depends_on'" in msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "expect"),
+    [
+        ("refresh: soon\n", 1, "refresh: expected a number"),
+        ("pools:\n  - name: a\n    collector: c\n    timeout: [1]\n", 4, "pools[0].timeout: expected a float"),
+        ("feeds:\n  - name: a\n    kind: nagios\n    url: http://x\n", 3, "unknown feed kind 'nagios'"),
+        ("feeds:\n  - name: a\n    url: http://x\n", 2, "feeds[0].kind: required key is missing"),
+        ("pools:\n  - name: a\n", 2, "give a collector or a list of schedds"),
+        ("timezone: Mars/Olympus\n", 1, "unknown time zone"),
+        ("services:\n  - name: a\n  - name: a\n", 3, "duplicate name 'a'"),
+        ("services:\n  - name: a\nexperiments:\n  - name: x\n    depends_on: [a, b]\n", 5, "unknown service 'b'"),
+        ("pools: [\n", 2, "not valid YAML"),
+        ("services:\n  - name: a\n    critical: maybe\n", 3, "expected true or false"),
+    ],
+)
+def test_bad_values_are_rejected_with_their_line(tmp_path: Path, text: str, line: int, expect: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert f"config.yaml:{line}:" in str(err.value)
+    assert expect in str(err.value)
+
+
+def test_no_config_at_all_is_the_empty_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "nothing-here"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    cfg = load_config()
+    assert cfg.path is None and cfg.pools == [] and cfg.feeds == []
+    assert cfg.store == tmp_path / "data" / "opgtui" / "opgtui.db"
+    hints = " ".join(cfg.what_to_configure())
+    assert "config.yaml" in hints and "pools:" in hints and "feeds:" in hints
+
+
+def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_empty_file_is_valid() -> None:
+    cfg = parse_config("", Path("empty.yaml"))
+    assert isinstance(cfg, Config) and cfg.path == Path("empty.yaml")
+
+
+def test_store_path_expands_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = parse_config("store: ~/x/opg.db\n", Path("c.yaml"))
+    assert cfg.store == tmp_path / "x" / "opg.db"

@@ -1,0 +1,179 @@
+"""Store: migrations, transactions, history that outlives feeds, clear errors for unusable files."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from opgtui.model import Announcement, Job, ProductionRequest, ServiceState, Window
+from opgtui.store import MIGRATIONS, SCHEMA_VERSION, StoreError, open_store
+
+
+def test_new_store_is_migrated_to_the_latest_schema(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    assert store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = set(store.db.table_names())
+    assert {"jobs", "job_events", "service_states", "windows", "announcements", "requests", "request_audit",
+            "verdicts"} <= tables
+
+
+def test_old_store_is_migrated_and_keeps_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import opgtui.store as st
+
+    path = tmp_path / "s.db"
+    s1 = open_store(path)
+    s1.upsert_jobs([Job("a#1.0", "a", 1, 0, owner="novapro")])
+    s1.close()
+    step = "ALTER TABLE jobs ADD COLUMN opg_test_extra TEXT; UPDATE jobs SET opg_test_extra = 'migrated'"
+    monkeypatch.setattr(st, "MIGRATIONS", [*MIGRATIONS, step])
+    monkeypatch.setattr(st, "SCHEMA_VERSION", len(MIGRATIONS) + 1)
+    s2 = st.open_store(path)
+    assert s2.schema_version() == len(MIGRATIONS) + 1
+    assert s2.conn.execute("SELECT owner, opg_test_extra FROM jobs").fetchone() == ("novapro", "migrated")
+
+
+def test_store_from_a_newer_opgtui_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    open_store(path).conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    with pytest.raises(StoreError, match="newer opgtui"):
+        open_store(path)
+
+
+def test_corrupt_store_gives_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    path.write_bytes(b"this is not sqlite" * 512)
+    with pytest.raises(StoreError) as err:
+        open_store(path)
+    expected = "the store is corrupt or not an opgtui store (move it aside and opgtui starts a new one)"
+    assert str(err.value) == f"{path}: {expected}"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_directory(tmp_path: Path) -> None:
+    d = tmp_path / "ro"
+    d.mkdir()
+    d.chmod(0o500)
+    with pytest.raises(StoreError):
+        open_store(d / "s.db")
+
+
+def test_unwritable_path_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError) as err:
+        open_store(blocker / "sub" / "s.db")
+    assert str(blocker) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_locked_store_names_the_lock(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    open_store(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        store = open_store(path, timeout=0.2)
+        with pytest.raises(StoreError, match="locked by another process"):
+            store.upsert_jobs([Job("a#1.0", "a", 1, 0)])
+    finally:
+        holder.execute("ROLLBACK")
+
+
+def test_failed_transaction_writes_nothing(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    with pytest.raises(RuntimeError), store.transaction() as c:
+        c.execute("INSERT INTO kv(key, value) VALUES ('a', 'b')")
+        raise RuntimeError("boom")
+    assert store.get_kv("a") is None
+
+
+def test_outage_history_outlives_a_feed_that_forgets(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    t0 = 1_800_000_000.0
+    store.record_feed("am", "alertmanager", fetched=t0, ok=True,
+                      states=[ServiceState("samweb", "down", t0 - 600, "am", "SAMWebDown")],
+                      windows=[Window("samweb", "outage", t0 - 600, None, "am", ext_id="fp1")])
+    # The feed answers but no longer lists the alert: Alertmanager forgot it once resolved.
+    store.record_feed("am", "alertmanager", fetched=t0 + 2580, ok=True,
+                      states=[ServiceState("samweb", "up", None, "am")], windows=[])
+    (w,) = store.windows("samweb")
+    assert (w.start, w.end) == (t0 - 600, t0 + 2580)
+    assert [s.state for s in store.transitions("samweb")] == ["down", "up"]
+    # A failed poll does not close or change anything.
+    store.record_feed("am", "alertmanager", fetched=t0 + 3000, ok=False, error="HTTP 500")
+    assert store.current_states()[0].state == "up"
+    assert store.feed_status()["am"]["error"] == "HTTP 500"
+    assert store.feed_status()["am"]["last_ok"] == t0 + 2580
+
+
+def test_same_state_twice_is_one_transition(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    for t in (100.0, 200.0, 300.0):
+        store.record_feed("p", "prometheus", fetched=t, ok=True, states=[ServiceState("dcache", "up", None, "p")])
+    (only,) = store.transitions("dcache")
+    assert only.since == 100.0
+
+
+def test_audit_trail_cannot_be_edited(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    req = store.save_request(ProductionRequest("nova", "MC", "alice"), "alice", "create")
+    with pytest.raises(sqlite3.IntegrityError, match="cannot be edited"):
+        store.conn.execute("UPDATE request_audit SET who = 'mallory'")
+    assert store.request_audit(req.id or 0)[0]["who"] == "alice"
+
+
+def test_stale_request_edit_is_refused(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    req = store.save_request(ProductionRequest("nova", "MC", "alice"), "alice", "create")
+    other = store.requests()[0]
+    req.title = "MC v2"
+    store.save_request(req, "alice", "edit")
+    other.title = "MC v3"
+    with pytest.raises(StoreError, match="changed since you opened it"):
+        store.save_request(other, "bob", "edit")
+    assert store.requests()[0].title == "MC v2"
+
+
+def _post_many(path: str, who: str, n: int) -> None:
+    store = open_store(path, timeout=30)
+    for i in range(n):
+        store.post_announcement(Announcement(f"{who} {i}", author=who))
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    path = str(tmp_path / "s.db")
+    open_store(path).close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_post_many, args=(path, f"p{k}", 40)) for k in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert all(p.exitcode == 0 for p in procs)
+    assert len(open_store(path).announcements(include_expired=True)) == 120
+
+
+def test_announcements_expire(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    now = time.time()
+    a = store.post_announcement(Announcement("dCache downtime tonight", "warning", "bob", until=now + 60), now)
+    store.post_announcement(Announcement("old", until=now - 1, start=now - 100), now)
+    assert [x.text for x in store.announcements(now)] == ["dCache downtime tonight"]
+    store.expire_announcement(a, now)
+    assert store.announcements(now + 1) == []
+    with pytest.raises(ValueError, match="ends before it starts"):
+        store.post_announcement(Announcement("x", start=now, until=now - 5), now)
+
+
+def test_jobs_round_trip_with_raw_ad(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    job = Job("s#5.1", "s", 5, 1, owner="x", hold_code=34, cpu_user=10.0, wall=20.0)
+    store.upsert_jobs([job], {"s#5.1": {"Owner": "x", "HoldReasonCode": 34}})
+    assert store.job("s#5.1") == job
+    assert store.job_ad("s#5.1") == {"Owner": "x", "HoldReasonCode": 34}
+    assert store.count_jobs() == 1

@@ -1,0 +1,39 @@
+"""Untrusted text never reaches the terminal as escape sequences or control characters."""
+
+from __future__ import annotations
+
+from opgtui.textsafe import clean, one_line
+
+HOSTILE = [
+    "\x1b]52;c;ZWNobyBwd25lZA==\x07",  # OSC 52: write the clipboard
+    "\x1b]0;new title\x1b\\",  # OSC 0: set the window title
+    "\x1b[2J\x1b[H",  # clear screen, cursor home
+    "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\",  # hyperlink
+    "\x9b31m",  # 8-bit CSI
+    "\x1bP+q544e\x1b\\",  # DCS query
+]
+
+
+def test_escape_sequences_are_removed() -> None:
+    for s in HOSTILE:
+        out = clean("before " + s + " after")
+        assert "\x1b" not in out and "\x9b" not in out and "\x07" not in out
+        assert out.startswith("before ") and out.endswith(" after")
+    assert clean("\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\") == "click"
+
+
+def test_controls_are_made_visible() -> None:
+    assert clean("a\x00b\x08c\x7f") == "a^@b^Hc^?"
+    assert clean("a\rb") == "a^Mb"
+    assert clean("col\tumn") == "col     umn"
+
+
+def test_plain_and_markup_like_text_is_untouched() -> None:
+    for s in ("[bold]red[/]", "[@click=app.bell]x[/]", "x [/", "Δ unicode ok", ""):
+        assert clean(s) == s
+
+
+def test_one_line_squeezes_and_bounds() -> None:
+    assert one_line("a\n  b\tc") == "a b c"
+    assert one_line("x" * 600, 10) == "x" * 9 + "…"
+    assert one_line(None) == ""

@@ -78,7 +78,8 @@ async def collect_feeds(cfg: Config, store: Any, report: CollectReport, client: 
         rep = r.report
         await asyncio.to_thread(
             store.record_feed, r.feed, r.kind, fetched=r.fetched, ok=r.ok, error=r.error,
-            states=rep.states if rep else (), windows=rep.windows if rep else ())
+            states=rep.states if rep else (), windows=rep.windows if rep else (),
+            absent_state=rep.absent_state if rep else None)
         if r.ok:
             report.feeds_ok += 1
         else:

@@ -248,11 +248,13 @@ class Store:
     # ------------------------------------------------------------------ services and windows
 
     def record_feed(self, feed: str, kind: str, *, fetched: float, ok: bool, error: str | None = None,
-                    states: Sequence[ServiceState] = (), windows: Sequence[Window] = ()) -> None:
+                    states: Sequence[ServiceState] = (), windows: Sequence[Window] = (),
+                    absent_state: str | None = None) -> None:
         """Record one poll of a feed: its health, state transitions, and windows.
 
         Outage windows the feed reported open before but no longer lists are closed at ``fetched``:
-        feeds such as Alertmanager forget resolved alerts, the store does not.
+        feeds such as Alertmanager forget resolved alerts, the store does not. With ``absent_state``
+        (e.g. "up" for alert feeds), a service this feed reported before but no longer lists moves to it.
         """
         with self.transaction() as c:
             c.execute(
@@ -263,6 +265,11 @@ class Store:
             )
             if not ok:
                 return
+            listed = {st.service for st in states}
+            if absent_state is not None:
+                previous = c.execute("SELECT DISTINCT service FROM service_states WHERE source = ?", (feed,))
+                states = [*states, *(ServiceState(svc, absent_state, fetched, feed)  # type: ignore[arg-type]
+                                     for (svc,) in previous.fetchall() if svc not in listed)]
             for st in states:
                 last = c.execute(
                     "SELECT state, detail FROM service_states WHERE service = ? AND source = ? "

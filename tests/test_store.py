@@ -111,6 +111,17 @@ def test_outage_history_outlives_a_feed_that_forgets(tmp_path: Path) -> None:
     assert store.feed_status()["am"]["last_ok"] == t0 + 2580
 
 
+def test_service_an_alert_feed_stops_listing_becomes_absent_state(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    store.record_feed("am", "alertmanager", fetched=100.0, ok=True,
+                      states=[ServiceState("cvmfs", "down", 90.0, "am")], absent_state="up")
+    store.record_feed("am", "alertmanager", fetched=200.0, ok=True, states=[], absent_state="up")
+    assert [(s.state, s.since) for s in store.transitions("cvmfs")] == [("down", 90.0), ("up", 200.0)]
+    store.record_feed("prom", "prometheus", fetched=100.0, ok=True, states=[ServiceState("x", "up", None, "prom")])
+    store.record_feed("prom", "prometheus", fetched=200.0, ok=True, states=[])
+    assert [s.state for s in store.transitions("x")] == ["up"]  # absence tells nothing without absent_state
+
+
 def test_same_state_twice_is_one_transition(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s.db")
     for t in (100.0, 200.0, 300.0):

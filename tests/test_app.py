@@ -1,0 +1,116 @@
+"""The dashboard shell: views by key and by `:` command, help, back, quit, hostile text, 80x24."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from opgtui.app import OpgApp
+from opgtui.config import Config, parse_config
+from opgtui.model import Announcement, ServiceState, Window
+from opgtui.store import open_store
+
+HOSTILE = "[@click=app.bell]x[/] x [/ \x1b]52;c;cHduZWQ=\x07 [bold]not bold[/bold]"
+
+
+def screen_text(app: OpgApp) -> str:
+    """Everything the screen shows, as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_update(full=True).strips)  # type: ignore[union-attr]
+
+
+def visible_text(app: OpgApp) -> str:
+    from textual.widgets import Static
+
+    parts = []
+    for w in app.screen.query(Static):
+        if w.display:
+            parts.append(str(w.render()))
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def empty_app(tmp_path: Path) -> OpgApp:
+    return OpgApp(Config(store=tmp_path / "s.db"), open_store(tmp_path / "s.db"), refresh_loop=False)
+
+
+async def test_views_by_number_keys_and_back(empty_app: OpgApp) -> None:
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert empty_app.current_mode == "status"
+        for key, mode in (("2", "jobs"), ("3", "log"), ("4", "requests"), ("1", "status")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert empty_app.current_mode == mode
+        await pilot.press("escape")
+        await pilot.pause()
+        assert empty_app.current_mode == "requests"  # Esc goes back to the previous view
+
+
+async def test_command_mode_switches_views(empty_app: OpgApp) -> None:
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"jobs", "enter")
+        await pilot.pause()
+        assert empty_app.current_mode == "jobs"
+        await pilot.press("colon", *"req", "enter")
+        await pilot.pause()
+        assert empty_app.current_mode == "requests"
+        await pilot.press("colon", *"nonsense", "enter")
+        await pilot.pause()
+        assert empty_app.current_mode == "requests"
+
+
+async def test_help_lists_keys_and_closes(empty_app: OpgApp) -> None:
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        from opgtui.screens.help import HelpScreen
+
+        assert isinstance(empty_app.screen, HelpScreen)
+        text = visible_text(empty_app)
+        assert "Quit" in text and "Jobs" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(empty_app.screen, HelpScreen)
+
+
+async def test_q_quits(empty_app: OpgApp) -> None:
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert empty_app.return_code == 0
+
+
+async def test_no_config_says_what_to_configure(empty_app: OpgApp) -> None:
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = visible_text(empty_app)
+        assert "No service data yet" in text
+        assert "pools:" in text and "feeds:" in text
+        assert "no config" in text  # the header says so too
+
+
+async def test_board_banner_and_hostile_text_stay_literal(tmp_path: Path) -> None:
+    cfg = parse_config("services:\n  - {name: samweb, critical: true}\n  - {name: dcache}\n", Path("c.yaml"))
+    cfg.store = tmp_path / "s.db"
+    store = open_store(cfg.store)
+    now = time.time()
+    store.record_feed("am", "alertmanager", fetched=now, ok=True,
+                      states=[ServiceState("samweb", "down", now - 2580, "am", HOSTILE),
+                              ServiceState("[/foo]", "degraded", now - 60, "am")],
+                      windows=[Window("dcache", "maintenance", now + 3600, now + 7200, "am", description=HOSTILE)])
+    store.post_announcement(Announcement(HOSTILE, "critical", "[red]mallory"))
+    app = OpgApp(cfg, store, refresh_loop=False)
+    bells = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = visible_text(app)
+        assert "CRITICAL DOWN" in text and "samweb since" in text
+        assert "[@click=app.bell]x[/]" in text  # shown literally, not run
+        assert "\x1b" not in text
+        await pilot.click("#announcements")
+        await pilot.pause()
+        assert bells == []
+        assert "NO: do not submit now" in text or "UNKNOWN" in text or "samweb" in text

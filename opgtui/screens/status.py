@@ -13,6 +13,7 @@ from opgtui.screens.base import BaseScreen
 from opgtui.services import BoardRow, board, decide_submit
 from opgtui.textsafe import one_line
 from opgtui.timefmt import ago, clock, span
+from opgtui.widgets.timeline import ZOOMS, OutageTimeline
 
 STATE_STYLE = {
     "up": "bold green", "degraded": "bold yellow", "down": "bold white on red",
@@ -57,6 +58,7 @@ class StatusScreen(BaseScreen):
         yield Static(id="banner")
         table: DataTable[Text] = DataTable(id="board", cursor_type="row", zebra_stripes=True)
         yield table
+        yield OutageTimeline(id="timeline")
         yield Static(id="submit")
         yield Static(id="hint", classes="hint")
 
@@ -89,6 +91,12 @@ class StatusScreen(BaseScreen):
             )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
+        timeline = self.query_one(OutageTimeline)
+        timeline.display = bool(rows)
+        if rows:
+            since = now - max(ZOOMS) * 4
+            timeline.set_data([r.service for r in rows], app.store.transitions(since=since),
+                              app.store.windows(start=since), now, app.tz)
         banner = banner_text(rows)
         self.query_one("#banner", Static).display = banner is not None
         self.query_one("#banner", Static).update(banner or "")

@@ -1,0 +1,201 @@
+"""Outage timeline: one row per service, time flowing right, each cell the worst state in its slice.
+
+Glyphs differ per state as well as colours, so the timeline reads with NO_COLOR too. Maintenance windows
+ahead of now are drawn in the future part of the axis.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from opgtui.model import ServiceState, Window
+from opgtui.textsafe import one_line
+from opgtui.timefmt import clock
+
+_RANK = {"none": -1, "unknown": 0, "up": 1, "degraded": 2, "maintenance": 3, "down": 4}
+GLYPH = {"none": " ", "unknown": "·", "up": "━", "degraded": "▄", "down": "█", "maintenance": "▒",
+         "ahead": "░", "future": " "}
+STYLE = {
+    "none": Style(), "unknown": Style(color="magenta", dim=True), "up": Style(color="green"),
+    "degraded": Style(color="yellow"), "down": Style(color="red", bold=True), "maintenance": Style(color="blue"),
+    "ahead": Style(color="blue"), "future": Style(),
+}
+ZOOMS = (6 * 3600, 24 * 3600, 7 * 86400)
+LABEL_WIDTH = 14
+
+
+def bucket_states(transitions: Sequence[ServiceState], windows: Sequence[Window], start: float, end: float,
+                  now: float, width: int) -> list[str]:
+    """The worst state in each of ``width`` equal slices of [start, end] for one service.
+
+    ``transitions`` are this service's state changes in time order (any sources: the worst one in force
+    wins); past slices with no data are "none"; slices after now are "future", or "ahead" where a
+    maintenance window is planned.
+    """
+    if width <= 0 or end <= start:
+        return []
+    step = (end - start) / width
+    cells = ["none"] * width
+    # Sweep: the state of each source in force at each moment; a slice takes the worst seen inside it.
+    by_source: dict[str, str] = {}
+    times = [t.since for t in transitions]
+    first = bisect.bisect_right(times, start)
+    for t in transitions[:first]:
+        by_source[t.source] = t.state
+    current = max(by_source.values(), key=_RANK.__getitem__, default="none")
+    i = 0
+    for t in transitions[first:]:
+        if t.since >= end:
+            break
+        stop = min(int((t.since - start) / step), width)
+        while i < stop:
+            cells[i] = current if _RANK[current] >= _RANK[cells[i]] else cells[i]
+            i += 1
+        if i < width:  # the slice where the change happens holds both states: keep the worse
+            cells[i] = max(cells[i], current, t.state, key=_RANK.__getitem__)
+        by_source[t.source] = t.state
+        current = max(by_source.values(), key=_RANK.__getitem__)
+    while i < width:
+        cells[i] = current if _RANK[current] >= _RANK[cells[i]] else cells[i]
+        i += 1
+    for w in windows:
+        w_end = w.end if w.end is not None else now
+        lo, hi = max(w.start, start), min(w_end, end)
+        if hi <= lo:
+            continue
+        a, b = int((lo - start) / step), min(math.ceil((hi - start) / step), width)
+        for k in range(a, b):
+            state = "maintenance" if w.kind == "maintenance" else "down"
+            if _RANK[state] > _RANK[cells[k]]:
+                cells[k] = state
+    if now < end:
+        first_future = max(int((now - start) / step) + 1, 0)
+        for k in range(first_future, width):
+            cells[k] = "future"
+        for w in windows:
+            if w.kind != "maintenance":
+                continue
+            w_end = w.end if w.end is not None else w.start + step
+            lo, hi = max(w.start, now, start), min(w_end, end)
+            for k in range(max(int((lo - start) / step), first_future), min(math.ceil((hi - start) / step), width)):
+                if lo < hi:
+                    cells[k] = "ahead"
+    return cells
+
+
+def row_strip(label: str, cells: Sequence[str], label_width: int = LABEL_WIDTH) -> Strip:
+    """One service's line: its name, then runs of same-state cells as single segments."""
+    segments = [Segment(one_line(label, label_width - 1).ljust(label_width)[:label_width], Style(bold=True))]
+    run_state, run_len = None, 0
+    for state in [*cells, None]:
+        if state == run_state:
+            run_len += 1
+            continue
+        if run_state is not None:
+            segments.append(Segment(GLYPH[run_state] * run_len, STYLE[run_state]))
+        run_state, run_len = state, 1
+    return Strip(segments)
+
+
+def axis_text(start: float, end: float, width: int, tz: object = None) -> Text:
+    """Tick labels under the timeline, about every 12 columns."""
+    line = [" "] * width
+    step = max(12, width // 6)
+    with_date = end - start > 86400
+    for col in range(0, width - 5, step):
+        label = clock(start + (end - start) * col / width, tz, with_date=with_date)  # type: ignore[arg-type]
+        line[col:col + len(label)] = label
+    return Text("".join(line)[:width], "dim")
+
+
+class OutageTimeline(ScrollView, can_focus=True):
+    """Services over the last 6 h / 24 h / 7 d; `z` zooms, `<` `>` scroll in time, `.` back to now."""
+
+    BINDINGS = [
+        Binding("z", "zoom", "Zoom", id="timeline.zoom"),
+        Binding("less_than_sign,comma", "earlier", "Earlier", show=False, id="timeline.earlier"),
+        Binding("greater_than_sign", "later", "Later", show=False, id="timeline.later"),
+        Binding("full_stop", "now", "Now", show=False, id="timeline.now"),
+    ]
+    DEFAULT_CSS = "OutageTimeline { height: auto; max-height: 14; }"
+    zoom_index = reactive(1)
+    offset_s = reactive(0.0)  # how far back from now the right edge (minus the look-ahead) is
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.services: list[str] = []
+        self.transitions: dict[str, list[ServiceState]] = {}
+        self.windows: dict[str, list[Window]] = {}
+        self.now = 0.0
+        self.tz: object = None
+        self._lines: list[Strip] = []
+
+    @property
+    def span(self) -> float:
+        return ZOOMS[self.zoom_index]
+
+    def bounds(self) -> tuple[float, float]:
+        """[start, end] shown: the span before now plus an eighth ahead for planned maintenance."""
+        end = self.now - self.offset_s + self.span / 8
+        return end - self.span * 9 / 8, end
+
+    def set_data(self, services: list[str], transitions: Sequence[ServiceState], windows: Sequence[Window],
+                 now: float, tz: object = None) -> None:
+        self.services, self.now, self.tz = services, now, tz
+        self.transitions, self.windows = {}, {}
+        for t in transitions:
+            self.transitions.setdefault(t.service, []).append(t)
+        for w in windows:
+            self.windows.setdefault(w.service, []).append(w)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        width = max(self.size.width - LABEL_WIDTH, 10) if self.size.width else 60
+        start, end = self.bounds()
+        lines = [row_strip(s, bucket_states(self.transitions.get(s, []), self.windows.get(s, []), start, end,
+                                            self.now, width)) for s in self.services]
+        axis = axis_text(start, end, width, self.tz)
+        lines.append(Strip([Segment(" " * LABEL_WIDTH), *axis.render(self.app.console)]))
+        legend = Text.assemble(*[(f"{GLYPH[k]} {k}  ", STYLE[k]) for k in ("up", "degraded", "down", "maintenance",
+                                                                           "ahead", "unknown")])
+        lines.append(Strip(list(legend.render(self.app.console))))
+        self._lines = lines
+        self.virtual_size = Size(self.size.width, len(lines))
+        self.styles.height = min(len(lines), 14)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        return self._lines[index] if 0 <= index < len(self._lines) else Strip.blank(self.size.width)
+
+    def on_resize(self) -> None:
+        if self.services:
+            self._rebuild()
+
+    def action_zoom(self) -> None:
+        self.zoom_index = (self.zoom_index + 1) % len(ZOOMS)
+        self.offset_s = 0.0
+        self._rebuild()
+
+    def action_earlier(self) -> None:
+        self.offset_s += self.span / 4
+        self._rebuild()
+
+    def action_later(self) -> None:
+        self.offset_s = max(0.0, self.offset_s - self.span / 4)
+        self._rebuild()
+
+    def action_now(self) -> None:
+        self.offset_s = 0.0
+        self._rebuild()

@@ -1,0 +1,68 @@
+"""Run the benchmarks in bench/ and print the results as a table and as JSON.
+
+    python bench/run.py [--quick] [--only NAME ...] [--json FILE]
+
+Each ``bench/bench_*.py`` module exposes ``run(quick: bool = False) -> list[dict]`` with rows
+``{"name", "value", "unit", "target"}``. Numbers come from this machine; compare like with like.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def load(path: Path) -> object:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smaller inputs, for a quick look")
+    ap.add_argument("--only", nargs="*", default=None, help="bench module names (e.g. startup joblist)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the results to this file")
+    args = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    rows: list[dict] = []
+    failed = 0
+    for path in sorted(HERE.glob("bench_*.py")):
+        short = path.stem.removeprefix("bench_")
+        if args.only and short not in args.only:
+            continue
+        started = time.perf_counter()
+        try:
+            for row in load(path).run(quick=args.quick):
+                rows.append({"bench": short, **row})
+        except Exception:
+            failed += 1
+            rows.append({"bench": short, "name": "FAILED", "value": float("nan"), "unit": "",
+                         "target": traceback.format_exc(limit=2).strip().splitlines()[-1]})
+        print(f"[{short}: {time.perf_counter() - started:.1f}s]", file=sys.stderr)
+    width = max((len(r["name"]) for r in rows), default=10)
+    print(f"{'bench':10} {'measure':{width}} {'value':>12} {'unit':8} target")
+    for r in rows:
+        value = r["value"]
+        shown = f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12}"
+        print(f"{r['bench']:10} {r['name']:{width}} {shown} {r['unit']:8} {r.get('target', '')}")
+    doc = {"machine": platform.platform(), "python": platform.python_version(), "quick": args.quick, "rows": rows}
+    print(json.dumps(doc, default=str))
+    if args.json:
+        args.json.write_text(json.dumps(doc, indent=2, default=str))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

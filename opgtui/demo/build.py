@@ -1,0 +1,182 @@
+"""Build the demo store from the bundled data through the same code paths real data takes.
+
+The bundled files are real formats (ClassAd ``-json`` and ``-long`` dumps, an HTCondor event log, job logs,
+Alertmanager / Prometheus / Statuspage / OSG payloads). Their times are moved so the story happens now,
+then they go through the real dump loader, the real feed parsers, the store and the diagnosis.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from opgtui.config import Config, ExperimentConfig, FeedConfig, ServiceConfig
+from opgtui.demo.timeshift import shift_ads, shift_eventlog, shift_feed, shift_long
+from opgtui.model import Announcement, JobStatus
+from opgtui.store import Store, open_store
+
+DATA = Path(__file__).resolve().parent / "data"
+ANCHOR = 1_795_600_000  # "now" in the generated files (see bench/make_demo_data.py)
+SAM_DOWN = (ANCHOR - 5 * 3600 - 600, ANCHOR - 5 * 3600 - 600 + 43 * 60)
+# Real recorded ads keep their own times; each is replayed so it ended a little before now.
+REAL_ANCHORS = {"real_fifebatch_2017.long": 1_486_423_594 + 2 * 3600,
+                "real_chtc_held_2022.long": 1_653_508_218 + 3 * 3600}
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One recorded poll of a feed: its payload files (one per URL of the kind) and when it was taken."""
+
+    feed: str
+    files: tuple[str, ...]
+    at: float  # relative to ANCHOR
+
+
+SNAPSHOTS = (
+    Snapshot("fnal-alertmanager", ("am_alerts_during_sam_outage.json", "am_silences.json"), SAM_DOWN[0] + 60),
+    Snapshot("fnal-alertmanager", ("am_alerts_sam_late.json", "am_silences.json"), SAM_DOWN[1] - 60),
+    Snapshot("fnal-alertmanager", ("am_alerts_after.json", "am_silences.json"), SAM_DOWN[1] + 60),
+    Snapshot("fnal-alertmanager", ("am_alerts_now.json", "am_silences.json"), ANCHOR - 30),
+    Snapshot("fnal-probes", ("prom_probe_success.json",), ANCHOR - 15),
+    Snapshot("fnal-status", ("statuspage_summary.json",), ANCHOR - 60),
+    Snapshot("osg-topology", ("osg_downtime.yaml",), ANCHOR - 300),
+)
+
+
+def demo_config(workdir: Path) -> Config:
+    """The config a NOvA/DUNE production shifter at Fermilab would write (feeds point at example hosts)."""
+    day = 86400.0  # the demo does not poll: its data stays fresh for the session
+    return Config(
+        path=None,
+        store=workdir / "opgtui.db",
+        refresh=60,
+        feeds=[
+            FeedConfig("fnal-alertmanager", "alertmanager", "http://alertmanager.example.org:9093", interval=day),
+            FeedConfig("fnal-probes", "prometheus", "http://prometheus.example.org:9090", interval=day,
+                       options={"query": "probe_success"}),
+            FeedConfig("fnal-status", "statuspage", "https://status.example.org/api/v2/summary.json", interval=day),
+            FeedConfig("osg-topology", "osg_downtime", str(workdir / "feeds" / "osg_downtime.yaml"), interval=day),
+        ],
+        services=[
+            ServiceConfig("samweb", ["SAM Web", "sam", "samweb-nova"], critical=True, experiments=["nova", "dune"]),
+            ServiceConfig("dcache", ["dCache", "fndca", "pnfs"], critical=True, experiments=["nova", "dune"]),
+            ServiceConfig("cvmfs", ["CVMFS", "oasis"], critical=True),
+            ServiceConfig("xrootd", ["xrootd-door"]),
+            ServiceConfig("tokens", ["htvault", "cilogon"]),
+            ServiceConfig("jobsub", ["Jobsub"]),
+            ServiceConfig("fts", ["FTS"]),
+            ServiceConfig("gpgrid-ce", ["FNAL_GPGRID_CE_03", "FNAL_GPGRID_CE_04"]),
+        ],
+        experiments=[
+            ExperimentConfig("nova", depends_on=["samweb", "dcache", "cvmfs"], acct_group="group_nova"),
+            ExperimentConfig("dune", depends_on=["samweb", "dcache", "cvmfs", "xrootd"], acct_group="group_dune"),
+        ],
+    )
+
+
+def _stage_files(workdir: Path, delta: int) -> list[Path]:
+    """Copy the bundled dumps, event log and logs into ``workdir`` with their times moved; return the dumps."""
+    shutil.copytree(DATA / "logs", workdir / "logs", dirs_exist_ok=True)
+    (workdir / "feeds").mkdir(exist_ok=True)
+    for f in (DATA / "feeds").iterdir():
+        (workdir / "feeds" / f.name).write_text(shift_feed(f.read_text(), delta))
+    queue = shift_ads(orjson.loads((DATA / "queue.json").read_bytes()), delta)
+    for ad in queue:
+        if ad.get("Iwd") == "DEMO_DIR":
+            ad["Iwd"] = str(workdir)
+    (workdir / "queue.json").write_bytes(orjson.dumps(queue))
+    history = shift_long((DATA / "history.long").read_text(), delta).replace('"DEMO_DIR"', f'"{workdir}"')
+    (workdir / "history.long").write_text(history)
+    (workdir / "jobs.eventlog").write_text(shift_eventlog((DATA / "jobs.eventlog").read_text(), delta))
+    dumps = [workdir / "queue.json", workdir / "history.long", workdir / "jobs.eventlog"]
+    now = ANCHOR + delta
+    for name, anchor in REAL_ANCHORS.items():
+        (workdir / name).write_text(shift_long((DATA / name).read_text(), now - anchor))
+        dumps.append(workdir / name)
+    return dumps
+
+
+def _load_jobs(store: Store, dumps: list[Path]) -> list[str]:
+    from opgtui.sources.dumps import load_files
+
+    result = load_files(dumps)
+    store.upsert_jobs(result.jobs, result.ads)
+    store.add_events(result.events)
+    return result.errors
+
+
+def _load_feeds(store: Store, cfg: Config, workdir: Path, delta: int) -> list[str]:
+    from opgtui.sources.feeds import FeedError, get_kind
+
+    problems = []
+    feeds = {f.name: f for f in cfg.feeds}
+    for snap in SNAPSHOTS:
+        feed = feeds[snap.feed]
+        at = snap.at + delta
+        payloads = [(workdir / "feeds" / name).read_bytes() for name in snap.files]
+        try:
+            report = get_kind(feed.kind).parse(payloads, feed, at, cfg.service_for)
+        except FeedError as exc:
+            problems.append(str(exc))
+            store.record_feed(feed.name, feed.kind, fetched=at, ok=False, error=str(exc))
+            continue
+        store.record_feed(feed.name, feed.kind, fetched=at, ok=True, states=report.states, windows=report.windows,
+                          absent_state=report.absent_state)
+    return problems
+
+
+def _diagnose(store: Store, cfg: Config) -> int:
+    """Verdicts for every failed or held job, from its log tail, as the Log view would decide them."""
+    from opgtui.diagnosis.engine import diagnose
+    from opgtui.logtarget import packs_for
+    from opgtui.sources.logs import LogError, tail_file
+
+    packs = packs_for(tuple(cfg.classifier_dirs))
+    windows = store.windows()
+    verdicts = {}
+    tails: dict[str, list[str]] = {}
+    now = time.time()
+    for job in store.jobs("status = ? OR (status = ? AND (exit_code != 0 OR exit_signal IS NOT NULL))",
+                          (int(JobStatus.HELD), int(JobStatus.COMPLETED))):
+        lines: list[str] = []
+        if job.stdout:
+            if job.stdout not in tails:
+                try:
+                    tails[job.stdout] = tail_file(job.stdout, 200).lines
+                except LogError:
+                    tails[job.stdout] = []
+            lines = tails[job.stdout]
+        exp = cfg.experiment(job.experiment) if job.experiment else None
+        verdicts[job.id] = diagnose(lines, packs, job=job, windows=windows,
+                                    depends_on=exp.depends_on if exp else (), now=now)
+    store.save_verdicts(verdicts, now)
+    return len(verdicts)
+
+
+def build_demo(workdir: Path, now: float | None = None) -> tuple[Config, Store]:
+    """A populated demo store in ``workdir`` and the config that goes with it."""
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    now = now or time.time()
+    delta = int(now) - ANCHOR
+    cfg = demo_config(workdir)
+    db = cfg.store
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    store = open_store(db)
+    dumps = _stage_files(workdir, delta)
+    problems = _load_jobs(store, dumps) + _load_feeds(store, cfg, workdir, delta)
+    _diagnose(store, cfg)
+    store.post_announcement(Announcement(
+        "Keep-up reco: SAM was down 43 min this morning; SAM fetch failures are safe to retry (2 → g → Enter).",
+        "warning", "shifter-nova", start=now - 3 * 3600, until=now + 9 * 3600), now - 3 * 3600)
+    store.post_announcement(Announcement(
+        "dCache pool upgrade tonight (CHG0123456): hold DUNE reco2 submissions from 3 h before.",
+        "info", "dcache-admins", start=now - 86400, until=now + 6 * 3600), now - 86400)
+    store.set_kv("last_collect", str(now))
+    store.set_kv("demo_problems", "\n".join(problems))
+    return cfg, store

@@ -1,0 +1,141 @@
+"""The CLI is an API: verbs exist, print --help, say clearly what is wrong, and keep their exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from opgtui.cli import main
+from opgtui.config import EXAMPLE
+from opgtui.model import ServiceState, Window
+from opgtui.store import open_store
+
+VERBS = ["demo", "config", "tail", "diagnose", "jobs", "status", "check", "collect", "announce", "retry",
+         "request", "stats"]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verb_has_help(verb: str) -> None:
+    code, out, _ = run(verb, "--help")
+    assert code == 0 and "Usage:" in out
+
+
+def test_unknown_verb_is_one_line_exit_2(env: Path) -> None:
+    code, _, err = run("frobnicate")
+    assert code == 2
+    assert err.strip().startswith("opgtui: unknown command 'frobnicate'") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [["retry", "x#1.0"], ["request", "list"], ["stats"]])
+def test_later_capabilities_say_so_and_exit_2(env: Path, args: list[str]) -> None:
+    code, out, err = run(*args)
+    assert code == 2 and out == ""
+    assert "not available yet" in err and err.count("\n") == 1
+
+
+def test_config_example_then_check(env: Path) -> None:
+    code, out, _ = run("config", "example")
+    assert code == 0 and out == EXAMPLE
+    cfg = env / "c.yaml"
+    cfg.write_text(out)
+    code, out, _ = run("--config", str(cfg), "config", "check")
+    assert code == 0 and "ok (1 pools, 3 feeds, 5 services, 1 experiments)" in out
+
+
+def test_config_check_catches_typo_with_line(env: Path) -> None:
+    cfg = env / "c.yaml"
+    cfg.write_text("services:\n  - name: samweb\n    alias: [sam]\n")
+    code, _, err = run("--config", str(cfg), "config", "check")
+    assert code == 2
+    assert err.strip() == f"opgtui: {cfg}:3: services[0].alias: unknown key (did you mean 'aliases'?)"
+
+
+def test_config_check_without_a_file(env: Path) -> None:
+    code, _, err = run("config", "check")
+    assert code == 2 and "no config file found" in err
+
+
+def test_unwritable_store_is_one_line_and_writes_nothing(env: Path) -> None:
+    blocker = env / "blocker"
+    blocker.write_text("")
+    cfg = env / "c.yaml"
+    cfg.write_text(f"store: {blocker}/sub/opgtui.db\n")
+    code, out, err = run("--config", str(cfg), "status")
+    assert code == 2 and out == "" and str(blocker) in err and err.count("\n") == 1
+    assert blocker.read_text() == ""
+
+
+def _store_with(env: Path) -> Path:
+    cfg = env / "c.yaml"
+    cfg.write_text(f"store: {env}/s.db\nservices:\n  - {{name: samweb, aliases: [sam]}}\n  - {{name: dcache}}\n"
+                   "feeds:\n  - {name: am, kind: alertmanager, url: 'http://127.0.0.1:9', interval: 60}\n")
+    store = open_store(env / "s.db")
+    now = time.time()
+    store.record_feed("am", "alertmanager", fetched=now, ok=True,
+                      states=[ServiceState("samweb", "down", now - 2580, "am", "HTTP 503"),
+                              ServiceState("dcache", "up", now - 86400, "am")],
+                      windows=[Window("dcache", "maintenance", now + 3 * 3600, now + 5 * 3600, "am",
+                                      description="pool upgrade", ext_id="s1")])
+    return cfg
+
+
+def test_check_exit_codes(env: Path) -> None:
+    cfg = str(_store_with(env))
+    code, out, _ = run("--config", cfg, "check", "--require", "sam")
+    assert code == 1 and out.startswith("samweb: DOWN since") and "(43m)" in out
+    assert run("--config", cfg, "check", "--require", "dcache")[0] == 0
+    code, out, _ = run("--config", cfg, "check", "--require", "dcache", "--within", "6h")
+    assert code == 1 and "MAINTENANCE in" in out
+    assert run("--config", cfg, "check", "--require", "cvmfs")[0] == 2
+    code, _, err = run("--config", cfg, "check", "--require", "dcache", "--within", "soon")
+    assert code == 2 and "--within: not a duration" in err
+
+
+def test_status_json(env: Path) -> None:
+    code, out, _ = run("--config", str(_store_with(env)), "status", "--json")
+    assert code == 0
+    board = {r["service"]: r for r in json.loads(out)}
+    assert board["samweb"]["state"] == "down" and round(board["samweb"]["duration"] / 60) == 43
+    assert board["dcache"]["next_maintenance"]["description"] == "pool upgrade"
+
+
+def test_announce_post_list_expire(env: Path) -> None:
+    cfg = env / "c.yaml"
+    cfg.write_text(f"store: {env}/s.db\n")
+    code, out, _ = run("--config", str(cfg), "announce", "dCache down at 18:00", "--level", "warning",
+                       "--until", "4h")
+    assert code == 0 and out.startswith("announcement 1 posted")
+    code, out, _ = run("--config", str(cfg), "announce", "--list")
+    assert "[warning]" in out and "dCache down at 18:00" in out
+    assert run("--config", str(cfg), "announce", "--expire", "1")[0] == 0
+    assert run("--config", str(cfg), "announce", "--list")[1] == ""
+    code, _, err = run("--config", str(cfg), "announce", "x", "--until", "2001-01-01T00:00")
+    assert code == 2 and "would end before it starts" in err
+
+
+def test_dashboard_refuses_a_tiny_terminal(env: Path) -> None:
+    cfg = env / "c.yaml"
+    cfg.write_text(f"store: {env}/s.db\n")
+    proc = subprocess.run([sys.executable, "-m", "opgtui.cli", "--config", str(cfg)], capture_output=True,
+                          text=True, env={**os.environ, "COLUMNS": "60", "LINES": "20"}, timeout=30)
+    assert proc.returncode == 2
+    assert "the terminal is 60x20; opgtui needs at least 80x24" in proc.stderr

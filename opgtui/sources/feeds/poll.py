@@ -1,0 +1,253 @@
+"""Fetch and parse status feeds concurrently over one shared ``httpx.AsyncClient``.
+
+Every feed has its own deadline (``feed.timeout``, covering retries), retries connect errors and 5xx
+answers a bounded number of times with a short backoff, and sends a bearer token from ``feed.token_env``
+or ``feed.token_file`` (a file readable by group or others is refused). One failing feed never affects
+the others and nothing raises out of :func:`poll_all`: failures are :class:`FeedResult` with ``ok=False``
+and a one-line ``error``. Tokens never appear in errors; URLs in errors have their user:password removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import stat
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from opgtui.config import FeedConfig
+from opgtui.sources.feeds import get_kind
+from opgtui.sources.feeds.base import FeedError, FeedKind, FeedReport, Payload, ServiceFor, is_url, one_line
+
+RETRIES = 2  # extra attempts after the first, for connect errors and 5xx
+BACKOFF = 0.2  # seconds before the first retry; doubles each time
+MAX_BYTES = 16 * 1024 * 1024
+USER_AGENT = "opgtui (status feeds)"
+_ACCEPT = {"json": "application/json", "xml": "application/xml, text/xml;q=0.9",
+           "yaml": "application/yaml, text/yaml;q=0.9, text/plain;q=0.8", "any": "*/*"}
+_TOKEN_OK = re.compile(r"[\x21-\x7e]+")
+
+
+@dataclass(slots=True)
+class FeedResult:
+    """One feed's poll: the report when ``ok``, else a one-line ``error``."""
+
+    feed: str
+    kind: str
+    ok: bool
+    report: FeedReport | None
+    error: str | None
+    fetched: float
+    elapsed: float = 0.0
+    url: str = ""  # with any user:password removed
+
+
+class _Fail(Exception):
+    """A fetch problem; the message is the part after 'feed X (URL): '."""
+
+
+def redact(url: str) -> str:
+    """``url`` without user:password."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return one_line(url, 200)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def make_client() -> httpx.AsyncClient:
+    """The shared client: redirects followed (httpx drops Authorization across hosts), pooled connections."""
+    return httpx.AsyncClient(
+        follow_redirects=True,
+        headers={"User-Agent": USER_AGENT},
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+    )
+
+
+# ---------------------------------------------------------------- tokens
+
+
+def bearer_token(feed: FeedConfig) -> str | None:
+    """The feed's token from its environment variable or file; ``_Fail`` (never showing it) on a problem."""
+    if feed.token_env:
+        token = os.environ.get(feed.token_env, "").strip()
+        if not token:
+            raise _Fail(f"token_env {feed.token_env} is not set (or empty)")
+        source = f"token_env {feed.token_env}"
+    elif feed.token_file:
+        path = os.path.expanduser(feed.token_file)
+        try:
+            st = os.stat(path)
+            if st.st_mode & 0o077:
+                raise _Fail(f"token_file {path} is accessible by group/others (mode "
+                            f"{stat.S_IMODE(st.st_mode):04o}): refused; run chmod 600 {path}")
+            with open(path, encoding="utf-8") as fh:
+                token = fh.read(65536).strip()
+        except OSError as exc:
+            raise _Fail(f"token_file {path}: cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise _Fail(f"token_file {path}: not text") from None
+        if not token:
+            raise _Fail(f"token_file {path} is empty")
+        source = f"token_file {path}"
+    else:
+        return None
+    if not _TOKEN_OK.fullmatch(token):
+        raise _Fail(f"{source}: the token has spaces or control characters")
+    return token
+
+
+# ---------------------------------------------------------------- fetching
+
+
+async def _get(client: httpx.AsyncClient, feed: FeedConfig, kind: FeedKind, url: str,
+               headers: dict[str, str], max_bytes: int, label: str = "") -> bytes:
+    """The body of one successful GET, with retries; ``_Fail`` (prefixed with ``label``) otherwise."""
+    try:
+        return await _get_once_or_retry(client, feed, kind, url, headers, max_bytes)
+    except _Fail as exc:
+        raise _Fail(f"{label}{exc}") from None
+
+
+async def _get_once_or_retry(client: httpx.AsyncClient, feed: FeedConfig, kind: FeedKind, url: str,
+                             headers: dict[str, str], max_bytes: int) -> bytes:
+    attempt = 0
+    while True:
+        retry_reason = ""
+        try:
+            async with client.stream("GET", url, headers=headers, timeout=feed.timeout) as resp:
+                code = resp.status_code
+                if 500 <= code < 600:
+                    retry_reason = f"HTTP {code} {resp.reason_phrase}".strip()
+                elif not 200 <= code < 300:
+                    hint = " (check token_env/token_file)" if code in (401, 403) else ""
+                    raise _Fail(f"HTTP {code} {resp.reason_phrase}".strip() + hint)
+                else:
+                    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+                    if "html" in ctype and kind.expects in ("json", "xml"):
+                        raise _Fail(f"not {kind.expects.upper()}: got {ctype}")
+                    return await _read(resp, max_bytes)
+        except httpx.TimeoutException:
+            raise TimeoutError from None
+        except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+            retry_reason = f"cannot connect: {exc}" if isinstance(exc, httpx.ConnectError) else \
+                f"connection dropped: {exc}"
+        except httpx.InvalidURL as exc:
+            raise _Fail(f"invalid URL: {exc}") from None
+        except httpx.UnsupportedProtocol:
+            raise _Fail("not an http(s) URL") from None
+        except httpx.HTTPError as exc:
+            raise _Fail(f"{type(exc).__name__}: {exc}") from None
+        if attempt >= RETRIES:
+            raise _Fail(f"{retry_reason} (after {attempt + 1} attempts)")
+        await asyncio.sleep(BACKOFF * 2**attempt)
+        attempt += 1
+
+
+async def _read(resp: httpx.Response, max_bytes: int) -> bytes:
+    declared = resp.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _Fail(f"response of {int(declared)} bytes is larger than the limit of {max_bytes}")
+    chunks, total = [], 0
+    async for chunk in resp.aiter_bytes():
+        total += len(chunk)
+        if total > max_bytes:
+            raise _Fail(f"response larger than the limit of {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_local(path: str, max_bytes: int) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise _Fail(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise _Fail(f"file larger than the limit of {max_bytes} bytes")
+    return data
+
+
+async def _payloads(client: httpx.AsyncClient, feed: FeedConfig, kind: FeedKind,
+                    targets: Sequence[str]) -> list[Payload]:
+    max_bytes = int(feed.options.get("max_bytes") or MAX_BYTES)
+    remote = [t for t in targets if is_url(t)]
+    if len(remote) != len(targets) and not kind.local_ok:
+        raise _Fail("not an http(s) URL")
+    headers = {"Accept": _ACCEPT[kind.expects], "User-Agent": USER_AGENT}
+    token = bearer_token(feed) if remote else None
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    def label(t: str) -> str:
+        return f"GET {urlsplit(t).path}: " if len(targets) > 1 else ""
+
+    jobs = [_get(client, feed, kind, t, headers, max_bytes, label(t)) if is_url(t)
+            else asyncio.to_thread(_read_local, t, max_bytes) for t in targets]
+    return list(await asyncio.gather(*jobs))
+
+
+async def fetch_feed(client: httpx.AsyncClient, feed: FeedConfig, *, now: float | None = None,
+                     service_for: ServiceFor | None = None) -> FeedResult:
+    """Fetch and parse one feed within ``feed.timeout``; never raises (except cancellation)."""
+    started = time.monotonic()
+    now = time.time() if now is None else now
+    service_for = service_for or (lambda name: name)
+    url = redact(feed.url.strip())
+    report: FeedReport | None = None
+    error: str | None = None
+    try:
+        try:
+            kind = get_kind(feed.kind)
+        except KeyError as exc:
+            raise _Fail(str(exc.args[0]) if exc.args else "unknown feed kind") from None
+        targets = kind.urls(feed)
+        url = redact(targets[0]) if len(targets) == 1 else url
+        async with asyncio.timeout(feed.timeout):
+            payloads = await _payloads(client, feed, kind, targets)
+        report = kind.parse(payloads, feed, now, service_for)
+    except FeedError as exc:
+        error = f"feed {feed.name} ({redact(exc.url)}): {exc.message}"
+    except TimeoutError:
+        error = f"feed {feed.name} ({url}): timed out after {feed.timeout:g}s"
+    except _Fail as exc:
+        error = f"feed {feed.name} ({url}): {one_line(exc)}"
+    except Exception as exc:  # a parser bug must not take the other feeds down
+        error = f"feed {feed.name} ({url}): internal error: {type(exc).__name__}: {one_line(exc, 200)}"
+    return FeedResult(feed.name, feed.kind, error is None, report, error, time.time(),
+                      time.monotonic() - started, url)
+
+
+async def poll_all(feeds: Iterable[FeedConfig], *, client: httpx.AsyncClient | None = None,
+                   service_for: ServiceFor | None = None, now: float | None = None) -> list[FeedResult]:
+    """Poll every feed concurrently (one round trip for all); results in the order of ``feeds``."""
+    feeds = list(feeds)
+    now = time.time() if now is None else now
+    own = client is None
+    if client is None:
+        client = make_client()
+    try:
+        done = await asyncio.gather(
+            *(fetch_feed(client, f, now=now, service_for=service_for) for f in feeds), return_exceptions=True)
+    finally:
+        if own:
+            await client.aclose()
+    results = []
+    for feed, res in zip(feeds, done, strict=True):
+        if isinstance(res, FeedResult):
+            results.append(res)
+        else:
+            if isinstance(res, asyncio.CancelledError):
+                raise res
+            results.append(FeedResult(feed.name, feed.kind, False, None,
+                                      f"feed {feed.name} ({redact(feed.url)}): internal error: {one_line(res, 200)}",
+                                      time.time()))
+    return results

@@ -131,3 +131,60 @@ class FeedServer:
                 pass
 
         return Handler
+
+
+# ---------------------------------------------------------------- real daemons for the live tests
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Daemon:
+    """A server binary run for one test: started, waited for (``ready_url`` answering 200), stopped."""
+
+    def __init__(self, argv: list[str], log: Path, ready_url: str, timeout: float = 15.0) -> None:
+        import subprocess
+        import urllib.request
+
+        self.log = log
+        self._out = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(argv, stdout=self._out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"{argv[0]} exited with {self.proc.returncode}: {self.tail()}")
+            try:
+                with urllib.request.urlopen(ready_url, timeout=1) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{argv[0]} not ready after {timeout:g}s: {self.tail()}")
+            time.sleep(0.05)
+
+    def tail(self, n: int = 2000) -> str:
+        try:
+            return self.log.read_bytes()[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._out.close()

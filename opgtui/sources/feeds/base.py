@@ -158,7 +158,7 @@ class Ctx:
         if _looks_html(text[:400]):
             raise self.error("not YAML: got an HTML page")
         try:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe loader (C if built)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
             where = f" at line {mark.line + 1}" if mark else ""

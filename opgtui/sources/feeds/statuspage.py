@@ -14,7 +14,17 @@ from typing import Any
 
 from opgtui.config import FeedConfig
 from opgtui.model import ServiceState, ServiceStateName, Window
-from opgtui.sources.feeds.base import Ctx, FeedKind, FeedReport, Payload, ServiceFor, dedupe_ext_ids, span_text, worse
+from opgtui.sources.feeds.base import (
+    Ctx,
+    FeedKind,
+    FeedReport,
+    Payload,
+    ServiceFor,
+    dedupe_ext_ids,
+    one_line,
+    span_text,
+    worse,
+)
 
 COMPONENT_STATES: dict[str, ServiceStateName] = {
     "operational": "up",
@@ -65,7 +75,7 @@ def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: Servic
     for i, inc in enumerate(incidents):
         inc = ctx.obj(inc, f"incidents[{i}]")
         what = f"incident {inc.get('name') or inc.get('id') or i!s}"
-        title = ctx.text(inc, "name", what)
+        title = one_line(ctx.text(inc, "name", what))
         start = ctx.time(inc.get("started_at") or inc.get("created_at"), f"{what} start")
         end = ctx.opt_time(inc.get("resolved_at"), f"{what} resolved_at")
         impact = str(inc.get("impact") or "")
@@ -81,7 +91,7 @@ def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: Servic
     for i, m in enumerate(maints):
         m = ctx.obj(m, f"scheduled_maintenances[{i}]")
         what = f"maintenance {m.get('name') or m.get('id') or i!s}"
-        title = ctx.text(m, "name", what)
+        title = one_line(ctx.text(m, "name", what))
         start = ctx.time(m.get("scheduled_for") or m.get("started_at"), f"{what} scheduled_for")
         end = ctx.opt_time(m.get("scheduled_until"), f"{what} scheduled_until")
         status = str(m.get("status") or "")

@@ -39,13 +39,20 @@ class _Server(ThreadingHTTPServer):
 class FeedServer:
     """Serve routes on 127.0.0.1:<free port>; ``delay`` applies to every route that has none."""
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, tls: tuple[Path, Path] | None = None) -> None:
         self.delay = delay
+        self.scheme = "https" if tls else "http"
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), self._handler())
         self.port = self._httpd.server_address[1]
+        if tls:  # (certificate, key): serve HTTPS
+            import ssl
+
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(str(tls[0]), str(tls[1]))
+            self._httpd.socket = ctx.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
 
@@ -71,7 +78,7 @@ class FeedServer:
         return self.add(path, HTML_PAGE, content_type="text/html; charset=utf-8")
 
     def url(self, path: str = "") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def headers_for(self, path: str) -> list[dict[str, str]]:
         with self._lock:
@@ -124,7 +131,7 @@ class FeedServer:
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
+                except (BrokenPipeError, ConnectionResetError, OSError):
                     pass  # the client gave up (a timeout test)
 
             def log_message(self, format: str, *args: Any) -> None:

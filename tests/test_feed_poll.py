@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from feedserver import FeedServer
+from feedserver import FeedServer, free_port
 
 from opgtui.config import FeedConfig
 from opgtui.sources.feeds import poll
@@ -58,12 +57,6 @@ def serve_all_kinds(srv: FeedServer, prefix: str, delay: float | None = None) ->
 
 def by_name(results: list[FeedResult]) -> dict[str, FeedResult]:
     return {r.feed: r for r in results}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- concurrency
@@ -225,3 +218,33 @@ async def test_native_local_file(tmp_path: Path, client: httpx.AsyncClient) -> N
     r = await fetch_feed(client, FeedConfig("manual", "native", f"file://{path}"), now=NOW)
     assert r.ok, r.error
     assert [(s.service, s.state) for s in r.report.states] == [("dcache", "maintenance")]  # type: ignore[union-attr]
+
+
+def self_signed(tmp: Path) -> tuple[Path, Path]:
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    cert, key = tmp / "cert.pem", tmp / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+async def test_tls_untrusted_fails_at_once_and_options_ca_trusts(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    with FeedServer(tls=(cert, key)) as srv:
+        srv.add("/p/api/v1/query", payload("prom242_query_up.json"))
+        plain = FeedConfig("plain", "prometheus", srv.url("/p"))
+        trusted = FeedConfig("trusted", "prometheus", srv.url("/p"), options={"ca": str(cert)})
+        missing = FeedConfig("missing", "prometheus", srv.url("/p"), options={"ca": str(tmp_path / "none.pem")})
+        t0 = time.monotonic()
+        results = by_name(await poll_all([plain, trusted, missing], now=NOW))
+        assert time.monotonic() - t0 < 0.5  # no retries for a certificate problem
+    assert not results["plain"].ok
+    assert "TLS:" in (results["plain"].error or "") and "CERTIFICATE_VERIFY_FAILED" in (results["plain"].error or "")
+    assert "attempts" not in (results["plain"].error or "")
+    assert results["trusted"].ok, results["trusted"].error
+    assert not results["missing"].ok and "options.ca" in (results["missing"].error or "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import ssl
 import stat
 import time
 from collections.abc import Iterable, Sequence
@@ -64,10 +65,20 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def make_client() -> httpx.AsyncClient:
-    """The shared client: redirects followed (httpx drops Authorization across hosts), pooled connections."""
+def make_client(ca: str | None = None) -> httpx.AsyncClient:
+    """The shared client: redirects followed (httpx drops Authorization across hosts), pooled connections.
+
+    ``ca`` is a CA bundle file or a hashed CA directory (``/etc/grid-security/certificates``) to trust
+    instead of the default bundle.
+    """
+    verify: ssl.SSLContext | bool = True
+    if ca:
+        path = os.path.expanduser(ca)
+        verify = ssl.create_default_context(capath=path) if os.path.isdir(path) else \
+            ssl.create_default_context(cafile=path)
     return httpx.AsyncClient(
         follow_redirects=True,
+        verify=verify,
         headers={"User-Agent": USER_AGENT},
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
     )
@@ -139,6 +150,9 @@ async def _get_once_or_retry(client: httpx.AsyncClient, feed: FeedConfig, kind: 
         except httpx.TimeoutException:
             raise TimeoutError from None
         except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+            if _tls_error(exc):  # retrying cannot help
+                raise _Fail(f"TLS: {exc} (for a grid CA set options.ca to a CA file or directory, "
+                            "e.g. /etc/grid-security/certificates)") from None
             retry_reason = f"cannot connect: {exc}" if isinstance(exc, httpx.ConnectError) else \
                 f"connection dropped: {exc}"
         except httpx.InvalidURL as exc:
@@ -151,6 +165,17 @@ async def _get_once_or_retry(client: httpx.AsyncClient, feed: FeedConfig, kind: 
             raise _Fail(f"{retry_reason} (after {attempt + 1} attempts)")
         await asyncio.sleep(BACKOFF * 2**attempt)
         attempt += 1
+
+
+def _tls_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def _read(resp: httpx.Response, max_bytes: int) -> bytes:
@@ -228,18 +253,42 @@ async def fetch_feed(client: httpx.AsyncClient, feed: FeedConfig, *, now: float 
 
 async def poll_all(feeds: Iterable[FeedConfig], *, client: httpx.AsyncClient | None = None,
                    service_for: ServiceFor | None = None, now: float | None = None) -> list[FeedResult]:
-    """Poll every feed concurrently (one round trip for all); results in the order of ``feeds``."""
+    """Poll every feed concurrently (one round trip for all); results in the order of ``feeds``.
+
+    Feeds with ``options.ca`` get a client trusting that CA (one per distinct CA); the rest share ``client``
+    (or one made here). Clients made here are closed before returning.
+    """
     feeds = list(feeds)
     now = time.time() if now is None else now
-    own = client is None
+    owned: list[httpx.AsyncClient] = []
+    by_ca: dict[str, httpx.AsyncClient] = {}
     if client is None:
         client = make_client()
+        owned.append(client)
+
+    def client_for(feed: FeedConfig) -> httpx.AsyncClient:
+        ca = str(feed.options.get("ca") or "")
+        if not ca:
+            return client  # type: ignore[return-value]
+        if ca not in by_ca:
+            by_ca[ca] = make_client(ca)
+            owned.append(by_ca[ca])
+        return by_ca[ca]
+
+    async def one(feed: FeedConfig) -> FeedResult:
+        try:
+            c = client_for(feed)
+        except (OSError, ssl.SSLError) as exc:
+            why = f"options.ca {feed.options.get('ca')}: cannot load: {one_line(exc, 200)}"
+            return FeedResult(feed.name, feed.kind, False, None, f"feed {feed.name} ({redact(feed.url)}): {why}",
+                              time.time())
+        return await fetch_feed(c, feed, now=now, service_for=service_for)
+
     try:
-        done = await asyncio.gather(
-            *(fetch_feed(client, f, now=now, service_for=service_for) for f in feeds), return_exceptions=True)
+        done = await asyncio.gather(*(one(f) for f in feeds), return_exceptions=True)
     finally:
-        if own:
-            await client.aclose()
+        for c in owned:
+            await c.aclose()
     results = []
     for feed, res in zip(feeds, done, strict=True):
         if isinstance(res, FeedResult):

@@ -318,10 +318,16 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
             if item.name in seen:
                 raise err(f"{section}[{i}].name", f"duplicate name {item.name!r}", section, i, "name")
             seen.add(item.name)
+    kinds: list[str] = []
     for i, feed in enumerate(cfg.feeds):
         if feed.kind not in FEED_KINDS:
-            raise err(f"feeds[{i}].kind", f"unknown feed kind {feed.kind!r} (known: {', '.join(FEED_KINDS)})",
-                      "feeds", i, "kind")
+            if not kinds:  # plugins may add kinds (entry-point group opgtui.feeds); look only when needed
+                from opgtui.sources.feeds import kind_names
+
+                kinds = kind_names()
+            if feed.kind not in kinds:
+                raise err(f"feeds[{i}].kind", f"unknown feed kind {feed.kind!r} (known: {', '.join(kinds)})",
+                          "feeds", i, "kind")
         if feed.interval <= 0 or feed.timeout <= 0:
             raise err(f"feeds[{i}]", "interval and timeout must be positive", "feeds", i)
     for i, pool in enumerate(cfg.pools):

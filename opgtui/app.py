@@ -64,6 +64,7 @@ class OpgApp(App[None]):
         Binding("escape", "back", "Back", show=False, id="app.back"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="app.refresh"),
+        Binding("A", "announce", "Announce", show=False, id="app.announce"),
     ]
 
     def __init__(self, cfg: Config, store: Any, *, demo: bool = False, refresh_loop: bool = True) -> None:
@@ -174,6 +175,17 @@ class OpgApp(App[None]):
 
         self.push_screen(CommandLine(), self.run_command_line)
 
+    def action_announce(self) -> None:
+        """Post an announcement to everyone sharing this store."""
+        from opgtui.screens.announce import AnnouncementForm
+
+        self.push_screen(AnnouncementForm(), lambda changed: self.reload_views() if changed else None)
+
+    def action_announcements(self) -> None:
+        from opgtui.screens.announce import AnnouncementsScreen
+
+        self.push_screen(AnnouncementsScreen())
+
     def action_refresh(self) -> None:
         self.reload_views()
 
@@ -188,12 +200,15 @@ class OpgApp(App[None]):
         if word in ("help", "h", "?"):
             self.action_help()
             return
+        if word in ("announce", "announcements", "ann", "a"):
+            self.action_announcements()
+            return
         mode = ALIASES.get(word, word)
         if mode in self.MODES:
             self.action_view(mode)
         else:
             views = ", ".join(VIEWS)
-            self.notify(f"unknown command: {word} (try {views}, help, quit)", severity="warning", markup=False)
+            self.notify(f"unknown command: {word} (try {views}, announce, help, quit)", severity="warning", markup=False)
 
     def open_log(self, target: dict[str, Any]) -> None:
         """Show a job's log in the Log view (called by the Jobs view)."""
@@ -208,3 +223,6 @@ class OpgApp(App[None]):
                                 lambda m=mode: self.action_view(m))
         yield SystemCommand("Help: keys", "Show the keys of this view (?)", self.action_help)
         yield SystemCommand("Refresh", "Re-read the store now (ctrl+r)", self.action_refresh)
+        yield SystemCommand("Announce", "Post a message to the team (A)", self.action_announce)
+        yield SystemCommand("Announcements", "List, edit and expire messages (:announce)",
+                            self.action_announcements)

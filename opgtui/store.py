@@ -369,6 +369,18 @@ class Store:
                                 f"{where} ORDER BY created DESC", params)
         return [Announcement(*r) for r in cur]
 
+    def edit_announcement(self, ann_id: int, *, text: str, level: str, until: float | None) -> bool:
+        """Change an announcement's text, level and end; False when there is no such announcement."""
+        with self.transaction() as c:
+            row = c.execute("SELECT start FROM announcements WHERE id = ?", (ann_id,)).fetchone()
+            if row is None:
+                return False
+            if until is not None and row[0] is not None and until <= row[0]:
+                raise ValueError("the announcement ends before it starts")
+            c.execute("UPDATE announcements SET text = ?, level = ?, until = ? WHERE id = ?",
+                      (text, level, until, ann_id))
+            return True
+
     def expire_announcement(self, ann_id: int, now: float | None = None) -> bool:
         with self.transaction() as c:
             cur = c.execute("UPDATE announcements SET until = ? WHERE id = ?", (now or time.time(), ann_id))

@@ -114,3 +114,36 @@ async def test_board_banner_and_hostile_text_stay_literal(tmp_path: Path) -> Non
         await pilot.pause()
         assert bells == []
         assert "NO: do not submit now" in text or "UNKNOWN" in text or "samweb" in text
+
+
+async def test_post_edit_expire_announcement_from_the_dashboard(empty_app: OpgApp) -> None:
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("A")
+        await pilot.pause()
+        await pilot.press(*"SAM retries OK after 10:00")
+        await pilot.press("tab", "tab")
+        await pilot.press(*"4h", "enter")
+        await pilot.pause()
+        (a,) = empty_app.store.announcements()
+        assert a.text == "SAM retries OK after 10:00" and a.until is not None
+        assert "SAM retries OK" in visible_text(empty_app)  # on the view right away
+        await pilot.press("colon", *"announce", "enter")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+a", "ctrl+k", *"SAM retries OK now", "enter")
+        await pilot.pause()
+        assert empty_app.store.announcements()[0].text == "SAM retries OK now"
+        await pilot.press("x")
+        await pilot.pause()
+        assert empty_app.store.announcements() == []
+
+
+async def test_announcement_form_rejects_an_end_in_the_past(empty_app: OpgApp) -> None:
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("A")
+        await pilot.pause()
+        await pilot.press(*"x", "tab", "tab", *"2001-01-01T00:00", "enter")
+        await pilot.pause()
+        assert "end before it starts" in visible_text(empty_app)
+        assert empty_app.store.announcements(include_expired=True) == []

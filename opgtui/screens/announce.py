@@ -1,0 +1,157 @@
+"""Announcements: post, edit and expire team messages from the dashboard (`A`, or `:announce`)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+
+from opgtui.model import Announcement
+from opgtui.textsafe import one_line
+from opgtui.timefmt import clock, parse_when
+
+if TYPE_CHECKING:
+    from opgtui.app import OpgApp
+
+LEVELS = [("info", "info"), ("warning", "warning"), ("critical", "critical")]
+
+
+class AnnouncementForm(ModalScreen[bool]):
+    """Text, level and an optional end ("4h" or an ISO time); Enter saves, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="announce.cancel")]
+    DEFAULT_CSS = """
+    AnnouncementForm { align: center middle; }
+    AnnouncementForm > Vertical { width: 70; height: auto; border: round $accent; background: $surface;
+                                  padding: 0 1; }
+    AnnouncementForm Input, AnnouncementForm Select { margin-bottom: 1; }
+    AnnouncementForm #error { color: $error; height: auto; }
+    AnnouncementForm Horizontal { height: auto; align: right middle; }
+    """
+
+    def __init__(self, existing: Announcement | None = None) -> None:
+        super().__init__()
+        self.existing = existing
+
+    @property
+    def opg(self) -> OpgApp:
+        return cast("OpgApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        a = self.existing
+        with Vertical():
+            yield Static(Text("Edit announcement" if a else "Post an announcement to the team", "bold"))
+            yield Input(value=a.text if a else "", placeholder="message", id="text")
+            yield Select(LEVELS, value=a.level if a else "info", allow_blank=False, id="level")
+            yield Input(value="", placeholder="until: 4h, 30m, 2026-11-26T08:00 (empty: no end)", id="until")
+            yield Static(id="error")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", Input).focus()
+
+    def on_input_submitted(self) -> None:
+        self.save()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.save()
+        else:
+            self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def save(self) -> None:
+        text = self.query_one("#text", Input).value.strip()
+        level = str(self.query_one("#level", Select).value)
+        until_raw = self.query_one("#until", Input).value.strip()
+        error = self.query_one("#error", Static)
+        now = time.time()
+        if not text:
+            error.update("The message is empty.")
+            return
+        try:
+            until = parse_when(until_raw, now) if until_raw else (self.existing.until if self.existing else None)
+        except ValueError as exc:
+            error.update(Text(str(exc)))
+            return
+        if until is not None and until <= now:
+            error.update("That end is in the past: the announcement would end before it starts.")
+            return
+        store = self.opg.store
+        if self.existing is not None and self.existing.id is not None:
+            store.edit_announcement(self.existing.id, text=text, level=level, until=until)
+        else:
+            store.post_announcement(Announcement(text, level, until=until), now)  # type: ignore[arg-type]
+        self.dismiss(True)
+
+
+class AnnouncementsScreen(Screen[None]):
+    """All announcements, current and expired; `n` new, `e` edit, `x` expire now."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="announcements.back"),
+        Binding("n", "new", "New", id="announcements.new"),
+        Binding("e", "edit", "Edit", id="announcements.edit"),
+        Binding("x", "expire", "Expire", id="announcements.expire"),
+    ]
+
+    @property
+    def opg(self) -> OpgApp:
+        return cast("OpgApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Announcements (newest first)", "bold"))
+        yield DataTable(id="announcement-list", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in ("#", "Level", "Author", "From", "Until", "Message"):
+            table.add_column(label)
+        self.reload()
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        now = time.time()
+        self.items = self.opg.store.announcements(include_expired=True)
+        tz = self.opg.tz
+        for a in self.items:
+            expired = a.until is not None and a.until <= now
+            table.add_row(Text(str(a.id)), Text(a.level), Text(one_line(a.author, 16)),
+                          Text(clock(a.start, tz, with_date=True)),
+                          Text(clock(a.until, tz, with_date=True) + (" (expired)" if expired else "")),
+                          Text(one_line(a.text, 200), "dim" if expired else ""))
+
+    def _selected(self) -> Announcement | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.items[row] if getattr(self, "items", None) and 0 <= row < len(self.items) else None
+
+    def _after(self, changed: bool | None) -> None:
+        if changed:
+            self.reload()
+            self.opg.reload_views()
+
+    def action_new(self) -> None:
+        self.app.push_screen(AnnouncementForm(), self._after)
+
+    def action_edit(self) -> None:
+        a = self._selected()
+        if a is not None:
+            self.app.push_screen(AnnouncementForm(a), self._after)
+
+    def action_expire(self) -> None:
+        a = self._selected()
+        if a is not None and a.id is not None:
+            self.opg.store.expire_announcement(a.id)
+            self._after(True)

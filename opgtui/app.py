@@ -208,7 +208,8 @@ class OpgApp(App[None]):
             self.action_view(mode)
         else:
             views = ", ".join(VIEWS)
-            self.notify(f"unknown command: {word} (try {views}, announce, help, quit)", severity="warning", markup=False)
+            self.notify(f"unknown command: {word} (try {views}, announce, help, quit)", severity="warning",
+                        markup=False)
 
     def open_log(self, target: dict[str, Any]) -> None:
         """Show a job's log in the Log view (called by the Jobs view)."""

@@ -1,0 +1,407 @@
+"""Signature packs: load and validate them, compile them with RE2, scan log lines for findings.
+
+A pack is YAML (see ``classifiers/htcondor.yaml`` for the schema). Packs come from the bundled directory,
+from extra directories (the config's ``classifier_dirs``) and from installed plugins: an entry point in the
+group ``opgtui.classifiers`` names either a directory of packs or a callable ``findings(lines) -> [Finding]``.
+
+Patterns are untrusted. They are compiled with RE2 (linear time, bounded memory), never with Python's ``re``;
+whatever RE2 cannot run (backreferences, lookaround) is rejected with a clear error, and so is anything invalid.
+A broken file, signature or plugin is reported in ``PackSet.errors`` (one line each) and skipped.
+
+Scanning joins the lines into one buffer, finds candidate lines with one combined RE2 pattern (a single DFA
+pass), and asks an ``re2.Set`` which signatures match each candidate line; the set's answer is the truth, the
+combined pattern only a fast prefilter.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import re2
+import yaml
+
+from classifiers import PACK_DIR
+from opgtui.model import CATEGORIES, Finding, Signature
+
+MAX_LINE = 4096
+"""Only the first MAX_LINE characters of a line are examined (and shown as evidence)."""
+
+ACTIONS: tuple[str, ...] = (
+    "retry",
+    "debug",
+    "resubmit with more memory",
+    "resubmit with more disk",
+    "resubmit with more time",
+    "look at the log",
+)
+ENTRY_POINT_GROUP = "opgtui.classifiers"
+NUMBER_KINDS = ("hold", "art_status")
+"""``numbers:`` kinds: the line carries numbers that the rules interpret (hold code/subcode, art exit status)."""
+
+_KEYS_REQUIRED = ("id", "pattern", "category", "action", "title", "example")
+_KEYS_OPTIONAL = ("service", "priority", "benign", "requires", "numbers", "examples", "notes")
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
+_MAX_PATTERN = 4000
+_MAX_PACK_BYTES = 2 << 20
+_RE2_MEM = 8 << 20
+_RE2_COMBINED_MEM = 256 << 20
+_MAX_ERRORS = 200
+
+Finder = Callable[[list[str]], list[Finding]]
+
+
+@dataclass(slots=True, frozen=True)
+class CompiledSignature:
+    """A validated signature with its compiled pattern and the pack-only fields."""
+
+    signature: Signature
+    regex: Any  # re2 compiled pattern
+    example: str
+    benign: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    numbers: str | None = None
+    source: str = ""
+
+
+class PackSet:
+    """The loaded signatures, the problems found while loading, and the scanner."""
+
+    def __init__(self, compiled: Sequence[CompiledSignature], finders: Sequence[tuple[str, Finder]] = (),
+                 errors: Sequence[str] = ()) -> None:
+        self.compiled: list[CompiledSignature] = list(compiled)
+        self.signatures: list[Signature] = [c.signature for c in self.compiled]
+        self.finders: list[tuple[str, Finder]] = list(finders)
+        self.errors: list[str] = list(errors)
+        self.numbers: dict[str, str] = {c.signature.id: c.numbers for c in self.compiled if c.numbers}
+        self._requires = [c.requires for c in self.compiled]
+        self._set: Any = None
+        self._prefilter: Any = None
+        self._build()
+
+    def _build(self) -> None:
+        if not self.compiled:
+            return
+        opts = _options(_RE2_COMBINED_MEM)
+        try:
+            rset = re2.Set.SearchSet(opts)
+            for c in self.compiled:
+                rset.Add(c.signature.pattern)
+            rset.Compile()
+            self._set = rset
+        except re2.error as exc:  # too big together: confirm with the single patterns instead
+            self._note(f"signature set: {exc}; scanning with single patterns (slower)")
+        opts = _options(_RE2_COMBINED_MEM)
+        opts.never_capture = True
+        try:
+            self._prefilter = re2.compile(
+                "(?m)" + "|".join(f"(?:{c.signature.pattern})" for c in self.compiled), opts)
+        except re2.error as exc:
+            self._note(f"combined prefilter: {exc}; checking every line (slower)")
+
+    def _note(self, error: str) -> None:
+        if error not in self.errors and len(self.errors) < _MAX_ERRORS:
+            self.errors.append(error)
+
+    def _confirm(self, line: bytes) -> list[int]:
+        if self._set is not None:
+            return self._set.Match(line) or []
+        return [i for i, c in enumerate(self.compiled) if c.regex.search(line) is not None]
+
+    def scan(self, lines: Sequence[str]) -> list[Finding]:
+        """Every signature match in ``lines`` (1-based line numbers), in line order; never raises on input."""
+        try:
+            text, shown = _prepare(lines)
+        except Exception as exc:  # input we cannot even turn into text
+            self._note(f"scan: unreadable input ({type(exc).__name__})")
+            return []
+        out = self._scan_text(text, shown) if self.compiled else []
+        for name, finder in self.finders:
+            out.extend(self._plugin_findings(name, finder, shown))
+        out.sort(key=lambda f: (f.line or 0, -f.priority))
+        return out
+
+    def _candidate_lines(self, text: bytes) -> Iterable[tuple[int, bytes]]:
+        """(0-based index, line) of every line the prefilter says may match."""
+        if self._prefilter is None:
+            yield from enumerate(text.split(b"\n"))
+            return
+        search = self._prefilter.search
+        n = len(text)
+        pos = 0  # always the start of line ``index``
+        index = 0
+        while pos <= n:
+            m = search(text, pos)
+            if m is None:
+                return
+            start = m.start()
+            nl = text.rfind(b"\n", pos, start)
+            line_start = pos if nl < 0 else nl + 1
+            index += text.count(b"\n", pos, line_start)
+            end = text.find(b"\n", start)
+            if end < 0:
+                end = n
+            yield index, text[line_start:end]
+            pos = end + 1
+            index += 1
+
+    def _scan_text(self, text: bytes, shown: Sequence[str]) -> list[Finding]:
+        out: list[Finding] = []
+        seen: set[str] = set()
+        compiled = self.compiled
+        for index, line in self._candidate_lines(text):
+            hits = self._confirm(line)
+            if not hits:
+                continue
+            ids = []
+            for i in sorted(hits, key=lambda i: -compiled[i].signature.priority):
+                sig = compiled[i].signature
+                ids.append(sig.id)
+                req = self._requires[i]
+                if req and not seen.intersection(req):
+                    continue
+                out.append(Finding(sig.id, sig.category, sig.action, sig.title, index + 1,
+                                   _shown(shown, index), sig.service, sig.priority))
+            seen.update(ids)
+        return out
+
+    def _plugin_findings(self, name: str, finder: Finder, shown: Sequence[str]) -> list[Finding]:
+        try:
+            result = list(finder(list(shown)))
+        except Exception as exc:
+            self._note(f"plugin {name!r}: findings() raised {type(exc).__name__}: {exc}")
+            return []
+        good = [f for f in result if isinstance(f, Finding) and f.category in CATEGORIES]
+        if len(good) != len(result):
+            self._note(f"plugin {name!r}: findings() returned something that is not a Finding with a valid category")
+        return good
+
+
+def _options(max_mem: int) -> Any:
+    opts = re2.Options()
+    opts.max_mem = max_mem
+    opts.log_errors = False
+    return opts
+
+
+def _shown(shown: Sequence[str], index: int) -> str:
+    line = shown[index] if index < len(shown) else ""
+    return line[:MAX_LINE]
+
+
+def _clean_line(item: Any) -> str:
+    if isinstance(item, bytes | bytearray):
+        item = bytes(item).decode("utf-8", "replace")
+    elif not isinstance(item, str):
+        try:
+            item = str(item)
+        except Exception:
+            item = ""
+    item = item[:MAX_LINE]
+    if "\r" in item or "\n" in item:
+        item = item.rstrip("\r").replace("\r", " ").replace("\n", " ")
+    return item
+
+
+def _prepare(lines: Sequence[str]) -> tuple[bytes, Sequence[str]]:
+    """One UTF-8 buffer of the lines joined by newlines, and the lines as examined."""
+    shown: Sequence[str] = lines
+    try:
+        if lines and max(map(len, lines)) > MAX_LINE:
+            raise TypeError
+        joined = "\n".join(lines)
+    except TypeError:
+        shown = [_clean_line(x) for x in lines]
+        joined = "\n".join(shown)
+    if joined.count("\n") != max(len(shown) - 1, 0) or "\r" in joined:
+        shown = [_clean_line(x) for x in shown]
+        joined = "\n".join(shown)
+    return joined.encode("utf-8", "replace"), shown
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+def load_packs(extra_dirs: Iterable[Path] = (), *, plugins: bool = True) -> PackSet:
+    """Bundled packs, then ``extra_dirs`` (directories of ``*.yaml`` or single files), then plugins."""
+    errors: list[str] = []
+    sources: list[Path] = [PACK_DIR, *(Path(d) for d in extra_dirs)]
+    finders: list[tuple[str, Finder]] = []
+    if plugins:
+        plugin_dirs, finders = _plugins(errors)
+        sources.extend(plugin_dirs)
+    compiled: list[CompiledSignature] = []
+    for source in sources:
+        for path in _pack_files(source, errors):
+            compiled.extend(load_pack_file(path, errors))
+    return PackSet(_resolve(compiled, errors), finders, errors)
+
+
+def _pack_files(source: Path, errors: list[str]) -> list[Path]:
+    if source.is_file():
+        return [source]
+    if not source.is_dir():
+        errors.append(f"{source}: classifier directory does not exist")
+        return []
+    return sorted(p for p in source.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _plugins(errors: list[str]) -> tuple[list[Path], list[tuple[str, Finder]]]:
+    dirs: list[Path] = []
+    finders: list[tuple[str, Finder]] = []
+    try:
+        eps = list(entry_points(group=ENTRY_POINT_GROUP))
+    except Exception as exc:
+        errors.append(f"plugins: cannot list entry points: {exc}")
+        return dirs, finders
+    for ep in eps:
+        label = f"plugin {ep.name!r} ({ep.value})"
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            errors.append(f"{label}: failed to load: {type(exc).__name__}: {exc}")
+            continue
+        obj = getattr(obj, "PACK_DIR", obj)
+        if isinstance(obj, str | os.PathLike):
+            dirs.append(Path(obj))
+        elif callable(obj):
+            finders.append((ep.name, obj))
+        else:
+            errors.append(f"{label}: neither a directory of packs nor a callable findings(lines)")
+    return dirs, finders
+
+
+def load_pack_file(path: Path, errors: list[str]) -> list[CompiledSignature]:
+    """The valid signatures of one pack file; problems are appended to ``errors``."""
+    try:
+        if path.stat().st_size > _MAX_PACK_BYTES:
+            errors.append(f"{path}: larger than {_MAX_PACK_BYTES >> 20} MiB, skipped")
+            return []
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        errors.append(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}")
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.append(f"{path}: cannot read: {exc}")
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("signatures"), list):
+        errors.append(f"{path}: a pack is a mapping with 'pack' and a 'signatures' list")
+        return []
+    pack = str(data.get("pack") or path.stem)
+    out = []
+    for n, raw in enumerate(data["signatures"], 1):
+        sig, problem = compile_signature(raw, pack=pack, source=str(path))
+        if sig is None:
+            name = raw.get("id") if isinstance(raw, dict) else None
+            errors.append(f"{path}: signature {name or f'#{n}'!r}: {problem}")
+        else:
+            out.append(sig)
+    return out
+
+
+def compile_signature(raw: Any, *, pack: str = "", source: str = "") -> tuple[CompiledSignature | None, str]:
+    """Validate one signature mapping and compile its pattern: (compiled, "") or (None, problem)."""
+    if not isinstance(raw, dict):
+        return None, "not a mapping"
+    missing = [k for k in _KEYS_REQUIRED if raw.get(k) in (None, "")]
+    if missing:
+        return None, f"missing {', '.join(missing)}"
+    unknown = sorted(set(raw) - set(_KEYS_REQUIRED) - set(_KEYS_OPTIONAL), key=str)
+    if unknown:
+        return None, f"unknown keys {', '.join(map(str, unknown))}"
+    sid, pattern, category = raw["id"], raw["pattern"], raw["category"]
+    if not isinstance(sid, str) or not _ID.fullmatch(sid):
+        return None, "id must be 1-80 characters of letters, digits, _ . : -"
+    if category not in CATEGORIES:
+        return None, f"category {category!r} is not one of {', '.join(CATEGORIES)}"
+    for key in ("action", "title", "example"):
+        if not isinstance(raw[key], str):
+            return None, f"{key} must be a string"
+    service = raw.get("service")
+    if service is not None and not isinstance(service, str):
+        return None, "service must be a string or null"
+    priority = raw.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool) or not -1000 <= priority <= 1000:
+        return None, "priority must be an integer in -1000..1000"
+    lists = {}
+    for key in ("benign", "requires", "examples"):
+        value = raw.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None, f"{key} must be a list of strings"
+        lists[key] = tuple(value)
+    numbers = raw.get("numbers")
+    if numbers is not None and numbers not in NUMBER_KINDS:
+        return None, f"numbers must be one of {', '.join(NUMBER_KINDS)}"
+    regex, problem = compile_pattern(pattern)
+    if regex is None:
+        return None, problem
+    for example in (raw["example"], *lists["examples"]):
+        if regex.search(example.encode("utf-8", "replace")) is None:
+            return None, f"its example does not match the pattern: {example[:120]!r}"
+    for benign in lists["benign"]:
+        if regex.search(benign.encode("utf-8", "replace")) is not None:
+            return None, f"it matches its benign example: {benign[:120]!r}"
+    sig = Signature(sid, pattern, category, raw["action"], raw["title"], service, priority, pack)
+    return CompiledSignature(sig, regex, raw["example"], lists["benign"], lists["requires"], numbers, source), ""
+
+
+def compile_pattern(pattern: Any) -> tuple[Any, str]:
+    """An RE2 pattern for one line: (regex, "") or (None, why it was rejected)."""
+    if not isinstance(pattern, str):
+        return None, "pattern must be a string"
+    if len(pattern) > _MAX_PATTERN:
+        return None, f"pattern longer than {_MAX_PATTERN} characters"
+    bad = _escapes(pattern) & {"A", "z", "Q", "E"}
+    if bad:
+        return None, "pattern uses \\A, \\z or \\Q...\\E; patterns match one line: use ^ and $, escape literals"
+    try:
+        regex = re2.compile(pattern, _options(_RE2_MEM))
+    except re2.error as exc:
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError, ValueError) as pyexc:
+            return None, f"invalid pattern: {pyexc}"
+        return None, (f"pattern needs backtracking (backreference or lookaround?), which could stall on "
+                      f"hostile input; rejected ({exc})")
+    if regex.search(b"") is not None:
+        return None, "pattern matches an empty line, so it would match every line"
+    return regex, ""
+
+
+def _escapes(pattern: str) -> set[str]:
+    """The characters that follow a backslash in ``pattern`` (escaped backslashes skipped)."""
+    out = set()
+    i = 0
+    while i < len(pattern) - 1:
+        if pattern[i] == "\\":
+            out.add(pattern[i + 1])
+            i += 2
+        else:
+            i += 1
+    return out
+
+
+def _resolve(compiled: list[CompiledSignature], errors: list[str]) -> list[CompiledSignature]:
+    """Drop duplicate ids (the first wins) and signatures that require unknown ids."""
+    first: dict[str, CompiledSignature] = {}
+    for c in compiled:
+        sid = c.signature.id
+        if sid in first:
+            errors.append(f"{c.source}: signature {sid!r}: duplicate id (already defined in {first[sid].source})")
+        else:
+            first[sid] = c
+    out = []
+    for c in first.values():
+        unknown = [r for r in c.requires if r not in first]
+        if unknown:
+            errors.append(f"{c.source}: signature {c.signature.id!r}: requires unknown ids {', '.join(unknown)}")
+        else:
+            out.append(c)
+    return out

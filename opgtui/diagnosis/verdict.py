@@ -1,0 +1,151 @@
+"""From findings (and outage windows) to one verdict. Pure: no I/O, no clock unless ``now`` is given.
+
+Ranking: higher priority first; at equal priority a rule (numbers from HTCondor, no line) beats log text, and
+a later line beats an earlier one (the innermost art block and the last Python exception come last).
+The winner's category is the verdict, unless a finding of another category has the same priority and kind
+(a conflict: the honest answer is "unknown"), or the winner itself says the case is ambiguous ("unknown").
+Outage windows: a service finding whose service was down while the job ran becomes "confident"; a code finding
+stays code; with no categorised finding, an overlapping outage of a service the job depends on makes it
+"probably service".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from opgtui.model import Finding, Job, JobStatus, Verdict, Window
+from opgtui.timefmt import clock
+
+EVIDENCE_CAP = 10
+DEFINITIVE = 80
+"""A winner at or above this priority, with no finding of another category, is "confident"."""
+LOOK = "look at the log"
+_ENDED = (JobStatus.HELD, JobStatus.REMOVED, JobStatus.COMPLETED)
+
+
+def rank_key(f: Finding) -> tuple[int, bool, int]:
+    """Sort key, best last: priority, rule over text, later line."""
+    return (f.priority, f.line is None, f.line or 0)
+
+
+def job_span(job: Job | None) -> tuple[float, float | None] | None:
+    """When the job ran: [start (or submit), end (or when it was held/removed/completed) or open]."""
+    if job is None:
+        return None
+    start = job.start_time if job.start_time is not None else job.submit_time
+    if start is None:
+        return None
+    end = job.end_time
+    if end is None and job.status in _ENDED:
+        end = job.status_since
+    if end is not None and end < start:
+        end = start
+    return start, end
+
+
+def describe_window(w: Window) -> str:
+    """``samweb DOWN 10:02-10:45`` (local clock), ``... since 10:02 (still open)`` when not over."""
+    state = "DOWN" if w.kind == "outage" else "MAINTENANCE"
+    if w.end is None:
+        return f"{w.service} {state} since {clock(w.start)} (still open)"
+    return f"{w.service} {state} {clock(w.start)}-{clock(w.end)}"
+
+
+def overlapping(windows: Sequence[Window], services: Sequence[str | None], job: Job | None,
+                now: float | None) -> list[Window]:
+    """The windows of ``services`` that overlap the job's run, earliest first."""
+    span = job_span(job)
+    wanted = {s.lower() for s in services if s}
+    if span is None or not wanted:
+        return []
+    at = math.inf if now is None else now
+    hits = [w for w in windows if w.service.lower() in wanted and w.overlaps(span[0], span[1], at)]
+    return sorted(hits, key=lambda w: w.start)
+
+
+def _where(f: Finding) -> str:
+    if f.line is not None:
+        return f"line {f.line}"
+    return "job record" if f.signature.startswith("rule:") else "hold reason"
+
+
+def _evidence(top: Finding | None, ranked: Sequence[Finding]) -> list[Finding]:
+    out: list[Finding] = []
+    seen: set[object] = set()
+    for f in ([top] if top else []) + list(ranked):
+        key = f.line if f.line is not None else (f.signature, f.text)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+        if len(out) >= EVIDENCE_CAP:
+            break
+    return out
+
+
+def _conflict(top: Finding, ranked: Sequence[Finding]) -> list[Finding]:
+    """Findings of another real category that tie with ``top`` (same priority, both rules or both text)."""
+    return [f for f in ranked if f.category not in (top.category, "unknown") and f.priority == top.priority
+            and (f.line is None) == (top.line is None)]
+
+
+def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequence[Window] = (),
+           depends_on: Sequence[str] = (), now: float | None = None) -> Verdict:
+    """The verdict for one job from its findings; see the module docstring for the rules."""
+    ranked = sorted(findings, key=rank_key, reverse=True)
+    top = ranked[0] if ranked else None
+    if top is not None and top.category != "unknown":
+        rivals = _conflict(top, ranked)
+        if rivals:
+            contenders = [top, *rivals]
+            correlated = [f for f in contenders
+                          if f.category == "service" and overlapping(windows, [f.service], job, now)]
+            if not correlated:
+                return _unknown_verdict(None, ranked, windows, depends_on, job, now, conflict=contenders)
+            top = correlated[0]
+        return _categorised(top, ranked, windows, job, now)
+    return _unknown_verdict(top, ranked, windows, depends_on, job, now)
+
+
+def _categorised(top: Finding, ranked: Sequence[Finding], windows: Sequence[Window], job: Job | None,
+                 now: float | None) -> Verdict:
+    evidence = _evidence(top, ranked)
+    what = f"{top.title} ({_where(top)})"
+    others = any(f.category not in (top.category, "unknown") for f in ranked)
+    confidence = "confident" if top.priority >= DEFINITIVE and not others else "probable"
+    hits: list[Window] = []
+    reason = what
+    if top.category == "service":
+        hits = overlapping(windows, [top.service], job, now)
+        if hits:
+            confidence = "confident"
+            reason = f"{describe_window(hits[0])} overlapped this job; {what}"
+        elif top.service and job_span(job) is not None and windows:
+            reason = f"{what}; no recorded {top.service} outage during this job"
+    elif top.category == "code":
+        down = overlapping(windows, sorted({w.service for w in windows}), job, now)
+        if down:
+            reason = f"{what}; {describe_window(down[0])} overlapped this job, but this failure looks like code"
+    return Verdict(top.category, top.action, top.signature, top.title, evidence, confidence, reason, hits)
+
+
+def _unknown_verdict(top: Finding | None, ranked: Sequence[Finding], windows: Sequence[Window],
+                     depends_on: Sequence[str], job: Job | None, now: float | None, *,
+                     conflict: Sequence[Finding] = ()) -> Verdict:
+    services = [*depends_on, *([top.service] if top is not None and top.service else [])]
+    hits = overlapping(windows, services, job, now)
+    evidence = _evidence(top, [*conflict, *ranked])
+    if hits:
+        down = "; ".join(describe_window(w) for w in hits[:3])
+        return Verdict("service", "retry", None, f"Probably service: {hits[0].service} outage during the job",
+                       evidence, "probable", f"probably service: {down} overlapped this job"
+                       + ("" if ranked else "; no signature matched"), hits)
+    if conflict:
+        names = ", ".join(f"{f.signature} ({f.category})" for f in conflict)
+        return Verdict("unknown", LOOK, None, "Conflicting findings", evidence, "none",
+                       f"findings disagree with equal weight: {names}")
+    if top is None:
+        return Verdict("unknown", LOOK, None, "", [], "none", "no known signature matched")
+    return Verdict("unknown", LOOK, top.signature, top.title, evidence, "none",
+                   f"{top.title} ({_where(top)}): not enough to say service, code or resource")

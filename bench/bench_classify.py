@@ -1,0 +1,130 @@
+"""Classify 20,000 synthetic job-log tails of 16 KiB with all packs; compare with ``grep -E -f`` on the same bytes.
+
+Tails are realistic: art/messagefacility progress lines, ifdh and wrapper chatter, and in a third of them an
+error block taken from the signature examples near the end. Run standalone: ``python bench/bench_classify.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import load_packs
+
+TAIL_BYTES = 16 * 1024
+_NOISE = (
+    "Begin processing the {n}th record. run: {run} subRun: {sub} event: {ev} at 05-Jun-2024 23:{mm:02d}:{ss:02d} CDT",
+    "%MSG-i MF_INIT_OK:  Early 05-Jun-2024 23:{mm:02d}:{ss:02d} CDT JobSetup",
+    "%MSG-w TrackFitter:  fitter:pandoraTrack@ 05-Jun-2024 23:{mm:02d}:{ss:02d} CDT  run: {run} event: {ev}",
+    "Fit failed for track {n}: too few hits ({sub}) in view {mm}",
+    "%MSG",
+    "TimeTracker printout (sec)  Min  Avg  Max  Median  RMS  nEvts",
+    "TrigReport Events total = {n} passed = {n} failed = 0",
+    "ifdh cp /pnfs/nova/scratch/users/novapro/tmp/f{ev}.root /srv/in_{n}.root",
+    "Wed Jun  5 23:{mm:02d}:{ss:02d} 2024",
+    "+ echo 'stage {sub} done at 23:{mm:02d}:{ss:02d}'",
+    "htgettoken: token found in /srv/condor/execute/dir_{run}/.condor_creds/novapro.use",
+    "Opened input file \"root://fndca1.fnal.gov:1094/pnfs/fnal.gov/usr/nova/data/f{ev}.root\"",
+    "MemReport  VmPeak = {run}.{sub} MB  VmHWM = {ev}.{mm} MB",
+    "   [ {mm}  {ss} ] module {n} took {sub}.{ev} ms",
+)
+
+
+def make_tails(count: int, examples: list[str], seed: int = 7) -> list[list[str]]:
+    """``count`` tails of ~16 KiB each; one in three ends with a few error lines."""
+    rng = random.Random(seed)
+    tails = []
+    for _ in range(count):
+        lines: list[str] = []
+        size = 0
+        while size < TAIL_BYTES:
+            line = rng.choice(_NOISE).format(n=rng.randrange(1, 5000), run=rng.randrange(10000, 60000),
+                                             sub=rng.randrange(1, 99), ev=rng.randrange(1, 10**6),
+                                             mm=rng.randrange(60), ss=rng.randrange(60))
+            lines.append(line)
+            size += len(line) + 1
+        if rng.random() < 1 / 3:
+            for i in range(rng.randrange(1, 4)):
+                lines[-1 - i * 3] = rng.choice(examples)
+        tails.append(lines)
+    return tails
+
+
+def _ere(pattern: str) -> str:
+    """A best-effort translation of an RE2 pattern to POSIX ERE (GNU extensions \\s \\w \\b allowed)."""
+    p = pattern.replace("(?:", "(").replace("(?i)", "").replace("(?i:", "(").replace("\\d", "[0-9]")
+    return re.sub(r"\(\?P<\w+>", "(", p)
+
+
+def _grep_patterns(patterns: list[str], workdir: Path) -> list[str]:
+    """The translated patterns grep -E accepts."""
+    ok = []
+    for p in map(_ere, patterns):
+        probe = subprocess.run(["grep", "-E", "-e", p, "/dev/null"], capture_output=True)
+        if probe.returncode in (0, 1):
+            ok.append(p)
+    return ok
+
+
+def _grep_row(tails: list[list[str]], patterns: list[str]) -> dict | None:
+    if shutil.which("grep") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        data = work / "tails.log"
+        data.write_text("\n".join("\n".join(t) for t in tails) + "\n")
+        accepted = _grep_patterns(patterns, work)
+        pats = work / "patterns.txt"
+        pats.write_text("\n".join(accepted) + "\n")
+        env = {**os.environ, "LC_ALL": "C"}
+        t0 = time.perf_counter()
+        subprocess.run(["grep", "-E", "-c", "-f", str(pats), str(data)], capture_output=True, env=env)
+        took = time.perf_counter() - t0
+        mb = data.stat().st_size / 1e6
+    return {"name": f"grep -E -f, {len(accepted)} of {len(patterns)} patterns (LC_ALL=C)", "value": round(mb / took, 1),
+            "unit": "MB/s", "target": "reference"}
+
+
+def run(quick: bool = False) -> list[dict]:
+    """Rows ``{name, value, unit, target}``: scan and diagnose throughput, and grep for comparison."""
+    t0 = time.perf_counter()
+    packs = load_packs(plugins=False)
+    load_s = time.perf_counter() - t0
+    examples = [c.example for c in packs.compiled if c.signature.priority > 0]
+    count = 2000 if quick else 20000
+    tails = make_tails(count, examples)
+    mb = sum(len(line) + 1 for t in tails for line in t) / 1e6
+
+    t0 = time.perf_counter()
+    found = sum(len(packs.scan(t)) for t in tails)
+    scan_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    verdicts = [diagnose(t, packs) for t in tails]
+    diag_s = time.perf_counter() - t0
+    failing = sum(v.category != "unknown" for v in verdicts)
+
+    rows = [
+        {"name": f"load + compile {len(packs.signatures)} signatures", "value": round(load_s * 1000, 1),
+         "unit": "ms", "target": "< 200 ms"},
+        {"name": f"scan {count} tails x 16 KiB ({mb:.0f} MB, {found} findings)", "value": round(mb / scan_s, 1),
+         "unit": "MB/s", "target": ">= 30 MB/s"},
+        {"name": f"diagnose {count} tails ({failing} with a category)", "value": float(round(count / diag_s)),
+         "unit": "tails/s", "target": ">= 2000 tails/s"},
+    ]
+    grep = _grep_row(tails, [s.pattern for s in packs.signatures])
+    if grep:
+        rows.append(grep)
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run(quick="--quick" in sys.argv):
+        print(f"{row['name']:<70} {row['value']:>10} {row['unit']:<8} (target {row['target']})")

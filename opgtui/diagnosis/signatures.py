@@ -210,6 +210,8 @@ def _clean_line(item: Any) -> str:
 
 def _prepare(lines: Sequence[str]) -> tuple[bytes, Sequence[str]]:
     """One UTF-8 buffer of the lines joined by newlines, and the lines as examined."""
+    if not isinstance(lines, list | tuple):
+        lines = list(lines)
     shown: Sequence[str] = lines
     try:
         if lines and max(map(len, lines)) > MAX_LINE:

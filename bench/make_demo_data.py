@@ -21,7 +21,7 @@ from pathlib import Path
 
 import classad2
 
-ANCHOR = 1_795_600_000  # 2026-11-25T08:26:40Z: "now" in the generated files
+ANCHOR = 1_795_600_000  # 2026-11-25T09:46:40Z: "now" in the generated files
 OUT = Path(__file__).resolve().parents[1] / "opgtui" / "demo" / "data"
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 SCHEDD = "jobsub01.fnal.gov"

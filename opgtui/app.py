@@ -89,10 +89,11 @@ class OpgApp(App[None]):
 
     def freshness(self) -> str:
         """How fresh the data is, for the header."""
-        last = self.last_refresh
+        candidates = [self.last_refresh, *(f["last_fetch"] for f in self.store.feed_status().values())]
         stored = self.store.get_kv("last_collect")
-        if stored and (last is None or float(stored) > last):
-            last = float(stored)
+        if stored:
+            candidates.append(float(stored))
+        last = max((c for c in candidates if c is not None), default=None)
         if self.demo:
             return f"demo built {ago(last, time.time())}" if last else "demo"
         return f"data {ago(last, time.time())}" if last else "no data collected yet"

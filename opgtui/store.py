@@ -112,6 +112,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: verdicts keep the outage windows that overlapped the job
+    """ALTER TABLE verdicts ADD COLUMN windows TEXT NOT NULL DEFAULT '[]'""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -219,11 +221,12 @@ class Store:
         now = now or time.time()
         rows = [
             (jid, v.category, v.action, v.signature, v.title, v.confidence, v.reason,
-             _dumps([asdict(f) for f in v.evidence]), now)
+             _dumps([asdict(f) for f in v.evidence]), now, _dumps([asdict(w) for w in v.windows]))
             for jid, v in verdicts.items()
         ]
         with self.transaction() as c:
-            c.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            c.executemany("INSERT OR REPLACE INTO verdicts(job_id, category, action, signature, title, confidence, "
+                          "reason, evidence, decided, windows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def verdicts(self) -> dict[str, Verdict]:
         """Every stored verdict by job id."""
@@ -233,16 +236,18 @@ class Store:
         marks = ", ".join("?" * len(job_ids))
         return self._verdicts(f" WHERE job_id IN ({marks})", tuple(job_ids))
 
-    def verdict_categories(self) -> dict[str, str]:
-        """Job id -> verdict category, cheap enough for 100,000 rows."""
-        return dict(self.conn.execute("SELECT job_id, category FROM verdicts").fetchall())
+    def verdict_summaries(self) -> dict[str, tuple[str, str]]:
+        """Job id -> (verdict category, signature or ''), cheap enough for 100,000 rows."""
+        cur = self.conn.execute("SELECT job_id, category, coalesce(signature, '') FROM verdicts")
+        return {r[0]: (r[1], r[2]) for r in cur}
 
     def _verdicts(self, where: str, params: Sequence[Any]) -> dict[str, Verdict]:
         out = {}
         for r in self.conn.execute("SELECT job_id, category, action, signature, title, confidence, reason, "
-                                   f"evidence FROM verdicts{where}", params):
+                                   f"evidence, windows FROM verdicts{where}", params):
             evidence = [Finding(**f) for f in orjson.loads(r[7])]
-            out[r[0]] = Verdict(r[1], r[2], r[3], r[4], evidence, r[5], r[6])
+            windows = [Window(**w) for w in orjson.loads(r[8])]
+            out[r[0]] = Verdict(r[1], r[2], r[3], r[4], evidence, r[5], r[6], windows)
         return out
 
     # ------------------------------------------------------------------ services and windows

@@ -73,10 +73,11 @@ class JobsScreen(BaseScreen):
         store = open_store(self.opg.store.path)  # one connection per thread
         try:
             jobs = store.jobs()
-            verdicts = store.verdict_categories()
+            summaries = store.verdict_summaries()
         finally:
             store.close()
-        rows = build_rows(jobs, verdicts, now=time.time())
+        rows = build_rows(jobs, {k: v[0] for k, v in summaries.items()}, now=time.time(),
+                          signatures={k: v[1] for k, v in summaries.items()})
         self.app.call_from_thread(self._show_rows, rows)
 
     def _show_rows(self, rows: list[Row]) -> None:

@@ -115,7 +115,9 @@ def build_row(job: Job, verdict: str, signature: str, now: float) -> Row:
     hold_group = ""
     if job.hold_reason:
         hold_group = f"[{job.hold_code}/{job.hold_subcode or 0}] " + _normalise_reason(cells[5])
+    cause = hold_group or exit_text or ""
     groups = {
+        "cause": f"{verdict or 'no verdict'} · {signature or cause or '(no signature)'}",
         "hold reason": hold_group or "(not held)", "exit code": exit_text or "(no exit)",
         "site": job.site or "(no site)", "host": job.last_host or "(no host)", "owner": job.owner or "(no owner)",
         "batch": job.batch_name or "(no batch)", "verdict": verdict or "(no verdict)",
@@ -195,7 +197,7 @@ class Group:
     sample: str
 
 
-GROUPINGS = ("hold reason", "exit code", "site", "host", "owner", "batch", "verdict", "signature")
+GROUPINGS = ("cause", "hold reason", "exit code", "site", "host", "owner", "batch", "verdict", "signature")
 
 
 def group_rows(rows: Sequence[Row], indices: Sequence[int], by: str) -> list[Group]:

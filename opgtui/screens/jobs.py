@@ -11,12 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from opgtui.joblist import Group, Row, build_rows, filter_rows, group_rows, quick_filter, sort_indices
+from opgtui.joblist import GROUPINGS, Group, Row, build_rows, filter_rows, group_rows, quick_filter, sort_indices
 from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
 from opgtui.widgets.job_table import JobTable
 
-GROUPINGS = ("hold reason", "exit code", "site", "host", "owner", "batch", "verdict", "signature")
 SORTABLE = ("age", "status", "id", "owner", "site", "host", "reason", "verdict", "cpu/wall", "efficiency")
 QUICK = ("all", "held", "failed", "running", "idle")
 

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Static
 from opgtui.screens.base import BaseScreen
 from opgtui.services import BoardRow, board, decide_submit
 from opgtui.textsafe import one_line
-from opgtui.timefmt import ago, clock, span
+from opgtui.timefmt import clock, span
 from opgtui.widgets.timeline import ZOOMS, OutageTimeline
 
 STATE_STYLE = {
@@ -41,10 +41,12 @@ def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Text:
     """The pre-submit panel: the verdict first, then one line per required service."""
     result = decide_submit(rows, required, 6 * 3600, now)
     style = {0: "bold white on green", 1: "bold white on red", 2: "bold black on yellow"}[result.exit_code]
-    text = Text.assemble((f" {result.lines[-1]} ", style), ("  (needs: " + ", ".join(required) + "; maintenance "
-                                                            "within 6h counts)", "dim"))
+    text = Text.assemble((f" {result.lines[-1]} ", style),
+                         (f"  needs {', '.join(required)}; maintenance within 6 h counts", "dim"),
+                         no_wrap=True, overflow="ellipsis")
     for line in result.lines[:-1]:
-        text.append("\n  " + one_line(line, 160))
+        if ": UP" not in line:  # only what stands in the way
+            text.append("\n  " + one_line(line, 160))
     return text
 
 
@@ -82,10 +84,10 @@ class StatusScreen(BaseScreen):
             table.add_row(
                 Text(one_line(r.service, 30), "bold" if r.critical else ""),
                 state_cell(r.state),
-                Text(clock(r.since, app.tz, with_date=True)),
+                Text(clock(r.since, app.tz, with_date=r.duration is not None and r.duration > 43200)),
                 Text(span(r.duration)),
-                Text(one_line(r.source, 24)),
-                Text(ago(r.last_fetched, now), "yellow" if r.stale else "dim"),
+                Text(one_line(r.source, 20)),
+                Text(span(now - r.last_fetched) if r.last_fetched else "never", "yellow" if r.stale else "dim"),
                 Text(clock(nm.start, app.tz, with_date=True) + " " + one_line(nm.description, 30) if nm else ""),
                 key=r.service,
             )

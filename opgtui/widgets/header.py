@@ -34,9 +34,9 @@ class HeaderBar(Static):
         self.update(header_text(view, where, freshness, problems, self.size.width or 200))
 
 
-def announcements_text(items: list[Announcement], limit: int = 3) -> Text:
+def announcements_text(items: list[Announcement], limit: int = 2) -> Text:
     """Current announcements, newest first, one line each (untrusted text stays literal)."""
-    text = Text()
+    text = Text(no_wrap=True, overflow="ellipsis")
     for i, a in enumerate(items[:limit]):
         if i:
             text.append("\n")
@@ -53,7 +53,7 @@ def announcements_text(items: list[Announcement], limit: int = 3) -> Text:
 class AnnouncementBar(Static):
     """Team messages shown on every screen while current; hidden when there are none."""
 
-    DEFAULT_CSS = "AnnouncementBar { height: auto; max-height: 4; display: none; background: $boost; }"
+    DEFAULT_CSS = "AnnouncementBar { height: auto; max-height: 3; display: none; background: $boost; }"
 
     def show(self, items: list[Announcement]) -> None:
         self.display = bool(items)

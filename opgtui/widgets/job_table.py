@@ -94,6 +94,7 @@ class JobTable(ScrollView, can_focus=True):
         self.marked: set[str] = set()
         self._cache: dict[tuple[int, bool, bool], Strip] = {}
         self._layout: list[tuple[Column, int]] = []
+        self._layout_width = -1
 
     # ------------------------------------------------------------------ data
 
@@ -140,14 +141,13 @@ class JobTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ drawing
 
     def on_resize(self, event: events.Resize) -> None:
-        self._cache.clear()
-        self._layout = layout(event.size.width)
         self.virtual_size = Size(event.size.width, self.length + 1)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        if not self._layout:
-            self._layout = layout(width)
+        width = self.scrollable_content_region.width  # without the scrollbar
+        if width != self._layout_width:
+            self._layout, self._layout_width = layout(width), width
+            self._cache.clear()
         if y == 0:
             return self._header(width)
         index = self.scroll_offset.y + y - 1

@@ -215,8 +215,10 @@ class OpgApp(App[None]):
     def open_log(self, target: dict[str, Any]) -> None:
         """Show a job's log in the Log view (called by the Jobs view)."""
         self.log_target = target
-        self.action_view("log")
-        self.reload_views()
+        if self.current_mode == "log":
+            self.reload_views()
+        else:
+            self.action_view("log")  # the view re-reads when it comes to the front
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

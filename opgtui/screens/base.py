@@ -32,12 +32,10 @@ class BaseScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
+        """Each time the view comes to the front (the first time too): fresh header and data."""
         self.refresh_chrome()
         self.reload()
-
-    def on_screen_resume(self) -> None:
-        self.refresh_chrome()
 
     def refresh_chrome(self) -> None:
         """Header and announcements from the app's current knowledge."""

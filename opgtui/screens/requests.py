@@ -24,7 +24,6 @@ class RequestsScreen(BaseScreen):
         table = self.query_one("#requests", DataTable)
         for label in ("#", "Status", "Priority", "Experiment", "Title", "Requester", "Updated"):
             table.add_column(label)
-        super().on_mount()
 
     def reload(self) -> None:
         table = self.query_one("#requests", DataTable)

@@ -69,7 +69,6 @@ class StatusScreen(BaseScreen):
         for key, label in (("service", "Service"), ("state", "State"), ("since", "Since"), ("for", "For"),
                            ("source", "Source"), ("fetched", "Fetched"), ("next", "Next maintenance")):
             table.add_column(label, key=key)
-        super().on_mount()
 
     def reload(self) -> None:
         app = self.opg

@@ -17,7 +17,7 @@ def test_two_setup_commands_and_ci_runs_the_test_one() -> None:
     assert len(blocks) == 2
     assert blocks[0].endswith("opgtui demo")
     assert blocks[1].endswith("pytest")
-    assert "grep -m1 -E '^python3 -m venv .* pytest' README.md" in (ROOT / ".ci" / "run").read_text()
+    assert "grep -m1 -E '^python3 -m venv .*pytest' README.md" in (ROOT / ".ci" / "run").read_text()
 
 
 def test_config_reference_is_the_example() -> None:

@@ -177,11 +177,7 @@ def _load_json(path: Path, kind: str, result: LoadResult, seen: dict[str, int], 
     except orjson.JSONDecodeError as exc:
         # Salvage the ads before the damage: a truncated array still has whole ads up to the last '},'.
         result.errors.append(f"{path}: not valid JSON ({exc}); loading the complete ads before it")
-        cut = data.rfind(b"},", 0, max(exc.pos, 0) or len(data))
-        try:
-            ads = orjson.loads(data[: cut + 1] + b"]") if cut > 0 else []
-        except orjson.JSONDecodeError:
-            ads = []
+        ads = _salvage(data, exc.pos or len(data)) if kind == "json" else []
     if not isinstance(ads, list):
         ads = [ads]
     for i, ad in enumerate(ads):
@@ -189,6 +185,21 @@ def _load_json(path: Path, kind: str, result: LoadResult, seen: dict[str, int], 
             _add(result, seen, ad, str(path), now, f"{path}: ad {i + 1}")
         else:
             result.errors.append(f"{path}: ad {i + 1}: not an object")
+
+
+def _salvage(data: bytes, pos: int) -> list[Any]:
+    """The complete ads of a JSON array cut at ``pos``: close the array after the last whole object."""
+    end = pos
+    for _ in range(64):
+        end = data.rfind(b"}", 0, end)
+        if end <= 0:
+            return []
+        try:
+            found = orjson.loads(data[: end + 1] + b"]")
+            return found if isinstance(found, list) else []
+        except orjson.JSONDecodeError:
+            continue
+    return []
 
 
 def _job_from_events(key: tuple[int, int], evs: list[Any], schedd: str, source: str, now: float) -> Job:

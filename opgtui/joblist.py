@@ -15,6 +15,7 @@ from opgtui.model import Job, JobStatus
 from opgtui.textsafe import one_line
 from opgtui.timefmt import span
 
+_ERROR_FROM = re.compile(r"^Error from \S+: ")
 _SIGNALS = {6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM", 7: "SIGBUS", 8: "SIGFPE"}
 
 
@@ -45,8 +46,8 @@ _STATUS_SHORT = {1: "idle", 2: "run", 3: "rm", 4: "done", 5: "held", 6: "xfer", 
 
 def reason_text(job: Job) -> str:
     """Hold reason, else 'exit N' / 'signal N (SIGKILL)', else ''."""
-    if job.hold_reason:
-        return one_line(job.hold_reason, 300)
+    if job.hold_reason:  # the slot and host have their own column: lead with what happened
+        return one_line(_ERROR_FROM.sub("", job.hold_reason, count=1), 300)
     if job.exit_signal is not None:
         name = _SIGNALS.get(job.exit_signal)
         return f"signal {job.exit_signal}" + (f" ({name})" if name else "")

@@ -131,7 +131,8 @@ class Job:
 
     @property
     def display_id(self) -> str:
-        return self.jobsub_id or self.id
+        """JobsubJobId when the ad has one, else ``cluster.proc@schedd`` (the part that differs first)."""
+        return self.jobsub_id or f"{self.cluster}.{self.proc}@{self.schedd}"
 
 
 @dataclass(slots=True)

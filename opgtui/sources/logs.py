@@ -43,6 +43,8 @@ def _split(data: bytes, n: int, at_start: bool) -> tuple[list[str], bool]:
     """The last ``n`` (0 = all) lines of ``data``; the first partial line is dropped unless at the start."""
     if data.endswith(b"\n"):
         data = data[:-1]
+    if not data:
+        return [], not at_start
     parts = data.split(b"\n")
     if not at_start:
         parts = parts[1:]  # begins mid-line

@@ -73,11 +73,11 @@ class LogView(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True)
 
     @property
-    def gutter(self) -> int:
+    def margin_width(self) -> int:
         return len(str(max(len(self.lines), 1))) + 3
 
     def _relayout(self) -> None:
-        width = max(self.size.width - self.gutter, 10)
+        width = max(self.size.width - self.margin_width, 10)
         if self.wrap:
             rows = []
             for i, line in enumerate(self.lines):
@@ -88,7 +88,7 @@ class LogView(ScrollView, can_focus=True):
             self._rows = []
         height = len(self._rows) if self.wrap else len(self.lines)
         longest = 0 if self.wrap else max((len(s) for s in self.lines[-5000:]), default=0)
-        self.virtual_size = Size(longest + self.gutter, height)
+        self.virtual_size = Size(longest + self.margin_width, height)
         self.refresh()
 
     def on_resize(self) -> None:
@@ -109,11 +109,11 @@ class LogView(ScrollView, can_focus=True):
                 return Strip.blank(width)
             index, piece = row, 0
         mark = self.marks.get(index)
-        number = f"{index + 1:>{self.gutter - 3}} " if piece == 0 else " " * (self.gutter - 2)
+        number = f"{index + 1:>{self.margin_width - 3}} " if piece == 0 else " " * (self.margin_width - 2)
         margin = [Segment(MARK_GLYPH[mark] if mark and piece == 0 else " ", MARK_STYLE.get(mark or "", Style())),
                   Segment(" "), Segment(number, NUMBER)]
         text = highlight_line(self.lines[index])
-        body_width = max(width - self.gutter, 1)
+        body_width = max(width - self.margin_width, 1)
         if self.wrap:
             text = text[piece * body_width:(piece + 1) * body_width]
         segments = list(text.render(self.app.console))

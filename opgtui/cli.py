@@ -148,9 +148,9 @@ def tail(source: str, lines: int) -> None:
         result = asyncio.run(read_tail(source, lines))
     except LogError as exc:
         _fail(str(exc))
-    safe = (lambda s: s) if not sys.stdout.isatty() else clean
-    for line in result.lines:
-        click.echo(safe(line))
+    # Piped: the bytes as they are (like GNU tail). On a terminal: escape sequences made harmless.
+    safe = clean if sys.stdout.isatty() else (lambda s: s)
+    sys.stdout.writelines(safe(line) + "\n" for line in result.lines)
 
 
 @main.command()

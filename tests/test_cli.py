@@ -139,3 +139,53 @@ def test_dashboard_refuses_a_tiny_terminal(env: Path) -> None:
                           text=True, env={**os.environ, "COLUMNS": "60", "LINES": "20"}, timeout=30)
     assert proc.returncode == 2
     assert "the terminal is 60x20; opgtui needs at least 80x24" in proc.stderr
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_diagnose_json_contract(env: Path) -> None:
+    code, out, _ = run("diagnose", "--log", str(DATA / "logs" / "ifdh_sam_webapi_retry_exceeded.log"),
+                       "--exit-code", "1", "--json")
+    assert code == 0
+    v = json.loads(out)
+    assert {"category", "action", "signature", "evidence"} <= set(v)
+    assert v["category"] == "service" and v["action"] == "retry" and v["signature"]
+    assert all({"line", "text", "signature"} <= set(e) for e in v["evidence"])
+    assert any("FetchError" in e["text"] for e in v["evidence"])
+
+
+def test_diagnose_hold_code_without_text(env: Path) -> None:
+    empty = env / "empty.log"
+    empty.write_text("")
+    code, out, _ = run("diagnose", "--log", str(empty), "--hold-code", "34", "--hold-subcode", "102", "--json")
+    v = json.loads(out)
+    assert code == 0 and v["category"] == "resource" and "memory" in v["action"]
+
+
+def test_diagnose_missing_log_names_it(env: Path) -> None:
+    code, out, err = run("diagnose", "--log", str(env / "nope.log"), "--json")
+    assert code == 2 and out == "" and f"{env / 'nope.log'}: No such file or directory" in err
+
+
+def test_tail_plain_text_when_not_a_tty(env: Path) -> None:
+    log = env / "job.out"
+    log.write_bytes(b"".join(b"line %d\n" % i for i in range(1, 301)) + b"esc \x1b[31mred\x1b[0m\n")
+    code, out, _ = run("tail", str(log), "-n", "3")
+    assert code == 0 and out.splitlines() == ["line 299", "line 300", "esc \x1b[31mred\x1b[0m"]
+
+
+def test_jobs_from_dumps_json(env: Path) -> None:
+    code, out, err = run("jobs", "--from", str(DATA / "condor" / "fifebatch_completed_2017.long"),
+                         "--from", str(DATA / "condor" / "chtc_held_docker_memory.long.ad"), "--json")
+    assert code == 0 and err == ""
+    jobs = {j["id"]: j for j in json.loads(out)}
+    assert jobs["fifebatch1.fnal.gov#14158503.10"]["site"] == "FNAL_GPGrid"
+    assert jobs["submit-1.chtc.wisc.edu#15872426.5189"]["status_label"] == "held"
+
+
+def test_jobs_from_a_broken_file_only(env: Path) -> None:
+    junk = env / "junk.txt"
+    junk.write_text("not a dump\n")
+    code, _, err = run("jobs", "--from", str(junk))
+    assert code == 2 and f"{junk}:1: not a ClassAd attribute line" in err

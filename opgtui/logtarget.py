@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,7 @@ class LogResult:
     verdict: Verdict | None = None
     source: str = ""
     error: str | None = None
+    offset: int = 0  # where a follow would read on from (local files)
 
 
 @lru_cache(maxsize=4)
@@ -45,13 +47,12 @@ def log_source(cfg: Config, job: Job, ad: dict[str, Any] | None, stream: str) ->
     return path if path and path != "/dev/null" else None
 
 
-def read_tail(source: str, n: int) -> list[str]:
-    """The last ``n`` lines (0 = all, bounded) of a path or URL; raises LogError."""
+def read_tail(source: str, n: int) -> tuple[list[str], int]:
+    """The last ``n`` lines (0 = all, bounded) of a path or URL, and the size read up to; raises LogError."""
     from opgtui.sources.logs import tail, tail_file
 
-    if source.startswith(("http://", "https://")):
-        return asyncio.run(tail(source, n)).lines
-    return tail_file(source, n).lines
+    t = asyncio.run(tail(source, n)) if source.startswith(("http://", "https://")) else tail_file(source, n)
+    return t.lines, t.size or 0
 
 
 def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], stream: str, n: int) -> LogResult:
@@ -71,7 +72,7 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
             result.error = f"no {stream} known for {target.get('job_id', 'this job')} (configure 'logs:' templates)"
         else:
             try:
-                result.lines = read_tail(source, n)
+                result.lines, result.offset = read_tail(source, n)
             except LogError as exc:
                 result.error = str(exc)
         exp = cfg.experiment(job.experiment) if job is not None and job.experiment else None
@@ -85,3 +86,42 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
         return result
     finally:
         store.close()
+
+
+Progress = Callable[[int, int], None]
+
+
+def diagnose_jobs(cfg: Config, store: Any, jobs: Sequence[Job], *, lines: int = 200,
+                  progress: Progress | None = None, batch: int = 250, now: float | None = None) -> int:
+    """Verdicts for many jobs from their log tails, saved in batches so views fill in as it goes.
+
+    Tails shared by several jobs are read once; an unreadable log leaves the verdict to the hold and exit
+    codes. Returns how many verdicts were saved.
+    """
+    from opgtui.diagnosis.engine import diagnose
+    from opgtui.sources.logs import LogError
+
+    packs = packs_for(tuple(cfg.classifier_dirs))
+    windows = store.windows()
+    now = now or time.time()
+    tails: dict[str, list[str]] = {}
+    pending: dict[str, Verdict] = {}
+    for done, job in enumerate(jobs, 1):
+        source = log_source(cfg, job, None, "stdout")
+        text: list[str] = []
+        if source:
+            if source not in tails:
+                try:
+                    tails[source] = read_tail(source, lines)[0]
+                except LogError:
+                    tails[source] = []
+            text = tails[source]
+        exp = cfg.experiment(job.experiment) if job.experiment else None
+        pending[job.id] = diagnose(text, packs, job=job, windows=windows,
+                                   depends_on=exp.depends_on if exp else (), now=now)
+        if len(pending) >= batch or done == len(jobs):
+            store.save_verdicts(pending, now)
+            pending = {}
+            if progress:
+                progress(done, len(jobs))
+    return len(jobs)

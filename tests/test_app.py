@@ -147,3 +147,62 @@ async def test_announcement_form_rejects_an_end_in_the_past(empty_app: OpgApp) -
         await pilot.pause()
         assert "end before it starts" in visible_text(empty_app)
         assert empty_app.store.announcements(include_expired=True) == []
+
+
+def _store_with_failed_jobs(tmp_path: Path) -> tuple[Config, object]:
+    from opgtui.model import Job, JobStatus
+
+    log = tmp_path / "job.out"
+    log.write_text("setup ok\nifdh establishProcess https://samweb.fnal.gov:8483/sam/nova/api/projects/p/1\n"
+                   " Exception: https://samweb.fnal.gov:8483/sam/nova/api/projects/p/1/establishProcess"
+                   "FetchError: Retry count exceeded\n")
+    cfg = Config(store=tmp_path / "s.db")
+    store = open_store(cfg.store)
+    now = time.time()
+    jobs = [Job(f"jobsub01#{100 + i}.0", "jobsub01", 100 + i, 0, owner="novapro", status=JobStatus.COMPLETED,
+                exit_code=1, stdout=str(log), status_since=now - 60, end_time=now - 60) for i in range(30)]
+    jobs.append(Job("jobsub01#200.0", "jobsub01", 200, 0, status=JobStatus.RUNNING, stdout=str(log)))
+    store.upsert_jobs(jobs)
+    return cfg, store
+
+
+async def test_diagnose_key_fills_verdicts_in_the_background(tmp_path: Path) -> None:
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    app = OpgApp(cfg, store, refresh_loop=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await pilot.pause(0.5)
+        await pilot.press("f", "d")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if len(store.verdicts()) == 30:
+                break
+        verdicts = store.verdicts()
+        assert len(verdicts) == 30 and {v.category for v in verdicts.values()} == {"service"}
+        await pilot.pause(0.5)
+        from opgtui.widgets.job_table import JobTable
+
+        table = app.screen.query_one(JobTable)
+        assert "service" in table.render_line(1).text
+
+
+async def test_log_view_follows_a_growing_log(tmp_path: Path) -> None:
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    app = OpgApp(cfg, store, refresh_loop=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.open_log({"job_id": "jobsub01#200.0"})
+        await pilot.pause(0.5)
+        from opgtui.widgets.log_view import LogView
+
+        view = app.screen.query_one(LogView)
+        assert any("FetchError" in line for line in view.lines)
+        view.focus()
+        await pilot.press("s")
+        with (tmp_path / "job.out").open("a") as fh:
+            fh.write("Begin processing the 501st record\n")
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if view.lines[-1].startswith("Begin processing"):
+                break
+        assert view.lines[-1] == "Begin processing the 501st record"

@@ -130,31 +130,12 @@ def _load_feeds(store: Store, cfg: Config, workdir: Path, delta: int) -> list[st
 
 
 def _diagnose(store: Store, cfg: Config) -> int:
-    """Verdicts for every failed or held job, from its log tail, as the Log view would decide them."""
-    from opgtui.diagnosis.engine import diagnose
-    from opgtui.logtarget import packs_for
-    from opgtui.sources.logs import LogError, tail_file
+    """Verdicts for every failed or held job, as the Jobs view's diagnose key would decide them."""
+    from opgtui.logtarget import diagnose_jobs
 
-    packs = packs_for(tuple(cfg.classifier_dirs))
-    windows = store.windows()
-    verdicts = {}
-    tails: dict[str, list[str]] = {}
-    now = time.time()
-    for job in store.jobs("status = ? OR (status = ? AND (exit_code != 0 OR exit_signal IS NOT NULL))",
-                          (int(JobStatus.HELD), int(JobStatus.COMPLETED))):
-        lines: list[str] = []
-        if job.stdout:
-            if job.stdout not in tails:
-                try:
-                    tails[job.stdout] = tail_file(job.stdout, 200).lines
-                except LogError:
-                    tails[job.stdout] = []
-            lines = tails[job.stdout]
-        exp = cfg.experiment(job.experiment) if job.experiment else None
-        verdicts[job.id] = diagnose(lines, packs, job=job, windows=windows,
-                                    depends_on=exp.depends_on if exp else (), now=now)
-    store.save_verdicts(verdicts, now)
-    return len(verdicts)
+    failed = store.jobs("status = ? OR (status = ? AND (exit_code != 0 OR exit_signal IS NOT NULL))",
+                        (int(JobStatus.HELD), int(JobStatus.COMPLETED)))
+    return diagnose_jobs(cfg, store, failed)
 
 
 def build_demo(workdir: Path, now: float | None = None) -> tuple[Config, Store]:

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from opgtui.joblist import GROUPINGS, Group, Row, build_rows, filter_rows, group_rows, quick_filter, sort_indices
 from opgtui.screens.base import BaseScreen
@@ -35,6 +35,7 @@ class JobsScreen(BaseScreen):
         Binding("o", "sort", "Sort", id="jobs.sort"),
         Binding("O", "reverse", "Reverse", show=False, id="jobs.reverse"),
         Binding("l", "log", "Log", id="jobs.log"),
+        Binding("d", "diagnose", "Diagnose", id="jobs.diagnose"),
         Binding("R", "act('release')", "Release", show=False, id="jobs.release"),
         Binding("H", "act('hold')", "Hold", show=False, id="jobs.hold"),
         Binding("X", "act('remove')", "Remove", show=False, id="jobs.remove"),
@@ -54,6 +55,7 @@ class JobsScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="jobs-status")
+        yield ProgressBar(id="diagnose-progress", show_eta=True)
         yield JobTable(id="jobs-table")
         yield Input(placeholder="filter: words, !word, site:x owner:x code:34 exit:137 — Enter keeps, Esc clears",
                     id="filter")
@@ -196,6 +198,40 @@ class JobsScreen(BaseScreen):
         row = self.query_one(JobTable).cursor_row
         if row is not None:
             self.opg.open_log({"job_id": row.job_id})
+
+    def action_diagnose(self) -> None:
+        """Diagnose the failed and held jobs in view (marked ones, else the group or filter) from their logs."""
+        table = self.query_one(JobTable)
+        ids = sorted(table.marked) or [self.rows[i].job_id for i in self.visible_indices()
+                                       if self.rows[i].failed or self.rows[i].status == 5]
+        if not ids:
+            self.notify("no failed or held jobs in view to diagnose", markup=False)
+            return
+        self.diagnose(ids)
+
+    @work(thread=True, exclusive=True, group="jobs-diagnose")
+    def diagnose(self, job_ids: list[str]) -> None:
+        """Read each job's log and decide its verdict in the background; the table fills in as batches land."""
+        from opgtui.logtarget import diagnose_jobs
+        from opgtui.store import open_store
+
+        bar = self.query_one("#diagnose-progress", ProgressBar)
+        self.app.call_from_thread(setattr, bar, "display", True)
+        self.app.call_from_thread(bar.update, total=len(job_ids), progress=0)
+        store = open_store(self.opg.store.path)
+        try:
+            wanted = set(job_ids)
+            jobs = [j for j in store.jobs() if j.id in wanted]
+
+            def progress(done: int, total: int) -> None:
+                self.app.call_from_thread(bar.update, progress=done)
+                self.app.call_from_thread(self.load_rows)
+
+            diagnose_jobs(self.opg.cfg, store, jobs, progress=progress)
+        finally:
+            store.close()
+        self.app.call_from_thread(setattr, bar, "display", False)
+        self.app.call_from_thread(self.notify, f"diagnosed {len(job_ids):,} jobs", markup=False)
 
     def action_act(self, action: str) -> None:
         from opgtui.screens.confirm import confirm_and_act

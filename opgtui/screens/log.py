@@ -55,6 +55,28 @@ class LogScreen(BaseScreen):
         self.size_index = 0
         self.stream = "stdout"
         self.shown_target: dict[str, Any] | None = None
+        self.follow_source: str | None = None
+        self.follow_offset = 0
+
+    def on_mount(self) -> None:
+        self.set_interval(2.0, self.poll_follow)
+
+    @work(exclusive=True, group="log-follow", thread=True)
+    def poll_follow(self) -> None:
+        """In follow mode (`s`), append what a running job wrote to its local log since the last read."""
+        from opgtui.sources.logs import LogError, read_new
+
+        view = self.query_one(LogView)
+        source = self.follow_source
+        if not view.follow or not source or source.startswith(("http://", "https://")):
+            return
+        try:
+            lines, self.follow_offset = read_new(source, self.follow_offset)
+        except LogError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+            return
+        if lines:
+            self.app.call_from_thread(view.append_lines, lines)
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="verdict")
@@ -87,6 +109,7 @@ class LogScreen(BaseScreen):
                                          self.stream, wanted)
         view = self.query_one(LogView)
         view.set_lines(result.lines, result.marks)
+        self.follow_source, self.follow_offset = (result.source or None), result.offset
         self.query_one("#verdict", Static).update(
             verdict_text(result.verdict, result.error or result.source, len(result.lines), wanted))
         if result.error:

@@ -156,7 +156,7 @@ def _detect(head: str) -> str:
 
 
 def _add(result: LoadResult, seen: dict[str, int], ad: dict[str, Any], source: str, now: float,
-         where: str) -> None:
+         where: str, literal_only: bool = False) -> None:
     try:
         job = job_from_ad(ad, source=source, updated=now)
     except ValueError as exc:
@@ -167,7 +167,7 @@ def _add(result: LoadResult, seen: dict[str, int], ad: dict[str, Any], source: s
     else:
         seen[job.id] = len(result.jobs)
         result.jobs.append(job)
-    result.ads[job.id] = {k: v for k, v in ad.items() if not isinstance(v, _Unparsed)}
+    result.ads[job.id] = ad if literal_only else {k: v for k, v in ad.items() if not isinstance(v, _Unparsed)}
 
 
 def _load_json(path: Path, kind: str, result: LoadResult, seen: dict[str, int], now: float) -> None:
@@ -182,7 +182,7 @@ def _load_json(path: Path, kind: str, result: LoadResult, seen: dict[str, int], 
         ads = [ads]
     for i, ad in enumerate(ads):
         if isinstance(ad, dict):
-            _add(result, seen, ad, str(path), now, f"{path}: ad {i + 1}")
+            _add(result, seen, ad, str(path), now, f"{path}: ad {i + 1}", literal_only=True)
         else:
             result.errors.append(f"{path}: ad {i + 1}: not an object")
 

@@ -64,7 +64,13 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str]) -> None:
             return
         from opgtui.actions import act
 
-        results = await act(action, job_ids, reason=f"opgtui: {action} by shifter")  # type: ignore[arg-type]
+        pools = app.cfg.pools
+        pool = pools[0] if len(pools) == 1 else None  # where to locate the schedds
+        try:
+            results = await act(action, job_ids, reason=f"opgtui: {action} by shifter", pool=pool)  # type: ignore[arg-type]
+        except ValueError as exc:
+            app.notify(str(exc), severity="error", markup=False)
+            return
         lines = []
         for r in results:
             lines.append(f"{r.schedd}: {'ok' if r.ok else 'refused'} {one_line(r.message, 200)}")

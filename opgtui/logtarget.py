@@ -43,7 +43,7 @@ def log_source(cfg: Config, job: Job, ad: dict[str, Any] | None, stream: str) ->
     for name, source in log_sources(attrs, cfg.logs, job.experiment):
         if name == stream:
             return source
-    path = job.stdout if stream == "stdout" else job.stderr
+    path = {"stdout": job.stdout, "stderr": job.stderr, "userlog": job.userlog}.get(stream)
     return path if path and path != "/dev/null" else None
 
 

@@ -206,3 +206,26 @@ async def test_log_view_follows_a_growing_log(tmp_path: Path) -> None:
             if view.lines[-1].startswith("Begin processing"):
                 break
         assert view.lines[-1] == "Begin processing the 501st record"
+
+
+async def test_log_view_cycles_stdout_stderr_and_event_log(tmp_path: Path) -> None:
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    (tmp_path / "job.err").write_text("stderr: warning only\n")
+    (tmp_path / "job.log").write_text("000 (200.000.000) 2026-11-25 08:00:00 Job submitted from host: <1.2.3.4:9618>\n")
+    job = store.job("jobsub01#200.0")
+    job.stderr, job.userlog = str(tmp_path / "job.err"), str(tmp_path / "job.log")
+    store.upsert_jobs([job])
+    app = OpgApp(cfg, store, refresh_loop=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.open_log({"job_id": "jobsub01#200.0"})
+        await pilot.pause(0.5)
+        from opgtui.widgets.log_view import LogView
+
+        seen = []
+        for _ in range(3):
+            view = app.screen.query_one(LogView)
+            seen.append(view.lines[0] if view.lines else "")
+            await pilot.press("e")
+            await pilot.pause(0.5)
+        assert seen[0] == "setup ok" and seen[1] == "stderr: warning only" and seen[2].startswith("000 (200.000.000)")

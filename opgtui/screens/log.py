@@ -36,7 +36,7 @@ def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int) 
         text.append("\n")
     size = "all" if not wanted else f"last {wanted}"
     text.append(f"{one_line(source, 150)} · {size} lines ({shown} shown) · n/N next/prev match · [ ] fewer/more · "
-                "e stdout/stderr", "dim")
+                "e stdout/stderr/event log", "dim")
     return text
 
 
@@ -47,7 +47,7 @@ class LogScreen(BaseScreen):
     BINDINGS = [
         Binding("right_square_bracket", "more", "More lines", id="log.more"),
         Binding("left_square_bracket", "fewer", "Fewer lines", show=False, id="log.fewer"),
-        Binding("e", "stream", "stdout/stderr", id="log.stream"),
+        Binding("e", "stream", "stdout/stderr/event log", id="log.stream"),
     ]
 
     def __init__(self) -> None:
@@ -126,5 +126,7 @@ class LogScreen(BaseScreen):
             self.load()
 
     def action_stream(self) -> None:
-        self.stream = "stderr" if self.stream == "stdout" else "stdout"
+        """stdout -> stderr -> the job's event (user) log -> stdout."""
+        order = ("stdout", "stderr", "userlog")
+        self.stream = order[(order.index(self.stream) + 1) % len(order)]
         self.load()

@@ -56,20 +56,60 @@ def reason_text(job: Job) -> str:
     return ""
 
 
-@dataclass(frozen=True, slots=True)
 class Row:
-    """One job as the table shows it: display cells, sort keys, and what filters look at."""
+    """One job as the table shows it. Built in microseconds; the display cells, sort keys, filter text and
+    group keys are computed together on first use (the table needs them only for visible rows, the filter
+    for all: the Jobs view computes them in the background after the first paint)."""
 
-    job_id: str
-    cells: tuple[str, ...]  # in COLUMNS order, already clean
-    keys: tuple[Any, ...]  # sort keys in COLUMNS order; None sorts last
-    haystack: str  # lowercase text the as-you-type filter searches
-    fields: Mapping[str, str]  # field:value filter targets, lowercase
-    status: int | None
-    failed: bool
-    hold_code: int | None
-    exit_code: int | None
-    group_keys: Mapping[str, str]
+    __slots__ = ("_cells", "_fields", "_groups", "_hay", "_keys", "failed", "job", "job_id", "now", "signature",
+                 "status", "verdict")
+
+    def __init__(self, job: Job, verdict: str = "", signature: str = "", now: float = 0.0) -> None:
+        self.job, self.verdict, self.signature, self.now = job, verdict, signature, now
+        self.job_id, self.status, self.failed = job.id, job.status, job.failed
+        self._cells: tuple[str, ...] | None = None
+
+    @property
+    def hold_code(self) -> int | None:
+        return self.job.hold_code
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.job.exit_code
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """Display strings in COLUMNS order, already clean."""
+        if self._cells is None:
+            _fill(self)
+        return self._cells  # type: ignore[return-value]
+
+    @property
+    def keys(self) -> tuple[Any, ...]:
+        """Sort keys in COLUMNS order; None sorts last."""
+        if self._cells is None:
+            _fill(self)
+        return self._keys
+
+    @property
+    def haystack(self) -> str:
+        """Lowercase text the as-you-type filter searches."""
+        if self._cells is None:
+            _fill(self)
+        return self._hay
+
+    @property
+    def fields(self) -> Mapping[str, str]:
+        """``field:value`` filter targets, lowercase."""
+        if self._cells is None:
+            _fill(self)
+        return self._fields
+
+    @property
+    def group_keys(self) -> Mapping[str, str]:
+        if self._cells is None:
+            _fill(self)
+        return self._groups
 
 
 def _status_cell(job: Job) -> str:
@@ -87,7 +127,9 @@ def _normalise_reason(text: str) -> str:
     return t.strip()
 
 
-def build_row(job: Job, verdict: str, signature: str, now: float) -> Row:
+def _fill(row: Row) -> None:
+    """Compute a row's display cells, sort keys, filter text and group keys."""
+    job, verdict, signature, now = row.job, row.verdict, row.signature, row.now
     eff = job.efficiency
     cpu = job.cpu_total
     age = now - job.status_since if job.status_since else None
@@ -125,7 +167,7 @@ def build_row(job: Job, verdict: str, signature: str, now: float) -> Row:
         "signature": signature or "(no signature)",
     }
     hay = " ".join((*cells, job.id, job.batch_name or "", job.experiment or "", job.cpu_model or "", signature))
-    return Row(job.id, cells, keys, hay.lower(), fields, job.status, job.failed, job.hold_code, job.exit_code, groups)
+    row._cells, row._keys, row._hay, row._fields, row._groups = cells, keys, hay.lower(), fields, groups
 
 
 def build_rows(jobs: Sequence[Job], verdicts: Mapping[str, str] | None = None, *, now: float,
@@ -133,7 +175,14 @@ def build_rows(jobs: Sequence[Job], verdicts: Mapping[str, str] | None = None, *
     """Rows for every job, with its verdict category and signature when known."""
     v = verdicts or {}
     s = signatures or {}
-    return [build_row(j, v.get(j.id, ""), s.get(j.id, ""), now) for j in jobs]
+    return [Row(j, v.get(j.id, ""), s.get(j.id, ""), now) for j in jobs]
+
+
+def warm(rows: Sequence[Row]) -> None:
+    """Compute every row's derived values now (in a worker), so the first filter keystroke is fast."""
+    for r in rows:
+        if r._cells is None:
+            _fill(r)
 
 
 QUICK_FILTERS: dict[str, Callable[[Row], bool]] = {

@@ -11,7 +11,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, ProgressBar, Static
 
-from opgtui.joblist import GROUPINGS, Group, Row, build_rows, filter_rows, group_rows, quick_filter, sort_indices
+from opgtui.joblist import (
+    GROUPINGS,
+    Group,
+    Row,
+    build_rows,
+    filter_rows,
+    group_rows,
+    quick_filter,
+    sort_indices,
+    warm,
+)
 from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
 from opgtui.widgets.job_table import JobTable
@@ -79,6 +89,7 @@ class JobsScreen(BaseScreen):
             store.close()
         rows = build_rows(jobs, {k: v[0] for k, v in summaries.items()}, now=time.time(),
                           signatures={k: v[1] for k, v in summaries.items()})
+        warm(rows)  # here, off the UI thread: sorting and filtering then cost milliseconds
         self.app.call_from_thread(self._show_rows, rows)
 
     def _show_rows(self, rows: list[Row]) -> None:

@@ -62,6 +62,7 @@ class JobsScreen(BaseScreen):
         self.sort_key = "age"
         self.sort_reverse = False
         self.loaded_at: float | None = None
+        self.shown, self.took = 0, 0.0  # rows in view and how long computing them took
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="jobs-status")
@@ -124,6 +125,7 @@ class JobsScreen(BaseScreen):
         self._status(len(indices), time.perf_counter() - started)
 
     def _status(self, shown: int, took: float) -> None:
+        self.shown, self.took = shown, took
         text = Text.assemble((f" {len(self.rows):,} jobs", "bold"), f" · showing {shown:,}",
                              (f" · {self.quick}", "cyan"))
         if self.group is not None:
@@ -203,7 +205,7 @@ class JobsScreen(BaseScreen):
         self.app.push_screen(JobDetailScreen(event.row.job_id))
 
     def on_job_table_cursor_moved(self, _event: Any) -> None:
-        self._status(len(self.visible_indices()), 0.0)
+        self._status(self.shown, self.took)  # the marks count may have changed; the list has not
 
     def action_log(self) -> None:
         row = self.query_one(JobTable).cursor_row

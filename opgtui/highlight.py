@@ -1,66 +1,105 @@
-"""Highlighting for job logs: a pygments lexer for timestamps, levels, paths, URLs, numbers and art's
-message headers, turned into ``rich.text.Text`` (never markup). Highlight only the lines on screen."""
+"""Highlighting for job logs: a pygments lexer (timestamps, levels, art's ``%MSG-`` headers and ``---- X BEGIN``
+blocks, URLs, paths, numbers) turned into ``rich.text.Text`` spans over the cleaned line, never markup.
+
+Lexing costs ~0.1-0.2 ms a line: highlight only the lines on screen (the log view caches by line).
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from pygments.lexer import RegexLexer
-from pygments.token import Comment, Generic, Keyword, Name, Number, String, _TokenType
+from pygments.token import Comment, Generic, Keyword, Literal, Name, Number, String, Whitespace, _TokenType
 from pygments.token import Text as PText
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 
 from opgtui.textsafe import clean
 
+HIGHLIGHT_MAX = 2000  # longer lines are shown plain: lexing them would cost milliseconds each
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+
 
 class JobLogLexer(RegexLexer):
-    """Grid job stdout/stderr: wrapper chatter, art/ROOT/Geant4 messages, tracebacks."""
+    """Grid job stdout/stderr: wrapper chatter, art/ROOT/Geant4 messages, Python tracebacks, transfer tools."""
 
-    name = "JobLog"
+    name = "Job log"
     aliases = ["joblog"]
+    filenames: list[str] = []
     tokens = {
         "root": [
-            (r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?Z?", Comment.Special),
-            (r"\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d( [A-Z]{3})?", Comment.Special),
-            (r"\b\d\d:\d\d:\d\d\b", Comment.Special),
-            (r"(?i)\b(fatal|error|exception|failed|failure|abort(ed)?|killed|segmentation violation)\b",
-             Generic.Error),
-            (r"(?i)\b(warning|warn|retrying)\b", Generic.Strong),
-            (r"%MSG-[a-z]\s+\S+", Keyword),
-            (r"---- \S+ (BEGIN|END)", Keyword),
-            (r"\*\*\* Break \*\*\*", Generic.Error),
-            (r"https?://[^\s'\"]+", String),
-            (r"(root|xroots?|davs?|gsiftp)://[^\s'\"]+", String),
-            (r"(/[\w.+@-]+)+/?", Name.Variable),
-            (r"\b\d+(\.\d+)?\b", Number),
-            (r"[^\s/\d]+|\s+|.", PText),
+            # Timestamps: ISO 8601, art's 25-Nov-2026 03:22:41 CST, date(1)'s Wed Nov 25 03:22:41 CST 2026.
+            (r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d([.,]\d+)?)?(Z|[+-]\d\d:?\d\d)?", Literal.Date),
+            (r"\d\d-" + _MONTH + r"-\d{4}[ :]\d\d:\d\d:\d\d(\.\d+)?( [A-Z]{3,4})?", Literal.Date),
+            (_DAY + " " + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d( [A-Z]{3,4})?( \d{4})?", Literal.Date),
+            (r"\b\d\d:\d\d:\d\d(\.\d+)?\b", Literal.Date),
+            # art's MessageFacility headers by severity, and its exception blocks.
+            (r"%MSG-[es]\b( [\w:.-]+)?", Generic.Error),
+            (r"%MSG-w\b( [\w:.-]+)?", Generic.Strong),
+            (r"%MSG-[id]\b( [\w:.-]+)?", Keyword),
+            (r"%MSG\b", Keyword),
+            (r"-{4} [\w:.-]+ (BEGIN|END)\b", Generic.Heading),
+            (r"\*\*\* Break \*\*\*[^\n]*", Generic.Emph),
+            # Levels and words that mean trouble.
+            (r"\b(FATAL|Fatal|CRITICAL|Critical|PANIC|EMERG)\b", Generic.Emph),
+            (r"(?i)\b(errors?|exception|traceback|failed|failure|fails?|abort(ed)?|killed|segmentation (violation|"
+             r"fault)|core dumped|denied|refused|timed out|cannot|unable)\b", Generic.Error),
+            (r"(?i)\b(warn(ing)?s?|retry(ing)?|deprecated)\b", Generic.Strong),
+            (r"\b(INFO|Info|NOTICE|SUCCESS|OK)\b", Generic.Subheading),
+            (r"\b(DEBUG|Debug|TRACE)\b", Comment),
+            # Where things are: URLs of any scheme (root://, davs://, https://), then paths.
+            (r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>()\[\]{}]+", String),
+            (r"~?(/[\w.+@%=,-]+)+/?", Name.Variable),
+            (r"\b0x[0-9a-fA-F]+\b", Number.Hex),
+            (r"(?<![\w.])[-+]?\d+(\.\d+)?([eE][-+]?\d+)?\b", Number),
+            (r"\w+", PText),
+            (r"\s+", Whitespace),
+            (r".", PText),
         ],
     }
 
 
-_STYLES: dict[_TokenType, str] = {
-    Comment.Special: "dim cyan", Generic.Error: "bold red", Generic.Strong: "yellow", Keyword: "magenta",
-    String: "underline blue", Name.Variable: "green", Number: "cyan",
+STYLES: dict[_TokenType, Style] = {
+    Literal.Date: Style(dim=True),
+    Generic.Emph: Style(bold=True, color="bright_white", bgcolor="red"),
+    Generic.Error: Style(bold=True, color="red"),
+    Generic.Strong: Style(bold=True, color="yellow"),
+    Generic.Subheading: Style(color="green"),
+    Generic.Heading: Style(bold=True, color="magenta"),
+    Keyword: Style(color="magenta"),
+    Comment: Style(dim=True),
+    String: Style(color="bright_blue", underline=True),
+    Name.Variable: Style(color="green"),
+    Number: Style(color="cyan"),
 }
 _LEXER = JobLogLexer()
 
 
-def _style_of(token: _TokenType) -> str:
+@lru_cache(maxsize=256)
+def _style_of(token: _TokenType) -> Style | None:
     while token is not None:
-        if token in _STYLES:
-            return _STYLES[token]
+        if token in STYLES:
+            return STYLES[token]
         token = token.parent  # type: ignore[assignment]
-    return ""
+    return None
 
 
 @lru_cache(maxsize=4096)
-def highlight_line(line: str) -> Text:
-    """One log line, cleaned of control characters and escapes, styled by the lexer."""
+def _highlight(line: str) -> Text:
     safe = clean(line)
-    text = Text(no_wrap=True)
-    if len(safe) > 2000:  # a pathological line: show it plain rather than lex megabytes
-        text.append(safe)
+    text = Text(safe, no_wrap=True, end="")
+    if len(safe) > HIGHLIGHT_MAX:
         return text
-    for token, value in _LEXER.get_tokens(safe):
-        text.append(value.rstrip("\n") if value.endswith("\n") else value, _style_of(token))
+    spans = text.spans
+    for index, token, value in _LEXER.get_tokens_unprocessed(safe):
+        style = _style_of(token)
+        if style is not None:
+            spans.append(Span(index, index + len(value), style))
     return text
+
+
+def highlight_line(line: str) -> Text:
+    """One untrusted log line as styled ``Text``: escape sequences dropped, control characters shown as ``^X``,
+    tabs expanded, markup never parsed. Returns a new ``Text`` the caller may change."""
+    return _highlight(line).copy()

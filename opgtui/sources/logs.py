@@ -1,28 +1,41 @@
-"""Job log tails: the last N lines of a local file (read backwards from the end) or of an http(s) URL
-(HTTP Range requests for the last bytes only). A 5 GB log costs kilobytes.
+"""Job log tails: the last N lines of a local file (read backwards from its end) or of an http(s) URL (HTTP
+Range requests for the bytes before the end only). A 5 GB log costs kilobytes.
 
-Bad UTF-8 is replaced, very long lines are cut, and every problem is a :class:`LogError` whose text is one
-line naming the path or URL and why.
+Bad UTF-8 is replaced, over-long lines keep their start and end around a marker, every read is bounded, and
+every problem is a :class:`LogError` whose text is one line naming the path or URL and why.
+No UI imports here; httpx and classad2 are imported only when a URL or a constraint needs them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import stat
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from opgtui.config import LogLocation
 from opgtui.model import Job
+from opgtui.textsafe import clean
 
-BLOCK = 64 * 1024
-MAX_LINE = 64 * 1024  # characters kept of one line; the rest is cut and marked
-ALL_CAP = 64 * 1024 * 1024  # "all lines" still stops after this many bytes from the end
-_TEMPLATE_FIELD = re.compile(r"\{(\w+)\}")
+if TYPE_CHECKING:
+    import httpx
+
+BLOCK = 64 * 1024  # first read from the end of a file; later reads double up to BLOCK_MAX
+BLOCK_MAX = 4 * 1024 * 1024
+MAX_LINE = 64 * 1024  # bytes kept of one line: its first and last halves around a "cut" marker
+ALL_CAP = 64 * 1024 * 1024  # one tail never reads more than this (also bounds "all lines")
+FIRST_RANGE = 16 * 1024  # the first HTTP Range request asks for this many bytes from the end
+RANGE_MAX = 8 * 1024 * 1024  # and no single later request for more than this
+NO_RANGE_CAP = 32 * 1024 * 1024  # a server ignoring Range: read at most this much of the body
+FOLLOW_CAP = 4 * 1024 * 1024  # follow mode: at most this much new text per read
+_HALF = MAX_LINE // 2
+_FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 
 
 class LogError(Exception):
@@ -31,168 +44,449 @@ class LogError(Exception):
 
 @dataclass(slots=True)
 class Tail:
+    """The end of one log."""
+
     lines: list[str]
-    source: str
-    size: int | None  # the whole log's size in bytes, when known
-    bytes_read: int
+    source: str  # the path, or the URL without credentials or query
+    size: int | None  # the whole log's size in bytes when reading began, when known
+    bytes_read: int  # bytes read from disk or received over HTTP
     truncated: bool  # there is more before the first line
-    fetched: float
+    fetched: float  # epoch seconds
 
 
-def _split(data: bytes, n: int, at_start: bool) -> tuple[list[str], bool]:
-    """The last ``n`` (0 = all) lines of ``data``; the first partial line is dropped unless at the start."""
-    if data.endswith(b"\n"):
-        data = data[:-1]
-    if not data:
-        return [], not at_start
-    parts = data.split(b"\n")
-    if not at_start:
-        parts = parts[1:]  # begins mid-line
-    more = not at_start
-    if n and len(parts) > n:
-        parts, more = parts[-n:], True
-    lines = []
-    for p in parts:
-        text = p.decode("utf-8", errors="replace").rstrip("\r")
-        if len(text) > MAX_LINE:
-            text = text[:MAX_LINE] + f" … [line cut: {len(text):,} characters]"
-        lines.append(text)
-    return lines, more
+# ---------------------------------------------------------------------------- lines from bytes
 
 
-def tail_file(path: str | Path, n: int = 50, *, max_bytes: int | None = None) -> Tail:
-    """The last ``n`` lines (0 = all, up to ``max_bytes`` or 64 MiB from the end) of a local file."""
-    p = str(path)
-    cap = max_bytes or (ALL_CAP if not n else max(ALL_CAP, n * 1024))
+def _finish_line(text: str) -> str:
+    return text[:-1] if text.endswith("\r") else text
+
+
+def _cut(head: bytes, hidden: int, end: bytes) -> str:
+    """An over-long line: its first and last bytes around a marker saying how much is not shown."""
+    return _finish_line(head.decode("utf-8", "replace") + f" … [line cut: {hidden:,} bytes not shown] … "
+                        + end.decode("utf-8", "replace"))
+
+
+def _decode_line(raw: bytes) -> str:
+    if len(raw) > MAX_LINE:
+        return _cut(raw[:_HALF], len(raw) - 2 * _HALF, raw[-_HALF:])
+    return _finish_line(raw.decode("utf-8", "replace"))
+
+
+def _decode_lines(data: bytes) -> list[str]:
+    """Complete lines (``data`` holds no final newline) decoded, CR dropped, over-long lines cut."""
+    if len(data) <= MAX_LINE or max(map(len, parts := data.split(b"\n"))) <= MAX_LINE:
+        out = data.decode("utf-8", "replace").split("\n")  # one decode: the fast path
+        for i, line in enumerate(out):
+            if line.endswith("\r"):
+                out[i] = line[:-1]
+        return out
+    return [_decode_line(raw) for raw in parts]
+
+
+class _Backward:
+    """Lines assembled from blocks fed from the end of a log towards its start.
+
+    Keeps at most ``n`` lines (0 = all) and, for the line still being assembled, at most ~``MAX_LINE`` bytes
+    (its end, and its start so far), so memory stays bounded whatever the log holds.
+    """
+
+    def __init__(self, n: int | None) -> None:
+        self.n = n or 0
+        self.rev: list[str] = []  # finished lines, last line first
+        self._parts: list[bytes] = []  # the current line's pieces, rightmost first
+        self._kept = 0
+        self._len = 0  # the current line's true length so far
+        self._end: bytes | None = None  # the current line's last bytes once it is cut
+        self.fed = 0
+
+    @property
+    def done(self) -> bool:
+        return bool(self.n) and len(self.rev) >= self.n
+
+    def feed(self, block: bytes) -> None:
+        """``block`` is the part of the log just before everything fed so far."""
+        if not self.fed and block.endswith(b"\n"):
+            block = block[:-1]  # the log's final newline ends its last line; it does not start a new one
+            self.fed = 1
+        self.fed += len(block)
+        if self.done or not block:
+            return
+        last = block.rfind(b"\n")
+        if last < 0:
+            self._prepend(block)
+            return
+        self._prepend(block[last + 1:])
+        self._emit()
+        first = block.find(b"\n", 0, last)
+        if self.done:
+            return
+        if first < 0:
+            self._prepend(block[:last])
+            return
+        middle = _decode_lines(block[first + 1:last])
+        if self.n and self.n - len(self.rev) < len(middle):
+            self.rev.extend(reversed(middle[len(middle) - (self.n - len(self.rev)):]))
+            return
+        self.rev.extend(reversed(middle))
+        self._prepend(block[:first])
+
+    def finish(self, at_start: bool) -> tuple[list[str], bool]:
+        """The lines in order, and whether more of the log lies before the first one."""
+        if self.done:
+            return self.rev[::-1], True
+        if at_start and self.fed:
+            self._emit()  # the log's first line (empty if the log starts with a newline)
+        elif not at_start and self._len >= MAX_LINE:  # a giant line whose start lies beyond the read limit
+            end = self._joined()[-_HALF:].decode("utf-8", "replace")
+            self.rev.append(" … [line start not read] … " + _finish_line(end))
+        return self.rev[::-1], not at_start
+
+    def _joined(self) -> bytes:
+        return b"".join(reversed(self._parts)) + (self._end or b"")
+
+    def _prepend(self, piece: bytes) -> None:
+        if not piece:
+            return
+        self._parts.append(piece)
+        self._kept += len(piece)
+        self._len += len(piece)
+        if self._kept > MAX_LINE + BLOCK:  # keep the end once, and the start as it grows leftwards
+            buf = b"".join(reversed(self._parts))
+            if self._end is None:
+                self._end = buf[-_HALF:]
+            self._parts, self._kept = [buf[:_HALF]], _HALF
+
+    def _emit(self) -> None:
+        buf = b"".join(reversed(self._parts))
+        if self._end is None:
+            self.rev.append(_decode_line(buf))
+        else:
+            head = buf[:_HALF]
+            self.rev.append(_cut(head, self._len - len(head) - len(self._end), self._end))
+        self._parts, self._kept, self._len, self._end = [], 0, 0, None
+
+
+# ---------------------------------------------------------------------------- local files
+
+
+def _oserror(label: str, exc: OSError) -> LogError:
+    return LogError(f"{label}: {exc.strerror or exc}")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe, not a file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a file"
+    return "is a device, not a file"
+
+
+def _open_regular(path: str, label: str) -> tuple[int, os.stat_result]:
+    """An fd on a regular file (never blocks on a FIFO), and its stat; LogError otherwise."""
     try:
-        fd = os.open(p, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        raise LogError(f"{p}: {exc.strerror or exc}") from None
+        raise _oserror(label, exc) from None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise LogError(f"{p}: not a regular file")
-        size = st.st_size
-        end, chunks, newlines, read = size, [], 0, 0
-        while end > 0 and read < cap and (not n or newlines <= n):
-            start = max(0, end - BLOCK)
-            chunk = os.pread(fd, end - start, start)
-            if len(chunk) < end - start:  # the file shrank while we read it
-                raise LogError(f"{p}: the file changed size while being read (truncated or rotated)")
-            chunks.append(chunk)
-            newlines += chunk.count(b"\n")
-            read += len(chunk)
-            end = start
-        data = b"".join(reversed(chunks))
-        lines, more = _split(data, n, at_start=end == 0)
-        return Tail(lines, p, size, read, more, time.time())
     except OSError as exc:
-        raise LogError(f"{p}: {exc.strerror or exc}") from None
+        os.close(fd)
+        raise _oserror(label, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise LogError(f"{label}: {_kind(st.st_mode)}")
+    return fd, st
+
+
+def _shrank(label: str) -> LogError:
+    return LogError(f"{label}: the file shrank while being read (truncated or rotated); try again")
+
+
+def tail_file(path: str | Path, n: int | None = 50, *, max_bytes: int | None = None) -> Tail:
+    """The last ``n`` lines of a local file (``n`` 0 or None = all), reading at most ``max_bytes``
+    (default 64 MiB) backwards from its end."""
+    p = str(path)
+    label = clean(p)
+    cap = ALL_CAP if max_bytes is None else max(max_bytes, 0)
+    fd, st = _open_regular(p, label)
+    try:
+        size = pos = st.st_size
+        back, read, block = _Backward(n), 0, BLOCK
+        while pos > 0 and read < cap and not back.done:
+            start = max(0, pos - min(block, cap - read))
+            chunk = os.pread(fd, pos - start, start)
+            if len(chunk) != pos - start:
+                raise _shrank(label)
+            back.feed(chunk)
+            read += len(chunk)
+            pos, block = start, min(block * 2, BLOCK_MAX)
+        if os.fstat(fd).st_size < size:
+            raise _shrank(label)
+    except OSError as exc:
+        raise _oserror(label, exc) from None
     finally:
         os.close(fd)
+    lines, truncated = back.finish(at_start=pos == 0)
+    return Tail(lines, p, size, read, truncated, time.time())
 
 
-def read_new(path: str | Path, offset: int) -> tuple[list[str], int]:
-    """Whole lines appended since ``offset`` (follow mode), and the new offset; a shrunk file restarts at 0."""
+def read_new(path: str | Path, offset: int, *, max_bytes: int = FOLLOW_CAP) -> tuple[list[str], int]:
+    """Whole lines written after ``offset`` (follow mode) and the offset to read on from.
+
+    A file now shorter than ``offset`` was truncated or rotated: reading restarts at 0. More than
+    ``max_bytes`` of new text: the older part is skipped and a marker line says how much.
+    """
     p = str(path)
+    label = clean(p)
+    fd, st = _open_regular(p, label)
     try:
-        with open(p, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size < offset:
-                offset = 0
-            fh.seek(offset)
-            data = fh.read(min(size - offset, ALL_CAP))
+        size = st.st_size
+        if size < offset:
+            offset = 0
+        start = max(offset, size - max_bytes)
+        data = os.pread(fd, size - start, start) if size > start else b""
     except OSError as exc:
-        raise LogError(f"{p}: {exc.strerror or exc}") from None
-    cut = data.rfind(b"\n")
-    if cut < 0:
-        return [], offset
-    lines, _ = _split(data[: cut + 1], 0, at_start=True)
-    return lines, offset + cut + 1
+        raise _oserror(label, exc) from None
+    finally:
+        os.close(fd)
+    lines: list[str] = []
+    if start > offset:  # skipped ahead: drop the rest of the line we landed in, and say so
+        first = data.find(b"\n")
+        dropped = first + 1 if first >= 0 else len(data)
+        lines.append(f" … [{start - offset + dropped:,} bytes skipped while following] …")
+        data, start = data[dropped:], start + dropped
+    end = data.rfind(b"\n")
+    if end >= 0:
+        return [*lines, *_decode_lines(data[:end])], start + end + 1
+    if len(data) >= max_bytes:  # one giant line with no end in sight: show it (cut) and move on
+        return [*lines, *_decode_lines(data)], start + len(data)
+    return lines, start
 
 
-async def tail_url(client: Any, url: str, n: int = 50, *, timeout: float = 10.0) -> Tail:
-    """The last ``n`` lines of a URL, asking for growing suffixes (16 KiB, 64 KiB, ...) with Range requests."""
-    import httpx
-
-    want = 16 * 1024
-    read = 0
+async def follow(path: str | Path, offset: int, *, interval: float = 2.0) -> AsyncIterator[list[str]]:
+    """Yield batches of new whole lines of a growing local file, polling every ``interval`` seconds."""
     while True:
-        try:
-            resp = await client.get(url, headers={"Range": f"bytes=-{want}"}, timeout=timeout)
-        except httpx.TimeoutException:
-            raise LogError(f"{url}: timed out after {timeout:g}s") from None
-        except httpx.HTTPError as exc:
-            raise LogError(f"{url}: {type(exc).__name__}: {exc}") from None
-        if resp.status_code == 416:
-            return Tail([], url, 0, read, False, time.time())
-        if resp.status_code == 206:
-            data = resp.content
-            read += len(data)
-            total = _total_size(resp.headers.get("content-range", ""))
-            at_start = total is not None and len(data) >= total
-            lines, more = _split(data, n, at_start)
-            if at_start or (n and len(lines) >= n) or want >= ALL_CAP:
-                return Tail(lines, url, total, read, more, time.time())
-            want *= 4
-            continue
-        if resp.status_code == 200:  # the server ignored Range: keep only the end, never more than the cap
-            data = resp.content[-ALL_CAP:]
-            read += len(resp.content)
-            lines, more = _split(data, n, at_start=len(resp.content) <= ALL_CAP)
-            return Tail(lines, url, len(resp.content), read, more, time.time())
-        raise LogError(f"{url}: HTTP {resp.status_code} {resp.reason_phrase}")
+        lines, offset = await asyncio.to_thread(read_new, path, offset)
+        if lines:
+            yield lines
+        await asyncio.sleep(interval)
 
 
-def _total_size(content_range: str) -> int | None:
-    m = re.search(r"/(\d+)\s*$", content_range)
-    return int(m[1]) if m else None
+# ---------------------------------------------------------------------------- http(s)
 
 
-async def tail(source: str, n: int = 50, *, client: Any = None) -> Tail:
-    """``tail_url`` for http(s) sources, ``tail_file`` (in a thread) otherwise."""
-    import asyncio
+def url_label(url: str) -> str:
+    """The URL as shown in messages: no user:password, no query (it may hold a token), one clean line."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return clean(url.split("?", 1)[0])
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = "…" if parts.query else ""
+    return clean(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
 
-    if source.startswith(("http://", "https://")):
+
+_CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)", re.IGNORECASE)
+
+
+def _content_range(value: str) -> tuple[int | None, int | None]:
+    """(first byte, total size) from a Content-Range header; None where not given."""
+    m = _CONTENT_RANGE.search(value or "")
+    if not m:
+        return None, None
+    first = int(m[1]) if m[1] is not None else None
+    total = int(m[3]) if m[3] != "*" else None
+    return first, total
+
+
+def _size_text(size: int) -> str:
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.1f} MiB"
+
+
+async def _body(resp: httpx.Response, limit: int, label: str, what: str) -> bytes:
+    """The response body, refusing to read past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    got = 0
+    async for chunk in resp.aiter_bytes():
+        got += len(chunk)
+        if got > limit:
+            raise LogError(f"{label}: {what} (more than {_size_text(limit)}); not downloading it all")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _Fetcher:
+    """Range requests for one URL, counting the bytes received and turning failures into LogError."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str, timeout: float) -> None:
+        self.client, self.url, self.timeout = client, url, timeout
+        self.label = url_label(url)
+        self.received = 0
+
+    async def get(self, byte_range: str, limit: int) -> tuple[int, int | None, int | None, bytes]:
+        """(status, first byte, total size, body) for ``Range: bytes=<byte_range>``."""
         import httpx
 
+        headers = {"Range": f"bytes={byte_range}", "Accept-Encoding": "identity"}
+        try:
+            async with self.client.stream("GET", self.url, headers=headers, timeout=self.timeout) as resp:
+                status = resp.status_code
+                if status == 206:
+                    first, total = _content_range(resp.headers.get("content-range", ""))
+                    body = await _body(resp, limit, self.label, "the server sent more than was asked for")
+                elif status == 200:
+                    length = resp.headers.get("content-length", "")
+                    total = int(length) if length.isdigit() else None
+                    what = "the server ignores Range requests and the log is too big"
+                    if total is not None and total > NO_RANGE_CAP:
+                        raise LogError(f"{self.label}: the server ignores Range requests and the log is "
+                                       f"{_size_text(total)}; not downloading it all")
+                    first, body = 0, await _body(resp, NO_RANGE_CAP, self.label, what)
+                    total = len(body)
+                elif status == 416:
+                    first, total = _content_range(resp.headers.get("content-range", ""))
+                    body = b""
+                else:
+                    raise LogError(f"{self.label}: HTTP {status} {resp.reason_phrase}".rstrip())
+        except httpx.TimeoutException:
+            raise LogError(f"{self.label}: no answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise LogError(f"{self.label}: {type(exc).__name__}: {clean(str(exc)) or 'request failed'}") from None
+        self.received += len(body)
+        return status, first, total, body
+
+
+async def tail_url(client: httpx.AsyncClient, url: str, n: int | None = 50, *, timeout: float = 10.0,
+                   max_bytes: int | None = None) -> Tail:
+    """The last ``n`` lines (0 or None = all) of an http(s) log.
+
+    Asks for the last 16 KiB (``Range: bytes=-16384``), then for the bytes just before what it has, sized from
+    the lines seen so far, until it has ``n`` lines, reaches the start, or has read ``max_bytes`` (64 MiB).
+    """
+    cap = ALL_CAP if max_bytes is None else max(max_bytes, 1)
+    fetch = _Fetcher(client, url, timeout)
+    status, first, total, body = await fetch.get(f"-{min(FIRST_RANGE, cap)}", min(FIRST_RANGE, cap))
+    if status == 416:  # nothing to give from the end: an empty log
+        return Tail([], fetch.label, total or 0, 0, False, time.time())
+    back = _Backward(n)
+    back.feed(body[-cap:])
+    if status == 200 or first is None:  # the whole body, or a 206 that does not say where it starts
+        lines, truncated = back.finish(at_start=status == 200 or len(body) < FIRST_RANGE)
+        return Tail(lines, fetch.label, total, fetch.received, truncated, time.time())
+    pos, last = first, len(body)
+    while pos > 0 and fetch.received < cap and not back.done:
+        have = len(back.rev)
+        # Enough for the lines still missing, judged by the lines seen so far; else twice the last request.
+        size = int(fetch.received / have * (back.n - have + 1) * 1.25) if back.n and have else last * 2
+        size = max(min(max(size, 4096), RANGE_MAX, pos, cap - fetch.received), 1)
+        status, got_first, got_total, body = await fetch.get(f"{pos - size}-{pos - 1}", size)
+        if status != 206 or got_first != pos - size or len(body) != size:
+            raise LogError(f"{fetch.label}: the log changed while being read (HTTP {status}); try again")
+        if got_total is not None and got_total < pos:
+            raise LogError(f"{fetch.label}: the log shrank while being read (truncated or rotated); try again")
+        back.feed(body)
+        pos, last = pos - size, size
+    lines, truncated = back.finish(at_start=pos == 0)
+    return Tail(lines, fetch.label, total, fetch.received, truncated, time.time())
+
+
+async def tail(source: str, n: int | None = 50, *, client: httpx.AsyncClient | None = None,
+               timeout: float = 10.0, max_bytes: int | None = None) -> Tail:
+    """The tail of a path, a ``file://`` URL or an http(s) URL (local files are read in a thread)."""
+    if source.startswith(("http://", "https://")):
         if client is not None:
-            return await tail_url(client, source, n)
-        async with httpx.AsyncClient(follow_redirects=True) as own:
-            return await tail_url(own, source, n)
-    return await asyncio.to_thread(tail_file, os.path.expanduser(source), n)
+            return await tail_url(client, source, n, timeout=timeout, max_bytes=max_bytes)
+        import httpx
+
+        async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as own:
+            return await tail_url(own, source, n, timeout=timeout, max_bytes=max_bytes)
+    if source.startswith("file://"):
+        source = urlsplit(source).path
+    return await asyncio.to_thread(tail_file, os.path.expanduser(source), n, max_bytes=max_bytes)
+
+
+# ---------------------------------------------------------------------------- where a job's logs are
 
 
 def job_attrs_from_job(job: Job) -> dict[str, object]:
-    """The usual ClassAd attribute names for a Job record's fields (for log templates)."""
-    attrs: dict[str, object] = {"ClusterId": job.cluster, "ProcId": job.proc, "Owner": job.owner,
-                                "JobsubJobId": job.jobsub_id, "JobBatchName": job.batch_name, "Iwd": job.iwd,
-                                "Out": job.stdout, "Err": job.stderr, "UserLog": job.userlog,
-                                "experiment": job.experiment, "schedd": job.schedd}
+    """The usual ClassAd attribute names for a Job record's fields (for log templates); unknowns left out."""
+    attrs: dict[str, object | None] = {
+        "ClusterId": job.cluster, "ProcId": job.proc, "Owner": job.owner, "JobsubJobId": job.jobsub_id,
+        "JobBatchName": job.batch_name, "Iwd": job.iwd, "Out": job.stdout, "Err": job.stderr,
+        "UserLog": job.userlog, "Cmd": job.cmd, "JobStatus": job.status, "LastRemoteHost": job.last_host,
+        "experiment": job.experiment, "schedd": job.schedd,
+    }
     return {k: v for k, v in attrs.items() if v is not None}
+
+
+def _applies(constraint: str | None, values: Mapping[str, object]) -> bool:
+    """True when a location has no constraint or its ClassAd constraint is True for the job."""
+    if not constraint:
+        return True
+    import classad2
+
+    scalars = {k: v for k, v in values.items() if isinstance(v, (str, int, float, bool))}
+    try:
+        return classad2.ExprTree(constraint).eval(classad2.ClassAd(scalars)) is True
+    except Exception:  # an unparsable constraint selects nothing (config check reports it)
+        return False
+
+
+def _fill(template: str, values: Mapping[str, object], is_url: bool) -> str | None:
+    """The template with ``{Attr}`` / ``{Attr:spec}`` filled (names case-insensitive); None if one is missing.
+
+    In a path, an absolute value starting a component restarts the path (``{Iwd}/{Out}`` with an absolute
+    Out is Out), as ``os.path.join`` does.
+    """
+    out: list[str] = []
+    done = 0
+    for m in _FIELD.finditer(template):
+        out.append(template[done:m.start()])
+        done = m.end()
+        value = values.get(m[1].lower())
+        if value is None or value == "":
+            return None
+        try:
+            text = format(value, m[2]) if m[2] else str(value)
+        except (ValueError, TypeError):
+            text = str(value)
+        if is_url:
+            text = quote(text, safe="/@:+,=~!$*")
+        elif text.startswith("/") and (m.start() == 0 or template[m.start() - 1] == "/"):
+            out = []
+        out.append(text)
+    out.append(template[done:])
+    return "".join(out)
 
 
 def log_sources(job_attrs: Mapping[str, object], locations: Sequence[LogLocation],
                 experiment: str | None = None) -> list[tuple[str, str]]:
-    """``[("stdout", source), ("stderr", source)]`` from the first location whose templates all fill.
+    """``[("stdout", source), ("stderr", source)]``: for each stream, the first location that applies to the
+    job (its constraint) and whose template fills from the job's attributes.
 
-    A template naming an attribute the job lacks is skipped; relative Out/Err join Iwd; /dev/null is skipped.
+    A template naming an attribute the job lacks is skipped; a relative path is joined to Iwd; a stream going
+    to /dev/null is skipped.
     """
-    values = {**{k: str(v) for k, v in job_attrs.items()}, **({"experiment": experiment} if experiment else {})}
-    iwd = values.get("Iwd", "")
-    for key in ("Out", "Err"):
-        if key in values and iwd and not values[key].startswith(("/", "http://", "https://")):
-            values[key] = f"{iwd.rstrip('/')}/{values[key]}"
-    out: list[tuple[str, str]] = []
+    values: dict[str, object] = {str(k).lower(): v for k, v in job_attrs.items() if v is not None}
+    if experiment:
+        values["experiment"] = experiment
+    iwd = str(values.get("iwd") or "")
+    found: dict[str, str] = {}
     for loc in locations:
-        for stream, template in (("stdout", loc.stdout), ("stderr", loc.stderr)):
-            if not template or any(name for name, _ in out if name == stream):
+        streams = [(s, t) for s, t in (("stdout", loc.stdout), ("stderr", loc.stderr)) if t and s not in found]
+        if not streams or not _applies(loc.constraint, job_attrs):
+            continue
+        for stream, template in streams:
+            is_url = template.startswith(("http://", "https://"))
+            source = _fill(template, values, is_url)
+            if source is None:
                 continue
-            fields = _TEMPLATE_FIELD.findall(template)
-            if any(f not in values for f in fields):
+            if not is_url and iwd and not source.startswith(("/", "~")):
+                source = f"{iwd.rstrip('/')}/{source}"
+            if source == "/dev/null" or source.endswith("//dev/null"):
                 continue
-            source = _TEMPLATE_FIELD.sub(lambda m: values[m[1]], template)
-            if source.endswith("/dev/null") or source == "/dev/null":
-                continue
-            out.append((stream, source))
-    return out
+            found[stream] = source
+    return [(s, found[s]) for s in ("stdout", "stderr") if s in found]

@@ -1,11 +1,21 @@
-"""The log view: a line-API list of log lines drawing only what is visible, with error lines marked in the
-margin by verdict category; `n`/`N` jump between marks, `s` follows the end, `w` wraps, `g`/`G` ends."""
+"""The log view: a line-API list of log lines that draws only what is on screen (a million lines open at once),
+with lines matched by a signature marked in the margin by verdict category.
+
+Keys: `n`/`N` next/previous mark, `s` follow the end, `w` wrap, `g`/`G` top/end. Lines are untrusted: each is
+cleaned (``textsafe.clean``) and styled as ``Text`` by :func:`opgtui.highlight.highlight_line`, never parsed
+as markup, so escape sequences, ``[@click=...]`` and control characters show literally and do nothing.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -13,22 +23,29 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from opgtui.highlight import highlight_line
+from opgtui.textsafe import clean
 
-MARK_STYLE = {"service": Style(color="white", bgcolor="blue", bold=True),
-              "code": Style(color="white", bgcolor="red", bold=True),
-              "resource": Style(color="black", bgcolor="yellow", bold=True),
-              "unknown": Style(color="white", bgcolor="grey35")}
-MARK_GLYPH = {"service": "S", "code": "C", "resource": "R", "unknown": "?"}
-NUMBER = Style(dim=True)
-CURRENT = Style(bgcolor="grey23")
+MARK_STYLE: dict[str, Style] = {
+    "service": Style(color="bright_white", bgcolor="blue", bold=True),
+    "code": Style(color="bright_white", bgcolor="red", bold=True),
+    "resource": Style(color="black", bgcolor="yellow", bold=True),
+    "unknown": Style(color="bright_white", bgcolor="grey42"),
+}
+MARK_GLYPH: dict[str, str] = {"service": "S", "code": "C", "resource": "R", "unknown": "?"}
+MAX_LINES = 2_000_000  # follow mode drops the oldest lines beyond this
+
+
+def _cells(line: str) -> int:
+    """Cells a raw line takes once cleaned (fast for the usual printable ASCII line)."""
+    return len(line) if line.isascii() and line.isprintable() else cell_len(clean(line))
 
 
 class LogView(ScrollView, can_focus=True):
-    """Lines of a log with a margin of marks and line numbers."""
+    """Lines of a log with a margin of marks and line numbers; renders only the visible lines."""
 
     BINDINGS = [
-        Binding("n", "next_mark(1)", "Next error", id="log.next"),
-        Binding("N", "next_mark(-1)", "Prev error", show=False, id="log.prev"),
+        Binding("n", "next_mark(1)", "Next match", id="log.next"),
+        Binding("N", "next_mark(-1)", "Prev match", show=False, id="log.prev"),
         Binding("s", "follow", "Follow", id="log.follow"),
         Binding("w", "wrap", "Wrap", show=False, id="log.wrap"),
         Binding("g,home", "top", "Top", show=False, id="log.top"),
@@ -38,127 +55,224 @@ class LogView(ScrollView, can_focus=True):
         Binding("pageup", "page_up", "Page up", show=False, id="log.pageup"),
         Binding("pagedown", "page_down", "Page down", show=False, id="log.pagedown"),
     ]
-    DEFAULT_CSS = "LogView { height: 1fr; }"
-    follow = reactive(False)
-    wrap = reactive(False)
+    COMPONENT_CLASSES = {"log-view--number", "log-view--current"}
+    DEFAULT_CSS = """
+    LogView { height: 1fr; }
+    LogView > .log-view--number { color: $text-muted; }
+    LogView > .log-view--current { background: $boost; text-style: bold; }
+    """
+
+    follow: reactive[bool] = reactive(False, init=False)
+    wrap: reactive[bool] = reactive(False, init=False)
 
     class MarkReached(Message):
-        """The view moved to a marked line: ``index`` 0-based, ``position`` of ``count`` marks."""
+        """The view moved to a marked line: ``index`` 0-based, ``position`` (1-based) of ``count`` marks."""
 
-        def __init__(self, index: int, position: int, count: int) -> None:
+        def __init__(self, index: int, position: int, count: int, category: str) -> None:
             super().__init__()
-            self.index, self.position, self.count = index, position, count
+            self.index, self.position, self.count, self.category = index, position, count, category
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None, name: str | None = None,
+                 max_lines: int = MAX_LINES) -> None:
+        super().__init__(id=id, classes=classes, name=name)
         self.lines: list[str] = []
         self.marks: dict[int, str] = {}
-        self.current: int | None = None
-        self._rows: list[tuple[int, int]] = []  # (line index, wrap segment) per screen row
+        self.current: int | None = None  # the marked line n/N last moved to
+        self.max_lines = max_lines
+        self._ordered: list[int] = []  # sorted mark indices
+        self._longest = 0  # widest line in cells (grows as wider lines are drawn)
+        self._starts: list[int] = [0]  # wrap mode: first screen row of each line, plus the total
+        self._wrap_width = 0
+        self._cache: LRUCache[int, Strip] = LRUCache(2048)  # highlighted body of a line, by index
+        self._cache_style: Style | None = None
 
     # ------------------------------------------------------------------ data
 
     def set_lines(self, lines: list[str], marks: dict[int, str] | None = None) -> None:
-        self.lines, self.marks, self.current = lines, dict(marks or {}), None
+        """Show ``lines``; ``marks`` maps 0-based line index -> category (service|code|resource|unknown).
+
+        Opens on the first mark when there is one, else on the end (it is a tail).
+        """
+        self.lines = list(lines)
+        self.marks = {i: c for i, c in (marks or {}).items() if 0 <= i < len(self.lines)}
+        self._ordered = sorted(self.marks)
+        self.current = None
+        self._cache.clear()
+        self._longest = max(map(len, self.lines), default=0)
         self._relayout()
-        if self.marks:
-            self.action_next_mark(1)
+        if self._ordered and not self.follow:
+            self._go_to_mark(self._ordered[0])
         else:
-            self.scroll_end(animate=False, immediate=True) if lines else self.scroll_home(animate=False)
+            self.scroll_end(animate=False)
 
     def append_lines(self, lines: list[str]) -> None:
+        """Add lines at the end (a growing log); in follow mode the end stays in view."""
+        if not lines:
+            return
         self.lines.extend(lines)
-        self._relayout()
+        self._longest = max(self._longest, max(map(len, lines)))
+        excess = len(self.lines) - self.max_lines
+        if excess > 0:
+            self._drop_first(excess)
+        elif self.wrap and self._wrap_width:
+            width = self._wrap_width
+            rows = accumulate((max(1, -(-_cells(x) // width)) for x in lines), initial=self._starts[-1])
+            self._starts.extend(list(rows)[1:])
+            self._set_virtual_size()
+        else:
+            self._relayout()
         if self.follow:
-            self.scroll_end(animate=False, immediate=True)
+            self.scroll_end(animate=False)
+
+    def _drop_first(self, count: int) -> None:
+        del self.lines[:count]
+        self.marks = {i - count: c for i, c in self.marks.items() if i >= count}
+        self._ordered = sorted(self.marks)
+        self.current = self.current - count if self.current is not None and self.current >= count else None
+        self._cache.clear()
+        self._relayout()
 
     @property
     def margin_width(self) -> int:
+        """Mark glyph, a space, the line number, a space."""
         return len(str(max(len(self.lines), 1))) + 3
 
+    @property
+    def body_width(self) -> int:
+        return max(self.scrollable_content_region.width - self.margin_width, 1)
+
+    @property
+    def row_count(self) -> int:
+        return self._starts[-1] if self.wrap else len(self.lines)
+
     def _relayout(self) -> None:
-        width = max(self.size.width - self.margin_width, 10)
         if self.wrap:
-            rows = []
-            for i, line in enumerate(self.lines):
-                pieces = max(1, -(-len(line) // width))
-                rows.extend((i, k) for k in range(pieces))
-            self._rows = rows
-        else:
-            self._rows = []
-        height = len(self._rows) if self.wrap else len(self.lines)
-        longest = 0 if self.wrap else max((len(s) for s in self.lines[-5000:]), default=0)
-        self.virtual_size = Size(longest + self.margin_width, height)
+            width = self._wrap_width = self.body_width
+            self._starts = list(accumulate((max(1, -(-_cells(x) // width)) for x in self.lines), initial=0))
+        self._set_virtual_size()
+
+    def _set_virtual_size(self) -> None:
+        width = 0 if self.wrap else self._longest + self.margin_width
+        self.virtual_size = Size(width, self.row_count)
         self.refresh()
 
     def on_resize(self) -> None:
-        if self.wrap:
+        if self.wrap and self.body_width != self._wrap_width:
             self._relayout()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
 
     # ------------------------------------------------------------------ drawing
 
-    def render_line(self, y: int) -> Strip:
-        row = self.scroll_offset.y + y
-        width = self.size.width
-        if self.wrap:
-            if row >= len(self._rows):
-                return Strip.blank(width)
-            index, piece = self._rows[row]
-        else:
-            if row >= len(self.lines):
-                return Strip.blank(width)
-            index, piece = row, 0
-        mark = self.marks.get(index)
-        number = f"{index + 1:>{self.margin_width - 3}} " if piece == 0 else " " * (self.margin_width - 2)
-        margin = [Segment(MARK_GLYPH[mark] if mark and piece == 0 else " ", MARK_STYLE.get(mark or "", Style())),
-                  Segment(" "), Segment(number, NUMBER)]
-        text = highlight_line(self.lines[index])
-        body_width = max(width - self.margin_width, 1)
-        if self.wrap:
-            text = text[piece * body_width:(piece + 1) * body_width]
-        segments = list(text.render(self.app.console))
-        strip = Strip([*margin, *segments])
+    def _line_at(self, row: int) -> tuple[int, int]:
+        """(line index, wrapped piece) shown on virtual row ``row``."""
         if not self.wrap:
-            x = self.scroll_offset.x
-            strip = Strip([*margin, *Strip(segments).crop(x, x + body_width)])
-        strip = strip.crop(0, width).extend_cell_length(width)
-        return strip.apply_style(CURRENT) if index == self.current else strip
-
-    # ------------------------------------------------------------------ keys
+            return row, 0
+        index = bisect_right(self._starts, row) - 1
+        return index, row - self._starts[index]
 
     def _row_of(self, index: int) -> int:
-        if not self.wrap:
-            return index
-        return next((r for r, (i, _) in enumerate(self._rows) if i == index), 0)
+        return self._starts[index] if self.wrap else index
+
+    def _body(self, index: int, base: Style) -> Strip:
+        if base != self._cache_style:
+            self._cache.clear()
+            self._cache_style = base
+        strip = self._cache.get(index)
+        if strip is None:
+            text = highlight_line(self.lines[index])
+            segments = list(Segment.apply_style(text.render(self.app.console), base))
+            strip = Strip(segments)
+            self._cache[index] = strip
+            if not self.wrap and strip.cell_length > self._longest:  # tabs, ^X and wide characters
+                self._longest = strip.cell_length
+                self.call_later(self._set_virtual_size)
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        row = scroll_y + y
+        if row >= self.row_count:
+            return Strip.blank(width, base)
+        index, piece = self._line_at(row)
+        body_width = self.body_width
+        start = piece * body_width if self.wrap else scroll_x
+        body = self._body(index, base).crop_extend(start, start + body_width, base)
+        mark = self.marks.get(index) if piece == 0 else None
+        digits = self.margin_width - 3
+        number = f"{index + 1:>{digits}}" if piece == 0 else " " * digits
+        rest = Strip.join([Strip([Segment(" ", base), Segment(number, self._number_style()), Segment(" ", base)]),
+                           body])
+        if index == self.current:
+            rest = Strip(Segment.apply_style(rest, post_style=self._cursor_style()), rest.cell_length)
+        glyph = Segment(MARK_GLYPH[mark], base + MARK_STYLE[mark]) if mark else Segment(" ", base)
+        return Strip.join([Strip([glyph], 1), rest]).crop_extend(0, width, base)
+
+    def _number_style(self) -> Style:
+        return self.get_component_rich_style("log-view--number")
+
+    def _cursor_style(self) -> Style:
+        cursor = self.get_component_rich_style("log-view--current")
+        return Style(bgcolor=cursor.bgcolor, bold=cursor.bold)
+
+    # ------------------------------------------------------------------ moving
+
+    def _go_to_mark(self, index: int) -> None:
+        self.current = index
+        row = self._row_of(index)
+        self.scroll_to(y=max(row - self.scrollable_content_region.height // 3, 0), animate=False)
+        self.refresh()
+        position = self._ordered.index(index) + 1
+        self.post_message(self.MarkReached(index, position, len(self._ordered), self.marks[index]))
 
     def action_next_mark(self, direction: int) -> None:
-        if not self.marks:
-            self.notify("no marked lines in this tail", markup=False)
+        """Move to the next (1) or previous (-1) marked line, wrapping around."""
+        if not self._ordered:
+            self.notify("No matched lines in this log.", markup=False, timeout=3)
             return
-        ordered = sorted(self.marks)
-        if self.current is None:
-            target = ordered[0] if direction > 0 else ordered[-1]
-        elif direction > 0:
-            target = next((i for i in ordered if i > self.current), ordered[0])
-        else:
-            target = next((i for i in reversed(ordered) if i < self.current), ordered[-1])
-        self.current = target
-        self.scroll_to(y=max(self._row_of(target) - self.size.height // 3, 0), animate=False, immediate=True)
-        self.refresh()
-        self.post_message(self.MarkReached(target, ordered.index(target) + 1, len(ordered)))
+        self.follow = False
+        ordered = self._ordered
+        if self.current is not None:  # strictly after / before the current mark
+            pos = bisect_right(ordered, self.current) if direction > 0 else bisect_left(ordered, self.current) - 1
+        elif direction > 0:  # nothing chosen yet: the first mark from the top of the screen down
+            pos = bisect_left(ordered, self._line_at(round(self.scroll_y))[0])
+        else:  # or the last one from the bottom of the screen up
+            bottom = round(self.scroll_y) + self.scrollable_content_region.height - 1
+            pos = bisect_right(ordered, self._line_at(min(bottom, max(self.row_count - 1, 0)))[0]) - 1
+        self._go_to_mark(ordered[pos % len(ordered)] if 0 <= pos < len(ordered) else ordered[0 if pos >= 0 else -1])
+
+    def watch_follow(self, follow: bool) -> None:
+        if follow:
+            self.scroll_end(animate=False)
 
     def action_follow(self) -> None:
         self.follow = not self.follow
-        if self.follow:
-            self.scroll_end(animate=False)
-        self.notify(f"follow {'on' if self.follow else 'off'}", markup=False, timeout=2)
+        self.notify("Follow on: the end stays in view." if self.follow else "Follow off.", markup=False, timeout=2)
+
+    def watch_wrap(self) -> None:
+        top = self._line_at(round(self.scroll_y))[0] if self.lines else 0
+        self._cache.clear()
+        self._relayout()
+        self.scroll_to(x=0, y=self._row_of(min(top, max(len(self.lines) - 1, 0))), animate=False)
 
     def action_wrap(self) -> None:
         self.wrap = not self.wrap
-        self._relayout()
 
     def action_top(self) -> None:
+        self.follow = False
         self.scroll_home(animate=False)
 
     def action_bottom(self) -> None:
         self.scroll_end(animate=False)
+
+    def action_scroll_up(self) -> None:
+        self.follow = False
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self.follow = False
+        super().action_page_up()

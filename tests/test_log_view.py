@@ -193,3 +193,24 @@ async def test_a_million_lines_open_and_paint_fast() -> None:
         await pilot.press("N")
         await pilot.pause()
         assert view.current == 999_990 and time.perf_counter() - started < 1.0
+
+
+class SmallApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LogView(max_lines=100)
+
+
+async def test_following_forever_keeps_memory_bounded_and_numbers_true() -> None:
+    app = SmallApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        view = app.query_one(LogView)
+        view.set_lines([f"line {i}" for i in range(1, 81)], {59: "code", 9: "service"})
+        view.follow = True
+        view.append_lines([f"line {i}" for i in range(81, 131)])
+        await pilot.pause()
+        assert len(view.lines) == 100 and view.lines[0] == "line 31" and view.marks == {29: "code"}
+        assert rendered(view)[-1].startswith("  130 line 130")  # numbered as in the stream, not the buffer
+        view.focus()
+        await pilot.press("n")
+        await pilot.pause()
+        assert any(r.startswith("C  60 line 60") for r in rendered(view))

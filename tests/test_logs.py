@@ -258,6 +258,7 @@ class LogServer:
         self.status = 404
         self.sent: list[int] = []
         self.ranges: list[str] = []
+        self.grow = b""  # appended to the body after each request (a running job)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -293,6 +294,7 @@ class LogServer:
                 except (BrokenPipeError, ConnectionResetError):
                     return
                 server.sent.append(len(body))
+                server.body += server.grow
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -346,6 +348,12 @@ async def test_http_tail_equals_the_file_tail(server: LogServer, tmp_path: Path,
     assert t.truncated == (bool(n) and n < 400)
 
 
+async def test_http_tail_of_a_log_growing_while_read_has_no_gaps(server: LogServer) -> None:
+    server.body, server.grow = reco_log(100_000), b"a line written meanwhile\n" * 100
+    t = await tail(server.base + "/running.out", 3000)
+    assert [int(x[:8]) for x in t.lines] == list(range(97_001, 100_001)) and len(server.ranges) > 1
+
+
 async def test_http_server_ignoring_range(server: LogServer, monkeypatch: pytest.MonkeyPatch) -> None:
     server.mode, server.body = "ignore", b"a\nb\nc\n"
     t = await tail(server.base + "/small.out", 2)
@@ -382,3 +390,5 @@ async def test_tail_dispatches_paths_and_file_urls(tmp_path: Path) -> None:
     p = write(tmp_path, b"one\ntwo\n")
     assert (await tail(str(p), 1)).lines == ["two"]
     assert (await tail(f"file://{p}", 5)).lines == ["one", "two"]
+    spaced = write(tmp_path, b"x\n", "with space.out")
+    assert (await tail(f"file://{str(spaced).replace(' ', '%20')}", 5)).lines == ["x"]

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from opgtui.config import LogLocation
 from opgtui.model import Job
@@ -92,13 +92,15 @@ class _Backward:
     """
 
     def __init__(self, n: int | None) -> None:
+        if n is not None and n < 0:
+            raise ValueError(f"line count must be 0 (all) or more, not {n}")
         self.n = n or 0
         self.rev: list[str] = []  # finished lines, last line first
         self._parts: list[bytes] = []  # the current line's pieces, rightmost first
         self._kept = 0
         self._len = 0  # the current line's true length so far
         self._end: bytes | None = None  # the current line's last bytes once it is cut
-        self.fed = 0
+        self.fed = 0  # bytes fed
 
     @property
     def done(self) -> bool:
@@ -106,10 +108,10 @@ class _Backward:
 
     def feed(self, block: bytes) -> None:
         """``block`` is the part of the log just before everything fed so far."""
-        if not self.fed and block.endswith(b"\n"):
-            block = block[:-1]  # the log's final newline ends its last line; it does not start a new one
-            self.fed = 1
+        first_block = not self.fed
         self.fed += len(block)
+        if first_block and block.endswith(b"\n"):
+            block = block[:-1]  # the log's final newline ends its last line; it does not start a new one
         if self.done or not block:
             return
         last = block.rfind(b"\n")
@@ -404,7 +406,7 @@ async def tail(source: str, n: int | None = 50, *, client: httpx.AsyncClient | N
         async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as own:
             return await tail_url(own, source, n, timeout=timeout, max_bytes=max_bytes)
     if source.startswith("file://"):
-        source = urlsplit(source).path
+        source = unquote(urlsplit(source).path)
     return await asyncio.to_thread(tail_file, os.path.expanduser(source), n, max_bytes=max_bytes)
 
 

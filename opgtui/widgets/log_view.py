@@ -85,6 +85,7 @@ class LogView(ScrollView, can_focus=True):
         self._wrap_width = 0
         self._cache: LRUCache[int, Strip] = LRUCache(2048)  # highlighted body of a line, by index
         self._cache_style: Style | None = None
+        self._dropped = 0  # lines dropped from the front by follow mode (numbers stay those of the stream)
 
     # ------------------------------------------------------------------ data
 
@@ -97,6 +98,7 @@ class LogView(ScrollView, can_focus=True):
         self.marks = {i: c for i, c in (marks or {}).items() if 0 <= i < len(self.lines)}
         self._ordered = sorted(self.marks)
         self.current = None
+        self._dropped = 0
         self._cache.clear()
         self._longest = max(map(len, self.lines), default=0)
         self._relayout()
@@ -114,7 +116,7 @@ class LogView(ScrollView, can_focus=True):
         excess = len(self.lines) - self.max_lines
         if excess > 0:
             self._drop_first(excess)
-        elif self.wrap and self._wrap_width:
+        elif self.wrap and self._wrap_width == self.body_width:
             width = self._wrap_width
             rows = accumulate((max(1, -(-_cells(x) // width)) for x in lines), initial=self._starts[-1])
             self._starts.extend(list(rows)[1:])
@@ -126,6 +128,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _drop_first(self, count: int) -> None:
         del self.lines[:count]
+        self._dropped += count
         self.marks = {i - count: c for i, c in self.marks.items() if i >= count}
         self._ordered = sorted(self.marks)
         self.current = self.current - count if self.current is not None and self.current >= count else None
@@ -135,7 +138,7 @@ class LogView(ScrollView, can_focus=True):
     @property
     def margin_width(self) -> int:
         """Mark glyph, a space, the line number, a space."""
-        return len(str(max(len(self.lines), 1))) + 3
+        return len(str(max(len(self.lines) + self._dropped, 1))) + 3
 
     @property
     def body_width(self) -> int:
@@ -204,7 +207,7 @@ class LogView(ScrollView, can_focus=True):
         body = self._body(index, base).crop_extend(start, start + body_width, base)
         mark = self.marks.get(index) if piece == 0 else None
         digits = self.margin_width - 3
-        number = f"{index + 1:>{digits}}" if piece == 0 else " " * digits
+        number = f"{index + 1 + self._dropped:>{digits}}" if piece == 0 else " " * digits
         rest = Strip.join([Strip([Segment(" ", base), Segment(number, self._number_style()), Segment(" ", base)]),
                            body])
         if index == self.current:
@@ -243,7 +246,7 @@ class LogView(ScrollView, can_focus=True):
         else:  # or the last one from the bottom of the screen up
             bottom = round(self.scroll_y) + self.scrollable_content_region.height - 1
             pos = bisect_right(ordered, self._line_at(min(bottom, max(self.row_count - 1, 0)))[0]) - 1
-        self._go_to_mark(ordered[pos % len(ordered)] if 0 <= pos < len(ordered) else ordered[0 if pos >= 0 else -1])
+        self._go_to_mark(ordered[pos] if 0 <= pos < len(ordered) else ordered[0 if pos >= 0 else -1])  # wraps
 
     def watch_follow(self, follow: bool) -> None:
         if follow:

@@ -1,63 +1,88 @@
-"""Recorded dumps and event logs through the real parsers: real ads give the shifter's fields; bad input
-names the file and line and keeps the good ads."""
+"""Recorded dumps and event logs through the real parsers (classad2, orjson, JobEventLog): real ads give the
+shifter's fields, every format gives the same records, bad input names the file and line and keeps the good
+ads, nothing raises."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import os
 import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from opgtui.model import JobStatus
-from opgtui.sources.dumps import literal, load_files
-from opgtui.sources.jobrecord import job_from_ad
+from opgtui.model import Job, JobStatus
+from opgtui.sources import dumps
+from opgtui.sources.dumps import detect, iter_long_ads, literal, load_files
 
 DATA = Path(__file__).parent / "data" / "condor"
+FIFE_LONG = DATA / "fifebatch_completed_2017.long"
+FIFE_JSON = DATA / "fifebatch_completed_2017.derived.json"
+
+
+@pytest.fixture
+def utc() -> Iterator[None]:
+    """Event logs older than 8.8 carry no year and are read in local time: pin the zone."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+def plain(job: Job) -> Job:
+    return dataclasses.replace(job, source=None, updated=None)
 
 
 def test_real_fifebatch_dune_jobs() -> None:
-    result = load_files([DATA / "fifebatch_completed_2017.long"])
+    result = load_files([FIFE_LONG])
     assert result.errors == []
     jobs = {j.id: j for j in result.jobs}
     j = jobs["fifebatch1.fnal.gov#14158503.10"]
     assert (j.owner, j.site, j.last_host, j.experiment) == ("jmalbos", "FNAL_GPGrid", "fnpc4108.fnal.gov", "dune")
-    assert j.submit_time == 1486408089 and j.end_time == 1486408342
-    assert j.cpu_sys == 6.0
+    assert j.submit_time == 1486408089 and j.end_time == 1486408342 and j.cpu_sys == 6.0
     assert j.status is None  # the trimmed ad has no JobStatus: absent, not invented
+    assert j.source == str(FIFE_LONG) and j.updated is not None
     assert result.ads[j.id]["x509UserProxyVOName"] == "dune"
+    assert jobs["fifebatch1.fnal.gov#14155293.202"].last_host == "fnpc9051.fnal.gov"
 
 
-def test_long_and_json_of_the_same_ads_agree() -> None:
-    long = {j.id: j for j in load_files([DATA / "fifebatch_completed_2017.long"]).jobs}
-    js = {j.id: j for j in load_files([DATA / "fifebatch_completed_2017.derived.json"]).jobs}
-    assert long.keys() == js.keys()
-    for key in long:
-        a, b = long[key], js[key]
-        a.source = b.source = a.updated = b.updated = None
-        assert a == b
+def test_long_and_json_of_the_same_ads_agree_field_for_field_and_in_the_raw_ad() -> None:
+    long, js = load_files([FIFE_LONG]), load_files([FIFE_JSON])
+    assert [plain(j) for j in long.jobs] == [plain(j) for j in js.jobs]
+    assert long.ads == js.ads  # expressions too: "/Expr(...)/" as classad2 unparses them
+    assert long.ads["fifebatch1.fnal.gov#14158503.10"]["Requirements"].startswith("/Expr(")
 
 
-def test_real_held_job_with_expressions() -> None:
-    (j,) = load_files([DATA / "chtc_held_docker_memory.long.ad"]).jobs
+def test_real_held_job() -> None:
+    result = load_files([DATA / "chtc_held_docker_memory.long.ad"])
+    (j,) = result.jobs
     assert j.status == JobStatus.HELD and j.hold_code == 34 and j.hold_subcode == 0
     assert "Docker job has gone over memory limit of 16384 Mb" in (j.hold_reason or "")
     assert j.last_host == "e301.chtc.wisc.edu"
-    assert j.stdout and j.stdout.startswith("/home/erees/autometa_runs/") and j.stdout.endswith(".out")
-    assert j.efficiency is not None and 0 < j.efficiency < 1
+    assert result.ads[j.id]["TransferInputStats"] == {"CedarFilesCountLastRun": 6, "CedarFilesCountTotal": 6}
+    assert result.ads[j.id]["NumHoldsByReason"] == {"JobOutOfResources": 1}
 
 
-def test_event_log_jobs_and_events() -> None:
-    result = load_files([DATA / "tiny_problems.dag.nodes.log"])
-    assert result.errors == []
-    by_id = {j.id: j for j in result.jobs}
-    assert all(i.startswith("test02#") for i in by_id)  # schedd from the submit host's alias
-    failed = [j for j in result.jobs if j.status == JobStatus.COMPLETED and j.exit_code == 1]
-    assert failed, "the DAG log has nodes that returned 1"
-    assert {e.type for e in result.events} >= {"SUBMIT", "EXECUTE", "JOB_TERMINATED"}
+def test_expressions_stay_expressions() -> None:
+    result = load_files([DATA / "test.old.ad"])
+    (j,) = result.jobs
+    assert j.memory_request_mb is None  # RequestMemory = ifthenelse(...): a blank field, not a guess
+    raw = result.ads[j.id]
+    assert raw["RequestMemory"] == ("/Expr(ifthenelse(MemoryUsage isnt undefined,MemoryUsage,"
+                                    "(ImageSize + 1023) / 1024))/")
+    assert raw["HoldReason"] is None and raw["CurrentTime"] == "/Expr(time())/"
 
 
 def test_truncated_dump_keeps_the_good_ads_and_names_the_line(tmp_path: Path) -> None:
-    text = (DATA / "fifebatch_completed_2017.long").read_text()
+    text = FIFE_LONG.read_text()
     cut = text[: text.rindex('Owner = "') + len('Owner = "lebr')]  # mid-string in the second ad
     bad = tmp_path / "cut.long"
     bad.write_text(cut)
@@ -67,48 +92,175 @@ def test_truncated_dump_keeps_the_good_ads_and_names_the_line(tmp_path: Path) ->
     assert result.errors == [f"{bad}:{line}: Owner: unterminated string (truncated dump?)"]
 
 
+def test_truncated_inside_an_expression(tmp_path: Path) -> None:
+    text = FIFE_LONG.read_text()
+    second = text.index("\n\n") + 2
+    bad = tmp_path / "cut.long"
+    bad.write_text(text[: second + 40])  # inside the second ad's Requirements
+    result = load_files([bad])
+    assert len(result.jobs) == 1
+    line = text[:second].count("\n") + 1
+    assert result.errors == [f"{bad}:{line}: Requirements: not a ClassAd expression: "
+                             f"{text[second + len('Requirements = '): second + 40].strip()!r}"]
+
+
+def test_a_damaged_ad_in_the_middle_is_skipped_and_named(tmp_path: Path) -> None:
+    ads = FIFE_LONG.read_text().strip().split("\n\n")
+    broken = "ClusterId = 1\nthis line is not an attribute\nProcId = 0\n"
+    bad = tmp_path / "mixed.long"
+    bad.write_text(ads[0] + "\n\n" + broken + "\n" + ads[1] + "\n")
+    result = load_files([bad])
+    assert len(result.jobs) == 2
+    line = ads[0].count("\n") + 4
+    assert result.errors == [f"{bad}:{line}: not a ClassAd attribute line (expected 'Name = value')"]
+
+
 def test_not_classads_and_missing_files(tmp_path: Path) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_text("hello shifter\nthis is not a dump\n")
-    result = load_files([junk, tmp_path / "missing.long", DATA / "test.old.ad"])
+    binary = tmp_path / "core"
+    binary.write_bytes(bytes(range(256)) * 10)
+    result = load_files([junk, tmp_path / "missing.long", binary, DATA / "test.old.ad"])
     assert len(result.jobs) == 1
-    assert result.errors[0].startswith(f"{junk}:1: not a ClassAd attribute line")
-    assert result.errors[1].startswith(f"{tmp_path / 'missing.long'}: cannot read")
+    assert result.errors[0] == (f"{junk}:1: not a ClassAd attribute line (expected 'Name = value'): "
+                                "not a ClassAd dump, JSON dump or job event log")
+    assert result.errors[1].startswith(f"{tmp_path / 'missing.long'}: cannot read: ")
+    assert result.errors[2].startswith(f"{binary}:1: not a ClassAd")
+    assert len(result.errors) == 3
 
 
-def test_truncated_json_keeps_complete_ads(tmp_path: Path) -> None:
-    data = (DATA / "fifebatch_completed_2017.derived.json").read_text()
+def test_truncated_json_keeps_complete_ads_and_names_the_line(tmp_path: Path) -> None:
+    data = FIFE_JSON.read_text()
     bad = tmp_path / "cut.json"
     bad.write_text(data[: int(len(data) * 0.8)])
     result = load_files([bad])
-    assert len(result.jobs) == 1 and "not valid JSON" in result.errors[0]
+    assert [j.id for j in result.jobs] == ["fifebatch1.fnal.gov#14158503.10"]
+    (err,) = result.errors
+    assert err.startswith(f"{bad}:") and "kept the 1 complete ads before it" in err
+    line = int(err.split(":")[1])
+    assert 50 < line <= data[: int(len(data) * 0.8)].count("\n") + 1
 
 
-def test_wrong_types_leave_the_field_blank() -> None:
-    j = job_from_ad({"ClusterId": 5, "ProcId": 0, "GlobalJobId": "s#5.0#1", "ExitCode": "137", "JobStatus": 4,
-                     "RemoteWallClockTime": "long", "Owner": 17, "HoldReasonCode": 3.5})
-    assert (j.exit_code, j.wall, j.owner, j.hold_code, j.status) == (None, None, None, None, 4)
+def test_json_that_is_not_ads(tmp_path: Path) -> None:
+    f = tmp_path / "numbers.json"
+    f.write_text("[1, {\"Owner\": \"x\"}]")
+    result = load_files([f])
+    assert result.jobs == []
+    assert result.errors == [f"{f}: ad 1: not a ClassAd (a JSON int)",
+                             f"{f}: ad 2: ad has no ClusterId/ProcId (nor a GlobalJobId)"]
+
+
+def test_format_is_detected_from_content_not_name(tmp_path: Path) -> None:
+    disguised = tmp_path / "queue.long"
+    shutil.copy(FIFE_JSON, disguised)
+    other = tmp_path / "ads.json"
+    shutil.copy(FIFE_LONG, other)
+    assert detect(disguised.read_bytes()[:4096]) == "json" and detect(other.read_bytes()[:4096]) == "long"
+    assert len(load_files([disguised]).jobs) == 2 and len(load_files([other]).jobs) == 2
+    assert detect(b"[\n  Type = \"DagStatus\";\n]") == "new"
+    assert detect(b"000 (9229.000.000) 2025-02-13 11:59:47 Job submitted") == "eventlog"
+
+
+def test_banners_comments_crlf_and_jsonl(tmp_path: Path) -> None:
+    text = FIFE_LONG.read_text()
+    f = tmp_path / "global.long"
+    f.write_bytes(("-- Schedd: fifebatch1.fnal.gov : <131.225.0.1:9615>\n# recorded for a test\n"
+                   + text).replace("\n", "\r\n").encode())
+    result = load_files([f])
+    assert result.errors == [] and len(result.jobs) == 2
+    assert result.ads == load_files([FIFE_LONG]).ads
+    jl = tmp_path / "ads.jsonl"
+    jl.write_bytes(b"\n".join(__import__("orjson").dumps(a) for a in load_files([FIFE_JSON]).ads.values()))
+    assert [j.id for j in load_files([jl]).jobs] == [j.id for j in result.jobs]
+
+
+def test_banner_names_the_schedd_of_ads_without_global_job_id(tmp_path: Path) -> None:
+    f = tmp_path / "q.long"
+    f.write_text("-- Schedd: jobsub02.fnal.gov : <131.225.0.2:9615?sock=x>\nClusterId = 7\nProcId = 3\n"
+                 'Owner = "novapro"\n')
+    (j,) = load_files([f]).jobs
+    assert j.id == "jobsub02.fnal.gov#7.3"
+
+
+def test_streaming_across_block_boundaries_and_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    many = tmp_path / "many.long"
+    many.write_text((FIFE_LONG.read_text().strip() + "\n\n") * 20)
+    whole = list(iter_long_ads(many))
+    monkeypatch.setattr(dumps, "_BLOCK", 97)  # blocks much smaller than an ad
+    seen: list[tuple[int, int]] = []
+    small = list(iter_long_ads(many, lambda done, total: seen.append((done, total))))
+    assert small == whole and len(whole) == 40
+    assert [line for line, _ in whole[:3]] == [1, 47, 93]
+    assert seen[-1] == (many.stat().st_size, many.stat().st_size)
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(seen))
+
+
+def test_keep_ads_false_reads_the_same_jobs_faster_path() -> None:
+    full = load_files([FIFE_LONG, DATA / "chtc_held_docker_memory.long.ad", DATA / "test.old.ad"])
+    lean = load_files([FIFE_LONG, DATA / "chtc_held_docker_memory.long.ad", DATA / "test.old.ad"],
+                      keep_ads=False)
+    assert lean.ads == {} and lean.errors == []
+    assert [plain(j) for j in lean.jobs] == [plain(j) for j in full.jobs]
 
 
 @pytest.mark.parametrize(("text", "value"), [
     ('"a \\"quoted\\" word"', 'a "quoted" word'), ("42", 42), ("-1.5", -1.5), ("true", True), ("FALSE", False),
-    ("undefined", None), ("1e3", 1000.0),
+    ("undefined", None), ("1e3", 1000.0), ("{1, \"a\"}", [1, "a"]), ("[ A = 1 ]", {"A": 1}),
+    ("MemoryUsage * 2", "/Expr(MemoryUsage * 2)/"),
 ])
 def test_literals(text: str, value: object) -> None:
     assert literal(text) == value
 
 
-def test_expression_attributes_are_evaluated_with_classad2(tmp_path: Path) -> None:
-    ad = tmp_path / "expr.long"
-    ad.write_text('ClusterId = 7\nProcId = 1\nGlobalJobId = "s#7.1#1"\nMemoryUsage = 900\n'
-                  "RequestMemory = ifThenElse(MemoryUsage =!= undefined, MemoryUsage * 2, 512)\n"
-                  'Requirements = (TARGET.Arch == "X86_64")\n')
-    (j,) = load_files([ad]).jobs
-    assert j.memory_request_mb == 1800
+def test_event_log_dag_nodes(utc: None) -> None:
+    result = load_files([DATA / "tiny_problems.dag.nodes.log"])
+    assert result.errors == []
+    jobs = {j.id: j for j in result.jobs}
+    assert set(jobs) == {f"test02#{c}.0" for c in range(9229, 9235)}  # schedd from the submit host's alias
+    failed = jobs["test02#9231.0"]
+    assert failed.status == JobStatus.COMPLETED and failed.exit_code == 1 and failed.failed
+    assert (failed.cpu_user, failed.bytes_out, failed.memory_request_mb, failed.disk_used_kb) == (4, 6249, 2048, 90)
+    assert failed.last_host == "test02" and failed.num_starts == 1
+    aborted = jobs["test02#9229.0"]
+    assert aborted.status == JobStatus.REMOVED and aborted.wall == 43
+    types = [e.type for e in result.events if e.job_id == "test02#9229.0"]
+    assert types == ["SUBMIT", "EXECUTE", "JOB_EVICTED", "JOB_ABORTED"]
+    details = {e.type: e.detail for e in result.events}
+    assert details["JOB_ABORTED"] == "DAG Abort: DAG is exiting and writing rescue file. (by user testuser)"
+    assert details["POST_SCRIPT_TERMINATED"] == "POST script exit code 2"
+    assert result.events[0].attrs["StructuredNotes"] == {"DAGNodeName": "provisioningJob"}
+    assert result.events[0].time == 1739447987  # 2025 logs carry an ISO date
 
 
-def test_dump_and_event_log_of_one_job_merge(tmp_path: Path) -> None:
+def test_old_event_log_with_every_event_type(utc: None) -> None:
+    result = load_files([DATA / "htcondor_test_condor.eventlog"])
+    assert result.errors == [f"{DATA / 'htcondor_test_condor.eventlog'}: 845 events carry no job id (cluster -1) "
+                             "and were skipped"]
+    (a, b) = result.jobs
+    assert a.id == "128.105.175.133#2758.0" and b.id == "128.105.175.133#2759.0"
+    assert (a.status, a.exit_code, a.last_host) == (JobStatus.COMPLETED, 0, "128.105.144.30")
+    assert (a.cpu_user, a.cpu_sys, a.wall, a.bytes_in, a.bytes_out) == (6, 0, 7, 3739141, 552)
+    assert time.strftime("%m/%d %H:%M:%S", time.gmtime(a.submit_time or 0)) == "03/20 21:04:58"  # no year
+    assert [e.detail for e in result.events[:3]] == ["from 128.105.175.133; DAG Node: A", "on 128.105.144.30",
+                                                     "exit code 0"]
+
+
+def test_job_ad_information_events(utc: None) -> None:
+    result = load_files([DATA / "test_log.txt"])
+    assert result.errors == []
+    j = next(j for j in result.jobs if j.id == "169.228.38.38#236467.0")
+    assert j.status == JobStatus.IDLE
+    assert result.ads[j.id]["JOBGLIDEIN_CMSSite"].startswith("$$([ifThenElse(")
+    assert [e.type for e in result.events][:2] == ["SUBMIT", "JOB_AD_INFORMATION"]
+
+
+def test_a_dump_wins_over_events_and_later_dumps_win(tmp_path: Path, utc: None) -> None:
     log = tmp_path / "copy.log"
     shutil.copy(DATA / "tiny_problems.dag.nodes.log", log)
-    result = load_files([log, log])
-    assert len({j.id for j in result.jobs}) == len(result.jobs)
+    q = tmp_path / "q.long"
+    q.write_text('GlobalJobId = "test02#9231.0#1"\nClusterId = 9231\nProcId = 0\nJobStatus = 5\n'
+                 'HoldReasonCode = 34\nOwner = "testuser"\n')
+    result = load_files([log, q, log])
+    assert len({j.id for j in result.jobs}) == len(result.jobs) == 6
+    assert next(j for j in result.jobs if j.id == "test02#9231.0").hold_code == 34
+    assert len(result.events) == 40  # both copies of the log

@@ -1,14 +1,19 @@
-"""One HTCondor call in its own process, answering JSON on stdout (the bindings hold the GIL, so the
-dashboard never calls them in its own process).
+"""One HTCondor call in its own process, answering one JSON object on stdout.
+
+The bindings hold the GIL for the whole of a schedd call (DESIGN: a UI ticker got zero ticks), so the
+dashboard never calls them in its own process; a process can also be killed on our own timeout.
 
     python -m opgtui.sources.condor_worker locate --collector HOST
-    python -m opgtui.sources.condor_worker query --schedd NAME [--collector HOST] --constraint EXPR
-        --projection A,B,... [--since CLUSTER]
-    python -m opgtui.sources.condor_worker act --schedd NAME [--collector HOST] --action release
-        --ids 1.0,2.0 --reason TEXT
+    python -m opgtui.sources.condor_worker query --schedd NAME [--address SINFUL] [--collector HOST]
+        --constraint EXPR --projection A,B,... [--since-job CLUSTER.PROC] [--since-time EPOCH]
+        [--history-limit N] [--no-history]
+    python -m opgtui.sources.condor_worker act --schedd NAME [--address SINFUL] [--collector HOST]
+        --action release|hold|remove (--ids 1.0,2.0 | --constraint EXPR) --reason TEXT
 
-Always prints one JSON object: ``{"ok": true, ...}`` or ``{"ok": false, "error": "one line"}``.
-``OPGTUI_SCHEDD_FACTORY=module:function`` replaces the binding's Schedd (tests use a double).
+The answer is ``{"ok": true, ...}`` or ``{"ok": false, "error": "one line"}``; ads are in ``condor_q -json``
+layout (the binding's own ``printJson``). ``OPGTUI_SCHEDD_FACTORY=module:function`` replaces the binding's
+Schedd (tests use a double: ``function(name, address)`` returns the Schedd, the module's
+``locate_all(collector)`` replaces the collector).
 """
 
 from __future__ import annotations
@@ -21,22 +26,28 @@ from typing import Any
 
 import orjson
 
-
-def _plain(ad: Any) -> dict[str, Any]:
-    """A ClassAd as JSON-able Python values (expressions as their text)."""
-    out = {}
-    for key, value in ad.items():
-        out[key] = value if isinstance(value, int | float | str | bool) or value is None else str(value)
-    return out
+ACTIONS = ("release", "hold", "remove")
 
 
-def _schedd(name: str | None, collector: str | None) -> Any:
-    factory = os.environ.get("OPGTUI_SCHEDD_FACTORY")
-    if factory:
-        module, _, func = factory.partition(":")
-        return getattr(importlib.import_module(module), func)(name)
+def _factory() -> tuple[Any, Any] | None:
+    spec = os.environ.get("OPGTUI_SCHEDD_FACTORY")
+    if not spec:
+        return None
+    module_name, _, func = spec.partition(":")
+    module = importlib.import_module(module_name)
+    return module, getattr(module, func)
+
+
+def schedd_for(name: str | None, address: str | None, collector: str | None) -> Any:
+    """The Schedd named ``name``: at ``address`` when given, else located through the collector."""
+    factory = _factory()
+    if factory is not None:
+        return factory[1](name, address)
+    import classad2
     import htcondor2
 
+    if address:
+        return htcondor2.Schedd(classad2.ClassAd({"MyAddress": address, "Name": name or "", "CondorVersion": ""}))
     if name is None and collector is None:
         return htcondor2.Schedd()
     coll = htcondor2.Collector(collector) if collector else htcondor2.Collector()
@@ -44,57 +55,104 @@ def _schedd(name: str | None, collector: str | None) -> Any:
 
 
 def locate(collector: str) -> dict[str, Any]:
-    factory = os.environ.get("OPGTUI_SCHEDD_FACTORY")
-    if factory:
-        module, _, _ = factory.partition(":")
-        return {"ok": True, "schedds": importlib.import_module(module).schedd_names()}
+    """Every schedd the collector knows: ``{"schedds": [{"name", "address"}, ...]}``."""
+    factory = _factory()
+    if factory is not None:
+        ads = factory[0].locate_all(collector)
+    else:
+        import htcondor2
+
+        ads = htcondor2.Collector(collector).locateAll(htcondor2.DaemonType.Schedd)
+    schedds = sorted(({"name": str(ad["Name"]), "address": str(ad.get("MyAddress") or "")} for ad in ads),
+                     key=lambda s: s["name"])
+    return {"ok": True, "schedds": schedds}
+
+
+def _json_ads(ads: list[Any]) -> bytes:
+    """A JSON array of ads, serialised by classad2 itself (no per-value Python conversion)."""
+    return b"[" + b",".join(ad.printJson().encode() for ad in ads) + b"]"
+
+
+def query(schedd: Any, constraint: str, projection: list[str], *, since: Any = None, history: bool = True,
+          history_limit: int = -1) -> bytes:
+    """The queue and the history (newest first, stopping at ``since``) as one JSON answer."""
+    queue = schedd.query(constraint, projection)
+    parts = [b'{"ok":true,"queue":', _json_ads(queue)]
+    if history:
+        done = schedd.history(constraint, projection, match=history_limit, since=since)
+        newest = None
+        if done:
+            first = done[0]  # the last record the schedd wrote: the next read stops there
+            newest = [v if type(v) is int else None
+                      for v in (first.get("ClusterId"), first.get("ProcId"), first.get("EnteredCurrentStatus"))]
+        parts += [b',"history":', _json_ads(done), b',"newest":', orjson.dumps(newest)]
+    return b"".join([*parts, b"}"])
+
+
+def act(schedd: Any, action: str, job_spec: list[str] | str, reason: str) -> dict[str, Any]:
+    """``Schedd.act`` and its result ad. The reason goes as a (text, code) tuple: a plain string is dropped."""
     import htcondor2
 
-    ads = htcondor2.Collector(collector).locateAll(htcondor2.DaemonType.Schedd)
-    return {"ok": True, "schedds": sorted(str(ad["Name"]) for ad in ads)}
-
-
-def query(name: str, collector: str | None, constraint: str, projection: list[str], since: int | None) -> dict:
-    schedd = _schedd(name, collector)
-    queue = [_plain(ad) for ad in schedd.query(constraint, projection)]
-    history = [_plain(ad) for ad in schedd.history(constraint, projection, since=since)]  # an int: see DESIGN
-    clusters = [ad["ClusterId"] for ad in history if isinstance(ad.get("ClusterId"), int)]
-    return {"ok": True, "queue": queue, "history": history, "watermark": max(clusters, default=since)}
-
-
-def act(name: str, collector: str | None, action: str, ids: list[str], reason: str) -> dict[str, Any]:
-    import htcondor2
-
-    schedd = _schedd(name, collector)
     job_action = {"release": htcondor2.JobAction.Release, "hold": htcondor2.JobAction.Hold,
                   "remove": htcondor2.JobAction.Remove}[action]
-    result = schedd.act(job_action, ids, (reason, 0))  # a plain-string reason is dropped by the binding
-    return {"ok": True, "result": _plain(result)}
+    result = schedd.act(job_action, job_spec, (reason, 0))
+    return {"ok": True, "result": orjson.loads(result.printJson()) if result is not None else {}}
+
+
+def _since(job: str | None, since_time: int | None) -> Any:
+    """The history stop condition: the record of job ``C.P``, or else the first record older than a time."""
+    import classad2
+
+    terms = []
+    if job:
+        cluster, _, proc = job.partition(".")
+        terms.append(f"(ClusterId == {int(cluster)} && ProcId == {int(proc)})")
+    if since_time is not None:
+        terms.append(f"(EnteredCurrentStatus < {int(since_time)})")
+    return classad2.ExprTree(" || ".join(terms)) if terms else None
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="opgtui.sources.condor_worker")
+    ap = argparse.ArgumentParser(prog="python -m opgtui.sources.condor_worker")
     ap.add_argument("verb", choices=["locate", "query", "act"])
     ap.add_argument("--schedd")
+    ap.add_argument("--address")
     ap.add_argument("--collector")
-    ap.add_argument("--constraint", default="true")
+    ap.add_argument("--constraint")
     ap.add_argument("--projection", default="")
-    ap.add_argument("--since", type=int)
-    ap.add_argument("--action", choices=["release", "hold", "remove"])
+    ap.add_argument("--since-job")
+    ap.add_argument("--since-time", type=int)
+    ap.add_argument("--history-limit", type=int, default=-1)
+    ap.add_argument("--no-history", action="store_true")
+    ap.add_argument("--action", choices=ACTIONS)
     ap.add_argument("--ids", default="")
     ap.add_argument("--reason", default="")
     a = ap.parse_args(argv)
+    out: bytes
     try:
         if a.verb == "locate":
-            out = locate(a.collector)
-        elif a.verb == "query":
-            out = query(a.schedd, a.collector, a.constraint, [p for p in a.projection.split(",") if p], a.since)
+            out = orjson.dumps(locate(a.collector))
         else:
-            out = act(a.schedd, a.collector, a.action, [i for i in a.ids.split(",") if i], a.reason)
+            schedd = schedd_for(a.schedd, a.address, a.collector)
+            if a.verb == "query":
+                out = query(schedd, a.constraint or "true", [p for p in a.projection.split(",") if p],
+                            since=_since(a.since_job, a.since_time), history=not a.no_history,
+                            history_limit=a.history_limit)
+            else:
+                ids = [i for i in a.ids.split(",") if i]
+                spec: list[str] | str = ids if ids else (a.constraint or "")
+                if not spec:
+                    raise ValueError("act needs --ids or --constraint")
+                out = orjson.dumps(act(schedd, a.action, spec, a.reason))
     except Exception as exc:  # the binding raises HTCondorException and plain errors alike
-        text = " ".join(str(exc).split()) or type(exc).__name__
-        out = {"ok": False, "error": f"{type(exc).__name__}: {text}"}
-    sys.stdout.buffer.write(orjson.dumps(out))
+        out = orjson.dumps({"ok": False, "error": one_line(exc)})
+    sys.stdout.buffer.write(out)
+    sys.stdout.buffer.flush()
     return 0
 
 

@@ -1,13 +1,16 @@
-"""Recorded job data a shifter can open: ``condor_q``/``condor_history`` ``-long`` and ``-json`` dumps, and
-job event logs. The format is detected from the content, not the file name.
+"""Recorded job data a shifter can open: ``condor_q``/``condor_history`` ``-long`` and ``-json`` dumps, new-format
+ClassAd files and job event logs. The format is detected from the content, never from the file name.
 
-``-long`` text is read with a line parser for literal values (the common case, ~10x faster than classad2);
-an ad with an expression among the attributes we use is handed whole to ``classad2`` to evaluate them.
-Nothing raises: problems become one-line errors naming the file (and line); good ads before a bad one load.
+Every ad becomes a dict in the layout ``condor_q -json`` prints (expressions as ``"/Expr(...)/"`` strings,
+undefined as ``None``), whichever format it came from, so the raw-ad view and the store see one shape.
+``-long`` text goes through a line parser for plain literals (``Name = 42``, ``Name = "text"``) and hands only
+the other lines of an ad (expressions, lists, nested ads, escaped strings) to ``classad2`` in one call.
+Nothing raises: problems become one-line errors naming the file and line; the good ads before them load.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,20 +20,27 @@ from typing import Any
 
 import orjson
 
-from opgtui.model import Job, JobEvent, JobStatus
+from opgtui.model import Job, JobEvent
 from opgtui.sources.jobrecord import ATTRS, host_of, job_from_ad
 
-_ATTR_LINE = re.compile(r"^([A-Za-z_][\w.]*)\s*=\s*(.*)$")
-_EVENT_HEAD = re.compile(r"^\d{3} \(\d+\.\d+\.\d+\) ")
-_NUMBER = re.compile(r"^-?\d+(\.\d*)?([eE][-+]?\d+)?$")
-_ALIAS = re.compile(r"alias=([^&>]+)")
-_USED = frozenset(ATTRS)
 Progress = Callable[[int, int], None]
+"""Called with (bytes done, bytes total) while a large file is read."""
+
+_BLOCK = 8 << 20
+_MAX_ERRORS = 20  # per file: past this, a file is not worth reading on
+_WANTED = frozenset(ATTRS)
+_DIGITS = frozenset("-0123456789.")
+_WORDS: dict[str, Any] = {
+    "true": True, "false": False, "undefined": None,
+    "TRUE": True, "FALSE": False, "UNDEFINED": None, "True": True, "False": False, "Undefined": None,
+}
+_MISSING = object()
+_EVENT_HEAD = re.compile(r"\d{3} \(")
 
 
 @dataclass(slots=True)
 class LoadResult:
-    """Jobs (one per id; a dump's record wins over one built from events), events, raw ads, errors."""
+    """Jobs (one per id; a dump's record wins over one rebuilt from events), events, raw ads by job id, errors."""
 
     jobs: list[Job] = field(default_factory=list)
     events: list[JobEvent] = field(default_factory=list)
@@ -38,264 +48,597 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
 
 
-class _Unparsed(str):
-    """An attribute value that is not a plain literal (an expression): kept as its text."""
+class DumpError(ValueError):
+    """A problem at one line of a dump."""
 
-    __slots__ = ()
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+# ---------------------------------------------------------------- ClassAd values
+
+
+def _fast_value(text: str) -> Any:
+    """The value of a plain literal, or ``_MISSING`` when classad2 must read it."""
+    c = text[:1]
+    if c == '"':
+        if len(text) > 1 and text[-1] == '"' and "\\" not in text and text.count('"') == 2:
+            return text[1:-1]
+        return _MISSING
+    if c in _DIGITS and c:
+        if "_" in text:
+            return _MISSING
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        if text[-1] in "0123456789.":
+            try:
+                return float(text)
+            except ValueError:
+                pass
+        return _MISSING
+    return _WORDS.get(text, _MISSING)
+
+
+def _classad_values(items: list[tuple[int, str, str]]) -> dict[str, Any]:
+    """Values of ``(line, name, text)`` items through classad2, in ``-json`` layout; DumpError at a bad line."""
+    import classad2
+
+    text = "\n".join(f"{name} = {value}" for _, name, value in items)
+    try:
+        parsed = classad2.parseNext(text, classad2.ParserType.Old)
+        out = orjson.loads(parsed.printJson())
+    except Exception:
+        out = {}
+    lower = {k.lower() for k in out}
+    for line, name, value in items:
+        if name.lower() not in lower:  # classad2 stops quietly at the first line it cannot read
+            v = value.strip()
+            if not v:
+                raise DumpError(line, f"{name}: no value")
+            if v[0] == '"' and (len(v) < 2 or v[-1] != '"' or v.endswith('\\"')):
+                raise DumpError(line, f"{name}: unterminated string (truncated dump?)")
+            raise DumpError(line, f"{name}: not a ClassAd expression: {value[:80]!r}")
+    return out
 
 
 def literal(text: str) -> Any:
-    """The Python value of a ClassAd literal (number, string, boolean, undefined), else ``_Unparsed``."""
+    """The ``-json`` value of one ClassAd value text: literals as Python values, others as ``"/Expr(...)/"``."""
     t = text.strip()
-    if not t:
-        raise ValueError("empty value")
-    if t[0] == '"':
-        if len(t) < 2 or t[-1] != '"' or (t.endswith('\\"') and not t.endswith('\\\\"')):
-            if t.count('"') < 2:
-                raise ValueError("unterminated string")
-            return _Unparsed(t)
-        body = t[1:-1]
-        if '"' in body.replace('\\"', ""):
-            return _Unparsed(t)  # e.g. "a" + "b"
-        return body.replace('\\"', '"').replace("\\\\", "\\") if "\\" in body else body
-    if _NUMBER.match(t):
-        return float(t) if ("." in t or "e" in t or "E" in t) else int(t)
-    low = t.lower()
-    if low == "true":
-        return True
-    if low == "false":
-        return False
-    if low == "undefined":
-        return None
-    return _Unparsed(t)
+    v = _fast_value(t)
+    if v is not _MISSING:
+        return v
+    return _classad_values([(1, "V", t)])["V"]
 
 
-def _evaluate(chunk: str, ad: dict[str, Any], path: Path, line: int) -> str | None:
-    """Evaluate the expressions among the attributes we use with classad2; None when fine, else the error."""
-    import classad2
-
-    try:
-        parsed = classad2.parseNext(chunk)
-    except Exception as exc:
-        return f"{path}:{line}: not a ClassAd ({exc})"
-    for key in [k for k, v in ad.items() if isinstance(v, _Unparsed)]:
-        if key in _USED:
-            try:
-                value = parsed.eval(key)
-            except Exception:
-                value = None
-            ad[key] = value if isinstance(value, int | float | str | bool) else None
-        else:
-            ad[key] = str(ad[key])
-    return None
+def _names_a_schedd(line: str) -> str | None:
+    """``-- Schedd: jobsub01.fnal.gov : <131.225...>`` -> ``jobsub01.fnal.gov``."""
+    _, found, rest = line.partition("Schedd:")
+    return rest.split(" : ", 1)[0].strip() or None if found else None
 
 
-def iter_long_ads(path: Path, progress: Progress | None = None) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(first line, ad) per ad of a ``-long`` dump, or (line, error text) for an ad that cannot be read."""
+# ---------------------------------------------------------------- -long
+
+
+def _chunks(path: Path, progress: Progress | None) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each blank-line-separated chunk of a file, read in large blocks."""
     total = path.stat().st_size
     done = 0
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        ad: dict[str, Any] = {}
-        lines: list[str] = []
-        start = 1
-        for lineno, raw in enumerate(fh, 1):
-            done += len(raw)
-            line = raw.rstrip("\n")
-            if not line.strip():
-                if ad:
-                    yield _finish(path, start, ad, lines)
-                    if progress and len(lines) and lineno % 2000 < len(lines):
-                        progress(done, total)
-                ad, lines, start = {}, [], lineno + 1
-                continue
-            if line.startswith(("--", "#")) and not ad:  # condor_q banners and comments
-                start = lineno + 1
-                continue
-            m = _ATTR_LINE.match(line)
-            if not m:
-                yield lineno, f"{path}:{lineno}: not a ClassAd attribute line (expected 'Name = value')"
-                ad, lines, start = {}, [], lineno + 1
-                # skip to the next blank line: the rest of this ad cannot be trusted
-                for lineno2, raw2 in enumerate(fh, lineno + 1):
-                    done += len(raw2)
-                    if not raw2.strip():
-                        start = lineno2 + 1
-                        break
-                continue
-            try:
-                ad[m[1]] = literal(m[2])
-            except ValueError as exc:
-                yield lineno, f"{path}:{lineno}: {m[1]}: {exc} (truncated dump?)"
-                ad, lines, start = {}, [], lineno + 1
-                continue
-            lines.append(line)
-        if ad:
-            yield _finish(path, start, ad, lines)
-    if progress:
+    lineno = 1
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(_BLOCK)
+            if block:
+                data = carry + block
+                cut = data.rfind(b"\n\n")
+                if cut < 0:
+                    carry = data
+                    continue
+                data, carry = data[: cut + 2], data[cut + 2 :]
+            elif carry:
+                data, carry = carry, b""
+            else:
+                break
+            done += len(data)
+            text = data.decode("utf-8", errors="replace")
+            if "\r" in text:
+                text = text.replace("\r\n", "\n")
+            pieces = text.split("\n\n")
+            last = len(pieces) - 1
+            for i, piece in enumerate(pieces):
+                body = piece.lstrip("\n")
+                if body.strip():
+                    yield lineno + len(piece) - len(body), body.rstrip("\n")
+                if i < last:
+                    lineno += piece.count("\n") + 2
+                else:
+                    lineno += piece.count("\n")
+            if progress is not None:
+                progress(done, total)
+    if progress is not None:
         progress(total, total)
 
 
-def _finish(path: Path, start: int, ad: dict[str, Any], lines: list[str]) -> tuple[int, dict[str, Any] | str]:
-    if any(isinstance(v, _Unparsed) for v in ad.values()):
-        error = _evaluate("\n".join(lines), ad, path, start)
-        if error:
-            return start, error
+def iter_long_ads(
+    path: str | Path,
+    progress: Progress | None = None,
+    *,
+    wanted: frozenset[str] | None = None,
+    schedd_seen: list[str | None] | None = None,
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """Stream a ``-long`` dump: ``(first line, ad)`` per ad, or ``(line, "path:line: error")`` for an ad that
+    cannot be read (the rest of that ad is skipped; the next ad is read).
+
+    Each ad is parsed by ``classad2.parseNext`` and kept only when every line made it into the ad; otherwise
+    (banners, comments, damage) a line parser reads it and names the bad line. ``wanted`` keeps only those
+    attributes and uses the line parser throughout (faster when the raw ad is not needed).
+    ``schedd_seen[0]`` is set from ``-- Schedd:`` banners.
+    """
+    import classad2
+
+    path = Path(path)
+    old = classad2.ParserType.Old
+    parse_next = classad2.parseNext
+    loads = orjson.loads
+    names: dict[str, str] = {}  # one string object per attribute name across all ads
+    for lineno, chunk in _chunks(path, progress):
+        if wanted is None and chunk[0] not in "#-":
+            try:
+                parsed = parse_next(chunk, old)
+            except Exception:
+                parsed = None
+            if parsed is not None and len(parsed) == chunk.count("\n") + 1:
+                yield lineno, loads(parsed.printJson())
+                continue
+        yield from _parse_lines(path, chunk.split("\n"), lineno, wanted, names, schedd_seen)
+
+
+def _parse_lines(
+    path: Path,
+    lines: list[str],
+    lineno: int,
+    wanted: frozenset[str] | None,
+    names: dict[str, str],
+    schedd_seen: list[str | None] | None,
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """The line parser: plain literals in Python, the rest of an ad's lines through classad2 in one call."""
+    ad: dict[str, Any] = {}
+    slow: list[tuple[int, str, str]] = []
+    start = lineno
+    in_ad = skipping = False
+    fast = _fast_value
+    missing = _MISSING
+    lineno -= 1
+    for line in lines:
+        lineno += 1
+        if not line or line.isspace():
+            if in_ad:
+                yield _finish(path, start, ad, slow)
+                ad, slow = {}, []
+            skipping = in_ad = False
+            continue
+        if skipping:
+            continue
+        if not in_ad and line.startswith(("--", "#")):  # condor_q banners, comments
+            if schedd_seen is not None and "Schedd:" in line:
+                schedd_seen[0] = _names_a_schedd(line)
+            continue
+        name, sep, value = line.partition(" = ")
+        if not sep:
+            name, sep, value = line.partition("=")
+            name, value = name.strip(), value.strip()
+        elif not name.isidentifier():
+            name = name.strip()
+        if not sep or not name.isidentifier():
+            what = "attribute line (expected 'Name = value')" if not sep else f"attribute name: {name[:40]!r}"
+            yield lineno, f"{path}:{lineno}: not a ClassAd {what}"
+            ad, slow, skipping, in_ad = {}, [], True, False
+            continue
+        if not in_ad:
+            start, in_ad = lineno, True
+        if wanted is not None and name not in wanted:
+            continue
+        key = names.get(name)
+        if key is None:
+            key = names[name] = name
+        v = fast(value)
+        if v is missing:
+            v = value.strip()
+            v2 = fast(v) if v != value else missing
+            if v2 is missing:
+                slow.append((lineno, key, v))
+                ad[key] = None  # keeps the attribute order; classad2 fills it in
+                continue
+            v = v2
+        ad[key] = v
+    if in_ad:
+        yield _finish(path, start, ad, slow)
+
+
+def _finish(path: Path, start: int, ad: dict[str, Any], slow: list[tuple[int, str, str]]) -> tuple[int, Any]:
+    if slow:
+        try:
+            values = _classad_values(slow)
+        except DumpError as exc:
+            return exc.line, f"{path}:{exc.line}: {exc}"
+        lower = {k.lower(): v for k, v in values.items()}
+        for _, name, _ in slow:
+            ad[name] = lower[name.lower()]
     return start, ad
 
 
-def _detect(head: str) -> str:
-    stripped = head.lstrip()
-    if stripped.startswith("["):
+# ---------------------------------------------------------------- -json and new-format ClassAds
+
+
+def _json_salvage(text: str) -> tuple[list[Any], int, str]:
+    """The complete ads of a damaged JSON array, and the line and reason where reading stopped."""
+    dec = json.JSONDecoder()
+    ws = re.compile(r"\s*")
+    pos = ws.match(text, 0).end()  # type: ignore[union-attr]
+    if text[pos : pos + 1] != "[":
+        return [], text.count("\n", 0, pos) + 1, "expected '['"
+    pos += 1
+    ads: list[Any] = []
+    while True:
+        pos = ws.match(text, pos).end()  # type: ignore[union-attr]
+        if text[pos : pos + 1] == "]":
+            return ads, 0, ""
+        try:
+            obj, pos = dec.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            where = "end of file (truncated dump?)" if exc.pos >= len(text.rstrip()) else exc.msg
+            return ads, exc.lineno, where
+        ads.append(obj)
+        pos = ws.match(text, pos).end()  # type: ignore[union-attr]
+        sep = text[pos : pos + 1]
+        if sep == ",":
+            pos += 1
+        elif sep != "]":
+            line = text.count("\n", 0, pos) + 1
+            return ads, line, "end of file (truncated dump?)" if not sep else f"expected ',' or ']', found {sep!r}"
+
+
+def _read_json(path: Path, data: bytes, errors: list[str]) -> list[Any]:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        return doc if isinstance(doc, list) else [doc]
+    text = data.decode("utf-8", errors="replace")
+    if text.lstrip().startswith("{"):  # one ad per line (-jsonl)
+        ads = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    ads.append(orjson.loads(line))
+                except orjson.JSONDecodeError as exc:
+                    errors.append(f"{path}:{n}: not valid JSON ({exc.msg})")
+                    if len(errors) > _MAX_ERRORS:
+                        break
+        return ads
+    ads, line, why = _json_salvage(text)
+    errors.append(f"{path}:{line}: not valid JSON: {why}; kept the {len(ads)} complete ads before it")
+    return ads
+
+
+def _read_new_classads(path: Path, text: str, errors: list[str]) -> list[Any]:
+    import classad2
+
+    try:
+        return [orjson.loads(ad.printJson()) for ad in classad2.parseAds(text, classad2.ParserType.New)]
+    except Exception as exc:
+        errors.append(f"{path}: not readable as new-format ClassAds: {exc}")
+        return []
+
+
+# ---------------------------------------------------------------- event logs
+
+
+_META = frozenset({
+    "MyType", "EventTime", "Cluster", "Proc", "Subproc", "EventTypeNumber", "TriggerEventTypeName",
+    "TriggerEventTypeNumber", "CurrentTime", "LogNotes", "UserNotes", "SubmitHost",
+})
+
+
+_EVENT_ID = frozenset({"MyType", "Cluster", "Proc", "Subproc", "EventTime", "EventTypeNumber"})
+
+
+def _plain(v: Any) -> Any:
+    """An event value in ``-json`` layout (nested ads as dicts, expressions as ``"/Expr(...)/"``)."""
+    t = type(v)
+    if t is str or t is int or t is float or t is bool or v is None:
+        return v
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if hasattr(v, "printJson"):
+        return orjson.loads(v.printJson())
+    import classad2
+
+    if isinstance(v, classad2.Value):
+        return None if v == classad2.Value.Undefined else "/Expr(error)/"
+    return f"/Expr({v})/"
+
+
+def _usage(text: Any) -> tuple[float, float] | None:
+    """``Usr 0 00:00:05, Sys 0 00:00:00`` -> (user, sys) seconds."""
+    if type(text) is not str:
+        return None
+    try:
+        usr, sys_ = text.split(",")
+        out = []
+        for part in (usr, sys_):
+            _, days, hms = part.split()
+            h, m, s = hms.split(":")
+            out.append(int(days) * 86400 + int(h) * 3600 + int(m) * 60 + float(s))
+    except ValueError:
+        return None
+    return out[0], out[1]
+
+
+def _event_detail(name: str, a: dict[str, Any]) -> str:
+    if name == "SUBMIT":
+        notes = a.get("LogNotes")
+        return f"from {host_of(a.get('SubmitHost')) or '?'}" + (f"; {notes}" if notes else "")
+    if name == "EXECUTE":
+        return f"on {host_of(a.get('SlotName')) or host_of(a.get('ExecuteHost')) or '?'}"
+    if name == "JOB_TERMINATED":
+        if a.get("TerminatedNormally") is True:
+            return f"exit code {a.get('ReturnValue')}"
+        return f"killed by signal {a.get('TerminatedBySignal')}"
+    if name == "JOB_HELD":
+        return f"{a.get('HoldReason') or ''} (code {a.get('HoldReasonCode')}/{a.get('HoldReasonSubCode')})".lstrip()
+    if name == "JOB_EVICTED":
+        return "evicted" + (", requeued" if a.get("TerminatedAndRequeued") is True else "")
+    if name == "POST_SCRIPT_TERMINATED":
+        if a.get("TerminatedNormally") is True:
+            return f"POST script exit code {a.get('ReturnValue')}"
+        return f"POST script killed by signal {a.get('TerminatedBySignal')}"
+    for key in ("Reason", "ReleaseReason", "Message", "ErrorMsg", "DisconnectReason", "EventHead",
+                "EventDescription"):
+        v = a.get(key)
+        if type(v) is str and v:
+            return v
+    return ""
+
+
+class _Rebuild:
+    """The job ad (real attribute names) as a job's events tell it, for ``job_from_ad``."""
+
+    __slots__ = ("ad", "info", "run_start", "wall")
+
+    def __init__(self, cluster: int, proc: int) -> None:
+        self.ad: dict[str, Any] = {"ClusterId": cluster, "ProcId": proc}
+        self.info: dict[str, Any] = {}  # JOB_AD_INFORMATION attributes: real ad values
+        self.run_start: float | None = None
+        self.wall = 0.0
+
+    def _stop_run(self, t: float) -> None:
+        ad = self.ad
+        if self.run_start is not None:
+            self.wall += max(0.0, t - self.run_start)
+            ad["RemoteWallClockTime"] = self.wall
+            self.run_start = None
+        if "RemoteHost" in ad:
+            ad["LastRemoteHost"] = ad.pop("RemoteHost")
+
+    def apply(self, name: str, t: float, a: dict[str, Any]) -> None:
+        ad = self.ad
+        if name == "JOB_AD_INFORMATION":
+            self.info.update((k, v) for k, v in a.items() if k not in _META)
+            return
+        status = _STATUS_AFTER.get(name)
+        if status is not None:
+            ad["JobStatus"], ad["EnteredCurrentStatus"] = status, t
+        if name == "SUBMIT":
+            ad["QDate"] = t
+        elif name == "EXECUTE":
+            ad["JobCurrentStartDate"] = t
+            ad.setdefault("JobStartDate", t)
+            ad["NumJobStarts"] = ad.get("NumJobStarts", 0) + 1
+            ad["RemoteHost"] = a.get("SlotName") or a.get("ExecuteHost")
+            self.run_start = t
+        elif name in ("JOB_EVICTED", "SHADOW_EXCEPTION", "JOB_ABORTED", "JOB_RECONNECT_FAILED"):
+            self._stop_run(t)
+            if name == "JOB_ABORTED" and a.get("Reason"):
+                ad["RemoveReason"] = a["Reason"]
+        elif name == "JOB_HELD":
+            self._stop_run(t)
+            for k in ("HoldReason", "HoldReasonCode", "HoldReasonSubCode"):
+                if k in a:
+                    ad[k] = a[k]
+        elif name == "JOB_RELEASED":
+            for k in ("HoldReason", "HoldReasonCode", "HoldReasonSubCode"):
+                if k in ad:
+                    ad["Last" + k] = ad.pop(k)
+        elif name == "JOB_TERMINATED":
+            self._stop_run(t)
+            ad["CompletionDate"] = t
+            if a.get("TerminatedNormally") is True:
+                ad["ExitBySignal"], ad["ExitCode"] = False, a.get("ReturnValue")
+            else:
+                ad["ExitBySignal"], ad["ExitSignal"] = True, a.get("TerminatedBySignal")
+            usage = _usage(a.get("TotalRemoteUsage"))
+            if usage is not None:
+                ad["RemoteUserCpu"], ad["RemoteSysCpu"] = usage
+            for src, dst in (("TotalSentBytes", "BytesSent"), ("TotalReceivedBytes", "BytesRecvd"),
+                             ("RequestCpus", "RequestCpus"), ("RequestMemory", "RequestMemory"),
+                             ("RequestDisk", "RequestDisk"), ("MemoryUsage", "MemoryUsage"),
+                             ("DiskUsage", "DiskUsage")):
+                if src in a:
+                    ad[dst] = a[src]
+        elif name == "IMAGE_SIZE":
+            for k in ("MemoryUsage", "ResidentSetSize"):
+                if k in a:
+                    ad[k] = a[k]
+
+    def job_ad(self) -> dict[str, Any]:
+        return {**self.ad, **self.info}
+
+
+_STATUS_AFTER = {
+    "SUBMIT": 1, "EXECUTE": 2, "JOB_EVICTED": 1, "SHADOW_EXCEPTION": 1, "JOB_RECONNECT_FAILED": 1,
+    "JOB_ABORTED": 3, "JOB_TERMINATED": 4, "JOB_HELD": 5, "JOB_RELEASED": 1, "JOB_SUSPENDED": 7,
+    "JOB_UNSUSPENDED": 2,
+}
+
+
+def read_event_log(path: str | Path) -> tuple[list[JobEvent], list[tuple[Job, dict[str, Any]]], list[str]]:
+    """Events, (job, its JOB_AD_INFORMATION attributes) per job, and errors, from one job event log."""
+    import htcondor2
+
+    path = Path(path)
+    errors: list[str] = []
+    raw: list[tuple[int, int, float, str, dict[str, Any]]] = []
+    jobless = 0
+    try:
+        for e in htcondor2.JobEventLog(str(path)).events(stop_after=0):
+            if e.cluster < 0 or e.proc < 0:
+                jobless += 1
+                continue
+            attrs = {k: _plain(v) for k, v in e.items() if k not in _EVENT_ID}
+            raw.append((e.cluster, e.proc, float(e.timestamp), e.type.name, attrs))
+    except Exception as exc:  # the binding raises plain exceptions on malformed logs
+        errors.append(f"{path}: event log read stopped after {len(raw) + jobless} events: {exc}")
+    if jobless:
+        errors.append(f"{path}: {jobless} events carry no job id (cluster -1) and were skipped")
+    jobs: dict[tuple[int, int], _Rebuild] = {}
+    submit_host: dict[tuple[int, int], str | None] = {}
+    for cluster, proc, t, name, attrs in raw:
+        key = (cluster, proc)
+        rb = jobs.get(key)
+        if rb is None:
+            rb = jobs[key] = _Rebuild(cluster, proc)
+        rb.apply(name, t, attrs)
+        if name == "SUBMIT":
+            submit_host[key] = host_of(attrs.get("SubmitHost"))
+    out: list[tuple[Job, dict[str, Any]]] = []
+    ids: dict[tuple[int, int], str] = {}
+    for key, rb in jobs.items():
+        ad = rb.job_ad()
+        gid = ad.get("GlobalJobId")
+        schedd = None if type(gid) is str and "#" in gid else (submit_host.get(key) or path.stem)
+        job = job_from_ad(ad, schedd=schedd, source=str(path))
+        ids[key] = job.id
+        out.append((job, rb.info))
+    events = [JobEvent(ids[(c, p)], t, name, _event_detail(name, attrs), attrs) for c, p, t, name, attrs in raw]
+    return events, out, errors
+
+
+# ---------------------------------------------------------------- detection and loading
+
+
+def detect(head: bytes) -> str:
+    """``json``, ``new`` (new-format ClassAds), ``eventlog`` or ``long``, from a file's first bytes."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("{"):
         return "json"
-    if stripped.startswith("{"):
-        return "jsonl"
-    first = next((ln for ln in head.splitlines() if ln.strip()), "")
-    if _EVENT_HEAD.match(first):
+    if text.startswith("["):
+        rest = text[1:].lstrip()
+        return "new" if rest[:1].isalpha() or rest[:1] == "_" else "json"  # [ Name = ...; ] vs [ {...}, ]
+    if _EVENT_HEAD.match(text) or text.startswith("<c>"):
         return "eventlog"
     return "long"
 
 
-def _add(result: LoadResult, seen: dict[str, int], ad: dict[str, Any], source: str, now: float,
-         where: str, literal_only: bool = False) -> None:
-    try:
-        job = job_from_ad(ad, source=source, updated=now)
-    except ValueError as exc:
-        result.errors.append(f"{where}: {exc}")
-        return
-    if job.id in seen:
-        result.jobs[seen[job.id]] = job
-    else:
-        seen[job.id] = len(result.jobs)
-        result.jobs.append(job)
-    result.ads[job.id] = ad if literal_only else {k: v for k, v in ad.items() if not isinstance(v, _Unparsed)}
+class _Loader:
+    def __init__(self, keep_ads: bool) -> None:
+        self.result = LoadResult()
+        self.seen: dict[str, int] = {}
+        self.keep_ads = keep_ads
+        self.now = time.time()
 
-
-def _load_json(path: Path, kind: str, result: LoadResult, seen: dict[str, int], now: float) -> None:
-    data = path.read_bytes()
-    try:
-        ads = orjson.loads(data) if kind == "json" else [orjson.loads(ln) for ln in data.splitlines() if ln.strip()]
-    except orjson.JSONDecodeError as exc:
-        # Salvage the ads before the damage: a truncated array still has whole ads up to the last '},'.
-        result.errors.append(f"{path}: not valid JSON ({exc}); loading the complete ads before it")
-        ads = _salvage(data, exc.pos or len(data)) if kind == "json" else []
-    if not isinstance(ads, list):
-        ads = [ads]
-    for i, ad in enumerate(ads):
-        if isinstance(ad, dict):
-            _add(result, seen, ad, str(path), now, f"{path}: ad {i + 1}", literal_only=True)
-        else:
-            result.errors.append(f"{path}: ad {i + 1}: not an object")
-
-
-def _salvage(data: bytes, pos: int) -> list[Any]:
-    """The complete ads of a JSON array cut at ``pos``: close the array after the last whole object."""
-    end = pos
-    for _ in range(64):
-        end = data.rfind(b"}", 0, end)
-        if end <= 0:
-            return []
+    def add(self, ad: Any, source: str, where: str, schedd: str | None = None) -> bool:
+        if not isinstance(ad, dict):
+            self.result.errors.append(f"{where}: not a ClassAd (a JSON {type(ad).__name__})")
+            return False
         try:
-            found = orjson.loads(data[: end + 1] + b"]")
-            return found if isinstance(found, list) else []
-        except orjson.JSONDecodeError:
-            continue
-    return []
+            job = job_from_ad(ad, schedd=None if "GlobalJobId" in ad else schedd, source=source, updated=self.now)
+        except ValueError as exc:
+            self.result.errors.append(f"{where}: {exc}")
+            return False
+        i = self.seen.get(job.id)
+        if i is None:
+            self.seen[job.id] = len(self.result.jobs)
+            self.result.jobs.append(job)
+        else:  # a later dump of the same job (history after queue) is newer
+            self.result.jobs[i] = job
+        if self.keep_ads:
+            self.result.ads[job.id] = ad
+        return True
 
-
-def _job_from_events(key: tuple[int, int], evs: list[Any], schedd: str, source: str, now: float) -> Job:
-    cluster, proc = key
-    job = Job(id=f"{schedd}#{cluster}.{proc}", schedd=schedd, cluster=cluster, proc=proc, source=source, updated=now)
-    for e in evs:
-        n, t = int(e.type), float(e.timestamp)
-        job.status_since = t
-        if n == 0:
-            job.status, job.submit_time = JobStatus.IDLE, t
-        elif n == 1:
-            job.status, job.start_time, job.num_starts = JobStatus.RUNNING, t, (job.num_starts or 0) + 1
-            m = _ALIAS.search(str(e.get("ExecuteHost", "")))
-            job.last_host = m[1] if m else host_of(str(e.get("SlotName", ""))) or job.last_host
-        elif n == 12:
-            job.status = JobStatus.HELD
-            job.hold_reason = e.get("HoldReason")
-            job.hold_code, job.hold_subcode = e.get("HoldReasonCode"), e.get("HoldReasonSubCode")
-        elif n == 13:
-            job.status, job.hold_reason, job.hold_code, job.hold_subcode = JobStatus.IDLE, None, None, None
-        elif n == 4:
-            job.status = JobStatus.IDLE
-        elif n == 9:
-            job.status = JobStatus.REMOVED
-        elif n == 5:
-            job.status, job.end_time = JobStatus.COMPLETED, t
-            if e.get("TerminatedNormally") is True:
-                job.exit_code = e.get("ReturnValue")
+    def load_long(self, path: Path, progress: Progress | None) -> None:
+        errors = self.result.errors
+        banner: list[str | None] = [None]
+        n_ok = n_bad = 0
+        for line, item in iter_long_ads(path, progress, wanted=None if self.keep_ads else _WANTED,
+                                        schedd_seen=banner):
+            if isinstance(item, str):
+                n_bad += 1
+                if not n_ok and "not a ClassAd attribute" in item:
+                    errors.append(f"{item}: not a ClassAd dump, JSON dump or job event log")
+                    return
+                errors.append(item)
+            elif self.add(item, str(path), f"{path}:{line}", banner[0]):
+                n_ok += 1
             else:
-                job.exit_signal = e.get("TerminatedBySignal")
-            job.bytes_out, job.bytes_in = e.get("TotalSentBytes"), e.get("TotalReceivedBytes")
-            if job.start_time is not None:
-                job.wall = t - job.start_time
-    return job
+                n_bad += 1
+            if n_bad >= _MAX_ERRORS:
+                errors.append(f"{path}: stopped after {n_bad} bad ads (line {line})")
+                return
+
+    def load_json(self, path: Path, data: bytes) -> None:
+        for i, ad in enumerate(_read_json(path, data, self.result.errors), 1):
+            self.add(ad, str(path), f"{path}: ad {i}")
+
+    def load_new(self, path: Path, data: bytes) -> None:
+        text = data.decode("utf-8", errors="replace")
+        for i, ad in enumerate(_read_new_classads(path, text, self.result.errors), 1):
+            self.add(ad, str(path), f"{path}: ad {i}")
+
+    def load_eventlog(self, path: Path) -> None:
+        events, jobs, errors = read_event_log(path)
+        self.result.events.extend(events)
+        self.result.errors.extend(errors)
+        for job, info in jobs:
+            if job.id in self.seen:
+                continue  # a dump's record is richer than one rebuilt from events
+            job.updated = self.now
+            self.seen[job.id] = len(self.result.jobs)
+            self.result.jobs.append(job)
+            if self.keep_ads and info:
+                self.result.ads[job.id] = info
 
 
-def _event_detail(e: Any) -> str:
-    n = int(e.type)
-    if n == 12:
-        return f"{e.get('HoldReason', '')} (code {e.get('HoldReasonCode')}/{e.get('HoldReasonSubCode')})"
-    if n == 5:
-        if e.get("TerminatedNormally") is True:
-            return f"exit {e.get('ReturnValue')}"
-        return f"signal {e.get('TerminatedBySignal')}"
-    if n == 1:
-        m = _ALIAS.search(str(e.get("ExecuteHost", "")))
-        return f"on {m[1] if m else e.get('SlotName', '')}"
-    return str(e.get("Reason", "") or e.get("ReleaseReason", "") or "")
+def load_files(paths: Iterable[str | Path], progress: Progress | None = None, *,
+               keep_ads: bool = True) -> LoadResult:
+    """Every job, event and raw ad in the given dumps and event logs; never raises.
 
-
-def _load_eventlog(path: Path, result: LoadResult, seen: dict[str, int], now: float) -> None:
-    import htcondor2
-
-    by_job: dict[tuple[int, int], list[Any]] = {}
-    schedd = path.stem
-    try:
-        for e in htcondor2.JobEventLog(str(path)).events(stop_after=0):
-            by_job.setdefault((e.cluster, e.proc), []).append(e)
-            if int(e.type) == 0:
-                m = _ALIAS.search(str(e.get("SubmitHost", "")))
-                schedd = m[1] if m else schedd
-    except Exception as exc:  # the binding raises plain exceptions on malformed logs
-        result.errors.append(f"{path}: event log read stopped: {exc}")
-    for key, evs in by_job.items():
-        job = _job_from_events(key, evs, schedd, str(path), now)
-        for e in evs:
-            result.events.append(JobEvent(job.id, float(e.timestamp), e.type.name, _event_detail(e)))
-        if job.id not in seen:
-            seen[job.id] = len(result.jobs)
-            result.jobs.append(job)
-
-
-def load_files(paths: Iterable[str | Path], progress: Progress | None = None) -> LoadResult:
-    """Every job in the given dumps and event logs."""
-    result = LoadResult()
-    seen: dict[str, int] = {}
-    now = time.time()
-    eventlogs = []
+    ``progress`` gets (bytes done, bytes total) over ``-long`` dumps; ``keep_ads=False`` keeps no raw ads
+    (and reads only the attributes a Job needs from ``-long`` text, which is faster).
+    """
+    loader = _Loader(keep_ads)
+    eventlogs: list[Path] = []
     for p in map(Path, paths):
         try:
             with p.open("rb") as fh:
-                head = fh.read(4096).decode("utf-8", errors="replace")
+                head = fh.read(4096)
+                kind = detect(head)
+                data = head + fh.read() if kind in ("json", "new") else b""
         except OSError as exc:
-            result.errors.append(f"{p}: cannot read: {exc.strerror or exc}")
+            loader.result.errors.append(f"{p}: cannot read: {exc.strerror or exc}")
             continue
-        kind = _detect(head)
         if kind == "eventlog":
             eventlogs.append(p)  # after the dumps: a dump's record is richer than one rebuilt from events
-        elif kind in ("json", "jsonl"):
-            _load_json(p, kind, result, seen, now)
+        elif kind == "json":
+            loader.load_json(p, data)
+        elif kind == "new":
+            loader.load_new(p, data)
         else:
-            for line, item in iter_long_ads(p, progress):
-                if isinstance(item, str):
-                    result.errors.append(item)
-                else:
-                    _add(result, seen, item, str(p), now, f"{p}:{line}")
+            loader.load_long(p, progress)
     for p in eventlogs:
-        _load_eventlog(p, result, seen, now)
-    return result
+        loader.load_eventlog(p)
+    return loader.result

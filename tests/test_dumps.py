@@ -122,11 +122,19 @@ def test_not_classads_and_missing_files(tmp_path: Path) -> None:
     binary.write_bytes(bytes(range(256)) * 10)
     result = load_files([junk, tmp_path / "missing.long", binary, DATA / "test.old.ad"])
     assert len(result.jobs) == 1
-    assert result.errors[0] == (f"{junk}:1: not a ClassAd attribute line (expected 'Name = value'): "
-                                "not a ClassAd dump, JSON dump or job event log")
-    assert result.errors[1].startswith(f"{tmp_path / 'missing.long'}: cannot read: ")
-    assert result.errors[2].startswith(f"{binary}:1: not a ClassAd")
-    assert len(result.errors) == 3
+    nothing = "no job ads found: not a condor_q/condor_history -long or -json dump, nor a job event log"
+    assert result.errors == [
+        f"{junk}:1: not a ClassAd attribute line (expected 'Name = value')", f"{junk}: {nothing}",
+        f"{tmp_path / 'missing.long'}: cannot read: No such file or directory",
+        f"{binary}:1: not a ClassAd attribute line (expected 'Name = value')", f"{binary}: {nothing}"]
+
+
+def test_a_large_file_that_is_not_a_dump_stops_early(tmp_path: Path) -> None:
+    log = tmp_path / "job.out"
+    log.write_text("%MSG-w SAM: file not found\n\nretrying in 10 s\n\n" * 1000)
+    result = load_files([log])
+    assert result.jobs == [] and len(result.errors) == 4
+    assert result.errors[2] == f"{log}: stopped at line 3 after 2 bad ads"
 
 
 def test_truncated_json_keeps_complete_ads_and_names_the_line(tmp_path: Path) -> None:

@@ -103,8 +103,8 @@ async def run_worker(args: Sequence[str], timeout: float) -> dict[str, Any]:
                 proc.kill()
             with contextlib.suppress(Exception):
                 await asyncio.shield(proc.wait())
-    try:
-        answer = orjson.loads(out)
+    try:  # a big answer is parsed off the event loop (the UI keeps its ticks between bytecodes)
+        answer = orjson.loads(out) if len(out) < 1 << 20 else await asyncio.to_thread(orjson.loads, out)
     except orjson.JSONDecodeError:
         lines = err.decode(errors="replace").strip().splitlines() or ["no output"]
         return {"ok": False, "error": f"worker failed (exit {proc.returncode}): {lines[-1]}"}
@@ -148,15 +148,31 @@ async def query_schedd(pool: PoolConfig, name: str, address: str | None = None, 
     else:  # the first read: back to history_hours (records are newest first; stop at the first older one)
         args.append(f"--since-time={int(now - pool.history_hours * 3600)}")
     answer = await run_worker(args, pool.timeout)
-    result = ScheddResult(name, bool(answer.get("ok")), elapsed=time.monotonic() - started, watermark=since)
+    result = ScheddResult(name, bool(answer.get("ok")), watermark=since)
     if not result.ok:
         result.error = _explain(str(answer.get("error", "failed")))
-        return result
+    else:
+        ads = [*answer.get("history", []), *answer.get("queue", [])]  # the queue's view wins
+        if len(ads) < 2000:
+            _normalise(result, ads, now)
+        else:
+            await asyncio.to_thread(_normalise, result, ads, now)
+        newest = answer.get("newest")
+        if isinstance(newest, list) and len(newest) >= 2 and all(type(v) is int for v in newest[:2]):
+            result.watermark = encode_watermark(newest[0], newest[1])
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def _normalise(result: ScheddResult, ads: list[Any], now: float) -> None:
+    """Jobs and raw ads of one schedd's answer, one record per job id (the later ad wins)."""
+    name = result.schedd
+    source = f"schedd {name}"
     seen: dict[str, int] = {}
-    for ad in [*answer.get("history", []), *answer.get("queue", [])]:  # the queue's view wins
+    for ad in ads:
         try:
-            job = job_from_ad(ad, schedd=name, source=f"schedd {name}", updated=now)
-        except ValueError:
+            job = job_from_ad(ad, schedd=name, source=source, updated=now)
+        except (ValueError, AttributeError):
             continue
         i = seen.get(job.id)
         if i is None:
@@ -165,10 +181,6 @@ async def query_schedd(pool: PoolConfig, name: str, address: str | None = None, 
         else:
             result.jobs[i] = job
         result.ads[job.id] = ad
-    newest = answer.get("newest")
-    if isinstance(newest, list) and len(newest) >= 2 and all(type(v) is int for v in newest[:2]):
-        result.watermark = encode_watermark(newest[0], newest[1])
-    return result
 
 
 async def query_pool(pool: PoolConfig, *, since: dict[str, int] | None = None) -> list[ScheddResult]:

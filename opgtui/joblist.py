@@ -1,53 +1,69 @@
 """The job list's pure logic: columns, immutable display rows, filter, sort and group. No Textual import.
 
-Rows are built once per refresh (display strings precomputed and cleaned); filter, sort and group then
-work on lists of row indices, so a keystroke on 100,000 jobs costs milliseconds.
+Rows are built once per refresh (display strings cleaned, sort keys and filter text precomputed); filter,
+sort and group then work on lists of row indices, so a keystroke on 100,000 jobs costs milliseconds.
 """
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 
 from opgtui.model import Job, JobStatus
 from opgtui.textsafe import one_line
 from opgtui.timefmt import span
 
+# ---------------------------------------------------------------------------------------------- cells
+
+
+class Context(Protocol):
+    """What a column needs besides the job: its verdict category, signature id and the time 'now'
+    (an :class:`Extra` while a row is built, the :class:`Row` itself after)."""
+
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def signature(self) -> str: ...
+    @property
+    def now(self) -> float: ...
+
+
+class Extra(NamedTuple):
+    """The :class:`Context` of a row being built."""
+
+    verdict: str
+    signature: str
+    now: float
+
+
 _ERROR_FROM = re.compile(r"^Error from \S+: ")
-_SIGNALS = {6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM", 7: "SIGBUS", 8: "SIGFPE"}
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    title: str
-    width: int
-    priority: int  # lower is kept first when the terminal is narrow
-    align_right: bool = False
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("status", "St", 5, 0),
-    Column("id", "Job", 22, 0),
-    Column("owner", "Owner", 9, 3),
-    Column("site", "Site", 12, 1),
-    Column("host", "Host", 18, 4),
-    Column("reason", "Hold / exit reason", 30, 0),
-    Column("verdict", "Verdict", 8, 1),
-    Column("cpu/wall", "CPU/Wall", 11, 2, True),
-    Column("efficiency", "Eff", 4, 2, True),
-    Column("age", "Age", 5, 1, True),
-)
-COLUMN_KEYS = tuple(c.key for c in COLUMNS)
+_SIGNALS = {6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"}
 _STATUS_SHORT = {1: "idle", 2: "run", 3: "rm", 4: "done", 5: "held", 6: "xfer", 7: "susp"}
+_COMPLETED = int(JobStatus.COMPLETED)
+_STATUS_RANK = {"fail": 0, "held": 1, "run": 2, "xfer": 3, "susp": 4, "idle": 5, "done": 6, "rm": 7, "?": 8}
 
 
-def reason_text(job: Job) -> str:
-    """Hold reason, else 'exit N' / 'signal N (SIGKILL)', else ''."""
-    if job.hold_reason:  # the slot and host have their own column: lead with what happened
-        return one_line(_ERROR_FROM.sub("", job.hold_reason, count=1), 300)
+def safe(text: str | None, limit: int = 120) -> str:
+    """Untrusted text as one clean line (``textsafe.one_line``), with a fast path for text already clean."""
+    if not text:
+        return ""
+    if len(text) <= limit and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
+        return text
+    return one_line(text, limit)
+
+
+@lru_cache(maxsize=16384)
+def _reason_cell(hold_reason: str) -> str:
+    # the slot and host have their own column: lead with what happened
+    return safe(_ERROR_FROM.sub("", hold_reason, count=1), 300)
+
+
+def exit_text(job: Job) -> str:
+    """'signal 9 (SIGKILL)' or 'exit 65' for a finished job, else ''."""
     if job.exit_signal is not None:
         name = _SIGNALS.get(job.exit_signal)
         return f"signal {job.exit_signal}" + (f" ({name})" if name else "")
@@ -56,18 +72,110 @@ def reason_text(job: Job) -> str:
     return ""
 
 
-class Row:
-    """One job as the table shows it. Built in microseconds; the display cells, sort keys, filter text and
-    group keys are computed together on first use (the table needs them only for visible rows, the filter
-    for all: the Jobs view computes them in the background after the first paint)."""
+def reason_text(job: Job) -> str:
+    """Hold reason (without its 'Error from slot@host:' prefix), else the exit code or signal, else ''."""
+    if job.hold_reason:
+        return _reason_cell(job.hold_reason)
+    return exit_text(job)
 
-    __slots__ = ("_cells", "_fields", "_groups", "_hay", "_keys", "failed", "job", "job_id", "now", "signature",
-                 "status", "verdict")
 
-    def __init__(self, job: Job, verdict: str = "", signature: str = "", now: float = 0.0) -> None:
-        self.job, self.verdict, self.signature, self.now = job, verdict, signature, now
-        self.job_id, self.status, self.failed = job.id, job.status, job.failed
-        self._cells: tuple[str, ...] | None = None
+def status_text(job: Job) -> str:
+    """Short status: held, fail (completed with a non-zero exit or a signal), run, idle, done, rm, xfer, susp."""
+    if job.status == _COMPLETED and (bool(job.exit_code) or job.exit_signal is not None):
+        return "fail"
+    return _STATUS_SHORT.get(job.status or 0, "?")
+
+
+def age_text(seconds: float | None) -> str:
+    """Compact age: ``40s``, ``12m``, ``3h``, ``2d``; '' when unknown."""
+    if seconds is None:
+        return ""
+    s = int(max(seconds, 0))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h"
+    return f"{s // 86400}d"
+
+
+def _cpu_wall(job: Job, _x: Context) -> str:
+    cpu = job.cpu_total
+    if cpu is None and job.wall is None:
+        return ""
+    return f"{span(cpu) or '?'}/{span(job.wall) or '?'}"
+
+
+def _efficiency(job: Job, _x: Context) -> str:
+    eff = job.efficiency
+    return "" if eff is None else f"{eff:.0%}"
+
+
+def _age(job: Job, x: Context) -> str:
+    return "" if job.status_since is None else age_text(x.now - job.status_since)
+
+
+def _lower_or_none(text: str | None) -> str | None:
+    return text.lower() if text else None
+
+
+def _status_key(job: Job, _x: Context) -> int:
+    return _STATUS_RANK[status_text(job)]  # failed and held first
+
+
+def _reason_key(job: Job, _x: Context) -> str | None:
+    return reason_text(job).lower() or None
+
+
+def _age_key(job: Job, _x: Context) -> float | None:
+    return None if job.status_since is None else -job.status_since  # youngest first
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the jobs table: how to show a job in it and how to sort by it (None sorts last)."""
+
+    key: str
+    title: str
+    width: int  # the least it is drawn with
+    text: Callable[[Job, Context], str]  # already clean
+    sort: Callable[[Job, Context], Any]
+    priority: int = 0  # when the terminal is narrow the highest number is dropped first; 0 never
+    align_right: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("status", "St", 4, lambda j, x: status_text(j), _status_key),
+    Column("id", "Job", 12, lambda j, x: safe(j.display_id, 80), lambda j, x: j.cluster * 1_000_000 + j.proc),
+    Column("owner", "Owner", 7, lambda j, x: safe(j.owner, 40), lambda j, x: _lower_or_none(j.owner), 4),
+    Column("site", "Site", 10, lambda j, x: safe(j.site, 40), lambda j, x: _lower_or_none(j.site), 1),
+    Column("host", "Host", 10, lambda j, x: safe(j.last_host, 80), lambda j, x: _lower_or_none(j.last_host), 5),
+    Column("reason", "Hold / exit reason", 30, lambda j, x: reason_text(j), _reason_key),
+    Column("verdict", "Verdict", 8, lambda j, x: safe(x.verdict, 40), lambda j, x: x.verdict or None, 2),
+    Column("cpu/wall", "CPU/Wall", 11, _cpu_wall, lambda j, x: j.cpu_total, 6, align_right=True),
+    Column("efficiency", "Eff", 4, _efficiency, lambda j, x: j.efficiency, 3, align_right=True),
+    Column("age", "Age", 4, _age, _age_key, 1, align_right=True),
+)
+COLUMN_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS)
+COLUMN_INDEX: dict[str, int] = {k: i for i, k in enumerate(COLUMN_KEYS)}
+REASON = COLUMN_INDEX["reason"]
+
+# ---------------------------------------------------------------------------------------------- rows
+
+
+class Row(NamedTuple):
+    """One job as the table shows it: immutable, with its display cells (clean) and filter text computed."""
+
+    job: Job
+    job_id: str
+    status: int | None
+    failed: bool
+    verdict: str
+    signature: str
+    now: float
+    cells: tuple[str, ...]  # COLUMNS order, safe to draw
+    haystack: str  # lowercase text the as-you-type filter searches
 
     @property
     def hold_code(self) -> int | None:
@@ -77,113 +185,75 @@ class Row:
     def exit_code(self) -> int | None:
         return self.job.exit_code
 
-    @property
-    def cells(self) -> tuple[str, ...]:
-        """Display strings in COLUMNS order, already clean."""
-        if self._cells is None:
-            _fill(self)
-        return self._cells  # type: ignore[return-value]
+    def key(self, column: str) -> Any:
+        """Sort key of one column (None when unknown); computed when asked, sorting needs one column."""
+        return COLUMNS[COLUMN_INDEX[column]].sort(self.job, self)
 
     @property
     def keys(self) -> tuple[Any, ...]:
-        """Sort keys in COLUMNS order; None sorts last."""
-        if self._cells is None:
-            _fill(self)
-        return self._keys
-
-    @property
-    def haystack(self) -> str:
-        """Lowercase text the as-you-type filter searches."""
-        if self._cells is None:
-            _fill(self)
-        return self._hay
+        """Sort keys in COLUMNS order."""
+        return tuple(c.sort(self.job, self) for c in COLUMNS)
 
     @property
     def fields(self) -> Mapping[str, str]:
-        """``field:value`` filter targets, lowercase."""
-        if self._cells is None:
-            _fill(self)
-        return self._fields
+        """The ``field:value`` filter targets of this row, lowercase."""
+        return {name: get(self) for name, (get, _exact) in FIELDS.items()}
 
     @property
     def group_keys(self) -> Mapping[str, str]:
-        if self._cells is None:
-            _fill(self)
-        return self._groups
+        """This row's key under every grouping."""
+        return {name: get(self) for name, get in GROUP_KEYS.items()}
 
 
-def _status_cell(job: Job) -> str:
-    if job.failed:
-        return "fail"
-    return _STATUS_SHORT.get(job.status or 0, "?")
+_TEXTS = tuple(c.text for c in COLUMNS)
 
 
-def _normalise_reason(text: str) -> str:
-    """Hold reasons of one cause from different hosts, slots, sizes and paths read the same."""
-    t = re.sub(r"\bslot\d+(_\d+)?@[\w.@-]+", "<slot>", text)
-    t = re.sub(r"\b[\w-]+(\.[\w-]+)+\.(edu|gov|org|com|net|ch|uk|de|it|fr)\b", "<host>", t)
-    t = re.sub(r"(/[\w.+-]+){2,}/?", "<path>", t)
-    t = re.sub(r"\d+(\.\d+)?", "N", t)
-    return t.strip()
+def _failed(job: Job) -> bool:
+    # Job.failed with plain ints: the enum lookup costs more than the test on 100,000 jobs
+    return job.status == _COMPLETED and (bool(job.exit_code) or job.exit_signal is not None)
 
 
-def _fill(row: Row) -> None:
-    """Compute a row's display cells, sort keys, filter text and group keys."""
-    job, verdict, signature, now = row.job, row.verdict, row.signature, row.now
-    eff = job.efficiency
-    cpu = job.cpu_total
-    age = now - job.status_since if job.status_since else None
-    cells = (
-        _status_cell(job),
-        one_line(job.display_id, 60),
-        one_line(job.owner, 30),
-        one_line(job.site, 40),
-        one_line(job.last_host, 60),
-        reason_text(job),
-        verdict,
-        f"{span(cpu)}/{span(job.wall)}" if cpu is not None or job.wall is not None else "",
-        f"{eff:.0%}" if eff is not None else "",
-        span(age) if age is not None else "",
-    )
-    keys = (cells[0], job.display_id, job.owner, job.site, job.last_host, cells[5], verdict or None, cpu, eff,
-            -(job.status_since or 0) if job.status_since else None)
-    exit_text = ("signal " + str(job.exit_signal)) if job.exit_signal is not None else (
-        f"exit {job.exit_code}" if job.exit_code is not None and job.status == JobStatus.COMPLETED else "")
-    fields = {
-        "owner": (job.owner or "").lower(), "site": (job.site or "").lower(), "host": (job.last_host or "").lower(),
-        "batch": (job.batch_name or "").lower(), "status": cells[0], "code": str(job.hold_code or ""),
-        "exit": str(job.exit_code if job.exit_code is not None else job.exit_signal or ""),
-        "verdict": verdict.lower(), "exp": (job.experiment or "").lower(), "sig": signature.lower(),
-    }
-    hold_group = ""
-    if job.hold_reason:
-        hold_group = f"[{job.hold_code}/{job.hold_subcode or 0}] " + _normalise_reason(cells[5])
-    cause = hold_group or exit_text or ""
-    groups = {
-        "cause": f"{verdict or 'no verdict'} · {signature or cause or '(no signature)'}",
-        "hold reason": hold_group or "(not held)", "exit code": exit_text or "(no exit)",
-        "site": job.site or "(no site)", "host": job.last_host or "(no host)", "owner": job.owner or "(no owner)",
-        "batch": job.batch_name or "(no batch)", "verdict": verdict or "(no verdict)",
-        "signature": signature or "(no signature)",
-    }
-    hay = " ".join((*cells, job.id, job.batch_name or "", job.experiment or "", job.cpu_model or "", signature))
-    row._cells, row._keys, row._hay, row._fields, row._groups = cells, keys, hay.lower(), fields, groups
+def make_row(job: Job, verdict: str = "", signature: str = "", now: float = 0.0, *, x: Extra | None = None) -> Row:
+    """One row: every column's text and the filter text computed now."""
+    if x is None:
+        x = Extra(verdict, signature, now)
+    cells = tuple([f(job, x) for f in _TEXTS])
+    hay = " ".join((*cells, job.id, job.batch_name or "", job.experiment or "", signature)).lower()
+    return Row(job, job.id, job.status, _failed(job), verdict, signature, now, cells, hay)
 
 
-def build_rows(jobs: Sequence[Job], verdicts: Mapping[str, str] | None = None, *, now: float,
+def build_rows(jobs: Iterable[Job], verdicts: Mapping[str, str] | None = None, *, now: float,
                signatures: Mapping[str, str] | None = None) -> list[Row]:
-    """Rows for every job, with its verdict category and signature when known."""
+    """Rows for every job, with its verdict category and signature id when known (keyed by job id)."""
     v = verdicts or {}
     s = signatures or {}
-    return [Row(j, v.get(j.id, ""), s.get(j.id, ""), now) for j in jobs]
+    plain = Extra("", "", now)
+    extras: dict[tuple[str, str], Extra] = {}
+    rows: list[Row] = []
+    append = rows.append
+    collecting = gc.isenabled()
+    gc.disable()  # 100,000 rows of plain tuples and strings: no cycles to find, and collection costs a third
+    try:
+        for j in jobs:
+            verdict, signature = v.get(j.id, ""), s.get(j.id, "")
+            if verdict or signature:
+                x = extras.get((verdict, signature))
+                if x is None:
+                    x = extras[verdict, signature] = Extra(verdict, signature, now)
+            else:
+                x = plain
+            append(make_row(j, verdict, signature, now, x=x))
+    finally:
+        if collecting:
+            gc.enable()
+    return rows
 
 
 def warm(rows: Sequence[Row]) -> None:
-    """Compute every row's derived values now (in a worker), so the first filter keystroke is fast."""
-    for r in rows:
-        if r._cells is None:
-            _fill(r)
+    """Nothing to do: rows are complete when built (kept for callers written when rows were lazy)."""
 
+
+# ---------------------------------------------------------------------------------------------- filter
 
 QUICK_FILTERS: dict[str, Callable[[Row], bool]] = {
     "all": lambda r: True,
@@ -198,48 +268,198 @@ def quick_filter(rows: Sequence[Row], name: str) -> list[int]:
     """Indices of rows in a quick filter: all, held, failed (failed or held), running, idle."""
     if name == "all":
         return list(range(len(rows)))
+    if name == "held":
+        return [i for i, r in enumerate(rows) if r.status == JobStatus.HELD]
     test = QUICK_FILTERS[name]
     return [i for i, r in enumerate(rows) if test(r)]
 
 
-def _term_test(term: str) -> Callable[[Row], bool]:
-    negate = term.startswith("!")
-    term = term.lstrip("!")
-    if ":" in term:
-        name, _, value = term.partition(":")
-        if name in ("owner", "site", "host", "batch", "status", "code", "exit", "verdict", "exp", "sig"):
-            exact = name in ("code", "exit")
-            if exact:
-                return (lambda r: r.fields[name] != value) if negate else (lambda r: r.fields[name] == value)
-            return (lambda r: value not in r.fields[name]) if negate else (lambda r: value in r.fields[name])
-    return (lambda r: term not in r.haystack) if negate else (lambda r: term in r.haystack)
+def _num(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+# name -> (lowercase value of a row, exact match?); exact fields compare whole numbers ("code:34")
+FIELDS: dict[str, tuple[Callable[[Row], str], bool]] = {
+    "owner": (lambda r: (r.job.owner or "").lower(), False),
+    "site": (lambda r: (r.job.site or "").lower(), False),
+    "host": (lambda r: (r.job.last_host or "").lower(), False),
+    "batch": (lambda r: (r.job.batch_name or "").lower(), False),
+    "exp": (lambda r: (r.job.experiment or "").lower(), False),
+    "id": (lambda r: r.cells[1].lower(), False),
+    "status": (lambda r: r.cells[0], False),
+    "reason": (lambda r: r.cells[REASON].lower(), False),
+    "verdict": (lambda r: r.verdict.lower(), False),
+    "sig": (lambda r: r.signature.lower(), False),
+    "code": (lambda r: _num(r.job.hold_code), True),
+    "subcode": (lambda r: _num(r.job.hold_subcode), True),
+    "exit": (lambda r: _num(r.job.exit_code), True),
+    "signal": (lambda r: _num(r.job.exit_signal), True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One word of a filter query: ``text``, ``!text``, ``field:value`` or ``!field:value``."""
+
+    value: str
+    field: str | None = None  # None: anywhere in the row
+    negate: bool = False
+
+    @property
+    def exact(self) -> bool:
+        return self.field is not None and FIELDS[self.field][1]
+
+    def implies(self, other: Term) -> bool:
+        """True when every row this term keeps is also kept by ``other`` (so ``other``'s result may be narrowed)."""
+        if self.field != other.field or self.negate != other.negate:
+            return False
+        if self.exact:
+            return self.value == other.value
+        return (self.value in other.value) if self.negate else (other.value in self.value)
+
+
+def parse_query(query: str) -> list[Term]:
+    """Words of a query, lowercased; empty words (``!``, ``site:``) are left out."""
+    terms = []
+    for word in query.lower().split():
+        negate = word.startswith("!")
+        word = word.lstrip("!")
+        name, colon, value = word.partition(":")
+        if colon and name in FIELDS:
+            if value:
+                terms.append(Term(value, name, negate))
+        elif word:
+            terms.append(Term(word, None, negate))
+    return terms
+
+
+def narrows(new: Sequence[Term], old: Sequence[Term]) -> bool:
+    """True when ``new`` keeps a subset of what ``old`` keeps (each old term implied by a new one)."""
+    return all(any(n.implies(o) for n in new) for o in old)
+
+
+def _apply(rows: Sequence[Row], term: Term, pool: Iterable[int]) -> list[int]:
+    v = term.value
+    if term.field is None:
+        if term.negate:
+            return [i for i in pool if v not in rows[i].haystack]
+        return [i for i in pool if v in rows[i].haystack]
+    get, exact = FIELDS[term.field]
+    if exact:
+        if term.negate:
+            return [i for i in pool if get(rows[i]) != v]
+        return [i for i in pool if get(rows[i]) == v]
+    if term.negate:
+        return [i for i in pool if v not in get(rows[i])]
+    return [i for i in pool if v in get(rows[i])]
+
+
+def apply_terms(rows: Sequence[Row], terms: Sequence[Term], indices: Sequence[int] | None = None) -> list[int]:
+    """Rows (of ``indices``, default all) that every term keeps, in the given order."""
+    pool: Iterable[int] = range(len(rows)) if indices is None else indices
+    if not terms:
+        return list(pool)
+    # plain words first, longest first: they are the cheapest test and usually the most selective
+    for term in sorted(terms, key=lambda t: (t.field is not None, t.negate, -len(t.value))):
+        pool = _apply(rows, term, pool)
+    return pool  # type: ignore[return-value]
 
 
 def filter_rows(rows: Sequence[Row], query: str, indices: Sequence[int] | None = None) -> list[int]:
     """Rows (of ``indices``, default all) matching every word of ``query``: text, ``!text``, ``field:value``."""
-    terms = [t for t in query.lower().split() if t not in ("!", "")]
-    pool = range(len(rows)) if indices is None else indices
-    if not terms:
-        return list(pool)
-    tests = [_term_test(t) for t in terms]
-    if len(tests) == 1 and ":" not in terms[0] and not terms[0].startswith("!"):
-        term = terms[0]  # the common case, kept tight
-        return [i for i in pool if term in rows[i].haystack]
-    return [i for i in pool if all(t(rows[i]) for t in tests)]
+    return apply_terms(rows, parse_query(query), indices)
+
+
+class QueryFilter:
+    """As-you-type filter: when the new query narrows the previous one over the same rows and pool, only the
+    previous result is searched (typing "purd" one key at a time searches fewer rows at every key)."""
+
+    def __init__(self) -> None:
+        self._rows: Sequence[Row] | None = None
+        self._pool: Sequence[int] | None = None
+        self._terms: list[Term] = []
+        self._result: list[int] | None = None
+
+    def __call__(self, rows: Sequence[Row], query: str, indices: Sequence[int] | None = None) -> list[int]:
+        terms = parse_query(query)
+        same_pool = self._pool is indices or (
+            indices is not None and self._pool is not None and len(indices) == len(self._pool)
+            and indices == self._pool)
+        if self._result is not None and rows is self._rows and same_pool and narrows(terms, self._terms):
+            base: Sequence[int] | None = self._result
+        else:
+            base = indices
+        result = apply_terms(rows, terms, base)
+        self._rows, self._pool, self._terms, self._result = rows, indices, terms, result
+        return result
+
+
+# ---------------------------------------------------------------------------------------------- sort
 
 
 def sort_indices(rows: Sequence[Row], indices: Sequence[int], column: str, reverse: bool = False) -> list[int]:
-    """Indices sorted by a column; unknown values last in either direction."""
-    k = COLUMN_KEYS.index(column)
-    known = [i for i in indices if rows[i].keys[k] is not None]
-    unknown = [i for i in indices if rows[i].keys[k] is None]
-    known.sort(key=lambda i: rows[i].keys[k], reverse=reverse)
-    return known + unknown
+    """Indices sorted by a column (stable); unknown values last in either direction."""
+    sort = COLUMNS[COLUMN_INDEX[column]].sort
+    values = [sort(r.job, r) for r in map(rows.__getitem__, indices)]
+    known = [p for p, value in enumerate(values) if value is not None]
+    unknown = [indices[p] for p, value in enumerate(values) if value is None] if len(known) < len(values) else []
+    known.sort(key=values.__getitem__, reverse=reverse)
+    return [indices[p] for p in known] + unknown
+
+
+# ---------------------------------------------------------------------------------------------- group
+
+_PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORECASE), r) for p, r in (
+    (r"\b[a-z][a-z0-9+.-]*://\S+", "<url>"),  # https://, root://, gsiftp:// with host, port and path
+    (r"\bslot\d+(?:_\d+)?@\S+?(?=[:;,'\"\s]|$)", "<slot>"),  # slot1_3@glidein_77@e301.chtc.wisc.edu
+    (r"(?<![\w/])(?:/[\w.+~=-]+){2,}/?", "<path>"),
+    (r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b", "<ip>"),
+    (r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}(?::\d+)?\b", "<host>"),  # at least two dots
+    (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<uuid>"),
+    (r"\b\d+(?:\.\d+)?\s*(?:[kmgtp]i?b|bytes?|megabytes|gigabytes|kilobytes|mb|kb|gb)\b", "<size>"),
+    (r"\b0x[0-9a-f]+\b", "<hex>"),
+    (r"\d+(?:\.\d+)?", "N"),
+))
+
+
+@lru_cache(maxsize=16384)
+def normalise_reason(text: str) -> str:
+    """A hold reason with hosts, slots, paths, URLs, sizes and numbers replaced by placeholders, so one cause
+    seen on many hosts, slots and memory limits reads the same."""
+    for pattern, placeholder in _PLACEHOLDERS:
+        text = pattern.sub(placeholder, text)
+    return " ".join(text.split())
+
+
+def _hold_group(r: Row) -> str:
+    job = r.job
+    if not job.hold_reason and job.hold_code is None:
+        return "(not held)"
+    return f"[{_num(job.hold_code) or '?'}/{job.hold_subcode or 0}] " + normalise_reason(r.cells[REASON])
+
+
+def _cause(r: Row) -> str:
+    detail = safe(r.signature) or (_hold_group(r) if r.job.hold_reason else exit_text(r.job)) or "(no signature)"
+    return f"{safe(r.verdict) or 'no verdict'} · {detail}"
+
+
+GROUP_KEYS: dict[str, Callable[[Row], str]] = {
+    "cause": _cause,
+    "hold reason": _hold_group,
+    "exit code": lambda r: exit_text(r.job) or "(no exit)",
+    "site": lambda r: r.cells[3] or "(no site)",
+    "host": lambda r: r.cells[4] or "(no host)",
+    "owner": lambda r: r.cells[2] or "(no owner)",
+    "batch": lambda r: safe(r.job.batch_name) or "(no batch)",
+    "verdict": lambda r: safe(r.verdict) or "(no verdict)",
+    "signature": lambda r: safe(r.signature) or "(no signature)",
+}
+GROUPINGS: tuple[str, ...] = tuple(GROUP_KEYS)
 
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Jobs sharing a cause: the key, how many, which rows, and one real example."""
+    """Jobs sharing a key: the key, how many, which rows, and one real example (its reason, else its id)."""
 
     key: str
     count: int
@@ -247,14 +467,20 @@ class Group:
     sample: str
 
 
-GROUPINGS = ("cause", "hold reason", "exit code", "site", "host", "owner", "batch", "verdict", "signature")
-
-
 def group_rows(rows: Sequence[Row], indices: Sequence[int], by: str) -> list[Group]:
-    """Groups of ``indices`` by a grouping, largest first."""
+    """Groups of ``indices`` under a grouping (one of GROUPINGS), largest first."""
+    key_of = GROUP_KEYS[by]
     buckets: dict[str, list[int]] = {}
     for i in indices:
-        buckets.setdefault(rows[i].group_keys[by], []).append(i)
-    groups = [Group(key, len(members), members, rows[members[0]].cells[5]) for key, members in buckets.items()]
+        key = key_of(rows[i])
+        members = buckets.get(key)
+        if members is None:
+            buckets[key] = [i]
+        else:
+            members.append(i)
+    groups = []
+    for key, members in buckets.items():
+        first = rows[members[0]]
+        groups.append(Group(key, len(members), members, first.cells[REASON] or first.cells[1]))
     groups.sort(key=lambda g: (-g.count, g.key))
     return groups

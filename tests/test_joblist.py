@@ -1,51 +1,142 @@
-"""The job list's logic: as-you-type filter, quick filters, sort, and grouping 20,000 failures into causes."""
+"""The job list's logic: columns, as-you-type filter, quick filters, sort, and grouping 20,000 failures into causes."""
 
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
-from opgtui.joblist import build_rows, filter_rows, group_rows, quick_filter, sort_indices
+import pytest
+
+from opgtui.joblist import (
+    COLUMN_INDEX,
+    COLUMNS,
+    GROUPINGS,
+    QueryFilter,
+    Term,
+    age_text,
+    build_rows,
+    filter_rows,
+    group_rows,
+    narrows,
+    normalise_reason,
+    parse_query,
+    quick_filter,
+    sort_indices,
+)
 from opgtui.model import Job, JobStatus
 
 NOW = 1_795_600_000.0
-MEM = ("Error from slot1_{s}@glidein_{g}@{host}: Job has gone over cgroup memory limit of {m} megabytes. "
-       "Last measured usage: {u} megabytes.  Consider resubmitting with a higher request_memory.")
+SCHEDD = "jobsub01.fnal.gov"
+# Real shapes: CHTC's Docker memory hold, the newer cgroup hold (code 34), a transfer failure (code 13)
+DOCKER = "Error from slot1_{s}@{host}: Docker job has gone over memory limit of {m} Mb"
+CGROUP = ("Error from slot1_{s}@glidein_{g}@{host}: Job has gone over cgroup memory limit of {m} megabytes. "
+          "Last measured usage: {u} megabytes.  Consider resubmitting with a higher request_memory.")
 XFER = ("Error from slot1_1@{host}: Transfer input files failure at execution point slot1_1@{host} using "
         "protocol https. Details: curl_easy_perform() failed (6): 'Couldn't resolve host name'")
+HOSTS = {"FNAL_GPGrid": "fnpc4108.fnal.gov", "Wisconsin": "e301.chtc.wisc.edu", "Purdue": "brown-a217.rcac.purdue.edu"}
 
 
 def jobs(n: int = 2000, seed: int = 1) -> list[Job]:
+    """``n`` synthetic jobs, 10% each: Docker/cgroup memory holds, transfer holds, exit 1/65/137, SIGSEGV;
+    20% exit 0, 10% idle (no status time), 20% running. Job ``i`` has status time ``NOW - 60 i``."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        host = rng.choice(["fnpc4108.fnal.gov", "e301.chtc.wisc.edu", "brown-a217.rcac.purdue.edu"])
-        site = {"f": "FNAL_GPGrid", "e": "Wisconsin", "b": "Purdue-Brown"}[host[0]]
-        j = Job(f"jobsub01.fnal.gov#{1000 + i // 100}.{i % 100}", "jobsub01.fnal.gov", 1000 + i // 100, i % 100,
-                owner=rng.choice(["novapro", "dunepro"]), site=site, last_host=host, status_since=NOW - i * 60,
-                batch_name=rng.choice(["reco_keepup", "mc_genie"]), cpu_user=3000.0, wall=4000.0, request_cpus=1)
+        site = rng.choice(list(HOSTS))
+        host = HOSTS[site]
+        cluster, proc = 1000 + i // 100, i % 100
+        j = Job(f"{SCHEDD}#{cluster}.{proc}", SCHEDD, cluster, proc, jobsub_id=f"{cluster}.{proc}@{SCHEDD}",
+                owner=rng.choice(["novapro", "dunepro", "uboonepro"]), site=site, last_host=host,
+                status_since=NOW - i * 60, batch_name=rng.choice(["reco_keepup", "mc_genie"]),
+                cpu_user=3000.0 + i, cpu_sys=60.0, wall=4000.0, request_cpus=1)
         roll = i % 10
         if roll == 0:
-            m = rng.choice([2000, 2500, 4000])
+            m = rng.choice([2000, 2500, 4000, 16384])
             j.status, j.hold_code, j.hold_subcode = JobStatus.HELD, 34, 102
-            j.hold_reason = MEM.format(s=rng.randint(1, 8), g=rng.randint(1, 10**6), host=host, m=m,
-                                       u=m + rng.randint(1, 300))
+            template = DOCKER if i % 20 == 0 else CGROUP
+            j.hold_reason = template.format(s=rng.randint(1, 8), g=rng.randint(1, 10**6), host=host, m=m,
+                                            u=m + rng.randint(1, 300))
         elif roll == 1:
-            j.status, j.hold_code, j.hold_reason = JobStatus.HELD, 13, XFER.format(host=host)
+            j.status, j.hold_code, j.hold_subcode = JobStatus.HELD, 13, 0
+            j.hold_reason = XFER.format(host=host)
         elif roll in (2, 3):
-            j.status, j.exit_code = JobStatus.COMPLETED, rng.choice([1, 65, 137])
+            j.status, j.exit_code = JobStatus.COMPLETED, (1, 65, 137)[i % 3]
         elif roll == 4:
             j.status, j.exit_signal = JobStatus.COMPLETED, 11
         elif roll in (5, 6):
             j.status, j.exit_code = JobStatus.COMPLETED, 0
         elif roll == 7:
-            j.status, j.status_since = JobStatus.IDLE, None
+            j.status, j.status_since, j.cpu_user, j.cpu_sys, j.wall = JobStatus.IDLE, None, None, None, None
         else:
             j.status = JobStatus.RUNNING
         out.append(j)
     return out
 
 
-ROWS = build_rows(jobs(), {"jobsub01.fnal.gov#1000.0": "resource"}, now=NOW)
+VERDICTS = {f"{SCHEDD}#1000.0": "resource", f"{SCHEDD}#1000.1": "service"}
+ROWS = build_rows(jobs(), VERDICTS, now=NOW)
+ALL = list(range(len(ROWS)))
+
+
+def cell(i: int, column: str) -> str:
+    return ROWS[i].cells[COLUMN_INDEX[column]]
+
+
+# ------------------------------------------------------------------ columns and rows
+
+
+def test_columns_show_a_job() -> None:
+    assert [c.key for c in COLUMNS] == ["status", "id", "owner", "site", "host", "reason", "verdict", "cpu/wall",
+                                        "efficiency", "age"]
+    assert cell(0, "status") == "held" and cell(2, "status") == "fail" and cell(8, "status") == "run"
+    assert cell(5, "status") == "done" and cell(7, "status") == "idle"
+    assert cell(0, "id") == f"1000.0@{SCHEDD}"  # JobsubJobId
+    assert cell(0, "reason").startswith("Docker job has gone over memory limit")  # "Error from slot@host:" cut
+    assert cell(2, "reason") == "exit 137" and cell(3, "reason") == "exit 1"
+    assert cell(4, "reason") == "signal 11 (SIGSEGV)"
+    assert cell(8, "reason") == ""  # running
+    assert cell(0, "verdict") == "resource" and cell(2, "verdict") == ""
+    assert cell(0, "cpu/wall") == "51m/1h06"  # 3060 s of CPU in 4000 s
+    assert cell(0, "efficiency") == "76%" and cell(7, "efficiency") == "" and cell(7, "cpu/wall") == ""
+    assert cell(3, "age") == "3m" and cell(7, "age") == ""
+
+
+def test_display_id_without_jobsub_id() -> None:
+    (row,) = build_rows([Job("s#7.3", "schedd02", 7, 3)], now=NOW)
+    assert row.cells[COLUMN_INDEX["id"]] == "7.3@schedd02"
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(None, ""), (0, "0s"), (59, "59s"), (60, "1m"), (3 * 3600 + 5, "3h"),
+                                               (2 * 86400 + 7, "2d"), (-5, "0s")])
+def test_age_is_compact(seconds: float | None, text: str) -> None:
+    assert age_text(seconds) == text
+
+
+def test_rows_are_immutable() -> None:
+    with pytest.raises(AttributeError):
+        ROWS[0].verdict = "code"  # type: ignore[misc]
+
+
+def test_hostile_text_is_cleaned_in_rows() -> None:
+    j = Job("s#1.0", "s", 1, 0, jobsub_id="[/foo]", owner="[@click=app.bell]x[/]",
+            hold_reason="bad\x1b]52;c;eA==\x07 reason\x1b[2J\nnext line\ttab", site="\x9bsite", status=JobStatus.HELD)
+    (row,) = build_rows([j], {"s#1.0": "ser\x1bvice"}, now=NOW)
+    assert row.cells[COLUMN_INDEX["id"]] == "[/foo]"
+    assert row.cells[COLUMN_INDEX["owner"]] == "[@click=app.bell]x[/]"
+    for text in row.cells:
+        assert text.isprintable(), repr(text)
+    for by in GROUPINGS:
+        for g in group_rows([row], [0], by):
+            assert g.key.isprintable() and g.sample.isprintable()
+
+
+def test_modules_without_textual() -> None:
+    code = "import sys, opgtui.joblist; assert 'textual' not in sys.modules, 'joblist imports textual'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ------------------------------------------------------------------ quick filters and filter
 
 
 def test_quick_filters() -> None:
@@ -53,56 +144,176 @@ def test_quick_filters() -> None:
     assert len(held) == 400 and all(ROWS[i].status == JobStatus.HELD for i in held)
     failed = quick_filter(ROWS, "failed")
     assert len(failed) == 1000  # held + non-zero exit + signalled
+    assert not set(failed) & {i for i in ALL if cell(i, "reason") == "exit 0"}
     assert len(quick_filter(ROWS, "running")) == 400 and len(quick_filter(ROWS, "idle")) == 200
-    assert len(quick_filter(ROWS, "all")) == 2000
+    assert quick_filter(ROWS, "all") == ALL
 
 
-def test_filter_words_negation_and_fields() -> None:
-    purdue = filter_rows(ROWS, "purdue")
-    assert purdue and all("purdue" in ROWS[i].haystack for i in purdue)
-    not_purdue = filter_rows(ROWS, "!purdue")
-    assert len(purdue) + len(not_purdue) == len(ROWS)
-    held_34 = filter_rows(ROWS, "code:34")
-    assert len(held_34) == 200
-    assert set(filter_rows(ROWS, "code:34 site:wisc")) <= set(held_34)
-    assert all(ROWS[i].exit_code == 137 for i in filter_rows(ROWS, "exit:137"))
-    assert filter_rows(ROWS, "verdict:resource") == [0]
+def test_filter_is_case_insensitive_substring() -> None:
+    purdue = filter_rows(ROWS, "PURD")
+    assert purdue and all(ROWS[i].job.site == "Purdue" for i in purdue)  # site and host both say purdue
+    assert filter_rows(ROWS, "purdue") == purdue
     assert filter_rows(ROWS, "no-such-thing") == []
-    assert len(filter_rows(ROWS, "   ")) == len(ROWS)
+    assert filter_rows(ROWS, "   ") == ALL and filter_rows(ROWS, "!") == ALL and filter_rows(ROWS, "site:") == ALL
 
 
-def test_filter_narrows_a_previous_result() -> None:
-    first = filter_rows(ROWS, "novapro")
-    assert filter_rows(ROWS, "novapro fnpc", first) == filter_rows(ROWS, "novapro fnpc")
+def test_filter_inverse_words_are_anded() -> None:
+    purdue = filter_rows(ROWS, "purdue")
+    not_purdue = filter_rows(ROWS, "!purdue")
+    assert sorted(purdue + not_purdue) == ALL
+    both = filter_rows(ROWS, "purdue novapro")
+    assert both and all(ROWS[i].job.owner == "novapro" and ROWS[i].job.site == "Purdue" for i in both)
+    assert filter_rows(ROWS, "novapro purdue") == both
+    rest = filter_rows(ROWS, "purdue !novapro")
+    assert sorted(both + rest) == purdue
+
+
+def test_filter_fields() -> None:
+    assert len(filter_rows(ROWS, "code:34")) == 200
+    assert len(filter_rows(ROWS, "code:3")) == 0  # numbers match whole
+    wisc = filter_rows(ROWS, "code:34 site:wisc")
+    assert wisc and all(ROWS[i].job.site == "Wisconsin" and ROWS[i].hold_code == 34 for i in wisc)
+    exit137 = filter_rows(ROWS, "exit:137")
+    assert exit137 and all(ROWS[i].exit_code == 137 for i in exit137)
+    assert len(filter_rows(ROWS, "signal:11")) == 200
+    assert all(ROWS[i].job.owner == "novapro" for i in filter_rows(ROWS, "owner:novapro"))
+    assert len(filter_rows(ROWS, "owner:pro")) == len(ROWS)
+    assert filter_rows(ROWS, "verdict:resource") == [0]
+    assert len(filter_rows(ROWS, "status:held")) == 400
+    assert len(filter_rows(ROWS, "!code:34 status:held")) == 200
+    assert len(filter_rows(ROWS, "batch:keepup")) + len(filter_rows(ROWS, "batch:genie")) == len(ROWS)
+    assert filter_rows(ROWS, "host:fnpc4108") == filter_rows(ROWS, "site:fnal_gpgrid")
+    assert filter_rows(ROWS, "nosuchfield:x") == []  # not a field: a word to find
+
+
+def test_filter_within_given_indices() -> None:
+    held = quick_filter(ROWS, "held")
+    assert set(filter_rows(ROWS, "purdue", held)) == set(held) & set(filter_rows(ROWS, "purdue"))
+
+
+def test_parse_query_and_narrowing_rules() -> None:
+    assert parse_query("Purd !Nova site:WISC !code:34 x:y") == [
+        Term("purd"), Term("nova", None, True), Term("wisc", "site"), Term("34", "code", True), Term("x:y")]
+    assert narrows(parse_query("purd"), parse_query("pur"))
+    assert narrows(parse_query("pur x"), parse_query("pur"))
+    assert not narrows(parse_query("pur"), parse_query("purd"))
+    assert not narrows(parse_query("!pur"), parse_query("!pu"))  # fewer rows excluded: wider
+    assert narrows(parse_query("!p"), parse_query("!pu"))
+    assert not narrows(parse_query("code:34"), parse_query("code:3"))
+    assert not narrows(parse_query("site:wisc"), parse_query("site"))
+
+
+def test_query_filter_narrows_the_previous_result_only_when_safe() -> None:
+    qf = QueryFilter()
+    for query in ["p", "pu", "pur", "purd", "purd ", "purd n", "purd no", "purd !no", "purd !n", "purd", "",
+                  "site:", "site:w", "site:wi", "code:3", "code:34", "!x", "!xy", "!x"]:
+        assert qf(ROWS, query) == filter_rows(ROWS, query), query
+    held = quick_filter(ROWS, "held")
+    assert qf(ROWS, "fnal", held) == filter_rows(ROWS, "fnal", held)
+    assert qf(ROWS, "fnal", quick_filter(ROWS, "running")) == filter_rows(ROWS, "fnal", quick_filter(ROWS, "running"))
+
+
+def test_query_filter_searches_only_the_previous_result() -> None:
+    seen: list[int] = []
+
+    class Spy(list):
+        def __getitem__(self, i):  # type: ignore[no-untyped-def]
+            seen.append(i)
+            return super().__getitem__(i)
+
+    rows = Spy(ROWS)
+    qf = QueryFilter()
+    first = qf(rows, "purd")
+    seen.clear()
+    qf(rows, "purdu")
+    assert len(seen) == len(first) < len(ROWS)
+
+
+# ------------------------------------------------------------------ sort
 
 
 def test_sort_puts_unknown_last_both_ways() -> None:
-    idx = list(range(len(ROWS)))
-    by_age = sort_indices(ROWS, idx, "age")
-    assert ROWS[by_age[-1]].keys[-1] is None  # idle jobs without a status time
-    rev = sort_indices(ROWS, idx, "age", reverse=True)
-    assert ROWS[rev[-1]].keys[-1] is None
-    assert ROWS[by_age[0]].cells[-1] == "0s"  # the freshest first
+    by_age = sort_indices(ROWS, ALL, "age")
+    assert cell(by_age[0], "age") == "0s"  # the freshest first
+    assert all(cell(i, "age") == "" for i in by_age[-200:])  # idle jobs without a status time
+    rev = sort_indices(ROWS, ALL, "age", reverse=True)
+    assert cell(rev[0], "age") == age_text(1999 * 60) and all(cell(i, "age") == "" for i in rev[-200:])
+    assert ROWS[by_age[-1]].key("age") is None
+
+
+def test_sort_numbers_numerically() -> None:
+    rows = build_rows([Job(f"s#{c}.{p}", "s", c, p) for c, p in [(10, 0), (9, 0), (100, 0), (10, 10), (10, 2)]],
+                      now=NOW)
+    order = sort_indices(rows, [0, 1, 2, 3, 4], "id")
+    assert [rows[i].job_id for i in order] == ["s#9.0", "s#10.0", "s#10.2", "s#10.10", "s#100.0"]
+    eff = sort_indices(ROWS, ALL, "efficiency", reverse=True)
+    values = [ROWS[i].job.efficiency for i in eff]
+    known = [v for v in values if v is not None]
+    assert known == sorted(known, reverse=True) and values[len(known):] == [None] * (len(values) - len(known))
+
+
+def test_sort_status_puts_trouble_first_and_is_stable() -> None:
+    order = sort_indices(ROWS, ALL, "status")
+    assert {cell(i, "status") for i in order[:600]} == {"fail"}
+    assert {cell(i, "status") for i in order[600:1000]} == {"held"}
+    held = order[600:1000]
+    assert held == sorted(held)  # equal keys keep their order
+
+
+@pytest.mark.parametrize("column", [c.key for c in COLUMNS])
+def test_every_column_sorts(column: str) -> None:
+    order = sort_indices(ROWS, ALL, column)
+    assert sorted(order) == ALL
+    assert sorted(sort_indices(ROWS, ALL[::3], column, reverse=True)) == ALL[::3]
+
+
+# ------------------------------------------------------------------ group
+
+
+def test_normalise_reason_hides_hosts_slots_sizes_paths() -> None:
+    a = normalise_reason("Error from slot1_3@e301.chtc.wisc.edu: Docker job has gone over memory limit of 16384 Mb")
+    b = normalise_reason("Error from slot1_12@e4027.chtc.wisc.edu: Docker job has gone over memory limit of 2048 Mb")
+    assert a == b == "Error from <slot>: Docker job has gone over memory limit of <size>"
+    c = normalise_reason("Failed to open '/storage/local/data1/condor/execute/dir_1234/file.root' on 10.1.2.3:1094")
+    assert c == "Failed to open '<path>' on <ip>"
+    d = normalise_reason("xrdcp root://fndca1.fnal.gov:1094//pnfs/fnal.gov/x.root to worker fnpc4108.fnal.gov")
+    assert d == "xrdcp <url> to worker <host>"
 
 
 def test_hold_reasons_from_many_hosts_and_sizes_are_one_group() -> None:
     groups = group_rows(ROWS, quick_filter(ROWS, "held"), "hold reason")
-    assert [g.count for g in groups] == [200, 200]
-    assert groups[0].key.startswith("[13/0]") or groups[0].key.startswith("[34/102]")
-    assert "memory limit" in " ".join(g.sample for g in groups)
+    assert [g.count for g in groups] == [200, 100, 100]
+    keys = [g.key for g in groups]
+    assert keys[0].startswith("[13/0] Transfer input files failure at execution point <slot>")
+    assert "[34/102] Docker job has gone over memory limit of <size>" in keys
+    assert any(k.startswith("[34/102] Job has gone over cgroup memory limit of <size>.") for k in keys)
+    for g in groups:  # the sample is one real reason of the group
+        assert "<" not in g.sample and all(cell(i, "reason") for i in g.indices)
+        assert g.sample == cell(g.indices[0], "reason") and g.count == len(g.indices)
 
 
-def test_group_by_exit_code_and_site() -> None:
+def test_group_by_exit_code_site_owner() -> None:
     failed = quick_filter(ROWS, "failed")
     exits = {g.key: g.count for g in group_rows(ROWS, failed, "exit code")}
-    assert exits["signal 11"] == 200
+    assert exits == {"(no exit)": 400, "signal 11 (SIGSEGV)": 200, "exit 1": 134, "exit 65": 133, "exit 137": 133}
     sites = group_rows(ROWS, failed, "site")
-    assert sum(g.count for g in sites) == len(failed) and len(sites) == 3
+    assert sum(g.count for g in sites) == len(failed) and {g.key for g in sites} == set(HOSTS)
+    assert [g.count for g in sites] == sorted((g.count for g in sites), reverse=True)
+    owners = group_rows(ROWS, ALL, "owner")
+    assert {g.key for g in owners} == {"novapro", "dunepro", "uboonepro"}
 
 
-def test_hostile_names_are_cleaned_in_rows() -> None:
-    j = Job("s#1.0", "s", 1, 0, owner="[@click=app.bell]x[/]", hold_reason="bad\x1b]52;c;eA==\x07 reason",
-            status=JobStatus.HELD)
-    (row,) = build_rows([j], now=NOW)
-    assert row.cells[2] == "[@click=app.bell]x[/]"
-    assert "\x1b" not in row.cells[5] and "\x07" not in row.cells[5]
+@pytest.mark.parametrize("by", GROUPINGS)
+def test_every_grouping_partitions_the_rows(by: str) -> None:
+    groups = group_rows(ROWS, ALL, by)
+    assert sorted(i for g in groups for i in g.indices) == ALL
+    assert all(g.key for g in groups)
+
+
+def test_twenty_thousand_failures_read_as_a_handful() -> None:
+    rows = build_rows(jobs(40_000, seed=5), now=NOW)
+    failed = quick_filter(rows, "failed")
+    assert len(failed) == 20_000
+    groups = group_rows(rows, [i for i in failed if rows[i].status == JobStatus.HELD], "hold reason")
+    assert len(groups) == 3
+    assert len(group_rows(rows, failed, "cause")) <= 8

@@ -1,12 +1,14 @@
 """The job table: a virtual list in the line API that draws only the visible rows, so 100,000 jobs cost
 what 40 do. Rows are immutable (:class:`opgtui.joblist.Row`); the table holds a list of row indices.
 
-Everything is drawn from plain segments: job names and hold reasons are never parsed as markup.
+Everything is drawn from plain segments of already cleaned text: job names and hold reasons are never parsed
+as markup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -18,47 +20,70 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from opgtui.joblist import COLUMNS, Column, Group, Row
+from opgtui.joblist import COLUMN_INDEX, COLUMNS, Column, Group, Row, safe
 
 STATUS_STYLE = {"held": Style(color="yellow", bold=True), "fail": Style(color="red", bold=True),
-                "run": Style(color="green"), "idle": Style(dim=True), "done": Style(color="cyan")}
+                "run": Style(color="green"), "idle": Style(dim=True), "done": Style(color="cyan"),
+                "rm": Style(dim=True)}
 VERDICT_STYLE = {"service": Style(color="blue", bold=True), "code": Style(color="red"),
                  "resource": Style(color="yellow"), "unknown": Style(dim=True)}
 HEADER = Style(bold=True, reverse=True)
+SORTED = Style(bold=True, reverse=True, underline=True)
 CURSOR = Style(reverse=True)
+CURSOR_UNFOCUSED = Style(underline=True)
 MARK = Style(color="yellow", bold=True)
+PLAIN = Style()
+COUNT = Style(bold=True)
+DIM = Style(dim=True)
+GUTTER = 2  # the mark column
+# Spare width goes to these, in order, up to these widths; what is left goes to the reason.
+GROW_STEPS: tuple[tuple[str, int], ...] = (("id", 20), ("site", 14), ("reason", 40), ("host", 24), ("id", 28),
+                                          ("owner", 10))
 
 
-def _fit(text: str, width: int, right: bool = False) -> str:
-    """Pad or cut ``text`` to exactly ``width`` cells (with an ellipsis when cut)."""
+def fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded or cut (with an ellipsis) to exactly ``width`` cells."""
     if width <= 0:
         return ""
-    n = cell_len(text)
-    if n > width:
-        out = ""
-        for ch in text:
-            if cell_len(out + ch) > width - 1:
-                break
-            out += ch
-        return out + "…" + " " * (width - 1 - cell_len(out))
-    pad = " " * (width - n)
-    return pad + text if right else text + pad
+    n = len(text) if text.isascii() else cell_len(text)
+    if n <= width:
+        pad = " " * (width - n)
+        return pad + text if right else text + pad
+    if text.isascii():
+        return text[: width - 1] + "…"
+    out, used = [], 0
+    for ch in text:
+        w = cell_len(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…" + " " * (width - 1 - used)
 
 
 def layout(width: int) -> list[tuple[Column, int]]:
-    """Columns that fit ``width`` (low priority dropped first); the reason column takes what is left."""
+    """Columns that fit ``width`` cells: low-priority columns dropped first, then spare room shared out."""
+    avail = width - GUTTER
     chosen = list(COLUMNS)
+
     def need(cols: list[Column]) -> int:
-        return 2 + sum(c.width + 1 for c in cols)
-    while need(chosen) > width and any(c.priority > 0 for c in chosen):
-        worst = max((c for c in chosen if c.priority > 0), key=lambda c: (c.priority, -COLUMNS.index(c)))
-        chosen.remove(worst)
-    spare = max(width - need(chosen), 0)
-    return [(c, c.width + (spare if c.key == "reason" else 0)) for c in chosen]
+        return sum(c.width + 1 for c in cols)
+
+    while need(chosen) > avail and any(c.priority for c in chosen):
+        chosen.remove(max((c for c in chosen if c.priority), key=lambda c: (c.priority, COLUMNS.index(c))))
+    widths = {c.key: c.width for c in chosen}
+    spare = max(avail - need(chosen), 0)
+    for key, target in GROW_STEPS:
+        if key in widths and spare > 0:
+            add = min(max(target - widths[key], 0), spare)
+            widths[key] += add
+            spare -= add
+    widths["reason" if "reason" in widths else chosen[-1].key] += spare
+    return [(c, widths[c.key]) for c in chosen]
 
 
 class JobTable(ScrollView, can_focus=True):
-    """Jobs (or groups of jobs) one per line, with a cursor, marks, and Enter to open."""
+    """Jobs (or groups of jobs) one per line under a fixed header, with a cursor, marks, and Enter to open."""
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
@@ -70,78 +95,115 @@ class JobTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", id="table.select"),
         Binding("space", "mark", "Mark", id="table.mark"),
     ]
-    DEFAULT_CSS = "JobTable { height: 1fr; }"
+    DEFAULT_CSS = "JobTable { height: 1fr; overflow-x: hidden; }"
 
     class Selected(Message):
+        """Enter on a job."""
+
         def __init__(self, row: Row) -> None:
             super().__init__()
             self.row = row
 
     class GroupSelected(Message):
+        """Enter on a group: show its jobs."""
+
         def __init__(self, group: Group) -> None:
             super().__init__()
             self.group = group
 
     class CursorMoved(Message):
-        pass
+        """The cursor moved, or marks changed."""
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    class SortRequested(Message):
+        """A click on a column title."""
+
+        def __init__(self, column: str) -> None:
+            super().__init__()
+            self.column = column
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.rows: Sequence[Row] = []
         self.indices: list[int] = []
         self.groups: list[Group] | None = None
         self.cursor = 0
         self.marked: set[str] = set()
+        self.sort_column: str | None = None
+        self.sort_reverse = False
         self._cache: dict[tuple[int, bool, bool], Strip] = {}
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
+        self._group_total = 0
+        self._key_width = 0
 
     # ------------------------------------------------------------------ data
 
     def set_rows(self, rows: Sequence[Row], indices: list[int]) -> None:
-        """Show ``rows[i]`` for i in ``indices``, keeping the cursor on the same job when it is still there."""
+        """Show ``rows[i]`` for i in ``indices``; the cursor stays on the same job when it is still listed.
+
+        Marks on jobs no longer listed are dropped, so a bulk action never reaches a job out of view.
+        """
         current = self.cursor_row
+        old_index = self.indices[self.cursor] if current is not None else -1
+        same_rows = rows is self.rows
         self.rows, self.indices, self.groups = rows, indices, None
-        self.marked &= {rows[i].job_id for i in indices} if len(indices) < 200_000 else self.marked
+        if self.marked:
+            self.marked &= {rows[i].job_id for i in indices}
         self.cursor = 0
         if current is not None:
-            for pos, i in enumerate(indices):
-                if rows[i].job_id == current.job_id:
-                    self.cursor = pos
-                    break
+            if same_rows:
+                with suppress(ValueError):
+                    self.cursor = indices.index(old_index)
+            else:
+                job_id = current.job_id
+                self.cursor = next((p for p, i in enumerate(indices) if rows[i].job_id == job_id), 0)
         self._changed()
 
     def show_groups(self, groups: list[Group]) -> None:
+        """Show groups (count, key, example) instead of jobs; Enter posts :class:`GroupSelected`."""
         self.groups = groups
+        self._group_total = sum(g.count for g in groups) or 1
+        self._key_width = max((cell_len(safe(g.key, 200)) for g in groups[:2000]), default=0)
         self.cursor = 0
         self._changed()
 
+    def set_sort(self, column: str | None, reverse: bool = False) -> None:
+        """Which column the header marks as sorted (the caller sorts the indices)."""
+        if column is not None and column not in COLUMN_INDEX:
+            raise ValueError(f"no column {column!r}")
+        self.sort_column, self.sort_reverse = column, reverse
+        self.refresh(Region(0, 0, self.size.width, 1))
+
     @property
     def length(self) -> int:
+        """Lines below the header: groups in group mode, else jobs."""
         return len(self.groups) if self.groups is not None else len(self.indices)
 
     @property
     def cursor_row(self) -> Row | None:
-        if self.groups is not None or not self.indices or not self.rows:
+        """The job under the cursor (None in group mode or when empty)."""
+        if self.groups is not None or not self.indices:
             return None
         return self.rows[self.indices[min(self.cursor, len(self.indices) - 1)]]
 
     @property
     def cursor_group(self) -> Group | None:
-        if self.groups is None or not self.groups:
+        """The group under the cursor in group mode."""
+        if not self.groups:
             return None
         return self.groups[min(self.cursor, len(self.groups) - 1)]
 
     def _changed(self) -> None:
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, self.length + 1)
+        self.virtual_size = Size(0, self.length + 1)
         self._scroll_to_cursor()
         self.refresh()
 
     # ------------------------------------------------------------------ drawing
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, self.length + 1)
+    def on_resize(self, _event: events.Resize) -> None:
+        self.virtual_size = Size(0, self.length + 1)
+        self._scroll_to_cursor()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width  # without the scrollbar
@@ -157,102 +219,150 @@ class JobTable(ScrollView, can_focus=True):
         strip = self._cache.get(key)
         if strip is None:
             strip = self._group_line(index, width) if self.groups is not None else self._job_line(index, width)
-            if len(self._cache) > 4000:
+            if len(self._cache) > 2000:
                 self._cache.clear()
             self._cache[key] = strip
         return strip
 
     def _is_marked(self, index: int) -> bool:
-        return self.groups is None and self.rows[self.indices[index]].job_id in self.marked
+        return bool(self.marked) and self.groups is None and self.rows[self.indices[index]].job_id in self.marked
 
     def _header(self, width: int) -> Strip:
         if self.groups is not None:
-            text = _fit("   Count  Cause (Enter: its jobs, Esc: back)", width)
-            return Strip([Segment(text, HEADER)])
-        segments = [Segment("  ", HEADER)]
+            key_w = self._group_key_width(width)
+            text = " " * GUTTER + fit("Jobs", 8, True) + " " + fit("Share", 5, True) + "  " + fit(
+                "Group (Enter: its jobs)", key_w) + "  Example"
+            return Strip([Segment(fit(text, width), HEADER)])
+        segments = [Segment(" " * GUTTER, HEADER)]
         for col, w in self._layout:
-            segments.append(Segment(_fit(col.title, w, col.align_right) + " ", HEADER))
+            title = col.title
+            style = HEADER
+            if col.key == self.sort_column:
+                title += "▼" if self.sort_reverse else "▲"
+                style = SORTED
+            segments.append(Segment(fit(title, w, col.align_right), style))
+            segments.append(Segment(" ", HEADER))
         return Strip(segments).crop(0, width).extend_cell_length(width, HEADER)
+
+    def _finish(self, segments: list[Segment], width: int, at_cursor: bool) -> Strip:
+        strip = Strip(segments).crop(0, width).extend_cell_length(width)
+        if at_cursor:
+            return strip.apply_style(CURSOR if self.has_focus else CURSOR_UNFOCUSED)
+        return strip
 
     def _job_line(self, index: int, width: int) -> Strip:
         row = self.rows[self.indices[index]]
-        at_cursor = index == self.cursor
         marked = row.job_id in self.marked
-        segments = [Segment("* " if marked else "  ", MARK if marked else Style())]
+        segments = [Segment("* " if marked else " " * GUTTER, MARK if marked else PLAIN)]
+        cells = row.cells
         for col, w in self._layout:
-            k = [c.key for c in COLUMNS].index(col.key)
-            text = row.cells[k]
-            style = Style()
+            text = cells[COLUMN_INDEX[col.key]]
             if col.key == "status":
-                style = STATUS_STYLE.get(text, Style())
+                style = STATUS_STYLE.get(text, PLAIN)
             elif col.key == "verdict":
-                style = VERDICT_STYLE.get(text, Style())
-            segments.append(Segment(_fit(text, w, col.align_right) + " ", style))
-        strip = Strip(segments).crop(0, width).extend_cell_length(width)
-        return strip.apply_style(CURSOR) if at_cursor and self.has_focus else (
-            strip.apply_style(Style(underline=True)) if at_cursor else strip)
+                style = VERDICT_STYLE.get(text, PLAIN)
+            elif col.key == "id" and marked:
+                style = MARK
+            else:
+                style = PLAIN
+            segments.append(Segment(fit(text, w, col.align_right), style))
+            segments.append(Segment(" "))
+        return self._finish(segments, width, index == self.cursor)
+
+    def _group_key_width(self, width: int) -> int:
+        room = width - GUTTER - 8 - 1 - 5 - 2
+        if room - self._key_width >= 14:  # the whole key, and room for an example after it
+            return self._key_width
+        return max(room * 3 // 5, 8)
 
     def _group_line(self, index: int, width: int) -> Strip:
         g = self.groups[index]  # type: ignore[index]
-        segments = [Segment(f"{g.count:>8,}  ", Style(bold=True)), Segment(_fit(g.key, max(width - 10, 1)))]
-        strip = Strip(segments).crop(0, width).extend_cell_length(width)
-        return strip.apply_style(CURSOR) if index == self.cursor else strip
+        key_w = self._group_key_width(width)
+        share = f"{g.count * 100 // self._group_total}%" if g.count * 100 >= self._group_total else "<1%"
+        segments = [Segment(" " * GUTTER), Segment(fit(f"{g.count:,}", 8, True), COUNT),
+                    Segment(" " + fit(share, 5, True) + "  ", DIM), Segment(fit(safe(g.key, 300), key_w)),
+                    Segment("  "), Segment(safe(g.sample, 300), DIM)]
+        return self._finish(segments, width, index == self.cursor)
 
     # ------------------------------------------------------------------ moving
 
+    @property
+    def page_size(self) -> int:
+        """Rows visible under the header."""
+        return max(self.scrollable_content_region.height - 1, 1)
+
     def _scroll_to_cursor(self) -> None:
-        height = max(self.size.height - 1, 1)
         top = self.scroll_offset.y
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False)
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + self.page_size:
+            self.scroll_to(y=self.cursor - self.page_size + 1, animate=False, immediate=True)
 
-    def _move(self, to: int) -> None:
+    def move_cursor(self, to: int) -> None:
+        """Put the cursor on line ``to`` (clamped), scrolling it into view; only changed lines are redrawn."""
         if not self.length:
             return
         old = self.cursor
         self.cursor = max(0, min(to, self.length - 1))
-        if old != self.cursor:
-            top = self.scroll_offset.y
-            self._scroll_to_cursor()
-            if self.scroll_offset.y == top:  # redraw only the two lines that changed
-                for line in (old, self.cursor):
-                    self.refresh(Region(0, line - top + 1, self.size.width, 1))
-            else:
-                self.refresh()
-            self.post_message(self.CursorMoved())
+        if old == self.cursor:
+            return
+        top = self.scroll_offset.y
+        self._scroll_to_cursor()
+        if self.scroll_offset.y == top:
+            for line in (old, self.cursor):
+                self.refresh(Region(0, line - top + 1, self.size.width, 1))
+        else:
+            self.refresh()
+        self.post_message(self.CursorMoved())
 
     def action_cursor(self, delta: int) -> None:
-        self._move(self.cursor + delta)
+        self.move_cursor(self.cursor + delta)
 
     def action_page(self, direction: int) -> None:
-        self._move(self.cursor + direction * max(self.size.height - 2, 1))
+        self.move_cursor(self.cursor + direction * self.page_size)
 
     def action_jump(self, where: int) -> None:
-        self._move(0 if where == 0 else self.length - 1)
+        self.move_cursor(0 if where == 0 else self.length - 1)
 
     def action_select(self) -> None:
         if self.groups is not None:
-            group = self.cursor_group
-            if group is not None:
+            if (group := self.cursor_group) is not None:
                 self.post_message(self.GroupSelected(group))
         elif (row := self.cursor_row) is not None:
             self.post_message(self.Selected(row))
 
     def action_mark(self) -> None:
+        """Mark or unmark the job under the cursor for a bulk action, and step down (k9s)."""
         row = self.cursor_row
         if row is None:
             return
-        self.marked.symmetric_difference_update({row.job_id})
-        self._cache.clear()
-        self._move(self.cursor + 1)
-        self.refresh()
+        self.marked ^= {row.job_id}
+        at = self.cursor
+        self.refresh(Region(0, at - self.scroll_offset.y + 1, self.size.width, 1))
+        if at == self.length - 1:
+            self.post_message(self.CursorMoved())
+        self.move_cursor(at + 1)
+
+    def column_at(self, x: int) -> str | None:
+        """The key of the column drawn at cell ``x``."""
+        pos = GUTTER
+        for col, w in self._layout:
+            if pos <= x < pos + w + 1:
+                return col.key
+            pos += w + 1
+        return None
 
     def on_click(self, event: events.Click) -> None:
-        if event.y >= 1:
-            self._move(self.scroll_offset.y + event.y - 1)
-            self.focus()
+        self.focus()
+        if event.y == 0:
+            if self.groups is None and (column := self.column_at(event.x)) is not None:
+                self.post_message(self.SortRequested(column))
+            return
+        line = self.scroll_offset.y + event.y - 1
+        if line < self.length:
+            self.move_cursor(line)
+            if event.chain == 2:
+                self.action_select()
 
     def on_focus(self) -> None:
         self._cache.clear()

@@ -114,6 +114,14 @@ MIGRATIONS: list[str] = [
     """,
     # 2: verdicts keep the outage windows that overlapped the job
     """ALTER TABLE verdicts ADD COLUMN windows TEXT NOT NULL DEFAULT '[]'""",
+    # 3: retries and their lineage (which job a retry came from, how, with which debug profile)
+    """CREATE TABLE retries (
+      id INTEGER PRIMARY KEY, time REAL NOT NULL, who TEXT NOT NULL, job_id TEXT NOT NULL, new_job_id TEXT,
+      mode TEXT NOT NULL, profile TEXT NOT NULL DEFAULT '', changes TEXT NOT NULL DEFAULT '{}',
+      ok INTEGER NOT NULL, result TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX retries_job ON retries(job_id);
+    CREATE INDEX retries_new ON retries(new_job_id)""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,5 +1,6 @@
-"""Actions on jobs: release, hold and remove through ``Schedd.act``, in one worker process per schedd (the
-bindings hold the GIL, so the UI never calls them itself).
+"""Actions on jobs: release, hold and remove through ``Schedd.act``, and retry (edit + release a held job,
+resubmit a finished one, optionally with the experiment's debug profile), in one worker process per schedd
+(the bindings hold the GIL, so the UI never calls them itself).
 
 HTCondor's answer is reported as it gives it: the per-job counts of its result ad (Success, NotFound,
 PermissionDenied, BadStatus, AlreadyDone, Error) or, when the schedd refuses outright, its message verbatim.
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
-from opgtui.config import PoolConfig
+import orjson
+
+from opgtui.config import Config, DebugProfile, PoolConfig
 from opgtui.sources.condor import run_worker
 
 Action = Literal["release", "hold", "remove"]
@@ -101,3 +104,86 @@ async def act_constraint(action: Action, constraint: str, schedds: Sequence[str]
     return list(await asyncio.gather(*(
         _one(action, s, [f"--constraint={constraint}"], reason, _where(s, schedd_addresses, pool), limit, None)
         for s in schedds)))
+
+
+# ---------------------------------------------------------------- retry
+
+
+@dataclass(slots=True)
+class RetryResult:
+    """One job's retry: how (release or resubmit), the new job, what changed, HTCondor's answer."""
+
+    job_id: str
+    ok: bool
+    message: str
+    mode: str | None = None
+    new_job_id: str | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def debug_profile_for(cfg: Config, job_id: str, experiment: str | None, *,
+                      stored: bool = True) -> tuple[str, DebugProfile]:
+    """The debug profile of the job's experiment, or ValueError saying what to configure."""
+    where = f" in {cfg.path}" if cfg.path else ""
+    if not stored:
+        raise ValueError(f"{job_id} is not in the store, so its experiment and debug profile are unknown "
+                         "(collect first, or retry without debug)")
+    if not experiment:
+        raise ValueError(f"{job_id}: its experiment is unknown (no AccountingGroup, Jobsub_Group or VO in its ad), "
+                         "so no debug profile applies")
+    exp = cfg.experiment(experiment)
+    if exp is None:
+        known = ", ".join(e.name for e in cfg.experiments) or "none"
+        raise ValueError(f"{job_id}: experiment {experiment!r} is not under experiments:{where} (known: {known}); "
+                         "add it with a debug_profile")
+    p = exp.debug_profile
+    if not (p.environment or p.arguments or p.request_memory):
+        raise ValueError(f"{job_id}: experiment {experiment!r} has no debug_profile{where}")
+    return exp.name, p
+
+
+async def retry(job_ids: Sequence[str], *, store: Any, cfg: Config, debug: bool = False, force: bool = False,
+                reason: str = "opgtui: retry by shifter", schedd_addresses: Mapping[str, str] | None = None,
+                pool: PoolConfig | None = None, timeout: float = 120.0, chunk: int = 500) -> list[RetryResult]:
+    """Retry the jobs, every schedd at once; each retry is recorded in the store with its lineage.
+
+    Bad ids and missing debug profiles raise ValueError before anything is done. The schedd's own ad (queue,
+    else history) decides how; the ad opgtui recorded is the fallback for a job the schedd no longer has.
+    """
+    groups = by_schedd(job_ids)
+    experiments = {j.id: j.experiment for j in store.jobs_by_id(list(job_ids))} if debug else {}
+    profiles = {jid: debug_profile_for(cfg, jid, experiments.get(jid), stored=jid in experiments)
+                for jid in job_ids} if debug else {}
+    limit = pool.timeout if pool is not None else timeout
+
+    async def one_schedd(schedd: str, locals_: list[str]) -> list[RetryResult]:
+        out: list[RetryResult] = []
+        for start in range(0, len(locals_), chunk):
+            jobs = []
+            for local in locals_[start:start + chunk]:
+                jid = f"{schedd}#{local}"
+                name, profile = profiles.get(jid, ("", None))
+                jobs.append({"local": local, "job_id": jid, "profile": asdict(profile) if profile else None,
+                             "profile_name": name, "force": force, "recorded_ad": store.job_ad(jid)})
+            request = orjson.dumps({"jobs": jobs, "reason": reason}).decode()
+            answer = await run_worker(["retry", f"--schedd={schedd}", *_where(schedd, schedd_addresses, pool),
+                                       f"--request={request}"], limit)
+            if not answer.get("ok"):
+                out += [RetryResult(j["job_id"], False, str(answer.get("error"))) for j in jobs]
+                continue
+            out += [RetryResult(r["job_id"], bool(r["ok"]), str(r.get("message", "")), r.get("mode"),
+                                r.get("new_job_id"), r.get("changes") or {}, r.get("notes") or [])
+                    for r in answer.get("results", [])]
+        return out
+
+    results = [r for part in await asyncio.gather(*(one_schedd(s, ids) for s, ids in groups.items()))
+               for r in part]
+    for r in results:
+        store.record_retry(r.job_id, r.new_job_id, r.mode, profile=profiles.get(r.job_id, ("", None))[0],
+                           changes=r.changes, ok=r.ok, result=r.message)
+    done = sum(r.ok for r in results)
+    store.log_action("retry with debug" if debug else "retry", list(job_ids),
+                     f"{done} of {len(results)} retried" + "".join(f"\n{r.job_id}: {r.message}"
+                                                                 for r in results if not r.ok))
+    return results

@@ -332,11 +332,35 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
 
 
 @main.command()
-@click.argument("job")
-@click.option("--debug", is_flag=True, help="Apply the experiment's debug profile.")
-def retry(job: str, debug: bool) -> None:
-    """Retry a job (release a held one, resubmit a finished one), optionally with debug settings."""
-    _not_yet("retry", "issue 'Correlate failures with outages, retry with the debug level turned up'")
+@click.argument("jobs", nargs=-1, required=True)
+@click.option("--debug", is_flag=True, help="Apply the experiment's debug_profile from the config.")
+@click.option("--force", is_flag=True, help="Also resubmit jobs that completed with exit code 0.")
+@click.option("--dry-run", is_flag=True, help="Show what would change, from the recorded ad; do nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.pass_context
+def retry(ctx: click.Context, jobs: tuple[str, ...], debug: bool, force: bool, dry_run: bool, yes: bool,
+          as_json: bool) -> None:
+    """Retry jobs (SCHEDD#CLUSTER.PROC or CLUSTER.PROC@SCHEDD): release held ones (edited first with --debug),
+    resubmit finished or removed ones. Each retry is recorded with its lineage. Exit 1 if any failed."""
+    from opgtui.cli_retry import run_retry
+
+    cfg = _config(ctx)
+    code = run_retry(cfg, _open_store(cfg), jobs, debug=debug, force=force, dry_run=dry_run, yes=yes,
+                     as_json=as_json)
+    sys.exit(code)
+
+
+@main.command(name="actions")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.pass_context
+def actions_(ctx: click.Context, as_json: bool, limit: int) -> None:
+    """The recorded actions on jobs (who, when, what, how many, HTCondor's answer), newest first."""
+    from opgtui.cli_retry import print_actions
+
+    cfg = _config(ctx)
+    print_actions(_open_store(cfg, readonly=True), limit=limit, as_json=as_json)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

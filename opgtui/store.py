@@ -204,6 +204,14 @@ class Store:
         found = self.jobs("id = ?", (job_id,))
         return found[0] if found else None
 
+    def jobs_by_id(self, job_ids: Sequence[str]) -> list[Job]:
+        """The stored records of these ids (those the store has), in batches under SQLite's variable limit."""
+        out: list[Job] = []
+        for start in range(0, len(job_ids), 900):
+            part = job_ids[start:start + 900]
+            out += self.jobs(f"id IN ({', '.join('?' * len(part))})", part)
+        return out
+
     def job_ad(self, job_id: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT ad FROM job_ads WHERE job_id = ?", (job_id,)).fetchone()
         return orjson.loads(row[0]) if row else None
@@ -450,6 +458,26 @@ class Store:
         cur = self.conn.execute("SELECT time, who, action, job_ids, result FROM action_log ORDER BY id")
         return [{"time": r[0], "who": r[1], "action": r[2], "job_ids": orjson.loads(r[3]), "result": r[4]}
                 for r in cur]
+
+
+    # ------------------------------------------------------------------ retries and their lineage
+
+    def record_retry(self, job_id: str, new_job_id: str | None, mode: str | None, *, profile: str = "",
+                     changes: dict[str, Any] | None = None, ok: bool, result: str, who: str | None = None,
+                     now: float | None = None) -> None:
+        with self.transaction() as c:
+            c.execute("INSERT INTO retries(time, who, job_id, new_job_id, mode, profile, changes, ok, result) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      (now or time.time(), who or _whoami(), job_id, new_job_id, mode or "", profile,
+                       _dumps(changes or {}), int(ok), result))
+
+    def retries(self, job_id: str | None = None) -> list[dict[str, Any]]:
+        """Retries, oldest first: all of them, or those of ``job_id`` (as the original or as the new job)."""
+        where, params = ("WHERE job_id = ? OR new_job_id = ?", (job_id, job_id)) if job_id else ("", ())
+        cur = self.conn.execute("SELECT time, who, job_id, new_job_id, mode, profile, changes, ok, result "
+                                f"FROM retries {where} ORDER BY id", params)
+        keys = ("time", "who", "job_id", "new_job_id", "mode", "profile", "changes", "ok", "result")
+        return [{**dict(zip(keys, r, strict=True)), "changes": orjson.loads(r[6]), "ok": bool(r[7])} for r in cur]
 
 
 def _whoami() -> str:

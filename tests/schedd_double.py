@@ -8,7 +8,9 @@ tests/). State lives in ``$OPGTUI_DOUBLE_DIR``:
   first (the order the schedd appends them); the schedd reads it newest first, as the real one does.
 - ``<schedd>.unreachable``: connecting fails with the file's text (an ``HTCondorException``).
 - ``<schedd>.hang``: every call sleeps (for timeouts).
-- ``<schedd>.refuse``: ``act``/``edit`` raise ``HTCondorException`` with the file's text.
+- ``<schedd>.refuse``: ``act``/``edit``/``submit`` raise ``HTCondorException`` with the file's text;
+  ``<schedd>.refuse-<verb>`` (``edit``, ``submit``, ``release``, ``hold``, ``remove``) refuses that one only.
+- ``<schedd>.submitted.json``: every submit description received, in order.
 - ``$OPGTUI_DOUBLE_OWNER``: who is acting; jobs of other owners count as TotalPermissionDenied.
 
 Actions change the files, so a later query sees them: hold and release change JobStatus, remove moves the
@@ -146,10 +148,10 @@ class ScheddDouble:
     def _save(self, path: Path, ads: list[dict[str, Any]]) -> None:
         path.write_text(json.dumps(ads))
 
-    def _refuse(self) -> None:
-        refuse = _dir() / f"{self.name}.refuse"
-        if refuse.exists():
-            raise htcondor2.HTCondorException(refuse.read_text().strip())
+    def _refuse(self, verb: str) -> None:
+        for refuse in (_dir() / f"{self.name}.refuse", _dir() / f"{self.name}.refuse-{verb}"):
+            if refuse.exists():
+                raise htcondor2.HTCondorException(refuse.read_text().strip())
 
     # -- the binding's methods
     def query(self, constraint: str | classad2.ExprTree = "True", projection: list[str] = [],  # noqa: B006
@@ -190,7 +192,7 @@ class ScheddDouble:
         if not isinstance(action, htcondor2.JobAction):
             raise TypeError("action must be a JobAction")
         self._hang()
-        self._refuse()
+        self._refuse(action.name.lower())
         if reason is None:
             text: str | None = "Python-initiated action"
         elif isinstance(reason, tuple):
@@ -251,16 +253,76 @@ class ScheddDouble:
     def edit(self, job_spec: list[str] | str | classad2.ExprTree | int, attr: str,
              value: str | classad2.ExprTree, flags: Any = None) -> int:
         self._hang()
-        self._refuse()
+        self._refuse("edit")
         select = _job_spec(job_spec)
         expr = value if isinstance(value, classad2.ExprTree) else classad2.ExprTree(str(value))
         literal = expr.eval()
         stored: Any = literal if type(literal) in (int, float, str, bool) else f"/Expr({expr})/"
+        actor = os.environ.get("OPGTUI_DOUBLE_OWNER")
         queue = self._load(self.queue_path)
         n = 0
         for ad in queue:
             if _is_true(select, to_classad(ad)):
-                ad[attr] = stored
+                if actor and ad.get("Owner") != actor:  # the schedd refuses the whole transaction
+                    raise htcondor2.HTCondorException("Unable to edit job")
+                if str(expr).strip() == "undefined":  # how a caller takes an attribute back out
+                    ad.pop(attr, None)
+                else:
+                    ad[attr] = stored
                 n += 1
         self._save(self.queue_path, queue)
         return n
+
+    def submit(self, description: htcondor2.Submit, count: int = 0, spool: bool = False,
+               itemdata: Any = None, queue: str | None = None) -> _SubmitResult:
+        """Queue one job from the description: submit commands become the attributes condor_submit writes."""
+        if not isinstance(description, htcondor2.Submit):
+            raise TypeError("description must be a Submit")
+        self._hang()
+        self._refuse("submit")
+        commands = dict(description)
+        if "executable" not in commands:
+            raise htcondor2.HTCondorException("No 'executable' parameter was provided")
+        ads, history = self._load(self.queue_path), self._load(self.history_path)
+        cluster = max((a.get("ClusterId", 0) for a in ads + history), default=0) + 1
+        now = int(time.time())
+        ad: dict[str, Any] = {"ClusterId": cluster, "ProcId": 0, "JobStatus": 1, "QDate": now,
+                              "EnteredCurrentStatus": now, "Owner": os.environ.get("OPGTUI_DOUBLE_OWNER", "shifter")}
+        for key, value in commands.items():
+            if key.startswith(("MY.", "+")):
+                ad[key.removeprefix("MY.").removeprefix("+")] = _literal(value)
+            elif key in _SUBMIT_ATTRS:
+                attr = _SUBMIT_ATTRS[key]
+                ad[attr] = value[1:-1].replace('""', '"') if attr in ("Arguments", "Environment") \
+                    and value.startswith('"') else _literal(value) if attr.startswith("Request") else value
+        ads.append(ad)
+        self._save(self.queue_path, ads)
+        log = _dir() / f"{self.name}.submitted.json"
+        self._save(log, [*self._load(log), commands])
+        return _SubmitResult(cluster)
+
+
+_SUBMIT_ATTRS = {"executable": "Cmd", "arguments": "Arguments", "environment": "Environment",
+                 "request_memory": "RequestMemory", "request_cpus": "RequestCpus", "initialdir": "Iwd",
+                 "output": "Out", "error": "Err", "log": "UserLog", "batch_name": "JobBatchName"}
+
+
+def _literal(text: str) -> Any:
+    value = classad2.ExprTree(text).eval()
+    return value if type(value) in (int, float, str, bool) else f"/Expr({text})/"
+
+
+class _SubmitResult:
+    """What ``Schedd.submit`` returns, as far as callers use it."""
+
+    def __init__(self, cluster: int) -> None:
+        self._cluster = cluster
+
+    def cluster(self) -> int:
+        return self._cluster
+
+    def first_proc(self) -> int:
+        return 0
+
+    def num_procs(self) -> int:
+        return 1

@@ -9,6 +9,8 @@ dashboard never calls them in its own process; a process can also be killed on o
         [--history-limit N] [--no-history]
     python -m opgtui.sources.condor_worker act --schedd NAME [--address SINFUL] [--collector HOST]
         --action release|hold|remove (--ids 1.0,2.0 | --constraint EXPR) --reason TEXT
+    python -m opgtui.sources.condor_worker retry --schedd NAME [--address SINFUL] [--collector HOST]
+        --request '{"jobs": [{"local": "1.0", "job_id": "S#1.0", "profile": {...}|null, ...}], "reason": TEXT}'
 
 The answer is ``{"ok": true, ...}`` or ``{"ok": false, "error": "one line"}``; ads are in ``condor_q -json``
 layout (the binding's own ``printJson``). ``OPGTUI_SCHEDD_FACTORY=module:function`` replaces the binding's
@@ -99,6 +101,100 @@ def act(schedd: Any, action: str, job_spec: list[str] | str, reason: str) -> dic
     return {"ok": True, "result": orjson.loads(result.printJson()) if result is not None else {}}
 
 
+def _ad_dict(ad: Any) -> dict[str, Any]:
+    return orjson.loads(ad.printJson())
+
+
+def _find(schedd: Any, local: str) -> tuple[dict[str, Any] | None, str]:
+    """The job's full ad from the queue, else from the history; (None, "") when neither has it."""
+    cluster, _, proc = local.partition(".")
+    constraint = f"ClusterId == {int(cluster)} && ProcId == {int(proc)}"
+    found = schedd.query(constraint)
+    if found:
+        return _ad_dict(found[0]), "queue"
+    done = schedd.history(constraint, [], match=1)
+    if done:
+        return _ad_dict(done[0]), "history"
+    return None, ""
+
+
+def _expr(value: str | int) -> str:
+    import classad2
+
+    return classad2.quote(value) if isinstance(value, str) else str(value)
+
+
+def _release(schedd: Any, local: str, ad: dict[str, Any], edits: dict[str, str | int], reason: str) -> str | None:
+    """Edit the attributes, then release; on any refusal put the edited attributes back. None when done."""
+    import htcondor2
+
+    from opgtui.retry import classad_literal
+
+    edited: list[str] = []
+    try:
+        for attr, value in edits.items():
+            schedd.edit([local], attr, _expr(value))
+            edited.append(attr)
+        result = _ad_dict(schedd.act(htcondor2.JobAction.Release, [local], (reason, 0)))
+        if result.get("TotalSuccess") != 1:
+            counts = {k.removeprefix("Total"): v for k, v in result.items()
+                      if k.startswith("Total") and k not in ("TotalJobAds", "TotalChangedAds") and v}
+            raise RuntimeError("release refused: " + (", ".join(f"{k}: {v}" for k, v in counts.items())
+                                                      or "no jobs matched"))
+    except Exception as exc:
+        undo_errors = []
+        for attr in reversed(edited):
+            try:
+                schedd.edit([local], attr, classad_literal(ad.get(attr)))
+            except Exception as undo:  # report both: this is the one case that leaves the job changed
+                undo_errors.append(f"{attr}: {one_line(undo)}")
+        if undo_errors:
+            return f"{one_line(exc)}; AND putting back the edits failed ({'; '.join(undo_errors)})"
+        return f"{one_line(exc)}; nothing changed" if edited else one_line(exc)
+    return None
+
+
+def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """Retry each job of ``request["jobs"]`` on this schedd: edit + release when held, else resubmit."""
+    import htcondor2
+
+    from opgtui.config import DebugProfile
+    from opgtui.retry import RetryRefused, plan_retry
+
+    results = []
+    for job in request.get("jobs", []):
+        local, job_id = job["local"], job["job_id"]
+        out: dict[str, Any] = {"job_id": job_id, "ok": False, "mode": None, "new_job_id": None,
+                               "changes": {}, "notes": [], "message": ""}
+        results.append(out)
+        try:
+            ad, where = _find(schedd, local)
+            if ad is None and job.get("recorded_ad"):
+                ad, where = job["recorded_ad"], "the ad recorded by opgtui"
+            if ad is None:
+                out["message"] = f"{job_id} no longer exists (not in the queue or the history of its schedd)"
+                continue
+            profile = DebugProfile(**job["profile"]) if job.get("profile") else None
+            plan = plan_retry(ad, job_id, profile=profile, profile_name=job.get("profile_name", ""),
+                              force=bool(job.get("force")))
+            out.update(mode=plan.mode, changes=plan.changes, notes=plan.notes)
+            if plan.mode == "release":
+                error = _release(schedd, local, ad, plan.edits, request.get("reason", "opgtui retry"))
+                out.update(ok=error is None, new_job_id=job_id if error is None else None,
+                           message=error or f"released {job_id}" + (" after editing " + ", ".join(plan.edits)
+                                                                     if plan.edits else ""))
+            else:
+                result = schedd.submit(htcondor2.Submit(plan.submit))
+                new_local = f"{result.cluster()}.0"
+                new_id = f"{job_id.rpartition('#')[0]}#{new_local}"
+                out.update(ok=True, new_job_id=new_id, message=f"resubmitted {job_id} from {where} as {new_id}")
+        except RetryRefused as exc:
+            out["message"] = str(exc)
+        except Exception as exc:  # HTCondor's own refusal, verbatim
+            out["message"] = one_line(exc)
+    return {"ok": True, "results": results}
+
+
 def _since(job: str | None, since_time: int | None) -> Any:
     """The history stop condition: the record of job ``C.P``, or else the first record older than a time."""
     import classad2
@@ -119,7 +215,7 @@ def one_line(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m opgtui.sources.condor_worker")
-    ap.add_argument("verb", choices=["locate", "query", "act"])
+    ap.add_argument("verb", choices=["locate", "query", "act", "retry"])
     ap.add_argument("--schedd")
     ap.add_argument("--address")
     ap.add_argument("--collector")
@@ -132,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--action", choices=ACTIONS)
     ap.add_argument("--ids", default="")
     ap.add_argument("--reason", default="")
+    ap.add_argument("--request", default="{}", help="retry: JSON {jobs: [...], reason}")
     a = ap.parse_args(argv)
     out: bytes
     try:
@@ -139,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
             out = orjson.dumps(locate(a.collector))
         else:
             schedd = schedd_for(a.schedd, a.address, a.collector)
-            if a.verb == "query":
+            if a.verb == "retry":
+                out = orjson.dumps(retry(schedd, orjson.loads(a.request)))
+            elif a.verb == "query":
                 out = query(schedd, a.constraint or "true", [p for p in a.projection.split(",") if p],
                             since=_since(a.since_job, a.since_time), history=not a.no_history,
                             history_limit=a.history_limit)

@@ -1,0 +1,98 @@
+"""``opgtui retry`` and ``opgtui actions``: retry jobs from the command line, list what was done to jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from opgtui.config import Config
+from opgtui.textsafe import clean, one_line
+from opgtui.timefmt import clock
+
+
+def job_id_of(text: str) -> str:
+    """``schedd#cluster.proc`` from that form or from ``cluster.proc@schedd`` (JobsubJobId); ValueError else."""
+    text = text.strip()
+    if "#" in text:
+        return text
+    local, at, schedd = text.partition("@")
+    if at and schedd and local.count(".") == 1:
+        return f"{schedd}#{local}"
+    raise ValueError(f"not a job id: {text!r} (expected SCHEDD#CLUSTER.PROC or CLUSTER.PROC@SCHEDD)")
+
+
+def _plan_lines(cfg: Config, store: Any, job_id: str, debug: bool, force: bool) -> list[str]:
+    from opgtui.actions import debug_profile_for
+    from opgtui.retry import RetryRefused, plan_retry
+
+    ad, job = store.job_ad(job_id), store.job(job_id)
+    name, profile = debug_profile_for(cfg, job_id, job and job.experiment, stored=job is not None) \
+        if debug else ("", None)
+    if ad is None or job is None:
+        return [f"{job_id}: not in the store; the schedd's own ad will decide"]
+    try:
+        plan = plan_retry(ad, job_id, profile=profile, profile_name=name, force=force)
+    except RetryRefused as exc:
+        return [f"{job_id}: {exc}"]
+    lines = [f"{job_id}: {plan.mode}" + (f" with debug profile {name}" if name else "")]
+    lines += [f"  {attr}: {before!r} -> {after!r}" for attr, (before, after) in plan.changes.items()]
+    lines += [f"  note: {n}" for n in plan.notes]
+    lines += [f"  {k} = {v}" for k, v in plan.submit.items()]
+    return [clean(line) for line in lines]
+
+
+def run_retry(cfg: Config, store: Any, args: Sequence[str], *, debug: bool, force: bool, dry_run: bool,
+              yes: bool, as_json: bool) -> int:
+    """Retry the jobs; 0 when every one was retried, 1 when any was not, 2 for bad input."""
+    from opgtui.actions import retry
+
+    try:
+        ids = list(dict.fromkeys(job_id_of(a) for a in args))
+        if dry_run:
+            for jid in ids:
+                click.echo("\n".join(_plan_lines(cfg, store, jid, debug, force)))
+            return 0
+        if not yes:
+            if not sys.stdin.isatty():
+                raise ValueError("not a terminal: add --yes to retry without confirmation")
+            what = f"Retry {len(ids)} job{'s' if len(ids) != 1 else ''}" + (" with debug settings" if debug else "")
+            if not click.confirm(what + "?", default=False):
+                click.echo("nothing done")
+                return 1
+        pools = cfg.pools
+        results = asyncio.run(retry(ids, store=store, cfg=cfg, debug=debug, force=force,
+                                    pool=pools[0] if len(pools) == 1 else None))
+    except ValueError as exc:
+        click.echo(f"opgtui: {exc}", err=True)
+        return 2
+    if as_json:
+        click.echo(json.dumps([{"job_id": r.job_id, "ok": r.ok, "mode": r.mode, "new_job_id": r.new_job_id,
+                                "changes": r.changes, "notes": r.notes, "message": r.message} for r in results],
+                              indent=2, default=str))
+    else:
+        for r in results:
+            click.echo(f"{'ok    ' if r.ok else 'FAILED'} {clean(r.message)}")
+            for note in r.notes:
+                click.echo(f"       note: {clean(note)}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def print_actions(store: Any, *, limit: int, as_json: bool) -> None:
+    """The action log, newest first: when, who, what, how many jobs, the first line of the answer."""
+    rows = list(reversed(store.action_log()))[:limit]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        click.echo("no actions recorded")
+        return
+    for r in rows:
+        first = (r["result"] or "").splitlines()[0] if r["result"] else ""
+        n = len(r["job_ids"])
+        click.echo(f"{clock(r['time'], with_date=True)}  {one_line(r['who'], 12):<12} {r['action']:<18} "
+                   f"{n:>6} job{'s' if n != 1 else ' '}  {one_line(first, 80)}")

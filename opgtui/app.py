@@ -204,13 +204,24 @@ class OpgApp(App[None]):
         if word in ("announce", "announcements", "ann", "a"):
             self.action_announcements()
             return
+        if word in ("actions", "action", "act"):
+            from opgtui.screens.actions_log import ActionLogScreen
+
+            self.push_screen(ActionLogScreen())
+            return
+        if word in ("failures", "fail", "summary"):
+            from opgtui.screens.failures import FailureSummaryScreen
+
+            self.action_view("jobs")  # Enter on a cause opens its jobs there
+            self.push_screen(FailureSummaryScreen())
+            return
         mode = ALIASES.get(word, word)
         if mode in self.MODES:
             self.action_view(mode)
         else:
             views = ", ".join(VIEWS)
-            self.notify(f"unknown command: {word} (try {views}, announce, help, quit)", severity="warning",
-                        markup=False)
+            self.notify(f"unknown command: {word} (try {views}, failures, actions, announce, help, quit)",
+                        severity="warning", markup=False)
 
     def open_log(self, target: dict[str, Any]) -> None:
         """Show a job's log in the Log view (called by the Jobs view)."""

@@ -81,3 +81,66 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str]) -> None:
         app.reload_views()
 
     app.push_screen(ConfirmScreen(message), run)
+
+
+def _profile_text(app: OpgApp, job_ids: list[str]) -> Text | None:
+    """What the debug profiles will change, or None (after saying why) when a job has none."""
+    from opgtui.actions import debug_profile_for
+
+    stored = {j.id: j.experiment for j in app.store.jobs_by_id(job_ids)}
+    try:
+        profiles = dict(debug_profile_for(app.cfg, jid, stored.get(jid), stored=jid in stored) for jid in job_ids)
+    except ValueError as exc:
+        app.notify(str(exc), severity="error", markup=False, timeout=10)
+        return None
+    text = Text()
+    for name, p in sorted(profiles.items()):
+        parts = [" ".join(f"{k}={v}" for k, v in p.environment.items()), p.arguments,
+                 f"request_memory >= {p.request_memory}" if p.request_memory else ""]
+        text.append(f"\nDebug profile {name}: ", "bold")
+        text.append(one_line("; ".join(x for x in parts if x), 200))
+    return text
+
+
+def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False) -> None:
+    """Ask (count, how many released / resubmitted, the debug settings), then retry in the background."""
+    jobs = app.store.jobs_by_id(job_ids)
+    held = sum(j.status == 5 for j in jobs)
+    n = len(job_ids)
+    message = Text.assemble(
+        (f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}?\n\n", "bold"),
+        f"{held:,} held: released{' after editing' if debug else ''}; "
+        f"{len(jobs) - held:,} finished or removed: resubmitted"
+        + (f"; {n - len(jobs):,} not in the store: as their schedd says" if n > len(jobs) else ""))
+    if debug:
+        extra = _profile_text(app, job_ids)
+        if extra is None:
+            return
+        message.append_text(extra)
+
+    async def run(confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        if app.demo:
+            app.store.log_action("retry with debug" if debug else "retry", job_ids,
+                                 "demo data: nothing sent (the demo has no schedd)")
+            app.notify(f"demo data: would retry {n:,} jobs ({held:,} released, {n - held:,} resubmitted); "
+                       "nothing sent, recorded in :actions", severity="warning", markup=False, timeout=8)
+            return
+        from opgtui.actions import retry
+
+        pools = app.cfg.pools
+        try:
+            results = await retry(job_ids, store=app.store, cfg=app.cfg, debug=debug,
+                                  pool=pools[0] if len(pools) == 1 else None)
+        except ValueError as exc:
+            app.notify(str(exc), severity="error", markup=False)
+            return
+        failed = [r for r in results if not r.ok]
+        text = f"retried {len(results) - len(failed):,} of {len(results):,}"
+        if failed:
+            text += f"; {len(failed):,} not: " + one_line(failed[0].message, 200)
+        app.notify(text, severity="error" if failed else "information", markup=False, timeout=10)
+        app.reload_views()
+
+    app.push_screen(ConfirmScreen(message), run)

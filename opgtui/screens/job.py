@@ -96,6 +96,33 @@ def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: A
     return text
 
 
+def lineage_text(job_id: str, retries: list[dict[str, Any]], ad: dict[str, Any] | None, tz: Any = None) -> Text:
+    """Where this job came from (a retry of which job, with which profile) and what became of its retries."""
+    text = Text()
+    origin = next((r for r in retries if r["new_job_id"] == job_id and r["job_id"] != job_id), None)
+    if origin is not None:
+        text.append("Retry of ", "bold")
+        text.append(one_line(origin["job_id"], 80))
+        text.append(f"  by {one_line(origin['who'], 20)} {clock(origin['time'], tz, with_date=True)}"
+                    + (f", debug profile {one_line(origin['profile'], 20)}" if origin["profile"] else "") + "\n")
+    elif ad and isinstance(ad.get("OpgRetryOf"), str):
+        text.append("Retry of ", "bold")
+        text.append(one_line(ad["OpgRetryOf"], 80) + (f", debug profile {one_line(str(ad['OpgDebugProfile']), 20)}"
+                                                     if ad.get("OpgDebugProfile") else "") + "\n")
+    for r in retries:
+        if r["job_id"] != job_id:
+            continue
+        text.append(f"{clock(r['time'], tz, with_date=True)}  ", "dim")
+        text.append("retried " if r["ok"] else "retry failed ", "bold green" if r["ok"] else "bold red")
+        what = ("released" if r["mode"] == "release" else f"resubmitted as {r['new_job_id']}") if r["ok"] \
+            else r["result"]
+        text.append(one_line(what, 160) + f"  by {one_line(r['who'], 20)}")
+        if r["profile"]:
+            text.append(f"  debug {one_line(r['profile'], 20)}: {', '.join(r['changes']) or 'no change'}", "cyan")
+        text.append("\n")
+    return text
+
+
 def ad_text(ad: dict[str, Any] | None) -> Text:
     if not ad:
         return Text("No raw ad recorded for this job.", "dim")
@@ -113,6 +140,8 @@ class JobDetailScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="job.back"),
         Binding("a", "toggle_ad", "Raw ad", id="job.ad"),
         Binding("l", "log", "Log", id="job.log"),
+        Binding("T", "retry(False)", "Retry", id="job.retry"),
+        Binding("D", "retry(True)", "Retry+debug", id="job.retry_debug"),
     ]
 
     def __init__(self, job_id: str) -> None:
@@ -143,7 +172,11 @@ class JobDetailScreen(Screen[None]):
             body.update(ad_text(store.job_ad(self.job_id)))
             return
         verdict = store.verdicts_for([self.job_id]).get(self.job_id)
-        body.update(detail_text(job, verdict, store.events(self.job_id), self.opg.tz))
+        text = lineage_text(self.job_id, store.retries(self.job_id), store.job_ad(self.job_id), self.opg.tz)
+        if text:
+            text.append("\n")
+        text.append_text(detail_text(job, verdict, store.events(self.job_id), self.opg.tz))
+        body.update(text)
         self.sub_title = f"{job.display_id} · {time.strftime('%H:%M:%S')}"
 
     def action_toggle_ad(self) -> None:
@@ -153,3 +186,8 @@ class JobDetailScreen(Screen[None]):
     def action_log(self) -> None:
         self.app.pop_screen()
         self.opg.open_log({"job_id": self.job_id})
+
+    def action_retry(self, debug: bool) -> None:
+        from opgtui.screens.confirm import confirm_and_retry
+
+        confirm_and_retry(self.opg, [self.job_id], debug=debug)

@@ -49,6 +49,9 @@ class JobsScreen(BaseScreen):
         Binding("R", "act('release')", "Release", show=False, id="jobs.release"),
         Binding("H", "act('hold')", "Hold", show=False, id="jobs.hold"),
         Binding("X", "act('remove')", "Remove", show=False, id="jobs.remove"),
+        Binding("T", "retry(False)", "Retry", show=False, id="jobs.retry"),
+        Binding("D", "retry(True)", "Retry+debug", show=False, id="jobs.retry_debug"),
+        Binding("F", "failures", "Failures", id="jobs.failures"),
         Binding("escape", "clear", "Back", show=False, id="jobs.clear"),
     ]
 
@@ -246,10 +249,40 @@ class JobsScreen(BaseScreen):
         self.app.call_from_thread(setattr, bar, "display", False)
         self.app.call_from_thread(self.notify, f"diagnosed {len(job_ids):,} jobs", markup=False)
 
+    def target_ids(self) -> list[str]:
+        """What an action applies to: the marked jobs, else the group under the cursor, else the job there."""
+        table = self.query_one(JobTable)
+        if table.marked:
+            return sorted(table.marked)
+        if self.grouping and self.group is None:
+            group = table.cursor_group
+            return [self.rows[i].job_id for i in group.indices] if group is not None else []
+        return [table.cursor_row.job_id] if table.cursor_row else []
+
     def action_act(self, action: str) -> None:
         from opgtui.screens.confirm import confirm_and_act
 
-        table = self.query_one(JobTable)
-        ids = sorted(table.marked) or ([table.cursor_row.job_id] if table.cursor_row else [])
-        if ids:
+        if ids := self.target_ids():
             confirm_and_act(self.opg, action, ids)
+
+    def action_retry(self, debug: bool) -> None:
+        from opgtui.screens.confirm import confirm_and_retry
+
+        if ids := self.target_ids():
+            confirm_and_retry(self.opg, ids, debug=debug)
+
+    def action_failures(self) -> None:
+        """The failure summary of the jobs in view (the quick filter, the typed filter and the group)."""
+        from opgtui.screens.failures import FailureSummaryScreen
+
+        ids = [self.rows[i].job_id for i in self.visible_indices()]
+        scope = "view" if (self.query_text or self.group or self.quick != "all") else "all jobs"
+        self.app.push_screen(FailureSummaryScreen(ids, scope))
+
+    def show_only(self, job_ids: list[str], label: str) -> None:
+        """Drill into these jobs (from the failure summary), as if their group had been opened."""
+        wanted = set(job_ids)
+        indices = [i for i, r in enumerate(self.rows) if r.job_id in wanted]
+        self.quick, self.grouping = "all", None
+        self.group = Group(label, len(indices), indices, label)
+        self.apply()

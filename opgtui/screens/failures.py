@@ -1,0 +1,155 @@
+"""Failure summary: the failed and held jobs in view, grouped by verdict and signature, with the sites they ran
+at and the outages that overlapped them; one key acts on a whole group."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from opgtui.diagnosis.verdict import describe_window
+from opgtui.failures import RANGES, UNDIAGNOSED, FailureGroup, in_range, sites_text, summarise
+from opgtui.screens.base import BaseScreen
+from opgtui.textsafe import one_line
+
+STYLE = {"service": "bold yellow", "code": "bold red", "resource": "bold magenta", "unknown": "bold",
+         UNDIAGNOSED: "dim"}
+
+
+class FailureSummaryScreen(BaseScreen):
+    """``F`` on the jobs view: from N failures to a handful of causes, and the outages behind them."""
+
+    VIEW_NAME = "Failures"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="failures.back"),
+        Binding("t", "range", "Range", id="failures.range"),
+        Binding("T", "retry(False)", "Retry group", id="failures.retry"),
+        Binding("D", "retry(True)", "Retry+debug", id="failures.retry_debug"),
+        Binding("S", "retry_service", "Retry all service", id="failures.retry_service"),
+        Binding("H", "act('hold')", "Hold group", show=False, id="failures.hold"),
+        Binding("X", "act('remove')", "Remove group", show=False, id="failures.remove"),
+    ]
+
+    def __init__(self, job_ids: list[str] | None = None, scope: str = "all jobs") -> None:
+        super().__init__()
+        self.job_ids = job_ids  # the jobs in view on the jobs screen; None: every job in the store
+        self.scope = scope
+        self.range_index = 0
+        self.groups: list[FailureGroup] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="failures-status")
+        yield DataTable(id="failures", cursor_type="row", zebra_stripes=True)
+        yield Static(id="failure-detail")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#failures", DataTable)
+        for label, width in (("Verdict", 8), ("Jobs", 6), ("Cause", 34), ("Sites", 22), ("Outages overlapped", 40)):
+            table.add_column(label, width=width)
+
+    def reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="failures-load")
+    def load(self) -> None:
+        from opgtui.store import open_store
+
+        store = open_store(self.opg.store.path)
+        try:
+            jobs = store.jobs_by_id(self.job_ids) if self.job_ids is not None else store.jobs()
+            jobs = in_range(jobs, RANGES[self.range_index][1], time.time())
+            verdicts = store.verdicts_for([j.id for j in jobs])
+        finally:
+            store.close()
+        groups = summarise(jobs, verdicts)
+        self.app.call_from_thread(self.show, groups, len(jobs))
+
+    def show(self, groups: list[FailureGroup], failures: int) -> None:
+        self.groups = groups
+        table = self.query_one("#failures", DataTable)
+        table.clear()
+        for g in groups:
+            outages = "; ".join(describe_window(w) for w in g.windows[:2]) + (
+                f" +{len(g.windows) - 2}" if len(g.windows) > 2 else "")
+            table.add_row(Text(g.category.upper()[:8], STYLE.get(g.category, "")), Text(f"{g.count:,}"),
+                          Text(one_line(g.title or g.signature or "", 80)), Text(one_line(sites_text(g.sites), 80)),
+                          Text(one_line(outages, 200), "yellow" if g.windows else ""))
+        service = sum(g.count for g in groups if g.retryable)
+        label = RANGES[self.range_index][0]
+        self.query_one("#failures-status", Static).update(Text.assemble(
+            (f" {failures:,} failed or held", "bold"), f" in {self.scope} · {len(groups)} causes",
+            f" · ended in the last {label}" if label != "all" else " · any time",
+            (f" · {service:,} service-caused (S retries them)", "yellow") if service else ""))
+        self.show_detail()
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    @property
+    def current(self) -> FailureGroup | None:
+        table = self.query_one("#failures", DataTable)
+        if not self.groups or table.cursor_row is None or table.cursor_row >= len(self.groups):
+            return None
+        return self.groups[table.cursor_row]
+
+    def show_detail(self) -> None:
+        g = self.current
+        detail = self.query_one("#failure-detail", Static)
+        if g is None:
+            detail.update(Text("No failed or held jobs here." if not self.groups else ""))
+            return
+        text = Text.assemble((f"{g.category.upper()} · {g.action}", STYLE.get(g.category, "")),
+                             f" · {g.count:,} jobs ({g.held:,} held)",
+                             f" · {g.confident:,} confident" if g.confident else "")
+        if g.signature:
+            text.append(f"  [{one_line(g.signature, 60)}]", "cyan")
+        for w in g.windows[:4]:
+            text.append("\n  " + one_line(describe_window(w), 120), "yellow")
+        text.append("\n  sites: " + one_line(sites_text(g.sites, 6), 200), "dim")
+        detail.update(text)
+
+    def action_range(self) -> None:
+        self.range_index = (self.range_index + 1) % len(RANGES)
+        self.load()
+
+    def action_open(self) -> None:
+        """Back to the jobs view, showing this group's jobs."""
+        g = self.current
+        if g is None:
+            return
+        from opgtui.screens.jobs import JobsScreen
+
+        self.app.pop_screen()
+        screen = self.app.screen
+        if isinstance(screen, JobsScreen):
+            screen.show_only(g.job_ids, f"{g.category} · {g.title or g.signature}")
+
+    def action_retry(self, debug: bool) -> None:
+        from opgtui.screens.confirm import confirm_and_retry
+
+        g = self.current
+        if g is not None:
+            confirm_and_retry(self.opg, g.job_ids, debug=debug)
+
+    def action_retry_service(self) -> None:
+        from opgtui.screens.confirm import confirm_and_retry
+
+        ids = [jid for g in self.groups if g.retryable for jid in g.job_ids]
+        if not ids:
+            self.notify("no service-caused failures here", markup=False)
+            return
+        confirm_and_retry(self.opg, ids)
+
+    def action_act(self, action: str) -> None:
+        from opgtui.screens.confirm import confirm_and_act
+
+        g = self.current
+        if g is not None:
+            confirm_and_act(self.opg, action, g.job_ids)

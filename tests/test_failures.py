@@ -1,0 +1,169 @@
+"""The failure summary (grouping, outages, ranges) and the dashboard's way from "N failures" to "retry these":
+on the demo data, and for real through the worker and the Schedd double."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opgtui.app import OpgApp
+from opgtui.config import Config, DebugProfile, ExperimentConfig
+from opgtui.demo.build import build_demo
+from opgtui.failures import UNDIAGNOSED, in_range, sites_text, summarise
+from opgtui.model import Finding, Job, JobStatus, Verdict, Window
+from opgtui.store import open_store
+
+TESTS = Path(__file__).parent
+NOW = 1_800_000_000.0
+SAM = Window("samweb", "outage", NOW - 3600, NOW - 1800, "am", ext_id="a")
+
+
+def job(i: int, **kw: Any) -> Job:
+    base: dict[str, Any] = {"status": JobStatus.COMPLETED, "exit_code": 1, "end_time": NOW - 60, "site": "FNAL"}
+    return Job(f"s#{i}.0", "s", i, 0, **{**base, **kw})
+
+
+def verdict(category: str, signature: str | None, windows: list[Window] = (), confidence: str = "probable") -> Verdict:  # type: ignore[assignment]
+    return Verdict(category, {"service": "retry", "code": "debug"}.get(category, "look"), signature, signature or "",
+                   [Finding(signature or "x", category, 50, signature or "x", "line")], confidence, "", list(windows))
+
+
+def test_failures_group_by_verdict_and_signature_with_sites_and_outages() -> None:
+    jobs = [job(i, site="FNAL" if i % 3 else "Purdue") for i in range(6)] + [
+        job(10, status=JobStatus.HELD, hold_code=34, exit_code=None),
+        job(11, status=JobStatus.RUNNING), job(12, exit_code=0)]  # neither failed nor held: left out
+    other = Window("samweb", "outage", NOW - 7200, NOW - 7000, "am", ext_id="b")
+    verdicts = {f"s#{i}.0": verdict("service", "sam.fetch", [SAM] + ([other] if i == 1 else []), "confident")
+                for i in range(4)}
+    verdicts |= {"s#4.0": verdict("code", "fhicl.parse"), "s#5.0": verdict("code", "fhicl.parse")}
+    groups = summarise(jobs, verdicts)
+    assert [(g.category, g.signature, g.count) for g in groups] == [
+        ("service", "sam.fetch", 4), ("code", "fhicl.parse", 2), (UNDIAGNOSED, None, 1)]
+    sam = groups[0]
+    assert sam.retryable and sam.confident == 4 and sam.sites == Counter({"FNAL": 2, "Purdue": 2})
+    assert [w.start for w in sam.windows] == [other.start, SAM.start]  # each outage once, earliest first
+    assert groups[2].title == "held, code 34" and groups[2].held == 1
+    assert sites_text(Counter({"a": 5, "b": 3, "c": 2, "d": 1})) == "a 5, b 3, c 2 +1 more"
+
+
+def test_time_ranges_use_when_the_job_ended_or_was_held() -> None:
+    jobs = [job(1, end_time=NOW - 3 * 3600), job(2, end_time=None, status=JobStatus.HELD, status_since=NOW - 600),
+            job(3, end_time=None, status=JobStatus.HELD, status_since=None)]
+    assert [j.id for j in in_range(jobs, 6 * 3600, NOW)] == ["s#1.0", "s#2.0"]
+    assert [j.id for j in in_range(jobs, 3600, NOW)] == ["s#2.0"]
+    assert len(in_range(jobs, None, NOW)) == 3
+
+
+# ---------------------------------------------------------------- the dashboard, on the demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+async def test_demo_from_failures_to_causes_to_retrying_the_service_ones(demo: tuple[Config, Any]) -> None:
+    from textual.widgets import DataTable
+
+    from opgtui.screens.confirm import ConfirmScreen
+    from opgtui.screens.failures import FailureSummaryScreen
+
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause(0.5)
+        await pilot.press("F")
+        await pilot.pause(0.5)
+        screen = app.screen
+        assert isinstance(screen, FailureSummaryScreen)
+        groups = screen.groups
+        assert 3 <= len(groups) <= 15
+        service = [g for g in groups if g.retryable]
+        sam = [g for g in service if any(w.service == "samweb" for w in g.windows)]
+        assert sam, [(g.category, g.signature) for g in groups]
+        table = screen.query_one(DataTable)
+        shown = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+        assert any("samweb DOWN" in row for row in shown)
+        status = str(screen.query_one("#failures-status").render())
+        n_service = sum(g.count for g in service)
+        assert f"{n_service:,} service-caused" in status
+        await pilot.press("S")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"Retry {n_service:,} jobs?" in str(app.screen.message)
+        await pilot.press("tab", "enter")  # Cancel has the focus; move to "Yes, do it"
+        await pilot.pause(0.3)
+        entry = store.action_log()[-1]
+        assert entry["action"] == "retry" and len(entry["job_ids"]) == n_service
+        assert entry["result"] == "demo data: nothing sent (the demo has no schedd)"
+        # Enter on a cause: its jobs in the jobs view
+        screen.query_one(DataTable).move_cursor(row=groups.index(sam[0]))
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        jobs_screen = app.screen
+        assert jobs_screen.__class__.__name__ == "JobsScreen"
+        assert sorted(jobs_screen.rows[i].job_id for i in jobs_screen.visible_indices()) == sorted(sam[0].job_ids)
+        await pilot.press("colon")
+        await pilot.pause(0.1)
+        await pilot.press(*"actions", "enter")
+        await pilot.pause(0.3)
+        row = [str(c) for c in app.screen.query_one(DataTable).get_row_at(0)]
+        assert row[2:] == ["retry", f"{n_service:,}", "demo data: nothing sent (the demo has no schedd)"]
+
+
+# ---------------------------------------------------------------- the dashboard, for real (worker + double)
+
+
+@pytest.fixture
+def pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Config, Any, Path]:
+    from opgtui.sources.dumps import load_files
+    from opgtui.sources.jobrecord import job_from_ad
+
+    monkeypatch.setenv("OPGTUI_SCHEDD_FACTORY", "schedd_double:make")
+    monkeypatch.setenv("OPGTUI_DOUBLE_DIR", str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    held = load_files([TESTS / "data" / "condor" / "chtc_held_docker_memory.long.ad"]).ads.popitem()[1]
+    ads = [dict(held, ClusterId=100, ProcId=p, Owner="novapro", AccountingGroup="group_nova.prod.novapro",
+                GlobalJobId=f"jobsub01#100.{p}#1", EnteredCurrentStatus=int(time.time()) - 60) for p in range(3)]
+    (tmp_path / "jobsub01.json").write_text(json.dumps(ads))
+    cfg = Config(store=tmp_path / "s.db", experiments=[ExperimentConfig(
+        "nova", debug_profile=DebugProfile(environment={"IFDH_DEBUG": "1"}, request_memory=32000))])
+    store = open_store(cfg.store)
+    jobs = [job_from_ad(a, schedd="jobsub01") for a in ads]
+    store.upsert_jobs(jobs, {j.id: a for j, a in zip(jobs, ads, strict=True)})
+    return cfg, store, tmp_path
+
+
+async def test_retry_with_debug_of_a_group_from_the_jobs_view_and_the_lineage_in_the_detail(
+        pool: tuple[Config, Any, Path]) -> None:
+    from opgtui.screens.job import JobDetailScreen
+
+    cfg, store, d = pool
+    app = OpgApp(cfg, store, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause(0.5)
+        await pilot.press("g")  # grouped by cause: the three held jobs are one group
+        await pilot.pause(0.2)
+        await pilot.press("D")
+        await pilot.pause(0.2)
+        message = str(app.screen.message)  # type: ignore[attr-defined]
+        assert "Retry 3 jobs with debug settings?" in message and "IFDH_DEBUG=1" in message
+        await pilot.press("tab", "enter")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if len(store.retries()) == 3:
+                break
+        queue = {a["ProcId"]: a for a in json.loads((d / "jobsub01.json").read_text())}
+        assert {a["JobStatus"] for a in queue.values()} == {1}
+        assert {a["RequestMemory"] for a in queue.values()} == {32000}
+        app.push_screen(JobDetailScreen("jobsub01#100.1"))
+        await pilot.pause(0.2)
+        detail = str(app.screen.query_one("#detail").render())
+        assert "retried released" in detail and "debug nova: Environment, RequestMemory" in detail

@@ -99,7 +99,12 @@ class OpgApp(App[None]):
         return f"data {ago(last, time.time())}" if last else "no data collected yet"
 
     def current_announcements(self) -> list[Announcement]:
-        return self.store.announcements()
+        """The team's messages, then maintenance from the feeds (ongoing, or starting within a day)."""
+        from opgtui.maintenance import HORIZON, maintenance_announcements
+
+        now = time.time()
+        windows = self.store.windows(kind="maintenance", start=now, end=now + HORIZON)
+        return self.store.announcements(now) + maintenance_announcements(windows, now, tz=self.tz)
 
     def required_services(self) -> list[str]:
         """What the pre-submit check asks for: every experiment's dependencies."""

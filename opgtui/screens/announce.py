@@ -124,11 +124,15 @@ class AnnouncementsScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         now = time.time()
-        self.items = self.opg.store.announcements(include_expired=True)
+        from opgtui.maintenance import HORIZON, maintenance_announcements
+
+        windows = self.opg.store.windows(kind="maintenance", start=now, end=now + HORIZON)
+        self.items = self.opg.store.announcements(include_expired=True) + maintenance_announcements(
+            windows, now, tz=self.opg.tz)
         tz = self.opg.tz
         for a in self.items:
             expired = a.until is not None and a.until <= now
-            table.add_row(Text(str(a.id)), Text(a.level), Text(one_line(a.author, 16)),
+            table.add_row(Text(str(a.id) if a.id is not None else "feed"), Text(a.level), Text(one_line(a.author, 16)),
                           Text(clock(a.start, tz, with_date=True)),
                           Text(clock(a.until, tz, with_date=True) + (" (expired)" if expired else "")),
                           Text(one_line(a.text, 200), "dim" if expired else ""))
@@ -147,7 +151,9 @@ class AnnouncementsScreen(Screen[None]):
 
     def action_edit(self) -> None:
         a = self._selected()
-        if a is not None:
+        if a is not None and a.id is None:
+            self.notify(f"scheduled maintenance from {a.author}: change it at its source", markup=False)
+        elif a is not None:
             self.app.push_screen(AnnouncementForm(a), self._after)
 
     def action_expire(self) -> None:

@@ -363,11 +363,13 @@ def actions_(ctx: click.Context, as_json: bool, limit: int) -> None:
     print_actions(_open_store(cfg, readonly=True), limit=limit, as_json=as_json)
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1)
-def request(args: tuple[str, ...]) -> None:
-    """Production requests: new | list | show | approve | reject."""
-    _not_yet("production requests", "issue 'Production requests'")
+def _add_request_commands() -> None:
+    from opgtui.cli_requests import request
+
+    main.add_command(request)
+
+
+_add_request_commands()
 
 
 @main.command()

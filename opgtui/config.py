@@ -97,6 +97,7 @@ class ExperimentConfig:
     debug_profile: DebugProfile = field(default_factory=DebugProfile)
     request_required: list[str] = field(default_factory=list)
     acct_group: str | None = None
+    request_link: str = "JobBatchName"
 
 
 @dataclass(slots=True)
@@ -191,6 +192,7 @@ _DEBUG = {"environment": ("dict", False), "arguments": (str, False), "request_me
 _EXPERIMENT = {
     "name": (str, True), "packs": ("list[str]", False), "depends_on": ("list[str]", False),
     "debug_profile": (_DEBUG, False), "request_required": ("list[str]", False), "acct_group": (str, False),
+    "request_link": (str, False),
 }
 _ROLES = {"operators": ("list[str]", False), "approvers": ("list[str]", False)}
 _TOP = {
@@ -335,6 +337,15 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
             raise err(f"pools[{i}]", "give a collector or a list of schedds", "pools", i)
     known = {s.name for s in cfg.services}
     for i, exp in enumerate(cfg.experiments):
+        if exp.request_required:
+            from opgtui.requests import FIELD_NAMES
+
+            for j, name in enumerate(exp.request_required):
+                if name not in (*FIELD_NAMES, "title", "experiment"):
+                    close = difflib.get_close_matches(name, FIELD_NAMES, n=1)
+                    hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(FIELD_NAMES)}"
+                    raise err(f"experiments[{i}].request_required[{j}]", f"unknown request field {name!r} ({hint})",
+                              "experiments", i, "request_required", j)
         for j, dep in enumerate(exp.depends_on):
             if known and dep not in known:
                 raise err(f"experiments[{i}].depends_on[{j}]",
@@ -452,7 +463,8 @@ experiments:
       environment: {IFDH_DEBUG: "1", ART_DEBUG: "1"}
       arguments: "--debug"
       request_memory: 4000
-    request_required: [input_dataset, fhicl, release, events]
+    request_required: [input_dataset, fhicl, release, events]   # what a production request must give
+    request_link: JobBatchName    # the job attribute whose value names the batches that run a request
 
 # Who may do what. Identity is the operating-system user.
 roles:

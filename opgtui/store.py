@@ -37,6 +37,10 @@ class StoreError(Exception):
     """A store that cannot be used; ``str()`` is one line naming the file and the reason."""
 
 
+class RequestConflict(StoreError):
+    """A request changed since the caller read it: the save was refused, nothing was overwritten."""
+
+
 def _sql_type(annotation: Any) -> str:
     text = str(annotation)
     if text.startswith("int") or text == "int":
@@ -433,13 +437,37 @@ class Store:
                     (req.experiment, req.title, req.requester, req.status, req.priority, _dumps(req.fields), now,
                      req.id, req.version))
                 if cur.rowcount == 0:
-                    raise StoreError(
-                        f"request {req.id} changed since you opened it: reload it and apply your edit again")
+                    raise RequestConflict(_conflict_message(c, req))
                 req.version += 1
                 req.updated = now
             c.execute("INSERT INTO request_audit(request_id, time, who, action, changes) VALUES (?, ?, ?, ?, ?)",
                       (req.id, now, who, action, _dumps(changes or {})))
         return req
+
+    def request(self, req_id: int) -> ProductionRequest | None:
+        cur = self.conn.execute("SELECT experiment, title, requester, status, priority, fields, id, version, "
+                                "created, updated FROM requests WHERE id = ?", (req_id,))
+        r = cur.fetchone()
+        return None if r is None else ProductionRequest(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), r[6],
+                                                        r[7], r[8], r[9])
+
+    def audit_request(self, req_id: int, who: str, action: str, changes: dict[str, Any] | None = None,
+                      now: float | None = None) -> None:
+        """An audit entry that changes nothing else (e.g. a refused attempt)."""
+        with self.transaction() as c:
+            c.execute("INSERT INTO request_audit(request_id, time, who, action, changes) VALUES (?, ?, ?, ?, ?)",
+                      (req_id, now or time.time(), who, action, _dumps(changes or {})))
+
+    def request_jobs(self, batches: Sequence[str], attribute: str = "JobBatchName") -> list[Job]:
+        """The jobs of these batches: by the jobs' batch name, or by another attribute of their stored ads."""
+        if not batches:
+            return []
+        marks = ", ".join("?" * len(batches))
+        if attribute.lower() == "jobbatchname":
+            return self.jobs(f"batch_name IN ({marks})", tuple(batches))
+        path = '$."' + attribute.replace('"', "") + '"'
+        return self.jobs(f"id IN (SELECT job_id FROM job_ads WHERE json_extract(ad, ?) IN ({marks}))",
+                         (path, *batches))
 
     def request_audit(self, req_id: int) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT time, who, action, changes FROM request_audit WHERE request_id = ? "
@@ -478,6 +506,18 @@ class Store:
                                 f"FROM retries {where} ORDER BY id", params)
         keys = ("time", "who", "job_id", "new_job_id", "mode", "profile", "changes", "ok", "result")
         return [{**dict(zip(keys, r, strict=True)), "changes": orjson.loads(r[6]), "ok": bool(r[7])} for r in cur]
+
+
+def _conflict_message(c: sqlite3.Connection, req: ProductionRequest) -> str:
+    row = c.execute("SELECT version FROM requests WHERE id = ?", (req.id,)).fetchone()
+    if row is None:
+        return f"request {req.id} no longer exists"
+    last = c.execute("SELECT who, time, action FROM request_audit WHERE request_id = ? AND action NOT LIKE 'refused%' "
+                     "ORDER BY id DESC LIMIT 1",
+                     (req.id,)).fetchone()
+    by = f" ({last[2]} by {last[0]} at {time.strftime('%H:%M:%S', time.localtime(last[1]))})" if last else ""
+    return (f"request {req.id} changed since you opened it{by}, now version {row[0]} (you had {req.version}): "
+            "nothing was overwritten; reload it and apply your edit again")
 
 
 def _whoami() -> str:

@@ -45,7 +45,7 @@ def test_unknown_verb_is_one_line_exit_2(env: Path) -> None:
     assert err.strip().startswith("opgtui: unknown command 'frobnicate'") and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("args", [["request", "list"], ["stats"]])
+@pytest.mark.parametrize("args", [["stats"]])
 def test_later_capabilities_say_so_and_exit_2(env: Path, args: list[str]) -> None:
     code, out, err = run(*args)
     assert code == 2 and out == ""

@@ -1,0 +1,564 @@
+"""Production requests: the field catalogue, validation, the approval workflow and YAML exchange.
+
+Pure functions, no I/O and no Textual: the form, the detail page and `opgtui request` all decide through here.
+A request's ``fields`` dict holds typed values (int, float, str, list of str); the form and the CLI give text,
+which :func:`parse_value` turns into those values or a one-line reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Literal
+
+import yaml
+
+from opgtui.config import Config, Roles
+from opgtui.model import Job, ProductionRequest
+
+Kind = Literal["text", "longtext", "int", "float", "list", "choice", "date"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One ingredient of a request: its key, label on screen, type and a one-line help."""
+
+    name: str
+    label: str
+    kind: Kind
+    help: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label) for kind "choice"
+    unit: str = ""
+
+
+WORKFLOWS: tuple[tuple[str, str], ...] = (
+    ("keepup", "keep-up of detector data"),
+    ("mc", "Monte Carlo (configuration to reconstruction)"),
+    ("reprocessing", "reprocessing"),
+    ("merge", "merge"),
+)
+PRIORITIES: dict[int, str] = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("contact", "Contact", "text", "e-mail or chat handle for questions about this request"),
+    FieldSpec("workflow", "Workflow type", "choice", "what kind of production", WORKFLOWS),
+    FieldSpec("input_dataset", "Input dataset", "text", "SAM dataset or definition name (none for MC generation)"),
+    FieldSpec("fhicl", "FHiCL files", "list", "configuration files, comma-separated"),
+    FieldSpec("release", "Software release", "text", "e.g. development / v09_78_03"),
+    FieldSpec("events", "Events", "int", "number of events to produce or process"),
+    FieldSpec("files", "Files", "int", "number of input files (or output files for MC)"),
+    FieldSpec("cpu_hours", "CPU per job", "float", "expected CPU hours per job", unit="h"),
+    FieldSpec("memory_mb", "Memory per job", "int", "expected memory per job", unit="MB"),
+    FieldSpec("disk_gb", "Disk per job", "float", "expected scratch disk per job", unit="GB"),
+    FieldSpec("wall_hours", "Wall time per job", "float", "expected wall time per job", unit="h"),
+    FieldSpec("output", "Output locations", "list", "where the output goes, comma-separated"),
+    FieldSpec("services", "Depends on", "list", "services the jobs need (samweb, dcache, ...), comma-separated"),
+    FieldSpec("deadline", "Deadline", "date", "YYYY-MM-DD"),
+    FieldSpec("requested_priority", "Requested priority", "choice", "the approvers set the priority",
+              tuple((str(k), f"{k} {v}") for k, v in PRIORITIES.items())),
+    FieldSpec("batches", "Linked batches", "list", "batch names (JobBatchName) that run it, comma-separated"),
+    FieldSpec("notes", "Notes", "longtext", "anything else the production group should know"),
+)
+FIELD_BY_NAME: dict[str, FieldSpec] = {f.name: f for f in FIELDS}
+FIELD_NAMES: tuple[str, ...] = tuple(FIELD_BY_NAME)
+# Attributes of the record itself (not in ``fields``) that a form or a YAML file sets.
+BASE_REQUIRED = ("title", "experiment")
+LABELS: dict[str, str] = {"title": "Title", "experiment": "Experiment", "priority": "Priority",
+                          "status": "Status", "requester": "Requester", **{f.name: f.label for f in FIELDS}}
+
+STATES = ("draft", "submitted", "approved", "rejected", "scheduled", "running", "done", "cancelled")
+OPEN_STATES = ("draft", "submitted", "approved", "scheduled", "running")
+# After approval the content is what was approved: only these may still change.
+LATE_FIELDS = ("batches", "notes")
+
+Role = Literal["requester", "operator", "approver"]
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A workflow step: the states it leaves from, the state it reaches and who may take it."""
+
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[Role, ...]
+    reason: Literal["none", "optional", "required"] = "none"
+
+
+TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
+    Transition("submit", "Submit for approval", ("draft",), "submitted", ("requester", "operator")),
+    Transition("approve", "Approve", ("submitted",), "approved", ("approver",)),
+    Transition("reject", "Reject (with a reason)", ("submitted",), "rejected", ("approver",), "required"),
+    Transition("schedule", "Mark scheduled", ("approved",), "scheduled", ("operator",)),
+    Transition("start", "Mark running", ("scheduled",), "running", ("operator",)),
+    Transition("finish", "Mark done", ("running",), "done", ("operator",)),
+    Transition("cancel", "Cancel", OPEN_STATES, "cancelled", ("requester", "operator", "approver"), "optional"),
+    Transition("revise", "Back to draft (revise)", ("rejected",), "draft", ("requester", "operator")),
+)}
+ROLE_NAMES: dict[Role, str] = {"requester": "the requester", "operator": "operators", "approver": "approvers"}
+
+
+class Refused(Exception):
+    """An action this person may not take on this request now; ``str()`` says why in one line."""
+
+
+class RequestFormatError(Exception):
+    """A request file that cannot be read; ``str()`` is one line naming the file, line and key."""
+
+
+def whoami() -> str:
+    """The operating-system user running this process (from the uid, not from $USER)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, OSError):
+        from opgtui.store import _whoami
+
+        return _whoami()
+
+
+# ---------------------------------------------------------------- values
+
+
+def parse_value(spec: FieldSpec, text: str) -> Any:
+    """The typed value of ``text`` for this field (None when empty); ValueError with a short reason."""
+    t = text.strip()
+    if not t:
+        return None
+    if spec.kind == "int":
+        try:
+            n = int(t.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {t!r}") from None
+        if n < 0:
+            raise ValueError("must not be negative")
+        return n
+    if spec.kind == "float":
+        try:
+            x = float(t)
+        except ValueError:
+            raise ValueError(f"expected a number, got {t!r}") from None
+        if x < 0 or x != x:
+            raise ValueError("must be a positive number")
+        return x
+    if spec.kind == "list":
+        return [part.strip() for part in t.replace("\n", ",").split(",") if part.strip()] or None
+    if spec.kind == "choice":
+        values = [v for v, _ in spec.choices]
+        if t not in values:
+            raise ValueError(f"expected one of {', '.join(values)}, got {t!r}")
+        return t
+    if spec.kind == "date":
+        try:
+            return date.fromisoformat(t).isoformat()
+        except ValueError:
+            raise ValueError(f"expected a date YYYY-MM-DD, got {t!r}") from None
+    return text if spec.kind == "longtext" else t
+
+
+def format_value(spec: FieldSpec | None, value: Any) -> str:
+    """A stored value as the text a form or a list shows (the inverse of :func:`parse_value`)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def check_value(spec: FieldSpec, value: Any) -> Any:
+    """A value from YAML or JSON checked (and normalised) against the field's type; ValueError otherwise."""
+    if value is None:
+        return None
+    if spec.kind == "list":
+        if isinstance(value, str):
+            return parse_value(spec, value)
+        if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
+            raise ValueError("expected a list of strings")
+        return [str(v) for v in value] or None
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"expected a {spec.kind}, got a {'mapping' if isinstance(value, dict) else 'list'}")
+    if isinstance(value, bool):
+        raise ValueError(f"expected a {spec.kind}, got {value!r}")
+    if spec.kind in ("int", "float") and isinstance(value, (int, float)):
+        return parse_value(spec, repr(value) if spec.kind == "float" else str(value))
+    if spec.kind == "date" and isinstance(value, date):
+        return value.isoformat()
+    return parse_value(spec, str(value))
+
+
+def parse_form(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Form text by field name -> (typed fields without the empty ones, errors by field name)."""
+    fields: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, text in values.items():
+        spec = FIELD_BY_NAME.get(name)
+        if spec is None:
+            continue
+        try:
+            value = parse_value(spec, text)
+        except ValueError as exc:
+            errors[name] = str(exc)
+            continue
+        if value is not None:
+            fields[name] = value
+    return fields, errors
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
+    """``key=value`` words (the CLI's --set) -> text by key; ValueError naming an unknown key."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep:
+            raise ValueError(f"{pair!r}: expected key=value")
+        if key not in FIELD_BY_NAME and key not in ("title", "experiment"):
+            raise ValueError(f"{key}: unknown field{_did_you_mean(key, (*FIELD_NAMES, 'title', 'experiment'))}")
+        out[key] = value
+    return out
+
+
+def _did_you_mean(key: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
+
+
+# ---------------------------------------------------------------- validation
+
+
+def required_fields(cfg: Config, experiment: str) -> tuple[str, ...]:
+    """What a request of this experiment needs before it can be submitted (title and experiment always)."""
+    exp = cfg.experiment(experiment)
+    extra = tuple(n for n in (exp.request_required if exp else ()) if n not in BASE_REQUIRED)
+    return BASE_REQUIRED + extra
+
+
+def missing(req: ProductionRequest, cfg: Config) -> list[str]:
+    """The required fields this request lacks, by name, in form order."""
+    out = []
+    for name in required_fields(cfg, req.experiment):
+        value = getattr(req, name) if name in BASE_REQUIRED else req.fields.get(name)
+        if value is None or (isinstance(value, (str, list)) and not value):
+            out.append(name)
+    return out
+
+
+def missing_sentence(names: Sequence[str]) -> str:
+    """'Missing for submit: Input dataset, FHiCL files' or '' when nothing is missing."""
+    return "Missing for submit: " + ", ".join(LABELS.get(n, n) for n in names) if names else ""
+
+
+def problems(req: ProductionRequest, cfg: Config) -> dict[str, str]:
+    """Problems with values that parse but make no sense here, by field name."""
+    out: dict[str, str] = {}
+    if req.experiment and cfg.experiments and cfg.experiment(req.experiment) is None:
+        out["experiment"] = (f"unknown experiment {req.experiment!r} "
+                             f"(configured: {', '.join(e.name for e in cfg.experiments)})")
+    known = {s.name for s in cfg.services}
+    unknown = [s for s in req.fields.get("services") or () if known and s not in known]
+    if unknown:
+        out["services"] = f"unknown service {unknown[0]!r} (known: {', '.join(sorted(known))})"
+    return out
+
+
+# ---------------------------------------------------------------- who may do what
+
+
+def roles_of(who: str, req: ProductionRequest | None, roles: Roles) -> set[Role]:
+    """The roles ``who`` holds for this request (requester only for their own request)."""
+    held: set[Role] = set()
+    if req is not None and req.requester == who:
+        held.add("requester")
+    if who in roles.operators:
+        held.add("operator")
+    if who in roles.approvers:
+        held.add("approver")
+    return held
+
+
+def _only(allowed: Sequence[Role], roles: Roles) -> str:
+    who = " or ".join(ROLE_NAMES[r] for r in allowed)
+    if "approver" in allowed and not roles.approvers:
+        who += " (no approvers are configured: roles.approvers in the config)"
+    return who
+
+
+def check_transition(req: ProductionRequest, action: str, who: str, roles: Roles, reason: str = "",
+                     missing_names: Sequence[str] = ()) -> Transition:
+    """The transition if ``who`` may take it now; :class:`Refused` with the reason otherwise."""
+    t = TRANSITIONS.get(action)
+    if t is None:
+        raise Refused(f"unknown action {action!r} (known: {', '.join(TRANSITIONS)})")
+    if req.status not in t.sources:
+        raise Refused(f"request {req.id} is {req.status}: {action} needs it to be {' or '.join(t.sources)}")
+    if not roles_of(who, req, roles) & set(t.roles):
+        raise Refused(f"{who} may not {action} request {req.id}: only {_only(t.roles, roles)} may")
+    if t.reason == "required" and not reason.strip():
+        raise Refused(f"{action} needs a reason")
+    if action == "submit" and missing_names:
+        raise Refused(f"request {req.id} cannot be submitted yet: it lacks "
+                      f"{', '.join(LABELS.get(n, n) for n in missing_names)}")
+    return t
+
+
+def check_priority(req: ProductionRequest, who: str, roles: Roles, priority: int) -> None:
+    """Only approvers set the priority, of an open request, to a known level; :class:`Refused` otherwise."""
+    if "approver" not in roles_of(who, req, roles):
+        raise Refused(f"{who} may not set the priority of request {req.id}: only {_only(('approver',), roles)} may")
+    if req.status not in OPEN_STATES:
+        raise Refused(f"request {req.id} is {req.status}: its priority can no longer change")
+    if priority not in PRIORITIES:
+        raise Refused(f"priority must be one of {', '.join(f'{k} ({v})' for k, v in PRIORITIES.items())}")
+
+
+def editable_fields(req: ProductionRequest, who: str, roles: Roles) -> tuple[str, ...]:
+    """What ``who`` may change in this request now: all of it, the late fields only, or nothing."""
+    if req.id is None:
+        return ("title", "experiment", *FIELD_NAMES)
+    if not roles_of(who, req, roles) & {"requester", "operator"}:
+        return ()
+    if req.status in ("draft", "submitted"):
+        return ("title", "experiment", *FIELD_NAMES)
+    if req.status in ("approved", "scheduled", "running"):
+        return LATE_FIELDS
+    return ()
+
+
+def check_edit(req: ProductionRequest, who: str, roles: Roles, changed: Iterable[str]) -> None:
+    """:class:`Refused` unless ``who`` may change every one of ``changed`` in this request now."""
+    allowed = set(editable_fields(req, who, roles))
+    names = list(changed)
+    if not allowed:
+        if not roles_of(who, req, roles) & {"requester", "operator"}:
+            raise Refused(f"{who} may not edit request {req.id}: only the requester ({req.requester}) "
+                          "or an operator may")
+        raise Refused(f"request {req.id} is {req.status}: it can no longer be edited")
+    locked = [n for n in names if n not in allowed]
+    if locked:
+        raise Refused(f"request {req.id} is {req.status}: only {', '.join(LABELS[n] for n in LATE_FIELDS)} "
+                      f"may still change, not {', '.join(LABELS.get(n, n) for n in locked)}")
+
+
+# ---------------------------------------------------------------- changes
+
+
+def snapshot(req: ProductionRequest) -> dict[str, Any]:
+    """Everything an audit diff compares: the record's own attributes and every field."""
+    return {"title": req.title, "experiment": req.experiment, "status": req.status, "priority": req.priority,
+            **req.fields}
+
+
+def diff(old: ProductionRequest, new: ProductionRequest) -> dict[str, list[Any]]:
+    """What changed, by name: [before, after] (None for absent)."""
+    a, b = snapshot(old), snapshot(new)
+    return {k: [a.get(k), b.get(k)] for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)}
+
+
+def with_changes(req: ProductionRequest, *, title: str | None = None, experiment: str | None = None,
+                 fields: Mapping[str, Any] | None = None) -> ProductionRequest:
+    """A copy with these values set (a field set to None or empty is removed)."""
+    new_fields = dict(req.fields)
+    for name, value in (fields or {}).items():
+        if value is None or value == [] or value == "":
+            new_fields.pop(name, None)
+        else:
+            new_fields[name] = value
+    return replace(req, title=req.title if title is None else title,
+                   experiment=req.experiment if experiment is None else experiment, fields=new_fields)
+
+
+def rebase(base: Mapping[str, Any], mine: Mapping[str, Any], theirs: Mapping[str, Any]
+           ) -> tuple[dict[str, Any], list[str]]:
+    """Re-apply my edits (mine vs base) onto their newer version; also name the fields we both changed."""
+    merged = dict(theirs)
+    conflicts = []
+    for key in dict.fromkeys([*base, *mine]):
+        if mine.get(key) == base.get(key):
+            continue
+        if theirs.get(key) != base.get(key) and theirs.get(key) != mine.get(key):
+            conflicts.append(key)
+        if mine.get(key) is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = mine[key]
+    return merged, conflicts
+
+
+def describe_change(changes: Mapping[str, Any]) -> list[str]:
+    """An audit entry's changes -> lines for people: 'Title: 'MC' -> 'MC v2'', 'reason: ...'."""
+    lines = []
+    for key, value in changes.items():
+        label = LABELS.get(key, key)
+        if isinstance(value, list) and len(value) == 2:
+            lines.append(f"{label}: {_short(value[0])} -> {_short(value[1])}")
+        else:
+            lines.append(f"{label}: {_short(value, 300)}")
+    return lines
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    if value is None:
+        return "(empty)"
+    text = format_value(None, value)
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…") if isinstance(value, str) else text
+
+
+def priority_label(priority: int | None) -> str:
+    return "" if priority is None else f"{priority} {PRIORITIES.get(priority, '')}".strip()
+
+
+def sort_key(req: ProductionRequest) -> tuple[int, int, str, int]:
+    """Open requests first, then by priority (urgent first), then the nearest deadline, then id."""
+    open_rank = 0 if req.status in OPEN_STATES else 1
+    return (open_rank, -(req.priority or 0), str(req.fields.get("deadline") or "9999"), req.id or 0)
+
+
+def matches(req: ProductionRequest, text: str) -> bool:
+    """A list filter: every word appears in the id, status, experiment, title, requester or a field."""
+    hay = " ".join([str(req.id), req.status, req.experiment, req.title, req.requester,
+                    *(format_value(None, v) for v in req.fields.values())]).lower()
+    return all(word in hay for word in text.lower().split())
+
+
+# ---------------------------------------------------------------- YAML exchange
+
+_META = ("id", "version", "status", "priority", "requester")
+
+
+def to_yaml(req: ProductionRequest) -> str:
+    """The request as YAML a person can read, mail or keep in git, and :func:`from_yaml` reads back."""
+    head = (f"# opgtui production request {req.id}, version {req.version}, {req.status}. Import a copy with\n"
+            "#   opgtui request import FILE            (a new draft)\n"
+            "#   opgtui request import --update FILE   (an edit of this request, refused if it changed since)\n")
+    data: dict[str, Any] = {k: getattr(req, k) for k in _META if getattr(req, k) is not None}
+    data["experiment"], data["title"] = req.experiment, req.title
+    for spec in FIELDS:
+        if spec.name in req.fields:
+            data[spec.name] = req.fields[spec.name]
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return head + body
+
+
+@dataclass(slots=True)
+class Imported:
+    """A request read from YAML: the record (id and version when the file names them) and the file's lines."""
+
+    request: ProductionRequest
+    lines: dict[str, int]
+
+
+def from_yaml(text: str, source: str = "<request>") -> Imported:
+    """Read a request file; :class:`RequestFormatError` names ``source:line: key: problem``."""
+
+    def fail(node: yaml.Node | None, key: str, message: str) -> RequestFormatError:
+        where = f"{source}:{node.start_mark.line + 1}" if node is not None else source
+        return RequestFormatError(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise RequestFormatError(f"{where}: not valid YAML: {exc.problem or exc.context}") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise fail(root, "", "expected a mapping of request fields (experiment: ..., title: ...)")
+    known = (*_META, "experiment", "title", *FIELD_NAMES)
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for key_node, value_node in root.value:
+        key = str(key_node.value)
+        if key not in known:
+            raise fail(key_node, key, "unknown field" + _did_you_mean(key, known))
+        if key in values:
+            raise fail(key_node, key, "given twice")
+        raw = yaml.safe_load(yaml.serialize(value_node))
+        lines[key] = value_node.start_mark.line + 1
+        try:
+            values[key] = _import_value(key, raw)
+        except ValueError as exc:
+            raise fail(value_node, key, str(exc)) from None
+    for key in BASE_REQUIRED:
+        if not values.get(key):
+            raise fail(root, key, "required (every request names its experiment and a title)")
+    req = ProductionRequest(
+        experiment=values["experiment"], title=values["title"], requester=values.get("requester") or "",
+        status=values.get("status") or "draft", priority=values.get("priority"),
+        fields={n: values[n] for n in FIELD_NAMES if values.get(n) is not None},
+        id=values.get("id"), version=values.get("version") or 1)
+    return Imported(req, lines)
+
+
+def _import_value(key: str, raw: Any) -> Any:
+    if key in FIELD_BY_NAME:
+        return check_value(FIELD_BY_NAME[key], raw)
+    if key in ("id", "version", "priority"):
+        if raw is None:
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ValueError(f"expected a whole number, got {raw!r}")
+        if key == "priority" and raw not in PRIORITIES:
+            raise ValueError(f"expected one of {', '.join(map(str, PRIORITIES))}")
+        return raw
+    if raw is None or isinstance(raw, (dict, list)):
+        raise ValueError("expected text")
+    if key == "status" and raw not in STATES:
+        raise ValueError(f"unknown status {raw!r} (known: {', '.join(STATES)})")
+    return " ".join(str(raw).split()) if key == "title" else str(raw).strip()
+
+
+# ---------------------------------------------------------------- linked jobs
+
+
+@dataclass(slots=True)
+class Progress:
+    """The linked batches' jobs: counts by status, failures and their commonest causes."""
+
+    total: int = 0
+    by_status: dict[str, int] | None = None
+    succeeded: int = 0
+    failed: int = 0
+    held: int = 0
+    causes: list[tuple[str, int]] | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        return self.succeeded / self.total if self.total else None
+
+
+def summarize_jobs(jobs: Sequence[Job], verdicts: Mapping[str, tuple[str, str]], top: int = 5) -> Progress:
+    """Counts for the detail page; a failure's cause is its verdict, else its hold reason, else its exit code."""
+    from collections import Counter
+
+    from opgtui.model import JobStatus
+    from opgtui.textsafe import one_line
+
+    statuses: Counter[str] = Counter()
+    causes: Counter[str] = Counter()
+    p = Progress(total=len(jobs))
+    for job in jobs:
+        statuses[job.status_label] += 1
+        held = job.status == JobStatus.HELD
+        if job.status == JobStatus.COMPLETED and not job.failed:
+            p.succeeded += 1
+        if not (held or job.failed):
+            continue
+        p.held += held
+        p.failed += job.failed
+        verdict = verdicts.get(job.id)
+        if verdict:
+            causes[" · ".join(v for v in verdict if v)] += 1
+        elif job.hold_reason:
+            causes[one_line(job.hold_reason, 60)] += 1
+        else:
+            causes[f"exit {job.exit_code}" if job.exit_signal is None else f"signal {job.exit_signal}"] += 1
+    p.by_status = dict(statuses.most_common())
+    p.causes = causes.most_common(top)
+    return p

@@ -120,8 +120,9 @@ class OpgApp(App[None]):
         if self.cfg.path is None and not self.demo:
             self.problems = ["no config: " + " ".join(self.cfg.what_to_configure())]
         self.switch_mode("status")
-        if self._refresh_loop:
-            self.run_worker(self._refresh_forever(), name="refresh", group="refresh", exclusive=True)
+        if self._refresh_loop:  # after the first frame: the shifter sees the board before any collection
+            self.call_after_refresh(self.run_worker, self._refresh_forever(), name="refresh", group="refresh",
+                                    exclusive=True)
 
     async def _refresh_forever(self) -> None:
         """Collect (unless a collector service does it), then let the views re-read; the next round is
@@ -130,8 +131,10 @@ class OpgApp(App[None]):
 
         from opgtui.collector import collect_once, collector_running
 
+        first = True  # the views read the store when they mounted
         while True:
-            if (self.cfg.feeds or self.cfg.pools) and not collector_running(Path(self.store.path)):
+            collect = bool(self.cfg.feeds or self.cfg.pools) and not collector_running(Path(self.store.path))
+            if collect:
                 from opgtui.store import open_store
 
                 writer = await asyncio.to_thread(open_store, self.store.path)
@@ -141,7 +144,9 @@ class OpgApp(App[None]):
                     writer.close()
                 self.problems = report.problems
                 self.last_refresh = report.finished
-            self.reload_views()
+            if collect or not first:
+                self.reload_views()
+            first = False
             await asyncio.sleep(self.cfg.refresh)
 
     def reload_views(self) -> None:

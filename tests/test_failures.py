@@ -89,7 +89,11 @@ async def test_demo_from_failures_to_causes_to_retrying_the_service_ones(demo: t
         assert sam, [(g.category, g.signature) for g in groups]
         table = screen.query_one(DataTable)
         shown = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
-        assert any("samweb DOWN" in row for row in shown)
+        assert any(row.startswith("SERVICE") and "samweb " in row for row in shown)
+        table.move_cursor(row=groups.index(sam[0]))
+        await pilot.pause(0.1)
+        detail = str(screen.query_one("#failure-detail").render())
+        assert "samweb DOWN" in detail and f"{sam[0].count} jobs" in detail
         status = str(screen.query_one("#failures-status").render())
         n_service = sum(g.count for g in service)
         assert f"{n_service:,} service-caused" in status

@@ -50,3 +50,41 @@ def status_app(tmp_path: Path) -> OpgApp:
 
 def test_status_board_80x24(snap_compare, tmp_path: Path, frozen: None) -> None:
     assert snap_compare(status_app(tmp_path), terminal_size=(80, 24))
+
+
+def failures_app(tmp_path: Path) -> OpgApp:
+    from opgtui.model import Finding, Job, JobStatus, Verdict
+
+    cfg = parse_config("timezone: UTC\n", Path("c.yaml"))
+    cfg.store = tmp_path / "s.db"
+    store = open_store(cfg.store)
+    sam = Window("samweb", "outage", NOW - 5 * 3600, NOW - 4 * 3600, "am", ext_id="a")
+    sites = ("FNAL_GPGrid", "Purdue-Brown", "Wisconsin")
+    jobs, verdicts = [], {}
+    for i in range(30):
+        kind = "service" if i < 14 else "code" if i < 24 else None
+        held = kind is None
+        j = Job(f"jobsub01#{500 + i}.0", "jobsub01", 500 + i, 0, owner="novapro", site=sites[i % 3],
+                status=JobStatus.HELD if held else JobStatus.COMPLETED, exit_code=None if held else 1,
+                hold_code=34 if held else None, start_time=NOW - 6 * 3600, end_time=None if held else NOW - 3 * 3600,
+                status_since=NOW - 3 * 3600)
+        jobs.append(j)
+        if kind == "service":
+            verdicts[j.id] = Verdict("service", "retry", "sam_fetch_error", "ifdh could not reach SAM",
+                                     [Finding("sam_fetch_error", "service", 80, "FetchError", "samweb")],
+                                     "confident", "samweb DOWN overlapped this job", [sam])
+        elif kind == "code":
+            verdicts[j.id] = Verdict("code", "debug", "fhicl_parse", "FHiCL parse error", [], "confident", "")
+    store.upsert_jobs(jobs)
+    store.save_verdicts(verdicts, NOW)
+    return OpgApp(cfg, store, refresh_loop=False)
+
+
+def test_failure_summary_80x24(snap_compare, tmp_path: Path, frozen: None) -> None:
+    async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("2")
+        await pilot.pause(0.5)
+        await pilot.press("F")
+        await pilot.pause(0.5)
+
+    assert snap_compare(failures_app(tmp_path), terminal_size=(80, 24), run_before=settle)

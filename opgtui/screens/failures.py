@@ -13,11 +13,18 @@ from textual.widgets import DataTable, Static
 
 from opgtui.diagnosis.verdict import describe_window
 from opgtui.failures import RANGES, UNDIAGNOSED, FailureGroup, in_range, sites_text, summarise
+from opgtui.model import Window
 from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
+from opgtui.timefmt import clock
 
 STYLE = {"service": "bold yellow", "code": "bold red", "resource": "bold magenta", "unknown": "bold",
          UNDIAGNOSED: "dim"}
+
+
+def short_span(w: Window) -> str:
+    """``10:02-10:45``, ``since 10:02`` while open."""
+    return f"since {clock(w.start)}" if w.end is None else f"{clock(w.start)}-{clock(w.end)}"
 
 
 class FailureSummaryScreen(BaseScreen):
@@ -29,7 +36,7 @@ class FailureSummaryScreen(BaseScreen):
         Binding("t", "range", "Range", id="failures.range"),
         Binding("T", "retry(False)", "Retry group", id="failures.retry"),
         Binding("D", "retry(True)", "Retry+debug", id="failures.retry_debug"),
-        Binding("S", "retry_service", "Retry all service", id="failures.retry_service"),
+        Binding("S", "retry_service", "Retry service", id="failures.retry_service"),
         Binding("H", "act('hold')", "Hold group", show=False, id="failures.hold"),
         Binding("X", "act('remove')", "Remove group", show=False, id="failures.remove"),
     ]
@@ -48,7 +55,7 @@ class FailureSummaryScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#failures", DataTable)
-        for label, width in (("Verdict", 8), ("Jobs", 6), ("Cause", 34), ("Sites", 22), ("Outages overlapped", 40)):
+        for label, width in (("Verdict", 8), ("Jobs", 5), ("Cause", 26), ("Outage", 18), ("Sites", 40)):
             table.add_column(label, width=width)
 
     def reload(self) -> None:
@@ -73,17 +80,18 @@ class FailureSummaryScreen(BaseScreen):
         table = self.query_one("#failures", DataTable)
         table.clear()
         for g in groups:
-            outages = "; ".join(describe_window(w) for w in g.windows[:2]) + (
-                f" +{len(g.windows) - 2}" if len(g.windows) > 2 else "")
+            first = g.windows[0] if g.windows else None
+            outage = "" if first is None else f"{first.service} {short_span(first)}" + (
+                f" +{len(g.windows) - 1}" if len(g.windows) > 1 else "")
             table.add_row(Text(g.category.upper()[:8], STYLE.get(g.category, "")), Text(f"{g.count:,}"),
-                          Text(one_line(g.title or g.signature or "", 80)), Text(one_line(sites_text(g.sites), 80)),
-                          Text(one_line(outages, 200), "yellow" if g.windows else ""))
+                          Text(one_line(g.title or g.signature or "", 80)), Text(one_line(outage, 40), "yellow"),
+                          Text(one_line(sites_text(g.sites), 80)))
         service = sum(g.count for g in groups if g.retryable)
         label = RANGES[self.range_index][0]
         self.query_one("#failures-status", Static).update(Text.assemble(
-            (f" {failures:,} failed or held", "bold"), f" in {self.scope} · {len(groups)} causes",
-            f" · ended in the last {label}" if label != "all" else " · any time",
-            (f" · {service:,} service-caused (S retries them)", "yellow") if service else ""))
+            (f" {failures:,} failed/held", "bold"), f" in {self.scope} · {len(groups)} causes",
+            f" · last {label}" if label != "all" else " · any time",
+            (f" · {service:,} service-caused: S retries", "yellow") if service else ""))
         self.show_detail()
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
@@ -105,9 +113,10 @@ class FailureSummaryScreen(BaseScreen):
         if g is None:
             detail.update(Text("No failed or held jobs here." if not self.groups else ""))
             return
-        text = Text.assemble((f"{g.category.upper()} · {g.action}", STYLE.get(g.category, "")),
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append_text(Text.assemble((f"{g.category.upper()} · {g.action}", STYLE.get(g.category, "")),
                              f" · {g.count:,} jobs ({g.held:,} held)",
-                             f" · {g.confident:,} confident" if g.confident else "")
+                             f" · {g.confident:,} confident" if g.confident else ""))
         if g.signature:
             text.append(f"  [{one_line(g.signature, 60)}]", "cyan")
         for w in g.windows[:4]:

@@ -420,6 +420,7 @@ logs:
   - name: iwd
     stdout: "{Iwd}/{Out}"
     stderr: "{Iwd}/{Err}"
+    tail_bytes: 262144    # diagnosis reads at most this much of each log's end (the Log view: what you ask)
   # - name: pnfs
   #   stdout: "https://fndca.example.org:2880/pnfs/{experiment}/logs/{JobsubJobId}.out"
 

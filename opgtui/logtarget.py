@@ -37,21 +37,30 @@ def packs_for(dirs: tuple[Path, ...]) -> Any:
 
 def log_source(cfg: Config, job: Job, ad: dict[str, Any] | None, stream: str) -> str | None:
     """Where the job's ``stream`` (stdout/stderr) lives: the config's templates first, then the ad's paths."""
-    from opgtui.sources.logs import job_attrs_from_job, log_sources
+    return log_source_and_cap(cfg, job, ad, stream)[0]
+
+
+def log_source_and_cap(cfg: Config, job: Job, ad: dict[str, Any] | None,
+                       stream: str) -> tuple[str | None, int | None]:
+    """The source (as ``log_source``) and how many bytes of its end diagnosis reads (the location's
+    ``tail_bytes``; None for a path from the ad: the reader's own bound)."""
+    from opgtui.sources.logs import job_attrs_from_job, log_locations
 
     attrs = {**(ad or {}), **job_attrs_from_job(job)}
-    for name, source in log_sources(attrs, cfg.logs, job.experiment):
+    for name, source, loc in log_locations(attrs, cfg.logs, job.experiment):
         if name == stream:
-            return source
+            return source, loc.tail_bytes
     path = {"stdout": job.stdout, "stderr": job.stderr, "userlog": job.userlog}.get(stream)
-    return path if path and path != "/dev/null" else None
+    return (path if path and path != "/dev/null" else None), None
 
 
-def read_tail(source: str, n: int) -> tuple[list[str], int]:
-    """The last ``n`` lines (0 = all, bounded) of a path or URL, and the size read up to; raises LogError."""
+def read_tail(source: str, n: int, max_bytes: int | None = None) -> tuple[list[str], int]:
+    """The last ``n`` lines (0 = all, bounded) of a path or URL, reading at most ``max_bytes`` of its end,
+    and the size read up to; raises LogError."""
     from opgtui.sources.logs import tail, tail_file
 
-    t = asyncio.run(tail(source, n)) if source.startswith(("http://", "https://")) else tail_file(source, n)
+    t = asyncio.run(tail(source, n, max_bytes=max_bytes)) if source.startswith(("http://", "https://")) \
+        else tail_file(source, n, max_bytes=max_bytes)
     return t.lines, t.size or 0
 
 
@@ -107,12 +116,12 @@ def diagnose_jobs(cfg: Config, store: Any, jobs: Sequence[Job], *, lines: int = 
     tails: dict[str, list[str]] = {}
     pending: dict[str, Verdict] = {}
     for done, job in enumerate(jobs, 1):
-        source = log_source(cfg, job, None, "stdout")
+        source, cap = log_source_and_cap(cfg, job, None, "stdout")
         text: list[str] = []
         if source:
             if source not in tails:
                 try:
-                    tails[source] = read_tail(source, lines)[0]
+                    tails[source] = read_tail(source, lines, cap)[0]
                 except LogError:
                     tails[source] = []
             text = tails[source]

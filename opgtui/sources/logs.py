@@ -466,7 +466,13 @@ def _fill(template: str, values: Mapping[str, object], is_url: bool) -> str | No
 
 def log_sources(job_attrs: Mapping[str, object], locations: Sequence[LogLocation],
                 experiment: str | None = None) -> list[tuple[str, str]]:
-    """``[("stdout", source), ("stderr", source)]``: for each stream, the first location that applies to the
+    """``[("stdout", source), ("stderr", source)]``: see ``log_locations``."""
+    return [(stream, source) for stream, source, _ in log_locations(job_attrs, locations, experiment)]
+
+
+def log_locations(job_attrs: Mapping[str, object], locations: Sequence[LogLocation],
+                  experiment: str | None = None) -> list[tuple[str, str, LogLocation]]:
+    """``[("stdout", source, location), ...]``: for each stream, the first location that applies to the
     job (its constraint) and whose template fills from the job's attributes.
 
     A template naming an attribute the job lacks is skipped; a relative path is joined to Iwd; a stream going
@@ -476,7 +482,7 @@ def log_sources(job_attrs: Mapping[str, object], locations: Sequence[LogLocation
     if experiment:
         values["experiment"] = experiment
     iwd = str(values.get("iwd") or "")
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, LogLocation]] = {}
     for loc in locations:
         streams = [(s, t) for s, t in (("stdout", loc.stdout), ("stderr", loc.stderr)) if t and s not in found]
         if not streams or not _applies(loc.constraint, job_attrs):
@@ -490,5 +496,5 @@ def log_sources(job_attrs: Mapping[str, object], locations: Sequence[LogLocation
                 source = f"{iwd.rstrip('/')}/{source}"
             if source == "/dev/null" or source.endswith("//dev/null"):
                 continue
-            found[stream] = source
-    return [(s, found[s]) for s in ("stdout", "stderr") if s in found]
+            found[stream] = (source, loc)
+    return [(s, *found[s]) for s in ("stdout", "stderr") if s in found]

@@ -29,9 +29,10 @@ from opgtui.requests import (
 from opgtui.store import Store
 
 
-def _refuse(store: Store, req: ProductionRequest, who: str, action: str, exc: Refused) -> Refused:
+def _refuse(store: Store, req: ProductionRequest, who: str, action: str, exc: Refused,
+            now: float | None = None) -> Refused:
     if req.id is not None:
-        store.audit_request(req.id, who, f"refused {action}", {"reason": str(exc)})
+        store.audit_request(req.id, who, f"refused {action}", {"reason": str(exc)}, now)
     return exc
 
 
@@ -43,7 +44,7 @@ def _check_values(req: ProductionRequest, cfg: Config) -> None:
 
 
 def create(store: Store, cfg: Config, who: str, experiment: str, title: str, fields: Mapping[str, Any],
-           *, action: str = "create", note: str = "") -> ProductionRequest:
+           *, action: str = "create", note: str = "", now: float | None = None) -> ProductionRequest:
     """A new draft by ``who``; ValueError when a value makes no sense here (unknown experiment, service)."""
     req = with_changes(ProductionRequest(experiment.strip(), " ".join(title.split()), who), fields=fields)
     _check_values(req, cfg)
@@ -51,12 +52,12 @@ def create(store: Store, cfg: Config, who: str, experiment: str, title: str, fie
                                if k != "status" and v not in (None, "")}
     if note:
         changes["source"] = note
-    return store.save_request(req, who, action, changes)
+    return store.save_request(req, who, action, changes, now)
 
 
 def edit(store: Store, cfg: Config, req: ProductionRequest, who: str, *, title: str | None = None,
          experiment: str | None = None, fields: Mapping[str, Any] | None = None,
-         action: str = "edit") -> ProductionRequest:
+         action: str = "edit", now: float | None = None) -> ProductionRequest:
     """Save an edit of ``req`` (as read, at its version); returns the saved request, or ``req`` if nothing changed."""
     new = with_changes(req, title=title, experiment=experiment, fields=fields)
     changes = diff(req, new)
@@ -65,13 +66,13 @@ def edit(store: Store, cfg: Config, req: ProductionRequest, who: str, *, title: 
     try:
         check_edit(req, who, cfg.roles, changes)
     except Refused as exc:
-        raise _refuse(store, req, who, action, exc) from None
+        raise _refuse(store, req, who, action, exc, now) from None
     _check_values(new, cfg)
-    return store.save_request(new, who, action, changes)
+    return store.save_request(new, who, action, changes, now)
 
 
 def transition(store: Store, cfg: Config, req: ProductionRequest, action: str, who: str, reason: str = "",
-               priority: int | None = None) -> ProductionRequest:
+               priority: int | None = None, now: float | None = None) -> ProductionRequest:
     """Move ``req`` along the workflow; approving may set the priority (default: the requested one)."""
     try:
         t = check_transition(req, action, who, cfg.roles, reason, missing(req, cfg) if action == "submit" else ())
@@ -81,13 +82,13 @@ def transition(store: Store, cfg: Config, req: ProductionRequest, action: str, w
             if priority is not None:
                 check_priority(req, who, cfg.roles, priority)
     except Refused as exc:
-        raise _refuse(store, req, who, action, exc) from None
+        raise _refuse(store, req, who, action, exc, now) from None
     new = replace(req, status=t.target, fields=dict(req.fields),
                   priority=priority if action == "approve" and priority is not None else req.priority)
     changes: dict[str, Any] = diff(req, new)
     if reason.strip():
         changes["reason"] = reason.strip()
-    return store.save_request(new, who, action, changes)
+    return store.save_request(new, who, action, changes, now)
 
 
 def set_priority(store: Store, cfg: Config, req: ProductionRequest, who: str, priority: int) -> ProductionRequest:

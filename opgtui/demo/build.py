@@ -14,9 +14,11 @@ from pathlib import Path
 
 import orjson
 
-from opgtui.config import Config, ExperimentConfig, FeedConfig, ServiceConfig
+from opgtui.config import Config, ExperimentConfig, FeedConfig, Roles, ServiceConfig
+from opgtui.demo.demo_requests import add_demo_requests
 from opgtui.demo.timeshift import shift_ads, shift_eventlog, shift_feed, shift_long
 from opgtui.model import Announcement, JobStatus
+from opgtui.requests import whoami
 from opgtui.store import Store, open_store
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -72,9 +74,13 @@ def demo_config(workdir: Path) -> Config:
             ServiceConfig("gpgrid-ce", ["FNAL_GPGRID_CE_03", "FNAL_GPGRID_CE_04"]),
         ],
         experiments=[
-            ExperimentConfig("nova", depends_on=["samweb", "dcache", "cvmfs"], acct_group="group_nova"),
-            ExperimentConfig("dune", depends_on=["samweb", "dcache", "cvmfs", "xrootd"], acct_group="group_dune"),
+            ExperimentConfig("nova", depends_on=["samweb", "dcache", "cvmfs"], acct_group="group_nova",
+                             request_required=["workflow", "input_dataset", "fhicl", "release", "events"]),
+            ExperimentConfig("dune", depends_on=["samweb", "dcache", "cvmfs", "xrootd"], acct_group="group_dune",
+                             request_required=["workflow", "fhicl", "release", "output"]),
         ],
+        # The person running the demo may approve and operate, to try the request workflow.
+        roles=Roles(operators=["novapro", "dunepro", whoami()], approvers=["alice", "bob", whoami()]),
     )
 
 
@@ -160,4 +166,5 @@ def build_demo(workdir: Path, now: float | None = None) -> tuple[Config, Store]:
         "info", "dcache-admins", start=now - 86400, until=now + 6 * 3600), now - 86400)
     store.set_kv("last_collect", str(now))
     store.set_kv("demo_problems", "\n".join(problems))
+    add_demo_requests(store, cfg, now)
     return cfg, store

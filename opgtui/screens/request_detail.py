@@ -1,0 +1,374 @@
+"""One production request: its fields, what it lacks, its linked jobs and progress, its audit trail,
+and the workflow actions (w menu; a approve, r reject, p priority, s submit, e edit)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from opgtui import requests as rq
+from opgtui.model import Job, ProductionRequest
+from opgtui.textsafe import clean, one_line
+from opgtui.timefmt import clock, span
+
+if TYPE_CHECKING:
+    from opgtui.app import OpgApp
+
+LABEL_WIDTH = 22
+
+
+def _shown(spec: rq.FieldSpec, value: Any) -> str:
+    if spec.choices:
+        return dict(spec.choices).get(str(value), str(value))
+    return f"{value:,}" if isinstance(value, int) else rq.format_value(spec, value)
+
+
+def progress_bar(fraction: float, width: int = 24) -> str:
+    full = round(max(0.0, min(1.0, fraction)) * width)
+    return "█" * full + "░" * (width - full)
+
+
+def overview_text(req: ProductionRequest, cfg: Any, audit: list[dict[str, Any]], progress: rq.Progress,
+                  tz: Any = None) -> Text:
+    """The detail page as one Text: every value is untrusted and drawn as plain text."""
+    t = Text()
+    t.append(f"#{req.id} ", "bold")
+    t.append(one_line(req.title, 200) + "\n", "bold")
+    t.append(f"{req.status}", "bold cyan")
+    t.append(f" · priority {rq.priority_label(req.priority) or 'not set'} · by "
+             f"{one_line(req.requester, 30)} · version {req.version} · "
+             f"updated {clock(req.updated, tz, with_date=True)}\n")
+    gap = rq.missing(req, cfg)
+    if gap and req.status == "draft":
+        t.append(rq.missing_sentence(gap) + "\n", "yellow")
+    decision = next((a for a in reversed(audit) if a["action"] in ("reject", "cancel") and a["changes"].get("reason")),
+                    None)
+    if decision and req.status in ("rejected", "cancelled"):
+        t.append(f"{req.status.capitalize()} by {one_line(decision['who'], 30)}: ", "bold red")
+        t.append(one_line(decision["changes"]["reason"], 300) + "\n")
+    t.append("\nRequest\n", "bold underline")
+    t.append(f"  {'Experiment':<{LABEL_WIDTH}}{one_line(req.experiment, 40)}\n")
+    for spec in rq.FIELDS:
+        if spec.name not in req.fields:
+            continue
+        value = req.fields[spec.name]
+        label = spec.label + (f" ({spec.unit})" if spec.unit else "")
+        t.append(f"  {label:<{LABEL_WIDTH}}", "dim")
+        if spec.kind == "longtext":
+            lines = [clean(line) for line in str(value).splitlines()] or [""]
+            t.append(("\n" + " " * (LABEL_WIDTH + 2)).join(lines) + "\n")
+        else:
+            t.append(one_line(_shown(spec, value), 400) + "\n")
+    t.append("\nJobs\n", "bold underline")
+    batches = req.fields.get("batches") or []
+    if not batches:
+        t.append("  No batches linked yet: e (edit) and fill Linked batches, or `opgtui request link`.\n", "dim")
+    elif not progress.total:
+        t.append(f"  No jobs of {', '.join(one_line(b, 60) for b in batches)} in the store yet.\n", "dim")
+    else:
+        frac = progress.fraction or 0.0
+        t.append(f"  {progress_bar(frac)} {frac:.0%} ", "green")
+        t.append(f"{progress.succeeded:,} of {progress.total:,} jobs succeeded\n")
+        t.append("  " + " · ".join(f"{n:,} {s}" for s, n in (progress.by_status or {}).items()) + "\n")
+        if progress.failed or progress.held:
+            t.append(f"  {progress.failed:,} failed, {progress.held:,} held. Commonest causes:\n", "bold red")
+            for cause, n in progress.causes or ():
+                t.append(f"  {n:>6}  {one_line(cause, 60)}\n")
+        t.append("  j: the jobs (Enter: a job's detail)\n", "dim")
+    t.append("\nAudit trail\n", "bold underline")
+    for entry in audit:
+        refused = entry["action"].startswith("refused")
+        t.append(f"  {clock(entry['time'], tz, with_date=True)} ", "dim")
+        t.append(one_line(entry["who"], 20) + " ", "bold")
+        t.append(entry["action"] + "\n", "bold red" if refused else "cyan")
+        for line in rq.describe_change(entry["changes"]):
+            t.append(f"      {one_line(line, 300)}\n")
+    return t
+
+
+class RequestDetailScreen(Screen[None]):
+    """Detail of one request (re-read from the store each time it is shown)."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="request_detail.back"),
+        Binding("e", "edit", "Edit", id="request_detail.edit"),
+        Binding("w", "workflow", "Workflow", id="request_detail.workflow"),
+        Binding("s", "act('submit')", "Submit", id="request_detail.submit"),
+        Binding("a", "act('approve')", "Approve", id="request_detail.approve"),
+        Binding("r", "act('reject')", "Reject", id="request_detail.reject"),
+        Binding("p", "priority", "Priority", id="request_detail.priority"),
+        Binding("j", "toggle_jobs", "Jobs", id="request_detail.jobs"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="request_detail.reload"),
+    ]
+    DEFAULT_CSS = """
+    RequestDetailScreen ContentSwitcher { height: 1fr; }
+    RequestDetailScreen #overview { padding: 0 1; }
+    RequestDetailScreen #req-jobs { height: 1fr; }
+    RequestDetailScreen #jobs-title { height: 1; background: $panel; padding: 0 1; text-wrap: nowrap; }
+    """
+
+    def __init__(self, req_id: int) -> None:
+        super().__init__()
+        self.req_id = req_id
+        self.req: ProductionRequest | None = None
+        self.jobs: list[Job] = []
+
+    @property
+    def opg(self) -> OpgApp:
+        return cast("OpgApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with ContentSwitcher(initial="overview"):
+            with VerticalScroll(id="overview"):
+                yield Static(id="overview-text")
+            with Vertical(id="jobs-pane"):
+                yield Static(id="jobs-title")
+                yield DataTable(id="req-jobs", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#req-jobs", DataTable)
+        for label in ("Job", "Status", "Exit", "Cause", "Site", "Batch"):
+            table.add_column(label)
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        from opgtui.request_ops import linked_jobs
+
+        store, cfg = self.opg.store, self.opg.cfg
+        self.req = store.request(self.req_id)
+        if self.req is None:
+            self.query_one("#overview-text", Static).update(Text(f"Request {self.req_id} no longer exists."))
+            return
+        self.jobs, progress = linked_jobs(store, cfg, self.req)
+        audit = store.request_audit(self.req_id)
+        self.query_one("#overview-text", Static).update(overview_text(self.req, cfg, audit, progress, self.opg.tz))
+        self._fill_jobs()
+
+    def _fill_jobs(self) -> None:
+        from opgtui.model import JobStatus
+
+        table = self.query_one("#req-jobs", DataTable)
+        table.clear()
+        verdicts = self.opg.store.verdict_summaries() if self.jobs else {}
+        # failures first: held, then failed, then the rest
+        order = sorted(self.jobs, key=lambda j: (j.status != JobStatus.HELD, not j.failed, j.id))
+        for job in order:
+            v = verdicts.get(job.id)
+            cause = " · ".join(x for x in v if x) if v else (job.hold_reason or "")
+            exit_text = "" if job.exit_code is None else str(job.exit_code)
+            table.add_row(Text(one_line(job.display_id, 30)), Text(job.status_label), Text(exit_text),
+                          Text(one_line(cause, 40)), Text(one_line(job.site, 16)), Text(one_line(job.batch_name, 24)),
+                          key=job.id)
+        held = sum(j.status == JobStatus.HELD for j in self.jobs)
+        failed = sum(j.failed for j in self.jobs)
+        wall = sum(j.wall or 0.0 for j in self.jobs)
+        self.query_one("#jobs-title", Static).update(Text(
+            f"Request {self.req_id}: {len(self.jobs):,} jobs, {held} held, {failed} failed, "
+            f"{span(wall)} wall · Enter: job detail · j: back to the request"))
+
+    def action_toggle_jobs(self) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "jobs-pane" if switcher.current == "overview" else "overview"
+        if switcher.current == "jobs-pane":
+            self.query_one("#req-jobs", DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from opgtui.screens.job import JobDetailScreen
+
+        if event.row_key.value:
+            self.app.push_screen(JobDetailScreen(str(event.row_key.value)))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_edit(self) -> None:
+        from opgtui.screens.request_form import RequestForm
+
+        if self.req is None:
+            return
+        allowed = rq.editable_fields(self.req, rq.whoami(), self.opg.cfg.roles)
+        if not allowed:
+            try:
+                rq.check_edit(self.req, rq.whoami(), self.opg.cfg.roles, ["title"])
+            except rq.Refused as exc:
+                self.opg.store.audit_request(self.req_id, rq.whoami(), "refused edit", {"reason": str(exc)})
+                self._refused(str(exc))
+            return
+        self.app.push_screen(RequestForm(self.req), lambda _saved: self.reload())
+
+    def action_workflow(self) -> None:
+        if self.req is not None:
+            self.app.push_screen(WorkflowMenu(self.req, self.opg.cfg), self._chosen)
+
+    def _chosen(self, action: str | None) -> None:
+        if action == "priority":
+            self.action_priority()
+        elif action:
+            self.action_act(action)
+
+    def action_act(self, action: str) -> None:
+        """Take a workflow step; asks for a reason where one is wanted."""
+        if self.req is None:
+            return
+        t = rq.TRANSITIONS[action]
+        if t.reason == "none":
+            self._transition(action, "")
+            return
+        title = f"{t.label}: request {self.req_id}" + (" (a reason is required)" if t.reason == "required" else "")
+        self.app.push_screen(ReasonDialog(title, required=t.reason == "required"),
+                             lambda reason: None if reason is None else self._transition(action, reason))
+
+    def _transition(self, action: str, reason: str) -> None:
+        from opgtui.request_ops import transition
+
+        self._run(lambda req: transition(self.opg.store, self.opg.cfg, req, action, rq.whoami(), reason))
+
+    def action_priority(self) -> None:
+        from opgtui.request_ops import set_priority
+
+        if self.req is None:
+            return
+
+        def chosen(level: int | None) -> None:
+            if level is not None:
+                self._run(lambda req: set_priority(self.opg.store, self.opg.cfg, req, rq.whoami(), level))
+
+        self.app.push_screen(PriorityDialog(self.req.priority), chosen)
+
+    def _run(self, step: Any) -> None:
+        from opgtui.store import RequestConflict, StoreError
+
+        if self.req is None:
+            return
+        try:
+            saved = step(self.req)
+        except rq.Refused as exc:
+            self._refused(str(exc))
+        except RequestConflict as exc:
+            self.opg.notify(f"{exc}", severity="warning", markup=False, timeout=10)
+        except (ValueError, StoreError) as exc:
+            self.opg.notify(str(exc), severity="error", markup=False)
+        else:
+            self.opg.notify(f"Request {saved.id}: {saved.status}, priority {rq.priority_label(saved.priority) or '-'}",
+                            markup=False)
+        self.reload()
+
+    def _refused(self, message: str) -> None:
+        self.opg.notify(f"Refused: {message} (recorded in the audit trail)", severity="error", markup=False,
+                        timeout=10)
+        self.reload()
+
+
+class WorkflowMenu(ModalScreen[str | None]):
+    """The workflow steps of this request: those you may take first, the others dimmed with why not."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Close", id="workflow.close")]
+    DEFAULT_CSS = """
+    WorkflowMenu { align: center middle; }
+    WorkflowMenu > Vertical { width: 74; height: auto; max-height: 90%; border: round $accent; background: $surface; }
+    WorkflowMenu OptionList { height: auto; max-height: 16; }
+    """
+
+    def __init__(self, req: ProductionRequest, cfg: Any) -> None:
+        super().__init__()
+        self.req, self.cfg = req, cfg
+
+    def options(self) -> list[Option]:
+        who = rq.whoami()
+        allowed, denied = [], []
+        steps = [(a, t.label) for a, t in rq.TRANSITIONS.items() if self.req.status in t.sources]
+        if self.req.status in rq.OPEN_STATES:
+            steps.append(("priority", "Set priority"))
+        for action, label in steps:
+            try:
+                if action == "priority":
+                    rq.check_priority(self.req, who, self.cfg.roles, self.req.priority or 2)
+                else:
+                    rq.check_transition(self.req, action, who, self.cfg.roles, "reason",
+                                        rq.missing(self.req, self.cfg) if action == "submit" else ())
+                allowed.append(Option(Text(label), id=action))
+            except rq.Refused as exc:
+                denied.append(Option(Text.assemble((label, "dim"), ("  " + one_line(str(exc), 120), "dim italic")),
+                                     id=action))
+        return allowed + denied
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f" Request {self.req.id} is {self.req.status}. You are {rq.whoami()}.", "bold"))
+            opts = self.options()
+            yield OptionList(*opts) if opts else Static(Text(" No workflow steps from here.", "dim"))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class ReasonDialog(ModalScreen[str | None]):
+    """One line of reason; Enter confirms, Esc cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel", id="reason.cancel")]
+    DEFAULT_CSS = """
+    ReasonDialog { align: center middle; }
+    ReasonDialog > Vertical { width: 70; height: auto; border: round $accent; background: $surface; padding: 0 1; }
+    ReasonDialog #reason-error { color: $error; height: auto; }
+    """
+
+    def __init__(self, title: str, *, required: bool) -> None:
+        super().__init__()
+        self.title_text, self.required = title, required
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.title_text, "bold"))
+            yield Input(placeholder="why (recorded in the audit trail)", id="reason")
+            yield Static(id="reason-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.required and not event.value.strip():
+            self.query_one("#reason-error", Static).update(Text("A reason is required."))
+            return
+        self.dismiss(event.value.strip())
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class PriorityDialog(ModalScreen[int | None]):
+    """Pick a priority level."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Cancel", id="priority.cancel")]
+    DEFAULT_CSS = """
+    PriorityDialog { align: center middle; }
+    PriorityDialog > Vertical { width: 40; height: auto; border: round $accent; background: $surface; }
+    PriorityDialog OptionList { height: auto; }
+    """
+
+    def __init__(self, current: int | None) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(" Priority", "bold"))
+            yield OptionList(*(Option(Text(f"{k} {v}" + ("  (now)" if k == self.current else "")), id=str(k))
+                               for k, v in sorted(rq.PRIORITIES.items(), reverse=True)))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or 0) or None)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,280 @@
+"""The request form: every ingredient of a production request, checked as you type.
+
+Each field says what is wrong with it as soon as it is typed; the bottom line says what the experiment still
+needs before the request can be submitted. Saving an edit of a request someone else changed meanwhile is
+refused (nothing is overwritten) and ctrl+r puts your edits on top of their version for another look.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
+
+from opgtui import requests as rq
+from opgtui.model import ProductionRequest
+from opgtui.textsafe import one_line
+
+if TYPE_CHECKING:
+    from opgtui.app import OpgApp
+
+BLANK = Select.NULL
+
+
+class RequestForm(Screen[int | None]):
+    """New request (``existing`` None) or an edit of ``existing`` as read; dismisses with the saved id."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="request_form.save"),
+        Binding("ctrl+r", "rebase", "Rebase on latest", id="request_form.rebase"),
+        Binding("escape", "cancel", "Cancel", id="request_form.cancel"),
+    ]
+    DEFAULT_CSS = """
+    RequestForm #form-title { height: 1; background: $panel; padding: 0 1; text-wrap: nowrap; }
+    RequestForm #form { height: 1fr; padding: 0 1; }
+    RequestForm .row { height: auto; }
+    RequestForm .row Label { width: 22; padding-right: 1; }
+    RequestForm .row Input, RequestForm .row Select { width: 1fr; }
+    RequestForm .row TextArea { width: 1fr; height: 4; }
+    RequestForm .field-error { color: $error; padding-left: 22; height: auto; display: none; }
+    RequestForm .field-error.shown { display: block; }
+    RequestForm .help { color: $text-muted; padding-left: 22; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    RequestForm #buttons { height: auto; margin-top: 1; align: right middle; }
+    RequestForm #buttons Button { margin-left: 2; }
+    RequestForm #form-status { height: auto; max-height: 3; padding: 0 1; background: $panel; }
+    """
+
+    def __init__(self, existing: ProductionRequest | None = None) -> None:
+        super().__init__()
+        self.base = existing  # the version the edit started from
+        self.initial: dict[str, Any] = {}
+        self.saved_id: int | None = None
+
+    @property
+    def opg(self) -> OpgApp:
+        return cast("OpgApp", self.app)
+
+    # ------------------------------------------------------------------ building
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="form-title")
+        with VerticalScroll(id="form"):
+            yield from self._row("title", "Title", Input(placeholder="one line", id="f-title", compact=True),
+                                 "what this production is, in one line")
+            experiments = [e.name for e in self.opg.cfg.experiments]
+            if experiments:
+                widget: Widget = Select([(e, e) for e in experiments], id="f-experiment", compact=True,
+                                        prompt="choose the experiment")
+            else:
+                widget = Input(placeholder="e.g. nova", id="f-experiment", compact=True)
+            yield from self._row("experiment", "Experiment", widget, "which experiment (its required fields apply)")
+            for spec in rq.FIELDS:
+                yield from self._row(spec.name, spec.label + (f" ({spec.unit})" if spec.unit else ""),
+                                     self._widget(spec), spec.help)
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Save", id="save", variant="primary", compact=True)
+                if self.base is None or self.base.status == "draft":
+                    yield Button("Save and submit", id="submit", variant="success", compact=True)
+        yield Static(id="form-status")
+        yield Footer()
+
+    def _row(self, name: str, label: str, widget: Widget, help_text: str) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(Text(label), id=f"l-{name}")
+            yield widget
+        yield Static(Text(help_text), classes="help")
+        yield Static(id=f"e-{name}", classes="field-error")
+
+    @staticmethod
+    def _widget(spec: rq.FieldSpec) -> Widget:
+        if spec.kind == "choice":
+            return Select(list((Text(label), value) for value, label in spec.choices), id=f"f-{spec.name}",
+                          compact=True, prompt="(not set)")
+        if spec.kind == "longtext":
+            return TextArea(id=f"f-{spec.name}", compact=True, soft_wrap=True, tab_behavior="focus")
+        placeholder = {"int": "a whole number", "float": "a number", "list": "a, b, c", "date": "YYYY-MM-DD"}
+        return Input(placeholder=placeholder.get(spec.kind, ""), id=f"f-{spec.name}", compact=True)
+
+    def on_mount(self) -> None:
+        if self.base is not None:
+            self._fill(rq.snapshot(self.base))
+            allowed = set(rq.editable_fields(self.base, rq.whoami(), self.opg.cfg.roles))
+            for name in ("title", "experiment", *rq.FIELD_NAMES):
+                self.query_one(f"#f-{name}").disabled = name not in allowed
+        self.initial = self.values()
+        self._title()
+        self.validate()
+        first = next((w for w in self.query("#form Input, #form Select, #form TextArea") if not w.disabled), None)
+        if first is not None:
+            first.focus()
+
+    def _title(self) -> None:
+        b = self.base
+        text = (f"Edit request {b.id} (version {b.version}, {b.status}, by {one_line(b.requester, 20)})" if b
+                else f"New production request (requester: {rq.whoami()})")
+        self.query_one("#form-title", Static).update(Text(text, "bold"))
+
+    # ------------------------------------------------------------------ values
+
+    def _fill(self, values: dict[str, Any]) -> None:
+        for name in ("title", "experiment", *rq.FIELD_NAMES):
+            widget = self.query_one(f"#f-{name}")
+            value = values.get(name)
+            if isinstance(widget, Select):
+                spec = rq.FIELD_BY_NAME.get(name)
+                legal = {v for v, _ in spec.choices} if spec else {e.name for e in self.opg.cfg.experiments}
+                widget.value = str(value) if value is not None and str(value) in legal else BLANK
+            elif isinstance(widget, TextArea):
+                widget.text = rq.format_value(None, value)
+            elif isinstance(widget, Input):
+                widget.value = rq.format_value(None, value)
+
+    def values(self) -> dict[str, str]:
+        """Every field's text as typed (a blank select is '')."""
+        out: dict[str, str] = {}
+        for name in ("title", "experiment", *rq.FIELD_NAMES):
+            widget = self.query_one(f"#f-{name}")
+            if isinstance(widget, Select):
+                out[name] = "" if widget.value is BLANK else str(widget.value)
+            elif isinstance(widget, TextArea):
+                out[name] = widget.text
+            elif isinstance(widget, Input):
+                out[name] = widget.value
+        return out
+
+    def parsed(self) -> tuple[ProductionRequest, dict[str, str]]:
+        """The request as the form has it now, and the problems by field name."""
+        values = self.values()
+        fields, errors = rq.parse_form(values)
+        cfg = self.opg.cfg
+        base = self.base or ProductionRequest("", "", rq.whoami())
+        cleared = {n: None for n in rq.FIELD_NAMES if n not in fields}
+        req = rq.with_changes(base, title=" ".join(values["title"].split()), experiment=values["experiment"].strip(),
+                              fields={**cleared, **fields})
+        errors.update({k: v for k, v in rq.problems(req, cfg).items() if k not in errors})
+        return req, errors
+
+    # ------------------------------------------------------------------ checking as you type
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        self.validate()
+
+    def on_select_changed(self, _event: Select.Changed) -> None:
+        self.validate()
+
+    def on_text_area_changed(self, _event: TextArea.Changed) -> None:
+        self.validate()
+
+    def validate(self) -> list[str]:
+        """Mark bad fields and required ones; say what is missing for submit. Returns the missing names."""
+        if not self.is_mounted:
+            return []
+        req, errors = self.parsed()
+        required = set(rq.required_fields(self.opg.cfg, req.experiment))
+        for name in ("title", "experiment", *rq.FIELD_NAMES):
+            label = self.query_one(f"#l-{name}", Label)
+            spec = rq.FIELD_BY_NAME.get(name)
+            text = rq.LABELS[name] + (f" ({spec.unit})" if spec and spec.unit else "")
+            label.update(Text.assemble(text, (" *", "bold red") if name in required else ""))
+            err = self.query_one(f"#e-{name}", Static)
+            err.update(Text(errors.get(name, "")))
+            err.set_class(name in errors, "shown")
+        gap = rq.missing(req, self.opg.cfg)
+        status = self.query_one("#form-status", Static)
+        if errors:
+            status.update(Text(f"Fix {len(errors)} field{'s' if len(errors) > 1 else ''}: "
+                               + ", ".join(rq.LABELS.get(n, n) for n in errors), "bold red"))
+        elif gap:
+            status.update(Text(rq.missing_sentence(gap) + " (a draft can be saved without them)", "yellow"))
+        else:
+            status.update(Text("Complete: ready to submit.", "green"))
+        return gap
+
+    # ------------------------------------------------------------------ saving
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.action_cancel()
+        else:
+            self.save(submit=event.button.id == "submit")
+
+    def action_save(self) -> None:
+        self.save()
+
+    def _say(self, message: str, style: str = "bold red") -> None:
+        self.query_one("#form-status", Static).update(Text(message, style))
+
+    def save(self, *, submit: bool = False) -> None:
+        from opgtui.request_ops import create, edit, transition
+        from opgtui.store import RequestConflict, StoreError
+
+        req, errors = self.parsed()
+        if errors:
+            name = next(iter(errors))
+            self._say(f"Not saved: {rq.LABELS.get(name, name)}: {errors[name]}")
+            self.query_one(f"#f-{name}").focus()
+            return
+        if not req.title or not req.experiment:
+            self._say("Not saved: a request needs a title and an experiment.")
+            return
+        store, cfg, who = self.opg.store, self.opg.cfg, rq.whoami()
+        try:
+            if self.base is None or self.base.id is None:
+                saved = create(store, cfg, who, req.experiment, req.title, req.fields)
+            else:
+                saved = edit(store, cfg, self.base, who, title=req.title, experiment=req.experiment,
+                             fields={n: req.fields.get(n) for n in rq.FIELD_NAMES})
+            self.base, self.saved_id = saved, saved.id
+            self.initial = self.values()
+            if submit:
+                saved = transition(store, cfg, saved, "submit", who)
+        except RequestConflict as exc:
+            self._say(f"Not saved: {exc}. Your edits are still here: ctrl+r puts them on top of the new version.")
+            return
+        except rq.Refused as exc:
+            self._say(f"Refused: {exc}" + (" (the request was saved as a draft)" if submit else ""))
+            self._title()
+            return
+        except (ValueError, StoreError) as exc:
+            self._say(f"Not saved: {exc}")
+            return
+        self.opg.notify(f"Request {saved.id} saved ({saved.status}, version {saved.version})", markup=False)
+        self.dismiss(saved.id)
+
+    def action_rebase(self) -> None:
+        """Put my edits on top of the latest stored version (after a refused save)."""
+        if self.base is None or self.base.id is None:
+            return
+        theirs = self.opg.store.request(self.base.id)
+        if theirs is None:
+            self._say(f"Request {self.base.id} no longer exists.")
+            return
+        mine, _errors = self.parsed()
+        merged, clashes = rq.rebase(rq.snapshot(self.base), rq.snapshot(mine), rq.snapshot(theirs))
+        self.base = theirs
+        self._fill(merged)
+        self._title()
+        self.validate()
+        both = ", ".join(rq.LABELS.get(n, n) for n in clashes)
+        self._say(f"Your edits are now on version {theirs.version}."
+                  + (f" You both changed {both}: yours are kept, check them." if clashes else "")
+                  + " Review, then ctrl+s to save.", "bold yellow")
+
+    def action_cancel(self) -> None:
+        if self.values() == self.initial:
+            self.dismiss(self.saved_id)
+            return
+        from opgtui.screens.confirm import ConfirmScreen
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(self.saved_id)
+
+        self.app.push_screen(ConfirmScreen(Text("Discard your changes to this request?", "bold")), answer)

@@ -373,11 +373,37 @@ _add_request_commands()
 
 
 @main.command()
-@click.option("--by", type=click.Choice(["site", "cpu", "hour", "stage", "verdict"]), default="site")
-@click.option("--since", default="7d")
-def stats(by: str, since: str) -> None:
-    """Job statistics, wasted hours and efficiency by site, CPU, hour, stage or verdict."""
-    _not_yet("stats", "issue 'Production record'")
+@click.option("--by", type=click.Choice(["site", "cpu", "hour", "stage", "verdict", "batch", "experiment", "day"]),
+              default="site", show_default=True)
+@click.option("--since", default="7d", show_default=True, help="A duration back from now (7d, 12h) or an ISO time.")
+@click.option("--until", default=None, help="End of the period: a duration back from now or an ISO time.")
+@click.option("--experiment", default=None, help="Only this experiment's jobs.")
+@click.option("--batch", default=None, help="Only this batch (JobBatchName).")
+@click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
+@click.option("--json", "fmt", flag_value="json", help="Print JSON.")
+@click.pass_context
+def stats(ctx: click.Context, by: str, since: str, until: str | None, experiment: str | None, batch: str | None,
+          fmt: str | None) -> None:
+    """Finished jobs: success, CPU efficiency, wasted/badput/goodput core-hours by site, CPU, hour of day,
+    stage, verdict, batch, experiment or day (definitions: docs/definitions.md)."""
+    from opgtui.cli_stats import run_stats
+
+    cfg = _config(ctx)
+    sys.exit(run_stats(cfg, _open_store(cfg), by=by, since=since, until=until, experiment=experiment, batch=batch,
+                       fmt=fmt or "table"))
+
+
+@main.command()
+@click.option("--keep-days", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Keep finished jobs this many days (default: record.keep_days in the config).")
+@click.option("--dry-run", is_flag=True, help="Only say how many jobs would go.")
+@click.pass_context
+def prune(ctx: click.Context, keep_days: float | None, dry_run: bool) -> None:
+    """Delete finished jobs older than the retention (the collector also does this once a day)."""
+    from opgtui.cli_stats import run_prune
+
+    cfg = _config(ctx)
+    sys.exit(run_prune(cfg, _open_store(cfg), keep_days=keep_days, dry_run=dry_run))
 
 
 if __name__ == "__main__":

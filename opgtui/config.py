@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,27 @@ class DebugProfile:
 
 
 @dataclass(slots=True)
+class DQConfig:
+    """What a good job of an experiment leaves behind; a job that exits 0 but fails this is flagged."""
+
+    outputs: str | None = None  # glob over a path template of job attributes, e.g. "{Iwd}/out/*.root"
+    min_files: int | None = None
+    min_bytes: int | None = None
+    events_line: str | None = None  # regex over stdout; its first group is the number of events
+    min_events: int | None = None
+
+
+@dataclass(slots=True)
+class RecordConfig:
+    """The production record behind `opgtui stats`: retention, log scanning, stage names."""
+
+    keep_days: float = 400.0
+    keep_ads_days: float = 30.0
+    scan_logs: bool = False
+    stages: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class ExperimentConfig:
     """An experiment: its signature packs, the services it depends on, its debug profile."""
 
@@ -98,6 +120,7 @@ class ExperimentConfig:
     request_required: list[str] = field(default_factory=list)
     acct_group: str | None = None
     request_link: str = "JobBatchName"
+    dq: DQConfig | None = None
 
 
 @dataclass(slots=True)
@@ -122,6 +145,7 @@ class Config:
     roles: Roles = field(default_factory=Roles)
     classifier_dirs: list[Path] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
+    record: RecordConfig = field(default_factory=RecordConfig)
 
     @property
     def label(self) -> str:
@@ -189,10 +213,17 @@ _SERVICE = {
     "experiments": ("list[str]", False), "description": (str, False),
 }
 _DEBUG = {"environment": ("dict", False), "arguments": (str, False), "request_memory": (int, False)}
+_DQ = {
+    "outputs": (str, False), "min_files": (int, False), "min_bytes": (int, False), "events_line": (str, False),
+    "min_events": (int, False),
+}
 _EXPERIMENT = {
     "name": (str, True), "packs": ("list[str]", False), "depends_on": ("list[str]", False),
     "debug_profile": (_DEBUG, False), "request_required": ("list[str]", False), "acct_group": (str, False),
-    "request_link": (str, False),
+    "request_link": (str, False), "dq": (_DQ, False),
+}
+_RECORD = {
+    "keep_days": (float, False), "keep_ads_days": (float, False), "scan_logs": (bool, False), "stages": ("dict", False),
 }
 _ROLES = {"operators": ("list[str]", False), "approvers": ("list[str]", False)}
 _TOP = {
@@ -200,6 +231,7 @@ _TOP = {
     "pools": (("list", _POOL), False), "logs": (("list", _LOG), False), "feeds": (("list", _FEED), False),
     "services": (("list", _SERVICE), False), "experiments": (("list", _EXPERIMENT), False),
     "roles": (_ROLES, False), "classifier_dirs": ("list[str]", False), "keys": ("dict", False),
+    "record": (_RECORD, False),
 }
 
 
@@ -287,12 +319,28 @@ def _build(raw: dict[str, Any], path: Path, nodes: yaml.Node) -> Config:
     for e in raw.get("experiments", []):
         dbg = e.pop("debug_profile", {})
         env = {str(k): str(v) for k, v in dbg.pop("environment", {}).items()}
-        cfg.experiments.append(ExperimentConfig(**e, debug_profile=DebugProfile(environment=env, **dbg)))
+        dq = DQConfig(**e.pop("dq")) if "dq" in e else None
+        cfg.experiments.append(ExperimentConfig(**e, debug_profile=DebugProfile(environment=env, **dbg), dq=dq))
     cfg.roles = Roles(**raw.get("roles", {}))
     cfg.classifier_dirs = [Path(os.path.expanduser(d)) for d in raw.get("classifier_dirs", [])]
     cfg.keys = {str(k): str(v) for k, v in raw.get("keys", {}).items()}
+    rec = dict(raw.get("record", {}))
+    stages = _stages(rec.pop("stages", {}), path, nodes)
+    cfg.record = RecordConfig(**rec, stages=stages)
     _check_meaning(cfg, path, nodes)
     return cfg
+
+
+def _stages(raw: dict[str, Any], path: Path, nodes: yaml.Node) -> dict[str, list[str]]:
+    """record.stages: stage name -> phase-name patterns (a single pattern may be given as a string)."""
+    out: dict[str, list[str]] = {}
+    for stage, patterns in raw.items():
+        items = [patterns] if isinstance(patterns, str) else patterns
+        if not isinstance(items, list) or not all(isinstance(p, str) and p for p in items):
+            raise ConfigError(path, _line_of(nodes, "record", "stages", str(stage)), f"record.stages.{stage}",
+                              "expected a list of phase names or patterns")
+        out[str(stage)] = list(items)
+    return out
 
 
 def _line_of(nodes: yaml.Node, *keys: str | int) -> int | None:
@@ -351,6 +399,15 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
                 raise err(f"experiments[{i}].depends_on[{j}]",
                           f"unknown service {dep!r} (known: {', '.join(sorted(known))})",
                           "experiments", i, "depends_on", j)
+    for i, exp in enumerate(cfg.experiments):
+        if exp.dq and exp.dq.events_line:
+            try:
+                re.compile(exp.dq.events_line)
+            except re.error as exc:
+                raise err(f"experiments[{i}].dq.events_line", f"not a valid regular expression: {exc}",
+                          "experiments", i, "dq", "events_line") from None
+    if cfg.record.keep_days <= 0 or cfg.record.keep_ads_days <= 0:
+        raise err("record", "keep_days and keep_ads_days must be positive", "record")
     if cfg.timezone:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -466,6 +523,12 @@ experiments:
       request_memory: 4000
     request_required: [input_dataset, fhicl, release, events]   # what a production request must give
     request_link: JobBatchName    # the job attribute whose value names the batches that run a request
+    dq:                           # post-job data-quality checks: jobs that exit 0 but fail them are flagged
+      outputs: "{Iwd}/out/{ClusterId}.{ProcId}/*.root"   # a glob; without it, the ad's output count/BytesSent
+      min_files: 1                # at least this many output files
+      min_bytes: 100000           # each at least this many bytes
+      events_line: 'TrigReport Events total = (\\d+)'     # a stdout line giving the number of events
+      min_events: 1
 
 # Who may do what. Identity is the operating-system user.
 roles:
@@ -477,4 +540,13 @@ classifier_dirs: []
 
 # Remap keys by binding id, e.g. {jobs: "f2"}.
 keys: {}
+
+# The production record behind `opgtui stats` and the Stats view (5).
+record:
+  keep_days: 400                # finished jobs older than this are pruned (opgtui prune; the collector daily)
+  keep_ads_days: 30             # their raw ClassAds, the bulk of the store, go sooner
+  scan_logs: false              # read every finished job's stdout once for opg-phase markers (dq always does)
+  stages:                       # opg-phase names (fnmatch patterns) reported as one stage; others keep theirs
+    reconstruction: [reco, "reco[0-9]*"]
+    merge: [merge, concat]
 """

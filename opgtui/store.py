@@ -126,6 +126,106 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX retries_job ON retries(job_id);
     CREATE INDEX retries_new ON retries(new_job_id)""",
+    # 4: the production record (opgtui stats): one narrow row per finished job kept by triggers from jobs, job_ads,
+    # verdicts and dq_results (every ingest path feeds it); day rollups recomputed for the days marked dirty;
+    # per-job phases (opg-phase) and post-job data-quality results.
+    """CREATE TABLE job_stats (
+      job_id TEXT PRIMARY KEY, end_time REAL NOT NULL, start_time REAL, outcome INTEGER NOT NULL,
+      experiment TEXT, batch_name TEXT, site TEXT, cpu_model TEXT, owner TEXT, verdict TEXT, dq_ok INTEGER,
+      cores INTEGER NOT NULL, wall REAL, cpu REAL, num_starts INTEGER,
+      slot_time REAL, committed_slot_time REAL, committed_time REAL, phases_raw TEXT
+    );
+    CREATE INDEX job_stats_end ON job_stats(end_time);
+    CREATE INDEX job_stats_batch ON job_stats(batch_name, end_time);
+    CREATE INDEX job_stats_phases_pending ON job_stats(job_id) WHERE phases_raw IS NOT NULL;
+    CREATE TABLE stats_dirty (day INTEGER PRIMARY KEY);
+    CREATE TABLE stats_rollup (
+      dim TEXT NOT NULL, day INTEGER NOT NULL, experiment TEXT NOT NULL, key TEXT NOT NULL,
+      jobs INTEGER NOT NULL, ok INTEGER NOT NULL, failed INTEGER NOT NULL, removed INTEGER NOT NULL,
+      dq_bad INTEGER NOT NULL, restarted INTEGER NOT NULL, core_sec REAL NOT NULL, cpu REAL NOT NULL,
+      eff_core_sec REAL NOT NULL, wasted REAL NOT NULL, badput REAL NOT NULL, lost REAL NOT NULL,
+      goodput REAL NOT NULL, PRIMARY KEY (dim, day, experiment, key)
+    ) WITHOUT ROWID;
+    CREATE TABLE job_phases (
+      job_id TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL, start REAL, "end" REAL, cpu REAL,
+      status INTEGER, source TEXT NOT NULL, PRIMARY KEY (job_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE dq_results (
+      job_id TEXT PRIMARY KEY, ok INTEGER, problems TEXT NOT NULL DEFAULT '[]', checked REAL NOT NULL
+    );
+    CREATE TRIGGER job_stats_from_jobs AFTER INSERT ON jobs WHEN NEW.status IN (3, 4) BEGIN
+      INSERT INTO job_stats(job_id, end_time, start_time, outcome, experiment, batch_name, site, cpu_model, owner,
+                            verdict, dq_ok, cores, wall, cpu, num_starts)
+      VALUES (NEW.id, coalesce(NEW.end_time, NEW.status_since, NEW.updated, 0), NEW.start_time,
+              CASE WHEN NEW.status = 3 THEN 2 WHEN NEW.exit_signal IS NOT NULL OR NEW.exit_code != 0 THEN 1
+                   WHEN NEW.exit_code = 0 THEN 0 ELSE 3 END,
+              NEW.experiment, NEW.batch_name, NEW.site, NEW.cpu_model, NEW.owner,
+              (SELECT category FROM verdicts WHERE job_id = NEW.id), (SELECT ok FROM dq_results WHERE job_id = NEW.id),
+              max(coalesce(NEW.request_cpus, 1), 1), NEW.wall,
+              CASE WHEN NEW.cpu_user IS NULL AND NEW.cpu_sys IS NULL THEN NULL
+                   ELSE coalesce(NEW.cpu_user, 0) + coalesce(NEW.cpu_sys, 0) END, NEW.num_starts)
+      ON CONFLICT(job_id) DO UPDATE SET end_time = excluded.end_time, start_time = excluded.start_time,
+        outcome = excluded.outcome, experiment = excluded.experiment, batch_name = excluded.batch_name,
+        site = excluded.site, cpu_model = excluded.cpu_model, owner = excluded.owner, verdict = excluded.verdict,
+        dq_ok = excluded.dq_ok, cores = excluded.cores, wall = excluded.wall, cpu = excluded.cpu,
+        num_starts = excluded.num_starts;
+    END;
+    CREATE TRIGGER job_stats_from_ads AFTER INSERT ON job_ads BEGIN
+      UPDATE job_stats SET (slot_time, committed_slot_time, committed_time, phases_raw) = (
+        SELECT CASE WHEN json_type(v, '$[0]') IN ('integer', 'real') THEN json_extract(v, '$[0]') END,
+               CASE WHEN json_type(v, '$[1]') IN ('integer', 'real') THEN json_extract(v, '$[1]') END,
+               CASE WHEN json_type(v, '$[2]') IN ('integer', 'real') THEN json_extract(v, '$[2]') END,
+               CASE WHEN json_type(v, '$[3]') = 'text' THEN json_extract(v, '$[3]') END
+        FROM (SELECT json_extract(NEW.ad, '$.CumulativeSlotTime', '$.CommittedSlotTime', '$.CommittedTime',
+                                  '$.ChirpOpgPhases') AS v))
+      WHERE job_id = NEW.job_id AND json_valid(NEW.ad);
+    END;
+    CREATE TRIGGER job_stats_verdict AFTER INSERT ON verdicts BEGIN
+      UPDATE job_stats SET verdict = NEW.category WHERE job_id = NEW.job_id AND verdict IS NOT NEW.category;
+    END;
+    CREATE TRIGGER job_stats_dq AFTER INSERT ON dq_results BEGIN
+      UPDATE job_stats SET dq_ok = NEW.ok WHERE job_id = NEW.job_id AND dq_ok IS NOT NEW.ok;
+    END;
+    CREATE TRIGGER job_stats_gone AFTER DELETE ON jobs BEGIN
+      DELETE FROM job_stats WHERE job_id = OLD.id;
+      DELETE FROM job_phases WHERE job_id = OLD.id;
+      DELETE FROM dq_results WHERE job_id = OLD.id;
+    END;
+    CREATE TRIGGER job_stats_dirty_ins AFTER INSERT ON job_stats BEGIN
+      INSERT OR IGNORE INTO stats_dirty(day) VALUES (CAST(NEW.end_time / 86400 AS INTEGER));
+    END;
+    CREATE TRIGGER job_stats_dirty_upd AFTER UPDATE OF end_time, start_time, outcome, experiment, batch_name, site,
+      cpu_model, verdict, dq_ok, cores, wall, cpu, num_starts, slot_time, committed_slot_time, committed_time
+      ON job_stats BEGIN
+      INSERT OR IGNORE INTO stats_dirty(day)
+        VALUES (CAST(OLD.end_time / 86400 AS INTEGER)), (CAST(NEW.end_time / 86400 AS INTEGER));
+    END;
+    CREATE TRIGGER job_stats_dirty_del AFTER DELETE ON job_stats BEGIN
+      INSERT OR IGNORE INTO stats_dirty(day) VALUES (CAST(OLD.end_time / 86400 AS INTEGER));
+    END;
+    CREATE TRIGGER job_phases_dirty AFTER INSERT ON job_phases BEGIN
+      INSERT OR IGNORE INTO stats_dirty(day)
+        SELECT CAST(end_time / 86400 AS INTEGER) FROM job_stats WHERE job_id = NEW.job_id;
+    END;
+    INSERT INTO job_stats(job_id, end_time, start_time, outcome, experiment, batch_name, site, cpu_model, owner,
+                          verdict, dq_ok, cores, wall, cpu, num_starts)
+      SELECT j.id, coalesce(j.end_time, j.status_since, j.updated, 0), j.start_time,
+             CASE WHEN j.status = 3 THEN 2 WHEN j.exit_signal IS NOT NULL OR j.exit_code != 0 THEN 1
+                  WHEN j.exit_code = 0 THEN 0 ELSE 3 END,
+             j.experiment, j.batch_name, j.site, j.cpu_model, j.owner, v.category, NULL,
+             max(coalesce(j.request_cpus, 1), 1), j.wall,
+             CASE WHEN j.cpu_user IS NULL AND j.cpu_sys IS NULL THEN NULL
+                  ELSE coalesce(j.cpu_user, 0) + coalesce(j.cpu_sys, 0) END, j.num_starts
+      FROM jobs j LEFT JOIN verdicts v ON v.job_id = j.id WHERE j.status IN (3, 4);
+    UPDATE job_stats SET (slot_time, committed_slot_time, committed_time, phases_raw) = (
+      SELECT CASE WHEN json_type(a.ad, '$.CumulativeSlotTime') IN ('integer', 'real')
+                  THEN json_extract(a.ad, '$.CumulativeSlotTime') END,
+             CASE WHEN json_type(a.ad, '$.CommittedSlotTime') IN ('integer', 'real')
+                  THEN json_extract(a.ad, '$.CommittedSlotTime') END,
+             CASE WHEN json_type(a.ad, '$.CommittedTime') IN ('integer', 'real')
+                  THEN json_extract(a.ad, '$.CommittedTime') END,
+             CASE WHEN json_type(a.ad, '$.ChirpOpgPhases') = 'text' THEN json_extract(a.ad, '$.ChirpOpgPhases') END
+      FROM job_ads a WHERE a.job_id = job_stats.job_id AND json_valid(a.ad))""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

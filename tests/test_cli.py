@@ -18,7 +18,7 @@ from opgtui.model import ServiceState, Window
 from opgtui.store import open_store
 
 VERBS = ["demo", "config", "tail", "diagnose", "jobs", "status", "check", "collect", "announce", "retry",
-         "request", "stats"]
+         "request", "stats", "prune"]
 
 
 @pytest.fixture
@@ -45,11 +45,11 @@ def test_unknown_verb_is_one_line_exit_2(env: Path) -> None:
     assert err.strip().startswith("opgtui: unknown command 'frobnicate'") and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("args", [["stats"]])
-def test_later_capabilities_say_so_and_exit_2(env: Path, args: list[str]) -> None:
-    code, out, err = run(*args)
-    assert code == 2 and out == ""
-    assert "not available yet" in err and err.count("\n") == 1
+def test_stats_on_an_empty_store_says_what_to_do(env: Path) -> None:
+    code, out, err = run("stats")
+    assert code == 0 and "no finished jobs" in out and "opgtui collect" in out
+    code, _, err = run("stats", "--since", "last tuesday")
+    assert code == 2 and err.startswith("opgtui: --since:") and err.count("\n") == 1
 
 
 def test_config_example_then_check(env: Path) -> None:

@@ -41,6 +41,7 @@ ATTRS: tuple[str, ...] = (
     "TransferInput", "TransferOutput", "TransferInputFiles", "TransferOutputFiles", "TransferInputStats",
     "TransferOutputStats",
     "Iwd", "Out", "Err", "UserLog", "Cmd", "Args", "Arguments", "RemoveReason",
+    "CumulativeSlotTime", "CommittedSlotTime", "CommittedTime", "ChirpOpgPhases",  # stats: badput, phases
 )
 
 _STATUS_CODES = frozenset(range(1, 8))

@@ -1,0 +1,136 @@
+"""Keeping the production record: after a collection, read each newly finished job's stdout once (opg-phase
+markers, data-quality checks), bring the stats rollups up to date, and prune once a day per retention.
+
+Blocking file and store I/O: the collector runs :func:`upkeep` in a thread. No UI imports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from opgtui.config import Config
+
+SCAN_WINDOW = 3 * 86400  # only jobs that finished this recently are looked at (older ones: their logs are gone)
+SCAN_LIMIT = 500  # logs read per round at most; the rest wait for the next round
+_LOG_BYTES = 16 * 1024 * 1024  # of one stdout at most
+
+
+@dataclass(slots=True)
+class UpkeepReport:
+    scanned: int = 0
+    flagged: int = 0
+    phases: int = 0
+    pruned: int = 0
+    days: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _candidates(cfg: Config, store: Any, since: float, limit: int) -> list[str]:
+    with_dq = [e.name for e in cfg.experiments if e.dq is not None]
+    if not cfg.record.scan_logs and not with_dq:
+        return []
+    where, params = ["s.end_time >= ?", "NOT EXISTS (SELECT 1 FROM dq_results d WHERE d.job_id = s.job_id)"], [since]
+    if not cfg.record.scan_logs:
+        where.append(f"s.experiment IN ({', '.join('?' * len(with_dq))})")
+        params += with_dq
+    sql = f"SELECT s.job_id FROM job_stats s WHERE {' AND '.join(where)} ORDER BY s.end_time DESC LIMIT ?"
+    return [r[0] for r in store.conn.execute(sql, (*params, limit))]
+
+
+def _read_stdout(cfg: Config, job: Any, ad: dict[str, Any] | None) -> tuple[list[str] | None, str | None]:
+    from opgtui.logtarget import log_source
+    from opgtui.sources.logs import LogError, tail_file
+
+    source = log_source(cfg, job, ad, "stdout")
+    if not source:
+        return None, "no stdout known (configure 'logs:' templates)"
+    try:
+        if source.startswith(("http://", "https://")):
+            from opgtui.logtarget import read_tail
+
+            return read_tail(source, 5000)[0], None
+        return tail_file(source, 0, max_bytes=_LOG_BYTES).lines, None
+    except LogError as exc:
+        return None, str(exc)
+
+
+def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: int = SCAN_LIMIT) -> UpkeepReport:
+    """Read the stdout of finished jobs not yet scanned: phase markers into ``job_phases`` (they replace what
+    the ad said: the log is complete), data-quality checks into ``dq_results`` (one row per scanned job)."""
+    from opgtui.dq import check, find_outputs
+    from opgtui.phases import pair, parse_log, save_phases
+
+    now = now or time.time()
+    report = UpkeepReport()
+    ids = _candidates(cfg, store, now - SCAN_WINDOW, limit)
+    rows: list[tuple[str, int | None, str]] = []
+    phase_sets: list[tuple[str, list[Any]]] = []
+    for job in store.jobs_by_id(ids):
+        ad = store.job_ad(job.id)
+        lines, error = _read_stdout(cfg, job, ad)
+        report.scanned += 1
+        phases = pair(parse_log(lines), "log") if lines else []
+        if phases:
+            phase_sets.append((job.id, phases))
+        exp = cfg.experiment(job.experiment) if job.experiment else None
+        ok: int | None = None
+        problems: list[str] = []
+        if exp is not None and exp.dq is not None and job.exit_code == 0 and job.exit_signal is None:
+            outputs, out_err = None, None
+            if exp.dq.outputs:
+                from opgtui.sources.logs import job_attrs_from_job
+
+                try:
+                    outputs = find_outputs(exp.dq.outputs, {**(ad or {}), **job_attrs_from_job(job)}, job.experiment)
+                except ValueError as exc:
+                    out_err = str(exc)
+            res = check(job, exp.dq, log_lines=lines, log_error=error, outputs=outputs, outputs_error=out_err)
+            ok = None if res.ok is None else int(res.ok)
+            problems = res.problems + [f"not checked: {u}" for u in res.unchecked]
+            report.flagged += res.ok is False
+        rows.append((job.id, ok, orjson.dumps(problems).decode()))
+    if rows:
+        with store.transaction() as c:
+            for job_id, phases in phase_sets:
+                save_phases(c, job_id, phases)
+            c.executemany("INSERT OR REPLACE INTO dq_results(job_id, ok, problems, checked) VALUES (?, ?, ?, ?)",
+                          [(*r, now) for r in rows])
+    report.phases = sum(len(p) for _, p in phase_sets)
+    return report
+
+
+def dq_flags(store: Any, job_ids: list[str] | None = None) -> dict[str, list[str]]:
+    """Jobs that exited 0 but failed their data-quality checks: job id -> the problems."""
+    sql = "SELECT job_id, problems FROM dq_results WHERE ok = 0"
+    params: tuple[Any, ...] = ()
+    if job_ids is not None:
+        sql += f" AND job_id IN ({', '.join('?' * len(job_ids))})"
+        params = tuple(job_ids)
+    return {r[0]: orjson.loads(r[1]) for r in store.conn.execute(sql, params)}
+
+
+def upkeep(cfg: Config, store: Any, *, now: float | None = None,
+           echo: Callable[[str], None] | None = None) -> UpkeepReport:
+    """Everything the record needs after a collection round; problems are reported, never raised."""
+    from opgtui import stats
+    from opgtui.store import StoreError
+
+    now = now or time.time()
+    report = UpkeepReport()
+    try:
+        report = scan_finished(cfg, store, now=now)
+        if stats.prune_due(store, now):
+            pruned = stats.prune(store, cfg.record.keep_days, cfg.record.keep_ads_days, now)
+            report.pruned = pruned.jobs
+        report.days = stats.refresh(store)
+    except StoreError as exc:
+        report.problems.append(f"record: {exc}")
+    if echo and (report.scanned or report.pruned):
+        echo(f"record: {report.scanned} logs read, {report.flagged} flagged by data-quality checks, "
+             f"{report.phases} phases, {report.pruned} old jobs pruned")
+    return report

@@ -271,10 +271,18 @@ class RequestDetailScreen(Screen[None]):
         self.reload()
 
 
-class WorkflowMenu(ModalScreen[str | None]):
+class _Dialog(ModalScreen[Any]):
+    """A small modal: Esc closes it with no answer."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Close", id="request_dialog.close")]
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)
+
+
+class WorkflowMenu(_Dialog):
     """The workflow steps of this request: those you may take first, the others dimmed with why not."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Close", id="workflow.close")]
     DEFAULT_CSS = """
     WorkflowMenu { align: center middle; }
     WorkflowMenu > Vertical { width: 74; height: auto; max-height: 90%; border: round $accent; background: $surface; }
@@ -313,14 +321,10 @@ class WorkflowMenu(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
 
-
-class ReasonDialog(ModalScreen[str | None]):
+class ReasonDialog(_Dialog):
     """One line of reason; Enter confirms, Esc cancels."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel", id="reason.cancel")]
     DEFAULT_CSS = """
     ReasonDialog { align: center middle; }
     ReasonDialog > Vertical { width: 70; height: auto; border: round $accent; background: $surface; padding: 0 1; }
@@ -343,14 +347,10 @@ class ReasonDialog(ModalScreen[str | None]):
             return
         self.dismiss(event.value.strip())
 
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)
 
-
-class PriorityDialog(ModalScreen[int | None]):
+class PriorityDialog(_Dialog):
     """Pick a priority level."""
 
-    BINDINGS = [Binding("escape", "dismiss_none", "Cancel", id="priority.cancel")]
     DEFAULT_CSS = """
     PriorityDialog { align: center middle; }
     PriorityDialog > Vertical { width: 40; height: auto; border: round $accent; background: $surface; }
@@ -369,6 +369,3 @@ class PriorityDialog(ModalScreen[int | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id or 0) or None)
-
-    def action_dismiss_none(self) -> None:
-        self.dismiss(None)

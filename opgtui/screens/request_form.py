@@ -55,6 +55,8 @@ class RequestForm(Screen[int | None]):
         self.base = existing  # the version the edit started from
         self.initial: dict[str, Any] = {}
         self.saved_id: int | None = None
+        self.notice: Text | None = None  # above the field checks until the form changes or is saved
+        self.notice_values: dict[str, str] = {}
 
     @property
     def opg(self) -> OpgApp:
@@ -177,6 +179,8 @@ class RequestForm(Screen[int | None]):
         if not self.is_mounted:
             return []
         req, errors = self.parsed()
+        if self.notice is not None and self.values() != self.notice_values:
+            self.notice = None
         required = set(rq.required_fields(self.opg.cfg, req.experiment))
         for name in ("title", "experiment", *rq.FIELD_NAMES):
             label = self.query_one(f"#l-{name}", Label)
@@ -187,14 +191,14 @@ class RequestForm(Screen[int | None]):
             err.update(Text(errors.get(name, "")))
             err.set_class(name in errors, "shown")
         gap = rq.missing(req, self.opg.cfg)
-        status = self.query_one("#form-status", Static)
         if errors:
-            status.update(Text(f"Fix {len(errors)} field{'s' if len(errors) > 1 else ''}: "
-                               + ", ".join(rq.LABELS.get(n, n) for n in errors), "bold red"))
+            line = Text(f"Fix {len(errors)} field{'s' if len(errors) > 1 else ''}: "
+                        + ", ".join(rq.LABELS.get(n, n) for n in errors), "bold red")
         elif gap:
-            status.update(Text(rq.missing_sentence(gap) + " (a draft can be saved without them)", "yellow"))
+            line = Text(rq.missing_sentence(gap) + " (a draft can be saved without them)", "yellow")
         else:
-            status.update(Text("Complete: ready to submit.", "green"))
+            line = Text("Complete: ready to submit.", "green")
+        self.query_one("#form-status", Static).update(Text("\n").join([self.notice, line]) if self.notice else line)
         return gap
 
     # ------------------------------------------------------------------ saving
@@ -209,12 +213,14 @@ class RequestForm(Screen[int | None]):
         self.save()
 
     def _say(self, message: str, style: str = "bold red") -> None:
-        self.query_one("#form-status", Static).update(Text(message, style))
+        self.notice, self.notice_values = Text(message, style), self.values()
+        self.validate()
 
     def save(self, *, submit: bool = False) -> None:
         from opgtui.request_ops import create, edit, transition
         from opgtui.store import RequestConflict, StoreError
 
+        self.notice = None
         req, errors = self.parsed()
         if errors:
             name = next(iter(errors))

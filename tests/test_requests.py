@@ -193,3 +193,14 @@ def test_linked_jobs_summary_on_real_demo_jobs(tmp_path: Path) -> None:
     assert sum(n for _, n in p.causes or ()) <= p.failed + p.held
     if p.failed + p.held:
         assert p.causes
+
+
+def test_batches_linked_by_another_ad_attribute(tmp_path: Path) -> None:
+    from opgtui.demo.build import build_demo
+
+    _cfg, store = build_demo(tmp_path)
+    by_name = store.request_jobs(["nova_mc_genie_fd_v3"])
+    owner = by_name[0].owner
+    by_owner = store.request_jobs([owner], "Owner")
+    assert by_owner and {j.owner for j in by_owner} == {owner}
+    assert len(by_owner) == sum(j.owner == owner for j in store.jobs() if store.job_ad(j.id) is not None)

@@ -22,9 +22,11 @@ VIEWS: dict[str, tuple[str, str]] = {
     "jobs": ("2", "Jobs"),
     "log": ("3", "Log"),
     "requests": ("4", "Requests"),
+    "stats": ("5", "Stats"),
 }
 ALIASES = {"st": "status", "svc": "status", "services": "status", "j": "jobs", "job": "jobs", "logs": "log",
-           "l": "log", "req": "requests", "request": "requests", "r": "requests", "s": "status"}
+           "l": "log", "req": "requests", "request": "requests", "r": "requests", "s": "status",
+           "statistics": "stats", "record": "stats"}
 
 
 def _status() -> Screen[Any]:
@@ -45,6 +47,12 @@ def _log() -> Screen[Any]:
     return LogScreen()
 
 
+def _stats() -> Screen[Any]:
+    from opgtui.screens.stats import StatsScreen
+
+    return StatsScreen()
+
+
 def _requests() -> Screen[Any]:
     from opgtui.screens.requests import RequestsScreen
 
@@ -56,7 +64,7 @@ class OpgApp(App[None]):
 
     TITLE = "opgtui"
     CSS_PATH = "app.tcss"
-    MODES = {"status": _status, "jobs": _jobs, "log": _log, "requests": _requests}
+    MODES = {"status": _status, "jobs": _jobs, "log": _log, "requests": _requests, "stats": _stats}
     BINDINGS = [
         *(Binding(key, f"view('{mode}')", title, id=f"view.{mode}") for mode, (key, title) in VIEWS.items()),
         Binding("colon", "command_line", ":cmd", id="app.command"),

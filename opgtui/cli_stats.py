@@ -55,7 +55,7 @@ def table_lines(by: str, rows: list[Row], total: Tally) -> list[str]:
 def _sum(rows: list[Row]) -> Tally:
     total = Tally()
     for r in rows:
-        total.add([getattr(r.tally, f) for f in Tally.__slots__])  # type: ignore[attr-defined]
+        total.add(r.tally.values())
     return total
 
 

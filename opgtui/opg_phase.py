@@ -37,10 +37,10 @@ def clean_name(name: str) -> str:
 
 
 def job_cpu_seconds() -> float | None:
-    """CPU seconds used so far by the whole job: its cgroup (v2, then v1), else the calling shell's
-    own plus its finished children's CPU time. None when nothing can be read."""
+    """CPU seconds used so far by the whole job: inside a job its cgroup (v2, then v1), else the calling
+    shell's own plus its finished children's CPU time. None when nothing can be read."""
     try:
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
+        for line in Path("/proc/self/cgroup").read_text().splitlines() if in_job() else ():
             hier, _, path = line.partition(":")[2].partition(":")
             if hier == "":  # cgroup v2: "0::/path"
                 stat = Path("/sys/fs/cgroup" + path, "cpu.stat")

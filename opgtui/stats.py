@@ -74,7 +74,15 @@ class Tally:
     lost: float = 0.0
     goodput: float = 0.0
 
-    def add(self, values: Sequence[Any]) -> None:
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Tally:
+        """From sums in field order (counts may come as floats from SQL ``total()``)."""
+        return cls(*(int(v) for v in values[:6]), *(float(v) for v in values[6:]))  # type: ignore[arg-type]
+
+    def values(self) -> list[float]:
+        return [getattr(self, f) for f in _FIELDS]
+
+    def add(self, values: Sequence[float]) -> None:
         for f, v in zip(_FIELDS, values, strict=True):
             setattr(self, f, getattr(self, f) + (int(v) if f in _COUNTS else float(v)))
 
@@ -175,7 +183,7 @@ def _from_rollup(store: Any, dim: str, d0: int, d1: int | None, experiment: str 
 
 
 def _collect(store: Any, dim: str, since: float, until: float | None, experiment: str | None, batch: str | None,
-             per_day: bool, by_experiment: bool = False) -> dict[tuple[Any, str, str], Tally]:
+             per_day: bool, by_experiment: bool = False) -> dict[tuple[Any, str, str], list[float]]:
     """Sums per (day or None, experiment or '', key) over [since, until)."""
     rows: list[tuple[Any, ...]] = []
     if batch is not None:
@@ -192,13 +200,11 @@ def _collect(store: Any, dim: str, since: float, until: float | None, experiment
                 rows += _direct(store, dim, since, d0 * DAY, experiment, None, per_day, by_experiment)
             if d1 is not None and until is not None and until > d1 * DAY:
                 rows += _direct(store, dim, d1 * DAY, until, experiment, None, per_day, by_experiment)
-    out: dict[tuple[Any, str, str], Tally] = {}
+    out: dict[tuple[Any, str, str], list[float]] = {}
     for r in rows:
         k = (r[0], r[1], str(r[2]))
-        tally = out.get(k)
-        if tally is None:
-            tally = out[k] = Tally()
-        tally.add(r[3:])
+        acc = out.get(k)
+        out[k] = list(r[3:]) if acc is None else [a + b for a, b in zip(acc, r[3:], strict=True)]
     return out
 
 
@@ -226,13 +232,11 @@ def _utc_date(day: int) -> str:
     return datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m-%d")
 
 
-def _merge(pairs: Iterable[tuple[str, Tally]]) -> dict[str, Tally]:
-    out: dict[str, Tally] = {}
-    for key, t in pairs:
+def _merge(pairs: Iterable[tuple[str, list[float]]]) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for key, vals in pairs:
         acc = out.get(key)
-        if acc is None:
-            acc = out[key] = Tally()
-        acc.add([getattr(t, f) for f in _FIELDS])
+        out[key] = vals if acc is None else [a + b for a, b in zip(acc, vals, strict=True)]
     return out
 
 
@@ -259,7 +263,7 @@ def aggregate(store: Any, by: str, since: float, until: float | None = None, *, 
         merged = _merge((stage_of(k, stages), t) for (_d, _e, k), t in sums.items())
     else:
         merged = _merge((k, t) for (_d, _e, k), t in sums.items())
-    rows = [Row(k, t) for k, t in merged.items()]
+    rows = [Row(k or "?", Tally.of(v)) for k, v in merged.items()]
     if by in ("hour", "day"):
         rows.sort(key=lambda r: r.key)
     else:
@@ -273,23 +277,21 @@ def series(store: Any, by: str, since: float, until: float | None = None, *, exp
     over time, by ``all`` (key '') for wasted hours over time."""
     dim = "all" if by in ("all", "day", "experiment") else by
     sums = _collect(store, dim, since, until, experiment, None, per_day=True)
-    out: dict[str, dict[str, Tally]] = {}
-    for (d, _e, k), t in sums.items():
+    merged: dict[str, dict[str, list[float]]] = {}
+    for (d, _e, k), vals in sums.items():
+        bucket = merged.setdefault(k, {})
         date = _utc_date(d)
-        bucket = out.setdefault(k, {})
-        if date in bucket:
-            bucket[date].add([getattr(t, f) for f in _FIELDS])
-        else:
-            bucket[date] = t
-    return out
+        acc = bucket.get(date)
+        bucket[date] = vals if acc is None else [a + b for a, b in zip(acc, vals, strict=True)]
+    return {k: {d: Tally.of(v) for d, v in sorted(b.items())} for k, b in merged.items()}
 
 
 def totals(store: Any, since: float, until: float | None = None, *, experiment: str | None = None,
            batch: str | None = None) -> Tally:
     """The sums over every finished job of the period."""
     total = Tally()
-    for t in _collect(store, "all", since, until, experiment, batch, per_day=False).values():
-        total.add([getattr(t, f) for f in _FIELDS])
+    for vals in _collect(store, "all", since, until, experiment, batch, per_day=False).values():
+        total.add(vals)
     return total
 
 

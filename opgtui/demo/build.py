@@ -14,7 +14,7 @@ from pathlib import Path
 
 import orjson
 
-from opgtui.config import Config, ExperimentConfig, FeedConfig, Roles, ServiceConfig
+from opgtui.config import Config, DQConfig, ExperimentConfig, FeedConfig, RecordConfig, Roles, ServiceConfig
 from opgtui.demo.demo_requests import add_demo_requests
 from opgtui.demo.timeshift import shift_ads, shift_eventlog, shift_feed, shift_long
 from opgtui.model import Announcement, JobStatus
@@ -75,12 +75,15 @@ def demo_config(workdir: Path) -> Config:
         ],
         experiments=[
             ExperimentConfig("nova", depends_on=["samweb", "dcache", "cvmfs"], acct_group="group_nova",
-                             request_required=["workflow", "input_dataset", "fhicl", "release", "events"]),
+                             request_required=["workflow", "input_dataset", "fhicl", "release", "events"],
+                             dq=DQConfig(events_line=r"TrigReport Events total = (\d+)", min_events=1)),
             ExperimentConfig("dune", depends_on=["samweb", "dcache", "cvmfs", "xrootd"], acct_group="group_dune",
                              request_required=["workflow", "fhicl", "release", "output"]),
         ],
         # The person running the demo may approve and operate, to try the request workflow.
         roles=Roles(operators=["novapro", "dunepro", whoami()], approvers=["alice", "bob", whoami()]),
+        record=RecordConfig(stages={"simulation": ["gen", "g4"], "reconstruction": ["reco*"],
+                                    "transfer": ["fetch", "copyout"]}),
     )
 
 
@@ -97,8 +100,11 @@ def _stage_files(workdir: Path, delta: int) -> list[Path]:
     (workdir / "queue.json").write_bytes(orjson.dumps(queue))
     history = shift_long((DATA / "history.long").read_text(), delta).replace('"DEMO_DIR"', f'"{workdir}"')
     (workdir / "history.long").write_text(history)
+    record = shift_long((DATA / "history_record.long").read_text(), delta).replace('"DEMO_DIR"', f'"{workdir}"')
+    (workdir / "history_record.long").write_text(record)
     (workdir / "jobs.eventlog").write_text(shift_eventlog((DATA / "jobs.eventlog").read_text(), delta))
-    dumps = [workdir / "queue.json", workdir / "history.long", workdir / "jobs.eventlog"]
+    dumps = [workdir / "queue.json", workdir / "history.long", workdir / "jobs.eventlog",
+             workdir / "history_record.long"]
     now = ANCHOR + delta
     for name, anchor in REAL_ANCHORS.items():
         (workdir / name).write_text(shift_long((DATA / name).read_text(), now - anchor))
@@ -144,6 +150,15 @@ def _diagnose(store: Store, cfg: Config) -> int:
     return diagnose_jobs(cfg, store, failed)
 
 
+def _record(store: Store, cfg: Config, now: float) -> None:
+    """The production record: finished jobs' logs read once (phases, data quality), stats rollups."""
+    from opgtui import stats
+    from opgtui.record import scan_finished
+
+    scan_finished(cfg, store, now=now, limit=10_000)
+    stats.refresh(store)
+
+
 def build_demo(workdir: Path, now: float | None = None) -> tuple[Config, Store]:
     """A populated demo store in ``workdir`` and the config that goes with it."""
     workdir = workdir.resolve()
@@ -158,6 +173,7 @@ def build_demo(workdir: Path, now: float | None = None) -> tuple[Config, Store]:
     dumps = _stage_files(workdir, delta)
     problems = _load_jobs(store, dumps) + _load_feeds(store, cfg, workdir, delta)
     _diagnose(store, cfg)
+    _record(store, cfg, now)
     store.post_announcement(Announcement(
         "Keep-up reco: SAM was down 43 min this morning; SAM fetch failures are safe to retry (2 → g → Enter).",
         "warning", "shifter-nova", start=now - 3 * 3600, until=now + 9 * 3600), now - 3 * 3600)

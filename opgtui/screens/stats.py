@@ -1,0 +1,244 @@
+"""Stats view (5, :stats): how production went — success rate and CPU efficiency by site, CPU, hour of day,
+stage, verdict, batch or experiment; wasted core-hours and failures by verdict per day.
+
+Text rendering is pure (``group_text``, ``spark``, ``daily_text``) and drawn as ``rich.text.Text``: site, batch
+and stage names come from job ads and logs and are never parsed as markup. The numbers are read off the UI
+thread, each time on a connection of its own.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from opgtui.screens.base import BaseScreen
+from opgtui.stats import DAY, Row, Tally
+from opgtui.textsafe import one_line
+
+GROUPINGS = ("site", "cpu", "hour", "stage", "verdict", "batch", "experiment")
+TITLES = {"site": "site", "cpu": "CPU model", "hour": "hour (local, job start)", "stage": "stage",
+          "verdict": "verdict", "batch": "batch", "experiment": "experiment"}
+PERIODS = (("24 h", 1), ("7 d", 7), ("30 d", 30), ("90 d", 90), ("365 d", 365))
+VERDICT_ORDER = ("service", "code", "resource", "unknown", "undiagnosed", "exit unknown", "dq-failed")
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def bar(frac: float | None, width: int) -> str:
+    """A horizontal bar of ``width`` cells filled to ``frac`` (0..1) in eighths; blank when unknown."""
+    if frac is None:
+        return " " * width
+    cells = max(0.0, min(frac, 1.0)) * width
+    full = int(cells)
+    part = _EIGHTHS[int((cells - full) * 8)] if full < width else ""
+    return ("█" * full + part).ljust(width)
+
+
+def spark(values: Sequence[float]) -> str:
+    """One character per value, ▁ (zero or least) to █ (most); ' ' for zero when others are not."""
+    top = max(values, default=0.0)
+    if top <= 0:
+        return "▁" * len(values)
+    return "".join(" " if v <= 0 else _SPARKS[min(int(v / top * 7.999), 7)] for v in values)
+
+
+def _hours(sec: float) -> str:
+    h = sec / 3600
+    return f"{h:,.0f}" if h >= 100 else f"{h:.1f}"
+
+
+def _pct(x: float | None) -> str:
+    return "  - " if x is None else f"{100 * x:3.0f}%"
+
+
+def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> Text:
+    """The table: key, jobs, success rate and CPU efficiency with bars, core-hours, wasted core-hours."""
+    barw = max(5, min(16, (width - 67) // 2))
+    keyw = max(8, min(40, width - 49 - 2 * barw))
+    jobs_word = "phases" if by == "stage" else "jobs"
+    out = Text(no_wrap=True, overflow="ellipsis")
+    out.append(f"{TITLES[by][:keyw]:<{keyw}} {jobs_word:>7} {'success':<{barw + 5}} {'CPU eff':<{barw + 5}} "
+               f"{'core-h':>8} {'wasted-h':>8}\n", "bold")
+    worst_eff = min((r.tally.efficiency for r in rows if r.tally.efficiency is not None and r.tally.jobs >= 10),
+                    default=None)
+    for r in rows:
+        t = r.tally
+        out.append(f"{one_line(r.key, keyw):<{keyw}} {t.jobs:>7} ")
+        rate_style = "red" if t.success_rate is not None and t.success_rate < 0.7 else "green"
+        out.append(_pct(t.success_rate) + " ")
+        out.append(bar(t.success_rate, barw), rate_style)
+        out.append(" " + _pct(t.efficiency) + " ")
+        eff_style = "yellow" if t.efficiency is not None and t.efficiency == worst_eff and len(rows) > 1 else "cyan"
+        out.append(bar(t.efficiency, barw), eff_style)
+        out.append(f" {_hours(t.core_sec):>8} {_hours(t.wasted):>8}\n")
+    out.append(f"{'all':<{keyw}} {total.jobs:>7} {_pct(total.success_rate)} {'':<{barw}} {_pct(total.efficiency)} "
+               f"{'':<{barw}} {_hours(total.core_sec):>8} {_hours(total.wasted):>8}", "bold")
+    return out
+
+
+def days_of(since: float, now: float) -> list[str]:
+    """The UTC dates from ``since`` to ``now``, oldest first."""
+    first, last = int(since // DAY), int(now // DAY)
+    return [datetime.fromtimestamp(d * DAY, UTC).strftime("%Y-%m-%d") for d in range(first, last + 1)]
+
+
+def daily_text(title: str, series: Mapping[str, Mapping[str, float]], dates: Sequence[str], unit: str,
+               order: Sequence[str] = (), width: int = 80) -> Text:
+    """A sparkline per key over the dates (the last ``width - 32`` days), with the total and the peak."""
+    span = dates[-max(1, width - 34):]
+    out = Text(no_wrap=True, overflow="ellipsis")
+    out.append(f"{title}  ({span[0][5:]} → {span[-1][5:]}, UTC days)\n" if span else f"{title}\n", "bold")
+    keys = [k for k in order if k in series] + sorted(k for k in series if k not in order)
+    if not keys:
+        out.append("  nothing in this period", "dim")
+        return out
+    for i, key in enumerate(keys):
+        values = [series[key].get(d, 0.0) for d in span]
+        label = one_line(key, 12) if key else "all"
+        out.append(f"{label:<12} ")
+        out.append(spark(values), "red" if key in ("service", "code", "resource", "dq-failed") else "magenta")
+        out.append(f"  {sum(values):,.0f} {unit}, peak {max(values):,.0f}")
+        if i < len(keys) - 1:
+            out.append("\n")
+    return out
+
+
+@dataclass(slots=True)
+class StatsData:
+    """What one load read from the store."""
+
+    by: str
+    rows: list[Row]
+    total: Tally
+    wasted: dict[str, dict[str, float]]
+    failures: dict[str, dict[str, float]]
+    dates: list[str]
+    experiments: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class StatsScreen(BaseScreen):
+    """The production record."""
+
+    VIEW_NAME = "Stats"
+    DEFAULT_CSS = """
+    #stats-status { height: 1; background: $panel; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    #stats-body { height: 1fr; }
+    #stats-groups, #stats-wasted, #stats-failures { height: auto; padding: 0 1; text-wrap: nowrap;
+      text-overflow: ellipsis; }
+    #stats-wasted, #stats-failures { border-top: solid $primary-darken-2; }
+    """
+    BINDINGS = [
+        Binding("b", "grouping(1)", "By", id="stats.by"),
+        Binding("B", "grouping(-1)", "By (back)", show=False, id="stats.by_back"),
+        Binding("p", "period", "Period", id="stats.period"),
+        Binding("e", "experiment", "Experiment", id="stats.experiment"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_index = 0
+        self.period_index = 1
+        self.experiment: str | None = None
+        self.data: StatsData | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="stats-status")
+        with VerticalScroll(id="stats-body"):
+            yield Static(id="stats-groups")
+            yield Static(id="stats-wasted")
+            yield Static(id="stats-failures")
+            yield Static(id="hint", classes="hint")
+
+    @property
+    def by(self) -> str:
+        return GROUPINGS[self.by_index]
+
+    def reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="stats-load")
+    def load(self) -> None:
+        """Bring the rollups up to date and read this view's numbers, on a connection of its own."""
+        from opgtui import stats
+        from opgtui.store import open_store
+
+        started = time.perf_counter()
+        app = self.opg
+        by, days, exp = self.by, PERIODS[self.period_index][1], self.experiment
+        now = time.time()
+        since = now - days * DAY
+        store = open_store(app.store.path)
+        try:
+            stats.refresh(store)
+            rows = stats.aggregate(store, by, since, experiment=exp, tz=app.tz, stages=app.cfg.record.stages)
+            total = stats.totals(store, since, experiment=exp)
+            wasted = {k: {d: t.wasted / 3600 for d, t in v.items()} for k, v in
+                      stats.series(store, "all", since, experiment=exp).items()}
+            failures = {k: {d: float(t.jobs) for d, t in v.items()} for k, v in
+                        stats.series(store, "verdict", since, experiment=exp).items() if k != "ok"}
+            experiments = [r.key for r in stats.aggregate(store, "experiment", now - 365 * DAY)]
+        finally:
+            store.close()
+        data = StatsData(by, rows, total, wasted, failures, days_of(since, now), experiments,
+                         time.perf_counter() - started)
+        self.app.call_from_thread(self.show, data)
+
+    def show(self, data: StatsData) -> None:
+        self.data = data
+        width = max(40, self.size.width - 4)  # padding and the scrollbar
+        t = data.total
+        period = PERIODS[self.period_index][0]
+        scope = self.experiment or "all experiments"
+        status = Text.assemble(
+            (f" last {period} · {one_line(scope, 20)} · by {TITLES[data.by]} ", "bold"),
+            f"· {t.jobs:,} finished · success {_pct(t.success_rate).strip()} · CPU eff {_pct(t.efficiency).strip()}"
+            f" · wasted {_hours(t.wasted)} h · badput {_hours(t.badput)} h · goodput {_hours(t.goodput)} h",
+            no_wrap=True, overflow="ellipsis")
+        self.query_one("#stats-status", Static).update(status)
+        hint = self.query_one("#hint", Static)
+        empty = not data.rows
+        hint.display = empty
+        for wid in ("#stats-groups", "#stats-wasted", "#stats-failures"):
+            self.query_one(wid, Static).display = not empty
+        if empty:
+            what = ("no phases recorded: jobs report them with opg-phase (docs/instrumenting.md)"
+                    if data.by == "stage" and t.jobs else "no finished jobs in this period")
+            hint.update(Text(f"{what}. Keys: b grouping, p period, e experiment. The collector records finished "
+                             "jobs from the schedds' history (opgtui collect)."))
+            return
+        shown = t
+        if data.by == "stage":  # phases, not jobs: the total of the rows
+            shown = Tally()
+            for r in data.rows:
+                shown.add(r.tally.values())
+        self.query_one("#stats-groups", Static).update(group_text(data.by, data.rows, shown, width))
+        self.query_one("#stats-wasted", Static).update(
+            daily_text("Wasted core-hours per day", data.wasted, data.dates, "h", width=width))
+        self.query_one("#stats-failures", Static).update(
+            daily_text("Failures per day by verdict", data.failures, data.dates, "jobs", VERDICT_ORDER, width))
+
+    # ------------------------------------------------------------------ keys
+
+    def action_grouping(self, step: int) -> None:
+        self.by_index = (self.by_index + step) % len(GROUPINGS)
+        self.load()
+
+    def action_period(self) -> None:
+        self.period_index = (self.period_index + 1) % len(PERIODS)
+        self.load()
+
+    def action_experiment(self) -> None:
+        choices: list[str | None] = [None, *(self.data.experiments if self.data else [])]
+        at = choices.index(self.experiment) if self.experiment in choices else 0
+        self.experiment = choices[(at + 1) % len(choices)]
+        self.load()

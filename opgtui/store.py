@@ -59,6 +59,25 @@ _JOBS_DDL = (
     + "\n)"
 )
 
+# The job_stats row of a finished job, from the jobs row just written (used by the trigger of migrations 4, 5).
+_JOB_STATS_UPSERT = """\
+      INSERT INTO job_stats(job_id, end_time, start_time, outcome, experiment, batch_name, site, cpu_model, owner,
+                            verdict, dq_ok, cores, wall, cpu, num_starts)
+      VALUES (NEW.id, coalesce(NEW.end_time, NEW.status_since, NEW.updated, 0), NEW.start_time,
+              CASE WHEN NEW.status = 3 THEN 2 WHEN NEW.exit_signal IS NOT NULL OR NEW.exit_code != 0 THEN 1
+                   WHEN NEW.exit_code = 0 THEN 0 ELSE 3 END,
+              NEW.experiment, NEW.batch_name, NEW.site, NEW.cpu_model, NEW.owner,
+              (SELECT category FROM verdicts WHERE job_id = NEW.id), (SELECT ok FROM dq_results WHERE job_id = NEW.id),
+              max(coalesce(NEW.request_cpus, 1), 1), NEW.wall,
+              CASE WHEN NEW.cpu_user IS NULL AND NEW.cpu_sys IS NULL THEN NULL
+                   ELSE coalesce(NEW.cpu_user, 0) + coalesce(NEW.cpu_sys, 0) END, NEW.num_starts)
+      ON CONFLICT(job_id) DO UPDATE SET end_time = excluded.end_time, start_time = excluded.start_time,
+        outcome = excluded.outcome, experiment = excluded.experiment, batch_name = excluded.batch_name,
+        site = excluded.site, cpu_model = excluded.cpu_model, owner = excluded.owner, verdict = excluded.verdict,
+        dq_ok = excluded.dq_ok, cores = excluded.cores, wall = excluded.wall, cpu = excluded.cpu,
+        num_starts = excluded.num_starts;
+"""
+
 # Migrations: index i brings the schema from version i to i+1. Never edit a released step; append.
 MIGRATIONS: list[str] = [
     _JOBS_DDL
@@ -154,22 +173,7 @@ MIGRATIONS: list[str] = [
       job_id TEXT PRIMARY KEY, ok INTEGER, problems TEXT NOT NULL DEFAULT '[]', checked REAL NOT NULL
     );
     CREATE TRIGGER job_stats_from_jobs AFTER INSERT ON jobs WHEN NEW.status IN (3, 4) BEGIN
-      INSERT INTO job_stats(job_id, end_time, start_time, outcome, experiment, batch_name, site, cpu_model, owner,
-                            verdict, dq_ok, cores, wall, cpu, num_starts)
-      VALUES (NEW.id, coalesce(NEW.end_time, NEW.status_since, NEW.updated, 0), NEW.start_time,
-              CASE WHEN NEW.status = 3 THEN 2 WHEN NEW.exit_signal IS NOT NULL OR NEW.exit_code != 0 THEN 1
-                   WHEN NEW.exit_code = 0 THEN 0 ELSE 3 END,
-              NEW.experiment, NEW.batch_name, NEW.site, NEW.cpu_model, NEW.owner,
-              (SELECT category FROM verdicts WHERE job_id = NEW.id), (SELECT ok FROM dq_results WHERE job_id = NEW.id),
-              max(coalesce(NEW.request_cpus, 1), 1), NEW.wall,
-              CASE WHEN NEW.cpu_user IS NULL AND NEW.cpu_sys IS NULL THEN NULL
-                   ELSE coalesce(NEW.cpu_user, 0) + coalesce(NEW.cpu_sys, 0) END, NEW.num_starts)
-      ON CONFLICT(job_id) DO UPDATE SET end_time = excluded.end_time, start_time = excluded.start_time,
-        outcome = excluded.outcome, experiment = excluded.experiment, batch_name = excluded.batch_name,
-        site = excluded.site, cpu_model = excluded.cpu_model, owner = excluded.owner, verdict = excluded.verdict,
-        dq_ok = excluded.dq_ok, cores = excluded.cores, wall = excluded.wall, cpu = excluded.cpu,
-        num_starts = excluded.num_starts;
-    END;
+""" + _JOB_STATS_UPSERT + """    END;
     CREATE TRIGGER job_stats_from_ads AFTER INSERT ON job_ads BEGIN
       UPDATE job_stats SET (slot_time, committed_slot_time, committed_time, phases_raw) = (
         SELECT CASE WHEN json_type(v, '$[0]') IN ('integer', 'real') THEN json_extract(v, '$[0]') END,
@@ -226,6 +230,12 @@ MIGRATIONS: list[str] = [
                   THEN json_extract(a.ad, '$.CommittedTime') END,
              CASE WHEN json_type(a.ad, '$.ChirpOpgPhases') = 'text' THEN json_extract(a.ad, '$.ChirpOpgPhases') END
       FROM job_ads a WHERE a.job_id = job_stats.job_id AND json_valid(a.ad))""",
+    # 5: a record with a completion date but no JobStatus (trimmed history ads, event logs) is finished too
+    """DROP TRIGGER job_stats_from_jobs;
+    CREATE TRIGGER job_stats_from_jobs AFTER INSERT ON jobs
+      WHEN NEW.status IN (3, 4) OR (NEW.status IS NULL AND NEW.end_time IS NOT NULL) BEGIN
+""" + _JOB_STATS_UPSERT + """    END;
+    INSERT OR REPLACE INTO jobs SELECT * FROM jobs WHERE status IS NULL AND end_time IS NOT NULL""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -323,6 +323,7 @@ def prune(store: Any, keep_days: float, keep_ads_days: float, now: float | None 
         marks = ", ".join("?" * len(ids))
         with store.transaction() as c:
             for table, col in (("job_ads", "job_id"), ("job_events", "job_id"), ("verdicts", "job_id"),
+                               ("job_phases", "job_id"), ("dq_results", "job_id"), ("job_stats", "job_id"),
                                ("jobs", "id")):
                 c.execute(f"DELETE FROM {table} WHERE {col} IN ({marks})", ids)
         report.jobs += len(ids)

@@ -78,6 +78,21 @@ _JOB_STATS_UPSERT = """\
         num_starts = excluded.num_starts;
 """
 
+# The same, column by column (migration 6 writes it as an UPDATE and an INSERT that cannot conflict).
+_JOB_STATS_VALUES: tuple[tuple[str, str], ...] = (
+    ("end_time", "coalesce(NEW.end_time, NEW.status_since, NEW.updated, 0)"), ("start_time", "NEW.start_time"),
+    ("outcome", "CASE WHEN NEW.status = 3 THEN 2 WHEN NEW.exit_signal IS NOT NULL OR NEW.exit_code != 0 THEN 1 "
+                "WHEN NEW.exit_code = 0 THEN 0 ELSE 3 END"),
+    ("experiment", "NEW.experiment"), ("batch_name", "NEW.batch_name"), ("site", "NEW.site"),
+    ("cpu_model", "NEW.cpu_model"), ("owner", "NEW.owner"),
+    ("verdict", "(SELECT category FROM verdicts WHERE job_id = NEW.id)"),
+    ("dq_ok", "(SELECT ok FROM dq_results WHERE job_id = NEW.id)"), ("cores", "max(coalesce(NEW.request_cpus, 1), 1)"),
+    ("wall", "NEW.wall"),
+    ("cpu", "CASE WHEN NEW.cpu_user IS NULL AND NEW.cpu_sys IS NULL THEN NULL "
+            "ELSE coalesce(NEW.cpu_user, 0) + coalesce(NEW.cpu_sys, 0) END"),
+    ("num_starts", "NEW.num_starts"),
+)
+
 # Migrations: index i brings the schema from version i to i+1. Never edit a released step; append.
 MIGRATIONS: list[str] = [
     _JOBS_DDL
@@ -236,6 +251,43 @@ MIGRATIONS: list[str] = [
       WHEN NEW.status IN (3, 4) OR (NEW.status IS NULL AND NEW.end_time IS NOT NULL) BEGIN
 """ + _JOB_STATS_UPSERT + """    END;
     INSERT OR REPLACE INTO jobs SELECT * FROM jobs WHERE status IS NULL AND end_time IS NOT NULL""",
+    # 6: the triggers never conflict. sqlite-utils turns recursive triggers on, so INSERT OR REPLACE INTO jobs
+    # fired the delete trigger (every re-read of a finished job lost its phases and data-quality result: pruning
+    # deletes those itself now), and a trigger's statements take the outer statement's conflict policy.
+    """DROP TRIGGER job_stats_gone;
+    DROP TRIGGER job_stats_from_jobs;
+    CREATE TRIGGER job_stats_from_jobs AFTER INSERT ON jobs
+      WHEN NEW.status IN (3, 4) OR (NEW.status IS NULL AND NEW.end_time IS NOT NULL) BEGIN
+      UPDATE job_stats SET """ + ", ".join(f"{c} = {e}" for c, e in _JOB_STATS_VALUES) + """ WHERE job_id = NEW.id;
+      INSERT INTO job_stats(job_id, """ + ", ".join(c for c, _ in _JOB_STATS_VALUES) + """)
+        SELECT NEW.id, """ + ", ".join(e for _, e in _JOB_STATS_VALUES) + """
+        WHERE NOT EXISTS (SELECT 1 FROM job_stats WHERE job_id = NEW.id);
+    END;
+    DROP TRIGGER job_stats_dirty_ins;
+    DROP TRIGGER job_stats_dirty_upd;
+    DROP TRIGGER job_stats_dirty_del;
+    DROP TRIGGER job_phases_dirty;
+    CREATE TRIGGER job_stats_dirty_ins AFTER INSERT ON job_stats BEGIN
+      INSERT INTO stats_dirty(day) SELECT CAST(NEW.end_time / 86400 AS INTEGER)
+        WHERE NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(NEW.end_time / 86400 AS INTEGER));
+    END;
+    CREATE TRIGGER job_stats_dirty_upd AFTER UPDATE OF end_time, start_time, outcome, experiment, batch_name, site,
+      cpu_model, verdict, dq_ok, cores, wall, cpu, num_starts, slot_time, committed_slot_time, committed_time
+      ON job_stats BEGIN
+      INSERT INTO stats_dirty(day) SELECT CAST(OLD.end_time / 86400 AS INTEGER)
+        WHERE NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(OLD.end_time / 86400 AS INTEGER));
+      INSERT INTO stats_dirty(day) SELECT CAST(NEW.end_time / 86400 AS INTEGER)
+        WHERE NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(NEW.end_time / 86400 AS INTEGER));
+    END;
+    CREATE TRIGGER job_stats_dirty_del AFTER DELETE ON job_stats BEGIN
+      INSERT INTO stats_dirty(day) SELECT CAST(OLD.end_time / 86400 AS INTEGER)
+        WHERE NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(OLD.end_time / 86400 AS INTEGER));
+    END;
+    CREATE TRIGGER job_phases_dirty AFTER INSERT ON job_phases BEGIN
+      INSERT INTO stats_dirty(day) SELECT DISTINCT CAST(s.end_time / 86400 AS INTEGER) FROM job_stats s
+        WHERE s.job_id = NEW.job_id
+          AND NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(s.end_time / 86400 AS INTEGER));
+    END""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -106,7 +106,8 @@ def daily_text(title: str, series: Mapping[str, Mapping[str, float]], dates: Seq
         label = one_line(key, 12) if key else "all"
         out.append(f"{label:<12} ")
         out.append(spark(values), "red" if key in ("service", "code", "resource", "dq-failed") else "magenta")
-        out.append(f"  {sum(values):,.0f} {unit}, peak {max(values):,.0f}")
+        num = (lambda v: _hours(v * 3600)) if unit == "h" else (lambda v: f"{v:,.0f}")
+        out.append(f"  {num(sum(values))} {unit}, peak {num(max(values))}")
         if i < len(keys) - 1:
             out.append("\n")
     return out

@@ -1,0 +1,108 @@
+"""Post-job data-quality checks: exit-0 jobs that did not leave what a good job leaves are flagged, counted as
+wasted in the stats, and the config says clearly when a check is written wrong."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opgtui import stats
+from opgtui.config import Config, ConfigError, DQConfig, ExperimentConfig, parse_config
+from opgtui.dq import check, count_events, find_outputs
+from opgtui.model import Job
+from opgtui.record import dq_flags, scan_finished
+from opgtui.sources.dumps import load_files
+from opgtui.store import open_store
+
+DEMO_LOGS = Path(__file__).parent.parent / "opgtui" / "demo" / "data" / "logs"
+FIFE = Path(__file__).parent / "data" / "condor" / "fifebatch_completed_2017.long"
+EVENTS = r"TrigReport Events total = (\d+)"
+
+
+def job(**kw: Any) -> Job:
+    base = dict(id="s#1.0", schedd="s", cluster=1, proc=0, status=4, exit_code=0, experiment="nova",
+                end_time=1_795_000_000.0, wall=3600.0, request_cpus=1)
+    base.update(kw)
+    return Job(**base)  # type: ignore[arg-type]
+
+
+def test_event_count_from_real_art_logs() -> None:
+    good = (DEMO_LOGS / "success.log").read_text().splitlines()
+    empty = (DEMO_LOGS / "no_events.log").read_text().splitlines()
+    assert count_events(good, EVENTS) == 1000 and count_events(empty, EVENTS) == 0
+    dq = DQConfig(events_line=EVENTS, min_events=1)
+    assert check(job(), dq, log_lines=good).ok is True
+    res = check(job(), dq, log_lines=empty)
+    assert res.ok is False and res.problems == ["0 events processed (expected at least 1)"]
+    res = check(job(), dq, log_lines=["Art has completed and will exit with status 0."])
+    assert res.ok is False and "no event-count line" in res.problems[0]
+
+
+def test_unreadable_log_is_not_checked_rather_than_flagged() -> None:
+    res = check(job(), DQConfig(events_line=EVENTS), log_lines=None, log_error="/x/job.out: no such file")
+    assert res.ok is None and res.problems == [] and "no such file" in res.unchecked[0]
+
+
+def test_output_files_by_count_and_size(tmp_path: Path) -> None:
+    out = tmp_path / "out" / "88.3"
+    out.mkdir(parents=True)
+    (out / "reco.root").write_bytes(b"x" * 5000)
+    (out / "hist.root").write_bytes(b"x" * 10)
+    (out / "notes.txt").write_text("not an output")
+    attrs = {"Iwd": str(tmp_path), "ClusterId": 88, "ProcId": 3}
+    found = find_outputs("{Iwd}/out/{ClusterId}.{ProcId}/*.root", attrs, "nova")
+    assert [(Path(p).name, s) for p, s in found] == [("hist.root", 10), ("reco.root", 5000)]
+    res = check(job(), DQConfig(outputs="x", min_files=3, min_bytes=1000), log_lines=[], outputs=found)
+    assert res.ok is False
+    assert res.problems == ["2 output files (expected at least 3)", "output hist.root is 10 B (minimum 1.0 kB)"]
+    assert check(job(), DQConfig(outputs="x", min_files=2, min_bytes=10), log_lines=[], outputs=found).ok is True
+    with pytest.raises(ValueError, match="does not have"):
+        find_outputs("{Iwd}/out/{RunNumber}/*.root", attrs, "nova")
+
+
+def test_without_an_outputs_template_the_ads_own_numbers_count() -> None:
+    """The real (trimmed) fifebatch DUNE job has no BytesSent: not checkable, so not flagged."""
+    real = load_files([FIFE]).jobs[0]
+    assert real.exit_code == 0
+    res = check(real, DQConfig(min_bytes=1000), log_lines=None)
+    assert res.ok is None and "BytesSent" in res.unchecked[0]
+    sent = dataclasses.replace(real, bytes_out=512.0, files_out=2)
+    res = check(sent, DQConfig(min_bytes=1000, min_files=2), log_lines=None)
+    assert res.ok is False and res.problems == ["sent 512 B of output (minimum 1.0 kB)"]
+    assert check(sent, DQConfig(min_files=2), log_lines=None).ok is True
+
+
+def test_flagged_jobs_are_recorded_and_count_as_wasted(tmp_path: Path) -> None:
+    store: Any = open_store(tmp_path / "s.db")
+    good, empty = DEMO_LOGS / "success.log", DEMO_LOGS / "no_events.log"
+    jobs = [job(id="s#1.0", cluster=1, stdout=str(good)), job(id="s#2.0", cluster=2, stdout=str(empty)),
+            job(id="s#3.0", cluster=3, stdout=str(empty), exit_code=1)]  # failed anyway: not a dq question
+    store.upsert_jobs(jobs)
+    cfg = Config(experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=EVENTS))])
+    report = scan_finished(cfg, store, now=1_795_000_100.0)
+    assert (report.scanned, report.flagged) == (3, 1)
+    assert dq_flags(store) == {"s#2.0": ["0 events processed (expected at least 1)"]}
+    stats.refresh(store)
+    t = stats.totals(store, 0)
+    assert (t.ok, t.dq_bad, t.failed) == (2, 1, 1)
+    assert t.wasted == 2 * 3600.0 and t.goodput == 3600.0
+    assert t.success_rate == pytest.approx(1 / 3)
+    assert {r.key for r in stats.aggregate(store, "verdict", 0)} == {"ok", "dq-failed", "undiagnosed"}
+
+
+def test_dq_config_errors_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    text = "experiments:\n  - name: nova\n    dq:\n      events_line: 'Events total = (\\d+'\n"
+    with pytest.raises(ConfigError, match=r"c.yaml:4: experiments\[0\].dq.events_line: not a valid regular"):
+        parse_config(text, path)
+    with pytest.raises(ConfigError, match=r"c.yaml:4: experiments\[0\].dq.min_file: unknown key \(did you mean"):
+        parse_config("experiments:\n  - name: nova\n    dq:\n      min_file: 2\n", path)
+    with pytest.raises(ConfigError, match=r"record.stages.reco: expected a list"):
+        parse_config("record:\n  stages:\n    reco: {a: 1}\n", path)
+    cfg = parse_config("experiments:\n  - name: nova\n    dq: {min_files: 2, min_bytes: 1000}\n"
+                       "record: {keep_days: 90, stages: {reconstruction: reco}}\n", path)
+    assert cfg.experiments[0].dq == DQConfig(min_files=2, min_bytes=1000)
+    assert cfg.record.keep_days == 90 and cfg.record.stages == {"reconstruction": ["reco"]}

@@ -201,7 +201,31 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     store.close()
     for p in work.parent.glob(work.name + "*"):
         p.unlink()
+    rows += _trigger_cost(jobs, ads, work.with_name("stats_fresh"))
     return rows
+
+
+def _trigger_cost(jobs: list[Any], ads: list[dict[str, Any]], base: Path) -> list[dict[str, Any]]:
+    """The same history into an empty store with and without the production record's triggers."""
+    out = []
+    for label, drop in (("with", False), ("without", True)):
+        path = base.with_name(f"{base.name}_{label}.db")
+        for p in path.parent.glob(path.name + "*"):
+            p.unlink()
+        store = open_store(path)
+        if drop:
+            for trigger in ("job_stats_from_jobs", "job_stats_from_ads"):
+                store.conn.execute(f"DROP TRIGGER {trigger}")
+        t0 = time.perf_counter()
+        for lo in range(0, len(jobs), 10_000):
+            part = jobs[lo:lo + 10_000]
+            store.upsert_jobs(part, {j.id: ad for j, ad in zip(part, ads[lo:lo + 10_000], strict=True)})
+        out.append({"name": f"upsert {len(jobs):,} history ads into an empty store, {label} the record's triggers",
+                    "value": time.perf_counter() - t0, "unit": "s", "target": ""})
+        store.close()
+        for p in path.parent.glob(path.name + "*"):
+            p.unlink()
+    return out
 
 
 if __name__ == "__main__":

@@ -82,7 +82,9 @@ def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None
     except ValueError as exc:
         click.echo(f"opgtui: {exc}", err=True)
         return 2
-    stats.refresh(store)
+    problem = stats.try_refresh(store)
+    if problem:
+        click.echo(f"opgtui: warning: {problem}", err=True)
     rows = stats.aggregate(store, by, start, end, experiment=experiment, batch=batch, tz=zone(cfg.timezone),
                            stages=cfg.record.stages)
     total = _sum(rows) if by == "stage" else stats.totals(store, start, end, experiment=experiment, batch=batch)
@@ -116,7 +118,7 @@ def run_prune(cfg: Config, store: Any, *, keep_days: float | None, dry_run: bool
         click.echo(f"would prune {n} finished jobs older than {keep:g} days (and raw ads older than {ads_keep:g} days)")
         return 0
     rep = stats.prune(store, keep, ads_keep)
-    stats.refresh(store)
+    stats.try_refresh(store)
     click.echo(f"pruned {rep.jobs} finished jobs older than {keep:g} days and {rep.ads} raw ads older than "
                f"{ads_keep:g} days in {rep.seconds:.1f}s")
     return 0

@@ -137,6 +137,18 @@ def refresh(store: Any) -> int:
     return len(days)
 
 
+def try_refresh(store: Any) -> str | None:
+    """:func:`refresh`, or one line saying why the rollups could not be brought up to date (e.g. another process
+    holds the store): the answer is then that of the last refresh."""
+    from opgtui.store import StoreError
+
+    try:
+        refresh(store)
+    except StoreError as exc:
+        return f"stats not refreshed: {exc}"
+    return None
+
+
 def _recompute_day(c: Any, day: int) -> None:
     lo, hi = day * DAY, (day + 1) * DAY
     marks = ", ".join("?" * len(ROLLUP_DIMS))

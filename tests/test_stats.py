@@ -282,3 +282,20 @@ def test_prune_removes_old_finished_jobs_everywhere_and_keeps_recent_ones(store:
     stats.refresh(store)
     assert stats.totals(store, 0).jobs == 2
     assert not stats.prune_due(store, now + 3600) and stats.prune_due(store, now + 2 * DAY)
+
+
+def test_a_locked_store_answers_from_the_last_refresh_and_says_so(tmp_path: Path) -> None:
+    s = open_store(tmp_path / "s.db", timeout=0.1)
+    s.upsert_jobs([_job(1)])
+    stats.refresh(s)
+    s.upsert_jobs([_job(2)])  # marks its day dirty
+    holder = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a collector mid-write
+    try:
+        problem = stats.try_refresh(s)
+        assert problem is not None and problem.startswith("stats not refreshed:") and "locked" in problem
+        assert stats.totals(s, 0).jobs == 1  # the last refresh's answer, not an error
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert stats.try_refresh(s) is None and stats.totals(s, 0).jobs == 2

@@ -171,16 +171,22 @@ class StatsScreen(BaseScreen):
     def load(self) -> None:
         """Bring the rollups up to date and read this view's numbers, on a connection of its own."""
         from opgtui import stats
-        from opgtui.store import open_store
+        from opgtui.store import StoreError, open_store
 
         started = time.perf_counter()
         app = self.opg
         by, days, exp = self.by, PERIODS[self.period_index][1], self.experiment
         now = time.time()
         since = now - days * DAY
-        store = open_store(app.store.path)
         try:
-            stats.refresh(store)
+            store = open_store(app.store.path)
+        except StoreError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        try:
+            problem = stats.try_refresh(store)
+            if problem:
+                self.app.call_from_thread(self.notify, problem, severity="warning", markup=False)
             rows = stats.aggregate(store, by, since, experiment=exp, tz=app.tz, stages=app.cfg.record.stages)
             total = stats.totals(store, since, experiment=exp)
             wasted = {k: {d: t.wasted / 3600 for d, t in v.items()} for k, v in

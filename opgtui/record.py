@@ -18,6 +18,7 @@ from opgtui.config import Config
 SCAN_WINDOW = 3 * 86400  # only jobs that finished this recently are looked at (older ones: their logs are gone)
 SCAN_LIMIT = 500  # logs read per round at most; the rest wait for the next round
 _LOG_BYTES = 16 * 1024 * 1024  # of one stdout at most
+ROUND_BYTES = 256 * 1024 * 1024  # of all logs in one round: the rest wait for the next round
 
 
 @dataclass(slots=True)
@@ -70,9 +71,13 @@ def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: i
     ids = _candidates(cfg, store, now - SCAN_WINDOW, limit)
     rows: list[tuple[str, int | None, str]] = []
     phase_sets: list[tuple[str, list[Any]]] = []
+    budget = ROUND_BYTES
     for job in store.jobs_by_id(ids):
+        if budget <= 0:
+            break
         ad = store.job_ad(job.id)
         lines, error = _read_stdout(cfg, job, ad)
+        budget -= sum(len(line) + 1 for line in lines or ())
         report.scanned += 1
         phases = pair(parse_log(lines), "log") if lines else []
         if phases:

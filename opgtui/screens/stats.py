@@ -62,8 +62,8 @@ def _pct(x: float | None) -> str:
 
 def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> Text:
     """The table: key, jobs, success rate and CPU efficiency with bars, core-hours, wasted core-hours."""
-    barw = max(5, min(16, (width - 67) // 2))
-    keyw = max(8, min(40, width - 49 - 2 * barw))
+    barw = max(5, min(16, (width - 62) // 2))  # a line is keyw + 38 + 2 * barw; the key keeps 24 or more
+    keyw = max(8, min(40, width - 38 - 2 * barw))
     jobs_word = "phases" if by == "stage" else "jobs"
     out = Text(no_wrap=True, overflow="ellipsis")
     out.append(f"{TITLES[by][:keyw]:<{keyw}} {jobs_word:>7} {'success':<{barw + 5}} {'CPU eff':<{barw + 5}} "

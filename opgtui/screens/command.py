@@ -18,7 +18,8 @@ class CommandLine(ModalScreen[str | None]):
     """
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=":status :jobs :log :requests :failures :actions :help :quit", id="command-input")
+        yield Input(placeholder=":status :jobs :log :requests :stats :failures :actions :help :quit",
+                    id="command-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.lstrip(":"))

@@ -123,6 +123,22 @@ def lineage_text(job_id: str, retries: list[dict[str, Any]], ad: dict[str, Any] 
     return text
 
 
+def phases_text(phases: list[Any], tz: Any = None) -> Text:
+    """The job's stages (opg-phase): start, wall, CPU, status, and where they were read from."""
+    text = Text()
+    if not phases:
+        return text
+    text.append("\nStages\n", "bold")
+    for p in phases:
+        text.append(f"  {one_line(p.name, 24):<24} ", "bold")
+        text.append(f"{clock(p.start, tz, with_date=True):<12}", "dim")
+        text.append(f" wall {span(p.wall) or '?':>6}  cpu {span(p.cpu) or '?':>6}")
+        if p.status is not None:
+            text.append(f"  status {p.status}", "red" if p.status else "green")
+        text.append(f"  ({one_line(p.source, 12)})\n", "dim")
+    return text
+
+
 def ad_text(ad: dict[str, Any] | None) -> Text:
     if not ad:
         return Text("No raw ad recorded for this job.", "dim")
@@ -176,6 +192,9 @@ class JobDetailScreen(Screen[None]):
         if text:
             text.append("\n")
         text.append_text(detail_text(job, verdict, store.events(self.job_id), self.opg.tz))
+        from opgtui.phases import stored_phases
+
+        text.append_text(phases_text(stored_phases(store, self.job_id), self.opg.tz))
         body.update(text)
         self.sub_title = f"{job.display_id} · {time.strftime('%H:%M:%S')}"
 

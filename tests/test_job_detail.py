@@ -1,0 +1,33 @@
+"""The job detail: the record, the verdict, the stages a job reported with opg-phase, and its retry lineage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opgtui.app import OpgApp
+from opgtui.demo.build import build_demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+async def test_detail_shows_the_jobs_stages_with_wall_and_cpu(demo) -> None:  # type: ignore[no-untyped-def]
+    from opgtui.screens.job import JobDetailScreen
+
+    cfg, store = demo
+    job_id, n = store.conn.execute("SELECT job_id, count(*) FROM job_phases GROUP BY job_id "
+                                   "ORDER BY count(*) DESC LIMIT 1").fetchone()
+    names = [r[0] for r in store.conn.execute("SELECT name FROM job_phases WHERE job_id = ? ORDER BY seq",
+                                              (job_id,))]
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(JobDetailScreen(job_id))
+        await pilot.pause(0.2)
+        text = str(app.screen.query_one("#detail").render())
+        stages = text.split("Stages\n", 1)[1].splitlines()[:n]
+        assert [line.split()[0] for line in stages] == names
+        assert all(" wall " in line and " cpu " in line for line in stages)

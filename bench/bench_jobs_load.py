@@ -62,6 +62,11 @@ def parse_ads_alone(path: Path, limit: int) -> int:
     return sum(1 for _ in classad2.parseAds(text[start:end], classad2.ParserType.Old))
 
 
+def orjson_alone(path: Path) -> float:
+    data = path.read_bytes()
+    return timed(lambda: orjson.loads(data), no_gc=True)[1]
+
+
 def run(quick: bool = False) -> list[dict[str, Any]]:
     n = 10_000 if quick else 100_000
     k = f"{n // 1000}k"
@@ -77,8 +82,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         row("generate -long and -json (synthetic)", t_gen, "s")
         row("-long file size", long.stat().st_size / 2**20, "MB")
 
-        _, t = timed(lambda: orjson.loads(js.read_bytes()), no_gc=True)
-        row("-json orjson.loads alone (reference)", t, "s")
+        row("-json orjson.loads alone, file already read (reference)", orjson_alone(js), "s")
         res, t = timed(lambda: load_files([js]))
         assert len(res.jobs) == n and not res.errors
         row("-json load + normalise, raw ads kept", t, "s", "DESIGN: json.loads alone ~28k full ads/s")

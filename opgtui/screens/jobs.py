@@ -93,8 +93,8 @@ class JobsScreen(BaseScreen):
             store.close()
         rows = build_rows(jobs, {k: v[0] for k, v in summaries.items()}, now=time.time(),
                           signatures={k: v[1] for k, v in summaries.items()})
-        warm(rows)  # here, off the UI thread: sorting and filtering then cost milliseconds
         self.app.call_from_thread(self._show_rows, rows)
+        warm(rows)  # filter texts after the first paint, still off the UI thread (a filter typed meanwhile waits)
 
     def _show_rows(self, rows: list[Row]) -> None:
         self.rows = rows

@@ -3,6 +3,8 @@ ClassAd files and job event logs. The format is detected from the content, never
 
 Every ad becomes a dict in the layout ``condor_q -json`` prints (expressions as ``"/Expr(...)/"`` strings,
 undefined as ``None``), whichever format it came from, so the raw-ad view and the store see one shape.
+A ``-json`` array is decoded by msgspec into only the attributes a Job needs (the rest is skipped unparsed);
+its raw ads stay as the file's bytes and are decoded one at a time when asked for (:class:`RawAds`).
 ``-long`` text goes through a line parser for plain literals (``Name = 42``, ``Name = "text"``) and hands only
 the other lines of an ad (expressions, lists, nested ads, escaped strings) to ``classad2`` in one call.
 Nothing raises: problems become one-line errors naming the file and line; the good ads before them load.
@@ -11,11 +13,15 @@ Nothing raises: problems become one-line errors naming the file and line; the go
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
+import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+import weakref
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +29,7 @@ from typing import Any
 import orjson
 
 from opgtui.model import Job, JobEvent
-from opgtui.sources.jobrecord import ATTRS, host_of, job_from_ad
+from opgtui.sources.jobrecord import ATTRS, host_of, job_from_ad, job_from_values
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) while a large file is read."""
@@ -40,13 +46,72 @@ _MISSING = object()
 _EVENT_HEAD = re.compile(r"\d{3} \(")
 
 
+class DumpChanged(OSError):
+    """A dump was changed or removed after it was loaded, so its raw ads can no longer be read."""
+
+
+class _JsonFile:
+    """Where each ad of a loaded ``-json`` array is in its file: a raw ad is read back from disk when asked for,
+    so 100,000 loaded jobs keep no copy of the dump in memory. Reading refuses a file changed since."""
+
+    __slots__ = ("__weakref__", "fd", "offsets", "path", "stamp")
+
+    def __init__(self, path: Path, stamp: tuple[int, int], offsets: array[int]) -> None:
+        self.path, self.stamp, self.offsets = path, stamp, offsets  # offsets: start, end of each ad
+        self.fd: int | None = None
+
+    def ad(self, index: int) -> dict[str, Any]:
+        try:
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_RDONLY)
+                weakref.finalize(self, os.close, self.fd)
+            st = os.fstat(self.fd)
+            same = (st.st_size, st.st_mtime_ns) == self.stamp and os.stat(self.path).st_ino == st.st_ino
+        except OSError as exc:
+            raise DumpChanged(f"{self.path}: cannot read the raw ad again: {exc.strerror or exc}") from exc
+        if not same:
+            raise DumpChanged(f"{self.path}: changed since it was loaded; load it again to see its raw ads")
+        start, end = self.offsets[2 * index], self.offsets[2 * index + 1]
+        return orjson.loads(os.pread(self.fd, end - start, start))
+
+
+class RawAds(MutableMapping[str, dict[str, Any]]):
+    """Raw ads by job id, in ``-json`` layout. Ads from ``-json`` dumps stay in their file and are read back
+    when asked for (the job detail view, the store): loading 100,000 of them keeps no dicts and no copy of
+    the file (:class:`DumpChanged` when the file changed since)."""
+
+    __slots__ = ("_ads",)
+
+    def __init__(self, ads: Mapping[str, dict[str, Any]] | None = None) -> None:
+        self._ads: dict[str, Any] = dict(ads or {})  # job id -> dict, or (_JsonFile, index in its array)
+
+    def __getitem__(self, job_id: str) -> dict[str, Any]:
+        v = self._ads[job_id]
+        return v if type(v) is dict else v[0].ad(v[1])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ads)
+
+    def __len__(self) -> int:
+        return len(self._ads)
+
+    def __setitem__(self, job_id: str, ad: dict[str, Any]) -> None:
+        self._ads[job_id] = ad
+
+    def __delitem__(self, job_id: str) -> None:
+        del self._ads[job_id]
+
+    def __repr__(self) -> str:
+        return f"RawAds({len(self._ads)} ads)"
+
+
 @dataclass(slots=True)
 class LoadResult:
     """Jobs (one per id; a dump's record wins over one rebuilt from events), events, raw ads by job id, errors."""
 
     jobs: list[Job] = field(default_factory=list)
     events: list[JobEvent] = field(default_factory=list)
-    ads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ads: RawAds = field(default_factory=RawAds)
     errors: list[str] = field(default_factory=list)
 
 
@@ -533,6 +598,28 @@ def read_event_log(path: str | Path) -> tuple[list[JobEvent], list[tuple[Job, di
 # ---------------------------------------------------------------- detection and loading
 
 
+@functools.cache
+def _decoders() -> tuple[Any, Any]:
+    """msgspec decoders: a JSON array into its elements' raw bytes, and one ad into a struct of the ATTRS
+    values (other attributes skipped unparsed)."""
+    import msgspec
+
+    ad = msgspec.defstruct("ProjectedAd", [(name, Any, None) for name in ATTRS], gc=False)
+    return msgspec.json.Decoder(list[msgspec.Raw]), msgspec.json.Decoder(ad)
+
+
+def _offsets(data: bytes, raws: list[Any]) -> array[int]:
+    """Start and end of each element of a JSON array of objects, from the raw elements msgspec found in order."""
+    out = array("q", bytes(16 * len(raws)))
+    find = data.find
+    pos = 0
+    for i, r in enumerate(raws):
+        start = find(b"{", pos)
+        pos = start + len(memoryview(r))
+        out[2 * i], out[2 * i + 1] = start, pos
+    return out
+
+
 def detect(head: bytes) -> str:
     """``json``, ``new`` (new-format ClassAds), ``eventlog`` or ``long``, from a file's first bytes."""
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
@@ -593,8 +680,65 @@ class _Loader:
                           "nor a job event log")
 
     def load_json(self, path: Path, data: bytes) -> None:
+        if self._load_json_fast(path, data):
+            return
         for i, ad in enumerate(_read_json(path, data, self.result.errors), 1):
             self.add(ad, str(path), f"{path}: ad {i}")
+
+    def _load_json_fast(self, path: Path, data: bytes) -> bool:
+        """A well-formed ``-json`` array through msgspec, reading only ATTRS of each ad; False (nothing done)
+        otherwise, and the general path (salvage, ``-jsonl``, not-an-ad errors) reads the file."""
+        import msgspec
+
+        raw_list, one_ad = _decoders()
+        source, now = str(path), self.now
+        astuple = msgspec.structs.astuple
+        try:
+            raws = raw_list.decode(data)  # where each ad is: a fast scan
+            try:  # each ad decoded and normalised at once: its values are still in the cache, then freed
+                new = [job_from_values(astuple(one_ad.decode(r)), None, source, now) for r in raws]
+                kept: list[int] | None = None
+            except msgspec.DecodeError:
+                raise
+            except ValueError:  # an ad without a job id: take the ads one by one and name the bad ones
+                new, kept = [], []
+                for i, r in enumerate(raws):
+                    try:
+                        new.append(job_from_values(astuple(one_ad.decode(r)), None, source, now))
+                    except msgspec.DecodeError:
+                        raise
+                    except ValueError as exc:
+                        self.result.errors.append(f"{path}: ad {i + 1}: {exc}")
+                    else:
+                        kept.append(i)
+        except msgspec.DecodeError:  # not one well-formed array of objects
+            return False
+        self._add_jobs(new)
+        if self.keep_ads:
+            offsets = _offsets(data, raws)
+            del raws
+            st = path.stat()
+            where = _JsonFile(path, (st.st_size, st.st_mtime_ns), offsets)
+            # the later of two ads of one job wins, as for the jobs
+            self.result.ads._ads.update(zip([job.id for job in new], [(where, i) for i in (
+                range(len(new)) if kept is None else kept)], strict=True))
+        return True
+
+    def _add_jobs(self, new: list[Job]) -> None:
+        """Append jobs; a job already loaded is replaced (a later dump of it, history after queue, is newer)."""
+        jobs, seen = self.result.jobs, self.seen
+        ids = {job.id: n for n, job in enumerate(new, len(jobs))}
+        if len(ids) == len(new) and (not seen or seen.keys().isdisjoint(ids)):
+            jobs.extend(new)  # the usual case: every job is new
+            seen.update(ids)
+            return
+        for job in new:
+            n = seen.get(job.id)
+            if n is None:
+                seen[job.id] = len(jobs)
+                jobs.append(job)
+            else:
+                jobs[n] = job
 
     def load_new(self, path: Path, data: bytes) -> None:
         text = data.decode("utf-8", errors="replace")
@@ -646,7 +790,11 @@ def _load(paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool
             with p.open("rb") as fh:
                 head = fh.read(4096)
                 kind = detect(head)
-                data = head + fh.read() if kind in ("json", "new") else b""
+                if kind in ("json", "new"):
+                    fh.seek(0)
+                    data = fh.read()  # not head + rest: that copies the file once more
+                else:
+                    data = b""
         except OSError as exc:
             loader.result.errors.append(f"{p}: cannot read: {exc.strerror or exc}")
             continue

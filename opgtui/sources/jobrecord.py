@@ -10,7 +10,8 @@ This runs over 100,000 ads, so it does type checks with ``type(v) is ...`` and c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
 from opgtui.model import Job
@@ -148,6 +149,17 @@ def experiment_of(
     return exp
 
 
+_exp_raw: dict[tuple[Any, ...], str | None] = {}
+
+
+def _experiment(acct: Any, acct_group: Any, jobsub_group: Any, vo: Any, fqan: Any) -> str | None:
+    """experiment_of on raw ad values (AccountingGroup, AcctGroup, Jobsub_Group, VO name, first FQAN)."""
+    acct = _str(acct) or _str(acct_group)
+    jgroup = _str(jobsub_group)
+    vo = _str(vo)
+    return experiment_of(acct, jgroup, vo, _str(fqan)) if acct or jgroup or vo else None
+
+
 def _schedd_of(gid: str) -> str:
     s = _gid_cache.get(gid)
     if s is None:
@@ -163,11 +175,19 @@ def _join(iwd: str | None, path: str | None) -> str | None:
     return iwd + path if iwd.endswith("/") else iwd + "/" + path
 
 
+_count_cache: dict[str, int] = {}
+
+
 def _count_list(v: Any) -> int | None:
-    s = _str(v)
-    if s is None:
+    """Entries of a comma-separated file list (blank entries not counted); None when not a list."""
+    if type(v) is not str or not v or v[:6] == "/Expr(":
         return None
-    return sum(1 for p in s.split(",") if p.strip())
+    n = _count_cache.get(v)
+    if n is None:
+        n = sum(1 for p in v.split(",") if p.strip())
+        if len(_count_cache) < 100_000:
+            _count_cache[v] = n
+    return n
 
 
 def _count_stats(v: Any) -> int | None:
@@ -181,9 +201,8 @@ def _count_stats(v: Any) -> int | None:
     return total
 
 
-def _first_str(get: Any, names: tuple[str, ...]) -> str | None:
-    for n in names:
-        v = get(n)
+def _first_str(values: tuple[Any, ...]) -> str | None:
+    for v in values:
         if type(v) is str and v and not v.startswith(("/Expr(", "$$(")) and v not in _NOT_A_SITE:
             return v
     return None
@@ -195,9 +214,13 @@ def _first_str(get: Any, names: tuple[str, ...]) -> str | None:
 def job_id_parts(ad: Mapping[str, Any], schedd: str | None = None) -> tuple[str, int, int]:
     """(schedd, cluster, proc) of an ad; ValueError when the ad names no job."""
     get = ad.get
-    cluster = _int(get("ClusterId"))
-    proc = _int(get("ProcId"))
-    gid = _str(get("GlobalJobId"))
+    return _id_parts(get("ClusterId"), get("ProcId"), get("GlobalJobId"), schedd)
+
+
+def _id_parts(cluster_v: Any, proc_v: Any, gid_v: Any, schedd: str | None) -> tuple[str, int, int]:
+    cluster = cluster_v if type(cluster_v) is int else _int(cluster_v)
+    proc = proc_v if type(proc_v) is int else _int(proc_v)
+    gid = _str(gid_v)
     if gid and (schedd is None or cluster is None or proc is None):
         rest = gid.partition("#")[2]
         if schedd is None:
@@ -215,106 +238,182 @@ def job_id_parts(ad: Mapping[str, Any], schedd: str | None = None) -> tuple[str,
 def job_from_ad(ad: Mapping[str, Any], *, schedd: str | None = None, source: str | None = None,
                 updated: float | None = None) -> Job:
     """Normalise one job ad. ``schedd`` defaults to the GlobalJobId prefix. Raises ValueError without an id."""
-    schedd, cluster, proc = job_id_parts(ad, schedd)
-    get = ad.get
+    return job_from_values(tuple(map(ad.get, ATTRS)), schedd, source, updated)
 
-    status = _int(get("JobStatus"))
-    if status not in _STATUS_CODES:
-        status = None
 
-    host = host_of(_str(get("RemoteHost")) or _str(get("LastRemoteHost")))  # running: the current machine
-    site = _first_str(get, _SITE_ATTRS)
+_POOL: dict[str, str] = {}
+
+
+def _shared(s: str | None) -> str | None:
+    """One string object per distinct value (owners, sites, batches, CPU models repeat across 100,000 jobs)."""
+    if not s:
+        return s
+    t = _POOL.get(s)
+    if t is None:
+        if len(_POOL) > 500_000:
+            return s
+        t = _POOL[s] = s
+    return t
+
+
+def job_from_values(values: Sequence[Any], schedd: str | None = None, source: str | None = None,
+                    updated: float | None = None) -> Job:
+    """:func:`job_from_ad` on the values of :data:`ATTRS`, in that order (missing: None).
+
+    The hot path of every load: values are unpacked into locals named after the attributes, type checks are
+    inline, and the Job is built positionally (its field order is checked at import).
+    """
+    (ClusterId, ProcId, GlobalJobId, JobsubJobId, Owner, AccountingGroup, AcctGroup, Jobsub_Group,
+     x509UserProxyVOName, x509UserProxyFirstFQAN, JobBatchName, JobStatus, EnteredCurrentStatus,
+     HoldReason, HoldReasonCode, HoldReasonSubCode, _last_hold, _last_code, _last_subcode,
+     ExitCode, ExitSignal, ExitBySignal, ExitStatus, RemoteHost, LastRemoteHost,
+     site1, site2, site3, site4, site5, cpu1, cpu2, cpu3, cpu4, cpu5, cpu6, cpu7,
+     QDate, JobStartDate, JobCurrentStartDate, CompletionDate,
+     RemoteUserCpu, RemoteSysCpu, CumulativeRemoteUserCpu, CumulativeRemoteSysCpu,
+     RemoteWallClockTime, RequestCpus, RequestMemory, MemoryUsage, ResidentSetSize,
+     RequestDisk, DiskUsage, NumJobStarts, BytesRecvd, BytesSent,
+     TransferInput, TransferOutput, TransferInputFiles, TransferOutputFiles, TransferInputStats,
+     TransferOutputStats,
+     Iwd, Out, Err, UserLog, Cmd, Args, Arguments, _remove_reason,
+     _cum_slot, _committed_slot, _committed, _phases) = values
+    if type(ClusterId) is int and type(ProcId) is int and (schedd is not None or (
+            type(GlobalJobId) is str and "#" in GlobalJobId and GlobalJobId[:6] != "/Expr(")):
+        cluster, proc = ClusterId, ProcId  # the usual ad: the schedd is the GlobalJobId's prefix
+        if schedd is None:
+            schedd = GlobalJobId[:GlobalJobId.index("#")]
+            schedd = _POOL.get(schedd) or _shared(schedd) or "local"
+    else:
+        schedd, cluster, proc = _id_parts(ClusterId, ProcId, GlobalJobId, schedd)
+    # The checks of _str/_num/_int/_time written out: a helper call per attribute would cost as much as the
+    # rest of this function (missing attributes are None and fall through every test).
+    status = JobStatus if type(JobStatus) is int and 0 < JobStatus < 8 else None
+    if status is None and type(JobStatus) is float:
+        status = _int(JobStatus)
+        if status not in _STATUS_CODES:
+            status = None
+
+    remote = RemoteHost if type(RemoteHost) is str and RemoteHost and RemoteHost[:6] != "/Expr(" else None
+    if remote is None:
+        remote = _str(LastRemoteHost)  # running: the current machine, else the last one
+    host = host_of(remote) if remote else None
+    if type(site1) is str and site1 and not site1.startswith(("/Expr(", "$$(")) and site1 not in _NOT_A_SITE:
+        site = site1
+    else:
+        site = _first_str((site2, site3, site4, site5))
     if site is None and host is not None:
         site = domain_of(host)
+    pool = _POOL
+    if site is not None:
+        site = pool.get(site) or _shared(site)
 
-    by_signal = get("ExitBySignal")
-    exit_signal = _int(get("ExitSignal")) if by_signal is True or (by_signal is None) else None
-    exit_code = _int(get("ExitCode"))
-    end_time = _time(get("CompletionDate"))
-    if exit_code is None and by_signal is not True and end_time is not None and exit_signal is None:
-        exit_code = _int(get("ExitStatus"))  # pre-ExitCode ads (the deprecated attribute)
-    if by_signal is True:
+    exit_signal = _int(ExitSignal) if (ExitBySignal is True or ExitBySignal is None) and ExitSignal is not None \
+        else None
+    exit_code = ExitCode if type(ExitCode) is int else (None if ExitCode is None else _int(ExitCode))
+    end_time = float(CompletionDate) if (type(CompletionDate) is int or type(CompletionDate) is float) \
+        and CompletionDate > 0 else None
+    if exit_code is None and ExitBySignal is not True and end_time is not None and exit_signal is None:
+        exit_code = _int(ExitStatus)  # pre-ExitCode ads (the deprecated attribute)
+    if ExitBySignal is True:
         exit_code = None
 
-    cpu_user = _num(get("CumulativeRemoteUserCpu"))
+    cpu_user = CumulativeRemoteUserCpu if type(CumulativeRemoteUserCpu) is float else _num(CumulativeRemoteUserCpu)
     if cpu_user is None:
-        cpu_user = _num(get("RemoteUserCpu"))
-    cpu_sys = _num(get("CumulativeRemoteSysCpu"))
+        cpu_user = _num(RemoteUserCpu)
+    cpu_sys = CumulativeRemoteSysCpu if type(CumulativeRemoteSysCpu) is float else _num(CumulativeRemoteSysCpu)
     if cpu_sys is None:
-        cpu_sys = _num(get("RemoteSysCpu"))
+        cpu_sys = _num(RemoteSysCpu)
 
-    mem_used = _num(get("MemoryUsage"))
+    mem_used = MemoryUsage if type(MemoryUsage) is float else _num(MemoryUsage)
     if mem_used is None:
-        rss = _num(get("ResidentSetSize"))  # KiB
+        rss = _num(ResidentSetSize)  # KiB
         if rss is not None:
             mem_used = float((rss + 1023) // 1024)  # what the default MemoryUsage expression computes
 
-    files_in = _count_list(get("TransferInput"))
+    files_in = _count_cache.get(TransferInput) if type(TransferInput) is str else None
     if files_in is None:
-        files_in = _count_list(get("TransferInputFiles"))
-        if files_in is None:
-            files_in = _count_stats(get("TransferInputStats"))
-    files_out = _count_list(get("TransferOutput"))
+        files_in = _count_list(TransferInput)
+    if files_in is None:
+        files_in = _count_list(TransferInputFiles)
+        if files_in is None and TransferInputStats is not None:
+            files_in = _count_stats(TransferInputStats)
+    files_out = _count_cache.get(TransferOutput) if type(TransferOutput) is str else None
     if files_out is None:
-        files_out = _count_list(get("TransferOutputFiles"))
-        if files_out is None:
-            files_out = _count_stats(get("TransferOutputStats"))
+        files_out = _count_list(TransferOutput)
+    if files_out is None:
+        files_out = _count_list(TransferOutputFiles)
+        if files_out is None and TransferOutputStats is not None:
+            files_out = _count_stats(TransferOutputStats)
 
-    iwd = _str(get("Iwd"))
-    acct = _str(get("AccountingGroup")) or _str(get("AcctGroup"))
-    jgroup = _str(get("Jobsub_Group"))
-    vo = _str(get("x509UserProxyVOName"))
-    experiment = (
-        experiment_of(acct, jgroup, vo, _str(get("x509UserProxyFirstFQAN"))) if acct or jgroup or vo else None
-    )
-    args = _str(get("Args"))
-    if args is None:
-        args = _str(get("Arguments"))
-    start = _time(get("JobCurrentStartDate"))
-    if start is None:
-        start = _time(get("JobStartDate"))
+    key = (AccountingGroup, AcctGroup, Jobsub_Group, x509UserProxyVOName, x509UserProxyFirstFQAN)
+    try:
+        experiment = _exp_raw[key]
+    except KeyError:
+        experiment = _experiment(*key)
+        if len(_exp_raw) < 100_000:
+            _exp_raw[key] = experiment
+    except TypeError:  # an unhashable value (a list or nested ad where a string belongs)
+        experiment = _experiment(*key)
+    start = float(JobCurrentStartDate) if (type(JobCurrentStartDate) is int or type(JobCurrentStartDate) is float) \
+        and JobCurrentStartDate > 0 else _time(JobStartDate)
 
+    iwd = Iwd if type(Iwd) is str and Iwd and Iwd[:6] != "/Expr(" else None
+    if iwd is not None:
+        iwd = pool.get(iwd) or _shared(iwd)
+        slash = "" if iwd[-1] == "/" else "/"
+    out = Out if type(Out) is str and Out and Out[:6] != "/Expr(" else None
+    if out is not None and iwd is not None and out[0] != "/":
+        out = iwd + slash + out
+    err = Err if type(Err) is str and Err and Err[:6] != "/Expr(" else None
+    if err is not None and iwd is not None and err[0] != "/":
+        err = iwd + slash + err
+    log = UserLog if type(UserLog) is str and UserLog and UserLog[:6] != "/Expr(" else None
+    if log is not None and iwd is not None and log[0] != "/":
+        log = iwd + slash + log
+    owner = Owner if type(Owner) is str and Owner and Owner[:6] != "/Expr(" else None
+    if owner is not None:
+        owner = pool.get(owner) or _shared(owner)
+    batch = JobBatchName if type(JobBatchName) is str and JobBatchName and JobBatchName[:6] != "/Expr(" else None
+    if batch is not None:
+        batch = pool.get(batch) or _shared(batch)
+    cmd = Cmd if type(Cmd) is str and Cmd and Cmd[:6] != "/Expr(" else None
+    if cmd is not None:
+        cmd = pool.get(cmd) or _shared(cmd)
+    cpu_model = _first_str((cpu1, cpu2, cpu3, cpu4, cpu5, cpu6, cpu7))
+    if cpu_model is not None:
+        cpu_model = pool.get(cpu_model) or _shared(cpu_model)
     return Job(
-        id=f"{schedd}#{cluster}.{proc}",
-        schedd=schedd,
-        cluster=cluster,
-        proc=proc,
-        jobsub_id=_str(get("JobsubJobId")),
-        owner=_str(get("Owner")),
-        experiment=experiment,
-        batch_name=_str(get("JobBatchName")),
-        status=status,
-        status_since=_time(get("EnteredCurrentStatus")),
-        hold_reason=_str(get("HoldReason")),
-        hold_code=_int(get("HoldReasonCode")),
-        hold_subcode=_int(get("HoldReasonSubCode")),
-        exit_code=exit_code,
-        exit_signal=exit_signal,
-        last_host=host,
-        site=site,
-        cpu_model=_first_str(get, _CPU_MODEL_ATTRS),
-        submit_time=_time(get("QDate")),
-        start_time=start,
-        end_time=end_time,
-        cpu_user=cpu_user,
-        cpu_sys=cpu_sys,
-        wall=_num(get("RemoteWallClockTime")),
-        request_cpus=_int(get("RequestCpus")),
-        memory_request_mb=_num(get("RequestMemory")),
-        memory_used_mb=mem_used,
-        disk_request_kb=_num(get("RequestDisk")),
-        disk_used_kb=_num(get("DiskUsage")),
-        num_starts=_int(get("NumJobStarts")),
-        bytes_in=_num(get("BytesRecvd")),
-        bytes_out=_num(get("BytesSent")),
-        files_in=files_in,
-        files_out=files_out,
-        iwd=iwd,
-        stdout=_join(iwd, _str(get("Out"))),
-        stderr=_join(iwd, _str(get("Err"))),
-        userlog=_join(iwd, _str(get("UserLog"))),
-        cmd=_str(get("Cmd")),
-        args=args,
-        source=source,
-        updated=updated,
+        f"{schedd}#{cluster}.{proc}", schedd, cluster, proc,
+        JobsubJobId if type(JobsubJobId) is str and JobsubJobId and JobsubJobId[:6] != "/Expr(" else None,
+        owner, experiment, batch, status,
+        float(EnteredCurrentStatus) if (type(EnteredCurrentStatus) is int or type(EnteredCurrentStatus) is float)
+        and EnteredCurrentStatus > 0 else None,
+        None if HoldReason is None else _str(HoldReason),
+        None if HoldReasonCode is None else _int(HoldReasonCode),
+        None if HoldReasonSubCode is None else _int(HoldReasonSubCode),
+        exit_code, exit_signal, host, site, cpu_model,
+        float(QDate) if (type(QDate) is int or type(QDate) is float) and QDate > 0 else None,
+        start, end_time, cpu_user, cpu_sys,
+        RemoteWallClockTime if type(RemoteWallClockTime) is float else _num(RemoteWallClockTime),
+        RequestCpus if type(RequestCpus) is int else _int(RequestCpus),
+        float(RequestMemory) if type(RequestMemory) is int else _num(RequestMemory),
+        mem_used,
+        float(RequestDisk) if type(RequestDisk) is int else _num(RequestDisk),
+        float(DiskUsage) if type(DiskUsage) is int else _num(DiskUsage),
+        NumJobStarts if type(NumJobStarts) is int else _int(NumJobStarts),
+        BytesRecvd if type(BytesRecvd) is float else _num(BytesRecvd),
+        BytesSent if type(BytesSent) is float else _num(BytesSent),
+        files_in, files_out, iwd, out, err, log, cmd,
+        Args if type(Args) is str and Args and Args[:6] != "/Expr(" else _str(Arguments),
+        source, updated,
     )
+
+
+_JOB_FIELDS = (
+    "id", "schedd", "cluster", "proc", "jobsub_id", "owner", "experiment", "batch_name", "status", "status_since",
+    "hold_reason", "hold_code", "hold_subcode", "exit_code", "exit_signal", "last_host", "site", "cpu_model",
+    "submit_time", "start_time", "end_time", "cpu_user", "cpu_sys", "wall", "request_cpus", "memory_request_mb",
+    "memory_used_mb", "disk_request_kb", "disk_used_kb", "num_starts", "bytes_in", "bytes_out", "files_in",
+    "files_out", "iwd", "stdout", "stderr", "userlog", "cmd", "args", "source", "updated",
+)
+if tuple(f.name for f in fields(Job)) != _JOB_FIELDS:  # job_from_values builds a Job positionally
+    raise ImportError("opgtui.model.Job changed its fields: update job_from_values and _JOB_FIELDS")

@@ -53,7 +53,8 @@ def main() -> int:
         print(f"[{short}: {time.perf_counter() - started:.1f}s]", file=sys.stderr)
     width = max((len(r["name"]) for r in rows), default=10)
     print(f"{'bench':10} {'measure':{width}} {'value':>12} {'unit':8} target")
-    for r in rows:
+    headline = [r for r in rows if r.get("headline")]  # an issue's own end-to-end target, repeated first
+    for r in [*headline, *({"bench": "", "name": "-" * width, "value": "", "unit": ""},)[:len(headline)], *rows]:
         value = r["value"]
         shown = f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12}"
         print(f"{r['bench']:10} {r['name']:{width}} {shown} {r['unit']:8} {r.get('target', '')}")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from opgtui.model import Job, JobStatus
@@ -272,3 +273,45 @@ def test_a_dump_wins_over_events_and_later_dumps_win(tmp_path: Path, utc: None) 
     assert len({j.id for j in result.jobs}) == len(result.jobs) == 6
     assert next(j for j in result.jobs if j.id == "test02#9231.0").hold_code == 34
     assert len(result.events) == 40  # both copies of the log
+
+
+# ------------------------------------------------------------------ the fast -json path and raw ads kept on disk
+
+
+def test_json_with_a_wrong_typed_attribute_and_an_ad_without_id(tmp_path: Path) -> None:
+    ads = orjson.loads(FIFE_JSON.read_bytes())
+    ads[0]["RemoteSysCpu"] = "6"  # a string where a number belongs: that field blank, the job shown
+    ads.insert(1, {"Owner": "nobody"})
+    f = tmp_path / "odd.json"
+    f.write_bytes(orjson.dumps(ads, option=orjson.OPT_INDENT_2))
+    result = load_files([f])
+    assert result.errors == [f"{f}: ad 2: ad has no ClusterId/ProcId (nor a GlobalJobId)"]
+    first, second = result.jobs
+    assert first.cpu_sys is None and first.owner == "jmalbos" and first.last_host == "fnpc4108.fnal.gov"
+    assert second.id == "fifebatch1.fnal.gov#14155293.202"
+    assert result.ads[first.id]["RemoteSysCpu"] == "6" and result.ads[second.id] == ads[2]  # the right ad each
+
+
+def test_raw_ads_are_read_back_from_the_dump_and_a_changed_dump_says_so(tmp_path: Path) -> None:
+    f = tmp_path / "q.json"
+    shutil.copy(FIFE_JSON, f)
+    result = load_files([f, f])  # the same jobs twice: the later wins, once each
+    assert len(result.jobs) == len(result.ads) == 2
+    assert dict(result.ads) == load_files([FIFE_LONG]).ads
+    f.write_bytes(f.read_bytes().replace(b"jmalbos", b"someone"))
+    with pytest.raises(dumps.DumpChanged, match="changed since it was loaded"):
+        result.ads["fifebatch1.fnal.gov#14158503.10"]
+    f.unlink()
+    fresh = load_files([FIFE_JSON])
+    assert fresh.ads["fifebatch1.fnal.gov#14158503.10"]["Owner"] == "jmalbos"
+
+
+def test_a_json_dump_of_many_ads_reads_every_ad_to_the_right_job(tmp_path: Path) -> None:
+    base = orjson.loads(FIFE_JSON.read_bytes())[0]
+    ads = [dict(base, ClusterId=1, ProcId=p, Owner=f"user{p}", GlobalJobId=f"s#1.{p}#0", Args="{ [nested] }")
+           for p in range(300)]
+    f = tmp_path / "many.json"
+    f.write_bytes(b"[\n" + b",\n".join(orjson.dumps(a, option=orjson.OPT_INDENT_2) for a in ads) + b"\n]\n")
+    result = load_files([f])
+    assert [j.owner for j in result.jobs] == [f"user{p}" for p in range(300)]
+    assert all(result.ads[f"s#1.{p}"]["Owner"] == f"user{p}" for p in (0, 7, 299))

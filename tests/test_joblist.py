@@ -23,6 +23,7 @@ from opgtui.joblist import (
     parse_query,
     quick_filter,
     sort_indices,
+    warm,
 )
 from opgtui.model import Job, JobStatus
 
@@ -317,3 +318,12 @@ def test_twenty_thousand_failures_read_as_a_handful() -> None:
     groups = group_rows(rows, [i for i in failed if rows[i].status == JobStatus.HELD], "hold reason")
     assert len(groups) == 3
     assert len(group_rows(rows, failed, "cause")) <= 8
+
+
+def test_filter_texts_are_built_once_after_the_rows_and_agree_with_each_row() -> None:
+    rows = build_rows(jobs(300, seed=3), VERDICTS, now=NOW)
+    assert rows._haystacks is None  # nothing but the tuples before the first paint
+    warm(rows)
+    built = rows.haystacks()
+    assert built is rows.haystacks() and built == [r.haystack for r in rows]
+    assert filter_rows(rows, "wisc !novapro") == filter_rows(list(rows), "wisc !novapro")

@@ -170,3 +170,41 @@ def test_the_projection_names_every_attribute_read() -> None:
     job_from_ad(rec)
     assert rec.asked <= set(ATTRS), rec.asked - set(ATTRS)
     assert len(set(ATTRS)) == len(ATTRS)
+
+
+@pytest.mark.parametrize(("attr", "value", "field", "expected"), [
+    ("JobsubJobId", "1.0@jobsub01", "jobsub_id", "1.0@jobsub01"), ("Owner", "novapro", "owner", "novapro"),
+    ("AccountingGroup", "group_dune.prod.x", "experiment", "dune"),
+    ("AcctGroup", "group_nova.prod", "experiment", "nova"),
+    ("Jobsub_Group", "uboone", "experiment", "uboone"), ("x509UserProxyVOName", "icarus", "experiment", "icarus"),
+    ("JobBatchName", "reco_keepup", "batch_name", "reco_keepup"), ("JobStatus", 5, "status", 5),
+    ("EnteredCurrentStatus", 100, "status_since", 100.0), ("HoldReason", "why", "hold_reason", "why"),
+    ("HoldReasonCode", 34, "hold_code", 34), ("HoldReasonSubCode", 102, "hold_subcode", 102),
+    ("ExitCode", 65, "exit_code", 65), ("ExitSignal", 9, "exit_signal", 9),
+    ("RemoteHost", "slot1@a.b.c", "last_host", "a.b.c"), ("LastRemoteHost", "slot1@d.e.f", "last_host", "d.e.f"),
+    ("MATCH_EXP_JOB_GLIDEIN_Site", "S1", "site", "S1"), ("MachineAttrGLIDEIN_Site0", "S2", "site", "S2"),
+    ("MATCH_GLIDEIN_Site", "S3", "site", "S3"), ("JOB_Site", "S4", "site", "S4"),
+    ("MATCH_EXP_JOBGLIDEIN_ResourceName", "S5", "site", "S5"),
+    ("MachineAttrCPUModel0", "EPYC", "cpu_model", "EPYC"), ("MachineAttrcpu_model0", "Xeon", "cpu_model", "Xeon"),
+    ("CPUModel", "Gold", "cpu_model", "Gold"), ("QDate", 10, "submit_time", 10.0),
+    ("JobStartDate", 11, "start_time", 11.0), ("JobCurrentStartDate", 12, "start_time", 12.0),
+    ("CompletionDate", 13, "end_time", 13.0), ("RemoteUserCpu", 5, "cpu_user", 5.0),
+    ("CumulativeRemoteUserCpu", 6, "cpu_user", 6.0), ("RemoteSysCpu", 7, "cpu_sys", 7.0),
+    ("CumulativeRemoteSysCpu", 8, "cpu_sys", 8.0), ("RemoteWallClockTime", 9, "wall", 9.0),
+    ("RequestCpus", 4, "request_cpus", 4), ("RequestMemory", 2000, "memory_request_mb", 2000.0),
+    ("MemoryUsage", 1500, "memory_used_mb", 1500.0), ("ResidentSetSize", 2048, "memory_used_mb", 2.0),
+    ("RequestDisk", 1000, "disk_request_kb", 1000.0), ("DiskUsage", 900, "disk_used_kb", 900.0),
+    ("NumJobStarts", 3, "num_starts", 3), ("BytesRecvd", 10, "bytes_in", 10.0), ("BytesSent", 20, "bytes_out", 20.0),
+    ("TransferInput", "a,b", "files_in", 2), ("TransferInputFiles", "a", "files_in", 1),
+    ("TransferInputStats", {"HttpsFilesCountLastRun": 4}, "files_in", 4), ("TransferOutput", "x,y,z", "files_out", 3),
+    ("TransferOutputFiles", "x", "files_out", 1),
+    ("TransferOutputStats", {"CedarFilesCountLastRun": 5}, "files_out", 5),
+    ("Iwd", "/w", "iwd", "/w"), ("Out", "/o", "stdout", "/o"), ("Err", "/e", "stderr", "/e"),
+    ("UserLog", "/l", "userlog", "/l"), ("Cmd", "run.sh", "cmd", "run.sh"), ("Args", "-n 1", "args", "-n 1"),
+    ("Arguments", "-n 2", "args", "-n 2"),
+])
+def test_every_attribute_read_lands_in_its_field(attr: str, value: Any, field: str, expected: Any) -> None:
+    """The normaliser reads the ad's values by position in ATTRS: each attribute alone reaches its own field."""
+    base = {"ClusterId": 1, "ProcId": 0, "GlobalJobId": "s#1.0#1"}
+    assert getattr(job_from_ad(base), field) is None
+    assert getattr(job_from_ad({**base, attr: value}), field) == expected

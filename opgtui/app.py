@@ -8,12 +8,13 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from opgtui.config import Config
-from opgtui.model import Announcement
+from opgtui.model import Announcement, Job
 from opgtui.timefmt import ago, zone
 
 VIEWS: dict[str, tuple[str, str]] = {
@@ -75,11 +76,15 @@ class OpgApp(App[None]):
         Binding("A", "announce", "Announce", show=False, id="app.announce"),
     ]
 
-    def __init__(self, cfg: Config, store: Any, *, demo: bool = False, refresh_loop: bool = True) -> None:
+    def __init__(self, cfg: Config, store: Any, *, demo: bool = False, refresh_loop: bool = True,
+                 dump: list[str] | None = None) -> None:
         super().__init__()
         self.cfg = cfg
         self.store = store
         self.demo = demo
+        from opgtui.dumpview import DumpSession
+
+        self.dump = DumpSession(list(dump)) if dump else None  # opened on dump files, not a pool
         self.tz: tzinfo | None = zone(cfg.timezone)
         self.problems: list[str] = []
         self.last_refresh: float | None = None
@@ -93,10 +98,54 @@ class OpgApp(App[None]):
 
     @property
     def where(self) -> str:
+        if self.dump is not None:
+            return self.dump.label
         return "demo data" if self.demo else self.cfg.label
+
+    def job(self, job_id: str) -> Job | None:
+        """A job's record: from the store, else from the dump still being copied into it."""
+        job = self.store.job(job_id)
+        if job is None and self.dump is not None:
+            job = self.dump.jobs.get(job_id)
+        return job
+
+    def job_ad(self, job_id: str) -> dict[str, Any] | None:
+        ad = self.store.job_ad(job_id)
+        if ad is None and self.dump is not None:
+            ad = self.dump.ad(job_id)
+        return ad
+
+    def dump_loaded(self, result: Any) -> None:
+        """The dump is parsed and listed: say what could not be read, copy it into the store meanwhile."""
+        self.problems = [*result.errors[:3]] + ([f"+{len(result.errors) - 3} more"] if len(result.errors) > 3 else [])
+        from opgtui.screens.base import BaseScreen
+
+        if isinstance(self.screen, BaseScreen):
+            self.screen.refresh_chrome()
+        if result.errors:
+            self.notify("\n".join(result.errors[:5]), title="could not read all of the dump", severity="warning",
+                        markup=False, timeout=15)
+        self.copy_dump()
+
+    @work(thread=True, exclusive=True, group="dump-import")
+    def copy_dump(self) -> None:
+        from opgtui.dumpview import import_into
+        from opgtui.store import open_store
+
+        assert self.dump is not None and self.dump.result is not None
+        writer = open_store(self.store.path)
+        try:
+            import_into(writer, self.dump.result.jobs, self.dump.result.events)
+        finally:
+            writer.close()
+        self.dump.imported = True
+        self.call_from_thread(self.notify, f"{len(self.dump.jobs):,} jobs from the dump ready for diagnosis (d), "
+                              "the log view and the failure summary", markup=False)
 
     def freshness(self) -> str:
         """How fresh the data is, for the header."""
+        if self.dump is not None:
+            return f"{len(self.dump.jobs):,} jobs" if self.dump.result is not None else "loading"
         candidates = [self.last_refresh, *(f["last_fetch"] for f in self.store.feed_status().values())]
         stored = self.store.get_kv("last_collect")
         if stored:
@@ -127,7 +176,7 @@ class OpgApp(App[None]):
     def on_mount(self) -> None:
         if self.cfg.path is None and not self.demo:
             self.problems = ["no config: " + " ".join(self.cfg.what_to_configure())]
-        self.switch_mode("status")
+        self.switch_mode("jobs" if self.dump is not None else "status")
         if self._refresh_loop:  # after the first frame: the shifter sees the board before any collection
             self.call_after_refresh(self.run_worker, self._refresh_forever(), name="refresh", group="refresh",
                                     exclusive=True)

@@ -205,9 +205,15 @@ def diagnose(ctx: click.Context, log_path: str, hold_code: int | None, hold_subc
 @click.option("--from", "sources", multiple=True, required=True, type=click.Path(),
               help="A condor_q/condor_history -long or -json dump, or a job event log. Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the normalised jobs as JSON.")
-def jobs(sources: tuple[str, ...], as_json: bool) -> None:
+@click.option("--open", "open_", is_flag=True, help="Open them in the dashboard's Jobs view instead of printing.")
+@click.pass_context
+def jobs(ctx: click.Context, sources: tuple[str, ...], as_json: bool, open_: bool) -> None:
     """Normalised jobs from ad dumps and event logs."""
     from dataclasses import asdict
+
+    if open_:
+        _open_dump(ctx, sources)
+        return
 
     from opgtui.sources.dumps import load_files
     from opgtui.textsafe import one_line
@@ -225,6 +231,25 @@ def jobs(sources: tuple[str, ...], as_json: bool) -> None:
                        f"{one_line(reason, 60)}")
     if result.errors and not result.jobs:
         sys.exit(2)
+
+
+def _open_dump(ctx: click.Context, sources: tuple[str, ...]) -> None:
+    """The dashboard on dump files: a scratch store, the config's log templates and signature packs."""
+    import tempfile
+
+    from opgtui.terminal import terminal_too_small
+
+    missing = [s for s in sources if not Path(s).is_file()]
+    if missing:
+        _fail(f"{missing[0]}: no such file")
+    problem = terminal_too_small()
+    if problem:
+        _fail(problem)
+    cfg = _config(ctx)
+    cfg.store = Path(tempfile.mkdtemp(prefix="opgtui-dump-")) / "dump.db"
+    from opgtui.app import OpgApp
+
+    OpgApp(cfg, _open_store(cfg), refresh_loop=False, dump=list(sources)).run()
 
 
 # ---------------------------------------------------------------------------- services

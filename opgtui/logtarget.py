@@ -73,6 +73,7 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
     store = open_store(store_path)
     try:
         job = store.job(target["job_id"]) if "job_id" in target else None
+        job = job or target.get("job")  # a dump's job not yet copied into the store
         source = target.get("source")
         if job is not None and not source:
             source = log_source(cfg, job, store.job_ad(job.id), stream)

@@ -179,13 +179,13 @@ class JobDetailScreen(Screen[None]):
 
     def render_detail(self) -> None:
         store = self.opg.store
-        job = store.job(self.job_id)
+        job = self.opg.job(self.job_id)
         body = self.query_one("#detail", Static)
         if job is None:
             body.update(Text(f"Job {self.job_id} is no longer in the store.", "yellow"))
             return
         if self.showing_ad:
-            body.update(ad_text(store.job_ad(self.job_id)))
+            body.update(ad_text(self.opg.job_ad(self.job_id)))
             return
         verdict = store.verdicts_for([self.job_id]).get(self.job_id)
         text = lineage_text(self.job_id, store.retries(self.job_id), store.job_ad(self.job_id), self.opg.tz)

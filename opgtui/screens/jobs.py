@@ -85,9 +85,12 @@ class JobsScreen(BaseScreen):
         """Read jobs and verdicts from the store off the UI thread, then show them."""
         from opgtui.store import open_store
 
+        dump = self.opg.dump
+        if dump is not None and dump.result is None:  # opened on a dump: list it as soon as it is parsed
+            self.app.call_from_thread(self.opg.dump_loaded, dump.load())
         store = open_store(self.opg.store.path)  # one connection per thread
         try:
-            jobs = store.jobs()
+            jobs = list(dump.jobs.values()) if dump is not None and not dump.imported else store.jobs()
             summaries = store.verdict_summaries()
         finally:
             store.close()
@@ -213,7 +216,7 @@ class JobsScreen(BaseScreen):
     def action_log(self) -> None:
         row = self.query_one(JobTable).cursor_row
         if row is not None:
-            self.opg.open_log({"job_id": row.job_id})
+            self.opg.open_log({"job_id": row.job_id, "job": self.opg.job(row.job_id)})
 
     def action_diagnose(self) -> None:
         """Diagnose the failed and held jobs in view (marked ones, else the group or filter) from their logs."""
@@ -236,8 +239,7 @@ class JobsScreen(BaseScreen):
         self.app.call_from_thread(bar.update, total=len(job_ids), progress=0)
         store = open_store(self.opg.store.path)
         try:
-            wanted = set(job_ids)
-            jobs = [j for j in store.jobs() if j.id in wanted]
+            jobs = [j for j in map(self.opg.job, job_ids) if j is not None]
 
             def progress(done: int, total: int) -> None:
                 self.app.call_from_thread(bar.update, progress=done)

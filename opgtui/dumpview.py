@@ -1,0 +1,58 @@
+"""A dump someone sent, opened in the dashboard (``opgtui jobs --from FILE --open``): the jobs are listed as
+soon as the files are parsed, and copied into a scratch store in the background so that diagnosis, the
+log view and the failure summary work on them too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opgtui.model import Job
+
+CHUNK = 5000
+
+
+@dataclass(slots=True)
+class DumpSession:
+    """The dump files, what they held once parsed, and whether the scratch store has them all yet."""
+
+    paths: list[str]
+    result: Any = None  # sources.dumps.LoadResult, once loaded
+    jobs: dict[str, Job] = field(default_factory=dict)
+    imported: bool = False
+
+    @property
+    def label(self) -> str:
+        names = [Path(p).name for p in self.paths]
+        return f"dump {names[0]}" + (f" +{len(names) - 1}" if len(names) > 1 else "")
+
+    def load(self) -> Any:
+        """Parse the files (the real loaders: -long, -json, event logs); errors name file and line."""
+        from opgtui.sources.dumps import load_files
+
+        self.result = load_files(self.paths)
+        self.jobs = {j.id: j for j in self.result.jobs}
+        return self.result
+
+    def ad(self, job_id: str) -> dict[str, Any] | None:
+        """The raw ad as the dump has it (read back from the file on demand)."""
+        if self.result is None:
+            return None
+        try:
+            return self.result.ads.get(job_id)
+        except Exception:  # the file changed since it was loaded: the detail says there is no raw ad
+            return None
+
+
+def import_into(store: Any, jobs: Sequence[Job], events: Sequence[Any],
+                progress: Callable[[int, int], None] | None = None) -> int:
+    """Copy the dump's jobs and events into the (scratch) store in chunks; raw ads stay in the file."""
+    for start in range(0, len(jobs), CHUNK):
+        store.upsert_jobs(jobs[start:start + CHUNK])
+        if progress:
+            progress(min(start + CHUNK, len(jobs)), len(jobs))
+    if events:
+        store.add_events(events)
+    return len(jobs)

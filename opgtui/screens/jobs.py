@@ -107,7 +107,7 @@ class JobsScreen(BaseScreen):
         if not rows:
             hints = [] if self.opg.demo else self.opg.cfg.what_to_configure()
             hint.update(Text("\n".join(["No jobs in the store yet.", *hints,
-                                        "Or open a dump: opgtui jobs --from FILE"])))
+                                        "Or open a dump: opgtui jobs --from FILE --open"])))
         self.apply()
 
     def visible_indices(self) -> list[int]:

@@ -227,6 +227,15 @@ def check_retryable(ad: Mapping[str, Any], job_id: str, *, force: bool = False) 
     raise RetryRefused(f"{job_id} is {word}; only held, failed or removed jobs are retried")
 
 
+def why_not_retryable(status: int | None, exit_code: int | None, exit_signal: int | None) -> str | None:
+    """Why a job in this state is not retried (the same rule as ``check_retryable``), or None if it is."""
+    if status in (3, 5) or (status == 4 and (exit_code or exit_signal is not None)):
+        return None
+    if status == 4:
+        return "succeeded"
+    return _STATUS_WORD.get(status, "unknown status") if isinstance(status, int) else "unknown status"
+
+
 def _debug_changes(ad: Mapping[str, Any], profile: DebugProfile) -> dict[str, tuple[Any, str | int]]:
     """attribute -> (before, after) for what the debug profile changes; V2 attributes, merged with the job's."""
     out: dict[str, tuple[Any, str | int]] = {}

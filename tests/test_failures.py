@@ -171,3 +171,29 @@ async def test_retry_with_debug_of_a_group_from_the_jobs_view_and_the_lineage_in
         await pilot.pause(0.2)
         detail = str(app.screen.query_one("#detail").render())
         assert "retried released" in detail and "debug nova: Environment, RequestMemory" in detail
+
+
+async def test_running_and_succeeded_jobs_are_left_out_of_a_retry(demo: tuple[Config, Any]) -> None:
+    from opgtui.screens.confirm import ConfirmScreen
+
+    cfg, store = demo
+    logged = len(store.action_log())
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause(0.5)
+        await pilot.press("r", "T")  # a running job under the cursor
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("nothing to retry: 1 running" in n.message for n in app._notifications)
+        screen = app.screen
+        ids = [screen.rows[i].job_id for i in screen.visible_indices()[:3]]  # type: ignore[attr-defined]
+        held = next(r.job_id for r in screen.rows if r.status == JobStatus.HELD)  # type: ignore[attr-defined]
+        from opgtui.screens.confirm import confirm_and_retry
+
+        confirm_and_retry(app, [*ids, held])
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmScreen)
+        text = str(app.screen.message)
+        assert "Retry 1 job?" in text and "1 held: released" in text and "Left out: 3 running" in text
+    assert len(store.action_log()) == logged

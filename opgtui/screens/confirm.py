@@ -103,15 +103,37 @@ def _profile_text(app: OpgApp, job_ids: list[str]) -> Text | None:
 
 
 def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False) -> None:
-    """Ask (count, how many released / resubmitted, the debug settings), then retry in the background."""
-    jobs = app.store.jobs_by_id(job_ids)
-    held = sum(j.status == 5 for j in jobs)
-    n = len(job_ids)
+    """Ask (count, how many released / resubmitted, the debug settings), then retry in the background.
+
+    Running, idle and succeeded jobs are left out and counted (the schedd would refuse them anyway)."""
+    from collections import Counter
+
+    from opgtui.retry import why_not_retryable
+
+    known = {j.id: j for j in (app.job(jid) for jid in job_ids) if j is not None}
+    skipped: Counter[str] = Counter()
+    wanted = []
+    for jid in job_ids:
+        job = known.get(jid)
+        why = why_not_retryable(job.status, job.exit_code, job.exit_signal) if job is not None else None
+        if why:
+            skipped[why] += 1
+        else:
+            wanted.append(jid)
+    left_out = ", ".join(f"{n:,} {why}" for why, n in skipped.most_common())
+    if not wanted:
+        app.notify(f"nothing to retry: {left_out} (only held, failed or removed jobs are retried)",
+                   severity="warning", markup=False)
+        return
+    job_ids = wanted
+    held = sum(known[j].status == 5 for j in job_ids if j in known)
+    n, stored = len(job_ids), sum(j in known for j in job_ids)
     message = Text.assemble(
         (f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}?\n\n", "bold"),
         f"{held:,} held: released{' after editing' if debug else ''}; "
-        f"{len(jobs) - held:,} finished or removed: resubmitted"
-        + (f"; {n - len(jobs):,} not in the store: as their schedd says" if n > len(jobs) else ""))
+        f"{stored - held:,} failed or removed: resubmitted"
+        + (f"; {n - stored:,} not in the store: as their schedd says" if n > stored else "")
+        + (f"\nLeft out: {left_out}" if left_out else ""))
     if debug:
         extra = _profile_text(app, job_ids)
         if extra is None:

@@ -43,6 +43,14 @@ def _open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False
         _fail(str(exc))
 
 
+def _say(line: str) -> None:
+    """One line of output that carries untrusted text (job, service, feed, announcement): escape sequences
+    and control characters never reach the terminal."""
+    from opgtui.textsafe import clean
+
+    click.echo(clean(line))
+
+
 def _print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, indent=2, default=str))
 
@@ -227,8 +235,8 @@ def jobs(ctx: click.Context, sources: tuple[str, ...], as_json: bool, open_: boo
     else:
         for j in result.jobs:
             reason = j.hold_reason or (f"exit {j.exit_code}" if j.exit_code is not None else "")
-            click.echo(f"{j.display_id:40} {j.status_label:10} {j.owner or '':12} {j.site or '':16} "
-                       f"{one_line(reason, 60)}")
+            _say(f"{j.display_id:40} {j.status_label:10} {j.owner or '':12} {j.site or '':16} "
+                 f"{one_line(reason, 60)}")
     if result.errors and not result.jobs:
         sys.exit(2)
 
@@ -271,7 +279,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     if not rows:
         click.echo("no services known: configure feeds and run `opgtui collect`")
     for r in rows:
-        click.echo(r.as_line())
+        _say(r.as_line())
 
 
 @main.command()
@@ -293,7 +301,7 @@ def check(ctx: click.Context, required: str, within: str | None) -> None:
     store = _open_store(cfg)
     result = submit_check(cfg, store, names, horizon)
     for line in result.lines:
-        click.echo(line)
+        _say(line)
     sys.exit(result.exit_code)
 
 
@@ -309,7 +317,7 @@ def collect(ctx: click.Context, once: bool) -> None:
     cfg = _config(ctx)
     store = _open_store(cfg)
     try:
-        asyncio.run(run_collector(cfg, store, once=once, echo=click.echo))
+        asyncio.run(run_collector(cfg, store, once=once, echo=_say))
     except CollectorBusy as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
@@ -343,7 +351,7 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
         return
     if list_only or not text:
         for a in store.announcements():
-            click.echo(f"#{a.id} [{a.level}] {a.author}: {a.text}")
+            _say(f"#{a.id} [{a.level}] {a.author}: {a.text}")
         return
     now = time.time()
     try:

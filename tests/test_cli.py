@@ -189,3 +189,24 @@ def test_jobs_from_a_broken_file_only(env: Path) -> None:
     junk.write_text("not a dump\n")
     code, _, err = run("jobs", "--from", str(junk))
     assert code == 2 and f"{junk}:1: not a ClassAd attribute line" in err
+
+
+HOSTILE_TEXT = "ESC:\x1b[31mred\x1b[0m\x1b]0;TITLE\x07 cr\rOVER"
+
+
+def test_cli_output_never_carries_escape_sequences(env: Path, tmp_path: Path) -> None:
+    code, out, _ = run("announce", HOSTILE_TEXT)
+    assert code == 0
+    code, out, _ = run("announce", "--list")
+    assert "ESC:red" in out and "TITLE" not in out and "\x1b" not in out and "\r" not in out
+    ad = {"ClusterId": 1, "ProcId": 0, "GlobalJobId": "s#1.0#1", "JobStatus": 5, "Owner": "own\x1b[31mer",
+          "HoldReason": "bad\x1b]52;c;cHduZWQ=\x07 thing"}
+    dump = tmp_path / "hostile.json"
+    dump.write_text(json.dumps([ad]))
+    code, out, _ = run("jobs", "--from", str(dump))
+    assert code == 0 and "owner" in out and "\x1b" not in out and "\x07" not in out
+    store = open_store(env / "data" / "opgtui" / "opgtui.db")
+    store.record_feed("f", "native", fetched=1e9, ok=True,
+                      states=[ServiceState("samweb\x1b]0;SVC\x07", "down", 1e9, "f")])
+    code, out, _ = run("status")
+    assert "samweb" in out and "\x1b" not in out and "\x07" not in out

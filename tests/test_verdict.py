@@ -191,3 +191,25 @@ def test_ambiguous_finding_with_its_service_down_is_probably_service():
     v = decide([ambiguous], job=job(at(0), at(60)), windows=[outage("xrootd", at(10), at(20))])
     assert (v.category, v.confidence) == ("service", "probable")
     assert v.evidence == [ambiguous]
+
+
+def test_a_running_or_succeeded_job_is_not_blamed_on_an_outage():
+    w = outage("dcache", at(10), None)
+    running = job(at(0), None, status=JobStatus.RUNNING, status_since=at(0))
+    v = decide([], job=running, windows=[w], depends_on=["dcache"], now=at(30))
+    assert (v.category, v.action, v.windows) == ("unknown", "nothing to do", [])
+    assert v.reason == "the job is running: no failure to judge"
+    ok = Job("sched#1.0", "sched", 1, 0, status=JobStatus.COMPLETED, exit_code=0, start_time=at(0), end_time=at(60))
+    v = decide([], job=ok, windows=[w], depends_on=["dcache"])
+    assert v.reason == "the job succeeded (exit 0): no failure to judge"
+    failed = Job("sched#1.0", "sched", 1, 0, status=JobStatus.COMPLETED, exit_code=1, start_time=at(0), end_time=at(60))
+    assert decide([], job=failed, windows=[w], depends_on=["dcache"]).category == "service"
+
+
+def test_each_outage_is_named_once_and_a_warning_alert_is_degraded():
+    a = Window("dcache", "outage", at(10), None, "am", "warning", "pool slow", "fp1")
+    b = Window("dcache", "outage", at(10), None, "am", "warning", "pool slow", "fp2")
+    v = decide([], job=job(at(0), at(60)), windows=[a, b], depends_on=["dcache"], now=at(90))
+    assert v.reason.count("dcache DEGRADED since") == 1
+    critical = Window("dcache", "outage", at(10), None, "am", "critical", "", "x")
+    assert describe_window(critical).startswith("dcache DOWN")

@@ -44,9 +44,16 @@ def job_span(job: Job | None) -> tuple[float, float | None] | None:
     return start, end
 
 
+_DEGRADED_SEVERITIES = frozenset(("warning", "minor", "degraded", "info", "notice"))
+"""Alert severities / Statuspage impacts that mean degraded rather than down."""
+
+
 def describe_window(w: Window) -> str:
     """``samweb DOWN 10:02-10:45`` (local clock), ``... since 10:02 (still open)`` when not over."""
-    state = "DOWN" if w.kind == "outage" else "MAINTENANCE"
+    if w.kind != "outage":
+        state = "MAINTENANCE"
+    else:
+        state = "DEGRADED" if w.severity.lower() in _DEGRADED_SEVERITIES else "DOWN"
     if w.end is None:
         return f"{w.service} {state} since {clock(w.start)} (still open)"
     return f"{w.service} {state} {clock(w.start)}-{clock(w.end)}"
@@ -130,14 +137,28 @@ def _categorised(top: Finding, ranked: Sequence[Finding], windows: Sequence[Wind
     return Verdict(top.category, top.action, top.signature, top.title, evidence, confidence, reason, hits)
 
 
+def not_failed(job: Job | None) -> str | None:
+    """Why there is no failure to judge (the job runs, waits or succeeded), or None."""
+    if job is None:
+        return None
+    if job.status in (JobStatus.IDLE, JobStatus.RUNNING, JobStatus.TRANSFERRING_OUTPUT, JobStatus.SUSPENDED):
+        return f"the job is {job.status_label}"
+    if job.status == JobStatus.COMPLETED and job.exit_code == 0 and job.exit_signal is None:
+        return "the job succeeded (exit 0)"
+    return None
+
+
 def _unknown_verdict(top: Finding | None, ranked: Sequence[Finding], windows: Sequence[Window],
                      depends_on: Sequence[str], job: Job | None, now: float | None, *,
                      conflict: Sequence[Finding] = ()) -> Verdict:
     services = [*depends_on, *([top.service] if top is not None and top.service else [])]
-    hits = overlapping(windows, services, job, now)
+    alive = not_failed(job)
+    hits = [] if alive else overlapping(windows, services, job, now)  # no failure: nothing to blame
     evidence = _evidence(top, [*conflict, *ranked])
+    if alive and top is None and not conflict:
+        return Verdict("unknown", "nothing to do", None, "", [], "none", f"{alive}: no failure to judge")
     if hits:
-        down = "; ".join(describe_window(w) for w in hits[:3])
+        down = "; ".join(list(dict.fromkeys(describe_window(w) for w in hits))[:3])
         return Verdict("service", "retry", None, f"Probably service: {hits[0].service} outage during the job",
                        evidence, "probable", f"probably service: {down} overlapped this job"
                        + ("" if ranked else "; no signature matched"), hits)

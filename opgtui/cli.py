@@ -284,15 +284,16 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 @main.command()
 @click.option("--require", "required", required=True, help="Comma-separated services that must be up.")
-@click.option("--within", default=None, help="Also fail if maintenance starts within this time (e.g. 6h, 90m).")
+@click.option("--within", default="6h", show_default=True,
+              help="Also fail if maintenance starts within this time (as the dashboard); 0 to ignore.")
 @click.pass_context
-def check(ctx: click.Context, required: str, within: str | None) -> None:
-    """Exit 0 all clear, 1 a required service is down or in maintenance, 2 unknown (no fresh data)."""
+def check(ctx: click.Context, required: str, within: str) -> None:
+    """Exit 0 all clear, 1 a required service is down, in maintenance or about to be, 2 unknown (no fresh data)."""
     from opgtui.services import submit_check
 
     cfg = _config(ctx)
     try:
-        horizon = parse_duration(within) if within else 0.0
+        horizon = 0.0 if within.strip() in ("0", "0s", "0m", "0h") else parse_duration(within)
     except ValueError as exc:
         _fail(f"--within: {exc}")
     names = [s.strip() for s in required.split(",") if s.strip()]

@@ -120,6 +120,10 @@ class CheckResult:
     lines: list[str]
 
 
+SUBMIT_HORIZON = 6 * 3600.0
+"""Maintenance starting this soon makes "safe to submit" a no (dashboard and ``opgtui check`` alike)."""
+
+
 def decide_submit(rows: Iterable[BoardRow], required: Sequence[str], horizon: float, now: float,
                   canonical: Mapping[str, str] | None = None) -> CheckResult:
     """Is it safe to submit? Down/maintenance now or maintenance within ``horizon`` fails; unknown is 2."""

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import orjson
 
 from opgtui.config import Config, DebugProfile, PoolConfig
-from opgtui.sources.condor import run_worker
+from opgtui.sources.condor import explain, run_worker
 
 Action = Literal["release", "hold", "remove"]
 ACTIONS: tuple[Action, ...] = ("release", "hold", "remove")
@@ -169,8 +169,9 @@ async def retry(job_ids: Sequence[str], *, store: Any, cfg: Config, debug: bool 
             request = orjson.dumps({"jobs": jobs, "reason": reason}).decode()
             answer = await run_worker(["retry", f"--schedd={schedd}", *_where(schedd, schedd_addresses, pool),
                                        f"--request={request}"], limit)
-            if not answer.get("ok"):
-                out += [RetryResult(j["job_id"], False, str(answer.get("error"))) for j in jobs]
+            if not answer.get("ok"):  # the schedd could not be reached: every job of it, with what to do
+                error = explain(str(answer.get("error")))
+                out += [RetryResult(j["job_id"], False, f"{j['job_id']}: {error}") for j in jobs]
                 continue
             out += [RetryResult(r["job_id"], bool(r["ok"]), str(r.get("message", "")), r.get("mode"),
                                 r.get("new_job_id"), r.get("changes") or {}, r.get("notes") or [])

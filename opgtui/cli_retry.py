@@ -26,23 +26,36 @@ def job_id_of(text: str) -> str:
     raise ValueError(f"not a job id: {text!r} (expected SCHEDD#CLUSTER.PROC or CLUSTER.PROC@SCHEDD)")
 
 
-def _plan_lines(cfg: Config, store: Any, job_id: str, debug: bool, force: bool) -> list[str]:
+def plan_for(cfg: Config, store: Any, job_id: str, debug: bool, force: bool) -> dict[str, Any]:
+    """What a retry would do, from the recorded ad (the schedd's current ad decides for real)."""
     from opgtui.actions import debug_profile_for
     from opgtui.retry import RetryRefused, plan_retry
 
     ad, job = store.job_ad(job_id), store.job(job_id)
     name, profile = debug_profile_for(cfg, job_id, job and job.experiment, stored=job is not None) \
         if debug else ("", None)
+    out: dict[str, Any] = {"job_id": job_id, "ok": False, "mode": None, "profile": name, "changes": {},
+                           "notes": [], "submit": {}, "message": ""}
     if ad is None or job is None:
-        return [f"{job_id}: not in the store; the schedd's own ad will decide"]
+        out.update(ok=True, message="not in the store; the schedd's own ad will decide")
+        return out
     try:
         plan = plan_retry(ad, job_id, profile=profile, profile_name=name, force=force)
     except RetryRefused as exc:
-        return [f"{job_id}: {exc}"]
-    lines = [f"{job_id}: {plan.mode}" + (f" with debug profile {name}" if name else "")]
-    lines += [f"  {attr}: {before!r} -> {after!r}" for attr, (before, after) in plan.changes.items()]
-    lines += [f"  note: {n}" for n in plan.notes]
-    lines += [f"  {k} = {v}" for k, v in plan.submit.items()]
+        out["message"] = str(exc)
+        return out
+    out.update(ok=True, mode=plan.mode, changes=plan.changes, notes=plan.notes, submit=plan.submit)
+    return out
+
+
+def _plan_lines(plan: dict[str, Any]) -> list[str]:
+    if not plan["mode"]:
+        return [clean(f"{'' if plan['ok'] else 'REFUSED '}{plan['job_id']}: {plan['message']}")]
+    profile = f" with debug profile {plan['profile']}" if plan["profile"] else ""
+    lines = [f"{plan['job_id']}: {plan['mode']}{profile}"]
+    lines += [f"  {attr}: {before!r} -> {after!r}" for attr, (before, after) in plan["changes"].items()]
+    lines += [f"  note: {n}" for n in plan["notes"]]
+    lines += [f"  {k} = {v}" for k, v in plan["submit"].items()]
     return [clean(line) for line in lines]
 
 
@@ -54,9 +67,13 @@ def run_retry(cfg: Config, store: Any, args: Sequence[str], *, debug: bool, forc
     try:
         ids = list(dict.fromkeys(job_id_of(a) for a in args))
         if dry_run:
-            for jid in ids:
-                click.echo("\n".join(_plan_lines(cfg, store, jid, debug, force)))
-            return 0
+            plans = [plan_for(cfg, store, jid, debug, force) for jid in ids]
+            if as_json:
+                click.echo(json.dumps(plans, indent=2, default=str))
+            else:
+                for plan in plans:
+                    click.echo("\n".join(_plan_lines(plan)))
+            return 0 if all(p["ok"] for p in plans) else 1
         if not yes:
             if not sys.stdin.isatty():
                 raise ValueError("not a terminal: add --yes to retry without confirmation")
@@ -76,7 +93,8 @@ def run_retry(cfg: Config, store: Any, args: Sequence[str], *, debug: bool, forc
                               indent=2, default=str))
     else:
         for r in results:
-            click.echo(f"{'ok    ' if r.ok else 'FAILED'} {clean(r.message)}")
+            message = r.message if r.job_id in r.message else f"{r.job_id}: {r.message}"
+            click.echo(f"{'ok    ' if r.ok else 'FAILED'} {clean(message)}")
             for note in r.notes:
                 click.echo(f"       note: {clean(note)}")
     return 0 if all(r.ok for r in results) else 1

@@ -186,6 +186,7 @@ def test_gone_running_and_unreachable_jobs_get_clear_answers(pool: Path, store: 
     assert results["jobsub01#555.0"].message == (
         "jobsub01#555.0 no longer exists (not in the queue or the history of its schedd)")
     assert "is running" in results["jobsub01#101.0"].message
+    assert results["jobsub02#7.0"].message.startswith("jobsub02#7.0: ")
     assert "Failed to connect to schedd jobsub02" in results["jobsub02#7.0"].message
     assert not any(r.ok for r in results.values())
 
@@ -226,6 +227,10 @@ def test_cli_retry_dry_run_then_retry_then_the_action_list(tmp_path: Path, pool:
     assert code == 0 and "jobsub01#100.0: release with debug profile nova" in out
     assert "RequestMemory: 16384 -> 20000" in out
     assert queue(pool)["100.0"]["JobStatus"] == 5  # a dry run does nothing
+    code, out, _ = cli(tmp_path, "retry", "jobsub01#101.0", "jobsub01#90.0", "--dry-run", "--json")
+    refused, resubmit = json.loads(out)
+    assert code == 1 and not refused["ok"] and "is running" in refused["message"]
+    assert resubmit["mode"] == "resubmit" and resubmit["submit"]["MY.OpgRetryOf"] == '"jobsub01#90.0"'
     code, _, err = cli(tmp_path, "retry", "jobsub01#100.0")
     assert code == 2 and "add --yes" in err
     code, _, err = cli(tmp_path, "retry", "jobsub01#100.0", "jobsub01#555.0", "--debug", "--yes")

@@ -111,7 +111,7 @@ async def run_worker(args: Sequence[str], timeout: float) -> dict[str, Any]:
     return answer if isinstance(answer, dict) else {"ok": False, "error": "worker answered nonsense"}
 
 
-def _explain(error: str) -> str:
+def explain(error: str) -> str:
     """HTCondor's one-line message, with what to configure when it means that no pool is configured."""
     return f"{error} ({NO_POOL_HINT})" if any(e in error for e in _NO_POOL_ERRORS) else error
 
@@ -127,7 +127,7 @@ async def locate_schedds(pool: PoolConfig) -> tuple[dict[str, str | None], str |
         return {}, NO_POOL_HINT
     answer = await run_worker(["locate", f"--collector={pool.collector}"], pool.timeout)
     if not answer.get("ok"):
-        return {}, f"collector {pool.collector}: {_explain(str(answer.get('error')))}"
+        return {}, f"collector {pool.collector}: {explain(str(answer.get('error')))}"
     return {s["name"]: s.get("address") or None for s in answer.get("schedds", [])}, None
 
 
@@ -150,7 +150,7 @@ async def query_schedd(pool: PoolConfig, name: str, address: str | None = None, 
     answer = await run_worker(args, pool.timeout)
     result = ScheddResult(name, bool(answer.get("ok")), watermark=since)
     if not result.ok:
-        result.error = _explain(str(answer.get("error", "failed")))
+        result.error = explain(str(answer.get("error", "failed")))
     else:
         ads = [*answer.get("history", []), *answer.get("queue", [])]  # the queue's view wins
         if len(ads) < 2000:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from opgtui.app import OpgApp
@@ -31,3 +29,23 @@ async def test_detail_shows_the_jobs_stages_with_wall_and_cpu(demo) -> None:  # 
         stages = text.split("Stages\n", 1)[1].splitlines()[:n]
         assert [line.split()[0] for line in stages] == names
         assert all(" wall " in line and " cpu " in line for line in stages)
+
+
+async def test_escape_from_the_raw_ad_returns_to_the_detail(demo) -> None:  # type: ignore[no-untyped-def]
+    from opgtui.screens.job import JobDetailScreen
+
+    cfg, store = demo
+    job_id = next(j.id for j in store.jobs() if j.hold_code == 34)
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(JobDetailScreen(job_id))
+        await pilot.pause(0.1)
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        assert "HoldReasonCode = 34" in str(app.screen.query_one("#detail").render())
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, JobDetailScreen) and "Hold code" in str(app.screen.query_one("#detail").render())
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, JobDetailScreen)

@@ -22,6 +22,11 @@ STYLE = {"service": "bold yellow", "code": "bold red", "resource": "bold magenta
          UNDIAGNOSED: "dim"}
 
 
+def _cell(text: str, style: str = "") -> Text:
+    """A table cell cut with an ellipsis when its column is too narrow."""
+    return Text(one_line(text, 200), style, no_wrap=True, overflow="ellipsis")
+
+
 def short_span(w: Window) -> str:
     """``10:02-10:45``, ``since 10:02`` while open."""
     return f"since {clock(w.start)}" if w.end is None else f"{clock(w.start)}-{clock(w.end)}"
@@ -55,7 +60,7 @@ class FailureSummaryScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#failures", DataTable)
-        for label, width in (("Verdict", 8), ("Jobs", 5), ("Cause", 26), ("Outage", 18), ("Sites", 40)):
+        for label, width in (("Verdict", 8), ("Jobs", 5), ("Cause", 26), ("Outage", 18), ("Sites", 13)):
             table.add_column(label, width=width)
 
     def reload(self) -> None:
@@ -84,8 +89,7 @@ class FailureSummaryScreen(BaseScreen):
             outage = "" if first is None else f"{first.service} {short_span(first)}" + (
                 f" +{len(g.windows) - 1}" if len(g.windows) > 1 else "")
             table.add_row(Text(g.category.upper()[:8], STYLE.get(g.category, "")), Text(f"{g.count:,}"),
-                          Text(one_line(g.title or g.signature or "", 80)), Text(one_line(outage, 40), "yellow"),
-                          Text(one_line(sites_text(g.sites), 80)))
+                          _cell(g.title or g.signature or ""), _cell(outage, "yellow"), _cell(sites_text(g.sites)))
         service = sum(g.count for g in groups if g.retryable)
         label = RANGES[self.range_index][0]
         self.query_one("#failures-status", Static).update(Text.assemble(
@@ -119,6 +123,7 @@ class FailureSummaryScreen(BaseScreen):
                              f" · {g.confident:,} confident" if g.confident else ""))
         if g.signature:
             text.append(f"  [{one_line(g.signature, 60)}]", "cyan")
+        text.append("\n  " + one_line(g.title or g.signature or "", 200))
         for w in g.windows[:4]:
             text.append("\n  " + one_line(describe_window(w), 120), "yellow")
         text.append("\n  sites: " + one_line(sites_text(g.sites, 6), 200), "dim")

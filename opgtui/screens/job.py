@@ -153,7 +153,7 @@ class JobDetailScreen(Screen[None]):
     """Enter on a job: all it is known for; `a` toggles the raw ClassAd, `l` opens its log."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="job.back"),
+        Binding("escape", "back", "Back", id="job.back"),
         Binding("a", "toggle_ad", "Raw ad", id="job.ad"),
         Binding("l", "log", "Log", id="job.log"),
         Binding("T", "retry(False)", "Retry", id="job.retry"),
@@ -197,6 +197,13 @@ class JobDetailScreen(Screen[None]):
         text.append_text(phases_text(stored_phases(store, self.job_id), self.opg.tz))
         body.update(text)
         self.sub_title = f"{job.display_id} · {time.strftime('%H:%M:%S')}"
+
+    def action_back(self) -> None:
+        """Esc from the raw ad returns to the detail; from the detail, to where it was opened."""
+        if self.showing_ad:
+            self.action_toggle_ad()
+        else:
+            self.app.pop_screen()
 
     def action_toggle_ad(self) -> None:
         self.showing_ad = not self.showing_ad

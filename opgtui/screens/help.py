@@ -11,10 +11,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from opgtui.app import VIEWS
+
 
 def _key_name(key: str) -> str:
     return {"question_mark": "?", "colon": ":", "slash": "/", "escape": "Esc", "enter": "Enter",
-            "space": "Space", "exclamation_mark": "!"}.get(key, key)
+            "space": "Space", "exclamation_mark": "!", "less_than_sign": "<", "greater_than_sign": ">",
+            "full_stop": ".", "comma": ","}.get(key, key)
 
 
 def help_text(screen: Screen[Any]) -> Text:
@@ -28,7 +31,8 @@ def help_text(screen: Screen[Any]) -> Text:
         seen.add(b.description)
         text.append(f"  {_key_name(key):>10}  ", "bold cyan")
         text.append(f"{b.description}\n")
-    text.append("\n  Views: 1 Status · 2 Jobs · 3 Log · 4 Requests · :name to jump (k9s style)\n", "dim")
+    views = " · ".join(f"{key} {title}" for key, title in VIEWS.values())
+    text.append(f"\n  Views: {views} · :name to jump (k9s style)\n", "dim")
     text.append("  ctrl+p command palette · Esc back · q quit\n", "dim")
     return text
 

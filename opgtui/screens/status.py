@@ -54,7 +54,15 @@ class StatusScreen(BaseScreen):
     """Every service at a glance."""
 
     VIEW_NAME = "Status"
-    BINDINGS = [Binding("enter", "history", "History", id="status.history")]
+    # Screen-level so they work whatever has focus: Enter acts on the board's cursor row (priority: the
+    # board's own Enter would swallow it), the timeline keys on the timeline.
+    BINDINGS = [
+        Binding("enter", "history", "History", priority=True, id="status.history"),
+        Binding("z", "timeline('zoom')", "Zoom", id="timeline.zoom"),
+        Binding("less_than_sign,comma", "timeline('earlier')", "Earlier", show=False, id="timeline.earlier"),
+        Binding("greater_than_sign", "timeline('later')", "Later", show=False, id="timeline.later"),
+        Binding("full_stop", "timeline('now')", "Back to now", show=False, id="timeline.now"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="banner")
@@ -110,6 +118,10 @@ class StatusScreen(BaseScreen):
         hint = self.query_one("#hint", Static)
         hint.display = not rows or bool(hints and not rows)
         hint.update(Text("\n".join(["No service data yet.", *hints])))
+
+    def action_timeline(self, what: str) -> None:
+        """Zoom or scroll the outage timeline in time."""
+        getattr(self.query_one(OutageTimeline), f"action_{what}")()
 
     def action_history(self) -> None:
         table = self.query_one("#board", DataTable)

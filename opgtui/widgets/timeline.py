@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -119,16 +118,18 @@ def axis_text(start: float, end: float, width: int, tz: object = None) -> Text:
     return Text("".join(line)[:width], "dim")
 
 
-class OutageTimeline(ScrollView, can_focus=True):
-    """Services over the last 6 h / 24 h / 7 d; `z` zooms, `<` `>` scroll in time, `.` back to now."""
+def legend_text() -> Text:
+    """What each glyph means (the glyphs alone read without colour)."""
+    return Text.assemble(*[(f" {GLYPH[k]} {k}", STYLE[k]) for k in ("up", "degraded", "down", "maintenance",
+                                                                   "ahead", "unknown")], " ")
 
-    BINDINGS = [
-        Binding("z", "zoom", "Zoom", id="timeline.zoom"),
-        Binding("less_than_sign,comma", "earlier", "Earlier", show=False, id="timeline.earlier"),
-        Binding("greater_than_sign", "later", "Later", show=False, id="timeline.later"),
-        Binding("full_stop", "now", "Now", show=False, id="timeline.now"),
-    ]
-    DEFAULT_CSS = "OutageTimeline { height: auto; max-height: 14; }"
+
+class OutageTimeline(ScrollView, can_focus=True):
+    """Services over the last 6 h / 24 h / 7 d, with the time axis pinned under the service rows (they
+    scroll, it stays) and the legend in the top border. The Status view binds the keys: `z` zooms, `<` `>`
+    scroll in time, `.` back to now."""
+
+    DEFAULT_CSS = "OutageTimeline { height: auto; max-height: 14; overflow-x: hidden; }"
     zoom_index = reactive(1)
     offset_s = reactive(0.0)  # how far back from now the right edge (minus the look-ahead) is
 
@@ -140,6 +141,10 @@ class OutageTimeline(ScrollView, can_focus=True):
         self.now = 0.0
         self.tz: object = None
         self._lines: list[Strip] = []
+        self._axis = Strip([])
+
+    def on_mount(self) -> None:
+        self.border_title = legend_text()
 
     @property
     def span(self) -> float:
@@ -161,21 +166,20 @@ class OutageTimeline(ScrollView, can_focus=True):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        width = max(self.size.width - LABEL_WIDTH, 10) if self.size.width else 60
+        width = max(self.scrollable_content_region.width - LABEL_WIDTH, 10) if self.size.width else 60
         start, end = self.bounds()
         lines = [row_strip(s, bucket_states(self.transitions.get(s, []), self.windows.get(s, []), start, end,
                                             self.now, width)) for s in self.services]
         axis = axis_text(start, end, width, self.tz)
-        lines.append(Strip([Segment(" " * LABEL_WIDTH), *axis.render(self.app.console)]))
-        legend = Text.assemble(*[(f"{GLYPH[k]} {k}  ", STYLE[k]) for k in ("up", "degraded", "down", "maintenance",
-                                                                           "ahead", "unknown")])
-        lines.append(Strip(list(legend.render(self.app.console))))
+        self._axis = Strip([Segment(" " * LABEL_WIDTH), *axis.render(self.app.console)])
         self._lines = lines
-        self.virtual_size = Size(self.size.width, len(lines))
-        self.styles.height = min(len(lines), 14)
+        self.virtual_size = Size(self.size.width, len(lines) + 1)
+        self.styles.height = min(len(lines) + 1, 14) + self.styles.gutter.height  # rows, axis, border
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
+        if y == self.size.height - 1:  # the axis: always the bottom line, whatever the scroll
+            return self._axis
         index = y + self.scroll_offset.y
         return self._lines[index] if 0 <= index < len(self._lines) else Strip.blank(self.size.width)
 

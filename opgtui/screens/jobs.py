@@ -36,13 +36,13 @@ class JobsScreen(BaseScreen):
     VIEW_NAME = "Jobs"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="jobs.filter"),
-        Binding("a", "quick('all')", "All", id="jobs.all"),
-        Binding("h", "quick('held')", "Held", id="jobs.held"),
-        Binding("f", "quick('failed')", "Failed", id="jobs.failed"),
-        Binding("r", "quick('running')", "Running", id="jobs.running"),
+        Binding("a", "quick('all')", "All", show=False, id="jobs.all"),
+        Binding("h", "quick('held')", "Held", show=False, id="jobs.held"),
+        Binding("f", "quick('failed')", "Failed", show=False, id="jobs.failed"),
+        Binding("r", "quick('running')", "Running", show=False, id="jobs.running"),
         Binding("i", "quick('idle')", "Idle", show=False, id="jobs.idle"),
         Binding("g", "group", "Group", id="jobs.group"),
-        Binding("o", "sort", "Sort", id="jobs.sort"),
+        Binding("o", "sort", "Sort", show=False, id="jobs.sort"),
         Binding("O", "reverse", "Reverse", show=False, id="jobs.reverse"),
         Binding("l", "log", "Log", id="jobs.log"),
         Binding("d", "diagnose", "Diagnose", id="jobs.diagnose"),
@@ -51,7 +51,7 @@ class JobsScreen(BaseScreen):
         Binding("X", "act('remove')", "Remove", show=False, id="jobs.remove"),
         Binding("T", "retry(False)", "Retry", show=False, id="jobs.retry"),
         Binding("D", "retry(True)", "Retry+debug", show=False, id="jobs.retry_debug"),
-        Binding("F", "failures", "Failures", id="jobs.failures"),
+        Binding("F", "failures", "Causes", id="jobs.failures"),
         Binding("escape", "clear", "Back", show=False, id="jobs.clear"),
     ]
 

@@ -46,7 +46,7 @@ def table_lines(by: str, rows: list[Row], total: Tally) -> list[str]:
     for key, t in [*((r.key, r.tally) for r in rows), ("total", total)]:
         if key == "total":
             out.append("-" * len(head))
-        out.append(f"{one_line(key, 40):<{width}} {t.jobs:>7} {t.ok - t.dq_bad:>6} {t.failed:>6} {t.removed:>7} "
+        out.append(f"{one_line(key, 40):<{width}} {t.jobs:>7} {t.succeeded:>6} {t.failed:>6} {t.removed:>7} "
                    f"{t.dq_bad:>4} {_pct(t.success_rate):>7} {_pct(t.efficiency):>5} {_hours(t.core_sec):>8} "
                    f"{_hours(t.wasted):>8} {_hours(t.badput):>8} {_hours(t.goodput):>9}")
     return out

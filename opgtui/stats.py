@@ -87,10 +87,15 @@ class Tally:
             setattr(self, f, getattr(self, f) + (int(v) if f in _COUNTS else float(v)))
 
     @property
+    def succeeded(self) -> int:
+        """Exit 0 and data quality not failed (``ok`` counts every exit 0, dq-failed ones too)."""
+        return self.ok - self.dq_bad
+
+    @property
     def success_rate(self) -> float | None:
         """Succeeded (exit 0 and data quality not failed) / (succeeded + failed + removed + dq-failed)."""
         done = self.ok + self.failed + self.removed
-        return (self.ok - self.dq_bad) / done if done else None
+        return self.succeeded / done if done else None
 
     @property
     def efficiency(self) -> float | None:
@@ -102,7 +107,8 @@ class Tally:
         return self.core_sec / 3600
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "success_rate": self.success_rate, "efficiency": self.efficiency,
+        """For reports: ``ok`` is the succeeded jobs (a dq-failed job is not ok; it is in ``dq_bad``)."""
+        return {**asdict(self), "ok": self.succeeded, "success_rate": self.success_rate, "efficiency": self.efficiency,
                 "core_hours": self.core_hours, "wasted_hours": self.wasted / 3600, "badput_hours": self.badput / 3600,
                 "lost_hours": self.lost / 3600, "goodput_hours": self.goodput / 3600}
 

@@ -29,4 +29,4 @@ async def test_filter_line_and_its_placeholder_show_above_the_footer(tmp_path: P
         assert "showing 1 " in "\n".join(lines[:6])
         await pilot.press("escape")
         await pilot.pause()
-        assert not any("200" == line.strip() for line in screen_lines(app))
+        assert not any(line.strip() == "200" for line in screen_lines(app))

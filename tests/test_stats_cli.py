@@ -111,3 +111,25 @@ def test_upkeep_reads_logs_once_and_prunes_once_a_day(tmp_path: Path) -> None:
     stats.refresh(store)
     assert stats.totals(store, 0).jobs == 2
     assert upkeep(cfg, store, now=now + 2 * 86400).pruned == 2
+
+
+def test_table_csv_and_json_agree_that_a_dq_failed_job_is_not_ok(cfg_path: Path) -> None:
+    store = open_store(cfg_path.parent / "s.db")
+    (fnal,) = store.conn.execute("SELECT job_id FROM job_stats WHERE site = 'FNAL_GPGrid' LIMIT 1").fetchone()
+    with store.transaction() as c:  # exit 0, but the experiment's data-quality check failed
+        c.execute("INSERT INTO dq_results(job_id, ok, checked) VALUES (?, 0, 0)", (fnal,))
+    store.close()
+    code, out, _ = run(cfg_path, "stats", "--by", "site", "--since", "1d")
+    assert code == 0
+    head, *lines = out.splitlines()
+    ok_col, dq_col = head.split().index("ok"), head.split().index("dq")
+    table = {line.split()[0]: line.split() for line in lines}
+    assert (table["FNAL_GPGrid"][ok_col], table["FNAL_GPGrid"][dq_col]) == ("1", "1")
+    _, out, _ = run(cfg_path, "stats", "--by", "site", "--since", "1d", "--csv")
+    by_key = {r["key"]: r for r in csv.DictReader(io.StringIO(out))}
+    assert (by_key["FNAL_GPGrid"]["ok"], by_key["FNAL_GPGrid"]["dq_bad"]) == ("1", "1")
+    _, out, _ = run(cfg_path, "stats", "--by", "site", "--since", "1d", "--json")
+    doc = json.loads(out)
+    fnal_row = next(r for r in doc["rows"] if r["key"] == "FNAL_GPGrid")
+    assert (fnal_row["ok"], fnal_row["dq_bad"], fnal_row["success_rate"]) == (1, 1, 0.5)
+    assert doc["total"]["ok"] == int(table["total"][ok_col]) == 2  # 3 exit 0 (1 on the hostile site), 1 dq-failed

@@ -85,3 +85,45 @@ def test_store_path_expands_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.setenv("HOME", str(tmp_path))
     cfg = parse_config("store: ~/x/opg.db\n", Path("c.yaml"))
     assert cfg.store == tmp_path / "x" / "opg.db"
+
+
+def test_config_check_rejects_an_unknown_binding_id_with_its_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from opgtui.cli import main
+
+    path = write(tmp_path, "timezone: UTC\nkeys:\n  view.jobs: f2\n  view.jbos: f3\n")
+    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert result.exit_code != 0
+    assert f"{path}:4: keys.view.jbos: unknown binding id" in result.stderr
+    assert "did you mean 'view.jobs'" in result.stderr
+    path = write(tmp_path, "keys: {jobs: f2}\n")  # the old example's form: a view name is not a binding id
+    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert result.exit_code != 0 and f"{path}:1: keys.jobs: unknown binding id" in result.stderr
+    path = write(tmp_path, "keys: {view.jobs: f2, status.history: o, timeline.zoom: Z, jobs.filter: ctrl+f}\n")
+    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert result.exit_code == 0, result.output
+
+
+async def test_a_key_remapped_as_the_example_says_works(tmp_path: Path) -> None:
+    """The comment over `keys:` in the example shows a form that really moves the key."""
+    import re
+
+    from opgtui.app import OpgApp
+    from opgtui.store import open_store
+
+    (example,) = re.findall(r"^# Remap keys.*e\.g\. (\{.*\})", EXAMPLE, re.M)
+    cfg = parse_config(f"keys: {example}\n", tmp_path / "c.yaml")
+    cfg.store = tmp_path / "s.db"
+    app = OpgApp(cfg, open_store(cfg.store), refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(next(iter(cfg.keys.values())))
+        await pilot.pause()
+        assert app.current_mode != "status"
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_refresh_must_be_positive(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, f"timezone: UTC\nrefresh: {value}\n"))
+    assert str(err.value).startswith(f"{tmp_path / 'config.yaml'}:2: refresh: must be positive")

@@ -20,23 +20,31 @@ CATEGORY_STYLE = {"service": "bold white on blue", "code": "bold white on red",
                   "resource": "bold black on yellow", "unknown": "bold white on grey35"}
 
 
-def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int) -> Text:
-    """The panel above the log: category, action, signature, reason, where the lines came from."""
-    text = Text()
+def _tail_of(path: str, limit: int) -> str:
+    """A long path or URL cut at the front (its file name is what tells logs apart)."""
+    path = one_line(path, 400)
+    return path if len(path) <= limit else "…" + path[-(limit - 1):]
+
+
+def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int, stream: str = "stdout",
+                 width: int = 80) -> Text:
+    """The panel above the log, three lines at most: the verdict, its reason, which stream and how much."""
+    text = Text(no_wrap=True, overflow="ellipsis")
     if verdict is not None:
         text.append(f" {verdict.category.upper()} ", CATEGORY_STYLE.get(verdict.category, "bold"))
         text.append(f"  {verdict.action}", "bold")
-        if verdict.signature:
-            text.append(f"   {one_line(verdict.title or verdict.signature, 80)}", "cyan")
-            text.append(f" [{one_line(verdict.signature, 50)}]", "dim")
         if verdict.confidence and verdict.confidence != "none":
             text.append(f"  ({verdict.confidence})", "italic")
-        if verdict.reason:
-            text.append("\n" + one_line(verdict.reason, 300), "italic")
+        if verdict.signature:
+            text.append(f"  [{one_line(verdict.signature, 50)}]", "dim")
+        reason = verdict.reason or verdict.title
+        if reason:
+            text.append("\n" + one_line(reason, 300), "italic")
         text.append("\n")
     size = "all" if not wanted else f"last {wanted}"
-    text.append(f"{one_line(source, 150)} · {size} lines ({shown} shown) · n/N next/prev match · [ ] fewer/more · "
-                "e stdout/stderr/event log", "dim")
+    tail = f" · {size} lines ({shown} shown)"
+    text.append(f"{stream} · ", "bold")
+    text.append(_tail_of(source, max(20, width - len(stream) - len(tail) - 6)) + tail, "dim")
     return text
 
 
@@ -111,7 +119,8 @@ class LogScreen(BaseScreen):
         view.set_lines(result.lines, result.marks)
         self.follow_source, self.follow_offset = (result.source or None), result.offset
         self.query_one("#verdict", Static).update(
-            verdict_text(result.verdict, result.error or result.source, len(result.lines), wanted))
+            verdict_text(result.verdict, result.error or result.source, len(result.lines), wanted, self.stream,
+                         self.size.width or 80))
         if result.error:
             self.notify(result.error, severity="error", markup=False)
 

@@ -95,13 +95,23 @@ class AnnouncementForm(ModalScreen[bool]):
         self.dismiss(True)
 
 
+def _when(ts: float | None, now: float, tz: object) -> str:
+    """``HH:MM`` within 12 h of now, else with the date (narrow columns leave the message room)."""
+    return clock(ts, tz, with_date=ts is not None and abs(ts - now) > 43200)  # type: ignore[arg-type]
+
+
+LEVEL_SHORT = {"info": "info", "warning": "warn", "critical": "CRIT"}
+
+
 class AnnouncementsScreen(Screen[None]):
-    """All announcements, current and expired; `n` new, `e` edit, `x` expire now."""
+    """All announcements, current and expired; `n` new, `e` or Enter edit, `x` expire now."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="announcements.back"),
         Binding("n", "new", "New", id="announcements.new"),
         Binding("e", "edit", "Edit", id="announcements.edit"),
+        # priority: the table's own Enter would take it
+        Binding("enter", "edit", "Edit", show=False, priority=True, id="announcements.open"),
         Binding("x", "expire", "Expire", id="announcements.expire"),
     ]
 
@@ -110,18 +120,23 @@ class AnnouncementsScreen(Screen[None]):
         return cast("OpgApp", self.app)
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Announcements (newest first)", "bold"))
+        yield Static(Text("Announcements (newest first; Enter edits, x expires)", "bold"))
         yield DataTable(id="announcement-list", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label in ("#", "Level", "Author", "From", "Until", "Message"):
+        for label in ("#", "Lvl", "Author", "From", "Until", "Message"):
             table.add_column(label)
         self.reload()
 
+    def on_resize(self) -> None:
+        if getattr(self, "items", None):
+            self.reload()
+
     def reload(self) -> None:
         table = self.query_one(DataTable)
+        cursor = table.cursor_row
         table.clear()
         now = time.time()
         from opgtui.maintenance import HORIZON, maintenance_announcements
@@ -130,12 +145,23 @@ class AnnouncementsScreen(Screen[None]):
         self.items = self.opg.store.announcements(include_expired=True) + maintenance_announcements(
             windows, now, tz=self.opg.tz)
         tz = self.opg.tz
+        rows = []
         for a in self.items:
             expired = a.until is not None and a.until <= now
-            table.add_row(Text(str(a.id) if a.id is not None else "feed"), Text(a.level), Text(one_line(a.author, 16)),
-                          Text(clock(a.start, tz, with_date=True)),
-                          Text(clock(a.until, tz, with_date=True) + (" (expired)" if expired else "")),
-                          Text(one_line(a.text, 200), "dim" if expired else ""))
+            rows.append([str(a.id) if a.id is not None else "feed", LEVEL_SHORT.get(a.level, a.level[:4]),
+                         one_line(a.author, 12), _when(a.start, now, tz),
+                         "expired" if expired else _when(a.until, now, tz)])
+        # The message takes what the other columns leave (each column has 1 cell of padding a side, and a
+        # vertical scrollbar takes 2 when the rows overflow).
+        used = sum(max([len(r[i]) for r in rows] + [len(c.label)]) for i, c in enumerate(table.ordered_columns[:5]))
+        scrollbar = 2 if len(rows) + 1 > (table.size.height or 0) else 0
+        width = max((self.app.size.width or 80) - used - 2 * 6 - scrollbar, 20)
+        for a, cells in zip(self.items, rows, strict=True):
+            expired = cells[4] == "expired"
+            table.add_row(*(Text(c, "dim" if expired else "") for c in cells),
+                          Text(one_line(a.text, width), "dim" if expired else ""))
+        if self.items:
+            table.move_cursor(row=min(cursor, len(self.items) - 1))
 
     def _selected(self) -> Announcement | None:
         row = self.query_one(DataTable).cursor_row

@@ -1,0 +1,54 @@
+"""`:announce` at 80x24: the message gets the width the other columns leave, Enter edits the highlighted one."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from test_status_view import screen_lines
+
+from opgtui.app import OpgApp
+from opgtui.config import Config
+from opgtui.model import Announcement
+from opgtui.screens.announce import AnnouncementForm, AnnouncementsScreen
+from opgtui.store import open_store
+
+LONG = "Keep-up reco: SAM was down 43 min this morning; SAM fetch failures are expected, retry them after 10:00"
+
+
+def announce_app(tmp_path: Path) -> OpgApp:
+    store = open_store(tmp_path / "s.db")
+    now = time.time()
+    store.post_announcement(Announcement("dCache pool upgrade tonight", "info", "dcache-admins"), now - 3600)
+    store.post_announcement(Announcement(LONG, "warning", "shifter-nova", until=now + 8 * 3600), now - 600)
+    return OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
+
+
+async def test_message_column_gets_the_rest_of_the_width(tmp_path: Path) -> None:
+    app = announce_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"announce", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnouncementsScreen)
+        lines = screen_lines(app)
+        row = next(line for line in lines if "Keep-up reco" in line)
+        shown = row[row.index("Keep-up reco"):].rstrip()
+        assert len(shown) >= 40 and LONG.startswith(shown.rstrip("…"))
+        assert "shifter-nova"[:8] in row and len(row.rstrip()) <= 80
+
+
+async def test_enter_edits_the_highlighted_announcement(tmp_path: Path) -> None:
+    app = announce_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"announce", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AnnouncementsScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnouncementForm)
+        assert app.screen.existing is not None and app.screen.existing.text == screen.items[1].text
+        await pilot.press("ctrl+a", "ctrl+k", *"pool upgrade postponed", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert {a.text for a in app.store.announcements()} == {LONG, "pool upgrade postponed"}

@@ -126,7 +126,9 @@ def config_check(ctx: click.Context) -> None:
     """Validate the config file; errors name the file, line and key."""
     cfg = _config(ctx)
     if cfg.path is None:
-        _fail("no config file found (write one: opgtui config example > ~/.config/opgtui/config.yaml)")
+        from opgtui.config import default_config_path
+
+        _fail(f"no config file found (write one: opgtui config example > {default_config_path()})")
     click.echo(f"{cfg.path}: ok ({len(cfg.pools)} pools, {len(cfg.feeds)} feeds, {len(cfg.services)} services, "
                f"{len(cfg.experiments)} experiments)")
 

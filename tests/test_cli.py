@@ -211,3 +211,8 @@ def test_cli_output_never_carries_escape_sequences(env: Path, tmp_path: Path) ->
                       states=[ServiceState("samweb\x1b]0;SVC\x07", "down", 1e9, "f")])
     code, out, _ = run("status")
     assert "samweb" in out and "\x1b" not in out and "\x07" not in out
+
+
+def test_config_check_without_a_file_names_the_real_default_path(env: Path) -> None:
+    code, _, err = run("config", "check")
+    assert code == 2 and f"opgtui config example > {env / 'cfg' / 'opgtui' / 'config.yaml'}" in err

@@ -255,3 +255,17 @@ def test_detail_80x24(snap_compare: Any, demo: tuple[Any, Any], monkeypatch: pyt
 
     assert snap_compare(OpgApp(cfg, store, demo=True, refresh_loop=False), terminal_size=(80, 24),
                         run_before=run_before)
+
+
+async def test_the_filter_line_shows_above_the_footer(demo: tuple[Any, Any]) -> None:
+    from test_status_view import screen_lines
+
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await pilot.pause(0.3)
+        await pilot.press("slash", *"nova")
+        await pilot.pause(0.2)
+        lines = screen_lines(app)
+        assert lines[-2].strip() == "nova" and "Filter" in lines[-1]

@@ -51,7 +51,7 @@ class RequestsScreen(BaseScreen):
     DEFAULT_CSS = """
     RequestsScreen #req-status { height: 1; background: $panel; color: $text-muted; text-wrap: nowrap;
                                  text-overflow: ellipsis; }
-    RequestsScreen #req-filter { dock: bottom; height: 1; border: none; padding: 0 1; display: none; }
+    RequestsScreen #req-filter { height: 1; border: none; padding: 0 1; display: none; }
     RequestsScreen #req-filter.visible { display: block; }
     """
 

@@ -289,9 +289,13 @@ def build_rows(jobs: Iterable[Job], verdicts: Mapping[str, str] | None = None, *
 
 
 def warm(rows: Sequence[Row]) -> None:
-    """Build the filter texts of a :class:`RowList` now (call it off the UI thread, after the first paint)."""
+    """Build the filter texts of a :class:`RowList` and the normalised hold reasons now (call it off the UI
+    thread, after the first paint), so the first filter keystroke and the first grouping cost milliseconds."""
     if isinstance(rows, RowList):
         rows.haystacks()
+    for r in rows:
+        if r.job.hold_reason:
+            normalise_reason(reason_text(r.job))
 
 
 # ---------------------------------------------------------------------------------------------- filter
@@ -468,7 +472,7 @@ _PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re
 ))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1 << 17)  # hold reasons repeat per host and slot: 100k jobs can hold ~20k distinct texts
 def normalise_reason(text: str) -> str:
     """A hold reason with hosts, slots, paths, URLs, sizes and numbers replaced by placeholders, so one cause
     seen on many hosts, slots and memory limits reads the same."""

@@ -144,6 +144,7 @@ def debug_profile_for(cfg: Config, job_id: str, experiment: str | None, *,
 
 
 async def retry(job_ids: Sequence[str], *, store: Any, cfg: Config, debug: bool = False, force: bool = False,
+                bigger: bool = False,
                 reason: str = "opgtui: retry by shifter", schedd_addresses: Mapping[str, str] | None = None,
                 pool: PoolConfig | None = None, timeout: float = 120.0, chunk: int = 500) -> list[RetryResult]:
     """Retry the jobs, every schedd at once; each retry is recorded in the store with its lineage.
@@ -165,7 +166,8 @@ async def retry(job_ids: Sequence[str], *, store: Any, cfg: Config, debug: bool 
                 jid = f"{schedd}#{local}"
                 name, profile = profiles.get(jid, ("", None))
                 jobs.append({"local": local, "job_id": jid, "profile": asdict(profile) if profile else None,
-                             "profile_name": name, "force": force, "recorded_ad": store.job_ad(jid)})
+                             "profile_name": name, "force": force, "bigger": bigger,
+                             "recorded_ad": store.job_ad(jid)})
             request = orjson.dumps({"jobs": jobs, "reason": reason}).decode()
             answer = await run_worker(["retry", f"--schedd={schedd}", *_where(schedd, schedd_addresses, pool),
                                        f"--request={request}"], limit)
@@ -184,7 +186,8 @@ async def retry(job_ids: Sequence[str], *, store: Any, cfg: Config, debug: bool 
         store.record_retry(r.job_id, r.new_job_id, r.mode, profile=profiles.get(r.job_id, ("", None))[0],
                            changes=r.changes, ok=r.ok, result=r.message)
     done = sum(r.ok for r in results)
-    store.log_action("retry with debug" if debug else "retry", list(job_ids),
+    what = "retry" + (" with debug" if debug else "") + (" + memory" if bigger else "")
+    store.log_action(what, list(job_ids),
                      f"{done} of {len(results)} retried" + "".join(f"\n{r.job_id}: {r.message}"
                                                                  for r in results if not r.ok))
     return results

@@ -370,20 +370,21 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
 @main.command()
 @click.argument("jobs", nargs=-1, required=True)
 @click.option("--debug", is_flag=True, help="Apply the experiment's debug_profile from the config.")
+@click.option("--bigger", is_flag=True, help="More memory: 1.5x the request, or 1.25x the peak use if more.")
 @click.option("--force", is_flag=True, help="Also resubmit jobs that completed with exit code 0.")
 @click.option("--dry-run", is_flag=True, help="Show what would change, from the recorded ad; do nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_context
-def retry(ctx: click.Context, jobs: tuple[str, ...], debug: bool, force: bool, dry_run: bool, yes: bool,
-          as_json: bool) -> None:
+def retry(ctx: click.Context, jobs: tuple[str, ...], debug: bool, bigger: bool, force: bool, dry_run: bool,
+          yes: bool, as_json: bool) -> None:
     """Retry jobs (SCHEDD#CLUSTER.PROC or CLUSTER.PROC@SCHEDD): release held ones (edited first with --debug),
     resubmit finished or removed ones. Each retry is recorded with its lineage. Exit 1 if any failed."""
     from opgtui.cli_retry import run_retry
 
     cfg = _config(ctx)
     code = run_retry(cfg, _open_store(cfg), jobs, debug=debug, force=force, dry_run=dry_run, yes=yes,
-                     as_json=as_json)
+                     as_json=as_json, bigger=bigger)
     sys.exit(code)
 
 

@@ -26,7 +26,8 @@ def job_id_of(text: str) -> str:
     raise ValueError(f"not a job id: {text!r} (expected SCHEDD#CLUSTER.PROC or CLUSTER.PROC@SCHEDD)")
 
 
-def plan_for(cfg: Config, store: Any, job_id: str, debug: bool, force: bool) -> dict[str, Any]:
+def plan_for(cfg: Config, store: Any, job_id: str, debug: bool, force: bool,
+             bigger: bool = False) -> dict[str, Any]:
     """What a retry would do, from the recorded ad (the schedd's current ad decides for real)."""
     from opgtui.actions import debug_profile_for
     from opgtui.retry import RetryRefused, plan_retry
@@ -40,7 +41,7 @@ def plan_for(cfg: Config, store: Any, job_id: str, debug: bool, force: bool) -> 
         out.update(ok=True, message="not in the store; the schedd's own ad will decide")
         return out
     try:
-        plan = plan_retry(ad, job_id, profile=profile, profile_name=name, force=force)
+        plan = plan_retry(ad, job_id, profile=profile, profile_name=name, force=force, bigger=bigger)
     except RetryRefused as exc:
         out["message"] = str(exc)
         return out
@@ -60,14 +61,14 @@ def _plan_lines(plan: dict[str, Any]) -> list[str]:
 
 
 def run_retry(cfg: Config, store: Any, args: Sequence[str], *, debug: bool, force: bool, dry_run: bool,
-              yes: bool, as_json: bool) -> int:
+              yes: bool, as_json: bool, bigger: bool = False) -> int:
     """Retry the jobs; 0 when every one was retried, 1 when any was not, 2 for bad input."""
     from opgtui.actions import retry
 
     try:
         ids = list(dict.fromkeys(job_id_of(a) for a in args))
         if dry_run:
-            plans = [plan_for(cfg, store, jid, debug, force) for jid in ids]
+            plans = [plan_for(cfg, store, jid, debug, force, bigger) for jid in ids]
             if as_json:
                 click.echo(json.dumps(plans, indent=2, default=str))
             else:
@@ -77,12 +78,13 @@ def run_retry(cfg: Config, store: Any, args: Sequence[str], *, debug: bool, forc
         if not yes:
             if not sys.stdin.isatty():
                 raise ValueError("not a terminal: add --yes to retry without confirmation")
-            what = f"Retry {len(ids)} job{'s' if len(ids) != 1 else ''}" + (" with debug settings" if debug else "")
+            what = f"Retry {len(ids)} job{'s' if len(ids) != 1 else ''}" + (" with debug settings" if debug else "") \
+                + (" with more memory" if bigger else "")
             if not click.confirm(what + "?", default=False):
                 click.echo("nothing done")
                 return 1
         pools = cfg.pools
-        results = asyncio.run(retry(ids, store=store, cfg=cfg, debug=debug, force=force,
+        results = asyncio.run(retry(ids, store=store, cfg=cfg, debug=debug, force=force, bigger=bigger,
                                     pool=pools[0] if len(pools) == 1 else None))
     except ValueError as exc:
         click.echo(f"opgtui: {exc}", err=True)

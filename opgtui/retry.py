@@ -256,11 +256,34 @@ def _debug_changes(ad: Mapping[str, Any], profile: DebugProfile) -> dict[str, tu
     return out
 
 
+MEMORY_STEP_MB = 512
+
+
+def bigger_memory(ad: Mapping[str, Any]) -> int | None:
+    """More memory for a job killed or held for memory: 1.5x its request, or 1.25x its peak resident set if
+    that is more, rounded up to 512 MB. None when the ad tells neither."""
+    request = _memory(ad.get("RequestMemory"))
+    rss_kb = _memory(ad.get("ResidentSetSize"))
+    wants = [x for x in (request and request * 1.5, rss_kb and rss_kb / 1024 * 1.25) if x]
+    if not wants:
+        return None
+    return int(-(-max(wants) // MEMORY_STEP_MB) * MEMORY_STEP_MB)
+
+
 def plan_retry(ad: Mapping[str, Any], job_id: str, *, profile: DebugProfile | None = None,
-               profile_name: str = "", force: bool = False) -> RetryPlan:
-    """The plan for retrying the job whose (full) ad is ``ad``; RetryRefused when it cannot be retried."""
+               profile_name: str = "", force: bool = False, bigger: bool = False) -> RetryPlan:
+    """The plan for retrying the job whose (full) ad is ``ad``; RetryRefused when it cannot be retried.
+
+    ``bigger`` asks for more memory (``bigger_memory``), as a "resubmit with more memory" verdict advises."""
     mode = check_retryable(ad, job_id, force=force)
     debug = _debug_changes(ad, profile) if profile is not None else {}
+    if bigger:
+        more = bigger_memory(ad)
+        if more is None:
+            raise RetryRefused(f"{job_id}: its ad has neither RequestMemory nor ResidentSetSize; cannot size it up")
+        current = debug.get("RequestMemory", (None, 0))[1]
+        if not isinstance(current, int) or more > current:
+            debug["RequestMemory"] = (ad.get("RequestMemory"), more)
     changes = {k: [before, after] for k, (before, after) in debug.items()}
     if mode == "release":
         return RetryPlan("release", edits={k: after for k, (_, after) in debug.items()}, changes=changes)

@@ -251,3 +251,27 @@ def test_cli_retry_dry_run_then_retry_then_the_action_list(tmp_path: Path, pool:
     assert len(lines) == 3 and "retry with debug        1 job" in lines[1] and "1 of 2 retried" in lines[2]
     code, _, err = cli(tmp_path, "retry", "nonsense", "--yes")
     assert code == 2 and "not a job id: 'nonsense'" in err
+
+
+def test_bigger_memory_follows_the_request_or_the_peak_use(held_ad: dict[str, Any]) -> None:
+    from opgtui.retry import bigger_memory
+
+    assert bigger_memory({"RequestMemory": 2000}) == 3072  # 1.5x, rounded up to 512 MB
+    assert bigger_memory({"RequestMemory": 2000, "ResidentSetSize": 4_000_000}) == 5120  # 1.25x of 3906 MB used
+    assert bigger_memory({"RequestMemory": "/Expr(ifThenElse(MemoryUsage > 2000, 4000, 2000))/"}) is None
+    plan = plan_retry(held_ad, "s#1.0", bigger=True)  # the real CHTC job held at its 16 GB docker limit
+    assert plan.edits == {"RequestMemory": 24576} and plan.changes["RequestMemory"] == [16384, 24576]
+    both = plan_retry(held_ad, "s#1.0", profile=PROFILE, bigger=True)  # the larger of profile and sizing wins
+    assert both.edits["RequestMemory"] == 24576 and "Environment" in both.edits
+    with pytest.raises(RetryRefused, match="cannot size it up"):
+        plan_retry({"JobStatus": 5}, "s#1.0", bigger=True)
+
+
+def test_retry_with_more_memory_through_the_worker_and_the_cli(tmp_path: Path, pool: Path, store: Any) -> None:
+    code, out, _ = cli(tmp_path, "retry", "jobsub01#100.1", "--bigger", "--dry-run")
+    assert code == 0 and "RequestMemory: 16384 -> 24576" in out
+    code, out, _ = cli(tmp_path, "retry", "jobsub01#100.1", "--bigger", "--yes")
+    assert code == 0, out
+    job = queue(pool)["100.1"]
+    assert job["JobStatus"] == 1 and job["RequestMemory"] == 24576
+    assert store.action_log()[-1]["action"] == "retry + memory"

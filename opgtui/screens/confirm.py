@@ -102,7 +102,7 @@ def _profile_text(app: OpgApp, job_ids: list[str]) -> Text | None:
     return text
 
 
-def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False) -> None:
+def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, bigger: bool = False) -> None:
     """Ask (count, how many released / resubmitted, the debug settings), then retry in the background.
 
     Running, idle and succeeded jobs are left out and counted (the schedd would refuse them anyway)."""
@@ -129,11 +129,14 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False) -
     held = sum(known[j].status == 5 for j in job_ids if j in known)
     n, stored = len(job_ids), sum(j in known for j in job_ids)
     message = Text.assemble(
-        (f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}?\n\n", "bold"),
+        (f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}"
+         f"{' with more memory' if bigger else ''}?\n\n", "bold"),
         f"{held:,} held: released{' after editing' if debug else ''}; "
         f"{stored - held:,} failed or removed: resubmitted"
         + (f"; {n - stored:,} not in the store: as their schedd says" if n > stored else "")
-        + (f"\nLeft out: {left_out}" if left_out else ""))
+        + (f"\nLeft out: {left_out}" if left_out else "")
+        + ("\nMemory: 1.5x each job's request, or 1.25x its peak use if more (rounded up to 512 MB)"
+           if bigger else ""))
     if debug:
         extra = _profile_text(app, job_ids)
         if extra is None:
@@ -144,7 +147,8 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False) -
         if not confirmed:
             return
         if app.demo:
-            app.store.log_action("retry with debug" if debug else "retry", job_ids,
+            what = "retry" + (" with debug" if debug else "") + (" + memory" if bigger else "")
+            app.store.log_action(what, job_ids,
                                  "demo data: nothing sent (the demo has no schedd)")
             app.notify(f"demo data: would retry {n:,} jobs ({held:,} released, {n - held:,} resubmitted); "
                        "nothing sent, recorded in :actions", severity="warning", markup=False, timeout=8)
@@ -153,7 +157,7 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False) -
 
         pools = app.cfg.pools
         try:
-            results = await retry(job_ids, store=app.store, cfg=app.cfg, debug=debug,
+            results = await retry(job_ids, store=app.store, cfg=app.cfg, debug=debug, bigger=bigger,
                                   pool=pools[0] if len(pools) == 1 else None)
         except ValueError as exc:
             app.notify(str(exc), severity="error", markup=False)

@@ -41,6 +41,7 @@ class FailureSummaryScreen(BaseScreen):
         Binding("t", "range", "Range", id="failures.range"),
         Binding("T", "retry(False)", "Retry group", id="failures.retry"),
         Binding("D", "retry(True)", "Retry+debug", id="failures.retry_debug"),
+        Binding("M", "retry(False, True)", "Retry+memory", show=False, id="failures.retry_memory"),
         Binding("S", "retry_service", "Retry service", id="failures.retry_service"),
         Binding("H", "act('hold')", "Hold group", show=False, id="failures.hold"),
         Binding("X", "act('remove')", "Remove group", show=False, id="failures.remove"),
@@ -145,12 +146,12 @@ class FailureSummaryScreen(BaseScreen):
         if isinstance(screen, JobsScreen):
             screen.show_only(g.job_ids, f"{g.category} · {g.title or g.signature}")
 
-    def action_retry(self, debug: bool) -> None:
+    def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry
 
         g = self.current
         if g is not None:
-            confirm_and_retry(self.opg, g.job_ids, debug=debug)
+            confirm_and_retry(self.opg, g.job_ids, debug=debug, bigger=bigger)
 
     def action_retry_service(self) -> None:
         from opgtui.screens.confirm import confirm_and_retry

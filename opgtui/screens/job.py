@@ -158,6 +158,7 @@ class JobDetailScreen(Screen[None]):
         Binding("l", "log", "Log", id="job.log"),
         Binding("T", "retry(False)", "Retry", id="job.retry"),
         Binding("D", "retry(True)", "Retry+debug", id="job.retry_debug"),
+        Binding("M", "retry(False, True)", "Retry+memory", id="job.retry_memory"),
     ]
 
     def __init__(self, job_id: str) -> None:
@@ -213,7 +214,7 @@ class JobDetailScreen(Screen[None]):
         self.app.pop_screen()
         self.opg.open_log({"job_id": self.job_id})
 
-    def action_retry(self, debug: bool) -> None:
+    def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry
 
-        confirm_and_retry(self.opg, [self.job_id], debug=debug)
+        confirm_and_retry(self.opg, [self.job_id], debug=debug, bigger=bigger)

@@ -51,6 +51,7 @@ class JobsScreen(BaseScreen):
         Binding("X", "act('remove')", "Remove", show=False, id="jobs.remove"),
         Binding("T", "retry(False)", "Retry", show=False, id="jobs.retry"),
         Binding("D", "retry(True)", "Retry+debug", show=False, id="jobs.retry_debug"),
+        Binding("M", "retry(False, True)", "Retry+memory", show=False, id="jobs.retry_memory"),
         Binding("F", "failures", "Causes", id="jobs.failures"),
         Binding("escape", "clear", "Back", show=False, id="jobs.clear"),
     ]
@@ -267,11 +268,11 @@ class JobsScreen(BaseScreen):
         if ids := self.target_ids():
             confirm_and_act(self.opg, action, ids)
 
-    def action_retry(self, debug: bool) -> None:
+    def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry
 
         if ids := self.target_ids():
-            confirm_and_retry(self.opg, ids, debug=debug)
+            confirm_and_retry(self.opg, ids, debug=debug, bigger=bigger)
 
     def action_failures(self) -> None:
         """The failure summary of the jobs in view (the quick filter, the typed filter and the group)."""

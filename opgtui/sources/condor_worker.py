@@ -176,7 +176,7 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
                 continue
             profile = DebugProfile(**job["profile"]) if job.get("profile") else None
             plan = plan_retry(ad, job_id, profile=profile, profile_name=job.get("profile_name", ""),
-                              force=bool(job.get("force")))
+                              force=bool(job.get("force")), bigger=bool(job.get("bigger")))
             out.update(mode=plan.mode, changes=plan.changes, notes=plan.notes)
             if plan.mode == "release":
                 error = _release(schedd, local, ad, plan.edits, request.get("reason", "opgtui retry"))

@@ -50,6 +50,13 @@ def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Text:
     return text
 
 
+def _fit(text: str, width: int, style: str = "") -> Text:
+    """Untrusted text cut to ``width`` cells with an ellipsis."""
+    cell = Text(one_line(text, 200), style, no_wrap=True, overflow="ellipsis")
+    cell.truncate(width, overflow="ellipsis")
+    return cell
+
+
 class StatusScreen(BaseScreen):
     """Every service at a glance."""
 
@@ -74,9 +81,11 @@ class StatusScreen(BaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#board", DataTable)
-        for key, label in (("service", "Service"), ("state", "State"), ("since", "Since"), ("for", "For"),
-                           ("source", "Source"), ("fetched", "Fetched"), ("next", "Next maintenance")):
-            table.add_column(label, key=key)
+        # widths that fit 80 columns; Enter opens the full story of a service
+        for key, label, width in (("service", "Service", 10), ("state", "State", 10), ("since", "Since", 11),
+                                  ("for", "For", 5), ("source", "Source", 12), ("fetched", "Age", 5),
+                                  ("next", "Next maint.", 11)):
+            table.add_column(label, key=key, width=width)
 
     def reload(self) -> None:
         app = self.opg
@@ -89,13 +98,13 @@ class StatusScreen(BaseScreen):
         for r in rows:
             nm = r.next_maintenance
             table.add_row(
-                Text(one_line(r.service, 30), "bold" if r.critical else ""),
+                _fit(r.service, 10, "bold" if r.critical else ""),
                 state_cell(r.state),
                 Text(clock(r.since, app.tz, with_date=r.duration is not None and r.duration > 43200)),
                 Text(span(r.duration)),
-                Text(one_line(r.source, 20)),
+                _fit(r.source, 12),
                 Text(span(now - r.last_fetched) if r.last_fetched else "never", "yellow" if r.stale else "dim"),
-                Text(clock(nm.start, app.tz, with_date=True) + " " + one_line(nm.description, 30) if nm else ""),
+                Text(clock(nm.start, app.tz, with_date=True) if nm else ""),
                 key=r.service,
             )
         if rows:

@@ -127,6 +127,16 @@ def _age_key(job: Job, _x: Context) -> float | None:
     return None if job.status_since is None else -job.status_since  # youngest first
 
 
+def short_id(job: Job) -> str:
+    """``88412042.17@jobsub01`` for ``88412042.17@jobsub01.fnal.gov``: the schedd's host name without its
+    domain, so the schedd stays visible in a narrow column (the detail has the whole id)."""
+    text = safe(job.display_id, 80)
+    local, at, host = text.partition("@")
+    if at and "." in host and not host.replace(".", "").isdigit():
+        return f"{local}@{host.split('.', 1)[0]}"
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of the jobs table: how to show a job in it and how to sort by it (None sorts last)."""
@@ -142,11 +152,11 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("status", "St", 4, lambda j, x: status_text(j), _status_key),
-    Column("id", "Job", 12, lambda j, x: safe(j.display_id, 80), lambda j, x: j.cluster * 1_000_000 + j.proc),
+    Column("id", "Job", 20, lambda j, x: short_id(j), lambda j, x: j.cluster * 1_000_000 + j.proc),
     Column("owner", "Owner", 7, lambda j, x: safe(j.owner, 40), lambda j, x: _lower_or_none(j.owner), 4),
-    Column("site", "Site", 10, lambda j, x: safe(j.site, 40), lambda j, x: _lower_or_none(j.site), 1),
+    Column("site", "Site", 11, lambda j, x: safe(j.site, 40), lambda j, x: _lower_or_none(j.site), 1),
     Column("host", "Host", 10, lambda j, x: safe(j.last_host, 80), lambda j, x: _lower_or_none(j.last_host), 5),
-    Column("reason", "Hold / exit reason", 30, lambda j, x: reason_text(j), _reason_key),
+    Column("reason", "Hold / exit reason", 22, lambda j, x: reason_text(j), _reason_key),
     Column("verdict", "Verdict", 8, lambda j, x: safe(x.verdict, 40), lambda j, x: x.verdict or None, 2),
     Column("cpu/wall", "CPU/Wall", 11, _cpu_wall, lambda j, x: j.cpu_total, 6, align_right=True),
     Column("efficiency", "Eff", 4, _efficiency, lambda j, x: j.efficiency, 3, align_right=True),

@@ -43,6 +43,15 @@ def _open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False
         _fail(str(exc))
 
 
+def _existing_store(cfg: Config, *, readonly: bool = False) -> Any:
+    """The store of a command that only reads: a missing file is a mistyped path or no collection yet, not a
+    reason to create an empty store there."""
+    if not Path(cfg.store).expanduser().exists():
+        where = f"`store:` in {cfg.path}" if cfg.path else "the config's `store:`"
+        _fail(f"no store at {cfg.store}: run `opgtui collect` first, or check {where}")
+    return _open_store(cfg, readonly=readonly)
+
+
 def _say(line: str) -> None:
     """One line of output that carries untrusted text (job, service, feed, announcement): escape sequences
     and control characters never reach the terminal."""
@@ -273,7 +282,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     from opgtui.services import board
 
     cfg = _config(ctx)
-    store = _open_store(cfg)
+    store = _existing_store(cfg)
     rows = board(cfg, store)
     if as_json:
         _print_json([r.as_dict() for r in rows])
@@ -301,7 +310,7 @@ def check(ctx: click.Context, required: str, within: str) -> None:
     names = [s.strip() for s in required.split(",") if s.strip()]
     if not names:
         _fail("--require: give at least one service name")
-    store = _open_store(cfg)
+    store = _existing_store(cfg)
     result = submit_check(cfg, store, names, horizon)
     for line in result.lines:
         _say(line)
@@ -397,7 +406,7 @@ def actions_(ctx: click.Context, as_json: bool, limit: int) -> None:
     from opgtui.cli_retry import print_actions
 
     cfg = _config(ctx)
-    print_actions(_open_store(cfg, readonly=True), limit=limit, as_json=as_json)
+    print_actions(_existing_store(cfg, readonly=True), limit=limit, as_json=as_json)
 
 
 def _add_request_commands() -> None:

@@ -216,3 +216,13 @@ def test_cli_output_never_carries_escape_sequences(env: Path, tmp_path: Path) ->
 def test_config_check_without_a_file_names_the_real_default_path(env: Path) -> None:
     code, _, err = run("config", "check")
     assert code == 2 and f"opgtui config example > {env / 'cfg' / 'opgtui' / 'config.yaml'}" in err
+
+
+def test_reading_commands_do_not_create_a_store_at_a_mistyped_path(env: Path) -> None:
+    cfg = env / "c.yaml"
+    missing = env / "nonexistent" / "dir" / "x.db"
+    cfg.write_text(f"store: {missing}\n")
+    for args in (["status"], ["check", "--require", "samweb"], ["actions"]):
+        code, _, err = run("--config", str(cfg), *args)
+        assert code == 2 and f"no store at {missing}: run `opgtui collect` first, or check `store:` in {cfg}" in err
+    assert not (env / "nonexistent").exists()

@@ -109,6 +109,15 @@ class OpgApp(App[None]):
             job = self.dump.jobs.get(job_id)
         return job
 
+    def jobs_by_id(self, job_ids: list[str], store: Any = None) -> list[Job]:
+        """The records of these jobs (those known), in one batched read of ``store`` (default: the app's;
+        a worker thread passes its own), with the dump's jobs for those not copied into it yet."""
+        found = (store or self.store).jobs_by_id(job_ids)
+        if self.dump is not None and len(found) < len(job_ids):
+            have = {j.id for j in found}
+            found += [j for jid in job_ids if jid not in have and (j := self.dump.jobs.get(jid)) is not None]
+        return found
+
     def job_ad(self, job_id: str) -> dict[str, Any] | None:
         ad = self.store.job_ad(job_id)
         if ad is None and self.dump is not None:

@@ -110,7 +110,7 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
 
     from opgtui.retry import why_not_retryable
 
-    known = {j.id: j for j in (app.job(jid) for jid in job_ids) if j is not None}
+    known = {j.id: j for j in app.jobs_by_id(job_ids)}
     skipped: Counter[str] = Counter()
     wanted = []
     for jid in job_ids:

@@ -240,7 +240,7 @@ class JobsScreen(BaseScreen):
         self.app.call_from_thread(bar.update, total=len(job_ids), progress=0)
         store = open_store(self.opg.store.path)
         try:
-            jobs = [j for j in map(self.opg.job, job_ids) if j is not None]
+            jobs = self.opg.jobs_by_id(job_ids, store)  # this thread's connection
 
             def progress(done: int, total: int) -> None:
                 self.app.call_from_thread(bar.update, progress=done)

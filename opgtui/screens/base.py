@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from opgtui.textsafe import one_line
 from opgtui.widgets.header import AnnouncementBar, HeaderBar
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
+
+
+def ellipsis_cell(text: str, style: str = "") -> Text:
+    """A table cell of untrusted text that ends with an ellipsis when its column is too narrow."""
+    return Text(one_line(text, 200), style, no_wrap=True, overflow="ellipsis")
 
 
 class BaseScreen(Screen[None]):

@@ -14,17 +14,12 @@ from textual.widgets import DataTable, Static
 from opgtui.diagnosis.verdict import describe_window
 from opgtui.failures import RANGES, UNDIAGNOSED, FailureGroup, in_range, sites_text, summarise
 from opgtui.model import Window
-from opgtui.screens.base import BaseScreen
+from opgtui.screens.base import BaseScreen, ellipsis_cell
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock
 
 STYLE = {"service": "bold yellow", "code": "bold red", "resource": "bold magenta", "unknown": "bold",
          UNDIAGNOSED: "dim"}
-
-
-def _cell(text: str, style: str = "") -> Text:
-    """A table cell cut with an ellipsis when its column is too narrow."""
-    return Text(one_line(text, 200), style, no_wrap=True, overflow="ellipsis")
 
 
 def short_span(w: Window) -> str:
@@ -90,7 +85,8 @@ class FailureSummaryScreen(BaseScreen):
             outage = "" if first is None else f"{first.service} {short_span(first)}" + (
                 f" +{len(g.windows) - 1}" if len(g.windows) > 1 else "")
             table.add_row(Text(g.category.upper()[:8], STYLE.get(g.category, "")), Text(f"{g.count:,}"),
-                          _cell(g.title or g.signature or ""), _cell(outage, "yellow"), _cell(sites_text(g.sites)))
+                          ellipsis_cell(g.title or g.signature or ""), ellipsis_cell(outage, "yellow"),
+                          ellipsis_cell(sites_text(g.sites)))
         service = sum(g.count for g in groups if g.retryable)
         label = RANGES[self.range_index][0]
         self.query_one("#failures-status", Static).update(Text.assemble(

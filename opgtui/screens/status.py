@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from opgtui.screens.base import BaseScreen
-from opgtui.services import BoardRow, board, decide_submit
+from opgtui.screens.base import BaseScreen, ellipsis_cell
+from opgtui.services import SUBMIT_HORIZON, BoardRow, board, decide_submit
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock, span
 from opgtui.widgets.timeline import ZOOMS, OutageTimeline
@@ -39,7 +39,7 @@ def banner_text(rows: list[BoardRow]) -> Text | None:
 
 def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Text:
     """The pre-submit panel: the verdict first, then one line per required service."""
-    result = decide_submit(rows, required, 6 * 3600, now)
+    result = decide_submit(rows, required, SUBMIT_HORIZON, now)
     style = {0: "bold white on green", 1: "bold white on red", 2: "bold black on yellow"}[result.exit_code]
     text = Text.assemble((f" {result.lines[-1]} ", style),
                          (f"  needs {', '.join(required)}; maintenance within 6 h counts", "dim"),
@@ -48,13 +48,6 @@ def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Text:
         if ": UP" not in line:  # only what stands in the way
             text.append("\n  " + one_line(line, 160))
     return text
-
-
-def _fit(text: str, width: int, style: str = "") -> Text:
-    """Untrusted text cut to ``width`` cells with an ellipsis."""
-    cell = Text(one_line(text, 200), style, no_wrap=True, overflow="ellipsis")
-    cell.truncate(width, overflow="ellipsis")
-    return cell
 
 
 class StatusScreen(BaseScreen):
@@ -98,11 +91,11 @@ class StatusScreen(BaseScreen):
         for r in rows:
             nm = r.next_maintenance
             table.add_row(
-                _fit(r.service, 10, "bold" if r.critical else ""),
+                ellipsis_cell(r.service, "bold" if r.critical else ""),
                 state_cell(r.state),
                 Text(clock(r.since, app.tz, with_date=r.duration is not None and r.duration > 43200)),
                 Text(span(r.duration)),
-                _fit(r.source, 12),
+                ellipsis_cell(r.source),
                 Text(span(now - r.last_fetched) if r.last_fetched else "never", "yellow" if r.stale else "dim"),
                 Text(clock(nm.start, app.tz, with_date=True) if nm else ""),
                 key=r.service,

@@ -166,11 +166,15 @@ class OpgApp(App[None]):
 
     def current_announcements(self) -> list[Announcement]:
         """The team's messages, then maintenance from the feeds (ongoing, or starting within a day)."""
+        now = time.time()
+        return self.store.announcements(now) + self.maintenance_announcements(now)
+
+    def maintenance_announcements(self, now: float) -> list[Announcement]:
+        """Scheduled maintenance from the feeds, said as announcements (ongoing, or within the horizon)."""
         from opgtui.maintenance import HORIZON, maintenance_announcements
 
-        now = time.time()
         windows = self.store.windows(kind="maintenance", start=now, end=now + HORIZON)
-        return self.store.announcements(now) + maintenance_announcements(windows, now, tz=self.tz)
+        return maintenance_announcements(windows, now, tz=self.tz)
 
     def required_services(self) -> list[str]:
         """What the pre-submit check asks for: every experiment's dependencies."""

@@ -139,11 +139,7 @@ class AnnouncementsScreen(Screen[None]):
         cursor = table.cursor_row
         table.clear()
         now = time.time()
-        from opgtui.maintenance import HORIZON, maintenance_announcements
-
-        windows = self.opg.store.windows(kind="maintenance", start=now, end=now + HORIZON)
-        self.items = self.opg.store.announcements(include_expired=True) + maintenance_announcements(
-            windows, now, tz=self.opg.tz)
+        self.items = self.opg.store.announcements(include_expired=True) + self.opg.maintenance_announcements(now)
         tz = self.opg.tz
         rows = []
         for a in self.items:

@@ -83,16 +83,7 @@ def status_text(job: Job) -> str:
 
 def age_text(seconds: float | None) -> str:
     """Compact age: ``40s``, ``12m``, ``3h``, ``2d``; '' when unknown."""
-    if seconds is None:
-        return ""
-    s = int(max(seconds, 0))
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m"
-    if s < 86400:
-        return f"{s // 3600}h"
-    return f"{s // 86400}d"
+    return span(seconds, coarse=True)
 
 
 def _cpu_wall(job: Job, _x: Context) -> str:

@@ -48,8 +48,9 @@ def clock(ts: float | None, tz: tzinfo | None = None, *, with_date: bool = False
     return dt.strftime("%m-%d %H:%M" if with_date else "%H:%M")
 
 
-def span(seconds: float | None) -> str:
-    """Compact duration: ``45s``, ``43m``, ``3h05``, ``2d04h``; '' when unknown."""
+def span(seconds: float | None, *, coarse: bool = False) -> str:
+    """Compact duration: ``45s``, ``43m``, ``3h05``, ``2d04h`` (coarse, for narrow columns: ``3h``, ``2d``);
+    '' when unknown."""
     if seconds is None:
         return ""
     s = int(max(seconds, 0))
@@ -58,8 +59,8 @@ def span(seconds: float | None) -> str:
     if s < 3600:
         return f"{s // 60}m"
     if s < 86400:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}"
-    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
+        return f"{s // 3600}h" if coarse else f"{s // 3600}h{(s % 3600) // 60:02d}"
+    return f"{s // 86400}d" if coarse else f"{s // 86400}d{(s % 86400) // 3600:02d}h"
 
 
 def ago(ts: float | None, now: float) -> str:

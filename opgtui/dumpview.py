@@ -4,7 +4,7 @@ log view and the failure summary work on them too."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,13 +46,10 @@ class DumpSession:
             return None
 
 
-def import_into(store: Any, jobs: Sequence[Job], events: Sequence[Any],
-                progress: Callable[[int, int], None] | None = None) -> int:
+def import_into(store: Any, jobs: Sequence[Job], events: Sequence[Any]) -> int:
     """Copy the dump's jobs and events into the (scratch) store in chunks; raw ads stay in the file."""
     for start in range(0, len(jobs), CHUNK):
         store.upsert_jobs(jobs[start:start + CHUNK])
-        if progress:
-            progress(min(start + CHUNK, len(jobs)), len(jobs))
     if events:
         store.add_events(events)
     return len(jobs)

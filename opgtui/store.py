@@ -669,6 +669,33 @@ class Store:
         keys = ("time", "who", "job_id", "new_job_id", "mode", "profile", "changes", "ok", "result")
         return [{**dict(zip(keys, r, strict=True)), "changes": orjson.loads(r[6]), "ok": bool(r[7])} for r in cur]
 
+    def claim_retries(self, job_ids: Sequence[str], refuse: Any, note: str, who: str | None = None,
+                      now: float | None = None) -> dict[str, Any]:
+        """Record the intent to retry each job (a ``mode = 'pending'`` row) unless ``refuse(rows)`` says why not,
+        ``rows`` being the job's earlier retries (``id, time, who, new_job_id, mode, ok, result``), in one write
+        transaction: two processes never claim the same job. job id -> the pending row's id (int), or the refusal."""
+        out: dict[str, Any] = {}
+        with self.transaction() as c:
+            for jid in job_ids:
+                rows = [dict(zip(("id", "time", "who", "new_job_id", "mode", "ok", "result"), r, strict=True))
+                        for r in c.execute("SELECT id, time, who, new_job_id, mode, ok, result FROM retries "
+                                           "WHERE job_id = ? ORDER BY id", (jid,))]
+                why = refuse(rows)
+                if why:
+                    out[jid] = why
+                    continue
+                cur = c.execute("INSERT INTO retries(time, who, job_id, mode, ok, result) VALUES (?, ?, ?, ?, 0, ?)",
+                                (now or time.time(), who or _whoami(), jid, "pending", note))
+                out[jid] = int(cur.lastrowid or 0)
+        return out
+
+    def finish_retries(self, done: Sequence[tuple[int, str | None, str, str, dict[str, Any], bool, str]]) -> None:
+        """Replace pending rows by their outcome: (row id, new job id, mode, profile, changes, ok, result)."""
+        with self.transaction() as c:
+            c.executemany("UPDATE retries SET new_job_id = ?, mode = ?, profile = ?, changes = ?, ok = ?, result = ? "
+                          "WHERE id = ?", [(new, mode, profile, _dumps(changes), int(ok), result, row)
+                                           for row, new, mode, profile, changes, ok, result in done])
+
 
 def _conflict_message(c: sqlite3.Connection, req: ProductionRequest) -> str:
     row = c.execute("SELECT version FROM requests WHERE id = ?", (req.id,)).fetchone()

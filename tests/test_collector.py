@@ -6,12 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
 
 from opgtui.collector import CollectorBusy, collector_lock, collector_running
+from opgtui.demo.build import ANCHOR
+from opgtui.demo.timeshift import shift_feed
 
 DEMO_FEEDS = Path(__file__).resolve().parents[1] / "opgtui" / "demo" / "data" / "feeds"
 
@@ -21,12 +24,23 @@ def opgtui(*args: str) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "NO_COLOR": "1"})
 
 
+def replayed(name: str, now: float) -> str:
+    """A recorded payload with its times moved so that its recording instant (ANCHOR) is ``now``."""
+    return shift_feed((DEMO_FEEDS / name).read_text(), int(now) - ANCHOR)
+
+
 @pytest.fixture
-def server() -> FeedServer:
+def now() -> float:
+    """The instant the recordings are replayed at: the CLI under test reads the clock, so it is the clock's now."""
+    return time.time()
+
+
+@pytest.fixture
+def server(now: float) -> FeedServer:
     with FeedServer() as srv:
-        srv.add("/am/api/v2/alerts", DEMO_FEEDS / "am_alerts_now.json")
-        srv.add("/am/api/v2/silences", DEMO_FEEDS / "am_silences.json")
-        srv.add("/prom/api/v1/query", DEMO_FEEDS / "prom_probe_success.json")
+        srv.add("/am/api/v2/alerts", replayed("am_alerts_now.json", now))
+        srv.add("/am/api/v2/silences", replayed("am_silences.json", now))
+        srv.add("/prom/api/v1/query", replayed("prom_probe_success.json", now))
         srv.error("/broken/api/v1/query", 500)
         yield srv
 

@@ -172,49 +172,13 @@ def tail(source: str, lines: int) -> None:
     sys.stdout.writelines(safe(line) + "\n" for line in result.lines)
 
 
-@main.command()
-@click.option("--log", "log_path", required=True, help="The job's log (stdout/stderr) file or URL.")
-@click.option("--hold-code", type=int, default=None, help="HoldReasonCode.")
-@click.option("--hold-subcode", type=int, default=None, help="HoldReasonSubCode.")
-@click.option("--hold-reason", default=None, help="HoldReason text.")
-@click.option("--exit-code", type=int, default=None, help="The job's exit code.")
-@click.option("--exit-signal", type=int, default=None, help="The signal that ended the job.")
-@click.option("-n", "lines", type=click.IntRange(min=1), default=2000, show_default=True,
-              help="How many lines from the end of the log to read.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.pass_context
-def diagnose(ctx: click.Context, log_path: str, hold_code: int | None, hold_subcode: int | None,
-             hold_reason: str | None, exit_code: int | None, exit_signal: int | None, lines: int,
-             as_json: bool) -> None:
-    """Say service / code / resource / unknown for a job, with the evidence lines."""
-    import asyncio
+def _add_diagnose_command() -> None:
+    from opgtui.cli_diagnose import diagnose
 
-    from opgtui.diagnosis.engine import diagnose as run_diagnosis
-    from opgtui.diagnosis.engine import verdict_json
-    from opgtui.diagnosis.signatures import load_packs
-    from opgtui.sources.logs import LogError
-    from opgtui.sources.logs import tail as read_tail
+    main.add_command(diagnose)
 
-    cfg = _config(ctx)
-    try:
-        log = asyncio.run(read_tail(log_path, lines))
-    except LogError as exc:
-        _fail(str(exc))
-    packs = load_packs(cfg.classifier_dirs)
-    for err in packs.errors:
-        click.echo(f"opgtui: warning: {err}", err=True)
-    verdict = run_diagnosis(log.lines, packs, hold_code=hold_code, hold_subcode=hold_subcode,
-                            hold_reason=hold_reason, exit_code=exit_code, exit_signal=exit_signal)
-    out = verdict_json(verdict)
-    if as_json:
-        _print_json(out)
-        return
-    from opgtui.textsafe import one_line
 
-    click.echo(f"{out['category']}: {out['action']}" + (f"  [{out['signature']}]" if out["signature"] else ""))
-    for ev in out["evidence"]:
-        where = f"{ev['line']:>6}: " if ev.get("line") else "  rule: "
-        click.echo(f"{where}{one_line(ev['text'], 200)}")
+_add_diagnose_command()
 
 
 # ---------------------------------------------------------------------------- jobs

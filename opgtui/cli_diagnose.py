@@ -1,0 +1,223 @@
+"""`opgtui diagnose`: the verdict for one log, one stored job, or a whole labelled corpus (``--eval``).
+
+- ``opgtui diagnose --log FILE [--hold-code N] [--hold-subcode N] [--hold-reason TEXT] [--exit-code N]
+  [--exit-signal N] --json``: one JSON object (category, action, signature, evidence, ...). A stable contract.
+- ``opgtui diagnose JOBID``: the job from the store (its record, hold reason and code, exit code, memory against
+  its request, the outages while it ran) and its stdout and stderr found as the Log view finds them.
+- ``opgtui diagnose --eval DIR [--json]``: right / unknown / wrong over every LABELS.tsv below DIR, the confusion
+  matrix, per-signature precision and the misses (see ``opgtui.diagnosis.evaluate``).
+
+Exit codes: 0 done, 2 bad input (no such log, job or directory).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from opgtui.model import Job, Verdict
+
+STREAMS = ("stdout", "stderr")
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    from opgtui.textsafe import one_line
+
+    click.echo(f"opgtui: {one_line(message, 2000)}", err=True)
+    sys.exit(code)
+
+
+def _say(line: str) -> None:
+    from opgtui.textsafe import clean
+
+    click.echo(clean(line))
+
+
+def _print_json(obj: Any) -> None:
+    import json
+
+    click.echo(json.dumps(obj, indent=2, default=str))
+
+
+def _packs(cfg: Any, *, warn: bool = True) -> Any:
+    from opgtui.diagnosis.signatures import load_packs
+
+    packs = load_packs(cfg.classifier_dirs)
+    if warn:
+        for err in packs.errors:
+            click.echo(f"opgtui: warning: {err}", err=True)
+    return packs
+
+
+def _read_log(source: str, lines: int) -> list[str]:
+    import asyncio
+
+    from opgtui.sources.logs import LogError
+    from opgtui.sources.logs import tail as read_tail
+
+    try:
+        return asyncio.run(read_tail(source, lines)).lines
+    except LogError as exc:
+        _fail(str(exc))
+
+
+@click.command()
+@click.argument("job_id", required=False)
+@click.option("--log", "log_path", default=None, help="The job's log (stdout/stderr) file or URL.")
+@click.option("--hold-code", type=int, default=None, help="HoldReasonCode.")
+@click.option("--hold-subcode", type=int, default=None, help="HoldReasonSubCode.")
+@click.option("--hold-reason", default=None, help="HoldReason text.")
+@click.option("--exit-code", type=int, default=None, help="The job's exit code.")
+@click.option("--exit-signal", type=int, default=None, help="The signal that ended the job.")
+@click.option("-n", "lines", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="How many lines from the end of the log to read.")
+@click.option("--eval", "eval_dir", type=click.Path(), default=None,
+              help="Score the diagnosis on every LABELS.tsv below this directory (a labelled corpus).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def diagnose(ctx: click.Context, job_id: str | None, log_path: str | None, hold_code: int | None,
+             hold_subcode: int | None, hold_reason: str | None, exit_code: int | None, exit_signal: int | None,
+             lines: int, eval_dir: str | None, as_json: bool) -> None:
+    """Say service / code / resource / unknown for a log or a stored job (JOBID), with the evidence lines;
+    --eval DIR scores it on a labelled corpus."""
+    from opgtui.cli import _config
+
+    cfg = _config(ctx)
+    if eval_dir is not None:
+        if job_id or log_path:
+            _fail("--eval takes a directory alone (no JOBID or --log)")
+        run_eval(cfg, Path(eval_dir), as_json=as_json)
+        return
+    if not job_id and not log_path:
+        _fail("give a JOBID (from the store), --log FILE, or --eval DIR")
+    numbers = {"hold_code": hold_code, "hold_subcode": hold_subcode, "hold_reason": hold_reason,
+               "exit_code": exit_code, "exit_signal": exit_signal}
+    if job_id:
+        out = diagnose_stored(cfg, job_id, log_path, lines, numbers)
+    else:
+        from opgtui.diagnosis.engine import diagnose as run_diagnosis
+        from opgtui.diagnosis.engine import verdict_json
+
+        text = _read_log(log_path or "", lines)
+        out = verdict_json(run_diagnosis(text, _packs(cfg), **numbers))
+    if as_json:
+        _print_json(out)
+        return
+    print_verdict(out)
+
+
+def print_verdict(out: dict[str, Any]) -> None:
+    """The verdict as a few lines for a person."""
+    from opgtui.textsafe import one_line
+
+    _say(f"{out['category']}: {out['action']}" + (f"  [{out['signature']}]" if out["signature"] else ""))
+    if out.get("reason"):
+        _say(f"  why: {one_line(out['reason'], 300)}")
+    for src in out.get("logs", []):
+        what = src.get("error") or f"{src['lines']} lines from line {src['first_line']}"
+        _say(f"  {src['stream']}: {one_line(src.get('source') or '-', 120)} ({what})")
+    for ev in out["evidence"]:
+        where = f"{ev['line']:>6}: " if ev.get("line") else "  rule: "
+        _say(f"{where}{one_line(ev['text'], 200)}")
+
+
+# ------------------------------------------------------------------------------------------- a stored job
+
+
+def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int,
+                    numbers: dict[str, Any]) -> dict[str, Any]:
+    """The verdict JSON for a job of the store: its stdout then its stderr (or ``log_path``), its numbers."""
+    from opgtui.cli import _existing_store
+    from opgtui.diagnosis.engine import diagnose as run_diagnosis
+    from opgtui.diagnosis.engine import verdict_json
+
+    store = _existing_store(cfg, readonly=True)
+    try:
+        job = _find_job(store, job_id)
+        logs, text = _job_logs(cfg, store, job, log_path, lines)
+        exp = cfg.experiment(job.experiment) if job.experiment else None
+        windows = store.windows(start=(job.submit_time or 0) - 86400)
+    finally:
+        store.close()
+    verdict: Verdict = run_diagnosis(text, _packs(cfg), job=job, windows=windows,
+                                     depends_on=exp.depends_on if exp else (), now=time.time(), **numbers)
+    return {**verdict_json(verdict), "job": job.id, "logs": logs}
+
+
+def _find_job(store: Any, text: str) -> Job:
+    from opgtui.cli_retry import job_id_of
+
+    try:
+        jid = job_id_of(text)
+    except ValueError:
+        jid = None
+    job = store.job(jid) if jid else None
+    if job is None and jid is None and text.replace(".", "", 1).isdigit():
+        cluster, _, proc = text.partition(".")
+        found = store.jobs("cluster = ? AND proc = ?", (int(cluster), int(proc or 0)))
+        if len(found) > 1:
+            _fail(f"{text}: {len(found)} jobs of that number in the store (give SCHEDD#CLUSTER.PROC)")
+        job = found[0] if found else None
+    if job is None:
+        _fail(f"no job {text} in the store (SCHEDD#CLUSTER.PROC or CLUSTER.PROC@SCHEDD)")
+    return job
+
+
+def _job_logs(cfg: Any, store: Any, job: Job, log_path: str | None,
+              lines: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """The tails to diagnose (stdout first, then stderr) joined, and where each came from."""
+    from opgtui.logtarget import log_source, read_tail
+    from opgtui.sources.logs import LogError
+
+    if log_path:
+        text = _read_log(log_path, lines)
+        return [{"stream": "log", "source": log_path, "first_line": 1, "lines": len(text)}], text
+    ad = store.job_ad(job.id)
+    logs: list[dict[str, Any]] = []
+    text: list[str] = []
+    seen: set[str] = set()
+    for stream in STREAMS:
+        source = log_source(cfg, job, ad, stream)
+        entry: dict[str, Any] = {"stream": stream, "source": source, "first_line": len(text) + 1, "lines": 0}
+        if not source:
+            entry["error"] = f"no {stream} known (configure 'logs:' templates)"
+        elif source in seen:
+            entry["error"] = "same file as stdout"
+        else:
+            seen.add(source)
+            try:
+                got = read_tail(source, lines)[0]
+            except LogError as exc:
+                entry["error"] = str(exc)
+            else:
+                entry["lines"] = len(got)
+                text += got
+        logs.append(entry)
+    return logs, text
+
+
+# ------------------------------------------------------------------------------------------- --eval
+
+
+def run_eval(cfg: Any, root: Path, *, as_json: bool) -> None:
+    """Score the diagnosis over the labelled corpus under ``root`` and print the report."""
+    from opgtui.diagnosis.engine import diagnose as run_diagnosis
+    from opgtui.diagnosis.evaluate import evaluate, report_json, report_lines
+
+    if not root.exists():
+        _fail(f"{root}: no such directory")
+    packs = _packs(cfg)
+    report = evaluate(root, lambda text, job: run_diagnosis(text, packs, job=job))
+    if not report.outcomes and report.errors:
+        for err in report.errors:
+            click.echo(f"opgtui: {err}", err=True)
+        sys.exit(2)
+    if as_json:
+        _print_json(report_json(report))
+        return
+    for line in report_lines(report):
+        _say(line)

@@ -1,11 +1,14 @@
 """Make untrusted text (log lines, hold reasons, job names, feed messages) safe for the terminal.
 
-Escape sequences and control characters are made visible instead of reaching the terminal; the result is
-meant to be wrapped in ``rich.text.Text`` (never parsed as markup).
+Escape sequences are dropped; control characters, format characters (Unicode category Cf: bidi overrides and
+isolates, zero-width spaces and joiners, the BOM, ...), line/paragraph separators and lone surrogates are made
+visible instead of reaching the terminal, so a job owner cannot make a line read backwards or hide text. The
+result is meant to be wrapped in ``rich.text.Text`` (never parsed as markup).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 # ESC-introduced sequences (CSI, OSC, DCS, SOS/PM/APC, two-char escapes) and their 8-bit C1 forms.
@@ -17,32 +20,54 @@ _ESCAPE_SEQ = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ESCAPE_START = re.compile(r"[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
+
+# Unicode category Cf (format characters) as of Unicode 15.1; tests/test_textsafe.py checks that every Cf code
+# point of the running Python's unicodedata is covered, so a newer Unicode cannot slip one past.
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+# C0/C1 controls (TAB is expanded first; LF shows as ^J), format characters, line/paragraph separators, lone surrogates.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f" + _FORMAT + "\u2028\u2029\ud800-\udfff]")
 
 
-def _visible(match: re.Match[str]) -> str:
-    ch = match.group()
+@functools.lru_cache(maxsize=512)
+def _show(ch: str) -> str:
     code = ord(ch)
     if code < 0x20:
         return "^" + chr(code + 0x40)
     if code == 0x7F:
         return "^?"
-    return f"\\x{code:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _visible(match: re.Match[str]) -> str:
+    return _show(match.group())
 
 
 def clean(text: str, *, tabsize: int = 8) -> str:
-    """Drop escape sequences, show other control characters as ``^X`` and expand tabs.
+    """Drop escape sequences, show other control and format characters (``^X``, ``\\x9b``, ``\\u202e``) and
+    expand tabs.
 
     Newlines are kept only if the caller splits lines first; inside a single line ``\\n`` becomes ``^J``.
     """
-    if not text:
+    if not text or text.isprintable():
         return text
-    if text.isprintable():
-        return text
-    text = _ESCAPE_SEQ.sub("", text)
     if "\t" in text:
         text = text.expandtabs(tabsize)
-    return _CONTROL.sub(_visible, text.replace("\n", "^J").replace("\r", "^M"))
+        if text.isprintable():
+            return text
+    if _ESCAPE_START.search(text):
+        text = _ESCAPE_SEQ.sub("", text)
+        if text.isprintable():
+            return text
+    return _UNSAFE.sub(_visible, text)
 
 
 def one_line(text: str | None, limit: int = 500) -> str:

@@ -9,6 +9,9 @@ PermissionDenied, BadStatus, AlreadyDone, Error) or, when the schedd refuses out
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -16,6 +19,7 @@ from typing import Any, Literal
 import orjson
 
 from opgtui.config import Config, DebugProfile, PoolConfig
+from opgtui.retry import Earlier, earlier_retry, pending_note
 from opgtui.sources.condor import explain, run_worker
 
 Action = Literal["release", "hold", "remove"]
@@ -111,7 +115,8 @@ async def act_constraint(action: Action, constraint: str, schedds: Sequence[str]
 
 @dataclass(slots=True)
 class RetryResult:
-    """One job's retry: how (release or resubmit), the new job, what changed, HTCondor's answer."""
+    """One job's retry: how (release or resubmit), the new job, what changed, HTCondor's answer. ``already``
+    names the earlier retry when nothing was done because the job had been retried before."""
 
     job_id: str
     ok: bool
@@ -120,6 +125,7 @@ class RetryResult:
     new_job_id: str | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    already: str | None = None
 
 
 def debug_profile_for(cfg: Config, job_id: str, experiment: str | None, *,
@@ -144,50 +150,99 @@ def debug_profile_for(cfg: Config, job_id: str, experiment: str | None, *,
 
 
 async def retry(job_ids: Sequence[str], *, store: Any, cfg: Config, debug: bool = False, force: bool = False,
-                bigger: bool = False,
+                bigger: bool = False, again: bool = False,
                 reason: str = "opgtui: retry by shifter", schedd_addresses: Mapping[str, str] | None = None,
-                pool: PoolConfig | None = None, timeout: float = 120.0, chunk: int = 500) -> list[RetryResult]:
+                pool: PoolConfig | None = None, timeout: float = 120.0, chunk: int = 500,
+                now: float | None = None) -> list[RetryResult]:
     """Retry the jobs, every schedd at once; each retry is recorded in the store with its lineage.
 
-    Bad ids and missing debug profiles raise ValueError before anything is done. The schedd's own ad (queue,
-    else history) decides how; the ad opgtui recorded is the fallback for a job the schedd no longer has.
+    Bad ids and missing debug profiles raise ValueError before anything is done. The intent is recorded in the
+    store before anything is sent, so two retries of one job never run at once; a job retried before (in the
+    store, or by ``OpgRetryOf`` on its schedd) is not resubmitted again unless ``again``. The schedd's own ad
+    (queue, else history) decides how; the ad opgtui recorded is the fallback for a job the schedd no longer has.
     """
     groups = by_schedd(job_ids)
     experiments = {j.id: j.experiment for j in store.jobs_by_id(list(job_ids))} if debug else {}
     profiles = {jid: debug_profile_for(cfg, jid, experiments.get(jid), stored=jid in experiments)
                 for jid in job_ids} if debug else {}
     limit = pool.timeout if pool is not None else timeout
+    now = time.time() if now is None else now
+    host = socket.gethostname()
+    claims = store.claim_retries(
+        list(job_ids), lambda jid, rows: earlier_retry(jid, rows, again=again, now=now, host=host, alive=_alive),
+        pending_note(os.getpid(), host), now=now)
+    refused = {jid: c for jid, c in claims.items() if isinstance(c, Earlier)}
 
     async def one_schedd(schedd: str, locals_: list[str]) -> list[RetryResult]:
         out: list[RetryResult] = []
-        for start in range(0, len(locals_), chunk):
+        claimed = [loc for loc in locals_ if f"{schedd}#{loc}" not in refused]
+        for start in range(0, len(claimed), chunk):
             jobs = []
-            for local in locals_[start:start + chunk]:
+            for local in claimed[start:start + chunk]:
                 jid = f"{schedd}#{local}"
                 name, profile = profiles.get(jid, ("", None))
                 jobs.append({"local": local, "job_id": jid, "profile": asdict(profile) if profile else None,
-                             "profile_name": name, "force": force, "bigger": bigger,
+                             "profile_name": name, "force": force, "bigger": bigger, "again": again,
                              "recorded_ad": store.job_ad(jid)})
             request = orjson.dumps({"jobs": jobs, "reason": reason}).decode()
-            answer = await run_worker(["retry", f"--schedd={schedd}", *_where(schedd, schedd_addresses, pool),
-                                       f"--request={request}"], limit)
-            if not answer.get("ok"):  # the schedd could not be reached: every job of it, with what to do
+            where = _where(schedd, schedd_addresses, pool)
+            answer = await run_worker(["retry", f"--schedd={schedd}", *where, f"--request={request}"], limit)
+            if answer.get("unanswered"):  # it may have acted before it died: ask the schedd what it has
+                out += await _unanswered(schedd, where, [j["job_id"] for j in jobs], str(answer["error"]), limit)
+            elif not answer.get("ok"):  # the schedd could not be reached: every job of it, with what to do
                 error = explain(str(answer.get("error")))
                 out += [RetryResult(j["job_id"], False, f"{j['job_id']}: {error}") for j in jobs]
-                continue
-            out += [RetryResult(r["job_id"], bool(r["ok"]), str(r.get("message", "")), r.get("mode"),
-                                r.get("new_job_id"), r.get("changes") or {}, r.get("notes") or [])
-                    for r in answer.get("results", [])]
+            else:
+                out += [RetryResult(r["job_id"], bool(r["ok"]), str(r.get("message", "")), r.get("mode"),
+                                    r.get("new_job_id"), r.get("changes") or {}, r.get("notes") or [],
+                                    r.get("already")) for r in answer.get("results", [])]
         return out
 
     results = [r for part in await asyncio.gather(*(one_schedd(s, ids) for s, ids in groups.items()))
                for r in part]
-    for r in results:
-        store.record_retry(r.job_id, r.new_job_id, r.mode, profile=profiles.get(r.job_id, ("", None))[0],
-                           changes=r.changes, ok=r.ok, result=r.message)
-    done = sum(r.ok for r in results)
+    results += [RetryResult(jid, False, e.message, already=e.already) for jid, e in refused.items()]
+    order = {jid: i for i, jid in enumerate(job_ids)}
+    results.sort(key=lambda r: order.get(r.job_id, len(order)))
+    store.finish_retries([
+        (claims[r.job_id], r.new_job_id, "resubmit" if r.already else r.mode or "",
+         profiles.get(r.job_id, ("", None))[0], r.changes, r.ok or r.already is not None, r.message)
+        for r in results if isinstance(claims.get(r.job_id), int)])
+    done, already = sum(r.ok for r in results), sum(r.already is not None for r in results)
     what = "retry" + (" with debug" if debug else "") + (" + memory" if bigger else "")
     store.log_action(what, list(job_ids),
-                     f"{done} of {len(results)} retried" + "".join(f"\n{r.job_id}: {r.message}"
-                                                                 for r in results if not r.ok))
+                     f"{done} of {len(results)} retried" + (f", {already} retried before" if already else "")
+                     + "".join(f"\n{r.job_id}: {r.message}" for r in results if not r.ok))
     return results
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this host is running (a pending retry of a dead one was abandoned)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process
+        return True
+    return True
+
+
+async def _unanswered(schedd: str, where: list[str], job_ids: list[str], error: str,
+                      limit: float) -> list[RetryResult]:
+    """The jobs of a retry worker that died or timed out: those the schedd has a resubmission of
+    (``OpgRetryOf``) were retried; of the others it is not known."""
+    answer = await run_worker(["find-retries", f"--schedd={schedd}", *where,
+                               "--request=" + orjson.dumps({"ids": job_ids}).decode()], limit)
+    found = answer.get("found") or {} if answer.get("ok") else {}
+    out = []
+    for jid in job_ids:
+        if found.get(jid):
+            new = found[jid][-1]
+            out.append(RetryResult(jid, True, f"resubmitted {jid} as {new} (the worker gave no answer: {error}; "
+                                              "its schedd has the new job)", "resubmit", new))
+        elif answer.get("ok"):
+            out.append(RetryResult(jid, False, f"{jid}: {error}; its schedd has no resubmission of it "
+                                               "(a release may still have happened: check its status)"))
+        else:
+            out.append(RetryResult(jid, False, f"{jid}: {error}; not known whether it was retried (the next "
+                                               "retry looks for it on the schedd before submitting)"))
+    return out

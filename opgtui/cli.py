@@ -104,21 +104,53 @@ def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False) -> None:
 
 
 @main.command()
-@click.option("--keep", type=click.Path(file_okay=False), default=None,
-              help="Build the demo store in this directory and keep it (default: a temporary directory).")
+@click.option("--keep", default=None,
+              help="Build the demo in this directory and keep it, with a config.yaml for the CLI verbs "
+                   "(default: a temporary directory, removed on exit).")
 @click.option("--build-only", is_flag=True, help="Build the demo store, print its path, do not open the dashboard.")
 def demo(keep: str | None, build_only: bool) -> None:
     """The dashboard on the bundled demo data: no pool, no network."""
-    import tempfile
+    from opgtui.demo.workdir import scratch_dir
 
-    from opgtui.demo.build import build_demo
-
-    workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="opgtui-demo-"))
-    cfg, store = build_demo(workdir)
-    if build_only:
-        click.echo(str(cfg.store))
+    if keep:
+        cfg, store = _build_demo(Path(keep), keep=True)
+        if build_only:
+            click.echo(str(cfg.store))
+            return
+        _run_dashboard(cfg, store, demo=True)
         return
-    _run_dashboard(cfg, store, demo=True)
+    with scratch_dir("opgtui-demo-") as workdir:
+        cfg, store = _build_demo(workdir, keep=False)
+        try:
+            if build_only:
+                click.echo(f"demo built: {store.conn.execute('SELECT count(*) FROM jobs').fetchone()[0]} jobs "
+                           "(in a temporary directory, now removed: --keep DIR keeps it)")
+                return
+            _run_dashboard(cfg, store, demo=True)
+        finally:
+            store.close()
+
+
+def _build_demo(workdir: Path, *, keep: bool) -> tuple[Config, Any]:
+    """The demo store in ``workdir`` (and, when kept, its config.yaml); one line and exit 2 if it cannot be."""
+    from opgtui.demo.build import build_demo
+    from opgtui.demo.keep import CONFIG, KeepError, check_keep_dir, write_config
+    from opgtui.store import StoreError
+
+    try:
+        if keep:
+            check_keep_dir(workdir)
+        cfg, store = build_demo(workdir)
+        if keep:
+            write_config(cfg, workdir.resolve() / CONFIG)
+    except KeepError as exc:
+        _fail(str(exc))
+    except StoreError as exc:
+        _fail(f"demo: {exc}")
+    except OSError as exc:
+        _fail(f"demo: cannot build in {workdir}: {exc.strerror or exc}"
+              + (f" ({exc.filename})" if exc.filename else ""))
+    return cfg, store
 
 
 # ---------------------------------------------------------------------------- config
@@ -346,18 +378,19 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
 @click.option("--bigger", is_flag=True, help="More memory: 1.5x the request, or 1.25x the peak use if more.")
 @click.option("--force", is_flag=True, help="Also resubmit jobs that completed with exit code 0.")
 @click.option("--dry-run", is_flag=True, help="Show what would change, from the recorded ad; do nothing.")
+@click.option("--again", is_flag=True, help="Resubmit even a job that was retried before.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_context
 def retry(ctx: click.Context, jobs: tuple[str, ...], debug: bool, bigger: bool, force: bool, dry_run: bool,
-          yes: bool, as_json: bool) -> None:
+          again: bool, yes: bool, as_json: bool) -> None:
     """Retry jobs (SCHEDD#CLUSTER.PROC or CLUSTER.PROC@SCHEDD): release held ones (edited first with --debug),
     resubmit finished or removed ones. Each retry is recorded with its lineage. Exit 1 if any failed."""
     from opgtui.cli_retry import run_retry
 
     cfg = _config(ctx)
     code = run_retry(cfg, _open_store(cfg), jobs, debug=debug, force=force, dry_run=dry_run, yes=yes,
-                     as_json=as_json, bigger=bigger)
+                     as_json=as_json, bigger=bigger, again=again)
     sys.exit(code)
 
 

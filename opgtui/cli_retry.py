@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,10 +28,10 @@ def job_id_of(text: str) -> str:
 
 
 def plan_for(cfg: Config, store: Any, job_id: str, debug: bool, force: bool,
-             bigger: bool = False) -> dict[str, Any]:
+             bigger: bool = False, again: bool = False) -> dict[str, Any]:
     """What a retry would do, from the recorded ad (the schedd's current ad decides for real)."""
     from opgtui.actions import debug_profile_for
-    from opgtui.retry import RetryRefused, plan_retry
+    from opgtui.retry import RetryRefused, earlier_retry, plan_retry
 
     ad, job = store.job_ad(job_id), store.job(job_id)
     name, profile = debug_profile_for(cfg, job_id, job and job.experiment, stored=job is not None) \
@@ -46,12 +47,18 @@ def plan_for(cfg: Config, store: Any, job_id: str, debug: bool, force: bool,
         out["message"] = str(exc)
         return out
     out.update(ok=True, mode=plan.mode, changes=plan.changes, notes=plan.notes, submit=plan.submit)
+    earlier = earlier_retry(job_id, [r for r in store.retries(job_id) if r["job_id"] == job_id], again=again,
+                            now=time.time(), host="", alive=lambda pid: True) if plan.mode == "resubmit" else None
+    if earlier is not None:
+        out.update(mode=None, message=earlier.message, already_retried_as=earlier.already)
     return out
 
 
 def _plan_lines(plan: dict[str, Any]) -> list[str]:
     if not plan["mode"]:
-        return [clean(f"{'' if plan['ok'] else 'REFUSED '}{plan['job_id']}: {plan['message']}")]
+        message = plan["message"] if plan["message"].startswith(plan["job_id"]) \
+            else f"{plan['job_id']}: {plan['message']}"
+        return [clean(f"{'' if plan['ok'] else 'REFUSED '}{message}")]
     profile = f" with debug profile {plan['profile']}" if plan["profile"] else ""
     lines = [f"{plan['job_id']}: {plan['mode']}{profile}"]
     lines += [f"  {attr}: {before!r} -> {after!r}" for attr, (before, after) in plan["changes"].items()]
@@ -61,14 +68,15 @@ def _plan_lines(plan: dict[str, Any]) -> list[str]:
 
 
 def run_retry(cfg: Config, store: Any, args: Sequence[str], *, debug: bool, force: bool, dry_run: bool,
-              yes: bool, as_json: bool, bigger: bool = False) -> int:
-    """Retry the jobs; 0 when every one was retried, 1 when any was not, 2 for bad input."""
-    from opgtui.actions import retry
+              yes: bool, as_json: bool, bigger: bool = False, again: bool = False) -> int:
+    """Retry the jobs; 0 when every one was retried (now or before), 1 when any was not, 2 for bad input."""
+    from opgtui.actions import by_schedd, retry
 
     try:
         ids = list(dict.fromkeys(job_id_of(a) for a in args))
+        by_schedd(ids)  # the dry run refuses what the real run refuses
         if dry_run:
-            plans = [plan_for(cfg, store, jid, debug, force, bigger) for jid in ids]
+            plans = [plan_for(cfg, store, jid, debug, force, bigger, again) for jid in ids]
             if as_json:
                 click.echo(json.dumps(plans, indent=2, default=str))
             else:
@@ -85,21 +93,22 @@ def run_retry(cfg: Config, store: Any, args: Sequence[str], *, debug: bool, forc
                 return 1
         pools = cfg.pools
         results = asyncio.run(retry(ids, store=store, cfg=cfg, debug=debug, force=force, bigger=bigger,
-                                    pool=pools[0] if len(pools) == 1 else None))
+                                    again=again, pool=pools[0] if len(pools) == 1 else None))
     except ValueError as exc:
         click.echo(f"opgtui: {exc}", err=True)
         return 2
     if as_json:
         click.echo(json.dumps([{"job_id": r.job_id, "ok": r.ok, "mode": r.mode, "new_job_id": r.new_job_id,
-                                "changes": r.changes, "notes": r.notes, "message": r.message} for r in results],
+                                "changes": r.changes, "notes": r.notes, "message": r.message,
+                                "already_retried_as": r.already} for r in results],
                               indent=2, default=str))
     else:
         for r in results:
             message = r.message if r.job_id in r.message else f"{r.job_id}: {r.message}"
-            click.echo(f"{'ok    ' if r.ok else 'FAILED'} {clean(message)}")
+            click.echo(f"{'ok    ' if r.ok else 'BEFORE' if r.already else 'FAILED'} {clean(message)}")
             for note in r.notes:
                 click.echo(f"       note: {clean(note)}")
-    return 0 if all(r.ok for r in results) else 1
+    return 0 if all(r.ok or r.already for r in results) else 1
 
 
 def print_actions(store: Any, *, limit: int, as_json: bool) -> None:

@@ -7,8 +7,10 @@ HTCondor's syntaxes (``Environment``/``Arguments`` V2, ``Env``/``Args`` V1) and 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from opgtui.config import DebugProfile
@@ -328,3 +330,47 @@ def _universe(ad: Mapping[str, Any]) -> str:
         return "container"
     u = ad.get("JobUniverse")
     return _UNIVERSES.get(u, "vanilla") if isinstance(u, int) else "vanilla"
+
+
+# ---------------------------------------------------------------- retrying twice
+
+#: A pending retry older than this is taken as abandoned (its process died without a word).
+PENDING_STALE_AFTER = 3600.0
+_PENDING = re.compile(r"pending: pid (\d+) on (\S+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """Why a job is not retried now: retried before (``already``: the retry's id), or being retried right now."""
+
+    message: str
+    already: str | None = None
+
+
+def pending_note(pid: int, host: str) -> str:
+    """What a pending retry row says about the process that claimed it."""
+    return f"pending: pid {pid} on {host}"
+
+
+def earlier_retry(job_id: str, rows: list[dict[str, Any]], *, again: bool, now: float, host: str,
+                  alive: Callable[[int], bool], stale_after: float = PENDING_STALE_AFTER) -> Earlier | None:
+    """Whether the job's earlier retries (the store's rows, oldest first) forbid retrying it now: a pending
+    retry of a live process (on this host, or younger than ``stale_after`` elsewhere) always does; an earlier
+    resubmission does unless ``again``. None: go ahead."""
+    for r in rows:
+        if r["mode"] != "pending":
+            continue
+        m = _PENDING.fullmatch(r["result"] or "")
+        if (m and m[2] == host and not alive(int(m[1]))) or now - r["time"] > stale_after:
+            continue  # abandoned: the schedd is asked (OpgRetryOf) before anything is submitted
+        since = datetime.fromtimestamp(r["time"], UTC).strftime("%H:%M:%S UTC")
+        return Earlier(f"{job_id} is being retried right now by {r['who']} "
+                       f"({str(r['result']).removeprefix('pending: ')}, since {since}); nothing done")
+    if not again:
+        done = [r for r in rows if r["ok"] and r["mode"] == "resubmit" and r["new_job_id"]]
+        if done:
+            last = done[-1]
+            when = datetime.fromtimestamp(last["time"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+            return Earlier(f"{job_id} already retried as {last['new_job_id']} (by {last['who']}, {when}); "
+                           "nothing submitted (--again to submit it once more)", already=last["new_job_id"])
+    return None

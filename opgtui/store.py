@@ -671,16 +671,16 @@ class Store:
 
     def claim_retries(self, job_ids: Sequence[str], refuse: Any, note: str, who: str | None = None,
                       now: float | None = None) -> dict[str, Any]:
-        """Record the intent to retry each job (a ``mode = 'pending'`` row) unless ``refuse(rows)`` says why not,
-        ``rows`` being the job's earlier retries (``id, time, who, new_job_id, mode, ok, result``), in one write
-        transaction: two processes never claim the same job. job id -> the pending row's id (int), or the refusal."""
+        """Record the intent to retry each job (a ``mode = 'pending'`` row) unless ``refuse(job_id, rows)`` says
+        why not, ``rows`` being the job's earlier retries (``id, time, who, new_job_id, mode, ok, result``), in one
+        write transaction: two processes never claim the same job. job id -> the pending row's id, or the refusal."""
         out: dict[str, Any] = {}
         with self.transaction() as c:
             for jid in job_ids:
                 rows = [dict(zip(("id", "time", "who", "new_job_id", "mode", "ok", "result"), r, strict=True))
                         for r in c.execute("SELECT id, time, who, new_job_id, mode, ok, result FROM retries "
                                            "WHERE job_id = ? ORDER BY id", (jid,))]
-                why = refuse(rows)
+                why = refuse(jid, rows)
                 if why:
                     out[jid] = why
                     continue

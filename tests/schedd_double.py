@@ -11,6 +11,9 @@ tests/). State lives in ``$OPGTUI_DOUBLE_DIR``:
 - ``<schedd>.refuse``: ``act``/``edit``/``submit`` raise ``HTCondorException`` with the file's text;
   ``<schedd>.refuse-<verb>`` (``edit``, ``submit``, ``release``, ``hold``, ``remove``) refuses that one only.
 - ``<schedd>.submitted.json``: every submit description received, in order.
+- ``<schedd>.slow-submit``: ``submit`` waits the file's seconds before queueing (two callers overlap);
+  ``<schedd>.hang-after-submit`` / ``<schedd>.die-after-submit``: the job is queued, then the process sleeps
+  for an hour / is killed (the caller gets no answer although the schedd accepted the job).
 - ``$OPGTUI_DOUBLE_OWNER``: who is acting; jobs of other owners count as TotalPermissionDenied.
 
 Actions change the files, so a later query sees them: hold and release change JobStatus, remove moves the
@@ -19,9 +22,11 @@ job to the history.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -280,9 +285,22 @@ class ScheddDouble:
             raise TypeError("description must be a Submit")
         self._hang()
         self._refuse("submit")
+        slow = _dir() / f"{self.name}.slow-submit"
+        if slow.exists():
+            time.sleep(float(slow.read_text() or 1))
         commands = dict(description)
         if "executable" not in commands:
             raise htcondor2.HTCondorException("No 'executable' parameter was provided")
+        with (_dir() / f"{self.name}.lock").open("w") as lock:  # one submission at a time, as the schedd does
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            cluster = self._queue_one(commands)
+        if (_dir() / f"{self.name}.hang-after-submit").exists():
+            time.sleep(3600)
+        if (_dir() / f"{self.name}.die-after-submit").exists():
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _SubmitResult(cluster)
+
+    def _queue_one(self, commands: dict[str, str]) -> int:
         ads, history = self._load(self.queue_path), self._load(self.history_path)
         cluster = max((a.get("ClusterId", 0) for a in ads + history), default=0) + 1
         now = int(time.time())
@@ -299,7 +317,7 @@ class ScheddDouble:
         self._save(self.queue_path, ads)
         log = _dir() / f"{self.name}.submitted.json"
         self._save(log, [*self._load(log), commands])
-        return _SubmitResult(cluster)
+        return cluster
 
 
 _SUBMIT_ATTRS = {"executable": "Cmd", "arguments": "Arguments", "environment": "Environment",

@@ -275,3 +275,11 @@ def test_retry_with_more_memory_through_the_worker_and_the_cli(tmp_path: Path, p
     job = queue(pool)["100.1"]
     assert job["JobStatus"] == 1 and job["RequestMemory"] == 24576
     assert store.action_log()[-1]["action"] == "retry + memory"
+
+
+@pytest.mark.parametrize("bad", ["nonsense#x", "jobsub01#12", "jobsub01#1.x", "#1.0", "1.0@"])
+def test_a_dry_run_refuses_the_ids_the_real_run_refuses(tmp_path: Path, pool: Path, store: Any, bad: str) -> None:
+    code, out, err = cli(tmp_path, "retry", "jobsub01#100.0", bad, "--dry-run")
+    assert code == 2 and err.startswith("opgtui: not a job id: ") and out == ""
+    code, _, err2 = cli(tmp_path, "retry", "jobsub01#100.0", bad, "--yes")
+    assert code == 2 and err2 == err

@@ -86,7 +86,8 @@ def decode_watermark(mark: int) -> str:
 
 
 async def run_worker(args: Sequence[str], timeout: float) -> dict[str, Any]:
-    """Run the worker; its JSON answer, or ``{"ok": False, "error": ...}`` on timeout or a crash.
+    """Run the worker; its JSON answer, or ``{"ok": False, "error": ..., "unanswered": True}`` on timeout or a
+    crash (then what the worker did is unknown: it may have acted before it died).
 
     The worker is killed on timeout and when the caller is cancelled.
     """
@@ -96,7 +97,7 @@ async def run_worker(args: Sequence[str], timeout: float) -> dict[str, Any]:
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:
-        return {"ok": False, "error": f"no answer within {timeout:g}s"}
+        return {"ok": False, "error": f"no answer within {timeout:g}s", "unanswered": True}
     finally:
         if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
@@ -107,7 +108,7 @@ async def run_worker(args: Sequence[str], timeout: float) -> dict[str, Any]:
         answer = orjson.loads(out) if len(out) < 1 << 20 else await asyncio.to_thread(orjson.loads, out)
     except orjson.JSONDecodeError:
         lines = err.decode(errors="replace").strip().splitlines() or ["no output"]
-        return {"ok": False, "error": f"worker failed (exit {proc.returncode}): {lines[-1]}"}
+        return {"ok": False, "error": f"worker failed (exit {proc.returncode}): {lines[-1]}", "unanswered": True}
     return answer if isinstance(answer, dict) else {"ok": False, "error": "worker answered nonsense"}
 
 

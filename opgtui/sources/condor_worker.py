@@ -11,6 +11,7 @@ dashboard never calls them in its own process; a process can also be killed on o
         --action release|hold|remove (--ids 1.0,2.0 | --constraint EXPR) --reason TEXT
     python -m opgtui.sources.condor_worker retry --schedd NAME [--address SINFUL] [--collector HOST]
         --request '{"jobs": [{"local": "1.0", "job_id": "S#1.0", "profile": {...}|null, ...}], "reason": TEXT}'
+    python -m opgtui.sources.condor_worker find-retries --schedd NAME ... --request '{"ids": ["S#1.0"]}'
 
 The answer is ``{"ok": true, ...}`` or ``{"ok": false, "error": "one line"}``; ads are in ``condor_q -json``
 layout (the binding's own ``printJson``). ``OPGTUI_SCHEDD_FACTORY=module:function`` replaces the binding's
@@ -154,18 +155,53 @@ def _release(schedd: Any, local: str, ad: dict[str, Any], edits: dict[str, str |
     return None
 
 
+#: A retry's history record is written after the original's: the history scan for retries stops this long
+#: before the original left the queue (records are written roughly in EnteredCurrentStatus order).
+_HISTORY_MARGIN = 3600
+
+
+def find_retries(schedd: Any, job_ids: list[str], since: float | None = None) -> dict[str, list[str]]:
+    """The jobs this schedd has (queue, then history back to ``since``) whose ``OpgRetryOf`` is one of
+    ``job_ids``: original id -> the retries' ids, oldest first."""
+    import classad2
+
+    if not job_ids:
+        return {}
+    constraint = " || ".join(f"OpgRetryOf =?= {classad2.quote(j)}" for j in job_ids)
+    projection = ["ClusterId", "ProcId", "OpgRetryOf"]
+    stop = classad2.ExprTree(f"EnteredCurrentStatus < {int(since) - _HISTORY_MARGIN}") if since else None
+    found: dict[str, set[tuple[int, int]]] = {}
+    for ad in [*schedd.query(constraint, projection), *schedd.history(constraint, projection, since=stop)]:
+        cluster, proc, of = ad.get("ClusterId"), ad.get("ProcId"), ad.get("OpgRetryOf")
+        if type(cluster) is int and type(proc) is int and isinstance(of, str):
+            found.setdefault(of, set()).add((cluster, proc))
+    return {of: [f"{of.rpartition('#')[0]}#{c}.{p}" for c, p in sorted(ids)] for of, ids in found.items()}
+
+
+def _left_queue(ad: dict[str, Any]) -> float | None:
+    for attr in ("CompletionDate", "EnteredCurrentStatus"):
+        value = ad.get(attr)
+        if type(value) in (int, float) and value > 0:
+            return float(value)
+    return None
+
+
 def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
-    """Retry each job of ``request["jobs"]`` on this schedd: edit + release when held, else resubmit."""
+    """Retry each job of ``request["jobs"]`` on this schedd: edit + release when held, else resubmit.
+
+    A job to resubmit is first looked for among the retries the schedd has (``OpgRetryOf``, queue and history):
+    found, it is not submitted again (``already`` names the retry) unless the job says ``again``."""
     import htcondor2
 
     from opgtui.config import DebugProfile
     from opgtui.retry import RetryRefused, plan_retry
 
     results = []
+    todo: list[tuple[dict[str, Any], dict[str, Any], str, Any]] = []
     for job in request.get("jobs", []):
         local, job_id = job["local"], job["job_id"]
         out: dict[str, Any] = {"job_id": job_id, "ok": False, "mode": None, "new_job_id": None,
-                               "changes": {}, "notes": [], "message": ""}
+                               "changes": {}, "notes": [], "message": "", "already": None}
         results.append(out)
         try:
             ad, where = _find(schedd, local)
@@ -178,7 +214,32 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
             plan = plan_retry(ad, job_id, profile=profile, profile_name=job.get("profile_name", ""),
                               force=bool(job.get("force")), bigger=bool(job.get("bigger")))
             out.update(mode=plan.mode, changes=plan.changes, notes=plan.notes)
-            if plan.mode == "release":
+            todo.append((job, out, where, (ad, plan)))
+        except RetryRefused as exc:
+            out["message"] = str(exc)
+        except Exception as exc:  # HTCondor's own refusal, verbatim
+            out["message"] = one_line(exc)
+    looked_up = [(job, out) for job, out, _, (ad, plan) in todo if plan.mode == "resubmit" and not job.get("again")]
+    earlier: dict[str, list[str]] = {}
+    if looked_up:
+        left = [_left_queue(ad) for _, out, _, (ad, plan) in todo if plan.mode == "resubmit"]
+        try:
+            earlier = find_retries(schedd, [out["job_id"] for _, out in looked_up],
+                                   None if None in left else min(x for x in left if x is not None))
+        except Exception as exc:  # not knowing whether it was retried, nothing is submitted
+            for _, out in looked_up:
+                out["message"] = f"could not look for earlier retries ({one_line(exc)}); nothing submitted"
+            unknown = {id(out) for _, out in looked_up}
+            todo = [t for t in todo if id(t[1]) not in unknown]
+    for job, out, where, (ad, plan) in todo:
+        local, job_id = job["local"], job["job_id"]
+        try:
+            if plan.mode == "resubmit" and earlier.get(job_id) and not job.get("again"):
+                new_id = earlier[job_id][-1]
+                out.update(already=new_id, new_job_id=new_id,
+                           message=f"{job_id} already retried as {new_id} (its schedd has it); "
+                                   "nothing submitted (--again to submit it once more)")
+            elif plan.mode == "release":
                 error = _release(schedd, local, ad, plan.edits, request.get("reason", "opgtui retry"))
                 out.update(ok=error is None, new_job_id=job_id if error is None else None,
                            message=error or f"released {job_id}" + (" after editing " + ", ".join(plan.edits)
@@ -215,7 +276,7 @@ def one_line(exc: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m opgtui.sources.condor_worker")
-    ap.add_argument("verb", choices=["locate", "query", "act", "retry"])
+    ap.add_argument("verb", choices=["locate", "query", "act", "retry", "find-retries"])
     ap.add_argument("--schedd")
     ap.add_argument("--address")
     ap.add_argument("--collector")
@@ -238,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
             schedd = schedd_for(a.schedd, a.address, a.collector)
             if a.verb == "retry":
                 out = orjson.dumps(retry(schedd, orjson.loads(a.request)))
+            elif a.verb == "find-retries":
+                request = orjson.loads(a.request)
+                out = orjson.dumps({"ok": True, "found": find_retries(schedd, request["ids"], request.get("since"))})
             elif a.verb == "query":
                 out = query(schedd, a.constraint or "true", [p for p in a.projection.split(",") if p],
                             since=_since(a.since_job, a.since_time), history=not a.no_history,

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import orjson
 
-from opgtui.config import Config, DQConfig, ExperimentConfig, FeedConfig, RecordConfig, Roles, ServiceConfig
+from opgtui.config import (
+    Config,
+    DebugProfile,
+    DQConfig,
+    ExperimentConfig,
+    FeedConfig,
+    RecordConfig,
+    Roles,
+    ServiceConfig,
+)
 from opgtui.demo.demo_requests import add_demo_requests
 from opgtui.demo.timeshift import shift_ads, shift_eventlog, shift_feed, shift_long
 from opgtui.model import Announcement, JobStatus
@@ -48,6 +57,10 @@ SNAPSHOTS = (
     Snapshot("osg-topology", ("osg_downtime.yaml",), ANCHOR - 300),
 )
 
+# What `D` (retry with debug) changes: ifdh's and the XRootD client's own debug switches, more memory for NOvA.
+NOVA_DEBUG = DebugProfile(environment={"IFDH_DEBUG": "1"}, request_memory=4000)
+DUNE_DEBUG = DebugProfile(environment={"IFDH_DEBUG": "1", "XRD_LOGLEVEL": "Debug"})
+
 
 def demo_config(workdir: Path) -> Config:
     """The config a NOvA/DUNE production shifter at Fermilab would write (feeds point at example hosts)."""
@@ -75,9 +88,11 @@ def demo_config(workdir: Path) -> Config:
         ],
         experiments=[
             ExperimentConfig("nova", depends_on=["samweb", "dcache", "cvmfs"], acct_group="group_nova",
+                             debug_profile=NOVA_DEBUG,
                              request_required=["workflow", "input_dataset", "fhicl", "release", "events"],
                              dq=DQConfig(events_line=r"TrigReport Events total = (\d+)", min_events=1)),
             ExperimentConfig("dune", depends_on=["samweb", "dcache", "cvmfs", "xrootd"], acct_group="group_dune",
+                             debug_profile=DUNE_DEBUG,
                              request_required=["workflow", "fhicl", "release", "output"]),
         ],
         # The person running the demo may approve and operate, to try the request workflow.

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from opgtui import safeyaml
+
 APP_NAME = "opgtui"
 FEED_KINDS = ("statuspage", "alertmanager", "prometheus", "osg_downtime", "gocdb", "native")
 
@@ -19,8 +21,12 @@ class ConfigError(Exception):
     """A config problem; ``str()`` is one line naming the file, the line and the key."""
 
     def __init__(self, path: str | Path, line: int | None, key: str, message: str) -> None:
+        from opgtui.textsafe import one_line
+
         self.path, self.line, self.key = str(path), line, key
-        where = f"{self.path}:{line}" if line else self.path
+        # the key and the message can carry the file's own text (an unknown key): never raw on a terminal
+        where = one_line(f"{self.path}:{line}" if line else self.path, 300)
+        key, message = one_line(key, 200), one_line(message, 300)
         super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
@@ -245,6 +251,12 @@ class _Checker:
         line = node.start_mark.line + 1 if node is not None else None
         return ConfigError(self.path, line, key, message)
 
+    def construct(self, node: yaml.Node) -> Any:
+        try:
+            return safeyaml.construct(node, self.path)
+        except safeyaml.YamlError as exc:
+            raise ConfigError(self.path, exc.line, "", exc.problem) from None
+
     def value(self, node: yaml.Node, kind: Any, key: str) -> Any:
         if isinstance(kind, dict):
             return self.mapping(node, kind, key)
@@ -261,14 +273,14 @@ class _Checker:
         if kind == "dict":
             if not isinstance(node, yaml.MappingNode):
                 raise self.fail(node, key, "expected a mapping")
-            return yaml.safe_load(yaml.serialize(node)) or {}
+            return self.construct(node) or {}
         return self.scalar(node, kind, key)
 
     def scalar(self, node: yaml.Node, kind: type, key: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             got = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
             raise self.fail(node, key, f"expected a {kind.__name__}, got a {got}")
-        loaded = yaml.safe_load(yaml.serialize(node))
+        loaded = self.construct(node)
         if kind is str:
             if loaded is None or isinstance(loaded, (dict, list)):
                 raise self.fail(node, key, "expected a string")
@@ -449,11 +461,9 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
 def parse_config(text: str, path: Path) -> Config:
     """Validate YAML text and build a Config; raises ConfigError naming path:line and key."""
     try:
-        nodes = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark else None
-        raise ConfigError(path, line, "", f"not valid YAML: {exc.problem}") from None
+        nodes = safeyaml.compose(text, path)
+    except safeyaml.YamlError as exc:  # not YAML, or an alias bomb, deep nesting, a python tag, a huge value
+        raise ConfigError(path, exc.line, "", exc.problem) from None
     if nodes is None:
         return Config(path=path)
     raw = _Checker(path).mapping(nodes, _TOP, "")
@@ -472,9 +482,9 @@ def load_config(path: str | Path | None = None) -> Config:
             raise ConfigError(p, None, "", "no such file")
         return Config()
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(p, None, "", f"cannot read: {exc}") from None
+        text = safeyaml.read_text(p)
+    except safeyaml.YamlError as exc:  # unreadable, not UTF-8 or too big
+        raise ConfigError(p, None, "", exc.problem) from None
     return parse_config(text, p)
 
 

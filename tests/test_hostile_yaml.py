@@ -1,0 +1,80 @@
+"""Hostile YAML (issue 17 items 3 and 10): every YAML opgtui reads goes through one bounded loader; alias bombs,
+python tags, deep nesting and huge values are one line naming the file and line, quickly."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from opgtui import safeyaml
+from opgtui.cli import main
+from opgtui.config import ConfigError, load_config
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path
+
+
+def test_alias_bomb_config_is_refused_fast_with_file_and_line(env: Path) -> None:
+    path = HOSTILE / "yaml_alias_bomb_config.yaml"
+    start = time.perf_counter()
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert time.perf_counter() - start < 1.0
+    assert "alias bomb" in str(err.value) and err.value.line is not None and err.value.line > 1
+    code, out, errtext = run("--config", str(path), "config", "check")
+    assert code == 2 and out == ""
+    assert errtext.startswith(f"opgtui: {path}:") and "alias" in errtext and errtext.count("\n") == 1
+
+
+def test_unknown_key_with_escapes_is_shown_cleaned(env: Path) -> None:
+    path = HOSTILE / "config_unknown_key_escape.yaml"
+    code, _, errtext = run("--config", str(path), "config", "check")
+    assert code == 2 and "unknown key" in errtext and f"{path}:3:" in errtext
+    assert "\x1b" not in errtext and "\x07" not in errtext and "\u202e" not in errtext
+    assert "\\u202e" in errtext and "evil" in errtext
+
+
+@pytest.mark.parametrize(("text", "problem", "line"), [
+    ("x: !!python/object/apply:os.system [echo]\n", "not allowed", 1),
+    ("a: 1\nb: " + "[" * 200 + "]" * 200 + "\n", "nested deeper", 2),
+    ("a: &a [*a]\n", "recursive alias", 1),
+    ("a: &a [1]\nb: [" + ", ".join(["*a"] * 1001) + "]\n", "more than 1000 aliases", 2),
+    ("a:\n  b: " + "x" * (300 << 10) + "\n", "characters", 2),
+    ("a: 1\n---\nb: 2\n", "more than one YAML document", 2),
+    ("a: " + "9" * 5000 + "\n", "bad value", 1),
+    ("a: [1,\n", "not valid YAML", 2),
+])
+def test_bounded_loader_refuses_with_one_line(text: str, problem: str, line: int) -> None:
+    with pytest.raises(safeyaml.YamlError) as err:
+        safeyaml.load(text, "f.yaml")
+    assert err.value.line == line and problem in err.value.problem
+    assert str(err.value).startswith(f"f.yaml:{line}: ") and "\n" not in str(err.value)
+
+
+def test_bounded_loader_reads_ordinary_yaml_with_anchors_and_merges(tmp_path: Path) -> None:
+    text = "base: &b {mem: 2000, env: {A: '1'}}\njob:\n  <<: *b\n  mem: 4000\nwhen: 2026-12-06\nn: ~\n"
+    data = safeyaml.load(text)
+    assert data["job"] == {"mem": 4000, "env": {"A": "1"}} and data["n"] is None
+    assert safeyaml.load("") is None
+    f = tmp_path / "big.yaml"
+    f.write_text("a: 1\n" * 10)
+    assert safeyaml.load_file(f) == {"a": 1}  # duplicate keys: the last wins, as with PyYAML
+    with pytest.raises(safeyaml.YamlError, match="larger than"):
+        safeyaml.load_file(f, safeyaml.Limits(max_bytes=20))
+    f.write_bytes(b"a: \xff\n")
+    with pytest.raises(safeyaml.YamlError, match="not UTF-8"):
+        safeyaml.load_file(f)

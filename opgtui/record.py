@@ -19,6 +19,7 @@ SCAN_WINDOW = 3 * 86400  # only jobs that finished this recently are looked at (
 SCAN_LIMIT = 500  # logs read per round at most; the rest wait for the next round
 _LOG_BYTES = 16 * 1024 * 1024  # of one stdout at most
 ROUND_BYTES = 256 * 1024 * 1024  # of all logs in one round: the rest wait for the next round
+ROUND_SECONDS = 60.0  # of log reading in one round (a slow log server must not hold up feed polling)
 
 
 @dataclass(slots=True)
@@ -71,9 +72,9 @@ def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: i
     ids = _candidates(cfg, store, now - SCAN_WINDOW, limit)
     rows: list[tuple[str, int | None, str]] = []
     phase_sets: list[tuple[str, list[Any]]] = []
-    budget = ROUND_BYTES
+    budget, stop_at = ROUND_BYTES, time.monotonic() + ROUND_SECONDS
     for job in store.jobs_by_id(ids):
-        if budget <= 0:
+        if budget <= 0 or time.monotonic() > stop_at:
             break
         ad = store.job_ad(job.id)
         lines, error = _read_stdout(cfg, job, ad)

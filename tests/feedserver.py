@@ -28,6 +28,7 @@ class Route:
     content_type: str = "application/json"
     delay: float = 0.0
     fail_first: int = 0  # answer 500 to this many requests before answering normally
+    trickle: float = 0.0  # send the body one byte at a time, this many seconds apart (headers at once)
 
 
 class _Server(ThreadingHTTPServer):
@@ -73,6 +74,12 @@ class FeedServer:
 
     def slow(self, path: str, seconds: float, body: bytes = b"[]") -> str:
         return self.add(path, body, delay=seconds)
+
+    def trickle(self, path: str, body: bytes, interval: float, content_type: str = "application/json") -> str:
+        """Answer at once, then send ``body`` one byte every ``interval`` seconds (never a read timeout)."""
+        url = self.add(path, body, content_type=content_type, delay=0.0)
+        self.routes[path].trickle = interval
+        return url
 
     def html(self, path: str) -> str:
         return self.add(path, HTML_PAGE, content_type="text/html; charset=utf-8")
@@ -122,15 +129,20 @@ class FeedServer:
                 if failing:
                     self._send(500, b"temporary failure\n", "text/plain")
                 else:
-                    self._send(route.status, route.body, route.content_type)
+                    self._send(route.status, route.body, route.content_type, route.trickle)
 
-            def _send(self, status: int, body: bytes, ctype: str) -> None:
+            def _send(self, status: int, body: bytes, ctype: str, trickle: float = 0.0) -> None:
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", ctype)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    if not trickle:
+                        self.wfile.write(body)
+                    for i in range(len(body) if trickle else 0):
+                        self.wfile.write(body[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(trickle)
                 except (BrokenPipeError, ConnectionResetError, OSError):
                     pass  # the client gave up (a timeout test)
 

@@ -34,6 +34,9 @@ FIRST_RANGE = 16 * 1024  # the first HTTP Range request asks for this many bytes
 RANGE_MAX = 8 * 1024 * 1024  # and no single later request for more than this
 NO_RANGE_CAP = 32 * 1024 * 1024  # a server ignoring Range: read at most this much of the body
 FOLLOW_CAP = 4 * 1024 * 1024  # follow mode: at most this much new text per read
+#: One HTTP tail, all its requests together, ends within this many seconds (httpx's timeouts are per read: a
+#: server trickling a byte a second would never trip them).
+DEADLINE = 30.0
 _HALF = MAX_LINE // 2
 _FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 
@@ -362,12 +365,23 @@ class _Fetcher:
 
 
 async def tail_url(client: httpx.AsyncClient, url: str, n: int | None = 50, *, timeout: float = 10.0,
-                   max_bytes: int | None = None) -> Tail:
-    """The last ``n`` lines (0 or None = all) of an http(s) log.
+                   max_bytes: int | None = None, deadline: float | None = None) -> Tail:
+    """The last ``n`` lines (0 or None = all) of an http(s) log, within ``deadline`` seconds in all (DEADLINE).
 
     Asks for the last 16 KiB (``Range: bytes=-16384``), then for the bytes just before what it has, sized from
     the lines seen so far, until it has ``n`` lines, reaches the start, or has read ``max_bytes`` (64 MiB).
+    ``timeout`` bounds each connect and read.
     """
+    deadline = DEADLINE if deadline is None else deadline
+    try:
+        async with asyncio.timeout(deadline):
+            return await _tail_url(client, url, n, timeout, max_bytes)
+    except TimeoutError:
+        raise LogError(f"{url_label(url)}: not read within {deadline:g} s (the server sends too slowly)") from None
+
+
+async def _tail_url(client: httpx.AsyncClient, url: str, n: int | None, timeout: float,
+                    max_bytes: int | None) -> Tail:
     cap = ALL_CAP if max_bytes is None else max(max_bytes, 1)
     fetch = _Fetcher(client, url, timeout)
     status, first, total, body = await fetch.get(f"-{min(FIRST_RANGE, cap)}", min(FIRST_RANGE, cap))
@@ -396,15 +410,16 @@ async def tail_url(client: httpx.AsyncClient, url: str, n: int | None = 50, *, t
 
 
 async def tail(source: str, n: int | None = 50, *, client: httpx.AsyncClient | None = None,
-               timeout: float = 10.0, max_bytes: int | None = None) -> Tail:
-    """The tail of a path, a ``file://`` URL or an http(s) URL (local files are read in a thread)."""
+               timeout: float = 10.0, max_bytes: int | None = None, deadline: float | None = None) -> Tail:
+    """The tail of a path, a ``file://`` URL or an http(s) URL (local files are read in a thread; a URL within
+    ``deadline`` seconds in all)."""
     if source.startswith(("http://", "https://")):
         if client is not None:
-            return await tail_url(client, source, n, timeout=timeout, max_bytes=max_bytes)
+            return await tail_url(client, source, n, timeout=timeout, max_bytes=max_bytes, deadline=deadline)
         import httpx
 
         async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as own:
-            return await tail_url(own, source, n, timeout=timeout, max_bytes=max_bytes)
+            return await tail_url(own, source, n, timeout=timeout, max_bytes=max_bytes, deadline=deadline)
     if source.startswith("file://"):
         source = unquote(urlsplit(source).path)
     return await asyncio.to_thread(tail_file, os.path.expanduser(source), n, max_bytes=max_bytes)

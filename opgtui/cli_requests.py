@@ -19,7 +19,9 @@ from opgtui.model import ProductionRequest
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"opgtui: {message}", err=True)
+    from opgtui.textsafe import one_line
+
+    click.echo(f"opgtui: {one_line(message, 1000)}", err=True)
     sys.exit(code)
 
 
@@ -279,8 +281,13 @@ def export(ctx: click.Context, req_id: int, output: str | None) -> None:
 
 
 def _read_yaml(path: str) -> rq.Imported:
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    from opgtui import safeyaml
+
+    cap = rq.YAML_LIMITS.max_bytes
+    try:  # never more than the cap is read: a bigger file is refused before it is parsed
+        text = sys.stdin.read(cap + 1) if path == "-" else safeyaml.read_text(path, rq.YAML_LIMITS)
+    except safeyaml.YamlError as exc:
+        _fail(str(exc))
     except (OSError, UnicodeDecodeError) as exc:
         _fail(f"{path}: cannot read: {exc}")
     try:

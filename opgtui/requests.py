@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
+from opgtui import safeyaml
 from opgtui.config import Config, Roles
 from opgtui.model import Job, ProductionRequest
 
@@ -68,6 +69,14 @@ FIELD_NAMES: tuple[str, ...] = tuple(FIELD_BY_NAME)
 BASE_REQUIRED = ("title", "experiment")
 LABELS: dict[str, str] = {"title": "Title", "experiment": "Experiment", "priority": "Priority",
                           "status": "Status", "requester": "Requester", **{f.name: f.label for f in FIELDS}}
+
+# Size caps (a 20 MB field took 44 s to import): a one-line value, the title or one list item; the notes (and a
+# list's whole text); the items of a list. A request file is at most a few of these.
+MAX_TEXT = 1_000
+MAX_LONGTEXT = 20_000
+MAX_ITEMS = 500
+YAML_LIMITS = safeyaml.Limits(max_bytes=256 << 10, max_depth=8, max_aliases=50, max_nodes=5_000,
+                              max_scalar=MAX_LONGTEXT)
 
 STATES = ("draft", "submitted", "approved", "rejected", "scheduled", "running", "done", "cancelled")
 OPEN_STATES = ("draft", "submitted", "approved", "scheduled", "running")
@@ -127,6 +136,7 @@ def whoami() -> str:
 
 def parse_value(spec: FieldSpec, text: str) -> Any:
     """The typed value of ``text`` for this field (None when empty); ValueError with a short reason."""
+    _check_size(spec, text)
     t = text.strip()
     if not t:
         return None
@@ -147,7 +157,7 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
             raise ValueError("must be a positive number")
         return x
     if spec.kind == "list":
-        return [part.strip() for part in t.replace("\n", ",").split(",") if part.strip()] or None
+        return _check_items([part.strip() for part in t.replace("\n", ",").split(",") if part.strip()]) or None
     if spec.kind == "choice":
         values = [v for v, _ in spec.choices]
         if t not in values:
@@ -159,6 +169,28 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
         except ValueError:
             raise ValueError(f"expected a date YYYY-MM-DD, got {t!r}") from None
     return text if spec.kind == "longtext" else t
+
+
+def _too_long(text: str, limit: int) -> ValueError:
+    return ValueError(f"too long: {len(text):,} characters (at most {limit:,})")
+
+
+def _check_size(spec: FieldSpec, text: str) -> None:
+    """ValueError when form or file text is beyond the field's caps (checked before any other work)."""
+    if spec.kind in ("longtext", "list"):
+        if len(text) > MAX_LONGTEXT:
+            raise _too_long(text, MAX_LONGTEXT)
+    elif len(text) > MAX_TEXT:
+        raise _too_long(text, MAX_TEXT)
+
+
+def _check_items(items: list[str]) -> list[str]:
+    if len(items) > MAX_ITEMS:
+        raise ValueError(f"too many items: {len(items):,} (at most {MAX_ITEMS})")
+    for item in items:
+        if len(item) > MAX_TEXT:
+            raise ValueError(f"an item is {_too_long(item, MAX_TEXT)}")
+    return items
 
 
 def format_value(spec: FieldSpec | None, value: Any) -> str:
@@ -181,7 +213,7 @@ def check_value(spec: FieldSpec, value: Any) -> Any:
             return parse_value(spec, value)
         if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
             raise ValueError("expected a list of strings")
-        return [str(v) for v in value] or None
+        return _check_items([str(v) for v in value]) or None
     if isinstance(value, (dict, list)):
         raise ValueError(f"expected a {spec.kind}, got a {'mapping' if isinstance(value, dict) else 'list'}")
     if isinstance(value, bool):
@@ -258,6 +290,18 @@ def missing_sentence(names: Sequence[str]) -> str:
 def problems(req: ProductionRequest, cfg: Config) -> dict[str, str]:
     """Problems with values that parse but make no sense here, by field name."""
     out: dict[str, str] = {}
+    for name, text in (("title", req.title), ("experiment", req.experiment)):
+        if len(text) > MAX_TEXT:
+            out[name] = str(_too_long(text, MAX_TEXT))
+    for name, value in req.fields.items():
+        spec = FIELD_BY_NAME.get(name)
+        try:
+            if spec is not None and isinstance(value, str):
+                _check_size(spec, value)
+            elif isinstance(value, list):
+                _check_items([str(v) for v in value])
+        except ValueError as exc:
+            out[name] = str(exc)
     if req.experiment and cfg.experiments and cfg.experiment(req.experiment) is None:
         out["experiment"] = (f"unknown experiment {req.experiment!r} "
                              f"(configured: {', '.join(e.name for e in cfg.experiments)})")
@@ -462,12 +506,10 @@ def from_yaml(text: str, source: str = "<request>") -> Imported:
         where = f"{source}:{node.start_mark.line + 1}" if node is not None else source
         return RequestFormatError(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise RequestFormatError(f"{where}: not valid YAML: {exc.problem or exc.context}") from None
+    try:  # bounded: an alias bomb, a python tag, deep nesting or a huge value is one line, quickly
+        root = safeyaml.compose(text, source, YAML_LIMITS)
+    except safeyaml.YamlError as exc:
+        raise RequestFormatError(str(exc)) from None
     if not isinstance(root, yaml.MappingNode):
         raise fail(root, "", "expected a mapping of request fields (experiment: ..., title: ...)")
     known = (*_META, "experiment", "title", *FIELD_NAMES)
@@ -479,10 +521,11 @@ def from_yaml(text: str, source: str = "<request>") -> Imported:
             raise fail(key_node, key, "unknown field" + _did_you_mean(key, known))
         if key in values:
             raise fail(key_node, key, "given twice")
-        raw = yaml.safe_load(yaml.serialize(value_node))
         lines[key] = value_node.start_mark.line + 1
         try:
-            values[key] = _import_value(key, raw)
+            values[key] = _import_value(key, safeyaml.construct(value_node, source))
+        except safeyaml.YamlError as exc:
+            raise RequestFormatError(str(exc)) from None
         except ValueError as exc:
             raise fail(value_node, key, str(exc)) from None
     for key in BASE_REQUIRED:
@@ -509,6 +552,8 @@ def _import_value(key: str, raw: Any) -> Any:
         return raw
     if raw is None or isinstance(raw, (dict, list)):
         raise ValueError("expected text")
+    if len(str(raw)) > MAX_TEXT:
+        raise _too_long(str(raw), MAX_TEXT)
     if key == "status" and raw not in STATES:
         raise ValueError(f"unknown status {raw!r} (known: {', '.join(STATES)})")
     return " ".join(str(raw).split()) if key == "title" else str(raw).strip()

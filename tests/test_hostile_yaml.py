@@ -78,3 +78,44 @@ def test_bounded_loader_reads_ordinary_yaml_with_anchors_and_merges(tmp_path: Pa
     f.write_bytes(b"a: \xff\n")
     with pytest.raises(safeyaml.YamlError, match="not UTF-8"):
         safeyaml.load_file(f)
+
+
+@pytest.fixture
+def request_cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = tmp_path / "c.yaml"
+    path.write_text(f"store: {tmp_path / 's.db'}\nexperiments:\n  - {{name: nova}}\n")
+    return path
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("yaml_python_object_request.yaml", "not allowed"),
+    ("yaml_deep_nesting_request.yaml", "nest"),  # libyaml stops at 1,000 levels, we at 8
+])
+def test_request_import_of_hostile_yaml_is_one_line(request_cfg: Path, name: str, problem: str) -> None:
+    path = HOSTILE / name
+    code, out, errtext = run("--config", str(request_cfg), "request", "import", str(path))
+    assert code == 2 and out == ""
+    assert errtext.startswith(f"opgtui: {path}:") and problem in errtext and errtext.count("\n") == 1
+
+
+def test_request_import_of_a_20mb_field_is_refused_fast(request_cfg: Path, tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("experiment: nova\ntitle: big\nnotes: " + "x" * (20 << 20) + "\n")
+    start = time.perf_counter()
+    code, _, errtext = run("--config", str(request_cfg), "request", "import", str(big))
+    assert time.perf_counter() - start < 2.0
+    assert code == 2 and "larger than" in errtext and errtext.count("\n") == 1
+    mid = tmp_path / "mid.yaml"  # under the file cap, over the field cap
+    mid.write_text("experiment: nova\ntitle: t\nrelease: " + "v" * 5000 + "\n")
+    code, _, errtext = run("--config", str(request_cfg), "request", "import", str(mid))
+    assert code == 2 and f"{mid}:3: release: too long: 5,000 characters" in errtext
+
+
+def test_oversized_fields_are_refused_from_the_command_line(request_cfg: Path) -> None:
+    code, _, errtext = run("--config", str(request_cfg), "request", "new", "-e", "nova", "-t", "t",
+                           "--set", "notes=" + "n" * 30_000)
+    assert code == 2 and "notes: too long: 30,000 characters (at most 20,000)" in errtext
+    code, _, errtext = run("--config", str(request_cfg), "request", "new", "-e", "nova", "-t", "T" * 2000)
+    assert code == 2 and "title: too long" in errtext

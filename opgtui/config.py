@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -433,11 +432,11 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
                           "experiments", i, "depends_on", j)
     for i, exp in enumerate(cfg.experiments):
         if exp.dq and exp.dq.events_line:
-            try:
-                re.compile(exp.dq.events_line)
-            except re.error as exc:
-                raise err(f"experiments[{i}].dq.events_line", f"not a valid regular expression: {exc}",
-                          "experiments", i, "dq", "events_line") from None
+            from opgtui.dq import pattern_problem  # on RE2, as the packs: never Python re for a user's pattern
+
+            problem = pattern_problem(exp.dq.events_line)
+            if problem:
+                raise err(f"experiments[{i}].dq.events_line", problem, "experiments", i, "dq", "events_line")
     if cfg.record.keep_days <= 0 or cfg.record.keep_ads_days <= 0:
         raise err("record", "keep_days and keep_ads_days must be positive", "record")
     if cfg.refresh <= 0:

@@ -31,13 +31,24 @@ class DQResult:
 
 
 @lru_cache(maxsize=64)
-def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(text)
+def _compiled(text: str) -> tuple[Any, str]:
+    from opgtui.diagnosis.signatures import compile_pattern
+
+    return compile_pattern(text)
+
+
+def pattern_problem(text: str) -> str | None:
+    """Why RE2 (linear time, as for the signature packs) refuses an ``events_line`` pattern; None if it runs."""
+    regex, problem = _compiled(text)
+    return None if regex is not None else problem
 
 
 def count_events(lines: Sequence[str], pattern: str) -> int | None:
-    """The event count from the last line matching ``pattern`` (its first group, else its first number)."""
-    rx = _pattern(pattern)
+    """The event count from the last line matching ``pattern`` (its first group, else its first number), on
+    RE2: a configured pattern can never stall on a hostile line. ValueError when RE2 refuses the pattern."""
+    rx, problem = _compiled(pattern)
+    if rx is None:
+        raise ValueError(problem)
     for line in reversed(lines):
         m = rx.search(line)
         if m is None:
@@ -101,10 +112,13 @@ def check(job: Job, dq: DQConfig, *, log_lines: Sequence[str] | None, log_error:
         if log_lines is None:
             res.unchecked.append(f"events: stdout unreadable ({log_error or 'no log known'})")
         else:
-            ran = True
-            n = count_events(log_lines, dq.events_line)
             least = dq.min_events if dq.min_events is not None else 1
-            if n is None:
+            problem = pattern_problem(dq.events_line)
+            n = None if problem else count_events(log_lines, dq.events_line)
+            ran = ran or not problem
+            if problem:
+                res.unchecked.append(f"events: events_line {dq.events_line!r}: {problem}")
+            elif n is None:
                 res.problems.append(f"no event-count line in stdout (pattern {dq.events_line!r})")
             elif n < least:
                 res.problems.append(f"{n} events processed (expected at least {least})")

@@ -11,7 +11,7 @@ import pytest
 
 from opgtui import stats
 from opgtui.config import Config, ConfigError, DQConfig, ExperimentConfig, parse_config
-from opgtui.dq import check, count_events, find_outputs
+from opgtui.dq import check, count_events, find_outputs, pattern_problem
 from opgtui.model import Job
 from opgtui.record import dq_flags, scan_finished
 from opgtui.sources.dumps import load_files
@@ -96,7 +96,7 @@ def test_flagged_jobs_are_recorded_and_count_as_wasted(tmp_path: Path) -> None:
 def test_dq_config_errors_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     text = "experiments:\n  - name: nova\n    dq:\n      events_line: 'Events total = (\\d+'\n"
-    with pytest.raises(ConfigError, match=r"c.yaml:4: experiments\[0\].dq.events_line: not a valid regular"):
+    with pytest.raises(ConfigError, match=r"c.yaml:4: experiments\[0\].dq.events_line: invalid pattern: missing"):
         parse_config(text, path)
     with pytest.raises(ConfigError, match=r"c.yaml:4: experiments\[0\].dq.min_file: unknown key \(did you mean"):
         parse_config("experiments:\n  - name: nova\n    dq:\n      min_file: 2\n", path)
@@ -106,3 +106,76 @@ def test_dq_config_errors_name_the_line(tmp_path: Path) -> None:
                        "record: {keep_days: 90, stages: {reconstruction: reco}}\n", path)
     assert cfg.experiments[0].dq == DQConfig(min_files=2, min_bytes=1000)
     assert cfg.record.keep_days == 90 and cfg.record.stages == {"reconstruction": ["reco"]}
+
+
+# ---------------------------------------------------------------------------- hostile patterns (issue 17)
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+
+
+def _hostile_patterns() -> dict[str, str]:
+    import yaml
+
+    return yaml.safe_load((HOSTILE / "item06_dq_events_line_patterns.yaml").read_text())
+
+
+def test_a_catastrophic_events_line_runs_in_linear_time(tmp_path: Path) -> None:
+    """``(a+)+$`` on a 35-character line took Python re hours and froze the collector and the dashboard (both
+    run this scan). Run in a child process so that a regression fails on its timeout instead of hanging."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from opgtui.config import Config, DQConfig, ExperimentConfig\n"
+        "from opgtui.model import Job\n"
+        "from opgtui.record import scan_finished\n"
+        "from opgtui.store import open_store\n"
+        "store = open_store(sys.argv[1])\n"
+        "store.upsert_jobs([Job('s#1.0', 's', 1, 0, status=4, exit_code=0, experiment='nova',\n"
+        "                       end_time=1_795_000_000.0, stdout=sys.argv[2])])\n"
+        "cfg = Config(experiments=[ExperimentConfig('nova', dq=DQConfig(events_line=sys.argv[3]))])\n"
+        "t = time.monotonic()\n"
+        "r = scan_finished(cfg, store, now=1_795_000_100.0)\n"
+        "print(r.scanned, r.flagged, round(time.monotonic() - t, 3))\n")
+    pattern = _hostile_patterns()["catastrophic"]
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "s.db"),
+                           str(HOSTILE / "item06_dq_redos_line.log"), pattern],
+                          capture_output=True, text=True, timeout=20)
+    scanned, flagged, seconds = done.stdout.split()
+    assert (scanned, flagged) == ("1", "1") and float(seconds) < 1.0, done.stderr
+    assert dq_flags(open_store(tmp_path / "s.db")) == {
+        "s#1.0": ["no event-count line in stdout (pattern '(a+)+$')"]}
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("backreference", "pattern needs backtracking (backreference or lookaround?), which could stall on hostile "
+                      "input; rejected (b'invalid escape sequence: \\\\1')"),
+    ("lookahead", "pattern needs backtracking (backreference or lookaround?), which could stall on hostile "
+                  "input; rejected (b'invalid perl operator: (?=')"),
+    ("nested_counts", "pattern too big for RE2 (invalid repetition size: {100}): at most 1000 repetitions (nested "
+                      "counts multiply) and 8 MiB compiled; make it smaller"),
+    ("too_large", "pattern too big for RE2 (pattern too large - compile failed): at most 1000 repetitions (nested "
+                  "counts multiply) and 8 MiB compiled; make it smaller"),
+    ("invalid", "invalid pattern: missing ), unterminated subpattern at position 15"),
+])
+def test_config_check_refuses_what_re2_cannot_run_with_one_line(tmp_path: Path, name: str, message: str) -> None:
+    from click.testing import CliRunner
+
+    from opgtui.cli import main
+
+    path = tmp_path / "c.yaml"
+    pattern = _hostile_patterns()[name]
+    path.write_text("experiments:\n  - name: nova\n    dq:\n      events_line: '" + pattern.replace("'", "''")
+                    + "'\n")
+    result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
+    assert result.exit_code == 2
+    assert result.stderr == f"opgtui: {path}:4: experiments[0].dq.events_line: {message}\n"
+    # a config built in code (not checked) does not take the scan down: the check says why it did not run
+    res = check(job(), DQConfig(events_line=pattern), log_lines=["Events total = 5"])
+    assert res.ok is None and res.unchecked == [f"events: events_line {pattern!r}: {message}"]
+
+
+def test_the_catastrophic_pattern_is_accepted_because_re2_runs_it() -> None:
+    lines = ["12 aaaa", "a" * 34 + "!"]
+    assert count_events(lines, r"(\d+) (a+)+$") == 12 and pattern_problem("(a+)+$") is None

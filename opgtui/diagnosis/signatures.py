@@ -366,6 +366,10 @@ def compile_pattern(pattern: Any) -> tuple[Any, str]:
     try:
         regex = re2.compile(pattern, _options(_RE2_MEM))
     except re2.error as exc:
+        why = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        if why.startswith(("pattern too large", "invalid repetition size")):  # RE2's limits, not a syntax
+            return None, (f"pattern too big for RE2 ({why}): at most 1000 repetitions (nested counts multiply) "
+                          f"and {_RE2_MEM >> 20} MiB compiled; make it smaller")
         try:
             re.compile(pattern)
         except (re.error, RecursionError, OverflowError, ValueError) as pyexc:

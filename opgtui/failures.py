@@ -99,3 +99,62 @@ def sites_text(sites: Counter[str], limit: int = 3) -> str:
     top = sites.most_common(limit)
     more = len(sites) - len(top)
     return ", ".join(f"{s} {n}" for s, n in top) + (f" +{more} more" if more > 0 else "")
+
+
+# ---------------------------------------------------------------- what a bulk action does to each cause
+
+# What each bulk action does to jobs of each verdict category: (what the shifter is told, whether it goes
+# against the verdict's advice). "retry" also stands for release: a released job runs again as it was.
+_OUTCOMES: dict[str, dict[str, tuple[str, bool]]] = {
+    "retry": {"service": ("retrying is what the verdict advises", False),
+              "code": ("retrying will fail again (D retries with debug settings)", True),
+              "resource": ("retrying as is will fail again (M gives it more memory)", True),
+              "unknown": ("cause unknown: retrying may fail again", True),
+              UNDIAGNOSED: ("not diagnosed (d): retrying may fail again", True)},
+    "debug": {"service": ("a service problem: a plain retry (T) is enough", False),
+              "code": ("debugging is what the verdict advises", False),
+              "resource": ("a resource problem: debug settings will not fix it (M)", True),
+              "unknown": ("cause unknown: debugging may help", False),
+              UNDIAGNOSED: ("not diagnosed (d)", False)},
+    "bigger": {"service": ("a service problem: more memory will not help (T)", True),
+               "code": ("more memory will not fix a code problem (D)", True),
+               "resource": ("more memory is what the verdict advises", False),
+               "unknown": ("cause unknown: more memory may not help", True),
+               UNDIAGNOSED: ("not diagnosed (d): more memory may not help", True)},
+}
+BULK_KINDS = {"retry": "retry", "release": "retry", "debug": "debug", "bigger": "bigger"}
+
+
+@dataclass(frozen=True, slots=True)
+class CauseCount:
+    """How many of an action's jobs share one cause."""
+
+    category: str
+    signature: str | None
+    advice: str  # the verdict's action ("retry", "debug", ...)
+    count: int
+
+
+def cause_counts(job_ids: Sequence[str], verdicts: Mapping[str, Verdict]) -> list[CauseCount]:
+    """The causes of these jobs (verdict category and signature), largest first; jobs with no verdict count
+    as undiagnosed."""
+    counts: Counter[tuple[str, str | None, str]] = Counter()
+    for jid in job_ids:
+        v = verdicts.get(jid)
+        counts[(UNDIAGNOSED, None, "diagnose (d)") if v is None else (v.category, v.signature, v.action)] += 1
+    return [CauseCount(c, s, a, n)
+            for (c, s, a), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or ""))]
+
+
+def cause_line(action: str, cause: CauseCount) -> tuple[str, bool]:
+    """``60 jobs · CODE · fhicl_protection_violation: retrying will fail again`` for ``action`` (retry,
+    release, debug, bigger, hold, remove), and whether the action goes against the verdict."""
+    what = "not diagnosed" if cause.category == UNDIAGNOSED else cause.category.upper()
+    head = f"{cause.count:,} job{'s' if cause.count != 1 else ''} · {what}"
+    if cause.signature:
+        head += f" · {cause.signature}"
+    table = _OUTCOMES.get(BULK_KINDS.get(action, ""))
+    if table is None:  # hold, remove: no outcome to foresee; say what the verdict advises
+        return head + ("" if cause.category == UNDIAGNOSED else f": the verdict says {cause.advice}"), False
+    told, against = table.get(cause.category, table["unknown"])
+    return f"{head}: {told}", against

@@ -1,7 +1,11 @@
-"""Confirmation for actions on jobs: says how many jobs it touches; Cancel has the focus."""
+"""Confirmation for actions on jobs: says what it touches (how many, which group or marks, their causes with
+what the action will do to each, a few ids) and whether the status board says not to submit now. Cancel has
+the focus; ``y`` answers yes, ``n`` and Esc no."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,17 +19,25 @@ from opgtui.textsafe import one_line
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
+    from opgtui.model import Verdict
+
+WARN = "bold yellow"
+VERDICT_CHUNK = 900  # ids per verdicts query (SQLite's variable limit)
+RERUNS = ("retry", "debug", "bigger", "release")  # actions that put jobs back on the pool
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Yes/No dialog; Enter on the focused Cancel does nothing harmful."""
+    """Yes/No dialog; Enter on the focused Cancel does nothing harmful; y / n / Esc answer."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
+    BINDINGS = [Binding("escape,n", "cancel", "No", id="confirm.cancel"),
+                Binding("y", "ok", "Yes", id="confirm.ok")]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
-    ConfirmScreen > Vertical { width: 64; height: auto; border: thick $error; background: $surface; padding: 1 2; }
-    ConfirmScreen Horizontal { height: auto; align: center middle; margin-top: 1; }
+    ConfirmScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
+                               border: thick $error; background: $surface; padding: 0 1; }
+    ConfirmScreen Horizontal { height: auto; align: center middle; }
     ConfirmScreen Button { margin: 0 2; }
+    ConfirmScreen .keys { color: $text-muted; text-align: center; }
     """
 
     def __init__(self, message: Text) -> None:
@@ -36,8 +48,9 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical():
             yield Static(self.message)
             with Horizontal():
-                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button("No", id="cancel", variant="primary")
                 yield Button("Yes, do it", id="ok", variant="error")
+            yield Static(Text("y: yes · n or Esc: no"), classes="keys")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
@@ -48,13 +61,61 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_cancel(self) -> None:
         self.dismiss(False)
 
+    def action_ok(self) -> None:
+        self.dismiss(True)
 
-def confirm_and_act(app: OpgApp, action: str, job_ids: list[str]) -> None:
+
+def _verdicts(app: OpgApp, job_ids: Sequence[str]) -> dict[str, Verdict]:
+    out: dict[str, Verdict] = {}
+    for i in range(0, len(job_ids), VERDICT_CHUNK):
+        out.update(app.store.verdicts_for(list(job_ids[i:i + VERDICT_CHUNK])))
+    return out
+
+
+def submit_warning(app: OpgApp, now: float | None = None) -> str | None:
+    """What the status board's pre-submit check says when it says no (or does not know), else None."""
+    from opgtui.services import SUBMIT_HORIZON, board, decide_submit
+
+    now = time.time() if now is None else now
+    rows = board(app.cfg, app.store, now)
+    required = app.required_services() or [r.service for r in rows if r.critical]
+    if not required:
+        return None
+    result = decide_submit(rows, required, SUBMIT_HORIZON, now)
+    if result.exit_code == 0:
+        return None
+    blocking = next((line for line in result.lines[:-1] if ": UP" not in line), "").split(" [", 1)[0]
+    return f"Status board: {result.lines[-1]}" + (f" ({blocking})" if blocking else "")
+
+
+def describe(app: OpgApp, action: str, job_ids: Sequence[str], scope: str | None,
+             now: float | None = None) -> Text:
+    """The body of a bulk dialog: the scope, one line per cause (what ``action`` will do to it), the
+    status board's warning for actions that run jobs again, and the first ids."""
+    from opgtui.failures import cause_counts, cause_line
+
+    text = Text()
+    if scope:
+        text.append(one_line(scope, 300) + "\n", "bold")
+    causes = cause_counts(job_ids, _verdicts(app, job_ids))
+    for cause in causes[:3]:
+        line, against = cause_line(action, cause)
+        text.append(one_line(line, 200) + "\n", WARN if against else "")
+    if len(causes) > 3:
+        text.append(f"+{len(causes) - 3} more causes ({sum(c.count for c in causes[3:]):,} jobs)\n", "dim")
+    if action in RERUNS and (warning := submit_warning(app, now)):
+        text.append("! " + one_line(warning, 200) + "\n", "bold red")
+    n = len(job_ids)
+    text.append("ids: " + one_line(", ".join(job_ids[:3]), 200) + (f" and {n - 3:,} more" if n > 3 else ""),
+                "dim")
+    return text
+
+
+def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | None = None) -> None:
     """Ask, then run the action on the schedds in the background and report HTCondor's answer verbatim."""
     n = len(job_ids)
-    sample = ", ".join(job_ids[:3]) + (f" and {n - 3} more" if n > 3 else "")
-    message = Text.assemble((f"{action.capitalize()} {n:,} job{'s' if n != 1 else ''}?\n\n", "bold"),
-                            one_line(sample, 200))
+    message = Text.assemble((f"{action.capitalize()} {n:,} job{'s' if n != 1 else ''}?\n", "bold"))
+    message.append_text(describe(app, action, job_ids, scope))
 
     async def run(confirmed: bool | None) -> None:
         if not confirmed:
@@ -102,8 +163,43 @@ def _profile_text(app: OpgApp, job_ids: list[str]) -> Text | None:
     return text
 
 
-def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, bigger: bool = False) -> None:
-    """Ask (count, how many released / resubmitted, the debug settings), then retry in the background.
+MEMORY_SAMPLE = 200  # ads read to say what memory M gives
+
+
+def memory_text(app: OpgApp, job_ids: Sequence[str]) -> str:
+    """What ``M`` sets: ``Memory: 2,000 -> 3,072 MB`` (ranges when jobs differ), from the jobs' ads."""
+    from opgtui.retry import bigger_memory
+
+    before, after, unknown = [], [], 0
+    for jid in job_ids[:MEMORY_SAMPLE]:
+        ad = app.job_ad(jid)
+        new = bigger_memory(ad) if ad is not None else None
+        if new is None:
+            unknown += 1
+            continue
+        after.append(new)
+        old = ad.get("RequestMemory")  # type: ignore[union-attr]
+        if isinstance(old, int | float) and not isinstance(old, bool):
+            before.append(int(old))
+
+    def spread(values: list[int]) -> str:
+        lo, hi = min(values), max(values)
+        return f"{lo:,}" if lo == hi else f"{lo:,}-{hi:,}"
+
+    line = "Memory: 1.5x the request, or 1.25x the peak use if more (rounded up to 512 MB)"
+    if after:
+        line += f"\nMemory: {spread(before) + ' -> ' if before else ''}{spread(after)} MB"
+        if len(job_ids) > MEMORY_SAMPLE:
+            line += f" (first {MEMORY_SAMPLE} jobs)"
+    if unknown:
+        line += f"\n{unknown:,} with no memory request or use in their ad: left as they are"
+    return line
+
+
+def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, bigger: bool = False,
+                      scope: str | None = None) -> None:
+    """Ask (count, what was pointed at, the causes and what a retry does to each, how many released /
+    resubmitted, the debug settings or the new memory), then retry in the background.
 
     Running, idle and succeeded jobs are left out and counted (the schedd would refuse them anyway)."""
     from collections import Counter
@@ -128,15 +224,16 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
     job_ids = wanted
     held = sum(known[j].status == 5 for j in job_ids if j in known)
     n, stored = len(job_ids), sum(j in known for j in job_ids)
-    message = Text.assemble(
-        (f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}"
-         f"{' with more memory' if bigger else ''}?\n\n", "bold"),
-        f"{held:,} held: released{' after editing' if debug else ''}; "
+    message = Text(f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}"
+                   f"{' with more memory' if bigger else ''}?\n", "bold")
+    message.append_text(describe(app, "debug" if debug else "bigger" if bigger else "retry", job_ids, scope))
+    message.append(
+        f"\n{held:,} held: released{' after editing' if debug or bigger else ''}; "
         f"{stored - held:,} failed or removed: resubmitted"
         + (f"; {n - stored:,} not in the store: as their schedd says" if n > stored else "")
-        + (f"\nLeft out: {left_out}" if left_out else "")
-        + ("\nMemory: 1.5x each job's request, or 1.25x its peak use if more (rounded up to 512 MB)"
-           if bigger else ""))
+        + (f"\nLeft out: {left_out}" if left_out else ""))
+    if bigger:
+        message.append("\n" + memory_text(app, job_ids))
     if debug:
         extra = _profile_text(app, job_ids)
         if extra is None:

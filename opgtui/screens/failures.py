@@ -22,6 +22,16 @@ STYLE = {"service": "bold yellow", "code": "bold red", "resource": "bold magenta
          UNDIAGNOSED: "dim"}
 
 
+def _key(g: FailureGroup) -> tuple[str, str | None, str]:
+    return g.category, g.signature, g.title
+
+
+def cause_name(g: FailureGroup) -> str:
+    """``cause CODE · fhicl_protection_violation (FHiCL tried to ...)``: how a dialog names a cause."""
+    name = f"cause {g.category.upper()} · {g.signature or g.title}"
+    return name + (f" ({g.title})" if g.signature and g.title else "")
+
+
 def short_span(w: Window) -> str:
     """``10:02-10:45``, ``since 10:02`` while open."""
     return f"since {clock(w.start)}" if w.end is None else f"{clock(w.start)}-{clock(w.end)}"
@@ -77,6 +87,8 @@ class FailureSummaryScreen(BaseScreen):
         self.app.call_from_thread(self.show, groups, len(jobs))
 
     def show(self, groups: list[FailureGroup], failures: int) -> None:
+        """Fill the table; the cursor stays on the cause it was on (a refresh does not move it)."""
+        was = self.current
         self.groups = groups
         table = self.query_one("#failures", DataTable)
         table.clear()
@@ -93,6 +105,10 @@ class FailureSummaryScreen(BaseScreen):
             (f" {failures:,} failed/held", "bold"), f" in {self.scope} · {len(groups)} causes",
             f" · last {label}" if label != "all" else " · any time",
             (f" · {service:,} service-caused: S retries", "yellow") if service else ""))
+        if was is not None:
+            same = next((i for i, g in enumerate(groups) if _key(g) == _key(was)), None)
+            if same is not None:
+                table.move_cursor(row=same, animate=False)
         self.show_detail()
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
@@ -147,20 +163,21 @@ class FailureSummaryScreen(BaseScreen):
 
         g = self.current
         if g is not None:
-            confirm_and_retry(self.opg, g.job_ids, debug=debug, bigger=bigger)
+            confirm_and_retry(self.opg, g.job_ids, debug=debug, bigger=bigger, scope=cause_name(g))
 
     def action_retry_service(self) -> None:
         from opgtui.screens.confirm import confirm_and_retry
 
-        ids = [jid for g in self.groups if g.retryable for jid in g.job_ids]
+        causes = [g for g in self.groups if g.retryable]
+        ids = [jid for g in causes for jid in g.job_ids]
         if not ids:
             self.notify("no service-caused failures here", markup=False)
             return
-        confirm_and_retry(self.opg, ids)
+        confirm_and_retry(self.opg, ids, scope=f"every service-caused failure ({len(causes)} causes)")
 
     def action_act(self, action: str) -> None:
         from opgtui.screens.confirm import confirm_and_act
 
         g = self.current
         if g is not None:
-            confirm_and_act(self.opg, action, g.job_ids)
+            confirm_and_act(self.opg, action, g.job_ids, cause_name(g))

@@ -217,4 +217,4 @@ class JobDetailScreen(Screen[None]):
     def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry
 
-        confirm_and_retry(self.opg, [self.job_id], debug=debug, bigger=bigger)
+        confirm_and_retry(self.opg, [self.job_id], debug=debug, bigger=bigger, scope=f"job {self.job_id}")

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Input, ProgressBar, Static
 
 from opgtui.joblist import (
+    GROUP_KEYS,
     GROUPINGS,
     Group,
     Row,
@@ -101,6 +102,8 @@ class JobsScreen(BaseScreen):
         warm(rows)  # filter texts after the first paint, still off the UI thread (a filter typed meanwhile waits)
 
     def _show_rows(self, rows: list[Row]) -> None:
+        if self.group is not None:  # the group drilled into, in the new rows (its indices are the old rows')
+            self.group = self._regroup(self.group, rows)
         self.rows = rows
         self.loaded_at = time.time()
         hint = self.query_one("#hint", Static)
@@ -110,6 +113,16 @@ class JobsScreen(BaseScreen):
             hint.update(Text("\n".join(["No jobs in the store yet.", *hints,
                                         "Or open a dump: opgtui jobs --from FILE --open"])))
         self.apply()
+
+    def _regroup(self, group: Group, rows: list[Row]) -> Group:
+        """``group`` recomputed over fresh ``rows``: the same key under the grouping, else the same jobs."""
+        if self.grouping:
+            key_of = GROUP_KEYS[self.grouping]
+            indices = [i for i in quick_filter(rows, self.quick) if key_of(rows[i]) == group.key]
+        else:
+            ids = {self.rows[i].job_id for i in group.indices if i < len(self.rows)}
+            indices = [i for i, r in enumerate(rows) if r.job_id in ids]
+        return Group(group.key, len(indices), indices, group.sample)
 
     def visible_indices(self) -> list[int]:
         """The rows that pass the quick filter, the typed filter and the drilled-into group, sorted."""
@@ -121,12 +134,13 @@ class JobsScreen(BaseScreen):
             indices = filter_rows(self.rows, self.query_text, indices)
         return sort_indices(self.rows, indices, self.sort_key, self.sort_reverse)
 
-    def apply(self) -> None:
+    def apply(self, select: str | None = None) -> None:
+        """Show the rows in view (or their groups; ``select`` puts the cursor on the group with that key)."""
         started = time.perf_counter()
         indices = self.visible_indices()
         table = self.query_one(JobTable)
         if self.grouping and self.group is None:
-            table.show_groups(group_rows(self.rows, indices, self.grouping))
+            table.show_groups(group_rows(self.rows, indices, self.grouping), self.rows, select)
         else:
             table.set_rows(self.rows, indices)
         self._status(len(indices), time.perf_counter() - started)
@@ -173,9 +187,9 @@ class JobsScreen(BaseScreen):
             box.value = ""
             box.remove_class("visible")
             self.query_one(JobTable).focus()
-        elif self.group is not None:
-            self.group = None
-            self.apply()
+        elif self.group is not None:  # back to the groups, the cursor on the one left
+            key, self.group = self.group.key, None
+            self.apply(select=key)
         elif self.grouping:
             self.grouping = None
             self.apply()
@@ -192,7 +206,13 @@ class JobsScreen(BaseScreen):
         order = (None, *GROUPINGS)
         self.grouping = order[(order.index(self.grouping) + 1) % len(order)]
         self.group = None
+        self._drop_marks("the grouping changed")
         self.apply()
+
+    def _drop_marks(self, why: str) -> None:
+        """Unmark every job and say so (marks must not outlive the list they were made in)."""
+        if n := self.query_one(JobTable).clear_marks():
+            self.notify(f"{n:,} mark{'s' if n != 1 else ''} cleared: {why}", markup=False)
 
     def action_sort(self) -> None:
         self.sort_key = SORTABLE[(SORTABLE.index(self.sort_key) + 1) % len(SORTABLE)]
@@ -254,25 +274,45 @@ class JobsScreen(BaseScreen):
 
     def target_ids(self) -> list[str]:
         """What an action applies to: the marked jobs, else the group under the cursor, else the job there."""
+        return self.target()[0]
+
+    def target(self) -> tuple[list[str], str]:
+        """The jobs an action applies to and what the dialog calls them: the marked jobs (and the groups they
+        are in), else the group under the cursor, else the job there."""
         table = self.query_one(JobTable)
+        inside = f" in group {self.group.key}" if self.group is not None else ""
         if table.marked:
-            return sorted(table.marked)
+            ids = sorted(table.marked)
+            label = f"{len(ids):,} marked job{'s' if len(ids) != 1 else ''}"
+            if self.grouping and self.group is None and table.groups:
+                holding = [(g.key, n) for g in table.groups if (n := table.marked_in(g))]
+                label += " in " + "; ".join(f"{key} ({n:,})" for key, n in holding[:3])
+                label += f" +{len(holding) - 3} groups" if len(holding) > 3 else ""
+                cursor = table.cursor_group
+                if cursor is not None and table.marked_in(cursor) < len(ids):
+                    label += f", NOT the group under the cursor ({cursor.key})"
+            return ids, label + inside
         if self.grouping and self.group is None:
             group = table.cursor_group
-            return [self.rows[i].job_id for i in group.indices] if group is not None else []
-        return [table.cursor_row.job_id] if table.cursor_row else []
+            if group is None:
+                return [], ""
+            return [self.rows[i].job_id for i in group.indices], f"group ({self.grouping}) {group.key}"
+        row = table.cursor_row
+        return ([row.job_id], f"the job under the cursor{inside}") if row else ([], "")
 
     def action_act(self, action: str) -> None:
         from opgtui.screens.confirm import confirm_and_act
 
-        if ids := self.target_ids():
-            confirm_and_act(self.opg, action, ids)
+        ids, scope = self.target()
+        if ids:
+            confirm_and_act(self.opg, action, ids, scope)
 
     def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry
 
-        if ids := self.target_ids():
-            confirm_and_retry(self.opg, ids, debug=debug, bigger=bigger)
+        ids, scope = self.target()
+        if ids:
+            confirm_and_retry(self.opg, ids, debug=debug, bigger=bigger, scope=scope)
 
     def action_failures(self) -> None:
         """The failure summary of the jobs in view (the quick filter, the typed filter and the group)."""

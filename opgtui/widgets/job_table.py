@@ -159,13 +159,40 @@ class JobTable(ScrollView, can_focus=True):
                 self.cursor = next((p for p, i in enumerate(indices) if rows[i].job_id == job_id), 0)
         self._changed()
 
-    def show_groups(self, groups: list[Group]) -> None:
-        """Show groups (count, key, example) instead of jobs; Enter posts :class:`GroupSelected`."""
+    def show_groups(self, groups: list[Group], rows: Sequence[Row] | None = None, select: str | None = None) -> None:
+        """Show groups (count, key, example) instead of jobs; Enter posts :class:`GroupSelected`.
+
+        ``rows`` are what the groups' indices point into (default: the rows already shown). The cursor goes
+        to the group keyed ``select``, else stays on the group it was on (a refresh does not move it), else
+        the first. Marks on jobs in no group are dropped, as :meth:`set_rows` drops those out of view.
+        """
+        keep = select if select is not None else (self.cursor_group.key if self.cursor_group else None)
+        old_cursor = self.cursor if self.groups else 0
+        if rows is not None:
+            self.rows = rows
         self.groups = groups
+        if self.marked:
+            self.marked &= {self.rows[i].job_id for g in groups for i in g.indices}
         self._group_total = sum(g.count for g in groups) or 1
         self._key_width = max((cell_len(safe(g.key, 200)) for g in groups[:2000]), default=0)
-        self.cursor = 0
+        found = next((p for p, g in enumerate(groups) if g.key == keep), None) if keep is not None else None
+        self.cursor = found if found is not None else min(old_cursor, max(len(groups) - 1, 0))
         self._changed()
+
+    def marked_in(self, group: Group) -> int:
+        """How many of ``group``'s jobs are marked."""
+        if not self.marked:
+            return 0
+        return sum(1 for i in group.indices if self.rows[i].job_id in self.marked)
+
+    def clear_marks(self) -> int:
+        """Unmark every job; returns how many were marked."""
+        n = len(self.marked)
+        if n:
+            self.marked = set()
+            self._changed()
+            self.post_message(self.CursorMoved())
+        return n
 
     def set_sort(self, column: str | None, reverse: bool = False) -> None:
         """Which column the header marks as sorted (the caller sorts the indices)."""
@@ -279,9 +306,14 @@ class JobTable(ScrollView, can_focus=True):
         g = self.groups[index]  # type: ignore[index]
         key_w = self._group_key_width(width)
         share = f"{g.count * 100 // self._group_total}%" if g.count * 100 >= self._group_total else "<1%"
-        segments = [Segment(" " * GUTTER), Segment(fit(f"{g.count:,}", 8, True), COUNT),
+        marked = self.marked_in(g)
+        segments = [Segment("* " if marked else " " * GUTTER, MARK if marked else PLAIN),
+                    Segment(fit(f"{g.count:,}", 8, True), COUNT),
                     Segment(" " + fit(share, 5, True) + "  ", DIM), Segment(fit(safe(g.key, 300), key_w)),
-                    Segment("  "), Segment(safe(g.sample, 300), DIM)]
+                    Segment("  ")]
+        if marked:
+            segments.append(Segment(f"{marked:,} marked · ", MARK))
+        segments.append(Segment(safe(g.sample, 300), DIM))
         return self._finish(segments, width, index == self.cursor)
 
     # ------------------------------------------------------------------ moving

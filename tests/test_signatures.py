@@ -14,7 +14,8 @@ from opgtui.diagnosis.signatures import ACTIONS, MAX_LINE, load_packs
 from opgtui.model import CATEGORIES, Finding
 
 LOGS = Path(__file__).parent / "data" / "logs"
-DOMAINS = {"htcondor", "grid", "art", "root", "geant4", "python", "system"}
+DOMAINS = {"htcondor", "grid", "art", "root", "geant4", "python", "system", "cmssw", "xrootd", "cvmfs", "frontier",
+           "containers", "osdf", "credentials", "batch"}
 
 
 @pytest.fixture(scope="module")

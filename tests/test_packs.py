@@ -1,0 +1,186 @@
+"""The bundled signature packs as knowledge: every pack names its primary source, every example line decides its
+own verdict, and real excerpts (quoted in public threads) get the verdict a shifter needs, including the traps
+where the first real error must beat what it caused and the benign lines that must not become a failure."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifiers import PACK_DIR
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import load_packs
+
+PACKS = load_packs(plugins=False)
+BY_ID = {c.signature.id: c for c in PACKS.compiled}
+
+
+def _header(path) -> str:
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("path", sorted(PACK_DIR.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_pack_names_its_primary_source(path):
+    header = _header(path)
+    assert header, f"{path.name} has no header comment"
+    assert "source" in header.lower(), f"{path.name}: the header does not name its primary source"
+
+
+@pytest.mark.parametrize("sid", sorted(s for s, c in BY_ID.items() if c.signature.priority > 0))
+def test_example_alone_gives_the_signatures_verdict(sid):
+    """The example line, with the lines its signature requires before it, decides the verdict by itself: no
+    higher-priority signature of another category hides it (what a shifter sees is what the pack says)."""
+    c = BY_ID[sid]
+    lines = [BY_ID[r].example for r in c.requires[:1]] + [c.example]
+    v = diagnose(lines, PACKS)
+    assert v.category == c.signature.category, (sid, v.signature, v.reason)
+    assert v.signature == sid or BY_ID[v.signature].signature.category == c.signature.category, v.signature
+
+
+# Real excerpts: (expected verdict, lines). Sources: public issue threads and documentation, quoted verbatim
+# (cut to the lines that matter).
+REAL = {
+    # CMSSW: the category decides, the wrapper text around it does not (cms-sw/cmssw issue threads).
+    "cmssw_file_read_error_invalid_session": ("service", [
+        "An exception of category 'FileReadError' occurred while",
+        "   [5] Calling XrdFile::readv()",
+        "      [a] Original error: '[ERROR] Invalid session' (errno=0, code=109, source=131.169.192.123:33192 "
+        "(unknown site)).",
+    ]),
+    "cmssw_product_not_found": ("code", [
+        "----- Begin Fatal Exception 16-Sep-2024 19:20:35 CEST-----------------------",
+        "An exception of category 'ProductNotFound' occurred while",
+        "Principal::getByToken: Found zero products matching all criteria",
+    ]),
+    "wmagent_pss_kill": ("resource", [
+        "PerformanceKill (Exit code: 50660)", "Error in CMSSW step cmsRun5", "Number of Cores: 8",
+        "Job has exceeded maxPSS: 23997 MB", "Job has PSS: 25005 MB",
+    ]),
+    # Trap: a std::exception whose message is a conditions-database failure is the service, not code.
+    "frontier_config_then_stdexception": ("service", [
+        "error [fn-urlparse.c:59]: config error: bad url 10.3.0.123:3128",
+        "----- Begin Fatal Exception 04-Feb-2023 08:57:39 UTC-----------------------",
+        "An exception of category 'StdException' occurred while",
+    ]),
+    "coral_cvmfs_conditions": ("service", [
+        "An exception of category 'StdException' occurred while",
+        "Connection on \"sqlite_file:/cvmfs/cms-opendata-conddb.cern.ch/START53_LV6A1.db\" cannot be established "
+        "( CORAL : \"ConnectionPool::getSessionFromNewConnection\" from \"CORAL/Services/ConnectionService\" )",
+    ]),
+    # Trap: a segfault after an XRootD read failure is the read failure.
+    "segfault_after_file_read_error": ("service", [
+        "An exception of category 'FileReadError' occurred while",
+        "A fatal system signal has occurred: segmentation violation",
+    ]),
+    "segfault_after_cvmfs_io_error": ("service", [
+        "bash: /cvmfs/nova.opensciencegrid.org/novasoft/setup/setup_nova.sh: Input/output error",
+        " *** Break *** segmentation violation",
+    ]),
+    # XRootD: 3011 from the federation's redirector is a missing replica; a bare 3011 stays unknown.
+    "xrootd_no_servers": ("service", [
+        "Run: [ERROR] Server responded with an error: [3011] No servers are available to read the file.",
+    ]),
+    "xrootd_bare_3011": ("unknown", [
+        "Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [3011] Unable to open file "
+        "/eos/cms/store/data/x.root; No such file or directory",
+    ]),
+    "dcache_token_restriction": ("service", [
+        "Run: [ERROR] Server responded with an error: [3010] Restriction MultiTargetedRestriction[Authorisation"
+        "{allowing [LIST, DOWNLOAD, READ_METADATA] on /dcache/uscmsdisk}] denied activity UPLOAD on /dcache/x.root",
+    ]),
+    # CVMFS client syslog (cvmfs/cvmfs issues).
+    "cvmfs_fetch_slow_hosts": ("service", [
+        "Oct 25 07:22:01 node538 cvmfs2[650307]: (ligo.storage.igwn.org) failed to fetch /igwn/ligo/x.gwf (hash: "
+        "e2cc8e52e65247de9ccb95cb0d28f10e067d0bca, error 15 [host serving data too slowly])",
+    ]),
+    # Containers: a bad tag is the submitter's, a runtime that cannot start on the node is the site's.
+    "apptainer_manifest_unknown": ("code", [
+        "FATAL:   Unable to pull docker://netdisco/netdisco: conveyor failed to get: Error reading manifest latest "
+        "in docker.io/netdisco/netdisco: manifest unknown: manifest unknown",
+    ]),
+    # OSDF: a namespace typo inside a shadow exception and a hold code 13 is still the submitter's URL.
+    "osdf_namespace_404": ("code", [
+        "007 (6640.000.000) 2024-04-11 15:46:11 Shadow exception!",
+        "        Error from slot1_24@e2551.chtc.wisc.edu: FILETRANSFER:1:non-zero exit (1) from /usr/libexec/condor/"
+        "stash_plugin. |Error: Failed to create new transfer job: failed to get namespace information for remote "
+        "URL osdf:///ospool/x/test.txt: 404: No namespace found for path. Either it doesn't exist, or the "
+        "Director is experiencing problems",
+    ]),
+    # Credentials: whose credential decides.
+    "user_certificate_revoked": ("code", [
+        "2014-10-12 11:07:01 UTC dirac-proxy-init[O0bS]   INFO: sslv3 alert certificate revokedSSL alert number 44",
+    ]),
+    "glexec_lcmaps": ("service", [
+        "Error from slot1@batch0448.desy.de: glexec call exited with status 203 and with error output ([gLExec]:  "
+        "LCMAPS failed.; The reason can be found in the syslog.)",
+    ]),
+    # HTCondor: an output file the payload never wrote is code; errno 28 on the execute node is the node.
+    "output_never_written": ("code", [
+        "Hold reason: Error from glidein_542261_602348192@CRUSH-OSG-10-5-17-5: STARTER at 10.5.17.5 failed to send "
+        "file(s) to <129.79.53.198:9615>: error reading from /var/lib/condor/execute/dir_542257/pilot.0000.log.tgz: "
+        "(errno 2) No such file or directory; SHADOW failed to receive file(s) from <128.230.171.105:6894>",
+    ]),
+    # Batch systems.
+    "slurm_time_limit": ("resource", [
+        "slurmstepd: error: *** JOB 494583 ON ... CANCELLED AT 2024-04-20T09:09:37 DUE TO TIME LIMIT ***",
+    ]),
+    "lsf_memlimit": ("resource", ["TERM_MEMLIMIT: job killed after reaching LSF memory usage limit.",
+                                  "Exited with exit code 1."]),
+    "pbs_walltime": ("resource", ["=>> PBS: job killed: walltime 86415 exceeded limit 86400"]),
+    # Python by class.
+    "python_module_not_found": ("code", ["ModuleNotFoundError: No module named 'coffea.dataset_tools'"]),
+    "python_memory_error": ("resource", [
+        "numpy.core._exceptions.MemoryError: Unable to allocate 926. GiB for an array with shape (6794880, 36601) "
+        "and data type float32",
+    ]),
+    # Geant4: a stuck track in an EEEE block is code; the G4 warning alone is not a failure.
+    "g4_stuck_track": ("code", [
+        "-------- EEEE ------- G4Exception-START -------- EEEE -------",
+        "*** G4Exception : GeomNav0003", "      issued by : G4Navigator::ComputeStep()",
+        "Stuck Track: potential geometry or navigation problem.",
+    ]),
+    "root_corrupt_basket": ("service", [
+        "Error in unzip ZSTD. Type = Corrupted block detected . Code = 18446744073709551596",
+        "Error in <TBasket::ReadBasketBuffers>: fNbytes = 6787763, fKeylen = 72, fObjlen = 7622608, noutot = 0, "
+        "nout=0, nin=6787691, nbuf=7622608",
+    ]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_excerpts_get_the_shifters_verdict(name):
+    want, lines = REAL[name]
+    v = diagnose(lines, PACKS)
+    assert v.category == want, (v.signature, v.reason)
+
+
+# Benign lines from jobs that succeeded: none of them may produce a failure verdict.
+BENIGN = [
+    "Warning in <TClass::Init>: no dictionary for class art::Wrapper<int> is available",
+    "%MSG-i MF_INIT_OK:  Early 05-Jun-2024 21:41:12 CDT JobSetup",
+    "-------- WWWW ------- G4Exception-START -------- WWWW -------",
+    "*** This is just a warning message. ***",
+    "%MSG-w XrdAdaptorInternal:  file_open 16-Jul-2021 03:01:12 CEST pre-events",
+    "warn [frontier.c:1026]: Request 4 on chan 1 failed at Tue Mar  2 10:11:12 2021: -6 [fn-socket.c:240]: read "
+    "from 137.138.1.1 timed out after 10 seconds",
+    "warn [frontier.c:1126]: Trying next proxy http://cmsfrontier1.fnal.gov:3128 with same server "
+    "http://cmsfrontier.cern.ch:8000/FrontierProd",
+    "Jul 27 08:18:29 b7s03p9343.cern.ch cvmfs2[41549]: (lhcb.cern.ch) switched to catalog revision 84905",
+    "subject   : /DC=org/DC=cilogon/C=US/O=Fermi National Accelerator Laboratory/OU=People/CN=Jane Doe/CN=proxy",
+    "Your identity: /DC=org/DC=cilogon/C=US/O=Fermi National Accelerator Laboratory/OU=People/CN=Jane Doe",
+    "Contacting voms1.fnal.gov:15001 [/DC=org/DC=incommon/C=US/ST=Illinois/O=Fermi Research Alliance/CN=voms1.fnal"
+    ".gov] \"fermilab\"...",
+    "INFO:    Converting SIF file to temporary sandbox...",
+    "Begin processing the 1st record. Run 1, Event 1, LumiSection 1 on stream 0 at 08-Mar-2021 17:09:10.573 CET",
+    "08-Mar-2021 17:09:04 CET  Successfully opened file root://cmsxrootd.fnal.gov//store/data/x.root",
+]
+
+
+def test_benign_lines_give_no_failure_verdict():
+    v = diagnose(BENIGN, PACKS)
+    assert v.category == "unknown", (v.signature, v.reason)
+    assert all(f.priority < 0 for f in v.evidence), [(f.signature, f.priority) for f in v.evidence]

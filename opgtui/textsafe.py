@@ -76,3 +76,12 @@ def one_line(text: str | None, limit: int = 500) -> str:
         return ""
     line = clean(" ".join(text.split()))
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def clean_block(text: str, *, tabsize: int = 8) -> str:
+    """Untrusted multi-line text cleaned line by line (line breaks kept as ``\\n``, ``\\r\\n`` and ``\\r`` too)."""
+    if not text or text.isprintable():
+        return text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(clean(line, tabsize=tabsize) for line in text.split("\n"))

@@ -8,6 +8,7 @@ import time
 import unicodedata
 from pathlib import Path
 
+import pytest
 from test_status_view import screen_lines
 
 from opgtui.app import OpgApp
@@ -64,3 +65,113 @@ async def test_dashboard_shows_bidi_override_visibly(tmp_path: Path) -> None:
         text = "\n".join(screen_lines(app))
         assert "novapro\\u202egnp" in text
         assert _invisible(text.replace("\n", "")) == []
+
+
+# ------------------------------------------------------------------ item 1: editable widgets
+
+def _hostile(name: str) -> str:
+    return (HOSTILE / name).read_text(encoding="utf-8").rstrip("\n")
+
+
+def _escapes(text: str) -> bool:
+    return any(ch in text for ch in "\x1b\x07\x9b\x9d") or bool(_invisible(text.replace("\n", "")))
+
+
+async def test_request_form_cleans_stored_typed_and_pasted_text(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual import events
+    from textual.widgets import Input, Static, TextArea
+
+    from opgtui import requests as rq
+    from opgtui.request_ops import create
+    from opgtui.screens.request_form import RequestForm
+
+    title = _hostile("osc52_request_title.txt")
+    monkeypatch.setattr(rq, "whoami", lambda: "carol")
+    cfg = Config(store=tmp_path / "s.db")
+    store = open_store(cfg.store)
+    req = create(store, cfg, "carol", "nova", title, {"notes": title + "\nline two", "release": title})
+    app = OpgApp(cfg, store, refresh_loop=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.push_screen(RequestForm(store.request(req.id)))
+        await pilot.pause()
+        form = app.screen
+        shown_title = form.query_one("#f-title", Input).value
+        assert "NOvA FD reco" in shown_title and "keep-up" in shown_title and not _escapes(shown_title)
+        assert not _escapes(form.query_one("#f-release", Input).value)
+        notes = form.query_one("#f-notes", TextArea)
+        assert notes.text.endswith("\nline two") and not _escapes(notes.text)
+        assert not _escapes("\n".join(screen_lines(app)))
+        # pasted into the title and the notes
+        form.query_one("#f-title", Input).focus()
+        await pilot.press("end")
+        form.query_one("#f-title", Input).post_message(events.Paste(_hostile("paste_request_notes.txt")))
+        notes.focus()
+        notes.load_text("")
+        notes.post_message(events.Paste(_hostile("paste_request_notes.txt")))
+        await pilot.pause()
+        assert "first line ok" in form.query_one("#f-title", Input).value
+        assert not _escapes(form.query_one("#f-title", Input).value)
+        assert "second  line \\u202ebackwards" in notes.text and "third^G line" in notes.text
+        assert not _escapes(notes.text) and "\r" not in notes.text
+        assert not _escapes("\n".join(screen_lines(app)))
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        status = str(form.query_one("#form-status", Static).render()) if app.screen is form else ""
+        assert app.screen is not form, status
+    saved = store.request(req.id)
+    assert not _escapes(saved.title) and not _escapes(saved.fields["notes"])
+
+
+async def test_unchanged_hostile_title_is_not_an_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editing only the notes of a request whose stored title is hostile saves (the cleaned title shown in the
+    form is not taken for a change of the title)."""
+    from textual.widgets import TextArea
+
+    from opgtui import requests as rq
+    from opgtui.request_ops import create
+    from opgtui.screens.request_form import RequestForm
+
+    title = _hostile("osc52_request_title.txt")
+    monkeypatch.setattr(rq, "whoami", lambda: "carol")
+    cfg = Config(store=tmp_path / "s.db")
+    store = open_store(cfg.store)
+    req = create(store, cfg, "carol", "nova", title, {"release": "v1"})
+    app = OpgApp(cfg, store, refresh_loop=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.push_screen(RequestForm(store.request(req.id)))
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#f-notes", TextArea).load_text("please run soon")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is not form
+    saved = store.request(req.id)
+    assert saved.fields["notes"] == "please run soon" and saved.version == 2
+    assert saved.title == " ".join(title.split())  # as stored, not rewritten by the form
+
+
+async def test_announcement_edit_dialog_cleans_stored_text(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from opgtui.screens.announce import AnnouncementForm, AnnouncementsScreen
+
+    text = _hostile("csi2j_announcement.txt")
+    store = open_store(tmp_path / "s.db")
+    store.post_announcement(Announcement(text, "warning", "shifter"), time.time() - 60)
+    app = OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"announce", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnouncementsScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnouncementForm)
+        value = app.screen.query_one("#text", Input).value
+        assert value.startswith("SAM back at 10:00") and "retry then" in value and not _escapes(value)
+        assert not _escapes("\n".join(screen_lines(app)))
+        await pilot.press("end", *" ok", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnouncementsScreen)
+    (saved,) = store.announcements()
+    assert saved.text.endswith("retry then ok") and not _escapes(saved.text)

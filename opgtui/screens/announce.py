@@ -15,6 +15,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 from opgtui.model import Announcement
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock, parse_when
+from opgtui.widgets.safe_edit import SafeInput
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
@@ -47,9 +48,9 @@ class AnnouncementForm(ModalScreen[bool]):
         a = self.existing
         with Vertical():
             yield Static(Text("Edit announcement" if a else "Post an announcement to the team", "bold"))
-            yield Input(value=a.text if a else "", placeholder="message", id="text")
+            yield SafeInput(value=a.text if a else "", placeholder="message", id="text")
             yield Select(LEVELS, value=a.level if a else "info", allow_blank=False, id="level")
-            yield Input(value="", placeholder="until: 4h, 30m, 2026-11-26T08:00 (empty: no end)", id="until")
+            yield SafeInput(value="", placeholder="until: 4h, 30m, 2026-11-26T08:00 (empty: no end)", id="until")
             yield Static(id="error")
             with Horizontal():
                 yield Button("Cancel", id="cancel")

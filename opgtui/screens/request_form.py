@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, TextAr
 from opgtui import requests as rq
 from opgtui.model import ProductionRequest
 from opgtui.textsafe import one_line
+from opgtui.widgets.safe_edit import SafeInput, SafeTextArea
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
@@ -67,14 +68,14 @@ class RequestForm(Screen[int | None]):
     def compose(self) -> ComposeResult:
         yield Static(id="form-title")
         with VerticalScroll(id="form"):
-            yield from self._row("title", "Title", Input(placeholder="one line", id="f-title", compact=True),
+            yield from self._row("title", "Title", SafeInput(placeholder="one line", id="f-title", compact=True),
                                  "what this production is, in one line")
             experiments = [e.name for e in self.opg.cfg.experiments]
             if experiments:
-                widget: Widget = Select([(e, e) for e in experiments], id="f-experiment", compact=True,
-                                        prompt="choose the experiment")
+                widget: Widget = Select([(Text(one_line(e, 60)), e) for e in experiments], id="f-experiment",
+                                        compact=True, prompt="choose the experiment")
             else:
-                widget = Input(placeholder="e.g. nova", id="f-experiment", compact=True)
+                widget = SafeInput(placeholder="e.g. nova", id="f-experiment", compact=True)
             yield from self._row("experiment", "Experiment", widget, "which experiment (its required fields apply)")
             for spec in rq.FIELDS:
                 yield from self._row(spec.name, spec.label + (f" ({spec.unit})" if spec.unit else ""),
@@ -100,9 +101,9 @@ class RequestForm(Screen[int | None]):
             return Select(list((Text(label), value) for value, label in spec.choices), id=f"f-{spec.name}",
                           compact=True, prompt="(not set)")
         if spec.kind == "longtext":
-            return TextArea(id=f"f-{spec.name}", compact=True, soft_wrap=True, tab_behavior="focus")
+            return SafeTextArea(id=f"f-{spec.name}", compact=True, soft_wrap=True, tab_behavior="focus")
         placeholder = {"int": "a whole number", "float": "a number", "list": "a, b, c", "date": "YYYY-MM-DD"}
-        return Input(placeholder=placeholder.get(spec.kind, ""), id=f"f-{spec.name}", compact=True)
+        return SafeInput(placeholder=placeholder.get(spec.kind, ""), id=f"f-{spec.name}", compact=True)
 
     def on_mount(self) -> None:
         if self.base is not None:
@@ -234,9 +235,12 @@ class RequestForm(Screen[int | None]):
         try:
             if self.base is None or self.base.id is None:
                 saved = create(store, cfg, who, req.experiment, req.title, req.fields)
-            else:
-                saved = edit(store, cfg, self.base, who, title=req.title, experiment=req.experiment,
-                             fields={n: req.fields.get(n) for n in rq.FIELD_NAMES})
+            else:  # only what was changed here: a stored value the form shows cleaned is not an edit
+                typed = self.values()
+                changed = {n for n, v in typed.items() if v != self.initial.get(n)}
+                saved = edit(store, cfg, self.base, who, title=req.title if "title" in changed else None,
+                             experiment=req.experiment if "experiment" in changed else None,
+                             fields={n: req.fields.get(n) for n in rq.FIELD_NAMES if n in changed})
             self.base, self.saved_id = saved, saved.id
             self.initial = self.values()
             if submit:

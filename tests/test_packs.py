@@ -143,6 +143,16 @@ REAL = {
         "*** G4Exception : GeomNav0003", "      issued by : G4Navigator::ComputeStep()",
         "Stuck Track: potential geometry or navigation problem.",
     ]),
+    "athena_out_of_range": ("code", [
+        "ZdZdPlottingAlg     FATAL  Standard std::exception is caught",
+        "ZdZdPlottingAlg     ERROR vector::_M_range_check: __n (which is 0) >= this->size() (which is 0)",
+    ]),
+    "athena_bad_alloc": ("resource", [
+        "22:41:25 TrigDecisionCnvAlg                                  FATAL  Standard std::exception is caught",
+        "22:41:25 TrigDecisionCnvAlg                                  ERROR std::bad_alloc",
+    ]),
+    "panda_pilot_memory": ("resource", ["pilotErrorDiag: Payload ran out of memory"]),
+    "rucio_did_not_found": ("code", ["rucio.common.exception.DataIdentifierNotFound: Data identifier not found."]),
     "root_corrupt_basket": ("service", [
         "Error in unzip ZSTD. Type = Corrupted block detected . Code = 18446744073709551596",
         "Error in <TBasket::ReadBasketBuffers>: fNbytes = 6787763, fKeylen = 72, fObjlen = 7622608, noutot = 0, "
@@ -177,6 +187,7 @@ BENIGN = [
     "INFO:    Converting SIF file to temporary sandbox...",
     "Begin processing the 1st record. Run 1, Event 1, LumiSection 1 on stream 0 at 08-Mar-2021 17:09:10.573 CET",
     "08-Mar-2021 17:09:04 CET  Successfully opened file root://cmsxrootd.fnal.gov//store/data/x.root",
+    "slurmstepd: error: Exceeded step memory limit at some point. Step may have been partially swapped out to disk.",
 ]
 
 

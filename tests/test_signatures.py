@@ -15,7 +15,7 @@ from opgtui.model import CATEGORIES, Finding
 
 LOGS = Path(__file__).parent / "data" / "logs"
 DOMAINS = {"htcondor", "grid", "art", "root", "geant4", "python", "system", "cmssw", "xrootd", "cvmfs", "frontier",
-           "containers", "osdf", "credentials", "batch"}
+           "containers", "osdf", "credentials", "batch", "gaudi", "workload"}
 
 
 @pytest.fixture(scope="module")

@@ -96,7 +96,14 @@ def test_explicit_numbers_win_over_the_job_and_the_log(packs):
 
 def test_job_exit_signal_and_code(packs):
     assert diagnose([], packs, exit_signal=11).category == "code"
-    assert diagnose([], packs, job=Job("s#1.0", "s", 1, 0, exit_code=137)).category == "resource"
+    bare = diagnose([], packs, job=Job("s#1.0", "s", 1, 0, exit_code=137))
+    assert (bare.category, bare.signature) == ("unknown", "rule:exit_137")  # SIGKILL alone: no memory evidence
+    at_limit = Job("s#1.0", "s", 1, 0, exit_code=137, memory_request_mb=2000, memory_used_mb=1990)
+    v = diagnose([], packs, job=at_limit)
+    assert (v.category, v.action, v.confidence) == ("resource", "resubmit with more memory", "confident")
+    assert v.title.startswith("Killed (SIGKILL) at the memory limit")
+    far = Job("s#1.0", "s", 1, 0, exit_code=137, memory_request_mb=8000, memory_used_mb=900)
+    assert diagnose([], packs, job=far).category == "unknown"
     v = diagnose(["all good"], packs, exit_code=1)
     assert v.category == "unknown" and v.evidence[0].text == "exit code 1"
 

@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
-from opgtui.diagnosis.rules import art_status_findings, hold_findings, rule_findings
+from opgtui.diagnosis import rules
+from opgtui.diagnosis.reader import read
 from opgtui.diagnosis.signatures import PackSet
 from opgtui.diagnosis.verdict import decide
 from opgtui.model import Finding, Job, Verdict, Window
 
-_INT = re.compile(r"-?\d+")
-
-
-def _numbers(text: str) -> list[int]:
-    return [int(n) for n in _INT.findall(text[:200])[:4]]
-
-
-def _expand_numbers(findings: list[Finding], packs: PackSet, *, have_hold: bool) -> list[Finding]:
-    """Replace number-carrying lines (hold event codes, art exit status) by what the rules say they mean."""
-    out: list[Finding] = []
-    last_hold: Finding | None = None
-    for f in findings:
-        kind = packs.numbers.get(f.signature)
-        if kind is None:
-            out.append(f)
-        elif kind == "art_status":
-            nums = _numbers(f.text)
-            if nums:
-                out.extend(art_status_findings(nums[-1], line=f.line, text=f.text))
-        elif kind == "hold":
-            last_hold = f
-    if last_hold is not None and not have_hold:
-        nums = _numbers(last_hold.text)
-        if len(nums) >= 2:
-            out.extend(hold_findings(nums[0], nums[1], line=last_hold.line, text=last_hold.text))
-    return out
+_KILLED = ("rule:signal_9", "rule:exit_137")
+KILLED_AT_LIMIT_PRIORITY = 85
+"""SIGKILL with the job's memory at its request: the memory limit, for sure."""
 
 
 def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, hold_code: int | None = None,
@@ -50,15 +27,31 @@ def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, ho
         hold_reason = job.hold_reason if hold_reason is None else hold_reason
         exit_code = job.exit_code if exit_code is None else exit_code
         exit_signal = job.exit_signal if exit_signal is None else exit_signal
-    findings = _expand_numbers(packs.scan(lines), packs, have_hold=bool(hold_code))
+    reading = read(packs.scan(lines), packs, lines, have_hold=bool(hold_code))
+    findings = reading.findings
     if hold_reason:
         for f in packs.scan([hold_reason]):
             if f.signature not in packs.numbers:
                 f.line = None
                 findings.append(f)
-    findings.extend(rule_findings(hold_code=hold_code, hold_subcode=hold_subcode, hold_reason=hold_reason,
-                                  exit_code=exit_code, exit_signal=exit_signal))
-    return decide(findings, job=job, windows=windows, depends_on=depends_on, now=now)
+    tables = packs.tables
+    findings.extend(rules.rule_findings(hold_code=hold_code, hold_subcode=hold_subcode, hold_reason=hold_reason,
+                                        exit_code=exit_code, exit_signal=exit_signal, tables=tables))
+    findings.extend(_memory(job, findings))
+    succeeded = exit_code == 0 and not hold_code and not exit_signal
+    return decide(findings, job=job, windows=windows, depends_on=depends_on, now=now, roles=reading.roles,
+                  notes=reading.notes, succeeded=succeeded)
+
+
+def _memory(job: Job | None, findings: list[Finding]) -> list[Finding]:
+    """Memory or disk at the request from the job's record; with a SIGKILL that is the memory limit."""
+    out = rules.memory_findings(job)
+    if any(f.signature in _KILLED for f in findings):
+        for f in out:
+            if f.action == rules.MEMORY:
+                f.priority = KILLED_AT_LIMIT_PRIORITY
+                f.title = f"Killed (SIGKILL) at the memory limit: {f.title[0].lower()}{f.title[1:]}"
+    return out
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import re2
 import yaml
 
 from classifiers import PACK_DIR
+from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
 from opgtui.model import CATEGORIES, Finding, Signature
 
 MAX_LINE = 4096
@@ -42,16 +43,24 @@ ACTIONS: tuple[str, ...] = (
 )
 ENTRY_POINT_GROUP = "opgtui.classifiers"
 NUMBER_KINDS = ("hold", "art_status")
-"""``numbers:`` kinds: the line carries numbers that the rules interpret (hold code/subcode, art exit status)."""
+"""The original ``numbers:`` kinds; any code table's name (``classifiers/codes``) is accepted too."""
+NUMBER_ALIASES = {"hold": "htcondor_hold", "art_status": "art"}
+"""Older ``numbers:`` kinds and the code table they now name."""
+ROLES = ("wrapper", "crash", "consequence", "benign")
+"""``role:`` of a signature for the reader: an exception that wraps the cause, a crash an earlier I/O failure
+explains, something an earlier error causes (a missing output), or a line that says the job went on fine."""
+_NUMBERS_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
 _KEYS_REQUIRED = ("id", "pattern", "category", "action", "title", "example")
-_KEYS_OPTIONAL = ("service", "priority", "benign", "requires", "numbers", "examples", "notes")
+_KEYS_OPTIONAL = ("service", "priority", "benign", "requires", "numbers", "examples", "notes", "role")
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 _MAX_PATTERN = 4000
 _MAX_PACK_BYTES = 2 << 20
 _RE2_MEM = 8 << 20
 _RE2_COMBINED_MEM = 256 << 20
 _MAX_ERRORS = 200
+PLUGIN_BUDGET = 2.0
+"""Seconds a Python plugin's findings() may take on one log before its findings for that log are dropped."""
 
 Finder = Callable[[list[str]], list[Finding]]
 
@@ -67,18 +76,24 @@ class CompiledSignature:
     requires: tuple[str, ...] = ()
     numbers: str | None = None
     source: str = ""
+    role: str | None = None
 
 
 class PackSet:
     """The loaded signatures, the problems found while loading, and the scanner."""
 
     def __init__(self, compiled: Sequence[CompiledSignature], finders: Sequence[tuple[str, Finder]] = (),
-                 errors: Sequence[str] = ()) -> None:
+                 errors: Sequence[str] = (), tables: CodeTables | None = None) -> None:
         self.compiled: list[CompiledSignature] = list(compiled)
         self.signatures: list[Signature] = [c.signature for c in self.compiled]
         self.finders: list[tuple[str, Finder]] = list(finders)
         self.errors: list[str] = list(errors)
-        self.numbers: dict[str, str] = {c.signature.id: c.numbers for c in self.compiled if c.numbers}
+        self.tables: CodeTables = tables if tables is not None else bundled_tables()
+        self.numbers: dict[str, str] = {c.signature.id: NUMBER_ALIASES.get(c.numbers, c.numbers)
+                                        for c in self.compiled if c.numbers}
+        self.number_regex: dict[str, Any] = {c.signature.id: c.regex for c in self.compiled if c.numbers}
+        self.roles: dict[str, str] = {c.signature.id: c.role for c in self.compiled if c.role}
+        self.plugin_budget = PLUGIN_BUDGET
         self._requires = [c.requires for c in self.compiled]
         self._set: Any = None
         self._prefilter: Any = None
@@ -241,7 +256,37 @@ def load_packs(extra_dirs: Iterable[Path] = (), *, plugins: bool = True) -> Pack
     for source in sources:
         for path in _pack_files(source, errors):
             compiled.extend(load_pack_file(path, errors))
-    return PackSet(_resolve(compiled, errors), finders, errors)
+    tables = load_tables([s / "codes" for s in sources if s.is_dir()])
+    errors.extend(tables.errors)
+    compiled = _check_numbers(compiled, tables, errors) + mention_signatures(tables)
+    return PackSet(_resolve(compiled, errors), finders, errors, tables)
+
+
+def _check_numbers(compiled: list[CompiledSignature], tables: CodeTables,
+                   errors: list[str]) -> list[CompiledSignature]:
+    """Drop signatures whose ``numbers:`` names no loaded table."""
+    out = []
+    for c in compiled:
+        table = NUMBER_ALIASES.get(c.numbers or "", c.numbers)
+        if table is not None and table not in tables:
+            errors.append(f"{c.source}: signature {c.signature.id!r}: numbers names no code table {c.numbers!r}")
+        else:
+            out.append(c)
+    return out
+
+
+def mention_signatures(tables: CodeTables) -> list[CompiledSignature]:
+    """The code tables' mention patterns as scan signatures (``numbers:`` their table); the engine turns each
+    match into what the table says the number or name means."""
+    out = []
+    for table in tables.tables.values():
+        for n, m in enumerate(table.mentions, 1):
+            regex, _ = compile_pattern(m.pattern)
+            sid = f"codes.{table.name}.{'name' if m.by_name else 'code'}{n}"
+            sig = Signature(sid, m.pattern, "unknown", "look at the log", f"{table.title} in the log", None, -100,
+                            "codes")
+            out.append(CompiledSignature(sig, regex, m.example, (), (), table.name, table.path))
+    return out
 
 
 def _pack_files(source: Path, errors: list[str]) -> list[Path]:
@@ -278,20 +323,26 @@ def _plugins(errors: list[str]) -> tuple[list[Path], list[tuple[str, Finder]]]:
     return dirs, finders
 
 
-def load_pack_file(path: Path, errors: list[str]) -> list[CompiledSignature]:
-    """The valid signatures of one pack file; problems are appended to ``errors``."""
+def read_yaml(path: Path, max_bytes: int) -> tuple[Any, str]:
+    """(data, "") or (None, one line saying why not): size-capped, safe YAML only."""
     try:
-        if path.stat().st_size > _MAX_PACK_BYTES:
-            errors.append(f"{path}: larger than {_MAX_PACK_BYTES >> 20} MiB, skipped")
-            return []
+        if path.stat().st_size > max_bytes:
+            return None, f"{path}: larger than {max_bytes >> 20} MiB, skipped"
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
-        errors.append(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}")
-        return []
-    except (OSError, UnicodeDecodeError) as exc:
-        errors.append(f"{path}: cannot read: {exc}")
+        return None, f"{path}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}"
+    except (OSError, UnicodeDecodeError, RecursionError) as exc:
+        return None, f"{path}: cannot read: {exc}"
+    return data, ""
+
+
+def load_pack_file(path: Path, errors: list[str]) -> list[CompiledSignature]:
+    """The valid signatures of one pack file; problems are appended to ``errors``."""
+    data, problem = read_yaml(path, _MAX_PACK_BYTES)
+    if problem:
+        errors.append(problem)
         return []
     if not isinstance(data, dict) or not isinstance(data.get("signatures"), list):
         errors.append(f"{path}: a pack is a mapping with 'pack' and a 'signatures' list")
@@ -339,8 +390,11 @@ def compile_signature(raw: Any, *, pack: str = "", source: str = "") -> tuple[Co
             return None, f"{key} must be a list of strings"
         lists[key] = tuple(value)
     numbers = raw.get("numbers")
-    if numbers is not None and numbers not in NUMBER_KINDS:
-        return None, f"numbers must be one of {', '.join(NUMBER_KINDS)}"
+    if numbers is not None and (not isinstance(numbers, str) or not _NUMBERS_NAME.fullmatch(numbers)):
+        return None, f"numbers must name a code table ({', '.join(NUMBER_KINDS)} or a table in classifiers/codes)"
+    role = raw.get("role")
+    if role is not None and role not in ROLES:
+        return None, f"role must be one of {', '.join(ROLES)}"
     regex, problem = compile_pattern(pattern)
     if regex is None:
         return None, problem
@@ -351,7 +405,8 @@ def compile_signature(raw: Any, *, pack: str = "", source: str = "") -> tuple[Co
         if regex.search(benign.encode("utf-8", "replace")) is not None:
             return None, f"it matches its benign example: {benign[:120]!r}"
     sig = Signature(sid, pattern, category, raw["action"], raw["title"], service, priority, pack)
-    return CompiledSignature(sig, regex, raw["example"], lists["benign"], lists["requires"], numbers, source), ""
+    return CompiledSignature(sig, regex, raw["example"], lists["benign"], lists["requires"], numbers, source,
+                             role), ""
 
 
 def compile_pattern(pattern: Any) -> tuple[Any, str]:

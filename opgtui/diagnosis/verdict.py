@@ -7,17 +7,28 @@ The winner's category is the verdict, unless a finding of another category has t
 Outage windows: a service finding whose service was down while the job ran becomes "confident"; a code finding
 stays code; with no categorised finding, an overlapping outage of a service the job depends on makes it
 "probably service".
+
+First error wins (the reader gives each finding a role): a crash (segfault, abort, stack trace) after a service
+failure of I/O (CVMFS, XRootD, storage, a database) is that failure's consequence, so the service finding is
+chosen; a consequence (a missing output, a job report that is not there) after any real error is that error's.
+A job that exited 0 gets no failure verdict, whatever its log says. The reason names the chosen line and why.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from opgtui.model import Finding, Job, JobStatus, Verdict, Window
 from opgtui.timefmt import clock
 
 EVIDENCE_CAP = 10
+EXPLAINS = 20
+"""An earlier finding needs at least this priority to explain a later crash or consequence."""
+IO_SERVICES = frozenset(("cvmfs", "xrootd", "storage", "dcache", "eos", "frontier", "squid", "database", "db",
+                         "conditions", "samweb", "rucio", "osdf", "pelican", "stash", "gfal", "ifdh", "network",
+                         "dns", "nfs"))
+"""Services whose failure makes a later crash a consequence (reads that returned garbage or nothing)."""
 DEFINITIVE = 80
 """A winner at or above this priority, with no finding of another category, is "confident"."""
 LOOK = "look at the log"
@@ -97,13 +108,45 @@ def _conflict(top: Finding, ranked: Sequence[Finding]) -> list[Finding]:
             and (f.line is None) == (top.line is None)]
 
 
+def _is_io(f: Finding) -> bool:
+    if f.service and f.service.lower() in IO_SERVICES:
+        return True
+    sid = f.signature.lower()
+    return any(word in sid for word in IO_SERVICES)
+
+
+def _explained_by(top: Finding, ranked: Sequence[Finding], roles: Mapping[str, str]) -> Finding | None:
+    """The earlier real error that ``top`` (a crash or a consequence) follows from, or None."""
+    role = roles.get(top.signature)
+    if role not in ("crash", "consequence"):
+        return None
+    before = [f for f in ranked if f is not top and f.line is not None and (top.line is None or f.line < top.line)
+              and f.priority >= EXPLAINS and roles.get(f.signature) not in ("crash", "consequence", "benign")
+              and f.category != "unknown" and (role == "consequence" or (f.category == "service" and _is_io(f)))]
+    return before[0] if before else None
+
+
 def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequence[Window] = (),
-           depends_on: Sequence[str] = (), now: float | None = None) -> Verdict:
+           depends_on: Sequence[str] = (), now: float | None = None, roles: Mapping[str, str] | None = None,
+           notes: Mapping[int, str] | None = None, succeeded: bool = False) -> Verdict:
     """The verdict for one job from its findings; see the module docstring for the rules."""
+    roles = roles or {}
     ranked = sorted(findings, key=rank_key, reverse=True)
+    if succeeded:
+        return _succeeded(ranked, roles)
     top = ranked[0] if ranked else None
+    why = ""
+    if top is not None:
+        cause = _explained_by(top, ranked, roles)
+        if cause is not None:
+            why = (f"chose {_where(cause)} over {_where(top)} ({top.title}): the first real error wins, and "
+                   f"{'a crash after a failed read' if roles.get(top.signature) == 'crash' else 'what follows'}"
+                   f" is its consequence")
+            top = cause
+    if top is not None and top.line is not None and notes and top.line in notes:
+        why = f"{_where(top)} is {notes[top.line]}" + (f"; {why}" if why else "")
     if top is not None and top.category != "unknown":
-        rivals = _conflict(top, ranked)
+        rivals = [] if why else _conflict(top, ranked)
         if rivals:
             contenders = [top, *rivals]
             correlated = [f for f in contenders
@@ -111,14 +154,24 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
             if not correlated:
                 return _unknown_verdict(None, ranked, windows, depends_on, job, now, conflict=contenders)
             top = correlated[0]
-        return _categorised(top, ranked, windows, job, now)
+        return _categorised(top, ranked, windows, job, now, why)
     return _unknown_verdict(top, ranked, windows, depends_on, job, now)
 
 
+def _succeeded(ranked: Sequence[Finding], roles: Mapping[str, str]) -> Verdict:
+    """A job that exited 0: no failure verdict; the lines that looked bad are kept as evidence."""
+    scary = [f for f in ranked if f.category != "unknown" and roles.get(f.signature) != "benign"]
+    evidence = _evidence(None, scary)
+    reason = "the job exited 0: no failure to judge"
+    if scary:
+        reason += f" ({len(scary)} error-looking line{'s' if len(scary) > 1 else ''} did not stop it)"
+    return Verdict("unknown", "nothing to do", None, "", evidence, "none", reason)
+
+
 def _categorised(top: Finding, ranked: Sequence[Finding], windows: Sequence[Window], job: Job | None,
-                 now: float | None) -> Verdict:
+                 now: float | None, why: str = "") -> Verdict:
     evidence = _evidence(top, ranked)
-    what = f"{top.title} ({_where(top)})"
+    what = f"{top.title} ({_where(top)})" + (f"; {why}" if why else "")
     others = any(f.category not in (top.category, "unknown") for f in ranked)
     confidence = "confident" if top.priority >= DEFINITIVE and not others else "probable"
     hits: list[Window] = []

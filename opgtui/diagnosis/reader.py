@@ -1,0 +1,180 @@
+"""The reader: turn the scan's raw matches into findings that point at the root cause.
+
+- Numbers a line states (hold codes, exit codes, art statuses, XRootD codes...) become what the code tables say
+  (``numbers:`` signatures and the tables' own mention patterns). Pack knowledge comes first: a table's mention
+  on a line that a pack signature already explains adds nothing.
+- Exception blocks: art's ``---- Category BEGIN`` ... ``---- Category END`` nest; the innermost block is the
+  cause and the blocks around it are wrappers, whose findings drop to a low priority. CMSSW's ``An exception
+  of category 'X' occurred`` names its category; wrapper categories (StdException, OtherCMS...) have low
+  priority in the table, so the lines inside the block ("Exception Message", "Additional Info") and before it
+  decide.
+- Roles: each finding's role (wrapper, crash, consequence, benign) from its pack signature or table entry, for
+  the verdict's first-error-wins rules.
+
+Pure: works on the scan's findings and the lines; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from opgtui.diagnosis import rules
+from opgtui.diagnosis.signatures import PackSet
+from opgtui.model import Finding
+
+WRAPPED_PRIORITY = 3
+"""What a finding on a wrapper block's BEGIN line is worth once an inner block is known."""
+_INT = re.compile(r"-?\d+")
+_NAME_PREFIX = "codes."
+
+
+@dataclass(slots=True)
+class Reading:
+    """The findings to judge, each one's role, and why a line was preferred (by line number)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)
+    notes: dict[int, str] = field(default_factory=dict)
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in _INT.findall(text[:200])[:4]]
+
+
+def _groups(packs: PackSet, f: Finding) -> dict[str, str]:
+    regex = packs.number_regex.get(f.signature)
+    if regex is None:
+        return {}
+    m = regex.search(f.text.encode("utf-8", "replace"))
+    if m is None:
+        return {}
+    return {k: v.decode("utf-8", "replace") for k, v in m.groupdict().items() if v is not None}
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_hold: bool) -> Reading:
+    """The findings of one log, numbers and names resolved, wrappers demoted, roles known."""
+    out = Reading()
+    tables = packs.tables
+    explained = {f.line for f in raw if f.signature not in packs.numbers}
+    hold: dict[str, tuple[int, Finding]] = {}
+    names: list[tuple[Finding, str, str]] = []
+    seen_lines: set[int | None] = set()
+    for f in raw:
+        table = packs.numbers.get(f.signature)
+        if table is None:
+            out.findings.append(f)
+            continue
+        own_mention = f.signature.startswith(_NAME_PREFIX)
+        groups = _groups(packs, f)
+        if table == rules.HOLD:
+            nums = _numbers(f.text)
+            code = _int(groups.get("code")) if groups else (nums[0] if nums else None)
+            sub = _int(groups.get("subcode")) if groups else (nums[1] if len(nums) > 1 else None)
+            if code is not None:
+                hold["code"] = (code, f)
+            if sub is not None:
+                hold["subcode"] = (sub, f)
+            continue
+        if "name" in groups:
+            names.append((f, table, groups["name"]))  # the block structure, even where a pack explains the line
+            continue
+        if own_mention and f.line in explained:
+            continue  # a pack signature already says what this line means
+        if f.line in seen_lines:
+            continue
+        number = _int(groups.get("code"))
+        if number is None:
+            nums = _numbers(f.text)
+            number = nums[-1] if nums else None
+        if number is None:
+            continue
+        seen_lines.add(f.line)
+        out.findings.extend(rules.code_findings(table, number, line=f.line, text=f.text, tables=tables))
+    if "code" in hold and not have_hold:
+        code, where = hold["code"]
+        sub = hold.get("subcode", (0, where))[0]
+        out.findings.extend(rules.hold_findings(code, sub, line=where.line, text=where.text, tables=tables))
+    _blocks(out, names, packs, lines, explained)
+    for f in out.findings:
+        role = packs.roles.get(f.signature) or _table_role(f, packs)
+        if role:
+            out.roles[f.signature] = role
+    return out
+
+
+def _table_role(f: Finding, packs: PackSet) -> str | None:
+    """The role a rule finding's table entry gives (``rule:cmssw_8002`` -> wrapper)."""
+    if not f.signature.startswith(rules.PREFIX):
+        return None
+    sid = f.signature[len(rules.PREFIX):]
+    for table in packs.tables.tables.values():
+        head = table.name + "_"
+        if sid.startswith(head):
+            rest = sid[len(head):]
+            entry = table.codes.get(int(rest)) if rest.lstrip("-").isdigit() else table.names.get(rest.lower())
+            return entry.role if entry else None
+    if sid.startswith(("signal_", "exit_", "art_status_")):
+        number = _int(sid.rsplit("_", 1)[1])
+        if number is not None:
+            if sid.startswith(("exit_", "art_status_")):
+                if number <= 128:
+                    return None
+                number -= 128
+            return rules.role_of(packs.tables, "signal", number)
+    return None
+
+
+# ------------------------------------------------------------------------------------------- exception blocks
+
+
+def _block_end(lines: Sequence[str], start: int, name: str) -> int:
+    """The 1-based line of ``---- name END`` after ``start`` (the end of the log when it never closes)."""
+    end_text = f"---- {name} END"
+    for i in range(start, len(lines)):
+        if lines[i].strip() == end_text:
+            return i + 1
+    return len(lines) + 1
+
+
+def _blocks(out: Reading, names: list[tuple[Finding, str, str]], packs: PackSet, lines: Sequence[str],
+            explained: set[int | None]) -> None:
+    """Resolve named categories; for nested art blocks keep the innermost and demote the wrappers."""
+    spans: list[tuple[int, int, Finding, str, str]] = []
+    for f, table, name in names:
+        if f.line is None:
+            continue
+        end = _block_end(lines, f.line, name) if table == "art" else f.line
+        spans.append((f.line, end, f, table, name))
+    wrappers: dict[int, int] = {}  # wrapper's line -> an inner block's line
+    for start, end, _f, table, _name in spans:
+        if table != "art":
+            continue
+        inner = [s for s, e, _g, t, _n in spans if t == "art" and start < s and e <= end]
+        if inner:
+            wrappers[start] = max(inner)
+    for start, _end, f, table, name in spans:
+        if start in wrappers:
+            continue
+        if start not in explained:
+            out.findings.extend(rules.name_findings(table, name, line=start, text=f.text, tables=packs.tables))
+    if not wrappers:
+        return
+    for f in out.findings:
+        if f.line in wrappers and f.priority > WRAPPED_PRIORITY:
+            f.priority = WRAPPED_PRIORITY
+    for start, _end, _f, _table, _name in spans:
+        if start not in wrappers:
+            outer = sorted(w for w, inner in wrappers.items() if w < start)
+            if outer:
+                plural = "s" if len(outer) > 1 else ""
+                out.notes[start] = (f"the innermost exception block (wrapped by the block{plural} at line{plural} "
+                                    f"{', '.join(map(str, outer))})")

@@ -1,0 +1,149 @@
+"""Code tables as data: each names its source, loads without errors, and the numbers a log states map through it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from classifiers import PACK_DIR
+from opgtui.diagnosis.codes import bundled_tables, load_table, load_tables
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.rules import exit_code_findings, hold_findings
+from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
+
+TABLES = ("htcondor_hold", "errno", "signal", "cmssw", "wmagent", "panda_pilot", "art", "xrootd")
+
+
+@pytest.fixture(scope="module")
+def packs():
+    return load_packs(plugins=False)
+
+
+def test_every_table_names_its_primary_source_in_its_header():
+    tables = bundled_tables()
+    assert tables.errors == []
+    assert set(TABLES) <= set(tables.tables)
+    for path in (PACK_DIR / "codes").glob("*.yaml"):
+        head = path.read_text(encoding="utf-8").split("\ntable:", 1)[0]
+        assert "Primary source:" in head, path.name
+
+
+def test_the_whole_hold_code_table_is_there():
+    hold = bundled_tables().tables["htcondor_hold"]
+    assert set(range(0, 49)) <= set(hold.codes)  # condor_holdcodes.h: 0 Unspecified .. 48 HookShadowPrepareJobFailure
+    assert set(range(1000, 1020)) <= set(hold.codes)  # the vacate codes
+    assert hold.codes[34].name == "JobOutOfResources" and hold.codes[13].name == "TransferInputError"
+
+
+def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
+    t = bundled_tables()
+    assert set(range(8001, 8037)) - {8029} <= set(t.tables["cmssw"].codes) | {8029}
+    assert {7000, 7001, 7002, 8501, 9000} <= set(t.tables["cmssw"].codes)
+    assert t.get("wmagent", 8021).name == "FileReadError"  # WMAgent reports cmsRun's own codes: the fallback
+
+
+@pytest.mark.parametrize(("line", "category", "action", "signature"), [
+    ("cmsRun exited with code 8021", "service", "retry", "rule:cmssw_8021"),
+    ("        Fatal Exception (Exit code: 8028)", "service", "retry", "rule:cmssw_8028"),
+    ("Job exit code 50664", "resource", "resubmit with more time", "rule:wmagent_50664"),
+    ("        PerformanceKill (Exit code: 50660)", "resource", "resubmit with more memory", "rule:wmagent_50660"),
+    ("Job finished with exit code 60322", "code", "debug", "rule:wmagent_60322"),
+    ("pilotErrorCode: 1212", "resource", "resubmit with more memory", "rule:panda_pilot_1212"),
+    ("pilot error code 1099", "service", "retry", "rule:panda_pilot_1099"),
+    ("[ERROR] Server responded with an error: [3012] Internal server error", "service", "retry",
+     "rule:xrootd_3012"),
+    ("Art has completed and will exit with status 9.", "code", "debug", "rule:art_status_9"),
+    ("art exit status 68", "resource", "resubmit with more memory", "rule:art_status_68"),
+])
+def test_codes_stated_in_log_text_map_through_the_tables(line, category, action, signature):
+    tables = bundled_tables()
+    only_tables = PackSet(mention_signatures(tables), tables=tables)  # the tables alone, whatever the packs say
+    v = diagnose(["starting the payload", line], only_tables)
+    assert (v.category, v.action, v.signature) == (category, action, signature), v.reason
+    assert v.evidence[0].line == 2 and v.evidence[0].text == line
+
+
+def test_art_exit_status_65_is_named_but_not_judged(packs):
+    v = diagnose(["art exit status 65"], packs)
+    assert v.category == "unknown" and "cet::exception" in v.title
+
+
+def test_job_exit_codes_above_255_are_a_wrappers_report():
+    [f] = exit_code_findings(8028)
+    assert (f.category, f.signature) == ("service", "rule:exit_8028") and "FallbackFileOpenError" in f.title
+    [f] = exit_code_findings(50662)
+    assert f.action == "resubmit with more disk"
+    [f] = exit_code_findings(1235)  # PanDA: payload exceeded the maximum allowed memory
+    assert f.category == "resource"
+    [f] = exit_code_findings(4242)
+    assert f.category == "unknown" and f.priority < 0
+
+
+def test_errno_subcodes_are_named():
+    [f] = hold_findings(12, 5)
+    assert "errno 5 EIO: Input/output error" in f.title
+    [f] = hold_findings(13, 28)  # an explicit pair wins over the bare errno
+    assert f.category == "service" and "no space" in f.title
+
+
+def test_a_hold_event_stated_in_the_log_is_read(packs):
+    v = diagnose(["012 (123.000.000) 01/02 10:00:00 Job was held.", "\tCode 34 Subcode 104"], packs)
+    assert (v.signature, v.action) == ("rule:hold_34_104", "resubmit with more disk")
+
+
+def test_bad_tables_are_reported_one_line_each(tmp_path: Path):
+    codes = tmp_path / "codes"
+    codes.mkdir()
+    (codes / "bad.yaml").write_text(
+        "table: bad\ncodes:\n"
+        "  - {code: 1, category: nonsense}\n"
+        "  - {code: 2, category: resource}\n"
+        "  - {code: x}\n"
+        "  - {code: 3, category: code, meaning: fine}\n"
+        "mentions:\n"
+        "  - {pattern: 'exit (\\d+)', example: 'exit 3'}\n"
+        "  - {pattern: 'code (?P<code>\\d+)', example: 'nothing here'}\n")
+    (codes / "notyaml.yaml").write_text("table: [unclosed\n")
+    tables = load_tables([codes])
+    errors = "\n".join(tables.errors)
+    assert "names no primary source" in errors
+    assert "codes #1: category 'nonsense' is not one of" in errors
+    assert "codes #2: a resource entry names its action" in errors
+    assert "codes #3: code (and subcode) must be integers" in errors
+    assert "mentions #1: the pattern needs a (?P<code>...) group" in errors
+    assert "mentions #2: its example does not match the pattern" in errors
+    assert "notyaml.yaml:" in errors and "not valid YAML" in errors
+    assert set(tables.tables["bad"].codes) == {3}
+
+
+def test_a_configured_directory_adds_its_own_table(tmp_path: Path):
+    (tmp_path / "codes").mkdir()
+    (tmp_path / "codes" / "mywrapper.yaml").write_text(
+        "table: mywrapper\ntitle: wrapper status\nsource: our wrapper's README\n"
+        "codes:\n  - {code: 17, meaning: 'SAM project ended early', category: service, service: samweb}\n"
+        "mentions:\n  - {pattern: 'wrapper status (?P<code>\\d+)', example: 'wrapper status 17'}\n")
+    packs = load_packs([tmp_path], plugins=False)
+    assert packs.errors == []
+    v = diagnose(["wrapper status 17"], packs)
+    assert (v.category, v.signature, v.title) == ("service", "rule:mywrapper_17", "wrapper status 17: SAM project "
+                                                                                   "ended early")
+
+
+def test_a_pack_may_point_its_numbers_at_a_table(tmp_path: Path):
+    (tmp_path / "p.yaml").write_text(
+        "pack: p\nsignatures:\n"
+        "  - {id: mine, pattern: 'payload status (\\d+)', category: unknown, action: look at the log, "
+        "title: t, example: 'payload status 8031', numbers: cmssw}\n"
+        "  - {id: nowhere, pattern: 'other (\\d+)', category: unknown, action: look at the log, "
+        "title: t, example: 'other 1', numbers: notatable}\n")
+    packs = load_packs([tmp_path], plugins=False)
+    assert any("'nowhere': numbers names no code table 'notatable'" in e for e in packs.errors)
+    v = diagnose(["payload status 8031"], packs)
+    assert (v.category, v.signature) == ("resource", "rule:cmssw_8031")
+
+
+def test_table_file_loads_alone():
+    errors: list[str] = []
+    t = load_table(PACK_DIR / "codes" / "cmssw.yaml", errors)
+    assert errors == [] and t is not None and t.names["filereaderror"].code == 8021

@@ -1,0 +1,129 @@
+"""The reader finds the root cause: innermost exception blocks, first error wins, exit 0 is not a failure.
+
+The packs here are built in the test (plus the bundled code tables), so the reader's rules are tested whatever
+the bundled text packs say.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from opgtui.diagnosis.codes import bundled_tables
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import PackSet, compile_signature, mention_signatures
+from opgtui.model import Job, JobStatus
+
+SIGS = [
+    {"id": "cvmfs_io", "pattern": r"CernVM-FS: .*Input/output error", "category": "service", "action": "retry",
+     "service": "cvmfs", "priority": 60, "title": "CVMFS I/O error",
+     "example": "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error"},
+    {"id": "segfault", "pattern": r"segmentation violation", "category": "code", "action": "debug",
+     "priority": 70, "title": "Segmentation fault", "role": "crash",
+     "example": " *** Break *** segmentation violation"},
+    {"id": "keyerror", "pattern": r"^KeyError: ", "category": "code", "action": "debug", "priority": 50,
+     "title": "Python KeyError", "example": "KeyError: 'run'"},
+    {"id": "output_missing", "pattern": r"failed to send file\(s\)", "category": "code", "action": "debug",
+     "priority": 65, "title": "An output file was never written", "role": "consequence",
+     "example": "STARTER at 10.0.0.1 failed to send file(s) to <1.2.3.4:9618>: error reading from out.root"},
+    {"id": "xrootd_retry_recovered", "pattern": r"XrdAdaptor.*retrying", "category": "service", "action": "retry",
+     "service": "xrootd", "priority": 40, "title": "XRootD read retried", "role": "benign",
+     "example": "%MSG-w XrdAdaptor: file open failed, retrying"},
+    {"id": "art_read", "pattern": r"^\s*---- FileReadError BEGIN", "category": "service", "action": "retry",
+     "service": "xrootd", "priority": 60, "title": "art could not read its input",
+     "example": "    ---- FileReadError BEGIN"},
+]
+
+
+@pytest.fixture(scope="module")
+def packs() -> PackSet:
+    tables = bundled_tables()
+    compiled = []
+    for raw in SIGS:
+        c, problem = compile_signature(raw, pack="test")
+        assert c is not None, problem
+        compiled.append(c)
+    return PackSet(compiled + mention_signatures(tables), tables=tables)
+
+
+NESTED = """%MSG-s ArtException:  PostEndJob 15-Jul-2026 15:10:41 CDT ModuleEndJob
+---- EventProcessorFailure BEGIN
+  EventProcessor: an exception occurred during current event processing
+  ---- ScheduleExecutionFailure BEGIN
+    Path: ProcessingStopped.
+    ---- {inner} BEGIN
+      An exception was thrown while processing module Reco/reco run: 1 subRun: 0 event: 2
+    ---- {inner} END
+    Exception going through path reco
+  ---- ScheduleExecutionFailure END
+---- EventProcessorFailure END
+Art has completed and will exit with status 18."""
+
+
+@pytest.mark.parametrize(("inner", "category", "signature"), [
+    ("ProductNotFound", "code", "rule:art_ProductNotFound"),
+    ("Configuration", "code", "rule:art_Configuration"),
+    ("FileReadError", "service", "art_read"),  # a pack's signature on the innermost line wins over the table
+    ("BadAlloc", "resource", "rule:art_BadAlloc"),
+])
+def test_the_innermost_art_block_decides_not_its_wrappers(packs, inner, category, signature):
+    lines = NESTED.format(inner=inner).splitlines()
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature) == (category, signature), v.reason
+    assert v.evidence[0].line == 6
+    assert "line 6 is the innermost exception block (wrapped by the blocks at lines 2, 4)" in v.reason
+
+
+def test_a_custom_innermost_category_is_not_guessed(packs):
+    v = diagnose(NESTED.format(inner="MyModuleTrouble").splitlines(), packs)
+    assert v.category == "unknown"
+    assert v.signature != "rule:art_EventProcessorFailure"
+
+
+def test_cmssw_category_maps_through_the_table(packs):
+    lines = ["----- Begin Fatal Exception 08-Mar-2021 17:09:11 CET-----------------------",
+             "An exception of category 'FileOpenError' occurred while",
+             "   [0] Calling InputSource::readFile_",
+             "----- End Fatal Exception -------------------------------------------------"]
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileOpenError", 2)
+    lines[1] = "An exception of category 'StdException' occurred while"  # a wrapper: weak, but code
+    v = diagnose(lines, packs)
+    assert v.category == "code" and v.signature == "rule:cmssw_StdException"
+
+
+def test_a_segfault_after_a_cvmfs_read_error_is_service(packs):
+    lines = ["setting up", "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error",
+             "loading geometry", " *** Break *** segmentation violation"]
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature) == ("service", "cvmfs_io")
+    assert "chose line 2 over line 4" in v.reason and "first real error" in v.reason
+
+
+def test_a_segfault_alone_or_after_a_recovered_retry_is_code(packs):
+    assert diagnose([" *** Break *** segmentation violation"], packs).category == "code"
+    lines = ["%MSG-w XrdAdaptor: file open failed, retrying", " *** Break *** segmentation violation"]
+    assert diagnose(lines, packs).signature == "segfault"  # a retry that recovered explains nothing
+
+
+def test_a_missing_output_after_a_real_error_is_its_consequence(packs):
+    lines = ["Traceback (most recent call last):", "KeyError: 'run'",
+             "STARTER at 10.0.0.1 failed to send file(s) to <1.2.3.4:9618>: error reading from out.root"]
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature) == ("code", "keyerror") and "consequence" in v.reason
+    lines[1] = "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error"
+    assert diagnose(lines, packs).signature == "cvmfs_io"
+
+
+def test_a_job_that_exited_zero_gets_no_failure_verdict(packs):
+    lines = ["%MSG-w XrdAdaptor: file open failed, retrying", "KeyError: 'run' (printed, then handled)"]
+    job = Job("s#1.0", "s", 1, 0, status=JobStatus.COMPLETED, exit_code=0)
+    v = diagnose(lines, packs, job=job)
+    assert (v.category, v.action, v.signature) == ("unknown", "nothing to do", None)
+    assert v.reason.startswith("the job exited 0") and [e.line for e in v.evidence] == [2]
+    assert diagnose(lines, packs, exit_code=0).action == "nothing to do"
+    assert diagnose(lines, packs, exit_code=1).category == "code"
+
+
+def test_hold_code_comes_before_text(packs):
+    v = diagnose(["KeyError: 'run'"], packs, hold_code=34, hold_subcode=102)
+    assert (v.category, v.signature) == ("resource", "rule:hold_34_102")

@@ -251,3 +251,20 @@ def test_plugins_off_means_no_entry_points(monkeypatch):
 
     monkeypatch.setattr(signatures, "entry_points", boom)
     assert load_packs(plugins=False).errors == []
+
+
+def test_a_yaml_alias_bomb_pack_is_refused_in_one_line(tmp_path):
+    """Issue 17 item 10: packs go through the bounded loader; a billion-laughs pack costs nothing."""
+    lines = ["pack: bomb", 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    lines += ["signatures: []"]
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
+    (tmp_path / "codes").mkdir()
+    (tmp_path / "codes" / "tagged.yaml").write_text("table: !!python/object:os.system x\ncodes: []\n")
+    t0 = time.perf_counter()
+    packs = load_packs([tmp_path], plugins=False)
+    assert time.perf_counter() - t0 < 5
+    bomb = [e for e in packs.errors if "bomb.yaml" in e]
+    tagged = [e for e in packs.errors if "tagged.yaml" in e]
+    assert len(bomb) == 1 and "alias" in bomb[0] and len(tagged) == 1, packs.errors
+    assert not any(s.pack == "bomb" for s in packs.signatures)

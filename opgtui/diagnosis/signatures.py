@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import re2
-import yaml
 
 from classifiers import PACK_DIR
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
@@ -324,18 +323,18 @@ def _plugins(errors: list[str]) -> tuple[list[Path], list[tuple[str, Finder]]]:
 
 
 def read_yaml(path: Path, max_bytes: int) -> tuple[Any, str]:
-    """(data, "") or (None, one line saying why not): size-capped, safe YAML only."""
+    """(data, "") or (None, one line saying why not), through the bounded loader (``opgtui.safeyaml``): size,
+    aliases, nesting and scalars capped, safe types only."""
+    from dataclasses import replace
+
+    from opgtui import safeyaml
+
     try:
-        if path.stat().st_size > max_bytes:
-            return None, f"{path}: larger than {max_bytes >> 20} MiB, skipped"
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        return None, f"{path}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}"
-    except (OSError, UnicodeDecodeError, RecursionError) as exc:
-        return None, f"{path}: cannot read: {exc}"
-    return data, ""
+        return safeyaml.load_file(path, replace(safeyaml.LIMITS, max_bytes=max_bytes)), ""
+    except safeyaml.YamlError as exc:
+        problem = exc.problem if exc.problem.startswith(("larger than", "cannot read")) else \
+            f"not valid YAML: {exc.problem}"
+        return None, f"{path}{f':{exc.line}' if exc.line else ''}: {problem}"
 
 
 def load_pack_file(path: Path, errors: list[str]) -> list[CompiledSignature]:

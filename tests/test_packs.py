@@ -188,6 +188,10 @@ BENIGN = [
     "Begin processing the 1st record. Run 1, Event 1, LumiSection 1 on stream 0 at 08-Mar-2021 17:09:10.573 CET",
     "08-Mar-2021 17:09:04 CET  Successfully opened file root://cmsxrootd.fnal.gov//store/data/x.root",
     "slurmstepd: error: Exceeded step memory limit at some point. Step may have been partially swapped out to disk.",
+    "warn [frontier.c:1026]: Request 7 on chan 2 failed at Thu Jan 14 02:33:34 2021: -8 [response.c:55]: Server has "
+    "signalled Global Error [java.sql.SQLException: Timed out waiting for a free connection]",
+    "/usr/lib/python3.9/site-packages/torch/cuda/__init__.py:107: UserWarning: CUDA initialization: CUDA unknown error"
+    " - this may be due to an incorrectly set up environment. Setting the available devices to be zero.",
 ]
 
 

@@ -268,3 +268,35 @@ def test_a_yaml_alias_bomb_pack_is_refused_in_one_line(tmp_path):
     tagged = [e for e in packs.errors if "tagged.yaml" in e]
     assert len(bomb) == 1 and "alias" in bomb[0] and len(tagged) == 1, packs.errors
     assert not any(s.pack == "bomb" for s in packs.signatures)
+
+
+def _catastrophic(lines: list[str]) -> list[Finding]:
+    """A plugin with Python's backtracking regex: (a+)+$ on 35 a's and a '!' runs for hours, holding the GIL."""
+    import re
+
+    return [Finding("hang_rule", "code", "debug", "hang", i + 1, line)
+            for i, line in enumerate(lines) if re.match(r"(a+)+$", line)]
+
+
+def _quick(lines: list[str]) -> list[Finding]:
+    return [Finding("quick_rule", "code", "debug", "quick", 1, lines[0])] if lines else []
+
+
+def test_a_hanging_plugin_is_dropped_for_that_log_and_the_rest_goes_on(monkeypatch):
+    """Issue 17 item 6: a plugin runs in a worker with a time budget; an overrun drops it for that log only."""
+    eps = [_EntryPoint("hang", _catastrophic), _EntryPoint("quick", _quick)]
+    monkeypatch.setattr(signatures, "entry_points", lambda group: eps if group == "opgtui.classifiers" else [])
+    packs = load_packs()
+    packs.plugin_budget = 0.5
+    try:
+        packs.scan(["warm up"])  # start the workers (a process each: that cost is paid once)
+        started = time.perf_counter()
+        found = packs.scan(["a" * 35 + "!", "cvmfs catalog load failed"])
+        assert time.perf_counter() - started < 3.0
+        assert "quick_rule" in {f.signature for f in found} and "hang_rule" not in {f.signature for f in found}
+        assert any("plugin 'hang': findings() took longer than 0.5 s on this log; dropped for it" in e
+                   for e in packs.errors)
+        again = packs.scan(["aaaa"])  # the next log gets a fresh worker
+        assert {f.signature for f in again} == {"hang_rule", "quick_rule"}
+    finally:
+        packs.close()

@@ -27,6 +27,7 @@ import re2
 
 from classifiers import PACK_DIR
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
+from opgtui.diagnosis.plugins import PluginRunner
 from opgtui.model import CATEGORIES, Finding, Signature
 
 MAX_LINE = 4096
@@ -93,6 +94,7 @@ class PackSet:
         self.number_regex: dict[str, Any] = {c.signature.id: c.regex for c in self.compiled if c.numbers}
         self.roles: dict[str, str] = {c.signature.id: c.role for c in self.compiled if c.role}
         self.plugin_budget = PLUGIN_BUDGET
+        self._runners: dict[str, PluginRunner] = {}
         self._requires = [c.requires for c in self.compiled]
         self._set: Any = None
         self._prefilter: Any = None
@@ -117,6 +119,11 @@ class PackSet:
                 "(?m)" + "|".join(f"(?:{c.signature.pattern})" for c in self.compiled), opts)
         except re2.error as exc:
             self._note(f"combined prefilter: {exc}; checking every line (slower)")
+
+    def close(self) -> None:
+        """Stop the plugins' worker processes (they also end with this process)."""
+        for runner in self._runners.values():
+            runner.close()
 
     def _note(self, error: str) -> None:
         if error not in self.errors and len(self.errors) < _MAX_ERRORS:
@@ -185,10 +192,13 @@ class PackSet:
         return out
 
     def _plugin_findings(self, name: str, finder: Finder, shown: Sequence[str]) -> list[Finding]:
-        try:
-            result = list(finder(list(shown)))
-        except Exception as exc:
-            self._note(f"plugin {name!r}: findings() raised {type(exc).__name__}: {exc}")
+        """The plugin's findings, run in its worker with ``plugin_budget`` seconds; late or failing: none."""
+        runner = self._runners.get(name)
+        if runner is None:
+            runner = self._runners[name] = PluginRunner(name, finder)
+        result, problem = runner.call(shown, self.plugin_budget)
+        if result is None:
+            self._note(problem)
             return []
         good = [f for f in result if isinstance(f, Finding) and f.category in CATEGORIES]
         if len(good) != len(result):

@@ -187,6 +187,14 @@ BENIGN = [
     "INFO:    Converting SIF file to temporary sandbox...",
     "Begin processing the 1st record. Run 1, Event 1, LumiSection 1 on stream 0 at 08-Mar-2021 17:09:10.573 CET",
     "08-Mar-2021 17:09:04 CET  Successfully opened file root://cmsxrootd.fnal.gov//store/data/x.root",
+    # cms-opendata tutorials: a harmless GSI message and XRootD source switches in jobs that ran to the end.
+    "220710 18:44:42 570 secgsi_InitProxy: cannot access private key file: /home/cmsusr/.globus/userkey.pem",
+    "%MSG-w XrdAdaptor:  file_open 10-Jul-2022 18:44:43 CEST pre-events",
+    "Data is served from cern.ch instead of original site eospublic",
+    "Data is now served from cern.ch, iihe.ac.be instead of previous cern.ch",
+    "Failed to open file at URL root://cms-xrd-global.cern.ch:1094//store/hidata/OORun2025/IonPhysics0/RAW/v1/000/"
+    "394/075/00000/0521af1f-18a9-402a-b6e3-82cb07916fdd.root?tried=+1213cmsxrootd2.fnal.gov1213xrootd.unl.edu.",
+    "Warning: your proxy will expire in less than 6 hours",
     "slurmstepd: error: Exceeded step memory limit at some point. Step may have been partially swapped out to disk.",
     "warn [frontier.c:1026]: Request 7 on chan 2 failed at Thu Jan 14 02:33:34 2021: -8 [response.c:55]: Server has "
     "signalled Global Error [java.sql.SQLException: Timed out waiting for a free connection]",

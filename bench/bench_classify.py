@@ -58,38 +58,43 @@ def make_tails(count: int, examples: list[str], seed: int = 7) -> list[list[str]
     return tails
 
 
-def _ere(pattern: str) -> str:
-    """A best-effort translation of an RE2 pattern to POSIX ERE (GNU extensions \\s \\w \\b allowed)."""
+def _ere(pattern: str) -> tuple[str, bool]:
+    """A best-effort translation of an RE2 pattern to POSIX ERE (GNU extensions \\s \\w \\b allowed), and
+    whether it was case-insensitive (``(?i)``: grep then runs it with ``-i``)."""
+    nocase = pattern.startswith("(?i)") or "(?i:" in pattern
     p = pattern.replace("(?:", "(").replace("(?i)", "").replace("(?i:", "(").replace("\\d", "[0-9]")
-    return re.sub(r"\(\?P<\w+>", "(", p)
+    return re.sub(r"\(\?P<\w+>", "(", p), nocase
 
 
-def _grep_patterns(patterns: list[str], workdir: Path) -> list[str]:
-    """The translated patterns grep -E accepts."""
-    ok = []
-    for p in map(_ere, patterns):
-        probe = subprocess.run(["grep", "-E", "-e", p, "/dev/null"], capture_output=True)
-        if probe.returncode in (0, 1):
-            ok.append(p)
-    return ok
+def _grep_accepts(pattern: str, nocase: bool) -> bool:
+    args = ["grep", "-E", *(["-i"] if nocase else []), "-e", pattern, "/dev/null"]
+    return subprocess.run(args, capture_output=True).returncode in (0, 1)
 
 
 def _grep_row(tails: list[list[str]], patterns: list[str]) -> dict | None:
+    """``grep -E -f`` with the same patterns on the same bytes: the case-sensitive ones in one run, the
+    ``(?i)`` ones in a second run with ``-i`` (grep has no per-pattern flag); the throughput is over both."""
     if shutil.which("grep") is None:
         return None
+    translated = [_ere(p) for p in patterns]
+    exact = [p for p, nocase in translated if not nocase and _grep_accepts(p, False)]
+    folded = [p for p, nocase in translated if nocase and _grep_accepts(p, True)]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         data = work / "tails.log"
         data.write_text("\n".join("\n".join(t) for t in tails) + "\n")
-        accepted = _grep_patterns(patterns, work)
-        pats = work / "patterns.txt"
-        pats.write_text("\n".join(accepted) + "\n")
         env = {**os.environ, "LC_ALL": "C"}
-        t0 = time.perf_counter()
-        subprocess.run(["grep", "-E", "-c", "-f", str(pats), str(data)], capture_output=True, env=env)
-        took = time.perf_counter() - t0
+        took = 0.0
+        for flags, pats in (([], exact), (["-i"], folded)):
+            if not pats:
+                continue
+            pfile = work / f"patterns{len(flags)}.txt"
+            pfile.write_text("\n".join(pats) + "\n")
+            t0 = time.perf_counter()
+            subprocess.run(["grep", "-E", *flags, "-c", "-f", str(pfile), str(data)], capture_output=True, env=env)
+            took += time.perf_counter() - t0
         mb = data.stat().st_size / 1e6
-    name = f"grep -E -f, {len(accepted)}/{len(patterns)} patterns, (?i) dropped, LC_ALL=C"
+    name = f"grep -E -f (+ -i for the (?i) ones), {len(exact) + len(folded)}/{len(patterns)} patterns, LC_ALL=C"
     return {"name": name, "value": round(mb / took, 1), "unit": "MB/s", "target": "reference"}
 
 
@@ -118,6 +123,8 @@ def run(quick: bool = False) -> list[dict]:
          "unit": "MB/s", "target": ">= 30 MB/s"},
         {"name": f"diagnose {count} tails ({failing} with a category)", "value": float(round(count / diag_s)),
          "unit": "tails/s", "target": ">= 2000 tails/s"},
+        {"name": "diagnose (scan, read codes and blocks, decide) throughput", "value": round(mb / diag_s, 1),
+         "unit": "MB/s", "target": ">= grep -E -f below"},
     ]
     slow = PackSet(packs.compiled)
     slow._prefilter = None  # what the prefilter saves: the set asked about every line

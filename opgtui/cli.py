@@ -74,6 +74,14 @@ class _Group(click.Group):
             known = ", ".join(sorted(self.commands))
             _fail(f"unknown command {args[0]!r} (known: {known}; see opgtui --help)")
 
+    def invoke(self, ctx: click.Context) -> Any:
+        from opgtui.store import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:  # read-only, locked or damaged store, whatever the verb: one line, exit 2
+            _fail(str(exc))
+
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
@@ -97,7 +105,10 @@ def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False) -> None:
         _fail(problem)
     from opgtui.app import OpgApp
 
-    OpgApp(cfg, store, demo=demo).run()
+    app = OpgApp(cfg, store, demo=demo)
+    app.run()
+    if app.return_code:  # the dashboard crashed (Textual printed the traceback): say so to the shell
+        sys.exit(app.return_code)
 
 
 # ---------------------------------------------------------------------------- demo

@@ -241,7 +241,7 @@ class JobTable(ScrollView, can_focus=True):
             return self._header(width)
         index = self.scroll_offset.y + y - 1
         if index >= self.length:
-            return Strip.blank(width)
+            return Strip.blank(width, PLAIN)
         key = (index, index == self.cursor, self._is_marked(index))
         strip = self._cache.get(key)
         if strip is None:
@@ -272,7 +272,7 @@ class JobTable(ScrollView, can_focus=True):
         return Strip(segments).crop(0, width).extend_cell_length(width, HEADER)
 
     def _finish(self, segments: list[Segment], width: int, at_cursor: bool) -> Strip:
-        strip = Strip(segments).crop(0, width).extend_cell_length(width)
+        strip = Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
         if at_cursor:
             return strip.apply_style(CURSOR if self.has_focus else CURSOR_UNFOCUSED)
         return strip
@@ -293,7 +293,7 @@ class JobTable(ScrollView, can_focus=True):
             else:
                 style = PLAIN
             segments.append(Segment(fit(text, w, col.align_right), style))
-            segments.append(Segment(" "))
+            segments.append(Segment(" ", PLAIN))
         return self._finish(segments, width, index == self.cursor)
 
     def _group_key_width(self, width: int) -> int:
@@ -309,8 +309,8 @@ class JobTable(ScrollView, can_focus=True):
         marked = self.marked_in(g)
         segments = [Segment("* " if marked else " " * GUTTER, MARK if marked else PLAIN),
                     Segment(fit(f"{g.count:,}", 8, True), COUNT),
-                    Segment(" " + fit(share, 5, True) + "  ", DIM), Segment(fit(safe(g.key, 300), key_w)),
-                    Segment("  ")]
+                    Segment(" " + fit(share, 5, True) + "  ", DIM), Segment(fit(safe(g.key, 300), key_w), PLAIN),
+                    Segment("  ", PLAIN)]
         if marked:
             segments.append(Segment(f"{marked:,} marked · ", MARK))
         segments.append(Segment(safe(g.sample, 300), DIM))

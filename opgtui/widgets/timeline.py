@@ -30,6 +30,8 @@ STYLE = {
     "degraded": Style(color="yellow"), "down": Style(color="red", bold=True), "maintenance": Style(color="blue"),
     "ahead": Style(color="blue"), "future": Style(),
 }
+AXIS = Style(dim=True)
+PLAIN = Style()  # every segment has a style: Textual's NO_COLOR filter fails on one without
 ZOOMS = (6 * 3600, 24 * 3600, 7 * 86400)
 LABEL_WIDTH = 14
 
@@ -171,17 +173,21 @@ class OutageTimeline(ScrollView, can_focus=True):
         lines = [row_strip(s, bucket_states(self.transitions.get(s, []), self.windows.get(s, []), start, end,
                                             self.now, width)) for s in self.services]
         axis = axis_text(start, end, width, self.tz)
-        self._axis = Strip([Segment(" " * LABEL_WIDTH), *axis.render(self.app.console)])
+        self._axis = Strip([Segment(" " * LABEL_WIDTH, PLAIN), Segment(axis.plain, AXIS)])
         self._lines = lines
         self.virtual_size = Size(self.size.width, len(lines) + 1)
         self.styles.height = min(len(lines) + 1, 14) + self.styles.gutter.height  # rows, axis, border
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
+        """A service's line (the axis on the bottom line), filled to the width with a style: Textual's
+        NO_COLOR filter fails on a segment without one."""
+        width = self.size.width
         if y == self.size.height - 1:  # the axis: always the bottom line, whatever the scroll
-            return self._axis
+            return self._axis.extend_cell_length(width, PLAIN)
         index = y + self.scroll_offset.y
-        return self._lines[index] if 0 <= index < len(self._lines) else Strip.blank(self.size.width)
+        line = self._lines[index] if 0 <= index < len(self._lines) else Strip.blank(width, PLAIN)
+        return line.extend_cell_length(width, PLAIN)
 
     def on_resize(self) -> None:
         if self.services:

@@ -80,6 +80,28 @@ REAL = {
         "bash: /cvmfs/nova.opensciencegrid.org/novasoft/setup/setup_nova.sh: Input/output error",
         " *** Break *** segmentation violation",
     ]),
+    # Traps: a crash after a failed read, and a missing output after a worker without /cvmfs, are consequences.
+    "segfault_after_frontier": ("service", [
+        "Can not get data (Additional Information: [frontier.c:1136]: No more proxies. Last error was: "
+        "[frontier.c:1020]: Request 12 on chan 1 failed: -6 [fn-socket.c:240]: read timed out after 10 seconds)",
+        " *** Break *** segmentation violation",
+    ]),
+    "segfault_after_xrootd_timeout": ("service", [
+        "Error in <TNetXNGFile::ReadBuffer>: [ERROR] Operation expired",
+        "/srv/jobscript.sh: line 57: 2209131 Segmentation fault      (core dumped) lar -c reco.fcl",
+    ]),
+    "python_error_after_download_timeout": ("service", [
+        "curl: (28) Operation timed out after 300000 milliseconds with 0 out of 0 bytes received",
+        "Traceback (most recent call last):", "  File \"run.py\", line 3, in <module>",
+        "KeyError: 'events'",
+    ]),
+    "output_missing_after_no_cvmfs": ("service", [
+        "ls: cannot access '/cvmfs': No such file or directory",
+        "/srv/jobscript.sh: line 12: lar: command not found",
+        "Error from glidein_1@node: STARTER at 10.5.17.5 failed to send file(s) to <129.79.53.198:9615>: error reading "
+        "from /var/lib/condor/execute/dir_1/out.root: (errno 2) No such file or directory; SHADOW failed to receive "
+        "file(s) from <128.230.171.105:6894>",
+    ]),
     # XRootD: 3011 from the federation's redirector is a missing replica; a bare 3011 stays unknown.
     "xrootd_no_servers": ("service", [
         "Run: [ERROR] Server responded with an error: [3011] No servers are available to read the file.",

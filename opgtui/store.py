@@ -10,7 +10,7 @@ import getpass
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,74 @@ class StoreError(Exception):
 
 class RequestConflict(StoreError):
     """A request changed since the caller read it: the save was refused, nothing was overwritten."""
+
+
+class StoreCorrupt(StoreError):
+    """The store's file is damaged (or not an opgtui store): an answer read from it cannot be trusted."""
+
+
+# Errors of the store itself (locked, read-only, corrupt, I/O, full disk) become a StoreError naming the file;
+# programming errors and constraint violations (the audit trail's triggers) stay what they are.
+_OWN_ERRORS = (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.NotSupportedError)
+
+
+def _store_error(path: Path, exc: sqlite3.Error) -> BaseException:
+    if isinstance(exc, _OWN_ERRORS):
+        return exc
+    reason = _explain(exc)
+    return (StoreCorrupt if reason == _CORRUPT else StoreError)(f"{path}: {reason}")
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose every statement and fetch maps store errors (:func:`_store_error`); iterating fetches all
+    rows at once (no per-row Python call, and a damaged page mid-table is caught like any other)."""
+
+    connection: _Connection
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _store_error(self.connection.store_path, exc) from None
+
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> _Cursor:
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        except sqlite3.Error as exc:
+            raise _store_error(self.connection.store_path, exc) from None
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise _store_error(self.connection.store_path, exc) from None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        except sqlite3.Error as exc:
+            raise _store_error(self.connection.store_path, exc) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise _store_error(self.connection.store_path, exc) from None
+
+    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
+        return iter(self.fetchall())
+
+
+class _Connection(sqlite3.Connection):
+    """The store's connection: statements run on :class:`_Cursor`."""
+
+    store_path: Path = Path("?")
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:  # type: ignore[override]
+        return self.cursor(_Cursor).execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> _Cursor:  # type: ignore[override]
+        return self.cursor(_Cursor).executemany(sql, parameters)
 
 
 def _sql_type(annotation: Any) -> str:
@@ -309,22 +377,25 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it lands, or none of it."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: {_explain(exc)}") from None
+        """One write transaction: all of it lands, or none of it. A store that cannot be written (read-only,
+        locked, corrupt, disk full) raises StoreError, from BEGIN, any statement or COMMIT alike."""
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
                 self.conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+            except StoreError:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:  # SQLite may have rolled back by itself (I/O error, corruption, full disk)
+            with suppress(StoreError):
                 self.conn.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: {_explain(exc)}") from None
 
     def close(self) -> None:
         self.conn.close()
@@ -716,6 +787,9 @@ def _whoami() -> str:
         return "unknown"
 
 
+_CORRUPT = "the store is corrupt or not an opgtui store (move it aside and opgtui starts a new one)"
+
+
 def _explain(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -723,7 +797,7 @@ def _explain(exc: sqlite3.Error) -> str:
     if "readonly" in text or "read-only" in text:
         return "the store is read-only (check the file's and its directory's permissions)"
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return "the store is corrupt or not an opgtui store (move it aside and opgtui starts a new one)"
+        return _CORRUPT
     if "unable to open" in text:
         return "cannot open the store (does its directory exist and is it writable?)"
     return text
@@ -736,7 +810,9 @@ def open_store(path: str | Path, *, readonly: bool = False, timeout: float = 5.0
         if not readonly:
             p.parent.mkdir(parents=True, exist_ok=True)
         uri = f"file:{p}?mode=ro" if readonly else f"file:{p}"
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False,
+                               factory=_Connection)
+        conn.store_path = p
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"{p}: {_explain(exc) if isinstance(exc, sqlite3.Error) else exc.strerror or exc}") from None
     try:

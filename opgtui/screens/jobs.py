@@ -85,7 +85,7 @@ class JobsScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="jobs-load")
     def load_rows(self) -> None:
         """Read jobs and verdicts from the store off the UI thread, then show them."""
-        from opgtui.store import open_store
+        from opgtui.store import StoreError, open_store
 
         dump = self.opg.dump
         if dump is not None and dump.result is None:  # opened on a dump: list it as soon as it is parsed
@@ -94,6 +94,9 @@ class JobsScreen(BaseScreen):
         try:
             jobs = list(dump.jobs.values()) if dump is not None and not dump.imported else store.jobs()
             summaries = store.verdict_summaries()
+        except StoreError as exc:  # a damaged store: say so, keep the dashboard up
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
         finally:
             store.close()
         rows = build_rows(jobs, {k: v[0] for k, v in summaries.items()}, now=time.time(),

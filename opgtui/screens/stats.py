@@ -194,6 +194,9 @@ class StatsScreen(BaseScreen):
             failures = {k: {d: float(t.jobs) for d, t in v.items()} for k, v in
                         stats.series(store, "verdict", since, experiment=exp).items() if k != "ok"}
             experiments = [r.key for r in stats.aggregate(store, "experiment", now - 365 * DAY)]
+        except StoreError as exc:  # a damaged store: say so, keep the dashboard up
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
         finally:
             store.close()
         data = StatsData(by, rows, total, wasted, failures, days_of(since, now), experiments,

@@ -1,0 +1,132 @@
+"""Hostile stores (issue 17 item 9): a partly corrupted store and a read-only one give one line naming the store,
+from any statement (not only BEGIN/COMMIT), in the CLI and in the dashboard."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_joblist import NOW, jobs
+
+from opgtui.app import OpgApp
+from opgtui.cli import main
+from opgtui.config import Config
+from opgtui.model import Announcement
+from opgtui.store import StoreCorrupt, StoreError, open_store
+
+CORRUPT = "the store is corrupt or not an opgtui store"
+
+
+def damaged_store(path: Path, tables: tuple[str, ...] = ("jobs", "job_stats")) -> Path:
+    """A store of 3,000 finished jobs whose schema is intact but two leaf pages of each of ``tables`` are
+    overwritten with garbage (as a disk or a careless copy does): it opens, then reading those tables fails."""
+    store = open_store(path)
+    rows = jobs(3000)
+    for j in rows:
+        j.end_time = NOW - 3600
+    store.upsert_jobs(rows)
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    conn = sqlite3.connect(path)
+    try:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        leaves: dict[str, list[int]] = {}
+        for name, page in conn.execute("SELECT name, pageno FROM dbstat WHERE pagetype = 'leaf' ORDER BY pageno"):
+            leaves.setdefault(name, []).append(page)
+    except sqlite3.OperationalError:
+        pytest.skip("this SQLite has no dbstat table to find the pages to damage")
+    finally:
+        conn.close()
+    data = bytearray(path.read_bytes())
+    for table in tables:
+        middle = len(leaves[table]) // 2
+        for page in leaves[table][middle:middle + 2]:
+            data[(page - 1) * page_size:page * page_size] = b"\xde\xad\xbe\xef" * (page_size // 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_statements_on_a_damaged_store_raise_one_line_naming_it(tmp_path: Path) -> None:
+    db = damaged_store(tmp_path / "s.db")
+    store = open_store(db)  # the schema is fine: it opens
+    try:
+        with pytest.raises(StoreCorrupt) as err:
+            store.jobs()
+        assert str(err.value) == f"{db}: {CORRUPT} (move it aside and opgtui starts a new one)"
+        with pytest.raises(StoreCorrupt):
+            store.conn.execute("SELECT count(*), sum(wall) FROM job_stats").fetchone()
+    finally:
+        store.close()
+
+
+def test_stats_on_a_damaged_store_is_one_line_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    db = damaged_store(tmp_path / "s.db")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"store: {db}\n")
+    result = CliRunner().invoke(main, ["--config", str(cfg), "stats", "--since", "30d"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"opgtui: {db}: {CORRUPT}") and result.stderr.count("\n") == 1
+
+
+async def test_jobs_view_on_a_damaged_store_says_so_and_stays_up(tmp_path: Path) -> None:
+    db = damaged_store(tmp_path / "s.db")
+    app = OpgApp(Config(store=db), open_store(db), refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and app.current_mode == "jobs"
+        notes = [str(n.message) for n in app._notifications]
+        assert any(n.startswith(f"{db}: {CORRUPT}") for n in notes), notes
+        await pilot.press("5")  # the Stats view reads the same damaged record
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running
+
+
+def test_a_write_refused_by_sqlite_is_one_line_naming_the_store(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    store.conn.execute("PRAGMA query_only = 1")  # every write now fails as on a read-only file
+    with pytest.raises(StoreError) as err:
+        store.post_announcement(Announcement("hello", "info", "me"), time.time())
+    assert str(err.value) == (f"{tmp_path / 's.db'}: the store is read-only (check the file's and its "
+                              "directory's permissions)")
+    store.conn.execute("PRAGMA query_only = 0")
+    assert store.announcements() == []  # nothing half-written, and the connection is usable again
+    store.post_announcement(Announcement("hello", "info", "me"), time.time())
+    assert [a.text for a in store.announcements()] == ["hello"]
+
+
+def test_another_users_read_only_store_is_one_line(tmp_path: Path) -> None:
+    """The real thing: a store file the user cannot write (as root: run the command as nobody)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        os.chmod(base, 0o755)
+        (base / "data").mkdir(mode=0o777)
+        os.chmod(base / "data", 0o777)  # the directory is shared; the file is not theirs to write
+        db = base / "data" / "s.db"
+        open_store(db).close()
+        os.chmod(db, 0o444)
+        cfg = base / "c.yaml"
+        cfg.write_text(f"store: {db}\n")
+        os.chmod(cfg, 0o644)
+        as_other = []
+        if os.geteuid() == 0:  # root writes anything: run the command as nobody
+            if shutil.which("setpriv") is None:
+                pytest.skip("running as root without setpriv to run as another user")
+            as_other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        env = {**os.environ, "HOME": tmp, "XDG_CONFIG_HOME": tmp, "XDG_DATA_HOME": tmp}
+        code = "import sys; from opgtui.cli import main; sys.exit(main())"
+        result = subprocess.run([*as_other, sys.executable, "-c", code, "--config", str(cfg), "announce", "hello"],
+                                capture_output=True, text=True, env=env, timeout=60, cwd=tmp)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"opgtui: {db}: the store is read-only") and result.stderr.count("\n") == 1

@@ -170,7 +170,7 @@ def _find_job(store: Any, text: str) -> Job:
 def _job_logs(cfg: Any, store: Any, job: Job, log_path: str | None,
               lines: int) -> tuple[list[dict[str, Any]], list[str]]:
     """The tails to diagnose (stdout first, then stderr) joined, and where each came from."""
-    from opgtui.logtarget import log_source, read_tail
+    from opgtui import logtarget
     from opgtui.sources.logs import LogError
 
     if log_path:
@@ -181,16 +181,16 @@ def _job_logs(cfg: Any, store: Any, job: Job, log_path: str | None,
     text: list[str] = []
     seen: set[str] = set()
     for stream in STREAMS:
-        source = log_source(cfg, job, ad, stream)
+        source, why = _where_log(cfg, job, ad, stream)
         entry: dict[str, Any] = {"stream": stream, "source": source, "first_line": len(text) + 1, "lines": 0}
         if not source:
-            entry["error"] = f"no {stream} known (configure 'logs:' templates)"
+            entry["error"] = why or f"no {stream} known (configure 'logs:' templates)"
         elif source in seen:
             entry["error"] = "same file as stdout"
         else:
             seen.add(source)
             try:
-                got = read_tail(source, lines)[0]
+                got = logtarget.read_tail(source, lines)[0]
             except LogError as exc:
                 entry["error"] = str(exc)
             else:
@@ -198,6 +198,17 @@ def _job_logs(cfg: Any, store: Any, job: Job, log_path: str | None,
                 text += got
         logs.append(entry)
     return logs, text
+
+
+def _where_log(cfg: Any, job: Job, ad: dict[str, Any] | None, stream: str) -> tuple[str | None, str | None]:
+    """(source, None) or (None, why not: a path outside the configured log directories is refused)."""
+    from opgtui import logtarget
+
+    find = getattr(logtarget, "find_log", None)
+    if find is not None:
+        source, _cap, why = find(cfg, job, ad, stream)
+        return source, why
+    return logtarget.log_source(cfg, job, ad, stream), None
 
 
 # ------------------------------------------------------------------------------------------- --eval

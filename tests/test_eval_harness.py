@@ -116,9 +116,14 @@ def test_seed_logs_are_read_with_their_older_header() -> None:
 
 
 def test_diagnose_a_stored_job_reads_its_record_and_logs(env: Path) -> None:
-    out_log = env / "job.out"
+    logs = env / "logs"
+    logs.mkdir()
+    (env / "cfg" / "opgtui").mkdir(parents=True)
+    (env / "cfg" / "opgtui" / "config.yaml").write_text(
+        f"logs:\n  - name: here\n    stdout: \"{logs}/{{ClusterId}}.out\"\n    stderr: \"{logs}/{{ClusterId}}.err\"\n")
+    out_log = logs / "12.out"
     out_log.write_text("starting\nJob has gone over cgroup memory limit of 2048 megabytes.\n")
-    err_log = env / "job.err"
+    err_log = logs / "12.err"
     err_log.write_text("warning: nothing\n")
     store = open_store(env / "data" / "opgtui" / "opgtui.db")
     store.upsert_jobs([Job("sched1#12.3", "sched1", 12, 3, status=JobStatus.HELD, hold_code=34, hold_subcode=102,

@@ -28,6 +28,11 @@ SIGS = [
     {"id": "xrootd_retry_recovered", "pattern": r"XrdAdaptor.*retrying", "category": "service", "action": "retry",
      "service": "xrootd", "priority": 40, "title": "XRootD read retried", "role": "benign",
      "example": "%MSG-w XrdAdaptor: file open failed, retrying"},
+    {"id": "import_error", "pattern": r"^ModuleNotFoundError: ", "category": "code", "action": "debug",
+     "priority": 25, "title": "A Python module is missing", "example": "ModuleNotFoundError: No module named 'x'"},
+    {"id": "all_good", "pattern": r"transfer retried and succeeded", "category": "service", "action": "retry",
+     "priority": 90, "title": "a retry that worked", "role": "benign",
+     "example": "transfer retried and succeeded"},
     {"id": "art_read", "pattern": r"^\s*---- FileReadError BEGIN", "category": "service", "action": "retry",
      "service": "xrootd", "priority": 60, "title": "art could not read its input",
      "example": "    ---- FileReadError BEGIN"},
@@ -127,3 +132,21 @@ def test_a_job_that_exited_zero_gets_no_failure_verdict(packs):
 def test_hold_code_comes_before_text(packs):
     v = diagnose(["KeyError: 'run'"], packs, hold_code=34, hold_subcode=102)
     assert (v.category, v.signature) == ("resource", "rule:hold_34_102")
+
+
+def test_a_specific_hold_code_decides_before_a_louder_log_line(packs):
+    v = diagnose([" *** Break *** segmentation violation"], packs, hold_code=34, hold_subcode=0)
+    assert (v.category, v.signature) == ("resource", "rule:hold_34")
+    v = diagnose([" *** Break *** segmentation violation"], packs, hold_code=1002)  # generic: the log refines
+    assert v.signature == "segfault"
+
+
+def test_an_output_the_payload_never_wrote_follows_its_error(packs):
+    v = diagnose(["ModuleNotFoundError: No module named 'x'"], packs, hold_code=12, hold_subcode=2)
+    assert (v.category, v.signature) == ("code", "import_error") and "consequence" in v.reason
+
+
+def test_a_benign_line_never_decides(packs):
+    v = diagnose(["transfer retried and succeeded", "KeyError: 'run'"], packs)
+    assert v.signature == "keyerror"
+    assert diagnose(["transfer retried and succeeded"], packs).category == "unknown"

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from opgtui.diagnosis import rules
-from opgtui.diagnosis.reader import read
+from opgtui.diagnosis.reader import add_roles, read
 from opgtui.diagnosis.signatures import PackSet
 from opgtui.diagnosis.verdict import decide
 from opgtui.model import Finding, Job, Verdict, Window
 
 _KILLED = ("rule:signal_9", "rule:exit_137")
+HOLD_FIRST, HOLD_DECIDES = 50, 100
+"""A job's hold code whose table entry is this specific decides before any log text (HTCondor said why)."""
 KILLED_AT_LIMIT_PRIORITY = 85
 """SIGKILL with the job's memory at its request: the memory limit, for sure."""
 
@@ -35,9 +37,14 @@ def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, ho
                 f.line = None
                 findings.append(f)
     tables = packs.tables
-    findings.extend(rules.rule_findings(hold_code=hold_code, hold_subcode=hold_subcode, hold_reason=hold_reason,
-                                        exit_code=exit_code, exit_signal=exit_signal, tables=tables))
+    numbers = rules.rule_findings(hold_code=hold_code, hold_subcode=hold_subcode, hold_reason=hold_reason,
+                                  exit_code=exit_code, exit_signal=exit_signal, tables=tables)
+    for f in numbers:
+        if f.signature.startswith("rule:hold_") and f.category != "unknown" and f.priority >= HOLD_FIRST:
+            f.priority = max(f.priority, HOLD_DECIDES)  # a specific hold code comes before text
+    findings.extend(numbers)
     findings.extend(_memory(job, findings))
+    add_roles(reading.roles, findings, packs)
     succeeded = exit_code == 0 and not hold_code and not exit_signal
     return decide(findings, job=job, windows=windows, depends_on=depends_on, now=now, roles=reading.roles,
                   notes=reading.notes, succeeded=succeeded)

@@ -104,11 +104,16 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
         sub = hold.get("subcode", (0, where))[0]
         out.findings.extend(rules.hold_findings(code, sub, line=where.line, text=where.text, tables=tables))
     _blocks(out, names, packs, lines, explained)
-    for f in out.findings:
+    add_roles(out.roles, out.findings, packs)
+    return out
+
+
+def add_roles(roles: dict[str, str], findings: Sequence[Finding], packs: PackSet) -> None:
+    """Each finding's role from its pack signature or its code table entry, into ``roles``."""
+    for f in findings:
         role = packs.roles.get(f.signature) or _table_role(f, packs)
         if role:
-            out.roles[f.signature] = role
-    return out
+            roles[f.signature] = role
 
 
 def _table_role(f: Finding, packs: PackSet) -> str | None:
@@ -116,6 +121,13 @@ def _table_role(f: Finding, packs: PackSet) -> str | None:
     if not f.signature.startswith(rules.PREFIX):
         return None
     sid = f.signature[len(rules.PREFIX):]
+    if sid.startswith("hold_"):
+        nums = [_int(n) for n in sid.split("_")[1:]]
+        if len(nums) == 2 and None not in nums:
+            entry = packs.tables.subcode(rules.HOLD, nums[0] or 0, nums[1] or 0)
+        else:
+            entry = packs.tables.get(rules.HOLD, nums[0]) if nums and nums[0] is not None else None
+        return entry.role if entry else None
     for table in packs.tables.tables.values():
         head = table.name + "_"
         if sid.startswith(head):

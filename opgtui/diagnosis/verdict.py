@@ -131,10 +131,12 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
            notes: Mapping[int, str] | None = None, succeeded: bool = False) -> Verdict:
     """The verdict for one job from its findings; see the module docstring for the rules."""
     roles = roles or {}
-    ranked = sorted(findings, key=rank_key, reverse=True)
+    ranked = sorted(findings, key=lambda f: (roles.get(f.signature) != "benign", *rank_key(f)), reverse=True)
     if succeeded:
         return _succeeded(ranked, roles)
     top = ranked[0] if ranked else None
+    if top is not None and roles.get(top.signature) == "benign":  # only lines that say all went on fine
+        return _unknown_verdict(top, ranked, windows, depends_on, job, now)
     why = ""
     if top is not None:
         cause = _explained_by(top, ranked, roles)

@@ -356,6 +356,28 @@ MIGRATIONS: list[str] = [
         WHERE s.job_id = NEW.job_id
           AND NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(s.end_time / 86400 AS INTEGER));
     END""",
+    # 7: learning from the shift (opgtui.learn owns the queries): signatures made from shifters' labels, their
+    # audit trail (never edited), and the log tails of unknown failures read to mine templates
+    """CREATE TABLE learned_signatures (
+      id TEXT PRIMARY KEY, pattern TEXT NOT NULL, category TEXT NOT NULL, action TEXT NOT NULL, title TEXT NOT NULL,
+      service TEXT, priority INTEGER NOT NULL, example TEXT NOT NULL, template TEXT NOT NULL DEFAULT '',
+      job_id TEXT, why TEXT NOT NULL DEFAULT '', enabled INTEGER NOT NULL DEFAULT 0, tested TEXT NOT NULL DEFAULT '{}',
+      version INTEGER NOT NULL DEFAULT 1, created REAL NOT NULL, created_by TEXT NOT NULL, updated REAL NOT NULL,
+      updated_by TEXT NOT NULL
+    );
+    CREATE INDEX learned_signatures_template ON learned_signatures(template);
+    CREATE TABLE learned_audit (
+      id INTEGER PRIMARY KEY, signature_id TEXT NOT NULL, time REAL NOT NULL, who TEXT NOT NULL,
+      action TEXT NOT NULL, why TEXT NOT NULL DEFAULT '', changes TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX learned_audit_sig ON learned_audit(signature_id, id);
+    CREATE TRIGGER learned_audit_no_update BEFORE UPDATE ON learned_audit
+      BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be edited'); END;
+    CREATE TRIGGER learned_audit_no_delete BEFORE DELETE ON learned_audit
+      BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be edited'); END;
+    CREATE TABLE learn_tails (
+      job_id TEXT PRIMARY KEY, lines TEXT NOT NULL, source TEXT NOT NULL DEFAULT '', error TEXT, read REAL NOT NULL
+    )""",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,28 +1,72 @@
-"""`:` command line (k9s): type a view name and Enter; Esc cancels."""
+"""`:` command line (k9s): type a view or command and Enter; Tab completes; Esc cancels."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Static
+
+COMMANDS = ("status", "jobs", "log", "requests", "stats", "failures", "actions", "announce", "help", "quit")
+
+
+def complete(typed: str, words: Sequence[str] = COMMANDS) -> tuple[str, list[str]]:
+    """What Tab makes of ``typed``: the one word it starts, else the longest common start of the words it
+    starts (and those words, to show), else ``typed`` unchanged with no candidates."""
+    stem = typed.strip().lstrip(":").lower()
+    matches = [w for w in words if w.startswith(stem)]
+    if len(matches) == 1:
+        return matches[0], matches
+    if not matches:
+        return typed, []
+    stem = min(matches)
+    while not all(w.startswith(stem) for w in matches):
+        stem = stem[:-1]
+    return stem, matches
 
 
 class CommandLine(ModalScreen[str | None]):
-    """A one-line prompt at the bottom of the screen."""
+    """A one-line prompt at the bottom of the screen, drawn over the footer: `:` then what you type."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="command.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="command.cancel"),
+                Binding("tab", "complete", "Complete", priority=True, id="command.complete")]
     DEFAULT_CSS = """
     CommandLine { align: left bottom; background: transparent; }
-    CommandLine > Input { dock: bottom; width: 100%; border: none; height: 1; padding: 0 1; }
+    CommandLine > Vertical { dock: bottom; height: auto; width: 100%; }
+    CommandLine #command-choices { height: 1; width: 100%; background: $panel; color: $text-muted;
+                                   padding: 0 1; display: none; }
+    CommandLine #command-choices.visible { display: block; }
+    CommandLine Horizontal { height: 1; width: 100%; background: $boost; }
+    CommandLine #command-prompt { width: 2; height: 1; padding: 0 0 0 1; text-style: bold; }
+    CommandLine Input, CommandLine Input:focus { border: none; height: 1; padding: 0; width: 1fr;
+                                                 background: $boost; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=":status :jobs :log :requests :stats :failures :actions :help :quit",
-                    id="command-input")
+        with Vertical():
+            yield Static(id="command-choices")
+            with Horizontal():
+                yield Static(Text(":"), id="command-prompt")
+                yield Input(placeholder="status jobs log requests stats failures actions announce help quit (Tab)",
+                            suggester=SuggestFromList(COMMANDS, case_sensitive=False), id="command-input")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.lstrip(":"))
+
+    def action_complete(self) -> None:
+        """Tab: finish the word, or show the words it could be."""
+        box = self.query_one("#command-input", Input)
+        word, matches = complete(box.value)
+        box.value = word
+        box.cursor_position = len(word)
+        choices = self.query_one("#command-choices", Static)
+        choices.update(Text("  ".join(matches) if len(matches) > 1 else ""))
+        choices.set_class(len(matches) > 1, "visible")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -55,6 +55,7 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
      "rule:xrootd_3012"),
     ("Art has completed and will exit with status 9.", "code", "debug", "rule:art_status_9"),
     ("art exit status 68", "resource", "resubmit with more memory", "rule:art_status_68"),
+    ("lar exited with status 90", "code", "debug", "rule:art_status_90"),  # LArSoft's art executable
 ])
 def test_codes_stated_in_log_text_map_through_the_tables(line, category, action, signature):
     tables = bundled_tables()

@@ -22,6 +22,8 @@ HOLD = "htcondor_hold"
 SIGKILL = 9
 NEAR_LIMIT = 0.95
 """Memory (or disk) use at or above this share of the request counts as having hit the limit."""
+ART_ERROR_CODES = 33
+"""art::errors::ErrorCodes end here; higher statuses are run_art's own (no category name)."""
 _ART_AS_JOB_EXIT = (65, 66, 67, 68, 88, 90, 91)
 """art statuses distinctive enough to read from a bare job exit code (with low priority)."""
 _WRAPPER_TABLES = ("wmagent", "panda_pilot")
@@ -132,7 +134,8 @@ def art_status_findings(status: int | None, *, line: int | None = None, text: st
         return [_finding(f"art_status_{status}", sig, text or f"art exit status {status}", line=line,
                          title=f"art stopped by {sig.name}", priority=sig.priority - 5)]
     entry = t.get("art", status)
-    name = f"{entry.name}: {entry.meaning}" if entry else f"status {status}"
+    name = (f"{entry.name}: {entry.meaning}" if status <= ART_ERROR_CODES else entry.meaning) if entry \
+        else f"status {status}"
     return [_finding(f"art_status_{status}", entry, text or f"art exit status {status}", line=line,
                      title=f"art exit status {status}: {name}", priority=None if entry else 10)]
 

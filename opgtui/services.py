@@ -16,6 +16,17 @@ _SEVERITY = {"down": 4, "maintenance": 3, "degraded": 2, "up": 1, "unknown": 0}
 MIN_STALE_AFTER = 300.0
 
 
+DEGRADED_SEVERITIES = frozenset(("warning", "minor", "degraded", "info", "notice", "at_risk", "at risk"))
+"""Alert severities, Statuspage impacts and downtime severities that mean degraded rather than down."""
+
+
+def window_state(w: Window) -> str:
+    """The state a window stands for: maintenance, degraded (by its severity) or down."""
+    if w.kind == "maintenance":
+        return "maintenance"
+    return "degraded" if w.severity.lower() in DEGRADED_SEVERITIES else "down"
+
+
 @dataclass(slots=True)
 class BoardRow:
     """One service on the board."""

@@ -19,14 +19,15 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from opgtui.model import ServiceState, Window
+from opgtui.services import window_state
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock
 
 _RANK = {"none": -1, "unknown": 0, "up": 1, "degraded": 2, "maintenance": 3, "down": 4}
-GLYPH = {"none": " ", "unknown": "·", "up": "━", "degraded": "▄", "down": "█", "maintenance": "▒",
+GLYPH = {"none": "·", "unknown": "·", "up": "━", "degraded": "▄", "down": "█", "maintenance": "▒",
          "ahead": "░", "future": " "}
 STYLE = {
-    "none": Style(), "unknown": Style(color="magenta", dim=True), "up": Style(color="green"),
+    "none": Style(color="magenta", dim=True), "unknown": Style(color="magenta", dim=True), "up": Style(color="green"),
     "degraded": Style(color="yellow"), "down": Style(color="red", bold=True), "maintenance": Style(color="blue"),
     "ahead": Style(color="blue"), "future": Style(),
 }
@@ -41,8 +42,9 @@ def bucket_states(transitions: Sequence[ServiceState], windows: Sequence[Window]
     """The worst state in each of ``width`` equal slices of [start, end] for one service.
 
     ``transitions`` are this service's state changes in time order (any sources: the worst one in force
-    wins); past slices with no data are "none"; slices after now are "future", or "ahead" where a
-    maintenance window is planned.
+    wins); past slices with no data are "none" (drawn as unknown); outage windows count as down or
+    degraded by their severity; slices after now are "future", or "ahead" where a maintenance window is
+    planned.
     """
     if width <= 0 or end <= start:
         return []
@@ -76,8 +78,8 @@ def bucket_states(transitions: Sequence[ServiceState], windows: Sequence[Window]
         if hi <= lo:
             continue
         a, b = int((lo - start) / step), min(math.ceil((hi - start) / step), width)
+        state = window_state(w)
         for k in range(a, b):
-            state = "maintenance" if w.kind == "maintenance" else "down"
             if _RANK[state] > _RANK[cells[k]]:
                 cells[k] = state
     if now < end:

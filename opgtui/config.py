@@ -56,6 +56,7 @@ class LogLocation:
     stderr: str | None = None
     constraint: str | None = None
     tail_bytes: int = 256 * 1024
+    trust_iwd: bool = False  # logs may be read anywhere under the job's Iwd (which the job's ad sets)
 
 
 @dataclass(slots=True)
@@ -206,7 +207,7 @@ _POOL = {
 }
 _LOG = {
     "name": (str, True), "stdout": (str, False), "stderr": (str, False),
-    "constraint": (str, False), "tail_bytes": (int, False),
+    "constraint": (str, False), "tail_bytes": (int, False), "trust_iwd": (bool, False),
 }
 _FEED = {
     "name": (str, True), "kind": (str, True), "url": (str, True), "interval": (float, False),
@@ -511,10 +512,13 @@ pools:
 
 # Where job logs live: templates filled from the job's attributes ({Iwd}, {Out}, {Err}, {ClusterId},
 # {ProcId}, {Owner}, {JobsubJobId}, {experiment}). A local path or an http(s) URL (read with a Range request).
+# Paths come from job ads, so a log is read only under a directory a template starts with (/pnfs/nova/logs for
+# "/pnfs/nova/logs/{ClusterId}.out") or, where trust_iwd says so, under the job's Iwd; others are refused.
 logs:
   - name: iwd
     stdout: "{Iwd}/{Out}"
     stderr: "{Iwd}/{Err}"
+    trust_iwd: true       # Iwd is the job's to set: only for pools whose job owners you trust
     tail_bytes: 262144    # diagnosis reads at most this much of each log's end (the Log view: what you ask)
   # - name: pnfs
   #   stdout: "https://fndca.example.org:2880/pnfs/{experiment}/logs/{JobsubJobId}.out"

@@ -6,15 +6,18 @@ Runs in a worker thread (blocking file and store I/O); no UI imports.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from opgtui.config import Config
 from opgtui.model import Job, Verdict
+from opgtui.textsafe import one_line
 
 
 @dataclass(slots=True)
@@ -25,6 +28,7 @@ class LogResult:
     source: str = ""
     error: str | None = None
     offset: int = 0  # where a follow would read on from (local files)
+    capped: int = 0  # bytes read when the reader's cap stopped it short of the lines asked for (0: not capped)
 
 
 @lru_cache(maxsize=4)
@@ -36,32 +40,104 @@ def packs_for(dirs: tuple[Path, ...]) -> Any:
 
 
 def log_source(cfg: Config, job: Job, ad: dict[str, Any] | None, stream: str) -> str | None:
-    """Where the job's ``stream`` (stdout/stderr) lives: the config's templates first, then the ad's paths."""
-    return log_source_and_cap(cfg, job, ad, stream)[0]
+    """Where the job's ``stream`` (stdout/stderr) lives: the config's templates first, then the ad's paths;
+    None when unknown or refused (see ``find_log``)."""
+    return find_log(cfg, job, ad, stream)[0]
 
 
 def log_source_and_cap(cfg: Config, job: Job, ad: dict[str, Any] | None,
                        stream: str) -> tuple[str | None, int | None]:
     """The source (as ``log_source``) and how many bytes of its end diagnosis reads (the location's
     ``tail_bytes``; None for a path from the ad: the reader's own bound)."""
+    source, cap, _ = find_log(cfg, job, ad, stream)
+    return source, cap
+
+
+def find_log(cfg: Config, job: Job, ad: dict[str, Any] | None,
+             stream: str) -> tuple[str | None, int | None, str | None]:
+    """(source, tail_bytes, None), or (None, None, why not) for a log outside the directories the config's
+    ``logs:`` templates name: paths come from job ads (``Out = "/etc/shadow"``), so they are read only there."""
     from opgtui.sources.logs import job_attrs_from_job, log_locations
 
     attrs = {**(ad or {}), **job_attrs_from_job(job)}
-    for name, source, loc in log_locations(attrs, cfg.logs, job.experiment):
+    source: str | None = None
+    cap: int | None = None
+    for name, found, loc in log_locations(attrs, cfg.logs, job.experiment):
         if name == stream:
-            return source, loc.tail_bytes
-    path = {"stdout": job.stdout, "stderr": job.stderr, "userlog": job.userlog}.get(stream)
-    return (path if path and path != "/dev/null" else None), None
+            source, cap = found, loc.tail_bytes
+            break
+    if source is None:
+        path = {"stdout": job.stdout, "stderr": job.stderr, "userlog": job.userlog}.get(stream)
+        if not path or path == "/dev/null":
+            return None, None, None
+        if path.startswith(("http://", "https://")):
+            return None, None, f"{one_line(path, 200)} (from the job's ad): a URL comes only from the config's logs: " \
+                               "templates; not read"
+        source = path if path.startswith(("/", "~")) or not job.iwd else f"{job.iwd.rstrip('/')}/{path}"
+    elif source.startswith(("http://", "https://")):  # filled from a template: its host and start are the config's
+        path = urlsplit(source).path
+        if any(part in (".", "..") for part in path.split("/")) or "%2e" in path.lower():
+            return None, None, f"{one_line(source, 200)}: a job attribute put . or .. in the URL's path; not read"
+        return source, cap, None
+    why = refusal(source, log_roots(cfg, job))
+    return (None, None, why) if why else (source, cap, None)
+
+
+def log_roots(cfg: Config, job: Job) -> list[str]:
+    """The directories logs are read under: each local template's fixed start (``/pnfs/nova/logs`` of
+    ``/pnfs/nova/logs/{ClusterId}.out``), and the job's Iwd when a location says ``trust_iwd``."""
+    roots: list[str] = []
+    for loc in cfg.logs:
+        for template in (loc.stdout, loc.stderr):
+            root = template_root(template) if template else None
+            if root and root not in roots:
+                roots.append(root)
+        iwd = os.path.normpath(job.iwd) if loc.trust_iwd and job.iwd and job.iwd.startswith("/") else ""
+        if iwd and iwd != "/" and iwd not in roots:
+            roots.append(iwd)
+    return roots
+
+
+def template_root(template: str) -> str | None:
+    """The directory a local template's text before its first ``{field}`` names; None for a URL, a template
+    that starts with a field (its directory is the job's to choose), or one naming only ``/``."""
+    if template.startswith(("http://", "https://", "file://")):
+        return None
+    head = os.path.expanduser(template.split("{", 1)[0])
+    directory = os.path.normpath(head if head.endswith("/") else os.path.dirname(head)) if head else ""
+    return directory if directory.startswith("/") and directory != "/" else None
+
+
+def refusal(path: str, roots: Sequence[str]) -> str | None:
+    """None when ``path`` (symbolic links resolved) lies under one of ``roots``, else one line saying why not."""
+    real = os.path.realpath(os.path.expanduser(path))
+    for root in roots:
+        top = os.path.realpath(root)
+        if real == top or real.startswith(top.rstrip("/") + "/"):
+            return None
+    named = ", ".join(one_line(r, 80) for r in roots[:3]) + (f" and {len(roots) - 3} more" if len(roots) > 3 else "")
+    return (f"{one_line(path, 200)}: not under a log directory of the config ("
+            + (f"logs: templates name {named}" if roots else "no logs: templates") + "); not read")
 
 
 def read_tail(source: str, n: int, max_bytes: int | None = None) -> tuple[list[str], int]:
     """The last ``n`` lines (0 = all, bounded) of a path or URL, reading at most ``max_bytes`` of its end,
     and the size read up to; raises LogError."""
+    t = _tail(source, n, max_bytes)
+    return t.lines, t.size or 0
+
+
+def _tail(source: str, n: int, max_bytes: int | None = None) -> Any:
     from opgtui.sources.logs import tail, tail_file
 
-    t = asyncio.run(tail(source, n, max_bytes=max_bytes)) if source.startswith(("http://", "https://")) \
+    return asyncio.run(tail(source, n, max_bytes=max_bytes)) if source.startswith(("http://", "https://")) \
         else tail_file(source, n, max_bytes=max_bytes)
-    return t.lines, t.size or 0
+
+
+def capped_at(t: Any, n: int) -> int:
+    """The bytes read when a tail stopped at the reader's cap with lines of the asked ``n`` (0: all) unread;
+    0 when it has what was asked for."""
+    return t.bytes_read if t.truncated and (not n or len(t.lines) < n) else 0
 
 
 def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], stream: str, n: int) -> LogResult:
@@ -74,15 +150,18 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
     try:
         job = store.job(target["job_id"]) if "job_id" in target else None
         job = job or target.get("job")  # a dump's job not yet copied into the store
-        source = target.get("source")
+        source, refused = target.get("source"), None
         if job is not None and not source:
-            source = log_source(cfg, job, store.job_ad(job.id), stream)
+            source, _, refused = find_log(cfg, job, store.job_ad(job.id), stream)
         result = LogResult(source=source or "")
-        if not source:
+        if refused:
+            result.error = refused
+        elif not source:
             result.error = f"no {stream} known for {target.get('job_id', 'this job')} (configure 'logs:' templates)"
         else:
             try:
-                result.lines, result.offset = read_tail(source, n)
+                t = _tail(source, n)
+                result.lines, result.offset, result.capped = t.lines, t.size or 0, capped_at(t, n)
             except LogError as exc:
                 result.error = str(exc)
         exp = cfg.experiment(job.experiment) if job is not None and job.experiment else None

@@ -156,7 +156,9 @@ def _store_with_failed_jobs(tmp_path: Path) -> tuple[Config, object]:
     log.write_text("setup ok\nifdh establishProcess https://samweb.fnal.gov:8483/sam/nova/api/projects/p/1\n"
                    " Exception: https://samweb.fnal.gov:8483/sam/nova/api/projects/p/1/establishProcess"
                    "FetchError: Retry count exceeded\n")
-    cfg = Config(store=tmp_path / "s.db")
+    from opgtui.config import LogLocation
+
+    cfg = Config(store=tmp_path / "s.db", logs=[LogLocation("here", stdout=f"{tmp_path}/{{Out}}")])  # read only here
     store = open_store(cfg.store)
     now = time.time()
     jobs = [Job(f"jobsub01#{100 + i}.0", "jobsub01", 100 + i, 0, owner="novapro", status=JobStatus.COMPLETED,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from opgtui import stats
-from opgtui.config import Config, ConfigError, DQConfig, ExperimentConfig, parse_config
+from opgtui.config import Config, ConfigError, DQConfig, ExperimentConfig, LogLocation, parse_config
 from opgtui.dq import check, count_events, find_outputs, pattern_problem
 from opgtui.model import Job
 from opgtui.record import dq_flags, scan_finished
@@ -81,7 +81,8 @@ def test_flagged_jobs_are_recorded_and_count_as_wasted(tmp_path: Path) -> None:
     jobs = [job(id="s#1.0", cluster=1, stdout=str(good)), job(id="s#2.0", cluster=2, stdout=str(empty)),
             job(id="s#3.0", cluster=3, stdout=str(empty), exit_code=1)]  # failed anyway: not a dq question
     store.upsert_jobs(jobs)
-    cfg = Config(experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=EVENTS))])
+    cfg = Config(experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=EVENTS))],
+                 logs=[LogLocation("demo", stdout=f"{DEMO_LOGS}/{{Out}}")])
     report = scan_finished(cfg, store, now=1_795_000_100.0)
     assert (report.scanned, report.flagged) == (3, 1)
     assert dq_flags(store) == {"s#2.0": ["0 events processed (expected at least 1)"]}
@@ -127,20 +128,21 @@ def test_a_catastrophic_events_line_runs_in_linear_time(tmp_path: Path) -> None:
 
     script = (
         "import sys, time\n"
-        "from opgtui.config import Config, DQConfig, ExperimentConfig\n"
+        "from opgtui.config import Config, DQConfig, ExperimentConfig, LogLocation\n"
         "from opgtui.model import Job\n"
         "from opgtui.record import scan_finished\n"
         "from opgtui.store import open_store\n"
         "store = open_store(sys.argv[1])\n"
         "store.upsert_jobs([Job('s#1.0', 's', 1, 0, status=4, exit_code=0, experiment='nova',\n"
         "                       end_time=1_795_000_000.0, stdout=sys.argv[2])])\n"
-        "cfg = Config(experiments=[ExperimentConfig('nova', dq=DQConfig(events_line=sys.argv[3]))])\n"
+        "cfg = Config(experiments=[ExperimentConfig('nova', dq=DQConfig(events_line=sys.argv[3]))],\n"
+        "             logs=[LogLocation('hostile', stdout=sys.argv[4] + '/{Out}')])\n"
         "t = time.monotonic()\n"
         "r = scan_finished(cfg, store, now=1_795_000_100.0)\n"
         "print(r.scanned, r.flagged, round(time.monotonic() - t, 3))\n")
     pattern = _hostile_patterns()["catastrophic"]
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "s.db"),
-                           str(HOSTILE / "item06_dq_redos_line.log"), pattern],
+                           str(HOSTILE / "item06_dq_redos_line.log"), pattern, str(HOSTILE)],
                           capture_output=True, text=True, timeout=20)
     scanned, flagged, seconds = done.stdout.split()
     assert (scanned, flagged) == ("1", "1") and float(seconds) < 1.0, done.stderr

@@ -149,7 +149,8 @@ def test_phases_from_the_ad_and_from_the_log_make_per_stage_times(tmp_path: Path
         "s#1.0": {"ChirpOpgPhases": "start,g4,0.0,0.0;end,g4,400.0,700.0,0"},
         # the ad lags behind the log (chirp updates are delayed): the log wins once read
         "s#2.0": {"ChirpOpgPhases": "start,reco,1000.0,0.0"}})
-    cfg = Config(record=RecordConfig(scan_logs=True, stages={"simulation": ["g4"]}), logs=[LogLocation("x")])
+    cfg = Config(record=RecordConfig(scan_logs=True, stages={"simulation": ["g4"]}),
+                 logs=[LogLocation("x", stdout=f"{tmp_path}/{{Out}}")])  # logs are read only under tmp_path
     report = scan_finished(cfg, store, now=1_795_000_100.0)
     assert report.scanned == 2 and report.phases == 2
     stats.refresh(store)

@@ -20,6 +20,7 @@ from opgtui.config import (
     DQConfig,
     ExperimentConfig,
     FeedConfig,
+    LogLocation,
     RecordConfig,
     Roles,
     ServiceConfig,
@@ -97,6 +98,9 @@ def demo_config(workdir: Path) -> Config:
         ],
         # The person running the demo may approve and operate, to try the request workflow.
         roles=Roles(operators=["novapro", "dunepro", whoami()], approvers=["alice", "bob", whoami()]),
+        # The bundled logs (job ads name them by absolute path): the only directory logs are read from.
+        logs=[LogLocation("demo", stdout=f"{workdir.resolve() / 'logs'}/{{Out}}",
+                          stderr=f"{workdir.resolve() / 'logs'}/{{Err}}")],
         record=RecordConfig(stages={"simulation": ["gen", "g4"], "reconstruction": ["reco*"],
                                     "transfer": ["fetch", "copyout"]}),
     )

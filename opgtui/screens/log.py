@@ -27,7 +27,7 @@ def _tail_of(path: str, limit: int) -> str:
 
 
 def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int, stream: str = "stdout",
-                 width: int = 80) -> Text:
+                 width: int = 80, capped: int = 0) -> Text:
     """The panel above the log, three lines at most: the verdict, its reason, which stream and how much."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if verdict is not None:
@@ -42,7 +42,8 @@ def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int, 
             text.append("\n" + one_line(reason, 300), "italic")
         text.append("\n")
     size = "all" if not wanted else f"last {wanted}"
-    tail = f" · {size} lines ({shown} shown)"
+    tail = f" · {size} lines ({shown} shown)" if not capped else \
+        f" · {size} lines: capped, the last {capped / 2**20:.0f} MiB only ({shown:,} shown)"
     text.append(f"{stream} · ", "bold")
     text.append(_tail_of(source, max(20, width - len(stream) - len(tail) - 6)) + tail, "dim")
     return text
@@ -120,7 +121,7 @@ class LogScreen(BaseScreen):
         self.follow_source, self.follow_offset = (result.source or None), result.offset
         self.query_one("#verdict", Static).update(
             verdict_text(result.verdict, result.error or result.source, len(result.lines), wanted, self.stream,
-                         self.size.width or 80))
+                         self.size.width or 80, result.capped))
         if result.error:
             self.notify(result.error, severity="error", markup=False)
 

@@ -38,7 +38,8 @@ def test_example_alone_gives_the_signatures_verdict(sid):
     lines = [BY_ID[r].example for r in c.requires[:1]] + [c.example]
     v = diagnose(lines, PACKS)
     assert v.category == c.signature.category, (sid, v.signature, v.reason)
-    assert v.signature == sid or BY_ID[v.signature].signature.category == c.signature.category, v.signature
+    if c.signature.category != "unknown":
+        assert v.signature == sid or BY_ID[v.signature].signature.category == c.signature.category, v.signature
 
 
 # Real excerpts: (expected verdict, lines). Sources: public issue threads and documentation, quoted verbatim
@@ -153,6 +154,13 @@ REAL = {
     "lsf_memlimit": ("resource", ["TERM_MEMLIMIT: job killed after reaching LSF memory usage limit.",
                                   "Exited with exit code 1."]),
     "pbs_walltime": ("resource", ["=>> PBS: job killed: walltime 86415 exceeded limit 86400"]),
+    # Storage: a full EOS is the storage's, a used-up EOS quota is the user's; neither is the job's disk request.
+    "eos_full": ("service", ["cp: cannot create regular file ‘/eos/\\<instance name\\>/test/common.sh’: No space "
+                             "left on device"]),
+    "eos_quota": ("code", ["250903 03:05:27 3163098 TPC_PullRequest: event=OPEN_FAIL, local=/eos/cms/store/group/x."
+                           "root, user=elfontan, status=400; Unable to get quota space - quota not defined or "
+                           "exhausted /eos/cms/store/group/x.root; Disk quota exceeded"]),
+    "scratch_full": ("resource", ["cp: error writing '/srv/out.root': No space left on device"]),
     # Python by class.
     "python_module_not_found": ("code", ["ModuleNotFoundError: No module named 'coffea.dataset_tools'"]),
     "python_memory_error": ("resource", [
@@ -217,6 +225,10 @@ BENIGN = [
     "Failed to open file at URL root://cms-xrd-global.cern.ch:1094//store/hidata/OORun2025/IonPhysics0/RAW/v1/000/"
     "394/075/00000/0521af1f-18a9-402a-b6e3-82cb07916fdd.root?tried=+1213cmsxrootd2.fnal.gov1213xrootd.unl.edu.",
     "Warning: your proxy will expire in less than 6 hours",
+    "[2023-05-04 13:21:31.123456 +0200][Warning][PostMaster        ] [cmsxrootd.fnal.gov:1094 #0.0] Unable to "
+    "connect: Connection refused",
+    "warn [frontier.c:1014]: Request 1 on chan 1 failed at Mon Jun 18 00:13:00 2018: -6 [fn-socket.c:125]: network "
+    "error on connect to 137.138.1.1: Connection refused",
     "slurmstepd: error: Exceeded step memory limit at some point. Step may have been partially swapped out to disk.",
     "warn [frontier.c:1026]: Request 7 on chan 2 failed at Thu Jan 14 02:33:34 2021: -8 [response.c:55]: Server has "
     "signalled Global Error [java.sql.SQLException: Timed out waiting for a free connection]",
@@ -228,4 +240,4 @@ BENIGN = [
 def test_benign_lines_give_no_failure_verdict():
     v = diagnose(BENIGN, PACKS)
     assert v.category == "unknown", (v.signature, v.reason)
-    assert all(f.priority < 0 for f in v.evidence), [(f.signature, f.priority) for f in v.evidence]
+    assert all(f.category == "unknown" for f in v.evidence), [(f.signature, f.category) for f in v.evidence]

@@ -57,6 +57,18 @@ REAL = {
         "An exception of category 'ProductNotFound' occurred while",
         "Principal::getByToken: Found zero products matching all criteria",
     ]),
+    # art: an experiment's own exception category inside the wrappers is its code; a wrapper alone says nothing.
+    "art_experiment_category": ("code", [
+        "    ---- OtherArt BEGIN", "      ---- EventProcessorFailure BEGIN",
+        "        EventProcessor: an exception occurred during current event processing",
+        "        ---- ScheduleExecutionFailure BEGIN", "          Path: ProcessingStopped.",
+        "          ---- OtherArt BEGIN", "            ---- TPCGeo BEGIN",
+        "              TPCGeo[0x5ed6970]::Plane(): no plane for view #2", "            ---- TPCGeo END",
+        "          ---- OtherArt END", "        ---- ScheduleExecutionFailure END",
+        "      ---- EventProcessorFailure END", "    ---- OtherArt END",
+    ]),
+    "art_wrapper_alone": ("unknown", ["---- EventProcessorFailure BEGIN",
+                                      "  EventProcessor: an exception occurred during current event processing"]),
     "wmagent_pss_kill": ("resource", [
         "PerformanceKill (Exit code: 50660)", "Error in CMSSW step cmsRun5", "Number of Cores: 8",
         "Job has exceeded maxPSS: 23997 MB", "Job has PSS: 25005 MB",

@@ -38,7 +38,7 @@ def _open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False
     from opgtui.store import StoreError, open_store
 
     try:
-        return open_store(path or cfg.store, readonly=readonly)
+        return open_store(path or cfg.store, readonly=readonly, group=cfg.store_group)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -364,7 +364,13 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
     cfg = _config(ctx)
     store = _open_store(cfg)
     if expire is not None:
-        if not store.expire_announcement(expire):
+        from opgtui.store import NotAllowed
+
+        try:  # only its author or an operator (roles.operators, the store's owner) may
+            found = store.expire_announcement(expire, operators=cfg.roles.operators)
+        except NotAllowed as exc:
+            _fail(f"refused: {exc}", 1)
+        if not found:
             _fail(f"no announcement with id {expire}")
         click.echo(f"announcement {expire} expired")
         return

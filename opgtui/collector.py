@@ -24,6 +24,7 @@ class CollectorBusy(Exception):
 
 
 def lock_path(store_path: Path) -> Path:
+    store_path = store_path.expanduser().resolve()  # a symlink or another spelling of the store: the same lock
     return store_path.with_name(store_path.name + ".collector.lock")
 
 
@@ -31,7 +32,9 @@ def lock_path(store_path: Path) -> Path:
 def collector_lock(store_path: Path) -> Iterator[None]:
     """Hold the store's collector lock for the duration; CollectorBusy if someone else has it."""
     path = lock_path(store_path)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    from opgtui.store import open_beside_store
+
+    fd = open_beside_store(path, store_path)  # as private as the store (0600, or 0660 for its group)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -141,6 +141,7 @@ class Config:
 
     path: Path | None = None
     store: Path = field(default_factory=lambda: default_store_path())
+    store_group: str | None = None  # share a new store with this group (0660/0770); else it is private
     timezone: str | None = None
     refresh: float = 60.0
     pools: list[PoolConfig] = field(default_factory=list)
@@ -233,7 +234,7 @@ _RECORD = {
 }
 _ROLES = {"operators": ("list[str]", False), "approvers": ("list[str]", False)}
 _TOP = {
-    "store": (str, False), "timezone": (str, False), "refresh": (float, False),
+    "store": (str, False), "store_group": (str, False), "timezone": (str, False), "refresh": (float, False),
     "pools": (("list", _POOL), False), "logs": (("list", _LOG), False), "feeds": (("list", _FEED), False),
     "services": (("list", _SERVICE), False), "experiments": (("list", _EXPERIMENT), False),
     "roles": (_ROLES, False), "classifier_dirs": ("list[str]", False), "keys": ("dict", False),
@@ -322,6 +323,7 @@ def _build(raw: dict[str, Any], path: Path, nodes: yaml.Node) -> Config:
     cfg = Config(path=path)
     if "store" in raw:
         cfg.store = Path(os.path.expandvars(os.path.expanduser(raw["store"])))
+    cfg.store_group = raw.get("store_group") or None
     cfg.timezone = raw.get("timezone")
     cfg.refresh = raw.get("refresh", cfg.refresh)
     cfg.pools = [PoolConfig(**p) for p in raw.get("pools", [])]
@@ -440,6 +442,13 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
                 raise err(f"experiments[{i}].dq.events_line", problem, "experiments", i, "dq", "events_line")
     if cfg.record.keep_days <= 0 or cfg.record.keep_ads_days <= 0:
         raise err("record", "keep_days and keep_ads_days must be positive", "record")
+    if cfg.store_group:
+        import grp
+
+        try:
+            grp.getgrnam(cfg.store_group)
+        except KeyError:
+            raise err("store_group", f"no group {cfg.store_group!r} on this machine", "store_group") from None
     if cfg.refresh <= 0:
         raise err("refresh", f"must be positive (seconds), not {cfg.refresh:g}", "refresh")
     if cfg.keys:
@@ -494,6 +503,8 @@ EXAMPLE = """\
 
 # Where opgtui keeps its history (SQLite). Default: $XDG_DATA_HOME/opgtui/opgtui.db
 store: ~/.local/share/opgtui/opgtui.db
+# A new store (and its directory) is readable only by you; name a group to share it with the team instead.
+# store_group: novaprod
 # Times are stored in UTC and shown in this zone (default: the machine's).
 timezone: America/Chicago
 # Seconds between refreshes of the dashboard and the collector.

@@ -8,7 +8,6 @@ which :func:`parse_value` turns into those values or a one-line reason.
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -120,15 +119,10 @@ class RequestFormatError(Exception):
 
 
 def whoami() -> str:
-    """The operating-system user running this process (from the uid, not from $USER)."""
-    try:
-        import pwd
+    """The operating-system user running this process (from the effective uid, not from $USER)."""
+    from opgtui.store import whoami as effective_user
 
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except (ImportError, KeyError, OSError):
-        from opgtui.store import _whoami
-
-        return _whoami()
+    return effective_user()
 
 
 # ---------------------------------------------------------------- values

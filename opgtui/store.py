@@ -6,7 +6,7 @@ state and several processes (dashboards, a collector, CLI calls) can share one f
 
 from __future__ import annotations
 
-import getpass
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -43,6 +43,10 @@ class RequestConflict(StoreError):
 
 class StoreCorrupt(StoreError):
     """The store's file is damaged (or not an opgtui store): an answer read from it cannot be trusted."""
+
+
+class NotAllowed(Exception):
+    """This user may not do this (e.g. expire someone else's announcement); ``str()`` says who may, in one line."""
 
 
 # Errors of the store itself (locked, read-only, corrupt, I/O, full disk) become a StoreError naming the file;
@@ -638,7 +642,7 @@ class Store:
         with self.transaction() as c:
             cur = c.execute("INSERT INTO announcements(text, level, author, start, until, created) "
                             "VALUES (?, ?, ?, ?, ?, ?)",
-                            (a.text, a.level, a.author or _whoami(), a.start or now, a.until, now))
+                            (a.text, a.level, a.author or whoami(), a.start or now, a.until, now))
             return int(cur.lastrowid or 0)
 
     def announcements(self, now: float | None = None, *, include_expired: bool = False) -> list[Announcement]:
@@ -649,22 +653,57 @@ class Store:
                                 f"{where} ORDER BY created DESC", params)
         return [Announcement(*r) for r in cur]
 
-    def edit_announcement(self, ann_id: int, *, text: str, level: str, until: float | None) -> bool:
-        """Change an announcement's text, level and end; False when there is no such announcement."""
+    def edit_announcement(self, ann_id: int, *, text: str, level: str, until: float | None,
+                          operators: Iterable[str] = (), who: str | None = None) -> bool:
+        """Change an announcement's text, level and end; False when there is no such announcement.
+        Only its author or an operator (:meth:`may_moderate`) may: NotAllowed otherwise."""
         with self.transaction() as c:
-            row = c.execute("SELECT start FROM announcements WHERE id = ?", (ann_id,)).fetchone()
+            row = c.execute("SELECT start, author FROM announcements WHERE id = ?", (ann_id,)).fetchone()
             if row is None:
                 return False
+            self._check_moderator(ann_id, row[1], "edit", who, operators)
             if until is not None and row[0] is not None and until <= row[0]:
                 raise ValueError("the announcement ends before it starts")
             c.execute("UPDATE announcements SET text = ?, level = ?, until = ? WHERE id = ?",
                       (text, level, until, ann_id))
             return True
 
-    def expire_announcement(self, ann_id: int, now: float | None = None) -> bool:
+    def expire_announcement(self, ann_id: int, now: float | None = None, *, operators: Iterable[str] = (),
+                            who: str | None = None) -> bool:
+        """End an announcement now; False when there is no such announcement. Only its author or an operator
+        (:meth:`may_moderate`) may: NotAllowed otherwise."""
         with self.transaction() as c:
-            cur = c.execute("UPDATE announcements SET until = ? WHERE id = ?", (now or time.time(), ann_id))
-            return cur.rowcount > 0
+            row = c.execute("SELECT author FROM announcements WHERE id = ?", (ann_id,)).fetchone()
+            if row is None:
+                return False
+            self._check_moderator(ann_id, row[0], "expire", who, operators)
+            c.execute("UPDATE announcements SET until = ? WHERE id = ?", (now or time.time(), ann_id))
+            return True
+
+    def owner(self) -> str | None:
+        """The user who owns the store's file (an operator of this store by right), None if unknown."""
+        try:
+            import pwd
+
+            return pwd.getpwuid(self.path.stat().st_uid).pw_name
+        except (ImportError, KeyError, OSError):
+            return None
+
+    def may_moderate(self, who: str, author: str, operators: Iterable[str] = ()) -> bool:
+        """Whether ``who`` may edit or expire an announcement by ``author``: its author, a configured operator
+        (``roles.operators``) or the store's owner."""
+        return who == author or who in set(operators) or who == self.owner()
+
+    def _check_moderator(self, ann_id: int, author: str, verb: str, who: str | None,
+                         operators: Iterable[str]) -> None:
+        who = who or whoami()
+        ops = list(operators)
+        if not self.may_moderate(who, author, ops):
+            from opgtui.textsafe import one_line
+
+            allowed = ", ".join(one_line(o, 40) for o in [*ops, self.owner() or "?"])
+            raise NotAllowed(f"announcement {ann_id} is {one_line(author, 40)}'s: only its author or an operator "
+                             f"({allowed}) may {verb} it (you are {one_line(who, 40)})")
 
     # ------------------------------------------------------------------ requests
 
@@ -735,7 +774,7 @@ class Store:
                    now: float | None = None) -> None:
         with self.transaction() as c:
             c.execute("INSERT INTO action_log(time, who, action, job_ids, result) VALUES (?, ?, ?, ?, ?)",
-                      (now or time.time(), who or _whoami(), action, _dumps(list(job_ids)), result))
+                      (now or time.time(), who or whoami(), action, _dumps(list(job_ids)), result))
 
     def action_log(self) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT time, who, action, job_ids, result FROM action_log ORDER BY id")
@@ -751,7 +790,7 @@ class Store:
         with self.transaction() as c:
             c.execute("INSERT INTO retries(time, who, job_id, new_job_id, mode, profile, changes, ok, result) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      (now or time.time(), who or _whoami(), job_id, new_job_id, mode or "", profile,
+                      (now or time.time(), who or whoami(), job_id, new_job_id, mode or "", profile,
                        _dumps(changes or {}), int(ok), result))
 
     def retries(self, job_id: str | None = None) -> list[dict[str, Any]]:
@@ -778,7 +817,7 @@ class Store:
                     out[jid] = why
                     continue
                 cur = c.execute("INSERT INTO retries(time, who, job_id, mode, ok, result) VALUES (?, ?, ?, ?, 0, ?)",
-                                (now or time.time(), who or _whoami(), jid, "pending", note))
+                                (now or time.time(), who or whoami(), jid, "pending", note))
                 out[jid] = int(cur.lastrowid or 0)
         return out
 
@@ -802,11 +841,19 @@ def _conflict_message(c: sqlite3.Connection, req: ProductionRequest) -> str:
             "nothing was overwritten; reload it and apply your edit again")
 
 
-def _whoami() -> str:
+def whoami() -> str:
+    """The user this process runs as, from the effective uid: never from $USER or $LOGNAME, which anyone can set
+    (``LOGNAME=someone opgtui announce`` posted as someone). A uid without a name is ``uid N``."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        import pwd
+    except ImportError:  # not a POSIX system
         return "unknown"
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
 
 
 _CORRUPT = "the store is corrupt or not an opgtui store (move it aside and opgtui starts a new one)"
@@ -825,12 +872,18 @@ def _explain(exc: sqlite3.Error) -> str:
     return text
 
 
-def open_store(path: str | Path, *, readonly: bool = False, timeout: float = 5.0) -> Store:
-    """Open (creating and migrating as needed) the store at ``path``; raises StoreError with one line."""
+def open_store(path: str | Path, *, readonly: bool = False, timeout: float = 5.0, group: str | None = None
+               ) -> Store:
+    """Open (creating and migrating as needed) the store at ``path``; raises StoreError with one line.
+
+    A new store and a new directory for it are private to the user (0600, 0700): the store holds job ads, paths
+    and owners. With ``group`` (the config's ``store_group``) they are shared with that group instead (0660,
+    0770 with the set-group-id bit, so SQLite's -wal and -shm files and the collector lock follow).
+    """
     p = Path(path).expanduser()
     try:
         if not readonly:
-            p.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(p, group)
         uri = f"file:{p}?mode=ro" if readonly else f"file:{p}"
         conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False,
                                factory=_Connection)
@@ -851,6 +904,66 @@ def open_store(path: str | Path, *, readonly: bool = False, timeout: float = 5.0
         conn.close()
         raise
     return store
+
+
+def _create_private(path: Path, group: str | None) -> None:
+    """Make the store's directory and an empty store file if they do not exist yet, readable only by the user
+    (or by ``group`` too). Existing ones are left as they are."""
+    gid = _group_id(path, group)
+    directory = path.parent
+    if not directory.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        _restrict(directory, 0o2770 if gid is not None else 0o700, gid)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o660 if gid is not None else 0o600)  # the mode, whatever the umask
+        if gid is not None:
+            os.fchown(fd, -1, gid)
+    finally:
+        os.close(fd)
+
+
+def _restrict(path: Path, mode: int, gid: int | None) -> None:
+    if gid is not None:
+        os.chown(path, -1, gid)
+    os.chmod(path, mode)
+
+
+def _group_id(path: Path, group: str | None) -> int | None:
+    if not group:
+        return None
+    import grp
+
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise StoreError(f"{path}: store_group {group!r} is not a group on this machine") from None
+
+
+def lock_mode(store_path: Path) -> tuple[int, int | None]:
+    """The mode and group for a file beside the store (the collector's lock): as shared as the store itself."""
+    try:
+        st = store_path.stat()
+    except OSError:
+        return 0o600, None
+    return (0o660, st.st_gid) if st.st_mode & 0o060 else (0o600, None)
+
+
+def open_beside_store(path: Path, store_path: Path) -> int:
+    """``os.open`` (read-write, created if missing) of a file beside the store, as private as the store."""
+    mode, gid = lock_mode(store_path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, mode)
+    try:
+        if os.fstat(fd).st_uid == os.geteuid():
+            os.fchmod(fd, mode)
+            if gid is not None:
+                os.fchown(fd, -1, gid)
+    except OSError:
+        pass
+    return fd
 
 
 def _migrate(store: Store, readonly: bool) -> None:

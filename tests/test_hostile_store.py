@@ -130,3 +130,145 @@ def test_another_users_read_only_store_is_one_line(tmp_path: Path) -> None:
                                 capture_output=True, text=True, env=env, timeout=60, cwd=tmp)
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith(f"opgtui: {db}: the store is read-only") and result.stderr.count("\n") == 1
+
+
+# ------------------------------------------------------------------ item 13: who did it
+
+def _me() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def test_identity_is_the_effective_uid_not_logname(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGNAME", "someone")
+    monkeypatch.setenv("USER", "someone")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"store: {tmp_path / 's.db'}\n")
+    result = CliRunner().invoke(main, ["--config", str(cfg), "announce", "posted by whom?"])
+    assert result.exit_code == 0, result.stderr
+    store = open_store(tmp_path / "s.db")
+    assert [a.author for a in store.announcements()] == [_me()]
+    store.log_action("release", ["s#1.0"], "ok")
+    store.record_retry("s#1.0", "s#2.0", "resubmit", ok=True, result="ok")
+    assert store.action_log()[0]["who"] == _me() and store.retries()[0]["who"] == _me()
+
+
+def test_only_the_author_or_an_operator_expires_an_announcement(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from opgtui.store import NotAllowed, Store
+
+    store = open_store(tmp_path / "s.db")
+    ann = store.post_announcement(Announcement("alice's message", "info", "alice"), time.time())
+    monkeypatch.setattr(Store, "owner", lambda self: "storeowner")
+    with pytest.raises(NotAllowed, match="only its author or an operator"):
+        store.expire_announcement(ann, who="mallory")
+    with pytest.raises(NotAllowed):
+        store.edit_announcement(ann, text="defaced", level="critical", until=None, who="mallory")
+    assert [a.text for a in store.announcements()] == ["alice's message"]
+    assert store.expire_announcement(ann, who="carol", operators=["carol"])  # a configured operator
+    ann2 = store.post_announcement(Announcement("mine", "info", "alice"), time.time())
+    assert store.expire_announcement(ann2, who="alice")  # its author
+    ann3 = store.post_announcement(Announcement("theirs", "info", "bob"), time.time())
+    assert store.expire_announcement(ann3, who="storeowner")  # the store's owner
+    # from the command line, as this user: refused (exit 1) unless the config makes them an operator
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    ann4 = store.post_announcement(Announcement("bob's", "warning", "bob"), time.time())
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"store: {tmp_path / 's.db'}\n")
+    result = CliRunner().invoke(main, ["--config", str(cfg), "announce", "--expire", str(ann4)])
+    assert result.exit_code == 1 and result.stderr.startswith(f"opgtui: refused: announcement {ann4} is bob's")
+    assert [a.text for a in store.announcements()] == ["bob's"]
+    cfg.write_text(f"store: {tmp_path / 's.db'}\nroles: {{operators: [{_me()}]}}\n")
+    result = CliRunner().invoke(main, ["--config", str(cfg), "announce", "--expire", str(ann4)])
+    assert result.exit_code == 0 and store.announcements() == []
+
+
+async def test_announcements_screen_refuses_to_expire_someone_elses(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from opgtui.store import Store
+
+    monkeypatch.setattr(Store, "owner", lambda self: "storeowner")
+    store = open_store(tmp_path / "s.db")
+    store.post_announcement(Announcement("bob's warning", "warning", "bob"), time.time() - 60)
+    app = OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"announce", "enter")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        notes = [str(n.message) for n in app._notifications]
+        assert any("is bob's: only its author or an operator" in n for n in notes), notes
+    assert [a.text for a in store.announcements()] == ["bob's warning"]
+
+
+# ------------------------------------------------------------------ item 14: who may read it
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o7777
+
+
+def test_new_store_directory_wal_and_lock_are_private(tmp_path: Path) -> None:
+    from opgtui.collector import collector_lock, lock_path
+
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "data" / "opgtui.db"
+        store = open_store(db)
+        store.post_announcement(Announcement("x", "info", "me"), time.time())
+        with collector_lock(db):
+            assert _mode(lock_path(db)) == 0o600
+        assert _mode(db.parent) == 0o700 and _mode(db) == 0o600
+        for extra in ("-wal", "-shm"):
+            assert _mode(db.with_name(db.name + extra)) == 0o600
+        store.close()
+    finally:
+        os.umask(old)
+
+
+def test_store_shared_with_the_configured_group(tmp_path: Path) -> None:
+    import grp
+
+    from opgtui.collector import collector_lock, lock_path
+
+    group = grp.getgrgid(os.getegid())
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "shared" / "opgtui.db"
+        store = open_store(db, group=group.gr_name)
+        store.post_announcement(Announcement("x", "info", "me"), time.time())
+        assert _mode(db.parent) == 0o2770 and _mode(db) == 0o660 and db.stat().st_gid == group.gr_gid
+        with collector_lock(db):
+            assert _mode(lock_path(db)) == 0o660
+        store.close()
+    finally:
+        os.umask(old)
+    with pytest.raises(StoreError, match="store_group 'no-such-group-h1' is not a group"):
+        open_store(tmp_path / "other" / "s.db", group="no-such-group-h1")
+
+
+def test_config_names_the_group_to_share_with(tmp_path: Path) -> None:
+    import grp
+
+    from opgtui.config import ConfigError, parse_config
+
+    mine = grp.getgrgid(os.getegid()).gr_name
+    assert parse_config(f"store_group: {mine}\n", tmp_path / "c.yaml").store_group == mine
+    with pytest.raises(ConfigError, match=r"c.yaml:2: store_group: no group 'no-such-group-h1'"):
+        parse_config("refresh: 60\nstore_group: no-such-group-h1\n", tmp_path / "c.yaml")
+
+
+# ------------------------------------------------------------------ item 15: one collector per store
+
+def test_collector_lock_follows_a_symlinked_store(tmp_path: Path) -> None:
+    from opgtui.collector import collector_lock, collector_running
+
+    db = tmp_path / "real" / "opgtui.db"
+    open_store(db).close()
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    with collector_lock(db):
+        assert collector_running(link)  # the second collector, given the symlink, sees the first
+    with collector_lock(link):
+        assert collector_running(db)

@@ -90,7 +90,14 @@ class AnnouncementForm(ModalScreen[bool]):
             return
         store = self.opg.store
         if self.existing is not None and self.existing.id is not None:
-            store.edit_announcement(self.existing.id, text=text, level=level, until=until)
+            from opgtui.store import NotAllowed
+
+            try:
+                store.edit_announcement(self.existing.id, text=text, level=level, until=until,
+                                        operators=self.opg.cfg.roles.operators)
+            except NotAllowed as exc:
+                error.update(Text(str(exc)))
+                return
         else:
             store.post_announcement(Announcement(text, level, until=until), now)  # type: ignore[arg-type]
         self.dismiss(True)
@@ -180,7 +187,13 @@ class AnnouncementsScreen(Screen[None]):
             self.app.push_screen(AnnouncementForm(a), self._after)
 
     def action_expire(self) -> None:
+        from opgtui.store import NotAllowed
+
         a = self._selected()
         if a is not None and a.id is not None:
-            self.opg.store.expire_announcement(a.id)
+            try:
+                self.opg.store.expire_announcement(a.id, operators=self.opg.cfg.roles.operators)
+            except NotAllowed as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
             self._after(True)

@@ -78,10 +78,13 @@ def test_the_innermost_art_block_decides_not_its_wrappers(packs, inner, category
     assert "line 6 is the innermost exception block (wrapped by the blocks at lines 2, 4)" in v.reason
 
 
-def test_a_custom_innermost_category_is_not_guessed(packs):
-    v = diagnose(NESTED.format(inner="MyModuleTrouble").splitlines(), packs)
-    assert v.category == "unknown"
-    assert v.signature != "rule:art_EventProcessorFailure"
+def test_a_modules_own_exception_category_is_code_unless_a_read_failed_first(packs):
+    lines = NESTED.format(inner="TPCGeo").splitlines()
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature, v.evidence[0].line) == ("code", "rule:art_category", 6)
+    io = "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error"
+    v = diagnose([io, *lines], packs)
+    assert (v.category, v.signature) == ("service", "cvmfs_io")
 
 
 def test_cmssw_category_maps_through_the_table(packs):
@@ -150,3 +153,25 @@ def test_a_benign_line_never_decides(packs):
     v = diagnose(["transfer retried and succeeded", "KeyError: 'run'"], packs)
     assert v.signature == "keyerror"
     assert diagnose(["transfer retried and succeeded"], packs).category == "unknown"
+
+
+def test_the_primary_cmssw_exception_wins_over_what_came_after(packs):
+    lines = ["----- Begin Fatal Exception 08-Mar-2021 17:09:11 CET-----------------------",
+             "An exception of category 'FileReadError' occurred while",
+             "----- End Fatal Exception -------------------------------------------------",
+             "Another exception was caught while trying to clean up lumis, runs, and files after the primary "
+             "fatal exception was thrown.",
+             "----- Begin Fatal Exception 08-Mar-2021 17:09:12 CET-----------------------",
+             "An exception of category 'ProductNotFound' occurred while",
+             "----- End Fatal Exception -------------------------------------------------"]
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileReadError", 2)
+    assert "the first fatal exception (the one at line 6 came after it)" in v.reason
+
+
+def test_a_later_art_exception_does_not_outvote_the_first(packs):
+    first = NESTED.format(inner="Configuration").splitlines()[:-1]
+    then = ["---- EndJobFailure BEGIN", "  ---- FileOpenError BEGIN", "  ---- FileOpenError END",
+            "---- EndJobFailure END"]
+    v = diagnose(first + then, packs)
+    assert (v.category, v.signature, v.evidence[0].line) == ("code", "rule:art_Configuration", 6)

@@ -103,7 +103,9 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
         code, where = hold["code"]
         sub = hold.get("subcode", (0, where))[0]
         out.findings.extend(rules.hold_findings(code, sub, line=where.line, text=where.text, tables=tables))
-    _blocks(out, names, packs, lines, explained)
+    # a block's category: only a pack finding that judges the line (not a generic "an exception block") explains it
+    judged = {f.line for f in raw if f.signature not in packs.numbers and f.category != "unknown"}
+    _blocks(out, names, packs, lines, judged)
     add_roles(out.roles, out.findings, packs)
     return out
 
@@ -121,6 +123,8 @@ def _table_role(f: Finding, packs: PackSet) -> str | None:
     if not f.signature.startswith(rules.PREFIX):
         return None
     sid = f.signature[len(rules.PREFIX):]
+    if sid.endswith("_category"):
+        return "crash"  # a module's own exception: an earlier failed read explains it
     if sid.startswith("hold_"):
         nums = [_int(n) for n in sid.split("_")[1:]]
         if len(nums) == 2 and None not in nums:
@@ -157,36 +161,50 @@ def _block_end(lines: Sequence[str], start: int, name: str) -> int:
     return len(lines) + 1
 
 
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+    finding: Finding
+    table: str
+    name: str
+
+    def inside(self, other: _Span) -> bool:
+        return other.start < self.start and self.end <= other.end
+
+
 def _blocks(out: Reading, names: list[tuple[Finding, str, str]], packs: PackSet, lines: Sequence[str],
             explained: set[int | None]) -> None:
-    """Resolve named categories; for nested art blocks keep the innermost and demote the wrappers."""
-    spans: list[tuple[int, int, Finding, str, str]] = []
-    for f, table, name in names:
-        if f.line is None:
-            continue
-        end = _block_end(lines, f.line, name) if table == "art" else f.line
-        spans.append((f.line, end, f, table, name))
-    wrappers: dict[int, int] = {}  # wrapper's line -> an inner block's line
-    for start, end, _f, table, _name in spans:
-        if table != "art":
-            continue
-        inner = [s for s, e, _g, t, _n in spans if t == "art" and start < s and e <= end]
-        if inner:
-            wrappers[start] = max(inner)
-    for start, _end, f, table, name in spans:
-        if start in wrappers:
-            continue
-        if start not in explained:
-            out.findings.extend(rules.name_findings(table, name, line=start, text=f.text, tables=packs.tables))
-    if not wrappers:
-        return
-    for f in out.findings:
-        if f.line in wrappers and f.priority > WRAPPED_PRIORITY:
-            f.priority = WRAPPED_PRIORITY
-    for start, _end, _f, _table, _name in spans:
-        if start not in wrappers:
-            outer = sorted(w for w, inner in wrappers.items() if w < start)
+    """Resolve named exception categories. Per framework, the first top-level exception is the primary one
+    (CMSSW says so: later ones come "while trying to clean up after the primary fatal exception"), and inside
+    it the innermost art block is the cause: wrappers and later exceptions drop to a low priority."""
+    spans = [_Span(f.line, _block_end(lines, f.line, name) if table == "art" else f.line, f, table, name)
+             for f, table, name in names if f.line is not None]
+    dropped: dict[int, str] = {}
+    for table in dict.fromkeys(sp.table for sp in spans):
+        group = sorted((sp for sp in spans if sp.table == table), key=lambda sp: sp.start)
+        primary = next(sp for sp in group if not any(sp.inside(o) for o in group))
+        later = [sp.start for sp in group if sp.start > primary.end]
+        wrappers = [sp.start for sp in group if any(o.inside(sp) for o in group) and sp.start not in later]
+        dropped.update({w: "wrapper" for w in wrappers} | {n: "later" for n in later})
+        for sp in group:
+            if sp.start in dropped:
+                continue
+            why = []
+            outer = [w for w in wrappers if w < sp.start]
             if outer:
                 plural = "s" if len(outer) > 1 else ""
-                out.notes[start] = (f"the innermost exception block (wrapped by the block{plural} at line{plural} "
-                                    f"{', '.join(map(str, outer))})")
+                why.append(f"the innermost exception block (wrapped by the block{plural} at line{plural} "
+                           f"{', '.join(map(str, outer))})")
+            if later:
+                why.append(f"the first fatal exception (the one{'s' if len(later) > 1 else ''} at line"
+                           f"{'s' if len(later) > 1 else ''} {', '.join(map(str, later))} came after it)")
+            if why:
+                out.notes[sp.start] = "; ".join(why)
+    for sp in spans:
+        if sp.start not in dropped and sp.start not in explained:
+            out.findings.extend(rules.name_findings(sp.table, sp.name, line=sp.start, text=sp.finding.text,
+                                                    tables=packs.tables))
+    for f in out.findings:
+        if f.line in dropped and f.priority > WRAPPED_PRIORITY:
+            f.priority = WRAPPED_PRIORITY

@@ -22,6 +22,9 @@ HOLD = "htcondor_hold"
 SIGKILL = 9
 NEAR_LIMIT = 0.95
 """Memory (or disk) use at or above this share of the request counts as having hit the limit."""
+CUSTOM_CATEGORY = 15
+"""Priority of an exception category a module made up: code, unless anything more specific (or an earlier I/O
+failure, which its ``crash`` role lets explain it) says otherwise."""
 ART_ERROR_CODES = 33
 """art::errors::ErrorCodes end here; higher statuses are run_art's own (no category name)."""
 _ART_AS_JOB_EXIT = (65, 66, 67, 68, 88, 90, 91)
@@ -167,9 +170,9 @@ def name_findings(table: str, name: str, *, line: int | None = None, text: str =
     """What an exception category named in a log line means in ``table``."""
     t = _tables(tables)
     entry = t.named(table, name)
-    if entry is None:
-        return [_finding(f"{table}_category", None, text or name, line=line,
-                         title=f"Exception of category '{name}' (not one of the framework's own)", priority=8)]
+    if entry is None:  # a module's own category (cet::exception("TPCGeo"), cms::Exception("MyProducer"))
+        return [_finding(f"{table}_category", None, text or name, line=line, category="code", action="debug",
+                         title=f"A module threw its own exception category '{name}'", priority=CUSTOM_CATEGORY)]
     title = f"{entry.name}: {entry.meaning}"
     return [_finding(f"{entry.table}_{entry.name}", entry, text or name, line=line, title=title)]
 

@@ -342,7 +342,7 @@ def read_yaml(path: Path, max_bytes: int) -> tuple[Any, str]:
     try:
         return safeyaml.load_file(path, replace(safeyaml.LIMITS, max_bytes=max_bytes)), ""
     except safeyaml.YamlError as exc:
-        problem = exc.problem if exc.problem.startswith(("larger than", "cannot read")) else \
+        problem = exc.problem if exc.problem.startswith(("larger than", "cannot read", "not valid YAML")) else \
             f"not valid YAML: {exc.problem}"
         return None, f"{path}{f':{exc.line}' if exc.line else ''}: {problem}"
 

@@ -77,6 +77,8 @@ def test_job_exit_codes_above_255_are_a_wrappers_report():
     assert f.action == "resubmit with more disk"
     [f] = exit_code_findings(1235)  # PanDA: payload exceeded the maximum allowed memory
     assert f.category == "resource"
+    [f] = exit_code_findings(32512)  # system()'s raw wait status: exit 127, command not found
+    assert f.signature == "rule:exit_32512" and "Command not found" in f.title and "exit 127" in f.title
     [f] = exit_code_findings(4242)
     assert f.category == "unknown" and f.priority < 0
 

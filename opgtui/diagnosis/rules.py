@@ -124,6 +124,10 @@ def exit_code_findings(code: int | None, *, tables: CodeTables | None = None) ->
             entry = t.get(table, code)
             if entry is not None:
                 return [_finding(f"exit_{code}", entry, f"exit code {code}", title=_code_title(t, table, code, entry))]
+        if code % 256 == 0 and code >> 8 <= 255:  # a raw wait status (system()'s): the exit status is code >> 8
+            return [replace(f, signature=f"{PREFIX}exit_{code}", text=f"exit code {code} = wait status of exit "
+                            f"{code >> 8}", title=f"Exit code {code} (exit {code >> 8}): {f.title}")
+                    for f in exit_code_findings(code >> 8, tables=t)]
     return [_finding(f"exit_{code}", None, f"exit code {code}", title=f"Non-zero exit code {code}", priority=-10)]
 
 

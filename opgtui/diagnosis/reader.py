@@ -26,6 +26,8 @@ from opgtui.model import Finding
 
 WRAPPED_PRIORITY = 3
 """What a finding on a wrapper block's BEGIN line is worth once an inner block is known."""
+MAX_BLOCKS = 200
+"""Exception blocks read per log (the first ones: the first error wins); bounds the nesting work."""
 _INT = re.compile(r"-?\d+")
 _NAME_PREFIX = "codes."
 
@@ -179,7 +181,7 @@ def _blocks(out: Reading, names: list[tuple[Finding, str, str]], packs: PackSet,
     (CMSSW says so: later ones come "while trying to clean up after the primary fatal exception"), and inside
     it the innermost art block is the cause: wrappers and later exceptions drop to a low priority."""
     spans = [_Span(f.line, _block_end(lines, f.line, name) if table == "art" else f.line, f, table, name)
-             for f, table, name in names if f.line is not None]
+             for f, table, name in names[:MAX_BLOCKS] if f.line is not None]
     dropped: dict[int, str] = {}
     for table in dict.fromkeys(sp.table for sp in spans):
         group = sorted((sp for sp in spans if sp.table == table), key=lambda sp: sp.start)

@@ -212,12 +212,17 @@ async def test_detail_shows_linked_jobs_progress_and_opens_a_job(demo: tuple[Any
         ok = sum(j.status == 4 and not j.failed for j in jobs)
         assert f"{ok:,} of {len(jobs):,} jobs succeeded" in full
         assert "Commonest causes" in full and "refused approve" in full and "Audit trail" in full
-        await pilot.press("j")
+        await pilot.press("J")
         await pilot.pause()
         table = detail.query_one("#req-jobs", DataTable)
         assert table.row_count == len(jobs)
         assert f"{len(jobs):,} jobs" in screen_text(app)
-        await pilot.press("enter")
+        await pilot.press("j", "j", "k")  # j is down here too, as everywhere
+        assert table.cursor_row == 1 and isinstance(app.screen, RequestDetailScreen)
+        await pilot.press("escape")  # one level back: the request
+        await pilot.pause()
+        assert app.screen is detail and "by carol" in screen_text(app) and "Enter: job detail" not in screen_text(app)
+        await pilot.press("J", "enter")
         await pilot.pause()
         from opgtui.screens.job import JobDetailScreen
 

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Static
 from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock
+from opgtui.widgets.vim import Table
 
 
 class ActionLogScreen(BaseScreen):
@@ -23,7 +24,7 @@ class ActionLogScreen(BaseScreen):
         self.entries: list[dict] = []
 
     def compose_body(self) -> ComposeResult:
-        yield DataTable(id="action-log", cursor_type="row", zebra_stripes=True)
+        yield Table(id="action-log", cursor_type="row", zebra_stripes=True)
         yield Static(id="action-detail")
 
     def on_mount(self) -> None:

@@ -17,6 +17,7 @@ from opgtui.model import Window
 from opgtui.screens.base import BaseScreen, ellipsis_cell
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock
+from opgtui.widgets.vim import Table
 
 STYLE = {"service": "bold yellow", "code": "bold red", "resource": "bold magenta", "unknown": "bold",
          UNDIAGNOSED: "dim"}
@@ -61,7 +62,7 @@ class FailureSummaryScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="failures-status")
-        yield DataTable(id="failures", cursor_type="row", zebra_stripes=True)
+        yield Table(id="failures", cursor_type="row", zebra_stripes=True)
         yield Static(id="failure-detail")
 
     def on_mount(self) -> None:

@@ -7,11 +7,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from opgtui.app import VIEWS
+from opgtui.widgets.vim import Scroll
 
 
 def _key_name(key: str) -> str:
@@ -52,5 +52,5 @@ class HelpScreen(ModalScreen[None]):
         self.below = below
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with Scroll():
             yield Static(help_text(self.below), id="help-text")

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from opgtui.model import Job, JobEvent, Verdict
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock, span
+from opgtui.widgets.vim import Scroll
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
@@ -171,7 +171,7 @@ class JobDetailScreen(Screen[None]):
         return cast("OpgApp", self.app)
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll():
+        with Scroll():
             yield Static(id="detail")
         yield Footer()
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -17,6 +17,7 @@ from opgtui import requests as rq
 from opgtui.model import Job, ProductionRequest
 from opgtui.textsafe import clean, one_line
 from opgtui.timefmt import clock, span
+from opgtui.widgets.vim import Scroll, Table
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
@@ -81,7 +82,7 @@ def overview_text(req: ProductionRequest, cfg: Any, audit: list[dict[str, Any]],
             t.append(f"  {progress.failed:,} failed, {progress.held:,} held. Commonest causes:\n", "bold red")
             for cause, n in progress.causes or ():
                 t.append(f"  {n:>6}  {one_line(cause, 60)}\n")
-        t.append("  j: the jobs (Enter: a job's detail)\n", "dim")
+        t.append("  J: the jobs (Enter: a job's detail)\n", "dim")
     t.append("\nAudit trail\n", "bold underline")
     for entry in audit:
         refused = entry["action"].startswith("refused")
@@ -97,14 +98,14 @@ class RequestDetailScreen(Screen[None]):
     """Detail of one request (re-read from the store each time it is shown)."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="request_detail.back"),
+        Binding("escape", "back", "Back", id="request_detail.back"),
         Binding("e", "edit", "Edit", id="request_detail.edit"),
         Binding("w", "workflow", "Workflow", id="request_detail.workflow"),
         Binding("s", "act('submit')", "Submit", id="request_detail.submit"),
         Binding("a", "act('approve')", "Approve", id="request_detail.approve"),
         Binding("r", "act('reject')", "Reject", id="request_detail.reject"),
         Binding("p", "priority", "Priority", id="request_detail.priority"),
-        Binding("j", "toggle_jobs", "Jobs", id="request_detail.jobs"),
+        Binding("J", "toggle_jobs", "Jobs", id="request_detail.jobs"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="request_detail.reload"),
     ]
     DEFAULT_CSS = """
@@ -126,11 +127,11 @@ class RequestDetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="overview"):
-            with VerticalScroll(id="overview"):
+            with Scroll(id="overview"):
                 yield Static(id="overview-text")
             with Vertical(id="jobs-pane"):
                 yield Static(id="jobs-title")
-                yield DataTable(id="req-jobs", cursor_type="row", zebra_stripes=True)
+                yield Table(id="req-jobs", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -177,13 +178,23 @@ class RequestDetailScreen(Screen[None]):
         wall = sum(j.wall or 0.0 for j in self.jobs)
         self.query_one("#jobs-title", Static).update(Text(
             f"Request {self.req_id}: {len(self.jobs):,} jobs, {held} held, {failed} failed, "
-            f"{span(wall)} wall · Enter: job detail · j: back to the request"))
+            f"{span(wall)} wall · Enter: job detail · J or Esc: back to the request"))
+
+    def action_back(self) -> None:
+        """Esc: from the job list back to the request, else back to where the request was opened."""
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == "jobs-pane":
+            self.action_toggle_jobs()
+        else:
+            self.app.pop_screen()
 
     def action_toggle_jobs(self) -> None:
         switcher = self.query_one(ContentSwitcher)
         switcher.current = "jobs-pane" if switcher.current == "overview" else "overview"
         if switcher.current == "jobs-pane":
             self.query_one("#req-jobs", DataTable).focus()
+        else:
+            self.query_one("#overview", Scroll).focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from opgtui.screens.job import JobDetailScreen

@@ -12,6 +12,7 @@ from opgtui import requests as rq
 from opgtui.model import ProductionRequest
 from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
+from opgtui.widgets.vim import Table
 
 # Status filters cycled with s: (label, statuses or None for all).
 STATUS_FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
@@ -63,7 +64,7 @@ class RequestsScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="req-status")
-        yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
+        yield Table(id="requests", cursor_type="row", zebra_stripes=True)
         yield Static(id="hint", classes="hint")
         yield Input(placeholder="filter: words in title, experiment, requester, status, fields (Esc clears)",
                     id="req-filter")

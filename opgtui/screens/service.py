@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from opgtui.model import Window
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock, span
+from opgtui.widgets.vim import Table
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
@@ -51,7 +52,7 @@ class ServiceHistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="title")
-        yield DataTable(id="windows", cursor_type="row", zebra_stripes=True)
+        yield Table(id="windows", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -17,12 +17,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from opgtui.screens.base import BaseScreen
 from opgtui.stats import DAY, Row, Tally
 from opgtui.textsafe import one_line
+from opgtui.widgets.vim import Scroll
 
 GROUPINGS = ("site", "cpu", "hour", "stage", "verdict", "batch", "experiment")
 TITLES = {"site": "site", "cpu": "CPU model", "hour": "hour (local, job start)", "stage": "stage",
@@ -154,7 +154,7 @@ class StatsScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="stats-status")
-        with VerticalScroll(id="stats-body"):
+        with Scroll(id="stats-body"):
             yield Static(id="stats-groups")
             yield Static(id="stats-wasted")
             yield Static(id="stats-failures")

@@ -14,6 +14,7 @@ from opgtui.services import SUBMIT_HORIZON, BoardRow, board, decide_submit
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock, span
 from opgtui.widgets.timeline import ZOOMS, OutageTimeline
+from opgtui.widgets.vim import Table
 
 STATE_STYLE = {
     "up": "bold green", "degraded": "bold yellow", "down": "bold white on red",
@@ -66,7 +67,7 @@ class StatusScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="banner")
-        table: DataTable[Text] = DataTable(id="board", cursor_type="row", zebra_stripes=True)
+        table: Table = Table(id="board", cursor_type="row", zebra_stripes=True)
         yield table
         yield OutageTimeline(id="timeline")
         yield Static(id="submit")

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -134,6 +135,8 @@ class OutageTimeline(ScrollView, can_focus=True):
     scroll in time, `.` back to now."""
 
     DEFAULT_CSS = "OutageTimeline { height: auto; max-height: 14; overflow-x: hidden; }"
+    BINDINGS = [Binding("down,j", "scroll_down", "Down", show=False, id="scroll.down"),
+                Binding("up,k", "scroll_up", "Up", show=False, id="scroll.up")]
     zoom_index = reactive(1)
     offset_s = reactive(0.0)  # how far back from now the right edge (minus the look-ahead) is
 

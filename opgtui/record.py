@@ -28,6 +28,7 @@ class UpkeepReport:
     flagged: int = 0
     phases: int = 0
     pruned: int = 0
+    history: int = 0  # service states and windows past the retention
     days: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -132,11 +133,12 @@ def upkeep(cfg: Config, store: Any, *, now: float | None = None,
         report = scan_finished(cfg, store, now=now)
         if stats.prune_due(store, now):
             pruned = stats.prune(store, cfg.record.keep_days, cfg.record.keep_ads_days, now)
-            report.pruned = pruned.jobs
+            report.pruned, report.history = pruned.jobs, pruned.history
         report.days = stats.refresh(store)
     except StoreError as exc:
         report.problems.append(f"record: {exc}")
-    if echo and (report.scanned or report.pruned):
+    if echo and (report.scanned or report.pruned or report.history):
         echo(f"record: {report.scanned} logs read, {report.flagged} flagged by data-quality checks, "
-             f"{report.phases} phases, {report.pruned} old jobs pruned")
+             f"{report.phases} phases, {report.pruned} old jobs and {report.history} old service states and "
+             "windows pruned")
     return report

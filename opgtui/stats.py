@@ -322,6 +322,7 @@ def totals(store: Any, since: float, until: float | None = None, *, experiment: 
 class PruneReport:
     jobs: int = 0
     ads: int = 0
+    history: int = 0  # service states and windows
     seconds: float = 0.0
 
 
@@ -357,6 +358,7 @@ def prune(store: Any, keep_days: float, keep_ads_days: float, now: float | None 
             with store.transaction() as c:
                 c.execute(f"DELETE FROM job_ads WHERE job_id IN ({', '.join('?' * len(ids))})", ids)
             report.ads += len(ids)
+    report.history = sum(store.prune_history(jobs_cut))  # the service history keeps the same retention
     store.set_kv("last_prune", str(now))
     report.seconds = time.perf_counter() - started
     return report

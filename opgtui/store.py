@@ -555,17 +555,13 @@ class Store:
                 states = [*states, *(ServiceState(svc, absent_state, fetched, feed)  # type: ignore[arg-type]
                                      for (svc,) in previous.fetchall() if svc not in listed)]
             for st in states:
-                last = c.execute(
-                    "SELECT state, detail FROM service_states WHERE service = ? AND source = ? "
-                    "ORDER BY since DESC, id DESC LIMIT 1", (st.service, feed)).fetchone()
-                if last is None or last[0] != st.state:
-                    since = st.since if st.since is not None else fetched
-                    c.execute("INSERT INTO service_states(service, state, since, source, detail, recorded) "
-                              "VALUES (?, ?, ?, ?, ?, ?)", (st.service, st.state, since, feed, st.detail, fetched))
+                self._record_state(c, feed, st, fetched)
             seen = set()
             for w in windows:
                 ext = w.ext_id or f"{w.service}|{w.kind}|{w.start}"
                 seen.add(ext)
+                if w.kind == "outage" and self._merge_outage(c, feed, w, ext):
+                    continue
                 c.execute(
                     'INSERT INTO windows(service, kind, start, "end", source, severity, description, ext_id) '
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(source, ext_id) DO UPDATE SET "
@@ -578,6 +574,54 @@ class Store:
             for wid, ext in open_rows.fetchall():
                 if ext not in seen:
                     c.execute('UPDATE windows SET "end" = ? WHERE id = ?', (fetched, wid))
+
+    @staticmethod
+    def _record_state(c: sqlite3.Connection, feed: str, st: ServiceState, fetched: float) -> None:
+        """One reported state: a new row only when it changes, and flapping collapsed. A recovery that lasted
+        less than FLAP_SECONDS before the worse state came back is dropped, so down-up-down-up... within
+        minutes of each other is one outage (down, then up once it holds), not a row per poll."""
+        last2 = c.execute("SELECT id, state, since FROM service_states WHERE service = ? AND source = ? "
+                          "ORDER BY since DESC, id DESC LIMIT 2", (st.service, feed)).fetchall()
+        if last2 and last2[0][1] == st.state:
+            return
+        since = st.since if st.since is not None else fetched
+        if len(last2) == 2:
+            (last_id, last_state, last_since), (_, prev_state, _) = last2
+            if (prev_state == st.state and since - last_since < FLAP_SECONDS
+                    and _SEVERITY.get(last_state, 1) < _SEVERITY.get(st.state, 1)):
+                c.execute("DELETE FROM service_states WHERE id = ?", (last_id,))
+                return
+        c.execute("INSERT INTO service_states(service, state, since, source, detail, recorded) "
+                  "VALUES (?, ?, ?, ?, ?, ?)", (st.service, st.state, since, feed, st.detail, fetched))
+
+    @staticmethod
+    def _merge_outage(c: sqlite3.Connection, feed: str, w: Window, ext: str) -> bool:
+        """A new outage of a service whose previous outage (same feed) ended less than FLAP_SECONDS before it
+        began continues that one (it takes the new alert's id): a flapping alert is one window. True if merged."""
+        if c.execute("SELECT 1 FROM windows WHERE source = ? AND ext_id = ?", (feed, ext)).fetchone():
+            return False
+        prev = c.execute(
+            'SELECT id FROM windows WHERE source = ? AND service = ? AND kind = ? AND "end" IS NOT NULL '
+            'AND "end" >= ? AND start <= ? ORDER BY "end" DESC LIMIT 1',
+            (feed, w.service, w.kind, w.start - FLAP_SECONDS, w.start)).fetchone()
+        if prev is None:
+            return False
+        c.execute('UPDATE windows SET ext_id = ?, "end" = ?, severity = ?, description = ? WHERE id = ?',
+                  (ext, w.end, w.severity, w.description, prev[0]))
+        return True
+
+    def prune_history(self, before: float) -> tuple[int, int]:
+        """Forget service states and windows older than ``before`` (the record's retention): transitions that
+        ended before it (the state in force at ``before`` and every current state stay) and windows that ended
+        before it. Returns (states, windows) deleted."""
+        with self.transaction() as c:
+            states = c.execute(
+                "DELETE FROM service_states WHERE since < ? AND id NOT IN ("
+                "  SELECT (SELECT s2.id FROM service_states s2 WHERE s2.service = k.service AND s2.source = k.source"
+                "          AND s2.since < ? ORDER BY s2.since DESC, s2.id DESC LIMIT 1)"
+                "  FROM (SELECT DISTINCT service, source FROM service_states) k)", (before, before)).rowcount
+            windows = c.execute('DELETE FROM windows WHERE "end" IS NOT NULL AND "end" < ?', (before,)).rowcount
+        return states, windows
 
     def feed_status(self) -> dict[str, dict[str, Any]]:
         cur = self.conn.execute("SELECT feed, kind, last_fetch, last_ok, error FROM feed_status")
@@ -827,6 +871,11 @@ class Store:
             c.executemany("UPDATE retries SET new_job_id = ?, mode = ?, profile = ?, changes = ?, ok = ?, result = ? "
                           "WHERE id = ?", [(new, mode, profile, _dumps(changes), int(ok), result, row)
                                            for row, new, mode, profile, changes, ok, result in done])
+
+
+# Flapping: a state (or an outage) that comes back within this many seconds continues the earlier one.
+FLAP_SECONDS = 300.0
+_SEVERITY = {"up": 0, "unknown": 1, "degraded": 2, "maintenance": 3, "down": 4}
 
 
 def _conflict_message(c: sqlite3.Connection, req: ProductionRequest) -> str:

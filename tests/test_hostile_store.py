@@ -272,3 +272,62 @@ def test_collector_lock_follows_a_symlinked_store(tmp_path: Path) -> None:
         assert collector_running(link)  # the second collector, given the symlink, sees the first
     with collector_lock(link):
         assert collector_running(db)
+
+
+# ------------------------------------------------------------------ item 17: bounded history
+
+def _replay_flapping(store: object) -> tuple[float, float]:
+    import json
+
+    from opgtui.model import ServiceState, Window
+
+    data = json.loads((Path(__file__).parent / "data" / "hostile" / "flapping_feed_5min.json").read_text())
+    for poll in data["polls"]:
+        store.record_feed(  # type: ignore[attr-defined]
+            "am", "alertmanager", fetched=poll["fetched"], ok=True, absent_state="up",
+            states=[ServiceState(s["service"], s["state"], None, "am") for s in poll["states"]],
+            windows=[Window(w["service"], w["kind"], w["start"], None, "am", description=w["description"],
+                            ext_id=w["ext_id"]) for w in poll["windows"]])
+    return data["polls"][0]["fetched"], data["polls"][-1]["fetched"]
+
+
+def test_a_flapping_feed_is_one_outage_not_a_row_per_poll(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    first, last = _replay_flapping(store)
+    rows = store.conn.execute("SELECT service, state, since FROM service_states ORDER BY service, since").fetchall()
+    dcache = [(state, since) for svc, state, since in rows if svc == "dcache"]
+    assert dcache == [("down", first), ("up", last)]  # down from the first flip until it held up
+    assert [r[1] for r in rows if r[0] == "samweb"] == ["degraded", "up"]
+    windows = store.windows("dcache")
+    assert len(windows) == 1 and windows[0].start == first and windows[0].end == last
+    assert {s.service: s.state for s in store.current_states()} == {"dcache": "up", "samweb": "up"}
+
+
+def test_a_short_outage_is_still_recorded(tmp_path: Path) -> None:
+    from opgtui.model import ServiceState
+
+    store = open_store(tmp_path / "s.db")
+    for t, state in ((0, "up"), (1000, "down"), (1010, "up"), (5000, "down")):
+        store.record_feed("f", "native", fetched=1_795_600_000 + t, ok=True,
+                          states=[ServiceState("cvmfs", state, None, "f")])
+    assert [s.state for s in store.transitions("cvmfs")] == ["up", "down", "up", "down"]
+
+
+def test_history_is_pruned_with_the_records_retention(tmp_path: Path) -> None:
+    from opgtui import stats
+    from opgtui.model import ServiceState, Window
+
+    store = open_store(tmp_path / "s.db")
+    day, now = 86400.0, 1_795_600_000.0
+    for t, state in ((now - 30 * day, "down"), (now - 20 * day, "up"), (now - 2 * day, "degraded")):
+        store.record_feed("f", "native", fetched=t, ok=True, states=[ServiceState("cvmfs", state, None, "f")])
+    store.record_feed("f", "native", fetched=now - 40 * day, ok=True, states=[ServiceState("fts", "up", None, "f")])
+    store.add_window(Window("cvmfs", "outage", now - 30 * day, now - 20 * day, "f", ext_id="old"))
+    store.add_window(Window("cvmfs", "outage", now - 2 * day, None, "f", ext_id="open"))
+    store.add_window(Window("cvmfs", "maintenance", now + day, now + 2 * day, "f", ext_id="ahead"))
+    report = stats.prune(store, keep_days=10, keep_ads_days=10, now=now)
+    assert report.history == 2  # cvmfs down 30 days ago (its up 20 days ago is the state in force) and the window
+    assert [(s.state, s.since) for s in store.transitions("cvmfs")] == [("up", now - 20 * day),
+                                                                        ("degraded", now - 2 * day)]
+    assert {s.service: s.state for s in store.current_states()} == {"cvmfs": "degraded", "fts": "up"}
+    assert sorted(w.ext_id for w in store.windows()) == ["ahead", "open"]

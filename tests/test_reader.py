@@ -10,7 +10,7 @@ import pytest
 
 from opgtui.diagnosis.codes import bundled_tables
 from opgtui.diagnosis.engine import diagnose
-from opgtui.diagnosis.signatures import PackSet, compile_signature, mention_signatures
+from opgtui.diagnosis.signatures import PackSet, compile_signature, mention_signatures, structure_signatures
 from opgtui.model import Job, JobStatus
 
 SIGS = [
@@ -175,3 +175,21 @@ def test_a_later_art_exception_does_not_outvote_the_first(packs):
             "---- EndJobFailure END"]
     v = diagnose(first + then, packs)
     assert (v.category, v.signature, v.evidence[0].line) == ("code", "rule:art_Configuration", 6)
+
+
+def test_in_a_chained_python_traceback_the_first_exception_is_the_cause():
+    tables = bundled_tables()
+    raws = [{"id": "py_conn", "pattern": r"^ConnectionError: ", "category": "service", "action": "retry",
+             "priority": 60, "title": "connection failed", "example": "ConnectionError: refused"},
+            {"id": "py_runtime", "pattern": r"^RuntimeError: ", "category": "code", "action": "debug",
+             "priority": 60, "title": "runtime error", "example": "RuntimeError: could not fetch"}]
+    compiled = [compile_signature(raw, pack="python")[0] for raw in raws]
+    packs = PackSet([*compiled, *mention_signatures(tables), *structure_signatures()], tables=tables)
+    first = ["Traceback (most recent call last):", '  File "get.py", line 3, in fetch', "ConnectionError: refused"]
+    then = ["Traceback (most recent call last):", '  File "run.py", line 9, in main', "RuntimeError: could not fetch"]
+    chained = [*first, "", "During handling of the above exception, another exception occurred:", "", *then]
+    v = diagnose(chained, packs)
+    assert (v.category, v.signature, v.evidence[0].line) == ("service", "py_conn", 3)
+    assert "chose line 3 over line 9" in v.reason
+    v = diagnose([*first, "", *then], packs)  # two separate failures of equal weight: no story to read
+    assert v.category == "unknown" and v.title == "Conflicting findings"

@@ -47,7 +47,7 @@ def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, ho
     add_roles(reading.roles, findings, packs)
     succeeded = exit_code == 0 and not hold_code and not exit_signal
     return decide(findings, job=job, windows=windows, depends_on=depends_on, now=now, roles=reading.roles,
-                  notes=reading.notes, succeeded=succeeded)
+                  line_roles=reading.line_roles, notes=reading.notes, succeeded=succeeded)
 
 
 def _memory(job: Job | None, findings: list[Finding]) -> list[Finding]:

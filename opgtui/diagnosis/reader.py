@@ -21,11 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from opgtui.diagnosis import rules
-from opgtui.diagnosis.signatures import PackSet
+from opgtui.diagnosis.signatures import STRUCTURE, PackSet
 from opgtui.model import Finding
 
 WRAPPED_PRIORITY = 3
 """What a finding on a wrapper block's BEGIN line is worth once an inner block is known."""
+PYTHON_PACK = "python"
+"""The pack whose findings are Python exceptions (their chained tracebacks are read as one story)."""
 MAX_BLOCKS = 200
 """Exception blocks read per log (the first ones: the first error wins); bounds the nesting work."""
 _INT = re.compile(r"-?\d+")
@@ -39,6 +41,7 @@ class Reading:
     findings: list[Finding] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)
     notes: dict[int, str] = field(default_factory=dict)
+    line_roles: dict[int, str] = field(default_factory=dict)
 
 
 def _numbers(text: str) -> list[int]:
@@ -69,11 +72,16 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     explained = {f.line for f in raw if f.signature not in packs.numbers}
     hold: dict[str, tuple[int, Finding]] = {}
     names: list[tuple[Finding, str, str]] = []
+    chains: list[int] = []
     seen_lines: set[int | None] = set()
     for f in raw:
         table = packs.numbers.get(f.signature)
         if table is None:
             out.findings.append(f)
+            continue
+        if table == STRUCTURE:
+            if f.line is not None:
+                chains.append(f.line)
             continue
         own_mention = f.signature.startswith(_NAME_PREFIX)
         groups = _groups(packs, f)
@@ -109,7 +117,21 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     judged = {f.line for f in raw if f.signature not in packs.numbers and f.category != "unknown"}
     _blocks(out, names, packs, lines, judged)
     add_roles(out.roles, out.findings, packs)
+    if chains:
+        _chained(out, min(chains), packs)
     return out
+
+
+def _chained(out: Reading, first: int, packs: PackSet) -> None:
+    """Python's chained tracebacks: the exceptions after "During handling of the above exception" (or "was the
+    direct cause of") follow from the one before it, so they are consequences: the first error wins."""
+    before = [f for f in out.findings if f.line is not None and f.line < first and packs.pack_of.get(f.signature)
+              == PYTHON_PACK]
+    if not before:
+        return
+    for f in out.findings:
+        if f.line is not None and f.line > first and packs.pack_of.get(f.signature) == PYTHON_PACK:
+            out.line_roles[f.line] = "consequence"
 
 
 def add_roles(roles: dict[str, str], findings: Sequence[Finding], packs: PackSet) -> None:

@@ -93,6 +93,7 @@ class PackSet:
                                         for c in self.compiled if c.numbers}
         self.number_regex: dict[str, Any] = {c.signature.id: c.regex for c in self.compiled if c.numbers}
         self.roles: dict[str, str] = {c.signature.id: c.role for c in self.compiled if c.role}
+        self.pack_of: dict[str, str] = {c.signature.id: c.signature.pack for c in self.compiled}
         self.plugin_budget = PLUGIN_BUDGET
         self._runners: dict[str, PluginRunner] = {}
         self._requires = [c.requires for c in self.compiled]
@@ -267,7 +268,7 @@ def load_packs(extra_dirs: Iterable[Path] = (), *, plugins: bool = True) -> Pack
             compiled.extend(load_pack_file(path, errors))
     tables = load_tables([s / "codes" for s in sources if s.is_dir()])
     errors.extend(tables.errors)
-    compiled = _check_numbers(compiled, tables, errors) + mention_signatures(tables)
+    compiled = _check_numbers(compiled, tables, errors) + mention_signatures(tables) + structure_signatures()
     return PackSet(_resolve(compiled, errors), finders, errors, tables)
 
 
@@ -281,6 +282,26 @@ def _check_numbers(compiled: list[CompiledSignature], tables: CodeTables,
             errors.append(f"{c.source}: signature {c.signature.id!r}: numbers names no code table {c.numbers!r}")
         else:
             out.append(c)
+    return out
+
+
+STRUCTURE = "structure"
+"""``numbers:`` of the reader's own structural markers (not a code table)."""
+_STRUCTURE_PATTERNS = {
+    "structure.python_chain": (r"^\s*(?:During handling of the above exception, another exception occurred|"
+                               r"The above exception was the direct cause of the following exception):",
+                               "During handling of the above exception, another exception occurred:"),
+}
+"""Lines that give a log its structure: Python's chained tracebacks (the first exception is the cause)."""
+
+
+def structure_signatures() -> list[CompiledSignature]:
+    """The reader's structural markers as scan signatures (``numbers: structure``)."""
+    out = []
+    for sid, (pattern, example) in _STRUCTURE_PATTERNS.items():
+        regex, _ = compile_pattern(pattern)
+        sig = Signature(sid, pattern, "unknown", "look at the log", "log structure", None, -100, "codes")
+        out.append(CompiledSignature(sig, regex, example, (), (), STRUCTURE, "opgtui.diagnosis.signatures"))
     return out
 
 

@@ -115,34 +115,46 @@ def _is_io(f: Finding) -> bool:
     return any(word in sid for word in IO_SERVICES)
 
 
-def _explained_by(top: Finding, ranked: Sequence[Finding], roles: Mapping[str, str]) -> Finding | None:
+class _Roles:
+    """A finding's role: its line's (a Python exception after a chained-traceback marker) or its signature's."""
+
+    def __init__(self, by_signature: Mapping[str, str] | None, by_line: Mapping[int, str] | None) -> None:
+        self.by_signature = by_signature or {}
+        self.by_line = by_line or {}
+
+    def __call__(self, f: Finding) -> str | None:
+        return (self.by_line.get(f.line) if f.line is not None else None) or self.by_signature.get(f.signature)
+
+
+def _explained_by(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Finding | None:
     """The earlier real error that ``top`` (a crash or a consequence) follows from, or None."""
-    role = roles.get(top.signature)
+    role = role_of(top)
     if role not in ("crash", "consequence"):
         return None
     before = [f for f in ranked if f is not top and f.line is not None and (top.line is None or f.line < top.line)
-              and f.priority >= EXPLAINS and roles.get(f.signature) not in ("crash", "consequence", "benign")
+              and f.priority >= EXPLAINS and role_of(f) not in ("crash", "consequence", "benign")
               and f.category != "unknown" and (role == "consequence" or (f.category == "service" and _is_io(f)))]
     return before[0] if before else None
 
 
 def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequence[Window] = (),
            depends_on: Sequence[str] = (), now: float | None = None, roles: Mapping[str, str] | None = None,
-           notes: Mapping[int, str] | None = None, succeeded: bool = False) -> Verdict:
+           notes: Mapping[int, str] | None = None, succeeded: bool = False,
+           line_roles: Mapping[int, str] | None = None) -> Verdict:
     """The verdict for one job from its findings; see the module docstring for the rules."""
-    roles = roles or {}
-    ranked = sorted(findings, key=lambda f: (roles.get(f.signature) != "benign", *rank_key(f)), reverse=True)
+    role_of = _Roles(roles, line_roles)
+    ranked = sorted(findings, key=lambda f: (role_of(f) != "benign", *rank_key(f)), reverse=True)
     if succeeded:
-        return _succeeded(ranked, roles)
+        return _succeeded(ranked, role_of)
     top = ranked[0] if ranked else None
-    if top is not None and roles.get(top.signature) == "benign":  # only lines that say all went on fine
+    if top is not None and role_of(top) == "benign":  # only lines that say all went on fine
         return _unknown_verdict(top, ranked, windows, depends_on, job, now)
     why = ""
     if top is not None:
-        cause = _explained_by(top, ranked, roles)
+        cause = _explained_by(top, ranked, role_of)
         if cause is not None:
             why = (f"chose {_where(cause)} over {_where(top)} ({top.title}): the first real error wins, and "
-                   f"{'a crash after a failed read' if roles.get(top.signature) == 'crash' else 'what follows'}"
+                   f"{'a crash after a failed read' if role_of(top) == 'crash' else 'what follows'}"
                    f" is its consequence")
             top = cause
     if top is not None and top.line is not None and notes and top.line in notes:
@@ -160,9 +172,9 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
     return _unknown_verdict(top, ranked, windows, depends_on, job, now)
 
 
-def _succeeded(ranked: Sequence[Finding], roles: Mapping[str, str]) -> Verdict:
+def _succeeded(ranked: Sequence[Finding], role_of: _Roles) -> Verdict:
     """A job that exited 0: no failure verdict; the lines that looked bad are kept as evidence."""
-    scary = [f for f in ranked if f.category != "unknown" and roles.get(f.signature) != "benign"]
+    scary = [f for f in ranked if f.category != "unknown" and role_of(f) != "benign"]
     evidence = _evidence(None, scary)
     reason = "the job exited 0: no failure to judge"
     if scary:

@@ -140,6 +140,7 @@ def test_hold_code_comes_before_text(packs):
 def test_a_specific_hold_code_decides_before_a_louder_log_line(packs):
     v = diagnose([" *** Break *** segmentation violation"], packs, hold_code=34, hold_subcode=0)
     assert (v.category, v.signature) == ("resource", "rule:hold_34")
+    assert v.reason.endswith("(job record); it outweighs Segmentation fault (line 1, code)")
     v = diagnose([" *** Break *** segmentation violation"], packs, hold_code=1002)  # generic: the log refines
     assert v.signature == "segfault"
 

@@ -166,6 +166,7 @@ def test_invalid_pattern_and_broken_yaml_are_reported_and_skipped(tmp_path):
 @pytest.mark.parametrize(("sig", "problem"), [
     (_sig("lookahead", "foo(?=bar)", "foobar"), "backtracking"),
     (_sig("backref", r"(a)\1", "aa"), "backtracking"),
+    (_sig("huge", r"(a{1000}){1000}", "a"), "too big for RE2 (invalid repetition size"),  # said as RE2 says it
     (_sig("empty", "x*", "x"), "empty line"),
     (_sig("anchor", r"\Afoo", "foo"), "one line"),
     (_sig("wrong_example", "foo", "bar"), "example does not match"),

@@ -186,7 +186,10 @@ def _categorised(top: Finding, ranked: Sequence[Finding], windows: Sequence[Wind
                  now: float | None, why: str = "") -> Verdict:
     evidence = _evidence(top, ranked)
     what = f"{top.title} ({_where(top)})" + (f"; {why}" if why else "")
-    others = any(f.category not in (top.category, "unknown") for f in ranked)
+    rival = next((f for f in ranked if f.category not in (top.category, "unknown")), None)
+    others = rival is not None
+    if rival is not None and not why:
+        what += f"; it outweighs {rival.title} ({_where(rival)}, {rival.category})"
     confidence = "confident" if top.priority >= DEFINITIVE and not others else "probable"
     hits: list[Window] = []
     reason = what

@@ -41,9 +41,9 @@ def _load(store: Any, req_id: int) -> ProductionRequest:
 
 def _safe(text: str) -> str:
     """Untrusted text for people: escape sequences and control characters made harmless (--json is raw)."""
-    from opgtui.textsafe import clean
+    from opgtui.textsafe import clean_block
 
-    return "\n".join(clean(line) for line in text.split("\n"))
+    return clean_block(text)
 
 
 def _run(action: Any) -> Any:

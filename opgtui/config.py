@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,6 +294,8 @@ class _Checker:
         if kind in (int, float):
             if isinstance(loaded, bool) or not isinstance(loaded, (int, float)):
                 raise self.fail(node, key, f"expected a number, got {node.value!r}")
+            if (isinstance(loaded, float) and not math.isfinite(loaded)) or abs(loaded) > 1e15:
+                raise self.fail(node, key, f"expected a finite number of sensible size, got {node.value[:40]!r}")
             if kind is int and not float(loaded).is_integer():
                 raise self.fail(node, key, f"expected a whole number, got {node.value!r}")
             return kind(loaded)
@@ -463,7 +466,7 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
 
         try:
             ZoneInfo(cfg.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a directory
             raise err("timezone", f"unknown time zone {cfg.timezone!r}", "timezone") from None
 
 

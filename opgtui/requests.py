@@ -115,7 +115,13 @@ class Refused(Exception):
 
 
 class RequestFormatError(Exception):
-    """A request file that cannot be read; ``str()`` is one line naming the file, line and key."""
+    """A request file that cannot be read; ``str()`` is one line naming the file, line and key (cleaned: the
+    key may be the file's own text)."""
+
+    def __init__(self, message: str) -> None:
+        from opgtui.textsafe import one_line
+
+        super().__init__(one_line(message, 1000))
 
 
 def whoami() -> str:

@@ -119,3 +119,67 @@ def test_oversized_fields_are_refused_from_the_command_line(request_cfg: Path) -
     assert code == 2 and "notes: too long: 30,000 characters (at most 20,000)" in errtext
     code, _, errtext = run("--config", str(request_cfg), "request", "new", "-e", "nova", "-t", "T" * 2000)
     assert code == 2 and "title: too long" in errtext
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("timezone: America\n", "unknown time zone"),  # a directory of the zone database
+    ("timezone: America/Chicago" + "9" * 300 + "\n", "unknown time zone"),  # a name too long for the filesystem
+    ("refresh: " + "9" * 400 + "\n", "finite number of sensible size"),  # int too large to convert to float
+    ("refresh: .nan\n", "finite number"),
+    ("record: {keep_days: .inf}\n", "finite number"),
+])
+def test_config_values_found_by_fuzzing_are_one_line(tmp_path: Path, text: str, problem: str) -> None:
+    from opgtui.config import parse_config
+
+    with pytest.raises(ConfigError, match=problem) as err:
+        parse_config(text, tmp_path / "c.yaml")
+    assert str(err.value).startswith(f"{tmp_path / 'c.yaml'}:") and "\n" not in str(err.value)
+
+
+PIECES = ["&a", "*a", "!!python/object:os.system", "[", "]", "{", "}", ":", "- ", "\t", "\x00", "\x1b]52;c;x\x07",
+          "\u202e", "9" * 5000, "1e999", "-1", "0x10", "~", "null", "true", "'", '"', "<<: *a", "\n  ", "!!binary x",
+          "2026-02-31", "&b [*a,*a,*a]", "---\n", "...\n", "%YAML 1.1\n", "? ", "|", ">", ".nan", "America"]
+
+
+def _mutate(rng: object, text: str) -> str:
+    import random
+
+    assert isinstance(rng, random.Random)
+    chars = list(text)
+    for _ in range(rng.randint(1, 6)):
+        op, i = rng.random(), rng.randrange(len(chars) + 1)
+        if op < 0.3:
+            del chars[i:i + rng.randint(1, 20)]
+        elif op < 0.85:
+            chars[i:i] = list(rng.choice(PIECES))
+        else:
+            chars = chars[:i]
+    return "".join(chars)
+
+
+def test_fuzzed_configs_and_request_files_give_a_result_or_one_line(tmp_path: Path) -> None:
+    """2,000 mutations (deletions, truncations, hostile pieces) of the example config and of an exported request:
+    each is read or refused in one line; none raises anything else."""
+    import random
+
+    from opgtui import requests as rq
+    from opgtui.config import EXAMPLE, parse_config
+    from opgtui.model import ProductionRequest
+
+    rng = random.Random(17)
+    request = rq.to_yaml(ProductionRequest("nova", "t", "me", fields={"notes": "n", "events": 10, "fhicl": ["a.fcl"]}))
+    counts = {"read": 0, "refused": 0}
+    start = time.perf_counter()
+    for k in range(2000):
+        text = _mutate(rng, EXAMPLE if k % 2 == 0 else request)
+        try:
+            if k % 2 == 0:
+                parse_config(text, tmp_path / "c.yaml")
+            else:
+                rq.from_yaml(text, "r.yaml")
+            counts["read"] += 1
+        except (ConfigError, rq.RequestFormatError) as exc:
+            assert "\n" not in str(exc) and "\x1b" not in str(exc) and "\u202e" not in str(exc), repr(str(exc))
+            counts["refused"] += 1
+    assert counts["refused"] > 1000 and counts["read"] > 100
+    assert time.perf_counter() - start < 30

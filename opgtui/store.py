@@ -933,7 +933,7 @@ def open_store(path: str | Path, *, readonly: bool = False, timeout: float = 5.0
     try:
         if not readonly:
             _create_private(p, group)
-        uri = f"file:{p}?mode=ro" if readonly else f"file:{p}"
+        uri = p.absolute().as_uri() + ("?mode=ro" if readonly else "")  # a "#" or "?" in the path stays in it
         conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False,
                                factory=_Connection)
         conn.store_path = p

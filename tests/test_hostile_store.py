@@ -331,3 +331,13 @@ def test_history_is_pruned_with_the_records_retention(tmp_path: Path) -> None:
                                                                         ("degraded", now - 2 * day)]
     assert {s.service: s.state for s in store.current_states()} == {"cvmfs": "degraded", "fts": "up"}
     assert sorted(w.ext_id for w in store.windows()) == ["ahead", "open"]
+
+
+def test_a_store_path_with_uri_characters_is_that_path(tmp_path: Path) -> None:
+    """A '#' or '?' in the store's path was read as a URI fragment or query: the store went to another file."""
+    db = tmp_path / "we#ird?dir %20x" / "s.db"
+    store = open_store(db)
+    store.post_announcement(Announcement("x", "info", "me"), time.time())
+    store.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["we#ird?dir %20x"]
+    assert [a.text for a in open_store(db, readonly=True).announcements()] == ["x"]

@@ -106,6 +106,14 @@ def test_job_column_and_scoring_rules() -> None:
     assert [score("unknown", p) for p in ("unknown", "resource")] == ["right", "wrong"]
 
 
+def test_a_spreadsheet_saved_labels_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / "a.log").write_text("x\n")
+    (tmp_path / "LABELS.tsv").write_bytes(("\ufeff" + HEADER + "a.log\tcode\tc\ts\texit_code=2\n")
+                                          .replace("\n", "\r\n").encode())
+    cases, errors = find_cases(tmp_path)
+    assert errors == [] and [(c.name, c.label, c.job) for c in cases] == [("a.log", "code", {"exit_code": 2})]
+
+
 def test_seed_logs_are_read_with_their_older_header() -> None:
     cases, errors = find_cases(DATA / "logs")
     assert errors == [] and len(cases) == 29

@@ -132,7 +132,7 @@ def read_labels(labels: Path, root: Path) -> tuple[list[Case], list[str]]:
     errors: list[str] = []
     shown = _relative(labels, root)
     try:
-        text = labels.read_text(encoding="utf-8")
+        text = labels.read_text(encoding="utf-8-sig")  # a BOM from a spreadsheet is not part of the header
     except (OSError, UnicodeDecodeError) as exc:
         return [], [f"{shown}: cannot read: {exc}"]
     reader = csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)

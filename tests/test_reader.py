@@ -194,3 +194,13 @@ def test_in_a_chained_python_traceback_the_first_exception_is_the_cause():
     assert "chose line 3 over line 9" in v.reason
     v = diagnose([*first, "", *then], packs)  # two separate failures of equal weight: no story to read
     assert v.category == "unknown" and v.title == "Conflicting findings"
+
+
+def test_only_an_io_service_failure_explains_a_crash(packs):
+    tables = bundled_tables()
+    raws = [{"id": "dbus_daemon_down", "pattern": "dbus daemon down", "category": "service", "action": "retry",
+             "priority": 60, "title": "not an I/O path", "example": "dbus daemon down"},
+            {"id": "gdb_segv", "pattern": "segmentation violation", "category": "code", "action": "debug",
+             "priority": 70, "title": "Segmentation fault", "role": "crash", "example": "segmentation violation"}]
+    own = PackSet([compile_signature(raw, pack="test")[0] for raw in raws], tables=tables)
+    assert diagnose(["dbus daemon down", "segmentation violation"], own).signature == "gdb_segv"

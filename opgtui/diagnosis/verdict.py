@@ -111,8 +111,8 @@ def _conflict(top: Finding, ranked: Sequence[Finding]) -> list[Finding]:
 def _is_io(f: Finding) -> bool:
     if f.service and f.service.lower() in IO_SERVICES:
         return True
-    sid = f.signature.lower()
-    return any(word in sid for word in IO_SERVICES)
+    words = set(f.signature.lower().replace(":", "_").replace(".", "_").split("_"))
+    return not words.isdisjoint(IO_SERVICES)
 
 
 class _Roles:

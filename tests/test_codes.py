@@ -150,3 +150,9 @@ def test_table_file_loads_alone():
     errors: list[str] = []
     t = load_table(PACK_DIR / "codes" / "cmssw.yaml", errors)
     assert errors == [] and t is not None and t.names["filereaderror"].code == 8021
+
+
+def test_a_code_stated_in_the_hold_reason_is_read(packs):
+    v = diagnose([], packs, hold_code=3, hold_reason="The job's wrapper said: Job exit code 50664")
+    assert (v.signature, v.action) == ("rule:wmagent_50664", "resubmit with more time")
+    assert v.evidence[0].line is None

@@ -31,11 +31,10 @@ def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, ho
         exit_signal = job.exit_signal if exit_signal is None else exit_signal
     reading = read(packs.scan(lines), packs, lines, have_hold=bool(hold_code))
     findings = reading.findings
-    if hold_reason:
-        for f in packs.scan([hold_reason]):
-            if f.signature not in packs.numbers:
-                f.line = None
-                findings.append(f)
+    if hold_reason:  # the hold reason is read like a one-line log (codes in it too), its findings without a line
+        for f in read(packs.scan([hold_reason]), packs, [hold_reason], have_hold=True).findings:
+            f.line = None
+            findings.append(f)
     tables = packs.tables
     numbers = rules.rule_findings(hold_code=hold_code, hold_subcode=hold_subcode, hold_reason=hold_reason,
                                   exit_code=exit_code, exit_signal=exit_signal, tables=tables)

@@ -152,3 +152,21 @@ def test_diagnose_a_stored_job_reads_its_record_and_logs(env: Path) -> None:
 def test_diagnose_needs_something_to_read(env: Path) -> None:
     code, _, err = run("diagnose")
     assert code == 2 and "give a JOBID" in err
+
+
+def test_diagnose_a_stored_job_says_which_outage_overlapped_it(env: Path) -> None:
+    from opgtui.model import Window
+
+    store = open_store(env / "data" / "opgtui" / "opgtui.db")
+    start = 1_700_000_000.0
+    store.upsert_jobs([Job("sched1#13.0", "sched1", 13, 0, status=JobStatus.HELD, hold_code=13, hold_subcode=0,
+                           hold_reason="Transfer input files failure: SAMweb returned HTTP error 503",
+                           submit_time=start - 60, start_time=start, end_time=start + 600)])
+    store.add_window(Window("htcondor", "outage", start + 100, start + 300, "test-feed"))
+    store.close()
+    code, out, err = run("diagnose", "sched1#13.0", "--json")
+    assert code == 0, err
+    v = json.loads(out)
+    assert (v["category"], v["confidence"]) == ("service", "confident")
+    assert [w["service"] for w in v["windows"]] == ["htcondor"]
+    assert v["logs"][0]["error"].startswith("no stdout known")

@@ -61,6 +61,8 @@ def test_eval_counts_confusion_precision_and_misses(env: Path) -> None:
     assert rep["confusion"]["code"] == {"service": 0, "code": 1, "resource": 1, "unknown": 0}
     assert rep["confusion"]["resource"]["resource"] == 1  # from the job column alone: 34/102
     assert rep["confusion"]["none"]["unknown"] == 1
+    assert rep["themes"] == [{"theme": "tune/a", "cases": 4, "right": 2, "unknown": 1, "wrong": 1},
+                             {"theme": "tune/b", "cases": 1, "right": 1, "unknown": 0, "wrong": 0}]
     misses = {m["file"]: m for m in rep["misses"]}
     assert set(misses) == {"tune/a/oom.log", "tune/a/quiet.log"}
     assert (misses["tune/a/oom.log"]["predicted"], misses["tune/a/oom.log"]["score"]) == ("resource", "wrong")

@@ -94,6 +94,16 @@ class Report:
         return sorted(rows, key=lambda r: (-r["wrong"], r["precision"], -r["decided"], r["signature"]))
 
     @property
+    def by_theme(self) -> list[dict[str, Any]]:
+        """Per folder (the theme: the case's directory below the evaluated root): counts of each outcome."""
+        table: dict[str, Counter[str]] = {}
+        for o in self.outcomes:
+            theme = str(Path(o.case.name).parent)
+            table.setdefault("." if theme in ("", ".") else theme, Counter())[o.score] += 1
+        return [{"theme": t, "cases": sum(c.values()), **{k: c.get(k, 0) for k in OUTCOMES}}
+                for t, c in sorted(table.items())]
+
+    @property
     def misses(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.score != "right"]
 
@@ -256,6 +266,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "counts": report.counts,
         "percent": {k: round(report.percent(k), 1) for k in OUTCOMES},
         "confusion": report.confusion,
+        "themes": report.by_theme,
         "signatures": report.by_signature,
         "misses": [{"file": o.case.name, "label": o.case.label, "cause": o.case.cause, "predicted": o.predicted,
                     "signature": o.signature, "score": o.score, "reason": o.reason} for o in report.misses],
@@ -280,6 +291,13 @@ def report_lines(report: Report) -> list[str]:
         for label, row in report.confusion.items():
             rows.append([label, *(str(row.get(p, 0)) for p in PREDICTIONS), str(sum(row.values()))])
         out += ["  " + line for line in _table(rows)]
+        themes = report.by_theme
+        if len(themes) > 1:
+            out += ["", "by theme (folder)"]
+            rows = [["theme", "logs", *OUTCOMES]]
+            rows += [[t["theme"], str(t["cases"]), *(f"{t[k]} ({100 * t[k] / t['cases']:.0f}%)" for k in OUTCOMES)]
+                     for t in themes]
+            out += ["  " + line for line in _table(rows)]
         out += ["", "per signature (the one that decided)"]
         rows = [["signature", "decided", "right", "unknown", "wrong", "precision"]]
         rows += [[r["signature"], str(r["decided"]), str(r["right"]), str(r["unknown"]), str(r["wrong"]),

@@ -12,7 +12,7 @@ from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.rules import exit_code_findings, hold_findings
 from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
 
-TABLES = ("htcondor_hold", "errno", "signal", "cmssw", "wmagent", "panda_pilot", "art", "xrootd")
+TABLES = ("htcondor_hold", "errno", "signal", "cmssw", "wmagent", "panda_pilot", "art", "xrootd", "xrdcl", "xrdcp")
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,11 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
     ("Art has completed and will exit with status 9.", "code", "debug", "rule:art_status_9"),
     ("art exit status 68", "resource", "resubmit with more memory", "rule:art_status_68"),
     ("lar exited with status 90", "code", "debug", "rule:art_status_90"),  # LArSoft's art executable
+    ("XrdCl::File::Open(name='root://x.org//a.root') => error '[ERROR] Operation expired' (errno=0, code=206)",
+     "service", "retry", "rule:xrdcl_206"),
+    ("Original error: '[ERROR] Server responded with an error: (errno=3012, code=400)'", "service", "retry",
+     "rule:xrootd_3012"),  # code=400 only says "an error response": the kXR code on the same line decides
+    ("xrdcp exited with 51", "service", "retry", "rule:xrdcp_51"),
 ])
 def test_codes_stated_in_log_text_map_through_the_tables(line, category, action, signature):
     tables = bundled_tables()

@@ -73,7 +73,7 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     hold: dict[str, tuple[int, Finding]] = {}
     names: list[tuple[Finding, str, str]] = []
     chains: list[int] = []
-    seen_lines: set[int | None] = set()
+    stated: dict[int | None, list[tuple[str, int, Finding]]] = {}
     for f in raw:
         table = packs.numbers.get(f.signature)
         if table is None:
@@ -99,15 +99,14 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
             continue
         if own_mention and f.line in explained:
             continue  # a pack signature already says what this line means
-        if f.line in seen_lines:
-            continue
         number = _int(groups.get("code"))
         if number is None:
             nums = _numbers(f.text)
             number = nums[-1] if nums else None
-        if number is None:
-            continue
-        seen_lines.add(f.line)
+        if number is not None:
+            stated.setdefault(f.line, []).append((table, number, f))
+    for candidates in stated.values():  # one number per line: the first a table knows (else the first)
+        table, number, f = next((c for c in candidates if tables.get(c[0], c[1]) is not None), candidates[0])
         out.findings.extend(rules.code_findings(table, number, line=f.line, text=f.text, tables=tables))
     if "code" in hold and not have_hold:
         code, where = hold["code"]

@@ -45,6 +45,7 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
 
 @pytest.mark.parametrize(("line", "category", "action", "signature"), [
     ("cmsRun exited with code 8021", "service", "retry", "rule:cmssw_8021"),
+    ("Job failed with exit code 8031", "resource", "resubmit with more memory", "rule:cmssw_8031"),
     ("        Fatal Exception (Exit code: 8028)", "service", "retry", "rule:cmssw_8028"),
     ("Job exit code 50664", "resource", "resubmit with more time", "rule:wmagent_50664"),
     ("        PerformanceKill (Exit code: 50660)", "resource", "resubmit with more memory", "rule:wmagent_50660"),

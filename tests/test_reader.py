@@ -204,3 +204,16 @@ def test_only_an_io_service_failure_explains_a_crash(packs):
              "priority": 70, "title": "Segmentation fault", "role": "crash", "example": "segmentation violation"}]
     own = PackSet([compile_signature(raw, pack="test")[0] for raw in raws], tables=tables)
     assert diagnose(["dbus daemon down", "segmentation violation"], own).signature == "gdb_segv"
+
+
+def test_htcondor_termination_events_in_the_log_stand_for_the_exit_code(packs):
+    own = PackSet([*packs.compiled, *structure_signatures()], tables=packs.tables)
+    ok = ["%MSG-w XrdAdaptor: file open failed, retrying", "005 (123.000.000) 2024-01-02 10:00:00 Job terminated.",
+          "	(1) Normal termination (return value 0)"]
+    v = diagnose(ok, own)
+    assert (v.category, v.action) == ("unknown", "nothing to do")
+    v = diagnose([*ok[:2], "	(1) Normal termination (return value 139)"], own)
+    assert (v.category, v.signature, v.evidence[0].line) == ("code", "rule:exit_139", 3)
+    v = diagnose([*ok[:2], "	(0) Abnormal termination (signal 9)"], own)
+    assert (v.category, v.signature) == ("unknown", "rule:signal_9")  # SIGKILL alone: no memory evidence
+    assert diagnose(ok, own, exit_code=1).action != "nothing to do"  # the job's record wins over the log

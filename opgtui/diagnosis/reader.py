@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from opgtui.diagnosis import rules
 from opgtui.diagnosis.signatures import STRUCTURE, PackSet
@@ -28,6 +28,7 @@ WRAPPED_PRIORITY = 3
 """What a finding on a wrapper block's BEGIN line is worth once an inner block is known."""
 PYTHON_PACK = "python"
 """The pack whose findings are Python exceptions (their chained tracebacks are read as one story)."""
+RETURN_VALUE = "structure.return_value"
 MAX_BLOCKS = 200
 """Exception blocks read per log (the first ones: the first error wins); bounds the nesting work."""
 _INT = re.compile(r"-?\d+")
@@ -42,6 +43,7 @@ class Reading:
     roles: dict[str, str] = field(default_factory=dict)
     notes: dict[int, str] = field(default_factory=dict)
     line_roles: dict[int, str] = field(default_factory=dict)
+    exited_zero: bool = False  # the log's HTCondor termination events all say "return value 0", and no hold
 
 
 def _numbers(text: str) -> list[int]:
@@ -73,6 +75,7 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     hold: dict[str, tuple[int, Finding]] = {}
     names: list[tuple[Finding, str, str]] = []
     chains: list[int] = []
+    returned: list[tuple[int | None, Finding]] = []
     stated: dict[int | None, list[tuple[str, int, Finding]]] = {}
     for f in raw:
         table = packs.numbers.get(f.signature)
@@ -80,7 +83,9 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
             out.findings.append(f)
             continue
         if table == STRUCTURE:
-            if f.line is not None:
+            if f.signature == RETURN_VALUE:
+                returned.append((_int(_groups(packs, f).get("code")), f))
+            elif f.line is not None:
                 chains.append(f.line)
             continue
         own_mention = f.signature.startswith(_NAME_PREFIX)
@@ -108,6 +113,11 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     for candidates in stated.values():  # one number per line: the first a table knows (else the first)
         table, number, f = next((c for c in candidates if tables.get(c[0], c[1]) is not None), candidates[0])
         out.findings.extend(rules.code_findings(table, number, line=f.line, text=f.text, tables=tables))
+    for value, f in returned:
+        if value:
+            out.findings.extend(replace(e, line=f.line, text=f.text)
+                                for e in rules.exit_code_findings(value, tables=tables))
+    out.exited_zero = bool(returned) and not hold and all(value == 0 for value, _f in returned)
     if "code" in hold and not have_hold:
         code, where = hold["code"]
         sub = hold.get("subcode", (0, where))[0]

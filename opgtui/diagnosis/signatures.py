@@ -291,8 +291,11 @@ _STRUCTURE_PATTERNS = {
     "structure.python_chain": (r"^\s*(?:During handling of the above exception, another exception occurred|"
                                r"The above exception was the direct cause of the following exception):",
                                "During handling of the above exception, another exception occurred:"),
+    "structure.return_value": (r"\bNormal termination \(return value (?P<code>\d+)\)",
+                               "	(1) Normal termination (return value 0)"),
 }
-"""Lines that give a log its structure: Python's chained tracebacks (the first exception is the cause)."""
+"""Lines that give a log its structure: Python's chained tracebacks (the first exception is the cause) and
+HTCondor's termination events (the job's exit code, when its record does not say)."""
 
 
 def structure_signatures() -> list[CompiledSignature]:

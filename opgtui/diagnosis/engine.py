@@ -1,4 +1,10 @@
-"""One call from (log tail, job numbers, windows, packs) to a verdict, and the verdict as the CLI's JSON."""
+"""One call from (log tail, job numbers, windows, packs) to a verdict, and the verdict as the CLI's JSON.
+
+The packs scan the lines; the reader (``reader.py``) turns stated numbers and exception blocks into findings and
+gives each its role; the job's own numbers (hold code, exit code, signal, memory against its request) add
+theirs, a specific hold code first; ``verdict.decide`` picks the root cause. A job that exited 0 (its record, or
+the log's HTCondor termination events) gets no failure verdict.
+"""
 
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
     ("Job finished with exit code 60322", "code", "debug", "rule:wmagent_60322"),
     ("pilotErrorCode: 1212", "resource", "resubmit with more memory", "rule:panda_pilot_1212"),
     ("pilot error code 1099", "service", "retry", "rule:panda_pilot_1099"),
+    ("PilotException: 1151: stage-in timed out", "service", "retry", "rule:panda_pilot_1151"),
     ("[ERROR] Server responded with an error: [3012] Internal server error", "service", "retry",
      "rule:xrootd_3012"),
     ("Art has completed and will exit with status 9.", "code", "debug", "rule:art_status_9"),

@@ -217,3 +217,15 @@ def test_htcondor_termination_events_in_the_log_stand_for_the_exit_code(packs):
     v = diagnose([*ok[:2], "	(0) Abnormal termination (signal 9)"], own)
     assert (v.category, v.signature) == ("unknown", "rule:signal_9")  # SIGKILL alone: no memory evidence
     assert diagnose(ok, own, exit_code=1).action != "nothing to do"  # the job's record wins over the log
+
+
+def test_what_art_survived_before_completing_with_status_0_is_not_the_failure(packs):
+    lines = ["CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error",
+             "Art has completed and will exit with status 0."]
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature) == ("unknown", "cvmfs_io")
+    assert v.reason.endswith("did not stop the job: art completed with status 0 at line 2, after it")
+    after = [*lines, "KeyError: 'run'"]  # a later step failed: that is the failure
+    assert diagnose(after, packs).signature == "keyerror"
+    failed_once = [*lines[:1], "Art has completed and will exit with status 9.", *lines[1:]]
+    assert diagnose(failed_once, packs).category != "unknown"  # one art run failed: nothing was survived

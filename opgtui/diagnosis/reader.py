@@ -110,8 +110,11 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
             number = nums[-1] if nums else None
         if number is not None:
             stated.setdefault(f.line, []).append((table, number, f))
+    completed: list[int] = []
     for candidates in stated.values():  # one number per line: the first a table knows (else the first)
         table, number, f = next((c for c in candidates if tables.get(c[0], c[1]) is not None), candidates[0])
+        if table == "art" and f.line is not None:
+            completed.append(f.line if number == 0 else -f.line)
         out.findings.extend(rules.code_findings(table, number, line=f.line, text=f.text, tables=tables))
     for value, f in returned:
         if value:
@@ -128,7 +131,17 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     add_roles(out.roles, out.findings, packs)
     if chains:
         _chained(out, min(chains), packs)
+    if completed and min(completed) > 0:  # art said 0 every time it said anything
+        _survived(out, max(completed))
     return out
+
+
+def _survived(out: Reading, done: int) -> None:
+    """The framework said it completed with status 0 at line ``done``: what it logged before did not stop it."""
+    for f in out.findings:
+        if f.line is not None and f.line < done and f.category != "unknown":
+            out.line_roles[f.line] = "benign"
+            out.notes.setdefault(f.line, f"art completed with status 0 at line {done}, after it")
 
 
 def _chained(out: Reading, first: int, packs: PackSet) -> None:

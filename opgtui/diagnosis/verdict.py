@@ -148,7 +148,10 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
         return _succeeded(ranked, role_of)
     top = ranked[0] if ranked else None
     if top is not None and role_of(top) == "benign":  # only lines that say all went on fine
-        return _unknown_verdict(top, ranked, windows, depends_on, job, now)
+        v = _unknown_verdict(top, ranked, windows, depends_on, job, now)
+        if v.category == "unknown" and top.line is not None and notes and top.line in notes:
+            v.reason = f"{top.title} ({_where(top)}) did not stop the job: {notes[top.line]}"
+        return v
     why = ""
     if top is not None:
         cause = _explained_by(top, ranked, role_of)

@@ -303,6 +303,22 @@ class OpgApp(App[None]):
             self.notify(f"unknown command: {word} (try {views}, failures, actions, announce, help, quit)",
                         severity="warning", markup=False)
 
+    def _screen_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The current view's own actions (retry, diagnose, group, ...), each named with its key."""
+        from opgtui.screens.help import MOVING, key_name
+
+        done: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            b = active.binding
+            if (active.node is self or not b.id or not b.description or b.id in done
+                    or b.id.rpartition(".")[2] in (*MOVING, "back", "clear")):
+                continue
+            done.add(b.id)
+            node = active.node
+            yield SystemCommand(f"{getattr(screen, 'VIEW_NAME', '') or 'This view'}: {b.description}",
+                                f"key {key_name(key)}",
+                                lambda n=node, a=b.action: self.call_later(n.run_action, a))
+
     def open_log(self, target: dict[str, Any]) -> None:
         """Show a job's log in the Log view (called by the Jobs view)."""
         self.log_target = target
@@ -312,10 +328,16 @@ class OpgApp(App[None]):
             self.action_view("log")  # the view re-reads when it comes to the front
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Every view, command and action of the view below: the palette finds what the keys do. Textual's
+        own "Keys" panel is left out (? is the help)."""
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         for mode, (key, title) in VIEWS.items():
             yield SystemCommand(f"View: {title}", f"Switch to the {title} view (key {key})",
                                 lambda m=mode: self.action_view(m))
+        for word, title, help_ in (("failures", "View: Failures", "Causes of the failed and held jobs (F, :failures)"),
+                                   ("actions", "View: Actions", "What was done to jobs, by whom (:actions)")):
+            yield SystemCommand(title, help_, lambda w=word: self.run_command_line(w))
+        yield from self._screen_commands(screen)
         yield SystemCommand("Help: keys", "Show the keys of this view (?)", self.action_help)
         yield SystemCommand("Refresh", "Re-read the store now (ctrl+r)", self.action_refresh)
         yield SystemCommand("Announce", "Post a message to the team (A)", self.action_announce)

@@ -7,34 +7,73 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.keys import format_key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from opgtui.app import VIEWS
 from opgtui.widgets.vim import Scroll
 
+NAMES = {"escape": "Esc", "enter": "Enter", "space": "Space", "pageup": "PgUp", "pagedown": "PgDn",
+         "home": "Home", "end": "End", "up": "↑", "down": "↓", "left": "←", "right": "→", "tab": "Tab"}
+MOVING = ("up", "down", "pageup", "pagedown", "home", "end", "top", "bottom")  # binding id suffixes
 
-def _key_name(key: str) -> str:
-    return {"question_mark": "?", "colon": ":", "slash": "/", "escape": "Esc", "enter": "Enter",
-            "space": "Space", "exclamation_mark": "!", "less_than_sign": "<", "greater_than_sign": ">",
-            "full_stop": ".", "comma": ","}.get(key, key)
+
+def key_name(key: str) -> str:
+    """How a shifter types ``key``: ``]`` not ``right_square_bracket``, ``Esc``, ``ctrl+r``."""
+    if key in NAMES:
+        return NAMES[key]
+    if "+" in key:
+        mod, _, rest = key.rpartition("+")
+        return f"{mod}+{key_name(rest)}"
+    return format_key(key)
+
+
+def _collect(screen: Screen[Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """(keys, description) of this view, for moving, and everywhere; each action once with all its keys,
+    Textual's generic keys (focus, copy, horizontal paging) left out."""
+    groups: dict[tuple[int, str], tuple[list[str], Binding, bool]] = {}
+    for key, active in screen.active_bindings.items():
+        b = active.binding
+        if not b.id or not b.description:
+            continue
+        slot = (id(active.node), b.action)
+        keys, _, _ = groups.setdefault(slot, ([], b, active.node is screen.app))
+        keys.append(key_name(key))
+    view, moving, everywhere = [], [], []
+    for keys, b, is_app in groups.values():
+        entry = (", ".join(keys), b.description)
+        if is_app:
+            everywhere.append(entry)
+        elif (b.id or "").rpartition(".")[2] in MOVING:
+            moving.append(entry)
+        else:
+            view.append(entry)
+    return view, moving, everywhere
 
 
 def help_text(screen: Screen[Any]) -> Text:
-    """One line per active binding of ``screen`` (its own, its widgets', and the app's)."""
-    text = Text("Keys\n", "bold")
-    seen: set[str] = set()
-    for key, active in screen.active_bindings.items():
-        b = active.binding
-        if not b.description or b.description in seen:
+    """The view's own keys first, then moving, then the keys that work everywhere, from the bindings."""
+    view, moving, everywhere = _collect(screen)
+    name = getattr(screen, "VIEW_NAME", "") or type(screen).__name__.removesuffix("Screen")
+    text = Text()
+    width = max((len(k) for k, _ in view + moving + everywhere), default=4) + 2
+    for title, entries in ((f"{name} keys", view), ("Moving", moving),
+                           ("Everywhere", [e for e in everywhere if e[1] not in _VIEW_TITLES])):
+        if not entries:
             continue
-        seen.add(b.description)
-        text.append(f"  {_key_name(key):>10}  ", "bold cyan")
-        text.append(f"{b.description}\n")
+        text.append(f"{title}\n", "bold")
+        for keys, description in entries:
+            text.append(f"  {keys:>{width}}  ", "bold cyan")
+            text.append(f"{description}\n")
+        text.append("\n")
     views = " · ".join(f"{key} {title}" for key, title in VIEWS.values())
-    text.append(f"\n  Views: {views} · :name to jump (k9s style)\n", "dim")
-    text.append("  ctrl+p command palette · Esc back · q quit\n", "dim")
+    text.append(f"Views: {views}; :name jumps (Tab completes)\n", "dim")
+    text.append("ctrl+p command palette · Esc back one level · q quit", "dim")
     return text
+
+
+_VIEW_TITLES = {title for _, title in VIEWS.values()}
 
 
 class HelpScreen(ModalScreen[None]):
@@ -43,8 +82,8 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 72; height: auto; max-height: 90%; border: round $accent;
-                                  background: $surface; padding: 0 1; }
+    HelpScreen > Scroll { width: 72; height: auto; max-height: 90%; border: round $accent;
+                          background: $surface; padding: 0 1; }
     """
 
     def __init__(self, below: Screen[Any]) -> None:

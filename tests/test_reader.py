@@ -33,6 +33,8 @@ SIGS = [
     {"id": "all_good", "pattern": r"transfer retried and succeeded", "category": "service", "action": "retry",
      "priority": 90, "title": "a retry that worked", "role": "benign",
      "example": "transfer retried and succeeded"},
+    {"id": "pilot_exception", "pattern": r"PilotException", "category": "unknown", "action": "look at the log",
+     "priority": 5, "title": "A PanDA pilot exception", "example": "PilotException: 1099: stage-in failed"},
     {"id": "art_read", "pattern": r"^\s*---- FileReadError BEGIN", "category": "service", "action": "retry",
      "service": "xrootd", "priority": 60, "title": "art could not read its input",
      "example": "    ---- FileReadError BEGIN"},
@@ -229,3 +231,8 @@ def test_what_art_survived_before_completing_with_status_0_is_not_the_failure(pa
     assert diagnose(after, packs).signature == "keyerror"
     failed_once = [*lines[:1], "Art has completed and will exit with status 9.", *lines[1:]]
     assert diagnose(failed_once, packs).category != "unknown"  # one art run failed: nothing was survived
+
+
+def test_a_generic_pack_match_does_not_hide_a_code_the_table_knows(packs):
+    v = diagnose(["PilotException: 1212: Payload ran out of memory"], packs)
+    assert (v.category, v.signature) == ("resource", "rule:panda_pilot_1212")

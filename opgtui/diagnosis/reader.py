@@ -71,7 +71,8 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     """The findings of one log, numbers and names resolved, wrappers demoted, roles known."""
     out = Reading()
     tables = packs.tables
-    explained = {f.line for f in raw if f.signature not in packs.numbers}
+    # lines a pack signature already judges (not only "a traceback here"): a table's mention there adds nothing
+    explained = {f.line for f in raw if f.signature not in packs.numbers and f.category != "unknown"}
     hold: dict[str, tuple[int, Finding]] = {}
     names: list[tuple[Finding, str, str]] = []
     chains: list[int] = []
@@ -125,9 +126,7 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
         code, where = hold["code"]
         sub = hold.get("subcode", (0, where))[0]
         out.findings.extend(rules.hold_findings(code, sub, line=where.line, text=where.text, tables=tables))
-    # a block's category: only a pack finding that judges the line (not a generic "an exception block") explains it
-    judged = {f.line for f in raw if f.signature not in packs.numbers and f.category != "unknown"}
-    _blocks(out, names, packs, lines, judged)
+    _blocks(out, names, packs, lines, explained)
     add_roles(out.roles, out.findings, packs)
     if chains:
         _chained(out, min(chains), packs)

@@ -998,7 +998,7 @@ def lock_mode(store_path: Path) -> tuple[int, int | None]:
         st = store_path.stat()
     except OSError:
         return 0o600, None
-    return (0o660, st.st_gid) if st.st_mode & 0o060 else (0o600, None)
+    return (0o660, st.st_gid) if st.st_mode & 0o020 else (0o600, None)  # group-writable: shared
 
 
 def open_beside_store(path: Path, store_path: Path) -> int:

@@ -341,3 +341,13 @@ def test_a_store_path_with_uri_characters_is_that_path(tmp_path: Path) -> None:
     store.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["we#ird?dir %20x"]
     assert [a.text for a in open_store(db, readonly=True).announcements()] == ["x"]
+
+
+def test_lock_of_an_older_world_readable_store_is_private(tmp_path: Path) -> None:
+    from opgtui.collector import collector_lock, lock_path
+
+    db = tmp_path / "s.db"
+    open_store(db).close()
+    os.chmod(db, 0o644)  # as stores were created before
+    with collector_lock(db):
+        assert _mode(lock_path(db)) == 0o600

@@ -123,6 +123,10 @@ async def test_unauthorised_approval_is_refused_and_recorded(demo: tuple[Any, An
         await pilot.pause()
         await pilot.press("a")
         await pilot.pause()
+        assert store.request(submitted.id).status == "submitted"  # asked first: y / n / Esc
+        assert "Approve: request 4?" in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
         assert any("Refused: shifter may not approve request 4: only approvers may" in n for n in notes(app))
         assert store.request(submitted.id).status == "submitted"
         last = store.request_audit(submitted.id)[-1]
@@ -157,8 +161,11 @@ async def test_approval_through_the_workflow_menu(demo: tuple[Any, Any], monkeyp
         assert "Approve" in text and "Reject (with a reason)" in text
         await pilot.press("enter")  # the first allowed step: Approve
         await pilot.pause()
+        assert "at priority 2 normal" in screen_text(app)  # the requested priority, asked before approving
+        await pilot.press("y")
+        await pilot.pause()
         r = store.request(submitted.id)
-        assert (r.status, r.priority) == ("approved", 2)  # the requested priority
+        assert (r.status, r.priority) == ("approved", 2)
         await pilot.press("p")
         await pilot.pause()
         await pilot.press("enter")  # 4 urgent is listed first
@@ -274,3 +281,38 @@ async def test_the_filter_line_shows_above_the_footer(demo: tuple[Any, Any]) -> 
         await pilot.pause(0.2)
         lines = screen_lines(app)
         assert lines[-2].strip() == "nova" and "Filter" in lines[-1]
+
+
+async def test_submit_asks_first_and_approving_without_a_priority_asks_for_one(
+        demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg, store = demo
+    draft = create(store, cfg, "carol", "nova", "ND reco pass 2",
+                   {"workflow": "reco", "input_dataset": "nd_raw", "fhicl": ["r.fcl"], "release": "S26",
+                    "events": 100})
+    assert "requested_priority" not in draft.fields and draft.priority is None
+    as_user(monkeypatch, "carol")
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(RequestDetailScreen(draft.id))
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        assert "Submit" in screen_text(app) and "y: yes · n or Esc: no" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert store.request(draft.id).status == "draft"
+        await pilot.press("s", "y")
+        await pilot.pause()
+        assert store.request(draft.id).status == "submitted"
+        as_user(monkeypatch, "alice")
+        await pilot.press("a")
+        await pilot.pause()
+        assert f"Approve request {draft.id} at priority" in screen_text(app)
+        await pilot.press("down", "enter")  # 3 high (4 urgent is listed first)
+        await pilot.pause()
+        assert "at priority 3 high" in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        r = store.request(draft.id)
+        assert (r.status, r.priority) == ("approved", 3)
+        assert "priority not set" not in str(app.screen.query_one("#overview-text", Static).render())

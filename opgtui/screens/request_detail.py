@@ -230,21 +230,44 @@ class RequestDetailScreen(Screen[None]):
             self.action_act(action)
 
     def action_act(self, action: str) -> None:
-        """Take a workflow step; asks for a reason where one is wanted."""
+        """Take a workflow step: asks for a reason where one is wanted, else for a yes; approving asks for
+        the priority when neither the request nor its requester set one."""
         if self.req is None:
             return
         t = rq.TRANSITIONS[action]
-        if t.reason == "none":
-            self._transition(action, "")
+        if t.reason != "none":
+            title = f"{t.label}: request {self.req_id}" + (" (a reason is required)" if t.reason == "required" else "")
+            self.app.push_screen(ReasonDialog(title, required=t.reason == "required"),
+                                 lambda reason: None if reason is None else self._transition(action, reason))
             return
-        title = f"{t.label}: request {self.req_id}" + (" (a reason is required)" if t.reason == "required" else "")
-        self.app.push_screen(ReasonDialog(title, required=t.reason == "required"),
-                             lambda reason: None if reason is None else self._transition(action, reason))
+        wanted = self.req.fields.get("requested_priority")
+        priority = self.req.priority or (int(wanted) if wanted else None)
+        if action == "approve" and priority is None:
+            self.app.push_screen(PriorityDialog(None, f"Approve request {self.req_id} at priority"),
+                                 lambda level: None if level is None else self._confirm(action, level))
+            return
+        self._confirm(action, priority if action == "approve" else None)
 
-    def _transition(self, action: str, reason: str) -> None:
+    def _confirm(self, action: str, priority: int | None) -> None:
+        """Ask before a step that takes no reason (submit, approve, ...): y / n / Esc."""
+        from opgtui.screens.confirm import ConfirmScreen
+
+        if self.req is None:
+            return
+        t = rq.TRANSITIONS[action]
+        question = Text(f"{t.label}: request {self.req_id}?\n", "bold")
+        question.append(one_line(self.req.title, 200) + "\n")
+        question.append(f"{self.req.status} -> {t.target}", "cyan")
+        if priority is not None:
+            question.append(f" at priority {rq.priority_label(priority)}", "cyan")
+        self.app.push_screen(ConfirmScreen(question),
+                             lambda yes: self._transition(action, "", priority) if yes else None)
+
+    def _transition(self, action: str, reason: str, priority: int | None = None) -> None:
         from opgtui.request_ops import transition
 
-        self._run(lambda req: transition(self.opg.store, self.opg.cfg, req, action, rq.whoami(), reason))
+        self._run(lambda req: transition(self.opg.store, self.opg.cfg, req, action, rq.whoami(), reason,
+                                         priority=priority))
 
     def action_priority(self) -> None:
         from opgtui.request_ops import set_priority
@@ -364,17 +387,17 @@ class PriorityDialog(_Dialog):
 
     DEFAULT_CSS = """
     PriorityDialog { align: center middle; }
-    PriorityDialog > Vertical { width: 40; height: auto; border: round $accent; background: $surface; }
+    PriorityDialog > Vertical { width: 44; height: auto; border: round $accent; background: $surface; }
     PriorityDialog OptionList { height: auto; }
     """
 
-    def __init__(self, current: int | None) -> None:
+    def __init__(self, current: int | None, title: str = "Priority") -> None:
         super().__init__()
-        self.current = current
+        self.current, self.title_text = current, title
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(" Priority", "bold"))
+            yield Static(Text(f" {self.title_text}", "bold"))
             yield OptionList(*(Option(Text(f"{k} {v}" + ("  (now)" if k == self.current else "")), id=str(k))
                                for k, v in sorted(rq.PRIORITIES.items(), reverse=True)))
 

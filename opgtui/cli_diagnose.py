@@ -77,11 +77,13 @@ def _read_log(source: str, lines: int) -> list[str]:
               help="How many lines from the end of the log to read.")
 @click.option("--eval", "eval_dir", type=click.Path(), default=None,
               help="Score the diagnosis on every LABELS.tsv below this directory (a labelled corpus).")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="With --eval: an earlier --eval --json report; list the logs whose score changed since.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def diagnose(ctx: click.Context, job_id: str | None, log_path: str | None, hold_code: int | None,
              hold_subcode: int | None, hold_reason: str | None, exit_code: int | None, exit_signal: int | None,
-             lines: int, eval_dir: str | None, as_json: bool) -> None:
+             lines: int, eval_dir: str | None, baseline: str | None, as_json: bool) -> None:
     """Say service / code / resource / unknown for a log or a stored job (JOBID), with the evidence lines;
     --eval DIR scores it on a labelled corpus."""
     from opgtui.cli import _config
@@ -90,8 +92,10 @@ def diagnose(ctx: click.Context, job_id: str | None, log_path: str | None, hold_
     if eval_dir is not None:
         if job_id or log_path:
             _fail("--eval takes a directory alone (no JOBID or --log)")
-        run_eval(cfg, Path(eval_dir), as_json=as_json)
+        run_eval(cfg, Path(eval_dir), as_json=as_json, baseline=Path(baseline) if baseline else None)
         return
+    if baseline:
+        _fail("--baseline goes with --eval DIR")
     if not job_id and not log_path:
         _fail("give a JOBID (from the store), --log FILE, or --eval DIR")
     numbers = {"hold_code": hold_code, "hold_subcode": hold_subcode, "hold_reason": hold_reason,
@@ -214,21 +218,40 @@ def _where_log(cfg: Any, job: Job, ad: dict[str, Any] | None, stream: str) -> tu
 # ------------------------------------------------------------------------------------------- --eval
 
 
-def run_eval(cfg: Any, root: Path, *, as_json: bool) -> None:
-    """Score the diagnosis over the labelled corpus under ``root`` and print the report."""
+def run_eval(cfg: Any, root: Path, *, as_json: bool, baseline: Path | None = None) -> None:
+    """Score the diagnosis over the labelled corpus under ``root`` and print the report (and, against an earlier
+    report, what changed)."""
+    import json
+
     from opgtui.diagnosis.engine import diagnose as run_diagnosis
-    from opgtui.diagnosis.evaluate import evaluate, report_json, report_lines
+    from opgtui.diagnosis.evaluate import changes, evaluate, report_json, report_lines
 
     if not root.exists():
         _fail(f"{root}: no such directory")
+    before: dict[str, Any] | None = None
+    if baseline is not None:
+        try:
+            before = json.loads(baseline.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            _fail(f"{baseline}: not an --eval --json report ({exc})")
+        if not isinstance(before, dict):
+            _fail(f"{baseline}: not an --eval --json report")
     packs = _packs(cfg)
     report = evaluate(root, lambda text, job: run_diagnosis(text, packs, job=job))
     if not report.outcomes and report.errors:
         for err in report.errors:
             click.echo(f"opgtui: {err}", err=True)
         sys.exit(2)
+    changed = changes(report, before) if before is not None else None
     if as_json:
-        _print_json(report_json(report))
+        _print_json(report_json(report) | ({"changes": changed} if changed is not None else {}))
         return
     for line in report_lines(report):
         _say(line)
+    if changed is not None:
+        worse = sum(c["change"] == "worse" for c in changed)
+        _say("")
+        _say(f"against {baseline}: {len(changed) - worse} better, {worse} worse")
+        for c in changed:
+            _say(f"  {c['change']:6} {c['file']}  {c['label']}: {c['before']} -> {c['after']} ({c['was']} -> "
+                 f"{c['now']})")

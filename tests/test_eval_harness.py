@@ -172,3 +172,27 @@ def test_diagnose_a_stored_job_says_which_outage_overlapped_it(env: Path) -> Non
     assert (v["category"], v["confidence"]) == ("service", "confident")
     assert [w["service"] for w in v["windows"]] == ["htcondor"]
     assert v["logs"][0]["error"].startswith("no stdout known")
+
+
+def test_eval_against_a_baseline_lists_what_got_better_or_worse(env: Path) -> None:
+    write_corpus(env / "corpus")
+    code, out, _ = run("diagnose", "--eval", str(env / "corpus"), "--json")
+    before = json.loads(out)
+    a = env / "corpus" / "tune" / "a"
+    (a / "quiet.log").write_text("CVMFS: failed to load the root catalog\n")  # now some signature may decide
+    labels = (a / "LABELS.tsv").read_text().replace("oom.log\tcode\t", "oom.log\tresource\t")  # relabelled: right
+    (a / "LABELS.tsv").write_text(labels + "new.log\tcode\tc\ts\t\n")
+    (a / "new.log").write_text("nothing\n")  # added since the baseline: not compared
+    baseline = env / "before.json"
+    baseline.write_text(json.dumps(before))
+    code, out, err = run("diagnose", "--eval", str(env / "corpus"), "--baseline", str(baseline), "--json")
+    assert code == 0, err
+    changed = {c["file"]: c for c in json.loads(out)["changes"]}
+    assert "tune/a/new.log" not in changed
+    assert changed["tune/a/oom.log"] | {} == {"file": "tune/a/oom.log", "label": "resource", "before": "resource",
+                                              "after": "resource", "was": "wrong", "now": "right",
+                                              "change": "better"}
+    code, out, _ = run("diagnose", "--eval", str(env / "corpus"), "--baseline", str(baseline))
+    assert f"against {baseline}: 1 better, 0 worse" in out and "  better tune/a/oom.log  resource: resource" in out
+    code, _, err = run("diagnose", "--eval", str(env / "corpus"), "--baseline", str(env / "nope.json"))
+    assert code == 2 and "not an --eval --json report" in err

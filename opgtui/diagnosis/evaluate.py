@@ -254,6 +254,31 @@ def evaluate(root: Path, diagnoser: Diagnoser, *, cases: Iterable[Case] | None =
     return report
 
 
+# ------------------------------------------------------------------------------------------- against a baseline
+
+_RANK = {"wrong": 0, "unknown": 1, "right": 2}
+
+
+def changes(report: Report, baseline: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each case whose score changed against an earlier ``--json`` report (a case not among its misses was
+    right): better or worse, with the predictions before and after. Cases added since are left out."""
+    misses = {m.get("file"): m for m in baseline.get("misses", []) if isinstance(m, dict)}
+    scored = baseline.get("files")
+    out = []
+    for o in report.outcomes:
+        name = o.case.name
+        if isinstance(scored, list) and name not in scored:
+            continue
+        old = misses.get(name)
+        was = str(old.get("score")) if old else "right"
+        if was == o.score:
+            continue
+        before = old.get("predicted") if old else ("unknown" if o.case.label in ("unknown", "none") else o.case.label)
+        out.append({"file": name, "label": o.case.label, "before": before, "after": o.predicted, "was": was,
+                    "now": o.score, "change": "better" if _RANK[o.score] > _RANK.get(was, 0) else "worse"})
+    return sorted(out, key=lambda c: (c["change"] != "worse", c["file"]))
+
+
 # ------------------------------------------------------------------------------------------- output
 
 
@@ -271,6 +296,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "misses": [{"file": o.case.name, "label": o.case.label, "cause": o.case.cause, "predicted": o.predicted,
                     "signature": o.signature, "score": o.score, "reason": o.reason} for o in report.misses],
         "errors": report.errors,
+        "files": [o.case.name for o in report.outcomes],
     }
 
 

@@ -432,6 +432,15 @@ def _add_request_commands() -> None:
 _add_request_commands()
 
 
+def _add_signature_commands() -> None:
+    from opgtui.cli_signatures import signatures
+
+    main.add_command(signatures)
+
+
+_add_signature_commands()
+
+
 @main.command()
 @click.option("--by", type=click.Choice(["site", "cpu", "hour", "stage", "verdict", "batch", "experiment", "day"]),
               default="site", show_default=True)

@@ -1,0 +1,179 @@
+"""The team's learned signatures in the store: made from labels, with who (the effective uid's user), when and
+why; enabled, disabled and edited, never silently: every change is one audit row (``learned_audit``, which
+cannot be edited) and one entry in the action log beside the actions on jobs.
+
+A label of a template that already has a signature replaces it (the later label wins, its version goes up) and
+the earlier one stays in the audit trail with all its fields.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+
+from opgtui.model import CATEGORIES
+
+PACK = "learned"
+ID_PREFIX = "learned."
+PRIORITY = 78
+"""Top of the packs' "specific" band (50-79): above the hints that leave a job unknown, below the definitive
+signatures (80+), so a learned signature alone makes a "probable" verdict (confident with a matching outage)."""
+DEFAULT_ACTION = {"service": "retry", "code": "debug", "resource": "resubmit with more memory"}
+VERDICTS = ("service", "code", "resource")
+_SLUG = re.compile(r"[^a-z0-9]+")
+_FIELDS = ("id", "pattern", "category", "action", "title", "service", "priority", "example", "template", "job_id",
+           "why", "enabled", "tested", "version", "created", "created_by", "updated", "updated_by")
+
+
+@dataclass(slots=True)
+class Learned:
+    """One learned signature and the label it came from."""
+
+    id: str
+    pattern: str
+    category: str
+    action: str
+    title: str
+    service: str | None = None
+    priority: int = PRIORITY
+    example: str = ""
+    template: str = ""
+    job_id: str | None = None
+    why: str = ""
+    enabled: bool = False
+    tested: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    created: float = 0.0
+    created_by: str = ""
+    updated: float = 0.0
+    updated_by: str = ""
+
+    def pack_entry(self) -> dict[str, Any]:
+        """The signature as a pack's YAML entry (``classifiers/*.yaml``)."""
+        notes = f"learned from a label by {self.updated_by or self.created_by}"
+        if self.why:
+            notes += f": {self.why}"
+        return {"id": self.id, "title": self.title, "pattern": self.pattern, "category": self.category,
+                "action": self.action, "service": self.service, "priority": self.priority, "example": self.example,
+                "notes": notes}
+
+
+def whoami() -> str:
+    """The user of the effective uid (not $USER)."""
+    from opgtui.requests import whoami as euid_user
+
+    return euid_user()
+
+
+def new_id(title: str, taken: set[str]) -> str:
+    """``learned.<slug of the title>``, made unique against ``taken``."""
+    slug = _SLUG.sub("_", title.lower()).strip("_")[:60] or "signature"
+    base = ID_PREFIX + slug
+    sid, n = base, 2
+    while sid in taken:
+        sid, n = f"{base}_{n}", n + 1
+    return sid
+
+
+def _row(r: Any) -> Learned:
+    d = dict(zip(_FIELDS, r, strict=True))
+    d["enabled"] = bool(d["enabled"])
+    d["tested"] = orjson.loads(d["tested"] or "{}")
+    return Learned(**d)
+
+
+def all_learned(store: Any, *, enabled_only: bool = False) -> list[Learned]:
+    where = " WHERE enabled = 1" if enabled_only else ""
+    cur = store.conn.execute(f"SELECT {', '.join(_FIELDS)} FROM learned_signatures{where} ORDER BY id")
+    return [_row(r) for r in cur]
+
+
+def get(store: Any, sid: str) -> Learned | None:
+    r = store.conn.execute(f"SELECT {', '.join(_FIELDS)} FROM learned_signatures WHERE id = ?", (sid,)).fetchone()
+    return _row(r) if r else None
+
+
+def _audit(c: Any, sid: str, who: str, action: str, why: str, changes: dict[str, Any], now: float,
+           job_ids: list[str]) -> None:
+    c.execute("INSERT INTO learned_audit(signature_id, time, who, action, why, changes) VALUES (?, ?, ?, ?, ?, ?)",
+              (sid, now, who, action, why, orjson.dumps(changes, default=str).decode()))
+    c.execute("INSERT INTO action_log(time, who, action, job_ids, result) VALUES (?, ?, ?, ?, ?)",
+              (now, who, f"signature {action}", orjson.dumps(job_ids).decode(),
+               f"{sid}" + (f": {why}" if why else "")))
+
+
+def save_label(store: Any, learned: Learned, *, who: str | None = None, now: float | None = None) -> Learned:
+    """Store a labelled signature: new, or replacing the one of the same id or template (the later label wins;
+    the earlier is in the audit). Returns what was stored."""
+    who = who or whoami()
+    now = time.time() if now is None else now
+    with store.transaction() as c:
+        prev_row = c.execute(f"SELECT {', '.join(_FIELDS)} FROM learned_signatures WHERE id = ? OR "
+                             "(template != '' AND template = ?) ORDER BY id = ? DESC LIMIT 1",
+                             (learned.id, learned.template, learned.id)).fetchone()
+        prev = _row(prev_row) if prev_row else None
+        if prev is None:
+            learned.version, learned.created, learned.created_by = 1, now, who
+            action, changes = "label", {"new": asdict(learned)}
+        else:
+            learned.id, learned.version = prev.id, prev.version + 1
+            learned.created, learned.created_by = prev.created, prev.created_by
+            action = "relabel"
+            changes = {"replaced": asdict(prev), "by": {k: v for k, v in asdict(learned).items()
+                                                        if getattr(prev, k) != v}}
+        learned.updated, learned.updated_by = now, who
+        values = asdict(learned)
+        values["enabled"] = int(learned.enabled)
+        values["tested"] = orjson.dumps(learned.tested, default=str).decode()
+        c.execute(f"INSERT OR REPLACE INTO learned_signatures({', '.join(_FIELDS)}) "
+                  f"VALUES ({', '.join('?' * len(_FIELDS))})", [values[k] for k in _FIELDS])
+        _audit(c, learned.id, who, action, learned.why, changes, now, [learned.job_id] if learned.job_id else [])
+    return learned
+
+
+def set_enabled(store: Any, sid: str, enabled: bool, *, why: str = "", tested: dict[str, Any] | None = None,
+                who: str | None = None, now: float | None = None) -> Learned | None:
+    """Enable or disable a signature (recording the test it passed); None when there is no such signature."""
+    who = who or whoami()
+    now = time.time() if now is None else now
+    with store.transaction() as c:
+        row = c.execute("SELECT enabled, version FROM learned_signatures WHERE id = ?", (sid,)).fetchone()
+        if row is None:
+            return None
+        params: list[Any] = [int(enabled), now, who]
+        extra = ""
+        if tested is not None:
+            extra = ", tested = ?"
+            params.append(orjson.dumps(tested, default=str).decode())
+        c.execute(f"UPDATE learned_signatures SET enabled = ?, updated = ?, updated_by = ?{extra} WHERE id = ?",
+                  [*params, sid])
+        _audit(c, sid, who, "enable" if enabled else "disable", why,
+               {"enabled": [bool(row[0]), enabled], "version": row[1], **({"tested": tested} if tested else {})},
+               now, [])
+    return get(store, sid)
+
+
+def audit(store: Any, sid: str | None = None) -> list[dict[str, Any]]:
+    """The audit trail, oldest first: all of it, or one signature's."""
+    where, params = (" WHERE signature_id = ?", (sid,)) if sid else ("", ())
+    cur = store.conn.execute("SELECT signature_id, time, who, action, why, changes FROM learned_audit"
+                             f"{where} ORDER BY id", params)
+    return [{"signature": r[0], "time": r[1], "who": r[2], "action": r[3], "why": r[4],
+             "changes": orjson.loads(r[5])} for r in cur]
+
+
+def check_fields(category: str, action: str, title: str) -> str:
+    """"" or why a label's fields cannot make a signature."""
+    if category not in CATEGORIES or category == "unknown":
+        return f"--verdict must be one of {', '.join(VERDICTS)}"
+    if not title.strip():
+        return "--title is empty: say in a few words what the failure is"
+    from opgtui.diagnosis.signatures import ACTIONS
+
+    if action not in ACTIONS:
+        return f"--action must be one of: {', '.join(ACTIONS)}"
+    return ""

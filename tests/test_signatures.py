@@ -301,3 +301,19 @@ def test_a_hanging_plugin_is_dropped_for_that_log_and_the_rest_goes_on(monkeypat
         assert {f.signature for f in again} == {"hang_rule", "quick_rule"}
     finally:
         packs.close()
+
+
+def test_plugin_calls_from_several_threads_get_their_own_answers(monkeypatch):
+    """The dashboard diagnoses from worker threads: one plugin worker answers each call with its own lines."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(signatures, "entry_points",
+                        lambda group: [_EntryPoint("quick", _quick)] if group == "opgtui.classifiers" else [])
+    packs = load_packs()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda i: packs.scan([f"log {i}"]), range(24)))
+        for i, found in enumerate(results):
+            assert [f.text for f in found if f.signature == "quick_rule"] == [f"log {i}"]
+    finally:
+        packs.close()

@@ -49,6 +49,7 @@ class PluginRunner:
         self._conn: Any = None
         self._threaded = False
         self._busy: threading.Thread | None = None
+        self._lock = threading.Lock()  # one call at a time on the worker's pipe (views diagnose from threads)
 
     @property
     def dropped(self) -> bool:
@@ -56,6 +57,10 @@ class PluginRunner:
 
     def call(self, lines: Sequence[str], budget: float) -> tuple[list[Any] | None, str]:
         """(findings, "") or (None, one line saying why there are none for this log)."""
+        with self._lock:
+            return self._call(lines, budget)
+
+    def _call(self, lines: Sequence[str], budget: float) -> tuple[list[Any] | None, str]:
         if self.dropped:
             return None, f"plugin {self.name!r}: dropped after {self.overruns} overruns of its time budget"
         if not self._threaded and self._proc is None:

@@ -317,3 +317,18 @@ def test_plugin_calls_from_several_threads_get_their_own_answers(monkeypatch):
             assert [f.text for f in found if f.signature == "quick_rule"] == [f"log {i}"]
     finally:
         packs.close()
+
+
+def test_a_dropped_packset_does_not_leave_plugin_workers_behind(monkeypatch):
+    import gc
+
+    monkeypatch.setattr(signatures, "entry_points",
+                        lambda group: [_EntryPoint("quick", _quick)] if group == "opgtui.classifiers" else [])
+    packs = load_packs()
+    packs.scan(["x"])
+    proc = packs._runners["quick"]._proc
+    assert proc.is_alive()
+    del packs
+    gc.collect()
+    proc.join(5)
+    assert not proc.is_alive()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,6 +37,12 @@ def _serve(conn: Any, finder: Finder) -> None:  # pragma: no cover - runs in the
             conn.send(("ok", list(finder(lines))))
         except Exception as exc:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _stop(proc: Any) -> None:
+    if proc.is_alive():
+        proc.kill()
+        proc.join(5)
 
 
 class PluginRunner:
@@ -85,6 +92,7 @@ class PluginRunner:
             return ""
         child.close()
         self._proc, self._conn = proc, parent
+        weakref.finalize(self, _stop, proc)  # a PackSet dropped without close() does not leave its workers
         try:
             parent.send(None)
             ready = parent.poll(START_BUDGET) and parent.recv()[0] == "ready"
@@ -141,6 +149,5 @@ class PluginRunner:
         self._proc = self._conn = None
         if conn is not None:
             conn.close()
-        if proc is not None and proc.is_alive():
-            proc.kill()
-            proc.join(5)
+        if proc is not None:
+            _stop(proc)

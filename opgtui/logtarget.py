@@ -143,6 +143,7 @@ def capped_at(t: Any, n: int) -> int:
 def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], stream: str, n: int) -> LogResult:
     """Everything the Log view needs for one job (or a bare ``source``); problems become ``error``."""
     from opgtui.diagnosis.engine import diagnose
+    from opgtui.learn.pack import for_store
     from opgtui.sources.logs import LogError
     from opgtui.store import open_store
 
@@ -166,7 +167,8 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
                 result.error = str(exc)
         exp = cfg.experiment(job.experiment) if job is not None and job.experiment else None
         windows = store.windows(start=(job.submit_time or 0) - 86400) if job is not None else []
-        verdict = diagnose(result.lines, packs_for(tuple(cfg.classifier_dirs)), job=job, windows=windows,
+        packs = for_store(packs_for(tuple(cfg.classifier_dirs)), store)  # plus the team's learned signatures
+        verdict = diagnose(result.lines, packs, job=job, windows=windows,
                            depends_on=exp.depends_on if exp else (), now=time.time())
         result.verdict = verdict
         result.marks = {f.line - 1: f.category for f in verdict.evidence if f.line}
@@ -188,9 +190,10 @@ def diagnose_jobs(cfg: Config, store: Any, jobs: Sequence[Job], *, lines: int = 
     codes. Returns how many verdicts were saved.
     """
     from opgtui.diagnosis.engine import diagnose
+    from opgtui.learn.pack import for_store
     from opgtui.sources.logs import LogError
 
-    packs = packs_for(tuple(cfg.classifier_dirs))
+    packs = for_store(packs_for(tuple(cfg.classifier_dirs)), store)  # plus the team's learned signatures
     windows = store.windows()
     now = now or time.time()
     tails: dict[str, list[str]] = {}

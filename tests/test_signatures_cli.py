@@ -200,3 +200,30 @@ def _config_for(demo_dir: Path, db: Path) -> Config:
     config = demo_config(demo_dir)
     config.store = db
     return config
+
+
+def test_new_verdicts_from_the_dashboards_diagnose_use_the_enabled_learned_signatures(cfg: Path,
+                                                                                      demo_dir: Path) -> None:
+    from opgtui.logtarget import diagnose_jobs
+
+    t = xrootd_template(cfg)
+    config = _config_for(demo_dir, cfg.parent / "opgtui.db")
+    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
+                    "--corpus", "")
+    assert code == 0, out
+    store = open_store(config.store)
+    try:
+        diagnose_jobs(config, store, store.jobs_by_id(t["job_ids"]), now=NOW)  # disabled: not used
+        assert {v.category for v in store.verdicts_for(t["job_ids"]).values()} == {"unknown"}
+    finally:
+        store.close()
+    code, out = run(cfg, "enable", "learned.xrootd_replica_missing", "--corpus", "")
+    assert code == 0, out
+    store = open_store(config.store)
+    try:
+        store.save_verdicts({jid: diagnose([], load_packs(plugins=False)) for jid in t["job_ids"]}, NOW)  # reset
+        diagnose_jobs(config, store, store.jobs_by_id(t["job_ids"]), now=NOW)  # as the Jobs view's d does
+        assert {(v.category, v.signature) for v in store.verdicts_for(t["job_ids"]).values()} == \
+            {("service", "learned.xrootd_replica_missing")}
+    finally:
+        store.close()

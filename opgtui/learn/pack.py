@@ -3,6 +3,7 @@ PackSet (no change to how packs load), and written or read as a signature-pack Y
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,29 @@ def store_packs(base: PackSet, store: Any) -> PackSet:
     from opgtui.learn.library import all_learned
 
     return with_learned(base, all_learned(store, enabled_only=True))
+
+
+_COMPILED: weakref.WeakKeyDictionary[PackSet, dict[tuple[tuple[str, int], ...], PackSet]] = \
+    weakref.WeakKeyDictionary()
+
+
+def for_store(base: PackSet, store: Any) -> PackSet:
+    """``base`` plus the store's enabled learned signatures, compiled once per set of enabled versions;
+    ``base`` itself when none is enabled or the store cannot say (diagnosis never fails for this)."""
+    from opgtui.learn.library import all_learned
+
+    try:
+        rows = store.conn.execute("SELECT id, version FROM learned_signatures WHERE enabled = 1 ORDER BY id")
+        key = tuple((r[0], r[1]) for r in rows)
+        if not key:
+            return base
+        known = _COMPILED.setdefault(base, {})
+        if key not in known:
+            known.clear()  # only the newest set of versions is worth keeping
+            known[key] = with_learned(base, all_learned(store, enabled_only=True))
+        return known[key]
+    except Exception:  # an older or damaged store: the packs as they are
+        return base
 
 
 def pack_yaml(learned: Sequence[Learned]) -> str:

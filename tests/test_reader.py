@@ -236,3 +236,13 @@ def test_what_art_survived_before_completing_with_status_0_is_not_the_failure(pa
 def test_a_generic_pack_match_does_not_hide_a_code_the_table_knows(packs):
     v = diagnose(["PilotException: 1212: Payload ran out of memory"], packs)
     assert (v.category, v.signature) == ("resource", "rule:panda_pilot_1212")
+
+
+def test_a_hold_code_lets_the_log_say_which_resource(packs):
+    tables = bundled_tables()
+    raw = {"id": "disk_over", "pattern": "exceeded allocated disk", "category": "resource",
+           "action": "resubmit with more disk", "priority": 90, "title": "Disk over its request",
+           "example": "Job has exceeded allocated disk (12 GB)."}
+    own = PackSet([compile_signature(raw, pack="test")[0]], tables=tables)
+    v = diagnose(["Job has exceeded allocated disk (12 GB)."], own, hold_code=34, hold_subcode=0)
+    assert (v.signature, v.action) == ("disk_over", "resubmit with more disk")

@@ -44,9 +44,10 @@ def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, ho
     tables = packs.tables
     numbers = rules.rule_findings(hold_code=hold_code, hold_subcode=hold_subcode, hold_reason=hold_reason,
                                   exit_code=exit_code, exit_signal=exit_signal, tables=tables)
-    for f in numbers:
-        if f.signature.startswith("rule:hold_") and f.category != "unknown" and f.priority >= HOLD_FIRST:
-            f.priority = max(f.priority, HOLD_DECIDES)  # a specific hold code comes before text
+    for f in numbers:  # a specific hold code comes before text, unless the text says the same more precisely
+        if f.signature.startswith("rule:hold_") and f.category != "unknown" and f.priority >= HOLD_FIRST \
+                and not any(g.category == f.category and g.priority >= HOLD_FIRST for g in findings):
+            f.priority = max(f.priority, HOLD_DECIDES)
     findings.extend(numbers)
     findings.extend(_memory(job, findings))
     add_roles(reading.roles, findings, packs)

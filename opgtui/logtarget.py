@@ -172,7 +172,7 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
                            depends_on=exp.depends_on if exp else (), now=time.time())
         result.verdict = verdict
         result.marks = {f.line - 1: f.category for f in verdict.evidence if f.line}
-        if job is not None and result.lines:
+        if job is not None and result.lines and stream == "stdout":  # the job's verdict is its stdout's
             store.save_verdicts({job.id: verdict})
         return result
     finally:

@@ -27,8 +27,9 @@ def _tail_of(path: str, limit: int) -> str:
 
 
 def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int, stream: str = "stdout",
-                 width: int = 80, capped: int = 0) -> Text:
-    """The panel above the log, three lines at most: the verdict, its reason, which stream and how much."""
+                 width: int = 80, capped: int = 0, error: str | None = None) -> Text:
+    """The panel above the log, three lines at most: the verdict, its reason, which stream and how much (or
+    why the stream could not be read, from its start)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if verdict is not None:
         text.append(f" {verdict.category.upper()} ", CATEGORY_STYLE.get(verdict.category, "bold"))
@@ -45,6 +46,9 @@ def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int, 
     tail = f" · {size} lines ({shown} shown)" if not capped else \
         f" · {size} lines: capped, the last {capped / 2**20:.0f} MiB only ({shown:,} shown)"
     text.append(f"{stream} · ", "bold")
+    if error:
+        text.append("not read: " + one_line(error, 400), "yellow")
+        return text
     text.append(_tail_of(source, max(20, width - len(stream) - len(tail) - 6)) + tail, "dim")
     return text
 
@@ -120,10 +124,17 @@ class LogScreen(BaseScreen):
         view.set_lines(result.lines, result.marks)
         self.follow_source, self.follow_offset = (result.source or None), result.offset
         self.query_one("#verdict", Static).update(
-            verdict_text(result.verdict, result.error or result.source, len(result.lines), wanted, self.stream,
-                         self.size.width or 80, result.capped))
-        if result.error:
-            self.notify(result.error, severity="error", markup=False)
+            verdict_text(self.job_verdict(target) or result.verdict, result.source, len(result.lines), wanted,
+                         self.stream, self.size.width or 80, result.capped, result.error))
+        if result.error:  # a server's reason phrase or a path from an ad: cleaned before the terminal
+            self.notify(one_line(result.error, 400), title=f"{self.stream} not read", severity="error",
+                        markup=False, timeout=10)
+
+    def job_verdict(self, target: dict[str, Any]) -> Verdict | None:
+        """The job's verdict as the store has it (from its stdout, as diagnosis reads it), so the panel says
+        the same whichever stream is shown; the stream's own findings mark its lines."""
+        job_id = target.get("job_id")
+        return self.opg.store.verdicts_for([job_id]).get(job_id) if job_id else None
 
     def action_more(self) -> None:
         if self.size_index < len(TAIL_SIZES) - 1:

@@ -13,7 +13,7 @@ from opgtui.diagnosis.rules import exit_code_findings, hold_findings
 from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
 
 TABLES = ("htcondor_hold", "errno", "signal", "cmssw", "wmagent", "panda_pilot", "art", "xrootd", "xrdcl", "xrdcp",
-          "torque")
+          "torque", "cvmfs")
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,8 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
      "rule:xrootd_3012"),  # code=400 only says "an error response": the kXR code on the same line decides
     ("xrdcp exited with 51", "service", "retry", "rule:xrdcp_51"),
     ("    exit_status = -11", "resource", "resubmit with more time", "rule:torque_-11"),  # qstat -f, Torque
+    ("CernVM-FS: loading Fuse module... Failed to initialize cache (9 - cache directory/plugin problem)",
+     "service", "retry", "rule:cvmfs_9"),
 ])
 def test_codes_stated_in_log_text_map_through_the_tables(line, category, action, signature):
     tables = bundled_tables()

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from opgtui.joblist import COLUMN_INDEX, COLUMNS, Column, Group, Row, safe
+from opgtui.joblist import COLUMN_INDEX, COLUMNS, Column, Group, Row, safe, short_id
 
 STATUS_STYLE = {"held": Style(color="yellow", bold=True), "fail": Style(color="red", bold=True),
                 "run": Style(color="green"), "idle": Style(dim=True), "done": Style(color="cyan"),
@@ -61,8 +61,18 @@ def fit(text: str, width: int, right: bool = False) -> str:
     return "".join(out) + "…" + " " * (width - 1 - used)
 
 
-def layout(width: int) -> list[tuple[Column, int]]:
-    """Columns that fit ``width`` cells: low-priority columns dropped first, then spare room shared out."""
+ID_SAMPLE = 2000  # rows measured for the id column's width
+ID_MAX = 32
+
+
+def id_width(rows: Sequence[Row], indices: Sequence[int]) -> int:
+    """The width the job ids in view need (measured on the first rows), so spare room shows them whole."""
+    return min(max((len(short_id(rows[i].job)) for i in indices[:ID_SAMPLE]), default=0), ID_MAX)
+
+
+def layout(width: int, ids: int = 0) -> list[tuple[Column, int]]:
+    """Columns that fit ``width`` cells: low-priority columns dropped first, then spare room shared out
+    (first to the id column, up to ``ids`` cells: the width its ids need)."""
     avail = width - GUTTER
     chosen = list(COLUMNS)
 
@@ -73,7 +83,7 @@ def layout(width: int) -> list[tuple[Column, int]]:
         chosen.remove(max((c for c in chosen if c.priority), key=lambda c: (c.priority, COLUMNS.index(c))))
     widths = {c.key: c.width for c in chosen}
     spare = max(avail - need(chosen), 0)
-    for key, target in GROW_STEPS:
+    for key, target in ((("id", ids),) if ids else ()) + GROW_STEPS:
         if key in widths and spare > 0:
             add = min(max(target - widths[key], 0), spare)
             widths[key] += add
@@ -133,6 +143,7 @@ class JobTable(ScrollView, can_focus=True):
         self._cache: dict[tuple[int, bool, bool], Strip] = {}
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
+        self._id_width = 0
         self._group_total = 0
         self._key_width = 0
 
@@ -147,6 +158,8 @@ class JobTable(ScrollView, can_focus=True):
         old_index = self.indices[self.cursor] if current is not None else -1
         same_rows = rows is self.rows
         self.rows, self.indices, self.groups = rows, indices, None
+        if (need := id_width(rows, indices)) != self._id_width:
+            self._id_width, self._layout_width = need, -1  # lay the columns out again
         if self.marked:
             self.marked &= {rows[i].job_id for i in indices}
         self.cursor = 0
@@ -235,7 +248,7 @@ class JobTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width  # without the scrollbar
         if width != self._layout_width:
-            self._layout, self._layout_width = layout(width), width
+            self._layout, self._layout_width = layout(width, self._id_width), width
             self._cache.clear()
         if y == 0:
             return self._header(width)

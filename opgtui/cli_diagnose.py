@@ -96,17 +96,17 @@ def diagnose(ctx: click.Context, job_id: str | None, log_path: str | None, hold_
         return
     if baseline:
         _fail("--baseline goes with --eval DIR")
-    if not job_id and not log_path:
-        _fail("give a JOBID (from the store), --log FILE, or --eval DIR")
     numbers = {"hold_code": hold_code, "hold_subcode": hold_subcode, "hold_reason": hold_reason,
                "exit_code": exit_code, "exit_signal": exit_signal}
+    if not job_id and not log_path and all(v is None for v in numbers.values()):
+        _fail("give a JOBID (from the store), --log FILE, the job's numbers (--exit-code 8021 ...), or --eval DIR")
     if job_id:
         out = diagnose_stored(cfg, job_id, log_path, lines, numbers)
     else:
         from opgtui.diagnosis.engine import diagnose as run_diagnosis
         from opgtui.diagnosis.engine import verdict_json
 
-        text = _read_log(log_path or "", lines)
+        text = _read_log(log_path, lines) if log_path else []  # numbers alone: what they mean
         out = verdict_json(run_diagnosis(text, _packs(cfg), **numbers))
     if as_json:
         _print_json(out)

@@ -196,3 +196,11 @@ def test_eval_against_a_baseline_lists_what_got_better_or_worse(env: Path) -> No
     assert f"against {baseline}: 1 better, 0 worse" in out and "  better tune/a/oom.log  resource: resource" in out
     code, _, err = run("diagnose", "--eval", str(env / "corpus"), "--baseline", str(env / "nope.json"))
     assert code == 2 and "not an --eval --json report" in err
+
+
+def test_diagnose_the_numbers_alone_says_what_they_mean(env: Path) -> None:
+    code, out, _ = run("diagnose", "--exit-code", "8021")
+    assert code == 0 and out.startswith("service: retry  [rule:exit_8021]")
+    assert "CMSSW exit code 8021 (FileReadError)" in out
+    code, out, _ = run("diagnose", "--hold-code", "34", "--hold-subcode", "104", "--json")
+    assert json.loads(out)["action"] == "resubmit with more disk"

@@ -68,7 +68,7 @@ async def test_b_cycles_groupings_e_scopes_an_experiment_p_the_period(demo: tupl
         assert set(seen["stage"]) == {"simulation", "reconstruction", "transfer"}  # the demo's stage names
         assert "dq-failed" in seen["verdict"] and "service" in seen["verdict"]
         assert len(seen["hour"]) >= 10 and seen["hour"] == sorted(seen["hour"])
-        assert "Failures per day by verdict" in screen_text(app)
+        assert "Failures by verdict" in screen_text(app)
         await pilot.press("e")
         await settle(app, pilot)
         assert screen.experiment is not None and f"· {screen.experiment} ·" in screen_text(app)

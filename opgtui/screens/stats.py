@@ -61,13 +61,16 @@ def _pct(x: float | None) -> str:
 
 
 def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> Text:
-    """The table: key, jobs, success rate and CPU efficiency with bars, core-hours, wasted core-hours."""
-    barw = max(5, min(16, (width - 62) // 2))  # a line is keyw + 38 + 2 * barw; the key keeps 24 or more
-    keyw = max(8, min(40, width - 38 - 2 * barw))
+    """The table: key, jobs, success rate and CPU efficiency with bars, core-hours, then wasted (non-zero
+    exit), badput (evicted attempts) and goodput core-hours. The key column is as wide as the longest key
+    (at most 40); the bars take what the width leaves (5 to 16); a line wider than ``width`` is drawn whole
+    (the view scrolls right), never cut."""
+    keyw = max(8, len(TITLES[by]), *(len(one_line(r.key, 40)) for r in rows), 3)
+    barw = max(4, min(16, (width - keyw - 54) // 2))  # a line is keyw + 54 + 2 * barw
     jobs_word = "phases" if by == "stage" else "jobs"
-    out = Text(no_wrap=True, overflow="ellipsis")
+    out = Text(no_wrap=True)
     out.append(f"{TITLES[by][:keyw]:<{keyw}} {jobs_word:>7} {'success':<{barw + 5}} {'CPU eff':<{barw + 5}} "
-               f"{'core-h':>8} {'wasted-h':>8}\n", "bold")
+               f"{'core-h':>8} {'wasted-h':>8} {'badput-h':>8} {'goodput-h':>9}\n", "bold")
     worst_eff = min((r.tally.efficiency for r in rows if r.tally.efficiency is not None and r.tally.jobs >= 10),
                     default=None)
     for r in rows:
@@ -79,9 +82,10 @@ def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> T
         out.append(" " + _pct(t.efficiency) + " ")
         eff_style = "yellow" if t.efficiency is not None and t.efficiency == worst_eff and len(rows) > 1 else "cyan"
         out.append(bar(t.efficiency, barw), eff_style)
-        out.append(f" {_hours(t.core_sec):>8} {_hours(t.wasted):>8}\n")
+        out.append(f" {_hours(t.core_sec):>8} {_hours(t.wasted):>8} {_hours(t.badput):>8} {_hours(t.goodput):>9}\n")
     out.append(f"{'all':<{keyw}} {total.jobs:>7} {_pct(total.success_rate)} {'':<{barw}} {_pct(total.efficiency)} "
-               f"{'':<{barw}} {_hours(total.core_sec):>8} {_hours(total.wasted):>8}", "bold")
+               f"{'':<{barw}} {_hours(total.core_sec):>8} {_hours(total.wasted):>8} {_hours(total.badput):>8} "
+               f"{_hours(total.goodput):>9}", "bold")
     return out
 
 
@@ -91,18 +95,33 @@ def days_of(since: float, now: float) -> list[str]:
     return [datetime.fromtimestamp(d * DAY, UTC).strftime("%Y-%m-%d") for d in range(first, last + 1)]
 
 
+def buckets(dates: Sequence[str], cells: int) -> list[list[str]]:
+    """The dates in at most ``cells`` runs of equal length, the last ending with the last date (so a long
+    period is drawn whole, a week or more per character, instead of only its last ``cells`` days)."""
+    per = max(1, -(-len(dates) // max(cells, 1)))
+    first = len(dates) % per
+    head = [list(dates[:first])] if first else []
+    return head + [list(dates[i:i + per]) for i in range(first, len(dates), per)]
+
+
 def daily_text(title: str, series: Mapping[str, Mapping[str, float]], dates: Sequence[str], unit: str,
                order: Sequence[str] = (), width: int = 80) -> Text:
-    """A sparkline per key over the dates (the last ``width - 32`` days), with the total and the peak."""
-    span = dates[-max(1, width - 34):]
+    """A sparkline per key over the whole period (days, or runs of days when the period is longer than
+    ``width - 34`` cells), with the total and the peak."""
+    runs = buckets(dates, width - 34)
+    per = max((len(r) for r in runs), default=1)
     out = Text(no_wrap=True, overflow="ellipsis")
-    out.append(f"{title}  ({span[0][5:]} → {span[-1][5:]}, UTC days)\n" if span else f"{title}\n", "bold")
+    step = "per UTC day" if per == 1 else f"per {per} UTC days"
+    year = len(dates) > 300
+    first, last = (dates[0], dates[-1]) if dates else ("", "")
+    out.append(f"{title}  ({first if year else first[5:]} → {last if year else last[5:]}, {step})\n" if dates
+               else f"{title}\n", "bold")
     keys = [k for k in order if k in series] + sorted(k for k in series if k not in order)
     if not keys:
         out.append("  nothing in this period", "dim")
         return out
     for i, key in enumerate(keys):
-        values = [series[key].get(d, 0.0) for d in span]
+        values = [sum(series[key].get(d, 0.0) for d in run) for run in runs]
         label = one_line(key, 12) if key else "all"
         out.append(f"{label:<12} ")
         out.append(spark(values), "red" if key in ("service", "code", "resource", "dq-failed") else "magenta")
@@ -132,10 +151,10 @@ class StatsScreen(BaseScreen):
 
     VIEW_NAME = "Stats"
     DEFAULT_CSS = """
-    #stats-status { height: 1; background: $panel; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    #stats-body { height: 1fr; }
+    #stats-status { height: 2; background: $panel; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    #stats-body { height: 1fr; overflow-x: auto; }
     #stats-groups, #stats-wasted, #stats-failures { height: auto; padding: 0 1; text-wrap: nowrap;
-      text-overflow: ellipsis; }
+      width: auto; min-width: 100%; }
     #stats-wasted, #stats-failures { border-top: solid $primary-darken-2; }
     """
     BINDINGS = [
@@ -205,15 +224,15 @@ class StatsScreen(BaseScreen):
 
     def show(self, data: StatsData) -> None:
         self.data = data
-        width = max(40, self.size.width - 4)  # padding and the scrollbar
+        width = max(40, self.size.width - 6)  # padding, the scrollbar and a margin
         t = data.total
         period = PERIODS[self.period_index][0]
         scope = self.experiment or "all experiments"
-        status = Text.assemble(
+        status = Text.assemble(  # two lines, so the totals are not cut at 80 columns
             (f" last {period} · {one_line(scope, 20)} · by {TITLES[data.by]} ", "bold"),
-            f"· {t.jobs:,} finished · success {_pct(t.success_rate).strip()} · CPU eff {_pct(t.efficiency).strip()}"
-            f" · wasted {_hours(t.wasted)} h · badput {_hours(t.badput)} h · goodput {_hours(t.goodput)} h",
-            no_wrap=True, overflow="ellipsis")
+            f"· {t.jobs:,} finished · success {_pct(t.success_rate).strip()} · CPU eff {_pct(t.efficiency).strip()}",
+            f"\n wasted {_hours(t.wasted)} h (non-zero exit) · badput {_hours(t.badput)} h (evicted) · goodput "
+            f"{_hours(t.goodput)} h", no_wrap=True, overflow="ellipsis")
         self.query_one("#stats-status", Static).update(status)
         hint = self.query_one("#hint", Static)
         empty = not data.rows
@@ -233,9 +252,9 @@ class StatsScreen(BaseScreen):
                 shown.add(r.tally.values())
         self.query_one("#stats-groups", Static).update(group_text(data.by, data.rows, shown, width))
         self.query_one("#stats-wasted", Static).update(
-            daily_text("Wasted core-hours per day", data.wasted, data.dates, "h", width=width))
+            daily_text("Wasted core-hours", data.wasted, data.dates, "h", width=width))
         self.query_one("#stats-failures", Static).update(
-            daily_text("Failures per day by verdict", data.failures, data.dates, "jobs", VERDICT_ORDER, width))
+            daily_text("Failures by verdict", data.failures, data.dates, "jobs", VERDICT_ORDER, width))
 
     # ------------------------------------------------------------------ keys
 

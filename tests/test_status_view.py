@@ -81,7 +81,7 @@ async def test_help_lists_the_status_keys_and_every_view(tmp_path: Path) -> None
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = visible_text(app)
-        for line in ("Enter  History", "z  Zoom", "<  Earlier", ">  Later", ".  Back to now"):
+        for line in ("Enter  History", "z  Zoom", "< / ,  Earlier", ">  Later", ".  Back to now"):
             assert line in text
         assert "1 Status · 2 Jobs · 3 Log · 4 Requests · 5 Stats" in text
 

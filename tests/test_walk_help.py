@@ -39,7 +39,7 @@ async def test_help_lists_the_views_keys_first_by_their_typed_names(demo: tuple[
         assert "]  More lines" in lines and "[  Fewer lines" in lines
         assert "right_square_bracket" not in text and "ctrl+pageup" not in text
         assert "q  Quit" in lines and "ctrl+q" not in text
-        assert "↓, j  Down" in lines
+        assert "↓ / j  Down" in lines
         assert not any(word in text for word in ("Focus Next", "Copy selected text", "Scroll Left"))
 
 

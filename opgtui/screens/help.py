@@ -42,7 +42,7 @@ def _collect(screen: Screen[Any]) -> tuple[list[tuple[str, str]], list[tuple[str
         keys.append(key_name(key))
     view, moving, everywhere = [], [], []
     for keys, b, is_app in groups.values():
-        entry = (", ".join(keys), b.description)
+        entry = (" / ".join(keys), b.description)
         if is_app:
             everywhere.append(entry)
         elif (b.id or "").rpartition(".")[2] in MOVING:

@@ -34,7 +34,7 @@ def banner_text(rows: list[BoardRow]) -> Text | None:
     text = Text(" CRITICAL DOWN: ", "bold white on red")
     for i, r in enumerate(down):
         text.append(", " if i else " ")
-        text.append(f"{r.service} since {clock(r.since)} ({span(r.duration)})", "bold red")
+        text.append(f"{one_line(r.service, 40)} since {clock(r.since)} ({span(r.duration)})", "bold red")
     return text
 
 
@@ -43,7 +43,7 @@ def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Text:
     result = decide_submit(rows, required, SUBMIT_HORIZON, now)
     style = {0: "bold white on green", 1: "bold white on red", 2: "bold black on yellow"}[result.exit_code]
     text = Text.assemble((f" {result.lines[-1]} ", style),
-                         (f"  needs {', '.join(required)}; maintenance within 6 h counts", "dim"),
+                         (f"  needs {one_line(', '.join(required), 200)}; maintenance within 6 h counts", "dim"),
                          no_wrap=True, overflow="ellipsis")
     for line in result.lines[:-1]:
         if ": UP" not in line:  # only what stands in the way

@@ -92,12 +92,10 @@ def print_suggestions(result: Any, since: str | None) -> None:
 
 
 def _default_corpus() -> str | None:
-    from pathlib import Path
+    from opgtui.learn.vetting import default_corpus
 
-    import opgtui
-
-    tune = Path(opgtui.__file__).resolve().parents[1] / "tests" / "data" / "corpus" / "tune"
-    return str(tune) if tune.is_dir() else None
+    found = default_corpus()
+    return str(found) if found else None
 
 
 def _base_packs(cfg: Any) -> Any:

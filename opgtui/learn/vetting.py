@@ -53,6 +53,14 @@ class Tested:
         }
 
 
+def default_corpus() -> Path | None:
+    """The project's tune corpus when opgtui runs from its source tree (never the held-out one)."""
+    import opgtui
+
+    tune = Path(opgtui.__file__).resolve().parents[1] / "tests" / "data" / "corpus" / "tune"
+    return tune if tune.is_dir() else None
+
+
 def job_lines(store: Any) -> dict[str, tuple[Any, Any, list[str], list[str] | None]]:
     """job id -> (job, verdict, lines known without log I/O, kept tail or None) for failed/held jobs."""
     jobs = {j.id: j for j in failed_jobs(store)}

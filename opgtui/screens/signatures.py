@@ -1,0 +1,309 @@
+"""`:signatures`: the unknown failures grouped into log templates; Enter shows a template's jobs and lines, `v`
+labels it (service / code / resource, title, action, service, a pattern checked as you type), `t` in the form
+tests it on the store and the labelled corpus, and Enable stores and enables it, re-diagnosing the jobs it
+matches. Mining and testing run in thread workers, each with its own store connection."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Select, Static
+
+from opgtui.screens.base import BaseScreen, ellipsis_cell
+from opgtui.textsafe import one_line
+from opgtui.timefmt import clock
+from opgtui.widgets.safe_edit import SafeInput
+from opgtui.widgets.vim import Table
+
+if TYPE_CHECKING:
+    from opgtui.app import OpgApp
+    from opgtui.learn.suggest import Suggestion, Suggestions
+
+VERDICTS = [("service (retry)", "service"), ("code (debug)", "code"), ("resource (resubmit bigger)", "resource")]
+SHOWN_JOBS = 8
+
+
+class SignaturesScreen(BaseScreen):
+    """Templates of the unknown failures, most jobs first."""
+
+    VIEW_NAME = "Signatures"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="signatures.back"),
+        Binding("enter", "open", "Jobs and lines", id="signatures.open"),
+        Binding("v", "label", "Label", id="signatures.label"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result: Suggestions | None = None
+        self.opened = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(Text("reading the unknown failures ...", "dim"), id="sig-status")
+        yield Table(id="sig-templates", cursor_type="row", zebra_stripes=True)
+        yield Static(id="sig-detail")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sig-templates", DataTable)
+        for label, width in (("Jobs", 6), ("Template", 10), ("Line", 44), ("Sites", 16), ("Last", 11)):
+            table.add_column(label, width=width)
+
+    def reload(self) -> None:
+        self.mine()
+
+    @work(thread=True, exclusive=True, group="signatures-mine")
+    def mine(self) -> None:
+        """Gather the unknown failures (reading tails not yet kept) and group them, off the UI thread."""
+        from opgtui.learn.suggest import suggest
+        from opgtui.learn.unknown import gather
+        from opgtui.store import open_store
+
+        store = open_store(self.opg.store.path)
+        try:
+            result = suggest(gather(self.opg.cfg, store))
+        finally:
+            store.close()
+        self.app.call_from_thread(self.show, result)
+
+    def show(self, result: Suggestions) -> None:
+        self.result = result
+        status = f"{result.jobs:,} unknown failures in {len(result.items):,} templates"
+        if result.no_line:
+            status += f" · {len(result.no_line):,} with no log line"
+        if result.failed:
+            status += f" · {len(result.failed):,} could not be mined (left unknown)"
+        self.query_one("#sig-status", Static).update(Text(status + " · Enter jobs · v label"))
+        table = self.query_one("#sig-templates", DataTable)
+        table.clear()
+        for s in result.items:
+            sites = ", ".join(f"{name} {n}" for name, n in s.sites[:3])
+            table.add_row(Text(f"{len(s.jobs):,}"), Text(s.id), ellipsis_cell(s.template.text), ellipsis_cell(sites),
+                          Text(clock(s.last, self.opg.tz, with_date=True)))
+        self.show_detail()
+
+    def current(self) -> Suggestion | None:
+        row = self.query_one("#sig-templates", DataTable).cursor_row
+        if self.result is None or row is None or not 0 <= row < len(self.result.items):
+            return None
+        return self.result.items[row]
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.opened = False
+        self.show_detail()
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:  # Enter on the table
+        self.action_open()
+
+    def action_open(self) -> None:
+        self.opened = not self.opened
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        detail = self.query_one("#sig-detail", Static)
+        s = self.current()
+        if s is None:
+            if self.result is not None:
+                detail.update(Text("No unknown failures to group: every failed or held job has a verdict.", "dim"))
+            return
+        text = Text()
+        text.append("e.g. ", "dim")
+        text.append(one_line(s.template.example, 300))
+        text.append("\npattern: ", "dim")
+        text.append(s.pattern or "(too few fixed words: write one when labelling)")
+        if self.opened:
+            for u in s.jobs[:SHOWN_JOBS]:
+                text.append(f"\n{one_line(u.job.id, 40)}  {one_line(u.job.site or '?', 16)}  ", "bold")
+                text.append(one_line(u.line or "", 200))
+            if len(s.jobs) > SHOWN_JOBS:
+                text.append(f"\n... and {len(s.jobs) - SHOWN_JOBS:,} more jobs", "dim")
+        detail.update(text)
+
+    def action_label(self) -> None:
+        s = self.current()
+        if s is None:
+            self.notify("no template under the cursor", markup=False)
+            return
+        self.app.push_screen(LabelForm(s), self.labelled)
+
+    def labelled(self, message: str | None) -> None:
+        if message:
+            self.notify(message, markup=False)
+            self.opg.reload_views()
+            self.mine()
+
+
+class LabelForm(ModalScreen[str | None]):
+    """Label one template: verdict, title, action, service and pattern; Test, then Enable."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="label.cancel")]
+    DEFAULT_CSS = """
+    LabelForm { align: center middle; }
+    LabelForm > Vertical { width: 90; height: auto; border: round $accent; background: $surface; padding: 0 1; }
+    LabelForm Input, LabelForm Select { margin-bottom: 0; }
+    LabelForm #check { height: auto; }
+    LabelForm #numbers { height: auto; }
+    LabelForm Horizontal { height: auto; align: right middle; }
+    """
+
+    def __init__(self, suggestion: Suggestion) -> None:
+        super().__init__()
+        self.suggestion = suggestion
+        self.tested: Any = None
+        self.matched: list[str] = []
+
+    @property
+    def opg(self) -> OpgApp:
+        return cast("OpgApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        s = self.suggestion
+        with Vertical():
+            yield Static(Text(f"Label {s.id} ({len(s.jobs):,} jobs): {one_line(s.template.text, 160)}", "bold"))
+            yield Select(VERDICTS, value="service", allow_blank=False, id="verdict")
+            yield SafeInput(placeholder="title: what the failure is, in a few words", id="title")
+            yield SafeInput(placeholder="action (empty: retry / debug / resubmit with more memory)", id="action")
+            yield SafeInput(placeholder="service it points to, for outage correlation (optional)", id="service")
+            yield SafeInput(value=s.pattern or "", placeholder="pattern (RE2)", id="pattern")
+            yield Static(id="check")
+            yield Static(id="numbers")
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Test", id="test")
+                yield Button("Enable", id="enable", variant="primary", disabled=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+        self.check_pattern()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "pattern":
+            self.check_pattern()
+        self.tested = None
+        self.query_one("#enable", Button).disabled = True
+        self.query_one("#numbers", Static).update("")
+
+    def on_select_changed(self) -> None:
+        self.tested = None
+        if self.is_mounted:
+            self.query_one("#enable", Button).disabled = True
+
+    def check_pattern(self) -> str:
+        """Check the pattern as typed: the one-line problem, or how many of the template's lines it matches."""
+        from opgtui.learn.patterns import check, matches
+
+        pattern = self.query_one("#pattern", Input).value
+        problem = check(pattern)
+        shown = self.query_one("#check", Static)
+        if problem:
+            shown.update(Text(one_line(problem, 200), "red"))
+            return problem
+        lines = [u.line or "" for u in self.suggestion.jobs[:2000]]
+        hit = len(matches(pattern, lines))
+        shown.update(Text(f"pattern ok: matches {hit:,} of {len(lines):,} lines of this template", "green"))
+        return ""
+
+    def candidate(self) -> Any:
+        from opgtui.learn.library import DEFAULT_ACTION, Learned
+
+        s = self.suggestion
+        category = str(self.query_one("#verdict", Select).value)
+        action = self.query_one("#action", Input).value.strip() or DEFAULT_ACTION[category]
+        service = self.query_one("#service", Input).value.strip() or None
+        job_id = s.template.keys[0] if s.template.keys else None
+        return Learned("", self.query_one("#pattern", Input).value, category, action,
+                       self.query_one("#title", Input).value.strip(), service,
+                       example=s.template.example, template=s.template.text, job_id=job_id)
+
+    def on_input_submitted(self) -> None:
+        self.test()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "test":
+            self.test()
+        elif event.button.id == "enable":
+            self.enable()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def test(self) -> None:
+        from opgtui.learn.library import check_fields
+
+        item = self.candidate()
+        problem = check_fields(item.category, item.action, item.title) or self.check_pattern()
+        if problem:
+            self.query_one("#numbers", Static).update(Text(one_line(problem, 200), "red"))
+            return
+        self.query_one("#numbers", Static).update(Text("testing on the store and the labelled corpus ...", "dim"))
+        self.run_test(item)
+
+    @work(thread=True, exclusive=True, group="signatures-test")
+    def run_test(self, item: Any) -> None:
+        from opgtui.learn.library import all_learned, new_id
+        from opgtui.learn.vetting import default_corpus, vet
+        from opgtui.logtarget import packs_for
+        from opgtui.store import open_store
+
+        packs = packs_for(tuple(self.opg.cfg.classifier_dirs))
+        store = open_store(self.opg.store.path)
+        try:
+            taken = {c.signature.id for c in packs.compiled} | {x.id for x in all_learned(store)}
+            item.id = new_id(item.title, taken)
+            result = vet(store, packs, item, corpus=default_corpus(), job_id=item.job_id, windows=store.windows())
+        finally:
+            store.close()
+        self.app.call_from_thread(self.show_test, item, result)
+
+    def show_test(self, item: Any, result: Any) -> None:
+        n = result.summary()
+        text = Text(f"stored jobs: matches {n['matched']:,} ({n['unknown']:,} unknown, would decide "
+                    f"{n['would_decide']:,}; {n['other_confident']:,} confident and {n['other_probable']:,} probable "
+                    "of another verdict)")
+        corpus = n["corpus"]
+        if corpus.get("logs"):
+            precision = "n/a" if corpus["precision"] is None else f"{100 * corpus['precision']:.0f}%"
+            text.append(f"\nlabelled corpus ({corpus['logs']} logs): decides {corpus['decided']}, precision "
+                        f"{precision}, {len(corpus['regressions'])} right verdicts turned wrong, "
+                        f"{len(corpus['benign'])} benign logs matched")
+        for why in result.refusals:
+            text.append(f"\nREFUSED: {one_line(why, 200)}", "red")
+        if result.ok:
+            text.append("\npassed: Enable stores it for the team and applies it", "green")
+            item.tested = n
+            self.tested = item
+            self.matched = list(result.matched)
+        self.query_one("#numbers", Static).update(text)
+        self.query_one("#enable", Button).disabled = not result.ok
+
+    def enable(self) -> None:
+        if self.tested is None:
+            return
+        self.query_one("#enable", Button).disabled = True
+        self.store_and_apply(self.tested, self.matched)
+
+    @work(thread=True, exclusive=True, group="signatures-enable")
+    def store_and_apply(self, item: Any, matched: list[str]) -> None:
+        from opgtui.learn.apply import affected, rediagnose
+        from opgtui.learn.library import save_label
+        from opgtui.logtarget import packs_for
+        from opgtui.store import open_store
+
+        item.enabled = True
+        store = open_store(self.opg.store.path)
+        try:
+            stored = save_label(store, item)
+            changes = rediagnose(self.opg.cfg, store, packs_for(tuple(self.opg.cfg.classifier_dirs)),
+                                 affected(store, stored.id, matched))
+        finally:
+            store.close()
+        moved = ", ".join(f"{a} -> {b} {n}" for (a, b), n in sorted(changes.items()))
+        message = f"enabled {stored.id}: {sum(changes.values()):,} verdicts changed" + (f" ({moved})" if moved else "")
+        self.app.call_from_thread(self.dismiss, message)

@@ -1,0 +1,110 @@
+"""`:signatures` on the demo: the unknown failures as templates, Enter shows jobs and lines, `v` labels one,
+the test numbers show, Enable changes the jobs' verdicts; a bad pattern is refused as it is typed."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from test_status_view import screen_lines
+
+from opgtui.app import OpgApp
+from opgtui.demo.build import ANCHOR, build_demo, demo_config
+from opgtui.screens.signatures import LabelForm, SignaturesScreen
+from opgtui.store import open_store
+
+NOW = float(ANCHOR)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("demo")
+    _, store = build_demo(workdir, now=NOW)
+    store.close()
+    return workdir
+
+
+def make_app(demo_dir: Path, tmp_path: Path) -> OpgApp:
+    shutil.copy(demo_dir / "opgtui.db", tmp_path / "opgtui.db")
+    cfg = demo_config(demo_dir)
+    cfg.store = tmp_path / "opgtui.db"
+    return OpgApp(cfg, open_store(cfg.store), refresh_loop=False)
+
+
+async def open_view(app: OpgApp, pilot: object) -> SignaturesScreen:
+    await pilot.press("colon", *"signatures", "enter")  # type: ignore[attr-defined]
+    await app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+    screen = app.screen
+    assert isinstance(screen, SignaturesScreen)
+    return screen
+
+
+async def test_the_view_lists_templates_and_enter_shows_jobs_and_lines(demo_dir: Path, tmp_path: Path) -> None:
+    app = make_app(demo_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        started = time.perf_counter()
+        screen = await open_view(app, pilot)
+        took = time.perf_counter() - started
+        assert screen.result is not None and took < 5
+        text = "\n".join(screen_lines(app))
+        assert "unknown failures in" in text and "Error in <TNetXNGFile::Open>" in text
+        row = next(i for i, s in enumerate(screen.result.items) if "TNetXNGFile" in s.template.text)
+        for _ in range(row):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "jobsub01.fnal.gov#" in text and "[3011] No such file" in text and "Wisconsin" in text
+
+
+async def test_label_test_and_enable_change_the_jobs_verdicts(demo_dir: Path, tmp_path: Path) -> None:
+    app = make_app(demo_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_view(app, pilot)
+        assert screen.result is not None
+        row = next(i for i, s in enumerate(screen.result.items) if "TNetXNGFile" in s.template.text)
+        job_ids = [u.job.id for u in screen.result.items[row].jobs]
+        for _ in range(row):
+            await pilot.press("down")
+        await pilot.press("v")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, LabelForm)
+        assert "pattern ok: matches 6 of 6 lines" in str(form.query_one("#check").render())
+        await pilot.press(*"XRootD replica missing", "enter")  # Enter in a field runs the test
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        numbers = str(form.query_one("#numbers").render())
+        assert "matches 6 (6 unknown, would decide 6" in numbers and "passed" in numbers
+        await pilot.click("#enable")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen is screen
+    store = open_store(tmp_path / "opgtui.db", readonly=True)
+    try:
+        assert {(v.category, v.signature) for v in store.verdicts_for(job_ids).values()} == \
+            {("service", "learned.xrootd_replica_missing")}
+        assert [e["action"] for e in store.action_log()][-1] == "signature label"
+    finally:
+        store.close()
+
+
+async def test_a_bad_pattern_is_refused_as_it_is_typed(demo_dir: Path, tmp_path: Path) -> None:
+    app = make_app(demo_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_view(app, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, LabelForm)
+        form.query_one("#pattern").focus()
+        await pilot.press("ctrl+a", "ctrl+k", *"(a)\\1")
+        await pilot.pause()
+        assert "backtracking" in str(form.query_one("#check").render())
+        await pilot.press("ctrl+a", "ctrl+k", *"(?i)error")
+        await pilot.pause()
+        assert "says nothing about a failure" in str(form.query_one("#check").render())
+        assert form.query_one("#enable").disabled

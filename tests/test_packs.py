@@ -149,6 +149,8 @@ REAL = {
     "user_certificate_revoked": ("code", [
         "2014-10-12 11:07:01 UTC dirac-proxy-init[O0bS]   INFO: sslv3 alert certificate revokedSSL alert number 44",
     ]),
+    "user_token_expired": ("code", [
+        "Failed to decode bearer token: ExpiredSignatureError('Signature has expired',)"]),
     "glexec_lcmaps": ("service", [
         "Error from slot1@batch0448.desy.de: glexec call exited with status 203 and with error output ([gLExec]:  "
         "LCMAPS failed.; The reason can be found in the syslog.)",
@@ -195,6 +197,11 @@ REAL = {
     ]),
     "panda_pilot_memory": ("resource", ["pilotErrorDiag: Payload ran out of memory"]),
     "rucio_did_not_found": ("code", ["rucio.common.exception.DataIdentifierNotFound: Data identifier not found."]),
+    # A broken class streamer is code even when std::bad_alloc follows (xAODAnaHelpers issue 378).
+    "streamer_bug_then_bad_alloc": ("code", [
+        "TBufferFile::CheckByte... WARNING OverlapRemover::Streamer() not in sync with data, fix Streamer()",
+        "Caught exception while executing algorithm:", "std::bad_alloc",
+    ]),
     "root_corrupt_basket": ("service", [
         "Error in unzip ZSTD. Type = Corrupted block detected . Code = 18446744073709551596",
         "Error in <TBasket::ReadBasketBuffers>: fNbytes = 6787763, fKeylen = 72, fObjlen = 7622608, noutot = 0, "

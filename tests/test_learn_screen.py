@@ -108,3 +108,31 @@ async def test_a_bad_pattern_is_refused_as_it_is_typed(demo_dir: Path, tmp_path:
         await pilot.pause()
         assert "says nothing about a failure" in str(form.query_one("#check").render())
         assert form.query_one("#enable").disabled
+
+
+HOSTILE = "FATAL [/bold] \x1b]52;c;aGk=\x07 [@click=app.bell]x[/] \u202eelif on host evil.example.org failed"
+
+
+async def test_hostile_log_lines_show_as_text_in_the_view_and_the_form(tmp_path: Path) -> None:
+    from opgtui.config import Config
+    from opgtui.learn.unknown import save_tails
+    from opgtui.model import Job, JobStatus, Verdict
+
+    store = open_store(tmp_path / "s.db")
+    jobs = [Job(f"s#{i}.0", "s", i, 0, status=int(JobStatus.HELD), status_since=NOW - 60, site="[red]Site")
+            for i in range(3)]
+    store.upsert_jobs(jobs)
+    store.save_verdicts({j.id: Verdict("unknown", "look at the log", None) for j in jobs}, NOW)
+    save_tails(store, {j.id: (["starting", HOSTILE], "", None) for j in jobs}, NOW)
+    app = OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_view(app, pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "[@click=app.bell]" in text and "[red]Site" in text and "\x1b" not in text and "\\u202e" in text
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, LabelForm)
+        assert "\x1b" not in str(app.screen.query_one("#pattern").value)
+        assert screen.result is not None and screen.result.items[0].jobs[0].job.id == "s#0.0"

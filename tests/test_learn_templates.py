@@ -92,3 +92,10 @@ def test_a_bad_pattern_is_refused_in_one_line(pattern: str, why: str) -> None:
 
 def test_a_pattern_matching_a_packs_benign_example_is_refused() -> None:
     assert "request_memory = 4000" in check(r"request_memory\s*=\s*\d+", ["request_memory = 4000"])
+
+
+def test_a_pattern_from_a_line_with_escapes_is_printable_and_still_matches_it() -> None:
+    line = "FATAL \x1b]52;c;aGk=\x07 open failed \u202eelif on storage door"
+    pattern = propose(mask(line))
+    assert pattern is not None and pattern.isprintable() and "\\x{1b}" in pattern and "\\x{202e}" in pattern
+    assert check(pattern) == "" and matches(pattern, [line]) == [line]

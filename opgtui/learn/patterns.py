@@ -9,6 +9,7 @@ must not match a blank line or any common line that says nothing about a failure
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from opgtui.diagnosis.signatures import compile_pattern
@@ -39,7 +40,12 @@ one of them would match nearly every job."""
 
 
 def _escape(text: str) -> str:
-    return "".join("\\" + c if c in _META else c for c in text)
+    """``text`` as RE2 literals; controls and invisible format characters as ``\\x{..}`` (printable, editable)."""
+    return "".join("\\" + c if c in _META else f"\\x{{{ord(c):x}}}" if _hidden(c) else c for c in text)
+
+
+def _hidden(c: str) -> bool:
+    return not c.isprintable() or unicodedata.category(c) in ("Cf", "Co", "Cs")
 
 
 def _token_regex(token: str) -> tuple[str, int]:

@@ -115,7 +115,7 @@ class SignaturesScreen(BaseScreen):
         text.append("e.g. ", "dim")
         text.append(one_line(s.template.example, 300))
         text.append("\npattern: ", "dim")
-        text.append(s.pattern or "(too few fixed words: write one when labelling)")
+        text.append(one_line(s.pattern, 300) if s.pattern else "(too few fixed words: write one when labelling)")
         if self.opened:
             for u in s.jobs[:SHOWN_JOBS]:
                 text.append(f"\n{one_line(u.job.id, 40)}  {one_line(u.job.site or '?', 16)}  ", "bold")

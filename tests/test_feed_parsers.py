@@ -517,3 +517,23 @@ def test_parsing_is_total(kind: str, name: str | None, payloads: Callable[[bytes
             k.parse([v, *good[1:]], f, 0.0, ident)
         except FeedError as exc:
             assert "\n" not in str(exc) and str(exc).startswith(f"feed {f.name} (")
+
+
+@pytest.mark.parametrize(("payload", "message"), [  # found by tests/test_fuzz_feeds.py (issue 17)
+    ("windows: [{service: samweb, kind: outage, start: -1.0e+308}]", "time out of range (1970 to 9999)"),
+    ("windows: [{service: samweb, start: 18446744073709551617000000}]", "time out of range (1970 to 9999)"),
+    ("windows: [{service: samweb, start: " + "9" * 400 + "}]", "not a time: a number of 400 digits"),
+    ("services: [{name: samweb, state: up, since: 9223372036854775807}]", "time out of range (1970 to 9999)"),
+    ("services: [{name: samweb, state: up, since: '10000-01-01T00:00:00Z'}]", "not an ISO 8601 time"),
+])
+def test_times_a_screen_cannot_show_are_one_clean_error(payload: str, message: str) -> None:
+    with pytest.raises(FeedError) as err:
+        native.parse(payload, feed("native"), now=0, service_for=ident)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_statuspage_time_beyond_year_9999_is_one_clean_error() -> None:
+    doc = json.loads((DATA / "statuspage_htx_summary.json").read_text())
+    doc["components"][0]["updated_at"] = 9223372036854775807
+    with pytest.raises(FeedError, match=r"time out of range \(1970 to 9999\)"):
+        statuspage.parse(json.dumps(doc), feed("statuspage"), now=0, service_for=ident)

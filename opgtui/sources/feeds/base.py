@@ -230,10 +230,13 @@ def parse_time(value: Any) -> float | None:
     if isinstance(value, bool):
         raise ValueError(f"not a time: {value!r}")
     if isinstance(value, (int, float)):
-        return _epoch_number(float(value))
+        try:
+            return _epoch_number(float(value))
+        except OverflowError:
+            raise ValueError(f"not a time: a number of {len(str(value))} digits") from None
     if isinstance(value, datetime):
         dt = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return None if dt.year <= 1 else dt.timestamp()
+        return None if dt.year <= 1 else _in_range(dt.timestamp())
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()
     if not isinstance(value, str):
@@ -250,7 +253,17 @@ def parse_time(value: Any) -> float | None:
         raise ValueError(f"not an ISO 8601 time: {one_line(value, 60)!r}") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return None if dt.year <= 1 else dt.timestamp()
+    return None if dt.year <= 1 else _in_range(dt.timestamp())
+
+
+#: Times a feed may give: 1970 to the end of year 9999 (what the screens and the store can show).
+LATEST = 253402300799.0
+
+
+def _in_range(t: float) -> float:
+    if not 0 <= t <= LATEST:
+        raise ValueError(f"time out of range (1970 to 9999): {t:.0f}")
+    return t
 
 
 def _epoch_number(x: float) -> float:
@@ -258,7 +271,7 @@ def _epoch_number(x: float) -> float:
         raise ValueError("not a time: NaN/inf")
     if x > 1e11:  # milliseconds
         x /= 1000.0
-    return x
+    return _in_range(x)
 
 
 # ---------------------------------------------------------------- states

@@ -99,6 +99,10 @@ REAL = {
         "[frontier.c:1020]: Request 12 on chan 1 failed: -6 [fn-socket.c:240]: read timed out after 10 seconds)",
         " *** Break *** segmentation violation",
     ]),
+    "star_db_query_then_segfault": ("service", [
+        "St_db_Maker:ERROR - MysqlDb::ExecQuery() line=662  Query Failed  ",
+        "St_db_Maker:FATAL - TUnixSystem::DispatchSignals : segmentation violation",
+    ]),
     "segfault_after_xrootd_timeout": ("service", [
         "Error in <TNetXNGFile::ReadBuffer>: [ERROR] Operation expired",
         "/srv/jobscript.sh: line 57: 2209131 Segmentation fault      (core dumped) lar -c reco.fcl",

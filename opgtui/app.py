@@ -73,7 +73,8 @@ class OpgApp(App[None]):
         Binding("escape", "back", "Back", show=False, id="app.back"),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="app.refresh"),
-        Binding("A", "announce", "Announce", show=False, id="app.announce"),
+        Binding("A", "toggle_announcements", "Announcements: all / one line", show=False,
+                id="app.announcements"),
     ]
 
     def __init__(self, cfg: Config, store: Any, *, demo: bool = False, refresh_loop: bool = True,
@@ -90,6 +91,7 @@ class OpgApp(App[None]):
         self.last_refresh: float | None = None
         self.mode_history: list[str] = []
         self.log_target: dict[str, Any] | None = None  # what the Log view shows: set by the Jobs view
+        self.announcements_expanded = False  # A: every announcement, not just the newest on one line
         self._refresh_loop = refresh_loop and not demo
         if cfg.keys:
             self.set_keymap(cfg.keys)
@@ -262,6 +264,14 @@ class OpgApp(App[None]):
 
         self.push_screen(AnnouncementForm(), lambda changed: self.reload_views() if changed else None)
 
+    def action_toggle_announcements(self) -> None:
+        """A: the announcements on one line (the newest, and how many more) or all of them."""
+        from opgtui.screens.base import BaseScreen
+
+        self.announcements_expanded = not self.announcements_expanded
+        if isinstance(self.screen, BaseScreen):
+            self.screen.refresh_chrome()
+
     def action_announcements(self) -> None:
         from opgtui.screens.announce import AnnouncementsScreen
 
@@ -345,6 +355,6 @@ class OpgApp(App[None]):
         yield from self._screen_commands(screen)
         yield SystemCommand("Help: keys", "Show the keys of this view (?)", self.action_help)
         yield SystemCommand("Refresh", "Re-read the store now (ctrl+r)", self.action_refresh)
-        yield SystemCommand("Announce", "Post a message to the team (A)", self.action_announce)
+        yield SystemCommand("Announce", "Post a message to the team (:announce, then n)", self.action_announce)
         yield SystemCommand("Announcements", "List, edit and expire messages (:announce)",
                             self.action_announcements)

@@ -118,7 +118,9 @@ async def test_board_banner_and_hostile_text_stay_literal(tmp_path: Path) -> Non
 
 async def test_post_edit_expire_announcement_from_the_dashboard(empty_app: OpgApp) -> None:
     async with empty_app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("A")
+        await pilot.press("colon", *"announce", "enter")
+        await pilot.pause()
+        await pilot.press("n")
         await pilot.pause()
         await pilot.press(*"SAM retries OK after 10:00")
         await pilot.press("tab", "tab")
@@ -126,6 +128,8 @@ async def test_post_edit_expire_announcement_from_the_dashboard(empty_app: OpgAp
         await pilot.pause()
         (a,) = empty_app.store.announcements()
         assert a.text == "SAM retries OK after 10:00" and a.until is not None
+        await pilot.press("escape")
+        await pilot.pause()
         assert "SAM retries OK" in visible_text(empty_app)  # on the view right away
         await pilot.press("colon", *"announce", "enter")
         await pilot.pause()
@@ -141,7 +145,7 @@ async def test_post_edit_expire_announcement_from_the_dashboard(empty_app: OpgAp
 
 async def test_announcement_form_rejects_an_end_in_the_past(empty_app: OpgApp) -> None:
     async with empty_app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("A")
+        empty_app.action_announce()
         await pilot.pause()
         await pilot.press(*"x", "tab", "tab", *"2001-01-01T00:00", "enter")
         await pilot.pause()

@@ -48,7 +48,7 @@ class BaseScreen(Screen[None]):
         """Header and announcements from the app's current knowledge."""
         app = self.opg
         self.query_one(HeaderBar).show(self.VIEW_NAME, app.where, app.freshness(), app.problems)
-        self.query_one(AnnouncementBar).show(app.current_announcements())
+        self.query_one(AnnouncementBar).show(app.current_announcements(), app.announcements_expanded)
 
     def reload(self) -> None:
         """Read this view's data from the store (called on mount and after every refresh)."""

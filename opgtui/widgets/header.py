@@ -34,27 +34,40 @@ class HeaderBar(Static):
         self.update(header_text(view, where, freshness, problems, self.size.width or 200))
 
 
-def announcements_text(items: list[Announcement], limit: int = 2) -> Text:
-    """Current announcements, newest first, one line each (untrusted text stays literal)."""
+def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0) -> Text:
+    """Current announcements, newest first, one line each (untrusted text stays literal). With ``limit`` 1
+    and a ``width``, the one line ends with how many more there are and the key that shows them."""
     text = Text(no_wrap=True, overflow="ellipsis")
+    more = len(items) - limit
     for i, a in enumerate(items[:limit]):
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f" {a.level.upper()} ", _LEVEL_STYLE.get(a.level, "bold"))
+        line.append(" ")
+        line.append(one_line(a.text, 300))
+        if a.author:
+            line.append(f"  — {one_line(a.author, 40)}", "dim")
+        if limit == 1 and width and more > 0:
+            suffix = f"  (+{more} more: A)"
+            line.truncate(max(width - len(suffix), 10), overflow="ellipsis")
+            line.append(suffix, "dim")
         if i:
             text.append("\n")
-        text.append(f" {a.level.upper()} ", _LEVEL_STYLE.get(a.level, "bold"))
-        text.append(" ")
-        text.append(one_line(a.text, 300))
-        if a.author:
-            text.append(f"  — {one_line(a.author, 40)}", "dim")
-    if len(items) > limit:
-        text.append(f"\n (+{len(items) - limit} more: :announce to list)", "dim")
+        text.append_text(line)
+    if more > 0 and limit > 1:
+        text.append(f"\n (+{more} more: :announce to list)", "dim")
+    elif limit > 1 and len(items) > 1:
+        text.append("\n (A folds to one line)", "dim")
     return text
 
 
 class AnnouncementBar(Static):
-    """Team messages shown on every screen while current; hidden when there are none."""
+    """Team messages shown on every screen while current; hidden when there are none. One line (the newest,
+    and how many more) unless expanded with A."""
 
-    DEFAULT_CSS = "AnnouncementBar { height: auto; max-height: 3; display: none; background: $boost; }"
+    DEFAULT_CSS = "AnnouncementBar { height: auto; max-height: 7; display: none; background: $boost; }"
+    EXPANDED = 5
 
-    def show(self, items: list[Announcement]) -> None:
+    def show(self, items: list[Announcement], expanded: bool = False) -> None:
         self.display = bool(items)
-        self.update(announcements_text(items))
+        width = self.size.width or (self.app.size.width if self.is_attached else 80)
+        self.update(announcements_text(items, self.EXPANDED if expanded else 1, width))

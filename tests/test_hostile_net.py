@@ -3,8 +3,10 @@ trips them. Every network read has a total deadline: log tails, the collector's 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from opgtui.sources.feeds.poll import poll_all
 from opgtui.sources.logs import LogError, tail
 from opgtui.store import open_store
 
+HOSTILE = Path(__file__).parent / "data" / "hostile"
 BODY = b"".join(b"%06d Begin processing the record. run: 51234 event ok\n" % i for i in range(200))
 
 
@@ -81,3 +84,37 @@ async def test_a_feed_trickling_a_byte_at_a_time_ends_at_its_timeout(server: Fee
     assert time.monotonic() - started < 2.0
     assert not slow.ok and slow.error == f"feed slow ({url}): timed out after 1s"
     assert ok.ok  # the other feed is not held up
+
+
+class _ReasonServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+@pytest.fixture
+def escaping_server() -> Iterator[str]:
+    """A server whose HTTP reason phrase writes the clipboard (OSC 52) and the window title (issue 17 item 2)."""
+    reason = (HOSTILE / "item02_http_reason_phrase.txt").read_text()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(502, reason)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    srv = _ReasonServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+async def test_a_reason_phrase_with_escape_sequences_reaches_no_message_raw(escaping_server: str) -> None:
+    with pytest.raises(LogError) as err:
+        await tail(escaping_server + "/job.out", 5)
+    assert str(err.value) == f"{escaping_server}/job.out: HTTP 502 BadGateway"
+    (result,) = await poll_all([FeedConfig("esc", "native", escaping_server + "/w.json", timeout=5.0)])
+    assert result.error == f"feed esc ({escaping_server}/w.json): HTTP 502 BadGateway (after 3 attempts)"

@@ -21,7 +21,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from opgtui.config import LogLocation
 from opgtui.model import Job
-from opgtui.textsafe import clean
+from opgtui.textsafe import clean, one_line
 
 if TYPE_CHECKING:
     import httpx
@@ -355,7 +355,7 @@ class _Fetcher:
                     first, total = _content_range(resp.headers.get("content-range", ""))
                     body = b""
                 else:
-                    raise LogError(f"{self.label}: HTTP {status} {resp.reason_phrase}".rstrip())
+                    raise LogError(f"{self.label}: HTTP {status} {one_line(resp.reason_phrase, 80)}".rstrip())
         except httpx.TimeoutException:
             raise LogError(f"{self.label}: no answer within {self.timeout:g} s") from None
         except httpx.HTTPError as exc:

@@ -24,6 +24,7 @@ import httpx
 from opgtui.config import FeedConfig
 from opgtui.sources.feeds import get_kind
 from opgtui.sources.feeds.base import FeedError, FeedKind, FeedReport, Payload, ServiceFor, is_url, one_line
+from opgtui.textsafe import one_line as safe_line
 
 RETRIES = 2  # extra attempts after the first, for connect errors and 5xx
 BACKOFF = 0.2  # seconds before the first retry; doubles each time
@@ -138,10 +139,10 @@ async def _get_once_or_retry(client: httpx.AsyncClient, feed: FeedConfig, kind: 
             async with client.stream("GET", url, headers=headers, timeout=feed.timeout) as resp:
                 code = resp.status_code
                 if 500 <= code < 600:
-                    retry_reason = f"HTTP {code} {resp.reason_phrase}".strip()
+                    retry_reason = f"HTTP {code} {safe_line(resp.reason_phrase, 80)}".strip()
                 elif not 200 <= code < 300:
                     hint = " (check token_env/token_file)" if code in (401, 403) else ""
-                    raise _Fail(f"HTTP {code} {resp.reason_phrase}".strip() + hint)
+                    raise _Fail(f"HTTP {code} {safe_line(resp.reason_phrase, 80)}".strip() + hint)
                 else:
                     ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
                     if "html" in ctype and kind.expects in ("json", "xml"):

@@ -46,12 +46,12 @@ def _candidates(cfg: Config, store: Any, since: float, limit: int) -> list[str]:
 
 
 def _read_stdout(cfg: Config, job: Any, ad: dict[str, Any] | None) -> tuple[list[str] | None, str | None]:
-    from opgtui.logtarget import log_source
+    from opgtui.logtarget import find_log
     from opgtui.sources.logs import LogError, tail_file
 
-    source = log_source(cfg, job, ad, "stdout")
+    source, _, refused = find_log(cfg, job, ad, "stdout")
     if not source:
-        return None, "no stdout known (configure 'logs:' templates)"
+        return None, refused or "no stdout known (configure 'logs:' templates)"
     try:
         if source.startswith(("http://", "https://")):
             from opgtui.logtarget import read_tail

@@ -163,3 +163,23 @@ def test_all_lines_of_a_log_bigger_than_the_cap_says_it_is_capped(tmp_path: Path
     assert whole.capped == 0 and whole.lines == ["one", "two"]
     assert verdict_text(None, whole.source, 2, 0).plain.endswith("small.out · all lines (2 shown)")
     store.close()
+
+
+def test_the_collectors_scan_records_why_a_log_was_not_read(tmp_path: Path) -> None:
+    import orjson
+
+    from opgtui.config import DQConfig, ExperimentConfig
+    from opgtui.record import scan_finished
+
+    job, ad = hostile_job(tmp_path, Out=str(tmp_path / "etc" / "shadow"))
+    job.status, job.exit_code, job.experiment, job.end_time = JobStatus.COMPLETED, 0, "nova", 1_795_000_000.0
+    store = open_store(tmp_path / "s.db")
+    store.upsert_jobs([job], {job.id: ad})
+    logs_dir = tmp_path / "logs"
+    cfg = Config(experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=r"Events total = (\d+)"))],
+                 logs=[LogLocation("l", stdout=f"{logs_dir}/{{Out}}")])
+    assert scan_finished(cfg, store, now=1_795_000_100.0).scanned == 1
+    (problems,) = [orjson.loads(r[0]) for r in store.conn.execute("SELECT problems FROM dq_results")]
+    assert problems == [f"not checked: events: stdout unreadable ({tmp_path}/etc/shadow: not under a log directory "
+                        f"of the config (logs: templates name {logs_dir}); not read)"]
+    store.close()

@@ -237,12 +237,12 @@ class OpgApp(App[None]):
             self.notify(f"unknown view {mode!r}", severity="error", markup=False)
             return
         if self.current_mode != mode:
-            if self.current_mode:
-                self.mode_history.append(self.current_mode)
+            # one level: Esc returns to the view you came from, not back through every view visited
+            self.mode_history = [self.current_mode] if self.current_mode else []
             self.switch_mode(mode)
 
     def action_back(self) -> None:
-        """Esc: close a pushed screen, else return to the previous view."""
+        """Esc: close a pushed screen, else return to the view you came from (once: one level back)."""
         if len(self.screen_stack) > 1:
             self.pop_screen()
         elif self.mode_history:

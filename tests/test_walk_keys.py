@@ -76,3 +76,18 @@ async def test_j_and_k_scroll_the_help_and_the_timeline(demo: tuple[Config, Any]
         await pilot.press("j", "j", "j")
         await pilot.pause()
         assert scroll.scroll_offset.y == 3
+
+
+async def test_esc_goes_back_one_level_not_through_every_view(tmp_path: Any) -> None:
+    from opgtui.store import open_store
+
+    app = OpgApp(Config(store=tmp_path / "s.db"), open_store(tmp_path / "s.db"), refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "3", "5")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.current_mode == "log"  # back to where you came from
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.current_mode == "log"  # and no further back through Jobs and Status

@@ -260,9 +260,8 @@ def jobs(ctx: click.Context, sources: tuple[str, ...], as_json: bool, open_: boo
 
 
 def _open_dump(ctx: click.Context, sources: tuple[str, ...]) -> None:
-    """The dashboard on dump files: a scratch store, the config's log templates and signature packs."""
-    import tempfile
-
+    """The dashboard on dump files: a scratch store (removed on exit), the config's log templates and packs."""
+    from opgtui.demo.workdir import scratch_dir
     from opgtui.terminal import terminal_too_small
 
     missing = [s for s in sources if not Path(s).is_file()]
@@ -272,10 +271,15 @@ def _open_dump(ctx: click.Context, sources: tuple[str, ...]) -> None:
     if problem:
         _fail(problem)
     cfg = _config(ctx)
-    cfg.store = Path(tempfile.mkdtemp(prefix="opgtui-dump-")) / "dump.db"
     from opgtui.app import OpgApp
 
-    OpgApp(cfg, _open_store(cfg), refresh_loop=False, dump=list(sources)).run()
+    with scratch_dir("opgtui-dump-") as scratch:
+        cfg.store = scratch / "dump.db"
+        store = _open_store(cfg)
+        try:
+            OpgApp(cfg, store, refresh_loop=False, dump=list(sources)).run()
+        finally:
+            store.close()
 
 
 # ---------------------------------------------------------------------------- services

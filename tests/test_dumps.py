@@ -315,3 +315,96 @@ def test_a_json_dump_of_many_ads_reads_every_ad_to_the_right_job(tmp_path: Path)
     result = load_files([f])
     assert [j.owner for j in result.jobs] == [f"user{p}" for p in range(300)]
     assert all(result.ads[f"s#1.{p}"]["Owner"] == f"user{p}" for p in (0, 7, 299))
+
+
+# ---------------------------------------------------------------- hostile dumps: one line each, never a traceback
+
+
+def _one_ad_with(value: str) -> bytes:
+    return b'[{"ClusterId": 7, "ProcId": 0, "GlobalJobId": "s.example#7.0#1", "JobStatus": 5, "X": 1},\n' \
+        b' {"ClusterId": 8, "ProcId": 0, "GlobalJobId": "s.example#8.0#1", "JobStatus": 5, ' \
+        + value.encode() + b"}]\n"
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    (f'"ExitCode": {2 ** 64 + 5}', "ad 2: ExitCode = 18446744073709551621: an integer beyond 64 bits"),
+    (f'"ClusterId": {2 ** 70}, "ProcId": 0', "ad 2: ClusterId = 11805916207174113034…: an integer beyond 64 bits"),
+    ('"QDate": ' + "9" * 400, "ad 2: a number too large for any job attribute"),
+    ('"ClusterId": ' + "9" * 5000, "an integer of thousands of digits"),
+    ('"X": ' + "[" * 1000 + "]" * 1000, None),  # read: the projection skips X
+    ('"X": ' + "[" * 100_000 + "]" * 100_000, "values nested too deeply for a job ad"),
+])
+def test_huge_numbers_and_deep_nesting_are_one_line_naming_file_and_ad(tmp_path: Path, value: str,
+                                                                        says: str | None) -> None:
+    path = tmp_path / "hostile.json"
+    path.write_bytes(_one_ad_with(value))
+    result = load_files([path])
+    assert "s.example#7.0" in {j.id for j in result.jobs}  # the good ad before it still loads
+    if says is None:
+        assert result.errors == [] and len(result.jobs) == 2
+        return
+    assert len(result.errors) == 1 and result.errors[0].startswith(str(path)) and says in result.errors[0]
+    assert "\n" not in result.errors[0] and len(result.errors[0]) < 300
+
+
+def test_a_job_with_a_64_bit_overflow_never_reaches_the_store(tmp_path: Path) -> None:
+    from opgtui.store import open_store
+
+    path = tmp_path / "big.json"
+    path.write_bytes(_one_ad_with(f'"ExitCode": {2 ** 63}'))
+    result = load_files([path])
+    store = open_store(tmp_path / "s.db")
+    store.upsert_jobs(result.jobs)  # was OverflowError: Python int too large to convert to SQLite INTEGER
+    assert [j.id for j in store.jobs()] == ["s.example#7.0"]
+    store.close()
+
+
+def test_event_logs_are_parsed_outside_this_process(tmp_path: Path) -> None:
+    """htcondor2's reader is C++: a log that crashes it must not take the dashboard (and its terminal) along."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from opgtui.sources.dumps import load_files\n"
+            f"r = load_files([{str(DATA / 'test_log.txt')!r}])\n"
+            "print(len(r.jobs), len(r.events), 'htcondor2' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "TZ": "UTC"}).stdout.split()
+    assert int(out[0]) > 0 and int(out[1]) > 0 and out[2] == "False"
+
+
+def _worker_reading(fifo: Path, deadline: float = 20.0) -> int:
+    """The pid of the event-log worker that has ``fifo`` on its command line."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                try:
+                    if str(fifo).encode() in (proc / "cmdline").read_bytes():
+                        return int(proc.name)
+                except OSError:
+                    continue
+        time.sleep(0.05)
+    raise AssertionError("no worker")
+
+
+@pytest.mark.parametrize("fate", ["crash", "hang"])
+def test_a_log_that_crashes_or_hangs_the_reader_is_one_line_and_the_next_log_is_read(
+        tmp_path: Path, fate: str, utc: None) -> None:
+    import signal
+    import threading
+
+    from opgtui.sources.eventlog_worker import read_logs
+
+    fifo = tmp_path / "stuck.log"  # the reader blocks opening a named pipe: kill it there, or let it time out
+    os.mkfifo(fifo)
+    good = tmp_path / "good.log"
+    shutil.copy(DATA / "test_log.txt", good)
+    if fate == "crash":
+        killer = threading.Thread(target=lambda: os.kill(_worker_reading(fifo), signal.SIGSEGV), daemon=True)
+        killer.start()
+    answers = list(read_logs([str(fifo), str(good)], timeout=60 if fate == "crash" else 2))
+    assert [a["path"] for a in answers] == [str(fifo), str(good)]
+    assert answers[0]["events"] == []
+    said = answers[0]["error"]
+    assert ("crashed (SIGSEGV)" in said) if fate == "crash" else ("did not finish within 2s" in said)
+    assert answers[1]["error"] is None and len(answers[1]["events"]) > 0

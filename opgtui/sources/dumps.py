@@ -21,7 +21,7 @@ import re
 import time
 import weakref
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -358,6 +358,10 @@ def _json_salvage(text: str) -> tuple[list[Any], int, str]:
         except json.JSONDecodeError as exc:
             where = "end of file (truncated dump?)" if exc.pos >= len(text.rstrip()) else exc.msg
             return ads, exc.lineno, where
+        except RecursionError:
+            return ads, text.count("\n", 0, pos) + 1, "values nested too deeply for a job ad"
+        except ValueError:  # an integer of more digits than Python converts (4,300)
+            return ads, text.count("\n", 0, pos) + 1, "an integer of thousands of digits (no job ad has one)"
         ads.append(obj)
         pos = ws.match(text, pos).end()  # type: ignore[union-attr]
         sep = text[pos : pos + 1]
@@ -409,25 +413,6 @@ _META = frozenset({
     "MyType", "EventTime", "Cluster", "Proc", "Subproc", "EventTypeNumber", "TriggerEventTypeName",
     "TriggerEventTypeNumber", "CurrentTime", "LogNotes", "UserNotes", "SubmitHost",
 })
-
-
-_EVENT_ID = frozenset({"MyType", "Cluster", "Proc", "Subproc", "EventTime", "EventTypeNumber"})
-
-
-def _plain(v: Any) -> Any:
-    """An event value in ``-json`` layout (nested ads as dicts, expressions as ``"/Expr(...)/"``)."""
-    t = type(v)
-    if t is str or t is int or t is float or t is bool or v is None:
-        return v
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    if hasattr(v, "printJson"):
-        return orjson.loads(v.printJson())
-    import classad2
-
-    if isinstance(v, classad2.Value):
-        return None if v == classad2.Value.Undefined else "/Expr(error)/"
-    return f"/Expr({v})/"
 
 
 def _usage(text: Any) -> tuple[float, float] | None:
@@ -553,25 +538,32 @@ _STATUS_AFTER = {
 }
 
 
+def read_event_logs(paths: Sequence[str | Path]) -> Iterator[
+        tuple[Path, list[JobEvent], list[tuple[Job, dict[str, Any]]], list[str]]]:
+    """Per job event log: its events, (job, its JOB_AD_INFORMATION attributes) per job, and errors.
+
+    The logs are read by ``htcondor2.JobEventLog`` in a worker process (:mod:`eventlog_worker`): a log that
+    crashes or hangs the binding is one error line, and this process and its terminal carry on."""
+    from opgtui.sources.eventlog_worker import read_logs
+
+    for answer in read_logs([str(p) for p in paths]):
+        path = Path(answer["path"])
+        errors = [f"{path}: {answer['error']}"] if answer.get("error") else []
+        if answer.get("jobless"):
+            errors.append(f"{path}: {answer['jobless']} events carry no job id (cluster -1) and were skipped")
+        events, jobs = _rebuild_jobs(path, answer.get("events") or [])
+        yield path, events, jobs, errors
+
+
 def read_event_log(path: str | Path) -> tuple[list[JobEvent], list[tuple[Job, dict[str, Any]]], list[str]]:
     """Events, (job, its JOB_AD_INFORMATION attributes) per job, and errors, from one job event log."""
-    import htcondor2
+    for _, events, jobs, errors in read_event_logs([path]):
+        return events, jobs, errors
+    return [], [], []
 
-    path = Path(path)
-    errors: list[str] = []
-    raw: list[tuple[int, int, float, str, dict[str, Any]]] = []
-    jobless = 0
-    try:
-        for e in htcondor2.JobEventLog(str(path)).events(stop_after=0):
-            if e.cluster < 0 or e.proc < 0:
-                jobless += 1
-                continue
-            attrs = {k: _plain(v) for k, v in e.items() if k not in _EVENT_ID}
-            raw.append((e.cluster, e.proc, float(e.timestamp), e.type.name, attrs))
-    except Exception as exc:  # the binding raises plain exceptions on malformed logs
-        errors.append(f"{path}: event log read stopped after {len(raw) + jobless} events: {exc}")
-    if jobless:
-        errors.append(f"{path}: {jobless} events carry no job id (cluster -1) and were skipped")
+
+def _rebuild_jobs(path: Path, raw: list[list[Any]]) -> tuple[list[JobEvent], list[tuple[Job, dict[str, Any]]]]:
+    """The events and the jobs they tell, from a worker's ``[cluster, proc, time, type, attrs]`` rows."""
     jobs: dict[tuple[int, int], _Rebuild] = {}
     submit_host: dict[tuple[int, int], str | None] = {}
     for cluster, proc, t, name, attrs in raw:
@@ -592,7 +584,7 @@ def read_event_log(path: str | Path) -> tuple[list[JobEvent], list[tuple[Job, di
         ids[key] = job.id
         out.append((job, rb.info))
     events = [JobEvent(ids[(c, p)], t, name, _event_detail(name, attrs), attrs) for c, p, t, name, attrs in raw]
-    return events, out, errors
+    return events, out
 
 
 # ---------------------------------------------------------------- detection and loading
@@ -711,8 +703,8 @@ class _Loader:
                         self.result.errors.append(f"{path}: ad {i + 1}: {exc}")
                     else:
                         kept.append(i)
-        except msgspec.DecodeError:  # not one well-formed array of objects
-            return False
+        except (msgspec.DecodeError, RecursionError):  # not one well-formed array of objects, or nested deeper
+            return False  # than msgspec goes
         self._add_jobs(new)
         if self.keep_ads:
             offsets = _offsets(data, raws)
@@ -745,8 +737,12 @@ class _Loader:
         for i, ad in enumerate(_read_new_classads(path, text, self.result.errors), 1):
             self.add(ad, str(path), f"{path}: ad {i}")
 
-    def load_eventlog(self, path: Path) -> None:
-        events, jobs, errors = read_event_log(path)
+    def load_eventlogs(self, paths: list[Path]) -> None:
+        for _path, events, jobs, errors in read_event_logs(paths):
+            self._add_eventlog(events, jobs, errors)
+
+    def _add_eventlog(self, events: list[JobEvent], jobs: list[tuple[Job, dict[str, Any]]],
+                      errors: list[str]) -> None:
         self.result.events.extend(events)
         self.result.errors.extend(errors)
         for job, info in jobs:
@@ -806,6 +802,6 @@ def _load(paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool
             loader.load_new(p, data)
         else:
             loader.load_long(p, progress)
-    for p in eventlogs:
-        loader.load_eventlog(p)
+    if eventlogs:
+        loader.load_eventlogs(eventlogs)
     return loader.result

@@ -256,11 +256,36 @@ def _shared(s: str | None) -> str | None:
     return t
 
 
+_INT64 = (-(1 << 63), (1 << 63) - 1)  # what the store (SQLite) can hold
+_INT_FIELDS = ("cluster", "proc", "hold_code", "hold_subcode", "exit_code", "exit_signal", "request_cpus",
+               "num_starts")
+_INT_ATTRS = ("ClusterId", "ProcId", "HoldReasonCode", "HoldReasonSubCode", "ExitCode", "ExitSignal",
+              "RequestCpus", "NumJobStarts")
+
+
 def job_from_values(values: Sequence[Any], schedd: str | None = None, source: str | None = None,
                     updated: float | None = None) -> Job:
     """:func:`job_from_ad` on the values of :data:`ATTRS`, in that order (missing: None).
 
-    The hot path of every load: values are unpacked into locals named after the attributes, type checks are
+    ValueError for an ad without a job id, or with a number no job has (an integer beyond 64 bits, a time
+    beyond any float): the store could not hold it.
+    """
+    try:
+        job = _job_from_values(values, schedd, source, updated)
+    except OverflowError:
+        raise ValueError("a number too large for any job attribute (beyond 1e308)") from None
+    lo, hi = _INT64
+    for name, attr in zip(_INT_FIELDS, _INT_ATTRS, strict=True):
+        v = getattr(job, name)
+        if v is not None and (v > hi or v < lo):
+            text = str(v)
+            raise ValueError(f"{attr} = {text[:20]}{'…' if len(text) > 20 else ''}: an integer beyond 64 bits")
+    return job
+
+
+def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | None,
+                     updated: float | None) -> Job:
+    """The hot path of every load: values are unpacked into locals named after the attributes, type checks are
     inline, and the Job is built positionally (its field order is checked at import).
     """
     (ClusterId, ProcId, GlobalJobId, JobsubJobId, Owner, AccountingGroup, AcctGroup, Jobsub_Group,

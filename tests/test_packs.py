@@ -119,6 +119,15 @@ REAL = {
         "from /var/lib/condor/execute/dir_1/out.root: (errno 2) No such file or directory; SHADOW failed to receive "
         "file(s) from <128.230.171.105:6894>",
     ]),
+    # A crash after memory or disk ran out is the resource, not code.
+    "disk_full_then_segfault": ("resource", [
+        "cp: error writing '/srv/out.root': No space left on device",
+        "/srv/jobscript.sh: line 57: 2209131 Segmentation fault      (core dumped) lar -c reco.fcl",
+    ]),
+    "root_oom_then_segfault": ("resource", [
+        "Fatal in <operator new>: storage exhausted (failed to allocate 4294967296 bytes)",
+        " *** Break *** segmentation violation",
+    ]),
     # XRootD: 3011 from the federation's redirector is a missing replica; a bare 3011 stays unknown.
     "xrootd_no_servers": ("service", [
         "Run: [ERROR] Server responded with an error: [3011] No servers are available to read the file.",

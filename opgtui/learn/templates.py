@@ -16,6 +16,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import re2
 
@@ -28,22 +29,24 @@ MAX_PER_BUCKET = 64
 """Templates compared per (length, first token) bucket: bounds the cost of a flood of distinct lines."""
 WILDCARD = "<*>"
 
-# Ordered: a URL before its path, a job id before its host, hex before numbers. Each pattern is linear
-# (no nested quantifier can match the same text two ways).
-_MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("<URL>", re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://\S+")),
-    ("<JOB>", re.compile(r"\b\d+(?:\.\d+)?@[\w.-]+|\b[\w.-]+#\d+\.\d+\b")),
-    ("<PATH>", re.compile(r"(?<![\w/.-])(?:~|\.\.?)?(?:/[^\s'\"`,;()\[\]{}<>|/]+)+/?")),
-    ("<HEX>", re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
-                         r"|\b0[xX][0-9a-fA-F]+\b")),
-    ("<IP>", re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b")),
-    ("<HOST>", re.compile(r"\b[a-zA-Z0-9][\w-]*(?:\.[\w-]+)+\.[a-zA-Z]{2,}(?::\d+)?\b")),
-    ("<DATE>", re.compile(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}-[A-Z][a-z]{2}-\d{4}\b")),
-    ("<TIME>", re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\b")),
+# One pass, first alternative wins at a position: a URL before its path, a job id before its host, an IP before
+# a host, hex before numbers. Each alternative is linear (no nested quantifier matches the same text two ways).
+_MASKS: tuple[tuple[str, str, str], ...] = (
+    ("url", "<URL>", r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://\S+"),
+    ("job", "<JOB>", r"\b\d+(?:\.\d+)?@[\w.-]+|\b[\w.-]+#\d+\.\d+\b"),
+    ("path", "<PATH>", r"(?<![\w/.-])(?:~|\.\.?)?(?:/[^\s'\"`,;()\[\]{}<>|/]+)+/?"),
+    ("hex", "<HEX>", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+                     r"|\b0[xX][0-9a-fA-F]+\b"),
+    ("ip", "<IP>", r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"),
+    ("host", "<HOST>", r"\b[a-zA-Z0-9][\w-]*(?:\.[\w-]+)+\.[a-zA-Z]{2,}(?::\d+)?\b"),
+    ("date", "<DATE>", r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}-[A-Z][a-z]{2}-\d{4}\b"),
+    ("time", "<TIME>", r"\b\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\b"),
+    ("longhex", "<HEX>", r"\b[0-9a-fA-F]{8,}\b"),  # a hash: only when it has a digit (see _masked)
+    ("num", "<NUM>", r"(?<![A-Za-z<\d])[-+]?\d+(?:\.\d+)?"),
 )
-_LONG_HEX = re.compile(r"\b[0-9a-fA-F]{8,}\b")
-_NUMBER = re.compile(r"(?<![A-Za-z<\d])[-+]?\d+(?:\.\d+)?")
-MASK_NAMES = frozenset(["<NUM>", *(name for name, _ in _MASKS)])
+_MASK = re.compile("|".join(f"(?P<{group}>{regex})" for group, _, regex in _MASKS))
+_MASK_OF = {group: name for group, name, _ in _MASKS}
+MASK_NAMES = frozenset(_MASK_OF.values())
 
 _ERRORISH = re2.compile(  # RE2: one DFA pass over a tail (Python's re is ~10x slower on this alternation)
     r"(?i)\b(?:error|fatal|exception|fail(?:ed|ure|s)?|abort(?:ed|ing)?|cannot|can't|unable|denied|refused|"
@@ -57,15 +60,18 @@ _GENERIC_WORDS = frozenset((
 ))
 
 
+def _masked(m: re.Match[str]) -> str:
+    group = m.lastgroup or "num"
+    if group == "longhex" and not any(c.isdigit() for c in m.group()):
+        return m.group()  # a word of the letters a-f, not a hash
+    return _MASK_OF[group]
+
+
+@lru_cache(maxsize=16384)
 def mask(line: str) -> str:
     """``line`` with numbers, paths, hosts, job ids, hex, times and URLs replaced by ``<NUM>``, ``<PATH>``, ...;
     whitespace runs become one space."""
-    text = line[:MAX_LINE]
-    for name, regex in _MASKS:
-        text = regex.sub(name, text)
-    text = _LONG_HEX.sub(lambda m: "<HEX>" if any(c.isdigit() for c in m.group()) else m.group(), text)
-    text = _NUMBER.sub("<NUM>", text)
-    return " ".join(text.split())
+    return " ".join(_MASK.sub(_masked, line[:MAX_LINE]).split())
 
 
 def is_generic(line: str) -> bool:

@@ -55,7 +55,7 @@ class SignaturesScreen(BaseScreen):
             table.add_column(label, width=width)
 
     def reload(self) -> None:
-        self.mine()
+        self.set_timer(0.05, self.mine)  # paint the view first: mining holds the GIL while it runs
 
     @work(thread=True, exclusive=True, group="signatures-mine")
     def mine(self) -> None:

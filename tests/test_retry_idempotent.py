@@ -62,16 +62,19 @@ def run_cli(cfg: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def test_two_concurrent_retries_and_a_third_later_submit_once(pool: Path) -> None:
-    (pool / "jobsub01.slow-submit").write_text("2")  # the first is still submitting when the second asks
+    (pool / "jobsub01.slow-submit").write_text("3")  # the first is still submitting when the second asks
     cfg = write_config(pool)
     first, second = run_cli(cfg, FAILED, "--yes"), run_cli(cfg, FAILED, "--yes")
     outs = [(*p.communicate(timeout=60), p.returncode) for p in (first, second)]
     assert len(submitted(pool)) == 1, outs
-    codes = sorted(code for _, _, code in outs)
     texts = "".join(out for out, _, _ in outs)
-    assert codes == [0, 1], outs
     assert f"ok     resubmitted {FAILED} from history as jobsub01#91.0" in texts
-    assert f"FAILED {FAILED} is being retried right now by " in texts and "nothing done" in texts
+    # the second is refused while the first submits (or, on a machine so loaded that it started after the first
+    # had finished, finds the retry): never a second submission
+    second = next(o for o in outs if "resubmitted" not in o[0])
+    busy = second[2] == 1 and second[0].startswith(f"FAILED {FAILED} is being retried right now by ")
+    later = second[2] == 0 and second[0].startswith(f"BEFORE {FAILED} already retried as jobsub01#91.0")
+    assert busy or later, outs
     (pool / "jobsub01.slow-submit").unlink()
     third = run_cli(cfg, FAILED, "--yes", "--json")
     out, err = third.communicate(timeout=60)

@@ -13,7 +13,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from opgtui.screens.base import BaseScreen, ellipsis_cell
 from opgtui.textsafe import one_line
@@ -33,6 +34,10 @@ class SignaturesScreen(BaseScreen):
     """Templates of the unknown failures, most jobs first."""
 
     VIEW_NAME = "Signatures"
+    DEFAULT_CSS = """
+    SignaturesScreen #sig-templates { height: 1fr; }
+    SignaturesScreen #sig-detail { height: auto; max-height: 50%; }
+    """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="signatures.back"),
         Binding("enter", "open", "Jobs and lines", id="signatures.open"),
@@ -49,9 +54,12 @@ class SignaturesScreen(BaseScreen):
         yield Table(id="sig-templates", cursor_type="row", zebra_stripes=True)
         yield Static(id="sig-detail")
 
-    def on_mount(self) -> None:
+    def columns(self) -> None:
+        """The columns, the template's line taking the width the others leave."""
         table = self.query_one("#sig-templates", DataTable)
-        for label, width in (("Jobs", 6), ("Template", 10), ("Line", 44), ("Sites", 16), ("Last", 11)):
+        table.clear(columns=True)
+        line = max(20, self.size.width - (6 + 9 + 16 + 11) - 2 * 5 - 2)
+        for label, width in (("Jobs", 6), ("Template", 9), ("Line", line), ("Sites", 16), ("Last", 11)):
             table.add_column(label, width=width)
 
     def reload(self) -> None:
@@ -79,8 +87,8 @@ class SignaturesScreen(BaseScreen):
         if result.failed:
             status += f" · {len(result.failed):,} could not be mined (left unknown)"
         self.query_one("#sig-status", Static).update(Text(status + " · Enter jobs · v label"))
+        self.columns()
         table = self.query_one("#sig-templates", DataTable)
-        table.clear()
         for s in result.items:
             sites = ", ".join(f"{name} {n}" for name, n in s.sites[:3])
             table.add_row(Text(f"{len(s.jobs):,}"), Text(s.id), ellipsis_cell(s.template.text), ellipsis_cell(sites),
@@ -144,11 +152,14 @@ class LabelForm(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="label.cancel")]
     DEFAULT_CSS = """
     LabelForm { align: center middle; }
-    LabelForm > Vertical { width: 90; height: auto; border: round $accent; background: $surface; padding: 0 1; }
-    LabelForm Input, LabelForm Select { margin-bottom: 0; }
-    LabelForm #check { height: auto; }
-    LabelForm #numbers { height: auto; }
-    LabelForm Horizontal { height: auto; align: right middle; }
+    LabelForm > Vertical { width: 100%; max-width: 110; height: auto; max-height: 100%; border: round $accent;
+                           background: $surface; padding: 0 1; }
+    LabelForm .row { height: 1; }
+    LabelForm .row Label { width: 9; }
+    LabelForm .row Input, LabelForm .row Select { width: 1fr; }
+    LabelForm #check, LabelForm #numbers { height: auto; }
+    LabelForm #buttons { height: 1; align: right middle; }
+    LabelForm #buttons Button { margin-left: 2; }
     """
 
     def __init__(self, suggestion: Suggestion) -> None:
@@ -165,17 +176,28 @@ class LabelForm(ModalScreen[str | None]):
         s = self.suggestion
         with Vertical():
             yield Static(Text(f"Label {s.id} ({len(s.jobs):,} jobs): {one_line(s.template.text, 160)}", "bold"))
-            yield Select(VERDICTS, value="service", allow_blank=False, id="verdict")
-            yield SafeInput(placeholder="title: what the failure is, in a few words", id="title")
-            yield SafeInput(placeholder="action (empty: retry / debug / resubmit with more memory)", id="action")
-            yield SafeInput(placeholder="service it points to, for outage correlation (optional)", id="service")
-            yield SafeInput(value=s.pattern or "", placeholder="pattern (RE2)", id="pattern")
+            yield from self._row("Verdict", Select(VERDICTS, value="service", allow_blank=False, id="verdict",
+                                                   compact=True))
+            yield from self._row("Title", SafeInput(placeholder="what the failure is, in a few words", id="title",
+                                                    compact=True))
+            yield from self._row("Action", SafeInput(placeholder="empty: retry / debug / resubmit with more memory",
+                                                     id="action", compact=True))
+            yield from self._row("Service", SafeInput(placeholder="the service it points to (outage correlation)",
+                                                      id="service", compact=True))
+            yield from self._row("Pattern", SafeInput(value=s.pattern or "", placeholder="RE2", id="pattern",
+                                                      compact=True))
             yield Static(id="check")
             yield Static(id="numbers")
-            with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Test", id="test")
-                yield Button("Enable", id="enable", variant="primary", disabled=True)
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Test", id="test", compact=True)
+                yield Button("Enable", id="enable", variant="primary", disabled=True, compact=True)
+
+    @staticmethod
+    def _row(label: str, widget: Widget) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(Text(label))
+            yield widget
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()

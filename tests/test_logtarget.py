@@ -183,3 +183,39 @@ def test_the_collectors_scan_records_why_a_log_was_not_read(tmp_path: Path) -> N
     assert problems == [f"not checked: events: stdout unreadable ({tmp_path}/etc/shadow: not under a log directory "
                         f"of the config (logs: templates name {logs_dir}); not read)"]
     store.close()
+
+
+async def test_the_log_view_header_says_all_lines_were_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the dashboard: Log view, ] until 'all', on a log bigger than the reader's cap (lowered to 1 MiB)."""
+    from textual.widgets import Static
+
+    from opgtui.app import OpgApp
+    from opgtui.sources import logs
+
+    monkeypatch.setattr(logs, "ALL_CAP", 1 << 20)
+    (tmp_path / "logs").mkdir()
+    line = b"%07d Begin processing the record. run: 51234 subRun: 12 ok\n"
+    big = tmp_path / "logs" / "big.out"
+    big.write_bytes(b"".join(line % i for i in range(40_000)))  # 2.4 MB
+    cfg = Config(store=tmp_path / "s.db", logs=[LogLocation("l", stdout=f"{tmp_path / 'logs'}/{{Out}}")])
+    store = open_store(tmp_path / "s.db")
+    store.upsert_jobs([Job("s#1.0", "s", 1, 0, status=JobStatus.COMPLETED, exit_code=1, stdout=str(big))])
+    app = OpgApp(cfg, store, refresh_loop=False)
+
+    def header() -> str:
+        return str(app.screen.query_one("#verdict", Static).render())
+
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.pause()
+        app.open_log({"job_id": "s#1.0"})
+        await pilot.pause(0.5)
+        assert header().endswith("big.out · last 50 lines (50 shown)")
+        for _ in range(3):
+            await pilot.press("right_square_bracket")
+            await pilot.pause(0.5)
+        for _ in range(20):
+            if "capped" in header():
+                break
+            await pilot.pause(0.2)
+        fit = (1 << 20) // len(line % 0)
+        assert header().endswith(f"big.out · all lines: capped, the last 1 MiB only ({fit:,} shown)")

@@ -137,8 +137,9 @@ def print_test(sid: str, pattern: str, tested: dict[str, Any]) -> None:
     """The numbers of a test, then refused (why) or passed."""
     _say(f"test of {sid}: pattern {pattern}")
     if "matched" in tested:
+        tried = f" of {tested['simulated']} tried" if tested["simulated"] < tested["unknown"] else ""
         _say(f"  stored jobs: matches {tested['matched']} ({tested['unknown']} unknown, would decide "
-             f"{tested['would_decide']}; {tested['same_verdict']} already this verdict; "
+             f"{tested['would_decide']}{tried}; {tested['same_verdict']} already this verdict; "
              f"{tested['other_confident']} confident and {tested['other_probable']} probable of another verdict)")
         for jid, cat, sig in tested.get("other_examples", []):
             _say(f"    {jid}: {cat} ({sig or 'rule'})")

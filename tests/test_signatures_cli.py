@@ -227,3 +227,24 @@ def test_new_verdicts_from_the_dashboards_diagnose_use_the_enabled_learned_signa
             {("service", "learned.xrootd_replica_missing")}
     finally:
         store.close()
+
+
+def test_the_store_test_re_diagnoses_a_bounded_sample_and_says_so(cfg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opgtui.learn import vetting
+    from opgtui.learn.library import Learned
+
+    monkeypatch.setattr(vetting, "SIMULATE", 2)
+    t = xrootd_template(cfg)
+    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
+                    "--corpus", "")
+    assert code == 0 and "would decide 2 of 2 tried" in out
+    store = open_store(cfg.parent / "opgtui.db")
+    try:
+        candidate = Learned("learned.x", "Server responded with an error", "service", "retry", "x")
+        refused = vetting.vet(store, load_packs(plugins=False), candidate)
+        assert refused.refusals == ["missing example"]  # what the pack loader would refuse, refused here
+        candidate.example = t["example"]
+        result = vetting.vet(store, load_packs(plugins=False), candidate)
+        assert (len(result.unknown), result.simulated, len(result.would_decide)) == (6, 2, 2)
+    finally:
+        store.close()

@@ -19,9 +19,12 @@ from typing import Any
 
 from opgtui.diagnosis.signatures import PackSet
 from opgtui.learn.library import Learned
-from opgtui.learn.pack import with_learned
+from opgtui.learn.pack import compile_learned, with_learned
 from opgtui.learn.patterns import check
 from opgtui.learn.unknown import cached_tails, failed_jobs
+
+SIMULATE = 400
+"""Unknown jobs re-diagnosed with and without the candidate (a sample: ~4 ms each)."""
 
 
 @dataclass(slots=True)
@@ -35,6 +38,7 @@ class Tested:
     other_confident: list[tuple[str, str, str]] = field(default_factory=list)  # (job, category, signature)
     other_probable: list[tuple[str, str, str]] = field(default_factory=list)
     would_decide: list[str] = field(default_factory=list)
+    simulated: int = 0  # unknown jobs re-diagnosed on their kept tail (at most SIMULATE)
     corpus: dict[str, Any] = field(default_factory=dict)
     refusals: list[str] = field(default_factory=list)
 
@@ -48,6 +52,7 @@ class Tested:
             "ok": self.ok, "refusals": self.refusals, "matched": len(self.matched), "unknown": len(self.unknown),
             "same_verdict": len(self.same), "other_confident": len(self.other_confident),
             "other_probable": len(self.other_probable), "would_decide": len(self.would_decide),
+            "simulated": self.simulated,
             "other_examples": [list(x) for x in (self.other_confident + self.other_probable)[:5]],
             "corpus": self.corpus,
         }
@@ -100,7 +105,8 @@ def vet_on_store(store: Any, base: PackSet, candidate: Learned, windows: Sequenc
         t.matched.append(jid)
         if v is None or v.category == "unknown":
             t.unknown.append(jid)
-            if tail:
+            if tail and t.simulated < SIMULATE:
+                t.simulated += 1
                 before = diagnose(tail, base, job=job, windows=windows, now=now)
                 after = diagnose(tail, packs, job=job, windows=windows, now=now)
                 if after.signature == candidate.id and before.category != after.category:
@@ -150,6 +156,9 @@ def vet(store: Any, base: PackSet, candidate: Learned, *, corpus: Path | None = 
     """The whole test; ``refusals`` says why it may not be enabled, with the numbers."""
     benign = [b for c in base.compiled for b in c.benign]
     problem = check(candidate.pattern, benign)
+    if not problem:
+        errors = compile_learned([candidate], set())[1]
+        problem = errors[0].split(": ", 1)[-1] if errors else ""
     if problem:
         return Tested(problem=problem, refusals=[problem])
     t = vet_on_store(store, base, candidate, windows, now)

@@ -19,10 +19,14 @@ import orjson
 
 from opgtui.config import FeedConfig
 from opgtui.model import ServiceState, ServiceStateName, Window
+from opgtui.safeyaml import Limits
 
 ServiceFor = Callable[[str], str]
 Payload = bytes | str
 Expects = Literal["json", "xml", "yaml", "any"]
+
+# A feed's YAML may be as large as the fetch allows (poll.MAX_BYTES); aliases and depth stay bounded as everywhere.
+_FEED_YAML_LIMITS = Limits(max_bytes=16 << 20, max_nodes=4_000_000)
 
 _RANK: dict[str, int] = {"unknown": 0, "up": 1, "maintenance": 2, "degraded": 3, "down": 4}
 
@@ -151,21 +155,18 @@ class Ctx:
             raise self.error(f"not valid XML: {exc}") from None
 
     def yaml(self, payload: Payload) -> Any:
-        """The decoded YAML (or JSON) document, safe loader only."""
-        import yaml
+        """The decoded YAML (or JSON) document, through the one bounded loader (no alias bombs, no python tags)."""
+        from opgtui import safeyaml
 
         text = to_text(payload)
         if _looks_html(text[:400]):
             raise self.error("not YAML: got an HTML page")
         try:
-            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe loader (C if built)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark
-            where = f" at line {mark.line + 1}" if mark else ""
+            return safeyaml.load(text, self.url, _FEED_YAML_LIMITS)
+        except safeyaml.YamlError as exc:
+            where = f" at line {exc.line}" if exc.line is not None else ""
             raise self.error(f"not valid YAML{where}: {exc.problem}") from None
-        except yaml.YAMLError as exc:
-            raise self.error(f"not valid YAML: {exc}") from None
-        except (ValueError, TypeError, RecursionError) as exc:  # e.g. an impossible date in a timestamp
+        except (ValueError, TypeError, RecursionError, OverflowError) as exc:  # e.g. an impossible date
             raise self.error(f"not valid YAML: {exc}") from None
 
     # ------------------------------------------------------------ typed access

@@ -228,35 +228,51 @@ _add_diagnose_command()
 
 
 @main.command()
-@click.option("--from", "sources", multiple=True, required=True, type=click.Path(),
+@click.option("--from", "sources", multiple=True, type=click.Path(),
               help="A condor_q/condor_history -long or -json dump, or a job event log. Repeatable.")
-@click.option("--json", "as_json", is_flag=True, help="Print the normalised jobs as JSON.")
-@click.option("--open", "open_", is_flag=True, help="Open them in the dashboard's Jobs view instead of printing.")
+@click.option("--store", "store_path", is_flag=False, flag_value="", default=None,
+              help="The jobs of the store (the config's, or the one given) instead of dumps.")
+@click.option("--filter", "query", default="", help="The Jobs view's / filter: words, !word, site:purdue, "
+              "code:34, exit:137, verdict:service, sig:samweb ...")
+@click.option("--only", type=click.Choice(["all", "held", "failed", "running", "idle"]), default="all",
+              show_default=True, help="The Jobs view's quick filter (failed: failed or held).")
+@click.option("--json", "fmt", flag_value="json", help="Print the jobs as JSON.")
+@click.option("--csv", "fmt", flag_value="csv", help="Print the jobs as CSV.")
+@click.option("--open", "open_", is_flag=True, help="Open the dumps in the dashboard's Jobs view instead of printing.")
 @click.pass_context
-def jobs(ctx: click.Context, sources: tuple[str, ...], as_json: bool, open_: bool) -> None:
-    """Normalised jobs from ad dumps and event logs."""
-    from dataclasses import asdict
+def jobs(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, query: str, only: str,
+         fmt: str | None, open_: bool) -> None:
+    """Normalised jobs from ad dumps and event logs, or from the store; filtered as in the Jobs view."""
+    from opgtui.cli_jobs import print_jobs
 
+    if bool(sources) == (store_path is not None):
+        _fail("jobs: give --from FILE (dumps) or --store (the store's jobs), not both" if sources
+              else "jobs: give --from FILE (dumps) or --store (the store's jobs)")
     if open_:
+        if not sources:
+            _fail("jobs --open: give --from FILE (the dashboard itself shows the store: opgtui)")
         _open_dump(ctx, sources)
+        return
+    if store_path is not None:
+        cfg = _config(ctx)
+        if store_path:
+            cfg.store = Path(store_path).expanduser()
+        store = _existing_store(cfg, readonly=True)
+        n = print_jobs(store.jobs(), store.verdict_summaries(), query=query, only=only, fmt=fmt or "table")
+        if not n and not fmt:
+            click.echo("opgtui: no job matches", err=True)
         return
 
     from opgtui.sources.dumps import load_files
-    from opgtui.textsafe import one_line
 
     result = load_files(sources)
     for err in result.errors:
         click.echo(f"opgtui: {err}", err=True)
-    if as_json:
-        _print_json([asdict(j) | {"status_label": j.status_label, "efficiency": j.efficiency}
-                     for j in result.jobs])
-    else:
-        for j in result.jobs:
-            reason = j.hold_reason or (f"exit {j.exit_code}" if j.exit_code is not None else "")
-            _say(f"{j.display_id:40} {j.status_label:10} {j.owner or '':12} {j.site or '':16} "
-                 f"{one_line(reason, 60)}")
+    print_jobs(result.jobs, {}, query=query, only=only, fmt=fmt or "table")
     if result.errors and not result.jobs:
         sys.exit(2)
+    if not result.jobs:
+        click.echo("opgtui: no jobs in " + ", ".join(sources), err=True)
 
 
 def _open_dump(ctx: click.Context, sources: tuple[str, ...]) -> None:
@@ -322,10 +338,25 @@ def check(ctx: click.Context, required: str, within: str) -> None:
     if not names:
         _fail("--require: give at least one service name")
     store = _existing_store(cfg)
+    _known_services(cfg, store, names)
     result = submit_check(cfg, store, names, horizon)
     for line in result.lines:
         _say(line)
     sys.exit(result.exit_code)
+
+
+def _known_services(cfg: Config, store: Any, names: list[str]) -> None:
+    """Exit 2 naming the first of ``names`` that is neither configured (name or alias) nor seen by a feed."""
+    import difflib
+
+    from opgtui.services import board
+
+    known = sorted({s.name for s in cfg.services} | {r.service for r in board(cfg, store)})
+    for name in names:
+        if cfg.service_for(name) not in known:
+            close = difflib.get_close_matches(cfg.service_for(name), known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            _fail(f"--require: unknown service {name!r} ({hint}known: {', '.join(known) or 'none'})")
 
 
 @main.command()
@@ -340,11 +371,21 @@ def collect(ctx: click.Context, once: bool) -> None:
     cfg = _config(ctx)
     store = _open_store(cfg)
     try:
-        asyncio.run(run_collector(cfg, store, once=once, echo=_say))
+        report = asyncio.run(run_collector(cfg, store, once=once, echo=_say))
     except CollectorBusy as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        pass
+        return
+    if once and report is not None and _nothing_collected(cfg, report):
+        _fail("collect --once: no source answered (every feed and schedd failed, see above)", 1)
+
+
+def _nothing_collected(cfg: Config, report: Any) -> bool:
+    """Whether a round got nothing from any source: every feed failed and no schedd answered."""
+    feeds_failed = not cfg.feeds or report.feeds_ok == 0
+    schedd_failed = any(p.startswith(("schedd ", "collector: ")) for p in report.problems)
+    pools_failed = not cfg.pools or (report.jobs == 0 and schedd_failed)
+    return bool(cfg.feeds or cfg.pools) and feeds_failed and pools_failed
 
 
 # ---------------------------------------------------------------------------- people
@@ -365,8 +406,11 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
     from opgtui.model import Announcement
     from opgtui.timefmt import parse_when
 
+    if text is not None and not text.strip() and not list_only:
+        _fail('announce: the message is empty (give the text, or --list to see the current ones)')
     cfg = _config(ctx)
-    store = _open_store(cfg)
+    posting = bool(text) and not list_only and expire is None
+    store = _open_store(cfg) if posting else _existing_store(cfg)
     if expire is not None:
         from opgtui.store import NotAllowed
 
@@ -405,13 +449,24 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
 @click.pass_context
 def retry(ctx: click.Context, jobs: tuple[str, ...], debug: bool, bigger: bool, force: bool, dry_run: bool,
           again: bool, yes: bool, as_json: bool) -> None:
-    """Retry jobs (SCHEDD#CLUSTER.PROC or CLUSTER.PROC@SCHEDD): release held ones (edited first with --debug),
-    resubmit finished or removed ones. Each retry is recorded with its lineage. Exit 1 if any failed."""
+    """Retry jobs (CLUSTER.PROC@SCHEDD as the Jobs table shows it, the schedd's short name is enough when the
+    store tells them apart; or SCHEDD#CLUSTER.PROC): release held ones (edited first with --debug), resubmit
+    finished or removed ones. Each retry is recorded with its lineage. Exit 1 if any failed."""
     from opgtui.cli_retry import run_retry
+    from opgtui.jobids import resolve_all
 
     cfg = _config(ctx)
-    code = run_retry(cfg, _open_store(cfg), jobs, debug=debug, force=force, dry_run=dry_run, yes=yes,
+    store = _open_store(cfg)
+    try:
+        ids, missing = resolve_all(store, jobs)
+    except ValueError as exc:
+        _fail(str(exc))
+    code = run_retry(cfg, store, ids, debug=debug, force=force, dry_run=dry_run, yes=yes,
                      as_json=as_json, bigger=bigger, again=again)
+    if missing and dry_run:
+        click.echo(f"opgtui: not in the store: {', '.join(missing)} (the dry run cannot say what a retry would do; "
+                   "`opgtui collect`, or check the id)", err=True)
+        code = max(code, 1)
     sys.exit(code)
 
 
@@ -462,7 +517,7 @@ def stats(ctx: click.Context, by: str, since: str, until: str | None, experiment
     from opgtui.cli_stats import run_stats
 
     cfg = _config(ctx)
-    sys.exit(run_stats(cfg, _open_store(cfg), by=by, since=since, until=until, experiment=experiment, batch=batch,
+    sys.exit(run_stats(cfg, _existing_store(cfg), by=by, since=since, until=until, experiment=experiment, batch=batch,
                        fmt=fmt or "table"))
 
 

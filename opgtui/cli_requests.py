@@ -135,9 +135,10 @@ def fields_() -> None:
 def list_(ctx: click.Context, statuses: tuple[str, ...], open_only: bool, experiment: str | None, mine: bool,
           as_json: bool) -> None:
     """Requests, open and most urgent first."""
+    from opgtui.cli import _config, _existing_store
     from opgtui.textsafe import one_line
 
-    _cfg, store = _open(ctx)
+    store = _existing_store(_config(ctx), readonly=True)  # listing never creates a store at a mistyped path
     who = rq.whoami()
     reqs = [r for r in sorted(store.requests(), key=rq.sort_key)
             if (not statuses or r.status in statuses) and (not open_only or r.status in rq.OPEN_STATES)

@@ -70,6 +70,19 @@ def _instant(text: str, now: float, option: str) -> float:
             raise ValueError(f"{option}: {exc}") from None
 
 
+def _check_experiment(cfg: Config, store: Any, name: str) -> None:
+    """ValueError unless ``name`` is a configured experiment or one the record has jobs of."""
+    import difflib
+
+    recorded = {r[0] for r in store.conn.execute("SELECT DISTINCT experiment FROM job_stats") if r[0]}
+    known = sorted(recorded | {e.name for e in cfg.experiments})
+    if name in known:
+        return
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ValueError(f"--experiment: unknown experiment {name!r} ({hint}known: {', '.join(known) or 'none yet'})")
+
+
 def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None, experiment: str | None,
               batch: str | None, fmt: str) -> int:
     """Print the report; returns the exit code (2 for bad input)."""
@@ -79,8 +92,12 @@ def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None
     try:
         start = _instant(since, now, "--since")
         end = _instant(until, now, "--until") if until else None
+        if end is not None and end <= start:
+            raise ValueError(f"--until {until} is not after --since {since}: the period is empty")
+        if experiment is not None:
+            _check_experiment(cfg, store, experiment)
     except ValueError as exc:
-        click.echo(f"opgtui: {exc}", err=True)
+        click.echo(f"opgtui: {one_line(str(exc), 300)}", err=True)
         return 2
     problem = stats.try_refresh(store)
     if problem:

@@ -124,9 +124,9 @@ async def collect_once(cfg: Config, store: Any, client: Any = None) -> CollectRe
 
 
 async def run_collector(cfg: Config, store: Any, *, once: bool = False,
-                        echo: Callable[[str], None] = print) -> None:
+                        echo: Callable[[str], None] = print) -> CollectReport | None:
     """`opgtui collect`: hold the lock, poll, sleep the refresh interval, repeat (the next round starts only
-    after the previous one finished, so rounds never overlap)."""
+    after the previous one finished, so rounds never overlap). With ``once``, the round's report."""
     if not cfg.feeds and not cfg.pools:
         echo("nothing to collect: the config has no feeds and no pools (see opgtui config example)")
     with collector_lock(store.path):
@@ -137,5 +137,5 @@ async def run_collector(cfg: Config, store: Any, *, once: bool = False,
             for p in rep.problems:
                 echo(f"  problem: {p}")
             if once:
-                return
+                return rep
             await asyncio.sleep(cfg.refresh)

@@ -49,7 +49,8 @@ def test_real_fifebatch_dune_jobs() -> None:
     j = jobs["fifebatch1.fnal.gov#14158503.10"]
     assert (j.owner, j.site, j.last_host, j.experiment) == ("jmalbos", "FNAL_GPGrid", "fnpc4108.fnal.gov", "dune")
     assert j.submit_time == 1486408089 and j.end_time == 1486408342 and j.cpu_sys == 6.0
-    assert j.status is None  # the trimmed ad has no JobStatus: absent, not invented
+    # the trimmed ad has no JobStatus, but a CompletionDate and an ExitCode: completed, as the table says
+    assert j.status == JobStatus.COMPLETED and j.exit_code == 0
     assert j.source == str(FIFE_LONG) and j.updated is not None
     assert result.ads[j.id]["x509UserProxyVOName"] == "dune"
     assert jobs["fifebatch1.fnal.gov#14155293.202"].last_host == "fnpc9051.fnal.gov"
@@ -123,19 +124,20 @@ def test_not_classads_and_missing_files(tmp_path: Path) -> None:
     binary.write_bytes(bytes(range(256)) * 10)
     result = load_files([junk, tmp_path / "missing.long", binary, DATA / "test.old.ad"])
     assert len(result.jobs) == 1
-    nothing = "no job ads found: not a condor_q/condor_history -long or -json dump, nor a job event log"
-    assert result.errors == [
-        f"{junk}:1: not a ClassAd attribute line (expected 'Name = value')", f"{junk}: {nothing}",
-        f"{tmp_path / 'missing.long'}: cannot read: No such file or directory",
-        f"{binary}:1: not a ClassAd attribute line (expected 'Name = value')", f"{binary}: {nothing}"]
+    nothing = ("not a condor_q/condor_history -long or -json dump, nor a job event log "
+               "(line 1: not a ClassAd attribute line (expected 'Name = value'))")
+    assert result.errors == [  # one line per file
+        f"{junk}: {nothing}", f"{tmp_path / 'missing.long'}: cannot read: No such file or directory",
+        f"{binary}: {nothing}"]
 
 
 def test_a_large_file_that_is_not_a_dump_stops_early(tmp_path: Path) -> None:
     log = tmp_path / "job.out"
     log.write_text("%MSG-w SAM: file not found\n\nretrying in 10 s\n\n" * 1000)
     result = load_files([log])
-    assert result.jobs == [] and len(result.errors) == 4
-    assert result.errors[2] == f"{log}: stopped at line 3 after 2 bad ads"
+    assert result.jobs == [] and result.errors == [  # read no further than the second bad ad
+        f"{log}: not a condor_q/condor_history -long or -json dump, nor a job event log "
+        "(line 1: not a ClassAd attribute line (expected 'Name = value'))"]
 
 
 def test_truncated_json_keeps_complete_ads_and_names_the_line(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ def test_real_fifebatch_dune_job_from_a_classad() -> None:
     assert (j.owner, j.experiment, j.site, j.last_host) == ("jmalbos", "dune", "FNAL_GPGrid", "fnpc4108.fnal.gov")
     assert (j.submit_time, j.start_time, j.end_time) == (1486408089, 1486408188, 1486408342)
     assert j.cpu_sys == 6.0 and j.cpu_user is None  # the trimmed ad has no RemoteUserCpu: not invented
-    assert j.status is None and j.exit_code == 0  # completed (CompletionDate) with the pre-ExitCode ExitStatus
+    # no JobStatus in the trimmed ad: completed (CompletionDate) with the pre-ExitCode ExitStatus, as the table says
+    assert j.status == 4 and j.exit_code == 0
     assert job_from_ad(second).last_host == "fnpc9051.fnal.gov"
 
 

@@ -81,8 +81,8 @@ def test_period_filters_and_bad_input(cfg_path: Path) -> None:
     assert code == 0 and json.loads(out)["total"]["jobs"] == 1  # only the CHTC job ended within 90 minutes
     code, out, _ = run(cfg_path, "stats", "--since", "1d", "--until", "90m", "--json")
     assert json.loads(out)["total"]["jobs"] == 3
-    code, out, _ = run(cfg_path, "stats", "--experiment", "nobody", "--json")
-    assert json.loads(out)["rows"] == []
+    code, out, err = run(cfg_path, "stats", "--experiment", "nobody", "--json")
+    assert code == 2 and out == "" and "unknown experiment 'nobody'" in err
     code, _, err = run(cfg_path, "stats", "--until", "soon")
     assert code == 2 and err.startswith("opgtui: --until: not a time") and err.count("\n") == 1
     code, _, err = run(cfg_path, "stats", "--by", "colour")

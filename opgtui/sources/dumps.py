@@ -653,6 +653,7 @@ class _Loader:
 
     def load_long(self, path: Path, progress: Progress | None) -> None:
         errors = self.result.errors
+        first_error = len(errors)
         banner: list[str | None] = [None]
         n_ok = n_bad = 0
         for line, item in iter_long_ads(path, progress, wanted=None if self.keep_ads else _WANTED,
@@ -667,9 +668,11 @@ class _Loader:
             if n_bad >= (2 if not n_ok else _MAX_ERRORS):
                 errors.append(f"{path}: stopped at line {line} after {n_bad} bad ads")
                 break
-        if n_bad and not n_ok:
-            errors.append(f"{path}: no job ads found: not a condor_q/condor_history -long or -json dump, "
-                          "nor a job event log")
+        if n_bad and not n_ok and ": not a ClassAd attribute" in errors[first_error]:
+            why = errors[first_error].removeprefix(f"{path}:")  # no ClassAd syntax at all: one line for the file
+            del errors[first_error:]
+            errors.append(f"{path}: not a condor_q/condor_history -long or -json dump, nor a job event log "
+                          f"(line {why})")
 
     def load_json(self, path: Path, data: bytes) -> None:
         if self._load_json_fast(path, data):
@@ -793,6 +796,9 @@ def _load(paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool
                     data = b""
         except OSError as exc:
             loader.result.errors.append(f"{p}: cannot read: {exc.strerror or exc}")
+            continue
+        if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+            loader.result.errors.append(f"{p}: empty: no job ads in it")
             continue
         if kind == "eventlog":
             eventlogs.append(p)  # after the dumps: a dump's record is richer than one rebuilt from events

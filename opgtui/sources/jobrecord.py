@@ -340,6 +340,8 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
         exit_code = _int(ExitStatus)  # pre-ExitCode ads (the deprecated attribute)
     if ExitBySignal is True:
         exit_code = None
+    if status is None and end_time is not None and (exit_code is not None or exit_signal is not None):
+        status = 4  # a trimmed ad without JobStatus that finished with an exit: completed, as its exit says
 
     cpu_user = CumulativeRemoteUserCpu if type(CumulativeRemoteUserCpu) is float else _num(CumulativeRemoteUserCpu)
     if cpu_user is None:

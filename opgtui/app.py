@@ -67,11 +67,13 @@ class OpgApp(App[None]):
     CSS_PATH = "app.tcss"
     MODES = {"status": _status, "jobs": _jobs, "log": _log, "requests": _requests, "stats": _stats}
     BINDINGS = [
-        *(Binding(key, f"view('{mode}')", title, id=f"view.{mode}") for mode, (key, title) in VIEWS.items()),
-        Binding("colon", "command_line", ":cmd", id="app.command"),
-        Binding("question_mark", "help", "Help", id="app.help"),
+        # the footer keeps room for the view's own keys: these are in the header's hint, ? help and the palette
+        *(Binding(key, f"view('{mode}')", title, show=False, id=f"view.{mode}")
+          for mode, (key, title) in VIEWS.items()),
+        Binding("colon", "command_line", "Command line", show=False, id="app.command"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help"),
         Binding("escape", "back", "Back", show=False, id="app.back"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="app.refresh"),
         Binding("A", "toggle_announcements", "Announcements: all / one line", show=False,
                 id="app.announcements"),

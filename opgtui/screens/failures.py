@@ -43,12 +43,12 @@ class FailureSummaryScreen(BaseScreen):
 
     VIEW_NAME = "Failures"
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="failures.back"),
+        Binding("escape", "app.pop_screen", "Back", show=False, id="failures.back"),
         Binding("t", "range", "Range", id="failures.range"),
-        Binding("T", "retry(False)", "Retry group", id="failures.retry"),
+        Binding("T", "retry(False)", "Retry", id="failures.retry"),
         Binding("D", "retry(True)", "Retry+debug", id="failures.retry_debug"),
         Binding("M", "retry(False, True)", "Retry+memory", show=False, id="failures.retry_memory"),
-        Binding("S", "retry_service", "Retry service", id="failures.retry_service"),
+        Binding("S", "retry_service", "Retry svc", id="failures.retry_service"),
         Binding("H", "act('hold')", "Hold group", show=False, id="failures.hold"),
         Binding("X", "act('remove')", "Remove group", show=False, id="failures.remove"),
     ]

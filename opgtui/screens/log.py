@@ -60,7 +60,7 @@ class LogScreen(BaseScreen):
     BINDINGS = [
         Binding("right_square_bracket", "more", "More lines", id="log.more"),
         Binding("left_square_bracket", "fewer", "Fewer lines", show=False, id="log.fewer"),
-        Binding("e", "stream", "stdout/stderr/event log", id="log.stream"),
+        Binding("e", "stream", "Stream", id="log.stream"),  # stdout -> stderr -> event log
     ]
 
     def __init__(self) -> None:

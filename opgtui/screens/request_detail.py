@@ -98,12 +98,12 @@ class RequestDetailScreen(Screen[None]):
     """Detail of one request (re-read from the store each time it is shown)."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="request_detail.back"),
+        Binding("escape", "back", "Back", show=False, id="request_detail.back"),
         Binding("e", "edit", "Edit", id="request_detail.edit"),
-        Binding("w", "workflow", "Workflow", id="request_detail.workflow"),
-        Binding("s", "act('submit')", "Submit", id="request_detail.submit"),
-        Binding("a", "act('approve')", "Approve", id="request_detail.approve"),
-        Binding("r", "act('reject')", "Reject", id="request_detail.reject"),
+        Binding("w", "workflow", "Workflow (s a r)", id="request_detail.workflow"),
+        Binding("s", "act('submit')", "Submit", show=False, id="request_detail.submit"),
+        Binding("a", "act('approve')", "Approve", show=False, id="request_detail.approve"),
+        Binding("r", "act('reject')", "Reject", show=False, id="request_detail.reject"),
         Binding("p", "priority", "Priority", id="request_detail.priority"),
         Binding("J", "toggle_jobs", "Jobs", id="request_detail.jobs"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="request_detail.reload"),

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from opgtui.model import Announcement
 from opgtui.textsafe import one_line
 
+HINTS = ("1-5 views · : command · ? keys · q quit", "1-5 views · ? keys · q quit", "? keys · q quit")
 _LEVEL_STYLE = {"info": "bold cyan", "warning": "bold yellow", "critical": "bold white on red"}
 
 
@@ -21,6 +22,10 @@ def header_text(view: str, where: str, freshness: str, problems: list[str], widt
         text.append(" │ ")
         text.append(f"! {len(problems)} problem{'s' if len(problems) > 1 else ''}: ", "bold red")
         text.append(one_line(problems[0], 120), "red")
+    for hint in HINTS:  # the keys the footer leaves out, as many as there is room for
+        if text.cell_len + len(hint) + 3 <= width:
+            text.append(" " * (width - text.cell_len - len(hint) - 1) + hint, "dim")
+            break
     text.truncate(width, overflow="ellipsis")
     return text
 
@@ -31,7 +36,13 @@ class HeaderBar(Static):
     DEFAULT_CSS = "HeaderBar { height: 1; background: $panel; }"
 
     def show(self, view: str, where: str, freshness: str, problems: list[str]) -> None:
-        self.update(header_text(view, where, freshness, problems, self.size.width or 200))
+        self._shown = (view, where, freshness, problems)
+        width = self.size.width or (self.app.size.width if self.is_attached else 80)
+        self.update(header_text(view, where, freshness, problems, width))
+
+    def on_resize(self) -> None:
+        if shown := getattr(self, "_shown", None):
+            self.update(header_text(*shown, self.size.width))
 
 
 def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0) -> Text:

@@ -44,8 +44,8 @@ class LogView(ScrollView, can_focus=True):
     """Lines of a log with a margin of marks and line numbers; renders only the visible lines."""
 
     BINDINGS = [
-        Binding("n", "next_mark(1)", "Next match", id="log.next"),
-        Binding("N", "next_mark(-1)", "Prev match", show=False, id="log.prev"),
+        Binding("n", "next_mark(1)", "Next error", id="log.next"),
+        Binding("N", "next_mark(-1)", "Previous error", show=False, id="log.prev"),
         Binding("s", "follow", "Follow", id="log.follow"),
         Binding("w", "wrap", "Wrap", show=False, id="log.wrap"),
         Binding("g,home", "top", "Top", show=False, id="log.top"),

@@ -3,6 +3,8 @@ with no data is drawn with the legend's unknown glyph, not left blank."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from opgtui.model import ServiceState, Window
 from opgtui.widgets.timeline import GLYPH, bucket_states, legend_text, row_strip
 
@@ -26,3 +28,21 @@ def test_no_data_is_drawn_as_the_legends_unknown() -> None:
     line = row_strip("xrootd", cells, 14).text
     assert line[14:22] == "·" * 8 and line[22:] == GLYPH["up"] * 2
     assert "· unknown" in legend_text().plain
+
+
+async def test_at_80x24_every_timeline_row_and_the_submit_reason_show(tmp_path_factory: Any) -> None:
+    from textual.widgets import Static
+
+    from opgtui.app import OpgApp
+    from opgtui.demo.build import build_demo
+    from opgtui.widgets.timeline import OutageTimeline
+
+    cfg, store = build_demo(tmp_path_factory.mktemp("demo"))
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        timeline = app.screen.query_one(OutageTimeline)
+        assert len(timeline.services) == 8 and timeline.max_scroll_y == 0  # no row hidden below a scrollbar
+        submit = app.screen.query_one("#submit", Static)
+        first = submit.render().plain.splitlines()[0]  # type: ignore[attr-defined]
+        assert first.startswith(" NO: do not submit now ") and "dcache: MAINTENANCE in " in first[:60]

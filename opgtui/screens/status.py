@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from rich.text import Text
@@ -39,16 +40,22 @@ def banner_text(rows: list[BoardRow]) -> Text | None:
 
 
 def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Text:
-    """The pre-submit panel: the verdict first, then one line per required service."""
+    """The pre-submit panel: the verdict and, on the same line, the first thing in the way (its time first,
+    the feed's description last, so a cut at 80 columns loses only the description); one line per other
+    thing in the way; what is needed when nothing is."""
     result = decide_submit(rows, required, SUBMIT_HORIZON, now)
     style = {0: "bold white on green", 1: "bold white on red", 2: "bold black on yellow"}[result.exit_code]
-    text = Text.assemble((f" {result.lines[-1]} ", style),
-                         (f"  needs {one_line(', '.join(required), 200)}; maintenance within 6 h counts", "dim"),
-                         no_wrap=True, overflow="ellipsis")
-    for line in result.lines[:-1]:
-        if ": UP" not in line:  # only what stands in the way
-            text.append("\n  " + one_line(line, 160))
+    blockers = [_SOURCE.sub(" —", line, count=1) for line in result.lines[:-1] if ": UP" not in line]
+    text = Text(f" {result.lines[-1]} ", style, no_wrap=True, overflow="ellipsis")
+    if not blockers:
+        text.append(f"  needs {one_line(', '.join(required), 200)}; maintenance within 6 h counts", "dim")
+    for i, line in enumerate(blockers):
+        text.append("  " if i == 0 else "\n  ")
+        text.append(one_line(line, 200))
     return text
+
+
+_SOURCE = re.compile(r" \[[^\]]*\]")  # "[fnal-alertmanager]": the board and the history name the source
 
 
 class StatusScreen(BaseScreen):

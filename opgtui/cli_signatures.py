@@ -50,6 +50,7 @@ def signatures() -> None:
 def suggest(ctx: click.Context, since: str | None, as_json: bool, no_read: bool, now_at: float | None) -> None:
     """The unknown failures grouped into log templates, most jobs first."""
     from opgtui.cli import _config, _existing_store
+    from opgtui.learn.snapshot import save
     from opgtui.learn.suggest import suggest as build
     from opgtui.learn.suggest import suggestions_json
     from opgtui.learn.unknown import gather
@@ -60,6 +61,8 @@ def suggest(ctx: click.Context, since: str | None, as_json: bool, no_read: bool,
     store = _existing_store(cfg)
     try:
         result = build(gather(cfg, store, start, now, read_logs=not no_read))
+        if start is None:
+            save(store, result, now)  # the Signatures view lists these at once
     finally:
         store.close()
     if as_json:

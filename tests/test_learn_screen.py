@@ -136,3 +136,33 @@ async def test_hostile_log_lines_show_as_text_in_the_view_and_the_form(tmp_path:
         assert isinstance(app.screen, LabelForm)
         assert "\x1b" not in str(app.screen.query_one("#pattern").value)
         assert screen.result is not None and screen.result.items[0].jobs[0].job.id == "s#0.0"
+
+
+async def test_the_templates_last_mined_are_listed_at_once(demo_dir: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from opgtui.cli import main
+    from opgtui.demo.keep import write_config
+
+    app = make_app(demo_dir, tmp_path)
+    app.store.close()
+    config = write_config(app.cfg, tmp_path / "config.yaml")
+    result = CliRunner().invoke(main, ["--config", str(config), "signatures", "suggest", "--now", str(NOW)])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setattr(SignaturesScreen, "mine", lambda self: None)  # no mining: only what was kept
+    app = OpgApp(app.cfg, open_store(app.cfg.store), refresh_loop=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.run_command_line("signatures")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SignaturesScreen) and screen.result is not None
+        text = "\n".join(screen_lines(app))
+        assert "reading again" in text and "Error in <TNetXNGFile::Open>" in text
+        row = next(i for i, s in enumerate(screen.result.items) if "TNetXNGFile" in s.template.text)
+        assert len(screen.result.items[row].jobs) == 6 and screen.result.items[row].pattern
+        for _ in range(row):
+            await pilot.press("down")
+        await pilot.press("v")
+        await pilot.pause()
+        assert "pattern ok: matches 6 of 6 lines" in str(app.screen.query_one("#check").render())

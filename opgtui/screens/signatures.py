@@ -5,6 +5,7 @@ matches. Mining and testing run in thread workers, each with its own store conne
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -63,25 +64,38 @@ class SignaturesScreen(BaseScreen):
             table.add_column(label, width=width)
 
     def reload(self) -> None:
+        """The templates last mined at once (kept in the store), then mine again in the background."""
+        from opgtui.learn.snapshot import load
+
+        if self.result is None:
+            kept = load(self.opg.store)
+            if kept is not None:
+                self.show(kept[0], mined_at=kept[1])
         self.set_timer(0.05, self.mine)  # paint the view first: mining holds the GIL while it runs
 
     @work(thread=True, exclusive=True, group="signatures-mine")
     def mine(self) -> None:
         """Gather the unknown failures (reading tails not yet kept) and group them, off the UI thread."""
+        from opgtui.learn.snapshot import save
         from opgtui.learn.suggest import suggest
         from opgtui.learn.unknown import gather
         from opgtui.store import open_store
 
         store = open_store(self.opg.store.path)
         try:
-            result = suggest(gather(self.opg.cfg, store))
+            now = time.time()
+            result = suggest(gather(self.opg.cfg, store, now=now))
+            save(store, result, now)
         finally:
             store.close()
         self.app.call_from_thread(self.show, result)
 
-    def show(self, result: Suggestions) -> None:
+    def show(self, result: Suggestions, mined_at: float | None = None) -> None:
+        row = self.query_one("#sig-templates", DataTable).cursor_row
         self.result = result
         status = f"{result.jobs:,} unknown failures in {len(result.items):,} templates"
+        if mined_at is not None:
+            status += f" (as of {clock(mined_at, self.opg.tz)}; reading again ...)"
         if result.no_line:
             status += f" · {len(result.no_line):,} with no log line"
         if result.failed:
@@ -93,6 +107,8 @@ class SignaturesScreen(BaseScreen):
             sites = ", ".join(f"{name} {n}" for name, n in s.sites[:3])
             table.add_row(Text(f"{len(s.jobs):,}"), Text(s.id), ellipsis_cell(s.template.text), ellipsis_cell(sites),
                           Text(clock(s.last, self.opg.tz, with_date=True)))
+        if row and row < len(result.items):
+            table.move_cursor(row=row)
         self.show_detail()
 
     def current(self) -> Suggestion | None:
@@ -225,7 +241,7 @@ class LabelForm(ModalScreen[str | None]):
         if problem:
             shown.update(Text(one_line(problem, 200), "red"))
             return problem
-        lines = [u.line or "" for u in self.suggestion.jobs[:2000]]
+        lines = [u.line for u in self.suggestion.jobs if u.line][:2000]
         hit = len(matches(pattern, lines))
         shown.update(Text(f"pattern ok: matches {hit:,} of {len(lines):,} lines of this template", "green"))
         return ""

@@ -128,6 +128,10 @@ REAL = {
         "Fatal in <operator new>: storage exhausted (failed to allocate 4294967296 bytes)",
         " *** Break *** segmentation violation",
     ]),
+    # An environment never set up is the job's, unless CVMFS was missing first.
+    "setup_not_defined": ("code", ["bash: setup: command not found"]),
+    "setup_not_defined_after_no_cvmfs": ("service", ["ls: cannot access '/cvmfs': No such file or directory",
+                                                     "bash: setup: command not found"]),
     # XRootD: 3011 from the federation's redirector is a missing replica; a bare 3011 stays unknown.
     "xrootd_no_servers": ("service", [
         "Run: [ERROR] Server responded with an error: [3011] No servers are available to read the file.",

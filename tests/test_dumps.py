@@ -410,3 +410,45 @@ def test_a_log_that_crashes_or_hangs_the_reader_is_one_line_and_the_next_log_is_
     said = answers[0]["error"]
     assert ("crashed (SIGSEGV)" in said) if fate == "crash" else ("did not finish within 2s" in said)
     assert answers[1]["error"] is None and len(answers[1]["events"]) > 0
+
+
+# ---------------------------------------------------------------- pasted prompts and machine ads
+
+MACHINE = DATA / "machine_small1slot.long"  # a real startd ad (`condor_status -long`), htcondor/htcondor tests
+
+
+@pytest.mark.parametrize("prompt", ["$ condor_q -l 15872426.5189",
+                                    "[novapro@jobsub01 ~]$ condor_q -l -constraint 'JobStatus == 5'"])
+def test_a_pasted_shell_prompt_before_the_first_ad_is_skipped_with_a_warning(tmp_path: Path, prompt: str) -> None:
+    pasted = tmp_path / "held.txt"
+    pasted.write_text(prompt + "\n" + (DATA / "chtc_held_docker_memory.long.ad").read_text())
+    result = load_files([pasted])
+    assert [j.id for j in result.jobs] == ["submit-1.chtc.wisc.edu#15872426.5189"]
+    assert result.errors == [f"{pasted}:1: warning: skipped 1 line before the first ad (not ClassAd attributes: "
+                             "a pasted shell prompt?)"]
+
+
+def test_prose_is_still_not_a_dump(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("$ condor_q -l\nsome words\nmore words\n")  # no ad after them: nothing is skipped silently
+    result = load_files([notes])
+    assert result.jobs == [] and len(result.errors) == 1 and "not a condor_q/condor_history" in result.errors[0]
+
+
+def test_machine_ads_are_said_to_be_no_job_ads(tmp_path: Path) -> None:
+    import classad2
+
+    said = "'Machine' ads (condor_status), not job ads: skipped; opgtui reads condor_q/condor_history"
+    result = load_files([MACHINE])
+    assert result.jobs == [] and len(result.errors) == 1 and result.errors[0].startswith(f"{MACHINE}: {said}")
+    as_json = tmp_path / "machines.json"
+    ad = classad2.parseOne(MACHINE.read_text())
+    as_json.write_text("[" + ",".join([ad.printJson()] * 3) + "]")
+    result = load_files([as_json])
+    assert result.jobs == [] and result.errors == [
+        f"{as_json}: 3 'Machine' ads (condor_status), not job ads: skipped; opgtui reads condor_q/condor_history "
+        "-long or -json dumps and job event logs"]
+    mixed = tmp_path / "mixed.long"
+    mixed.write_text((DATA / "chtc_held_docker_memory.long.ad").read_text() + "\n" + MACHINE.read_text())
+    result = load_files([mixed])
+    assert len(result.jobs) == 1 and len(result.errors) == 1 and "1 'Machine' ads" in result.errors[0]

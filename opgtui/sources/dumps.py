@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 
 from opgtui.model import Job, JobEvent
-from opgtui.sources.jobrecord import ATTRS, host_of, job_from_ad, job_from_values
+from opgtui.sources.jobrecord import ATTRS, NotAJobAd, host_of, job_from_ad, job_from_values
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) while a large file is read."""
@@ -44,6 +44,8 @@ _WORDS: dict[str, Any] = {
 }
 _MISSING = object()
 _EVENT_HEAD = re.compile(r"\d{3} \(")
+_NEW_AD = re.compile(r"\[\s*[A-Za-z_]\w*\s*=")
+_PROMPT = re.compile(r"\[[^\]\n]*\][$#%>] ")
 
 
 class DumpChanged(OSError):
@@ -113,6 +115,13 @@ class LoadResult:
     events: list[JobEvent] = field(default_factory=list)
     ads: RawAds = field(default_factory=RawAds)
     errors: list[str] = field(default_factory=list)
+
+
+class Skipped(str):
+    """A warning, not an error: lines skipped before a file's first ad (a shell prompt pasted with the output)."""
+
+
+_LEADING = 5  # lines before the first ad that may be skipped
 
 
 class DumpError(ValueError):
@@ -251,6 +260,7 @@ def iter_long_ads(
     parse_next = classad2.parseNext
     loads = orjson.loads
     names: dict[str, str] = {}  # one string object per attribute name across all ads
+    leading = True  # before the first ad: a pasted shell prompt is skipped, with a warning
     for lineno, chunk in _chunks(path, progress):
         if wanted is None and chunk[0] not in "#-":
             try:
@@ -258,9 +268,12 @@ def iter_long_ads(
             except Exception:
                 parsed = None
             if parsed is not None and len(parsed) == chunk.count("\n") + 1:
+                leading = False
                 yield lineno, loads(parsed.printJson())
                 continue
-        yield from _parse_lines(path, chunk.split("\n"), lineno, wanted, names, schedd_seen)
+        for item in _parse_lines(path, chunk.split("\n"), lineno, wanted, names, schedd_seen, leading):
+            leading = leading and not isinstance(item[1], dict)
+            yield item
 
 
 def _parse_lines(
@@ -270,8 +283,13 @@ def _parse_lines(
     wanted: frozenset[str] | None,
     names: dict[str, str],
     schedd_seen: list[str | None] | None,
+    leading: bool = False,
 ) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """The line parser: plain literals in Python, the rest of an ad's lines through classad2 in one call."""
+    """The line parser: plain literals in Python, the rest of an ad's lines through classad2 in one call.
+
+    ``leading``: no ad was read from the file yet, so up to ``_LEADING`` lines that are no attributes (a shell
+    prompt pasted with the output) are skipped with a :class:`Skipped` warning when an ad follows them."""
+    skipped: list[tuple[int, str]] = []  # (line, the error it would be)
     ad: dict[str, Any] = {}
     slow: list[tuple[int, str, str]] = []
     start = lineno
@@ -285,6 +303,9 @@ def _parse_lines(
             if in_ad:
                 yield _finish(path, start, ad, slow)
                 ad, slow = {}, []
+            elif skipped:  # no ad after them: they were the damage
+                yield skipped[0]
+                skipped = []
             skipping = in_ad = False
             continue
         if skipping:
@@ -301,10 +322,19 @@ def _parse_lines(
             name = name.strip()
         if not sep or not name.isidentifier():
             what = "attribute line (expected 'Name = value')" if not sep else f"attribute name: {name[:40]!r}"
-            yield lineno, f"{path}:{lineno}: not a ClassAd {what}"
-            ad, slow, skipping, in_ad = {}, [], True, False
+            if leading and not in_ad and len(skipped) < _LEADING:
+                skipped.append((lineno, f"{path}:{lineno}: not a ClassAd {what}"))
+                continue
+            yield skipped[0] if skipped else (lineno, f"{path}:{lineno}: not a ClassAd {what}")
+            ad, slow, skipping, in_ad, skipped = {}, [], True, False, []
             continue
         if not in_ad:
+            if skipped:
+                yield skipped[0][0], Skipped(
+                    f"{path}:{skipped[0][0]}: warning: skipped {len(skipped)} line{'s' if len(skipped) > 1 else ''} "
+                    "before the first ad (not ClassAd attributes: a pasted shell prompt?)")
+                skipped = []
+            leading = False
             start, in_ad = lineno, True
         if wanted is not None and name not in wanted:
             continue
@@ -323,6 +353,8 @@ def _parse_lines(
         ad[key] = v
     if in_ad:
         yield _finish(path, start, ad, slow)
+    elif skipped:
+        yield skipped[0]
 
 
 def _finish(path: Path, start: int, ad: dict[str, Any], slow: list[tuple[int, str, str]]) -> tuple[int, Any]:
@@ -618,8 +650,11 @@ def detect(head: bytes) -> str:
     if text.startswith("{"):
         return "json"
     if text.startswith("["):
-        rest = text[1:].lstrip()
-        return "new" if rest[:1].isalpha() or rest[:1] == "_" else "json"  # [ Name = ...; ] vs [ {...}, ]
+        if _NEW_AD.match(text):  # [ Name = ...; ]
+            return "new"
+        if _PROMPT.match(text):  # a pasted shell prompt, "[user@host ~]$ condor_q -l", before -long output
+            return "long"
+        return "json"  # [ {...}, ]
     if _EVENT_HEAD.match(text) or text.startswith("<c>"):
         return "eventlog"
     return "long"
@@ -631,13 +666,33 @@ class _Loader:
         self.seen: dict[str, int] = {}
         self.keep_ads = keep_ads
         self.now = time.time()
+        self.others: dict[str, dict[str, int]] = {}  # file -> MyType -> ads of that kind
 
-    def add(self, ad: Any, source: str, where: str, schedd: str | None = None) -> bool:
+    def other_kind(self, source: str, exc: NotAJobAd) -> None:
+        """Count an ad of another kind (a machine ad): said once per file, by :meth:`said_other_kinds`."""
+        kinds = self.others.setdefault(source, {})
+        kinds[exc.my_type] = kinds.get(exc.my_type, 0) + 1
+
+    def said_other_kinds(self, source: str, *, stopped: bool = False) -> None:
+        kinds = self.others.pop(source, None)
+        if not kinds:
+            return
+        what = ", ".join(f"{'' if stopped else f'{n} '}{kind!r}" for kind, n in kinds.items())
+        status = " (condor_status)" if "Machine" in kinds else ""
+        self.result.errors.append(
+            f"{source}: {what} ads{status}, not job ads: skipped; opgtui reads condor_q/condor_history "
+            "-long or -json dumps and job event logs")
+
+    def add(self, ad: Any, source: str, where: str, schedd: str | None = None) -> bool | None:
+        """Load one ad: True, False when it is no job ad (said in errors), None when it is another kind's."""
         if not isinstance(ad, dict):
             self.result.errors.append(f"{where}: not a ClassAd (a JSON {type(ad).__name__})")
             return False
         try:
             job = job_from_ad(ad, schedd=None if "GlobalJobId" in ad else schedd, source=source, updated=self.now)
+        except NotAJobAd as exc:
+            self.other_kind(source, exc)
+            return None
         except ValueError as exc:
             self.result.errors.append(f"{where}: {exc}")
             return False
@@ -655,19 +710,30 @@ class _Loader:
         errors = self.result.errors
         first_error = len(errors)
         banner: list[str | None] = [None]
-        n_ok = n_bad = 0
+        n_ok = n_bad = n_other = 0
         for line, item in iter_long_ads(path, progress, wanted=None if self.keep_ads else _WANTED,
                                         schedd_seen=banner):
-            if isinstance(item, str):
-                n_bad += 1
+            if isinstance(item, Skipped):
                 errors.append(item)
-            elif self.add(item, str(path), f"{path}:{line}", banner[0]):
+                continue
+            if isinstance(item, str):
+                errors.append(item)
+                added: bool | None = False
+            else:
+                added = self.add(item, str(path), f"{path}:{line}", banner[0])
+            if added:
                 n_ok += 1
+            elif added is None:
+                n_other += 1
+                if n_other >= 2 and not n_ok:  # a condor_status dump: no need to read on
+                    self.said_other_kinds(str(path), stopped=True)
+                    return
             else:
                 n_bad += 1
             if n_bad >= (2 if not n_ok else _MAX_ERRORS):
                 errors.append(f"{path}: stopped at line {line} after {n_bad} bad ads")
                 break
+        self.said_other_kinds(str(path), stopped=not n_ok)
         if n_bad and not n_ok and ": not a ClassAd attribute" in errors[first_error]:
             why = errors[first_error].removeprefix(f"{path}:")  # no ClassAd syntax at all: one line for the file
             del errors[first_error:]
@@ -675,10 +741,10 @@ class _Loader:
                           f"(line {why})")
 
     def load_json(self, path: Path, data: bytes) -> None:
-        if self._load_json_fast(path, data):
-            return
-        for i, ad in enumerate(_read_json(path, data, self.result.errors), 1):
-            self.add(ad, str(path), f"{path}: ad {i}")
+        if not self._load_json_fast(path, data):
+            for i, ad in enumerate(_read_json(path, data, self.result.errors), 1):
+                self.add(ad, str(path), f"{path}: ad {i}")
+        self.said_other_kinds(str(path))
 
     def _load_json_fast(self, path: Path, data: bytes) -> bool:
         """A well-formed ``-json`` array through msgspec, reading only ATTRS of each ad; False (nothing done)
@@ -702,6 +768,8 @@ class _Loader:
                         new.append(job_from_values(astuple(one_ad.decode(r)), None, source, now))
                     except msgspec.DecodeError:
                         raise
+                    except NotAJobAd as exc:
+                        self.other_kind(source, exc)
                     except ValueError as exc:
                         self.result.errors.append(f"{path}: ad {i + 1}: {exc}")
                     else:
@@ -739,6 +807,7 @@ class _Loader:
         text = data.decode("utf-8", errors="replace")
         for i, ad in enumerate(_read_new_classads(path, text, self.result.errors), 1):
             self.add(ad, str(path), f"{path}: ad {i}")
+        self.said_other_kinds(str(path))
 
     def load_eventlogs(self, paths: list[Path]) -> None:
         for _path, events, jobs, errors in read_event_logs(paths):

@@ -43,6 +43,7 @@ ATTRS: tuple[str, ...] = (
     "TransferOutputStats",
     "Iwd", "Out", "Err", "UserLog", "Cmd", "Args", "Arguments", "RemoveReason",
     "CumulativeSlotTime", "CommittedSlotTime", "CommittedTime", "ChirpOpgPhases",  # stats: badput, phases
+    "MyType",  # "Job"; a condor_status dump's ads say "Machine"
 )
 
 _STATUS_CODES = frozenset(range(1, 8))
@@ -256,6 +257,14 @@ def _shared(s: str | None) -> str | None:
     return t
 
 
+class NotAJobAd(ValueError):
+    """An ad of another kind (``MyType = "Machine"``: a condor_status dump), not a job's."""
+
+    def __init__(self, my_type: str) -> None:
+        super().__init__(f"not a job ad (MyType = {my_type[:40]!r})")
+        self.my_type = my_type[:40]
+
+
 _INT64 = (-(1 << 63), (1 << 63) - 1)  # what the store (SQLite) can hold
 _INT_FIELDS = ("cluster", "proc", "hold_code", "hold_subcode", "exit_code", "exit_signal", "request_cpus",
                "num_starts")
@@ -300,7 +309,9 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
      TransferInput, TransferOutput, TransferInputFiles, TransferOutputFiles, TransferInputStats,
      TransferOutputStats,
      Iwd, Out, Err, UserLog, Cmd, Args, Arguments, _remove_reason,
-     _cum_slot, _committed_slot, _committed, _phases) = values
+     _cum_slot, _committed_slot, _committed, _phases, MyType) = values
+    if MyType is not None and MyType != "Job" and type(MyType) is str:
+        raise NotAJobAd(MyType)
     if type(ClusterId) is int and type(ProcId) is int and (schedd is not None or (
             type(GlobalJobId) is str and "#" in GlobalJobId and GlobalJobId[:6] != "/Expr(")):
         cluster, proc = ClusterId, ProcId  # the usual ad: the schedd is the GlobalJobId's prefix

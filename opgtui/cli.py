@@ -19,7 +19,11 @@ from opgtui.timefmt import parse_duration
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"opgtui: {message}", err=True)
+    """One line on stderr and exit; the message may carry untrusted text (an HTTP reason phrase, a file's
+    content, a path), so escape sequences and control characters never reach the terminal."""
+    from opgtui.textsafe import clean
+
+    click.echo(f"opgtui: {clean(message)}", err=True)
     sys.exit(code)
 
 
@@ -264,10 +268,11 @@ def jobs(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, q
         return
 
     from opgtui.sources.dumps import load_files
+    from opgtui.textsafe import clean
 
     result = load_files(sources)
     for err in result.errors:
-        click.echo(f"opgtui: {err}", err=True)
+        click.echo(f"opgtui: {clean(err)}", err=True)
     print_jobs(result.jobs, {}, query=query, only=only, fmt=fmt or "table")
     if result.errors and not result.jobs:
         sys.exit(2)

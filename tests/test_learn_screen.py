@@ -79,7 +79,7 @@ async def test_label_test_and_enable_change_the_jobs_verdicts(demo_dir: Path, tm
         await pilot.pause()
         numbers = str(form.query_one("#numbers").render())
         assert "matches 6 (6 unknown, would decide 6" in numbers and "passed" in numbers
-        await pilot.click("#enable")
+        await pilot.press("ctrl+s")  # the keyboard, as over SSH
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.screen is screen

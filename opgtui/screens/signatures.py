@@ -165,7 +165,10 @@ class SignaturesScreen(BaseScreen):
 class LabelForm(ModalScreen[str | None]):
     """Label one template: verdict, title, action, service and pattern; Test, then Enable."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="label.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="label.cancel"),
+        Binding("ctrl+s", "enable", "Enable", id="label.enable"),
+    ]
     DEFAULT_CSS = """
     LabelForm { align: center middle; }
     LabelForm > Vertical { width: 100%; max-width: 110; height: auto; max-height: 100%; border: round $accent;
@@ -314,12 +317,15 @@ class LabelForm(ModalScreen[str | None]):
         for why in result.refusals:
             text.append(f"\nREFUSED: {one_line(why, 200)}", "red")
         if result.ok:
-            text.append("\npassed: Enable stores it for the team and applies it", "green")
+            text.append("\npassed: Enable (ctrl+s) stores it for the team and applies it", "green")
             item.tested = n
             self.tested = item
             self.matched = list(result.matched)
         self.query_one("#numbers", Static).update(text)
         self.query_one("#enable", Button).disabled = not result.ok
+
+    def action_enable(self) -> None:
+        self.enable()
 
     def enable(self) -> None:
         if self.tested is None:

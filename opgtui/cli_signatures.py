@@ -140,7 +140,8 @@ def print_test(sid: str, pattern: str, tested: dict[str, Any]) -> None:
     """The numbers of a test, then refused (why) or passed."""
     _say(f"test of {sid}: pattern {pattern}")
     if "matched" in tested:
-        tried = f" of {tested['simulated']} tried" if tested["simulated"] < tested["unknown"] else ""
+        simulated = tested.get("simulated", tested["unknown"])  # kept by an earlier version: no sample
+        tried = f" of {simulated} tried" if simulated < tested["unknown"] else ""
         _say(f"  stored jobs: matches {tested['matched']} ({tested['unknown']} unknown, would decide "
              f"{tested['would_decide']}{tried}; {tested['same_verdict']} already this verdict; "
              f"{tested['other_confident']} confident and {tested['other_probable']} probable of another verdict)")
@@ -523,3 +524,36 @@ def import_(ctx: click.Context, path: str, enable: bool, why: str, corpus: str |
         store.close()
     if refused:
         sys.exit(1)
+
+
+@signatures.command()
+@click.argument("sid", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def show(ctx: click.Context, sid: str, as_json: bool) -> None:
+    """One learned signature: its fields, the label it came from, its last test and its audit trail."""
+    import dataclasses
+
+    from opgtui.cli import _config, _existing_store
+    from opgtui.learn.library import audit as read_audit
+
+    cfg = _config(ctx)
+    store = _existing_store(cfg, readonly=True)
+    try:
+        item = _get(store, sid)
+        trail = read_audit(store, sid)
+    finally:
+        store.close()
+    if as_json:
+        _print_json({**dataclasses.asdict(item), "audit": trail})
+        return
+    _say(f"{item.id}  {'enabled' if item.enabled else 'disabled'}  version {item.version}")
+    _say(f"  {item.category}: {item.action}  {item.title}" + (f"  (service {item.service})" if item.service else ""))
+    _say(f"  labelled by {item.created_by} {_when(item.created)}, last changed by {item.updated_by} "
+         f"{_when(item.updated)}" + (f": {item.why}" if item.why else ""))
+    _say(f"  from job {item.job_id or '-'}, template {item.template or '-'}")
+    _say(f"  example: {item.example}")
+    if item.tested:
+        print_test(item.id, item.pattern, item.tested)
+    for r in trail:
+        _say(f"  {_when(r['time'])}  {r['who']}  {r['action']}" + (f"  ({r['why']})" if r["why"] else ""))

@@ -41,7 +41,7 @@ def cfg(demo_dir: Path, tmp_path: Path) -> Path:
 
 def run(cfg: Path, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["--config", str(cfg), "signatures", *args, "--now", str(NOW)]
-                                if args[0] not in ("list", "audit", "export") else
+                                if args[0] not in ("list", "audit", "export", "show") else
                                 ["--config", str(cfg), "signatures", *args])
     return result.exit_code, result.output
 
@@ -102,6 +102,10 @@ def test_label_test_enable_changes_the_verdicts_and_disable_brings_them_back(cfg
     code, out = run(cfg, "audit", sid)
     assert [line.split()[3] for line in out.splitlines()] == ["label", "enable", "disable"]
     assert "the site fixed its catalogue" in out
+    code, out = run(cfg, "show", sid)
+    assert code == 0 and f"{sid}  disabled  version 1" in out and "stale replicas at the sites" in out
+    assert "stored jobs: matches 6 (6 unknown, would decide 6" in out and out.rstrip().endswith(
+        "(the site fixed its catalogue)")
 
 
 def test_a_pattern_that_would_change_confident_verdicts_is_refused_with_the_numbers(cfg: Path) -> None:

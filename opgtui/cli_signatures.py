@@ -172,11 +172,9 @@ def _vet(cfg: Any, store: Any, packs: Any, candidate: Any, corpus: str | None, j
 
 
 def _apply(cfg: Any, store: Any, packs: Any, sid: str, matched: list[str], now: float) -> dict[str, int]:
-    """Diagnose the jobs ``sid`` matches or decided again; "old -> new" category -> jobs changed."""
-    from opgtui.learn.apply import affected, rediagnose
+    from opgtui.learn.workflow import apply_changes
 
-    changes = rediagnose(cfg, store, packs, affected(store, sid, matched), now)
-    return {f"{a} -> {b}": n for (a, b), n in sorted(changes.items())}
+    return apply_changes(cfg, store, packs, sid, matched, now)
 
 
 def print_changes(changed: dict[str, int]) -> None:
@@ -255,17 +253,9 @@ def label(ctx: click.Context, key: str, category: str, title: str, action: str |
 
 
 def _refused(store: Any, candidate: Any, tested: dict[str, Any], now: float) -> None:
-    """A refused label is audited (who tried what, and the numbers); nothing else is stored."""
-    import orjson
+    from opgtui.learn.workflow import refused
 
-    from opgtui.learn.library import whoami
-
-    who = whoami()
-    with store.transaction() as c:
-        c.execute("INSERT INTO learned_audit(signature_id, time, who, action, why, changes) VALUES (?, ?, ?, ?, ?, ?)",
-                  (candidate.id, now, who, "refused", "; ".join(tested["refusals"]),
-                   orjson.dumps({"pattern": candidate.pattern, "category": candidate.category,
-                                 "title": candidate.title, "tested": tested}).decode()))
+    refused(store, candidate, tested, now)
 
 
 def _get(store: Any, sid: str) -> Any:
@@ -287,34 +277,30 @@ def _get(store: Any, sid: str) -> Any:
 @click.pass_context
 def enable(ctx: click.Context, sid: str, why: str, corpus: str | None, as_json: bool, now_at: float | None) -> None:
     """Test a learned signature again and enable it when it passes; the verdicts it changes are saved."""
+    from pathlib import Path
+
     from opgtui.cli import _config, _existing_store
-    from opgtui.learn.library import set_enabled
+    from opgtui.learn.workflow import enable as run_enable
 
     cfg = _config(ctx)
     now = now_at if now_at is not None else time.time()
     store = _existing_store(cfg)
     try:
         item = _get(store, sid)
-        packs = _base_packs(cfg)
-        result = _vet(cfg, store, packs, item, corpus, None, now)
-        tested = {**result.summary(), "tested_at": now}
-        if not result.ok:
-            _refused(store, item, tested, now)
-            if as_json:
-                _print_json({"id": sid, "enabled": item.enabled, "tested": tested})
-            else:
-                print_test(sid, item.pattern, tested)
-            sys.exit(1)
-        set_enabled(store, sid, True, why=why, tested=tested, now=now)
-        changed = _apply(cfg, store, packs, sid, result.matched, now)
+        item, tested, changed = run_enable(cfg, store, _base_packs(cfg), sid, why=why,
+                                           corpus=Path(corpus) if corpus else None, now=now)
     finally:
         store.close()
     if as_json:
-        _print_json({"id": sid, "enabled": True, "tested": tested, "changed": changed})
-        return
-    print_test(sid, item.pattern, tested)
-    _say(f"  enabled {sid}")
-    print_changes(changed)
+        _print_json({"id": sid, "enabled": changed is not None or item.enabled, "tested": tested,
+                     "changed": changed})
+    else:
+        print_test(sid, item.pattern, tested)
+        if changed is not None:
+            _say(f"  enabled {sid}")
+            print_changes(changed)
+    if changed is None:
+        sys.exit(1)
 
 
 @signatures.command()
@@ -325,15 +311,14 @@ def enable(ctx: click.Context, sid: str, why: str, corpus: str | None, as_json: 
 def disable(ctx: click.Context, sid: str, why: str, now_at: float | None) -> None:
     """Disable a learned signature; the verdicts it decided are diagnosed again without it."""
     from opgtui.cli import _config, _existing_store
-    from opgtui.learn.library import set_enabled
+    from opgtui.learn.workflow import disable as run_disable
 
     cfg = _config(ctx)
     now = now_at if now_at is not None else time.time()
     store = _existing_store(cfg)
     try:
         _get(store, sid)
-        set_enabled(store, sid, False, why=why, now=now)
-        changed = _apply(cfg, store, _base_packs(cfg), sid, [], now)
+        changed = run_disable(cfg, store, _base_packs(cfg), sid, why=why, now=now)
     finally:
         store.close()
     _say(f"disabled {sid}")

@@ -452,3 +452,16 @@ def test_machine_ads_are_said_to_be_no_job_ads(tmp_path: Path) -> None:
     mixed.write_text((DATA / "chtc_held_docker_memory.long.ad").read_text() + "\n" + MACHINE.read_text())
     result = load_files([mixed])
     assert len(result.jobs) == 1 and len(result.errors) == 1 and "1 'Machine' ads" in result.errors[0]
+
+
+def test_many_event_logs_are_read_by_several_workers_in_order(tmp_path: Path, utc: None) -> None:
+    from opgtui.sources.eventlog_worker import WORKERS, read_logs
+
+    paths = []
+    for i in range(2 * WORKERS + 3):
+        p = tmp_path / f"{i}.log"
+        shutil.copy(DATA / "test_log.txt", p)
+        paths.append(str(p))
+    answers = list(read_logs(paths))
+    assert [a["path"] for a in answers] == paths
+    assert all(a["error"] is None and a["events"] == answers[0]["events"] != [] for a in answers)

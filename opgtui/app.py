@@ -8,7 +8,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -28,6 +28,12 @@ VIEWS: dict[str, tuple[str, str]] = {
 ALIASES = {"st": "status", "svc": "status", "services": "status", "j": "jobs", "job": "jobs", "logs": "log",
            "l": "log", "req": "requests", "request": "requests", "r": "requests", "s": "status",
            "statistics": "stats", "record": "stats"}
+
+
+def _modal() -> type:
+    from textual.screen import ModalScreen
+
+    return ModalScreen
 
 
 def _status() -> Screen[Any]:
@@ -70,7 +76,8 @@ class OpgApp(App[None]):
         # the footer keeps room for the view's own keys: these are in the header's hint, ? help and the palette
         *(Binding(key, f"view('{mode}')", title, show=False, id=f"view.{mode}")
           for mode, (key, title) in VIEWS.items()),
-        Binding("colon", "command_line", "Command line", show=False, id="app.command"),
+        # priority: taken as the key arrives, so what is typed right after it is held for the prompt
+        Binding("colon", "command_line", "Command line", show=False, priority=True, id="app.command"),
         Binding("question_mark", "help", "Help", show=False, id="app.help"),
         Binding("escape", "back", "Back", show=False, id="app.back"),
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
@@ -94,6 +101,7 @@ class OpgApp(App[None]):
         self.mode_history: list[str] = []
         self.log_target: dict[str, Any] | None = None  # what the Log view shows: set by the Jobs view
         self.announcements_expanded = False  # A: every announcement, not just the newest on one line
+        self.command_typeahead: list[str] | None = None  # keys typed after ':' before its prompt is up
         self._refresh_loop = refresh_loop and not demo
         if cfg.keys:
             self.set_keymap(cfg.keys)
@@ -258,7 +266,22 @@ class OpgApp(App[None]):
     def action_command_line(self) -> None:
         from opgtui.screens.command import CommandLine
 
+        self.command_typeahead = []  # until the prompt takes them: ':jobs' typed in one go must not reach the view
         self.push_screen(CommandLine(), self.run_command_line)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """':' is a character in a text box (a filter like site:purdue), the command line elsewhere."""
+        if action == "command_line":
+            from textual.widgets import Input, TextArea
+
+            return not isinstance(self.focused, Input | TextArea) and not isinstance(self.screen, _modal())
+        return True
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.command_typeahead is not None and not event.is_forwarded:
+            self.command_typeahead.append(event.character if event.is_printable and event.character else event.key)
+            return
+        await super().on_event(event)
 
     def action_announce(self) -> None:
         """Post an announcement to everyone sharing this store."""

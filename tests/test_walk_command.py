@@ -46,3 +46,31 @@ async def test_what_you_type_is_drawn_and_tab_completes(app: OpgApp, size: tuple
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert app.current_mode == "jobs"
+
+
+async def test_keys_typed_in_one_go_after_colon_reach_the_prompt_not_the_view(app: OpgApp) -> None:
+    """Over SSH ':jobs⏎' arrives in one read: the view must not get 'jobs' (j moves the board, Enter opens
+    a service's history) while the prompt is being put up."""
+    from textual import events
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key, char in (("colon", ":"), ("a", "a"), ("c", "c"), ("t", "t")):
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.3)
+        assert bottom_lines(app, 1)[0].startswith(" :act")
+        await pilot.press("escape")
+        for key, char in (("colon", ":"), ("j", "j"), ("o", "o"), ("b", "b"), ("s", "s"), ("enter", "\r")):
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.5)
+        assert app.current_mode == "jobs" and type(app.screen).__name__ == "JobsScreen"
+
+
+async def test_colon_in_a_filter_is_a_character(app: OpgApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        await pilot.press("slash", *"site", "colon", *"purdue")
+        await pilot.pause()
+        assert app.screen.query_one("#filter").value == "site:purdue"  # type: ignore[attr-defined]
+        assert type(app.screen).__name__ == "JobsScreen"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -54,6 +55,39 @@ class CommandLine(ModalScreen[str | None]):
                 yield Static(Text(":"), id="command-prompt")
                 yield Input(placeholder="status jobs log requests stats failures actions announce help quit (Tab)",
                             suggester=SuggestFromList(COMMANDS, case_sensitive=False), id="command-input")
+
+    def on_mount(self) -> None:
+        """Take what was typed after ':' while this prompt was being put up."""
+        app = self.app
+        keys: list[str] = getattr(app, "command_typeahead", None) or []
+        app.command_typeahead = None  # type: ignore[attr-defined]
+        box = self.query_one("#command-input", Input)
+        box.focus()
+        for key in keys:
+            if key == "enter":
+                self.dismiss(box.value.lstrip(":"))
+                return
+            if key == "escape":
+                self.dismiss(None)
+                return
+            if key == "backspace":
+                box.value = box.value[:-1]
+            elif key == "tab":
+                self.action_complete()
+            elif len(key) == 1:
+                box.insert_text_at_cursor(key)
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed before the prompt had the focus (``:jobs`` typed in one go over SSH) go into it."""
+        box = self.query_one("#command-input", Input)
+        if not box.has_focus and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
+            box.focus()
+        elif not box.has_focus and event.key == "enter":
+            event.stop()
+            self.dismiss(box.value.lstrip(":"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.lstrip(":"))

@@ -27,3 +27,31 @@ def test_config_reference_is_the_example() -> None:
 def test_every_cli_verb_is_documented() -> None:
     for verb in main.commands:  # type: ignore[attr-defined]
         assert f"opgtui {verb}" in README, verb
+
+
+def test_links_stay_inside_the_repository() -> None:
+    """A reader of the repository alone can follow every link and path the README gives."""
+    assert "../" not in README
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", README):
+        assert (ROOT / target).exists(), target
+
+
+def test_the_native_feed_example_is_what_the_parser_reads() -> None:
+    from opgtui.config import FeedConfig
+    from opgtui.sources.feeds import native
+
+    section = README.split("### The native feed format", 1)[1]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
+    report = native.parse(example.encode(), FeedConfig("site", "native", "~/w.yaml"), now=1_764_064_800.0,
+                          service_for=lambda name: name)  # 2025-11-25 10:00 UTC: inside the window
+    assert [(s.service, s.state) for s in report.states][:1] == [("samweb", "down")]
+    (window,) = report.windows
+    assert (window.service, window.kind, window.description) == ("dcache", "maintenance", "pool upgrade")
+    assert report.notes == ["free text shown with the feed"]
+
+
+def test_the_collector_unit_and_cron_line_run_the_real_verb() -> None:
+    section = README.split("### Running the collector", 1)[1].split("###", 1)[0]
+    unit = re.search(r"```ini\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
+    assert re.search(r"^ExecStart=\S+/opgtui collect$", unit, re.M) and "[Install]" in unit
+    assert re.search(r"^\*/5 \* \* \* \* \S+/opgtui collect ", section, re.M)

@@ -383,14 +383,13 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     import dataclasses
 
     from opgtui.cli import _config, _existing_store
-    from opgtui.learn.library import all_learned
+    from opgtui.learn.library import all_learned, verdict_counts
 
     cfg = _config(ctx)
     store = _existing_store(cfg, readonly=True)
     try:
         items = all_learned(store)
-        counts = dict(store.conn.execute("SELECT signature, count(*) FROM verdicts WHERE signature LIKE "
-                                         "'learned.%' GROUP BY signature").fetchall())
+        counts = verdict_counts(store)
     finally:
         store.close()
     if as_json:

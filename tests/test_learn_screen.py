@@ -166,3 +166,33 @@ async def test_the_templates_last_mined_are_listed_at_once(demo_dir: Path, tmp_p
         await pilot.press("v")
         await pilot.pause()
         assert "pattern ok: matches 6 of 6 lines" in str(app.screen.query_one("#check").render())
+
+
+async def test_L_lists_the_learned_signatures_and_e_x_enable_and_disable_them(demo_dir: Path,
+                                                                             tmp_path: Path) -> None:
+    from opgtui.learn.library import Learned, save_label
+
+    app = make_app(demo_dir, tmp_path)
+    line = "Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [3011] No such file"
+    save_label(app.store, Learned("learned.xrootd_missing", r"Server responded with an error: \[3011\] No such",
+                                  "service", "retry", "XRootD replica missing", "xrootd", example=line,
+                                  why="stale replicas"), who="alice", now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_view(app, pilot)
+        await pilot.press("L")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "1 learned signatures, 0 enabled" in text and "learned.xrootd_missing" in text and "alice" in text
+        assert "stale replicas" in text and "label" in text  # the detail: why, and the audit trail
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.counts == {"learned.xrootd_missing": 6}
+        assert "1 learned signatures, 1 enabled" in "\n".join(screen_lines(app))
+        await pilot.press("x")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.counts == {}
+        await pilot.press("L")
+        await pilot.pause()
+        assert "Error in <TNetXNGFile::Open>" in "\n".join(screen_lines(app))

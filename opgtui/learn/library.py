@@ -157,6 +157,13 @@ def set_enabled(store: Any, sid: str, enabled: bool, *, why: str = "", tested: d
     return get(store, sid)
 
 
+def verdict_counts(store: Any) -> dict[str, int]:
+    """Learned signature id -> how many stored verdicts it decided."""
+    cur = store.conn.execute("SELECT signature, count(*) FROM verdicts WHERE signature LIKE ? GROUP BY signature",
+                             (ID_PREFIX + "%",))
+    return {r[0]: r[1] for r in cur}
+
+
 def audit(store: Any, sid: str | None = None) -> list[dict[str, Any]]:
     """The audit trail, oldest first: all of it, or one signature's."""
     where, params = (" WHERE signature_id = ?", (sid,)) if sid else ("", ())

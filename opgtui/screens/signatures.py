@@ -25,6 +25,7 @@ from opgtui.widgets.vim import Table
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
+    from opgtui.learn.library import Learned
     from opgtui.learn.suggest import Suggestion, Suggestions
 
 VERDICTS = [("service (retry)", "service"), ("code (debug)", "code"), ("resource (resubmit bigger)", "resource")]
@@ -43,12 +44,18 @@ class SignaturesScreen(BaseScreen):
         Binding("escape", "app.pop_screen", "Back", id="signatures.back"),
         Binding("enter", "open", "Jobs and lines", id="signatures.open"),
         Binding("v", "label", "Label", id="signatures.label"),
+        Binding("L", "toggle_learned", "Learned", id="signatures.learned"),
+        Binding("e", "enable", "Enable", id="signatures.enable"),
+        Binding("x", "disable", "Disable", id="signatures.disable"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.result: Suggestions | None = None
         self.opened = False
+        self.learned_mode = False  # L: the team's learned signatures instead of the templates
+        self.learned: list[Learned] = []
+        self.counts: dict[str, int] = {}
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text("reading the unknown failures ...", "dim"), id="sig-status")
@@ -67,6 +74,9 @@ class SignaturesScreen(BaseScreen):
         """The templates last mined at once (kept in the store), then mine again in the background."""
         from opgtui.learn.snapshot import load
 
+        if self.learned_mode:
+            self.show_learned()
+            return
         if self.result is None:
             kept = load(self.opg.store)
             if kept is not None:
@@ -93,6 +103,8 @@ class SignaturesScreen(BaseScreen):
     def show(self, result: Suggestions, mined_at: float | None = None) -> None:
         row = self.query_one("#sig-templates", DataTable).cursor_row
         self.result = result
+        if self.learned_mode:
+            return
         status = f"{result.jobs:,} unknown failures in {len(result.items):,} templates"
         if mined_at is not None:
             status += f" (as of {clock(mined_at, self.opg.tz)}; reading again ...)"
@@ -113,7 +125,7 @@ class SignaturesScreen(BaseScreen):
 
     def current(self) -> Suggestion | None:
         row = self.query_one("#sig-templates", DataTable).cursor_row
-        if self.result is None or row is None or not 0 <= row < len(self.result.items):
+        if self.learned_mode or self.result is None or row is None or not 0 <= row < len(self.result.items):
             return None
         return self.result.items[row]
 
@@ -130,6 +142,9 @@ class SignaturesScreen(BaseScreen):
 
     def show_detail(self) -> None:
         detail = self.query_one("#sig-detail", Static)
+        if self.learned_mode:
+            detail.update(self.learned_detail())
+            return
         s = self.current()
         if s is None:
             if self.result is not None:
@@ -151,7 +166,8 @@ class SignaturesScreen(BaseScreen):
     def action_label(self) -> None:
         s = self.current()
         if s is None:
-            self.notify("no template under the cursor", markup=False)
+            self.notify("no template under the cursor" + (" (L: back to the templates)" if self.learned_mode
+                                                         else ""), markup=False)
             return
         self.app.push_screen(LabelForm(s), self.labelled)
 
@@ -160,6 +176,113 @@ class SignaturesScreen(BaseScreen):
             self.notify(message, markup=False)
             self.opg.reload_views()
             self.mine()
+
+
+    # ------------------------------------------------------------------ the team's learned signatures
+
+    def action_toggle_learned(self) -> None:
+        self.learned_mode = not self.learned_mode
+        self.opened = False
+        if self.learned_mode:
+            self.show_learned()
+        elif self.result is not None:
+            self.show(self.result)
+        else:
+            self.reload()
+
+    def show_learned(self) -> None:
+        from opgtui.learn.library import all_learned, verdict_counts
+
+        self.learned = all_learned(self.opg.store)
+        self.counts = verdict_counts(self.opg.store)
+        on = sum(1 for x in self.learned if x.enabled)
+        self.query_one("#sig-status", Static).update(Text(
+            f"{len(self.learned):,} learned signatures, {on:,} enabled · e enable · x disable · L templates"))
+        table = self.query_one("#sig-templates", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        title = max(16, self.size.width - (3 + 8 + 6 + 30 + 10) - 2 * 6 - 2)
+        for label, width in (("On", 3), ("Verdict", 8), ("Jobs", 6), ("Id", 30), ("Title", title), ("By", 10)):
+            table.add_column(label, width=width)
+        for x in self.learned:
+            table.add_row(Text("on" if x.enabled else "off", "bold" if x.enabled else "dim"), Text(x.category),
+                          Text(f"{self.counts.get(x.id, 0):,}"), ellipsis_cell(x.id), ellipsis_cell(x.title),
+                          ellipsis_cell(x.updated_by))
+        if row and row < len(self.learned):
+            table.move_cursor(row=row)
+        self.show_detail()
+
+    def current_learned(self) -> Learned | None:
+        row = self.query_one("#sig-templates", DataTable).cursor_row
+        if not self.learned_mode or row is None or not 0 <= row < len(self.learned):
+            return None
+        return self.learned[row]
+
+    def learned_detail(self) -> Text:
+        from opgtui.learn.library import audit
+
+        x = self.current_learned()
+        if x is None:
+            return Text("No learned signatures yet: L back to the templates, v to label one.", "dim")
+        text = Text()
+        text.append("pattern: ", "dim")
+        text.append(one_line(x.pattern, 300))
+        text.append(f"\nv{x.version} by {one_line(x.updated_by, 20)} at {clock(x.updated, self.opg.tz, with_date=True)}"
+                    + (f": {one_line(x.why, 200)}" if x.why else ""), "dim")
+        t = x.tested
+        if t:
+            text.append(f"\nlast test: matches {t.get('matched', 0):,} stored jobs, {t.get('other_confident', 0):,} "
+                        f"confident of another verdict; corpus precision "
+                        + ("n/a" if (t.get("corpus") or {}).get("precision") is None
+                           else f"{100 * t['corpus']['precision']:.0f}%"))
+        for r in audit(self.opg.store, x.id)[-4:]:
+            text.append(f"\n{clock(r['time'], self.opg.tz, with_date=True)}  {one_line(r['who'], 12)}  {r['action']}"
+                        + (f"  {one_line(r['why'], 120)}" if r["why"] else ""))
+        return text
+
+    def action_enable(self) -> None:
+        self._switch(True)
+
+    def action_disable(self) -> None:
+        self._switch(False)
+
+    def _switch(self, on: bool) -> None:
+        x = self.current_learned()
+        if x is None:
+            self.notify("L lists the learned signatures; e and x enable and disable them there", markup=False)
+            return
+        self.notify(f"{'testing and enabling' if on else 'disabling'} {x.id} ...", markup=False)
+        self.switch(x.id, on)
+
+    @work(thread=True, exclusive=True, group="signatures-switch")
+    def switch(self, sid: str, on: bool) -> None:
+        """Enable (tested again first) or disable one learned signature and re-diagnose its jobs."""
+        from opgtui.learn.vetting import default_corpus
+        from opgtui.learn.workflow import disable, enable
+        from opgtui.logtarget import packs_for
+        from opgtui.store import open_store
+
+        packs = packs_for(tuple(self.opg.cfg.classifier_dirs))
+        store = open_store(self.opg.store.path)
+        try:
+            if on:
+                _, tested, changed = enable(self.opg.cfg, store, packs, sid, corpus=default_corpus())
+            else:
+                tested, changed = {}, disable(self.opg.cfg, store, packs, sid)
+        finally:
+            store.close()
+        if changed is None:
+            message = f"{sid} refused: " + "; ".join(tested.get("refusals", []))
+        else:
+            moved = ", ".join(f"{k} {n}" for k, n in changed.items())
+            message = (f"{'enabled' if on else 'disabled'} {sid}: {sum(changed.values()):,} verdicts changed"
+                       + (f" ({moved})" if moved else ""))
+        self.app.call_from_thread(self.switched, message, changed is None)
+
+    def switched(self, message: str, refused: bool) -> None:
+        self.notify(message, severity="warning" if refused else "information", markup=False)
+        self.opg.reload_views()
+        self.show_learned()
 
 
 class LabelForm(ModalScreen[str | None]):

@@ -203,3 +203,44 @@ async def test_retry_with_debug_in_the_demo_shows_the_profile(demo) -> None:
         assert "Debug profile dune" in text and "XRD_LOGLEVEL=Debug" in text
         await pilot.press("escape")
     assert held
+
+
+TERMINAL_HOLDER = """
+import sys, time, tty
+from pathlib import Path
+from opgtui.demo.workdir import scratch_dir
+with scratch_dir("opgtui-dump-", Path(sys.argv[1])) as d:
+    tty.setraw(sys.stdout.fileno())                      # as the dashboard does
+    sys.stdout.write("\\x1b[?1049h\\x1b[?1003hREADY\\n")  # alternate screen, mouse reports
+    sys.stdout.flush()
+    time.sleep(60)
+"""
+
+
+def test_a_terminated_dashboard_gives_the_terminal_back(tmp_path: Path) -> None:
+    import pty
+    import termios
+
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a dashboard on a scratch store, in the pty
+        os.execv(sys.executable, [sys.executable, "-c", TERMINAL_HOLDER, str(tmp_path)])
+    cooked = None
+    out = b""
+    try:
+        while b"READY" not in out:
+            out += os.read(master, 1024)
+        assert not termios.tcgetattr(master)[3] & termios.ECHO  # raw now
+        os.kill(pid, signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
+        try:
+            while chunk := os.read(master, 1024):
+                out += chunk
+        except OSError:  # EIO: the child's side is closed
+            pass
+        cooked = termios.tcgetattr(master)
+    finally:
+        os.close(master)
+    after = out.split(b"READY", 1)[1]
+    assert b"\x1b[?1049l" in after and b"\x1b[?1003l" in after and b"\x1b[?25h" in after
+    assert cooked is not None and cooked[3] & termios.ECHO and cooked[3] & termios.ICANON
+    assert os.WTERMSIG(status) == signal.SIGTERM and list(tmp_path.iterdir()) == []

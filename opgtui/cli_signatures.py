@@ -469,7 +469,7 @@ def import_(ctx: click.Context, path: str, enable: bool, why: str, corpus: str |
     from pathlib import Path
 
     from opgtui.cli import _config, _open_store
-    from opgtui.learn.library import PRIORITY, Learned, save_label
+    from opgtui.learn.library import ID_PREFIX, PRIORITY, Learned, save_label
     from opgtui.learn.pack import read_pack
 
     cfg = _config(ctx)
@@ -486,6 +486,7 @@ def import_(ctx: click.Context, path: str, enable: bool, why: str, corpus: str |
         bundled = {c.signature.id for c in packs.compiled}
         for raw in entries:
             sid = str(raw["id"])
+            sid = sid if sid.startswith(ID_PREFIX) else (ID_PREFIX + sid)[:80]  # learned ones are named so
             if sid in bundled:
                 _say(f"{sid}: id already used by a loaded pack; skipped")
                 refused += 1

@@ -252,3 +252,29 @@ def test_the_store_test_re_diagnoses_a_bounded_sample_and_says_so(cfg: Path, mon
         assert (len(result.unknown), result.simulated, len(result.would_decide)) == (6, 2, 2)
     finally:
         store.close()
+
+
+def test_an_imported_experiment_pack_becomes_learned_signatures_of_the_store(cfg: Path, tmp_path: Path) -> None:
+    pack = tmp_path / "nova.yaml"
+    pack.write_text(
+        "pack: nova\n"
+        "signatures:\n"
+        "  - id: nova_replica_missing\n"
+        "    title: Replica missing at the site\n"
+        "    pattern: 'Server responded with an error: \\[3011\\] No such file'\n"
+        "    category: service\n"
+        "    action: retry\n"
+        "    service: xrootd\n"
+        "    example: 'Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [3011] No such file'\n"
+        "  - id: nova_bad\n"
+        "    title: Too general\n"
+        "    pattern: 'error'\n"
+        "    category: code\n"
+        "    action: debug\n"
+        "    example: 'error'\n")
+    code, out = run(cfg, "import", str(pack), "--corpus", "")
+    assert code == 1  # one of the two was refused
+    assert "stored learned.nova_replica_missing (version 1, disabled)" in out
+    assert "REFUSED: the pattern matches a line that says nothing about a failure: 'error'" in out
+    code, out = run(cfg, "list")
+    assert "off  service" in out and "learned.nova_replica_missing" in out and "nova_bad" not in out

@@ -131,6 +131,9 @@ def demo(keep: str | None, build_only: bool) -> None:
         cfg, store = _build_demo(Path(keep), keep=True)
         if build_only:
             click.echo(str(cfg.store))
+            config = cfg.store.with_name("config.yaml")
+            click.echo(f"opgtui: the CLI on this demo: opgtui --config {config} status (or jobs --store, stats, "
+                       "retry --dry-run ...)", err=True)
             return
         _run_dashboard(cfg, store, demo=True)
         return

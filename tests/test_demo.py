@@ -142,6 +142,7 @@ def test_keep_writes_a_config_the_cli_verbs_use(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(keep / "opgtui.db")
     cfg_path = keep / "config.yaml"
+    assert f"opgtui --config {cfg_path} status" in proc.stderr
     cfg = load_config(cfg_path)
     assert cfg.store == keep / "opgtui.db" and {e.name for e in cfg.experiments} == {"nova", "dune"}
     assert cfg.experiment("nova").debug_profile.environment == {"IFDH_DEBUG": "1"}  # type: ignore[union-attr]

@@ -278,3 +278,20 @@ def test_an_imported_experiment_pack_becomes_learned_signatures_of_the_store(cfg
     assert "REFUSED: the pattern matches a line that says nothing about a failure: 'error'" in out
     code, out = run(cfg, "list")
     assert "off  service" in out and "learned.nova_replica_missing" in out and "nova_bad" not in out
+
+
+def test_edit_is_tested_again_and_a_refused_edit_changes_nothing(cfg: Path) -> None:
+    t = xrootd_template(cfg)
+    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
+                    "--enable", "--corpus", "")
+    assert code == 0, out
+    sid = "learned.xrootd_replica_missing"
+    code, out = run(cfg, "edit", sid, "--verdict", "code", "--title", "Wrong input path in the request",
+                    "--why", "the paths had a typo", "--corpus", "")
+    assert code == 0, out
+    assert "stored learned.xrootd_replica_missing (version 2, enabled)" in out and "service -> code 6" in out
+    assert verdicts(cfg, t["job_ids"]) == {("code", sid)}
+    code, out = run(cfg, "edit", sid, "--pattern", "Killed", "--corpus", "")
+    assert code == 1 and "says nothing about a failure" in out and f"{sid} is unchanged" in out
+    code, out = run(cfg, "show", sid)
+    assert "version 2" in out and "Wrong input path in the request" in out

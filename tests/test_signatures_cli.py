@@ -295,3 +295,20 @@ def test_edit_is_tested_again_and_a_refused_edit_changes_nothing(cfg: Path) -> N
     assert code == 1 and "says nothing about a failure" in out and f"{sid} is unchanged" in out
     code, out = run(cfg, "show", sid)
     assert "version 2" in out and "Wrong input path in the request" in out
+
+
+def test_opgtui_diagnose_of_a_stored_job_uses_the_enabled_learned_signatures(cfg: Path) -> None:
+    t = xrootd_template(cfg)
+    job = t["job_ids"][0]
+
+    def diagnosed() -> tuple[str, str]:
+        result = CliRunner().invoke(main, ["--config", str(cfg), "diagnose", job, "--json"])
+        assert result.exit_code == 0, result.output
+        got = json.loads(result.output[result.output.index("{"):])
+        return got["category"], got["signature"]
+
+    assert diagnosed() == ("unknown", "xrootd_3011_no_such_file")
+    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
+                    "--enable", "--corpus", "")
+    assert code == 0, out
+    assert diagnosed() == ("service", "learned.xrootd_replica_missing")

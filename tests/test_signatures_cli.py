@@ -312,3 +312,19 @@ def test_opgtui_diagnose_of_a_stored_job_uses_the_enabled_learned_signatures(cfg
                     "--enable", "--corpus", "")
     assert code == 0, out
     assert diagnosed() == ("service", "learned.xrootd_replica_missing")
+
+
+def test_one_mining_round_reads_a_bounded_number_of_logs_and_the_next_reads_the_rest(cfg: Path,
+                                                                                   demo_dir: Path) -> None:
+    from opgtui.learn.unknown import NOT_YET, gather
+
+    store = open_store(cfg.parent / "opgtui.db")
+    try:
+        config = _config_for(demo_dir, cfg.parent / "opgtui.db")
+        first = gather(config, store, now=NOW, max_reads=1)
+        waiting = [u for u in first if u.error == NOT_YET]
+        assert waiting and len(waiting) < len(first)
+        second = gather(config, store, now=NOW, max_reads=1000)
+        assert not [u for u in second if u.error == NOT_YET] and all(u.lines for u in second)
+    finally:
+        store.close()

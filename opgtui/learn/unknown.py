@@ -19,6 +19,9 @@ from opgtui.model import Job, JobStatus, Verdict
 
 TAIL_LINES = 50
 """Lines of each unknown failure's log kept for mining and testing patterns."""
+MAX_READS = 2000
+"""Logs read by one mining round (a few ms each on local disk, more over HTTP); the others wait for the next."""
+NOT_YET = "log not read yet (the next mining round reads it)"
 FAILED_WHERE = "(status = ? OR (status = ? AND (exit_code != 0 OR exit_signal IS NOT NULL)))"
 FAILED_PARAMS = (int(JobStatus.HELD), int(JobStatus.COMPLETED))
 
@@ -101,9 +104,10 @@ def read_tail_of(cfg: Any, job: Job, n: int = TAIL_LINES) -> tuple[list[str], st
         return [], source, str(exc)
 
 
-def tails(cfg: Any, store: Any, jobs: Sequence[Job], now: float | None = None,
-          read_logs: bool = True) -> dict[str, tuple[list[str], str | None]]:
-    """The tails of ``jobs``: kept ones from the store, the others read now (and kept) unless ``read_logs`` is off."""
+def tails(cfg: Any, store: Any, jobs: Sequence[Job], now: float | None = None, read_logs: bool = True,
+          max_reads: int = MAX_READS) -> dict[str, tuple[list[str], str | None]]:
+    """The tails of ``jobs``: kept ones from the store, the others read now (at most ``max_reads`` logs a call;
+    the rest next time) and kept, unless ``read_logs`` is off."""
     have = cached_tails(store, [j.id for j in jobs])
     if read_logs:
         fresh: dict[str, tuple[list[str], str, str | None]] = {}
@@ -112,8 +116,12 @@ def tails(cfg: Any, store: Any, jobs: Sequence[Job], now: float | None = None,
             if job.id in have:
                 continue
             key = f"{job.iwd}|{job.stdout}|{job.experiment}"
-            got = by_source.get(key) or read_tail_of(cfg, job)
-            by_source[key] = got
+            if key not in by_source:
+                if len(by_source) >= max_reads:
+                    have[job.id] = ([], NOT_YET)
+                    continue
+                by_source[key] = read_tail_of(cfg, job)
+            got = by_source[key]
             fresh[job.id] = got
             have[job.id] = (got[0], got[2])
         save_tails(store, fresh, now or time.time())
@@ -121,10 +129,10 @@ def tails(cfg: Any, store: Any, jobs: Sequence[Job], now: float | None = None,
 
 
 def gather(cfg: Any, store: Any, since: float | None = None, now: float | None = None,
-           read_logs: bool = True) -> list[UnknownJob]:
+           read_logs: bool = True, max_reads: int = MAX_READS) -> list[UnknownJob]:
     """The unknown failures (failed or held since ``since``) with their tails and decisive lines."""
     pairs = unknown_failures(store, since)
-    got = tails(cfg, store, [j for j, _ in pairs], now, read_logs)
+    got = tails(cfg, store, [j for j, _ in pairs], now, read_logs, max_reads)
     out = []
     for job, verdict in pairs:
         lines, error = got.get(job.id, ([], "tail not read"))

@@ -106,19 +106,19 @@ def sites_text(sites: Counter[str], limit: int = 3) -> str:
 # What each bulk action does to jobs of each verdict category: (what the shifter is told, whether it goes
 # against the verdict's advice). "retry" also stands for release: a released job runs again as it was.
 _OUTCOMES: dict[str, dict[str, tuple[str, bool]]] = {
-    "retry": {"service": ("retrying is what the verdict advises", False),
+    "retry": {"service": ("the verdict says retry", False),
               "code": ("retrying will fail again (D retries with debug settings)", True),
               "resource": ("retrying as is will fail again (M gives it more memory)", True),
               "unknown": ("cause unknown: retrying may fail again", True),
               UNDIAGNOSED: ("not diagnosed (d): retrying may fail again", True)},
     "debug": {"service": ("a service problem: a plain retry (T) is enough", False),
-              "code": ("debugging is what the verdict advises", False),
+              "code": ("the verdict says debug", False),
               "resource": ("a resource problem: debug settings will not fix it (M)", True),
               "unknown": ("cause unknown: debugging may help", False),
               UNDIAGNOSED: ("not diagnosed (d)", False)},
     "bigger": {"service": ("a service problem: more memory will not help (T)", True),
                "code": ("more memory will not fix a code problem (D)", True),
-               "resource": ("more memory is what the verdict advises", False),
+               "resource": ("the verdict says more memory", False),
                "unknown": ("cause unknown: more memory may not help", True),
                UNDIAGNOSED: ("not diagnosed (d): more memory may not help", True)},
 }

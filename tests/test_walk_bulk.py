@@ -43,10 +43,10 @@ def test_each_cause_line_says_what_the_action_does_to_it() -> None:
         "60 jobs · CODE · fhicl_protection_violation: retrying will fail again (D retries with debug settings)",
         True)
     assert cause_line("release", fhicl)[1] is True  # a released job runs again as it was
-    assert cause_line("debug", fhicl) == ("60 jobs · CODE · fhicl_protection_violation: debugging is what the "
-                                         "verdict advises", False)
+    assert cause_line("debug", fhicl) == ("60 jobs · CODE · fhicl_protection_violation: the verdict says debug",
+                                         False)
     sam = CauseCount("service", "samweb_http_5xx", "retry", 1)
-    assert cause_line("retry", sam) == ("1 job · SERVICE · samweb_http_5xx: retrying is what the verdict advises",
+    assert cause_line("retry", sam) == ("1 job · SERVICE · samweb_http_5xx: the verdict says retry",
                                         False)
     assert cause_line("bigger", sam)[1] is True
     assert cause_line("remove", fhicl) == ("60 jobs · CODE · fhicl_protection_violation: the verdict says debug",
@@ -80,7 +80,7 @@ async def test_esc_out_of_a_cause_group_comes_back_to_it_and_T_names_that_cause(
         text = dialog(app)
         assert text.startswith("Retry 10 jobs?")
         assert "group (cause) service · samweb_http_5xx" in text
-        assert "10 jobs · SERVICE · samweb_http_5xx: retrying is what the verdict advises" in text
+        assert "10 jobs · SERVICE · samweb_http_5xx: the verdict says retry" in text
         assert "Status board: NO: do not submit now" in text  # the demo's dcache maintenance is within 6 h
         assert "ids: jobsub01.fnal.gov#" in text and "and 7 more" in text
         await pilot.press("n")
@@ -136,7 +136,7 @@ async def test_M_shows_the_new_memory(demo: tuple[Config, Any]) -> None:
         new = sorted({bigger_memory(ad) for ad in ads})
         shown = f"{new[0]:,}" if len(new) == 1 else f"{new[0]:,}-{new[-1]:,}"
         assert f" -> {shown} MB" in text, text
-        assert "more memory is what the verdict advises" in text
+        assert "the verdict says more memory" in text
 
 
 async def test_marks_are_cleared_when_the_grouping_changes(demo: tuple[Config, Any]) -> None:

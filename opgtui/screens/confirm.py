@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
@@ -35,7 +35,8 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
                                border: thick $error; background: $surface; padding: 0 1; }
-    ConfirmScreen Horizontal { height: auto; align: center middle; }
+    ConfirmScreen #confirm-message { height: auto; max-height: 16; }
+    ConfirmScreen Horizontal { height: auto; align: center middle; margin-top: 1; }
     ConfirmScreen Button { margin: 0 2; }
     ConfirmScreen .keys { color: $text-muted; text-align: center; }
     """
@@ -46,10 +47,11 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.message)
+            with VerticalScroll(id="confirm-message"):  # a long message scrolls; the buttons always show
+                yield Static(self.message)
             with Horizontal():
-                yield Button("No", id="cancel", variant="primary")
-                yield Button("Yes, do it", id="ok", variant="error")
+                yield Button(" No ", id="cancel", variant="primary", compact=True)
+                yield Button(" Yes, do it ", id="ok", variant="error", compact=True)
             yield Static(Text("y: yes · n or Esc: no"), classes="keys")
 
     def on_mount(self) -> None:

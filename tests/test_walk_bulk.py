@@ -250,3 +250,34 @@ def test_no_warning_when_the_board_says_go(tmp_path: Path) -> None:
 
     app = OpgApp(Config(store=tmp_path / "s.db"), open_store(tmp_path / "s.db"), refresh_loop=False)
     assert submit_warning(app, now=1_800_000_000.0) is None  # nothing required: nothing to warn about
+
+
+async def test_esc_from_a_causes_jobs_returns_to_the_summary_on_that_cause(demo: tuple[Config, Any]) -> None:
+    from textual.widgets import DataTable
+
+    from opgtui.screens.failures import FailureSummaryScreen
+    from opgtui.widgets.job_table import JobTable
+
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await grouped_failures(app, pilot)
+        await pilot.press("F")
+        await pilot.pause(0.5)
+        await pilot.press("j", "j", "j")
+        summary = app.screen
+        assert isinstance(summary, FailureSummaryScreen)
+        cause = summary.current
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen is screen and sorted(screen.rows[i].job_id for i in screen.visible_indices()) == sorted(
+            cause.job_ids)
+        await pilot.press("escape")  # one level up: the summary, on the same cause
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, FailureSummaryScreen)
+        assert app.screen.query_one("#failures", DataTable).cursor_row == 3
+        assert app.screen.current.signature == cause.signature
+        await pilot.press("escape")  # and the jobs view as it was before F: failed, grouped by cause
+        await pilot.pause(0.3)
+        assert app.screen is screen and screen.quick == "failed" and screen.grouping == "cause"
+        assert screen.query_one(JobTable).groups is not None

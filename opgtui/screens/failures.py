@@ -53,11 +53,13 @@ class FailureSummaryScreen(BaseScreen):
         Binding("X", "act('remove')", "Remove group", show=False, id="failures.remove"),
     ]
 
-    def __init__(self, job_ids: list[str] | None = None, scope: str = "all jobs") -> None:
+    def __init__(self, job_ids: list[str] | None = None, scope: str = "all jobs",
+                 select: tuple[str, str | None, str] | None = None, range_index: int = 0) -> None:
         super().__init__()
         self.job_ids = job_ids  # the jobs in view on the jobs screen; None: every job in the store
         self.scope = scope
-        self.range_index = 0
+        self.range_index = range_index
+        self.select = select  # the cause to put the cursor on first (coming back from its jobs)
         self.groups: list[FailureGroup] = []
 
     def compose_body(self) -> ComposeResult:
@@ -89,7 +91,8 @@ class FailureSummaryScreen(BaseScreen):
 
     def show(self, groups: list[FailureGroup], failures: int) -> None:
         """Fill the table; the cursor stays on the cause it was on (a refresh does not move it)."""
-        was = self.current
+        was = _key(self.current) if self.current is not None else self.select
+        self.select = None
         self.groups = groups
         table = self.query_one("#failures", DataTable)
         table.clear()
@@ -107,7 +110,7 @@ class FailureSummaryScreen(BaseScreen):
             f" · last {label}" if label != "all" else " · any time",
             (f" · {service:,} service-caused: S retries", "yellow") if service else ""))
         if was is not None:
-            same = next((i for i, g in enumerate(groups) if _key(g) == _key(was)), None)
+            same = next((i for i, g in enumerate(groups) if _key(g) == was), None)
             if same is not None:
                 table.move_cursor(row=same, animate=False)
         self.show_detail()
@@ -154,10 +157,12 @@ class FailureSummaryScreen(BaseScreen):
             return
         from opgtui.screens.jobs import JobsScreen
 
+        job_ids, scope, key, range_index = self.job_ids, self.scope, _key(g), self.range_index
         self.app.pop_screen()
         screen = self.app.screen
-        if isinstance(screen, JobsScreen):
-            screen.show_only(g.job_ids, f"{g.category} · {g.title or g.signature}")
+        if isinstance(screen, JobsScreen):  # Esc there comes back here, on this cause
+            screen.show_only(g.job_ids, f"{g.category} · {g.title or g.signature}",
+                             back=lambda: FailureSummaryScreen(job_ids, scope, key, range_index))
 
     def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry

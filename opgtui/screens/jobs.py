@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 
 from opgtui.joblist import (
@@ -67,6 +69,7 @@ class JobsScreen(BaseScreen):
         self.sort_key = "age"
         self.sort_reverse = False
         self.loaded_at: float | None = None
+        self.back: tuple[Callable[[], Screen[Any]], str, str | None] | None = None  # set by show_only
         self.shown, self.took = 0, 0.0  # rows in view and how long computing them took
 
     def compose_body(self) -> ComposeResult:
@@ -190,6 +193,10 @@ class JobsScreen(BaseScreen):
             box.value = ""
             box.remove_class("visible")
             self.query_one(JobTable).focus()
+        elif self.group is not None and self.back is not None:  # one level up: the failure summary
+            (back, self.quick, self.grouping), self.back, self.group = self.back, None, None
+            self.apply()
+            self.app.push_screen(back())
         elif self.group is not None:  # back to the groups, the cursor on the one left
             key, self.group = self.group.key, None
             self.apply(select=key)
@@ -201,14 +208,14 @@ class JobsScreen(BaseScreen):
 
     def action_quick(self, name: str) -> None:
         self.quick = name
-        self.group = None
+        self.group, self.back = None, None
         self.apply()
 
     def action_group(self) -> None:
         """Cycle: no grouping -> hold reason -> exit code -> site -> ... -> no grouping."""
         order = (None, *GROUPINGS)
         self.grouping = order[(order.index(self.grouping) + 1) % len(order)]
-        self.group = None
+        self.group, self.back = None, None
         self._drop_marks("the grouping changed")
         self.apply()
 
@@ -226,7 +233,7 @@ class JobsScreen(BaseScreen):
         self.apply()
 
     def on_job_table_group_selected(self, event: JobTable.GroupSelected) -> None:
-        self.group = event.group
+        self.group, self.back = event.group, None
         self.apply()
 
     def on_job_table_selected(self, event: JobTable.Selected) -> None:
@@ -325,10 +332,12 @@ class JobsScreen(BaseScreen):
         scope = "view" if (self.query_text or self.group or self.quick != "all") else "all jobs"
         self.app.push_screen(FailureSummaryScreen(ids, scope))
 
-    def show_only(self, job_ids: list[str], label: str) -> None:
-        """Drill into these jobs (from the failure summary), as if their group had been opened."""
+    def show_only(self, job_ids: list[str], label: str, back: Callable[[], Screen[Any]] | None = None) -> None:
+        """Drill into these jobs (from the failure summary), as if their group had been opened; Esc then
+        restores the list as it was and opens ``back()`` (the summary, on this cause)."""
         wanted = set(job_ids)
         indices = [i for i, r in enumerate(self.rows) if r.job_id in wanted]
+        self.back = (back, self.quick, self.grouping) if back is not None else None
         self.quick, self.grouping = "all", None
         self.group = Group(label, len(indices), indices, label)
         self.apply()

@@ -428,6 +428,14 @@ def test_a_pasted_shell_prompt_before_the_first_ad_is_skipped_with_a_warning(tmp
                              "a pasted shell prompt?)"]
 
 
+def test_a_prompt_and_a_blank_line_before_the_output_are_skipped_too(tmp_path: Path) -> None:
+    pasted = tmp_path / "held.txt"
+    pasted.write_text("$ condor_q -l 15872426.5189\n\n" + (DATA / "chtc_held_docker_memory.long.ad").read_text())
+    result = load_files([pasted])
+    assert [j.id for j in result.jobs] == ["submit-1.chtc.wisc.edu#15872426.5189"]
+    assert len(result.errors) == 1 and result.errors[0].startswith(f"{pasted}:1: warning: skipped")
+
+
 def test_prose_is_still_not_a_dump(tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("$ condor_q -l\nsome words\nmore words\n")  # no ad after them: nothing is skipped silently

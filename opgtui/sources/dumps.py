@@ -261,6 +261,7 @@ def iter_long_ads(
     loads = orjson.loads
     names: dict[str, str] = {}  # one string object per attribute name across all ads
     leading = True  # before the first ad: a pasted shell prompt is skipped, with a warning
+    held: list[tuple[int, str]] = []  # lines before the first ad that are no attributes, while an ad may follow
     for lineno, chunk in _chunks(path, progress):
         if wanted is None and chunk[0] not in "#-":
             try:
@@ -268,12 +269,32 @@ def iter_long_ads(
             except Exception:
                 parsed = None
             if parsed is not None and len(parsed) == chunk.count("\n") + 1:
+                if held:
+                    yield _skipped(path, held)
+                    held = []
                 leading = False
                 yield lineno, loads(parsed.printJson())
                 continue
         for item in _parse_lines(path, chunk.split("\n"), lineno, wanted, names, schedd_seen, leading):
-            leading = leading and not isinstance(item[1], dict)
+            if leading and isinstance(item[1], str) and not isinstance(item[1], Skipped) \
+                    and ": not a ClassAd attribute" in item[1] and len(held) + chunk.count("\n") < _LEADING:
+                held.append(item)  # a prompt on its own, a blank line, then the output: decided by what follows
+                continue
+            if isinstance(item[1], dict):
+                if held:
+                    yield _skipped(path, held)
+                    held = []
+                leading = False
+            elif held:  # more than a prompt: the held lines were damage after all, reported in order
+                yield from held
+                held = []
             yield item
+    yield from held[:1]  # no ad after them: they were no dump
+
+
+def _skipped(path: Path, held: list[tuple[int, str]]) -> tuple[int, Skipped]:
+    return held[0][0], Skipped(f"{path}:{held[0][0]}: warning: skipped the lines before the first ad "
+                               "(not ClassAd attributes: a pasted shell prompt?)")
 
 
 def _parse_lines(

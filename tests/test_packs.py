@@ -219,6 +219,44 @@ REAL = {
         "TBufferFile::CheckByte... WARNING OverlapRemover::Streamer() not in sync with data, fix Streamer()",
         "Caught exception while executing algorithm:", "std::bad_alloc",
     ]),
+    # HTCondor 23+ rewrites transfer holds ("... files failure at execution point|access point ... Details: ...");
+    # the family reads the same in both forms (pegasus/pegasus test data; a CMS user's submit notes; SLAC S3DF docs).
+    "htcondor_new_format_output_never_written": ("code", [
+        " Transfer output files failure at execution point slot1@workflow.isi.edu while sending files to access point "
+        "workflow. Details: reading from file /home/mzalam/wf/condor/local/execute/dir_761020/chebi_dict.pickle: "
+        "(errno 2) No such file or directory",
+    ]),
+    "htcondor_new_format_input_missing_on_ap": ("code", [
+        "Hold reason: Transfer input files failure at access point bigbird27 ... reading from file "
+        "/tmp/x509up_u148947: (errno 2) No such file",
+    ]),
+    "htcondor_stdout_path_missing": ("code", [
+        "12863358.0   jdoe   6/27 11:05  Error from slot_jdoe_32400_1_1@sdfrome009.sdf.slac.stanford.edu: Failed to "
+        "open '/sdf/data/rubin/shared/jdoe/simulation/output/output.0' as standard output: No such file or directory "
+        "(errno 2)",
+    ]),
+    # Pelican 7.x clients print typed errors ("<Type> Error: Error code <N>: ..."); a remote object that already
+    # exists is the submitter's (an OSPool hold reason quoted in a hold-summary tool's test data).
+    "pelican_object_already_exists": ("code", [
+        "Transfer output files failure at the execution point using protocol osdf. Details: Pelican Client Error: "
+        "remote object already exists, upload aborted (Version: 7.26.0; Site: UWM-Mortimer) ( URL file = "
+        "osdf:///ospool/uw-shared/x/Merged_2025-09-29T02:10:18.952_0000.root )||FILETRANSFER:1:non-zero exit (1) "
+        "from /tmp/glide_AGd9bW/main",
+    ]),
+    # XRootD: cmsd's "No servers are available to ... the file" in any mode is the federation's (xrootd issue 2590);
+    # "No servers have the file" may be a wrong path, so it stays unknown.
+    "xrootd_selprep_no_servers": ("service", [
+        "SelPrep: /path/to/a/file failed; No servers are available to read the file.",
+    ]),
+    "xrootd_no_servers_have_the_file": ("unknown", [
+        "Run: [ERROR] Server responded with an error: [3011] No servers have the file",
+    ]),
+    # DIRAC minor statuses (JobMinorStatus.py) and the job wrapper's sandbox failure (DIRAC issue 283).
+    "dirac_input_sandbox": ("service", [
+        "Cannot download Input sandbox SB:ProductionSandboxSE|/SandBox/b/blaising/73d/a2f/73da2f6182f2d1d37048cb5cc7f"
+        "c5dec.tar.bz2:  No sandbox matches the requirements ",
+        "JobWrapper failed to download input sandbox ",
+    ]),
     "root_corrupt_basket": ("service", [
         "Error in unzip ZSTD. Type = Corrupted block detected . Code = 18446744073709551596",
         "Error in <TBasket::ReadBasketBuffers>: fNbytes = 6787763, fKeylen = 72, fObjlen = 7622608, noutot = 0, "

@@ -61,6 +61,13 @@ def read_one(path: str) -> dict[str, Any]:
     return {"path": path, "events": events, "jobless": jobless, "error": error}
 
 
+def _worker_env() -> dict[str, str]:
+    """This environment, with this copy of opgtui first on the worker's path (a checkout run in place too)."""
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else ""), "PYTHONFAULTHANDLER": ""}
+
+
 def _signal_name(code: int) -> str:
     try:
         return signal.Signals(-code).name
@@ -93,7 +100,7 @@ def _read_serially(paths: Sequence[str], timeout: float) -> Iterator[dict[str, A
         failure = None
         try:
             proc = subprocess.run([sys.executable, "-m", __name__, *left], capture_output=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONFAULTHANDLER": ""})
+                                  stdin=subprocess.DEVNULL, env=_worker_env())
             out, code = proc.stdout, proc.returncode
         except subprocess.TimeoutExpired as exc:
             out, code = exc.stdout or b"", None

@@ -156,7 +156,16 @@ def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int,
 
 def _find_job(store: Any, text: str) -> Job:
     from opgtui.cli_retry import job_id_of
+    from opgtui.jobids import AmbiguousId, resolve
 
+    try:  # every form the Jobs table shows, 88412003.1@jobsub01 too
+        found_id, stored = resolve(store, text)
+        if stored:
+            return store.job(found_id)
+    except AmbiguousId as exc:
+        _fail(str(exc))
+    except ValueError:
+        pass
     try:
         jid = job_id_of(text)
     except ValueError:

@@ -176,3 +176,9 @@ def test_jobs_export_from_the_store_with_the_jobs_view_filter(demo_cfg: str) -> 
 def test_jobs_needs_one_source(env: Path) -> None:
     code, _, err = run("jobs")
     assert code == 2 and "give --from FILE (dumps) or --store" in err
+
+
+def test_diagnose_takes_the_short_id_too(demo_cfg: str) -> None:
+    code, out, err = run("--config", demo_cfg, "diagnose", "88412003.29@jobsub01", "--json")
+    assert code == 0, err
+    assert json.loads(out)["job"] == "jobsub01.fnal.gov#88412003.29"

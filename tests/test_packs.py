@@ -257,6 +257,16 @@ REAL = {
         "c5dec.tar.bz2:  No sandbox matches the requirements ",
         "JobWrapper failed to download input sandbox ",
     ]),
+    # Slurm submission failures by slurm_errno.c text: the request is the submitter's (site guides quote this one).
+    "slurm_invalid_account": ("code", [
+        "srun: error: Unable to allocate resources: Invalid account or account/partition combination specified",
+    ]),
+    # A wrapper's own exception class says only that something failed underneath (CRABServer issue 4221).
+    "python_wrapper_exception_class": ("unknown", [
+        "ERROR: Traceback follows:", "Traceback (most recent call last):",
+        '  File "CMSRunAnalysis.py", line 556, in <module>', "    cmssw = executeCMSSWStack(opts)",
+        "WMExecutionFailure: CmsRunFailure", "Message: Error running cmsRun",
+    ]),
     "root_corrupt_basket": ("service", [
         "Error in unzip ZSTD. Type = Corrupted block detected . Code = 18446744073709551596",
         "Error in <TBasket::ReadBasketBuffers>: fNbytes = 6787763, fKeylen = 72, fObjlen = 7622608, noutot = 0, "
@@ -313,5 +323,28 @@ BENIGN = [
 
 def test_benign_lines_give_no_failure_verdict():
     v = diagnose(BENIGN, PACKS)
+    assert v.category == "unknown", (v.signature, v.reason)
+    assert all(f.category == "unknown" for f in v.evidence), [(f.signature, f.category) for f in v.evidence]
+
+
+# Whole excerpts of real runs that succeeded, with the hiccups they logged on the way: no failure verdict, even
+# without the job's exit code (the LiveOcean forecast operators' manual, a morning e-mail of three good runs).
+SUCCEEDED = {
+    "liveocean_forecast_slurm_poll_error": [
+        "Running ROMS forecast 2023.08.03-2023.08.05", "", "======== f2023.08.03 =========",
+        " > started at 2023.08.03 03:00:02", "/gscratch/macc/parker/LO_roms/cas6_traps2_x2b/f2023.08.03",
+        " - time to get forcing = 259 sec", "========= Finished? ==========", "----------- stderr -----------",
+        "slurm_load_jobs error: Unable to contact slurm controller (connect failure)", "",
+        " - time to run ROMS = 2896 sec", " - ROMS SUCCESS", " - copy & clean up = 197 sec",
+        " > finished at 2023.08.03 03:56:00", "", "======== f2023.08.04 =========",
+        " - time to run ROMS = 841 sec", " - Run blew up, blow ups = 0", " - blew up at 2023.08.03 04:10:48",
+        " - time to run ROMS = 3247 sec", " - ROMS SUCCESS",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUCCEEDED))
+def test_successful_runs_get_no_failure_verdict(name):
+    v = diagnose(SUCCEEDED[name], PACKS)
     assert v.category == "unknown", (v.signature, v.reason)
     assert all(f.category == "unknown" for f in v.evidence), [(f.signature, f.category) for f in v.evidence]

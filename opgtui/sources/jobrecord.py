@@ -284,12 +284,21 @@ def job_from_values(values: Sequence[Any], schedd: str | None = None, source: st
     except OverflowError:
         raise ValueError("a number too large for any job attribute (beyond 1e308)") from None
     lo, hi = _INT64
+    for v in (job.cluster, job.proc, job.hold_code, job.hold_subcode, job.exit_code, job.exit_signal,
+              job.request_cpus, job.num_starts):
+        if v is not None and not lo <= v <= hi:
+            _too_big(job)
+    return job
+
+
+def _too_big(job: Job) -> None:
+    """ValueError naming the first integer attribute of ``job`` beyond 64 bits."""
+    lo, hi = _INT64
     for name, attr in zip(_INT_FIELDS, _INT_ATTRS, strict=True):
         v = getattr(job, name)
-        if v is not None and (v > hi or v < lo):
+        if v is not None and not lo <= v <= hi:
             text = str(v)
             raise ValueError(f"{attr} = {text[:20]}{'…' if len(text) > 20 else ''}: an integer beyond 64 bits")
-    return job
 
 
 def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | None,

@@ -149,6 +149,10 @@ REAL = {
         "Oct 25 07:22:01 node538 cvmfs2[650307]: (ligo.storage.igwn.org) failed to fetch /igwn/ligo/x.gwf (hash: "
         "e2cc8e52e65247de9ccb95cb0d28f10e067d0bca, error 15 [host serving data too slowly])",
     ]),
+    # CVMFS probed on a worker node by the site (AAROC/DevOps issue 260): the node's client, whatever the code.
+    "cvmfs_probe_failed": ("service", [
+        "root@gnode-2-1:~ $ cvmfs_config probe", "Probing /cvmfs/apprepo.sagrid.ac.za... Failed!",
+    ]),
     # Containers: a bad tag is the submitter's, a runtime that cannot start on the node is the site's.
     "apptainer_manifest_unknown": ("code", [
         "FATAL:   Unable to pull docker://netdisco/netdisco: conveyor failed to get: Error reading manifest latest "

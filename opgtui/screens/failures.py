@@ -27,6 +27,13 @@ def _key(g: FailureGroup) -> tuple[str, str | None, str]:
     return g.category, g.signature, g.title
 
 
+def column_widths(width: int) -> tuple[int, ...]:
+    """Verdict, Jobs, Cause, Outage, Sites for a screen ``width`` wide (26 and 13 at 80 columns; the cause
+    gets three fifths of the room beyond that)."""
+    spare = max(width - 80, 0)
+    return 8, 5, 26 + spare * 3 // 5, 18, 13 + spare - spare * 3 // 5 - 2 * (spare > 0)
+
+
 def cause_name(g: FailureGroup) -> str:
     """``cause CODE · fhicl_protection_violation (FHiCL tried to ...)``: how a dialog names a cause."""
     name = f"cause {g.category.upper()} · {g.signature or g.title}"
@@ -68,9 +75,19 @@ class FailureSummaryScreen(BaseScreen):
         yield Static(id="failure-detail")
 
     def on_mount(self) -> None:
+        self._columns(self.app.size.width)
+
+    def _columns(self, width: int) -> None:
+        """The table's columns for ``width`` cells: the cause and the sites share what the fixed ones leave."""
         table = self.query_one("#failures", DataTable)
-        for label, width in (("Verdict", 8), ("Jobs", 5), ("Cause", 26), ("Outage", 18), ("Sites", 13)):
-            table.add_column(label, width=width)
+        table.clear(columns=True)
+        for label, w in zip(("Verdict", "Jobs", "Cause", "Outage", "Sites"), column_widths(width), strict=True):
+            table.add_column(label, width=w)
+        self._width = width
+
+    def on_resize(self) -> None:
+        if getattr(self, "_width", None) != self.size.width and self.groups:
+            self.show(self.groups, self._failures)
 
     def reload(self) -> None:
         self.load()
@@ -93,7 +110,9 @@ class FailureSummaryScreen(BaseScreen):
         """Fill the table; the cursor stays on the cause it was on (a refresh does not move it)."""
         was = _key(self.current) if self.current is not None else self.select
         self.select = None
-        self.groups = groups
+        self.groups, self._failures = groups, failures
+        if getattr(self, "_width", None) != (self.size.width or self.app.size.width):
+            self._columns(self.size.width or self.app.size.width)
         table = self.query_one("#failures", DataTable)
         table.clear()
         for g in groups:

@@ -1,0 +1,40 @@
+"""The failure summary uses the room it has: at 120 columns a cause's title is whole, at 80 it fits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from opgtui.app import OpgApp
+from opgtui.config import Config
+from opgtui.demo.build import build_demo
+from opgtui.screens.failures import column_widths
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+def test_widths_fit_and_grow_with_the_screen() -> None:
+    assert column_widths(80) == (8, 5, 26, 18, 13)
+    for width in (80, 100, 120, 200):
+        assert sum(column_widths(width)) + 2 * 5 <= width  # each column has a cell of padding either side
+    assert column_widths(120)[2] >= 48
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_cause_titles_whole_when_there_is_room(demo: tuple[Config, Any], size: tuple[int, int]) -> None:
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("2")
+        await pilot.pause(0.5)
+        await pilot.press("F")
+        await pilot.pause(0.5)
+        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        title = "FHiCL tried to overwrite a protected parameter"
+        row = next(line for line in text.splitlines() if line.startswith(" CODE      60"))
+        assert (title in row) == (size[0] == 120)  # cut with … at 80, whole at 120
+        assert all(len(line) <= size[0] for line in text.splitlines())

@@ -190,7 +190,11 @@ def test_fuzzed_inputs_through_the_cli_exit_cleanly(tmp_path: Path) -> None:
     deep.write_text('[{"ClusterId": 1, "ProcId": 1, "X": ' + "[" * 100_000 + "]" * 100_000 + "}]")
     nul = tmp_path / "nul.log"
     nul.write_bytes((DATA / "test_log.txt").read_bytes().replace(b"Job", b"J\x00b"))
-    paths += [big, deep, nul]
+    deep_long = tmp_path / "deep.long"  # classad2 parses in this process: deep nesting must not crash it
+    deep_long.write_text("ClusterId = 1\nProcId = 2\nX = " + "(" * 100_000 + "1" + ")" * 100_000 + "\n")
+    deep_new = tmp_path / "deep.ads"
+    deep_new.write_text("[ ClusterId = 1; ProcId = 3; X = " + "[" * 100_000 + "]" * 100_000 + " ]\n")
+    paths += [big, deep, nul, deep_long, deep_new]
     args = [a for p in paths for a in ("--from", str(p))]
     proc = subprocess.run([sys.executable, "-m", "opgtui.cli", "jobs", *args, "--json"], capture_output=True,
                           text=True, timeout=60, env={**os.environ, "TZ": "UTC"})

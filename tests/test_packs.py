@@ -189,6 +189,13 @@ REAL = {
     "lsf_memlimit": ("resource", ["TERM_MEMLIMIT: job killed after reaching LSF memory usage limit.",
                                   "Exited with exit code 1."]),
     "pbs_walltime": ("resource", ["=>> PBS: job killed: walltime 86415 exceeded limit 86400"]),
+    # FTS/davix failure reasons as CMS's ASO sees them (dmwm/CRABServer issue 9363): network and queue, the service's.
+    "fts_davix_curl_destination": ("service", [
+        "DESTINATION [112] Result curl error (56): Failure when receiving data from the peer after 1 attempts",
+    ]),
+    "fts_queue_timeout": ("service", [
+        "Job has been canceled because it stayed in the queue for too long (max-time-in-queue timeout)",
+    ]),
     # Storage: a full EOS is the storage's, a used-up EOS quota is the user's; neither is the job's disk request.
     "eos_full": ("service", ["cp: cannot create regular file ‘/eos/\\<instance name\\>/test/common.sh’: No space "
                              "left on device"]),

@@ -172,6 +172,15 @@ REAL = {
     ]),
     "user_token_expired": ("code", [
         "Failed to decode bearer token: ExpiredSignatureError('Signature has expired',)"]),
+    # Whose credential: a GridFTP server without its host credential is the site's, even though the same globus
+    # text on a client means the user's missing proxy (a StoRM test report quoted in a public repository).
+    "gridftp_server_side_credential": ("service", [
+        "\terror: globus_ftp_client: the server responded with an error",
+        "\t530 530-globus_xio: Server side credential failure",
+        "\t530-globus_gsi_gssapi: Error with gss credential handle",
+        "\t530-globus_credential: Valid credentials could not be found in any of the possible locations   specified "
+        "by the credential search order.",
+    ]),
     "glexec_lcmaps": ("service", [
         "Error from slot1@batch0448.desy.de: glexec call exited with status 203 and with error output ([gLExec]:  "
         "LCMAPS failed.; The reason can be found in the syslog.)",

@@ -173,6 +173,12 @@ def test_keep_never_replaces_a_real_store_or_config(tmp_path: Path) -> None:
     proc = opgtui_demo("--keep", str(mine), "--build-only", tmpdir=tmp_path)
     assert proc.returncode == 2 and "was not written by the demo" in proc.stderr
     assert (mine / "config.yaml").read_text() == "store: /somewhere/else.db\n"
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "queue.json").write_text("[]")  # someone's files: the demo would write over queue.json, logs/ ...
+    proc = opgtui_demo("--keep", str(home), "--build-only", tmpdir=tmp_path)
+    assert proc.returncode == 2 and "not empty, and not an earlier demo's" in proc.stderr
+    assert sorted(p.name for p in home.iterdir()) == ["queue.json"]
 
 
 def test_every_failed_demo_job_of_an_experiment_has_a_debug_profile(demo) -> None:

@@ -50,8 +50,8 @@ def _demo_store(db: Path) -> bool:
 
 
 def check_keep_dir(directory: Path) -> Path:
-    """Make ``directory`` if needed and check the demo may write there: it must be writable, and a store or
-    config already in it must be an earlier demo's (a real one is never replaced). Raises KeepError."""
+    """Make ``directory`` if needed and check the demo may write there: it must be writable, and empty or an
+    earlier demo's (a real store or config is never replaced, nor anyone's files). Raises KeepError."""
     if directory.exists() and not directory.is_dir():
         raise KeepError(f"--keep {directory}: not a directory")
     try:
@@ -68,6 +68,10 @@ def check_keep_dir(directory: Path) -> Path:
     if config.exists() and not _written_by_demo(config):
         raise KeepError(f"--keep {directory}: {config} was not written by the demo and would be replaced; "
                         "choose another directory")
+    earlier_demo = db.exists() or config.exists()
+    if not earlier_demo and any(p.name != ".opgtui-write-test" for p in directory.iterdir()):
+        raise KeepError(f"--keep {directory}: not empty, and not an earlier demo's (the demo writes logs/, "
+                        "feeds/ and dumps there); choose an empty or new directory")
     return directory
 
 

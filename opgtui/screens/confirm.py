@@ -108,9 +108,17 @@ def describe(app: OpgApp, action: str, job_ids: Sequence[str], scope: str | None
     if action in RERUNS and (warning := submit_warning(app, now)):
         text.append("! " + one_line(warning, 200) + "\n", "bold red")
     n = len(job_ids)
-    text.append("ids: " + one_line(", ".join(job_ids[:3]), 200) + (f" and {n - 3:,} more" if n > 3 else ""),
-                "dim")
+    text.append("jobs: " + one_line(", ".join(shown_ids(app, job_ids[:3])), 200)
+                + (f" and {n - 3:,} more" if n > 3 else ""), "dim")
     return text
+
+
+def shown_ids(app: OpgApp, job_ids: Sequence[str]) -> list[str]:
+    """The ids as the jobs table shows them (88412042.61@jobsub01), the store's id for a job not known."""
+    from opgtui.joblist import short_id
+
+    known = {j.id: j for j in app.jobs_by_id(list(job_ids))}
+    return [short_id(known[jid]) if jid in known else jid for jid in job_ids]
 
 
 def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | None = None) -> None:

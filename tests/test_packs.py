@@ -205,6 +205,12 @@ REAL = {
     "fts_queue_timeout": ("service", [
         "Job has been canceled because it stayed in the queue for too long (max-time-in-queue timeout)",
     ]),
+    # A read-only file system is mostly a job writing into its container image (apptainer/singularity issue 5271):
+    # the words alone do not make it the site's.
+    "container_image_read_only": ("unknown", [
+        "singularity exec --writable-tmpfs docker://alpine mkdir /testing",
+        "mkdir: can't create directory '/testing': Read-only file system",
+    ]),
     # Storage: a full EOS is the storage's, a used-up EOS quota is the user's; neither is the job's disk request.
     "eos_full": ("service", ["cp: cannot create regular file ‘/eos/\\<instance name\\>/test/common.sh’: No space "
                              "left on device"]),

@@ -153,6 +153,12 @@ REAL = {
     "cvmfs_probe_failed": ("service", [
         "root@gnode-2-1:~ $ cvmfs_config probe", "Probing /cvmfs/apprepo.sagrid.ac.za... Failed!",
     ]),
+    # A Go client's DNS failure while pulling an image is the network's (a Docker pull quoted in a public write-up).
+    "docker_pull_dns_server_misbehaving": ("service", [
+        "Unable to find image 'alpine:latest' locally",
+        "docker: Error response from daemon: Get https://registry-1.docker.io/v2/: dial tcp: lookup "
+        "registry-1.docker.io on 127.0.0.53:53: server misbehaving.",
+    ]),
     # Containers: a bad tag is the submitter's, a runtime that cannot start on the node is the site's.
     "apptainer_manifest_unknown": ("code", [
         "FATAL:   Unable to pull docker://netdisco/netdisco: conveyor failed to get: Error reading manifest latest "

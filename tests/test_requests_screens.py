@@ -316,3 +316,20 @@ async def test_submit_asks_first_and_approving_without_a_priority_asks_for_one(
         r = store.request(draft.id)
         assert (r.status, r.priority) == ("approved", 3)
         assert "priority not set" not in str(app.screen.query_one("#overview-text", Static).render())
+
+
+async def test_request_dialogs_say_which_keys_answer(demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg, store = demo
+    as_user(monkeypatch, "alice")
+    submitted = next(r for r in store.requests() if r.status == "submitted")
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(RequestDetailScreen(submitted.id))
+        await pilot.pause()
+        for key, says in (("w", "Esc: cancel"), ("p", "Enter: choose · Esc: cancel"),
+                          ("r", "Enter: confirm · Esc: cancel")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert says in screen_text(app), key
+            await pilot.press("escape")
+            await pilot.pause()

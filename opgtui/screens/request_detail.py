@@ -351,6 +351,7 @@ class WorkflowMenu(_Dialog):
             yield Static(Text(f" Request {self.req.id} is {self.req.status}. You are {rq.whoami()}.", "bold"))
             opts = self.options()
             yield OptionList(*opts) if opts else Static(Text(" No workflow steps from here.", "dim"))
+            yield Static(Text(" Enter: take the step (it asks before it acts) · Esc: cancel", "dim"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
@@ -374,6 +375,7 @@ class ReasonDialog(_Dialog):
             yield Static(Text(self.title_text, "bold"))
             yield Input(placeholder="why (recorded in the audit trail)", id="reason")
             yield Static(id="reason-error")
+            yield Static(Text("Enter: confirm · Esc: cancel", "dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.required and not event.value.strip():
@@ -400,6 +402,7 @@ class PriorityDialog(_Dialog):
             yield Static(Text(f" {self.title_text}", "bold"))
             yield OptionList(*(Option(Text(f"{k} {v}" + ("  (now)" if k == self.current else "")), id=str(k))
                                for k, v in sorted(rq.PRIORITIES.items(), reverse=True)))
+            yield Static(Text(" Enter: choose · Esc: cancel", "dim"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id or 0) or None)

@@ -1,0 +1,185 @@
+"""Architecture contracts (docs/architecture.md): the headless modules load without Textual, and DESIGN's one-way
+flow (sources -> store -> diagnosis -> views) holds as import rules read from the source with ``ast``.
+
+An edge that breaks a rule today is listed by name in EXCEPTIONS, pointing to issue 15; a new back edge fails here,
+and so does an exception that no longer exists (delete it from the list when the edge is gone).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "opgtui"
+
+#: The Textual views: the App, its screens and its widgets. Everything else in opgtui/ is headless.
+UI = ("opgtui.app", "opgtui.screens", "opgtui.widgets")
+#: The bottom layer: plain records and helpers every layer may use; they import nothing above them.
+FOUNDATION = ("opgtui.model", "opgtui.textsafe", "opgtui.timefmt", "opgtui.safeyaml", "opgtui.identity",
+              "opgtui.opg_phase", "opgtui.keymap")
+
+
+def module_files() -> dict[str, Path]:
+    """Every module of the package by dotted name (a package by its ``__init__``)."""
+    out: dict[str, Path] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+MODULES = module_files()
+
+
+def within(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def imports_of(name: str, path: Path) -> set[str]:
+    """The opgtui modules ``name`` imports anywhere in its source (at the top, inside functions, or for typing):
+    a lazy import is still an edge of the design."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # `from opgtui import store` imports the module opgtui.store; `from opgtui.store import X` the module
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base for a in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in MODULES and "." in target:
+                target = target.rpartition(".")[0]
+            if target in MODULES and target.startswith("opgtui") and target != name:
+                found.add(target)
+    return found
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Modules under ``who`` never import ``never``; with ``only``, they import nothing outside it instead."""
+
+    name: str
+    who: tuple[str, ...]
+    never: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()
+    exempt: tuple[str, ...] = ()
+
+    def broken_by(self, importer: str, imported: str) -> bool:
+        if not within(importer, self.who) or within(importer, self.exempt):
+            return False
+        if self.only:
+            return not within(imported, self.only) and imported != "opgtui"
+        return within(imported, self.never)
+
+
+RULES = (
+    Rule("headless code never imports the views", who=("opgtui",), never=UI, exempt=(*UI, "opgtui.cli")),
+    Rule("widgets never import screens or the App", who=("opgtui.widgets",), never=("opgtui.screens", "opgtui.app")),
+    Rule("the foundation imports only the foundation", who=FOUNDATION, only=FOUNDATION),
+    Rule("config imports only the foundation", who=("opgtui.config",), only=FOUNDATION),
+    Rule("sources fetch and normalise: only sources, config and the foundation",
+         who=("opgtui.sources",), only=("opgtui.sources", "opgtui.config", *FOUNDATION)),
+    Rule("the store holds data: only the foundation", who=("opgtui.store",), only=FOUNDATION),
+    Rule("diagnosis is pure: only diagnosis and the foundation",
+         who=("opgtui.diagnosis",), only=("opgtui.diagnosis", *FOUNDATION)),
+)
+
+#: Edges that break a rule today, each a named debt of issue 15 ("Make the layers real"). Do not add to this list:
+#: move the code instead. Remove an entry when its edge is gone (the test says so).
+EXCEPTIONS: dict[tuple[str, str], str] = {
+    # issue 15, "config.binding_ids imports the App and every screen and widget" (checking `keys:` loads Textual)
+    ("opgtui.config", "opgtui.app"): "issue 15: binding ids need a Textual-free home",
+    ("opgtui.config", "opgtui.screens"): "issue 15: binding ids need a Textual-free home",
+    ("opgtui.config", "opgtui.widgets"): "issue 15: binding ids need a Textual-free home",
+    # issue 15, "config imports the requests field list": `request_required` is checked against FIELD_NAMES
+    ("opgtui.config", "opgtui.requests"): "issue 15: request field names belong in the foundation",
+    # the events_line pattern is checked on RE2 by dq's checker, which lives beside the DQ reader
+    ("opgtui.config", "opgtui.dq"): "issue 15: one YAML/pattern validation mechanism",
+    # feed kinds from plugins (entry-point group opgtui.feeds); issue 15, "feed kinds are listed twice"
+    ("opgtui.config", "opgtui.sources.feeds"): "issue 15: feed kinds listed twice",
+    # issue 15, "the condor worker runs retry.plan_retry": the retry plan is decided inside the source process
+    ("opgtui.sources.condor_worker", "opgtui.retry"): "issue 15: the worker runs retry.plan_retry",
+}
+
+
+def violations() -> set[tuple[str, str, str]]:
+    out: set[tuple[str, str, str]] = set()
+    for name, path in MODULES.items():
+        for imported in imports_of(name, path):
+            out |= {(name, imported, rule.name) for rule in RULES if rule.broken_by(name, imported)}
+    return out
+
+
+def test_the_import_reader_sees_lazy_relative_and_from_imports(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text("from opgtui import store\nfrom . import model\n"
+                      "def f():\n    from opgtui.sources.logs import tail\n    import opgtui.timefmt\n")
+    assert imports_of("opgtui.demo.m", source) == {"opgtui.store", "opgtui.demo", "opgtui.sources.logs",
+                                                   "opgtui.timefmt"}
+
+
+def test_a_back_edge_breaks_a_rule() -> None:
+    """The rules are not vacuous: the edges the design forbids are caught."""
+    broken = {(r.name, i, m) for r in RULES for i, m in [("opgtui.store", "opgtui.sources.logs"),
+                                                          ("opgtui.diagnosis.engine", "opgtui.store"),
+                                                          ("opgtui.sources.logs", "opgtui.widgets.log_view"),
+                                                          ("opgtui.model", "opgtui.config")]
+              if r.broken_by(i, m)}
+    assert {b[1] for b in broken} == {"opgtui.store", "opgtui.diagnosis.engine", "opgtui.sources.logs",
+                                      "opgtui.model"}
+    assert not any(r.broken_by("opgtui.screens.jobs", "opgtui.store") for r in RULES)  # views read the store
+
+
+def test_the_one_way_flow_holds_except_for_the_named_debts() -> None:
+    found = violations()
+    new = sorted(f"{i} imports {m}: breaks '{r}'" for i, m, r in found if (i, m) not in EXCEPTIONS)
+    assert not new, "back edges against DESIGN's flow (see docs/architecture.md):\n" + "\n".join(new)
+    gone = sorted(f"{i} -> {m}" for i, m in EXCEPTIONS if not any(v[:2] == (i, m) for v in found))
+    assert not gone, "these exceptions are fixed: delete them from EXCEPTIONS:\n" + "\n".join(gone)
+
+
+def headless_modules() -> list[str]:
+    return [name for name in MODULES if not within(name, UI)]
+
+
+def test_the_ui_is_only_the_app_its_screens_and_widgets() -> None:
+    """Anything that imports Textual at the top of its file is a view and must live in the view packages."""
+    textual_at_top = set()
+    for name in headless_modules():
+        tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+        for node in tree.body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "textual" or n.startswith("textual.") for n in names):
+                textual_at_top.add(name)
+    assert not textual_at_top
+
+
+def test_every_headless_module_imports_without_textual() -> None:
+    """A submission wrapper running `opgtui check`, the collector and the worker processes never pay for Textual
+    (~0.2 s): each headless module is imported in a fresh interpreter and Textual must not be loaded."""
+    script = (
+        "import importlib, json, sys\n"
+        "bad = {}\n"
+        "for name in json.loads(sys.argv[1]):\n"
+        "    importlib.import_module(name)\n"
+        "    if 'textual' in sys.modules and not bad:\n"
+        "        bad[name] = True\n"
+        "print(json.dumps(sorted(bad)))\n"
+    )
+    names = headless_modules()
+    assert len(names) > 40 and "opgtui.store" in names and "opgtui.cli" in names
+    result = subprocess.run([sys.executable, "-c", script, json.dumps(names)], capture_output=True, text=True,
+                            check=True, timeout=120)
+    assert json.loads(result.stdout) == [], "imports Textual (the first one found; import it lazily)"

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from opgtui import safeyaml
+from opgtui.keymap import BINDING_IDS
 
 APP_NAME = "opgtui"
 FEED_KINDS = ("statuspage", "alertmanager", "prometheus", "osg_downtime", "gocdb", "native")
@@ -373,26 +374,6 @@ def _line_of(nodes: yaml.Node, *keys: str | int) -> int | None:
     return node.start_mark.line + 1 if node is not None else None
 
 
-def binding_ids() -> set[str]:
-    """The ids of every binding of the app, its views, screens and widgets (what ``keys:`` remaps), read from
-    the classes' BINDINGS without starting the app."""
-    import importlib
-    import pkgutil
-
-    from textual.binding import Binding  # only when a config remaps keys: config.py stays free of Textual
-
-    import opgtui.screens
-    import opgtui.widgets
-    from opgtui.app import OpgApp
-
-    classes: list[type] = [OpgApp]
-    for package in (opgtui.screens, opgtui.widgets):
-        for info in pkgutil.iter_modules(package.__path__):
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
-            classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
-    return {b.id for c in classes for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}
-
-
 def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
     """Checks across keys: known feed kinds, unique names, known services and experiments, a real zone."""
 
@@ -455,10 +436,9 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
     if cfg.refresh <= 0:
         raise err("refresh", f"must be positive (seconds), not {cfg.refresh:g}", "refresh")
     if cfg.keys:
-        ids = binding_ids()
-        for name in cfg.keys:
-            if name not in ids:
-                close = difflib.get_close_matches(name, sorted(ids), n=1)
+        for name in cfg.keys:  # the ids live apart from the screens: checking them does not load Textual
+            if name not in BINDING_IDS:
+                close = difflib.get_close_matches(name, sorted(BINDING_IDS), n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "ids look like view.jobs, jobs.filter"
                 raise err(f"keys.{name}", f"unknown binding id ({hint})", "keys", name)
     if cfg.timezone:

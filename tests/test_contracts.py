@@ -98,10 +98,6 @@ RULES = (
 #: Edges that break a rule today, each a named debt of issue 15 ("Make the layers real"). Do not add to this list:
 #: move the code instead. Remove an entry when its edge is gone (the test says so).
 EXCEPTIONS: dict[tuple[str, str], str] = {
-    # issue 15, "config.binding_ids imports the App and every screen and widget" (checking `keys:` loads Textual)
-    ("opgtui.config", "opgtui.app"): "issue 15: binding ids need a Textual-free home",
-    ("opgtui.config", "opgtui.screens"): "issue 15: binding ids need a Textual-free home",
-    ("opgtui.config", "opgtui.widgets"): "issue 15: binding ids need a Textual-free home",
     # issue 15, "config imports the requests field list": `request_required` is checked against FIELD_NAMES
     ("opgtui.config", "opgtui.requests"): "issue 15: request field names belong in the foundation",
     # the events_line pattern is checked on RE2 by dq's checker, which lives beside the DQ reader
@@ -183,3 +179,44 @@ def test_every_headless_module_imports_without_textual() -> None:
     result = subprocess.run([sys.executable, "-c", script, json.dumps(names)], capture_output=True, text=True,
                             check=True, timeout=120)
     assert json.loads(result.stdout) == [], "imports Textual (the first one found; import it lazily)"
+
+
+def app_binding_ids() -> set[str]:
+    """The ids of every binding the App, its screens and its widgets define, read from their classes."""
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding
+
+    import opgtui.screens
+    import opgtui.widgets
+    from opgtui.app import OpgApp
+
+    classes: list[type] = [OpgApp]
+    for package in (opgtui.screens, opgtui.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            classes += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == module.__name__]
+    return {b.id for c in classes for b in getattr(c, "BINDINGS", []) if isinstance(b, Binding) and b.id}
+
+
+def test_the_keymap_lists_exactly_the_bindings_the_app_defines() -> None:
+    """`keys:` is checked against opgtui/keymap.py: an id added to a screen must be listed there (or a config
+    remapping it is refused), and a listed id no screen defines would be accepted and do nothing."""
+    from opgtui.keymap import BINDING_IDS
+
+    defined = app_binding_ids()
+    assert not defined - set(BINDING_IDS), "add these ids to opgtui/keymap.py"
+    assert not set(BINDING_IDS) - defined, "no binding has these ids any more: remove them from opgtui/keymap.py"
+    assert all(what.strip() for what in BINDING_IDS.values())
+
+
+def test_checking_a_config_that_remaps_keys_does_not_load_textual(tmp_path: Path) -> None:
+    """`opgtui config check` in a submission wrapper: a config with `keys:` is checked without the UI."""
+    path = tmp_path / "config.yaml"
+    path.write_text("keys:\n  view.jobs: f2\n  jobs.filter: ctrl+f\n")
+    script = ("import sys\nfrom opgtui.config import load_config\n"
+              "cfg = load_config(sys.argv[1])\nprint(sorted(cfg.keys), 'textual' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
+                            timeout=60)
+    assert result.stdout.split() == ["['jobs.filter',", "'view.jobs']", "False"]

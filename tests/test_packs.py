@@ -217,6 +217,20 @@ REAL = {
         "singularity exec --writable-tmpfs docker://alpine mkdir /testing",
         "mkdir: can't create directory '/testing': Read-only file system",
     ]),
+    # Permission denied: where decides. The site's own executable or spooled script is the site's (adaptivecomputing/
+    # torque issue 400); the job's own script run from Slurm's spool copy is not (the spool path is only the prefix
+    # bash prints, as in a public Slurm how-to's output).
+    "torque_spooled_script_not_executable": ("service", [
+        "    $USER@mybox: qsub myscript.sh",
+        "    -bash: line 1: /var/spool/torque/mom_priv/jobs/0.mybox.SC: Permission denied",
+    ]),
+    "own_script_from_slurm_spool_not_service": ("unknown", [
+        "/var/spool/slurmd/job2126151/slurm_script: line 17: ./run_analysis.sh: Permission denied",
+    ]),
+    "python_permission_denied_tmp_not_code": ("unknown", [
+        "Traceback (most recent call last):", '  File "/opt/torque/sbin/torque_submitfilter", line 4, in <module>',
+        "IOError: [Errno 13] Permission denied: '/tmp/trq-lastjob.in'",
+    ]),
     # Storage: a full EOS is the storage's, a used-up EOS quota is the user's; neither is the job's disk request.
     "eos_full": ("service", ["cp: cannot create regular file ‘/eos/\\<instance name\\>/test/common.sh’: No space "
                              "left on device"]),

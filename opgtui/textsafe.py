@@ -70,8 +70,12 @@ def clean(text: str, *, tabsize: int = 8) -> str:
     return _UNSAFE.sub(_visible, text)
 
 
-def one_line(text: str | None, limit: int = 500) -> str:
-    """Untrusted text squeezed to one clean line of at most ``limit`` characters."""
+def one_line(text: object, limit: int = 500) -> str:
+    """Untrusted text (or any object's ``str()``, an exception's message) squeezed to one clean line of at most
+    ``limit`` characters; None is ''. The one home of this idea: feeds, the store and the screens all use it."""
+    if text is None:
+        return ""
+    text = text if isinstance(text, str) else str(text)
     if not text:
         return ""
     line = clean(" ".join(text.split()))

@@ -19,6 +19,20 @@ def parse_duration(text: str) -> float:
     return sum(float(n) * _UNIT[u.lower()] for n, u in _PART.findall(t))
 
 
+_FRACTION = re.compile(r"(.*?[T ]\d\d:\d\d:\d\d)\.(\d+)(.*)")
+
+
+def parse_iso(text: str) -> datetime:
+    """An ISO 8601 time as an aware datetime: UTC when it names no zone, ``Z`` or ``z`` for UTC, more than six
+    fraction digits (Go prints nine) cut to microseconds. ValueError otherwise. The one ISO parser of opgtui."""
+    s = text.strip()
+    m = _FRACTION.fullmatch(s)
+    if m:  # fromisoformat takes at most 6 fraction digits in some Pythons
+        s = f"{m[1]}.{m[2][:6]}{m[3]}"
+    dt = datetime.fromisoformat(s.replace("z", "Z"))
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
 def parse_when(text: str, now: float) -> float:
     """An instant: a duration from now (``4h``, ``+4h``) or an ISO 8601 time (UTC unless it says)."""
     t = text.strip()
@@ -27,12 +41,9 @@ def parse_when(text: str, now: float) -> float:
     except ValueError:
         pass
     try:
-        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+        return parse_iso(t).timestamp()
     except ValueError:
         raise ValueError(f"not a time: {text!r} (use e.g. 4h or 2026-11-25T18:00)") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
 
 
 def zone(name: str | None) -> tzinfo | None:

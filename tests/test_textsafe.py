@@ -37,3 +37,20 @@ def test_one_line_squeezes_and_bounds() -> None:
     assert one_line("a\n  b\tc") == "a b c"
     assert one_line("x" * 600, 10) == "x" * 9 + "…"
     assert one_line(None) == ""
+
+
+def test_one_line_takes_any_object_as_its_text() -> None:
+    """Feeds and workers hand it exceptions and numbers: their ``str()`` is cleaned like any text."""
+    assert one_line(ValueError("bad\x1b[2J value\n here")) == "bad value here"
+    assert one_line(0) == "0" and one_line(b"x"[0]) == "120"
+
+
+def test_feed_text_is_cleaned_like_every_other_untrusted_text() -> None:
+    """A status feed's detail with a colour escape and a bidi override reaches the board as plain, visible text
+    (feeds once squeezed text their own way: control bytes became spaces, and the '[31m' and U+202E stayed)."""
+    from opgtui.config import FeedConfig
+    from opgtui.sources.feeds import native
+
+    doc = "services:\n  - {name: sam, state: down, detail: \"\\e[31mDB\\u202e migration\"}\n"
+    report = native.parse(doc, FeedConfig("f", "native", "/x.yaml"), now=0, service_for=str)
+    assert [s.detail for s in report.states] == ["DB\\u202e migration"]

@@ -20,6 +20,8 @@ import orjson
 from opgtui.config import FeedConfig
 from opgtui.model import ServiceState, ServiceStateName, Window
 from opgtui.safeyaml import Limits
+from opgtui.textsafe import one_line  # the feed kinds take it from here
+from opgtui.timefmt import parse_iso
 
 ServiceFor = Callable[[str], str]
 Payload = bytes | str
@@ -72,12 +74,6 @@ class FeedKind:
 
 
 # ---------------------------------------------------------------- text and URLs
-
-
-def one_line(text: object, limit: int = 300) -> str:
-    """``text`` on one line, control characters made spaces, at most ``limit`` characters."""
-    s = re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", str(text)).strip()
-    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 def join_url(base: str, path: str) -> str:
@@ -245,15 +241,10 @@ def parse_time(value: Any) -> float | None:
     s = value.strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", s):
         return _epoch_number(float(s))
-    m = re.fullmatch(r"(.*?[T ]\d\d:\d\d:\d\d)\.(\d+)(.*)", s)
-    if m:  # fromisoformat takes at most 6 fraction digits in some Pythons; Go prints 9
-        s = f"{m[1]}.{m[2][:6]}{m[3]}"
     try:
-        dt = datetime.fromisoformat(s.replace("z", "Z"))
+        dt = parse_iso(s)
     except ValueError:
         raise ValueError(f"not an ISO 8601 time: {one_line(value, 60)!r}") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
     return None if dt.year <= 1 else _in_range(dt.timestamp())
 
 

@@ -281,6 +281,14 @@ REAL = {
         "open '/sdf/data/rubin/shared/jdoe/simulation/output/output.0' as standard output: No such file or directory "
         "(errno 2)",
     ]),
+    # DAGMan aborting a DAG removes its running nodes, which logs an eviction: that is the removal, not the site
+    # (a Rubin BPS DAGMan output whose node failed with status 1; /work/shared/fixtures tiny_problems.dag.dagman.out).
+    "dagman_abort_eviction_is_removal": ("unknown", [
+        "02/13/25 12:00:34           Error: Job proc (9231.0.0) failed with status 1",
+        "02/13/25 12:00:34 Aborting DAG...",
+        "02/13/25 12:00:35 Event: ULOG_JOB_EVICTED for HTCondor Node provisioningJob (9229.0.0) {02/13/25 12:00:34}",
+        "02/13/25 12:00:35 Event: ULOG_JOB_ABORTED for HTCondor Node provisioningJob (9229.0.0) {02/13/25 12:00:34}",
+    ]),
     # Pelican 7.x clients print typed errors ("<Type> Error: Error code <N>: ..."); a remote object that already
     # exists is the submitter's (an OSPool hold reason quoted in a hold-summary tool's test data).
     "pelican_object_already_exists": ("code", [

@@ -289,6 +289,13 @@ REAL = {
         "02/13/25 12:00:35 Event: ULOG_JOB_EVICTED for HTCondor Node provisioningJob (9229.0.0) {02/13/25 12:00:34}",
         "02/13/25 12:00:35 Event: ULOG_JOB_ABORTED for HTCondor Node provisioningJob (9229.0.0) {02/13/25 12:00:34}",
     ]),
+    # An eviction earlier in the job's history does not outweigh the programming error the rerun died of
+    # (assembled: an eviction event line and a NOvA job's traceback, both real, from this project's logs).
+    "evicted_then_keyerror_is_code": ("code", [
+        "004 (8180928.000.000) 06/30 18:44:26 Job was evicted.",
+        "Traceback (most recent call last):", '  File "/srv/nova_ana/make_spectra.py", line 88, in <module>',
+        "KeyError: 'numu_fd_v5'",
+    ]),
     # Pelican 7.x clients print typed errors ("<Type> Error: Error code <N>: ..."); a remote object that already
     # exists is the submitter's (an OSPool hold reason quoted in a hold-summary tool's test data).
     "pelican_object_already_exists": ("code", [

@@ -377,6 +377,8 @@ BENIGN = [
     "slurmstepd: error: Exceeded step memory limit at some point. Step may have been partially swapped out to disk.",
     "warn [frontier.c:1026]: Request 7 on chan 2 failed at Thu Jan 14 02:33:34 2021: -8 [response.c:55]: Server has "
     "signalled Global Error [java.sql.SQLException: Timed out waiting for a free connection]",
+    # A Vault token renewed on the way (the text such clients log before re-authenticating and going on).
+    "Vault token expired, re-authenticating",
     "/usr/lib/python3.9/site-packages/torch/cuda/__init__.py:107: UserWarning: CUDA initialization: CUDA unknown error"
     " - this may be due to an incorrectly set up environment. Setting the available devices to be zero.",
 ]

@@ -160,6 +160,9 @@ REAL = {
         "registry-1.docker.io on 127.0.0.53:53: server misbehaving.",
     ]),
     # Containers: a bad tag is the submitter's, a runtime that cannot start on the node is the site's.
+    "shub_manifest_not_found": ("code", [
+        "> FATAL:   Failed to get manifest from Shub: The requested manifest was not found in singularity hub",
+    ]),
     "apptainer_manifest_unknown": ("code", [
         "FATAL:   Unable to pull docker://netdisco/netdisco: conveyor failed to get: Error reading manifest latest "
         "in docker.io/netdisco/netdisco: manifest unknown: manifest unknown",

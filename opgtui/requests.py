@@ -17,6 +17,7 @@ import yaml
 
 from opgtui import safeyaml
 from opgtui.config import Config, Roles
+from opgtui.identity import whoami as whoami  # re-exported: the screens and the CLI call rq.whoami()
 from opgtui.model import Job, ProductionRequest
 
 Kind = Literal["text", "longtext", "int", "float", "list", "choice", "date"]
@@ -122,13 +123,6 @@ class RequestFormatError(Exception):
         from opgtui.textsafe import one_line
 
         super().__init__(one_line(message, 1000))
-
-
-def whoami() -> str:
-    """The operating-system user running this process (from the effective uid, not from $USER)."""
-    from opgtui.store import whoami as effective_user
-
-    return effective_user()
 
 
 # ---------------------------------------------------------------- values

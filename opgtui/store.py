@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
+from opgtui.identity import whoami  # the one identity function; store.whoami stays importable
 from opgtui.model import (
     Announcement,
     Finding,
@@ -888,20 +889,6 @@ def _conflict_message(c: sqlite3.Connection, req: ProductionRequest) -> str:
     by = f" ({last[2]} by {last[0]} at {time.strftime('%H:%M:%S', time.localtime(last[1]))})" if last else ""
     return (f"request {req.id} changed since you opened it{by}, now version {row[0]} (you had {req.version}): "
             "nothing was overwritten; reload it and apply your edit again")
-
-
-def whoami() -> str:
-    """The user this process runs as, from the effective uid: never from $USER or $LOGNAME, which anyone can set
-    (``LOGNAME=someone opgtui announce`` posted as someone). A uid without a name is ``uid N``."""
-    try:
-        import pwd
-    except ImportError:  # not a POSIX system
-        return "unknown"
-    uid = os.geteuid()
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
 
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "opgtui"
 
@@ -220,3 +223,23 @@ def test_checking_a_config_that_remaps_keys_does_not_load_textual(tmp_path: Path
     result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
                             timeout=60)
     assert result.stdout.split() == ["['jobs.filter',", "'view.jobs']", "False"]
+
+
+def test_identity_has_one_home_from_the_effective_uid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every module that names the acting user (action log, retries, announcements, requests, learned
+    signatures) uses identity.whoami, and nothing in opgtui/ reads $USER, $LOGNAME or getpass."""
+    import pwd
+
+    import opgtui.identity
+    import opgtui.learn.library
+    import opgtui.requests
+    import opgtui.store
+
+    monkeypatch.setenv("USER", "mallory")
+    monkeypatch.setenv("LOGNAME", "mallory")
+    assert opgtui.identity.whoami() == pwd.getpwuid(os.geteuid()).pw_name != "mallory"
+    assert opgtui.store.whoami is opgtui.requests.whoami is opgtui.learn.library.whoami is opgtui.identity.whoami
+    readers = sorted(name for name, path in MODULES.items()
+                     if any(word in path.read_text(encoding="utf-8")
+                            for word in ("getpass", '"USER"', "'USER'", '"LOGNAME"', "'LOGNAME'")))
+    assert readers == []

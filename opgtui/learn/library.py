@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from opgtui.identity import whoami  # re-exported for the learn workflow and CLI
 from opgtui.model import CATEGORIES
 
 PACK = "learned"
@@ -60,13 +61,6 @@ class Learned:
         return {"id": self.id, "title": self.title, "pattern": self.pattern, "category": self.category,
                 "action": self.action, "service": self.service, "priority": self.priority, "example": self.example,
                 "notes": notes}
-
-
-def whoami() -> str:
-    """The user of the effective uid (not $USER)."""
-    from opgtui.requests import whoami as euid_user
-
-    return euid_user()
 
 
 def new_id(title: str, taken: set[str]) -> str:

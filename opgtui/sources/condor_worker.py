@@ -148,10 +148,10 @@ def _release(schedd: Any, local: str, ad: dict[str, Any], edits: dict[str, str |
             try:
                 schedd.edit([local], attr, classad_literal(ad.get(attr)))
             except Exception as undo:  # report both: this is the one case that leaves the job changed
-                undo_errors.append(f"{attr}: {one_line(undo)}")
+                undo_errors.append(f"{attr}: {error_text(undo)}")
         if undo_errors:
-            return f"{one_line(exc)}; AND putting back the edits failed ({'; '.join(undo_errors)})"
-        return f"{one_line(exc)}; nothing changed" if edited else one_line(exc)
+            return f"{error_text(exc)}; AND putting back the edits failed ({'; '.join(undo_errors)})"
+        return f"{error_text(exc)}; nothing changed" if edited else error_text(exc)
     return None
 
 
@@ -218,7 +218,7 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
         except RetryRefused as exc:
             out["message"] = str(exc)
         except Exception as exc:  # HTCondor's own refusal, verbatim
-            out["message"] = one_line(exc)
+            out["message"] = error_text(exc)
     looked_up = [(job, out) for job, out, _, (ad, plan) in todo if plan.mode == "resubmit" and not job.get("again")]
     earlier: dict[str, list[str]] = {}
     if looked_up:
@@ -228,7 +228,7 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
                                    None if None in left else min(x for x in left if x is not None))
         except Exception as exc:  # not knowing whether it was retried, nothing is submitted
             for _, out in looked_up:
-                out["message"] = f"could not look for earlier retries ({one_line(exc)}); nothing submitted"
+                out["message"] = f"could not look for earlier retries ({error_text(exc)}); nothing submitted"
             unknown = {id(out) for _, out in looked_up}
             todo = [t for t in todo if id(t[1]) not in unknown]
     for job, out, where, (ad, plan) in todo:
@@ -252,7 +252,7 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
         except RetryRefused as exc:
             out["message"] = str(exc)
         except Exception as exc:  # HTCondor's own refusal, verbatim
-            out["message"] = one_line(exc)
+            out["message"] = error_text(exc)
     return {"ok": True, "results": results}
 
 
@@ -269,7 +269,8 @@ def _since(job: str | None, since_time: int | None) -> Any:
     return classad2.ExprTree(" || ".join(terms)) if terms else None
 
 
-def one_line(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
+    """An exception as ``Type: message`` on one line, for the JSON this worker prints (the parent cleans it)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return f"{type(exc).__name__}: {text}"
 
@@ -313,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise ValueError("act needs --ids or --constraint")
                 out = orjson.dumps(act(schedd, a.action, spec, a.reason))
     except Exception as exc:  # the binding raises HTCondorException and plain errors alike
-        out = orjson.dumps({"ok": False, "error": one_line(exc)})
+        out = orjson.dumps({"ok": False, "error": error_text(exc)})
     sys.stdout.buffer.write(out)
     sys.stdout.buffer.flush()
     return 0

@@ -46,6 +46,9 @@ async def test_the_bar_shows_team_messages_then_maintenance(tmp_path: Path) -> N
     app = OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.2)
+        assert "(+1 more: A)" in str(app.screen.query_one(AnnouncementBar).render())  # one line until A
+        await pilot.press("A")
+        await pilot.pause(0.1)
         text = str(app.screen.query_one(AnnouncementBar).render())
         lines = text.splitlines()
         assert "SAM is flaky" in lines[0]

@@ -54,7 +54,8 @@ def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, ho
     exited = exit_code if exit_code is not None or exit_signal else (0 if reading.exited_zero else None)
     succeeded = exited == 0 and not hold_code and not exit_signal
     return decide(findings, job=job, windows=windows, depends_on=depends_on, now=now, roles=reading.roles,
-                  line_roles=reading.line_roles, notes=reading.notes, succeeded=succeeded)
+                  line_roles=reading.line_roles, notes=reading.notes, succeeded=succeeded,
+                  details=reading.details)
 
 
 def _memory(job: Job | None, findings: list[Finding]) -> list[Finding]:

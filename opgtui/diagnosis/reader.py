@@ -8,8 +8,11 @@
   of category 'X' occurred`` names its category; wrapper categories (StdException, OtherCMS...) have low
   priority in the table, so the lines inside the block ("Exception Message", "Additional Info") and before it
   decide.
-- Roles: each finding's role (wrapper, crash, consequence, benign) from its pack signature or table entry, for
-  the verdict's first-error-wins rules.
+- Roles: each finding's role (wrapper, crash, consequence, benign, context) from its pack signature or table
+  entry, for the verdict's first-error-wins rules. A line a ``benign`` signature matches is benign for every
+  finding on it (a pack's benign line never decides); a ``context`` line (a removal by the owner, a DAG abort)
+  makes its own pack's weaker service findings context too (the eviction HTCondor logs with a removal).
+- Details: a deciding line's named groups (``path``, ``host``...) for the reason ("path /store/x.root").
 
 Pure: works on the scan's findings and the lines; no I/O.
 """
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from opgtui.diagnosis import rules
-from opgtui.diagnosis.signatures import STRUCTURE, PackSet
+from opgtui.diagnosis.signatures import DETAIL_GROUPS, STRUCTURE, PackSet
 from opgtui.model import Finding
 
 WRAPPED_PRIORITY = 3
@@ -43,6 +46,7 @@ class Reading:
     roles: dict[str, str] = field(default_factory=dict)
     notes: dict[int, str] = field(default_factory=dict)
     line_roles: dict[int, str] = field(default_factory=dict)
+    details: dict[int, str] = field(default_factory=dict)  # what a line's named groups captured ("path /x")
     exited_zero: bool = False  # the log's HTCondor termination events all say "return value 0", and no hold
 
 
@@ -128,11 +132,51 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
         out.findings.extend(rules.hold_findings(code, sub, line=where.line, text=where.text, tables=tables))
     _blocks(out, names, packs, lines, explained)
     add_roles(out.roles, out.findings, packs)
+    _line_roles(out, packs)
+    _details(out, packs)
     if chains:
         _chained(out, min(chains), packs)
     if completed and min(completed) > 0:  # art said 0 every time it said anything
         _survived(out, max(completed))
     return out
+
+
+def _line_roles(out: Reading, packs: PackSet) -> None:
+    """Benign lines veto every finding on them; a context line makes its pack's weaker service findings context
+    (they are what the removal did), while an error of the job's own still decides."""
+    context: list[Finding] = []
+    for f in out.findings:
+        role = packs.roles.get(f.signature)
+        if f.line is None or role not in ("benign", "context"):
+            continue
+        if role == "benign":
+            out.line_roles[f.line] = "benign"
+        else:
+            context.append(f)
+    for c in context:
+        pack = packs.pack_of.get(c.signature)
+        for f in out.findings:
+            if f.line is not None and f.priority <= c.priority and f.category == "service" \
+                    and packs.pack_of.get(f.signature) == pack \
+                    and out.line_roles.get(f.line) != "benign":
+                out.line_roles[f.line] = "context"
+                if f.line != c.line:
+                    out.notes.setdefault(f.line, f"part of what line {c.line} says: {c.title}")
+
+
+def _details(out: Reading, packs: PackSet) -> None:
+    """What the named groups (path, host...) of a signature captured on its line, for the reason."""
+    for f in out.findings:
+        regex = packs.detail_regex.get(f.signature)
+        if regex is None or f.line is None or f.line in out.details:
+            continue
+        m = regex.search(f.text.encode("utf-8", "replace"))
+        if m is None:
+            continue
+        said = [f"{k} {v.decode('utf-8', 'replace').strip()[:200]}" for k, v in m.groupdict().items()
+                if k in DETAIL_GROUPS and v and v.strip()]
+        if said:
+            out.details[f.line] = ", ".join(said)
 
 
 def _survived(out: Reading, done: int) -> None:

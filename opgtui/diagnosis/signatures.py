@@ -8,6 +8,17 @@ Patterns are untrusted. They are compiled with RE2 (linear time, bounded memory)
 whatever RE2 cannot run (backreferences, lookaround) is rejected with a clear error, and so is anything invalid.
 A broken file, signature or plugin is reported in ``PackSet.errors`` (one line each) and skipped.
 
+Fields beyond the schema in ``classifiers/htcondor.yaml``'s header:
+
+- ``exclude:`` an RE2 pattern that vetoes the signature on a line it also matches (``"OOMKilled": false`` is no
+  OOM kill; ``Operation expired ... retrying`` is no failure). Its examples must not be vetoed, and a ``benign:``
+  example the pattern matches is accepted when ``exclude`` vetoes it.
+- ``role: benign`` marks lines that say the job went on fine: no finding on such a line decides.
+  ``role: context`` marks lines that are no cause by themselves (a removal by the owner, a DAG abort): they
+  never decide, and an eviction logged with them is no site failure.
+- named groups ``(?P<path>...)``, ``(?P<file>...)``, ``(?P<host>...)``, ``(?P<url>...)``, ``(?P<what>...)`` in a
+  pattern: the verdict's reason quotes what they captured on the deciding line ("path /store/x.root").
+
 Scanning joins the lines into one buffer, finds candidate lines with one combined RE2 pattern (a single DFA
 pass), and asks an ``re2.Set`` which signatures match each candidate line; the set's answer is the truth, the
 combined pattern only a fast prefilter.
@@ -46,13 +57,17 @@ NUMBER_KINDS = ("hold", "art_status")
 """The original ``numbers:`` kinds; any code table's name (``classifiers/codes``) is accepted too."""
 NUMBER_ALIASES = {"hold": "htcondor_hold", "art_status": "art"}
 """Older ``numbers:`` kinds and the code table they now name."""
-ROLES = ("wrapper", "crash", "consequence", "benign")
+ROLES = ("wrapper", "crash", "consequence", "benign", "context")
 """``role:`` of a signature for the reader: an exception that wraps the cause, a crash an earlier I/O failure
-explains, something an earlier error causes (a missing output), or a line that says the job went on fine."""
+explains, something an earlier error causes (a missing output), a line that says the job went on fine (every
+other match on that line is vetoed too: it never decides), or context that is no cause by itself (a removal by
+the owner or a DAG abort: it never decides, and the reason names it when nothing else does)."""
+DETAIL_GROUPS = ("path", "file", "host", "url", "what")
+"""Named groups (``(?P<path>...)``) whose text the verdict's reason quotes for the deciding line."""
 _NUMBERS_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
 _KEYS_REQUIRED = ("id", "pattern", "category", "action", "title", "example")
-_KEYS_OPTIONAL = ("service", "priority", "benign", "requires", "numbers", "examples", "notes", "role")
+_KEYS_OPTIONAL = ("service", "priority", "benign", "requires", "numbers", "examples", "notes", "role", "exclude")
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 _MAX_PATTERN = 4000
 _MAX_PACK_BYTES = 2 << 20
@@ -77,6 +92,7 @@ class CompiledSignature:
     numbers: str | None = None
     source: str = ""
     role: str | None = None
+    exclude: Any = None  # re2 compiled veto: a line it matches is no match of this signature
 
 
 class PackSet:
@@ -94,9 +110,12 @@ class PackSet:
         self.number_regex: dict[str, Any] = {c.signature.id: c.regex for c in self.compiled if c.numbers}
         self.roles: dict[str, str] = {c.signature.id: c.role for c in self.compiled if c.role}
         self.pack_of: dict[str, str] = {c.signature.id: c.signature.pack for c in self.compiled}
+        self.detail_regex: dict[str, Any] = {c.signature.id: c.regex for c in self.compiled
+                                             if not set(c.regex.groupindex).isdisjoint(DETAIL_GROUPS)}
         self.plugin_budget = PLUGIN_BUDGET
         self._runners: dict[str, PluginRunner] = {}
         self._requires = [c.requires for c in self.compiled]
+        self._exclude = [c.exclude for c in self.compiled]
         self._set: Any = None
         self._prefilter: Any = None
         self._build()
@@ -182,6 +201,9 @@ class PackSet:
                 continue
             ids = []
             for i in sorted(hits, key=lambda i: -compiled[i].signature.priority):
+                veto = self._exclude[i]
+                if veto is not None and veto.search(line) is not None:
+                    continue
                 sig = compiled[i].signature
                 ids.append(sig.id)
                 req = self._requires[i]
@@ -431,15 +453,23 @@ def compile_signature(raw: Any, *, pack: str = "", source: str = "") -> tuple[Co
     regex, problem = compile_pattern(pattern)
     if regex is None:
         return None, problem
+    exclude = None
+    if raw.get("exclude") is not None:
+        exclude, problem = compile_pattern(raw["exclude"])
+        if exclude is None:
+            return None, f"exclude: {problem}"
     for example in (raw["example"], *lists["examples"]):
         if regex.search(example.encode("utf-8", "replace")) is None:
             return None, f"its example does not match the pattern: {example[:120]!r}"
+        if exclude is not None and exclude.search(example.encode("utf-8", "replace")) is not None:
+            return None, f"its exclude pattern vetoes its own example: {example[:120]!r}"
     for benign in lists["benign"]:
-        if regex.search(benign.encode("utf-8", "replace")) is not None:
+        line = benign.encode("utf-8", "replace")
+        if regex.search(line) is not None and (exclude is None or exclude.search(line) is None):
             return None, f"it matches its benign example: {benign[:120]!r}"
     sig = Signature(sid, pattern, category, raw["action"], raw["title"], service, priority, pack)
     return CompiledSignature(sig, regex, raw["example"], lists["benign"], lists["requires"], numbers, source,
-                             role), ""
+                             role, exclude), ""
 
 
 def compile_pattern(pattern: Any) -> tuple[Any, str]:

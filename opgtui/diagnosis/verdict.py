@@ -11,7 +11,9 @@ stays code; with no categorised finding, an overlapping outage of a service the 
 First error wins (the reader gives each finding a role): a crash (segfault, abort, stack trace) after a service
 failure of I/O (CVMFS, XRootD, storage, a database) is that failure's consequence, so the service finding is
 chosen; a consequence (a missing output, a job report that is not there) after any real error is that error's.
-A job that exited 0 gets no failure verdict, whatever its log says. The reason names the chosen line and why.
+A job that exited 0 gets no failure verdict, whatever its log says. The reason names the chosen line and why,
+and what the line's named groups captured (the path or host). Benign and context lines never decide: they are
+the answer only when nothing else is, and then the verdict is "unknown".
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ IO_SERVICES = frozenset(("cvmfs", "xrootd", "storage", "dcache", "eos", "frontie
 DEFINITIVE = 80
 """A winner at or above this priority, with no finding of another category, is "confident"."""
 LOOK = "look at the log"
+QUIET = ("benign", "context")
+"""Roles whose findings never decide (they rank below every other finding)."""
 _ENDED = (JobStatus.HELD, JobStatus.REMOVED, JobStatus.COMPLETED)
 
 
@@ -102,10 +106,10 @@ def _evidence(top: Finding | None, ranked: Sequence[Finding]) -> list[Finding]:
     return out
 
 
-def _conflict(top: Finding, ranked: Sequence[Finding]) -> list[Finding]:
+def _conflict(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> list[Finding]:
     """Findings of another real category that tie with ``top`` (same priority, both rules or both text)."""
     return [f for f in ranked if f.category not in (top.category, "unknown") and f.priority == top.priority
-            and (f.line is None) == (top.line is None)]
+            and (f.line is None) == (top.line is None) and role_of(f) not in QUIET]
 
 
 def _is_io(f: Finding) -> bool:
@@ -132,7 +136,7 @@ def _explained_by(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> F
     if role not in ("crash", "consequence"):
         return None
     before = [f for f in ranked if f is not top and f.line is not None and (top.line is None or f.line < top.line)
-              and f.priority >= EXPLAINS and role_of(f) not in ("crash", "consequence", "benign")
+              and f.priority >= EXPLAINS and role_of(f) not in ("crash", "consequence", *QUIET)
               and f.category != "unknown" and (role == "consequence" or (f.category == "service" and _is_io(f)))]
     return before[0] if before else None
 
@@ -140,16 +144,19 @@ def _explained_by(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> F
 def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequence[Window] = (),
            depends_on: Sequence[str] = (), now: float | None = None, roles: Mapping[str, str] | None = None,
            notes: Mapping[int, str] | None = None, succeeded: bool = False,
-           line_roles: Mapping[int, str] | None = None) -> Verdict:
+           line_roles: Mapping[int, str] | None = None, details: Mapping[int, str] | None = None) -> Verdict:
     """The verdict for one job from its findings; see the module docstring for the rules."""
     role_of = _Roles(roles, line_roles)
-    ranked = sorted(findings, key=lambda f: (role_of(f) != "benign", *rank_key(f)), reverse=True)
+    ranked = sorted(findings, key=lambda f: (role_of(f) not in QUIET, *rank_key(f)), reverse=True)
     if succeeded:
         return _succeeded(ranked, role_of)
     top = ranked[0] if ranked else None
-    if top is not None and role_of(top) == "benign":  # only lines that say all went on fine
+    role = role_of(top) if top is not None else None
+    if top is not None and role in QUIET:  # only lines that say all went on fine, or context
         v = _unknown_verdict(top, ranked, windows, depends_on, job, now)
-        if v.category == "unknown" and top.line is not None and notes and top.line in notes:
+        if v.category == "unknown" and role == "context":
+            v.reason = f"{top.title} ({_where(top)}) is context, not a cause; no failure before it says why"
+        elif v.category == "unknown" and top.line is not None and notes and top.line in notes:
             v.reason = f"{top.title} ({_where(top)}) did not stop the job: {notes[top.line]}"
         return v
     why = ""
@@ -163,7 +170,7 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
     if top is not None and top.line is not None and notes and top.line in notes:
         why = f"{_where(top)} is {notes[top.line]}" + (f"; {why}" if why else "")
     if top is not None and top.category != "unknown":
-        rivals = [] if why else _conflict(top, ranked)
+        rivals = [] if why else _conflict(top, ranked, role_of)
         if rivals:
             contenders = [top, *rivals]
             correlated = [f for f in contenders
@@ -171,7 +178,8 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
             if not correlated:
                 return _unknown_verdict(None, ranked, windows, depends_on, job, now, conflict=contenders)
             top = correlated[0]
-        return _categorised(top, ranked, windows, job, now, why)
+        detail = details.get(top.line) if details and top.line is not None else None
+        return _categorised(top, ranked, windows, job, now, why, detail, role_of)
     return _unknown_verdict(top, ranked, windows, depends_on, job, now)
 
 
@@ -186,10 +194,12 @@ def _succeeded(ranked: Sequence[Finding], role_of: _Roles) -> Verdict:
 
 
 def _categorised(top: Finding, ranked: Sequence[Finding], windows: Sequence[Window], job: Job | None,
-                 now: float | None, why: str = "") -> Verdict:
+                 now: float | None, why: str = "", detail: str | None = None,
+                 role_of: _Roles | None = None) -> Verdict:
     evidence = _evidence(top, ranked)
-    what = f"{top.title} ({_where(top)})" + (f"; {why}" if why else "")
-    rival = next((f for f in ranked if f.category not in (top.category, "unknown")), None)
+    what = f"{top.title} ({_where(top)}{f': {detail}' if detail else ''})" + (f"; {why}" if why else "")
+    rival = next((f for f in ranked if f.category not in (top.category, "unknown")
+                  and (role_of is None or role_of(f) not in QUIET)), None)
     others = rival is not None
     if rival is not None and not why:
         what += f"; it outweighs {rival.title} ({_where(rival)}, {rival.category})"

@@ -1,0 +1,66 @@
+"""Pack mechanisms the engine offers knowledge writers: a per-signature ``exclude:`` veto, benign lines that veto
+every match on them, context (a removal) that is no cause, and named groups the reason quotes.
+
+The pack is ``tests/data/packs/mechanisms.yaml`` (real example lines); the bundled packs are not involved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opgtui.diagnosis.codes import bundled_tables
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import PackSet, compile_signature, load_pack_file
+
+PACK = Path(__file__).parent / "data" / "packs" / "mechanisms.yaml"
+
+
+@pytest.fixture(scope="module")
+def packs() -> PackSet:
+    errors: list[str] = []
+    compiled = load_pack_file(PACK, errors)
+    assert errors == []
+    return PackSet(compiled, tables=bundled_tables())
+
+
+def test_an_excluded_line_is_no_match(packs):
+    inspect = ['    "State": {', '        "OOMKilled": false,', '        "ExitCode": 137,']
+    v = diagnose(inspect, packs)
+    assert v.category == "unknown" and not v.evidence
+    assert diagnose(['        "OOMKilled": true,'], packs).category == "resource"
+
+
+def test_an_exclude_that_vetoes_its_own_example_is_refused():
+    raw = {"id": "x", "pattern": "OOMKilled", "exclude": "OOMKilled", "category": "resource",
+           "action": "resubmit with more memory", "title": "t", "example": '"OOMKilled": true'}
+    sig, problem = compile_signature(raw)
+    assert sig is None and "exclude pattern vetoes its own example" in problem
+    sig, problem = compile_signature({**raw, "exclude": "(a"})
+    assert sig is None and problem.startswith("exclude: ")
+
+
+def test_a_benign_line_vetoes_every_match_on_it(packs):
+    line = "%MSG-w XrdAdaptor:  file open failed: error 3005, retrying on another source"
+    v = diagnose([line, "Begin processing the 2nd record."], packs)
+    assert v.category == "unknown"
+    v = diagnose([line, "%MSG-w XrdAdaptorInternal:  file open failed: error 3005"], packs)
+    assert (v.category, v.evidence[0].line) == ("service", 2)
+
+
+def test_a_removal_is_context_and_the_eviction_logged_with_it_too(packs):
+    log = ["004 (456.000.000) 2026-05-28 09:33:40 Job was evicted.",
+           "009 (456.000.000) 2026-05-28 09:33:44 Job was aborted."]
+    v = diagnose(log, packs)
+    assert v.category == "unknown" and "context, not a cause" in v.reason
+    v = diagnose(["KeyError: 'run'", *log], packs)
+    assert (v.category, v.signature) == ("code", "keyerror")
+
+
+def test_the_reason_quotes_the_path_the_line_named(packs):
+    v = diagnose(["[ERROR] Server responded with an error: [3010] Unable to locate /atlas/dq2/x.root; "
+                  "permission denied"], packs)
+    assert v.category == "code" and "(line 1: path /atlas/dq2/x.root)" in v.reason
+    v = diagnose(["[ERROR] Server responded with an error: [3010] Permission denied"], packs)
+    assert v.reason == "xrootd [3010] not authorized for this path (line 1)"

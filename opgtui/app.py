@@ -340,7 +340,7 @@ class OpgApp(App[None]):
             self.action_view(mode)
         else:
             views = ", ".join(VIEWS)
-            self.notify(f"unknown command: {word} (try {views}, failures, actions, announce, help, quit)",
+            self.notify(f"unknown command: {word} (try {views}, failures, actions, signatures, announce, help, quit)",
                         severity="warning", markup=False)
 
     def _screen_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -375,7 +375,9 @@ class OpgApp(App[None]):
             yield SystemCommand(f"View: {title}", f"Switch to the {title} view (key {key})",
                                 lambda m=mode: self.action_view(m))
         for word, title, help_ in (("failures", "View: Failures", "Causes of the failed and held jobs (F, :failures)"),
-                                   ("actions", "View: Actions", "What was done to jobs, by whom (:actions)")):
+                                   ("actions", "View: Actions", "What was done to jobs, by whom (:actions)"),
+                                   ("signatures", "View: Signatures",
+                                    "Unknown failures as templates; label one (:signatures)")):
             yield SystemCommand(title, help_, lambda w=word: self.run_command_line(w))
         yield from self._screen_commands(screen)
         yield SystemCommand("Help: keys", "Show the keys of this view (?)", self.action_help)

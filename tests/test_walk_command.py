@@ -25,7 +25,8 @@ def app(tmp_path: Path) -> OpgApp:
 def test_tab_completes_one_word_or_the_common_start() -> None:
     assert complete("jo") == ("jobs", ["jobs"])
     assert complete(":Fa") == ("failures", ["failures"])
-    assert complete("s") == ("stat", ["status", "stats"])
+    assert complete("st") == ("stat", ["status", "stats"])
+    assert complete("s") == ("s", ["status", "stats", "signatures"])
     assert complete("zz") == ("zz", [])
     assert set(COMMANDS) >= {"status", "jobs", "log", "requests", "stats", "failures", "actions", "help", "quit"}
 
@@ -36,7 +37,7 @@ async def test_what_you_type_is_drawn_and_tab_completes(app: OpgApp, size: tuple
         await pilot.press("colon", "l", "o")
         await pilot.pause(0.1)
         assert bottom_lines(app, 1)[0].startswith(" :lo")
-        await pilot.press("backspace", "backspace", "s", "tab")
+        await pilot.press("backspace", "backspace", "s", "t", "tab")
         await pilot.pause(0.1)
         choices, prompt = bottom_lines(app, 2)
         assert prompt.startswith(" :stat") and choices.split() == ["status", "stats"]

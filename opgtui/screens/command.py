@@ -13,7 +13,11 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
-COMMANDS = ("status", "jobs", "log", "requests", "stats", "failures", "actions", "announce", "help", "quit")
+from opgtui.widgets.safe_edit import SafeInput
+
+COMMANDS = (
+    "status", "jobs", "log", "requests", "stats", "failures", "actions", "signatures", "announce", "help", "quit",
+)
 
 
 def complete(typed: str, words: Sequence[str] = COMMANDS) -> tuple[str, list[str]]:
@@ -53,7 +57,7 @@ class CommandLine(ModalScreen[str | None]):
             yield Static(id="command-choices")
             with Horizontal():
                 yield Static(Text(":"), id="command-prompt")
-                yield Input(placeholder="status jobs log requests stats failures actions announce help quit (Tab)",
+                yield SafeInput(placeholder=" ".join(COMMANDS) + " (Tab)",
                             suggester=SuggestFromList(COMMANDS, case_sensitive=False), id="command-input")
 
     def on_mount(self) -> None:

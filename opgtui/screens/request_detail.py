@@ -17,6 +17,7 @@ from opgtui import requests as rq
 from opgtui.model import Job, ProductionRequest
 from opgtui.textsafe import clean, one_line
 from opgtui.timefmt import clock, span
+from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Scroll, Table
 
 if TYPE_CHECKING:
@@ -373,7 +374,7 @@ class ReasonDialog(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text, "bold"))
-            yield Input(placeholder="why (recorded in the audit trail)", id="reason")
+            yield SafeInput(placeholder="why (recorded in the audit trail)", id="reason")
             yield Static(id="reason-error")
             yield Static(Text("Enter: confirm · Esc: cancel", "dim"))
 

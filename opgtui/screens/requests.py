@@ -12,6 +12,7 @@ from opgtui import requests as rq
 from opgtui.model import ProductionRequest
 from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
+from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Table
 
 # Status filters cycled with s: (label, statuses or None for all).
@@ -66,7 +67,7 @@ class RequestsScreen(BaseScreen):
         yield Static(id="req-status")
         yield Table(id="requests", cursor_type="row", zebra_stripes=True)
         yield Static(id="hint", classes="hint")
-        yield Input(placeholder="filter: words in title, experiment, requester, status, fields (Esc clears)",
+        yield SafeInput(placeholder="filter: words in title, experiment, requester, status, fields (Esc clears)",
                     id="req-filter")
 
     def on_mount(self) -> None:

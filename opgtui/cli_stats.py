@@ -74,7 +74,7 @@ def _check_experiment(cfg: Config, store: Any, name: str) -> None:
     """ValueError unless ``name`` is a configured experiment or one the record has jobs of."""
     import difflib
 
-    recorded = {r[0] for r in store.conn.execute("SELECT DISTINCT experiment FROM job_stats") if r[0]}
+    recorded = store.recorded_experiments()
     known = sorted(recorded | {e.name for e in cfg.experiments})
     if name in known:
         return
@@ -131,7 +131,7 @@ def run_prune(cfg: Config, store: Any, *, keep_days: float | None, dry_run: bool
     ads_keep = min(cfg.record.keep_ads_days, keep)
     cut = time.time() - keep * stats.DAY
     if dry_run:
-        n = store.conn.execute("SELECT count(*) FROM job_stats WHERE end_time < ?", (cut,)).fetchone()[0]
+        n = store.count_finished_before(cut)
         click.echo(f"would prune {n} finished jobs older than {keep:g} days (and raw ads older than {ads_keep:g} days)")
         return 0
     rep = stats.prune(store, keep, ads_keep)

@@ -129,38 +129,23 @@ def stage_of(name: str, stages: Mapping[str, Sequence[str]]) -> str:
 # ---------------------------------------------------------------------------- store
 
 
-def _rows(job_id: str, phases: Sequence[Phase]) -> list[tuple[Any, ...]]:
-    return [(job_id, i, p.name, p.start, p.end, p.cpu, p.status, p.source) for i, p in enumerate(phases)]
-
-
-def save_phases(conn: Any, job_id: str, phases: Sequence[Phase]) -> None:
-    """Replace a job's phases (inside the caller's transaction)."""
-    conn.execute("DELETE FROM job_phases WHERE job_id = ?", (job_id,))
-    conn.executemany('INSERT INTO job_phases(job_id, seq, name, start, "end", cpu, status, source) '
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _rows(job_id, phases))
+def as_rows(phases: Sequence[Phase]) -> list[tuple[Any, ...]]:
+    """Phases as the store keeps them: (seq, name, start, end, cpu, status, source)."""
+    return [(i, p.name, p.start, p.end, p.cpu, p.status, p.source) for i, p in enumerate(phases)]
 
 
 def sync_from_ads(store: Any) -> int:
     """Parse the ``ChirpOpgPhases`` values the store's triggers copied from finished jobs' ads into
     ``job_phases`` (phases already read from the job's log are kept: the log is complete, the ad may lag)."""
-    pending = store.conn.execute(
-        "SELECT job_id, phases_raw FROM job_stats WHERE phases_raw IS NOT NULL").fetchall()
-    if not pending:
-        return 0
-    with store.transaction() as c:
-        for job_id, raw in pending:
-            from_log = c.execute("SELECT 1 FROM job_phases WHERE job_id = ? AND source = 'log' LIMIT 1",
-                                 (job_id,)).fetchone()
-            if not from_log:
-                save_phases(c, job_id, phases_from_ad({"ChirpOpgPhases": raw}))
-            c.execute("UPDATE job_stats SET phases_raw = NULL WHERE job_id = ?", (job_id,))
+    pending = store.pending_chirped_phases()
+    if pending:
+        store.save_chirped_phases((job_id, as_rows(phases_from_ad({"ChirpOpgPhases": raw}))) for job_id, raw in pending)
     return len(pending)
 
 
 def stored_phases(store: Any, job_id: str) -> list[Phase]:
     """A job's phases: from the store, else (a running job) from its ad."""
-    rows = store.conn.execute('SELECT name, start, "end", cpu, status, source FROM job_phases WHERE job_id = ? '
-                              "ORDER BY seq", (job_id,)).fetchall()
+    rows = store.phase_rows(job_id)
     if rows:
         return [Phase(*r) for r in rows]
     return phases_from_ad(store.job_ad(job_id))

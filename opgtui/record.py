@@ -37,12 +37,7 @@ def _candidates(cfg: Config, store: Any, since: float, limit: int) -> list[str]:
     with_dq = [e.name for e in cfg.experiments if e.dq is not None]
     if not cfg.record.scan_logs and not with_dq:
         return []
-    where, params = ["s.end_time >= ?", "NOT EXISTS (SELECT 1 FROM dq_results d WHERE d.job_id = s.job_id)"], [since]
-    if not cfg.record.scan_logs:
-        where.append(f"s.experiment IN ({', '.join('?' * len(with_dq))})")
-        params += with_dq
-    sql = f"SELECT s.job_id FROM job_stats s WHERE {' AND '.join(where)} ORDER BY s.end_time DESC LIMIT ?"
-    return [r[0] for r in store.conn.execute(sql, (*params, limit))]
+    return list(store.unchecked_finished(since, None if cfg.record.scan_logs else with_dq, limit))
 
 
 def _read_stdout(cfg: Config, job: Any, ad: dict[str, Any] | None) -> tuple[list[str] | None, str | None]:
@@ -66,7 +61,7 @@ def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: i
     """Read the stdout of finished jobs not yet scanned: phase markers into ``job_phases`` (they replace what
     the ad said: the log is complete), data-quality checks into ``dq_results`` (one row per scanned job)."""
     from opgtui.dq import check, find_outputs
-    from opgtui.phases import pair, parse_log, save_phases
+    from opgtui.phases import as_rows, pair, parse_log
 
     now = now or time.time()
     report = UpkeepReport()
@@ -102,23 +97,14 @@ def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: i
             report.flagged += res.ok is False
         rows.append((job.id, ok, orjson.dumps(problems).decode()))
     if rows:
-        with store.transaction() as c:
-            for job_id, phases in phase_sets:
-                save_phases(c, job_id, phases)
-            c.executemany("INSERT OR REPLACE INTO dq_results(job_id, ok, problems, checked) VALUES (?, ?, ?, ?)",
-                          [(*r, now) for r in rows])
+        store.save_checks([(job_id, as_rows(phases)) for job_id, phases in phase_sets], [(*r, now) for r in rows])
     report.phases = sum(len(p) for _, p in phase_sets)
     return report
 
 
 def dq_flags(store: Any, job_ids: list[str] | None = None) -> dict[str, list[str]]:
     """Jobs that exited 0 but failed their data-quality checks: job id -> the problems."""
-    sql = "SELECT job_id, problems FROM dq_results WHERE ok = 0"
-    params: tuple[Any, ...] = ()
-    if job_ids is not None:
-        sql += f" AND job_id IN ({', '.join('?' * len(job_ids))})"
-        params = tuple(job_ids)
-    return {r[0]: orjson.loads(r[1]) for r in store.conn.execute(sql, params)}
+    return {job_id: orjson.loads(problems) for job_id, problems in store.dq_problems(job_ids)}
 
 
 def upkeep(cfg: Config, store: Any, *, now: float | None = None,

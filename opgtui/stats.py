@@ -20,40 +20,7 @@ from typing import Any
 DAY = 86400
 BY = ("site", "cpu", "hour", "stage", "verdict", "batch", "experiment", "day")
 
-# Per-row values: core-seconds of the slot (CumulativeSlotTime, else wall x cores) and badput core-seconds
-# (the attempts that did not commit: CumulativeSlotTime - CommittedSlotTime, else (wall - CommittedTime) x cores).
-_ROW = """SELECT *,
-  CASE WHEN slot_time > 0 THEN slot_time ELSE coalesce(wall, 0) * cores END AS core,
-  CASE WHEN slot_time > 0 AND committed_slot_time IS NOT NULL THEN max(slot_time - committed_slot_time, 0)
-       WHEN committed_time IS NOT NULL AND wall > 0 THEN max(wall - committed_time, 0) * cores ELSE 0 END AS bad,
-  (outcome IN (1, 2) OR (outcome = 0 AND dq_ok = 0)) AS wasted_row,
-  (outcome = 0 AND coalesce(dq_ok, 1) = 1) AS good_row
-  FROM job_stats"""
-_JOB_SUMS = """count(*), total(outcome = 0), total(outcome = 1), total(outcome = 2), total(outcome = 0 AND dq_ok = 0),
-  total(num_starts > 1), total(core), total(CASE WHEN cpu IS NOT NULL AND wall > 0 THEN cpu END),
-  total(CASE WHEN cpu IS NOT NULL AND wall > 0 THEN wall * cores END), total(CASE WHEN wasted_row THEN core END),
-  total(bad), total(CASE WHEN wasted_row THEN core ELSE bad END), total(CASE WHEN good_row THEN core - bad END)"""
-# Phases: one row per phase of a finished job; its core-seconds are its wall x the job's cores.
-_PHASE_ROW = """SELECT p.name AS name, s.experiment AS experiment, s.end_time AS end_time, s.batch_name AS batch_name,
-  p.status AS status, p.cpu AS cpu, p."end" IS NOT NULL AS ended,
-  CASE WHEN p.start IS NOT NULL AND p."end" IS NOT NULL THEN max(p."end" - p.start, 0) * s.cores END AS core
-  FROM job_phases p JOIN job_stats s ON s.job_id = p.job_id"""
-_PHASE_SUMS = """count(*), total(status = 0 OR (status IS NULL AND ended)), total(status != 0), 0, 0, 0, total(core),
-  total(CASE WHEN cpu IS NOT NULL AND core > 0 THEN cpu END),
-  total(CASE WHEN cpu IS NOT NULL AND core > 0 THEN core END),
-  total(CASE WHEN status != 0 THEN core END), 0, total(CASE WHEN status != 0 THEN core END),
-  total(CASE WHEN status = 0 OR (status IS NULL AND ended) THEN core END)"""
-# dimension -> the key expression over job_stats rows (hour: the absolute UTC hour the job's last run started)
-_KEYS = {
-    "site": "site",
-    "cpu": "cpu_model",
-    "hour": "CAST(coalesce(start_time, end_time - coalesce(wall, 0)) / 3600 AS INTEGER)",
-    "verdict": "CASE WHEN good_row THEN 'ok' WHEN outcome = 0 THEN 'dq-failed' WHEN outcome = 3 THEN 'exit unknown' "
-               "ELSE coalesce(verdict, 'undiagnosed') END",
-    "batch": "batch_name",
-    "all": "''",
-}
-ROLLUP_DIMS = (*_KEYS, "stage")
+ROLLUP_DIMS = ("site", "cpu", "hour", "verdict", "batch", "all", "stage")
 
 
 @dataclass(slots=True)
@@ -133,14 +100,9 @@ def refresh(store: Any) -> int:
     from opgtui.phases import sync_from_ads
 
     sync_from_ads(store)
-    if store.conn.execute("SELECT 1 FROM stats_dirty LIMIT 1").fetchone() is None:
+    if not store.stats_dirty():
         return 0
-    with store.transaction() as c:
-        days = [d for (d,) in c.execute("SELECT day FROM stats_dirty ORDER BY day").fetchall()]
-        for day in days:
-            _recompute_day(c, day)
-        c.execute("DELETE FROM stats_dirty")
-    return len(days)
+    return int(store.recompute_dirty_days())
 
 
 def try_refresh(store: Any) -> str | None:
@@ -157,49 +119,7 @@ def try_refresh(store: Any) -> str | None:
     return None
 
 
-def _recompute_day(c: Any, day: int) -> None:
-    lo, hi = day * DAY, (day + 1) * DAY
-    marks = ", ".join("?" * len(ROLLUP_DIMS))
-    c.execute(f"DELETE FROM stats_rollup WHERE day = ? AND dim IN ({marks})",
-              (day, *ROLLUP_DIMS))
-    for dim, key in _KEYS.items():
-        c.execute(f"INSERT INTO stats_rollup SELECT ?, ?, coalesce(experiment, ''), coalesce({key}, ''), {_JOB_SUMS} "
-                  f"FROM ({_ROW} WHERE end_time >= ? AND end_time < ?) GROUP BY 3, 4", (dim, day, lo, hi))
-    c.execute(f"INSERT INTO stats_rollup SELECT 'stage', ?, coalesce(experiment, ''), name, {_PHASE_SUMS} "
-              f"FROM ({_PHASE_ROW} WHERE s.end_time >= ? AND s.end_time < ?) GROUP BY 3, 4", (day, lo, hi))
-
-
 # ---------------------------------------------------------------------------- reading a period
-
-
-def _where(*conds: tuple[str, Any]) -> tuple[str, list[Any]]:
-    """``WHERE`` text and parameters from (clause, value) pairs; a None value leaves its clause out."""
-    kept = [(c, v) for c, v in conds if v is not None]
-    return " AND ".join(c for c, _ in kept), [v for _, v in kept]
-
-
-def _direct(store: Any, dim: str, lo: float, hi: float, experiment: str | None, batch: str | None,
-            per_day: bool, by_experiment: bool) -> list[tuple[Any, ...]]:
-    """Sums straight from job_stats (or job_phases) for [lo, hi): the edges of a period, or any batch filter."""
-    stage = dim == "stage"
-    where, params = _where(("end_time >= ?", lo), ("end_time < ?", hi), ("experiment = ?", experiment),
-                           ("batch_name = ?", batch))
-    day = "CAST(end_time / 86400 AS INTEGER)" if per_day else "NULL"
-    key = "name" if stage else _KEYS[dim]
-    group = "coalesce(experiment, '')" if by_experiment else "''"
-    sql = (f"SELECT {day}, {group}, coalesce({key}, ''), {_PHASE_SUMS if stage else _JOB_SUMS} "
-           f"FROM ({_PHASE_ROW if stage else _ROW}) WHERE {where} GROUP BY 1, 2, 3")
-    return store.conn.execute(sql, params).fetchall()
-
-
-def _from_rollup(store: Any, dim: str, d0: int, d1: int | None, experiment: str | None, per_day: bool,
-                 by_experiment: bool) -> list[tuple[Any, ...]]:
-    where, params = _where(("dim = ?", dim), ("day >= ?", d0), ("day < ?", d1), ("experiment = ?", experiment))
-    day = "day" if per_day else "NULL"
-    group = "experiment" if by_experiment else "''"
-    sums = ", ".join(f"sum({f})" for f in _FIELDS)
-    sql = f"SELECT {day}, {group}, key, {sums} FROM stats_rollup WHERE {where} GROUP BY 1, 2, 3"
-    return store.conn.execute(sql, params).fetchall()
 
 
 def _collect(store: Any, dim: str, since: float, until: float | None, experiment: str | None, batch: str | None,
@@ -207,19 +127,19 @@ def _collect(store: Any, dim: str, since: float, until: float | None, experiment
     """Sums per (day or None, experiment or '', key) over [since, until)."""
     rows: list[tuple[Any, ...]] = []
     if batch is not None:
-        rows = _direct(store, dim, since, until if until is not None else math.inf, experiment, batch, per_day,
-                       by_experiment)
+        rows = store.stats_direct(dim, since, until if until is not None else math.inf, experiment, batch, per_day,
+                                  by_experiment)
     else:
         d0 = math.ceil(since / DAY)
         d1 = None if until is None else math.floor(until / DAY)
         if d1 is not None and d1 <= d0:
-            rows = _direct(store, dim, since, until, experiment, None, per_day, by_experiment)  # type: ignore[arg-type]
+            rows = store.stats_direct(dim, since, until, experiment, None, per_day, by_experiment)
         else:
-            rows = _from_rollup(store, dim, d0, d1, experiment, per_day, by_experiment)
+            rows = store.stats_from_rollup(dim, d0, d1, experiment, per_day, by_experiment)
             if since < d0 * DAY:
-                rows += _direct(store, dim, since, d0 * DAY, experiment, None, per_day, by_experiment)
+                rows += store.stats_direct(dim, since, d0 * DAY, experiment, None, per_day, by_experiment)
             if d1 is not None and until is not None and until > d1 * DAY:
-                rows += _direct(store, dim, d1 * DAY, until, experiment, None, per_day, by_experiment)
+                rows += store.stats_direct(dim, d1 * DAY, until, experiment, None, per_day, by_experiment)
     out: dict[tuple[Any, str, str], list[float]] = {}
     for r in rows:
         k = (r[0], r[1], str(r[2]))
@@ -335,29 +255,9 @@ def prune(store: Any, keep_days: float, keep_ads_days: float, now: float | None 
     now = now or time.time()
     report = PruneReport()
     jobs_cut, ads_cut = now - keep_days * DAY, now - keep_ads_days * DAY
-    conn = store.conn
-    while True:
-        ids = [r[0] for r in conn.execute("SELECT job_id FROM job_stats WHERE end_time < ? ORDER BY end_time LIMIT ?",
-                                          (jobs_cut, chunk))]
-        if not ids:
-            break
-        marks = ", ".join("?" * len(ids))
-        with store.transaction() as c:
-            for table, col in (("job_ads", "job_id"), ("job_events", "job_id"), ("verdicts", "job_id"),
-                               ("job_phases", "job_id"), ("dq_results", "job_id"), ("job_stats", "job_id"),
-                               ("jobs", "id")):
-                c.execute(f"DELETE FROM {table} WHERE {col} IN ({marks})", ids)
-        report.jobs += len(ids)
+    report.jobs = store.prune_finished(jobs_cut, chunk)
     if keep_ads_days < keep_days:
-        while True:
-            ids = [r[0] for r in conn.execute(
-                "SELECT a.job_id FROM job_stats s JOIN job_ads a ON a.job_id = s.job_id WHERE s.end_time < ? LIMIT ?",
-                (ads_cut, chunk))]
-            if not ids:
-                break
-            with store.transaction() as c:
-                c.execute(f"DELETE FROM job_ads WHERE job_id IN ({', '.join('?' * len(ids))})", ids)
-            report.ads += len(ids)
+        report.ads = store.prune_ads(ads_cut, chunk)
     report.history = sum(store.prune_history(jobs_cut))  # the service history keeps the same retention
     store.set_kv("last_prune", str(now))
     report.seconds = time.perf_counter() - started

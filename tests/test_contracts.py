@@ -93,7 +93,8 @@ RULES = (
     Rule("config imports only the foundation", who=("opgtui.config",), only=FOUNDATION),
     Rule("sources fetch and normalise: only sources, config and the foundation",
          who=("opgtui.sources",), only=("opgtui.sources", "opgtui.config", *FOUNDATION)),
-    Rule("the store holds data: only the foundation", who=("opgtui.store",), only=FOUNDATION),
+    Rule("the store holds data: only the store and the foundation", who=("opgtui.store",),
+         only=("opgtui.store", *FOUNDATION)),
     Rule("diagnosis is pure: only diagnosis and the foundation",
          who=("opgtui.diagnosis",), only=("opgtui.diagnosis", *FOUNDATION)),
 )

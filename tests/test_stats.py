@@ -137,7 +137,7 @@ def test_an_old_store_is_migrated_and_its_finished_jobs_enter_the_record(tmp_pat
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     for step in MIGRATIONS[:3]:  # a store written by opgtui before the production record existed
-        for statement in _split_sql(step):
+        for statement in _split_sql(step.script("sqlite")):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 3")
     for j in (_job(3), _job(4, exit_code=2), _job(6, status=2, end_time=None)):

@@ -9,16 +9,19 @@ import time
 from pathlib import Path
 
 import pytest
+import store_engines
 
 from opgtui.model import Announcement, Job, ProductionRequest, ServiceState, Window
 from opgtui.store import MIGRATIONS, SCHEMA_VERSION, StoreError, open_store
+
+store_target = store_engines.store_target  # both engines
 
 
 def test_new_store_is_migrated_to_the_latest_schema(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s.db")
     assert store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    tables = set(store.db.table_names())
+    tables = set(store.table_names())
     assert {"jobs", "job_events", "service_states", "windows", "announcements", "requests", "request_audit",
             "verdicts"} <= tables
 
@@ -84,16 +87,16 @@ def test_locked_store_names_the_lock(tmp_path: Path) -> None:
         holder.execute("ROLLBACK")
 
 
-def test_failed_transaction_writes_nothing(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_failed_transaction_writes_nothing(store_target: str) -> None:
+    store = open_store(store_target)
     with pytest.raises(RuntimeError), store.transaction() as c:
         c.execute("INSERT INTO kv(key, value) VALUES ('a', 'b')")
         raise RuntimeError("boom")
     assert store.get_kv("a") is None
 
 
-def test_outage_history_outlives_a_feed_that_forgets(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_outage_history_outlives_a_feed_that_forgets(store_target: str) -> None:
+    store = open_store(store_target)
     t0 = 1_800_000_000.0
     store.record_feed("am", "alertmanager", fetched=t0, ok=True,
                       states=[ServiceState("samweb", "down", t0 - 600, "am", "SAMWebDown")],
@@ -111,8 +114,8 @@ def test_outage_history_outlives_a_feed_that_forgets(tmp_path: Path) -> None:
     assert store.feed_status()["am"]["last_ok"] == t0 + 2580
 
 
-def test_service_an_alert_feed_stops_listing_becomes_absent_state(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_service_an_alert_feed_stops_listing_becomes_absent_state(store_target: str) -> None:
+    store = open_store(store_target)
     store.record_feed("am", "alertmanager", fetched=100.0, ok=True,
                       states=[ServiceState("cvmfs", "down", 90.0, "am")], absent_state="up")
     store.record_feed("am", "alertmanager", fetched=200.0, ok=True, states=[], absent_state="up")
@@ -122,24 +125,24 @@ def test_service_an_alert_feed_stops_listing_becomes_absent_state(tmp_path: Path
     assert [s.state for s in store.transitions("x")] == ["up"]  # absence tells nothing without absent_state
 
 
-def test_same_state_twice_is_one_transition(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_same_state_twice_is_one_transition(store_target: str) -> None:
+    store = open_store(store_target)
     for t in (100.0, 200.0, 300.0):
         store.record_feed("p", "prometheus", fetched=t, ok=True, states=[ServiceState("dcache", "up", None, "p")])
     (only,) = store.transitions("dcache")
     assert only.since == 100.0
 
 
-def test_audit_trail_cannot_be_edited(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_audit_trail_cannot_be_edited(store_target: str) -> None:
+    store = open_store(store_target)
     req = store.save_request(ProductionRequest("nova", "MC", "alice"), "alice", "create")
-    with pytest.raises(sqlite3.IntegrityError, match="cannot be edited"):
+    with pytest.raises(store_engines.integrity_errors(), match="cannot be edited"):
         store.conn.execute("UPDATE request_audit SET who = 'mallory'")
     assert store.request_audit(req.id or 0)[0]["who"] == "alice"
 
 
-def test_stale_request_edit_is_refused(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_stale_request_edit_is_refused(store_target: str) -> None:
+    store = open_store(store_target)
     req = store.save_request(ProductionRequest("nova", "MC", "alice"), "alice", "create")
     other = store.requests()[0]
     req.title = "MC v2"
@@ -156,8 +159,8 @@ def _post_many(path: str, who: str, n: int) -> None:
         store.post_announcement(Announcement(f"{who} {i}", author=who))
 
 
-def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
-    path = str(tmp_path / "s.db")
+def test_concurrent_writers_lose_nothing(store_target: str) -> None:
+    path = store_target
     open_store(path).close()
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_post_many, args=(path, f"p{k}", 40)) for k in range(3)]
@@ -169,20 +172,20 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert len(open_store(path).announcements(include_expired=True)) == 120
 
 
-def test_announcements_expire(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_announcements_expire(store_target: str) -> None:
+    store = open_store(store_target)
     now = time.time()
     a = store.post_announcement(Announcement("dCache downtime tonight", "warning", "bob", until=now + 60), now)
     store.post_announcement(Announcement("old", until=now - 1, start=now - 100), now)
     assert [x.text for x in store.announcements(now)] == ["dCache downtime tonight"]
-    store.expire_announcement(a, now)
+    store.expire_announcement(a, now, who="bob")
     assert store.announcements(now + 1) == []
     with pytest.raises(ValueError, match="ends before it starts"):
         store.post_announcement(Announcement("x", start=now, until=now - 5), now)
 
 
-def test_jobs_round_trip_with_raw_ad(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "s.db")
+def test_jobs_round_trip_with_raw_ad(store_target: str) -> None:
+    store = open_store(store_target)
     job = Job("s#5.1", "s", 5, 1, owner="x", hold_code=34, cpu_user=10.0, wall=20.0)
     store.upsert_jobs([job], {"s#5.1": {"Owner": "x", "HoldReasonCode": 34}})
     assert store.job("s#5.1") == job

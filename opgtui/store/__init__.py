@@ -1,7 +1,9 @@
-"""The store: SQLite through sqlite-utils. Schema, migrations and every query live here.
+"""The store: one interface, two engines. Schema, migrations and every query live in this package.
 
-WAL mode; each write is one ``BEGIN IMMEDIATE`` transaction, so a kill at any moment leaves the previous
-state and several processes (dashboards, a collector, CLI calls) can share one file.
+SQLite (a path: the embedded default) in WAL mode; each write is one ``BEGIN IMMEDIATE`` transaction, so a kill at
+any moment leaves the previous state and several processes (dashboards, a collector, CLI calls) can share one
+file. PostgreSQL (``postgresql://...``, ``service=...``: the team store, :mod:`opgtui.store.pg`) runs the same
+queries; its writers take one advisory lock per transaction, so they are serialised as SQLite's are.
 """
 
 from __future__ import annotations
@@ -11,12 +13,11 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import orjson
-import sqlite_utils
 
 from opgtui.identity import whoami  # the one identity function; store.whoami stays importable
 from opgtui.model import (
@@ -29,9 +30,6 @@ from opgtui.model import (
     Verdict,
     Window,
 )
-
-JOB_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Job))
-_JOB_TYPES = {f.name: f.type for f in fields(Job)}
 
 
 class StoreError(Exception):
@@ -113,300 +111,68 @@ class _Connection(sqlite3.Connection):
     def executemany(self, sql: str, parameters: Any, /) -> _Cursor:  # type: ignore[override]
         return self.cursor(_Cursor).executemany(sql, parameters)
 
+    def executescript(self, script: str) -> None:  # type: ignore[override]
+        for statement in _split_sql(script):
+            self.execute(statement)
 
-def _sql_type(annotation: Any) -> str:
-    text = str(annotation)
-    if text.startswith("int") or text == "int":
-        return "INTEGER"
-    if text.startswith("float"):
-        return "REAL"
-    return "TEXT"
+    def begin_write(self) -> None:
+        self.execute("BEGIN IMMEDIATE")
 
 
-_JOBS_DDL = (
-    "CREATE TABLE jobs (\n  "
-    + ",\n  ".join(
-        f"{name} {_sql_type(_JOB_TYPES[name])}" + (" PRIMARY KEY" if name == "id" else "")
-        for name in JOB_COLUMNS
-    )
-    + "\n)"
-)
-
-# The job_stats row of a finished job, from the jobs row just written (used by the trigger of migrations 4, 5).
-_JOB_STATS_UPSERT = """\
-      INSERT INTO job_stats(job_id, end_time, start_time, outcome, experiment, batch_name, site, cpu_model, owner,
-                            verdict, dq_ok, cores, wall, cpu, num_starts)
-      VALUES (NEW.id, coalesce(NEW.end_time, NEW.status_since, NEW.updated, 0), NEW.start_time,
-              CASE WHEN NEW.status = 3 THEN 2 WHEN NEW.exit_signal IS NOT NULL OR NEW.exit_code != 0 THEN 1
-                   WHEN NEW.exit_code = 0 THEN 0 ELSE 3 END,
-              NEW.experiment, NEW.batch_name, NEW.site, NEW.cpu_model, NEW.owner,
-              (SELECT category FROM verdicts WHERE job_id = NEW.id), (SELECT ok FROM dq_results WHERE job_id = NEW.id),
-              max(coalesce(NEW.request_cpus, 1), 1), NEW.wall,
-              CASE WHEN NEW.cpu_user IS NULL AND NEW.cpu_sys IS NULL THEN NULL
-                   ELSE coalesce(NEW.cpu_user, 0) + coalesce(NEW.cpu_sys, 0) END, NEW.num_starts)
-      ON CONFLICT(job_id) DO UPDATE SET end_time = excluded.end_time, start_time = excluded.start_time,
-        outcome = excluded.outcome, experiment = excluded.experiment, batch_name = excluded.batch_name,
-        site = excluded.site, cpu_model = excluded.cpu_model, owner = excluded.owner, verdict = excluded.verdict,
-        dq_ok = excluded.dq_ok, cores = excluded.cores, wall = excluded.wall, cpu = excluded.cpu,
-        num_starts = excluded.num_starts;
-"""
-
-# The same, column by column (migration 6 writes it as an UPDATE and an INSERT that cannot conflict).
-_JOB_STATS_VALUES: tuple[tuple[str, str], ...] = (
-    ("end_time", "coalesce(NEW.end_time, NEW.status_since, NEW.updated, 0)"), ("start_time", "NEW.start_time"),
-    ("outcome", "CASE WHEN NEW.status = 3 THEN 2 WHEN NEW.exit_signal IS NOT NULL OR NEW.exit_code != 0 THEN 1 "
-                "WHEN NEW.exit_code = 0 THEN 0 ELSE 3 END"),
-    ("experiment", "NEW.experiment"), ("batch_name", "NEW.batch_name"), ("site", "NEW.site"),
-    ("cpu_model", "NEW.cpu_model"), ("owner", "NEW.owner"),
-    ("verdict", "(SELECT category FROM verdicts WHERE job_id = NEW.id)"),
-    ("dq_ok", "(SELECT ok FROM dq_results WHERE job_id = NEW.id)"), ("cores", "max(coalesce(NEW.request_cpus, 1), 1)"),
-    ("wall", "NEW.wall"),
-    ("cpu", "CASE WHEN NEW.cpu_user IS NULL AND NEW.cpu_sys IS NULL THEN NULL "
-            "ELSE coalesce(NEW.cpu_user, 0) + coalesce(NEW.cpu_sys, 0) END"),
-    ("num_starts", "NEW.num_starts"),
-)
-
-# Migrations: index i brings the schema from version i to i+1. Never edit a released step; append.
-MIGRATIONS: list[str] = [
-    _JOBS_DDL
-    + """;
-    CREATE INDEX jobs_status ON jobs(status);
-    CREATE INDEX jobs_batch ON jobs(batch_name);
-    CREATE INDEX jobs_end ON jobs(end_time);
-    CREATE TABLE job_ads (job_id TEXT PRIMARY KEY, ad TEXT NOT NULL);
-    CREATE TABLE job_events (
-      id INTEGER PRIMARY KEY, job_id TEXT NOT NULL, time REAL NOT NULL, type TEXT NOT NULL,
-      detail TEXT NOT NULL DEFAULT '', attrs TEXT NOT NULL DEFAULT '{}',
-      UNIQUE (job_id, time, type, detail)
-    );
-    CREATE INDEX job_events_job ON job_events(job_id, time);
-    CREATE TABLE service_states (
-      id INTEGER PRIMARY KEY, service TEXT NOT NULL, state TEXT NOT NULL, since REAL NOT NULL,
-      source TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', recorded REAL NOT NULL
-    );
-    CREATE INDEX service_states_svc ON service_states(service, source, since);
-    CREATE TABLE feed_status (
-      feed TEXT PRIMARY KEY, kind TEXT NOT NULL, last_fetch REAL, last_ok REAL, error TEXT
-    );
-    CREATE TABLE windows (
-      id INTEGER PRIMARY KEY, service TEXT NOT NULL, kind TEXT NOT NULL, start REAL NOT NULL, "end" REAL,
-      source TEXT NOT NULL, severity TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '',
-      ext_id TEXT NOT NULL, UNIQUE (source, ext_id)
-    );
-    CREATE INDEX windows_svc ON windows(service, start);
-    CREATE TABLE announcements (
-      id INTEGER PRIMARY KEY, text TEXT NOT NULL, level TEXT NOT NULL, author TEXT NOT NULL,
-      start REAL, until REAL, created REAL NOT NULL
-    );
-    CREATE TABLE requests (
-      id INTEGER PRIMARY KEY, experiment TEXT NOT NULL, title TEXT NOT NULL, requester TEXT NOT NULL,
-      status TEXT NOT NULL, priority INTEGER, fields TEXT NOT NULL DEFAULT '{}',
-      version INTEGER NOT NULL DEFAULT 1, created REAL NOT NULL, updated REAL NOT NULL
-    );
-    CREATE TABLE request_audit (
-      id INTEGER PRIMARY KEY, request_id INTEGER NOT NULL, time REAL NOT NULL, who TEXT NOT NULL,
-      action TEXT NOT NULL, changes TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE TRIGGER request_audit_no_update BEFORE UPDATE ON request_audit
-      BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be edited'); END;
-    CREATE TRIGGER request_audit_no_delete BEFORE DELETE ON request_audit
-      BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be edited'); END;
-    CREATE TABLE verdicts (
-      job_id TEXT PRIMARY KEY, category TEXT NOT NULL, action TEXT NOT NULL, signature TEXT,
-      title TEXT NOT NULL DEFAULT '', confidence TEXT NOT NULL DEFAULT 'none',
-      reason TEXT NOT NULL DEFAULT '', evidence TEXT NOT NULL DEFAULT '[]', decided REAL NOT NULL
-    );
-    CREATE INDEX verdicts_sig ON verdicts(category, signature);
-    CREATE TABLE action_log (
-      id INTEGER PRIMARY KEY, time REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
-      job_ids TEXT NOT NULL, result TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-    # 2: verdicts keep the outage windows that overlapped the job
-    """ALTER TABLE verdicts ADD COLUMN windows TEXT NOT NULL DEFAULT '[]'""",
-    # 3: retries and their lineage (which job a retry came from, how, with which debug profile)
-    """CREATE TABLE retries (
-      id INTEGER PRIMARY KEY, time REAL NOT NULL, who TEXT NOT NULL, job_id TEXT NOT NULL, new_job_id TEXT,
-      mode TEXT NOT NULL, profile TEXT NOT NULL DEFAULT '', changes TEXT NOT NULL DEFAULT '{}',
-      ok INTEGER NOT NULL, result TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX retries_job ON retries(job_id);
-    CREATE INDEX retries_new ON retries(new_job_id)""",
-    # 4: the production record (opgtui stats): one narrow row per finished job kept by triggers from jobs, job_ads,
-    # verdicts and dq_results (every ingest path feeds it); day rollups recomputed for the days marked dirty;
-    # per-job phases (opg-phase) and post-job data-quality results.
-    """CREATE TABLE job_stats (
-      job_id TEXT PRIMARY KEY, end_time REAL NOT NULL, start_time REAL, outcome INTEGER NOT NULL,
-      experiment TEXT, batch_name TEXT, site TEXT, cpu_model TEXT, owner TEXT, verdict TEXT, dq_ok INTEGER,
-      cores INTEGER NOT NULL, wall REAL, cpu REAL, num_starts INTEGER,
-      slot_time REAL, committed_slot_time REAL, committed_time REAL, phases_raw TEXT
-    );
-    CREATE INDEX job_stats_end ON job_stats(end_time);
-    CREATE INDEX job_stats_batch ON job_stats(batch_name, end_time);
-    CREATE INDEX job_stats_phases_pending ON job_stats(job_id) WHERE phases_raw IS NOT NULL;
-    CREATE TABLE stats_dirty (day INTEGER PRIMARY KEY);
-    CREATE TABLE stats_rollup (
-      dim TEXT NOT NULL, day INTEGER NOT NULL, experiment TEXT NOT NULL, key TEXT NOT NULL,
-      jobs INTEGER NOT NULL, ok INTEGER NOT NULL, failed INTEGER NOT NULL, removed INTEGER NOT NULL,
-      dq_bad INTEGER NOT NULL, restarted INTEGER NOT NULL, core_sec REAL NOT NULL, cpu REAL NOT NULL,
-      eff_core_sec REAL NOT NULL, wasted REAL NOT NULL, badput REAL NOT NULL, lost REAL NOT NULL,
-      goodput REAL NOT NULL, PRIMARY KEY (dim, day, experiment, key)
-    ) WITHOUT ROWID;
-    CREATE TABLE job_phases (
-      job_id TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL, start REAL, "end" REAL, cpu REAL,
-      status INTEGER, source TEXT NOT NULL, PRIMARY KEY (job_id, seq)
-    ) WITHOUT ROWID;
-    CREATE TABLE dq_results (
-      job_id TEXT PRIMARY KEY, ok INTEGER, problems TEXT NOT NULL DEFAULT '[]', checked REAL NOT NULL
-    );
-    CREATE TRIGGER job_stats_from_jobs AFTER INSERT ON jobs WHEN NEW.status IN (3, 4) BEGIN
-""" + _JOB_STATS_UPSERT + """    END;
-    CREATE TRIGGER job_stats_from_ads AFTER INSERT ON job_ads BEGIN
-      UPDATE job_stats SET (slot_time, committed_slot_time, committed_time, phases_raw) = (
-        SELECT CASE WHEN json_type(v, '$[0]') IN ('integer', 'real') THEN json_extract(v, '$[0]') END,
-               CASE WHEN json_type(v, '$[1]') IN ('integer', 'real') THEN json_extract(v, '$[1]') END,
-               CASE WHEN json_type(v, '$[2]') IN ('integer', 'real') THEN json_extract(v, '$[2]') END,
-               CASE WHEN json_type(v, '$[3]') = 'text' THEN json_extract(v, '$[3]') END
-        FROM (SELECT json_extract(NEW.ad, '$.CumulativeSlotTime', '$.CommittedSlotTime', '$.CommittedTime',
-                                  '$.ChirpOpgPhases') AS v))
-      WHERE job_id = NEW.job_id AND json_valid(NEW.ad);
-    END;
-    CREATE TRIGGER job_stats_verdict AFTER INSERT ON verdicts BEGIN
-      UPDATE job_stats SET verdict = NEW.category WHERE job_id = NEW.job_id AND verdict IS NOT NEW.category;
-    END;
-    CREATE TRIGGER job_stats_dq AFTER INSERT ON dq_results BEGIN
-      UPDATE job_stats SET dq_ok = NEW.ok WHERE job_id = NEW.job_id AND dq_ok IS NOT NEW.ok;
-    END;
-    CREATE TRIGGER job_stats_gone AFTER DELETE ON jobs BEGIN
-      DELETE FROM job_stats WHERE job_id = OLD.id;
-      DELETE FROM job_phases WHERE job_id = OLD.id;
-      DELETE FROM dq_results WHERE job_id = OLD.id;
-    END;
-    CREATE TRIGGER job_stats_dirty_ins AFTER INSERT ON job_stats BEGIN
-      INSERT OR IGNORE INTO stats_dirty(day) VALUES (CAST(NEW.end_time / 86400 AS INTEGER));
-    END;
-    CREATE TRIGGER job_stats_dirty_upd AFTER UPDATE OF end_time, start_time, outcome, experiment, batch_name, site,
-      cpu_model, verdict, dq_ok, cores, wall, cpu, num_starts, slot_time, committed_slot_time, committed_time
-      ON job_stats BEGIN
-      INSERT OR IGNORE INTO stats_dirty(day)
-        VALUES (CAST(OLD.end_time / 86400 AS INTEGER)), (CAST(NEW.end_time / 86400 AS INTEGER));
-    END;
-    CREATE TRIGGER job_stats_dirty_del AFTER DELETE ON job_stats BEGIN
-      INSERT OR IGNORE INTO stats_dirty(day) VALUES (CAST(OLD.end_time / 86400 AS INTEGER));
-    END;
-    CREATE TRIGGER job_phases_dirty AFTER INSERT ON job_phases BEGIN
-      INSERT OR IGNORE INTO stats_dirty(day)
-        SELECT CAST(end_time / 86400 AS INTEGER) FROM job_stats WHERE job_id = NEW.job_id;
-    END;
-    INSERT INTO job_stats(job_id, end_time, start_time, outcome, experiment, batch_name, site, cpu_model, owner,
-                          verdict, dq_ok, cores, wall, cpu, num_starts)
-      SELECT j.id, coalesce(j.end_time, j.status_since, j.updated, 0), j.start_time,
-             CASE WHEN j.status = 3 THEN 2 WHEN j.exit_signal IS NOT NULL OR j.exit_code != 0 THEN 1
-                  WHEN j.exit_code = 0 THEN 0 ELSE 3 END,
-             j.experiment, j.batch_name, j.site, j.cpu_model, j.owner, v.category, NULL,
-             max(coalesce(j.request_cpus, 1), 1), j.wall,
-             CASE WHEN j.cpu_user IS NULL AND j.cpu_sys IS NULL THEN NULL
-                  ELSE coalesce(j.cpu_user, 0) + coalesce(j.cpu_sys, 0) END, j.num_starts
-      FROM jobs j LEFT JOIN verdicts v ON v.job_id = j.id WHERE j.status IN (3, 4);
-    UPDATE job_stats SET (slot_time, committed_slot_time, committed_time, phases_raw) = (
-      SELECT CASE WHEN json_type(a.ad, '$.CumulativeSlotTime') IN ('integer', 'real')
-                  THEN json_extract(a.ad, '$.CumulativeSlotTime') END,
-             CASE WHEN json_type(a.ad, '$.CommittedSlotTime') IN ('integer', 'real')
-                  THEN json_extract(a.ad, '$.CommittedSlotTime') END,
-             CASE WHEN json_type(a.ad, '$.CommittedTime') IN ('integer', 'real')
-                  THEN json_extract(a.ad, '$.CommittedTime') END,
-             CASE WHEN json_type(a.ad, '$.ChirpOpgPhases') = 'text' THEN json_extract(a.ad, '$.ChirpOpgPhases') END
-      FROM job_ads a WHERE a.job_id = job_stats.job_id AND json_valid(a.ad))""",
-    # 5: a record with a completion date but no JobStatus (trimmed history ads, event logs) is finished too
-    """DROP TRIGGER job_stats_from_jobs;
-    CREATE TRIGGER job_stats_from_jobs AFTER INSERT ON jobs
-      WHEN NEW.status IN (3, 4) OR (NEW.status IS NULL AND NEW.end_time IS NOT NULL) BEGIN
-""" + _JOB_STATS_UPSERT + """    END;
-    INSERT OR REPLACE INTO jobs SELECT * FROM jobs WHERE status IS NULL AND end_time IS NOT NULL""",
-    # 6: the triggers never conflict. sqlite-utils turns recursive triggers on, so INSERT OR REPLACE INTO jobs
-    # fired the delete trigger (every re-read of a finished job lost its phases and data-quality result: pruning
-    # deletes those itself now), and a trigger's statements take the outer statement's conflict policy.
-    """DROP TRIGGER job_stats_gone;
-    DROP TRIGGER job_stats_from_jobs;
-    CREATE TRIGGER job_stats_from_jobs AFTER INSERT ON jobs
-      WHEN NEW.status IN (3, 4) OR (NEW.status IS NULL AND NEW.end_time IS NOT NULL) BEGIN
-      UPDATE job_stats SET """ + ", ".join(f"{c} = {e}" for c, e in _JOB_STATS_VALUES) + """ WHERE job_id = NEW.id;
-      INSERT INTO job_stats(job_id, """ + ", ".join(c for c, _ in _JOB_STATS_VALUES) + """)
-        SELECT NEW.id, """ + ", ".join(e for _, e in _JOB_STATS_VALUES) + """
-        WHERE NOT EXISTS (SELECT 1 FROM job_stats WHERE job_id = NEW.id);
-    END;
-    DROP TRIGGER job_stats_dirty_ins;
-    DROP TRIGGER job_stats_dirty_upd;
-    DROP TRIGGER job_stats_dirty_del;
-    DROP TRIGGER job_phases_dirty;
-    CREATE TRIGGER job_stats_dirty_ins AFTER INSERT ON job_stats BEGIN
-      INSERT INTO stats_dirty(day) SELECT CAST(NEW.end_time / 86400 AS INTEGER)
-        WHERE NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(NEW.end_time / 86400 AS INTEGER));
-    END;
-    CREATE TRIGGER job_stats_dirty_upd AFTER UPDATE OF end_time, start_time, outcome, experiment, batch_name, site,
-      cpu_model, verdict, dq_ok, cores, wall, cpu, num_starts, slot_time, committed_slot_time, committed_time
-      ON job_stats BEGIN
-      INSERT INTO stats_dirty(day) SELECT CAST(OLD.end_time / 86400 AS INTEGER)
-        WHERE NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(OLD.end_time / 86400 AS INTEGER));
-      INSERT INTO stats_dirty(day) SELECT CAST(NEW.end_time / 86400 AS INTEGER)
-        WHERE NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(NEW.end_time / 86400 AS INTEGER));
-    END;
-    CREATE TRIGGER job_stats_dirty_del AFTER DELETE ON job_stats BEGIN
-      INSERT INTO stats_dirty(day) SELECT CAST(OLD.end_time / 86400 AS INTEGER)
-        WHERE NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(OLD.end_time / 86400 AS INTEGER));
-    END;
-    CREATE TRIGGER job_phases_dirty AFTER INSERT ON job_phases BEGIN
-      INSERT INTO stats_dirty(day) SELECT DISTINCT CAST(s.end_time / 86400 AS INTEGER) FROM job_stats s
-        WHERE s.job_id = NEW.job_id
-          AND NOT EXISTS (SELECT 1 FROM stats_dirty WHERE day = CAST(s.end_time / 86400 AS INTEGER));
-    END""",
-    # 7: learning from the shift (opgtui.learn owns the queries): signatures made from shifters' labels, their
-    # audit trail (never edited), and the log tails of unknown failures read to mine templates
-    """CREATE TABLE learned_signatures (
-      id TEXT PRIMARY KEY, pattern TEXT NOT NULL, category TEXT NOT NULL, action TEXT NOT NULL, title TEXT NOT NULL,
-      service TEXT, priority INTEGER NOT NULL, example TEXT NOT NULL, template TEXT NOT NULL DEFAULT '',
-      job_id TEXT, why TEXT NOT NULL DEFAULT '', enabled INTEGER NOT NULL DEFAULT 0, tested TEXT NOT NULL DEFAULT '{}',
-      version INTEGER NOT NULL DEFAULT 1, created REAL NOT NULL, created_by TEXT NOT NULL, updated REAL NOT NULL,
-      updated_by TEXT NOT NULL
-    );
-    CREATE INDEX learned_signatures_template ON learned_signatures(template);
-    CREATE TABLE learned_audit (
-      id INTEGER PRIMARY KEY, signature_id TEXT NOT NULL, time REAL NOT NULL, who TEXT NOT NULL,
-      action TEXT NOT NULL, why TEXT NOT NULL DEFAULT '', changes TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE INDEX learned_audit_sig ON learned_audit(signature_id, id);
-    CREATE TRIGGER learned_audit_no_update BEFORE UPDATE ON learned_audit
-      BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be edited'); END;
-    CREATE TRIGGER learned_audit_no_delete BEFORE DELETE ON learned_audit
-      BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be edited'); END;
-    CREATE TABLE learn_tails (
-      job_id TEXT PRIMARY KEY, lines TEXT NOT NULL, source TEXT NOT NULL DEFAULT '', error TEXT, read REAL NOT NULL
-    )""",
-]
-
-SCHEMA_VERSION = len(MIGRATIONS)
+from opgtui.store.record import RecordQueries  # noqa: E402
+from opgtui.store.schema import JOB_COLUMNS, MIGRATIONS, SCHEMA_VERSION, Step, _split_sql  # noqa: E402, F401
 
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-class Store:
+class Store(RecordQueries):
     """An open store. Create with :func:`open_store`."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: Any, path: Path | str) -> None:
         self.conn = conn
         self.path = path
-        self.db = sqlite_utils.Database(conn)
+        self.dialect: str = getattr(conn, "dialect", "sqlite")
+
+    @property
+    def label(self) -> str:
+        """The store as messages name it: its file, or its connection string without the password."""
+        return str(getattr(self.conn, "store_path", self.path) if self.dialect != "sqlite" else self.path)
+
+    def upsert_sql(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+        """``INSERT`` of these columns that replaces the row with the same ``key`` (SQLite's INSERT OR REPLACE,
+        which fires its insert triggers; PostgreSQL's ON CONFLICT ... DO UPDATE, whose triggers fire on both)."""
+        marks = ", ".join("?" * len(columns))
+        if self.dialect == "sqlite":
+            return f"INSERT OR REPLACE INTO {table}({', '.join(columns)}) VALUES ({marks})"
+        sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+        action = f"DO UPDATE SET {sets}" if sets else "DO NOTHING"
+        return f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks}) ON CONFLICT ({', '.join(key)}) {action}"
+
+    def insert_ignore_sql(self, table: str, columns: Sequence[str]) -> str:
+        """``INSERT`` of these columns that skips a row conflicting with one already stored."""
+        marks = ", ".join("?" * len(columns))
+        if self.dialect == "sqlite":
+            return f"INSERT OR IGNORE INTO {table}({', '.join(columns)}) VALUES ({marks})"
+        return f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+
+    def table_names(self) -> list[str]:
+        """The store's tables, in name order."""
+        if self.dialect == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        else:
+            sql = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                   "AND table_type = 'BASE TABLE' AND table_name != 'opgtui_schema' ORDER BY table_name")
+        return [r[0] for r in self.conn.execute(sql)]
 
     # ------------------------------------------------------------------ plumbing
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Any]:
         """One write transaction: all of it lands, or none of it. A store that cannot be written (read-only,
         locked, corrupt, disk full) raises StoreError, from BEGIN, any statement or COMMIT alike."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.begin_write()
         try:
             yield self.conn
         except BaseException:
@@ -428,14 +194,27 @@ class Store:
         self.conn.close()
 
     def schema_version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        if self.dialect == "sqlite":
+            return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        if self.conn.execute("SELECT to_regclass('opgtui_schema')").fetchone()[0] is None:
+            return 0
+        row = self.conn.execute("SELECT max(version) FROM opgtui_schema").fetchone()
+        return int(row[0] or 0)
+
+    def _set_schema_version(self, c: Any, version: int) -> None:
+        if self.dialect == "sqlite":
+            c.execute(f"PRAGMA user_version = {int(version)}")
+        else:
+            c.execute("CREATE TABLE IF NOT EXISTS opgtui_schema (version INTEGER NOT NULL)")
+            c.execute("DELETE FROM opgtui_schema")
+            c.execute("INSERT INTO opgtui_schema(version) VALUES (?)", (version,))
 
     def get_kv(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
     def kv_prefix(self, prefix: str) -> dict[str, str]:
-        cur = self.conn.execute("SELECT key, value FROM kv WHERE key >= ? AND key < ?", (prefix, prefix + "\uffff"))
+        cur = self.conn.execute("SELECT key, value FROM kv WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
         return dict(cur.fetchall())
 
     def set_kv(self, key: str, value: str) -> None:
@@ -447,15 +226,13 @@ class Store:
 
     def upsert_jobs(self, jobs: Iterable[Job], ads: dict[str, dict[str, Any]] | None = None) -> int:
         """Insert or replace job records (and their raw ads); returns how many were written."""
-        cols = ", ".join(JOB_COLUMNS)
-        marks = ", ".join("?" * len(JOB_COLUMNS))
-        sql = f"INSERT OR REPLACE INTO jobs ({cols}) VALUES ({marks})"
+        sql = self.upsert_sql("jobs", JOB_COLUMNS, ("id",))
         getters = [getattr(Job, name).__get__ for name in JOB_COLUMNS]  # slot descriptors: fast access
         rows = [tuple(g(job) for g in getters) for job in jobs]
         with self.transaction() as c:
             c.executemany(sql, rows)
             if ads:
-                c.executemany("INSERT OR REPLACE INTO job_ads(job_id, ad) VALUES (?, ?)",
+                c.executemany(self.upsert_sql("job_ads", ("job_id", "ad"), ("job_id",)),
                               ((jid, _dumps(ad)) for jid, ad in ads.items()))
         return len(rows)
 
@@ -486,8 +263,7 @@ class Store:
     def add_events(self, events: Iterable[JobEvent]) -> int:
         rows = [(e.job_id, e.time, e.type, e.detail, _dumps(e.attrs)) for e in events]
         with self.transaction() as c:
-            c.executemany("INSERT OR IGNORE INTO job_events(job_id, time, type, detail, attrs) "
-                          "VALUES (?, ?, ?, ?, ?)", rows)
+            c.executemany(self.insert_ignore_sql("job_events", ("job_id", "time", "type", "detail", "attrs")), rows)
         return len(rows)
 
     def events(self, job_id: str) -> list[JobEvent]:
@@ -505,8 +281,9 @@ class Store:
             for jid, v in verdicts.items()
         ]
         with self.transaction() as c:
-            c.executemany("INSERT OR REPLACE INTO verdicts(job_id, category, action, signature, title, confidence, "
-                          "reason, evidence, decided, windows) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            c.executemany(self.upsert_sql("verdicts", ("job_id", "category", "action", "signature", "title",
+                                                       "confidence", "reason", "evidence", "decided", "windows"),
+                                          ("job_id",)), rows)
 
     def verdicts(self) -> dict[str, Verdict]:
         """Every stored verdict by job id."""
@@ -577,7 +354,7 @@ class Store:
                     c.execute('UPDATE windows SET "end" = ? WHERE id = ?', (fetched, wid))
 
     @staticmethod
-    def _record_state(c: sqlite3.Connection, feed: str, st: ServiceState, fetched: float) -> None:
+    def _record_state(c: Any, feed: str, st: ServiceState, fetched: float) -> None:
         """One reported state: a new row only when it changes, and flapping collapsed. A recovery that lasted
         less than FLAP_SECONDS before the worse state came back is dropped, so down-up-down-up... within
         minutes of each other is one outage (down, then up once it holds), not a row per poll."""
@@ -596,7 +373,7 @@ class Store:
                   "VALUES (?, ?, ?, ?, ?, ?)", (st.service, st.state, since, feed, st.detail, fetched))
 
     @staticmethod
-    def _merge_outage(c: sqlite3.Connection, feed: str, w: Window, ext: str) -> bool:
+    def _merge_outage(c: Any, feed: str, w: Window, ext: str) -> bool:
         """A new outage of a service whose previous outage (same feed) ended less than FLAP_SECONDS before it
         began continues that one (it takes the new alert's id): a flapping alert is one window. True if merged."""
         if c.execute("SELECT 1 FROM windows WHERE source = ? AND ext_id = ?", (feed, ext)).fetchone():
@@ -673,8 +450,8 @@ class Store:
         """A window declared by hand (or by a test); de-duplicated on (source, ext_id)."""
         with self.transaction() as c:
             c.execute(
-                'INSERT OR REPLACE INTO windows(service, kind, start, "end", source, severity, description, ext_id) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                self.upsert_sql("windows", ("service", "kind", "start", '"end"', "source", "severity", "description",
+                                            "ext_id"), ("source", "ext_id")),
                 (window.service, window.kind, window.start, window.end, window.source, window.severity,
                  window.description, window.ext_id or f"{window.service}|{window.kind}|{window.start}"))
 
@@ -686,9 +463,9 @@ class Store:
             raise ValueError("the announcement ends before it starts")
         with self.transaction() as c:
             cur = c.execute("INSERT INTO announcements(text, level, author, start, until, created) "
-                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                             (a.text, a.level, a.author or whoami(), a.start or now, a.until, now))
-            return int(cur.lastrowid or 0)
+            return int(cur.fetchone()[0])
 
     def announcements(self, now: float | None = None, *, include_expired: bool = False) -> list[Announcement]:
         now = now or time.time()
@@ -726,11 +503,16 @@ class Store:
             return True
 
     def owner(self) -> str | None:
-        """The user who owns the store's file (an operator of this store by right), None if unknown."""
+        """The user who owns the store's file (on PostgreSQL the role owning its tables): an operator of this
+        store by right; None if unknown."""
+        if self.dialect != "sqlite":  # the role that created the store's tables
+            row = self.conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() "
+                                    "AND tablename = 'announcements'").fetchone()
+            return row[0] if row else None
         try:
             import pwd
 
-            return pwd.getpwuid(self.path.stat().st_uid).pw_name
+            return pwd.getpwuid(Path(self.path).stat().st_uid).pw_name
         except (ImportError, KeyError, OSError):
             return None
 
@@ -766,9 +548,9 @@ class Store:
             if req.id is None:
                 cur = c.execute(
                     "INSERT INTO requests(experiment, title, requester, status, priority, fields, version, "
-                    "created, updated) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                    "created, updated) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
                     (req.experiment, req.title, req.requester, req.status, req.priority, _dumps(req.fields), now, now))
-                req.id, req.version, req.created, req.updated = int(cur.lastrowid or 0), 1, now, now
+                req.id, req.version, req.created, req.updated = int(cur.fetchone()[0]), 1, now, now
             else:
                 cur = c.execute(
                     "UPDATE requests SET experiment = ?, title = ?, requester = ?, status = ?, priority = ?, "
@@ -804,9 +586,12 @@ class Store:
         marks = ", ".join("?" * len(batches))
         if attribute.lower() == "jobbatchname":
             return self.jobs(f"batch_name IN ({marks})", tuple(batches))
-        path = '$."' + attribute.replace('"', "") + '"'
-        return self.jobs(f"id IN (SELECT job_id FROM job_ads WHERE json_extract(ad, ?) IN ({marks}))",
-                         (path, *batches))
+        if self.dialect == "sqlite":
+            path = '$."' + attribute.replace('"', "") + '"'
+            return self.jobs(f"id IN (SELECT job_id FROM job_ads WHERE json_extract(ad, ?) IN ({marks}))",
+                             (path, *batches))
+        return self.jobs(f"id IN (SELECT job_id FROM job_ads WHERE CAST(ad AS jsonb) ->> ? IN ({marks}))",
+                         (attribute, *batches))
 
     def request_audit(self, req_id: int) -> list[dict[str, Any]]:
         cur = self.conn.execute("SELECT time, who, action, changes FROM request_audit WHERE request_id = ? "
@@ -861,9 +646,9 @@ class Store:
                 if why:
                     out[jid] = why
                     continue
-                cur = c.execute("INSERT INTO retries(time, who, job_id, mode, ok, result) VALUES (?, ?, ?, ?, 0, ?)",
-                                (now or time.time(), who or whoami(), jid, "pending", note))
-                out[jid] = int(cur.lastrowid or 0)
+                cur = c.execute("INSERT INTO retries(time, who, job_id, mode, ok, result) VALUES (?, ?, ?, ?, 0, ?) "
+                                "RETURNING id", (now or time.time(), who or whoami(), jid, "pending", note))
+                out[jid] = int(cur.fetchone()[0])
         return out
 
     def finish_retries(self, done: Sequence[tuple[int, str | None, str, str, dict[str, Any], bool, str]]) -> None:
@@ -879,7 +664,7 @@ FLAP_SECONDS = 300.0
 _SEVERITY = {"up": 0, "unknown": 1, "degraded": 2, "maintenance": 3, "down": 4}
 
 
-def _conflict_message(c: sqlite3.Connection, req: ProductionRequest) -> str:
+def _conflict_message(c: Any, req: ProductionRequest) -> str:
     row = c.execute("SELECT version FROM requests WHERE id = ?", (req.id,)).fetchone()
     if row is None:
         return f"request {req.id} no longer exists"
@@ -915,8 +700,27 @@ def open_store(path: str | Path, *, readonly: bool = False, timeout: float = 5.0
     A new store and a new directory for it are private to the user (0600, 0700): the store holds job ads, paths
     and owners. With ``group`` (the config's ``store_group``) they are shared with that group instead (0660,
     0770 with the set-group-id bit, so SQLite's -wal and -shm files and the collector lock follow).
+    A PostgreSQL connection string (``postgresql://...``, ``service=...``) opens the team store instead; a SQLite
+    file on a network filesystem is refused (WAL needs shared-memory locking those do not give).
     """
+    from opgtui.store import pg
+
+    if pg.is_postgres(str(path)):
+        conn = pg.connect(str(path), readonly=readonly, timeout=timeout)
+        store = Store(conn, str(path))
+        try:
+            _migrate(store, readonly)
+        except BaseException:
+            conn.close()
+            raise
+        return store
     p = Path(path).expanduser()
+    from opgtui.store.netfs import network_fs
+
+    if kind := network_fs(p):
+        raise StoreError(f"{p}: a SQLite store cannot live on a network filesystem ({kind}): its WAL mode needs "
+                         "shared-memory locking that filesystem does not give; use a PostgreSQL store "
+                         "(store: postgresql://... or service=...; see README, Running it for a team)")
     try:
         if not readonly:
             _create_private(p, group)
@@ -1005,32 +809,16 @@ def open_beside_store(path: Path, store_path: Path) -> int:
 def _migrate(store: Store, readonly: bool) -> None:
     version = store.schema_version()
     if version > SCHEMA_VERSION:
-        raise StoreError(f"{store.path}: written by a newer opgtui (schema {version}, this one knows {SCHEMA_VERSION})")
+        raise StoreError(
+            f"{store.label}: written by a newer opgtui (schema {version}, this one knows {SCHEMA_VERSION})")
     if version == SCHEMA_VERSION:
         return
     if readonly:
         raise StoreError(
-            f"{store.path}: needs a schema upgrade ({version} -> {SCHEMA_VERSION}) but is opened read-only")
+            f"{store.label}: needs a schema upgrade ({version} -> {SCHEMA_VERSION}) but is opened read-only")
     with store.transaction() as c:
-        # Re-read inside the write lock: another process may have migrated meanwhile.
-        version = int(c.execute("PRAGMA user_version").fetchone()[0])
+        version = store.schema_version()  # re-read inside the write lock: another process may have migrated
         for step in range(version, SCHEMA_VERSION):
-            for statement in _split_sql(MIGRATIONS[step]):
-                c.execute(statement)
-            c.execute(f"PRAGMA user_version = {step + 1}")
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (triggers keep their inner ';')."""
-    out, buf = [], ""
-    for piece in script.split(";"):
-        buf += piece
-        if sqlite3.complete_statement(buf + ";"):
-            if buf.strip():
-                out.append(buf.strip())
-            buf = ""
-        else:
-            buf += ";"
-    if buf.strip():
-        out.append(buf.strip())
-    return out
+            migration = MIGRATIONS[step]
+            c.executescript(migration if isinstance(migration, str) else migration.script(store.dialect))
+            store._set_schema_version(c, step + 1)

@@ -1,0 +1,187 @@
+"""The PostgreSQL engine: a psycopg 3 connection that the store uses like its SQLite one.
+
+The store writes its queries once, with SQLite's ``?`` placeholders; this module turns them into psycopg's
+``%s`` (cached per query text), maps PostgreSQL's errors to the store's one-line errors, and reads numbers back
+as Python ints and floats. psycopg is an extra (``pip install 'opgtui[postgres]'``): only this module imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+# Writers take this transaction-level advisory lock (the one-key space): one writer at a time, as on SQLite, so a
+# read-then-write transaction (claiming retries, a request's version check) never races another process.
+WRITE_LOCK_KEY = 0x6F70677475690001
+
+_URI = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
+_KEYWORDS = re.compile(r"^\s*(?:host|hostaddr|port|dbname|user|service|sslmode|options|application_name)\s*=")
+
+
+def is_postgres(target: str) -> bool:
+    """Whether a ``store:`` value names a PostgreSQL database (a URI or libpq key=value pairs, e.g.
+    ``service=opgtui``) rather than a SQLite file."""
+    text = str(target)
+    return bool(_URI.match(text) or _KEYWORDS.match(text))
+
+
+def redact(dsn: str) -> str:
+    """The connection string without its password, for messages."""
+    text = re.sub(r"(://[^/@:?]*):[^@/?]*@", r"\1@", dsn)
+    text = re.sub(r"([?&])password=[^&]*&?", r"\1", text).rstrip("?&")
+    return re.sub(r"\s*\bpassword\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)", "", text).strip() or "postgresql://"
+
+
+@lru_cache(maxsize=1024)
+def translate(sql: str, has_params: bool) -> str:
+    """SQLite's ``?`` placeholders as psycopg's ``%s`` (and a literal ``%`` doubled) outside quotes."""
+    if not has_params:
+        return sql
+    out: list[str] = []
+    quote = ""
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "?":
+            out.append("%s")
+            continue
+        if ch == "%":
+            out.append("%%")
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+class PgCursor:
+    """Rows of one statement; iterating fetches them all at once, as the SQLite cursor does."""
+
+    def __init__(self, cur: Any, conn: PgConnection) -> None:
+        self._cur = cur
+        self._conn = conn
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cur.rowcount)
+
+    @property
+    def lastrowid(self) -> None:  # PostgreSQL has none: the store's inserts say RETURNING id
+        return None
+
+    def fetchone(self) -> Any:
+        return self._conn._guard(self._cur.fetchone)
+
+    def fetchall(self) -> list[Any]:
+        return self._conn._guard(self._cur.fetchall)
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._conn._guard(lambda: self._cur.fetchmany(size or self._cur.arraysize))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
+class PgConnection:
+    """The store's PostgreSQL connection (autocommit: the store opens its own transactions)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, raw: Any, label: str) -> None:
+        self.raw = raw
+        self.store_path = label
+
+    def _guard(self, call: Any) -> Any:
+        import psycopg
+
+        try:
+            return call()
+        except psycopg.Error as exc:
+            raise error(self.store_path, exc) from None
+
+    def execute(self, sql: str, parameters: Any = (), /) -> PgCursor:
+        cur = self.raw.cursor()
+        params = tuple(parameters) if parameters else None
+        self._guard(lambda: cur.execute(translate(sql, params is not None), params))
+        return PgCursor(cur, self)
+
+    def executemany(self, sql: str, parameters: Any, /) -> PgCursor:
+        cur = self.raw.cursor()
+        self._guard(lambda: cur.executemany(translate(sql, True), parameters))
+        return PgCursor(cur, self)
+
+    def executescript(self, script: str) -> None:
+        """Several statements (a migration step, PL/pgSQL bodies and all) in one round trip."""
+        self._guard(lambda: self.raw.execute(script))
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.raw.info.transaction_status != TransactionStatus.IDLE
+
+    def begin_write(self) -> None:
+        self.execute("BEGIN")
+        self.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def error(label: str, exc: Exception) -> BaseException:
+    """A psycopg error as the store's: a constraint (the audit trail's triggers) or programming error stays what
+    it is; anything else (unreachable, locked, read-only, refused) becomes a StoreError naming the store."""
+    import psycopg
+
+    from opgtui.store import StoreError
+
+    if isinstance(exc, psycopg.IntegrityError | psycopg.ProgrammingError | psycopg.errors.RaiseException):
+        return exc
+    return StoreError(f"{label}: {explain(exc)}")
+
+
+def explain(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if "lock timeout" in text:
+        return "the store is locked by another process (try again, or stop the other opgtui)"
+    if "read-only transaction" in text:
+        return "the store is opened read-only"
+    return text
+
+
+def connect(dsn: str, *, readonly: bool, timeout: float) -> PgConnection:
+    """Connect to the store's database; StoreError with one line (install the extra, unreachable, refused)."""
+    from opgtui.store import StoreError
+
+    label = redact(dsn)
+    try:
+        import psycopg
+        from psycopg.adapt import Loader
+        from psycopg.types.numeric import IntDumper
+    except ImportError:
+        raise StoreError(f"{label}: a PostgreSQL store needs psycopg: pip install 'opgtui[postgres]'") from None
+
+    class _Number(Loader):  # sum() over bigints is numeric: read it as an int or a float, never a Decimal
+        def load(self, data: Any) -> int | float:
+            text = bytes(data)
+            return float(text) if b"." in text or b"e" in text.lower() or b"N" in text else int(text)
+
+    class _BoolAsInt(IntDumper):  # the store's flags are INTEGER columns, as on SQLite
+        def dump(self, obj: Any) -> bytes:
+            return b"1" if obj else b"0"
+
+    ours = f"-c lock_timeout={int(timeout * 1000)}" + (" -c default_transaction_read_only=on" if readonly else "")
+    try:
+        given = psycopg.conninfo.conninfo_to_dict(dsn)
+        options = " ".join(filter(None, (str(given.get("options") or os.environ.get("PGOPTIONS", "")), ours)))
+        raw = psycopg.connect(dsn, autocommit=True, connect_timeout=max(int(timeout), 2), options=options,
+                              application_name="opgtui")
+    except psycopg.Error as exc:
+        raise StoreError(f"{label}: cannot connect: {explain(exc)}") from None
+    raw.adapters.register_loader("numeric", _Number)
+    raw.adapters.register_dumper(bool, _BoolAsInt)
+    return PgConnection(raw, label)

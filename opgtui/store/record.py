@@ -1,0 +1,247 @@
+"""The production record's queries (job_stats, the day rollups, phases, data quality, retention), on both engines.
+
+:mod:`opgtui.stats`, :mod:`opgtui.phases` and :mod:`opgtui.record` decide what to compute; the SQL lives here.
+The sums are written once for both engines: ``sum(CASE ... END)`` rather than SQLite's ``total()``, ``CASE``
+rather than its two-argument ``max``, and the whole-day and whole-hour number through :meth:`RecordQueries._floor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+DAY = 86400
+
+
+def _floor_div(dialect: str, expr: str, seconds: int) -> str:
+    """The integer ``floor(expr / seconds)`` (SQLite's CAST truncates, PostgreSQL's rounds)."""
+    if dialect == "sqlite":
+        return f"CAST({expr} / {seconds} AS INTEGER)"
+    return f"CAST(floor({expr} / {seconds}) AS BIGINT)"
+
+
+def _total(cond_or_value: str, *, flag: bool = False) -> str:
+    """SQLite's ``total()``: a sum that is 0, not NULL, over no rows (a flag counts the rows it holds for)."""
+    inner = f"CASE WHEN {cond_or_value} THEN 1 ELSE 0 END" if flag else cond_or_value
+    return f"coalesce(sum({inner}), 0)"
+
+
+def _pos(expr: str) -> str:
+    return f"CASE WHEN {expr} > 0 THEN {expr} ELSE 0 END"
+
+
+# Per-row values: core-seconds of the slot (CumulativeSlotTime, else wall x cores) and badput core-seconds
+# (the attempts that did not commit: CumulativeSlotTime - CommittedSlotTime, else (wall - CommittedTime) x cores).
+_ROW = f"""SELECT *,
+  CASE WHEN slot_time > 0 THEN slot_time ELSE coalesce(wall, 0) * cores END AS core,
+  CASE WHEN slot_time > 0 AND committed_slot_time IS NOT NULL THEN {_pos("slot_time - committed_slot_time")}
+       WHEN committed_time IS NOT NULL AND wall > 0 THEN {_pos("wall - committed_time")} * cores ELSE 0 END AS bad,
+  (outcome IN (1, 2) OR (outcome = 0 AND dq_ok = 0)) AS wasted_row,
+  (outcome = 0 AND coalesce(dq_ok, 1) = 1) AS good_row
+  FROM job_stats"""
+_JOB_SUMS = ", ".join((
+    "count(*)", _total("outcome = 0", flag=True), _total("outcome = 1", flag=True), _total("outcome = 2", flag=True),
+    _total("outcome = 0 AND dq_ok = 0", flag=True), _total("num_starts > 1", flag=True), _total("core"),
+    _total("CASE WHEN cpu IS NOT NULL AND wall > 0 THEN cpu END"),
+    _total("CASE WHEN cpu IS NOT NULL AND wall > 0 THEN wall * cores END"),
+    _total("CASE WHEN wasted_row THEN core END"),
+    _total("bad"), _total("CASE WHEN wasted_row THEN core ELSE bad END"),
+    _total("CASE WHEN good_row THEN core - bad END")))
+# Phases: one row per phase of a finished job; its core-seconds are its wall x the job's cores.
+_PHASE_ROW = f"""SELECT p.name AS name, s.experiment AS experiment, s.end_time AS end_time, s.batch_name AS batch_name,
+  p.status AS status, p.cpu AS cpu, p."end" IS NOT NULL AS ended,
+  CASE WHEN p.start IS NOT NULL AND p."end" IS NOT NULL THEN {_pos('p."end" - p.start')} * s.cores END AS core
+  FROM job_phases p JOIN job_stats s ON s.job_id = p.job_id"""
+_PHASE_OK = "status = 0 OR (status IS NULL AND ended)"
+_PHASE_SUMS = ", ".join((
+    "count(*)", _total(_PHASE_OK, flag=True), _total("status != 0", flag=True), "0", "0", "0", _total("core"),
+    _total("CASE WHEN cpu IS NOT NULL AND core > 0 THEN cpu END"),
+    _total("CASE WHEN cpu IS NOT NULL AND core > 0 THEN core END"),
+    _total("CASE WHEN status != 0 THEN core END"), "0", _total("CASE WHEN status != 0 THEN core END"),
+    _total(f"CASE WHEN {_PHASE_OK} THEN core END")))
+_SUM_FIELDS = ("jobs", "ok", "failed", "removed", "dq_bad", "restarted", "core_sec", "cpu", "eff_core_sec", "wasted",
+               "badput", "lost", "goodput")
+
+
+def _keys(dialect: str) -> dict[str, str]:
+    """Dimension -> its key over job_stats rows, as text (hour: the absolute UTC hour the job's last run started)."""
+    hour = _floor_div(dialect, "coalesce(start_time, end_time - coalesce(wall, 0))", 3600)
+    return {
+        "site": "site",
+        "cpu": "cpu_model",
+        "hour": f"CAST({hour} AS TEXT)",
+        "verdict": "CASE WHEN good_row THEN 'ok' WHEN outcome = 0 THEN 'dq-failed' WHEN outcome = 3 "
+                   "THEN 'exit unknown' ELSE coalesce(verdict, 'undiagnosed') END",
+        "batch": "batch_name",
+        "all": "''",
+    }
+
+
+ROLLUP_DIMS = (*_keys("sqlite"), "stage")
+
+
+def _where(*conds: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """``WHERE`` text and parameters from (clause, value) pairs; a None value leaves its clause out."""
+    kept = [(c, v) for c, v in conds if v is not None]
+    return " AND ".join(c for c, _ in kept) or "1 = 1", [v for _, v in kept]
+
+
+class RecordQueries:
+    """The record's queries, mixed into :class:`opgtui.store.Store` (``conn``, ``dialect``, ``transaction``)."""
+
+    conn: Any
+    dialect: str
+
+    def transaction(self) -> Any: ...  # provided by Store
+
+    def upsert_sql(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str: ...  # provided by Store
+
+    # ---------------------------------------------------------------- rollups
+
+    def stats_dirty(self) -> bool:
+        """Whether some day's rollups wait to be recomputed."""
+        return self.conn.execute("SELECT 1 FROM stats_dirty LIMIT 1").fetchone() is not None
+
+    def recompute_dirty_days(self) -> int:
+        """Recompute the rollups of every day marked dirty, in one transaction; returns the days redone."""
+        with self.transaction() as c:
+            days = [d for (d,) in c.execute("SELECT day FROM stats_dirty ORDER BY day").fetchall()]
+            for day in days:
+                self._recompute_day(c, int(day))
+            c.execute("DELETE FROM stats_dirty")
+        return len(days)
+
+    def _recompute_day(self, c: Any, day: int) -> None:
+        lo, hi = day * DAY, (day + 1) * DAY
+        marks = ", ".join("?" * len(ROLLUP_DIMS))
+        c.execute(f"DELETE FROM stats_rollup WHERE day = ? AND dim IN ({marks})", (day, *ROLLUP_DIMS))
+        for dim, key in _keys(self.dialect).items():
+            c.execute(f"INSERT INTO stats_rollup SELECT CAST(? AS TEXT), CAST(? AS INTEGER), coalesce(experiment, ''), "
+                      f"coalesce({key}, ''), {_JOB_SUMS} FROM ({_ROW} WHERE end_time >= ? AND end_time < ?) r "
+                      "GROUP BY 3, 4", (dim, day, lo, hi))
+        c.execute(f"INSERT INTO stats_rollup SELECT 'stage', CAST(? AS INTEGER), coalesce(experiment, ''), name, "
+                  f"{_PHASE_SUMS} FROM ({_PHASE_ROW} WHERE s.end_time >= ? AND s.end_time < ?) r GROUP BY 3, 4",
+                  (day, lo, hi))
+
+    def stats_direct(self, dim: str, lo: float, hi: float, experiment: str | None, batch: str | None,
+                     per_day: bool, by_experiment: bool) -> list[tuple[Any, ...]]:
+        """Sums straight from job_stats (or job_phases) for [lo, hi): (day or None, experiment or '', key, sums...)."""
+        stage = dim == "stage"
+        where, params = _where(("end_time >= ?", lo), ("end_time < ?", hi), ("experiment = ?", experiment),
+                               ("batch_name = ?", batch))
+        day = _floor_div(self.dialect, "end_time", DAY) if per_day else "NULL"
+        key = "name" if stage else _keys(self.dialect)[dim]
+        group = "coalesce(experiment, '')" if by_experiment else "''"
+        sql = (f"SELECT {day}, {group}, coalesce({key}, ''), {_PHASE_SUMS if stage else _JOB_SUMS} "
+               f"FROM ({_PHASE_ROW if stage else _ROW}) r WHERE {where} GROUP BY 1, 2, 3")
+        return self.conn.execute(sql, params).fetchall()
+
+    def stats_from_rollup(self, dim: str, d0: int, d1: int | None, experiment: str | None, per_day: bool,
+                          by_experiment: bool) -> list[tuple[Any, ...]]:
+        """Sums of whole days [d0, d1) from the rollups, in the shape of :meth:`stats_direct`."""
+        where, params = _where(("dim = ?", dim), ("day >= ?", d0), ("day < ?", d1), ("experiment = ?", experiment))
+        day = "day" if per_day else "NULL"
+        group = "experiment" if by_experiment else "''"
+        sums = ", ".join(f"sum({f})" for f in _SUM_FIELDS)
+        sql = f"SELECT {day}, {group}, key, {sums} FROM stats_rollup WHERE {where} GROUP BY 1, 2, 3"
+        return self.conn.execute(sql, params).fetchall()
+
+    def recorded_experiments(self) -> set[str]:
+        """The experiments the record has finished jobs of."""
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT experiment FROM job_stats") if r[0]}
+
+    def count_finished_before(self, cut: float) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM job_stats WHERE end_time < ?", (cut,)).fetchone()[0])
+
+    # ---------------------------------------------------------------- retention
+
+    def prune_finished(self, cut: float, chunk: int) -> int:
+        """Delete the finished jobs that ended before ``cut`` with everything kept about them, ``chunk`` jobs per
+        transaction (a kill leaves a consistent store, other writers wait at most one chunk). Returns jobs."""
+        done = 0
+        while True:
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT job_id FROM job_stats WHERE end_time < ? ORDER BY end_time LIMIT ?", (cut, chunk))]
+            if not ids:
+                return done
+            marks = ", ".join("?" * len(ids))
+            with self.transaction() as c:
+                for table, col in (("job_ads", "job_id"), ("job_events", "job_id"), ("verdicts", "job_id"),
+                                   ("job_phases", "job_id"), ("dq_results", "job_id"), ("job_stats", "job_id"),
+                                   ("jobs", "id")):
+                    c.execute(f"DELETE FROM {table} WHERE {col} IN ({marks})", ids)
+            done += len(ids)
+
+    def prune_ads(self, cut: float, chunk: int) -> int:
+        """Delete the raw ads of finished jobs that ended before ``cut``, in chunks; returns ads deleted."""
+        done = 0
+        while True:
+            ids = [r[0] for r in self.conn.execute(
+                "SELECT a.job_id FROM job_stats s JOIN job_ads a ON a.job_id = s.job_id WHERE s.end_time < ? LIMIT ?",
+                (cut, chunk))]
+            if not ids:
+                return done
+            with self.transaction() as c:
+                c.execute(f"DELETE FROM job_ads WHERE job_id IN ({', '.join('?' * len(ids))})", ids)
+            done += len(ids)
+
+    # ---------------------------------------------------------------- phases and data quality
+
+    @staticmethod
+    def save_phases(c: Any, job_id: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Replace a job's phases (``seq, name, start, end, cpu, status, source`` rows) in the caller's transaction
+        ``c`` (from :meth:`transaction`)."""
+        c.execute("DELETE FROM job_phases WHERE job_id = ?", (job_id,))
+        c.executemany('INSERT INTO job_phases(job_id, seq, name, start, "end", cpu, status, source) '
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(job_id, *r) for r in rows])
+
+    def pending_chirped_phases(self) -> list[tuple[str, str]]:
+        """(job id, ChirpOpgPhases value) of finished jobs whose chirped phases are not parsed yet."""
+        return self.conn.execute("SELECT job_id, phases_raw FROM job_stats WHERE phases_raw IS NOT NULL").fetchall()
+
+    def save_chirped_phases(self, parsed: Iterable[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+        """Store parsed chirped phases (job id, rows as for :meth:`save_phases`) unless the job's phases were read
+        from its log (complete, where the ad may lag), and mark them parsed; one transaction."""
+        with self.transaction() as c:
+            for job_id, rows in parsed:
+                from_log = c.execute("SELECT 1 FROM job_phases WHERE job_id = ? AND source = 'log' LIMIT 1",
+                                     (job_id,)).fetchone()
+                if not from_log:
+                    self.save_phases(c, job_id, rows)
+                c.execute("UPDATE job_stats SET phases_raw = NULL WHERE job_id = ?", (job_id,))
+
+    def phase_rows(self, job_id: str) -> list[tuple[Any, ...]]:
+        """A job's stored phases: (name, start, end, cpu, status, source) in order."""
+        return self.conn.execute('SELECT name, start, "end", cpu, status, source FROM job_phases WHERE job_id = ? '
+                                 "ORDER BY seq", (job_id,)).fetchall()
+
+    def unchecked_finished(self, since: float, experiments: Sequence[str] | None, limit: int) -> list[str]:
+        """Finished jobs since ``since`` without a data-quality result (of these experiments, or all), newest
+        first."""
+        where = ["s.end_time >= ?", "NOT EXISTS (SELECT 1 FROM dq_results d WHERE d.job_id = s.job_id)"]
+        params: list[Any] = [since]
+        if experiments is not None:
+            where.append(f"s.experiment IN ({', '.join('?' * len(experiments)) or 'NULL'})")
+            params += list(experiments)
+        sql = f"SELECT s.job_id FROM job_stats s WHERE {' AND '.join(where)} ORDER BY s.end_time DESC LIMIT ?"
+        return [r[0] for r in self.conn.execute(sql, (*params, limit))]
+
+    def save_checks(self, phase_sets: Sequence[tuple[str, Sequence[tuple[Any, ...]]]],
+                    results: Sequence[tuple[str, int | None, str, float]]) -> None:
+        """Phases read from logs and data-quality results (job id, ok, problems JSON, checked), one transaction."""
+        with self.transaction() as c:
+            for job_id, rows in phase_sets:
+                self.save_phases(c, job_id, rows)
+            c.executemany(self.upsert_sql("dq_results", ("job_id", "ok", "problems", "checked"), ("job_id",)),
+                          results)
+
+    def dq_problems(self, job_ids: Sequence[str] | None = None) -> list[tuple[str, str]]:
+        """(job id, problems JSON) of jobs that failed their data-quality checks (of these ids, or all)."""
+        sql = "SELECT job_id, problems FROM dq_results WHERE ok = 0"
+        params: tuple[Any, ...] = ()
+        if job_ids is not None:
+            if not job_ids:
+                return []
+            sql += f" AND job_id IN ({', '.join('?' * len(job_ids))})"
+            params = tuple(job_ids)
+        return self.conn.execute(sql, params).fetchall()

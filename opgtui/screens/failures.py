@@ -4,11 +4,13 @@ at and the outages that overlapped them; one key acts on a whole group."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from opgtui.diagnosis.verdict import describe_window
@@ -76,6 +78,41 @@ class FailureSummaryScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self._columns(self.app.size.width)
+        self._waiting = self._rows_pending()
+        if self._waiting is not None:  # F typed while the jobs were loading: wait for them, do not say "0"
+            self.show_pending("loading the jobs; the causes fill in when they arrive")
+            self._poll = self.set_interval(0.1, self._rows_arrived)
+
+    def _rows_pending(self) -> Screen[Any] | None:
+        """The jobs view this summary was opened from, while its rows are still loading (it then handed
+        over no ids: an empty list does not mean no failures)."""
+        below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
+        if self.job_ids or below is None or getattr(below, "loaded_at", 0) is not None:
+            return None
+        return below if hasattr(below, "visible_indices") else None
+
+    def _rows_arrived(self) -> None:
+        """Poll: once the jobs view has its rows, take the ids in view there and summarise them."""
+        below = self._waiting
+        if below is None:
+            return
+        if getattr(below, "loaded_at", None) is None:
+            if any(w.node is below and not w.is_finished for w in self.app.workers):
+                return  # still loading
+            below = None  # its load ended without rows (a damaged store): read the store here, say why
+        self._poll.stop()
+        self._waiting = None
+        if below is not None and self.job_ids is not None:  # the jobs in view there, as F would have taken
+            rows = below.rows  # type: ignore[attr-defined]
+            self.job_ids = [rows[i].job_id for i in below.visible_indices()]  # type: ignore[attr-defined]
+        self.load()
+
+    def show_pending(self, why: str) -> None:
+        """Say the summary is not computed yet (loading, or the store cannot be read) instead of '0 causes'."""
+        self.groups = []
+        self.query_one("#failures", DataTable).clear()
+        self.query_one("#failures-status", Static).update(Text(" " + one_line(why, 300), "bold"))
+        self.query_one("#failure-detail", Static).update("")
 
     def _columns(self, width: int) -> None:
         """The table's columns for ``width`` cells: the cause and the sites share what the fixed ones leave."""
@@ -90,19 +127,31 @@ class FailureSummaryScreen(BaseScreen):
             self.show(self.groups, self._failures)
 
     def reload(self) -> None:
-        self.load()
+        if getattr(self, "_waiting", None) is None:
+            self.load()
 
     @work(thread=True, exclusive=True, group="failures-load")
     def load(self) -> None:
-        from opgtui.store import open_store
+        from opgtui.store import StoreError, open_store
 
-        store = open_store(self.opg.store.path)
+        dump = self.opg.dump
+        if dump is not None and dump.result is None:  # :failures on a dump still being parsed
+            self.app.call_from_thread(self.show_pending, "loading the dump; the causes fill in when it is listed")
+            return
+        job_ids = self.job_ids
+        if job_ids is None and dump is not None and not dump.imported:  # every job: the dump's, not yet copied
+            job_ids = list(dump.jobs)
         try:
-            jobs = store.jobs_by_id(self.job_ids) if self.job_ids is not None else store.jobs()
-            jobs = in_range(jobs, RANGES[self.range_index][1], time.time())
-            verdicts = store.verdicts_for([j.id for j in jobs])
-        finally:
-            store.close()
+            store = open_store(self.opg.store.path)
+            try:
+                jobs = self.opg.jobs_by_id(job_ids, store) if job_ids is not None else store.jobs()
+                jobs = in_range(jobs, RANGES[self.range_index][1], time.time())
+                verdicts = store.verdicts_for([j.id for j in jobs])
+            finally:
+                store.close()
+        except StoreError as exc:  # a damaged or unreadable store: one line, the dashboard stays up
+            self.app.call_from_thread(self.show_pending, str(exc))
+            return
         groups = summarise(jobs, verdicts)
         self.app.call_from_thread(self.show, groups, len(jobs))
 

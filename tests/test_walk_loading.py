@@ -1,0 +1,79 @@
+"""Never an answer computed before the data arrived (issue 18): `2` then `F` typed at once, while the jobs are
+still loading, says the summary is loading and fills in when they arrive (it said "0 failed/held · 0 causes"
+and stayed so); a store the summary cannot read is one line, not a crash (issue 17 item 9)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_hostile_store import CORRUPT, damaged_store
+
+from opgtui.app import OpgApp
+from opgtui.config import Config
+from opgtui.demo.build import build_demo
+from opgtui.store import open_store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+def status_line(app: OpgApp) -> str:
+    from textual.widgets import Static
+
+    return str(app.screen.query_one("#failures-status", Static).render())
+
+
+@pytest.fixture
+def held_back(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """The jobs view's load waits for this event before it builds its rows."""
+    import opgtui.screens.jobs as jobs_screen
+
+    release = threading.Event()
+    build = jobs_screen.build_rows
+
+    def slow_build(*args: Any, **kwargs: Any) -> Any:
+        release.wait(20)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_screen, "build_rows", slow_build)
+    return release
+
+
+@pytest.mark.parametrize("keys", [("2", "F"), ("colon", *"failures", "enter")])
+async def test_failures_typed_while_the_jobs_load_say_loading_then_fill_in(
+    demo: tuple[Config, Any], held_back: threading.Event, keys: tuple[str, ...]
+) -> None:
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*keys)
+        await pilot.pause(0.5)
+        assert type(app.screen).__name__ == "FailureSummaryScreen"
+        line = status_line(app)
+        assert "loading" in line and "0 failed" not in line and "0 causes" not in line, line
+        held_back.set()
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "failed/held" in status_line(app):
+                break
+        found = re.search(r"([\d,]+) failed/held .* (\d+) causes", status_line(app))
+        assert found and int(found[1].replace(",", "")) > 100 and int(found[2]) >= 5, status_line(app)
+
+
+async def test_a_damaged_store_is_one_line_in_the_failure_summary(tmp_path: Path) -> None:
+    from opgtui.screens.failures import FailureSummaryScreen
+
+    db = damaged_store(tmp_path / "s.db")
+    app = OpgApp(Config(store=db), open_store(db), refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(FailureSummaryScreen())
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, FailureSummaryScreen)
+        assert status_line(app).strip().startswith(f"{db}: {CORRUPT}"[:60])

@@ -141,7 +141,7 @@ def demo(keep: str | None, build_only: bool) -> None:
         cfg, store = _build_demo(workdir, keep=False)
         try:
             if build_only:
-                click.echo(f"demo built: {store.conn.execute('SELECT count(*) FROM jobs').fetchone()[0]} jobs "
+                click.echo(f"demo built: {store.count_jobs()} jobs "
                            "(in a temporary directory, now removed: --keep DIR keeps it)")
                 return
             _run_dashboard(cfg, store, demo=True)

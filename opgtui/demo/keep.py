@@ -4,7 +4,6 @@ config next to its store so every CLI verb works on the demo: ``opgtui --config 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +38,9 @@ def _written_by_demo(config: Path) -> bool:
 
 def _demo_store(db: Path) -> bool:
     """Whether ``db`` is a demo's store (the demo builder records its problems; a real store never does)."""
-    try:
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro&immutable=1", uri=True)  # reads, never writes
-        try:
-            return conn.execute("SELECT 1 FROM kv WHERE key = 'demo_problems'").fetchone() is not None
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
+    from opgtui.store import peek_kv
+
+    return peek_kv(db, "demo_problems") is not None
 
 
 def check_keep_dir(directory: Path) -> Path:

@@ -19,8 +19,7 @@ DIAGNOSIS_LINES = 200
 
 def affected(store: Any, sid: str, matched: Sequence[str]) -> list[str]:
     """``matched`` plus the jobs whose stored verdict this signature decided."""
-    cur = store.conn.execute("SELECT job_id FROM verdicts WHERE signature = ?", (sid,))
-    return sorted({*matched, *(r[0] for r in cur)})
+    return sorted({*matched, *store.verdict_job_ids(signature=sid)})
 
 
 def _lines(cfg: Any, job: Any, kept: list[str] | None) -> list[str]:

@@ -17,6 +17,7 @@ import orjson
 
 from opgtui.identity import whoami  # re-exported for the learn workflow and CLI
 from opgtui.model import CATEGORIES
+from opgtui.store.learned import LEARNED_FIELDS
 
 PACK = "learned"
 ID_PREFIX = "learned."
@@ -26,8 +27,7 @@ signatures (80+), so a learned signature alone makes a "probable" verdict (confi
 DEFAULT_ACTION = {"service": "retry", "code": "debug", "resource": "resubmit with more memory"}
 VERDICTS = ("service", "code", "resource")
 _SLUG = re.compile(r"[^a-z0-9]+")
-_FIELDS = ("id", "pattern", "category", "action", "title", "service", "priority", "example", "template", "job_id",
-           "why", "enabled", "tested", "version", "created", "created_by", "updated", "updated_by")
+_FIELDS = LEARNED_FIELDS
 
 
 @dataclass(slots=True)
@@ -81,23 +81,19 @@ def _row(r: Any) -> Learned:
 
 
 def all_learned(store: Any, *, enabled_only: bool = False) -> list[Learned]:
-    where = " WHERE enabled = 1" if enabled_only else ""
-    cur = store.conn.execute(f"SELECT {', '.join(_FIELDS)} FROM learned_signatures{where} ORDER BY id")
-    return [_row(r) for r in cur]
+    return [_row(r) for r in store.learned_rows(enabled_only=enabled_only)]
 
 
 def get(store: Any, sid: str) -> Learned | None:
-    r = store.conn.execute(f"SELECT {', '.join(_FIELDS)} FROM learned_signatures WHERE id = ?", (sid,)).fetchone()
+    r = store.learned_row(sid)
     return _row(r) if r else None
 
 
-def _audit(c: Any, sid: str, who: str, action: str, why: str, changes: dict[str, Any], now: float,
+def _audit(store: Any, c: Any, sid: str, who: str, action: str, why: str, changes: dict[str, Any], now: float,
            job_ids: list[str]) -> None:
-    c.execute("INSERT INTO learned_audit(signature_id, time, who, action, why, changes) VALUES (?, ?, ?, ?, ?, ?)",
-              (sid, now, who, action, why, orjson.dumps(changes, default=str).decode()))
-    c.execute("INSERT INTO action_log(time, who, action, job_ids, result) VALUES (?, ?, ?, ?, ?)",
-              (now, who, f"signature {action}", orjson.dumps(job_ids).decode(),
-               f"{sid}" + (f": {why}" if why else "")))
+    store.audit_learned(c, sid, who, action, why, orjson.dumps(changes, default=str).decode(), now)
+    store.log_action_in(c, now, who, f"signature {action}", orjson.dumps(job_ids).decode(),
+                        f"{sid}" + (f": {why}" if why else ""))
 
 
 def save_label(store: Any, learned: Learned, *, who: str | None = None, now: float | None = None) -> Learned:
@@ -106,9 +102,7 @@ def save_label(store: Any, learned: Learned, *, who: str | None = None, now: flo
     who = who or whoami()
     now = time.time() if now is None else now
     with store.transaction() as c:
-        prev_row = c.execute(f"SELECT {', '.join(_FIELDS)} FROM learned_signatures WHERE id = ? OR "
-                             "(template != '' AND template = ?) ORDER BY id = ? DESC LIMIT 1",
-                             (learned.id, learned.template, learned.id)).fetchone()
+        prev_row = store.learned_replaced(c, learned.id, learned.template)
         prev = _row(prev_row) if prev_row else None
         if prev is None:
             learned.version, learned.created, learned.created_by = 1, now, who
@@ -123,9 +117,8 @@ def save_label(store: Any, learned: Learned, *, who: str | None = None, now: flo
         values = asdict(learned)
         values["enabled"] = int(learned.enabled)
         values["tested"] = orjson.dumps(learned.tested, default=str).decode()
-        c.execute(f"INSERT OR REPLACE INTO learned_signatures({', '.join(_FIELDS)}) "
-                  f"VALUES ({', '.join('?' * len(_FIELDS))})", [values[k] for k in _FIELDS])
-        _audit(c, learned.id, who, action, learned.why, changes, now, [learned.job_id] if learned.job_id else [])
+        store.write_learned(c, values)
+        _audit(store, c, learned.id, who, action, learned.why, changes, now, [learned.job_id] if learned.job_id else [])
     return learned
 
 
@@ -135,17 +128,12 @@ def set_enabled(store: Any, sid: str, enabled: bool, *, why: str = "", tested: d
     who = who or whoami()
     now = time.time() if now is None else now
     with store.transaction() as c:
-        row = c.execute("SELECT enabled, version FROM learned_signatures WHERE id = ?", (sid,)).fetchone()
+        row = store.learned_state(c, sid)
         if row is None:
             return None
-        params: list[Any] = [int(enabled), now, who]
-        extra = ""
-        if tested is not None:
-            extra = ", tested = ?"
-            params.append(orjson.dumps(tested, default=str).decode())
-        c.execute(f"UPDATE learned_signatures SET enabled = ?, updated = ?, updated_by = ?{extra} WHERE id = ?",
-                  [*params, sid])
-        _audit(c, sid, who, "enable" if enabled else "disable", why,
+        store.set_learned_enabled(c, sid, enabled, now, who,
+                                  None if tested is None else orjson.dumps(tested, default=str).decode())
+        _audit(store, c, sid, who, "enable" if enabled else "disable", why,
                {"enabled": [bool(row[0]), enabled], "version": row[1], **({"tested": tested} if tested else {})},
                now, [])
     return get(store, sid)
@@ -153,18 +141,13 @@ def set_enabled(store: Any, sid: str, enabled: bool, *, why: str = "", tested: d
 
 def verdict_counts(store: Any) -> dict[str, int]:
     """Learned signature id -> how many stored verdicts it decided."""
-    cur = store.conn.execute("SELECT signature, count(*) FROM verdicts WHERE signature LIKE ? GROUP BY signature",
-                             (ID_PREFIX + "%",))
-    return {r[0]: r[1] for r in cur}
+    return store.signature_counts(ID_PREFIX)
 
 
 def audit(store: Any, sid: str | None = None) -> list[dict[str, Any]]:
     """The audit trail, oldest first: all of it, or one signature's."""
-    where, params = (" WHERE signature_id = ?", (sid,)) if sid else ("", ())
-    cur = store.conn.execute("SELECT signature_id, time, who, action, why, changes FROM learned_audit"
-                             f"{where} ORDER BY id", params)
     return [{"signature": r[0], "time": r[1], "who": r[2], "action": r[3], "why": r[4],
-             "changes": orjson.loads(r[5])} for r in cur]
+             "changes": orjson.loads(r[5])} for r in store.learned_audit(sid)]
 
 
 def check_fields(category: str, action: str, title: str) -> str:

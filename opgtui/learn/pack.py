@@ -52,8 +52,7 @@ def for_store(base: PackSet, store: Any) -> PackSet:
     from opgtui.learn.library import all_learned
 
     try:
-        rows = store.conn.execute("SELECT id, version FROM learned_signatures WHERE enabled = 1 ORDER BY id")
-        key = tuple((r[0], r[1]) for r in rows)
+        key = store.learned_versions()
         if not key:
             return base
         known = _COMPILED.setdefault(base, {})

@@ -59,7 +59,7 @@ def failed_jobs(store: Any, since: float | None = None) -> list[Job]:
 
 def unknown_failures(store: Any, since: float | None = None) -> list[tuple[Job, Verdict]]:
     """The failed or held jobs whose stored verdict is unknown, by job id."""
-    ids = {r[0] for r in store.conn.execute("SELECT job_id FROM verdicts WHERE category = 'unknown'")}
+    ids = set(store.verdict_job_ids(category="unknown"))
     jobs = [j for j in failed_jobs(store, since) if j.id in ids]
     verdicts = store.verdicts_for([j.id for j in jobs]) if jobs else {}
     return sorted(((j, verdicts[j.id]) for j in jobs if j.id in verdicts), key=lambda p: p[0].id)
@@ -67,24 +67,15 @@ def unknown_failures(store: Any, since: float | None = None) -> list[tuple[Job, 
 
 def cached_tails(store: Any, job_ids: Sequence[str]) -> dict[str, tuple[list[str], str | None]]:
     """job id -> (lines, error) for the tails already read."""
-    out: dict[str, tuple[list[str], str | None]] = {}
-    for start in range(0, len(job_ids), 900):
-        part = list(job_ids[start:start + 900])
-        cur = store.conn.execute(f"SELECT job_id, lines, error FROM learn_tails WHERE job_id IN "
-                                 f"({', '.join('?' * len(part))})", part)
-        for jid, lines, error in cur:
-            out[jid] = (orjson.loads(lines), error)
-    return out
+    return {jid: (orjson.loads(lines), error) for jid, lines, error in store.learn_tails(job_ids)}
 
 
 def save_tails(store: Any, rows: dict[str, tuple[list[str], str, str | None]], now: float) -> None:
     """Keep tails: job id -> (lines, source, error)."""
     if not rows:
         return
-    with store.transaction() as c:
-        c.executemany("INSERT OR REPLACE INTO learn_tails(job_id, lines, source, error, read) VALUES (?, ?, ?, ?, ?)",
-                      [(jid, orjson.dumps(lines).decode(), source, error, now)
-                       for jid, (lines, source, error) in rows.items()])
+    store.save_learn_tails([(jid, orjson.dumps(lines).decode(), source, error, now)
+                            for jid, (lines, source, error) in rows.items()])
 
 
 def read_tail_of(cfg: Any, job: Job, n: int = TAIL_LINES) -> tuple[list[str], str, str | None]:

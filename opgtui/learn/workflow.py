@@ -18,10 +18,9 @@ from opgtui.learn.vetting import vet
 def refused(store: Any, candidate: Learned, tested: dict[str, Any], now: float) -> None:
     """A refused label or enable is audited (who tried what, and the numbers); nothing else changes."""
     with store.transaction() as c:
-        c.execute("INSERT INTO learned_audit(signature_id, time, who, action, why, changes) VALUES (?, ?, ?, ?, ?, ?)",
-                  (candidate.id, now, whoami(), "refused", "; ".join(tested["refusals"]),
-                   orjson.dumps({"pattern": candidate.pattern, "category": candidate.category,
-                                 "title": candidate.title, "tested": tested}).decode()))
+        store.audit_learned(c, candidate.id, whoami(), "refused", "; ".join(tested["refusals"]),
+                            orjson.dumps({"pattern": candidate.pattern, "category": candidate.category,
+                                          "title": candidate.title, "tested": tested}).decode(), now)
 
 
 def apply_changes(cfg: Any, store: Any, packs: PackSet, sid: str, matched: list[str],

@@ -119,6 +119,7 @@ class _Connection(sqlite3.Connection):
         self.execute("BEGIN IMMEDIATE")
 
 
+from opgtui.store.learned import LearnQueries  # noqa: E402
 from opgtui.store.record import RecordQueries  # noqa: E402
 from opgtui.store.schema import JOB_COLUMNS, MIGRATIONS, SCHEMA_VERSION, Step, _split_sql  # noqa: E402, F401
 
@@ -127,7 +128,7 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-class Store(RecordQueries):
+class Store(RecordQueries, LearnQueries):
     """An open store. Create with :func:`open_store`."""
 
     def __init__(self, conn: Any, path: Path | str) -> None:
@@ -691,6 +692,20 @@ def _explain(exc: sqlite3.Error) -> str:
     if "unable to open" in text:
         return "cannot open the store (does its directory exist and is it writable?)"
     return text
+
+
+def peek_kv(path: Path, key: str) -> str | None:
+    """A kv value of the SQLite file at ``path``, read without opening it as a store (never written, migrated or
+    locked: it may be anyone's file); None when it is not a store or has no such key."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):
+        return None
+    return None if row is None else str(row[0])
 
 
 def open_store(path: str | Path, *, readonly: bool = False, timeout: float = 5.0, group: str | None = None

@@ -251,3 +251,22 @@ def test_a_terminated_dashboard_gives_the_terminal_back(tmp_path: Path) -> None:
     assert b"\x1b[?1049l" in after and b"\x1b[?1003l" in after and b"\x1b[?25h" in after
     assert cooked is not None and cooked[3] & termios.ECHO and cooked[3] & termios.ICANON
     assert os.WTERMSIG(status) == signal.SIGTERM and list(tmp_path.iterdir()) == []
+
+
+def test_every_demo_jobs_event_log_is_under_the_demos_log_directory(demo) -> None:
+    """`e` on a demo job shows its event log: the log-root check refused the bundled /jobsub/... paths."""
+    from opgtui.logtarget import find_log
+
+    cfg, store = demo
+    refused: Counter[str] = Counter()
+    read: Counter[str] = Counter()
+    own = ("queue.json", "history.long", "history_record.long")  # the real fixtures' ads keep their own paths
+    for job in (j for j in store.jobs() if Path(j.source or "").name in own):
+        for stream in ("stdout", "userlog"):
+            source, _cap, why = find_log(cfg, job, store.job_ad(job.id), stream)
+            if why and (stream == "userlog" or job.failed):
+                refused[stream] += 1
+            elif source and not why and Path(source).is_file():
+                read[stream] += 1
+    assert not refused, refused
+    assert read["userlog"] >= 300 and read["stdout"] >= 100, read

@@ -7,6 +7,7 @@ then they go through the real dump loader, the real feed parsers, the store and 
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -106,23 +107,30 @@ def demo_config(workdir: Path) -> Config:
     )
 
 
+DEMO_USERLOG = "/jobsub/"  # where the bundled ads say their event logs were (on the submit host)
+_USERLOG = re.compile(r'UserLog = "/jobsub/[^"\n]*"')
+
+
 def _stage_files(workdir: Path, delta: int) -> list[Path]:
     """Copy the bundled dumps, event log and logs into ``workdir`` with their times moved; return the dumps."""
     shutil.copytree(DATA / "logs", workdir / "logs", dirs_exist_ok=True)
     (workdir / "feeds").mkdir(exist_ok=True)
     for f in (DATA / "feeds").iterdir():
         (workdir / "feeds" / f.name).write_text(shift_feed(f.read_text(), delta))
+    # The jobs' event log goes with their other logs, so the config's log directory covers it (e shows it).
+    eventlog = workdir / "logs" / "jobs.eventlog"
     queue = shift_ads(orjson.loads((DATA / "queue.json").read_bytes()), delta)
     for ad in queue:
         if ad.get("Iwd") == "DEMO_DIR":
             ad["Iwd"] = str(workdir)
+        if str(ad.get("UserLog", "")).startswith(DEMO_USERLOG):
+            ad["UserLog"] = str(eventlog)
     (workdir / "queue.json").write_bytes(orjson.dumps(queue))
-    history = shift_long((DATA / "history.long").read_text(), delta).replace('"DEMO_DIR"', f'"{workdir}"')
-    (workdir / "history.long").write_text(history)
-    record = shift_long((DATA / "history_record.long").read_text(), delta).replace('"DEMO_DIR"', f'"{workdir}"')
-    (workdir / "history_record.long").write_text(record)
-    (workdir / "jobs.eventlog").write_text(shift_eventlog((DATA / "jobs.eventlog").read_text(), delta))
-    dumps = [workdir / "queue.json", workdir / "history.long", workdir / "jobs.eventlog",
+    for name in ("history.long", "history_record.long"):
+        text = shift_long((DATA / name).read_text(), delta).replace('"DEMO_DIR"', f'"{workdir}"')
+        (workdir / name).write_text(_USERLOG.sub(lambda _: f'UserLog = "{eventlog}"', text))
+    eventlog.write_text(shift_eventlog((DATA / "jobs.eventlog").read_text(), delta))
+    dumps = [workdir / "queue.json", workdir / "history.long", eventlog,
              workdir / "history_record.long"]
     now = ANCHOR + delta
     for name, anchor in REAL_ANCHORS.items():

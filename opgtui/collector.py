@@ -41,7 +41,8 @@ def collector_lock(store_path: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
             raise CollectorBusy(
-                f"{store_path}: another collector (pid {holder}) is already writing this store") from None
+                f"{store_path}: another collector (pid {holder}) is already writing this store"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
@@ -77,12 +78,23 @@ async def collect_feeds(cfg: Config, store: Any, report: CollectReport, client: 
     from opgtui.sources.feeds.poll import poll_all
 
     results = await poll_all(cfg.feeds, client=client, service_for=cfg.service_for)
+
+    def record() -> None:  # one trip to a thread for the whole round, not one per feed
+        for r in results:
+            rep = r.report
+            store.record_feed(
+                r.feed,
+                r.kind,
+                fetched=r.fetched,
+                ok=r.ok,
+                error=r.error,
+                states=rep.states if rep else (),
+                windows=rep.windows if rep else (),
+                absent_state=rep.absent_state if rep else None,
+            )
+
+    await asyncio.to_thread(record)
     for r in results:
-        rep = r.report
-        await asyncio.to_thread(
-            store.record_feed, r.feed, r.kind, fetched=r.fetched, ok=r.ok, error=r.error,
-            states=rep.states if rep else (), windows=rep.windows if rep else (),
-            absent_state=rep.absent_state if rep else None)
         if r.ok:
             report.feeds_ok += 1
         else:
@@ -109,8 +121,9 @@ async def collect_jobs(cfg: Config, store: Any, report: CollectReport) -> None:
 async def collect_once(cfg: Config, store: Any, client: Any = None) -> CollectReport:
     """Poll feeds and pools concurrently once; problems are reported, never raised."""
     report = CollectReport(started=time.time())
-    outcomes = await asyncio.gather(collect_feeds(cfg, store, report, client), collect_jobs(cfg, store, report),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        collect_feeds(cfg, store, report, client), collect_jobs(cfg, store, report), return_exceptions=True
+    )
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             report.problems.append(f"collector: {type(outcome).__name__}: {outcome}")
@@ -123,8 +136,9 @@ async def collect_once(cfg: Config, store: Any, client: Any = None) -> CollectRe
     return report
 
 
-async def run_collector(cfg: Config, store: Any, *, once: bool = False,
-                        echo: Callable[[str], None] = print) -> CollectReport | None:
+async def run_collector(
+    cfg: Config, store: Any, *, once: bool = False, echo: Callable[[str], None] = print
+) -> CollectReport | None:
     """`opgtui collect`: hold the lock, poll, sleep the refresh interval, repeat (the next round starts only
     after the previous one finished, so rounds never overlap). With ``once``, the round's report."""
     if not cfg.feeds and not cfg.pools:
@@ -132,8 +146,10 @@ async def run_collector(cfg: Config, store: Any, *, once: bool = False,
     with collector_lock(store.path):
         while True:
             rep = await collect_once(cfg, store)
-            echo(f"collected: {rep.feeds_ok}/{len(cfg.feeds)} feeds ok, {rep.jobs} jobs, "
-                 f"{rep.finished - rep.started:.1f}s")
+            echo(
+                f"collected: {rep.feeds_ok}/{len(cfg.feeds)} feeds ok, {rep.jobs} jobs, "
+                f"{rep.finished - rep.started:.1f}s"
+            )
             for p in rep.problems:
                 echo(f"  problem: {p}")
             if once:

@@ -80,8 +80,7 @@ async def test_twenty_feeds_cost_one_round_trip() -> None:
 
 async def test_every_kind_through_http(server: FeedServer, client: httpx.AsyncClient) -> None:
     feeds = serve_all_kinds(server, "/k")
-    results = by_name(await poll_all(feeds, client=client, now=NOW,
-                                     service_for=lambda n: {"sam": "samweb"}.get(n, n)))
+    results = by_name(await poll_all(feeds, client=client, now=NOW, service_for=lambda n: {"sam": "samweb"}.get(n, n)))
     assert all(r.ok for r in results.values()), [r.error for r in results.values()]
     assert results["k-prom"].report.states[1].state == "down"  # type: ignore[union-attr]
     assert len(results["k-osg"].report.windows) == 11  # type: ignore[union-attr]
@@ -148,12 +147,14 @@ async def test_second_request_failing_is_named(server: FeedServer, client: httpx
     server.error("/am/api/v2/silences", 503)
     r = await fetch_feed(client, FeedConfig("am", "alertmanager", server.url("/am")), now=NOW)
     assert not r.ok
-    assert r.error == (f"feed am ({server.url('/am')}): GET /am/api/v2/silences: "
-                       "HTTP 503 Service Unavailable (after 3 attempts)")
+    assert r.error == (
+        f"feed am ({server.url('/am')}): GET /am/api/v2/silences: HTTP 503 Service Unavailable (after 3 attempts)"
+    )
 
 
-async def test_size_limit_and_parser_bug(server: FeedServer, client: httpx.AsyncClient,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_size_limit_and_parser_bug(
+    server: FeedServer, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.add("/big/api/v1/query", payload("prom242_query_up.json"))
     r = await fetch_feed(client, FeedConfig("big", "prometheus", server.url("/big"), options={"max_bytes": 100}))
     assert not r.ok and "larger than the limit of 100" in (r.error or "")
@@ -170,8 +171,9 @@ async def test_size_limit_and_parser_bug(server: FeedServer, client: httpx.Async
 # ---------------------------------------------------------------- tokens and secrets
 
 
-async def test_bearer_token_from_env(server: FeedServer, client: httpx.AsyncClient,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_bearer_token_from_env(
+    server: FeedServer, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server.add("/t/api/v1/query", payload("prom242_query_up.json"))
     monkeypatch.setenv("OPGTUI_TEST_TOKEN", "s3cret-token")
     r = await fetch_feed(client, FeedConfig("t", "prometheus", server.url("/t"), token_env="OPGTUI_TEST_TOKEN"))
@@ -200,8 +202,7 @@ async def test_token_file_permissions(server: FeedServer, client: httpx.AsyncCli
     token.write_text("two words\n")
     r = await fetch_feed(client, f)
     assert not r.ok and "spaces or control characters" in (r.error or "") and "two" not in (r.error or "")
-    r = await fetch_feed(client, FeedConfig("tf", "prometheus", server.url("/tf"),
-                                            token_file=str(tmp_path / "none")))
+    r = await fetch_feed(client, FeedConfig("tf", "prometheus", server.url("/tf"), token_file=str(tmp_path / "none")))
     assert not r.ok and "cannot read" in (r.error or "")
 
 
@@ -227,9 +228,28 @@ def self_signed(tmp: Path) -> tuple[Path, Path]:
     if not shutil.which("openssl"):
         pytest.skip("openssl is not installed")
     cert, key = tmp / "cert.pem", tmp / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -248,3 +268,38 @@ async def test_tls_untrusted_fails_at_once_and_options_ca_trusts(tmp_path: Path)
     assert "attempts" not in (results["plain"].error or "")
     assert results["trusted"].ok, results["trusted"].error
     assert not results["missing"].ok and "options.ca" in (results["missing"].error or "")
+
+
+# ---------------------------------------------------------------- a bounded round
+
+
+def prometheus_feeds(srv: FeedServer, n: int) -> list[FeedConfig]:
+    """``n`` Prometheus feeds p0..p<n-1>, each its own path on ``srv``."""
+    for i in range(n):
+        srv.add(f"/p{i}/api/v1/query", payload("prom242_query_up.json"))
+    return [FeedConfig(f"p{i}", "prometheus", srv.url(f"/p{i}")) for i in range(n)]
+
+
+async def test_bounded_round_still_fetches_every_feed() -> None:
+    with FeedServer(delay=0.2) as srv:
+        feeds = prometheus_feeds(srv, 6)
+        t0 = time.monotonic()
+        results = await poll_all(feeds, now=NOW, in_flight=2)
+        wall = time.monotonic() - t0
+    assert [r.feed for r in results] == [f.name for f in feeds]
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    assert wall >= 3 * 0.2  # two at a time: three turns
+
+
+async def test_a_slow_feed_delays_the_others_no_longer_than_its_deadline() -> None:
+    with FeedServer(delay=0.1) as srv:
+        slow = FeedConfig("slow", "prometheus", srv.url("/slow"), timeout=0.5)
+        srv.slow("/slow/api/v1/query", 10.0)
+        fast = prometheus_feeds(srv, 4)
+        t0 = time.monotonic()
+        results = by_name(await poll_all([slow, *fast], now=NOW, in_flight=2))
+        wall = time.monotonic() - t0
+    assert not results["slow"].ok and "timed out after 0.5s" in (results["slow"].error or "")
+    assert all(results[f.name].ok for f in fast), [results[f.name].error for f in fast]
+    assert all(results[f.name].elapsed < 0.5 for f in fast)  # none waited for the slow one
+    assert wall < 2.0  # the round ends at the slow feed's deadline, not at its server's 10 s

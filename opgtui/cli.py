@@ -508,6 +508,15 @@ def _add_signature_commands() -> None:
 _add_signature_commands()
 
 
+def _add_store_commands() -> None:
+    from opgtui.cli_store_copy import store_group
+
+    main.add_command(store_group())
+
+
+_add_store_commands()
+
+
 @main.command()
 @click.option("--by", type=click.Choice(["site", "cpu", "hour", "stage", "verdict", "batch", "experiment", "day"]),
               default="site", show_default=True)

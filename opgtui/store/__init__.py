@@ -291,6 +291,8 @@ class Store(RecordQueries, LearnQueries):
         return self._verdicts("", ())
 
     def verdicts_for(self, job_ids: Sequence[str]) -> dict[str, Verdict]:
+        if not job_ids:
+            return {}
         marks = ", ".join("?" * len(job_ids))
         return self._verdicts(f" WHERE job_id IN ({marks})", tuple(job_ids))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+MOUNTINFO = Path("/proc/self/mountinfo")
 NETWORK_FS = frozenset({
     "nfs", "nfs4", "afs", "cifs", "smb3", "smbfs", "ceph", "fuse.ceph", "fuse.cephfs", "fuse.eos", "eos", "lustre",
     "gpfs", "glusterfs", "fuse.glusterfs", "fuse.sshfs", "9p", "beegfs", "fuse.beegfs", "ncpfs", "coda",
@@ -45,7 +46,7 @@ def network_fs(path: Path, mountinfo: str | None = None) -> str | None:
     """The network filesystem type ``path`` (or the nearest existing parent) lives on, None for a local one."""
     if mountinfo is None:
         try:
-            mountinfo = Path("/proc/self/mountinfo").read_text(errors="replace")
+            mountinfo = MOUNTINFO.read_text(errors="replace")
         except OSError:
             return None  # not Linux: nothing to say
     target = path.expanduser().absolute()

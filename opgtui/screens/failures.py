@@ -60,6 +60,7 @@ class FailureSummaryScreen(BaseScreen):
         Binding("S", "retry_service", "Retry svc", id="failures.retry_service"),
         Binding("H", "act('hold')", "Hold group", show=False, id="failures.hold"),
         Binding("X", "act('remove')", "Remove group", show=False, id="failures.remove"),
+        Binding("v", "label", "Label", id="failures.label"),
     ]
 
     def __init__(self, job_ids: list[str] | None = None, scope: str = "all jobs",
@@ -255,3 +256,11 @@ class FailureSummaryScreen(BaseScreen):
         g = self.current
         if g is not None:
             confirm_and_act(self.opg, action, g.job_ids, cause_name(g))
+
+    def action_label(self) -> None:
+        """v: label this cause (the template most of its jobs' lines share) as a signature for the team."""
+        from opgtui.screens.signatures import label_jobs
+
+        g = self.current
+        if g is not None:
+            label_jobs(self.opg, g.job_ids, cause_name(g))

@@ -159,6 +159,7 @@ class JobDetailScreen(Screen[None]):
         Binding("T", "retry(False)", "Retry", id="job.retry"),
         Binding("D", "retry(True)", "Retry+debug", id="job.retry_debug"),
         Binding("M", "retry(False, True)", "Retry+memory", id="job.retry_memory"),
+        Binding("v", "label", "Label", id="job.label"),
     ]
 
     def __init__(self, job_id: str) -> None:
@@ -218,3 +219,9 @@ class JobDetailScreen(Screen[None]):
         from opgtui.screens.confirm import confirm_and_retry
 
         confirm_and_retry(self.opg, [self.job_id], debug=debug, bigger=bigger, scope=f"job {self.job_id}")
+
+    def action_label(self) -> None:
+        """v: label this job's failure (its decisive line's template) as a signature for the team."""
+        from opgtui.screens.signatures import label_jobs
+
+        label_jobs(self.opg, [self.job_id], f"job {self.job_id}", then=self.render_detail)

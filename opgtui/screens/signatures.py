@@ -6,6 +6,7 @@ matches. Mining and testing run in thread workers, each with its own store conne
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -474,3 +475,41 @@ class LabelForm(ModalScreen[str | None]):
         moved = ", ".join(f"{a} -> {b} {n}" for (a, b), n in sorted(changes.items()))
         message = f"enabled {stored.id}: {sum(changes.values()):,} verdicts changed" + (f" ({moved})" if moved else "")
         self.app.call_from_thread(self.dismiss, message)
+
+
+def label_jobs(app: OpgApp, job_ids: list[str], scope: str, then: Callable[[], None] | None = None) -> None:
+    """`v` on a job's detail or a cause in the failure summary: mine the jobs' lines off the UI thread (logs
+    not yet kept are read), then open the label form on the template most of them share; ``then`` runs after
+    a label was enabled."""
+
+    def find() -> None:
+        from opgtui.learn.pick import suggestion_for
+        from opgtui.store import StoreError, open_store
+
+        try:
+            store = open_store(app.store.path)
+            try:
+                found: Suggestion | str = suggestion_for(app.cfg, store, job_ids)
+            finally:
+                store.close()
+        except StoreError as exc:
+            found = str(exc)
+        app.call_from_thread(_open_label_form, app, found, scope, then)
+
+    app.notify(f"{scope}: reading its lines to label ...", markup=False, timeout=3)
+    app.run_worker(find, thread=True, exclusive=True, group="label-jobs")
+
+
+def _open_label_form(app: OpgApp, found: Suggestion | str, scope: str, then: Callable[[], None] | None) -> None:
+    if isinstance(found, str):
+        app.notify(one_line(f"{scope}: {found}", 300), title="nothing to label", severity="warning", markup=False)
+        return
+
+    def done(message: str | None) -> None:
+        if message:
+            app.notify(message, markup=False)
+            app.reload_views()
+            if then is not None:
+                then()
+
+    app.push_screen(LabelForm(found), done)

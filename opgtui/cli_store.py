@@ -1,0 +1,76 @@
+"""``opgtui store``: create or upgrade the store, and the team store's PostgreSQL roles (``store init --roles``).
+
+``copy`` joins this group from :mod:`opgtui.cli_store_copy`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+import click
+
+
+def _fail(message: str) -> NoReturn:
+    from opgtui.textsafe import one_line
+
+    click.echo(f"opgtui: {one_line(message, 400)}", err=True)
+    sys.exit(2)
+
+
+@click.group("store")
+def store() -> None:
+    """The store: create or upgrade it, set up a team's PostgreSQL roles, copy it between SQLite and PostgreSQL."""
+
+
+@store.command("init")
+@click.option("--roles", is_flag=True, help="Print the SQL that creates the team store's PostgreSQL roles.")
+@click.option("--apply", "apply_", is_flag=True, help="With --roles: run that SQL on the store (as a superuser).")
+@click.option(
+    "--prefix",
+    default="opgtui_",
+    show_default=True,
+    help="Role names' prefix (several teams on one server: nova_, dune_).",
+)
+@click.option("--schema", default="public", show_default=True, help="The store's schema, for the printed SQL.")
+@click.pass_context
+def init(ctx: click.Context, roles: bool, apply_: bool, prefix: str, schema: str) -> None:
+    """Create the store named by the config's `store:` (or upgrade its schema). With --roles, print the SQL for
+    the roles collector, shifter, approver and admin (the config's roles.approvers become approvers and
+    roles.operators shifters); with --apply, create the store and run that SQL on it."""
+    from opgtui.cli import _config, _open_store
+    from opgtui.team.roles import Team, roles_sql
+
+    cfg = _config(ctx)
+    if apply_ and not roles:
+        _fail("--apply goes with --roles (opgtui store init --roles --apply)")
+    try:
+        team = Team(prefix, schema)
+    except ValueError as exc:
+        _fail(str(exc))
+    people = {"approvers": cfg.roles.approvers, "operators": cfg.roles.operators}
+    if roles and not apply_:
+        click.echo(roles_sql(team, **people), nl=False)
+        return
+    st = _open_store(cfg)
+    try:
+        if not roles:
+            click.echo(f"store {st.label}: schema {st.schema_version()}, {st.dialect}")
+            return
+        if st.dialect != "postgresql":
+            _fail(f"{st.label}: roles are for a PostgreSQL store (store: postgresql://... or service=...)")
+        _apply(st, team.prefix, people)
+    finally:
+        st.close()
+
+
+def _apply(st: Any, prefix: str, people: dict[str, list[str]]) -> None:
+    import psycopg
+
+    from opgtui.team.roles import apply_roles
+
+    try:
+        apply_roles(st.conn.raw, prefix, **people)
+    except psycopg.Error as exc:
+        _fail(f"{st.label}: the roles were not applied: {' '.join(str(exc).split())}")
+    click.echo(f"roles {prefix}collector, {prefix}shifter, {prefix}approver, {prefix}admin applied to {st.label}")

@@ -1,0 +1,151 @@
+"""The team store's roles are enforced by PostgreSQL itself: each test connects AS a shifter, an approver or the
+collector (plain SQL or the store, never only the CLI's checks) and shows what the database refuses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+psycopg = pytest.importorskip("psycopg", reason="the team store's tests need psycopg: pip install '.[postgres]'")
+
+from opgtui.model import ProductionRequest  # noqa: E402
+from opgtui.store import open_store  # noqa: E402
+from opgtui.team.roles import ROLES, Team, apply_roles, roles_sql  # noqa: E402
+
+Refused = psycopg.errors.InsufficientPrivilege
+
+
+@pytest.fixture(scope="module")
+def team(pg_database: str) -> Iterator[dict[str, str]]:
+    """A migrated team store with its roles applied and three people: alice (shifter), bob (approver), prod
+    (collector); their connection strings by name, and 'admin' (the test superuser)."""
+    prefix = f"t{uuid.uuid4().hex[:6]}_"
+    open_store(pg_database).close()  # create the schema, as `opgtui store init` does
+    people = {"alice": "shifter", "bob": "approver", "prod": "collector"}
+    with psycopg.connect(pg_database, autocommit=True) as admin:
+        apply_roles(admin, prefix)
+        apply_roles(admin, prefix)  # a second run changes nothing and does not fail
+        for name, role in people.items():
+            admin.execute(f'CREATE ROLE "{prefix}{name}" LOGIN IN ROLE "{prefix}{role}"')
+    dsns = {name: psycopg.conninfo.make_conninfo(pg_database, user=prefix + name) for name in people}
+    dsns["admin"] = pg_database
+    dsns["prefix"] = prefix
+    yield dsns
+    with psycopg.connect(pg_database, autocommit=True) as admin:
+        for name in [*people, *reversed(ROLES)]:
+            admin.execute(f'DROP OWNED BY "{prefix}{name}" CASCADE')
+            admin.execute(f'DROP ROLE "{prefix}{name}"')
+
+
+def _submitted_request(dsn: str) -> int:
+    store = open_store(dsn)
+    try:
+        req = store.save_request(ProductionRequest("nova", "reco pass", "x", "submitted"), "x", "create")
+        return int(req.id or 0)
+    finally:
+        store.close()
+
+
+def test_a_shifter_approving_is_refused_by_the_database(team: dict[str, str]) -> None:
+    req_id = _submitted_request(team["alice"])
+    with psycopg.connect(team["alice"], autocommit=True) as alice:
+        with pytest.raises(Refused, match=r"may not move to approved request"):
+            alice.execute("UPDATE requests SET status = 'approved' WHERE id = %s", (req_id,))
+        with pytest.raises(Refused, match=r"may not set the priority of request"):
+            alice.execute("UPDATE requests SET priority = 1 WHERE id = %s", (req_id,))
+        with pytest.raises(Refused, match=r"may not record approve of request"):
+            alice.execute(
+                "INSERT INTO request_audit(request_id, time, who, action) VALUES (%s, 0, 'bob', 'approve')", (req_id,)
+            )
+        assert alice.execute("SELECT status FROM requests WHERE id = %s", (req_id,)).fetchone() == ("submitted",)
+    with psycopg.connect(team["bob"], autocommit=True) as bob:
+        bob.execute("UPDATE requests SET status = 'approved', priority = 1 WHERE id = %s", (req_id,))
+        assert bob.execute("SELECT status FROM requests WHERE id = %s", (req_id,)).fetchone() == ("approved",)
+
+
+def test_the_store_cannot_approve_as_a_shifter_either(team: dict[str, str]) -> None:
+    req_id = _submitted_request(team["alice"])
+    store = open_store(team["alice"])
+    try:
+        req = store.request(req_id)
+        assert req is not None
+        req.status = "approved"
+        with pytest.raises(Refused):
+            store.save_request(req, "bob", "approve")  # claiming to be bob changes nothing
+        assert store.request(req_id).status == "submitted"  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("table", ["request_audit", "action_log"])
+def test_a_shifter_cannot_edit_the_audit_trail_or_the_action_log_with_plain_sql(
+    team: dict[str, str], table: str
+) -> None:
+    _submitted_request(team["alice"])
+    store = open_store(team["alice"])
+    store.log_action("release", ["s#1.0"], "ok")
+    store.close()
+    with psycopg.connect(team["alice"], autocommit=True) as alice:
+        before = alice.execute(f"SELECT count(*) FROM {table}").fetchone()
+        assert before[0] > 0
+        for statement in (f"UPDATE {table} SET who = 'nobody'", f"DELETE FROM {table}", f"TRUNCATE {table}"):
+            with pytest.raises(Refused, match="permission denied"):
+                alice.execute(statement)
+        assert alice.execute(f"SELECT count(*) FROM {table}").fetchone() == before
+
+
+def test_rows_carry_the_database_user_not_the_name_a_client_gives(team: dict[str, str]) -> None:
+    store = open_store(team["alice"])
+    try:
+        store.log_action("hold", ["s#2.0"], "ok", who="bob")
+        assert store.action_log()[0]["who"] == team["prefix"] + "alice"
+    finally:
+        store.close()
+    with psycopg.connect(team["alice"], autocommit=True) as alice:
+        alice.execute("INSERT INTO announcements(text, level, author, created) VALUES ('x', 'info', 'bob', 0)")
+        assert alice.execute("SELECT author FROM announcements WHERE text = 'x'").fetchone() == (
+            team["prefix"] + "alice",
+        )
+
+
+def test_each_role_writes_only_its_own_tables(team: dict[str, str]) -> None:
+    with psycopg.connect(team["alice"], autocommit=True) as alice, pytest.raises(Refused):
+        alice.execute("DELETE FROM jobs")
+    with psycopg.connect(team["prod"], autocommit=True) as prod:
+        prod.execute("INSERT INTO kv(key, value) VALUES ('last_collect', '1') ON CONFLICT (key) DO NOTHING")
+        with pytest.raises(Refused):
+            prod.execute("INSERT INTO announcements(text, level, author, created) VALUES ('y', 'info', 'p', 0)")
+
+
+def test_the_sql_is_idempotent_and_names_the_config_approvers() -> None:
+    sql = roles_sql(Team("nova_", "opg"), approvers=["alice"], operators=["novapro"])
+    assert 'GRANT "nova_approver" TO "alice"' in sql and 'GRANT "nova_shifter" TO "novapro"' in sql
+    assert 'CREATE ROLE "nova_shifter" NOLOGIN' in sql and "IF NOT EXISTS" in sql
+    assert "SET search_path = pg_catalog" in sql and '"opg"."request_audit"' in sql
+    with pytest.raises(ValueError, match="role prefix"):
+        Team("Nova-")
+
+
+def test_store_init_roles_apply_from_the_cli(team: dict[str, str], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from opgtui.cli import main
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"store: '{team['admin']}'\nroles:\n  approvers: [{team['prefix']}alice]\n")
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "store", "init", "--roles", "--apply", "--prefix", team["prefix"]]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"roles {team['prefix']}collector" in result.output
+    with psycopg.connect(team["admin"], autocommit=True) as admin:  # roles.approvers became an approver
+        row = admin.execute(
+            "SELECT pg_has_role(%s, %s, 'MEMBER')", (f"{team['prefix']}alice", f"{team['prefix']}approver")
+        ).fetchone()
+        assert row == (True,)
+        admin.execute(f'REVOKE "{team["prefix"]}approver" FROM "{team["prefix"]}alice"')
+    printed = CliRunner().invoke(main, ["--config", str(config), "store", "init", "--roles"])
+    assert printed.exit_code == 0 and 'CREATE ROLE "opgtui_shifter" NOLOGIN' in printed.output

@@ -119,8 +119,9 @@ REAL = {
         "from /var/lib/condor/execute/dir_1/out.root: (errno 2) No such file or directory; SHADOW failed to receive "
         "file(s) from <128.230.171.105:6894>",
     ]),
-    # A crash after memory or disk ran out is the resource, not code.
-    "disk_full_then_segfault": ("resource", [
+    # A crash after memory ran out is the resource, not code; after a full disk it is not code either, but
+    # ENOSPC alone does not say whose disk (the node's /tmp filled by others, or the job's own use): unknown.
+    "disk_full_then_segfault": ("unknown", [
         "cp: error writing '/srv/out.root': No space left on device",
         "/srv/jobscript.sh: line 57: 2209131 Segmentation fault      (core dumped) lar -c reco.fcl",
     ]),
@@ -240,7 +241,69 @@ REAL = {
     "eos_quota": ("code", ["250903 03:05:27 3163098 TPC_PullRequest: event=OPEN_FAIL, local=/eos/cms/store/group/x."
                            "root, user=elfontan, status=400; Unable to get quota space - quota not defined or "
                            "exhausted /eos/cms/store/group/x.root; Disk quota exceeded"]),
-    "scratch_full": ("resource", ["cp: error writing '/srv/out.root': No space left on device"]),
+    # ENOSPC alone: the node's disk or the job's own use? (cbio-cluster 341: a node's full /tmp; seml 94: a script
+    # writing to /tmp instead of the scratch area; genproductions 1554: the execute node's disk, errno 28.)
+    "scratch_full": ("unknown", ["cp: error writing '/srv/out.root': No space left on device"]),
+    "starter_errno28_execute_node": ("service", [
+        "ClusterId 1054284 with HoldReason: Error from",
+        "glidein_27986_94860774@se1wn29.pi.infn.it: STARTER at 10.1.5.29 failed",
+        "to write to file",
+        "/home/grid/cmsplt17/home_cream_421610391/CREAM421610391/glide_9cqwfs/execute/dir_5025/madevent:",
+        "(errno 28) No space left on device",
+    ]),
+    "starter_output_never_written_wrapped": ("code", [
+        "        ClusterId 2029690 with HoldReason: Error from slot1@glidein_36105_147857476@g27n06.hep.wisc.edu: "
+        "STARTER at 144.92.180.151 fai\\",
+        "led to send file(s) to <192.170.227.118:9618>: error reading from /var/condor/.execute-links/slot01/"
+        "dir_36099/glide_vIrxBp/execute/dir\\",
+        "_1564/scale_pdf_dependence.dat: (errno 2) No such file or directory; SHADOW failed to receive file(s) "
+        "from <144.92.180.151:16288>",
+    ]),
+    # XRootD [3010] alone is not the submitter's: the lines around it decide (xrootd 343, 2305, 2326; coffea-casa
+    # 419; key4hep-spack 347).
+    "xrootd_3010_then_operation_expired": ("service", [
+        "Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [3010] Permission denied",
+        "Error in <TNetXNGFile::Open>: [ERROR] Operation expired",
+    ]),
+    "xrootd_3010_unauthorized_identity_alone": ("unknown", [
+        "Run: [ERROR] Server responded with an error: [3010] Unable to give access - user access restricted - "
+        "unauthorized identity used ; Permission denied (source)",
+    ]),
+    "xrootd_tpc_grant_expired": ("service", [
+        "Run: [ERROR] Server responded with an error: [3005] [ERROR] Server responded with an error: [3010] tpc "
+        "authorization expired (source)",
+    ]),
+    "xrootd_sss_keytab": ("service", [
+        "Secsss (getKeyTab): Unable to open /etc/xrootd/sss.keytab; permission denied",
+        "",
+        "Unable to open keytab file.",
+        "[ERROR] Server responded with an error: [3010] Unable to locate /atlas/dq2/.; permission denied",
+    ]),
+    "eec_expired_then_3010": ("code", [
+        "220419 17:24:34 14342 cryptossl_X509CreateProxy: EEC certificate has expired",
+        "Run: [ERROR] Server responded with an error: [3010] Unable to open file /eos/experiment/fcc/ee/tmp/"
+        "test1.root; Operation not permitted (destination)",
+    ]),
+    # HTTP 403: a destination write refused is the submitter's area/token (DUNE token FAQ); a read or checksum
+    # refused may be the storage's own permissions (xrootd 1080): unknown; CVMFS's own download is the site's.
+    "gfal_sum_403_storage_side": ("unknown", [
+        "gfal-sum error: 1 (Operation not permitted) - HTTP 403 : Permission refused ",
+    ]),
+    "cvmfs_download_403": ("service", [
+        "(curl) {header/in} HTTP/1.1 403 Forbidden    [07-08-2024 13:48:33 CDT]",
+        "(download) http status error code: HTTP/1.1 403 Forbidden [403]    [07-08-2024 13:48:33 CDT]",
+    ]),
+    "fts_507_destination_quota": ("code", [
+        "              ['3rd push). Last attempt: Transfer failure: Remote side failed with status code 507 "
+        "[...CUT...] Full log at https://fts3-cms.cern.ch:8449/fts3/ftsmon/#/job/07771d46-4bd8-11ee-b329-fa163e1db714']",
+    ]),
+    "frontier_404_wrong_servlet": ("code", [
+        "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
+        "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "
+        "Error while fetching data: (-8, b'[frontier.c:1136]: No more proxies. Last error was: Request 8 on chan 1 "
+        "failed at Wed Feb 18 22:07:12 2026: -8 [fn-htclient.c:444]: server error (HTTP/1.1 404 Not Found) "
+        "proxy=localhost[[::1]:3128] server=localhost')\")",
+    ]),
     # Python by class.
     "python_module_not_found": ("code", ["ModuleNotFoundError: No module named 'coffea.dataset_tools'"]),
     "python_memory_error": ("resource", [
@@ -348,6 +411,10 @@ def test_real_excerpts_get_the_shifters_verdict(name):
 
 # Benign lines from jobs that succeeded: none of them may produce a failure verdict.
 BENIGN = [
+    # Apptainer skips a default bind it cannot make and goes on (NanoASV issue 56: 'no consequences').
+    "WARNING: could not mount /etc/localtime: not a directory",
+    # docker inspect of a container that was not OOM-killed (kubernetes issue 19825).
+    '        "OOMKilled": false,',
     "Warning in <TClass::Init>: no dictionary for class art::Wrapper<int> is available",
     "%MSG-i MF_INIT_OK:  Early 05-Jun-2024 21:41:12 CDT JobSetup",
     "-------- WWWW ------- G4Exception-START -------- WWWW -------",

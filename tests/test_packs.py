@@ -297,6 +297,36 @@ REAL = {
         "              ['3rd push). Last attempt: Transfer failure: Remote side failed with status code 507 "
         "[...CUT...] Full log at https://fts3-cms.cern.ch:8449/fts3/ftsmon/#/job/07771d46-4bd8-11ee-b329-fa163e1db714']",
     ]),
+    # HTTP 5xx whichever client prints it (dCache issue 6358 via FTS; CRABServer issue 9146 via the Rucio client).
+    "fts_rejected_get_500": ("service", [
+        "INFO    Tue, 15 Mar 2022 09:52:15 -0400; [1647352335149] BOTH http_plugin\tTRANSFER:EXIT\tERROR: Copy failed "
+        "with mode 3rd pull, with error: Transfer failed: failure: rejected GET: 500 Server Error\\n",
+    ]),
+    "rucio_lfn2pfn_503": ("service", [
+        "2025-08-06 21:01:23,194:WARNING:RucioUtils:Rucio lfn2pfn resolution for third_party_copy_write failed with:",
+        "Details: no error information passed (http status code: 503)",
+    ]),
+    "davix_could_not_connect": ("service", [
+        "+Error in <DavixOpen>: can not open file with davix: Failure Could not connect to server after 3 attempts (6)",
+        "+failed to open http://root.cern.ch/files/na49.root",
+    ]),
+    "dcache_no_write_links": ("service", [
+        "2017-11-08 11:44:56,901 [Thread-5] ERROR org.dcache.srm.util.GridftpClient - org.dcache.ftp.client.exception."
+        "ServerException: Server refused performing the request. Custom message: No write links configured for "
+        "[net=131.169.71.165,protocol=GFtp/2,store=dot:u",
+    ]),
+    # CVMFS failing over every proxy (cvmfs-csi issue 77; cvmfs issue 3512, cvmfs_config chksetup).
+    "cvmfs_failed_proxy": ("service", [
+        "(download) Verify downloaded url /.cvmfspublished, proxy http://ca-proxy.cern.ch:3128 (curl error 7)    "
+        "[05-09-2023 12:10:12 UTC]",
+        "(download) switching proxy from http://ca-proxy.cern.ch:3128 to http://ca-proxy-atlas.cern.ch:3128 (failed "
+        "proxy)    [05-09-2023 12:10:12 UTC]",
+        "(download) make it a host failure    [05-09-2023 12:10:12 UTC]",
+    ]),
+    "cvmfs_chksetup_stratum1": ("service", [
+        "Warning: failed to access http://cvmfs-s1.hpc.swin.edu.au:8000/cvmfs/cms.cern.ch/.cvmfspublished through "
+        "proxy http://squid:3128",
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

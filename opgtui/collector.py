@@ -17,10 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from opgtui.config import Config
-
-
-class CollectorBusy(Exception):
-    """Another collector holds the store's lock."""
+from opgtui.team.lock import CollectorBusy  # another collector holds the store's lock (either engine)
 
 
 def lock_path(store_path: Path) -> Path:
@@ -31,6 +28,14 @@ def lock_path(store_path: Path) -> Path:
 @contextmanager
 def collector_lock(store_path: Path) -> Iterator[None]:
     """Hold the store's collector lock for the duration; CollectorBusy if someone else has it."""
+    from opgtui.store.pg import is_postgres, redact
+
+    if is_postgres(str(store_path)):  # a team store: a PostgreSQL advisory lock (opgtui.team.lock)
+        from opgtui.team.lock import collector_lock as team_lock
+
+        with team_lock(str(store_path), redact(str(store_path))):
+            yield
+        return
     path = lock_path(store_path)
     from opgtui.store import open_beside_store
 

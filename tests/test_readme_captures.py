@@ -1,0 +1,60 @@
+"""README's screen captures stay true: the demo at 80x24 shows the same rows, header hint and footer as the
+captures do (times aside: the captures were taken at another hour)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_status_view import screen_lines
+
+from opgtui.app import OpgApp
+from opgtui.config import Config
+from opgtui.demo.build import build_demo
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+TIMES = re.compile(r"\d\d-\d\d \d\d:\d\d|\d\d:\d\d|\d+h\d\d|\d+m\b|\d+s\b|\d+ ms\b|\d+s ago")
+
+
+def capture(view: str) -> list[str]:
+    """The README's capture of ``view`` (its first line starts ``opgtui │ View │``), line by line."""
+    found = re.search(rf"```\n(opgtui │ {view} │.*?)```\n", README, re.S)
+    assert found, f"no {view} capture in README"
+    return found[1].rstrip("\n").split("\n")
+
+
+def same(line: str) -> str:
+    return TIMES.sub("T", line.rstrip())
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.mark.parametrize(
+    ("view", "keys", "rows"),
+    [
+        ("Status", (), slice(2, 11)),
+        ("Jobs", ("2", "f", "g"), slice(3, 16)),
+        ("Failures", ("2", "F", "down", "down", "down", "down"), slice(2, 24)),
+    ],
+)
+async def test_the_captures_are_what_the_demo_shows(
+    demo: tuple[Config, Any], view: str, keys: tuple[str, ...], rows: slice
+) -> None:
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in keys:
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.2)
+        shown = screen_lines(app)
+    want = capture(view)
+    assert len(want) == 24
+    assert [same(line) for line in shown[rows]] == [same(line) for line in want[rows]]
+    assert same(shown[0]).endswith(same(want[0]).split("│")[-1].split("T")[-1])  # the header's key hint
+    assert shown[-1].split("▏")[0].rstrip() == want[-1].split("▏")[0].rstrip()  # the footer's keys

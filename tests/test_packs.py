@@ -327,6 +327,26 @@ REAL = {
         "Warning: failed to access http://cvmfs-s1.hpc.swin.edu.au:8000/cvmfs/cms.cern.ch/.cvmfspublished through "
         "proxy http://squid:3128",
     ]),
+    # Slurm job states as sacct and scontrol print them (snakemake issue 348; Slurm users' sacct listings).
+    "sacct_out_of_memory_steps": ("resource", [
+        "JobID           JobName  Partition    Account  AllocCPUS      State ExitCode",
+        "[JOBID]      [JOBNAME]-+      debug    default          1    RUNNING      0:0",
+        "[JOBID].0    python3.12               default          1 OUT_OF_ME+    0:125",
+    ]),
+    "sacct_timeout": ("resource", [
+        "3592069      _norwayte+     ngs48G    TIMEOUT      0:0",
+        "3592069.bat+      batch             CANCELLED     0:15",
+    ]),
+    "sacct_node_fail": ("service", ["1131597         TestJob plgrid-te+ scalprome+          1  NODE_FAIL      0:0"]),
+    # CRAB's own periodic removal reasons (CRABServer issue 5998; DagmanCreator.py PeriodicRemoveReason).
+    "crab_removed_wall_clock": ("resource", [
+        '        MyType = "JobAbortedEvent"; ',
+        '        Reason = "Removed due to wall clock limit"',
+    ]),
+    # glideinWMS testing the node's Apptainer before running anything (glideinwms issue 395).
+    "glidein_singularity_test_failed": ("service", [
+        "INFO  Singularity at '/cm/local/apps/apptainer/current/bin/apptainer' failed (ec:0) w/ unexpected output",
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

@@ -64,3 +64,14 @@ def test_the_reason_quotes_the_path_the_line_named(packs):
     assert v.category == "code" and "(line 1: path /atlas/dq2/x.root)" in v.reason
     v = diagnose(["[ERROR] Server responded with an error: [3010] Permission denied"], packs)
     assert v.reason == "xrootd [3010] not authorized for this path (line 1)"
+
+
+def test_a_wrapper_line_gives_way_to_the_cause_it_wraps(packs):
+    fatal = "FATAL:   container creation failed: "
+    log = [fatal, "mount /usr/lib/openmpi/libompi_dbg_msgq.so->/usr/lib/openmpi/libompi_dbg_msgq.so error: ",
+           "while mounting /usr/lib/openmpi/libompi_dbg_msgq.so: ",
+           "destination /usr/lib/openmpi/libompi_dbg_msgq.so doesn't exist in container"]
+    v = diagnose(log, packs)
+    assert (v.category, v.signature) == ("code", "container_bind_destination_missing")
+    assert "chose line 4 over line 1" in v.reason and "wraps the cause after it" in v.reason
+    assert diagnose([fatal, "mount hook function failure"], packs).category == "service"

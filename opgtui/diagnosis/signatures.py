@@ -13,6 +13,8 @@ Fields beyond the schema in ``classifiers/htcondor.yaml``'s header:
 - ``exclude:`` an RE2 pattern that vetoes the signature on a line it also matches (``"OOMKilled": false`` is no
   OOM kill; ``Operation expired ... retrying`` is no failure). Its examples must not be vetoed, and a ``benign:``
   example the pattern matches is accepted when ``exclude`` vetoes it.
+- ``role: wrapper`` marks a line that wraps its cause ("container creation failed:" with the reason on the
+  next lines): a real finding in the 30 lines after it decides instead; alone, the wrapper decides.
 - ``role: benign`` marks lines that say the job went on fine: no finding on such a line decides.
   ``role: context`` marks lines that are no cause by themselves (a removal by the owner, a DAG abort): they
   never decide, and an eviction logged with them is no site failure.
@@ -32,7 +34,6 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -359,6 +360,13 @@ def _pack_files(source: Path, errors: list[str]) -> list[Path]:
         errors.append(f"{source}: classifier directory does not exist")
         return []
     return sorted(p for p in source.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def entry_points(group: str) -> Any:
+    """The installed entry points of ``group`` (importlib.metadata costs 20 ms: imported when plugins are read)."""
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
 
 
 def _plugins(errors: list[str]) -> tuple[list[Path], list[tuple[str, Finder]]]:

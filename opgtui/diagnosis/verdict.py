@@ -8,6 +8,8 @@ Outage windows: a service finding whose service was down while the job ran becom
 stays code; with no categorised finding, an overlapping outage of a service the job depends on makes it
 "probably service".
 
+A wrapper line (role ``wrapper``: "container creation failed:", a framework's generic exception) gives way to
+the real finding that follows it within ``WRAPPED_LINES`` lines: the innermost cause, not the wrapper.
 First error wins (the reader gives each finding a role): a crash (segfault, abort, stack trace) after a service
 failure of I/O (CVMFS, XRootD, storage, a database) is that failure's consequence, so the service finding is
 chosen; a consequence (a missing output, a job report that is not there) after any real error is that error's.
@@ -34,6 +36,8 @@ IO_SERVICES = frozenset(("cvmfs", "xrootd", "storage", "dcache", "eos", "frontie
 DEFINITIVE = 80
 """A winner at or above this priority, with no finding of another category, is "confident"."""
 LOOK = "look at the log"
+WRAPPED_LINES = 30
+"""How far after a wrapper line its cause may be (a multi-line message, an exception block)."""
 QUIET = ("benign", "context")
 """Roles whose findings never decide (they rank below every other finding)."""
 _ENDED = (JobStatus.HELD, JobStatus.REMOVED, JobStatus.COMPLETED)
@@ -130,9 +134,21 @@ class _Roles:
         return (self.by_line.get(f.line) if f.line is not None else None) or self.by_signature.get(f.signature)
 
 
+def _wrapped(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Finding | None:
+    """The cause a wrapper line (``container creation failed:``, a framework's generic exception) wraps: the
+    best real finding in the ``WRAPPED_LINES`` lines after it that is no wrapper itself, or None."""
+    if top.line is None:
+        return None
+    inner = [f for f in ranked if f.line is not None and top.line < f.line <= top.line + WRAPPED_LINES
+             and f.priority > 0 and f.category != "unknown" and role_of(f) not in ("wrapper", *QUIET)]
+    return inner[0] if inner else None
+
+
 def _explained_by(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Finding | None:
     """The earlier real error that ``top`` (a crash or a consequence) follows from, or None."""
     role = role_of(top)
+    if role == "wrapper":
+        return _wrapped(top, ranked, role_of)
     if role not in ("crash", "consequence"):
         return None
     before = [f for f in ranked if f is not top and f.line is not None and (top.line is None or f.line < top.line)
@@ -163,9 +179,11 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
     if top is not None:
         cause = _explained_by(top, ranked, role_of)
         if cause is not None:
-            why = (f"chose {_where(cause)} over {_where(top)} ({top.title}): the first real error wins, and "
-                   f"{'a crash after a failed read' if role_of(top) == 'crash' else 'what follows'}"
-                   f" is its consequence")
+            if role == "wrapper":
+                why = f"chose {_where(cause)} over {_where(top)} ({top.title}): that line wraps the cause after it"
+            else:
+                why = (f"chose {_where(cause)} over {_where(top)} ({top.title}): the first real error wins, and "
+                       f"{'a crash after a failed read' if role == 'crash' else 'what follows'} is its consequence")
             top = cause
     if top is not None and top.line is not None and notes and top.line in notes:
         why = f"{_where(top)} is {notes[top.line]}" + (f"; {why}" if why else "")

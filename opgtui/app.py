@@ -103,6 +103,7 @@ class OpgApp(App[None]):
         self.announcements_expanded = False  # A: every announcement, not just the newest on one line
         self.command_typeahead: list[str] | None = None  # keys typed after ':' before its prompt is up
         self._refresh_loop = refresh_loop and not demo
+        self.listener: Any = None  # opgtui.team.live.Listener on a PostgreSQL store
         if cfg.keys:
             self.set_keymap(cfg.keys)
 
@@ -205,6 +206,15 @@ class OpgApp(App[None]):
         if self._refresh_loop:  # after the first frame: the shifter sees the board before any collection
             self.call_after_refresh(self.run_worker, self._refresh_forever(), name="refresh", group="refresh",
                                     exclusive=True)
+        if getattr(self.store, "dialect", "sqlite") == "postgresql":  # a team store: re-read on anyone's write
+            from opgtui.team.live import Listener
+
+            self.listener = Listener(str(self.store.path), lambda _tables: self.call_from_thread(self.reload_views))
+            self.listener.start()
+
+    def on_unmount(self) -> None:
+        if self.listener is not None:
+            self.listener.stop()
 
     async def _refresh_forever(self) -> None:
         """Collect (unless a collector service does it), then let the views re-read; the next round is

@@ -55,7 +55,8 @@ def init(ctx: click.Context, roles: bool, apply_: bool, prefix: str, schema: str
     st = _open_store(cfg)
     try:
         if not roles:
-            click.echo(f"store {st.label}: schema {st.schema_version()}, {st.dialect}")
+            live = _live(st) if st.dialect == "postgresql" else ""
+            click.echo(f"store {st.label}: schema {st.schema_version()}, {st.dialect}{live}")
             return
         if st.dialect != "postgresql":
             _fail(f"{st.label}: roles are for a PostgreSQL store (store: postgresql://... or service=...)")
@@ -74,3 +75,16 @@ def _apply(st: Any, prefix: str, people: dict[str, list[str]]) -> None:
     except psycopg.Error as exc:
         _fail(f"{st.label}: the roles were not applied: {' '.join(str(exc).split())}")
     click.echo(f"roles {prefix}collector, {prefix}shifter, {prefix}approver, {prefix}admin applied to {st.label}")
+
+
+def _live(st: Any) -> str:
+    """Install the live-refresh triggers on a PostgreSQL store; what to add to the report line."""
+    import psycopg
+
+    from opgtui.team.live import apply_live
+
+    try:
+        apply_live(st.conn.raw)
+    except psycopg.Error as exc:
+        return f" (live refresh not set up: {' '.join(str(exc).split())}; run this as the tables' owner)"
+    return ", live refresh on"

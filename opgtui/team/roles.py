@@ -267,13 +267,18 @@ def roles_sql(
     operators: Iterable[str] = (),
 ) -> str:
     """The SQL that creates the roles, their grants and the triggers that enforce them, for ``existing`` tables
-    (None: every table opgtui knows). Run it as a superuser (or the tables' owner, a member of the admin role)."""
+    (None: every table opgtui knows), with the live-refresh triggers (:mod:`opgtui.team.live`). Run it as a
+    superuser (or the tables' owner, a member of the admin role)."""
+    from opgtui.team.live import live_sql
+
     parts = [
         "-- opgtui team store roles (opgtui store init --roles). Run as a PostgreSQL superuser; safe to re-run.",
         *_create_roles(team),
         *_grants(team, existing),
         *_functions(team),
         *_triggers(team, existing),
+        "-- Live refresh: writes notify the dashboards (LISTEN).",
+        *live_sql(team, existing),
         *_members(team, approvers, operators),
         f"-- Give people their roles, e.g.: GRANT {ident(team.role('shifter'))} TO alice; "
         f"GRANT {ident(team.role('collector'))} TO novapro;",

@@ -347,6 +347,29 @@ REAL = {
     "glidein_singularity_test_failed": ("service", [
         "INFO  Singularity at '/cm/local/apps/apptainer/current/bin/apptainer' failed (ec:0) w/ unexpected output",
     ]),
+    # An art block quoted without its dashes still names its category (mu2e Offline issue 1519).
+    "art_product_not_found_reflowed": ("code", [
+        "The new mu2e-trig-config is causling all PRs to fail with: ----",
+        "ProductNotFound BEGIN Found zero products matching all selection criteria",
+        "C++ type: mu2e::EventWindowMarker Module label: 'EWMProducer' Product",
+    ]),
+    # Rucio's "DID does not exist" also follows an unavailable RSE (rucio issue 5956): the outage decides.
+    "rucio_did_does_not_exist_rse_unavailable": ("service", [
+        "2022-10-25 09:31:38,569 ERROR DID does not exist: valid2:valid2.900311.NA.simul.HITS.30953031_sub512754",
+        "2022-10-25 09:31:38,570 WARNING No available source found for file: valid2:valid2.900311.NA.simul.HITS."
+        "30953031_sub512754",
+        "2022-10-25 09:31:38,624 ERROR None of the requested files have been downloaded.",
+    ]),
+    # Container images: not an image file (Cylinder2DFlowControlDRL issue 19), a private image (cvmfs-singularity-sync
+    # issue 544).
+    "apptainer_image_format_not_recognized": ("code", [
+        "FATAL:   could not open image /home/zww/Cylinder2DFlowControlDRL-master/container/fenics-and-more.img: image "
+        "format not recognized",
+    ]),
+    "registry_private_image": ("code", [
+        "$ docker pull containers.ligo.org/adityakumar.sharma/directed-search-lensed-cw/paper1-population:lensing-v1",
+        "Error response from daemon: error from registry: access forbidden",
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

@@ -9,13 +9,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from opgtui import __version__
-from opgtui.config import EXAMPLE, Config, ConfigError, load_config
-from opgtui.timefmt import parse_duration
+
+if TYPE_CHECKING:  # the small verbs start in a blink: only what a verb uses is imported, inside it
+    from opgtui.config import Config
+
+# Command groups kept in their own modules, imported when their verb runs or --help lists them.
+LAZY_COMMANDS = {"diagnose": ("opgtui.cli_diagnose", "diagnose"), "request": ("opgtui.cli_requests", "request"),
+                 "signatures": ("opgtui.cli_signatures", "signatures")}
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -32,6 +37,8 @@ def _not_yet(what: str, issue: str) -> NoReturn:
 
 
 def _config(ctx: click.Context) -> Config:
+    from opgtui.config import ConfigError, load_config
+
     try:
         return load_config(ctx.obj.get("config"))
     except ConfigError as exc:
@@ -71,20 +78,32 @@ def _print_json(obj: Any) -> None:
 class _Group(click.Group):
     """Unknown verbs get one clear line and exit 2."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> Any:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            from importlib import import_module
+
+            module, attr = LAZY_COMMANDS[name]
+            self.add_command(getattr(import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError:
-            known = ", ".join(sorted(self.commands))
+            known = ", ".join(self.list_commands(ctx))
             _fail(f"unknown command {args[0]!r} (known: {known}; see opgtui --help)")
 
     def invoke(self, ctx: click.Context) -> Any:
-        from opgtui.store import StoreError
-
         try:
             return super().invoke(ctx)
-        except StoreError as exc:  # read-only, locked or damaged store, whatever the verb: one line, exit 2
-            _fail(str(exc))
+        except Exception as exc:  # read-only, locked or damaged store, whatever the verb: one line, exit 2
+            store = sys.modules.get("opgtui.store")  # not imported: no store error (and no cost for `tail`)
+            if store is not None and isinstance(exc, store.StoreError):
+                _fail(str(exc))
+            raise
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -195,6 +214,8 @@ def config_check(ctx: click.Context) -> None:
 @config.command("example")
 def config_example() -> None:
     """Print a commented example config."""
+    from opgtui.config import EXAMPLE
+
     click.echo(EXAMPLE, nl=False)
 
 
@@ -207,28 +228,23 @@ def config_example() -> None:
               help="How many lines from the end (0 = all).")
 def tail(source: str, lines: int) -> None:
     """Last N lines of a log file path or http(s) URL."""
-    import asyncio
-
-    from opgtui.sources.logs import LogError
-    from opgtui.sources.logs import tail as read_tail
+    from opgtui.sources.logs import LogError, local_path, tail_file
     from opgtui.textsafe import clean
 
     try:
-        result = asyncio.run(read_tail(source, lines))
+        if source.startswith(("http://", "https://")):
+            import asyncio
+
+            from opgtui.sources.logs import tail as read_tail
+
+            result = asyncio.run(read_tail(source, lines))
+        else:  # a file: read at once, no event loop to start
+            result = tail_file(local_path(source), lines)
     except LogError as exc:
         _fail(str(exc))
     # Piped: the bytes as they are (like GNU tail). On a terminal: escape sequences made harmless.
     safe = clean if sys.stdout.isatty() else (lambda s: s)
     sys.stdout.writelines(safe(line) + "\n" for line in result.lines)
-
-
-def _add_diagnose_command() -> None:
-    from opgtui.cli_diagnose import diagnose
-
-    main.add_command(diagnose)
-
-
-_add_diagnose_command()
 
 
 # ---------------------------------------------------------------------------- jobs
@@ -336,6 +352,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 def check(ctx: click.Context, required: str, within: str) -> None:
     """Exit 0 all clear, 1 a required service is down, in maintenance or about to be, 2 unknown (no fresh data)."""
     from opgtui.services import submit_check
+    from opgtui.timefmt import parse_duration
 
     cfg = _config(ctx)
     try:
@@ -488,24 +505,6 @@ def actions_(ctx: click.Context, as_json: bool, limit: int) -> None:
 
     cfg = _config(ctx)
     print_actions(_existing_store(cfg, readonly=True), limit=limit, as_json=as_json)
-
-
-def _add_request_commands() -> None:
-    from opgtui.cli_requests import request
-
-    main.add_command(request)
-
-
-_add_request_commands()
-
-
-def _add_signature_commands() -> None:
-    from opgtui.cli_signatures import signatures
-
-    main.add_command(signatures)
-
-
-_add_signature_commands()
 
 
 def _add_store_commands() -> None:

@@ -10,7 +10,6 @@ in a thread with the same budget: its result is dropped when late, though a hang
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -80,6 +79,8 @@ class PluginRunner:
 
     def _start(self) -> str:
         """Start the worker and wait until it answers; "" or why it could not start."""
+        import multiprocessing  # only when a plugin runs in a process: `opgtui status` starts without it
+
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_serve, args=(child, self.finder), daemon=True, name=f"opgtui-plugin-{self.name}")

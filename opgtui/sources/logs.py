@@ -8,7 +8,6 @@ No UI imports here; httpx and classad2 are imported only when a URL or a constra
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import stat
@@ -19,12 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from opgtui.config import LogLocation
-from opgtui.model import Job
 from opgtui.textsafe import clean, one_line
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # `opgtui tail` of a file starts without yaml, the model or an event loop
     import httpx
+
+    from opgtui.config import LogLocation
+    from opgtui.model import Job
 
 BLOCK = 64 * 1024  # first read from the end of a file; later reads double up to BLOCK_MAX
 BLOCK_MAX = 4 * 1024 * 1024
@@ -273,6 +273,8 @@ def read_new(path: str | Path, offset: int, *, max_bytes: int = FOLLOW_CAP) -> t
 
 async def follow(path: str | Path, offset: int, *, interval: float = 2.0) -> AsyncIterator[list[str]]:
     """Yield batches of new whole lines of a growing local file, polling every ``interval`` seconds."""
+    import asyncio
+
     while True:
         lines, offset = await asyncio.to_thread(read_new, path, offset)
         if lines:
@@ -372,6 +374,8 @@ async def tail_url(client: httpx.AsyncClient, url: str, n: int | None = 50, *, t
     the lines seen so far, until it has ``n`` lines, reaches the start, or has read ``max_bytes`` (64 MiB).
     ``timeout`` bounds each connect and read.
     """
+    import asyncio
+
     deadline = DEADLINE if deadline is None else deadline
     try:
         async with asyncio.timeout(deadline):
@@ -420,9 +424,14 @@ async def tail(source: str, n: int | None = 50, *, client: httpx.AsyncClient | N
 
         async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as own:
             return await tail_url(own, source, n, timeout=timeout, max_bytes=max_bytes, deadline=deadline)
-    if source.startswith("file://"):
-        source = unquote(urlsplit(source).path)
-    return await asyncio.to_thread(tail_file, os.path.expanduser(source), n, max_bytes=max_bytes)
+    import asyncio
+
+    return await asyncio.to_thread(tail_file, local_path(source), n, max_bytes=max_bytes)
+
+
+def local_path(source: str) -> str:
+    """The file a path or ``file://`` URL names, ``~`` expanded."""
+    return os.path.expanduser(unquote(urlsplit(source).path) if source.startswith("file://") else source)
 
 
 # ---------------------------------------------------------------------------- where a job's logs are

@@ -1,0 +1,98 @@
+"""The small verbs start in a blink: each imports only what it uses, and never the dashboard (Textual).
+
+Each verb runs in a fresh interpreter (`python -c`), whose ``sys.modules`` is then inspected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from opgtui.store import open_store
+
+RUN = """
+import json, sys
+from opgtui.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit:
+    pass
+with open(sys.argv[1], "w") as fh:
+    json.dump(sorted(sys.modules), fh)
+"""
+
+NEVER = ("textual", "rich", "httpx", "htcondor2", "classad2", "opgtui.app", "opgtui.screens", "opgtui.widgets")
+"""Packages no small verb on local input needs: the dashboard and the network and HTCondor clients."""
+
+
+def modules_after(tmp_path: Path, *args: str) -> set[str]:
+    out = tmp_path / "modules.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN, str(out), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert out.exists(), proc.stderr
+    return set(json.loads(out.read_text()))
+
+
+def loaded(mods: set[str], package: str) -> bool:
+    return package in mods or any(m.startswith(package + ".") for m in mods)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    open_store(tmp_path / "opgtui.db").close()
+    (tmp_path / "config.yaml").write_text(f"store: {tmp_path}/opgtui.db\nservices:\n  - {{name: samweb}}\n")
+    (tmp_path / "job.log").write_text(
+        "".join(f"event {i} processed\n" for i in range(200)) + "std::bad_alloc\nKilled\n"
+    )
+    return tmp_path
+
+
+@pytest.mark.parametrize("verb", ["tail", "status", "check", "diagnose"])
+def test_a_small_verb_never_imports_the_dashboard(workdir: Path, verb: str) -> None:
+    cfg = ["--config", str(workdir / "config.yaml")]
+    args = {
+        "tail": ["tail", str(workdir / "job.log"), "-n", "5"],
+        "status": [*cfg, "status"],
+        "check": [*cfg, "check", "--require", "samweb"],
+        "diagnose": [*cfg, "diagnose", "--log", str(workdir / "job.log")],
+    }[verb]
+    mods = modules_after(workdir, *args)
+    assert "opgtui.cli" in mods  # the verb ran
+    assert [p for p in NEVER if loaded(mods, p)] == []
+    assert not loaded(mods, "opgtui.cli_requests") and not loaded(mods, "opgtui.cli_signatures")
+    if verb != "diagnose":
+        assert not loaded(mods, "multiprocessing") and not loaded(mods, "importlib.metadata")
+
+
+def test_tail_of_a_file_needs_no_config_store_or_event_loop(workdir: Path) -> None:
+    mods = modules_after(workdir, "tail", str(workdir / "job.log"), "-n", "5")
+    assert [p for p in ("yaml", "asyncio", "sqlite3", "opgtui.config", "opgtui.store") if loaded(mods, p)] == []
+
+
+def test_lazy_verbs_still_run_and_are_listed(workdir: Path) -> None:
+    def opgtui(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "opgtui.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+
+    listed = opgtui("--help").stdout
+    assert all(verb in listed for verb in ("diagnose", "request", "signatures", "tail", "status"))
+    assert "request [OPTIONS] COMMAND" in opgtui("request", "--help").stdout
+    unknown = opgtui("nosuchverb")
+    assert unknown.returncode == 2 and "known:" in unknown.stderr and "signatures" in unknown.stderr
+    tail = opgtui("tail", str(workdir / "job.log"), "-n", "2")
+    assert tail.returncode == 0 and tail.stdout == "std::bad_alloc\nKilled\n"

@@ -38,3 +38,16 @@ async def test_cause_titles_whole_when_there_is_room(demo: tuple[Config, Any], s
         row = next(line for line in text.splitlines() if line.startswith(" CODE      60"))
         assert (title in row) == (size[0] == 120)  # cut with … at 80, whole at 120
         assert all(len(line) <= size[0] for line in text.splitlines())
+
+
+async def test_the_cause_detail_is_cut_with_an_ellipsis_not_wrapped(demo: tuple[Config, Any]) -> None:
+    """The sites line of a cause with many sites ran onto a second line ('MIT' then ' 2') at 80 columns."""
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"failures", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        lines = "\n".join(strip.text for strip in app.screen._compositor.render_strips()).splitlines()
+        sites = next(i for i, line in enumerate(lines) if line.startswith("   sites: FNAL_GPGrid"))
+        assert lines[sites].rstrip().endswith("…") and lines[sites + 1].startswith(" t Range")

@@ -225,7 +225,9 @@ class OpgApp(App[None]):
 
         first = True  # the views read the store when they mounted
         while True:
-            collect = bool(self.cfg.feeds or self.cfg.pools) and not collector_running(Path(self.store.path))
+            team = getattr(self.store, "dialect", "sqlite") != "sqlite"  # a team store: its collector service collects
+            collect = bool(self.cfg.feeds or self.cfg.pools) and not team
+            collect = collect and not collector_running(Path(self.store.path))
             if collect:
                 from opgtui.store import open_store
 

@@ -105,3 +105,22 @@ async def test_the_other_dashboard_shows_a_new_announcement_within_a_second(live
             assert time.monotonic() - start < 1.0, "the dashboard did not re-read within a second"
             await pilot.pause(0.02)
     store.close()
+
+
+async def test_a_dashboard_on_a_team_store_leaves_collecting_to_the_collector(live_store: str, monkeypatch) -> None:
+    import opgtui.collector
+    from opgtui.config import PoolConfig
+
+    rounds: list[object] = []
+
+    async def collect_once(cfg: object, store: object) -> None:
+        rounds.append(store)
+
+    monkeypatch.setattr(opgtui.collector, "collect_once", collect_once)
+    store = open_store(live_store)
+    cfg = Config(store=Path(live_store), timezone="UTC", refresh=0.05, pools=[PoolConfig(name="fnal")])
+    app = OpgApp(cfg, store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)  # several refresh rounds
+    store.close()
+    assert rounds == []  # a shifter's dashboard has no right to write jobs: it never tried

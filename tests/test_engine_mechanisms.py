@@ -75,3 +75,9 @@ def test_a_wrapper_line_gives_way_to_the_cause_it_wraps(packs):
     assert (v.category, v.signature) == ("code", "container_bind_destination_missing")
     assert "chose line 4 over line 1" in v.reason and "wraps the cause after it" in v.reason
     assert diagnose([fatal, "mount hook function failure"], packs).category == "service"
+
+
+def test_a_quoted_path_is_one_clean_line(packs):
+    v = diagnose(["[ERROR] Server responded with an error: [3010] Unable to locate /store/\x1b[2Jx.root; denied"],
+                 packs)
+    assert "\x1b" not in v.reason and "path /store/" in v.reason

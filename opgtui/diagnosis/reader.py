@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from opgtui.diagnosis import rules
 from opgtui.diagnosis.signatures import DETAIL_GROUPS, STRUCTURE, PackSet
 from opgtui.model import Finding
+from opgtui.textsafe import one_line
 
 WRAPPED_PRIORITY = 3
 """What a finding on a wrapper block's BEGIN line is worth once an inner block is known."""
@@ -173,7 +174,7 @@ def _details(out: Reading, packs: PackSet) -> None:
         m = regex.search(f.text.encode("utf-8", "replace"))
         if m is None:
             continue
-        said = [f"{k} {v.decode('utf-8', 'replace').strip()[:200]}" for k, v in m.groupdict().items()
+        said = [f"{k} {one_line(v.decode('utf-8', 'replace'), 200)}" for k, v in m.groupdict().items()
                 if k in DETAIL_GROUPS and v and v.strip()]
         if said:
             out.details[f.line] = ", ".join(said)

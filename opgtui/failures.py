@@ -32,6 +32,11 @@ class FailureGroup:
         return len(self.job_ids)
 
     @property
+    def name(self) -> str:
+        """The cause's one name on every screen: ``CODE · FHiCL tried to ...`` (see :func:`cause_title`)."""
+        return cause_title(self.category, self.signature, self.title)
+
+    @property
     def retryable(self) -> bool:
         """Service-caused: retrying is what the verdicts advise."""
         return self.category == "service"
@@ -54,12 +59,24 @@ def in_range(jobs: Sequence[Job], seconds: float | None, now: float) -> list[Job
     return [j for j in jobs if is_failure(j) and (t := ended_at(j)) is not None and t >= cutoff]
 
 
-def _undiagnosed_key(job: Job) -> tuple[str, str]:
+def cause_title(category: str, signature: str | None, title: str | None) -> str:
+    """How every screen names a cause: its verdict category, then its title (the signature id when it has no
+    title); ``CODE · FHiCL tried to modify a protected parameter``. The id itself is shown in the detail."""
+    return f"{category.upper()} · {title or signature or '?'}"
+
+
+def undiagnosed_title(job: Job) -> str:
+    """What HTCondor alone says of a failure not diagnosed yet: ``held, code 34``, ``killed by signal 9``,
+    ``exit code 1``."""
     if job.status == JobStatus.HELD:
-        return f"held, code {job.hold_code if job.hold_code is not None else '?'}", "press d to diagnose"
+        return f"held, code {job.hold_code if job.hold_code is not None else '?'}"
     if job.exit_signal is not None:
-        return f"killed by signal {job.exit_signal}", "press d to diagnose"
-    return f"exit code {job.exit_code}", "press d to diagnose"
+        return f"killed by signal {job.exit_signal}"
+    return f"exit code {job.exit_code}"
+
+
+def _undiagnosed_key(job: Job) -> tuple[str, str]:
+    return undiagnosed_title(job), "press d to diagnose"
 
 
 def summarise(jobs: Sequence[Job], verdicts: Mapping[str, Verdict]) -> list[FailureGroup]:

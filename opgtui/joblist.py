@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import gc
 import re
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
+from opgtui.failures import UNDIAGNOSED, cause_title, undiagnosed_title
+from opgtui.foreground import yield_to_foreground
 from opgtui.model import Job, JobStatus
 from opgtui.textsafe import one_line
 from opgtui.timefmt import span
@@ -39,6 +40,7 @@ _ERROR_FROM = re.compile(r"^Error from \S+: ")
 _SIGNALS = {6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"}
 _STATUS_SHORT = {1: "idle", 2: "run", 3: "rm", 4: "done", 5: "held", 6: "xfer", 7: "susp"}
 _COMPLETED = int(JobStatus.COMPLETED)
+_HELD = int(JobStatus.HELD)
 _STATUS_RANK = {"fail": 0, "held": 1, "run": 2, "xfer": 3, "susp": 4, "idle": 5, "done": 6, "rm": 7, "?": 8}
 
 
@@ -170,6 +172,7 @@ class Row(NamedTuple):
     verdict: str
     signature: str
     now: float
+    title: str = ""  # the verdict's title (its signature's), the cause's one name on every screen
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -221,23 +224,67 @@ _new_row = tuple.__new__
 
 
 class RowList(list[Row]):
-    """The rows of one refresh, with their filter texts built once (by :func:`warm`, or the first filter).
-    Treat it as immutable: the filter texts are not rebuilt when it changes."""
+    """The rows of one refresh, with their filter texts and group keys built once, in the background
+    (:func:`warm`, in small steps that give way to a keystroke) or when first needed. Treat it as immutable:
+    the filter texts are not rebuilt when it changes."""
 
     def __init__(self, rows: Iterable[Row] = ()) -> None:
         super().__init__(rows)
-        self._haystacks: list[str] | None = None
-        self._lock = threading.Lock()
+        self._hay: list[str | None] | None = None  # filter texts; None where not built yet
+        self._built = 0  # how many of them, in order, warm() has built (all: a filter needs no check)
+        self._keys: dict[str, list[str]] = {}  # grouping -> every row's key
+
+    @property
+    def _haystacks(self) -> list[str] | None:
+        """The filter texts when every one is built, else None."""
+        return self._hay if self._hay is not None and self._built == len(self) else None  # type: ignore[return-value]
+
+    def _slots(self) -> list[str | None]:
+        hay = self._hay
+        if hay is None:
+            hay = self._hay = [None] * len(self)
+        return hay
+
+    def warm_haystacks(self, step: int | None = 2000) -> None:
+        """Build the filter texts not built yet, ``step`` rows at a time, giving way to foreground work
+        between steps (``step`` None: all at once)."""
+        hay = self._slots()
+        n = len(self)
+        while self._built < n:
+            start = self._built
+            end = n if step is None else min(n, start + step)
+            hay[start:end] = _build_haystacks(self[start:end])
+            self._built = end
+            if step is not None:
+                yield_to_foreground()
 
     def haystacks(self) -> list[str]:
-        """Every row's filter text, in order; built on first call (once, whichever thread asks first)."""
-        hay = self._haystacks
-        if hay is None:
-            with self._lock:
-                hay = self._haystacks
-                if hay is None:
-                    hay = self._haystacks = _build_haystacks(self)
-        return hay
+        """Every row's filter text, in order; those not built yet are built now."""
+        self.warm_haystacks(None)
+        return self._hay  # type: ignore[return-value]
+
+    def haystack_of(self, i: int) -> str:
+        """Row ``i``'s filter text, built now if it is not yet (and kept)."""
+        hay = self._slots()
+        text = hay[i]
+        if text is None:
+            text = hay[i] = self[i].haystack
+        return text
+
+    def group_keys_of(self, by: str, step: int | None = None) -> list[str]:
+        """Every row's key under a grouping, built once (``step``: in steps that give way to a keystroke)."""
+        keys = self._keys.get(by)
+        if keys is None:
+            key_of = GROUP_KEYS[by]
+            if step is None:
+                keys = [key_of(r) for r in self]
+            else:
+                keys = []
+                for start in range(0, len(self), step):
+                    keys += [key_of(r) for r in self[start:start + step]]
+                    yield_to_foreground()
+            self._keys[by] = keys
+        return keys
 
 
 def _build_haystacks(rows: Sequence[Row]) -> list[str]:
@@ -262,41 +309,42 @@ def _failed(job: Job) -> bool:
     return job.status == _COMPLETED and (bool(job.exit_code) or job.exit_signal is not None)
 
 
-def make_row(job: Job, verdict: str = "", signature: str = "", now: float = 0.0) -> Row:
-    """One row."""
-    return Row(job, job.id, job.status, _failed(job), verdict, signature, now)
-
-
 def build_rows(jobs: Iterable[Job], verdicts: Mapping[str, str] | None = None, *, now: float,
-               signatures: Mapping[str, str] | None = None) -> RowList:
-    """Rows for every job, with its verdict category and signature id when known (keyed by job id)."""
+               signatures: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None) -> RowList:
+    """Rows for every job, with its verdict category and signature id when known (keyed by job id), and the
+    title of each signature (keyed by signature id: the cause's name)."""
     v = verdicts or {}
     s = signatures or {}
+    t = titles or {}
     new, cls, completed = _new_row, Row, _COMPLETED
     collecting = gc.isenabled()
     gc.disable()  # 100,000 plain tuples: no cycles to find
     try:
         if v or s:
             rows = RowList(new(cls, (j, j.id, j.status, j.status == completed and (
-                bool(j.exit_code) or j.exit_signal is not None), v.get(j.id, ""), s.get(j.id, ""), now))
-                for j in jobs)
+                bool(j.exit_code) or j.exit_signal is not None), v.get(j.id, ""), sig := s.get(j.id, ""), now,
+                t.get(sig, "") if sig else "")) for j in jobs)
         else:
             rows = RowList(new(cls, (j, j.id, j.status, j.status == completed and (
-                bool(j.exit_code) or j.exit_signal is not None), "", "", now)) for j in jobs)
+                bool(j.exit_code) or j.exit_signal is not None), "", "", now, "")) for j in jobs)
     finally:
         if collecting:
             gc.enable()
     return rows
 
 
-def warm(rows: Sequence[Row]) -> None:
-    """Build the filter texts of a :class:`RowList` and the normalised hold reasons now (call it off the UI
-    thread, after the first paint), so the first filter keystroke and the first grouping cost milliseconds."""
-    if isinstance(rows, RowList):
-        rows.haystacks()
-    for r in rows:
-        if r.job.hold_reason:
-            normalise_reason(reason_text(r.job))
+WARM_STEP = 2000  # rows per step of the background work: ~20-40 ms, then a keystroke may go first
+
+
+def warm(rows: Sequence[Row], step: int | None = WARM_STEP) -> None:
+    """Build the filter texts of a :class:`RowList` and its keys under the hold-reason and cause groupings
+    (call it off the UI thread, after the first paint), so later keystrokes and groupings cost milliseconds.
+    It works in steps and waits between them while a keystroke's filter runs (:mod:`opgtui.foreground`)."""
+    if not isinstance(rows, RowList):
+        return
+    rows.warm_haystacks(step)
+    for by in ("hold reason", "cause"):
+        rows.group_keys_of(by, step)
 
 
 # ---------------------------------------------------------------------------------------------- filter
@@ -388,7 +436,12 @@ def _apply(rows: Sequence[Row], term: Term, pool: Iterable[int]) -> list[int]:
     v = term.value
     if term.field is None:
         if isinstance(rows, RowList):
-            hay = rows.haystacks()
+            hay = rows._haystacks
+            if hay is None:  # not all built yet (warm() is at work): build those needed, never wait for it
+                of = rows.haystack_of
+                if term.negate:
+                    return [i for i in pool if v not in of(i)]
+                return [i for i in pool if v in of(i)]
             if term.negate:
                 return [i for i in pool if v not in hay[i]]
             return [i for i in pool if v in hay[i]]
@@ -431,18 +484,35 @@ class QueryFilter:
         self._terms: list[Term] = []
         self._result: list[int] | None = None
 
-    def __call__(self, rows: Sequence[Row], query: str, indices: Sequence[int] | None = None) -> list[int]:
+    def start(self, rows: Sequence[Row], query: str,
+              indices: Sequence[int] | None = None) -> tuple[list[Term], Sequence[int] | None]:
+        """The terms of ``query`` and the rows to search: the previous result when the query narrows it."""
         terms = parse_query(query)
         same_pool = self._pool is indices or (
             indices is not None and self._pool is not None and len(indices) == len(self._pool)
             and indices == self._pool)
         if self._result is not None and rows is self._rows and same_pool and narrows(terms, self._terms):
-            base: Sequence[int] | None = self._result
-        else:
-            base = indices
-        result = apply_terms(rows, terms, base)
+            return terms, self._result
+        return terms, indices
+
+    def finish(self, rows: Sequence[Row], indices: Sequence[int] | None, terms: list[Term],
+               result: list[int]) -> None:
+        """Remember a complete result, for the next keystroke to narrow."""
         self._rows, self._pool, self._terms, self._result = rows, indices, terms, result
+
+    def __call__(self, rows: Sequence[Row], query: str, indices: Sequence[int] | None = None) -> list[int]:
+        terms, base = self.start(rows, query, indices)
+        result = apply_terms(rows, terms, base)
+        self.finish(rows, indices, terms, result)
         return result
+
+
+def filter_steps(rows: Sequence[Row], terms: Sequence[Term], pool: Sequence[int],
+                 step: int = 2000) -> Iterator[list[int]]:
+    """The rows of ``pool`` (in its order) that every term keeps, ``step`` rows at a time: the first screenful
+    can be shown before the last row is searched."""
+    for start in range(0, len(pool), step):
+        yield apply_terms(rows, terms, pool[start:start + step])
 
 
 # ---------------------------------------------------------------------------------------------- sort
@@ -482,16 +552,36 @@ def normalise_reason(text: str) -> str:
     return " ".join(text.split())
 
 
+_HOLD_KEYS: dict[tuple[int | None, int | None, str | None], str] = {}
+
+
 def _hold_group(r: Row) -> str:
     job = r.job
-    if not job.hold_reason and job.hold_code is None:
+    reason = job.hold_reason
+    if not reason and job.hold_code is None:
         return "(not held)"
-    return f"[{_num(job.hold_code) or '?'}/{job.hold_subcode or 0}] " + normalise_reason(reason_text(job))
+    memo = (job.hold_code, job.hold_subcode, reason)
+    key = _HOLD_KEYS.get(memo)
+    if key is None:
+        if len(_HOLD_KEYS) > 1 << 18:
+            _HOLD_KEYS.clear()
+        key = _HOLD_KEYS[memo] = (f"[{_num(job.hold_code) or '?'}/{job.hold_subcode or 0}] "
+                                  + normalise_reason(reason_text(job)))
+    return key
 
 
 def _cause(r: Row) -> str:
-    detail = safe(r.signature) or (_hold_group(r) if r.job.hold_reason else exit_text(r.job)) or "(no signature)"
-    return f"{safe(r.verdict) or 'no verdict'} · {detail}"
+    """The cause's one name, as the failure summary and the job detail say it (``CODE · title``); jobs not
+    diagnosed yet by what HTCondor says (``not diagnosed · held, code 34``)."""
+    job = r.job
+    if r.verdict:
+        if r.signature or r.title:
+            return safe(cause_title(r.verdict, r.signature, r.title), 200)
+        detail = _hold_group(r) if job.hold_reason else exit_text(job)
+        return safe(cause_title(r.verdict, None, detail), 200)
+    if r.failed or r.status == _HELD:
+        return cause_title(UNDIAGNOSED, None, undiagnosed_title(job))
+    return "(not failed)"
 
 
 GROUP_KEYS: dict[str, Callable[[Row], str]] = {
@@ -520,15 +610,26 @@ class Group:
 
 def group_rows(rows: Sequence[Row], indices: Sequence[int], by: str) -> list[Group]:
     """Groups of ``indices`` under a grouping (one of GROUPINGS), largest first."""
-    key_of = GROUP_KEYS[by]
     buckets: dict[str, list[int]] = {}
-    for i in indices:
-        key = key_of(rows[i])
-        members = buckets.get(key)
-        if members is None:
-            buckets[key] = [i]
-        else:
-            members.append(i)
+    get = buckets.get
+    if isinstance(rows, RowList) and (by in rows._keys or len(indices) * 4 > len(rows)):
+        keys = rows.group_keys_of(by)  # every row's key, built once: a regrouping is one pass over ints
+        for i in indices:
+            key = keys[i]
+            members = get(key)
+            if members is None:
+                buckets[key] = [i]
+            else:
+                members.append(i)
+    else:
+        key_of = GROUP_KEYS[by]
+        for i in indices:
+            key = key_of(rows[i])
+            members = get(key)
+            if members is None:
+                buckets[key] = [i]
+            else:
+                members.append(i)
     groups = []
     for key, members in buckets.items():
         first = rows[members[0]]

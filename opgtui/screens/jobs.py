@@ -12,14 +12,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
+from textual.worker import get_current_worker
 
+from opgtui.foreground import foreground
 from opgtui.joblist import (
     GROUP_KEYS,
     GROUPINGS,
     Group,
+    QueryFilter,
     Row,
     build_rows,
-    filter_rows,
+    filter_steps,
     group_rows,
     quick_filter,
     sort_indices,
@@ -28,9 +31,13 @@ from opgtui.joblist import (
 from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
 from opgtui.widgets.job_table import JobTable
+from opgtui.widgets.safe_edit import SafeInput
 
 SORTABLE = ("age", "status", "id", "owner", "site", "host", "reason", "verdict", "cpu/wall", "efficiency")
 QUICK = ("all", "held", "failed", "running", "idle")
+AT_ONCE = 20_000  # a filter over fewer rows takes milliseconds: searched on the UI thread, no worker
+FIRST_SCREEN = 200  # matches enough to fill the table: shown at once, the rest as the search goes on
+STEP_SHOWN = 0.25  # seconds between updates of a long search's partial result
 
 
 class JobsScreen(BaseScreen):
@@ -71,13 +78,16 @@ class JobsScreen(BaseScreen):
         self.loaded_at: float | None = None
         self.back: tuple[Callable[[], Screen[Any]], str, str | None] | None = None  # set by show_only
         self.shown, self.took = 0, 0.0  # rows in view and how long computing them took
+        self._base: tuple[tuple[Any, ...], list[int]] | None = None  # (what it depends on, the sorted rows)
+        self._query = QueryFilter()  # a keystroke that narrows the last complete result searches only it
+        self.filtering = False  # a filter's search is still going on (its partial result is shown)
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="jobs-status")
         yield ProgressBar(id="diagnose-progress", show_eta=True)
         yield JobTable(id="jobs-table")
-        yield Input(placeholder="filter: words, !word, site:x owner:x code:34 exit:137 — Enter keeps, Esc clears",
-                    id="filter")
+        yield SafeInput(placeholder="filter: words, !word, site:x owner:x code:34 exit:137 — Enter keeps, Esc clears",
+                        id="filter")
         yield Static(id="hint", classes="hint")
 
     # ------------------------------------------------------------------ data
@@ -97,15 +107,16 @@ class JobsScreen(BaseScreen):
         try:
             jobs = list(dump.jobs.values()) if dump is not None and not dump.imported else store.jobs()
             summaries = store.verdict_summaries()
+            titles = _titles(store, summaries)
         except StoreError as exc:  # a damaged store: say so, keep the dashboard up
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
         finally:
             store.close()
         rows = build_rows(jobs, {k: v[0] for k, v in summaries.items()}, now=time.time(),
-                          signatures={k: v[1] for k, v in summaries.items()})
+                          signatures={k: v[1] for k, v in summaries.items()}, titles=titles)
         self.app.call_from_thread(self._show_rows, rows)
-        warm(rows)  # filter texts after the first paint, still off the UI thread (a filter typed meanwhile waits)
+        warm(rows)  # filter texts after the first paint, in steps that give way to a keystroke's filter
 
     def _show_rows(self, rows: list[Row]) -> None:
         if self.group is not None:  # the group drilled into, in the new rows (its indices are the old rows')
@@ -130,20 +141,41 @@ class JobsScreen(BaseScreen):
             indices = [i for i, r in enumerate(rows) if r.job_id in ids]
         return Group(group.key, len(indices), indices, group.sample)
 
+    def base_indices(self) -> list[int]:
+        """The rows that pass the quick filter and the drilled-into group, sorted: kept until one of those,
+        the sort or the rows change (a filter keystroke searches it, so its result is sorted already)."""
+        group = self.group
+        depends = (id(self.rows), len(self.rows), self.quick, id(group), self.sort_key, self.sort_reverse)
+        if self._base is not None and self._base[0] == depends:
+            return self._base[1]
+        indices = quick_filter(self.rows, self.quick)
+        if group is not None:
+            allowed = set(group.indices)
+            indices = [i for i in indices if i in allowed]
+        indices = sort_indices(self.rows, indices, self.sort_key, self.sort_reverse)
+        self._base = (depends, indices)
+        return indices
+
     def visible_indices(self) -> list[int]:
         """The rows that pass the quick filter, the typed filter and the drilled-into group, sorted."""
-        indices = quick_filter(self.rows, self.quick)
-        if self.group is not None:
-            allowed = set(self.group.indices)
-            indices = [i for i in indices if i in allowed]
-        if self.query_text:
-            indices = filter_rows(self.rows, self.query_text, indices)
-        return sort_indices(self.rows, indices, self.sort_key, self.sort_reverse)
+        base = self.base_indices()
+        return self._query(self.rows, self.query_text, base) if self.query_text else base
 
     def apply(self, select: str | None = None) -> None:
-        """Show the rows in view (or their groups; ``select`` puts the cursor on the group with that key)."""
+        """Show the rows in view (or their groups; ``select`` puts the cursor on the group with that key).
+        A typed filter is searched by a worker: the first screenful shows at once, the rest as it comes."""
         started = time.perf_counter()
-        indices = self.visible_indices()
+        table = self.query_one(JobTable)
+        table.set_sort(self.sort_key, self.sort_reverse)
+        base = self.base_indices()
+        if self.query_text and len(base) > AT_ONCE:
+            self.filtering = True
+            self.search(self.rows, self.query_text, base, select, started)
+            return
+        self.filtering = False
+        self._show(self._query(self.rows, self.query_text, base) if self.query_text else base, select, started)
+
+    def _show(self, indices: list[int], select: str | None, started: float) -> None:
         table = self.query_one(JobTable)
         if self.grouping and self.group is None:
             table.show_groups(group_rows(self.rows, indices, self.grouping), self.rows, select)
@@ -151,9 +183,41 @@ class JobsScreen(BaseScreen):
             table.set_rows(self.rows, indices)
         self._status(len(indices), time.perf_counter() - started)
 
+    @work(thread=True, exclusive=True, group="jobs-filter")
+    def search(self, rows: list[Row], query: str, base: list[int], select: str | None, started: float) -> None:
+        """The typed filter over the rows in view, off the UI thread: background work waits meanwhile
+        (:mod:`opgtui.foreground`); a newer keystroke cancels this search."""
+        worker = get_current_worker()
+        with foreground():
+            terms, pool = self._query.start(rows, query, base)
+            pool = base if pool is None else pool
+            found: list[int] = []
+            shown_at = 0.0
+            grouped = bool(self.grouping and self.group is None)
+            for part in filter_steps(rows, terms, pool):
+                if worker.is_cancelled:
+                    return
+                found += part
+                now = time.perf_counter()
+                if not grouped and ((not shown_at and len(found) >= FIRST_SCREEN) or (
+                        shown_at and now - shown_at > STEP_SHOWN)):
+                    shown_at = now
+                    self.app.call_from_thread(self._searched, rows, query, list(found), select, started, False)
+            self._query.finish(rows, base, terms, found)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._searched, rows, query, found, select, started, True)
+
+    def _searched(self, rows: list[Row], query: str, found: list[int], select: str | None, started: float,
+                  done: bool) -> None:
+        if rows is not self.rows or query != self.query_text:
+            return  # the rows or the filter changed meanwhile: a newer search is on its way
+        self.filtering = not done
+        self._show(found, select, started)
+
     def _status(self, shown: int, took: float) -> None:
         self.shown, self.took = shown, took
-        text = Text.assemble((f" {len(self.rows):,} jobs", "bold"), f" · showing {shown:,}",
+        more = "+" if self.filtering else ""
+        text = Text.assemble((f" {len(self.rows):,} jobs", "bold"), f" · showing {shown:,}{more}",
                              (f" · {self.quick}", "cyan"))
         if self.group is not None:
             text.append(f" · group: {one_line(self.group.key, 50)}", "magenta")
@@ -161,6 +225,8 @@ class JobsScreen(BaseScreen):
             text.append(f" · grouped by {self.grouping}", "magenta")
         if self.query_text:
             text.append(f" · filter: {one_line(self.query_text, 40)}", "yellow")
+            if self.filtering:
+                text.append(" · searching…", "bold yellow")
         text.append(f" · sort {self.sort_key}{' ↓' if self.sort_reverse else ''}", "dim")
         marked = len(self.query_one(JobTable).marked)
         if marked:
@@ -230,6 +296,14 @@ class JobsScreen(BaseScreen):
 
     def action_reverse(self) -> None:
         self.sort_reverse = not self.sort_reverse
+        self.apply()
+
+    def on_job_table_sort_requested(self, event: JobTable.SortRequested) -> None:
+        """A click on a column title sorts by it; a second click reverses. The cursor stays on its job."""
+        if event.column == self.sort_key:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_key, self.sort_reverse = event.column, False
         self.apply()
 
     def on_job_table_group_selected(self, event: JobTable.GroupSelected) -> None:
@@ -341,3 +415,15 @@ class JobsScreen(BaseScreen):
         self.quick, self.grouping = "all", None
         self.group = Group(label, len(indices), indices, label)
         self.apply()
+
+
+def _titles(store: Any, summaries: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Signature id -> its title (the cause's name on every screen), read from one verdict per signature."""
+    sample: dict[str, str] = {}
+    for job_id, (_category, signature) in summaries.items():
+        if signature and signature not in sample:
+            sample[signature] = job_id
+    if not sample:
+        return {}
+    verdicts = store.verdicts_for(list(sample.values()))
+    return {sig: v.title for sig, jid in sample.items() if (v := verdicts.get(jid)) is not None and v.title}

@@ -13,7 +13,7 @@ from opgtui.diagnosis.rules import exit_code_findings, hold_findings
 from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
 
 TABLES = ("htcondor_hold", "errno", "signal", "cmssw", "wmagent", "panda_pilot", "art", "xrootd", "xrdcl", "xrdcp",
-          "torque", "cvmfs")
+          "torque", "cvmfs", "curl", "dcache", "atlas_trf")
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +67,23 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
     ("    exit_status = -11", "resource", "resubmit with more time", "rule:torque_-11"),  # qstat -f, Torque
     ("CernVM-FS: loading Fuse module... Failed to initialize cache (9 - cache directory/plugin problem)",
      "service", "retry", "rule:cvmfs_9"),
+    # curl's exit codes, whichever libcurl client quotes them (curl(1), davix via FTS, the CVMFS client).
+    ("curl: (52) Empty reply from server", "service", "retry", "rule:curl_52"),
+    ("curl: (3) URL using bad/illegal format or missing URL", "code", "debug", "rule:curl_3"),
+    ("curl: (22) The requested URL returned error: 404", "unknown", "look at the log", "rule:curl_22"),
+    ("SOURCE [112] Result curl error (56): Failure when receiving data from the peer after 1 attempts", "service",
+     "retry", "rule:curl_56"),
+    ("(download) Verify downloaded url /.cvmfspublished, proxy http://ca-proxy.cern.ch:3128 (curl error 7)    "
+     "[05-09-2023 12:10:10 UTC]", "service", "retry", "rule:curl_7"),
+    # dCache's CacheException return codes (CacheException.java toString()).
+    ("CacheException(rc=10006;msg=Request to [>PnfsManager@local] timed out.)", "service", "retry",
+     "rule:dcache_10006"),
+    ("CacheException(rc=10008;msg=File exists)", "code", "debug", "rule:dcache_10008"),
+    # ATLAS transforms' exit acronyms (trfExitCodes.py), as the job report and the pilot print them.
+    ('  "exitAcronym": "TRF_ARG_MISSING",', "code", "debug", "rule:atlas_trf_TRF_ARG_MISSING"),
+    ("...exitAcronym=TRF_EXEC_TIMEOUT", "resource", "resubmit with more time", "rule:atlas_trf_TRF_EXEC_TIMEOUT"),
+    ('  "exitAcronym": "TRF_EXEC_VALIDATION_FAIL",', "unknown", "look at the log",
+     "rule:atlas_trf_TRF_EXEC_VALIDATION_FAIL"),
 ])
 def test_codes_stated_in_log_text_map_through_the_tables(line, category, action, signature):
     tables = bundled_tables()

@@ -149,3 +149,40 @@ def test_store_init_roles_apply_from_the_cli(team: dict[str, str], tmp_path: Pat
         admin.execute(f'REVOKE "{team["prefix"]}approver" FROM "{team["prefix"]}alice"')
     printed = CliRunner().invoke(main, ["--config", str(config), "store", "init", "--roles"])
     assert printed.exit_code == 0 and 'CREATE ROLE "opgtui_shifter" NOLOGIN' in printed.output
+
+
+def test_a_shifters_day_works_within_the_shifter_role(team: dict[str, str]) -> None:
+    """What a shifter's dashboard and CLI write (announcements, actions, retries, verdicts, a request, the stats
+    refresh after the collector's round) is all granted: the roles refuse only what they should."""
+    from opgtui import stats
+    from opgtui.model import Announcement, Job, Verdict
+
+    collector = open_store(team["prod"])
+    finished = Job(
+        id="s#7.0",
+        cluster=7,
+        proc=0,
+        schedd="s",
+        status=4,
+        exit_code=1,
+        end_time=1_765_000_000.0,
+        experiment="nova",
+        site="FNAL",
+    )
+    collector.upsert_jobs([finished])
+    collector.close()
+    store = open_store(team["alice"])
+    try:
+        ann = store.post_announcement(Announcement("pools restarting", "warning", ""))
+        assert store.edit_announcement(ann, text="pools back", level="info", until=None, who=team["prefix"] + "alice")
+        store.log_action("release", ["s#7.0"], "ok")
+        claimed = store.claim_retries(["s#7.0"], lambda jid, rows: None, "retrying")
+        store.finish_retries([(claimed["s#7.0"], "s#8.0", "resubmit", "", {}, True, "ok")])
+        store.save_verdicts({"s#7.0": Verdict("service", "retry", "samweb_http_5xx")})
+        req = store.save_request(ProductionRequest("nova", "keepup", "", "draft"), "", "create")
+        req.status = "submitted"
+        store.save_request(req, "", "submit")
+        assert stats.try_refresh(store) is None  # the rollups of the collector's new day
+        assert store.retries("s#7.0")[0]["who"] == team["prefix"] + "alice"
+    finally:
+        store.close()

@@ -68,6 +68,8 @@ SHIFTER_UPDATES = (
     "job_stats",
     "kv",
 )
+# The production record's derived tables: whoever reads `opgtui stats` first after a collection recomputes them.
+SHIFTER_RECOMPUTES = ("stats_dirty", "stats_rollup", "job_phases")
 # Never granted UPDATE or DELETE to anyone but the owner.
 APPEND_ONLY = ("request_audit", "learned_audit", "action_log")
 # Columns naming who wrote a row: stamped with the session user on INSERT (and, for *_by, on UPDATE).
@@ -158,6 +160,8 @@ def _grants(team: Team, existing: Sequence[str] | None) -> list[str]:
         out.append(f"GRANT INSERT ON {team.q(table)} TO {r['shifter']};")
     for table in _only(SHIFTER_UPDATES, existing):
         out.append(f"GRANT UPDATE ON {team.q(table)} TO {r['shifter']};")
+    for table in _only(SHIFTER_RECOMPUTES, existing):
+        out.append(f"GRANT INSERT, UPDATE, DELETE ON {team.q(table)} TO {r['shifter']};")
     return out
 
 

@@ -123,8 +123,11 @@ class PackSet:
                                              if not set(c.regex.groupindex).isdisjoint(DETAIL_GROUPS)}
         self.plugin_budget = PLUGIN_BUDGET
         self._runners: dict[str, PluginRunner] = {}
-        self._requires = [c.requires for c in self.compiled]
-        self._exclude = [c.exclude for c in self.compiled]
+        self._rows = [(c.signature, c.exclude, c.requires) for c in self.compiled]
+        order = sorted(range(len(self.compiled)), key=lambda i: (-self.compiled[i].signature.priority, i))
+        self._rank = [0] * len(order)  # signature index -> its place, best priority first
+        for place, i in enumerate(order):
+            self._rank[i] = place
         self._set: Any = None
         self._prefilter: Any = None
         self._build()
@@ -201,25 +204,34 @@ class PackSet:
         return out
 
     def _scan_text(self, text: bytes, shown: Sequence[str]) -> list[Finding]:
+        """The findings of the candidate lines: the full set says which signatures match a line (once per
+        distinct line: an error repeated in a dense log is asked about once), best priority first."""
         out: list[Finding] = []
         seen: set[str] = set()
-        compiled = self.compiled
+        rank, rows = self._rank, self._rows
+        raw = getattr(self._set, "_set", None)  # the binding's own set: no per-line wrapper call
+        confirm = raw.Match if raw is not None and hasattr(raw, "Match") else self._confirm
+        known: dict[bytes, list[int]] = {}
+        count = len(shown)
         for index, line in self._candidate_lines(text):
-            hits = self._confirm(line)
+            hits = known.get(line)
+            if hits is None:
+                hits = known[line] = confirm(line) or []
             if not hits:
                 continue
+            if len(hits) > 1:
+                hits = sorted(hits, key=rank.__getitem__)
+            at = shown[index][:MAX_LINE] if index < count else ""
             ids = []
-            for i in sorted(hits, key=lambda i: (-compiled[i].signature.priority, i)):
-                veto = self._exclude[i]
+            for i in hits:
+                sig, veto, req = rows[i]
                 if veto is not None and veto.search(line) is not None:
                     continue
-                sig = compiled[i].signature
                 ids.append(sig.id)
-                req = self._requires[i]
                 if req and not seen.intersection(req):
                     continue
-                out.append(Finding(sig.id, sig.category, sig.action, sig.title, index + 1,
-                                   _shown(shown, index), sig.service, sig.priority))
+                out.append(Finding(sig.id, sig.category, sig.action, sig.title, index + 1, at, sig.service,
+                                   sig.priority))
             seen.update(ids)
         return out
 
@@ -243,11 +255,6 @@ def _options(max_mem: int) -> Any:
     opts.max_mem = max_mem
     opts.log_errors = False
     return opts
-
-
-def _shown(shown: Sequence[str], index: int) -> str:
-    line = shown[index] if index < len(shown) else ""
-    return line[:MAX_LINE]
 
 
 def _clean_line(item: Any) -> str:

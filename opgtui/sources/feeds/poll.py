@@ -10,6 +10,7 @@ and a one-line ``error``. Tokens never appear in errors; URLs in errors have the
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import os
 import re
@@ -33,6 +34,7 @@ RETRIES = 2  # extra attempts after the first, for connect errors and 5xx
 BACKOFF = 0.2  # seconds before the first retry; doubles each time
 MAX_BYTES = 16 * 1024 * 1024
 USER_AGENT = "opgtui (status feeds)"
+FEEDS_PER_CLIENT = 8  # feeds sharing one client (one connection pool) in a round: small, so never quadratic
 MAX_IN_FLIGHT = 256  # feeds fetched at once in a round; the rest wait for their turn
 _ACCEPT = {
     "json": "application/json",
@@ -89,12 +91,18 @@ def tls_context(ca: str | None = None) -> ssl.SSLContext:
     """The TLS trust for feeds: httpx's default (certifi, or SSL_CERT_FILE/SSL_CERT_DIR), or ``ca``.
 
     ``ca`` is a CA bundle file or a hashed CA directory (``/etc/grid-security/certificates``) to trust
-    instead. Loading a bundle takes about 20 ms: make one per round and share it between clients.
+    instead. Loading a bundle takes 20-40 ms: make one per round and share it between clients; the default
+    one is made once per process (its bundle comes with the installed packages).
     """
     if not ca:
-        return httpx.create_ssl_context()
+        return _default_tls()
     path = os.path.expanduser(ca)
     return ssl.create_default_context(capath=path) if os.path.isdir(path) else ssl.create_default_context(cafile=path)
+
+
+@functools.cache
+def _default_tls() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
 
 
 def make_client(ca: str | None = None, *, tls: ssl.SSLContext | None = None, proxies: bool = True) -> httpx.AsyncClient:
@@ -309,39 +317,49 @@ async def poll_all(
 ) -> list[FeedResult]:
     """Poll every feed concurrently (one round trip for all); results in the order of ``feeds``.
 
-    Each feed is fetched through a small client of its own (its own connection pool), sharing one TLS
-    context per CA: httpx's pool assigns waiting requests to connections in O(N^2) (encode/httpx#3215),
-    so 200 feeds through one pool took 10x one round trip. Feeds with ``options.ca`` trust that CA; the
-    rest use ``client`` when one is given. At most ``in_flight`` feeds are fetched at once (file
-    descriptors, the servers); a feed's deadline starts when its turn comes.
+    Feeds are fetched through small clients made here, each shared by at most FEEDS_PER_CLIENT feeds and
+    all sharing one TLS context per CA: httpx's pool assigns waiting requests to connections in O(N^2)
+    (encode/httpx#3215), so 200 feeds through one pool took 10x one round trip. Feeds with ``options.ca``
+    trust that CA; the rest use ``client`` when one is given. At most ``in_flight`` feeds are fetched at
+    once (file descriptors, the servers); a feed's deadline starts when its turn comes.
     """
     feeds = list(feeds)
     now = time.time() if now is None else now
     contexts: dict[str, ssl.SSLContext] = {}
+    current: dict[str, httpx.AsyncClient] = {}  # per CA: the client the next feed shares
+    uses: dict[str, int] = {}
+    owned: list[httpx.AsyncClient] = []
     gate = asyncio.Semaphore(max(1, in_flight))
     proxies = bool(getproxies())
 
-    def tls_for(feed: FeedConfig) -> ssl.SSLContext:
+    def client_for(feed: FeedConfig) -> httpx.AsyncClient:
         ca = str(feed.options.get("ca") or "")
+        if client is not None and not ca:
+            return client
         if ca not in contexts:
             contexts[ca] = tls_context(ca or None)
-        return contexts[ca]
+        if uses.get(ca, 0) % FEEDS_PER_CLIENT == 0:
+            current[ca] = make_client(tls=contexts[ca], proxies=proxies)
+            owned.append(current[ca])
+        uses[ca] = uses.get(ca, 0) + 1
+        return current[ca]
 
     async def one(feed: FeedConfig) -> FeedResult:
         async with gate:
-            if client is not None and not feed.options.get("ca"):
-                return await fetch_feed(client, feed, now=now, service_for=service_for)
             try:
-                tls = tls_for(feed)
+                c = client_for(feed)
             except (OSError, ssl.SSLError) as exc:
                 why = f"options.ca {feed.options.get('ca')}: cannot load: {one_line(exc, 200)}"
                 return FeedResult(
                     feed.name, feed.kind, False, None, f"feed {feed.name} ({redact(feed.url)}): {why}", time.time()
                 )
-            async with make_client(tls=tls, proxies=proxies) as own:
-                return await fetch_feed(own, feed, now=now, service_for=service_for)
+            return await fetch_feed(c, feed, now=now, service_for=service_for)
 
-    done = await asyncio.gather(*(one(f) for f in feeds), return_exceptions=True)
+    try:
+        done = await asyncio.gather(*(one(f) for f in feeds), return_exceptions=True)
+    finally:
+        for c in owned:
+            await c.aclose()
     results = []
     for feed, res in zip(feeds, done, strict=True):
         if isinstance(res, FeedResult):

@@ -13,7 +13,7 @@ from opgtui.diagnosis.rules import exit_code_findings, hold_findings
 from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
 
 TABLES = ("htcondor_hold", "errno", "signal", "cmssw", "wmagent", "panda_pilot", "art", "xrootd", "xrdcl", "xrdcp",
-          "torque", "cvmfs", "curl", "dcache", "atlas_trf")
+          "torque", "cvmfs", "curl", "dcache", "atlas_trf", "rucio")
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +79,12 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
     ("CacheException(rc=10006;msg=Request to [>PnfsManager@local] timed out.)", "service", "retry",
      "rule:dcache_10006"),
     ("CacheException(rc=10008;msg=File exists)", "code", "debug", "rule:dcache_10008"),
+    # Rucio's exception classes (lib/rucio/common/exception.py), by the qualified class name a traceback prints.
+    ("rucio.common.exception.RSEBlacklisted: RSE excluded; not available for writing.", "service", "retry",
+     "rule:rucio_RSEBlacklisted"),
+    ("rucio.common.exception.InvalidPath: The path provided is invalid.", "code", "debug", "rule:rucio_InvalidPath"),
+    ("rucio.common.exception.CannotAuthenticate: Cannot authenticate.", "unknown", "look at the log",
+     "rule:rucio_CannotAuthenticate"),
     # ATLAS transforms' exit acronyms (trfExitCodes.py), as the job report and the pilot print them.
     ('  "exitAcronym": "TRF_ARG_MISSING",', "code", "debug", "rule:atlas_trf_TRF_ARG_MISSING"),
     ("...exitAcronym=TRF_EXEC_TIMEOUT", "resource", "resubmit with more time", "rule:atlas_trf_TRF_EXEC_TIMEOUT"),

@@ -13,7 +13,7 @@ from opgtui.diagnosis.rules import exit_code_findings, hold_findings
 from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
 
 TABLES = ("htcondor_hold", "errno", "signal", "cmssw", "wmagent", "panda_pilot", "art", "xrootd", "xrdcl", "xrdcp",
-          "torque", "cvmfs", "curl", "dcache", "atlas_trf", "rucio")
+          "torque", "cvmfs", "curl", "dcache", "atlas_trf", "rucio", "http")
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +85,14 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
     ("rucio.common.exception.InvalidPath: The path provided is invalid.", "code", "debug", "rule:rucio_InvalidPath"),
     ("rucio.common.exception.CannotAuthenticate: Cannot authenticate.", "unknown", "look at the log",
      "rule:rucio_CannotAuthenticate"),
+    # HTTP status codes (RFC 9110) in the forms gfal2/davix, python-requests and urllib print them.
+    ("requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: "
+     "<https://pypi.org/pypi/devonboarder/0.1.0/json>", "service", "retry", "rule:http_503"),
+    ("urllib.error.HTTPError: HTTP Error 503: Service Unavailable", "service", "retry", "rule:http_503"),
+    ("gfal-sum error: 1 (Operation not permitted) - HTTP 403 : Permission refused ", "unknown", "look at the log",
+     "rule:http_403"),
+    ("requests.exceptions.HTTPError: 400 Client Error: Bad Request for url: https://x.org/api", "code", "debug",
+     "rule:http_400"),
     # ATLAS transforms' exit acronyms (trfExitCodes.py), as the job report and the pilot print them.
     ('  "exitAcronym": "TRF_ARG_MISSING",', "code", "debug", "rule:atlas_trf_TRF_ARG_MISSING"),
     ("...exitAcronym=TRF_EXEC_TIMEOUT", "resource", "resubmit with more time", "rule:atlas_trf_TRF_EXEC_TIMEOUT"),

@@ -3,6 +3,7 @@ collector (plain SQL or the store, never only the CLI's checks) and shows what t
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ psycopg = pytest.importorskip("psycopg", reason="the team store's tests need psy
 
 from opgtui.model import ProductionRequest  # noqa: E402
 from opgtui.store import open_store  # noqa: E402
-from opgtui.team.roles import ROLES, Team, apply_roles, roles_sql  # noqa: E402
+from opgtui.team.roles import APPEND_ONLY, ROLES, Team, apply_roles, roles_sql  # noqa: E402
 
 Refused = psycopg.errors.InsufficientPrivilege
 
@@ -125,6 +126,8 @@ def test_the_sql_is_idempotent_and_names_the_config_approvers() -> None:
     assert 'GRANT "nova_approver" TO "alice"' in sql and 'GRANT "nova_shifter" TO "novapro"' in sql
     assert 'CREATE ROLE "nova_shifter" NOLOGIN' in sql and "IF NOT EXISTS" in sql
     assert "SET search_path = pg_catalog" in sql and '"opg"."request_audit"' in sql
+    for table in APPEND_ONLY:  # no role is ever granted a change of the audit trails or the action log
+        assert not re.search(rf'GRANT [A-Z, ]*(UPDATE|DELETE)[A-Z, ]* ON "opg"."{table}"', sql)
     with pytest.raises(ValueError, match="role prefix"):
         Team("Nova-")
 

@@ -71,6 +71,7 @@ class FailureSummaryScreen(BaseScreen):
         self.range_index = range_index
         self.select = select  # the cause to put the cursor on first (coming back from its jobs)
         self.groups: list[FailureGroup] = []
+        self._waiting: Screen[Any] | None = None  # the jobs view whose rows this summary waits for
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="failures-status")
@@ -79,18 +80,20 @@ class FailureSummaryScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self._columns(self.app.size.width)
-        self._waiting = self._rows_pending()
-        if self._waiting is not None:  # F typed while the jobs were loading: wait for them, do not say "0"
-            self.show_pending("loading the jobs; the causes fill in when they arrive")
-            self._poll = self.set_interval(0.1, self._rows_arrived)
 
     def _rows_pending(self) -> Screen[Any] | None:
-        """The jobs view this summary was opened from, while its rows are still loading (it then handed
-        over no ids: an empty list does not mean no failures)."""
+        """The jobs view this summary was opened from when it handed over no ids: they may have been taken
+        before its rows arrived (an empty list does not mean no failures)."""
         below = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
-        if self.job_ids or below is None or getattr(below, "loaded_at", 0) is not None:
+        if self.job_ids is None or self.job_ids or below is None or not hasattr(below, "visible_indices"):
             return None
-        return below if hasattr(below, "visible_indices") else None
+        return below
+
+    @staticmethod
+    def _ids_in_view(below: Screen[Any]) -> list[str]:
+        """The jobs in view on the jobs screen (its filters and group), as F takes them."""
+        rows = below.rows  # type: ignore[attr-defined]
+        return [rows[i].job_id for i in below.visible_indices()]  # type: ignore[attr-defined]
 
     def _rows_arrived(self) -> None:
         """Poll: once the jobs view has its rows, take the ids in view there and summarise them."""
@@ -99,13 +102,17 @@ class FailureSummaryScreen(BaseScreen):
             return
         if getattr(below, "loaded_at", None) is None:
             if any(w.node is below and not w.is_finished for w in self.app.workers):
+                self._started = True
                 return  # still loading
+            if not getattr(self, "_started", False):  # F came before the view began to load (keys typed at once)
+                self._started = True
+                below.reload()  # type: ignore[attr-defined]
+                return
             below = None  # its load ended without rows (a damaged store): read the store here, say why
         self._poll.stop()
         self._waiting = None
         if below is not None and self.job_ids is not None:  # the jobs in view there, as F would have taken
-            rows = below.rows  # type: ignore[attr-defined]
-            self.job_ids = [rows[i].job_id for i in below.visible_indices()]  # type: ignore[attr-defined]
+            self.job_ids = self._ids_in_view(below)
         self.load()
 
     def show_pending(self, why: str) -> None:
@@ -128,8 +135,18 @@ class FailureSummaryScreen(BaseScreen):
             self.show(self.groups, self._failures)
 
     def reload(self) -> None:
-        if getattr(self, "_waiting", None) is None:
-            self.load()
+        if getattr(self, "_waiting", None) is not None:
+            return  # the jobs view's rows are still coming: they start the load
+        below = self._rows_pending()
+        if below is not None and getattr(below, "loaded_at", None) is None:
+            # F typed while the jobs were loading: wait for them, do not say "0"
+            self._waiting = below
+            self.show_pending("loading the jobs; the causes fill in when they arrive")
+            self._poll = self.set_interval(0.1, self._rows_arrived)
+            return
+        if below is not None:  # they arrived after F handed over its (empty) list: take the jobs in view now
+            self.job_ids = self._ids_in_view(below)
+        self.load()
 
     @work(thread=True, exclusive=True, group="failures-load")
     def load(self) -> None:

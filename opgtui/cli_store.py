@@ -88,3 +88,26 @@ def _live(st: Any) -> str:
     except psycopg.Error as exc:
         return f" (live refresh not set up: {' '.join(str(exc).split())}; run this as the tables' owner)"
     return ", live refresh on"
+
+
+@store.command("whoami")
+@click.option("--prefix", default="opgtui_", show_default=True, help="The team's role names' prefix.")
+@click.pass_context
+def whoami(ctx: click.Context, prefix: str) -> None:
+    """Who the store takes you for: your database user and team roles on PostgreSQL, your login on SQLite."""
+    from opgtui.cli import _config, _open_store
+
+    st = _open_store(_config(ctx), readonly=True)
+    try:
+        if st.dialect != "postgresql":
+            from opgtui.identity import whoami as login
+
+            click.echo(f"{login()} (the login that runs opgtui; store {st.label})")
+            return
+        from opgtui.team.roles import held_roles
+
+        user, held = held_roles(st.conn.raw, prefix)
+        roles = ", ".join(prefix + r for r in held) or f"none of the {prefix}* roles (ask the team's admin)"
+        click.echo(f"{user} (database user on {st.label}): {roles}")
+    finally:
+        st.close()

@@ -189,3 +189,17 @@ def test_a_shifters_day_works_within_the_shifter_role(team: dict[str, str]) -> N
         assert store.retries("s#7.0")[0]["who"] == team["prefix"] + "alice"
     finally:
         store.close()
+
+
+def test_store_whoami_names_the_database_user_and_its_roles(team: dict[str, str], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from opgtui.cli import main
+
+    config = tmp_path / "config.yaml"
+    config.write_text(f"store: '{team['alice']}'\n")
+    result = CliRunner().invoke(main, ["--config", str(config), "store", "whoami", "--prefix", team["prefix"]])
+    assert result.exit_code == 0, result.output
+    p = team["prefix"]
+    assert result.output.startswith(f"{p}alice (database user on ")
+    assert result.output.rstrip().endswith(f": {p}shifter")

@@ -306,3 +306,17 @@ def apply_roles(
     with conn.transaction():
         conn.execute(sql)
     return sql
+
+
+def held_roles(conn: Any, prefix: str = DEFAULT_PREFIX) -> tuple[str, list[str]]:
+    """The session's database user and which of the team's roles it holds (directly or through another)."""
+    user = conn.execute("SELECT session_user").fetchone()[0]
+    held = [
+        name
+        for name in ROLES
+        if conn.execute(
+            "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = %s) AND pg_has_role(session_user, %s, 'MEMBER')",
+            (prefix + name, prefix + name),
+        ).fetchone()[0]
+    ]
+    return str(user), held

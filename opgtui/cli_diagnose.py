@@ -54,12 +54,15 @@ def _packs(cfg: Any, *, warn: bool = True) -> Any:
 
 
 def _read_log(source: str, lines: int) -> list[str]:
-    import asyncio
-
-    from opgtui.sources.logs import LogError
-    from opgtui.sources.logs import tail as read_tail
+    from opgtui.sources.logs import LogError, local_path, tail_file
 
     try:
+        if not source.startswith(("http://", "https://")):  # a file: read at once, no event loop to start
+            return tail_file(local_path(source), lines).lines
+        import asyncio
+
+        from opgtui.sources.logs import tail as read_tail
+
         return asyncio.run(read_tail(source, lines)).lines
     except LogError as exc:
         _fail(str(exc))

@@ -70,6 +70,7 @@ def test_a_small_verb_never_imports_the_dashboard(workdir: Path, verb: str) -> N
     assert "opgtui.cli" in mods  # the verb ran
     assert [p for p in NEVER if loaded(mods, p)] == []
     assert not loaded(mods, "opgtui.cli_requests") and not loaded(mods, "opgtui.cli_signatures")
+    assert not loaded(mods, "asyncio")  # local files and the store need no event loop
     if verb != "diagnose":
         assert not loaded(mods, "multiprocessing") and not loaded(mods, "importlib.metadata")
 

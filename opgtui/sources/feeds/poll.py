@@ -1,10 +1,11 @@
-"""Fetch and parse status feeds concurrently over one shared ``httpx.AsyncClient``.
+"""Fetch and parse status feeds concurrently, through small httpx clients shared by a few feeds each.
 
-Every feed has its own deadline (``feed.timeout``, covering retries), retries connect errors and 5xx
-answers a bounded number of times with a short backoff, and sends a bearer token from ``feed.token_env``
-or ``feed.token_file`` (a file readable by group or others is refused). One failing feed never affects
-the others and nothing raises out of :func:`poll_all`: failures are :class:`FeedResult` with ``ok=False``
-and a one-line ``error``. Tokens never appear in errors; URLs in errors have their user:password removed.
+Every feed has its own deadline (``feed.timeout``, covering retries, counted from its turn in the round),
+retries connect errors and 5xx answers a bounded number of times with a short backoff, and sends a bearer
+token from ``feed.token_env`` or ``feed.token_file`` (a file readable by group or others is refused). One
+failing feed never affects the others and nothing raises out of :func:`poll_all`: failures are
+:class:`FeedResult` with ``ok=False`` and a one-line ``error``. Tokens never appear in errors; URLs in errors
+have their user:password removed.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import pytest
 from opgtui.diagnosis.codes import bundled_tables
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import PackSet, compile_signature, load_pack_file
+from opgtui.model import Job, JobStatus
 
 PACK = Path(__file__).parent / "data" / "packs" / "mechanisms.yaml"
 
@@ -81,3 +82,15 @@ def test_a_quoted_path_is_one_clean_line(packs):
     v = diagnose(["[ERROR] Server responded with an error: [3010] Unable to locate /store/\x1b[2Jx.root; denied"],
                  packs)
     assert "\x1b" not in v.reason and "path /store/" in v.reason
+
+
+def test_the_job_records_resource_numbers_settle_an_ambiguous_line(packs):
+    log = ["cp: error writing '/srv/out.root': No space left on device"]
+    assert diagnose(log, packs).category == "unknown"
+    full = Job("1.0", "u", 0, 0, status=JobStatus.HELD, disk_request_kb=2048.0 * 1024, disk_used_kb=2040.0 * 1024)
+    v = diagnose(log, packs, job=full)
+    assert (v.category, v.signature) == ("resource", "rule:disk_at_request")
+    assert "does not say which by itself; the job record does" in v.reason
+    roomy = Job("1.0", "u", 0, 0, status=JobStatus.HELD, disk_request_kb=2048.0 * 1024, disk_used_kb=300.0 * 1024)
+    assert diagnose(log, packs, job=roomy).category == "unknown"
+    assert diagnose(log, packs, hold_code=6, hold_subcode=2).category == "unknown"  # a generic code is no answer

@@ -13,7 +13,9 @@ the real finding that follows it within ``WRAPPED_LINES`` lines: the innermost c
 First error wins (the reader gives each finding a role): a crash (segfault, abort, stack trace) after a service
 failure of I/O (CVMFS, XRootD, storage, a database) is that failure's consequence, so the service finding is
 chosen; a consequence (a missing output, a job report that is not there) after any real error is that error's.
-A job that exited 0 gets no failure verdict, whatever its log says. The reason names the chosen line and why,
+A log line that says a failure happened but not whose (category "unknown": a full disk, a kill) lets the job
+record's resource evidence decide (memory or disk use at its request, a wrapper's limit exit code). A job that
+exited 0 gets no failure verdict, whatever its log says. The reason names the chosen line and why,
 and what the line's named groups captured (the path or host). Benign and context lines never decide: they are
 the answer only when nothing else is, and then the verdict is "unknown".
 """
@@ -39,6 +41,8 @@ LOOK = "look at the log"
 WRAPPED_LINES = 30
 """How far after a wrapper line its cause may be (a multi-line message, an exception block)."""
 QUIET = ("benign", "context")
+RULE = "rule:"
+"""Findings from the job's record (hold code, exit code, signal, memory and disk against the request)."""
 """Roles whose findings never decide (they rank below every other finding)."""
 _ENDED = (JobStatus.HELD, JobStatus.REMOVED, JobStatus.COMPLETED)
 
@@ -144,6 +148,14 @@ def _wrapped(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Findin
     return inner[0] if inner else None
 
 
+def _resolved_by_record(ranked: Sequence[Finding]) -> Finding | None:
+    """The job record's resource finding (memory or disk at its request, a wrapper's limit exit code) that
+    settles what an ambiguous log line (category unknown: "No space left on device", "Killed") leaves open.
+    Other record codes are not: a pack that calls a line ambiguous knows more than a generic hold code."""
+    return next((f for f in ranked if f.line is None and f.signature.startswith(RULE) and f.priority > 0
+                 and f.category == "resource"), None)
+
+
 def _explained_by(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Finding | None:
     """The earlier real error that ``top`` (a crash or a consequence) follows from, or None."""
     role = role_of(top)
@@ -187,6 +199,11 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
             top = cause
     if top is not None and top.line is not None and notes and top.line in notes:
         why = f"{_where(top)} is {notes[top.line]}" + (f"; {why}" if why else "")
+    if top is not None and top.category == "unknown" and top.line is not None:
+        record = _resolved_by_record(ranked)
+        if record is not None:
+            why = f"{top.title} ({_where(top)}) does not say which by itself; the job record does"
+            top = record
     if top is not None and top.category != "unknown":
         rivals = [] if why else _conflict(top, ranked, role_of)
         if rivals:

@@ -370,6 +370,40 @@ REAL = {
         "$ docker pull containers.ligo.org/adityakumar.sharma/directed-search-lensed-cw/paper1-population:lensing-v1",
         "Error response from daemon: error from registry: access forbidden",
     ]),
+    # The access point could not take the job's proxy (CRABServer issues 9245 and 9257): the schedd's, not the user's.
+    "schedd_delegation_failed": ("service", [
+        "12/09/25 17:52:57 (pid:1014112) ReliSock::get_x509_delegation(): delegation failed: X509Credential::Request() "
+        "failed",
+    ]),
+    "schedd_proxy_refresh_failed": ("service", [
+        "04/07/26 18:48:30 ReliSock::get_x509_delegation_finish(): delegation failed to complete: Failed to open proxy "
+        "file",
+        "04/07/26 18:48:30 (cid:932) Refresh GSI cred for job 10428283.0 failed",
+    ]),
+    "condor_submit_no_queue": ("code", [
+        'ERROR: "submit" doesn\'t contain any "queue" commands -- no jobs queued',
+    ]),
+    # A GridFTP server whose host certificate names another host (pegasus issue 1287).
+    "gridftp_host_dn_mismatch": ("service", [
+        "Unable to connect to gridftp.ccs.ornl.gov:2811",
+        "Authentication failed [Caused by: Operation unauthorized (Mechanism level: [JGLOBUS-56] Authorization failed. "
+        "Expected &quot;/CN=host/dtn18.ccs.ornl.gov&quot ; target but received &quot;/DC=org/DC=opensciencegrid/"
+        "O=Open Science Grid/OU=Services/CN=dtn.ccs.ornl.gov&quot;)]",
+    ]),
+    # Torque lost the spooled output on the node (cbio-cluster issue 173).
+    "torque_stageout_spool_missing": ("service", [
+        "request to copy stageout files failed on node 'gpu-2-13' for job 2519468.mskcc-fe1.local",
+        "Unable to copy file /var/spool/torque/spool/2519468.mskcc-fe1.local.OU to /cbio/cslab/projects/weinhold/"
+        "hlapred/hnsc/STDIN.o2519468, error 1",
+        "/bin/cp: cannot stat `/var/spool/torque/spool/2519468.mskcc-fe1.local.OU': No such file or directory",
+    ]),
+    # jobsub: the submitter is not authorized for the experiment group they named (SBN wiki).
+    "jobsub_not_in_group": ("code", [
+        "    User authorization has failed: Error authenticating DN='/DC=org/DC=cilogon/C=US/O=Fermi National "
+        "Accelerator Laboratory/OU=People/CN=Biswaranjan Behera/CN=UID:bbehera/CN=633718598' for "
+        "AcctGroup='sbnd'Error:",
+        "    JOBSUB SERVER RESPONSE CODE : 401 (Failed)",
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import resource
 import select
 import shutil
 import statistics
@@ -105,8 +106,12 @@ def small_verbs(exe: list[str], tmp: str, repeats: int, env: dict[str, str]) -> 
         ("opgtui diagnose --log LOG", [*exe, *cfg, "diagnose", "--log", str(Path(tmp) / "logs" / "oom_hold.log")]),
     ]
     for name, argv in verbs:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         times = process_times(argv, repeats, env)
-        rows.append(row(f"{name}, whole process", times, 0.150, f", {statistics.median(times) / anchor:.0f}x GNU tail"))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # CPU says what load on the machine does not change
+        cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / (repeats + 1)
+        extra = f", CPU {cpu:.3f} s, {statistics.median(times) / anchor:.0f}x GNU tail, load {os.getloadavg()[0]:.1f}"
+        rows.append(row(f"{name}, whole process", times, 0.150, extra))
     return rows
 
 

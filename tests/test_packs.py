@@ -404,6 +404,29 @@ REAL = {
         "AcctGroup='sbnd'Error:",
         "    JOBSUB SERVER RESPONSE CODE : 401 (Failed)",
     ]),
+    # A Geant4 macro command this release does not have stops the batch macro (geant4 forum, UIMAN0123).
+    "g4_macro_command_not_found": ("code", [
+        "/physics_lists/factory/addRadioactiveDecay",
+        "***** COMMAND NOT FOUND </physics_lists/factory/addRadioactiveDecay> *****",
+        "***** Batch is interrupted!! *****",
+        "-------- WWWW ------- G4Exception-START -------- WWWW -------",
+        "*** G4Exception : UIMAN0123",
+        "*** This is just a warning message. ***",
+    ]),
+    # Trap: CMSSW's segfault (8901) after the XRootD client logged that the server never answered the open.
+    "xrdcl_error_then_segfault": ("service", [
+        "[2026-06-08 03:51:25.719110 +0000][Error  ][XRootD            ] [cmsdcadisk.fnal.gov:1095] Unable to get the "
+        "response to request kXR_open (file: /store/data/Run2026D/MuonEG/MINIAOD/PromptReco-v1/000/403/818/00000/"
+        "f87ffea0-bd13-43ec-84f4-a94d86aa2d3c.root?scitag.flow=196664&tried=cmsxrootd-site1.fnal",
+        "A fatal system signal has occurred: segmentation violation",
+    ]),
+    # DAGMan relays condor_submit's complaint about a node's submit file (pegasus test data).
+    "dagman_node_submit_file_error": ("code", [
+        "09/22/10 14:59:04 From submit: Submitting job(s)",
+        "09/22/10 14:59:04 From submit: ERROR: you specified files you want Condor to transfer via ",
+        '09/22/10 14:59:04 From submit: "transfer_input_files", but you did not specify *when* you want Condor to ',
+        "09/22/10 14:59:04 failed while reading from pipe.",
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

@@ -83,3 +83,46 @@ async def test_a_stream_that_cannot_be_read_says_why_readably_and_cleanly(demo: 
 def test_the_panel_names_the_error_from_its_start() -> None:
     text = verdict_text(None, "", 0, 50, "userlog", 80, error="no userlog known for s#1.0 (configure 'logs:')")
     assert text.plain == "userlog · not read: no userlog known for s#1.0 (configure 'logs:')"
+
+
+async def test_slash_searches_n_moves_through_matches_a_number_jumps_and_c_copies(
+    demo: tuple[Config, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Conventions shifters expect: `/` search with n/N, jump to a line, copy a line (only the one chosen, and
+    cleaned) and a job id."""
+    from opgtui.screens.job import JobDetailScreen
+    from opgtui.widgets.log_view import LogView
+
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    copied: list[str] = []
+    monkeypatch.setattr(OpgApp, "copy_to_clipboard", lambda self, text: copied.append(text))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first_failed_log(app, pilot)
+        await pilot.press("right_square_bracket")  # 200 lines
+        await pilot.pause(0.5)
+        view = app.screen.query_one(LogView)
+        wanted = [i for i, line in enumerate(view.lines) if "begin processing" in line.lower()]
+        assert len(wanted) >= 3
+        view.lines[wanted[1]] += " \x1b]52;c;cHduZWQ=\x07\u202e"  # a hostile line: copied cleaned
+        view.scroll_home(animate=False)
+        await pilot.press("slash", *"Begin processing", "enter")
+        await pilot.pause(0.2)
+        assert view.current == wanted[0] and view.has_focus
+        await pilot.press("n")
+        assert view.current == wanted[1]
+        await pilot.press("c")
+        assert copied and "Begin processing" in copied[-1] and "\x1b" not in copied[-1] and "\u202e" not in copied[-1]
+        await pilot.press("N", "N")
+        assert view.current == wanted[-1]  # wraps around
+        await pilot.press("slash", *":7", "enter")
+        await pilot.pause(0.2)
+        assert view.current == 6 and not view.search_text
+        await pilot.press("slash", "x", "escape")
+        await pilot.pause(0.2)
+        assert app.current_mode == "log" and view.has_focus  # Esc leaves the search line, not the view
+        job_id = app.log_target["job_id"]  # type: ignore[index]
+        app.push_screen(JobDetailScreen(job_id))
+        await pilot.pause()
+        await pilot.press("c")
+        assert copied[-1] == store.job(job_id).display_id

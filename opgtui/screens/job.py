@@ -160,6 +160,7 @@ class JobDetailScreen(Screen[None]):
         Binding("D", "retry(True)", "Retry+debug", id="job.retry_debug"),
         Binding("M", "retry(False, True)", "Retry+memory", id="job.retry_memory"),
         Binding("v", "label", "Label", id="job.label"),
+        Binding("c", "copy", "Copy id", id="job.copy"),
     ]
 
     def __init__(self, job_id: str) -> None:
@@ -225,3 +226,12 @@ class JobDetailScreen(Screen[None]):
         from opgtui.screens.signatures import label_jobs
 
         label_jobs(self.opg, [self.job_id], f"job {self.job_id}", then=self.render_detail)
+
+    def action_copy(self) -> None:
+        """c: the job's id as the Jobs table shows it (the CLI takes it) to the terminal's clipboard (OSC 52)."""
+        from opgtui.textsafe import clean
+
+        job = self.opg.job(self.job_id)
+        text = clean(job.display_id if job is not None else self.job_id)
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied {text}", markup=False, timeout=2)

@@ -8,12 +8,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from opgtui.model import Verdict
 from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
 from opgtui.widgets.log_view import LogView
+from opgtui.widgets.safe_edit import SafeInput
 
 TAIL_SIZES = (50, 200, 1000, 0)  # 0 = all (bounded by the reader)
 CATEGORY_STYLE = {"service": "bold white on blue", "code": "bold white on red",
@@ -61,7 +62,12 @@ class LogScreen(BaseScreen):
         Binding("right_square_bracket", "more", "More lines", id="log.more"),
         Binding("left_square_bracket", "fewer", "Fewer lines", show=False, id="log.fewer"),
         Binding("e", "stream", "Stream", id="log.stream"),  # stdout -> stderr -> event log
+        Binding("slash", "search", "Search", id="log.search"),
     ]
+    DEFAULT_CSS = """
+    LogScreen #log-search { height: 1; border: none; padding: 0 1; display: none; }
+    LogScreen #log-search.visible { display: block; }
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -95,6 +101,8 @@ class LogScreen(BaseScreen):
         yield Static(id="verdict")
         yield LogView(id="log-view")
         yield Static(id="hint", classes="hint")
+        yield SafeInput(placeholder="search: text (case-insensitive), or :N for line N; Enter goes, Esc cancels",
+                        id="log-search")
 
     def reload(self) -> None:
         target = self.opg.log_target
@@ -151,3 +159,28 @@ class LogScreen(BaseScreen):
         order = ("stdout", "stderr", "userlog")
         self.stream = order[(order.index(self.stream) + 1) % len(order)]
         self.load()
+
+    def action_search(self) -> None:
+        """/: the search line (text, or :N for a line number)."""
+        box = self.query_one("#log-search", Input)
+        box.add_class("visible")
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "log-search":
+            view = self.query_one(LogView)
+            self.notify(view.search(event.value), markup=False, timeout=3)
+            self._close_search()
+
+    def on_key(self, event: Any) -> None:
+        box = self.query_one("#log-search", Input)
+        if event.key == "escape" and box.has_focus:  # Esc leaves the search line, not the view
+            event.stop()
+            event.prevent_default()
+            self._close_search()
+
+    def _close_search(self) -> None:
+        box = self.query_one("#log-search", Input)
+        box.remove_class("visible")
+        box.value = ""
+        self.query_one(LogView).focus()

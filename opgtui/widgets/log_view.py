@@ -1,7 +1,8 @@
 """The log view: a line-API list of log lines that draws only what is on screen (a million lines open at once),
 with lines matched by a signature marked in the margin by verdict category.
 
-Keys: `n`/`N` next/previous mark, `s` follow the end, `w` wrap, `g`/`G` top/end. Lines are untrusted: each is
+Keys: `n`/`N` next/previous mark (or match, after a search: :meth:`LogView.search`), `s` follow the end, `w`
+wrap, `g`/`G` top/end, `c` copy the current line. Lines are untrusted: each is
 cleaned (``textsafe.clean``) and styled as ``Text`` by :func:`opgtui.highlight.highlight_line`, never parsed
 as markup, so escape sequences, ``[@click=...]`` and control characters show literally and do nothing.
 """
@@ -54,6 +55,7 @@ class LogView(ScrollView, can_focus=True):
         Binding("down,j", "scroll_down", "Down", show=False, id="log.down"),
         Binding("pageup", "page_up", "Page up", show=False, id="log.pageup"),
         Binding("pagedown", "page_down", "Page down", show=False, id="log.pagedown"),
+        Binding("c", "copy", "Copy line", show=False, id="log.copy"),
     ]
     COMPONENT_CLASSES = {"log-view--number", "log-view--current"}
     DEFAULT_CSS = """
@@ -86,6 +88,8 @@ class LogView(ScrollView, can_focus=True):
         self._cache: LRUCache[int, Strip] = LRUCache(2048)  # highlighted body of a line, by index
         self._cache_style: Style | None = None
         self._dropped = 0  # lines dropped from the front by follow mode (numbers stay those of the stream)
+        self.search_text = ""  # the / search, lower case: n/N move through its matches instead of the marks
+        self._found: tuple[str, int, list[int]] = ("", 0, [])  # (query, lines searched, matching indices)
 
     # ------------------------------------------------------------------ data
 
@@ -232,8 +236,67 @@ class LogView(ScrollView, can_focus=True):
         position = self._ordered.index(index) + 1
         self.post_message(self.MarkReached(index, position, len(self._ordered), self.marks[index]))
 
+    def _go_to_line(self, index: int) -> None:
+        self.follow = False
+        self.current = index
+        self.scroll_to(y=max(self._row_of(index) - self.scrollable_content_region.height // 3, 0), animate=False)
+        self.refresh()
+
+    def matches(self) -> list[int]:
+        """The indices of the lines holding the search text (case-insensitive), kept until lines change."""
+        query, searched, found = self._found
+        if query != self.search_text or searched != len(self.lines):
+            found = [i for i, line in enumerate(self.lines) if self.search_text in line.lower()]
+            self._found = (self.search_text, len(self.lines), found)
+        return found
+
+    def search(self, text: str) -> str:
+        """``/``: go to the first line holding ``text`` from the top of the screen down (``:N`` or a bare
+        number: to line N); n/N then move through the matches. Returns what to tell the shifter."""
+        text = clean(text).strip()
+        number = text.lstrip(":")
+        if number.isdigit():
+            self.search_text = ""
+            index = min(max(int(number) - 1 - self._dropped, 0), max(len(self.lines) - 1, 0))
+            if self.lines:
+                self._go_to_line(index)
+            return f"line {index + 1 + self._dropped}"
+        self.search_text = text.lower()
+        if not self.search_text:
+            return "search cleared: n/N move through the marked lines"
+        found = self.matches()
+        if not found:
+            return f"no line holds '{text}'"
+        top = self._line_at(round(self.scroll_y))[0] if self.lines else 0
+        pos = bisect_left(found, top)
+        self._go_to_line(found[pos] if pos < len(found) else found[0])
+        return f"'{text}': {len(found):,} lines (n/N next/previous)"
+
+    def _next_match(self, direction: int) -> None:
+        found = self.matches()
+        if not found:
+            self.notify(f"No line holds '{self.search_text}'.", markup=False, timeout=3)
+            return
+        here = self.current if self.current is not None else self._line_at(round(self.scroll_y))[0]
+        pos = bisect_right(found, here) if direction > 0 else bisect_left(found, here) - 1
+        index = found[pos] if 0 <= pos < len(found) else found[0 if pos >= 0 else -1]  # wraps
+        self._go_to_line(index)
+        self.notify(f"match {found.index(index) + 1} of {len(found):,}", markup=False, timeout=2)
+
+    def action_copy(self) -> None:
+        """Copy the current line (the last match or mark moved to, else the top line on screen), cleaned,
+        to the terminal's clipboard (Textual sends it as OSC 52)."""
+        if not self.lines:
+            return
+        index = self.current if self.current is not None else self._line_at(round(self.scroll_y))[0]
+        self.app.copy_to_clipboard(clean(self.lines[index]))
+        self.notify(f"copied line {index + 1 + self._dropped}", markup=False, timeout=2)
+
     def action_next_mark(self, direction: int) -> None:
-        """Move to the next (1) or previous (-1) marked line, wrapping around."""
+        """Move to the next (1) or previous (-1) match of the search, else marked line, wrapping around."""
+        if self.search_text:
+            self._next_match(direction)
+            return
         if not self._ordered:
             self.notify("No matched lines in this log.", markup=False, timeout=3)
             return

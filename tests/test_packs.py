@@ -427,6 +427,15 @@ REAL = {
         '09/22/10 14:59:04 From submit: "transfer_input_files", but you did not specify *when* you want Condor to ',
         "09/22/10 14:59:04 failed while reading from pipe.",
     ]),
+    # Batch submissions the scheduler refuses as asked (Torque pbs_error_db.h texts; Grid Engine site guides) and
+    # an SGE job whose -o path cannot be opened (kaldi issue 4358).
+    "pbs_exceeds_queue_limits": ("code", ["qsub: Job exceeds queue resource limits MSG=cannot locate feasible nodes"]),
+    "sge_no_suitable_queues": ("code", ["Unable to run job: error: no suitable queues. Exiting."]),
+    "sge_output_file_unopenable": ("code", [
+        "12/01/2020 22:46:24|worker|master|W|job 84.1 failed on host ubuntu general opening input/output file because: "
+        "12/02/2020 11:46:22 [1006:5837]: error: can't open output file \"/home/ybZhang/changcheng_asr_ch/./q/test.log\":",
+        "12/01/2020 22:46:24|worker|master|W|rescheduling job 84.1",
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

@@ -433,7 +433,8 @@ REAL = {
     "sge_no_suitable_queues": ("code", ["Unable to run job: error: no suitable queues. Exiting."]),
     "sge_output_file_unopenable": ("code", [
         "12/01/2020 22:46:24|worker|master|W|job 84.1 failed on host ubuntu general opening input/output file because: "
-        "12/02/2020 11:46:22 [1006:5837]: error: can't open output file \"/home/ybZhang/changcheng_asr_ch/./q/test.log\":",
+        "12/02/2020 11:46:22 [1006:5837]: error: can't open output file "
+        "\"/home/ybZhang/changcheng_asr_ch/./q/test.log\":",
         "12/01/2020 22:46:24|worker|master|W|rescheduling job 84.1",
     ]),
     "frontier_404_wrong_servlet": ("code", [

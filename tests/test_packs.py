@@ -437,6 +437,13 @@ REAL = {
         "\"/home/ybZhang/changcheng_asr_ch/./q/test.log\":",
         "12/01/2020 22:46:24|worker|master|W|rescheduling job 84.1",
     ]),
+    # ROOT: a compressed buffer whose header is garbage is a bad replica; a branch read into the wrong type is code.
+    "root_unzip_header": ("service", ["Error R__unzip_header: error in header.  Values: 00"]),
+    "root_branch_type_mismatch": ("code", [
+        "Error in <TTree::SetBranchAddress>: The pointer type given \"Short_t\" (2) does not correspond to the type "
+        "needed \"Int_t\" (3) by the branch: Detector",
+        "Error in <TTree::SetBranchAddress>: unknown branch -> Esum2",
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

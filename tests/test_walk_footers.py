@@ -39,6 +39,25 @@ async def test_every_footer_fits_80_columns(demo: tuple[Config, Any]) -> None:
             assert cut_keys(app) == [], (keys, type(app.screen).__name__)
 
 
+async def test_the_job_details_own_keys_all_show_at_80_columns(demo: tuple[Config, Any]) -> None:
+    """Keys past the right edge are not 'cut', they are gone: v Label and c Copy id were not drawn at all."""
+    from opgtui.screens.job import JobDetailScreen
+
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await pilot.pause(0.4)
+        await pilot.press("f", "enter")
+        await pilot.pause(0.4)
+        assert isinstance(app.screen, JobDetailScreen)
+        footer = app.screen.query_one(Footer)
+        drawn = {k.description for k in footer.query(FooterKey) if k.region.width and k.region.right <= 80}
+        shown = {b.description for b in JobDetailScreen.BINDINGS if b.show}  # type: ignore[union-attr]
+        assert shown <= drawn and {"Label", "Copy id", "Retry"} <= shown
+        assert cut_keys(app) == []
+
+
 def test_the_header_names_the_keys_the_footer_leaves_out() -> None:
     from opgtui.widgets.header import header_text
 

@@ -153,12 +153,12 @@ class JobDetailScreen(Screen[None]):
     """Enter on a job: all it is known for; `a` toggles the raw ClassAd, `l` opens its log."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="job.back"),
+        Binding("escape", "back", "Back", show=False, id="job.back"),  # the footer keeps room for v and c
         Binding("a", "toggle_ad", "Raw ad", id="job.ad"),
         Binding("l", "log", "Log", id="job.log"),
         Binding("T", "retry(False)", "Retry", id="job.retry"),
         Binding("D", "retry(True)", "Retry+debug", id="job.retry_debug"),
-        Binding("M", "retry(False, True)", "Retry+memory", id="job.retry_memory"),
+        Binding("M", "retry(False, True)", "Retry+memory", show=False, id="job.retry_memory"),
         Binding("v", "label", "Label", id="job.label"),
         Binding("c", "copy", "Copy id", id="job.copy"),
     ]

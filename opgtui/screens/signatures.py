@@ -318,7 +318,8 @@ class LabelForm(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         s = self.suggestion
         with Vertical():
-            yield Static(Text(f"Label {s.id} ({len(s.jobs):,} jobs): {one_line(s.template.text, 160)}", "bold"))
+            jobs = f"{len(s.jobs):,} job" + ("s" if len(s.jobs) != 1 else "")
+            yield Static(Text(f"Label {s.id} ({jobs}): {one_line(s.template.text, 160)}", "bold"))
             yield from self._row("Verdict", Select(VERDICTS, value="service", allow_blank=False, id="verdict",
                                                    compact=True))
             yield from self._row("Title", SafeInput(placeholder="what the failure is, in a few words", id="title",

@@ -26,7 +26,7 @@ EXPECTED_SIGNATURE = {
     "htcondor_hold_cgroup_memory_limit.log": "rule:hold_34_102",
     "htcondor_hold_curl_plugin_dns.log": "dns_resolution_failed",
     "htcondor_worker_node_out_of_memory.log": "worker_node_oom_eviction",
-    "ifdh_cp_dest_403_persistent_token.log": "storage_permission_refused",
+    "ifdh_cp_dest_403_persistent_token.log": "storage_write_refused_destination",
     "ifdh_sam_webapi_retry_exceeded.log": "ifdh_sam_webapi_fetcherror",
     "python_traceback_user_keyerror.log": "python_traceback_user_code",
     "root_segfault_gdb_frames.log": "root_segmentation_violation",

@@ -29,6 +29,20 @@ def status_line(app: OpgApp) -> str:
     return str(app.screen.query_one("#failures-status", Static).render())
 
 
+async def summarised(app: OpgApp, pilot: Any) -> str:
+    """The summary's status line once it has counted (at most 5 s)."""
+    for _ in range(50):
+        await pilot.pause(0.1)
+        if type(app.screen).__name__ == "FailureSummaryScreen" and "failed/held" in status_line(app):
+            break
+    return status_line(app)
+
+
+def assert_counted(line: str) -> None:
+    found = re.search(r"([\d,]+) failed/held .* (\d+) causes", line)
+    assert found and int(found[1].replace(",", "")) > 100 and int(found[2]) >= 5, line
+
+
 @pytest.fixture
 def held_back(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """The jobs view's load waits for this event before it builds its rows."""
@@ -57,12 +71,7 @@ async def test_F_typed_while_the_jobs_load_says_loading_then_fills_in(
         line = status_line(app)
         assert "loading" in line and "0 failed" not in line and "0 causes" not in line, line
         held_back.set()
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if "failed/held" in status_line(app):
-                break
-        found = re.search(r"([\d,]+) failed/held .* (\d+) causes", status_line(app))
-        assert found and int(found[1].replace(",", "")) > 100 and int(found[2]) >= 5, status_line(app)
+        assert_counted(await summarised(app, pilot))
 
 
 async def test_colon_failures_reads_every_job_whatever_the_jobs_view_has_loaded(
@@ -72,11 +81,8 @@ async def test_colon_failures_reads_every_job_whatever_the_jobs_view_has_loaded(
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("colon", *"failures", "enter")
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if "failed/held" in status_line(app):
-                break
-        assert re.search(r"\b183 failed/held in all jobs", status_line(app)), status_line(app)
+        line = await summarised(app, pilot)
+        assert re.search(r"\b183 failed/held in all jobs", line), line
         held_back.set()
 
 
@@ -90,12 +96,7 @@ async def test_2_and_F_arriving_in_one_read_as_the_app_starts(demo: tuple[Config
     async with app.run_test(size=(80, 24)) as pilot:
         app.post_message(events.Key("2", "2"))
         app.post_message(events.Key("F", "F"))
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if type(app.screen).__name__ == "FailureSummaryScreen" and "failed/held" in status_line(app):
-                break
-        found = re.search(r"([\d,]+) failed/held .* (\d+) causes", status_line(app))
-        assert found and int(found[1].replace(",", "")) > 100 and int(found[2]) >= 5, status_line(app)
+        assert_counted(await summarised(app, pilot))
 
 
 async def test_a_damaged_store_is_one_line_in_the_failure_summary(tmp_path: Path) -> None:

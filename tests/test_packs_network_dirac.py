@@ -14,7 +14,7 @@ from opgtui.diagnosis.signatures import load_packs
 
 PACKS = load_packs(plugins=False)
 BY_ID = {c.signature.id: c for c in PACKS.compiled}
-OURS = ("network",)
+OURS = ("network", "dirac")
 CASES = [
     (raw["id"], line)
     for pack in OURS
@@ -25,7 +25,7 @@ CASES = [
 
 def test_the_packs_load_and_name_their_sources():
     assert {c.signature.pack for c in PACKS.compiled} >= set(OURS)
-    for name in OURS:
+    for name in (*OURS, "codes/dirac"):
         head = (PACK_DIR / f"{name}.yaml").read_text(encoding="utf-8").split("\n", 1)[0]
         assert head.startswith("#"), name
         assert "source" in (PACK_DIR / f"{name}.yaml").read_text(encoding="utf-8").lower()
@@ -102,6 +102,22 @@ REAL = {
         ],
         "tiredofit/docker-traefik-cloudflare-companion issue 82 (the configured URL had the wrong scheme)",
     ),
+    "dirac_input_data_slashes": (
+        "code",
+        [
+            "2013-05-13 05:27:32 UTC WorkloadManagement/JobSanity   INFO: [JID 547989] Set to Failed/Input data "
+            "contains // ",
+        ],
+        "DIRACGrid/DIRAC issue 1462 (the job's input data list)",
+    ),
+    "dirac_exit_status_errno_text": (
+        "unknown",
+        [
+            "Key has expired ( 127 : submit Exited With Status 127)",
+        ],
+        "DIRACGrid/DIRAC issue 7776 (the payload's own exit status 127 printed with an errno text: no credential "
+        "expired, and the status alone does not say why the payload failed)",
+    ),
 }
 
 
@@ -110,6 +126,13 @@ def test_real_excerpts(name):
     expected, lines, _source = REAL[name]
     v = diagnose(lines, PACKS)
     assert v.category == expected, (name, v.signature, v.reason)
+
+
+def test_a_dirac_error_number_names_its_meaning():
+    v = diagnose(["Invalid job description ( 1501 : Failed to parse JDL)"], PACKS)
+    assert (v.category, v.signature) == ("code", "rule:dirac_1501")
+    v = diagnose(["Error with the gfal call ( 1602 : Failed to put file to storage element)"], PACKS)
+    assert (v.category, v.signature) == ("service", "rule:dirac_1602")
 
 
 def test_the_submitters_own_expired_certificate_stays_with_the_credentials_pack():

@@ -14,7 +14,7 @@ from opgtui.diagnosis.signatures import load_packs
 
 PACKS = load_packs(plugins=False)
 BY_ID = {c.signature.id: c for c in PACKS.compiled}
-OURS = ("network", "dirac")
+OURS = ("network", "dirac", "ifdh")
 CASES = [
     (raw["id"], line)
     for pack in OURS
@@ -140,6 +140,19 @@ def test_the_submitters_own_expired_certificate_stays_with_the_credentials_pack(
     the submitter's own."""
     assert diagnose(["X509_verify_cert() failed: certificate has expired"], PACKS).category == "code"
     assert diagnose(["curl: (60) SSL certificate problem: certificate has expired"], PACKS).category == "service"
+
+
+def test_a_network_failure_before_a_missing_output_is_the_cause():
+    """ifdh's "file does not exist!" for a declared output is the consequence of the SAM timeout before it."""
+    v = diagnose(
+        [
+            "samweb_client.exceptions.SAMWebConnectionError: https://samweb.fnal.gov:8483/sam/nova/api/x: Timed out "
+            "waiting for response",
+            "Exception: nu_reco_001234.root: file does not exist!",
+        ],
+        PACKS,
+    )
+    assert v.category == "service", v.reason
 
 
 def test_a_job_that_exited_0_after_retried_connections_gets_no_verdict():

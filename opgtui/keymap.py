@@ -76,6 +76,7 @@ BINDING_IDS: dict[str, str] = {
     "log.prev": "log: Previous error",
     "log.search": "log: Search",
     "log.stream": "log: Stream",
+    "log.timestamps": "log: Times read",
     "log.top": "log: Top",
     "log.up": "log: Up",
     "log.wrap": "log: Wrap",

@@ -214,3 +214,27 @@ async def test_following_forever_keeps_memory_bounded_and_numbers_true() -> None
         await pilot.press("n")
         await pilot.pause()
         assert any(r.startswith("C  60 line 60") for r in rendered(view))
+
+
+async def test_t_shows_when_each_line_was_read() -> None:
+    """k9s' `t`: a log file has no time per line, so the tail's lines show when it was read and follow mode's
+    appended lines when each arrived (in the process's zone here: the app has no configured one)."""
+    from datetime import datetime
+
+    read, arrived = 1_796_000_000.0, 1_796_000_125.0
+    hhmmss = [datetime.fromtimestamp(t).astimezone().strftime("%H:%M:%S") for t in (read, arrived)]
+    app = LogApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        view = app.query_one(LogView)
+        view.set_lines([f"line {i}" for i in range(1, 6)], read_at=read)
+        view.append_lines(["line 6", "line 7"], read_at=arrived)
+        await pilot.pause()
+        assert rendered(view)[0].startswith("  1 line 1")
+        await pilot.press("t")
+        await pilot.pause()
+        rows = rendered(view)
+        assert rows[0].startswith(f"  {hhmmss[0]} 1 line 1") and rows[4].startswith(f"  {hhmmss[0]} 5 line 5")
+        assert rows[5].startswith(f"  {hhmmss[1]} 6 line 6") and rows[6].startswith(f"  {hhmmss[1]} 7 line 7")
+        await pilot.press("t")
+        await pilot.pause()
+        assert rendered(view)[0].startswith("  1 line 1")

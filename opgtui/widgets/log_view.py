@@ -2,14 +2,17 @@
 with lines matched by a signature marked in the margin by verdict category.
 
 Keys: `n`/`N` next/previous mark (or match, after a search: :meth:`LogView.search`), `s` follow the end, `w`
-wrap, `g`/`G` top/end, `c` copy the current line. Lines are untrusted: each is
+wrap, `g`/`G` top/end, `c` copy the current line, `t` when each line was read (a log carries no time per line of its
+own: the tail's lines share the time it was read, follow mode's the time each arrived). Lines are untrusted: each is
 cleaned (``textsafe.clean``) and styled as ``Text`` by :func:`opgtui.highlight.highlight_line`, never parsed
 as markup, so escape sequences, ``[@click=...]`` and control characters show literally and do nothing.
 """
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left, bisect_right
+from datetime import datetime
 from itertools import accumulate
 
 from rich.cells import cell_len
@@ -56,6 +59,7 @@ class LogView(ScrollView, can_focus=True):
         Binding("pageup", "page_up", "Page up", show=False, id="log.pageup"),
         Binding("pagedown", "page_down", "Page down", show=False, id="log.pagedown"),
         Binding("c", "copy", "Copy line", show=False, id="log.copy"),
+        Binding("t", "timestamps", "Times read", show=False, id="log.timestamps"),
     ]
     COMPONENT_CLASSES = {"log-view--number", "log-view--current"}
     DEFAULT_CSS = """
@@ -66,6 +70,7 @@ class LogView(ScrollView, can_focus=True):
 
     follow: reactive[bool] = reactive(False, init=False)
     wrap: reactive[bool] = reactive(False, init=False)
+    timestamps: reactive[bool] = reactive(False, init=False)
 
     class MarkReached(Message):
         """The view moved to a marked line: ``index`` 0-based, ``position`` (1-based) of ``count`` marks."""
@@ -88,16 +93,19 @@ class LogView(ScrollView, can_focus=True):
         self._cache: LRUCache[int, Strip] = LRUCache(2048)  # highlighted body of a line, by index
         self._cache_style: Style | None = None
         self._dropped = 0  # lines dropped from the front by follow mode (numbers stay those of the stream)
+        self._read_at: list[tuple[int, float]] = []  # (first line number, 0-based with dropped lines, time read)
         self.search_text = ""  # the / search, lower case: n/N move through its matches instead of the marks
         self._found: tuple[str, int, list[int]] = ("", 0, [])  # (query, lines searched, matching indices)
 
     # ------------------------------------------------------------------ data
 
-    def set_lines(self, lines: list[str], marks: dict[int, str] | None = None) -> None:
-        """Show ``lines``; ``marks`` maps 0-based line index -> category (service|code|resource|unknown).
+    def set_lines(self, lines: list[str], marks: dict[int, str] | None = None, read_at: float | None = None) -> None:
+        """Show ``lines`` (read at ``read_at``, default now); ``marks`` maps 0-based line index -> category
+        (service|code|resource|unknown).
 
         Opens on the first mark when there is one, else on the end (it is a tail).
         """
+        self._read_at = [(0, time.time() if read_at is None else read_at)]
         self.lines = list(lines)
         self.marks = {i: c for i, c in (marks or {}).items() if 0 <= i < len(self.lines)}
         self._ordered = sorted(self.marks)
@@ -111,10 +119,12 @@ class LogView(ScrollView, can_focus=True):
         else:
             self.scroll_end(animate=False)
 
-    def append_lines(self, lines: list[str]) -> None:
-        """Add lines at the end (a growing log); in follow mode the end stays in view."""
+    def append_lines(self, lines: list[str], read_at: float | None = None) -> None:
+        """Add lines at the end (a growing log, read at ``read_at``, default now); in follow mode the end stays
+        in view."""
         if not lines:
             return
+        self._read_at.append((len(self.lines) + self._dropped, time.time() if read_at is None else read_at))
         self.lines.extend(lines)
         self._longest = max(self._longest, max(map(len, lines)))
         excess = len(self.lines) - self.max_lines
@@ -141,8 +151,18 @@ class LogView(ScrollView, can_focus=True):
 
     @property
     def margin_width(self) -> int:
-        """Mark glyph, a space, the line number, a space."""
-        return len(str(max(len(self.lines) + self._dropped, 1))) + 3
+        """Mark glyph, a space, the line number, a space (and ``HH:MM:SS `` with timestamps on)."""
+        return len(str(max(len(self.lines) + self._dropped, 1))) + 3 + 9 * self.timestamps
+
+    def read_time(self, index: int) -> str:
+        """``HH:MM:SS`` when line ``index`` was read, in the dashboard's time zone."""
+        number = index + self._dropped
+        at = next((t for first, t in reversed(self._read_at) if first <= number), None)
+        if at is None:
+            return " " * 8
+        tz = getattr(self.app, "tz", None)
+        moment = datetime.fromtimestamp(at, tz) if tz else datetime.fromtimestamp(at).astimezone()
+        return moment.strftime("%H:%M:%S")
 
     @property
     def body_width(self) -> int:
@@ -210,8 +230,10 @@ class LogView(ScrollView, can_focus=True):
         start = piece * body_width if self.wrap else scroll_x
         body = self._body(index, base).crop_extend(start, start + body_width, base)
         mark = self.marks.get(index) if piece == 0 else None
-        digits = self.margin_width - 3
+        digits = self.margin_width - 3 - 9 * self.timestamps
         number = f"{index + 1 + self._dropped:>{digits}}" if piece == 0 else " " * digits
+        if self.timestamps:
+            number = (self.read_time(index) if piece == 0 else " " * 8) + " " + number
         rest = Strip.join([Strip([Segment(" ", base), Segment(number, self._number_style()), Segment(" ", base)]),
                            body])
         if index == self.current:
@@ -327,6 +349,12 @@ class LogView(ScrollView, can_focus=True):
 
     def action_wrap(self) -> None:
         self.wrap = not self.wrap
+
+    def watch_timestamps(self) -> None:
+        self._relayout()
+
+    def action_timestamps(self) -> None:
+        self.timestamps = not self.timestamps
 
     def action_top(self) -> None:
         self.follow = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from opgtui.learn import library
 from opgtui.model import Announcement, Finding, Job, JobEvent, ProductionRequest, ServiceState, Verdict, Window
 from opgtui.phases import Phase, as_rows, stored_phases
 from opgtui.record import dq_flags
-from opgtui.store import MIGRATIONS, RequestConflict, StoreError, open_store
+from opgtui.store import JOB_COLUMNS, MIGRATIONS, RequestConflict, StoreError, open_store
 from opgtui.store.copy import KEYS
 from opgtui.store.netfs import fs_type, network_fs
 from opgtui.store.pg import redact
@@ -157,7 +158,10 @@ def test_migrations_from_empty_and_from_an_old_store(store_target: str, monkeypa
     monkeypatch.setattr(st, "MIGRATIONS", MIGRATIONS[:3])
     monkeypatch.setattr(st, "SCHEMA_VERSION", 3)
     old = st.open_store(store_target)
-    old.upsert_jobs([_finished(1), _finished(2, exit_code=1)], {"s#1.0": {"CumulativeSlotTime": 7200.0}})
+    with old.transaction() as c:  # as the opgtui of schema 3 wrote them
+        c.executemany(f"INSERT INTO jobs({', '.join(JOB_COLUMNS)}) VALUES ({', '.join('?' * len(JOB_COLUMNS))})",
+                      [astuple(_finished(1)), astuple(_finished(2, exit_code=1))])
+        c.execute("INSERT INTO job_ads(job_id, ad) VALUES ('s#1.0', '{\"CumulativeSlotTime\": 7200.0}')")
     assert old.schema_version() == 3 and "job_stats" not in old.table_names()
     old.close()
     monkeypatch.undo()

@@ -121,7 +121,24 @@ class _Connection(sqlite3.Connection):
 
 from opgtui.store.learned import LearnQueries  # noqa: E402
 from opgtui.store.record import RecordQueries  # noqa: E402
-from opgtui.store.schema import JOB_COLUMNS, MIGRATIONS, SCHEMA_VERSION, Step, _split_sql  # noqa: E402, F401
+from opgtui.store.schema import (  # noqa: E402, F401
+    JOB_COLUMNS,
+    JOB_TYPES,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Step,
+    _split_sql,
+)
+
+_AD_NUMBERS = ("CumulativeSlotTime", "CommittedSlotTime", "CommittedTime")
+
+
+def ad_stats(ad: dict[str, Any]) -> tuple[float | None, float | None, float | None, str | None]:
+    """(CumulativeSlotTime, CommittedSlotTime, CommittedTime, ChirpOpgPhases) of an ad: numbers and text only."""
+    nums = [float(v) if isinstance(v := ad.get(k), int | float) and not isinstance(v, bool) else None
+            for k in _AD_NUMBERS]
+    phases = ad.get("ChirpOpgPhases")
+    return nums[0], nums[1], nums[2], phases if isinstance(phases, str) else None
 
 
 def _dumps(value: Any) -> str:
@@ -157,6 +174,33 @@ class Store(RecordQueries, LearnQueries):
         if self.dialect == "sqlite":
             return f"INSERT OR IGNORE INTO {table}({', '.join(columns)}) VALUES ({marks})"
         return f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        """(name, type) of a table's columns in order; the type in upper case (PostgreSQL's own on PostgreSQL)."""
+        if self.dialect == "sqlite":
+            return [(r[1], str(r[2]).upper()) for r in self.conn.execute(f"PRAGMA table_info({table})")]
+        return [(r[0], str(r[1]).upper()) for r in self.conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position", (table,))]
+
+    def insert_rows(self, c: Any, table: str, rows: list[tuple[Any, ...]], *, key: Sequence[str] = (),
+                    conflict: str = "error") -> None:
+        """Rows of every column of ``table`` in the caller's transaction ``c``; a row whose ``key`` is stored
+        already raises (``conflict="error"``), is skipped ("ignore") or replaces it ("update")."""
+        if not rows:
+            return
+        cols = self.columns(table)
+        names = [f'"{n}"' for n, _ in cols]
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" * len(names))
+            sql = {"error": f"INSERT INTO {table}({', '.join(names)}) VALUES ({marks})",
+                   "ignore": self.insert_ignore_sql(table, names),
+                   "update": self.upsert_sql(table, names, [f'"{k}"' for k in key])}[conflict]
+            c.executemany(sql, rows)
+            return
+        from opgtui.store.pg import bulk_upsert
+
+        bulk_upsert(c, table, names, [t for _, t in cols], [f'"{k}"' for k in key], rows, conflict)
 
     def table_names(self) -> list[str]:
         """The store's tables, in name order."""
@@ -227,15 +271,35 @@ class Store(RecordQueries, LearnQueries):
 
     def upsert_jobs(self, jobs: Iterable[Job], ads: dict[str, dict[str, Any]] | None = None) -> int:
         """Insert or replace job records (and their raw ads); returns how many were written."""
-        sql = self.upsert_sql("jobs", JOB_COLUMNS, ("id",))
         getters = [getattr(Job, name).__get__ for name in JOB_COLUMNS]  # slot descriptors: fast access
         rows = [tuple(g(job) for g in getters) for job in jobs]
+        ad_rows = [(jid, _dumps(ad)) for jid, ad in ads.items()] if ads else []
         with self.transaction() as c:
-            c.executemany(sql, rows)
+            if self.dialect == "sqlite":
+                c.executemany(self.upsert_sql("jobs", JOB_COLUMNS, ("id",)), rows)
+                if ad_rows:
+                    c.executemany(self.upsert_sql("job_ads", ("job_id", "ad"), ("job_id",)), ad_rows)
+            else:  # one statement per table: a round trip per row costs more than the row
+                from opgtui.store.pg import bulk_upsert
+
+                bulk_upsert(c, "jobs", JOB_COLUMNS, JOB_TYPES, ("id",), rows)
+                bulk_upsert(c, "job_ads", ("job_id", "ad"), ("TEXT", "TEXT"), ("job_id",), ad_rows)
             if ads:
-                c.executemany(self.upsert_sql("job_ads", ("job_id", "ad"), ("job_id",)),
-                              ((jid, _dumps(ad)) for jid, ad in ads.items()))
+                self.record_ad_stats(c, ads)
         return len(rows)
+
+    def record_ad_stats(self, c: Any, ads: dict[str, dict[str, Any]]) -> None:
+        """The record's values read from finished jobs' ads (slot times, chirped phases) into their job_stats rows,
+        in the caller's transaction ``c`` (a job not finished has no row: nothing happens)."""
+        rows = [(*ad_stats(ad), jid) for jid, ad in ads.items()]
+        if self.dialect == "sqlite":
+            c.executemany("UPDATE job_stats SET slot_time = ?, committed_slot_time = ?, committed_time = ?, "
+                          "phases_raw = ? WHERE job_id = ?", rows)
+            return
+        from opgtui.store.pg import bulk_update
+
+        bulk_update(c, "job_stats", ("slot_time", "committed_slot_time", "committed_time", "phases_raw"),
+                    ("DOUBLE PRECISION", "DOUBLE PRECISION", "DOUBLE PRECISION", "TEXT"), "job_id", rows)
 
     def jobs(self, where: str = "", params: Sequence[Any] = ()) -> list[Job]:
         """Job records, optionally filtered by a SQL ``where`` written in this codebase (never user text)."""

@@ -47,12 +47,8 @@ def count(store: Store, table: str) -> int:
 
 
 def columns(store: Store, table: str) -> list[str]:
-    """The table's columns, in their order."""
-    if store.dialect == "sqlite":
-        return [r[1] for r in store.conn.execute(f"PRAGMA table_info({table})")]
-    return [r[0] for r in store.conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = ? ORDER BY ordinal_position", (table,))]
+    """The table's column names, in their order."""
+    return [n for n, _ in store.columns(table)]
 
 
 def _quoted(name: str) -> str:
@@ -75,21 +71,18 @@ def copy_store(src: Store, dst: Store, *, append: bool = False, chunk: int = CHU
                          "copy into a new store, or add --append to merge (rows it has are kept)")
     report = []
     for table, key in KEYS.items():
-        cols = columns(src, table)
-        if table in DERIVED or append:  # the triggers made some already; append keeps the destination's rows
-            write = dst.upsert_sql(table, [_quoted(c) for c in cols], [_quoted(k) for k in key]) \
-                if table in DERIVED and not append else dst.insert_ignore_sql(table, [_quoted(c) for c in cols])
-        else:
-            write = f"INSERT INTO {table}({', '.join(map(_quoted, cols))}) VALUES ({', '.join('?' * len(cols))})"
-        done = _copy_table(src, dst, table, cols, key, write, chunk, progress)
+        # the triggers made some derived rows already: the source's replace them; append keeps the destination's
+        conflict = "ignore" if append else "update" if table in DERIVED else "error"
+        done = _copy_table(src, dst, table, key, conflict, chunk, progress)
         report.append(TableCopy(table, done, before[table], count(dst, table)))
     if dst.dialect != "sqlite":
         _restart_identities(dst)
     return report
 
 
-def _copy_table(src: Store, dst: Store, table: str, cols: list[str], key: tuple[str, ...], write: str, chunk: int,
+def _copy_table(src: Store, dst: Store, table: str, key: tuple[str, ...], conflict: str, chunk: int,
                 progress: Callable[[str, int], None] | None) -> int:
+    cols = [n for n, _ in dst.columns(table)]
     select = f"SELECT {', '.join(map(_quoted, cols))} FROM {table}"
     order = f" ORDER BY {', '.join(map(_quoted, key))} LIMIT {int(chunk)}"
     after = f" WHERE ({', '.join(map(_quoted, key))}) > ({', '.join('?' * len(key))})"
@@ -101,7 +94,7 @@ def _copy_table(src: Store, dst: Store, table: str, cols: list[str], key: tuple[
         if not rows:
             return done
         with dst.transaction() as c:
-            c.executemany(write, rows)
+            dst.insert_rows(c, table, [tuple(r) for r in rows], key=key, conflict=conflict)
         done += len(rows)
         last = tuple(rows[-1][i] for i in at)
         if progress:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-# Writers take this transaction-level advisory lock (the one-key space): one writer at a time, as on SQLite, so a
-# read-then-write transaction (claiming retries, a request's version check) never races another process.
-WRITE_LOCK_KEY = 0x6F70677475690001
+# Writers take a transaction-level advisory lock (the two-key space: this number and the store's schema): one
+# writer at a time per store, as on SQLite, so a read-then-write transaction (claiming retries, a request's version
+# check) never races another process, and stores in other schemas of the same database do not wait on it.
+WRITE_LOCK_KEY = 0x6F706775
 
 _URI = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
 _KEYWORDS = re.compile(r"^\s*(?:host|hostaddr|port|dbname|user|service|sslmode|options|application_name)\s*=")
@@ -109,6 +110,12 @@ class PgConnection:
         self._guard(lambda: cur.execute(translate(sql, params is not None), params))
         return PgCursor(cur, self)
 
+    def execute_raw(self, sql: str, parameters: Any, /) -> PgCursor:
+        """A statement in psycopg's own placeholders (``%s``, ``%b`` for binary), not translated."""
+        cur = self.raw.cursor()
+        self._guard(lambda: cur.execute(sql, parameters))
+        return PgCursor(cur, self)
+
     def executemany(self, sql: str, parameters: Any, /) -> PgCursor:
         cur = self.raw.cursor()
         self._guard(lambda: cur.executemany(translate(sql, True), parameters))
@@ -126,10 +133,48 @@ class PgConnection:
 
     def begin_write(self) -> None:
         self.execute("BEGIN")
-        self.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+        self.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY}, hashtext(current_schema()))")
 
     def close(self) -> None:
         self.raw.close()
+
+
+_CASTS = {"TEXT": str, "BIGINT": int, "DOUBLE PRECISION": float, "INTEGER": int}
+
+
+def _columns(rows: list[tuple[Any, ...]], types: tuple[str, ...]) -> list[list[Any]]:
+    """Rows as one typed list per column (arrays for ``unnest``): a float column's int is sent as a float."""
+    casts = [_CASTS[t] for t in types]
+    return [[None if v is None else cast(v) for v in col] for col, cast in zip(zip(*rows, strict=True), casts,
+                                                                                strict=True)]
+
+
+def bulk_upsert(c: Any, table: str, columns: Sequence[str], types: Sequence[str], key: Sequence[str],
+                rows: list[tuple[Any, ...]], conflict: str = "update") -> None:
+    """INSERT of many rows in one statement (``unnest`` of one binary array per column). ``conflict``: "update"
+    (a key given twice keeps its last row, as SQLite's INSERT OR REPLACE does), "ignore" or "error"."""
+    if not rows:
+        return
+    if conflict == "update":
+        at = [list(columns).index(k) for k in key]
+        rows = list({tuple(r[i] for i in at): r for r in rows}.values())
+    arrays = ", ".join(f"CAST(%b AS {t}[])" for t in types)  # binary arrays: a text array costs 15x more
+    sets = ", ".join(f"{col} = excluded.{col}" for col in columns if col not in key)
+    tail = {"update": f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}", "ignore": " ON CONFLICT DO NOTHING",
+            "error": ""}[conflict]
+    c.execute_raw(f"INSERT INTO {table}({', '.join(columns)}) SELECT * FROM unnest({arrays}){tail}",
+                  _columns(rows, tuple(types)))
+
+
+def bulk_update(c: Any, table: str, columns: tuple[str, ...], types: tuple[str, ...], key: str,
+                rows: list[tuple[Any, ...]]) -> None:
+    """UPDATE of many rows (each ``(*values, key)``) in one statement."""
+    if not rows:
+        return
+    arrays = ", ".join(f"CAST(%b AS {t}[])" for t in (*types, "TEXT"))
+    sets = ", ".join(f"{col} = v.{col}" for col in columns)
+    c.execute_raw(f"UPDATE {table} t SET {sets} FROM unnest({arrays}) AS v({', '.join(columns)}, k) "
+              f"WHERE t.{key} = v.k", _columns(rows, (*types, "TEXT")))
 
 
 def error(label: str, exc: Exception) -> BaseException:

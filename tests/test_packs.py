@@ -444,6 +444,13 @@ REAL = {
         "needed \"Int_t\" (3) by the branch: Detector",
         "Error in <TTree::SetBranchAddress>: unknown branch -> Esum2",
     ]),
+    # glideinWMS validation scripts report a failed check of the node (glideinwms error_gen.sh / singularity_setup.sh).
+    "glidein_validation_metric": ("service", [
+        '<OSGTestResult id="singularity_setup.sh" version="4.3.1">',
+        "  <result>",
+        "    <status>ERROR</status>",
+        '    <metric name="failure" ts="2024-05-01T10:00:00+00:00" uri="local">WN_Resource</metric>',
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

@@ -1,6 +1,6 @@
 """Both store engines for the store's tests: SQLite in the test's temporary directory, and PostgreSQL in a schema of
-its own on the server ``OPGTUI_TEST_PG_DSN`` names (the CI's throwaway cluster sets it). Without that variable, or
-without a server answering it, the PostgreSQL half is skipped with a message saying so."""
+its own on the tests' PostgreSQL server (tests/pgcluster.py: ``OPGTUI_TEST_PG_DSN``, else a throwaway cluster). Without
+a server the PostgreSQL half is skipped with a message saying so."""
 
 from __future__ import annotations
 
@@ -19,9 +19,15 @@ ENGINES = ("sqlite", "postgresql")
 @contextmanager
 def pg_schema() -> Iterator[str]:
     """A DSN whose tables live in a new, empty schema, dropped afterwards (skips when no server is available)."""
-    dsn = os.environ.get(PG_ENV)
+    try:
+        from pgcluster import server_dsn, why_not  # the session's server: OPGTUI_TEST_PG_DSN or a throwaway cluster
+    except ImportError:
+        dsn, why = os.environ.get(PG_ENV), f"set {PG_ENV} (the CI's throwaway cluster does)"
+    else:
+        dsn = server_dsn()
+        why = "" if dsn else why_not()
     if not dsn:
-        pytest.skip(f"PostgreSQL store tests need a server: set {PG_ENV} (the CI's throwaway cluster does)")
+        pytest.skip(f"PostgreSQL store tests need a server: {why}")
     psycopg = pytest.importorskip("psycopg", reason="PostgreSQL store tests need psycopg: pip install '.[postgres]'")
     try:
         admin = psycopg.connect(dsn, autocommit=True, connect_timeout=3)

@@ -451,6 +451,23 @@ REAL = {
         "    <status>ERROR</status>",
         '    <metric name="failure" ts="2024-05-01T10:00:00+00:00" uri="local">WN_Resource</metric>',
     ]),
+    # Python by class: a path of the wrong kind, a YAML file that does not parse, an object the ROOT file lacks.
+    "python_is_a_directory": ("code", [
+        "Traceback (most recent call last):",
+        "    with open(args.filename) as f:",
+        "IsADirectoryError: [Errno 21] Is a directory: 'data.txt'",
+    ]),
+    "python_yaml_config": ("code", [
+        "yaml.scanner.ScannerError: mapping values are not allowed here",
+        '  in "./docker-compose.staging.yml", line 9, column 55',
+    ]),
+    "uproot_key_not_in_file": ("code", ["    uproot.exceptions.KeyInFileError: not found: 'genCharge'"]),
+    # A FileNotFoundError under /cvmfs can be the job's own path typo (an LSST pipeline YAML path missing a '/').
+    "python_cvmfs_path_typo_stays_unknown": ("unknown", [
+        "FileNotFoundError: [Errno 2] No such file or directory: '/cvmfs/sw.lsst.eu/almalinux-x86_64/lsst_distrib/"
+        "w_2025_17/conda/envs/lsst-scipipe-10.0.0-exact/share/eups/Linux64/drp_pipe/g11f32a4bda+cfad98a35cpipelines/"
+        "LSSTCam/nightly-validation.yaml'",
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

@@ -468,6 +468,15 @@ REAL = {
         "w_2025_17/conda/envs/lsst-scipipe-10.0.0-exact/share/eups/Linux64/drp_pipe/g11f32a4bda+cfad98a35cpipelines/"
         "LSSTCam/nightly-validation.yaml'",
     ]),
+    # PostgreSQL errors by SQLSTATE class as psycopg names them (Appendix A): the server's vs the query's.
+    "psycopg_admin_shutdown": ("service", [
+        "  sqlalchemy.exc.OperationalError: (psycopg2.errors.AdminShutdown) terminating connection due to serverless "
+        "scale event timeout",
+        "  SSL connection has been closed unexpectedly",
+    ]),
+    "psycopg_undefined_table": ("code", [
+        'sqlalchemy.exc.ProgrammingError: (psycopg2.errors.UndefinedTable) relation "meetings" does not exist',
+    ]),
     "frontier_404_wrong_servlet": ("code", [
         "[2026-02-18 22:07:12,882] INFO: Connecting to pro [frontier://PromptProd/cms_conditions]",
         "SAWarning: Exception attempting to detect unicode returns: ProgrammingError(\"(frontier.ProgrammingError) "

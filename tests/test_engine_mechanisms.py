@@ -92,5 +92,9 @@ def test_the_job_records_resource_numbers_settle_an_ambiguous_line(packs):
     assert (v.category, v.signature) == ("resource", "rule:disk_at_request")
     assert "does not say which by itself; the job record does" in v.reason
     roomy = Job("1.0", "u", 0, 0, status=JobStatus.HELD, disk_request_kb=2048.0 * 1024, disk_used_kb=300.0 * 1024)
-    assert diagnose(log, packs, job=roomy).category == "unknown"
+    v = diagnose(log, packs, job=roomy)  # record: disk: far below its request, the full disk was the node's
+    assert (v.category, v.signature) == ("service", "rule:disk_below_request") and "300 MB of the 2048 MB" in v.title
+    half = Job("1.0", "u", 0, 0, status=JobStatus.HELD, disk_request_kb=2048.0 * 1024, disk_used_kb=1500.0 * 1024)
+    assert diagnose(log, packs, job=half).category == "unknown"
+    assert diagnose(["KeyError: 'run'"], packs, job=roomy).signature == "keyerror"  # only a disk line asks
     assert diagnose(log, packs, hold_code=6, hold_subcode=2).category == "unknown"  # a generic code is no answer

@@ -50,6 +50,8 @@ def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, ho
             f.priority = max(f.priority, HOLD_DECIDES)
     findings.extend(numbers)
     findings.extend(_memory(job, findings))
+    if any(packs.records.get(f.signature) == "disk" for f in findings):
+        findings.extend(rules.disk_below_findings(job))
     add_roles(reading.roles, findings, packs)
     exited = exit_code if exit_code is not None or exit_signal else (0 if reading.exited_zero else None)
     succeeded = exited == 0 and not hold_code and not exit_signal

@@ -22,6 +22,9 @@ HOLD = "htcondor_hold"
 SIGKILL = 9
 NEAR_LIMIT = 0.95
 """Memory (or disk) use at or above this share of the request counts as having hit the limit."""
+WELL_BELOW = 0.5
+"""Disk use below this share of the request: a full disk was not the job's own request running out."""
+DISK_BELOW = PREFIX + "disk_below_request"
 CUSTOM_CATEGORY = 15
 """Priority of an exception category a module made up: code, unless anything more specific (or an earlier I/O
 failure, which its ``crash`` role lets explain it) says otherwise."""
@@ -200,6 +203,17 @@ def memory_findings(job: Job | None) -> list[Finding]:
                            f"Disk use {used / 1024:.0f} MB reached the request ({asked / 1024:.0f} MB)", None,
                            f"disk used {used / 1024:.0f} MB of {asked / 1024:.0f} MB requested", None, 45))
     return out
+
+
+def disk_below_findings(job: Job | None) -> list[Finding]:
+    """Disk use well below the request, from the job's record: a disk-full line is then the node's disk (filled
+    by others, or a partition outside the job's sandbox), not the job's request. Only asked about such a line."""
+    used, asked = (job.disk_used_kb, job.disk_request_kb) if job is not None else (None, None)
+    if used is None or not asked or used >= WELL_BELOW * asked:
+        return []
+    return [Finding(DISK_BELOW, "service", "retry", f"The disk filled up while the job used {used / 1024:.0f} MB of "
+                    f"the {asked / 1024:.0f} MB it requested: the node's disk, not the job's request", None,
+                    f"disk used {used / 1024:.0f} MB of {asked / 1024:.0f} MB requested", None, 45)]
 
 
 def rule_findings(*, hold_code: int | None = None, hold_subcode: int | None = None, hold_reason: str | None = None,

@@ -18,6 +18,8 @@ Fields beyond the schema in ``classifiers/htcondor.yaml``'s header:
 - ``role: benign`` marks lines that say the job went on fine: no finding on such a line decides.
   ``role: context`` marks lines that are no cause by themselves (a removal by the owner, a DAG abort): they
   never decide, and an eviction logged with them is no site failure.
+- ``record: disk`` on an ambiguous line (category unknown: "No space left on device"): the job record's disk
+  use decides it, at the request resource, well below it (under half) the node's disk (service).
 - named groups ``(?P<path>...)``, ``(?P<file>...)``, ``(?P<host>...)``, ``(?P<url>...)``, ``(?P<what>...)`` in a
   pattern: the verdict's reason quotes what they captured on the deciding line ("path /store/x.root").
 
@@ -65,12 +67,15 @@ ROLES = ("wrapper", "crash", "consequence", "benign", "context")
 explains, something an earlier error causes (a missing output), a line that says the job went on fine (every
 other match on that line is vetoed too: it never decides), or context that is no cause by itself (a removal by
 the owner or a DAG abort: it never decides, and the reason names it when nothing else does)."""
+RECORDS = ("disk",)
+"""``record:`` what in the job's record settles a signature's ambiguous line (``disk``: use against request)."""
 DETAIL_GROUPS = ("path", "file", "host", "url", "what")
 """Named groups (``(?P<path>...)``) whose text the verdict's reason quotes for the deciding line."""
 _NUMBERS_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
 _KEYS_REQUIRED = ("id", "pattern", "category", "action", "title", "example")
-_KEYS_OPTIONAL = ("service", "priority", "benign", "requires", "numbers", "examples", "notes", "role", "exclude")
+_KEYS_OPTIONAL = ("service", "priority", "benign", "requires", "numbers", "examples", "notes", "role", "exclude",
+                  "record")
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 _MAX_PATTERN = 4000
 _MAX_PACK_BYTES = 2 << 20
@@ -102,6 +107,7 @@ class CompiledSignature:
     source: str = ""
     role: str | None = None
     exclude: Any = None  # re2 compiled veto: a line it matches is no match of this signature
+    record: str | None = None  # "disk": the job record's disk use against its request says whose this line is
 
 
 class PackSet:
@@ -119,6 +125,7 @@ class PackSet:
         self.number_regex: dict[str, Any] = {c.signature.id: c.regex for c in self.compiled if c.numbers}
         self.roles: dict[str, str] = {c.signature.id: c.role for c in self.compiled if c.role}
         self.pack_of: dict[str, str] = {c.signature.id: c.signature.pack for c in self.compiled}
+        self.records: dict[str, str] = {c.signature.id: c.record for c in self.compiled if c.record}
         self.detail_regex: dict[str, Any] = {c.signature.id: c.regex for c in self.compiled
                                              if not set(c.regex.groupindex).isdisjoint(DETAIL_GROUPS)}
         self.plugin_budget = PLUGIN_BUDGET
@@ -473,6 +480,9 @@ def compile_signature(raw: Any, *, pack: str = "", source: str = "") -> tuple[Co
     role = raw.get("role")
     if role is not None and role not in ROLES:
         return None, f"role must be one of {', '.join(ROLES)}"
+    record = raw.get("record")
+    if record is not None and record not in RECORDS:
+        return None, f"record must be one of {', '.join(RECORDS)}"
     regex, problem = compile_pattern(pattern)
     if regex is None:
         return None, problem
@@ -492,7 +502,7 @@ def compile_signature(raw: Any, *, pack: str = "", source: str = "") -> tuple[Co
             return None, f"it matches its benign example: {benign[:120]!r}"
     sig = Signature(sid, pattern, category, raw["action"], raw["title"], service, priority, pack)
     return CompiledSignature(sig, regex, raw["example"], lists["benign"], lists["requires"], numbers, source,
-                             role, exclude), ""
+                             role, exclude, record), ""
 
 
 def compile_pattern(pattern: Any) -> tuple[Any, str]:

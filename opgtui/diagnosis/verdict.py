@@ -14,8 +14,9 @@ First error wins (the reader gives each finding a role): a crash (segfault, abor
 failure of I/O (CVMFS, XRootD, storage, a database) is that failure's consequence, so the service finding is
 chosen; a consequence (a missing output, a job report that is not there) after any real error is that error's.
 A log line that says a failure happened but not whose (category "unknown": a full disk, a kill) lets the job
-record's resource evidence decide (memory or disk use at its request, a wrapper's limit exit code). A job that
-exited 0 gets no failure verdict, whatever its log says. The reason names the chosen line and why,
+record's resource evidence decide (memory or disk use at its request, a wrapper's limit exit code; disk use well
+below the request for a ``record: disk`` line: the node's disk). A job that exited 0 gets no failure verdict,
+whatever its log says. The reason names the chosen line and why,
 and what the line's named groups captured (the path or host). Benign and context lines never decide: they are
 the answer only when nothing else is, and then the verdict is "unknown".
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from opgtui.diagnosis.rules import DISK_BELOW
 from opgtui.model import Finding, Job, JobStatus, Verdict, Window
 from opgtui.timefmt import clock
 
@@ -153,7 +155,7 @@ def _resolved_by_record(ranked: Sequence[Finding]) -> Finding | None:
     settles what an ambiguous log line (category unknown: "No space left on device", "Killed") leaves open.
     Other record codes are not: a pack that calls a line ambiguous knows more than a generic hold code."""
     return next((f for f in ranked if f.line is None and f.signature.startswith(RULE) and f.priority > 0
-                 and f.category == "resource"), None)
+                 and (f.category == "resource" or f.signature == DISK_BELOW)), None)
 
 
 def _explained_by(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Finding | None:

@@ -484,7 +484,9 @@ EXAMPLE = """\
 # opgtui configuration. Default location: $XDG_CONFIG_HOME/opgtui/config.yaml (~/.config/opgtui/config.yaml).
 # Check it with: opgtui config check [--config FILE]
 
-# Where opgtui keeps its history (SQLite). Default: $XDG_DATA_HOME/opgtui/opgtui.db
+# Where opgtui keeps its history: a SQLite file (not on NFS/AFS/CephFS/EOS: refused, WAL needs local locking),
+# or the team's PostgreSQL (postgresql://host/db, service=opgtui from pg_service.conf, or libpq's PG* variables
+# with "postgresql://"; needs pip install 'opgtui[postgres]'). Default: $XDG_DATA_HOME/opgtui/opgtui.db
 store: ~/.local/share/opgtui/opgtui.db
 # A new store (and its directory) is readable only by you; name a group to share it with the team instead.
 # store_group: novaprod

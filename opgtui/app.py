@@ -151,15 +151,14 @@ class OpgApp(App[None]):
 
     @work(thread=True, exclusive=True, group="dump-import")
     def copy_dump(self) -> None:
-        from opgtui.dumpview import import_into
-        from opgtui.store import open_store
+        from opgtui.dumpview import copy_in_process
 
         assert self.dump is not None and self.dump.result is not None
-        writer = open_store(self.store.path)
         try:
-            import_into(writer, self.dump.result.jobs, self.dump.result.events)
-        finally:
-            writer.close()
+            copy_in_process(self.store.path, self.dump.paths)  # another process: the GIL stays with the table
+        except OSError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
         self.dump.imported = True
         self.call_from_thread(self.notify, f"{len(self.dump.jobs):,} jobs from the dump ready for diagnosis (d), "
                               "the log view and the failure summary", markup=False)

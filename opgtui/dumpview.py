@@ -4,6 +4,8 @@ log view and the failure summary work on them too."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,3 +55,31 @@ def import_into(store: Any, jobs: Sequence[Job], events: Sequence[Any]) -> int:
     if events:
         store.add_events(events)
     return len(jobs)
+
+
+def copy_in_process(store_path: str | Path, paths: Sequence[str]) -> int:
+    """Copy the dump into the (scratch) store from another process, which reads the files again: the copy
+    never holds this process's GIL, so the table and a filter keystroke answer while it runs. Returns the
+    number of jobs copied; OSError naming the problem when the copy failed."""
+    code = "import sys; from opgtui.dumpview import _copy_main; sys.exit(_copy_main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", code, str(store_path), *paths], capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise OSError(f"copying the dump into {store_path} failed: {last}")
+    return int(done.stdout.strip() or 0)
+
+
+def _copy_main(argv: list[str]) -> int:
+    """The copying process: parse the dump files (no raw ads) and copy their jobs and events into the store."""
+    from opgtui.sources.dumps import load_files
+    from opgtui.store import open_store
+
+    store_path, *paths = argv
+    result = load_files(paths, keep_ads=False)
+    store = open_store(store_path)
+    try:
+        print(import_into(store, result.jobs, result.events))
+    finally:
+        store.close()
+    return 0

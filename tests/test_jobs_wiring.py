@@ -79,7 +79,6 @@ async def test_a_filter_over_many_rows_is_searched_by_a_worker(tmp_path: Path, m
             if not screen.filtering and screen.shown == 1:
                 break
         assert screen.shown == 1 and not screen.filtering
-        assert any(w.name == "search" for w in app.workers) or screen.shown == 1
         await pilot.press("backspace", "backspace", "backspace")
         for _ in range(50):
             await pilot.pause(0.05)

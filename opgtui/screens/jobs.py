@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
-from textual.worker import get_current_worker
 
 from opgtui.foreground import foreground
 from opgtui.joblist import (
@@ -81,6 +81,7 @@ class JobsScreen(BaseScreen):
         self._base: tuple[tuple[Any, ...], list[int]] | None = None  # (what it depends on, the sorted rows)
         self._query = QueryFilter()  # a keystroke that narrows the last complete result searches only it
         self.filtering = False  # a filter's search is still going on (its partial result is shown)
+        self._generation = 0  # of the searches: a search that is not the newest stops
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="jobs-status")
@@ -101,8 +102,9 @@ class JobsScreen(BaseScreen):
         from opgtui.store import StoreError, open_store
 
         dump = self.opg.dump
+        parsed = None
         if dump is not None and dump.result is None:  # opened on a dump: list it as soon as it is parsed
-            self.app.call_from_thread(self.opg.dump_loaded, dump.load())
+            parsed = dump.load()
         store = open_store(self.opg.store.path)  # one connection per thread
         try:
             jobs = list(dump.jobs.values()) if dump is not None and not dump.imported else store.jobs()
@@ -110,12 +112,16 @@ class JobsScreen(BaseScreen):
             titles = _titles(store, summaries)
         except StoreError as exc:  # a damaged store: say so, keep the dashboard up
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            if parsed is not None:
+                self.app.call_from_thread(self.opg.dump_loaded, parsed)
             return
         finally:
             store.close()
         rows = build_rows(jobs, {k: v[0] for k, v in summaries.items()}, now=time.time(),
                           signatures={k: v[1] for k, v in summaries.items()}, titles=titles)
         self.app.call_from_thread(self._show_rows, rows)
+        if parsed is not None:  # after the first paint: its errors, and the copy into the scratch store
+            self.app.call_from_thread(self.opg.dump_loaded, parsed)
         warm(rows)  # filter texts after the first paint, in steps that give way to a keystroke's filter
 
     def _show_rows(self, rows: list[Row]) -> None:
@@ -183,11 +189,17 @@ class JobsScreen(BaseScreen):
             table.set_rows(self.rows, indices)
         self._status(len(indices), time.perf_counter() - started)
 
-    @work(thread=True, exclusive=True, group="jobs-filter")
     def search(self, rows: list[Row], query: str, base: list[int], select: str | None, started: float) -> None:
-        """The typed filter over the rows in view, off the UI thread: background work waits meanwhile
-        (:mod:`opgtui.foreground`); a newer keystroke cancels this search."""
-        worker = get_current_worker()
+        """Search the typed filter over the rows in view in a thread of its own (not the worker pool, where it
+        would queue behind the background work); a newer keystroke supersedes it."""
+        self._generation += 1
+        threading.Thread(target=self._search, args=(self._generation, rows, query, base, select, started),
+                         name="jobs-filter", daemon=True).start()
+
+    def _search(self, generation: int, rows: list[Row], query: str, base: list[int], select: str | None,
+                started: float) -> None:
+        """The search: background work waits meanwhile (:mod:`opgtui.foreground`); the first screenful is
+        shown as soon as it is found, then the rest as it comes."""
         with foreground():
             terms, pool = self._query.start(rows, query, base)
             pool = base if pool is None else pool
@@ -195,7 +207,7 @@ class JobsScreen(BaseScreen):
             shown_at = 0.0
             grouped = bool(self.grouping and self.group is None)
             for part in filter_steps(rows, terms, pool):
-                if worker.is_cancelled:
+                if generation != self._generation:
                     return
                 found += part
                 now = time.perf_counter()
@@ -204,7 +216,7 @@ class JobsScreen(BaseScreen):
                     shown_at = now
                     self.app.call_from_thread(self._searched, rows, query, list(found), select, started, False)
             self._query.finish(rows, base, terms, found)
-        if not worker.is_cancelled:
+        if generation == self._generation:
             self.app.call_from_thread(self._searched, rows, query, found, select, started, True)
 
     def _searched(self, rows: list[Row], query: str, found: list[int], select: str | None, started: float,

@@ -3,7 +3,10 @@
     python bench/run.py [--quick] [--only NAME ...] [--json FILE]
 
 Each ``bench/bench_*.py`` module exposes ``run(quick: bool = False) -> list[dict]`` with rows
-``{"name", "value", "unit", "target"}``. Numbers come from this machine; compare like with like.
+``{"name", "value", "unit", "target"}`` (and optionally ``"limit"``: the number the value must stay under, in
+its unit). Every row is printed with its target, the measured value and MISSED when it misses: the limit, or a
+target that reads ``< N unit`` / ``<= N`` / ``>= N`` in the row's unit. Numbers come from this machine (its load
+average is printed: other work on it slows every row); compare like with like.
 """
 
 from __future__ import annotations
@@ -11,13 +14,42 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
+import re
 import sys
 import time
 import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+_TARGET = re.compile(r"^\s*(<=|>=|<|>|~)?\s*([0-9][0-9.,]*)\s*([A-Za-z/%]+)?")
+_SCALE = {("ms", "s"): 1000.0, ("s", "ms"): 0.001, ("MB", "GB"): 1024.0}
+
+
+def verdict(row: dict) -> str:
+    """MISSED when the row misses its limit or its numeric target, ok when it meets it, '' when it has none."""
+    value = row.get("value")
+    target = str(row.get("target", ""))
+    if "MISSED" in target:
+        return "MISSED"
+    if not isinstance(value, (int, float)) or value != value:
+        return ""
+    if row.get("limit") is not None:
+        return "MISSED" if value > row["limit"] else "ok"
+    m = _TARGET.match(target)
+    if not m or m.group(1) in (None, "~"):
+        return ""
+    limit = float(m.group(2).replace(",", ""))
+    unit = m.group(3) or row.get("unit", "")
+    if unit != row.get("unit"):
+        scale = _SCALE.get((row.get("unit", ""), unit))
+        if scale is None:
+            return ""
+        limit *= scale
+    op = m.group(1)
+    ok = {"<": value < limit, "<=": value <= limit, ">": value > limit, ">=": value >= limit}[op]
+    return "ok" if ok else "MISSED"
 
 
 def load(path: Path) -> object:
@@ -52,16 +84,21 @@ def main() -> int:
                          "target": traceback.format_exc(limit=2).strip().splitlines()[-1]})
         print(f"[{short}: {time.perf_counter() - started:.1f}s]", file=sys.stderr)
     width = max((len(r["name"]) for r in rows), default=10)
-    print(f"{'bench':10} {'measure':{width}} {'value':>12} {'unit':8} target")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'bench':10} {'measure':{width}} {'value':>12} {'unit':8} {'':6} target")
     headline = [r for r in rows if r.get("headline")]  # an issue's own end-to-end target, repeated first
     for r in [*headline, *({"bench": "", "name": "-" * width, "value": "", "unit": ""},)[:len(headline)], *rows]:
         value = r["value"]
         shown = f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12}"
-        print(f"{r['bench']:10} {r['name']:{width}} {shown} {r['unit']:8} {r.get('target', '')}")
+        r["status"] = verdict(r) if r["unit"] else ""
+        print(f"{r['bench']:10} {r['name']:{width}} {shown} {r['unit']:8} {r['status']:6} {r.get('target', '')}")
     doc = {"machine": platform.platform(), "python": platform.python_version(), "quick": args.quick, "rows": rows}
     print(json.dumps(doc, default=str))
     if args.json:
         args.json.write_text(json.dumps(doc, indent=2, default=str))
+    missed = [r for r in rows if r.get("status") == "MISSED"]
+    if missed:
+        print(f"{len(missed)} rows MISSED their target", file=sys.stderr)
     return 1 if failed else 0
 
 

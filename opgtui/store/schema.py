@@ -171,10 +171,6 @@ _PG_RECORD_TRIGGERS = f"""
     UPDATE jobs SET id = id WHERE status IN (3, 4) OR (status IS NULL AND end_time IS NOT NULL);
     UPDATE job_ads SET job_id = job_id"""
 
-_STATS_WATCHED = ("end_time", "start_time", "outcome", "experiment", "batch_name", "site", "cpu_model", "verdict",
-                  "dq_ok", "cores", "wall", "cpu", "num_starts", "slot_time", "committed_slot_time", "committed_time")
-
-
 def _on_statement(name: str, event: str, table: str, refs: str, function: str) -> str:
     """A PostgreSQL statement-level trigger that sees the statement's rows as transition tables."""
     return f"""    CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {refs}
@@ -207,11 +203,8 @@ _PG_STATEMENT_TRIGGERS = f"""
 {_pg_days("new")}
 {_pg_days("old")}
     CREATE FUNCTION opgtui_stats_dirty_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-      INSERT INTO stats_dirty(day) SELECT DISTINCT d FROM old_stats o JOIN new_stats n ON n.job_id = o.job_id
-        CROSS JOIN LATERAL (VALUES ({_pg_day("o.end_time")}), ({_pg_day("n.end_time")})) v(d)
-        WHERE ({", ".join(f"o.{c}" for c in _STATS_WATCHED)})
-          IS DISTINCT FROM ({", ".join(f"n.{c}" for c in _STATS_WATCHED)})
-        ON CONFLICT DO NOTHING;
+      INSERT INTO stats_dirty(day) SELECT {_pg_day("end_time")} FROM old_stats
+        UNION SELECT {_pg_day("end_time")} FROM new_stats ON CONFLICT DO NOTHING;
       RETURN NULL;
     END $$;
 {_on_statement("job_stats_dirty_ins", "INSERT", "job_stats", "NEW TABLE AS new_stats", "opgtui_stats_dirty_new")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from rich.text import Text
@@ -78,7 +79,7 @@ class JobsScreen(BaseScreen):
         self.loaded_at: float | None = None
         self.back: tuple[Callable[[], Screen[Any]], str, str | None] | None = None  # set by show_only
         self.shown, self.took = 0, 0.0  # rows in view and how long computing them took
-        self._base: tuple[tuple[Any, ...], list[int]] | None = None  # (what it depends on, the sorted rows)
+        self._base: tuple[Any, Any, tuple[Any, ...], list[int]] | None = None  # (rows, group, quick+sort, sorted)
         self._query = QueryFilter()  # a keystroke that narrows the last complete result searches only it
         self.filtering = False  # a filter's search is still going on (its partial result is shown)
         self._generation = 0  # of the searches: a search that is not the newest stops
@@ -151,15 +152,16 @@ class JobsScreen(BaseScreen):
         """The rows that pass the quick filter and the drilled-into group, sorted: kept until one of those,
         the sort or the rows change (a filter keystroke searches it, so its result is sorted already)."""
         group = self.group
-        depends = (id(self.rows), len(self.rows), self.quick, id(group), self.sort_key, self.sort_reverse)
-        if self._base is not None and self._base[0] == depends:
-            return self._base[1]
+        depends = (self.quick, self.sort_key, self.sort_reverse)
+        if self._base is not None and self._base[0] is self.rows and self._base[1] is group \
+                and self._base[2] == depends:
+            return self._base[3]
         indices = quick_filter(self.rows, self.quick)
         if group is not None:
             allowed = set(group.indices)
             indices = [i for i in indices if i in allowed]
         indices = sort_indices(self.rows, indices, self.sort_key, self.sort_reverse)
-        self._base = (depends, indices)
+        self._base = (self.rows, group, depends, indices)
         return indices
 
     def visible_indices(self) -> list[int]:
@@ -214,10 +216,14 @@ class JobsScreen(BaseScreen):
                 if not grouped and ((not shown_at and len(found) >= FIRST_SCREEN) or (
                         shown_at and now - shown_at > STEP_SHOWN)):
                     shown_at = now
-                    self.app.call_from_thread(self._searched, rows, query, list(found), select, started, False)
+                    self._answer(rows, query, list(found), select, started, False)
             self._query.finish(rows, base, terms, found)
         if generation == self._generation:
-            self.app.call_from_thread(self._searched, rows, query, found, select, started, True)
+            self._answer(rows, query, found, select, started, True)
+
+    def _answer(self, *args: Any) -> None:
+        with suppress(RuntimeError):  # the app closed meanwhile: nobody to answer
+            self.app.call_from_thread(self._searched, *args)
 
     def _searched(self, rows: list[Row], query: str, found: list[int], select: str | None, started: float,
                   done: bool) -> None:

@@ -3,9 +3,10 @@ goes through it.
 
 It accepts only the safe YAML types (no ``!!python/...`` tags) and refuses, with one line naming the file and
 line, a document that is too big, nests too deep, uses too many aliases or expands (through aliases) into too
-many nodes (a "billion laughs" alias bomb), has a recursive alias, or holds a scalar larger than a cap. The
-event stream comes from libyaml when it is built (pure-Python otherwise) and the node tree is composed here
-without recursion, so a hostile document costs time linear in its size.
+many nodes (a "billion laughs" alias bomb), has a recursive alias, holds a scalar larger than a cap, or gives a
+key twice in one mapping (YAML would keep the last one silently). The event stream comes from libyaml when it is
+built (pure-Python otherwise) and the node tree is composed here without recursion, so a hostile document costs
+time linear in its size.
 
 API (stable; other modules rely on it)::
 
@@ -201,6 +202,7 @@ def _compose(loader: Any, source: str | Path, limits: Limits) -> Node | None:
             coll.end_mark = event.end_mark
             if isinstance(coll, MappingNode):
                 coll.value = list(zip(children[::2], children[1::2], strict=True))
+                _check_unique_keys(coll, fail)
             else:
                 coll.value = children
             size, height = 1, 0
@@ -233,6 +235,17 @@ def _compose(loader: Any, source: str | Path, limits: Limits) -> Node | None:
     if root is not None and weight[id(root)][0] > limits.max_nodes:
         raise fail(root.start_mark, f"expands to more than {limits.max_nodes:,} nodes (an alias bomb?)")
     return root
+
+
+def _check_unique_keys(mapping: MappingNode, fail: Any) -> None:
+    """A key given twice in one mapping is an error (YAML would keep the last one silently)."""
+    seen: dict[tuple[str, str], Any] = {}
+    for key, _value in mapping.value:
+        if not isinstance(key, ScalarNode):
+            continue
+        first = seen.setdefault((key.tag, key.value), key.start_mark)
+        if first is not key.start_mark:
+            raise fail(key.start_mark, f"{key.value[:60]}: given twice (first at line {_line(first)})")
 
 
 def _check_tag(node: Node, fail: Any) -> None:

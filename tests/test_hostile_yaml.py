@@ -71,8 +71,8 @@ def test_bounded_loader_reads_ordinary_yaml_with_anchors_and_merges(tmp_path: Pa
     assert data["job"] == {"mem": 4000, "env": {"A": "1"}} and data["n"] is None
     assert safeyaml.load("") is None
     f = tmp_path / "big.yaml"
-    f.write_text("a: 1\n" * 10)
-    assert safeyaml.load_file(f) == {"a": 1}  # duplicate keys: the last wins, as with PyYAML
+    f.write_text("".join(f"k{i}: {i}\n" for i in range(10)))
+    assert safeyaml.load_file(f) == {f"k{i}": i for i in range(10)}
     with pytest.raises(safeyaml.YamlError, match="larger than"):
         safeyaml.load_file(f, safeyaml.Limits(max_bytes=20))
     f.write_bytes(b"a: \xff\n")
@@ -183,3 +183,22 @@ def test_fuzzed_configs_and_request_files_give_a_result_or_one_line(tmp_path: Pa
             counts["refused"] += 1
     assert counts["refused"] > 1000 and counts["read"] > 100
     assert time.perf_counter() - start < 30
+
+
+def test_a_key_given_twice_is_refused_with_both_lines(tmp_path: Path) -> None:
+    """A signature that lost its '- id:' line merged silently with the one above: a repeated key is one line."""
+    pack = tmp_path / "pack.yaml"
+    pack.write_text("signatures:\n  - id: a\n    pattern: x\n    category: service\n    pattern: y\n")
+    with pytest.raises(safeyaml.YamlError) as err:
+        safeyaml.load_file(pack)
+    assert str(err.value) == f"{pack}:5: pattern: given twice (first at line 3)"
+    assert safeyaml.load("a: 1\nb: {a: 2}\n'1': x\n1: y\n") == {"a": 1, "b": {"a": 2}, "1": "x", 1: "y"}
+
+
+def test_a_config_key_given_twice_names_the_line(env: Path) -> None:
+    cfg = env / "cfg" / "opgtui" / "config.yaml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text("timezone: UTC\nrefresh_seconds: 30\ntimezone: Europe/Zurich\n")
+    code, _out, err = run("config", "check")
+    assert code != 0
+    assert "config.yaml:3: timezone: given twice" in err

@@ -57,7 +57,9 @@ def _open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False
 def _existing_store(cfg: Config, *, readonly: bool = False) -> Any:
     """The store of a command that only reads: a missing file is a mistyped path or no collection yet, not a
     reason to create an empty store there."""
-    if not Path(cfg.store).expanduser().exists():
+    from opgtui.storetarget import is_postgres
+
+    if not is_postgres(cfg.store) and not Path(cfg.store).expanduser().exists():
         where = f"`store:` in {cfg.path}" if cfg.path else "the config's `store:`"
         _fail(f"no store at {cfg.store}: run `opgtui collect` first, or check {where}")
     return _open_store(cfg, readonly=readonly)
@@ -279,7 +281,9 @@ def jobs(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, q
     if store_path is not None:
         cfg = _config(ctx)
         if store_path:
-            cfg.store = Path(store_path).expanduser()
+            from opgtui.storetarget import store_target
+
+            cfg.store = store_target(store_path)
         store = _existing_store(cfg, readonly=True)
         n = print_jobs(store.jobs(), store.verdict_summaries(), query=query, only=only, fmt=fmt or "table")
         if not n and not fmt:

@@ -13,6 +13,7 @@ import yaml
 
 from opgtui import safeyaml
 from opgtui.keymap import BINDING_IDS
+from opgtui.storetarget import store_target
 
 APP_NAME = "opgtui"
 FEED_KINDS = ("statuspage", "alertmanager", "prometheus", "osg_downtime", "gocdb", "native")
@@ -142,7 +143,7 @@ class Config:
     """The whole configuration; ``Config()`` is the valid empty config."""
 
     path: Path | None = None
-    store: Path = field(default_factory=lambda: default_store_path())
+    store: Path | str = field(default_factory=lambda: default_store_path())  # a str: a PostgreSQL connection
     store_group: str | None = None  # share a new store with this group (0660/0770); else it is private
     timezone: str | None = None
     refresh: float = 60.0
@@ -326,7 +327,7 @@ class _Checker:
 def _build(raw: dict[str, Any], path: Path, nodes: yaml.Node) -> Config:
     cfg = Config(path=path)
     if "store" in raw:
-        cfg.store = Path(os.path.expandvars(os.path.expanduser(raw["store"])))
+        cfg.store = store_target(raw["store"])
     cfg.store_group = raw.get("store_group") or None
     cfg.timezone = raw.get("timezone")
     cfg.refresh = raw.get("refresh", cfg.refresh)

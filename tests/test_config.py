@@ -127,3 +127,11 @@ def test_refresh_must_be_positive(tmp_path: Path, value: str) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, f"timezone: UTC\nrefresh: {value}\n"))
     assert str(err.value).startswith(f"{tmp_path / 'config.yaml'}:2: refresh: must be positive")
+
+
+@pytest.mark.parametrize("value", ["postgresql://shifter@db.example.org:5432/opgtui?sslmode=require",
+                                   "postgres://db/opgtui", "service=opgtui", "host=/tmp/pg dbname=opgtui"])
+def test_a_team_store_in_the_config_stays_a_connection_string(value: str) -> None:
+    """`store: postgresql://...` must reach the store as written (a Path would fold // into /)."""
+    cfg = parse_config(f"store: '{value}'\n", path=None)
+    assert cfg.store == value

@@ -23,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "opgtui"
 UI = ("opgtui.app", "opgtui.screens", "opgtui.widgets")
 #: The bottom layer: plain records and helpers every layer may use; they import nothing above them.
 FOUNDATION = ("opgtui.model", "opgtui.textsafe", "opgtui.timefmt", "opgtui.safeyaml", "opgtui.identity",
-              "opgtui.opg_phase", "opgtui.keymap")
+              "opgtui.opg_phase", "opgtui.keymap", "opgtui.storetarget")
 
 
 def module_files() -> dict[str, Path]:

@@ -13,21 +13,12 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
+from opgtui.storetarget import is_postgres as is_postgres  # the store and its commands ask here
+
 # Writers take a transaction-level advisory lock (the two-key space: this number and the store's schema): one
 # writer at a time per store, as on SQLite, so a read-then-write transaction (claiming retries, a request's version
 # check) never races another process, and stores in other schemas of the same database do not wait on it.
 WRITE_LOCK_KEY = 0x6F706775
-
-_URI = re.compile(r"^postgres(?:ql)?://", re.IGNORECASE)
-_KEYWORDS = re.compile(r"^\s*(?:host|hostaddr|port|dbname|user|service|sslmode|options|application_name)\s*=")
-
-
-def is_postgres(target: str) -> bool:
-    """Whether a ``store:`` value names a PostgreSQL database (a URI or libpq key=value pairs, e.g.
-    ``service=opgtui``) rather than a SQLite file."""
-    text = str(target)
-    return bool(_URI.match(text) or _KEYWORDS.match(text))
-
 
 def redact(dsn: str) -> str:
     """The connection string without its password, for messages."""

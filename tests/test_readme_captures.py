@@ -17,7 +17,7 @@ from opgtui.config import Config
 from opgtui.demo.build import build_demo
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-TIMES = re.compile(r"\d\d-\d\d \d\d:\d\d|\d\d:\d\d|\d+h\d\d|\d+m\b|\d+s\b|\d+ ms\b|\d+s ago")
+TIMES = re.compile(r"\d\d-\d\d \d\d:\d\d|\d\d:\d\d|\d+d\d\dh|\d+h\d\d|\d+m\b|\d+s\b|\d+ ms\b|\d+s ago")
 
 
 def capture(view: str) -> list[str]:

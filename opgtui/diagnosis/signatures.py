@@ -42,6 +42,7 @@ from typing import Any
 import re2
 
 from classifiers import PACK_DIR
+from opgtui.diagnosis import packcache
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
 from opgtui.diagnosis.plugins import PluginRunner
 from opgtui.model import CATEGORIES, Finding, Signature
@@ -74,8 +75,18 @@ DETAIL_GROUPS = ("path", "file", "host", "url", "what")
 _NUMBERS_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
 _KEYS_REQUIRED = ("id", "pattern", "category", "action", "title", "example")
-_KEYS_OPTIONAL = ("service", "priority", "benign", "requires", "numbers", "examples", "notes", "role", "exclude",
-                  "record")
+_KEYS_OPTIONAL = (
+    "service",
+    "priority",
+    "benign",
+    "requires",
+    "numbers",
+    "examples",
+    "notes",
+    "role",
+    "exclude",
+    "record",
+)
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 _MAX_PATTERN = 4000
 _MAX_PACK_BYTES = 2 << 20
@@ -113,21 +124,28 @@ class CompiledSignature:
 class PackSet:
     """The loaded signatures, the problems found while loading, and the scanner."""
 
-    def __init__(self, compiled: Sequence[CompiledSignature], finders: Sequence[tuple[str, Finder]] = (),
-                 errors: Sequence[str] = (), tables: CodeTables | None = None) -> None:
+    def __init__(
+        self,
+        compiled: Sequence[CompiledSignature],
+        finders: Sequence[tuple[str, Finder]] = (),
+        errors: Sequence[str] = (),
+        tables: CodeTables | None = None,
+    ) -> None:
         self.compiled: list[CompiledSignature] = list(compiled)
         self.signatures: list[Signature] = [c.signature for c in self.compiled]
         self.finders: list[tuple[str, Finder]] = list(finders)
         self.errors: list[str] = list(errors)
         self.tables: CodeTables = tables if tables is not None else bundled_tables()
-        self.numbers: dict[str, str] = {c.signature.id: NUMBER_ALIASES.get(c.numbers, c.numbers)
-                                        for c in self.compiled if c.numbers}
+        self.numbers: dict[str, str] = {
+            c.signature.id: NUMBER_ALIASES.get(c.numbers, c.numbers) for c in self.compiled if c.numbers
+        }
         self.number_regex: dict[str, Any] = {c.signature.id: c.regex for c in self.compiled if c.numbers}
         self.roles: dict[str, str] = {c.signature.id: c.role for c in self.compiled if c.role}
         self.pack_of: dict[str, str] = {c.signature.id: c.signature.pack for c in self.compiled}
         self.records: dict[str, str] = {c.signature.id: c.record for c in self.compiled if c.record}
-        self.detail_regex: dict[str, Any] = {c.signature.id: c.regex for c in self.compiled
-                                             if not set(c.regex.groupindex).isdisjoint(DETAIL_GROUPS)}
+        self.detail_regex: dict[str, Any] = {
+            c.signature.id: c.regex for c in self.compiled if not set(c.regex.groupindex).isdisjoint(DETAIL_GROUPS)
+        }
         self.plugin_budget = PLUGIN_BUDGET
         self._runners: dict[str, PluginRunner] = {}
         self._rows = [(c.signature, c.exclude, c.requires) for c in self.compiled]
@@ -202,7 +220,7 @@ class PackSet:
         out: list[tuple[int, bytes]] = []
         run = 0  # blocks in a row that matched: in error-dense text asking about blocks is wasted
         for start in range(0, len(lines), BLOCK_LINES):
-            block = lines[start:start + BLOCK_LINES]
+            block = lines[start : start + BLOCK_LINES]
             if run >= DENSE_RUN or matches(b"\n".join(block)):
                 out.extend(enumerate(block, start))
                 run += 1
@@ -237,8 +255,9 @@ class PackSet:
                 ids.append(sig.id)
                 if req and not seen.intersection(req):
                     continue
-                out.append(Finding(sig.id, sig.category, sig.action, sig.title, index + 1, at, sig.service,
-                                   sig.priority))
+                out.append(
+                    Finding(sig.id, sig.category, sig.action, sig.title, index + 1, at, sig.service, sig.priority)
+                )
             seen.update(ids)
         return out
 
@@ -302,6 +321,7 @@ def _prepare(lines: Sequence[str]) -> tuple[bytes, Sequence[str]]:
 def load_packs(extra_dirs: Iterable[Path] = (), *, plugins: bool = True) -> PackSet:
     """Bundled packs, then ``extra_dirs`` (directories of ``*.yaml`` or single files), then plugins."""
     errors: list[str] = []
+    packcache.begin()
     sources: list[Path] = [PACK_DIR, *(Path(d) for d in extra_dirs)]
     finders: list[tuple[str, Finder]] = []
     if plugins:
@@ -313,12 +333,12 @@ def load_packs(extra_dirs: Iterable[Path] = (), *, plugins: bool = True) -> Pack
             compiled.extend(load_pack_file(path, errors))
     tables = load_tables([s / "codes" for s in sources if s.is_dir()])
     errors.extend(tables.errors)
+    packcache.flush()
     compiled = _check_numbers(compiled, tables, errors) + mention_signatures(tables) + structure_signatures()
     return PackSet(_resolve(compiled, errors), finders, errors, tables)
 
 
-def _check_numbers(compiled: list[CompiledSignature], tables: CodeTables,
-                   errors: list[str]) -> list[CompiledSignature]:
+def _check_numbers(compiled: list[CompiledSignature], tables: CodeTables, errors: list[str]) -> list[CompiledSignature]:
     """Drop signatures whose ``numbers:`` names no loaded table."""
     out = []
     for c in compiled:
@@ -333,11 +353,15 @@ def _check_numbers(compiled: list[CompiledSignature], tables: CodeTables,
 STRUCTURE = "structure"
 """``numbers:`` of the reader's own structural markers (not a code table)."""
 _STRUCTURE_PATTERNS = {
-    "structure.python_chain": (r"^\s*(?:During handling of the above exception, another exception occurred|"
-                               r"The above exception was the direct cause of the following exception):",
-                               "During handling of the above exception, another exception occurred:"),
-    "structure.return_value": (r"\bNormal termination \(return value (?P<code>\d+)\)",
-                               "	(1) Normal termination (return value 0)"),
+    "structure.python_chain": (
+        r"^\s*(?:During handling of the above exception, another exception occurred|"
+        r"The above exception was the direct cause of the following exception):",
+        "During handling of the above exception, another exception occurred:",
+    ),
+    "structure.return_value": (
+        r"\bNormal termination \(return value (?P<code>\d+)\)",
+        "	(1) Normal termination (return value 0)",
+    ),
 }
 """Lines that give a log its structure: Python's chained tracebacks (the first exception is the cause) and
 HTCondor's termination events (the job's exit code, when its record does not say)."""
@@ -361,8 +385,9 @@ def mention_signatures(tables: CodeTables) -> list[CompiledSignature]:
         for n, m in enumerate(table.mentions, 1):
             regex, _ = compile_pattern(m.pattern)
             sid = f"codes.{table.name}.{'name' if m.by_name else 'code'}{n}"
-            sig = Signature(sid, m.pattern, "unknown", "look at the log", f"{table.title} in the log", None, -100,
-                            "codes")
+            sig = Signature(
+                sid, m.pattern, "unknown", "look at the log", f"{table.title} in the log", None, -100, "codes"
+            )
             out.append(CompiledSignature(sig, regex, m.example, (), (), table.name, table.path))
     return out
 
@@ -410,16 +435,25 @@ def _plugins(errors: list[str]) -> tuple[list[Path], list[tuple[str, Finder]]]:
 
 def read_yaml(path: Path, max_bytes: int) -> tuple[Any, str]:
     """(data, "") or (None, one line saying why not), through the bounded loader (``opgtui.safeyaml``): size,
-    aliases, nesting and scalars capped, safe types only."""
+    aliases, nesting and scalars capped, safe types only; a file unchanged since it last parsed comes from the
+    JSON cache of parsed packs (``opgtui.diagnosis.packcache``)."""
+    hit, data = packcache.lookup(path)
+    if hit:
+        return data, ""
     from dataclasses import replace
 
     from opgtui import safeyaml
 
     try:
-        return safeyaml.load_file(path, replace(safeyaml.LIMITS, max_bytes=max_bytes)), ""
+        data = safeyaml.load_file(path, replace(safeyaml.LIMITS, max_bytes=max_bytes))
+        packcache.store(path, data)
+        return data, ""
     except safeyaml.YamlError as exc:
-        problem = exc.problem if exc.problem.startswith(("larger than", "cannot read", "not valid YAML")) else \
-            f"not valid YAML: {exc.problem}"
+        problem = (
+            exc.problem
+            if exc.problem.startswith(("larger than", "cannot read", "not valid YAML"))
+            else f"not valid YAML: {exc.problem}"
+        )
         return None, f"{path}{f':{exc.line}' if exc.line else ''}: {problem}"
 
 
@@ -433,19 +467,25 @@ def load_pack_file(path: Path, errors: list[str]) -> list[CompiledSignature]:
         errors.append(f"{path}: a pack is a mapping with 'pack' and a 'signatures' list")
         return []
     pack = str(data.get("pack") or path.stem)
+    checked = packcache.clean(path)  # every signature of this very file passed before: its examples too
     out = []
     for n, raw in enumerate(data["signatures"], 1):
-        sig, problem = compile_signature(raw, pack=pack, source=str(path))
+        sig, problem = compile_signature(raw, pack=pack, source=str(path), examples=not checked)
         if sig is None:
             name = raw.get("id") if isinstance(raw, dict) else None
             errors.append(f"{path}: signature {name or f'#{n}'!r}: {problem}")
         else:
             out.append(sig)
+    if len(out) == len(data["signatures"]):
+        packcache.mark_clean(path)
     return out
 
 
-def compile_signature(raw: Any, *, pack: str = "", source: str = "") -> tuple[CompiledSignature | None, str]:
-    """Validate one signature mapping and compile its pattern: (compiled, "") or (None, problem)."""
+def compile_signature(
+    raw: Any, *, pack: str = "", source: str = "", examples: bool = True
+) -> tuple[CompiledSignature | None, str]:
+    """Validate one signature mapping and compile its pattern: (compiled, "") or (None, problem). ``examples``
+    False skips matching the examples (a file the pack cache knows passed them unchanged)."""
     if not isinstance(raw, dict):
         return None, "not a mapping"
     missing = [k for k in _KEYS_REQUIRED if raw.get(k) in (None, "")]
@@ -491,18 +531,19 @@ def compile_signature(raw: Any, *, pack: str = "", source: str = "") -> tuple[Co
         exclude, problem = compile_pattern(raw["exclude"])
         if exclude is None:
             return None, f"exclude: {problem}"
-    for example in (raw["example"], *lists["examples"]):
+    for example in (raw["example"], *lists["examples"]) if examples else ():
         if regex.search(example.encode("utf-8", "replace")) is None:
             return None, f"its example does not match the pattern: {example[:120]!r}"
         if exclude is not None and exclude.search(example.encode("utf-8", "replace")) is not None:
             return None, f"its exclude pattern vetoes its own example: {example[:120]!r}"
-    for benign in lists["benign"]:
+    for benign in lists["benign"] if examples else ():
         line = benign.encode("utf-8", "replace")
         if regex.search(line) is not None and (exclude is None or exclude.search(line) is None):
             return None, f"it matches its benign example: {benign[:120]!r}"
     sig = Signature(sid, pattern, category, raw["action"], raw["title"], service, priority, pack)
-    return CompiledSignature(sig, regex, raw["example"], lists["benign"], lists["requires"], numbers, source,
-                             role, exclude, record), ""
+    return CompiledSignature(
+        sig, regex, raw["example"], lists["benign"], lists["requires"], numbers, source, role, exclude, record
+    ), ""
 
 
 def compile_pattern(pattern: Any) -> tuple[Any, str]:
@@ -519,14 +560,18 @@ def compile_pattern(pattern: Any) -> tuple[Any, str]:
     except re2.error as exc:
         why = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         if why.startswith(("pattern too large", "invalid repetition size")):  # RE2's limits, not a syntax
-            return None, (f"pattern too big for RE2 ({why}): at most 1000 repetitions (nested counts multiply) "
-                          f"and {_RE2_MEM >> 20} MiB compiled; make it smaller")
+            return None, (
+                f"pattern too big for RE2 ({why}): at most 1000 repetitions (nested counts multiply) "
+                f"and {_RE2_MEM >> 20} MiB compiled; make it smaller"
+            )
         try:
             re.compile(pattern)
         except (re.error, RecursionError, OverflowError, ValueError) as pyexc:
             return None, f"invalid pattern: {pyexc}"
-        return None, (f"pattern needs backtracking (backreference or lookaround?), which could stall on "
-                      f"hostile input; rejected ({exc})")
+        return None, (
+            f"pattern needs backtracking (backreference or lookaround?), which could stall on "
+            f"hostile input; rejected ({exc})"
+        )
     if regex.search(b"") is not None:
         return None, "pattern matches an empty line, so it would match every line"
     return regex, ""
@@ -534,15 +579,11 @@ def compile_pattern(pattern: Any) -> tuple[Any, str]:
 
 def _escapes(pattern: str) -> set[str]:
     """The characters that follow a backslash in ``pattern`` (escaped backslashes skipped)."""
-    out = set()
-    i = 0
-    while i < len(pattern) - 1:
-        if pattern[i] == "\\":
-            out.add(pattern[i + 1])
-            i += 2
-        else:
-            i += 1
-    return out
+    return set(_ESCAPE.findall(pattern))
+
+
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+"""A backslash and the character it escapes; scanning left to right pairs an escaped backslash with its own."""
 
 
 def _resolve(compiled: list[CompiledSignature], errors: list[str]) -> list[CompiledSignature]:

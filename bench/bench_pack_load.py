@@ -1,0 +1,83 @@
+"""Pack load: every bundled signature pack and code table, cold (empty pack cache) and warm, in a new process.
+
+Each run is a fresh interpreter that imports the loader and times ``load_packs()`` alone (plugins scanned too),
+with its own ``XDG_CACHE_HOME``: cold runs start from an empty cache dir (the YAML is composed and validated,
+then cached), warm runs reuse the cache a cold run wrote. Also ``opgtui diagnose --log`` on a small log as a
+whole process, warm. Medians of several runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_TIMED = (
+    "import time; from opgtui.diagnosis.signatures import load_packs; t = time.perf_counter(); "
+    "p = load_packs(); print(time.perf_counter() - t, len(p.compiled))"
+)
+_LOG = "ERROR: [3011] No such file or directory\n"
+
+
+def _load_once(cache: Path) -> tuple[float, int]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cache), "XDG_CACHE_HOME": str(cache)}
+    out = subprocess.run(
+        [sys.executable, "-c", _TIMED], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
+    return float(out[0]), int(out[1])
+
+
+def _diagnose_once(cache: Path, log: Path) -> float:
+    exe = Path(sys.executable).with_name("opgtui")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cache), "XDG_CACHE_HOME": str(cache)}
+    started = time.perf_counter()
+    subprocess.run([str(exe), "diagnose", "--log", str(log)], env=env, cwd=ROOT, check=False, capture_output=True)
+    return time.perf_counter() - started
+
+
+def run(quick: bool = False) -> list[dict]:
+    runs = 3 if quick else 7
+    work = Path(tempfile.mkdtemp(prefix="bench_pack_load."))
+    try:
+        cold, count = [], 0
+        for i in range(runs):
+            seconds, count = _load_once(work / f"cold{i}")
+            cold.append(seconds)
+        warm_dir = work / "cold0"
+        warm = [_load_once(warm_dir)[0] for _ in range(runs)]
+        log = work / "job.log"
+        log.write_text(_LOG)
+        diagnose = [_diagnose_once(warm_dir, log) for _ in range(runs)]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    ms = 1000.0
+    return [
+        {
+            "name": f"pack load cold ({count} signatures, empty cache): median",
+            "value": round(statistics.median(cold) * ms, 1),
+            "unit": "ms",
+            "target": "~ (composes and validates the YAML)",
+        },
+        {
+            "name": "pack load warm (pack cache hit): median",
+            "value": round(statistics.median(warm) * ms, 1),
+            "unit": "ms",
+            "target": "< 200 ms",
+        },
+        {
+            "name": "opgtui diagnose --log, whole process, warm cache: median",
+            "value": round(statistics.median(diagnose) * ms, 1),
+            "unit": "ms",
+            "target": "< 150 ms",
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run(quick="--quick" in sys.argv):
+        print(f"{row['name']:<62} {row['value']:>8} {row['unit']}  (target {row['target']})")

@@ -203,3 +203,21 @@ def test_store_whoami_names_the_database_user_and_its_roles(team: dict[str, str]
     p = team["prefix"]
     assert result.output.startswith(f"{p}alice (database user on ")
     assert result.output.rstrip().endswith(f": {p}shifter")
+
+
+def test_a_shifter_opening_a_store_that_needs_an_upgrade_is_told_who_upgrades_it(team: dict[str, str]) -> None:
+    """A shifter's opgtui newer than the team's schema: the database refuses the DDL, and the shifter reads one
+    line saying the admin upgrades it, not psycopg's InsufficientPrivilege."""
+    from opgtui.store import SCHEMA_VERSION, StoreError
+
+    with psycopg.connect(team["admin"], autocommit=True) as admin:
+        admin.execute("UPDATE opgtui_schema SET version = %s", (SCHEMA_VERSION - 1,))
+        try:
+            with pytest.raises(StoreError) as err:
+                open_store(team["alice"])
+        finally:
+            admin.execute("UPDATE opgtui_schema SET version = %s", (SCHEMA_VERSION,))
+    message = str(err.value)
+    assert "\n" not in message
+    assert f"needs a schema upgrade ({SCHEMA_VERSION - 1} -> {SCHEMA_VERSION})" in message
+    assert "opgtui store init" in message

@@ -897,9 +897,21 @@ def _migrate(store: Store, readonly: bool) -> None:
     if readonly:
         raise StoreError(
             f"{store.label}: needs a schema upgrade ({version} -> {SCHEMA_VERSION}) but is opened read-only")
+    if store.dialect != "sqlite" and version and not _owns_schema(store):
+        raise StoreError(f"{store.label}: needs a schema upgrade ({version} -> {SCHEMA_VERSION}) that only the "
+                         "team's admin may run: `opgtui store init`, then `opgtui store init --roles --apply`")
     with store.transaction() as c:
         version = store.schema_version()  # re-read inside the write lock: another process may have migrated
         for step in range(version, SCHEMA_VERSION):
             migration = MIGRATIONS[step]
             c.executescript(migration if isinstance(migration, str) else migration.script(store.dialect))
             store._set_schema_version(c, step + 1)
+
+
+def _owns_schema(store: Store) -> bool:
+    """On PostgreSQL: whether this database user may change the store's tables (is, or is a member of, the
+    owner of its jobs table), so a shifter's newer opgtui does not try DDL the database would refuse."""
+    row = store.conn.execute(
+        "SELECT pg_has_role(session_user, tableowner, 'MEMBER') FROM pg_tables "
+        "WHERE schemaname = current_schema() AND tablename = 'jobs'").fetchone()
+    return row is None or bool(row[0])

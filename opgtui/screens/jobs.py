@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -120,6 +121,7 @@ class JobsScreen(BaseScreen):
             store.close()
         rows = build_rows(jobs, {k: v[0] for k, v in summaries.items()}, now=time.time(),
                           signatures={k: v[1] for k, v in summaries.items()}, titles=titles)
+        gc.freeze()  # the jobs and rows live as long as the list: full collections need not walk them (no pauses)
         self.app.call_from_thread(self._show_rows, rows)
         if parsed is not None:  # after the first paint: its errors, and the copy into the scratch store
             self.app.call_from_thread(self.opg.dump_loaded, parsed)

@@ -52,3 +52,24 @@ async def test_the_cause_detail_is_cut_with_an_ellipsis_not_wrapped(demo: tuple[
         sites = next(i for i, line in enumerate(lines) if line.startswith("   sites: FNAL_GPGrid"))
         after = lines[sites + 1]
         assert lines[sites].rstrip().endswith("…") and (after.startswith(" t Range") or not after.strip()), after
+
+
+async def test_a_cause_opened_from_the_summary_has_the_same_name_in_the_jobs_view(demo: tuple[Config, Any]) -> None:
+    """One name per cause: Enter on a cause shows its jobs under the name the summary and the grouping use."""
+    from opgtui.screens.jobs import JobsScreen
+
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("2")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        await pilot.press("F")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+        name = app.screen.current.name
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, JobsScreen)
+        assert app.screen.group is not None and app.screen.group.key == name
+        assert name.startswith(("SERVICE · ", "CODE · ", "RESOURCE · ", "UNKNOWN · ", "UNDIAGNOSED · "))

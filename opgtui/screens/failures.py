@@ -247,7 +247,7 @@ class FailureSummaryScreen(BaseScreen):
         self.app.pop_screen()
         screen = self.app.screen
         if isinstance(screen, JobsScreen):  # Esc there comes back here, on this cause
-            screen.show_only(g.job_ids, f"{g.category} · {g.title or g.signature}",
+            screen.show_only(g.job_ids, g.name,
                              back=lambda: FailureSummaryScreen(job_ids, scope, key, range_index))
 
     def action_retry(self, debug: bool, bigger: bool = False) -> None:

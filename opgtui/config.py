@@ -574,7 +574,8 @@ roles:
   operators: [novapro]
   approvers: [alice, bob]
 
-# Extra directories of signature packs (YAML).
+# Extra directories of signature packs (YAML). Parsed packs are cached as JSON in $XDG_CACHE_HOME/opgtui
+# (~/.cache/opgtui/packs.json, per file path, size and mtime); deleting it is always safe.
 classifier_dirs: []
 
 # Remap keys by binding id (view.<name>, jobs.filter, status.history, ...), e.g. {view.jobs: f2}.

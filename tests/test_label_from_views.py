@@ -17,8 +17,8 @@ from opgtui.store import open_store
 async def wait_for_form(app: object, pilot: object) -> LabelForm:
     for _ in range(50):
         await pilot.pause(0.1)  # type: ignore[attr-defined]
-        if isinstance(app.screen, LabelForm):  # type: ignore[attr-defined]
-            return app.screen  # type: ignore[attr-defined]
+        if isinstance(app.screen, LabelForm) and screen_lines(app):  # type: ignore[attr-defined]
+            return app.screen  # type: ignore[attr-defined]  (pushed and drawn: a busy machine takes a while)
     raise AssertionError(f"no label form: {type(app.screen).__name__}")  # type: ignore[attr-defined]
 
 

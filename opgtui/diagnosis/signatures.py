@@ -362,9 +362,26 @@ _STRUCTURE_PATTERNS = {
         r"\bNormal termination \(return value (?P<code>\d+)\)",
         "	(1) Normal termination (return value 0)",
     ),
+    "structure.exit_status": (
+        r"(?i)\b(?:exit(?:ed)?|returned|finished|failed|terminated|completed)(?: with)?(?: an?)?"
+        r"(?: non-?zero)? (?:exit )?(?:code|status)\b[ :=]*(?P<code>\d{1,3})\b",
+        "Command exited with non-zero status 134",
+    ),
+    "structure.died_with_signal": (
+        r"\bdied with <Signals\.SIG[A-Z0-9]+: (?P<signal>\d{1,2})>",
+        "subprocess.CalledProcessError: Command '['lar', '-c', 'reco.fcl']' died with <Signals.SIGSEGV: 11>.",
+    ),
+    "structure.memory_usage": (
+        r"^\s*Memory \(MB\)\s*:\s*(?P<used>\d+)\s+(?P<request>\d+)\s+\d+\s*$",
+        "	   Memory (MB)          :     2135     2000      2048 ",
+    ),
 }
-"""Lines that give a log its structure: Python's chained tracebacks (the first exception is the cause) and
-HTCondor's termination events (the job's exit code, when its record does not say)."""
+"""Lines that give a log its structure: Python's chained tracebacks (the first exception is the cause),
+HTCondor's termination events (the job's exit code, when its record does not say) and their resource table
+(``Memory (MB) : usage request allocated``, condor_utils/condor_event.cpp: the job's memory against its request),
+and a wrapper's statement of its payload's exit status ("Command exited with non-zero status N": GNU time;
+"returned non-zero exit status N" / "died with <Signals.SIGSEGV: 11>": CPython's subprocess.CalledProcessError;
+"exited with exit code N", "finished with exit code N": batch systems and job wrappers), read as an exit code."""
 
 
 def structure_signatures() -> list[CompiledSignature]:

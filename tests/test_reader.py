@@ -14,30 +14,94 @@ from opgtui.diagnosis.signatures import PackSet, compile_signature, mention_sign
 from opgtui.model import Job, JobStatus
 
 SIGS = [
-    {"id": "cvmfs_io", "pattern": r"CernVM-FS: .*Input/output error", "category": "service", "action": "retry",
-     "service": "cvmfs", "priority": 60, "title": "CVMFS I/O error",
-     "example": "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error"},
-    {"id": "segfault", "pattern": r"segmentation violation", "category": "code", "action": "debug",
-     "priority": 70, "title": "Segmentation fault", "role": "crash",
-     "example": " *** Break *** segmentation violation"},
-    {"id": "keyerror", "pattern": r"^KeyError: ", "category": "code", "action": "debug", "priority": 50,
-     "title": "Python KeyError", "example": "KeyError: 'run'"},
-    {"id": "output_missing", "pattern": r"failed to send file\(s\)", "category": "code", "action": "debug",
-     "priority": 65, "title": "An output file was never written", "role": "consequence",
-     "example": "STARTER at 10.0.0.1 failed to send file(s) to <1.2.3.4:9618>: error reading from out.root"},
-    {"id": "xrootd_retry_recovered", "pattern": r"XrdAdaptor.*retrying", "category": "service", "action": "retry",
-     "service": "xrootd", "priority": 40, "title": "XRootD read retried", "role": "benign",
-     "example": "%MSG-w XrdAdaptor: file open failed, retrying"},
-    {"id": "import_error", "pattern": r"^ModuleNotFoundError: ", "category": "code", "action": "debug",
-     "priority": 25, "title": "A Python module is missing", "example": "ModuleNotFoundError: No module named 'x'"},
-    {"id": "all_good", "pattern": r"transfer retried and succeeded", "category": "service", "action": "retry",
-     "priority": 90, "title": "a retry that worked", "role": "benign",
-     "example": "transfer retried and succeeded"},
-    {"id": "pilot_exception", "pattern": r"PilotException", "category": "unknown", "action": "look at the log",
-     "priority": 5, "title": "A PanDA pilot exception", "example": "PilotException: 1099: stage-in failed"},
-    {"id": "art_read", "pattern": r"^\s*---- FileReadError BEGIN", "category": "service", "action": "retry",
-     "service": "xrootd", "priority": 60, "title": "art could not read its input",
-     "example": "    ---- FileReadError BEGIN"},
+    {
+        "id": "cvmfs_io",
+        "pattern": r"CernVM-FS: .*Input/output error",
+        "category": "service",
+        "action": "retry",
+        "service": "cvmfs",
+        "priority": 60,
+        "title": "CVMFS I/O error",
+        "example": "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error",
+    },
+    {
+        "id": "segfault",
+        "pattern": r"segmentation violation",
+        "category": "code",
+        "action": "debug",
+        "priority": 70,
+        "title": "Segmentation fault",
+        "role": "crash",
+        "example": " *** Break *** segmentation violation",
+    },
+    {
+        "id": "keyerror",
+        "pattern": r"^KeyError: ",
+        "category": "code",
+        "action": "debug",
+        "priority": 50,
+        "title": "Python KeyError",
+        "example": "KeyError: 'run'",
+    },
+    {
+        "id": "output_missing",
+        "pattern": r"failed to send file\(s\)",
+        "category": "code",
+        "action": "debug",
+        "priority": 65,
+        "title": "An output file was never written",
+        "role": "consequence",
+        "example": "STARTER at 10.0.0.1 failed to send file(s) to <1.2.3.4:9618>: error reading from out.root",
+    },
+    {
+        "id": "xrootd_retry_recovered",
+        "pattern": r"XrdAdaptor.*retrying",
+        "category": "service",
+        "action": "retry",
+        "service": "xrootd",
+        "priority": 40,
+        "title": "XRootD read retried",
+        "role": "benign",
+        "example": "%MSG-w XrdAdaptor: file open failed, retrying",
+    },
+    {
+        "id": "import_error",
+        "pattern": r"^ModuleNotFoundError: ",
+        "category": "code",
+        "action": "debug",
+        "priority": 25,
+        "title": "A Python module is missing",
+        "example": "ModuleNotFoundError: No module named 'x'",
+    },
+    {
+        "id": "all_good",
+        "pattern": r"transfer retried and succeeded",
+        "category": "service",
+        "action": "retry",
+        "priority": 90,
+        "title": "a retry that worked",
+        "role": "benign",
+        "example": "transfer retried and succeeded",
+    },
+    {
+        "id": "pilot_exception",
+        "pattern": r"PilotException",
+        "category": "unknown",
+        "action": "look at the log",
+        "priority": 5,
+        "title": "A PanDA pilot exception",
+        "example": "PilotException: 1099: stage-in failed",
+    },
+    {
+        "id": "art_read",
+        "pattern": r"^\s*---- FileReadError BEGIN",
+        "category": "service",
+        "action": "retry",
+        "service": "xrootd",
+        "priority": 60,
+        "title": "art could not read its input",
+        "example": "    ---- FileReadError BEGIN",
+    },
 ]
 
 
@@ -66,12 +130,15 @@ NESTED = """%MSG-s ArtException:  PostEndJob 15-Jul-2026 15:10:41 CDT ModuleEndJ
 Art has completed and will exit with status 18."""
 
 
-@pytest.mark.parametrize(("inner", "category", "signature"), [
-    ("ProductNotFound", "code", "rule:art_ProductNotFound"),
-    ("Configuration", "code", "rule:art_Configuration"),
-    ("FileReadError", "service", "art_read"),  # a pack's signature on the innermost line wins over the table
-    ("BadAlloc", "resource", "rule:art_BadAlloc"),
-])
+@pytest.mark.parametrize(
+    ("inner", "category", "signature"),
+    [
+        ("ProductNotFound", "code", "rule:art_ProductNotFound"),
+        ("Configuration", "code", "rule:art_Configuration"),
+        ("FileReadError", "service", "art_read"),  # a pack's signature on the innermost line wins over the table
+        ("BadAlloc", "resource", "rule:art_BadAlloc"),
+    ],
+)
 def test_the_innermost_art_block_decides_not_its_wrappers(packs, inner, category, signature):
     lines = NESTED.format(inner=inner).splitlines()
     v = diagnose(lines, packs)
@@ -90,10 +157,12 @@ def test_a_modules_own_exception_category_is_code_unless_a_read_failed_first(pac
 
 
 def test_cmssw_category_maps_through_the_table(packs):
-    lines = ["----- Begin Fatal Exception 08-Mar-2021 17:09:11 CET-----------------------",
-             "An exception of category 'FileOpenError' occurred while",
-             "   [0] Calling InputSource::readFile_",
-             "----- End Fatal Exception -------------------------------------------------"]
+    lines = [
+        "----- Begin Fatal Exception 08-Mar-2021 17:09:11 CET-----------------------",
+        "An exception of category 'FileOpenError' occurred while",
+        "   [0] Calling InputSource::readFile_",
+        "----- End Fatal Exception -------------------------------------------------",
+    ]
     v = diagnose(lines, packs)
     assert (v.category, v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileOpenError", 2)
     lines[1] = "An exception of category 'StdException' occurred while"  # a wrapper: weak, but code
@@ -102,8 +171,12 @@ def test_cmssw_category_maps_through_the_table(packs):
 
 
 def test_a_segfault_after_a_cvmfs_read_error_is_service(packs):
-    lines = ["setting up", "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error",
-             "loading geometry", " *** Break *** segmentation violation"]
+    lines = [
+        "setting up",
+        "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error",
+        "loading geometry",
+        " *** Break *** segmentation violation",
+    ]
     v = diagnose(lines, packs)
     assert (v.category, v.signature) == ("service", "cvmfs_io")
     assert "chose line 2 over line 4" in v.reason and "first real error" in v.reason
@@ -116,8 +189,11 @@ def test_a_segfault_alone_or_after_a_recovered_retry_is_code(packs):
 
 
 def test_a_missing_output_after_a_real_error_is_its_consequence(packs):
-    lines = ["Traceback (most recent call last):", "KeyError: 'run'",
-             "STARTER at 10.0.0.1 failed to send file(s) to <1.2.3.4:9618>: error reading from out.root"]
+    lines = [
+        "Traceback (most recent call last):",
+        "KeyError: 'run'",
+        "STARTER at 10.0.0.1 failed to send file(s) to <1.2.3.4:9618>: error reading from out.root",
+    ]
     v = diagnose(lines, packs)
     assert (v.category, v.signature) == ("code", "keyerror") and "consequence" in v.reason
     lines[1] = "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error"
@@ -159,14 +235,16 @@ def test_a_benign_line_never_decides(packs):
 
 
 def test_the_primary_cmssw_exception_wins_over_what_came_after(packs):
-    lines = ["----- Begin Fatal Exception 08-Mar-2021 17:09:11 CET-----------------------",
-             "An exception of category 'FileReadError' occurred while",
-             "----- End Fatal Exception -------------------------------------------------",
-             "Another exception was caught while trying to clean up lumis, runs, and files after the primary "
-             "fatal exception was thrown.",
-             "----- Begin Fatal Exception 08-Mar-2021 17:09:12 CET-----------------------",
-             "An exception of category 'ProductNotFound' occurred while",
-             "----- End Fatal Exception -------------------------------------------------"]
+    lines = [
+        "----- Begin Fatal Exception 08-Mar-2021 17:09:11 CET-----------------------",
+        "An exception of category 'FileReadError' occurred while",
+        "----- End Fatal Exception -------------------------------------------------",
+        "Another exception was caught while trying to clean up lumis, runs, and files after the primary "
+        "fatal exception was thrown.",
+        "----- Begin Fatal Exception 08-Mar-2021 17:09:12 CET-----------------------",
+        "An exception of category 'ProductNotFound' occurred while",
+        "----- End Fatal Exception -------------------------------------------------",
+    ]
     v = diagnose(lines, packs)
     assert (v.category, v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileReadError", 2)
     assert "the first fatal exception (the one at line 6 came after it)" in v.reason
@@ -174,18 +252,38 @@ def test_the_primary_cmssw_exception_wins_over_what_came_after(packs):
 
 def test_a_later_art_exception_does_not_outvote_the_first(packs):
     first = NESTED.format(inner="Configuration").splitlines()[:-1]
-    then = ["---- EndJobFailure BEGIN", "  ---- FileOpenError BEGIN", "  ---- FileOpenError END",
-            "---- EndJobFailure END"]
+    then = [
+        "---- EndJobFailure BEGIN",
+        "  ---- FileOpenError BEGIN",
+        "  ---- FileOpenError END",
+        "---- EndJobFailure END",
+    ]
     v = diagnose(first + then, packs)
     assert (v.category, v.signature, v.evidence[0].line) == ("code", "rule:art_Configuration", 6)
 
 
 def test_in_a_chained_python_traceback_the_first_exception_is_the_cause():
     tables = bundled_tables()
-    raws = [{"id": "py_conn", "pattern": r"^ConnectionError: ", "category": "service", "action": "retry",
-             "priority": 60, "title": "connection failed", "example": "ConnectionError: refused"},
-            {"id": "py_runtime", "pattern": r"^RuntimeError: ", "category": "code", "action": "debug",
-             "priority": 60, "title": "runtime error", "example": "RuntimeError: could not fetch"}]
+    raws = [
+        {
+            "id": "py_conn",
+            "pattern": r"^ConnectionError: ",
+            "category": "service",
+            "action": "retry",
+            "priority": 60,
+            "title": "connection failed",
+            "example": "ConnectionError: refused",
+        },
+        {
+            "id": "py_runtime",
+            "pattern": r"^RuntimeError: ",
+            "category": "code",
+            "action": "debug",
+            "priority": 60,
+            "title": "runtime error",
+            "example": "RuntimeError: could not fetch",
+        },
+    ]
     compiled = [compile_signature(raw, pack="python")[0] for raw in raws]
     packs = PackSet([*compiled, *mention_signatures(tables), *structure_signatures()], tables=tables)
     first = ["Traceback (most recent call last):", '  File "get.py", line 3, in fetch', "ConnectionError: refused"]
@@ -200,18 +298,38 @@ def test_in_a_chained_python_traceback_the_first_exception_is_the_cause():
 
 def test_only_an_io_service_failure_explains_a_crash(packs):
     tables = bundled_tables()
-    raws = [{"id": "dbus_daemon_down", "pattern": "dbus daemon down", "category": "service", "action": "retry",
-             "priority": 60, "title": "not an I/O path", "example": "dbus daemon down"},
-            {"id": "gdb_segv", "pattern": "segmentation violation", "category": "code", "action": "debug",
-             "priority": 70, "title": "Segmentation fault", "role": "crash", "example": "segmentation violation"}]
+    raws = [
+        {
+            "id": "dbus_daemon_down",
+            "pattern": "dbus daemon down",
+            "category": "service",
+            "action": "retry",
+            "priority": 60,
+            "title": "not an I/O path",
+            "example": "dbus daemon down",
+        },
+        {
+            "id": "gdb_segv",
+            "pattern": "segmentation violation",
+            "category": "code",
+            "action": "debug",
+            "priority": 70,
+            "title": "Segmentation fault",
+            "role": "crash",
+            "example": "segmentation violation",
+        },
+    ]
     own = PackSet([compile_signature(raw, pack="test")[0] for raw in raws], tables=tables)
     assert diagnose(["dbus daemon down", "segmentation violation"], own).signature == "gdb_segv"
 
 
 def test_htcondor_termination_events_in_the_log_stand_for_the_exit_code(packs):
     own = PackSet([*packs.compiled, *structure_signatures()], tables=packs.tables)
-    ok = ["%MSG-w XrdAdaptor: file open failed, retrying", "005 (123.000.000) 2024-01-02 10:00:00 Job terminated.",
-          "	(1) Normal termination (return value 0)"]
+    ok = [
+        "%MSG-w XrdAdaptor: file open failed, retrying",
+        "005 (123.000.000) 2024-01-02 10:00:00 Job terminated.",
+        "	(1) Normal termination (return value 0)",
+    ]
     v = diagnose(ok, own)
     assert (v.category, v.action) == ("unknown", "nothing to do")
     v = diagnose([*ok[:2], "	(1) Normal termination (return value 139)"], own)
@@ -222,8 +340,10 @@ def test_htcondor_termination_events_in_the_log_stand_for_the_exit_code(packs):
 
 
 def test_what_art_survived_before_completing_with_status_0_is_not_the_failure(packs):
-    lines = ["CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error",
-             "Art has completed and will exit with status 0."]
+    lines = [
+        "CernVM-FS: failed to open /cvmfs/x.org/lib/libA.so: Input/output error",
+        "Art has completed and will exit with status 0.",
+    ]
     v = diagnose(lines, packs)
     assert (v.category, v.signature) == ("unknown", "cvmfs_io")
     assert v.reason.endswith("did not stop the job: art completed with status 0 at line 2, after it")
@@ -240,9 +360,69 @@ def test_a_generic_pack_match_does_not_hide_a_code_the_table_knows(packs):
 
 def test_a_hold_code_lets_the_log_say_which_resource(packs):
     tables = bundled_tables()
-    raw = {"id": "disk_over", "pattern": "exceeded allocated disk", "category": "resource",
-           "action": "resubmit with more disk", "priority": 90, "title": "Disk over its request",
-           "example": "Job has exceeded allocated disk (12 GB)."}
+    raw = {
+        "id": "disk_over",
+        "pattern": "exceeded allocated disk",
+        "category": "resource",
+        "action": "resubmit with more disk",
+        "priority": 90,
+        "title": "Disk over its request",
+        "example": "Job has exceeded allocated disk (12 GB).",
+    }
     own = PackSet([compile_signature(raw, pack="test")[0]], tables=tables)
     v = diagnose(["Job has exceeded allocated disk (12 GB)."], own, hold_code=34, hold_subcode=0)
     assert (v.signature, v.action) == ("disk_over", "resubmit with more disk")
+
+
+TERMINATED_KILLED = [
+    "005 (4216.000.000) 2024-03-02 11:41:07 Job terminated.",
+    "	(0) Abnormal termination (signal 9)",
+    "	(0) No core file",
+    "	Partitionable Resources :    Usage  Request Allocated ",
+    "	   Cpus                 :        0        1         1 ",
+    "	   Disk (KB)            :       87        1      2048 ",
+    "	   Memory (MB)          :     {used}     2000      2048 ",
+]
+
+
+def test_the_logs_termination_event_puts_a_sigkill_against_the_memory_request(packs):
+    """HTCondor's termination event states the job's memory use and request: a SIGKILL at the request is the
+    memory limit even when the job's record is not at hand; well below it, SIGKILL stays unknown."""
+    own = PackSet([*packs.compiled, *structure_signatures()], tables=packs.tables)
+    at_limit = [line.format(used=2135) for line in TERMINATED_KILLED]
+    v = diagnose(at_limit, own)
+    assert (v.category, v.action) == ("resource", "resubmit with more memory"), v.reason
+    assert v.reason.endswith("memory use 2135 MB reached the request (2000 MB) (line 7)"), v.reason
+    below = [line.format(used=322) for line in TERMINATED_KILLED]
+    assert diagnose(below, own).category == "unknown"
+    record = Job(id="s#1.0", schedd="s", cluster=1, proc=0, memory_used_mb=300, memory_request_mb=2000)
+    assert diagnose(at_limit, own, job=record).category == "unknown"  # the record's own numbers win
+
+
+@pytest.mark.parametrize(
+    ("line", "category", "signature"),
+    [
+        ("Command exited with non-zero status 134", "code", "rule:exit_134"),  # GNU time: SIGABRT
+        (
+            "subprocess.CalledProcessError: Command '['lar', '-c', 'reco.fcl']' died with <Signals.SIGSEGV: 11>.",
+            "code",
+            "rule:signal_11",
+        ),
+        ("Exited with exit code 152.", "resource", "rule:exit_152"),  # LSF's job report: SIGXCPU
+        ("Job finished with exit code 1", "unknown", "rule:exit_1"),
+    ],
+)
+def test_a_wrappers_stated_exit_status_is_read_as_the_exit_code(packs, line, category, signature):
+    own = PackSet([*packs.compiled, *structure_signatures()], tables=packs.tables)
+    v = diagnose(["Running payload", line], own)
+    assert (v.category, v.signature) == (category, signature), v.reason
+    assert v.evidence[0].line == 2
+
+
+def test_a_stated_sigkill_with_the_memory_row_is_the_memory_limit(packs):
+    own = PackSet([*packs.compiled, *structure_signatures()], tables=packs.tables)
+    lines = [
+        "subprocess.CalledProcessError: Command '['cmsRun', 'PSet.py']' died with <Signals.SIGKILL: 9>.",
+        *[line.format(used=2135) for line in TERMINATED_KILLED[3:]],
+    ]
+    assert diagnose(lines, own).category == "resource"

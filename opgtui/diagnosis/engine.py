@@ -9,6 +9,7 @@ the log's HTCondor termination events) gets no failure verdict.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from opgtui.diagnosis import rules
@@ -24,10 +25,20 @@ KILLED_AT_LIMIT_PRIORITY = 85
 """SIGKILL with the job's memory at its request: the memory limit, for sure."""
 
 
-def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, hold_code: int | None = None,
-             hold_subcode: int | None = None, hold_reason: str | None = None, exit_code: int | None = None,
-             exit_signal: int | None = None, windows: Sequence[Window] = (), depends_on: Sequence[str] = (),
-             now: float | None = None) -> Verdict:
+def diagnose(
+    lines: Sequence[str],
+    packs: PackSet,
+    *,
+    job: Job | None = None,
+    hold_code: int | None = None,
+    hold_subcode: int | None = None,
+    hold_reason: str | None = None,
+    exit_code: int | None = None,
+    exit_signal: int | None = None,
+    windows: Sequence[Window] = (),
+    depends_on: Sequence[str] = (),
+    now: float | None = None,
+) -> Verdict:
     """The verdict for one job; explicit numbers win over the job's fields, which win over log lines."""
     if job is not None:
         hold_code = job.hold_code if hold_code is None else hold_code
@@ -42,27 +53,55 @@ def diagnose(lines: Sequence[str], packs: PackSet, *, job: Job | None = None, ho
             f.line = None
             findings.append(f)
     tables = packs.tables
-    numbers = rules.rule_findings(hold_code=hold_code, hold_subcode=hold_subcode, hold_reason=hold_reason,
-                                  exit_code=exit_code, exit_signal=exit_signal, tables=tables)
+    numbers = rules.rule_findings(
+        hold_code=hold_code,
+        hold_subcode=hold_subcode,
+        hold_reason=hold_reason,
+        exit_code=exit_code,
+        exit_signal=exit_signal,
+        tables=tables,
+    )
     for f in numbers:  # a specific hold code comes before text, unless the text says the same more precisely
-        if f.signature.startswith("rule:hold_") and f.category != "unknown" and f.priority >= HOLD_FIRST \
-                and not any(g.category == f.category and g.priority >= HOLD_FIRST for g in findings):
+        if (
+            f.signature.startswith("rule:hold_")
+            and f.category != "unknown"
+            and f.priority >= HOLD_FIRST
+            and not any(g.category == f.category and g.priority >= HOLD_FIRST for g in findings)
+        ):
             f.priority = max(f.priority, HOLD_DECIDES)
     findings.extend(numbers)
-    findings.extend(_memory(job, findings))
+    findings.extend(_memory(job, findings, reading.memory))
     if any(packs.records.get(f.signature) == "disk" for f in findings):
         findings.extend(rules.disk_below_findings(job))
     add_roles(reading.roles, findings, packs)
     exited = exit_code if exit_code is not None or exit_signal else (0 if reading.exited_zero else None)
     succeeded = exited == 0 and not hold_code and not exit_signal
-    return decide(findings, job=job, windows=windows, depends_on=depends_on, now=now, roles=reading.roles,
-                  line_roles=reading.line_roles, notes=reading.notes, succeeded=succeeded,
-                  details=reading.details)
+    return decide(
+        findings,
+        job=job,
+        windows=windows,
+        depends_on=depends_on,
+        now=now,
+        roles=reading.roles,
+        line_roles=reading.line_roles,
+        notes=reading.notes,
+        succeeded=succeeded,
+        details=reading.details,
+    )
 
 
-def _memory(job: Job | None, findings: list[Finding]) -> list[Finding]:
-    """Memory or disk at the request from the job's record; with a SIGKILL that is the memory limit."""
+def _memory(job: Job | None, findings: list[Finding], logged: tuple[float, float, int] | None) -> list[Finding]:
+    """Memory or disk at the request from the job's record, or the memory use and request the log's HTCondor
+    termination event states (on that line) when the record does not say; with a SIGKILL that is the memory
+    limit."""
+    line = None
+    if logged is not None and (job is None or job.memory_used_mb is None or not job.memory_request_mb):
+        used, asked, line = logged
+        job = replace(job or Job(id="", schedd="", cluster=0, proc=0), memory_used_mb=used, memory_request_mb=asked)
     out = rules.memory_findings(job)
+    for f in out:
+        if f.signature == rules.MEMORY_AT_REQUEST and line is not None:
+            f.line = line
     if any(f.signature in _KILLED for f in findings):
         for f in out:
             if f.action == rules.MEMORY:
@@ -81,6 +120,8 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "title": v.title,
         "confidence": v.confidence,
         "reason": v.reason,
-        "windows": [{"service": w.service, "kind": w.kind, "start": w.start, "end": w.end, "source": w.source}
-                    for w in v.windows],
+        "windows": [
+            {"service": w.service, "kind": w.kind, "start": w.start, "end": w.end, "source": w.source}
+            for w in v.windows
+        ],
     }

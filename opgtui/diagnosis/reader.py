@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from opgtui.diagnosis import rules
+from opgtui.diagnosis.codes import CodeTables
 from opgtui.diagnosis.signatures import DETAIL_GROUPS, STRUCTURE, PackSet
 from opgtui.model import Finding
 from opgtui.textsafe import one_line
@@ -33,6 +34,12 @@ WRAPPED_PRIORITY = 3
 PYTHON_PACK = "python"
 """The pack whose findings are Python exceptions (their chained tracebacks are read as one story)."""
 RETURN_VALUE = "structure.return_value"
+EXIT_STATEMENTS = ("structure.exit_status", "structure.died_with_signal")
+"""A wrapper's statement of its payload's exit status or signal: read as the exit code (or signal) it states."""
+MEMORY_USAGE = "structure.memory_usage"
+"""An HTCondor termination event's ``Memory (MB) : usage request allocated`` row: the job's own numbers."""
+MIN_REQUEST_MB = 64
+"""A memory request below this (1 MB in a test pool's event) is no limit the job could have run into."""
 MAX_BLOCKS = 200
 """Exception blocks read per log (the first ones: the first error wins); bounds the nesting work."""
 _INT = re.compile(r"-?\d+")
@@ -49,6 +56,7 @@ class Reading:
     line_roles: dict[int, str] = field(default_factory=dict)
     details: dict[int, str] = field(default_factory=dict)  # what a line's named groups captured ("path /x")
     exited_zero: bool = False  # the log's HTCondor termination events all say "return value 0", and no hold
+    memory: tuple[float, float, int] | None = None  # (used MB, requested MB, line) of the log's last event table
 
 
 def _numbers(text: str) -> list[int]:
@@ -82,6 +90,7 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     names: list[tuple[Finding, str, str]] = []
     chains: list[int] = []
     returned: list[tuple[int | None, Finding]] = []
+    exits: list[tuple[dict[str, str], Finding]] = []
     stated: dict[int | None, list[tuple[str, int, Finding]]] = {}
     for f in raw:
         table = packs.numbers.get(f.signature)
@@ -91,6 +100,10 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
         if table == STRUCTURE:
             if f.signature == RETURN_VALUE:
                 returned.append((_int(_groups(packs, f).get("code")), f))
+            elif f.signature in EXIT_STATEMENTS:
+                exits.append((_groups(packs, f), f))
+            elif f.signature == MEMORY_USAGE:
+                _memory_row(out, _groups(packs, f), f)
             elif f.line is not None:
                 chains.append(f.line)
             continue
@@ -124,8 +137,10 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
         out.findings.extend(rules.code_findings(table, number, line=f.line, text=f.text, tables=tables))
     for value, f in returned:
         if value:
-            out.findings.extend(replace(e, line=f.line, text=f.text)
-                                for e in rules.exit_code_findings(value, tables=tables))
+            out.findings.extend(
+                replace(e, line=f.line, text=f.text) for e in rules.exit_code_findings(value, tables=tables)
+            )
+    _exit_statements(out, exits, explained | set(stated), tables)
     out.exited_zero = bool(returned) and not hold and all(value == 0 for value, _f in returned)
     if "code" in hold and not have_hold:
         code, where = hold["code"]
@@ -140,6 +155,29 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     if completed and min(completed) > 0:  # art said 0 every time it said anything
         _survived(out, max(completed))
     return out
+
+
+def _memory_row(out: Reading, groups: dict[str, str], f: Finding) -> None:
+    """The log's last HTCondor resource table row for memory with a usage: the job's use against its request."""
+    used, asked = _int(groups.get("used")), _int(groups.get("request"))
+    if used is not None and asked is not None and asked >= MIN_REQUEST_MB and f.line is not None:
+        out.memory = (float(used), float(asked), f.line)
+
+
+def _exit_statements(
+    out: Reading, exits: list[tuple[dict[str, str], Finding]], explained: set[int | None], tables: CodeTables
+) -> None:
+    """A wrapper's "exited with code N" / "died with <Signals.SIGSEGV: 11>" as the exit code or signal it states,
+    on its line (128+N is signal N, a code above 255 a workload manager's); a line a pack signature or a code
+    table already reads adds nothing."""
+    for groups, f in exits:
+        if f.line in explained:
+            continue
+        signal, code = _int(groups.get("signal")), _int(groups.get("code"))
+        found = (
+            rules.signal_findings(signal, tables=tables) if signal else rules.exit_code_findings(code, tables=tables)
+        )
+        out.findings.extend(replace(e, line=f.line, text=f.text) for e in found)
 
 
 def _line_roles(out: Reading, packs: PackSet) -> None:
@@ -157,9 +195,13 @@ def _line_roles(out: Reading, packs: PackSet) -> None:
     for c in context:
         pack = packs.pack_of.get(c.signature)
         for f in out.findings:
-            if f.line is not None and f.priority <= c.priority and f.category == "service" \
-                    and packs.pack_of.get(f.signature) == pack \
-                    and out.line_roles.get(f.line) != "benign":
+            if (
+                f.line is not None
+                and f.priority <= c.priority
+                and f.category == "service"
+                and packs.pack_of.get(f.signature) == pack
+                and out.line_roles.get(f.line) != "benign"
+            ):
                 out.line_roles[f.line] = "context"
                 if f.line != c.line:
                     out.notes.setdefault(f.line, f"part of what line {c.line} says: {c.title}")
@@ -174,8 +216,11 @@ def _details(out: Reading, packs: PackSet) -> None:
         m = regex.search(f.text.encode("utf-8", "replace"))
         if m is None:
             continue
-        said = [f"{k} {one_line(v.decode('utf-8', 'replace'), 200)}" for k, v in m.groupdict().items()
-                if k in DETAIL_GROUPS and v and v.strip()]
+        said = [
+            f"{k} {one_line(v.decode('utf-8', 'replace'), 200)}"
+            for k, v in m.groupdict().items()
+            if k in DETAIL_GROUPS and v and v.strip()
+        ]
         if said:
             out.details[f.line] = ", ".join(said)
 
@@ -191,8 +236,11 @@ def _survived(out: Reading, done: int) -> None:
 def _chained(out: Reading, first: int, packs: PackSet) -> None:
     """Python's chained tracebacks: the exceptions after "During handling of the above exception" (or "was the
     direct cause of") follow from the one before it, so they are consequences: the first error wins."""
-    before = [f for f in out.findings if f.line is not None and f.line < first and packs.pack_of.get(f.signature)
-              == PYTHON_PACK]
+    before = [
+        f
+        for f in out.findings
+        if f.line is not None and f.line < first and packs.pack_of.get(f.signature) == PYTHON_PACK
+    ]
     if not before:
         return
     for f in out.findings:
@@ -212,7 +260,7 @@ def _table_role(f: Finding, packs: PackSet) -> str | None:
     """The role a rule finding's table entry gives (``rule:cmssw_8002`` -> wrapper)."""
     if not f.signature.startswith(rules.PREFIX):
         return None
-    sid = f.signature[len(rules.PREFIX):]
+    sid = f.signature[len(rules.PREFIX) :]
     if sid.endswith("_category"):
         return "crash"  # a module's own exception: an earlier failed read explains it
     if sid.startswith("hold_"):
@@ -225,7 +273,7 @@ def _table_role(f: Finding, packs: PackSet) -> str | None:
     for table in packs.tables.tables.values():
         head = table.name + "_"
         if sid.startswith(head):
-            rest = sid[len(head):]
+            rest = sid[len(head) :]
             entry = table.codes.get(int(rest)) if rest.lstrip("-").isdigit() else table.names.get(rest.lower())
             return entry.role if entry else None
     if sid.startswith(("signal_", "exit_", "art_status_")):
@@ -263,13 +311,21 @@ class _Span:
         return other.start < self.start and self.end <= other.end
 
 
-def _blocks(out: Reading, names: list[tuple[Finding, str, str]], packs: PackSet, lines: Sequence[str],
-            explained: set[int | None]) -> None:
+def _blocks(
+    out: Reading,
+    names: list[tuple[Finding, str, str]],
+    packs: PackSet,
+    lines: Sequence[str],
+    explained: set[int | None],
+) -> None:
     """Resolve named exception categories. Per framework, the first top-level exception is the primary one
     (CMSSW says so: later ones come "while trying to clean up after the primary fatal exception"), and inside
     it the innermost art block is the cause: wrappers and later exceptions drop to a low priority."""
-    spans = [_Span(f.line, _block_end(lines, f.line, name) if table == "art" else f.line, f, table, name)
-             for f, table, name in names[:MAX_BLOCKS] if f.line is not None]
+    spans = [
+        _Span(f.line, _block_end(lines, f.line, name) if table == "art" else f.line, f, table, name)
+        for f, table, name in names[:MAX_BLOCKS]
+        if f.line is not None
+    ]
     dropped: dict[int, str] = {}
     for table in dict.fromkeys(sp.table for sp in spans):
         group = sorted((sp for sp in spans if sp.table == table), key=lambda sp: sp.start)
@@ -284,17 +340,22 @@ def _blocks(out: Reading, names: list[tuple[Finding, str, str]], packs: PackSet,
             outer = [w for w in wrappers if w < sp.start]
             if outer:
                 plural = "s" if len(outer) > 1 else ""
-                why.append(f"the innermost exception block (wrapped by the block{plural} at line{plural} "
-                           f"{', '.join(map(str, outer))})")
+                why.append(
+                    f"the innermost exception block (wrapped by the block{plural} at line{plural} "
+                    f"{', '.join(map(str, outer))})"
+                )
             if later:
-                why.append(f"the first fatal exception (the one{'s' if len(later) > 1 else ''} at line"
-                           f"{'s' if len(later) > 1 else ''} {', '.join(map(str, later))} came after it)")
+                why.append(
+                    f"the first fatal exception (the one{'s' if len(later) > 1 else ''} at line"
+                    f"{'s' if len(later) > 1 else ''} {', '.join(map(str, later))} came after it)"
+                )
             if why:
                 out.notes[sp.start] = "; ".join(why)
     for sp in spans:
         if sp.start not in dropped and sp.start not in explained:
-            out.findings.extend(rules.name_findings(sp.table, sp.name, line=sp.start, text=sp.finding.text,
-                                                    tables=packs.tables))
+            out.findings.extend(
+                rules.name_findings(sp.table, sp.name, line=sp.start, text=sp.finding.text, tables=packs.tables)
+            )
     for f in out.findings:
         if f.line in dropped and f.priority > WRAPPED_PRIORITY:
             f.priority = WRAPPED_PRIORITY

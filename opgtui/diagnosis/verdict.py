@@ -26,16 +26,37 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from opgtui.diagnosis.rules import DISK_BELOW
+from opgtui.diagnosis.rules import DISK_BELOW, MEMORY_AT_REQUEST
 from opgtui.model import Finding, Job, JobStatus, Verdict, Window
 from opgtui.timefmt import clock
 
 EVIDENCE_CAP = 10
 EXPLAINS = 20
 """An earlier finding needs at least this priority to explain a later crash or consequence."""
-IO_SERVICES = frozenset(("cvmfs", "xrootd", "storage", "dcache", "eos", "frontier", "squid", "database", "db",
-                         "conditions", "samweb", "rucio", "osdf", "pelican", "stash", "gfal", "ifdh", "network",
-                         "dns", "nfs"))
+IO_SERVICES = frozenset(
+    (
+        "cvmfs",
+        "xrootd",
+        "storage",
+        "dcache",
+        "eos",
+        "frontier",
+        "squid",
+        "database",
+        "db",
+        "conditions",
+        "samweb",
+        "rucio",
+        "osdf",
+        "pelican",
+        "stash",
+        "gfal",
+        "ifdh",
+        "network",
+        "dns",
+        "nfs",
+    )
+)
 """Services whose failure makes a later crash a consequence (reads that returned garbage or nothing)."""
 DEFINITIVE = 80
 """A winner at or above this priority, with no finding of another category, is "confident"."""
@@ -84,8 +105,9 @@ def describe_window(w: Window) -> str:
     return f"{w.service} {state} {clock(w.start)}-{clock(w.end)}"
 
 
-def overlapping(windows: Sequence[Window], services: Sequence[str | None], job: Job | None,
-                now: float | None) -> list[Window]:
+def overlapping(
+    windows: Sequence[Window], services: Sequence[str | None], job: Job | None, now: float | None
+) -> list[Window]:
     """The windows of ``services`` that overlap the job's run, earliest first."""
     span = job_span(job)
     wanted = {s.lower() for s in services if s}
@@ -118,8 +140,14 @@ def _evidence(top: Finding | None, ranked: Sequence[Finding]) -> list[Finding]:
 
 def _conflict(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> list[Finding]:
     """Findings of another real category that tie with ``top`` (same priority, both rules or both text)."""
-    return [f for f in ranked if f.category not in (top.category, "unknown") and f.priority == top.priority
-            and (f.line is None) == (top.line is None) and role_of(f) not in QUIET]
+    return [
+        f
+        for f in ranked
+        if f.category not in (top.category, "unknown")
+        and f.priority == top.priority
+        and (f.line is None) == (top.line is None)
+        and role_of(f) not in QUIET
+    ]
 
 
 def _is_io(f: Finding) -> bool:
@@ -145,8 +173,15 @@ def _wrapped(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Findin
     best real finding in the ``WRAPPED_LINES`` lines after it that is no wrapper itself, or None."""
     if top.line is None:
         return None
-    inner = [f for f in ranked if f.line is not None and top.line < f.line <= top.line + WRAPPED_LINES
-             and f.priority > 0 and f.category != "unknown" and role_of(f) not in ("wrapper", *QUIET)]
+    inner = [
+        f
+        for f in ranked
+        if f.line is not None
+        and top.line < f.line <= top.line + WRAPPED_LINES
+        and f.priority > 0
+        and f.category != "unknown"
+        and role_of(f) not in ("wrapper", *QUIET)
+    ]
     return inner[0] if inner else None
 
 
@@ -154,8 +189,17 @@ def _resolved_by_record(ranked: Sequence[Finding]) -> Finding | None:
     """The job record's resource finding (memory or disk at its request, a wrapper's limit exit code) that
     settles what an ambiguous log line (category unknown: "No space left on device", "Killed") leaves open.
     Other record codes are not: a pack that calls a line ambiguous knows more than a generic hold code."""
-    return next((f for f in ranked if f.line is None and f.signature.startswith(RULE) and f.priority > 0
-                 and (f.category == "resource" or f.signature == DISK_BELOW)), None)
+    return next(
+        (
+            f
+            for f in ranked
+            if (f.line is None or f.signature == MEMORY_AT_REQUEST)
+            and f.signature.startswith(RULE)
+            and f.priority > 0
+            and (f.category == "resource" or f.signature == DISK_BELOW)
+        ),
+        None,
+    )
 
 
 def _explained_by(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Finding | None:
@@ -165,16 +209,33 @@ def _explained_by(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> F
         return _wrapped(top, ranked, role_of)
     if role not in ("crash", "consequence"):
         return None
-    before = [f for f in ranked if f is not top and f.line is not None and (top.line is None or f.line < top.line)
-              and f.priority >= EXPLAINS and role_of(f) not in ("crash", "consequence", *QUIET)
-              and f.category != "unknown" and (role == "consequence" or (f.category == "service" and _is_io(f)))]
+    before = [
+        f
+        for f in ranked
+        if f is not top
+        and f.line is not None
+        and (top.line is None or f.line < top.line)
+        and f.priority >= EXPLAINS
+        and role_of(f) not in ("crash", "consequence", *QUIET)
+        and f.category != "unknown"
+        and (role == "consequence" or (f.category == "service" and _is_io(f)))
+    ]
     return before[0] if before else None
 
 
-def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequence[Window] = (),
-           depends_on: Sequence[str] = (), now: float | None = None, roles: Mapping[str, str] | None = None,
-           notes: Mapping[int, str] | None = None, succeeded: bool = False,
-           line_roles: Mapping[int, str] | None = None, details: Mapping[int, str] | None = None) -> Verdict:
+def decide(
+    findings: Sequence[Finding],
+    *,
+    job: Job | None = None,
+    windows: Sequence[Window] = (),
+    depends_on: Sequence[str] = (),
+    now: float | None = None,
+    roles: Mapping[str, str] | None = None,
+    notes: Mapping[int, str] | None = None,
+    succeeded: bool = False,
+    line_roles: Mapping[int, str] | None = None,
+    details: Mapping[int, str] | None = None,
+) -> Verdict:
     """The verdict for one job from its findings; see the module docstring for the rules."""
     role_of = _Roles(roles, line_roles)
     ranked = sorted(findings, key=lambda f: (role_of(f) not in QUIET, *rank_key(f)), reverse=True)
@@ -196,8 +257,10 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
             if role == "wrapper":
                 why = f"chose {_where(cause)} over {_where(top)} ({top.title}): that line wraps the cause after it"
             else:
-                why = (f"chose {_where(cause)} over {_where(top)} ({top.title}): the first real error wins, and "
-                       f"{'a crash after a failed read' if role == 'crash' else 'what follows'} is its consequence")
+                why = (
+                    f"chose {_where(cause)} over {_where(top)} ({top.title}): the first real error wins, and "
+                    f"{'a crash after a failed read' if role == 'crash' else 'what follows'} is its consequence"
+                )
             top = cause
     if top is not None and top.line is not None and notes and top.line in notes:
         why = f"{_where(top)} is {notes[top.line]}" + (f"; {why}" if why else "")
@@ -210,8 +273,9 @@ def decide(findings: Sequence[Finding], *, job: Job | None = None, windows: Sequ
         rivals = [] if why else _conflict(top, ranked, role_of)
         if rivals:
             contenders = [top, *rivals]
-            correlated = [f for f in contenders
-                          if f.category == "service" and overlapping(windows, [f.service], job, now)]
+            correlated = [
+                f for f in contenders if f.category == "service" and overlapping(windows, [f.service], job, now)
+            ]
             if not correlated:
                 return _unknown_verdict(None, ranked, windows, depends_on, job, now, conflict=contenders)
             top = correlated[0]
@@ -230,13 +294,26 @@ def _succeeded(ranked: Sequence[Finding], role_of: _Roles) -> Verdict:
     return Verdict("unknown", "nothing to do", None, "", evidence, "none", reason)
 
 
-def _categorised(top: Finding, ranked: Sequence[Finding], windows: Sequence[Window], job: Job | None,
-                 now: float | None, why: str = "", detail: str | None = None,
-                 role_of: _Roles | None = None) -> Verdict:
+def _categorised(
+    top: Finding,
+    ranked: Sequence[Finding],
+    windows: Sequence[Window],
+    job: Job | None,
+    now: float | None,
+    why: str = "",
+    detail: str | None = None,
+    role_of: _Roles | None = None,
+) -> Verdict:
     evidence = _evidence(top, ranked)
     what = f"{top.title} ({_where(top)}{f': {detail}' if detail else ''})" + (f"; {why}" if why else "")
-    rival = next((f for f in ranked if f.category not in (top.category, "unknown")
-                  and (role_of is None or role_of(f) not in QUIET)), None)
+    rival = next(
+        (
+            f
+            for f in ranked
+            if f.category not in (top.category, "unknown") and (role_of is None or role_of(f) not in QUIET)
+        ),
+        None,
+    )
     others = rival is not None
     if rival is not None and not why:
         what += f"; it outweighs {rival.title} ({_where(rival)}, {rival.category})"
@@ -268,9 +345,16 @@ def not_failed(job: Job | None) -> str | None:
     return None
 
 
-def _unknown_verdict(top: Finding | None, ranked: Sequence[Finding], windows: Sequence[Window],
-                     depends_on: Sequence[str], job: Job | None, now: float | None, *,
-                     conflict: Sequence[Finding] = ()) -> Verdict:
+def _unknown_verdict(
+    top: Finding | None,
+    ranked: Sequence[Finding],
+    windows: Sequence[Window],
+    depends_on: Sequence[str],
+    job: Job | None,
+    now: float | None,
+    *,
+    conflict: Sequence[Finding] = (),
+) -> Verdict:
     services = [*depends_on, *([top.service] if top is not None and top.service else [])]
     alive = not_failed(job)
     hits = [] if alive else overlapping(windows, services, job, now)  # no failure: nothing to blame
@@ -279,14 +363,35 @@ def _unknown_verdict(top: Finding | None, ranked: Sequence[Finding], windows: Se
         return Verdict("unknown", "nothing to do", None, "", [], "none", f"{alive}: no failure to judge")
     if hits:
         down = "; ".join(list(dict.fromkeys(describe_window(w) for w in hits))[:3])
-        return Verdict("service", "retry", None, f"Probably service: {hits[0].service} outage during the job",
-                       evidence, "probable", f"probably service: {down} overlapped this job"
-                       + ("" if ranked else "; no signature matched"), hits)
+        return Verdict(
+            "service",
+            "retry",
+            None,
+            f"Probably service: {hits[0].service} outage during the job",
+            evidence,
+            "probable",
+            f"probably service: {down} overlapped this job" + ("" if ranked else "; no signature matched"),
+            hits,
+        )
     if conflict:
         names = ", ".join(f"{f.signature} ({f.category})" for f in conflict)
-        return Verdict("unknown", LOOK, None, "Conflicting findings", evidence, "none",
-                       f"findings disagree with equal weight: {names}")
+        return Verdict(
+            "unknown",
+            LOOK,
+            None,
+            "Conflicting findings",
+            evidence,
+            "none",
+            f"findings disagree with equal weight: {names}",
+        )
     if top is None:
         return Verdict("unknown", LOOK, None, "", [], "none", "no known signature matched")
-    return Verdict("unknown", LOOK, top.signature, top.title, evidence, "none",
-                   f"{top.title} ({_where(top)}): not enough to say service, code or resource")
+    return Verdict(
+        "unknown",
+        LOOK,
+        top.signature,
+        top.title,
+        evidence,
+        "none",
+        f"{top.title} ({_where(top)}): not enough to say service, code or resource",
+    )

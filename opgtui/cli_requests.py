@@ -58,6 +58,12 @@ def _run(action: Any) -> Any:
         _fail(str(exc), 1)
     except (ValueError, StoreError) as exc:
         _fail(str(exc))
+    except Exception as exc:  # a team store refusing what its roles do not allow (psycopg's InsufficientPrivilege)
+        if getattr(exc, "sqlstate", None) != "42501":
+            raise
+        from opgtui.textsafe import one_line
+
+        _fail(f"refused by the database: {one_line(str(exc), 300)}", 1)
 
 
 def _parse_sets(pairs: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -136,10 +142,12 @@ def list_(ctx: click.Context, statuses: tuple[str, ...], open_only: bool, experi
           as_json: bool) -> None:
     """Requests, open and most urgent first."""
     from opgtui.cli import _config, _existing_store
+    from opgtui.request_ops import actor
     from opgtui.textsafe import one_line
 
-    store = _existing_store(_config(ctx), readonly=True)  # listing never creates a store at a mistyped path
-    who = rq.whoami()
+    cfg = _config(ctx)
+    store = _existing_store(cfg, readonly=True)  # listing never creates a store at a mistyped path
+    who = actor(store, cfg)[0]  # on a team store: the database user, whom the requests name
     reqs = [r for r in sorted(store.requests(), key=rq.sort_key)
             if (not statuses or r.status in statuses) and (not open_only or r.status in rq.OPEN_STATES)
             and (not experiment or r.experiment == experiment) and (not mine or r.requester == who)]

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from opgtui.config import Config
+from opgtui import requests
+from opgtui.config import Config, Roles
 from opgtui.model import ProductionRequest
 from opgtui.requests import (
     Progress,
     Refused,
+    TeamRoles,
     check_edit,
     check_priority,
     check_transition,
@@ -27,6 +29,26 @@ from opgtui.requests import (
     with_changes,
 )
 from opgtui.store import Store
+
+
+def actor(store: Store, cfg: Config) -> tuple[str, Roles]:
+    """Who acts and the workflow roles to check them against. SQLite: the process's user and the config's
+    ``roles``. PostgreSQL: the database user, and approver when the database makes them a member of the team's
+    approver or admin role, never because the config lists them (the config's operators still count; a store
+    whose roles were never applied falls back to the config, as the database then refuses nothing either)."""
+    if store.dialect == "sqlite":
+        return requests.whoami(), cfg.roles
+    who, held = store.actor()
+    if held is None:
+        return who, cfg.roles
+    approver = held.get("approver", ("", False))[1] or held.get("admin", ("", False))[1]
+    return who, TeamRoles(operators=list(cfg.roles.operators), approvers=[who] if approver else [],
+                          approver_role=held.get("approver", ("opgtui_approver", False))[0])
+
+
+def _acting(store: Store, cfg: Config, who: str) -> tuple[str, Roles]:
+    """``who`` (as the caller names them) and the config's roles on SQLite; :func:`actor` on PostgreSQL."""
+    return (who, cfg.roles) if store.dialect == "sqlite" else actor(store, cfg)
 
 
 def _refuse(store: Store, req: ProductionRequest, who: str, action: str, exc: Refused,
@@ -46,6 +68,7 @@ def _check_values(req: ProductionRequest, cfg: Config) -> None:
 def create(store: Store, cfg: Config, who: str, experiment: str, title: str, fields: Mapping[str, Any],
            *, action: str = "create", note: str = "", now: float | None = None) -> ProductionRequest:
     """A new draft by ``who``; ValueError when a value makes no sense here (unknown experiment, service)."""
+    who = actor(store, cfg)[0] if store.dialect != "sqlite" else who  # the database stamps its own user anyway
     req = with_changes(ProductionRequest(experiment.strip(), " ".join(title.split()), who), fields=fields)
     _check_values(req, cfg)
     changes: dict[str, Any] = {k: [None, v] for k, v in snapshot(req).items()
@@ -63,8 +86,9 @@ def edit(store: Store, cfg: Config, req: ProductionRequest, who: str, *, title: 
     changes = diff(req, new)
     if not changes:
         return req
+    who, roles = _acting(store, cfg, who)
     try:
-        check_edit(req, who, cfg.roles, changes)
+        check_edit(req, who, roles, changes)
     except Refused as exc:
         raise _refuse(store, req, who, action, exc, now) from None
     _check_values(new, cfg)
@@ -74,13 +98,14 @@ def edit(store: Store, cfg: Config, req: ProductionRequest, who: str, *, title: 
 def transition(store: Store, cfg: Config, req: ProductionRequest, action: str, who: str, reason: str = "",
                priority: int | None = None, now: float | None = None) -> ProductionRequest:
     """Move ``req`` along the workflow; approving may set the priority (default: the requested one)."""
+    who, roles = _acting(store, cfg, who)
     try:
-        t = check_transition(req, action, who, cfg.roles, reason, missing(req, cfg) if action == "submit" else ())
+        t = check_transition(req, action, who, roles, reason, missing(req, cfg) if action == "submit" else ())
         if action == "approve":
             wanted = req.fields.get("requested_priority")
             priority = priority if priority is not None else (req.priority or (int(wanted) if wanted else None))
             if priority is not None:
-                check_priority(req, who, cfg.roles, priority)
+                check_priority(req, who, roles, priority)
     except Refused as exc:
         raise _refuse(store, req, who, action, exc, now) from None
     new = replace(req, status=t.target, fields=dict(req.fields),
@@ -92,8 +117,9 @@ def transition(store: Store, cfg: Config, req: ProductionRequest, action: str, w
 
 
 def set_priority(store: Store, cfg: Config, req: ProductionRequest, who: str, priority: int) -> ProductionRequest:
+    who, roles = _acting(store, cfg, who)
     try:
-        check_priority(req, who, cfg.roles, priority)
+        check_priority(req, who, roles, priority)
     except Refused as exc:
         raise _refuse(store, req, who, "priority", exc) from None
     new = replace(req, priority=priority, fields=dict(req.fields))

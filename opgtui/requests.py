@@ -111,6 +111,14 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
 ROLE_NAMES: dict[Role, str] = {"requester": "the requester", "operator": "operators", "approver": "approvers"}
 
 
+@dataclass(slots=True)
+class TeamRoles(Roles):
+    """The workflow's roles on a PostgreSQL team store: ``approvers`` holds the session user when the database
+    makes them a member of ``approver_role`` (or of the admin role), whatever the config's ``roles.approvers`` say."""
+
+    approver_role: str = "opgtui_approver"
+
+
 class Refused(Exception):
     """An action this person may not take on this request now; ``str()`` says why in one line."""
 
@@ -322,6 +330,9 @@ def roles_of(who: str, req: ProductionRequest | None, roles: Roles) -> set[Role]
 
 
 def _only(allowed: Sequence[Role], roles: Roles) -> str:
+    if isinstance(roles, TeamRoles):  # the database decides who approves: name its role
+        return " or ".join(f"members of the database role {roles.approver_role}" if r == "approver"
+                           else ROLE_NAMES[r] for r in allowed)
     who = " or ".join(ROLE_NAMES[r] for r in allowed)
     if "approver" in allowed and not roles.approvers:
         who += " (no approvers are configured: roles.approvers in the config)"

@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -221,3 +222,76 @@ def test_a_shifter_opening_a_store_that_needs_an_upgrade_is_told_who_upgrades_it
     assert "\n" not in message
     assert f"needs a schema upgrade ({SCHEMA_VERSION - 1} -> {SCHEMA_VERSION})" in message
     assert "opgtui store init" in message
+
+
+def _cli(team: dict[str, str], tmp_path: Path, who: str, *args: str, approvers: str = "") -> Any:
+    """`opgtui request ...` as ``who`` (the database user) with ``approvers`` as the config's roles.approvers."""
+    from click.testing import CliRunner
+
+    from opgtui.cli import main
+
+    config = tmp_path / f"{who}.yaml"
+    config.write_text(f"store: '{team[who]}'\nroles:\n  approvers: [{approvers}]\n")
+    return CliRunner().invoke(main, ["--config", str(config), "request", *args])
+
+
+def test_approval_follows_the_database_role_not_the_config(team: dict[str, str], tmp_path: Path) -> None:
+    """On a team store the CLI asks the database who approves: bob (an approver there, absent from the config)
+    approves; alice (a shifter there, listed in the config as an approver) is refused in one line."""
+    req_id = _submitted_request(team["alice"])
+    refused = _cli(team, tmp_path, "alice", "approve", str(req_id), approvers=f"{team['prefix']}alice")
+    assert refused.exit_code == 1, refused.output
+    line = refused.output.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert f"{team['prefix']}alice may not approve request {req_id}" in line
+    assert f"members of the database role {team['prefix']}approver" in line
+    approved = _cli(team, tmp_path, "bob", "approve", str(req_id))
+    assert approved.exit_code == 0, approved.output
+    store = open_store(team["admin"])
+    try:
+        assert store.request(req_id).status == "approved"  # type: ignore[union-attr]
+        assert [(a["who"], a["action"]) for a in store.request_audit(req_id)][-2:] == [
+            (f"{team['prefix']}alice", "refused approve"),
+            (f"{team['prefix']}bob", "approve"),
+        ]
+    finally:
+        store.close()
+
+
+async def test_the_workflow_menu_offers_approval_to_the_database_approver(team: dict[str, str]) -> None:
+    """The request's workflow menu on a team store: bob, whom the config does not name, may approve (and does);
+    alice, whom the config names, sees Approve greyed with the database role that would allow it."""
+    from textual.widgets import OptionList
+
+    from opgtui.app import OpgApp
+    from opgtui.config import Config, Roles
+    from opgtui.screens.request_detail import RequestDetailScreen
+
+    req_id = _submitted_request(team["alice"])
+    for who, config_approvers in (("alice", [team["prefix"] + "alice"]), ("bob", [])):
+        store = open_store(team[who])
+        cfg = Config(store=team[who], timezone="UTC", refresh=3600, roles=Roles(approvers=config_approvers))
+        app = OpgApp(cfg, store, refresh_loop=False)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                app.push_screen(RequestDetailScreen(req_id))
+                await pilot.pause()
+                await pilot.press("w")
+                await pilot.pause()
+                menu = app.screen.query_one(OptionList)
+                first = str(menu.get_option_at_index(0).prompt)
+                if who == "alice":
+                    approve = next(str(o.prompt) for o in menu.options if o.id == "approve")
+                    assert f"members of the database role {team['prefix']}approver" in approve
+                    assert first.startswith("Cancel")  # the one step alice may take
+                    continue
+                assert first == "Approve"
+                await pilot.press("enter")  # Approve: no priority was requested, so it asks for one
+                await pilot.pause()
+                await pilot.press("enter")  # 4 urgent
+                await pilot.pause()
+                await pilot.press("y")
+                await pilot.pause()
+                assert (store.request(req_id).status, store.request(req_id).priority) == ("approved", 4)  # type: ignore[union-attr]
+        finally:
+            store.close()

@@ -14,7 +14,9 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Input, OptionLis
 from textual.widgets.option_list import Option
 
 from opgtui import requests as rq
+from opgtui.config import Roles
 from opgtui.model import Job, ProductionRequest
+from opgtui.request_ops import actor
 from opgtui.textsafe import clean, one_line
 from opgtui.timefmt import clock, span
 from opgtui.widgets.safe_edit import SafeInput
@@ -210,19 +212,21 @@ class RequestDetailScreen(Screen[None]):
 
         if self.req is None:
             return
-        allowed = rq.editable_fields(self.req, rq.whoami(), self.opg.cfg.roles)
+        who, roles = actor(self.opg.store, self.opg.cfg)
+        allowed = rq.editable_fields(self.req, who, roles)
         if not allowed:
             try:
-                rq.check_edit(self.req, rq.whoami(), self.opg.cfg.roles, ["title"])
+                rq.check_edit(self.req, who, roles, ["title"])
             except rq.Refused as exc:
-                self.opg.store.audit_request(self.req_id, rq.whoami(), "refused edit", {"reason": str(exc)})
+                self.opg.store.audit_request(self.req_id, who, "refused edit", {"reason": str(exc)})
                 self._refused(str(exc))
             return
         self.app.push_screen(RequestForm(self.req), lambda _saved: self.reload())
 
     def action_workflow(self) -> None:
         if self.req is not None:
-            self.app.push_screen(WorkflowMenu(self.req, self.opg.cfg), self._chosen)
+            acting = actor(self.opg.store, self.opg.cfg)
+            self.app.push_screen(WorkflowMenu(self.req, self.opg.cfg, acting), self._chosen)
 
     def _chosen(self, action: str | None) -> None:
         if action == "priority":
@@ -324,12 +328,13 @@ class WorkflowMenu(_Dialog):
     WorkflowMenu OptionList { height: auto; max-height: 16; }
     """
 
-    def __init__(self, req: ProductionRequest, cfg: Any) -> None:
+    def __init__(self, req: ProductionRequest, cfg: Any, acting: tuple[str, Roles]) -> None:
         super().__init__()
         self.req, self.cfg = req, cfg
+        self.who, self.roles = acting
 
     def options(self) -> list[Option]:
-        who = rq.whoami()
+        who = self.who
         allowed, denied = [], []
         steps = [(a, t.label) for a, t in rq.TRANSITIONS.items() if self.req.status in t.sources]
         if self.req.status in rq.OPEN_STATES:
@@ -337,9 +342,9 @@ class WorkflowMenu(_Dialog):
         for action, label in steps:
             try:
                 if action == "priority":
-                    rq.check_priority(self.req, who, self.cfg.roles, self.req.priority or 2)
+                    rq.check_priority(self.req, who, self.roles, self.req.priority or 2)
                 else:
-                    rq.check_transition(self.req, action, who, self.cfg.roles, "reason",
+                    rq.check_transition(self.req, action, who, self.roles, "reason",
                                         rq.missing(self.req, self.cfg) if action == "submit" else ())
                 allowed.append(Option(Text(label), id=action))
             except rq.Refused as exc:
@@ -349,7 +354,8 @@ class WorkflowMenu(_Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(f" Request {self.req.id} is {self.req.status}. You are {rq.whoami()}.", "bold"))
+            you = one_line(self.who, 30)
+            yield Static(Text(f" Request {self.req.id} is {self.req.status}. You are {you}.", "bold"))
             opts = self.options()
             yield OptionList(*opts) if opts else Static(Text(" No workflow steps from here.", "dim"))
             yield Static(Text(" Enter: take the step (it asks before it acts) · Esc: cancel", "dim"))

@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, TextAr
 
 from opgtui import requests as rq
 from opgtui.model import ProductionRequest
+from opgtui.request_ops import actor
 from opgtui.textsafe import one_line
 from opgtui.widgets.safe_edit import SafeInput, SafeTextArea
 
@@ -108,7 +109,7 @@ class RequestForm(Screen[int | None]):
     def on_mount(self) -> None:
         if self.base is not None:
             self._fill(rq.snapshot(self.base))
-            allowed = set(rq.editable_fields(self.base, rq.whoami(), self.opg.cfg.roles))
+            allowed = set(rq.editable_fields(self.base, *actor(self.opg.store, self.opg.cfg)))
             for name in ("title", "experiment", *rq.FIELD_NAMES):
                 self.query_one(f"#f-{name}").disabled = name not in allowed
         self.initial = self.values()
@@ -121,7 +122,7 @@ class RequestForm(Screen[int | None]):
     def _title(self) -> None:
         b = self.base
         text = (f"Edit request {b.id} (version {b.version}, {b.status}, by {one_line(b.requester, 20)})" if b
-                else f"New production request (requester: {rq.whoami()})")
+                else f"New production request (requester: {one_line(actor(self.opg.store, self.opg.cfg)[0], 30)})")
         self.query_one("#form-title", Static).update(Text(text, "bold"))
 
     # ------------------------------------------------------------------ values
@@ -157,7 +158,7 @@ class RequestForm(Screen[int | None]):
         values = self.values()
         fields, errors = rq.parse_form(values)
         cfg = self.opg.cfg
-        base = self.base or ProductionRequest("", "", rq.whoami())
+        base = self.base or ProductionRequest("", "", actor(self.opg.store, cfg)[0])
         cleared = {n: None for n in rq.FIELD_NAMES if n not in fields}
         req = rq.with_changes(base, title=" ".join(values["title"].split()), experiment=values["experiment"].strip(),
                               fields={**cleared, **fields})
@@ -231,7 +232,8 @@ class RequestForm(Screen[int | None]):
         if not req.title or not req.experiment:
             self._say("Not saved: a request needs a title and an experiment.")
             return
-        store, cfg, who = self.opg.store, self.opg.cfg, rq.whoami()
+        store, cfg = self.opg.store, self.opg.cfg
+        who = actor(store, cfg)[0]
         try:
             if self.base is None or self.base.id is None:
                 saved = create(store, cfg, who, req.experiment, req.title, req.fields)

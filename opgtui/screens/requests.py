@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from opgtui import requests as rq
 from opgtui.model import ProductionRequest
+from opgtui.request_ops import actor
 from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
 from opgtui.widgets.safe_edit import SafeInput
@@ -87,7 +88,7 @@ class RequestsScreen(BaseScreen):
         reqs = self.opg.store.requests()
         label, statuses = STATUS_FILTERS[self.status_index]
         text = self.query_one("#req-filter", Input).value.strip()
-        who = rq.whoami()
+        who, roles = actor(self.opg.store, self.opg.cfg)
         self.shown = visible(reqs, statuses, text, who if self.mine else None)
         for r in self.shown:
             table.add_row(Text(str(r.id)), Text(r.status, STATUS_STYLE.get(r.status, "")),
@@ -98,12 +99,12 @@ class RequestsScreen(BaseScreen):
         if keep is not None:
             row = next((i for i, r in enumerate(self.shown) if r.id == keep), 0)
             table.move_cursor(row=row)
-        roles = sorted(rq.roles_of(who, None, self.opg.cfg.roles)) or ["requester"]
+        held = sorted(rq.roles_of(who, None, roles)) or ["requester"]
         waiting = sum(r.status == "submitted" for r in reqs)
         self.query_one("#req-status", Static).update(Text(
             f" {len(self.shown)} of {len(reqs)} · {label}" + (" · mine" if self.mine else "")
             + (f" · '{one_line(text, 20)}'" if text else "") + f" · {waiting} awaiting approval"
-            + f" · you: {one_line(who, 12)} ({', '.join(roles)})"))
+            + f" · you: {one_line(who, 12)} ({', '.join(held)})"))
         hint = self.query_one("#hint", Static)
         hint.display = not self.shown
         hint.update(Text("No production requests yet: n opens the request form (or `opgtui request new`)." if not reqs
@@ -141,7 +142,7 @@ class RequestsScreen(BaseScreen):
         r = self.selected()
         if r is None:
             return
-        if not rq.editable_fields(r, rq.whoami(), self.opg.cfg.roles):
+        if not rq.editable_fields(r, *actor(self.opg.store, self.opg.cfg)):
             from opgtui.screens.request_detail import RequestDetailScreen
 
             self.app.push_screen(RequestDetailScreen(r.id or 0))  # the detail says why, on e

@@ -223,6 +223,12 @@ BEGIN
 END $$;""",
         f"REVOKE ALL ON FUNCTION {s}.opgtui_stamp_who(), {s}.opgtui_keep_old(), {s}.opgtui_request_guard(), "
         f"{s}.opgtui_audit_guard() FROM PUBLIC;",
+        # What the app asks before offering a step: the session user's team roles, named as the guards name them.
+        f"""CREATE OR REPLACE FUNCTION {s}.opgtui_team_roles() RETURNS TABLE(role text, name text, held boolean)
+  LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+  SELECT v.role, v.name, pg_has_role(session_user, v.name, 'MEMBER')
+  FROM (VALUES {", ".join(f"({literal(r)}, {literal(team.role(r))})" for r in ROLES)}) AS v(role, name)
+$$;""",
     ]
 
 
@@ -320,3 +326,12 @@ def held_roles(conn: Any, prefix: str = DEFAULT_PREFIX) -> tuple[str, list[str]]
         ).fetchone()[0]
     ]
     return str(user), held
+
+
+def database_roles(conn: Any) -> dict[str, tuple[str, bool]] | None:
+    """The team roles of the store's schema as the database applies them: role -> (its name there, whether the
+    session user holds it); None when the roles were never applied to this schema (``store init --roles``)."""
+    if conn.execute("SELECT to_regproc(quote_ident(current_schema()) || '.opgtui_team_roles')").fetchone()[0] is None:
+        return None
+    rows = conn.execute("SELECT role, name, held FROM opgtui_team_roles()").fetchall()
+    return {str(role): (str(name), bool(held)) for role, name, held in rows}

@@ -569,7 +569,9 @@ experiments:
       events_line: 'TrigReport Events total = (\\d+)'     # a stdout line giving the number of events
       min_events: 1
 
-# Who may do what. Identity is the operating-system user.
+# Who may do what. Identity is the operating-system user. On a PostgreSQL team store the database decides who
+# approves (members of opgtui_approver or opgtui_admin); approvers here are only granted that role by
+# `opgtui store init --roles --apply`.
 roles:
   operators: [novapro]
   approvers: [alice, bob]

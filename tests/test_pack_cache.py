@@ -136,3 +136,18 @@ def test_an_unwritable_cache_dir_only_disables_the_cache(tmp_path: Path, monkeyp
     packs = load_packs(plugins=False)
     assert packs.errors == [] and len(packs.compiled) > 300
     assert packcache.cache_file() == blocker / "opgtui" / "packs.json"
+
+
+def test_a_warm_load_diagnoses_a_log_as_a_cold_one_does(cache_home: Path, tmp_path: Path) -> None:
+    """Patterns of a cached pack compile on first use: the verdict, its evidence and the captured path match."""
+    from opgtui.diagnosis.engine import diagnose, verdict_json
+
+    extra = tmp_path / "packs"
+    extra.mkdir()
+    (extra / "site.yaml").write_text(PACK.format(title="Scratch area vanished"))
+    log = [f"event {i} processed" for i in range(100)] + ["ERROR: scratch area /scratch/job7 vanished"]
+    cold = verdict_json(diagnose(log, load_packs([extra], plugins=False)))
+    warm_packs = load_packs([extra], plugins=False)
+    warm = verdict_json(diagnose(log, warm_packs))
+    assert warm == cold
+    assert cold["signature"] == "site_scratch_gone" and "/scratch/job7" in json.dumps(cold)

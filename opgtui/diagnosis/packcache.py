@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +151,8 @@ def flush() -> None:
             return
         live = {k: v for k, v in state.entries.items() if os.path.exists(k)}
         payload = json.dumps({"schema": SCHEMA, "version": __version__, "entries": live}, separators=(",", ":"))
+        import tempfile  # only when writing: a warm load does not import it (~5 ms)
+
         fd, tmp = tempfile.mkstemp(prefix=".packs.", suffix=".tmp", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -143,8 +143,10 @@ class PackSet:
         self.roles: dict[str, str] = {c.signature.id: c.role for c in self.compiled if c.role}
         self.pack_of: dict[str, str] = {c.signature.id: c.signature.pack for c in self.compiled}
         self.records: dict[str, str] = {c.signature.id: c.record for c in self.compiled if c.record}
-        self.detail_regex: dict[str, Any] = {
-            c.signature.id: c.regex for c in self.compiled if not set(c.regex.groupindex).isdisjoint(DETAIL_GROUPS)
+        self.detail_regex: dict[str, Any] = {  # from the pattern's text: a lazy pattern stays uncompiled
+            c.signature.id: c.regex
+            for c in self.compiled
+            if not _group_names(c.signature.pattern).isdisjoint(DETAIL_GROUPS)
         }
         self.plugin_budget = PLUGIN_BUDGET
         self._runners: dict[str, PluginRunner] = {}
@@ -153,31 +155,59 @@ class PackSet:
         self._rank = [0] * len(order)  # signature index -> its place, best priority first
         for place, i in enumerate(order):
             self._rank[i] = place
-        self._set: Any = None
-        self._prefilter: Any = None
-        self._build()
+        self._set_built: Any = _UNBUILT
+        self._prefilter_built: Any = _UNBUILT
 
-    def _build(self) -> None:
+    # The two combined sets (~13 ms each for the bundled packs) are built on first use: a small verb that loads
+    # the packs and scans a short log never builds the prefilter; None means "not available" (too big).
+
+    @property
+    def _set(self) -> Any:
+        if self._set_built is _UNBUILT:
+            self._set_built = self._build_set()
+        return self._set_built
+
+    @_set.setter
+    def _set(self, value: Any) -> None:
+        self._set_built = value
+
+    @property
+    def _prefilter(self) -> Any:
+        if self._prefilter_built is _UNBUILT:
+            self._prefilter_built = self._build_prefilter()
+        return self._prefilter_built
+
+    @_prefilter.setter
+    def _prefilter(self, value: Any) -> None:
+        self._prefilter_built = value
+
+    def _build_set(self) -> Any:
         if not self.compiled:
-            return
+            return None
         opts = _options(_RE2_COMBINED_MEM)
         try:
             rset = re2.Set.SearchSet(opts)
             for c in self.compiled:  # (?m): the same on one line, and ^ $ stay line anchors on the whole text
                 rset.Add("(?m)" + c.signature.pattern)
             rset.Compile()
-            self._set = rset
+            return rset
         except re2.error as exc:  # too big together: confirm with the single patterns instead
             self._note(f"signature set: {exc}; scanning with single patterns (slower)")
+            return None
+
+    def _build_prefilter(self) -> Any:
+        if not self.compiled:
+            return None
         opts = _options(_RE2_COMBINED_MEM)
         opts.never_capture = True
         try:  # (?m): ^ and $ stay line anchors in a block of lines; a block never misses a line's match
             prefilter = re2.Set.SearchSet(opts)
             prefilter.Add("(?m)" + "|".join(f"(?:{c.signature.pattern})" for c in self.compiled))
             prefilter.Compile()
-            self._prefilter = prefilter
+            return prefilter
         except re2.error as exc:
             self._note(f"combined prefilter: {exc}; checking every line (slower)")
+            return None
 
     def close(self) -> None:
         """Stop the plugins' worker processes (they also end with this process)."""
@@ -209,6 +239,8 @@ class PackSet:
     def _candidate_lines(self, text: bytes) -> list[tuple[int, bytes]]:
         """(0-based index, line) of every line in a block the prefilter says may match; all blocks are asked
         before any line goes to the full set (alternating the two large DFAs costs each its CPU cache)."""
+        if self._prefilter_built is _UNBUILT and text.count(b"\n") < BLOCK_LINES:
+            return list(enumerate(text.split(b"\n")))  # a short text: the full set alone is quicker than building it
         if self._prefilter is None:
             return list(enumerate(text.split(b"\n")))
         matches = self._prefilter.Match
@@ -419,8 +451,8 @@ def _pack_files(source: Path, errors: list[str]) -> list[Path]:
 
 
 def entry_points(group: str) -> Any:
-    """The installed entry points of ``group`` (importlib.metadata costs 20 ms: imported when plugins are read)."""
-    from importlib.metadata import entry_points as installed
+    """The installed entry points of ``group``, read without importlib.metadata (``plugins.entry_points``)."""
+    from opgtui.diagnosis.plugins import entry_points as installed
 
     return installed(group=group)
 
@@ -540,9 +572,14 @@ def compile_signature(
     record = raw.get("record")
     if record is not None and record not in RECORDS:
         return None, f"record must be one of {', '.join(RECORDS)}"
-    regex, problem = compile_pattern(pattern)
-    if regex is None:
-        return None, problem
+    if examples:
+        regex, problem = compile_pattern(pattern)
+        if regex is None:
+            return None, problem
+    else:  # a cached file whose every signature passed these checks: compiled when first used
+        regex = LazyPattern(pattern) if isinstance(pattern, str) else None
+        if regex is None:
+            return None, "pattern must be a string"
     exclude = None
     if raw.get("exclude") is not None:
         exclude, problem = compile_pattern(raw["exclude"])
@@ -592,6 +629,39 @@ def compile_pattern(pattern: Any) -> tuple[Any, str]:
     if regex.search(b"") is not None:
         return None, "pattern matches an empty line, so it would match every line"
     return regex, ""
+
+
+class LazyPattern:
+    """An RE2 pattern compiled on its first use (``search``, ``groupindex``...): a pack file the pack cache knows
+    passed every check compiles nothing at load. A pattern RE2 no longer takes never matches."""
+
+    __slots__ = ("_regex", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._regex: Any = None
+
+    def compiled(self) -> Any:
+        """The RE2 pattern, compiled now if it was not."""
+        if self._regex is None:
+            regex, _ = compile_pattern(self.pattern)
+            self._regex = regex if regex is not None else re2.compile(r"[^\s\S]")
+        return self._regex
+
+    def search(self, text: Any, *args: Any) -> Any:
+        return self.compiled().search(text, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiled(), name)
+
+
+_GROUP_NAME = re.compile(r"\(\?P<(\w+)>")
+_UNBUILT: Any = object()
+
+
+def _group_names(pattern: str) -> set[str]:
+    """The names of ``(?P<name>...)`` groups in ``pattern`` (a superset: an escaped paren may count)."""
+    return set(_GROUP_NAME.findall(pattern)) if "(?P<" in pattern else set()
 
 
 def _escapes(pattern: str) -> set[str]:

@@ -36,7 +36,7 @@ def kind_names() -> list[str]:
 
 
 def _plugins() -> dict[str, FeedKind]:
-    from importlib.metadata import entry_points
+    from opgtui.diagnosis.plugins import entry_points  # without importlib.metadata's ~25 ms
 
     out: dict[str, FeedKind] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):

@@ -426,3 +426,24 @@ def test_a_stated_sigkill_with_the_memory_row_is_the_memory_limit(packs):
         *[line.format(used=2135) for line in TERMINATED_KILLED[3:]],
     ]
     assert diagnose(lines, own).category == "resource"
+
+
+def test_an_exception_named_inside_a_cmssw_report_is_the_inner_cause(packs):
+    """A CMSSW fatal exception report that quotes another exception in its message (a python configuration that
+    rethrew a C++ exception) wraps it: the inner category is the cause; a second report after the first one's
+    end is still a later exception."""
+    lines = [
+        "----- Begin Fatal Exception 01-Jul-2020 18:59:07 CEST-----------------------",
+        "An exception of category 'StdException' occurred while",
+        "   [0] Processing the python configuration file named step2_DIGI_L1TrackTrigger_L1_DIGI2RAW_HLT_PU.py",
+        "Exception Message:",
+        " unknown python problem occurred.",
+        "RuntimeError: An exception of category 'FileReadError' occurred.",
+        "Exception Message:",
+        "----- End Fatal Exception -------------------------------------------------",
+    ]
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileReadError", 6), v.reason
+    assert "innermost exception block" in v.reason
+    then = [*lines[:2], lines[-1], lines[0], lines[5], lines[-1]]  # two reports: the first one wins
+    assert diagnose(then, packs).signature == "rule:cmssw_StdException"

@@ -42,6 +42,11 @@ MIN_REQUEST_MB = 64
 """A memory request below this (1 MB in a test pool's event) is no limit the job could have run into."""
 MAX_BLOCKS = 200
 """Exception blocks read per log (the first ones: the first error wins); bounds the nesting work."""
+CMSSW_TABLE = "cmssw"
+FATAL_BEGIN, FATAL_END = "----- Begin Fatal Exception", "----- End Fatal Exception"
+"""cms-sw/cmssw FWCore/Utilities/src/Exception.cc frames each fatal exception report with these lines."""
+FATAL_REPORT_LINES = 1000
+"""How far a CMSSW fatal exception report's end is looked for."""
 _INT = re.compile(r"-?\d+")
 _NAME_PREFIX = "codes."
 
@@ -299,6 +304,26 @@ def _block_end(lines: Sequence[str], start: int, name: str) -> int:
     return len(lines) + 1
 
 
+def _fatal_end(lines: Sequence[str], start: int) -> int:
+    """The 1-based line of CMSSW's ``----- End Fatal Exception`` that closes the report holding ``start``; an
+    exception named inside that report (a nested one, "RuntimeError: An exception of category 'X' occurred")
+    is inside the outer one. Without a closing line (a job report's quote) the span is the line itself."""
+    for i in range(start, min(len(lines), start + FATAL_REPORT_LINES)):
+        if FATAL_END in lines[i]:
+            return i + 1
+        if FATAL_BEGIN in lines[i]:
+            break
+    return start
+
+
+def _span_end(lines: Sequence[str], start: int, table: str, name: str) -> int:
+    if table == "art":
+        return _block_end(lines, start, name)
+    if table == CMSSW_TABLE:
+        return _fatal_end(lines, start)
+    return start
+
+
 @dataclass(frozen=True, slots=True)
 class _Span:
     start: int
@@ -322,7 +347,7 @@ def _blocks(
     (CMSSW says so: later ones come "while trying to clean up after the primary fatal exception"), and inside
     it the innermost art block is the cause: wrappers and later exceptions drop to a low priority."""
     spans = [
-        _Span(f.line, _block_end(lines, f.line, name) if table == "art" else f.line, f, table, name)
+        _Span(f.line, _span_end(lines, f.line, table, name), f, table, name)
         for f, table, name in names[:MAX_BLOCKS]
         if f.line is not None
     ]

@@ -7,7 +7,11 @@
   cause and the blocks around it are wrappers, whose findings drop to a low priority. CMSSW's ``An exception
   of category 'X' occurred`` names its category; wrapper categories (StdException, OtherCMS...) have low
   priority in the table, so the lines inside the block ("Exception Message", "Additional Info") and before it
-  decide.
+  decide; a category quoted inside a report (before its ``----- End Fatal Exception``) is nested: the inner one
+  decides and the report's own category is its wrapper.
+- Exit statements: a wrapper's "exited with code N" / "died with <Signals.SIGSEGV: 11>" is read as that exit code
+  or signal (128+N a signal, above 255 a workload manager's code); HTCondor's termination event table
+  (``Memory (MB) : usage request allocated``) gives the job's memory use against its request.
 - Roles: each finding's role (wrapper, crash, consequence, benign, context) from its pack signature or table
   entry, for the verdict's first-error-wins rules. A line a ``benign`` signature matches is benign for every
   finding on it (a pack's benign line never decides); a ``context`` line (a removal by the owner, a DAG abort)

@@ -98,6 +98,11 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
     ("...exitAcronym=TRF_EXEC_TIMEOUT", "resource", "resubmit with more time", "rule:atlas_trf_TRF_EXEC_TIMEOUT"),
     ('  "exitAcronym": "TRF_EXEC_VALIDATION_FAIL",', "unknown", "look at the log",
      "rule:atlas_trf_TRF_EXEC_VALIDATION_FAIL"),
+    # Athena's own exit codes (AthenaCommon/python/ExitCodes.py), as athena.py prints them when it leaves.
+    ('Py:Athena            INFO leaving with code 8: "an unknown exception occurred"', "unknown", "look at the log",
+     "rule:athena_8"),
+    ('Py:Athena            INFO leaving with code 2: "an error occurred when including a file"', "code", "debug",
+     "rule:athena_2"),
 ])
 def test_codes_stated_in_log_text_map_through_the_tables(line, category, action, signature):
     tables = bundled_tables()

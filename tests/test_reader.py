@@ -447,3 +447,16 @@ def test_an_exception_named_inside_a_cmssw_report_is_the_inner_cause(packs):
     assert "innermost exception block" in v.reason
     then = [*lines[:2], lines[-1], lines[0], lines[5], lines[-1]]  # two reports: the first one wins
     assert diagnose(then, packs).signature == "rule:cmssw_StdException"
+
+
+def test_what_athena_logged_before_leaving_with_code_0_is_not_the_failure(packs):
+    lines = [
+        "KeyError: 'run'",
+        "ApplicationMgr       INFO Application Manager Terminated successfully",
+        'Py:Athena            INFO leaving with code 0: "successful run"',
+    ]
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature) == ("unknown", "keyerror")
+    assert v.reason.endswith("did not stop the job: Athena completed with status 0 at line 3, after it")
+    failed = [*lines[:2], 'Py:Athena            INFO leaving with code 65: "failure in an algorithm execute"']
+    assert diagnose(failed, packs).category == "code"  # it left with 65: the KeyError before it is the cause

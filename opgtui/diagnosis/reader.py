@@ -46,6 +46,9 @@ MIN_REQUEST_MB = 64
 """A memory request below this (1 MB in a test pool's event) is no limit the job could have run into."""
 MAX_BLOCKS = 200
 """Exception blocks read per log (the first ones: the first error wins); bounds the nesting work."""
+COMPLETIONS = {"art": "art", "athena": "Athena"}
+"""Tables whose status 0 is the framework's own "completed" line ("Art has completed and will exit with status 0",
+'Py:Athena INFO leaving with code 0: "successful run"'): the errors it logged before it did not stop it."""
 CMSSW_TABLE = "cmssw"
 FATAL_BEGIN, FATAL_END = "----- Begin Fatal Exception", "----- End Fatal Exception"
 """cms-sw/cmssw FWCore/Utilities/src/Exception.cc frames each fatal exception report with these lines."""
@@ -138,11 +141,11 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
             number = nums[-1] if nums else None
         if number is not None:
             stated.setdefault(f.line, []).append((table, number, f))
-    completed: list[int] = []
+    completed: list[tuple[int, str]] = []  # (line, framework): negative lines said a status other than 0
     for candidates in stated.values():  # one number per line: the first a table knows (else the first)
         table, number, f = next((c for c in candidates if tables.get(c[0], c[1]) is not None), candidates[0])
-        if table == "art" and f.line is not None:
-            completed.append(f.line if number == 0 else -f.line)
+        if table in COMPLETIONS and f.line is not None:
+            completed.append((f.line if number == 0 else -f.line, COMPLETIONS[table]))
         out.findings.extend(rules.code_findings(table, number, line=f.line, text=f.text, tables=tables))
     for value, f in returned:
         if value:
@@ -161,8 +164,8 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     _details(out, packs)
     if chains:
         _chained(out, min(chains), packs)
-    if completed and min(completed) > 0:  # art said 0 every time it said anything
-        _survived(out, max(completed))
+    if completed and min(completed)[0] > 0:  # the framework said 0 every time it said anything
+        _survived(out, *max(completed))
     return out
 
 
@@ -234,12 +237,12 @@ def _details(out: Reading, packs: PackSet) -> None:
             out.details[f.line] = ", ".join(said)
 
 
-def _survived(out: Reading, done: int) -> None:
+def _survived(out: Reading, done: int, framework: str) -> None:
     """The framework said it completed with status 0 at line ``done``: what it logged before did not stop it."""
     for f in out.findings:
         if f.line is not None and f.line < done and f.category != "unknown":
             out.line_roles[f.line] = "benign"
-            out.notes.setdefault(f.line, f"art completed with status 0 at line {done}, after it")
+            out.notes.setdefault(f.line, f"{framework} completed with status 0 at line {done}, after it")
 
 
 def _chained(out: Reading, first: int, packs: PackSet) -> None:

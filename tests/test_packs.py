@@ -579,6 +579,23 @@ REAL = {
         "Error in <TBasket::ReadBasketBuffers>: fNbytes = 6787763, fKeylen = 72, fObjlen = 7622608, noutot = 0, "
         "nout=0, nin=6787691, nbuf=7622608",
     ]),
+    # LSF's job report when bkill ended the job (a workflow manager cleaning up): no cause by itself.
+    "lsf_killed_by_owner_is_context": ("unknown", [
+        "python main.py $MYARGS",
+        "------------------------------------------------------------",
+        "",
+        "TERM_OWNER: job killed by owner.",
+        "Exited with exit code 143.",
+    ]),
+    # A library built against another version than the one loaded (rest-for-physics/framework issue 402).
+    "undefined_symbol_after_build": ("code", [
+        " - /pbs/home/g/girardca/REST-for-physics/rest-framework/install/master/lib/libRestAxion.so",
+        "cling::DynamicLibraryManager::loadLibrary(): /pbs/home/g/girardca/REST-for-physics/rest-framework/install/"
+        "master/lib/libRestAxion.so: undefined symbol: _ZN23TRestAxionMagneticFieldC1Ev",
+    ]),
+    "bash_syntax_error_in_the_script": ("code", [
+        "ssh-entrypoint: syntax error near unexpected token `('",
+    ]),
 }
 
 

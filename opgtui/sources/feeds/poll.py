@@ -111,14 +111,22 @@ def make_client(ca: str | None = None, *, tls: ssl.SSLContext | None = None, pro
 
     It trusts ``tls`` when given, else the CA ``ca`` (see :func:`tls_context`). With ``proxies`` it takes
     proxies from the environment (``https_proxy``, ``no_proxy``, ...): pass False when none is set, which
-    spares reading the environment again for each of many clients.
+    spares reading the environment again for each of many clients, and lets the client use the light
+    :class:`~opgtui.sources.feeds.transport.FeedTransport` (a third of the CPU per request) instead of httpx's pool.
     """
+    verify = tls if tls is not None else tls_context(ca)
+    transport = None
+    if not proxies:
+        from opgtui.sources.feeds.transport import FeedTransport
+
+        transport = FeedTransport(verify)
     return httpx.AsyncClient(
         follow_redirects=True,
         trust_env=proxies,
-        verify=tls if tls is not None else tls_context(ca),
+        verify=verify,
         headers={"User-Agent": USER_AGENT},
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        transport=transport,
     )
 
 

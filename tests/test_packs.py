@@ -593,6 +593,24 @@ REAL = {
         "cling::DynamicLibraryManager::loadLibrary(): /pbs/home/g/girardca/REST-for-physics/rest-framework/install/"
         "master/lib/libRestAxion.so: undefined symbol: _ZN23TRestAxionMagneticFieldC1Ev",
     ]),
+    # A Geant4 exception that only aborted one event (Geant4/geant4 PR 38's block) does not outweigh the read
+    # failure that stopped the job later: the severity line, not the EEEE banner, says the run stopped.
+    "geant4_event_abort_then_read_failure": ("service", [
+        "-------- EEEE ------- G4Exception-START -------- EEEE -------",
+        "*** G4Exception : GeomRegNav1004",
+        "      issued by : G4RegularNavigation::ComputeStepSkippingEqualMaterials()",
+        "*** Event Must Be Aborted ***",
+        "-------- EEEE -------- G4Exception-END --------- EEEE -------",
+        "Error in <TFile::ReadBuffer>: error reading all requested bytes from file "
+        "root://fndca1.fnal.gov:1094/pnfs/fnal.gov/usr/dune/tape_backed/dunepro/f.root, got 0 of 300",
+    ]),
+    "geant4_fatal_stops_the_run": ("code", [
+        "-------- EEEE ------- G4Exception-START -------- EEEE -------",
+        "*** G4Exception : PART70001",
+        "      issued by : G4NuclideTable",
+        "ENSDFSTATE.dat is not found.",
+        "*** Fatal Exception *** core dump ***",
+    ]),
     "bash_syntax_error_in_the_script": ("code", [
         "ssh-entrypoint: syntax error near unexpected token `('",
     ]),

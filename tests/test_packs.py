@@ -611,6 +611,13 @@ REAL = {
         "ENSDFSTATE.dat is not found.",
         "*** Fatal Exception *** core dump ***",
     ]),
+    # A Python 2 socket error by errno only (a traceback quoted in a public tutorial of a client whose server is down).
+    "python2_socket_error_errno_111": ("service", [
+        "Traceback (most recent call last):",
+        '  File "/usr/lib64/python2.7/socket.py", line 571, in create_connection',
+        "    raise err",
+        "socket.error: [Errno 111] Connection refused",
+    ]),
     "bash_syntax_error_in_the_script": ("code", [
         "ssh-entrypoint: syntax error near unexpected token `('",
     ]),

@@ -95,7 +95,8 @@ def test_explicit_numbers_win_over_the_job_and_the_log(packs):
 
 
 def test_job_exit_signal_and_code(packs):
-    assert diagnose([], packs, exit_signal=11).category == "code"
+    assert diagnose([], packs, exit_signal=8).category == "code"  # SIGFPE
+    assert diagnose([], packs, exit_signal=11).category == "unknown"  # SIGSEGV alone: whose, the log says
     bare = diagnose([], packs, job=Job("s#1.0", "s", 1, 0, exit_code=137))
     assert (bare.category, bare.signature) == ("unknown", "rule:exit_137")  # SIGKILL alone: no memory evidence
     at_limit = Job("s#1.0", "s", 1, 0, exit_code=137, memory_request_mb=2000, memory_used_mb=1990)
@@ -131,8 +132,11 @@ def test_verdict_json_is_the_cli_contract(packs):
     out = verdict_json(diagnose(lines_of("dcache_no_read_pools_online.log"), packs))
     assert {"category", "action", "signature", "evidence"} <= set(out)
     assert (out["category"], out["action"], out["signature"]) == ("service", "retry", "dcache_no_read_pools_online")
-    assert out["evidence"][0] == {"line": 2, "text": lines_of("dcache_no_read_pools_online.log")[1],
-                                  "signature": "dcache_no_read_pools_online"}
+    assert out["evidence"][0] == {
+        "line": 2,
+        "text": lines_of("dcache_no_read_pools_online.log")[1],
+        "signature": "dcache_no_read_pools_online",
+    }
     assert all(set(e) == {"line", "text", "signature"} for e in out["evidence"])
     assert json.loads(json.dumps(out)) == out
 
@@ -140,4 +144,8 @@ def test_verdict_json_is_the_cli_contract(packs):
 def test_verdict_json_when_nothing_is_known(packs):
     out = verdict_json(diagnose([], packs))
     assert (out["category"], out["action"], out["signature"], out["evidence"]) == (
-        "unknown", "look at the log", None, [])
+        "unknown",
+        "look at the log",
+        None,
+        [],
+    )

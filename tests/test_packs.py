@@ -618,6 +618,14 @@ REAL = {
         "    raise err",
         "socket.error: [Errno 111] Connection refused",
     ]),
+    # A shell's bare report of a segfault is no verdict (a segfault on some nodes only, AMDResearch/hpcfund issue
+    # 3); the program's runtime or a debugger naming the signal is the program's bug (finestructure4 issue 5).
+    "bare_shell_segfault_is_no_verdict": ("unknown", [
+        "/path/execnew.sh: line 3: 2815415 Segmentation fault      (core dumped) python3 /path/run.py $1",
+    ]),
+    "segfault_reported_by_the_program_is_code": ("code", [
+        "Program terminated with signal 11, Segmentation fault.",
+    ]),
     "bash_syntax_error_in_the_script": ("code", [
         "ssh-entrypoint: syntax error near unexpected token `('",
     ]),

@@ -332,8 +332,8 @@ def test_htcondor_termination_events_in_the_log_stand_for_the_exit_code(packs):
     ]
     v = diagnose(ok, own)
     assert (v.category, v.action) == ("unknown", "nothing to do")
-    v = diagnose([*ok[:2], "	(1) Normal termination (return value 139)"], own)
-    assert (v.category, v.signature, v.evidence[0].line) == ("code", "rule:exit_139", 3)
+    v = diagnose([*ok[:2], "	(1) Normal termination (return value 134)"], own)
+    assert (v.category, v.signature, v.evidence[0].line) == ("code", "rule:exit_134", 3)
     v = diagnose([*ok[:2], "	(0) Abnormal termination (signal 9)"], own)
     assert (v.category, v.signature) == ("unknown", "rule:signal_9")  # SIGKILL alone: no memory evidence
     assert diagnose(ok, own, exit_code=1).action != "nothing to do"  # the job's record wins over the log
@@ -404,9 +404,9 @@ def test_the_logs_termination_event_puts_a_sigkill_against_the_memory_request(pa
     [
         ("Command exited with non-zero status 134", "code", "rule:exit_134"),  # GNU time: SIGABRT
         (
-            "subprocess.CalledProcessError: Command '['lar', '-c', 'reco.fcl']' died with <Signals.SIGSEGV: 11>.",
+            "subprocess.CalledProcessError: Command '['lar', '-c', 'reco.fcl']' died with <Signals.SIGFPE: 8>.",
             "code",
-            "rule:signal_11",
+            "rule:signal_8",
         ),
         ("Exited with exit code 152.", "resource", "rule:exit_152"),  # LSF's job report: SIGXCPU
         ("Job finished with exit code 1", "unknown", "rule:exit_1"),

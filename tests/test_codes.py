@@ -98,6 +98,10 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
     ("...exitAcronym=TRF_EXEC_TIMEOUT", "resource", "resubmit with more time", "rule:atlas_trf_TRF_EXEC_TIMEOUT"),
     ('  "exitAcronym": "TRF_EXEC_VALIDATION_FAIL",', "unknown", "look at the log",
      "rule:atlas_trf_TRF_EXEC_VALIDATION_FAIL"),
+    # Grid Engine's failure codes as qacct's "failed" column shows them (the shepherd states, SSTATE_*).
+    ("failed       28  : changing into working directory", "service", "retry", "rule:sge_28"),
+    ("failed       26  : opening input/output file", "code", "debug", "rule:sge_26"),
+    ("failed       100 : assumedly after job", "unknown", "look at the log", "rule:sge_100"),
     # Athena's own exit codes (AthenaCommon/python/ExitCodes.py), as athena.py prints them when it leaves.
     ('Py:Athena            INFO leaving with code 8: "an unknown exception occurred"', "unknown", "look at the log",
      "rule:athena_8"),

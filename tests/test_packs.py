@@ -626,6 +626,42 @@ REAL = {
     "segfault_reported_by_the_program_is_code": ("code", [
         "Program terminated with signal 11, Segmentation fault.",
     ]),
+    # CMSSW's SimpleMemoryCheck cannot read the job's own /proc entry on some worker nodes (cms-sw/cmssw issue
+    # 27977): the node, although CMSSW reports it as a Configuration exception (exit 8009).
+    "proc_unreadable_on_the_node": ("service", [
+        "CMSSW Return code: 8009",
+        "2019-09-05 10:29:26,546:CRITICAL:CMSSW:Error message: An exception of category 'Configuration' occurred while",
+        "   [0] Constructing the EventProcessor",
+        "   [1] Constructing service of type SimpleMemoryCheck",
+        "Exception Message:",
+        "Failed to open /proc/1697/stat",
+    ]),
+    # An EiB-sized allocation is a size computed wrong, not a memory limit (rapidsai/ucx-py issue 412).
+    "absurd_allocation_is_code": ("code", [
+        "distributed.worker - ERROR - Unable to allocate 6.34 EiB for an array with shape",
+        " (7306152994899395474,) and data type uint8",
+        "Traceback (most recent call last):",
+    ]),
+    "atlas_aux_type_mismatch": ("code", [
+        "> An exception was caught!",
+        "> Exception: void EL::Driver::submit(const EL::Job& job, const string& location) =>",
+        ">     SG::ExcAuxTypeMismatch: Type mismatch for aux variable `::DFCommonElectronsLHLoose' (1187); old type "
+        "is int new type is char (C++ exception)",
+    ]),
+    # An art 'Unknown' exception whose cause Pandora printed just after it (SBNSoftware/icaruscode issue 92).
+    "pandora_file_not_on_search_path": ("code", [
+        "---- Unknown BEGIN",
+        "  An unknown exception was thrown while processing module StandardPandora/pandoraGausCryo0 during beginJob",
+        "---- Unknown END",
+        "%MSG",
+        "",
+        "Unable to find file  PandoraBdt_v08_33_00_SBND.xml in any path specified by environment variable "
+        "FW_SEARCH_PATH, delimiter",
+    ]),
+    "fastjet_error_is_code": ("code", [
+        "fastjet::error:  The jet algorithm you requested (50) should be constructed with 0 parameter(s) but was "
+        "called with 1 parameter(s)",
+    ]),
     "bash_syntax_error_in_the_script": ("code", [
         "ssh-entrypoint: syntax error near unexpected token `('",
     ]),

@@ -662,6 +662,10 @@ REAL = {
         "fastjet::error:  The jet algorithm you requested (50) should be constructed with 0 parameter(s) but was "
         "called with 1 parameter(s)",
     ]),
+    "singularity_bind_autofs_eloop": ("service", [
+        "ERROR : There was an error binding the path /share/PI: Too many levels of symbolic links ",
+        "ABORT : Retval = 255",
+    ]),
     "bash_syntax_error_in_the_script": ("code", [
         "ssh-entrypoint: syntax error near unexpected token `('",
     ]),

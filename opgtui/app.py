@@ -25,9 +25,21 @@ VIEWS: dict[str, tuple[str, str]] = {
     "requests": ("4", "Requests"),
     "stats": ("5", "Stats"),
 }
-ALIASES = {"st": "status", "svc": "status", "services": "status", "j": "jobs", "job": "jobs", "logs": "log",
-           "l": "log", "req": "requests", "request": "requests", "r": "requests", "s": "status",
-           "statistics": "stats", "record": "stats"}
+ALIASES = {
+    "st": "status",
+    "svc": "status",
+    "services": "status",
+    "j": "jobs",
+    "job": "jobs",
+    "logs": "log",
+    "l": "log",
+    "req": "requests",
+    "request": "requests",
+    "r": "requests",
+    "s": "status",
+    "statistics": "stats",
+    "record": "stats",
+}
 
 
 def _modal() -> type:
@@ -74,27 +86,31 @@ class OpgApp(App[None]):
     MODES = {"status": _status, "jobs": _jobs, "log": _log, "requests": _requests, "stats": _stats}
     BINDINGS = [
         # the footer keeps room for the view's own keys: these are in the header's hint, ? help and the palette
-        *(Binding(key, f"view('{mode}')", title, show=False, id=f"view.{mode}")
-          for mode, (key, title) in VIEWS.items()),
+        *(
+            Binding(key, f"view('{mode}')", title, show=False, id=f"view.{mode}")
+            for mode, (key, title) in VIEWS.items()
+        ),
         # priority: taken as the key arrives, so what is typed right after it is held for the prompt
         Binding("colon", "command_line", "Command line", show=False, priority=True, id="app.command"),
         Binding("question_mark", "help", "Help", show=False, id="app.help"),
         Binding("escape", "back", "Back", show=False, id="app.back"),
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="app.refresh"),
-        Binding("A", "toggle_announcements", "Announcements: all / one line", show=False,
-                id="app.announcements"),
+        Binding("A", "toggle_announcements", "Announcements: all / one line", show=False, id="app.announcements"),
     ]
 
-    def __init__(self, cfg: Config, store: Any, *, demo: bool = False, refresh_loop: bool = True,
-                 dump: list[str] | None = None) -> None:
+    def __init__(
+        self, cfg: Config, store: Any, *, demo: bool = False, refresh_loop: bool = True, dump: list[str] | None = None
+    ) -> None:
         super().__init__()
         self.cfg = cfg
         self.store = store
         self.demo = demo
-        from opgtui.dumpview import DumpSession
+        self.dump: Any = None  # a DumpSession when opened on dump files, not a pool
+        if dump:
+            from opgtui.dumpview import DumpSession
 
-        self.dump = DumpSession(list(dump)) if dump else None  # opened on dump files, not a pool
+            self.dump = DumpSession(list(dump))
         self.tz: tzinfo | None = zone(cfg.timezone)
         self.problems: list[str] = []
         self.last_refresh: float | None = None
@@ -145,8 +161,13 @@ class OpgApp(App[None]):
         if isinstance(self.screen, BaseScreen):
             self.screen.refresh_chrome()
         if result.errors:
-            self.notify("\n".join(result.errors[:5]), title="could not read all of the dump", severity="warning",
-                        markup=False, timeout=15)
+            self.notify(
+                "\n".join(result.errors[:5]),
+                title="could not read all of the dump",
+                severity="warning",
+                markup=False,
+                timeout=15,
+            )
         self.copy_dump()
 
     @work(thread=True, exclusive=True, group="dump-import")
@@ -160,8 +181,11 @@ class OpgApp(App[None]):
             self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
         self.dump.imported = True
-        self.call_from_thread(self.notify, f"{len(self.dump.jobs):,} jobs from the dump ready for diagnosis (d), "
-                              "the log view and the failure summary", markup=False)
+        self.call_from_thread(
+            self.notify,
+            f"{len(self.dump.jobs):,} jobs from the dump ready for diagnosis (d), the log view and the failure summary",
+            markup=False,
+        )
 
     def freshness(self) -> str:
         """How fresh the data is, for the header."""
@@ -203,8 +227,9 @@ class OpgApp(App[None]):
             self.problems = ["no config: " + " ".join(self.cfg.what_to_configure())]
         self.switch_mode("jobs" if self.dump is not None else "status")
         if self._refresh_loop:  # after the first frame: the shifter sees the board before any collection
-            self.call_after_refresh(self.run_worker, self._refresh_forever(), name="refresh", group="refresh",
-                                    exclusive=True)
+            self.call_after_refresh(
+                self.run_worker, self._refresh_forever(), name="refresh", group="refresh", exclusive=True
+            )
         if getattr(self.store, "dialect", "sqlite") == "postgresql":  # a team store: re-read on anyone's write
             from opgtui.team.live import Listener
 
@@ -351,8 +376,11 @@ class OpgApp(App[None]):
             self.action_view(mode)
         else:
             views = ", ".join(VIEWS)
-            self.notify(f"unknown command: {word} (try {views}, failures, actions, signatures, announce, help, quit)",
-                        severity="warning", markup=False)
+            self.notify(
+                f"unknown command: {word} (try {views}, failures, actions, signatures, announce, help, quit)",
+                severity="warning",
+                markup=False,
+            )
 
     def _screen_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The current view's own actions (retry, diagnose, group, ...), each named with its key."""
@@ -361,14 +389,21 @@ class OpgApp(App[None]):
         done: set[str] = set()
         for key, active in screen.active_bindings.items():
             b = active.binding
-            if (active.node is self or not b.id or not b.description or b.id in done
-                    or b.id.rpartition(".")[2] in (*MOVING, "back", "clear")):
+            if (
+                active.node is self
+                or not b.id
+                or not b.description
+                or b.id in done
+                or b.id.rpartition(".")[2] in (*MOVING, "back", "clear")
+            ):
                 continue
             done.add(b.id)
             node = active.node
-            yield SystemCommand(f"{getattr(screen, 'VIEW_NAME', '') or 'This view'}: {b.description}",
-                                f"key {key_name(key)}",
-                                lambda n=node, a=b.action: self.call_later(n.run_action, a))
+            yield SystemCommand(
+                f"{getattr(screen, 'VIEW_NAME', '') or 'This view'}: {b.description}",
+                f"key {key_name(key)}",
+                lambda n=node, a=b.action: self.call_later(n.run_action, a),
+            )
 
     def open_log(self, target: dict[str, Any]) -> None:
         """Show a job's log in the Log view (called by the Jobs view)."""
@@ -383,16 +418,17 @@ class OpgApp(App[None]):
         own "Keys" panel is left out (? is the help)."""
         yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         for mode, (key, title) in VIEWS.items():
-            yield SystemCommand(f"View: {title}", f"Switch to the {title} view (key {key})",
-                                lambda m=mode: self.action_view(m))
-        for word, title, help_ in (("failures", "View: Failures", "Causes of the failed and held jobs (F, :failures)"),
-                                   ("actions", "View: Actions", "What was done to jobs, by whom (:actions)"),
-                                   ("signatures", "View: Signatures",
-                                    "Unknown failures as templates; label one (:signatures)")):
+            yield SystemCommand(
+                f"View: {title}", f"Switch to the {title} view (key {key})", lambda m=mode: self.action_view(m)
+            )
+        for word, title, help_ in (
+            ("failures", "View: Failures", "Causes of the failed and held jobs (F, :failures)"),
+            ("actions", "View: Actions", "What was done to jobs, by whom (:actions)"),
+            ("signatures", "View: Signatures", "Unknown failures as templates; label one (:signatures)"),
+        ):
             yield SystemCommand(title, help_, lambda w=word: self.run_command_line(w))
         yield from self._screen_commands(screen)
         yield SystemCommand("Help: keys", "Show the keys of this view (?)", self.action_help)
         yield SystemCommand("Refresh", "Re-read the store now (ctrl+r)", self.action_refresh)
         yield SystemCommand("Announce", "Post a message to the team (:announce, then n)", self.action_announce)
-        yield SystemCommand("Announcements", "List, edit and expire messages (:announce)",
-                            self.action_announcements)
+        yield SystemCommand("Announcements", "List, edit and expire messages (:announce)", self.action_announcements)

@@ -106,3 +106,23 @@ async def test_time_axis_and_legend_show_without_scrolling_at_80x24(tmp_path: Pa
         lines = screen_lines(app)
         assert "gpgrid-ce" in "\n".join(lines[top:timeline.region.bottom])
         assert lines[timeline.region.bottom - 1] == bottom
+
+
+async def test_the_board_reads_the_store_once_when_it_first_shows_and_again_when_it_comes_back(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from opgtui.screens.status import StatusScreen
+
+    reads: list[int] = []
+    reload = StatusScreen.reload
+    monkeypatch.setattr(StatusScreen, "reload", lambda self: (reads.append(1), reload(self))[1])
+    app = board_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert len(reads) == 1  # Textual resumes a new mode's screen twice: one read of the store
+        assert "dcache" in "\n".join(screen_lines(app))
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(reads) == 2  # back from the help: fresh data

@@ -39,10 +39,18 @@ class BaseScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    _showing = False  # resumed and not suspended since: Textual resumes a view twice when its mode starts
+
     def on_screen_resume(self) -> None:
-        """Each time the view comes to the front (the first time too): fresh header and data."""
+        """Each time the view comes to the front (the first time too): fresh header and data, read once."""
+        if self._showing:
+            return
+        self._showing = True
         self.refresh_chrome()
         self.reload()
+
+    def on_screen_suspend(self) -> None:
+        self._showing = False
 
     def refresh_chrome(self) -> None:
         """Header and announcements from the app's current knowledge."""

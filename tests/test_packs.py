@@ -666,6 +666,24 @@ REAL = {
         "ERROR : There was an error binding the path /share/PI: Too many levels of symbolic links ",
         "ABORT : Retval = 255",
     ]),
+    # Quoted in a mail reply (Mu2e/Offline PR 40): the "> " prefix is the quote's, the block is art's own.
+    "mail_quoted_art_configuration_block": ("code", [
+        "> ---- Configuration BEGIN",
+        ">   ",
+        ">   !! The following modules have been misconfigured: !!",
+        ">   Module label: CosmicAnalysis",
+        ">   module_type : CosmicAnalyzer",
+        ">   Unsupported parameters:",
+        ">    + TimeOffsets                    [ /mu2e/app/users/sophie/Offline_October/Offline/CosmicReco/fcl/"
+        "prolog.fcl:66 ]",
+        "> ---- Configuration END",
+    ]),
+    # A CI runner's timestamps in front of every line (acts-project/acts issue 4732).
+    "ci_timestamped_geant4_fatal": ("code", [
+        "2025-10-23T22:41:44.7459686Z -------- EEEE ------- G4Exception-START -------- EEEE -------",
+        "2025-10-23T22:41:44.7460059Z *** G4Exception : GeomMgt0002",
+        "2025-10-23T22:41:44.7462243Z *** Fatal Exception *** core dump ***",
+    ]),
     "bash_syntax_error_in_the_script": ("code", [
         "ssh-entrypoint: syntax error near unexpected token `('",
     ]),

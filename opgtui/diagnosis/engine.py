@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from opgtui.diagnosis import rules
+from opgtui.diagnosis.prefixes import strip_prefixes
 from opgtui.diagnosis.reader import add_roles, read
 from opgtui.diagnosis.signatures import PackSet
 from opgtui.diagnosis.verdict import decide
@@ -46,6 +47,7 @@ def diagnose(
         hold_reason = job.hold_reason if hold_reason is None else hold_reason
         exit_code = job.exit_code if exit_code is None else exit_code
         exit_signal = job.exit_signal if exit_signal is None else exit_signal
+    lines = strip_prefixes(lines)
     reading = read(packs.scan(lines), packs, lines, have_hold=bool(hold_code))
     findings = reading.findings
     if hold_reason:  # the hold reason is read like a one-line log (codes in it too), its findings without a line

@@ -684,6 +684,15 @@ REAL = {
         "2025-10-23T22:41:44.7460059Z *** G4Exception : GeomMgt0002",
         "2025-10-23T22:41:44.7462243Z *** Fatal Exception *** core dump ***",
     ]),
+    # IPython's traceback header names the exception before "Traceback" (ganga-devs/ganga issue 745).
+    "ipython_traceback_nameerror": ("code", [
+        "---------------------------------------------------------------------------",
+        "NameError                                 Traceback (most recent call last)",
+        "/cvmfs/lhcb.cern.ch/lib/lhcb/GANGA/GANGA_v601r24/install/ganga/python/Ganga/GPI/__init__.py in <module>()",
+        "----> 1 gridProxy",
+        "",
+        "NameError: name 'gridProxy' is not defined",
+    ]),
     "bash_syntax_error_in_the_script": ("code", [
         "ssh-entrypoint: syntax error near unexpected token `('",
     ]),

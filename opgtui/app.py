@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,14 @@ class OpgApp(App[None]):
     ]
 
     def __init__(
-        self, cfg: Config, store: Any, *, demo: bool = False, refresh_loop: bool = True, dump: list[str] | None = None
+        self,
+        cfg: Config,
+        store: Any,
+        *,
+        demo: bool = False,
+        refresh_loop: bool = True,
+        dump: list[str] | None = None,
+        demo_rest: Callable[[Any], None] | None = None,
     ) -> None:
         super().__init__()
         self.cfg = cfg
@@ -120,6 +128,11 @@ class OpgApp(App[None]):
         self.command_typeahead: list[str] | None = None  # keys typed after ':' before its prompt is up
         self._refresh_loop = refresh_loop and not demo
         self.listener: Any = None  # opgtui.team.live.Listener on a PostgreSQL store
+        # The demo's jobs, verdicts and record, built after the first frame (opgtui.demo.build.build_demo_board);
+        # until they are in the store, only the Status view opens: any other waits for them (never "0 jobs").
+        self.demo_rest = demo_rest
+        self.demo_loading = demo_rest is not None
+        self._after_load: Callable[[], None] | None = None
         if cfg.keys:
             self.set_keymap(cfg.keys)
 
@@ -196,6 +209,8 @@ class OpgApp(App[None]):
         if stored:
             candidates.append(float(stored))
         last = max((c for c in candidates if c is not None), default=None)
+        if self.demo_loading:
+            return "demo: loading its jobs"
         if self.demo:
             return f"demo built {ago(last, time.time())}" if last else "demo"
         return f"data {ago(last, time.time())}" if last else "no data collected yet"
@@ -226,6 +241,8 @@ class OpgApp(App[None]):
         if self.cfg.path is None and not self.demo:
             self.problems = ["no config: " + " ".join(self.cfg.what_to_configure())]
         self.switch_mode("jobs" if self.dump is not None else "status")
+        if self.demo_rest is not None:  # after the first frame: the board is up before the jobs are built
+            self.call_after_refresh(self.build_demo_rest)
         if self._refresh_loop:  # after the first frame: the shifter sees the board before any collection
             self.call_after_refresh(
                 self.run_worker, self._refresh_forever(), name="refresh", group="refresh", exclusive=True
@@ -278,9 +295,46 @@ class OpgApp(App[None]):
 
     # ------------------------------------------------------------------ actions
 
+    @work(thread=True, exclusive=True, group="demo-build")
+    def build_demo_rest(self) -> None:
+        """The rest of the demo (~1 s), into the store through a connection of this thread; then every view."""
+        from opgtui.store import open_store
+
+        assert self.demo_rest is not None
+        problem = ""
+        try:
+            store = open_store(self.store.path)
+            try:
+                self.demo_rest(store)
+            finally:
+                store.close()
+        except Exception as exc:  # the temporary directory went with a quit, or a bug: say it, keep the board
+            problem = f"demo: {type(exc).__name__}: {exc}"
+        with contextlib.suppress(RuntimeError):  # the dashboard was closed meanwhile
+            self.call_from_thread(self._demo_loaded, problem)
+
+    def _demo_loaded(self, problem: str = "") -> None:
+        if problem:
+            self.notify(problem, severity="error", markup=False)
+        self.demo_loading = False
+        self.reload_views()
+        then, self._after_load = self._after_load, None
+        if then is not None:
+            then()
+
+    def _wait_for_demo(self, then: Callable[[], None]) -> bool:
+        """While the demo builds its jobs: remember ``then`` (done once they are in) and say so; else False."""
+        if not self.demo_loading:
+            return False
+        self._after_load = then
+        self.notify("The demo is loading its jobs: this opens in a moment.", timeout=3, markup=False)
+        return True
+
     def action_view(self, mode: str) -> None:
         if mode not in self.MODES:
             self.notify(f"unknown view {mode!r}", severity="error", markup=False)
+            return
+        if mode != "status" and self._wait_for_demo(lambda: self.action_view(mode)):
             return
         if self.current_mode != mode:
             # one level: Esc returns to the view you came from, not back through every view visited
@@ -348,6 +402,10 @@ class OpgApp(App[None]):
             return
         if word in ("q", "quit", "q!"):
             self.exit()
+            return
+        if word in ("actions", "action", "act", "signatures", "sigs", "learn", "failures", "fail", "summary") and (
+            self._wait_for_demo(lambda: self.run_command_line(word))
+        ):
             return
         if word in ("help", "h", "?"):
             self.action_help()

@@ -122,7 +122,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
         _run_dashboard(cfg, _open_store(cfg))
 
 
-def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False) -> None:
+def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False, demo_rest: Any = None) -> None:
     from opgtui.terminal import terminal_too_small
 
     problem = terminal_too_small()
@@ -130,7 +130,7 @@ def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False) -> None:
         _fail(problem)
     from opgtui.app import OpgApp
 
-    app = OpgApp(cfg, store, demo=demo)
+    app = OpgApp(cfg, store, demo=demo, demo_rest=demo_rest)
     app.run()
     if app.return_code:  # the dashboard crashed (Textual printed the traceback): say so to the shell
         sys.exit(app.return_code)
@@ -149,37 +149,42 @@ def demo(keep: str | None, build_only: bool) -> None:
     from opgtui.demo.workdir import scratch_dir
 
     if keep:
-        cfg, store = _build_demo(Path(keep), keep=True)
+        cfg, store, rest = _build_demo(Path(keep), keep=True, board_only=not build_only)
         if build_only:
             click.echo(str(cfg.store))
             config = cfg.store.with_name("config.yaml")
             click.echo(f"opgtui: the CLI on this demo: opgtui --config {config} status (or jobs --store, stats, "
                        "retry --dry-run ...)", err=True)
             return
-        _run_dashboard(cfg, store, demo=True)
+        _run_dashboard(cfg, store, demo=True, demo_rest=rest)
         return
     with scratch_dir("opgtui-demo-") as workdir:
-        cfg, store = _build_demo(workdir, keep=False)
+        cfg, store, rest = _build_demo(workdir, keep=False, board_only=not build_only)
         try:
             if build_only:
                 click.echo(f"demo built: {store.count_jobs()} jobs "
                            "(in a temporary directory, now removed: --keep DIR keeps it)")
                 return
-            _run_dashboard(cfg, store, demo=True)
+            _run_dashboard(cfg, store, demo=True, demo_rest=rest)
         finally:
             store.close()
 
 
-def _build_demo(workdir: Path, *, keep: bool) -> tuple[Config, Any]:
-    """The demo store in ``workdir`` (and, when kept, its config.yaml); one line and exit 2 if it cannot be."""
-    from opgtui.demo.build import build_demo
+def _build_demo(workdir: Path, *, keep: bool, board_only: bool = False) -> tuple[Config, Any, Any]:
+    """The demo store in ``workdir`` (and, when kept, its config.yaml); one line and exit 2 if it cannot be.
+    With ``board_only`` only what the Status view shows is built: the third value builds the rest (the
+    dashboard runs it after its first frame), else it is None."""
+    from opgtui.demo.build import build_demo_board
     from opgtui.demo.keep import CONFIG, KeepError, check_keep_dir, write_config
     from opgtui.store import StoreError
 
     try:
         if keep:
             check_keep_dir(workdir)
-        cfg, store = build_demo(workdir)
+        cfg, store, rest = build_demo_board(workdir)
+        if not board_only:
+            rest(store)
+            rest = None
         if keep:
             write_config(cfg, workdir.resolve() / CONFIG)
     except KeepError as exc:
@@ -189,7 +194,7 @@ def _build_demo(workdir: Path, *, keep: bool) -> tuple[Config, Any]:
     except OSError as exc:
         _fail(f"demo: cannot build in {workdir}: {exc.strerror or exc}"
               + (f" ({exc.filename})" if exc.filename else ""))
-    return cfg, store
+    return cfg, store, rest
 
 
 # ---------------------------------------------------------------------------- config

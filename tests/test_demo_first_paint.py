@@ -1,0 +1,44 @@
+"""`opgtui demo` paints its Status view before the jobs are built, and no other view answers before they are in."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from test_status_view import screen_lines
+
+from opgtui.app import OpgApp
+from opgtui.demo.build import build_demo_board
+from opgtui.screens.jobs import JobsScreen
+from opgtui.screens.status import StatusScreen
+
+
+async def test_the_board_shows_at_once_and_the_jobs_view_waits_for_the_jobs(tmp_path: Path) -> None:
+    cfg, store, rest = build_demo_board(tmp_path / "demo")
+    assert store.count_jobs() == 0  # the jobs are not built before the dashboard starts
+    release = threading.Event()
+
+    def slow_rest(into: object) -> None:
+        release.wait(30)
+        rest(into)  # type: ignore[arg-type]
+
+    app = OpgApp(cfg, store, demo=True, demo_rest=slow_rest)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        lines = "\n".join(screen_lines(app))
+        assert isinstance(app.screen, StatusScreen) and "samweb" in lines and "loading its jobs" in lines
+        await pilot.press("2")  # the Jobs view would say 0 failed: it waits for the jobs instead
+        await pilot.pause()
+        assert isinstance(app.screen, StatusScreen)
+        assert any("loading its jobs" in str(n.message) for n in app._notifications)
+        release.set()
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, JobsScreen):
+                break
+        assert isinstance(app.screen, JobsScreen)  # opened once they were in
+        assert store.count_jobs() > 500
+        await pilot.press("1")
+        await pilot.pause()
+        assert "demo built" in "\n".join(screen_lines(app))
+    store.close()

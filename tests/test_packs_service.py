@@ -168,6 +168,70 @@ REAL = {
         ],
         "CHTC user guide (jobs held while a squid proxy misbehaved)",
     ),
+    "xrootd_cluster_destination_exists": (
+        "code",
+        "xrootd_destination_exists",
+        [
+            "$ xrdcp root://atlrdr1//xrootd/atlas/tpctest/junk-wei root://atlrdr1//xrootd/atlas/tpctest/junk-wei-DD",
+            "Run: [ERROR] Server responded with an error: [3011] Unable to create new file; file already exists. "
+            "(destination)",
+        ],
+        "xrootd/xrootd issue 1508 (a second copy without -f)",
+    ),
+    "dcache_door_invalid_redirection_url": (
+        "service",
+        "xrootd_invalid_redirection_url",
+        [
+            "  * Server replies with `[Error  ][XRootD            ] [se01.grid.nchc.org.tw:1094] Got invalid "
+            "redirection URL: 2001:e10:6040:132:0:0:0:8?org.dcache.xrootd.client=mkortela.1404966@cmsdev42.cern.ch"
+            "&org.dcache.uuid=25239b47-fc00-40d0-ab3f-8d97f30616fb?org.dcache.door=2001:e10:4000:122:0:0:0:105:1094`",
+        ],
+        "cms-sw/cmssw issue 46086 (a dCache door's bare IPv6 redirect)",
+    ),
+    "globus_invalid_crl_on_server": (
+        "service",
+        "server_crl_expired_gsi",
+        [
+            "Globus error: globus_credential: Error verifying credential: Failed to verify credential",
+            "globus_gsi_callback_module: Could not verify credential",
+            "globus_gsi_callback_module: Invalid CRL: Couldn't verify that the available CRL is valid",
+        ],
+        "xrootd/xrootd issue 1197 (the data server's CRL handling)",
+    ),
+    "crab_rest_execution_error": (
+        "service",
+        "cms_rest_server_error",
+        ["The server answered with an error.", "Server answered with: Execution error"],
+        "dmwm/CRABServer issue 6978 (the production REST server's 500)",
+    ),
+    "localized_dns_eai_again": (
+        "service",
+        "dns_temporary_failure_any_language",
+        [
+            'fatal: [rpi-k8s-3]: FAILED! => {"changed": false, "msg": "Failed to connect to download.gluster.org at '
+            'port 443: [Errno -3] Temporärer Fehler bei der Namensauflösung"}',
+        ],
+        "mrlesmithjr/ansible-rpi-k8s-cluster issue 17 (dnsmasq on the master node)",
+    ),
+    "cvmfs_cache_partition_full": (
+        "service",
+        "cvmfs_cache_partition_full",
+        [
+            "CVMFS_QUOTA_LIMIT=83500    # from /etc/cvmfs/default.local",
+            "/dev/sda1                     96G   92G   32M 100% /var/cache/cvmfs2",
+        ],
+        "cvmfs/cvmfs issue 3454 (a worker's full cache partition)",
+    ),
+    "rucio_upload_size_zero_on_storage": (
+        "service",
+        "rucio_upload_size_mismatch",
+        [
+            "2020-08-11 02:19:40,745 | WARNING  | Thread-6            | pilot.copytool.rucio             | "
+            "_stage_out_api            | caught exception: An unknown exception occurred.",
+            "Details: Filesize mismatch. Source: 73443479 Destination: 0",
+        ],
+        "rucio/rucio issue 3927 (DPM answering 0 for a just-written file)",
+    ),
     "fts_507_is_quota_not_outage": (
         "code",
         "storage_insufficient_storage_507",
@@ -201,3 +265,16 @@ def test_a_billing_record_that_ended_well_is_no_failure():
     )
     v = diagnose([line], PACKS)
     assert v.category == "unknown" and not v.evidence, (v.signature, v.evidence)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # gfal2 gives ECOMM or EIO to a missing file as much as to an outage: the path decides, not the errno.
+        "TRANSFER [70] TRANSFER  globus_ftp_client: the server responded with an error 550 File not found",
+        "gfal-ls error: 2 (No such file or directory) - Failure HTTP 404 : File not found  after 1 attempts",
+    ],
+)
+def test_a_missing_file_behind_a_transfer_errno_is_not_called_an_outage(line):
+    v = diagnose([line], PACKS)
+    assert v.category == "unknown", (v.signature, v.reason)

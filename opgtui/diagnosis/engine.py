@@ -19,7 +19,8 @@ from opgtui.diagnosis.signatures import PackSet
 from opgtui.diagnosis.verdict import decide
 from opgtui.model import Finding, Job, Verdict, Window
 
-_KILLED = ("rule:signal_9", "rule:exit_137")
+_KILLED = ("rule:signal_9", "rule:exit_137", "exit_code_137", "process_killed_sigkill")
+"""Findings that say SIGKILL: from the job's numbers, or the log's "exit code 137" and the shell's "Killed"."""
 HOLD_FIRST, HOLD_DECIDES = 50, 100
 """A job's hold code whose table entry is this specific decides before any log text (HTCondor said why)."""
 KILLED_AT_LIMIT_PRIORITY = 85

@@ -152,7 +152,8 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
             out.findings.extend(
                 replace(e, line=f.line, text=f.text) for e in rules.exit_code_findings(value, tables=tables)
             )
-    _exit_statements(out, exits, explained | set(stated), tables)
+    recognized = {f.line for f in raw if f.signature not in packs.numbers}  # any pack signature, even "unknown"
+    _exit_statements(out, exits, recognized | set(stated), tables)
     out.exited_zero = bool(returned) and not hold and all(value == 0 for value, _f in returned)
     if "code" in hold and not have_hold:
         code, where = hold["code"]
@@ -180,8 +181,8 @@ def _exit_statements(
     out: Reading, exits: list[tuple[dict[str, str], Finding]], explained: set[int | None], tables: CodeTables
 ) -> None:
     """A wrapper's "exited with code N" / "died with <Signals.SIGSEGV: 11>" as the exit code or signal it states,
-    on its line (128+N is signal N, a code above 255 a workload manager's); a line a pack signature or a code
-    table already reads adds nothing."""
+    on its line (128+N is signal N, a code above 255 a workload manager's); a line a pack signature (whatever
+    it calls it) or a code table already reads adds nothing: the pack knows that wrapper's words better."""
     for groups, f in exits:
         if f.line in explained:
             continue

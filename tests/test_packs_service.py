@@ -232,6 +232,25 @@ REAL = {
         ],
         "rucio/rucio issue 3927 (DPM answering 0 for a just-written file)",
     ),
+    "voms_proxy_init_without_network": (
+        "service",
+        "voms_server_unreachable",
+        [
+            "Enter GRID pass phrase for this identity:Contacting voms2.cern.ch:15001 [/DC=ch/DC=cern/OU=computers/CN="
+            'voms2.cern.ch] "atlas"...',
+            "Error contacting voms2.cern.ch:15001 for VO atlas: voms2.cern.ch",
+            "Error contacting voms2.cern.ch:15001 for VO atlas: REST and legacy VOMS endpoints failed.",
+            "None of the contacted servers for atlas were capable of returning a valid AC for the user.",
+            "User's request for VOMS attributes could not be fulfilled.",
+        ],
+        "ruciopylib tests/test_cert.py (voms-proxy-init output with no network)",
+    ),
+    "voms_misspelt_vo": (
+        "code",
+        "voms_vo_not_known",
+        ["VOMS server for VO atlassss is not known! Check your vomses configuration."],
+        "ruciopylib tests/test_cert.py (a misspelt VO)",
+    ),
     "fts_507_is_quota_not_outage": (
         "code",
         "storage_insufficient_storage_507",

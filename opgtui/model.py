@@ -6,7 +6,7 @@ Plain dataclasses with slots and no I/O. Times are UTC epoch seconds (float or i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, make_dataclass
 from enum import IntEnum
 from typing import Any, Literal
 
@@ -54,8 +54,56 @@ def status_label(code: int | None) -> str:
         return "?"
 
 
+class JobFacts:
+    """What a job's fields tell (status label, CPU, efficiency, failed, the id shown), for :class:`Job` and
+    :class:`JobBrief` alike."""
+
+    __slots__ = ()
+    status: int | None
+    exit_code: int | None
+    exit_signal: int | None
+    cpu_user: float | None
+    cpu_sys: float | None
+    wall: float | None
+    request_cpus: int | None
+    jobsub_id: str | None
+    cluster: int
+    proc: int
+    schedd: str
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def cpu_total(self) -> float | None:
+        if self.cpu_user is None and self.cpu_sys is None:
+            return None
+        return (self.cpu_user or 0.0) + (self.cpu_sys or 0.0)
+
+    @property
+    def efficiency(self) -> float | None:
+        """CPU efficiency = (user+sys CPU) / (wall x RequestCpus); None when any part is unknown."""
+        cpu = self.cpu_total
+        if cpu is None or not self.wall:
+            return None
+        return cpu / (self.wall * (self.request_cpus or 1))
+
+    @property
+    def failed(self) -> bool:
+        """Finished with a non-zero exit code or by a signal."""
+        return self.status == JobStatus.COMPLETED and (
+            bool(self.exit_code) or self.exit_signal is not None
+        )
+
+    @property
+    def display_id(self) -> str:
+        """JobsubJobId when the ad has one, else ``cluster.proc@schedd`` (the part that differs first)."""
+        return self.jobsub_id or f"{self.cluster}.{self.proc}@{self.schedd}"
+
+
 @dataclass(slots=True)
-class Job:
+class Job(JobFacts):
     """One HTCondor job, normalised from a ClassAd or an event log.
 
     ``id`` is ``schedd#cluster.proc``. Every other field is optional: absent in the ad means ``None``.
@@ -104,35 +152,16 @@ class Job:
     source: str | None = None  # where the record came from: schedd name, dump path, event log path
     updated: float | None = None  # when the source last told us about this job
 
-    @property
-    def status_label(self) -> str:
-        return status_label(self.status)
 
-    @property
-    def cpu_total(self) -> float | None:
-        if self.cpu_user is None and self.cpu_sys is None:
-            return None
-        return (self.cpu_user or 0.0) + (self.cpu_sys or 0.0)
-
-    @property
-    def efficiency(self) -> float | None:
-        """CPU efficiency = (user+sys CPU) / (wall x RequestCpus); None when any part is unknown."""
-        cpu = self.cpu_total
-        if cpu is None or not self.wall:
-            return None
-        return cpu / (self.wall * (self.request_cpus or 1))
-
-    @property
-    def failed(self) -> bool:
-        """Finished with a non-zero exit code or by a signal."""
-        return self.status == JobStatus.COMPLETED and (
-            bool(self.exit_code) or self.exit_signal is not None
-        )
-
-    @property
-    def display_id(self) -> str:
-        """JobsubJobId when the ad has one, else ``cluster.proc@schedd`` (the part that differs first)."""
-        return self.jobsub_id or f"{self.cluster}.{self.proc}@{self.schedd}"
+_BRIEF_FIELDS = ("id", "schedd", "cluster", "proc", "jobsub_id", "owner", "experiment", "batch_name", "status",
+                 "status_since", "hold_reason", "hold_code", "hold_subcode", "exit_code", "exit_signal", "last_host",
+                 "site", "cpu_user", "cpu_sys", "wall", "request_cpus")
+JobBrief = make_dataclass("JobBrief", [(f.name, f.type, f) for f in fields(Job) if f.name in _BRIEF_FIELDS],
+                          bases=(JobFacts,), slots=True)
+JobBrief.__module__ = __name__
+JobBrief.__doc__ = """The part of a :class:`Job` the job list shows, filters, sorts and groups by (Job's fields of those
+names): read from a dump for every job at once, while the whole record is normalised only when one is needed (the
+detail, diagnosis, the store). Each field holds what the Job's field holds for the same ad."""
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ Nothing raises: problems become one-line errors naming the file and line; the go
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import gc
@@ -28,7 +29,8 @@ from typing import Any
 
 import orjson
 
-from opgtui.model import Job, JobEvent
+from opgtui.model import Job, JobBrief, JobEvent
+from opgtui.sources.jobbrief import HEAD_ATTRS, REST_ATTRS, LazyBrief, set_head, set_rest
 from opgtui.sources.jobrecord import ATTRS, NotAJobAd, host_of, job_from_ad, job_from_values
 
 Progress = Callable[[int, int], None]
@@ -53,16 +55,23 @@ class DumpChanged(OSError):
 
 
 class _JsonFile:
-    """Where each ad of a loaded ``-json`` array is in its file: a raw ad is read back from disk when asked for,
-    so 100,000 loaded jobs keep no copy of the dump in memory. Reading refuses a file changed since."""
+    """Where the ads of a loaded ``-json`` array are in its file: runs of whole ads (segments) of about
+    ``_SEGMENT`` bytes, with the number of the first ad of each. An ad's raw text, or its whole Job, is read back
+    from disk when asked for, by decoding its one segment again: 100,000 loaded jobs keep no copy of the dump
+    in memory. Reading refuses a file changed since."""
 
-    __slots__ = ("__weakref__", "fd", "offsets", "path", "stamp")
+    __slots__ = ("__weakref__", "_cache", "fd", "firsts", "path", "source", "spans", "stamp", "updated")
 
-    def __init__(self, path: Path, stamp: tuple[int, int], offsets: array[int]) -> None:
-        self.path, self.stamp, self.offsets = path, stamp, offsets  # offsets: start, end of each ad
+    def __init__(self, path: Path, stamp: tuple[int, int], updated: float | None = None) -> None:
+        self.path, self.stamp, self.source, self.updated = path, stamp, str(path), updated
+        self.spans = array("q")  # start, end (inclusive: the bracket or comma after it) of each segment
+        self.firsts = array("q")  # the number (from 0) of each segment's first ad in the array
         self.fd: int | None = None
+        self._cache: tuple[int, list[Any]] = (-1, [])  # the last segment read back: its raw ads
 
-    def ad(self, index: int) -> dict[str, Any]:
+    def text(self, k: int) -> bytes:
+        """Segment ``k`` as a JSON array of its own, read back from the file (DumpChanged when the file changed
+        since it was loaded)."""
         try:
             if self.fd is None:
                 self.fd = os.open(self.path, os.O_RDONLY)
@@ -73,8 +82,74 @@ class _JsonFile:
             raise DumpChanged(f"{self.path}: cannot read the raw ad again: {exc.strerror or exc}") from exc
         if not same:
             raise DumpChanged(f"{self.path}: changed since it was loaded; load it again to see its raw ads")
-        start, end = self.offsets[2 * index], self.offsets[2 * index + 1]
-        return orjson.loads(os.pread(self.fd, end - start, start))
+        start, end = self.spans[2 * k], self.spans[2 * k + 1]
+        return b"[" + os.pread(self.fd, end - start - 1, start + 1) + b"]"
+
+    def segment(self, index: int) -> int:
+        """The segment ad ``index`` is in."""
+        return bisect.bisect_right(self.firsts, index) - 1
+
+    def raw(self, index: int) -> Any:
+        """The raw text (``msgspec.Raw``) of ad ``index``; the last segment read stays decoded."""
+        k = self.segment(index)
+        text = self.text(k)  # checks the file is unchanged, every time
+        if self._cache[0] != k:
+            self._cache = (k, _decoders()[0].decode(text))
+        return self._cache[1][index - self.firsts[k]]
+
+    def ad(self, index: int) -> dict[str, Any]:
+        return orjson.loads(memoryview(self.raw(index)))
+
+    def jobs(self, indices: Iterable[int]) -> dict[int, Job]:
+        """The whole Jobs of these ads, normalised as :func:`load_files` does (an ad refused by the normaliser
+        is left out); each segment is read and decoded once."""
+        import msgspec
+
+        astuple = msgspec.structs.astuple
+        out: dict[int, Job] = {}
+        k, ads, first = -1, [], 0
+        for i in sorted(indices):
+            if k < 0 or not first <= i < first + len(ads):
+                k = self.segment(i)
+                ads, first = _array_decoder("full").decode(self.text(k)), self.firsts[k]
+            with contextlib.suppress(ValueError):
+                out[i] = job_from_values(astuple(ads[i - first]), None, self.source, self.updated)
+        return out
+
+
+class _BriefSegment:
+    """The jobs of one dump segment listed by their head: the first read of a field of one of them fills in the
+    rest of every one (:class:`~opgtui.sources.jobbrief.LazyBrief`)."""
+
+    __slots__ = ("briefs", "file", "k")
+
+    def __init__(self, file: _JsonFile, k: int) -> None:
+        self.file, self.k = file, k
+        self.briefs: list[LazyBrief | None] | None = []  # one per ad of the segment; None: no job
+
+    def fill(self) -> None:
+        briefs = self.briefs
+        if briefs is None:
+            return
+        import msgspec
+
+        astuple = msgspec.structs.astuple
+        try:
+            rest = _array_decoder("rest").decode(self.file.text(self.k))
+        except (DumpChanged, msgspec.DecodeError):  # changed since it was listed: the rest is not known
+            rest = []
+        if len(rest) != len(briefs):
+            rest = [None] * len(briefs)
+        for brief, values in zip(briefs, rest, strict=True):
+            if brief is not None:
+                try:
+                    set_rest(brief, _NONE_REST if values is None else astuple(values))
+                except ValueError:  # a number beyond what a job has, in a field not listed before
+                    set_rest(brief, _NONE_REST)
+        self.briefs = None
+
+
+_NONE_REST = (None,) * len(REST_ATTRS)
 
 
 class RawAds(MutableMapping[str, dict[str, Any]]):
@@ -109,12 +184,43 @@ class RawAds(MutableMapping[str, dict[str, Any]]):
 
 @dataclass(slots=True)
 class LoadResult:
-    """Jobs (one per id; a dump's record wins over one rebuilt from events), events, raw ads by job id, errors."""
+    """Jobs (one per id; a dump's record wins over one rebuilt from events), events, raw ads by job id, errors.
 
-    jobs: list[Job] = field(default_factory=list)
+    Loaded with ``brief=True``, the jobs of ``-json`` dumps are :class:`~opgtui.model.JobBrief` records (what
+    the job list needs) and :meth:`job` / :meth:`full_jobs` normalise their whole Job when asked for."""
+
+    jobs: list[Job | JobBrief] = field(default_factory=list)
     events: list[JobEvent] = field(default_factory=list)
     ads: RawAds = field(default_factory=RawAds)
     errors: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)  # job id -> its place in jobs
+
+    def job(self, job_id: str) -> Job | None:
+        """The whole record of a loaded job (None: not loaded, or its dump changed since)."""
+        found = self.full_jobs([job_id])
+        return found[0] if found else None
+
+    def full_jobs(self, job_ids: Iterable[str]) -> list[Job]:
+        """The whole records of those of ``job_ids`` that were loaded, in their order; the ads of one dump
+        segment are read back together (a JobBrief's Job comes from its ad in the file)."""
+        jobs, index, where = self.jobs, self.index, self.ads._ads
+        wanted = list(dict.fromkeys(job_ids))
+        out: dict[str, Job] = {}
+        by_file: dict[int, tuple[Any, dict[int, str]]] = {}  # the briefs' ads, by file
+        for job_id in wanted:
+            i = index.get(job_id)
+            if i is None:
+                continue
+            record = jobs[i]
+            if type(record) is Job:
+                out[job_id] = record
+            elif (at := where.get(job_id)) is not None and type(at) is tuple:
+                by_file.setdefault(id(at[0]), (at[0], {}))[1][at[1]] = job_id
+        for file, ads in by_file.values():
+            with _gc_paused(), contextlib.suppress(DumpChanged):  # changed since: those jobs have no record here
+                for n, job in file.jobs(ads).items():
+                    out[ads[n]] = job
+        return [out[j] for j in wanted if j in out]
 
 
 class Skipped(str):
@@ -653,16 +759,70 @@ def _decoders() -> tuple[Any, Any]:
     return msgspec.json.Decoder(list[msgspec.Raw]), msgspec.json.Decoder(ad)
 
 
-def _offsets(data: bytes, raws: list[Any]) -> array[int]:
-    """Start and end of each element of a JSON array of objects, from the raw elements msgspec found in order."""
-    out = array("q", bytes(16 * len(raws)))
-    find = data.find
-    pos = 0
-    for i, r in enumerate(raws):
-        start = find(b"{", pos)
-        pos = start + len(memoryview(r))
-        out[2 * i], out[2 * i + 1] = start, pos
-    return out
+@functools.cache
+def _array_decoder(kind: str) -> Any:
+    """A JSON array of ads into structs of the values of ATTRS (``full``), HEAD_ATTRS (``head``) or REST_ATTRS
+    (``rest``): msgspec skips each other attribute unparsed, at a cost that grows with the attributes asked for."""
+    import msgspec
+
+    names = {"full": ATTRS, "head": HEAD_ATTRS, "rest": REST_ATTRS}[kind]
+    ad = msgspec.defstruct(f"{kind.title()}Ad", [(n, Any, None) for n in names], gc=False)
+    return msgspec.json.Decoder(list[ad])
+
+
+_SEGMENT = 64 << 10  # bytes of ads read back together for one raw ad or one whole Job
+_READ = 4 << 20  # bytes read at a time while loading
+_SPLIT = re.compile(rb",[ \t\r]*\n[ \t\r]*\{")  # between two ads (a JSON string holds no raw newline)
+
+
+class _NotOneArray(Exception):
+    """The file is not one JSON array with a line break between ads: the general path reads it."""
+
+
+def _segments(fd: int, size: int) -> Iterator[tuple[int, int, memoryview]]:
+    """(start, end, text) of each segment of a ``-json`` array file, in order: ``text`` is a JSON array of its
+    own (``[`` ads ``]``: the separators around the segment are turned into brackets in the read buffer), valid
+    until the next segment is asked for. A segment is cut only at a comma and a line break between two ads; a
+    cut in the wrong place (inside a nested list of ads) makes its text invalid JSON, which its decoding finds.
+    The file is read ``_READ`` bytes at a time: it is never held whole. _NotOneArray when it is no array."""
+    head = os.pread(fd, 4096, 0)
+    begin = len(head) - len(head.lstrip(b" \t\r\n"))
+    tail = os.pread(fd, 4096, max(size - 4096, 0)).rstrip(b" \t\r\n")
+    last = max(size - 4096, 0) + len(tail) - 1  # the closing bracket
+    if head[begin : begin + 1] != b"[" or tail[-1:] != b"]" or last <= begin:
+        raise _NotOneArray
+    inner = last - begin - 1
+    if inner <= 4096 and not os.pread(fd, inner, begin + 1).strip():
+        return  # []: no ads
+    buf = bytearray(_READ)
+    pos = begin  # the file offset of the next segment's opening byte ("[" or the line break before its ad)
+    while pos < last:
+        want = min(len(buf), last + 1 - pos)
+        with memoryview(buf) as view:
+            n = os.preadv(fd, [view[:want]], pos)
+        if n < want:
+            raise _NotOneArray  # the file shrank meanwhile
+        at_end = pos + n == last + 1
+        buf[0] = 0x5B  # "["
+        cut = 0
+        while True:
+            found = _SPLIT.search(buf, cut + _SEGMENT, n) if cut + _SEGMENT < n else None
+            if found is None:
+                break
+            comma, brace = found.start(), found.end() - 1
+            buf[comma] = 0x5D  # "]"
+            with memoryview(buf) as view:
+                yield pos + cut, pos + comma, view[cut : comma + 1]
+            cut = buf.index(b"\n", comma, brace)
+            buf[cut] = 0x5B
+        if at_end:
+            with memoryview(buf) as view:
+                yield pos + cut, last, view[cut:n]
+            return
+        if cut == 0:  # no cut in the whole buffer: an ad larger than it, read again with a larger one
+            buf = bytearray(2 * len(buf))
+            continue
+        pos += cut
 
 
 def detect(head: bytes) -> str:
@@ -681,11 +841,28 @@ def detect(head: bytes) -> str:
     return "long"
 
 
+def _heads(ads: list[Any], seg: _BriefSegment) -> list[LazyBrief]:
+    """The jobs of a segment's ads as LazyBriefs with their head read: the rest is filled by ``seg``."""
+    import msgspec
+
+    astuple = msgspec.structs.astuple
+    new = LazyBrief.__new__
+    out = []
+    for ad in ads:
+        brief = new(LazyBrief)
+        set_head(brief, astuple(ad))
+        brief._seg = seg
+        out.append(brief)
+    seg.briefs += out  # type: ignore[operator]
+    return out
+
+
 class _Loader:
-    def __init__(self, keep_ads: bool) -> None:
+    def __init__(self, keep_ads: bool, brief: bool = False) -> None:
         self.result = LoadResult()
-        self.seen: dict[str, int] = {}
-        self.keep_ads = keep_ads
+        self.seen = self.result.index
+        self.keep_ads = keep_ads or brief  # a brief's whole Job is read back from where its ad is
+        self.brief = brief
         self.now = time.time()
         self.others: dict[str, dict[str, int]] = {}  # file -> MyType -> ads of that kind
 
@@ -761,52 +938,88 @@ class _Loader:
             errors.append(f"{path}: not a condor_q/condor_history -long or -json dump, nor a job event log "
                           f"(line {why})")
 
-    def load_json(self, path: Path, data: bytes) -> None:
-        if not self._load_json_fast(path, data):
+    def load_json(self, path: Path) -> None:
+        if not self._load_json_segments(path):
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                self.result.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+                return
             for i, ad in enumerate(_read_json(path, data, self.result.errors), 1):
                 self.add(ad, str(path), f"{path}: ad {i}")
         self.said_other_kinds(str(path))
 
-    def _load_json_fast(self, path: Path, data: bytes) -> bool:
-        """A well-formed ``-json`` array through msgspec, reading only ATTRS of each ad; False (nothing done)
-        otherwise, and the general path (salvage, ``-jsonl``, not-an-ad errors) reads the file."""
+    def _load_json_segments(self, path: Path) -> bool:
+        """A well-formed ``-json`` array, a segment at a time through msgspec, reading only the attributes a Job
+        (or a JobBrief) needs; False (nothing done) otherwise, and the general path (salvage, ``-jsonl``,
+        not-an-ad errors) reads the file."""
         import msgspec
 
-        raw_list, one_ad = _decoders()
-        source, now = str(path), self.now
+        decoder = _array_decoder("head" if self.brief else "full")
         astuple = msgspec.structs.astuple
+        source, now = str(path), self.now
         try:
-            raws = raw_list.decode(data)  # where each ad is: a fast scan
-            try:  # each ad decoded and normalised at once: its values are still in the cache, then freed
-                new = [job_from_values(astuple(one_ad.decode(r)), None, source, now) for r in raws]
-                kept: list[int] | None = None
-            except msgspec.DecodeError:
-                raise
-            except ValueError:  # an ad without a job id: take the ads one by one and name the bad ones
-                new, kept = [], []
-                for i, r in enumerate(raws):
-                    try:
-                        new.append(job_from_values(astuple(one_ad.decode(r)), None, source, now))
-                    except msgspec.DecodeError:
-                        raise
-                    except NotAJobAd as exc:
-                        self.other_kind(source, exc)
-                    except ValueError as exc:
-                        self.result.errors.append(f"{path}: ad {i + 1}: {exc}")
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            st = os.fstat(fd)
+            where = _JsonFile(path, (st.st_size, st.st_mtime_ns), now)
+            new: list[Job | JobBrief] = []
+            kept: list[int] | None = None  # the ad behind each of new, once an ad made no job
+            count = 0
+            for start, end, text in _segments(fd, st.st_size):
+                ads = decoder.decode(text)
+                where.spans.extend((start, end))
+                where.firsts.append(count)
+                try:  # the usual segment: every ad is a job
+                    if self.brief:
+                        made: list[Any] = _heads(ads, _BriefSegment(where, len(where.firsts) - 1))
                     else:
-                        kept.append(i)
-        except (msgspec.DecodeError, RecursionError):  # not one well-formed array of objects, or nested deeper
-            return False  # than msgspec goes
+                        made = [job_from_values(astuple(a), None, source, now) for a in ads]
+                except ValueError:
+                    if kept is None:
+                        kept = list(range(len(new)))
+                    made = self._one_by_one(path, ads, count, kept, where)
+                else:
+                    if kept is not None:
+                        kept += range(count, count + len(made))
+                new += made
+                count += len(ads)
+        except (_NotOneArray, msgspec.DecodeError, RecursionError):  # not one well-formed array of objects
+            return False
+        finally:
+            os.close(fd)
         self._add_jobs(new)
-        if self.keep_ads:
-            offsets = _offsets(data, raws)
-            del raws
-            st = path.stat()
-            where = _JsonFile(path, (st.st_size, st.st_mtime_ns), offsets)
-            # the later of two ads of one job wins, as for the jobs
+        if self.keep_ads:  # the later of two ads of one job wins, as for the jobs
             self.result.ads._ads.update(zip([job.id for job in new], [(where, i) for i in (
                 range(len(new)) if kept is None else kept)], strict=True))
         return True
+
+    def _one_by_one(self, path: Path, ads: list[Any], first: int, kept: list[int], where: _JsonFile) -> list[Any]:
+        """The jobs of a segment with an ad that makes none: each bad ad is named (its number in the file)."""
+        import msgspec
+
+        astuple = msgspec.structs.astuple
+        seg = _BriefSegment(where, len(where.firsts) - 1)
+        made: list[Any] = []
+        for i, ad in enumerate(ads, first):
+            try:
+                if self.brief:
+                    job: Any = _heads([ad], seg)[0]
+                else:
+                    job = job_from_values(astuple(ad), None, str(path), self.now)
+            except NotAJobAd as exc:
+                self.other_kind(str(path), exc)
+            except ValueError as exc:
+                self.result.errors.append(f"{path}: ad {i + 1}: {exc}")
+            else:
+                made.append(job)
+                kept.append(i)
+                continue
+            if seg.briefs is not None:
+                seg.briefs.append(None)
+        return made
 
     def _add_jobs(self, new: list[Job]) -> None:
         """Append jobs; a job already loaded is replaced (a later dump of it, history after queue, is newer)."""
@@ -849,14 +1062,16 @@ class _Loader:
 
 
 def load_files(paths: Iterable[str | Path], progress: Progress | None = None, *,
-               keep_ads: bool = True) -> LoadResult:
+               keep_ads: bool = True, brief: bool = False) -> LoadResult:
     """Every job, event and raw ad in the given dumps and event logs; never raises.
 
     ``progress`` gets (bytes done, bytes total) over ``-long`` dumps; ``keep_ads=False`` keeps no raw ads
-    (and reads only the attributes a Job needs from ``-long`` text, which is faster).
+    (and reads only the attributes a Job needs from ``-long`` text, which is faster). ``brief``: the jobs of
+    ``-json`` dumps are read as :class:`~opgtui.model.JobBrief` records, their whole Jobs normalised when asked
+    for (:meth:`LoadResult.full_jobs`): listing 100,000 full ads reads a third of the attributes.
     """
     with _gc_paused():
-        return _load(paths, progress, keep_ads)
+        return _load(paths, progress, keep_ads, brief)
 
 
 @contextlib.contextmanager
@@ -871,15 +1086,15 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool) -> LoadResult:
-    loader = _Loader(keep_ads)
+def _load(paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool, brief: bool) -> LoadResult:
+    loader = _Loader(keep_ads, brief)
     eventlogs: list[Path] = []
     for p in map(Path, paths):
         try:
             with p.open("rb") as fh:
                 head = fh.read(4096)
                 kind = detect(head)
-                if kind in ("json", "new"):
+                if kind == "new":
                     fh.seek(0)
                     data = fh.read()  # not head + rest: that copies the file once more
                 else:
@@ -893,7 +1108,7 @@ def _load(paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool
         if kind == "eventlog":
             eventlogs.append(p)  # after the dumps: a dump's record is richer than one rebuilt from events
         elif kind == "json":
-            loader.load_json(p, data)
+            loader.load_json(p)
         elif kind == "new":
             loader.load_new(p, data)
         else:

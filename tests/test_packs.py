@@ -693,6 +693,30 @@ REAL = {
         "",
         "NameError: name 'gridProxy' is not defined",
     ]),
+    # ExternalLHEProducer only says its child (a gridpack script) failed: unknown unless the child's own output
+    # says why (cms-sw/cmssw issue 42638); a traceback of the child before it decides (issue 41230).
+    "external_lhe_child_failed_alone": ("unknown", [
+        "Fatal Exception (Exit code: 8001) ",
+        "An exception of category 'ExternalLHEProducer' occurred while",
+        "[0] Processing global begin Run run: 1",
+        "[1] Calling method for module ExternalLHEProducer/'externalLHEProducer'",
+        "Exception Message:",
+        "Child failed with exit code 1.",
+    ]),
+    "external_lhe_child_traceback_decides": ("code", [
+        "Traceback (most recent call last):",
+        "    orig_wgt = float(line.split()[2])",
+        "IndexError: list index out of range",
+        "An exception of category 'ExternalLHEProducer' occurred while",
+        "Child failed with exit code 1.",
+    ]),
+    "root_branch_class_mismatch_in_fatalrooterror": ("code", [
+        "An exception of category 'FatalRootError' occurred while",
+        "      [a] Fatal Root Error: @SUB=TTree::Branch",
+        'The class requested (L1Analysis::L1AnalysisGeneratorDataFormat) for "Generator" is different from the type '
+        "of the object passed (unique_ptr<L1Analysis::L1AnalysisGeneratorDataFormat,default_delete<L1Analysis::"
+        "L1AnalysisGeneratorDataFormat> >)",
+    ]),
     "bash_syntax_error_in_the_script": ("code", [
         "ssh-entrypoint: syntax error near unexpected token `('",
     ]),

@@ -11,11 +11,12 @@ temp file in the same directory and are renamed over the cache.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from opgtui import __version__
 
@@ -52,7 +53,7 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         if path.stat().st_size > _MAX_CACHE_BYTES:
             return {}
-        data = json.loads(path.read_bytes())
+        data = orjson.loads(path.read_bytes())  # ~2x json's speed on the ~1 MB cache: a small verb feels it
     except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("version") != __version__ or data.get("schema") != SCHEMA:
@@ -116,8 +117,10 @@ def _exact(value: Any, depth: int = 0) -> bool:
     """Whether JSON gives ``value`` back exactly (str-keyed dicts, lists, str, int, finite float, bool, None)."""
     if depth > 100:
         return False
-    if value is None or isinstance(value, (str, bool, int)):
+    if value is None or isinstance(value, (str, bool)):
         return True
+    if isinstance(value, int):
+        return -(1 << 63) <= value < 1 << 64  # what orjson writes
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, list):
@@ -133,7 +136,7 @@ def store(path: Path, data: Any) -> None:
     if stamp is None or not _exact(data):
         return
     state = _state()
-    copy = json.loads(json.dumps(data))  # the caller's data stays the caller's
+    copy = orjson.loads(orjson.dumps(data))  # the caller's data stays the caller's
     state.entries[stamp[0]] = {"size": stamp[1], "mtime_ns": stamp[2], "data": copy}
     state.dirty = True
 
@@ -150,16 +153,16 @@ def flush() -> None:
         if not os.access(directory, os.W_OK | os.X_OK):
             return
         live = {k: v for k, v in state.entries.items() if os.path.exists(k)}
-        payload = json.dumps({"schema": SCHEMA, "version": __version__, "entries": live}, separators=(",", ":"))
+        payload = orjson.dumps({"schema": SCHEMA, "version": __version__, "entries": live})
         import tempfile  # only when writing: a warm load does not import it (~5 ms)
 
         fd, tmp = tempfile.mkstemp(prefix=".packs.", suffix=".tmp", dir=directory)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
+            with os.fdopen(fd, "wb") as out:
                 out.write(payload)
             os.replace(tmp, state.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError, TypeError, RecursionError):
         return

@@ -12,8 +12,25 @@ from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.rules import exit_code_findings, hold_findings
 from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
 
-TABLES = ("htcondor_hold", "errno", "signal", "cmssw", "wmagent", "panda_pilot", "art", "xrootd", "xrdcl", "xrdcp",
-          "torque", "cvmfs", "curl", "dcache", "atlas_trf", "rucio", "http")
+TABLES = (
+    "htcondor_hold",
+    "errno",
+    "signal",
+    "cmssw",
+    "wmagent",
+    "panda_pilot",
+    "art",
+    "xrootd",
+    "xrdcl",
+    "xrdcp",
+    "torque",
+    "cvmfs",
+    "curl",
+    "dcache",
+    "atlas_trf",
+    "rucio",
+    "http",
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,70 +61,140 @@ def test_cmssw_and_wmagent_codes_cover_the_documented_ranges():
     assert t.get("wmagent", 8021).name == "FileReadError"  # WMAgent reports cmsRun's own codes: the fallback
 
 
-@pytest.mark.parametrize(("line", "category", "action", "signature"), [
-    ("cmsRun exited with code 8021", "service", "retry", "rule:cmssw_8021"),
-    ("Job failed with exit code 8031", "resource", "resubmit with more memory", "rule:cmssw_8031"),
-    ("        Fatal Exception (Exit code: 8028)", "service", "retry", "rule:cmssw_8028"),
-    ("Job exit code 50664", "resource", "resubmit with more time", "rule:wmagent_50664"),
-    ("        PerformanceKill (Exit code: 50660)", "resource", "resubmit with more memory", "rule:wmagent_50660"),
-    ("Job finished with exit code 60322", "code", "debug", "rule:wmagent_60322"),
-    ("pilotErrorCode: 1212", "resource", "resubmit with more memory", "rule:panda_pilot_1212"),
-    ("pilot error code 1099", "service", "retry", "rule:panda_pilot_1099"),
-    ("PilotException: 1151: stage-in timed out", "service", "retry", "rule:panda_pilot_1151"),
-    ("[ERROR] Server responded with an error: [3012] Internal server error", "service", "retry",
-     "rule:xrootd_3012"),
-    ("Art has completed and will exit with status 9.", "code", "debug", "rule:art_status_9"),
-    ("art exit status 68", "resource", "resubmit with more memory", "rule:art_status_68"),
-    ("lar exited with status 90", "code", "debug", "rule:art_status_90"),  # LArSoft's art executable
-    ("XrdCl::File::Open(name='root://x.org//a.root') => error '[ERROR] Operation expired' (errno=0, code=206)",
-     "service", "retry", "rule:xrdcl_206"),
-    ("Original error: '[ERROR] Server responded with an error: (errno=3012, code=400)'", "service", "retry",
-     "rule:xrootd_3012"),  # code=400 only says "an error response": the kXR code on the same line decides
-    ("xrdcp exited with 51", "service", "retry", "rule:xrdcp_51"),
-    ("    exit_status = -11", "resource", "resubmit with more time", "rule:torque_-11"),  # qstat -f, Torque
-    ("CernVM-FS: loading Fuse module... Failed to initialize cache (9 - cache directory/plugin problem)",
-     "service", "retry", "rule:cvmfs_9"),
-    # curl's exit codes, whichever libcurl client quotes them (curl(1), davix via FTS, the CVMFS client).
-    ("curl: (52) Empty reply from server", "service", "retry", "rule:curl_52"),
-    ("curl: (3) URL using bad/illegal format or missing URL", "code", "debug", "rule:curl_3"),
-    ("curl: (22) The requested URL returned error: 404", "unknown", "look at the log", "rule:curl_22"),
-    ("SOURCE [112] Result curl error (56): Failure when receiving data from the peer after 1 attempts", "service",
-     "retry", "rule:curl_56"),
-    ("(download) Verify downloaded url /.cvmfspublished, proxy http://ca-proxy.cern.ch:3128 (curl error 7)    "
-     "[05-09-2023 12:10:10 UTC]", "service", "retry", "rule:curl_7"),
-    # dCache's CacheException return codes (CacheException.java toString()).
-    ("CacheException(rc=10006;msg=Request to [>PnfsManager@local] timed out.)", "service", "retry",
-     "rule:dcache_10006"),
-    ("CacheException(rc=10008;msg=File exists)", "code", "debug", "rule:dcache_10008"),
-    # Rucio's exception classes (lib/rucio/common/exception.py), by the qualified class name a traceback prints.
-    ("rucio.common.exception.RSEBlacklisted: RSE excluded; not available for writing.", "service", "retry",
-     "rule:rucio_RSEBlacklisted"),
-    ("rucio.common.exception.InvalidPath: The path provided is invalid.", "code", "debug", "rule:rucio_InvalidPath"),
-    ("rucio.common.exception.CannotAuthenticate: Cannot authenticate.", "unknown", "look at the log",
-     "rule:rucio_CannotAuthenticate"),
-    # HTTP status codes (RFC 9110) in the forms gfal2/davix, python-requests and urllib print them.
-    ("requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: "
-     "<https://pypi.org/pypi/devonboarder/0.1.0/json>", "service", "retry", "rule:http_503"),
-    ("urllib.error.HTTPError: HTTP Error 503: Service Unavailable", "service", "retry", "rule:http_503"),
-    ("gfal-sum error: 1 (Operation not permitted) - HTTP 403 : Permission refused ", "unknown", "look at the log",
-     "rule:http_403"),
-    ("requests.exceptions.HTTPError: 400 Client Error: Bad Request for url: https://x.org/api", "code", "debug",
-     "rule:http_400"),
-    # ATLAS transforms' exit acronyms (trfExitCodes.py), as the job report and the pilot print them.
-    ('  "exitAcronym": "TRF_ARG_MISSING",', "code", "debug", "rule:atlas_trf_TRF_ARG_MISSING"),
-    ("...exitAcronym=TRF_EXEC_TIMEOUT", "resource", "resubmit with more time", "rule:atlas_trf_TRF_EXEC_TIMEOUT"),
-    ('  "exitAcronym": "TRF_EXEC_VALIDATION_FAIL",', "unknown", "look at the log",
-     "rule:atlas_trf_TRF_EXEC_VALIDATION_FAIL"),
-    # Grid Engine's failure codes as qacct's "failed" column shows them (the shepherd states, SSTATE_*).
-    ("failed       28  : changing into working directory", "service", "retry", "rule:sge_28"),
-    ("failed       26  : opening input/output file", "code", "debug", "rule:sge_26"),
-    ("failed       100 : assumedly after job", "unknown", "look at the log", "rule:sge_100"),
-    # Athena's own exit codes (AthenaCommon/python/ExitCodes.py), as athena.py prints them when it leaves.
-    ('Py:Athena            INFO leaving with code 8: "an unknown exception occurred"', "unknown", "look at the log",
-     "rule:athena_8"),
-    ('Py:Athena            INFO leaving with code 2: "an error occurred when including a file"', "code", "debug",
-     "rule:athena_2"),
-])
+@pytest.mark.parametrize(
+    ("line", "category", "action", "signature"),
+    [
+        ("cmsRun exited with code 8021", "service", "retry", "rule:cmssw_8021"),
+        ("Job failed with exit code 8031", "resource", "resubmit with more memory", "rule:cmssw_8031"),
+        ("        Fatal Exception (Exit code: 8028)", "service", "retry", "rule:cmssw_8028"),
+        ("Job exit code 50664", "resource", "resubmit with more time", "rule:wmagent_50664"),
+        ("        PerformanceKill (Exit code: 50660)", "resource", "resubmit with more memory", "rule:wmagent_50660"),
+        ("Job finished with exit code 60322", "code", "debug", "rule:wmagent_60322"),
+        ("pilotErrorCode: 1212", "resource", "resubmit with more memory", "rule:panda_pilot_1212"),
+        ("pilot error code 1099", "service", "retry", "rule:panda_pilot_1099"),
+        ("PilotException: 1151: stage-in timed out", "service", "retry", "rule:panda_pilot_1151"),
+        (
+            "[ERROR] Server responded with an error: [3012] Internal server error",
+            "service",
+            "retry",
+            "rule:xrootd_3012",
+        ),
+        ("Art has completed and will exit with status 9.", "code", "debug", "rule:art_status_9"),
+        ("art exit status 68", "resource", "resubmit with more memory", "rule:art_status_68"),
+        ("lar exited with status 90", "code", "debug", "rule:art_status_90"),  # LArSoft's art executable
+        (
+            "XrdCl::File::Open(name='root://x.org//a.root') => error '[ERROR] Operation expired' (errno=0, code=206)",
+            "service",
+            "retry",
+            "rule:xrdcl_206",
+        ),
+        (
+            "Original error: '[ERROR] Server responded with an error: (errno=3012, code=400)'",
+            "service",
+            "retry",
+            "rule:xrootd_3012",
+        ),  # code=400 only says "an error response": the kXR code on the same line decides
+        ("xrdcp exited with 51", "service", "retry", "rule:xrdcp_51"),
+        ("    exit_status = -11", "resource", "resubmit with more time", "rule:torque_-11"),  # qstat -f, Torque
+        (
+            "CernVM-FS: loading Fuse module... Failed to initialize cache (9 - cache directory/plugin problem)",
+            "service",
+            "retry",
+            "rule:cvmfs_9",
+        ),
+        # curl's exit codes, whichever libcurl client quotes them (curl(1), davix via FTS, the CVMFS client).
+        ("curl: (52) Empty reply from server", "service", "retry", "rule:curl_52"),
+        ("curl: (3) URL using bad/illegal format or missing URL", "code", "debug", "rule:curl_3"),
+        ("curl: (22) The requested URL returned error: 404", "unknown", "look at the log", "rule:curl_22"),
+        (
+            "SOURCE [112] Result curl error (56): Failure when receiving data from the peer after 1 attempts",
+            "service",
+            "retry",
+            "rule:curl_56",
+        ),
+        (
+            "(download) Verify downloaded url /.cvmfspublished, proxy http://ca-proxy.cern.ch:3128 (curl error 7)    "
+            "[05-09-2023 12:10:10 UTC]",
+            "service",
+            "retry",
+            "rule:curl_7",
+        ),
+        # dCache's CacheException return codes (CacheException.java toString()).
+        (
+            "CacheException(rc=10006;msg=Request to [>PnfsManager@local] timed out.)",
+            "service",
+            "retry",
+            "rule:dcache_10006",
+        ),
+        ("CacheException(rc=10008;msg=File exists)", "code", "debug", "rule:dcache_10008"),
+        # Rucio's exception classes (lib/rucio/common/exception.py), by the qualified class name a traceback prints.
+        (
+            "rucio.common.exception.RSEBlacklisted: RSE excluded; not available for writing.",
+            "service",
+            "retry",
+            "rule:rucio_RSEBlacklisted",
+        ),
+        (
+            "rucio.common.exception.InvalidPath: The path provided is invalid.",
+            "code",
+            "debug",
+            "rule:rucio_InvalidPath",
+        ),
+        (
+            "rucio.common.exception.CannotAuthenticate: Cannot authenticate.",
+            "unknown",
+            "look at the log",
+            "rule:rucio_CannotAuthenticate",
+        ),
+        # HTTP status codes (RFC 9110) in the forms gfal2/davix, python-requests and urllib print them.
+        (
+            "requests.exceptions.HTTPError: 503 Server Error: Service Unavailable for url: "
+            "<https://pypi.org/pypi/devonboarder/0.1.0/json>",
+            "service",
+            "retry",
+            "rule:http_503",
+        ),
+        ("urllib.error.HTTPError: HTTP Error 503: Service Unavailable", "service", "retry", "rule:http_503"),
+        (
+            "gfal-sum error: 1 (Operation not permitted) - HTTP 403 : Permission refused ",
+            "unknown",
+            "look at the log",
+            "rule:http_403",
+        ),
+        (
+            "requests.exceptions.HTTPError: 400 Client Error: Bad Request for url: https://x.org/api",
+            "code",
+            "debug",
+            "rule:http_400",
+        ),
+        # ATLAS transforms' exit acronyms (trfExitCodes.py), as the job report and the pilot print them.
+        ('  "exitAcronym": "TRF_ARG_MISSING",', "code", "debug", "rule:atlas_trf_TRF_ARG_MISSING"),
+        ("...exitAcronym=TRF_EXEC_TIMEOUT", "resource", "resubmit with more time", "rule:atlas_trf_TRF_EXEC_TIMEOUT"),
+        (
+            '  "exitAcronym": "TRF_EXEC_VALIDATION_FAIL",',
+            "unknown",
+            "look at the log",
+            "rule:atlas_trf_TRF_EXEC_VALIDATION_FAIL",
+        ),
+        # Grid Engine's failure codes as qacct's "failed" column shows them (the shepherd states, SSTATE_*).
+        ("failed       28  : changing into working directory", "service", "retry", "rule:sge_28"),
+        ("failed       26  : opening input/output file", "code", "debug", "rule:sge_26"),
+        ("failed       100 : assumedly after job", "unknown", "look at the log", "rule:sge_100"),
+        # Athena's own exit codes (AthenaCommon/python/ExitCodes.py), as athena.py prints them when it leaves.
+        (
+            'Py:Athena            INFO leaving with code 8: "an unknown exception occurred"',
+            "unknown",
+            "look at the log",
+            "rule:athena_8",
+        ),
+        (
+            'Py:Athena            INFO leaving with code 2: "an error occurred when including a file"',
+            "code",
+            "debug",
+            "rule:athena_2",
+        ),
+    ],
+)
 def test_codes_stated_in_log_text_map_through_the_tables(line, category, action, signature):
     tables = bundled_tables()
     only_tables = PackSet(mention_signatures(tables), tables=tables)  # the tables alone, whatever the packs say
@@ -157,7 +244,8 @@ def test_bad_tables_are_reported_one_line_each(tmp_path: Path):
         "  - {code: 3, category: code, meaning: fine}\n"
         "mentions:\n"
         "  - {pattern: 'exit (\\d+)', example: 'exit 3'}\n"
-        "  - {pattern: 'code (?P<code>\\d+)', example: 'nothing here'}\n")
+        "  - {pattern: 'code (?P<code>\\d+)', example: 'nothing here'}\n"
+    )
     (codes / "notyaml.yaml").write_text("table: [unclosed\n")
     tables = load_tables([codes])
     errors = "\n".join(tables.errors)
@@ -176,12 +264,16 @@ def test_a_configured_directory_adds_its_own_table(tmp_path: Path):
     (tmp_path / "codes" / "mywrapper.yaml").write_text(
         "table: mywrapper\ntitle: wrapper status\nsource: our wrapper's README\n"
         "codes:\n  - {code: 17, meaning: 'SAM project ended early', category: service, service: samweb}\n"
-        "mentions:\n  - {pattern: 'wrapper status (?P<code>\\d+)', example: 'wrapper status 17'}\n")
+        "mentions:\n  - {pattern: 'wrapper status (?P<code>\\d+)', example: 'wrapper status 17'}\n"
+    )
     packs = load_packs([tmp_path], plugins=False)
     assert packs.errors == []
     v = diagnose(["wrapper status 17"], packs)
-    assert (v.category, v.signature, v.title) == ("service", "rule:mywrapper_17", "wrapper status 17: SAM project "
-                                                                                   "ended early")
+    assert (v.category, v.signature, v.title) == (
+        "service",
+        "rule:mywrapper_17",
+        "wrapper status 17: SAM project ended early",
+    )
 
 
 def test_a_pack_may_point_its_numbers_at_a_table(tmp_path: Path):
@@ -190,7 +282,8 @@ def test_a_pack_may_point_its_numbers_at_a_table(tmp_path: Path):
         "  - {id: mine, pattern: 'payload status (\\d+)', category: unknown, action: look at the log, "
         "title: t, example: 'payload status 8031', numbers: cmssw}\n"
         "  - {id: nowhere, pattern: 'other (\\d+)', category: unknown, action: look at the log, "
-        "title: t, example: 'other 1', numbers: notatable}\n")
+        "title: t, example: 'other 1', numbers: notatable}\n"
+    )
     packs = load_packs([tmp_path], plugins=False)
     assert any("'nowhere': numbers names no code table 'notatable'" in e for e in packs.errors)
     v = diagnose(["payload status 8031"], packs)

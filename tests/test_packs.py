@@ -1086,6 +1086,16 @@ REAL = {
             "L1AnalysisGeneratorDataFormat> >)",
         ],
     ),
+    # An excerpt that starts after the traceback header: the frame line marks the traceback (ItziModel/itzi 52).
+    "traceback_frames_without_header": (
+        "code",
+        [
+            "#!python",
+            '  File "/home/laurent/Program/itzi/itzi/itzi.py", line 80, in itzi_run',
+            "    conf = ConfigReader(args.config_file, msgr)",
+            "NameError: global name 'ConfigReader' is not defined",
+        ],
+    ),
     "bash_syntax_error_in_the_script": (
         "code",
         [

@@ -157,7 +157,7 @@ class OpgApp(App[None]):
         found = (store or self.store).jobs_by_id(job_ids)
         if self.dump is not None and len(found) < len(job_ids):
             have = {j.id for j in found}
-            found += [j for jid in job_ids if jid not in have and (j := self.dump.jobs.get(jid)) is not None]
+            found += self.dump.jobs.many([jid for jid in job_ids if jid not in have])
         return found
 
     def job_ad(self, job_id: str) -> dict[str, Any] | None:

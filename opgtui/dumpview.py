@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,13 +16,41 @@ from opgtui.model import Job
 CHUNK = 5000
 
 
+class DumpJobs(Mapping[str, Job]):
+    """The whole record of each job of a loaded dump, by id: the table lists brief records, and a job's Job is
+    normalised from its ad when asked for (the detail, the log view, diagnosis, the failure summary)."""
+
+    def __init__(self, result: Any = None) -> None:
+        self._result = result  # sources.dumps.LoadResult, loaded with brief=True; None: not loaded yet
+        self._index: dict[str, int] = {} if result is None else result.index
+
+    def __getitem__(self, job_id: str) -> Job:
+        job = self._result.job(job_id) if job_id in self._index else None
+        if job is None:
+            raise KeyError(job_id)
+        return job
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def many(self, job_ids: Iterable[str]) -> list[Job]:
+        """The records of those of ``job_ids`` in the dump, in their order, each dump segment read once."""
+        return [] if self._result is None else self._result.full_jobs(job_ids)
+
+
 @dataclass(slots=True)
 class DumpSession:
     """The dump files, what they held once parsed, and whether the scratch store has them all yet."""
 
     paths: list[str]
     result: Any = None  # sources.dumps.LoadResult, once loaded
-    jobs: dict[str, Job] = field(default_factory=dict)
+    jobs: DumpJobs = field(default_factory=DumpJobs)  # whole records by id, normalised when asked for
     imported: bool = False
 
     @property
@@ -31,12 +59,19 @@ class DumpSession:
         return f"dump {names[0]}" + (f" +{len(names) - 1}" if len(names) > 1 else "")
 
     def load(self) -> Any:
-        """Parse the files (the real loaders: -long, -json, event logs); errors name file and line."""
+        """Parse the files (the real loaders: -long, -json, event logs); errors name file and line. The jobs of
+        ``-json`` dumps are brief records (the table's fields, filled in as rows are read): each job's whole
+        record is normalised when :attr:`jobs` is asked for it."""
         from opgtui.sources.dumps import load_files
 
-        self.result = load_files(self.paths)
-        self.jobs = {j.id: j for j in self.result.jobs}
+        self.result = load_files(self.paths, brief=True)
+        self.jobs = DumpJobs(self.result)
         return self.result
+
+    @property
+    def listed(self) -> list[Any]:
+        """What the table lists: a brief record (or a whole Job) per job, in the dump's order."""
+        return self.result.jobs if self.result is not None else []
 
     def ad(self, job_id: str) -> dict[str, Any] | None:
         """The raw ad as the dump has it (read back from the file on demand)."""

@@ -109,7 +109,7 @@ class JobsScreen(BaseScreen):
             parsed = dump.load()
         store = open_store(self.opg.store.path)  # one connection per thread
         try:
-            jobs = list(dump.jobs.values()) if dump is not None and not dump.imported else store.jobs()
+            jobs = dump.listed if dump is not None and not dump.imported else store.jobs()
             summaries = store.verdict_summaries()
             titles = _titles(store, summaries)
         except StoreError as exc:  # a damaged store: say so, keep the dashboard up

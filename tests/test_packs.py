@@ -1096,6 +1096,23 @@ REAL = {
             "NameError: global name 'ConfigReader' is not defined",
         ],
     ),
+    # cmsRun's fatal-signal line alone is no verdict (an HLT crash never reproduced, cms-sw/cmssw issue 41742);
+    # the module CMSSW names as crashed is (cms-sw/cmssw PR 7108).
+    "cmssw_segv_without_a_module_is_no_verdict": (
+        "unknown",
+        [
+            "A fatal system signal has occurred: segmentation violation",
+            "timeout: the monitored command dumped core",
+        ],
+    ),
+    "cmssw_segv_in_a_named_module_is_code": (
+        "code",
+        [
+            "%MSG-e FatalSystemSignal:  FSQDiJetAve:fsqHLTOfflineSource  13-Jan-2015 16:44:22 CET Run: 1 Event: 501",
+            "A fatal system signal has occurred: segmentation violation",
+            "%MSG",
+        ],
+    ),
     "bash_syntax_error_in_the_script": (
         "code",
         [

@@ -64,3 +64,45 @@ def test_the_raw_ad_of_a_dump_that_changed_is_simply_absent(tmp_path: Path) -> N
     (job,) = session.load().jobs
     assert session.ad(job.id) is not None
     assert DumpSession([str(src)]).ad(job.id) is None  # not loaded yet
+
+
+async def test_a_json_dump_lists_what_whole_jobs_would_and_opens_each_job_whole(tmp_path: Path) -> None:
+    """Rows are listed from each job's head and filled in as they are drawn (issue 18); the shifter sees the same
+    rows as whole jobs give, the detail shows the whole record (its command, from the ad), and the failure summary
+    opened at once counts every failed and held job of the dump."""
+    from test_jobbrief import varied, write
+
+    from opgtui.joblist import build_rows
+    from opgtui.screens.job import JobDetailScreen
+    from opgtui.widgets.job_table import JobTable
+
+    path = write(varied(3000), tmp_path / "q.json", "pretty")
+    whole = {j.id: j for j in load_files([path]).jobs}
+    failing = sum(1 for j in whole.values() if j.failed or j.status == 5)
+    cfg = Config(store=tmp_path / "scratch.db")
+    store = open_store(cfg.store)
+    app = OpgApp(cfg, store, refresh_loop=False, dump=[str(path)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if getattr(app.screen, "loaded_at", None) is not None:
+                break
+        screen = app.screen
+        table = screen.query_one(JobTable)
+        assert len(screen.rows) == 3000 and table.indices
+        shown = table.indices[:35]
+        rebuilt = build_rows([whole[screen.rows[i].job_id] for i in shown], now=screen.rows[0].now)
+        assert [screen.rows[i].cells for i in shown] == [r.cells for r in rebuilt]
+        await pilot.press("F")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "FailureSummaryScreen" and "failed/held" in str(
+                    app.screen.query_one("#failures-status").render()):
+                break
+        assert f"{failing:,} failed/held" in str(app.screen.query_one("#failures-status").render())
+        await pilot.press("escape")
+        job = next(j for i in shown if (j := whole[screen.rows[i].job_id]).cmd)  # the command is in no row
+        app.push_screen(JobDetailScreen(job.id))
+        await pilot.pause(0.2)
+        assert job.cmd in str(app.screen.query_one("#detail").render())
+    store.close()

@@ -27,7 +27,6 @@ from opgtui.config import (
     Roles,
     ServiceConfig,
 )
-from opgtui.demo.demo_requests import add_demo_requests
 from opgtui.demo.timeshift import shift_ads, shift_eventlog, shift_feed, shift_long
 from opgtui.model import Announcement, JobStatus
 from opgtui.requests import whoami
@@ -199,8 +198,8 @@ def build_demo(workdir: Path, now: float | None = None) -> tuple[Config, Store]:
 
 
 def build_demo_board(workdir: Path, now: float | None = None) -> tuple[Config, Store, Callable[[Store], None]]:
-    """The demo store with what the Status view shows (feeds, announcements, requests), and the rest of the
-    build (jobs, their verdicts, the production record: ~1 s) as a function of a store of this file, which
+    """The demo store with what the Status view shows (feeds, announcements), and the rest of the build (jobs,
+    their verdicts, the production record, the requests: ~1 s) as a function of a store of this file, which
     the dashboard runs after its first frame."""
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -221,13 +220,15 @@ def build_demo_board(workdir: Path, now: float | None = None) -> tuple[Config, S
         "info", "dcache-admins", start=now - 86400, until=now + 6 * 3600), now - 86400)
     store.set_kv("last_collect", str(now))
     store.set_kv("demo_problems", "\n".join(problems))
-    add_demo_requests(store, cfg, now)
 
     def rest(into: Store) -> None:
+        from opgtui.demo.demo_requests import add_demo_requests
+
         errors = _load_jobs(into, _stage_files(workdir, delta))
         if errors:
             into.set_kv("demo_problems", "\n".join([*problems, *errors]))
         _diagnose(into, cfg)
         _record(into, cfg, now)
+        add_demo_requests(into, cfg, now)
 
     return cfg, store, rest

@@ -7,7 +7,7 @@ OSG Topology times and Prometheus sample times.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 TIME_ATTRS = frozenset({
@@ -62,11 +62,19 @@ def shift_eventlog(text: str, delta: int) -> str:
     return shift_iso(_EVENT_STAMP.sub(move, text), delta)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def shift_osg(text: str, delta: int) -> str:
-    """OSG Topology ``Jul 20, 2018 16:00 -0500`` times."""
+    """OSG Topology ``Jul 20, 2018 16:00 -0500`` times (read by hand: strptime's first use costs ~25 ms, and
+    the demo's board waits for this)."""
     def move(m: re.Match[str]) -> str:
-        dt = datetime.strptime(m[0], "%b %d, %Y %H:%M %z") + timedelta(seconds=delta)
-        return dt.strftime("%b %d, %Y %H:%M %z")
+        mon, day, year, hh, mm, zone = m[0].replace(",", "").replace(":", " ").split()
+        sign = -1 if zone[0] == "-" else 1
+        tz = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])))
+        dt = datetime(int(year), _MONTHS.index(mon) + 1, int(day), int(hh), int(mm), tzinfo=tz)
+        dt += timedelta(seconds=delta)
+        return f"{_MONTHS[dt.month - 1]} {dt.day:02d}, {dt.year} {dt.hour:02d}:{dt.minute:02d} {zone}"
 
     return _OSG.sub(move, text)
 

@@ -73,7 +73,7 @@ REAL = {
     ),
     "xrdsecgsi_crl_refresh": (
         "service",
-        "server_crl_expired_gsi",
+        "xrdsecgsi_crl_cache_stale",
         [
             "180629 09:48:26 16956 secgsi_GetCACheck: CRL entry for '5168735f.0:1' needs refreshing: clean the related "
             "entry cache first (0x7fef4000eb80)",

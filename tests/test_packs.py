@@ -1119,6 +1119,20 @@ REAL = {
             "ssh-entrypoint: syntax error near unexpected token `('",
         ],
     ),
+    # OpenPBS mom_main.c "%s job total %lu %s exceeded limit %lu %s" and "ncpus %.2f exceeded limit %lu (sum)"
+    # (dask/dask-jobqueue issue 178, milaboratory/mixcr issue 652).
+    "pbs_mem_job_total_exceeded": (
+        "resource",
+        [
+            "dask-worker.o1838772:=>> PBS: job killed: mem job total 115343360 kb exceeded limit 115343360 kb",
+        ],
+    ),
+    "pbs_ncpus_sum_exceeded": (
+        "resource",
+        [
+            "=>> PBS: job killed: ncpus 38.28 exceeded limit 32 (sum)",
+        ],
+    ),
 }
 
 

@@ -165,8 +165,10 @@ REAL = {
         [
             "ls: cannot access '/cvmfs': No such file or directory",
             "/srv/jobscript.sh: line 12: lar: command not found",
-            "Error from glidein_1@node: STARTER at 10.5.17.5 failed to send file(s) to <129.79.53.198:9615>: error reading "
-            "from /var/lib/condor/execute/dir_1/out.root: (errno 2) No such file or directory; SHADOW failed to receive "
+            "Error from glidein_1@node: STARTER at 10.5.17.5 failed to send file(s) to <129.79.53.198:9615>: "
+            "error reading "
+            "from /var/lib/condor/execute/dir_1/out.root: (errno 2) No such file or directory; SHADOW failed to "
+            "receive "
             "file(s) from <128.230.171.105:6894>",
         ],
     ),
@@ -257,7 +259,8 @@ REAL = {
         "code",
         [
             "007 (6640.000.000) 2024-04-11 15:46:11 Shadow exception!",
-            "        Error from slot1_24@e2551.chtc.wisc.edu: FILETRANSFER:1:non-zero exit (1) from /usr/libexec/condor/"
+            "        Error from slot1_24@e2551.chtc.wisc.edu: FILETRANSFER:1:non-zero exit (1) from "
+            "/usr/libexec/condor/"
             "stash_plugin. |Error: Failed to create new transfer job: failed to get namespace information for remote "
             "URL osdf:///ospool/x/test.txt: 404: No namespace found for path. Either it doesn't exist, or the "
             "Director is experiencing problems",
@@ -279,7 +282,8 @@ REAL = {
             "\terror: globus_ftp_client: the server responded with an error",
             "\t530 530-globus_xio: Server side credential failure",
             "\t530-globus_gsi_gssapi: Error with gss credential handle",
-            "\t530-globus_credential: Valid credentials could not be found in any of the possible locations   specified "
+            "\t530-globus_credential: Valid credentials could not be found in any of the possible locations   "
+            "specified "
             "by the credential search order.",
         ],
     ),
@@ -295,7 +299,8 @@ REAL = {
         "code",
         [
             "Hold reason: Error from glidein_542261_602348192@CRUSH-OSG-10-5-17-5: STARTER at 10.5.17.5 failed to send "
-            "file(s) to <129.79.53.198:9615>: error reading from /var/lib/condor/execute/dir_542257/pilot.0000.log.tgz: "
+            "file(s) to <129.79.53.198:9615>: error reading from "
+            "/var/lib/condor/execute/dir_542257/pilot.0000.log.tgz: "
             "(errno 2) No such file or directory; SHADOW failed to receive file(s) from <128.230.171.105:6894>",
         ],
     ),
@@ -460,28 +465,32 @@ REAL = {
     "fts_rejected_get_500": (
         "service",
         [
-            "INFO    Tue, 15 Mar 2022 09:52:15 -0400; [1647352335149] BOTH http_plugin\tTRANSFER:EXIT\tERROR: Copy failed "
+            "INFO    Tue, 15 Mar 2022 09:52:15 -0400; [1647352335149] BOTH http_plugin\tTRANSFER:EXIT\tERROR: "
+            "Copy failed "
             "with mode 3rd pull, with error: Transfer failed: failure: rejected GET: 500 Server Error\\n",
         ],
     ),
     "rucio_lfn2pfn_503": (
         "service",
         [
-            "2025-08-06 21:01:23,194:WARNING:RucioUtils:Rucio lfn2pfn resolution for third_party_copy_write failed with:",
+            "2025-08-06 21:01:23,194:WARNING:RucioUtils:Rucio lfn2pfn resolution for third_party_copy_write "
+            "failed with:",
             "Details: no error information passed (http status code: 503)",
         ],
     ),
     "davix_could_not_connect": (
         "service",
         [
-            "+Error in <DavixOpen>: can not open file with davix: Failure Could not connect to server after 3 attempts (6)",
+            "+Error in <DavixOpen>: can not open file with davix: Failure Could not connect to server after 3 "
+            "attempts (6)",
             "+failed to open http://root.cern.ch/files/na49.root",
         ],
     ),
     "dcache_no_write_links": (
         "service",
         [
-            "2017-11-08 11:44:56,901 [Thread-5] ERROR org.dcache.srm.util.GridftpClient - org.dcache.ftp.client.exception."
+            "2017-11-08 11:44:56,901 [Thread-5] ERROR org.dcache.srm.util.GridftpClient - "
+            "org.dcache.ftp.client.exception."
             "ServerException: Server refused performing the request. Custom message: No write links configured for "
             "[net=131.169.71.165,protocol=GFtp/2,store=dot:u",
         ],
@@ -492,7 +501,8 @@ REAL = {
         [
             "(download) Verify downloaded url /.cvmfspublished, proxy http://ca-proxy.cern.ch:3128 (curl error 7)    "
             "[05-09-2023 12:10:12 UTC]",
-            "(download) switching proxy from http://ca-proxy.cern.ch:3128 to http://ca-proxy-atlas.cern.ch:3128 (failed "
+            "(download) switching proxy from http://ca-proxy.cern.ch:3128 to http://ca-proxy-atlas.cern.ch:3128 "
+            "(failed "
             "proxy)    [05-09-2023 12:10:12 UTC]",
             "(download) make it a host failure    [05-09-2023 12:10:12 UTC]",
         ],
@@ -560,14 +570,16 @@ REAL = {
     "apptainer_image_format_not_recognized": (
         "code",
         [
-            "FATAL:   could not open image /home/zww/Cylinder2DFlowControlDRL-master/container/fenics-and-more.img: image "
+            "FATAL:   could not open image "
+            "/home/zww/Cylinder2DFlowControlDRL-master/container/fenics-and-more.img: image "
             "format not recognized",
         ],
     ),
     "registry_private_image": (
         "code",
         [
-            "$ docker pull containers.ligo.org/adityakumar.sharma/directed-search-lensed-cw/paper1-population:lensing-v1",
+            "$ docker pull containers.ligo.org/adityakumar.sharma/directed-search-lensed-cw/"
+            "paper1-population:lensing-v1",
             "Error response from daemon: error from registry: access forbidden",
         ],
     ),
@@ -575,14 +587,16 @@ REAL = {
     "schedd_delegation_failed": (
         "service",
         [
-            "12/09/25 17:52:57 (pid:1014112) ReliSock::get_x509_delegation(): delegation failed: X509Credential::Request() "
+            "12/09/25 17:52:57 (pid:1014112) ReliSock::get_x509_delegation(): delegation failed: "
+            "X509Credential::Request() "
             "failed",
         ],
     ),
     "schedd_proxy_refresh_failed": (
         "service",
         [
-            "04/07/26 18:48:30 ReliSock::get_x509_delegation_finish(): delegation failed to complete: Failed to open proxy "
+            "04/07/26 18:48:30 ReliSock::get_x509_delegation_finish(): delegation failed to complete: Failed to "
+            "open proxy "
             "file",
             "04/07/26 18:48:30 (cid:932) Refresh GSI cred for job 10428283.0 failed",
         ],
@@ -598,7 +612,8 @@ REAL = {
         "service",
         [
             "Unable to connect to gridftp.ccs.ornl.gov:2811",
-            "Authentication failed [Caused by: Operation unauthorized (Mechanism level: [JGLOBUS-56] Authorization failed. "
+            "Authentication failed [Caused by: Operation unauthorized (Mechanism level: [JGLOBUS-56] "
+            "Authorization failed. "
             "Expected &quot;/CN=host/dtn18.ccs.ornl.gov&quot ; target but received &quot;/DC=org/DC=opensciencegrid/"
             "O=Open Science Grid/OU=Services/CN=dtn.ccs.ornl.gov&quot;)]",
         ],
@@ -639,7 +654,8 @@ REAL = {
     "xrdcl_error_then_segfault": (
         "service",
         [
-            "[2026-06-08 03:51:25.719110 +0000][Error  ][XRootD            ] [cmsdcadisk.fnal.gov:1095] Unable to get the "
+            "[2026-06-08 03:51:25.719110 +0000][Error  ][XRootD            ] [cmsdcadisk.fnal.gov:1095] Unable to "
+            "get the "
             "response to request kXR_open (file: /store/data/Run2026D/MuonEG/MINIAOD/PromptReco-v1/000/403/818/00000/"
             "f87ffea0-bd13-43ec-84f4-a94d86aa2d3c.root?scitag.flow=196664&tried=cmsxrootd-site1.fnal",
             "A fatal system signal has occurred: segmentation violation",
@@ -662,7 +678,8 @@ REAL = {
     "sge_output_file_unopenable": (
         "code",
         [
-            "12/01/2020 22:46:24|worker|master|W|job 84.1 failed on host ubuntu general opening input/output file because: "
+            "12/01/2020 22:46:24|worker|master|W|job 84.1 failed on host ubuntu general opening input/output file "
+            "because: "
             "12/02/2020 11:46:22 [1006:5837]: error: can't open output file "
             '"/home/ybZhang/changcheng_asr_ch/./q/test.log":',
             "12/01/2020 22:46:24|worker|master|W|rescheduling job 84.1",
@@ -718,7 +735,8 @@ REAL = {
     "psycopg_admin_shutdown": (
         "service",
         [
-            "  sqlalchemy.exc.OperationalError: (psycopg2.errors.AdminShutdown) terminating connection due to serverless "
+            "  sqlalchemy.exc.OperationalError: (psycopg2.errors.AdminShutdown) terminating connection due to "
+            "serverless "
             "scale event timeout",
             "  SSL connection has been closed unexpectedly",
         ],
@@ -788,7 +806,8 @@ REAL = {
     "htcondor_new_format_output_never_written": (
         "code",
         [
-            " Transfer output files failure at execution point slot1@workflow.isi.edu while sending files to access point "
+            " Transfer output files failure at execution point slot1@workflow.isi.edu while sending files to "
+            "access point "
             "workflow. Details: reading from file /home/mzalam/wf/condor/local/execute/dir_761020/chebi_dict.pickle: "
             "(errno 2) No such file or directory",
         ],
@@ -803,8 +822,10 @@ REAL = {
     "htcondor_stdout_path_missing": (
         "code",
         [
-            "12863358.0   jdoe   6/27 11:05  Error from slot_jdoe_32400_1_1@sdfrome009.sdf.slac.stanford.edu: Failed to "
-            "open '/sdf/data/rubin/shared/jdoe/simulation/output/output.0' as standard output: No such file or directory "
+            "12863358.0   jdoe   6/27 11:05  Error from slot_jdoe_32400_1_1@sdfrome009.sdf.slac.stanford.edu: "
+            "Failed to "
+            "open '/sdf/data/rubin/shared/jdoe/simulation/output/output.0' as standard output: No such file or "
+            "directory "
             "(errno 2)",
         ],
     ),
@@ -815,8 +836,10 @@ REAL = {
         [
             "02/13/25 12:00:34           Error: Job proc (9231.0.0) failed with status 1",
             "02/13/25 12:00:34 Aborting DAG...",
-            "02/13/25 12:00:35 Event: ULOG_JOB_EVICTED for HTCondor Node provisioningJob (9229.0.0) {02/13/25 12:00:34}",
-            "02/13/25 12:00:35 Event: ULOG_JOB_ABORTED for HTCondor Node provisioningJob (9229.0.0) {02/13/25 12:00:34}",
+            "02/13/25 12:00:35 Event: ULOG_JOB_EVICTED for HTCondor Node provisioningJob (9229.0.0) {02/13/25 "
+            "12:00:34}",
+            "02/13/25 12:00:35 Event: ULOG_JOB_ABORTED for HTCondor Node provisioningJob (9229.0.0) {02/13/25 "
+            "12:00:34}",
         ],
     ),
     # An eviction earlier in the job's history does not outweigh the programming error the rerun died of
@@ -859,7 +882,8 @@ REAL = {
     "dirac_input_sandbox": (
         "service",
         [
-            "Cannot download Input sandbox SB:ProductionSandboxSE|/SandBox/b/blaising/73d/a2f/73da2f6182f2d1d37048cb5cc7f"
+            "Cannot download Input sandbox "
+            "SB:ProductionSandboxSE|/SandBox/b/blaising/73d/a2f/73da2f6182f2d1d37048cb5cc7f"
             "c5dec.tar.bz2:  No sandbox matches the requirements ",
             "JobWrapper failed to download input sandbox ",
         ],
@@ -965,7 +989,8 @@ REAL = {
         "service",
         [
             "CMSSW Return code: 8009",
-            "2019-09-05 10:29:26,546:CRITICAL:CMSSW:Error message: An exception of category 'Configuration' occurred while",
+            "2019-09-05 10:29:26,546:CRITICAL:CMSSW:Error message: An exception of category 'Configuration' "
+            "occurred while",
             "   [0] Constructing the EventProcessor",
             "   [1] Constructing service of type SimpleMemoryCheck",
             "Exception Message:",
@@ -986,7 +1011,8 @@ REAL = {
         [
             "> An exception was caught!",
             "> Exception: void EL::Driver::submit(const EL::Job& job, const string& location) =>",
-            ">     SG::ExcAuxTypeMismatch: Type mismatch for aux variable `::DFCommonElectronsLHLoose' (1187); old type "
+            ">     SG::ExcAuxTypeMismatch: Type mismatch for aux variable `::DFCommonElectronsLHLoose' (1187); "
+            "old type "
             "is int new type is char (C++ exception)",
         ],
     ),
@@ -995,7 +1021,8 @@ REAL = {
         "code",
         [
             "---- Unknown BEGIN",
-            "  An unknown exception was thrown while processing module StandardPandora/pandoraGausCryo0 during beginJob",
+            "  An unknown exception was thrown while processing module StandardPandora/pandoraGausCryo0 during "
+            "beginJob",
             "---- Unknown END",
             "%MSG",
             "",
@@ -1081,7 +1108,8 @@ REAL = {
         [
             "An exception of category 'FatalRootError' occurred while",
             "      [a] Fatal Root Error: @SUB=TTree::Branch",
-            'The class requested (L1Analysis::L1AnalysisGeneratorDataFormat) for "Generator" is different from the type '
+            'The class requested (L1Analysis::L1AnalysisGeneratorDataFormat) for "Generator" is different from '
+            "the type "
             "of the object passed (unique_ptr<L1Analysis::L1AnalysisGeneratorDataFormat,default_delete<L1Analysis::"
             "L1AnalysisGeneratorDataFormat> >)",
         ],

@@ -1155,6 +1155,20 @@ REAL = {
             "dask-worker.o1838772:=>> PBS: job killed: mem job total 115343360 kb exceeded limit 115343360 kb",
         ],
     ),
+    # ROOT TFile.cxx Error("TFile", "file name is not specified") inside an art FatalRootError block
+    # (SBNSoftware/sbncode issue 102: the file-name parameter was empty).
+    "root_tfile_empty_name_in_art_block": (
+        "code",
+        [
+            "%MSG-s ArtException:  FlashPredict:fmatchREDO@Construction  26-Mar-2021 08:33:46 CDT ModuleConstruction",
+            "cet::exception caught in art",
+            "---- FatalRootError BEGIN",
+            "  Fatal Root Error: TFile::TFile",
+            "  file name is not specified",
+            "  ROOT severity: 3000",
+            "---- FatalRootError END",
+        ],
+    ),
     "pbs_ncpus_sum_exceeded": (
         "resource",
         [

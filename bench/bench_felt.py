@@ -283,9 +283,11 @@ if __name__ == "__main__":
         _child(sys.argv[i + 1], sys.argv[i + 2], int(sys.argv[i + 3]))
         raise SystemExit(0)
     tree = Path(sys.argv[sys.argv.index("--tree") + 1]) if "--tree" in sys.argv else None
+    print("load average at the start: {:.2f} {:.2f} {:.2f} ({} cores)".format(*os.getloadavg(), os.cpu_count()))
     for r in run(quick="--quick" in sys.argv, tree=tree):
         missed = "MISSED" if r["value"] > r["limit"] else ""
         print(
             f"{r['name']:70} {r['value']:10.3f} {r['unit']:3} (min {r['min']}, max {r['max']}, "
             f"{r['runs']} runs) target {r['target']} {missed}"
         )
+    print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

@@ -770,7 +770,7 @@ def _array_decoder(kind: str) -> Any:
     return msgspec.json.Decoder(list[ad])
 
 
-_SEGMENT = 64 << 10  # bytes of ads read back together for one raw ad or one whole Job
+_SEGMENT = 16 << 10  # bytes of ads read back together: to fill in a row, show a raw ad or make a whole Job
 _READ = 4 << 20  # bytes read at a time while loading
 _SPLIT = re.compile(rb",[ \t\r]*\n[ \t\r]*\{")  # between two ads (a JSON string holds no raw newline)
 

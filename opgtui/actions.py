@@ -21,6 +21,7 @@ import orjson
 from opgtui.config import Config, DebugProfile, PoolConfig
 from opgtui.retry import Earlier, earlier_retry, pending_note
 from opgtui.sources.condor import explain, run_worker
+from opgtui.textsafe import one_line
 
 Action = Literal["release", "hold", "remove"]
 ACTIONS: tuple[Action, ...] = ("release", "hold", "remove")
@@ -94,6 +95,27 @@ async def act(action: Action, job_ids: Sequence[str], *, reason: str,
     return list(await asyncio.gather(*(
         _one(action, s, [f"--ids={','.join(ids)}"], reason, _where(s, schedd_addresses, pool), limit, len(ids))
         for s, ids in groups.items())))
+
+
+def default_pool(cfg: Config) -> PoolConfig | None:
+    """The pool whose collector locates the schedds: the config's one pool; None (the local HTCondor config)
+    when it names none or several."""
+    return cfg.pools[0] if len(cfg.pools) == 1 else None
+
+
+def answer_lines(results: Sequence[ActionResult]) -> list[str]:
+    """One line per schedd: ``schedd: ok|refused <HTCondor's answer>``."""
+    return [f"{r.schedd}: {'ok' if r.ok else 'refused'} {one_line(r.message, 200)}" for r in results]
+
+
+async def act_and_log(store: Any, action: Action, job_ids: Sequence[str], *, reason: str,
+                      pool: PoolConfig | None = None, schedd_addresses: Mapping[str, str] | None = None,
+                      timeout: float = 60.0) -> list[ActionResult]:
+    """``act``, then the answer recorded in the store's action log (``:actions``, ``opgtui actions``)."""
+    results = await act(action, job_ids, reason=reason, schedd_addresses=schedd_addresses, pool=pool,
+                        timeout=timeout)
+    store.log_action(action, list(job_ids), "\n".join(answer_lines(results)))
+    return results
 
 
 async def act_constraint(action: Action, constraint: str, schedds: Sequence[str], *, reason: str,

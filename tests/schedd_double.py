@@ -12,6 +12,7 @@ tests/). State lives in ``$OPGTUI_DOUBLE_DIR``:
   ``<schedd>.refuse-<verb>`` (``edit``, ``submit``, ``release``, ``hold``, ``remove``) refuses that one only.
 - ``<schedd>.submitted.json``: every submit description received, in order.
 - ``<schedd>.slow-submit``: ``submit`` waits the file's seconds before queueing (two callers overlap);
+  ``<schedd>.slow-act`` does the same for ``act``;
   ``<schedd>.hang-after-submit`` / ``<schedd>.die-after-submit``: the job is queued, then the process sleeps
   for an hour / is killed (the caller gets no answer although the schedd accepted the job).
 - ``$OPGTUI_DOUBLE_OWNER``: who is acting; jobs of other owners count as TotalPermissionDenied.
@@ -198,6 +199,8 @@ class ScheddDouble:
             raise TypeError("action must be a JobAction")
         self._hang()
         self._refuse(action.name.lower())
+        if (slow := _dir() / f"{self.name}.slow-act").exists():
+            time.sleep(float(slow.read_text() or 1))
         if reason is None:
             text: str | None = "Python-initiated action"
         elif isinstance(reason, tuple):

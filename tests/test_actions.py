@@ -114,38 +114,76 @@ def test_the_real_binding_answer_when_the_schedd_is_down(monkeypatch: pytest.Mon
     assert r.message.startswith("HTCondorException: ")
 
 
-async def test_release_from_the_jobs_view_asks_then_reports_htcondor(pool_dir: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from opgtui.app import OpgApp
-    from opgtui.config import Config
+async def held_jobs_marked(pool_dir: Path, pilot: Any, app: Any) -> None:
+    """`2 h`, two held jobs marked, R: the release dialog for them."""
     from opgtui.screens.confirm import ConfirmScreen
-    from opgtui.store import open_store
     from opgtui.widgets.job_table import JobTable
 
-    monkeypatch.setenv("OPGTUI_DOUBLE_OWNER", "novapro")
+    await pilot.press("2")
+    await pilot.pause(0.5)
+    await pilot.press("h")  # held only
+    await pilot.pause()
+    app.screen.query_one(JobTable).focus()
+    await pilot.press("space", "space", "R")
+    await pilot.pause()
+    assert isinstance(app.screen, ConfirmScreen)
+    assert "Release 2 jobs?" in str(app.screen.message)
+
+
+async def dashboard(pool_dir: Path) -> tuple[Any, Any]:
+    """The App on a store filled from the double's jobsub01, and the store."""
+    from opgtui.app import OpgApp
+    from opgtui.config import Config
+    from opgtui.store import open_store
+
     cfg = Config(store=pool_dir / "s.db", pools=[PoolConfig("fermigrid", schedds=["jobsub01"])])
     store = open_store(cfg.store)
     (r,) = await query_pool(cfg.pools[0])
     store.upsert_jobs(r.jobs, r.ads)
-    app = OpgApp(cfg, store, refresh_loop=False)
+    return OpgApp(cfg, store, refresh_loop=False), store
+
+
+async def answered(pilot: Any, store: Any) -> list[dict[str, Any]]:
+    for _ in range(100):
+        await pilot.pause(0.1)
+        if store.action_log():
+            break
+    return store.action_log()
+
+
+async def test_release_from_the_jobs_view_asks_then_reports_htcondor(pool_dir: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPGTUI_DOUBLE_OWNER", "novapro")
+    app, store = await dashboard(pool_dir)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2")
-        await pilot.pause(0.5)
-        await pilot.press("h")  # held only
-        await pilot.pause()
-        table = app.screen.query_one(JobTable)
-        table.focus()
-        await pilot.press("space", "space")
+        await held_jobs_marked(pool_dir, pilot, app)
+        assert app.focused is not None and app.focused.id == "cancel"  # a stray Enter does nothing harmful
+        await pilot.press("tab", "enter")
+        (logged,) = await answered(pilot, store)
+        assert logged["action"] == "release" and len(logged["job_ids"]) == 2
+        assert "jobsub01: " in logged["result"]
+
+
+async def test_a_second_confirmation_while_the_release_runs_acts_once(pool_dir: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """R y R y in quick succession: HTCondor is asked once, the action log has one entry, the UI stays live."""
+    from opgtui.screens.confirm import ConfirmScreen
+
+    monkeypatch.setenv("OPGTUI_DOUBLE_OWNER", "novapro")
+    (pool_dir / "jobsub01.slow-act").write_text("2")  # the schedd takes 2 s to answer
+    app, store = await dashboard(pool_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await held_jobs_marked(pool_dir, pilot, app)
+        await pilot.press("y")  # the release starts in a worker: the dialog is gone at once
+        assert not isinstance(app.screen, ConfirmScreen)
         await pilot.press("R")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        assert "Release 2 jobs?" in str(app.screen.message)
-        assert app.focused is not None and app.focused.id == "cancel"  # a stray Enter does nothing harmful
-        await pilot.press("tab", "enter")
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if store.action_log():
-                break
+        await pilot.press("y")
+        await pilot.pause()
+        assert any("release of 2 jobs is still running: not sent again" in str(n.message)
+                   for n in app._notifications), ([str(n.message) for n in app._notifications], store.action_log())
+        await answered(pilot, store)
+        await pilot.pause(0.5)
         (logged,) = store.action_log()
-        assert logged["action"] == "release" and len(logged["job_ids"]) == 2
-        assert "jobsub01: " in logged["result"]
+        assert logged["action"] == "release" and "jobsub01: ok release 2 jobs: Success: 2" in logged["result"]

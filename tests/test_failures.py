@@ -160,9 +160,9 @@ async def test_retry_with_debug_of_a_group_from_the_jobs_view_and_the_lineage_in
         message = str(app.screen.message)  # type: ignore[attr-defined]
         assert "Retry 3 jobs with debug settings?" in message and "IFDH_DEBUG=1" in message
         await pilot.press("tab", "enter")
-        for _ in range(100):
+        for _ in range(100):  # the retry runs in a worker: its intent is recorded first, its answer when it comes
             await pilot.pause(0.1)
-            if len(store.retries()) == 3:
+            if len(done := store.retries()) == 3 and all(r["mode"] != "pending" for r in done):
                 break
         queue = {a["ProcId"]: a for a in json.loads((d / "jobsub01.json").read_text())}
         assert {a["JobStatus"] for a in queue.values()} == {1}

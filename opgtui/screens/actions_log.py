@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -33,7 +34,26 @@ class ActionLogScreen(BaseScreen):
             table.add_column(label, width=width)
 
     def reload(self) -> None:
-        self.entries = list(reversed(self.opg.store.action_log()))
+        self.load()
+
+    @work(thread=True, exclusive=True, group="actions-load")
+    def load(self) -> None:
+        """Read the log off the UI thread (its own store connection); the table fills when it arrives."""
+        from opgtui.store import StoreError, open_store
+
+        try:
+            store = open_store(self.opg.store.path)
+            try:
+                entries = list(reversed(store.action_log()))
+            finally:
+                store.close()
+        except StoreError as exc:  # one line; the dashboard stays up
+            self.app.call_from_thread(self.query_one("#action-detail", Static).update, Text(str(exc)))
+            return
+        self.app.call_from_thread(self.show, entries)
+
+    def show(self, entries: list[dict]) -> None:
+        self.entries = entries
         table = self.query_one("#action-log", DataTable)
         table.clear()
         for e in self.entries:

@@ -4,9 +4,11 @@ the focus; ``y`` answers yes, ``n`` and Esc no."""
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import weakref
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -127,31 +129,26 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | N
     message = Text.assemble((f"{action.capitalize()} {n:,} job{'s' if n != 1 else ''}?\n", "bold"))
     message.append_text(describe(app, action, job_ids, scope))
 
-    async def run(confirmed: bool | None) -> None:
+    def answered(confirmed: bool | None) -> None:
         if not confirmed:
             return
         if app.demo:
             app.notify("demo data: no schedd to act on", severity="warning", markup=False)
             return
-        from opgtui.actions import act
 
-        pools = app.cfg.pools
-        pool = pools[0] if len(pools) == 1 else None  # where to locate the schedds
-        try:
-            results = await act(action, job_ids, reason=f"opgtui: {action} by shifter", pool=pool)  # type: ignore[arg-type]
-        except ValueError as exc:
-            app.notify(str(exc), severity="error", markup=False)
-            return
-        lines = []
-        for r in results:
-            lines.append(f"{r.schedd}: {'ok' if r.ok else 'refused'} {one_line(r.message, 200)}")
-        app.store.log_action(action, job_ids, "\n".join(lines))
-        failed = any(not r.ok for r in results)
-        app.notify("\n".join(lines) or "nothing done", severity="error" if failed else "information",
-                   markup=False, timeout=10)
-        app.reload_views()
+        def work(store: Any) -> tuple[str, str]:
+            import asyncio
 
-    app.push_screen(ConfirmScreen(message), run)
+            from opgtui.actions import act_and_log, answer_lines, default_pool
+
+            results = asyncio.run(act_and_log(store, action, job_ids, reason=f"opgtui: {action} by shifter",  # type: ignore[arg-type]
+                                              pool=default_pool(app.cfg)))
+            failed = any(not r.ok for r in results)
+            return "\n".join(answer_lines(results)) or "nothing done", "error" if failed else "information"
+
+        run_action(app, action, job_ids, work)
+
+    app.push_screen(ConfirmScreen(message), answered)
 
 
 def _profile_text(app: OpgApp, job_ids: list[str]) -> Text | None:
@@ -250,30 +247,70 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
             return
         message.append_text(extra)
 
-    async def run(confirmed: bool | None) -> None:
-        if not confirmed:
-            return
-        if app.demo:
-            what = "retry" + (" with debug" if debug else "") + (" + memory" if bigger else "")
-            app.store.log_action(what, job_ids,
-                                 "demo data: nothing sent (the demo has no schedd)")
-            app.notify(f"demo data: would retry {n:,} jobs ({held:,} released, {n - held:,} resubmitted); "
-                       "nothing sent, recorded in :actions", severity="warning", markup=False, timeout=8)
-            return
-        from opgtui.actions import retry
+    what = "retry" + (" with debug" if debug else "") + (" + memory" if bigger else "")
 
-        pools = app.cfg.pools
-        try:
-            results = await retry(job_ids, store=app.store, cfg=app.cfg, debug=debug, bigger=bigger,
-                                  pool=pools[0] if len(pools) == 1 else None)
-        except ValueError as exc:
-            app.notify(str(exc), severity="error", markup=False)
-            return
+    def work(store: Any) -> tuple[str, str]:
+        if app.demo:
+            store.log_action(what, job_ids, "demo data: nothing sent (the demo has no schedd)")
+            return (f"demo data: would retry {n:,} jobs ({held:,} released, {n - held:,} resubmitted); nothing "
+                    "sent, recorded in :actions"), "warning"
+        import asyncio
+
+        from opgtui.actions import default_pool, retry
+
+        results = asyncio.run(retry(job_ids, store=store, cfg=app.cfg, debug=debug, bigger=bigger,
+                                    pool=default_pool(app.cfg)))
         failed = [r for r in results if not r.ok]
         text = f"retried {len(results) - len(failed):,} of {len(results):,}"
         if failed:
             text += f"; {len(failed):,} not: " + one_line(failed[0].message, 200)
-        app.notify(text, severity="error" if failed else "information", markup=False, timeout=10)
-        app.reload_views()
+        return text, "error" if failed else "information"
 
-    app.push_screen(ConfirmScreen(message), run)
+    def answered(confirmed: bool | None) -> None:
+        if confirmed:
+            run_action(app, what, job_ids, work)
+
+    app.push_screen(ConfirmScreen(message), answered)
+
+
+Work = Callable[[Any], tuple[str, str]]
+"""An action: given a store of its own thread, HTCondor's answer as one text and its notification's severity."""
+_RUNNING: weakref.WeakKeyDictionary[Any, set[tuple[str, tuple[str, ...]]]] = weakref.WeakKeyDictionary()
+
+
+def run_action(app: OpgApp, what: str, job_ids: Sequence[str], work: Work) -> None:
+    """Run a confirmed action off the UI thread, in an exclusive worker with its own store connection; its
+    answer is notified and the views reload. The same action on the same jobs while it runs is refused, so a
+    second confirmation acts once."""
+    key = (what, tuple(sorted(job_ids)))
+    running = _RUNNING.setdefault(app, set())
+    if key in running:
+        n = len(job_ids)
+        app.notify(f"{what} of {n:,} job{'s' if n != 1 else ''} is still running: not sent again; its answer "
+                   "comes when HTCondor gives it", severity="warning", markup=False)
+        return
+    running.add(key)
+
+    def background() -> None:
+        from opgtui.store import open_store
+
+        try:
+            store = open_store(app.store.path)
+            try:
+                text, severity = work(store)
+            finally:
+                store.close()
+        except Exception as exc:  # an exception would end the app: say it in one line
+            why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+            text, severity = one_line(f"{what}: {why}", 300), "error"
+        finally:
+            running.discard(key)
+        with contextlib.suppress(RuntimeError):  # the app has ended meanwhile: the action log holds the answer
+            app.call_from_thread(_answer, app, text, severity)
+
+    app.run_worker(background, name=what, group=f"action {hash(key)}", thread=True, exclusive=True)
+
+
+def _answer(app: OpgApp, text: str, severity: str) -> None:
+    app.notify(text, severity=severity, markup=False, timeout=10)  # type: ignore[arg-type]
+    app.reload_views()

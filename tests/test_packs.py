@@ -1170,7 +1170,7 @@ REAL = {
         ],
     ),
     "pbs_ncpus_sum_exceeded": (
-        "resource",
+        "unknown",
         [
             "=>> PBS: job killed: ncpus 38.28 exceeded limit 32 (sum)",
         ],

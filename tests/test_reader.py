@@ -399,6 +399,32 @@ def test_the_logs_termination_event_puts_a_sigkill_against_the_memory_request(pa
     assert diagnose(at_limit, own, job=record).category == "unknown"  # the record's own numbers win
 
 
+# A real art BadAlloc report (larexamples DebuggingExamples/CatchException: a module that asks for an absurd size).
+ART_BAD_ALLOC = [
+    "---- BadAlloc BEGIN",
+    "  A std::bad_alloc exception occurred during a call to the module larexamples/DebuggingExamples/CatchException/"
+    "Exploder/exploder run: 1 subRun: 0 event: 1",
+    "  The job has probably exhausted the virtual memory available to the process.",
+    "---- BadAlloc END",
+    "Art has completed and will exit with status 1.",
+]
+
+
+def test_an_allocation_failure_well_below_the_memory_request_is_no_memory_limit(packs):
+    """record: memory: a bad_alloc while the job's record shows use well below its request is an absurd size or an
+    address-space limit (unknown, numbers quoted), not 'resubmit with more memory'; near the request, or without
+    the numbers, it stays resource."""
+    assert diagnose(ART_BAD_ALLOC, packs).category == "resource"
+    roomy = Job(id="s#1.0", schedd="s", cluster=1, proc=0, memory_used_mb=310, memory_request_mb=2000)
+    v = diagnose(ART_BAD_ALLOC, packs, job=roomy)
+    assert v.category == "unknown", v.reason
+    assert "310 MB of the 2000 MB it requested" in v.title, v.title
+    full = Job(id="s#1.0", schedd="s", cluster=1, proc=0, memory_used_mb=1990, memory_request_mb=2000)
+    assert diagnose(ART_BAD_ALLOC, packs, job=full).category == "resource"
+    terminate = ["terminate called after throwing an instance of 'std::bad_alloc'", "  what():  std::bad_alloc"]
+    assert diagnose(terminate, packs, job=roomy).category == "unknown"
+
+
 @pytest.mark.parametrize(
     ("line", "category", "signature"),
     [

@@ -74,6 +74,8 @@ def diagnose(
             f.priority = max(f.priority, HOLD_DECIDES)
     findings.extend(numbers)
     findings.extend(_memory(job, findings, reading.memory))
+    if any(_allocation_failure(f, packs) for f in findings):
+        findings[:] = _not_the_memory_limit(job, findings, reading.memory, packs)
     if any(packs.records.get(f.signature) == "disk" for f in findings):
         findings.extend(rules.disk_below_findings(job))
     add_roles(reading.roles, findings, packs)
@@ -91,6 +93,38 @@ def diagnose(
         succeeded=succeeded,
         details=reading.details,
     )
+
+
+def _allocation_failure(f: Finding, packs: PackSet) -> bool:
+    """A pack's ``record: memory`` line, or the art/CMSSW exception category BadAlloc (their code tables' name for
+    a std::bad_alloc caught in a module), read from the log."""
+    return packs.records.get(f.signature) == "memory" or (
+        f.signature.startswith(rules.PREFIX) and f.signature.endswith("_BadAlloc")
+    )
+
+
+def _not_the_memory_limit(
+    job: Job | None, findings: list[Finding], logged: tuple[float, float, int] | None, packs: PackSet
+) -> list[Finding]:
+    """An allocation failure (``record: memory``: std::bad_alloc, MemoryError) while the job's record, or the
+    memory row of its log's HTCondor termination event, shows use well below the request was no memory limit: an
+    allocation of an absurd size or an address-space limit, which more memory would not cure. Such findings say
+    unknown (with the numbers) instead of resource; without the numbers they stand."""
+    used, asked = (job.memory_used_mb, job.memory_request_mb) if job is not None else (None, None)
+    if (used is None or not asked) and logged is not None:
+        used, asked = logged[0], logged[1]
+    if used is None or not asked or used >= rules.WELL_BELOW * asked:
+        return findings
+    note = (
+        f" while the job used {used:.0f} MB of the {asked:.0f} MB it requested: not its memory limit "
+        "(an allocation of an absurd size, or an address-space limit)"
+    )
+    return [
+        replace(f, category="unknown", action=rules.LOOK, title=f.title + note)
+        if _allocation_failure(f, packs) and f.category == "resource"
+        else f
+        for f in findings
+    ]
 
 
 def _memory(job: Job | None, findings: list[Finding], logged: tuple[float, float, int] | None) -> list[Finding]:

@@ -20,6 +20,9 @@ Fields beyond the schema in ``classifiers/htcondor.yaml``'s header:
   never decide, and an eviction logged with them is no site failure.
 - ``record: disk`` on an ambiguous line (category unknown: "No space left on device"): the job record's disk
   use decides it, at the request resource, well below it (under half) the node's disk (service).
+  ``record: memory`` on an allocation failure (std::bad_alloc, MemoryError): when the job's record (or its log's
+  HTCondor termination event) shows memory use well below the request (under half), the failure was no memory
+  limit (an allocation of an absurd size, or an address-space limit): unknown instead of resource.
 - named groups ``(?P<path>...)``, ``(?P<file>...)``, ``(?P<host>...)``, ``(?P<url>...)``, ``(?P<what>...)`` in a
   pattern: the verdict's reason quotes what they captured on the deciding line ("path /store/x.root").
 
@@ -68,8 +71,8 @@ ROLES = ("wrapper", "crash", "consequence", "benign", "context")
 explains, something an earlier error causes (a missing output), a line that says the job went on fine (every
 other match on that line is vetoed too: it never decides), or context that is no cause by itself (a removal by
 the owner or a DAG abort: it never decides, and the reason names it when nothing else does)."""
-RECORDS = ("disk",)
-"""``record:`` what in the job's record settles a signature's ambiguous line (``disk``: use against request)."""
+RECORDS = ("disk", "memory")
+"""``record:`` what in the job's record settles a signature's line (``disk``, ``memory``: use against request)."""
 DETAIL_GROUPS = ("path", "file", "host", "url", "what")
 """Named groups (``(?P<path>...)``) whose text the verdict's reason quotes for the deciding line."""
 _NUMBERS_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")

@@ -418,7 +418,7 @@ def test_an_allocation_failure_well_below_the_memory_request_is_no_memory_limit(
     roomy = Job(id="s#1.0", schedd="s", cluster=1, proc=0, memory_used_mb=310, memory_request_mb=2000)
     v = diagnose(ART_BAD_ALLOC, packs, job=roomy)
     assert v.category == "unknown", v.reason
-    assert "310 MB of the 2000 MB it requested" in v.title, v.title
+    assert "used only 310 MB of the 2000 MB it requested: not its memory limit" in v.title, v.title
     full = Job(id="s#1.0", schedd="s", cluster=1, proc=0, memory_used_mb=1990, memory_request_mb=2000)
     assert diagnose(ART_BAD_ALLOC, packs, job=full).category == "resource"
     terminate = ["terminate called after throwing an instance of 'std::bad_alloc'", "  what():  std::bad_alloc"]

@@ -116,7 +116,7 @@ def _not_the_memory_limit(
     if used is None or not asked or used >= rules.WELL_BELOW * asked:
         return findings
     note = (
-        f" while the job used {used:.0f} MB of the {asked:.0f} MB it requested: not its memory limit "
+        f", yet the job used only {used:.0f} MB of the {asked:.0f} MB it requested: not its memory limit "
         "(an allocation of an absurd size, or an address-space limit)"
     )
     return [

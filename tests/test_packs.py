@@ -1169,6 +1169,23 @@ REAL = {
             "---- FatalRootError END",
         ],
     ),
+    # The node cannot give the container runtime a user namespace (NVIDIA/pyxis issue 93: ENOSPC from
+    # max_user_namespaces, no disk; hpc/charliecloud issue 133).
+    "enroot_userns_enospc_under_pyxis": (
+        "service",
+        [
+            "slurmstepd: error: pyxis: container start failed with error code: 1",
+            "slurmstepd: error: pyxis: printing contents of log file ...",
+            "slurmstepd: error: pyxis:     enroot-nsenter: failed to create user namespace: No space left on device",
+            "slurmstepd: error: pyxis: couldn't start container",
+        ],
+    ),
+    "charliecloud_userns_not_permitted": (
+        "service",
+        [
+            "ch-run: can't init user+mount namespaces: Operation not permitted (ch-run.c:519 1)",
+        ],
+    ),
     "pbs_ncpus_sum_exceeded": (
         "unknown",
         [

@@ -77,6 +77,68 @@ def bench_store(n: int = 20_000) -> None:
     print(f"suggest on a store of {n} unknown failures (kept tails): {t1 - t0:.2f} s, {len(result.items)} templates")
 
 
+def bench_view(n: int = 20_000, distinct: bool = False) -> float:
+    """`:signatures` opening on a store of ``n`` unknown failures whose templates were mined before (the kept
+    snapshot): seconds from the command to the table listing them, mining in the background left out (it runs
+    after). ``distinct``: every failure a template of its own (n templates), the worst case for the view."""
+    import asyncio
+    import tempfile
+
+    from opgtui.app import OpgApp
+    from opgtui.config import Config
+    from opgtui.learn.snapshot import save
+    from opgtui.learn.suggest import Suggestion, Suggestions
+    from opgtui.learn.templates import Template
+    from opgtui.learn.unknown import UnknownJob
+    from opgtui.model import Job, Verdict
+    from opgtui.screens.signatures import SignaturesScreen
+    from opgtui.store import open_store
+    from opgtui.widgets.line_table import LineTable
+
+    rng = random.Random(7)
+    unknown = Verdict("unknown", "look at the log", None)
+    words = ["open", "failed", "for", "file", "server", "timeout", "replica", "token", "denied", "missing"]
+    per = 1 if distinct else max(1, n // 300)
+    items = []
+    for t in range(0, n, per):
+        tokens = [rng.choice(words) for _ in range(6)] + [f"E{t}", "<*>", "at", "<*>"]
+        jobs = [UnknownJob(Job(f"s#{i}.0", "s", i, 0, site=f"site{i % 30}", end_time=1.7e9 + i), unknown,
+                           line=" ".join(tokens).replace("<*>", str(i))) for i in range(t, min(n, t + per))]
+        items.append(Suggestion(Template(tokens, [j.job.id for j in jobs]), jobs, " ".join(tokens[:6])))
+    mined = Suggestions(items)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "view.db"
+        store = open_store(path)
+        save(store, mined, 1.7e9)
+        store.close()
+        SignaturesScreen.mine = lambda self: None  # type: ignore[method-assign]  # only the kept templates
+
+        async def run() -> float:
+            app = OpgApp(Config(store=path, timezone="UTC", refresh=3600), open_store(path), refresh_loop=False)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+                t0 = time.perf_counter()
+                app.run_command_line("signatures")
+                while not (isinstance(app.screen, SignaturesScreen)
+                           and any(t.row_count for t in app.screen.query("#sig-templates").results(LineTable))):
+                    await asyncio.sleep(0.002)
+                await pilot.pause()  # and drawn
+                took = time.perf_counter() - t0
+                app.exit()
+            return took
+
+        took = asyncio.run(run())
+    print(f":signatures opens on {n:,} unknown failures in {len(items):,} templates (kept): {took:.3f} s "
+          "(target < 0.3 s)")
+    return took
+
+
 if __name__ == "__main__":
+    if "--view" in sys.argv:
+        bench_view()
+        bench_view(distinct=True)
+        sys.exit()
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
     bench_store(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
+    bench_view()
+    bench_view(distinct=True)

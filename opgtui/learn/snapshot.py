@@ -3,7 +3,10 @@ again in the background. Each template keeps its jobs (id, site, when) and the l
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast, overload
 
 import orjson
 
@@ -13,6 +16,7 @@ from opgtui.learn.unknown import UnknownJob
 from opgtui.model import Job, Verdict
 
 KEY = "learn.templates"
+UNKNOWN = Verdict("unknown", "look at the log", None)  # one for all kept jobs: nothing reads it here
 LINES_KEPT = 20
 """Jobs of each template whose decisive line is kept (the view shows 8, the label form checks them all)."""
 
@@ -27,26 +31,78 @@ def save(store: Any, result: Suggestions, now: float) -> None:
     store.set_kv(KEY, orjson.dumps(body).decode())
 
 
+class KeptItems(Sequence[Suggestion]):
+    """The kept templates, each made into a :class:`Suggestion` (its jobs and lines) only when first asked for:
+    a view shows a screenful of 20,000 from :meth:`summary`, read straight from the kept JSON."""
+
+    def __init__(self, raw: list[dict[str, Any]]) -> None:
+        self.raw = raw
+        self._made: dict[int, Suggestion] = {}
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @overload
+    def __getitem__(self, index: int) -> Suggestion: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Suggestion]: ...
+
+    def __getitem__(self, index: int | slice) -> Suggestion | list[Suggestion]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self.raw)
+        made = self._made.get(index)
+        if made is None:
+            made = self._made[index] = _suggestion(self.raw[index])
+        return made
+
+    def summary(self, index: int) -> tuple[int, str, str, list[tuple[str, int]], float]:
+        """(jobs, template id, template text, sites with most jobs first, last failure) of one template."""
+        item = self.raw[index]
+        template = Template(list(item["tokens"]))
+        sites = Counter(site or "?" for _jid, site, _when, _line in item["jobs"]).most_common()
+        last = max((float(when) for _jid, _site, when, _line in item["jobs"]), default=0.0)
+        return len(item["jobs"]), template.id, template.text, sites, last
+
+
+@dataclass(slots=True)
+class KeptSuggestions(Suggestions):
+    """Suggestions read back from the store: their items are :class:`KeptItems`."""
+
+    total: int = 0
+
+    @property
+    def jobs(self) -> int:
+        return self.total
+
+
+def _suggestion(item: dict[str, Any]) -> Suggestion:
+    template = Template(list(item["tokens"]))
+    jobs = []
+    for jid, site, when, line in item["jobs"]:
+        jobs.append(UnknownJob(Job(jid, "", 0, 0, site=site, end_time=when), UNKNOWN, line=line))
+        template.keys.append(jid)
+        if line is not None:
+            template.examples[jid] = line
+    return Suggestion(template, jobs, item["pattern"])
+
+
 def load(store: Any) -> tuple[Suggestions, float] | None:
-    """The last mined templates and when they were mined, or None."""
+    """The last mined templates and when they were mined, or None. Cheap: templates are made on demand."""
     raw = store.get_kv(KEY)
     if not raw:
         return None
     try:
         body = orjson.loads(raw)
-        unknown = Verdict("unknown", "look at the log", None)  # one for all: nothing reads it here
-        items = []
-        for item in body["items"]:
-            template = Template(list(item["tokens"]))
-            jobs = []
-            for jid, site, when, line in item["jobs"]:
-                job = Job(jid, "", 0, 0, site=site, end_time=when)
-                jobs.append(UnknownJob(job, unknown, line=line))
-                template.keys.append(jid)
-                if line is not None:
-                    template.examples[jid] = line
-            items.append(Suggestion(template, jobs, item["pattern"]))
-        none = [UnknownJob(Job("", "", 0, 0), Verdict("unknown", "", None))] * int(body.get("no_line", 0))
-        return Suggestions(items, none, dict(body.get("failed") or {})), float(body["at"])
+        items = body["items"]
+        for item in items:  # the shape, checked once here so a damaged snapshot is mined again, not shown half
+            if not isinstance(item["tokens"], list) or not all(len(j) == 4 for j in item["jobs"]):
+                raise ValueError("not a kept template")
+        none = [UnknownJob(Job("", "", 0, 0), UNKNOWN)] * int(body.get("no_line", 0))
+        total = sum(len(item["jobs"]) for item in items)
+        kept = KeptSuggestions(cast(list[Suggestion], KeptItems(items)), none, dict(body.get("failed") or {}), total)
+        return kept, float(body["at"])
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None  # an older or damaged snapshot: mine again

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -16,13 +17,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
-from opgtui.screens.base import BaseScreen, ellipsis_cell
+from opgtui.learn.snapshot import KeptItems
+from opgtui.screens.base import BaseScreen
 from opgtui.textsafe import one_line
 from opgtui.timefmt import clock
+from opgtui.widgets.line_table import Cell, LineTable
 from opgtui.widgets.safe_edit import SafeInput
-from opgtui.widgets.vim import Table
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 VERDICTS = [("service (retry)", "service"), ("code (debug)", "code"), ("resource (resubmit bigger)", "resource")]
 SHOWN_JOBS = 8
+ON, OFF = Style(bold=True), Style(dim=True)
 
 
 class SignaturesScreen(BaseScreen):
@@ -60,16 +63,27 @@ class SignaturesScreen(BaseScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text("reading the unknown failures ...", "dim"), id="sig-status")
-        yield Table(id="sig-templates", cursor_type="row", zebra_stripes=True)
+        yield LineTable(id="sig-templates")
         yield Static(id="sig-detail")
 
     def columns(self) -> None:
         """The columns, the template's line taking the width the others leave."""
-        table = self.query_one("#sig-templates", DataTable)
-        table.clear(columns=True)
         line = max(20, self.size.width - (6 + 9 + 16 + 11) - 2 * 5 - 2)
-        for label, width in (("Jobs", 6), ("Template", 9), ("Line", line), ("Sites", 16), ("Last", 11)):
-            table.add_column(label, width=width)
+        self.query_one("#sig-templates", LineTable).set_columns(
+            [("Jobs", 6, True), ("Template", 9), ("Line", line), ("Sites", 16), ("Last", 11)])
+
+    def template_cells(self, row: int) -> tuple[str, ...]:
+        """One template's row, drawn when it scrolls into view (kept templates: from their summary)."""
+        assert self.result is not None
+        items = self.result.items
+        if isinstance(items, KeptItems):
+            n, tid, text, sites, last = items.summary(row)
+        else:
+            s = items[row]
+            n, tid, text, sites, last = len(s.jobs), s.id, s.template.text, s.sites, s.last
+        where = ", ".join(f"{name} {k}" for name, k in sites[:3])
+        return (f"{n:,}", tid, one_line(text, 300), one_line(where, 60),
+                clock(last, self.opg.tz, with_date=True))
 
     def reload(self) -> None:
         """The templates last mined at once (kept in the store), then mine again in the background."""
@@ -102,7 +116,6 @@ class SignaturesScreen(BaseScreen):
         self.app.call_from_thread(self.show, result)
 
     def show(self, result: Suggestions, mined_at: float | None = None) -> None:
-        row = self.query_one("#sig-templates", DataTable).cursor_row
         self.result = result
         if self.learned_mode:
             return
@@ -115,26 +128,20 @@ class SignaturesScreen(BaseScreen):
             status += f" · {len(result.failed):,} could not be mined (left unknown)"
         self.query_one("#sig-status", Static).update(Text(status + " · Enter jobs · v label"))
         self.columns()
-        table = self.query_one("#sig-templates", DataTable)
-        for s in result.items:
-            sites = ", ".join(f"{name} {n}" for name, n in s.sites[:3])
-            table.add_row(Text(f"{len(s.jobs):,}"), Text(s.id), ellipsis_cell(s.template.text), ellipsis_cell(sites),
-                          Text(clock(s.last, self.opg.tz, with_date=True)))
-        if row and row < len(result.items):
-            table.move_cursor(row=row)
+        self.query_one("#sig-templates", LineTable).set_rows(len(result.items), self.template_cells)
         self.show_detail()
 
     def current(self) -> Suggestion | None:
-        row = self.query_one("#sig-templates", DataTable).cursor_row
-        if self.learned_mode or self.result is None or row is None or not 0 <= row < len(self.result.items):
+        row = self.query_one("#sig-templates", LineTable).cursor_row
+        if self.learned_mode or self.result is None or not 0 <= row < len(self.result.items):
             return None
         return self.result.items[row]
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    def on_line_table_highlighted(self, _event: LineTable.Highlighted) -> None:
         self.opened = False
         self.show_detail()
 
-    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:  # Enter on the table
+    def on_line_table_selected(self, _event: LineTable.Selected) -> None:  # Enter on the table
         self.action_open()
 
     def action_open(self) -> None:
@@ -199,23 +206,20 @@ class SignaturesScreen(BaseScreen):
         on = sum(1 for x in self.learned if x.enabled)
         self.query_one("#sig-status", Static).update(Text(
             f"{len(self.learned):,} learned signatures, {on:,} enabled · e enable · x disable · L templates"))
-        table = self.query_one("#sig-templates", DataTable)
-        row = table.cursor_row
-        table.clear(columns=True)
+        table = self.query_one("#sig-templates", LineTable)
         title = max(16, self.size.width - (3 + 8 + 6 + 30 + 10) - 2 * 6 - 2)
-        for label, width in (("On", 3), ("Verdict", 8), ("Jobs", 6), ("Id", 30), ("Title", title), ("By", 10)):
-            table.add_column(label, width=width)
-        for x in self.learned:
-            table.add_row(Text("on" if x.enabled else "off", "bold" if x.enabled else "dim"), Text(x.category),
-                          Text(f"{self.counts.get(x.id, 0):,}"), ellipsis_cell(x.id), ellipsis_cell(x.title),
-                          ellipsis_cell(x.updated_by))
-        if row and row < len(self.learned):
-            table.move_cursor(row=row)
+        table.set_columns([("On", 3), ("Verdict", 8), ("Jobs", 6, True), ("Id", 30), ("Title", title), ("By", 10)])
+        table.set_rows(len(self.learned), self.learned_cells)
         self.show_detail()
 
+    def learned_cells(self, row: int) -> tuple[Cell, ...]:
+        x = self.learned[row]
+        return (("on", ON) if x.enabled else ("off", OFF), x.category, f"{self.counts.get(x.id, 0):,}",
+                one_line(x.id, 100), one_line(x.title, 200), one_line(x.updated_by, 40))
+
     def current_learned(self) -> Learned | None:
-        row = self.query_one("#sig-templates", DataTable).cursor_row
-        if not self.learned_mode or row is None or not 0 <= row < len(self.learned):
+        row = self.query_one("#sig-templates", LineTable).cursor_row
+        if not self.learned_mode or not 0 <= row < len(self.learned):
             return None
         return self.learned[row]
 

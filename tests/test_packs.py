@@ -1180,6 +1180,14 @@ REAL = {
             "slurmstepd: error: pyxis: couldn't start container",
         ],
     ),
+    "pyxis_enroot_runtime_dir_not_writable": (
+        "service",
+        [
+            "slurmstepd: error: pyxis: failed to import docker image",
+            "slurmstepd: error: pyxis: printing contents of log file ...",
+            "slurmstepd: error: pyxis:     mkdir: cannot create directory '/run/enroot': Permission denied",
+        ],
+    ),
     "charliecloud_userns_not_permitted": (
         "service",
         [

@@ -1180,6 +1180,27 @@ REAL = {
             "slurmstepd: error: pyxis: couldn't start container",
         ],
     ),
+    # WMCore StageOutMgr: no plugin registered under the command's name, before any transfer (dmwm/WMCore PR 7240).
+    "wmcore_stageout_impl_not_registered": (
+        "code",
+        [
+            "StageOutFailure",
+            "Message: Unable to retrieve impl for local stage in:",
+            "Error retrieving StageOutImpl for command named: stageout-xrdcp-fnal",
+            "",
+            "        ErrorCode : 60311",
+            "        ModuleName : WMCore.Storage.StageOutError",
+        ],
+    ),
+    # ROOT TList.cxx Error("Clear", "A list is accessing an object (%p) already deleted ...") in a CMSSW
+    # FatalRootError (cms-sw/cmssw issue 46634: a release too old for the input's format).
+    "root_tlist_object_already_deleted": (
+        "code",
+        [
+            "== CMSSW:       [c] Fatal Root Error: @SUB=TList::Clear",
+            "== CMSSW: A list is accessing an object (0x148a6d75a980) already deleted (list name = TList)",
+        ],
+    ),
     "pyxis_enroot_runtime_dir_not_writable": (
         "service",
         [

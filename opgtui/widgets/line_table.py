@@ -98,7 +98,7 @@ class LineTable(ScrollView, can_focus=True):
             segments = []
             for (_title, w, right), cell in zip(self.columns, self.cells(index), strict=False):
                 text, style = (cell, PLAIN) if isinstance(cell, str) else cell
-                segments += [Segment(fit(text, w, right), style), Segment(" " * GAP)]
+                segments += [Segment(fit(text, w, right), style), Segment(" " * GAP, PLAIN)]
             strip = Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
             if key[1]:
                 strip = strip.apply_style(CURSOR if self.has_focus else CURSOR_UNFOCUSED)

@@ -183,37 +183,56 @@ Progress = Callable[[int, int], None]
 
 
 def diagnose_jobs(cfg: Config, store: Any, jobs: Sequence[Job], *, lines: int = 200,
-                  progress: Progress | None = None, batch: int = 250, now: float | None = None) -> int:
-    """Verdicts for many jobs from their log tails, saved in batches so views fill in as it goes.
+                  progress: Progress | None = None, batch: int = 250, now: float | None = None,
+                  on_error: Callable[[str], None] | None = None) -> int:
+    """Verdicts for many jobs from their stdout tails, saved in batches as the tails arrive (views fill in as
+    it goes). Returns how many verdicts were saved.
 
-    Tails shared by several jobs are read once; an unreadable log leaves the verdict to the hold and exit
-    codes. Returns how many verdicts were saved.
+    A tail shared by several jobs is read once; an unreadable log leaves the verdict to the hold and exit
+    codes (and its one-line reason goes to ``on_error``). The tails are read by ``sources.logs.read_tails``:
+    http(s) ones over one client, 16 at a time, each within its deadline. Blocking (it runs its own event loop).
     """
     from opgtui.diagnosis.engine import diagnose
     from opgtui.learn.pack import for_store
-    from opgtui.sources.logs import LogError
+    from opgtui.sources.logs import TailRequest, read_tails
 
     packs = for_store(packs_for(tuple(cfg.classifier_dirs)), store)  # plus the team's learned signatures
     windows = store.windows()
     now = now or time.time()
-    tails: dict[str, list[str]] = {}
+    total, done = len(jobs), 0
     pending: dict[str, Verdict] = {}
-    for done, job in enumerate(jobs, 1):
-        source, cap = log_source_and_cap(cfg, job, None, "stdout")
-        text: list[str] = []
-        if source:
-            if source not in tails:
-                try:
-                    tails[source] = read_tail(source, lines, cap)[0]
-                except LogError:
-                    tails[source] = []
-            text = tails[source]
+
+    def decide(job: Job, text: list[str]) -> None:
+        nonlocal done, pending
         exp = cfg.experiment(job.experiment) if job.experiment else None
         pending[job.id] = diagnose(text, packs, job=job, windows=windows,
                                    depends_on=exp.depends_on if exp else (), now=now)
-        if len(pending) >= batch or done == len(jobs):
+        done += 1
+        if len(pending) >= batch or done == total:
             store.save_verdicts(pending, now)
             pending = {}
             if progress:
-                progress(done, len(jobs))
-    return len(jobs)
+                progress(done, total)
+
+    waiting: dict[str, list[Job]] = {}
+    requests: list[TailRequest] = []
+    for job in jobs:
+        source, cap = log_source_and_cap(cfg, job, None, "stdout")
+        if not source:
+            decide(job, [])
+        elif source in waiting:
+            waiting[source].append(job)
+        else:
+            waiting[source] = [job]
+            requests.append(TailRequest(source, lines, cap))
+
+    async def read_all() -> None:
+        async for read in read_tails(requests):
+            if read.error and on_error:
+                on_error(read.error)
+            for job in waiting.pop(read.source):
+                decide(job, read.lines)
+
+    if requests:
+        asyncio.run(read_all())
+    return total

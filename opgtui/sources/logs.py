@@ -12,8 +12,8 @@ import os
 import re
 import stat
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -427,6 +427,104 @@ async def tail(source: str, n: int | None = 50, *, client: httpx.AsyncClient | N
     import asyncio
 
     return await asyncio.to_thread(tail_file, local_path(source), n, max_bytes=max_bytes)
+
+
+# ---------------------------------------------------------------------------- many tails at once
+
+
+CONCURRENCY = 16
+"""Tails read at once by :func:`read_tails` unless told otherwise."""
+@dataclass(frozen=True, slots=True)
+class TailRequest:
+    """One log to read: a path, a ``file://`` URL or an http(s) URL; its last ``lines`` (0: all), at most
+    ``max_bytes`` of its end (None: the reader's own bound)."""
+
+    source: str
+    lines: int = 200
+    max_bytes: int | None = None
+
+
+@dataclass(slots=True)
+class TailRead:
+    """What one read gave: the lines, or ``error`` (one line naming the path or URL and why)."""
+
+    source: str
+    lines: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+async def read_tails(requests: Iterable[TailRequest], *, concurrency: int = CONCURRENCY,
+                     deadline: float = DEADLINE, timeout: float = 10.0,
+                     client: httpx.AsyncClient | None = None) -> AsyncIterator[TailRead]:
+    """Read every request, ``concurrency`` at a time, yielding each answer as it arrives.
+
+    http(s) logs share ``client`` (else one made here, closed at the end, with as many connections as
+    ``concurrency``); each read, all its requests together, ends within ``deadline`` seconds. A read never
+    raises: its problem is the ``error`` of its answer. At most ``concurrency`` answers wait for the caller.
+    """
+    import asyncio
+
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be 1 or more, not {concurrency}")
+    todo = list(requests)
+    answers: asyncio.Queue[TailRead] = asyncio.Queue(maxsize=concurrency)
+    own: list[httpx.AsyncClient] = []
+
+    def http() -> httpx.AsyncClient:
+        if client is not None:
+            return client
+        if not own:
+            import httpx
+
+            own.append(httpx.AsyncClient(follow_redirects=True, timeout=timeout, limits=httpx.Limits(
+                max_connections=concurrency, max_keepalive_connections=concurrency)))
+        return own[0]
+
+    next_up = iter(todo)
+
+    async def worker() -> None:
+        for request in next_up:  # one shared iterator: each request is taken by one worker
+            await answers.put(await _read(request, http, deadline, timeout))
+
+    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(todo)))]
+    try:
+        for _ in todo:  # every request gives exactly one answer (a read never raises)
+            yield await answers.get()
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        if own:
+            await own[0].aclose()
+
+
+async def _read(request: TailRequest, http: Callable[[], httpx.AsyncClient], deadline: float,
+                timeout: float) -> TailRead:
+    """One tail; any failure becomes the answer's one-line ``error``."""
+    import asyncio
+
+    source, started = request.source, time.monotonic()
+    is_url = source.startswith(("http://", "https://"))
+    try:
+        if is_url:
+            t = await tail_url(http(), source, request.lines, timeout=timeout, max_bytes=request.max_bytes,
+                               deadline=deadline)
+        else:
+            try:
+                async with asyncio.timeout(deadline):  # a hung file system: the thread is left to finish
+                    t = await asyncio.to_thread(tail_file, local_path(source), request.lines,
+                                                max_bytes=request.max_bytes)
+            except TimeoutError:
+                raise LogError(f"{clean(source)}: not read within {deadline:g} s (the file system does not "
+                               "answer)") from None
+        return TailRead(source, t.lines, None, time.monotonic() - started)
+    except LogError as exc:
+        error = one_line(str(exc), 400)
+    except Exception as exc:  # one bad log of thousands is reported, never fatal
+        label = url_label(source) if is_url else clean(source)
+        error = one_line(f"{label}: {type(exc).__name__}: {exc}", 400)
+    return TailRead(source, [], error, time.monotonic() - started)
 
 
 def local_path(source: str) -> str:

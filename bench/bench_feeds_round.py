@@ -141,7 +141,7 @@ async def raw_round(port: int, paths: list[str]) -> float:
 
 def collect_round(cfg: object, store: object) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds of this process, feeds ok) of one real collector round."""
-    from opgtui.collector import collect_once
+    from opgtui.ops.collector import collect_once
 
     t0, c0 = time.perf_counter(), time.process_time()
     rep = asyncio.run(collect_once(cfg, store))  # type: ignore[arg-type]

@@ -186,7 +186,7 @@ def _key(app: Any, key: str, char: str | None) -> None:
 
 def functions(path: Path, runs: int = 3) -> dict[str, list[float]]:
     """Group every job by hold reason and filter every job (one word), after the background work (warm)."""
-    from opgtui.joblist import build_rows, filter_rows, group_rows, warm
+    from opgtui.domain.joblist import build_rows, filter_rows, group_rows, warm
     from opgtui.sources.dumps import load_files
 
     rows = build_rows(load_files([path], keep_ads=False).jobs, now=time.time())

@@ -15,7 +15,8 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
-from opgtui.joblist import (
+from opgtui.core.model import Job, JobStatus
+from opgtui.domain.joblist import (
     COLUMN_KEYS,
     QueryFilter,
     Row,
@@ -28,7 +29,6 @@ from opgtui.joblist import (
     sort_indices,
     warm,
 )
-from opgtui.model import Job, JobStatus
 
 NOW = 1_795_600_000.0
 SITES = {"FNAL_GPGrid": ("fnpc{n}.fnal.gov", 800), "Wisconsin": ("e{n}.chtc.wisc.edu", 400),

@@ -58,7 +58,7 @@ async def listed(path: Path) -> dict[str, Any]:
     """In a running app: dump -> load -> rows -> sort by age -> table set -> first frame; then the rest."""
     from bench_joblist import table_app
 
-    from opgtui.joblist import QueryFilter, build_rows, group_rows, quick_filter, sort_indices, warm
+    from opgtui.domain.joblist import QueryFilter, build_rows, group_rows, quick_filter, sort_indices, warm
     from opgtui.sources.dumps import load_files
     from opgtui.widgets.job_table import JobTable
 

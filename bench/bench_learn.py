@@ -53,9 +53,9 @@ def bench_store(n: int = 20_000) -> None:
     """`opgtui signatures suggest --no-read` on a store holding ``n`` unknown failures with kept tails."""
     import tempfile
 
+    from opgtui.core.model import Job, JobStatus, Verdict
     from opgtui.learn.suggest import suggest
     from opgtui.learn.unknown import gather, save_tails
-    from opgtui.model import Job, JobStatus, Verdict
     from opgtui.store import open_store
 
     rng = random.Random(7)
@@ -86,11 +86,11 @@ def bench_view(n: int = 20_000, distinct: bool = False) -> float:
 
     from opgtui.app import OpgApp
     from opgtui.config import Config
+    from opgtui.core.model import Job, Verdict
     from opgtui.learn.snapshot import save
     from opgtui.learn.suggest import Suggestion, Suggestions
     from opgtui.learn.templates import Template
     from opgtui.learn.unknown import UnknownJob
-    from opgtui.model import Job, Verdict
     from opgtui.screens.signatures import SignaturesScreen
     from opgtui.store import open_store
     from opgtui.widgets.line_table import LineTable

@@ -21,7 +21,7 @@ import uuid
 import psycopg
 from psycopg import sql
 
-from opgtui.model import Announcement, Job
+from opgtui.core.model import Announcement, Job
 from opgtui.store import open_store
 from opgtui.team.live import Listener, apply_live
 

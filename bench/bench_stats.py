@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from synth_ads import ANCHOR, CPU_MODELS, EXP_WEIGHTS, EXPERIMENTS, SITES, iter_synth_ads  # noqa: E402
 
-from opgtui import stats  # noqa: E402
+from opgtui.domain import stats  # noqa: E402
 from opgtui.store import JOB_COLUMNS, open_store  # noqa: E402
 
 TARGET_MS = 200.0

@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE))
 from bench_stats import _history_ads, _ms, build, ingest  # noqa: E402
 from synth_ads import ANCHOR  # noqa: E402
 
-from opgtui import stats  # noqa: E402
+from opgtui.domain import stats  # noqa: E402
 from opgtui.store import JOB_COLUMNS, open_store  # noqa: E402
 
 DAY = 86400

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from opgtui.highlight import highlight_line
 from opgtui.sources.logs import LogError, tail, tail_file
+from opgtui.widgets.highlight import highlight_line
 
 OUT = Path(__file__).resolve().parent / "out"
 LINES = (

@@ -6,7 +6,7 @@ import random
 import statistics
 import time
 
-from opgtui.model import ServiceState, Window
+from opgtui.core.model import ServiceState, Window
 from opgtui.widgets.timeline import bucket_states, row_strip
 
 WEEK = 7 * 86400

@@ -15,8 +15,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from opgtui.config import Config
-from opgtui.model import Announcement, Job
-from opgtui.timefmt import ago, zone
+from opgtui.core.model import Announcement, Job
+from opgtui.core.timefmt import ago, zone
 
 VIEWS: dict[str, tuple[str, str]] = {
     # mode: (key, title)
@@ -116,7 +116,7 @@ class OpgApp(App[None]):
         self.demo = demo
         self.dump: Any = None  # a DumpSession when opened on dump files, not a pool
         if dump:
-            from opgtui.dumpview import DumpSession
+            from opgtui.ops.dumpview import DumpSession
 
             self.dump = DumpSession(list(dump))
         self.tz: tzinfo | None = zone(cfg.timezone)
@@ -185,7 +185,7 @@ class OpgApp(App[None]):
 
     @work(thread=True, exclusive=True, group="dump-import")
     def copy_dump(self) -> None:
-        from opgtui.dumpview import copy_in_process
+        from opgtui.ops.dumpview import copy_in_process
 
         assert self.dump is not None and self.dump.result is not None
         try:
@@ -222,7 +222,7 @@ class OpgApp(App[None]):
 
     def maintenance_announcements(self, now: float) -> list[Announcement]:
         """Scheduled maintenance from the feeds, said as announcements (ongoing, or within the horizon)."""
-        from opgtui.maintenance import HORIZON, maintenance_announcements
+        from opgtui.domain.maintenance import HORIZON, maintenance_announcements
 
         windows = self.store.windows(kind="maintenance", start=now, end=now + HORIZON)
         return maintenance_announcements(windows, now, tz=self.tz)
@@ -262,7 +262,7 @@ class OpgApp(App[None]):
         scheduled only after this one finished (no overlap)."""
         import asyncio
 
-        from opgtui.collector import collect_once, collector_running
+        from opgtui.ops.collector import collect_once, collector_running
 
         first = True  # the views read the store when they mounted
         while True:

@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
-from opgtui import safeyaml
-from opgtui.keymap import BINDING_IDS
-from opgtui.storetarget import store_target
+from opgtui.core import safeyaml
+from opgtui.core.keymap import BINDING_IDS
+from opgtui.core.storetarget import store_target
 
 APP_NAME = "opgtui"
 FEED_KINDS = ("statuspage", "alertmanager", "prometheus", "osg_downtime", "gocdb", "native")
@@ -23,7 +23,7 @@ class ConfigError(Exception):
     """A config problem; ``str()`` is one line naming the file, the line and the key."""
 
     def __init__(self, path: str | Path, line: int | None, key: str, message: str) -> None:
-        from opgtui.textsafe import one_line
+        from opgtui.core.textsafe import one_line
 
         self.path, self.line, self.key = str(path), line, key
         # the key and the message can carry the file's own text (an unknown key): never raw on a terminal
@@ -405,7 +405,7 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
     known = {s.name for s in cfg.services}
     for i, exp in enumerate(cfg.experiments):
         if exp.request_required:
-            from opgtui.requests import FIELD_NAMES
+            from opgtui.domain.requests import FIELD_NAMES
 
             for j, name in enumerate(exp.request_required):
                 if name not in (*FIELD_NAMES, "title", "experiment"):
@@ -420,7 +420,7 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
                           "experiments", i, "depends_on", j)
     for i, exp in enumerate(cfg.experiments):
         if exp.dq and exp.dq.events_line:
-            from opgtui.dq import pattern_problem  # on RE2, as the packs: never Python re for a user's pattern
+            from opgtui.domain.dq import pattern_problem  # on RE2, as the packs: never Python re for a user's pattern
 
             problem = pattern_problem(exp.dq.events_line)
             if problem:

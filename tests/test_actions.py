@@ -11,8 +11,8 @@ from typing import Any
 import htcondor2
 import pytest
 
-from opgtui.actions import act, act_constraint, by_schedd, describe
 from opgtui.config import PoolConfig
+from opgtui.ops.actions import act, act_constraint, by_schedd, describe
 from opgtui.sources.condor import query_pool
 from opgtui.sources.dumps import load_files
 

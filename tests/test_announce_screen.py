@@ -9,7 +9,7 @@ from test_status_view import screen_lines
 
 from opgtui.app import OpgApp
 from opgtui.config import Config
-from opgtui.model import Announcement
+from opgtui.core.model import Announcement
 from opgtui.screens.announce import AnnouncementForm, AnnouncementsScreen
 from opgtui.store import open_store
 

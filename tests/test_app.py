@@ -9,7 +9,7 @@ import pytest
 
 from opgtui.app import OpgApp
 from opgtui.config import Config, parse_config
-from opgtui.model import Announcement, ServiceState, Window
+from opgtui.core.model import Announcement, ServiceState, Window
 from opgtui.store import open_store
 
 HOSTILE = "[@click=app.bell]x[/] x [/ \x1b]52;c;cHduZWQ=\x07 [bold]not bold[/bold]"
@@ -154,7 +154,7 @@ async def test_announcement_form_rejects_an_end_in_the_past(empty_app: OpgApp) -
 
 
 def _store_with_failed_jobs(tmp_path: Path) -> tuple[Config, object]:
-    from opgtui.model import Job, JobStatus
+    from opgtui.core.model import Job, JobStatus
 
     log = tmp_path / "job.out"
     log.write_text("setup ok\nifdh establishProcess https://samweb.fnal.gov:8483/sam/nova/api/projects/p/1\n"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from opgtui.config import Config, LogLocation
-from opgtui.logtarget import diagnose_jobs
-from opgtui.model import Job, JobStatus
+from opgtui.core.model import Job, JobStatus
+from opgtui.ops.logtarget import diagnose_jobs
 from opgtui.sources.logs import TailRead, TailRequest, read_tails
 from opgtui.store import open_store
 
@@ -160,7 +160,7 @@ def test_bulk_diagnosis_over_http_saves_every_verdict_and_names_the_log_it_could
 
 
 def test_the_per_job_path_still_reads_one_url(logs: Logs) -> None:
-    from opgtui.logtarget import read_tail
+    from opgtui.ops.logtarget import read_tail
 
     assert read_tail(f"{logs.base}/3.out", 1)[0] == ["log 3.out"]
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from opgtui.cli import main
 from opgtui.config import EXAMPLE
-from opgtui.model import ServiceState, Window
+from opgtui.core.model import ServiceState, Window
 from opgtui.store import open_store
 
 VERBS = ["demo", "config", "tail", "diagnose", "jobs", "status", "check", "collect", "announce", "retry",

@@ -11,10 +11,10 @@ import pytest
 import test_cli
 from test_cli import run
 
+from opgtui.core.model import Job, JobStatus
 from opgtui.demo.build import build_demo
 from opgtui.demo.keep import write_config
-from opgtui.joblist import status_text
-from opgtui.model import Job, JobStatus
+from opgtui.domain.joblist import status_text
 from opgtui.sources.dumps import load_files
 from opgtui.store import open_store
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from feedserver import FeedServer
 
-from opgtui.collector import CollectorBusy, collector_lock, collector_running
 from opgtui.demo.build import ANCHOR
 from opgtui.demo.timeshift import shift_feed
+from opgtui.ops.collector import CollectorBusy, collector_lock, collector_running
 
 DEMO_FEEDS = Path(__file__).resolve().parents[1] / "opgtui" / "demo" / "data" / "feeds"
 

@@ -19,11 +19,21 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "opgtui"
 
+#: The layers, bottom up (docs/architecture.md). Every module of opgtui/ is in exactly one of them.
+CORE = ("opgtui.core",)  # plain records and helpers every layer may use
+CONFIG = ("opgtui.config",)
+SOURCES = ("opgtui.sources",)
+STORE = ("opgtui.store",)
+DIAGNOSIS = ("opgtui.diagnosis",)
+DOMAIN = ("opgtui.domain",)  # decisions and summaries
+TEAM = ("opgtui.team",)
+LEARN = ("opgtui.learn",)
+OPS = ("opgtui.ops",)  # use-cases that do I/O
+DEMO = ("opgtui.demo",)
+CLI = ("opgtui.cli",)
 #: The Textual views: the App, its screens and its widgets. Everything else in opgtui/ is headless.
 UI = ("opgtui.app", "opgtui.screens", "opgtui.widgets")
-#: The bottom layer: plain records and helpers every layer may use; they import nothing above them.
-FOUNDATION = ("opgtui.model", "opgtui.textsafe", "opgtui.timefmt", "opgtui.safeyaml", "opgtui.identity",
-              "opgtui.opg_phase", "opgtui.keymap", "opgtui.storetarget")
+LAYERS = (CORE, CONFIG, SOURCES, STORE, DIAGNOSIS, DOMAIN, TEAM, LEARN, OPS, DEMO, CLI, UI)
 
 
 def module_files() -> dict[str, Path]:
@@ -87,29 +97,41 @@ class Rule:
 
 
 RULES = (
-    Rule("headless code never imports the views", who=("opgtui",), never=UI, exempt=(*UI, "opgtui.cli")),
+    Rule("headless code never imports the views", who=("opgtui",), never=UI, exempt=(*UI, *CLI)),
+    Rule("the CLI starts the App and reaches the views no other way", who=CLI,
+         never=("opgtui.screens", "opgtui.widgets")),
+    Rule("nothing but the CLI imports the CLI", who=("opgtui",), never=CLI, exempt=CLI),
     Rule("widgets never import screens or the App", who=("opgtui.widgets",), never=("opgtui.screens", "opgtui.app")),
-    Rule("the foundation imports only the foundation", who=FOUNDATION, only=FOUNDATION),
-    Rule("config imports only the foundation", who=("opgtui.config",), only=FOUNDATION),
-    Rule("sources fetch and normalise: only sources, config and the foundation",
-         who=("opgtui.sources",), only=("opgtui.sources", "opgtui.config", *FOUNDATION)),
-    Rule("the store holds data: only the store and the foundation", who=("opgtui.store",),
-         only=("opgtui.store", *FOUNDATION)),
-    Rule("diagnosis is pure: only diagnosis and the foundation",
-         who=("opgtui.diagnosis",), only=("opgtui.diagnosis", *FOUNDATION)),
+    Rule("core imports only core", who=CORE, only=CORE),
+    Rule("config imports only core", who=CONFIG, only=CORE),
+    Rule("sources fetch and normalise: only sources, config and core", who=SOURCES, only=(*SOURCES, *CONFIG, *CORE)),
+    Rule("the store holds data: only the store and core", who=STORE, only=(*STORE, *CORE)),
+    Rule("diagnosis is pure: only diagnosis and core", who=DIAGNOSIS, only=(*DIAGNOSIS, *CORE)),
+    # decisions on records, parametrised by the config, may use diagnosis' verdicts and RE2 patterns; what they
+    # read (sources) or write (the store) is handed to them by ops/, which does the I/O
+    Rule("domain decides: only domain, diagnosis, config and core", who=DOMAIN,
+         only=(*DOMAIN, *DIAGNOSIS, *CONFIG, *CORE)),
+    Rule("the team store's server side: only team, the store and core", who=TEAM, only=(*TEAM, *STORE, *CORE)),
+    Rule("ops are use-cases below the CLI and the views", who=OPS, never=(*CLI, *UI)),
 )
 
 #: Edges that break a rule today, each a named debt of issue 15 ("Make the layers real"). Do not add to this list:
 #: move the code instead. Remove an entry when its edge is gone (the test says so).
 EXCEPTIONS: dict[tuple[str, str], str] = {
     # issue 15, "config imports the requests field list": `request_required` is checked against FIELD_NAMES
-    ("opgtui.config", "opgtui.requests"): "issue 15: request field names belong in the foundation",
+    ("opgtui.config", "opgtui.domain.requests"): "issue 15: request field names belong in core",
     # the events_line pattern is checked on RE2 by dq's checker, which lives beside the DQ reader
-    ("opgtui.config", "opgtui.dq"): "issue 15: one YAML/pattern validation mechanism",
+    ("opgtui.config", "opgtui.domain.dq"): "issue 15: one YAML/pattern validation mechanism",
     # feed kinds from plugins (entry-point group opgtui.feeds); issue 15, "feed kinds are listed twice"
     ("opgtui.config", "opgtui.sources.feeds"): "issue 15: feed kinds listed twice",
     # issue 15, "the condor worker runs retry.plan_retry": the retry plan is decided inside the source process
-    ("opgtui.sources.condor_worker", "opgtui.retry"): "issue 15: the worker runs retry.plan_retry",
+    ("opgtui.sources.condor_worker", "opgtui.domain.retry"): "issue 15: the worker runs retry.plan_retry",
+    # issue 15, "dq imports sources.logs": the DQ check reads job outputs itself
+    ("opgtui.domain.dq", "opgtui.sources.logs"): "issue 15: dq reads outputs itself",
+    # Store.actor asks team.roles for the database's roles: that query belongs in the store (all SQL in it)
+    ("opgtui.store", "opgtui.team.roles"): "issue 15: all SQL in the store (the roles query)",
+    # stats.try_refresh catches the store's errors: the refresh belongs in ops/record.py
+    ("opgtui.domain.stats", "opgtui.store"): "issue 15: domain modules drive the store (stats refresh)",
 }
 
 
@@ -124,21 +146,47 @@ def violations() -> set[tuple[str, str, str]]:
 def test_the_import_reader_sees_lazy_relative_and_from_imports(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text("from opgtui import store\nfrom . import model\n"
-                      "def f():\n    from opgtui.sources.logs import tail\n    import opgtui.timefmt\n")
+                      "def f():\n    from opgtui.sources.logs import tail\n    import opgtui.core.timefmt\n")
     assert imports_of("opgtui.demo.m", source) == {"opgtui.store", "opgtui.demo", "opgtui.sources.logs",
-                                                   "opgtui.timefmt"}
+                                                   "opgtui.core.timefmt"}
 
 
 def test_a_back_edge_breaks_a_rule() -> None:
-    """The rules are not vacuous: the edges the design forbids are caught."""
-    broken = {(r.name, i, m) for r in RULES for i, m in [("opgtui.store", "opgtui.sources.logs"),
-                                                          ("opgtui.diagnosis.engine", "opgtui.store"),
-                                                          ("opgtui.sources.logs", "opgtui.widgets.log_view"),
-                                                          ("opgtui.model", "opgtui.config")]
-              if r.broken_by(i, m)}
-    assert {b[1] for b in broken} == {"opgtui.store", "opgtui.diagnosis.engine", "opgtui.sources.logs",
-                                      "opgtui.model"}
-    assert not any(r.broken_by("opgtui.screens.jobs", "opgtui.store") for r in RULES)  # views read the store
+    """The rules are not vacuous: each edge the design forbids is caught by the rule that names it."""
+    wrong = {
+        ("opgtui.store", "opgtui.sources.logs"): "the store holds data: only the store and core",
+        ("opgtui.diagnosis.engine", "opgtui.store"): "diagnosis is pure: only diagnosis and core",
+        ("opgtui.sources.logs", "opgtui.widgets.log_view"): "headless code never imports the views",
+        ("opgtui.core.model", "opgtui.config"): "core imports only core",
+        ("opgtui.config", "opgtui.ops.collector"): "config imports only core",
+        ("opgtui.domain.joblist", "opgtui.store"): "domain decides: only domain, diagnosis, config and core",
+        ("opgtui.domain.services", "opgtui.ops.record"): "domain decides: only domain, diagnosis, config and core",
+        ("opgtui.ops.actions", "opgtui.cli"): "ops are use-cases below the CLI and the views",
+        ("opgtui.learn.library", "opgtui.cli.signatures"): "nothing but the CLI imports the CLI",
+        ("opgtui.cli.jobs", "opgtui.screens.jobs"): "the CLI starts the App and reaches the views no other way",
+        ("opgtui.widgets.job_table", "opgtui.screens.jobs"): "widgets never import screens or the App",
+        ("opgtui.team.roles", "opgtui.ops.collector"): "the team store's server side: only team, the store and core",
+    }
+    for (importer, imported), rule in wrong.items():
+        assert rule in {r.name for r in RULES if r.broken_by(importer, imported)}, (importer, imported)
+    allowed = [("opgtui.screens.jobs", "opgtui.store"), ("opgtui.cli", "opgtui.app"), ("opgtui.ops.record",
+               "opgtui.domain.stats"), ("opgtui.domain.dq", "opgtui.diagnosis.signatures"),
+               ("opgtui.cli.requests", "opgtui.cli"), ("opgtui.app", "opgtui.ops.collector")]
+    assert not [(i, m) for i, m in allowed if any(r.broken_by(i, m) for r in RULES)]
+
+
+def test_the_tree_reads_as_the_design() -> None:
+    """Every module is in one layer of the list above, and the top of opgtui/ holds only the config and the App:
+    a new module goes into the package of its layer, not beside them."""
+    assert {name for name in MODULES if name.count(".") == 1 and MODULES[name].name != "__init__.py"} == {
+        "opgtui.config", "opgtui.app"}
+    homeless = sorted(n for n in MODULES if n != "opgtui" and sum(within(n, layer) for layer in LAYERS) != 1)
+    assert homeless == []
+    for layer in LAYERS:
+        for package in layer:
+            if (PACKAGE.parent / package.replace(".", "/")).is_dir():
+                doc = ast.get_docstring(ast.parse(MODULES[package].read_text(encoding="utf-8")))
+                assert doc, f"{package}/__init__.py says what the layer holds"
 
 
 def test_the_one_way_flow_holds_except_for_the_named_debts() -> None:
@@ -150,7 +198,7 @@ def test_the_one_way_flow_holds_except_for_the_named_debts() -> None:
 
 
 def headless_modules() -> list[str]:
-    return [name for name in MODULES if not within(name, UI)]
+    return [name for name in MODULES if not within(name, UI) and not name.endswith(".__main__")]  # __main__ runs
 
 
 def test_the_ui_is_only_the_app_its_screens_and_widgets() -> None:
@@ -205,13 +253,13 @@ def app_binding_ids() -> set[str]:
 
 
 def test_the_keymap_lists_exactly_the_bindings_the_app_defines() -> None:
-    """`keys:` is checked against opgtui/keymap.py: an id added to a screen must be listed there (or a config
+    """`keys:` is checked against opgtui/core/keymap.py: an id added to a screen must be listed there (or a config
     remapping it is refused), and a listed id no screen defines would be accepted and do nothing."""
-    from opgtui.keymap import BINDING_IDS
+    from opgtui.core.keymap import BINDING_IDS
 
     defined = app_binding_ids()
-    assert not defined - set(BINDING_IDS), "add these ids to opgtui/keymap.py"
-    assert not set(BINDING_IDS) - defined, "no binding has these ids any more: remove them from opgtui/keymap.py"
+    assert not defined - set(BINDING_IDS), "add these ids to opgtui/core/keymap.py"
+    assert not set(BINDING_IDS) - defined, "no binding has these ids any more: remove them from opgtui/core/keymap.py"
     assert all(what.strip() for what in BINDING_IDS.values())
 
 
@@ -231,15 +279,16 @@ def test_identity_has_one_home_from_the_effective_uid(monkeypatch: pytest.Monkey
     signatures) uses identity.whoami, and nothing in opgtui/ reads $USER, $LOGNAME or getpass."""
     import pwd
 
-    import opgtui.identity
+    import opgtui.core.identity
+    import opgtui.domain.requests
     import opgtui.learn.library
-    import opgtui.requests
     import opgtui.store
 
     monkeypatch.setenv("USER", "mallory")
     monkeypatch.setenv("LOGNAME", "mallory")
-    assert opgtui.identity.whoami() == pwd.getpwuid(os.geteuid()).pw_name != "mallory"
-    assert opgtui.store.whoami is opgtui.requests.whoami is opgtui.learn.library.whoami is opgtui.identity.whoami
+    assert opgtui.core.identity.whoami() == pwd.getpwuid(os.geteuid()).pw_name != "mallory"
+    whoami = opgtui.core.identity.whoami
+    assert opgtui.store.whoami is opgtui.domain.requests.whoami is opgtui.learn.library.whoami is whoami
     readers = sorted(name for name, path in MODULES.items()
                      if any(word in path.read_text(encoding="utf-8")
                             for word in ("getpass", '"USER"', "'USER'", '"LOGNAME"', "'LOGNAME'")))

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from opgtui.actions import debug_profile_for
 from opgtui.config import load_config
 from opgtui.demo.build import build_demo
 from opgtui.demo.workdir import scratch_dir
-from opgtui.services import board
+from opgtui.domain.services import board
+from opgtui.ops.actions import debug_profile_for
 from opgtui.store import open_store
 
 
@@ -255,7 +255,7 @@ def test_a_terminated_dashboard_gives_the_terminal_back(tmp_path: Path) -> None:
 
 def test_every_demo_jobs_event_log_is_under_the_demos_log_directory(demo) -> None:
     """`e` on a demo job shows its event log: the log-root check refused the bundled /jobsub/... paths."""
-    from opgtui.logtarget import find_log
+    from opgtui.ops.logtarget import find_log
 
     cfg, store = demo
     refused: Counter[str] = Counter()

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from opgtui import stats
 from opgtui.config import Config, ConfigError, DQConfig, ExperimentConfig, LogLocation, parse_config
-from opgtui.dq import check, count_events, find_outputs, pattern_problem
-from opgtui.model import Job
-from opgtui.record import dq_flags, scan_finished
+from opgtui.core.model import Job
+from opgtui.domain import stats
+from opgtui.domain.dq import check, count_events, find_outputs, pattern_problem
+from opgtui.ops.record import dq_flags, scan_finished
 from opgtui.sources.dumps import load_files
 from opgtui.store import open_store
 
@@ -129,8 +129,8 @@ def test_a_catastrophic_events_line_runs_in_linear_time(tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
         "from opgtui.config import Config, DQConfig, ExperimentConfig, LogLocation\n"
-        "from opgtui.model import Job\n"
-        "from opgtui.record import scan_finished\n"
+        "from opgtui.core.model import Job\n"
+        "from opgtui.ops.record import scan_finished\n"
         "from opgtui.store import open_store\n"
         "store = open_store(sys.argv[1])\n"
         "store.upsert_jobs([Job('s#1.0', 's', 1, 0, status=4, exit_code=0, experiment='nova',\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from opgtui.model import Job, JobStatus
+from opgtui.core.model import Job, JobStatus
 from opgtui.sources import dumps
 from opgtui.sources.dumps import detect, iter_long_ads, literal, load_files
 

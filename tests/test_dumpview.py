@@ -56,7 +56,7 @@ def test_open_says_which_file_is_missing(tmp_path: Path) -> None:
 
 
 def test_the_raw_ad_of_a_dump_that_changed_is_simply_absent(tmp_path: Path) -> None:
-    from opgtui.dumpview import DumpSession
+    from opgtui.ops.dumpview import DumpSession
 
     src = tmp_path / "a.long"
     shutil.copy(DATA / "chtc_held_docker_memory.long.ad", src)
@@ -72,7 +72,7 @@ async def test_a_json_dump_lists_what_whole_jobs_would_and_opens_each_job_whole(
     opened at once counts every failed and held job of the dump."""
     from test_jobbrief import varied, write
 
-    from opgtui.joblist import build_rows
+    from opgtui.domain.joblist import build_rows
     from opgtui.screens.job import JobDetailScreen
     from opgtui.widgets.job_table import JobTable
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from opgtui.core.model import Job, JobStatus
 from opgtui.diagnosis.codes import bundled_tables
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import PackSet, compile_signature, load_pack_file
-from opgtui.model import Job, JobStatus
 
 PACK = Path(__file__).parent / "data" / "packs" / "mechanisms.yaml"
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from opgtui.cli import main
+from opgtui.core.model import Job, JobStatus
 from opgtui.diagnosis.evaluate import find_cases, parse_job, score
-from opgtui.model import Job, JobStatus
 from opgtui.store import open_store
 
 HEADER = "file\tverdict\tcause\tsource\tjob\n"
@@ -157,7 +157,7 @@ def test_diagnose_needs_something_to_read(env: Path) -> None:
 
 
 def test_diagnose_a_stored_job_says_which_outage_overlapped_it(env: Path) -> None:
-    from opgtui.model import Window
+    from opgtui.core.model import Window
 
     store = open_store(env / "data" / "opgtui" / "opgtui.db")
     start = 1_700_000_000.0

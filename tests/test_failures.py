@@ -13,9 +13,9 @@ import pytest
 
 from opgtui.app import OpgApp
 from opgtui.config import Config, DebugProfile, ExperimentConfig
+from opgtui.core.model import Finding, Job, JobStatus, Verdict, Window
 from opgtui.demo.build import build_demo
-from opgtui.failures import UNDIAGNOSED, in_range, sites_text, summarise
-from opgtui.model import Finding, Job, JobStatus, Verdict, Window
+from opgtui.domain.failures import UNDIAGNOSED, in_range, sites_text, summarise
 from opgtui.store import open_store
 
 TESTS = Path(__file__).parent

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from opgtui.core.model import Job, JobStatus, Window
 from opgtui.diagnosis.engine import diagnose, verdict_json
 from opgtui.diagnosis.signatures import load_packs
-from opgtui.model import Job, JobStatus, Window
 
 LOGS = Path(__file__).parent / "data" / "logs"
 LABELS = list(csv.DictReader((LOGS / "LABELS.tsv").open(encoding="utf-8"), delimiter="\t"))

@@ -220,7 +220,7 @@ def _finite_time(t: Any) -> bool:
 
 def check_report(report: Any) -> str | None:
     """What is wrong with a parsed report for the store and the screens, or None."""
-    from opgtui.model import SERVICE_STATES
+    from opgtui.core.model import SERVICE_STATES
     from opgtui.sources.feeds.base import FeedReport
 
     if not isinstance(report, FeedReport):

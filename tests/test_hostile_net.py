@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from feedserver import FeedServer
 
-from opgtui import record
 from opgtui.config import Config, FeedConfig, LogLocation, RecordConfig
-from opgtui.model import Job
+from opgtui.core.model import Job
+from opgtui.ops import record
 from opgtui.sources import logs
 from opgtui.sources.feeds.poll import poll_all
 from opgtui.sources.logs import LogError, tail

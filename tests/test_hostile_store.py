@@ -19,7 +19,7 @@ from test_joblist import NOW, jobs
 from opgtui.app import OpgApp
 from opgtui.cli import main
 from opgtui.config import Config
-from opgtui.model import Announcement
+from opgtui.core.model import Announcement
 from opgtui.store import StoreCorrupt, StoreError, open_store
 
 CORRUPT = "the store is corrupt or not an opgtui store"
@@ -210,7 +210,7 @@ def _mode(path: Path) -> int:
 
 
 def test_new_store_directory_wal_and_lock_are_private(tmp_path: Path) -> None:
-    from opgtui.collector import collector_lock, lock_path
+    from opgtui.ops.collector import collector_lock, lock_path
 
     old = os.umask(0o022)
     try:
@@ -230,7 +230,7 @@ def test_new_store_directory_wal_and_lock_are_private(tmp_path: Path) -> None:
 def test_store_shared_with_the_configured_group(tmp_path: Path) -> None:
     import grp
 
-    from opgtui.collector import collector_lock, lock_path
+    from opgtui.ops.collector import collector_lock, lock_path
 
     group = grp.getgrgid(os.getegid())
     old = os.umask(0o022)
@@ -262,7 +262,7 @@ def test_config_names_the_group_to_share_with(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ item 15: one collector per store
 
 def test_collector_lock_follows_a_symlinked_store(tmp_path: Path) -> None:
-    from opgtui.collector import collector_lock, collector_running
+    from opgtui.ops.collector import collector_lock, collector_running
 
     db = tmp_path / "real" / "opgtui.db"
     open_store(db).close()
@@ -279,7 +279,7 @@ def test_collector_lock_follows_a_symlinked_store(tmp_path: Path) -> None:
 def _replay_flapping(store: object) -> tuple[float, float]:
     import json
 
-    from opgtui.model import ServiceState, Window
+    from opgtui.core.model import ServiceState, Window
 
     data = json.loads((Path(__file__).parent / "data" / "hostile" / "flapping_feed_5min.json").read_text())
     for poll in data["polls"]:
@@ -304,7 +304,7 @@ def test_a_flapping_feed_is_one_outage_not_a_row_per_poll(tmp_path: Path) -> Non
 
 
 def test_a_short_outage_is_still_recorded(tmp_path: Path) -> None:
-    from opgtui.model import ServiceState
+    from opgtui.core.model import ServiceState
 
     store = open_store(tmp_path / "s.db")
     for t, state in ((0, "up"), (1000, "down"), (1010, "up"), (5000, "down")):
@@ -314,8 +314,8 @@ def test_a_short_outage_is_still_recorded(tmp_path: Path) -> None:
 
 
 def test_history_is_pruned_with_the_records_retention(tmp_path: Path) -> None:
-    from opgtui import stats
-    from opgtui.model import ServiceState, Window
+    from opgtui.core.model import ServiceState, Window
+    from opgtui.domain import stats
 
     store = open_store(tmp_path / "s.db")
     day, now = 86400.0, 1_795_600_000.0
@@ -344,7 +344,7 @@ def test_a_store_path_with_uri_characters_is_that_path(tmp_path: Path) -> None:
 
 
 def test_lock_of_an_older_world_readable_store_is_private(tmp_path: Path) -> None:
-    from opgtui.collector import collector_lock, lock_path
+    from opgtui.ops.collector import collector_lock, lock_path
 
     db = tmp_path / "s.db"
     open_store(db).close()

@@ -13,9 +13,9 @@ from test_status_view import screen_lines
 
 from opgtui.app import OpgApp
 from opgtui.config import Config
-from opgtui.model import Announcement, ServiceState
+from opgtui.core.model import Announcement, ServiceState
+from opgtui.core.textsafe import clean, one_line
 from opgtui.store import open_store
-from opgtui.textsafe import clean, one_line
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 BIDI_LINES = (HOSTILE / "bidi_format_chars.txt").read_text(encoding="utf-8").rstrip("\n").split("\n")
@@ -82,8 +82,8 @@ async def test_request_form_cleans_stored_typed_and_pasted_text(tmp_path: Path,
     from textual import events
     from textual.widgets import Input, Static, TextArea
 
-    from opgtui import requests as rq
-    from opgtui.request_ops import create
+    from opgtui.domain import requests as rq
+    from opgtui.ops.request_ops import create
     from opgtui.screens.request_form import RequestForm
 
     title = _hostile("osc52_request_title.txt")
@@ -128,8 +128,8 @@ async def test_unchanged_hostile_title_is_not_an_edit(tmp_path: Path, monkeypatc
     form is not taken for a change of the title)."""
     from textual.widgets import TextArea
 
-    from opgtui import requests as rq
-    from opgtui.request_ops import create
+    from opgtui.domain import requests as rq
+    from opgtui.ops.request_ops import create
     from opgtui.screens.request_form import RequestForm
 
     title = _hostile("osc52_request_title.txt")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from opgtui import safeyaml
 from opgtui.cli import main
 from opgtui.config import ConfigError, load_config
+from opgtui.core import safeyaml
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 
@@ -162,9 +162,9 @@ def test_fuzzed_configs_and_request_files_give_a_result_or_one_line(tmp_path: Pa
     each is read or refused in one line; none raises anything else."""
     import random
 
-    from opgtui import requests as rq
     from opgtui.config import EXAMPLE, parse_config
-    from opgtui.model import ProductionRequest
+    from opgtui.core.model import ProductionRequest
+    from opgtui.domain import requests as rq
 
     rng = random.Random(17)
     request = rq.to_yaml(ProductionRequest("nova", "t", "me", fields={"notes": "n", "events": 10, "fhicl": ["a.fcl"]}))

@@ -9,8 +9,8 @@ from test_joblist import NOW, jobs
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 
-from opgtui.joblist import Row, build_rows, group_rows, quick_filter, sort_indices
-from opgtui.model import Job, JobStatus
+from opgtui.core.model import Job, JobStatus
+from opgtui.domain.joblist import Row, build_rows, group_rows, quick_filter, sort_indices
 from opgtui.widgets.job_table import JobTable, layout
 
 

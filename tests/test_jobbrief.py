@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from opgtui.joblist import COLUMN_KEYS, GROUPINGS, build_rows, filter_rows, group_rows, sort_indices
-from opgtui.model import Job, JobBrief
+from opgtui.core.model import Job, JobBrief
+from opgtui.domain.joblist import COLUMN_KEYS, GROUPINGS, build_rows, filter_rows, group_rows, sort_indices
 from opgtui.sources.dumps import load_files
 
 DATA = Path(__file__).parent / "data" / "condor"

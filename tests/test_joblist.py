@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from opgtui.joblist import (
+from opgtui.core.model import Job, JobStatus
+from opgtui.domain.joblist import (
     COLUMN_INDEX,
     COLUMNS,
     GROUPINGS,
@@ -25,7 +26,6 @@ from opgtui.joblist import (
     sort_indices,
     warm,
 )
-from opgtui.model import Job, JobStatus
 
 NOW = 1_795_600_000.0
 SCHEDD = "jobsub01.fnal.gov"
@@ -133,7 +133,7 @@ def test_hostile_text_is_cleaned_in_rows() -> None:
 
 
 def test_modules_without_textual() -> None:
-    code = "import sys, opgtui.joblist; assert 'textual' not in sys.modules, 'joblist imports textual'"
+    code = "import sys, opgtui.domain.joblist; assert 'textual' not in sys.modules, 'joblist imports textual'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

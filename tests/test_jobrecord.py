@@ -9,7 +9,7 @@ import classad2
 import orjson
 import pytest
 
-from opgtui.model import JobStatus
+from opgtui.core.model import JobStatus
 from opgtui.sources.jobrecord import ATTRS, domain_of, experiment_of, host_of, job_from_ad, job_id_parts
 
 DATA = Path(__file__).parent / "data" / "condor"

@@ -11,11 +11,11 @@ from test_app import _store_with_failed_jobs
 from test_joblist import NOW, jobs
 from textual import events
 
-from opgtui import joblist
 from opgtui.app import OpgApp
-from opgtui.foreground import foreground
-from opgtui.joblist import build_rows, group_rows, quick_filter, warm
-from opgtui.model import Job, JobStatus
+from opgtui.core.foreground import foreground
+from opgtui.core.model import Job, JobStatus
+from opgtui.domain import joblist
+from opgtui.domain.joblist import build_rows, group_rows, quick_filter, warm
 from opgtui.widgets.job_table import JobTable
 
 HOSTILE = "\x1b]52;c;cHduZWQ=\x07novapro\u202e\x1b[2J"

@@ -115,8 +115,8 @@ HOSTILE = "FATAL [/bold] \x1b]52;c;aGk=\x07 [@click=app.bell]x[/] \u202eelif on 
 
 async def test_hostile_log_lines_show_as_text_in_the_view_and_the_form(tmp_path: Path) -> None:
     from opgtui.config import Config
+    from opgtui.core.model import Job, JobStatus, Verdict
     from opgtui.learn.unknown import save_tails
-    from opgtui.model import Job, JobStatus, Verdict
 
     store = open_store(tmp_path / "s.db")
     jobs = [Job(f"s#{i}.0", "s", i, 0, status=int(JobStatus.HELD), status_since=NOW - 60, site="[red]Site")

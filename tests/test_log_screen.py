@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opgtui.model import Finding, Verdict
+from opgtui.core.model import Finding, Verdict
 from opgtui.screens.log import verdict_text
 
 

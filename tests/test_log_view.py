@@ -8,9 +8,9 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from opgtui.highlight import highlight_line
+from opgtui.core.textsafe import clean
 from opgtui.sources.logs import tail_file
-from opgtui.textsafe import clean
+from opgtui.widgets.highlight import highlight_line
 from opgtui.widgets.log_view import LogView
 
 DATA = Path(__file__).parent / "data" / "tails"

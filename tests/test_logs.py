@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from opgtui.config import LogLocation
-from opgtui.model import Job
+from opgtui.core.model import Job
 from opgtui.sources import logs
 from opgtui.sources.logs import (
     LogError,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from opgtui.config import Config, LogLocation
-from opgtui.logtarget import diagnose_jobs, find_log, log_source_and_cap, resolve_and_diagnose
-from opgtui.model import Job, JobStatus
+from opgtui.core.model import Job, JobStatus
+from opgtui.ops.logtarget import diagnose_jobs, find_log, log_source_and_cap, resolve_and_diagnose
 from opgtui.sources.jobrecord import job_from_ad
 from opgtui.store import open_store
 
@@ -169,7 +169,7 @@ def test_the_collectors_scan_records_why_a_log_was_not_read(tmp_path: Path) -> N
     import orjson
 
     from opgtui.config import DQConfig, ExperimentConfig
-    from opgtui.record import scan_finished
+    from opgtui.ops.record import scan_finished
 
     job, ad = hostile_job(tmp_path, Out=str(tmp_path / "etc" / "shadow"))
     job.status, job.exit_code, job.experiment, job.end_time = JobStatus.COMPLETED, 0, "nova", 1_795_000_000.0

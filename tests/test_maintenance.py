@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from opgtui.app import OpgApp
-from opgtui.maintenance import maintenance_announcements
-from opgtui.model import Announcement, Window
+from opgtui.core.model import Announcement, Window
+from opgtui.domain.maintenance import maintenance_announcements
 from opgtui.store import open_store
 
 NOW = 1_800_000_000.0

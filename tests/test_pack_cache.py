@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from opgtui import safeyaml
+from opgtui.core import safeyaml
 from opgtui.diagnosis import packcache
 from opgtui.diagnosis.signatures import PackSet, load_packs
 

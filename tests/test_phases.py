@@ -13,14 +13,14 @@ from typing import Any
 import classad2
 import pytest
 
-from opgtui import opg_phase, stats
 from opgtui.config import Config, ExperimentConfig, LogLocation, RecordConfig
-from opgtui.model import Job
-from opgtui.phases import PhaseEvent, pair, parse_chirp, parse_log, parse_marker, phases_from_ad, stage_of
-from opgtui.record import scan_finished
+from opgtui.core.model import Job
+from opgtui.domain import opg_phase, stats
+from opgtui.domain.phases import PhaseEvent, pair, parse_chirp, parse_log, parse_marker, phases_from_ad, stage_of
+from opgtui.ops.record import scan_finished
 from opgtui.store import open_store
 
-HELPER = [sys.executable, "-m", "opgtui.opg_phase"]
+HELPER = [sys.executable, "-m", "opgtui.domain.opg_phase"]
 
 
 def fake_chirp(bin_dir: Path, record: Path, exit_code: int = 0) -> None:

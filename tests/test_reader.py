@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from opgtui.core.model import Job, JobStatus
 from opgtui.diagnosis.codes import bundled_tables
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import PackSet, compile_signature, mention_signatures, structure_signatures
-from opgtui.model import Job, JobStatus
 
 SIGS = [
     {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from opgtui import requests as rq
 from opgtui.config import ConfigError, Roles, parse_config
-from opgtui.model import ProductionRequest
+from opgtui.core.model import ProductionRequest
+from opgtui.domain import requests as rq
 
 CFG = parse_config(
     "services:\n  - {name: samweb}\n  - {name: dcache}\n"
@@ -179,8 +179,8 @@ def test_bad_yaml_names_the_line(text: str, message: str) -> None:
 
 
 def test_linked_jobs_summary_on_real_demo_jobs(tmp_path: Path) -> None:
+    from opgtui.core.model import JobStatus
     from opgtui.demo.build import build_demo
-    from opgtui.model import JobStatus
 
     _cfg, store = build_demo(tmp_path)
     jobs = store.request_jobs(["nova_mc_genie_fd_v3"])

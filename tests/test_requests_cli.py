@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from opgtui import requests as rq
 from opgtui.cli import main
+from opgtui.domain import requests as rq
 from opgtui.store import open_store
 
 ME = rq.whoami()
@@ -176,8 +176,8 @@ RACER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from opgtui.config import load_config
-    from opgtui.request_ops import edit
-    from opgtui.requests import whoami
+    from opgtui.ops.request_ops import edit
+    from opgtui.domain.requests import whoami
     from opgtui.store import RequestConflict, open_store
 
     cfg = load_config(sys.argv[1])

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from opgtui import requests as rq
 from opgtui.app import OpgApp
 from opgtui.demo.build import build_demo
-from opgtui.request_ops import create, edit, transition
+from opgtui.domain import requests as rq
+from opgtui.ops.request_ops import create, edit, transition
 from opgtui.screens.request_detail import RequestDetailScreen
 from opgtui.screens.request_form import RequestForm
 from opgtui.store import open_store

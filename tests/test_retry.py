@@ -12,15 +12,15 @@ from typing import Any
 import htcondor2
 import pytest
 
-from opgtui.actions import retry
 from opgtui.config import Config, DebugProfile, ExperimentConfig
-from opgtui.retry import (
+from opgtui.domain.retry import (
     RetryRefused,
     format_environment,
     parse_arguments,
     parse_environment,
     plan_retry,
 )
+from opgtui.ops.actions import retry
 from opgtui.sources.dumps import load_files
 from opgtui.sources.jobrecord import job_from_ad
 from opgtui.store import open_store
@@ -254,7 +254,7 @@ def test_cli_retry_dry_run_then_retry_then_the_action_list(tmp_path: Path, pool:
 
 
 def test_bigger_memory_follows_the_request_or_the_peak_use(held_ad: dict[str, Any]) -> None:
-    from opgtui.retry import bigger_memory
+    from opgtui.domain.retry import bigger_memory
 
     assert bigger_memory({"RequestMemory": 2000}) == 3072  # 1.5x, rounded up to 512 MB
     assert bigger_memory({"RequestMemory": 2000, "ResidentSetSize": 4_000_000}) == 5120  # 1.25x of 3906 MB used

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from opgtui.actions import retry
 from opgtui.config import Config, PoolConfig
-from opgtui.retry import earlier_retry, pending_note
+from opgtui.domain.retry import earlier_retry, pending_note
+from opgtui.ops.actions import retry
 from opgtui.sources.dumps import load_files
 from opgtui.sources.jobrecord import job_from_ad
 from opgtui.store import open_store

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from opgtui.core.model import CATEGORIES
 from opgtui.diagnosis.codes import bundled_tables
 from opgtui.diagnosis.rules import (
     art_status_findings,
@@ -13,7 +14,6 @@ from opgtui.diagnosis.rules import (
     signal_findings,
 )
 from opgtui.diagnosis.signatures import ACTIONS
-from opgtui.model import CATEGORIES
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from opgtui.config import parse_config
-from opgtui.model import ServiceState, Window
-from opgtui.services import compute_board, decide_submit
+from opgtui.core.model import ServiceState, Window
+from opgtui.domain.services import compute_board, decide_submit
 
 NOW = 1_800_000_000.0
 CFG = parse_config(

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from classifiers import PACK_DIR
+from opgtui.core.model import CATEGORIES, Finding
 from opgtui.diagnosis import signatures
 from opgtui.diagnosis.signatures import ACTIONS, MAX_LINE, load_packs
-from opgtui.model import CATEGORIES, Finding
 
 LOGS = Path(__file__).parent / "data" / "logs"
 DOMAINS = {"htcondor", "grid", "art", "root", "geant4", "python", "system", "cmssw", "xrootd", "cvmfs", "frontier",

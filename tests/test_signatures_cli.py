@@ -208,7 +208,7 @@ def _config_for(demo_dir: Path, db: Path) -> Config:
 
 def test_new_verdicts_from_the_dashboards_diagnose_use_the_enabled_learned_signatures(cfg: Path,
                                                                                       demo_dir: Path) -> None:
-    from opgtui.logtarget import diagnose_jobs
+    from opgtui.ops.logtarget import diagnose_jobs
 
     t = xrootd_template(cfg)
     config = _config_for(demo_dir, cfg.parent / "opgtui.db")

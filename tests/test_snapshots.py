@@ -13,7 +13,7 @@ import pytest
 
 from opgtui.app import OpgApp
 from opgtui.config import parse_config
-from opgtui.model import Announcement, ServiceState, Window
+from opgtui.core.model import Announcement, ServiceState, Window
 from opgtui.store import open_store
 
 NOW = 1_795_600_000.0  # 2026-11-25 09:46:40 UTC
@@ -53,7 +53,7 @@ def test_status_board_80x24(snap_compare, tmp_path: Path, frozen: None) -> None:
 
 
 def failures_app(tmp_path: Path) -> OpgApp:
-    from opgtui.model import Finding, Job, JobStatus, Verdict
+    from opgtui.core.model import Finding, Job, JobStatus, Verdict
 
     cfg = parse_config("timezone: UTC\n", Path("c.yaml"))
     cfg.store = tmp_path / "s.db"

@@ -69,7 +69,7 @@ def test_a_small_verb_never_imports_the_dashboard(workdir: Path, verb: str) -> N
     mods = modules_after(workdir, *args)
     assert "opgtui.cli" in mods  # the verb ran
     assert [p for p in NEVER if loaded(mods, p)] == []
-    assert not loaded(mods, "opgtui.cli_requests") and not loaded(mods, "opgtui.cli_signatures")
+    assert not loaded(mods, "opgtui.cli.requests") and not loaded(mods, "opgtui.cli.signatures")
     assert not loaded(mods, "asyncio")  # local files and the store need no event loop
     assert not loaded(mods, "multiprocessing")  # plugins' worker processes start only when a plugin runs
     assert not loaded(mods, "importlib.metadata")  # entry points are read from entry_points.txt (~25 ms less)

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import classad2
 import pytest
 
-from opgtui import stats
-from opgtui.model import Finding, Job, Verdict
+from opgtui.core.model import Finding, Job, Verdict
+from opgtui.domain import stats
 from opgtui.sources.dumps import load_files
 from opgtui.store import MIGRATIONS, _split_sql, open_store
 

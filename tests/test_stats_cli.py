@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from opgtui import stats
 from opgtui.cli import main
 from opgtui.config import Config, RecordConfig
-from opgtui.record import upkeep
+from opgtui.domain import stats
+from opgtui.ops.record import upkeep
 from opgtui.sources.dumps import load_files
 from opgtui.store import open_store
 

@@ -10,8 +10,8 @@ import pytest
 
 from opgtui.app import OpgApp
 from opgtui.config import Config
+from opgtui.core.model import Job
 from opgtui.demo.build import build_demo
-from opgtui.model import Job
 from opgtui.screens.stats import StatsScreen, bar, spark
 from opgtui.store import open_store
 

@@ -9,7 +9,7 @@ from test_app import visible_text
 
 from opgtui.app import OpgApp
 from opgtui.config import parse_config
-from opgtui.model import ServiceState, Window
+from opgtui.core.model import ServiceState, Window
 from opgtui.screens.help import HelpScreen
 from opgtui.screens.service import ServiceHistoryScreen
 from opgtui.store import open_store
@@ -96,7 +96,7 @@ async def test_time_axis_and_legend_show_without_scrolling_at_80x24(tmp_path: Pa
         top = timeline.region.y
         bottom = lines[timeline.region.bottom - 1]
         start = timeline.bounds()[0]
-        from opgtui.timefmt import clock
+        from opgtui.core.timefmt import clock
 
         assert bottom.strip().startswith(clock(start, app.tz, with_date=True)[:5])  # the axis: dated ticks
         assert "down" in lines[top] and "maintenance" in lines[top]  # the legend, in the top border

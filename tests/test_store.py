@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import store_engines
 
-from opgtui.model import Announcement, Job, ProductionRequest, ServiceState, Window
+from opgtui.core.model import Announcement, Job, ProductionRequest, ServiceState, Window
 from opgtui.store import MIGRATIONS, SCHEMA_VERSION, StoreError, open_store
 
 store_target = store_engines.store_target  # both engines

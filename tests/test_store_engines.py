@@ -13,11 +13,11 @@ import pytest
 import store_engines
 from click.testing import CliRunner
 
-from opgtui import stats
+from opgtui.core.model import Announcement, Finding, Job, JobEvent, ProductionRequest, ServiceState, Verdict, Window
+from opgtui.domain import stats
+from opgtui.domain.phases import Phase, as_rows, stored_phases
 from opgtui.learn import library
-from opgtui.model import Announcement, Finding, Job, JobEvent, ProductionRequest, ServiceState, Verdict, Window
-from opgtui.phases import Phase, as_rows, stored_phases
-from opgtui.record import dq_flags
+from opgtui.ops.record import dq_flags
 from opgtui.store import JOB_COLUMNS, MIGRATIONS, RequestConflict, StoreError, open_store
 from opgtui.store.copy import KEYS
 from opgtui.store.netfs import fs_type, network_fs

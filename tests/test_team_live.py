@@ -17,7 +17,7 @@ from test_status_view import screen_lines  # noqa: E402
 
 from opgtui.app import OpgApp  # noqa: E402
 from opgtui.config import Config  # noqa: E402
-from opgtui.model import Announcement, Job, ProductionRequest  # noqa: E402
+from opgtui.core.model import Announcement, Job, ProductionRequest  # noqa: E402
 from opgtui.store import open_store  # noqa: E402
 from opgtui.team.live import Listener, apply_live  # noqa: E402
 
@@ -108,7 +108,7 @@ async def test_the_other_dashboard_shows_a_new_announcement_within_a_second(live
 
 
 async def test_a_dashboard_on_a_team_store_leaves_collecting_to_the_collector(live_store: str, monkeypatch) -> None:
-    import opgtui.collector
+    import opgtui.ops.collector
     from opgtui.config import PoolConfig
 
     rounds: list[object] = []
@@ -116,7 +116,7 @@ async def test_a_dashboard_on_a_team_store_leaves_collecting_to_the_collector(li
     async def collect_once(cfg: object, store: object) -> None:
         rounds.append(store)
 
-    monkeypatch.setattr(opgtui.collector, "collect_once", collect_once)
+    monkeypatch.setattr(opgtui.ops.collector, "collect_once", collect_once)
     store = open_store(live_store)
     cfg = Config(store=Path(live_store), timezone="UTC", refresh=0.05, pools=[PoolConfig(name="fnal")])
     app = OpgApp(cfg, store)

@@ -13,7 +13,7 @@ import pytest
 
 psycopg = pytest.importorskip("psycopg", reason="the team store's tests need psycopg: pip install '.[postgres]'")
 
-from opgtui.model import ProductionRequest  # noqa: E402
+from opgtui.core.model import ProductionRequest  # noqa: E402
 from opgtui.store import open_store  # noqa: E402
 from opgtui.team.roles import APPEND_ONLY, ROLES, Team, apply_roles, roles_sql  # noqa: E402
 
@@ -158,8 +158,8 @@ def test_store_init_roles_apply_from_the_cli(team: dict[str, str], tmp_path: Pat
 def test_a_shifters_day_works_within_the_shifter_role(team: dict[str, str]) -> None:
     """What a shifter's dashboard and CLI write (announcements, actions, retries, verdicts, a request, the stats
     refresh after the collector's round) is all granted: the roles refuse only what they should."""
-    from opgtui import stats
-    from opgtui.model import Announcement, Job, Verdict
+    from opgtui.core.model import Announcement, Job, Verdict
+    from opgtui.domain import stats
 
     collector = open_store(team["prod"])
     finished = Job(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opgtui.textsafe import clean, one_line
+from opgtui.core.textsafe import clean, one_line
 
 HOSTILE = [
     "\x1b]52;c;ZWNobyBwd25lZA==\x07",  # OSC 52: write the clipboard

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from opgtui.core.timefmt import parse_iso, parse_when
 from opgtui.sources.feeds.base import parse_time
-from opgtui.timefmt import parse_iso, parse_when
 
 NOW = 1_800_000_000.0  # injected "now": nothing here reads the clock
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC).timestamp()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from opgtui.model import ServiceState, Window
+from opgtui.core.model import ServiceState, Window
 from opgtui.widgets.timeline import bucket_states, row_strip
 
 H = 3600.0

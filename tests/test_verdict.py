@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from opgtui.core.model import Finding, Job, JobStatus, Window
 from opgtui.diagnosis.verdict import EVIDENCE_CAP, decide, describe_window, job_span
-from opgtui.model import Finding, Job, JobStatus, Window
 
 T0 = 1_700_000_000.0  # a fixed instant; the tests use minutes after it
 MIN = 60.0

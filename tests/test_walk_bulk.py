@@ -12,9 +12,9 @@ import pytest
 
 from opgtui.app import OpgApp
 from opgtui.config import Config
+from opgtui.core.model import Verdict
 from opgtui.demo.build import build_demo
-from opgtui.failures import UNDIAGNOSED, CauseCount, cause_counts, cause_line
-from opgtui.model import Verdict
+from opgtui.domain.failures import UNDIAGNOSED, CauseCount, cause_counts, cause_line
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_each_cause_line_says_what_the_action_does_to_it() -> None:
 
 def cause(store: Any, signature: str) -> str:
     """The one name of a signature's cause, as the failure summary and the job detail say it."""
-    from opgtui.failures import FailureGroup
+    from opgtui.domain.failures import FailureGroup
 
     v = next(v for v in store.verdicts().values() if v.signature == signature)
     return FailureGroup(v.category, v.action, v.signature, v.title).name
@@ -141,7 +141,7 @@ async def test_M_shows_the_new_memory(demo: tuple[Config, Any]) -> None:
         await pilot.press("M")
         await pilot.pause(0.2)
         text = dialog(app)
-        from opgtui.retry import bigger_memory
+        from opgtui.domain.retry import bigger_memory
 
         ads = [store.job_ad(screen.rows[i].job_id) for i in group.indices]
         new = sorted({bigger_memory(ad) for ad in ads})
@@ -199,7 +199,7 @@ async def test_marks_left_in_a_group_show_and_the_dialog_says_they_are_not_the_c
         text = dialog(app)
         assert text.startswith("Remove 2 jobs?")
         assert f"2 marked jobs in {first.key} (2), NOT the group under the cursor ({table.groups[1].key})" in text
-        from opgtui.joblist import short_id
+        from opgtui.domain.joblist import short_id
 
         assert all(short_id(store.job(jid)) in text for jid in marked)
 

@@ -10,7 +10,7 @@ import pytest
 from opgtui.app import OpgApp
 from opgtui.config import Config
 from opgtui.demo.build import build_demo
-from opgtui.joblist import short_id
+from opgtui.domain.joblist import short_id
 from opgtui.widgets.job_table import JobTable, layout
 
 

@@ -56,7 +56,7 @@ async def test_the_verdict_stays_when_e_switches_stream(demo: tuple[Config, Any]
 
 async def test_a_stream_that_cannot_be_read_says_why_readably_and_cleanly(demo: tuple[Config, Any],
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from opgtui import logtarget
+    from opgtui.ops import logtarget
 
     def refused(*_args: Any, **_kw: Any) -> logtarget.LogResult:
         return logtarget.LogResult(source="https://logs.example/j.out", error=HOSTILE)

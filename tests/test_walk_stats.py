@@ -11,8 +11,8 @@ import pytest
 from opgtui.app import OpgApp
 from opgtui.config import Config
 from opgtui.demo.build import build_demo
+from opgtui.domain.stats import DAY, Row, Tally
 from opgtui.screens.stats import buckets, daily_text, days_of, group_text
-from opgtui.stats import DAY, Row, Tally
 
 
 @pytest.fixture(scope="module")

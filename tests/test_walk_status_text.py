@@ -3,8 +3,8 @@ cleaned (no terminal escapes, bidi overrides made visible), like the board does.
 
 from __future__ import annotations
 
+from opgtui.domain.services import BoardRow
 from opgtui.screens.status import banner_text, submit_text
-from opgtui.services import BoardRow
 
 NOW = 1_800_000_000.0
 NAME = "sam\x1b]52;c;cHduZWQ=\x07web\u202eevil\x1b[2J"

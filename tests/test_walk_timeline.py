@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opgtui.model import ServiceState, Window
+from opgtui.core.model import ServiceState, Window
 from opgtui.widgets.timeline import GLYPH, bucket_states, legend_text, row_strip
 
 H = 3600.0

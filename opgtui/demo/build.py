@@ -27,9 +27,9 @@ from opgtui.config import (
     Roles,
     ServiceConfig,
 )
+from opgtui.core.model import Announcement, JobStatus
 from opgtui.demo.timeshift import shift_ads, shift_eventlog, shift_feed, shift_long
-from opgtui.model import Announcement, JobStatus
-from opgtui.requests import whoami
+from opgtui.domain.requests import whoami
 from opgtui.store import Store, open_store
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -174,7 +174,7 @@ def _load_feeds(store: Store, cfg: Config, workdir: Path, delta: int) -> list[st
 
 def _diagnose(store: Store, cfg: Config) -> int:
     """Verdicts for every failed or held job, as the Jobs view's diagnose key would decide them."""
-    from opgtui.logtarget import diagnose_jobs
+    from opgtui.ops.logtarget import diagnose_jobs
 
     failed = store.jobs("status = ? OR (status = ? AND (exit_code != 0 OR exit_signal IS NOT NULL))",
                         (int(JobStatus.HELD), int(JobStatus.COMPLETED)))
@@ -183,8 +183,8 @@ def _diagnose(store: Store, cfg: Config) -> int:
 
 def _record(store: Store, cfg: Config, now: float) -> None:
     """The production record: finished jobs' logs read once (phases, data quality), stats rollups."""
-    from opgtui import stats
-    from opgtui.record import scan_finished
+    from opgtui.domain import stats
+    from opgtui.ops.record import scan_finished
 
     scan_finished(cfg, store, now=now, limit=10_000)
     stats.refresh(store)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from opgtui.config import Config
-from opgtui.request_ops import create, edit, set_priority, transition
-from opgtui.requests import Refused
+from opgtui.domain.requests import Refused
+from opgtui.ops.request_ops import create, edit, set_priority, transition
 from opgtui.store import Store
 
 HOUR = 3600.0

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opgtui.model import CATEGORIES
+from opgtui.core.model import CATEGORIES
 
 ROLES = ("wrapper", "crash", "consequence")
 DEFAULT_ACTIONS = {"service": "retry", "code": "debug", "unknown": "look at the log"}

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from opgtui.core.model import Finding, Job, Verdict, Window
 from opgtui.diagnosis import rules
 from opgtui.diagnosis.prefixes import strip_prefixes
 from opgtui.diagnosis.reader import add_roles, read
 from opgtui.diagnosis.signatures import PackSet
 from opgtui.diagnosis.verdict import decide
-from opgtui.model import Finding, Job, Verdict, Window
 
 _KILLED = ("rule:signal_9", "rule:exit_137", "exit_code_137", "process_killed_sigkill")
 """Findings that say SIGKILL: from the job's numbers, or the log's "exit code 137" and the shell's "Killed"."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opgtui.model import Job, JobStatus, Verdict
+from opgtui.core.model import Job, JobStatus, Verdict
 
 LABELS_NAME = "LABELS.tsv"
 LABELS = ("service", "code", "resource", "unknown", "none")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opgtui.model import Finding
+from opgtui.core.model import Finding
 
 Finder = Callable[[list[str]], list[Finding]]
 MAX_OVERRUNS = 3

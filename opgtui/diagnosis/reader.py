@@ -27,11 +27,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from opgtui.core.model import Finding
+from opgtui.core.textsafe import one_line
 from opgtui.diagnosis import rules
 from opgtui.diagnosis.codes import CodeTables
 from opgtui.diagnosis.signatures import DETAIL_GROUPS, STRUCTURE, PackSet
-from opgtui.model import Finding
-from opgtui.textsafe import one_line
 
 WRAPPED_PRIORITY = 3
 """What a finding on a wrapper block's BEGIN line is worth once an inner block is known."""

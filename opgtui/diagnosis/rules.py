@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from opgtui.core.model import Finding, Job
 from opgtui.diagnosis.codes import Code, CodeTables, bundled_tables
-from opgtui.model import Finding, Job
 
 LOOK = "look at the log"
 MEMORY, DISK = "resubmit with more memory", "resubmit with more disk"

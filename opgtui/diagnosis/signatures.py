@@ -45,10 +45,10 @@ from typing import Any
 import re2
 
 from classifiers import PACK_DIR
+from opgtui.core.model import CATEGORIES, Finding, Signature
 from opgtui.diagnosis import packcache
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
 from opgtui.diagnosis.plugins import PluginRunner
-from opgtui.model import CATEGORIES, Finding, Signature
 
 MAX_LINE = 4096
 """Only the first MAX_LINE characters of a line are examined (and shown as evidence)."""
@@ -486,7 +486,7 @@ def _plugins(errors: list[str]) -> tuple[list[Path], list[tuple[str, Finder]]]:
 
 
 def read_yaml(path: Path, max_bytes: int) -> tuple[Any, str]:
-    """(data, "") or (None, one line saying why not), through the bounded loader (``opgtui.safeyaml``): size,
+    """(data, "") or (None, one line saying why not), through the bounded loader (``opgtui.core.safeyaml``): size,
     aliases, nesting and scalars capped, safe types only; a file unchanged since it last parsed comes from the
     JSON cache of parsed packs (``opgtui.diagnosis.packcache``)."""
     hit, data = packcache.lookup(path)
@@ -494,7 +494,7 @@ def read_yaml(path: Path, max_bytes: int) -> tuple[Any, str]:
         return data, ""
     from dataclasses import replace
 
-    from opgtui import safeyaml
+    from opgtui.core import safeyaml
 
     try:
         data = safeyaml.load_file(path, replace(safeyaml.LIMITS, max_bytes=max_bytes))

@@ -26,9 +26,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from opgtui.core.model import Finding, Job, JobStatus, Verdict, Window
+from opgtui.core.timefmt import clock
 from opgtui.diagnosis.rules import DISK_BELOW, MEMORY_AT_REQUEST
-from opgtui.model import Finding, Job, JobStatus, Verdict, Window
-from opgtui.timefmt import clock
 
 EVIDENCE_CAP = 10
 EXPLAINS = 20

@@ -23,7 +23,7 @@ def affected(store: Any, sid: str, matched: Sequence[str]) -> list[str]:
 
 
 def _lines(cfg: Any, job: Any, kept: list[str] | None) -> list[str]:
-    from opgtui.logtarget import log_source_and_cap, read_tail
+    from opgtui.ops.logtarget import log_source_and_cap, read_tail
     from opgtui.sources.logs import LogError
 
     try:

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from opgtui.identity import whoami  # re-exported for the learn workflow and CLI
-from opgtui.model import CATEGORIES
+from opgtui.core.identity import whoami  # re-exported for the learn workflow and CLI
+from opgtui.core.model import CATEGORIES
 from opgtui.store.learned import LEARNED_FIELDS
 
 PACK = "learned"

@@ -74,7 +74,7 @@ def pack_yaml(learned: Sequence[Learned]) -> str:
 
 def read_pack(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """The valid signature entries of a pack file (through the bounded YAML loader) and the problems found."""
-    from opgtui.safeyaml import YamlError, load_file
+    from opgtui.core.safeyaml import YamlError, load_file
 
     try:
         data = load_file(path)

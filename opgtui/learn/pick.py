@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from opgtui.core.model import Verdict
 from opgtui.learn.patterns import propose
 from opgtui.learn.suggest import Suggestion
 from opgtui.learn.templates import decisive_line, mine
 from opgtui.learn.unknown import UnknownJob, tails
-from opgtui.model import Verdict
 
 MAX_JOBS = 2000  # a cause of more jobs is labelled from its first 2,000 (the test then runs on every stored job)
 

@@ -10,10 +10,10 @@ from typing import Any, cast, overload
 
 import orjson
 
+from opgtui.core.model import Job, Verdict
 from opgtui.learn.suggest import Suggestion, Suggestions
 from opgtui.learn.templates import Template
 from opgtui.learn.unknown import UnknownJob
-from opgtui.model import Job, Verdict
 
 KEY = "learn.templates"
 UNKNOWN = Verdict("unknown", "look at the log", None)  # one for all kept jobs: nothing reads it here

@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
+from opgtui.core.model import Job, JobStatus, Verdict
 from opgtui.learn.templates import decisive_line
-from opgtui.model import Job, JobStatus, Verdict
 
 TAIL_LINES = 50
 """Lines of each unknown failure's log kept for mining and testing patterns."""
@@ -80,7 +80,7 @@ def save_tails(store: Any, rows: dict[str, tuple[list[str], str, str | None]], n
 
 def read_tail_of(cfg: Any, job: Job, n: int = TAIL_LINES) -> tuple[list[str], str, str | None]:
     """(last ``n`` lines of the job's stdout, where from, why not) as the diagnosis finds the log."""
-    from opgtui.logtarget import log_source_and_cap, read_tail
+    from opgtui.ops.logtarget import log_source_and_cap, read_tail
     from opgtui.sources.logs import LogError
 
     try:

@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import clock
 from opgtui.screens.base import BaseScreen
-from opgtui.textsafe import one_line
-from opgtui.timefmt import clock
 from opgtui.widgets.vim import Table
 
 

@@ -12,9 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 
-from opgtui.model import Announcement
-from opgtui.textsafe import one_line
-from opgtui.timefmt import clock, parse_when
+from opgtui.core.model import Announcement
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import clock, parse_when
 from opgtui.widgets.safe_edit import SafeInput
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from opgtui.textsafe import one_line
+from opgtui.core.textsafe import one_line
 from opgtui.widgets.header import AnnouncementBar, HeaderBar
 
 if TYPE_CHECKING:

@@ -17,11 +17,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from opgtui.textsafe import one_line
+from opgtui.core.textsafe import one_line
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
-    from opgtui.model import Verdict
+    from opgtui.core.model import Verdict
 
 WARN = "bold yellow"
 VERDICT_CHUNK = 900  # ids per verdicts query (SQLite's variable limit)
@@ -78,7 +78,7 @@ def _verdicts(app: OpgApp, job_ids: Sequence[str]) -> dict[str, Verdict]:
 
 def submit_warning(app: OpgApp, now: float | None = None) -> str | None:
     """What the status board's pre-submit check says when it says no (or does not know), else None."""
-    from opgtui.services import SUBMIT_HORIZON, board, decide_submit
+    from opgtui.domain.services import SUBMIT_HORIZON, board, decide_submit
 
     now = time.time() if now is None else now
     rows = board(app.cfg, app.store, now)
@@ -96,7 +96,7 @@ def describe(app: OpgApp, action: str, job_ids: Sequence[str], scope: str | None
              now: float | None = None) -> Text:
     """The body of a bulk dialog: the scope, one line per cause (what ``action`` will do to it), the
     status board's warning for actions that run jobs again, and the first ids."""
-    from opgtui.failures import cause_counts, cause_line
+    from opgtui.domain.failures import cause_counts, cause_line
 
     text = Text()
     if scope:
@@ -117,7 +117,7 @@ def describe(app: OpgApp, action: str, job_ids: Sequence[str], scope: str | None
 
 def shown_ids(app: OpgApp, job_ids: Sequence[str]) -> list[str]:
     """The ids as the jobs table shows them (88412042.61@jobsub01), the store's id for a job not known."""
-    from opgtui.joblist import short_id
+    from opgtui.domain.joblist import short_id
 
     known = {j.id: j for j in app.jobs_by_id(list(job_ids))}
     return [short_id(known[jid]) if jid in known else jid for jid in job_ids]
@@ -139,7 +139,7 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | N
         def work(store: Any) -> tuple[str, str]:
             import asyncio
 
-            from opgtui.actions import act_and_log, answer_lines, default_pool
+            from opgtui.ops.actions import act_and_log, answer_lines, default_pool
 
             results = asyncio.run(act_and_log(store, action, job_ids, reason=f"opgtui: {action} by shifter",  # type: ignore[arg-type]
                                               pool=default_pool(app.cfg)))
@@ -153,7 +153,7 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | N
 
 def _profile_text(app: OpgApp, job_ids: list[str]) -> Text | None:
     """What the debug profiles will change, or None (after saying why) when a job has none."""
-    from opgtui.actions import debug_profile_for
+    from opgtui.ops.actions import debug_profile_for
 
     stored = {j.id: j.experiment for j in app.store.jobs_by_id(job_ids)}
     try:
@@ -175,7 +175,7 @@ MEMORY_SAMPLE = 200  # ads read to say what memory M gives
 
 def memory_text(app: OpgApp, job_ids: Sequence[str]) -> str:
     """What ``M`` sets: ``Memory: 2,000 -> 3,072 MB`` (ranges when jobs differ), from the jobs' ads."""
-    from opgtui.retry import bigger_memory
+    from opgtui.domain.retry import bigger_memory
 
     before, after, unknown = [], [], 0
     for jid in job_ids[:MEMORY_SAMPLE]:
@@ -211,7 +211,7 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
     Running, idle and succeeded jobs are left out and counted (the schedd would refuse them anyway)."""
     from collections import Counter
 
-    from opgtui.retry import why_not_retryable
+    from opgtui.domain.retry import why_not_retryable
 
     known = {j.id: j for j in app.jobs_by_id(job_ids)}
     skipped: Counter[str] = Counter()
@@ -256,7 +256,7 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
                     "sent, recorded in :actions"), "warning"
         import asyncio
 
-        from opgtui.actions import default_pool, retry
+        from opgtui.ops.actions import default_pool, retry
 
         results = asyncio.run(retry(job_ids, store=store, cfg=app.cfg, debug=debug, bigger=bigger,
                                     pool=default_pool(app.cfg)))

@@ -13,12 +13,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from opgtui.core.model import Window
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import clock
 from opgtui.diagnosis.verdict import describe_window
-from opgtui.failures import RANGES, UNDIAGNOSED, FailureGroup, in_range, sites_text, summarise
-from opgtui.model import Window
+from opgtui.domain.failures import RANGES, UNDIAGNOSED, FailureGroup, in_range, sites_text, summarise
 from opgtui.screens.base import BaseScreen, ellipsis_cell
-from opgtui.textsafe import one_line
-from opgtui.timefmt import clock
 from opgtui.widgets.vim import Table
 
 STYLE = {"service": "bold yellow", "code": "bold red", "resource": "bold magenta", "unknown": "bold",

@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from opgtui.model import Job, JobEvent, Verdict
-from opgtui.textsafe import one_line
-from opgtui.timefmt import clock, span
+from opgtui.core.model import Job, JobEvent, Verdict
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import clock, span
 from opgtui.widgets.vim import Scroll
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class JobDetailScreen(Screen[None]):
         if text:
             text.append("\n")
         text.append_text(detail_text(job, verdict, store.events(self.job_id), self.opg.tz))
-        from opgtui.phases import stored_phases
+        from opgtui.domain.phases import stored_phases
 
         text.append_text(phases_text(stored_phases(store, self.job_id), self.opg.tz))
         body.update(text)
@@ -229,7 +229,7 @@ class JobDetailScreen(Screen[None]):
 
     def action_copy(self) -> None:
         """c: the job's id as the Jobs table shows it (the CLI takes it) to the terminal's clipboard (OSC 52)."""
-        from opgtui.textsafe import clean
+        from opgtui.core.textsafe import clean
 
         job = self.opg.job(self.job_id)
         text = clean(job.display_id if job is not None else self.job_id)

@@ -16,8 +16,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 
-from opgtui.foreground import foreground
-from opgtui.joblist import (
+from opgtui.core.foreground import foreground
+from opgtui.core.textsafe import one_line
+from opgtui.domain.joblist import (
     GROUP_KEYS,
     GROUPINGS,
     Group,
@@ -31,7 +32,6 @@ from opgtui.joblist import (
     warm,
 )
 from opgtui.screens.base import BaseScreen
-from opgtui.textsafe import one_line
 from opgtui.widgets.job_table import JobTable
 from opgtui.widgets.safe_edit import SafeInput
 
@@ -202,7 +202,7 @@ class JobsScreen(BaseScreen):
 
     def _search(self, generation: int, rows: list[Row], query: str, base: list[int], select: str | None,
                 started: float) -> None:
-        """The search: background work waits meanwhile (:mod:`opgtui.foreground`); the first screenful is
+        """The search: background work waits meanwhile (:mod:`opgtui.core.foreground`); the first screenful is
         shown as soon as it is found, then the rest as it comes."""
         with foreground():
             terms, pool = self._query.start(rows, query, base)
@@ -356,7 +356,7 @@ class JobsScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="jobs-diagnose")
     def diagnose(self, job_ids: list[str]) -> None:
         """Read each job's log and decide its verdict in the background; the table fills in as batches land."""
-        from opgtui.logtarget import diagnose_jobs
+        from opgtui.ops.logtarget import diagnose_jobs
         from opgtui.store import open_store
 
         bar = self.query_one("#diagnose-progress", ProgressBar)

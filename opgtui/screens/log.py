@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from opgtui.model import Verdict
+from opgtui.core.model import Verdict
+from opgtui.core.textsafe import one_line
 from opgtui.screens.base import BaseScreen
-from opgtui.textsafe import one_line
 from opgtui.widgets.log_view import LogView
 from opgtui.widgets.safe_edit import SafeInput
 
@@ -122,7 +122,7 @@ class LogScreen(BaseScreen):
         """Find the job's log, read its tail, scan it and show the verdict (I/O off the UI thread)."""
         import asyncio
 
-        from opgtui.logtarget import resolve_and_diagnose
+        from opgtui.ops.logtarget import resolve_and_diagnose
 
         target = self.shown_target or {}
         wanted = TAIL_SIZES[self.size_index]

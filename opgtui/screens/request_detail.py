@@ -13,12 +13,12 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from opgtui import requests as rq
 from opgtui.config import Roles
-from opgtui.model import Job, ProductionRequest
-from opgtui.request_ops import actor
-from opgtui.textsafe import clean, one_line
-from opgtui.timefmt import clock, span
+from opgtui.core.model import Job, ProductionRequest
+from opgtui.core.textsafe import clean, one_line
+from opgtui.core.timefmt import clock, span
+from opgtui.domain import requests as rq
+from opgtui.ops.request_ops import actor
 from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Scroll, Table
 
@@ -149,7 +149,7 @@ class RequestDetailScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        from opgtui.request_ops import linked_jobs
+        from opgtui.ops.request_ops import linked_jobs
 
         store, cfg = self.opg.store, self.opg.cfg
         self.req = store.request(self.req_id)
@@ -162,7 +162,7 @@ class RequestDetailScreen(Screen[None]):
         self._fill_jobs()
 
     def _fill_jobs(self) -> None:
-        from opgtui.model import JobStatus
+        from opgtui.core.model import JobStatus
 
         table = self.query_one("#req-jobs", DataTable)
         table.clear()
@@ -269,13 +269,13 @@ class RequestDetailScreen(Screen[None]):
                              lambda yes: self._transition(action, "", priority) if yes else None)
 
     def _transition(self, action: str, reason: str, priority: int | None = None) -> None:
-        from opgtui.request_ops import transition
+        from opgtui.ops.request_ops import transition
 
         self._run(lambda req: transition(self.opg.store, self.opg.cfg, req, action, rq.whoami(), reason,
                                          priority=priority))
 
     def action_priority(self) -> None:
-        from opgtui.request_ops import set_priority
+        from opgtui.ops.request_ops import set_priority
 
         if self.req is None:
             return

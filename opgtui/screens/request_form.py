@@ -17,10 +17,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
-from opgtui import requests as rq
-from opgtui.model import ProductionRequest
-from opgtui.request_ops import actor
-from opgtui.textsafe import one_line
+from opgtui.core.model import ProductionRequest
+from opgtui.core.textsafe import one_line
+from opgtui.domain import requests as rq
+from opgtui.ops.request_ops import actor
 from opgtui.widgets.safe_edit import SafeInput, SafeTextArea
 
 if TYPE_CHECKING:
@@ -219,7 +219,7 @@ class RequestForm(Screen[int | None]):
         self.validate()
 
     def save(self, *, submit: bool = False) -> None:
-        from opgtui.request_ops import create, edit, transition
+        from opgtui.ops.request_ops import create, edit, transition
         from opgtui.store import RequestConflict, StoreError
 
         self.notice = None

@@ -8,11 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from opgtui import requests as rq
-from opgtui.model import ProductionRequest
-from opgtui.request_ops import actor
+from opgtui.core.model import ProductionRequest
+from opgtui.core.textsafe import one_line
+from opgtui.domain import requests as rq
+from opgtui.ops.request_ops import actor
 from opgtui.screens.base import BaseScreen
-from opgtui.textsafe import one_line
 from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Table
 

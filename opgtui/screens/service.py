@@ -11,9 +11,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from opgtui.model import Window
-from opgtui.textsafe import one_line
-from opgtui.timefmt import clock, span
+from opgtui.core.model import Window
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import clock, span
 from opgtui.widgets.vim import Table
 
 if TYPE_CHECKING:

@@ -19,10 +19,10 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import clock
 from opgtui.learn.snapshot import KeptItems
 from opgtui.screens.base import BaseScreen
-from opgtui.textsafe import one_line
-from opgtui.timefmt import clock
 from opgtui.widgets.line_table import Cell, LineTable
 from opgtui.widgets.safe_edit import SafeInput
 
@@ -264,7 +264,7 @@ class SignaturesScreen(BaseScreen):
         """Enable (tested again first) or disable one learned signature and re-diagnose its jobs."""
         from opgtui.learn.vetting import default_corpus
         from opgtui.learn.workflow import disable, enable
-        from opgtui.logtarget import packs_for
+        from opgtui.ops.logtarget import packs_for
         from opgtui.store import open_store
 
         packs = packs_for(tuple(self.opg.cfg.classifier_dirs))
@@ -419,7 +419,7 @@ class LabelForm(ModalScreen[str | None]):
     def run_test(self, item: Any) -> None:
         from opgtui.learn.library import all_learned, new_id
         from opgtui.learn.vetting import default_corpus, vet
-        from opgtui.logtarget import packs_for
+        from opgtui.ops.logtarget import packs_for
         from opgtui.store import open_store
 
         packs = packs_for(tuple(self.opg.cfg.classifier_dirs))
@@ -466,7 +466,7 @@ class LabelForm(ModalScreen[str | None]):
     def store_and_apply(self, item: Any, matched: list[str]) -> None:
         from opgtui.learn.apply import affected, rediagnose
         from opgtui.learn.library import save_label
-        from opgtui.logtarget import packs_for
+        from opgtui.ops.logtarget import packs_for
         from opgtui.store import open_store
 
         item.enabled = True

@@ -19,9 +19,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from opgtui.core.textsafe import one_line
+from opgtui.domain.stats import DAY, Row, Tally
 from opgtui.screens.base import BaseScreen
-from opgtui.stats import DAY, Row, Tally
-from opgtui.textsafe import one_line
 from opgtui.widgets.vim import Scroll
 
 GROUPINGS = ("site", "cpu", "hour", "stage", "verdict", "batch", "experiment")
@@ -189,7 +189,7 @@ class StatsScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="stats-load")
     def load(self) -> None:
         """Bring the rollups up to date and read this view's numbers, on a connection of its own."""
-        from opgtui import stats
+        from opgtui.domain import stats
         from opgtui.store import StoreError, open_store
 
         started = time.perf_counter()

@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import clock, span
+from opgtui.domain.services import SUBMIT_HORIZON, BoardRow, board, decide_submit
 from opgtui.screens.base import BaseScreen, ellipsis_cell
-from opgtui.services import SUBMIT_HORIZON, BoardRow, board, decide_submit
-from opgtui.textsafe import one_line
-from opgtui.timefmt import clock, span
 from opgtui.widgets.timeline import ZOOMS, OutageTimeline
 from opgtui.widgets.vim import Table
 

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from opgtui.config import PoolConfig
-from opgtui.model import Job
+from opgtui.core.model import Job
 from opgtui.sources.jobrecord import ATTRS, job_from_ad
 
 NO_POOL_HINT = (

@@ -129,7 +129,7 @@ def _release(schedd: Any, local: str, ad: dict[str, Any], edits: dict[str, str |
     """Edit the attributes, then release; on any refusal put the edited attributes back. None when done."""
     import htcondor2
 
-    from opgtui.retry import classad_literal
+    from opgtui.domain.retry import classad_literal
 
     edited: list[str] = []
     try:
@@ -194,7 +194,7 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
     import htcondor2
 
     from opgtui.config import DebugProfile
-    from opgtui.retry import RetryRefused, plan_retry
+    from opgtui.domain.retry import RetryRefused, plan_retry
 
     results = []
     todo: list[tuple[dict[str, Any], dict[str, Any], str, Any]] = []

@@ -29,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from opgtui.model import Job, JobBrief, JobEvent
+from opgtui.core.model import Job, JobBrief, JobEvent
 from opgtui.sources.jobbrief import HEAD_ATTRS, REST_ATTRS, LazyBrief, set_head, set_rest
 from opgtui.sources.jobrecord import ATTRS, NotAJobAd, host_of, job_from_ad, job_from_values
 
@@ -186,7 +186,7 @@ class RawAds(MutableMapping[str, dict[str, Any]]):
 class LoadResult:
     """Jobs (one per id; a dump's record wins over one rebuilt from events), events, raw ads by job id, errors.
 
-    Loaded with ``brief=True``, the jobs of ``-json`` dumps are :class:`~opgtui.model.JobBrief` records (what
+    Loaded with ``brief=True``, the jobs of ``-json`` dumps are :class:`~opgtui.core.model.JobBrief` records (what
     the job list needs) and :meth:`job` / :meth:`full_jobs` normalise their whole Job when asked for."""
 
     jobs: list[Job | JobBrief] = field(default_factory=list)
@@ -1067,7 +1067,7 @@ def load_files(paths: Iterable[str | Path], progress: Progress | None = None, *,
 
     ``progress`` gets (bytes done, bytes total) over ``-long`` dumps; ``keep_ads=False`` keeps no raw ads
     (and reads only the attributes a Job needs from ``-long`` text, which is faster). ``brief``: the jobs of
-    ``-json`` dumps are read as :class:`~opgtui.model.JobBrief` records, their whole Jobs normalised when asked
+    ``-json`` dumps are read as :class:`~opgtui.core.model.JobBrief` records, their whole Jobs normalised when asked
     for (:meth:`LoadResult.full_jobs`): listing 100,000 full ads reads a third of the attributes.
     """
     with _gc_paused():

@@ -1,5 +1,5 @@
-"""The job list's part of a job ad, read from every ad of a dump at once (:class:`~opgtui.model.JobBrief`):
-the whole :class:`~opgtui.model.Job` is normalised only for the jobs that need it (the detail, diagnosis, the
+"""The job list's part of a job ad, read from every ad of a dump at once (:class:`~opgtui.core.model.JobBrief`):
+the whole :class:`~opgtui.core.model.Job` is normalised only for the jobs that need it (the detail, diagnosis, the
 copy into the store). Each field is what :func:`~opgtui.sources.jobrecord.job_from_values` makes of the same
 attributes (the tests compare the two on the recorded ads); an ad the Job normaliser refuses (no job id,
 another kind of ad, an integer beyond 64 bits or a number beyond 1e308 in what the list reads) is refused here
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from opgtui.model import JobBrief
+from opgtui.core.model import JobBrief
 from opgtui.sources.jobrecord import (
     _INT64,
     _POOL,

@@ -1,4 +1,4 @@
-"""Normalise one HTCondor job ClassAd into a :class:`~opgtui.model.Job` (pure, no I/O).
+"""Normalise one HTCondor job ClassAd into a :class:`~opgtui.core.model.Job` (pure, no I/O).
 
 An ad is any mapping of attribute name to Python value: a dict from a ``-json`` dump (expressions are strings
 ``"/Expr(...)/"``), a dict from the ``-long`` line parser, or a ``classad2.ClassAd`` (expressions are
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from opgtui.model import Job
+from opgtui.core.model import Job
 
 _CPU_MODEL_ATTRS = (
     "MachineAttrCPUModel0", "MachineAttrCpuModel0", "MachineAttrCPU_Model0", "MachineAttrCpu_Model0",
@@ -463,4 +463,4 @@ _JOB_FIELDS = (
     "files_out", "iwd", "stdout", "stderr", "userlog", "cmd", "args", "source", "updated",
 )
 if tuple(f.name for f in fields(Job)) != _JOB_FIELDS:  # job_from_values builds a Job positionally
-    raise ImportError("opgtui.model.Job changed its fields: update job_from_values and _JOB_FIELDS")
+    raise ImportError("opgtui.core.model.Job changed its fields: update job_from_values and _JOB_FIELDS")

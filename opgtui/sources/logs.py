@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from opgtui.textsafe import clean, one_line
+from opgtui.core.textsafe import clean, one_line
 
 if TYPE_CHECKING:  # `opgtui tail` of a file starts without yaml, the model or an event loop
     import httpx
 
     from opgtui.config import LogLocation
-    from opgtui.model import Job
+    from opgtui.core.model import Job
 
 BLOCK = 64 * 1024  # first read from the end of a file; later reads double up to BLOCK_MAX
 BLOCK_MAX = 4 * 1024 * 1024

@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from opgtui.identity import whoami  # the one identity function; store.whoami stays importable
-from opgtui.model import (
+from opgtui.core.identity import whoami  # the one identity function; store.whoami stays importable
+from opgtui.core.model import (
     Announcement,
     Finding,
     Job,
@@ -608,7 +608,7 @@ class Store(RecordQueries, LearnQueries):
         who = who or whoami()
         ops = list(operators)
         if not self.may_moderate(who, author, ops):
-            from opgtui.textsafe import one_line
+            from opgtui.core.textsafe import one_line
 
             allowed = ", ".join(one_line(o, 40) for o in [*ops, self.owner() or "?"])
             raise NotAllowed(f"announcement {ann_id} is {one_line(author, 40)}'s: only its author or an operator "

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from opgtui.storetarget import is_postgres as is_postgres  # the store and its commands ask here
+from opgtui.core.storetarget import is_postgres as is_postgres  # the store and its commands ask here
 
 # Writers take a transaction-level advisory lock (the two-key space: this number and the store's schema): one
 # writer at a time per store, as on SQLite, so a read-then-write transaction (claiming retries, a request's version

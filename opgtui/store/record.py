@@ -1,7 +1,7 @@
 """The production record's queries (job_stats, the day rollups, phases, data quality, retention), on both engines.
 
-:mod:`opgtui.stats`, :mod:`opgtui.phases` and :mod:`opgtui.record` decide what to compute; the SQL lives here.
-The sums are written once for both engines: ``sum(CASE ... END)`` rather than SQLite's ``total()``, ``CASE``
+:mod:`opgtui.domain.stats`, :mod:`opgtui.domain.phases` and :mod:`opgtui.ops.record` decide what to compute; the SQL
+lives here. The sums are written once for both engines: ``sum(CASE ... END)`` rather than SQLite's ``total()``, ``CASE``
 rather than its two-argument ``max``, and the whole-day and whole-hour number through :meth:`RecordQueries._floor`.
 """
 

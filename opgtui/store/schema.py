@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, fields
 from typing import Any
 
-from opgtui.model import Job
+from opgtui.core.model import Job
 
 JOB_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Job))
 _JOB_TYPES = {f.name: f.type for f in fields(Job)}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from opgtui.model import Announcement
-from opgtui.textsafe import one_line
+from opgtui.core.model import Announcement
+from opgtui.core.textsafe import one_line
 
 HINTS = ("1-5 views · : command · ? keys · q quit", "1-5 views · ? keys · q quit", "? keys · q quit")
 _LEVEL_STYLE = {"info": "bold cyan", "warning": "bold yellow", "critical": "bold white on red"}

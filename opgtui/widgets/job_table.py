@@ -1,5 +1,5 @@
 """The job table: a virtual list in the line API that draws only the visible rows, so 100,000 jobs cost
-what 40 do. Rows are immutable (:class:`opgtui.joblist.Row`); the table holds a list of row indices.
+what 40 do. Rows are immutable (:class:`opgtui.domain.joblist.Row`); the table holds a list of row indices.
 
 Everything is drawn from plain segments of already cleaned text: job names and hold reasons are never parsed
 as markup.
@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from opgtui.joblist import COLUMN_INDEX, COLUMNS, Column, Group, Row, safe, short_id
+from opgtui.domain.joblist import COLUMN_INDEX, COLUMNS, Column, Group, Row, safe, short_id
 
 STATUS_STYLE = {"held": Style(color="yellow", bold=True), "fail": Style(color="red", bold=True),
                 "run": Style(color="green"), "idle": Style(dim=True), "done": Style(color="cyan"),

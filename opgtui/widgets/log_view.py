@@ -4,7 +4,7 @@ with lines matched by a signature marked in the margin by verdict category.
 Keys: `n`/`N` next/previous mark (or match, after a search: :meth:`LogView.search`), `s` follow the end, `w`
 wrap, `g`/`G` top/end, `c` copy the current line, `t` when each line was read (a log carries no time per line of its
 own: the tail's lines share the time it was read, follow mode's the time each arrived). Lines are untrusted: each is
-cleaned (``textsafe.clean``) and styled as ``Text`` by :func:`opgtui.highlight.highlight_line`, never parsed
+cleaned (``textsafe.clean``) and styled as ``Text`` by :func:`opgtui.widgets.highlight.highlight_line`, never parsed
 as markup, so escape sequences, ``[@click=...]`` and control characters show literally and do nothing.
 """
 
@@ -26,8 +26,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from opgtui.highlight import highlight_line
-from opgtui.textsafe import clean
+from opgtui.core.textsafe import clean
+from opgtui.widgets.highlight import highlight_line
 
 MARK_STYLE: dict[str, Style] = {
     "service": Style(color="bright_white", bgcolor="blue", bold=True),

@@ -1,6 +1,6 @@
 """Editable widgets that never hold untrusted control text: ``Input`` and ``TextArea`` put their value's
 escape sequences on the terminal as they are (an OSC 52 in a stored request title wrote the clipboard, a CSI 2J
-blanked the form), so every value is cleaned (:mod:`opgtui.textsafe`) where it enters: set from stored data,
+blanked the form), so every value is cleaned (:mod:`opgtui.core.textsafe`) where it enters: set from stored data,
 typed, or pasted.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
-from opgtui.textsafe import clean, clean_block
+from opgtui.core.textsafe import clean, clean_block
 
 
 class SafeInput(Input):

@@ -19,10 +19,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from opgtui.model import ServiceState, Window
-from opgtui.services import window_state
-from opgtui.textsafe import one_line
-from opgtui.timefmt import clock
+from opgtui.core.model import ServiceState, Window
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import clock
+from opgtui.domain.services import window_state
 
 _RANK = {"none": -1, "unknown": 0, "up": 1, "degraded": 2, "maintenance": 3, "down": 4}
 GLYPH = {"none": "·", "unknown": "·", "up": "━", "degraded": "▄", "down": "█", "maintenance": "▒",

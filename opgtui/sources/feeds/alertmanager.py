@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from opgtui.config import FeedConfig
-from opgtui.model import ServiceState, ServiceStateName, Window
+from opgtui.core.model import ServiceState, ServiceStateName, Window
 from opgtui.sources.feeds.base import (
     Ctx,
     FeedKind,

@@ -18,10 +18,10 @@ from xml.etree import ElementTree
 import orjson
 
 from opgtui.config import FeedConfig
-from opgtui.model import ServiceState, ServiceStateName, Window
-from opgtui.safeyaml import Limits
-from opgtui.textsafe import one_line  # the feed kinds take it from here
-from opgtui.timefmt import parse_iso
+from opgtui.core.model import ServiceState, ServiceStateName, Window
+from opgtui.core.safeyaml import Limits
+from opgtui.core.textsafe import one_line  # the feed kinds take it from here
+from opgtui.core.timefmt import parse_iso
 
 ServiceFor = Callable[[str], str]
 Payload = bytes | str
@@ -152,7 +152,7 @@ class Ctx:
 
     def yaml(self, payload: Payload) -> Any:
         """The decoded YAML (or JSON) document, through the one bounded loader (no alias bombs, no python tags)."""
-        from opgtui import safeyaml
+        from opgtui.core import safeyaml
 
         text = to_text(payload)
         if _looks_html(text[:400]):

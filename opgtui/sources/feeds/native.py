@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import get_args
 
 from opgtui.config import FeedConfig
-from opgtui.model import SERVICE_STATES, ServiceState, WindowKind
+from opgtui.core.model import SERVICE_STATES, ServiceState, WindowKind
 from opgtui.sources.feeds.base import (
     Ctx,
     Downtime,

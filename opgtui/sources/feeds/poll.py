@@ -27,9 +27,9 @@ from urllib.request import getproxies
 import httpx
 
 from opgtui.config import FeedConfig
+from opgtui.core.textsafe import one_line as safe_line
 from opgtui.sources.feeds import get_kind
 from opgtui.sources.feeds.base import FeedError, FeedKind, FeedReport, Payload, ServiceFor, is_url, one_line
-from opgtui.textsafe import one_line as safe_line
 
 RETRIES = 2  # extra attempts after the first, for connect errors and 5xx
 BACKOFF = 0.2  # seconds before the first retry; doubles each time

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from opgtui.config import FeedConfig
-from opgtui.model import ServiceState, ServiceStateName
+from opgtui.core.model import ServiceState, ServiceStateName
 from opgtui.sources.feeds.base import Ctx, FeedKind, FeedReport, Payload, ServiceFor, one_line
 
 

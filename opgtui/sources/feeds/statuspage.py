@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opgtui.config import FeedConfig
-from opgtui.model import ServiceState, ServiceStateName, Window
+from opgtui.core.model import ServiceState, ServiceStateName, Window
 from opgtui.sources.feeds.base import (
     Ctx,
     FeedKind,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from opgtui.model import Job
+from opgtui.core.model import Job
 
 
 class AmbiguousId(ValueError):

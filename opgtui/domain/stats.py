@@ -97,7 +97,7 @@ class Row:
 
 def refresh(store: Any) -> int:
     """Bring the rollups up to date: parse chirped phases, recompute the days marked dirty. Returns days redone."""
-    from opgtui.phases import sync_from_ads
+    from opgtui.domain.phases import sync_from_ads
 
     sync_from_ads(store)
     if not store.stats_dirty():
@@ -198,7 +198,7 @@ def aggregate(store: Any, by: str, since: float, until: float | None = None, *, 
     elif by == "cpu":
         merged = _merge((cpu_label(k) if k else "?", t) for (_d, _e, k), t in sums.items())
     elif by == "stage" and stages:
-        from opgtui.phases import stage_of
+        from opgtui.domain.phases import stage_of
 
         merged = _merge((stage_of(k, stages), t) for (_d, _e, k), t in sums.items())
     else:

@@ -42,9 +42,9 @@ def copy(source: str, destination: str, append: bool) -> None:
 
 
 def store_group() -> click.Group:
-    """The ``store`` command group with ``copy`` in it (the group of opgtui.cli_store when it exists)."""
+    """The ``store`` command group with ``copy`` in it (the group of opgtui.cli.store when it exists)."""
     try:
-        from opgtui.cli_store import store as group  # type: ignore[import-not-found, unused-ignore]
+        from opgtui.cli.store import store as group  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         @click.group("store")
         def group() -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opgtui.model import Job
+from opgtui.core.model import Job
 
 CHUNK = 5000
 
@@ -96,7 +96,7 @@ def copy_in_process(store_path: str | Path, paths: Sequence[str]) -> int:
     """Copy the dump into the (scratch) store from another process, which reads the files again: the copy
     never holds this process's GIL, so the table and a filter keystroke answer while it runs. Returns the
     number of jobs copied; OSError naming the problem when the copy failed."""
-    code = "import sys; from opgtui.dumpview import _copy_main; sys.exit(_copy_main(sys.argv[1:]))"
+    code = "import sys; from opgtui.ops.dumpview import _copy_main; sys.exit(_copy_main(sys.argv[1:]))"
     done = subprocess.run([sys.executable, "-c", code, str(store_path), *paths], capture_output=True, text=True,
                           check=False)
     if done.returncode != 0:

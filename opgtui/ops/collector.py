@@ -133,7 +133,7 @@ async def collect_once(cfg: Config, store: Any, client: Any = None) -> CollectRe
         if isinstance(outcome, BaseException):
             report.problems.append(f"collector: {type(outcome).__name__}: {outcome}")
     if cfg.pools:  # the production record: logs of newly finished jobs, stats rollups, retention
-        from opgtui.record import upkeep
+        from opgtui.ops.record import upkeep
 
         report.problems += (await asyncio.to_thread(upkeep, cfg, store)).problems
     report.finished = time.time()

@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from opgtui.config import Config
-from opgtui.textsafe import clean, one_line
-from opgtui.timefmt import clock
+from opgtui.core.textsafe import clean, one_line
+from opgtui.core.timefmt import clock
 
 
 def job_id_of(text: str) -> str:
@@ -30,8 +30,8 @@ def job_id_of(text: str) -> str:
 def plan_for(cfg: Config, store: Any, job_id: str, debug: bool, force: bool,
              bigger: bool = False, again: bool = False) -> dict[str, Any]:
     """What a retry would do, from the recorded ad (the schedd's current ad decides for real)."""
-    from opgtui.actions import debug_profile_for
-    from opgtui.retry import RetryRefused, earlier_retry, plan_retry
+    from opgtui.domain.retry import RetryRefused, earlier_retry, plan_retry
+    from opgtui.ops.actions import debug_profile_for
 
     ad, job = store.job_ad(job_id), store.job(job_id)
     name, profile = debug_profile_for(cfg, job_id, job and job.experiment, stored=job is not None) \
@@ -70,7 +70,7 @@ def _plan_lines(plan: dict[str, Any]) -> list[str]:
 def run_retry(cfg: Config, store: Any, args: Sequence[str], *, debug: bool, force: bool, dry_run: bool,
               yes: bool, as_json: bool, bigger: bool = False, again: bool = False) -> int:
     """Retry the jobs; 0 when every one was retried (now or before), 1 when any was not, 2 for bad input."""
-    from opgtui.actions import by_schedd, retry
+    from opgtui.ops.actions import by_schedd, retry
 
     try:
         ids = list(dict.fromkeys(job_id_of(a) for a in args))

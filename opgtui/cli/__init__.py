@@ -19,14 +19,14 @@ if TYPE_CHECKING:  # the small verbs start in a blink: only what a verb uses is 
     from opgtui.config import Config
 
 # Command groups kept in their own modules, imported when their verb runs or --help lists them.
-LAZY_COMMANDS = {"diagnose": ("opgtui.cli_diagnose", "diagnose"), "request": ("opgtui.cli_requests", "request"),
-                 "signatures": ("opgtui.cli_signatures", "signatures")}
+LAZY_COMMANDS = {"diagnose": ("opgtui.cli.diagnose", "diagnose"), "request": ("opgtui.cli.requests", "request"),
+                 "signatures": ("opgtui.cli.signatures", "signatures")}
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr and exit; the message may carry untrusted text (an HTTP reason phrase, a file's
     content, a path), so escape sequences and control characters never reach the terminal."""
-    from opgtui.textsafe import clean
+    from opgtui.core.textsafe import clean
 
     click.echo(f"opgtui: {clean(message)}", err=True)
     sys.exit(code)
@@ -57,7 +57,7 @@ def _open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False
 def _existing_store(cfg: Config, *, readonly: bool = False) -> Any:
     """The store of a command that only reads: a missing file is a mistyped path or no collection yet, not a
     reason to create an empty store there."""
-    from opgtui.storetarget import is_postgres
+    from opgtui.core.storetarget import is_postgres
 
     if not is_postgres(cfg.store) and not Path(cfg.store).expanduser().exists():
         where = f"`store:` in {cfg.path}" if cfg.path else "the config's `store:`"
@@ -68,7 +68,7 @@ def _existing_store(cfg: Config, *, readonly: bool = False) -> Any:
 def _say(line: str) -> None:
     """One line of output that carries untrusted text (job, service, feed, announcement): escape sequences
     and control characters never reach the terminal."""
-    from opgtui.textsafe import clean
+    from opgtui.core.textsafe import clean
 
     click.echo(clean(line))
 
@@ -123,7 +123,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False, demo_rest: Any = None) -> None:
-    from opgtui.terminal import terminal_too_small
+    from opgtui.core.terminal import terminal_too_small
 
     problem = terminal_too_small()
     if problem:
@@ -235,8 +235,8 @@ def config_example() -> None:
               help="How many lines from the end (0 = all).")
 def tail(source: str, lines: int) -> None:
     """Last N lines of a log file path or http(s) URL."""
+    from opgtui.core.textsafe import clean
     from opgtui.sources.logs import LogError, local_path, tail_file
-    from opgtui.textsafe import clean
 
     try:
         if source.startswith(("http://", "https://")):
@@ -257,7 +257,7 @@ def tail(source: str, lines: int) -> None:
 # ---------------------------------------------------------------------------- jobs
 
 
-@main.command()
+@main.command(name="jobs")
 @click.option("--from", "sources", multiple=True, type=click.Path(),
               help="A condor_q/condor_history -long or -json dump, or a job event log. Repeatable.")
 @click.option("--store", "store_path", is_flag=False, flag_value="", default=None,
@@ -270,10 +270,10 @@ def tail(source: str, lines: int) -> None:
 @click.option("--csv", "fmt", flag_value="csv", help="Print the jobs as CSV.")
 @click.option("--open", "open_", is_flag=True, help="Open the dumps in the dashboard's Jobs view instead of printing.")
 @click.pass_context
-def jobs(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, query: str, only: str,
+def jobs_(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, query: str, only: str,
          fmt: str | None, open_: bool) -> None:
     """Normalised jobs from ad dumps and event logs, or from the store; filtered as in the Jobs view."""
-    from opgtui.cli_jobs import print_jobs
+    from opgtui.cli.jobs import print_jobs
 
     if bool(sources) == (store_path is not None):
         _fail("jobs: give --from FILE (dumps) or --store (the store's jobs), not both" if sources
@@ -286,7 +286,7 @@ def jobs(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, q
     if store_path is not None:
         cfg = _config(ctx)
         if store_path:
-            from opgtui.storetarget import store_target
+            from opgtui.core.storetarget import store_target
 
             cfg.store = store_target(store_path)
         store = _existing_store(cfg, readonly=True)
@@ -295,8 +295,8 @@ def jobs(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, q
             click.echo("opgtui: no job matches", err=True)
         return
 
+    from opgtui.core.textsafe import clean
     from opgtui.sources.dumps import load_files
-    from opgtui.textsafe import clean
 
     result = load_files(sources)
     for err in result.errors:
@@ -310,8 +310,8 @@ def jobs(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, q
 
 def _open_dump(ctx: click.Context, sources: tuple[str, ...]) -> None:
     """The dashboard on dump files: a scratch store (removed on exit), the config's log templates and packs."""
+    from opgtui.core.terminal import terminal_too_small
     from opgtui.demo.workdir import scratch_dir
-    from opgtui.terminal import terminal_too_small
 
     missing = [s for s in sources if not Path(s).is_file()]
     if missing:
@@ -339,7 +339,7 @@ def _open_dump(ctx: click.Context, sources: tuple[str, ...]) -> None:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """The state of every service, from the store (run `opgtui collect` to fill it)."""
-    from opgtui.services import board
+    from opgtui.domain.services import board
 
     cfg = _config(ctx)
     store = _existing_store(cfg)
@@ -360,8 +360,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def check(ctx: click.Context, required: str, within: str) -> None:
     """Exit 0 all clear, 1 a required service is down, in maintenance or about to be, 2 unknown (no fresh data)."""
-    from opgtui.services import submit_check
-    from opgtui.timefmt import parse_duration
+    from opgtui.core.timefmt import parse_duration
+    from opgtui.domain.services import submit_check
 
     cfg = _config(ctx)
     try:
@@ -383,7 +383,7 @@ def _known_services(cfg: Config, store: Any, names: list[str]) -> None:
     """Exit 2 naming the first of ``names`` that is neither configured (name or alias) nor seen by a feed."""
     import difflib
 
-    from opgtui.services import board
+    from opgtui.domain.services import board
 
     known = sorted({s.name for s in cfg.services} | {r.service for r in board(cfg, store)})
     for name in names:
@@ -400,7 +400,7 @@ def collect(ctx: click.Context, once: bool) -> None:
     """Poll feeds and schedds on their intervals and record them in the store (run it as a service)."""
     import asyncio
 
-    from opgtui.collector import CollectorBusy, run_collector
+    from opgtui.ops.collector import CollectorBusy, run_collector
 
     cfg = _config(ctx)
     store = _open_store(cfg)
@@ -437,8 +437,8 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
     """Post a message for the team (shown on every screen), list or expire them."""
     import time
 
-    from opgtui.model import Announcement
-    from opgtui.timefmt import parse_when
+    from opgtui.core.model import Announcement
+    from opgtui.core.timefmt import parse_when
 
     if text is not None and not text.strip() and not list_only:
         _fail('announce: the message is empty (give the text, or --list to see the current ones)')
@@ -471,7 +471,7 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
     click.echo(f"announcement {ann_id} posted")
 
 
-@main.command()
+@main.command(name="retry")
 @click.argument("jobs", nargs=-1, required=True)
 @click.option("--debug", is_flag=True, help="Apply the experiment's debug_profile from the config.")
 @click.option("--bigger", is_flag=True, help="More memory: 1.5x the request, or 1.25x the peak use if more.")
@@ -481,13 +481,13 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_context
-def retry(ctx: click.Context, jobs: tuple[str, ...], debug: bool, bigger: bool, force: bool, dry_run: bool,
+def retry_(ctx: click.Context, jobs: tuple[str, ...], debug: bool, bigger: bool, force: bool, dry_run: bool,
           again: bool, yes: bool, as_json: bool) -> None:
     """Retry jobs (CLUSTER.PROC@SCHEDD as the Jobs table shows it, the schedd's short name is enough when the
     store tells them apart; or SCHEDD#CLUSTER.PROC): release held ones (edited first with --debug), resubmit
     finished or removed ones. Each retry is recorded with its lineage. Exit 1 if any failed."""
-    from opgtui.cli_retry import run_retry
-    from opgtui.jobids import resolve_all
+    from opgtui.cli.retry import run_retry
+    from opgtui.ops.jobids import resolve_all
 
     cfg = _config(ctx)
     store = _open_store(cfg)
@@ -510,14 +510,14 @@ def retry(ctx: click.Context, jobs: tuple[str, ...], debug: bool, bigger: bool, 
 @click.pass_context
 def actions_(ctx: click.Context, as_json: bool, limit: int) -> None:
     """The recorded actions on jobs (who, when, what, how many, HTCondor's answer), newest first."""
-    from opgtui.cli_retry import print_actions
+    from opgtui.cli.retry import print_actions
 
     cfg = _config(ctx)
     print_actions(_existing_store(cfg, readonly=True), limit=limit, as_json=as_json)
 
 
 def _add_store_commands() -> None:
-    from opgtui.cli_store_copy import store_group
+    from opgtui.cli.store_copy import store_group
 
     main.add_command(store_group())
 
@@ -525,7 +525,7 @@ def _add_store_commands() -> None:
 _add_store_commands()
 
 
-@main.command()
+@main.command(name="stats")
 @click.option("--by", type=click.Choice(["site", "cpu", "hour", "stage", "verdict", "batch", "experiment", "day"]),
               default="site", show_default=True)
 @click.option("--since", default="7d", show_default=True, help="A duration back from now (7d, 12h) or an ISO time.")
@@ -535,11 +535,11 @@ _add_store_commands()
 @click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @click.pass_context
-def stats(ctx: click.Context, by: str, since: str, until: str | None, experiment: str | None, batch: str | None,
+def stats_(ctx: click.Context, by: str, since: str, until: str | None, experiment: str | None, batch: str | None,
           fmt: str | None) -> None:
     """Finished jobs: success, CPU efficiency, wasted/badput/goodput core-hours by site, CPU, hour of day,
     stage, verdict, batch, experiment or day (definitions: docs/definitions.md)."""
-    from opgtui.cli_stats import run_stats
+    from opgtui.cli.stats import run_stats
 
     cfg = _config(ctx)
     sys.exit(run_stats(cfg, _existing_store(cfg), by=by, since=since, until=until, experiment=experiment, batch=batch,
@@ -553,11 +553,7 @@ def stats(ctx: click.Context, by: str, since: str, until: str | None, experiment
 @click.pass_context
 def prune(ctx: click.Context, keep_days: float | None, dry_run: bool) -> None:
     """Delete finished jobs older than the retention (the collector also does this once a day)."""
-    from opgtui.cli_stats import run_prune
+    from opgtui.cli.stats import run_prune
 
     cfg = _config(ctx)
     sys.exit(run_prune(cfg, _open_store(cfg), keep_days=keep_days, dry_run=dry_run))
-
-
-if __name__ == "__main__":
-    main()

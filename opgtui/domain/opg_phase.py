@@ -6,7 +6,7 @@ records the phases so far in the job's ad as ``ChirpOpgPhases`` through ``condor
 
 Standalone on purpose: only the standard library, so an experiment can ship this one file with its job
 (``python3 opg_phase.py start reco``). It never fails the job: chirp problems are one line on stderr and the
-exit code stays 0; only a wrong verb exits 2. The marker format is parsed by :mod:`opgtui.phases`:
+exit code stays 0; only a wrong verb exits 2. The marker format is parsed by :mod:`opgtui.domain.phases`:
 
     opg-phase: start name=reco t=1795600000.1 cpu=12.3
     opg-phase: end name=reco t=1795603600.5 cpu=3400.2 status=0

@@ -14,7 +14,7 @@ from pygments.token import Text as PText
 from rich.style import Style
 from rich.text import Span, Text
 
-from opgtui.textsafe import clean
+from opgtui.core.textsafe import clean
 
 HIGHLIGHT_MAX = 2000  # longer lines are shown plain: lexing them would cost milliseconds each
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"

@@ -19,20 +19,20 @@ from typing import Any, NoReturn
 
 import click
 
-from opgtui.model import Job, Verdict
+from opgtui.core.model import Job, Verdict
 
 STREAMS = ("stdout", "stderr")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    from opgtui.textsafe import one_line
+    from opgtui.core.textsafe import one_line
 
     click.echo(f"opgtui: {one_line(message, 2000)}", err=True)
     sys.exit(code)
 
 
 def _say(line: str) -> None:
-    from opgtui.textsafe import clean
+    from opgtui.core.textsafe import clean
 
     click.echo(clean(line))
 
@@ -119,7 +119,7 @@ def diagnose(ctx: click.Context, job_id: str | None, log_path: str | None, hold_
 
 def print_verdict(out: dict[str, Any]) -> None:
     """The verdict as a few lines for a person."""
-    from opgtui.textsafe import one_line
+    from opgtui.core.textsafe import one_line
 
     _say(f"{out['category']}: {out['action']}" + (f"  [{out['signature']}]" if out["signature"] else ""))
     if out.get("reason"):
@@ -158,8 +158,8 @@ def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int,
 
 
 def _find_job(store: Any, text: str) -> Job:
-    from opgtui.cli_retry import job_id_of
-    from opgtui.jobids import AmbiguousId, resolve
+    from opgtui.cli.retry import job_id_of
+    from opgtui.ops.jobids import AmbiguousId, resolve
 
     try:  # every form the Jobs table shows, 88412003.1@jobsub01 too
         found_id, stored = resolve(store, text)
@@ -188,7 +188,7 @@ def _find_job(store: Any, text: str) -> Job:
 def _job_logs(cfg: Any, store: Any, job: Job, log_path: str | None,
               lines: int) -> tuple[list[dict[str, Any]], list[str]]:
     """The tails to diagnose (stdout first, then stderr) joined, and where each came from."""
-    from opgtui import logtarget
+    from opgtui.ops import logtarget
     from opgtui.sources.logs import LogError
 
     if log_path:
@@ -220,7 +220,7 @@ def _job_logs(cfg: Any, store: Any, job: Job, log_path: str | None,
 
 def _where_log(cfg: Any, job: Job, ad: dict[str, Any] | None, stream: str) -> tuple[str | None, str | None]:
     """(source, None) or (None, why not: a path outside the configured log directories is refused)."""
-    from opgtui import logtarget
+    from opgtui.ops import logtarget
 
     find = getattr(logtarget, "find_log", None)
     if find is not None:

@@ -63,7 +63,7 @@ class YamlError(ValueError):
     """A YAML document that cannot be read, as one line: ``source:line: problem``."""
 
     def __init__(self, source: str | Path, line: int | None, problem: str) -> None:
-        from opgtui.textsafe import one_line
+        from opgtui.core.textsafe import one_line
 
         self.source, self.line, self.problem = str(source), line, one_line(problem, 300)
         where = f"{self.source}:{line}" if line is not None else self.source

@@ -19,8 +19,8 @@ from typing import Any
 
 import click
 
-from opgtui.cli_diagnose import _fail, _print_json, _say
-from opgtui.timefmt import parse_duration
+from opgtui.cli.diagnose import _fail, _print_json, _say
+from opgtui.core.timefmt import parse_duration
 
 
 def _when(t: float) -> str:
@@ -73,7 +73,7 @@ def suggest(ctx: click.Context, since: str | None, as_json: bool, no_read: bool,
 
 def print_suggestions(result: Any, since: str | None) -> None:
     """The templates as a few lines each."""
-    from opgtui.textsafe import one_line
+    from opgtui.core.textsafe import one_line
 
     span = f" in the last {since}" if since else ""
     _say(f"{result.jobs} unknown failures{span} in {len(result.items)} templates"
@@ -411,8 +411,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 def audit(ctx: click.Context, sid: str | None, as_json: bool) -> None:
     """Who labelled, enabled, disabled, edited or tried what, and why, oldest first."""
     from opgtui.cli import _config, _existing_store
+    from opgtui.core.textsafe import one_line
     from opgtui.learn.library import audit as read_audit
-    from opgtui.textsafe import one_line
 
     cfg = _config(ctx)
     store = _existing_store(cfg, readonly=True)

@@ -41,7 +41,7 @@ def _candidates(cfg: Config, store: Any, since: float, limit: int) -> list[str]:
 
 
 def _read_stdout(cfg: Config, job: Any, ad: dict[str, Any] | None) -> tuple[list[str] | None, str | None]:
-    from opgtui.logtarget import find_log
+    from opgtui.ops.logtarget import find_log
     from opgtui.sources.logs import LogError, tail_file
 
     source, _, refused = find_log(cfg, job, ad, "stdout")
@@ -49,7 +49,7 @@ def _read_stdout(cfg: Config, job: Any, ad: dict[str, Any] | None) -> tuple[list
         return None, refused or "no stdout known (configure 'logs:' templates)"
     try:
         if source.startswith(("http://", "https://")):
-            from opgtui.logtarget import read_tail
+            from opgtui.ops.logtarget import read_tail
 
             return read_tail(source, 5000)[0], None
         return tail_file(source, 0, max_bytes=_LOG_BYTES).lines, None
@@ -60,8 +60,8 @@ def _read_stdout(cfg: Config, job: Any, ad: dict[str, Any] | None) -> tuple[list
 def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: int = SCAN_LIMIT) -> UpkeepReport:
     """Read the stdout of finished jobs not yet scanned: phase markers into ``job_phases`` (they replace what
     the ad said: the log is complete), data-quality checks into ``dq_results`` (one row per scanned job)."""
-    from opgtui.dq import check, find_outputs
-    from opgtui.phases import as_rows, pair, parse_log
+    from opgtui.domain.dq import check, find_outputs
+    from opgtui.domain.phases import as_rows, pair, parse_log
 
     now = now or time.time()
     report = UpkeepReport()
@@ -110,7 +110,7 @@ def dq_flags(store: Any, job_ids: list[str] | None = None) -> dict[str, list[str
 def upkeep(cfg: Config, store: Any, *, now: float | None = None,
            echo: Callable[[str], None] | None = None) -> UpkeepReport:
     """Everything the record needs after a collection round; problems are reported, never raised."""
-    from opgtui import stats
+    from opgtui.domain import stats
     from opgtui.store import StoreError
 
     now = now or time.time()

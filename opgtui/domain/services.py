@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opgtui.config import Config
-from opgtui.model import ServiceState, Window
-from opgtui.timefmt import clock, span
+from opgtui.core.model import ServiceState, Window
+from opgtui.core.timefmt import clock, span
 
 # Worst first: the board shows the worst state any fresh source reports.
 _SEVERITY = {"down": 4, "maintenance": 3, "degraded": 2, "up": 1, "unknown": 0}

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from opgtui.joblist import build_rows, filter_rows, quick_filter, reason_text, short_id, status_text
-from opgtui.textsafe import clean, one_line
+from opgtui.core.textsafe import clean, one_line
+from opgtui.domain.joblist import build_rows, filter_rows, quick_filter, reason_text, short_id, status_text
 
 CSV_FIELDS = ("id", "short_id", "status", "owner", "experiment", "batch", "site", "host", "hold_code",
               "hold_subcode", "exit_code", "exit_signal", "verdict", "signature", "reason", "status_since",

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from opgtui.model import Job, JobStatus, Verdict, Window
+from opgtui.core.model import Job, JobStatus, Verdict, Window
 
 UNDIAGNOSED = "undiagnosed"
 RANGES: tuple[tuple[str, float | None], ...] = (("all", None), ("24h", 86400.0), ("6h", 21600.0), ("7d", 604800.0))

@@ -1,6 +1,6 @@
 """``opgtui store``: create or upgrade the store, and the team store's PostgreSQL roles (``store init --roles``).
 
-``copy`` joins this group from :mod:`opgtui.cli_store_copy`.
+``copy`` joins this group from :mod:`opgtui.cli.store_copy`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import click
 
 
 def _fail(message: str) -> NoReturn:
-    from opgtui.textsafe import one_line
+    from opgtui.core.textsafe import one_line
 
     click.echo(f"opgtui: {one_line(message, 400)}", err=True)
     sys.exit(2)
@@ -100,7 +100,7 @@ def whoami(ctx: click.Context, prefix: str) -> None:
     st = _open_store(_config(ctx), readonly=True)
     try:
         if st.dialect != "postgresql":
-            from opgtui.identity import whoami as login
+            from opgtui.core.identity import whoami as login
 
             click.echo(f"{login()} (the login that runs opgtui; store {st.label})")
             return

@@ -1,4 +1,4 @@
-"""Production request operations: the workflow decisions of :mod:`opgtui.requests` applied to the store.
+"""Production request operations: the workflow decisions of :mod:`opgtui.domain.requests` applied to the store.
 
 Shared by `opgtui request` and the Requests screens. Every change is saved with its audit entry (who, when,
 field diffs) in one transaction; a refused attempt on a stored request is recorded too, then re-raised.
@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from opgtui import requests
 from opgtui.config import Config, Roles
-from opgtui.model import ProductionRequest
-from opgtui.requests import (
+from opgtui.core.model import ProductionRequest
+from opgtui.domain import requests
+from opgtui.domain.requests import (
     Progress,
     Refused,
     TeamRoles,

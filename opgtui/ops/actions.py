@@ -19,9 +19,9 @@ from typing import Any, Literal
 import orjson
 
 from opgtui.config import Config, DebugProfile, PoolConfig
-from opgtui.retry import Earlier, earlier_retry, pending_note
+from opgtui.core.textsafe import one_line
+from opgtui.domain.retry import Earlier, earlier_retry, pending_note
 from opgtui.sources.condor import explain, run_worker
-from opgtui.textsafe import one_line
 
 Action = Literal["release", "hold", "remove"]
 ACTIONS: tuple[Action, ...] = ("release", "hold", "remove")

@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 import yaml
 
-from opgtui import safeyaml
 from opgtui.config import Config, Roles
-from opgtui.identity import whoami as whoami  # re-exported: the screens and the CLI call rq.whoami()
-from opgtui.model import Job, ProductionRequest
+from opgtui.core import safeyaml
+from opgtui.core.identity import whoami as whoami  # re-exported: the screens and the CLI call rq.whoami()
+from opgtui.core.model import Job, ProductionRequest
 
 Kind = Literal["text", "longtext", "int", "float", "list", "choice", "date"]
 
@@ -128,7 +128,7 @@ class RequestFormatError(Exception):
     key may be the file's own text)."""
 
     def __init__(self, message: str) -> None:
-        from opgtui.textsafe import one_line
+        from opgtui.core.textsafe import one_line
 
         super().__init__(one_line(message, 1000))
 
@@ -587,8 +587,8 @@ def summarize_jobs(jobs: Sequence[Job], verdicts: Mapping[str, tuple[str, str]],
     """Counts for the detail page; a failure's cause is its verdict, else its hold reason, else its exit code."""
     from collections import Counter
 
-    from opgtui.model import JobStatus
-    from opgtui.textsafe import one_line
+    from opgtui.core.model import JobStatus
+    from opgtui.core.textsafe import one_line
 
     statuses: Counter[str] = Counter()
     causes: Counter[str] = Counter()

@@ -11,9 +11,9 @@ from typing import Any
 import click
 
 from opgtui.config import Config
-from opgtui.stats import Row, Tally
-from opgtui.textsafe import one_line
-from opgtui.timefmt import parse_duration, parse_when, zone
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import parse_duration, parse_when, zone
+from opgtui.domain.stats import Row, Tally
 
 _HEAD = {"site": "site", "cpu": "CPU", "hour": "hour", "stage": "stage", "verdict": "verdict", "batch": "batch",
          "experiment": "experiment", "day": "day (UTC)"}
@@ -86,7 +86,7 @@ def _check_experiment(cfg: Config, store: Any, name: str) -> None:
 def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None, experiment: str | None,
               batch: str | None, fmt: str) -> int:
     """Print the report; returns the exit code (2 for bad input)."""
-    from opgtui import stats
+    from opgtui.domain import stats
 
     now = time.time()
     try:
@@ -125,7 +125,7 @@ def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None
 
 
 def run_prune(cfg: Config, store: Any, *, keep_days: float | None, dry_run: bool) -> int:
-    from opgtui import stats
+    from opgtui.domain import stats
 
     keep = keep_days if keep_days is not None else cfg.record.keep_days
     ads_keep = min(cfg.record.keep_ads_days, keep)

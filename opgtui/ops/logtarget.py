@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from opgtui.config import Config
-from opgtui.model import Job, Verdict
-from opgtui.textsafe import one_line
+from opgtui.core.model import Job, Verdict
+from opgtui.core.textsafe import one_line
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from opgtui.config import DQConfig, LogLocation
-from opgtui.model import Job
+from opgtui.core.model import Job
 
 
 @dataclass(slots=True)

@@ -14,12 +14,12 @@ from typing import Any, NoReturn
 
 import click
 
-from opgtui import requests as rq
-from opgtui.model import ProductionRequest
+from opgtui.core.model import ProductionRequest
+from opgtui.domain import requests as rq
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    from opgtui.textsafe import one_line
+    from opgtui.core.textsafe import one_line
 
     click.echo(f"opgtui: {one_line(message, 1000)}", err=True)
     sys.exit(code)
@@ -41,7 +41,7 @@ def _load(store: Any, req_id: int) -> ProductionRequest:
 
 def _safe(text: str) -> str:
     """Untrusted text for people: escape sequences and control characters made harmless (--json is raw)."""
-    from opgtui.textsafe import clean_block
+    from opgtui.core.textsafe import clean_block
 
     return clean_block(text)
 
@@ -61,7 +61,7 @@ def _run(action: Any) -> Any:
     except Exception as exc:  # a team store refusing what its roles do not allow (psycopg's InsufficientPrivilege)
         if getattr(exc, "sqlstate", None) != "42501":
             raise
-        from opgtui.textsafe import one_line
+        from opgtui.core.textsafe import one_line
 
         _fail(f"refused by the database: {one_line(str(exc), 300)}", 1)
 
@@ -104,7 +104,7 @@ def request() -> None:
 def new(ctx: click.Context, experiment: str | None, title: str | None, sets: tuple[str, ...],
         from_file: str | None, submit: bool) -> None:
     """Create a draft request (you are its requester)."""
-    from opgtui.request_ops import create, transition
+    from opgtui.ops.request_ops import create, transition
 
     fields, attrs = _parse_sets(sets)
     base: dict[str, Any] = {}
@@ -142,8 +142,8 @@ def list_(ctx: click.Context, statuses: tuple[str, ...], open_only: bool, experi
           as_json: bool) -> None:
     """Requests, open and most urgent first."""
     from opgtui.cli import _config, _existing_store
-    from opgtui.request_ops import actor
-    from opgtui.textsafe import one_line
+    from opgtui.core.textsafe import one_line
+    from opgtui.ops.request_ops import actor
 
     cfg = _config(ctx)
     store = _existing_store(cfg, readonly=True)  # listing never creates a store at a mistyped path
@@ -165,8 +165,8 @@ def list_(ctx: click.Context, statuses: tuple[str, ...], open_only: bool, experi
 @click.pass_context
 def show(ctx: click.Context, req_id: int, as_json: bool) -> None:
     """One request: its fields, what it lacks, its linked jobs and its audit trail."""
-    from opgtui.request_ops import linked_jobs
-    from opgtui.timefmt import clock, zone
+    from opgtui.core.timefmt import clock, zone
+    from opgtui.ops.request_ops import linked_jobs
 
     cfg, store = _open(ctx)
     req = _load(store, req_id)
@@ -203,7 +203,7 @@ def show(ctx: click.Context, req_id: int, as_json: bool) -> None:
 @click.pass_context
 def edit_(ctx: click.Context, req_id: int, sets: tuple[str, ...], expect_version: int | None) -> None:
     """Change fields of a request (the requester or an operator; after approval only batches and notes)."""
-    from opgtui.request_ops import edit
+    from opgtui.ops.request_ops import edit
 
     fields, attrs = _parse_sets(sets)
     if not fields and not attrs:
@@ -222,7 +222,7 @@ def _transition_command(action: str) -> click.Command:
     @click.argument("req_id", type=int)
     @click.pass_context
     def command(ctx: click.Context, req_id: int, reason: str = "", priority: int | None = None) -> None:
-        from opgtui.request_ops import transition
+        from opgtui.ops.request_ops import transition
 
         cfg, store = _open(ctx)
         req = _load(store, req_id)
@@ -249,7 +249,7 @@ for _action in rq.TRANSITIONS:
 @click.pass_context
 def priority_(ctx: click.Context, req_id: int, level: int) -> None:
     """Set the priority (approvers): 1 low, 2 normal, 3 high, 4 urgent."""
-    from opgtui.request_ops import set_priority
+    from opgtui.ops.request_ops import set_priority
 
     cfg, store = _open(ctx)
     req = _load(store, req_id)
@@ -264,7 +264,7 @@ def priority_(ctx: click.Context, req_id: int, level: int) -> None:
 @click.pass_context
 def link(ctx: click.Context, req_id: int, batches: tuple[str, ...], remove: bool) -> None:
     """Link the batches (JobBatchName, or the experiment's request_link attribute) that run a request."""
-    from opgtui.request_ops import edit
+    from opgtui.ops.request_ops import edit
 
     cfg, store = _open(ctx)
     req = _load(store, req_id)
@@ -290,7 +290,7 @@ def export(ctx: click.Context, req_id: int, output: str | None) -> None:
 
 
 def _read_yaml(path: str) -> rq.Imported:
-    from opgtui import safeyaml
+    from opgtui.core import safeyaml
 
     cap = rq.YAML_LIMITS.max_bytes
     try:  # never more than the cap is read: a bigger file is refused before it is parsed
@@ -312,7 +312,7 @@ def _read_yaml(path: str) -> rq.Imported:
 @click.pass_context
 def import_(ctx: click.Context, path: str, update: bool) -> None:
     """Read a request YAML file (- for stdin): a new draft by you, or with --update an edit of the request."""
-    from opgtui.request_ops import create, edit
+    from opgtui.ops.request_ops import create, edit
 
     read = _read_yaml(path)
     imported = read.request

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
-from opgtui.failures import UNDIAGNOSED, cause_title, undiagnosed_title
-from opgtui.foreground import yield_to_foreground
-from opgtui.model import Job, JobStatus
-from opgtui.textsafe import one_line
-from opgtui.timefmt import span
+from opgtui.core.foreground import yield_to_foreground
+from opgtui.core.model import Job, JobStatus
+from opgtui.core.textsafe import one_line
+from opgtui.core.timefmt import span
+from opgtui.domain.failures import UNDIAGNOSED, cause_title, undiagnosed_title
 
 # ---------------------------------------------------------------------------------------------- cells
 
@@ -339,7 +339,7 @@ WARM_STEP = 500  # rows per step of the background work: ~5-10 ms, then a keystr
 def warm(rows: Sequence[Row], step: int | None = WARM_STEP) -> None:
     """Build the filter texts of a :class:`RowList` and its keys under the hold-reason and cause groupings
     (call it off the UI thread, after the first paint), so later keystrokes and groupings cost milliseconds.
-    It works in steps and waits between them while a keystroke's filter runs (:mod:`opgtui.foreground`)."""
+    It works in steps and waits between them while a keystroke's filter runs (:mod:`opgtui.core.foreground`)."""
     if not isinstance(rows, RowList):
         return
     rows.warm_haystacks(step)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
-from opgtui.model import Announcement, Window
-from opgtui.timefmt import clock, span
+from opgtui.core.model import Announcement, Window
+from opgtui.core.timefmt import clock, span
 
 HORIZON = 24 * 3600.0
 """How far ahead upcoming maintenance is announced."""

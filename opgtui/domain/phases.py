@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opgtui.opg_phase import NAME_RE, PREFIX
+from opgtui.domain.opg_phase import NAME_RE, PREFIX
 
 _MARKER = re.compile(
     re.escape(PREFIX) + r" (start|end) name=(" + NAME_RE.pattern + r") t=(\d+(?:\.\d*)?)"

@@ -124,3 +124,28 @@ async def test_a_proxy_in_the_environment_is_still_used(monkeypatch: pytest.Monk
         [result] = await poll_all([prom(80, host="prometheus.example.org")], now=NOW)
     assert result.ok, result.error
     assert heads and heads[0].startswith(b"GET http://prometheus.example.org")
+
+
+async def test_many_feeds_on_one_host_name_resolve_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A round of feeds named by host resolves each host once (asyncio has few resolver threads)."""
+    asked: list[str] = []
+    loop = asyncio.get_running_loop()
+    real = loop.getaddrinfo
+
+    async def counting(host: str, *args: object, **kwargs: object) -> object:
+        asked.append(host)
+        return await real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loop, "getaddrinfo", counting)
+
+    async def handler(head: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY
+        )
+        await writer.drain()
+
+    async with serve(handler) as (port, heads):
+        feeds = [FeedConfig(f"p{i}", "prometheus", f"http://localhost:{port}/p{i}") for i in range(20)]
+        results = await poll_all(feeds, now=NOW)
+    assert all(r.ok for r in results), [r.error for r in results if not r.ok]
+    assert len(heads) == 20 and asked.count("localhost") == 1

@@ -326,9 +326,10 @@ async def poll_all(
 ) -> list[FeedResult]:
     """Poll every feed concurrently (one round trip for all); results in the order of ``feeds``.
 
-    Feeds are fetched through small clients made here, each shared by at most FEEDS_PER_CLIENT feeds and
-    all sharing one TLS context per CA: httpx's pool assigns waiting requests to connections in O(N^2)
-    (encode/httpx#3215), so 200 feeds through one pool took 10x one round trip. Feeds with ``options.ca``
+    Feeds are fetched through clients made here, one per CA (its TLS context shared) on the light transport
+    (:mod:`~opgtui.sources.feeds.transport`); with a proxy in the environment, through httpx's own transport,
+    each client shared by at most FEEDS_PER_CLIENT feeds: httpx's pool assigns waiting requests to connections
+    in O(N^2) (encode/httpx#3215), so 200 feeds through one pool took 10x one round trip. Feeds with ``options.ca``
     trust that CA; the rest use ``client`` when one is given. At most ``in_flight`` feeds are fetched at
     once (file descriptors, the servers); a feed's deadline starts when its turn comes.
     """
@@ -340,6 +341,9 @@ async def poll_all(
     owned: list[httpx.AsyncClient] = []
     gate = asyncio.Semaphore(max(1, in_flight))
     proxies = bool(getproxies())
+    # httpx's pool (used with a proxy) is quadratic in the requests it holds: small clients; the light transport
+    # has no pool, so one client (and one resolver cache) serves every feed of a CA
+    per_client = FEEDS_PER_CLIENT if proxies else max(1, len(feeds))
 
     def client_for(feed: FeedConfig) -> httpx.AsyncClient:
         ca = str(feed.options.get("ca") or "")
@@ -347,7 +351,7 @@ async def poll_all(
             return client
         if ca not in contexts:
             contexts[ca] = tls_context(ca or None)
-        if uses.get(ca, 0) % FEEDS_PER_CLIENT == 0:
+        if uses.get(ca, 0) % per_client == 0:
             current[ca] = make_client(tls=contexts[ca], proxies=proxies)
             owned.append(current[ca])
         uses[ca] = uses.get(ca, 0) + 1

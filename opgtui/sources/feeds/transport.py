@@ -13,6 +13,8 @@ goes through httpx's own proxy transport (the client's mounts take precedence ov
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
 import ssl
 from collections.abc import AsyncIterator
 from typing import Any
@@ -67,10 +69,48 @@ async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader, timeou
 
 
 class FeedTransport(httpx.AsyncBaseTransport):
-    """Plain GETs (and bodies, should one be sent) over a fresh connection each, verified with ``tls``."""
+    """Plain GETs (and bodies, should one be sent) over a fresh connection each, verified with ``tls``. A host
+    is resolved once per transport (a round's feeds on one host share the answer, and a round of many hosts is
+    not queued behind asyncio's few resolver threads one request at a time)."""
 
     def __init__(self, tls: ssl.SSLContext) -> None:
         self._tls = tls
+        self._resolved: dict[tuple[str, int], asyncio.Future[list[Any]]] = {}
+
+    async def _addresses(self, host: str, port: int) -> list[tuple[int, str, int]]:
+        """(family, address, port) to try in order; an IP literal is its own answer."""
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            return [(socket.AF_INET6 if ip.version == 6 else socket.AF_INET, host, port)]
+        key = (host, port)
+        pending = self._resolved.get(key)
+        if pending is None:
+            loop = asyncio.get_running_loop()
+            pending = self._resolved[key] = asyncio.ensure_future(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        try:
+            infos = await asyncio.shield(pending)
+        except OSError:
+            if self._resolved.get(key) is pending:
+                del self._resolved[key]  # a retry asks again
+            raise
+        return [(family, addr[0], addr[1]) for family, _type, _proto, _name, addr in infos]
+
+    async def _connect(self, host: str, port: int, tls: ssl.SSLContext | None) -> Any:
+        """(reader, writer) of the first address of ``host`` that answers; the last address's error if none."""
+        error: BaseException | None = None
+        for family, address, at in await self._addresses(host, port):
+            try:
+                return await asyncio.open_connection(
+                    address, at, family=family, ssl=tls, server_hostname=host if tls else None, limit=READ_SIZE
+                )
+            except ssl.SSLError:
+                raise  # the server answered: its certificate is the problem, not this address
+            except OSError as exc:
+                error = exc
+        raise error or OSError(f"no address for {host}")
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -82,13 +122,7 @@ class FeedTransport(httpx.AsyncBaseTransport):
         port = url.port or (443 if scheme == "https" else 80)
         try:
             async with asyncio.timeout(timeouts.get("connect")):
-                reader, writer = await asyncio.open_connection(
-                    host,
-                    port,
-                    ssl=self._tls if scheme == "https" else None,
-                    server_hostname=host if scheme == "https" else None,
-                    limit=READ_SIZE,
-                )
+                reader, writer = await self._connect(host, port, self._tls if scheme == "https" else None)
         except TimeoutError:
             raise httpx.ConnectTimeout(f"timed out connecting to {host}:{port}") from None
         except (OSError, ssl.SSLError) as exc:

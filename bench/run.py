@@ -98,7 +98,10 @@ def main() -> int:
         args.json.write_text(json.dumps(doc, indent=2, default=str))
     missed = [r for r in rows if r.get("status") == "MISSED"]
     if missed:
-        print(f"{len(missed)} rows MISSED their target", file=sys.stderr)
+        print(f"{len(missed)} rows MISSED their target:", file=sys.stderr)
+        for r in missed:
+            print(f"  MISSED  {r['bench']}: {r['name']} = {r['value']} {r['unit']} (target {r.get('target', '')})",
+                  file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -12,11 +12,11 @@ from typing import Any
 import yaml
 
 from opgtui.core import safeyaml
+from opgtui.core.feedkinds import BUILTIN_KINDS
 from opgtui.core.keymap import BINDING_IDS
 from opgtui.core.storetarget import store_target
 
 APP_NAME = "opgtui"
-FEED_KINDS = ("statuspage", "alertmanager", "prometheus", "osg_downtime", "gocdb", "native")
 
 
 class ConfigError(Exception):
@@ -389,11 +389,11 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
             seen.add(item.name)
     kinds: list[str] = []
     for i, feed in enumerate(cfg.feeds):
-        if feed.kind not in FEED_KINDS:
+        if feed.kind not in BUILTIN_KINDS:
             if not kinds:  # plugins may add kinds (entry-point group opgtui.feeds); look only when needed
-                from opgtui.sources.feeds import kind_names
+                from opgtui.core.feedkinds import declared_kinds
 
-                kinds = kind_names()
+                kinds = declared_kinds()
             if feed.kind not in kinds:
                 raise err(f"feeds[{i}].kind", f"unknown feed kind {feed.kind!r} (known: {', '.join(kinds)})",
                           "feeds", i, "kind")

@@ -135,3 +135,20 @@ def test_a_team_store_in_the_config_stays_a_connection_string(value: str) -> Non
     """`store: postgresql://...` must reach the store as written (a Path would fold // into /)."""
     cfg = parse_config(f"store: '{value}'\n", path=None)
     assert cfg.store == value
+
+
+def test_a_mistyped_feed_kind_lists_the_known_kinds_without_loading_the_feed_modules(tmp_path: Path) -> None:
+    """`opgtui config check` in a submission wrapper: an unknown kind is one line naming the known ones (built-in
+    and plugin kinds, from the one list in core/feedkinds.py), and no feed module is imported to say so."""
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "feeds:\n  - name: a\n    kind: alertmanger\n    url: http://x\n")
+    script = ("import sys\nfrom opgtui.config import ConfigError, load_config\n"
+              "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
+              "print(sorted(m for m in sys.modules if m.startswith('opgtui.sources')))\n")
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
+                         timeout=60).stdout.splitlines()
+    assert out[0].endswith("feeds[0].kind: unknown feed kind 'alertmanger' (known: statuspage, alertmanager, "
+                           "prometheus, osg_downtime, gocdb, native)")
+    assert out[1] == "[]"

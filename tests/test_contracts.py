@@ -122,8 +122,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("opgtui.config", "opgtui.domain.requests"): "issue 15: request field names belong in core",
     # the events_line pattern is checked on RE2 by dq's checker, which lives beside the DQ reader
     ("opgtui.config", "opgtui.domain.dq"): "issue 15: one YAML/pattern validation mechanism",
-    # feed kinds from plugins (entry-point group opgtui.feeds); issue 15, "feed kinds are listed twice"
-    ("opgtui.config", "opgtui.sources.feeds"): "issue 15: feed kinds listed twice",
     # issue 15, "the condor worker runs retry.plan_retry": the retry plan is decided inside the source process
     ("opgtui.sources.condor_worker", "opgtui.domain.retry"): "issue 15: the worker runs retry.plan_retry",
     # issue 15, "dq imports sources.logs": the DQ check reads job outputs itself

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from opgtui.core.feedkinds import BUILTIN_KINDS, ENTRY_POINT_GROUP
 from opgtui.sources.feeds.base import FeedError, FeedKind, FeedReport
-
-BUILTIN_KINDS: tuple[str, ...] = ("statuspage", "alertmanager", "prometheus", "osg_downtime", "gocdb", "native")
-ENTRY_POINT_GROUP = "opgtui.feeds"
 
 _cache: dict[str, FeedKind] = {}
 

@@ -124,8 +124,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("opgtui.config", "opgtui.domain.dq"): "issue 15: one YAML/pattern validation mechanism",
     # issue 15, "the condor worker runs retry.plan_retry": the retry plan is decided inside the source process
     ("opgtui.sources.condor_worker", "opgtui.domain.retry"): "issue 15: the worker runs retry.plan_retry",
-    # issue 15, "dq imports sources.logs": the DQ check reads job outputs itself
-    ("opgtui.domain.dq", "opgtui.sources.logs"): "issue 15: dq reads outputs itself",
     # Store.actor asks team.roles for the database's roles: that query belongs in the store (all SQL in it)
     ("opgtui.store", "opgtui.team.roles"): "issue 15: all SQL in the store (the roles query)",
     # stats.try_refresh catches the store's errors: the refresh belongs in ops/record.py

@@ -1,22 +1,21 @@
 """Post-job data-quality checks: did a job that exited 0 leave what a good job of its experiment leaves?
 
 Per experiment in the config (``experiments[].dq``): how many output files, how big each must be, and a line
-in stdout that says how many events were processed. :func:`check` is pure; :func:`find_outputs` looks at the
-file system. A job that exits 0 but fails a check is recorded in ``dq_results`` with ``ok = 0`` and counts as
-*dq-failed* (wasted, not goodput) in the stats.
+in stdout that says how many events were processed. :func:`check` is pure: the files are found by
+:func:`opgtui.ops.record.find_outputs`. A job that exits 0 but fails a check is recorded in ``dq_results`` with
+``ok = 0`` and counts as *dq-failed* (wasted, not goodput) in the stats.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from opgtui.config import DQConfig, LogLocation
+from opgtui.config import DQConfig
 from opgtui.core.model import Job
 
 
@@ -124,24 +123,3 @@ def check(job: Job, dq: DQConfig, *, log_lines: Sequence[str] | None, log_error:
                 res.problems.append(f"{n} events processed (expected at least {least})")
     res.ok = (not res.problems) if ran or res.problems else None
     return res
-
-
-def find_outputs(template: str, attrs: Mapping[str, Any], experiment: str | None) -> list[tuple[str, int]]:
-    """The files matching an ``outputs`` template (``{Iwd}/out/{ClusterId}.{ProcId}/*.root``) and their sizes.
-    Raises ValueError when the template names an attribute the job lacks."""
-    from opgtui.sources.logs import log_sources
-
-    found = log_sources(attrs, [LogLocation("dq", stdout=template)], experiment)
-    if not found:
-        raise ValueError(f"the outputs template {template!r} names an attribute this job does not have")
-    pattern = os.path.expanduser(found[0][1])
-    if pattern.startswith(("http://", "https://")):
-        raise ValueError("the outputs template must be a local path (a glob), not a URL")
-    out = []
-    for path in sorted(glob.glob(pattern))[:10_000]:
-        try:
-            st = os.stat(path)
-        except OSError:
-            continue
-        out.append((path, st.st_size))
-    return out

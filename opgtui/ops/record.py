@@ -6,8 +6,10 @@ Blocking file and store I/O: the collector runs :func:`upkeep` in a thread. No U
 
 from __future__ import annotations
 
+import glob
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,10 +59,32 @@ def _read_stdout(cfg: Config, job: Any, ad: dict[str, Any] | None) -> tuple[list
         return None, str(exc)
 
 
+def find_outputs(template: str, attrs: Mapping[str, Any], experiment: str | None) -> list[tuple[str, int]]:
+    """The files matching an ``outputs`` template (``{Iwd}/out/{ClusterId}.{ProcId}/*.root``) and their sizes.
+    Raises ValueError when the template names an attribute the job lacks."""
+    from opgtui.config import LogLocation
+    from opgtui.sources.logs import log_sources
+
+    found = log_sources(attrs, [LogLocation("dq", stdout=template)], experiment)
+    if not found:
+        raise ValueError(f"the outputs template {template!r} names an attribute this job does not have")
+    pattern = os.path.expanduser(found[0][1])
+    if pattern.startswith(("http://", "https://")):
+        raise ValueError("the outputs template must be a local path (a glob), not a URL")
+    out = []
+    for path in sorted(glob.glob(pattern))[:10_000]:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        out.append((path, st.st_size))
+    return out
+
+
 def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: int = SCAN_LIMIT) -> UpkeepReport:
     """Read the stdout of finished jobs not yet scanned: phase markers into ``job_phases`` (they replace what
     the ad said: the log is complete), data-quality checks into ``dq_results`` (one row per scanned job)."""
-    from opgtui.domain.dq import check, find_outputs
+    from opgtui.domain.dq import check
     from opgtui.domain.phases import as_rows, pair, parse_log
 
     now = now or time.time()

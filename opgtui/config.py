@@ -149,6 +149,7 @@ class Config:
     refresh: float = 60.0
     pools: list[PoolConfig] = field(default_factory=list)
     logs: list[LogLocation] = field(default_factory=list)
+    log_concurrency: int = 16  # logs read at once when many jobs are diagnosed (http ones over one client)
     feeds: list[FeedConfig] = field(default_factory=list)
     services: list[ServiceConfig] = field(default_factory=list)
     experiments: list[ExperimentConfig] = field(default_factory=list)
@@ -238,7 +239,8 @@ _RECORD = {
 _ROLES = {"operators": ("list[str]", False), "approvers": ("list[str]", False)}
 _TOP = {
     "store": (str, False), "store_group": (str, False), "timezone": (str, False), "refresh": (float, False),
-    "pools": (("list", _POOL), False), "logs": (("list", _LOG), False), "feeds": (("list", _FEED), False),
+    "pools": (("list", _POOL), False), "logs": (("list", _LOG), False), "log_concurrency": (int, False),
+    "feeds": (("list", _FEED), False),
     "services": (("list", _SERVICE), False), "experiments": (("list", _EXPERIMENT), False),
     "roles": (_ROLES, False), "classifier_dirs": ("list[str]", False), "keys": ("dict", False),
     "record": (_RECORD, False),
@@ -333,6 +335,7 @@ def _build(raw: dict[str, Any], path: Path, nodes: yaml.Node) -> Config:
     cfg.refresh = raw.get("refresh", cfg.refresh)
     cfg.pools = [PoolConfig(**p) for p in raw.get("pools", [])]
     cfg.logs = [LogLocation(**loc) for loc in raw.get("logs", [])]
+    cfg.log_concurrency = raw.get("log_concurrency", cfg.log_concurrency)
     cfg.feeds = [FeedConfig(**f) for f in raw.get("feeds", [])]
     cfg.services = [ServiceConfig(**s) for s in raw.get("services", [])]
     for e in raw.get("experiments", []):
@@ -436,6 +439,8 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
             raise err("store_group", f"no group {cfg.store_group!r} on this machine", "store_group") from None
     if cfg.refresh <= 0:
         raise err("refresh", f"must be positive (seconds), not {cfg.refresh:g}", "refresh")
+    if cfg.log_concurrency < 1:
+        raise err("log_concurrency", f"must be 1 or more, not {cfg.log_concurrency}", "log_concurrency")
     if cfg.keys:
         for name in cfg.keys:  # the ids live apart from the screens: checking them does not load Textual
             if name not in BINDING_IDS:
@@ -519,6 +524,8 @@ logs:
     tail_bytes: 262144    # diagnosis reads at most this much of each log's end (the Log view: what you ask)
   # - name: pnfs
   #   stdout: "https://fndca.example.org:2880/pnfs/{experiment}/logs/{JobsubJobId}.out"
+# Logs read at once when many jobs are diagnosed (the Jobs view's d); http(s) ones share one client.
+log_concurrency: 16
 
 # Status feeds. kind: statuspage | alertmanager | prometheus | osg_downtime | gocdb | native
 feeds:

@@ -126,8 +126,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("opgtui.sources.condor_worker", "opgtui.domain.retry"): "issue 15: the worker runs retry.plan_retry",
     # Store.actor asks team.roles for the database's roles: that query belongs in the store (all SQL in it)
     ("opgtui.store", "opgtui.team.roles"): "issue 15: all SQL in the store (the roles query)",
-    # stats.try_refresh catches the store's errors: the refresh belongs in ops/record.py
-    ("opgtui.domain.stats", "opgtui.store"): "issue 15: domain modules drive the store (stats refresh)",
 }
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from opgtui.core.model import Finding, Job, Verdict
 from opgtui.domain import stats
+from opgtui.ops.record import try_refresh_stats
 from opgtui.sources.dumps import load_files
 from opgtui.store import MIGRATIONS, _split_sql, open_store
 
@@ -292,10 +293,10 @@ def test_a_locked_store_answers_from_the_last_refresh_and_says_so(tmp_path: Path
     holder = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # a collector mid-write
     try:
-        problem = stats.try_refresh(s)
+        problem = try_refresh_stats(s)
         assert problem is not None and problem.startswith("stats not refreshed:") and "locked" in problem
         assert stats.totals(s, 0).jobs == 1  # the last refresh's answer, not an error
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert stats.try_refresh(s) is None and stats.totals(s, 0).jobs == 2
+    assert try_refresh_stats(s) is None and stats.totals(s, 0).jobs == 2

@@ -159,7 +159,7 @@ def test_a_shifters_day_works_within_the_shifter_role(team: dict[str, str]) -> N
     """What a shifter's dashboard and CLI write (announcements, actions, retries, verdicts, a request, the stats
     refresh after the collector's round) is all granted: the roles refuse only what they should."""
     from opgtui.core.model import Announcement, Job, Verdict
-    from opgtui.domain import stats
+    from opgtui.ops.record import try_refresh_stats
 
     collector = open_store(team["prod"])
     finished = Job(
@@ -186,7 +186,7 @@ def test_a_shifters_day_works_within_the_shifter_role(team: dict[str, str]) -> N
         req = store.save_request(ProductionRequest("nova", "keepup", "", "draft"), "", "create")
         req.status = "submitted"
         store.save_request(req, "", "submit")
-        assert stats.try_refresh(store) is None  # the rollups of the collector's new day
+        assert try_refresh_stats(store) is None  # the rollups of the collector's new day
         assert store.retries("s#7.0")[0]["who"] == team["prefix"] + "alice"
     finally:
         store.close()

@@ -87,6 +87,7 @@ def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None
               batch: str | None, fmt: str) -> int:
     """Print the report; returns the exit code (2 for bad input)."""
     from opgtui.domain import stats
+    from opgtui.ops.record import try_refresh_stats
 
     now = time.time()
     try:
@@ -99,7 +100,7 @@ def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None
     except ValueError as exc:
         click.echo(f"opgtui: {one_line(str(exc), 300)}", err=True)
         return 2
-    problem = stats.try_refresh(store)
+    problem = try_refresh_stats(store)
     if problem:
         click.echo(f"opgtui: warning: {problem}", err=True)
     rows = stats.aggregate(store, by, start, end, experiment=experiment, batch=batch, tz=zone(cfg.timezone),
@@ -126,6 +127,7 @@ def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None
 
 def run_prune(cfg: Config, store: Any, *, keep_days: float | None, dry_run: bool) -> int:
     from opgtui.domain import stats
+    from opgtui.ops.record import try_refresh_stats
 
     keep = keep_days if keep_days is not None else cfg.record.keep_days
     ads_keep = min(cfg.record.keep_ads_days, keep)
@@ -135,7 +137,7 @@ def run_prune(cfg: Config, store: Any, *, keep_days: float | None, dry_run: bool
         click.echo(f"would prune {n} finished jobs older than {keep:g} days (and raw ads older than {ads_keep:g} days)")
         return 0
     rep = stats.prune(store, keep, ads_keep)
-    stats.try_refresh(store)
+    try_refresh_stats(store)
     click.echo(f"pruned {rep.jobs} finished jobs older than {keep:g} days and {rep.ads} raw ads older than "
                f"{ads_keep:g} days in {rep.seconds:.1f}s")
     return 0

@@ -105,20 +105,6 @@ def refresh(store: Any) -> int:
     return int(store.recompute_dirty_days())
 
 
-def try_refresh(store: Any) -> str | None:
-    """:func:`refresh`, or one line saying why the rollups could not be brought up to date (e.g. another process
-    holds the store): the answer is then that of the last refresh."""
-    from opgtui.store import StoreCorrupt, StoreError
-
-    try:
-        refresh(store)
-    except StoreCorrupt:  # a damaged store has no trustworthy last answer either
-        raise
-    except StoreError as exc:
-        return f"stats not refreshed: {exc}"
-    return None
-
-
 # ---------------------------------------------------------------------------- reading a period
 
 

@@ -126,6 +126,21 @@ def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: i
     return report
 
 
+def try_refresh_stats(store: Any) -> str | None:
+    """:func:`opgtui.domain.stats.refresh`, or one line saying why the rollups could not be brought up to date
+    (e.g. another process holds the store): the answer is then that of the last refresh."""
+    from opgtui.domain.stats import refresh
+    from opgtui.store import StoreCorrupt, StoreError
+
+    try:
+        refresh(store)
+    except StoreCorrupt:  # a damaged store has no trustworthy last answer either
+        raise
+    except StoreError as exc:
+        return f"stats not refreshed: {exc}"
+    return None
+
+
 def dq_flags(store: Any, job_ids: list[str] | None = None) -> dict[str, list[str]]:
     """Jobs that exited 0 but failed their data-quality checks: job id -> the problems."""
     return {job_id: orjson.loads(problems) for job_id, problems in store.dq_problems(job_ids)}

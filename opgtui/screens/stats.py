@@ -190,6 +190,7 @@ class StatsScreen(BaseScreen):
     def load(self) -> None:
         """Bring the rollups up to date and read this view's numbers, on a connection of its own."""
         from opgtui.domain import stats
+        from opgtui.ops.record import try_refresh_stats
         from opgtui.store import StoreError, open_store
 
         started = time.perf_counter()
@@ -203,7 +204,7 @@ class StatsScreen(BaseScreen):
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
         try:
-            problem = stats.try_refresh(store)
+            problem = try_refresh_stats(store)
             if problem:
                 self.app.call_from_thread(self.notify, problem, severity="warning", markup=False)
             rows = stats.aggregate(store, by, since, experiment=exp, tz=app.tz, stages=app.cfg.record.stages)

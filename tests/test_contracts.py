@@ -287,3 +287,42 @@ def test_identity_has_one_home_from_the_effective_uid(monkeypatch: pytest.Monkey
                      if any(word in path.read_text(encoding="utf-8")
                             for word in ("getpass", '"USER"', "'USER'", '"LOGNAME"', "'LOGNAME'")))
     assert readers == []
+
+
+def _defines(function: str) -> list[str]:
+    """The modules that define a top-level or nested function called ``function``."""
+    return sorted(name for name, path in MODULES.items()
+                  if any(isinstance(node, ast.FunctionDef) and node.name == function
+                         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))))
+
+
+def test_one_home_for_each_idea() -> None:
+    """Ideas issue 15 found in several homes, each in one now: cleaning untrusted text to one line
+    (core.textsafe.one_line), parsing an ISO time (core.timefmt.parse_iso, which takes `Z` and any fraction),
+    the names of the feed kinds (core.feedkinds)."""
+    assert _defines("one_line") == ["opgtui.core.textsafe"]
+    assert _defines("parse_iso") == ["opgtui.core.timefmt"]
+    iso_readers = sorted(name for name, path in MODULES.items() if "fromisoformat(" in path.read_text(encoding="utf-8"))
+    # demo.timeshift rewrites the demo's times in their own text format (it must round-trip); requests reads dates
+    assert iso_readers == ["opgtui.core.timefmt", "opgtui.demo.timeshift", "opgtui.domain.requests"]
+    kind_lists = sorted(name for name, path in MODULES.items() if '"osg_downtime", "gocdb"' in path.read_text("utf-8"))
+    assert kind_lists == ["opgtui.core.feedkinds"]
+
+
+def test_every_declared_dependency_is_imported() -> None:
+    """A dependency nothing imports (platformdirs was one) is a cost for every install: each one the project
+    declares is imported somewhere in opgtui/."""
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    module_of = {"htcondor": "htcondor2", "pyyaml": "yaml", "google-re2": "re2", "psycopg[binary]": "psycopg"}
+    imported: set[str] = set()
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {a.name.partition(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                imported.add(node.module.partition(".")[0])
+    declared = [*project["dependencies"], *project["optional-dependencies"]["postgres"]]
+    names = [d.split(">")[0].split("<")[0].split("=")[0].strip() for d in declared]
+    assert [n for n in names if module_of.get(n, n) not in imported] == []

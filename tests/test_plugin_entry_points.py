@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from opgtui.diagnosis.plugins import entry_points
+from opgtui.core.entrypoints import entry_points
 from opgtui.diagnosis.signatures import load_packs
 from opgtui.sources.feeds import kind_names
 

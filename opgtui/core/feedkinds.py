@@ -10,7 +10,7 @@ ENTRY_POINT_GROUP = "opgtui.feeds"
 
 def declared_kinds() -> list[str]:
     """Built-in kinds, then the names plugins declare (nothing is loaded: a broken plugin is reported when polled)."""
-    from importlib.metadata import entry_points  # ~20 ms: only asked when a kind is not built in
+    from opgtui.core.entrypoints import entry_points
 
-    plugins = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    plugins = {ep.name for ep in entry_points(ENTRY_POINT_GROUP)}
     return [*BUILTIN_KINDS, *sorted(plugins - set(BUILTIN_KINDS))]

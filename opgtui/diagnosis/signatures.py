@@ -455,7 +455,7 @@ def _pack_files(source: Path, errors: list[str]) -> list[Path]:
 
 def entry_points(group: str) -> Any:
     """The installed entry points of ``group``, read without importlib.metadata (``plugins.entry_points``)."""
-    from opgtui.diagnosis.plugins import entry_points as installed
+    from opgtui.core.entrypoints import entry_points as installed
 
     return installed(group=group)
 

@@ -34,7 +34,7 @@ def kind_names() -> list[str]:
 
 
 def _plugins() -> dict[str, FeedKind]:
-    from importlib.metadata import entry_points  # only for a kind that is not built in
+    from opgtui.core.entrypoints import entry_points  # without importlib.metadata's ~25 ms
 
     out: dict[str, FeedKind] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):

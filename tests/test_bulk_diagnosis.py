@@ -171,3 +171,13 @@ async def test_an_early_stop_closes_the_readers(logs: Logs) -> None:
     assert first.error is None
     await reads.aclose()  # the caller stops listening: the workers are cancelled, the client closed
     await asyncio.sleep(0)
+
+
+async def test_bulk_diagnosis_called_from_a_running_event_loop(logs: Logs, tmp_path: Path) -> None:
+    jobs = [Job(f"s#{c}.0", "s", c, 0, status=JobStatus.COMPLETED, exit_code=1) for c in range(1, 4)]
+    store = open_store(tmp_path / "s.db")
+    store.upsert_jobs(jobs)
+    cfg = Config(logs=[LogLocation("door", stdout=logs.base + "/{ClusterId}.out")], log_concurrency=2)
+    assert diagnose_jobs(cfg, store, jobs) == 3  # an async caller: the reads get a loop of their own
+    assert {v.category for v in store.verdicts().values()} == {"service"}
+    store.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -190,7 +190,8 @@ def diagnose_jobs(cfg: Config, store: Any, jobs: Sequence[Job], *, lines: int = 
 
     A tail shared by several jobs is read once; an unreadable log leaves the verdict to the hold and exit
     codes (and its one-line reason goes to ``on_error``). The tails are read by ``sources.logs.read_tails``:
-    http(s) ones over one client, 16 at a time, each within its deadline. Blocking (it runs its own event loop).
+    http(s) ones over one client, ``cfg.log_concurrency`` at a time, each within its deadline. Blocking: it
+    runs its own event loop (in a thread of its own when the caller's thread already runs one).
     """
     from opgtui.diagnosis.engine import diagnose
     from opgtui.learn.pack import for_store
@@ -227,12 +228,25 @@ def diagnose_jobs(cfg: Config, store: Any, jobs: Sequence[Job], *, lines: int = 
             requests.append(TailRequest(source, lines, cap))
 
     async def read_all() -> None:
-        async for read in read_tails(requests):
+        async for read in read_tails(requests, concurrency=cfg.log_concurrency):
             if read.error and on_error:
                 on_error(read.error)
             for job in waiting.pop(read.source):
                 decide(job, read.lines)
 
     if requests:
-        asyncio.run(read_all())
+        run_blocking(read_all())
     return total
+
+
+def run_blocking(coro: Coroutine[Any, Any, None]) -> None:
+    """Run ``coro`` to its end: ``asyncio.run`` here, or in a thread of its own when this thread runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coro)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coro).result()

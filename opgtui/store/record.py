@@ -61,6 +61,9 @@ _PHASE_SUMS = ", ".join((
     _total(f"CASE WHEN {_PHASE_OK} THEN core END")))
 _SUM_FIELDS = ("jobs", "ok", "failed", "removed", "dq_bad", "restarted", "core_sec", "cpu", "eff_core_sec", "wasted",
                "badput", "lost", "goodput")
+# PostgreSQL sums a bigint column as numeric, which psycopg reads through a Python loader (~4 µs a value: 0.45 s of
+# the 0.62 s an hour-of-day year of 1M jobs took, 8,760 rows of 13 sums); cast back to bigint it reads in C.
+_COUNT_FIELDS = frozenset(_SUM_FIELDS[:6])
 
 
 def _keys(dialect: str) -> dict[str, str]:
@@ -142,7 +145,8 @@ class RecordQueries:
         where, params = _where(("dim = ?", dim), ("day >= ?", d0), ("day < ?", d1), ("experiment = ?", experiment))
         day = "day" if per_day else "NULL"
         group = "experiment" if by_experiment else "''"
-        sums = ", ".join(f"sum({f})" for f in _SUM_FIELDS)
+        sums = ", ".join(f"sum({f})" if self.dialect == "sqlite" or f not in _COUNT_FIELDS else
+                         f"CAST(sum({f}) AS BIGINT)" for f in _SUM_FIELDS)
         sql = f"SELECT {day}, {group}, key, {sums} FROM stats_rollup WHERE {where} GROUP BY 1, 2, 3"
         return self.conn.execute(sql, params).fetchall()
 

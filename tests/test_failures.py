@@ -197,3 +197,43 @@ async def test_running_and_succeeded_jobs_are_left_out_of_a_retry(demo: tuple[Co
         text = str(app.screen.message)
         assert "Retry 1 job?" in text and "1 held: released" in text and "Left out: 3 running" in text
     assert len(store.action_log()) == logged
+
+
+def test_failed_means_one_thing_in_the_model_the_job_list_retries_and_the_store() -> None:
+    """A job that completed with a non-zero exit code or by a signal is failed (core.model.is_failed); held and
+    removed jobs are not failed. The Jobs list, the retry rule and the store's failed-or-held query agree."""
+    import ast
+
+    from opgtui.core.model import is_failed
+    from opgtui.domain.joblist import build_rows
+    from opgtui.domain.retry import why_not_retryable
+    from opgtui.learn.unknown import failed_jobs
+
+    jobs = [job(i, status=JobStatus(status), exit_code=code, exit_signal=signal)
+            for i, (status, code, signal) in enumerate((s, c, g) for s in JobStatus for c in (None, 0, 1, 137)
+                                                        for g in (None, 9))]
+    rows = build_rows(jobs, now=time.time())
+    store = open_store(":memory:")
+    try:
+        store.upsert_jobs(jobs)
+        failed_or_held = {j.id for j in failed_jobs(store)}
+    finally:
+        store.close()
+    for j, row in zip(jobs, rows, strict=True):
+        failed = is_failed(j.status, j.exit_code, j.exit_signal)
+        assert j.failed == row.failed == failed, j
+        assert (why_not_retryable(j.status, j.exit_code, j.exit_signal) is None) == (
+            failed or j.status in (JobStatus.HELD, JobStatus.REMOVED)), j
+        assert (j.id in failed_or_held) == (failed or j.status == JobStatus.HELD), j
+    # spelled once in Python: the model, and the job list's fast paths over plain ints (measured: bench_joblist)
+    package = Path(__file__).resolve().parent.parent / "opgtui"
+    spelled = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
+                     for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+                     if isinstance(node, ast.BoolOp) and _spells_failed(ast.unparse(node)))
+    assert sorted(set(spelled)) == ["core/model.py", "domain/joblist.py"]
+
+
+def _spells_failed(source: str) -> bool:
+    """``bool(exit_code) or exit_signal is not None`` in any spelling (the failed test, not a mere 'has an exit')."""
+    return "exit_signal is not None" in source and (("bool(" in source and "exit_code)" in source)
+                                                    or "exit_code or" in source)

@@ -35,6 +35,12 @@ class JobStatus(IntEnum):
         return _STATUS_LABELS[self]
 
 
+def is_failed(status: int | None, exit_code: int | None, exit_signal: int | None) -> bool:
+    """The one definition of a failed job: it completed with a non-zero exit code or was killed by a signal. A held
+    or removed job is not failed (the failure views show failed or held jobs)."""
+    return status == JobStatus.COMPLETED and (bool(exit_code) or exit_signal is not None)
+
+
 _STATUS_LABELS = {
     JobStatus.IDLE: "idle",
     JobStatus.RUNNING: "running",
@@ -91,10 +97,8 @@ class JobFacts:
 
     @property
     def failed(self) -> bool:
-        """Finished with a non-zero exit code or by a signal."""
-        return self.status == JobStatus.COMPLETED and (
-            bool(self.exit_code) or self.exit_signal is not None
-        )
+        """Finished with a non-zero exit code or by a signal (:func:`is_failed`)."""
+        return is_failed(self.status, self.exit_code, self.exit_signal)
 
     @property
     def display_id(self) -> str:

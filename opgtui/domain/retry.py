@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from opgtui.config import DebugProfile
+from opgtui.core.model import JobStatus, is_failed
 
 Mode = Literal["release", "resubmit"]
 
@@ -218,11 +219,11 @@ def _memory(value: Any) -> int | None:
 def check_retryable(ad: Mapping[str, Any], job_id: str, *, force: bool = False) -> Mode:
     """How ``ad``'s job is retried, or RetryRefused saying why it is not."""
     status = ad.get("JobStatus")
-    if status == 5:
+    if status == JobStatus.HELD:
         return "release"
-    if status in (3, 4):
+    if status in (JobStatus.REMOVED, JobStatus.COMPLETED):
         code = ad.get("ExitCode")
-        if status == 4 and code == 0 and not ad.get("ExitBySignal") and not force:
+        if status == JobStatus.COMPLETED and code == 0 and not ad.get("ExitBySignal") and not force:
             raise RetryRefused(f"{job_id} completed with exit code 0; nothing to retry (force to resubmit anyway)")
         return "resubmit"
     word = _STATUS_WORD.get(status, f"in status {status!r}") if isinstance(status, int) else "of unknown status"
@@ -231,9 +232,9 @@ def check_retryable(ad: Mapping[str, Any], job_id: str, *, force: bool = False) 
 
 def why_not_retryable(status: int | None, exit_code: int | None, exit_signal: int | None) -> str | None:
     """Why a job in this state is not retried (the same rule as ``check_retryable``), or None if it is."""
-    if status in (3, 5) or (status == 4 and (exit_code or exit_signal is not None)):
+    if status in (JobStatus.REMOVED, JobStatus.HELD) or is_failed(status, exit_code, exit_signal):
         return None
-    if status == 4:
+    if status == JobStatus.COMPLETED:
         return "succeeded"
     return _STATUS_WORD.get(status, "unknown status") if isinstance(status, int) else "unknown status"
 

@@ -199,7 +199,7 @@ async def test_running_and_succeeded_jobs_are_left_out_of_a_retry(demo: tuple[Co
     assert len(store.action_log()) == logged
 
 
-def test_failed_means_one_thing_in_the_model_the_job_list_retries_and_the_store() -> None:
+def test_failed_means_one_thing_in_the_model_the_job_list_retries_and_the_store(tmp_path: Path) -> None:
     """A job that completed with a non-zero exit code or by a signal is failed (core.model.is_failed); held and
     removed jobs are not failed. The Jobs list, the retry rule and the store's failed-or-held query agree."""
     import ast
@@ -213,7 +213,7 @@ def test_failed_means_one_thing_in_the_model_the_job_list_retries_and_the_store(
             for i, (status, code, signal) in enumerate((s, c, g) for s in JobStatus for c in (None, 0, 1, 137)
                                                         for g in (None, 9))]
     rows = build_rows(jobs, now=time.time())
-    store = open_store(":memory:")
+    store = open_store(tmp_path / "opgtui.db")
     try:
         store.upsert_jobs(jobs)
         failed_or_held = {j.id for j in failed_jobs(store)}

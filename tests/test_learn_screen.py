@@ -60,6 +60,21 @@ async def test_the_view_lists_templates_and_enter_shows_jobs_and_lines(demo_dir:
         assert "jobsub01.fnal.gov#" in text and "[3011] No such file" in text and "Wisconsin" in text
 
 
+async def test_the_view_draws_its_templates_with_no_color_at_80x24(demo_dir: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_COLOR=1 at 80x24, as a shifter over SSH may run it: the templates are drawn and the cursor moves (every
+    cell of the table carries a style the monochrome filter can read)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(demo_dir, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_view(app, pilot)
+        await pilot.press("j")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "16 unknown failures in 2 templates" in text and "Error in <TNetXNGFile::Op" in text
+        assert "e.g. Error in <TNetXNGFile::Open>" in text  # the detail follows the cursor to the second one
+
+
 async def test_label_test_and_enable_change_the_jobs_verdicts(demo_dir: Path, tmp_path: Path) -> None:
     app = make_app(demo_dir, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -131,6 +146,7 @@ async def test_hostile_log_lines_show_as_text_in_the_view_and_the_form(tmp_path:
         await pilot.pause()
         text = "\n".join(screen_lines(app))
         assert "[@click=app.bell]" in text and "[red]Site" in text and "\x1b" not in text and "\\u202e" in text
+        assert "3 unknown failures in 1 template ·" in text
         await pilot.press("v")
         await pilot.pause()
         assert isinstance(app.screen, LabelForm)

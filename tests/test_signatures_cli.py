@@ -328,3 +328,46 @@ def test_one_mining_round_reads_a_bounded_number_of_logs_and_the_next_reads_the_
         assert not [u for u in second if u.error == NOT_YET] and all(u.lines for u in second)
     finally:
         store.close()
+
+
+def test_the_exported_pack_as_a_plugin_pack_of_a_fresh_store_gives_the_same_verdicts(cfg: Path, tmp_path: Path,
+                                                                                       demo_dir: Path) -> None:
+    """Issue 13's "done when": label and enable on one store, export, then a fresh store of the same jobs whose
+    config lists the pack's directory (classifier_dirs: no import, no learned signatures) diagnoses every failed
+    job to the same verdict as the store that learned it."""
+    from opgtui.core.model import JobStatus
+    from opgtui.ops.logtarget import diagnose_jobs
+
+    t = xrootd_template(cfg)
+    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
+                    "--service", "xrootd", "--enable", "--corpus", "")
+    assert code == 0, out
+    pack_dir = tmp_path / "packs"
+    pack_dir.mkdir()
+    code, out = run(cfg, "export", str(pack_dir / "learned.yaml"))
+    assert code == 0, out
+
+    def failed_verdicts(db: Path) -> dict[str, tuple[str, str | None]]:
+        store = open_store(db, readonly=True)
+        try:
+            ids = [j.id for j in store.jobs("status = ? OR (status = ? AND exit_code != 0)",
+                                            (int(JobStatus.HELD), int(JobStatus.COMPLETED)))]
+            return {k: (v.category, v.signature) for k, v in store.verdicts_for(ids).items()}
+        finally:
+            store.close()
+
+    learned = failed_verdicts(cfg.parent / "opgtui.db")
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    shutil.copy(demo_dir / "opgtui.db", fresh_dir / "opgtui.db")  # the demo as built: nothing learned
+    config = _config_for(demo_dir, fresh_dir / "opgtui.db")
+    config.classifier_dirs = [str(pack_dir)]
+    store = open_store(fresh_dir / "opgtui.db")
+    try:
+        assert {v.category for v in store.verdicts_for(t["job_ids"]).values()} <= {"unknown"}  # nothing learned yet
+        diagnose_jobs(config, store, store.jobs_by_id(list(learned)), now=NOW)
+    finally:
+        store.close()
+    fresh = failed_verdicts(fresh_dir / "opgtui.db")
+    assert {fresh[j] for j in t["job_ids"]} == {("service", "learned.xrootd_replica_missing")}
+    assert fresh == learned

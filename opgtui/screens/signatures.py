@@ -119,7 +119,8 @@ class SignaturesScreen(BaseScreen):
         self.result = result
         if self.learned_mode:
             return
-        status = f"{result.jobs:,} unknown failures in {len(result.items):,} templates"
+        status = (f"{result.jobs:,} unknown failure{'s' * (result.jobs != 1)} in {len(result.items):,} "
+                  f"template{'s' * (len(result.items) != 1)}")
         if mined_at is not None:
             status += f" (as of {clock(mined_at, self.opg.tz)}; reading again ...)"
         if result.no_line:
@@ -408,7 +409,7 @@ class LabelForm(ModalScreen[str | None]):
         from opgtui.learn.library import check_fields
 
         item = self.candidate()
-        problem = check_fields(item.category, item.action, item.title) or self.check_pattern()
+        problem = check_fields(item.category, item.action, item.title).removeprefix("--") or self.check_pattern()
         if problem:
             self.query_one("#numbers", Static).update(Text(one_line(problem, 200), "red"))
             return

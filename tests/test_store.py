@@ -191,3 +191,36 @@ def test_jobs_round_trip_with_raw_ad(store_target: str) -> None:
     assert store.job("s#5.1") == job
     assert store.job_ad("s#5.1") == {"Owner": "x", "HoldReasonCode": 34}
     assert store.count_jobs() == 1
+
+
+def test_a_bulk_ingest_keeps_the_same_record_as_one_job_at_a_time(tmp_path: Path) -> None:
+    """SQLite writes the record of a big ingest set-based (the per-row trigger off for that transaction): the
+    production record (outcome, times, slot times, a verdict given before, ad-less jobs keeping theirs) and the
+    days marked for the rollups are those the trigger writes, and the trigger is back for the next writer."""
+    from opgtui.core.model import Verdict
+    from opgtui.store import BULK_ROWS
+
+    def finished(i: int) -> Job:
+        return Job(f"s#{i}.0", "s", i, 0, status=4 if i % 5 else 3, exit_code=i % 3, end_time=1.7e9 + 977 * i,
+                   start_time=1.7e9 + 977 * i - 600, wall=600.0, cpu_user=300.0, request_cpus=1 + i % 4, site="X")
+
+    jobs = [finished(i) for i in range(BULK_ROWS + 100)] + [Job("s#r.0", "s", 9, 0, status=2)]
+    ads = {j.id: {"CumulativeSlotTime": 700.0 + j.cluster, "CommittedSlotTime": 600.0} for j in jobs[::2]}
+    records = []
+    for name, batch in (("bulk", len(jobs)), ("one", 1)):
+        store = open_store(tmp_path / f"{name}.db")
+        store.save_verdicts({"s#3.0": Verdict("service", "retry", "x")}, 1.7e9)
+        trigger = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'job_stats_from_jobs'").fetchone()
+        for lo in range(0, len(jobs), batch):
+            part = jobs[lo:lo + batch]
+            store.upsert_jobs(part, {j.id: ads[j.id] for j in part if j.id in ads})
+        store.upsert_jobs(jobs[:BULK_ROWS], {})  # again, without ads: the slot times stay
+        records.append((store.conn.execute("SELECT * FROM job_stats ORDER BY job_id").fetchall(),
+                        store.conn.execute("SELECT day FROM stats_dirty ORDER BY day").fetchall()))
+        assert store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'job_stats_from_jobs'"
+                                  ).fetchone() == trigger
+        store.close()
+    assert records[0] == records[1]
+    rows = {r[0]: r for r in records[0][0]}
+    assert len(rows) == BULK_ROWS + 100 and "s#r.0" not in rows
+    assert rows["s#3.0"][9] == "service" and rows["s#2.0"][15] == 702.0

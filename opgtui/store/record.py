@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from opgtui.store.schema import _JOB_STATS_VALUES
+
 DAY = 86400
 
 
@@ -66,6 +68,24 @@ _SUM_FIELDS = ("jobs", "ok", "failed", "removed", "dq_bad", "restarted", "core_s
 _COUNT_FIELDS = frozenset(_SUM_FIELDS[:6])
 
 
+# SQLite's bulk ingest (Store.upsert_jobs): the job_stats rows of the jobs just written, from the jobs table and a
+# temporary table of the batch (its ids, and the slot times of those that came with an ad), in the per-row
+# trigger's own expressions; an ad-less job keeps the slot times it has.
+_STATS_COLS = ", ".join(c for c, _ in _JOB_STATS_VALUES)
+_STATS_VALS = ", ".join(e.replace("NEW.", "j.") for _, e in _JOB_STATS_VALUES)
+_STATS_SET = ", ".join(f"{c} = excluded.{c}" for c, _ in _JOB_STATS_VALUES)
+_AD_COLS = ("slot_time", "committed_slot_time", "committed_time", "phases_raw")
+_FROM_BATCH = (
+    "INSERT INTO job_stats(job_id, " + _STATS_COLS + "{cols}) SELECT j.id, " + _STATS_VALS + "{vals} "
+    "FROM temp.ingest_batch b JOIN jobs j ON j.id = b.id "
+    "WHERE b.has_ad = {has_ad} AND (j.status IN (3, 4) OR (j.status IS NULL AND j.end_time IS NOT NULL)) "
+    "ON CONFLICT(job_id) DO UPDATE SET " + _STATS_SET + "{sets}")
+_STATS_WITH_AD = _FROM_BATCH.format(cols="".join(f", {c}" for c in _AD_COLS), has_ad=1,
+                                    vals=", b.slot_time, b.committed_slot_time, b.committed_time, b.phases_raw",
+                                    sets="".join(f", {c} = excluded.{c}" for c in _AD_COLS))
+_STATS_WITHOUT_AD = _FROM_BATCH.format(cols="", vals="", has_ad=0, sets="")
+
+
 def _keys(dialect: str) -> dict[str, str]:
     """Dimension -> its key over job_stats rows, as text (hour: the absolute UTC hour the job's last run started)."""
     hour = _floor_div(dialect, "coalesce(start_time, end_time - coalesce(wall, 0))", 3600)
@@ -98,6 +118,23 @@ class RecordQueries:
     def transaction(self) -> Any: ...  # provided by Store
 
     def upsert_sql(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str: ...  # provided by Store
+
+    # ---------------------------------------------------------------- the record's rows
+
+    @staticmethod
+    def stats_from_batch(c: Any, job_ids: Sequence[str], ad_values: Sequence[tuple[Any, ...]]) -> None:
+        """SQLite, in the caller's transaction ``c``: the job_stats rows of ``job_ids`` just written with the
+        per-row trigger off (Store.upsert_jobs), and of the ``(job id, slot time, committed slot time, committed
+        time, chirped phases)`` of those that came with an ad, in two set-based statements."""
+        c.execute("CREATE TEMP TABLE IF NOT EXISTS ingest_batch (id TEXT PRIMARY KEY, has_ad INTEGER NOT NULL, "
+                  "slot_time REAL, committed_slot_time REAL, committed_time REAL, phases_raw TEXT)")
+        c.execute("DELETE FROM temp.ingest_batch")
+        batch = {jid: (jid, 0, None, None, None, None) for jid in job_ids}
+        batch.update((v[0], (v[0], 1, *v[1:])) for v in ad_values)
+        c.executemany("INSERT INTO temp.ingest_batch VALUES (?, ?, ?, ?, ?, ?)", list(batch.values()))
+        c.execute(_STATS_WITH_AD)
+        c.execute(_STATS_WITHOUT_AD)
+        c.execute("DELETE FROM temp.ingest_batch")
 
     # ---------------------------------------------------------------- rollups
 

@@ -423,7 +423,7 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
                           "experiments", i, "depends_on", j)
     for i, exp in enumerate(cfg.experiments):
         if exp.dq and exp.dq.events_line:
-            from opgtui.domain.dq import pattern_problem  # on RE2, as the packs: never Python re for a user's pattern
+            from opgtui.core.patterns import pattern_problem  # RE2, as the packs: never Python re for a user's pattern
 
             problem = pattern_problem(exp.dq.events_line)
             if problem:

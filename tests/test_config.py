@@ -153,3 +153,19 @@ def test_a_mistyped_feed_kind_lists_the_known_kinds_without_loading_the_feed_mod
     assert out[0].endswith("feeds[0].kind: unknown feed kind 'alertmanger' (known: statuspage, alertmanager, "
                            "prometheus, osg_downtime, gocdb, native)")
     assert out[1:] == ["[]", "False"]  # nor importlib.metadata (~25 ms): plugins are read by core.entrypoints
+
+
+def test_a_bad_events_line_is_checked_on_re2_without_loading_the_diagnosis_engine(tmp_path: Path) -> None:
+    """A data-quality `events_line` is checked by the one RE2 pattern checker (core/patterns.py, the packs' own):
+    `opgtui config check` names the line and the backtracking, and loads neither diagnosis nor the domain."""
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "experiments:\n  - name: nova\n    dq:\n      events_line: '(\\d+) events \\1'\n")
+    script = ("import sys\nfrom opgtui.config import ConfigError, load_config\n"
+              "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
+              "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('opgtui.')}))\n")
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
+                         timeout=60).stdout.splitlines()
+    assert ":4: experiments[0].dq.events_line: pattern needs backtracking" in out[0]
+    assert out[1] == "['config', 'core']"

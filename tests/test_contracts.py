@@ -120,8 +120,6 @@ RULES = (
 EXCEPTIONS: dict[tuple[str, str], str] = {
     # issue 15, "config imports the requests field list": `request_required` is checked against FIELD_NAMES
     ("opgtui.config", "opgtui.domain.requests"): "issue 15: request field names belong in core",
-    # the events_line pattern is checked on RE2 by dq's checker, which lives beside the DQ reader
-    ("opgtui.config", "opgtui.domain.dq"): "issue 15: one YAML/pattern validation mechanism",
     # issue 15, "the condor worker runs retry.plan_retry": the retry plan is decided inside the source process
     ("opgtui.sources.condor_worker", "opgtui.domain.retry"): "issue 15: the worker runs retry.plan_retry",
     # Store.actor asks team.roles for the database's roles: that query belongs in the store (all SQL in it)

@@ -11,8 +11,9 @@ import pytest
 
 from opgtui.config import Config, ConfigError, DQConfig, ExperimentConfig, LogLocation, parse_config
 from opgtui.core.model import Job
+from opgtui.core.patterns import pattern_problem
 from opgtui.domain import stats
-from opgtui.domain.dq import check, count_events, pattern_problem
+from opgtui.domain.dq import check, count_events
 from opgtui.ops.record import dq_flags, find_outputs, scan_finished
 from opgtui.sources.dumps import load_files
 from opgtui.store import open_store

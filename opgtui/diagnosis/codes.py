@@ -164,7 +164,7 @@ def _is_int(value: Any) -> bool:
 
 
 def _mentions(raw: Any, table: str, *, by_name: bool, problems: list[str]) -> list[Mention]:
-    from opgtui.diagnosis.signatures import compile_pattern
+    from opgtui.core.patterns import compile_pattern
 
     out: list[Mention] = []
     group = "name" if by_name else "code"

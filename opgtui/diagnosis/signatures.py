@@ -46,6 +46,7 @@ import re2
 
 from classifiers import PACK_DIR
 from opgtui.core.model import CATEGORIES, Finding, Signature
+from opgtui.core.patterns import compile_pattern, re2_options
 from opgtui.diagnosis import packcache
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
 from opgtui.diagnosis.plugins import PluginRunner
@@ -91,9 +92,7 @@ _KEYS_OPTIONAL = (
     "record",
 )
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
-_MAX_PATTERN = 4000
 _MAX_PACK_BYTES = 2 << 20
-_RE2_MEM = 8 << 20
 _RE2_COMBINED_MEM = 256 << 20
 _MAX_ERRORS = 200
 BLOCK_LINES = 32
@@ -187,7 +186,7 @@ class PackSet:
     def _build_set(self) -> Any:
         if not self.compiled:
             return None
-        opts = _options(_RE2_COMBINED_MEM)
+        opts = re2_options(_RE2_COMBINED_MEM)
         try:
             rset = re2.Set.SearchSet(opts)
             for c in self.compiled:  # (?m): the same on one line, and ^ $ stay line anchors on the whole text
@@ -201,7 +200,7 @@ class PackSet:
     def _build_prefilter(self) -> Any:
         if not self.compiled:
             return None
-        opts = _options(_RE2_COMBINED_MEM)
+        opts = re2_options(_RE2_COMBINED_MEM)
         opts.never_capture = True
         try:  # (?m): ^ and $ stay line anchors in a block of lines; a block never misses a line's match
             prefilter = re2.Set.SearchSet(opts)
@@ -309,13 +308,6 @@ class PackSet:
         if len(good) != len(result):
             self._note(f"plugin {name!r}: findings() returned something that is not a Finding with a valid category")
         return good
-
-
-def _options(max_mem: int) -> Any:
-    opts = re2.Options()
-    opts.max_mem = max_mem
-    opts.log_errors = False
-    return opts
 
 
 def _clean_line(item: Any) -> str:
@@ -603,37 +595,6 @@ def compile_signature(
     ), ""
 
 
-def compile_pattern(pattern: Any) -> tuple[Any, str]:
-    """An RE2 pattern for one line: (regex, "") or (None, why it was rejected)."""
-    if not isinstance(pattern, str):
-        return None, "pattern must be a string"
-    if len(pattern) > _MAX_PATTERN:
-        return None, f"pattern longer than {_MAX_PATTERN} characters"
-    bad = _escapes(pattern) & {"A", "z", "Q", "E"}
-    if bad:
-        return None, "pattern uses \\A, \\z or \\Q...\\E; patterns match one line: use ^ and $, escape literals"
-    try:
-        regex = re2.compile(pattern, _options(_RE2_MEM))
-    except re2.error as exc:
-        why = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        if why.startswith(("pattern too large", "invalid repetition size")):  # RE2's limits, not a syntax
-            return None, (
-                f"pattern too big for RE2 ({why}): at most 1000 repetitions (nested counts multiply) "
-                f"and {_RE2_MEM >> 20} MiB compiled; make it smaller"
-            )
-        try:
-            re.compile(pattern)
-        except (re.error, RecursionError, OverflowError, ValueError) as pyexc:
-            return None, f"invalid pattern: {pyexc}"
-        return None, (
-            f"pattern needs backtracking (backreference or lookaround?), which could stall on "
-            f"hostile input; rejected ({exc})"
-        )
-    if regex.search(b"") is not None:
-        return None, "pattern matches an empty line, so it would match every line"
-    return regex, ""
-
-
 class LazyPattern:
     """An RE2 pattern compiled on its first use (``search``, ``groupindex``...): a pack file the pack cache knows
     passed every check compiles nothing at load. A pattern RE2 no longer takes never matches."""
@@ -665,15 +626,6 @@ _UNBUILT: Any = object()
 def _group_names(pattern: str) -> set[str]:
     """The names of ``(?P<name>...)`` groups in ``pattern`` (a superset: an escaped paren may count)."""
     return set(_GROUP_NAME.findall(pattern)) if "(?P<" in pattern else set()
-
-
-def _escapes(pattern: str) -> set[str]:
-    """The characters that follow a backslash in ``pattern`` (escaped backslashes skipped)."""
-    return set(_ESCAPE.findall(pattern))
-
-
-_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-"""A backslash and the character it escapes; scanning left to right pairs an escaped backslash with its own."""
 
 
 def _resolve(compiled: list[CompiledSignature], errors: list[str]) -> list[CompiledSignature]:

@@ -31,15 +31,9 @@ class DQResult:
 
 @lru_cache(maxsize=64)
 def _compiled(text: str) -> tuple[Any, str]:
-    from opgtui.diagnosis.signatures import compile_pattern
+    from opgtui.core.patterns import compile_pattern
 
     return compile_pattern(text)
-
-
-def pattern_problem(text: str) -> str | None:
-    """Why RE2 (linear time, as for the signature packs) refuses an ``events_line`` pattern; None if it runs."""
-    regex, problem = _compiled(text)
-    return None if regex is not None else problem
 
 
 def count_events(lines: Sequence[str], pattern: str) -> int | None:
@@ -112,7 +106,7 @@ def check(job: Job, dq: DQConfig, *, log_lines: Sequence[str] | None, log_error:
             res.unchecked.append(f"events: stdout unreadable ({log_error or 'no log known'})")
         else:
             least = dq.min_events if dq.min_events is not None else 1
-            problem = pattern_problem(dq.events_line)
+            problem = _compiled(dq.events_line)[1]  # "" when RE2 takes it
             n = None if problem else count_events(log_lines, dq.events_line)
             ran = ran or not problem
             if problem:

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from opgtui.diagnosis.signatures import compile_pattern
+from opgtui.core.patterns import compile_pattern
 from opgtui.learn.templates import MASK_NAMES, WILDCARD
 
 _MASK_RE = {"<NUM>": r"[-+]?[\d.]+", "<IP>": r"[0-9.:]+", "<TIME>": r"[0-9:.,]+", "<DATE>": r"[0-9A-Za-z/-]+"}

@@ -91,8 +91,8 @@ def _search(regex: Any, lines: Sequence[str]) -> bool:
 def vet_on_store(store: Any, base: PackSet, candidate: Learned, windows: Sequence[Any] = (),
                   now: float | None = None) -> Tested:
     """The store half of the test (see the module docstring)."""
+    from opgtui.core.patterns import compile_pattern
     from opgtui.diagnosis.engine import diagnose
-    from opgtui.diagnosis.signatures import compile_pattern
 
     t = Tested()
     regex, _ = compile_pattern(candidate.pattern)
@@ -122,9 +122,9 @@ def vet_on_store(store: Any, base: PackSet, candidate: Learned, windows: Sequenc
 
 def vet_on_corpus(base: PackSet, candidate: Learned, corpus: Path) -> dict[str, Any]:
     """The corpus half: logs, decided, right, wrong, precision, regressions, benign lines matched."""
+    from opgtui.core.patterns import compile_pattern
     from opgtui.diagnosis.engine import diagnose
     from opgtui.diagnosis.evaluate import evaluate, find_cases, read_lines
-    from opgtui.diagnosis.signatures import compile_pattern
 
     cases, errors = find_cases(corpus)
     if not cases:

@@ -97,3 +97,24 @@ def test_lazy_verbs_still_run_and_are_listed(workdir: Path) -> None:
     assert unknown.returncode == 2 and "known:" in unknown.stderr and "signatures" in unknown.stderr
     tail = opgtui("tail", str(workdir / "job.log"), "-n", "2")
     assert tail.returncode == 0 and tail.stdout == "std::bad_alloc\nKilled\n"
+
+
+def test_help_lists_the_lazy_verbs_without_importing_them(workdir: Path) -> None:
+    mods = modules_after(workdir, "--help")
+    assert not [m for m in ("opgtui.cli.requests", "opgtui.cli.signatures", "opgtui.cli.diagnose", "yaml")
+                if loaded(mods, m)]
+
+
+def test_the_listed_help_of_a_lazy_verb_is_its_own() -> None:
+    import importlib
+
+    import click
+
+    from opgtui.cli import LAZY_COMMANDS, LAZY_HELP
+
+    assert set(LAZY_HELP) == set(LAZY_COMMANDS)
+    for name, (module, attr) in LAZY_COMMANDS.items():
+        real = getattr(importlib.import_module(module), attr)
+        stub = click.Command(name, help=LAZY_HELP[name])
+        for limit in (45, 80, 200):
+            assert stub.get_short_help_str(limit) == real.get_short_help_str(limit), name

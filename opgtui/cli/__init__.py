@@ -18,9 +18,16 @@ from opgtui import __version__
 if TYPE_CHECKING:  # the small verbs start in a blink: only what a verb uses is imported, inside it
     from opgtui.config import Config
 
-# Command groups kept in their own modules, imported when their verb runs or --help lists them.
+# Command groups kept in their own modules, imported when their verb runs (or its own --help).
 LAZY_COMMANDS = {"diagnose": ("opgtui.cli.diagnose", "diagnose"), "request": ("opgtui.cli.requests", "request"),
                  "signatures": ("opgtui.cli.signatures", "signatures")}
+LAZY_HELP = {
+    "diagnose": "Say service / code / resource / unknown for a log or a stored job (JOBID), with the evidence lines;"
+                " --eval DIR scores it on a labelled corpus.",
+    "request": "Production requests: new | list | show | edit | submit | approve | reject | ... | export | import.",
+    "signatures": "Learn from the shift: group unknown failures into templates, label them, share the signatures.",
+}
+"""What `opgtui --help` lists for each lazy command without importing it (its docstring; a test keeps them equal)."""
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -90,6 +97,20 @@ class _Group(click.Group):
             module, attr = LAZY_COMMANDS[name]
             self.add_command(getattr(import_module(module), attr), name)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of verbs: a lazy command not loaded yet is listed with its help from LAZY_HELP (importing
+        the request commands for one line of help costs `opgtui --help` ~40 ms)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.commands.get(name) or (click.Command(name, help=LAZY_HELP[name]) if name in LAZY_HELP
+                                              else self.get_command(ctx, name))
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?\s*[smhdw]?\s*)+", re.IGNORECASE)
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw]?)", re.IGNORECASE)
@@ -48,7 +47,11 @@ def parse_when(text: str, now: float) -> float:
 
 def zone(name: str | None) -> tzinfo | None:
     """The configured zone, or None for the machine's local zone."""
-    return ZoneInfo(name) if name else None
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo  # with a zone configured only: the small verbs start without it
+
+    return ZoneInfo(name)
 
 
 def clock(ts: float | None, tz: tzinfo | None = None, *, with_date: bool = False) -> str:

@@ -408,10 +408,10 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
     known = {s.name for s in cfg.services}
     for i, exp in enumerate(cfg.experiments):
         if exp.request_required:
-            from opgtui.domain.requests import FIELD_NAMES
+            from opgtui.core.requestfields import BASE_REQUIRED, FIELD_NAMES
 
             for j, name in enumerate(exp.request_required):
-                if name not in (*FIELD_NAMES, "title", "experiment"):
+                if name not in (*FIELD_NAMES, *BASE_REQUIRED):
                     close = difflib.get_close_matches(name, FIELD_NAMES, n=1)
                     hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(FIELD_NAMES)}"
                     raise err(f"experiments[{i}].request_required[{j}]", f"unknown request field {name!r} ({hint})",

@@ -169,3 +169,20 @@ def test_a_bad_events_line_is_checked_on_re2_without_loading_the_diagnosis_engin
                          timeout=60).stdout.splitlines()
     assert ":4: experiments[0].dq.events_line: pattern needs backtracking" in out[0]
     assert out[1] == "['config', 'core']"
+
+
+def test_a_mistyped_request_field_is_named_without_loading_the_request_workflow(tmp_path: Path) -> None:
+    """`experiments[].request_required` is checked against the one field catalogue (core/requestfields.py): a
+    typo gets a suggestion, and the request workflow (and its domain layer) is not imported to say so."""
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "experiments:\n  - name: nova\n    request_required: [title, fhcl]\n")
+    script = ("import sys\nfrom opgtui.config import ConfigError, load_config\n"
+              "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
+              "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('opgtui.')}))\n")
+    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
+                         timeout=60).stdout.splitlines()
+    assert out[0].endswith(":3: experiments[0].request_required[1]: unknown request field 'fhcl' (did you mean "
+                           "'fhicl'?)")
+    assert out[1] == "['config', 'core']"

@@ -133,6 +133,7 @@ class OpgApp(App[None]):
         self.demo_rest = demo_rest
         self.demo_loading = demo_rest is not None
         self._after_load: Callable[[], None] | None = None
+        self._demo_thread: Any = None
         if cfg.keys:
             self.set_keymap(cfg.keys)
 
@@ -242,7 +243,7 @@ class OpgApp(App[None]):
             self.problems = ["no config: " + " ".join(self.cfg.what_to_configure())]
         self.switch_mode("jobs" if self.dump is not None else "status")
         if self.demo_rest is not None:  # after the first frame: the board is up before the jobs are built
-            self.call_after_refresh(self.build_demo_rest)
+            self.call_after_refresh(self.start_demo_rest)
         if self._refresh_loop:  # after the first frame: the shifter sees the board before any collection
             self.call_after_refresh(
                 self.run_worker, self._refresh_forever(), name="refresh", group="refresh", exclusive=True
@@ -295,7 +296,24 @@ class OpgApp(App[None]):
 
     # ------------------------------------------------------------------ actions
 
-    @work(thread=True, exclusive=True, group="demo-build")
+    def start_demo_rest(self) -> None:
+        """Build the rest of the demo in a thread of its own: not a Textual worker, whose executor a quit would
+        wait for (q while the demo loads ends the dashboard at once; ``finish_demo`` waits when it should)."""
+        import threading
+
+        if self._demo_thread is None:
+            self._demo_thread = threading.Thread(target=self.build_demo_rest, name="opgtui-demo-build", daemon=True)
+            self._demo_thread.start()
+
+    def finish_demo(self) -> None:
+        """After the dashboard: wait for the rest of the demo (a kept demo directory gets all of it)."""
+        if self.demo_rest is None or not self.demo_loading:
+            return
+        if self._demo_thread is None:
+            self.start_demo_rest()
+        assert self._demo_thread is not None
+        self._demo_thread.join()
+
     def build_demo_rest(self) -> None:
         """The rest of the demo (~1 s), into the store through a connection of this thread; then every view."""
         from opgtui.store import open_store
@@ -310,6 +328,7 @@ class OpgApp(App[None]):
                 store.close()
         except Exception as exc:  # the temporary directory went with a quit, or a bug: say it, keep the board
             problem = f"demo: {type(exc).__name__}: {exc}"
+        self.demo_loading = False
         with contextlib.suppress(RuntimeError):  # the dashboard was closed meanwhile
             self.call_from_thread(self._demo_loaded, problem)
 

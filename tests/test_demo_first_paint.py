@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 from test_status_view import screen_lines
@@ -42,3 +45,31 @@ async def test_the_board_shows_at_once_and_the_jobs_view_waits_for_the_jobs(tmp_
         await pilot.pause()
         assert "demo built" in "\n".join(screen_lines(app))
     store.close()
+
+
+QUIT_WHILE_LOADING = """
+import sys, time
+from pathlib import Path
+from opgtui.app import OpgApp
+from opgtui.demo.build import build_demo_board
+
+cfg, store, rest = build_demo_board(Path(sys.argv[1]))
+
+
+def slow_rest(into):
+    time.sleep(60)  # a build that would outlast the shifter's patience
+
+
+OpgApp.on_ready = lambda self: self.set_timer(0.3, self.exit)  # q, as soon as the board is up
+OpgApp(cfg, store, demo=True, demo_rest=slow_rest).run(headless=True)
+print("quit")
+"""
+
+
+def test_quitting_while_the_demo_loads_does_not_wait_for_the_build(tmp_path: Path) -> None:
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", QUIT_WHILE_LOADING, str(tmp_path / "demo")], capture_output=True, text=True, timeout=50
+    )
+    assert done.returncode == 0 and done.stdout.strip().endswith("quit"), done.stderr[-500:]
+    assert time.monotonic() - started < 30  # the 60 s build is not waited for

@@ -143,7 +143,8 @@ def main(ctx: click.Context, config_path: str | None) -> None:
         _run_dashboard(cfg, _open_store(cfg))
 
 
-def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False, demo_rest: Any = None) -> None:
+def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False, demo_rest: Any = None,
+                   keep_demo: bool = False) -> None:
     from opgtui.core.terminal import terminal_too_small
 
     problem = terminal_too_small()
@@ -153,6 +154,9 @@ def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False, demo_rest: An
 
     app = OpgApp(cfg, store, demo=demo, demo_rest=demo_rest)
     app.run()
+    if keep_demo and app.demo_loading:  # a kept demo directory gets all of the demo, even after a quick quit
+        click.echo("opgtui: finishing the demo's jobs in the kept directory ...", err=True)
+        app.finish_demo()
     if app.return_code:  # the dashboard crashed (Textual printed the traceback): say so to the shell
         sys.exit(app.return_code)
 
@@ -177,7 +181,7 @@ def demo(keep: str | None, build_only: bool) -> None:
             click.echo(f"opgtui: the CLI on this demo: opgtui --config {config} status (or jobs --store, stats, "
                        "retry --dry-run ...)", err=True)
             return
-        _run_dashboard(cfg, store, demo=True, demo_rest=rest)
+        _run_dashboard(cfg, store, demo=True, demo_rest=rest, keep_demo=True)
         return
     with scratch_dir("opgtui-demo-") as workdir:
         cfg, store, rest = _build_demo(workdir, keep=False, board_only=not build_only)

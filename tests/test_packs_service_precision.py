@@ -47,6 +47,16 @@ NEAR_MISSES = {
         ],
         "cvmfs/cvmfs-csi issue 77 (download.cc SwitchProxy: one proxy of the group failed, the next is tried)",
     ),
+    "cvmfs_download_attempts": (
+        "service",
+        [
+            "(download) Verify downloaded url /.cvmfspublished, proxy http://ca-proxy.cern.ch:3128 (curl error 7)    "
+            "[05-09-2023 12:10:10 UTC]",
+            "(download) Trying again on same curl handle, same url: 1, error code 6    [05-09-2023 12:10:10 UTC]",
+            "(download) backing off for 1428 ms    [05-09-2023 12:10:10 UTC]",
+        ],
+        "cvmfs/cvmfs-csi issue 77 (download.cc VerifyAndFinalize logs every attempt's curl status, then retries)",
+    ),
     "libcvmfs_start_proxy": (
         "service",
         [

@@ -486,3 +486,19 @@ def test_what_athena_logged_before_leaving_with_code_0_is_not_the_failure(packs)
     assert v.reason.endswith("did not stop the job: Athena completed with status 0 at line 3, after it")
     failed = [*lines[:2], 'Py:Athena            INFO leaving with code 65: "failure in an algorithm execute"']
     assert diagnose(failed, packs).category == "code"  # it left with 65: the KeyError before it is the cause
+
+
+def test_the_scan_reads_a_quoted_log_without_its_prefixes_and_hands_back_the_same_lines_otherwise(packs):
+    """scan_unquoted: a mail quote, a CI runner's timestamp or CRAB's '== CMSSW: ' is taken off before the scan
+    (line-anchored signatures match, line numbers unchanged); a log without any returns the very same lines."""
+    plain = ["Begin processing the 1st record.", "---- ProductNotFound BEGIN", "---- ProductNotFound END"]
+    found, lines = packs.scan_unquoted(plain)
+    assert lines is plain and found
+    quoted = ["> " + line for line in plain]
+    found_quoted, unquoted = packs.scan_unquoted(quoted)
+    assert list(unquoted) == plain
+    assert [(f.signature, f.line) for f in found_quoted] == [(f.signature, f.line) for f in found]
+    ci = ["2025-10-23T22:41:44.7459686Z " + line for line in plain]
+    assert list(packs.scan_unquoted(ci)[1]) == plain
+    crab = ["== CMSSW: " + line for line in plain]
+    assert list(packs.scan_unquoted(crab)[1]) == plain

@@ -14,7 +14,6 @@ from typing import Any
 
 from opgtui.core.model import Finding, Job, Verdict, Window
 from opgtui.diagnosis import rules
-from opgtui.diagnosis.prefixes import strip_prefixes
 from opgtui.diagnosis.reader import add_roles, read
 from opgtui.diagnosis.signatures import PackSet
 from opgtui.diagnosis.verdict import decide
@@ -48,8 +47,8 @@ def diagnose(
         hold_reason = job.hold_reason if hold_reason is None else hold_reason
         exit_code = job.exit_code if exit_code is None else exit_code
         exit_signal = job.exit_signal if exit_signal is None else exit_signal
-    lines = strip_prefixes(lines)
-    reading = read(packs.scan(lines), packs, lines, have_hold=bool(hold_code))
+    found, lines = packs.scan_unquoted(lines)
+    reading = read(found, packs, lines, have_hold=bool(hold_code))
     findings = reading.findings
     if hold_reason:  # the hold reason is read like a one-line log (codes in it too), its findings without a line
         for f in read(packs.scan([hold_reason]), packs, [hold_reason], have_hold=True).findings:

@@ -50,6 +50,7 @@ from opgtui.core.patterns import compile_pattern, re2_options
 from opgtui.diagnosis import packcache
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
 from opgtui.diagnosis.plugins import PluginRunner
+from opgtui.diagnosis.prefixes import has_prefixes, strip_prefixes
 
 MAX_LINE = 4096
 """Only the first MAX_LINE characters of a line are examined (and shown as evidence)."""
@@ -232,6 +233,25 @@ class PackSet:
         except Exception as exc:  # input we cannot even turn into text
             self._note(f"scan: unreadable input ({type(exc).__name__})")
             return []
+        return self._scan_prepared(text, shown)
+
+    def scan_unquoted(self, lines: Sequence[str]) -> tuple[list[Finding], Sequence[str]]:
+        """``scan`` of the lines without the prefixes a quoted log carries (``prefixes.py``: "> ", a CI runner's
+        timestamp, CRAB's "== CMSSW: "), and those lines (``lines`` itself when none had one). The check rides
+        on the text the scan prepares anyway, so a log without prefixes costs no second join."""
+        try:
+            text, shown = _prepare(lines)
+            if has_prefixes(text):
+                stripped = strip_prefixes(lines)
+                if stripped is not lines:
+                    lines = stripped
+                    text, shown = _prepare(lines)
+        except Exception as exc:  # input we cannot even turn into text
+            self._note(f"scan: unreadable input ({type(exc).__name__})")
+            return [], lines
+        return self._scan_prepared(text, shown), lines
+
+    def _scan_prepared(self, text: bytes, shown: Sequence[str]) -> list[Finding]:
         out = self._scan_text(text, shown) if self.compiled else []
         for name, finder in self.finders:
             out.extend(self._plugin_findings(name, finder, shown))

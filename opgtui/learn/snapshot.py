@@ -1,5 +1,6 @@
 """The last mined templates, kept in the store (``kv``) so the Signatures view lists them at once and mines
-again in the background. Each template keeps its jobs (id, site, when) and the lines of its first jobs."""
+again in the background. Each template keeps what its row shows (jobs, sites, last failure) and its jobs (id,
+site, when, and the lines of the first ones) as JSON text of their own, parsed only when the template is opened."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def save(store: Any, result: Suggestions, now: float) -> None:
     items = []
     for s in result.items:
         jobs = [[u.job.id, u.job.site, u.when, u.line if n < LINES_KEPT else None] for n, u in enumerate(s.jobs)]
-        items.append({"tokens": s.template.tokens, "pattern": s.pattern, "jobs": jobs})
+        items.append({"tokens": s.template.tokens, "pattern": s.pattern, "n": len(jobs), "sites": s.sites[:3],
+                      "last": s.last, "jobs": orjson.dumps(jobs).decode()})
     body = {"at": now, "items": items, "no_line": len(result.no_line), "failed": result.failed}
     store.set_kv(KEY, orjson.dumps(body).decode())
 
@@ -62,9 +64,15 @@ class KeptItems(Sequence[Suggestion]):
         """(jobs, template id, template text, sites with most jobs first, last failure) of one template."""
         item = self.raw[index]
         template = Template(list(item["tokens"]))
-        sites = Counter(site or "?" for _jid, site, _when, _line in item["jobs"]).most_common()
-        last = max((float(when) for _jid, _site, when, _line in item["jobs"]), default=0.0)
-        return len(item["jobs"]), template.id, template.text, sites, last
+        try:
+            if "n" in item:
+                sites = [(str(name), int(n)) for name, n in item["sites"]]
+                return int(item["n"]), template.id, template.text, sites, float(item["last"])
+            jobs = _jobs(item)
+            counted = Counter(str(j[1] or "?") for j in jobs).most_common()
+            return len(jobs), template.id, template.text, counted, max((float(j[2]) for j in jobs), default=0.0)
+        except (orjson.JSONDecodeError, TypeError, ValueError, IndexError):
+            return 0, template.id, template.text, [], 0.0  # a damaged row: listed, mining again replaces it
 
 
 @dataclass(slots=True)
@@ -78,10 +86,20 @@ class KeptSuggestions(Suggestions):
         return self.total
 
 
+def _jobs(item: dict[str, Any]) -> list[list[Any]]:
+    """A kept template's jobs (their own JSON text, or a list in a snapshot of an earlier opgtui)."""
+    jobs = item["jobs"]
+    return orjson.loads(jobs) if isinstance(jobs, str) else jobs
+
+
 def _suggestion(item: dict[str, Any]) -> Suggestion:
     template = Template(list(item["tokens"]))
     jobs = []
-    for jid, site, when, line in item["jobs"]:
+    try:
+        kept = [(str(jid), site, when, line) for jid, site, when, line in _jobs(item)]
+    except (orjson.JSONDecodeError, TypeError, ValueError):
+        kept = []  # a damaged template: listed, with no jobs to show (mining again replaces it)
+    for jid, site, when, line in kept:
         jobs.append(UnknownJob(Job(jid, "", 0, 0, site=site, end_time=when), UNKNOWN, line=line))
         template.keys.append(jid)
         if line is not None:
@@ -98,10 +116,10 @@ def load(store: Any) -> tuple[Suggestions, float] | None:
         body = orjson.loads(raw)
         items = body["items"]
         for item in items:  # the shape, checked once here so a damaged snapshot is mined again, not shown half
-            if not isinstance(item["tokens"], list) or not all(len(j) == 4 for j in item["jobs"]):
+            if not isinstance(item["tokens"], list) or not isinstance(item["jobs"], str | list):
                 raise ValueError("not a kept template")
         none = [UnknownJob(Job("", "", 0, 0), UNKNOWN)] * int(body.get("no_line", 0))
-        total = sum(len(item["jobs"]) for item in items)
+        total = sum(int(item["n"]) if "n" in item else len(item["jobs"]) for item in items)
         kept = KeptSuggestions(cast(list[Suggestion], KeptItems(items)), none, dict(body.get("failed") or {}), total)
         return kept, float(body["at"])
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):

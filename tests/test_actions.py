@@ -116,7 +116,6 @@ def test_the_real_binding_answer_when_the_schedd_is_down(monkeypatch: pytest.Mon
 
 async def held_jobs_marked(pool_dir: Path, pilot: Any, app: Any) -> None:
     """`2 h`, two held jobs marked, R: the release dialog for them."""
-    from opgtui.screens.confirm import ConfirmScreen
     from opgtui.widgets.job_table import JobTable
 
     await pilot.press("2")
@@ -125,9 +124,19 @@ async def held_jobs_marked(pool_dir: Path, pilot: Any, app: Any) -> None:
     await pilot.pause()
     app.screen.query_one(JobTable).focus()
     await pilot.press("space", "space", "R")
-    await pilot.pause()
-    assert isinstance(app.screen, ConfirmScreen)
+    await dialog_open(pilot, app)
     assert "Release 2 jobs?" in str(app.screen.message)
+
+
+async def dialog_open(pilot: Any, app: Any) -> None:
+    """Wait for the dialog: its text is gathered in a worker (off the UI thread), then it shows."""
+    from opgtui.screens.confirm import ConfirmScreen
+
+    for _ in range(50):
+        await pilot.pause(0.05)
+        if isinstance(app.screen, ConfirmScreen):
+            return
+    raise AssertionError(f"no dialog: {type(app.screen).__name__}")
 
 
 async def dashboard(pool_dir: Path) -> tuple[Any, Any]:
@@ -177,8 +186,7 @@ async def test_a_second_confirmation_while_the_release_runs_acts_once(pool_dir: 
         await pilot.press("y")  # the release starts in a worker: the dialog is gone at once
         assert not isinstance(app.screen, ConfirmScreen)
         await pilot.press("R")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await dialog_open(pilot, app)
         await pilot.press("y")
         await pilot.pause()
         assert any("release of 2 jobs is still running: not sent again" in str(n.message)

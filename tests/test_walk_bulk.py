@@ -294,3 +294,28 @@ async def test_esc_from_a_causes_jobs_returns_to_the_summary_on_that_cause(demo:
         await pilot.pause(0.3)
         assert app.screen is screen and screen.quick == "failed" and screen.grouping == "cause"
         assert screen.query_one(JobTable).groups is not None
+
+
+async def test_a_groups_dialog_is_read_off_the_ui_thread(demo: tuple[Config, Any],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """T on a cause of thousands of jobs does not freeze the keys while its verdicts and records are read."""
+    import threading
+
+    from opgtui.screens import confirm
+
+    readers: list[str] = []
+    real = confirm._verdicts
+
+    def recorded(store: Any, job_ids: Any) -> Any:
+        readers.append(threading.current_thread().name)
+        return real(store, job_ids)
+
+    monkeypatch.setattr(confirm, "_verdicts", recorded)
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await grouped_failures(app, pilot)
+        await pilot.press("T")
+        await pilot.pause(0.3)
+        assert "Retry" in dialog(app)
+        assert readers and threading.main_thread().name not in readers

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+from textual.worker import get_current_worker
 
 from opgtui.core.textsafe import one_line
 
@@ -69,19 +70,19 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(True)
 
 
-def _verdicts(app: OpgApp, job_ids: Sequence[str]) -> dict[str, Verdict]:
+def _verdicts(store: Any, job_ids: Sequence[str]) -> dict[str, Verdict]:
     out: dict[str, Verdict] = {}
     for i in range(0, len(job_ids), VERDICT_CHUNK):
-        out.update(app.store.verdicts_for(list(job_ids[i:i + VERDICT_CHUNK])))
+        out.update(store.verdicts_for(list(job_ids[i:i + VERDICT_CHUNK])))
     return out
 
 
-def submit_warning(app: OpgApp, now: float | None = None) -> str | None:
+def submit_warning(app: OpgApp, now: float | None = None, store: Any = None) -> str | None:
     """What the status board's pre-submit check says when it says no (or does not know), else None."""
     from opgtui.domain.services import SUBMIT_HORIZON, board, decide_submit
 
     now = time.time() if now is None else now
-    rows = board(app.cfg, app.store, now)
+    rows = board(app.cfg, store or app.store, now)
     required = app.required_services() or [r.service for r in rows if r.critical]
     if not required:
         return None
@@ -93,45 +94,48 @@ def submit_warning(app: OpgApp, now: float | None = None) -> str | None:
 
 
 def describe(app: OpgApp, action: str, job_ids: Sequence[str], scope: str | None,
-             now: float | None = None) -> Text:
+             now: float | None = None, store: Any = None) -> Text:
     """The body of a bulk dialog: the scope, one line per cause (what ``action`` will do to it), the
-    status board's warning for actions that run jobs again, and the first ids."""
+    status board's warning for actions that run jobs again, and the first ids (read from ``store``: a
+    worker's own; default the app's)."""
+    store = store or app.store
     from opgtui.domain.failures import cause_counts, cause_line
 
     text = Text()
     if scope:
         text.append(one_line(scope, 300) + "\n", "bold")
-    causes = cause_counts(job_ids, _verdicts(app, job_ids))
+    causes = cause_counts(job_ids, _verdicts(store, job_ids))
     for cause in causes[:3]:
         line, against = cause_line(action, cause)
         text.append(one_line(line, 200) + "\n", WARN if against else "")
     if len(causes) > 3:
         text.append(f"+{len(causes) - 3} more causes ({sum(c.count for c in causes[3:]):,} jobs)\n", "dim")
-    if action in RERUNS and (warning := submit_warning(app, now)):
+    if action in RERUNS and (warning := submit_warning(app, now, store)):
         text.append("! " + one_line(warning, 200) + "\n", "bold red")
     n = len(job_ids)
-    text.append("jobs: " + one_line(", ".join(shown_ids(app, job_ids[:3])), 200)
+    text.append("jobs: " + one_line(", ".join(shown_ids(app, job_ids[:3], store)), 200)
                 + (f" and {n - 3:,} more" if n > 3 else ""), "dim")
     return text
 
 
-def shown_ids(app: OpgApp, job_ids: Sequence[str]) -> list[str]:
+def shown_ids(app: OpgApp, job_ids: Sequence[str], store: Any = None) -> list[str]:
     """The ids as the jobs table shows them (88412042.61@jobsub01), the store's id for a job not known."""
     from opgtui.domain.joblist import short_id
 
-    known = {j.id: j for j in app.jobs_by_id(list(job_ids))}
+    known = {j.id: j for j in app.jobs_by_id(list(job_ids), store)}
     return [short_id(known[jid]) if jid in known else jid for jid in job_ids]
 
 
 def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | None = None) -> None:
     """Ask, then run the action on the schedds in the background and report HTCondor's answer verbatim."""
     n = len(job_ids)
-    message = Text.assemble((f"{action.capitalize()} {n:,} job{'s' if n != 1 else ''}?\n", "bold"))
-    message.append_text(describe(app, action, job_ids, scope))
 
-    def answered(confirmed: bool | None) -> None:
-        if not confirmed:
-            return
+    def question(store: Any) -> Text:
+        message = Text.assemble((f"{action.capitalize()} {n:,} job{'s' if n != 1 else ''}?\n", "bold"))
+        message.append_text(describe(app, action, job_ids, scope, store=store))
+        return message
+
+    def answered() -> None:
         if app.demo:
             app.notify("demo data: no schedd to act on", severity="warning", markup=False)
             return
@@ -148,19 +152,62 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | N
 
         run_action(app, action, job_ids, work)
 
-    app.push_screen(ConfirmScreen(message), answered)
+    ask(app, question, answered)
 
 
-def _profile_text(app: OpgApp, job_ids: list[str]) -> Text | None:
-    """What the debug profiles will change, or None (after saying why) when a job has none."""
+class NotAsked(Exception):
+    """Why no dialog opens (nothing to retry, no debug profile): one line; ``severity`` for its notice."""
+
+    def __init__(self, message: str, severity: str = "warning") -> None:
+        super().__init__(message)
+        self.severity = severity
+
+
+def ask(app: OpgApp, question: Callable[[Any], Text], answered: Callable[[], None]) -> None:
+    """Gather the dialog's text in an exclusive worker with its own store connection (a group of 20,000 jobs
+    is read off the UI thread), then show it; ``answered`` runs on yes. ``question`` raises NotAsked to say
+    why there is nothing to ask."""
+
+    def background() -> None:
+        from opgtui.store import open_store
+
+        try:
+            store = open_store(app.store.path)
+            try:
+                message = question(store)
+            finally:
+                store.close()
+        except NotAsked as exc:
+            _notice(app, str(exc), exc.severity)
+            return
+        except Exception as exc:  # an exception would end the app: say it in one line
+            _notice(app, one_line(f"{type(exc).__name__}: {exc}", 300), "error")
+            return
+
+        def show() -> None:
+            app.push_screen(ConfirmScreen(message), lambda yes: answered() if yes else None)
+
+        if not get_current_worker().is_cancelled:  # a newer question replaced this one
+            with contextlib.suppress(RuntimeError):  # the app has ended meanwhile
+                app.call_from_thread(show)
+
+    app.run_worker(background, name="confirm", group="confirm", thread=True, exclusive=True)
+
+
+def _notice(app: OpgApp, text: str, severity: str) -> None:
+    with contextlib.suppress(RuntimeError):  # the app has ended meanwhile
+        app.call_from_thread(app.notify, text, severity=severity, markup=False, timeout=10)
+
+
+def _profile_text(app: OpgApp, job_ids: list[str], store: Any) -> Text:
+    """What the debug profiles will change; NotAsked saying why when a job has none."""
     from opgtui.ops.actions import debug_profile_for
 
-    stored = {j.id: j.experiment for j in app.store.jobs_by_id(job_ids)}
+    stored = {j.id: j.experiment for j in store.jobs_by_id(job_ids)}
     try:
         profiles = dict(debug_profile_for(app.cfg, jid, stored.get(jid), stored=jid in stored) for jid in job_ids)
     except ValueError as exc:
-        app.notify(str(exc), severity="error", markup=False, timeout=10)
-        return None
+        raise NotAsked(str(exc), "error") from None
     text = Text()
     for name, p in sorted(profiles.items()):
         parts = [" ".join(f"{k}={v}" for k, v in p.environment.items()), p.arguments,
@@ -173,13 +220,15 @@ def _profile_text(app: OpgApp, job_ids: list[str]) -> Text | None:
 MEMORY_SAMPLE = 200  # ads read to say what memory M gives
 
 
-def memory_text(app: OpgApp, job_ids: Sequence[str]) -> str:
+def memory_text(app: OpgApp, job_ids: Sequence[str], store: Any = None) -> str:
     """What ``M`` sets: ``Memory: 2,000 -> 3,072 MB`` (ranges when jobs differ), from the jobs' ads."""
     from opgtui.domain.retry import bigger_memory
 
     before, after, unknown = [], [], 0
     for jid in job_ids[:MEMORY_SAMPLE]:
-        ad = app.job_ad(jid)
+        ad = store.job_ad(jid) if store is not None else None
+        if ad is None:
+            ad = app.job_ad(jid) if store is None else app.dump.ad(jid) if app.dump is not None else None
         new = bigger_memory(ad) if ad is not None else None
         if new is None:
             unknown += 1
@@ -213,52 +262,52 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
 
     from opgtui.domain.retry import why_not_retryable
 
-    known = {j.id: j for j in app.jobs_by_id(job_ids)}
-    skipped: Counter[str] = Counter()
-    wanted = []
-    for jid in job_ids:
-        job = known.get(jid)
-        why = why_not_retryable(job.status, job.exit_code, job.exit_signal) if job is not None else None
-        if why:
-            skipped[why] += 1
-        else:
-            wanted.append(jid)
-    left_out = ", ".join(f"{n:,} {why}" for why, n in skipped.most_common())
-    if not wanted:
-        app.notify(f"nothing to retry: {left_out} (only held, failed or removed jobs are retried)",
-                   severity="warning", markup=False)
-        return
-    job_ids = wanted
-    held = sum(known[j].status == 5 for j in job_ids if j in known)
-    n, stored = len(job_ids), sum(j in known for j in job_ids)
-    message = Text(f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}"
-                   f"{' with more memory' if bigger else ''}?\n", "bold")
-    message.append_text(describe(app, "debug" if debug else "bigger" if bigger else "retry", job_ids, scope))
-    message.append(
-        f"\n{held:,} held: released{' after editing' if debug or bigger else ''}; "
-        f"{stored - held:,} failed or removed: resubmitted"
-        + (f"; {n - stored:,} not in the store: as their schedd says" if n > stored else "")
-        + (f"\nLeft out: {left_out}" if left_out else ""))
-    if bigger:
-        message.append("\n" + memory_text(app, job_ids))
-    if debug:
-        extra = _profile_text(app, job_ids)
-        if extra is None:
-            return
-        message.append_text(extra)
+    wanted: list[str] = []
+    counts: dict[str, int] = {}
+
+    def question(store: Any) -> Text:
+        known = {j.id: j for j in app.jobs_by_id(job_ids, store)}
+        skipped: Counter[str] = Counter()
+        for jid in job_ids:
+            job = known.get(jid)
+            why = why_not_retryable(job.status, job.exit_code, job.exit_signal) if job is not None else None
+            if why:
+                skipped[why] += 1
+            else:
+                wanted.append(jid)
+        left_out = ", ".join(f"{n:,} {why}" for why, n in skipped.most_common())
+        if not wanted:
+            raise NotAsked(f"nothing to retry: {left_out} (only held, failed or removed jobs are retried)")
+        held = counts["held"] = sum(known[j].status == 5 for j in wanted if j in known)
+        n, stored = len(wanted), sum(j in known for j in wanted)
+        message = Text(f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}"
+                       f"{' with more memory' if bigger else ''}?\n", "bold")
+        message.append_text(describe(app, "debug" if debug else "bigger" if bigger else "retry", wanted, scope,
+                                     store=store))
+        message.append(
+            f"\n{held:,} held: released{' after editing' if debug or bigger else ''}; "
+            f"{stored - held:,} failed or removed: resubmitted"
+            + (f"; {n - stored:,} not in the store: as their schedd says" if n > stored else "")
+            + (f"\nLeft out: {left_out}" if left_out else ""))
+        if bigger:
+            message.append("\n" + memory_text(app, wanted, store))
+        if debug:
+            message.append_text(_profile_text(app, wanted, store))
+        return message
 
     what = "retry" + (" with debug" if debug else "") + (" + memory" if bigger else "")
 
     def work(store: Any) -> tuple[str, str]:
+        n, held = len(wanted), counts["held"]
         if app.demo:
-            store.log_action(what, job_ids, "demo data: nothing sent (the demo has no schedd)")
+            store.log_action(what, wanted, "demo data: nothing sent (the demo has no schedd)")
             return (f"demo data: would retry {n:,} jobs ({held:,} released, {n - held:,} resubmitted); nothing "
                     "sent, recorded in :actions"), "warning"
         import asyncio
 
         from opgtui.ops.actions import default_pool, retry
 
-        results = asyncio.run(retry(job_ids, store=store, cfg=app.cfg, debug=debug, bigger=bigger,
+        results = asyncio.run(retry(wanted, store=store, cfg=app.cfg, debug=debug, bigger=bigger,
                                     pool=default_pool(app.cfg)))
         failed = [r for r in results if not r.ok]
         text = f"retried {len(results) - len(failed):,} of {len(results):,}"
@@ -266,11 +315,7 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
             text += f"; {len(failed):,} not: " + one_line(failed[0].message, 200)
         return text, "error" if failed else "information"
 
-    def answered(confirmed: bool | None) -> None:
-        if confirmed:
-            run_action(app, what, job_ids, work)
-
-    app.push_screen(ConfirmScreen(message), answered)
+    ask(app, question, lambda: run_action(app, what, wanted, work))
 
 
 Work = Callable[[Any], tuple[str, str]]

@@ -1,7 +1,8 @@
 """Precision of the service side: text that looks like a storage, network or CVMFS failure but, on its line, is
 not one (a client saying it will retry, a CVMFS proxy failover, a socket error with no remote end named, a Go
 module's checksum, a web API's 401, xrdcp's own disk) must not get that verdict. Every line is quoted from a real
-log, a project's documentation or test data; a confident wrong verdict is worse than "unknown"."""
+log, a project's documentation or test data (one, marked, is a real line with the errno text its source prints for
+another errno); a confident wrong verdict is worse than "unknown"."""
 
 from __future__ import annotations
 
@@ -88,6 +89,15 @@ NEAR_MISSES = {
         "service",
         ["Run: [ERROR] Server responded with an error: [3005] no error (destination)"],
         "xrootd/xrootd issue 1776 (the local /tmp was full: no server failed)",
+    ),
+    "xrootd_checksum_of_a_missing_file": (
+        "service",
+        [
+            "191030 09:11:25 7581 ofs_chksum: http Unable to checksum /cmsuf/test/data/store/mc/cmsuf/test.root; "
+            "no such file or directory",
+        ],
+        "marked: xrootd/xrootd issue 1080's line with ENOENT's text, which XrdOfs.cc chksum() prints for a file that "
+        "is not there (no storage failure: whose path?)",
     ),
 }
 

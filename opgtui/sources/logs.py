@@ -8,6 +8,7 @@ No UI imports here; httpx and classad2 are imported only when a URL or a constra
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -21,6 +22,8 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from opgtui.core.textsafe import clean, one_line
 
 if TYPE_CHECKING:  # `opgtui tail` of a file starts without yaml, the model or an event loop
+    import ssl
+
     import httpx
 
     from opgtui.config import LogLocation
@@ -422,7 +425,7 @@ async def tail(source: str, n: int | None = 50, *, client: httpx.AsyncClient | N
             return await tail_url(client, source, n, timeout=timeout, max_bytes=max_bytes, deadline=deadline)
         import httpx
 
-        async with httpx.AsyncClient(follow_redirects=True, timeout=timeout) as own:
+        async with httpx.AsyncClient(follow_redirects=True, timeout=timeout, verify=default_tls()) as own:
             return await tail_url(own, source, n, timeout=timeout, max_bytes=max_bytes, deadline=deadline)
     import asyncio
 
@@ -477,8 +480,9 @@ async def read_tails(requests: Iterable[TailRequest], *, concurrency: int = CONC
         if not own:
             import httpx
 
-            own.append(httpx.AsyncClient(follow_redirects=True, timeout=timeout, limits=httpx.Limits(
-                max_connections=concurrency, max_keepalive_connections=concurrency)))
+            own.append(httpx.AsyncClient(follow_redirects=True, timeout=timeout, verify=default_tls(),
+                                         limits=httpx.Limits(max_connections=concurrency,
+                                                             max_keepalive_connections=concurrency)))
         return own[0]
 
     next_up = iter(todo)
@@ -525,6 +529,15 @@ async def _read(request: TailRequest, http: Callable[[], httpx.AsyncClient], dea
         label = url_label(source) if is_url else clean(source)
         error = one_line(f"{label}: {type(exc).__name__}: {exc}", 400)
     return TailRead(source, [], error, time.monotonic() - started)
+
+
+@functools.cache
+def default_tls() -> ssl.SSLContext:
+    """httpx's default trust (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), loaded once per process: loading the
+    bundle costs 30-250 ms, which a new client per log paid each time."""
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 def local_path(source: str) -> str:

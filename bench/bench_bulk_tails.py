@@ -1,8 +1,9 @@
 """Bulk diagnosis's reads: N job logs (1,000 and 20,000) tailed over HTTP from a local server, as the Jobs
 view's ``d`` reads them (the last 200 lines, at most 256 KiB of each).
 
-- before: one tail after another, each with a new client (``logtarget.read_tail``: ``asyncio.run`` and a new
-  ``httpx.AsyncClient`` per log; what bulk diagnosis did until issue 15);
+- before: one tail after another, each with a new client (``asyncio.run`` and a new ``httpx.AsyncClient`` of
+  httpx's defaults per log: what bulk diagnosis did until issue 15);
+- per-job path: ``ops.logtarget.read_tail`` one after another (a new client each, its TLS trust loaded once);
 - shared, 1 at a time: one client, one read in flight (the client's cost alone);
 - shared, bounded: ``sources.logs.read_tails`` (what ``ops.logtarget.diagnose_jobs`` uses), one client, 16 reads
   in flight (``log_concurrency``'s default).
@@ -117,7 +118,25 @@ def urls(base: str, n: int) -> list[str]:
 
 
 def before(sources: list[str]) -> tuple[float, int]:
-    """One after another, a new client each (seconds, lines read)."""
+    """One after another, a new client each, as bulk diagnosis did until issue 15: ``asyncio.run`` of a tail
+    with a new ``httpx.AsyncClient`` of httpx's defaults (its TLS trust loaded again each time)."""
+    import httpx
+
+    from opgtui.sources.logs import tail_url
+
+    async def one(source: str) -> int:
+        async with httpx.AsyncClient(follow_redirects=True, timeout=10.0) as client:
+            return len((await tail_url(client, source, LINES, max_bytes=CAP)).lines)
+
+    t0, got = time.perf_counter(), 0
+    for source in sources:
+        got += asyncio.run(one(source))
+    return time.perf_counter() - t0, got
+
+
+def per_job(sources: list[str]) -> tuple[float, int]:
+    """One after another through today's per-job path (``logtarget.read_tail``: a new client each, the TLS
+    trust loaded once per process)."""
     from opgtui.ops.logtarget import read_tail
 
     t0, got = time.perf_counter(), 0
@@ -158,7 +177,11 @@ def run(quick: bool = False, before_20k: bool = False) -> list[dict]:
                 "shared client, one at a time": lambda s=sources: shared(s, 1),
             }
             if n <= 1000 or before_20k:
-                ways = {"before: one after another, a new client each": lambda s=sources: before(s), **ways}
+                ways = {
+                    "before: one after another, a new client each": lambda s=sources: before(s),
+                    "per-job path: one after another, TLS trust loaded once": lambda s=sources: per_job(s),
+                    **ways,
+                }
             for label, fn in ways.items():
                 seconds, got = fn()
                 assert got == n * LINES, (label, got)

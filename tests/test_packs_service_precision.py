@@ -1,8 +1,8 @@
 """Precision of the service side: text that looks like a storage, network or CVMFS failure but, on its line, is
 not one (a client saying it will retry, a CVMFS proxy failover, a socket error with no remote end named, a Go
 module's checksum, a web API's 401, xrdcp's own disk) must not get that verdict. Every line is quoted from a real
-log, a project's documentation or test data (one, marked, is a real line with the errno text its source prints for
-another errno); a confident wrong verdict is worse than "unknown"."""
+log, a project's documentation or test data (the ones marked are a real line or path with the text its source prints
+for another case); a confident wrong verdict is worse than "unknown"."""
 
 from __future__ import annotations
 
@@ -98,6 +98,15 @@ NEAR_MISSES = {
         ],
         "marked: xrootd/xrootd issue 1080's line with ENOENT's text, which XrdOfs.cc chksum() prints for a file that "
         "is not there (no storage failure: whose path?)",
+    ),
+    "retired_version_under_a_mounted_cvmfs": (
+        "service",
+        [
+            "bash: /cvmfs/atlas.cern.ch/repo/ATLASLocalRootBase/x86_64/root/6.04.16-HiggsComb-x86_64-slc6-gcc49-opt/"
+            "bin/thisroot.sh: No such file or directory",
+        ],
+        "marked: the path a public HComb analysis script sources, with bash's message for a missing file (a "
+        "version the job chose, which ATLASLocalRootBase retires; the repository itself is mounted)",
     ),
 }
 

@@ -165,6 +165,14 @@ def test_a_back_edge_breaks_a_rule() -> None:
     assert not [(i, m) for i, m in allowed if any(r.broken_by(i, m) for r in RULES)]
 
 
+def test_the_verbs_modules_do_not_import_the_cli_package() -> None:
+    """opgtui/cli/__init__.py imports the verbs' modules (lazily, for their verbs); they import what they share
+    from cli/common.py, never back from the package (that was an import cycle)."""
+    back = sorted(name for name in MODULES if name.startswith("opgtui.cli.") and not name.endswith(".__main__")
+                  and "opgtui.cli" in imports_of(name, MODULES[name]))
+    assert back == []
+
+
 def test_the_tree_reads_as_the_design() -> None:
     """Every module is in one layer of the list above, and the top of opgtui/ holds only the config and the App:
     a new module goes into the package of its layer, not beside them."""

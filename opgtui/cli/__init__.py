@@ -6,14 +6,19 @@ Heavy modules (Textual, htcondor2, httpx) are imported inside the verbs that nee
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from opgtui import __version__
+from opgtui.cli.common import config_of as _config
+from opgtui.cli.common import existing_store as _existing_store
+from opgtui.cli.common import fail as _fail
+from opgtui.cli.common import open_store as _open_store
+from opgtui.cli.common import print_json as _print_json
+from opgtui.cli.common import say as _say
 
 if TYPE_CHECKING:  # the small verbs start in a blink: only what a verb uses is imported, inside it
     from opgtui.config import Config
@@ -28,60 +33,6 @@ LAZY_HELP = {
     "signatures": "Learn from the shift: group unknown failures into templates, label them, share the signatures.",
 }
 """What `opgtui --help` lists for each lazy command without importing it (its docstring; a test keeps them equal)."""
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    """One line on stderr and exit; the message may carry untrusted text (an HTTP reason phrase, a file's
-    content, a path), so escape sequences and control characters never reach the terminal."""
-    from opgtui.core.textsafe import clean
-
-    click.echo(f"opgtui: {clean(message)}", err=True)
-    sys.exit(code)
-
-
-def _not_yet(what: str, issue: str) -> NoReturn:
-    _fail(f"{what} is not available yet (planned: {issue})")
-
-
-def _config(ctx: click.Context) -> Config:
-    from opgtui.config import ConfigError, load_config
-
-    try:
-        return load_config(ctx.obj.get("config"))
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
-def _open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False) -> Any:
-    from opgtui.store import StoreError, open_store
-
-    try:
-        return open_store(path or cfg.store, readonly=readonly, group=cfg.store_group)
-    except StoreError as exc:
-        _fail(str(exc))
-
-
-def _existing_store(cfg: Config, *, readonly: bool = False) -> Any:
-    """The store of a command that only reads: a missing file is a mistyped path or no collection yet, not a
-    reason to create an empty store there."""
-    from opgtui.core.storetarget import is_postgres
-
-    if not is_postgres(cfg.store) and not Path(cfg.store).expanduser().exists():
-        where = f"`store:` in {cfg.path}" if cfg.path else "the config's `store:`"
-        _fail(f"no store at {cfg.store}: run `opgtui collect` first, or check {where}")
-    return _open_store(cfg, readonly=readonly)
-
-
-def _say(line: str) -> None:
-    """One line of output that carries untrusted text (job, service, feed, announcement): escape sequences
-    and control characters never reach the terminal."""
-    from opgtui.core.textsafe import clean
-
-    click.echo(clean(line))
-
-
-def _print_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, default=str))
 
 
 class _Group(click.Group):

@@ -26,7 +26,8 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _open(ctx: click.Context) -> tuple[Any, Any]:
-    from opgtui.cli import _config, _open_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import open_store as _open_store
 
     cfg = _config(ctx)
     return cfg, _open_store(cfg)
@@ -141,7 +142,8 @@ def fields_() -> None:
 def list_(ctx: click.Context, statuses: tuple[str, ...], open_only: bool, experiment: str | None, mine: bool,
           as_json: bool) -> None:
     """Requests, open and most urgent first."""
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.core.textsafe import one_line
     from opgtui.ops.request_ops import actor
 

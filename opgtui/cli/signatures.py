@@ -49,7 +49,8 @@ def signatures() -> None:
 @click.pass_context
 def suggest(ctx: click.Context, since: str | None, as_json: bool, no_read: bool, now_at: float | None) -> None:
     """The unknown failures grouped into log templates, most jobs first."""
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.snapshot import save
     from opgtui.learn.suggest import suggest as build
     from opgtui.learn.suggest import suggestions_json
@@ -204,7 +205,8 @@ def label(ctx: click.Context, key: str, category: str, title: str, action: str |
           pattern: str | None, why: str, enable: bool, corpus: str | None, as_json: bool, no_read: bool,
           now_at: float | None) -> None:
     """Label a template or a job: a signature is proposed, tested and (with --enable, when it passes) enabled."""
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import DEFAULT_ACTION, Learned, check_fields, new_id, save_label, whoami
     from opgtui.learn.patterns import propose
 
@@ -279,7 +281,8 @@ def enable(ctx: click.Context, sid: str, why: str, corpus: str | None, as_json: 
     """Test a learned signature again and enable it when it passes; the verdicts it changes are saved."""
     from pathlib import Path
 
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.workflow import enable as run_enable
 
     cfg = _config(ctx)
@@ -310,7 +313,8 @@ def enable(ctx: click.Context, sid: str, why: str, corpus: str | None, as_json: 
 @click.pass_context
 def disable(ctx: click.Context, sid: str, why: str, now_at: float | None) -> None:
     """Disable a learned signature; the verdicts it decided are diagnosed again without it."""
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.workflow import disable as run_disable
 
     cfg = _config(ctx)
@@ -342,7 +346,8 @@ def edit(ctx: click.Context, sid: str, category: str | None, title: str | None, 
     """Change a learned signature; it is tested again, and an enabled one stays enabled only if it passes."""
     import dataclasses
 
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import check_fields, save_label
 
     cfg = _config(ctx)
@@ -382,7 +387,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     """The learned signatures: enabled or not, verdict, title, who changed them last and when."""
     import dataclasses
 
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import all_learned, verdict_counts
 
     cfg = _config(ctx)
@@ -410,7 +416,8 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def audit(ctx: click.Context, sid: str | None, as_json: bool) -> None:
     """Who labelled, enabled, disabled, edited or tried what, and why, oldest first."""
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.core.textsafe import one_line
     from opgtui.learn.library import audit as read_audit
 
@@ -434,7 +441,8 @@ def audit(ctx: click.Context, sid: str | None, as_json: bool) -> None:
 @click.pass_context
 def export(ctx: click.Context, path: str | None, everything: bool) -> None:
     """Write the enabled learned signatures as a signature pack (YAML) to PATH or standard output."""
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import all_learned
     from opgtui.learn.pack import pack_yaml
 
@@ -468,7 +476,8 @@ def import_(ctx: click.Context, path: str, enable: bool, why: str, corpus: str |
     --enable and it passes. Exit 1 when any was refused."""
     from pathlib import Path
 
-    from opgtui.cli import _config, _open_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import open_store as _open_store
     from opgtui.learn.library import ID_PREFIX, PRIORITY, Learned, save_label
     from opgtui.learn.pack import read_pack
 
@@ -519,7 +528,8 @@ def show(ctx: click.Context, sid: str, as_json: bool) -> None:
     """One learned signature: its fields, the label it came from, its last test and its audit trail."""
     import dataclasses
 
-    from opgtui.cli import _config, _existing_store
+    from opgtui.cli.common import config_of as _config
+    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import audit as read_audit
 
     cfg = _config(ctx)

@@ -1,0 +1,68 @@
+"""What every verb shares: a failure said in one line, the config and the store opened as a verb needs them, and
+output that carries untrusted text. The verbs' modules import these from here, never from the package's
+``__init__`` (which imports them: that was an import cycle)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from opgtui.config import Config
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr and exit; the message may carry untrusted text (an HTTP reason phrase, a file's
+    content, a path), so escape sequences and control characters never reach the terminal."""
+    from opgtui.core.textsafe import clean
+
+    click.echo(f"opgtui: {clean(message)}", err=True)
+    sys.exit(code)
+
+
+def config_of(ctx: click.Context) -> Config:
+    """The config the verb was given (``--config``) or the default one; a bad one is one line and exit 2."""
+    from opgtui.config import ConfigError, load_config
+
+    try:
+        return load_config(ctx.obj.get("config"))
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False) -> Any:
+    """The config's store (or ``path``), created when missing; a store that cannot be opened is one line."""
+    from opgtui.store import StoreError
+    from opgtui.store import open_store as open_any
+
+    try:
+        return open_any(path or cfg.store, readonly=readonly, group=cfg.store_group)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def existing_store(cfg: Config, *, readonly: bool = False) -> Any:
+    """The store of a command that only reads: a missing file is a mistyped path or no collection yet, not a
+    reason to create an empty store there."""
+    from opgtui.core.storetarget import is_postgres
+
+    if not is_postgres(cfg.store) and not Path(cfg.store).expanduser().exists():
+        where = f"`store:` in {cfg.path}" if cfg.path else "the config's `store:`"
+        fail(f"no store at {cfg.store}: run `opgtui collect` first, or check {where}")
+    return open_store(cfg, readonly=readonly)
+
+
+def say(line: str) -> None:
+    """One line of output that carries untrusted text (job, service, feed, announcement): escape sequences
+    and control characters never reach the terminal."""
+    from opgtui.core.textsafe import clean
+
+    click.echo(clean(line))
+
+
+def print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str))

@@ -108,6 +108,12 @@ NEAR_MISSES = {
         "marked: the path a public HComb analysis script sources, with bash's message for a missing file (a "
         "version the job chose, which ATLASLocalRootBase retires; the repository itself is mounted)",
     ),
+    "samweb_client_retry": (
+        "service",
+        ["HTTP error: 503 Service Unavailable: retrying in 1 s"],
+        "marked: illingwo/sam-web-client http_client_requests.py's retry message ('%s: retrying in %d s' after "
+        "'HTTP error: %d %s'); its failure is the SAMWebHTTPError raised when the attempts run out",
+    ),
 }
 
 

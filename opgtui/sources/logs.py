@@ -437,6 +437,8 @@ async def tail(source: str, n: int | None = 50, *, client: httpx.AsyncClient | N
 
 CONCURRENCY = 16
 """Tails read at once by :func:`read_tails` unless told otherwise."""
+
+
 @dataclass(frozen=True, slots=True)
 class TailRequest:
     """One log to read: a path, a ``file://`` URL or an http(s) URL; its last ``lines`` (0: all), at most
@@ -454,7 +456,6 @@ class TailRead:
     source: str
     lines: list[str] = field(default_factory=list)
     error: str | None = None
-    seconds: float = 0.0
 
 
 async def read_tails(requests: Iterable[TailRequest], *, concurrency: int = CONCURRENCY,
@@ -508,7 +509,7 @@ async def _read(request: TailRequest, http: Callable[[], httpx.AsyncClient], dea
     """One tail; any failure becomes the answer's one-line ``error``."""
     import asyncio
 
-    source, started = request.source, time.monotonic()
+    source = request.source
     is_url = source.startswith(("http://", "https://"))
     try:
         if is_url:
@@ -522,13 +523,13 @@ async def _read(request: TailRequest, http: Callable[[], httpx.AsyncClient], dea
             except TimeoutError:
                 raise LogError(f"{clean(source)}: not read within {deadline:g} s (the file system does not "
                                "answer)") from None
-        return TailRead(source, t.lines, None, time.monotonic() - started)
+        return TailRead(source, t.lines)
     except LogError as exc:
         error = one_line(str(exc), 400)
     except Exception as exc:  # one bad log of thousands is reported, never fatal
         label = url_label(source) if is_url else clean(source)
         error = one_line(f"{label}: {type(exc).__name__}: {exc}", 400)
-    return TailRead(source, [], error, time.monotonic() - started)
+    return TailRead(source, [], error)
 
 
 @functools.cache

@@ -114,6 +114,16 @@ NEAR_MISSES = {
         "marked: illingwo/sam-web-client http_client_requests.py's retry message ('%s: retrying in %d s' after "
         "'HTTP error: %d %s'); its failure is the SAMWebHTTPError raised when the attempts run out",
     ),
+    "python_socket_enotconn": (
+        "service",
+        [
+            "Traceback (most recent call last):",
+            '  File "recv.py", line 16, in <module>',
+            "    recv_msg: bytes = socket_.recv(bufsize)",
+            "OSError: [Errno 107] Transport endpoint is not connected",
+        ],
+        "a public socket tutorial's console output: recv() on a socket the script never connected (its own code)",
+    ),
 }
 
 

@@ -124,6 +124,14 @@ NEAR_MISSES = {
         ],
         "a public socket tutorial's console output: recv() on a socket the script never connected (its own code)",
     ),
+    "dns_name_does_not_exist": (
+        "service",
+        [
+            "backend-1  |     raise last_error or exceptions.TargetServerAttributeNotMatched(",
+            "backend-1  | socket.gaierror: [Errno -2] Name or service not known",
+        ],
+        "a public course report's container log: the backend was configured with a host name that does not exist",
+    ),
 }
 
 

@@ -333,7 +333,7 @@ def build_rows(jobs: Iterable[Job], verdicts: Mapping[str, str] | None = None, *
     return rows
 
 
-WARM_STEP = 500  # rows per step of the background work: ~5-10 ms, then a keystroke may go first
+WARM_STEP = 200  # rows per step of the background work (a dump's rows are filled in too), then a key goes first
 
 
 def warm(rows: Sequence[Row], step: int | None = WARM_STEP) -> None:

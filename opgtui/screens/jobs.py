@@ -40,6 +40,7 @@ QUICK = ("all", "held", "failed", "running", "idle")
 AT_ONCE = 20_000  # a filter over fewer rows takes milliseconds: searched on the UI thread, no worker
 FIRST_SCREEN = 200  # matches enough to fill the table: shown at once, the rest as the search goes on
 STEP_SHOWN = 0.25  # seconds between updates of a long search's partial result
+FIRST_ROWS = 300  # rows whose filter texts are built before a fresh list is shown (a dump's rows filled in)
 
 
 class JobsScreen(BaseScreen):
@@ -122,14 +123,21 @@ class JobsScreen(BaseScreen):
         rows = build_rows(jobs, {k: v[0] for k, v in summaries.items()}, now=time.time(),
                           signatures={k: v[1] for k, v in summaries.items()}, titles=titles)
         gc.freeze()  # the jobs and rows live as long as the list: full collections need not walk them (no pauses)
-        self.app.call_from_thread(self._show_rows, rows)
+        depends = (self.quick, self.sort_key, self.sort_reverse)
+        base = sort_indices(rows, quick_filter(rows, self.quick), self.sort_key, self.sort_reverse)
+        for i in base[:FIRST_ROWS]:  # the first rows a shifter sees or searches, filled in before they are shown
+            rows.haystack_of(i)
+        self.app.call_from_thread(self._show_rows, rows, (depends, base))
         if parsed is not None:  # after the first paint: its errors, and the copy into the scratch store
             self.app.call_from_thread(self.opg.dump_loaded, parsed)
         warm(rows)  # filter texts after the first paint, in steps that give way to a keystroke's filter
 
-    def _show_rows(self, rows: list[Row]) -> None:
+    def _show_rows(self, rows: list[Row], base: tuple[tuple[Any, ...], list[int]] | None = None) -> None:
+        """Show fresh rows; ``base``: the order they were sorted in off the UI thread, with what it depends on."""
         if self.group is not None:  # the group drilled into, in the new rows (its indices are the old rows')
             self.group = self._regroup(self.group, rows)
+        elif base is not None and base[0] == (self.quick, self.sort_key, self.sort_reverse):
+            self._base = (rows, None, base[0], base[1])
         self.rows = rows
         self.loaded_at = time.time()
         hint = self.query_one("#hint", Static)

@@ -60,28 +60,33 @@ class _JsonFile:
     from disk when asked for, by decoding its one segment again: 100,000 loaded jobs keep no copy of the dump
     in memory. Reading refuses a file changed since."""
 
-    __slots__ = ("__weakref__", "_cache", "fd", "firsts", "path", "source", "spans", "stamp", "updated")
+    __slots__ = ("__weakref__", "_cache", "_checked", "fd", "firsts", "path", "source", "spans", "stamp", "updated")
 
     def __init__(self, path: Path, stamp: tuple[int, int], updated: float | None = None) -> None:
         self.path, self.stamp, self.source, self.updated = path, stamp, str(path), updated
         self.spans = array("q")  # start, end (inclusive: the bracket or comma after it) of each segment
         self.firsts = array("q")  # the number (from 0) of each segment's first ad in the array
         self.fd: int | None = None
+        self._checked = 0.0  # when the file was last found unchanged
         self._cache: tuple[int, list[Any]] = (-1, [])  # the last segment read back: its raw ads
 
-    def text(self, k: int) -> bytes:
+    def text(self, k: int, recheck: float = 0.0) -> bytes:
         """Segment ``k`` as a JSON array of its own, read back from the file (DumpChanged when the file changed
-        since it was loaded)."""
-        try:
-            if self.fd is None:
-                self.fd = os.open(self.path, os.O_RDONLY)
-                weakref.finalize(self, os.close, self.fd)
-            st = os.fstat(self.fd)
-            same = (st.st_size, st.st_mtime_ns) == self.stamp and os.stat(self.path).st_ino == st.st_ino
-        except OSError as exc:
-            raise DumpChanged(f"{self.path}: cannot read the raw ad again: {exc.strerror or exc}") from exc
-        if not same:
-            raise DumpChanged(f"{self.path}: changed since it was loaded; load it again to see its raw ads")
+        since it was loaded: looked at each time, or once per ``recheck`` seconds, so that filling rows in costs one
+        system call each: each gives up the GIL, and a keystroke's search waits to get it back)."""
+        now = time.monotonic()
+        if self.fd is None or now - self._checked >= recheck:
+            try:
+                if self.fd is None:
+                    self.fd = os.open(self.path, os.O_RDONLY)
+                    weakref.finalize(self, os.close, self.fd)
+                st = os.fstat(self.fd)
+                same = (st.st_size, st.st_mtime_ns) == self.stamp and os.stat(self.path).st_ino == st.st_ino
+            except OSError as exc:
+                raise DumpChanged(f"{self.path}: cannot read the raw ad again: {exc.strerror or exc}") from exc
+            if not same:
+                raise DumpChanged(f"{self.path}: changed since it was loaded; load it again to see its raw ads")
+            self._checked = now
         start, end = self.spans[2 * k], self.spans[2 * k + 1]
         return b"[" + os.pread(self.fd, end - start - 1, start + 1) + b"]"
 
@@ -135,7 +140,7 @@ class _BriefSegment:
 
         astuple = msgspec.structs.astuple
         try:
-            rest = _array_decoder("rest").decode(self.file.text(self.k))
+            rest = _array_decoder("rest").decode(self.file.text(self.k, recheck=1.0))
         except (DumpChanged, msgspec.DecodeError):  # changed since it was listed: the rest is not known
             rest = []
         if len(rest) != len(briefs):

@@ -305,6 +305,9 @@ def test_one_home_for_each_idea() -> None:
     (core.textsafe.one_line), parsing an ISO time (core.timefmt.parse_iso, which takes `Z` and any fraction),
     the names of the feed kinds (core.feedkinds)."""
     assert _defines("one_line") == ["opgtui.core.textsafe"]
+    # a verb's failure is one line on stderr, said by one function (there were four, with four length limits)
+    assert _defines("_fail") == []
+    assert [name for name in _defines("fail") if name.startswith("opgtui.cli")] == ["opgtui.cli.common"]
     assert _defines("parse_iso") == ["opgtui.core.timefmt"]
     iso_readers = sorted(name for name, path in MODULES.items() if "fromisoformat(" in path.read_text(encoding="utf-8"))
     # demo.timeshift rewrites the demo's times in their own text format (it must round-trip); requests reads dates

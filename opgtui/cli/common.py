@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 def fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr and exit; the message may carry untrusted text (an HTTP reason phrase, a file's
     content, a path), so escape sequences and control characters never reach the terminal."""
-    from opgtui.core.textsafe import clean
+    from opgtui.core.textsafe import one_line
 
-    click.echo(f"opgtui: {clean(message)}", err=True)
+    click.echo(f"opgtui: {one_line(message, 2000)}", err=True)
     sys.exit(code)
 
 

@@ -15,32 +15,16 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from opgtui.cli.common import fail as _fail
+from opgtui.cli.common import print_json as _print_json
+from opgtui.cli.common import say as _say
 from opgtui.core.model import Job, Verdict
 
 STREAMS = ("stdout", "stderr")
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    from opgtui.core.textsafe import one_line
-
-    click.echo(f"opgtui: {one_line(message, 2000)}", err=True)
-    sys.exit(code)
-
-
-def _say(line: str) -> None:
-    from opgtui.core.textsafe import clean
-
-    click.echo(clean(line))
-
-
-def _print_json(obj: Any) -> None:
-    import json
-
-    click.echo(json.dumps(obj, indent=2, default=str))
 
 
 def _packs(cfg: Any, *, warn: bool = True) -> Any:

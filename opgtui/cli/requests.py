@@ -10,19 +10,13 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
+from opgtui.cli.common import fail as _fail
 from opgtui.core.model import ProductionRequest
 from opgtui.domain import requests as rq
-
-
-def _fail(message: str, code: int = 2) -> NoReturn:
-    from opgtui.core.textsafe import one_line
-
-    click.echo(f"opgtui: {one_line(message, 1000)}", err=True)
-    sys.exit(code)
 
 
 def _open(ctx: click.Context) -> tuple[Any, Any]:

@@ -19,7 +19,9 @@ from typing import Any
 
 import click
 
-from opgtui.cli.diagnose import _fail, _print_json, _say
+from opgtui.cli.common import fail as _fail
+from opgtui.cli.common import print_json as _print_json
+from opgtui.cli.common import say as _say
 from opgtui.core.timefmt import parse_duration
 
 

@@ -5,17 +5,11 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
-
-def _fail(message: str) -> NoReturn:
-    from opgtui.core.textsafe import one_line
-
-    click.echo(f"opgtui: {one_line(message, 400)}", err=True)
-    sys.exit(2)
+from opgtui.cli.common import fail as _fail
 
 
 @click.group("store")

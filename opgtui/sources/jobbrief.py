@@ -136,7 +136,7 @@ def set_head(brief: JobBrief, values: Sequence[Any], schedd: str | None = None) 
     exit_signal = (
         _int(exit_signal_v) if (by_signal is True or by_signal is None) and exit_signal_v is not None else None
     )
-    exit_code = exit_code_v if type(exit_code_v) is int else _int(exit_code_v)
+    exit_code = exit_code_v if type(exit_code_v) is int or exit_code_v is None else _int(exit_code_v)
     if completion is None:
         ended = False
     else:

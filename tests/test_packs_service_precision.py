@@ -132,6 +132,11 @@ NEAR_MISSES = {
         ],
         "a public course report's container log: the backend was configured with a host name that does not exist",
     ),
+    "localhost_backend_never_started": (
+        "service",
+        ["Output: `curl: (7) Failed to connect to localhost port 3001` (`HTTP_STATUS:000`)."],
+        "a public smoke-test report: the job's own backend container crashed at start-up (nothing listened)",
+    ),
 }
 
 

@@ -120,8 +120,6 @@ RULES = (
 EXCEPTIONS: dict[tuple[str, str], str] = {
     # issue 15, "the condor worker runs retry.plan_retry": the retry plan is decided inside the source process
     ("opgtui.sources.condor_worker", "opgtui.domain.retry"): "issue 15: the worker runs retry.plan_retry",
-    # Store.actor asks team.roles for the database's roles: that query belongs in the store (all SQL in it)
-    ("opgtui.store", "opgtui.team.roles"): "issue 15: all SQL in the store (the roles query)",
 }
 
 

@@ -160,13 +160,13 @@ class Store(RecordQueries, LearnQueries):
 
     def actor(self) -> tuple[str, dict[str, tuple[str, bool]] | None]:
         """Who writes through this store and the team roles the database gives them: on SQLite the process's user
-        and None; on PostgreSQL the session user and :func:`opgtui.team.roles.database_roles` (None when the roles
+        and None; on PostgreSQL the session user and :func:`opgtui.store.pg.database_roles` (None when the roles
         were never applied), read again after a minute so a grant reaches a running dashboard."""
         if self.dialect == "sqlite":
             return whoami(), None
         cached = self.__dict__.get("_actor")
         if cached is None or time.monotonic() - cached[0] > 60:
-            from opgtui.team.roles import database_roles
+            from opgtui.store.pg import database_roles
 
             user = str(self.conn.execute("SELECT session_user").fetchone()[0])
             cached = (time.monotonic(), (user, database_roles(self.conn)))

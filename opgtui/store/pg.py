@@ -20,6 +20,15 @@ from opgtui.core.storetarget import is_postgres as is_postgres  # the store and 
 # check) never races another process, and stores in other schemas of the same database do not wait on it.
 WRITE_LOCK_KEY = 0x6F706775
 
+def database_roles(conn: Any) -> dict[str, tuple[str, bool]] | None:
+    """The team roles of the store's schema as the database applies them: role -> (its name there, whether the
+    session user holds it); None when the roles were never applied to this schema (``store init --roles``)."""
+    if conn.execute("SELECT to_regproc(quote_ident(current_schema()) || '.opgtui_team_roles')").fetchone()[0] is None:
+        return None
+    rows = conn.execute("SELECT role, name, held FROM opgtui_team_roles()").fetchall()
+    return {str(role): (str(name), bool(held)) for role, name, held in rows}
+
+
 def redact(dsn: str) -> str:
     """The connection string without its password, for messages."""
     text = re.sub(r"(://[^/@:?]*):[^@/?]*@", r"\1@", dsn)

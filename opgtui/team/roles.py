@@ -326,12 +326,3 @@ def held_roles(conn: Any, prefix: str = DEFAULT_PREFIX) -> tuple[str, list[str]]
         ).fetchone()[0]
     ]
     return str(user), held
-
-
-def database_roles(conn: Any) -> dict[str, tuple[str, bool]] | None:
-    """The team roles of the store's schema as the database applies them: role -> (its name there, whether the
-    session user holds it); None when the roles were never applied to this schema (``store init --roles``)."""
-    if conn.execute("SELECT to_regproc(quote_ident(current_schema()) || '.opgtui_team_roles')").fetchone()[0] is None:
-        return None
-    rows = conn.execute("SELECT role, name, held FROM opgtui_team_roles()").fetchall()
-    return {str(role): (str(name), bool(held)) for role, name, held in rows}

@@ -137,6 +137,16 @@ NEAR_MISSES = {
         ["Output: `curl: (7) Failed to connect to localhost port 3001` (`HTTP_STATUS:000`)."],
         "a public smoke-test report: the job's own backend container crashed at start-up (nothing listened)",
     ),
+    "vault_token_needs_a_login": (
+        "service",
+        ["Authentication needed for myservice", "htgettoken: Polling for response took longer than 2 minutes"],
+        "fermitools/managed-tokens vaultToken tests: the submitter never completed the login (their action)",
+    ),
+    "an_apps_own_login": (
+        "service",
+        ["[AUTH] Failed to obtain token"],
+        "a public script's log: its own OAuth login to a web API failed (no grid token service involved)",
+    ),
 }
 
 

@@ -118,8 +118,6 @@ RULES = (
 #: Edges that break a rule today, each a named debt of issue 15 ("Make the layers real"). Do not add to this list:
 #: move the code instead. Remove an entry when its edge is gone (the test says so).
 EXCEPTIONS: dict[tuple[str, str], str] = {
-    # issue 15, "the condor worker runs retry.plan_retry": the retry plan is decided inside the source process
-    ("opgtui.sources.condor_worker", "opgtui.domain.retry"): "issue 15: the worker runs retry.plan_retry",
 }
 
 

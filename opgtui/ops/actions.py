@@ -25,6 +25,7 @@ from opgtui.sources.condor import explain, run_worker
 
 Action = Literal["release", "hold", "remove"]
 ACTIONS: tuple[Action, ...] = ("release", "hold", "remove")
+WORKER = "opgtui.ops.actions_worker"  # the process that acts on a schedd (planning a retry from the live ad)
 _COUNTS = ("TotalSuccess", "TotalNotFound", "TotalPermissionDenied", "TotalBadStatus", "TotalAlreadyDone",
            "TotalError")
 
@@ -71,7 +72,7 @@ def _where(schedd: str, schedd_addresses: Mapping[str, str] | None, pool: PoolCo
 async def _one(action: Action, schedd: str, spec: list[str], reason: str, where: list[str],
                timeout: float, expected: int | None) -> ActionResult:
     args = ["act", f"--schedd={schedd}", f"--action={action}", f"--reason={reason}", *where, *spec]
-    answer = await run_worker(args, timeout)
+    answer = await run_worker(args, timeout, module=WORKER)
     if not answer.get("ok"):
         return ActionResult(schedd, False, str(answer.get("error")))
     done, text, counts = describe(answer.get("result") or {})
@@ -208,7 +209,8 @@ async def retry(job_ids: Sequence[str], *, store: Any, cfg: Config, debug: bool 
                              "recorded_ad": store.job_ad(jid)})
             request = orjson.dumps({"jobs": jobs, "reason": reason}).decode()
             where = _where(schedd, schedd_addresses, pool)
-            answer = await run_worker(["retry", f"--schedd={schedd}", *where, f"--request={request}"], limit)
+            answer = await run_worker(["retry", f"--schedd={schedd}", *where, f"--request={request}"], limit,
+                                      module=WORKER)
             if answer.get("unanswered"):  # it may have acted before it died: ask the schedd what it has
                 out += await _unanswered(schedd, where, [j["job_id"] for j in jobs], str(answer["error"]), limit)
             elif not answer.get("ok"):  # the schedd could not be reached: every job of it, with what to do
@@ -253,7 +255,7 @@ async def _unanswered(schedd: str, where: list[str], job_ids: list[str], error: 
     """The jobs of a retry worker that died or timed out: those the schedd has a resubmission of
     (``OpgRetryOf``) were retried; of the others it is not known."""
     answer = await run_worker(["find-retries", f"--schedd={schedd}", *where,
-                               "--request=" + orjson.dumps({"ids": job_ids}).decode()], limit)
+                               "--request=" + orjson.dumps({"ids": job_ids}).decode()], limit, module=WORKER)
     found = answer.get("found") or {} if answer.get("ok") else {}
     out = []
     for jid in job_ids:

@@ -85,14 +85,15 @@ def decode_watermark(mark: int) -> str:
 # ---------------------------------------------------------------- the worker process
 
 
-async def run_worker(args: Sequence[str], timeout: float) -> dict[str, Any]:
-    """Run the worker; its JSON answer, or ``{"ok": False, "error": ..., "unanswered": True}`` on timeout or a
-    crash (then what the worker did is unknown: it may have acted before it died).
+async def run_worker(args: Sequence[str], timeout: float, *, module: str = _WORKER) -> dict[str, Any]:
+    """Run the worker (``module``: this source's, or :mod:`opgtui.ops.actions_worker` for actions); its JSON
+    answer, or ``{"ok": False, "error": ..., "unanswered": True}`` on timeout or a crash (then what the worker did
+    is unknown: it may have acted before it died).
 
     The worker is killed on timeout and when the caller is cancelled.
     """
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", _WORKER, *args,
+        sys.executable, "-m", module, *args,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)

@@ -287,9 +287,14 @@ class OpgApp(App[None]):
 
     def reload_views(self) -> None:
         """Tell the visible view to re-read the store."""
+        from textual.app import ScreenStackError
+
         from opgtui.screens.base import BaseScreen
 
-        screen = self.screen
+        try:
+            screen = self.screen
+        except ScreenStackError:  # closing: a store listener or the demo's build reported after the last screen
+            return
         if isinstance(screen, BaseScreen):
             screen.refresh_chrome()
             screen.reload()

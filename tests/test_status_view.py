@@ -126,3 +126,9 @@ async def test_the_board_reads_the_store_once_when_it_first_shows_and_again_when
         await pilot.press("escape")
         await pilot.pause()
         assert len(reads) == 2  # back from the help: fresh data
+
+
+def test_a_change_reported_after_the_last_screen_closed_is_no_crash(tmp_path: Path) -> None:
+    """The team store's listener (or the demo's build) may report while the dashboard is closing."""
+    app = board_app(tmp_path)
+    app.reload_views()  # no screen on the stack: nothing to reload, no ScreenStackError

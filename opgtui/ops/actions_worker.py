@@ -14,12 +14,11 @@ carried out in the same process. The answer is ``{"ok": true, ...}`` or ``{"ok":
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 import orjson
 
-from opgtui.sources.condor_worker import error_text, schedd_for
+from opgtui.sources.condor_worker import answer, error_text, schedd_for
 
 ACTIONS = ("release", "hold", "remove")
 
@@ -200,25 +199,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reason", default="")
     ap.add_argument("--request", default="{}", help="retry: JSON {jobs: [...], reason}")
     a = ap.parse_args(argv)
-    out: bytes
-    try:
+
+    def work() -> bytes:
         schedd = schedd_for(a.schedd, a.address, a.collector)
         if a.verb == "retry":
-            out = orjson.dumps(retry(schedd, orjson.loads(a.request)))
-        elif a.verb == "find-retries":
+            return orjson.dumps(retry(schedd, orjson.loads(a.request)))
+        if a.verb == "find-retries":
             request = orjson.loads(a.request)
-            out = orjson.dumps({"ok": True, "found": find_retries(schedd, request["ids"], request.get("since"))})
-        else:
-            ids = [i for i in a.ids.split(",") if i]
-            spec: list[str] | str = ids if ids else (a.constraint or "")
-            if not spec:
-                raise ValueError("act needs --ids or --constraint")
-            out = orjson.dumps(act(schedd, a.action, spec, a.reason))
-    except Exception as exc:  # the binding raises HTCondorException and plain errors alike
-        out = orjson.dumps({"ok": False, "error": error_text(exc)})
-    sys.stdout.buffer.write(out)
-    sys.stdout.buffer.flush()
-    return 0
+            return orjson.dumps({"ok": True, "found": find_retries(schedd, request["ids"], request.get("since"))})
+        ids = [i for i in a.ids.split(",") if i]
+        spec: list[str] | str = ids if ids else (a.constraint or "")
+        if not spec:
+            raise ValueError("act needs --ids or --constraint")
+        return orjson.dumps(act(schedd, a.action, spec, a.reason))
+
+    return answer(work)
 
 
 if __name__ == "__main__":

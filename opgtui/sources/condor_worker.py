@@ -21,6 +21,7 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -118,15 +119,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--history-limit", type=int, default=-1)
     ap.add_argument("--no-history", action="store_true")
     a = ap.parse_args(argv)
-    out: bytes
-    try:
+
+    def work() -> bytes:
         if a.verb == "locate":
-            out = orjson.dumps(locate(a.collector))
-        else:
-            schedd = schedd_for(a.schedd, a.address, a.collector)
-            out = query(schedd, a.constraint or "true", [p for p in a.projection.split(",") if p],
-                        since=_since(a.since_job, a.since_time), history=not a.no_history,
-                        history_limit=a.history_limit)
+            return orjson.dumps(locate(a.collector))
+        schedd = schedd_for(a.schedd, a.address, a.collector)
+        return query(schedd, a.constraint or "true", [p for p in a.projection.split(",") if p],
+                     since=_since(a.since_job, a.since_time), history=not a.no_history, history_limit=a.history_limit)
+
+    return answer(work)
+
+
+def answer(work: Callable[[], bytes]) -> int:
+    """Write ``work``'s JSON answer on stdout, or ``{"ok": false, "error": one line}`` when it raises; exit 0."""
+    try:
+        out = work()
     except Exception as exc:  # the binding raises HTCondorException and plain errors alike
         out = orjson.dumps({"ok": False, "error": error_text(exc)})
     sys.stdout.buffer.write(out)

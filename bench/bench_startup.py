@@ -4,6 +4,8 @@ Measured as a shifter meets it: a new process of the installed `opgtui` command.
 `check`, `status`, `diagnose --log`) run to their exit beside GNU tail as the anchor (hyperfine when installed,
 else repeated runs: min/median); the dashboard runs in a pseudo-terminal until the status board is painted
 (its first service's name is on the terminal). Also the cost of building the demo store, and `--help`.
+
+    python bench/bench_startup.py [--quick] [--tree DIR]   # --tree: another checkout (before/after, same load)
 """
 
 from __future__ import annotations
@@ -115,14 +117,18 @@ def small_verbs(exe: list[str], tmp: str, repeats: int, env: dict[str, str]) -> 
     return rows
 
 
-def run(quick: bool = False) -> list[dict]:
+def run(quick: bool = False, tree: Path | None = None) -> list[dict]:
+    """The rows; ``tree``: measure that checkout instead (``python -m opgtui.cli`` with it first on the path),
+    e.g. the tree before a change, right after this one, so both see the same load."""
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
     # An installed opgtui has its bytecode compiled (pip does it at install): so do these runs, into a cache of
     # their own (PYTHONDONTWRITEBYTECODE would make every run compile each module again, ~100 ms).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "opgtui-bench-pycache")
     script = Path(sys.executable).with_name("opgtui")  # the installed command, as a shifter runs it
-    exe = [str(script)] if script.exists() else [sys.executable, "-m", "opgtui.cli"]
+    exe = [str(script)] if script.exists() and tree is None else [sys.executable, "-m", "opgtui.cli"]
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree.resolve())
     repeats = 2 if quick else 5
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -159,5 +165,6 @@ def run(quick: bool = False) -> list[dict]:
 
 
 if __name__ == "__main__":
-    for r in run(quick="--quick" in sys.argv):
+    at = sys.argv.index("--tree") + 1 if "--tree" in sys.argv else 0
+    for r in run(quick="--quick" in sys.argv, tree=Path(sys.argv[at]) if at else None):
         print(r)

@@ -29,7 +29,7 @@ def vary(line: str, rng: random.Random) -> str:
         ".fnal.gov", f".site{rng.randint(1, 40)}.org")
 
 
-def main(n: int = 20_000) -> None:
+def main(n: int = 20_000) -> float:
     rng = random.Random(7)
     cases, _ = find_cases(TUNE)
     logs = [read_lines(c.path)[-50:] for c in cases]  # real excerpts, padded to 50 lines below
@@ -46,10 +46,11 @@ def main(n: int = 20_000) -> None:
     total = sum(len(t) for t in tails)
     print(f"{n} tails, {total} lines: decisive lines {t1 - t0:.2f} s, templates {t2 - t1:.2f} s "
           f"({len(mined.templates)} templates, {len(mined.failed)} not mined), total {t2 - t0:.2f} s")
+    return t2 - t0
 
 
 
-def bench_store(n: int = 20_000) -> None:
+def bench_store(n: int = 20_000) -> float:
     """`opgtui signatures suggest --no-read` on a store holding ``n`` unknown failures with kept tails."""
     import tempfile
 
@@ -75,6 +76,7 @@ def bench_store(n: int = 20_000) -> None:
         t1 = time.perf_counter()
         store.close()
     print(f"suggest on a store of {n} unknown failures (kept tails): {t1 - t0:.2f} s, {len(result.items)} templates")
+    return t1 - t0
 
 
 def bench_view(n: int = 20_000, distinct: bool = False) -> float:
@@ -131,6 +133,22 @@ def bench_view(n: int = 20_000, distinct: bool = False) -> float:
     print(f":signatures opens on {n:,} unknown failures in {len(items):,} templates (kept): {took:.3f} s "
           "(target < 0.3 s)")
     return took
+
+
+def run(quick: bool = False) -> list[dict[str, object]]:
+    """The rows for bench/run.py: mining, suggest on a store, and the view opening (empty, typical, worst)."""
+    n = 2_000 if quick else 20_000
+    return [
+        {"name": f"mine {n:,} unknown failures' 50-line tails", "value": main(n), "unit": "s", "target": "< 10 s"},
+        {"name": f"suggest on a store of {n:,} unknown failures", "value": bench_store(n), "unit": "s",
+         "target": "< 10 s"},
+        {"name": ":signatures on 1 kept failure (any view's own cost)", "value": bench_view(1), "unit": "s",
+         "target": "reference"},
+        {"name": f":signatures on {n:,} kept failures in ~300 templates", "value": bench_view(n), "unit": "s",
+         "target": "< 0.3 s"},
+        {"name": f":signatures on {n:,} kept templates", "value": bench_view(n, distinct=True), "unit": "s",
+         "target": "< 0.3 s"},
+    ]
 
 
 if __name__ == "__main__":

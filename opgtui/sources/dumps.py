@@ -995,9 +995,9 @@ class _Loader:
             return False
         finally:
             os.close(fd)
-        self._add_jobs(new)
+        ids = self._add_jobs(new)
         if self.keep_ads:  # the later of two ads of one job wins, as for the jobs
-            self.result.ads._ads.update(zip([job.id for job in new], [(where, i) for i in (
+            self.result.ads._ads.update(zip(ids, [(where, i) for i in (
                 range(len(new)) if kept is None else kept)], strict=True))
         return True
 
@@ -1026,21 +1026,29 @@ class _Loader:
                 seg.briefs.append(None)
         return made
 
-    def _add_jobs(self, new: list[Job]) -> None:
-        """Append jobs; a job already loaded is replaced (a later dump of it, history after queue, is newer)."""
+    def _add_jobs(self, new: list[Any]) -> list[str]:
+        """Append jobs; a job already loaded is replaced (a later dump of it, history after queue, is newer).
+        Returns their ids."""
         jobs, seen = self.result.jobs, self.seen
-        ids = {job.id: n for n, job in enumerate(new, len(jobs))}
-        if len(ids) == len(new) and (not seen or seen.keys().isdisjoint(ids)):
-            jobs.extend(new)  # the usual case: every job is new
-            seen.update(ids)
-            return
-        for job in new:
-            n = seen.get(job.id)
+        ids = [job.id for job in new]
+        if not seen:  # the first file: every id is new unless the file repeats one
+            seen.update(zip(ids, range(len(new)), strict=True))
+            if len(seen) == len(new):
+                jobs.extend(new)
+                return ids
+            seen.clear()
+        elif seen.keys().isdisjoint(ids) and len(set(ids)) == len(ids):
+            seen.update(zip(ids, range(len(jobs), len(jobs) + len(new)), strict=True))
+            jobs.extend(new)
+            return ids
+        for job_id, job in zip(ids, new, strict=True):
+            n = seen.get(job_id)
             if n is None:
-                seen[job.id] = len(jobs)
+                seen[job_id] = len(jobs)
                 jobs.append(job)
             else:
                 jobs[n] = job
+        return ids
 
     def load_new(self, path: Path, data: bytes) -> None:
         text = data.decode("utf-8", errors="replace")

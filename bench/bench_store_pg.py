@@ -221,12 +221,11 @@ def run(quick: bool = False, only: str | None = None, view_only: bool = False) -
                 rows += run_engine("sqlite", str(Path(tmp) / "store.db"), n, n_ingest)
             rows += run_jobs_view("sqlite", str(Path(tmp) / "jobs.db"), n_view)
         if only in (None, "postgresql"):
-            dsn = _pg_target()
-            if dsn is None:
+            if not os.environ.get("OPGTUI_BENCH_PG_DSN") and not os.environ.get("OPGTUI_TEST_PG_DSN"):
                 print("postgresql: skipped (set OPGTUI_BENCH_PG_DSN or OPGTUI_TEST_PG_DSN)")
             else:
                 if not view_only:
-                    rows += run_engine("postgresql", dsn, n, n_ingest)
+                    rows += run_engine("postgresql", str(_pg_target()), n, n_ingest)
                 rows += run_jobs_view("postgresql", str(_pg_target(SCHEMA + "_jobs")), n_view)
     sqlite = {r["name"]: r for r in rows if r["engine"] == "sqlite"}
     ratios = [{"engine": "pg/sqlite", "name": f"PostgreSQL / SQLite: {r['name']}", "unit": "x",

@@ -95,10 +95,12 @@ def test_demo_leaves_no_temporary_directory(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+# SIGHUP as a terminal session gives it (a run under nohup inherits it ignored, and then the demo rightly goes on)
 SCRATCH_HOLDER = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
 from opgtui.demo.workdir import scratch_dir
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 with scratch_dir("opgtui-demo-", Path(sys.argv[1])) as d:
     (d / "opgtui.db").write_bytes(b"x" * 1000)
     print(d, flush=True)

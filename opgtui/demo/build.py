@@ -27,7 +27,7 @@ from opgtui.config import (
     Roles,
     ServiceConfig,
 )
-from opgtui.core.model import Announcement, JobStatus
+from opgtui.core.model import Announcement
 from opgtui.demo.timeshift import shift_ads, shift_eventlog, shift_feed, shift_long
 from opgtui.domain.requests import whoami
 from opgtui.store import Store, open_store
@@ -176,9 +176,7 @@ def _diagnose(store: Store, cfg: Config) -> int:
     """Verdicts for every failed or held job, as the Jobs view's diagnose key would decide them."""
     from opgtui.ops.logtarget import diagnose_jobs
 
-    failed = store.jobs("status = ? OR (status = ? AND (exit_code != 0 OR exit_signal IS NOT NULL))",
-                        (int(JobStatus.HELD), int(JobStatus.COMPLETED)))
-    return diagnose_jobs(cfg, store, failed)
+    return diagnose_jobs(cfg, store, store.failed_jobs())
 
 
 def _record(store: Store, cfg: Config, now: float) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from opgtui.core.model import Job, JobStatus, Verdict
+from opgtui.core.model import Job, Verdict
 from opgtui.learn.templates import decisive_line
 
 TAIL_LINES = 50
@@ -22,8 +22,6 @@ TAIL_LINES = 50
 MAX_READS = 2000
 """Logs read by one mining round (a few ms each on local disk, more over HTTP); the others wait for the next."""
 NOT_YET = "log not read yet (the next mining round reads it)"
-FAILED_WHERE = "(status = ? OR (status = ? AND (exit_code != 0 OR exit_signal IS NOT NULL)))"
-FAILED_PARAMS = (int(JobStatus.HELD), int(JobStatus.COMPLETED))
 
 
 @dataclass(slots=True)
@@ -51,7 +49,7 @@ def job_time(job: Job) -> float:
 
 def failed_jobs(store: Any, since: float | None = None) -> list[Job]:
     """Every failed or held job of the store (failed or held at or after ``since``)."""
-    jobs = store.jobs(FAILED_WHERE, FAILED_PARAMS)
+    jobs = store.failed_jobs()
     if since is not None:
         jobs = [j for j in jobs if job_time(j) >= since]
     return jobs

@@ -25,6 +25,7 @@ from opgtui.core.model import (
     Finding,
     Job,
     JobEvent,
+    JobStatus,
     ProductionRequest,
     ServiceState,
     Verdict,
@@ -339,6 +340,11 @@ class Store(RecordQueries, LearnQueries):
         """Job records, optionally filtered by a SQL ``where`` written in this codebase (never user text)."""
         sql = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs" + (f" WHERE {where}" if where else "")
         return [Job(*row) for row in self.conn.execute(sql, params)]
+
+    def failed_jobs(self) -> list[Job]:
+        """The failed (:func:`opgtui.core.model.is_failed`) or held jobs: that rule's one spelling in SQL."""
+        return self.jobs("status = ? OR (status = ? AND (exit_code != 0 OR exit_signal IS NOT NULL))",
+                         (int(JobStatus.HELD), int(JobStatus.COMPLETED)))
 
     def job(self, job_id: str) -> Job | None:
         found = self.jobs("id = ?", (job_id,))

@@ -169,6 +169,16 @@ def test_the_verbs_modules_do_not_import_the_cli_package() -> None:
     assert back == []
 
 
+def test_all_sql_is_in_the_store() -> None:
+    """DESIGN: one module owns all SQL. Outside store/ (and team/, the team store's server-side DDL) no module
+    runs a statement or hands the store a WHERE clause of its own: it calls a Store method."""
+    import re
+
+    outside = sorted(name for name, path in MODULES.items() if not within(name, (*STORE, *TEAM))
+                     and re.search(r"\.execute\(|\.jobs\(\s*f?[\"']", path.read_text(encoding="utf-8")))
+    assert outside == []
+
+
 def test_the_tree_reads_as_the_design() -> None:
     """Every module is in one layer of the list above, and the top of opgtui/ holds only the config and the App:
     a new module goes into the package of its layer, not beside them."""

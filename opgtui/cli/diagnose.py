@@ -160,7 +160,7 @@ def _find_job(store: Any, text: str) -> Job:
     job = store.job(jid) if jid else None
     if job is None and jid is None and text.replace(".", "", 1).isdigit():
         cluster, _, proc = text.partition(".")
-        found = store.jobs("cluster = ? AND proc = ?", (int(cluster), int(proc or 0)))
+        found = store.jobs_numbered(int(cluster), int(proc or 0))
         if len(found) > 1:
             _fail(f"{text}: {len(found)} jobs of that number in the store (give SCHEDD#CLUSTER.PROC)")
         job = found[0] if found else None

@@ -51,7 +51,7 @@ def resolve(store: Any, text: str) -> tuple[str, bool]:
     if "#" in text and store.job(text) is not None:
         return text, True
     schedd, cluster, proc = _parts(text)
-    found = [j for j in store.jobs("cluster = ? AND proc = ?", (cluster, proc)) if _names(j, schedd, text)]
+    found = [j for j in store.jobs_numbered(cluster, proc) if _names(j, schedd, text)]
     ids = sorted({j.id for j in found})
     if len(ids) == 1:
         return ids[0], True

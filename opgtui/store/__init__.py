@@ -341,6 +341,10 @@ class Store(RecordQueries, LearnQueries):
         sql = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs" + (f" WHERE {where}" if where else "")
         return [Job(*row) for row in self.conn.execute(sql, params)]
 
+    def jobs_numbered(self, cluster: int, proc: int) -> list[Job]:
+        """The jobs numbered ``cluster.proc``: one per schedd that has that number."""
+        return self.jobs("cluster = ? AND proc = ?", (cluster, proc))
+
     def failed_jobs(self) -> list[Job]:
         """The failed (:func:`opgtui.core.model.is_failed`) or held jobs: that rule's one spelling in SQL."""
         return self.jobs("status = ? OR (status = ? AND (exit_code != 0 OR exit_signal IS NOT NULL))",

@@ -11,7 +11,8 @@ header naming its primary source::
     errno_subcodes: [12, 13]      # hold tables: these codes' subcodes are a unix errno
     codes: [{code, name, meaning, category, action, service, priority, role}]
     subcodes: [{code, subcode, meaning, ...}]
-    mentions: [{pattern, example, examples}]   # RE2; (?P<code>\\d+) and/or (?P<subcode>...) name the number
+    mentions: [{pattern, example, examples, exclude}]   # RE2; (?P<code>\\d+) and/or (?P<subcode>...) name the
+                                  # number; exclude (RE2) vetoes the mention on a line it also matches
     names: [{pattern, example}]                # RE2; (?P<name>...) names a code by its name (a category)
 
 ``role`` says how the reader weighs an entry: ``wrapper`` (an exception that wraps the real cause), ``crash``
@@ -32,8 +33,18 @@ ROLES = ("wrapper", "crash", "consequence")
 DEFAULT_ACTIONS = {"service": "retry", "code": "debug", "unknown": "look at the log"}
 RESOURCE_ACTIONS = ("resubmit with more memory", "resubmit with more disk", "resubmit with more time")
 MAX_TABLE_BYTES = 1 << 20
-_TABLE_KEYS = {"table", "title", "source", "defaults", "fallback", "errno_subcodes", "codes", "subcodes",
-               "mentions", "names"}
+_TABLE_KEYS = {
+    "table",
+    "title",
+    "source",
+    "defaults",
+    "fallback",
+    "errno_subcodes",
+    "codes",
+    "subcodes",
+    "mentions",
+    "names",
+}
 _ENTRY_KEYS = {"code", "subcode", "name", "meaning", "category", "action", "service", "priority", "role"}
 
 
@@ -61,6 +72,7 @@ class Mention:
     example: str
     examples: tuple[str, ...] = ()
     by_name: bool = False
+    exclude: str = ""
 
 
 @dataclass(slots=True)
@@ -153,14 +165,27 @@ def _entry(raw: Any, table: str, defaults: dict[str, Any], *, pair: bool) -> tup
         return None, 0, f"role must be one of {', '.join(ROLES)}"
     service = merged.get("service")
     name, meaning = merged.get("name") or "", merged.get("meaning") or ""
-    if not all(isinstance(v, str) for v in (name, meaning, action)) or (service is not None
-                                                                        and not isinstance(service, str)):
+    if not all(isinstance(v, str) for v in (name, meaning, action)) or (
+        service is not None and not isinstance(service, str)
+    ):
         return None, 0, "name, meaning, action and service must be strings"
     return Code(code, name, meaning, category, action, priority, service, role, table), sub, ""
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _veto(raw: Any) -> tuple[Any, str]:
+    """A mention's ``exclude`` compiled (None when absent), or the problem with it."""
+    from opgtui.core.patterns import compile_pattern
+
+    if raw is None or raw == "":
+        return None, ""
+    if not isinstance(raw, str):
+        return None, "must be a string (an RE2 pattern)"
+    regex, problem = compile_pattern(raw)
+    return regex, problem if regex is None else ""
 
 
 def _mentions(raw: Any, table: str, *, by_name: bool, problems: list[str]) -> list[Mention]:
@@ -170,8 +195,11 @@ def _mentions(raw: Any, table: str, *, by_name: bool, problems: list[str]) -> li
     group = "name" if by_name else "code"
     for n, item in enumerate(raw or [], 1):
         where = f"{'names' if by_name else 'mentions'} #{n}"
-        if not isinstance(item, dict) or not isinstance(item.get("pattern"), str) \
-                or not isinstance(item.get("example"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("pattern"), str)
+            or not isinstance(item.get("example"), str)
+        ):
             problems.append(f"{where}: needs a pattern and an example (strings)")
             continue
         regex, problem = compile_pattern(item["pattern"])
@@ -182,12 +210,20 @@ def _mentions(raw: Any, table: str, *, by_name: bool, problems: list[str]) -> li
         if group not in groups and not (not by_name and "subcode" in groups):
             problems.append(f"{where}: the pattern needs a (?P<{group}>...) group")
             continue
+        veto, problem = _veto(item.get("exclude"))
+        if problem:
+            problems.append(f"{where}: exclude: {problem}")
+            continue
         examples = tuple(e for e in item.get("examples") or () if isinstance(e, str))
         bad = [e for e in (item["example"], *examples) if regex.search(e.encode("utf-8", "replace")) is None]
         if bad:
             problems.append(f"{where}: its example does not match the pattern: {bad[0][:120]!r}")
             continue
-        out.append(Mention(table, item["pattern"], item["example"], examples, by_name))
+        vetoed = [e for e in (item["example"], *examples) if veto and veto.search(e.encode("utf-8", "replace"))]
+        if vetoed:
+            problems.append(f"{where}: its exclude pattern vetoes its own example: {vetoed[0][:120]!r}")
+            continue
+        out.append(Mention(table, item["pattern"], item["example"], examples, by_name, item.get("exclude") or ""))
     return out
 
 
@@ -212,9 +248,14 @@ def load_table(path: Path, errors: list[str]) -> CodeTable | None:
         defaults = {}
     fallback = data.get("fallback") or []
     errno_subcodes = data.get("errno_subcodes") or []
-    table = CodeTable(name, str(data.get("title") or name), str(data.get("source") or ""),
-                      errno_subcodes=frozenset(c for c in errno_subcodes if _is_int(c)),
-                      fallback=tuple(str(t) for t in fallback) if isinstance(fallback, list) else (), path=str(path))
+    table = CodeTable(
+        name,
+        str(data.get("title") or name),
+        str(data.get("source") or ""),
+        errno_subcodes=frozenset(c for c in errno_subcodes if _is_int(c)),
+        fallback=tuple(str(t) for t in fallback) if isinstance(fallback, list) else (),
+        path=str(path),
+    )
     if not table.source:
         errors.append(f"{path}: names no primary source ('source:')")
     for key, pair in (("codes", False), ("subcodes", True)):
@@ -229,8 +270,9 @@ def load_table(path: Path, errors: list[str]) -> CodeTable | None:
                 if entry.name:
                     table.names.setdefault(entry.name.lower(), entry)
     problems: list[str] = []
-    table.mentions = (_mentions(data.get("mentions"), name, by_name=False, problems=problems)
-                      + _mentions(data.get("names"), name, by_name=True, problems=problems))
+    table.mentions = _mentions(data.get("mentions"), name, by_name=False, problems=problems) + _mentions(
+        data.get("names"), name, by_name=True, problems=problems
+    )
     errors.extend(f"{path}: {p}" for p in problems)
     return table
 

@@ -452,7 +452,8 @@ def mention_signatures(tables: CodeTables) -> list[CompiledSignature]:
             sig = Signature(
                 sid, m.pattern, "unknown", "look at the log", f"{table.title} in the log", None, -100, "codes"
             )
-            out.append(CompiledSignature(sig, regex, m.example, (), (), table.name, table.path))
+            veto = compile_pattern(m.exclude)[0] if m.exclude else None
+            out.append(CompiledSignature(sig, regex, m.example, (), (), table.name, table.path, exclude=veto))
     return out
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_table
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
@@ -48,3 +50,63 @@ def test_an_exclude_that_vetoes_its_own_example_or_does_not_compile_is_reported(
     packs = PackSet(mention_signatures(tables), tables=tables)
     assert diagnose(["rc 17"], packs).category == "service"
     assert diagnose(["rc 17 (dry run)"], packs).category == "unknown"
+
+
+# (the verdict these lines must NOT get, the lines, where they are quoted from and why they are no such failure)
+NEAR_MISSES = {
+    "enfile_is_the_nodes_file_table": (
+        "code",
+        ["OSError: [Errno 23] Too many open files in system"],
+        "a public incident note ('An unrelated Python process died at ... ENFILE, the system-wide file table, not the "
+        "per-process EMFILE'): another process filled the node's table, not this job's leak",
+    ),
+    "python_subprocess_reports_a_child_segfault": (
+        "code",
+        [
+            "subprocess.CalledProcessError: Command './libs/ecalc-master/src/ecalc -p "
+            "./flapped_full_test/flapped_structure_-8.pdh' died with <Signals.SIGSEGV: 11>.",
+        ],
+        "a public user script's log (CPython's CalledProcessError: the wrapper's word on its child, no stack: a bug, "
+        "a library or the node, like the shell's 'Segmentation fault (core dumped)')",
+    ),
+    "nix_build_segfault_on_an_undervolted_cpu": (
+        "code",
+        [
+            "Command 'nix-build '<nixpkgs/nixos>' --attr config.system.build.toplevel --no-out-link' died with "
+            "<Signals.SIGSEGV: 11>."
+        ],
+        "a public troubleshooting note: the segfault went away when the CPU's undervolt was disabled (the machine)",
+    ),
+}
+
+DISK_QUOTA = {
+    "eos_user_quota": (
+        "resource",
+        [
+            "250903 03:05:27 3163098 TPC_PullRequest: event=OPEN_FAIL, local=/eos/cms/store/group/cmst3/group/l1tr/x/"
+            "inputs140X_3-164.root, user=elfontan, status=400; Unable to get quota space - quota not defined or "
+            "exhausted /eos/cms/store/cmst3/group/l1tr/x/inputs140X_3-164.root; Disk quota exceeded",
+        ],
+        "xrootd/xrootd issue 2591: the user's EOS quota, which no disk request raises",
+    ),
+    "tar_into_a_quota_area": (
+        "resource",
+        ["tar: out.tar: Cannot write: Disk quota exceeded"],
+        "GNU tar's report of EDQUOT: a file system's quota of a user or group, not the job's disk request",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NEAR_MISSES | DISK_QUOTA))
+def test_generic_text_does_not_get_a_confident_verdict(case):
+    not_this, lines, _why = (NEAR_MISSES | DISK_QUOTA)[case]
+    v = diagnose(lines, PACKS)
+    assert v.category != not_this, (case, v.signature, v.reason)
+
+
+def test_the_processs_own_descriptor_limit_and_a_debugger_segfault_still_say_code():
+    for line in (
+        "OSError: [Errno 24] Too many open files",
+        "Program received signal SIGSEGV: Segmentation fault - invalid memory reference.",
+    ):
+        assert diagnose([line], PACKS).category == "code", line

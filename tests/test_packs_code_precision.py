@@ -110,3 +110,12 @@ def test_the_processs_own_descriptor_limit_and_a_debugger_segfault_still_say_cod
         "Program received signal SIGSEGV: Segmentation fault - invalid memory reference.",
     ):
         assert diagnose([line], PACKS).category == "code", line
+
+
+def test_crabs_catch_all_10040_is_no_verdict_by_itself():
+    """dmwm/CRABServer issue 6728: the wrapper said 10040 'Error executing scriptExe' (no scriptExe was used); the
+    real failure, a remote file open, was elsewhere. CRAB's CMSRunAnalysis.py exits 10040 (EC_CMSRunWrapper) for
+    any exception while it runs the payload, so the number alone says no cause."""
+    line = "ERROR: Exceptional exit at Mon Aug 23 20:42:33 2021 (10040): Error executing scriptExe."
+    v = diagnose([line], PACKS, exit_code=10040)
+    assert (v.category, v.signature) == ("unknown", "rule:exit_10040"), v.reason

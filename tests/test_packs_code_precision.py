@@ -119,3 +119,13 @@ def test_crabs_catch_all_10040_is_no_verdict_by_itself():
     line = "ERROR: Exceptional exit at Mon Aug 23 20:42:33 2021 (10040): Error executing scriptExe."
     v = diagnose([line], PACKS, exit_code=10040)
     assert (v.category, v.signature) == ("unknown", "rule:exit_10040"), v.reason
+
+
+def test_a_segfault_reported_without_a_stack_is_unknown_in_every_table():
+    """The signal table, the shell's 'Segmentation fault' and PanDA's pilot code 1203 (SIGSEGV) all carry no stack
+    trace: a bug, a library the job loaded or the node. None of them alone says code."""
+    tables = bundled_tables()
+    assert tables.get("signal", 11).category == "unknown"
+    assert tables.get("panda_pilot", 1203).category == "unknown"
+    only_tables = PackSet(mention_signatures(tables), tables=tables)
+    assert diagnose(["pilotErrorCode: 1203"], only_tables).category == "unknown"

@@ -129,3 +129,14 @@ def test_a_segfault_reported_without_a_stack_is_unknown_in_every_table():
     assert tables.get("panda_pilot", 1203).category == "unknown"
     only_tables = PackSet(mention_signatures(tables), tables=tables)
     assert diagnose(["pilotErrorCode: 1203"], only_tables).category == "unknown"
+
+
+def test_a_bad_alloc_after_a_failed_read_is_its_consequence():
+    """A corrupt basket or a failed remote read hands the reader garbage sizes, and the allocation that follows fails:
+    the read is the cause (retry elsewhere), not the memory request. Assembled from real lines: cms-sw/cmssw issue
+    41686 ('R__unzipLZMA: error 9 in lzma_code' right before the exceptions: corrupt data) and the bad_alloc of
+    jts/nanopolish issue 575; alone, that bad_alloc still says resource."""
+    bad_alloc = ["terminate called after throwing an instance of 'std::bad_alloc'", "  what():  std::bad_alloc"]
+    v = diagnose(["R__unzipLZMA: error 9 in lzma_code", *bad_alloc], PACKS)
+    assert (v.category, v.evidence[0].line) == ("service", 1), (v.signature, v.reason)
+    assert diagnose(bad_alloc, PACKS).category == "resource"

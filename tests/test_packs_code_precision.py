@@ -140,3 +140,10 @@ def test_a_bad_alloc_after_a_failed_read_is_its_consequence():
     v = diagnose(["R__unzipLZMA: error 9 in lzma_code", *bad_alloc], PACKS)
     assert (v.category, v.evidence[0].line) == ("service", 1), (v.signature, v.reason)
     assert diagnose(bad_alloc, PACKS).category == "resource"
+
+
+def test_a_python_edquot_is_no_disk_request():
+    """LUMI's course Q&A: 'OSError: [Errno 122] Disk quota exceeded' after pointing HF_HOME at a project scratch
+    ('check your disk quota with lumi-workspaces': the project's or home quota). No disk request raises it."""
+    v = diagnose(["OSError: [Errno 122] Disk quota exceeded"], PACKS)
+    assert v.category != "resource", (v.signature, v.reason)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from opgtui.core.model import Job
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_table
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
@@ -147,3 +148,15 @@ def test_a_python_edquot_is_no_disk_request():
     ('check your disk quota with lumi-workspaces': the project's or home quota). No disk request raises it."""
     v = diagnose(["OSError: [Errno 122] Disk quota exceeded"], PACKS)
     assert v.category != "resource", (v.signature, v.reason)
+
+
+@pytest.mark.parametrize(("used_mb", "want"), [(None, "unknown"), (1990.0, "resource"), (200.0, "service")])
+def test_a_root_short_write_is_settled_by_the_jobs_disk_use(used_mb, want):
+    """ROOT's TFile::WriteBuffer says 'error writing all requested bytes to file %s, wrote %d of %d' (TFile.cxx) when
+    the disk it writes to fills up: the job's own use (resource) or the node's disk filled by others (service)."""
+    line = "Error in <TFile::WriteBuffer>: error writing all requested bytes to file out.root, wrote 1024 of 32000"
+    job = None
+    if used_mb is not None:
+        job = Job(id="1.0", schedd="s", cluster=1, proc=0, disk_request_kb=2000 * 1024, disk_used_kb=used_mb * 1024)
+    v = diagnose([line], PACKS, job=job)
+    assert v.category == want, (v.signature, v.reason)

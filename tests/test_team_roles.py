@@ -295,3 +295,27 @@ async def test_the_workflow_menu_offers_approval_to_the_database_approver(team: 
                 assert (store.request(req_id).status, store.request(req_id).priority) == ("approved", 4)  # type: ignore[union-attr]
         finally:
             store.close()
+
+
+def test_the_collector_writes_jobs_where_the_site_revoked_temporary_tables(team: dict[str, str]) -> None:
+    """Many rows go in by COPY into a temporary table; a database where roles may not create one (TEMPORARY
+    revoked from PUBLIC) still takes the collector's jobs and ads, the other way."""
+    from opgtui.core.model import Job
+
+    with psycopg.connect(team["admin"], autocommit=True) as admin:
+        db = admin.execute("SELECT current_database()").fetchone()[0]
+        admin.execute(f'REVOKE TEMPORARY ON DATABASE "{db}" FROM PUBLIC')
+        try:
+            store = open_store(team["prod"])
+            try:
+                jobs = [Job(f"t#{i}.0", "t", i, 0, status=4, exit_code=0, end_time=1_765_000_000.0 + i)
+                        for i in range(3)]
+                store.upsert_jobs(jobs, {j.id: {"CumulativeSlotTime": 60.0} for j in jobs})
+                assert store.conn.may_stage is False
+                assert [j.id for j in store.jobs_by_id([j.id for j in jobs])] == [j.id for j in jobs]
+                assert store.conn.execute("SELECT count(*) FROM job_stats WHERE job_id LIKE 't#%' "
+                                          "AND slot_time = 60").fetchone()[0] == 3
+            finally:
+                store.close()
+        finally:
+            admin.execute(f'GRANT TEMPORARY ON DATABASE "{db}" TO PUBLIC')

@@ -160,3 +160,15 @@ def test_a_root_short_write_is_settled_by_the_jobs_disk_use(used_mb, want):
         job = Job(id="1.0", schedd="s", cluster=1, proc=0, disk_request_kb=2000 * 1024, disk_used_kb=used_mb * 1024)
     v = diagnose([line], PACKS, job=job)
     assert v.category == want, (v.signature, v.reason)
+
+
+def test_crabs_postjob_exit_code_is_read_without_the_job_record():
+    """dmwm/CRABServer issue 9345 (a PostJob log; the thread raises the walltime on resubmission): CRAB's job report
+    states 50664 as JSON. Read from the log alone it says what WMExceptions.py says: the wall-clock limit."""
+    line = (
+        "Wed, 01 Jul 2026 14:55:04 CEST(+0200):INFO:RetryJob New job_fjr.2180.2.json file content: "
+        '{"exitMsg": "Not retrying job due to wall clock limit (job automatically killed on the worker node)", '
+        '"jobExitCode": 50664, "exitCode": 50664}'
+    )
+    v = diagnose([line], PACKS)
+    assert (v.category, v.action, v.signature) == ("resource", "resubmit with more time", "rule:wmagent_50664")

@@ -149,7 +149,7 @@ class Config:
     refresh: float = 60.0
     pools: list[PoolConfig] = field(default_factory=list)
     logs: list[LogLocation] = field(default_factory=list)
-    log_concurrency: int = 16  # logs read at once when many jobs are diagnosed (http ones over one client)
+    log_concurrency: int = 16  # logs read at once when many jobs are diagnosed (requests in flight)
     feeds: list[FeedConfig] = field(default_factory=list)
     services: list[ServiceConfig] = field(default_factory=list)
     experiments: list[ExperimentConfig] = field(default_factory=list)
@@ -524,7 +524,7 @@ logs:
     tail_bytes: 262144    # diagnosis reads at most this much of each log's end (the Log view: what you ask)
   # - name: pnfs
   #   stdout: "https://fndca.example.org:2880/pnfs/{experiment}/logs/{JobsubJobId}.out"
-# Logs read at once when many jobs are diagnosed (the Jobs view's d); http(s) ones share one client.
+# Logs read at once when many jobs are diagnosed (the Jobs view's d): at most this many requests in flight.
 log_concurrency: 16
 
 # Status feeds. kind: statuspage | alertmanager | prometheus | osg_downtime | gocdb | native

@@ -538,7 +538,7 @@ async def _read(request: TailRequest, http: Callable[[], httpx.AsyncClient], dea
 @functools.cache
 def default_tls() -> ssl.SSLContext:
     """httpx's default trust (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), loaded once per process: loading the
-    bundle costs 30-250 ms, which a new client per log paid each time."""
+    bundle costs 30-250 ms, which a new client per log paid each time. Feeds trust it too (feeds.poll.tls_context)."""
     import httpx
 
     return httpx.create_ssl_context()

@@ -11,7 +11,6 @@ have their user:password removed.
 from __future__ import annotations
 
 import asyncio
-import functools
 import importlib.util
 import os
 import re
@@ -30,6 +29,7 @@ from opgtui.config import FeedConfig
 from opgtui.core.textsafe import one_line as safe_line
 from opgtui.sources.feeds import get_kind
 from opgtui.sources.feeds.base import FeedError, FeedKind, FeedReport, Payload, ServiceFor, is_url, one_line
+from opgtui.sources.logs import default_tls
 
 RETRIES = 2  # extra attempts after the first, for connect errors and 5xx
 BACKOFF = 0.2  # seconds before the first retry; doubles each time
@@ -96,14 +96,9 @@ def tls_context(ca: str | None = None) -> ssl.SSLContext:
     one is made once per process (its bundle comes with the installed packages).
     """
     if not ca:
-        return _default_tls()
+        return default_tls()
     path = os.path.expanduser(ca)
     return ssl.create_default_context(capath=path) if os.path.isdir(path) else ssl.create_default_context(cafile=path)
-
-
-@functools.cache
-def _default_tls() -> ssl.SSLContext:
-    return httpx.create_ssl_context()
 
 
 def make_client(ca: str | None = None, *, tls: ssl.SSLContext | None = None, proxies: bool = True) -> httpx.AsyncClient:

@@ -19,6 +19,8 @@ from typing import Any
 
 import click
 
+from opgtui.cli.common import config_of as _config
+from opgtui.cli.common import existing_store as _existing_store
 from opgtui.cli.common import fail as _fail
 from opgtui.cli.common import print_json as _print_json
 from opgtui.cli.common import say as _say
@@ -73,7 +75,6 @@ def diagnose(ctx: click.Context, job_id: str | None, log_path: str | None, hold_
              lines: int, eval_dir: str | None, baseline: str | None, as_json: bool) -> None:
     """Say service / code / resource / unknown for a log or a stored job (JOBID), with the evidence lines;
     --eval DIR scores it on a labelled corpus."""
-    from opgtui.cli.common import config_of as _config
 
     cfg = _config(ctx)
     if eval_dir is not None:
@@ -122,7 +123,6 @@ def print_verdict(out: dict[str, Any]) -> None:
 def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int,
                     numbers: dict[str, Any]) -> dict[str, Any]:
     """The verdict JSON for a job of the store: its stdout then its stderr (or ``log_path``), its numbers."""
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.diagnosis.engine import diagnose as run_diagnosis
     from opgtui.diagnosis.engine import verdict_json
     from opgtui.learn.pack import for_store

@@ -14,15 +14,15 @@ from typing import Any
 
 import click
 
+from opgtui.cli.common import config_of as _config
+from opgtui.cli.common import existing_store as _existing_store
 from opgtui.cli.common import fail as _fail
+from opgtui.cli.common import open_store as _open_store
 from opgtui.core.model import ProductionRequest
 from opgtui.domain import requests as rq
 
 
 def _open(ctx: click.Context) -> tuple[Any, Any]:
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import open_store as _open_store
-
     cfg = _config(ctx)
     return cfg, _open_store(cfg)
 
@@ -136,8 +136,6 @@ def fields_() -> None:
 def list_(ctx: click.Context, statuses: tuple[str, ...], open_only: bool, experiment: str | None, mine: bool,
           as_json: bool) -> None:
     """Requests, open and most urgent first."""
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.core.textsafe import one_line
     from opgtui.ops.request_ops import actor
 

@@ -19,7 +19,10 @@ from typing import Any
 
 import click
 
+from opgtui.cli.common import config_of as _config
+from opgtui.cli.common import existing_store as _existing_store
 from opgtui.cli.common import fail as _fail
+from opgtui.cli.common import open_store as _open_store
 from opgtui.cli.common import print_json as _print_json
 from opgtui.cli.common import say as _say
 from opgtui.core.timefmt import parse_duration
@@ -51,8 +54,6 @@ def signatures() -> None:
 @click.pass_context
 def suggest(ctx: click.Context, since: str | None, as_json: bool, no_read: bool, now_at: float | None) -> None:
     """The unknown failures grouped into log templates, most jobs first."""
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.snapshot import save
     from opgtui.learn.suggest import suggest as build
     from opgtui.learn.suggest import suggestions_json
@@ -207,8 +208,6 @@ def label(ctx: click.Context, key: str, category: str, title: str, action: str |
           pattern: str | None, why: str, enable: bool, corpus: str | None, as_json: bool, no_read: bool,
           now_at: float | None) -> None:
     """Label a template or a job: a signature is proposed, tested and (with --enable, when it passes) enabled."""
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import DEFAULT_ACTION, Learned, check_fields, new_id, save_label, whoami
     from opgtui.learn.patterns import propose
 
@@ -283,8 +282,6 @@ def enable(ctx: click.Context, sid: str, why: str, corpus: str | None, as_json: 
     """Test a learned signature again and enable it when it passes; the verdicts it changes are saved."""
     from pathlib import Path
 
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.workflow import enable as run_enable
 
     cfg = _config(ctx)
@@ -315,8 +312,6 @@ def enable(ctx: click.Context, sid: str, why: str, corpus: str | None, as_json: 
 @click.pass_context
 def disable(ctx: click.Context, sid: str, why: str, now_at: float | None) -> None:
     """Disable a learned signature; the verdicts it decided are diagnosed again without it."""
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.workflow import disable as run_disable
 
     cfg = _config(ctx)
@@ -348,8 +343,6 @@ def edit(ctx: click.Context, sid: str, category: str | None, title: str | None, 
     """Change a learned signature; it is tested again, and an enabled one stays enabled only if it passes."""
     import dataclasses
 
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import check_fields, save_label
 
     cfg = _config(ctx)
@@ -389,8 +382,6 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     """The learned signatures: enabled or not, verdict, title, who changed them last and when."""
     import dataclasses
 
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import all_learned, verdict_counts
 
     cfg = _config(ctx)
@@ -418,8 +409,6 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def audit(ctx: click.Context, sid: str | None, as_json: bool) -> None:
     """Who labelled, enabled, disabled, edited or tried what, and why, oldest first."""
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.core.textsafe import one_line
     from opgtui.learn.library import audit as read_audit
 
@@ -443,8 +432,6 @@ def audit(ctx: click.Context, sid: str | None, as_json: bool) -> None:
 @click.pass_context
 def export(ctx: click.Context, path: str | None, everything: bool) -> None:
     """Write the enabled learned signatures as a signature pack (YAML) to PATH or standard output."""
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import all_learned
     from opgtui.learn.pack import pack_yaml
 
@@ -478,8 +465,6 @@ def import_(ctx: click.Context, path: str, enable: bool, why: str, corpus: str |
     --enable and it passes. Exit 1 when any was refused."""
     from pathlib import Path
 
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import open_store as _open_store
     from opgtui.learn.library import ID_PREFIX, PRIORITY, Learned, save_label
     from opgtui.learn.pack import read_pack
 
@@ -530,8 +515,6 @@ def show(ctx: click.Context, sid: str, as_json: bool) -> None:
     """One learned signature: its fields, the label it came from, its last test and its audit trail."""
     import dataclasses
 
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import existing_store as _existing_store
     from opgtui.learn.library import audit as read_audit
 
     cfg = _config(ctx)

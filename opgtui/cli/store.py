@@ -9,7 +9,9 @@ from typing import Any
 
 import click
 
+from opgtui.cli.common import config_of as _config
 from opgtui.cli.common import fail as _fail
+from opgtui.cli.common import open_store as _open_store
 
 
 @click.group("store")
@@ -32,8 +34,6 @@ def init(ctx: click.Context, roles: bool, apply_: bool, prefix: str, schema: str
     """Create the store named by the config's `store:` (or upgrade its schema). With --roles, print the SQL for
     the roles collector, shifter, approver and admin (the config's roles.approvers become approvers and
     roles.operators shifters); with --apply, create the store and run that SQL on it."""
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import open_store as _open_store
     from opgtui.team.roles import Team, roles_sql
 
     cfg = _config(ctx)
@@ -90,8 +90,6 @@ def _live(st: Any) -> str:
 @click.pass_context
 def whoami(ctx: click.Context, prefix: str) -> None:
     """Who the store takes you for: your database user and team roles on PostgreSQL, your login on SQLite."""
-    from opgtui.cli.common import config_of as _config
-    from opgtui.cli.common import open_store as _open_store
 
     st = _open_store(_config(ctx), readonly=True)
     try:

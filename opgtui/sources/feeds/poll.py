@@ -311,6 +311,11 @@ async def fetch_feed(
     return FeedResult(feed.name, feed.kind, error is None, report, error, time.time(), time.monotonic() - started, url)
 
 
+def _failed(feed: FeedConfig, why: str) -> FeedResult:
+    """A feed that could not be fetched at all: ``why`` after 'feed X (URL): '."""
+    return FeedResult(feed.name, feed.kind, False, None, f"feed {feed.name} ({redact(feed.url)}): {why}", time.time())
+
+
 async def poll_all(
     feeds: Iterable[FeedConfig],
     *,
@@ -357,10 +362,7 @@ async def poll_all(
             try:
                 c = client_for(feed)
             except (OSError, ssl.SSLError) as exc:
-                why = f"options.ca {feed.options.get('ca')}: cannot load: {one_line(exc, 200)}"
-                return FeedResult(
-                    feed.name, feed.kind, False, None, f"feed {feed.name} ({redact(feed.url)}): {why}", time.time()
-                )
+                return _failed(feed, f"options.ca {feed.options.get('ca')}: cannot load: {one_line(exc, 200)}")
             return await fetch_feed(c, feed, now=now, service_for=service_for)
 
     try:
@@ -375,14 +377,5 @@ async def poll_all(
         else:
             if isinstance(res, asyncio.CancelledError):
                 raise res
-            results.append(
-                FeedResult(
-                    feed.name,
-                    feed.kind,
-                    False,
-                    None,
-                    f"feed {feed.name} ({redact(feed.url)}): internal error: {one_line(res, 200)}",
-                    time.time(),
-                )
-            )
+            results.append(_failed(feed, f"internal error: {one_line(res, 200)}"))
     return results

@@ -204,13 +204,10 @@ def _job_logs(cfg: Any, store: Any, job: Job, log_path: str | None,
 
 def _where_log(cfg: Any, job: Job, ad: dict[str, Any] | None, stream: str) -> tuple[str | None, str | None]:
     """(source, None) or (None, why not: a path outside the configured log directories is refused)."""
-    from opgtui.ops import logtarget
+    from opgtui.ops.logtarget import find_log
 
-    find = getattr(logtarget, "find_log", None)
-    if find is not None:
-        source, _cap, why = find(cfg, job, ad, stream)
-        return source, why
-    return logtarget.log_source(cfg, job, ad, stream), None
+    source, _cap, why = find_log(cfg, job, ad, stream)
+    return source, why
 
 
 # ------------------------------------------------------------------------------------------- --eval

@@ -39,15 +39,10 @@ def packs_for(dirs: tuple[Path, ...]) -> Any:
     return load_packs(dirs)
 
 
-def log_source(cfg: Config, job: Job, ad: dict[str, Any] | None, stream: str) -> str | None:
-    """Where the job's ``stream`` (stdout/stderr) lives: the config's templates first, then the ad's paths;
-    None when unknown or refused (see ``find_log``)."""
-    return find_log(cfg, job, ad, stream)[0]
-
-
 def log_source_and_cap(cfg: Config, job: Job, ad: dict[str, Any] | None,
                        stream: str) -> tuple[str | None, int | None]:
-    """The source (as ``log_source``) and how many bytes of its end diagnosis reads (the location's
+    """Where the job's ``stream`` (stdout/stderr) lives, the config's templates first, then the ad's paths (None
+    when unknown or refused: see ``find_log``), and how many bytes of its end diagnosis reads (the location's
     ``tail_bytes``; None for a path from the ad: the reader's own bound)."""
     source, cap, _ = find_log(cfg, job, ad, stream)
     return source, cap

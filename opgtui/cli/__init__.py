@@ -18,6 +18,7 @@ from opgtui.cli.common import existing_store as _existing_store
 from opgtui.cli.common import fail as _fail
 from opgtui.cli.common import open_store as _open_store
 from opgtui.cli.common import print_json as _print_json
+from opgtui.cli.common import read_log as _read_log
 from opgtui.cli.common import say as _say
 
 if TYPE_CHECKING:  # the small verbs start in a blink: only what a verb uses is imported, inside it
@@ -212,22 +213,11 @@ def config_example() -> None:
 def tail(source: str, lines: int) -> None:
     """Last N lines of a log file path or http(s) URL."""
     from opgtui.core.textsafe import clean
-    from opgtui.sources.logs import LogError, local_path, tail_file
 
-    try:
-        if source.startswith(("http://", "https://")):
-            import asyncio
-
-            from opgtui.sources.logs import tail as read_tail
-
-            result = asyncio.run(read_tail(source, lines))
-        else:  # a file: read at once, no event loop to start
-            result = tail_file(local_path(source), lines)
-    except LogError as exc:
-        _fail(str(exc))
+    got = _read_log(source, lines)
     # Piped: the bytes as they are (like GNU tail). On a terminal: escape sequences made harmless.
     safe = clean if sys.stdout.isatty() else (lambda s: s)
-    sys.stdout.writelines(safe(line) + "\n" for line in result.lines)
+    sys.stdout.writelines(safe(line) + "\n" for line in got)
 
 
 # ---------------------------------------------------------------------------- jobs

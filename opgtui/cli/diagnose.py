@@ -23,6 +23,7 @@ from opgtui.cli.common import config_of as _config
 from opgtui.cli.common import existing_store as _existing_store
 from opgtui.cli.common import fail as _fail
 from opgtui.cli.common import print_json as _print_json
+from opgtui.cli.common import read_log as _read_log
 from opgtui.cli.common import say as _say
 from opgtui.core.model import Job, Verdict
 
@@ -37,21 +38,6 @@ def _packs(cfg: Any, *, warn: bool = True) -> Any:
         for err in packs.errors:
             click.echo(f"opgtui: warning: {err}", err=True)
     return packs
-
-
-def _read_log(source: str, lines: int) -> list[str]:
-    from opgtui.sources.logs import LogError, local_path, tail_file
-
-    try:
-        if not source.startswith(("http://", "https://")):  # a file: read at once, no event loop to start
-            return tail_file(local_path(source), lines).lines
-        import asyncio
-
-        from opgtui.sources.logs import tail as read_tail
-
-        return asyncio.run(read_tail(source, lines)).lines
-    except LogError as exc:
-        _fail(str(exc))
 
 
 @click.command()

@@ -128,10 +128,14 @@ def _collect(store: Any, dim: str, since: float, until: float | None, experiment
                 rows += store.stats_direct(dim, d1 * DAY, until, experiment, None, per_day, by_experiment)
     out: dict[tuple[Any, str, str], list[float]] = {}
     for r in rows:
-        k = (r[0], r[1], str(r[2]))
-        acc = out.get(k)
-        out[k] = list(r[3:]) if acc is None else [a + b for a, b in zip(acc, r[3:], strict=True)]
+        _add_into(out, (r[0], r[1], str(r[2])), list(r[3:]))
     return out
+
+
+def _add_into(out: dict[Any, list[float]], key: Any, vals: list[float]) -> None:
+    """``vals`` added to ``out[key]`` field by field (``vals`` itself when the key is new)."""
+    acc = out.get(key)
+    out[key] = vals if acc is None else [a + b for a, b in zip(acc, vals, strict=True)]
 
 
 _CPU_NOISE = re.compile(r"\((?:R|TM|tm|r)\)|\bCPU\b|\bProcessor\b|@\s*[\d.]+\s*[GM]Hz|\s+\d+-Core\b")
@@ -161,8 +165,7 @@ def _utc_date(day: int) -> str:
 def _merge(pairs: Iterable[tuple[str, list[float]]]) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
     for key, vals in pairs:
-        acc = out.get(key)
-        out[key] = vals if acc is None else [a + b for a, b in zip(acc, vals, strict=True)]
+        _add_into(out, key, vals)
     return out
 
 
@@ -205,10 +208,7 @@ def series(store: Any, by: str, since: float, until: float | None = None, *, exp
     sums = _collect(store, dim, since, until, experiment, None, per_day=True)
     merged: dict[str, dict[str, list[float]]] = {}
     for (d, _e, k), vals in sums.items():
-        bucket = merged.setdefault(k, {})
-        date = _utc_date(d)
-        acc = bucket.get(date)
-        bucket[date] = vals if acc is None else [a + b for a, b in zip(acc, vals, strict=True)]
+        _add_into(merged.setdefault(k, {}), _utc_date(d), vals)
     return {k: {d: Tally.of(v) for d, v in sorted(b.items())} for k, b in merged.items()}
 
 

@@ -13,12 +13,11 @@ carried out in the same process. The answer is ``{"ok": true, ...}`` or ``{"ok":
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import orjson
 
-from opgtui.sources.condor_worker import answer, error_text, schedd_for
+from opgtui.sources.condor_worker import answer, error_text, parser, schedd_for
 
 ACTIONS = ("release", "hold", "remove")
 
@@ -188,12 +187,7 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m opgtui.ops.actions_worker")
-    ap.add_argument("verb", choices=["act", "retry", "find-retries"])
-    ap.add_argument("--schedd")
-    ap.add_argument("--address")
-    ap.add_argument("--collector")
-    ap.add_argument("--constraint")
+    ap = parser("opgtui.ops.actions_worker", ["act", "retry", "find-retries"])
     ap.add_argument("--action", choices=ACTIONS)
     ap.add_argument("--ids", default="")
     ap.add_argument("--reason", default="")

@@ -12,7 +12,8 @@ The answer is ``{"ok": true, ...}`` or ``{"ok": false, "error": "one line"}``; a
 layout (the binding's own ``printJson``). ``OPGTUI_SCHEDD_FACTORY=module:function`` replaces the binding's
 Schedd (tests use a double: ``function(name, address)`` returns the Schedd, the module's
 ``locate_all(collector)`` replaces the collector). Actions on jobs run the same way in
-:mod:`opgtui.ops.actions_worker`, which uses :func:`schedd_for` and :func:`error_text` from here.
+:mod:`opgtui.ops.actions_worker`, which uses :func:`parser`, :func:`schedd_for`, :func:`answer` and
+:func:`error_text` from here.
 """
 
 from __future__ import annotations
@@ -106,13 +107,19 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m opgtui.sources.condor_worker")
-    ap.add_argument("verb", choices=["locate", "query"])
+def parser(module: str, verbs: list[str]) -> argparse.ArgumentParser:
+    """A worker's command line: its verb and where the schedd is (with :mod:`opgtui.ops.actions_worker`)."""
+    ap = argparse.ArgumentParser(prog=f"python -m {module}")
+    ap.add_argument("verb", choices=verbs)
     ap.add_argument("--schedd")
     ap.add_argument("--address")
     ap.add_argument("--collector")
     ap.add_argument("--constraint")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser("opgtui.sources.condor_worker", ["locate", "query"])
     ap.add_argument("--projection", default="")
     ap.add_argument("--since-job")
     ap.add_argument("--since-time", type=int)

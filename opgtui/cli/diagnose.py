@@ -112,18 +112,18 @@ def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int,
     from opgtui.diagnosis.engine import diagnose as run_diagnosis
     from opgtui.diagnosis.engine import verdict_json
     from opgtui.learn.pack import for_store
+    from opgtui.ops.logtarget import depends_on
 
     store = _existing_store(cfg, readonly=True)
     try:
         job = _find_job(store, job_id)
         logs, text = _job_logs(cfg, store, job, log_path, lines)
-        exp = cfg.experiment(job.experiment) if job.experiment else None
         windows = store.windows(start=(job.submit_time or 0) - 86400)
         packs = for_store(_packs(cfg), store)  # plus the team's enabled learned signatures (opgtui signatures)
     finally:
         store.close()
     verdict: Verdict = run_diagnosis(text, packs, job=job, windows=windows,
-                                     depends_on=exp.depends_on if exp else (), now=time.time(), **numbers)
+                                     depends_on=depends_on(cfg, job), now=time.time(), **numbers)
     return {**verdict_json(verdict), "job": job.id, "logs": logs}
 
 

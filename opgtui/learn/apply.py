@@ -40,6 +40,7 @@ def rediagnose(cfg: Any, store: Any, base: PackSet, job_ids: Sequence[str],
     """Diagnose ``job_ids`` again with the enabled learned signatures; (old category, new category) -> jobs whose
     verdict changed. Jobs with no log lines at all keep their verdict."""
     from opgtui.diagnosis.engine import diagnose
+    from opgtui.ops.logtarget import depends_on
 
     now = time.time() if now is None else now
     packs = store_packs(base, store)
@@ -53,8 +54,7 @@ def rediagnose(cfg: Any, store: Any, base: PackSet, job_ids: Sequence[str],
         lines = _lines(cfg, job, kept.get(job.id, ([], None))[0])
         if not lines:
             continue
-        exp = cfg.experiment(job.experiment) if job.experiment else None
-        v = diagnose(lines, packs, job=job, windows=windows, depends_on=exp.depends_on if exp else (), now=now)
+        v = diagnose(lines, packs, job=job, windows=windows, depends_on=depends_on(cfg, job), now=now)
         before = old.get(job.id)
         if before is None or (before.category, before.signature, before.confidence) != \
                 (v.category, v.signature, v.confidence):

@@ -129,6 +129,12 @@ def _tail(source: str, n: int, max_bytes: int | None = None) -> Any:
         else tail_file(source, n, max_bytes=max_bytes)
 
 
+def depends_on(cfg: Config, job: Job | None) -> Sequence[str]:
+    """The services the job's experiment depends on (their outages count in its verdict); none without one."""
+    exp = cfg.experiment(job.experiment) if job is not None and job.experiment else None
+    return exp.depends_on if exp else ()
+
+
 def capped_at(t: Any, n: int) -> int:
     """The bytes read when a tail stopped at the reader's cap with lines of the asked ``n`` (0: all) unread;
     0 when it has what was asked for."""
@@ -160,11 +166,10 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
                 result.lines, result.offset, result.capped = t.lines, t.size or 0, capped_at(t, n)
             except LogError as exc:
                 result.error = str(exc)
-        exp = cfg.experiment(job.experiment) if job is not None and job.experiment else None
         windows = store.windows(start=(job.submit_time or 0) - 86400) if job is not None else []
         packs = for_store(packs_for(tuple(cfg.classifier_dirs)), store)  # plus the team's learned signatures
         verdict = diagnose(result.lines, packs, job=job, windows=windows,
-                           depends_on=exp.depends_on if exp else (), now=time.time())
+                           depends_on=depends_on(cfg, job), now=time.time())
         result.verdict = verdict
         result.marks = {f.line - 1: f.category for f in verdict.evidence if f.line}
         if job is not None and result.lines and stream == "stdout":  # the job's verdict is its stdout's
@@ -200,9 +205,7 @@ def diagnose_jobs(cfg: Config, store: Any, jobs: Sequence[Job], *, lines: int = 
 
     def decide(job: Job, text: list[str]) -> None:
         nonlocal done, pending
-        exp = cfg.experiment(job.experiment) if job.experiment else None
-        pending[job.id] = diagnose(text, packs, job=job, windows=windows,
-                                   depends_on=exp.depends_on if exp else (), now=now)
+        pending[job.id] = diagnose(text, packs, job=job, windows=windows, depends_on=depends_on(cfg, job), now=now)
         done += 1
         if len(pending) >= batch or done == total:
             store.save_verdicts(pending, now)

@@ -133,7 +133,7 @@ class SignaturesScreen(BaseScreen):
         self.show_detail()
 
     def current(self) -> Suggestion | None:
-        row = self.query_one("#sig-templates", LineTable).cursor_row
+        row = self.query_one("#sig-templates", LineTable).cursor
         if self.learned_mode or self.result is None or not 0 <= row < len(self.result.items):
             return None
         return self.result.items[row]
@@ -219,7 +219,7 @@ class SignaturesScreen(BaseScreen):
                 one_line(x.id, 100), one_line(x.title, 200), one_line(x.updated_by, 40))
 
     def current_learned(self) -> Learned | None:
-        row = self.query_one("#sig-templates", LineTable).cursor_row
+        row = self.query_one("#sig-templates", LineTable).cursor
         if not self.learned_mode or not 0 <= row < len(self.learned):
             return None
         return self.learned[row]

@@ -17,28 +17,39 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from opgtui.domain.joblist import COLUMN_INDEX, COLUMNS, Column, Group, Row, safe, short_id
+from opgtui.widgets.cursor_lines import CURSOR, CURSOR_UNFOCUSED, HEADER, PLAIN, CursorLines
 
-STATUS_STYLE = {"held": Style(color="yellow", bold=True), "fail": Style(color="red", bold=True),
-                "run": Style(color="green"), "idle": Style(dim=True), "done": Style(color="cyan"),
-                "rm": Style(dim=True)}
-VERDICT_STYLE = {"service": Style(color="blue", bold=True), "code": Style(color="red"),
-                 "resource": Style(color="yellow"), "unknown": Style(dim=True)}
-HEADER = Style(bold=True, reverse=True)
+STATUS_STYLE = {
+    "held": Style(color="yellow", bold=True),
+    "fail": Style(color="red", bold=True),
+    "run": Style(color="green"),
+    "idle": Style(dim=True),
+    "done": Style(color="cyan"),
+    "rm": Style(dim=True),
+}
+VERDICT_STYLE = {
+    "service": Style(color="blue", bold=True),
+    "code": Style(color="red"),
+    "resource": Style(color="yellow"),
+    "unknown": Style(dim=True),
+}
 SORTED = Style(bold=True, reverse=True, underline=True)
-CURSOR = Style(reverse=True)
-CURSOR_UNFOCUSED = Style(underline=True)
 MARK = Style(color="yellow", bold=True)
-PLAIN = Style()
 COUNT = Style(bold=True)
 DIM = Style(dim=True)
 GUTTER = 2  # the mark column
 # Spare width goes to these, in order, up to these widths; what is left goes to the reason.
-GROW_STEPS: tuple[tuple[str, int], ...] = (("id", 20), ("site", 14), ("reason", 40), ("host", 24), ("id", 28),
-                                          ("owner", 10))
+GROW_STEPS: tuple[tuple[str, int], ...] = (
+    ("id", 20),
+    ("site", 14),
+    ("reason", 40),
+    ("host", 24),
+    ("id", 28),
+    ("owner", 10),
+)
 
 
 def fit(text: str, width: int, right: bool = False) -> str:
@@ -92,16 +103,10 @@ def layout(width: int, ids: int = 0) -> list[tuple[Column, int]]:
     return [(c, widths[c.key]) for c in chosen]
 
 
-class JobTable(ScrollView, can_focus=True):
+class JobTable(CursorLines):
     """Jobs (or groups of jobs) one per line under a fixed header, with a cursor, marks, and Enter to open."""
 
     BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="table.pageup"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="table.pagedown"),
-        Binding("home", "jump(0)", "First", show=False, id="table.home"),
-        Binding("end", "jump(-1)", "Last", show=False, id="table.end"),
         Binding("enter", "select", "Open", id="table.select"),
         Binding("space", "mark", "Mark", id="table.mark"),
     ]
@@ -136,11 +141,9 @@ class JobTable(ScrollView, can_focus=True):
         self.rows: Sequence[Row] = []
         self.indices: list[int] = []
         self.groups: list[Group] | None = None
-        self.cursor = 0
         self.marked: set[str] = set()
         self.sort_column: str | None = None
         self.sort_reverse = False
-        self._cache: dict[tuple[int, bool, bool], Strip] = {}
         self._layout: list[tuple[Column, int]] = []
         self._layout_width = -1
         self._id_width = 0
@@ -270,8 +273,15 @@ class JobTable(ScrollView, can_focus=True):
     def _header(self, width: int) -> Strip:
         if self.groups is not None:
             key_w = self._group_key_width(width)
-            text = " " * GUTTER + fit("Jobs", 8, True) + " " + fit("Share", 5, True) + "  " + fit(
-                "Group (Enter: its jobs)", key_w) + "  Example"
+            text = (
+                " " * GUTTER
+                + fit("Jobs", 8, True)
+                + " "
+                + fit("Share", 5, True)
+                + "  "
+                + fit("Group (Enter: its jobs)", key_w)
+                + "  Example"
+            )
             return Strip([Segment(fit(text, width), HEADER)])
         segments = [Segment(" " * GUTTER, HEADER)]
         for col, w in self._layout:
@@ -320,10 +330,13 @@ class JobTable(ScrollView, can_focus=True):
         key_w = self._group_key_width(width)
         share = f"{g.count * 100 // self._group_total}%" if g.count * 100 >= self._group_total else "<1%"
         marked = self.marked_in(g)
-        segments = [Segment("* " if marked else " " * GUTTER, MARK if marked else PLAIN),
-                    Segment(fit(f"{g.count:,}", 8, True), COUNT),
-                    Segment(" " + fit(share, 5, True) + "  ", DIM), Segment(fit(safe(g.key, 300), key_w), PLAIN),
-                    Segment("  ", PLAIN)]
+        segments = [
+            Segment("* " if marked else " " * GUTTER, MARK if marked else PLAIN),
+            Segment(fit(f"{g.count:,}", 8, True), COUNT),
+            Segment(" " + fit(share, 5, True) + "  ", DIM),
+            Segment(fit(safe(g.key, 300), key_w), PLAIN),
+            Segment("  ", PLAIN),
+        ]
         if marked:
             segments.append(Segment(f"{marked:,} marked · ", MARK))
         segments.append(Segment(safe(g.sample, 300), DIM))
@@ -331,43 +344,11 @@ class JobTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ moving
 
-    @property
-    def page_size(self) -> int:
-        """Rows visible under the header."""
-        return max(self.scrollable_content_region.height - 1, 1)
+    def _line_count(self) -> int:
+        return self.length
 
-    def _scroll_to_cursor(self) -> None:
-        top = self.scroll_offset.y
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + self.page_size:
-            self.scroll_to(y=self.cursor - self.page_size + 1, animate=False, immediate=True)
-
-    def move_cursor(self, to: int) -> None:
-        """Put the cursor on line ``to`` (clamped), scrolling it into view; only changed lines are redrawn."""
-        if not self.length:
-            return
-        old = self.cursor
-        self.cursor = max(0, min(to, self.length - 1))
-        if old == self.cursor:
-            return
-        top = self.scroll_offset.y
-        self._scroll_to_cursor()
-        if self.scroll_offset.y == top:
-            for line in (old, self.cursor):
-                self.refresh(Region(0, line - top + 1, self.size.width, 1))
-        else:
-            self.refresh()
+    def _cursor_moved(self) -> None:
         self.post_message(self.CursorMoved())
-
-    def action_cursor(self, delta: int) -> None:
-        self.move_cursor(self.cursor + delta)
-
-    def action_page(self, direction: int) -> None:
-        self.move_cursor(self.cursor + direction * self.page_size)
-
-    def action_jump(self, where: int) -> None:
-        self.move_cursor(0 if where == 0 else self.length - 1)
 
     def action_select(self) -> None:
         if self.groups is not None:
@@ -408,11 +389,3 @@ class JobTable(ScrollView, can_focus=True):
             self.move_cursor(line)
             if event.chain == 2:
                 self.action_select()
-
-    def on_focus(self) -> None:
-        self._cache.clear()
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self._cache.clear()
-        self.refresh()

@@ -1,0 +1,88 @@
+"""The cursor both line-drawing tables share: lines under a fixed header row, moved by line, page or end, scrolled
+into view, redrawing only the two lines it left and reached; the cached strips are redrawn when focus changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+HEADER = Style(bold=True, reverse=True)
+CURSOR = Style(reverse=True)
+CURSOR_UNFOCUSED = Style(underline=True)
+PLAIN = Style()
+
+
+class CursorLines(ScrollView, can_focus=True):
+    """A ScrollView whose first line is a header and whose other lines carry a cursor (``self.cursor``)."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="table.up"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.pageup"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.pagedown"),
+        Binding("home", "jump(0)", "First", show=False, id="table.home"),
+        Binding("end", "jump(-1)", "Last", show=False, id="table.end"),
+    ]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.cursor = 0
+        self._cache: dict[Any, Strip] = {}
+
+    def _line_count(self) -> int:
+        """Lines below the header."""
+        raise NotImplementedError
+
+    def _cursor_moved(self) -> None:
+        """Say that the cursor moved (each table posts its own message)."""
+
+    @property
+    def page_size(self) -> int:
+        """Lines visible under the header."""
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + self.page_size:
+            self.scroll_to(y=self.cursor - self.page_size + 1, animate=False, immediate=True)
+
+    def move_cursor(self, to: int) -> None:
+        """Put the cursor on line ``to`` (clamped), scrolling it into view; only changed lines are redrawn."""
+        count = self._line_count()
+        if not count:
+            return
+        old, self.cursor = self.cursor, max(0, min(to, count - 1))
+        if old == self.cursor:
+            return
+        top = self.scroll_offset.y
+        self._scroll_to_cursor()
+        if self.scroll_offset.y == top:
+            for line in (old, self.cursor):
+                self.refresh(Region(0, line - top + 1, self.size.width, 1))
+        else:
+            self.refresh()
+        self._cursor_moved()
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor + direction * self.page_size)
+
+    def action_jump(self, where: int) -> None:
+        self.move_cursor(0 if where == 0 else self._line_count() - 1)
+
+    def on_focus(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._cache.clear()
+        self.refresh()

@@ -170,6 +170,7 @@ async def test_the_templates_last_mined_are_listed_at_once(demo_dir: Path, tmp_p
     app = OpgApp(app.cfg, open_store(app.cfg.store), refresh_loop=False)
     async with app.run_test(size=(120, 40)) as pilot:
         app.run_command_line("signatures")
+        await app.workers.wait_for_complete()  # the kept templates are read in a worker after the first paint
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SignaturesScreen) and screen.result is not None
@@ -182,6 +183,23 @@ async def test_the_templates_last_mined_are_listed_at_once(demo_dir: Path, tmp_p
         await pilot.press("v")
         await pilot.pause()
         assert "pattern ok: matches 6 of 6 lines" in str(app.screen.query_one("#check").render())
+
+
+async def test_the_view_says_it_is_reading_until_the_kept_templates_arrive(demo_dir: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The view is drawn before the kept templates are read: until they arrive it says so, and never that there
+    are no unknown failures (an answer computed before the data)."""
+    arrived: list[object] = []
+    monkeypatch.setattr(SignaturesScreen, "mine", lambda self: None)
+    monkeypatch.setattr(SignaturesScreen, "load_kept", lambda self: arrived.append(self))  # not arrived yet
+    app = make_app(demo_dir, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_view(app, pilot)
+        text = "\n".join(screen_lines(app))
+        assert arrived and "reading the unknown failures" in text and "No unknown failures" not in text
+        await pilot.press("v", "enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.result is None
 
 
 async def test_L_lists_the_learned_signatures_and_e_x_enable_and_disable_them(demo_dir: Path,

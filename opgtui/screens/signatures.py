@@ -21,7 +21,6 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock
-from opgtui.learn.snapshot import KeptItems
 from opgtui.screens.base import BaseScreen
 from opgtui.widgets.line_table import Cell, LineTable
 from opgtui.widgets.safe_edit import SafeInput
@@ -73,29 +72,45 @@ class SignaturesScreen(BaseScreen):
             [("Jobs", 6, True), ("Template", 9), ("Line", line), ("Sites", 16), ("Last", 11)])
 
     def template_cells(self, row: int) -> tuple[str, ...]:
-        """One template's row, drawn when it scrolls into view (kept templates: from their summary)."""
+        """One template's row, drawn when it scrolls into view (a kept template: parsed from its line then)."""
+        from opgtui.learn.snapshot import row_of
+
         assert self.result is not None
-        items = self.result.items
-        if isinstance(items, KeptItems):
-            n, tid, text, sites, last = items.summary(row)
-        else:
-            s = items[row]
-            n, tid, text, sites, last = len(s.jobs), s.id, s.template.text, s.sites, s.last
-        where = ", ".join(f"{name} {k}" for name, k in sites[:3])
-        return (f"{n:,}", tid, one_line(text, 300), one_line(where, 60),
-                clock(last, self.opg.tz, with_date=True))
+        r = row_of(self.result.items, row)
+        where = ", ".join(f"{name} {k}" for name, k in r.sites[:3])
+        return (f"{r.jobs:,}", r.id, one_line(r.text, 300), one_line(where, 60),
+                clock(r.last, self.opg.tz, with_date=True))
 
     def reload(self) -> None:
-        """The templates last mined at once (kept in the store), then mine again in the background."""
-        from opgtui.learn.snapshot import load
-
+        """The templates last mined (kept in the store), read in a worker after the view is drawn, then mine
+        again in the background."""
         if self.learned_mode:
             self.show_learned()
-            return
-        if self.result is None:
-            kept = load(self.opg.store)
-            if kept is not None:
-                self.show(kept[0], mined_at=kept[1])
+        elif self.result is None:
+            self.load_kept()
+        else:
+            self.set_timer(0.05, self.mine)
+
+    @work(thread=True, exclusive=True, group="signatures-kept")
+    def load_kept(self) -> None:
+        """Read the kept templates off the UI thread (one split of the kept text) and show them."""
+        from opgtui.learn.snapshot import load
+        from opgtui.store import StoreError, open_store
+
+        try:
+            store = open_store(self.opg.store.path, readonly=True)
+            try:
+                kept = load(store)
+            finally:
+                store.close()
+        except StoreError:
+            kept = None  # mining says what is wrong with the store
+        self.app.call_from_thread(self.kept_arrived, kept)
+
+    def kept_arrived(self, kept: tuple[Suggestions, float] | None) -> None:
+        """The kept templates are shown unless mining already answered; then mine again."""
+        if kept is not None and self.result is None:
+            self.show(kept[0], mined_at=kept[1])
         self.set_timer(0.05, self.mine)  # paint the view first: mining holds the GIL while it runs
 
     @work(thread=True, exclusive=True, group="signatures-mine")
@@ -150,21 +165,24 @@ class SignaturesScreen(BaseScreen):
         self.show_detail()
 
     def show_detail(self) -> None:
+        from opgtui.learn.snapshot import row_of
+
         detail = self.query_one("#sig-detail", Static)
         if self.learned_mode:
             detail.update(self.learned_detail())
             return
-        s = self.current()
-        if s is None:
+        row = self.query_one("#sig-templates", LineTable).cursor
+        if self.result is None or not 0 <= row < len(self.result.items):
             if self.result is not None:
                 detail.update(Text("No unknown failures to group: every failed or held job has a verdict.", "dim"))
             return
+        r = row_of(self.result.items, row)
         text = Text()
         text.append("e.g. ", "dim")
-        text.append(one_line(s.template.example, 300))
+        text.append(one_line(r.example, 300))
         text.append("\npattern: ", "dim")
-        text.append(one_line(s.pattern, 300) if s.pattern else "(too few fixed words: write one when labelling)")
-        if self.opened:
+        text.append(one_line(r.pattern, 300) if r.pattern else "(too few fixed words: write one when labelling)")
+        if self.opened and (s := self.current()) is not None:
             for u in s.jobs[:SHOWN_JOBS]:
                 text.append(f"\n{one_line(u.job.id, 40)}  {one_line(u.job.site or '?', 16)}  ", "bold")
                 text.append(one_line(u.line or "", 200))

@@ -319,6 +319,26 @@ def test_a_json_dump_of_many_ads_reads_every_ad_to_the_right_job(tmp_path: Path)
     assert all(result.ads[f"s#1.{p}"]["Owner"] == f"user{p}" for p in (0, 7, 299))
 
 
+def test_a_json_dump_written_on_one_line_is_read_a_segment_at_a_time(tmp_path: Path) -> None:
+    """``json.dumps(ads)`` puts a whole array on one line: it is cut between ads all the same (a row filled in
+    reads its own 16 KB, not the whole file); a string holding ``}, {`` is no place to cut, and such a file is
+    still read right (by the general path)."""
+    base = orjson.loads(FIFE_JSON.read_bytes())[0]
+    f = tmp_path / "one_line.json"
+    for reason in ("plain", "odd }, { text"):
+        ads = [dict(base, ClusterId=1, ProcId=p, Owner=f"user{p}", GlobalJobId=f"s#1.{p}#0",
+                    HoldReason=f"{reason} {p}") for p in range(300)]
+        f.write_bytes(orjson.dumps(ads))
+        assert b"\n" not in f.read_bytes()
+        result = load_files([f], brief=True)
+        assert [j.owner for j in result.jobs] == [f"user{p}" for p in range(300)]
+        assert result.jobs[299].hold_reason == f"{reason} 299"
+        assert result.ads["s#1.150"]["Owner"] == "user150"
+        assert [j.owner for j in result.full_jobs(["s#1.3", "s#1.299"])] == ["user3", "user299"]
+        if reason == "plain":
+            assert len(result.ads._ads["s#1.0"][0].firsts) > 10  # cut into segments, not one of the whole file
+
+
 # ---------------------------------------------------------------- hostile dumps: one line each, never a traceback
 
 

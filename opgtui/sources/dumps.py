@@ -777,19 +777,18 @@ def _array_decoder(kind: str) -> Any:
 
 _SEGMENT = 16 << 10  # bytes of ads read back together: to fill in a row, show a raw ad or make a whole Job
 _READ = 4 << 20  # bytes read at a time while loading
-_SPLIT = re.compile(rb",[ \t\r]*\n[ \t\r]*\{")  # between two ads (a JSON string holds no raw newline)
+_SPLIT = re.compile(rb"(,)[ \t\r]*\n[ \t\r]*\{")  # between two ads, as condor_q prints them (a line break)
+_SPLIT_ONE_LINE = re.compile(rb"\}[ \t\r\n]*(,)[ \t\r\n]*\{")  # between two ads of an array on one line
 
 
 class _NotOneArray(Exception):
     """The file is not one JSON array with a line break between ads: the general path reads it."""
 
 
-def _segments(fd: int, size: int) -> Iterator[tuple[int, int, memoryview]]:
-    """(start, end, text) of each segment of a ``-json`` array file, in order: ``text`` is a JSON array of its
-    own (``[`` ads ``]``: the separators around the segment are turned into brackets in the read buffer), valid
-    until the next segment is asked for. A segment is cut only at a comma and a line break between two ads; a
-    cut in the wrong place (inside a nested list of ads) makes its text invalid JSON, which its decoding finds.
-    The file is read ``_READ`` bytes at a time: it is never held whole. _NotOneArray when it is no array."""
+def array_bounds(fd: int, size: int) -> tuple[int, int, re.Pattern[bytes]] | None:
+    """The offsets of a ``-json`` array's opening and closing brackets, and how its ads are told apart: by a
+    comma and a line break (as condor_q prints them), or, in an array written on one line (``json.dumps``), by
+    ``}`` ``,`` ``{``. None for an empty array; _NotOneArray when the file is no array."""
     head = os.pread(fd, 4096, 0)
     begin = len(head) - len(head.lstrip(b" \t\r\n"))
     tail = os.pread(fd, 4096, max(size - 4096, 0)).rstrip(b" \t\r\n")
@@ -798,9 +797,28 @@ def _segments(fd: int, size: int) -> Iterator[tuple[int, int, memoryview]]:
         raise _NotOneArray
     inner = last - begin - 1
     if inner <= 4096 and not os.pread(fd, inner, begin + 1).strip():
-        return  # []: no ads
+        return None  # []: no ads
+    first = os.pread(fd, min(_READ, last - begin), begin)
+    return begin, last, _SPLIT if _SPLIT.search(first) else _SPLIT_ONE_LINE
+
+
+def _segments(fd: int, size: int) -> Iterator[tuple[int, int, memoryview]]:
+    """(start, end, text) of each segment of a ``-json`` array file, in order (:func:`segments_between`)."""
+    bounds = array_bounds(fd, size)
+    if bounds is not None:
+        yield from segments_between(fd, *bounds)
+
+
+def segments_between(fd: int, begin: int, last: int, split: re.Pattern[bytes]) -> Iterator[tuple[int, int, memoryview]]:
+    """(start, end, text) of each segment of the ads between the bytes at ``begin`` and ``last`` (the array's
+    brackets, or commas between two ads), in order: ``text`` is a JSON array of its own (``[`` ads ``]``: the
+    bytes around the segment are turned into brackets in the read buffer), valid until the next segment is
+    asked for; ``start`` and ``end`` are the offsets of those two bytes. A segment is cut only at a comma
+    between two ads (``split``); a cut in the wrong place (inside a string or a nested list of ads) makes its
+    text invalid JSON, which its decoding finds. The file is read ``_READ`` bytes at a time: never held whole.
+    _NotOneArray when the file shrank meanwhile."""
     buf = bytearray(_READ)
-    pos = begin  # the file offset of the next segment's opening byte ("[" or the line break before its ad)
+    pos = begin  # the file offset of the next segment's opening byte
     while pos < last:
         want = min(len(buf), last + 1 - pos)
         with memoryview(buf) as view:
@@ -811,16 +829,17 @@ def _segments(fd: int, size: int) -> Iterator[tuple[int, int, memoryview]]:
         buf[0] = 0x5B  # "["
         cut = 0
         while True:
-            found = _SPLIT.search(buf, cut + _SEGMENT, n) if cut + _SEGMENT < n else None
+            found = split.search(buf, cut + _SEGMENT, n) if cut + _SEGMENT < n else None
             if found is None:
                 break
-            comma, brace = found.start(), found.end() - 1
+            comma = found.start(1)
             buf[comma] = 0x5D  # "]"
             with memoryview(buf) as view:
                 yield pos + cut, pos + comma, view[cut : comma + 1]
-            cut = buf.index(b"\n", comma, brace)
-            buf[cut] = 0x5B
+            buf[comma] = 0x5B  # "[": the next segment opens where this one closed
+            cut = comma
         if at_end:
+            buf[n - 1] = 0x5D  # "]" (a comma where the range ends between two ads)
             with memoryview(buf) as view:
                 yield pos + cut, last, view[cut:n]
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from classifiers import PACK_DIR
+from opgtui.core.model import Job
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import load_packs
 
@@ -36,7 +37,9 @@ def test_example_alone_gives_the_signatures_verdict(sid):
     higher-priority signature of another category hides it (what a shifter sees is what the pack says)."""
     c = BY_ID[sid]
     lines = [BY_ID[r].example for r in c.requires[:1]] + [c.example]
-    v = diagnose(lines, PACKS)
+    # an allocation failure (record: memory) is the memory limit when the job's numbers say so; alone it is unknown
+    job = Job("x#1.0", "x", 1, 0, memory_request_mb=2000, memory_used_mb=1990) if c.record == "memory" else None
+    v = diagnose(lines, PACKS, job=job)
     assert v.category == c.signature.category, (sid, v.signature, v.reason)
     if c.signature.category != "unknown":
         assert v.signature == sid or BY_ID[v.signature].signature.category == c.signature.category, v.signature
@@ -783,8 +786,9 @@ REAL = {
             "ZdZdPlottingAlg     ERROR vector::_M_range_check: __n (which is 0) >= this->size() (which is 0)",
         ],
     ),
+    # No memory numbers and no event in the context: the memory limit or one absurd allocation (unknown).
     "athena_bad_alloc": (
-        "resource",
+        "unknown",
         [
             "22:41:25 TrigDecisionCnvAlg                                  FATAL  Standard std::exception is caught",
             "22:41:25 TrigDecisionCnvAlg                                  ERROR std::bad_alloc",

@@ -136,11 +136,13 @@ def test_a_bad_alloc_after_a_failed_read_is_its_consequence():
     """A corrupt basket or a failed remote read hands the reader garbage sizes, and the allocation that follows fails:
     the read is the cause (retry elsewhere), not the memory request. Assembled from real lines: cms-sw/cmssw issue
     41686 ('R__unzipLZMA: error 9 in lzma_code' right before the exceptions: corrupt data) and the bad_alloc of
-    jts/nanopolish issue 575; alone, that bad_alloc still says resource."""
+    jts/nanopolish issue 575; alone, that bad_alloc is the memory limit only when the job's numbers say so."""
     bad_alloc = ["terminate called after throwing an instance of 'std::bad_alloc'", "  what():  std::bad_alloc"]
     v = diagnose(["R__unzipLZMA: error 9 in lzma_code", *bad_alloc], PACKS)
     assert (v.category, v.evidence[0].line) == ("service", 1), (v.signature, v.reason)
-    assert diagnose(bad_alloc, PACKS).category == "resource"
+    assert diagnose(bad_alloc, PACKS).category == "unknown"
+    at_limit = Job(id="1.0", schedd="s", cluster=1, proc=0, memory_request_mb=2000, memory_used_mb=1990)
+    assert diagnose(bad_alloc, PACKS, job=at_limit).category == "resource"
 
 
 def test_a_python_edquot_is_no_disk_request():

@@ -8,6 +8,7 @@ the log's HTCondor termination events) gets no failure verdict.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -24,6 +25,15 @@ HOLD_FIRST, HOLD_DECIDES = 50, 100
 """A job's hold code whose table entry is this specific decides before any log text (HTCondor said why)."""
 KILLED_AT_LIMIT_PRIORITY = 85
 """SIGKILL with the job's memory at its request: the memory limit, for sure."""
+CONTEXT_LINES = 8
+"""How many lines after an allocation failure its framework's exception context is read."""
+IN_EVENT_LOOP = re.compile(r"\bevent:? \d+\b|\bevent method\b")
+"""A framework's exception context that names an event: CMSSW's "[0] Processing run: 1 lumi: 1 event: 4" and
+"Calling event method for module" (FWCore/Framework exception context), art's "... during a call to the module X
+run: 1 subRun: 0 event: 1". Memory grows with events: an allocation failure there is the job's memory running
+out; one while constructing modules, in beginJob or an EventSetup component is more often one absurd size."""
+SIZE_ASKED = re.compile(r"Unable to allocate \d")
+"""numpy's _ArrayMemoryError states the size it asked for ("Unable to allocate 7.45 GiB for an array")."""
 
 
 def diagnose(
@@ -74,7 +84,7 @@ def diagnose(
     findings.extend(numbers)
     findings.extend(_memory(job, findings, reading.memory))
     if any(_allocation_failure(f, packs) for f in findings):
-        findings[:] = _not_the_memory_limit(job, findings, reading.memory, packs)
+        findings[:] = _not_the_memory_limit(job, findings, reading.memory, packs, lines)
     if any(packs.records.get(f.signature) == "disk" for f in findings):
         findings.extend(rules.disk_below_findings(job))
     add_roles(reading.roles, findings, packs)
@@ -103,27 +113,54 @@ def _allocation_failure(f: Finding, packs: PackSet) -> bool:
 
 
 def _not_the_memory_limit(
-    job: Job | None, findings: list[Finding], logged: tuple[float, float, int] | None, packs: PackSet
+    job: Job | None,
+    findings: list[Finding],
+    logged: tuple[float, float, int] | None,
+    packs: PackSet,
+    lines: Sequence[str],
 ) -> list[Finding]:
-    """An allocation failure (``record: memory``: std::bad_alloc, MemoryError) while the job's record, or the
-    memory row of its log's HTCondor termination event, shows use well below the request was no memory limit: an
-    allocation of an absurd size or an address-space limit, which more memory would not cure. Such findings say
-    unknown (with the numbers) instead of resource; without the numbers they stand."""
+    """An allocation failure (``record: memory``: std::bad_alloc, MemoryError) is the memory limit only when
+    something says so. When the job's record, or the memory row of its log's HTCondor termination event, shows use
+    well below the request, it was no memory limit (an allocation of an absurd size, or an address-space limit),
+    which more memory would not cure. With no numbers at all, only a failure in the framework's event loop or one
+    that states the size it asked for stays resource; a bare ``std::bad_alloc`` (in set-up, beginJob, an
+    EventSetup component, or with no context) says unknown: the limit and a bug look the same."""
     used, asked = (job.memory_used_mb, job.memory_request_mb) if job is not None else (None, None)
     if (used is None or not asked) and logged is not None:
         used, asked = logged[0], logged[1]
-    if used is None or not asked or used >= rules.WELL_BELOW * asked:
+    if used is None or not asked:
+        note = (
+            ", and neither the job's record nor its log shows its memory use against its request: the memory "
+            "limit or one allocation of an absurd size (a bug), the line alone does not say which"
+        )
+        return [
+            _unknown(f, note) if _allocation_failure(f, packs) and not _memory_growth(f, lines) else f for f in findings
+        ]
+    if used >= rules.WELL_BELOW * asked:
         return findings
     note = (
         f", yet the job used only {used:.0f} MB of the {asked:.0f} MB it requested: not its memory limit "
         "(an allocation of an absurd size, or an address-space limit)"
     )
-    return [
-        replace(f, category="unknown", action=rules.LOOK, title=f.title + note)
-        if _allocation_failure(f, packs) and f.category == "resource"
-        else f
-        for f in findings
-    ]
+    return [_unknown(f, note) if _allocation_failure(f, packs) else f for f in findings]
+
+
+def _unknown(f: Finding, note: str) -> Finding:
+    """A resource finding turned unknown, its title saying why."""
+    if f.category != "resource":
+        return f
+    return replace(f, category="unknown", action=rules.LOOK, title=f.title + note)
+
+
+def _memory_growth(f: Finding, lines: Sequence[str]) -> bool:
+    """The allocation failure happened in the framework's event loop (its line or the exception context after it
+    names an event), or its line states the size it asked for."""
+    if SIZE_ASKED.search(f.text):
+        return True
+    if f.line is None:
+        return False
+    start = f.line - 1
+    return any(IN_EVENT_LOOP.search(text) for text in lines[start : start + CONTEXT_LINES])
 
 
 def _memory(job: Job | None, findings: list[Finding], logged: tuple[float, float, int] | None) -> list[Finding]:

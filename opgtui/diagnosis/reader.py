@@ -16,6 +16,10 @@
   entry, for the verdict's first-error-wins rules. A line a ``benign`` signature matches is benign for every
   finding on it (a pack's benign line never decides); a ``context`` line (a removal by the owner, a DAG abort)
   makes its own pack's weaker service findings context too (the eviction HTCondor logs with a removal).
+- Frames: a Python programming error (a ``crash`` of the python pack: KeyError, TypeError...) is the job's code
+  only when the code that raised it is the job's: when its innermost frame (the last ``File "..."`` line above it)
+  is a ``frame`` signature's package (WMCore, CRAB, DIRAC, the PanDA pilot, HTCondor's bindings...), it is that
+  package's bug, and the frame signature's category says what that means for the job.
 - Details: a deciding line's named groups (``path``, ``host``...) for the reason ("path /store/x.root").
 
 Pure: works on the scan's findings and the lines; no I/O.
@@ -54,6 +58,11 @@ FATAL_BEGIN, FATAL_END = "----- Begin Fatal Exception", "----- End Fatal Excepti
 """cms-sw/cmssw FWCore/Utilities/src/Exception.cc frames each fatal exception report with these lines."""
 FATAL_REPORT_LINES = 1000
 """How far a CMSSW fatal exception report's end is looked for."""
+TRACEBACK_LINES = 200
+"""How far above a Python exception line its innermost frame is looked for."""
+_FRAME_LINE = re.compile(r'^\s*File "')
+_TRACEBACK_HEAD = "Traceback (most recent call last)"
+_EXCEPTION_CLASS = re.compile(r"^\s*(?:builtins\.)?([A-Za-z_][\w.]*)")
 _INT = re.compile(r"-?\d+")
 _NAME_PREFIX = "codes."
 
@@ -160,6 +169,7 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
         sub = hold.get("subcode", (0, where))[0]
         out.findings.extend(rules.hold_findings(code, sub, line=where.line, text=where.text, tables=tables))
     _blocks(out, names, packs, lines, explained)
+    _frames(out, packs, lines)
     add_roles(out.roles, out.findings, packs)
     _line_roles(out, packs)
     _details(out, packs)
@@ -168,6 +178,49 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     if completed and min(completed)[0] > 0:  # the framework said 0 every time it said anything
         _survived(out, *max(completed))
     return out
+
+
+def innermost_frame(lines: Sequence[str], line: int) -> int | None:
+    """The 1-based line of the last ``File "..."`` frame above the exception at ``line`` (None when the traceback
+    header, or ``TRACEBACK_LINES`` lines, come first)."""
+    for i in range(line - 2, max(-1, line - 2 - TRACEBACK_LINES), -1):
+        if i >= len(lines):
+            continue
+        text = lines[i]
+        if _FRAME_LINE.match(text):
+            return i + 1
+        if _TRACEBACK_HEAD in text:
+            return None
+    return None
+
+
+def _frames(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
+    """A Python programming error raised in a package a ``frame`` signature names is that package's: it takes
+    the frame signature's category, action and service (a middleware bug is not the payload's to debug)."""
+    frames = {f.line: f for f in out.findings if f.line is not None and packs.roles.get(f.signature) == "frame"}
+    if not frames:
+        return
+    for i, f in enumerate(out.findings):
+        if (
+            f.line is None
+            or f.category != "code"
+            or packs.roles.get(f.signature) != "crash"
+            or packs.pack_of.get(f.signature) != PYTHON_PACK
+        ):
+            continue
+        inner = innermost_frame(lines, f.line)
+        frame = frames.get(inner) if inner is not None else None
+        if frame is None:
+            continue
+        m = _EXCEPTION_CLASS.match(f.text)
+        what = m.group(1) if m else "exception"
+        out.findings[i] = replace(
+            f,
+            category=frame.category,
+            action=frame.action,
+            service=frame.service,
+            title=f"A programming error ({what}) raised in {frame.title} (its innermost frame, line {inner})",
+        )
 
 
 def _memory_row(out: Reading, groups: dict[str, str], f: Finding) -> None:

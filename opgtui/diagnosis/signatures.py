@@ -13,6 +13,8 @@ Fields beyond the schema in ``classifiers/htcondor.yaml``'s header:
 - ``exclude:`` an RE2 pattern that vetoes the signature on a line it also matches (``"OOMKilled": false`` is no
   OOM kill; ``Operation expired ... retrying`` is no failure). Its examples must not be vetoed, and a ``benign:``
   example the pattern matches is accepted when ``exclude`` vetoes it.
+- ``role: interrupt`` (an eviction or preemption the job is re-run after) gives way to a later real error;
+  ``role: frame`` marks a Python frame of a package (middleware) whose programming errors are its own.
 - ``role: wrapper`` marks a line that wraps its cause ("container creation failed:" with the reason on the
   next lines): a real finding in the 30 lines after it decides instead; alone, the wrapper decides.
 - ``role: benign`` marks lines that say the job went on fine: no finding on such a line decides.
@@ -68,11 +70,14 @@ NUMBER_KINDS = ("hold", "art_status")
 """The original ``numbers:`` kinds; any code table's name (``classifiers/codes``) is accepted too."""
 NUMBER_ALIASES = {"hold": "htcondor_hold", "art_status": "art"}
 """Older ``numbers:`` kinds and the code table they now name."""
-ROLES = ("wrapper", "crash", "consequence", "benign", "context")
+ROLES = ("wrapper", "crash", "consequence", "benign", "context", "interrupt", "frame")
 """``role:`` of a signature for the reader: an exception that wraps the cause, a crash an earlier I/O failure
 explains, something an earlier error causes (a missing output), a line that says the job went on fine (every
-other match on that line is vetoed too: it never decides), or context that is no cause by itself (a removal by
-the owner or a DAG abort: it never decides, and the reason names it when nothing else does)."""
+other match on that line is vetoed too: it never decides), context that is no cause by itself (a removal by
+the owner or a DAG abort: it never decides, and the reason names it when nothing else does), an interruption the
+job is re-run after (an eviction, a preemption: a later real error decides instead), or a Python frame in a
+package's code (never decides; a programming-error exception raised there is that package's, as the frame's
+category says)."""
 RECORDS = ("disk", "memory")
 """``record:`` what in the job's record settles a signature's line (``disk``, ``memory``: use against request)."""
 DETAIL_GROUPS = ("path", "file", "host", "url", "what")

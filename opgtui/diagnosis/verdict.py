@@ -9,7 +9,9 @@ stays code; with no categorised finding, an overlapping outage of a service the 
 "probably service".
 
 A wrapper line (role ``wrapper``: "container creation failed:", a framework's generic exception) gives way to
-the real finding that follows it within ``WRAPPED_LINES`` lines: the innermost cause, not the wrapper.
+the real finding that follows it within ``WRAPPED_LINES`` lines: the innermost cause, not the wrapper. An
+interruption the job was re-run after (role ``interrupt``: an eviction, a preemption) gives way to a later real
+error, or the job record's (its exit code is the last run's): line order, not priority, decides.
 First error wins (the reader gives each finding a role): a crash (segfault, abort, stack trace) after a service
 failure of I/O (CVMFS, XRootD, storage, a database) is that failure's consequence, so the service finding is
 chosen; a consequence (a missing output, a job report that is not there) after any real error is that error's.
@@ -63,10 +65,10 @@ DEFINITIVE = 80
 LOOK = "look at the log"
 WRAPPED_LINES = 30
 """How far after a wrapper line its cause may be (a multi-line message, an exception block)."""
-QUIET = ("benign", "context")
+QUIET = ("benign", "context", "frame")
+"""Roles whose findings never decide (they rank below every other finding)."""
 RULE = "rule:"
 """Findings from the job's record (hold code, exit code, signal, memory and disk against the request)."""
-"""Roles whose findings never decide (they rank below every other finding)."""
 _ENDED = (JobStatus.HELD, JobStatus.REMOVED, JobStatus.COMPLETED)
 
 
@@ -202,11 +204,29 @@ def _resolved_by_record(ranked: Sequence[Finding]) -> Finding | None:
     )
 
 
+def _after_interruption(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Finding | None:
+    """The real error after an interruption the job was re-run after (an eviction, a preemption): a later line,
+    or the job record (its exit code and memory are the last run's), of a real category; None when there is none,
+    and the interruption itself decides."""
+    later = [
+        f
+        for f in ranked
+        if f is not top
+        and (f.line is None or (top.line is not None and f.line > top.line))
+        and f.priority > 0
+        and f.category != "unknown"
+        and role_of(f) not in ("interrupt", *QUIET)
+    ]
+    return later[0] if later else None
+
+
 def _explained_by(top: Finding, ranked: Sequence[Finding], role_of: _Roles) -> Finding | None:
     """The earlier real error that ``top`` (a crash or a consequence) follows from, or None."""
     role = role_of(top)
     if role == "wrapper":
         return _wrapped(top, ranked, role_of)
+    if role == "interrupt":
+        return _after_interruption(top, ranked, role_of)
     if role not in ("crash", "consequence"):
         return None
     before = [
@@ -256,6 +276,11 @@ def decide(
         if cause is not None:
             if role == "wrapper":
                 why = f"chose {_where(cause)} over {_where(top)} ({top.title}): that line wraps the cause after it"
+            elif role == "interrupt":
+                why = (
+                    f"chose {_where(cause)} over {_where(top)} ({top.title}): the job ran again after that "
+                    "interruption, and what ended it is the later error"
+                )
             else:
                 why = (
                     f"chose {_where(cause)} over {_where(top)} ({top.title}): the first real error wins, and "

@@ -1,0 +1,130 @@
+"""Where the root cause is, by the shape of the log: whose code raised a Python error (its innermost frame), an
+eviction the job ran again after, an allocation failure with and without the job's memory numbers, and codes that
+only say "the command underneath failed". Lines are real, quoted from the public threads named."""
+
+from __future__ import annotations
+
+from opgtui.core.model import Job
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.reader import innermost_frame
+from opgtui.diagnosis.signatures import load_packs
+
+PACKS = load_packs(plugins=False)
+
+# dmwm/CRABServer issue 5910 (labelled bug: PostJob assumed exitCode is always in the job report).
+POSTJOB_KEYERROR = [
+    "Traceback (most recent call last):",
+    '  File "TaskWorker/Actions/PostJob.py", line 1611, in execute',
+    "    self.processWMArchive(retval)",
+    '  File "TaskWorker/Actions/PostJob.py", line 2829, in processWMArchive',
+    "    archiveDoc[\"meta_data\"]['crab_exit_code'] = self.job_report['exitCode']",
+    "KeyError: 'exitCode'",
+]
+
+
+def _job(**kw: object) -> Job:
+    return Job(id="1.0", schedd="s", cluster=1, proc=0, **kw)  # type: ignore[arg-type]
+
+
+def test_a_programming_error_raised_in_middleware_is_not_the_payloads_code():
+    v = diagnose(POSTJOB_KEYERROR, PACKS)
+    assert v.category == "service", v.reason
+    assert "TaskWorker" not in v.title and "innermost frame, line 4" in v.title
+
+
+def test_the_same_error_raised_in_the_jobs_own_script_is_code():
+    """The innermost frame decides, not any frame: middleware calling the payload's code is the payload's bug."""
+    own = [*POSTJOB_KEYERROR[:4], '  File "/srv/nova_ana/make_spectra.py", line 88, in <module>', "KeyError: 'numu'"]
+    assert diagnose(own, PACKS).category == "code"
+
+
+def test_innermost_frame_stops_at_the_traceback_header():
+    lines = ['  File "a.py", line 1, in f', "Traceback (most recent call last):", "KeyError: 'x'"]
+    assert innermost_frame(lines, 3) is None
+    assert innermost_frame(POSTJOB_KEYERROR, 6) == 4
+
+
+def test_an_eviction_gives_way_to_the_error_of_the_run_after_it():
+    """HTCondor runs an evicted job again; what ended it is the job record's exit code (the last run's), even one
+    that weighs less than the eviction (line order, not priority)."""
+    evicted = ["004 (8180928.000.000) 06/30 18:44:26 Job was evicted."]
+    v = diagnose(evicted, PACKS, exit_code=126)
+    assert v.category == "code", v.reason
+    assert "ran again after that interruption" in v.reason
+    assert diagnose(evicted, PACKS).category == "service"
+
+
+def test_a_bare_bad_alloc_needs_the_jobs_memory_numbers():
+    """HGT-Finder issue 7 (never answered) and nanopolish issue 575 (more memory helped) quote the same lines."""
+    lines = [
+        "Reading in tax DB...terminate called after throwing an instance of 'std::bad_alloc'",
+        "  what():  std::bad_alloc",
+        "/opt/gridengine/default/spool/cngb-compute-m17-2/job_scripts/279579: line 6: 58994 Aborted.",
+    ]
+    assert diagnose(lines, PACKS).category == "unknown"
+    assert diagnose(lines, PACKS, job=_job(memory_request_mb=4000, memory_used_mb=3990)).category == "resource"
+    assert diagnose(lines, PACKS, job=_job(memory_request_mb=4000, memory_used_mb=300)).category == "unknown"
+
+
+def test_a_cmssw_bad_alloc_in_the_event_loop_is_memory_but_not_in_begin_job():
+    """cms-sw/cmssw issue 14573 (exhausted in the digitisation step at event 4) against PR 44742 (a service's bug
+    in beginJob: the same exception text, no event)."""
+    head = [
+        "----- Begin Fatal Exception 19-May-2016 04:43:51 CEST-----------------------",
+        "An exception of category 'BadAlloc' occurred while",
+    ]
+    tail = [
+        "Exception Message:",
+        "A std::bad_alloc exception was thrown.",
+        "The job has probably exhausted the virtual memory available to the process.",
+        "----- End Fatal Exception -------------------------------------------------",
+    ]
+    in_events = [*head, "   [0] Processing run: 1 lumi: 1 event: 4", "   [1] Running path 'digitisation_step'", *tail]
+    in_begin_job = [*head, "   [0] Calling beginJob", *tail]
+    assert diagnose(in_events, PACKS).category == "resource"
+    assert diagnose(in_begin_job, PACKS).category == "unknown"
+
+
+def test_a_numpy_memory_error_states_its_size_and_a_bare_one_does_not():
+    sized = "numpy.core._exceptions.MemoryError: Unable to allocate 926. GiB for an array with shape (6794880, 36601)"
+    assert diagnose(["Traceback (most recent call last):", sized], PACKS).category == "resource"
+    assert diagnose(["Traceback (most recent call last):", "MemoryError"], PACKS).category == "unknown"
+
+
+def test_a_generic_stage_out_code_lets_the_commands_output_decide():
+    """dmwm/WMCore issue 2564: the report shows only 60311 and the real reason is elsewhere (unknown); issue 7933:
+    the xrdcp under it could not verify the server's CA (the worker's CA set-up: service)."""
+    assert diagnose(["    ErrorCode : 60311"], PACKS, exit_code=60311).category == "unknown"
+    ca = (
+        "xrdcp-old: cannot obtain credentials for protocol: Secgsi: ErrParseBuffer: unknown CA: cannot verify "
+        "server certificate: kXGS_init: unable to get protocol object."
+    )
+    assert diagnose([ca, "    ErrorCode : 60311"], PACKS, exit_code=60311).category == "service"
+
+
+def test_a_crash_that_names_no_module_is_no_modules_code():
+    """dmwm/CRABServer issue 9357: 'Module: none (crashed)', a transient segfault nobody explained."""
+    lines = [
+        "== CMSSW: Current Modules:",
+        "== CMSSW: Module: none (crashed)",
+        "== CMSSW: A fatal system signal has occurred: segmentation violation",
+    ]
+    v = diagnose(lines, PACKS)
+    assert v.signature != "cmssw_module_crashed", v.reason
+
+
+def test_voms_proxy_init_checking_its_own_proxy_is_no_server_certificate():
+    """dmwm/CRABServer issue 4304: voms-proxy-init's own 'Certificate verify failed.' on the user's proxy chain."""
+    line = " error: " + "." * 88 + "Error: Certificate verify failed."
+    assert diagnose([line, "bad signature", "certificate failed verify:"], PACKS).category == "unknown"
+
+
+def test_a_wrong_pass_phrase_is_the_submitters():
+    """dmwm/CRABClient issue 2724: voms-proxy-init (sslutils' PRXYERR_R_WRONG_PASSPHRASE)."""
+    lines = [
+        " command : voms-proxy-init -voms cms:/cms/integration -valid 24:00",
+        " output : ",
+        " error: wrong pass phrase",
+        "Function: proxy_init_cred",
+    ]
+    assert diagnose(lines, PACKS).category == "code"

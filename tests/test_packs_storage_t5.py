@@ -1,0 +1,161 @@
+"""Storage, data access and the services a job reads from (EOS FUSE, Lustre, dCache pools, DBS, package servers,
+CRAB's transfer system, OSDF directors, XRootD checksums): real excerpts quoted in public threads get the verdict
+the thread concluded, and the lines that do not say whose a failure was stay unknown instead of guessing."""
+
+from __future__ import annotations
+
+import pytest
+
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import load_packs
+
+PACKS = load_packs(plugins=False)
+
+# name: (expected verdict, the signature that must decide, lines quoted verbatim, the thread and its conclusion).
+THREADS = {
+    "eosxd_credential_store_abort": (
+        "service",
+        "eosxd_credential_store_unusable",
+        [
+            "# eosxd -f  -ofsname=servername /eos",
+            "# no config file for local overwrites",
+            "# dead mount detected - forcing 'umount -l /eos'",
+            "terminate called after throwing an instance of 'FatalException'",
+            "  what():  Cannot stat uuid-store repository: ",
+            "Aborted",
+        ],
+        "cern-eos/eos issue 37 (the node's eosxd configuration lacked its credential-store; not a job's bug)",
+    ),
+    "lustre_ost_mount_eio": (
+        "service",
+        "lustre_mount_failed",
+        [
+            "# mount -t lustre zfs_pool_scsi0QEMU_QEMU_HARDDISK_disk3/testfs-OST0001 /mnt/testfs-OST0001mount.lustre: "
+            "mount zfs_pool_scsi0QEMU_QEMU_HARDDISK_disk3/testfs-OST0001 at /mnt/testfs-OST0001 failed: Input/output "
+            "error",
+            "Is the MGS running?",
+            "# echo $?",
+            "5",
+        ],
+        "whamcloud/integrated-manager-for-lustre issue 235 (the Lustre side, retried)",
+    ),
+    "dcache_pool_size_mismatch": (
+        "service",
+        "dcache_file_size_mismatch",
+        [
+            "14 Feb 2024 19:43:32 (badger2_lhcbtape) [door:webdav443-webdav-cert@webdav443-webdav-certDomain:AAYRW+AXJ"
+            "/A RemoteTransferManager PoolAcceptFile 0000FDC8B5A00545419DB4E5C6C88D535787] Transfer failed in post-pro"
+            "cessing: File size mismatch (expected=5368709120, actual=0)",
+        ],
+        "dCache/dcache issue 7511 (the site's tape pool stopped flushing)",
+    ),
+    "conda_503_en_masse": (
+        "service",
+        "package_server_5xx",
+        [
+            "error    libmamba Failed to download package from https://conda.anaconda.org/conda-forge/osx-64/lzo-2.10-h4"
+            "132b18_1002.conda (status 503)",
+            "critical libmamba Multi-download failed. Reason: Transfer finalized, status: 503 [https://conda.anaconda.o"
+            "rg/conda-forge/osx-64/lzo-2.10-h4132b18_1002.conda] 3940 bytes",
+            "error    libmamba Error when extracting package: Thread interrupted",
+            "libc++abi: terminating due to uncaught exception of type mamba::thread_interrupted: Thread interrupted",
+        ],
+        "conda/infrastructure issue 1205 (conda.anaconda.org answered 503 to 10-20% of downloads)",
+    ),
+    "dbs_unreachable": (
+        "service",
+        "dbs_unreachable",
+        [
+            "2018-11-09 17:28:24,326:ERROR:ProdException:DBSReaderError",
+            "Message: Can't contact DBS at https://cmsweb.cern.ch/dbs/prod/global/DBSReader, got errors Instantiating "
+            "DBS3Reader failed with 'USER'",
+        ],
+        "dmwm/WMCore issue 8912 (the TaskWorker every now and then cannot talk to DBS)",
+    ),
+    "dataset_not_in_dbs_instance": (
+        "code",
+        "dbs_dataset_not_in_instance",
+        [
+            ',["brosser", "150623_045039:brosser_crab_Tbar_tW-channel-DR_TuneZ2star_8TeV-powheg-tauola_scaleup", "Canno'
+            "t find dataset /Tbar_tW-channel-DR_TuneZ2star_8TeV-powheg-tauola/StoreResults-Summer12_DR53X-PU_S10_START"
+            '53_V7A-v1_TLBSM_53x_v3-99bd99199697666ff01397dad5652e9e/USER in DBS"]',
+            "2015-06-23 06:51:41,247:DEBUG:Handler:Traceback (most recent call last):",
+        ],
+        "dmwm/CRABServer issue 4846 (USER datasets live in another DBS instance than the one asked)",
+    ),
+    "aso_transfers_timed_out": (
+        "service",
+        "crab_aso_transfer_timeout",
+        [
+            "Tue, 31 Jan 2017 17:51:54 CET(+0000):INFO:PostJob Got statuses: done, acquired; 24.0 hours since transfer "
+            "submit.",
+            "Tue, 31 Jan 2017 17:51:54 CET(+0000):WARNING:PostJob Post-job reached its timeout of 86400 seconds "
+            "waiting for ASO transfers to complete. Will cancel on",
+        ],
+        "dmwm/CRABServer issue 5364 (transfers stuck 'acquired' in ASO for 24 h)",
+    ),
+    "osdf_director_timed_out": (
+        "service",
+        "osdf_metadata_timeout",
+        [
+            "error while querying the director at https://osdf-director.osg-htc.org: dial tcp 128.105.82.132:443: "
+            "i/o timeout"
+        ],
+        "PelicanPlatform/pelican client test TestTransferErrorDirectorTimeout (Transfer.DirectorTimeout: retryable)",
+    ),
+    "osdf_namespace_without_origins": (
+        "code",
+        "osdf_namespace_not_found",
+        [
+            "ERROR[2025-09-24T16:28:56-05:00] error while querying the director at https://osdf-director.osg-htc.org: "
+            "404: No sources found for the requested path: no origins found for the requested namespace "
+            "'/YOUR_NAMESPACE/test/upload-test.01.txt': Request ID: 7f9e370a-98a0-41db-801b-5c3fd42791d1"
+        ],
+        "the OSDF documentation's upload guide (the error for a namespace the user forgot to change)",
+    ),
+}
+
+
+@pytest.mark.parametrize(("want", "sid", "lines", "source"), list(THREADS.values()), ids=list(THREADS))
+def test_each_thread_excerpt_gets_the_verdict_its_thread_concluded(want, sid, lines, source):
+    verdict = diagnose(lines, PACKS)
+    assert (verdict.category, verdict.signature) == (want, sid), (source, verdict.reason)
+
+
+# Lines that say something failed but not whose: a confident verdict on them would be a guess.
+UNDECIDED = {
+    "xrdcp_checksum_error": (
+        # xrootd/xrootd issue 972: an XCache transfer failed its adler32 check; the thread never found why (XrdCl's
+        # errCheckSumError also covers a wrong expected value and an unknown checksum type).
+        [
+            "~ >xrdcp -f --cksum adler32:111b2fe1 root://xcache.mwt2.org:1094//root://xrootd.aglt2.org:1094//pnfs/a"
+            "glt2.org/atlasdatadisk/rucio/data15_13TeV/96/bb/DESDM_EGAMMA.17824239._015051.pool.root.1 /dev/null",
+            "[97.94MB/97.94MB][100%][==================================================][97.94MB/s]",
+            "Run: [ERROR] CheckSum error",
+        ]
+    ),
+    "osdf_director_500_for_a_retired_namespace": (
+        # PelicanPlatform/pelican issue 874: the /osgconnect namespace was being retired; the director's 500 and the
+        # client's unparsable-answer error say nothing about an outage.
+        [
+            "Director's response: &{500 Internal Server Error 500 HTTP/1.1 1 1 map[Content-Length:[0] Date:[Thu, 29 "
+            "Feb 2024 19:46:37 GMT] Link:[<http://osdf-uw-cache.svc.osg-htc.org:8443/osgconnect/public/osg/testfile.t"
+            'xt>; rel="duplicate"; pri=1...',
+            "Error while querying the Director: Could not unmarshall the director's response: unexpected end of JSON "
+            "input",
+        ]
+    ),
+    "mamba_403_alone": (
+        # chipsalliance/silicon-notebooks issue 7 (as quoted): a 403 from a channel is no server outage by itself.
+        [
+            "critical libmamba Multi-download failed. Reason: Transfer finalized, status: 403 [https://conda.anaconda."
+            "org/main/linux-64/_libgcc_mutex-0.1-main.tar.bz2] 366 bytes",
+        ]
+    ),
+}
+
+
+@pytest.mark.parametrize("lines", list(UNDECIDED.values()), ids=list(UNDECIDED))
+def test_lines_that_do_not_say_whose_stay_unknown(lines):
+    verdict = diagnose(lines, PACKS)
+    assert verdict.category == "unknown", f"{verdict.signature} decided: {verdict.reason}"

@@ -145,6 +145,16 @@ UNDECIDED = {
             "input",
         ]
     ),
+    "davix_404_on_a_new_file": (
+        # root-project/root issue 9584: a 404 through Davix-S3 while creating a file; a 404 names the path, and
+        # no replica was said to be lost.
+        [
+            "Error in <TDavixFile::DavixReadBuffer>: can not read data with davix: Result HTTP 404 : File not found , "
+            "while  readding after 3 attempts (18)",
+            "Error in <TDavixFile::Init>: s3s://minio-herd.cloud.cnaf.infn.it/dciangot/W0003.root failed to read the "
+            "file type data.",
+        ]
+    ),
     "mamba_403_alone": (
         # chipsalliance/silicon-notebooks issue 7 (as quoted): a 403 from a channel is no server outage by itself.
         [

@@ -16,12 +16,27 @@ from opgtui.store import Store, StoreError
 
 # Table -> its primary key, in copy order (the derived tables last).
 KEYS: dict[str, tuple[str, ...]] = {
-    "kv": ("key",), "jobs": ("id",), "job_ads": ("job_id",), "job_events": ("id",), "verdicts": ("job_id",),
-    "dq_results": ("job_id",), "job_phases": ("job_id", "seq"), "feed_status": ("feed",),
-    "service_states": ("id",), "windows": ("id",), "announcements": ("id",), "requests": ("id",),
-    "request_audit": ("id",), "action_log": ("id",), "retries": ("id",), "learned_signatures": ("id",),
-    "learned_audit": ("id",), "learn_tails": ("job_id",),
-    "job_stats": ("job_id",), "stats_rollup": ("dim", "day", "experiment", "key"), "stats_dirty": ("day",),
+    "kv": ("key",),
+    "jobs": ("id",),
+    "job_ads": ("job_id",),
+    "job_events": ("id",),
+    "verdicts": ("job_id",),
+    "dq_results": ("job_id",),
+    "job_phases": ("job_id", "seq"),
+    "feed_status": ("feed",),
+    "service_states": ("id",),
+    "windows": ("id",),
+    "announcements": ("id",),
+    "requests": ("id",),
+    "request_audit": ("id",),
+    "action_log": ("id",),
+    "retries": ("id",),
+    "learned_signatures": ("id",),
+    "learned_audit": ("id",),
+    "learn_tails": ("job_id",),
+    "job_stats": ("job_id",),
+    "stats_rollup": ("dim", "day", "experiment", "key"),
+    "stats_dirty": ("day",),
 }
 DERIVED = frozenset({"job_stats", "stats_rollup", "stats_dirty"})
 CHUNK = 5000
@@ -43,7 +58,7 @@ class TableCopy:
 
 
 def count(store: Store, table: str) -> int:
-    return int(store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return store.count_rows(table)
 
 
 def columns(store: Store, table: str) -> list[str]:
@@ -55,20 +70,30 @@ def _quoted(name: str) -> str:
     return f'"{name}"'
 
 
-def copy_store(src: Store, dst: Store, *, append: bool = False, chunk: int = CHUNK,
-               progress: Callable[[str, int], None] | None = None) -> list[TableCopy]:
+def copy_store(
+    src: Store,
+    dst: Store,
+    *,
+    append: bool = False,
+    chunk: int = CHUNK,
+    progress: Callable[[str, int], None] | None = None,
+) -> list[TableCopy]:
     """Copy every table of ``src`` into ``dst``; StoreError (one line) if ``dst`` is not empty and not
     ``append``, or the two stores' schemas differ. Returns per-table counts (check :attr:`TableCopy.ok`)."""
     if src.schema_version() != dst.schema_version():
-        raise StoreError(f"{dst.label}: schema {dst.schema_version()}, the source's is {src.schema_version()}: "
-                         "open both with this opgtui first")
+        raise StoreError(
+            f"{dst.label}: schema {dst.schema_version()}, the source's is {src.schema_version()}: "
+            "open both with this opgtui first"
+        )
     missing = sorted(set(src.table_names()) - set(KEYS))
     if missing:
         raise StoreError(f"{src.label}: tables this opgtui cannot copy: {', '.join(missing)}")
     before = {t: count(dst, t) for t in KEYS}
     if not append and (full := [f"{t} ({n})" for t, n in before.items() if n and t not in DERIVED]):
-        raise StoreError(f"{dst.label}: not empty ({', '.join(full[:4])}{', ...' if len(full) > 4 else ''}): "
-                         "copy into a new store, or add --append to merge (rows it has are kept)")
+        raise StoreError(
+            f"{dst.label}: not empty ({', '.join(full[:4])}{', ...' if len(full) > 4 else ''}): "
+            "copy into a new store, or add --append to merge (rows it has are kept)"
+        )
     report = []
     for table, key in KEYS.items():
         # the triggers made some derived rows already: the source's replace them; append keeps the destination's
@@ -80,8 +105,15 @@ def copy_store(src: Store, dst: Store, *, append: bool = False, chunk: int = CHU
     return report
 
 
-def _copy_table(src: Store, dst: Store, table: str, key: tuple[str, ...], conflict: str, chunk: int,
-                progress: Callable[[str, int], None] | None) -> int:
+def _copy_table(
+    src: Store,
+    dst: Store,
+    table: str,
+    key: tuple[str, ...],
+    conflict: str,
+    chunk: int,
+    progress: Callable[[str, int], None] | None,
+) -> int:
     cols = [n for n, _ in dst.columns(table)]
     select = f"SELECT {', '.join(map(_quoted, cols))} FROM {table}"
     order = f" ORDER BY {', '.join(map(_quoted, key))} LIMIT {int(chunk)}"
@@ -106,5 +138,7 @@ def _restart_identities(dst: Store) -> None:
     with dst.transaction() as c:
         for table, key in KEYS.items():
             if key == ("id",) and table not in ("jobs", "learned_signatures"):
-                c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                          f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
+                c.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+                )

@@ -6,19 +6,47 @@ from __future__ import annotations
 from pathlib import Path
 
 MOUNTINFO = Path("/proc/self/mountinfo")
-NETWORK_FS = frozenset({
-    "nfs", "nfs4", "afs", "cifs", "smb3", "smbfs", "ceph", "fuse.ceph", "fuse.cephfs", "fuse.eos", "eos", "lustre",
-    "gpfs", "glusterfs", "fuse.glusterfs", "fuse.sshfs", "9p", "beegfs", "fuse.beegfs", "ncpfs", "coda",
-    "fuse.cvmfs", "fuse.xrootdfs", "ocfs2", "gfs2", "pvfs2", "orangefs", "fuse.gcsfuse", "fuse.s3fs",
-})
+NETWORK_FS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "afs",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "ceph",
+        "fuse.ceph",
+        "fuse.cephfs",
+        "fuse.eos",
+        "eos",
+        "lustre",
+        "gpfs",
+        "glusterfs",
+        "fuse.glusterfs",
+        "fuse.sshfs",
+        "9p",
+        "beegfs",
+        "fuse.beegfs",
+        "ncpfs",
+        "coda",
+        "fuse.cvmfs",
+        "fuse.xrootdfs",
+        "ocfs2",
+        "gfs2",
+        "pvfs2",
+        "orangefs",
+        "fuse.gcsfuse",
+        "fuse.s3fs",
+    }
+)
 
 
 def _unescape(field: str) -> str:
     """mountinfo escapes space, tab, newline and backslash as octal (``\\040``)."""
     out, i = [], 0
     while i < len(field):
-        if field[i] == "\\" and field[i + 1:i + 4].isdigit():
-            out.append(chr(int(field[i + 1:i + 4], 8)))
+        if field[i] == "\\" and field[i + 1 : i + 4].isdigit():
+            out.append(chr(int(field[i + 1 : i + 4], 8)))
             i += 4
         else:
             out.append(field[i])

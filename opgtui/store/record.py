@@ -10,16 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from opgtui.store.schema import _JOB_STATS_VALUES
+from opgtui.store.base import StoreBase
+from opgtui.store.columns import JOB_STATS_VALUES
+from opgtui.store.dialect import floor_div as _floor_div
+from opgtui.store.dialect import marks
+from opgtui.store.protocols import Connection, Dialect, Row, SqlValue
 
 DAY = 86400
-
-
-def _floor_div(dialect: str, expr: str, seconds: int) -> str:
-    """The integer ``floor(expr / seconds)`` (SQLite's CAST truncates, PostgreSQL's rounds)."""
-    if dialect == "sqlite":
-        return f"CAST({expr} / {seconds} AS INTEGER)"
-    return f"CAST(floor({expr} / {seconds}) AS BIGINT)"
+PhaseRow = tuple[int, str, float | None, float | None, float | None, int | None, str]
+"""One phase as :meth:`RecordQueries.save_phases` writes it: (seq, name, start, end, cpu, status, source)."""
+StoredPhase = tuple[str, float | None, float | None, float | None, int | None, str]
+"""One phase as :meth:`RecordQueries.phase_rows` reads it: (name, start, end, cpu, status, source)."""
+DqResult = tuple[str, int | None, str, float]
+"""A data-quality result: (job id, ok (1, 0 or None: not checked), problems JSON, checked at)."""
+SumsRow = tuple[SqlValue, ...]
+"""(day or None, experiment or '', key, the 13 sums named by ``_SUM_FIELDS``)."""
 
 
 def _total(cond_or_value: str, *, flag: bool = False) -> str:
@@ -41,14 +46,23 @@ _ROW = f"""SELECT *,
   (outcome IN (1, 2) OR (outcome = 0 AND dq_ok = 0)) AS wasted_row,
   (outcome = 0 AND coalesce(dq_ok, 1) = 1) AS good_row
   FROM job_stats"""
-_JOB_SUMS = ", ".join((
-    "count(*)", _total("outcome = 0", flag=True), _total("outcome = 1", flag=True), _total("outcome = 2", flag=True),
-    _total("outcome = 0 AND dq_ok = 0", flag=True), _total("num_starts > 1", flag=True), _total("core"),
-    _total("CASE WHEN cpu IS NOT NULL AND wall > 0 THEN cpu END"),
-    _total("CASE WHEN cpu IS NOT NULL AND wall > 0 THEN wall * cores END"),
-    _total("CASE WHEN wasted_row THEN core END"),
-    _total("bad"), _total("CASE WHEN wasted_row THEN core ELSE bad END"),
-    _total("CASE WHEN good_row THEN core - bad END")))
+_JOB_SUMS = ", ".join(
+    (
+        "count(*)",
+        _total("outcome = 0", flag=True),
+        _total("outcome = 1", flag=True),
+        _total("outcome = 2", flag=True),
+        _total("outcome = 0 AND dq_ok = 0", flag=True),
+        _total("num_starts > 1", flag=True),
+        _total("core"),
+        _total("CASE WHEN cpu IS NOT NULL AND wall > 0 THEN cpu END"),
+        _total("CASE WHEN cpu IS NOT NULL AND wall > 0 THEN wall * cores END"),
+        _total("CASE WHEN wasted_row THEN core END"),
+        _total("bad"),
+        _total("CASE WHEN wasted_row THEN core ELSE bad END"),
+        _total("CASE WHEN good_row THEN core - bad END"),
+    )
+)
 # Phases: one row per phase of a finished job; its core-seconds are its wall x the job's cores.
 _PHASE_ROW = f"""SELECT p.name AS name, s.experiment AS experiment, s.end_time AS end_time, s.batch_name AS batch_name,
   p.status AS status, p.cpu AS cpu, p."end" IS NOT NULL AS ended,
@@ -58,16 +72,41 @@ _PHASE_ROW = f"""SELECT p.name AS name, s.experiment AS experiment, s.end_time A
 # phases); looking each job's phases up by key is ~4x faster, so its phases are a lateral subquery it cannot flatten.
 _PHASE_ROW_PG = _PHASE_ROW.replace(
     "FROM job_phases p JOIN job_stats s ON s.job_id = p.job_id",
-    "FROM job_stats s CROSS JOIN LATERAL (SELECT * FROM job_phases q WHERE q.job_id = s.job_id OFFSET 0) p")
+    "FROM job_stats s CROSS JOIN LATERAL (SELECT * FROM job_phases q WHERE q.job_id = s.job_id OFFSET 0) p",
+)
 _PHASE_OK = "status = 0 OR (status IS NULL AND ended)"
-_PHASE_SUMS = ", ".join((
-    "count(*)", _total(_PHASE_OK, flag=True), _total("status != 0", flag=True), "0", "0", "0", _total("core"),
-    _total("CASE WHEN cpu IS NOT NULL AND core > 0 THEN cpu END"),
-    _total("CASE WHEN cpu IS NOT NULL AND core > 0 THEN core END"),
-    _total("CASE WHEN status != 0 THEN core END"), "0", _total("CASE WHEN status != 0 THEN core END"),
-    _total(f"CASE WHEN {_PHASE_OK} THEN core END")))
-_SUM_FIELDS = ("jobs", "ok", "failed", "removed", "dq_bad", "restarted", "core_sec", "cpu", "eff_core_sec", "wasted",
-               "badput", "lost", "goodput")
+_PHASE_SUMS = ", ".join(
+    (
+        "count(*)",
+        _total(_PHASE_OK, flag=True),
+        _total("status != 0", flag=True),
+        "0",
+        "0",
+        "0",
+        _total("core"),
+        _total("CASE WHEN cpu IS NOT NULL AND core > 0 THEN cpu END"),
+        _total("CASE WHEN cpu IS NOT NULL AND core > 0 THEN core END"),
+        _total("CASE WHEN status != 0 THEN core END"),
+        "0",
+        _total("CASE WHEN status != 0 THEN core END"),
+        _total(f"CASE WHEN {_PHASE_OK} THEN core END"),
+    )
+)
+_SUM_FIELDS = (
+    "jobs",
+    "ok",
+    "failed",
+    "removed",
+    "dq_bad",
+    "restarted",
+    "core_sec",
+    "cpu",
+    "eff_core_sec",
+    "wasted",
+    "badput",
+    "lost",
+    "goodput",
+)
 # PostgreSQL sums a bigint column as numeric, which psycopg reads through a Python loader (~4 µs a value: 0.45 s of
 # the 0.62 s an hour-of-day year of 1M jobs took, 8,760 rows of 13 sums); cast back to bigint it reads in C.
 _COUNT_FIELDS = frozenset(_SUM_FIELDS[:6])
@@ -76,23 +115,27 @@ _COUNT_FIELDS = frozenset(_SUM_FIELDS[:6])
 # SQLite's bulk ingest (Store.upsert_jobs): the job_stats rows of the jobs just written, from the jobs table and a
 # temporary table of the batch (its ids, and the slot times of those that came with an ad), in the per-row
 # trigger's own expressions; an ad-less job keeps the slot times it has.
-_STATS_COLS = ", ".join(c for c, _ in _JOB_STATS_VALUES)
-_STATS_VALS = ", ".join(e.replace("NEW.", "j.") for _, e in _JOB_STATS_VALUES)
-_STATS_SET = ", ".join(f"{c} = excluded.{c}" for c, _ in _JOB_STATS_VALUES)
+_STATS_COLS = ", ".join(c for c, _ in JOB_STATS_VALUES)
+_STATS_VALS = ", ".join(e.replace("NEW.", "j.") for _, e in JOB_STATS_VALUES)
+_STATS_SET = ", ".join(f"{c} = excluded.{c}" for c, _ in JOB_STATS_VALUES)
 _AD_COLS = ("slot_time", "committed_slot_time", "committed_time", "phases_raw")
 _FROM_BATCH = (
     "INSERT INTO job_stats(job_id, " + _STATS_COLS + "{cols}) SELECT j.id, " + _STATS_VALS + "{vals} "
     "FROM temp.ingest_batch b CROSS JOIN jobs j "  # CROSS: the batch outside (not every finished job by status)
     "WHERE j.id = b.id AND b.has_ad = {has_ad} "
     "AND (j.status IN (3, 4) OR (j.status IS NULL AND j.end_time IS NOT NULL)) "
-    "ON CONFLICT(job_id) DO UPDATE SET " + _STATS_SET + "{sets}")
-_STATS_WITH_AD = _FROM_BATCH.format(cols="".join(f", {c}" for c in _AD_COLS), has_ad=1,
-                                    vals=", b.slot_time, b.committed_slot_time, b.committed_time, b.phases_raw",
-                                    sets="".join(f", {c} = excluded.{c}" for c in _AD_COLS))
+    "ON CONFLICT(job_id) DO UPDATE SET " + _STATS_SET + "{sets}"
+)
+_STATS_WITH_AD = _FROM_BATCH.format(
+    cols="".join(f", {c}" for c in _AD_COLS),
+    has_ad=1,
+    vals=", b.slot_time, b.committed_slot_time, b.committed_time, b.phases_raw",
+    sets="".join(f", {c} = excluded.{c}" for c in _AD_COLS),
+)
 _STATS_WITHOUT_AD = _FROM_BATCH.format(cols="", vals="", has_ad=0, sets="")
 
 
-def _keys(dialect: str) -> dict[str, str]:
+def _keys(dialect: Dialect) -> dict[str, str]:
     """Dimension -> its key over job_stats rows, as text (hour: the absolute UTC hour the job's last run started)."""
     hour = _floor_div(dialect, "coalesce(start_time, end_time - coalesce(wall, 0))", 3600)
     return {
@@ -100,7 +143,7 @@ def _keys(dialect: str) -> dict[str, str]:
         "cpu": "cpu_model",
         "hour": f"CAST({hour} AS TEXT)",
         "verdict": "CASE WHEN good_row THEN 'ok' WHEN outcome = 0 THEN 'dq-failed' WHEN outcome = 3 "
-                   "THEN 'exit unknown' ELSE coalesce(verdict, 'undiagnosed') END",
+        "THEN 'exit unknown' ELSE coalesce(verdict, 'undiagnosed') END",
         "batch": "batch_name",
         "all": "''",
     }
@@ -109,38 +152,87 @@ def _keys(dialect: str) -> dict[str, str]:
 ROLLUP_DIMS = (*_keys("sqlite"), "stage")
 
 
-def _where(*conds: tuple[str, Any]) -> tuple[str, list[Any]]:
+def _where(*conds: tuple[str, SqlValue]) -> tuple[str, list[SqlValue]]:
     """``WHERE`` text and parameters from (clause, value) pairs; a None value leaves its clause out."""
     kept = [(c, v) for c, v in conds if v is not None]
     return " AND ".join(c for c, _ in kept) or "1 = 1", [v for _, v in kept]
 
 
-class RecordQueries:
-    """The record's queries, mixed into :class:`opgtui.store.Store` (``conn``, ``dialect``, ``transaction``)."""
+_AD_NUMBERS = ("CumulativeSlotTime", "CommittedSlotTime", "CommittedTime")
+AdStats = tuple[float | None, float | None, float | None, str | None]
+BULK_ROWS = 500
+"""SQLite: from this many jobs in one upsert, the record's per-row trigger is dropped for the transaction (and
+made again, from its own text, before it commits: other connections never see it missing) and the job_stats rows
+are written by two set-based statements, ads' slot times included: ~half the trigger's cost per row plus the
+UPDATE of every row with its ad (issue 18: ingest within 2x of a bare executemany)."""
 
-    conn: Any
-    dialect: str
 
-    def transaction(self) -> Any: ...  # provided by Store
+def ad_stats(ad: dict[str, Any]) -> AdStats:
+    """(CumulativeSlotTime, CommittedSlotTime, CommittedTime, ChirpOpgPhases) of an ad: numbers and text only."""
+    nums = [
+        float(v) if isinstance(v := ad.get(k), int | float) and not isinstance(v, bool) else None for k in _AD_NUMBERS
+    ]
+    phases = ad.get("ChirpOpgPhases")
+    return nums[0], nums[1], nums[2], phases if isinstance(phases, str) else None
 
-    def upsert_sql(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str: ...  # provided by Store
+
+def stats_trigger(c: Connection) -> str | None:
+    """SQLite: the CREATE statement of the record's per-row trigger on jobs, as the schema has it."""
+    row = c.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'job_stats_from_jobs'").fetchone()
+    return str(row[0]) if row else None
+
+
+def stats_from_batch(c: Connection, job_ids: Sequence[str], ad_values: Sequence[tuple[str, *AdStats]]) -> None:
+    """SQLite, in the caller's transaction ``c``: the job_stats rows of ``job_ids`` just written with the
+    per-row trigger off (Store.upsert_jobs), and of the ``(job id, slot time, committed slot time, committed
+    time, chirped phases)`` of those that came with an ad, in two set-based statements."""
+    c.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS ingest_batch (id TEXT PRIMARY KEY, has_ad INTEGER NOT NULL, "
+        "slot_time REAL, committed_slot_time REAL, committed_time REAL, phases_raw TEXT)"
+    )
+    c.execute("DELETE FROM temp.ingest_batch")
+    batch: dict[str, Row] = {jid: (jid, 0, None, None, None, None) for jid in job_ids}
+    batch.update((v[0], (v[0], 1, *v[1:])) for v in ad_values)
+    c.executemany("INSERT INTO temp.ingest_batch VALUES (?, ?, ?, ?, ?, ?)", list(batch.values()))
+    c.execute(_STATS_WITH_AD)
+    c.execute(_STATS_WITHOUT_AD)
+    c.execute("DELETE FROM temp.ingest_batch")
+
+
+def write_ad_stats(c: Connection, ads: dict[str, dict[str, Any]]) -> None:
+    """The record's values read from finished jobs' ads (slot times, chirped phases) into their job_stats rows,
+    in the caller's transaction ``c`` (a job not finished has no row: nothing happens)."""
+    rows = [(*ad_stats(ad), jid) for jid, ad in ads.items()]
+    if c.dialect == "sqlite":
+        c.executemany(
+            "UPDATE job_stats SET slot_time = ?, committed_slot_time = ?, committed_time = ?, "
+            "phases_raw = ? WHERE job_id = ?",
+            rows,
+        )
+        return
+    from opgtui.store.pg import bulk_update
+
+    bulk_update(
+        c,
+        "job_stats",
+        ("slot_time", "committed_slot_time", "committed_time", "phases_raw"),
+        ("DOUBLE PRECISION", "DOUBLE PRECISION", "DOUBLE PRECISION", "TEXT"),
+        "job_id",
+        rows,
+    )
+
+
+class RecordQueries(StoreBase):
+    """The production record's area, mixed into :class:`opgtui.store.Store`."""
 
     # ---------------------------------------------------------------- the record's rows
 
+    stats_from_batch = staticmethod(stats_from_batch)
+
     @staticmethod
-    def stats_from_batch(c: Any, job_ids: Sequence[str], ad_values: Sequence[tuple[Any, ...]]) -> None:
-        """SQLite, in the caller's transaction ``c``: the job_stats rows of ``job_ids`` just written with the
-        per-row trigger off (Store.upsert_jobs), and of the ``(job id, slot time, committed slot time, committed
-        time, chirped phases)`` of those that came with an ad, in two set-based statements."""
-        c.execute("CREATE TEMP TABLE IF NOT EXISTS ingest_batch (id TEXT PRIMARY KEY, has_ad INTEGER NOT NULL, "
-                  "slot_time REAL, committed_slot_time REAL, committed_time REAL, phases_raw TEXT)")
-        c.execute("DELETE FROM temp.ingest_batch")
-        batch = {jid: (jid, 0, None, None, None, None) for jid in job_ids}
-        batch.update((v[0], (v[0], 1, *v[1:])) for v in ad_values)
-        c.executemany("INSERT INTO temp.ingest_batch VALUES (?, ?, ?, ?, ?, ?)", list(batch.values()))
-        c.execute(_STATS_WITH_AD)
-        c.execute(_STATS_WITHOUT_AD)
-        c.execute("DELETE FROM temp.ingest_batch")
+    def record_ad_stats(c: Connection, ads: dict[str, dict[str, Any]]) -> None:
+        """:func:`write_ad_stats` in the caller's transaction ``c``."""
+        write_ad_stats(c, ads)
 
     # ---------------------------------------------------------------- rollups
 
@@ -157,42 +249,60 @@ class RecordQueries:
             c.execute("DELETE FROM stats_dirty")
         return len(days)
 
-    def _recompute_day(self, c: Any, day: int) -> None:
+    def _recompute_day(self, c: Connection, day: int) -> None:
         lo, hi = day * DAY, (day + 1) * DAY
-        marks = ", ".join("?" * len(ROLLUP_DIMS))
-        c.execute(f"DELETE FROM stats_rollup WHERE day = ? AND dim IN ({marks})", (day, *ROLLUP_DIMS))
+        c.execute(f"DELETE FROM stats_rollup WHERE day = ? AND dim IN ({marks(ROLLUP_DIMS)})", (day, *ROLLUP_DIMS))
         for dim, key in _keys(self.dialect).items():
-            c.execute(f"INSERT INTO stats_rollup SELECT CAST(? AS TEXT), CAST(? AS INTEGER), coalesce(experiment, ''), "
-                      f"coalesce({key}, ''), {_JOB_SUMS} FROM ({_ROW} WHERE end_time >= ? AND end_time < ?) r "
-                      "GROUP BY 3, 4", (dim, day, lo, hi))
-        c.execute(f"INSERT INTO stats_rollup SELECT 'stage', CAST(? AS INTEGER), coalesce(experiment, ''), name, "
-                  f"{_PHASE_SUMS} FROM ({self._phase_row()} WHERE s.end_time >= ? AND s.end_time < ?) r GROUP BY 3, 4",
-                  (day, lo, hi))
+            c.execute(
+                f"INSERT INTO stats_rollup SELECT CAST(? AS TEXT), CAST(? AS INTEGER), coalesce(experiment, ''), "
+                f"coalesce({key}, ''), {_JOB_SUMS} FROM ({_ROW} WHERE end_time >= ? AND end_time < ?) r "
+                "GROUP BY 3, 4",
+                (dim, day, lo, hi),
+            )
+        c.execute(
+            f"INSERT INTO stats_rollup SELECT 'stage', CAST(? AS INTEGER), coalesce(experiment, ''), name, "
+            f"{_PHASE_SUMS} FROM ({self._phase_row()} WHERE s.end_time >= ? AND s.end_time < ?) r GROUP BY 3, 4",
+            (day, lo, hi),
+        )
 
     def _phase_row(self) -> str:
         return _PHASE_ROW if self.dialect == "sqlite" else _PHASE_ROW_PG
 
-    def stats_direct(self, dim: str, lo: float, hi: float, experiment: str | None, batch: str | None,
-                     per_day: bool, by_experiment: bool) -> list[tuple[Any, ...]]:
+    def stats_direct(
+        self,
+        dim: str,
+        lo: float,
+        hi: float,
+        experiment: str | None,
+        batch: str | None,
+        per_day: bool,
+        by_experiment: bool,
+    ) -> list[SumsRow]:
         """Sums straight from job_stats (or job_phases) for [lo, hi): (day or None, experiment or '', key, sums...)."""
         stage = dim == "stage"
-        where, params = _where(("end_time >= ?", lo), ("end_time < ?", hi), ("experiment = ?", experiment),
-                               ("batch_name = ?", batch))
+        where, params = _where(
+            ("end_time >= ?", lo), ("end_time < ?", hi), ("experiment = ?", experiment), ("batch_name = ?", batch)
+        )
         day = _floor_div(self.dialect, "end_time", DAY) if per_day else "NULL"
         key = "name" if stage else _keys(self.dialect)[dim]
         group = "coalesce(experiment, '')" if by_experiment else "''"
-        sql = (f"SELECT {day}, {group}, coalesce({key}, ''), {_PHASE_SUMS if stage else _JOB_SUMS} "
-               f"FROM ({self._phase_row() if stage else _ROW}) r WHERE {where} GROUP BY 1, 2, 3")
+        sql = (
+            f"SELECT {day}, {group}, coalesce({key}, ''), {_PHASE_SUMS if stage else _JOB_SUMS} "
+            f"FROM ({self._phase_row() if stage else _ROW}) r WHERE {where} GROUP BY 1, 2, 3"
+        )
         return self.conn.execute(sql, params).fetchall()
 
-    def stats_from_rollup(self, dim: str, d0: int, d1: int | None, experiment: str | None, per_day: bool,
-                          by_experiment: bool) -> list[tuple[Any, ...]]:
+    def stats_from_rollup(
+        self, dim: str, d0: int, d1: int | None, experiment: str | None, per_day: bool, by_experiment: bool
+    ) -> list[SumsRow]:
         """Sums of whole days [d0, d1) from the rollups, in the shape of :meth:`stats_direct`."""
         where, params = _where(("dim = ?", dim), ("day >= ?", d0), ("day < ?", d1), ("experiment = ?", experiment))
         day = "day" if per_day else "NULL"
         group = "experiment" if by_experiment else "''"
-        sums = ", ".join(f"sum({f})" if self.dialect == "sqlite" or f not in _COUNT_FIELDS else
-                         f"CAST(sum({f}) AS BIGINT)" for f in _SUM_FIELDS)
+        sums = ", ".join(
+            f"sum({f})" if self.dialect == "sqlite" or f not in _COUNT_FIELDS else f"CAST(sum({f}) AS BIGINT)"
+            for f in _SUM_FIELDS
+        )
         sql = f"SELECT {day}, {group}, key, {sums} FROM stats_rollup WHERE {where} GROUP BY 1, 2, 3"
         return self.conn.execute(sql, params).fetchall()
 
@@ -210,88 +320,105 @@ class RecordQueries:
         transaction (a kill leaves a consistent store, other writers wait at most one chunk). Returns jobs."""
         done = 0
         while True:
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT job_id FROM job_stats WHERE end_time < ? ORDER BY end_time LIMIT ?", (cut, chunk))]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT job_id FROM job_stats WHERE end_time < ? ORDER BY end_time LIMIT ?", (cut, chunk)
+                )
+            ]
             if not ids:
                 return done
-            marks = ", ".join("?" * len(ids))
             with self.transaction() as c:
-                for table, col in (("job_ads", "job_id"), ("job_events", "job_id"), ("verdicts", "job_id"),
-                                   ("job_phases", "job_id"), ("dq_results", "job_id"), ("job_stats", "job_id"),
-                                   ("jobs", "id")):
-                    c.execute(f"DELETE FROM {table} WHERE {col} IN ({marks})", ids)
+                for table, col in (
+                    ("job_ads", "job_id"),
+                    ("job_events", "job_id"),
+                    ("verdicts", "job_id"),
+                    ("job_phases", "job_id"),
+                    ("dq_results", "job_id"),
+                    ("job_stats", "job_id"),
+                    ("jobs", "id"),
+                ):
+                    c.execute(f"DELETE FROM {table} WHERE {col} IN ({marks(ids)})", ids)
             done += len(ids)
 
     def prune_ads(self, cut: float, chunk: int) -> int:
         """Delete the raw ads of finished jobs that ended before ``cut``, in chunks; returns ads deleted."""
         done = 0
         while True:
-            ids = [r[0] for r in self.conn.execute(
-                "SELECT a.job_id FROM job_stats s JOIN job_ads a ON a.job_id = s.job_id WHERE s.end_time < ? LIMIT ?",
-                (cut, chunk))]
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT a.job_id FROM job_stats s JOIN job_ads a ON a.job_id = s.job_id "
+                    "WHERE s.end_time < ? LIMIT ?",
+                    (cut, chunk),
+                )
+            ]
             if not ids:
                 return done
             with self.transaction() as c:
-                c.execute(f"DELETE FROM job_ads WHERE job_id IN ({', '.join('?' * len(ids))})", ids)
+                c.execute(f"DELETE FROM job_ads WHERE job_id IN ({marks(ids)})", ids)
             done += len(ids)
 
     # ---------------------------------------------------------------- phases and data quality
 
     @staticmethod
-    def save_phases(c: Any, job_id: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    def save_phases(c: Connection, job_id: str, rows: Sequence[PhaseRow]) -> None:
         """Replace a job's phases (``seq, name, start, end, cpu, status, source`` rows) in the caller's transaction
         ``c`` (from :meth:`transaction`)."""
         c.execute("DELETE FROM job_phases WHERE job_id = ?", (job_id,))
-        c.executemany('INSERT INTO job_phases(job_id, seq, name, start, "end", cpu, status, source) '
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(job_id, *r) for r in rows])
+        c.executemany(
+            'INSERT INTO job_phases(job_id, seq, name, start, "end", cpu, status, source) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(job_id, *r) for r in rows],
+        )
 
     def pending_chirped_phases(self) -> list[tuple[str, str]]:
         """(job id, ChirpOpgPhases value) of finished jobs whose chirped phases are not parsed yet."""
         return self.conn.execute("SELECT job_id, phases_raw FROM job_stats WHERE phases_raw IS NOT NULL").fetchall()
 
-    def save_chirped_phases(self, parsed: Iterable[tuple[str, Sequence[tuple[Any, ...]]]]) -> None:
+    def save_chirped_phases(self, parsed: Iterable[tuple[str, Sequence[PhaseRow]]]) -> None:
         """Store parsed chirped phases (job id, rows as for :meth:`save_phases`) unless the job's phases were read
         from its log (complete, where the ad may lag), and mark them parsed; one transaction."""
         with self.transaction() as c:
             for job_id, rows in parsed:
-                from_log = c.execute("SELECT 1 FROM job_phases WHERE job_id = ? AND source = 'log' LIMIT 1",
-                                     (job_id,)).fetchone()
+                from_log = c.execute(
+                    "SELECT 1 FROM job_phases WHERE job_id = ? AND source = 'log' LIMIT 1", (job_id,)
+                ).fetchone()
                 if not from_log:
                     self.save_phases(c, job_id, rows)
                 c.execute("UPDATE job_stats SET phases_raw = NULL WHERE job_id = ?", (job_id,))
 
-    def phase_rows(self, job_id: str) -> list[tuple[Any, ...]]:
+    def phase_rows(self, job_id: str) -> list[StoredPhase]:
         """A job's stored phases: (name, start, end, cpu, status, source) in order."""
-        return self.conn.execute('SELECT name, start, "end", cpu, status, source FROM job_phases WHERE job_id = ? '
-                                 "ORDER BY seq", (job_id,)).fetchall()
+        return self.conn.execute(
+            'SELECT name, start, "end", cpu, status, source FROM job_phases WHERE job_id = ? ORDER BY seq', (job_id,)
+        ).fetchall()
 
     def unchecked_finished(self, since: float, experiments: Sequence[str] | None, limit: int) -> list[str]:
         """Finished jobs since ``since`` without a data-quality result (of these experiments, or all), newest
         first."""
         where = ["s.end_time >= ?", "NOT EXISTS (SELECT 1 FROM dq_results d WHERE d.job_id = s.job_id)"]
-        params: list[Any] = [since]
+        params: list[SqlValue] = [since]
         if experiments is not None:
-            where.append(f"s.experiment IN ({', '.join('?' * len(experiments)) or 'NULL'})")
+            where.append(f"s.experiment IN ({marks(experiments) or 'NULL'})")
             params += list(experiments)
         sql = f"SELECT s.job_id FROM job_stats s WHERE {' AND '.join(where)} ORDER BY s.end_time DESC LIMIT ?"
         return [r[0] for r in self.conn.execute(sql, (*params, limit))]
 
-    def save_checks(self, phase_sets: Sequence[tuple[str, Sequence[tuple[Any, ...]]]],
-                    results: Sequence[tuple[str, int | None, str, float]]) -> None:
+    def save_checks(self, phase_sets: Sequence[tuple[str, Sequence[PhaseRow]]], results: Sequence[DqResult]) -> None:
         """Phases read from logs and data-quality results (job id, ok, problems JSON, checked), one transaction."""
         with self.transaction() as c:
             for job_id, rows in phase_sets:
                 self.save_phases(c, job_id, rows)
-            c.executemany(self.upsert_sql("dq_results", ("job_id", "ok", "problems", "checked"), ("job_id",)),
-                          results)
+            c.executemany(self.upsert_sql("dq_results", ("job_id", "ok", "problems", "checked"), ("job_id",)), results)
 
     def dq_problems(self, job_ids: Sequence[str] | None = None) -> list[tuple[str, str]]:
         """(job id, problems JSON) of jobs that failed their data-quality checks (of these ids, or all)."""
         sql = "SELECT job_id, problems FROM dq_results WHERE ok = 0"
-        params: tuple[Any, ...] = ()
+        params: tuple[str, ...] = ()
         if job_ids is not None:
             if not job_ids:
                 return []
-            sql += f" AND job_id IN ({', '.join('?' * len(job_ids))})"
+            sql += f" AND job_id IN ({marks(job_ids)})"
             params = tuple(job_ids)
         return self.conn.execute(sql, params).fetchall()

@@ -107,7 +107,7 @@ class OpgApp(App[None]):
         *,
         demo: bool = False,
         refresh_loop: bool = True,
-        dump: list[str] | None = None,
+        dump: list[str] | Any = None,
         demo_rest: Callable[[Any], None] | None = None,
     ) -> None:
         super().__init__()
@@ -115,10 +115,12 @@ class OpgApp(App[None]):
         self.store = store
         self.demo = demo
         self.dump: Any = None  # a DumpSession when opened on dump files, not a pool
-        if dump:
+        if isinstance(dump, list) and dump:  # the paths (a DumpSession: started by the caller already)
             from opgtui.ops.dumpview import DumpSession
 
-            self.dump = DumpSession(list(dump))
+            dump = DumpSession(list(dump)).start()  # its workers read while the dashboard starts
+        if dump:
+            self.dump = dump
         self.tz: tzinfo | None = zone(cfg.timezone)
         self.problems: list[str] = []
         self.last_refresh: float | None = None
@@ -257,6 +259,8 @@ class OpgApp(App[None]):
     def on_unmount(self) -> None:
         if self.listener is not None:
             self.listener.stop()
+        if self.dump is not None:
+            self.dump.stop()
 
     async def _refresh_forever(self) -> None:
         """Collect (unless a collector service does it), then let the views re-read; the next round is

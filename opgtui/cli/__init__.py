@@ -239,8 +239,6 @@ def tail(source: str, lines: int) -> None:
 def jobs_(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, query: str, only: str,
          fmt: str | None, open_: bool) -> None:
     """Normalised jobs from ad dumps and event logs, or from the store; filtered as in the Jobs view."""
-    from opgtui.cli.jobs import print_jobs
-
     if bool(sources) == (store_path is not None):
         _fail("jobs: give --from FILE (dumps) or --store (the store's jobs), not both" if sources
               else "jobs: give --from FILE (dumps) or --store (the store's jobs)")
@@ -249,6 +247,8 @@ def jobs_(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, 
             _fail("jobs --open: give --from FILE (the dashboard itself shows the store: opgtui)")
         _open_dump(ctx, sources)
         return
+    from opgtui.cli.jobs import print_jobs
+
     if store_path is not None:
         cfg = _config(ctx)
         if store_path:
@@ -275,7 +275,8 @@ def jobs_(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, 
 
 
 def _open_dump(ctx: click.Context, sources: tuple[str, ...]) -> None:
-    """The dashboard on dump files: a scratch store (removed on exit), the config's log templates and packs."""
+    """The dashboard on dump files: a scratch store (removed on exit), the config's log templates and packs. The
+    big dumps' heads are read by worker processes from the start, while the config and the dashboard load."""
     from opgtui.core.terminal import terminal_too_small
     from opgtui.demo.workdir import scratch_dir
 
@@ -285,16 +286,22 @@ def _open_dump(ctx: click.Context, sources: tuple[str, ...]) -> None:
     problem = terminal_too_small()
     if problem:
         _fail(problem)
-    cfg = _config(ctx)
-    from opgtui.app import OpgApp
+    from opgtui.ops.dumpview import DumpSession
 
-    with scratch_dir("opgtui-dump-") as scratch:
-        cfg.store = scratch / "dump.db"
-        store = _open_store(cfg)
-        try:
-            OpgApp(cfg, store, refresh_loop=False, dump=list(sources)).run()
-        finally:
-            store.close()
+    session = DumpSession(list(sources)).start()
+    try:
+        cfg = _config(ctx)
+        from opgtui.app import OpgApp
+
+        with scratch_dir("opgtui-dump-") as scratch:
+            cfg.store = scratch / "dump.db"
+            store = _open_store(cfg)
+            try:
+                OpgApp(cfg, store, refresh_loop=False, dump=session).run()
+            finally:
+                store.close()
+    finally:
+        session.stop()
 
 
 # ---------------------------------------------------------------------------- services

@@ -52,6 +52,21 @@ class DumpSession:
     result: Any = None  # sources.dumps.LoadResult, once loaded
     jobs: DumpJobs = field(default_factory=DumpJobs)  # whole records by id, normalised when asked for
     imported: bool = False
+    heads: Any = None  # sources.dumpheads.HeadReaders: workers reading the big dumps' heads, once started
+
+    def start(self) -> DumpSession:
+        """Start reading the big ``-json`` dumps' heads in worker processes (one per core), so that the
+        listing uses every core and goes on while the dashboard starts; :meth:`load` takes what they read."""
+        if self.heads is None and self.result is None:
+            from opgtui.sources.dumpheads import HeadReaders
+
+            self.heads = HeadReaders(self.paths)
+        return self
+
+    def stop(self) -> None:
+        """Stop the workers (a quit before the listing)."""
+        if self.heads is not None:
+            self.heads.stop()
 
     @property
     def label(self) -> str:
@@ -64,8 +79,9 @@ class DumpSession:
         record is normalised when :attr:`jobs` is asked for it."""
         from opgtui.sources.dumps import load_files
 
-        self.result = load_files(self.paths, brief=True)
+        self.result = load_files(self.paths, brief=True, heads=self.heads)
         self.jobs = DumpJobs(self.result)
+        self.heads = None
         return self.result
 
     @property

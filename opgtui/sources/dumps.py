@@ -31,7 +31,7 @@ import orjson
 
 from opgtui.core.model import Job, JobBrief, JobEvent
 from opgtui.sources.jobbrief import HEAD_ATTRS, REST_ATTRS, LazyBrief, set_head, set_rest
-from opgtui.sources.jobrecord import ATTRS, NotAJobAd, host_of, job_from_ad, job_from_values
+from opgtui.sources.jobrecord import _POOL, ATTRS, NotAJobAd, _shared, host_of, job_from_ad, job_from_values
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) while a large file is read."""
@@ -882,7 +882,8 @@ def _heads(ads: list[Any], seg: _BriefSegment) -> list[LazyBrief]:
 
 
 class _Loader:
-    def __init__(self, keep_ads: bool, brief: bool = False) -> None:
+    def __init__(self, keep_ads: bool, brief: bool = False, heads: Any = None) -> None:
+        self.heads = heads  # dumpheads.HeadReaders: workers reading big -json dumps' heads, when started
         self.result = LoadResult()
         self.seen = self.result.index
         self.keep_ads = keep_ads or brief  # a brief's whole Job is read back from where its ad is
@@ -979,6 +980,15 @@ class _Loader:
         not-an-ad errors) reads the file."""
         import msgspec
 
+        read = self.heads.take(path) if self.heads is not None and self.brief else None
+        if read is not None:
+            from opgtui.sources.dumpheads import PartFailed
+
+            try:
+                if self._from_heads(path, *read):
+                    return True
+            except (PartFailed, ValueError):  # a worker found what only this loader can name: it reads the file
+                self.heads.stop()
         decoder = _array_decoder("head" if self.brief else "full")
         astuple = msgspec.structs.astuple
         source, now = str(path), self.now
@@ -1018,6 +1028,42 @@ class _Loader:
         if self.keep_ads:  # the later of two ads of one job wins, as for the jobs
             self.result.ads._ads.update(zip(ids, [(where, i) for i in (
                 range(len(new)) if kept is None else kept)], strict=True))
+        return True
+
+    def _from_heads(self, path: Path, stamp: tuple[int, int], parts: list[Iterator[list[Any]]]) -> bool:
+        """The briefs of a ``-json`` dump from the heads its workers read (:mod:`opgtui.sources.dumpheads`);
+        False (nothing done) when the file changed since they started."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != stamp:
+            return False
+        where = _JsonFile(path, stamp, self.now)
+        firsts, new, count = where.firsts, [], 0  # nothing is added to the result until every part is read
+        new_brief = LazyBrief.__new__
+        for frames in parts:
+            for spans, counts, table, heads in frames:
+                schedds = [_POOL.get(s) or _shared(s) for s in table]
+                where.spans.extend(spans)
+                at = 0
+                for n in counts:
+                    firsts.append(count)
+                    seg = _BriefSegment(where, len(firsts) - 1)
+                    made = []
+                    for head in heads[at : at + n]:
+                        b = new_brief(LazyBrief)
+                        b.id, si, b.cluster, b.proc, b.jobsub_id, b.status, b.status_since, b.exit_code, \
+                            b.exit_signal = head
+                        b.schedd = schedds[si]
+                        b._seg = seg
+                        made.append(b)
+                    seg.briefs = made  # type: ignore[assignment]
+                    new += made
+                    count += n
+                    at += n
+        ids = self._add_jobs(new)
+        self.result.ads._ads.update(zip(ids, [(where, i) for i in range(len(new))], strict=True))
         return True
 
     def _one_by_one(self, path: Path, ads: list[Any], first: int, kept: list[int], where: _JsonFile) -> list[Any]:
@@ -1094,16 +1140,17 @@ class _Loader:
 
 
 def load_files(paths: Iterable[str | Path], progress: Progress | None = None, *,
-               keep_ads: bool = True, brief: bool = False) -> LoadResult:
+               keep_ads: bool = True, brief: bool = False, heads: Any = None) -> LoadResult:
     """Every job, event and raw ad in the given dumps and event logs; never raises.
 
     ``progress`` gets (bytes done, bytes total) over ``-long`` dumps; ``keep_ads=False`` keeps no raw ads
     (and reads only the attributes a Job needs from ``-long`` text, which is faster). ``brief``: the jobs of
     ``-json`` dumps are read as :class:`~opgtui.core.model.JobBrief` records, their whole Jobs normalised when asked
-    for (:meth:`LoadResult.full_jobs`): listing 100,000 full ads reads a third of the attributes.
+    for (:meth:`LoadResult.full_jobs`): listing 100,000 full ads reads a third of the attributes. ``heads``: a
+    :class:`~opgtui.sources.dumpheads.HeadReaders` started on these paths: its workers read the big dumps' heads.
     """
     with _gc_paused():
-        return _load(paths, progress, keep_ads, brief)
+        return _load(paths, progress, keep_ads, brief, heads)
 
 
 @contextlib.contextmanager
@@ -1118,8 +1165,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool, brief: bool) -> LoadResult:
-    loader = _Loader(keep_ads, brief)
+def _load(paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool, brief: bool,
+          heads: Any = None) -> LoadResult:
+    loader = _Loader(keep_ads, brief, heads)
     eventlogs: list[Path] = []
     for p in map(Path, paths):
         try:

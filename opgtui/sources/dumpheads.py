@@ -1,0 +1,224 @@
+"""A big ``-json`` dump's job heads read by worker processes, one part of the array each: listing 100,000 full ads
+uses every core, and starts while the dashboard is still starting (``opgtui jobs --from FILE --open`` starts them
+before it imports Textual). Each worker decodes its part a 16 KB segment at a time, as the loader does
+(:func:`~opgtui.sources.dumps.segments_between`), and sends what the loader would have made of each ad's head
+(:func:`~opgtui.sources.jobbrief.set_head`) as msgpack frames; the loader makes the briefs from them
+(:meth:`HeadReaders.take`). A part with an ad that makes no job (another kind of ad, a bad value), a cut in
+the wrong place, a worker that fails or a file changed meanwhile: the loader reads the file itself, as before.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+#: Below this size one process reads a dump sooner than workers start.
+WORKER_MIN = 24 << 20
+_FRAME = 256  # segments per frame a worker sends
+_LENGTH = struct.Struct("<Q")
+#: The order of a head's fields in a frame (the schedd as its number in the frame's table).
+HEAD_FIELDS = ("id", "schedd", "cluster", "proc", "jobsub_id", "status", "status_since", "exit_code", "exit_signal")
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class PartFailed(Exception):
+    """A worker found an ad that makes no job, a cut in the wrong place, or failed: the loader reads the file."""
+
+
+class _Part:
+    """One worker process and its frames, read by a thread of its own as they come (the loader makes briefs of
+    the first frames while the workers read on, and no worker waits on a full pipe)."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env, close_fds=True
+        )
+        self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.reader = threading.Thread(target=self._read, name="dump-heads", daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        out = self.proc.stdout
+        assert out is not None
+        with out:
+            while len(head := out.read(_LENGTH.size)) == _LENGTH.size:
+                (size,) = _LENGTH.unpack(head)
+                frame = out.read(size)
+                if len(frame) != size:
+                    break
+                self.queue.put(frame)
+        self.proc.wait()
+        self.queue.put(None)
+
+    def frames(self) -> Iterator[list[Any]]:
+        """The worker's frames as they come, decoded; PartFailed when it failed (after the frames it sent)."""
+        import msgspec
+
+        decode = msgspec.msgpack.Decoder().decode
+        while (frame := self.queue.get()) is not None:
+            yield decode(frame)
+        if self.proc.returncode != 0:
+            raise PartFailed(f"worker exit {self.proc.returncode}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.reader.join()
+
+
+class HeadReaders:
+    """Workers reading the heads of the big ``-json`` dumps among ``paths`` (started at once; nothing for small
+    files, other formats, or a machine of one core)."""
+
+    def __init__(self, paths: Iterable[str | Path], workers: int | None = None) -> None:
+        self._files: dict[str, tuple[tuple[int, int], list[_Part]]] = {}
+        self._taken: list[_Part] = []
+        n = cores() if workers is None else workers
+        if n < 2:
+            return
+        for p in paths:
+            try:
+                self._start(Path(p), n)
+            except (OSError, ValueError):  # not one big array: the loader reads it itself
+                continue
+
+    def _start(self, path: Path, n: int) -> None:
+        from opgtui.sources.dumps import array_bounds, detect
+
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            st = os.fstat(fd)
+            if st.st_size < WORKER_MIN or detect(os.pread(fd, 4096, 0)) != "json":
+                return
+            bounds = array_bounds(fd, st.st_size)
+            if bounds is None:
+                return
+            begin, last, split = bounds
+            cuts = [begin]
+            for k in range(1, n):  # a comma between two ads near each k/n of the file
+                at = begin + (last - begin) * k // n
+                found = split.search(os.pread(fd, 1 << 20, at))
+                if found is not None and cuts[-1] < at + found.start(1) < last:
+                    cuts.append(at + found.start(1))
+            cuts.append(last)
+        except Exception as exc:  # _NotOneArray: not one array; the loader says what it is
+            raise ValueError(str(exc)) from exc
+        finally:
+            os.close(fd)
+        kind = "line" if split.pattern.startswith(b"(,)") else "any"
+        path_var = os.pathsep.join(filter(None, (_package_root(), os.environ.get("PYTHONPATH"))))
+        env = {**os.environ, "PYTHONPATH": path_var}
+        code = "from opgtui.sources.dumpheads import main; main()"
+        parts = [
+            _Part([sys.executable, "-c", code, str(path), str(a), str(b), kind], env)
+            for a, b in itertools.pairwise(cuts)
+        ]
+        self._files[str(path)] = ((st.st_size, st.st_mtime_ns), parts)
+
+    def take(self, path: str | Path) -> tuple[tuple[int, int], list[Iterator[list[Any]]]] | None:
+        """The file's stamp (size, mtime) when the workers started and each part's frames, in order, as they come
+        (:class:`PartFailed` from a part that failed); None when no workers read it."""
+        entry = self._files.pop(str(path), None)
+        if entry is None:
+            return None
+        stamp, parts = entry
+        self._taken.extend(parts)
+        return stamp, [p.frames() for p in parts]
+
+    def stop(self) -> None:
+        """Stop the workers (of files not taken, or given up on)."""
+        for _stamp, parts in self._files.values():
+            self._taken.extend(parts)
+        for p in self._taken:
+            p.stop()
+        self._files.clear()
+        self._taken.clear()
+
+
+def _package_root() -> str:
+    """The directory holding the ``opgtui`` package this process runs (a checkout or site-packages)."""
+    import opgtui
+
+    return str(Path(opgtui.__file__).resolve().parent.parent)
+
+
+def read_part(path: str, begin: int, last: int, kind: str, out: Any) -> int:
+    """Decode the heads of the ads between ``begin`` and ``last`` and write them to ``out`` as length-prefixed
+    msgpack frames ``[spans, counts, schedds, heads]``. Returns 0, or 3 when an ad makes no job (the loader then
+    reads the whole file itself, naming it)."""
+    import msgspec
+
+    from opgtui.core.model import JobBrief
+    from opgtui.sources.dumps import _SPLIT, _SPLIT_ONE_LINE, _array_decoder, segments_between
+    from opgtui.sources.jobbrief import set_head
+
+    decode = _array_decoder("head").decode
+    astuple = msgspec.structs.astuple
+    encode = msgspec.msgpack.Encoder().encode
+    brief = JobBrief.__new__(JobBrief)
+    schedds: dict[str, int] = {}
+    spans, counts, heads = [], [], []
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for start, end, text in segments_between(fd, begin, last, _SPLIT if kind == "line" else _SPLIT_ONE_LINE):
+            ads = decode(text)
+            for ad in ads:
+                set_head(brief, astuple(ad))
+                s = brief.schedd
+                si = schedds.get(s)
+                if si is None:
+                    si = schedds[s] = len(schedds)
+                heads.append(
+                    (
+                        brief.id,
+                        si,
+                        brief.cluster,
+                        brief.proc,
+                        brief.jobsub_id,
+                        brief.status,
+                        brief.status_since,
+                        brief.exit_code,
+                        brief.exit_signal,
+                    )
+                )
+            spans += (start, end)
+            counts.append(len(ads))
+            if len(counts) == _FRAME:
+                _send(out, encode([spans, counts, list(schedds), heads]))
+                spans, counts, heads = [], [], []
+    except Exception:  # a bad ad, a cut inside a string, a file that shrank: the loader reads it
+        return 3
+    finally:
+        os.close(fd)
+    if counts:
+        _send(out, encode([spans, counts, list(schedds), heads]))
+    return 0
+
+
+def _send(out: Any, frame: bytes) -> None:
+    out.write(_LENGTH.pack(len(frame)))
+    out.write(frame)
+
+
+def main() -> None:
+    """The worker: ``PATH BEGIN LAST KIND``; frames on stdout."""
+    import gc
+
+    gc.disable()  # millions of small tuples, no cycles
+    path, begin, last, kind = sys.argv[1:5]
+    sys.exit(read_part(path, int(begin), int(last), kind, sys.stdout.buffer))

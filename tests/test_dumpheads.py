@@ -1,0 +1,65 @@
+"""A big ``-json`` dump's heads read by worker processes (issue 18): the jobs listed are exactly the ones the loader
+lists alone, in the same order, each filled in from its own ad; a part the workers cannot read (another kind of
+ad, a value no job has) or a file changed since they started is read by the loader itself, and says the same."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from test_jobbrief import varied, write
+
+from opgtui.core.model import JobBrief
+from opgtui.sources import dumpheads
+from opgtui.sources.dumps import load_files
+
+FIELDS = [f.name for f in dataclasses.fields(JobBrief)]
+
+
+@pytest.fixture(autouse=True)
+def small_dumps_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dumpheads, "WORKER_MIN", 0)
+
+
+def listed(path: Path, workers: int | None) -> tuple[list[list[object]], list[str], bool]:
+    """Every field of every listed job, the errors, and whether workers read the file."""
+    readers = dumpheads.HeadReaders([path], workers=workers) if workers else None
+    used = readers is not None and str(path) in readers._files
+    result = load_files([path], brief=True, heads=readers)
+    if readers is not None:
+        readers.stop()
+    return [[getattr(j, f) for f in FIELDS] for j in result.jobs], result.errors, used
+
+
+@pytest.mark.parametrize("layout", ["pretty", "lines", "one line"])
+def test_workers_list_what_the_loader_lists_alone(tmp_path: Path, layout: str) -> None:
+    path = write(varied(1200), tmp_path / "q.json", layout)
+    alone, errors, _ = listed(path, None)
+    by_workers, errors_w, used = listed(path, 3)
+    assert used and len(by_workers) == 1200
+    assert by_workers == alone and errors_w == errors
+
+
+def test_a_part_the_workers_cannot_read_is_read_by_the_loader_and_named(tmp_path: Path) -> None:
+    ads = varied(900)
+    ads[700] = {"MyType": "Machine", "Name": "slot1@e1.chtc.wisc.edu"}
+    ads[800]["ExitCode"] = 2**70
+    path = write(ads, tmp_path / "q.json", "lines")
+    alone, errors, _ = listed(path, None)
+    by_workers, errors_w, used = listed(path, 2)
+    assert used and by_workers == alone and len(alone) == 898
+    assert errors_w == errors and any("ExitCode" in e for e in errors) and any("'Machine'" in e for e in errors)
+
+
+def test_a_dump_changed_after_the_workers_started_is_read_as_it_is_now(tmp_path: Path) -> None:
+    path = write(varied(600), tmp_path / "q.json", "lines")
+    readers = dumpheads.HeadReaders([path], workers=2)
+    ads = varied(600, seed=9)
+    for ad in ads:
+        ad["Owner"] = "someone_else"
+    path.write_text(json.dumps(ads) + " " * 50)  # another size: the workers' reading is not the file's
+    result = load_files([path], brief=True, heads=readers)
+    readers.stop()
+    assert len(result.jobs) == 600 and {j.owner for j in result.jobs} == {"someone_else"}

@@ -12,7 +12,6 @@ each on ``base.StoreBase``); the migrations are in ``migrations/``, apart from t
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from opgtui.core.identity import whoami  # the one identity function; store.whoami stays importable
@@ -92,12 +91,6 @@ def open_store(path: str | Path, *, readonly: bool = False, timeout: float = 5.0
         p = Path(path).expanduser()
         conn = sqlite.connect(p, readonly=readonly, timeout=timeout, group=group)
         store = Store(conn, p)
-    try:
+    with sqlite.closing_on_error(conn, store.label):
         migrate(conn, store.label, readonly, MIGRATIONS)  # this module's list: a test may add a step
-    except sqlite3.Error as exc:  # SQLite's own (integrity, programming) errors during a migration
-        conn.close()
-        raise StoreError(f"{store.label}: {sqlite.explain(exc)}") from None
-    except BaseException:
-        conn.close()
-        raise
     return store

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from opgtui.store.errors import StoreCorrupt, StoreError
-from opgtui.store.protocols import Dialect, Params, Row
+from opgtui.store.protocols import Connection, Dialect, Params, Row
 
 # Errors of the store itself (locked, read-only, corrupt, I/O, full disk) become a StoreError naming the file;
 # programming errors and constraint violations (the audit trail's triggers) stay what they are.
@@ -140,18 +141,25 @@ def connect(path: Path, *, readonly: bool, timeout: float, group: str | None) ->
     except (OSError, sqlite3.Error) as exc:
         reason = explain(exc) if isinstance(exc, sqlite3.Error) else exc.strerror or exc
         raise StoreError(f"{path}: {reason}") from None
-    try:
+    with closing_on_error(conn, str(path)):
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+@contextmanager
+def closing_on_error(conn: Connection, label: str) -> Iterator[None]:
+    """Close ``conn`` if the block fails (setting up, migrating); SQLite's own errors then read as a StoreError."""
+    try:
+        yield
     except sqlite3.Error as exc:
         conn.close()
-        raise StoreError(f"{path}: {explain(exc)}") from None
-    except StoreError:
+        raise StoreError(f"{label}: {explain(exc)}") from None
+    except BaseException:
         conn.close()
         raise
-    return conn
 
 
 def peek_kv(path: Path, key: str) -> str | None:

@@ -94,6 +94,15 @@ THREADS = {
         ],
         "dmwm/CRABServer issue 5364 (transfers stuck 'acquired' in ASO for 24 h)",
     ),
+    "parrot_libcvmfs_lock_on_site_filesystem": (
+        "service",
+        "parrot_cvmfs_unavailable",
+        [
+            "2017/09/15 09:07:01.90 parrot_run[154777] <child:154779> cvmfs: [ERROR] could not acquire lock (524)",
+            "2017/09/15 09:07:01.90 parrot_run[154777] <child:154779> cvmfs: ERROR: failed to initialize cvmfs (-4)",
+        ],
+        "cooperative-computing-lab/cctools issue 1737 (libcvmfs could not lock on the site's home file system)",
+    ),
     "osdf_director_timed_out": (
         "service",
         "osdf_metadata_timeout",

@@ -120,3 +120,23 @@ def test_a_pod_over_its_own_ephemeral_storage_limit_needs_more_disk():
     the request, not the node."""
     v = diagnose(['Container wordpress exceeded its local ephemeral storage limit "2048Mi". '], PACKS)
     assert (v.category, v.action) == ("resource", "resubmit with more disk"), v.reason
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        # The LSF exit reasons as IBM's termination-reason table words them (quoted by LSF tools' own tables).
+        ("TERM_THREADLIMIT: Job killed after reaching LSF thread limit", "unknown"),
+        ("TERM_BUCKET_KILL: Job killed with bkill -b", "unknown"),
+        ("TERM_CPULIMIT: Job was killed after it reached LSF CPU usage limit (12)", "resource"),
+        ("TERM_DEADLINE: Job was killed after deadline expires (6)", "resource"),
+        (
+            "TERM_CWD_NOTEXIST: Current working directory is not accessible or does not exist on the execution host",
+            "unknown",
+        ),
+    ],
+)
+def test_lsf_exit_reasons_are_read_from_lsbatch_h(line: str, want: str) -> None:
+    v = diagnose([line], PACKS)
+    assert v.category == want, (v.signature, v.reason)
+    assert v.signature is None or v.signature.startswith(("rule:lsf_term_", "lsf_")), v.signature

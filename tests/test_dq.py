@@ -182,3 +182,17 @@ def test_config_check_refuses_what_re2_cannot_run_with_one_line(tmp_path: Path, 
 def test_the_catastrophic_pattern_is_accepted_because_re2_runs_it() -> None:
     lines = ["12 aaaa", "a" * 34 + "!"]
     assert count_events(lines, r"(\d+) (a+)+$") == 12 and pattern_problem("(a+)+$") is None
+
+
+def test_the_record_finds_each_finished_jobs_log_through_its_stored_ad(tmp_path: Path) -> None:
+    """Which log is a job's may be known only from the ad the collector kept (here an attribute naming the log
+    file): the record reads every candidate's ad (in one query) and checks each job against its own log."""
+    store = open_store(tmp_path / "s.db")
+    jobs = [job(id=f"s#{i}.0", cluster=i, stdout="moved.log") for i in (1, 2)]
+    store.upsert_jobs(jobs, {"s#1.0": {"OpgLog": "success.log"}, "s#2.0": {"OpgLog": "no_events.log"}})
+    cfg = Config(experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=EVENTS))],
+                 logs=[LogLocation("from-ad", stdout=f"{DEMO_LOGS}/{{OpgLog}}")])
+    report = scan_finished(cfg, store, now=1_795_000_100.0)
+    assert (report.scanned, report.flagged) == (2, 1)
+    assert dq_flags(store) == {"s#2.0": ["0 events processed (expected at least 1)"]}
+    store.close()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,6 +26,14 @@ from opgtui.cli.common import open_store as _open_store
 from opgtui.cli.common import print_json as _print_json
 from opgtui.cli.common import say as _say
 from opgtui.core.timefmt import parse_duration
+
+if TYPE_CHECKING:
+    from opgtui.config import Config
+    from opgtui.diagnosis.signatures import PackSet
+    from opgtui.learn.library import Learned
+    from opgtui.learn.suggest import Suggestions
+    from opgtui.learn.vetting import Tested
+    from opgtui.store import Store
 
 
 def _when(t: float) -> str:
@@ -62,20 +70,17 @@ def suggest(ctx: click.Context, since: str | None, as_json: bool, no_read: bool,
     cfg = _config(ctx)
     now = now_at if now_at is not None else time.time()
     start = _since(since, now)
-    store = _existing_store(cfg)
-    try:
+    with _existing_store(cfg) as store:
         result = build(gather(cfg, store, start, now, read_logs=not no_read))
         if start is None:
             save(store, result, now)  # the Signatures view lists these at once
-    finally:
-        store.close()
     if as_json:
         _print_json(suggestions_json(result, start))
         return
     print_suggestions(result, since)
 
 
-def print_suggestions(result: Any, since: str | None) -> None:
+def print_suggestions(result: Suggestions, since: str | None) -> None:
     """The templates as a few lines each."""
     from opgtui.core.textsafe import one_line
 
@@ -105,19 +110,21 @@ def _default_corpus() -> str | None:
     return str(found) if found else None
 
 
-def _base_packs(cfg: Any) -> Any:
+def _base_packs(cfg: Config) -> PackSet:
     from opgtui.diagnosis.signatures import load_packs
 
     return load_packs(cfg.classifier_dirs)
 
 
-def _taken_ids(store: Any, packs: Any) -> set[str]:
+def _taken_ids(store: Store, packs: PackSet) -> set[str]:
     from opgtui.learn.library import all_learned
 
     return {c.signature.id for c in packs.compiled} | {s.id for s in all_learned(store)}
 
 
-def _resolve(cfg: Any, store: Any, key: str, now: float, read_logs: bool) -> tuple[str, str, str | None, list[str]]:
+def _resolve(
+    cfg: Config, store: Store, key: str, now: float, read_logs: bool
+) -> tuple[str, str, str | None, list[str]]:
     """(template, example line, job id, the template's job ids) of a template id or a job id."""
     from opgtui.learn.suggest import suggest as build
     from opgtui.learn.templates import decisive_line, mask
@@ -165,8 +172,8 @@ def print_test(sid: str, pattern: str, tested: dict[str, Any]) -> None:
         _say("  passed")
 
 
-def _vet(cfg: Any, store: Any, packs: Any, candidate: Any, corpus: str | None, job_id: str | None,
-         now: float) -> Any:
+def _vet(cfg: Config, store: Store, packs: PackSet, candidate: Learned, corpus: str | None, job_id: str | None,
+         now: float) -> Tested:
     from pathlib import Path
 
     from opgtui.learn.vetting import vet
@@ -175,7 +182,7 @@ def _vet(cfg: Any, store: Any, packs: Any, candidate: Any, corpus: str | None, j
                windows=store.windows(), now=now)
 
 
-def _apply(cfg: Any, store: Any, packs: Any, sid: str, matched: list[str], now: float) -> dict[str, int]:
+def _apply(cfg: Config, store: Store, packs: PackSet, sid: str, matched: list[str], now: float) -> dict[str, int]:
     from opgtui.learn.workflow import apply_changes
 
     return apply_changes(cfg, store, packs, sid, matched, now)
@@ -217,8 +224,7 @@ def label(ctx: click.Context, key: str, category: str, title: str, action: str |
     problem = check_fields(category, action, title)
     if problem:
         _fail(problem)
-    store = _existing_store(cfg)
-    try:
+    with _existing_store(cfg) as store:
         template, example, job_id, _ = _resolve(cfg, store, key, now, not no_read)
         pattern = pattern if pattern is not None else propose(template)
         if pattern is None:
@@ -249,19 +255,17 @@ def label(ctx: click.Context, key: str, category: str, title: str, action: str |
                 print_changes(out["changed"])
         elif not as_json:
             _say(f"  enable it: opgtui signatures enable {stored.id}")
-    finally:
-        store.close()
     if as_json:
         _print_json(out)
 
 
-def _refused(store: Any, candidate: Any, tested: dict[str, Any], now: float) -> None:
+def _refused(store: Store, candidate: Learned, tested: dict[str, Any], now: float) -> None:
     from opgtui.learn.workflow import refused
 
     refused(store, candidate, tested, now)
 
 
-def _get(store: Any, sid: str) -> Any:
+def _get(store: Store, sid: str) -> Learned:
     from opgtui.learn.library import get
 
     found = get(store, sid)
@@ -286,13 +290,10 @@ def enable(ctx: click.Context, sid: str, why: str, corpus: str | None, as_json: 
 
     cfg = _config(ctx)
     now = now_at if now_at is not None else time.time()
-    store = _existing_store(cfg)
-    try:
+    with _existing_store(cfg) as store:
         item = _get(store, sid)
         item, tested, changed = run_enable(cfg, store, _base_packs(cfg), sid, why=why,
                                            corpus=Path(corpus) if corpus else None, now=now)
-    finally:
-        store.close()
     if as_json:
         _print_json({"id": sid, "enabled": changed is not None or item.enabled, "tested": tested,
                      "changed": changed})
@@ -316,12 +317,9 @@ def disable(ctx: click.Context, sid: str, why: str, now_at: float | None) -> Non
 
     cfg = _config(ctx)
     now = now_at if now_at is not None else time.time()
-    store = _existing_store(cfg)
-    try:
+    with _existing_store(cfg) as store:
         _get(store, sid)
         changed = run_disable(cfg, store, _base_packs(cfg), sid, why=why, now=now)
-    finally:
-        store.close()
     _say(f"disabled {sid}")
     print_changes(changed)
 
@@ -347,8 +345,7 @@ def edit(ctx: click.Context, sid: str, category: str | None, title: str | None, 
 
     cfg = _config(ctx)
     now = now_at if now_at is not None else time.time()
-    store = _existing_store(cfg)
-    try:
+    with _existing_store(cfg) as store:
         item = _get(store, sid)
         changed_fields = {k: v for k, v in (("category", category), ("title", title), ("action", action),
                                             ("pattern", pattern)) if v is not None}
@@ -371,8 +368,6 @@ def edit(ctx: click.Context, sid: str, category: str | None, title: str | None, 
         _say(f"  stored {sid} (version {stored.version}, {'enabled' if stored.enabled else 'disabled'})")
         if stored.enabled:
             print_changes(_apply(cfg, store, packs, sid, result.matched, now))
-    finally:
-        store.close()
 
 
 @signatures.command(name="list")
@@ -385,12 +380,9 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     from opgtui.learn.library import all_learned, verdict_counts
 
     cfg = _config(ctx)
-    store = _existing_store(cfg, readonly=True)
-    try:
+    with _existing_store(cfg, readonly=True) as store:
         items = all_learned(store)
         counts = verdict_counts(store)
-    finally:
-        store.close()
     if as_json:
         _print_json({"signatures": [{**dataclasses.asdict(s), "jobs": counts.get(s.id, 0)} for s in items]})
         return
@@ -413,11 +405,8 @@ def audit(ctx: click.Context, sid: str | None, as_json: bool) -> None:
     from opgtui.learn.library import audit as read_audit
 
     cfg = _config(ctx)
-    store = _existing_store(cfg, readonly=True)
-    try:
+    with _existing_store(cfg, readonly=True) as store:
         rows = read_audit(store, sid)
-    finally:
-        store.close()
     if as_json:
         _print_json({"audit": rows})
         return
@@ -436,11 +425,8 @@ def export(ctx: click.Context, path: str | None, everything: bool) -> None:
     from opgtui.learn.pack import pack_yaml
 
     cfg = _config(ctx)
-    store = _existing_store(cfg, readonly=True)
-    try:
+    with _existing_store(cfg, readonly=True) as store:
         text = pack_yaml(all_learned(store, enabled_only=not everything))
-    finally:
-        store.close()
     if path is None:
         click.echo(text, nl=False)
         return
@@ -475,9 +461,8 @@ def import_(ctx: click.Context, path: str, enable: bool, why: str, corpus: str |
         click.echo(f"opgtui: {err}", err=True)
     if not entries and errors:
         sys.exit(2)
-    store = _open_store(cfg)
     refused = 0
-    try:
+    with _open_store(cfg) as store:
         packs = _base_packs(cfg)
         bundled = {c.signature.id for c in packs.compiled}
         for raw in entries:
@@ -501,8 +486,6 @@ def import_(ctx: click.Context, path: str, enable: bool, why: str, corpus: str |
             _say(f"  stored {stored.id} (version {stored.version}, {'enabled' if stored.enabled else 'disabled'})")
             if enable:
                 print_changes(_apply(cfg, store, packs, stored.id, result.matched, now))
-    finally:
-        store.close()
     if refused:
         sys.exit(1)
 
@@ -518,12 +501,9 @@ def show(ctx: click.Context, sid: str, as_json: bool) -> None:
     from opgtui.learn.library import audit as read_audit
 
     cfg = _config(ctx)
-    store = _existing_store(cfg, readonly=True)
-    try:
+    with _existing_store(cfg, readonly=True) as store:
         item = _get(store, sid)
         trail = read_audit(store, sid)
-    finally:
-        store.close()
     if as_json:
         _print_json({**dataclasses.asdict(item), "audit": trail})
         return

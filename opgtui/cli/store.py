@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from opgtui.cli.common import config_of as _config
 from opgtui.cli.common import fail as _fail
 from opgtui.cli.common import open_store as _open_store
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 
 @click.group("store")
@@ -47,8 +50,7 @@ def init(ctx: click.Context, roles: bool, apply_: bool, prefix: str, schema: str
     if roles and not apply_:
         click.echo(roles_sql(team, **people), nl=False)
         return
-    st = _open_store(cfg)
-    try:
+    with _open_store(cfg) as st:
         if not roles:
             live = _live(st) if st.dialect == "postgresql" else ""
             click.echo(f"store {st.label}: schema {st.schema_version()}, {st.dialect}{live}")
@@ -56,30 +58,28 @@ def init(ctx: click.Context, roles: bool, apply_: bool, prefix: str, schema: str
         if st.dialect != "postgresql":
             _fail(f"{st.label}: roles are for a PostgreSQL store (store: postgresql://... or service=...)")
         _apply(st, team.prefix, people)
-    finally:
-        st.close()
 
 
-def _apply(st: Any, prefix: str, people: dict[str, list[str]]) -> None:
+def _apply(st: Store, prefix: str, people: dict[str, list[str]]) -> None:
     import psycopg
 
     from opgtui.team.roles import apply_roles
 
     try:
-        apply_roles(st.conn.raw, prefix, **people)
+        apply_roles(st.server_connection(), prefix, **people)
     except psycopg.Error as exc:
         _fail(f"{st.label}: the roles were not applied: {' '.join(str(exc).split())}")
     click.echo(f"roles {prefix}collector, {prefix}shifter, {prefix}approver, {prefix}admin applied to {st.label}")
 
 
-def _live(st: Any) -> str:
+def _live(st: Store) -> str:
     """Install the live-refresh triggers on a PostgreSQL store; what to add to the report line."""
     import psycopg
 
     from opgtui.team.live import apply_live
 
     try:
-        apply_live(st.conn.raw)
+        apply_live(st.server_connection())
     except psycopg.Error as exc:
         return f" (live refresh not set up: {' '.join(str(exc).split())}; run this as the tables' owner)"
     return ", live refresh on"
@@ -91,8 +91,7 @@ def _live(st: Any) -> str:
 def whoami(ctx: click.Context, prefix: str) -> None:
     """Who the store takes you for: your database user and team roles on PostgreSQL, your login on SQLite."""
 
-    st = _open_store(_config(ctx), readonly=True)
-    try:
+    with _open_store(_config(ctx), readonly=True) as st:
         if st.dialect != "postgresql":
             from opgtui.core.identity import whoami as login
 
@@ -100,8 +99,6 @@ def whoami(ctx: click.Context, prefix: str) -> None:
             return
         from opgtui.team.roles import held_roles
 
-        user, held = held_roles(st.conn.raw, prefix)
+        user, held = held_roles(st.server_connection(), prefix)
         roles = ", ".join(prefix + r for r in held) or f"none of the {prefix}* roles (ask the team's admin)"
         click.echo(f"{user} (database user on {st.label}): {roles}")
-    finally:
-        st.close()

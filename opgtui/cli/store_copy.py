@@ -25,9 +25,8 @@ def copy(source: str, destination: str, append: bool) -> None:
         click.echo(f"opgtui: {source}: no such store", err=True)
         sys.exit(1)
     try:
-        src = open_store(source)
-        dst = open_store(destination)
-        report = copy_store(src, dst, append=append)
+        with open_store(source) as src, open_store(destination) as dst:
+            report = copy_store(src, dst, append=append)
     except StoreError as exc:
         click.echo(f"opgtui: {exc}", err=True)
         sys.exit(1)

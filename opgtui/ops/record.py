@@ -11,11 +11,15 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from opgtui.config import Config
+from opgtui.core.model import Job
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 SCAN_WINDOW = 3 * 86400  # only jobs that finished this recently are looked at (older ones: their logs are gone)
 SCAN_LIMIT = 500  # logs read per round at most; the rest wait for the next round
@@ -35,14 +39,14 @@ class UpkeepReport:
     problems: list[str] = field(default_factory=list)
 
 
-def _candidates(cfg: Config, store: Any, since: float, limit: int) -> list[str]:
+def _candidates(cfg: Config, store: Store, since: float, limit: int) -> list[str]:
     with_dq = [e.name for e in cfg.experiments if e.dq is not None]
     if not cfg.record.scan_logs and not with_dq:
         return []
     return list(store.unchecked_finished(since, None if cfg.record.scan_logs else with_dq, limit))
 
 
-def _read_stdout(cfg: Config, job: Any, ad: dict[str, Any] | None) -> tuple[list[str] | None, str | None]:
+def _read_stdout(cfg: Config, job: Job, ad: dict[str, Any] | None) -> tuple[list[str] | None, str | None]:
     from opgtui.ops.logtarget import find_log
     from opgtui.sources.logs import LogError, tail_file
 
@@ -81,7 +85,7 @@ def find_outputs(template: str, attrs: Mapping[str, Any], experiment: str | None
     return out
 
 
-def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: int = SCAN_LIMIT) -> UpkeepReport:
+def scan_finished(cfg: Config, store: Store, *, now: float | None = None, limit: int = SCAN_LIMIT) -> UpkeepReport:
     """Read the stdout of finished jobs not yet scanned: phase markers into ``job_phases`` (they replace what
     the ad said: the log is complete), data-quality checks into ``dq_results`` (one row per scanned job)."""
     from opgtui.domain.dq import check
@@ -93,10 +97,11 @@ def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: i
     rows: list[tuple[str, int | None, str]] = []
     phase_sets: list[tuple[str, list[Any]]] = []
     budget, stop_at = ROUND_BYTES, time.monotonic() + ROUND_SECONDS
+    ads = store.job_ads(ids)  # one query for every candidate's ad, not one per job
     for job in store.jobs_by_id(ids):
         if budget <= 0 or time.monotonic() > stop_at:
             break
-        ad = store.job_ad(job.id)
+        ad = ads.get(job.id)
         lines, error = _read_stdout(cfg, job, ad)
         budget -= sum(len(line) + 1 for line in lines or ())
         report.scanned += 1
@@ -126,7 +131,7 @@ def scan_finished(cfg: Config, store: Any, *, now: float | None = None, limit: i
     return report
 
 
-def try_refresh_stats(store: Any) -> str | None:
+def try_refresh_stats(store: Store) -> str | None:
     """:func:`opgtui.domain.stats.refresh`, or one line saying why the rollups could not be brought up to date
     (e.g. another process holds the store): the answer is then that of the last refresh."""
     from opgtui.domain.stats import refresh
@@ -141,12 +146,12 @@ def try_refresh_stats(store: Any) -> str | None:
     return None
 
 
-def dq_flags(store: Any, job_ids: list[str] | None = None) -> dict[str, list[str]]:
+def dq_flags(store: Store, job_ids: list[str] | None = None) -> dict[str, list[str]]:
     """Jobs that exited 0 but failed their data-quality checks: job id -> the problems."""
     return {job_id: orjson.loads(problems) for job_id, problems in store.dq_problems(job_ids)}
 
 
-def upkeep(cfg: Config, store: Any, *, now: float | None = None,
+def upkeep(cfg: Config, store: Store, *, now: float | None = None,
            echo: Callable[[str], None] | None = None) -> UpkeepReport:
     """Everything the record needs after a collection round; problems are reported, never raised."""
     from opgtui.domain import stats

@@ -8,12 +8,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from opgtui.core.identity import whoami
 from opgtui.store import dialect as sql
 from opgtui.store.errors import StoreError
 from opgtui.store.protocols import Connection, Dialect, Row
+
+if TYPE_CHECKING:
+    import psycopg
 
 TeamRoles = dict[str, tuple[str, bool]]
 """Team role -> (its name in the database, whether the session user holds it), as
@@ -104,6 +107,13 @@ class StoreBase:
         from opgtui.store.files import file_owner
 
         return file_owner(Path(self.path))
+
+    def server_connection(self) -> psycopg.Connection[Row]:
+        """The PostgreSQL session under this store, for the team store's server side (:mod:`opgtui.team`: roles,
+        live refresh), which speaks psycopg itself; TypeError on a SQLite store."""
+        from opgtui.store.pg import pg_connection
+
+        return pg_connection(self.conn).raw
 
     # ------------------------------------------------------------------ SQL by engine
 

@@ -172,7 +172,7 @@ def bulk_upsert(
     (a key given twice keeps its last row, as SQLite's INSERT OR REPLACE does), "ignore" or "error"."""
     if not rows:
         return
-    c = _pg(conn)
+    c = pg_connection(conn)
     if conflict == "update":
         at = [list(columns).index(k) for k in key]
         rows = list({tuple(r[i] for i in at): r for r in rows}.values())
@@ -203,7 +203,7 @@ def _may_stage(c: PgConnection) -> bool:
     return c.may_stage
 
 
-def _pg(conn: Connection) -> PgConnection:
+def pg_connection(conn: Connection) -> PgConnection:
     """The PostgreSQL connection behind a store's connection (the bulk statements are PostgreSQL's own)."""
     if not isinstance(conn, PgConnection):
         raise TypeError(f"a PostgreSQL statement on a {conn.dialect} store")
@@ -223,7 +223,7 @@ def bulk_update(
     """UPDATE of many rows (each ``(*values, key)``) in one statement."""
     if not rows:
         return
-    c = _pg(conn)
+    c = pg_connection(conn)
     arrays = ", ".join(f"CAST(%b AS {t}[])" for t in (*types, "TEXT"))
     sets = ", ".join(f"{col} = v.{col}" for col in columns)
     c.execute_raw(

@@ -85,9 +85,11 @@ def print_suggestions(result: Suggestions, since: str | None) -> None:
     from opgtui.core.textsafe import one_line
 
     span = f" in the last {since}" if since else ""
-    _say(f"{result.jobs} unknown failures{span} in {len(result.items)} templates"
-         + (f"; {len(result.no_line)} with no log line to group" if result.no_line else "")
-         + (f"; {len(result.failed)} could not be mined (left unknown)" if result.failed else ""))
+    _say(
+        f"{result.jobs} unknown failures{span} in {len(result.items)} templates"
+        + (f"; {len(result.no_line)} with no log line to group" if result.no_line else "")
+        + (f"; {len(result.failed)} could not be mined (left unknown)" if result.failed else "")
+    )
     for s in result.items:
         sites = ", ".join(f"{name} {n}" for name, n in s.sites[:4]) + (" ..." if len(s.sites) > 4 else "")
         _say("")
@@ -153,17 +155,21 @@ def print_test(sid: str, pattern: str, tested: dict[str, Any]) -> None:
     if "matched" in tested:
         simulated = tested.get("simulated", tested["unknown"])  # kept by an earlier version: no sample
         tried = f" of {simulated} tried" if simulated < tested["unknown"] else ""
-        _say(f"  stored jobs: matches {tested['matched']} ({tested['unknown']} unknown, would decide "
-             f"{tested['would_decide']}{tried}; {tested['same_verdict']} already this verdict; "
-             f"{tested['other_confident']} confident and {tested['other_probable']} probable of another verdict)")
+        _say(
+            f"  stored jobs: matches {tested['matched']} ({tested['unknown']} unknown, would decide "
+            f"{tested['would_decide']}{tried}; {tested['same_verdict']} already this verdict; "
+            f"{tested['other_confident']} confident and {tested['other_probable']} probable of another verdict)"
+        )
         for jid, cat, sig in tested.get("other_examples", []):
             _say(f"    {jid}: {cat} ({sig or 'rule'})")
     corpus = tested.get("corpus") or {}
     if corpus.get("logs"):
         precision = "n/a" if corpus["precision"] is None else f"{100 * corpus['precision']:.0f}%"
-        _say(f"  labelled corpus ({corpus['dir']}, {corpus['logs']} logs): decides {corpus['decided']}, right "
-             f"{corpus['right']}, wrong {corpus['wrong']}, precision {precision}; "
-             f"{len(corpus['regressions'])} right verdicts turned wrong; {len(corpus['benign'])} benign logs matched")
+        _say(
+            f"  labelled corpus ({corpus['dir']}, {corpus['logs']} logs): decides {corpus['decided']}, right "
+            f"{corpus['right']}, wrong {corpus['wrong']}, precision {precision}; "
+            f"{len(corpus['regressions'])} right verdicts turned wrong; {len(corpus['benign'])} benign logs matched"
+        )
     elif "corpus" in tested:
         _say("  labelled corpus: not measured (give --corpus DIR)")
     for why in tested.get("refusals", []):
@@ -172,14 +178,22 @@ def print_test(sid: str, pattern: str, tested: dict[str, Any]) -> None:
         _say("  passed")
 
 
-def _vet(cfg: Config, store: Store, packs: PackSet, candidate: Learned, corpus: str | None, job_id: str | None,
-         now: float) -> Tested:
+def _vet(
+    cfg: Config, store: Store, packs: PackSet, candidate: Learned, corpus: str | None, job_id: str | None, now: float
+) -> Tested:
     from pathlib import Path
 
     from opgtui.learn.vetting import vet
 
-    return vet(store, packs, candidate, corpus=Path(corpus) if corpus else None, job_id=job_id,
-               windows=store.windows(), now=now)
+    return vet(
+        store,
+        packs,
+        candidate,
+        corpus=Path(corpus) if corpus else None,
+        job_id=job_id,
+        windows=store.windows(),
+        now=now,
+    )
 
 
 def _apply(cfg: Config, store: Store, packs: PackSet, sid: str, matched: list[str], now: float) -> dict[str, int]:
@@ -189,8 +203,10 @@ def _apply(cfg: Config, store: Store, packs: PackSet, sid: str, matched: list[st
 
 
 def print_changes(changed: dict[str, int]) -> None:
-    _say(f"  {sum(changed.values())} stored verdict(s) changed"
-         + (": " + ", ".join(f"{k} {n}" for k, n in changed.items()) if changed else ""))
+    _say(
+        f"  {sum(changed.values())} stored verdict(s) changed"
+        + (": " + ", ".join(f"{k} {n}" for k, n in changed.items()) if changed else "")
+    )
 
 
 _VERDICT = click.Choice(["service", "code", "resource"])
@@ -205,15 +221,31 @@ _VERDICT = click.Choice(["service", "code", "resource"])
 @click.option("--pattern", default=None, help="The RE2 pattern (default: proposed from the template).")
 @click.option("--why", default="", help="Why you say so (kept with the label).")
 @click.option("--enable", is_flag=True, help="Enable it at once when it passes the test.")
-@click.option("--corpus", default=_default_corpus, show_default="the project's tune corpus, when present",
-              help="A labelled corpus (LABELS.tsv) to measure precision on; '' for none.")
+@click.option(
+    "--corpus",
+    default=_default_corpus,
+    show_default="the project's tune corpus, when present",
+    help="A labelled corpus (LABELS.tsv) to measure precision on; '' for none.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--no-read", is_flag=True, help="Use only the log tails already kept in the store.")
 @click.option("--now", "now_at", type=float, default=None, hidden=True)
 @click.pass_context
-def label(ctx: click.Context, key: str, category: str, title: str, action: str | None, service: str | None,
-          pattern: str | None, why: str, enable: bool, corpus: str | None, as_json: bool, no_read: bool,
-          now_at: float | None) -> None:
+def label(
+    ctx: click.Context,
+    key: str,
+    category: str,
+    title: str,
+    action: str | None,
+    service: str | None,
+    pattern: str | None,
+    why: str,
+    enable: bool,
+    corpus: str | None,
+    as_json: bool,
+    no_read: bool,
+    now_at: float | None,
+) -> None:
     """Label a template or a job: a signature is proposed, tested and (with --enable, when it passes) enabled."""
     from opgtui.learn.library import DEFAULT_ACTION, Learned, check_fields, new_id, save_label, whoami
     from opgtui.learn.patterns import propose
@@ -230,8 +262,18 @@ def label(ctx: click.Context, key: str, category: str, title: str, action: str |
         if pattern is None:
             _fail(f"the template has too few fixed words for a pattern: {template[:200]} (give --pattern)")
         packs = _base_packs(cfg)
-        candidate = Learned(new_id(title, _taken_ids(store, packs)), pattern, category, action, title.strip(),
-                            service, example=example, template=template, job_id=job_id, why=why)
+        candidate = Learned(
+            new_id(title, _taken_ids(store, packs)),
+            pattern,
+            category,
+            action,
+            title.strip(),
+            service,
+            example=example,
+            template=template,
+            job_id=job_id,
+            why=why,
+        )
         result = _vet(cfg, store, packs, candidate, corpus, job_id, now)
         tested = {**result.summary(), "tested_at": now}
         out: dict[str, Any] = {"id": candidate.id, "pattern": pattern, "template": template, "tested": tested}
@@ -277,8 +319,12 @@ def _get(store: Store, sid: str) -> Learned:
 @signatures.command()
 @click.argument("sid", metavar="ID")
 @click.option("--why", default="", help="Why (kept in the audit).")
-@click.option("--corpus", default=_default_corpus, show_default="the project's tune corpus, when present",
-              help="A labelled corpus to measure precision on; '' for none.")
+@click.option(
+    "--corpus",
+    default=_default_corpus,
+    show_default="the project's tune corpus, when present",
+    help="A labelled corpus to measure precision on; '' for none.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--now", "now_at", type=float, default=None, hidden=True)
 @click.pass_context
@@ -292,11 +338,11 @@ def enable(ctx: click.Context, sid: str, why: str, corpus: str | None, as_json: 
     now = now_at if now_at is not None else time.time()
     with _existing_store(cfg) as store:
         item = _get(store, sid)
-        item, tested, changed = run_enable(cfg, store, _base_packs(cfg), sid, why=why,
-                                           corpus=Path(corpus) if corpus else None, now=now)
+        item, tested, changed = run_enable(
+            cfg, store, _base_packs(cfg), sid, why=why, corpus=Path(corpus) if corpus else None, now=now
+        )
     if as_json:
-        _print_json({"id": sid, "enabled": changed is not None or item.enabled, "tested": tested,
-                     "changed": changed})
+        _print_json({"id": sid, "enabled": changed is not None or item.enabled, "tested": tested, "changed": changed})
     else:
         print_test(sid, item.pattern, tested)
         if changed is not None:
@@ -332,12 +378,26 @@ def disable(ctx: click.Context, sid: str, why: str, now_at: float | None) -> Non
 @click.option("--service", default=None, help="'' for none.")
 @click.option("--pattern", default=None)
 @click.option("--why", default="", help="Why you change it (kept with it).")
-@click.option("--corpus", default=_default_corpus, show_default="the project's tune corpus, when present",
-              help="A labelled corpus to measure precision on; '' for none.")
+@click.option(
+    "--corpus",
+    default=_default_corpus,
+    show_default="the project's tune corpus, when present",
+    help="A labelled corpus to measure precision on; '' for none.",
+)
 @click.option("--now", "now_at", type=float, default=None, hidden=True)
 @click.pass_context
-def edit(ctx: click.Context, sid: str, category: str | None, title: str | None, action: str | None,
-         service: str | None, pattern: str | None, why: str, corpus: str | None, now_at: float | None) -> None:
+def edit(
+    ctx: click.Context,
+    sid: str,
+    category: str | None,
+    title: str | None,
+    action: str | None,
+    service: str | None,
+    pattern: str | None,
+    why: str,
+    corpus: str | None,
+    now_at: float | None,
+) -> None:
     """Change a learned signature; it is tested again, and an enabled one stays enabled only if it passes."""
     import dataclasses
 
@@ -347,8 +407,11 @@ def edit(ctx: click.Context, sid: str, category: str | None, title: str | None, 
     now = now_at if now_at is not None else time.time()
     with _existing_store(cfg) as store:
         item = _get(store, sid)
-        changed_fields = {k: v for k, v in (("category", category), ("title", title), ("action", action),
-                                            ("pattern", pattern)) if v is not None}
+        changed_fields = {
+            k: v
+            for k, v in (("category", category), ("title", title), ("action", action), ("pattern", pattern))
+            if v is not None
+        }
         if service is not None:
             changed_fields["service"] = service or None
         new = dataclasses.replace(item, **changed_fields, why=why or item.why)
@@ -389,8 +452,10 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     if not items:
         _say("no learned signatures yet (opgtui signatures suggest, then label)")
     for s in items:
-        _say(f"{'on ' if s.enabled else 'off'}  {s.category:<8} {counts.get(s.id, 0):>5} jobs  {s.id}  v{s.version} "
-             f"by {s.updated_by} {_when(s.updated)}")
+        _say(
+            f"{'on ' if s.enabled else 'off'}  {s.category:<8} {counts.get(s.id, 0):>5} jobs  {s.id}  v{s.version} "
+            f"by {s.updated_by} {_when(s.updated)}"
+        )
         _say(f"     {s.title}")
         _say(f"     pattern: {s.pattern}")
 
@@ -411,8 +476,10 @@ def audit(ctx: click.Context, sid: str | None, as_json: bool) -> None:
         _print_json({"audit": rows})
         return
     for r in rows:
-        _say(f"{_when(r['time'])}  {r['who']:<12} {r['action']:<8} {r['signature']}"
-             + (f"  ({one_line(r['why'], 200)})" if r["why"] else ""))
+        _say(
+            f"{_when(r['time'])}  {r['who']:<12} {r['action']:<8} {r['signature']}"
+            + (f"  ({one_line(r['why'], 200)})" if r["why"] else "")
+        )
 
 
 @signatures.command()
@@ -442,8 +509,12 @@ def export(ctx: click.Context, path: str | None, everything: bool) -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--enable", is_flag=True, help="Enable each one that passes the test.")
 @click.option("--why", default="", help="Why (kept with each).")
-@click.option("--corpus", default=_default_corpus, show_default="the project's tune corpus, when present",
-              help="A labelled corpus to measure precision on; '' for none.")
+@click.option(
+    "--corpus",
+    default=_default_corpus,
+    show_default="the project's tune corpus, when present",
+    help="A labelled corpus to measure precision on; '' for none.",
+)
 @click.option("--now", "now_at", type=float, default=None, hidden=True)
 @click.pass_context
 def import_(ctx: click.Context, path: str, enable: bool, why: str, corpus: str | None, now_at: float | None) -> None:
@@ -472,8 +543,17 @@ def import_(ctx: click.Context, path: str, enable: bool, why: str, corpus: str |
                 _say(f"{sid}: id already used by a loaded pack; skipped")
                 refused += 1
                 continue
-            item = Learned(sid, raw["pattern"], raw["category"], raw["action"], raw["title"], raw.get("service"),
-                           raw.get("priority", PRIORITY), raw["example"], why=why or f"imported from {path}")
+            item = Learned(
+                sid,
+                raw["pattern"],
+                raw["category"],
+                raw["action"],
+                raw["title"],
+                raw.get("service"),
+                raw.get("priority", PRIORITY),
+                raw["example"],
+                why=why or f"imported from {path}",
+            )
             result = _vet(cfg, store, packs, item, corpus, None, now)
             tested = {**result.summary(), "tested_at": now}
             print_test(sid, item.pattern, tested)
@@ -509,8 +589,10 @@ def show(ctx: click.Context, sid: str, as_json: bool) -> None:
         return
     _say(f"{item.id}  {'enabled' if item.enabled else 'disabled'}  version {item.version}")
     _say(f"  {item.category}: {item.action}  {item.title}" + (f"  (service {item.service})" if item.service else ""))
-    _say(f"  labelled by {item.created_by} {_when(item.created)}, last changed by {item.updated_by} "
-         f"{_when(item.updated)}" + (f": {item.why}" if item.why else ""))
+    _say(
+        f"  labelled by {item.created_by} {_when(item.created)}, last changed by {item.updated_by} "
+        f"{_when(item.updated)}" + (f": {item.why}" if item.why else "")
+    )
     _say(f"  from job {item.job_id or '-'}, template {item.template or '-'}")
     _say(f"  example: {item.example}")
     if item.tested:

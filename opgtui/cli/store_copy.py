@@ -11,8 +11,11 @@ import click
 @click.command("copy")
 @click.argument("source")
 @click.argument("destination")
-@click.option("--append", is_flag=True,
-              help="Copy into a store that has data: rows it already has (same key) are kept as they are.")
+@click.option(
+    "--append",
+    is_flag=True,
+    help="Copy into a store that has data: rows it already has (same key) are kept as they are.",
+)
 def copy(source: str, destination: str, append: bool) -> None:
     """Copy the store SOURCE into DESTINATION (a SQLite file or a PostgreSQL connection string, e.g.
     'service=opgtui'), table by table, and check every table's row count. DESTINATION must be empty unless
@@ -45,6 +48,7 @@ def store_group() -> click.Group:
     try:
         from opgtui.cli.store import store as group  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
+
         @click.group("store")
         def group() -> None:
             """The store: copy it between SQLite and PostgreSQL."""

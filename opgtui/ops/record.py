@@ -151,8 +151,9 @@ def dq_flags(store: Store, job_ids: list[str] | None = None) -> dict[str, list[s
     return {job_id: orjson.loads(problems) for job_id, problems in store.dq_problems(job_ids)}
 
 
-def upkeep(cfg: Config, store: Store, *, now: float | None = None,
-           echo: Callable[[str], None] | None = None) -> UpkeepReport:
+def upkeep(
+    cfg: Config, store: Store, *, now: float | None = None, echo: Callable[[str], None] | None = None
+) -> UpkeepReport:
     """Everything the record needs after a collection round; problems are reported, never raised."""
     from opgtui.domain import stats
     from opgtui.store import StoreError
@@ -168,7 +169,9 @@ def upkeep(cfg: Config, store: Store, *, now: float | None = None,
     except StoreError as exc:
         report.problems.append(f"record: {exc}")
     if echo and (report.scanned or report.pruned or report.history):
-        echo(f"record: {report.scanned} logs read, {report.flagged} flagged by data-quality checks, "
-             f"{report.phases} phases, {report.pruned} old jobs and {report.history} old service states and "
-             "windows pruned")
+        echo(
+            f"record: {report.scanned} logs read, {report.flagged} flagged by data-quality checks, "
+            f"{report.phases} phases, {report.pruned} old jobs and {report.history} old service states and "
+            "windows pruned"
+        )
     return report

@@ -24,6 +24,7 @@ from opgtui.domain.joblist import (
     Group,
     QueryFilter,
     Row,
+    RowList,
     build_rows,
     filter_steps,
     group_rows,
@@ -85,6 +86,8 @@ class JobsScreen(BaseScreen):
         self._query = QueryFilter()  # a keystroke that narrows the last complete result searches only it
         self.filtering = False  # a filter's search is still going on (its partial result is shown)
         self._generation = 0  # of the searches: a search that is not the newest stops
+        self.preparing = ""  # what a thread is computing for the list (sorting by X, grouping by Y), shown meanwhile
+        self._preparing: tuple[Any, ...] | None = None  # what it is computing for
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="jobs-status")
@@ -158,21 +161,63 @@ class JobsScreen(BaseScreen):
             indices = [i for i, r in enumerate(rows) if r.job_id in ids]
         return Group(group.key, len(indices), indices, group.sample)
 
+    def _cached_base(self) -> list[int] | None:
+        """The sorted rows of the quick filter and the group, when computed for the current ones."""
+        base = self._base
+        if base is not None and base[0] is self.rows and base[1] is self.group \
+                and base[2] == (self.quick, self.sort_key, self.sort_reverse):
+            return base[3]
+        return None
+
     def base_indices(self) -> list[int]:
         """The rows that pass the quick filter and the drilled-into group, sorted: kept until one of those,
         the sort or the rows change (a filter keystroke searches it, so its result is sorted already)."""
-        group = self.group
-        depends = (self.quick, self.sort_key, self.sort_reverse)
-        if self._base is not None and self._base[0] is self.rows and self._base[1] is group \
-                and self._base[2] == depends:
-            return self._base[3]
-        indices = quick_filter(self.rows, self.quick)
-        if group is not None:
-            allowed = set(group.indices)
-            indices = [i for i in indices if i in allowed]
-        indices = sort_indices(self.rows, indices, self.sort_key, self.sort_reverse)
-        self._base = (self.rows, group, depends, indices)
+        indices = self._cached_base()
+        if indices is None:
+            indices = _sorted_base(self.rows, self.quick, self.group, self.sort_key, self.sort_reverse)
+            self._base = (self.rows, self.group, (self.quick, self.sort_key, self.sort_reverse), indices)
         return indices
+
+    def _needs_thread(self) -> str:
+        """What the list needs computed over more rows than a keystroke may wait for (a sort, a grouping's keys:
+        on a dump, every row filled in), said as the status says it; '' when it is at hand."""
+        if len(self.rows) <= AT_ONCE:
+            return ""
+        if self._cached_base() is None:
+            return f"sorting by {self.sort_key}" if self.group is None else "listing the group"
+        grouping = self.grouping if self.group is None else None
+        if grouping and isinstance(self.rows, RowList) and grouping not in self.rows._keys:
+            return f"grouping by {grouping}"
+        return ""
+
+    def _prepare(self, what: str, select: str | None) -> None:
+        """Compute the sort and the grouping's keys in a thread (the table and the keys answer meanwhile, the
+        status says what is being computed), then show the list."""
+        self.preparing = what
+        self._status(self.shown, self.took)
+        state = (self.rows, self.group, self.quick, self.sort_key, self.sort_reverse, self.grouping)
+        if _same(state, self._preparing):
+            return
+        self._preparing = state
+        threading.Thread(target=self._prepare_in_thread, args=(state, select), name="jobs-prepare",
+                         daemon=True).start()
+
+    def _prepare_in_thread(self, state: tuple[Any, ...], select: str | None) -> None:
+        rows, group, quick, sort_key, reverse, grouping = state
+        with foreground():  # the background filling-in waits meanwhile
+            base = _sorted_base(rows, quick, group, sort_key, reverse)
+            if grouping and group is None and isinstance(rows, RowList):
+                rows.group_keys_of(grouping)
+        with suppress(RuntimeError):  # the app closed meanwhile
+            self.app.call_from_thread(self._prepared, state, base, select)
+
+    def _prepared(self, state: tuple[Any, ...], base: list[int], select: str | None) -> None:
+        if not _same(state, self._preparing):
+            return  # the list changed meanwhile: a newer preparation is on its way
+        self._preparing, self.preparing = None, ""
+        rows, group, quick, sort_key, reverse, _grouping = state
+        self._base = (rows, group, (quick, sort_key, reverse), base)
+        self.apply(select)
 
     def visible_indices(self) -> list[int]:
         """The rows that pass the quick filter, the typed filter and the drilled-into group, sorted."""
@@ -185,6 +230,12 @@ class JobsScreen(BaseScreen):
         started = time.perf_counter()
         table = self.query_one(JobTable)
         table.set_sort(self.sort_key, self.sort_reverse)
+        what = self._needs_thread()
+        if what:
+            self._prepare(what, select)
+            return
+        if self.preparing:  # back to a list at hand while a thread computed another: that one is not wanted
+            self._preparing, self.preparing = None, ""
         base = self.base_indices()
         if self.query_text and len(base) > AT_ONCE:
             self.filtering = True
@@ -255,6 +306,8 @@ class JobsScreen(BaseScreen):
             text.append(f" · filter: {one_line(self.query_text, 40)}", "yellow")
             if self.filtering:
                 text.append(" · searching…", "bold yellow")
+        if self.preparing:
+            text.append(f" · {self.preparing}…", "bold yellow")
         text.append(f" · sort {self.sort_key}{' ↓' if self.sort_reverse else ''}", "dim")
         marked = len(self.query_one(JobTable).marked)
         if marked:
@@ -443,6 +496,20 @@ class JobsScreen(BaseScreen):
         self.quick, self.grouping = "all", None
         self.group = Group(label, len(indices), indices, label)
         self.apply()
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...] | None) -> bool:
+    """The same list state: the same rows and group (the objects: rows are never compared one by one)."""
+    return b is not None and a[0] is b[0] and a[1] is b[1] and a[2:] == b[2:]
+
+
+def _sorted_base(rows: list[Row], quick: str, group: Group | None, sort_key: str, reverse: bool) -> list[int]:
+    """The rows of a quick filter (and of a group), sorted."""
+    indices = quick_filter(rows, quick)
+    if group is not None:
+        allowed = set(group.indices)
+        indices = [i for i in indices if i in allowed]
+    return sort_indices(rows, indices, sort_key, reverse)
 
 
 def _titles(store: Any, summaries: dict[str, tuple[str, str]]) -> dict[str, str]:

@@ -1,0 +1,86 @@
+"""The Jobs view on a big list (issue 18): sorting or grouping by another column fills in and compares every row,
+which takes seconds at 1M jobs; it runs in a thread, the status says so meanwhile, the table and keys answer, and
+the list is shown sorted (or grouped) when it is done."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_jobbrief import varied, write
+
+from opgtui.app import OpgApp
+from opgtui.config import Config
+from opgtui.domain.joblist import RowList
+from opgtui.screens import jobs as jobs_screen
+from opgtui.store import open_store
+from opgtui.widgets.job_table import JobTable
+
+
+class Gate:
+    """Wraps a function: records on which thread each big call ran, and holds calls off the UI thread until
+    opened (so the test sees the view while the work is going on)."""
+
+    def __init__(self, fn: Any, size_of: Any) -> None:
+        self.fn, self.size_of = fn, size_of
+        self.open = threading.Event()
+        self.on_ui_thread: list[str] = []
+        self.off_ui_thread = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.size_of(*args) > jobs_screen.AT_ONCE:
+            if threading.current_thread() is threading.main_thread():
+                self.on_ui_thread.append(repr(args[1:]))
+            else:
+                self.off_ui_thread += 1
+                self.open.wait(20)
+        return self.fn(*args, **kwargs)
+
+
+async def _until(pilot: Any, test: Any, tries: int = 200) -> None:
+    for _ in range(tries):
+        if test():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the view never got there")
+
+
+async def test_sorting_and_grouping_a_big_list_never_hold_the_ui_thread(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jobs_screen, "AT_ONCE", 200)
+    path = write(varied(3000), tmp_path / "q.json", "pretty")
+    sort_gate = Gate(jobs_screen._sorted_base, lambda rows, *_: len(rows))
+    monkeypatch.setattr(jobs_screen, "_sorted_base", sort_gate)
+    key_gate = Gate(RowList.group_keys_of, lambda rows, by, _step: 0 if by in rows._keys else len(rows))
+    monkeypatch.setattr(RowList, "group_keys_of", lambda self, by, step=None: key_gate(self, by, step))
+    cfg = Config(store=tmp_path / "scratch.db")
+    store = open_store(cfg.store)
+    app = OpgApp(cfg, store, refresh_loop=False, dump=[str(path)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _until(pilot, lambda: getattr(app.screen, "loaded_at", None) is not None)
+        screen = app.screen
+        table = screen.query_one(JobTable)
+        status = screen.query_one("#jobs-status")
+        listed = list(table.indices)
+        await pilot.press("o", "o", "o")  # sort by status, by id, by owner
+        await _until(pilot, lambda: "sorting by owner…" in str(status.render()))
+        await pilot.press("down")  # the table answers meanwhile
+        assert table.cursor == 1 and table.indices == listed  # the list as it was until the sort is done
+        sort_gate.open.set()
+        await _until(pilot, lambda: "sorting" not in str(status.render()))
+        owners = [screen.rows[i].key("owner") for i in table.indices]
+        known = [o for o in owners if o is not None]
+        assert known == sorted(known) and owners == known + [None] * (len(owners) - len(known))
+        assert "sort owner" in str(status.render())
+
+        await pilot.press("g", "g", "g", "g")  # cause, hold reason, exit code, site
+        await _until(pilot, lambda: "grouping by site…" in str(status.render()))
+        key_gate.open.set()
+        await _until(pilot, lambda: "grouped by site" in str(status.render()) and table.groups is not None)
+        sites = {screen.rows[i].job.site or "(no site)" for i in table.indices}
+        assert {g.key for g in table.groups} == sites
+    store.close()
+    assert sort_gate.on_ui_thread == [] and sort_gate.off_ui_thread >= 1
+    assert key_gate.on_ui_thread == [] and key_gate.off_ui_thread >= 1

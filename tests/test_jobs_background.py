@@ -47,8 +47,9 @@ async def _until(pilot: Any, test: Any, tries: int = 200) -> None:
     raise AssertionError("the view never got there")
 
 
-async def test_sorting_and_grouping_a_big_list_never_hold_the_ui_thread(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sorting_and_grouping_a_big_list_never_hold_the_ui_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(jobs_screen, "AT_ONCE", 200)
     path = write(varied(3000), tmp_path / "q.json", "pretty")
     sort_gate = Gate(jobs_screen._sorted_base, lambda rows, *_: len(rows))

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypedDict, TypeVar
+from typing import TypedDict, TypeVar
 
 import orjson
 
 from opgtui.core.identity import whoami
 from opgtui.store.base import StoreBase
 from opgtui.store.jobs import dumps
+from opgtui.store.protocols import Json
 
 
 class ActionEntry(TypedDict):
@@ -34,7 +35,7 @@ class RetryEntry(TypedDict):
     new_job_id: str | None
     mode: str
     profile: str
-    changes: dict[str, Any]
+    changes: dict[str, Json]
     ok: bool
     result: str
 
@@ -53,7 +54,7 @@ class EarlierRetry(TypedDict):
 
 Why = TypeVar("Why")
 """Why a job must not be retried now: whatever the caller's ``refuse`` answers (opgtui.domain.retry.Earlier)."""
-FinishedRetry = tuple[int, str | None, str, str, dict[str, Any], bool, str]
+FinishedRetry = tuple[int, str | None, str, str, dict[str, Json], bool, str]
 """A pending row's outcome: (row id, new job id, mode, profile, changes, ok, result)."""
 _RETRY_KEYS = ("time", "who", "job_id", "new_job_id", "mode", "profile", "changes", "ok", "result")
 _EARLIER_KEYS = ("id", "time", "who", "new_job_id", "mode", "ok", "result")
@@ -82,7 +83,7 @@ class ActionQueries(StoreBase):
         mode: str | None,
         *,
         profile: str = "",
-        changes: dict[str, Any] | None = None,
+        changes: dict[str, Json] | None = None,
         ok: bool,
         result: str,
         who: str | None = None,

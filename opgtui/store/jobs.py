@@ -5,7 +5,6 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import orjson
 
@@ -14,9 +13,9 @@ from opgtui.store import record
 from opgtui.store.base import StoreBase
 from opgtui.store.columns import JOB_COLUMNS, JOB_TYPES
 from opgtui.store.dialect import marks
-from opgtui.store.protocols import Params
+from opgtui.store.protocols import Json, Params
 
-Ad = dict[str, Any]
+Ad = dict[str, Json]
 """A job's ClassAd as JSON: attribute -> value (numbers, strings, booleans, lists, nested ads)."""
 _IN_CHUNK = 900  # ids per ``IN (...)``: under SQLite's variable limit
 

@@ -15,6 +15,8 @@ SqlValue = str | int | float | bytes | None
 """One value as either engine reads or writes it (booleans are written as 0/1)."""
 Row = tuple[SqlValue, ...]
 Params = Sequence[SqlValue]
+Json = str | int | float | bool | None | list["Json"] | dict[str, "Json"]
+"""A JSON value: what the store keeps as JSON text (ads, event attributes, changes, evidence)."""
 
 
 class Cursor(Protocol):

@@ -8,13 +8,12 @@ rather than its two-argument ``max``, and the whole-day and whole-hour number th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from opgtui.store.base import StoreBase
 from opgtui.store.columns import JOB_STATS_VALUES
 from opgtui.store.dialect import floor_div as _floor_div
 from opgtui.store.dialect import marks
-from opgtui.store.protocols import Connection, Dialect, Row, SqlValue
+from opgtui.store.protocols import Connection, Dialect, Json, Row, SqlValue
 
 DAY = 86400
 PhaseRow = tuple[int, str, float | None, float | None, float | None, int | None, str]
@@ -167,7 +166,7 @@ are written by two set-based statements, ads' slot times included: ~half the tri
 UPDATE of every row with its ad (issue 18: ingest within 2x of a bare executemany)."""
 
 
-def ad_stats(ad: dict[str, Any]) -> AdStats:
+def ad_stats(ad: dict[str, Json]) -> AdStats:
     """(CumulativeSlotTime, CommittedSlotTime, CommittedTime, ChirpOpgPhases) of an ad: numbers and text only."""
     nums = [
         float(v) if isinstance(v := ad.get(k), int | float) and not isinstance(v, bool) else None for k in _AD_NUMBERS
@@ -199,7 +198,7 @@ def stats_from_batch(c: Connection, job_ids: Sequence[str], ad_values: Sequence[
     c.execute("DELETE FROM temp.ingest_batch")
 
 
-def write_ad_stats(c: Connection, ads: dict[str, dict[str, Any]]) -> None:
+def write_ad_stats(c: Connection, ads: dict[str, dict[str, Json]]) -> None:
     """The record's values read from finished jobs' ads (slot times, chirped phases) into their job_stats rows,
     in the caller's transaction ``c`` (a job not finished has no row: nothing happens)."""
     rows = [(*ad_stats(ad), jid) for jid, ad in ads.items()]
@@ -230,7 +229,7 @@ class RecordQueries(StoreBase):
     stats_from_batch = staticmethod(stats_from_batch)
 
     @staticmethod
-    def record_ad_stats(c: Connection, ads: dict[str, dict[str, Any]]) -> None:
+    def record_ad_stats(c: Connection, ads: dict[str, dict[str, Json]]) -> None:
         """:func:`write_ad_stats` in the caller's transaction ``c``."""
         write_ad_stats(c, ads)
 

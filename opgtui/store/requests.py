@@ -4,7 +4,7 @@ every change leaves an audit row that cannot be edited."""
 from __future__ import annotations
 
 import time
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import orjson
 
@@ -12,9 +12,9 @@ from opgtui.core.model import ProductionRequest
 from opgtui.store.base import StoreBase
 from opgtui.store.errors import RequestConflict
 from opgtui.store.jobs import dumps
-from opgtui.store.protocols import Connection, Row
+from opgtui.store.protocols import Connection, Json, Row
 
-Changes = dict[str, Any]
+Changes = dict[str, Json]
 """What an audited action changed (field -> value or [old, new]), as JSON."""
 _SELECT = "SELECT experiment, title, requester, status, priority, fields, id, version, created, updated FROM requests"
 

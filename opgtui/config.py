@@ -1,57 +1,51 @@
 """Load and validate the YAML config: typed settings, defaults, XDG paths, errors naming file:line and key."""
 
-from __future__ import annotations
-
-import difflib
-import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import yaml
+import msgspec
 
-from opgtui.core import safeyaml
+from opgtui.core import safeyaml, yamlspec
 from opgtui.core.feedkinds import BUILTIN_KINDS
 from opgtui.core.keymap import BINDING_IDS
 from opgtui.core.storetarget import store_target
+from opgtui.core.yamlspec import Spec, SpecError, closest, did_you_mean, line_of
 
 APP_NAME = "opgtui"
 
 
-class ConfigError(Exception):
+class ConfigError(SpecError):
     """A config problem; ``str()`` is one line naming the file, the line and the key."""
 
-    def __init__(self, path: str | Path, line: int | None, key: str, message: str) -> None:
-        from opgtui.core.textsafe import one_line
 
-        self.path, self.line, self.key = str(path), line, key
-        # the key and the message can carry the file's own text (an unknown key): never raw on a terminal
-        where = one_line(f"{self.path}:{line}" if line else self.path, 300)
-        key, message = one_line(key, 200), one_line(message, 300)
-        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+# ---------------------------------------------------------------- typed settings: the one declaration of the file
+# Each Struct is a mapping of the file; a key it does not declare is an error (a typo must not pass silently).
+# `opgtui config schema` prints the JSON Schema an editor checks the file with, made from these.
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
+
+    StoreTarget = Path | str
+else:  # a path, or a PostgreSQL connection string kept as written (msgspec sees any value; __post_init__ checks)
+    StoreTarget = Annotated[Any, msgspec.Meta(extra_json_schema={"type": "string"})]
 
 
-# ---------------------------------------------------------------- typed settings
-
-
-@dataclass(slots=True)
-class PoolConfig:
+class PoolConfig(Spec):
     """An HTCondor pool: its collector, or an explicit list of schedds, and which jobs to watch."""
 
     name: str
     collector: str | None = None
-    schedds: list[str] = field(default_factory=list)
+    schedds: list[str] = []
     constraint: str | None = None
-    owners: list[str] = field(default_factory=list)
-    acct_groups: list[str] = field(default_factory=list)
-    batch_names: list[str] = field(default_factory=list)
+    owners: list[str] = []
+    acct_groups: list[str] = []
+    batch_names: list[str] = []
     timeout: float = 30.0
     history_hours: float = 24.0
 
 
-@dataclass(slots=True)
-class LogLocation:
+class LogLocation(Spec):
     """Where a job's logs live: path or URL templates filled from job attributes ({Iwd}, {Out}, ...)."""
 
     name: str
@@ -62,8 +56,7 @@ class LogLocation:
     trust_iwd: bool = False  # logs may be read anywhere under the job's Iwd (which the job's ad sets)
 
 
-@dataclass(slots=True)
-class FeedConfig:
+class FeedConfig(Spec):
     """One status feed: its kind, where to fetch it, how often, and how to authenticate."""
 
     name: str
@@ -74,31 +67,28 @@ class FeedConfig:
     token_env: str | None = None
     token_file: str | None = None
     service_label: str = "service"
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = {}
 
 
-@dataclass(slots=True)
-class ServiceConfig:
+class ServiceConfig(Spec):
     """A canonical service name, the names feeds use for it, and who depends on it."""
 
     name: str
-    aliases: list[str] = field(default_factory=list)
+    aliases: list[str] = []
     critical: bool = False
-    experiments: list[str] = field(default_factory=list)
+    experiments: list[str] = []
     description: str = ""
 
 
-@dataclass(slots=True)
-class DebugProfile:
+class DebugProfile(Spec):
     """What retry-with-debug changes: environment, extra arguments, more memory."""
 
-    environment: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = {}
     arguments: str = ""
     request_memory: int | None = None
 
 
-@dataclass(slots=True)
-class DQConfig:
+class DQConfig(Spec):
     """What a good job of an experiment leaves behind; a job that exits 0 but fails this is flagged."""
 
     outputs: str | None = None  # glob over a path template of job attributes, e.g. "{Iwd}/out/*.root"
@@ -108,55 +98,63 @@ class DQConfig:
     min_events: int | None = None
 
 
-@dataclass(slots=True)
-class RecordConfig:
+class RecordConfig(Spec):
     """The production record behind `opgtui stats`: retention, log scanning, stage names."""
 
     keep_days: float = 400.0
     keep_ads_days: float = 30.0
     scan_logs: bool = False
-    stages: dict[str, list[str]] = field(default_factory=dict)
+    stages: dict[str, list[str]] = {}  # stage -> phase-name patterns (one pattern may be given as a string)
 
 
-@dataclass(slots=True)
-class ExperimentConfig:
+class ExperimentConfig(Spec):
     """An experiment: its signature packs, the services it depends on, its debug profile."""
 
     name: str
-    packs: list[str] = field(default_factory=list)
-    depends_on: list[str] = field(default_factory=list)
-    debug_profile: DebugProfile = field(default_factory=DebugProfile)
-    request_required: list[str] = field(default_factory=list)
+    packs: list[str] = []
+    depends_on: list[str] = []
+    debug_profile: DebugProfile = msgspec.field(default_factory=DebugProfile)
+    request_required: list[str] = []
     acct_group: str | None = None
     request_link: str = "JobBatchName"
     dq: DQConfig | None = None
 
 
-@dataclass(slots=True)
-class Roles:
-    operators: list[str] = field(default_factory=list)
-    approvers: list[str] = field(default_factory=list)
+class Roles(Spec):
+    operators: list[str] = []
+    approvers: list[str] = []
 
 
-@dataclass(slots=True)
-class Config:
-    """The whole configuration; ``Config()`` is the valid empty config."""
+class Settings(Spec):
+    """An opgtui config file (every key is optional). Config adds where it was read from."""
 
-    path: Path | None = None
-    store: Path | str = field(default_factory=lambda: default_store_path())  # a str: a PostgreSQL connection
+    store: StoreTarget = msgspec.field(default_factory=lambda: default_store_path())
     store_group: str | None = None  # share a new store with this group (0660/0770); else it is private
     timezone: str | None = None
     refresh: float = 60.0
-    pools: list[PoolConfig] = field(default_factory=list)
-    logs: list[LogLocation] = field(default_factory=list)
+    pools: list[PoolConfig] = []
+    logs: list[LogLocation] = []
     log_concurrency: int = 16  # logs read at once when many jobs are diagnosed (requests in flight)
-    feeds: list[FeedConfig] = field(default_factory=list)
-    services: list[ServiceConfig] = field(default_factory=list)
-    experiments: list[ExperimentConfig] = field(default_factory=list)
-    roles: Roles = field(default_factory=Roles)
-    classifier_dirs: list[Path] = field(default_factory=list)
-    keys: dict[str, str] = field(default_factory=dict)
-    record: RecordConfig = field(default_factory=RecordConfig)
+    feeds: list[FeedConfig] = []
+    services: list[ServiceConfig] = []
+    experiments: list[ExperimentConfig] = []
+    roles: Roles = msgspec.field(default_factory=Roles)
+    classifier_dirs: list[Path] = []
+    keys: dict[str, str] = {}
+    record: RecordConfig = msgspec.field(default_factory=RecordConfig)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.store, str):
+            self.store = store_target(self.store)
+        elif not isinstance(self.store, Path):
+            raise TypeError("store: expected a path or a PostgreSQL connection string")
+        self.store_group = self.store_group or None
+
+
+class Config(Settings):
+    """The whole configuration; ``Config()`` is the valid empty config."""
+
+    path: Path | None = None  # the file it was read from
 
     @property
     def label(self) -> str:
@@ -201,188 +199,11 @@ def default_store_path() -> Path:
     return Path(base) / APP_NAME / "opgtui.db"
 
 
-# ---------------------------------------------------------------- schema
-
-# Each schema maps a key to (type, required). Types: str, float, int, bool, "list[str]", "dict", a nested
-# schema (dict), or ("list", schema). Unknown keys are errors: a typo must not pass silently.
-_POOL = {
-    "name": (str, True), "collector": (str, False), "schedds": ("list[str]", False),
-    "constraint": (str, False), "owners": ("list[str]", False), "acct_groups": ("list[str]", False),
-    "batch_names": ("list[str]", False), "timeout": (float, False), "history_hours": (float, False),
-}
-_LOG = {
-    "name": (str, True), "stdout": (str, False), "stderr": (str, False),
-    "constraint": (str, False), "tail_bytes": (int, False), "trust_iwd": (bool, False),
-}
-_FEED = {
-    "name": (str, True), "kind": (str, True), "url": (str, True), "interval": (float, False),
-    "timeout": (float, False), "token_env": (str, False), "token_file": (str, False),
-    "service_label": (str, False), "options": ("dict", False),
-}
-_SERVICE = {
-    "name": (str, True), "aliases": ("list[str]", False), "critical": (bool, False),
-    "experiments": ("list[str]", False), "description": (str, False),
-}
-_DEBUG = {"environment": ("dict", False), "arguments": (str, False), "request_memory": (int, False)}
-_DQ = {
-    "outputs": (str, False), "min_files": (int, False), "min_bytes": (int, False), "events_line": (str, False),
-    "min_events": (int, False),
-}
-_EXPERIMENT = {
-    "name": (str, True), "packs": ("list[str]", False), "depends_on": ("list[str]", False),
-    "debug_profile": (_DEBUG, False), "request_required": ("list[str]", False), "acct_group": (str, False),
-    "request_link": (str, False), "dq": (_DQ, False),
-}
-_RECORD = {
-    "keep_days": (float, False), "keep_ads_days": (float, False), "scan_logs": (bool, False), "stages": ("dict", False),
-}
-_ROLES = {"operators": ("list[str]", False), "approvers": ("list[str]", False)}
-_TOP = {
-    "store": (str, False), "store_group": (str, False), "timezone": (str, False), "refresh": (float, False),
-    "pools": (("list", _POOL), False), "logs": (("list", _LOG), False), "log_concurrency": (int, False),
-    "feeds": (("list", _FEED), False),
-    "services": (("list", _SERVICE), False), "experiments": (("list", _EXPERIMENT), False),
-    "roles": (_ROLES, False), "classifier_dirs": ("list[str]", False), "keys": ("dict", False),
-    "record": (_RECORD, False),
-}
-
-
-class _Checker:
-    """Walks the composed YAML node tree so every error carries the node's line."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, node: yaml.Node | None, key: str, message: str) -> ConfigError:
-        line = node.start_mark.line + 1 if node is not None else None
-        return ConfigError(self.path, line, key, message)
-
-    def construct(self, node: yaml.Node) -> Any:
-        try:
-            return safeyaml.construct(node, self.path)
-        except safeyaml.YamlError as exc:
-            raise ConfigError(self.path, exc.line, "", exc.problem) from None
-
-    def value(self, node: yaml.Node, kind: Any, key: str) -> Any:
-        if isinstance(kind, dict):
-            return self.mapping(node, kind, key)
-        if isinstance(kind, tuple):
-            if not isinstance(node, yaml.SequenceNode):
-                raise self.fail(node, key, "expected a list")
-            return [self.value(item, kind[1], f"{key}[{i}]") for i, item in enumerate(node.value)]
-        if kind == "list[str]":
-            if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str"):
-                return [node.value]
-            if not isinstance(node, yaml.SequenceNode):
-                raise self.fail(node, key, "expected a list of strings")
-            return [self.scalar(item, str, f"{key}[{i}]") for i, item in enumerate(node.value)]
-        if kind == "dict":
-            if not isinstance(node, yaml.MappingNode):
-                raise self.fail(node, key, "expected a mapping")
-            return self.construct(node) or {}
-        return self.scalar(node, kind, key)
-
-    def scalar(self, node: yaml.Node, kind: type, key: str) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            got = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
-            raise self.fail(node, key, f"expected a {kind.__name__}, got a {got}")
-        loaded = self.construct(node)
-        if kind is str:
-            if loaded is None or isinstance(loaded, (dict, list)):
-                raise self.fail(node, key, "expected a string")
-            return str(loaded)
-        if kind is bool:
-            if not isinstance(loaded, bool):
-                raise self.fail(node, key, f"expected true or false, got {node.value!r}")
-            return loaded
-        if kind in (int, float):
-            if isinstance(loaded, bool) or not isinstance(loaded, (int, float)):
-                raise self.fail(node, key, f"expected a number, got {node.value!r}")
-            if (isinstance(loaded, float) and not math.isfinite(loaded)) or abs(loaded) > 1e15:
-                raise self.fail(node, key, f"expected a finite number of sensible size, got {node.value[:40]!r}")
-            if kind is int and not float(loaded).is_integer():
-                raise self.fail(node, key, f"expected a whole number, got {node.value!r}")
-            return kind(loaded)
-        raise AssertionError(kind)
-
-    def mapping(self, node: yaml.Node, schema: dict[str, Any], where: str) -> dict[str, Any]:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, where, "expected a mapping")
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            full = f"{where}.{key}" if where else key
-            if key not in schema:
-                close = difflib.get_close_matches(key, list(schema), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(schema)})"
-                raise self.fail(key_node, full, "unknown key" + hint)
-            if key in out:
-                raise self.fail(key_node, full, "given twice")
-            kind, _required = schema[key]
-            out[key] = self.value(value_node, kind, full)
-        for key, (_kind, required) in schema.items():
-            if required and key not in out:
-                raise self.fail(node, f"{where}.{key}" if where else key, "required key is missing")
-        return out
-
-
-def _build(raw: dict[str, Any], path: Path, nodes: yaml.Node) -> Config:
-    cfg = Config(path=path)
-    if "store" in raw:
-        cfg.store = store_target(raw["store"])
-    cfg.store_group = raw.get("store_group") or None
-    cfg.timezone = raw.get("timezone")
-    cfg.refresh = raw.get("refresh", cfg.refresh)
-    cfg.pools = [PoolConfig(**p) for p in raw.get("pools", [])]
-    cfg.logs = [LogLocation(**loc) for loc in raw.get("logs", [])]
-    cfg.log_concurrency = raw.get("log_concurrency", cfg.log_concurrency)
-    cfg.feeds = [FeedConfig(**f) for f in raw.get("feeds", [])]
-    cfg.services = [ServiceConfig(**s) for s in raw.get("services", [])]
-    for e in raw.get("experiments", []):
-        dbg = e.pop("debug_profile", {})
-        env = {str(k): str(v) for k, v in dbg.pop("environment", {}).items()}
-        dq = DQConfig(**e.pop("dq")) if "dq" in e else None
-        cfg.experiments.append(ExperimentConfig(**e, debug_profile=DebugProfile(environment=env, **dbg), dq=dq))
-    cfg.roles = Roles(**raw.get("roles", {}))
-    cfg.classifier_dirs = [Path(os.path.expanduser(d)) for d in raw.get("classifier_dirs", [])]
-    cfg.keys = {str(k): str(v) for k, v in raw.get("keys", {}).items()}
-    rec = dict(raw.get("record", {}))
-    stages = _stages(rec.pop("stages", {}), path, nodes)
-    cfg.record = RecordConfig(**rec, stages=stages)
-    _check_meaning(cfg, path, nodes)
-    return cfg
-
-
-def _stages(raw: dict[str, Any], path: Path, nodes: yaml.Node) -> dict[str, list[str]]:
-    """record.stages: stage name -> phase-name patterns (a single pattern may be given as a string)."""
-    out: dict[str, list[str]] = {}
-    for stage, patterns in raw.items():
-        items = [patterns] if isinstance(patterns, str) else patterns
-        if not isinstance(items, list) or not all(isinstance(p, str) and p for p in items):
-            raise ConfigError(path, _line_of(nodes, "record", "stages", str(stage)), f"record.stages.{stage}",
-                              "expected a list of phase names or patterns")
-        out[str(stage)] = list(items)
-    return out
-
-
-def _line_of(nodes: yaml.Node, *keys: str | int) -> int | None:
-    """Line of the node at a key path in the composed tree (best effort)."""
-    node: yaml.Node | None = nodes
-    for key in keys:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-        else:
-            return None
-    return node.start_mark.line + 1 if node is not None else None
-
-
-def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
+def _check_meaning(cfg: "Config", path: Path, nodes: "Node | None") -> None:
     """Checks across keys: known feed kinds, unique names, known services and experiments, a real zone."""
 
     def err(key: str, msg: str, *loc: str | int) -> ConfigError:
-        return ConfigError(path, _line_of(nodes, *loc), key, msg)
+        return ConfigError(path, line_of(nodes, *loc), key, msg)
 
     for section in ("pools", "feeds", "services", "experiments", "logs"):
         seen: set[str] = set()
@@ -412,9 +233,8 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
 
             for j, name in enumerate(exp.request_required):
                 if name not in (*FIELD_NAMES, *BASE_REQUIRED):
-                    close = difflib.get_close_matches(name, FIELD_NAMES, n=1)
-                    hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(FIELD_NAMES)}"
-                    raise err(f"experiments[{i}].request_required[{j}]", f"unknown request field {name!r} ({hint})",
+                    raise err(f"experiments[{i}].request_required[{j}]",
+                              f"unknown request field {name!r}{did_you_mean(name, FIELD_NAMES)}",
                               "experiments", i, "request_required", j)
         for j, dep in enumerate(exp.depends_on):
             if known and dep not in known:
@@ -428,6 +248,9 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
             problem = pattern_problem(exp.dq.events_line)
             if problem:
                 raise err(f"experiments[{i}].dq.events_line", problem, "experiments", i, "dq", "events_line")
+    for stage, patterns in cfg.record.stages.items():
+        if not patterns or not all(patterns):
+            raise err(f"record.stages.{stage}", "expected a list of phase names or patterns", "record", "stages", stage)
     if cfg.record.keep_days <= 0 or cfg.record.keep_ads_days <= 0:
         raise err("record", "keep_days and keep_ads_days must be positive", "record")
     if cfg.store_group:
@@ -444,8 +267,8 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
     if cfg.keys:
         for name in cfg.keys:  # the ids live apart from the screens: checking them does not load Textual
             if name not in BINDING_IDS:
-                close = difflib.get_close_matches(name, sorted(BINDING_IDS), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else "ids look like view.jobs, jobs.filter"
+                close = closest(name, sorted(BINDING_IDS))
+                hint = f"did you mean '{close}'?" if close else "ids look like view.jobs, jobs.filter"
                 raise err(f"keys.{name}", f"unknown binding id ({hint})", "keys", name)
     if cfg.timezone:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -459,13 +282,14 @@ def _check_meaning(cfg: Config, path: Path, nodes: yaml.Node) -> None:
 def parse_config(text: str, path: Path) -> Config:
     """Validate YAML text and build a Config; raises ConfigError naming path:line and key."""
     try:
-        nodes = safeyaml.compose(text, path)
-    except safeyaml.YamlError as exc:  # not YAML, or an alias bomb, deep nesting, a python tag, a huge value
-        raise ConfigError(path, exc.line, "", exc.problem) from None
-    if nodes is None:
+        settings, nodes = yamlspec.read(text, Settings, path)
+    except SpecError as exc:  # not YAML, an alias bomb, a python tag, a huge value, or not the shape of Settings
+        raise ConfigError(exc.path, exc.line, exc.key, exc.problem) from None
+    if settings is None:
         return Config(path=path)
-    raw = _Checker(path).mapping(nodes, _TOP, "")
-    return _build(raw, path, nodes)
+    cfg = Config(**msgspec.structs.asdict(settings), path=path)
+    _check_meaning(cfg, path, nodes)
+    return cfg
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -3,14 +3,14 @@ the config's check of ``experiments[].request_required`` all read it here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 Kind = Literal["text", "longtext", "int", "float", "list", "choice", "date"]
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
+class FieldSpec(msgspec.Struct, frozen=True):  # a Struct: made at every start-up that checks a config, ~10x faster
     """One ingredient of a request: its key, label on screen, type and a one-line help."""
 
     name: str

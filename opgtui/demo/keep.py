@@ -3,10 +3,10 @@ config next to its store so every CLI verb works on the demo: ``opgtui --config 
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 from opgtui.config import Config
@@ -69,20 +69,20 @@ def check_keep_dir(directory: Path) -> Path:
     return directory
 
 
-def _default(f: dataclasses.Field[Any]) -> Any:
-    if f.default is not dataclasses.MISSING:
+def _default(f: msgspec.structs.FieldInfo) -> Any:
+    if f.default is not msgspec.NODEFAULT:
         return f.default
-    if f.default_factory is not dataclasses.MISSING:
+    if f.default_factory is not msgspec.NODEFAULT:
         return f.default_factory()
-    return dataclasses.MISSING
+    return msgspec.NODEFAULT
 
 
 def plain(obj: Any) -> Any:
-    """A config dataclass as the YAML mapping the config loader reads back: fields left at their default
+    """A config Struct as the YAML mapping the config loader reads back: fields left at their default
     are omitted, paths become strings."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+    if isinstance(obj, msgspec.Struct):
         out = {}
-        for f in dataclasses.fields(obj):
+        for f in msgspec.structs.fields(obj):
             value = getattr(obj, f.name)
             if f.name == "path" or value == _default(f) or value is None:
                 continue

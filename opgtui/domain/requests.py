@@ -7,16 +7,16 @@ which :func:`parse_value` turns into those values or a one-line reason.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
+import msgspec
 import yaml
 
 from opgtui.config import Config, Roles
-from opgtui.core import safeyaml
+from opgtui.core import safeyaml, yamlspec
 from opgtui.core.identity import whoami as whoami  # re-exported: the screens and the CLI call rq.whoami()
 from opgtui.core.model import Job, ProductionRequest
 from opgtui.core.requestfields import (  # the catalogue lives in core: the config checks request_required too
@@ -27,6 +27,7 @@ from opgtui.core.requestfields import (  # the catalogue lives in core: the conf
     PRIORITIES,
     FieldSpec,
 )
+from opgtui.core.yamlspec import Spec, SpecError, did_you_mean, line_of
 
 LABELS: dict[str, str] = {"title": "Title", "experiment": "Experiment", "priority": "Priority",
                           "status": "Status", "requester": "Requester", **{f.name: f.label for f in FIELDS}}
@@ -72,7 +73,6 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
 ROLE_NAMES: dict[Role, str] = {"requester": "the requester", "operator": "operators", "approver": "approvers"}
 
 
-@dataclass(slots=True)
 class TeamRoles(Roles):
     """The workflow's roles on a PostgreSQL team store: ``approvers`` holds the session user when the database
     makes them a member of ``approver_role`` (or of the admin role), whatever the config's ``roles.approvers`` say."""
@@ -215,14 +215,9 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
         if not sep:
             raise ValueError(f"{pair!r}: expected key=value")
         if key not in FIELD_BY_NAME and key not in ("title", "experiment"):
-            raise ValueError(f"{key}: unknown field{_did_you_mean(key, (*FIELD_NAMES, 'title', 'experiment'))}")
+            raise ValueError(f"{key}: unknown field{did_you_mean(key, (*FIELD_NAMES, 'title', 'experiment'))}")
         out[key] = value
     return out
-
-
-def _did_you_mean(key: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, list(known), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
 
 
 # ---------------------------------------------------------------- validation
@@ -465,38 +460,45 @@ class Imported:
     lines: dict[str, int]
 
 
+_KIND_TYPES: dict[str, Any] = {"int": int | str, "float": float | str, "list": list[str] | str}
+"""A field's type in a request file: text is taken too where the form takes it ("1,000"), then checked by
+:func:`check_value` like the form's."""
+RequestFile: Any = msgspec.defstruct(
+    "RequestFile",
+    [("id", int | None, None), ("version", int | None, None), ("status", str | None, None),
+     ("priority", int | None, None), ("requester", str | None, None), ("experiment", str | None, None),
+     ("title", str | None, None), *((f.name, _KIND_TYPES.get(f.kind, str) | None, None) for f in FIELDS)],
+    bases=(Spec,), module=__name__,
+)
+"""The keys of a request file, made from the field catalogue (``core.requestfields``): its one declaration."""
+
+
+_EXAMPLE = "experiment: ..., title: ..."
+
+
 def from_yaml(text: str, source: str = "<request>") -> Imported:
     """Read a request file; :class:`RequestFormatError` names ``source:line: key: problem``."""
-
-    def fail(node: yaml.Node | None, key: str, message: str) -> RequestFormatError:
-        where = f"{source}:{node.start_mark.line + 1}" if node is not None else source
-        return RequestFormatError(f"{where}: {key}: {message}" if key else f"{where}: {message}")
-
     try:  # bounded: an alias bomb, a python tag, deep nesting or a huge value is one line, quickly
-        root = safeyaml.compose(text, source, YAML_LIMITS)
-    except safeyaml.YamlError as exc:
+        given, root = yamlspec.read(text, RequestFile, source, YAML_LIMITS, noun="field")
+    except SpecError as exc:
+        if not exc.key and exc.problem.startswith("expected a mapping"):
+            exc = SpecError(exc.path, exc.line, "", f"expected a mapping of request fields ({_EXAMPLE})")
         raise RequestFormatError(str(exc)) from None
-    if not isinstance(root, yaml.MappingNode):
-        raise fail(root, "", "expected a mapping of request fields (experiment: ..., title: ...)")
-    known = (*_META, "experiment", "title", *FIELD_NAMES)
+    if given is None or not isinstance(root, yaml.MappingNode):
+        raise RequestFormatError(f"{source}: expected a mapping of request fields ({_EXAMPLE})")
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in root.value:
         key = str(key_node.value)
-        if key not in known:
-            raise fail(key_node, key, "unknown field" + _did_you_mean(key, known))
-        if key in values:
-            raise fail(key_node, key, "given twice")
         lines[key] = value_node.start_mark.line + 1
         try:
-            values[key] = _import_value(key, safeyaml.construct(value_node, source))
-        except safeyaml.YamlError as exc:
-            raise RequestFormatError(str(exc)) from None
+            values[key] = _import_value(key, getattr(given, key))
         except ValueError as exc:
-            raise fail(value_node, key, str(exc)) from None
+            raise RequestFormatError(str(SpecError(source, lines[key], key, str(exc)))) from None
     for key in BASE_REQUIRED:
         if not values.get(key):
-            raise fail(root, key, "required (every request names its experiment and a title)")
+            where = SpecError(source, line_of(root), key, "required (every request names its experiment and a title)")
+            raise RequestFormatError(str(where))
     req = ProductionRequest(
         experiment=values["experiment"], title=values["title"], requester=values.get("requester") or "",
         status=values.get("status") or "draft", priority=values.get("priority"),
@@ -508,21 +510,17 @@ def from_yaml(text: str, source: str = "<request>") -> Imported:
 def _import_value(key: str, raw: Any) -> Any:
     if key in FIELD_BY_NAME:
         return check_value(FIELD_BY_NAME[key], raw)
-    if key in ("id", "version", "priority"):
-        if raw is None:
-            return None
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            raise ValueError(f"expected a whole number, got {raw!r}")
-        if key == "priority" and raw not in PRIORITIES:
+    if key in ("id", "version", "priority"):  # whole numbers (the file's Struct checked)
+        if key == "priority" and raw is not None and raw not in PRIORITIES:
             raise ValueError(f"expected one of {', '.join(map(str, PRIORITIES))}")
         return raw
-    if raw is None or isinstance(raw, (dict, list)):
+    if raw is None:
         raise ValueError("expected text")
-    if len(str(raw)) > MAX_TEXT:
-        raise _too_long(str(raw), MAX_TEXT)
+    if len(raw) > MAX_TEXT:
+        raise _too_long(raw, MAX_TEXT)
     if key == "status" and raw not in STATES:
         raise ValueError(f"unknown status {raw!r} (known: {', '.join(STATES)})")
-    return " ".join(str(raw).split()) if key == "title" else str(raw).strip()
+    return " ".join(raw.split()) if key == "title" else raw.strip()
 
 
 # ---------------------------------------------------------------- linked jobs

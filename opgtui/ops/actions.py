@@ -13,9 +13,10 @@ import os
 import socket
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
 import orjson
 
 from opgtui.config import Config, DebugProfile, PoolConfig
@@ -204,7 +205,8 @@ async def retry(job_ids: Sequence[str], *, store: Any, cfg: Config, debug: bool 
             for local in claimed[start:start + chunk]:
                 jid = f"{schedd}#{local}"
                 name, profile = profiles.get(jid, ("", None))
-                jobs.append({"local": local, "job_id": jid, "profile": asdict(profile) if profile else None,
+                shown = msgspec.structs.asdict(profile) if profile else None
+                jobs.append({"local": local, "job_id": jid, "profile": shown,
                              "profile_name": name, "force": force, "bigger": bigger, "again": again,
                              "recorded_ad": store.job_ad(jid)})
             request = orjson.dumps({"jobs": jobs, "reason": reason}).decode()

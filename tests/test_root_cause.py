@@ -128,3 +128,11 @@ def test_a_wrong_pass_phrase_is_the_submitters():
         "Function: proxy_init_cred",
     ]
     assert diagnose(lines, PACKS).category == "code"
+
+
+def test_a_shadow_exception_the_job_ran_again_after_gives_way_too():
+    """HTCondor requeues a job after a shadow exception or a failed reconnect; the record's exit code is the last
+    run's (the 007 event's words from HTCondor's user log)."""
+    lines = ["007 (48211930.004.000) 2024-06-05 23:10:06 Shadow exception!"]
+    assert diagnose(lines, PACKS, exit_code=126).category == "code"
+    assert diagnose(lines, PACKS).category == "service"

@@ -12,6 +12,7 @@ from typing import Any
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from opgtui.config import Config
@@ -115,12 +116,14 @@ class OpgApp(App[None]):
         self.store = store
         self.demo = demo
         self.dump: Any = None  # a DumpSession when opened on dump files, not a pool
+        self.dump_notes: list[str] = []  # what the shifter was told about the dump since (a file changed on disk)
         if isinstance(dump, list) and dump:  # the paths (a DumpSession: started by the caller already)
             from opgtui.ops.dumpview import DumpSession
 
             dump = DumpSession(list(dump)).start()  # its workers read while the dashboard starts
         if dump:
             self.dump = dump
+            self.dump.tell = lambda path: self.post_message(self.DumpChanged(path))  # from any thread
         self.tz: tzinfo | None = zone(cfg.timezone)
         self.problems: list[str] = []
         self.last_refresh: float | None = None
@@ -169,9 +172,29 @@ class OpgApp(App[None]):
             ad = self.dump.ad(job_id)
         return ad
 
+    class DumpChanged(Message):
+        """A dump changed on disk since it was listed (found by whichever thread read it)."""
+
+        def __init__(self, path: str) -> None:
+            super().__init__()
+            self.path = path
+
+    def on_opg_app_dump_changed(self, message: DumpChanged) -> None:
+        """Tell the shifter, once per file: its rows not read yet show '(changed)', never blanks as if data."""
+        from opgtui.screens.base import BaseScreen
+
+        line = (f"{Path(message.path).name} changed on disk since it was listed: fields not read before show "
+                "'(changed)'; open it again to see it as it is now")
+        self.dump_notes.append(line)
+        self.problems = [*self.problems, line]
+        if isinstance(self.screen, BaseScreen):
+            self.screen.refresh_chrome()
+        self.notify(line, title="dump changed", severity="warning", markup=False, timeout=20)
+
     def dump_loaded(self, result: Any) -> None:
         """The dump is parsed and listed: say what could not be read, copy it into the store meanwhile."""
         self.problems = [*result.errors[:3]] + ([f"+{len(result.errors) - 3} more"] if len(result.errors) > 3 else [])
+        self.problems += self.dump_notes
         from opgtui.screens.base import BaseScreen
 
         if isinstance(self.screen, BaseScreen):

@@ -13,8 +13,9 @@ from test_jobbrief import varied, write
 
 from opgtui.app import OpgApp
 from opgtui.config import Config
-from opgtui.domain.joblist import RowList
+from opgtui.domain.joblist import RowList, safe
 from opgtui.screens import jobs as jobs_screen
+from opgtui.sources.dumps import load_files
 from opgtui.store import open_store
 from opgtui.widgets.job_table import JobTable
 
@@ -85,3 +86,45 @@ async def test_sorting_and_grouping_a_big_list_never_hold_the_ui_thread(
     store.close()
     assert sort_gate.on_ui_thread == [] and sort_gate.off_ui_thread >= 1
     assert key_gate.on_ui_thread == [] and key_gate.off_ui_thread >= 1
+
+
+async def test_a_dump_changed_on_disk_after_listing_says_so_and_never_shows_blanks_as_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are filled in from the dump as they are drawn; when the file changed meanwhile, the fields not read yet
+    cannot be: the shifter is told once, naming the file (a notice and the header's problems), and those rows say
+    '(changed)' instead of showing empty owner, site and host as if the ads had none."""
+    from opgtui.widgets.header import HeaderBar
+
+    monkeypatch.setattr(jobs_screen, "warm", lambda rows: None)  # nothing filled in but what is drawn
+    ads = varied(3000)
+    path = write(ads, tmp_path / "q.json", "pretty")
+    owner_of = {j.id: safe(j.owner, 40) for j in load_files([path]).jobs}  # what the table shows of each ad
+    cfg = Config(store=tmp_path / "scratch.db")
+    store = open_store(cfg.store)
+    app = OpgApp(cfg, store, refresh_loop=False, dump=[str(path)])
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await _until(pilot, lambda: getattr(app.screen, "loaded_at", None) is not None)
+        screen = app.screen
+        table = screen.query_one(JobTable)
+        first = [screen.rows[i] for i in table.indices[:20]]
+        assert all(r.cell("owner") == owner_of[r.job_id] for r in first)
+        path.write_text("[]\n")  # rewritten by someone since it was listed
+        await pilot.press("end")
+        await _until(pilot, lambda: any("changed on disk" in p for p in app.problems))
+        await pilot.pause(0.1)
+        drawn = [screen.rows[i] for i in table.indices[-30:]]
+        assert any(r.cell("owner") == "(changed)" for r in drawn)
+        for r in drawn:
+            assert r.cell("owner") in (owner_of[r.job_id], "(changed)")
+            if r.cell("owner") == "(changed)":
+                assert r.cell("site") == r.cell("host") == "(changed)" and "dump changed" in r.cell("reason")
+        assert all(r.cell("owner") == owner_of[r.job_id] for r in first)  # read before: still the ads'
+        notes = [n.message for n in app._notifications]
+        (note,) = [n for n in notes if "changed on disk" in n]
+        assert note.startswith("q.json changed on disk since it was listed")
+        await pilot.press("g")  # regrouped, filtered: the same rows, told once
+        await pilot.pause(0.2)
+        assert len([n for n in app._notifications if "changed on disk" in n.message]) == 1
+        assert "problem" in str(screen.query_one(HeaderBar).render())
+    store.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ class DumpSession:
     jobs: DumpJobs = field(default_factory=DumpJobs)  # whole records by id, normalised when asked for
     imported: bool = False
     heads: Any = None  # sources.dumpheads.HeadReaders: workers reading the big dumps' heads, once started
+    tell: Callable[[str], None] | None = None  # called (from any thread) with a dump's path found changed on disk
+    changed: list[str] = field(default_factory=list)  # the dumps found changed on disk since they were listed
 
     def start(self) -> DumpSession:
         """Start reading the big ``-json`` dumps' heads in worker processes (one per core), so that the
@@ -82,7 +84,16 @@ class DumpSession:
         self.result = load_files(self.paths, brief=True, heads=self.heads)
         self.jobs = DumpJobs(self.result)
         self.heads = None
+        self.result.on_changed(self._found_changed)
         return self.result
+
+    def _found_changed(self, path: str) -> None:
+        """A dump changed on disk since it was listed: what was not read from it yet reads as not read
+        (``sources.dumps.UNREAD``), and the shifter is told once, by :attr:`tell`."""
+        if path not in self.changed:
+            self.changed.append(path)
+            if self.tell is not None:
+                self.tell(path)
 
     @property
     def listed(self) -> list[Any]:

@@ -60,7 +60,8 @@ class _JsonFile:
     from disk when asked for, by decoding its one segment again: 100,000 loaded jobs keep no copy of the dump
     in memory. Reading refuses a file changed since."""
 
-    __slots__ = ("__weakref__", "_cache", "_checked", "fd", "firsts", "path", "source", "spans", "stamp", "updated")
+    __slots__ = ("__weakref__", "_cache", "_checked", "changed", "fd", "firsts", "on_changed", "path", "source",
+                 "spans", "stamp", "updated")
 
     def __init__(self, path: Path, stamp: tuple[int, int], updated: float | None = None) -> None:
         self.path, self.stamp, self.source, self.updated = path, stamp, str(path), updated
@@ -69,6 +70,15 @@ class _JsonFile:
         self.fd: int | None = None
         self._checked = 0.0  # when the file was last found unchanged
         self._cache: tuple[int, list[Any]] = (-1, [])  # the last segment read back: its raw ads
+        self.changed = False  # found changed on disk since it was loaded
+        self.on_changed: Callable[[str], None] | None = None  # told once, from whichever thread found it
+
+    def found_changed(self) -> None:
+        """Note that the file changed since it was loaded (said once: :attr:`on_changed`)."""
+        if not self.changed:
+            self.changed = True
+            if self.on_changed is not None:
+                self.on_changed(str(self.path))
 
     def text(self, k: int, recheck: float = 0.0) -> bytes:
         """Segment ``k`` as a JSON array of its own, read back from the file (DumpChanged when the file changed
@@ -83,8 +93,10 @@ class _JsonFile:
                 st = os.fstat(self.fd)
                 same = (st.st_size, st.st_mtime_ns) == self.stamp and os.stat(self.path).st_ino == st.st_ino
             except OSError as exc:
+                self.found_changed()
                 raise DumpChanged(f"{self.path}: cannot read the raw ad again: {exc.strerror or exc}") from exc
             if not same:
+                self.found_changed()
                 raise DumpChanged(f"{self.path}: changed since it was loaded; load it again to see its raw ads")
             self._checked = now
         start, end = self.spans[2 * k], self.spans[2 * k + 1]
@@ -144,7 +156,14 @@ class _BriefSegment:
         except (DumpChanged, msgspec.DecodeError):  # changed since it was listed: the rest is not known
             rest = []
         if len(rest) != len(briefs):
-            rest = [None] * len(briefs)
+            self.file.found_changed()
+            for brief in briefs:
+                if brief is not None:
+                    set_rest(brief, _NONE_REST)
+                    brief.owner = brief.site = brief.last_host = UNREAD  # never a blank that reads as data
+                    brief.hold_reason = UNREAD_REASON
+            self.briefs = None
+            return
         for brief, values in zip(briefs, rest, strict=True):
             if brief is not None:
                 try:
@@ -155,6 +174,9 @@ class _BriefSegment:
 
 
 _NONE_REST = (None,) * len(REST_ATTRS)
+#: What a listed job's owner, site and host read when its dump changed on disk before they were read.
+UNREAD = "(changed)"
+UNREAD_REASON = "(not read: the dump changed on disk since it was listed)"
 
 
 class RawAds(MutableMapping[str, dict[str, Any]]):
@@ -199,6 +221,15 @@ class LoadResult:
     ads: RawAds = field(default_factory=RawAds)
     errors: list[str] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)  # job id -> its place in jobs
+    files: list[Any] = field(default_factory=list)  # the -json files whose ads are read back when asked for
+
+    def on_changed(self, tell: Callable[[str], None]) -> None:
+        """Call ``tell(path)`` (from whichever thread finds it) when a dump is found changed on disk since it was
+        loaded: what was not read from it yet cannot be, and reads as not read (:data:`UNREAD`)."""
+        for file in self.files:
+            file.on_changed = tell
+            if file.changed:
+                tell(str(file.path))
 
     def job(self, job_id: str) -> Job | None:
         """The whole record of a loaded job (None: not loaded, or its dump changed since)."""
@@ -1025,6 +1056,7 @@ class _Loader:
         finally:
             os.close(fd)
         ids = self._add_jobs(new)
+        self.result.files.append(where)
         if self.keep_ads:  # the later of two ads of one job wins, as for the jobs
             self.result.ads._ads.update(zip(ids, [(where, i) for i in (
                 range(len(new)) if kept is None else kept)], strict=True))
@@ -1063,6 +1095,7 @@ class _Loader:
                     count += n
                     at += n
         ids = self._add_jobs(new)
+        self.result.files.append(where)
         self.result.ads._ads.update(zip(ids, [(where, i) for i in range(len(new))], strict=True))
         return True
 

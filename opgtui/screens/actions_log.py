@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
@@ -12,6 +13,9 @@ from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock
 from opgtui.screens.base import BaseScreen
 from opgtui.widgets.vim import Table
+
+if TYPE_CHECKING:
+    from opgtui.store import ActionEntry
 
 
 class ActionLogScreen(BaseScreen):
@@ -22,7 +26,7 @@ class ActionLogScreen(BaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: list[dict] = []
+        self.entries: list[ActionEntry] = []
 
     def compose_body(self) -> ComposeResult:
         yield Table(id="action-log", cursor_type="row", zebra_stripes=True)
@@ -34,25 +38,11 @@ class ActionLogScreen(BaseScreen):
             table.add_column(label, width=width)
 
     def reload(self) -> None:
-        self.load()
+        """Read the log off the UI thread; the table fills when it arrives."""
+        self.read_store(lambda store: list(reversed(store.action_log())), self.show, group="actions-load",
+                        failed=lambda line: self.query_one("#action-detail", Static).update(Text(line)))
 
-    @work(thread=True, exclusive=True, group="actions-load")
-    def load(self) -> None:
-        """Read the log off the UI thread (its own store connection); the table fills when it arrives."""
-        from opgtui.store import StoreError, open_store
-
-        try:
-            store = open_store(self.opg.store.path)
-            try:
-                entries = list(reversed(store.action_log()))
-            finally:
-                store.close()
-        except StoreError as exc:  # one line; the dashboard stays up
-            self.app.call_from_thread(self.query_one("#action-detail", Static).update, Text(str(exc)))
-            return
-        self.app.call_from_thread(self.show, entries)
-
-    def show(self, entries: list[dict]) -> None:
+    def show(self, entries: list[ActionEntry]) -> None:
         self.entries = entries
         table = self.query_one("#action-log", DataTable)
         table.clear()

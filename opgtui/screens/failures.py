@@ -4,10 +4,9 @@ at and the outages that overlapped them; one key acts on a whole group."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -20,6 +19,9 @@ from opgtui.diagnosis.verdict import describe_window
 from opgtui.domain.failures import RANGES, UNDIAGNOSED, FailureGroup, in_range, sites_text, summarise
 from opgtui.screens.base import BaseScreen, ellipsis_cell
 from opgtui.widgets.vim import Table
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 STYLE = {"service": "bold yellow", "code": "bold red", "resource": "bold magenta", "unknown": "bold",
          UNDIAGNOSED: "dim"}
@@ -148,30 +150,24 @@ class FailureSummaryScreen(BaseScreen):
             self.job_ids = self._ids_in_view(below)
         self.load()
 
-    @work(thread=True, exclusive=True, group="failures-load")
     def load(self) -> None:
-        from opgtui.store import StoreError, open_store
-
-        dump = self.opg.dump
+        """Summarise the failures off the UI thread (:meth:`read_store`); the table fills when they arrive."""
+        app, dump = self.opg, self.opg.dump
         if dump is not None and dump.result is None:  # :failures on a dump still being parsed
-            self.app.call_from_thread(self.show_pending, "loading the dump; the causes fill in when it is listed")
+            self.show_pending("loading the dump; the causes fill in when it is listed")
             return
         job_ids = self.job_ids
         if job_ids is None and dump is not None and not dump.imported:  # every job: the dump's, not yet copied
             job_ids = list(dump.jobs)
-        try:
-            store = open_store(self.opg.store.path)
-            try:
-                jobs = self.opg.jobs_by_id(job_ids, store) if job_ids is not None else store.jobs()
-                jobs = in_range(jobs, RANGES[self.range_index][1], time.time())
-                verdicts = store.verdicts_for([j.id for j in jobs])
-            finally:
-                store.close()
-        except StoreError as exc:  # a damaged or unreadable store: one line, the dashboard stays up
-            self.app.call_from_thread(self.show_pending, str(exc))
-            return
-        groups = summarise(jobs, verdicts)
-        self.app.call_from_thread(self.show, groups, len(jobs))
+        span = RANGES[self.range_index][1]
+
+        def read(store: Store) -> tuple[list[FailureGroup], int]:
+            jobs = app.jobs_by_id(job_ids, store) if job_ids is not None else store.jobs()
+            jobs = in_range(jobs, span, time.time())
+            return summarise(jobs, store.verdicts_for([j.id for j in jobs])), len(jobs)
+
+        # a damaged or unreadable store: one line in place of the table, the dashboard stays up
+        self.read_store(read, lambda found: self.show(*found), group="failures-load", failed=self.show_pending)
 
     def show(self, groups: list[FailureGroup], failures: int) -> None:
         """Fill the table; the cursor stays on the cause it was on (a refresh does not move it)."""

@@ -12,9 +12,9 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
@@ -23,6 +23,9 @@ from opgtui.core.textsafe import one_line
 from opgtui.domain.stats import DAY, Row, Tally
 from opgtui.screens.base import BaseScreen
 from opgtui.widgets.vim import Scroll
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 GROUPINGS = ("site", "cpu", "hour", "stage", "verdict", "batch", "experiment")
 TITLES = {"site": "site", "cpu": "CPU model", "hour": "hour (local, job start)", "stage": "stage",
@@ -186,42 +189,37 @@ class StatsScreen(BaseScreen):
     def reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="stats-load")
     def load(self) -> None:
-        """Bring the rollups up to date and read this view's numbers, on a connection of its own."""
-        from opgtui.domain import stats
-        from opgtui.ops.record import try_refresh_stats
-        from opgtui.store import StoreError, open_store
-
-        started = time.perf_counter()
+        """Bring the rollups up to date and read this view's numbers off the UI thread (:meth:`read_store`)."""
         app = self.opg
         by, days, exp = self.by, PERIODS[self.period_index][1], self.experiment
-        now = time.time()
-        since = now - days * DAY
-        try:
-            store = open_store(app.store.path)
-        except StoreError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-            return
-        try:
+        tz, stages = app.tz, app.cfg.record.stages
+
+        def read(store: Store) -> tuple[str | None, StatsData]:
+            from opgtui.domain import stats
+            from opgtui.ops.record import try_refresh_stats
+
+            started = time.perf_counter()
+            now = time.time()
+            since = now - days * DAY
             problem = try_refresh_stats(store)
-            if problem:
-                self.app.call_from_thread(self.notify, problem, severity="warning", markup=False)
-            rows = stats.aggregate(store, by, since, experiment=exp, tz=app.tz, stages=app.cfg.record.stages)
+            rows = stats.aggregate(store, by, since, experiment=exp, tz=tz, stages=stages)
             total = stats.totals(store, since, experiment=exp)
             wasted = {k: {d: t.wasted / 3600 for d, t in v.items()} for k, v in
                       stats.series(store, "all", since, experiment=exp).items()}
             failures = {k: {d: float(t.jobs) for d, t in v.items()} for k, v in
                         stats.series(store, "verdict", since, experiment=exp).items() if k != "ok"}
             experiments = [r.key for r in stats.aggregate(store, "experiment", now - 365 * DAY)]
-        except StoreError as exc:  # a damaged store: say so, keep the dashboard up
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-            return
-        finally:
-            store.close()
-        data = StatsData(by, rows, total, wasted, failures, days_of(since, now), experiments,
-                         time.perf_counter() - started)
-        self.app.call_from_thread(self.show, data)
+            return problem, StatsData(by, rows, total, wasted, failures, days_of(since, now), experiments,
+                                      time.perf_counter() - started)
+
+        self.read_store(read, self._loaded, group="stats-load")  # a damaged store: one line, the dashboard stays up
+
+    def _loaded(self, answer: tuple[str | None, StatsData]) -> None:
+        problem, data = answer
+        if problem:  # the rollups could not be brought up to date: these are the last refresh's numbers
+            self.notify(problem, severity="warning", markup=False)
+        self.show(data)
 
     def show(self, data: StatsData) -> None:
         self.data = data

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
-from opgtui.core import safeyaml, yamlspec
+from opgtui.core import yamlspec
 from opgtui.core.feedkinds import BUILTIN_KINDS
 from opgtui.core.keymap import BINDING_IDS
 from opgtui.core.storetarget import store_target
@@ -194,6 +194,11 @@ def default_config_path() -> Path:
     return Path(base) / APP_NAME / "config.yaml"
 
 
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / APP_NAME
+
+
 def default_store_path() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / APP_NAME / "opgtui.db"
@@ -281,22 +286,32 @@ def _check_meaning(cfg: "Config", path: Path, nodes: "Node | None") -> None:
 
 def parse_config(text: str, path: Path) -> Config:
     """Validate YAML text and build a Config; raises ConfigError naming path:line and key."""
+    return _parse(text, path)[0]
+
+
+def _parse(text: str, path: Path) -> tuple[Config, Any]:
+    """The Config of ``text`` and the plain data it was made from (kept for the next start-up)."""
     try:
-        settings, nodes = yamlspec.read(text, Settings, path)
+        data, nodes = yamlspec.parse(text, path)
+        if nodes is None:
+            return Config(path=path), None
+        settings = yamlspec.convert(data, Settings, nodes, path)
     except SpecError as exc:  # not YAML, an alias bomb, a python tag, a huge value, or not the shape of Settings
         raise ConfigError(exc.path, exc.line, exc.key, exc.problem) from None
-    if settings is None:
-        return Config(path=path)
     cfg = Config(**msgspec.structs.asdict(settings), path=path)
     _check_meaning(cfg, path, nodes)
-    return cfg
+    return cfg, data
 
 
 def load_config(path: str | Path | None = None) -> Config:
     """The config at ``path`` (or the default path); the empty config when no file exists at the default.
 
-    An explicitly named file that does not exist is an error.
+    An explicitly named file that does not exist is an error. A file read before with the same text is not parsed
+    again: its plain data is kept in the user's cache (PyYAML and parsing cost ~17 ms of every start-up) and
+    checked as a new file's (only the YAML is skipped; the environment it depends on is read again).
     """
+    from opgtui.core import safeyaml
+
     explicit = path is not None
     p = Path(path) if path is not None else default_config_path()
     if not p.exists():
@@ -307,7 +322,69 @@ def load_config(path: str | Path | None = None) -> Config:
         text = safeyaml.read_text(p)
     except safeyaml.YamlError as exc:  # unreadable, not UTF-8 or too big
         raise ConfigError(p, None, "", exc.problem) from None
-    return parse_config(text, p)
+    kept = _kept(p, text)
+    if kept is not None:
+        try:
+            settings = yamlspec.convert(kept, Settings, None, p)
+            cfg = Config(**msgspec.structs.asdict(settings), path=p)
+            _check_meaning(cfg, p, None)
+            return cfg
+        except SpecError:  # what it depends on changed (a group, a zone, a plugin): reading it again says where
+            pass
+    cfg, data = _parse(text, p)
+    _keep(p, text, data)
+    return cfg
+
+
+# ---------------------------------------------------------------- the parsed config, kept between start-ups
+
+_KEPT_FILES = 16
+
+
+def _cache_file() -> Path:
+    return default_cache_dir() / "config.json"
+
+
+def _kept(path: Path, text: str) -> Any:
+    """The plain data kept for the config at ``path`` when its text is still ``text``, else None. The cache file
+    must be the user's own and writable by nobody else (it stands for the config)."""
+    cache = _cache_file()
+    try:
+        st = cache.stat()
+        if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > 4 << 20:
+            return None
+        entry = msgspec.json.decode(cache.read_bytes()).get(str(path.absolute()))
+    except (OSError, msgspec.DecodeError, AttributeError):
+        return None
+    if isinstance(entry, dict) and entry.get("text") == text:
+        return entry.get("data")
+    return None
+
+
+def _keep(path: Path, text: str, data: Any) -> None:
+    """Keep ``data`` (what ``text`` parsed to) for the next start-up; best effort, never an error. Data that JSON
+    cannot give back exactly (a date, a number as a key) is not kept."""
+    try:
+        raw = msgspec.json.encode(data)
+        if msgspec.json.decode(raw) != data:
+            return
+        cache = _cache_file()
+        try:
+            entries = msgspec.json.decode(cache.read_bytes())
+            entries = entries if isinstance(entries, dict) else {}
+        except (OSError, msgspec.DecodeError):
+            entries = {}
+        entries.pop(str(path.absolute()), None)
+        entries[str(path.absolute())] = {"text": text, "data": data}
+        entries = dict(list(entries.items())[-_KEPT_FILES:])
+        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(msgspec.json.encode(entries))
+        os.replace(tmp, cache)
+    except (OSError, TypeError, ValueError, msgspec.EncodeError):
+        return
 
 
 EXAMPLE = """\

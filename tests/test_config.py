@@ -186,3 +186,36 @@ def test_a_mistyped_request_field_is_named_without_loading_the_request_workflow(
     assert out[0].endswith(":3: experiments[0].request_required[1]: unknown request field 'fhcl' (did you mean "
                            "'fhicl'?)")
     assert out[1] == "['config', 'core']"
+
+
+def test_a_config_read_before_starts_without_yaml_and_an_edit_is_read_again(tmp_path: Path) -> None:
+    """The second start-up on the same text skips PyYAML (~15 ms): the parsed data is kept in the user's cache and
+    checked again as a new file's; any change of the text is parsed afresh, errors still at their line."""
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "timezone: UTC\nservices:\n  - name: dcache\n")
+    script = ("import sys\nfrom opgtui.config import load_config\ncfg = load_config(sys.argv[1])\n"
+              "print([s.name for s in cfg.services], 'yaml' in sys.modules)\n")
+
+    def start() -> str:
+        done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False)
+        return done.stdout.strip() + done.stderr.strip()
+
+    assert start() == "['dcache'] True"
+    assert start() == "['dcache'] False"
+    path.write_text("timezone: UTC\nservices:\n  - name: dCache\n")  # same size, new text
+    assert start() == "['dCache'] True"
+    path.write_text("timezone: UTC\nservices:\n  - name: dCache\n    critcal: true\n")
+    assert f"{path}:4: services[0].critcal: unknown key" in start()
+
+
+def test_a_kept_config_whose_world_changed_is_refused_at_its_line(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check that depends on the machine (a group, a zone, a plugin) runs on every start-up, kept or not."""
+    path = write(tmp_path, "refresh: 30\nkeys: {view.jobs: f2}\n")
+    assert load_config(path).keys == {"view.jobs": "f2"}
+    assert load_config(path).keys == {"view.jobs": "f2"}  # from the cache
+    monkeypatch.setattr("opgtui.config.BINDING_IDS", frozenset({"view.status"}))  # the binding went away
+    with pytest.raises(ConfigError, match=r"config.yaml:2: keys.view.jobs: unknown binding id"):
+        load_config(path)

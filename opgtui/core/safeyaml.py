@@ -24,25 +24,21 @@ Only the first document of a stream is read; a second one is an error.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from yaml.events import (
-    AliasEvent,
-    DocumentEndEvent,
-    DocumentStartEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-    StreamEndEvent,
-    StreamStartEvent,
-)
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+if TYPE_CHECKING:
+    from yaml.nodes import MappingNode, Node
 
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+@cache
+def _loader() -> type:
+    """libyaml's loader when it is built, else PyYAML's own. PyYAML costs ~15 ms to import: it is imported when a
+    document is first composed, not with this module (reading a file's text, or a cached config, needs none)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +74,9 @@ def compose(text: str, source: str | Path = "<yaml>", limits: Limits = LIMITS) -
     """The node tree of the (single) document in ``text``, checked against ``limits``; None when empty."""
     if len(text) > limits.max_bytes:
         raise YamlError(source, None, f"larger than {_size(limits.max_bytes)}, not read")
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader()(text)
     try:
         return _compose(loader, source, limits)
     except yaml.MarkedYAMLError as exc:
@@ -94,7 +92,9 @@ def construct(node: Node | None, source: str | Path = "<yaml>") -> Any:
     """Python data (dict, list, str, int, float, bool, None, date, ...) of a node made by :func:`compose`."""
     if node is None:
         return None
-    loader = _Loader("")
+    import yaml
+
+    loader = _loader()("")
     try:
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
@@ -145,6 +145,20 @@ _STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in (
 
 def _compose(loader: Any, source: str | Path, limits: Limits) -> Node | None:
     """Build the node tree from the event stream, iteratively, enforcing ``limits`` as it goes."""
+
+    from yaml.events import (
+        AliasEvent,
+        DocumentEndEvent,
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+        StreamEndEvent,
+        StreamStartEvent,
+    )
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     def fail(mark: Any, problem: str) -> YamlError:
         return YamlError(source, _line(mark), problem)
@@ -239,6 +253,8 @@ def _compose(loader: Any, source: str | Path, limits: Limits) -> Node | None:
 
 def _check_unique_keys(mapping: MappingNode, fail: Any) -> None:
     """A key given twice in one mapping is an error (YAML would keep the last one silently)."""
+    from yaml.nodes import ScalarNode
+
     seen: dict[tuple[str, str], Any] = {}
     for key, _value in mapping.value:
         if not isinstance(key, ScalarNode):

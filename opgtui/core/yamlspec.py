@@ -16,7 +16,8 @@ A :class:`~pathlib.Path` in a Struct is a user's path: ``~`` is expanded.
 API::
 
     Spec                                     # base Struct: unknown keys are errors
-    read(text, spec, source, limits=LIMITS, noun="key") -> (value | None, root node | None)
+    read(text, spec, source, limits=None, noun="key") -> (value | None, root node | None)
+    parse(text, source, limits=None) -> (plain data, root node)   # then convert(): read() in two steps
     convert(data, spec, root, source, noun="key") -> value   # data constructed from ``root``
     line_of(root, *keys) -> int | None                       # the line of the node at a key path
     did_you_mean(key, known) -> " (did you mean 'x'?)"       # closest(key, known) -> the name meant, or None
@@ -38,9 +39,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from opgtui.core import safeyaml
+if typing.TYPE_CHECKING:
+    from yaml.nodes import Node
+
+    from opgtui.core.safeyaml import Limits
 
 T = TypeVar("T")
 MAX_NUMBER = 1e15
@@ -65,19 +68,26 @@ class SpecError(ValueError):
 
 
 def read(
-    text: str, spec: type[T], source: str | Path, limits: safeyaml.Limits = safeyaml.LIMITS, noun: str = "key"
+    text: str, spec: type[T], source: str | Path, limits: Limits | None = None, noun: str = "key"
 ) -> tuple[T | None, Node | None]:
     """The document in ``text`` as a ``spec`` (None for an empty document) and its node tree (for the lines of
-    checks made after this one); :class:`SpecError` naming the line otherwise. ``noun`` names a key in messages
-    ("unknown field" in a request file)."""
-    try:
-        root = safeyaml.compose(text, source, limits)
-        data = safeyaml.construct(root, source)
-    except safeyaml.YamlError as exc:
-        raise SpecError(source, exc.line, "", exc.problem) from None
+    checks made after this one); :class:`SpecError` naming the line otherwise. ``limits`` caps the document
+    (:data:`opgtui.core.safeyaml.LIMITS` by default); ``noun`` names a key in messages ("unknown field")."""
+    data, root = parse(text, source, limits)
     if root is None:
         return None, None
     return convert(data, spec, root, source, noun), root
+
+
+def parse(text: str, source: str | Path, limits: Limits | None = None) -> tuple[Any, Node | None]:
+    """The plain data of the document in ``text`` and its node tree (None, None when empty), unchecked."""
+    from opgtui.core import safeyaml  # PyYAML costs ~15 ms to import: only when a file is read
+
+    try:
+        root = safeyaml.compose(text, source, limits or safeyaml.LIMITS)
+        return safeyaml.construct(root, source), root
+    except safeyaml.YamlError as exc:
+        raise SpecError(source, exc.line, "", exc.problem) from None
 
 
 def convert(data: Any, spec: type[T], root: Node | None, source: str | Path, noun: str = "key") -> T:
@@ -265,6 +275,9 @@ def _parse_path(text: str) -> tuple[str | int | None, ...]:
 def _node_at(root: Node | None, keys: tuple[str | int | None, ...]) -> tuple[Node | None, tuple[str | int, ...]]:
     """The node at ``keys`` (or the deepest one found) and the key path to it; a None key is the first value of
     the mapping that is not a scalar, else the mapping's first value."""
+    if root is None:
+        return None, ()
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
     node, path = root, ()
     for key in keys:
         nxt: Node | None = None
@@ -313,6 +326,8 @@ def _error(path: tuple[str | int | None, ...], problem: str, root: Node | None, 
 
 
 def _explain(message: str, spec: type, root: Node | None, source: str | Path, noun: str) -> SpecError:
+    from yaml.nodes import MappingNode
+
     m = _AT.match(message)
     assert m is not None  # the pattern matches any text
     what, steps = m.group("what"), _parse_path(m.group("path") or "")
@@ -337,6 +352,8 @@ _NAMES = {str: "string", int: "whole number", bool: "boolean"}
 
 def _expected(tp: Any, node: Node | None) -> str:
     """What a value of ``tp`` should have been, and what ``node`` gave."""
+    from yaml.nodes import ScalarNode, SequenceNode
+
     options = _options(tp)
     if not isinstance(node, ScalarNode):
         got = "list" if isinstance(node, SequenceNode) else "mapping"

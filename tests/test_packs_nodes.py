@@ -99,6 +99,34 @@ REAL = {
             'WorkloadManagementSystem/Agent/JobAgent.py", line 272, in execute',
         ],
     ),
+    # A training job on Jean Zay (public log): a node of the step went down; the aborted step and the other
+    # tasks' CANCELLED lines follow from it.
+    "srun_node_failure": (
+        "service",
+        [
+            "** Finished validation **",
+            "srun: error: Node failure on jean-zay-iam37",
+            "srun: Job step aborted: Waiting up to 62 seconds for job step to finish.",
+        ],
+    ),
+    # Spark on Kubernetes losing an executor: the kubelet preempted it for a critical pod.
+    "k8s_preempted_for_critical_pod": (
+        "service",
+        [
+            "The executor with id 12 exited with exit code -1(unexpected).",
+            "The API gave the following brief reason: Preempting",
+            "The API gave the following message: Preempted in order to admit critical pod",
+        ],
+    ),
+    # A site guide's example: the submit directory is not on the compute node (the submitter's).
+    "slurm_workdir_missing_on_node": (
+        "code",
+        [
+            "slurmstepd-ideafix09: error: couldn't chdir to `/data/ucct/bi/scratch_tmp/bi': No such file or "
+            "directory: going to /tmp instead",
+            "/usr/bin/cat: test_file.txt: No such file or directory",
+        ],
+    ),
 }
 
 

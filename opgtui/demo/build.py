@@ -27,9 +27,9 @@ from opgtui.config import (
     Roles,
     ServiceConfig,
 )
+from opgtui.core.identity import whoami
 from opgtui.core.model import Announcement
 from opgtui.demo.timeshift import shift_ads, shift_eventlog, shift_feed, shift_long
-from opgtui.domain.requests import whoami
 from opgtui.store import Store, open_store
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -121,3 +121,41 @@ def test_the_config_schema_takes_what_the_example_config_gives() -> None:
 
     check(safeyaml.load(EXAMPLE), schema, "config")
     assert schema["$defs"]["Settings"]["additionalProperties"] is False
+
+
+def test_a_pack_signature_is_checked_by_its_struct_with_the_line_of_the_signature(tmp_path: Path) -> None:
+    """A signature's keys are the Struct's (exactly the keys packs have always taken); a bad one is reported with
+    the line it starts on, a typo with the key meant, a wrong type with what was expected."""
+    from opgtui.diagnosis.signatures import SignatureSpec, load_packs
+
+    assert set(SignatureSpec.__struct_fields__) == {
+        "id",
+        "pattern",
+        "category",
+        "action",
+        "title",
+        "example",
+        "service",
+        "priority",
+        "benign",
+        "requires",
+        "numbers",
+        "examples",
+        "notes",
+        "role",
+        "exclude",
+        "record",
+    }
+    good = "    category: code\n    action: debug\n    title: t\n"
+    (tmp_path / "p.yaml").write_text(
+        "pack: p\nsignatures:\n"
+        f"  - id: fine_one\n    pattern: fine\n{good}    example: fine\n"
+        f"  - id: typo_one\n    pattern: foo\n{good}    example: foo\n    benighn: [x]\n"
+        f"  - id: list_prio\n    pattern: bar\n{good}    example: bar\n    priority: [1]\n"
+    )
+    for _ in range(2):  # the second time from the pack cache, which keeps no lines: still the line
+        errors = load_packs([tmp_path], plugins=False).errors
+        assert [e.replace(str(tmp_path), "") for e in errors] == [
+            "/p.yaml:9: signature 'typo_one': unknown keys benighn (did you mean 'benign'?)",
+            "/p.yaml:16: signature 'list_prio': priority: expected a whole number, got a list",
+        ]

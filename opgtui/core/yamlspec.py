@@ -90,11 +90,13 @@ def parse(text: str, source: str | Path, limits: Limits | None = None) -> tuple[
         raise SpecError(source, exc.line, "", exc.problem) from None
 
 
-def convert(data: Any, spec: type[T], root: Node | None, source: str | Path, noun: str = "key") -> T:
-    """``data`` (constructed from ``root``) as a ``spec``; :class:`SpecError` naming the line of the problem."""
+def convert(
+    data: Any, spec: type[T], root: Node | None, source: str | Path, noun: str = "key", *, loose: bool = True
+) -> T:
+    """``data`` (constructed from ``root``) as a ``spec``; :class:`SpecError` naming the line of the problem.
+    ``loose`` False: the values as written, without YAML's loose scalars (a format that never took them)."""
     try:
-        loose = _loosen(data, spec, ())
-        return msgspec.convert(loose, spec, dec_hook=_dec_hook)
+        return msgspec.convert(_loosen(data, spec, ()) if loose else data, spec, dec_hook=_dec_hook)
     except _Bad as bad:
         raise _error(bad.path, bad.problem, root, source) from None
     except msgspec.ValidationError as exc:
@@ -332,6 +334,8 @@ def _explain(message: str, spec: type, root: Node | None, source: str | Path, no
     assert m is not None  # the pattern matches any text
     what, steps = m.group("what"), _parse_path(m.group("path") or "")
     node, found = _node_at(root, steps)
+    if root is None:  # data with no YAML behind it (a cache): msgspec's path is all there is
+        found = tuple(k for k in steps if k is not None)
     line = node.start_mark.line + 1 if node is not None else None
     if (field := re.fullmatch(r"Object contains unknown field `(.*)`", what)) is not None:
         key = field.group(1)
@@ -342,21 +346,22 @@ def _explain(message: str, spec: type, root: Node | None, source: str | Path, no
         return SpecError(source, where, _key_text((*found, key)), f"unknown {noun}{did_you_mean(key, known)}")
     if (field := re.fullmatch(r"Object missing required field `(.*)`", what)) is not None:
         return SpecError(source, line, _key_text((*found, field.group(1))), f"required {noun} is missing")
-    if what.startswith("Expected `"):
-        return SpecError(source, line, _key_text(found), _expected(_type_at(spec, found), node))
+    if (given := re.fullmatch(r"Expected `.*`, got `(\w+)`", what)) is not None:
+        return SpecError(source, line, _key_text(found), _expected(_type_at(spec, found), node, given.group(1)))
     return SpecError(source, line, _key_text(found), what[:1].lower() + what[1:])
 
 
 _NAMES = {str: "string", int: "whole number", bool: "boolean"}
+_GIVEN = {"str": "string", "int": "whole number", "float": "number", "bool": "boolean", "null": "null"}
 
 
-def _expected(tp: Any, node: Node | None) -> str:
-    """What a value of ``tp`` should have been, and what ``node`` gave."""
-    from yaml.nodes import ScalarNode, SequenceNode
+def _expected(tp: Any, node: Node | None, given: str) -> str:
+    """What a value of ``tp`` should have been, and what ``node`` (msgspec's ``given`` type without one) gave."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     options = _options(tp)
-    if not isinstance(node, ScalarNode):
-        got = "list" if isinstance(node, SequenceNode) else "mapping"
+    if isinstance(node, SequenceNode | MappingNode) or (node is None and given in ("array", "object")):
+        got = "list" if isinstance(node, SequenceNode) or given == "array" else "mapping"
         if any(typing.get_origin(o) is list for o in options):
             items = typing.get_args(next(o for o in options if typing.get_origin(o) is list))
             return "expected a list of strings" if items == (str,) else f"expected a list, got a {got}"
@@ -364,15 +369,15 @@ def _expected(tp: Any, node: Node | None) -> str:
             return f"expected a mapping, got a {got}"
         name = next((_NAMES.get(o, o.__name__) for o in options if isinstance(o, type)), "value")
         return f"expected a {name}, got a {got}"
-    value = node.value[:40]
+    shown = repr(node.value[:40]) if isinstance(node, ScalarNode) else f"a {_GIVEN.get(given, given)}"
     if any(typing.get_origin(o) is list for o in options):
         return "expected a list"
     if any(typing.get_origin(o) is dict or _is_struct(o) for o in options):
         return "expected a mapping"
     if bool in options:
-        return f"expected true or false, got {value!r}"
+        return f"expected true or false, got {shown}"
     if float in options:
-        return f"expected a number, got {value!r}"
+        return f"expected a number, got {shown}"
     if int in options:
-        return f"expected a whole number, got {value!r}"
-    return "expected a string" if str in options else f"unexpected value {value!r}"
+        return f"expected a whole number, got {shown}"
+    return "expected a string" if str in options else f"unexpected value {shown}"

@@ -49,6 +49,7 @@ import re2
 from classifiers import PACK_DIR
 from opgtui.core.model import CATEGORIES, Finding, Signature
 from opgtui.core.patterns import compile_pattern, re2_options
+from opgtui.core.yamlspec import Spec, SpecError, convert, did_you_mean
 from opgtui.diagnosis import packcache
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
 from opgtui.diagnosis.plugins import PluginRunner
@@ -84,19 +85,31 @@ DETAIL_GROUPS = ("path", "file", "host", "url", "what")
 """Named groups (``(?P<path>...)``) whose text the verdict's reason quotes for the deciding line."""
 _NUMBERS_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
-_KEYS_REQUIRED = ("id", "pattern", "category", "action", "title", "example")
-_KEYS_OPTIONAL = (
-    "service",
-    "priority",
-    "benign",
-    "requires",
-    "numbers",
-    "examples",
-    "notes",
-    "role",
-    "exclude",
-    "record",
-)
+
+class SignatureSpec(Spec):
+    """One signature of a pack, as its YAML gives it: the one declaration of the keys a signature may have (the
+    checks of their values follow in :func:`compile_signature`)."""
+
+    id: str
+    pattern: str
+    category: str
+    action: str
+    title: str
+    example: str
+    service: str | None = None
+    priority: int = 0
+    benign: list[str] | None = None
+    requires: list[str] | None = None
+    numbers: str | None = None
+    examples: list[str] | None = None
+    notes: Any = None
+    role: str | None = None
+    exclude: str | None = None
+    record: str | None = None
+
+
+_KEYS = SignatureSpec.__struct_fields__
+_KEYS_REQUIRED = _KEYS[: len(_KEYS) - len(SignatureSpec.__struct_defaults__)]
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 _MAX_PACK_BYTES = 2 << 20
 _RE2_COMBINED_MEM = 256 << 20
@@ -539,16 +552,32 @@ def load_pack_file(path: Path, errors: list[str]) -> list[CompiledSignature]:
     pack = str(data.get("pack") or path.stem)
     checked = packcache.clean(path)  # every signature of this very file passed before: its examples too
     out = []
+    lines: list[int | None] | None = None
     for n, raw in enumerate(data["signatures"], 1):
         sig, problem = compile_signature(raw, pack=pack, source=str(path), examples=not checked)
         if sig is None:
             name = raw.get("id") if isinstance(raw, dict) else None
-            errors.append(f"{path}: signature {name or f'#{n}'!r}: {problem}")
+            lines = lines if lines is not None else _signature_lines(path, len(data["signatures"]))
+            where = f"{path}:{lines[n - 1]}" if n <= len(lines) and lines[n - 1] else str(path)
+            errors.append(f"{where}: signature {name or f'#{n}'!r}: {problem}")
         else:
             out.append(sig)
     if len(out) == len(data["signatures"]):
         packcache.mark_clean(path)
     return out
+
+
+def _signature_lines(path: Path, count: int) -> list[int | None]:
+    """The line each signature of a pack file starts on (its data may have come from the pack cache, with no
+    lines): read only for a file with a bad signature."""
+    from opgtui.core import safeyaml
+    from opgtui.core.yamlspec import line_of
+
+    try:
+        root = safeyaml.compose(safeyaml.read_text(path, safeyaml.Limits(max_bytes=_MAX_PACK_BYTES)), path)
+    except safeyaml.YamlError:
+        return []
+    return [line_of(root, "signatures", i) for i in range(count)]
 
 
 def compile_signature(
@@ -561,36 +590,29 @@ def compile_signature(
     missing = [k for k in _KEYS_REQUIRED if raw.get(k) in (None, "")]
     if missing:
         return None, f"missing {', '.join(missing)}"
-    unknown = sorted(set(raw) - set(_KEYS_REQUIRED) - set(_KEYS_OPTIONAL), key=str)
+    unknown = sorted(set(raw) - set(_KEYS), key=str)
     if unknown:
-        return None, f"unknown keys {', '.join(map(str, unknown))}"
-    sid, pattern, category = raw["id"], raw["pattern"], raw["category"]
-    if not isinstance(sid, str) or not _ID.fullmatch(sid):
+        return None, f"unknown keys {', '.join(map(str, unknown))}" + (
+            did_you_mean(str(unknown[0]), _KEYS) if len(unknown) == 1 else "")
+    try:
+        spec = convert(raw, SignatureSpec, None, source, loose=False)
+    except SpecError as exc:
+        return None, f"{exc.key}: {exc.problem}" if exc.key else exc.problem
+    sid, pattern, category = spec.id, spec.pattern, spec.category
+    if not _ID.fullmatch(sid):
         return None, "id must be 1-80 characters of letters, digits, _ . : -"
     if category not in CATEGORIES:
         return None, f"category {category!r} is not one of {', '.join(CATEGORIES)}"
-    for key in ("action", "title", "example"):
-        if not isinstance(raw[key], str):
-            return None, f"{key} must be a string"
-    service = raw.get("service")
-    if service is not None and not isinstance(service, str):
-        return None, "service must be a string or null"
-    priority = raw.get("priority", 0)
-    if not isinstance(priority, int) or isinstance(priority, bool) or not -1000 <= priority <= 1000:
+    if not -1000 <= spec.priority <= 1000:
         return None, "priority must be an integer in -1000..1000"
-    lists = {}
-    for key in ("benign", "requires", "examples"):
-        value = raw.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            return None, f"{key} must be a list of strings"
-        lists[key] = tuple(value)
-    numbers = raw.get("numbers")
-    if numbers is not None and (not isinstance(numbers, str) or not _NUMBERS_NAME.fullmatch(numbers)):
+    lists = {key: tuple(getattr(spec, key) or ()) for key in ("benign", "requires", "examples")}
+    numbers = spec.numbers
+    if numbers is not None and not _NUMBERS_NAME.fullmatch(numbers):
         return None, f"numbers must name a code table ({', '.join(NUMBER_KINDS)} or a table in classifiers/codes)"
-    role = raw.get("role")
+    role = spec.role
     if role is not None and role not in ROLES:
         return None, f"role must be one of {', '.join(ROLES)}"
-    record = raw.get("record")
+    record = spec.record
     if record is not None and record not in RECORDS:
         return None, f"record must be one of {', '.join(RECORDS)}"
     if examples:
@@ -598,15 +620,13 @@ def compile_signature(
         if regex is None:
             return None, problem
     else:  # a cached file whose every signature passed these checks: compiled when first used
-        regex = LazyPattern(pattern) if isinstance(pattern, str) else None
-        if regex is None:
-            return None, "pattern must be a string"
+        regex = LazyPattern(pattern)
     exclude = None
-    if raw.get("exclude") is not None:
-        exclude, problem = compile_pattern(raw["exclude"])
+    if spec.exclude is not None:
+        exclude, problem = compile_pattern(spec.exclude)
         if exclude is None:
             return None, f"exclude: {problem}"
-    for example in (raw["example"], *lists["examples"]) if examples else ():
+    for example in (spec.example, *lists["examples"]) if examples else ():
         if regex.search(example.encode("utf-8", "replace")) is None:
             return None, f"its example does not match the pattern: {example[:120]!r}"
         if exclude is not None and exclude.search(example.encode("utf-8", "replace")) is not None:
@@ -615,9 +635,9 @@ def compile_signature(
         line = benign.encode("utf-8", "replace")
         if regex.search(line) is not None and (exclude is None or exclude.search(line) is None):
             return None, f"it matches its benign example: {benign[:120]!r}"
-    sig = Signature(sid, pattern, category, raw["action"], raw["title"], service, priority, pack)
+    sig = Signature(sid, pattern, category, spec.action, spec.title, spec.service, spec.priority, pack)
     return CompiledSignature(
-        sig, regex, raw["example"], lists["benign"], lists["requires"], numbers, source, role, exclude, record
+        sig, regex, spec.example, lists["benign"], lists["requires"], numbers, source, role, exclude, record
     ), ""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,10 +15,24 @@ from textual.widgets import Footer, Static
 from opgtui.core.model import Job, JobEvent, Verdict
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
+from opgtui.screens.reads import read_store
 from opgtui.widgets.vim import Scroll
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
+    from opgtui.domain.phases import Phase
+    from opgtui.store import RetryEntry, Store
+
+
+class _Detail(NamedTuple):
+    """What the detail shows, as one read found it."""
+
+    job: Job | None
+    verdict: Verdict | None
+    retries: list[RetryEntry]
+    ad: dict[str, Any] | None
+    events: list[JobEvent]
+    phases: list[Phase]
 
 
 def _size(n: float | None, unit: str = "B") -> str:
@@ -167,6 +181,7 @@ class JobDetailScreen(Screen[None]):
         super().__init__()
         self.job_id = job_id
         self.showing_ad = False
+        self.detail: _Detail | None = None  # the last read (the raw ad toggles without reading again)
 
     @property
     def opg(self) -> OpgApp:
@@ -181,23 +196,38 @@ class JobDetailScreen(Screen[None]):
         self.render_detail()
 
     def render_detail(self) -> None:
-        store = self.opg.store
-        job = self.opg.job(self.job_id)
-        body = self.query_one("#detail", Static)
+        """Read the job's record, verdict, retries, ad, events and phases off the UI thread, then show them."""
+        app, job_id = self.opg, self.job_id
+
+        def read(store: Store) -> _Detail:
+            from opgtui.domain.phases import stored_phases
+
+            found = app.jobs_by_id([job_id], store)  # the dump's record while it is still being copied in
+            ad = store.job_ad(job_id)
+            if ad is None and app.dump is not None:
+                ad = app.dump.ad(job_id)
+            if not found:
+                return _Detail(None, None, [], ad, [], [])
+            verdict = store.verdicts_for([job_id]).get(job_id)
+            return _Detail(found[0], verdict, store.retries(job_id), ad, store.events(job_id),
+                           stored_phases(store, job_id))
+
+        read_store(self, read, self._show, group="job-detail")
+
+    def _show(self, detail: _Detail) -> None:
+        self.detail = detail
+        body, job, tz = self.query_one("#detail", Static), detail.job, self.opg.tz
         if job is None:
             body.update(Text(f"Job {self.job_id} is no longer in the store.", "yellow"))
             return
         if self.showing_ad:
-            body.update(ad_text(self.opg.job_ad(self.job_id)))
+            body.update(ad_text(detail.ad))
             return
-        verdict = store.verdicts_for([self.job_id]).get(self.job_id)
-        text = lineage_text(self.job_id, store.retries(self.job_id), store.job_ad(self.job_id), self.opg.tz)
+        text = lineage_text(self.job_id, detail.retries, detail.ad, tz)
         if text:
             text.append("\n")
-        text.append_text(detail_text(job, verdict, store.events(self.job_id), self.opg.tz))
-        from opgtui.domain.phases import stored_phases
-
-        text.append_text(phases_text(stored_phases(store, self.job_id), self.opg.tz))
+        text.append_text(detail_text(job, detail.verdict, detail.events, tz))
+        text.append_text(phases_text(detail.phases, tz))
         body.update(text)
         self.sub_title = f"{job.display_id} · {time.strftime('%H:%M:%S')}"
 
@@ -210,7 +240,8 @@ class JobDetailScreen(Screen[None]):
 
     def action_toggle_ad(self) -> None:
         self.showing_ad = not self.showing_ad
-        self.render_detail()
+        if self.detail is not None:  # what was read already: the ad is part of it
+            self._show(self.detail)
 
     def action_log(self) -> None:
         self.app.pop_screen()

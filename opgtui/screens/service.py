@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Static
 from opgtui.core.model import Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
+from opgtui.screens.reads import read_store
 from opgtui.widgets.vim import Table
 
 if TYPE_CHECKING:
@@ -56,21 +57,25 @@ class ServiceHistoryScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        app = cast("OpgApp", self.app)
+        table = self.query_one("#windows", DataTable)
+        for label in ("Kind", "Start", "End", "Duration", "Severity", "Source", "Description"):
+            table.add_column(label)
         now = time.time()
-        windows = app.store.windows(self.service, start=now - PERIOD)
+        read_store(self, lambda store: store.windows(self.service, start=now - PERIOD),
+                   lambda windows: self.show(windows, now), group="service-load")
+
+    def show(self, windows: list[Window], now: float) -> None:
+        tz = cast("OpgApp", self.app).tz
         up = uptime(windows, now - PERIOD, now)
         title = Text.assemble(("Service ", "bold"), (one_line(self.service, 40), "bold cyan"),
                               f"  uptime over 7 days: {up:.2%}  ({len(windows)} windows)")
         self.query_one("#title", Static).update(title)
         table = self.query_one("#windows", DataTable)
-        for label in ("Kind", "Start", "End", "Duration", "Severity", "Source", "Description"):
-            table.add_column(label)
         for w in reversed(windows):
             end = w.end if w.end is not None else now
             table.add_row(Text(w.kind, "red" if w.kind == "outage" else "blue"),
-                          Text(clock(w.start, app.tz, with_date=True)),
-                          Text(clock(w.end, app.tz, with_date=True) if w.end is not None else "open", "bold"),
+                          Text(clock(w.start, tz, with_date=True)),
+                          Text(clock(w.end, tz, with_date=True) if w.end is not None else "open", "bold"),
                           Text(span(end - w.start) if w.start <= now else "ahead"),
                           Text(one_line(w.severity, 12)), Text(one_line(w.source, 20)),
                           Text(one_line(w.description, 80)))

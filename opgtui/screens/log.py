@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -15,6 +15,10 @@ from opgtui.core.textsafe import one_line
 from opgtui.screens.base import BaseScreen
 from opgtui.widgets.log_view import LogView
 from opgtui.widgets.safe_edit import SafeInput
+
+if TYPE_CHECKING:
+    from opgtui.ops.logtarget import LogResult
+    from opgtui.store import Store
 
 TAIL_SIZES = (50, 200, 1000, 0)  # 0 = all (bounded by the reader)
 CATEGORY_STYLE = {"service": "bold white on blue", "code": "bold white on red",
@@ -117,32 +121,31 @@ class LogScreen(BaseScreen):
             self.shown_target = dict(target)
         self.load()
 
-    @work(exclusive=True, group="log-load")
-    async def load(self) -> None:
-        """Find the job's log, read its tail, scan it and show the verdict (I/O off the UI thread)."""
-        import asyncio
-
+    def load(self) -> None:
+        """Find the job's log, read its tail, scan it and show the verdict (:meth:`read_store`: off the UI thread)."""
         from opgtui.ops.logtarget import resolve_and_diagnose
 
-        target = self.shown_target or {}
-        wanted = TAIL_SIZES[self.size_index]
-        result = await asyncio.to_thread(resolve_and_diagnose, self.opg.cfg, self.opg.store.path, target,
-                                         self.stream, wanted)
+        cfg, path, stream = self.opg.cfg, self.opg.store.path, self.stream
+        target, wanted = dict(self.shown_target or {}), TAIL_SIZES[self.size_index]
+
+        def read(store: Store) -> tuple[LogResult, Verdict | None]:
+            result = resolve_and_diagnose(cfg, path, target, stream, wanted)
+            job_id = target.get("job_id")  # the panel says what the store has (from its stdout) whichever stream
+            return result, store.verdicts_for([job_id]).get(job_id) if job_id else None
+
+        self.read_store(read, lambda found: self.show(*found, stream, wanted), group="log-load")
+
+    def show(self, result: LogResult, stored: Verdict | None, stream: str, wanted: int) -> None:
+        """The tail with its marks and the verdict panel; the stream's own findings mark its lines."""
         view = self.query_one(LogView)
         view.set_lines(result.lines, result.marks)
         self.follow_source, self.follow_offset = (result.source or None), result.offset
         self.query_one("#verdict", Static).update(
-            verdict_text(self.job_verdict(target) or result.verdict, result.source, len(result.lines), wanted,
-                         self.stream, self.size.width or 80, result.capped, result.error))
+            verdict_text(stored or result.verdict, result.source, len(result.lines), wanted, stream,
+                         self.size.width or 80, result.capped, result.error))
         if result.error:  # a server's reason phrase or a path from an ad: cleaned before the terminal
-            self.notify(one_line(result.error, 400), title=f"{self.stream} not read", severity="error",
+            self.notify(one_line(result.error, 400), title=f"{stream} not read", severity="error",
                         markup=False, timeout=10)
-
-    def job_verdict(self, target: dict[str, Any]) -> Verdict | None:
-        """The job's verdict as the store has it (from its stdout, as diagnosis reads it), so the panel says
-        the same whichever stream is shown; the stream's own findings mark its lines."""
-        job_id = target.get("job_id")
-        return self.opg.store.verdicts_for([job_id]).get(job_id) if job_id else None
 
     def action_more(self) -> None:
         if self.size_index < len(TAIL_SIZES) - 1:

@@ -336,7 +336,7 @@ def test_a_json_dump_written_on_one_line_is_read_a_segment_at_a_time(tmp_path: P
         assert result.ads["s#1.150"]["Owner"] == "user150"
         assert [j.owner for j in result.full_jobs(["s#1.3", "s#1.299"])] == ["user3", "user299"]
         if reason == "plain":
-            assert len(result.ads._ads["s#1.0"][0].firsts) > 10  # cut into segments, not one of the whole file
+            assert len(result.files[0].firsts) > 10  # cut into segments, not one of the whole file
 
 
 # ---------------------------------------------------------------- hostile dumps: one line each, never a traceback
@@ -493,3 +493,17 @@ def test_many_event_logs_are_read_by_several_workers_in_order(tmp_path: Path, ut
     answers = list(read_logs(paths))
     assert [a["path"] for a in answers] == paths
     assert all(a["error"] is None and a["events"] == answers[0]["events"] != [] for a in answers)
+
+
+def test_brief_records_read_their_raw_ads_from_their_dump_and_the_later_dump_wins(tmp_path: Path) -> None:
+    """A job listed by its brief record keeps no raw ad of its own in memory: it is read from its dump when asked
+    for; a job in a -long dump and then in a -json dump has the -json one's ad (the later wins, as for jobs)."""
+    later = tmp_path / "later.json"
+    ad = dict(orjson.loads(FIFE_JSON.read_bytes())[0], Owner="someone_later")
+    later.write_bytes(orjson.dumps([ad]))
+    result = load_files([FIFE_LONG, later], brief=True)
+    job_id = load_files([later]).jobs[0].id
+    assert job_id in {j.id for j in load_files([FIFE_LONG]).jobs}
+    assert result.ads[job_id]["Owner"] == "someone_later" and job_id not in result.ads._ads
+    assert len(result.ads) == len(result.jobs) == len(set(result.ads)) and job_id in result.ads
+    assert "nobody#1.0" not in result.ads

@@ -182,22 +182,45 @@ UNREAD_REASON = "(not read: the dump changed on disk since it was listed)"
 class RawAds(MutableMapping[str, dict[str, Any]]):
     """Raw ads by job id, in ``-json`` layout. Ads from ``-json`` dumps stay in their file and are read back
     when asked for (the job detail view, the store): loading 100,000 of them keeps no dicts and no copy of
-    the file (:class:`DumpChanged` when the file changed since)."""
+    the file (:class:`DumpChanged` when the file changed since). A job listed by a brief record
+    (:class:`~opgtui.sources.jobbrief.LazyBrief`) has its ad where its record says (no entry of its own here: a
+    million of them would cost a dict and a million tuples)."""
 
-    __slots__ = ("_ads",)
+    __slots__ = ("_ads", "_result")
 
     def __init__(self, ads: Mapping[str, dict[str, Any]] | None = None) -> None:
         self._ads: dict[str, Any] = dict(ads or {})  # job id -> dict, or (_JsonFile, index in its array)
+        self._result: LoadResult | None = None  # whose brief records' ads are in their dumps
+
+    def _brief(self, job_id: str) -> LazyBrief | None:
+        result = self._result
+        i = None if result is None else result.index.get(job_id)
+        record = None if i is None else result.jobs[i]  # type: ignore[union-attr]
+        return record if type(record) is LazyBrief else None
 
     def __getitem__(self, job_id: str) -> dict[str, Any]:
-        v = self._ads[job_id]
+        v = self._ads.get(job_id, _MISSING)
+        if v is _MISSING:
+            brief = self._brief(job_id)
+            if brief is None:
+                raise KeyError(job_id)
+            return brief._seg.file.ad(brief._ad)
         return v if type(v) is dict else v[0].ad(v[1])
 
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._ads or (type(job_id) is str and self._brief(job_id) is not None)
+
+    def _brief_ids(self) -> Iterator[str]:
+        if self._result is not None:
+            ads = self._ads
+            yield from (j.id for j in self._result.jobs if type(j) is LazyBrief and j.id not in ads)
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._ads)
+        yield from self._ads
+        yield from self._brief_ids()
 
     def __len__(self) -> int:
-        return len(self._ads)
+        return len(self._ads) + sum(1 for _ in self._brief_ids())
 
     def __setitem__(self, job_id: str, ad: dict[str, Any]) -> None:
         self._ads[job_id] = ad
@@ -239,7 +262,7 @@ class LoadResult:
     def full_jobs(self, job_ids: Iterable[str]) -> list[Job]:
         """The whole records of those of ``job_ids`` that were loaded, in their order; the ads of one dump
         segment are read back together (a JobBrief's Job comes from its ad in the file)."""
-        jobs, index, where = self.jobs, self.index, self.ads._ads
+        jobs, index = self.jobs, self.index
         wanted = list(dict.fromkeys(job_ids))
         out: dict[str, Job] = {}
         by_file: dict[int, tuple[Any, dict[int, str]]] = {}  # the briefs' ads, by file
@@ -250,8 +273,9 @@ class LoadResult:
             record = jobs[i]
             if type(record) is Job:
                 out[job_id] = record
-            elif (at := where.get(job_id)) is not None and type(at) is tuple:
-                by_file.setdefault(id(at[0]), (at[0], {}))[1][at[1]] = job_id
+            elif type(record) is LazyBrief:
+                file = record._seg.file
+                by_file.setdefault(id(file), (file, {}))[1][record._ad] = job_id
         for file, ads in by_file.values():
             with _gc_paused(), contextlib.suppress(DumpChanged):  # changed since: those jobs have no record here
                 for n, job in file.jobs(ads).items():
@@ -896,17 +920,18 @@ def detect(head: bytes) -> str:
     return "long"
 
 
-def _heads(ads: list[Any], seg: _BriefSegment) -> list[LazyBrief]:
-    """The jobs of a segment's ads as LazyBriefs with their head read: the rest is filled by ``seg``."""
+def _heads(ads: list[Any], seg: _BriefSegment, first: int) -> list[LazyBrief]:
+    """The jobs of a segment's ads (the first is ad ``first`` of its file) as LazyBriefs with their head read:
+    the rest is filled by ``seg``."""
     import msgspec
 
     astuple = msgspec.structs.astuple
     new = LazyBrief.__new__
     out = []
-    for ad in ads:
+    for n, ad in enumerate(ads, first):
         brief = new(LazyBrief)
         set_head(brief, astuple(ad))
-        brief._seg = seg
+        brief._seg, brief._ad = seg, n
         out.append(brief)
     seg.briefs += out  # type: ignore[operator]
     return out
@@ -916,6 +941,7 @@ class _Loader:
     def __init__(self, keep_ads: bool, brief: bool = False, heads: Any = None) -> None:
         self.heads = heads  # dumpheads.HeadReaders: workers reading big -json dumps' heads, when started
         self.result = LoadResult()
+        self.result.ads._result = self.result
         self.seen = self.result.index
         self.keep_ads = keep_ads or brief  # a brief's whole Job is read back from where its ad is
         self.brief = brief
@@ -1039,7 +1065,7 @@ class _Loader:
                 where.firsts.append(count)
                 try:  # the usual segment: every ad is a job
                     if self.brief:
-                        made: list[Any] = _heads(ads, _BriefSegment(where, len(where.firsts) - 1))
+                        made: list[Any] = _heads(ads, _BriefSegment(where, len(where.firsts) - 1), count)
                     else:
                         made = [job_from_values(astuple(a), None, source, now) for a in ads]
                 except ValueError:
@@ -1057,7 +1083,9 @@ class _Loader:
             os.close(fd)
         ids = self._add_jobs(new)
         self.result.files.append(where)
-        if self.keep_ads:  # the later of two ads of one job wins, as for the jobs
+        if self.brief:  # each brief knows where its ad is; an ad of the same job from a file before is not its
+            self._forget_ads(ids)
+        elif self.keep_ads:  # the later of two ads of one job wins, as for the jobs
             self.result.ads._ads.update(zip(ids, [(where, i) for i in (
                 range(len(new)) if kept is None else kept)], strict=True))
         return True
@@ -1083,21 +1111,27 @@ class _Loader:
                     firsts.append(count)
                     seg = _BriefSegment(where, len(firsts) - 1)
                     made = []
-                    for head in heads[at : at + n]:
+                    for ad, head in enumerate(heads[at : at + n], count):
                         b = new_brief(LazyBrief)
                         b.id, si, b.cluster, b.proc, b.jobsub_id, b.status, b.status_since, b.exit_code, \
                             b.exit_signal = head
                         b.schedd = schedds[si]
-                        b._seg = seg
+                        b._seg, b._ad = seg, ad
                         made.append(b)
                     seg.briefs = made  # type: ignore[assignment]
                     new += made
                     count += n
                     at += n
-        ids = self._add_jobs(new)
+        self._forget_ads(self._add_jobs(new))
         self.result.files.append(where)
-        self.result.ads._ads.update(zip(ids, [(where, i) for i in range(len(new))], strict=True))
         return True
+
+    def _forget_ads(self, ids: list[str]) -> None:
+        """Drop the raw ads of these jobs kept from a file before: each of their briefs knows where its own is."""
+        ads = self.result.ads._ads
+        if ads:
+            for job_id in ids:
+                ads.pop(job_id, None)
 
     def _one_by_one(self, path: Path, ads: list[Any], first: int, kept: list[int], where: _JsonFile) -> list[Any]:
         """The jobs of a segment with an ad that makes none: each bad ad is named (its number in the file)."""
@@ -1109,7 +1143,7 @@ class _Loader:
         for i, ad in enumerate(ads, first):
             try:
                 if self.brief:
-                    job: Any = _heads([ad], seg)[0]
+                    job: Any = _heads([ad], seg, i)[0]
                 else:
                     job = job_from_values(astuple(ad), None, str(path), self.now)
             except NotAJobAd as exc:

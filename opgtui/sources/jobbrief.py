@@ -246,7 +246,7 @@ class LazyBrief(JobBrief):
     fields is read (``_seg.fill()`` sets it for every job of its dump segment at once), so a dump is listed
     after reading a third of the attributes, and every field read is the ad's, never a stand-in."""
 
-    __slots__ = ("_seg",)
+    __slots__ = ("_ad", "_seg")  # its ad's number in its dump; its segment of the dump
 
     def __getattr__(self, name: str) -> Any:  # only called for a field not set yet: the rest
         if name.startswith("__"):

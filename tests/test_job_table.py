@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from rich.style import Style
 from test_joblist import NOW, jobs
 from textual.app import App, ComposeResult
 from textual.geometry import Region
@@ -139,14 +140,26 @@ async def test_columns_fit_80_and_status_is_coloured() -> None:
             assert title in header
         assert "Host" not in header and "CPU/Wall" not in header  # dropped first when narrow
         table = app.query_one(JobTable)
-        colours = {}
-        for y, status in ((1, "held"), (3, "fail"), (6, "done"), (8, "idle"), (9, "run")):
-            strip = table.render_line(y)
-            (seg,) = [s for s in strip if s.text.strip() == status]
-            colours[status] = seg.style
-        assert colours["held"].color.name == "yellow" and colours["fail"].color.name == "red"
-        assert colours["run"].color.name == "green" and colours["idle"].dim
+
+        def colours() -> dict[str, Style]:
+            out = {}
+            for y, status in ((1, "held"), (3, "fail"), (6, "done"), (8, "idle"), (9, "run")):
+                (seg,) = [s for s in table.render_line(y) if s.text.strip() == status]
+                out[status] = seg.style
+            return out
+
+        def theme(name: str) -> str:
+            return str(app.theme_variables[name]).lower()
+
+        shown = colours()
+        assert shown["held"].color.triplet.hex == theme("warning") and shown["held"].bold
+        assert shown["fail"].color.triplet.hex == theme("error") and shown["fail"].bold
+        assert shown["run"].color.triplet.hex == theme("success") and shown["idle"].dim
         assert "service" in lines(app, 3)[2]
+        before = theme("error")
+        app.theme = "gruvbox"  # a theme restyles the table: its colours are the theme's, not the table's own
+        await pilot.pause()
+        assert theme("error") != before and colours()["fail"].color.triplet.hex == theme("error")
     assert [c.key for c, _ in layout(200)] == [c for c in ("status", "id", "owner", "site", "host", "reason",
                                                          "verdict", "cpu/wall", "efficiency", "age")]
     for width in (40, 60, 80, 100, 120, 200):

@@ -6,11 +6,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from rich.style import Style
 from textual.app import App, ComposeResult
 
 from opgtui.core.textsafe import clean
 from opgtui.sources.logs import tail_file
-from opgtui.widgets.highlight import highlight_line
+from opgtui.widgets.highlight import KINDS, highlight_line, kinds
 from opgtui.widgets.log_view import LogView
 
 DATA = Path(__file__).parent / "data" / "tails"
@@ -80,16 +81,39 @@ async def test_hostile_lines_render_literally_and_do_nothing() -> None:
 
 
 def test_highlight_keeps_the_cleaned_text_exactly() -> None:
+    styles = {kind: Style(bold=True) for kind in KINDS}
     for line in HOSTILE:
-        text = highlight_line(line)
+        text = highlight_line(line, styles)
         assert text.plain == clean(line) and "\x1b" not in text.plain
         assert not any(span.style and getattr(span.style, "meta", None) for span in text.spans)
-    styled = highlight_line("2026-11-25 03:22:45 ERROR open root://fndca1.fnal.gov//pnfs/x.root failed")
-    styles = {styled.plain[s.start:s.end]: s.style for s in styled.spans}
-    assert styles["ERROR"].color.name == "red" and styles["failed"].bold
-    assert styles["root://fndca1.fnal.gov//pnfs/x.root"].underline
-    header = highlight_line("%MSG-e FileOpenError:  RootInputFile:source")
-    assert header.spans[0].start == 0 and header.spans[0].style.color.name == "red"
+    line = "2026-11-25 03:22:45 ERROR open root://fndca1.fnal.gov//pnfs/x.root failed"
+    assert kinds(line) == {"2026-11-25 03:22:45": "date", "ERROR": "error", "failed": "error",
+                           "root://fndca1.fnal.gov//pnfs/x.root": "url"}
+    assert kinds("%MSG-e FileOpenError:  RootInputFile:source")["%MSG-e FileOpenError:"] == "error"
+    error = Style(color="red")
+    styled = highlight_line(line, {"error": error})  # a kind without a style stays plain
+    assert [(styled.plain[s.start:s.end], s.style) for s in styled.spans] == [("ERROR", error), ("failed", error)]
+
+
+async def test_a_theme_restyles_the_highlighter_and_the_marks() -> None:
+    """The log's colours are the theme's (component classes log-view--hl-*, --mark-*): switching the theme
+    changes them, with nothing of the log view's own to change."""
+    app = LogApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        view = app.query_one(LogView)
+        view.set_lines(["2026-11-25 03:22:45 ERROR open failed"], {0: "code"})
+        await pilot.pause()
+
+        def shown() -> tuple[str, str]:
+            strip = view.render_line(0)
+            glyph = next(iter(strip))
+            word = next(seg for seg in strip if seg.text.startswith("ERROR"))
+            return glyph.style.bgcolor.triplet.hex, word.style.color.triplet.hex
+
+        assert shown() == (str(app.theme_variables["error"]).lower(),) * 2
+        app.theme = "gruvbox"
+        await pilot.pause()
+        assert shown() == (str(app.theme_variables["error"]).lower(),) * 2 != ("#b93c5b", "#b93c5b")
 
 
 async def test_n_and_shift_n_jump_between_marks() -> None:
@@ -117,7 +141,7 @@ async def test_n_and_shift_n_jump_between_marks() -> None:
         rows = rendered(view)
         assert view.current == 450 and any(r.startswith("R 451 line 450") for r in rows)
         glyph = next(seg for seg in view.render_line(rows.index(next(r for r in rows if r.startswith("R")))))
-        assert glyph.text == "R" and glyph.style.bgcolor.name == "yellow"
+        assert glyph.text == "R" and glyph.style.bgcolor.triplet.hex == str(app.theme_variables["warning"]).lower()
 
 
 async def test_n_without_marks_says_so() -> None:

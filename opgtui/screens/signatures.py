@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 
 VERDICTS = [("service (retry)", "service"), ("code (debug)", "code"), ("resource (resubmit bigger)", "resource")]
 SHOWN_JOBS = 8
-ON, OFF = Style(bold=True), Style(dim=True)
 
 
 class SignaturesScreen(BaseScreen):
@@ -233,7 +231,7 @@ class SignaturesScreen(BaseScreen):
 
     def learned_cells(self, row: int) -> tuple[Cell, ...]:
         x = self.learned[row]
-        return (("on", ON) if x.enabled else ("off", OFF), x.category, f"{self.counts.get(x.id, 0):,}",
+        return (("on", "strong") if x.enabled else ("off", "weak"), x.category, f"{self.counts.get(x.id, 0):,}",
                 one_line(x.id, 100), one_line(x.title, 200), one_line(x.updated_by, 40))
 
     def current_learned(self) -> Learned | None:

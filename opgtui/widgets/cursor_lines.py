@@ -1,5 +1,7 @@
 """The cursor both line-drawing tables share: lines under a fixed header row, moved by line, page or end, scrolled
-into view, redrawing only the two lines it left and reached; the cached strips are redrawn when focus changes."""
+into view, redrawing only the two lines it left and reached; the cached strips are redrawn when focus or the theme
+changes. Styles are component classes (``cursor-lines--header``, ``--cursor``, ``--cursor-blurred`` and each table's
+own), so a theme or the app's CSS restyles them; :meth:`CursorLines.style` reads one."""
 
 from __future__ import annotations
 
@@ -11,10 +13,7 @@ from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-HEADER = Style(bold=True, reverse=True)
-CURSOR = Style(reverse=True)
-CURSOR_UNFOCUSED = Style(underline=True)
-PLAIN = Style()
+PLAIN = Style()  # every segment has a style: Textual's NO_COLOR filter fails on one without
 
 
 class CursorLines(ScrollView, can_focus=True):
@@ -29,10 +28,35 @@ class CursorLines(ScrollView, can_focus=True):
         Binding("end", "jump(-1)", "Last", show=False, id="table.end"),
     ]
 
+    COMPONENT_CLASSES = {"cursor-lines--header", "cursor-lines--cursor", "cursor-lines--cursor-blurred"}
+    DEFAULT_CSS = """
+    CursorLines > .cursor-lines--header { text-style: bold reverse; }
+    CursorLines > .cursor-lines--cursor { text-style: reverse; }
+    CursorLines > .cursor-lines--cursor-blurred { text-style: underline; }
+    """
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.cursor = 0
         self._cache: dict[Any, Strip] = {}
+        self._styles: dict[str, Style] = {}
+
+    def style(self, component: str) -> Style:
+        """The style of a component class (only what its CSS sets, to lay over a cell), read once per theme."""
+        style = self._styles.get(component)
+        if style is None:
+            style = self._styles[component] = self.get_component_rich_style(component, partial=True)
+        return style
+
+    def cursor_style(self) -> Style:
+        """The cursor's style: the focused one, or the one shown while another widget has the focus."""
+        return self.style("cursor-lines--cursor" if self.has_focus else "cursor-lines--cursor-blurred")
+
+    def notify_style_update(self) -> None:
+        """The theme or the CSS changed: read the styles again and redraw every line."""
+        super().notify_style_update()
+        self._styles.clear()
+        self._cache.clear()
 
     def _line_count(self) -> int:
         """Lines below the header."""

@@ -1,12 +1,16 @@
 """Highlighting for job logs: a pygments lexer (timestamps, levels, art's ``%MSG-`` headers and ``---- X BEGIN``
 blocks, URLs, paths, numbers) turned into ``rich.text.Text`` spans over the cleaned line, never markup.
 
+The lexer says what each piece is (a :data:`KINDS` name: ``date``, ``error``, ``url``, ...); the caller says how each
+kind looks (the log view: from its component classes ``log-view--hl-<kind>``, so a theme restyles the log).
 Lexing costs ~0.1-0.2 ms a line: highlight only the lines on screen (the log view caches by line).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from pygments.lexer import RegexLexer
 from pygments.token import Comment, Generic, Keyword, Literal, Name, Number, String, Whitespace, _TokenType
@@ -60,46 +64,60 @@ class JobLogLexer(RegexLexer):
     }
 
 
-STYLES: dict[_TokenType, Style] = {
-    Literal.Date: Style(dim=True),
-    Generic.Emph: Style(bold=True, color="bright_white", bgcolor="red"),
-    Generic.Error: Style(bold=True, color="red"),
-    Generic.Strong: Style(bold=True, color="yellow"),
-    Generic.Subheading: Style(color="green"),
-    Generic.Heading: Style(bold=True, color="magenta"),
-    Keyword: Style(color="magenta"),
-    Comment: Style(dim=True),
-    String: Style(color="bright_blue", underline=True),
-    Name.Variable: Style(color="green"),
-    Number: Style(color="cyan"),
+KIND: dict[_TokenType, str] = {
+    Literal.Date: "date",
+    Generic.Emph: "alarm",  # FATAL, *** Break ***
+    Generic.Error: "error",
+    Generic.Strong: "warning",
+    Generic.Subheading: "info",
+    Generic.Heading: "block",  # ---- X BEGIN
+    Keyword: "message",  # %MSG-i
+    Comment: "debug",
+    String: "url",
+    Name.Variable: "path",
+    Number: "number",
 }
+KINDS: tuple[str, ...] = tuple(KIND.values())
 _LEXER = JobLogLexer()
 
 
 @lru_cache(maxsize=256)
-def _style_of(token: _TokenType) -> Style | None:
+def _kind_of(token: _TokenType) -> str | None:
     while token is not None:
-        if token in STYLES:
-            return STYLES[token]
+        if token in KIND:
+            return KIND[token]
         token = token.parent  # type: ignore[assignment]
     return None
 
 
 @lru_cache(maxsize=4096)
-def _highlight(line: str) -> Text:
+def _lex(line: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """The cleaned line and its (start, end, kind) pieces."""
     safe = clean(line)
-    text = Text(safe, no_wrap=True, end="")
     if len(safe) > HIGHLIGHT_MAX:
-        return text
-    spans = text.spans
+        return safe, ()
+    pieces = []
     for index, token, value in _LEXER.get_tokens_unprocessed(safe):
-        style = _style_of(token)
-        if style is not None:
-            spans.append(Span(index, index + len(value), style))
-    return text
+        kind = _kind_of(token)
+        if kind is not None:
+            pieces.append((index, index + len(value), kind))
+    return safe, tuple(pieces)
 
 
-def highlight_line(line: str) -> Text:
+def kinds(line: str) -> dict[str, str]:
+    """What the highlighter takes each piece of ``line`` for: {piece: kind} (for tests and for reading)."""
+    safe, pieces = _lex(line)
+    return {safe[start:end]: kind for start, end, kind in pieces}
+
+
+NO_STYLES: Mapping[str, Style] = MappingProxyType({})
+
+
+def highlight_line(line: str, styles: Mapping[str, Style] = NO_STYLES) -> Text:
     """One untrusted log line as styled ``Text``: escape sequences dropped, control characters shown as ``^X``,
-    tabs expanded, markup never parsed. Returns a new ``Text`` the caller may change."""
-    return _highlight(line).copy()
+    tabs expanded, markup never parsed; each kind of piece in its style from ``styles`` (unstyled when absent).
+    Returns a new ``Text`` the caller may change."""
+    safe, pieces = _lex(line)
+    text = Text(safe, no_wrap=True, end="")
+    text.spans[:] = [Span(start, end, styles[kind]) for start, end, kind in pieces if kind in styles]
+    return text

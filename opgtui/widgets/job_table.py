@@ -12,7 +12,6 @@ from contextlib import suppress
 
 from rich.cells import cell_len
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
@@ -20,26 +19,10 @@ from textual.message import Message
 from textual.strip import Strip
 
 from opgtui.domain.joblist import COLUMN_INDEX, COLUMNS, Column, Group, Row, safe, short_id
-from opgtui.widgets.cursor_lines import CURSOR, CURSOR_UNFOCUSED, HEADER, PLAIN, CursorLines
+from opgtui.widgets.cursor_lines import PLAIN, CursorLines
 
-STATUS_STYLE = {
-    "held": Style(color="yellow", bold=True),
-    "fail": Style(color="red", bold=True),
-    "run": Style(color="green"),
-    "idle": Style(dim=True),
-    "done": Style(color="cyan"),
-    "rm": Style(dim=True),
-}
-VERDICT_STYLE = {
-    "service": Style(color="blue", bold=True),
-    "code": Style(color="red"),
-    "resource": Style(color="yellow"),
-    "unknown": Style(dim=True),
-}
-SORTED = Style(bold=True, reverse=True, underline=True)
-MARK = Style(color="yellow", bold=True)
-COUNT = Style(bold=True)
-DIM = Style(dim=True)
+STATUS_CLASS = {s: f"job-table--{s}" for s in ("held", "fail", "run", "idle", "done", "rm")}
+VERDICT_CLASS = {v: f"job-table--verdict-{v}" for v in ("service", "code", "resource", "unknown")}
 GUTTER = 2  # the mark column
 # Spare width goes to these, in order, up to these widths; what is left goes to the reason.
 GROW_STEPS: tuple[tuple[str, int], ...] = (
@@ -110,7 +93,27 @@ class JobTable(CursorLines):
         Binding("enter", "select", "Open", id="table.select"),
         Binding("space", "mark", "Mark", id="table.mark"),
     ]
-    DEFAULT_CSS = "JobTable { height: 1fr; overflow-x: hidden; }"
+    COMPONENT_CLASSES = {
+        *STATUS_CLASS.values(), *VERDICT_CLASS.values(), "job-table--sorted", "job-table--mark", "job-table--count",
+        "job-table--dim",
+    }
+    DEFAULT_CSS = """
+    JobTable { height: 1fr; overflow-x: hidden; }
+    JobTable > .job-table--held { color: $warning; text-style: bold; }
+    JobTable > .job-table--fail { color: $error; text-style: bold; }
+    JobTable > .job-table--run { color: $success; }
+    JobTable > .job-table--idle { text-style: dim; }
+    JobTable > .job-table--done { color: $primary; }
+    JobTable > .job-table--rm { text-style: dim; }
+    JobTable > .job-table--verdict-service { color: $primary; text-style: bold; }
+    JobTable > .job-table--verdict-code { color: $error; }
+    JobTable > .job-table--verdict-resource { color: $warning; }
+    JobTable > .job-table--verdict-unknown { text-style: dim; }
+    JobTable > .job-table--sorted { text-style: bold reverse underline; }
+    JobTable > .job-table--mark { color: $warning; text-style: bold; }
+    JobTable > .job-table--count { text-style: bold; }
+    JobTable > .job-table--dim { text-style: dim; }
+    """
 
     class Selected(Message):
         """Enter on a job."""
@@ -271,6 +274,7 @@ class JobTable(CursorLines):
         return bool(self.marked) and self.groups is None and self.rows[self.indices[index]].job_id in self.marked
 
     def _header(self, width: int) -> Strip:
+        header = self.style("cursor-lines--header")
         if self.groups is not None:
             key_w = self._group_key_width(width)
             text = (
@@ -282,37 +286,38 @@ class JobTable(CursorLines):
                 + fit("Group (Enter: its jobs)", key_w)
                 + "  Example"
             )
-            return Strip([Segment(fit(text, width), HEADER)])
-        segments = [Segment(" " * GUTTER, HEADER)]
+            return Strip([Segment(fit(text, width), header)])
+        segments = [Segment(" " * GUTTER, header)]
         for col, w in self._layout:
             title = col.title
-            style = HEADER
+            style = header
             if col.key == self.sort_column:
                 title += "▼" if self.sort_reverse else "▲"
-                style = SORTED
+                style = self.style("job-table--sorted")
             segments.append(Segment(fit(title, w, col.align_right), style))
-            segments.append(Segment(" ", HEADER))
-        return Strip(segments).crop(0, width).extend_cell_length(width, HEADER)
+            segments.append(Segment(" ", header))
+        return Strip(segments).crop(0, width).extend_cell_length(width, header)
 
     def _finish(self, segments: list[Segment], width: int, at_cursor: bool) -> Strip:
         strip = Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
         if at_cursor:
-            return strip.apply_style(CURSOR if self.has_focus else CURSOR_UNFOCUSED)
+            return strip.apply_style(self.cursor_style())
         return strip
 
     def _job_line(self, index: int, width: int) -> Strip:
         row = self.rows[self.indices[index]]
         marked = row.job_id in self.marked
-        segments = [Segment("* " if marked else " " * GUTTER, MARK if marked else PLAIN)]
+        mark = self.style("job-table--mark")
+        segments = [Segment("* " if marked else " " * GUTTER, mark if marked else PLAIN)]
         cells = row.cells
         for col, w in self._layout:
             text = cells[COLUMN_INDEX[col.key]]
             if col.key == "status":
-                style = STATUS_STYLE.get(text, PLAIN)
+                style = self.style(STATUS_CLASS[text]) if text in STATUS_CLASS else PLAIN
             elif col.key == "verdict":
-                style = VERDICT_STYLE.get(text, PLAIN)
+                style = self.style(VERDICT_CLASS[text]) if text in VERDICT_CLASS else PLAIN
             elif col.key == "id" and marked:
-                style = MARK
+                style = mark
             else:
                 style = PLAIN
             segments.append(Segment(fit(text, w, col.align_right), style))
@@ -330,16 +335,17 @@ class JobTable(CursorLines):
         key_w = self._group_key_width(width)
         share = f"{g.count * 100 // self._group_total}%" if g.count * 100 >= self._group_total else "<1%"
         marked = self.marked_in(g)
+        mark, dim = self.style("job-table--mark"), self.style("job-table--dim")
         segments = [
-            Segment("* " if marked else " " * GUTTER, MARK if marked else PLAIN),
-            Segment(fit(f"{g.count:,}", 8, True), COUNT),
-            Segment(" " + fit(share, 5, True) + "  ", DIM),
+            Segment("* " if marked else " " * GUTTER, mark if marked else PLAIN),
+            Segment(fit(f"{g.count:,}", 8, True), self.style("job-table--count")),
+            Segment(" " + fit(share, 5, True) + "  ", dim),
             Segment(fit(safe(g.key, 300), key_w), PLAIN),
             Segment("  ", PLAIN),
         ]
         if marked:
-            segments.append(Segment(f"{marked:,} marked · ", MARK))
-        segments.append(Segment(safe(g.sample, 300), DIM))
+            segments.append(Segment(f"{marked:,} marked · ", mark))
+        segments.append(Segment(safe(g.sample, 300), dim))
         return self._finish(segments, width, index == self.cursor)
 
     # ------------------------------------------------------------------ moving

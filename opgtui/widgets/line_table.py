@@ -14,10 +14,11 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from opgtui.widgets.cursor_lines import CURSOR, CURSOR_UNFOCUSED, HEADER, PLAIN, CursorLines
+from opgtui.widgets.cursor_lines import PLAIN, CursorLines
 from opgtui.widgets.job_table import fit
 
-Cell = str | tuple[str, Style]
+Cell = str | tuple[str, str]
+"""A cell's text, or its text and the name of a component class of the table that styles it ("strong", "weak")."""
 GAP = 2  # cells between columns
 
 
@@ -25,7 +26,12 @@ class LineTable(CursorLines):
     """Rows under a fixed header, with a cursor; Enter (or a double click) selects the row."""
 
     BINDINGS = [Binding("enter", "select", "Open", show=False, id="table.select")]
-    DEFAULT_CSS = "LineTable { height: 1fr; overflow-x: hidden; }"
+    COMPONENT_CLASSES = {"line-table--strong", "line-table--weak"}
+    DEFAULT_CSS = """
+    LineTable { height: 1fr; overflow-x: hidden; }
+    LineTable > .line-table--strong { text-style: bold; }
+    LineTable > .line-table--weak { text-style: dim; }
+    """
 
     class Highlighted(Message):
         """The cursor moved to ``row``."""
@@ -74,7 +80,7 @@ class LineTable(CursorLines):
         width = self.scrollable_content_region.width
         if y == 0:
             text = "".join(fit(title, w, right) + " " * GAP for title, w, right in self.columns)
-            return Strip([Segment(fit(text, width), HEADER)])
+            return Strip([Segment(fit(text, width), self.style("cursor-lines--header"))])
         index = self.scroll_offset.y + y - 1
         if index >= self.row_count:
             return Strip.blank(width, PLAIN)
@@ -83,15 +89,18 @@ class LineTable(CursorLines):
         if strip is None:
             segments = []
             for (_title, w, right), cell in zip(self.columns, self.cells(index), strict=False):
-                text, style = (cell, PLAIN) if isinstance(cell, str) else cell
+                text, style = (cell, PLAIN) if isinstance(cell, str) else (cell[0], self._cell_style(cell[1]))
                 segments += [Segment(fit(text, w, right), style), Segment(" " * GAP, PLAIN)]
             strip = Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
             if key[1]:
-                strip = strip.apply_style(CURSOR if self.has_focus else CURSOR_UNFOCUSED)
+                strip = strip.apply_style(self.cursor_style())
             if len(self._cache) > 1000:
                 self._cache.clear()
             self._cache[key] = strip
         return strip
+
+    def _cell_style(self, name: str) -> Style:
+        return self.style(f"line-table--{name}")
 
     # ------------------------------------------------------------------ the cursor
 

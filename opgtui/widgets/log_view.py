@@ -27,14 +27,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from opgtui.core.textsafe import clean
-from opgtui.widgets.highlight import highlight_line
+from opgtui.widgets.highlight import KINDS, highlight_line
 
-MARK_STYLE: dict[str, Style] = {
-    "service": Style(color="bright_white", bgcolor="blue", bold=True),
-    "code": Style(color="bright_white", bgcolor="red", bold=True),
-    "resource": Style(color="black", bgcolor="yellow", bold=True),
-    "unknown": Style(color="bright_white", bgcolor="grey42"),
-}
 MARK_GLYPH: dict[str, str] = {"service": "S", "code": "C", "resource": "R", "unknown": "?"}
 MAX_LINES = 2_000_000  # follow mode drops the oldest lines beyond this
 
@@ -61,11 +55,29 @@ class LogView(ScrollView, can_focus=True):
         Binding("c", "copy", "Copy line", show=False, id="log.copy"),
         Binding("t", "timestamps", "Times read", show=False, id="log.timestamps"),
     ]
-    COMPONENT_CLASSES = {"log-view--number", "log-view--current"}
+    COMPONENT_CLASSES = {
+        "log-view--number", "log-view--current", *(f"log-view--mark-{m}" for m in MARK_GLYPH),
+        *(f"log-view--hl-{k}" for k in KINDS),
+    }
     DEFAULT_CSS = """
     LogView { height: 1fr; }
     LogView > .log-view--number { color: $text-muted; }
     LogView > .log-view--current { background: $boost; text-style: bold; }
+    LogView > .log-view--mark-service { color: $text; background: $primary; text-style: bold; }
+    LogView > .log-view--mark-code { color: $text; background: $error; text-style: bold; }
+    LogView > .log-view--mark-resource { color: $background; background: $warning; text-style: bold; }
+    LogView > .log-view--mark-unknown { color: $text; background: $panel-lighten-2; }
+    LogView > .log-view--hl-date { text-style: dim; }
+    LogView > .log-view--hl-alarm { color: $text; background: $error; text-style: bold; }
+    LogView > .log-view--hl-error { color: $error; text-style: bold; }
+    LogView > .log-view--hl-warning { color: $warning; text-style: bold; }
+    LogView > .log-view--hl-info { color: $success; }
+    LogView > .log-view--hl-block { color: $accent; text-style: bold; }
+    LogView > .log-view--hl-message { color: $accent; }
+    LogView > .log-view--hl-debug { text-style: dim; }
+    LogView > .log-view--hl-url { color: $primary-lighten-2; text-style: underline; }
+    LogView > .log-view--hl-path { color: $success; }
+    LogView > .log-view--hl-number { color: $secondary-lighten-2; }
     """
 
     follow: reactive[bool] = reactive(False, init=False)
@@ -92,6 +104,7 @@ class LogView(ScrollView, can_focus=True):
         self._wrap_width = 0
         self._cache: LRUCache[int, Strip] = LRUCache(2048)  # highlighted body of a line, by index
         self._cache_style: Style | None = None
+        self._styles: dict[str, Style] | None = None  # the highlighter's, by kind (see _highlight_styles)
         self._dropped = 0  # lines dropped from the front by follow mode (numbers stay those of the stream)
         self._read_at: list[tuple[int, float]] = []  # (first line number, 0-based with dropped lines, time read)
         self.search_text = ""  # the / search, lower case: n/N move through its matches instead of the marks
@@ -188,8 +201,18 @@ class LogView(ScrollView, can_focus=True):
             self._relayout()
 
     def notify_style_update(self) -> None:
+        """The theme or the CSS changed: the marks' and the highlighter's styles are read again."""
         super().notify_style_update()
         self._cache.clear()
+        self._styles = None
+
+    def _highlight_styles(self) -> dict[str, Style]:
+        """How each kind of piece of a line looks (component classes ``log-view--hl-<kind>``), read once per theme."""
+        styles = self._styles
+        if styles is None:
+            styles = self._styles = {k: self.get_component_rich_style(f"log-view--hl-{k}", partial=True)
+                                     for k in KINDS}
+        return styles
 
     # ------------------------------------------------------------------ drawing
 
@@ -209,7 +232,7 @@ class LogView(ScrollView, can_focus=True):
             self._cache_style = base
         strip = self._cache.get(index)
         if strip is None:
-            text = highlight_line(self.lines[index])
+            text = highlight_line(self.lines[index], self._highlight_styles())
             segments = list(Segment.apply_style(text.render(self.app.console), base))
             strip = Strip(segments)
             self._cache[index] = strip
@@ -238,7 +261,8 @@ class LogView(ScrollView, can_focus=True):
                            body])
         if index == self.current:
             rest = Strip(Segment.apply_style(rest, post_style=self._cursor_style()), rest.cell_length)
-        glyph = Segment(MARK_GLYPH[mark], base + MARK_STYLE[mark]) if mark else Segment(" ", base)
+        mark_style = self.get_component_rich_style(f"log-view--mark-{mark}", partial=True) if mark else base
+        glyph = Segment(MARK_GLYPH[mark], base + mark_style) if mark else Segment(" ", base)
         return Strip.join([Strip([glyph], 1), rest]).crop_extend(0, width, base)
 
     def _number_style(self) -> Style:

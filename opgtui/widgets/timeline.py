@@ -1,14 +1,16 @@
 """Outage timeline: one row per service, time flowing right, each cell the worst state in its slice.
 
 Glyphs differ per state as well as colours, so the timeline reads with NO_COLOR too. Maintenance windows
-ahead of now are drawn in the future part of the axis.
+ahead of now are drawn in the future part of the axis. Colours are component classes (``outage-timeline--down``,
+...): a theme restyles them.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from rich.segment import Segment
 from rich.style import Style
@@ -27,13 +29,10 @@ from opgtui.domain.services import window_state
 _RANK = {"none": -1, "unknown": 0, "up": 1, "degraded": 2, "maintenance": 3, "down": 4}
 GLYPH = {"none": "·", "unknown": "·", "up": "━", "degraded": "▄", "down": "█", "maintenance": "▒",
          "ahead": "░", "future": " "}
-STYLE = {
-    "none": Style(color="magenta", dim=True), "unknown": Style(color="magenta", dim=True), "up": Style(color="green"),
-    "degraded": Style(color="yellow"), "down": Style(color="red", bold=True), "maintenance": Style(color="blue"),
-    "ahead": Style(color="blue"), "future": Style(),
-}
+STATES = tuple(GLYPH)
 AXIS = Style(dim=True)
 PLAIN = Style()  # every segment has a style: Textual's NO_COLOR filter fails on one without
+NO_STYLES: Mapping[str, Style] = MappingProxyType({})
 ZOOMS = (6 * 3600, 24 * 3600, 7 * 86400)
 LABEL_WIDTH = 14
 
@@ -98,16 +97,19 @@ def bucket_states(transitions: Sequence[ServiceState], windows: Sequence[Window]
     return cells
 
 
-def row_strip(label: str, cells: Sequence[str], label_width: int = LABEL_WIDTH) -> Strip:
-    """One service's line: its name, then runs of same-state cells as single segments."""
-    segments = [Segment(one_line(label, label_width - 1).ljust(label_width)[:label_width], Style(bold=True))]
+def row_strip(label: str, cells: Sequence[str], label_width: int = LABEL_WIDTH,
+              styles: Mapping[str, Style] = NO_STYLES) -> Strip:
+    """One service's line: its name, then runs of same-state cells as single segments, each state (and the
+    name: ``label``) in its style from ``styles``."""
+    name = one_line(label, label_width - 1).ljust(label_width)[:label_width]
+    segments = [Segment(name, styles.get("label", PLAIN))]
     run_state, run_len = None, 0
     for state in [*cells, None]:
         if state == run_state:
             run_len += 1
             continue
         if run_state is not None:
-            segments.append(Segment(GLYPH[run_state] * run_len, STYLE[run_state]))
+            segments.append(Segment(GLYPH[run_state] * run_len, styles.get(run_state, PLAIN)))
         run_state, run_len = state, 1
     return Strip(segments)
 
@@ -123,10 +125,10 @@ def axis_text(start: float, end: float, width: int, tz: object = None) -> Text:
     return Text("".join(line)[:width], "dim")
 
 
-def legend_text() -> Text:
+def legend_text(styles: Mapping[str, Style] = NO_STYLES) -> Text:
     """What each glyph means (the glyphs alone read without colour)."""
-    return Text.assemble(*[(f" {GLYPH[k]} {k}", STYLE[k]) for k in ("up", "degraded", "down", "maintenance",
-                                                                   "ahead", "unknown")], " ")
+    return Text.assemble(*[(f" {GLYPH[k]} {k}", styles.get(k, PLAIN)) for k in ("up", "degraded", "down",
+                                                                              "maintenance", "ahead", "unknown")], " ")
 
 
 class OutageTimeline(ScrollView, can_focus=True):
@@ -134,7 +136,18 @@ class OutageTimeline(ScrollView, can_focus=True):
     scroll, it stays) and the legend in the top border. The Status view binds the keys: `z` zooms, `<` `>`
     scroll in time, `.` back to now."""
 
-    DEFAULT_CSS = "OutageTimeline { height: auto; max-height: 14; overflow-x: hidden; }"
+    COMPONENT_CLASSES = {"outage-timeline--label", *(f"outage-timeline--{state}" for state in STATES)}
+    DEFAULT_CSS = """
+    OutageTimeline { height: auto; max-height: 14; overflow-x: hidden; }
+    OutageTimeline > .outage-timeline--label { text-style: bold; }
+    OutageTimeline > .outage-timeline--none { color: $text-muted; text-style: dim; }
+    OutageTimeline > .outage-timeline--unknown { color: $text-muted; text-style: dim; }
+    OutageTimeline > .outage-timeline--up { color: $success; }
+    OutageTimeline > .outage-timeline--degraded { color: $warning; }
+    OutageTimeline > .outage-timeline--down { color: $error; text-style: bold; }
+    OutageTimeline > .outage-timeline--maintenance { color: $primary; }
+    OutageTimeline > .outage-timeline--ahead { color: $primary; }
+    """
     BINDINGS = [Binding("down,j", "scroll_down", "Down", show=False, id="scroll.down"),
                 Binding("up,k", "scroll_up", "Up", show=False, id="scroll.up")]
     zoom_index = reactive(1)
@@ -151,7 +164,20 @@ class OutageTimeline(ScrollView, can_focus=True):
         self._axis = Strip([])
 
     def on_mount(self) -> None:
-        self.border_title = legend_text()
+        self.border_title = legend_text(self._styles())
+
+    def _styles(self) -> dict[str, Style]:
+        """Each state's style and the name's (``label``), from the component classes: what the theme says."""
+        return {name: self.get_component_rich_style(f"outage-timeline--{name}", partial=True)
+                for name in ("label", *STATES)}
+
+    def notify_style_update(self) -> None:
+        """The theme or the CSS changed: draw the rows and the legend again in its styles."""
+        super().notify_style_update()
+        if self.is_mounted:
+            self.border_title = legend_text(self._styles())
+            if self.services:
+                self._rebuild()
 
     @property
     def span(self) -> float:
@@ -175,8 +201,9 @@ class OutageTimeline(ScrollView, can_focus=True):
     def _rebuild(self) -> None:
         width = max(self.scrollable_content_region.width - LABEL_WIDTH, 10) if self.size.width else 60
         start, end = self.bounds()
+        styles = self._styles()
         lines = [row_strip(s, bucket_states(self.transitions.get(s, []), self.windows.get(s, []), start, end,
-                                            self.now, width)) for s in self.services]
+                                            self.now, width), styles=styles) for s in self.services]
         axis = axis_text(start, end, width, self.tz)
         self._axis = Strip([Segment(" " * LABEL_WIDTH, PLAIN), Segment(axis.plain, AXIS)])
         self._lines = lines

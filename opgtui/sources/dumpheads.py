@@ -87,7 +87,7 @@ class HeadReaders:
 
     def __init__(self, paths: Iterable[str | Path], workers: int | None = None) -> None:
         self._files: dict[str, tuple[tuple[int, int], list[_Part]]] = {}
-        self._taken: list[_Part] = []
+        self._taken: dict[str, list[_Part]] = {}
         n = cores() if workers is None else workers
         if n < 2:
             return
@@ -98,7 +98,7 @@ class HeadReaders:
                 continue
 
     def _start(self, path: Path, n: int) -> None:
-        from opgtui.sources.dumps import array_bounds, detect
+        from opgtui.sources.dumps import _SPLIT, array_bounds, detect
 
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -120,14 +120,18 @@ class HeadReaders:
             raise ValueError(str(exc)) from exc
         finally:
             os.close(fd)
-        kind = "line" if split.pattern.startswith(b"(,)") else "any"
+        kind = "line" if split is _SPLIT else "any"
         path_var = os.pathsep.join(filter(None, (_package_root(), os.environ.get("PYTHONPATH"))))
         env = {**os.environ, "PYTHONPATH": path_var}
         code = "from opgtui.sources.dumpheads import main; main()"
-        parts = [
-            _Part([sys.executable, "-c", code, str(path), str(a), str(b), kind], env)
-            for a, b in itertools.pairwise(cuts)
-        ]
+        parts: list[_Part] = []
+        try:
+            for a, b in itertools.pairwise(cuts):
+                parts.append(_Part([sys.executable, "-c", code, str(path), str(a), str(b), kind], env))
+        except OSError:  # no interpreter to start: the loader reads it
+            for part in parts:
+                part.stop()
+            raise
         self._files[str(path)] = ((st.st_size, st.st_mtime_ns), parts)
 
     def take(self, path: str | Path) -> tuple[tuple[int, int], list[Iterator[list[Any]]]] | None:
@@ -137,15 +141,22 @@ class HeadReaders:
         if entry is None:
             return None
         stamp, parts = entry
-        self._taken.extend(parts)
+        self._taken[str(path)] = parts
         return stamp, [p.frames() for p in parts]
 
-    def stop(self) -> None:
-        """Stop the workers (of files not taken, or given up on)."""
+    def stop(self, path: str | Path | None = None) -> None:
+        """Stop the workers of ``path`` (given up on: the loader reads it), or of every file."""
+        if path is not None:
+            entry = self._files.pop(str(path), None)
+            for p in [*(entry[1] if entry else ()), *self._taken.pop(str(path), ())]:
+                p.stop()
+            return
         for _stamp, parts in self._files.values():
-            self._taken.extend(parts)
-        for p in self._taken:
-            p.stop()
+            for p in parts:
+                p.stop()
+        for parts in self._taken.values():
+            for p in parts:
+                p.stop()
         self._files.clear()
         self._taken.clear()
 

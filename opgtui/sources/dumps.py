@@ -1045,7 +1045,7 @@ class _Loader:
                 if self._from_heads(path, *read):
                     return True
             except (PartFailed, ValueError):  # a worker found what only this loader can name: it reads the file
-                self.heads.stop()
+                self.heads.stop(path)
         decoder = _array_decoder("head" if self.brief else "full")
         astuple = msgspec.structs.astuple
         source, now = str(path), self.now

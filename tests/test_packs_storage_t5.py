@@ -103,6 +103,19 @@ THREADS = {
         ],
         "cooperative-computing-lab/cctools issue 1737 (libcvmfs could not lock on the site's home file system)",
     ),
+    "dbs_database_failover_during_submission": (
+        "service",
+        "oracle_service_error",
+        [
+            "2023-06-19 13:48:08,001:ERROR:Handler:Problem handling 230619_114726:hindrich_crab_TTto4Q_Hdamp-158_Tune",
+            "CP5_13p6TeV_powheg-pythia8 because of DBSReaderError",
+            "HTTPError:HTTP Error 400: DBSError Code:103 Description:DBS DB query error, e.g. mailformed SQL statemen",
+            "t Function:dbs.filesummaries.FileSummaries Message: Error: nested DBSError Code:102 Description:DBS DB t",
+            "ransaction error Function:dbs.executeAll Message: Error: ORA-25408: can not safely replay call",
+        ],
+        "dmwm/CRABServer issue 7676 (two submissions failed on DBS's database; ORA-25408 is a RAC failover that "
+        "WMCore retries)",
+    ),
     "osdf_director_timed_out": (
         "service",
         "osdf_metadata_timeout",
@@ -178,3 +191,12 @@ UNDECIDED = {
 def test_lines_that_do_not_say_whose_stay_unknown(lines):
     verdict = diagnose(lines, PACKS)
     assert verdict.category == "unknown", f"{verdict.signature} decided: {verdict.reason}"
+
+
+def test_a_dbs_database_error_alone_is_the_service_and_a_rejected_parameter_the_request():
+    """dbs2go's own codes: 1xx database errors are DBS's (retry); a parameter it could not validate is the caller's."""
+    line = "HTTPError:HTTP Error 400: DBSError Code:103 Description:DBS DB query error, e.g. mailformed SQL statemen"
+    verdict = diagnose([line], PACKS)
+    assert (verdict.category, verdict.signature) == ("service", "rule:dbs_103"), verdict.reason
+    rejected = line.replace("Code:103", "Code:113")
+    assert diagnose([rejected], PACKS).category == "code"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +17,9 @@ from opgtui.ops.request_ops import actor
 from opgtui.screens.base import BaseScreen
 from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Table
+
+if TYPE_CHECKING:
+    from opgtui.config import Roles
 
 # Status filters cycled with s: (label, statuses or None for all).
 STATUS_FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
@@ -63,6 +68,7 @@ class RequestsScreen(BaseScreen):
         self.status_index = 0
         self.mine = False
         self.shown: list[ProductionRequest] = []
+        self.loaded: tuple[list[ProductionRequest], tuple[str, Roles]] | None = None  # the last read: requests, actor
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="req-status")
@@ -79,16 +85,27 @@ class RequestsScreen(BaseScreen):
         return max(12, width - sum(FIXED.values()) - 2 * (len(FIXED) + 1) - 1)
 
     def reload(self) -> None:
+        """Read the requests and who is acting off the UI thread (:meth:`read_store`), then list them."""
+        cfg = self.opg.cfg
+        self.read_store(lambda store: (store.requests(), actor(store, cfg)), self._loaded, group="requests-load")
+
+    def _loaded(self, found: tuple[list[ProductionRequest], tuple[str, Roles]]) -> None:
+        self.loaded = found
+        self.render_list()
+
+    def render_list(self) -> None:
+        """The list as the filters select it, from the last read."""
+        if self.loaded is None:
+            return
+        reqs, (who, roles) = self.loaded
         table = self.query_one("#requests", DataTable)
         keep = self.shown[table.cursor_row].id if self.shown and 0 <= table.cursor_row < len(self.shown) else None
         table.clear(columns=True)
         title_w = self._title_width()
         for label in ("#", "Status", "Priority", "Exp.", "Title", "Requester", "Deadline"):
             table.add_column(label, width=title_w if label == "Title" else FIXED[label], key=label)
-        reqs = self.opg.store.requests()
         label, statuses = STATUS_FILTERS[self.status_index]
         text = self.query_one("#req-filter", Input).value.strip()
-        who, roles = actor(self.opg.store, self.opg.cfg)
         self.shown = visible(reqs, statuses, text, who if self.mine else None)
         for r in self.shown:
             table.add_row(Text(str(r.id)), Text(r.status, STATUS_STYLE.get(r.status, "")),
@@ -112,7 +129,7 @@ class RequestsScreen(BaseScreen):
 
     def on_resize(self) -> None:
         if self.is_mounted:
-            self.reload()
+            self.render_list()
 
     def selected(self) -> ProductionRequest | None:
         row = self.query_one("#requests", DataTable).cursor_row
@@ -142,7 +159,7 @@ class RequestsScreen(BaseScreen):
         r = self.selected()
         if r is None:
             return
-        if not rq.editable_fields(r, *actor(self.opg.store, self.opg.cfg)):
+        if self.loaded is None or not rq.editable_fields(r, *self.loaded[1]):
             from opgtui.screens.request_detail import RequestDetailScreen
 
             self.app.push_screen(RequestDetailScreen(r.id or 0))  # the detail says why, on e
@@ -151,11 +168,11 @@ class RequestsScreen(BaseScreen):
 
     def action_cycle_status(self) -> None:
         self.status_index = (self.status_index + 1) % len(STATUS_FILTERS)
-        self.reload()
+        self.render_list()
 
     def action_mine(self) -> None:
         self.mine = not self.mine
-        self.reload()
+        self.render_list()
 
     def action_filter(self) -> None:
         box = self.query_one("#req-filter", Input)
@@ -164,7 +181,7 @@ class RequestsScreen(BaseScreen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "req-filter":
-            self.reload()
+            self.render_list()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "req-filter":

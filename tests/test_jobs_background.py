@@ -53,6 +53,7 @@ async def test_sorting_and_grouping_a_big_list_never_hold_the_ui_thread(
 ) -> None:
     monkeypatch.setattr(jobs_screen, "AT_ONCE", 200)
     path = write(varied(3000), tmp_path / "q.json", "pretty")
+    failing = sum(1 for j in load_files([path]).jobs if j.failed or j.status == 5)
     sort_gate = Gate(jobs_screen._sorted_base, lambda rows, *_: len(rows))
     monkeypatch.setattr(jobs_screen, "_sorted_base", sort_gate)
     key_gate = Gate(RowList.group_keys_of, lambda rows, by, _step: 0 if by in rows._keys else len(rows))
@@ -70,6 +71,16 @@ async def test_sorting_and_grouping_a_big_list_never_hold_the_ui_thread(
         await _until(pilot, lambda: "sorting by owner…" in str(status.render()))
         await pilot.press("down")  # the table answers meanwhile
         assert table.cursor == 1 and table.indices == listed  # the list as it was until the sort is done
+        await pilot.press("F")  # the causes of the jobs in view: they need no sort
+        await _until(
+            pilot,
+            lambda: (
+                type(app.screen).__name__ == "FailureSummaryScreen"
+                and "failed/held" in str(app.screen.query_one("#failures-status").render())
+            ),
+        )
+        assert f"{failing:,} failed/held" in str(app.screen.query_one("#failures-status").render())
+        await pilot.press("escape")
         sort_gate.open.set()
         await _until(pilot, lambda: "sorting" not in str(status.render()))
         owners = [screen.rows[i].key("owner") for i in table.indices]

@@ -26,6 +26,7 @@ from opgtui.domain.joblist import (
     Row,
     RowList,
     build_rows,
+    filter_rows,
     filter_steps,
     group_rows,
     quick_filter,
@@ -220,7 +221,11 @@ class JobsScreen(BaseScreen):
         self.apply(select)
 
     def visible_indices(self) -> list[int]:
-        """The rows that pass the quick filter, the typed filter and the drilled-into group, sorted."""
+        """The rows that pass the quick filter, the typed filter and the drilled-into group, sorted; while a thread
+        sorts a big list, in the list's own order (which jobs are in view: the sort is not waited for here)."""
+        if self._cached_base() is None and len(self.rows) > AT_ONCE:
+            base = _in_base(self.rows, self.quick, self.group)
+            return filter_rows(self.rows, self.query_text, base) if self.query_text else base
         base = self.base_indices()
         return self._query(self.rows, self.query_text, base) if self.query_text else base
 
@@ -503,13 +508,18 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...] | None) -> bool:
     return b is not None and a[0] is b[0] and a[1] is b[1] and a[2:] == b[2:]
 
 
-def _sorted_base(rows: list[Row], quick: str, group: Group | None, sort_key: str, reverse: bool) -> list[int]:
-    """The rows of a quick filter (and of a group), sorted."""
+def _in_base(rows: list[Row], quick: str, group: Group | None) -> list[int]:
+    """The rows of a quick filter (and of a group), in the list's order."""
     indices = quick_filter(rows, quick)
     if group is not None:
         allowed = set(group.indices)
         indices = [i for i in indices if i in allowed]
-    return sort_indices(rows, indices, sort_key, reverse)
+    return indices
+
+
+def _sorted_base(rows: list[Row], quick: str, group: Group | None, sort_key: str, reverse: bool) -> list[int]:
+    """The rows of a quick filter (and of a group), sorted."""
+    return sort_indices(rows, _in_base(rows, quick, group), sort_key, reverse)
 
 
 def _titles(store: Any, summaries: dict[str, tuple[str, str]]) -> dict[str, str]:

@@ -14,7 +14,7 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 import orjson
@@ -22,10 +22,9 @@ import orjson
 from opgtui.config import Config, DebugProfile, PoolConfig
 from opgtui.core.textsafe import one_line
 from opgtui.domain.retry import Earlier, earlier_retry, pending_note
+from opgtui.ops.actions_worker import ACTIONS, Action
 from opgtui.sources.condor import explain, run_worker
 
-Action = Literal["release", "hold", "remove"]
-ACTIONS: tuple[Action, ...] = ("release", "hold", "remove")
 WORKER = "opgtui.ops.actions_worker"  # the process that acts on a schedd (planning a retry from the live ad)
 _COUNTS = ("TotalSuccess", "TotalNotFound", "TotalPermissionDenied", "TotalBadStatus", "TotalAlreadyDone",
            "TotalError")

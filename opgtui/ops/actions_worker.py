@@ -13,13 +13,15 @@ carried out in the same process. The answer is ``{"ok": true, ...}`` or ``{"ok":
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import orjson
 
 from opgtui.sources.condor_worker import answer, error_text, parser, schedd_for
 
-ACTIONS = ("release", "hold", "remove")
+Action = Literal["release", "hold", "remove"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+"""What a shifter can do to a job through ``Schedd.act``: the one list (``ops.actions`` takes it from here)."""
 
 
 def act(schedd: Any, action: str, job_spec: list[str] | str, reason: str) -> dict[str, Any]:

@@ -12,8 +12,9 @@ import pytest
 from feedserver import FeedServer, free_port
 
 from opgtui.config import FeedConfig
+from opgtui.core.textsafe import url_label
 from opgtui.sources.feeds import poll
-from opgtui.sources.feeds.poll import FeedResult, fetch_feed, poll_all, redact
+from opgtui.sources.feeds.poll import FeedResult, fetch_feed, poll_all
 
 DATA = Path(__file__).parent / "data" / "feeds"
 NOW = 1795576400.0  # 2026-11-25 03:13 UTC, while the recorded alerts fire
@@ -121,7 +122,7 @@ async def test_one_bad_feed_never_affects_the_others(server: FeedServer, client:
     assert all(results[f.name].ok for f in good)
     errors = {f.name: results[f.name].error or "" for f in bad}
     assert not any(results[f.name].ok for f in bad)
-    assert errors["slow"] == f"feed slow ({server.url('/slow/api/v1/query?query=up')}): timed out after 0.5s"
+    assert errors["slow"] == f"feed slow ({server.url('/slow/api/v1/query?query=…')}): timed out after 0.5s"
     assert "HTTP 500 Internal Server Error (after 3 attempts)" in errors["err"]
     assert errors["html"].endswith("not JSON: got text/html")
     assert errors["missing"].endswith("HTTP 404 Not Found")
@@ -210,7 +211,7 @@ async def test_credentials_in_urls_are_not_shown(client: httpx.AsyncClient) -> N
     port = free_port()
     r = await fetch_feed(client, FeedConfig("c", "prometheus", f"http://user:hunter2@127.0.0.1:{port}", timeout=2))
     assert not r.ok and "hunter2" not in (r.error or "") and "hunter2" not in r.url
-    assert redact("https://u:p@h.org:8443/x?y=1") == "https://h.org:8443/x?y=1"
+    assert url_label("https://u:p@h.org:8443/x?token=s3cret&s3cret2") == "https://h.org:8443/x?token=…&…"
 
 
 async def test_native_local_file(tmp_path: Path, client: httpx.AsyncClient) -> None:

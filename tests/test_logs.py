@@ -376,7 +376,7 @@ async def test_http_empty_log_and_errors(server: LogServer) -> None:
         server.status = status
         with pytest.raises(LogError) as err:
             await tail(f"http://user:pw@127.0.0.1:{server.httpd.server_address[1]}/logs/j.out?authz=SECRET", 5)
-        assert str(err.value) == f"{server.base}/logs/j.out?…: HTTP {status} {reason}"  # no credentials shown
+        assert str(err.value) == f"{server.base}/logs/j.out?authz=…: HTTP {status} {reason}"  # no credentials
 
 
 async def test_http_unreachable_and_slow_servers(server: LogServer) -> None:
@@ -394,3 +394,20 @@ async def test_tail_dispatches_paths_and_file_urls(tmp_path: Path) -> None:
     assert (await tail(f"file://{p}", 5)).lines == ["one", "two"]
     spaced = write(tmp_path, b"x\n", "with space.out")
     assert (await tail(f"file://{str(spaced).replace(' ', '%20')}", 5)).lines == ["x"]
+
+
+def test_one_log_is_read_the_same_way_by_the_verbs_and_the_log_view(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A path, a file:// URL and a ~ path name the same file for `opgtui tail`, `diagnose --log` and the Log
+    view's bare source (one reader: sources.logs.tail_now)."""
+    from opgtui.cli.common import read_log
+    from opgtui.ops.logtarget import read_tail
+    from opgtui.sources.logs import tail_now
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    log = tmp_path / "job 1.out"
+    log.write_text("one\ntwo\nthree\n")
+    for source in (str(log), log.as_uri(), "~/job 1.out"):
+        assert tail_now(source, 2).lines == ["two", "three"], source
+        assert read_log(source, 2) == ["two", "three"], source
+        assert read_tail(source, 2)[0] == ["two", "three"], source

@@ -58,16 +58,10 @@ def existing_store(cfg: Config, *, readonly: bool = False) -> Any:
 
 def read_log(source: str, lines: int) -> list[str]:
     """The last ``lines`` (0 = all) of a log file path or http(s) URL; a log that cannot be read is one line."""
-    from opgtui.sources.logs import LogError, local_path, tail_file
+    from opgtui.sources.logs import LogError, tail_now
 
     try:
-        if not source.startswith(("http://", "https://")):  # a file: read at once, no event loop to start
-            return tail_file(local_path(source), lines).lines
-        import asyncio
-
-        from opgtui.sources.logs import tail as read_tail
-
-        return asyncio.run(read_tail(source, lines)).lines
+        return tail_now(source, lines).lines  # a file: read at once, no event loop to start
     except LogError as exc:
         fail(str(exc))
 

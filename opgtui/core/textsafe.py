@@ -89,3 +89,18 @@ def clean_block(text: str, *, tabsize: int = 8) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(clean(line, tabsize=tabsize) for line in text.split("\n"))
+
+
+def url_label(url: str) -> str:
+    """A URL as messages show it, one clean line: no user:password, and of its query only the names, each value
+    "…" (a value may be a token: ``?authz=…``, ``?query=…``; a piece with no name is "…" itself). The one way a
+    log's or a feed's URL is shown."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return one_line(url.split("?", 1)[0])
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    names = [piece.split("=", 1)[0][:40] + "=…" if "=" in piece else "…" for piece in parts.query.split("&")]
+    return one_line(urlunsplit((parts.scheme, netloc, parts.path, "&".join(names) if parts.query else "", "")))

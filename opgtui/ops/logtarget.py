@@ -123,10 +123,10 @@ def read_tail(source: str, n: int, max_bytes: int | None = None) -> tuple[list[s
 
 
 def _tail(source: str, n: int, max_bytes: int | None = None) -> Any:
-    from opgtui.sources.logs import tail, tail_file
+    """A path, a ``file://`` URL or an http(s) URL, read as every reader of one log reads it (``~`` expanded)."""
+    from opgtui.sources.logs import tail_now
 
-    return asyncio.run(tail(source, n, max_bytes=max_bytes)) if source.startswith(("http://", "https://")) \
-        else tail_file(source, n, max_bytes=max_bytes)
+    return tail_now(source, n, max_bytes=max_bytes)
 
 
 def depends_on(cfg: Config, job: Job | None) -> Sequence[str]:

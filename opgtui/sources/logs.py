@@ -17,9 +17,9 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit
 
-from opgtui.core.textsafe import clean, one_line
+from opgtui.core.textsafe import clean, one_line, url_label
 
 if TYPE_CHECKING:  # `opgtui tail` of a file starts without yaml, the model or an event loop
     import ssl
@@ -288,17 +288,6 @@ async def follow(path: str | Path, offset: int, *, interval: float = 2.0) -> Asy
 # ---------------------------------------------------------------------------- http(s)
 
 
-def url_label(url: str) -> str:
-    """The URL as shown in messages: no user:password, no query (it may hold a token), one clean line."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return clean(url.split("?", 1)[0])
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = "…" if parts.query else ""
-    return clean(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
-
-
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)", re.IGNORECASE)
 
 
@@ -430,6 +419,16 @@ async def tail(source: str, n: int | None = 50, *, client: httpx.AsyncClient | N
     import asyncio
 
     return await asyncio.to_thread(tail_file, local_path(source), n, max_bytes=max_bytes)
+
+
+def tail_now(source: str, n: int | None = 50, *, max_bytes: int | None = None) -> Tail:
+    """:func:`tail` for a caller with no event loop (a verb, a worker thread): a path or ``file://`` URL (``~``
+    expanded) is read at once, with no loop to start; an http(s) URL runs :func:`tail` on a loop of its own."""
+    if source.startswith(("http://", "https://")):
+        import asyncio
+
+        return asyncio.run(tail(source, n, max_bytes=max_bytes))
+    return tail_file(local_path(source), n, max_bytes=max_bytes)
 
 
 # ---------------------------------------------------------------------------- many tails at once

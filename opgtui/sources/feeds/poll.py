@@ -20,13 +20,14 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from urllib.request import getproxies
 
 import httpx
 
 from opgtui.config import FeedConfig
 from opgtui.core.textsafe import one_line as safe_line
+from opgtui.core.textsafe import url_label
 from opgtui.sources.feeds import get_kind
 from opgtui.sources.feeds.base import FeedError, FeedKind, FeedReport, Payload, ServiceFor, is_url, one_line
 from opgtui.sources.logs import default_tls
@@ -73,19 +74,6 @@ class FeedResult:
 
 class _Fail(Exception):
     """A fetch problem; the message is the part after 'feed X (URL): '."""
-
-
-def redact(url: str) -> str:
-    """``url`` without user:password."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return one_line(url, 200)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def tls_context(ca: str | None = None) -> ssl.SSLContext:
@@ -287,7 +275,7 @@ async def fetch_feed(
     started = time.monotonic()
     now = time.time() if now is None else now
     service_for = service_for or (lambda name: name)
-    url = redact(feed.url.strip())
+    url = url_label(feed.url.strip())
     report: FeedReport | None = None
     error: str | None = None
     try:
@@ -296,12 +284,12 @@ async def fetch_feed(
         except KeyError as exc:
             raise _Fail(str(exc.args[0]) if exc.args else "unknown feed kind") from None
         targets = kind.urls(feed)
-        url = redact(targets[0]) if len(targets) == 1 else url
+        url = url_label(targets[0]) if len(targets) == 1 else url
         async with asyncio.timeout(feed.timeout):
             payloads = await _payloads(client, feed, kind, targets)
         report = kind.parse(payloads, feed, now, service_for)
     except FeedError as exc:
-        error = f"feed {feed.name} ({redact(exc.url)}): {exc.message}"
+        error = f"feed {feed.name} ({url_label(exc.url)}): {exc.message}"
     except TimeoutError:
         error = f"feed {feed.name} ({url}): timed out after {feed.timeout:g}s"
     except _Fail as exc:
@@ -313,7 +301,8 @@ async def fetch_feed(
 
 def _failed(feed: FeedConfig, why: str) -> FeedResult:
     """A feed that could not be fetched at all: ``why`` after 'feed X (URL): '."""
-    return FeedResult(feed.name, feed.kind, False, None, f"feed {feed.name} ({redact(feed.url)}): {why}", time.time())
+    error = f"feed {feed.name} ({url_label(feed.url)}): {why}"
+    return FeedResult(feed.name, feed.kind, False, None, error, time.time())
 
 
 async def poll_all(

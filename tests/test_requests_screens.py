@@ -121,6 +121,8 @@ async def test_unauthorised_approval_is_refused_and_recorded(demo: tuple[Any, An
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(RequestDetailScreen(submitted.id))
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the detail is read off the UI thread
+        await pilot.pause()
         await pilot.press("a")
         await pilot.pause()
         assert store.request(submitted.id).status == "submitted"  # asked first: y / n / Esc
@@ -154,6 +156,8 @@ async def test_approval_through_the_workflow_menu(demo: tuple[Any, Any], monkeyp
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(RequestDetailScreen(submitted.id))
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the detail is read off the UI thread
         await pilot.pause()
         await pilot.press("w")
         await pilot.pause()
@@ -214,6 +218,8 @@ async def test_detail_shows_linked_jobs_progress_and_opens_a_job(demo: tuple[Any
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(RequestDetailScreen(running.id))
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the detail is read off the UI thread
+        await pilot.pause()
         detail = app.screen
         full = str(detail.query_one("#overview-text", Static).render())
         ok = sum(j.status == 4 and not j.failed for j in jobs)
@@ -248,6 +254,8 @@ async def test_hostile_request_text_is_drawn_literally(tmp_path: Path, demo: tup
         await pilot.pause()
         assert "[@click=app.bell]" in screen_text(app)
         app.push_screen(RequestDetailScreen(req.id))
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the detail is read off the UI thread
         await pilot.pause()
         text = str(app.screen.query_one("#overview-text", Static).render())
         assert "[bold]not bold[/bold]" in text and "second [red]line" in text and "\x1b" not in text
@@ -295,6 +303,8 @@ async def test_submit_asks_first_and_approving_without_a_priority_asks_for_one(
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(RequestDetailScreen(draft.id))
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the detail is read off the UI thread
+        await pilot.pause()
         await pilot.press("s")
         await pilot.pause()
         assert "Submit" in screen_text(app) and "y: yes · n or Esc: no" in screen_text(app)
@@ -325,6 +335,8 @@ async def test_request_dialogs_say_which_keys_answer(demo: tuple[Any, Any], monk
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(RequestDetailScreen(submitted.id))
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the detail is read off the UI thread
         await pilot.pause()
         for key, says in (("w", "Esc: cancel"), ("p", "Enter: choose · Esc: cancel"),
                           ("r", "Enter: confirm · Esc: cancel")):

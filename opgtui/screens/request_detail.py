@@ -3,7 +3,7 @@ and the workflow actions (w menu; a approve, r reject, p priority, s submit, e e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,11 +19,25 @@ from opgtui.core.textsafe import clean, one_line
 from opgtui.core.timefmt import clock, span
 from opgtui.domain import requests as rq
 from opgtui.ops.request_ops import actor
+from opgtui.screens.reads import read_store
 from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Scroll, Table
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
+    from opgtui.store import AuditEntry, Store
+
+
+class _Read(NamedTuple):
+    """What one read of the request found: it (None: gone), its jobs and their summary, its audit trail, the
+    jobs' causes (category, signature) and who is acting with their roles."""
+
+    req: ProductionRequest | None
+    jobs: list[Job]
+    progress: rq.Progress | None
+    audit: list[AuditEntry]
+    causes: dict[str, tuple[str, str]]
+    acting: tuple[str, Roles]
 
 LABEL_WIDTH = 22
 
@@ -123,6 +137,7 @@ class RequestDetailScreen(Screen[None]):
         self.req_id = req_id
         self.req: ProductionRequest | None = None
         self.jobs: list[Job] = []
+        self.acting: tuple[str, Roles] | None = None  # who acts and their roles, as the last read found them
 
     @property
     def opg(self) -> OpgApp:
@@ -149,24 +164,37 @@ class RequestDetailScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
+        """Read the request, its jobs, their causes, its audit and who is acting off the UI thread
+        (:func:`opgtui.screens.reads.read_store`), then show them."""
         from opgtui.ops.request_ops import linked_jobs
 
-        store, cfg = self.opg.store, self.opg.cfg
-        self.req = store.request(self.req_id)
-        if self.req is None:
+        cfg, req_id = self.opg.cfg, self.req_id
+
+        def read(store: Store) -> _Read:
+            req = store.request(req_id)
+            if req is None:
+                return _Read(None, [], None, [], {}, actor(store, cfg))
+            jobs, progress = linked_jobs(store, cfg, req)
+            verdicts = store.verdicts_for([j.id for j in jobs])
+            causes = {jid: (v.category, v.signature or "") for jid, v in verdicts.items()}
+            return _Read(req, jobs, progress, store.request_audit(req_id), causes, actor(store, cfg))
+
+        read_store(self, read, self._show, group="request-detail")
+
+    def _show(self, found: _Read) -> None:
+        self.req, self.jobs, self.acting = found.req, found.jobs, found.acting
+        if found.req is None:
             self.query_one("#overview-text", Static).update(Text(f"Request {self.req_id} no longer exists."))
             return
-        self.jobs, progress = linked_jobs(store, cfg, self.req)
-        audit = store.request_audit(self.req_id)
-        self.query_one("#overview-text", Static).update(overview_text(self.req, cfg, audit, progress, self.opg.tz))
-        self._fill_jobs()
+        text = overview_text(found.req, self.opg.cfg, found.audit, found.progress, self.opg.tz)
+        self.query_one("#overview-text", Static).update(text)
+        self._fill_jobs(found.causes)
 
-    def _fill_jobs(self) -> None:
+    def _fill_jobs(self, verdicts: dict[str, tuple[str, str]]) -> None:
         from opgtui.core.model import JobStatus
 
         table = self.query_one("#req-jobs", DataTable)
         table.clear()
-        verdicts = self.opg.store.verdict_summaries() if self.jobs else {}
         # failures first: held, then failed, then the rest
         order = sorted(self.jobs, key=lambda j: (j.status != JobStatus.HELD, not j.failed, j.id))
         for job in order:
@@ -210,9 +238,9 @@ class RequestDetailScreen(Screen[None]):
     def action_edit(self) -> None:
         from opgtui.screens.request_form import RequestForm
 
-        if self.req is None:
+        if self.req is None or self.acting is None:
             return
-        who, roles = actor(self.opg.store, self.opg.cfg)
+        who, roles = self.acting
         allowed = rq.editable_fields(self.req, who, roles)
         if not allowed:
             try:
@@ -224,9 +252,8 @@ class RequestDetailScreen(Screen[None]):
         self.app.push_screen(RequestForm(self.req), lambda _saved: self.reload())
 
     def action_workflow(self) -> None:
-        if self.req is not None:
-            acting = actor(self.opg.store, self.opg.cfg)
-            self.app.push_screen(WorkflowMenu(self.req, self.opg.cfg, acting), self._chosen)
+        if self.req is not None and self.acting is not None:
+            self.app.push_screen(WorkflowMenu(self.req, self.opg.cfg, self.acting), self._chosen)
 
     def _chosen(self, action: str | None) -> None:
         if action == "priority":

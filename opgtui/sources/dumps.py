@@ -854,7 +854,7 @@ def array_bounds(fd: int, size: int) -> tuple[int, int, re.Pattern[bytes]] | Non
     if inner <= 4096 and not os.pread(fd, inner, begin + 1).strip():
         return None  # []: no ads
     first = os.pread(fd, min(_READ, last - begin), begin)
-    return begin, last, _SPLIT if _SPLIT.search(first) else _SPLIT_ONE_LINE
+    return begin, last, _SPLIT if b"\n" in first and _SPLIT.search(first) else _SPLIT_ONE_LINE
 
 
 def _segments(fd: int, size: int) -> Iterator[tuple[int, int, memoryview]]:

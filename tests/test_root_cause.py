@@ -136,3 +136,16 @@ def test_a_shadow_exception_the_job_ran_again_after_gives_way_too():
     lines = ["007 (48211930.004.000) 2024-06-05 23:10:06 Shadow exception!"]
     assert diagnose(lines, PACKS, exit_code=126).category == "code"
     assert diagnose(lines, PACKS).category == "service"
+
+
+def test_a_pasted_job_ad_gives_the_memory_against_the_request():
+    """condor_q -l / -json pasted in a thread: literal MemoryUsage and RequestMemory (MB) are the job's numbers; an
+    expression for RequestMemory is no number (dmwm/WMCore issue 8992: 2000 MB requested, 7-10 GB used)."""
+    killed = ["Killed"]
+    assert diagnose(["MemoryUsage = 9766", "RequestMemory = 2000", *killed], PACKS, exit_code=137).category == (
+        "resource"
+    )
+    as_json = ['    "MemoryUsage": 9766,', '    "RequestMemory": 2000,', *killed]
+    assert diagnose(as_json, PACKS, exit_code=137).category == "resource"
+    expression = "RequestMemory = ifthenelse(MemoryUsage =!= undefined,MAX({MemoryUsage * 3/2,2048}),2048)"
+    assert diagnose([expression, "MemoryUsage = 9766", *killed], PACKS, exit_code=137).category == "unknown"

@@ -9,6 +9,8 @@
   priority in the table, so the lines inside the block ("Exception Message", "Additional Info") and before it
   decide; a category quoted inside a report (before its ``----- End Fatal Exception``) is nested: the inner one
   decides and the report's own category is its wrapper.
+- A pasted job ad (condor_q -l or -json) gives the job's memory use against its request from its literal
+  ``MemoryUsage`` and ``RequestMemory`` lines, when no termination event table does.
 - Exit statements: a wrapper's "exited with code N" / "died with <Signals.SIGSEGV: 11>" is read as that exit code
   or signal (128+N a signal, above 255 a workload manager's code); HTCondor's termination event table
   (``Memory (MB) : usage request allocated``) gives the job's memory use against its request.
@@ -46,6 +48,8 @@ EXIT_STATEMENTS = ("structure.exit_status", "structure.died_with_signal")
 """A wrapper's statement of its payload's exit status or signal: read as the exit code (or signal) it states."""
 MEMORY_USAGE = "structure.memory_usage"
 """An HTCondor termination event's ``Memory (MB) : usage request allocated`` row: the job's own numbers."""
+AD_MEMORY = {"structure.ad_memory_usage": "used", "structure.ad_request_memory": "request"}
+"""A pasted job ad's literal MemoryUsage and RequestMemory (MB), read together when the log has no event table."""
 MIN_REQUEST_MB = 64
 """A memory request below this (1 MB in a test pool's event) is no limit the job could have run into."""
 MAX_BLOCKS = 200
@@ -113,6 +117,7 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     returned: list[tuple[int | None, Finding]] = []
     exits: list[tuple[dict[str, str], Finding]] = []
     stated: dict[int | None, list[tuple[str, int, Finding]]] = {}
+    ad: dict[str, tuple[str | None, Finding]] = {}
     for f in raw:
         table = packs.numbers.get(f.signature)
         if table is None:
@@ -125,6 +130,9 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
                 exits.append((_groups(packs, f), f))
             elif f.signature == MEMORY_USAGE:
                 _memory_row(out, _groups(packs, f), f)
+            elif f.signature in AD_MEMORY:
+                key = AD_MEMORY[f.signature]
+                ad.setdefault(key, (_groups(packs, f).get(key), f))
             elif f.line is not None:
                 chains.append(f.line)
             continue
@@ -150,6 +158,8 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
             number = nums[-1] if nums else None
         if number is not None:
             stated.setdefault(f.line, []).append((table, number, f))
+    if out.memory is None and len(ad) == 2:  # no termination event table: the pasted ad's numbers
+        _memory_row(out, {"used": ad["used"][0] or "", "request": ad["request"][0] or ""}, ad["used"][1])
     completed: list[tuple[int, str]] = []  # (line, framework): negative lines said a status other than 0
     for candidates in stated.values():  # one number per line: the first a table knows (else the first)
         table, number, f = next((c for c in candidates if tables.get(c[0], c[1]) is not None), candidates[0])

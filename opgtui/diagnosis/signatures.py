@@ -440,10 +440,20 @@ _STRUCTURE_PATTERNS = {
         r"^\s*Memory \(MB\)\s*:\s*(?P<used>\d+)\s+(?P<request>\d+)\s+\d+\s*$",
         "	   Memory (MB)          :     2135     2000      2048 ",
     ),
+    "structure.ad_memory_usage": (
+        r'^\s*"?MemoryUsage"?\s*[=:]\s*(?P<used>\d+)\s*,?\s*$',
+        "MemoryUsage = 9766",
+    ),
+    "structure.ad_request_memory": (
+        r'^\s*"?RequestMemory"?\s*[=:]\s*(?P<request>\d+)\s*,?\s*$',
+        "RequestMemory = 2000",
+    ),
 }
 """Lines that give a log its structure: Python's chained tracebacks (the first exception is the cause),
 HTCondor's termination events (the job's exit code, when its record does not say) and their resource table
-(``Memory (MB) : usage request allocated``, condor_utils/condor_event.cpp: the job's memory against its request),
+(``Memory (MB) : usage request allocated``, condor_utils/condor_event.cpp: the job's memory against its request), a
+pasted job ad's literal ``MemoryUsage`` and ``RequestMemory`` (condor_q -l ``MemoryUsage = 9766``, -json
+``"MemoryUsage": 9766,``; an expression is no number and is not read),
 and a wrapper's statement of its payload's exit status ("Command exited with non-zero status N": GNU time;
 "returned non-zero exit status N" / "died with <Signals.SIGSEGV: 11>": CPython's subprocess.CalledProcessError;
 "exited with exit code N", "finished with exit code N": batch systems and job wrappers), read as an exit code."""
@@ -593,7 +603,8 @@ def compile_signature(
     unknown = sorted(set(raw) - set(_KEYS), key=str)
     if unknown:
         return None, f"unknown keys {', '.join(map(str, unknown))}" + (
-            did_you_mean(str(unknown[0]), _KEYS) if len(unknown) == 1 else "")
+            did_you_mean(str(unknown[0]), _KEYS) if len(unknown) == 1 else ""
+        )
     try:
         spec = convert(raw, SignatureSpec, None, source, loose=False)
     except SpecError as exc:

@@ -197,7 +197,8 @@ REAL = {
         "service",
         ["ls: cannot access '/cvmfs': No such file or directory", "bash: setup: command not found"],
     ),
-    # XRootD: 3011 from the federation's redirector is a missing replica; a bare 3011 stays unknown.
+    # XRootD: 3011 from the federation's redirector is a missing replica; a bare 3011 (a path a user may have
+    # typed) stays unknown, while one for an official LFN is a missing replica (tests/test_packs_storage_t5.py).
     "xrootd_no_servers": (
         "service",
         [
@@ -208,7 +209,7 @@ REAL = {
         "unknown",
         [
             "Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [3011] Unable to open file "
-            "/eos/cms/store/data/x.root; No such file or directory",
+            "/eos/cms/store/user/x.root; No such file or directory",
         ],
     ),
     "dcache_token_restriction": (

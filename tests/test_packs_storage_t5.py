@@ -116,6 +116,19 @@ THREADS = {
         "dmwm/CRABServer issue 7676 (two submissions failed on DBS's database; ORA-25408 is a RAC failover that "
         "WMCore retries)",
     ),
+    "official_lfn_not_on_eos": (
+        "service",
+        "xrootd_3011_catalogued_path",
+        [
+            "Failed to open the file 'root://eoscms//eos/cms/store/data/Run2011A/Cosmics/RAW/v1/000/160/960/049F6443-"
+            "8E53-E011-A943-003048F117EA.root?svcClass=default'",
+            "      [b] XrdCl::File::Open(name='root://eoscms//eos/cms/store/data/Run2011A/Cosmics/RAW/v1/000/160/960/0"
+            "49F6443-8E53-E011-A943-003048F117EA.root?svcClass=default', flags=0x10, permissions=0660) => error '[ERR"
+            "OR] Server responded with an error: [3011] Unable to open file /eos/cms/store/data/Run2011A",
+            "' (errno=3011, code=400). No additional data servers were found.",
+        ],
+        "cms-sw/cmssw issue 17631 (data availability: the input file is not on EOS; rerun once it is there)",
+    ),
     "osdf_director_timed_out": (
         "service",
         "osdf_metadata_timeout",
@@ -165,6 +178,14 @@ UNDECIDED = {
             'xt>; rel="duplicate"; pri=1...',
             "Error while querying the Director: Could not unmarshall the director's response: unexpected end of JSON "
             "input",
+        ]
+    ),
+    "xrdcl_debug_line_with_3011_for_an_official_lfn": (
+        # An XrdCl line below Error level reports a redirect step, not the job's failure.
+        [
+            "[2018-10-07 10:17:56.649103 -0400][Debug  ][XRootD            ] [llrxrd-redir.in2p3.fr:1094] Got a "
+            "kXR_error response to request kXR_open (file: /store/data/Run2018C/Tau/NANOAOD/14Sep2018_ver3-v1/60000/"
+            "6FA4CC7C-8982-DE4C-BEED-C90413312B35.root) [3011] No such file or directory",
         ]
     ),
     "davix_404_on_a_new_file": (

@@ -149,3 +149,11 @@ def test_a_pasted_job_ad_gives_the_memory_against_the_request():
     assert diagnose(as_json, PACKS, exit_code=137).category == "resource"
     expression = "RequestMemory = ifthenelse(MemoryUsage =!= undefined,MAX({MemoryUsage * 3/2,2048}),2048)"
     assert diagnose([expression, "MemoryUsage = 9766", *killed], PACKS, exit_code=137).category == "unknown"
+
+
+def test_a_pasted_job_ads_exit_signal_with_its_memory_is_the_memory_limit():
+    """condor_history -l of a job HTCondor killed: ExitSignal 9 with MemoryUsage over a literal RequestMemory."""
+    ad = ["ExitBySignal = true", "ExitSignal = 9", "MemoryUsage = 9766", "RequestMemory = 2000"]
+    v = diagnose(ad, PACKS)
+    assert v.category == "resource" and "SIGKILL" in v.title, v.reason
+    assert diagnose(["ExitBySignal = true", "ExitSignal = 9"], PACKS).category == "unknown"

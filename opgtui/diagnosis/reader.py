@@ -10,7 +10,8 @@
   decide; a category quoted inside a report (before its ``----- End Fatal Exception``) is nested: the inner one
   decides and the report's own category is its wrapper.
 - A pasted job ad (condor_q -l or -json) gives the job's memory use against its request from its literal
-  ``MemoryUsage`` and ``RequestMemory`` lines, when no termination event table does.
+  ``MemoryUsage`` and ``RequestMemory`` lines, when no termination event table does, and its exit code or signal
+  (``ExitCode``, ``ExitSignal``) like a wrapper's exit statement.
 - Exit statements: a wrapper's "exited with code N" / "died with <Signals.SIGSEGV: 11>" is read as that exit code
   or signal (128+N a signal, above 255 a workload manager's code); HTCondor's termination event table
   (``Memory (MB) : usage request allocated``) gives the job's memory use against its request.
@@ -44,8 +45,14 @@ WRAPPED_PRIORITY = 3
 PYTHON_PACK = "python"
 """The pack whose findings are Python exceptions (their chained tracebacks are read as one story)."""
 RETURN_VALUE = "structure.return_value"
-EXIT_STATEMENTS = ("structure.exit_status", "structure.died_with_signal")
-"""A wrapper's statement of its payload's exit status or signal: read as the exit code (or signal) it states."""
+EXIT_STATEMENTS = (
+    "structure.exit_status",
+    "structure.died_with_signal",
+    "structure.ad_exit_code",
+    "structure.ad_exit_signal",
+)
+"""A wrapper's statement of its payload's exit status or signal, or a pasted job ad's literal ExitCode/ExitSignal:
+read as the exit code (or signal) it states."""
 MEMORY_USAGE = "structure.memory_usage"
 """An HTCondor termination event's ``Memory (MB) : usage request allocated`` row: the job's own numbers."""
 AD_MEMORY = {"structure.ad_memory_usage": "used", "structure.ad_request_memory": "request"}

@@ -448,12 +448,20 @@ _STRUCTURE_PATTERNS = {
         r'^\s*"?RequestMemory"?\s*[=:]\s*(?P<request>\d+)\s*,?\s*$',
         "RequestMemory = 2000",
     ),
+    "structure.ad_exit_code": (
+        r'^\s*"?ExitCode"?\s*[=:]\s*(?P<code>\d+)\s*,?\s*$',
+        "ExitCode = 137",
+    ),
+    "structure.ad_exit_signal": (
+        r'^\s*"?ExitSignal"?\s*[=:]\s*(?P<signal>\d+)\s*,?\s*$',
+        "ExitSignal = 9",
+    ),
 }
 """Lines that give a log its structure: Python's chained tracebacks (the first exception is the cause),
 HTCondor's termination events (the job's exit code, when its record does not say) and their resource table
 (``Memory (MB) : usage request allocated``, condor_utils/condor_event.cpp: the job's memory against its request), a
 pasted job ad's literal ``MemoryUsage`` and ``RequestMemory`` (condor_q -l ``MemoryUsage = 9766``, -json
-``"MemoryUsage": 9766,``; an expression is no number and is not read),
+``"MemoryUsage": 9766,``; an expression is no number and is not read) and its ``ExitCode`` / ``ExitSignal``,
 and a wrapper's statement of its payload's exit status ("Command exited with non-zero status N": GNU time;
 "returned non-zero exit status N" / "died with <Signals.SIGSEGV: 11>": CPython's subprocess.CalledProcessError;
 "exited with exit code N", "finished with exit code N": batch systems and job wrappers), read as an exit code."""

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import re
 import time
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from opgtui.core.model import ServiceState, Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
 from opgtui.domain.services import SUBMIT_HORIZON, BoardRow, board, decide_submit
 from opgtui.screens.base import BaseScreen, ellipsis_cell
 from opgtui.widgets.timeline import ZOOMS, OutageTimeline
 from opgtui.widgets.vim import Table
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
+
+
+class _Board(NamedTuple):
+    """One read of the board: when, its rows, and the timeline's transitions and windows."""
+
+    now: float
+    rows: list[BoardRow]
+    transitions: list[ServiceState]
+    windows: list[Window]
 
 STATE_STYLE = {
     "up": "bold green", "degraded": "bold yellow", "down": "bold white on red",
@@ -89,9 +103,21 @@ class StatusScreen(BaseScreen):
             table.add_column(label, key=key, width=width)
 
     def reload(self) -> None:
-        app = self.opg
-        now = time.time()
-        rows = board(app.cfg, app.store, now)
+        """Read the board and the timeline's history off the UI thread (:meth:`read_store`), then draw them."""
+        cfg = self.opg.cfg
+
+        def read(store: Store) -> _Board:
+            now = time.time()
+            rows = board(cfg, store, now)
+            if not rows:
+                return _Board(now, rows, [], [])
+            since = now - max(ZOOMS) * 4
+            return _Board(now, rows, store.transitions(since=since), store.windows(start=since))
+
+        self.read_store(read, self.show, group="status-load")
+
+    def show(self, found: _Board) -> None:
+        app, now, rows = self.opg, found.now, found.rows
         self.rows = rows
         table = self.query_one("#board", DataTable)
         cursor = table.cursor_row
@@ -113,9 +139,7 @@ class StatusScreen(BaseScreen):
         timeline = self.query_one(OutageTimeline)
         timeline.display = bool(rows)
         if rows:
-            since = now - max(ZOOMS) * 4
-            timeline.set_data([r.service for r in rows], app.store.transitions(since=since),
-                              app.store.windows(start=since), now, app.tz)
+            timeline.set_data([r.service for r in rows], found.transitions, found.windows, now, app.tz)
         banner = banner_text(rows)
         self.query_one("#banner", Static).display = banner is not None
         self.query_one("#banner", Static).update(banner or "")

@@ -159,3 +159,14 @@ def test_a_pack_signature_is_checked_by_its_struct_with_the_line_of_the_signatur
             "/p.yaml:9: signature 'typo_one': unknown keys benighn (did you mean 'benign'?)",
             "/p.yaml:16: signature 'list_prio': priority: expected a whole number, got a list",
         ]
+
+
+@pytest.mark.parametrize("kind", ["config", "request"])
+def test_opgtui_config_schema_prints_the_shipped_schema(kind: str) -> None:
+    from click.testing import CliRunner
+
+    from opgtui.cli import main
+
+    result = CliRunner().invoke(main, ["config", "schema", kind])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == json.loads((DOCS / f"{kind}.schema.json").read_text())

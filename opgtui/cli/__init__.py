@@ -203,6 +203,21 @@ def config_example() -> None:
     click.echo(EXAMPLE, nl=False)
 
 
+@config.command("schema")
+@click.argument("kind", type=click.Choice(["config", "request"]), default="config")
+def config_schema(kind: str) -> None:
+    """Print the JSON Schema of the config file (or of a request file) for an editor to check it as you type."""
+    import json
+
+    from opgtui.core.yamlspec import json_schema
+
+    if kind == "config":
+        from opgtui.config import Settings as spec
+    else:
+        from opgtui.domain.requests import RequestFile as spec
+    click.echo(json.dumps(json_schema(spec), indent=2))
+
+
 # ---------------------------------------------------------------------------- logs and diagnosis
 
 

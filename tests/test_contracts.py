@@ -171,11 +171,12 @@ def test_the_verbs_modules_do_not_import_the_cli_package() -> None:
 
 def test_all_sql_is_in_the_store() -> None:
     """DESIGN: one module owns all SQL. Outside store/ (and team/, the team store's server-side DDL) no module
-    runs a statement or hands the store a WHERE clause of its own: it calls a Store method."""
+    runs a statement, hands the store a WHERE clause of its own or reaches into a store's connection (``.conn``;
+    team/ is handed the PostgreSQL session by Store.server_connection): it calls a Store method."""
     import re
 
     outside = sorted(name for name, path in MODULES.items() if not within(name, (*STORE, *TEAM))
-                     and re.search(r"\.execute\(|\.jobs\(\s*f?[\"']", path.read_text(encoding="utf-8")))
+                     and re.search(r"\.execute\(|\.jobs\(\s*f?[\"']|\.conn\b", path.read_text(encoding="utf-8")))
     assert outside == []
 
 

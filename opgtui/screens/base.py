@@ -74,6 +74,7 @@ class BaseScreen(Screen[None]):
         *,
         group: str,
         failed: Callable[[str], None] | None = None,
+        readonly: bool = False,
     ) -> Worker[None]:
         """:func:`opgtui.screens.reads.read_store` for this view: ``read(store)`` in a worker, ``show(answer)`` here."""
-        return read_store(self, read, show, group=group, failed=failed)
+        return read_store(self, read, show, group=group, failed=failed, readonly=readonly)

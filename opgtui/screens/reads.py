@@ -25,9 +25,11 @@ def read_store(
     *,
     group: str,
     failed: Callable[[str], None] | None = None,
+    readonly: bool = False,
 ) -> Worker[None]:
     """Run ``read(store)`` off the UI thread, then ``show(answer)`` on it; ``failed(one line)`` (default: an error
-    notification) when the store cannot be opened or read. Another read of the same ``group`` cancels this one."""
+    notification) when the store cannot be opened or read. Another read of the same ``group`` cancels this one.
+    ``readonly`` opens the store so (a read that must not create or migrate it)."""
     app = cast("OpgApp", screen.app)
     path = app.store.path
     failed = failed or (lambda line: screen.notify(line, severity="error", markup=False))
@@ -36,7 +38,7 @@ def read_store(
         from opgtui.store import StoreError, open_store
 
         try:
-            with open_store(path) as store:
+            with open_store(path, readonly=readonly) as store:
                 answer = read(store)
         except StoreError as exc:  # damaged, locked, unreachable: one line, the dashboard stays up
             _deliver(screen, failed, str(exc))

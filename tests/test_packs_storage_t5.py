@@ -129,6 +129,27 @@ THREADS = {
         ],
         "cms-sw/cmssw issue 17631 (data availability: the input file is not on EOS; rerun once it is there)",
     ),
+    "cvmfs_client_panic": (
+        "service",
+        "cvmfs_client_crashed",
+        [
+            "root@CRUSH-OG-10-5-159-115:~# ls /cvmfs/singularity.opensciencegrid.org",
+            "Mar 28 15:41:09 CRUSH-OG-10-5-159-115 cvmfs2[1229151]: (cvmfs-config.cern.ch) PANIC: /home/sftnight/jenk"
+            "ins/workspace/CvmfsFullBuildDocker/CVMFS_BUILD_ARCH/docker-x86_64/CVMFS_BUILD_PLATFORM/ubuntu20>",
+            "                                                       cache manager disappeared, aborting",
+            "Mar 28 15:41:09 CRUSH-OG-10-5-159-115 cvmfs2[1229540]: (cvmfs-config.cern.ch) unexpected termination (0)",
+        ],
+        "cvmfs/cvmfs issue 2883 (the client panicked under automount: a CVMFS client bug on the node)",
+    ),
+    "docker_cannot_bind_an_unmounted_cvmfs": (
+        "service",
+        "docker_cvmfs_bind_source_missing",
+        [
+            "docker: Error response from daemon: error while creating mount source path '/cvmfs/cms.cern.ch/SITECONF':"
+            " mkdir /cvmfs/cms.cern.ch: permission denied.",
+        ],
+        "dmwm/CRABServer issue 7881 (/cvmfs/cms.cern.ch vanished under autofs and did not remount)",
+    ),
     "osdf_director_timed_out": (
         "service",
         "osdf_metadata_timeout",

@@ -161,7 +161,7 @@ def test_a_pack_signature_is_checked_by_its_struct_with_the_line_of_the_signatur
         ]
 
 
-@pytest.mark.parametrize("kind", ["config", "request"])
+@pytest.mark.parametrize("kind", ["config", "request", "pack"])
 def test_opgtui_config_schema_prints_the_shipped_schema(kind: str) -> None:
     from click.testing import CliRunner
 
@@ -170,3 +170,19 @@ def test_opgtui_config_schema_prints_the_shipped_schema(kind: str) -> None:
     result = CliRunner().invoke(main, ["config", "schema", kind])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == json.loads((DOCS / f"{kind}.schema.json").read_text())
+
+
+def test_every_bundled_pack_is_what_the_pack_schema_declares() -> None:
+    """The pack schema's signature properties are the keys the bundled packs use (and nothing they need is missing)."""
+    from classifiers import PACK_DIR
+    from opgtui.core import safeyaml
+
+    schema = json.loads((DOCS / "pack.schema.json").read_text())
+    props = schema["$defs"]["SignatureSpec"]["properties"]
+    required = set(schema["$defs"]["SignatureSpec"]["required"])
+    used: set[str] = set()
+    for path in sorted(PACK_DIR.glob("*.yaml")):
+        for sig in safeyaml.load_file(path)["signatures"]:
+            assert required <= set(sig) and set(sig) <= set(props), (path.name, sig.get("id"))
+            used |= set(sig)
+    assert {"id", "pattern", "category", "benign", "role"} <= used

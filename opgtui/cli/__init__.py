@@ -204,18 +204,21 @@ def config_example() -> None:
 
 
 @config.command("schema")
-@click.argument("kind", type=click.Choice(["config", "request"]), default="config")
+@click.argument("kind", type=click.Choice(["config", "request", "pack"]), default="config")
 def config_schema(kind: str) -> None:
-    """Print the JSON Schema of the config file (or of a request file) for an editor to check it as you type."""
+    """Print the JSON Schema of the config file (or of a request file, a signature pack) for an editor to check
+    it as you type."""
     import json
 
     from opgtui.core.yamlspec import json_schema
 
     if kind == "config":
         from opgtui.config import Settings as spec
-    else:
+    elif kind == "request":
         from opgtui.domain.requests import RequestFile as spec
-    click.echo(json.dumps(json_schema(spec), indent=2))
+    else:
+        from opgtui.diagnosis.signatures import PackSpec as spec
+    click.echo(json.dumps(json_schema(spec, loose=kind != "pack"), indent=2))  # a pack's values are taken as written
 
 
 # ---------------------------------------------------------------------------- logs and diagnosis

@@ -123,9 +123,11 @@ def did_you_mean(key: str, known: Sequence[str]) -> str:
     return f" (did you mean '{close}'?)" if close else f" (known: {', '.join(known)})"
 
 
-def json_schema(spec: type) -> dict[str, Any]:
-    """The JSON Schema of a file of ``spec`` (a path is a string), for editors' completion and checks."""
-    schema: dict[str, Any] = _loose_schema(msgspec.json.schema(spec, schema_hook=_schema_hook))
+def json_schema(spec: type, *, loose: bool = True) -> dict[str, Any]:
+    """The JSON Schema of a file of ``spec`` (a path is a string), for editors' completion and checks; ``loose``
+    as :func:`convert` takes it (a list of strings may be one string)."""
+    schema: dict[str, Any] = msgspec.json.schema(spec, schema_hook=_schema_hook)
+    schema = _loose_schema(schema) if loose else schema
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import re2
 
 from classifiers import PACK_DIR
@@ -106,6 +107,14 @@ class SignatureSpec(Spec):
     role: str | None = None
     exclude: str | None = None
     record: str | None = None
+
+
+class PackSpec(msgspec.Struct):
+    """A pack file, for editors' JSON Schema (``opgtui config schema pack``): its name and its signatures. The
+    loader checks each signature on its own (one bad signature does not lose the pack) and ignores other keys."""
+
+    signatures: list[SignatureSpec]
+    pack: str | None = None
 
 
 _KEYS = SignatureSpec.__struct_fields__

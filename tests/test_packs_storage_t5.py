@@ -209,6 +209,16 @@ UNDECIDED = {
             "6FA4CC7C-8982-DE4C-BEED-C90413312B35.root) [3011] No such file or directory",
         ]
     ),
+    "rucio_service_unavailable_wrapping_nothing": (
+        # rucio/rucio issue 2168: Rucio's protocol plugins re-raise any transfer error as ServiceUnavailable; here
+        # the wrapped error is RucioException's default text, so nobody knows the cause.
+        [
+            "2019-02-08 05:53:00| 24559|rucio_sitemo| StageOut, attempt 2/2",
+            "PilotException: PilotException: 1220: stageOut with API failed:  The requested service is not available "
+            "at the moment.",
+            "Details: An unknown exception occurred",
+        ]
+    ),
     "davix_404_on_a_new_file": (
         # root-project/root issue 9584: a 404 through Davix-S3 while creating a file; a 404 names the path, and
         # no replica was said to be lost.

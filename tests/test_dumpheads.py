@@ -63,3 +63,18 @@ def test_a_dump_changed_after_the_workers_started_is_read_as_it_is_now(tmp_path:
     result = load_files([path], brief=True, heads=readers)
     readers.stop()
     assert len(result.jobs) == 600 and {j.owner for j in result.jobs} == {"someone_else"}
+
+
+@pytest.mark.parametrize(("load", "workers"), [(0.3, 2), (1.2, 2), (1.6, 0), (4.0, 0)])
+def test_workers_start_only_on_cores_with_room(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, load: float, workers: int
+) -> None:
+    """On a machine busy with other work, workers would take turns with it and cost their start on top: the
+    loader reads the dump itself then."""
+    monkeypatch.setattr(dumpheads, "cores", lambda: 2)
+    monkeypatch.setattr(dumpheads.os, "getloadavg", lambda: (load, load, load))
+    assert dumpheads.spare_cores() == workers
+    path = write(varied(300), tmp_path / "q.json", "lines")
+    readers = dumpheads.HeadReaders([path])
+    assert (str(path) in readers._files) == bool(workers)
+    readers.stop()

@@ -36,6 +36,17 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def spare_cores() -> int:
+    """How many workers would find a core to run on: the cores, when the machine is not busy already (a load
+    average of 1.5 on two cores: workers would only take turns with what runs, and cost their start-up on top)."""
+    n = cores()
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        return n
+    return n if busy < n - 0.5 else 0
+
+
 class PartFailed(Exception):
     """A worker found an ad that makes no job, a cut in the wrong place, or failed: the loader reads the file."""
 
@@ -83,12 +94,12 @@ class _Part:
 
 class HeadReaders:
     """Workers reading the heads of the big ``-json`` dumps among ``paths`` (started at once; nothing for small
-    files, other formats, or a machine of one core)."""
+    files, other formats, or a machine of one core or busy with other work: :func:`spare_cores`)."""
 
     def __init__(self, paths: Iterable[str | Path], workers: int | None = None) -> None:
         self._files: dict[str, tuple[tuple[int, int], list[_Part]]] = {}
         self._taken: dict[str, list[_Part]] = {}
-        n = cores() if workers is None else workers
+        n = spare_cores() if workers is None else workers
         if n < 2:
             return
         for p in paths:

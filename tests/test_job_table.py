@@ -152,14 +152,14 @@ async def test_columns_fit_80_and_status_is_coloured() -> None:
             return str(app.theme_variables[name]).lower()
 
         shown = colours()
-        assert shown["held"].color.triplet.hex == theme("warning") and shown["held"].bold
-        assert shown["fail"].color.triplet.hex == theme("error") and shown["fail"].bold
-        assert shown["run"].color.triplet.hex == theme("success") and shown["idle"].dim
+        assert shown["held"].color.triplet.hex == theme("text-warning") and shown["held"].bold
+        assert shown["fail"].color.triplet.hex == theme("text-error") and shown["fail"].bold
+        assert shown["run"].color.triplet.hex == theme("text-success") and shown["idle"].dim
         assert "service" in lines(app, 3)[2]
-        before = theme("error")
+        before = theme("text-error")
         app.theme = "gruvbox"  # a theme restyles the table: its colours are the theme's, not the table's own
         await pilot.pause()
-        assert theme("error") != before and colours()["fail"].color.triplet.hex == theme("error")
+        assert theme("text-error") != before and colours()["fail"].color.triplet.hex == theme("text-error")
     assert [c.key for c, _ in layout(200)] == [c for c in ("status", "id", "owner", "site", "host", "reason",
                                                          "verdict", "cpu/wall", "efficiency", "age")]
     for width in (40, 60, 80, 100, 120, 200):

@@ -110,10 +110,14 @@ async def test_a_theme_restyles_the_highlighter_and_the_marks() -> None:
             word = next(seg for seg in strip if seg.text.startswith("ERROR"))
             return glyph.style.bgcolor.triplet.hex, word.style.color.triplet.hex
 
-        assert shown() == (str(app.theme_variables["error"]).lower(),) * 2
+        def theme() -> tuple[str, str]:
+            return str(app.theme_variables["error"]).lower(), str(app.theme_variables["text-error"]).lower()
+
+        before = theme()
+        assert shown() == before
         app.theme = "gruvbox"
         await pilot.pause()
-        assert shown() == (str(app.theme_variables["error"]).lower(),) * 2 != ("#b93c5b", "#b93c5b")
+        assert shown() == theme() != before
 
 
 async def test_n_and_shift_n_jump_between_marks() -> None:

@@ -1,30 +1,48 @@
-"""The header line (what you are looking at, how fresh it is, what failed) and the announcements block."""
+"""The header line (what you are looking at, how fresh it is, what failed) and the announcements block. Their
+styles are component classes (``header-bar--view``, ``announcement-bar--critical``, ...): a theme restyles them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from rich.style import Style
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import Static
 
 from opgtui.core.model import Announcement
 from opgtui.core.textsafe import one_line
 
 HINTS = ("1-5 views · : command · ? keys · q quit", "1-5 views · ? keys · q quit", "? keys · q quit")
-_LEVEL_STYLE = {"info": "bold cyan", "warning": "bold yellow", "critical": "bold white on red"}
+NO_STYLES: Mapping[str, Style] = MappingProxyType({})
+HEADER_PARTS = ("app", "view", "where", "fresh", "stale", "problems", "problem", "hint")
+LEVELS = ("info", "warning", "critical")
 
 
-def header_text(view: str, where: str, freshness: str, problems: list[str], width: int = 200) -> Text:
-    """``opgtui │ Jobs │ fermigrid │ data 2m ago │ ! schedd x unreachable`` built without markup."""
+def component_styles(widget: Widget, prefix: str, names: tuple[str, ...]) -> dict[str, Style]:
+    """The styles of ``widget``'s component classes ``<prefix>--<name>``, by name (only what their CSS sets)."""
+    return {name: widget.get_component_rich_style(f"{prefix}--{name}", partial=True) for name in names}
+
+
+def header_text(view: str, where: str, freshness: str, problems: list[str], width: int = 200,
+                styles: Mapping[str, Style] = NO_STYLES) -> Text:
+    """``opgtui │ Jobs │ fermigrid │ data 2m ago │ ! schedd x unreachable`` built without markup, each part in
+    its style from ``styles`` (names: :data:`HEADER_PARTS`)."""
+    plain = Style()
+    style = styles.get
+    fresh = "fresh" if "ago" in freshness or "now" in freshness else "stale"
     text = Text.assemble(
-        ("opgtui", "bold"), " │ ", (view, "bold reverse"), " │ ", (one_line(where, 60), "cyan"),
-        " │ ", (freshness, "green" if "ago" in freshness or "now" in freshness else "yellow"),
+        ("opgtui", style("app", plain)), " │ ", (view, style("view", plain)), " │ ",
+        (one_line(where, 60), style("where", plain)), " │ ", (freshness, style(fresh, plain)),
     )
     if problems:
         text.append(" │ ")
-        text.append(f"! {len(problems)} problem{'s' if len(problems) > 1 else ''}: ", "bold red")
-        text.append(one_line(problems[0], 120), "red")
+        text.append(f"! {len(problems)} problem{'s' if len(problems) > 1 else ''}: ", style("problems", plain))
+        text.append(one_line(problems[0], 120), style("problem", plain))
     for hint in HINTS:  # the keys the footer leaves out, as many as there is room for
         if text.cell_len + len(hint) + 3 <= width:
-            text.append(" " * (width - text.cell_len - len(hint) - 1) + hint, "dim")
+            text.append(" " * (width - text.cell_len - len(hint) - 1) + hint, style("hint", plain))
             break
     text.truncate(width, overflow="ellipsis")
     return text
@@ -33,41 +51,65 @@ def header_text(view: str, where: str, freshness: str, problems: list[str], widt
 class HeaderBar(Static):
     """One line at the top of every screen."""
 
-    DEFAULT_CSS = "HeaderBar { height: 1; background: $panel; }"
+    COMPONENT_CLASSES = {f"header-bar--{part}" for part in HEADER_PARTS}
+    DEFAULT_CSS = """
+    HeaderBar { height: 1; background: $panel; }
+    HeaderBar > .header-bar--app { text-style: bold; }
+    HeaderBar > .header-bar--view { text-style: bold reverse; }
+    HeaderBar > .header-bar--where { color: $text-primary; }
+    HeaderBar > .header-bar--fresh { color: $text-success; }
+    HeaderBar > .header-bar--stale { color: $text-warning; }
+    HeaderBar > .header-bar--problems { color: $text-error; text-style: bold; }
+    HeaderBar > .header-bar--problem { color: $text-error; }
+    HeaderBar > .header-bar--hint { text-style: dim; }
+    """
 
     def show(self, view: str, where: str, freshness: str, problems: list[str]) -> None:
         self._shown = (view, where, freshness, problems)
-        width = self.size.width or (self.app.size.width if self.is_attached else 80)
-        self.update(header_text(view, where, freshness, problems, width))
+        self._draw()
+
+    def _draw(self) -> None:
+        if shown := getattr(self, "_shown", None):
+            width = self.size.width or (self.app.size.width if self.is_attached else 80)
+            self.update(header_text(*shown, width, component_styles(self, "header-bar", HEADER_PARTS)))
 
     def on_resize(self) -> None:
-        if shown := getattr(self, "_shown", None):
-            self.update(header_text(*shown, self.size.width))
+        self._draw()
+
+    def notify_style_update(self) -> None:
+        """The theme changed: draw the line again in its styles."""
+        super().notify_style_update()
+        if self.is_mounted:
+            self._draw()
 
 
-def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0) -> Text:
+def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0,
+                       styles: Mapping[str, Style] = NO_STYLES) -> Text:
     """Current announcements, newest first, one line each (untrusted text stays literal). With ``limit`` 1
-    and a ``width``, the one line ends with how many more there are and the key that shows them."""
+    and a ``width``, the one line ends with how many more there are and the key that shows them. ``styles``:
+    each level's (:data:`LEVELS`), and ``dim`` for the author and the counts."""
+    plain = Style()
+    dim = styles.get("dim", plain)
     text = Text(no_wrap=True, overflow="ellipsis")
     more = len(items) - limit
     for i, a in enumerate(items[:limit]):
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f" {a.level.upper()} ", _LEVEL_STYLE.get(a.level, "bold"))
+        line.append(f" {a.level.upper()} ", styles.get(a.level, plain))
         line.append(" ")
         line.append(one_line(a.text, 300))
         if a.author:
-            line.append(f"  — {one_line(a.author, 40)}", "dim")
+            line.append(f"  — {one_line(a.author, 40)}", dim)
         if limit == 1 and width and more > 0:
             suffix = f"  (+{more} more: A)"
             line.truncate(max(width - len(suffix), 10), overflow="ellipsis")
-            line.append(suffix, "dim")
+            line.append(suffix, dim)
         if i:
             text.append("\n")
         text.append_text(line)
     if more > 0 and limit > 1:
-        text.append(f"\n (+{more} more: :announce to list)", "dim")
+        text.append(f"\n (+{more} more: :announce to list)", dim)
     elif limit > 1 and len(items) > 1:
-        text.append("\n (A folds to one line)", "dim")
+        text.append("\n (A folds to one line)", dim)
     return text
 
 
@@ -75,10 +117,25 @@ class AnnouncementBar(Static):
     """Team messages shown on every screen while current; hidden when there are none. One line (the newest,
     and how many more) unless expanded with A."""
 
-    DEFAULT_CSS = "AnnouncementBar { height: auto; max-height: 7; display: none; background: $boost; }"
+    COMPONENT_CLASSES = {*(f"announcement-bar--{level}" for level in LEVELS), "announcement-bar--dim"}
+    DEFAULT_CSS = """
+    AnnouncementBar { height: auto; max-height: 7; display: none; background: $boost; }
+    AnnouncementBar > .announcement-bar--info { color: $text-primary; text-style: bold; }
+    AnnouncementBar > .announcement-bar--warning { color: $text-warning; text-style: bold; }
+    AnnouncementBar > .announcement-bar--critical { color: $text; background: $error; text-style: bold; }
+    AnnouncementBar > .announcement-bar--dim { text-style: dim; }
+    """
     EXPANDED = 5
 
     def show(self, items: list[Announcement], expanded: bool = False) -> None:
+        self._shown = (items, expanded)
         self.display = bool(items)
         width = self.size.width or (self.app.size.width if self.is_attached else 80)
-        self.update(announcements_text(items, self.EXPANDED if expanded else 1, width))
+        styles = component_styles(self, "announcement-bar", (*LEVELS, "dim"))
+        self.update(announcements_text(items, self.EXPANDED if expanded else 1, width, styles))
+
+    def notify_style_update(self) -> None:
+        """The theme changed: draw the announcements again in its styles."""
+        super().notify_style_update()
+        if self.is_mounted and (shown := getattr(self, "_shown", None)):
+            self.show(*shown)

@@ -99,18 +99,18 @@ class JobTable(CursorLines):
     }
     DEFAULT_CSS = """
     JobTable { height: 1fr; overflow-x: hidden; }
-    JobTable > .job-table--held { color: $warning; text-style: bold; }
-    JobTable > .job-table--fail { color: $error; text-style: bold; }
-    JobTable > .job-table--run { color: $success; }
+    JobTable > .job-table--held { color: $text-warning; text-style: bold; }
+    JobTable > .job-table--fail { color: $text-error; text-style: bold; }
+    JobTable > .job-table--run { color: $text-success; }
     JobTable > .job-table--idle { text-style: dim; }
-    JobTable > .job-table--done { color: $primary; }
+    JobTable > .job-table--done { color: $text-primary; }
     JobTable > .job-table--rm { text-style: dim; }
-    JobTable > .job-table--verdict-service { color: $primary; text-style: bold; }
-    JobTable > .job-table--verdict-code { color: $error; }
-    JobTable > .job-table--verdict-resource { color: $warning; }
+    JobTable > .job-table--verdict-service { color: $text-primary; text-style: bold; }
+    JobTable > .job-table--verdict-code { color: $text-error; }
+    JobTable > .job-table--verdict-resource { color: $text-warning; }
     JobTable > .job-table--verdict-unknown { text-style: dim; }
     JobTable > .job-table--sorted { text-style: bold reverse underline; }
-    JobTable > .job-table--mark { color: $warning; text-style: bold; }
+    JobTable > .job-table--mark { color: $text-warning; text-style: bold; }
     JobTable > .job-table--count { text-style: bold; }
     JobTable > .job-table--dim { text-style: dim; }
     """

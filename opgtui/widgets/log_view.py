@@ -69,15 +69,15 @@ class LogView(ScrollView, can_focus=True):
     LogView > .log-view--mark-unknown { color: $text; background: $panel-lighten-2; }
     LogView > .log-view--hl-date { text-style: dim; }
     LogView > .log-view--hl-alarm { color: $text; background: $error; text-style: bold; }
-    LogView > .log-view--hl-error { color: $error; text-style: bold; }
-    LogView > .log-view--hl-warning { color: $warning; text-style: bold; }
-    LogView > .log-view--hl-info { color: $success; }
-    LogView > .log-view--hl-block { color: $accent; text-style: bold; }
-    LogView > .log-view--hl-message { color: $accent; }
+    LogView > .log-view--hl-error { color: $text-error; text-style: bold; }
+    LogView > .log-view--hl-warning { color: $text-warning; text-style: bold; }
+    LogView > .log-view--hl-info { color: $text-success; }
+    LogView > .log-view--hl-block { color: $text-accent; text-style: bold; }
+    LogView > .log-view--hl-message { color: $text-accent; }
     LogView > .log-view--hl-debug { text-style: dim; }
-    LogView > .log-view--hl-url { color: $primary-lighten-2; text-style: underline; }
-    LogView > .log-view--hl-path { color: $success; }
-    LogView > .log-view--hl-number { color: $secondary-lighten-2; }
+    LogView > .log-view--hl-url { color: $text-primary; text-style: underline; }
+    LogView > .log-view--hl-path { color: $text-success; }
+    LogView > .log-view--hl-number { color: $text-secondary; }
     """
 
     follow: reactive[bool] = reactive(False, init=False)

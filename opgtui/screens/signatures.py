@@ -14,6 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from opgtui.learn.library import Learned
     from opgtui.learn.suggest import Suggestion, Suggestions
 
+BAD, GOOD = "$text-error", "$text-success"  # theme colours (Content styles), never parsed from the text
 VERDICTS = [("service (retry)", "service"), ("code (debug)", "code"), ("resource (resubmit bigger)", "resource")]
 SHOWN_JOBS = 8
 
@@ -388,11 +390,11 @@ class LabelForm(ModalScreen[str | None]):
         problem = check(pattern)
         shown = self.query_one("#check", Static)
         if problem:
-            shown.update(Text(one_line(problem, 200), "red"))
+            shown.update(Content.styled(one_line(problem, 200), BAD))
             return problem
         lines = [u.line for u in self.suggestion.jobs if u.line][:2000]
         hit = len(matches(pattern, lines))
-        shown.update(Text(f"pattern ok: matches {hit:,} of {len(lines):,} lines of this template", "green"))
+        shown.update(Content.styled(f"pattern ok: matches {hit:,} of {len(lines):,} lines of this template", GOOD))
         return ""
 
     def candidate(self) -> Any:
@@ -427,7 +429,7 @@ class LabelForm(ModalScreen[str | None]):
         item = self.candidate()
         problem = check_fields(item.category, item.action, item.title).removeprefix("--") or self.check_pattern()
         if problem:
-            self.query_one("#numbers", Static).update(Text(one_line(problem, 200), "red"))
+            self.query_one("#numbers", Static).update(Content.styled(one_line(problem, 200), BAD))
             return
         self.query_one("#numbers", Static).update(Text("testing on the store and the labelled corpus ...", "dim"))
         self.run_test(item)
@@ -451,22 +453,22 @@ class LabelForm(ModalScreen[str | None]):
 
     def show_test(self, item: Any, result: Any) -> None:
         n = result.summary()
-        text = Text(f"stored jobs: matches {n['matched']:,} ({n['unknown']:,} unknown, would decide "
-                    f"{n['would_decide']:,}; {n['other_confident']:,} confident and {n['other_probable']:,} probable "
-                    "of another verdict)")
+        parts: list[str | tuple[str, str]] = [
+            f"stored jobs: matches {n['matched']:,} ({n['unknown']:,} unknown, would decide {n['would_decide']:,}; "
+            f"{n['other_confident']:,} confident and {n['other_probable']:,} probable of another verdict)"]
         corpus = n["corpus"]
         if corpus.get("logs"):
             precision = "n/a" if corpus["precision"] is None else f"{100 * corpus['precision']:.0f}%"
-            text.append(f"\nlabelled corpus ({corpus['logs']} logs): decides {corpus['decided']}, precision "
-                        f"{precision}, {len(corpus['regressions'])} right verdicts turned wrong, "
-                        f"{len(corpus['benign'])} benign logs matched")
-        for why in result.refusals:
-            text.append(f"\nREFUSED: {one_line(why, 200)}", "red")
+            parts.append(f"\nlabelled corpus ({corpus['logs']} logs): decides {corpus['decided']}, precision "
+                         f"{precision}, {len(corpus['regressions'])} right verdicts turned wrong, "
+                         f"{len(corpus['benign'])} benign logs matched")
+        parts += [(f"\nREFUSED: {one_line(why, 200)}", BAD) for why in result.refusals]
         if result.ok:
-            text.append("\npassed: Enable (ctrl+s) stores it for the team and applies it", "green")
+            parts.append(("\npassed: Enable (ctrl+s) stores it for the team and applies it", GOOD))
             item.tested = n
             self.tested = item
             self.matched = list(result.matched)
+        text = Content.assemble(*parts)
         self.query_one("#numbers", Static).update(text)
         self.query_one("#enable", Button).disabled = not result.ok
 

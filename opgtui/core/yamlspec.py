@@ -18,10 +18,10 @@ API::
     Spec                                     # base Struct: unknown keys are errors
     read(text, spec, source, limits=None, noun="key") -> (value | None, root node | None)
     parse(text, source, limits=None) -> (plain data, root node)   # then convert(): read() in two steps
-    convert(data, spec, root, source, noun="key") -> value   # data constructed from ``root``
+    convert(data, spec, root, source, noun="key", *, loose=True) -> value   # data from ``root`` (None: no lines)
     line_of(root, *keys) -> int | None                       # the line of the node at a key path
     did_you_mean(key, known) -> " (did you mean 'x'?)"       # closest(key, known) -> the name meant, or None
-    json_schema(spec) -> dict                                # JSON Schema (draft 2020-12) for editors
+    json_schema(spec, *, loose=True) -> dict                 # JSON Schema (draft 2020-12) for editors
     SpecError(ValueError) .path .line .key .problem; str(e) == "path:line: key: problem"
 """
 

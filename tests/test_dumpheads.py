@@ -23,9 +23,9 @@ def small_dumps_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dumpheads, "WORKER_MIN", 0)
 
 
-def listed(path: Path, workers: int | None) -> tuple[list[list[object]], list[str], bool]:
+def listed(path: Path, workers: int | None, fork: bool = False) -> tuple[list[list[object]], list[str], bool]:
     """Every field of every listed job, the errors, and whether workers read the file."""
-    readers = dumpheads.HeadReaders([path], workers=workers) if workers else None
+    readers = dumpheads.HeadReaders([path], workers=workers, fork=fork) if workers else None
     used = readers is not None and str(path) in readers._files
     result = load_files([path], brief=True, heads=readers)
     if readers is not None:
@@ -33,11 +33,12 @@ def listed(path: Path, workers: int | None) -> tuple[list[list[object]], list[st
     return [[getattr(j, f) for f in FIELDS] for j in result.jobs], result.errors, used
 
 
+@pytest.mark.parametrize("fork", [False, True])
 @pytest.mark.parametrize("layout", ["pretty", "lines", "one line"])
-def test_workers_list_what_the_loader_lists_alone(tmp_path: Path, layout: str) -> None:
+def test_workers_list_what_the_loader_lists_alone(tmp_path: Path, layout: str, fork: bool) -> None:
     path = write(varied(1200), tmp_path / "q.json", layout)
     alone, errors, _ = listed(path, None)
-    by_workers, errors_w, used = listed(path, 3)
+    by_workers, errors_w, used = listed(path, 3, fork)
     assert used and len(by_workers) == 1200
     assert by_workers == alone and errors_w == errors
 
@@ -48,7 +49,7 @@ def test_a_part_the_workers_cannot_read_is_read_by_the_loader_and_named(tmp_path
     ads[800]["ExitCode"] = 2**70
     path = write(ads, tmp_path / "q.json", "lines")
     alone, errors, _ = listed(path, None)
-    by_workers, errors_w, used = listed(path, 2)
+    by_workers, errors_w, used = listed(path, 2, fork=True)
     assert used and by_workers == alone and len(alone) == 898
     assert errors_w == errors and any("ExitCode" in e for e in errors) and any("'Machine'" in e for e in errors)
 

@@ -66,16 +66,18 @@ def test_a_dump_changed_after_the_workers_started_is_read_as_it_is_now(tmp_path:
     assert len(result.jobs) == 600 and {j.owner for j in result.jobs} == {"someone_else"}
 
 
-@pytest.mark.parametrize(("load", "workers"), [(0.3, 2), (1.2, 2), (1.6, 0), (4.0, 0)])
+@pytest.mark.parametrize(
+    ("load", "fork", "workers"), [(0.3, False, 2), (1.2, False, 2), (1.6, False, 0), (3.5, True, 2), (4.0, True, 0)]
+)
 def test_workers_start_only_on_cores_with_room(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, load: float, workers: int
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, load: float, fork: bool, workers: int
 ) -> None:
     """On a machine busy with other work, workers would take turns with it and cost their start on top: the
-    loader reads the dump itself then."""
+    loader reads the dump itself then (forked workers cost little to start: they go on to a busier machine)."""
     monkeypatch.setattr(dumpheads, "cores", lambda: 2)
     monkeypatch.setattr(dumpheads.os, "getloadavg", lambda: (load, load, load))
-    assert dumpheads.spare_cores() == workers
+    assert dumpheads.spare_cores(fork) == workers
     path = write(varied(300), tmp_path / "q.json", "lines")
-    readers = dumpheads.HeadReaders([path])
+    readers = dumpheads.HeadReaders([path], fork=fork)
     assert (str(path) in readers._files) == bool(workers)
     readers.stop()

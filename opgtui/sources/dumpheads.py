@@ -39,15 +39,16 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def spare_cores() -> int:
-    """How many workers would find a core to run on: the cores, when the machine is not busy already (a load
-    average of 1.5 on two cores: workers would only take turns with what runs, and cost their start-up on top)."""
+def spare_cores(fork: bool = True) -> int:
+    """How many workers to start: one a core, unless the machine is too busy for them to gain anything (forked
+    workers, which cost little to start, break even at a load average of about twice the cores; workers in new
+    interpreters lose from about the cores' number: they only take turns with what runs, and start on top)."""
     n = cores()
     try:
         busy = os.getloadavg()[0]
     except OSError:
         return n
-    return n if busy < n - 0.5 else 0
+    return n if busy < (2 * n if fork else n - 0.5) else 0
 
 
 class PartFailed(Exception):
@@ -132,11 +133,11 @@ class HeadReaders:
     def __init__(self, paths: Iterable[str | Path], workers: int | None = None, fork: bool | None = None) -> None:
         self._files: dict[str, tuple[tuple[int, int], list[_Part]]] = {}
         self._taken: dict[str, list[_Part]] = {}
-        n = spare_cores() if workers is None else workers
-        if n < 2:
-            return
         # fork while no other thread runs (a lock another thread holds would stay held in the worker)
         self._fork = hasattr(os, "fork") and (threading.active_count() == 1 if fork is None else fork)
+        n = spare_cores(self._fork) if workers is None else workers
+        if n < 2:
+            return
         for p in paths:
             try:
                 self._start(Path(p), n)

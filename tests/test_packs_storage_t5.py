@@ -125,7 +125,6 @@ THREADS = {
             "      [b] XrdCl::File::Open(name='root://eoscms//eos/cms/store/data/Run2011A/Cosmics/RAW/v1/000/160/960/0"
             "49F6443-8E53-E011-A943-003048F117EA.root?svcClass=default', flags=0x10, permissions=0660) => error '[ERR"
             "OR] Server responded with an error: [3011] Unable to open file /eos/cms/store/data/Run2011A",
-            "' (errno=3011, code=400). No additional data servers were found.",
         ],
         "cms-sw/cmssw issue 17631 (data availability: the input file is not on EOS; rerun once it is there)",
     ),
@@ -252,3 +251,24 @@ def test_a_dbs_database_error_alone_is_the_service_and_a_rejected_parameter_the_
     assert (verdict.category, verdict.signature) == ("service", "rule:dbs_103"), verdict.reason
     rejected = line.replace("Code:103", "Code:113")
     assert diagnose([rejected], PACKS).category == "code"
+
+
+def test_a_recovered_3011_for_an_official_lfn_does_not_outweigh_the_codes_own_exception():
+    """A site's [3011] for an official LFN that the fallback then served, and later the job's own ProductNotFound
+    (two real excerpts, cms-sw/cmsdist pull request 2340 and cms-sw/cmssw issue 24981, put together): the code's
+    exception decides, the missing replica only when nothing of the job's own says otherwise."""
+    lines = [
+        "160627 11:59:38 27471 Xrd: CheckErrorStatus: Server [eoscms.cern.ch] declared: Unable to open file /eos/cms/"
+        "store/relval/CMSSW_5_3_6-START53_V14/RelValProdTTbar/AODSIM/v2/00000/76ED0FA6-1E2A-E211-B8F1-001A92971B72.r"
+        "oot; No such file or directory(error code: 3011)",
+        "27-Jun-2016 11:59:38 CEST  Fallback request to file root://xrootd-cms.infn.it//store/relval/CMSSW_5_3_6-STA"
+        "RT53_V14/RelValProdTTbar/AODSIM/v2/00000/76ED0FA6-1E2A-E211-B8F1-001A92971B72.root",
+        "----- Begin Fatal Exception 23-Oct-2018 22:01:30 CEST-----------------------",
+        "An exception of category 'ProductNotFound' occurred while",
+        "   [0] Processing  Event run: 1 lumi: 1 event: 1 stream: 2",
+        "Exception Message:",
+        "Principal::getByToken: Found zero products matching all criteria",
+        "----- End Fatal Exception -------------------------------------------------",
+    ]
+    assert diagnose(lines, PACKS).category == "code"
+    assert diagnose(lines[:2], PACKS).signature == "xrootd_3011_catalogued_path"

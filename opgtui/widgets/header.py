@@ -71,15 +71,17 @@ class HeaderBar(Static):
     def _draw(self) -> None:
         if shown := getattr(self, "_shown", None):
             width = self.size.width or (self.app.size.width if self.is_attached else 80)
-            self.update(header_text(*shown, width, component_styles(self, "header-bar", HEADER_PARTS)))
+            self._drawn_with = component_styles(self, "header-bar", HEADER_PARTS)
+            self.update(header_text(*shown, width, self._drawn_with))
 
     def on_resize(self) -> None:
         self._draw()
 
     def notify_style_update(self) -> None:
-        """The theme changed: draw the line again in its styles."""
+        """The theme changed: draw the line again in its styles (only when they did change: CSS is applied to
+        the widget on every screen change)."""
         super().notify_style_update()
-        if self.is_mounted:
+        if self.is_mounted and component_styles(self, "header-bar", HEADER_PARTS) != getattr(self, "_drawn_with", None):
             self._draw()
 
 
@@ -131,11 +133,13 @@ class AnnouncementBar(Static):
         self._shown = (items, expanded)
         self.display = bool(items)
         width = self.size.width or (self.app.size.width if self.is_attached else 80)
-        styles = component_styles(self, "announcement-bar", (*LEVELS, "dim"))
-        self.update(announcements_text(items, self.EXPANDED if expanded else 1, width, styles))
+        self._drawn_with = component_styles(self, "announcement-bar", (*LEVELS, "dim"))
+        self.update(announcements_text(items, self.EXPANDED if expanded else 1, width, self._drawn_with))
 
     def notify_style_update(self) -> None:
-        """The theme changed: draw the announcements again in its styles."""
+        """The theme changed: draw the announcements again in its styles (only when they did change)."""
         super().notify_style_update()
-        if self.is_mounted and (shown := getattr(self, "_shown", None)):
+        shown = getattr(self, "_shown", None)
+        if self.is_mounted and shown and component_styles(self, "announcement-bar", (*LEVELS, "dim")) != getattr(
+                self, "_drawn_with", None):
             self.show(*shown)

@@ -172,10 +172,11 @@ class OutageTimeline(ScrollView, can_focus=True):
                 for name in ("label", *STATES)}
 
     def notify_style_update(self) -> None:
-        """The theme or the CSS changed: draw the rows and the legend again in its styles."""
+        """The theme or the CSS changed: draw the rows and the legend again in its styles (only when they did)."""
         super().notify_style_update()
-        if self.is_mounted:
-            self.border_title = legend_text(self._styles())
+        if self.is_mounted and (styles := self._styles()) != getattr(self, "_drawn_with", None):
+            self._drawn_with = styles
+            self.border_title = legend_text(styles)
             if self.services:
                 self._rebuild()
 

@@ -157,3 +157,19 @@ def test_a_pasted_job_ads_exit_signal_with_its_memory_is_the_memory_limit():
     v = diagnose(ad, PACKS)
     assert v.category == "resource" and "SIGKILL" in v.title, v.reason
     assert diagnose(["ExitBySignal = true", "ExitSignal = 9"], PACKS).category == "unknown"
+
+
+def test_lsfs_resource_usage_summary_gives_the_memory_against_the_request():
+    """LSF's job output ends with 'Resource usage summary:' (Max Memory, Total Requested Memory, in MB): exit 137 at
+    the request is the memory limit; a bad_alloc far below it is not (the lines as LSF prints them)."""
+    summary = [
+        "Resource usage summary:",
+        "    CPU time :                                   13329.23 sec.",
+        "    Max Memory :                                 10100 MB",
+        "    Total Requested Memory :                     10240.00 MB",
+    ]
+    assert diagnose(["Exited with exit code 137.", *summary], PACKS).category == "resource"
+    low = [*summary[:2], "    Max Memory :                                 83 MB", summary[3]]
+    bad_alloc = "terminate called after throwing an instance of 'std::bad_alloc'"
+    assert diagnose([bad_alloc, *low], PACKS).category == "unknown"
+    assert diagnose(["Exited with exit code 137."], PACKS).category == "unknown"

@@ -11,7 +11,8 @@
   decides and the report's own category is its wrapper.
 - A pasted job ad (condor_q -l or -json) gives the job's memory use against its request from its literal
   ``MemoryUsage`` and ``RequestMemory`` lines, when no termination event table does, and its exit code or signal
-  (``ExitCode``, ``ExitSignal``) like a wrapper's exit statement.
+  (``ExitCode``, ``ExitSignal``) like a wrapper's exit statement; LSF's resource usage summary (``Max Memory :``,
+  ``Total Requested Memory :``) gives the same numbers.
 - Exit statements: a wrapper's "exited with code N" / "died with <Signals.SIGSEGV: 11>" is read as that exit code
   or signal (128+N a signal, above 255 a workload manager's code); HTCondor's termination event table
   (``Memory (MB) : usage request allocated``) gives the job's memory use against its request.
@@ -55,8 +56,14 @@ EXIT_STATEMENTS = (
 read as the exit code (or signal) it states."""
 MEMORY_USAGE = "structure.memory_usage"
 """An HTCondor termination event's ``Memory (MB) : usage request allocated`` row: the job's own numbers."""
-AD_MEMORY = {"structure.ad_memory_usage": "used", "structure.ad_request_memory": "request"}
-"""A pasted job ad's literal MemoryUsage and RequestMemory (MB), read together when the log has no event table."""
+AD_MEMORY = {
+    "structure.ad_memory_usage": "used",
+    "structure.ad_request_memory": "request",
+    "structure.lsf_max_memory": "used",
+    "structure.lsf_requested_memory": "request",
+}
+"""A pasted job ad's literal MemoryUsage and RequestMemory, or LSF's resource usage summary (Max Memory, Total
+Requested Memory), in MB: read together when the log has no HTCondor event table."""
 MIN_REQUEST_MB = 64
 """A memory request below this (1 MB in a test pool's event) is no limit the job could have run into."""
 MAX_BLOCKS = 200
@@ -242,9 +249,17 @@ def _frames(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
 
 def _memory_row(out: Reading, groups: dict[str, str], f: Finding) -> None:
     """The log's last HTCondor resource table row for memory with a usage: the job's use against its request."""
-    used, asked = _int(groups.get("used")), _int(groups.get("request"))
+    used, asked = _mb(groups.get("used")), _mb(groups.get("request"))
     if used is not None and asked is not None and asked >= MIN_REQUEST_MB and f.line is not None:
-        out.memory = (float(used), float(asked), f.line)
+        out.memory = (used, asked, f.line)
+
+
+def _mb(value: str | None) -> float | None:
+    """A number of MB as a table prints it ("2135", LSF's "10240.00")."""
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
 
 
 def _exit_statements(

@@ -457,6 +457,14 @@ _STRUCTURE_PATTERNS = {
         r'^\s*"?RequestMemory"?\s*[=:]\s*(?P<request>\d+)\s*,?\s*$',
         "RequestMemory = 2000",
     ),
+    "structure.lsf_max_memory": (
+        r"^\s*Max Memory :\s+(?P<used>\d+(?:\.\d+)?) MB\s*$",
+        "    Max Memory :                                 4759 MB",
+    ),
+    "structure.lsf_requested_memory": (
+        r"^\s*Total Requested Memory :\s+(?P<request>\d+(?:\.\d+)?) MB\s*$",
+        "    Total Requested Memory :                     10240.00 MB",
+    ),
     "structure.ad_exit_code": (
         r'^\s*"?ExitCode"?\s*[=:]\s*(?P<code>\d+)\s*,?\s*$',
         "ExitCode = 137",
@@ -470,7 +478,8 @@ _STRUCTURE_PATTERNS = {
 HTCondor's termination events (the job's exit code, when its record does not say) and their resource table
 (``Memory (MB) : usage request allocated``, condor_utils/condor_event.cpp: the job's memory against its request), a
 pasted job ad's literal ``MemoryUsage`` and ``RequestMemory`` (condor_q -l ``MemoryUsage = 9766``, -json
-``"MemoryUsage": 9766,``; an expression is no number and is not read) and its ``ExitCode`` / ``ExitSignal``,
+``"MemoryUsage": 9766,``; an expression is no number and is not read) and its ``ExitCode`` / ``ExitSignal``, LSF's
+resource usage summary in the job's output (``Max Memory :  4759 MB``, ``Total Requested Memory :  10240.00 MB``),
 and a wrapper's statement of its payload's exit status ("Command exited with non-zero status N": GNU time;
 "returned non-zero exit status N" / "died with <Signals.SIGSEGV: 11>": CPython's subprocess.CalledProcessError;
 "exited with exit code N", "finished with exit code N": batch systems and job wrappers), read as an exit code."""

@@ -173,3 +173,12 @@ def test_lsfs_resource_usage_summary_gives_the_memory_against_the_request():
     bad_alloc = "terminate called after throwing an instance of 'std::bad_alloc'"
     assert diagnose([bad_alloc, *low], PACKS).category == "unknown"
     assert diagnose(["Exited with exit code 137."], PACKS).category == "unknown"
+
+
+def test_seffs_memory_efficiency_is_the_memory_against_the_request():
+    """Slurm's seff prints 'Memory Efficiency: 99.69% of 117.79 GB' (contribs/seff): a kill at ~100% is the memory
+    limit, one at 12% is not."""
+    killed = "slurm_script: line 72: 285848 Killed"
+    at_limit = ["    Memory Utilized: 117.43 GB", "    Memory Efficiency: 99.69% of 117.79 GB", killed]
+    assert diagnose(at_limit, PACKS).category == "resource"
+    assert diagnose(["    Memory Efficiency: 12.00% of 16.00 GB", killed], PACKS).category == "unknown"

@@ -12,7 +12,7 @@
 - A pasted job ad (condor_q -l or -json) gives the job's memory use against its request from its literal
   ``MemoryUsage`` and ``RequestMemory`` lines, when no termination event table does, and its exit code or signal
   (``ExitCode``, ``ExitSignal``) like a wrapper's exit statement; LSF's resource usage summary (``Max Memory :``,
-  ``Total Requested Memory :``) gives the same numbers.
+  ``Total Requested Memory :``) and Slurm's seff (``Memory Efficiency: 99.69% of 117.79 GB``) give the same.
 - Exit statements: a wrapper's "exited with code N" / "died with <Signals.SIGSEGV: 11>" is read as that exit code
   or signal (128+N a signal, above 255 a workload manager's code); HTCondor's termination event table
   (``Memory (MB) : usage request allocated``) gives the job's memory use against its request.
@@ -56,6 +56,9 @@ EXIT_STATEMENTS = (
 read as the exit code (or signal) it states."""
 MEMORY_USAGE = "structure.memory_usage"
 """An HTCondor termination event's ``Memory (MB) : usage request allocated`` row: the job's own numbers."""
+SEFF_MEMORY = "structure.seff_memory"
+"""Slurm's seff summary: ``Memory Efficiency: 99.69% of 117.79 GB`` (the share of the request the job used)."""
+UNIT_MB = {"KB": 1 / 1024, "MB": 1.0, "GB": 1024.0, "TB": 1024.0**2, "PB": 1024.0**3, "EB": 1024.0**4}
 AD_MEMORY = {
     "structure.ad_memory_usage": "used",
     "structure.ad_request_memory": "request",
@@ -144,6 +147,8 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
                 exits.append((_groups(packs, f), f))
             elif f.signature == MEMORY_USAGE:
                 _memory_row(out, _groups(packs, f), f)
+            elif f.signature == SEFF_MEMORY:
+                _seff_row(out, _groups(packs, f), f)
             elif f.signature in AD_MEMORY:
                 key = AD_MEMORY[f.signature]
                 ad.setdefault(key, (_groups(packs, f).get(key), f))
@@ -252,6 +257,16 @@ def _memory_row(out: Reading, groups: dict[str, str], f: Finding) -> None:
     used, asked = _mb(groups.get("used")), _mb(groups.get("request"))
     if used is not None and asked is not None and asked >= MIN_REQUEST_MB and f.line is not None:
         out.memory = (used, asked, f.line)
+
+
+def _seff_row(out: Reading, groups: dict[str, str], f: Finding) -> None:
+    """seff's memory efficiency (a share of the request, in its unit) as the job's use against its request."""
+    share, request, unit = _mb(groups.get("pct")), _mb(groups.get("request")), UNIT_MB.get(groups.get("unit", ""))
+    if share is None or request is None or unit is None or f.line is None:
+        return
+    asked = request * unit
+    if asked >= MIN_REQUEST_MB:
+        out.memory = (share / 100 * asked, asked, f.line)
 
 
 def _mb(value: str | None) -> float | None:

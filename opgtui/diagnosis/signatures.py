@@ -465,6 +465,10 @@ _STRUCTURE_PATTERNS = {
         r"^\s*Total Requested Memory :\s+(?P<request>\d+(?:\.\d+)?) MB\s*$",
         "    Total Requested Memory :                     10240.00 MB",
     ),
+    "structure.seff_memory": (
+        r"^\s*Memory Efficiency:\s+(?P<pct>\d+(?:\.\d+)?)% of (?P<request>\d+(?:\.\d+)?) (?P<unit>[KMGTPE]B)\s*$",
+        "    Memory Efficiency: 99.69% of 117.79 GB",
+    ),
     "structure.ad_exit_code": (
         r'^\s*"?ExitCode"?\s*[=:]\s*(?P<code>\d+)\s*,?\s*$',
         "ExitCode = 137",
@@ -480,6 +484,7 @@ HTCondor's termination events (the job's exit code, when its record does not say
 pasted job ad's literal ``MemoryUsage`` and ``RequestMemory`` (condor_q -l ``MemoryUsage = 9766``, -json
 ``"MemoryUsage": 9766,``; an expression is no number and is not read) and its ``ExitCode`` / ``ExitSignal``, LSF's
 resource usage summary in the job's output (``Max Memory :  4759 MB``, ``Total Requested Memory :  10240.00 MB``),
+Slurm's seff (contribs/seff: ``Memory Efficiency: 99.69% of 117.79 GB``),
 and a wrapper's statement of its payload's exit status ("Command exited with non-zero status N": GNU time;
 "returned non-zero exit status N" / "died with <Signals.SIGSEGV: 11>": CPython's subprocess.CalledProcessError;
 "exited with exit code N", "finished with exit code N": batch systems and job wrappers), read as an exit code."""

@@ -182,3 +182,11 @@ def test_seffs_memory_efficiency_is_the_memory_against_the_request():
     at_limit = ["    Memory Utilized: 117.43 GB", "    Memory Efficiency: 99.69% of 117.79 GB", killed]
     assert diagnose(at_limit, PACKS).category == "resource"
     assert diagnose(["    Memory Efficiency: 12.00% of 16.00 GB", killed], PACKS).category == "unknown"
+
+
+def test_pbs_qstat_f_memory_lines_are_read_with_their_units():
+    """qstat -f prints 'resources_used.mem = 4194304kb' and 'Resource_List.mem = 4gb': the same 4096 MB."""
+    lines = ["    resources_used.mem = 4194304kb", "    Resource_List.mem = 4gb"]
+    assert diagnose(lines, PACKS, exit_code=137).category == "resource"
+    lines[0] = "    resources_used.mem = 409600kb"
+    assert diagnose(lines, PACKS, exit_code=137).category == "unknown"

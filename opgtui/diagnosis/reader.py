@@ -11,8 +11,9 @@
   decides and the report's own category is its wrapper.
 - A pasted job ad (condor_q -l or -json) gives the job's memory use against its request from its literal
   ``MemoryUsage`` and ``RequestMemory`` lines, when no termination event table does, and its exit code or signal
-  (``ExitCode``, ``ExitSignal``) like a wrapper's exit statement; LSF's resource usage summary (``Max Memory :``,
-  ``Total Requested Memory :``) and Slurm's seff (``Memory Efficiency: 99.69% of 117.79 GB``) give the same.
+  (``ExitCode``, ``ExitSignal``) like a wrapper's exit statement. LSF's resource usage summary (``Max Memory :``,
+  ``Total Requested Memory :``), Slurm's seff (``Memory Efficiency: 99.69% of 117.79 GB``) and PBS's qstat -f
+  (``resources_used.mem = 4194304kb``, ``Resource_List.mem = 4gb``) give the memory numbers too.
 - Exit statements: a wrapper's "exited with code N" / "died with <Signals.SIGSEGV: 11>" is read as that exit code
   or signal (128+N a signal, above 255 a workload manager's code); HTCondor's termination event table
   (``Memory (MB) : usage request allocated``) gives the job's memory use against its request.
@@ -58,12 +59,14 @@ MEMORY_USAGE = "structure.memory_usage"
 """An HTCondor termination event's ``Memory (MB) : usage request allocated`` row: the job's own numbers."""
 SEFF_MEMORY = "structure.seff_memory"
 """Slurm's seff summary: ``Memory Efficiency: 99.69% of 117.79 GB`` (the share of the request the job used)."""
-UNIT_MB = {"KB": 1 / 1024, "MB": 1.0, "GB": 1024.0, "TB": 1024.0**2, "PB": 1024.0**3, "EB": 1024.0**4}
+UNIT_MB = {"KB": 1 / 1024, "MB": 1.0, "GB": 1024.0, "TB": 1024.0**2, "PB": 1024.0**3, "EB": 1024.0**4, "B": 1 / 1024**2}
 AD_MEMORY = {
     "structure.ad_memory_usage": "used",
     "structure.ad_request_memory": "request",
     "structure.lsf_max_memory": "used",
     "structure.lsf_requested_memory": "request",
+    "structure.pbs_used_memory": "used",
+    "structure.pbs_requested_memory": "request",
 }
 """A pasted job ad's literal MemoryUsage and RequestMemory, or LSF's resource usage summary (Max Memory, Total
 Requested Memory), in MB: read together when the log has no HTCondor event table."""
@@ -134,7 +137,7 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
     returned: list[tuple[int | None, Finding]] = []
     exits: list[tuple[dict[str, str], Finding]] = []
     stated: dict[int | None, list[tuple[str, int, Finding]]] = {}
-    ad: dict[str, tuple[str | None, Finding]] = {}
+    ad: dict[str, tuple[str | None, Finding]] = {}  # "used"/"request": (MB as text, finding)
     for f in raw:
         table = packs.numbers.get(f.signature)
         if table is None:
@@ -150,8 +153,8 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
             elif f.signature == SEFF_MEMORY:
                 _seff_row(out, _groups(packs, f), f)
             elif f.signature in AD_MEMORY:
-                key = AD_MEMORY[f.signature]
-                ad.setdefault(key, (_groups(packs, f).get(key), f))
+                key, groups = AD_MEMORY[f.signature], _groups(packs, f)
+                ad.setdefault(key, (_in_mb(groups.get(key), groups.get("unit")), f))
             elif f.line is not None:
                 chains.append(f.line)
             continue
@@ -267,6 +270,15 @@ def _seff_row(out: Reading, groups: dict[str, str], f: Finding) -> None:
     asked = request * unit
     if asked >= MIN_REQUEST_MB:
         out.memory = (share / 100 * asked, asked, f.line)
+
+
+def _in_mb(value: str | None, unit: str | None) -> str | None:
+    """A memory number with its unit (PBS's "4194304kb", "4gb"; none: MB) as MB, in text."""
+    number = _mb(value)
+    if number is None:
+        return None
+    scale = UNIT_MB.get((unit or "MB").upper())
+    return None if scale is None else str(number * scale)
 
 
 def _mb(value: str | None) -> float | None:

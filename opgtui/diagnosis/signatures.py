@@ -465,6 +465,14 @@ _STRUCTURE_PATTERNS = {
         r"^\s*Total Requested Memory :\s+(?P<request>\d+(?:\.\d+)?) MB\s*$",
         "    Total Requested Memory :                     10240.00 MB",
     ),
+    "structure.pbs_used_memory": (
+        r"^\s*resources_used\.mem\s*=\s*(?P<used>\d+)(?P<unit>[kmgtKMGT]?[bB])\s*$",
+        "    resources_used.mem = 4194304kb",
+    ),
+    "structure.pbs_requested_memory": (
+        r"^\s*Resource_List\.mem\s*=\s*(?P<request>\d+)(?P<unit>[kmgtKMGT]?[bB])\s*$",
+        "    Resource_List.mem = 4gb",
+    ),
     "structure.seff_memory": (
         r"^\s*Memory Efficiency:\s+(?P<pct>\d+(?:\.\d+)?)% of (?P<request>\d+(?:\.\d+)?) (?P<unit>[KMGTPE]B)\s*$",
         "    Memory Efficiency: 99.69% of 117.79 GB",
@@ -484,7 +492,8 @@ HTCondor's termination events (the job's exit code, when its record does not say
 pasted job ad's literal ``MemoryUsage`` and ``RequestMemory`` (condor_q -l ``MemoryUsage = 9766``, -json
 ``"MemoryUsage": 9766,``; an expression is no number and is not read) and its ``ExitCode`` / ``ExitSignal``, LSF's
 resource usage summary in the job's output (``Max Memory :  4759 MB``, ``Total Requested Memory :  10240.00 MB``),
-Slurm's seff (contribs/seff: ``Memory Efficiency: 99.69% of 117.79 GB``),
+Slurm's seff (contribs/seff: ``Memory Efficiency: 99.69% of 117.79 GB``), PBS/Torque qstat -f
+(``resources_used.mem = 4194304kb``, ``Resource_List.mem = 4gb``),
 and a wrapper's statement of its payload's exit status ("Command exited with non-zero status N": GNU time;
 "returned non-zero exit status N" / "died with <Signals.SIGSEGV: 11>": CPython's subprocess.CalledProcessError;
 "exited with exit code N", "finished with exit code N": batch systems and job wrappers), read as an exit code."""

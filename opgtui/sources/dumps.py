@@ -834,6 +834,22 @@ _SEGMENT = 16 << 10  # bytes of ads read back together: to fill in a row, show a
 _READ = 4 << 20  # bytes read at a time while loading
 _SPLIT = re.compile(rb"(,)[ \t\r]*\n[ \t\r]*\{")  # between two ads, as condor_q prints them (a line break)
 _SPLIT_ONE_LINE = re.compile(rb"\}[ \t\r\n]*(,)[ \t\r\n]*\{")  # between two ads of an array on one line
+_LINE_AD = re.compile(rb"\n[ \t\r]*\{")  # where _SPLIT may be: a line break is rarer than a comma, so faster to find
+
+
+def _next_cut(buf: bytearray, start: int, end: int, split: re.Pattern[bytes]) -> int:
+    """The offset of the next comma between two ads (``split``) in ``buf[start:end]``, or -1."""
+    if split is not _SPLIT:
+        found = split.search(buf, start, end)
+        return -1 if found is None else found.start(1)
+    while (found := _LINE_AD.search(buf, start, end)) is not None:  # then the comma before the line break
+        j = found.start() - 1
+        while j >= start and buf[j] in b" \t\r":
+            j -= 1
+        if j >= start and buf[j] == 0x2C:
+            return j
+        start = found.end()
+    return -1
 
 
 class _NotOneArray(Exception):
@@ -884,10 +900,9 @@ def segments_between(fd: int, begin: int, last: int, split: re.Pattern[bytes]) -
         buf[0] = 0x5B  # "["
         cut = 0
         while True:
-            found = split.search(buf, cut + _SEGMENT, n) if cut + _SEGMENT < n else None
-            if found is None:
+            comma = _next_cut(buf, cut + _SEGMENT, n, split) if cut + _SEGMENT < n else -1
+            if comma < 0:
                 break
-            comma = found.start(1)
             buf[comma] = 0x5D  # "]"
             with memoryview(buf) as view:
                 yield pos + cut, pos + comma, view[cut : comma + 1]

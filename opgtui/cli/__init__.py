@@ -372,13 +372,13 @@ def check(ctx: click.Context, required: str, within: str) -> None:
 
 def _known_services(cfg: Config, store: Any, names: list[str]) -> None:
     """Exit 2 naming the first of ``names`` that is neither configured (name or alias) nor seen by a feed."""
-    import difflib
-
     from opgtui.domain.services import board
 
     known = sorted({s.name for s in cfg.services} | {r.service for r in board(cfg, store)})
     for name in names:
         if cfg.service_for(name) not in known:
+            import difflib  # only to say what was meant: not on every check's path
+
             close = difflib.get_close_matches(cfg.service_for(name), known, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             _fail(f"--require: unknown service {name!r} ({hint}known: {', '.join(known) or 'none'})")

@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from opgtui.core.textsafe import clean
 from opgtui.sources.logs import tail_file
 from opgtui.widgets.highlight import KINDS, highlight_line, kinds
-from opgtui.widgets.log_view import LogView
+from opgtui.widgets.log_view import HIGHLIGHT_LOOK, LogView
 
 DATA = Path(__file__).parent / "data" / "tails"
 HOSTILE = tail_file(DATA / "hostile.log", 100).lines
@@ -81,6 +81,7 @@ async def test_hostile_lines_render_literally_and_do_nothing() -> None:
 
 
 def test_highlight_keeps_the_cleaned_text_exactly() -> None:
+    assert set(HIGHLIGHT_LOOK) == set(KINDS)  # the log view gives every kind of piece a look
     styles = {kind: Style(bold=True) for kind in KINDS}
     for line in HOSTILE:
         text = highlight_line(line, styles)

@@ -16,7 +16,7 @@ from opgtui.core.textsafe import one_line
 
 HINTS = ("1-5 views · : command · ? keys · q quit", "1-5 views · ? keys · q quit", "? keys · q quit")
 NO_STYLES: Mapping[str, Style] = MappingProxyType({})
-HEADER_PARTS = ("app", "view", "where", "fresh", "stale", "problems", "problem", "hint")
+HEADER_PARTS = ("where", "fresh", "stale", "problem")
 LEVELS = ("info", "warning", "critical")
 
 
@@ -28,21 +28,21 @@ def component_styles(widget: Widget, prefix: str, names: tuple[str, ...]) -> dic
 def header_text(view: str, where: str, freshness: str, problems: list[str], width: int = 200,
                 styles: Mapping[str, Style] = NO_STYLES) -> Text:
     """``opgtui │ Jobs │ fermigrid │ data 2m ago │ ! schedd x unreachable`` built without markup, each part in
-    its style from ``styles`` (names: :data:`HEADER_PARTS`)."""
-    plain = Style()
+    its colour from ``styles`` (names: :data:`HEADER_PARTS`; the emphasis is the header's own)."""
+    plain, bold = Style(), Style(bold=True)
     style = styles.get
     fresh = "fresh" if "ago" in freshness or "now" in freshness else "stale"
     text = Text.assemble(
-        ("opgtui", style("app", plain)), " │ ", (view, style("view", plain)), " │ ",
+        ("opgtui", bold), " │ ", (view, Style(bold=True, reverse=True)), " │ ",
         (one_line(where, 60), style("where", plain)), " │ ", (freshness, style(fresh, plain)),
     )
     if problems:
         text.append(" │ ")
-        text.append(f"! {len(problems)} problem{'s' if len(problems) > 1 else ''}: ", style("problems", plain))
+        text.append(f"! {len(problems)} problem{'s' if len(problems) > 1 else ''}: ", style("problem", plain) + bold)
         text.append(one_line(problems[0], 120), style("problem", plain))
     for hint in HINTS:  # the keys the footer leaves out, as many as there is room for
         if text.cell_len + len(hint) + 3 <= width:
-            text.append(" " * (width - text.cell_len - len(hint) - 1) + hint, style("hint", plain))
+            text.append(" " * (width - text.cell_len - len(hint) - 1) + hint, Style(dim=True))
             break
     text.truncate(width, overflow="ellipsis")
     return text
@@ -54,14 +54,10 @@ class HeaderBar(Static):
     COMPONENT_CLASSES = {f"header-bar--{part}" for part in HEADER_PARTS}
     DEFAULT_CSS = """
     HeaderBar { height: 1; background: $panel; }
-    HeaderBar > .header-bar--app { text-style: bold; }
-    HeaderBar > .header-bar--view { text-style: bold reverse; }
     HeaderBar > .header-bar--where { color: $text-primary; }
     HeaderBar > .header-bar--fresh { color: $text-success; }
     HeaderBar > .header-bar--stale { color: $text-warning; }
-    HeaderBar > .header-bar--problems { color: $text-error; text-style: bold; }
     HeaderBar > .header-bar--problem { color: $text-error; }
-    HeaderBar > .header-bar--hint { text-style: dim; }
     """
 
     def show(self, view: str, where: str, freshness: str, problems: list[str]) -> None:
@@ -89,9 +85,8 @@ def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0
                        styles: Mapping[str, Style] = NO_STYLES) -> Text:
     """Current announcements, newest first, one line each (untrusted text stays literal). With ``limit`` 1
     and a ``width``, the one line ends with how many more there are and the key that shows them. ``styles``:
-    each level's (:data:`LEVELS`), and ``dim`` for the author and the counts."""
-    plain = Style()
-    dim = styles.get("dim", plain)
+    each level's (:data:`LEVELS`); the author and the counts are dim."""
+    plain, dim = Style(), Style(dim=True)
     text = Text(no_wrap=True, overflow="ellipsis")
     more = len(items) - limit
     for i, a in enumerate(items[:limit]):
@@ -119,13 +114,12 @@ class AnnouncementBar(Static):
     """Team messages shown on every screen while current; hidden when there are none. One line (the newest,
     and how many more) unless expanded with A."""
 
-    COMPONENT_CLASSES = {*(f"announcement-bar--{level}" for level in LEVELS), "announcement-bar--dim"}
+    COMPONENT_CLASSES = {f"announcement-bar--{level}" for level in LEVELS}
     DEFAULT_CSS = """
     AnnouncementBar { height: auto; max-height: 7; display: none; background: $boost; }
     AnnouncementBar > .announcement-bar--info { color: $text-primary; text-style: bold; }
     AnnouncementBar > .announcement-bar--warning { color: $text-warning; text-style: bold; }
     AnnouncementBar > .announcement-bar--critical { color: $text; background: $error; text-style: bold; }
-    AnnouncementBar > .announcement-bar--dim { text-style: dim; }
     """
     EXPANDED = 5
 
@@ -133,13 +127,13 @@ class AnnouncementBar(Static):
         self._shown = (items, expanded)
         self.display = bool(items)
         width = self.size.width or (self.app.size.width if self.is_attached else 80)
-        self._drawn_with = component_styles(self, "announcement-bar", (*LEVELS, "dim"))
+        self._drawn_with = component_styles(self, "announcement-bar", LEVELS)
         self.update(announcements_text(items, self.EXPANDED if expanded else 1, width, self._drawn_with))
 
     def notify_style_update(self) -> None:
         """The theme changed: draw the announcements again in its styles (only when they did change)."""
         super().notify_style_update()
         shown = getattr(self, "_shown", None)
-        if self.is_mounted and shown and component_styles(self, "announcement-bar", (*LEVELS, "dim")) != getattr(
+        if self.is_mounted and shown and component_styles(self, "announcement-bar", LEVELS) != getattr(
                 self, "_drawn_with", None):
             self.show(*shown)

@@ -12,6 +12,7 @@ from contextlib import suppress
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
@@ -19,10 +20,16 @@ from textual.message import Message
 from textual.strip import Strip
 
 from opgtui.domain.joblist import COLUMN_INDEX, COLUMNS, Column, Group, Row, safe, short_id
-from opgtui.widgets.cursor_lines import PLAIN, CursorLines
+from opgtui.widgets.cursor_lines import BOLD, PLAIN, CursorLines
 
-STATUS_CLASS = {s: f"job-table--{s}" for s in ("held", "fail", "run", "idle", "done", "rm")}
-VERDICT_CLASS = {v: f"job-table--verdict-{v}" for v in ("service", "code", "resource", "unknown")}
+ROLES = ("error", "warning", "success", "primary", "muted")
+"""The job table's colours by role: its component classes ``job-table--<role>``."""
+STATUS_LOOK = {"held": ("warning", True), "fail": ("error", True), "run": ("success", False),
+               "idle": ("muted", False), "done": ("primary", False), "rm": ("muted", False)}
+VERDICT_LOOK = {"service": ("primary", True), "code": ("error", False), "resource": ("warning", False),
+                "unknown": ("muted", False)}
+"""A status's and a verdict's (role, bold)."""
+SORTED = Style(bold=True, reverse=True, underline=True)
 GUTTER = 2  # the mark column
 # Spare width goes to these, in order, up to these widths; what is left goes to the reason.
 GROW_STEPS: tuple[tuple[str, int], ...] = (
@@ -93,26 +100,14 @@ class JobTable(CursorLines):
         Binding("enter", "select", "Open", id="table.select"),
         Binding("space", "mark", "Mark", id="table.mark"),
     ]
-    COMPONENT_CLASSES = {
-        *STATUS_CLASS.values(), *VERDICT_CLASS.values(), "job-table--sorted", "job-table--mark", "job-table--count",
-        "job-table--dim",
-    }
+    COMPONENT_CLASSES = {f"job-table--{role}" for role in ROLES}
     DEFAULT_CSS = """
     JobTable { height: 1fr; overflow-x: hidden; }
-    JobTable > .job-table--held { color: $text-warning; text-style: bold; }
-    JobTable > .job-table--fail { color: $text-error; text-style: bold; }
-    JobTable > .job-table--run { color: $text-success; }
-    JobTable > .job-table--idle { text-style: dim; }
-    JobTable > .job-table--done { color: $text-primary; }
-    JobTable > .job-table--rm { text-style: dim; }
-    JobTable > .job-table--verdict-service { color: $text-primary; text-style: bold; }
-    JobTable > .job-table--verdict-code { color: $text-error; }
-    JobTable > .job-table--verdict-resource { color: $text-warning; }
-    JobTable > .job-table--verdict-unknown { text-style: dim; }
-    JobTable > .job-table--sorted { text-style: bold reverse underline; }
-    JobTable > .job-table--mark { color: $text-warning; text-style: bold; }
-    JobTable > .job-table--count { text-style: bold; }
-    JobTable > .job-table--dim { text-style: dim; }
+    JobTable > .job-table--error { color: $text-error; }
+    JobTable > .job-table--warning { color: $text-warning; }
+    JobTable > .job-table--success { color: $text-success; }
+    JobTable > .job-table--primary { color: $text-primary; }
+    JobTable > .job-table--muted { text-style: dim; }
     """
 
     class Selected(Message):
@@ -293,7 +288,7 @@ class JobTable(CursorLines):
             style = header
             if col.key == self.sort_column:
                 title += "▼" if self.sort_reverse else "▲"
-                style = self.style("job-table--sorted")
+                style = SORTED
             segments.append(Segment(fit(title, w, col.align_right), style))
             segments.append(Segment(" ", header))
         return Strip(segments).crop(0, width).extend_cell_length(width, header)
@@ -307,15 +302,14 @@ class JobTable(CursorLines):
     def _job_line(self, index: int, width: int) -> Strip:
         row = self.rows[self.indices[index]]
         marked = row.job_id in self.marked
-        mark = self.style("job-table--mark")
+        mark = self.style("job-table--warning", BOLD)
         segments = [Segment("* " if marked else " " * GUTTER, mark if marked else PLAIN)]
         cells = row.cells
         for col, w in self._layout:
             text = cells[COLUMN_INDEX[col.key]]
-            if col.key == "status":
-                style = self.style(STATUS_CLASS[text]) if text in STATUS_CLASS else PLAIN
-            elif col.key == "verdict":
-                style = self.style(VERDICT_CLASS[text]) if text in VERDICT_CLASS else PLAIN
+            if col.key in ("status", "verdict"):
+                look = (STATUS_LOOK if col.key == "status" else VERDICT_LOOK).get(text)
+                style = self.style(f"job-table--{look[0]}", BOLD if look[1] else PLAIN) if look else PLAIN
             elif col.key == "id" and marked:
                 style = mark
             else:
@@ -335,10 +329,10 @@ class JobTable(CursorLines):
         key_w = self._group_key_width(width)
         share = f"{g.count * 100 // self._group_total}%" if g.count * 100 >= self._group_total else "<1%"
         marked = self.marked_in(g)
-        mark, dim = self.style("job-table--mark"), self.style("job-table--dim")
+        mark, dim = self.style("job-table--warning", BOLD), self.style("job-table--muted")
         segments = [
             Segment("* " if marked else " " * GUTTER, mark if marked else PLAIN),
-            Segment(fit(f"{g.count:,}", 8, True), self.style("job-table--count")),
+            Segment(fit(f"{g.count:,}", 8, True), BOLD),
             Segment(" " + fit(share, 5, True) + "  ", dim),
             Segment(fit(safe(g.key, 300), key_w), PLAIN),
             Segment("  ", PLAIN),

@@ -7,18 +7,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
-from opgtui.widgets.cursor_lines import PLAIN, CursorLines
+from opgtui.widgets.cursor_lines import BOLD, DIM, PLAIN, CursorLines
 from opgtui.widgets.job_table import fit
 
 Cell = str | tuple[str, str]
-"""A cell's text, or its text and the name of a component class of the table that styles it ("strong", "weak")."""
+"""A cell's text, or its text and its emphasis: "strong" (bold) or "weak" (dim)."""
+EMPHASIS = {"strong": BOLD, "weak": DIM}
 GAP = 2  # cells between columns
 
 
@@ -26,12 +26,7 @@ class LineTable(CursorLines):
     """Rows under a fixed header, with a cursor; Enter (or a double click) selects the row."""
 
     BINDINGS = [Binding("enter", "select", "Open", show=False, id="table.select")]
-    COMPONENT_CLASSES = {"line-table--strong", "line-table--weak"}
-    DEFAULT_CSS = """
-    LineTable { height: 1fr; overflow-x: hidden; }
-    LineTable > .line-table--strong { text-style: bold; }
-    LineTable > .line-table--weak { text-style: dim; }
-    """
+    DEFAULT_CSS = "LineTable { height: 1fr; overflow-x: hidden; }"
 
     class Highlighted(Message):
         """The cursor moved to ``row``."""
@@ -89,7 +84,7 @@ class LineTable(CursorLines):
         if strip is None:
             segments = []
             for (_title, w, right), cell in zip(self.columns, self.cells(index), strict=False):
-                text, style = (cell, PLAIN) if isinstance(cell, str) else (cell[0], self._cell_style(cell[1]))
+                text, style = (cell, PLAIN) if isinstance(cell, str) else (cell[0], EMPHASIS.get(cell[1], PLAIN))
                 segments += [Segment(fit(text, w, right), style), Segment(" " * GAP, PLAIN)]
             strip = Strip(segments).crop(0, width).extend_cell_length(width, PLAIN)
             if key[1]:
@@ -98,9 +93,6 @@ class LineTable(CursorLines):
                 self._cache.clear()
             self._cache[key] = strip
         return strip
-
-    def _cell_style(self, name: str) -> Style:
-        return self.style(f"line-table--{name}")
 
     # ------------------------------------------------------------------ the cursor
 

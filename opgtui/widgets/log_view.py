@@ -27,9 +27,18 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from opgtui.core.textsafe import clean
-from opgtui.widgets.highlight import KINDS, highlight_line
+from opgtui.widgets.highlight import highlight_line
 
 MARK_GLYPH: dict[str, str] = {"service": "S", "code": "C", "resource": "R", "unknown": "?"}
+HIGHLIGHT_ROLES = ("error", "warning", "success", "accent", "primary", "secondary")
+"""The log's colours by role (component classes ``log-view--<role>``); each kind of piece the highlighter finds is
+one of them, or a mark's look (a FATAL line is drawn like a code mark), with its own emphasis."""
+HIGHLIGHT_LOOK: dict[str, tuple[str | None, Style]] = {
+    "date": (None, Style(dim=True)), "alarm": ("mark-code", Style()), "error": ("error", Style(bold=True)),
+    "warning": ("warning", Style(bold=True)), "info": ("success", Style()), "block": ("accent", Style(bold=True)),
+    "message": ("accent", Style()), "debug": (None, Style(dim=True)), "url": ("primary", Style(underline=True)),
+    "path": ("success", Style()), "number": ("secondary", Style()),
+}
 MAX_LINES = 2_000_000  # follow mode drops the oldest lines beyond this
 
 
@@ -55,10 +64,8 @@ class LogView(ScrollView, can_focus=True):
         Binding("c", "copy", "Copy line", show=False, id="log.copy"),
         Binding("t", "timestamps", "Times read", show=False, id="log.timestamps"),
     ]
-    COMPONENT_CLASSES = {
-        "log-view--number", "log-view--current", *(f"log-view--mark-{m}" for m in MARK_GLYPH),
-        *(f"log-view--hl-{k}" for k in KINDS),
-    }
+    COMPONENT_CLASSES = {"log-view--number", "log-view--current", *(f"log-view--mark-{m}" for m in MARK_GLYPH),
+                         *(f"log-view--{role}" for role in HIGHLIGHT_ROLES)}
     DEFAULT_CSS = """
     LogView { height: 1fr; }
     LogView > .log-view--number { color: $text-muted; }
@@ -67,17 +74,12 @@ class LogView(ScrollView, can_focus=True):
     LogView > .log-view--mark-code { color: $text; background: $error; text-style: bold; }
     LogView > .log-view--mark-resource { color: $background; background: $warning; text-style: bold; }
     LogView > .log-view--mark-unknown { color: $text; background: $panel-lighten-2; }
-    LogView > .log-view--hl-date { text-style: dim; }
-    LogView > .log-view--hl-alarm { color: $text; background: $error; text-style: bold; }
-    LogView > .log-view--hl-error { color: $text-error; text-style: bold; }
-    LogView > .log-view--hl-warning { color: $text-warning; text-style: bold; }
-    LogView > .log-view--hl-info { color: $text-success; }
-    LogView > .log-view--hl-block { color: $text-accent; text-style: bold; }
-    LogView > .log-view--hl-message { color: $text-accent; }
-    LogView > .log-view--hl-debug { text-style: dim; }
-    LogView > .log-view--hl-url { color: $text-primary; text-style: underline; }
-    LogView > .log-view--hl-path { color: $text-success; }
-    LogView > .log-view--hl-number { color: $text-secondary; }
+    LogView > .log-view--error { color: $text-error; }
+    LogView > .log-view--warning { color: $text-warning; }
+    LogView > .log-view--success { color: $text-success; }
+    LogView > .log-view--accent { color: $text-accent; }
+    LogView > .log-view--primary { color: $text-primary; }
+    LogView > .log-view--secondary { color: $text-secondary; }
     """
 
     follow: reactive[bool] = reactive(False, init=False)
@@ -207,11 +209,12 @@ class LogView(ScrollView, can_focus=True):
         self._styles = None
 
     def _highlight_styles(self) -> dict[str, Style]:
-        """How each kind of piece of a line looks (component classes ``log-view--hl-<kind>``), read once per theme."""
+        """How each kind of piece of a line looks (:data:`HIGHLIGHT_LOOK`), read once per theme."""
         styles = self._styles
         if styles is None:
-            styles = self._styles = {k: self.get_component_rich_style(f"log-view--hl-{k}", partial=True)
-                                     for k in KINDS}
+            styles = self._styles = {
+                kind: (self.get_component_rich_style(f"log-view--{role}", partial=True) if role else Style()) + look
+                for kind, (role, look) in HIGHLIGHT_LOOK.items()}
         return styles
 
     # ------------------------------------------------------------------ drawing

@@ -30,6 +30,14 @@ _RANK = {"none": -1, "unknown": 0, "up": 1, "degraded": 2, "maintenance": 3, "do
 GLYPH = {"none": "·", "unknown": "·", "up": "━", "degraded": "▄", "down": "█", "maintenance": "▒",
          "ahead": "░", "future": " "}
 STATES = tuple(GLYPH)
+ROLES = ("muted", "success", "warning", "error", "primary")
+"""The timeline's colours by role (component classes ``outage-timeline--<role>``)."""
+STATE_LOOK: dict[str, tuple[str | None, Style]] = {
+    "none": ("muted", Style()), "unknown": ("muted", Style()), "up": ("success", Style()),
+    "degraded": ("warning", Style()), "down": ("error", Style(bold=True)), "maintenance": ("primary", Style()),
+    "ahead": ("primary", Style()), "future": (None, Style()),
+}
+"""Each state's (role, emphasis)."""
 AXIS = Style(dim=True)
 PLAIN = Style()  # every segment has a style: Textual's NO_COLOR filter fails on one without
 NO_STYLES: Mapping[str, Style] = MappingProxyType({})
@@ -99,10 +107,10 @@ def bucket_states(transitions: Sequence[ServiceState], windows: Sequence[Window]
 
 def row_strip(label: str, cells: Sequence[str], label_width: int = LABEL_WIDTH,
               styles: Mapping[str, Style] = NO_STYLES) -> Strip:
-    """One service's line: its name, then runs of same-state cells as single segments, each state (and the
-    name: ``label``) in its style from ``styles``."""
+    """One service's line: its name, then runs of same-state cells as single segments, each state in its style
+    from ``styles``."""
     name = one_line(label, label_width - 1).ljust(label_width)[:label_width]
-    segments = [Segment(name, styles.get("label", PLAIN))]
+    segments = [Segment(name, Style(bold=True))]
     run_state, run_len = None, 0
     for state in [*cells, None]:
         if state == run_state:
@@ -136,17 +144,14 @@ class OutageTimeline(ScrollView, can_focus=True):
     scroll, it stays) and the legend in the top border. The Status view binds the keys: `z` zooms, `<` `>`
     scroll in time, `.` back to now."""
 
-    COMPONENT_CLASSES = {"outage-timeline--label", *(f"outage-timeline--{state}" for state in STATES)}
+    COMPONENT_CLASSES = {f"outage-timeline--{role}" for role in ROLES}
     DEFAULT_CSS = """
     OutageTimeline { height: auto; max-height: 14; overflow-x: hidden; }
-    OutageTimeline > .outage-timeline--label { text-style: bold; }
-    OutageTimeline > .outage-timeline--none { color: $text-muted; text-style: dim; }
-    OutageTimeline > .outage-timeline--unknown { color: $text-muted; text-style: dim; }
-    OutageTimeline > .outage-timeline--up { color: $success; }
-    OutageTimeline > .outage-timeline--degraded { color: $warning; }
-    OutageTimeline > .outage-timeline--down { color: $error; text-style: bold; }
-    OutageTimeline > .outage-timeline--maintenance { color: $primary; }
-    OutageTimeline > .outage-timeline--ahead { color: $primary; }
+    OutageTimeline > .outage-timeline--muted { color: $text-muted; text-style: dim; }
+    OutageTimeline > .outage-timeline--success { color: $success; }
+    OutageTimeline > .outage-timeline--warning { color: $warning; }
+    OutageTimeline > .outage-timeline--error { color: $error; }
+    OutageTimeline > .outage-timeline--primary { color: $primary; }
     """
     BINDINGS = [Binding("down,j", "scroll_down", "Down", show=False, id="scroll.down"),
                 Binding("up,k", "scroll_up", "Up", show=False, id="scroll.up")]
@@ -167,9 +172,9 @@ class OutageTimeline(ScrollView, can_focus=True):
         self.border_title = legend_text(self._styles())
 
     def _styles(self) -> dict[str, Style]:
-        """Each state's style and the name's (``label``), from the component classes: what the theme says."""
-        return {name: self.get_component_rich_style(f"outage-timeline--{name}", partial=True)
-                for name in ("label", *STATES)}
+        """Each state's style: its role's colour (what the theme says) and its emphasis."""
+        return {state: (self.get_component_rich_style(f"outage-timeline--{role}", partial=True) if role else PLAIN)
+                + look for state, (role, look) in STATE_LOOK.items()}
 
     def notify_style_update(self) -> None:
         """The theme or the CSS changed: draw the rows and the legend again in its styles (only when they did)."""

@@ -61,6 +61,8 @@ class BaseScreen(Screen[None]):
     def refresh_chrome(self) -> None:
         """Header and announcements from the app's current knowledge."""
         app = self.opg
+        if not self.query(HeaderBar):  # the view is being taken down (the app is closing): nothing to refresh
+            return
         self.query_one(HeaderBar).show(self.VIEW_NAME, app.where, app.freshness(), app.problems)
         self.query_one(AnnouncementBar).show(app.current_announcements(), app.announcements_expanded)
 

@@ -53,7 +53,7 @@ def _deliver(screen: Screen[Any], call: Callable[[T], None], value: T) -> None:
     worker = get_current_worker()
 
     def on_ui() -> None:
-        if not worker.is_cancelled and screen.is_attached:
+        if not worker.is_cancelled and screen.is_attached and screen.is_running:  # not closed, nor closing
             call(value)
 
     if not worker.is_cancelled:

@@ -246,11 +246,12 @@ class OpgApp(App[None]):
         now = time.time()
         return self.store.announcements(now) + self.maintenance_announcements(now)
 
-    def maintenance_announcements(self, now: float) -> list[Announcement]:
-        """Scheduled maintenance from the feeds, said as announcements (ongoing, or within the horizon)."""
+    def maintenance_announcements(self, now: float, store: Any = None) -> list[Announcement]:
+        """Scheduled maintenance from the feeds, said as announcements (ongoing, or within the horizon), read from
+        ``store`` (default: the app's; a worker thread passes its own)."""
         from opgtui.domain.maintenance import HORIZON, maintenance_announcements
 
-        windows = self.store.windows(kind="maintenance", start=now, end=now + HORIZON)
+        windows = (store or self.store).windows(kind="maintenance", start=now, end=now + HORIZON)
         return maintenance_announcements(windows, now, tz=self.tz)
 
     def required_services(self) -> list[str]:

@@ -15,10 +15,12 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 from opgtui.core.model import Announcement
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, parse_when
+from opgtui.screens.reads import read_store
 from opgtui.widgets.safe_edit import SafeInput
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
+    from opgtui.store import Store
 
 LEVELS = [("info", "info"), ("warning", "warning"), ("critical", "critical")]
 
@@ -139,15 +141,25 @@ class AnnouncementsScreen(Screen[None]):
         self.reload()
 
     def on_resize(self) -> None:
-        if getattr(self, "items", None):
-            self.reload()
+        if getattr(self, "loaded", None):  # the message column's width: drawn again from the last read
+            self.show(self.loaded)
 
     def reload(self) -> None:
+        """Read the announcements and the feeds' maintenance off the UI thread (screens/reads.read_store)."""
+        app = self.opg
+
+        def read(store: Store) -> tuple[float, list[Announcement]]:
+            now = time.time()
+            return now, store.announcements(include_expired=True) + app.maintenance_announcements(now, store)
+
+        read_store(self, read, self.show, group="announcements-load")
+
+    def show(self, found: tuple[float, list[Announcement]], refit: bool = True) -> None:
+        self.loaded = found
+        now, self.items = found
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        now = time.time()
-        self.items = self.opg.store.announcements(include_expired=True) + self.opg.maintenance_announcements(now)
         tz = self.opg.tz
         rows = []
         for a in self.items:
@@ -158,7 +170,11 @@ class AnnouncementsScreen(Screen[None]):
         # The message takes what the other columns leave (each column has 1 cell of padding a side, and a
         # vertical scrollbar takes 2 when the rows overflow).
         used = sum(max([len(r[i]) for r in rows] + [len(c.label)]) for i, c in enumerate(table.ordered_columns[:5]))
-        scrollbar = 2 if len(rows) + 1 > (table.size.height or 0) else 0
+
+        def fits(height: int) -> int:  # the vertical scrollbar's width when these rows are in a table this high
+            return 2 if len(rows) + 1 > height else 0
+
+        scrollbar = fits(table.size.height or 0)
         width = max((self.app.size.width or 80) - used - 2 * 6 - scrollbar, 20)
         for a, cells in zip(self.items, rows, strict=True):
             expired = cells[4] == "expired"
@@ -166,6 +182,9 @@ class AnnouncementsScreen(Screen[None]):
                           Text(one_line(a.text, width), "dim" if expired else ""))
         if self.items:
             table.move_cursor(row=min(cursor, len(self.items) - 1))
+        if refit:  # the table's height was a guess before these rows: draw again once it is laid out
+            self.call_after_refresh(lambda: self.show(found, refit=False) if fits(table.size.height) != scrollbar
+                                    else None)
 
     def _selected(self) -> Announcement | None:
         row = self.query_one(DataTable).cursor_row

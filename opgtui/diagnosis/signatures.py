@@ -573,12 +573,10 @@ def read_yaml(path: Path, max_bytes: int) -> tuple[Any, str]:
     hit, data = packcache.lookup(path)
     if hit:
         return data, ""
-    from dataclasses import replace
-
     from opgtui.core import safeyaml
 
     try:
-        data = safeyaml.load_file(path, replace(safeyaml.LIMITS, max_bytes=max_bytes))
+        data = safeyaml.load_file(path, safeyaml.Limits(max_bytes=max_bytes))
         packcache.store(path, data)
         return data, ""
     except safeyaml.YamlError as exc:

@@ -39,8 +39,12 @@ class ActionLogScreen(BaseScreen):
 
     def reload(self) -> None:
         """Read the log off the UI thread; the table fills when it arrives."""
-        self.read_store(lambda store: list(reversed(store.action_log())), self.show, group="actions-load",
-                        failed=lambda line: self.query_one("#action-detail", Static).update(Text(line)))
+        self.read_store(
+            lambda store: list(reversed(store.action_log())),
+            self.show,
+            group="actions-load",
+            failed=lambda line: self.query_one("#action-detail", Static).update(Text(line)),
+        )
 
     def show(self, entries: list[ActionEntry]) -> None:
         self.entries = entries
@@ -48,8 +52,13 @@ class ActionLogScreen(BaseScreen):
         table.clear()
         for e in self.entries:
             first = (e["result"] or "").splitlines()[0] if e["result"] else ""
-            table.add_row(Text(clock(e["time"], self.opg.tz, with_date=True)), Text(one_line(e["who"], 10)),
-                          Text(one_line(e["action"], 18)), Text(f"{len(e['job_ids']):,}"), Text(one_line(first, 120)))
+            table.add_row(
+                Text(clock(e["time"], self.opg.tz, with_date=True)),
+                Text(one_line(e["who"], 10)),
+                Text(one_line(e["action"], 18)),
+                Text(f"{len(e['job_ids']):,}"),
+                Text(one_line(first, 120)),
+            )
         self.show_detail()
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
@@ -66,6 +75,8 @@ class ActionLogScreen(BaseScreen):
         e = self.entries[row]
         ids = e["job_ids"]
         text = Text("\n".join(one_line(line, 200) for line in (e["result"] or "").splitlines()[:6]))
-        text.append("\njobs: " + one_line(", ".join(ids[:8]) + (f" and {len(ids) - 8:,} more" if len(ids) > 8 else ""),
-                                          400), "dim")
+        text.append(
+            "\njobs: " + one_line(", ".join(ids[:8]) + (f" and {len(ids) - 8:,} more" if len(ids) > 8 else ""), 400),
+            "dim",
+        )
         detail.update(text)

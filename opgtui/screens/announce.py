@@ -95,8 +95,9 @@ class AnnouncementForm(ModalScreen[bool]):
             from opgtui.store import NotAllowed
 
             try:
-                store.edit_announcement(self.existing.id, text=text, level=level, until=until,
-                                        operators=self.opg.cfg.roles.operators)
+                store.edit_announcement(
+                    self.existing.id, text=text, level=level, until=until, operators=self.opg.cfg.roles.operators
+                )
             except NotAllowed as exc:
                 error.update(Text(str(exc)))
                 return
@@ -164,9 +165,15 @@ class AnnouncementsScreen(Screen[None]):
         rows = []
         for a in self.items:
             expired = a.until is not None and a.until <= now
-            rows.append([str(a.id) if a.id is not None else "feed", LEVEL_SHORT.get(a.level, a.level[:4]),
-                         one_line(a.author, 12), _when(a.start, now, tz),
-                         "expired" if expired else _when(a.until, now, tz)])
+            rows.append(
+                [
+                    str(a.id) if a.id is not None else "feed",
+                    LEVEL_SHORT.get(a.level, a.level[:4]),
+                    one_line(a.author, 12),
+                    _when(a.start, now, tz),
+                    "expired" if expired else _when(a.until, now, tz),
+                ]
+            )
         # The message takes what the other columns leave (each column has 1 cell of padding a side, and a
         # vertical scrollbar takes 2 when the rows overflow).
         used = sum(max([len(r[i]) for r in rows] + [len(c.label)]) for i, c in enumerate(table.ordered_columns[:5]))
@@ -178,13 +185,16 @@ class AnnouncementsScreen(Screen[None]):
         width = max((self.app.size.width or 80) - used - 2 * 6 - scrollbar, 20)
         for a, cells in zip(self.items, rows, strict=True):
             expired = cells[4] == "expired"
-            table.add_row(*(Text(c, "dim" if expired else "") for c in cells),
-                          Text(one_line(a.text, width), "dim" if expired else ""))
+            table.add_row(
+                *(Text(c, "dim" if expired else "") for c in cells),
+                Text(one_line(a.text, width), "dim" if expired else ""),
+            )
         if self.items:
             table.move_cursor(row=min(cursor, len(self.items) - 1))
         if refit:  # the table's height was a guess before these rows: draw again once it is laid out
-            self.call_after_refresh(lambda: self.show(found, refit=False) if fits(table.size.height) != scrollbar
-                                    else None)
+            self.call_after_refresh(
+                lambda: self.show(found, refit=False) if fits(table.size.height) != scrollbar else None
+            )
 
     def _selected(self) -> Announcement | None:
         row = self.query_one(DataTable).cursor_row

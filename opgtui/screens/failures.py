@@ -23,8 +23,13 @@ from opgtui.widgets.vim import Table
 if TYPE_CHECKING:
     from opgtui.store import Store
 
-STYLE = {"service": "bold yellow", "code": "bold red", "resource": "bold magenta", "unknown": "bold",
-         UNDIAGNOSED: "dim"}
+STYLE = {
+    "service": "bold yellow",
+    "code": "bold red",
+    "resource": "bold magenta",
+    "unknown": "bold",
+    UNDIAGNOSED: "dim",
+}
 
 
 def _key(g: FailureGroup) -> tuple[str, str | None, str]:
@@ -65,8 +70,13 @@ class FailureSummaryScreen(BaseScreen):
         Binding("v", "label", "Label", id="failures.label"),
     ]
 
-    def __init__(self, job_ids: list[str] | None = None, scope: str = "all jobs",
-                 select: tuple[str, str | None, str] | None = None, range_index: int = 0) -> None:
+    def __init__(
+        self,
+        job_ids: list[str] | None = None,
+        scope: str = "all jobs",
+        select: tuple[str, str | None, str] | None = None,
+        range_index: int = 0,
+    ) -> None:
         super().__init__()
         self.job_ids = job_ids  # the jobs in view on the jobs screen; None: every job in the store
         self.scope = scope
@@ -180,17 +190,28 @@ class FailureSummaryScreen(BaseScreen):
         table.clear()
         for g in groups:
             first = g.windows[0] if g.windows else None
-            outage = "" if first is None else f"{first.service} {short_span(first)}" + (
-                f" +{len(g.windows) - 1}" if len(g.windows) > 1 else "")
-            table.add_row(Text(g.category.upper()[:8], STYLE.get(g.category, "")), Text(f"{g.count:,}"),
-                          ellipsis_cell(g.title or g.signature or ""), ellipsis_cell(outage, "yellow"),
-                          ellipsis_cell(sites_text(g.sites)))
+            outage = (
+                ""
+                if first is None
+                else f"{first.service} {short_span(first)}" + (f" +{len(g.windows) - 1}" if len(g.windows) > 1 else "")
+            )
+            table.add_row(
+                Text(g.category.upper()[:8], STYLE.get(g.category, "")),
+                Text(f"{g.count:,}"),
+                ellipsis_cell(g.title or g.signature or ""),
+                ellipsis_cell(outage, "yellow"),
+                ellipsis_cell(sites_text(g.sites)),
+            )
         service = sum(g.count for g in groups if g.retryable)
         label = RANGES[self.range_index][0]
-        self.query_one("#failures-status", Static).update(Text.assemble(
-            (f" {failures:,} failed/held", "bold"), f" in {self.scope} · {len(groups)} causes",
-            f" · last {label}" if label != "all" else " · any time",
-            (f" · {service:,} service-caused: S retries", "yellow") if service else ""))
+        self.query_one("#failures-status", Static).update(
+            Text.assemble(
+                (f" {failures:,} failed/held", "bold"),
+                f" in {self.scope} · {len(groups)} causes",
+                f" · last {label}" if label != "all" else " · any time",
+                (f" · {service:,} service-caused: S retries", "yellow") if service else "",
+            )
+        )
         if was is not None:
             same = next((i for i, g in enumerate(groups) if _key(g) == was), None)
             if same is not None:
@@ -217,9 +238,13 @@ class FailureSummaryScreen(BaseScreen):
             detail.update(Text("No failed or held jobs here." if not self.groups else ""))
             return
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append_text(Text.assemble((f"{g.category.upper()} · {g.action}", STYLE.get(g.category, "")),
-                             f" · {g.count:,} jobs ({g.held:,} held)",
-                             f" · {g.confident:,} confident" if g.confident else ""))
+        text.append_text(
+            Text.assemble(
+                (f"{g.category.upper()} · {g.action}", STYLE.get(g.category, "")),
+                f" · {g.count:,} jobs ({g.held:,} held)",
+                f" · {g.confident:,} confident" if g.confident else "",
+            )
+        )
         if g.signature:
             text.append(f"  [{one_line(g.signature, 60)}]", "cyan")
         text.append("\n  " + one_line(g.title or g.signature or "", 200))
@@ -243,8 +268,7 @@ class FailureSummaryScreen(BaseScreen):
         self.app.pop_screen()
         screen = self.app.screen
         if isinstance(screen, JobsScreen):  # Esc there comes back here, on this cause
-            screen.show_only(g.job_ids, g.name,
-                             back=lambda: FailureSummaryScreen(job_ids, scope, key, range_index))
+            screen.show_only(g.job_ids, g.name, back=lambda: FailureSummaryScreen(job_ids, scope, key, range_index))
 
     def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry

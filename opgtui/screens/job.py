@@ -57,28 +57,42 @@ def job_fields(job: Job, tz: Any = None) -> list[tuple[str, str]]:
     """(label, value) pairs of everything known about a job; unknown fields are left out, never invented."""
     eff = job.efficiency
     pairs = [
-        ("Job", job.id), ("JobsubJobId", job.jobsub_id), ("Owner", job.owner), ("Experiment", job.experiment),
+        ("Job", job.id),
+        ("JobsubJobId", job.jobsub_id),
+        ("Owner", job.owner),
+        ("Experiment", job.experiment),
         ("Batch", job.batch_name),
-        ("Status", f"{job.status_label} since {clock(job.status_since, tz, with_date=True)}"
-         if job.status_since else job.status_label),
+        (
+            "Status",
+            f"{job.status_label} since {clock(job.status_since, tz, with_date=True)}"
+            if job.status_since
+            else job.status_label,
+        ),
         ("Hold reason", job.hold_reason),
         ("Hold code", None if job.hold_code is None else f"{job.hold_code}/{job.hold_subcode or 0}"),
         ("Exit code", None if job.exit_code is None else str(job.exit_code)),
         ("Exit signal", None if job.exit_signal is None else str(job.exit_signal)),
-        ("Last host", job.last_host), ("Site", job.site), ("CPU model", job.cpu_model),
+        ("Last host", job.last_host),
+        ("Site", job.site),
+        ("CPU model", job.cpu_model),
         ("Submitted", clock(job.submit_time, tz, with_date=True) or None),
         ("Started", clock(job.start_time, tz, with_date=True) or None),
         ("Ended", clock(job.end_time, tz, with_date=True) or None),
-        ("CPU user+sys", span(job.cpu_total) or None), ("Wall", span(job.wall) or None),
-        ("CPU efficiency",
-         None if eff is None else f"{eff:.0%} ((user+sys) / (wall x {job.request_cpus or 1} cpus))"),
+        ("CPU user+sys", span(job.cpu_total) or None),
+        ("Wall", span(job.wall) or None),
+        ("CPU efficiency", None if eff is None else f"{eff:.0%} ((user+sys) / (wall x {job.request_cpus or 1} cpus))"),
         ("Memory req/used", _pair(job.memory_request_mb, job.memory_used_mb, lambda v: _size(v * 2**20))),
         ("Disk req/used", _pair(job.disk_request_kb, job.disk_used_kb, lambda v: _size(v * 1024))),
         ("Starts", None if job.num_starts is None else str(job.num_starts)),
         ("Bytes in/out", _pair(job.bytes_in, job.bytes_out, _size)),
         ("Files in/out", _pair(job.files_in, job.files_out, str)),
-        ("Iwd", job.iwd), ("Stdout", job.stdout), ("Stderr", job.stderr), ("User log", job.userlog),
-        ("Command", job.cmd), ("Arguments", job.args), ("Source", job.source),
+        ("Iwd", job.iwd),
+        ("Stdout", job.stdout),
+        ("Stderr", job.stderr),
+        ("User log", job.userlog),
+        ("Command", job.cmd),
+        ("Arguments", job.args),
+        ("Source", job.source),
     ]
     return [(k, v) for k, v in pairs if v not in (None, "")]
 
@@ -117,19 +131,26 @@ def lineage_text(job_id: str, retries: list[dict[str, Any]], ad: dict[str, Any] 
     if origin is not None:
         text.append("Retry of ", "bold")
         text.append(one_line(origin["job_id"], 80))
-        text.append(f"  by {one_line(origin['who'], 20)} {clock(origin['time'], tz, with_date=True)}"
-                    + (f", debug profile {one_line(origin['profile'], 20)}" if origin["profile"] else "") + "\n")
+        text.append(
+            f"  by {one_line(origin['who'], 20)} {clock(origin['time'], tz, with_date=True)}"
+            + (f", debug profile {one_line(origin['profile'], 20)}" if origin["profile"] else "")
+            + "\n"
+        )
     elif ad and isinstance(ad.get("OpgRetryOf"), str):
         text.append("Retry of ", "bold")
-        text.append(one_line(ad["OpgRetryOf"], 80) + (f", debug profile {one_line(str(ad['OpgDebugProfile']), 20)}"
-                                                     if ad.get("OpgDebugProfile") else "") + "\n")
+        text.append(
+            one_line(ad["OpgRetryOf"], 80)
+            + (f", debug profile {one_line(str(ad['OpgDebugProfile']), 20)}" if ad.get("OpgDebugProfile") else "")
+            + "\n"
+        )
     for r in retries:
         if r["job_id"] != job_id:
             continue
         text.append(f"{clock(r['time'], tz, with_date=True)}  ", "dim")
         text.append("retried " if r["ok"] else "retry failed ", "bold green" if r["ok"] else "bold red")
-        what = ("released" if r["mode"] == "release" else f"resubmitted as {r['new_job_id']}") if r["ok"] \
-            else r["result"]
+        what = (
+            ("released" if r["mode"] == "release" else f"resubmitted as {r['new_job_id']}") if r["ok"] else r["result"]
+        )
         text.append(one_line(what, 160) + f"  by {one_line(r['who'], 20)}")
         if r["profile"]:
             text.append(f"  debug {one_line(r['profile'], 20)}: {', '.join(r['changes']) or 'no change'}", "cyan")
@@ -209,8 +230,9 @@ class JobDetailScreen(Screen[None]):
             if not found:
                 return _Detail(None, None, [], ad, [], [])
             verdict = store.verdicts_for([job_id]).get(job_id)
-            return _Detail(found[0], verdict, store.retries(job_id), ad, store.events(job_id),
-                           stored_phases(store, job_id))
+            return _Detail(
+                found[0], verdict, store.retries(job_id), ad, store.events(job_id), stored_phases(store, job_id)
+            )
 
         read_store(self, read, self._show, group="job-detail")
 

@@ -21,18 +21,30 @@ if TYPE_CHECKING:
     from opgtui.store import Store
 
 TAIL_SIZES = (50, 200, 1000, 0)  # 0 = all (bounded by the reader)
-CATEGORY_STYLE = {"service": "bold white on blue", "code": "bold white on red",
-                  "resource": "bold black on yellow", "unknown": "bold white on grey35"}
+CATEGORY_STYLE = {
+    "service": "bold white on blue",
+    "code": "bold white on red",
+    "resource": "bold black on yellow",
+    "unknown": "bold white on grey35",
+}
 
 
 def _tail_of(path: str, limit: int) -> str:
     """A long path or URL cut at the front (its file name is what tells logs apart)."""
     path = one_line(path, 400)
-    return path if len(path) <= limit else "…" + path[-(limit - 1):]
+    return path if len(path) <= limit else "…" + path[-(limit - 1) :]
 
 
-def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int, stream: str = "stdout",
-                 width: int = 80, capped: int = 0, error: str | None = None) -> Text:
+def verdict_text(
+    verdict: Verdict | None,
+    source: str,
+    shown: int,
+    wanted: int,
+    stream: str = "stdout",
+    width: int = 80,
+    capped: int = 0,
+    error: str | None = None,
+) -> Text:
     """The panel above the log, three lines at most: the verdict, its reason, which stream and how much (or
     why the stream could not be read, from its start)."""
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -48,8 +60,11 @@ def verdict_text(verdict: Verdict | None, source: str, shown: int, wanted: int, 
             text.append("\n" + one_line(reason, 300), "italic")
         text.append("\n")
     size = "all" if not wanted else f"last {wanted}"
-    tail = f" · {size} lines ({shown} shown)" if not capped else \
-        f" · {size} lines: capped, the last {capped / 2**20:.0f} MiB only ({shown:,} shown)"
+    tail = (
+        f" · {size} lines ({shown} shown)"
+        if not capped
+        else f" · {size} lines: capped, the last {capped / 2**20:.0f} MiB only ({shown:,} shown)"
+    )
     text.append(f"{stream} · ", "bold")
     if error:
         text.append("not read: " + one_line(error, 400), "yellow")
@@ -105,8 +120,9 @@ class LogScreen(BaseScreen):
         yield Static(id="verdict")
         yield LogView(id="log-view")
         yield Static(id="hint", classes="hint")
-        yield SafeInput(placeholder="search: text (case-insensitive), or :N for line N; Enter goes, Esc cancels",
-                        id="log-search")
+        yield SafeInput(
+            placeholder="search: text (case-insensitive), or :N for line N; Enter goes, Esc cancels", id="log-search"
+        )
 
     def reload(self) -> None:
         target = self.opg.log_target
@@ -141,11 +157,21 @@ class LogScreen(BaseScreen):
         view.set_lines(result.lines, result.marks)
         self.follow_source, self.follow_offset = (result.source or None), result.offset
         self.query_one("#verdict", Static).update(
-            verdict_text(stored or result.verdict, result.source, len(result.lines), wanted, stream,
-                         self.size.width or 80, result.capped, result.error))
+            verdict_text(
+                stored or result.verdict,
+                result.source,
+                len(result.lines),
+                wanted,
+                stream,
+                self.size.width or 80,
+                result.capped,
+                result.error,
+            )
+        )
         if result.error:  # a server's reason phrase or a path from an ad: cleaned before the terminal
-            self.notify(one_line(result.error, 400), title=f"{stream} not read", severity="error",
-                        markup=False, timeout=10)
+            self.notify(
+                one_line(result.error, 400), title=f"{stream} not read", severity="error", markup=False, timeout=10
+            )
 
     def action_more(self) -> None:
         if self.size_index < len(TAIL_SIZES) - 1:

@@ -39,6 +39,7 @@ class _Read(NamedTuple):
     causes: dict[str, tuple[str, str]]
     acting: tuple[str, Roles]
 
+
 LABEL_WIDTH = 22
 
 
@@ -53,21 +54,25 @@ def progress_bar(fraction: float, width: int = 24) -> str:
     return "█" * full + "░" * (width - full)
 
 
-def overview_text(req: ProductionRequest, cfg: Any, audit: list[dict[str, Any]], progress: rq.Progress,
-                  tz: Any = None) -> Text:
+def overview_text(
+    req: ProductionRequest, cfg: Any, audit: list[dict[str, Any]], progress: rq.Progress, tz: Any = None
+) -> Text:
     """The detail page as one Text: every value is untrusted and drawn as plain text."""
     t = Text()
     t.append(f"#{req.id} ", "bold")
     t.append(one_line(req.title, 200) + "\n", "bold")
     t.append(f"{req.status}", "bold cyan")
-    t.append(f" · priority {rq.priority_label(req.priority) or 'not set'} · by "
-             f"{one_line(req.requester, 30)} · version {req.version} · "
-             f"updated {clock(req.updated, tz, with_date=True)}\n")
+    t.append(
+        f" · priority {rq.priority_label(req.priority) or 'not set'} · by "
+        f"{one_line(req.requester, 30)} · version {req.version} · "
+        f"updated {clock(req.updated, tz, with_date=True)}\n"
+    )
     gap = rq.missing(req, cfg)
     if gap and req.status == "draft":
         t.append(rq.missing_sentence(gap) + "\n", "yellow")
-    decision = next((a for a in reversed(audit) if a["action"] in ("reject", "cancel") and a["changes"].get("reason")),
-                    None)
+    decision = next(
+        (a for a in reversed(audit) if a["action"] in ("reject", "cancel") and a["changes"].get("reason")), None
+    )
     if decision and req.status in ("rejected", "cancelled"):
         t.append(f"{req.status.capitalize()} by {one_line(decision['who'], 30)}: ", "bold red")
         t.append(one_line(decision["changes"]["reason"], 300) + "\n")
@@ -201,15 +206,24 @@ class RequestDetailScreen(Screen[None]):
             v = verdicts.get(job.id)
             cause = " · ".join(x for x in v if x) if v else (job.hold_reason or "")
             exit_text = "" if job.exit_code is None else str(job.exit_code)
-            table.add_row(Text(one_line(job.display_id, 30)), Text(job.status_label), Text(exit_text),
-                          Text(one_line(cause, 40)), Text(one_line(job.site, 16)), Text(one_line(job.batch_name, 24)),
-                          key=job.id)
+            table.add_row(
+                Text(one_line(job.display_id, 30)),
+                Text(job.status_label),
+                Text(exit_text),
+                Text(one_line(cause, 40)),
+                Text(one_line(job.site, 16)),
+                Text(one_line(job.batch_name, 24)),
+                key=job.id,
+            )
         held = sum(j.status == JobStatus.HELD for j in self.jobs)
         failed = sum(j.failed for j in self.jobs)
         wall = sum(j.wall or 0.0 for j in self.jobs)
-        self.query_one("#jobs-title", Static).update(Text(
-            f"Request {self.req_id}: {len(self.jobs):,} jobs, {held} held, {failed} failed, "
-            f"{span(wall)} wall · Enter: job detail · J or Esc: back to the request"))
+        self.query_one("#jobs-title", Static).update(
+            Text(
+                f"Request {self.req_id}: {len(self.jobs):,} jobs, {held} held, {failed} failed, "
+                f"{span(wall)} wall · Enter: job detail · J or Esc: back to the request"
+            )
+        )
 
     def action_back(self) -> None:
         """Esc: from the job list back to the request, else back to where the request was opened."""
@@ -269,14 +283,18 @@ class RequestDetailScreen(Screen[None]):
         t = rq.TRANSITIONS[action]
         if t.reason != "none":
             title = f"{t.label}: request {self.req_id}" + (" (a reason is required)" if t.reason == "required" else "")
-            self.app.push_screen(ReasonDialog(title, required=t.reason == "required"),
-                                 lambda reason: None if reason is None else self._transition(action, reason))
+            self.app.push_screen(
+                ReasonDialog(title, required=t.reason == "required"),
+                lambda reason: None if reason is None else self._transition(action, reason),
+            )
             return
         wanted = self.req.fields.get("requested_priority")
         priority = self.req.priority or (int(wanted) if wanted else None)
         if action == "approve" and priority is None:
-            self.app.push_screen(PriorityDialog(None, f"Approve request {self.req_id} at priority"),
-                                 lambda level: None if level is None else self._confirm(action, level))
+            self.app.push_screen(
+                PriorityDialog(None, f"Approve request {self.req_id} at priority"),
+                lambda level: None if level is None else self._confirm(action, level),
+            )
             return
         self._confirm(action, priority if action == "approve" else None)
 
@@ -292,14 +310,16 @@ class RequestDetailScreen(Screen[None]):
         question.append(f"{self.req.status} -> {t.target}", "cyan")
         if priority is not None:
             question.append(f" at priority {rq.priority_label(priority)}", "cyan")
-        self.app.push_screen(ConfirmScreen(question),
-                             lambda yes: self._transition(action, "", priority) if yes else None)
+        self.app.push_screen(
+            ConfirmScreen(question), lambda yes: self._transition(action, "", priority) if yes else None
+        )
 
     def _transition(self, action: str, reason: str, priority: int | None = None) -> None:
         from opgtui.ops.request_ops import transition
 
-        self._run(lambda req: transition(self.opg.store, self.opg.cfg, req, action, rq.whoami(), reason,
-                                         priority=priority))
+        self._run(
+            lambda req: transition(self.opg.store, self.opg.cfg, req, action, rq.whoami(), reason, priority=priority)
+        )
 
     def action_priority(self) -> None:
         from opgtui.ops.request_ops import set_priority
@@ -327,13 +347,13 @@ class RequestDetailScreen(Screen[None]):
         except (ValueError, StoreError) as exc:
             self.opg.notify(str(exc), severity="error", markup=False)
         else:
-            self.opg.notify(f"Request {saved.id}: {saved.status}, priority {rq.priority_label(saved.priority) or '-'}",
-                            markup=False)
+            self.opg.notify(
+                f"Request {saved.id}: {saved.status}, priority {rq.priority_label(saved.priority) or '-'}", markup=False
+            )
         self.reload()
 
     def _refused(self, message: str) -> None:
-        self.opg.notify(f"Refused: {message} (recorded in the audit trail)", severity="error", markup=False,
-                        timeout=10)
+        self.opg.notify(f"Refused: {message} (recorded in the audit trail)", severity="error", markup=False, timeout=10)
         self.reload()
 
 
@@ -371,12 +391,19 @@ class WorkflowMenu(_Dialog):
                 if action == "priority":
                     rq.check_priority(self.req, who, self.roles, self.req.priority or 2)
                 else:
-                    rq.check_transition(self.req, action, who, self.roles, "reason",
-                                        rq.missing(self.req, self.cfg) if action == "submit" else ())
+                    rq.check_transition(
+                        self.req,
+                        action,
+                        who,
+                        self.roles,
+                        "reason",
+                        rq.missing(self.req, self.cfg) if action == "submit" else (),
+                    )
                 allowed.append(Option(Text(label), id=action))
             except rq.Refused as exc:
-                denied.append(Option(Text.assemble((label, "dim"), ("  " + one_line(str(exc), 120), "dim italic")),
-                                     id=action))
+                denied.append(
+                    Option(Text.assemble((label, "dim"), ("  " + one_line(str(exc), 120), "dim italic")), id=action)
+                )
         return allowed + denied
 
     def compose(self) -> ComposeResult:
@@ -434,8 +461,12 @@ class PriorityDialog(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(f" {self.title_text}", "bold"))
-            yield OptionList(*(Option(Text(f"{k} {v}" + ("  (now)" if k == self.current else "")), id=str(k))
-                               for k, v in sorted(rq.PRIORITIES.items(), reverse=True)))
+            yield OptionList(
+                *(
+                    Option(Text(f"{k} {v}" + ("  (now)" if k == self.current else "")), id=str(k))
+                    for k, v in sorted(rq.PRIORITIES.items(), reverse=True)
+                )
+            )
             yield Static(Text(" Enter: choose · Esc: cancel", "dim"))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -31,17 +31,30 @@ STATUS_FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("closed", ("done", "rejected", "cancelled")),
     ("all", None),
 )
-STATUS_STYLE = {"draft": "dim", "submitted": "yellow", "approved": "green", "rejected": "red", "scheduled": "cyan",
-                "running": "bold cyan", "done": "dim green", "cancelled": "dim"}
+STATUS_STYLE = {
+    "draft": "dim",
+    "submitted": "yellow",
+    "approved": "green",
+    "rejected": "red",
+    "scheduled": "cyan",
+    "running": "bold cyan",
+    "done": "dim green",
+    "cancelled": "dim",
+}
 FIXED = {"#": 3, "Status": 9, "Priority": 8, "Exp.": 5, "Requester": 9, "Deadline": 10}
 
 
-def visible(reqs: list[ProductionRequest], statuses: tuple[str, ...] | None, text: str, mine: str | None
-            ) -> list[ProductionRequest]:
+def visible(
+    reqs: list[ProductionRequest], statuses: tuple[str, ...] | None, text: str, mine: str | None
+) -> list[ProductionRequest]:
     """The requests a filter shows, open and most urgent first."""
-    return [r for r in sorted(reqs, key=rq.sort_key)
-            if (statuses is None or r.status in statuses) and (not text or rq.matches(r, text))
-            and (mine is None or r.requester == mine)]
+    return [
+        r
+        for r in sorted(reqs, key=rq.sort_key)
+        if (statuses is None or r.status in statuses)
+        and (not text or rq.matches(r, text))
+        and (mine is None or r.requester == mine)
+    ]
 
 
 class RequestsScreen(BaseScreen):
@@ -74,8 +87,9 @@ class RequestsScreen(BaseScreen):
         yield Static(id="req-status")
         yield Table(id="requests", cursor_type="row", zebra_stripes=True)
         yield Static(id="hint", classes="hint")
-        yield SafeInput(placeholder="filter: words in title, experiment, requester, status, fields (Esc clears)",
-                    id="req-filter")
+        yield SafeInput(
+            placeholder="filter: words in title, experiment, requester, status, fields (Esc clears)", id="req-filter"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#requests", DataTable).focus()
@@ -108,24 +122,39 @@ class RequestsScreen(BaseScreen):
         text = self.query_one("#req-filter", Input).value.strip()
         self.shown = visible(reqs, statuses, text, who if self.mine else None)
         for r in self.shown:
-            table.add_row(Text(str(r.id)), Text(r.status, STATUS_STYLE.get(r.status, "")),
-                          Text(rq.priority_label(r.priority), "bold" if (r.priority or 0) >= 3 else ""),
-                          Text(one_line(r.experiment, FIXED["Exp."])), Text(one_line(r.title, title_w)),
-                          Text(one_line(r.requester, FIXED["Requester"])),
-                          Text(one_line(str(r.fields.get("deadline") or ""), 10)), key=str(r.id))
+            table.add_row(
+                Text(str(r.id)),
+                Text(r.status, STATUS_STYLE.get(r.status, "")),
+                Text(rq.priority_label(r.priority), "bold" if (r.priority or 0) >= 3 else ""),
+                Text(one_line(r.experiment, FIXED["Exp."])),
+                Text(one_line(r.title, title_w)),
+                Text(one_line(r.requester, FIXED["Requester"])),
+                Text(one_line(str(r.fields.get("deadline") or ""), 10)),
+                key=str(r.id),
+            )
         if keep is not None:
             row = next((i for i, r in enumerate(self.shown) if r.id == keep), 0)
             table.move_cursor(row=row)
         held = sorted(rq.roles_of(who, None, roles)) or ["requester"]
         waiting = sum(r.status == "submitted" for r in reqs)
-        self.query_one("#req-status", Static).update(Text(
-            f" {len(self.shown)} of {len(reqs)} · {label}" + (" · mine" if self.mine else "")
-            + (f" · '{one_line(text, 20)}'" if text else "") + f" · {waiting} awaiting approval"
-            + f" · you: {one_line(who, 12)} ({', '.join(held)})"))
+        self.query_one("#req-status", Static).update(
+            Text(
+                f" {len(self.shown)} of {len(reqs)} · {label}"
+                + (" · mine" if self.mine else "")
+                + (f" · '{one_line(text, 20)}'" if text else "")
+                + f" · {waiting} awaiting approval"
+                + f" · you: {one_line(who, 12)} ({', '.join(held)})"
+            )
+        )
         hint = self.query_one("#hint", Static)
         hint.display = not self.shown
-        hint.update(Text("No production requests yet: n opens the request form (or `opgtui request new`)." if not reqs
-                         else "No request matches: s changes the status filter, / the text filter, m mine."))
+        hint.update(
+            Text(
+                "No production requests yet: n opens the request form (or `opgtui request new`)."
+                if not reqs
+                else "No request matches: s changes the status filter, / the text filter, m mine."
+            )
+        )
 
     def on_resize(self) -> None:
         if self.is_mounted:

@@ -25,8 +25,9 @@ PERIOD = 7 * 86400
 
 def uptime(windows: list[Window], start: float, end: float) -> float:
     """Fraction of [start, end] not covered by outage windows (overlaps merged)."""
-    spans = sorted((max(w.start, start), min(w.end if w.end is not None else end, end))
-                   for w in windows if w.kind == "outage")
+    spans = sorted(
+        (max(w.start, start), min(w.end if w.end is not None else end, end)) for w in windows if w.kind == "outage"
+    )
     covered, cur_s, cur_e = 0.0, None, None
     for s, e in spans:
         if e <= s:
@@ -61,21 +62,31 @@ class ServiceHistoryScreen(Screen[None]):
         for label in ("Kind", "Start", "End", "Duration", "Severity", "Source", "Description"):
             table.add_column(label)
         now = time.time()
-        read_store(self, lambda store: store.windows(self.service, start=now - PERIOD),
-                   lambda windows: self.show(windows, now), group="service-load")
+        read_store(
+            self,
+            lambda store: store.windows(self.service, start=now - PERIOD),
+            lambda windows: self.show(windows, now),
+            group="service-load",
+        )
 
     def show(self, windows: list[Window], now: float) -> None:
         tz = cast("OpgApp", self.app).tz
         up = uptime(windows, now - PERIOD, now)
-        title = Text.assemble(("Service ", "bold"), (one_line(self.service, 40), "bold cyan"),
-                              f"  uptime over 7 days: {up:.2%}  ({len(windows)} windows)")
+        title = Text.assemble(
+            ("Service ", "bold"),
+            (one_line(self.service, 40), "bold cyan"),
+            f"  uptime over 7 days: {up:.2%}  ({len(windows)} windows)",
+        )
         self.query_one("#title", Static).update(title)
         table = self.query_one("#windows", DataTable)
         for w in reversed(windows):
             end = w.end if w.end is not None else now
-            table.add_row(Text(w.kind, "red" if w.kind == "outage" else "blue"),
-                          Text(clock(w.start, tz, with_date=True)),
-                          Text(clock(w.end, tz, with_date=True) if w.end is not None else "open", "bold"),
-                          Text(span(end - w.start) if w.start <= now else "ahead"),
-                          Text(one_line(w.severity, 12)), Text(one_line(w.source, 20)),
-                          Text(one_line(w.description, 80)))
+            table.add_row(
+                Text(w.kind, "red" if w.kind == "outage" else "blue"),
+                Text(clock(w.start, tz, with_date=True)),
+                Text(clock(w.end, tz, with_date=True) if w.end is not None else "open", "bold"),
+                Text(span(end - w.start) if w.start <= now else "ahead"),
+                Text(one_line(w.severity, 12)),
+                Text(one_line(w.source, 20)),
+                Text(one_line(w.description, 80)),
+            )

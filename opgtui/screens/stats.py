@@ -28,8 +28,15 @@ if TYPE_CHECKING:
     from opgtui.store import Store
 
 GROUPINGS = ("site", "cpu", "hour", "stage", "verdict", "batch", "experiment")
-TITLES = {"site": "site", "cpu": "CPU model", "hour": "hour (local, job start)", "stage": "stage",
-          "verdict": "verdict", "batch": "batch", "experiment": "experiment"}
+TITLES = {
+    "site": "site",
+    "cpu": "CPU model",
+    "hour": "hour (local, job start)",
+    "stage": "stage",
+    "verdict": "verdict",
+    "batch": "batch",
+    "experiment": "experiment",
+}
 PERIODS = (("24 h", 1), ("7 d", 7), ("30 d", 30), ("90 d", 90), ("365 d", 365))
 VERDICT_ORDER = ("service", "code", "resource", "unknown", "undiagnosed", "exit unknown", "dq-failed")
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -72,10 +79,14 @@ def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> T
     barw = max(4, min(16, (width - keyw - 54) // 2))  # a line is keyw + 54 + 2 * barw
     jobs_word = "phases" if by == "stage" else "jobs"
     out = Text(no_wrap=True)
-    out.append(f"{TITLES[by][:keyw]:<{keyw}} {jobs_word:>7} {'success':<{barw + 5}} {'CPU eff':<{barw + 5}} "
-               f"{'core-h':>8} {'wasted-h':>8} {'badput-h':>8} {'goodput-h':>9}\n", "bold")
-    worst_eff = min((r.tally.efficiency for r in rows if r.tally.efficiency is not None and r.tally.jobs >= 10),
-                    default=None)
+    out.append(
+        f"{TITLES[by][:keyw]:<{keyw}} {jobs_word:>7} {'success':<{barw + 5}} {'CPU eff':<{barw + 5}} "
+        f"{'core-h':>8} {'wasted-h':>8} {'badput-h':>8} {'goodput-h':>9}\n",
+        "bold",
+    )
+    worst_eff = min(
+        (r.tally.efficiency for r in rows if r.tally.efficiency is not None and r.tally.jobs >= 10), default=None
+    )
     for r in rows:
         t = r.tally
         out.append(f"{one_line(r.key, keyw):<{keyw}} {t.jobs:>7} ")
@@ -86,9 +97,12 @@ def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> T
         eff_style = "yellow" if t.efficiency is not None and t.efficiency == worst_eff and len(rows) > 1 else "cyan"
         out.append(bar(t.efficiency, barw), eff_style)
         out.append(f" {_hours(t.core_sec):>8} {_hours(t.wasted):>8} {_hours(t.badput):>8} {_hours(t.goodput):>9}\n")
-    out.append(f"{'all':<{keyw}} {total.jobs:>7} {_pct(total.success_rate)} {'':<{barw}} {_pct(total.efficiency)} "
-               f"{'':<{barw}} {_hours(total.core_sec):>8} {_hours(total.wasted):>8} {_hours(total.badput):>8} "
-               f"{_hours(total.goodput):>9}", "bold")
+    out.append(
+        f"{'all':<{keyw}} {total.jobs:>7} {_pct(total.success_rate)} {'':<{barw}} {_pct(total.efficiency)} "
+        f"{'':<{barw}} {_hours(total.core_sec):>8} {_hours(total.wasted):>8} {_hours(total.badput):>8} "
+        f"{_hours(total.goodput):>9}",
+        "bold",
+    )
     return out
 
 
@@ -104,11 +118,17 @@ def buckets(dates: Sequence[str], cells: int) -> list[list[str]]:
     per = max(1, -(-len(dates) // max(cells, 1)))
     first = len(dates) % per
     head = [list(dates[:first])] if first else []
-    return head + [list(dates[i:i + per]) for i in range(first, len(dates), per)]
+    return head + [list(dates[i : i + per]) for i in range(first, len(dates), per)]
 
 
-def daily_text(title: str, series: Mapping[str, Mapping[str, float]], dates: Sequence[str], unit: str,
-               order: Sequence[str] = (), width: int = 80) -> Text:
+def daily_text(
+    title: str,
+    series: Mapping[str, Mapping[str, float]],
+    dates: Sequence[str],
+    unit: str,
+    order: Sequence[str] = (),
+    width: int = 80,
+) -> Text:
     """A sparkline per key over the whole period (days, or runs of days when the period is longer than
     ``width - 34`` cells), with the total and the peak."""
     runs = buckets(dates, width - 34)
@@ -117,8 +137,12 @@ def daily_text(title: str, series: Mapping[str, Mapping[str, float]], dates: Seq
     step = "per UTC day" if per == 1 else f"per {per} UTC days"
     year = len(dates) > 300
     first, last = (dates[0], dates[-1]) if dates else ("", "")
-    out.append(f"{title}  ({first if year else first[5:]} → {last if year else last[5:]}, {step})\n" if dates
-               else f"{title}\n", "bold")
+    out.append(
+        f"{title}  ({first if year else first[5:]} → {last if year else last[5:]}, {step})\n"
+        if dates
+        else f"{title}\n",
+        "bold",
+    )
     keys = [k for k in order if k in series] + sorted(k for k in series if k not in order)
     if not keys:
         out.append("  nothing in this period", "dim")
@@ -205,13 +229,19 @@ class StatsScreen(BaseScreen):
             problem = try_refresh_stats(store)
             rows = stats.aggregate(store, by, since, experiment=exp, tz=tz, stages=stages)
             total = stats.totals(store, since, experiment=exp)
-            wasted = {k: {d: t.wasted / 3600 for d, t in v.items()} for k, v in
-                      stats.series(store, "all", since, experiment=exp).items()}
-            failures = {k: {d: float(t.jobs) for d, t in v.items()} for k, v in
-                        stats.series(store, "verdict", since, experiment=exp).items() if k != "ok"}
+            wasted = {
+                k: {d: t.wasted / 3600 for d, t in v.items()}
+                for k, v in stats.series(store, "all", since, experiment=exp).items()
+            }
+            failures = {
+                k: {d: float(t.jobs) for d, t in v.items()}
+                for k, v in stats.series(store, "verdict", since, experiment=exp).items()
+                if k != "ok"
+            }
             experiments = [r.key for r in stats.aggregate(store, "experiment", now - 365 * DAY)]
-            return problem, StatsData(by, rows, total, wasted, failures, days_of(since, now), experiments,
-                                      time.perf_counter() - started)
+            return problem, StatsData(
+                by, rows, total, wasted, failures, days_of(since, now), experiments, time.perf_counter() - started
+            )
 
         self.read_store(read, self._loaded, group="stats-load")  # a damaged store: one line, the dashboard stays up
 
@@ -231,7 +261,10 @@ class StatsScreen(BaseScreen):
             (f" last {period} · {one_line(scope, 20)} · by {TITLES[data.by]} ", "bold"),
             f"· {t.jobs:,} finished · success {_pct(t.success_rate).strip()} · CPU eff {_pct(t.efficiency).strip()}",
             f"\n wasted {_hours(t.wasted)} h (non-zero exit) · badput {_hours(t.badput)} h (evicted) · goodput "
-            f"{_hours(t.goodput)} h", no_wrap=True, overflow="ellipsis")
+            f"{_hours(t.goodput)} h",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
         self.query_one("#stats-status", Static).update(status)
         hint = self.query_one("#hint", Static)
         empty = not data.rows
@@ -239,10 +272,17 @@ class StatsScreen(BaseScreen):
         for wid in ("#stats-groups", "#stats-wasted", "#stats-failures"):
             self.query_one(wid, Static).display = not empty
         if empty:
-            what = ("no phases recorded: jobs report them with opg-phase (docs/instrumenting.md)"
-                    if data.by == "stage" and t.jobs else "no finished jobs in this period")
-            hint.update(Text(f"{what}. Keys: b grouping, p period, e experiment. The collector records finished "
-                             "jobs from the schedds' history (opgtui collect)."))
+            what = (
+                "no phases recorded: jobs report them with opg-phase (docs/instrumenting.md)"
+                if data.by == "stage" and t.jobs
+                else "no finished jobs in this period"
+            )
+            hint.update(
+                Text(
+                    f"{what}. Keys: b grouping, p period, e experiment. The collector records finished "
+                    "jobs from the schedds' history (opgtui collect)."
+                )
+            )
             return
         shown = t
         if data.by == "stage":  # phases, not jobs: the total of the rows
@@ -251,9 +291,11 @@ class StatsScreen(BaseScreen):
                 shown.add(r.tally.values())
         self.query_one("#stats-groups", Static).update(group_text(data.by, data.rows, shown, width))
         self.query_one("#stats-wasted", Static).update(
-            daily_text("Wasted core-hours", data.wasted, data.dates, "h", width=width))
+            daily_text("Wasted core-hours", data.wasted, data.dates, "h", width=width)
+        )
         self.query_one("#stats-failures", Static).update(
-            daily_text("Failures by verdict", data.failures, data.dates, "jobs", VERDICT_ORDER, width))
+            daily_text("Failures by verdict", data.failures, data.dates, "jobs", VERDICT_ORDER, width)
+        )
 
     # ------------------------------------------------------------------ keys
 

@@ -31,9 +31,13 @@ class _Board(NamedTuple):
     transitions: list[ServiceState]
     windows: list[Window]
 
+
 STATE_STYLE = {
-    "up": "bold green", "degraded": "bold yellow", "down": "bold white on red",
-    "maintenance": "bold white on blue", "unknown": "bold magenta",
+    "up": "bold green",
+    "degraded": "bold yellow",
+    "down": "bold white on red",
+    "maintenance": "bold white on blue",
+    "unknown": "bold magenta",
 }
 
 
@@ -97,9 +101,15 @@ class StatusScreen(BaseScreen):
     def on_mount(self) -> None:
         table = self.query_one("#board", DataTable)
         # widths that fit 80 columns; Enter opens the full story of a service
-        for key, label, width in (("service", "Service", 10), ("state", "State", 10), ("since", "Since", 11),
-                                  ("for", "For", 5), ("source", "Source", 12), ("fetched", "Age", 5),
-                                  ("next", "Next maint.", 11)):
+        for key, label, width in (
+            ("service", "Service", 10),
+            ("state", "State", 10),
+            ("since", "Since", 11),
+            ("for", "For", 5),
+            ("source", "Source", 12),
+            ("fetched", "Age", 5),
+            ("next", "Next maint.", 11),
+        ):
             table.add_column(label, key=key, width=width)
 
     def reload(self) -> None:

@@ -282,6 +282,7 @@ def _node_at(root: Node | None, keys: tuple[str | int | None, ...]) -> tuple[Nod
     if root is None:
         return None, ()
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
     node, path = root, ()
     for key in keys:
         nxt: Node | None = None

@@ -21,12 +21,20 @@ def header_text(view: str, where: str, freshness: str, problems: list[str], widt
     markup."""
     fresh = "$text-success" if "ago" in freshness or "now" in freshness else "$text-warning"
     parts: list[str | tuple[str, str]] = [
-        ("opgtui", "bold"), " │ ", (view, "bold reverse"), " │ ", (one_line(where, 60), "$text-primary"),
-        " │ ", (freshness, fresh),
+        ("opgtui", "bold"),
+        " │ ",
+        (view, "bold reverse"),
+        " │ ",
+        (one_line(where, 60), "$text-primary"),
+        " │ ",
+        (freshness, fresh),
     ]
     if problems:
-        parts += [" │ ", (f"! {len(problems)} problem{'s' if len(problems) > 1 else ''}: ", "bold $text-error"),
-                  (one_line(problems[0], 120), "$text-error")]
+        parts += [
+            " │ ",
+            (f"! {len(problems)} problem{'s' if len(problems) > 1 else ''}: ", "bold $text-error"),
+            (one_line(problems[0], 120), "$text-error"),
+        ]
     text = Content.assemble(*parts)
     for hint in HINTS:  # the keys the footer leaves out, as many as there is room for
         if text.cell_length + len(hint) + 3 <= width:
@@ -56,8 +64,11 @@ def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0
     lines = []
     more = len(items) - limit
     for a in items[:limit]:
-        parts: list[str | tuple[str, str]] = [(f" {a.level.upper()} ", LEVEL_STYLE.get(a.level, "bold")), " ",
-                                              one_line(a.text, 300)]
+        parts: list[str | tuple[str, str]] = [
+            (f" {a.level.upper()} ", LEVEL_STYLE.get(a.level, "bold")),
+            " ",
+            one_line(a.text, 300),
+        ]
         if a.author:
             parts.append((f"  — {one_line(a.author, 40)}", "dim"))
         line = Content.assemble(*parts)

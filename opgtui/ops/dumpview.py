@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,25 +55,15 @@ class DumpSession:
     heads: Any = None  # sources.dumpheads.HeadReaders: workers reading the big dumps' heads, once started
     tell: Callable[[str], None] | None = None  # called (from any thread) with a dump's path found changed on disk
     changed: list[str] = field(default_factory=list)  # the dumps found changed on disk since they were listed
-    reading: Any = None  # the thread reading the files since start(), until load() takes what it read
-    read: Any = None  # what it read
 
     def start(self) -> DumpSession:
-        """Start reading the files now, while the dashboard starts: the big ``-json`` dumps' heads in worker
-        processes (one per core, :mod:`opgtui.sources.dumpheads`), the rest in a thread of this process;
-        :meth:`load` takes what they read."""
-        if self.heads is None and self.result is None and self.reading is None:
+        """Start reading the big ``-json`` dumps' heads in worker processes (one per core), so that the
+        listing uses every core and goes on while the dashboard starts; :meth:`load` takes what they read."""
+        if self.heads is None and self.result is None:
             from opgtui.sources.dumpheads import HeadReaders
 
-            self.heads = HeadReaders(self.paths)  # forked before the thread starts
-            self.reading = threading.Thread(target=self._read, name="dump-read", daemon=True)
-            self.reading.start()
+            self.heads = HeadReaders(self.paths)
         return self
-
-    def _read(self) -> None:
-        from opgtui.sources.dumps import load_files
-
-        self.read = load_files(self.paths, brief=True, heads=self.heads)
 
     def stop(self) -> None:
         """Stop the workers (a quit before the listing)."""
@@ -92,11 +81,7 @@ class DumpSession:
         record is normalised when :attr:`jobs` is asked for it."""
         from opgtui.sources.dumps import load_files
 
-        result = None
-        if self.reading is not None:  # started early: what it read (it reads on while the dashboard starts)
-            self.reading.join()
-            result, self.reading, self.read = self.read, None, None
-        self.result = result if result is not None else load_files(self.paths, brief=True, heads=self.heads)
+        self.result = load_files(self.paths, brief=True, heads=self.heads)
         self.jobs = DumpJobs(self.result)
         self.heads = None
         self.result.on_changed(self._found_changed)

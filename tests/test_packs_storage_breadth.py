@@ -1,0 +1,133 @@
+"""Storage and data-access services in their own words (CVMFS's trust chain and FUSE errors, EOS's MGM answers,
+dCache's doors, gfal2's transfer errors, SRM statuses, the Pelican client's parameter errors): each message text
+taken from the service's source gets the verdict of whose failure it states, real excerpts from public threads get
+the verdict their thread concluded, and texts that do not say whose failure it was stay unknown."""
+
+from __future__ import annotations
+
+import pytest
+import re2
+import yaml
+
+from classifiers import PACK_DIR
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import load_packs
+
+PACKS = load_packs(plugins=False)
+
+# The signatures this breadth pass added, by pack: every example (the source's own message text) must be matched by
+# that signature and get its verdict (a broader signature of the same verdict may decide it first), so a shifter who
+# sees the line gets the verdict the source's meaning gives.
+ADDED = {
+    "cvmfs": (
+        "cvmfs_repository_trust_failed",
+        "cvmfs_fuse_eio",
+        "cvmfs_cache_object_corrupt",
+        "cvmfs_server_certificate_invalid",
+        "cvmfs_cache_too_small_for_catalog",
+    ),
+    "eos": ("eos_mgm_no_free_space", "eos_mgm_no_replica_available"),
+    "dcache": ("dcache_door_internal_timeout", "dcache_staging_not_allowed", "dcache_space_manager_unavailable"),
+    "transfers": ("gfal_destination_exists_no_overwrite", "gfal_user_checksum_disagrees", "srm_destination_exists"),
+    "osdf": ("pelican_parameter_error",),
+}
+
+
+PATTERNS: dict[str, str] = {}
+
+
+def _source_texts() -> list[tuple[str, str, str]]:
+    cases = []
+    for pack, ids in ADDED.items():
+        raw = yaml.safe_load((PACK_DIR / f"{pack}.yaml").read_text(encoding="utf-8"))
+        by_id = {s["id"]: s for s in raw["signatures"]}
+        for sid in ids:
+            sig = by_id[sid]
+            PATTERNS[sid] = sig["pattern"]
+            cases += [(sid, sig["category"], line) for line in (sig["example"], *sig.get("examples", []))]
+    return cases
+
+
+@pytest.mark.parametrize(("sid", "category", "line"), _source_texts())
+def test_a_services_own_message_gets_the_verdict_its_meaning_gives(sid, category, line):
+    verdict = diagnose([line], PACKS)
+    assert re2.search(PATTERNS[sid], line), (sid, line)
+    assert verdict.category == category, (sid, verdict.signature, verdict.reason)
+
+
+# name: (expected verdict, lines quoted verbatim, the thread and what its maintainers concluded)
+THREADS = {
+    "cvmfs_whitelist_signature_on_a_build_node": (
+        "service",
+        [
+            "Sep  4 17:40:15 cmsbuild126.cern.ch cvmfs2[15200]: (singularity.opensciencegrid.org) switching host from "
+            "http://klei.nikhef.nl:8000/cvmfs/singularity.opensciencegrid.org to http://cvmfs-egi.gridpp.rl.ac.uk:8000"
+            "/cvmfs/singularity.opensciencegrid.org (reset host)",
+            "Sep  4 17:40:15 buildnode cvmfs2[6596]: (unpacked.cern.ch) whitelist verification failed (6): invalid "
+            "whitelist signature",
+            "Sep  4 17:40:15 buildnode cvmfs2[6596]: (unpacked.cern.ch) failed to fetch manifest (8 - bad whitelist), "
+            "trying another stratum 1",
+        ],
+        "cvmfs/cvmfs issue 3384 (repositories stopped updating on a few nodes after the client update; reloading the"
+        " client fixed it: the node's CVMFS, not the build)",
+    ),
+    "dcache_xrootd_door_internal_timeout": (
+        "service",
+        [
+            "[cgamboa@spool1579 ~]$ xrdcp -f ",
+            "root://dcdoor33.usatlas.bnl.gov:1094/pnfs/usatlas.bnl.gov/LOCALGROUPDISK/rucio/user/xiaoning/51/01/user."
+            "xiaoning.34252511._000054.myFlow.root /dev/null",
+            "[0B/0B][100%][==================================================][0B/s]  ",
+            "Run: [ERROR] Server responded with an error: [3012] Internal timeout (source)",
+        ],
+        "dCache/dcache issue 7525 (two doors could not route to the pool; restarting the pool fixed it)",
+    ),
+    "dcache_door_timeout_not_logged": (
+        "service",
+        [
+            "    > /usr/bin/xrdcp -d 1 -f root://prometheus.desy.de:1094/VOs/desy/generated/SET_testfile -",
+            "    [2015-06-25 02:37:48.271670 +0200][Error  ][XRootD            ] [prometheus.desy.de:1094] Handling "
+            "error while processing kXR_open (file: VOs/desy/generated/SET_testfile, mode: 00, flags: kXR_open_read "
+            "kXR_async kXR_retstat ): [ERROR] Error response.",
+            "    Run: [ERROR] Server responded with an error: [3012] Internal timeout",
+        ],
+        "dCache/dcache issue 1713 (the door timed out internally during DESY's periodic test)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(THREADS))
+def test_real_excerpts_get_the_verdict_their_thread_concluded(name):
+    want, lines, source = THREADS[name]
+    verdict = diagnose(lines, PACKS)
+    assert verdict.category == want, (source, verdict.signature, verdict.reason)
+
+
+def test_an_overwrite_that_the_storage_failed_is_not_the_callers_existing_file():
+    """gfal2's DESTINATION OVERWRITE phase is the deletion of the old copy that overwrite asked for: when the SRM
+    times out there, the storage failed, not the request."""
+    line = (
+        "Transfer failed with: [srm_resolve_turls][srm_resolve_put_turl] DESTINATION OVERWRITE [srm_plugin_prepare_dest"
+        "_put][srm_plugin_delete_existing_copy][gfal_srm_unlinkG][gfal_srm_rm_srmv2_internal] error reported from srm_"
+        "ifce, [SE][srmRm][SRM_INTERNAL_ERROR] Timed out"
+    )
+    verdict = diagnose([line], PACKS)
+    assert verdict.category == "service", (verdict.signature, verdict.reason)
+
+
+def test_a_caller_supplied_checksum_that_disagrees_is_not_called_a_corrupt_transfer():
+    """A wrong expected value (a catalogue that dropped a leading zero) and a damaged replica print the same line."""
+    line = "Source and user-defined ADLER32 do not match (0e4f1a2b != e4f1a2b)"
+    verdict = diagnose([line], PACKS)
+    assert verdict.category == "unknown", (verdict.signature, verdict.reason)
+
+
+def test_cvmfs_warnings_that_it_recovered_from_give_no_failure():
+    """The cache's free-space warning and an LRU database it rebuilt are not failures of the job's reads."""
+    lines = [
+        "(atlas.cern.ch) too little free space on the file system hosting the cache, 812 MB available",
+        "(atlas.cern.ch) LRU database corrupted, re-building",
+        "(atlas.cern.ch) switching proxy from http://squid1:3128 to http://squid2:3128 (host returned HTTP error)",
+    ]
+    verdict = diagnose(lines, PACKS)
+    assert verdict.category == "unknown", (verdict.signature, verdict.reason)

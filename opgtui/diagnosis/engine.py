@@ -16,7 +16,7 @@ from typing import Any
 from opgtui.core.model import Finding, Job, Verdict, Window
 from opgtui.diagnosis import rules
 from opgtui.diagnosis.reader import add_roles, read
-from opgtui.diagnosis.signatures import PackSet
+from opgtui.diagnosis.signatures import PackSet, _clean_line
 from opgtui.diagnosis.verdict import decide
 
 _KILLED = ("rule:signal_9", "rule:exit_137", "exit_code_137", "process_killed_sigkill")
@@ -57,7 +57,8 @@ def diagnose(
         hold_reason = job.hold_reason if hold_reason is None else hold_reason
         exit_code = job.exit_code if exit_code is None else exit_code
         exit_signal = job.exit_signal if exit_signal is None else exit_signal
-    found, lines = packs.scan_unquoted(lines)
+    quoted = lines
+    found, lines, origin = packs.scan_normalised(lines)
     reading = read(found, packs, lines, have_hold=bool(hold_code))
     findings = reading.findings
     if hold_reason:  # the hold reason is read like a one-line log (codes in it too), its findings without a line
@@ -90,7 +91,7 @@ def diagnose(
     add_roles(reading.roles, findings, packs)
     exited = exit_code if exit_code is not None or exit_signal else (0 if reading.exited_zero else None)
     succeeded = exited == 0 and not hold_code and not exit_signal
-    return decide(
+    verdict = decide(
         findings,
         job=job,
         windows=windows,
@@ -102,6 +103,32 @@ def diagnose(
         succeeded=succeeded,
         details=reading.details,
     )
+    return verdict if lines is quoted else as_quoted(verdict, quoted, origin)
+
+
+_LINE_MENTION = re.compile(r"\b(lines? )(\d+(?:(?:, | and )\d+)*)")
+
+
+def as_quoted(verdict: Verdict, quoted: Sequence[str], origin: Sequence[int] | None) -> Verdict:
+    """The verdict with its evidence as the log was quoted: each line's original text (a timestamp, a quote's
+    "> ", a JSON wrapper kept) and, where squashed lines were split, the number of the line they came from."""
+
+    def number(n: int) -> int:
+        return origin[n - 1] + 1 if origin is not None and 0 < n <= len(origin) else n
+
+    evidence = []
+    for f in verdict.evidence:
+        if f.line is None or not 0 < number(f.line) <= len(quoted):
+            evidence.append(f)
+            continue
+        at = number(f.line)
+        evidence.append(replace(f, line=at, text=_clean_line(quoted[at - 1])))
+    reason = verdict.reason
+    if origin is not None:
+        reason = _LINE_MENTION.sub(
+            lambda m: m.group(1) + re.sub(r"\d+", lambda d: str(number(int(d.group()))), m.group(2)), reason
+        )
+    return replace(verdict, evidence=evidence, reason=reason)
 
 
 def _allocation_failure(f: Finding, packs: PackSet) -> bool:

@@ -1,56 +1,206 @@
-"""Prefixes a log line gets when it is quoted rather than read from the job: a mail or Markdown quote ("> "),
-a CI runner's timestamp ("2025-10-23T22:41:44.7459686Z "), CRAB's "== CMSSW: " in front of cmsRun's output.
+"""A log as it was quoted, read as the job wrote it: the wrapping that a ticket, a thread, a log shipper or a
+batch system adds to each line is taken off once, before the scan.
 
-The packs anchor many patterns at the start of a line ("---- Configuration BEGIN", "Traceback", an exception
-class): with such a prefix they would not match. The prefix says nothing about the failure, so it is removed
-before the scan; everything else on the line is kept. Pure: no I/O.
+Real logs reach a shifter pasted into tickets and threads and through wrappers: a mail or Markdown quote ("> "),
+timestamps (ISO "2025-10-23T22:41:44.7459686Z", "[2024-01-02 03:04:05,678]", HTCondor's "12/07/25 10:11:12
+(pid:123)", syslog's "Jan  2 03:04:05 host prog[1]:", Nextflow's "Dec-07 10:11:12.345 [main] ERROR x.Y - ",
+Snakemake's "[Mon Jan  2 03:04:05 2024]", epoch seconds, the kernel's "[ 123.456]"), a log level after them,
+Python's "INFO:root:", a container runtime's "stdout F", "[stderr]", pytest's "E   ", a line number, CRAB's
+"== CMSSW: ", GitHub's "##[error]"; a log shipper's JSON line ({"log": "...", "stream": "stderr"}); several lines
+squashed onto one with a literal "\\n"; ANSI colours; CRLF; and a whole paste indented (a Markdown code block, a
+traceback pasted with tabs). The packs anchor many patterns at the start of a line ("---- Configuration BEGIN",
+"Traceback", an exception class): with the wrapping they would not match. The wrapping says nothing about the
+failure, so it goes; everything else on the line is kept.
+
+``normalise`` says which original line each normalised one came from, so the evidence shown is the line as it
+was quoted. Cheap: one search over the joined tail says whether any line needs it (most tails need nothing).
+Pure: no I/O.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
-_PREFIX = re.compile(r"(?:[ \t]{0,3}>[ \t]?)+|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z[ \t]|== CMSSW: ?")
-_STARTS = frozenset("0123456789=> \t")
-_START = r"(?:[ \t]{0,3}>|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z[ \t]|== CMSSW:)"
-_ANY = re.compile("\n" + _START)
-_FIRST = re.compile(_START)
-_ANY_BYTES = re.compile(("\n" + _START).encode())
-_FIRST_BYTES = re.compile(_START.encode())
-"""Whether any line starts with a prefix: one search over the joined tail (most tails have none); led by a
-newline, not ``^`` in MULTILINE mode, so ``re`` jumps from newline to newline (about 5x faster), and the first
-line matched on its own."""
-MAX_PREFIXES = 3
+import re2
+
+from opgtui.core.patterns import re2_options
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_LEVEL = r"(?:TRACE|DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|CRITICAL|FATAL|SEVERE)"
+_STAMP = (
+    r"(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z| ?[+-]\d\d:?\d\d| ?UTC)?"  # ISO 8601, Python logging
+    r"|\d\d/\d\d/\d\d(?:\d\d)? \d\d:\d\d:\d\d(?:\.\d+)?"  # HTCondor daemon logs
+    rf"|{_MONTH}-\d\d \d\d:\d\d:\d\d\.\d+"  # Nextflow
+    rf"|{_DAY} {_MONTH} [ \d]\d \d\d:\d\d:\d\d(?: [A-Z]{{3,4}})? \d{{4}}"  # ctime (Snakemake, date)
+    r"|1\d{9}(?:\.\d+)?)"  # epoch seconds
+)
+_AFTER_STAMP = (
+    r"(?:\(pid:\d+\) ?(?:\((?:D_\w+\|?)+\) ?)?"  # HTCondor daemon log: "(pid:1234) (D_ALWAYS)"
+    r"|(?:stdout|stderr) [FP] "  # a container runtime's log (CRI): stream and full/partial
+    r"|\[[^\]\n]{1,40}\] " + _LEVEL + r" [\w.$]+ - "  # Nextflow: "[main] ERROR nextflow.cli.Launcher - "
+    r"|(?:[\w.]+ - )?" + _LEVEL + r" - "  # Python logging: "name - ERROR - "
+    r"|(?:ERROR|CRITICAL|FATAL|SEVERE) (?=\S)"  # an error's level; a warning's is kept, as "[FATAL]" is
+    r")?"
+)
+_PREFIX = re.compile(
+    r"(?:[ \t]{0,3}>[ \t]?)+"  # a mail or Markdown quote
+    r"|(?:\["  # a time stamp, bracketed or not
+    + _STAMP
+    + r"\]|"
+    + _STAMP
+    + r")(?:[ \t]*[|:-])?[ \t]"
+    + _AFTER_STAMP
+    + r"|\[ *\d+\.\d+\] "  # the kernel's seconds since boot (dmesg)
+    r"|" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d [\w.-]+ (?:(?!kernel:)[\w./-]+(?:\[\d+\])?: )?"  # syslog, host, program
+    r"|== CMSSW: ?"  # CRAB's copy of cmsRun's output
+    r"|" + _LEVEL + r":[\w.]*:"  # Python logging's default: "INFO:root:"
+    r"|\[(?:stderr|stdout|STDERR|STDOUT)\] ?"
+    r"|E {3,}(?=\S)"  # pytest's failure lines
+    r"|##\[\w+\]"  # GitHub Actions' annotations
+    r"|[ \t]*\d{1,6}(?:\t| \| ?|\|)"  # a line number
+)
+_NEEDS = (
+    r"(?m)^(?:" + _PREFIX.pattern.replace("(?=\\S)", "\\S").replace("(?!kernel:)", "") + r'|\{")|\x1b|\\n|#012|#033'
+)
+"""Whether any line may need normalising, as one RE2 search over the joined tail (RE2 has no lookaround: the
+search may say yes where ``_PREFIX`` then finds nothing, never the reverse): a prefix at a line's start, a JSON
+wrapper, an ANSI escape (or rsyslog's "#033"), a squashed line break. One DFA pass: about as fast as two
+``bytes.find`` calls, where Python's ``re`` tries each alternative at each line."""
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_SQUASHED = re.compile(r"\\r\\n|\\n|#012")
+"""A squashed line break: JSON's or a C string's "\\n", rsyslog's octal escape "#012"."""
+_UNINDENTED = re.compile(rb"\n[^ \t\n]")
+_INDENT = re.compile(r"[ \t]*")
+_JSON_KEYS = ("log", "message", "msg", "MESSAGE", "line", "text")
+"""The keys a log shipper keeps a line under (Docker and Fluent Bit "log", journald "MESSAGE", Loki, ...)."""
+NEEDS_MEM = 8 << 20
+"""RE2's memory budget for ``_NEEDS`` (its DFA)."""
+MAX_PREFIXES = 4
 """Prefixes removed from one line at most (a quoted CRAB line: "> == CMSSW: ...")."""
+MAX_SPLIT = 200
+"""Lines one squashed line is split into at most."""
 
 
-def has_prefixes(text: bytes) -> bool:
-    """Whether a line of ``text`` (lines joined by newlines, UTF-8) may start with a prefix."""
-    return _FIRST_BYTES.match(text) is not None or _ANY_BYTES.search(text) is not None
+def needs_normalising(text: bytes) -> bool:
+    """Whether ``text`` (lines joined by newlines, UTF-8) may hold a quoted line: a prefix at a line's start, a
+    JSON wrapper, an ANSI escape, a literal "\\n" or an indented first line."""
+    return _needs().search(text) is not None or (text[:1] in (b" ", b"\t") and _UNINDENTED.search(text) is None)
 
 
-def strip_prefixes(lines: Sequence[str]) -> Sequence[str]:
-    """The lines without their quoting prefixes; the same sequence when no line has one."""
-    try:
-        joined = "\n".join(lines)
-    except TypeError:  # a line that is no str: look line by line
-        pass
-    else:
-        if _FIRST.match(joined) is None and _ANY.search(joined) is None:
-            return lines
-    out: list[str] | None = None
+@functools.cache
+def _needs() -> Any:
+    """``_NEEDS`` compiled (on first use: a verb that never diagnoses does not pay for it)."""
+    return re2.compile(_NEEDS.encode(), re2_options(NEEDS_MEM))
+
+
+def normalise(lines: Sequence[str]) -> tuple[Sequence[str], list[int] | None]:
+    """The lines as the job wrote them, and for each the index of the line of ``lines`` it came from (None when
+    they are one for one). ``lines`` itself comes back when nothing needed changing."""
+    out: list[str] = []
+    origin: list[int] = []
+    changed = False
     for i, line in enumerate(lines):
-        if not isinstance(line, str) or not line or line[0] not in _STARTS:
+        if not isinstance(line, str):
+            out.append(line)
+            origin.append(i)
             continue
-        text = line
-        for _ in range(MAX_PREFIXES):
-            m = _PREFIX.match(text)
-            if m is None or not m.end():
-                break
-            text = text[m.end() :]
-        if text is not line:
-            if out is None:
-                out = list(lines)
-            out[i] = text
-    return lines if out is None else out
+        parts = _unwrap(line)
+        if len(parts) != 1 or parts[0] is not line:
+            changed = True
+        out.extend(parts)
+        origin.extend([i] * len(parts))
+    dedented = _dedent(out)
+    if dedented is not out:
+        out, changed = dedented, True
+    if not changed:
+        return lines, None
+    return out, (origin if len(origin) != len(lines) else None)
+
+
+def _unwrap(line: str) -> list[str]:
+    """One line without its wrapping: ANSI escapes, a JSON wrapper, prefixes; split where it squashed lines."""
+    text = line.rstrip("\r")
+    if "#033" in text:  # rsyslog's escape of ESC
+        text = text.replace("#033", "\x1b")
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    text = _strip(text)
+    if text.startswith('{"') and text.endswith("}"):
+        inner = _json_line(text)
+        if inner is not None:
+            parts = [_strip(p.rstrip("\r")) for p in inner.split("\n")[:MAX_SPLIT]]
+            while len(parts) > 1 and not parts[-1]:
+                parts.pop()
+            return parts
+    if "\\n" in text or "#012" in text:
+        parts = [_strip(p.replace("\\t", "\t")) for p in _SQUASHED.split(text, MAX_SPLIT - 1)]
+        while len(parts) > 1 and not parts[-1].strip():
+            parts.pop()
+        return parts
+    return [line if text == line else text]
+
+
+def _strip(text: str) -> str:
+    """``text`` without up to ``MAX_PREFIXES`` prefixes at its start."""
+    for _ in range(MAX_PREFIXES):
+        m = _PREFIX.match(text)
+        if m is None or not m.end():
+            break
+        text = text[m.end() :]
+    return text
+
+
+def _json_line(text: str) -> str | None:
+    """The log line a log shipper's JSON object carries, or None when it is no such object."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    for key in _JSON_KEYS:
+        value = obj.get(key)
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    """The lines without the indentation they all share (a paste indented as a whole: a Markdown code block, a
+    traceback pasted with tabs); ``lines`` itself when some non-blank line starts at the margin."""
+    first = next((x for x in lines if isinstance(x, str) and x.strip()), None)
+    if first is None or first[:1] not in (" ", "\t"):
+        return lines
+    try:
+        if _UNINDENTED.search("\n".join(lines).encode("utf-8", "replace")):
+            return lines
+    except TypeError:
+        return lines
+    common: str | None = None
+    for x in lines:
+        if not isinstance(x, str) or not x.strip():
+            continue
+        indent = _INDENT.match(x).group()  # type: ignore[union-attr]
+        if common is None or not indent.startswith(common):
+            common = _shared(common, indent)
+        if not common:
+            return lines
+    n = len(common or "")
+    return [x[n:] if isinstance(x, str) and x.strip() else x for x in lines]
+
+
+def _shared(a: str | None, b: str) -> str:
+    """The longest common start of two indentations (``b`` when there is no ``a`` yet)."""
+    if a is None:
+        return b
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]

@@ -54,7 +54,7 @@ from opgtui.core.yamlspec import Spec, SpecError, convert, did_you_mean
 from opgtui.diagnosis import packcache
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
 from opgtui.diagnosis.plugins import PluginRunner
-from opgtui.diagnosis.prefixes import has_prefixes, strip_prefixes
+from opgtui.diagnosis.prefixes import needs_normalising, normalise
 
 MAX_LINE = 4096
 """Only the first MAX_LINE characters of a line are examined (and shown as evidence)."""
@@ -263,20 +263,27 @@ class PackSet:
         return self._scan_prepared(text, shown)
 
     def scan_unquoted(self, lines: Sequence[str]) -> tuple[list[Finding], Sequence[str]]:
-        """``scan`` of the lines without the prefixes a quoted log carries (``prefixes.py``: "> ", a CI runner's
-        timestamp, CRAB's "== CMSSW: "), and those lines (``lines`` itself when none had one). The check rides
-        on the text the scan prepares anyway, so a log without prefixes costs no second join."""
+        """``scan_normalised`` without the line map."""
+        found, lines, _origin = self.scan_normalised(lines)
+        return found, lines
+
+    def scan_normalised(self, lines: Sequence[str]) -> tuple[list[Finding], Sequence[str], list[int] | None]:
+        """``scan`` of the lines as the job wrote them (``prefixes.py``: without a quote's "> ", timestamps, a JSON
+        wrapper, ANSI colours, a shared indentation; squashed lines split), those lines (``lines`` itself when none
+        needed it), and which line of ``lines`` each came from (None: one for one). The check rides on the text
+        the scan prepares anyway, so a log that needs nothing costs no second join."""
+        origin = None
         try:
             text, shown = _prepare(lines)
-            if has_prefixes(text):
-                stripped = strip_prefixes(lines)
-                if stripped is not lines:
-                    lines = stripped
+            if needs_normalising(text):
+                normal, origin = normalise(shown)
+                if normal is not shown:
+                    lines = normal
                     text, shown = _prepare(lines)
         except Exception as exc:  # input we cannot even turn into text
             self._note(f"scan: unreadable input ({type(exc).__name__})")
-            return [], lines
-        return self._scan_prepared(text, shown), lines
+            return [], lines, None
+        return self._scan_prepared(text, shown), lines, origin
 
     def _scan_prepared(self, text: bytes, shown: Sequence[str]) -> list[Finding]:
         out = self._scan_text(text, shown) if self.compiled else []

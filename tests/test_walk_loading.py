@@ -33,7 +33,8 @@ async def summarised(app: OpgApp, pilot: Any) -> str:
     """The summary's status line once it has counted (at most 5 s)."""
     for _ in range(50):
         await pilot.pause(0.1)
-        if type(app.screen).__name__ == "FailureSummaryScreen" and "failed/held" in status_line(app):
+        summary = type(app.screen).__name__ == "FailureSummaryScreen" and app.screen.query("#failures-status")
+        if summary and "failed/held" in status_line(app):  # pushed, and composed (not only pushed)
             break
     return status_line(app)
 

@@ -25,6 +25,8 @@ async def test_detail_shows_the_jobs_stages_with_wall_and_cpu(demo) -> None:  # 
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(JobDetailScreen(job_id))
         await pilot.pause(0.2)
+        await app.workers.wait_for_complete()  # the detail is read off the UI thread
+        await pilot.pause()
         text = str(app.screen.query_one("#detail").render())
         stages = text.split("Stages\n", 1)[1].splitlines()[:n]
         assert [line.split()[0] for line in stages] == names
@@ -40,6 +42,7 @@ async def test_escape_from_the_raw_ad_returns_to_the_detail(demo) -> None:  # ty
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(JobDetailScreen(job_id))
         await pilot.pause(0.1)
+        await app.workers.wait_for_complete()  # the detail is read off the UI thread
         await pilot.press("a")
         await pilot.pause(0.1)
         assert "HoldReasonCode = 34" in str(app.screen.query_one("#detail").render())

@@ -29,6 +29,8 @@ async def test_message_column_gets_the_rest_of_the_width(tmp_path: Path) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("colon", *"announce", "enter")
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the list is read off the UI thread
+        await pilot.pause()
         assert isinstance(app.screen, AnnouncementsScreen)
         lines = screen_lines(app)
         row = next(line for line in lines if "Keep-up reco" in line)
@@ -41,6 +43,8 @@ async def test_enter_edits_the_highlighted_announcement(tmp_path: Path) -> None:
     app = announce_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("colon", *"announce", "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the list is read off the UI thread
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, AnnouncementsScreen)

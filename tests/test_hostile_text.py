@@ -62,6 +62,8 @@ async def test_dashboard_shows_bidi_override_visibly(tmp_path: Path) -> None:
     app = OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the board is read off the UI thread
+        await pilot.pause()
         text = "\n".join(screen_lines(app))
         assert "novapro\\u202egnp" in text
         assert _invisible(text.replace("\n", "")) == []
@@ -162,6 +164,8 @@ async def test_announcement_edit_dialog_cleans_stored_text(tmp_path: Path) -> No
     app = OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("colon", *"announce", "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the list is read off the UI thread
         await pilot.pause()
         assert isinstance(app.screen, AnnouncementsScreen)
         await pilot.press("enter")

@@ -4,7 +4,8 @@ is the one the bare log gets, and the evidence is the line as it was quoted.
 
 The excerpts are real logs of the tune corpus (their provenance is in its LABELS.tsv); the wrappers are the
 documented formats of the tools that add them (Docker's json-file log driver, the CRI log format of Kubernetes,
-Python's logging, HTCondor's daemon logs, rsyslog's escapes of control characters, Nextflow, Snakemake).
+Python's logging, HTCondor's daemon logs, rsyslog's escapes of control characters, Nextflow, Snakemake,
+Markdown).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ WRAPPERS: dict[str, Wrap] = {
     ],
     "squashed with \\n": lambda ls: ["\\n".join(ls)],
     "rsyslog #012": lambda ls: ["Dec 14 12:21:11 login1 job[1]: " + "#012".join(ls)],
+    "markdown inline code": lambda ls: ["`" + x + "`" if x.strip() and "`" not in x else x for x in ls],
+    "a JSON list of lines": lambda ls: ["  " + json.dumps(x) + "," for x in ls],
     "CRLF": lambda ls: [x + "\r" for x in ls],
     "ANSI colours": lambda ls: ["\x1b[0;31m" + x + "\x1b[0m" for x in ls],
 }
@@ -134,6 +137,14 @@ def test_rsyslog_escapes_are_read_as_lines(packs: PackSet) -> None:
         ("E       AssertionError: assert 1 == 0", "AssertionError: assert 1 == 0"),
         ("##[error]Process completed with exit code 137.", "Process completed with exit code 137."),
         ("> > == CMSSW: ---- FileOpenError BEGIN", "---- FileOpenError BEGIN"),
+        (
+            "`slurmstepd: error: *** JOB 4191701 ON c5-1 CANCELLED AT 2021-08-17T15:09:00 DUE TO TIME LIMIT ***`",
+            "slurmstepd: error: *** JOB 4191701 ON c5-1 CANCELLED AT 2021-08-17T15:09:00 DUE TO TIME LIMIT ***",
+        ),
+        (
+            '"Warning in <TClass::TClass>: no dictionary for class SvtxTrack::State is available"',
+            "Warning in <TClass::TClass>: no dictionary for class SvtxTrack::State is available",
+        ),
     ],
 )
 def test_the_wrapping_goes_and_the_message_stays(quoted: str, bare: str) -> None:
@@ -149,6 +160,8 @@ def test_the_wrapping_goes_and_the_message_stays(quoted: str, bare: str) -> None
         "FATAL:   container creation failed: mount /etc/localtime->/etc/localtime error",  # Apptainer's
         "WARNING Traceback (most recent call last):",  # a warning's level is kept: a handled traceback
         "sbatch: error: Batch script contains DOS line breaks",
+        '"a" and "b"',  # quotes that do not wrap the line
+        "```",
         "%MSG-w TrackFitter:  fitter:pandoraTrack@ 05-Jun-2024 23:01:02 CDT  run: 1 event: 2",
     ],
 )

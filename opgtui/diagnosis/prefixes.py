@@ -4,10 +4,11 @@ batch system adds to each line is taken off once, before the scan.
 Real logs reach a shifter pasted into tickets and threads and through wrappers: a mail or Markdown quote ("> "),
 timestamps (ISO "2025-10-23T22:41:44.7459686Z", "[2024-01-02 03:04:05,678]", HTCondor's "12/07/25 10:11:12
 (pid:123)", syslog's "Jan  2 03:04:05 host prog[1]:", Nextflow's "Dec-07 10:11:12.345 [main] ERROR x.Y - ",
-Snakemake's "[Mon Jan  2 03:04:05 2024]", epoch seconds, the kernel's "[ 123.456]"), a log level after them,
-Python's "INFO:root:", a container runtime's "stdout F", "[stderr]", pytest's "E   ", a line number, CRAB's
-"== CMSSW: ", GitHub's "##[error]"; a log shipper's JSON line ({"log": "...", "stream": "stderr"}); several lines
-squashed onto one with a literal "\\n"; ANSI colours; CRLF; and a whole paste indented (a Markdown code block, a
+Snakemake's "[Mon Jan  2 03:04:05 2024]", epoch seconds, the kernel's "[ 123.456]"), an error's level after
+them (a warning's is kept), Python's "INFO:root:", a container runtime's "stdout F", "[stderr]", pytest's "E   ",
+a line number, CRAB's "== CMSSW: ", GitHub's "##[error]"; a line quoted whole (Markdown's `...`, a JSON list's
+"..."); a log shipper's JSON line ({"log": "...", "stream": "stderr"}); several lines squashed onto one with a
+literal "\\n" (or rsyslog's "#012"); ANSI colours; CRLF; and a whole paste indented (a Markdown code block, a
 traceback pasted with tabs). The packs anchor many patterns at the start of a line ("---- Configuration BEGIN",
 "Traceback", an exception class): with the wrapping they would not match. The wrapping says nothing about the
 failure, so it goes; everything else on the line is kept.
@@ -65,7 +66,9 @@ _PREFIX = re.compile(
     r"|[ \t]*\d{1,6}(?:\t| \| ?|\|)"  # a line number
 )
 _NEEDS = (
-    r"(?m)^(?:" + _PREFIX.pattern.replace("(?=\\S)", "\\S").replace("(?!kernel:)", "") + r'|\{")|\x1b|\\n|#012|#033'
+    r"(?m)^(?:"
+    + _PREFIX.pattern.replace("(?=\\S)", "\\S").replace("(?!kernel:)", "")
+    + r'|\{"|[ \t]*["`])|\x1b|\\n|#012|#033'
 )
 """Whether any line may need normalising, as one RE2 search over the joined tail (RE2 has no lookaround: the
 search may say yes where ``_PREFIX`` then finds nothing, never the reverse): a prefix at a line's start, a JSON
@@ -76,6 +79,7 @@ _SQUASHED = re.compile(r"\\r\\n|\\n|#012")
 """A squashed line break: JSON's or a C string's "\\n", rsyslog's octal escape "#012"."""
 _UNINDENTED = re.compile(rb"\n[^ \t\n]")
 _INDENT = re.compile(r"[ \t]*")
+_QUOTES = ('"', "`")
 _JSON_KEYS = ("log", "message", "msg", "MESSAGE", "line", "text")
 """The keys a log shipper keeps a line under (Docker and Fluent Bit "log", journald "MESSAGE", Loki, ...)."""
 NEEDS_MEM = 8 << 20
@@ -130,6 +134,11 @@ def _unwrap(line: str) -> list[str]:
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     text = _strip(text)
+    body = text.lstrip(" \t")
+    if body[:1] in _QUOTES:
+        text = text[: len(text) - len(body)] + _unquote(body)
+        if "\n" in text:
+            return [_strip(p.rstrip("\r")) for p in text.split("\n")[:MAX_SPLIT]]
     if text.startswith('{"') and text.endswith("}"):
         inner = _json_line(text)
         if inner is not None:
@@ -153,6 +162,22 @@ def _strip(text: str) -> str:
             break
         text = text[m.end() :]
     return text
+
+
+def _unquote(text: str) -> str:
+    """A line quoted whole: Markdown's inline code (`...`), or a JSON string ("...", an element of a list of
+    lines); ``text`` itself otherwise."""
+    if text[0] == "`":
+        end = text.rstrip()
+        return end[1:-1] if len(end) > 2 and end[-1] == "`" and end.count("`") == 2 else text
+    end = text.rstrip().removesuffix(",")
+    if len(end) < 3 or end[-1] != '"':
+        return text
+    try:
+        inner = json.loads(end)
+    except ValueError:
+        return text
+    return inner if isinstance(inner, str) else text
 
 
 def _json_line(text: str) -> str | None:

@@ -27,9 +27,15 @@ ADDED = {
         "cvmfs_cache_too_small_for_catalog",
     ),
     "eos": ("eos_mgm_no_free_space", "eos_mgm_no_replica_available"),
-    "dcache": ("dcache_door_internal_timeout", "dcache_staging_not_allowed", "dcache_space_manager_unavailable"),
+    "dcache": (
+        "dcache_door_internal_timeout",
+        "dcache_staging_not_allowed",
+        "dcache_space_manager_unavailable",
+        "dcache_pool_disabled",
+    ),
     "transfers": ("gfal_destination_exists_no_overwrite", "gfal_user_checksum_disagrees", "srm_destination_exists"),
     "osdf": ("pelican_parameter_error",),
+    "catalogs": ("rucio_scope_or_account_unknown",),
 }
 
 
@@ -92,6 +98,15 @@ THREADS = {
             "    Run: [ERROR] Server responded with an error: [3012] Internal timeout",
         ],
         "dCache/dcache issue 1713 (the door timed out internally during DESY's periodic test)",
+    ),
+    "rucio_did_name_the_script_mangled": (
+        "code",
+        [
+            "finding tape source for all pending rules (takes some time...)",
+            "Fatal exception in 'list_files' : Data identifier not found.",
+            "Details: Data identifier 'cms:/%2FZeroBias%2FRun2024H-PromptReco-v1%2FAOD' not found",
+        ],
+        "dmwm/CRABServer issue 9373 (a monitoring script asked for a DID whose name it had URL-encoded)",
     ),
 }
 

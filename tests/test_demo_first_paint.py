@@ -28,6 +28,8 @@ async def test_the_board_shows_at_once_and_the_jobs_view_waits_for_the_jobs(tmp_
     app = OpgApp(cfg, store, demo=True, demo_rest=slow_rest)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the board is read off the UI thread
+        await pilot.pause()
         lines = "\n".join(screen_lines(app))
         assert isinstance(app.screen, StatusScreen) and "samweb" in lines and "loading its jobs" in lines
         await pilot.press("2")  # the Jobs view would say 0 failed: it waits for the jobs instead

@@ -43,6 +43,8 @@ async def test_enter_on_the_board_opens_the_history_of_the_row_under_the_cursor(
     app = board_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the board is read off the UI thread
+        await pilot.pause()
         await pilot.press("down", "enter")  # default focus: the board
         await pilot.pause()
         assert isinstance(app.screen, ServiceHistoryScreen)
@@ -61,6 +63,8 @@ async def test_enter_on_the_board_opens_the_history_of_the_row_under_the_cursor(
 async def test_timeline_keys_work_without_focusing_the_timeline(tmp_path: Path) -> None:
     app = board_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the board is read off the UI thread
         await pilot.pause()
         timeline = app.screen.query_one(OutageTimeline)
         assert not timeline.has_focus
@@ -81,6 +85,8 @@ async def test_help_lists_the_status_keys_and_every_view(tmp_path: Path) -> None
     app = board_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
+        await app.workers.wait_for_complete()  # the board is read off the UI thread
+        await pilot.pause()
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -93,6 +99,8 @@ async def test_help_lists_the_status_keys_and_every_view(tmp_path: Path) -> None
 async def test_time_axis_and_legend_show_without_scrolling_at_80x24(tmp_path: Path) -> None:
     app = board_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the board is read off the UI thread
         await pilot.pause()
         timeline = app.screen.query_one(OutageTimeline)
         assert len(timeline.services) == 8 and timeline.scroll_offset.y == 0
@@ -122,6 +130,8 @@ async def test_the_board_reads_the_store_once_when_it_first_shows_and_again_when
     monkeypatch.setattr(StatusScreen, "reload", lambda self: (reads.append(1), reload(self))[1])
     app = board_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the board is read off the UI thread
         await pilot.pause()
         assert len(reads) == 1  # Textual resumes a new mode's screen twice: one read of the store
         assert "dcache" in "\n".join(screen_lines(app))

@@ -413,8 +413,9 @@ ART_BAD_ALLOC = [
 def test_an_allocation_failure_well_below_the_memory_request_is_no_memory_limit(packs):
     """record: memory: a bad_alloc while the job's record shows use well below its request is an absurd size or an
     address-space limit (unknown, numbers quoted), not 'resubmit with more memory'; near the request, or without
-    the numbers, it stays resource."""
-    assert diagnose(ART_BAD_ALLOC, packs).category == "resource"
+    the numbers, it stays resource when the event loop had got past its first event."""
+    later = [x.replace("event: 1", "event: 4") for x in ART_BAD_ALLOC]
+    assert diagnose(later, packs).category == "resource"
     roomy = Job(id="s#1.0", schedd="s", cluster=1, proc=0, memory_used_mb=310, memory_request_mb=2000)
     v = diagnose(ART_BAD_ALLOC, packs, job=roomy)
     assert v.category == "unknown", v.reason

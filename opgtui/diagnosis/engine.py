@@ -32,6 +32,11 @@ IN_EVENT_LOOP = re.compile(r"\bevent:? \d+\b|\bevent method\b")
 "Calling event method for module" (FWCore/Framework exception context), art's "... during a call to the module X
 run: 1 subRun: 0 event: 1". Memory grows with events: an allocation failure there is the job's memory running
 out; one while constructing modules, in beginJob or an EventSetup component is more often one absurd size."""
+EVENT_NUMBER = re.compile(r"\bevent:? (\d+)\b")
+FIRST_EVENT = 1
+"""An event loop's context naming only event 1 shows no growth: the first event of a run (a simulation's first
+job) fails before any event finished, as an allocation of an absurd size does (larexamples' Exploder throws
+std::bad_alloc "run: 1 subRun: 0 event: 1"); with no numbers, it stays unknown like a failure in set-up."""
 SIZE_ASKED = re.compile(r"Unable to allocate \d")
 """numpy's _ArrayMemoryError states the size it asked for ("Unable to allocate 7.45 GiB for an array")."""
 
@@ -187,7 +192,15 @@ def _memory_growth(f: Finding, lines: Sequence[str]) -> bool:
     if f.line is None:
         return False
     start = f.line - 1
-    return any(IN_EVENT_LOOP.search(text) for text in lines[start : start + CONTEXT_LINES])
+    return any(_past_first_event(text) for text in lines[start : start + CONTEXT_LINES])
+
+
+def _past_first_event(text: str) -> bool:
+    """The line names the event loop, and an event other than the first ("event method" names none: it counts)."""
+    if not IN_EVENT_LOOP.search(text):
+        return False
+    numbers = [int(n) for n in EVENT_NUMBER.findall(text)]
+    return not numbers or any(n != FIRST_EVENT for n in numbers)
 
 
 def _memory(job: Job | None, findings: list[Finding], logged: tuple[float, float, int] | None) -> list[Finding]:

@@ -33,7 +33,13 @@ ADDED = {
         "dcache_space_manager_unavailable",
         "dcache_pool_disabled",
     ),
-    "transfers": ("gfal_destination_exists_no_overwrite", "gfal_user_checksum_disagrees", "srm_destination_exists"),
+    "transfers": (
+        "gfal_destination_exists_no_overwrite",
+        "gfal_user_checksum_disagrees",
+        "srm_destination_exists",
+        "gridftp_server_cannot_store_or_serve",
+        "gridftp_request_refused_exists_or_not_directory",
+    ),
     "osdf": ("pelican_parameter_error",),
     "catalogs": ("rucio_scope_or_account_unknown",),
 }
@@ -98,6 +104,16 @@ THREADS = {
             "    Run: [ERROR] Server responded with an error: [3012] Internal timeout",
         ],
         "dCache/dcache issue 1713 (the door timed out internally during DESY's periodic test)",
+    ),
+    "uberftp_overwrite_refused_by_dcache": (
+        "code",
+        [
+            "STOR /pnfs/grid.sara.nl/data/lsgrid/onnotest2017-06",
+            "550 File exists",
+            "/pnfs/grid.sara.nl/data/lsgrid/onnotest2017-06: Error with remote service during transfer.",
+            "550 File exists",
+        ],
+        "JasonAlt/UberFTP issue 11 (the dCache backend does not allow overwrites; the upload asked to overwrite)",
     ),
     "rucio_did_name_the_script_mangled": (
         "code",

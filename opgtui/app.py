@@ -183,8 +183,10 @@ class OpgApp(App[None]):
         """Tell the shifter, once per file: its rows not read yet show '(changed)', never blanks as if data."""
         from opgtui.screens.base import BaseScreen
 
-        line = (f"{Path(message.path).name} changed on disk since it was listed: fields not read before show "
-                "'(changed)'; open it again to see it as it is now")
+        line = (
+            f"{Path(message.path).name} changed on disk since it was listed: fields not read before show "
+            "'(changed)'; open it again to see it as it is now"
+        )
         self.dump_notes.append(line)
         self.problems = [*self.problems, line]
         if isinstance(self.screen, BaseScreen):

@@ -45,6 +45,7 @@ WRAPPERS: dict[str, Wrap] = {
     "kubernetes CRI": lambda ls: ["2016-10-06T00:17:09.669794202Z stderr F " + x for x in ls],
     "INFO:root:": lambda ls: ["INFO:root:" + x for x in ls],
     "[stderr]": lambda ls: ["[stderr] " + x for x in ls],
+    "srun --label": lambda ls: [f"{i % 64:4d}: {x}" for i, x in enumerate(ls)],
     "line numbers": lambda ls: [f"{i + 1:4d} | {x}" for i, x in enumerate(ls)],
     "docker json-file": lambda ls: [
         json.dumps({"log": x + "\n", "stream": "stderr", "time": "2024-01-02T03:04:05.1Z"}) for x in ls
@@ -135,6 +136,11 @@ def test_rsyslog_escapes_are_read_as_lines(packs: PackSet) -> None:
             "nfs: server 10.100.0.60 not responding, still trying",
         ),
         ("E       AssertionError: assert 1 == 0", "AssertionError: assert 1 == 0"),
+        ("51:   what():  ---- Parse error BEGIN", "what():  ---- Parse error BEGIN"),  # ctest's output
+        (
+            "2304: slurmstepd: error: _is_a_lwp: open() /proc/83665/status failed: No such file or directory",
+            "slurmstepd: error: _is_a_lwp: open() /proc/83665/status failed: No such file or directory",
+        ),
         ("##[error]Process completed with exit code 137.", "Process completed with exit code 137."),
         ("> > == CMSSW: ---- FileOpenError BEGIN", "---- FileOpenError BEGIN"),
         (

@@ -63,7 +63,7 @@ _PREFIX = re.compile(
     r"|\[(?:stderr|stdout|STDERR|STDOUT)\] ?"
     r"|E {3,}(?=\S)"  # pytest's failure lines
     r"|##\[\w+\]"  # GitHub Actions' annotations
-    r"|[ \t]*\d{1,6}(?:\t| \| ?|\|)"  # a line number
+    r"|[ \t]*\d{1,6}(?:\t| \| ?|\||: )"  # a line number; srun --label's and ctest's "13: " task number
 )
 _NEEDS = (
     r"(?m)^(?:"

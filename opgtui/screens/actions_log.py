@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock
 from opgtui.screens.base import BaseScreen
+from opgtui.screens.reads import read_store
 from opgtui.widgets.vim import Table
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ class ActionLogScreen(BaseScreen):
 
     def reload(self) -> None:
         """Read the log off the UI thread; the table fills when it arrives."""
-        self.read_store(
+        read_store(
+            self,
             lambda store: list(reversed(store.action_log())),
             self.show,
             group="actions-load",

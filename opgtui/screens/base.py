@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import Worker
 
 from opgtui.core.textsafe import one_line
-from opgtui.screens.reads import read_store
 from opgtui.widgets.header import AnnouncementBar, HeaderBar
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
-    from opgtui.store import Store
-
-T = TypeVar("T")
 
 
 def ellipsis_cell(text: str, style: str = "") -> Text:
@@ -68,15 +62,3 @@ class BaseScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read this view's data from the store (called on mount and after every refresh)."""
-
-    def read_store(
-        self,
-        read: Callable[[Store], T],
-        show: Callable[[T], None],
-        *,
-        group: str,
-        failed: Callable[[str], None] | None = None,
-        readonly: bool = False,
-    ) -> Worker[None]:
-        """:func:`opgtui.screens.reads.read_store` for this view: ``read(store)`` in a worker, ``show(answer)`` here."""
-        return read_store(self, read, show, group=group, failed=failed, readonly=readonly)

@@ -18,6 +18,7 @@ from opgtui.core.timefmt import clock
 from opgtui.diagnosis.verdict import describe_window
 from opgtui.domain.failures import RANGES, UNDIAGNOSED, FailureGroup, in_range, sites_text, summarise
 from opgtui.screens.base import BaseScreen, ellipsis_cell
+from opgtui.screens.reads import read_store
 from opgtui.widgets.vim import Table
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ class FailureSummaryScreen(BaseScreen):
         self.load()
 
     def load(self) -> None:
-        """Summarise the failures off the UI thread (:meth:`read_store`); the table fills when they arrive."""
+        """Summarise the failures off the UI thread (read_store); the table fills when they arrive."""
         app, dump = self.opg, self.opg.dump
         if dump is not None and dump.result is None:  # :failures on a dump still being parsed
             self.show_pending("loading the dump; the causes fill in when it is listed")
@@ -177,7 +178,7 @@ class FailureSummaryScreen(BaseScreen):
             return summarise(jobs, store.verdicts_for([j.id for j in jobs])), len(jobs)
 
         # a damaged or unreadable store: one line in place of the table, the dashboard stays up
-        self.read_store(read, lambda found: self.show(*found), group="failures-load", failed=self.show_pending)
+        read_store(self, read, lambda found: self.show(*found), group="failures-load", failed=self.show_pending)
 
     def show(self, groups: list[FailureGroup], failures: int) -> None:
         """Fill the table; the cursor stays on the cause it was on (a refresh does not move it)."""

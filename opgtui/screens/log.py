@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 from opgtui.core.model import Verdict
 from opgtui.core.textsafe import one_line
 from opgtui.screens.base import BaseScreen
+from opgtui.screens.reads import read_store
 from opgtui.widgets.log_view import LogView
 from opgtui.widgets.safe_edit import SafeInput
 
@@ -138,7 +139,7 @@ class LogScreen(BaseScreen):
         self.load()
 
     def load(self) -> None:
-        """Find the job's log, read its tail, scan it and show the verdict (:meth:`read_store`: off the UI thread)."""
+        """Find the job's log, read its tail, scan it and show the verdict (read_store: off the UI thread)."""
         from opgtui.ops.logtarget import resolve_and_diagnose
 
         cfg, path, stream = self.opg.cfg, self.opg.store.path, self.stream
@@ -149,7 +150,7 @@ class LogScreen(BaseScreen):
             job_id = target.get("job_id")  # the panel says what the store has (from its stdout) whichever stream
             return result, store.verdicts_for([job_id]).get(job_id) if job_id else None
 
-        self.read_store(read, lambda found: self.show(*found, stream, wanted), group="log-load")
+        read_store(self, read, lambda found: self.show(*found, stream, wanted), group="log-load")
 
     def show(self, result: LogResult, stored: Verdict | None, stream: str, wanted: int) -> None:
         """The tail with its marks and the verdict panel; the stream's own findings mark its lines."""

@@ -15,6 +15,7 @@ from opgtui.core.textsafe import one_line
 from opgtui.domain import requests as rq
 from opgtui.ops.request_ops import actor
 from opgtui.screens.base import BaseScreen
+from opgtui.screens.reads import read_store
 from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Table
 
@@ -99,9 +100,9 @@ class RequestsScreen(BaseScreen):
         return max(12, width - sum(FIXED.values()) - 2 * (len(FIXED) + 1) - 1)
 
     def reload(self) -> None:
-        """Read the requests and who is acting off the UI thread (:meth:`read_store`), then list them."""
+        """Read the requests and who is acting off the UI thread (read_store), then list them."""
         cfg = self.opg.cfg
-        self.read_store(lambda store: (store.requests(), actor(store, cfg)), self._loaded, group="requests-load")
+        read_store(self, lambda store: (store.requests(), actor(store, cfg)), self._loaded, group="requests-load")
 
     def _loaded(self, found: tuple[list[ProductionRequest], tuple[str, Roles]]) -> None:
         self.loaded = found

@@ -22,6 +22,7 @@ from textual.widgets import Static
 from opgtui.core.textsafe import one_line
 from opgtui.domain.stats import DAY, Row, Tally
 from opgtui.screens.base import BaseScreen
+from opgtui.screens.reads import read_store
 from opgtui.widgets.vim import Scroll
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ class StatsScreen(BaseScreen):
         self.load()
 
     def load(self) -> None:
-        """Bring the rollups up to date and read this view's numbers off the UI thread (:meth:`read_store`)."""
+        """Bring the rollups up to date and read this view's numbers off the UI thread (read_store)."""
         app = self.opg
         by, days, exp = self.by, PERIODS[self.period_index][1], self.experiment
         tz, stages = app.tz, app.cfg.record.stages
@@ -243,7 +244,7 @@ class StatsScreen(BaseScreen):
                 by, rows, total, wasted, failures, days_of(since, now), experiments, time.perf_counter() - started
             )
 
-        self.read_store(read, self._loaded, group="stats-load")  # a damaged store: one line, the dashboard stays up
+        read_store(self, read, self._loaded, group="stats-load")  # a damaged store: one line, the dashboard stays up
 
     def _loaded(self, answer: tuple[str | None, StatsData]) -> None:
         problem, data = answer

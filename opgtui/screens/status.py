@@ -16,6 +16,7 @@ from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
 from opgtui.domain.services import SUBMIT_HORIZON, BoardRow, board, decide_submit
 from opgtui.screens.base import BaseScreen, ellipsis_cell
+from opgtui.screens.reads import read_store
 from opgtui.widgets.timeline import ZOOMS, OutageTimeline
 from opgtui.widgets.vim import Table
 
@@ -113,7 +114,7 @@ class StatusScreen(BaseScreen):
             table.add_column(label, key=key, width=width)
 
     def reload(self) -> None:
-        """Read the board and the timeline's history off the UI thread (:meth:`read_store`), then draw them."""
+        """Read the board and the timeline's history off the UI thread (read_store), then draw them."""
         cfg = self.opg.cfg
 
         def read(store: Store) -> _Board:
@@ -124,7 +125,7 @@ class StatusScreen(BaseScreen):
             since = now - max(ZOOMS) * 4
             return _Board(now, rows, store.transitions(since=since), store.windows(start=since))
 
-        self.read_store(read, self.show, group="status-load")
+        read_store(self, read, self.show, group="status-load")
 
     def show(self, found: _Board) -> None:
         app, now, rows = self.opg, found.now, found.rows

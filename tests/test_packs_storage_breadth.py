@@ -25,6 +25,7 @@ ADDED = {
         "cvmfs_cache_object_corrupt",
         "cvmfs_server_certificate_invalid",
         "cvmfs_cache_too_small_for_catalog",
+        "cvmfs_mount_helper_refused",
     ),
     "eos": ("eos_mgm_no_free_space", "eos_mgm_no_replica_available"),
     "dcache": (
@@ -42,6 +43,7 @@ ADDED = {
     ),
     "osdf": ("pelican_parameter_error",),
     "catalogs": ("rucio_scope_or_account_unknown",),
+    "root": ("root_sys_read_io_error",),
 }
 
 

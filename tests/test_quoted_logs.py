@@ -124,6 +124,10 @@ def test_rsyslog_escapes_are_read_as_lines(packs: PackSet) -> None:
         ),
         ("ERROR:root:Exception During Stage Out:", "Exception During Stage Out:"),
         (
+            "2018-04-05 11:10:44,399:140498145695488:ERROR:JobUpdaterPoller:Caught unexpected exception in JobUpdater",
+            "Caught unexpected exception in JobUpdater",
+        ),
+        (
             "10/30/24 10:32:00 (pid:3700140) **** condor_startd (condor_STARTD) pid 3700140 EXITING WITH STATUS 4",
             "**** condor_startd (condor_STARTD) pid 3700140 EXITING WITH STATUS 4",
         ),
@@ -192,3 +196,18 @@ def test_every_signature_example_still_matches_once_normalised(packs: PackSet) -
         if normal is not lines and not any(c.regex.search(x.encode()) for x in normal):
             broken.append(c.signature.id)
     assert broken == []
+
+
+def test_a_paste_whose_line_breaks_became_spaces_is_split_at_the_frameworks_line_starts(packs: PackSet) -> None:
+    """cms-sw/cmssw#40126 as quoted in the thread: messagefacility and Geant4 lines run together on one line; the
+    warning's 'This is just a warning message' no longer vetoes the EEEE exception after it, shown once."""
+    lines = _lines("frameworks_h2/cmssw_40126_g4_nan_sensitive_detector.log")
+    v = diagnose(lines, packs)
+    assert (v.category, v.signature) == ("code", "geant4_G4Exception_error")
+    assert [f.line for f in v.evidence] == [1]
+    assert v.evidence[0].text == lines[0]
+
+
+def test_a_long_line_with_one_framework_word_is_kept() -> None:
+    line = "Begin processing the 52nd record. " + "x" * 400 + " %MSG-w SimG4CoreApplication: pre-events"
+    assert list(normalise([line])[0]) == [line]

@@ -122,12 +122,15 @@ def as_quoted(verdict: Verdict, quoted: Sequence[str], origin: Sequence[int] | N
         return origin[n - 1] + 1 if origin is not None and 0 < n <= len(origin) else n
 
     evidence = []
+    shown: set[int] = set()
     for f in verdict.evidence:
         if f.line is None or not 0 < number(f.line) <= len(quoted):
             evidence.append(f)
             continue
         at = number(f.line)
-        evidence.append(replace(f, line=at, text=_clean_line(quoted[at - 1])))
+        if at not in shown:  # the lines split from one quoted line are shown once
+            shown.add(at)
+            evidence.append(replace(f, line=at, text=_clean_line(quoted[at - 1])))
     reason = verdict.reason
     if origin is not None:
         reason = _LINE_MENTION.sub(

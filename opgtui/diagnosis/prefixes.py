@@ -3,15 +3,17 @@ batch system adds to each line is taken off once, before the scan.
 
 Real logs reach a shifter pasted into tickets and threads and through wrappers: a mail or Markdown quote ("> "),
 timestamps (ISO "2025-10-23T22:41:44.7459686Z", "[2024-01-02 03:04:05,678]", HTCondor's "12/07/25 10:11:12
-(pid:123)", syslog's "Jan  2 03:04:05 host prog[1]:", Nextflow's "Dec-07 10:11:12.345 [main] ERROR x.Y - ",
-Snakemake's "[Mon Jan  2 03:04:05 2024]", epoch seconds, the kernel's "[ 123.456]"), an error's level after
-them (a warning's is kept), Python's "INFO:root:", a container runtime's "stdout F", "[stderr]", pytest's "E   ",
-a line number, CRAB's "== CMSSW: ", GitHub's "##[error]"; a line quoted whole (Markdown's `...`, a JSON list's
-"..."); a log shipper's JSON line ({"log": "...", "stream": "stderr"}); several lines squashed onto one with a
-literal "\\n" (or rsyslog's "#012"); ANSI colours; CRLF; and a whole paste indented (a Markdown code block, a
-traceback pasted with tabs). The packs anchor many patterns at the start of a line ("---- Configuration BEGIN",
-"Traceback", an exception class): with the wrapping they would not match. The wrapping says nothing about the
-failure, so it goes; everything else on the line is kept.
+(pid:123)", syslog's "Jan 2 03:04:05 host prog[1]:", Nextflow's "Dec-07 10:11:12.345 [main] ERROR x.Y - ",
+Snakemake's "[Mon Jan 2 03:04:05 2024]", epoch seconds, the kernel's "[ 123.456]"), an error's level after them (a
+warning's is kept), Python's "INFO:root:" (WMCore's "...,399:1404981:ERROR:Module:"), a container runtime's "stdout
+F", "[stderr]", pytest's "E" and spaces, a line number, CRAB's "== CMSSW: ", GitHub's "##[error]"; a line quoted whole
+(Markdown's `...`, a JSON list's "..."); a log shipper's JSON line ({"log": "...", "stream": "stderr"}); several
+lines squashed onto one with a literal "\\n" (or rsyslog's "#012"), or with spaces where a paste outside a Markdown
+code block lost its line breaks (split again where a framework starts a line: "%MSG", a G4Exception banner); ANSI
+colours; CRLF; and a whole paste indented (a Markdown code block, a traceback pasted with tabs). The packs anchor
+many patterns at the start of a line ("---- Configuration BEGIN", "Traceback", an exception class): with the
+wrapping they would not match. The wrapping says nothing about the failure, so it goes; everything else on the line
+is kept.
 
 ``normalise`` says which original line each normalised one came from, so the evidence shown is the line as it
 was quoted. Cheap: one search over the joined tail says whether any line needs it (most tails need nothing).
@@ -54,8 +56,11 @@ _PREFIX = re.compile(
     + _STAMP
     + r"\]|"
     + _STAMP
-    + r")(?:[ \t]*[|:-])?[ \t]"
+    + r")(?:(?:[ \t]*[|:-])?[ \t]"
     + _AFTER_STAMP
+    + r"|:(?:\d+:)?"  # WMCore's components: "%(asctime)s:%(thread)d:%(levelname)s:%(module)s:"
+    + _LEVEL
+    + r":[\w.]*:)"
     + r"|\[ *\d+\.\d+\] "  # the kernel's seconds since boot (dmesg)
     r"|" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d [\w.-]+ (?:(?!kernel:)[\w./-]+(?:\[\d+\])?: )?"  # syslog, host, program
     r"|== CMSSW: ?"  # CRAB's copy of cmsRun's output
@@ -65,10 +70,21 @@ _PREFIX = re.compile(
     r"|##\[\w+\]"  # GitHub Actions' annotations
     r"|[ \t]*\d{1,6}(?:\t| \| ?|\||: )"  # a line number; srun --label's and ctest's "13: " task number
 )
+_BANNER = re.compile(
+    r"(?<=\s)(?=%MSG|-{8} (?:WWWW|EEEE) -|\*\*\* G4Exception :|\*\*\* (?:This is just a warning message|Event Must Be "
+    r"Aborted|Run Must Be Aborted|Fatal Exception)|-{5} (?:Begin|End) Fatal Exception|-{4} \w+ (?:BEGIN|END)\b|"
+    r"Traceback \(most recent call last\))"
+)
+"""Where a framework starts a line (messagefacility's "%MSG", Geant4's G4Exception banners and severity lines,
+CMSSW's fatal exception frame, art's "---- X BEGIN", a Python traceback): inside a long line, a paste whose line
+breaks became spaces (Markdown renders a paste outside a code block so)."""
+LONG_LINE = 300
+"""A line longer than this with two framework line starts in it is read as lines joined by spaces."""
 _NEEDS = (
     r"(?m)^(?:"
     + _PREFIX.pattern.replace("(?=\\S)", "\\S").replace("(?!kernel:)", "")
-    + r'|\{"|[ \t]*["`])|\x1b|\\n|#012|#033'
+    + r'|\{"|[ \t]*["`])|\x1b|\\n|#012|#033|\S\s+(?:'
+    + _BANNER.pattern.removeprefix("(?<=\\s)(?=")
 )
 """Whether any line may need normalising, as one RE2 search over the joined tail (RE2 has no lookaround: the
 search may say yes where ``_PREFIX`` then finds nothing, never the reverse): a prefix at a line's start, a JSON
@@ -127,7 +143,8 @@ def normalise(lines: Sequence[str]) -> tuple[Sequence[str], list[int] | None]:
 
 
 def _unwrap(line: str) -> list[str]:
-    """One line without its wrapping: ANSI escapes, a JSON wrapper, prefixes; split where it squashed lines."""
+    """One line without its wrapping: ANSI escapes, a quote around it, a JSON wrapper, prefixes; split where it
+    squashed lines."""
     text = line.rstrip("\r")
     if "#033" in text:  # rsyslog's escape of ESC
         text = text.replace("#033", "\x1b")
@@ -135,23 +152,29 @@ def _unwrap(line: str) -> list[str]:
         text = _ANSI.sub("", text)
     text = _strip(text)
     body = text.lstrip(" \t")
+    parts: list[str] | None = None
     if body[:1] in _QUOTES:
-        text = text[: len(text) - len(body)] + _unquote(body)
+        text = _strip(text[: len(text) - len(body)] + _unquote(body))  # "`51: terminate called...`"
         if "\n" in text:
-            return [_strip(p.rstrip("\r")) for p in text.split("\n")[:MAX_SPLIT]]
-    if text.startswith('{"') and text.endswith("}"):
+            parts = text.split("\n", MAX_SPLIT - 1)
+    elif text.startswith('{"') and text.endswith("}"):
         inner = _json_line(text)
         if inner is not None:
-            parts = [_strip(p.rstrip("\r")) for p in inner.split("\n")[:MAX_SPLIT]]
-            while len(parts) > 1 and not parts[-1]:
-                parts.pop()
-            return parts
-    if "\\n" in text or "#012" in text:
-        parts = [_strip(p.replace("\\t", "\t")) for p in _SQUASHED.split(text, MAX_SPLIT - 1)]
-        while len(parts) > 1 and not parts[-1].strip():
-            parts.pop()
-        return parts
-    return [line if text == line else text]
+            parts = inner.split("\n", MAX_SPLIT - 1)
+    if parts is None and ("\\n" in text or "#012" in text):
+        parts = [p.replace("\\t", "\t") for p in _SQUASHED.split(text, MAX_SPLIT - 1)]
+    if parts is None:
+        if len(text) <= LONG_LINE:
+            return [line if text == line else text]
+        parts = [text]
+    out = []
+    for part in parts:
+        part = _strip(part.rstrip("\r")) if len(parts) > 1 else part
+        split = _BANNER.split(part, MAX_SPLIT - 1) if len(part) > LONG_LINE else []
+        out.extend([p.rstrip() for p in split] if len(split) > 2 else [part])
+    while len(out) > 1 and not out[-1].strip():
+        out.pop()
+    return out
 
 
 def _strip(text: str) -> str:

@@ -43,7 +43,7 @@ _STAMP = (
     r"|1\d{9}(?:\.\d+)?)"  # epoch seconds
 )
 _AFTER_STAMP = (
-    r"(?:\(pid:\d+\) ?(?:\((?:D_\w+\|?)+\) ?)?"  # HTCondor daemon log: "(pid:1234) (D_ALWAYS)"
+    r"(?:\(pid:\d+\) ?(?:\(D_\w+(?:\|D_\w+)*\) ?)?"  # HTCondor daemon log: "(pid:1234) (D_ALWAYS)"
     r"|(?:stdout|stderr) [FP] "  # a container runtime's log (CRI): stream and full/partial
     r"|\[[^\]\n]{1,40}\] " + _LEVEL + r" [\w.$]+ - "  # Nextflow: "[main] ERROR nextflow.cli.Launcher - "
     r"|(?:[\w.]+ - )?" + _LEVEL + r" - "  # Python logging: "name - ERROR - "

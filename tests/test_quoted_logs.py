@@ -180,7 +180,13 @@ def test_lines_that_only_look_quoted_are_kept(line: str) -> None:
 
 
 def test_a_log_with_nothing_to_take_off_costs_no_copy() -> None:
-    lines = ["Begin processing the 1st record. run: 1 subRun: 0 event: 1", "   [ 12  13 ] module 3 took 1.2 ms"]
+    lines = [
+        "Begin processing the 1st record. run: 1 subRun: 0 event: 1",
+        "%MSG-w TrackFitter:  fitter:pandoraTrack@ 05-Jun-2024 23:01:02 CDT  run: 1 event: 2",
+        "Fit failed for track 12: too few hits (3) in view 1",
+        "%MSG",
+        "   [ 12  13 ] module 3 took 1.2 ms",
+    ]
     assert not needs_normalising("\n".join(lines).encode())
     assert normalise(lines) == (lines, None)
 

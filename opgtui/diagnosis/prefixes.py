@@ -83,7 +83,7 @@ LONG_LINE = 300
 _NEEDS = (
     r"(?m)^(?:"
     + _PREFIX.pattern.replace("(?=\\S)", "\\S").replace("(?!kernel:)", "")
-    + r'|\{"|[ \t]*["`])|\x1b|\\n|#012|#033|\S\s+(?:'
+    + r'|\{"|[ \t]*["`])|\x1b|\\n|#012|#033|\S[ \t]+(?:'
     + _BANNER.pattern.removeprefix("(?<=\\s)(?=")
 )
 """Whether any line may need normalising, as one RE2 search over the joined tail (RE2 has no lookaround: the

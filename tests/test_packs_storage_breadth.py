@@ -21,6 +21,7 @@ PACKS = load_packs(plugins=False)
 ADDED = {
     "cvmfs": (
         "cvmfs_repository_trust_failed",
+        "cvmfs_stratum_trust_retry",
         "cvmfs_fuse_eio",
         "cvmfs_cache_object_corrupt",
         "cvmfs_server_certificate_invalid",
@@ -153,6 +154,17 @@ def test_a_caller_supplied_checksum_that_disagrees_is_not_called_a_corrupt_trans
     line = "Source and user-defined ADLER32 do not match (0e4f1a2b != e4f1a2b)"
     verdict = diagnose([line], PACKS)
     assert verdict.category == "unknown", (verdict.signature, verdict.reason)
+
+
+def test_a_stratum_the_cvmfs_client_failed_over_from_does_not_explain_a_later_crash():
+    """A whitelist that one stratum 1 served badly is retried on the next: the segfault after it is the code's."""
+    lines = [
+        "(unpacked.cern.ch) whitelist verification failed (6): invalid whitelist signature",
+        "(unpacked.cern.ch) failed to fetch manifest (8 - bad whitelist), trying another stratum 1",
+        " *** Break *** segmentation violation",
+    ]
+    verdict = diagnose(lines, PACKS)
+    assert verdict.category != "service", (verdict.signature, verdict.reason)
 
 
 def test_cvmfs_warnings_that_it_recovered_from_give_no_failure():

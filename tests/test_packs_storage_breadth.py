@@ -41,6 +41,7 @@ ADDED = {
         "srm_destination_exists",
         "gridftp_server_cannot_store_or_serve",
         "gridftp_request_refused_exists_or_not_directory",
+        "davix_server_answer_unusable",
     ),
     "osdf": ("pelican_parameter_error",),
     "catalogs": ("rucio_scope_or_account_unknown",),

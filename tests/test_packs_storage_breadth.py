@@ -42,6 +42,7 @@ ADDED = {
         "gridftp_server_cannot_store_or_serve",
         "gridftp_request_refused_exists_or_not_directory",
         "davix_server_answer_unusable",
+        "gfal_tape_rest_answer_malformed",
     ),
     "osdf": ("pelican_parameter_error",),
     "catalogs": ("rucio_scope_or_account_unknown",),

@@ -10,6 +10,7 @@ Markdown).
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,7 @@ WRAPPERS: dict[str, Wrap] = {
     "rsyslog #012": lambda ls: ["Dec 14 12:21:11 login1 job[1]: " + "#012".join(ls)],
     "markdown inline code": lambda ls: ["`" + x + "`" if x.strip() and "`" not in x else x for x in ls],
     "a JSON list of lines": lambda ls: ["  " + json.dumps(x) + "," for x in ls],
+    "HTML escapes": lambda ls: [html.escape(x) for x in ls],
     "CRLF": lambda ls: [x + "\r" for x in ls],
     "ANSI colours": lambda ls: ["\x1b[0;31m" + x + "\x1b[0m" for x in ls],
 }
@@ -147,6 +149,11 @@ def test_rsyslog_escapes_are_read_as_lines(packs: PackSet) -> None:
         ),
         ("##[error]Process completed with exit code 137.", "Process completed with exit code 137."),
         ("> > == CMSSW: ---- FileOpenError BEGIN", "---- FileOpenError BEGIN"),
+        ("Looking for type: std::vector&lt;reco::Track&gt;", "Looking for type: std::vector<reco::Track>"),
+        (
+            "An exception of category &#x27;FileReadError&#x27; occurred while",
+            "An exception of category 'FileReadError' occurred while",
+        ),
         (
             "`slurmstepd: error: *** JOB 4191701 ON c5-1 CANCELLED AT 2021-08-17T15:09:00 DUE TO TIME LIMIT ***`",
             "slurmstepd: error: *** JOB 4191701 ON c5-1 CANCELLED AT 2021-08-17T15:09:00 DUE TO TIME LIMIT ***",

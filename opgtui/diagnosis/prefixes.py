@@ -3,17 +3,17 @@ batch system adds to each line is taken off once, before the scan.
 
 Real logs reach a shifter pasted into tickets and threads and through wrappers: a mail or Markdown quote ("> "),
 timestamps (ISO "2025-10-23T22:41:44.7459686Z", "[2024-01-02 03:04:05,678]", HTCondor's "12/07/25 10:11:12
-(pid:123)", syslog's "Jan 2 03:04:05 host prog[1]:", Nextflow's "Dec-07 10:11:12.345 [main] ERROR x.Y - ",
-Snakemake's "[Mon Jan 2 03:04:05 2024]", epoch seconds, the kernel's "[ 123.456]"), an error's level after them (a
+(pid:123)", syslog's "Jan  2 03:04:05 host prog[1]:", Nextflow's "Dec-07 10:11:12.345 [main] ERROR x.Y - ",
+Snakemake's "[Mon Jan  2 03:04:05 2024]", epoch seconds, the kernel's "[ 123.456]"), an error's level after them (a
 warning's is kept), Python's "INFO:root:" (WMCore's "...,399:1404981:ERROR:Module:"), a container runtime's "stdout
-F", "[stderr]", pytest's "E" and spaces, a line number, CRAB's "== CMSSW: ", GitHub's "##[error]"; a line quoted whole
-(Markdown's `...`, a JSON list's "..."); a log shipper's JSON line ({"log": "...", "stream": "stderr"}); several
-lines squashed onto one with a literal "\\n" (or rsyslog's "#012"), or with spaces where a paste outside a Markdown
-code block lost its line breaks (split again where a framework starts a line: "%MSG", a G4Exception banner); ANSI
-colours; CRLF; and a whole paste indented (a Markdown code block, a traceback pasted with tabs). The packs anchor
-many patterns at the start of a line ("---- Configuration BEGIN", "Traceback", an exception class): with the
-wrapping they would not match. The wrapping says nothing about the failure, so it goes; everything else on the line
-is kept.
+F", "[stderr]", pytest's "E" and spaces, a line number, CRAB's "== CMSSW: ", GitHub's "##[error]"; a line quoted
+whole (Markdown's `...`, a JSON list's "..."); HTML's escapes ("&lt;", "&#39;"); a log shipper's JSON line ({"log":
+"...", "stream": "stderr"}); several lines squashed onto one with a literal "\\n" (or rsyslog's "#012"), or with
+spaces where a paste outside a Markdown code block lost its line breaks (split again where a framework starts a
+line: "%MSG", a G4Exception banner); ANSI colours; CRLF; and a whole paste indented (a Markdown code block, a
+traceback pasted with tabs). The packs anchor many patterns at the start of a line ("---- Configuration BEGIN",
+"Traceback", an exception class): with the wrapping they would not match. The wrapping says nothing about the
+failure, so it goes; everything else on the line is kept.
 
 ``normalise`` says which original line each normalised one came from, so the evidence shown is the line as it
 was quoted. Cheap: one search over the joined tail says whether any line needs it (most tails need nothing).
@@ -23,6 +23,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import functools
+import html
 import json
 import re
 from collections.abc import Sequence
@@ -83,7 +84,7 @@ LONG_LINE = 300
 _NEEDS = (
     r"(?m)^(?:"
     + _PREFIX.pattern.replace("(?=\\S)", "\\S").replace("(?!kernel:)", "")
-    + r'|\{"|[ \t]*["`])|\x1b|\\n|#012|#033|\S[ \t]+(?:'
+    + r'|\{"|[ \t]*["`])|\x1b|\\n|#012|#033|&(?:lt|gt|amp|quot|apos|#\d{2,3}|#x[0-9a-fA-F]{2});|\S[ \t]+(?:'
     + _BANNER.pattern.removeprefix("(?<=\\s)(?=")
 )
 """Whether any line may need normalising, as one RE2 search over the joined tail (RE2 has no lookaround: the
@@ -91,6 +92,8 @@ search may say yes where ``_PREFIX`` then finds nothing, never the reverse): a p
 wrapper, an ANSI escape (or rsyslog's "#033"), a squashed line break. One DFA pass: about as fast as two
 ``bytes.find`` calls, where Python's ``re`` tries each alternative at each line."""
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d{2,3}|#x[0-9a-fA-F]{2});")
+"""HTML's escapes of the characters logs are full of ("std::vector&lt;reco::Track&gt;", "&#39;FileReadError&#39;")."""
 _SQUASHED = re.compile(r"\\r\\n|\\n|#012")
 """A squashed line break: JSON's or a C string's "\\n", rsyslog's octal escape "#012"."""
 _UNINDENTED = re.compile(rb"\n[^ \t\n]")
@@ -150,6 +153,8 @@ def _unwrap(line: str) -> list[str]:
         text = text.replace("#033", "\x1b")
     if "\x1b" in text:
         text = _ANSI.sub("", text)
+    if "&" in text and _ENTITY.search(text):  # copied from a web page or a ticket's HTML
+        text = html.unescape(text)
     text = _strip(text)
     body = text.lstrip(" \t")
     parts: list[str] | None = None

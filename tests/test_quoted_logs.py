@@ -42,6 +42,7 @@ WRAPPERS: dict[str, Wrap] = {
         "Jan-13 20:22:07.572 [Task submitter] ERROR nextflow.processor.TaskProcessor - " + x for x in ls
     ],
     "snakemake": lambda ls: ["[Mon Jan  2 03:04:05 2024] " + x for x in ls],
+    "time of day": lambda ls: [f"[{i % 24:02d}:04:05] {x}" for i, x in enumerate(ls)],
     "epoch seconds": lambda ls: ["1704164645.123 " + x for x in ls],
     "kubernetes CRI": lambda ls: ["2016-10-06T00:17:09.669794202Z stderr F " + x for x in ls],
     "INFO:root:": lambda ls: ["INFO:root:" + x for x in ls],

@@ -41,14 +41,15 @@ _STAMP = (
     r"|\d\d/\d\d/\d\d(?:\d\d)? \d\d:\d\d:\d\d(?:\.\d+)?"  # HTCondor daemon logs
     rf"|{_MONTH}-\d\d \d\d:\d\d:\d\d\.\d+"  # Nextflow
     rf"|{_DAY} {_MONTH} [ \d]\d \d\d:\d\d:\d\d(?: [A-Z]{{3,4}})? \d{{4}}"  # ctime (Snakemake, date)
-    r"|1\d{9}(?:\.\d+)?)"  # epoch seconds
+    r"|1\d{9}(?:\.\d+)?"  # epoch seconds
+    r"|\d\d:\d\d:\d\d(?:[.,]\d+)?)"  # a time of day (Jenkins' timestamper, many wrappers)
 )
 _AFTER_STAMP = (
     r"(?:\(pid:\d+\) ?(?:\(D_\w+(?:\|D_\w+)*\) ?)?"  # HTCondor daemon log: "(pid:1234) (D_ALWAYS)"
     r"|(?:stdout|stderr) [FP] "  # a container runtime's log (CRI): stream and full/partial
     r"|\[[^\]\n]{1,40}\] " + _LEVEL + r" [\w.$]+ - "  # Nextflow: "[main] ERROR nextflow.cli.Launcher - "
     r"|(?:[\w.]+ - )?" + _LEVEL + r" - "  # Python logging: "name - ERROR - "
-    r"|(?:ERROR|CRITICAL|FATAL|SEVERE) (?=\S)"  # an error's level; a warning's is kept, as "[FATAL]" is
+    r"|(?:ERROR|CRITICAL|FATAL|SEVERE) (?=\S)"  # an error's level; a warning's, "[FATAL]" and a padded one (Apptainer's columns) stay
     r")?"
 )
 _PREFIX = re.compile(

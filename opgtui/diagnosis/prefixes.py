@@ -49,7 +49,7 @@ _AFTER_STAMP = (
     r"|(?:stdout|stderr) [FP] "  # a container runtime's log (CRI): stream and full/partial
     r"|\[[^\]\n]{1,40}\] " + _LEVEL + r" [\w.$]+ - "  # Nextflow: "[main] ERROR nextflow.cli.Launcher - "
     r"|(?:[\w.]+ - )?" + _LEVEL + r" - "  # Python logging: "name - ERROR - "
-    r"|(?:ERROR|CRITICAL|FATAL|SEVERE) (?=\S)"  # an error's level; a warning's, "[FATAL]" and a padded one (Apptainer's columns) stay
+    r"|(?:ERROR|CRITICAL|FATAL|SEVERE) (?=\S)"  # an error level (kept: a warning's, "[FATAL]", a padded one)
     r")?"
 )
 _PREFIX = re.compile(

@@ -34,6 +34,8 @@ ADDED = {
         "dcache_staging_not_allowed",
         "dcache_space_manager_unavailable",
         "dcache_pool_disabled",
+        "dcache_dcap_data_connection_lost",
+        "dcache_replica_broken",
     ),
     "transfers": (
         "gfal_destination_exists_no_overwrite",
@@ -109,6 +111,18 @@ THREADS = {
             "    Run: [ERROR] Server responded with an error: [3012] Internal timeout",
         ],
         "dCache/dcache issue 1713 (the door timed out internally during DESY's periodic test)",
+    ),
+    "dcache_broken_replica_through_three_doors": (
+        "service",
+        [
+            "$ curl  -L  -k -u admin:dickerelch https://localhost:2881/public/file-1644414738",
+            "Internal problem: File is broken",
+            "$ xrdcp -f root://localhost/public/file-1644414738 /dev/null",
+            "[0B/0B][100%][==================================================][0B/s]",
+            "Run: [ERROR] Server responded with an error: [3019] Failed to open file (File is broken [10004]) (source)",
+            "cat: /mnt/public/file-1644414738: Input/output error",
+        ],
+        "dCache/dcache pull request 6555 (pools refuse to serve a replica marked broken; the doors now fail at once)",
     ),
     "uberftp_overwrite_refused_by_dcache": (
         "code",

@@ -46,7 +46,7 @@ ADDED = {
         "davix_server_answer_unusable",
         "gfal_tape_rest_answer_malformed",
     ),
-    "osdf": ("pelican_parameter_error",),
+    "osdf": ("pelican_parameter_error", "pelican_cache_or_origin_failed"),
     "catalogs": ("rucio_scope_or_account_unknown",),
     "root": ("root_sys_read_io_error",),
 }

@@ -4,8 +4,8 @@ is the one the bare log gets, and the evidence is the line as it was quoted.
 
 The excerpts are real logs of the tune corpus (their provenance is in its LABELS.tsv); the wrappers are the
 documented formats of the tools that add them (Docker's json-file log driver, the CRI log format of Kubernetes,
-Python's logging, HTCondor's daemon logs, rsyslog's escapes of control characters, Nextflow, Snakemake,
-Markdown).
+Python's logging, logfmt (Go's logrus and slog), HTCondor's daemon logs, rsyslog's escapes of control characters,
+Nextflow, Snakemake, Markdown).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ WRAPPERS: dict[str, Wrap] = {
     "rsyslog #012": lambda ls: ["Dec 14 12:21:11 login1 job[1]: " + "#012".join(ls)],
     "markdown inline code": lambda ls: ["`" + x + "`" if x.strip() and "`" not in x else x for x in ls],
     "a JSON list of lines": lambda ls: ["  " + json.dumps(x) + "," for x in ls],
+    "logfmt": lambda ls: [f'time="2024-10-17T14:18:57+0000" level=error msg={json.dumps(x)}' for x in ls],
     "HTML escapes": lambda ls: [html.escape(x) for x in ls],
     "CRLF": lambda ls: [x + "\r" for x in ls],
     "ANSI colours": lambda ls: ["\x1b[0;31m" + x + "\x1b[0m" for x in ls],
@@ -151,6 +152,11 @@ def test_rsyslog_escapes_are_read_as_lines(packs: PackSet) -> None:
         ("##[error]Process completed with exit code 137.", "Process completed with exit code 137."),
         ("> > == CMSSW: ---- FileOpenError BEGIN", "---- FileOpenError BEGIN"),
         ("Looking for type: std::vector&lt;reco::Track&gt;", "Looking for type: std::vector<reco::Track>"),
+        (  # dbinfrago/capella-collab-manager#1913
+            'time="2024-10-17T14:18:57+0000" level=ERROR name=capellacollab.projects.toolmodels.backups.runs.interface '
+            'function=_refresh_and_trigger_pipeline_jobs message="Failed fetching logs of jobs"',
+            "Failed fetching logs of jobs",
+        ),
         (
             "An exception of category &#x27;FileReadError&#x27; occurred while",
             "An exception of category 'FileReadError' occurred while",

@@ -7,13 +7,13 @@ timestamps (ISO "2025-10-23T22:41:44.7459686Z", "[2024-01-02 03:04:05,678]", HTC
 Snakemake's "[Mon Jan  2 03:04:05 2024]", epoch seconds, the kernel's "[ 123.456]"), an error's level after them (a
 warning's is kept), Python's "INFO:root:" (WMCore's "...,399:1404981:ERROR:Module:"), a container runtime's "stdout
 F", "[stderr]", pytest's "E" and spaces, a line number, CRAB's "== CMSSW: ", GitHub's "##[error]"; a line quoted
-whole (Markdown's `...`, a JSON list's "..."); HTML's escapes ("&lt;", "&#39;"); a log shipper's JSON line ({"log":
-"...", "stream": "stderr"}); several lines squashed onto one with a literal "\\n" (or rsyslog's "#012"), or with
-spaces where a paste outside a Markdown code block lost its line breaks (split again where a framework starts a
-line: "%MSG", a G4Exception banner); ANSI colours; CRLF; and a whole paste indented (a Markdown code block, a
-traceback pasted with tabs). The packs anchor many patterns at the start of a line ("---- Configuration BEGIN",
-"Traceback", an exception class): with the wrapping they would not match. The wrapping says nothing about the
-failure, so it goes; everything else on the line is kept.
+whole (Markdown's `...`, a JSON list's "..."); HTML's escapes ("&lt;", "&#39;"); logfmt's msg="..."; a log shipper's
+JSON line ({"log": "...", "stream": "stderr"}); several lines squashed onto one with a literal "\\n" (or rsyslog's
+"#012"), or with spaces where a paste outside a Markdown code block lost its line breaks (split again where a
+framework starts a line: "%MSG", a G4Exception banner); ANSI colours; CRLF; and a whole paste indented (a Markdown
+code block, a traceback pasted with tabs). The packs anchor many patterns at the start of a line ("----
+Configuration BEGIN", "Traceback", an exception class): with the wrapping they would not match. The wrapping says
+nothing about the failure, so it goes; everything else on the line is kept.
 
 ``normalise`` says which original line each normalised one came from, so the evidence shown is the line as it
 was quoted. Cheap: one search over the joined tail says whether any line needs it (most tails need nothing).
@@ -72,6 +72,8 @@ _PREFIX = re.compile(
     r"|##\[\w+\]"  # GitHub Actions' annotations
     r"|[ \t]*\d{1,6}(?:\t| \| ?|\||: )"  # a line number; srun --label's and ctest's "13: " task number
 )
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d{2,3}|#x[0-9a-fA-F]{2});")
+"""HTML's escapes of the characters logs are full of ("std::vector&lt;reco::Track&gt;", "&#39;FileReadError&#39;")."""
 _BANNER = re.compile(
     r"(?<=\s)(?=%MSG|-{8} (?:WWWW|EEEE) -|\*\*\* G4Exception :|\*\*\* (?:This is just a warning message|Event Must Be "
     r"Aborted|Run Must Be Aborted|Fatal Exception)|-{5} (?:Begin|End) Fatal Exception|-{4} \w+ (?:BEGIN|END)\b|"
@@ -85,7 +87,9 @@ LONG_LINE = 300
 _NEEDS = (
     r"(?m)^(?:"
     + _PREFIX.pattern.replace("(?=\\S)", "\\S").replace("(?!kernel:)", "")
-    + r'|\{"|[ \t]*["`])|\x1b|\\n|#012|#033|&(?:lt|gt|amp|quot|apos|#\d{2,3}|#x[0-9a-fA-F]{2});|\S[ \t]+(?:'
+    + r'|\{"|[ \t]*["`]|(?:time|ts|level|lvl|t)=)|\x1b|\\n|#012|#033|'
+    + _ENTITY.pattern
+    + r"|\S[ \t]+(?:"
     + _BANNER.pattern.removeprefix("(?<=\\s)(?=")
 )
 """Whether any line may need normalising, as one RE2 search over the joined tail (RE2 has no lookaround: the
@@ -93,8 +97,9 @@ search may say yes where ``_PREFIX`` then finds nothing, never the reverse): a p
 wrapper, an ANSI escape (or rsyslog's "#033"), a squashed line break. One DFA pass: about as fast as two
 ``bytes.find`` calls, where Python's ``re`` tries each alternative at each line."""
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|apos|#\d{2,3}|#x[0-9a-fA-F]{2});")
-"""HTML's escapes of the characters logs are full of ("std::vector&lt;reco::Track&gt;", "&#39;FileReadError&#39;")."""
+_LOGFMT_START = ("time=", "ts=", "level=", "lvl=", "t=")
+_LOGFMT_MSG = re.compile(r'\b(?:msg|message)=("(?:[^"\\]|\\.)*")')
+"""logfmt (Go's logrus and slog, Python's structlog): 'time="..." level=error msg="..."'; the message is the line."""
 _SQUASHED = re.compile(r"\\r\\n|\\n|#012")
 """A squashed line break: JSON's or a C string's "\\n", rsyslog's octal escape "#012"."""
 _UNINDENTED = re.compile(rb"\n[^ \t\n]")
@@ -163,19 +168,24 @@ def _unwrap(line: str) -> list[str]:
         text = _strip(text[: len(text) - len(body)] + _unquote(body))  # "`51: terminate called...`"
         if "\n" in text:
             parts = text.split("\n", MAX_SPLIT - 1)
+    elif text.startswith(_LOGFMT_START) and (m := _LOGFMT_MSG.search(text)) is not None:
+        inner = _json_string(m.group(1))
+        if inner is not None:
+            parts = inner.split("\n", MAX_SPLIT - 1)
     elif text.startswith('{"') and text.endswith("}"):
         inner = _json_line(text)
         if inner is not None:
             parts = inner.split("\n", MAX_SPLIT - 1)
     if parts is None and ("\\n" in text or "#012" in text):
         parts = [p.replace("\\t", "\t") for p in _SQUASHED.split(text, MAX_SPLIT - 1)]
+    unwrapped = parts is not None  # the parts are lines of their own: each may carry its prefixes
     if parts is None:
         if len(text) <= LONG_LINE:
             return [line if text == line else text]
         parts = [text]
     out = []
     for part in parts:
-        part = _strip(part.rstrip("\r")) if len(parts) > 1 else part
+        part = _strip(part.rstrip("\r")) if unwrapped else part
         split = _BANNER.split(part, MAX_SPLIT - 1) if len(part) > LONG_LINE else []
         out.extend([p.rstrip() for p in split] if len(split) > 2 else [part])
     while len(out) > 1 and not out[-1].strip():
@@ -207,6 +217,15 @@ def _unquote(text: str) -> str:
     except ValueError:
         return text
     return inner if isinstance(inner, str) else text
+
+
+def _json_string(quoted: str) -> str | None:
+    """A double-quoted string with JSON's (and Go's %q's common) escapes, unquoted; None when it is none."""
+    try:
+        value = json.loads(quoted)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _json_line(text: str) -> str | None:

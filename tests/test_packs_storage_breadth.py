@@ -27,6 +27,7 @@ ADDED = {
         "cvmfs_server_certificate_invalid",
         "cvmfs_cache_too_small_for_catalog",
         "cvmfs_mount_helper_refused",
+        "cvmfs_cache_manager_failed",
     ),
     "eos": ("eos_mgm_no_free_space", "eos_mgm_no_replica_available"),
     "dcache": (

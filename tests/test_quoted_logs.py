@@ -231,3 +231,13 @@ def test_a_paste_whose_line_breaks_became_spaces_is_split_at_the_frameworks_line
 def test_a_long_line_with_one_framework_word_is_kept() -> None:
     line = "Begin processing the 52nd record. " + "x" * 400 + " %MSG-w SimG4CoreApplication: pre-events"
     assert list(normalise([line])[0]) == [line]
+
+
+@pytest.mark.parametrize("wrapper", sorted(set(WRAPPERS) - {"CRLF"}))  # the scan takes CRs off before
+def test_reading_only_the_lines_the_search_finds_reads_them_all(wrapper: str) -> None:
+    """The scan hands ``normalise`` its joined text so that only the lines one search finds are read one by one:
+    that reads the same lines as reading every one."""
+    quoted = ["Begin processing the 1st record. run: 1 subRun: 0 event: 1"]
+    for name in sorted(EXCERPTS):
+        quoted += WRAPPERS[wrapper](_lines(name))
+    assert normalise(quoted, "\n".join(quoted).encode()) == normalise(quoted)

@@ -127,14 +127,16 @@ def _needs() -> Any:
     return re2.compile(_NEEDS.encode(), re2_options(NEEDS_MEM))
 
 
-def normalise(lines: Sequence[str]) -> tuple[Sequence[str], list[int] | None]:
+def normalise(lines: Sequence[str], text: bytes | None = None) -> tuple[Sequence[str], list[int] | None]:
     """The lines as the job wrote them, and for each the index of the line of ``lines`` it came from (None when
-    they are one for one). ``lines`` itself comes back when nothing needed changing."""
+    they are one for one). ``lines`` itself comes back when nothing needed changing. With ``text`` (the lines
+    joined by newlines, UTF-8), only the lines ``_NEEDS`` finds in it are read one by one."""
     out: list[str] = []
     origin: list[int] = []
     changed = False
+    flagged = _flagged(text) if text is not None else None
     for i, line in enumerate(lines):
-        if not isinstance(line, str):
+        if not isinstance(line, str) or (flagged is not None and i not in flagged):
             out.append(line)
             origin.append(i)
             continue
@@ -149,6 +151,17 @@ def normalise(lines: Sequence[str]) -> tuple[Sequence[str], list[int] | None]:
     if not changed:
         return lines, None
     return out, (origin if len(origin) != len(lines) else None)
+
+
+def _flagged(text: bytes) -> set[int]:
+    """The 0-based numbers of the lines of ``text`` where ``_NEEDS`` matches (no match spans a line break)."""
+    flagged: set[int] = set()
+    line = at = 0
+    for m in _needs().finditer(text):
+        line += text.count(b"\n", at, m.start())
+        at = m.start()
+        flagged.add(line)
+    return flagged
 
 
 def _unwrap(line: str) -> list[str]:

@@ -276,7 +276,7 @@ class PackSet:
         try:
             text, shown = _prepare(lines)
             if needs_normalising(text):
-                normal, origin = normalise(shown)
+                normal, origin = normalise(shown, text)
                 if normal is not shown:
                     lines = normal
                     text, shown = _prepare(lines)

@@ -10,6 +10,7 @@ from opgtui.core import yamlspec
 from opgtui.core.feedkinds import BUILTIN_KINDS
 from opgtui.core.keymap import BINDING_IDS
 from opgtui.core.storetarget import store_target
+from opgtui.core.usercache import cache_dir, read_private, write_private
 from opgtui.core.yamlspec import Spec, SpecError, closest, did_you_mean, line_of
 
 APP_NAME = "opgtui"
@@ -194,11 +195,6 @@ def default_config_path() -> Path:
     return Path(base) / APP_NAME / "config.yaml"
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / APP_NAME
-
-
 def default_store_path() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / APP_NAME / "opgtui.db"
@@ -339,23 +335,26 @@ def load_config(path: str | Path | None = None) -> Config:
 # ---------------------------------------------------------------- the parsed config, kept between start-ups
 
 _KEPT_FILES = 16
+_MAX_CACHE_BYTES = 4 << 20
 
 
-def _cache_file() -> Path:
-    return default_cache_dir() / "config.json"
+def _cache_file() -> Path | None:
+    directory = cache_dir()
+    return directory / "config.json" if directory is not None else None
 
 
 def _kept(path: Path, text: str) -> Any:
-    """The plain data kept for the config at ``path`` when its text is still ``text``, else None. The cache file
-    must be the user's own and writable by nobody else (it stands for the config)."""
+    """The plain data kept for the config at ``path`` when its text is still ``text``, else None. The cache stands
+    for the config, so one that is not the user's own (or that others can write) is never read."""
     cache = _cache_file()
-    try:
-        st = cache.stat()
-        if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > 4 << 20:
-            return None
-        entry = msgspec.json.decode(cache.read_bytes()).get(str(path.absolute()))
-    except (OSError, msgspec.DecodeError, AttributeError):
+    raw = read_private(cache, _MAX_CACHE_BYTES) if cache is not None else None
+    if raw is None:
         return None
+    try:
+        entries = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
+    entry = entries.get(str(path.absolute())) if isinstance(entries, dict) else None
     if isinstance(entry, dict) and entry.get("text") == text:
         return entry.get("data")
     return None
@@ -364,27 +363,24 @@ def _kept(path: Path, text: str) -> Any:
 def _keep(path: Path, text: str, data: Any) -> None:
     """Keep ``data`` (what ``text`` parsed to) for the next start-up; best effort, never an error. Data that JSON
     cannot give back exactly (a date, a number as a key) is not kept."""
+    cache = _cache_file()
+    if cache is None:
+        return
     try:
         raw = msgspec.json.encode(data)
         if msgspec.json.decode(raw) != data:
             return
-        cache = _cache_file()
-        try:
-            entries = msgspec.json.decode(cache.read_bytes())
-            entries = entries if isinstance(entries, dict) else {}
-        except (OSError, msgspec.DecodeError):
-            entries = {}
-        entries.pop(str(path.absolute()), None)
-        entries[str(path.absolute())] = {"text": text, "data": data}
-        entries = dict(list(entries.items())[-_KEPT_FILES:])
-        cache.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(msgspec.json.encode(entries))
-        os.replace(tmp, cache)
-    except (OSError, TypeError, ValueError, msgspec.EncodeError):
+    except (TypeError, ValueError, msgspec.EncodeError):
         return
+    old = read_private(cache, _MAX_CACHE_BYTES)
+    try:
+        entries = msgspec.json.decode(old) if old is not None else {}
+    except msgspec.DecodeError:
+        entries = {}
+    entries = entries if isinstance(entries, dict) else {}
+    entries.pop(str(path.absolute()), None)
+    entries[str(path.absolute())] = {"text": text, "data": data}
+    write_private(cache, msgspec.json.encode(dict(list(entries.items())[-_KEPT_FILES:])))
 
 
 EXAMPLE = """\

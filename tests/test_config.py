@@ -9,6 +9,13 @@ import pytest
 from opgtui.config import EXAMPLE, Config, ConfigError, load_config, parse_config
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test keeps its parsed configs in a cache of its own (never ~/.cache, nor another test's)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "opgtui"
+
+
 def write(tmp_path: Path, text: str) -> Path:
     p = tmp_path / "config.yaml"
     p.write_text(text)
@@ -219,3 +226,61 @@ def test_a_kept_config_whose_world_changed_is_refused_at_its_line(tmp_path: Path
     monkeypatch.setattr("opgtui.config.BINDING_IDS", frozenset({"view.status"}))  # the binding went away
     with pytest.raises(ConfigError, match=r"config.yaml:2: keys.view.jobs: unknown binding id"):
         load_config(path)
+
+
+def forge(cache_dir: Path, path: Path, text: str, data: object) -> Path:
+    """A cache entry that says ``text`` parsed to ``data`` (what a stale version, or someone else, left there)."""
+    import json
+
+    cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    cache = cache_dir / "config.json"
+    cache.write_text(json.dumps({str(path.absolute()): {"text": text, "data": data}}))
+    cache.chmod(0o600)
+    return cache
+
+
+def test_the_users_own_cache_is_what_a_start_up_reads(tmp_path: Path, own_cache: Path) -> None:
+    """The control for the refusals below: a private entry for the same text is used without parsing."""
+    path = write(tmp_path, "refresh: 30\n")
+    forge(own_cache, path, "refresh: 30\n", {"refresh": 5})
+    assert load_config(path).refresh == 5
+
+
+@pytest.mark.parametrize("how", ["group-writable file", "world-writable directory", "a link", "another user's"])
+def test_a_cache_someone_else_could_have_written_is_never_trusted(tmp_path: Path, own_cache: Path, how: str) -> None:
+    import os
+
+    path = write(tmp_path, "refresh: 30\n")
+    cache = forge(own_cache, path, "refresh: 30\n", {"refresh": 5})
+    if how == "group-writable file":
+        cache.chmod(0o620)
+    elif how == "world-writable directory":
+        own_cache.chmod(0o777)
+    elif how == "a link":
+        cache.rename(tmp_path / "elsewhere.json")
+        cache.symlink_to(tmp_path / "elsewhere.json")
+    elif os.geteuid() == 0:
+        os.chown(cache, 65534, 65534)
+    else:
+        pytest.skip("only root can give a file to another user")
+    assert load_config(path).refresh == 30
+
+
+def test_a_stale_cache_entry_is_read_again_from_the_file(tmp_path: Path, own_cache: Path) -> None:
+    """An entry an older opgtui kept (a key this version does not have) is parsed afresh, not an error."""
+    path = write(tmp_path, "refresh: 30\n")
+    forge(own_cache, path, "refresh: 30\n", {"refresh": 5, "gone_key": 1})
+    assert load_config(path).refresh == 30
+    forge(own_cache, path, "refresh: 40\n", {"refresh": 5})  # kept for an older text of the file
+    assert load_config(path).refresh == 30
+
+
+def test_no_cache_is_written_into_a_directory_others_can_write(tmp_path: Path, own_cache: Path) -> None:
+    own_cache.mkdir(parents=True)
+    own_cache.chmod(0o777)
+    load_config(write(tmp_path, "refresh: 30\n"))
+    assert list(own_cache.iterdir()) == []
+    own_cache.chmod(0o700)
+    load_config(write(tmp_path, "refresh: 30\n"))
+    cache = own_cache / "config.json"
+    assert [p.name for p in own_cache.iterdir()] == ["config.json"] and cache.stat().st_mode & 0o777 == 0o600

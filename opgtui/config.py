@@ -220,8 +220,13 @@ def _check_meaning(cfg: "Config", path: Path, nodes: "Node | None") -> None:
 
                 kinds = declared_kinds()
             if feed.kind not in kinds:
-                raise err(f"feeds[{i}].kind", f"unknown feed kind {feed.kind!r} (known: {', '.join(kinds)})",
-                          "feeds", i, "kind")
+                raise err(
+                    f"feeds[{i}].kind",
+                    f"unknown feed kind {feed.kind!r} (known: {', '.join(kinds)})",
+                    "feeds",
+                    i,
+                    "kind",
+                )
         if feed.interval <= 0 or feed.timeout <= 0:
             raise err(f"feeds[{i}]", "interval and timeout must be positive", "feeds", i)
     for i, pool in enumerate(cfg.pools):
@@ -234,14 +239,24 @@ def _check_meaning(cfg: "Config", path: Path, nodes: "Node | None") -> None:
 
             for j, name in enumerate(exp.request_required):
                 if name not in (*FIELD_NAMES, *BASE_REQUIRED):
-                    raise err(f"experiments[{i}].request_required[{j}]",
-                              f"unknown request field {name!r}{did_you_mean(name, FIELD_NAMES)}",
-                              "experiments", i, "request_required", j)
+                    raise err(
+                        f"experiments[{i}].request_required[{j}]",
+                        f"unknown request field {name!r}{did_you_mean(name, FIELD_NAMES)}",
+                        "experiments",
+                        i,
+                        "request_required",
+                        j,
+                    )
         for j, dep in enumerate(exp.depends_on):
             if known and dep not in known:
-                raise err(f"experiments[{i}].depends_on[{j}]",
-                          f"unknown service {dep!r} (known: {', '.join(sorted(known))})",
-                          "experiments", i, "depends_on", j)
+                raise err(
+                    f"experiments[{i}].depends_on[{j}]",
+                    f"unknown service {dep!r} (known: {', '.join(sorted(known))})",
+                    "experiments",
+                    i,
+                    "depends_on",
+                    j,
+                )
     for i, exp in enumerate(cfg.experiments):
         if exp.dq and exp.dq.events_line:
             from opgtui.core.patterns import pattern_problem  # RE2, as the packs: never Python re for a user's pattern

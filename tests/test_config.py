@@ -136,8 +136,15 @@ def test_refresh_must_be_positive(tmp_path: Path, value: str) -> None:
     assert str(err.value).startswith(f"{tmp_path / 'config.yaml'}:2: refresh: must be positive")
 
 
-@pytest.mark.parametrize("value", ["postgresql://shifter@db.example.org:5432/opgtui?sslmode=require",
-                                   "postgres://db/opgtui", "service=opgtui", "host=/tmp/pg dbname=opgtui"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "postgresql://shifter@db.example.org:5432/opgtui?sslmode=require",
+        "postgres://db/opgtui",
+        "service=opgtui",
+        "host=/tmp/pg dbname=opgtui",
+    ],
+)
 def test_a_team_store_in_the_config_stays_a_connection_string(value: str) -> None:
     """`store: postgresql://...` must reach the store as written (a Path would fold // into /)."""
     cfg = parse_config(f"store: '{value}'\n", path=None)
@@ -151,14 +158,19 @@ def test_a_mistyped_feed_kind_lists_the_known_kinds_without_loading_the_feed_mod
     import sys
 
     path = write(tmp_path, "feeds:\n  - name: a\n    kind: alertmanger\n    url: http://x\n")
-    script = ("import sys\nfrom opgtui.config import ConfigError, load_config\n"
-              "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
-              "print(sorted(m for m in sys.modules if m.startswith('opgtui.sources')))\n"
-              "print('importlib.metadata' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
-                         timeout=60).stdout.splitlines()
-    assert out[0].endswith("feeds[0].kind: unknown feed kind 'alertmanger' (known: statuspage, alertmanager, "
-                           "prometheus, osg_downtime, gocdb, native)")
+    script = (
+        "import sys\nfrom opgtui.config import ConfigError, load_config\n"
+        "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('opgtui.sources')))\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.splitlines()
+    assert out[0].endswith(
+        "feeds[0].kind: unknown feed kind 'alertmanger' (known: statuspage, alertmanager, "
+        "prometheus, osg_downtime, gocdb, native)"
+    )
     assert out[1:] == ["[]", "False"]  # nor importlib.metadata (~25 ms): plugins are read by core.entrypoints
 
 
@@ -169,11 +181,14 @@ def test_a_bad_events_line_is_checked_on_re2_without_loading_the_diagnosis_engin
     import sys
 
     path = write(tmp_path, "experiments:\n  - name: nova\n    dq:\n      events_line: '(\\d+) events \\1'\n")
-    script = ("import sys\nfrom opgtui.config import ConfigError, load_config\n"
-              "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
-              "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('opgtui.')}))\n")
-    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
-                         timeout=60).stdout.splitlines()
+    script = (
+        "import sys\nfrom opgtui.config import ConfigError, load_config\n"
+        "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('opgtui.')}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.splitlines()
     assert ":4: experiments[0].dq.events_line: pattern needs backtracking" in out[0]
     assert out[1] == "['config', 'core']"
 
@@ -185,13 +200,17 @@ def test_a_mistyped_request_field_is_named_without_loading_the_request_workflow(
     import sys
 
     path = write(tmp_path, "experiments:\n  - name: nova\n    request_required: [title, fhcl]\n")
-    script = ("import sys\nfrom opgtui.config import ConfigError, load_config\n"
-              "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
-              "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('opgtui.')}))\n")
-    out = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
-                         timeout=60).stdout.splitlines()
-    assert out[0].endswith(":3: experiments[0].request_required[1]: unknown request field 'fhcl' (did you mean "
-                           "'fhicl'?)")
+    script = (
+        "import sys\nfrom opgtui.config import ConfigError, load_config\n"
+        "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('opgtui.')}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.splitlines()
+    assert out[0].endswith(
+        ":3: experiments[0].request_required[1]: unknown request field 'fhcl' (did you mean 'fhicl'?)"
+    )
     assert out[1] == "['config', 'core']"
 
 
@@ -202,8 +221,10 @@ def test_a_config_read_before_starts_without_yaml_and_an_edit_is_read_again(tmp_
     import sys
 
     path = write(tmp_path, "timezone: UTC\nservices:\n  - name: dcache\n")
-    script = ("import sys\nfrom opgtui.config import load_config\ncfg = load_config(sys.argv[1])\n"
-              "print([s.name for s in cfg.services], 'yaml' in sys.modules)\n")
+    script = (
+        "import sys\nfrom opgtui.config import load_config\ncfg = load_config(sys.argv[1])\n"
+        "print([s.name for s in cfg.services], 'yaml' in sys.modules)\n"
+    )
 
     def start() -> str:
         done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False)
@@ -217,8 +238,9 @@ def test_a_config_read_before_starts_without_yaml_and_an_edit_is_read_again(tmp_
     assert f"{path}:4: services[0].critcal: unknown key" in start()
 
 
-def test_a_kept_config_whose_world_changed_is_refused_at_its_line(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_kept_config_whose_world_changed_is_refused_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A check that depends on the machine (a group, a zone, a plugin) runs on every start-up, kept or not."""
     path = write(tmp_path, "refresh: 30\nkeys: {view.jobs: f2}\n")
     assert load_config(path).keys == {"view.jobs": "f2"}

@@ -49,6 +49,7 @@ ADDED = {
     ),
     "osdf": ("pelican_parameter_error", "pelican_cache_or_origin_failed"),
     "catalogs": ("rucio_scope_or_account_unknown",),
+    "frontier": ("frontier_no_more_proxies",),
     "root": ("root_sys_read_io_error",),
     "xrootd": ("xrdcp_short_transfer", "xrdcp_command_line_refused", "xrootd_gsi_user_proxy_expired"),
 }

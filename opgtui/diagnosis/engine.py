@@ -62,8 +62,8 @@ def diagnose(
         hold_reason = job.hold_reason if hold_reason is None else hold_reason
         exit_code = job.exit_code if exit_code is None else exit_code
         exit_signal = job.exit_signal if exit_signal is None else exit_signal
-    quoted = lines
-    found, lines, origin = packs.scan_normalised(lines)
+    quoted = lines if isinstance(lines, list | tuple) else list(lines)  # indexed again for the evidence
+    found, lines, origin = packs.scan_normalised(quoted)
     reading = read(found, packs, lines, have_hold=bool(hold_code))
     findings = reading.findings
     if hold_reason:  # the hold reason is read like a one-line log (codes in it too), its findings without a line

@@ -63,3 +63,14 @@ def test_a_damaged_template_is_listed_as_damaged_and_an_older_snapshot_is_mined_
         assert load(store) is None
     finally:
         store.close()
+
+
+def test_a_kept_template_of_the_wrong_shape_is_listed_without_its_jobs() -> None:
+    """The view draws a kept job's site and line as text: a number or a list there is damage, not a crash."""
+    good = '[1, ["a"], null, [["X", 1]], 1.0, [["j", "X", 1.0, "a line"]]]'
+    items = KeptItems(
+        [good, good.replace('"a line"', "[1]"), good.replace('"X", 1.0', "7, 1.0"), good.replace("null", "3")]
+    )
+    assert [u.line for u in items[0].jobs] == ["a line"]
+    assert items[1].jobs == [] and items[2].jobs == [] and items[1].template.text == "a"
+    assert "damaged" in row_of(items, 3).text and items[3].pattern is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, cast, overload
 
 import orjson
 
@@ -16,6 +16,9 @@ from opgtui.core.model import Job, Verdict
 from opgtui.learn.suggest import Suggestion, Suggestions
 from opgtui.learn.templates import Template
 from opgtui.learn.unknown import UnknownJob
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 KEY = "learn.templates"
 VERSION = 2
@@ -39,7 +42,7 @@ class Row(NamedTuple):
 DAMAGED = Row(0, "?", "(a damaged kept template: mining again replaces it)", [], 0.0, None, "")
 
 
-def save(store: Any, result: Suggestions, now: float) -> None:
+def save(store: Store, result: Suggestions, now: float) -> None:
     """Keep ``result`` as the last mined templates."""
     lines = [
         orjson.dumps(
@@ -97,7 +100,7 @@ class KeptItems(Sequence[Suggestion]):
     def _parsed(self, index: int) -> tuple[int, list[str], str | None, list[Any], float, list[list[Any]]] | None:
         try:
             n, tokens, pattern, sites, last, jobs = orjson.loads(self.lines[index])
-            if not isinstance(tokens, list) or not isinstance(jobs, list):
+            if not isinstance(tokens, list) or not isinstance(jobs, list) or not isinstance(pattern, (str, type(None))):
                 return None
             return int(n), [str(t) for t in tokens], pattern, sites, float(last), jobs
         except (orjson.JSONDecodeError, TypeError, ValueError):
@@ -137,6 +140,8 @@ def _suggestion(parsed: tuple[int, list[str], str | None, list[Any], float, list
     jobs = []
     try:
         for jid, site, when, line in kept:
+            if not all(isinstance(v, (t, type(None))) for v, t in ((site, str), (when, (int, float)), (line, str))):
+                raise TypeError("a kept job of the wrong shape")  # the view would draw it: never a crash there
             job = Job(str(jid), "", 0, 0, site=site, end_time=when)
             jobs.append(UnknownJob(job, UNKNOWN, line=line))
             template.keys.append(job.id)
@@ -147,7 +152,7 @@ def _suggestion(parsed: tuple[int, list[str], str | None, list[Any], float, list
     return Suggestion(template, jobs, pattern)
 
 
-def load(store: Any) -> tuple[Suggestions, float] | None:
+def load(store: Store) -> tuple[Suggestions, float] | None:
     """The last mined templates and when they were mined, or None (none kept, or kept by an earlier opgtui).
     Cheap: one split; rows are parsed as they are drawn."""
     raw = store.get_kv(KEY)

@@ -241,3 +241,12 @@ def test_reading_only_the_lines_the_search_finds_reads_them_all(wrapper: str) ->
     for name in sorted(EXCERPTS):
         quoted += WRAPPERS[wrapper](_lines(name))
     assert normalise(quoted, "\n".join(quoted).encode()) == normalise(quoted)
+
+
+def test_a_learned_pattern_is_proposed_from_the_line_the_scan_reads() -> None:
+    """The shift's unknown failures are grouped by their decisive line as the scan reads it: a timestamp the
+    evidence keeps for the shifter does not make every job its own group, nor enter the proposed pattern."""
+    from opgtui.learn.templates import decisive_line
+
+    quoted = "2024-01-02T03:04:05.7459686Z gfal-copy error: 110 (Connection timed out) - TRANSFER ERROR"
+    assert decisive_line([quoted], [quoted]) == "gfal-copy error: 110 (Connection timed out) - TRANSFER ERROR"

@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import re2
 
+from opgtui.diagnosis.prefixes import normalise
+
 MAX_LINE = 512
 """Characters of a line that are masked and grouped (the rest rarely tells templates apart)."""
 MAX_TOKENS = 48
@@ -82,7 +84,11 @@ def is_generic(line: str) -> bool:
 
 def decisive_line(lines: Sequence[str], evidence: Sequence[str] = (), hold_reason: str | None = None) -> str | None:
     """The line a job's failure is grouped by: the first of ``evidence`` (the lines its verdict rests on) that is
-    not generic, else the hold reason, else the first error-looking non-generic line, else the last non-blank."""
+    not generic, else the hold reason, else the first error-looking non-generic line, else the last non-blank. The
+    lines are read as the scan reads them (``diagnosis.prefixes``: no quote, timestamp or JSON wrapper), so a
+    pattern proposed from the line matches what the scan sees."""
+    evidence = [part for text in evidence for part in normalise([text])[0]]
+    lines = normalise(lines)[0]
     for text in evidence:
         if text.strip() and not is_generic(text):
             return text

@@ -151,7 +151,7 @@ def test_identity_is_the_effective_uid_not_logname(tmp_path: Path, monkeypatch: 
     store = open_store(tmp_path / "s.db")
     assert [a.author for a in store.announcements()] == [_me()]
     store.log_action("release", ["s#1.0"], "ok")
-    store.record_retry("s#1.0", "s#2.0", "resubmit", ok=True, result="ok")
+    store.claim_retries(["s#1.0"], lambda _jid, _rows: None, "retrying")
     assert store.action_log()[0]["who"] == _me() and store.retries()[0]["who"] == _me()
 
 

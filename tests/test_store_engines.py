@@ -69,7 +69,8 @@ def fill(store: Any) -> None:
     claimed = store.claim_retries(["s#1.0", "s#2.0"], lambda jid, rows: "" if jid == "s#1.0" else "not failed",
                                   "retrying", who="alice", now=T0)
     store.finish_retries([(claimed["s#1.0"], "s#100.0", "memory", "", {"request_memory": 4096}, True, "submitted")])
-    store.record_retry("s#3.0", None, "plain", ok=False, result="refused", who="bob", now=T0)
+    bob = store.claim_retries(["s#3.0"], lambda _jid, _rows: None, "retrying", who="bob", now=T0)
+    store.finish_retries([(bob["s#3.0"], None, "plain", "", {}, False, "refused")])
     store.save_checks([("s#4.0", as_rows([Phase("gen", T0 - 3000, T0 - 2000, 900.0, 0, "log")]))],
                       [("s#4.0", 1, "[]", T0), ("s#5.0", 0, '["no output file"]', T0)])
     stats.refresh(store)

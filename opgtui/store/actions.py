@@ -76,36 +76,6 @@ class ActionQueries(StoreBase):
         cur = self.conn.execute("SELECT time, who, action, job_ids, result FROM action_log ORDER BY id")
         return [{"time": r[0], "who": r[1], "action": r[2], "job_ids": orjson.loads(r[3]), "result": r[4]} for r in cur]
 
-    def record_retry(
-        self,
-        job_id: str,
-        new_job_id: str | None,
-        mode: str | None,
-        *,
-        profile: str = "",
-        changes: dict[str, Json] | None = None,
-        ok: bool,
-        result: str,
-        who: str | None = None,
-        now: float | None = None,
-    ) -> None:
-        with self.transaction() as c:
-            c.execute(
-                "INSERT INTO retries(time, who, job_id, new_job_id, mode, profile, changes, ok, result) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    now or time.time(),
-                    who or whoami(),
-                    job_id,
-                    new_job_id,
-                    mode or "",
-                    profile,
-                    dumps(changes or {}),
-                    int(ok),
-                    result,
-                ),
-            )
-
     def retries(self, job_id: str | None = None) -> list[RetryEntry]:
         """Retries, oldest first: all of them, or those of ``job_id`` (as the original or as the new job)."""
         where, params = ("WHERE job_id = ? OR new_job_id = ?", (job_id, job_id)) if job_id else ("", ())

@@ -179,3 +179,30 @@ async def test_announcement_edit_dialog_cleans_stored_text(tmp_path: Path) -> No
         assert isinstance(app.screen, AnnouncementsScreen)
     (saved,) = store.announcements()
     assert saved.text.endswith("retry then ok") and not _escapes(saved.text)
+
+
+async def test_a_level_or_status_written_straight_into_a_shared_store_is_shown_clean(tmp_path: Path) -> None:
+    """A team store holds whatever its writers put there: an announcement's level and a request's status are text
+    too (no markup, no escape sequence reaches the terminal) in the header, :announce and the Requests view."""
+    from opgtui.core.model import ProductionRequest
+
+    osc = "\x1b]52;c;aGk=\x07[/x]\u202e"
+    store = open_store(tmp_path / "s.db")
+    store.post_announcement(Announcement("pool drained", osc, "mallory"), time.time() - 10)
+    store.save_request(ProductionRequest("nova", "MC 2026", "mallory", status=osc), "mallory", "create")
+    app = OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        seen = []
+        for command in ("", "announce", "requests"):
+            if command:
+                await pilot.press("colon", *command, "enter")
+            if command == "requests":
+                await pilot.press(*"s" * 6)  # the status filter "all": no other lists an unknown status
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            text = "\n".join(screen_lines(app))
+            assert not _escapes(text), (command, text)
+            seen.append(text)
+    assert "pool drained" in seen[0] and "pool drained" in seen[1] and "MC 2026" in seen[2]
+    assert "[/X]" in seen[0] and "[/x" in seen[1] and "[/x]" in seen[2]  # the text shown as it is, never markup

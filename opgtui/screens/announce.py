@@ -168,7 +168,7 @@ class AnnouncementsScreen(Screen[None]):
             rows.append(
                 [
                     str(a.id) if a.id is not None else "feed",
-                    LEVEL_SHORT.get(a.level, a.level[:4]),
+                    LEVEL_SHORT.get(a.level) or one_line(a.level, 4),
                     one_line(a.author, 12),
                     _when(a.start, now, tz),
                     "expired" if expired else _when(a.until, now, tz),

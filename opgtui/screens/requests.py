@@ -125,7 +125,7 @@ class RequestsScreen(BaseScreen):
         for r in self.shown:
             table.add_row(
                 Text(str(r.id)),
-                Text(r.status, STATUS_STYLE.get(r.status, "")),
+                Text(one_line(r.status, 12), STATUS_STYLE.get(r.status, "")),
                 Text(rq.priority_label(r.priority), "bold" if (r.priority or 0) >= 3 else ""),
                 Text(one_line(r.experiment, FIXED["Exp."])),
                 Text(one_line(r.title, title_w)),

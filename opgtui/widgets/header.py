@@ -65,7 +65,7 @@ def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0
     more = len(items) - limit
     for a in items[:limit]:
         parts: list[str | tuple[str, str]] = [
-            (f" {a.level.upper()} ", LEVEL_STYLE.get(a.level, "bold")),
+            (f" {one_line(a.level, 12).upper()} ", LEVEL_STYLE.get(a.level, "bold")),
             " ",
             one_line(a.text, 300),
         ]

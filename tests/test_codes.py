@@ -242,21 +242,59 @@ def test_bad_tables_are_reported_one_line_each(tmp_path: Path):
         "  - {code: 2, category: resource}\n"
         "  - {code: x}\n"
         "  - {code: 3, category: code, meaning: fine}\n"
+        "  - {code: 4, categry: code}\n"
         "mentions:\n"
         "  - {pattern: 'exit (\\d+)', example: 'exit 3'}\n"
         "  - {pattern: 'code (?P<code>\\d+)', example: 'nothing here'}\n"
+        "  - {pattern: 'code (?P<code>\\d+)'}\n"
+        "tabel: x\n"
     )
     (codes / "notyaml.yaml").write_text("table: [unclosed\n")
     tables = load_tables([codes])
-    errors = "\n".join(tables.errors)
-    assert "names no primary source" in errors
-    assert "codes #1: category 'nonsense' is not one of" in errors
-    assert "codes #2: a resource entry names its action" in errors
-    assert "codes #3: code (and subcode) must be integers" in errors
-    assert "mentions #1: the pattern needs a (?P<code>...) group" in errors
-    assert "mentions #2: its example does not match the pattern" in errors
-    assert "notyaml.yaml:" in errors and "not valid YAML" in errors
-    assert set(tables.tables["bad"].codes) == {3}
+    bad = str(codes / "bad.yaml")
+    assert f"{bad}:1: source: names no primary source ('source:')" in tables.errors
+    assert f"{bad}:3: codes[0].category: category 'nonsense' is not one of service, code, resource, unknown" in (
+        tables.errors
+    )
+    assert any(e.startswith(f"{bad}:4: codes[1].action: a resource entry names its action") for e in tables.errors)
+    assert f"{bad}:5: codes[2].code: expected a whole number, got a string" in tables.errors
+    assert f"{bad}:7: codes[4].categry: unknown key (did you mean 'category'?)" in tables.errors
+    assert f"{bad}:9: mentions[0].pattern: the pattern needs a (?P<code>...) group" in tables.errors
+    assert f"{bad}:10: mentions[1].example: its example does not match the pattern: 'nothing here'" in tables.errors
+    assert f"{bad}:11: mentions[2].example: required key is missing" in tables.errors
+    assert f"{bad}:12: tabel: unknown key (did you mean 'table'?)" in tables.errors
+    assert any(e.startswith(f"{codes / 'notyaml.yaml'}:2: not valid YAML") for e in tables.errors)
+    assert all("\n" not in e for e in tables.errors) and len(tables.errors) == 10
+    assert set(tables.tables["bad"].codes) == {3}  # a bad entry is skipped, the rest of its table kept
+
+
+def test_a_table_header_that_does_not_fit_drops_the_table_on_one_line(tmp_path: Path):
+    (tmp_path / "t.yaml").write_text("table: t\nsource: s\ndefaults: [1]\ncodes: []\n")
+    errors: list[str] = []
+    assert load_table(tmp_path / "t.yaml", errors) is None
+    assert errors == [f"{tmp_path / 't.yaml'}:3: defaults: expected a mapping, got a list"]
+
+
+def test_the_table_schema_is_what_the_bundled_tables_use():
+    from opgtui.core.yamlspec import json_schema
+    from opgtui.diagnosis.codes import TableSpec
+
+    schema = json_schema(TableSpec)
+    entry = schema["$defs"]["EntrySpec"]
+    assert entry["required"] == ["code"] and entry["additionalProperties"] is False
+    assert "resource" in entry["properties"]["category"]["enum"]
+    assert set(schema["$defs"]["TableSpec"]["properties"]) == {
+        "table",
+        "title",
+        "source",
+        "defaults",
+        "fallback",
+        "errno_subcodes",
+        "codes",
+        "subcodes",
+        "mentions",
+        "names",
+    }
 
 
 def test_a_configured_directory_adds_its_own_table(tmp_path: Path):

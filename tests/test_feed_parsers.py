@@ -437,13 +437,15 @@ notes: [shifter note]
         assert native.parse("", feed("native"), now=0, service_for=ident).states == []
 
     @pytest.mark.parametrize("payload, message", [
-        ("services: [{name: a, state: broken}]", "state 'broken' is not one of up, degraded"),
-        ("windows: [{service: a, kind: party, start: 1}]", "kind 'party'"),
-        ("windows: [{service: a}]", r"windows\[0\]: missing 'start'"),
-        ("windows: [{service: a, start: 20, end: 10}]", "end is before start"),
-        ("windows: [{service: a, start: tomorrow}]", "not an ISO 8601 time"),
-        ("service: []", "unknown top-level key"),
-        ("- a\n- b\n", "expected an object"),
+        ("services: [{name: a, state: broken}]", r"line 1: services\[0\].state: state 'broken' is not one of up, "),
+        ("windows: [{service: a, kind: party, start: 1}]", r"line 1: windows\[0\].kind: kind 'party'"),
+        ("windows: [{service: a}]", r"line 1: windows\[0\].start: required key is missing"),
+        ("windows:\n- {service: a, start: 1}\n- {service: b, start: 2,\n  end: 1}", r"line 4: windows\[1\].end: end"),
+        ("windows: [{service: a, start: tomorrow}]", r"windows\[0\].start: not an ISO 8601 time"),
+        ("windows: [{service: a, start: 1, kinds: x}]", r"windows\[0\].kinds: unknown key \(did you mean 'kind'\?\)"),
+        ("service: []", r"line 1: service: unknown key \(did you mean 'services'\?\)"),
+        ("- a\n- b\n", "expected a mapping, got a list"),
+        ("notes: {a: 1}", "line 1: notes: expected a list of strings"),
         ("{services: [", "not valid YAML"),
     ])
     def test_bad(self, payload: str, message: str) -> None:

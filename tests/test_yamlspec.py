@@ -161,7 +161,7 @@ def test_a_pack_signature_is_checked_by_its_struct_with_the_line_of_the_signatur
         ]
 
 
-@pytest.mark.parametrize("kind", ["config", "request", "pack"])
+@pytest.mark.parametrize("kind", ["config", "request", "pack", "codes", "feed"])
 def test_opgtui_config_schema_prints_the_shipped_schema(kind: str) -> None:
     from click.testing import CliRunner
 

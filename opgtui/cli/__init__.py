@@ -204,10 +204,10 @@ def config_example() -> None:
 
 
 @config.command("schema")
-@click.argument("kind", type=click.Choice(["config", "request", "pack"]), default="config")
+@click.argument("kind", type=click.Choice(["config", "request", "pack", "codes", "feed"]), default="config")
 def config_schema(kind: str) -> None:
-    """Print the JSON Schema of the config file (or of a request file, a signature pack) for an editor to check
-    it as you type."""
+    """Print the JSON Schema of the config file (or of a request file, a signature pack, a code table, a native
+    feed) for an editor to check it as you type."""
     import json
 
     from opgtui.core.yamlspec import json_schema
@@ -216,9 +216,14 @@ def config_schema(kind: str) -> None:
         from opgtui.config import Settings as spec
     elif kind == "request":
         from opgtui.domain.requests import RequestFile as spec
-    else:
+    elif kind == "pack":
         from opgtui.diagnosis.signatures import PackSpec as spec
-    click.echo(json.dumps(json_schema(spec, loose=kind != "pack"), indent=2))  # a pack's values are taken as written
+    elif kind == "codes":
+        from opgtui.diagnosis.codes import TableSpec as spec
+    else:
+        from opgtui.sources.feeds.native import NativeFeed as spec
+    loose = kind not in ("pack", "codes")  # a pack's and a code table's values are taken as written
+    click.echo(json.dumps(json_schema(spec, loose=loose), indent=2))
 
 
 # ---------------------------------------------------------------------------- logs and diagnosis

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from xml.etree import ElementTree
 
 import orjson
@@ -22,6 +22,11 @@ from opgtui.core.model import ServiceState, ServiceStateName, Window
 from opgtui.core.safeyaml import Limits
 from opgtui.core.textsafe import one_line  # the feed kinds take it from here
 from opgtui.core.timefmt import parse_iso
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
+
+T = TypeVar("T")
 
 ServiceFor = Callable[[str], str]
 Payload = bytes | str
@@ -164,6 +169,37 @@ class Ctx:
             raise self.error(f"not valid YAML{where}: {exc.problem}") from None
         except (ValueError, TypeError, RecursionError, OverflowError) as exc:  # e.g. an impossible date
             raise self.error(f"not valid YAML: {exc}") from None
+
+    def typed(self, payload: Payload, spec: type[T]) -> tuple[T | None, Node | None]:
+        """The YAML (or JSON) document as a ``spec`` Struct (:mod:`opgtui.core.yamlspec`; None when empty) and its
+        node tree, for the lines of later checks (:meth:`at`); a document that does not fit is one FeedError
+        naming the line and the key."""
+        from opgtui.core import yamlspec
+
+        text = to_text(payload)
+        if _looks_html(text[:400]):
+            raise self.error("not YAML: got an HTML page")
+        try:
+            data, root = yamlspec.parse(text, self.url, _FEED_YAML_LIMITS)
+        except yamlspec.SpecError as exc:
+            where = f" at line {exc.line}" if exc.line is not None else ""
+            raise self.error(f"not valid YAML{where}: {exc.problem}") from None
+        except (ValueError, TypeError, RecursionError, OverflowError) as exc:  # e.g. an impossible date
+            raise self.error(f"not valid YAML: {exc}") from None
+        if root is None:
+            return None, None
+        try:
+            return yamlspec.convert(data, spec, root, self.url), root
+        except yamlspec.SpecError as exc:
+            raise self.error(f"line {exc.line}: {exc.key}: {exc.problem}" if exc.key else exc.problem) from None
+
+    def at(self, root: Node | None, keys: tuple[str | int, ...], problem: str) -> FeedError:
+        """A FeedError about the value at ``keys`` of a :meth:`typed` document: ``line 3: windows[0].end: ...``."""
+        from opgtui.core.yamlspec import line_of
+
+        key = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
+        line = line_of(root, *keys)
+        return self.error(f"{f'line {line}: ' if line else ''}{key}: {problem}")
 
     # ------------------------------------------------------------ typed access
 

@@ -24,10 +24,13 @@ states it explicitly; a service no longer listed counts as up again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import get_args
+from typing import TYPE_CHECKING, Annotated, Any, get_args
+
+import msgspec
 
 from opgtui.config import FeedConfig
 from opgtui.core.model import SERVICE_STATES, ServiceState, WindowKind
+from opgtui.core.yamlspec import Spec
 from opgtui.sources.feeds.base import (
     Ctx,
     Downtime,
@@ -37,10 +40,54 @@ from opgtui.sources.feeds.base import (
     ServiceFor,
     downtime_report,
     one_line,
+    parse_time,
     url_or_path,
 )
 
+if TYPE_CHECKING:
+    from yaml.nodes import Node
+
 WINDOW_KINDS: tuple[str, ...] = get_args(WindowKind)
+
+# a state and a kind are checked by parse() with its own message; the JSON Schema lists their values
+StateName = Annotated[str, msgspec.Meta(extra_json_schema={"enum": list(SERVICE_STATES)})]
+KindName = Annotated[str, msgspec.Meta(extra_json_schema={"enum": list(WINDOW_KINDS)})]
+Time = Annotated[
+    Any,
+    msgspec.Meta(
+        description="ISO 8601 (no zone = UTC) or epoch seconds",
+        extra_json_schema={"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]},
+    ),
+]  # any value here: parse_time says what is wrong with one
+
+
+class NativeService(Spec, kw_only=True):
+    """A service's current state."""
+
+    name: str
+    state: StateName
+    since: Time = None
+    detail: str | None = None
+
+
+class NativeWindow(Spec, kw_only=True):
+    """An outage or maintenance window, past, current or future."""
+
+    service: str
+    start: Time
+    kind: KindName | None = None
+    end: Time = None
+    description: str | None = None
+    severity: str | None = None
+    id: str | None = None
+
+
+class NativeFeed(Spec, kw_only=True):
+    """A native feed document (``opgtui config schema feed``)."""
+
+    services: list[NativeService] | None = None
+    windows: list[NativeWindow] | None = None
+    notes: list[str] | None = None
 
 
 def urls(feed: FeedConfig) -> list[str]:
@@ -48,53 +95,51 @@ def urls(feed: FeedConfig) -> list[str]:
 
 
 def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: ServiceFor) -> FeedReport:
-    """States, windows and notes from a native document."""
+    """States, windows and notes from a native document; a problem is one FeedError naming its line and key."""
     ctx = Ctx(feed, urls(feed)[0])
-    doc = ctx.yaml(payload)
+    doc, root = ctx.typed(payload, NativeFeed)
     if doc is None:
         return FeedReport(absent_state="up", counts={"services": 0, "windows": 0})
-    doc = ctx.obj(doc, "document")
-    unknown = set(doc) - {"services", "windows", "notes"}
-    if unknown:
-        raise ctx.error(f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))} "
-                        "(known: services, windows, notes)")
     downtimes = []
-    windows = ctx.arr(doc.get("windows") or [], "windows")
+    windows = doc.windows or []
     for i, w in enumerate(windows):
-        w = ctx.obj(w, f"windows[{i}]")
-        what = f"windows[{i}]"
-        service = service_for(ctx.text(w, "service", what))
-        kind = str(w.get("kind") or "maintenance")
+        service = service_for(w.service)
+        kind = w.kind or "maintenance"
         if kind not in WINDOW_KINDS:
-            raise ctx.error(f"{what}: kind {one_line(kind, 30)!r} is not outage or maintenance")
-        start = ctx.time(ctx.field(w, "start", what), f"{what} start")
-        end = ctx.opt_time(w.get("end"), f"{what} end")
+            raise ctx.at(root, ("windows", i, "kind"), f"kind {one_line(kind, 30)!r} is not outage or maintenance")
+        start = _time(ctx, root, ("windows", i, "start"), w.start)
+        if start is None:
+            raise ctx.at(root, ("windows", i, "start"), "missing time")
+        end = _time(ctx, root, ("windows", i, "end"), w.end)
         if end is not None and end < start:
-            raise ctx.error(f"{what}: end is before start")
-        ext = str(w.get("id") or f"{service}|{kind}|{int(start) if start.is_integer() else start}")
-        downtimes.append(Downtime(service, start, end, ext, one_line(ctx.text(w, "description", what, required=False)),
-                                  one_line(ctx.text(w, "severity", what, required=False)), kind=kind))  # type: ignore[arg-type]
+            raise ctx.at(root, ("windows", i, "end"), "end is before start")
+        ext = w.id or f"{service}|{kind}|{int(start) if start.is_integer() else start}"
+        description, severity = one_line(w.description or ""), one_line(w.severity or "")
+        downtimes.append(Downtime(service, start, end, ext, description, severity, kind=kind))  # type: ignore[arg-type]
     report = downtime_report(downtimes, feed.name, now)
 
     explicit: dict[str, ServiceState] = {}
-    services = ctx.arr(doc.get("services") or [], "services")
+    services = doc.services or []
     for i, s in enumerate(services):
-        s = ctx.obj(s, f"services[{i}]")
-        what = f"services[{i}]"
-        name = service_for(ctx.text(s, "name", what))
-        state = ctx.text(s, "state", what)
-        if state not in SERVICE_STATES:
-            raise ctx.error(f"{what}: state {one_line(state, 30)!r} is not one of {', '.join(SERVICE_STATES)}")
-        since = ctx.opt_time(s.get("since"), f"{what} since")
-        explicit[name] = ServiceState(name, state, since, feed.name,  # type: ignore[arg-type]
-                                      one_line(ctx.text(s, "detail", what, required=False)))
+        name = service_for(s.name)
+        if s.state not in SERVICE_STATES:
+            problem = f"state {one_line(s.state, 30)!r} is not one of {', '.join(SERVICE_STATES)}"
+            raise ctx.at(root, ("services", i, "state"), problem)
+        since = _time(ctx, root, ("services", i, "since"), s.since)
+        explicit[name] = ServiceState(name, s.state, since, feed.name, one_line(s.detail or ""))  # type: ignore[arg-type]
     report.states = [*explicit.values(), *(st for st in report.states if st.service not in explicit)]
 
-    notes = doc.get("notes") or []
-    notes = [notes] if isinstance(notes, str) else ctx.arr(notes, "notes")
-    report.notes = [one_line(n) for n in notes] + report.notes
+    report.notes = [one_line(n) for n in doc.notes or []] + report.notes
     report.counts = {"services": len(services), "windows": len(windows)}
     return report
+
+
+def _time(ctx: Ctx, root: Node | None, keys: tuple[str | int, ...], value: Any) -> float | None:
+    """The time at ``keys`` as epoch seconds (None when absent); a FeedError naming its line otherwise."""
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise ctx.at(root, keys, str(exc)) from None
 
 
 def _parse_all(payloads: Sequence[Payload], feed: FeedConfig, now: float, service_for: ServiceFor) -> FeedReport:

@@ -1,0 +1,85 @@
+"""Batch systems and payload frameworks in their own words (Slurm's step launch, ...): each message text taken from
+the software's source gets the verdict of whose failure it states, real excerpts from public threads get the verdict
+their thread concluded, and texts that do not say whose failure it was stay unknown."""
+
+from __future__ import annotations
+
+import pytest
+import re2
+import yaml
+
+from classifiers import PACK_DIR
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import load_packs
+
+PACKS = load_packs(plugins=False)
+
+# The signatures this breadth pass added, by pack: every example (the source's own message text) must be matched by
+# that signature and get its verdict, so a shifter who sees the line gets the verdict the source's meaning gives.
+ADDED = {
+    "batch": ("slurm_step_launch_node_failed", "slurm_cpu_bind_request_unsatisfiable"),
+}
+
+PATTERNS: dict[str, str] = {}
+
+
+def _source_texts() -> list[tuple[str, str, str]]:
+    cases = []
+    for pack, ids in ADDED.items():
+        raw = yaml.safe_load((PACK_DIR / f"{pack}.yaml").read_text(encoding="utf-8"))
+        by_id = {s["id"]: s for s in raw["signatures"]}
+        for sid in ids:
+            sig = by_id[sid]
+            PATTERNS[sid] = sig["pattern"]
+            cases += [(sid, sig["category"], line) for line in (sig["example"], *sig.get("examples", []))]
+    return cases
+
+
+@pytest.mark.parametrize(("sid", "category", "line"), _source_texts())
+def test_a_batch_systems_own_message_gets_the_verdict_its_meaning_gives(sid, category, line):
+    verdict = diagnose([line], PACKS)
+    assert re2.search(PATTERNS[sid], line), (sid, line)
+    assert verdict.category == category, (sid, verdict.signature, verdict.reason)
+
+
+# name: (expected verdict, lines quoted verbatim, where they come from and what their authors concluded)
+THREADS = {
+    "srun_cpu_bind_from_inside_another_job": (
+        "code",
+        [
+            "srun: error: CPU binding outside of job step allocation, allocated CPUs are: 0x200000.",
+            "srun: error: Task launch for StepId=7935525.0 failed on node gizmoj7: Unable to satisfy cpu bind request",
+            "srun: error: Application launch failed: Unable to satisfy cpu bind request",
+            "srun: Job step aborted",
+        ],
+        "a Fred Hutch cluster user's notes (search-index file 6274374428: SLURM_CPU_BIND_* set in the interactive job "
+        "the step was launched from)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(THREADS))
+def test_real_excerpts_get_the_verdict_their_authors_concluded(name):
+    want, lines, source = THREADS[name]
+    verdict = diagnose(lines, PACKS)
+    assert verdict.category == want, (source, verdict.signature, verdict.reason)
+
+
+# Texts that say a job ended but not whose failure it was: each stays unknown by itself.
+UNDECIDED = {
+    "a step cancelled with no reason given (a user, an admin, or another step's failure)": [
+        "slurmstepd: error: *** STEP 12345.0 ON cn01 CANCELLED AT 2024-01-01T00:00:00 ***"
+    ],
+    "a step cancelled because one of its own tasks failed (that task's error decides)": [
+        "slurmstepd: error: *** STEP 12345.0 ON cn01 CANCELLED AT 2024-01-01T00:00:00 DUE TO TASK FAILURE ***"
+    ],
+    "a program slurmd could not start (a path the job named, or a file system the node lacks)": [
+        "srun: error: Task launch for StepId=1.0 failed on node cn02: Slurmd could not execve job"
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNDECIDED))
+def test_an_end_that_does_not_say_whose_failure_stays_unknown(name):
+    verdict = diagnose(UNDECIDED[name], PACKS)
+    assert verdict.category == "unknown", (name, verdict.signature, verdict.reason)

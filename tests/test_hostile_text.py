@@ -183,7 +183,8 @@ async def test_announcement_edit_dialog_cleans_stored_text(tmp_path: Path) -> No
 
 async def test_a_level_or_status_written_straight_into_a_shared_store_is_shown_clean(tmp_path: Path) -> None:
     """A team store holds whatever its writers put there: an announcement's level and a request's status are text
-    too (no markup, no escape sequence reaches the terminal) in the header, :announce and the Requests view."""
+    too (no markup, no escape sequence reaches the terminal) in the header, :announce, the Requests view and a
+    request's page."""
     from opgtui.core.model import ProductionRequest
 
     osc = "\x1b]52;c;aGk=\x07[/x]\u202e"
@@ -204,5 +205,11 @@ async def test_a_level_or_status_written_straight_into_a_shared_store_is_shown_c
             text = "\n".join(screen_lines(app))
             assert not _escapes(text), (command, text)
             seen.append(text)
+        await pilot.press("enter")  # the request's own page
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        detail = "\n".join(screen_lines(app))
+        assert "MC 2026" in detail and "[/x]" in detail and not _escapes(detail), detail
     assert "pool drained" in seen[0] and "pool drained" in seen[1] and "MC 2026" in seen[2]
     assert "[/X]" in seen[0] and "[/x" in seen[1] and "[/x]" in seen[2]  # the text shown as it is, never markup

@@ -19,6 +19,8 @@ from opgtui.screens.reads import read_store
 from opgtui.widgets.vim import Scroll
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from opgtui.app import OpgApp
     from opgtui.domain.phases import Phase
     from opgtui.store import RetryEntry, Store
@@ -53,7 +55,7 @@ def _pair(a: float | None, b: float | None, fmt: Callable[[float], str]) -> str 
     return f"{'?' if a is None else fmt(a)} / {'?' if b is None else fmt(b)}"
 
 
-def job_fields(job: Job, tz: Any = None) -> list[tuple[str, str]]:
+def job_fields(job: Job, tz: tzinfo | None = None) -> list[tuple[str, str]]:
     """(label, value) pairs of everything known about a job; unknown fields are left out, never invented."""
     eff = job.efficiency
     pairs = [
@@ -97,7 +99,7 @@ def job_fields(job: Job, tz: Any = None) -> list[tuple[str, str]]:
     return [(k, v) for k, v in pairs if v not in (None, "")]
 
 
-def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: Any = None) -> Text:
+def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: tzinfo | None = None) -> Text:
     text = Text()
     if verdict is not None:
         text.append("Verdict: ", "bold")
@@ -124,7 +126,7 @@ def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: A
     return text
 
 
-def lineage_text(job_id: str, retries: list[dict[str, Any]], ad: dict[str, Any] | None, tz: Any = None) -> Text:
+def lineage_text(job_id: str, retries: list[RetryEntry], ad: dict[str, Any] | None, tz: tzinfo | None = None) -> Text:
     """Where this job came from (a retry of which job, with which profile) and what became of its retries."""
     text = Text()
     origin = next((r for r in retries if r["new_job_id"] == job_id and r["job_id"] != job_id), None)
@@ -153,12 +155,13 @@ def lineage_text(job_id: str, retries: list[dict[str, Any]], ad: dict[str, Any] 
         )
         text.append(one_line(what, 160) + f"  by {one_line(r['who'], 20)}")
         if r["profile"]:
-            text.append(f"  debug {one_line(r['profile'], 20)}: {', '.join(r['changes']) or 'no change'}", "cyan")
+            changed = one_line(", ".join(map(str, r["changes"])), 120) or "no change"
+            text.append(f"  debug {one_line(r['profile'], 20)}: {changed}", "cyan")
         text.append("\n")
     return text
 
 
-def phases_text(phases: list[Any], tz: Any = None) -> Text:
+def phases_text(phases: list[Phase], tz: tzinfo | None = None) -> Text:
     """The job's stages (opg-phase): start, wall, CPU, status, and where they were read from."""
     text = Text()
     if not phases:

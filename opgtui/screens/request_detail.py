@@ -24,7 +24,10 @@ from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Scroll, Table
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from opgtui.app import OpgApp
+    from opgtui.config import Config
     from opgtui.store import AuditEntry, Store
 
 
@@ -55,13 +58,13 @@ def progress_bar(fraction: float, width: int = 24) -> str:
 
 
 def overview_text(
-    req: ProductionRequest, cfg: Any, audit: list[dict[str, Any]], progress: rq.Progress, tz: Any = None
+    req: ProductionRequest, cfg: Config, audit: list[AuditEntry], progress: rq.Progress, tz: tzinfo | None = None
 ) -> Text:
     """The detail page as one Text: every value is untrusted and drawn as plain text."""
     t = Text()
     t.append(f"#{req.id} ", "bold")
     t.append(one_line(req.title, 200) + "\n", "bold")
-    t.append(f"{req.status}", "bold cyan")
+    t.append(one_line(req.status, 20), "bold cyan")
     t.append(
         f" · priority {rq.priority_label(req.priority) or 'not set'} · by "
         f"{one_line(req.requester, 30)} · version {req.version} · "
@@ -307,7 +310,7 @@ class RequestDetailScreen(Screen[None]):
         t = rq.TRANSITIONS[action]
         question = Text(f"{t.label}: request {self.req_id}?\n", "bold")
         question.append(one_line(self.req.title, 200) + "\n")
-        question.append(f"{self.req.status} -> {t.target}", "cyan")
+        question.append(f"{one_line(self.req.status, 20)} -> {t.target}", "cyan")
         if priority is not None:
             question.append(f" at priority {rq.priority_label(priority)}", "cyan")
         self.app.push_screen(
@@ -409,7 +412,7 @@ class WorkflowMenu(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             you = one_line(self.who, 30)
-            yield Static(Text(f" Request {self.req.id} is {self.req.status}. You are {you}.", "bold"))
+            yield Static(Text(f" Request {self.req.id} is {one_line(self.req.status, 20)}. You are {you}.", "bold"))
             opts = self.options()
             yield OptionList(*opts) if opts else Static(Text(" No workflow steps from here.", "dim"))
             yield Static(Text(" Enter: take the step (it asks before it acts) · Esc: cancel", "dim"))

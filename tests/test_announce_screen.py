@@ -34,7 +34,7 @@ async def test_message_column_gets_the_rest_of_the_width(tmp_path: Path) -> None
         assert isinstance(app.screen, AnnouncementsScreen)
         lines = screen_lines(app)
         row = next(line for line in lines if "Keep-up reco" in line)
-        shown = row[row.index("Keep-up reco"):].rstrip()
+        shown = row[row.index("Keep-up reco") :].rstrip()
         assert len(shown) >= 40 and LONG.startswith(shown.rstrip("…"))
         assert "shifter-nova"[:8] in row and len(row.rstrip()) <= 80
 
@@ -56,3 +56,32 @@ async def test_enter_edits_the_highlighted_announcement(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.screen is screen
         assert {a.text for a in app.store.announcements()} == {LONG, "pool upgrade postponed"}
+
+
+async def test_a_store_that_refuses_the_write_is_one_line_and_the_dashboard_stays(tmp_path: Path) -> None:
+    """A read-only file, a lock or a team store gone away: expiring or posting says why in one line."""
+    app = announce_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"announce", "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AnnouncementsScreen)
+        app.store.conn.execute("PRAGMA query_only = 1")  # every write now fails as on a read-only file
+        await pilot.press("x")
+        await pilot.pause()
+        notes = [str(n.message) for n in app._notifications]
+        assert any(
+            n.endswith("the store is read-only (check the file's and its directory's permissions)") for n in notes
+        )
+        assert len(app.store.announcements()) == 2  # nothing expired
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnouncementForm)
+        await pilot.press(*"pool drained", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnouncementForm)  # kept open: the text is not lost
+        assert "the store is read-only" in "".join(screen_lines(app))
+        app.store.conn.execute("PRAGMA query_only = 0")
+        assert app.is_running and len(app.store.announcements()) == 2

@@ -90,19 +90,19 @@ class AnnouncementForm(ModalScreen[bool]):
         if until is not None and until <= now:
             error.update("That end is in the past: the announcement would end before it starts.")
             return
-        store = self.opg.store
-        if self.existing is not None and self.existing.id is not None:
-            from opgtui.store import NotAllowed
+        from opgtui.store import NotAllowed, StoreError
 
-            try:
+        store = self.opg.store
+        try:
+            if self.existing is not None and self.existing.id is not None:
                 store.edit_announcement(
                     self.existing.id, text=text, level=level, until=until, operators=self.opg.cfg.roles.operators
                 )
-            except NotAllowed as exc:
-                error.update(Text(str(exc)))
-                return
-        else:
-            store.post_announcement(Announcement(text, level, until=until), now)  # type: ignore[arg-type]
+            else:
+                store.post_announcement(Announcement(text, level, until=until), now)  # type: ignore[arg-type]
+        except (NotAllowed, StoreError) as exc:  # not yours; a read-only, locked or unreachable store: one line
+            error.update(Text(one_line(exc, 300)))
+            return
         self.dismiss(True)
 
 
@@ -216,13 +216,13 @@ class AnnouncementsScreen(Screen[None]):
             self.app.push_screen(AnnouncementForm(a), self._after)
 
     def action_expire(self) -> None:
-        from opgtui.store import NotAllowed
+        from opgtui.store import NotAllowed, StoreError
 
         a = self._selected()
         if a is not None and a.id is not None:
             try:
                 self.opg.store.expire_announcement(a.id, operators=self.opg.cfg.roles.operators)
-            except NotAllowed as exc:
-                self.notify(str(exc), severity="error", markup=False)
+            except (NotAllowed, StoreError) as exc:
+                self.notify(one_line(exc, 300), severity="error", markup=False)
                 return
             self._after(True)

@@ -10,7 +10,7 @@ import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from opgtui.domain.opg_phase import NAME_RE, PREFIX
 
@@ -128,13 +128,30 @@ def stage_of(name: str, stages: Mapping[str, Sequence[str]]) -> str:
 
 # ---------------------------------------------------------------------------- store
 
+PhaseRow = tuple[int, str, float | None, float | None, float | None, int | None, str]
+"""A phase as the store keeps it: (seq, name, start, end, cpu, status, source)."""
+StoredPhase = tuple[str, float | None, float | None, float | None, int | None, str]
+"""A phase as the store gives it back: (name, start, end, cpu, status, source)."""
 
-def as_rows(phases: Sequence[Phase]) -> list[tuple[Any, ...]]:
+
+class PhaseStore(Protocol):
+    """What phases need of a store (``opgtui.store.Store`` is one; ``domain/`` may not import the store)."""
+
+    def pending_chirped_phases(self) -> list[tuple[str, str]]: ...
+
+    def save_chirped_phases(self, parsed: Iterable[tuple[str, Sequence[PhaseRow]]]) -> None: ...
+
+    def phase_rows(self, job_id: str) -> list[StoredPhase]: ...
+
+    def job_ad(self, job_id: str) -> Mapping[str, Any] | None: ...
+
+
+def as_rows(phases: Sequence[Phase]) -> list[PhaseRow]:
     """Phases as the store keeps them: (seq, name, start, end, cpu, status, source)."""
     return [(i, p.name, p.start, p.end, p.cpu, p.status, p.source) for i, p in enumerate(phases)]
 
 
-def sync_from_ads(store: Any) -> int:
+def sync_from_ads(store: PhaseStore) -> int:
     """Parse the ``ChirpOpgPhases`` values the store's triggers copied from finished jobs' ads into
     ``job_phases`` (phases already read from the job's log are kept: the log is complete, the ad may lag)."""
     pending = store.pending_chirped_phases()
@@ -143,7 +160,7 @@ def sync_from_ads(store: Any) -> int:
     return len(pending)
 
 
-def stored_phases(store: Any, job_id: str) -> list[Phase]:
+def stored_phases(store: PhaseStore, job_id: str) -> list[Phase]:
     """A job's phases: from the store, else (a running job) from its ad."""
     rows = store.phase_rows(job_id)
     if rows:

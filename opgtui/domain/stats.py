@@ -15,7 +15,46 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, Protocol
+
+from opgtui.domain.phases import PhaseStore
+
+SumsRow = tuple[Any, ...]
+"""Sums of one group as the store gives them: (day or None, experiment or '', key, sums...)."""
+
+
+class StatsStore(PhaseStore, Protocol):
+    """What the production record's statistics need of a store (``opgtui.store.Store`` is one; ``domain/`` may
+    not import the store): rollups, sums over a period, retention."""
+
+    def stats_dirty(self) -> bool: ...
+
+    def recompute_dirty_days(self) -> int: ...
+
+    def stats_direct(
+        self,
+        dim: str,
+        lo: float,
+        hi: float,
+        experiment: str | None,
+        batch: str | None,
+        per_day: bool,
+        by_experiment: bool,
+    ) -> list[SumsRow]: ...
+
+    def stats_from_rollup(
+        self, dim: str, d0: int, d1: int | None, experiment: str | None, per_day: bool, by_experiment: bool
+    ) -> list[SumsRow]: ...
+
+    def prune_finished(self, cut: float, chunk: int) -> int: ...
+
+    def prune_ads(self, cut: float, chunk: int) -> int: ...
+
+    def prune_history(self, before: float) -> tuple[int, int]: ...
+
+    def get_kv(self, key: str, default: str | None = None) -> str | None: ...
+
+    def set_kv(self, key: str, value: str) -> None: ...
 
 DAY = 86400
 BY = ("site", "cpu", "hour", "stage", "verdict", "batch", "experiment", "day")
@@ -95,7 +134,7 @@ class Row:
 # ---------------------------------------------------------------------------- keeping the rollups current
 
 
-def refresh(store: Any) -> int:
+def refresh(store: StatsStore) -> int:
     """Bring the rollups up to date: parse chirped phases, recompute the days marked dirty. Returns days redone."""
     from opgtui.domain.phases import sync_from_ads
 
@@ -108,10 +147,10 @@ def refresh(store: Any) -> int:
 # ---------------------------------------------------------------------------- reading a period
 
 
-def _collect(store: Any, dim: str, since: float, until: float | None, experiment: str | None, batch: str | None,
+def _collect(store: StatsStore, dim: str, since: float, until: float | None, experiment: str | None, batch: str | None,
              per_day: bool, by_experiment: bool = False) -> dict[tuple[Any, str, str], list[float]]:
     """Sums per (day or None, experiment or '', key) over [since, until)."""
-    rows: list[tuple[Any, ...]] = []
+    rows: list[SumsRow] = []
     if batch is not None:
         rows = store.stats_direct(dim, since, until if until is not None else math.inf, experiment, batch, per_day,
                                   by_experiment)
@@ -169,7 +208,7 @@ def _merge(pairs: Iterable[tuple[str, list[float]]]) -> dict[str, list[float]]:
     return out
 
 
-def aggregate(store: Any, by: str, since: float, until: float | None = None, *, experiment: str | None = None,
+def aggregate(store: StatsStore, by: str, since: float, until: float | None = None, *, experiment: str | None = None,
               batch: str | None = None, tz: tzinfo | None = None,
               stages: Mapping[str, Sequence[str]] | None = None) -> list[Row]:
     """One row per site / CPU model / local hour of day / stage / verdict / batch / experiment / day over
@@ -200,7 +239,7 @@ def aggregate(store: Any, by: str, since: float, until: float | None = None, *, 
     return rows
 
 
-def series(store: Any, by: str, since: float, until: float | None = None, *, experiment: str | None = None,
+def series(store: StatsStore, by: str, since: float, until: float | None = None, *, experiment: str | None = None,
            ) -> dict[str, dict[str, Tally]]:
     """Per UTC day and key: ``{key: {date: Tally}}`` — e.g. by ``verdict`` for failures
     over time, by ``all`` (key '') for wasted hours over time."""
@@ -212,7 +251,7 @@ def series(store: Any, by: str, since: float, until: float | None = None, *, exp
     return {k: {d: Tally.of(v) for d, v in sorted(b.items())} for k, b in merged.items()}
 
 
-def totals(store: Any, since: float, until: float | None = None, *, experiment: str | None = None,
+def totals(store: StatsStore, since: float, until: float | None = None, *, experiment: str | None = None,
            batch: str | None = None) -> Tally:
     """The sums over every finished job of the period."""
     total = Tally()
@@ -232,7 +271,7 @@ class PruneReport:
     seconds: float = 0.0
 
 
-def prune(store: Any, keep_days: float, keep_ads_days: float, now: float | None = None,
+def prune(store: StatsStore, keep_days: float, keep_ads_days: float, now: float | None = None,
           chunk: int = 5000) -> PruneReport:
     """Delete finished jobs that ended more than ``keep_days`` ago (record, ad, events, verdict, phases, data
     quality; their rollups follow) and the raw ads of those older than ``keep_ads_days``. Chunked transactions:
@@ -250,7 +289,7 @@ def prune(store: Any, keep_days: float, keep_ads_days: float, now: float | None 
     return report
 
 
-def prune_due(store: Any, now: float | None = None) -> bool:
+def prune_due(store: StatsStore, now: float | None = None) -> bool:
     """True when the last prune is more than a day old (the collector prunes once a day)."""
     last = store.get_kv("last_prune")
     return last is None or (now or time.time()) - float(last) > DAY

@@ -7,17 +7,20 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opgtui.diagnosis.signatures import PackSet
 from opgtui.learn.pack import store_packs
 from opgtui.learn.unknown import cached_tails
 
+if TYPE_CHECKING:
+    from opgtui.store import Store
+
 DIAGNOSIS_LINES = 200
 """As many lines as the dashboard's diagnose reads (``logtarget.diagnose_jobs``)."""
 
 
-def affected(store: Any, sid: str, matched: Sequence[str]) -> list[str]:
+def affected(store: Store, sid: str, matched: Sequence[str]) -> list[str]:
     """``matched`` plus the jobs whose stored verdict this signature decided."""
     return sorted({*matched, *store.verdict_job_ids(signature=sid)})
 
@@ -35,7 +38,7 @@ def _lines(cfg: Any, job: Any, kept: list[str] | None) -> list[str]:
     return list(kept or [])
 
 
-def rediagnose(cfg: Any, store: Any, base: PackSet, job_ids: Sequence[str],
+def rediagnose(cfg: Any, store: Store, base: PackSet, job_ids: Sequence[str],
                now: float | None = None) -> Counter[tuple[str, str]]:
     """Diagnose ``job_ids`` again with the enabled learned signatures; (old category, new category) -> jobs whose
     verdict changed. Jobs with no log lines at all keep their verdict."""

@@ -11,13 +11,17 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from opgtui.core.identity import whoami  # re-exported for the learn workflow and CLI
 from opgtui.core.model import CATEGORIES
 from opgtui.store.learned import LEARNED_FIELDS
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
+    from opgtui.store.protocols import Connection
 
 PACK = "learned"
 ID_PREFIX = "learned."
@@ -80,23 +84,23 @@ def _row(r: Any) -> Learned:
     return Learned(**d)
 
 
-def all_learned(store: Any, *, enabled_only: bool = False) -> list[Learned]:
+def all_learned(store: Store, *, enabled_only: bool = False) -> list[Learned]:
     return [_row(r) for r in store.learned_rows(enabled_only=enabled_only)]
 
 
-def get(store: Any, sid: str) -> Learned | None:
+def get(store: Store, sid: str) -> Learned | None:
     r = store.learned_row(sid)
     return _row(r) if r else None
 
 
-def _audit(store: Any, c: Any, sid: str, who: str, action: str, why: str, changes: dict[str, Any], now: float,
+def _audit(store: Store, c: Connection, sid: str, who: str, action: str, why: str, changes: dict[str, Any], now: float,
            job_ids: list[str]) -> None:
     store.audit_learned(c, sid, who, action, why, orjson.dumps(changes, default=str).decode(), now)
     store.log_action_in(c, now, who, f"signature {action}", orjson.dumps(job_ids).decode(),
                         f"{sid}" + (f": {why}" if why else ""))
 
 
-def save_label(store: Any, learned: Learned, *, who: str | None = None, now: float | None = None) -> Learned:
+def save_label(store: Store, learned: Learned, *, who: str | None = None, now: float | None = None) -> Learned:
     """Store a labelled signature: new, or replacing the one of the same id or template (the later label wins;
     the earlier is in the audit). Returns what was stored."""
     who = who or whoami()
@@ -122,7 +126,7 @@ def save_label(store: Any, learned: Learned, *, who: str | None = None, now: flo
     return learned
 
 
-def set_enabled(store: Any, sid: str, enabled: bool, *, why: str = "", tested: dict[str, Any] | None = None,
+def set_enabled(store: Store, sid: str, enabled: bool, *, why: str = "", tested: dict[str, Any] | None = None,
                 who: str | None = None, now: float | None = None) -> Learned | None:
     """Enable or disable a signature (recording the test it passed); None when there is no such signature."""
     who = who or whoami()
@@ -139,12 +143,12 @@ def set_enabled(store: Any, sid: str, enabled: bool, *, why: str = "", tested: d
     return get(store, sid)
 
 
-def verdict_counts(store: Any) -> dict[str, int]:
+def verdict_counts(store: Store) -> dict[str, int]:
     """Learned signature id -> how many stored verdicts it decided."""
     return store.signature_counts(ID_PREFIX)
 
 
-def audit(store: Any, sid: str | None = None) -> list[dict[str, Any]]:
+def audit(store: Store, sid: str | None = None) -> list[dict[str, Any]]:
     """The audit trail, oldest first: all of it, or one signature's."""
     return [{"signature": r[0], "time": r[1], "who": r[2], "action": r[3], "why": r[4],
              "changes": orjson.loads(r[5])} for r in store.learned_audit(sid)]

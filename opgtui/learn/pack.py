@@ -6,12 +6,15 @@ from __future__ import annotations
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from opgtui.diagnosis.signatures import CompiledSignature, PackSet, compile_signature
 from opgtui.learn.library import PACK, Learned
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 
 def compile_learned(learned: Sequence[Learned], taken: set[str]) -> tuple[list[CompiledSignature], list[str]]:
@@ -35,7 +38,7 @@ def with_learned(base: PackSet, learned: Sequence[Learned]) -> PackSet:
     return PackSet([*base.compiled, *compiled], base.finders, [*base.errors, *errors], base.tables)
 
 
-def store_packs(base: PackSet, store: Any) -> PackSet:
+def store_packs(base: PackSet, store: Store) -> PackSet:
     """``base`` plus the store's enabled learned signatures."""
     from opgtui.learn.library import all_learned
 
@@ -46,7 +49,7 @@ _COMPILED: weakref.WeakKeyDictionary[PackSet, dict[tuple[tuple[str, int], ...], 
     weakref.WeakKeyDictionary()
 
 
-def for_store(base: PackSet, store: Any) -> PackSet:
+def for_store(base: PackSet, store: Store) -> PackSet:
     """``base`` plus the store's enabled learned signatures, compiled once per set of enabled versions;
     ``base`` itself when none is enabled or the store cannot say (diagnosis never fails for this)."""
     from opgtui.learn.library import all_learned

@@ -10,12 +10,15 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from opgtui.core.model import Job, Verdict
 from opgtui.learn.templates import decisive_line
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 TAIL_LINES = 50
 """Lines of each unknown failure's log kept for mining and testing patterns."""
@@ -47,7 +50,7 @@ def job_time(job: Job) -> float:
     return 0.0
 
 
-def failed_jobs(store: Any, since: float | None = None) -> list[Job]:
+def failed_jobs(store: Store, since: float | None = None) -> list[Job]:
     """Every failed or held job of the store (failed or held at or after ``since``)."""
     jobs = store.failed_jobs()
     if since is not None:
@@ -55,7 +58,7 @@ def failed_jobs(store: Any, since: float | None = None) -> list[Job]:
     return jobs
 
 
-def unknown_failures(store: Any, since: float | None = None) -> list[tuple[Job, Verdict]]:
+def unknown_failures(store: Store, since: float | None = None) -> list[tuple[Job, Verdict]]:
     """The failed or held jobs whose stored verdict is unknown, by job id."""
     ids = set(store.verdict_job_ids(category="unknown"))
     jobs = [j for j in failed_jobs(store, since) if j.id in ids]
@@ -63,12 +66,12 @@ def unknown_failures(store: Any, since: float | None = None) -> list[tuple[Job, 
     return sorted(((j, verdicts[j.id]) for j in jobs if j.id in verdicts), key=lambda p: p[0].id)
 
 
-def cached_tails(store: Any, job_ids: Sequence[str]) -> dict[str, tuple[list[str], str | None]]:
+def cached_tails(store: Store, job_ids: Sequence[str]) -> dict[str, tuple[list[str], str | None]]:
     """job id -> (lines, error) for the tails already read."""
     return {jid: (orjson.loads(lines), error) for jid, lines, error in store.learn_tails(job_ids)}
 
 
-def save_tails(store: Any, rows: dict[str, tuple[list[str], str, str | None]], now: float) -> None:
+def save_tails(store: Store, rows: dict[str, tuple[list[str], str, str | None]], now: float) -> None:
     """Keep tails: job id -> (lines, source, error)."""
     if not rows:
         return
@@ -93,7 +96,7 @@ def read_tail_of(cfg: Any, job: Job, n: int = TAIL_LINES) -> tuple[list[str], st
         return [], source, str(exc)
 
 
-def tails(cfg: Any, store: Any, jobs: Sequence[Job], now: float | None = None, read_logs: bool = True,
+def tails(cfg: Any, store: Store, jobs: Sequence[Job], now: float | None = None, read_logs: bool = True,
           max_reads: int = MAX_READS) -> dict[str, tuple[list[str], str | None]]:
     """The tails of ``jobs``: kept ones from the store, the others read now (at most ``max_reads`` logs a call;
     the rest next time) and kept, unless ``read_logs`` is off."""
@@ -117,7 +120,7 @@ def tails(cfg: Any, store: Any, jobs: Sequence[Job], now: float | None = None, r
     return have
 
 
-def gather(cfg: Any, store: Any, since: float | None = None, now: float | None = None,
+def gather(cfg: Any, store: Store, since: float | None = None, now: float | None = None,
            read_logs: bool = True, max_reads: int = MAX_READS) -> list[UnknownJob]:
     """The unknown failures (failed or held since ``since``) with their tails and decisive lines."""
     pairs = unknown_failures(store, since)

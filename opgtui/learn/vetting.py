@@ -15,13 +15,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opgtui.diagnosis.signatures import PackSet
 from opgtui.learn.library import Learned
 from opgtui.learn.pack import compile_learned, with_learned
 from opgtui.learn.patterns import check
 from opgtui.learn.unknown import cached_tails, failed_jobs
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 SIMULATE = 400
 """Unknown jobs re-diagnosed with and without the candidate (a sample: ~4 ms each)."""
@@ -66,7 +69,7 @@ def default_corpus() -> Path | None:
     return tune if tune.is_dir() else None
 
 
-def job_lines(store: Any) -> dict[str, tuple[Any, Any, list[str], list[str] | None]]:
+def job_lines(store: Store) -> dict[str, tuple[Any, Any, list[str], list[str] | None]]:
     """job id -> (job, verdict, lines known without log I/O, kept tail or None) for failed/held jobs."""
     jobs = {j.id: j for j in failed_jobs(store)}
     verdicts = store.verdicts_for(list(jobs)) if jobs else {}
@@ -88,7 +91,7 @@ def _search(regex: Any, lines: Sequence[str]) -> bool:
     return any(regex.search(line.encode("utf-8", "replace")) is not None for line in lines)
 
 
-def vet_on_store(store: Any, base: PackSet, candidate: Learned, windows: Sequence[Any] = (),
+def vet_on_store(store: Store, base: PackSet, candidate: Learned, windows: Sequence[Any] = (),
                   now: float | None = None) -> Tested:
     """The store half of the test (see the module docstring)."""
     from opgtui.core.patterns import compile_pattern
@@ -151,7 +154,7 @@ def vet_on_corpus(base: PackSet, candidate: Learned, corpus: Path) -> dict[str, 
             "regressions": regressions, "benign": benign}
 
 
-def vet(store: Any, base: PackSet, candidate: Learned, *, corpus: Path | None = None,
+def vet(store: Store, base: PackSet, candidate: Learned, *, corpus: Path | None = None,
                    job_id: str | None = None, windows: Sequence[Any] = (), now: float | None = None) -> Tested:
     """The whole test; ``refusals`` says why it may not be enabled, with the numbers."""
     benign = [b for c in base.compiled for b in c.benign]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -14,8 +14,11 @@ from opgtui.learn.apply import affected, rediagnose
 from opgtui.learn.library import Learned, get, set_enabled, whoami
 from opgtui.learn.vetting import vet
 
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
-def refused(store: Any, candidate: Learned, tested: dict[str, Any], now: float) -> None:
+
+def refused(store: Store, candidate: Learned, tested: dict[str, Any], now: float) -> None:
     """A refused label or enable is audited (who tried what, and the numbers); nothing else changes."""
     with store.transaction() as c:
         store.audit_learned(c, candidate.id, whoami(), "refused", "; ".join(tested["refusals"]),
@@ -23,14 +26,14 @@ def refused(store: Any, candidate: Learned, tested: dict[str, Any], now: float) 
                                           "title": candidate.title, "tested": tested}).decode(), now)
 
 
-def apply_changes(cfg: Any, store: Any, packs: PackSet, sid: str, matched: list[str],
+def apply_changes(cfg: Any, store: Store, packs: PackSet, sid: str, matched: list[str],
                   now: float) -> dict[str, int]:
     """Diagnose the jobs ``sid`` matches or decided again; "old -> new" category -> jobs changed."""
     changes = rediagnose(cfg, store, packs, affected(store, sid, matched), now)
     return {f"{a} -> {b}": n for (a, b), n in sorted(changes.items())}
 
 
-def enable(cfg: Any, store: Any, packs: PackSet, sid: str, *, why: str = "", corpus: Path | None = None,
+def enable(cfg: Any, store: Store, packs: PackSet, sid: str, *, why: str = "", corpus: Path | None = None,
            now: float | None = None) -> tuple[Learned, dict[str, Any], dict[str, int] | None]:
     """(signature, test numbers, verdicts changed) — changed is None when the test refused it."""
     now = time.time() if now is None else now
@@ -46,7 +49,7 @@ def enable(cfg: Any, store: Any, packs: PackSet, sid: str, *, why: str = "", cor
     return item, tested, apply_changes(cfg, store, packs, sid, result.matched, now)
 
 
-def disable(cfg: Any, store: Any, packs: PackSet, sid: str, *, why: str = "",
+def disable(cfg: Any, store: Store, packs: PackSet, sid: str, *, why: str = "",
             now: float | None = None) -> dict[str, int]:
     """Disable ``sid`` and re-diagnose the jobs it decided; the verdicts changed."""
     now = time.time() if now is None else now

@@ -17,6 +17,11 @@ PACKS = load_packs(plugins=False)
 # that signature and get its verdict, so a shifter who sees the line gets the verdict the source's meaning gives.
 ADDED = {
     "batch": ("slurm_step_launch_node_failed", "slurm_cpu_bind_request_unsatisfiable"),
+    "htcondor": (
+        "htcondor_starter_scratch_dir_failed",
+        "htcondor_input_transfer_stalled",
+        "htcondor_container_runtime_lost",
+    ),
 }
 
 
@@ -47,6 +52,26 @@ THREADS = {
 def test_real_excerpts_get_the_verdict_their_authors_concluded(want, lines, source):
     verdict = diagnose(lines, PACKS)
     assert verdict.category == want, (source, verdict.signature, verdict.reason)
+
+
+# HTCondor hold and vacate codes as the event log prints them (condor_holdcodes.h): the code decides where the table
+# says whose failure it is, and stays unknown where the same code covers the job's mistake and the node's.
+HOLD_CODES = {
+    "\tCode 1024 Subcode 0": "service",  # ScratchDirError: the worker's execute directory
+    "\tCode 1021 Subcode 0": "service",  # ContainerError: the worker's container runtime
+    "\tCode 1031 Subcode 0": "service",  # ActivationRefusedBroken: the slot is broken
+    "\tCode 13 Subcode -1003": "service",  # the transfer plugin could not be executed: "not our fault"
+    "\tCode 12 Subcode -1002": "service",  # the node's transfer plugin is not operational
+    "\tCode 12 Subcode -1001": "unknown",  # no plugin for the scheme: a wrong URL or a node without it
+    "\tCode 49 Subcode 0": "unknown",  # CannotSwitchPrimaryGroup: the submitter's groups or the node's mapping
+    "\tCode 1025 Subcode 0": "unknown",  # SuccessfulCheckpoint: no failure at all
+}
+
+
+@pytest.mark.parametrize(("line", "want"), HOLD_CODES.items(), ids=[s.strip() for s in HOLD_CODES])
+def test_an_htcondor_hold_code_says_whose_failure_where_its_meaning_does(line, want):
+    verdict = diagnose([line], PACKS)
+    assert verdict.category == want, (line, verdict.signature, verdict.reason)
 
 
 # Texts that say a job ended but not whose failure it was: each stays unknown by itself.

@@ -345,3 +345,25 @@ async def test_request_dialogs_say_which_keys_answer(demo: tuple[Any, Any], monk
             assert says in screen_text(app), key
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_a_refused_edit_on_a_store_that_refuses_writes_still_says_why(demo: tuple[Any, Any]) -> None:
+    """The refusal is audited; when the store cannot take the audit (read-only, team store gone), both are said in
+    one line each and the page stays open."""
+    cfg, store = demo
+    running = next(r for r in store.requests() if r.status == "running" and r.requester != "shifter")
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(RequestDetailScreen(running.id))
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        before = len(store.request_audit(running.id))
+        app.store.conn.execute("PRAGMA query_only = 1")
+        await pilot.press("e")
+        await pilot.pause()
+        app.store.conn.execute("PRAGMA query_only = 0")
+        assert any("the store is read-only" in n for n in notes(app)), notes(app)
+        assert any(n.startswith("Refused: shifter may not edit") for n in notes(app)), notes(app)
+        assert app.is_running and isinstance(app.screen, RequestDetailScreen)
+        assert len(store.request_audit(running.id)) == before

@@ -3,6 +3,7 @@ and the workflow actions (w menu; a approve, r reject, p priority, s submit, e e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from rich.text import Text
@@ -263,7 +264,12 @@ class RequestDetailScreen(Screen[None]):
             try:
                 rq.check_edit(self.req, who, roles, ["title"])
             except rq.Refused as exc:
-                self.opg.store.audit_request(self.req_id, who, "refused edit", {"reason": str(exc)})
+                from opgtui.store import StoreError
+
+                try:
+                    self.opg.store.audit_request(self.req_id, who, "refused edit", {"reason": str(exc)})
+                except StoreError as failed:  # the refusal still shows; why it is not in the trail too
+                    self.opg.notify(one_line(failed, 300), severity="error", markup=False)
                 self._refused(str(exc))
             return
         self.app.push_screen(RequestForm(self.req), lambda _saved: self.reload())
@@ -336,7 +342,7 @@ class RequestDetailScreen(Screen[None]):
 
         self.app.push_screen(PriorityDialog(self.req.priority), chosen)
 
-    def _run(self, step: Any) -> None:
+    def _run(self, step: Callable[[ProductionRequest], ProductionRequest]) -> None:
         from opgtui.store import RequestConflict, StoreError
 
         if self.req is None:

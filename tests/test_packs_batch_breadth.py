@@ -16,7 +16,11 @@ PACKS = load_packs(plugins=False)
 # The signatures this breadth pass added, by pack: every example (the source's own message text) must be matched by
 # that signature and get its verdict, so a shifter who sees the line gets the verdict the source's meaning gives.
 ADDED = {
-    "batch": ("slurm_step_launch_node_failed", "slurm_cpu_bind_request_unsatisfiable"),
+    "batch": (
+        "slurm_step_launch_node_failed",
+        "slurm_cpu_bind_request_unsatisfiable",
+        "sge_execution_host_could_not_start_job",
+    ),
     "htcondor": (
         "htcondor_starter_scratch_dir_failed",
         "htcondor_input_transfer_stalled",
@@ -70,6 +74,21 @@ HOLD_CODES = {
 
 @pytest.mark.parametrize(("line", "want"), HOLD_CODES.items(), ids=[s.strip() for s in HOLD_CODES])
 def test_an_htcondor_hold_code_says_whose_failure_where_its_meaning_does(line, want):
+    verdict = diagnose([line], PACKS)
+    assert verdict.category == want, (line, verdict.signature, verdict.reason)
+
+
+# Grid Engine's execution daemon reports a failed shepherd with its exit status, which is the failure code qacct
+# prints (reaper_execd.cc): the code decides as the failure-code table says.
+SHEPHERD_EXITS = {
+    "shepherd exited with exit status 8: in prolog": "service",  # the site's prolog
+    "shepherd exited with exit status 26: opening input/output file": "code",  # the path the submitter gave
+    "shepherd exited with exit status 100: assumedly after job": "unknown",  # the job's own end: its log says why
+}
+
+
+@pytest.mark.parametrize(("line", "want"), SHEPHERD_EXITS.items(), ids=list(SHEPHERD_EXITS))
+def test_a_grid_engine_shepherd_exit_status_is_read_as_its_failure_code(line, want):
     verdict = diagnose([line], PACKS)
     assert verdict.category == want, (line, verdict.signature, verdict.reason)
 

@@ -12,12 +12,15 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from opgtui.config import Config
 from opgtui.core.model import Job, Verdict
 from opgtui.core.textsafe import one_line
+
+if TYPE_CHECKING:
+    from opgtui.sources.logs import Tail
 
 
 @dataclass(slots=True)
@@ -122,7 +125,7 @@ def read_tail(source: str, n: int, max_bytes: int | None = None) -> tuple[list[s
     return t.lines, t.size or 0
 
 
-def _tail(source: str, n: int, max_bytes: int | None = None) -> Any:
+def _tail(source: str, n: int, max_bytes: int | None = None) -> Tail:
     """A path, a ``file://`` URL or an http(s) URL, read as every reader of one log reads it (``~`` expanded)."""
     from opgtui.sources.logs import tail_now
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from opgtui.core.model import ServiceState, Window
@@ -33,45 +36,42 @@ class _Board(NamedTuple):
     windows: list[Window]
 
 
-STATE_STYLE = {
-    "up": "bold green",
-    "degraded": "bold yellow",
-    "down": "bold white on red",
-    "maintenance": "bold white on blue",
-    "unknown": "bold magenta",
-}
+STATES = ("up", "degraded", "down", "maintenance", "unknown")
 
 
-def state_cell(state: str) -> Text:
-    return Text(f" {state.upper()} ", STATE_STYLE.get(state, "bold"))
+def state_cell(state: str, styles: Mapping[str, Style]) -> Text:
+    """A state as the board shows it: a badge in the theme's colour of the state (``styles`` by state)."""
+    return Text(f" {state.upper()} ", styles.get(state) or Style(bold=True))
 
 
-def banner_text(rows: list[BoardRow]) -> Text | None:
+def banner_text(rows: list[BoardRow]) -> Content | None:
     """The red line shown when any critical service is down (None when all critical ones are fine)."""
     down = [r for r in rows if r.critical and r.state == "down"]
     if not down:
         return None
-    text = Text(" CRITICAL DOWN: ", "bold white on red")
+    parts: list[str | tuple[str, str]] = [" CRITICAL DOWN: "]
     for i, r in enumerate(down):
-        text.append(", " if i else " ")
-        text.append(f"{one_line(r.service, 40)} since {clock(r.since)} ({span(r.duration)})", "bold red")
-    return text
+        parts.append(", " if i else " ")
+        parts.append(f"{one_line(r.service, 40)} since {clock(r.since)} ({span(r.duration)})")
+    return Content.assemble(*parts).stylize_before("bold $text on $error")
 
 
-def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Text:
+SUBMIT_STYLE = {0: "bold $text on $success", 1: "bold $text on $error", 2: "bold $text on $warning"}
+
+
+def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Content:
     """The pre-submit panel: the verdict and, on the same line, the first thing in the way (its time first,
     the feed's description last, so a cut at 80 columns loses only the description); one line per other
     thing in the way; what is needed when nothing is."""
     result = decide_submit(rows, required, SUBMIT_HORIZON, now)
-    style = {0: "bold white on green", 1: "bold white on red", 2: "bold black on yellow"}[result.exit_code]
     blockers = [_SOURCE.sub(" —", line, count=1) for line in result.lines[:-1] if ": UP" not in line]
-    text = Text(f" {result.lines[-1]} ", style, no_wrap=True, overflow="ellipsis")
+    parts: list[str | tuple[str, str]] = [f" {result.lines[-1]} "]
     if not blockers:
-        text.append(f"  needs {one_line(', '.join(required), 200)}; maintenance within 6 h counts", "dim")
+        parts.append((f"  needs {one_line(', '.join(required), 200)}; maintenance within 6 h counts", "dim"))
     for i, line in enumerate(blockers):
-        text.append("  " if i == 0 else "\n  ")
-        text.append(one_line(line, 200))
-    return text
+        parts.append("  " if i == 0 else "\n  ")
+        parts.append(one_line(line, 200))
+    return Content.assemble(*parts).stylize_before(SUBMIT_STYLE[result.exit_code])  # the verdict's colour throughout
 
 
 _SOURCE = re.compile(r" \[[^\]]*\]")  # "[fnal-alertmanager]": the board and the history name the source
@@ -81,6 +81,16 @@ class StatusScreen(BaseScreen):
     """Every service at a glance."""
 
     VIEW_NAME = "Status"
+    # the board's state badges and stale ages: theme colours a theme or app.tcss restyles (a table cell is Rich)
+    COMPONENT_CLASSES = {*(f"status--{state}" for state in STATES), "status--stale"}
+    DEFAULT_CSS = """
+    StatusScreen > .status--up { color: $text-success; text-style: bold; }
+    StatusScreen > .status--degraded { color: $text-warning; text-style: bold; }
+    StatusScreen > .status--down { color: $text; background: $error; text-style: bold; }
+    StatusScreen > .status--maintenance { color: $text; background: $primary; text-style: bold; }
+    StatusScreen > .status--unknown { color: $text-secondary; text-style: bold; }
+    StatusScreen > .status--stale { color: $text-warning; }
+    """
     # Screen-level so they work whatever has focus: Enter acts on the board's cursor row (priority: the
     # board's own Enter would swallow it), the timeline keys on the timeline.
     BINDINGS = [
@@ -133,15 +143,17 @@ class StatusScreen(BaseScreen):
         table = self.query_one("#board", DataTable)
         cursor = table.cursor_row
         table.clear()
+        styles = {state: self.get_component_rich_style(f"status--{state}", partial=True) for state in STATES}
+        stale = self.get_component_rich_style("status--stale", partial=True)
         for r in rows:
             nm = r.next_maintenance
             table.add_row(
                 ellipsis_cell(r.service, "bold" if r.critical else ""),
-                state_cell(r.state),
+                state_cell(r.state, styles),
                 Text(clock(r.since, app.tz, with_date=r.duration is not None and r.duration > 43200)),
                 Text(span(r.duration)),
                 ellipsis_cell(r.source),
-                Text(span(now - r.last_fetched) if r.last_fetched else "never", "yellow" if r.stale else "dim"),
+                Text(span(now - r.last_fetched) if r.last_fetched else "never", stale if r.stale else "dim"),
                 Text(clock(nm.start, app.tz, with_date=True) if nm else ""),
                 key=r.service,
             )

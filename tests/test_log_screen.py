@@ -20,3 +20,12 @@ def test_the_verdict_panel_is_three_lines_and_keeps_the_file_name() -> None:
     assert lines[2].startswith("stderr · …") and lines[2].endswith("/reco_51234_12.log · last 50 lines (14 shown)")
     assert len(lines[2]) <= 80
     assert verdict_text(None, "/short.log", 3, 0).plain == "stdout · /short.log · all lines (3 shown)"
+
+
+def test_a_stored_verdict_of_any_text_stays_one_clean_panel() -> None:
+    """A team store's verdict row is text its writers chose: an escape sequence or a line break in its category,
+    action or confidence is shown, never sent to the terminal, and the panel keeps its three lines."""
+    v = Verdict("code\x1b]52;c;aGk=\x07", "retry\nnow\u202e", None, None, [], "sure\x1b[2J")
+    lines = verdict_text(v, "/short.log", 3, 0).plain.splitlines()
+    assert len(lines) == 2 and all(line.isprintable() for line in lines), lines
+    assert lines[0].startswith(" CODE") and "retry now" in lines[0] and "(sure" in lines[0]

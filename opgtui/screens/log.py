@@ -50,10 +50,10 @@ def verdict_text(
     why the stream could not be read, from its start)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     if verdict is not None:
-        text.append(f" {verdict.category.upper()} ", CATEGORY_STYLE.get(verdict.category, "bold"))
-        text.append(f"  {verdict.action}", "bold")
+        text.append(f" {one_line(verdict.category, 12).upper()} ", CATEGORY_STYLE.get(verdict.category, "bold"))
+        text.append(f"  {one_line(verdict.action, 60)}", "bold")
         if verdict.confidence and verdict.confidence != "none":
-            text.append(f"  ({verdict.confidence})", "italic")
+            text.append(f"  ({one_line(verdict.confidence, 20)})", "italic")
         if verdict.signature:
             text.append(f"  [{one_line(verdict.signature, 50)}]", "dim")
         reason = verdict.reason or verdict.title

@@ -93,6 +93,21 @@ def test_a_grid_engine_shepherd_exit_status_is_read_as_its_failure_code(line, wa
     assert verdict.category == want, (line, verdict.signature, verdict.reason)
 
 
+# PBS exit statuses below zero are the MOM's (JOB_EXEC_*); OpenPBS's values below Torque's last read as OpenPBS's.
+PBS_EXIT_STATUSES = {
+    "    Exit_status = -29": "resource",  # JOB_EXEC_KILL_WALLTIME
+    "    exit_status = -27": "resource",  # JOB_EXEC_KILL_MEM
+    "    Exit_status = -20": "service",  # JOB_EXEC_RERUN_MS_FAIL: the mother superior's connection
+    "    Exit_status = -24": "unknown",  # JOB_EXEC_KILL_NCPUS_BURST: more CPUs than asked, as the ncpus text says
+}
+
+
+@pytest.mark.parametrize(("line", "want"), PBS_EXIT_STATUSES.items(), ids=[s.strip() for s in PBS_EXIT_STATUSES])
+def test_a_pbs_moms_own_exit_status_says_whose_failure(line, want):
+    verdict = diagnose([line], PACKS)
+    assert verdict.category == want, (line, verdict.signature, verdict.reason)
+
+
 # Texts that say a job ended but not whose failure it was: each stays unknown by itself.
 UNDECIDED = {
     "a step cancelled with no reason given (a user, an admin, or another step's failure)": [

@@ -52,3 +52,20 @@ async def test_escape_from_the_raw_ad_returns_to_the_detail(demo) -> None:  # ty
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert not isinstance(app.screen, JobDetailScreen)
+
+
+def test_a_stored_verdict_event_or_retry_of_any_text_is_drawn_clean() -> None:
+    """A team store's rows are text their writers chose: the detail shows every part of them, never an escape
+    sequence or a bidi override."""
+    from opgtui.core.model import Job, JobEvent, Verdict
+    from opgtui.screens.job import detail_text, lineage_text
+
+    osc = "\x1b]52;c;aGk=\x07\u202e"
+    job = Job("s#1.0", "s", 1, 0)
+    verdict = Verdict("code" + osc, "retry" + osc, None)
+    text = detail_text(job, verdict, [JobEvent("s#1.0", 0.0, "held" + osc, "x")]).plain
+    retry = {"time": 0.0, "who": "a", "job_id": "s#1.0", "new_job_id": "s#2.0", "mode": "resubmit", "profile": "p",
+             "changes": {"Env" + osc: 1}, "ok": True, "result": ""}
+    text += lineage_text("s#1.0", [retry], None).plain  # type: ignore[list-item]
+    assert "CODE" in text and "held" in text and "Env" in text
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text

@@ -103,8 +103,8 @@ def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: t
     text = Text()
     if verdict is not None:
         text.append("Verdict: ", "bold")
-        text.append(f" {verdict.category.upper()} ", "bold reverse")
-        text.append(f"  {verdict.action}")
+        text.append(f" {one_line(verdict.category, 12).upper()} ", "bold reverse")
+        text.append(f"  {one_line(verdict.action, 60)}")
         if verdict.signature:
             text.append(f"  [{one_line(verdict.signature, 60)}]", "cyan")
         text.append("\n")
@@ -121,7 +121,7 @@ def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: t
         text.append("\nEvents\n", "bold")
         for e in events:
             text.append(f"  {clock(e.time, tz, with_date=True)}  ", "dim")
-            text.append(f"{e.type:<16}", "bold")
+            text.append(f"{one_line(e.type, 16):<16}", "bold")
             text.append(one_line(e.detail, 160) + "\n")
     return text
 

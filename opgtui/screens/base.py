@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from opgtui.app import OpgApp
 
 
-def ellipsis_cell(text: str, style: str = "") -> Text:
+def ellipsis_cell(text: str, style: str | Style = "") -> Text:
     """A table cell of untrusted text that ends with an ellipsis when its column is too narrow."""
     return Text(one_line(text, 200), style, no_wrap=True, overflow="ellipsis")
 

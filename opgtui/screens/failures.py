@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,13 +25,8 @@ from opgtui.widgets.vim import Table
 if TYPE_CHECKING:
     from opgtui.store import Store
 
-STYLE = {
-    "service": "bold yellow",
-    "code": "bold red",
-    "resource": "bold magenta",
-    "unknown": "bold",
-    UNDIAGNOSED: "dim",
-}
+LOOKS = ("service", "code", "resource", "unknown", "undiagnosed", "outage", "signature")
+"""The view's component classes (failures--service, ...): a cause's category, an outage, a signature."""
 
 
 def _key(g: FailureGroup) -> tuple[str, str | None, str]:
@@ -57,6 +53,18 @@ def short_span(w: Window) -> str:
 
 class FailureSummaryScreen(BaseScreen):
     """``F`` on the jobs view: from N failures to a handful of causes, and the outages behind them."""
+
+    # colours from the theme (a theme or app.tcss restyles them), read when the table and the detail are drawn
+    COMPONENT_CLASSES = {f"failures--{look}" for look in LOOKS}
+    DEFAULT_CSS = """
+    FailureSummaryScreen > .failures--service { color: $text-warning; text-style: bold; }
+    FailureSummaryScreen > .failures--code { color: $text-error; text-style: bold; }
+    FailureSummaryScreen > .failures--resource { color: $text-accent; text-style: bold; }
+    FailureSummaryScreen > .failures--unknown { text-style: bold; }
+    FailureSummaryScreen > .failures--undiagnosed { text-style: dim; }
+    FailureSummaryScreen > .failures--outage { color: $text-warning; }
+    FailureSummaryScreen > .failures--signature { color: $text-primary; }
+    """
 
     VIEW_NAME = "Failures"
     BINDINGS = [
@@ -128,6 +136,11 @@ class FailureSummaryScreen(BaseScreen):
             self.job_ids = self._ids_in_view(below)
         self.load()
 
+    def _look(self, name: str) -> Style:
+        """The theme's style of a category (``undiagnosed`` for none), an outage or a signature."""
+        look = "undiagnosed" if name == UNDIAGNOSED else name
+        return self.get_component_rich_style(f"failures--{look}", partial=True) if look in LOOKS else Style()
+
     def show_pending(self, why: str) -> None:
         """Say the summary is not computed yet (loading, or the store cannot be read) instead of '0 causes'."""
         self.groups = []
@@ -197,10 +210,10 @@ class FailureSummaryScreen(BaseScreen):
                 else f"{first.service} {short_span(first)}" + (f" +{len(g.windows) - 1}" if len(g.windows) > 1 else "")
             )
             table.add_row(
-                Text(g.category.upper()[:8], STYLE.get(g.category, "")),
+                Text(g.category.upper()[:8], self._look(g.category)),
                 Text(f"{g.count:,}"),
                 ellipsis_cell(g.title or g.signature or ""),
-                ellipsis_cell(outage, "yellow"),
+                ellipsis_cell(outage, self._look("outage")),
                 ellipsis_cell(sites_text(g.sites)),
             )
         service = sum(g.count for g in groups if g.retryable)
@@ -210,7 +223,7 @@ class FailureSummaryScreen(BaseScreen):
                 (f" {failures:,} failed/held", "bold"),
                 f" in {self.scope} · {len(groups)} causes",
                 f" · last {label}" if label != "all" else " · any time",
-                (f" · {service:,} service-caused: S retries", "yellow") if service else "",
+                (f" · {service:,} service-caused: S retries", self._look("outage")) if service else "",
             )
         )
         if was is not None:
@@ -241,16 +254,16 @@ class FailureSummaryScreen(BaseScreen):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append_text(
             Text.assemble(
-                (f"{g.category.upper()} · {g.action}", STYLE.get(g.category, "")),
+                (f"{g.category.upper()} · {g.action}", self._look(g.category)),
                 f" · {g.count:,} jobs ({g.held:,} held)",
                 f" · {g.confident:,} confident" if g.confident else "",
             )
         )
         if g.signature:
-            text.append(f"  [{one_line(g.signature, 60)}]", "cyan")
+            text.append(f"  [{one_line(g.signature, 60)}]", self._look("signature"))
         text.append("\n  " + one_line(g.title or g.signature or "", 200))
         for w in g.windows[:4]:
-            text.append("\n  " + one_line(describe_window(w), 120), "yellow")
+            text.append("\n  " + one_line(describe_window(w), 120), self._look("outage"))
         text.append("\n  sites: " + one_line(sites_text(g.sites, 6), 200), "dim")
         detail.update(text)
 

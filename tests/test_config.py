@@ -16,6 +16,24 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "cache" / "opgtui"
 
 
+LAYERS_LOADED = "sorted({m.split('.')[1] for m in sys.modules if m.startswith('opgtui.')})"
+
+
+def check_in_a_new_interpreter(path: Path, *report: str) -> list[str]:
+    """`opgtui config check` as a submission wrapper runs it: ``load_config(path)`` in a fresh interpreter; its
+    one-line error (if any), then the value of each ``report`` expression, a line each."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom opgtui.config import ConfigError, load_config\n"
+        "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
+    ) + "".join(f"print({expr})\n" for expr in report)
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
 def write(tmp_path: Path, text: str) -> Path:
     p = tmp_path / "config.yaml"
     p.write_text(text)
@@ -154,19 +172,10 @@ def test_a_team_store_in_the_config_stays_a_connection_string(value: str) -> Non
 def test_a_mistyped_feed_kind_lists_the_known_kinds_without_loading_the_feed_modules(tmp_path: Path) -> None:
     """`opgtui config check` in a submission wrapper: an unknown kind is one line naming the known ones (built-in
     and plugin kinds, from the one list in core/feedkinds.py), and no feed module is imported to say so."""
-    import subprocess
-    import sys
-
     path = write(tmp_path, "feeds:\n  - name: a\n    kind: alertmanger\n    url: http://x\n")
-    script = (
-        "import sys\nfrom opgtui.config import ConfigError, load_config\n"
-        "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
-        "print(sorted(m for m in sys.modules if m.startswith('opgtui.sources')))\n"
-        "print('importlib.metadata' in sys.modules)\n"
+    out = check_in_a_new_interpreter(
+        path, "sorted(m for m in sys.modules if m.startswith('opgtui.sources'))", "'importlib.metadata' in sys.modules"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True, timeout=60
-    ).stdout.splitlines()
     assert out[0].endswith(
         "feeds[0].kind: unknown feed kind 'alertmanger' (known: statuspage, alertmanager, "
         "prometheus, osg_downtime, gocdb, native)"
@@ -177,18 +186,8 @@ def test_a_mistyped_feed_kind_lists_the_known_kinds_without_loading_the_feed_mod
 def test_a_bad_events_line_is_checked_on_re2_without_loading_the_diagnosis_engine(tmp_path: Path) -> None:
     """A data-quality `events_line` is checked by the one RE2 pattern checker (core/patterns.py, the packs' own):
     `opgtui config check` names the line and the backtracking, and loads neither diagnosis nor the domain."""
-    import subprocess
-    import sys
-
     path = write(tmp_path, "experiments:\n  - name: nova\n    dq:\n      events_line: '(\\d+) events \\1'\n")
-    script = (
-        "import sys\nfrom opgtui.config import ConfigError, load_config\n"
-        "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
-        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('opgtui.')}))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True, timeout=60
-    ).stdout.splitlines()
+    out = check_in_a_new_interpreter(path, LAYERS_LOADED)
     assert ":4: experiments[0].dq.events_line: pattern needs backtracking" in out[0]
     assert out[1] == "['config', 'core']"
 
@@ -196,18 +195,8 @@ def test_a_bad_events_line_is_checked_on_re2_without_loading_the_diagnosis_engin
 def test_a_mistyped_request_field_is_named_without_loading_the_request_workflow(tmp_path: Path) -> None:
     """`experiments[].request_required` is checked against the one field catalogue (core/requestfields.py): a
     typo gets a suggestion, and the request workflow (and its domain layer) is not imported to say so."""
-    import subprocess
-    import sys
-
     path = write(tmp_path, "experiments:\n  - name: nova\n    request_required: [title, fhcl]\n")
-    script = (
-        "import sys\nfrom opgtui.config import ConfigError, load_config\n"
-        "try:\n    load_config(sys.argv[1])\nexcept ConfigError as exc:\n    print(exc)\n"
-        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('opgtui.')}))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True, timeout=60
-    ).stdout.splitlines()
+    out = check_in_a_new_interpreter(path, LAYERS_LOADED)
     assert out[0].endswith(
         ":3: experiments[0].request_required[1]: unknown request field 'fhcl' (did you mean 'fhicl'?)"
     )

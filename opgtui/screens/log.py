@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Input, Static
 
 from opgtui.core.model import Verdict
@@ -22,11 +23,11 @@ if TYPE_CHECKING:
     from opgtui.store import Store
 
 TAIL_SIZES = (50, 200, 1000, 0)  # 0 = all (bounded by the reader)
-CATEGORY_STYLE = {
-    "service": "bold white on blue",
-    "code": "bold white on red",
-    "resource": "bold black on yellow",
-    "unknown": "bold white on grey35",
+CATEGORY_STYLE = {  # badges on the theme's colours (Content styles: a theme restyles them)
+    "service": "bold $text on $primary",
+    "code": "bold $text on $error",
+    "resource": "bold $text on $warning",
+    "unknown": "bold $text on $panel",
 }
 
 
@@ -45,33 +46,33 @@ def verdict_text(
     width: int = 80,
     capped: int = 0,
     error: str | None = None,
-) -> Text:
+) -> Content:
     """The panel above the log, three lines at most: the verdict, its reason, which stream and how much (or
     why the stream could not be read, from its start)."""
-    text = Text(no_wrap=True, overflow="ellipsis")
+    parts: list[str | tuple[str, str]] = []
     if verdict is not None:
-        text.append(f" {one_line(verdict.category, 12).upper()} ", CATEGORY_STYLE.get(verdict.category, "bold"))
-        text.append(f"  {one_line(verdict.action, 60)}", "bold")
+        parts.append((f" {one_line(verdict.category, 12).upper()} ", CATEGORY_STYLE.get(verdict.category, "bold")))
+        parts.append((f"  {one_line(verdict.action, 60)}", "bold"))
         if verdict.confidence and verdict.confidence != "none":
-            text.append(f"  ({one_line(verdict.confidence, 20)})", "italic")
+            parts.append((f"  ({one_line(verdict.confidence, 20)})", "italic"))
         if verdict.signature:
-            text.append(f"  [{one_line(verdict.signature, 50)}]", "dim")
+            parts.append((f"  [{one_line(verdict.signature, 50)}]", "dim"))
         reason = verdict.reason or verdict.title
         if reason:
-            text.append("\n" + one_line(reason, 300), "italic")
-        text.append("\n")
+            parts.append(("\n" + one_line(reason, 300), "italic"))
+        parts.append("\n")
     size = "all" if not wanted else f"last {wanted}"
     tail = (
         f" · {size} lines ({shown} shown)"
         if not capped
         else f" · {size} lines: capped, the last {capped / 2**20:.0f} MiB only ({shown:,} shown)"
     )
-    text.append(f"{stream} · ", "bold")
+    parts.append((f"{stream} · ", "bold"))
     if error:
-        text.append("not read: " + one_line(error, 400), "yellow")
-        return text
-    text.append(_tail_of(source, max(20, width - len(stream) - len(tail) - 6)) + tail, "dim")
-    return text
+        parts.append(("not read: " + one_line(error, 400), "$text-warning"))
+        return Content.assemble(*parts)
+    parts.append((_tail_of(source, max(20, width - len(stream) - len(tail) - 6)) + tail, "dim"))
+    return Content.assemble(*parts)
 
 
 class LogScreen(BaseScreen):

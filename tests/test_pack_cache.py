@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from opgtui.core import safeyaml
-from opgtui.diagnosis import packcache
+from opgtui.diagnosis import packcache, packsnap
 from opgtui.diagnosis.signatures import PackSet, load_packs
 
 PACK = """pack: site
@@ -22,6 +22,12 @@ signatures:
     action: retry
     example: 'ERROR: scratch area /scratch/job1 vanished'
 """
+
+
+@pytest.fixture(autouse=True)
+def _no_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the per-file cache: the snapshot of a whole load (test_pack_snapshot.py) stays off."""
+    monkeypatch.setattr(packsnap, "load", lambda _stamps: None)
 
 
 @pytest.fixture

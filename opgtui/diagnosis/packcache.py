@@ -5,8 +5,9 @@ made 0700) maps each pack file's path to its size, ``mtime_ns`` and parsed data,
 entry is used only while the file's size and mtime_ns are unchanged; a file that fails to parse is never cached
 (its one-line error comes back every time), and neither is data JSON cannot give back exactly (non-string keys,
 dates). Validation (``compile_signature``, the code tables' checks) runs on the cached data as on fresh data.
-A corrupt or unreadable cache is ignored and rebuilt; an unwritable directory disables writing. Writes go to a
-temp file in the same directory and are renamed over the cache.
+A corrupt, unreadable or foreign cache (someone else's, or writable by someone else) is ignored and rebuilt; an
+unwritable directory disables writing. Reads and writes go through ``core/usercache`` (a private temp file renamed
+over the cache). ``packsnap.py`` keeps the validated result of a whole load beside it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import orjson
 
 from opgtui import __version__
+from opgtui.core.usercache import cache_dir, read_private, write_private
 
 SCHEMA = 1
 FILE_NAME = "packs.json"
@@ -39,22 +41,19 @@ _STATE: _State | None = None
 
 def cache_file() -> Path | None:
     """Where the cache lives, or None when no home or cache dir is known."""
-    base = os.environ.get("XDG_CACHE_HOME") or ""
-    if not os.path.isabs(base):
-        home = os.path.expanduser("~")
-        if not os.path.isabs(home):
-            return None
-        base = os.path.join(home, ".cache")
-    return Path(base) / "opgtui" / FILE_NAME
+    base = cache_dir()
+    return base / FILE_NAME if base is not None else None
 
 
 def _read(path: Path) -> dict[str, Any]:
-    """The entries of a cache file of this version, or {} (missing, unreadable, corrupt, another version)."""
+    """The entries of a cache file of this version, or {} (missing, unreadable, corrupt, another version, or not
+    private: someone else's or writable by someone else, ``core/usercache``)."""
+    raw = read_private(path, _MAX_CACHE_BYTES)
+    if raw is None:
+        return {}
     try:
-        if path.stat().st_size > _MAX_CACHE_BYTES:
-            return {}
-        data = orjson.loads(path.read_bytes())  # ~2x json's speed on the ~1 MB cache: a small verb feels it
-    except (OSError, ValueError, RecursionError):
+        data = orjson.loads(raw)  # ~2x json's speed on the ~1 MB cache: a small verb feels it
+    except (ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("version") != __version__ or data.get("schema") != SCHEMA:
         return {}
@@ -147,22 +146,9 @@ def flush() -> None:
     if state is None or not state.dirty or state.path is None:
         return
     state.dirty = False
-    directory = state.path.parent
+    live = {k: v for k, v in state.entries.items() if os.path.exists(k)}
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not os.access(directory, os.W_OK | os.X_OK):
-            return
-        live = {k: v for k, v in state.entries.items() if os.path.exists(k)}
         payload = orjson.dumps({"schema": SCHEMA, "version": __version__, "entries": live})
-        import tempfile  # only when writing: a warm load does not import it (~5 ms)
-
-        fd, tmp = tempfile.mkstemp(prefix=".packs.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(payload)
-            os.replace(tmp, state.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except (OSError, ValueError, TypeError, RecursionError):
+    except (ValueError, TypeError, RecursionError):
         return
+    write_private(state.path, payload)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.keys import format_key
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -14,8 +14,20 @@ from textual.widgets import Static
 from opgtui.app import VIEWS
 from opgtui.widgets.vim import Scroll
 
-NAMES = {"escape": "Esc", "enter": "Enter", "space": "Space", "pageup": "PgUp", "pagedown": "PgDn",
-         "home": "Home", "end": "End", "up": "↑", "down": "↓", "left": "←", "right": "→", "tab": "Tab"}
+NAMES = {
+    "escape": "Esc",
+    "enter": "Enter",
+    "space": "Space",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "home": "Home",
+    "end": "End",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "tab": "Tab",
+}
 MOVING = ("up", "down", "pageup", "pagedown", "home", "end", "top", "bottom")  # binding id suffixes
 
 
@@ -52,25 +64,28 @@ def _collect(screen: Screen[Any]) -> tuple[list[tuple[str, str]], list[tuple[str
     return view, moving, everywhere
 
 
-def help_text(screen: Screen[Any]) -> Text:
+def help_text(screen: Screen[Any]) -> Content:
     """The view's own keys first, then moving, then the keys that work everywhere, from the bindings."""
     view, moving, everywhere = _collect(screen)
     name = getattr(screen, "VIEW_NAME", "") or type(screen).__name__.removesuffix("Screen")
-    text = Text()
+    parts: list[str | tuple[str, str]] = []
     width = max((len(k) for k, _ in view + moving + everywhere), default=4) + 2
-    for title, entries in ((f"{name} keys", view), ("Moving", moving),
-                           ("Everywhere", [e for e in everywhere if e[1] not in _VIEW_TITLES])):
+    for title, entries in (
+        (f"{name} keys", view),
+        ("Moving", moving),
+        ("Everywhere", [e for e in everywhere if e[1] not in _VIEW_TITLES]),
+    ):
         if not entries:
             continue
-        text.append(f"{title}\n", "bold")
+        parts.append((f"{title}\n", "bold"))
         for keys, description in entries:
-            text.append(f"  {keys:>{width}}  ", "bold cyan")
-            text.append(f"{description}\n")
-        text.append("\n")
+            parts.append((f"  {keys:>{width}}  ", "bold $text-primary"))
+            parts.append(f"{description}\n")
+        parts.append("\n")
     views = " · ".join(f"{key} {title}" for key, title in VIEWS.values())
-    text.append(f"Views: {views}; :name jumps (Tab completes)\n", "dim")
-    text.append("ctrl+p command palette · Esc back one level · q quit", "dim")
-    return text
+    parts.append((f"Views: {views}; :name jumps (Tab completes)\n", "dim"))
+    parts.append(("ctrl+p command palette · Esc back one level · q quit", "dim"))
+    return Content.assemble(*parts)
 
 
 _VIEW_TITLES = {title for _, title in VIEWS.values()}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -47,6 +48,12 @@ class ServiceHistoryScreen(Screen[None]):
     """Enter on the board: the service's windows over the last 7 days and ahead."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="service.back")]
+    # a window's kind in the theme's colours (a table cell is Rich: read when the table is drawn)
+    COMPONENT_CLASSES = {"service-history--outage", "service-history--maintenance"}
+    DEFAULT_CSS = """
+    ServiceHistoryScreen > .service-history--outage { color: $text-error; }
+    ServiceHistoryScreen > .service-history--maintenance { color: $text-primary; }
+    """
 
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -72,17 +79,19 @@ class ServiceHistoryScreen(Screen[None]):
     def show(self, windows: list[Window], now: float) -> None:
         tz = cast("OpgApp", self.app).tz
         up = uptime(windows, now - PERIOD, now)
-        title = Text.assemble(
+        title = Content.assemble(
             ("Service ", "bold"),
-            (one_line(self.service, 40), "bold cyan"),
+            (one_line(self.service, 40), "bold $text-primary"),
             f"  uptime over 7 days: {up:.2%}  ({len(windows)} windows)",
         )
         self.query_one("#title", Static).update(title)
         table = self.query_one("#windows", DataTable)
+        outage = self.get_component_rich_style("service-history--outage", partial=True)
+        maintenance = self.get_component_rich_style("service-history--maintenance", partial=True)
         for w in reversed(windows):
             end = w.end if w.end is not None else now
             table.add_row(
-                Text(w.kind, "red" if w.kind == "outage" else "blue"),
+                Text(w.kind, outage if w.kind == "outage" else maintenance),
                 Text(clock(w.start, tz, with_date=True)),
                 Text(clock(w.end, tz, with_date=True) if w.end is not None else "open", "bold"),
                 Text(span(end - w.start) if w.start <= now else "ahead"),

@@ -26,6 +26,7 @@ ADDED = {
         "htcondor_input_transfer_stalled",
         "htcondor_container_runtime_lost",
     ),
+    "workload": ("snakemake_workflow_definition_error",),
 }
 
 
@@ -115,6 +116,28 @@ UNDECIDED = {
     ],
     "a step cancelled because one of its own tasks failed (that task's error decides)": [
         "slurmstepd: error: *** STEP 12345.0 ON cn01 CANCELLED AT 2024-01-01T00:00:00 DUE TO TASK FAILURE ***"
+    ],
+    "Snakemake's missing output after its wait (its own text: 'This might be due to filesystem latency')": [
+        'MissingOutputException in rule foo in file "/home/u/wf/Snakefile", line 3:',
+        "Job 3 completed successfully, but some output files are missing. Missing files after 5 seconds. This might "
+        "be due to filesystem latency. If that is the case, consider to increase the wait time with --latency-wait:",
+    ],
+    "Snakemake's wrapper of a failed cluster job (the cluster log says why)": [
+        "Error executing rule foo on cluster (jobid: 3, external: 123, jobscript: /x/.snakemake/tmp.1/snakejob.foo.3.sh"
+        "). For detailed error see the cluster log."
+    ],
+    "Snakemake's lock left by a killed run": [
+        "Error: Directory cannot be locked. Please make sure that no other Snakemake process is trying to create the "
+        "same files in the following directory:"
+    ],
+    "Nextflow's task with no exit status (a polling race, an image the batch service could not run, a kill)": [
+        "Process `hello` terminated for an unknown reason -- Likely it has been terminated by the external system"
+    ],
+    "Nextflow's task killed by SIGKILL with no memory evidence": [
+        "Process `align (1)` terminated with an error exit status (137)"
+    ],
+    "Nextflow's task ended by SIGTERM (the scheduler's time limit, a cancel or a preemption)": [
+        "Process `align (1)` terminated with an error exit status (143)"
     ],
     "a program slurmd could not start (a path the job named, or a file system the node lacks)": [
         "srun: error: Task launch for StepId=1.0 failed on node cn02: Slurmd could not execve job"

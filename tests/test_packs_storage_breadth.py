@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 import re2
-import yaml
+from pack_examples import examples_of
 
-from classifiers import PACK_DIR
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import load_packs
 
@@ -55,25 +54,10 @@ ADDED = {
 }
 
 
-PATTERNS: dict[str, str] = {}
-
-
-def _source_texts() -> list[tuple[str, str, str]]:
-    cases = []
-    for pack, ids in ADDED.items():
-        raw = yaml.safe_load((PACK_DIR / f"{pack}.yaml").read_text(encoding="utf-8"))
-        by_id = {s["id"]: s for s in raw["signatures"]}
-        for sid in ids:
-            sig = by_id[sid]
-            PATTERNS[sid] = sig["pattern"]
-            cases += [(sid, sig["category"], line) for line in (sig["example"], *sig.get("examples", []))]
-    return cases
-
-
-@pytest.mark.parametrize(("sid", "category", "line"), _source_texts())
-def test_a_services_own_message_gets_the_verdict_its_meaning_gives(sid, category, line):
+@pytest.mark.parametrize(("sid", "category", "pattern", "line"), examples_of(ADDED))
+def test_a_services_own_message_gets_the_verdict_its_meaning_gives(sid, category, pattern, line):
     verdict = diagnose([line], PACKS)
-    assert re2.search(PATTERNS[sid], line), (sid, line)
+    assert re2.search(pattern, line), (sid, line)
     assert verdict.category == category, (sid, verdict.signature, verdict.reason)
 
 

@@ -1,9 +1,9 @@
 """Stats view (5, :stats): how production went — success rate and CPU efficiency by site, CPU, hour of day,
 stage, verdict, batch or experiment; wasted core-hours and failures by verdict per day.
 
-Text rendering is pure (``group_text``, ``spark``, ``daily_text``) and drawn as ``rich.text.Text``: site, batch
-and stage names come from job ads and logs and are never parsed as markup. The numbers are read off the UI
-thread, each time on a connection of its own.
+Text rendering is pure (``group_text``, ``spark``, ``daily_text``) and drawn as Textual ``Content`` in the theme's
+colours ($text-error, $text-success, ...): site, batch and stage names come from job ads and logs and are never
+parsed as markup. The numbers are read off the UI thread, each time on a connection of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Static
 
 from opgtui.core.textsafe import one_line
@@ -71,7 +72,7 @@ def _pct(x: float | None) -> str:
     return "  - " if x is None else f"{100 * x:3.0f}%"
 
 
-def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> Text:
+def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> Content:
     """The table: key, jobs, success rate and CPU efficiency with bars, core-hours, then wasted (non-zero
     exit), badput (evicted attempts) and goodput core-hours. The key column is as wide as the longest key
     (at most 40); the bars take what the width leaves (5 to 16); a line wider than ``width`` is drawn whole
@@ -79,8 +80,8 @@ def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> T
     keyw = max(8, len(TITLES[by]), *(len(one_line(r.key, 40)) for r in rows), 3)
     barw = max(4, min(16, (width - keyw - 54) // 2))  # a line is keyw + 54 + 2 * barw
     jobs_word = "phases" if by == "stage" else "jobs"
-    out = Text(no_wrap=True)
-    out.append(
+    out = Content()
+    out = out.append_text(
         f"{TITLES[by][:keyw]:<{keyw}} {jobs_word:>7} {'success':<{barw + 5}} {'CPU eff':<{barw + 5}} "
         f"{'core-h':>8} {'wasted-h':>8} {'badput-h':>8} {'goodput-h':>9}\n",
         "bold",
@@ -90,15 +91,21 @@ def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> T
     )
     for r in rows:
         t = r.tally
-        out.append(f"{one_line(r.key, keyw):<{keyw}} {t.jobs:>7} ")
-        rate_style = "red" if t.success_rate is not None and t.success_rate < 0.7 else "green"
-        out.append(_pct(t.success_rate) + " ")
-        out.append(bar(t.success_rate, barw), rate_style)
-        out.append(" " + _pct(t.efficiency) + " ")
-        eff_style = "yellow" if t.efficiency is not None and t.efficiency == worst_eff and len(rows) > 1 else "cyan"
-        out.append(bar(t.efficiency, barw), eff_style)
-        out.append(f" {_hours(t.core_sec):>8} {_hours(t.wasted):>8} {_hours(t.badput):>8} {_hours(t.goodput):>9}\n")
-    out.append(
+        out = out.append_text(f"{one_line(r.key, keyw):<{keyw}} {t.jobs:>7} ")
+        rate_style = "$text-error" if t.success_rate is not None and t.success_rate < 0.7 else "$text-success"
+        out = out.append_text(_pct(t.success_rate) + " ")
+        out = out.append_text(bar(t.success_rate, barw), rate_style)
+        out = out.append_text(" " + _pct(t.efficiency) + " ")
+        eff_style = (
+            "$text-warning"
+            if t.efficiency is not None and t.efficiency == worst_eff and len(rows) > 1
+            else "$text-primary"
+        )
+        out = out.append_text(bar(t.efficiency, barw), eff_style)
+        out = out.append_text(
+            f" {_hours(t.core_sec):>8} {_hours(t.wasted):>8} {_hours(t.badput):>8} {_hours(t.goodput):>9}\n"
+        )
+    out = out.append_text(
         f"{'all':<{keyw}} {total.jobs:>7} {_pct(total.success_rate)} {'':<{barw}} {_pct(total.efficiency)} "
         f"{'':<{barw}} {_hours(total.core_sec):>8} {_hours(total.wasted):>8} {_hours(total.badput):>8} "
         f"{_hours(total.goodput):>9}",
@@ -129,16 +136,16 @@ def daily_text(
     unit: str,
     order: Sequence[str] = (),
     width: int = 80,
-) -> Text:
+) -> Content:
     """A sparkline per key over the whole period (days, or runs of days when the period is longer than
     ``width - 34`` cells), with the total and the peak."""
     runs = buckets(dates, width - 34)
     per = max((len(r) for r in runs), default=1)
-    out = Text(no_wrap=True, overflow="ellipsis")
+    out = Content()
     step = "per UTC day" if per == 1 else f"per {per} UTC days"
     year = len(dates) > 300
     first, last = (dates[0], dates[-1]) if dates else ("", "")
-    out.append(
+    out = out.append_text(
         f"{title}  ({first if year else first[5:]} → {last if year else last[5:]}, {step})\n"
         if dates
         else f"{title}\n",
@@ -146,17 +153,19 @@ def daily_text(
     )
     keys = [k for k in order if k in series] + sorted(k for k in series if k not in order)
     if not keys:
-        out.append("  nothing in this period", "dim")
+        out = out.append_text("  nothing in this period", "dim")
         return out
     for i, key in enumerate(keys):
         values = [sum(series[key].get(d, 0.0) for d in run) for run in runs]
         label = one_line(key, 12) if key else "all"
-        out.append(f"{label:<12} ")
-        out.append(spark(values), "red" if key in ("service", "code", "resource", "dq-failed") else "magenta")
+        out = out.append_text(f"{label:<12} ")
+        out = out.append_text(
+            spark(values), "$text-error" if key in ("service", "code", "resource", "dq-failed") else "$text-accent"
+        )
         num = (lambda v: _hours(v * 3600)) if unit == "h" else (lambda v: f"{v:,.0f}")
-        out.append(f"  {num(sum(values))} {unit}, peak {num(max(values))}")
+        out = out.append_text(f"  {num(sum(values))} {unit}, peak {num(max(values))}")
         if i < len(keys) - 1:
-            out.append("\n")
+            out = out.append_text("\n")
     return out
 
 
@@ -258,13 +267,11 @@ class StatsScreen(BaseScreen):
         t = data.total
         period = PERIODS[self.period_index][0]
         scope = self.experiment or "all experiments"
-        status = Text.assemble(  # two lines, so the totals are not cut at 80 columns
+        status = Content.assemble(  # two lines, so the totals are not cut at 80 columns
             (f" last {period} · {one_line(scope, 20)} · by {TITLES[data.by]} ", "bold"),
             f"· {t.jobs:,} finished · success {_pct(t.success_rate).strip()} · CPU eff {_pct(t.efficiency).strip()}",
             f"\n wasted {_hours(t.wasted)} h (non-zero exit) · badput {_hours(t.badput)} h (evicted) · goodput "
             f"{_hours(t.goodput)} h",
-            no_wrap=True,
-            overflow="ellipsis",
         )
         self.query_one("#stats-status", Static).update(status)
         hint = self.query_one("#hint", Static)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Self
 from opgtui.core.identity import whoami
 from opgtui.store import dialect as sql
 from opgtui.store.errors import StoreError
-from opgtui.store.protocols import Connection, Dialect, Row
+from opgtui.store.protocols import Connection, Dialect, Row, SqlValue
 
 if TYPE_CHECKING:
     import psycopg
@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 TeamRoles = dict[str, tuple[str, bool]]
 """Team role -> (its name in the database, whether the session user holds it), as
 :func:`opgtui.store.pg.database_roles` reads them."""
+
+
+def where_of(*conds: tuple[str, SqlValue]) -> tuple[str, list[SqlValue]]:
+    """A ``WHERE`` condition and its parameters from (clause, value) pairs, one ``?`` each; a None value leaves its
+    clause out (no condition: ``1 = 1``). The one way an area builds a query from optional filters."""
+    kept = [(c, v) for c, v in conds if v is not None]
+    return " AND ".join(c for c, _ in kept) or "1 = 1", [v for _, v in kept]
 
 
 @contextmanager

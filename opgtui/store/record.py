@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from opgtui.store.base import StoreBase
+from opgtui.store.base import StoreBase, where_of
 from opgtui.store.columns import JOB_STATS_VALUES
 from opgtui.store.dialect import floor_div as _floor_div
 from opgtui.store.dialect import marks
@@ -151,12 +151,6 @@ def _keys(dialect: Dialect) -> dict[str, str]:
 ROLLUP_DIMS = (*_keys("sqlite"), "stage")
 
 
-def _where(*conds: tuple[str, SqlValue]) -> tuple[str, list[SqlValue]]:
-    """``WHERE`` text and parameters from (clause, value) pairs; a None value leaves its clause out."""
-    kept = [(c, v) for c, v in conds if v is not None]
-    return " AND ".join(c for c, _ in kept) or "1 = 1", [v for _, v in kept]
-
-
 _AD_NUMBERS = ("CumulativeSlotTime", "CommittedSlotTime", "CommittedTime")
 AdStats = tuple[float | None, float | None, float | None, str | None]
 BULK_ROWS = 500
@@ -279,7 +273,7 @@ class RecordQueries(StoreBase):
     ) -> list[SumsRow]:
         """Sums straight from job_stats (or job_phases) for [lo, hi): (day or None, experiment or '', key, sums...)."""
         stage = dim == "stage"
-        where, params = _where(
+        where, params = where_of(
             ("end_time >= ?", lo), ("end_time < ?", hi), ("experiment = ?", experiment), ("batch_name = ?", batch)
         )
         day = _floor_div(self.dialect, "end_time", DAY) if per_day else "NULL"
@@ -295,7 +289,7 @@ class RecordQueries(StoreBase):
         self, dim: str, d0: int, d1: int | None, experiment: str | None, per_day: bool, by_experiment: bool
     ) -> list[SumsRow]:
         """Sums of whole days [d0, d1) from the rollups, in the shape of :meth:`stats_direct`."""
-        where, params = _where(("dim = ?", dim), ("day >= ?", d0), ("day < ?", d1), ("experiment = ?", experiment))
+        where, params = where_of(("dim = ?", dim), ("day >= ?", d0), ("day < ?", d1), ("experiment = ?", experiment))
         day = "day" if per_day else "NULL"
         group = "experiment" if by_experiment else "''"
         sums = ", ".join(

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import TypedDict
 
 from opgtui.core.model import ServiceState, Window
-from opgtui.store.base import StoreBase
-from opgtui.store.protocols import Connection, SqlValue
+from opgtui.store.base import StoreBase, where_of
+from opgtui.store.protocols import Connection
 
 # Flapping: a state (or an outage) that comes back within this many seconds continues the earlier one.
 FLAP_SECONDS = 300.0
@@ -117,12 +117,9 @@ class ServiceQueries(StoreBase):
 
     def transitions(self, service: str | None = None, since: float = 0.0) -> list[ServiceState]:
         """State transitions in time order (for the timeline), from ``since`` on, plus the one in force then."""
-        where, params = "since >= ?", [since]
-        if service:
-            where += " AND service = ?"
-            params.append(service)
+        cond, params = where_of(("since >= ?", since), ("service = ?", service or None))
         cur = self.conn.execute(
-            f"SELECT service, state, since, source, detail, recorded FROM service_states WHERE {where} "
+            f"SELECT service, state, since, source, detail, recorded FROM service_states WHERE {cond} "
             "ORDER BY since, id",
             params,
         )
@@ -137,23 +134,14 @@ class ServiceQueries(StoreBase):
         kind: str | None = None,
     ) -> list[Window]:
         """Windows intersecting [start, end] (either bound optional)."""
-        clauses: list[str] = []
-        params: list[SqlValue] = []
-        if service:
-            clauses.append("service = ?")
-            params.append(service)
-        if kind:
-            clauses.append("kind = ?")
-            params.append(kind)
-        if start is not None:
-            clauses.append('("end" IS NULL OR "end" >= ?)')
-            params.append(start)
-        if end is not None:
-            clauses.append("start <= ?")
-            params.append(end)
-        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        cond, params = where_of(
+            ("service = ?", service or None),
+            ("kind = ?", kind or None),
+            ('("end" IS NULL OR "end" >= ?)', start),
+            ("start <= ?", end),
+        )
         cur = self.conn.execute(
-            f'SELECT service, kind, start, "end", source, severity, description, ext_id FROM windows{where} '
+            f'SELECT service, kind, start, "end", source, severity, description, ext_id FROM windows WHERE {cond} '
             "ORDER BY start",
             params,
         )

@@ -28,7 +28,7 @@ from opgtui.core.usercache import cache_dir, read_private, write_private
 from opgtui.diagnosis.codes import Code, CodeTable, CodeTables, Mention
 from opgtui.diagnosis.needles import Needle, needles
 
-SCHEMA = 1
+SCHEMA = 2
 FILE_NAME = "packset.json"
 MAX_BYTES = 16 << 20
 SETTLE_NS = 2_000_000_000
@@ -129,7 +129,7 @@ def _encode_table(t: CodeTable) -> dict[str, Any]:
         "source": t.source,
         "codes": [[k, _values(v)] for k, v in t.codes.items()],
         "subcodes": [[list(k), _values(v)] for k, v in t.subcodes.items()],
-        "names": [[k, _values(v)] for k, v in t.names.items()],
+        "names": [[k, v.code if t.codes.get(v.code) == v else _values(v)] for k, v in t.names.items()],
         "errno_subcodes": sorted(t.errno_subcodes),
         "fallback": list(t.fallback),
         "mentions": [[*_values(m)] for m in t.mentions],
@@ -143,13 +143,14 @@ def _decode_mention(values: list[Any]) -> Mention:
 
 
 def _decode_table(d: dict[str, Any]) -> CodeTable:
+    codes = {k: Code(*v) for k, v in d["codes"]}
     return CodeTable(
         name=d["name"],
         title=d["title"],
         source=d["source"],
-        codes={k: Code(*v) for k, v in d["codes"]},
+        codes=codes,
         subcodes={(k[0], k[1]): Code(*v) for k, v in d["subcodes"]},
-        names={k: Code(*v) for k, v in d["names"]},
+        names={k: Code(*v) if isinstance(v, list) else codes[v] for k, v in d["names"]},  # a code's name: its entry
         errno_subcodes=frozenset(d["errno_subcodes"]),
         fallback=tuple(d["fallback"]),
         mentions=[_decode_mention(m) for m in d["mentions"]],

@@ -27,6 +27,12 @@ ADDED = {
         "htcondor_container_runtime_lost",
     ),
     "workload": ("snakemake_workflow_definition_error",),
+    "gaudi": ("gaudi_job_options_errors",),
+    "python": (
+        "python_oserror_network_down",
+        "python_oserror_system_file_table_full",
+        "python_oserror_request_impossible",
+    ),
 }
 
 
@@ -49,6 +55,17 @@ THREADS = {
         ],
         "a Fred Hutch cluster user's notes (search-index file 6274374428: SLURM_CPU_BIND_* set in the interactive job "
         "the step was launched from)",
+    ),
+    "boss_job_options_that_end_in_a_comment": (
+        "code",
+        [
+            "JobOptionsSvc       ERROR # =======> <package>/share/jobOptions_<package>.txt",
+            "JobOptionsSvc       ERROR # (22,1): parse error",
+            "JobOptionsSvc       FATAL Job options errors.",
+            "ApplicationMgr      FATAL Error initializing JobOptionsSvc",
+        ],
+        "the BESIII offline software's user guide (search-index file 41525969105: a jobOptions file ending in a "
+        "comment; a new line at its end fixes it)",
     ),
 }
 
@@ -138,6 +155,12 @@ UNDECIDED = {
     ],
     "Nextflow's task ended by SIGTERM (the scheduler's time limit, a cancel or a preemption)": [
         "Process `align (1)` terminated with an error exit status (143)"
+    ],
+    "Python's exec of a file the node cannot run (no #! line, or a binary for another architecture)": [
+        "OSError: [Errno 8] Exec format error: './run.sh'"
+    ],
+    "Python's file too large (the job's ulimit -f, or the file system's own limit)": [
+        "OSError: [Errno 27] File too large"
     ],
     "a program slurmd could not start (a path the job named, or a file system the node lacks)": [
         "srun: error: Task launch for StepId=1.0 failed on node cn02: Slurmd could not execve job"

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 from textual.worker import get_current_worker
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from opgtui.app import OpgApp
     from opgtui.core.model import Verdict
 
-WARN = "bold yellow"
+WARN = "bold $text-warning"  # a cause the action goes against (Content styles: the theme's colours)
 VERDICT_CHUNK = 900  # ids per verdicts query (SQLite's variable limit)
 RERUNS = ("retry", "debug", "bigger", "release")  # actions that put jobs back on the pool
 
@@ -32,8 +33,7 @@ RERUNS = ("retry", "debug", "bigger", "release")  # actions that put jobs back o
 class ConfirmScreen(ModalScreen[bool]):
     """Yes/No dialog; Enter on the focused Cancel does nothing harmful; y / n / Esc answer."""
 
-    BINDINGS = [Binding("escape,n", "cancel", "No", id="confirm.cancel"),
-                Binding("y", "ok", "Yes", id="confirm.ok")]
+    BINDINGS = [Binding("escape,n", "cancel", "No", id="confirm.cancel"), Binding("y", "ok", "Yes", id="confirm.ok")]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
@@ -44,7 +44,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen .keys { color: $text-muted; text-align: center; }
     """
 
-    def __init__(self, message: Text) -> None:
+    def __init__(self, message: Text | Content) -> None:
         super().__init__()
         self.message = message
 
@@ -73,7 +73,7 @@ class ConfirmScreen(ModalScreen[bool]):
 def _verdicts(store: Any, job_ids: Sequence[str]) -> dict[str, Verdict]:
     out: dict[str, Verdict] = {}
     for i in range(0, len(job_ids), VERDICT_CHUNK):
-        out.update(store.verdicts_for(list(job_ids[i:i + VERDICT_CHUNK])))
+        out.update(store.verdicts_for(list(job_ids[i : i + VERDICT_CHUNK])))
     return out
 
 
@@ -93,28 +93,33 @@ def submit_warning(app: OpgApp, now: float | None = None, store: Any = None) -> 
     return f"Status board: {result.lines[-1]}" + (f" ({blocking})" if blocking else "")
 
 
-def describe(app: OpgApp, action: str, job_ids: Sequence[str], scope: str | None,
-             now: float | None = None, store: Any = None) -> Text:
+def describe(
+    app: OpgApp, action: str, job_ids: Sequence[str], scope: str | None, now: float | None = None, store: Any = None
+) -> Content:
     """The body of a bulk dialog: the scope, one line per cause (what ``action`` will do to it), the
     status board's warning for actions that run jobs again, and the first ids (read from ``store``: a
     worker's own; default the app's)."""
     store = store or app.store
     from opgtui.domain.failures import cause_counts, cause_line
 
-    text = Text()
+    text = Content()
     if scope:
-        text.append(one_line(scope, 300) + "\n", "bold")
+        text = text.append_text(one_line(scope, 300) + "\n", "bold")
     causes = cause_counts(job_ids, _verdicts(store, job_ids))
     for cause in causes[:3]:
         line, against = cause_line(action, cause)
-        text.append(one_line(line, 200) + "\n", WARN if against else "")
+        text = text.append_text(one_line(line, 200) + "\n", WARN if against else "")
     if len(causes) > 3:
-        text.append(f"+{len(causes) - 3} more causes ({sum(c.count for c in causes[3:]):,} jobs)\n", "dim")
+        text = text.append_text(f"+{len(causes) - 3} more causes ({sum(c.count for c in causes[3:]):,} jobs)\n", "dim")
     if action in RERUNS and (warning := submit_warning(app, now, store)):
-        text.append("! " + one_line(warning, 200) + "\n", "bold red")
+        text = text.append_text("! " + one_line(warning, 200) + "\n", "bold $text-error")
     n = len(job_ids)
-    text.append("jobs: " + one_line(", ".join(shown_ids(app, job_ids[:3], store)), 200)
-                + (f" and {n - 3:,} more" if n > 3 else ""), "dim")
+    text = text.append_text(
+        "jobs: "
+        + one_line(", ".join(shown_ids(app, job_ids[:3], store)), 200)
+        + (f" and {n - 3:,} more" if n > 3 else ""),
+        "dim",
+    )
     return text
 
 
@@ -130,10 +135,11 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | N
     """Ask, then run the action on the schedds in the background and report HTCondor's answer verbatim."""
     n = len(job_ids)
 
-    def question(store: Any) -> Text:
-        message = Text.assemble((f"{action.capitalize()} {n:,} job{'s' if n != 1 else ''}?\n", "bold"))
-        message.append_text(describe(app, action, job_ids, scope, store=store))
-        return message
+    def question(store: Any) -> Content:
+        return Content.assemble(
+            (f"{action.capitalize()} {n:,} job{'s' if n != 1 else ''}?\n", "bold"),
+            describe(app, action, job_ids, scope, store=store),
+        )
 
     def answered() -> None:
         if app.demo:
@@ -145,8 +151,15 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | N
 
             from opgtui.ops.actions import act_and_log, answer_lines, default_pool
 
-            results = asyncio.run(act_and_log(store, action, job_ids, reason=f"opgtui: {action} by shifter",  # type: ignore[arg-type]
-                                              pool=default_pool(app.cfg)))
+            results = asyncio.run(
+                act_and_log(
+                    store,
+                    action,
+                    job_ids,
+                    reason=f"opgtui: {action} by shifter",  # type: ignore[arg-type]
+                    pool=default_pool(app.cfg),
+                )
+            )
             failed = any(not r.ok for r in results)
             return "\n".join(answer_lines(results)) or "nothing done", "error" if failed else "information"
 
@@ -163,7 +176,7 @@ class NotAsked(Exception):
         self.severity = severity
 
 
-def ask(app: OpgApp, question: Callable[[Any], Text], answered: Callable[[], None]) -> None:
+def ask(app: OpgApp, question: Callable[[Any], Text | Content], answered: Callable[[], None]) -> None:
     """Gather the dialog's text in an exclusive worker with its own store connection (a group of 20,000 jobs
     is read off the UI thread), then show it; ``answered`` runs on yes. ``question`` raises NotAsked to say
     why there is nothing to ask."""
@@ -199,7 +212,7 @@ def _notice(app: OpgApp, text: str, severity: str) -> None:
         app.call_from_thread(app.notify, text, severity=severity, markup=False, timeout=10)
 
 
-def _profile_text(app: OpgApp, job_ids: list[str], store: Any) -> Text:
+def _profile_text(app: OpgApp, job_ids: list[str], store: Any) -> Content:
     """What the debug profiles will change; NotAsked saying why when a job has none."""
     from opgtui.ops.actions import debug_profile_for
 
@@ -208,12 +221,15 @@ def _profile_text(app: OpgApp, job_ids: list[str], store: Any) -> Text:
         profiles = dict(debug_profile_for(app.cfg, jid, stored.get(jid), stored=jid in stored) for jid in job_ids)
     except ValueError as exc:
         raise NotAsked(str(exc), "error") from None
-    text = Text()
+    text = Content()
     for name, p in sorted(profiles.items()):
-        parts = [" ".join(f"{k}={v}" for k, v in p.environment.items()), p.arguments,
-                 f"request_memory >= {p.request_memory}" if p.request_memory else ""]
-        text.append(f"\nDebug profile {name}: ", "bold")
-        text.append(one_line("; ".join(x for x in parts if x), 200))
+        parts = [
+            " ".join(f"{k}={v}" for k, v in p.environment.items()),
+            p.arguments,
+            f"request_memory >= {p.request_memory}" if p.request_memory else "",
+        ]
+        text = text.append_text(f"\nDebug profile {name}: ", "bold")
+        text = text.append_text(one_line("; ".join(x for x in parts if x), 200))
     return text
 
 
@@ -252,8 +268,9 @@ def memory_text(app: OpgApp, job_ids: Sequence[str], store: Any = None) -> str:
     return line
 
 
-def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, bigger: bool = False,
-                      scope: str | None = None) -> None:
+def confirm_and_retry(
+    app: OpgApp, job_ids: list[str], *, debug: bool = False, bigger: bool = False, scope: str | None = None
+) -> None:
     """Ask (count, what was pointed at, the causes and what a retry does to each, how many released /
     resubmitted, the debug settings or the new memory), then retry in the background.
 
@@ -265,7 +282,7 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
     wanted: list[str] = []
     counts: dict[str, int] = {}
 
-    def question(store: Any) -> Text:
+    def question(store: Any) -> Content:
         known = {j.id: j for j in app.jobs_by_id(job_ids, store)}
         skipped: Counter[str] = Counter()
         for jid in job_ids:
@@ -280,19 +297,22 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
             raise NotAsked(f"nothing to retry: {left_out} (only held, failed or removed jobs are retried)")
         held = counts["held"] = sum(known[j].status == 5 for j in wanted if j in known)
         n, stored = len(wanted), sum(j in known for j in wanted)
-        message = Text(f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}"
-                       f"{' with more memory' if bigger else ''}?\n", "bold")
-        message.append_text(describe(app, "debug" if debug else "bigger" if bigger else "retry", wanted, scope,
-                                     store=store))
-        message.append(
+        message = Content.styled(
+            f"Retry {n:,} job{'s' if n != 1 else ''}{' with debug settings' if debug else ''}"
+            f"{' with more memory' if bigger else ''}?\n",
+            "bold",
+        )
+        message += describe(app, "debug" if debug else "bigger" if bigger else "retry", wanted, scope, store=store)
+        message += (
             f"\n{held:,} held: released{' after editing' if debug or bigger else ''}; "
             f"{stored - held:,} failed or removed: resubmitted"
             + (f"; {n - stored:,} not in the store: as their schedd says" if n > stored else "")
-            + (f"\nLeft out: {left_out}" if left_out else ""))
+            + (f"\nLeft out: {left_out}" if left_out else "")
+        )
         if bigger:
-            message.append("\n" + memory_text(app, wanted, store))
+            message += "\n" + memory_text(app, wanted, store)
         if debug:
-            message.append_text(_profile_text(app, wanted, store))
+            message += _profile_text(app, wanted, store)
         return message
 
     what = "retry" + (" with debug" if debug else "") + (" + memory" if bigger else "")
@@ -301,14 +321,17 @@ def confirm_and_retry(app: OpgApp, job_ids: list[str], *, debug: bool = False, b
         n, held = len(wanted), counts["held"]
         if app.demo:
             store.log_action(what, wanted, "demo data: nothing sent (the demo has no schedd)")
-            return (f"demo data: would retry {n:,} jobs ({held:,} released, {n - held:,} resubmitted); nothing "
-                    "sent, recorded in :actions"), "warning"
+            return (
+                f"demo data: would retry {n:,} jobs ({held:,} released, {n - held:,} resubmitted); nothing "
+                "sent, recorded in :actions"
+            ), "warning"
         import asyncio
 
         from opgtui.ops.actions import default_pool, retry
 
-        results = asyncio.run(retry(wanted, store=store, cfg=app.cfg, debug=debug, bigger=bigger,
-                                    pool=default_pool(app.cfg)))
+        results = asyncio.run(
+            retry(wanted, store=store, cfg=app.cfg, debug=debug, bigger=bigger, pool=default_pool(app.cfg))
+        )
         failed = [r for r in results if not r.ok]
         text = f"retried {len(results) - len(failed):,} of {len(results):,}"
         if failed:
@@ -331,8 +354,12 @@ def run_action(app: OpgApp, what: str, job_ids: Sequence[str], work: Work) -> No
     running = _RUNNING.setdefault(app, set())
     if key in running:
         n = len(job_ids)
-        app.notify(f"{what} of {n:,} job{'s' if n != 1 else ''} is still running: not sent again; its answer "
-                   "comes when HTCondor gives it", severity="warning", markup=False)
+        app.notify(
+            f"{what} of {n:,} job{'s' if n != 1 else ''} is still running: not sent again; its answer "
+            "comes when HTCondor gives it",
+            severity="warning",
+            markup=False,
+        )
         return
     running.add(key)
 

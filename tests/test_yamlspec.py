@@ -186,3 +186,32 @@ def test_every_bundled_pack_is_what_the_pack_schema_declares() -> None:
             assert required <= set(sig) and set(sig) <= set(props), (path.name, sig.get("id"))
             used |= set(sig)
     assert {"id", "pattern", "category", "benign", "role"} <= used
+
+
+class Step(Spec):
+    run: str
+    retries: int = 0
+
+
+class Steps(Spec):
+    steps: dict[str, Step] = {}
+
+
+def test_a_problem_inside_a_mapping_of_structs_names_the_entry_at_fault() -> None:
+    """msgspec does not say which of a dict's values failed: the message names the one that has the unknown key (or
+    lacks the required one), at its line, not the first entry."""
+    ok = "steps:\n  fetch: {run: sam_get}\n"
+    with pytest.raises(SpecError) as err:
+        read(ok + "  reco: {run: art, retires: 2}\n", Steps, "wf.yaml")
+    assert str(err.value) == "wf.yaml:3: steps.reco.retires: unknown key (did you mean 'retries'?)"
+    with pytest.raises(SpecError) as err:
+        read(ok + "  merge: {retries: 1}\n", Steps, "wf.yaml")
+    assert str(err.value) == "wf.yaml:3: steps.merge.run: required key is missing"
+
+
+def test_kept_data_with_no_yaml_behind_it_is_still_one_line() -> None:
+    """Data from a cache has no lines; a key it should not have is still a SpecError, never another exception."""
+    from opgtui.core.yamlspec import convert
+
+    with pytest.raises(SpecError, match=r"^wf.yaml: steps.retires: unknown key$"):
+        convert({"steps": {"reco": {"run": "art", "retires": 2}}}, Steps, None, "wf.yaml")

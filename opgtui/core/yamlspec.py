@@ -34,7 +34,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -276,30 +276,41 @@ def _parse_path(text: str) -> tuple[str | int | None, ...]:
     )
 
 
-def _node_at(root: Node | None, keys: tuple[str | int | None, ...]) -> tuple[Node | None, tuple[str | int, ...]]:
-    """The node at ``keys`` (or the deepest one found) and the key path to it; a None key is the first value of
-    the mapping that is not a scalar, else the mapping's first value."""
+def _node_at(
+    root: Node | None, keys: tuple[str | int | None, ...], want: Callable[[Node], bool] | None = None
+) -> tuple[Node | None, tuple[str | int, ...]]:
+    """The node at ``keys`` (or the deepest one found) and the key path to it. A None key is any value of the
+    mapping (msgspec does not name a dict's keys): the first that leads to a node ``want`` accepts, else the first
+    value that is not a scalar, else the mapping's first value."""
     if root is None:
         return None, ()
+    return _walk(root, keys, (), want)
+
+
+def _walk(
+    node: Node, keys: tuple[str | int | None, ...], path: tuple[str | int, ...], want: Callable[[Node], bool] | None
+) -> tuple[Node, tuple[str | int, ...]]:
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-    node, path = root, ()
-    for key in keys:
-        nxt: Node | None = None
-        if isinstance(node, MappingNode):
-            if key is None:
-                pair = next(((k, v) for k, v in node.value if not isinstance(v, ScalarNode)), None)
-                pair = pair or (node.value[0] if node.value else None)
-                if pair is not None:
-                    nxt, key = pair[1], str(pair[0].value)
-            else:
-                nxt = next((v for k, v in node.value if str(k.value) == str(key)), None)
-        elif isinstance(node, SequenceNode) and isinstance(key, int) and key < len(node.value):
-            nxt = node.value[key]
-        if nxt is None or key is None:
-            break
-        node, path = nxt, (*path, key)
-    return node, path
+    if not keys:
+        return node, path
+    key, rest = keys[0], keys[1:]
+    nxt: Node | None = None
+    if isinstance(node, MappingNode):
+        if key is None:
+            first = None
+            for k, v in sorted(node.value, key=lambda pair: isinstance(pair[1], ScalarNode)):  # stable
+                found = _walk(v, rest, (*path, str(k.value)), want)
+                if want is None or want(found[0]):
+                    return found
+                first = first or found
+            return first or (node, path)
+        nxt = next((v for k, v in node.value if str(k.value) == str(key)), None)
+    elif isinstance(node, SequenceNode) and isinstance(key, int) and key < len(node.value):
+        nxt = node.value[key]
+    if nxt is None:
+        return node, path
+    return _walk(nxt, rest, (*path, key), want)
 
 
 def _key_text(path: tuple[str | int, ...]) -> str:
@@ -336,19 +347,29 @@ def _explain(message: str, spec: type, root: Node | None, source: str | Path, no
     m = _AT.match(message)
     assert m is not None  # the pattern matches any text
     what, steps = m.group("what"), _parse_path(m.group("path") or "")
-    node, found = _node_at(root, steps)
+    unknown = re.fullmatch(r"Object contains unknown field `(.*)`", what)
+    missing = re.fullmatch(r"Object missing required field `(.*)`", what)
+    named = (unknown or missing).group(1) if unknown or missing else None
+
+    def has_key(node: Node) -> bool:  # which of a dict's values msgspec meant: the one with (or without) the key
+        keys = {str(k.value) for k, _v in node.value} if isinstance(node, MappingNode) else set()
+        return (named in keys) == (unknown is not None)
+
+    node, found = _node_at(root, steps, has_key if named is not None else None)
     if root is None:  # data with no YAML behind it (a cache): msgspec's path is all there is
         found = tuple(k for k in steps if k is not None)
     line = node.start_mark.line + 1 if node is not None else None
-    if (field := re.fullmatch(r"Object contains unknown field `(.*)`", what)) is not None:
-        key = field.group(1)
+    if unknown is not None:
+        key = unknown.group(1)
         pairs = node.value if isinstance(node, MappingNode) else []
         key_node = next((k for k, _v in pairs if str(k.value) == key), None)
-        known = list(_struct_fields(next(o for o in _options(_type_at(spec, found)) if _is_struct(o))))
+        struct = next((o for o in _options(_type_at(spec, found)) if _is_struct(o)), None)
+        known = list(_struct_fields(struct)) if struct is not None else []
         where = key_node.start_mark.line + 1 if key_node is not None else line
-        return SpecError(source, where, _key_text((*found, key)), f"unknown {noun}{did_you_mean(key, known)}")
-    if (field := re.fullmatch(r"Object missing required field `(.*)`", what)) is not None:
-        return SpecError(source, line, _key_text((*found, field.group(1))), f"required {noun} is missing")
+        hint = did_you_mean(key, known) if known else ""
+        return SpecError(source, where, _key_text((*found, key)), f"unknown {noun}{hint}")
+    if missing is not None:
+        return SpecError(source, line, _key_text((*found, missing.group(1))), f"required {noun} is missing")
     if (given := re.fullmatch(r"Expected `.*`, got `(\w+)`", what)) is not None:
         return SpecError(source, line, _key_text(found), _expected(_type_at(spec, found), node, given.group(1)))
     return SpecError(source, line, _key_text(found), what[:1].lower() + what[1:])

@@ -142,6 +142,7 @@ def run(quick: bool = False, tree: Path | None = None) -> list[dict]:
     exe = [str(script)] if script.exists() and tree is None else [sys.executable, "-m", "opgtui.cli"]
     if tree is not None:
         env["PYTHONPATH"] = str(tree.resolve())
+        env["PYTHONSAFEPATH"] = "1"  # `python -m` run from a checkout would import that checkout's opgtui first
     repeats = 2 if quick else 5
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -157,3 +157,16 @@ def test_every_bundled_signature_keeps_its_own_examples(cache_home: Path) -> Non
         assert i in needles.candidates(line, words), c.signature.id
         few = warm._few_set(line)
         assert few is not None and sorted(few(line)) == sorted(full._confirm(line)), c.signature.id
+
+
+def test_a_new_or_edited_code_table_or_a_removed_pack_is_a_new_key(extra: Path) -> None:
+    before = packsnap.key([extra])
+    codes = extra / "codes"
+    codes.mkdir()
+    (codes / "site.yaml").write_text("table: site\ntitle: Site code\nsource: the site\ncodes: []\n")
+    with_table = packsnap.key([extra])
+    assert with_table != before
+    (codes / "site.yaml").write_text("table: site\ntitle: Site codes\nsource: the site\ncodes: []\n")
+    assert packsnap.key([extra]) != with_table
+    (extra / "site.yaml").unlink()
+    assert packsnap.key([extra]) not in (before, with_table)

@@ -38,6 +38,7 @@ _LOADER_MODULES = (
     "diagnosis/codes.py",
     "diagnosis/packcache.py",
     "diagnosis/packsnap.py",
+    "diagnosis/needles.py",
     "core/patterns.py",
     "core/yamlspec.py",
     "core/safeyaml.py",

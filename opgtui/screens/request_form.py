@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
@@ -57,7 +58,7 @@ class RequestForm(Screen[int | None]):
         self.base = existing  # the version the edit started from
         self.initial: dict[str, Any] = {}
         self.saved_id: int | None = None
-        self.notice: Text | None = None  # above the field checks until the form changes or is saved
+        self.notice: Content | None = None  # above the field checks until the form changes or is saved
         self.notice_values: dict[str, str] = {}
 
     @property
@@ -69,18 +70,27 @@ class RequestForm(Screen[int | None]):
     def compose(self) -> ComposeResult:
         yield Static(id="form-title")
         with VerticalScroll(id="form"):
-            yield from self._row("title", "Title", SafeInput(placeholder="one line", id="f-title", compact=True),
-                                 "what this production is, in one line")
+            yield from self._row(
+                "title",
+                "Title",
+                SafeInput(placeholder="one line", id="f-title", compact=True),
+                "what this production is, in one line",
+            )
             experiments = [e.name for e in self.opg.cfg.experiments]
             if experiments:
-                widget: Widget = Select([(Text(one_line(e, 60)), e) for e in experiments], id="f-experiment",
-                                        compact=True, prompt="choose the experiment")
+                widget: Widget = Select(
+                    [(Text(one_line(e, 60)), e) for e in experiments],
+                    id="f-experiment",
+                    compact=True,
+                    prompt="choose the experiment",
+                )
             else:
                 widget = SafeInput(placeholder="e.g. nova", id="f-experiment", compact=True)
             yield from self._row("experiment", "Experiment", widget, "which experiment (its required fields apply)")
             for spec in rq.FIELDS:
-                yield from self._row(spec.name, spec.label + (f" ({spec.unit})" if spec.unit else ""),
-                                     self._widget(spec), spec.help)
+                yield from self._row(
+                    spec.name, spec.label + (f" ({spec.unit})" if spec.unit else ""), self._widget(spec), spec.help
+                )
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Save", id="save", variant="primary", compact=True)
@@ -99,8 +109,12 @@ class RequestForm(Screen[int | None]):
     @staticmethod
     def _widget(spec: rq.FieldSpec) -> Widget:
         if spec.kind == "choice":
-            return Select(list((Text(label), value) for value, label in spec.choices), id=f"f-{spec.name}",
-                          compact=True, prompt="(not set)")
+            return Select(
+                list((Text(label), value) for value, label in spec.choices),
+                id=f"f-{spec.name}",
+                compact=True,
+                prompt="(not set)",
+            )
         if spec.kind == "longtext":
             return SafeTextArea(id=f"f-{spec.name}", compact=True, soft_wrap=True, tab_behavior="focus")
         placeholder = {"int": "a whole number", "float": "a number", "list": "a, b, c", "date": "YYYY-MM-DD"}
@@ -121,8 +135,11 @@ class RequestForm(Screen[int | None]):
 
     def _title(self) -> None:
         b = self.base
-        text = (f"Edit request {b.id} (version {b.version}, {b.status}, by {one_line(b.requester, 20)})" if b
-                else f"New production request (requester: {one_line(actor(self.opg.store, self.opg.cfg)[0], 30)})")
+        text = (
+            f"Edit request {b.id} (version {b.version}, {b.status}, by {one_line(b.requester, 20)})"
+            if b
+            else f"New production request (requester: {one_line(actor(self.opg.store, self.opg.cfg)[0], 30)})"
+        )
         self.query_one("#form-title", Static).update(Text(text, "bold"))
 
     # ------------------------------------------------------------------ values
@@ -160,8 +177,12 @@ class RequestForm(Screen[int | None]):
         cfg = self.opg.cfg
         base = self.base or ProductionRequest("", "", actor(self.opg.store, cfg)[0])
         cleared = {n: None for n in rq.FIELD_NAMES if n not in fields}
-        req = rq.with_changes(base, title=" ".join(values["title"].split()), experiment=values["experiment"].strip(),
-                              fields={**cleared, **fields})
+        req = rq.with_changes(
+            base,
+            title=" ".join(values["title"].split()),
+            experiment=values["experiment"].strip(),
+            fields={**cleared, **fields},
+        )
         errors.update({k: v for k, v in rq.problems(req, cfg).items() if k not in errors})
         return req, errors
 
@@ -188,19 +209,22 @@ class RequestForm(Screen[int | None]):
             label = self.query_one(f"#l-{name}", Label)
             spec = rq.FIELD_BY_NAME.get(name)
             text = rq.LABELS[name] + (f" ({spec.unit})" if spec and spec.unit else "")
-            label.update(Text.assemble(text, (" *", "bold red") if name in required else ""))
+            label.update(Content.assemble(text, (" *", "bold $text-error") if name in required else ""))
             err = self.query_one(f"#e-{name}", Static)
             err.update(Text(errors.get(name, "")))
             err.set_class(name in errors, "shown")
         gap = rq.missing(req, self.opg.cfg)
         if errors:
-            line = Text(f"Fix {len(errors)} field{'s' if len(errors) > 1 else ''}: "
-                        + ", ".join(rq.LABELS.get(n, n) for n in errors), "bold red")
+            line = Content.styled(
+                f"Fix {len(errors)} field{'s' if len(errors) > 1 else ''}: "
+                + ", ".join(rq.LABELS.get(n, n) for n in errors),
+                "bold $text-error",
+            )
         elif gap:
-            line = Text(rq.missing_sentence(gap) + " (a draft can be saved without them)", "yellow")
+            line = Content.styled(rq.missing_sentence(gap) + " (a draft can be saved without them)", "$text-warning")
         else:
-            line = Text("Complete: ready to submit.", "green")
-        self.query_one("#form-status", Static).update(Text("\n").join([self.notice, line]) if self.notice else line)
+            line = Content.styled("Complete: ready to submit.", "$text-success")
+        self.query_one("#form-status", Static).update(Content("\n").join([self.notice, line]) if self.notice else line)
         return gap
 
     # ------------------------------------------------------------------ saving
@@ -214,8 +238,9 @@ class RequestForm(Screen[int | None]):
     def action_save(self) -> None:
         self.save()
 
-    def _say(self, message: str, style: str = "bold red") -> None:
-        self.notice, self.notice_values = Text(message, style), self.values()
+    def _say(self, message: str, style: str = "bold $text-error") -> None:
+        """A notice above the form (a Content style: the theme's colours), kept until the values change."""
+        self.notice, self.notice_values = Content.styled(message, style), self.values()
         self.validate()
 
     def save(self, *, submit: bool = False) -> None:
@@ -240,9 +265,15 @@ class RequestForm(Screen[int | None]):
             else:  # only what was changed here: a stored value the form shows cleaned is not an edit
                 typed = self.values()
                 changed = {n for n, v in typed.items() if v != self.initial.get(n)}
-                saved = edit(store, cfg, self.base, who, title=req.title if "title" in changed else None,
-                             experiment=req.experiment if "experiment" in changed else None,
-                             fields={n: req.fields.get(n) for n in rq.FIELD_NAMES if n in changed})
+                saved = edit(
+                    store,
+                    cfg,
+                    self.base,
+                    who,
+                    title=req.title if "title" in changed else None,
+                    experiment=req.experiment if "experiment" in changed else None,
+                    fields={n: req.fields.get(n) for n in rq.FIELD_NAMES if n in changed},
+                )
             self.base, self.saved_id = saved, saved.id
             self.initial = self.values()
             if submit:
@@ -275,9 +306,12 @@ class RequestForm(Screen[int | None]):
         self._title()
         self.validate()
         both = ", ".join(rq.LABELS.get(n, n) for n in clashes)
-        self._say(f"Your edits are now on version {theirs.version}."
-                  + (f" You both changed {both}: yours are kept, check them." if clashes else "")
-                  + " Review, then ctrl+s to save.", "bold yellow")
+        self._say(
+            f"Your edits are now on version {theirs.version}."
+            + (f" You both changed {both}: yours are kept, check them." if clashes else "")
+            + " Review, then ctrl+s to save.",
+            "bold $text-warning",
+        )
 
     def action_cancel(self) -> None:
         if self.values() == self.initial:

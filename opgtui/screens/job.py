@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -99,48 +99,50 @@ def job_fields(job: Job, tz: tzinfo | None = None) -> list[tuple[str, str]]:
     return [(k, v) for k, v in pairs if v not in (None, "")]
 
 
-def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: tzinfo | None = None) -> Text:
-    text = Text()
+def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: tzinfo | None = None) -> Content:
+    text = Content()
     if verdict is not None:
-        text.append("Verdict: ", "bold")
-        text.append(f" {one_line(verdict.category, 12).upper()} ", "bold reverse")
-        text.append(f"  {one_line(verdict.action, 60)}")
+        text = text.append_text("Verdict: ", "bold")
+        text = text.append_text(f" {one_line(verdict.category, 12).upper()} ", "bold reverse")
+        text = text.append_text(f"  {one_line(verdict.action, 60)}")
         if verdict.signature:
-            text.append(f"  [{one_line(verdict.signature, 60)}]", "cyan")
-        text.append("\n")
+            text = text.append_text(f"  [{one_line(verdict.signature, 60)}]", "$text-primary")
+        text = text.append_text("\n")
         if verdict.reason:
-            text.append(one_line(verdict.reason, 300) + "\n", "italic")
+            text = text.append_text(one_line(verdict.reason, 300) + "\n", "italic")
         for f in verdict.evidence[:5]:
-            text.append(f"  {f.line or 'rule':>6}: ", "dim")
-            text.append(one_line(f.text, 200) + "\n")
-        text.append("\n")
+            text = text.append_text(f"  {f.line or 'rule':>6}: ", "dim")
+            text = text.append_text(one_line(f.text, 200) + "\n")
+        text = text.append_text("\n")
     for label, value in job_fields(job, tz):
-        text.append(f"{label:>16}  ", "bold cyan")
-        text.append(one_line(value, 400) + "\n")
+        text = text.append_text(f"{label:>16}  ", "bold $text-primary")
+        text = text.append_text(one_line(value, 400) + "\n")
     if events:
-        text.append("\nEvents\n", "bold")
+        text = text.append_text("\nEvents\n", "bold")
         for e in events:
-            text.append(f"  {clock(e.time, tz, with_date=True)}  ", "dim")
-            text.append(f"{one_line(e.type, 16):<16}", "bold")
-            text.append(one_line(e.detail, 160) + "\n")
+            text = text.append_text(f"  {clock(e.time, tz, with_date=True)}  ", "dim")
+            text = text.append_text(f"{one_line(e.type, 16):<16}", "bold")
+            text = text.append_text(one_line(e.detail, 160) + "\n")
     return text
 
 
-def lineage_text(job_id: str, retries: list[RetryEntry], ad: dict[str, Any] | None, tz: tzinfo | None = None) -> Text:
+def lineage_text(
+    job_id: str, retries: list[RetryEntry], ad: dict[str, Any] | None, tz: tzinfo | None = None
+) -> Content:
     """Where this job came from (a retry of which job, with which profile) and what became of its retries."""
-    text = Text()
+    text = Content()
     origin = next((r for r in retries if r["new_job_id"] == job_id and r["job_id"] != job_id), None)
     if origin is not None:
-        text.append("Retry of ", "bold")
-        text.append(one_line(origin["job_id"], 80))
-        text.append(
+        text = text.append_text("Retry of ", "bold")
+        text = text.append_text(one_line(origin["job_id"], 80))
+        text = text.append_text(
             f"  by {one_line(origin['who'], 20)} {clock(origin['time'], tz, with_date=True)}"
             + (f", debug profile {one_line(origin['profile'], 20)}" if origin["profile"] else "")
             + "\n"
         )
     elif ad and isinstance(ad.get("OpgRetryOf"), str):
-        text.append("Retry of ", "bold")
-        text.append(
+        text = text.append_text("Retry of ", "bold")
+        text = text.append_text(
             one_line(ad["OpgRetryOf"], 80)
             + (f", debug profile {one_line(str(ad['OpgDebugProfile']), 20)}" if ad.get("OpgDebugProfile") else "")
             + "\n"
@@ -148,42 +150,46 @@ def lineage_text(job_id: str, retries: list[RetryEntry], ad: dict[str, Any] | No
     for r in retries:
         if r["job_id"] != job_id:
             continue
-        text.append(f"{clock(r['time'], tz, with_date=True)}  ", "dim")
-        text.append("retried " if r["ok"] else "retry failed ", "bold green" if r["ok"] else "bold red")
+        text = text.append_text(f"{clock(r['time'], tz, with_date=True)}  ", "dim")
+        text = text.append_text(
+            "retried " if r["ok"] else "retry failed ", "bold $text-success" if r["ok"] else "bold $text-error"
+        )
         what = (
             ("released" if r["mode"] == "release" else f"resubmitted as {r['new_job_id']}") if r["ok"] else r["result"]
         )
-        text.append(one_line(what, 160) + f"  by {one_line(r['who'], 20)}")
+        text = text.append_text(one_line(what, 160) + f"  by {one_line(r['who'], 20)}")
         if r["profile"]:
             changed = one_line(", ".join(map(str, r["changes"])), 120) or "no change"
-            text.append(f"  debug {one_line(r['profile'], 20)}: {changed}", "cyan")
-        text.append("\n")
+            text = text.append_text(f"  debug {one_line(r['profile'], 20)}: {changed}", "$text-primary")
+        text = text.append_text("\n")
     return text
 
 
-def phases_text(phases: list[Phase], tz: tzinfo | None = None) -> Text:
+def phases_text(phases: list[Phase], tz: tzinfo | None = None) -> Content:
     """The job's stages (opg-phase): start, wall, CPU, status, and where they were read from."""
-    text = Text()
+    text = Content()
     if not phases:
         return text
-    text.append("\nStages\n", "bold")
+    text = text.append_text("\nStages\n", "bold")
     for p in phases:
-        text.append(f"  {one_line(p.name, 24):<24} ", "bold")
-        text.append(f"{clock(p.start, tz, with_date=True):<12}", "dim")
-        text.append(f" wall {span(p.wall) or '?':>6}  cpu {span(p.cpu) or '?':>6}")
+        text = text.append_text(f"  {one_line(p.name, 24):<24} ", "bold")
+        text = text.append_text(f"{clock(p.start, tz, with_date=True):<12}", "dim")
+        text = text.append_text(f" wall {span(p.wall) or '?':>6}  cpu {span(p.cpu) or '?':>6}")
         if p.status is not None:
-            text.append(f"  status {p.status}", "red" if p.status else "green")
-        text.append(f"  ({one_line(p.source, 12)})\n", "dim")
+            text = text.append_text(f"  status {p.status}", "$text-error" if p.status else "$text-success")
+        text = text.append_text(f"  ({one_line(p.source, 12)})\n", "dim")
     return text
 
 
-def ad_text(ad: dict[str, Any] | None) -> Text:
+def ad_text(ad: dict[str, Any] | None) -> Content:
     if not ad:
-        return Text("No raw ad recorded for this job.", "dim")
-    text = Text()
+        return Content.styled("No raw ad recorded for this job.", "dim")
+    text = Content()
     for key in sorted(ad, key=str.lower):
-        text.append(f"{one_line(str(key), 60)} = ", "bold cyan")
-        text.append(one_line(repr(ad[key]) if not isinstance(ad[key], str) else f'"{ad[key]}"', 2000) + "\n")
+        text = text.append_text(f"{one_line(str(key), 60)} = ", "bold $text-primary")
+        text = text.append_text(
+            one_line(repr(ad[key]) if not isinstance(ad[key], str) else f'"{ad[key]}"', 2000) + "\n"
+        )
     return text
 
 
@@ -243,17 +249,20 @@ class JobDetailScreen(Screen[None]):
         self.detail = detail
         body, job, tz = self.query_one("#detail", Static), detail.job, self.opg.tz
         if job is None:
-            body.update(Text(f"Job {self.job_id} is no longer in the store.", "yellow"))
+            body.update(Content.styled(f"Job {self.job_id} is no longer in the store.", "$text-warning"))
             return
         if self.showing_ad:
             body.update(ad_text(detail.ad))
             return
-        text = lineage_text(self.job_id, detail.retries, detail.ad, tz)
-        if text:
-            text.append("\n")
-        text.append_text(detail_text(job, detail.verdict, detail.events, tz))
-        text.append_text(phases_text(detail.phases, tz))
-        body.update(text)
+        lineage = lineage_text(self.job_id, detail.retries, detail.ad, tz)
+        body.update(
+            Content.assemble(
+                lineage,
+                "\n" if lineage else "",
+                detail_text(job, detail.verdict, detail.events, tz),
+                phases_text(detail.phases, tz),
+            )
+        )
         self.sub_title = f"{job.display_id} · {time.strftime('%H:%M:%S')}"
 
     def action_back(self) -> None:

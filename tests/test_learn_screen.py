@@ -230,3 +230,27 @@ async def test_L_lists_the_learned_signatures_and_e_x_enable_and_disable_them(de
         await pilot.press("L")
         await pilot.pause()
         assert "Error in <TNetXNGFile::Open>" in "\n".join(screen_lines(app))
+
+
+async def test_a_store_that_cannot_be_mined_or_kept_is_one_line_and_the_view_stays(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store this shifter may only read still lists the templates (they are not kept); one that cannot be read
+    says why where the count would be, and the dashboard stays up."""
+    from opgtui.store import StoreError
+
+    def refuse(*_args: object, **_kw: object) -> None:
+        raise StoreError("s.db: the store is read-only (check the file's and its directory's permissions)")
+
+    monkeypatch.setattr("opgtui.learn.snapshot.save", refuse)
+    app = make_app(demo_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_view(app, pilot)
+        assert "16 unknown failures in 2 templates" in "\n".join(screen_lines(app))
+    monkeypatch.setattr("opgtui.learn.unknown.gather", refuse)
+    app = make_app(demo_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_view(app, pilot)
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "s.db: the store is read-only" in text and app.is_running

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock
 from opgtui.screens.base import BaseScreen
+from opgtui.screens.reads import read_store
 from opgtui.widgets.line_table import Cell, LineTable
 from opgtui.widgets.safe_edit import SafeInput
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from opgtui.app import OpgApp
     from opgtui.learn.library import Learned
     from opgtui.learn.suggest import Suggestion, Suggestions
+    from opgtui.store import Store
 
 BAD, GOOD = "$text-error", "$text-success"  # theme colours (Content styles), never parsed from the text
 VERDICTS = [("service (retry)", "service"), ("code (debug)", "code"), ("resource (resubmit bigger)", "resource")]
@@ -91,21 +94,18 @@ class SignaturesScreen(BaseScreen):
         else:
             self.set_timer(0.05, self.mine)
 
-    @work(thread=True, exclusive=True, group="signatures-kept")
     def load_kept(self) -> None:
-        """Read the kept templates off the UI thread (one split of the kept text) and show them."""
+        """Read the kept templates off the UI thread (read_store: one split of the kept text) and show them."""
         from opgtui.learn.snapshot import load
-        from opgtui.store import StoreError, open_store
 
-        try:
-            store = open_store(self.opg.store.path, readonly=True)
-            try:
-                kept = load(store)
-            finally:
-                store.close()
-        except StoreError:
-            kept = None  # mining says what is wrong with the store
-        self.app.call_from_thread(self.kept_arrived, kept)
+        read_store(
+            self,
+            load,
+            self.kept_arrived,
+            group="signatures-kept",
+            failed=lambda _line: self.kept_arrived(None),  # mining says what is wrong with the store
+            readonly=True,
+        )
 
     def kept_arrived(self, kept: tuple[Suggestions, float] | None) -> None:
         """The kept templates are shown unless mining already answered; then mine again."""
@@ -113,22 +113,28 @@ class SignaturesScreen(BaseScreen):
             self.show(kept[0], mined_at=kept[1])
         self.set_timer(0.05, self.mine)  # paint the view first: mining holds the GIL while it runs
 
-    @work(thread=True, exclusive=True, group="signatures-mine")
     def mine(self) -> None:
-        """Gather the unknown failures (reading tails not yet kept) and group them, off the UI thread."""
-        from opgtui.learn.snapshot import save
-        from opgtui.learn.suggest import suggest
-        from opgtui.learn.unknown import gather
-        from opgtui.store import open_store
+        """Gather the unknown failures (reading tails not yet kept) and group them, off the UI thread (read_store);
+        a store that cannot be read is one line in the status, one that cannot keep the templates only loses that."""
+        cfg = self.opg.cfg
 
-        store = open_store(self.opg.store.path)
-        try:
+        def read(store: Store) -> Suggestions:
+            from opgtui.learn.snapshot import save
+            from opgtui.learn.suggest import suggest
+            from opgtui.learn.unknown import gather
+            from opgtui.store import StoreError
+
             now = time.time()
-            result = suggest(gather(self.opg.cfg, store, now=now))
-            save(store, result, now)
-        finally:
-            store.close()
-        self.app.call_from_thread(self.show, result)
+            result = suggest(gather(cfg, store, now=now))
+            with suppress(StoreError):  # a store this shifter may only read: listed now, mined again next time
+                save(store, result, now)
+            return result
+
+        read_store(self, read, self.show, group="signatures-mine", failed=self.mining_failed)
+
+    def mining_failed(self, line: str) -> None:
+        """The store could not be read: why, in one line, where the count would be."""
+        self.query_one("#sig-status", Static).update(Text(one_line(line, 300), "bold red"))
 
     def show(self, result: Suggestions, mined_at: float | None = None) -> None:
         self.result = result

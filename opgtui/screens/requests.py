@@ -32,16 +32,8 @@ STATUS_FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("closed", ("done", "rejected", "cancelled")),
     ("all", None),
 )
-STATUS_STYLE = {
-    "draft": "dim",
-    "submitted": "yellow",
-    "approved": "green",
-    "rejected": "red",
-    "scheduled": "cyan",
-    "running": "bold cyan",
-    "done": "dim green",
-    "cancelled": "dim",
-}
+STATUS_LOOKS = ("draft", "submitted", "approved", "rejected", "scheduled", "running", "done", "cancelled")
+"""Statuses with a look of their own: component classes requests--<status> (the theme's colours)."""
 FIXED = {"#": 3, "Status": 9, "Priority": 8, "Exp.": 5, "Requester": 9, "Deadline": 10}
 
 
@@ -70,7 +62,15 @@ class RequestsScreen(BaseScreen):
         Binding("slash", "filter", "Filter", id="requests.filter"),
         Binding("escape", "clear", "Back", show=False, id="requests.clear"),
     ]
+    COMPONENT_CLASSES = {f"requests--{status}" for status in STATUS_LOOKS}
     DEFAULT_CSS = """
+    RequestsScreen > .requests--draft, RequestsScreen > .requests--cancelled { text-style: dim; }
+    RequestsScreen > .requests--submitted { color: $text-warning; }
+    RequestsScreen > .requests--approved { color: $text-success; }
+    RequestsScreen > .requests--rejected { color: $text-error; }
+    RequestsScreen > .requests--scheduled { color: $text-primary; }
+    RequestsScreen > .requests--running { color: $text-primary; text-style: bold; }
+    RequestsScreen > .requests--done { color: $text-success; text-style: dim; }
     RequestsScreen #req-status { height: 1; background: $panel; color: $text-muted; text-wrap: nowrap;
                                  text-overflow: ellipsis; }
     RequestsScreen #req-filter { height: 1; border: none; padding: 0 1; display: none; }
@@ -122,10 +122,11 @@ class RequestsScreen(BaseScreen):
         label, statuses = STATUS_FILTERS[self.status_index]
         text = self.query_one("#req-filter", Input).value.strip()
         self.shown = visible(reqs, statuses, text, who if self.mine else None)
+        looks = {status: self.get_component_rich_style(f"requests--{status}", partial=True) for status in STATUS_LOOKS}
         for r in self.shown:
             table.add_row(
                 Text(str(r.id)),
-                Text(one_line(r.status, 12), STATUS_STYLE.get(r.status, "")),
+                Text(one_line(r.status, 12), looks.get(r.status) or ""),
                 Text(rq.priority_label(r.priority), "bold" if (r.priority or 0) >= 3 else ""),
                 Text(one_line(r.experiment, FIXED["Exp."])),
                 Text(one_line(r.title, title_w)),

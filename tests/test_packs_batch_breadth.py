@@ -20,6 +20,7 @@ ADDED = {
         "slurm_step_launch_node_failed",
         "slurm_cpu_bind_request_unsatisfiable",
         "sge_execution_host_could_not_start_job",
+        "slurm_submit_request_rejected",
     ),
     "htcondor": (
         "htcondor_starter_scratch_dir_failed",

@@ -351,3 +351,15 @@ def test_lock_of_an_older_world_readable_store_is_private(tmp_path: Path) -> Non
     os.chmod(db, 0o644)  # as stores were created before
     with collector_lock(db):
         assert _mode(lock_path(db)) == 0o600
+
+
+def test_a_store_error_quoting_stored_text_is_one_clean_line() -> None:
+    """A server's message can quote a row's value (``Key (title)=(...)``): whatever raises it, a StoreError reaches
+    the notification or the CLI's one line without line breaks, escape sequences or bidi overrides."""
+    from opgtui.store import RequestConflict
+
+    quoted = "db: duplicate key: Key (title)=(x\x1b]52;c;aGk=\x07\nnext\u202e)"
+    for exc in (StoreError(quoted), RequestConflict("a\r\nb")):
+        text = str(exc)
+        assert text.isprintable() and "\x1b" not in text and "\u202e" not in text, text
+    assert str(StoreError("db: locked\n  (try again)")) == "db: locked (try again)"

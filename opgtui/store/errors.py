@@ -4,7 +4,13 @@ from __future__ import annotations
 
 
 class StoreError(Exception):
-    """A store that cannot be used; ``str()`` is one line naming the file and the reason."""
+    """A store that cannot be used; ``str()`` is one line naming the file and the reason, cleaned: a server's
+    message can quote the stored text (a key's value, a title), which must not reach a terminal as it is."""
+
+    def __init__(self, message: object = "") -> None:
+        from opgtui.core.textsafe import one_line
+
+        super().__init__(one_line(message, 2000))
 
 
 class RequestConflict(StoreError):

@@ -21,6 +21,8 @@ ADDED = {
         "slurm_cpu_bind_request_unsatisfiable",
         "sge_execution_host_could_not_start_job",
         "slurm_submit_request_rejected",
+        "pbs_submit_request_rejected",
+        "pbs_server_unavailable_at_submit",
     ),
     "htcondor": (
         "htcondor_starter_scratch_dir_failed",

@@ -134,7 +134,7 @@ class SignaturesScreen(BaseScreen):
 
     def mining_failed(self, line: str) -> None:
         """The store could not be read: why, in one line, where the count would be."""
-        self.query_one("#sig-status", Static).update(Text(one_line(line, 300), "bold red"))
+        self.query_one("#sig-status", Static).update(Content.styled(one_line(line, 300), "bold $text-error"))
 
     def show(self, result: Suggestions, mined_at: float | None = None) -> None:
         self.result = result

@@ -95,7 +95,7 @@ def test_an_edited_or_added_pack_is_loaded_in_full(
     assert "site_more" in {s.id for s in load_packs([extra], plugins=False).signatures}
 
 
-@pytest.mark.parametrize("damage", ["foreign-writable", "corrupt", "link"])
+@pytest.mark.parametrize("damage", ["foreign-writable", "foreign-owned", "corrupt", "link"])
 def test_an_untrusted_or_damaged_snapshot_is_never_used(
     cache_home: Path, extra: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
@@ -103,6 +103,10 @@ def test_an_untrusted_or_damaged_snapshot_is_never_used(
     snap = cache_home / "opgtui" / packsnap.FILE_NAME
     if damage == "foreign-writable":
         snap.chmod(0o666)
+    elif damage == "foreign-owned":
+        if os.geteuid() != 0:
+            pytest.skip("only root can give a file to someone else")
+        os.chown(snap, 4242, -1)
     elif damage == "corrupt":
         snap.write_bytes(snap.read_bytes()[:-40] + b"[" * 40)
     else:

@@ -463,7 +463,7 @@ class Imported:
 _KIND_TYPES: dict[str, Any] = {"int": int | str, "float": float | str, "list": list[str] | str}
 """A field's type in a request file: text is taken too where the form takes it ("1,000"), then checked by
 :func:`check_value` like the form's."""
-RequestFile: Any = msgspec.defstruct(
+RequestFile: type[Spec] = msgspec.defstruct(
     "RequestFile",
     [("id", int | None, None), ("version", int | None, None), ("status", str | None, None),
      ("priority", int | None, None), ("requester", str | None, None), ("experiment", str | None, None),

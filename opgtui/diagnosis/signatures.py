@@ -343,6 +343,8 @@ class PackSet:
         keep = candidates(text, self.needles)
         if not keep:
             return lambda _line: []
+        if 2 * len(keep) > len(self.compiled):  # nearly the full set: build that, for the scans to come too
+            return None
         try:
             rset = re2.Set.SearchSet(re2_options(_RE2_COMBINED_MEM))
             for i in keep:

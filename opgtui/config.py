@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
+from opgtui import __version__
 from opgtui.core import yamlspec
 from opgtui.core.feedkinds import BUILTIN_KINDS
 from opgtui.core.keymap import BINDING_IDS
@@ -317,9 +318,10 @@ def _parse(text: str, path: Path) -> tuple[Config, Any]:
 def load_config(path: str | Path | None = None) -> Config:
     """The config at ``path`` (or the default path); the empty config when no file exists at the default.
 
-    An explicitly named file that does not exist is an error. A file read before with the same text is not parsed
-    again: its plain data is kept in the user's cache (PyYAML and parsing cost ~17 ms of every start-up) and
-    checked as a new file's (only the YAML is skipped; the environment it depends on is read again).
+    An explicitly named file that does not exist is an error. A file read before with the same text (by this
+    opgtui's YAML reader) is not parsed again: its plain data is kept in the user's cache (PyYAML and parsing cost
+    ~17 ms of every start-up) and checked as a new file's (only the YAML is skipped; the environment it depends on
+    is read again).
     """
     from opgtui.core import safeyaml
 
@@ -358,9 +360,24 @@ def _cache_file() -> Path | None:
     return directory / "config.json" if directory is not None else None
 
 
+def _loader_stamp() -> list[object]:
+    """What the kept data depends on besides the text: the opgtui version and the size and mtime of the modules that
+    read YAML (a newer reader may refuse what an older one took: its data is read again, never trusted)."""
+    core = Path(yamlspec.__file__).parent
+    stamp: list[object] = [__version__]
+    for module in (Path(__file__), core / "yamlspec.py", core / "safeyaml.py"):
+        try:
+            st = module.stat()
+        except OSError:
+            return []
+        stamp += [st.st_size, st.st_mtime_ns]
+    return stamp
+
+
 def _kept(path: Path, text: str) -> Any:
-    """The plain data kept for the config at ``path`` when its text is still ``text``, else None. The cache stands
-    for the config, so one that is not the user's own (or that others can write) is never read."""
+    """The plain data kept for the config at ``path`` when its text is still ``text`` and it was read by this
+    opgtui, else None. The cache stands for the config, so one that is not the user's own (or that others can
+    write) is never read."""
     cache = _cache_file()
     raw = read_private(cache, _MAX_CACHE_BYTES) if cache is not None else None
     if raw is None:
@@ -370,7 +387,7 @@ def _kept(path: Path, text: str) -> Any:
     except msgspec.DecodeError:
         return None
     entry = entries.get(str(path.absolute())) if isinstance(entries, dict) else None
-    if isinstance(entry, dict) and entry.get("text") == text:
+    if isinstance(entry, dict) and entry.get("text") == text and entry.get("loader") == _loader_stamp():
         return entry.get("data")
     return None
 
@@ -394,7 +411,7 @@ def _keep(path: Path, text: str, data: Any) -> None:
         entries = {}
     entries = entries if isinstance(entries, dict) else {}
     entries.pop(str(path.absolute()), None)
-    entries[str(path.absolute())] = {"text": text, "data": data}
+    entries[str(path.absolute())] = {"text": text, "data": data, "loader": _loader_stamp()}
     write_private(cache, msgspec.json.encode(dict(list(entries.items())[-_KEPT_FILES:])))
 
 

@@ -239,13 +239,17 @@ def test_a_kept_config_whose_world_changed_is_refused_at_its_line(
         load_config(path)
 
 
-def forge(cache_dir: Path, path: Path, text: str, data: object) -> Path:
-    """A cache entry that says ``text`` parsed to ``data`` (what a stale version, or someone else, left there)."""
+def forge(cache_dir: Path, path: Path, text: str, data: object, loader: object = None) -> Path:
+    """A cache entry that says ``text`` parsed to ``data`` (what a stale version, or someone else, left there), as
+    this opgtui's reader (else ``loader``) would keep it."""
     import json
+
+    from opgtui.config import _loader_stamp
 
     cache_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     cache = cache_dir / "config.json"
-    cache.write_text(json.dumps({str(path.absolute()): {"text": text, "data": data}}))
+    entry = {"text": text, "data": data, "loader": _loader_stamp() if loader is None else loader}
+    cache.write_text(json.dumps({str(path.absolute()): entry}))
     cache.chmod(0o600)
     return cache
 
@@ -283,6 +287,8 @@ def test_a_stale_cache_entry_is_read_again_from_the_file(tmp_path: Path, own_cac
     forge(own_cache, path, "refresh: 30\n", {"refresh": 5, "gone_key": 1})
     assert load_config(path).refresh == 30
     forge(own_cache, path, "refresh: 40\n", {"refresh": 5})  # kept for an older text of the file
+    assert load_config(path).refresh == 30
+    forge(own_cache, path, "refresh: 30\n", {"refresh": 5}, loader=["0.0.1", 1, 2])  # by another opgtui's reader
     assert load_config(path).refresh == 30
 
 

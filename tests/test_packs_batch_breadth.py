@@ -28,6 +28,8 @@ ADDED = {
         "htcondor_starter_scratch_dir_failed",
         "htcondor_input_transfer_stalled",
         "htcondor_container_runtime_lost",
+        "htcondor_policy_hold_disk_exceeded",
+        "htcondor_policy_hold_cpu_exceeded",
     ),
     "workload": ("snakemake_workflow_definition_error",),
     "gaudi": ("gaudi_job_options_errors",),

@@ -33,6 +33,7 @@ ADDED = {
     ),
     "workload": ("snakemake_workflow_definition_error",),
     "gaudi": ("gaudi_job_options_errors",),
+    "credentials": ("htcondor_job_proxy_about_to_expire",),
     "python": (
         "python_oserror_network_down",
         "python_oserror_system_file_table_full",
@@ -177,3 +178,14 @@ UNDECIDED = {
 def test_an_end_that_does_not_say_whose_failure_stays_unknown(name):
     verdict = diagnose(UNDECIDED[name], PACKS)
     assert verdict.category == "unknown", (name, verdict.signature, verdict.reason)
+
+
+def test_a_proxy_that_ran_out_during_the_job_is_the_submitters_even_under_its_hold_code():
+    """Hold code 4 (CorruptedCredential) alone may be a token service's; the starter's reason names the job's proxy."""
+    lines = [
+        "012 (123.000.000) 2024-06-05 23:10:06 Job was held.",
+        "\tError from slot1_1@wn042.example.org: Proxy about to expire",
+        "\tCode 4 Subcode 0",
+    ]
+    verdict = diagnose(lines, PACKS)
+    assert verdict.category == "code", (verdict.signature, verdict.reason)

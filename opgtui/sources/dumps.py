@@ -774,13 +774,6 @@ def read_event_logs(paths: Sequence[str | Path]) -> Iterator[
         yield path, events, jobs, errors
 
 
-def read_event_log(path: str | Path) -> tuple[list[JobEvent], list[tuple[Job, dict[str, Any]]], list[str]]:
-    """Events, (job, its JOB_AD_INFORMATION attributes) per job, and errors, from one job event log."""
-    for _, events, jobs, errors in read_event_logs([path]):
-        return events, jobs, errors
-    return [], [], []
-
-
 def _rebuild_jobs(path: Path, raw: list[list[Any]]) -> tuple[list[JobEvent], list[tuple[Job, dict[str, Any]]]]:
     """The events and the jobs they tell, from a worker's ``[cluster, proc, time, type, attrs]`` rows."""
     jobs: dict[tuple[int, int], _Rebuild] = {}

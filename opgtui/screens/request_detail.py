@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -60,63 +61,67 @@ def progress_bar(fraction: float, width: int = 24) -> str:
 
 def overview_text(
     req: ProductionRequest, cfg: Config, audit: list[AuditEntry], progress: rq.Progress, tz: tzinfo | None = None
-) -> Text:
-    """The detail page as one Text: every value is untrusted and drawn as plain text."""
-    t = Text()
-    t.append(f"#{req.id} ", "bold")
-    t.append(one_line(req.title, 200) + "\n", "bold")
-    t.append(one_line(req.status, 20), "bold cyan")
-    t.append(
+) -> Content:
+    """The detail page as one Content (the theme's colours): every value is untrusted and drawn as plain text."""
+    t = Content()
+    t = t.append_text(f"#{req.id} ", "bold")
+    t = t.append_text(one_line(req.title, 200) + "\n", "bold")
+    t = t.append_text(one_line(req.status, 20), "bold $text-primary")
+    t = t.append_text(
         f" · priority {rq.priority_label(req.priority) or 'not set'} · by "
         f"{one_line(req.requester, 30)} · version {req.version} · "
         f"updated {clock(req.updated, tz, with_date=True)}\n"
     )
     gap = rq.missing(req, cfg)
     if gap and req.status == "draft":
-        t.append(rq.missing_sentence(gap) + "\n", "yellow")
+        t = t.append_text(rq.missing_sentence(gap) + "\n", "$text-warning")
     decision = next(
         (a for a in reversed(audit) if a["action"] in ("reject", "cancel") and a["changes"].get("reason")), None
     )
     if decision and req.status in ("rejected", "cancelled"):
-        t.append(f"{req.status.capitalize()} by {one_line(decision['who'], 30)}: ", "bold red")
-        t.append(one_line(decision["changes"]["reason"], 300) + "\n")
-    t.append("\nRequest\n", "bold underline")
-    t.append(f"  {'Experiment':<{LABEL_WIDTH}}{one_line(req.experiment, 40)}\n")
+        t = t.append_text(f"{req.status.capitalize()} by {one_line(decision['who'], 30)}: ", "bold $text-error")
+        t = t.append_text(one_line(decision["changes"]["reason"], 300) + "\n")
+    t = t.append_text("\nRequest\n", "bold underline")
+    t = t.append_text(f"  {'Experiment':<{LABEL_WIDTH}}{one_line(req.experiment, 40)}\n")
     for spec in rq.FIELDS:
         if spec.name not in req.fields:
             continue
         value = req.fields[spec.name]
         label = spec.label + (f" ({spec.unit})" if spec.unit else "")
-        t.append(f"  {label:<{LABEL_WIDTH}}", "dim")
+        t = t.append_text(f"  {label:<{LABEL_WIDTH}}", "dim")
         if spec.kind == "longtext":
             lines = [clean(line) for line in str(value).splitlines()] or [""]
-            t.append(("\n" + " " * (LABEL_WIDTH + 2)).join(lines) + "\n")
+            t = t.append_text(("\n" + " " * (LABEL_WIDTH + 2)).join(lines) + "\n")
         else:
-            t.append(one_line(_shown(spec, value), 400) + "\n")
-    t.append("\nJobs\n", "bold underline")
+            t = t.append_text(one_line(_shown(spec, value), 400) + "\n")
+    t = t.append_text("\nJobs\n", "bold underline")
     batches = req.fields.get("batches") or []
     if not batches:
-        t.append("  No batches linked yet: e (edit) and fill Linked batches, or `opgtui request link`.\n", "dim")
+        t = t.append_text(
+            "  No batches linked yet: e (edit) and fill Linked batches, or `opgtui request link`.\n", "dim"
+        )
     elif not progress.total:
-        t.append(f"  No jobs of {', '.join(one_line(b, 60) for b in batches)} in the store yet.\n", "dim")
+        t = t.append_text(f"  No jobs of {', '.join(one_line(b, 60) for b in batches)} in the store yet.\n", "dim")
     else:
         frac = progress.fraction or 0.0
-        t.append(f"  {progress_bar(frac)} {frac:.0%} ", "green")
-        t.append(f"{progress.succeeded:,} of {progress.total:,} jobs succeeded\n")
-        t.append("  " + " · ".join(f"{n:,} {s}" for s, n in (progress.by_status or {}).items()) + "\n")
+        t = t.append_text(f"  {progress_bar(frac)} {frac:.0%} ", "$text-success")
+        t = t.append_text(f"{progress.succeeded:,} of {progress.total:,} jobs succeeded\n")
+        t = t.append_text("  " + " · ".join(f"{n:,} {s}" for s, n in (progress.by_status or {}).items()) + "\n")
         if progress.failed or progress.held:
-            t.append(f"  {progress.failed:,} failed, {progress.held:,} held. Commonest causes:\n", "bold red")
+            t = t.append_text(
+                f"  {progress.failed:,} failed, {progress.held:,} held. Commonest causes:\n", "bold $text-error"
+            )
             for cause, n in progress.causes or ():
-                t.append(f"  {n:>6}  {one_line(cause, 60)}\n")
-        t.append("  J: the jobs (Enter: a job's detail)\n", "dim")
-    t.append("\nAudit trail\n", "bold underline")
+                t = t.append_text(f"  {n:>6}  {one_line(cause, 60)}\n")
+        t = t.append_text("  J: the jobs (Enter: a job's detail)\n", "dim")
+    t = t.append_text("\nAudit trail\n", "bold underline")
     for entry in audit:
         refused = entry["action"].startswith("refused")
-        t.append(f"  {clock(entry['time'], tz, with_date=True)} ", "dim")
-        t.append(one_line(entry["who"], 20) + " ", "bold")
-        t.append(entry["action"] + "\n", "bold red" if refused else "cyan")
+        t = t.append_text(f"  {clock(entry['time'], tz, with_date=True)} ", "dim")
+        t = t.append_text(one_line(entry["who"], 20) + " ", "bold")
+        t = t.append_text(entry["action"] + "\n", "bold $text-error" if refused else "$text-primary")
         for line in rq.describe_change(entry["changes"]):
-            t.append(f"      {one_line(line, 300)}\n")
+            t = t.append_text(f"      {one_line(line, 300)}\n")
     return t
 
 
@@ -314,11 +319,12 @@ class RequestDetailScreen(Screen[None]):
         if self.req is None:
             return
         t = rq.TRANSITIONS[action]
-        question = Text(f"{t.label}: request {self.req_id}?\n", "bold")
-        question.append(one_line(self.req.title, 200) + "\n")
-        question.append(f"{one_line(self.req.status, 20)} -> {t.target}", "cyan")
-        if priority is not None:
-            question.append(f" at priority {rq.priority_label(priority)}", "cyan")
+        question = Content.assemble(
+            f"{t.label}: request {self.req_id}?\n",
+            one_line(self.req.title, 200) + "\n",
+            (f"{one_line(self.req.status, 20)} -> {t.target}", "$text-primary"),
+            (f" at priority {rq.priority_label(priority)}", "$text-primary") if priority is not None else "",
+        ).stylize_before("bold")  # the whole question bold
         self.app.push_screen(
             ConfirmScreen(question), lambda yes: self._transition(action, "", priority) if yes else None
         )

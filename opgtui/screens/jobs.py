@@ -442,10 +442,6 @@ class JobsScreen(BaseScreen):
         self.app.call_from_thread(setattr, bar, "display", False)
         self.app.call_from_thread(self.notify, f"diagnosed {len(job_ids):,} jobs", markup=False)
 
-    def target_ids(self) -> list[str]:
-        """What an action applies to: the marked jobs, else the group under the cursor, else the job there."""
-        return self.target()[0]
-
     def target(self) -> tuple[list[str], str]:
         """The jobs an action applies to and what the dialog calls them: the marked jobs (and the groups they
         are in), else the group under the cursor, else the job there."""

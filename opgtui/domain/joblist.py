@@ -213,11 +213,6 @@ class Row(NamedTuple):
         """The ``field:value`` filter targets of this row, lowercase."""
         return {name: get(self) for name, (get, _exact) in FIELDS.items()}
 
-    @property
-    def group_keys(self) -> Mapping[str, str]:
-        """This row's key under every grouping."""
-        return {name: get(self) for name, get in GROUP_KEYS.items()}
-
 
 _TEXTS = tuple(c.text for c in COLUMNS)
 _new_row = tuple.__new__

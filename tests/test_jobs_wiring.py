@@ -97,7 +97,7 @@ def test_background_filter_texts_give_way_to_a_keystroke() -> None:
         assert joblist.filter_rows(rows, "novapro")  # the keystroke's filter does not wait for it
     worker.join(10)
     assert not worker.is_alive() and rows._built == len(rows)
-    assert rows.haystacks() == [r.haystack for r in rows]
+    assert rows._haystacks == [r.haystack for r in rows]
 
 
 def test_a_cause_is_named_as_on_every_screen() -> None:

@@ -253,11 +253,6 @@ class RowList(list[Row]):
             if step is not None:
                 yield_to_foreground()
 
-    def haystacks(self) -> list[str]:
-        """Every row's filter text, in order; those not built yet are built now."""
-        self.warm_haystacks(None)
-        return self._hay  # type: ignore[return-value]
-
     def haystack_of(self, i: int) -> str:
         """Row ``i``'s filter text, built now if it is not yet (and kept)."""
         hay = self._slots()

@@ -12,7 +12,7 @@ import htcondor2
 import pytest
 
 from opgtui.config import PoolConfig
-from opgtui.ops.actions import act, act_constraint, by_schedd, describe
+from opgtui.ops.actions import act, by_schedd, describe
 from opgtui.sources.condor import query_pool
 from opgtui.sources.dumps import load_files
 
@@ -95,14 +95,6 @@ def test_a_refusal_is_reported_verbatim(pool_dir: Path) -> None:
     assert results["jobsub01"].ok
     assert not results["jobsub02"].ok and results["jobsub02"].message == f"HTCondorException: {text}"
     assert (300, 0) in queue(pool_dir, "jobsub02")
-
-
-def test_act_on_a_constraint(pool_dir: Path) -> None:
-    (r,) = asyncio.run(act_constraint("hold", 'JobBatchName == "calib"', ["jobsub01"], reason="calib broken"))
-    assert r.ok and r.done == 1 and r.message == "hold: Success: 1"
-    assert queue(pool_dir)[101, 0]["JobStatus"] == 5
-    with pytest.raises(ValueError, match="every job"):
-        asyncio.run(act_constraint("remove", " ", ["jobsub01"], reason="x"))
 
 
 def test_the_real_binding_answer_when_the_schedd_is_down(monkeypatch: pytest.MonkeyPatch) -> None:

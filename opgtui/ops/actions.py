@@ -70,15 +70,14 @@ def _where(schedd: str, schedd_addresses: Mapping[str, str] | None, pool: PoolCo
 
 
 async def _one(action: Action, schedd: str, spec: list[str], reason: str, where: list[str],
-               timeout: float, expected: int | None) -> ActionResult:
+               timeout: float, expected: int) -> ActionResult:
     args = ["act", f"--schedd={schedd}", f"--action={action}", f"--reason={reason}", *where, *spec]
     answer = await run_worker(args, timeout, module=WORKER)
     if not answer.get("ok"):
         return ActionResult(schedd, False, str(answer.get("error")))
     done, text, counts = describe(answer.get("result") or {})
-    asked = expected if expected is not None else done + sum(v for k, v in counts.items() if k != "TotalSuccess")
-    label = f"{action} {expected} job{'s' if expected != 1 else ''}" if expected is not None else action
-    return ActionResult(schedd, done == asked and done > 0, f"{label}: {text}", done, counts)
+    label = f"{action} {expected} job{'s' if expected != 1 else ''}"
+    return ActionResult(schedd, done == expected and done > 0, f"{label}: {text}", done, counts)
 
 
 async def act(action: Action, job_ids: Sequence[str], *, reason: str,
@@ -117,20 +116,6 @@ async def act_and_log(store: Any, action: Action, job_ids: Sequence[str], *, rea
                         timeout=timeout)
     store.log_action(action, list(job_ids), "\n".join(answer_lines(results)))
     return results
-
-
-async def act_constraint(action: Action, constraint: str, schedds: Sequence[str], *, reason: str,
-                         schedd_addresses: Mapping[str, str] | None = None, pool: PoolConfig | None = None,
-                         timeout: float = 60.0) -> list[ActionResult]:
-    """Do ``action`` to every job matching a ClassAd ``constraint`` on each of ``schedds``."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r} (known: {', '.join(ACTIONS)})")
-    if not constraint.strip():
-        raise ValueError("an empty constraint would select every job")
-    limit = pool.timeout if pool is not None else timeout
-    return list(await asyncio.gather(*(
-        _one(action, s, [f"--constraint={constraint}"], reason, _where(s, schedd_addresses, pool), limit, None)
-        for s in schedds)))
 
 
 # ---------------------------------------------------------------- retry

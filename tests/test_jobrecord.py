@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from opgtui.core.model import JobStatus
-from opgtui.sources.jobrecord import ATTRS, domain_of, experiment_of, host_of, job_from_ad, job_id_parts
+from opgtui.sources.jobrecord import ATTRS, domain_of, experiment_of, host_of, job_from_ad
 
 DATA = Path(__file__).parent / "data" / "condor"
 
@@ -122,7 +122,8 @@ def test_transfer_counts() -> None:
 def test_no_job_id_is_an_error() -> None:
     with pytest.raises(ValueError, match="ClusterId"):
         job_from_ad({"Owner": "novapro"})
-    assert job_id_parts({"ClusterId": 3, "ProcId": 1}) == ("local", 3, 1)
+    job = job_from_ad({"ClusterId": 3, "ProcId": 1})
+    assert (job.schedd, job.cluster, job.proc) == ("local", 3, 1)
 
 
 @pytest.mark.parametrize(("acct", "group", "vo", "fqan", "expected"), [

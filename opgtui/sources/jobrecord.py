@@ -212,12 +212,6 @@ def _first_str(values: tuple[Any, ...]) -> str | None:
 # ---------------------------------------------------------------- the normaliser
 
 
-def job_id_parts(ad: Mapping[str, Any], schedd: str | None = None) -> tuple[str, int, int]:
-    """(schedd, cluster, proc) of an ad; ValueError when the ad names no job."""
-    get = ad.get
-    return _id_parts(get("ClusterId"), get("ProcId"), get("GlobalJobId"), schedd)
-
-
 def _id_parts(cluster_v: Any, proc_v: Any, gid_v: Any, schedd: str | None) -> tuple[str, int, int]:
     cluster = cluster_v if type(cluster_v) is int else _int(cluster_v)
     proc = proc_v if type(proc_v) is int else _int(proc_v)

@@ -33,11 +33,11 @@ def test_the_store_is_what_the_domain_protocols_ask_for(proto: type) -> None:
 
 
 @pytest.mark.parametrize("path", DRIVERS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_a_store_parameter_is_never_any_and_every_call_on_it_is_a_store_method(path: Path) -> None:
+def test_a_store_or_config_parameter_is_never_any_and_every_call_on_a_store_is_a_store_method(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         for arg in fn.args.args + fn.args.kwonlyargs:
-            if arg.arg == "store":
+            if arg.arg in ("store", "cfg"):
                 assert arg.annotation is not None and ast.unparse(arg.annotation) != "Any", (path.name, fn.name)
     called = {
         n.attr

@@ -14,6 +14,7 @@ from opgtui.learn.pack import store_packs
 from opgtui.learn.unknown import cached_tails
 
 if TYPE_CHECKING:
+    from opgtui.config import Config
     from opgtui.store import Store
 
 DIAGNOSIS_LINES = 200
@@ -25,7 +26,7 @@ def affected(store: Store, sid: str, matched: Sequence[str]) -> list[str]:
     return sorted({*matched, *store.verdict_job_ids(signature=sid)})
 
 
-def _lines(cfg: Any, job: Any, kept: list[str] | None) -> list[str]:
+def _lines(cfg: Config, job: Any, kept: list[str] | None) -> list[str]:
     from opgtui.ops.logtarget import log_source_and_cap, read_tail
     from opgtui.sources.logs import LogError
 
@@ -38,7 +39,7 @@ def _lines(cfg: Any, job: Any, kept: list[str] | None) -> list[str]:
     return list(kept or [])
 
 
-def rediagnose(cfg: Any, store: Store, base: PackSet, job_ids: Sequence[str],
+def rediagnose(cfg: Config, store: Store, base: PackSet, job_ids: Sequence[str],
                now: float | None = None) -> Counter[tuple[str, str]]:
     """Diagnose ``job_ids`` again with the enabled learned signatures; (old category, new category) -> jobs whose
     verdict changed. Jobs with no log lines at all keep their verdict."""

@@ -5,7 +5,7 @@ its hold reason) mined into templates; the template holding most of the jobs is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from opgtui.core.model import Verdict
 from opgtui.learn.patterns import propose
@@ -14,12 +14,13 @@ from opgtui.learn.templates import decisive_line, mine
 from opgtui.learn.unknown import UnknownJob, tails
 
 if TYPE_CHECKING:
+    from opgtui.config import Config
     from opgtui.store import Store
 
 MAX_JOBS = 2000  # a cause of more jobs is labelled from its first 2,000 (the test then runs on every stored job)
 
 
-def chosen_jobs(cfg: Any, store: Store, job_ids: Sequence[str], now: float | None = None) -> list[UnknownJob]:
+def chosen_jobs(cfg: Config, store: Store, job_ids: Sequence[str], now: float | None = None) -> list[UnknownJob]:
     """The jobs with their tails (kept, else read now and kept) and decisive lines."""
     jobs = store.jobs_by_id(list(job_ids)[:MAX_JOBS])
     verdicts = store.verdicts_for([j.id for j in jobs])
@@ -33,7 +34,7 @@ def chosen_jobs(cfg: Any, store: Store, job_ids: Sequence[str], now: float | Non
     return out
 
 
-def suggestion_for(cfg: Any, store: Store, job_ids: Sequence[str], now: float | None = None) -> Suggestion | str:
+def suggestion_for(cfg: Config, store: Store, job_ids: Sequence[str], now: float | None = None) -> Suggestion | str:
     """The template most of these jobs share, ready for the label form; or one line saying why there is none."""
     chosen = chosen_jobs(cfg, store, job_ids, now)
     by_id = {u.job.id: u for u in chosen}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -18,6 +18,7 @@ from opgtui.core.model import Job, Verdict
 from opgtui.learn.templates import decisive_line
 
 if TYPE_CHECKING:
+    from opgtui.config import Config
     from opgtui.store import Store
 
 TAIL_LINES = 50
@@ -79,7 +80,7 @@ def save_tails(store: Store, rows: dict[str, tuple[list[str], str, str | None]],
                             for jid, (lines, source, error) in rows.items()])
 
 
-def read_tail_of(cfg: Any, job: Job, n: int = TAIL_LINES) -> tuple[list[str], str, str | None]:
+def read_tail_of(cfg: Config, job: Job, n: int = TAIL_LINES) -> tuple[list[str], str, str | None]:
     """(last ``n`` lines of the job's stdout, where from, why not) as the diagnosis finds the log."""
     from opgtui.ops.logtarget import log_source_and_cap, read_tail
     from opgtui.sources.logs import LogError
@@ -96,7 +97,7 @@ def read_tail_of(cfg: Any, job: Job, n: int = TAIL_LINES) -> tuple[list[str], st
         return [], source, str(exc)
 
 
-def tails(cfg: Any, store: Store, jobs: Sequence[Job], now: float | None = None, read_logs: bool = True,
+def tails(cfg: Config, store: Store, jobs: Sequence[Job], now: float | None = None, read_logs: bool = True,
           max_reads: int = MAX_READS) -> dict[str, tuple[list[str], str | None]]:
     """The tails of ``jobs``: kept ones from the store, the others read now (at most ``max_reads`` logs a call;
     the rest next time) and kept, unless ``read_logs`` is off."""
@@ -120,7 +121,7 @@ def tails(cfg: Any, store: Store, jobs: Sequence[Job], now: float | None = None,
     return have
 
 
-def gather(cfg: Any, store: Store, since: float | None = None, now: float | None = None,
+def gather(cfg: Config, store: Store, since: float | None = None, now: float | None = None,
            read_logs: bool = True, max_reads: int = MAX_READS) -> list[UnknownJob]:
     """The unknown failures (failed or held since ``since``) with their tails and decisive lines."""
     pairs = unknown_failures(store, since)

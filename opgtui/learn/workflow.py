@@ -15,6 +15,7 @@ from opgtui.learn.library import Learned, get, set_enabled, whoami
 from opgtui.learn.vetting import vet
 
 if TYPE_CHECKING:
+    from opgtui.config import Config
     from opgtui.store import Store
 
 
@@ -26,14 +27,14 @@ def refused(store: Store, candidate: Learned, tested: dict[str, Any], now: float
                                           "title": candidate.title, "tested": tested}).decode(), now)
 
 
-def apply_changes(cfg: Any, store: Store, packs: PackSet, sid: str, matched: list[str],
+def apply_changes(cfg: Config, store: Store, packs: PackSet, sid: str, matched: list[str],
                   now: float) -> dict[str, int]:
     """Diagnose the jobs ``sid`` matches or decided again; "old -> new" category -> jobs changed."""
     changes = rediagnose(cfg, store, packs, affected(store, sid, matched), now)
     return {f"{a} -> {b}": n for (a, b), n in sorted(changes.items())}
 
 
-def enable(cfg: Any, store: Store, packs: PackSet, sid: str, *, why: str = "", corpus: Path | None = None,
+def enable(cfg: Config, store: Store, packs: PackSet, sid: str, *, why: str = "", corpus: Path | None = None,
            now: float | None = None) -> tuple[Learned, dict[str, Any], dict[str, int] | None]:
     """(signature, test numbers, verdicts changed) — changed is None when the test refused it."""
     now = time.time() if now is None else now
@@ -49,7 +50,7 @@ def enable(cfg: Any, store: Store, packs: PackSet, sid: str, *, why: str = "", c
     return item, tested, apply_changes(cfg, store, packs, sid, result.matched, now)
 
 
-def disable(cfg: Any, store: Store, packs: PackSet, sid: str, *, why: str = "",
+def disable(cfg: Config, store: Store, packs: PackSet, sid: str, *, why: str = "",
             now: float | None = None) -> dict[str, int]:
     """Disable ``sid`` and re-diagnose the jobs it decided; the verdicts changed."""
     now = time.time() if now is None else now

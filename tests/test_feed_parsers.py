@@ -40,13 +40,15 @@ def ident(name: str) -> str:
     return name
 
 
-CFG = Config(services=[
-    ServiceConfig("samweb", aliases=["sam"]),
-    ServiceConfig("dcache", aliases=["fndca", "fndca1.fnal.gov"]),
-    ServiceConfig("market", aliases=["Market data"]),
-    ServiceConfig("gpgrid-ce", aliases=["FNAL_GPGRID_CE_03"]),
-    ServiceConfig("gocdb", aliases=["egi.GOCDB"]),
-])
+CFG = Config(
+    services=[
+        ServiceConfig("samweb", aliases=["sam"]),
+        ServiceConfig("dcache", aliases=["fndca", "fndca1.fnal.gov"]),
+        ServiceConfig("market", aliases=["Market data"]),
+        ServiceConfig("gpgrid-ce", aliases=["FNAL_GPGRID_CE_03"]),
+        ServiceConfig("gocdb", aliases=["egi.GOCDB"]),
+    ]
+)
 
 
 def by_service(states: list) -> dict[str, Any]:
@@ -87,23 +89,40 @@ class TestStatuspage:
         assert not r.notes  # not upcoming any more
 
     def test_statuses_and_resolved_incident(self) -> None:
-        doc = {"page": {"name": "CILogon"}, "components": [
-            {"name": n, "status": s, "updated_at": "2024-01-01T00:00:00Z"} for n, s in (
-                ("a", "major_outage"), ("b", "partial_outage"), ("c", "under_maintenance"), ("d", "weird"))
-        ] + [{"name": "grp", "status": "major_outage", "group": True}],
-            "incidents": [{"id": "x", "name": "Login down", "created_at": "2024-01-01T01:00:00Z",
-                           "resolved_at": "2024-01-01T02:00:00Z", "components": []}]}
+        doc = {
+            "page": {"name": "CILogon"},
+            "components": [
+                {"name": n, "status": s, "updated_at": "2024-01-01T00:00:00Z"}
+                for n, s in (("a", "major_outage"), ("b", "partial_outage"), ("c", "under_maintenance"), ("d", "weird"))
+            ]
+            + [{"name": "grp", "status": "major_outage", "group": True}],
+            "incidents": [
+                {
+                    "id": "x",
+                    "name": "Login down",
+                    "created_at": "2024-01-01T01:00:00Z",
+                    "resolved_at": "2024-01-01T02:00:00Z",
+                    "components": [],
+                }
+            ],
+        }
         r = statuspage.parse(json.dumps(doc), feed("statuspage"), now=utc(2024, 1, 2), service_for=ident)
-        assert {s.service: s.state for s in r.states} == {"a": "down", "b": "degraded", "c": "maintenance",
-                                                          "d": "unknown"}
+        assert {s.service: s.state for s in r.states} == {
+            "a": "down",
+            "b": "degraded",
+            "c": "maintenance",
+            "d": "unknown",
+        }
         (w,) = r.windows
         assert (w.service, w.start, w.end) == ("CILogon", utc(2024, 1, 1, 1), utc(2024, 1, 1, 2))
 
     def test_urls(self) -> None:
         assert statuspage.urls(feed("statuspage", "https://status.x.org/")) == [
-            "https://status.x.org/api/v2/summary.json"]
+            "https://status.x.org/api/v2/summary.json"
+        ]
         assert statuspage.urls(feed("statuspage", "https://s.org/api/v2/summary.json")) == [
-            "https://s.org/api/v2/summary.json"]
+            "https://s.org/api/v2/summary.json"
+        ]
 
 
 # ---------------------------------------------------------------- alertmanager
@@ -115,8 +134,9 @@ class TestAlertmanager:
     now = utc(2026, 11, 25, 3, 13)
 
     def test_alerts_and_silences(self) -> None:
-        r = alertmanager.parse(self.alerts, feed("alertmanager"), now=self.now, service_for=CFG.service_for,
-                               silences=self.silences)
+        r = alertmanager.parse(
+            self.alerts, feed("alertmanager"), now=self.now, service_for=CFG.service_for, silences=self.silences
+        )
         st = by_service(r.states)
         assert st["samweb"].state == "down"
         assert st["samweb"].since == utc(2026, 11, 25, 2, 55, 54)
@@ -150,15 +170,30 @@ class TestAlertmanager:
 
     def test_pending_expired_and_regex_silences(self) -> None:
         base = json.loads(self.silences)[0]
-        pending = {**base, "id": "p1", "status": {"state": "pending"},
-                   "startsAt": "2026-11-26T08:00:00Z", "endsAt": "2026-11-26T12:00:00Z",
-                   "matchers": [{"name": "service", "value": "samweb|cvmfs", "isRegex": True}]}
-        expired = {**base, "id": "e1", "status": {"state": "expired"},
-                   "startsAt": "2026-11-20T08:00:00Z", "endsAt": "2026-11-20T09:00:00Z"}
+        pending = {
+            **base,
+            "id": "p1",
+            "status": {"state": "pending"},
+            "startsAt": "2026-11-26T08:00:00Z",
+            "endsAt": "2026-11-26T12:00:00Z",
+            "matchers": [{"name": "service", "value": "samweb|cvmfs", "isRegex": True}],
+        }
+        expired = {
+            **base,
+            "id": "e1",
+            "status": {"state": "expired"},
+            "startsAt": "2026-11-20T08:00:00Z",
+            "endsAt": "2026-11-20T09:00:00Z",
+        }
         fancy = {**base, "id": "f1", "matchers": [{"name": "service", "value": "dc.*", "isRegex": True}]}
         other = {**base, "id": "o1", "matchers": [{"name": "alertname", "value": "Foo", "isRegex": False}]}
-        r = alertmanager.parse("[]", feed("alertmanager"), now=self.now, service_for=ident,
-                               silences=json.dumps([pending, expired, fancy, other]))
+        r = alertmanager.parse(
+            "[]",
+            feed("alertmanager"),
+            now=self.now,
+            service_for=ident,
+            silences=json.dumps([pending, expired, fancy, other]),
+        )
         wins = {(w.ext_id, w.service): w for w in r.windows}
         assert set(wins) == {("p1/samweb", "samweb"), ("p1/cvmfs", "cvmfs"), ("e1", "dcache")}
         assert wins[("p1/samweb", "samweb")].start == utc(2026, 11, 26, 8)
@@ -172,13 +207,24 @@ class TestAlertmanager:
             {"fingerprint": "a", "startsAt": "2026-01-01T00:00:00Z", "labels": {"job": "sam", "severity": "page"}},
             {"fingerprint": "b", "startsAt": "2026-01-01T00:00:00Z", "labels": {"instance": "h:1"}},
             {"fingerprint": "c", "startsAt": "2026-01-01T00:00:00Z", "labels": {"alertname": "x"}},
-            {"fingerprint": "d", "startsAt": "2026-01-01T00:00:00Z",
-             "labels": {"service": "cvmfs", "severity": "info"}},
+            {
+                "fingerprint": "d",
+                "startsAt": "2026-01-01T00:00:00Z",
+                "labels": {"service": "cvmfs", "severity": "info"},
+            },
         ]
-        r = alertmanager.parse(json.dumps(alerts), feed("alertmanager", services=["cvmfs", "fndca"]),
-                               now=self.now, service_for=CFG.service_for)
+        r = alertmanager.parse(
+            json.dumps(alerts),
+            feed("alertmanager", services=["cvmfs", "fndca"]),
+            now=self.now,
+            service_for=CFG.service_for,
+        )
         assert {s.service: s.state for s in r.states} == {
-            "samweb": "down", "h:1": "degraded", "cvmfs": "up", "dcache": "up"}
+            "samweb": "down",
+            "h:1": "degraded",
+            "cvmfs": "up",
+            "dcache": "up",
+        }
         assert r.counts["unattributed"] == 1 and r.counts["ignored"] == 1
 
     def test_urls_and_filter(self) -> None:
@@ -187,15 +233,18 @@ class TestAlertmanager:
         assert a == "http://am:9093/api/v2/alerts?filter=team%3D%22fife%22"
         assert s.startswith("http://am:9093/api/v2/silences?filter=")
 
-    @pytest.mark.parametrize("payload, message", [
-        ("<html><body>login</body></html>", "not JSON: got an HTML page"),
-        ('[{"labels": {"service": "x"}', "not valid JSON"),
-        ('{"alerts": []}', "expected a list"),
-        ('[{"labels": {"service": "x"}, "startsAt": "2026-01-01T00:00:00Z"}]', "missing 'fingerprint'"),
-        ('[{"fingerprint": "f", "labels": ["service"], "startsAt": "2026-01-01T00:00:00Z"}]', "expected an object"),
-        ('[{"fingerprint": "f", "labels": {"service": "x"}, "startsAt": "yesterday"}]', "not an ISO 8601 time"),
-        ("", "empty response"),
-    ])
+    @pytest.mark.parametrize(
+        "payload, message",
+        [
+            ("<html><body>login</body></html>", "not JSON: got an HTML page"),
+            ('[{"labels": {"service": "x"}', "not valid JSON"),
+            ('{"alerts": []}', "expected a list"),
+            ('[{"labels": {"service": "x"}, "startsAt": "2026-01-01T00:00:00Z"}]', "missing 'fingerprint'"),
+            ('[{"fingerprint": "f", "labels": ["service"], "startsAt": "2026-01-01T00:00:00Z"}]', "expected an object"),
+            ('[{"fingerprint": "f", "labels": {"service": "x"}, "startsAt": "yesterday"}]', "not an ISO 8601 time"),
+            ("", "empty response"),
+        ],
+    )
     def test_bad_payloads(self, payload: str, message: str) -> None:
         with pytest.raises(FeedError) as exc:
             alertmanager.parse(payload, feed("alertmanager"), now=self.now, service_for=ident)
@@ -206,8 +255,9 @@ class TestAlertmanager:
 
     def test_bad_silences_name_the_silences_url(self) -> None:
         with pytest.raises(FeedError, match=r"/api/v2/silences\): silence s startsAt: missing time"):
-            alertmanager.parse("[]", feed("alertmanager"), now=self.now, service_for=ident,
-                               silences='[{"id": "s", "matchers": []}]')
+            alertmanager.parse(
+                "[]", feed("alertmanager"), now=self.now, service_for=ident, silences='[{"id": "s", "matchers": []}]'
+            )
 
 
 # ---------------------------------------------------------------- prometheus
@@ -215,48 +265,77 @@ class TestAlertmanager:
 
 class TestPrometheus:
     def test_query_up(self) -> None:
-        r = prometheus.parse((DATA / "prom242_query_up.json").read_bytes(), feed("prometheus"),
-                             now=0, service_for=CFG.service_for)
+        r = prometheus.parse(
+            (DATA / "prom242_query_up.json").read_bytes(), feed("prometheus"), now=0, service_for=CFG.service_for
+        )
         assert {s.service: s.state for s in r.states} == {"prometheus": "up", "samweb": "down"}
         assert "127.0.0.1:19999" in by_service(r.states)["samweb"].detail
         assert r.windows == [] and r.absent_state is None
 
     def test_range_query_uses_the_last_sample(self) -> None:
-        r = prometheus.parse((DATA / "prom242_query_range_up.json").read_bytes(), feed("prometheus"),
-                             now=0, service_for=ident)
+        r = prometheus.parse(
+            (DATA / "prom242_query_range_up.json").read_bytes(), feed("prometheus"), now=0, service_for=ident
+        )
         assert {s.service: s.state for s in r.states} == {"prometheus": "up", "samweb": "down"}
 
     def test_several_series_per_service(self) -> None:
         def series(svc: str, inst: str, v: str) -> dict:
             return {"metric": {"service": svc, "instance": inst, "job": "j"}, "value": [1.0, v]}
 
-        doc = {"status": "success", "data": {"resultType": "vector", "result": [
-            series("xrootd", "a", "1"), series("xrootd", "b", "0"), series("cvmfs", "a", "0"),
-            series("cvmfs", "b", "0"), series("dcache", "a", "1"), series("dcache", "b", "1"),
-            series("gone", "a", "NaN"), {"metric": {"job": "by-job"}, "value": [1.0, "1"]}]}}
+        doc = {
+            "status": "success",
+            "data": {
+                "resultType": "vector",
+                "result": [
+                    series("xrootd", "a", "1"),
+                    series("xrootd", "b", "0"),
+                    series("cvmfs", "a", "0"),
+                    series("cvmfs", "b", "0"),
+                    series("dcache", "a", "1"),
+                    series("dcache", "b", "1"),
+                    series("gone", "a", "NaN"),
+                    {"metric": {"job": "by-job"}, "value": [1.0, "1"]},
+                ],
+            },
+        }
         r = prometheus.parse(json.dumps(doc), feed("prometheus"), now=0, service_for=ident)
         assert {s.service: s.state for s in r.states} == {
-            "xrootd": "degraded", "cvmfs": "down", "dcache": "up", "gone": "unknown", "by-job": "up"}
+            "xrootd": "degraded",
+            "cvmfs": "down",
+            "dcache": "up",
+            "gone": "unknown",
+            "by-job": "up",
+        }
         assert "down: b" in by_service(r.states)["xrootd"].detail
 
     def test_query_option_and_label(self) -> None:
         f = feed("prometheus", "http://prom:9090", query='probe_success{env="prod"}')
         assert prometheus.urls(f) == ["http://prom:9090/api/v1/query?query=probe_success%7Benv%3D%22prod%22%7D"]
         f.service_label = "target"
-        doc = {"status": "success", "data": {"resultType": "vector", "result": [
-            {"metric": {"target": "sam", "job": "blackbox"}, "value": [1.0, "0"]}]}}
+        doc = {
+            "status": "success",
+            "data": {
+                "resultType": "vector",
+                "result": [{"metric": {"target": "sam", "job": "blackbox"}, "value": [1.0, "0"]}],
+            },
+        }
         r = prometheus.parse(json.dumps(doc), f, now=0, service_for=CFG.service_for)
         assert [(s.service, s.state) for s in r.states] == [("samweb", "down")]
 
-    @pytest.mark.parametrize("payload, message", [
-        ('{"status":"error","errorType":"bad_data","error":"parse error at char 3"}', "query failed: bad_data"),
-        ('{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}', "expected a vector"),
-        ('{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"x"},"value":[1,"up"]}]}}',
-         "is not a number"),
-        ('{"status":"success"}', "missing 'data'"),
-        ("<!DOCTYPE html><html></html>", "not JSON: got an HTML page"),
-        ("[1, 2]", "expected an object"),
-    ])
+    @pytest.mark.parametrize(
+        "payload, message",
+        [
+            ('{"status":"error","errorType":"bad_data","error":"parse error at char 3"}', "query failed: bad_data"),
+            ('{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}', "expected a vector"),
+            (
+                '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"x"},"value":[1,"up"]}]}}',
+                "is not a number",
+            ),
+            ('{"status":"success"}', "missing 'data'"),
+            ("<!DOCTYPE html><html></html>", "not JSON: got an HTML page"),
+            ("[1, 2]", "expected an object"),
+        ],
+    )
     def test_bad_payloads(self, payload: str, message: str) -> None:
         with pytest.raises(FeedError, match=message):
             prometheus.parse(payload, feed("prometheus"), now=0, service_for=ident)
@@ -286,7 +365,10 @@ class TestOsgDowntime:
         assert all(w.kind == "maintenance" for w in r.windows)
         w = {x.ext_id: x for x in r.windows}
         assert (w["1005689"].service, w["1005689"].start, w["1005689"].end) == (
-            "gpgrid-ce", utc(2018, 7, 20, 21), utc(2018, 7, 21, 22))
+            "gpgrid-ce",
+            utc(2018, 7, 20, 21),
+            utc(2018, 7, 21, 22),
+        )
         assert w["1005691"].service == "FNAL_JOBSUB_01"
         assert w["30728623"].severity == "unscheduled outage"
         assert w["366858096"].severity == "intermittent outage"
@@ -302,52 +384,90 @@ class TestOsgDowntime:
         assert any("FNAL_GPGRID_CE_03" in n and "2023-12-04 12:00" in n for n in r.notes)
 
     def test_uscms_and_osdf(self) -> None:
-        r = osg_downtime.parse((DATA / "osg_USCMS-FNAL-WC1_downtime.yaml").read_bytes(), feed("osg_downtime"),
-                               now=utc(2025, 3, 19, 14), service_for=ident)
+        r = osg_downtime.parse(
+            (DATA / "osg_USCMS-FNAL-WC1_downtime.yaml").read_bytes(),
+            feed("osg_downtime"),
+            now=utc(2025, 3, 19, 14),
+            service_for=ident,
+        )
         assert len(r.windows) == 112 == len({w.ext_id for w in r.windows})
         assert {w.service for w in r.windows} == {
-            "USCMS-FNAL-WC1-CE", "USCMS-FNAL-WC1-CE2", "USCMS-FNAL-WC1-CE3", "USCMS-FNAL-WC1-CE4",
-            "USCMS-FNAL-WC1-OPP1", "USCMS-FNAL-WC1-SE", "USCMS-FNAL-WC1-SE2"}
+            "USCMS-FNAL-WC1-CE",
+            "USCMS-FNAL-WC1-CE2",
+            "USCMS-FNAL-WC1-CE3",
+            "USCMS-FNAL-WC1-CE4",
+            "USCMS-FNAL-WC1-OPP1",
+            "USCMS-FNAL-WC1-SE",
+            "USCMS-FNAL-WC1-SE2",
+        }
         assert r.states  # the Mar 19, 2025 downtime covers now
         assert {s.state for s in r.states} <= {"maintenance", "degraded"}
-        osdf = osg_downtime.parse((DATA / "osg_FNAL_OSDF_downtime.yaml").read_bytes(), feed("osg_downtime"),
-                                  now=utc(2024, 6, 15), service_for=ident)
+        osdf = osg_downtime.parse(
+            (DATA / "osg_FNAL_OSDF_downtime.yaml").read_bytes(),
+            feed("osg_downtime"),
+            now=utc(2024, 6, 15),
+            service_for=ident,
+        )
         (w,) = osdf.windows
         assert (w.service, w.start, w.end, w.severity) == (
-            "FNAL_OSDF_ORIGIN", utc(2024, 6, 11, 8), utc(2024, 6, 21, 19, 30), "unscheduled outage")
+            "FNAL_OSDF_ORIGIN",
+            utc(2024, 6, 11, 8),
+            utc(2024, 6, 21, 19, 30),
+            "unscheduled outage",
+        )
         assert osdf.states[0].state == "maintenance"
 
     def test_at_risk_is_degraded(self) -> None:
-        doc = [{"Class": "SCHEDULED", "ID": 7, "Description": "kernel", "Severity": "No Significant Outage Expected",
-                "StartTime": "Jan 01, 2024 00:00 +0000", "EndTime": "Jan 02, 2024 00:00 +0000",
-                "ResourceName": "R", "Services": ["CE"]}]
+        doc = [
+            {
+                "Class": "SCHEDULED",
+                "ID": 7,
+                "Description": "kernel",
+                "Severity": "No Significant Outage Expected",
+                "StartTime": "Jan 01, 2024 00:00 +0000",
+                "EndTime": "Jan 02, 2024 00:00 +0000",
+                "ResourceName": "R",
+                "Services": ["CE"],
+            }
+        ]
         import yaml
 
         r = osg_downtime.parse(yaml.safe_dump(doc), feed("osg_downtime"), now=utc(2024, 1, 1, 5), service_for=ident)
         assert [(s.service, s.state) for s in r.states] == [("R", "degraded")]
 
     def test_xml_feed(self) -> None:
-        r = osg_downtime.parse((DATA / "osg_rgdowntime_DERIVED.xml").read_bytes(), feed("osg_downtime"),
-                               now=utc(2023, 12, 4, 13), service_for=CFG.service_for)
+        r = osg_downtime.parse(
+            (DATA / "osg_rgdowntime_DERIVED.xml").read_bytes(),
+            feed("osg_downtime"),
+            now=utc(2023, 12, 4, 13),
+            service_for=CFG.service_for,
+        )
         w = {x.ext_id: x for x in r.windows}
         assert (w["1661158560"].service, w["1661158560"].start, w["1661158560"].end) == (
-            "gpgrid-ce", utc(2023, 12, 4, 12), utc(2023, 12, 5, 21))
+            "gpgrid-ce",
+            utc(2023, 12, 4, 12),
+            utc(2023, 12, 5, 21),
+        )
         assert w["1643919815"].end == utc(2023, 11, 14, 22)
         assert [(s.service, s.state) for s in r.states] == [("gpgrid-ce", "maintenance")]
 
     def test_empty_file_and_template(self) -> None:
         assert osg_downtime.parse(b"# nothing\n", feed("osg_downtime"), now=0, service_for=ident).windows == []
         with pytest.raises(FeedError, match=r"downtime <ID> StartTime: not an OSG time"):
-            osg_downtime.parse((DATA / "osg_template-downtime.yaml").read_bytes(), feed("osg_downtime"),
-                               now=0, service_for=ident)
+            osg_downtime.parse(
+                (DATA / "osg_template-downtime.yaml").read_bytes(), feed("osg_downtime"), now=0, service_for=ident
+            )
 
-    @pytest.mark.parametrize("payload, message", [
-        ("- Class: SCHEDULED\n  ID: 1\n", "missing 'ResourceName'"),
-        ("- [unclosed\n", "not valid YAML at line"),
-        ("<html><body>502 Bad Gateway</body></html>", "HTML page"),
-        ("{a: 1}", "expected a list"),
-        ("<Other/>", "root element <Other>"),
-    ])
+    @pytest.mark.parametrize(
+        "payload, message",
+        [
+            ("- Class: SCHEDULED\n  ID: 1\n", "missing 'ResourceName'"),
+            ("- [unclosed\n", "not valid YAML at line"),
+            ("<html><body>502 Bad Gateway</body></html>", "HTML page"),
+            ("{a: 1}", "expected a list"),
+            ("<Other/>", "root element <Other>"),
+        ],
+    )
     def test_bad(self, payload: str, message: str) -> None:
         with pytest.raises(FeedError, match=message):
             osg_downtime.parse(payload, feed("osg_downtime"), now=0, service_for=ident)
@@ -363,7 +483,12 @@ class TestGocdb:
         r = gocdb.parse(self.payload, feed("gocdb"), now=utc(2023, 1, 1), service_for=ident)
         (w,) = r.windows
         assert (w.service, w.start, w.end, w.severity, w.ext_id) == (
-            "host.example.com", 1656288000.0, 1688169600.0, "warning", "113653G0")
+            "host.example.com",
+            1656288000.0,
+            1688169600.0,
+            "warning",
+            "113653G0",
+        )
         assert "The service will be at risk" in w.description
         assert [(s.service, s.state) for s in r.states] == [("host.example.com", "degraded")]  # WARNING: at risk
 
@@ -379,20 +504,30 @@ class TestGocdb:
         r = gocdb.parse(doc, feed("gocdb"), now=utc(2023, 1, 1), service_for=ident)
         assert r.counts["records"] == 4 and r.counts["downtimes"] == 1
         assert sorted((w.service, w.ext_id) for w in r.windows) == [
-            ("host.example.com", "113653G0/host.example.com"), ("other.example.com", "113653G0/other.example.com")]
-        assert {s.service: s.state for s in r.states} == {"host.example.com": "degraded",
-                                                          "other.example.com": "maintenance"}
+            ("host.example.com", "113653G0/host.example.com"),
+            ("other.example.com", "113653G0/other.example.com"),
+        ]
+        assert {s.service: s.state for s in r.states} == {
+            "host.example.com": "degraded",
+            "other.example.com": "maintenance",
+        }
 
-    @pytest.mark.parametrize("payload, message", [
-        ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
-         "<results>&lol2;</results>", "DOCTYPE/ENTITY declaration refused"),
-        ("<results><DOWNTIME", "not valid XML"),
-        ("<html><head></head><body>Service unavailable</body></html>", "HTML page"),
-        ("<results><DOWNTIME PRIMARY_KEY='1'><START_DATE>soon</START_DATE></DOWNTIME></results>", "not an ISO"),
-        ("<results><DOWNTIME><START_DATE>1</START_DATE></DOWNTIME></results>", "missing PRIMARY_KEY"),
-        ("<results><DOWNTIME PRIMARY_KEY='1'><HOSTNAME>h</HOSTNAME></DOWNTIME></results>", "missing time"),
-        ('{"json": true}', "not valid XML"),
-    ])
+    @pytest.mark.parametrize(
+        "payload, message",
+        [
+            (
+                '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+                "<results>&lol2;</results>",
+                "DOCTYPE/ENTITY declaration refused",
+            ),
+            ("<results><DOWNTIME", "not valid XML"),
+            ("<html><head></head><body>Service unavailable</body></html>", "HTML page"),
+            ("<results><DOWNTIME PRIMARY_KEY='1'><START_DATE>soon</START_DATE></DOWNTIME></results>", "not an ISO"),
+            ("<results><DOWNTIME><START_DATE>1</START_DATE></DOWNTIME></results>", "missing PRIMARY_KEY"),
+            ("<results><DOWNTIME PRIMARY_KEY='1'><HOSTNAME>h</HOSTNAME></DOWNTIME></results>", "missing time"),
+            ('{"json": true}', "not valid XML"),
+        ],
+    )
     def test_bad(self, payload: str, message: str) -> None:
         with pytest.raises(FeedError, match=message):
             gocdb.parse(payload, feed("gocdb"), now=0, service_for=ident)
@@ -418,7 +553,10 @@ notes: [shifter note]
         r = native.parse(self.doc, feed("native", "~/windows.yaml"), now=now, service_for=CFG.service_for)
         st = by_service(r.states)
         assert (st["samweb"].state, st["samweb"].since, st["samweb"].detail) == (
-            "down", utc(2024, 5, 1, 10), "DB migration")
+            "down",
+            utc(2024, 5, 1, 10),
+            "DB migration",
+        )
         assert st["cvmfs"].state == "up"
         assert st["dcache"].state == "maintenance"  # from its window
         assert st["xrootd"].state == "down"  # an open outage
@@ -436,18 +574,27 @@ notes: [shifter note]
         assert native.urls(feed("native", "https://x/w.json")) == ["https://x/w.json"]
         assert native.parse("", feed("native"), now=0, service_for=ident).states == []
 
-    @pytest.mark.parametrize("payload, message", [
-        ("services: [{name: a, state: broken}]", r"line 1: services\[0\].state: state 'broken' is not one of up, "),
-        ("windows: [{service: a, kind: party, start: 1}]", r"line 1: windows\[0\].kind: kind 'party'"),
-        ("windows: [{service: a}]", r"line 1: windows\[0\].start: required key is missing"),
-        ("windows:\n- {service: a, start: 1}\n- {service: b, start: 2,\n  end: 1}", r"line 4: windows\[1\].end: end"),
-        ("windows: [{service: a, start: tomorrow}]", r"windows\[0\].start: not an ISO 8601 time"),
-        ("windows: [{service: a, start: 1, kinds: x}]", r"windows\[0\].kinds: unknown key \(did you mean 'kind'\?\)"),
-        ("service: []", r"line 1: service: unknown key \(did you mean 'services'\?\)"),
-        ("- a\n- b\n", "expected a mapping, got a list"),
-        ("notes: {a: 1}", "line 1: notes: expected a list of strings"),
-        ("{services: [", "not valid YAML"),
-    ])
+    @pytest.mark.parametrize(
+        "payload, message",
+        [
+            ("services: [{name: a, state: broken}]", r"line 1: services\[0\].state: state 'broken' is not one of up, "),
+            ("windows: [{service: a, kind: party, start: 1}]", r"line 1: windows\[0\].kind: kind 'party'"),
+            ("windows: [{service: a}]", r"line 1: windows\[0\].start: required key is missing"),
+            (
+                "windows:\n- {service: a, start: 1}\n- {service: b, start: 2,\n  end: 1}",
+                r"line 4: windows\[1\].end: end",
+            ),
+            ("windows: [{service: a, start: tomorrow}]", r"windows\[0\].start: not an ISO 8601 time"),
+            (
+                "windows: [{service: a, start: 1, kinds: x}]",
+                r"windows\[0\].kinds: unknown key \(did you mean 'kind'\?\)",
+            ),
+            ("service: []", r"line 1: service: unknown key \(did you mean 'services'\?\)"),
+            ("- a\n- b\n", "expected a mapping, got a list"),
+            ("notes: {a: 1}", "line 1: notes: expected a list of strings"),
+            ("{services: [", "not valid YAML"),
+        ],
+    )
     def test_bad(self, payload: str, message: str) -> None:
         with pytest.raises(FeedError, match=message):
             native.parse(payload, feed("native"), now=0, service_for=ident)
@@ -499,7 +646,7 @@ def _mutations(value: Any, rng: random.Random) -> Any:
         return {**value, key: _mutations(value[key], rng)}
     if isinstance(value, list) and value and rng.random() < 0.8:
         i = rng.randrange(len(value))
-        return [*value[:i], _mutations(value[i], rng), *value[i + 1:]]
+        return [*value[:i], _mutations(value[i], rng), *value[i + 1 :]]
     return rng.choice(junk)
 
 
@@ -525,13 +672,16 @@ def test_parsing_is_total(kind: str, name: str | None, payloads: Callable[[bytes
             assert "\n" not in str(exc) and str(exc).startswith(f"feed {f.name} (")
 
 
-@pytest.mark.parametrize(("payload", "message"), [  # found by tests/test_fuzz_feeds.py (issue 17)
-    ("windows: [{service: samweb, kind: outage, start: -1.0e+308}]", "time out of range (1970 to 9999)"),
-    ("windows: [{service: samweb, start: 18446744073709551617000000}]", "time out of range (1970 to 9999)"),
-    ("windows: [{service: samweb, start: " + "9" * 400 + "}]", "not a time: a number of 400 digits"),
-    ("services: [{name: samweb, state: up, since: 9223372036854775807}]", "time out of range (1970 to 9999)"),
-    ("services: [{name: samweb, state: up, since: '10000-01-01T00:00:00Z'}]", "not an ISO 8601 time"),
-])
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [  # found by tests/test_fuzz_feeds.py (issue 17)
+        ("windows: [{service: samweb, kind: outage, start: -1.0e+308}]", "time out of range (1970 to 9999)"),
+        ("windows: [{service: samweb, start: 18446744073709551617000000}]", "time out of range (1970 to 9999)"),
+        ("windows: [{service: samweb, start: " + "9" * 400 + "}]", "not a time: a number of 400 digits"),
+        ("services: [{name: samweb, state: up, since: 9223372036854775807}]", "time out of range (1970 to 9999)"),
+        ("services: [{name: samweb, state: up, since: '10000-01-01T00:00:00Z'}]", "not an ISO 8601 time"),
+    ],
+)
 def test_times_a_screen_cannot_show_are_one_clean_error(payload: str, message: str) -> None:
     with pytest.raises(FeedError) as err:
         native.parse(payload, feed("native"), now=0, service_for=ident)

@@ -16,7 +16,8 @@ from opgtui.domain.opg_phase import NAME_RE, PREFIX
 
 _MARKER = re.compile(
     re.escape(PREFIX) + r" (start|end) name=(" + NAME_RE.pattern + r") t=(\d+(?:\.\d*)?)"
-    r"(?: cpu=(\d+(?:\.\d*)?))?(?: status=(-?\d+))?(?:\s|$)")
+    r"(?: cpu=(\d+(?:\.\d*)?))?(?: status=(-?\d+))?(?:\s|$)"
+)
 _MAX_EVENTS = 1000  # per job: a log that prints more markers than this is not using them as meant
 
 

@@ -56,6 +56,7 @@ class StatsStore(PhaseStore, Protocol):
 
     def set_kv(self, key: str, value: str) -> None: ...
 
+
 DAY = 86400
 BY = ("site", "cpu", "hour", "stage", "verdict", "batch", "experiment", "day")
 
@@ -114,9 +115,17 @@ class Tally:
 
     def as_dict(self) -> dict[str, Any]:
         """For reports: ``ok`` is the succeeded jobs (a dq-failed job is not ok; it is in ``dq_bad``)."""
-        return {**asdict(self), "ok": self.succeeded, "success_rate": self.success_rate, "efficiency": self.efficiency,
-                "core_hours": self.core_hours, "wasted_hours": self.wasted / 3600, "badput_hours": self.badput / 3600,
-                "lost_hours": self.lost / 3600, "goodput_hours": self.goodput / 3600}
+        return {
+            **asdict(self),
+            "ok": self.succeeded,
+            "success_rate": self.success_rate,
+            "efficiency": self.efficiency,
+            "core_hours": self.core_hours,
+            "wasted_hours": self.wasted / 3600,
+            "badput_hours": self.badput / 3600,
+            "lost_hours": self.lost / 3600,
+            "goodput_hours": self.goodput / 3600,
+        }
 
 
 _FIELDS = tuple(f.name for f in fields(Tally))
@@ -147,13 +156,22 @@ def refresh(store: StatsStore) -> int:
 # ---------------------------------------------------------------------------- reading a period
 
 
-def _collect(store: StatsStore, dim: str, since: float, until: float | None, experiment: str | None, batch: str | None,
-             per_day: bool, by_experiment: bool = False) -> dict[tuple[Any, str, str], list[float]]:
+def _collect(
+    store: StatsStore,
+    dim: str,
+    since: float,
+    until: float | None,
+    experiment: str | None,
+    batch: str | None,
+    per_day: bool,
+    by_experiment: bool = False,
+) -> dict[tuple[Any, str, str], list[float]]:
     """Sums per (day or None, experiment or '', key) over [since, until)."""
     rows: list[SumsRow] = []
     if batch is not None:
-        rows = store.stats_direct(dim, since, until if until is not None else math.inf, experiment, batch, per_day,
-                                  by_experiment)
+        rows = store.stats_direct(
+            dim, since, until if until is not None else math.inf, experiment, batch, per_day, by_experiment
+        )
     else:
         d0 = math.ceil(since / DAY)
         d1 = None if until is None else math.floor(until / DAY)
@@ -208,9 +226,17 @@ def _merge(pairs: Iterable[tuple[str, list[float]]]) -> dict[str, list[float]]:
     return out
 
 
-def aggregate(store: StatsStore, by: str, since: float, until: float | None = None, *, experiment: str | None = None,
-              batch: str | None = None, tz: tzinfo | None = None,
-              stages: Mapping[str, Sequence[str]] | None = None) -> list[Row]:
+def aggregate(
+    store: StatsStore,
+    by: str,
+    since: float,
+    until: float | None = None,
+    *,
+    experiment: str | None = None,
+    batch: str | None = None,
+    tz: tzinfo | None = None,
+    stages: Mapping[str, Sequence[str]] | None = None,
+) -> list[Row]:
     """One row per site / CPU model / local hour of day / stage / verdict / batch / experiment / day over
     [since, until), most core-hours first (hours and days in order). Call :func:`refresh` first."""
     if by not in BY:
@@ -239,8 +265,14 @@ def aggregate(store: StatsStore, by: str, since: float, until: float | None = No
     return rows
 
 
-def series(store: StatsStore, by: str, since: float, until: float | None = None, *, experiment: str | None = None,
-           ) -> dict[str, dict[str, Tally]]:
+def series(
+    store: StatsStore,
+    by: str,
+    since: float,
+    until: float | None = None,
+    *,
+    experiment: str | None = None,
+) -> dict[str, dict[str, Tally]]:
     """Per UTC day and key: ``{key: {date: Tally}}`` — e.g. by ``verdict`` for failures
     over time, by ``all`` (key '') for wasted hours over time."""
     dim = "all" if by in ("all", "day", "experiment") else by
@@ -251,8 +283,14 @@ def series(store: StatsStore, by: str, since: float, until: float | None = None,
     return {k: {d: Tally.of(v) for d, v in sorted(b.items())} for k, b in merged.items()}
 
 
-def totals(store: StatsStore, since: float, until: float | None = None, *, experiment: str | None = None,
-           batch: str | None = None) -> Tally:
+def totals(
+    store: StatsStore,
+    since: float,
+    until: float | None = None,
+    *,
+    experiment: str | None = None,
+    batch: str | None = None,
+) -> Tally:
     """The sums over every finished job of the period."""
     total = Tally()
     for vals in _collect(store, "all", since, until, experiment, batch, per_day=False).values():
@@ -271,8 +309,9 @@ class PruneReport:
     seconds: float = 0.0
 
 
-def prune(store: StatsStore, keep_days: float, keep_ads_days: float, now: float | None = None,
-          chunk: int = 5000) -> PruneReport:
+def prune(
+    store: StatsStore, keep_days: float, keep_ads_days: float, now: float | None = None, chunk: int = 5000
+) -> PruneReport:
     """Delete finished jobs that ended more than ``keep_days`` ago (record, ad, events, verdict, phases, data
     quality; their rollups follow) and the raw ads of those older than ``keep_ads_days``. Chunked transactions:
     a kill leaves a consistent store, other writers wait at most one chunk."""

@@ -39,8 +39,9 @@ def _lines(cfg: Config, job: Any, kept: list[str] | None) -> list[str]:
     return list(kept or [])
 
 
-def rediagnose(cfg: Config, store: Store, base: PackSet, job_ids: Sequence[str],
-               now: float | None = None) -> Counter[tuple[str, str]]:
+def rediagnose(
+    cfg: Config, store: Store, base: PackSet, job_ids: Sequence[str], now: float | None = None
+) -> Counter[tuple[str, str]]:
     """Diagnose ``job_ids`` again with the enabled learned signatures; (old category, new category) -> jobs whose
     verdict changed. Jobs with no log lines at all keep their verdict."""
     from opgtui.diagnosis.engine import diagnose
@@ -60,8 +61,11 @@ def rediagnose(cfg: Config, store: Store, base: PackSet, job_ids: Sequence[str],
             continue
         v = diagnose(lines, packs, job=job, windows=windows, depends_on=depends_on(cfg, job), now=now)
         before = old.get(job.id)
-        if before is None or (before.category, before.signature, before.confidence) != \
-                (v.category, v.signature, v.confidence):
+        if before is None or (before.category, before.signature, before.confidence) != (
+            v.category,
+            v.signature,
+            v.confidence,
+        ):
             new[job.id] = v
             changes[(before.category if before else "none", v.category)] += 1
     if new:

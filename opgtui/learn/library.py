@@ -62,9 +62,17 @@ class Learned:
         notes = f"learned from a label by {self.updated_by or self.created_by}"
         if self.why:
             notes += f": {self.why}"
-        return {"id": self.id, "title": self.title, "pattern": self.pattern, "category": self.category,
-                "action": self.action, "service": self.service, "priority": self.priority, "example": self.example,
-                "notes": notes}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "pattern": self.pattern,
+            "category": self.category,
+            "action": self.action,
+            "service": self.service,
+            "priority": self.priority,
+            "example": self.example,
+            "notes": notes,
+        }
 
 
 def new_id(title: str, taken: set[str]) -> str:
@@ -93,11 +101,21 @@ def get(store: Store, sid: str) -> Learned | None:
     return _row(r) if r else None
 
 
-def _audit(store: Store, c: Connection, sid: str, who: str, action: str, why: str, changes: dict[str, Any], now: float,
-           job_ids: list[str]) -> None:
+def _audit(
+    store: Store,
+    c: Connection,
+    sid: str,
+    who: str,
+    action: str,
+    why: str,
+    changes: dict[str, Any],
+    now: float,
+    job_ids: list[str],
+) -> None:
     store.audit_learned(c, sid, who, action, why, orjson.dumps(changes, default=str).decode(), now)
-    store.log_action_in(c, now, who, f"signature {action}", orjson.dumps(job_ids).decode(),
-                        f"{sid}" + (f": {why}" if why else ""))
+    store.log_action_in(
+        c, now, who, f"signature {action}", orjson.dumps(job_ids).decode(), f"{sid}" + (f": {why}" if why else "")
+    )
 
 
 def save_label(store: Store, learned: Learned, *, who: str | None = None, now: float | None = None) -> Learned:
@@ -115,8 +133,10 @@ def save_label(store: Store, learned: Learned, *, who: str | None = None, now: f
             learned.id, learned.version = prev.id, prev.version + 1
             learned.created, learned.created_by = prev.created, prev.created_by
             action = "relabel"
-            changes = {"replaced": asdict(prev), "by": {k: v for k, v in asdict(learned).items()
-                                                        if getattr(prev, k) != v}}
+            changes = {
+                "replaced": asdict(prev),
+                "by": {k: v for k, v in asdict(learned).items() if getattr(prev, k) != v},
+            }
         learned.updated, learned.updated_by = now, who
         values = asdict(learned)
         values["enabled"] = int(learned.enabled)
@@ -126,8 +146,16 @@ def save_label(store: Store, learned: Learned, *, who: str | None = None, now: f
     return learned
 
 
-def set_enabled(store: Store, sid: str, enabled: bool, *, why: str = "", tested: dict[str, Any] | None = None,
-                who: str | None = None, now: float | None = None) -> Learned | None:
+def set_enabled(
+    store: Store,
+    sid: str,
+    enabled: bool,
+    *,
+    why: str = "",
+    tested: dict[str, Any] | None = None,
+    who: str | None = None,
+    now: float | None = None,
+) -> Learned | None:
     """Enable or disable a signature (recording the test it passed); None when there is no such signature."""
     who = who or whoami()
     now = time.time() if now is None else now
@@ -135,11 +163,20 @@ def set_enabled(store: Store, sid: str, enabled: bool, *, why: str = "", tested:
         row = store.learned_state(c, sid)
         if row is None:
             return None
-        store.set_learned_enabled(c, sid, enabled, now, who,
-                                  None if tested is None else orjson.dumps(tested, default=str).decode())
-        _audit(store, c, sid, who, "enable" if enabled else "disable", why,
-               {"enabled": [bool(row[0]), enabled], "version": row[1], **({"tested": tested} if tested else {})},
-               now, [])
+        store.set_learned_enabled(
+            c, sid, enabled, now, who, None if tested is None else orjson.dumps(tested, default=str).decode()
+        )
+        _audit(
+            store,
+            c,
+            sid,
+            who,
+            "enable" if enabled else "disable",
+            why,
+            {"enabled": [bool(row[0]), enabled], "version": row[1], **({"tested": tested} if tested else {})},
+            now,
+            [],
+        )
     return get(store, sid)
 
 
@@ -150,12 +187,14 @@ def verdict_counts(store: Store) -> dict[str, int]:
 
 def audit(store: Store, sid: str | None = None) -> list[dict[str, Any]]:
     """The audit trail, oldest first: all of it, or one signature's."""
-    return [{"signature": r[0], "time": r[1], "who": r[2], "action": r[3], "why": r[4],
-             "changes": orjson.loads(r[5])} for r in store.learned_audit(sid)]
+    return [
+        {"signature": r[0], "time": r[1], "who": r[2], "action": r[3], "why": r[4], "changes": orjson.loads(r[5])}
+        for r in store.learned_audit(sid)
+    ]
 
 
 def check_fields(category: str, action: str, title: str) -> str:
-    """"" or why a label's fields cannot make a signature."""
+    """ "" or why a label's fields cannot make a signature."""
     if category not in CATEGORIES or category == "unknown":
         return f"--verdict must be one of {', '.join(VERDICTS)}"
     if not title.strip():

@@ -45,8 +45,7 @@ def store_packs(base: PackSet, store: Store) -> PackSet:
     return with_learned(base, all_learned(store, enabled_only=True))
 
 
-_COMPILED: weakref.WeakKeyDictionary[PackSet, dict[tuple[tuple[str, int], ...], PackSet]] = \
-    weakref.WeakKeyDictionary()
+_COMPILED: weakref.WeakKeyDictionary[PackSet, dict[tuple[tuple[str, int], ...], PackSet]] = weakref.WeakKeyDictionary()
 
 
 def for_store(base: PackSet, store: Store) -> PackSet:
@@ -69,8 +68,10 @@ def for_store(base: PackSet, store: Store) -> PackSet:
 
 def pack_yaml(learned: Sequence[Learned]) -> str:
     """A signature pack (the format of ``classifiers/*.yaml``) holding ``learned``."""
-    head = ("# Signatures learned from shifters' labels (opgtui signatures export). Merge into an experiment's\n"
-            "# pack, or load as a pack: classifier_dirs in the config, or opgtui signatures import.\n")
+    head = (
+        "# Signatures learned from shifters' labels (opgtui signatures export). Merge into an experiment's\n"
+        "# pack, or load as a pack: classifier_dirs in the config, or opgtui signatures import.\n"
+    )
     body = {"pack": PACK, "signatures": [item.pack_entry() for item in learned]}
     return head + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=110)
 

@@ -76,8 +76,9 @@ def save_tails(store: Store, rows: dict[str, tuple[list[str], str, str | None]],
     """Keep tails: job id -> (lines, source, error)."""
     if not rows:
         return
-    store.save_learn_tails([(jid, orjson.dumps(lines).decode(), source, error, now)
-                            for jid, (lines, source, error) in rows.items()])
+    store.save_learn_tails(
+        [(jid, orjson.dumps(lines).decode(), source, error, now) for jid, (lines, source, error) in rows.items()]
+    )
 
 
 def read_tail_of(cfg: Config, job: Job, n: int = TAIL_LINES) -> tuple[list[str], str, str | None]:
@@ -97,8 +98,14 @@ def read_tail_of(cfg: Config, job: Job, n: int = TAIL_LINES) -> tuple[list[str],
         return [], source, str(exc)
 
 
-def tails(cfg: Config, store: Store, jobs: Sequence[Job], now: float | None = None, read_logs: bool = True,
-          max_reads: int = MAX_READS) -> dict[str, tuple[list[str], str | None]]:
+def tails(
+    cfg: Config,
+    store: Store,
+    jobs: Sequence[Job],
+    now: float | None = None,
+    read_logs: bool = True,
+    max_reads: int = MAX_READS,
+) -> dict[str, tuple[list[str], str | None]]:
     """The tails of ``jobs``: kept ones from the store, the others read now (at most ``max_reads`` logs a call;
     the rest next time) and kept, unless ``read_logs`` is off."""
     have = cached_tails(store, [j.id for j in jobs])
@@ -121,8 +128,14 @@ def tails(cfg: Config, store: Store, jobs: Sequence[Job], now: float | None = No
     return have
 
 
-def gather(cfg: Config, store: Store, since: float | None = None, now: float | None = None,
-           read_logs: bool = True, max_reads: int = MAX_READS) -> list[UnknownJob]:
+def gather(
+    cfg: Config,
+    store: Store,
+    since: float | None = None,
+    now: float | None = None,
+    read_logs: bool = True,
+    max_reads: int = MAX_READS,
+) -> list[UnknownJob]:
     """The unknown failures (failed or held since ``since``) with their tails and decisive lines."""
     pairs = unknown_failures(store, since)
     got = tails(cfg, store, [j for j, _ in pairs], now, read_logs, max_reads)

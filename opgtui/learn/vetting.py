@@ -52,9 +52,14 @@ class Tested:
     def summary(self) -> dict[str, Any]:
         """What is kept with the signature and printed as JSON."""
         return {
-            "ok": self.ok, "refusals": self.refusals, "matched": len(self.matched), "unknown": len(self.unknown),
-            "same_verdict": len(self.same), "other_confident": len(self.other_confident),
-            "other_probable": len(self.other_probable), "would_decide": len(self.would_decide),
+            "ok": self.ok,
+            "refusals": self.refusals,
+            "matched": len(self.matched),
+            "unknown": len(self.unknown),
+            "same_verdict": len(self.same),
+            "other_confident": len(self.other_confident),
+            "other_probable": len(self.other_probable),
+            "would_decide": len(self.would_decide),
             "simulated": self.simulated,
             "other_examples": [list(x) for x in (self.other_confident + self.other_probable)[:5]],
             "corpus": self.corpus,
@@ -91,8 +96,9 @@ def _search(regex: Any, lines: Sequence[str]) -> bool:
     return any(regex.search(line.encode("utf-8", "replace")) is not None for line in lines)
 
 
-def vet_on_store(store: Store, base: PackSet, candidate: Learned, windows: Sequence[Any] = (),
-                  now: float | None = None) -> Tested:
+def vet_on_store(
+    store: Store, base: PackSet, candidate: Learned, windows: Sequence[Any] = (), now: float | None = None
+) -> Tested:
     """The store half of the test (see the module docstring)."""
     from opgtui.core.patterns import compile_pattern
     from opgtui.diagnosis.engine import diagnose
@@ -148,14 +154,28 @@ def vet_on_corpus(base: PackSet, candidate: Learned, corpus: Path) -> dict[str, 
             if regex.search(line.encode("utf-8", "replace")) is not None:
                 benign.append({"file": case.name, "line": line[:200]})
                 break
-    return {"dir": str(corpus), "logs": len(cases), "decided": len(mine), "right": right,
-            "wrong": sum(1 for o in mine if o.score == "wrong"),
-            "precision": round(right / len(mine), 3) if mine else None,
-            "regressions": regressions, "benign": benign}
+    return {
+        "dir": str(corpus),
+        "logs": len(cases),
+        "decided": len(mine),
+        "right": right,
+        "wrong": sum(1 for o in mine if o.score == "wrong"),
+        "precision": round(right / len(mine), 3) if mine else None,
+        "regressions": regressions,
+        "benign": benign,
+    }
 
 
-def vet(store: Store, base: PackSet, candidate: Learned, *, corpus: Path | None = None,
-                   job_id: str | None = None, windows: Sequence[Any] = (), now: float | None = None) -> Tested:
+def vet(
+    store: Store,
+    base: PackSet,
+    candidate: Learned,
+    *,
+    corpus: Path | None = None,
+    job_id: str | None = None,
+    windows: Sequence[Any] = (),
+    now: float | None = None,
+) -> Tested:
     """The whole test; ``refusals`` says why it may not be enabled, with the numbers."""
     benign = [b for c in base.compiled for b in c.benign]
     problem = check(candidate.pattern, benign)
@@ -169,15 +189,21 @@ def vet(store: Store, base: PackSet, candidate: Learned, *, corpus: Path | None 
         t.refusals.append(f"the pattern does not match any line of {job_id}, the job you labelled")
     if t.other_confident:
         jid, cat, sig = t.other_confident[0]
-        t.refusals.append(f"it matches {len(t.other_confident)} job(s) with a confident verdict of another "
-                          f"category (e.g. {jid}: {cat} by {sig or 'rule'})")
+        t.refusals.append(
+            f"it matches {len(t.other_confident)} job(s) with a confident verdict of another "
+            f"category (e.g. {jid}: {cat} by {sig or 'rule'})"
+        )
     if corpus is not None:
         t.corpus = vet_on_corpus(base, candidate, corpus)
         if t.corpus.get("benign"):
             first = t.corpus["benign"][0]
-            t.refusals.append(f"it matches benign lines of {len(t.corpus['benign'])} labelled log(s) that did not "
-                              f"fail (e.g. {first['file']}: {first['line'][:80]!r})")
+            t.refusals.append(
+                f"it matches benign lines of {len(t.corpus['benign'])} labelled log(s) that did not "
+                f"fail (e.g. {first['file']}: {first['line'][:80]!r})"
+            )
         if t.corpus.get("regressions"):
-            t.refusals.append(f"it would turn {len(t.corpus['regressions'])} right verdict(s) of the labelled "
-                              f"corpus wrong (e.g. {t.corpus['regressions'][0]})")
+            t.refusals.append(
+                f"it would turn {len(t.corpus['regressions'])} right verdict(s) of the labelled "
+                f"corpus wrong (e.g. {t.corpus['regressions'][0]})"
+            )
     return t

@@ -22,20 +22,42 @@ if TYPE_CHECKING:
 def refused(store: Store, candidate: Learned, tested: dict[str, Any], now: float) -> None:
     """A refused label or enable is audited (who tried what, and the numbers); nothing else changes."""
     with store.transaction() as c:
-        store.audit_learned(c, candidate.id, whoami(), "refused", "; ".join(tested["refusals"]),
-                            orjson.dumps({"pattern": candidate.pattern, "category": candidate.category,
-                                          "title": candidate.title, "tested": tested}).decode(), now)
+        store.audit_learned(
+            c,
+            candidate.id,
+            whoami(),
+            "refused",
+            "; ".join(tested["refusals"]),
+            orjson.dumps(
+                {
+                    "pattern": candidate.pattern,
+                    "category": candidate.category,
+                    "title": candidate.title,
+                    "tested": tested,
+                }
+            ).decode(),
+            now,
+        )
 
 
-def apply_changes(cfg: Config, store: Store, packs: PackSet, sid: str, matched: list[str],
-                  now: float) -> dict[str, int]:
+def apply_changes(
+    cfg: Config, store: Store, packs: PackSet, sid: str, matched: list[str], now: float
+) -> dict[str, int]:
     """Diagnose the jobs ``sid`` matches or decided again; "old -> new" category -> jobs changed."""
     changes = rediagnose(cfg, store, packs, affected(store, sid, matched), now)
     return {f"{a} -> {b}": n for (a, b), n in sorted(changes.items())}
 
 
-def enable(cfg: Config, store: Store, packs: PackSet, sid: str, *, why: str = "", corpus: Path | None = None,
-           now: float | None = None) -> tuple[Learned, dict[str, Any], dict[str, int] | None]:
+def enable(
+    cfg: Config,
+    store: Store,
+    packs: PackSet,
+    sid: str,
+    *,
+    why: str = "",
+    corpus: Path | None = None,
+    now: float | None = None,
+) -> tuple[Learned, dict[str, Any], dict[str, int] | None]:
     """(signature, test numbers, verdicts changed) — changed is None when the test refused it."""
     now = time.time() if now is None else now
     item = get(store, sid)
@@ -50,8 +72,9 @@ def enable(cfg: Config, store: Store, packs: PackSet, sid: str, *, why: str = ""
     return item, tested, apply_changes(cfg, store, packs, sid, result.matched, now)
 
 
-def disable(cfg: Config, store: Store, packs: PackSet, sid: str, *, why: str = "",
-            now: float | None = None) -> dict[str, int]:
+def disable(
+    cfg: Config, store: Store, packs: PackSet, sid: str, *, why: str = "", now: float | None = None
+) -> dict[str, int]:
     """Disable ``sid`` and re-diagnose the jobs it decided; the verdicts changed."""
     now = time.time() if now is None else now
     if set_enabled(store, sid, False, why=why, now=now) is None:

@@ -246,7 +246,8 @@ class Ctx:
 
 def type_name(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "text", type(None): "null", bool: "a boolean"}.get(
-        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__)
+        type(value), "a number" if isinstance(value, (int, float)) else type(value).__name__
+    )
 
 
 # ---------------------------------------------------------------- times
@@ -379,8 +380,9 @@ def downtime_report(downtimes: Iterable[Downtime], source: str, now: float) -> F
                 states[d.service] = ServiceState(d.service, state, d.start, source, one_line(detail))
         elif d.start > now:
             what = "at-risk period" if d.at_risk else ("outage" if d.kind == "outage" else "maintenance")
-            report.notes.append(one_line(f"upcoming {what} of {d.service}: {span_text(d.start, d.end)}: "
-                                         f"{d.description}"))
+            report.notes.append(
+                one_line(f"upcoming {what} of {d.service}: {span_text(d.start, d.end)}: {d.description}")
+            )
     report.states = list(states.values())
     report.windows = dedupe_ext_ids(windows)
     return report

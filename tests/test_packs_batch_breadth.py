@@ -23,6 +23,9 @@ ADDED = {
         "slurm_submit_request_rejected",
         "pbs_submit_request_rejected",
         "pbs_server_unavailable_at_submit",
+        "snakemake_slurm_job_state_out_of_memory",
+        "snakemake_slurm_job_state_timeout",
+        "snakemake_slurm_job_state_site",
     ),
     "htcondor": (
         "htcondor_starter_scratch_dir_failed",
@@ -148,6 +151,10 @@ UNDECIDED = {
     "Snakemake's wrapper of a failed cluster job (the cluster log says why)": [
         "Error executing rule foo on cluster (jobid: 3, external: 123, jobscript: /x/.snakemake/tmp.1/snakejob.foo.3.sh"
         "). For detailed error see the cluster log."
+    ],
+    "Snakemake's Slurm job that merely FAILED (its exit code and log say why)": [
+        "    message: SLURM-job '45360507' failed, SLURM status is: 'FAILED'. For further error details see the "
+        "cluster/cloud log and the log files of the involved rule(s)."
     ],
     "Snakemake's lock left by a killed run": [
         "Error: Directory cannot be locked. Please make sure that no other Snakemake process is trying to create the "

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -18,6 +18,10 @@ from textual.screen import Screen
 from opgtui.config import Config
 from opgtui.core.model import Announcement, Job
 from opgtui.core.timefmt import ago, zone
+
+if TYPE_CHECKING:  # the store and the dump session are opened by the caller: start-up imports neither
+    from opgtui.ops.dumpview import DumpSession
+    from opgtui.store import Store
 
 VIEWS: dict[str, tuple[str, str]] = {
     # mode: (key, title)
@@ -104,24 +108,24 @@ class OpgApp(App[None]):
     def __init__(
         self,
         cfg: Config,
-        store: Any,
+        store: Store,
         *,
         demo: bool = False,
         refresh_loop: bool = True,
-        dump: list[str] | Any = None,
+        dump: list[str] | DumpSession | None = None,
         demo_rest: Callable[[Any], None] | None = None,
     ) -> None:
         super().__init__()
         self.cfg = cfg
         self.store = store
         self.demo = demo
-        self.dump: Any = None  # a DumpSession when opened on dump files, not a pool
+        self.dump: DumpSession | None = None  # when opened on dump files, not a pool
         self.dump_notes: list[str] = []  # what the shifter was told about the dump since (a file changed on disk)
-        if isinstance(dump, list) and dump:  # the paths (a DumpSession: started by the caller already)
+        if isinstance(dump, list):  # the paths (a DumpSession: started by the caller already)
             from opgtui.ops.dumpview import DumpSession
 
-            dump = DumpSession(list(dump)).start()  # its workers read while the dashboard starts
-        if dump:
+            dump = DumpSession(list(dump)).start() if dump else None  # its workers read while the dashboard starts
+        if dump is not None:
             self.dump = dump
             self.dump.tell = lambda path: self.post_message(self.DumpChanged(path))  # from any thread
         self.tz: tzinfo | None = zone(cfg.timezone)
@@ -157,7 +161,7 @@ class OpgApp(App[None]):
             job = self.dump.jobs.get(job_id)
         return job
 
-    def jobs_by_id(self, job_ids: list[str], store: Any = None) -> list[Job]:
+    def jobs_by_id(self, job_ids: list[str], store: Store | None = None) -> list[Job]:
         """The records of these jobs (those known), in one batched read of ``store`` (default: the app's;
         a worker thread passes its own), with the dump's jobs for those not copied into it yet."""
         found = (store or self.store).jobs_by_id(job_ids)
@@ -248,7 +252,7 @@ class OpgApp(App[None]):
         now = time.time()
         return self.store.announcements(now) + self.maintenance_announcements(now)
 
-    def maintenance_announcements(self, now: float, store: Any = None) -> list[Announcement]:
+    def maintenance_announcements(self, now: float, store: Store | None = None) -> list[Announcement]:
         """Scheduled maintenance from the feeds, said as announcements (ongoing, or within the horizon), read from
         ``store`` (default: the app's; a worker thread passes its own)."""
         from opgtui.domain.maintenance import HORIZON, maintenance_announcements

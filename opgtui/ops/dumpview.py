@@ -9,9 +9,12 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opgtui.core.model import Job
+
+if TYPE_CHECKING:  # the head readers are started only for a dump that needs them
+    from opgtui.sources.dumpheads import HeadReaders
 
 CHUNK = 5000
 
@@ -52,7 +55,7 @@ class DumpSession:
     result: Any = None  # sources.dumps.LoadResult, once loaded
     jobs: DumpJobs = field(default_factory=DumpJobs)  # whole records by id, normalised when asked for
     imported: bool = False
-    heads: Any = None  # sources.dumpheads.HeadReaders: workers reading the big dumps' heads, once started
+    heads: HeadReaders | None = None  # workers reading the big dumps' heads, once started
     tell: Callable[[str], None] | None = None  # called (from any thread) with a dump's path found changed on disk
     changed: list[str] = field(default_factory=list)  # the dumps found changed on disk since they were listed
 

@@ -26,6 +26,8 @@ ADDED = {
         "snakemake_slurm_job_state_out_of_memory",
         "snakemake_slurm_job_state_timeout",
         "snakemake_slurm_job_state_site",
+        "torque_server_aborted_over_walltime",
+        "torque_server_aborted_over_memory",
     ),
     "htcondor": (
         "htcondor_starter_scratch_dir_failed",
@@ -64,6 +66,20 @@ THREADS = {
         ],
         "a Fred Hutch cluster user's notes (search-index file 6274374428: SLURM_CPU_BIND_* set in the interactive job "
         "the step was launched from)",
+    ),
+    "torque_mail_walltime_abort": (
+        "resource",
+        [
+            "  PBS Job Id: 1400749.mgt2-ib.local",
+            "  Job Name:   AP5pre20220306",
+            "  Exec host:  compute-2-7-ib.local/0",
+            "  Aborted by PBS Server ",
+            "  Job exceeded its walltime limit. Job was aborted",
+            "  See Administrator for help",
+            "  Exit_status=-11",
+        ],
+        "a WSU air-quality group's run notes (search-index file 21770570225: 'didn't have enough wall time to "
+        "download and process all of the BCON data'; a rerun finished)",
     ),
     "boss_job_options_that_end_in_a_comment": (
         "code",

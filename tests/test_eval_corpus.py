@@ -26,8 +26,8 @@ FLOORS = {
     # 2026-12-06 evening: the second held-out set (110 logs; 54.5% right / 8.2% wrong blind, 59.1% / 4.5% at the end
     # of the session that never read it) joined the tuning corpus as the *_h2 themes: 525 logs, 80.6% right, 2.5% wrong.
     # End of that session: 566 logs (71 new real ones), 84.8% right, 1.1% wrong, after a precision audit.
-    # 2026-12-06 night: the third held-out set (105 logs; 46.7% right / 12.4% wrong blind, 47.6% / 10.5% at the end of the
-    # session that never read it) joined the tuning corpus as the *_h3 themes: 671 logs, 79.0% right, 2.5% wrong.
+    # 2026-12-06 night: the third held-out set (105 logs; 46.7% right / 12.4% wrong blind, 47.6% / 10.5% at the end
+    # of the session that never read it) joined the tuning corpus as the *_h3 themes: 671 logs, 79.0% right, 2.5% wrong.
     # 2026-12-07 00:30 (the root cause by its shape, batch/node/middleware tables from their primary sources, new
     # themes batch_t5, frameworks_t5, storage_t5): 679 logs, 83.9% right, 0.6% wrong.
     # 2026-12-07 01:15 (a log read however it was quoted, a bad_alloc at event 1 no longer resource): 84.7% right,

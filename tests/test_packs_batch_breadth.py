@@ -35,6 +35,7 @@ ADDED = {
         "htcondor_container_runtime_lost",
         "htcondor_policy_hold_disk_exceeded",
         "htcondor_policy_hold_cpu_exceeded",
+        "condor_submit_file_check_failed",
     ),
     "workload": ("snakemake_workflow_definition_error",),
     "gaudi": ("gaudi_job_options_errors",),

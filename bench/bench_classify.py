@@ -34,7 +34,7 @@ _NOISE = (
     "Wed Jun  5 23:{mm:02d}:{ss:02d} 2024",
     "+ echo 'stage {sub} done at 23:{mm:02d}:{ss:02d}'",
     "htgettoken: token found in /srv/condor/execute/dir_{run}/.condor_creds/novapro.use",
-    "Opened input file \"root://fndca1.fnal.gov:1094/pnfs/fnal.gov/usr/nova/data/f{ev}.root\"",
+    'Opened input file "root://fndca1.fnal.gov:1094/pnfs/fnal.gov/usr/nova/data/f{ev}.root"',
     "MemReport  VmPeak = {run}.{sub} MB  VmHWM = {ev}.{mm} MB",
     "   [ {mm}  {ss} ] module {n} took {sub}.{ev} ms",
 )
@@ -48,9 +48,14 @@ def make_tails(count: int, examples: list[str], seed: int = 7) -> list[list[str]
         lines: list[str] = []
         size = 0
         while size < TAIL_BYTES:
-            line = rng.choice(_NOISE).format(n=rng.randrange(1, 5000), run=rng.randrange(10000, 60000),
-                                             sub=rng.randrange(1, 99), ev=rng.randrange(1, 10**6),
-                                             mm=rng.randrange(60), ss=rng.randrange(60))
+            line = rng.choice(_NOISE).format(
+                n=rng.randrange(1, 5000),
+                run=rng.randrange(10000, 60000),
+                sub=rng.randrange(1, 99),
+                ev=rng.randrange(1, 10**6),
+                mm=rng.randrange(60),
+                ss=rng.randrange(60),
+            )
             lines.append(line)
             size += len(line) + 1
         if rng.random() < 1 / 3:
@@ -60,8 +65,7 @@ def make_tails(count: int, examples: list[str], seed: int = 7) -> list[list[str]
     return tails
 
 
-def make_dense(count: int, examples: list[str], share: float = 0.34, kinds: int = 0,
-               seed: int = 11) -> list[list[str]]:
+def make_dense(count: int, examples: list[str], share: float = 0.34, kinds: int = 0, seed: int = 11) -> list[list[str]]:
     """``count`` error-dense tails of ~16 KiB: ``share`` of the lines are signature examples (all of them, or
     ``kinds`` of them: one error repeated, as a real dense log is), the rest progress noise."""
     rng = random.Random(seed)
@@ -71,9 +75,18 @@ def make_dense(count: int, examples: list[str], share: float = 0.34, kinds: int 
         lines: list[str] = []
         size = 0
         while size < TAIL_BYTES:
-            line = rng.choice(pool) if rng.random() < share else rng.choice(_NOISE).format(
-                n=rng.randrange(1, 5000), run=rng.randrange(10000, 60000), sub=rng.randrange(1, 99),
-                ev=rng.randrange(1, 10**6), mm=rng.randrange(60), ss=rng.randrange(60))
+            line = (
+                rng.choice(pool)
+                if rng.random() < share
+                else rng.choice(_NOISE).format(
+                    n=rng.randrange(1, 5000),
+                    run=rng.randrange(10000, 60000),
+                    sub=rng.randrange(1, 99),
+                    ev=rng.randrange(1, 10**6),
+                    mm=rng.randrange(60),
+                    ss=rng.randrange(60),
+                )
+            )
             lines.append(line)
             size += len(line) + 1
         tails.append(lines)
@@ -103,10 +116,22 @@ def _dense_rows(packs: PackSet, examples: list[str], count: int) -> list[dict]:
             while (m := combined.search(text, pos)) is not None and (end := text.find(b"\n", m.start())) >= 0:
                 pos = end + 1
         search_s = time.perf_counter() - t0
-        rows.append({"name": f"scan error-dense tails (34% of lines match, {label})",
-                     "value": round(mb / scan_s, 1), "unit": "MB/s", "target": ">= the combined search below"})
-        rows.append({"name": f"  combined-pattern search alone, same text ({label})",
-                     "value": round(mb / search_s, 1), "unit": "MB/s", "target": "reference"})
+        rows.append(
+            {
+                "name": f"scan error-dense tails (34% of lines match, {label})",
+                "value": round(mb / scan_s, 1),
+                "unit": "MB/s",
+                "target": ">= the combined search below",
+            }
+        )
+        rows.append(
+            {
+                "name": f"  combined-pattern search alone, same text ({label})",
+                "value": round(mb / search_s, 1),
+                "unit": "MB/s",
+                "target": "reference",
+            }
+        )
     return rows
 
 
@@ -169,14 +194,30 @@ def run(quick: bool = False) -> list[dict]:
     failing = sum(v.category != "unknown" for v in verdicts)
 
     rows = [
-        {"name": f"load + compile {len(packs.signatures)} signatures", "value": round(load_s * 1000, 1),
-         "unit": "ms", "target": "< 200 ms"},
-        {"name": f"scan {count} tails x 16 KiB ({mb:.0f} MB, {found} findings)", "value": round(mb / scan_s, 1),
-         "unit": "MB/s", "target": ">= 30 MB/s"},
-        {"name": f"diagnose {count} tails ({failing} with a category)", "value": float(round(count / diag_s)),
-         "unit": "tails/s", "target": ">= 2000 tails/s"},
-        {"name": "diagnose (scan, read codes and blocks, decide) throughput", "value": round(mb / diag_s, 1),
-         "unit": "MB/s", "target": ">= grep -E -f below"},
+        {
+            "name": f"load + compile {len(packs.signatures)} signatures",
+            "value": round(load_s * 1000, 1),
+            "unit": "ms",
+            "target": "< 200 ms",
+        },
+        {
+            "name": f"scan {count} tails x 16 KiB ({mb:.0f} MB, {found} findings)",
+            "value": round(mb / scan_s, 1),
+            "unit": "MB/s",
+            "target": ">= 30 MB/s",
+        },
+        {
+            "name": f"diagnose {count} tails ({failing} with a category)",
+            "value": float(round(count / diag_s)),
+            "unit": "tails/s",
+            "target": ">= 2000 tails/s",
+        },
+        {
+            "name": "diagnose (scan, read codes and blocks, decide) throughput",
+            "value": round(mb / diag_s, 1),
+            "unit": "MB/s",
+            "target": ">= grep -E -f below",
+        },
     ]
     slow = PackSet(packs.compiled)
     slow._prefilter = None  # what the prefilter saves: the set asked about every line
@@ -185,8 +226,14 @@ def run(quick: bool = False) -> list[dict]:
     for t in sample:
         slow.scan(t)
     slow_mb = sum(len(line) + 1 for t in sample for line in t) / 1e6
-    rows.append({"name": "scan without the combined prefilter (re2.Set on every line)",
-                 "value": round(slow_mb / (time.perf_counter() - t0), 1), "unit": "MB/s", "target": "reference"})
+    rows.append(
+        {
+            "name": "scan without the combined prefilter (re2.Set on every line)",
+            "value": round(slow_mb / (time.perf_counter() - t0), 1),
+            "unit": "MB/s",
+            "target": "reference",
+        }
+    )
     rows.extend(_dense_rows(packs, examples, max(count // 20, 100)))
     grep = _grep_row(tails, [s.pattern for s in packs.signatures])
     if grep:

@@ -29,9 +29,11 @@ def bench_poll(rounds: int) -> list[dict]:
     from opgtui.config import FeedConfig
     from opgtui.sources.feeds.poll import poll_all
 
-    kinds = [("prometheus", "prom242_query_up.json", "/api/v1/query"),
-             ("statuspage", "statuspage_htx_summary.json", "/api/v2/summary.json"),
-             ("gocdb", "gocdb_get_downtime_example.xml", "")]
+    kinds = [
+        ("prometheus", "prom242_query_up.json", "/api/v1/query"),
+        ("statuspage", "statuspage_htx_summary.json", "/api/v2/summary.json"),
+        ("gocdb", "gocdb_get_downtime_example.xml", ""),
+    ]
     with FeedServer(delay=DELAY) as srv:
         feeds = []
         for i in range(20):
@@ -64,8 +66,12 @@ def bench_poll(rounds: int) -> list[dict]:
     target = f"≈ {DELAY:g} s (one round trip), < {2 * DELAY:g} s"
     return [
         {"name": "poll 20 feeds, new client (200 ms server)", "value": round(cold, 3), "unit": "s", "target": target},
-        {"name": "poll 20 feeds, shared client (200 ms server)", "value": round(warm, 3), "unit": "s",
-         "target": target},
+        {
+            "name": "poll 20 feeds, shared client (200 ms server)",
+            "value": round(warm, 3),
+            "unit": "s",
+            "target": target,
+        },
     ]
 
 
@@ -94,8 +100,14 @@ def bench_parse(repeat: int) -> list[dict]:
             t0 = time.perf_counter()
             kind.parse(payloads, feed, now, _identity)
             times.append(time.perf_counter() - t0)
-        rows.append({"name": f"parse {files[0]} ({size / 1024:.1f} KB)",
-                     "value": round(statistics.median(times) * 1000, 3), "unit": "ms", "target": "< 20 ms"})
+        rows.append(
+            {
+                "name": f"parse {files[0]} ({size / 1024:.1f} KB)",
+                "value": round(statistics.median(times) * 1000, 3),
+                "unit": "ms",
+                "target": "< 20 ms",
+            }
+        )
     return rows
 
 

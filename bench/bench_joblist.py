@@ -31,19 +31,40 @@ from opgtui.domain.joblist import (
 )
 
 NOW = 1_795_600_000.0
-SITES = {"FNAL_GPGrid": ("fnpc{n}.fnal.gov", 800), "Wisconsin": ("e{n}.chtc.wisc.edu", 400),
-         "Purdue-Brown": ("brown-a{n}.rcac.purdue.edu", 300), "MWT2": ("uct2-c{n}.mwt2.org", 300),
-         "BNL": ("spar{n}.usatlas.bnl.gov", 200), "UCSD": ("cabinet-{n}.t2.ucsd.edu", 200)}
+SITES = {
+    "FNAL_GPGrid": ("fnpc{n}.fnal.gov", 800),
+    "Wisconsin": ("e{n}.chtc.wisc.edu", 400),
+    "Purdue-Brown": ("brown-a{n}.rcac.purdue.edu", 300),
+    "MWT2": ("uct2-c{n}.mwt2.org", 300),
+    "BNL": ("spar{n}.usatlas.bnl.gov", 200),
+    "UCSD": ("cabinet-{n}.t2.ucsd.edu", 200),
+}
 HOLDS = (
     (34, 102, "Error from slot1_{s}@{host}: Docker job has gone over memory limit of {m} Mb"),
-    (34, 102, "Error from slot1_{s}@glidein_{g}@{host}: Job has gone over cgroup memory limit of {m} megabytes. "
-              "Last measured usage: {u} megabytes.  Consider resubmitting with a higher request_memory."),
-    (13, 0, "Error from slot1_{s}@{host}: Transfer input files failure at execution point slot1_{s}@{host} using "
-            "protocol https. Details: curl_easy_perform() failed (6): 'Couldn't resolve host name'"),
-    (12, 2, "Error from slot1_{s}@{host}: Failed to open '/storage/local/data1/condor/execute/dir_{g}/"
-            "_condor_stdout' as standard output: No such file or directory (errno 2)"),
-    (26, 0, "The job attribute PeriodicHold expression '(JobStatus == 2 && time() - EnteredCurrentStatus > {u})' "
-            "evaluated to TRUE"),
+    (
+        34,
+        102,
+        "Error from slot1_{s}@glidein_{g}@{host}: Job has gone over cgroup memory limit of {m} megabytes. "
+        "Last measured usage: {u} megabytes.  Consider resubmitting with a higher request_memory.",
+    ),
+    (
+        13,
+        0,
+        "Error from slot1_{s}@{host}: Transfer input files failure at execution point slot1_{s}@{host} using "
+        "protocol https. Details: curl_easy_perform() failed (6): 'Couldn't resolve host name'",
+    ),
+    (
+        12,
+        2,
+        "Error from slot1_{s}@{host}: Failed to open '/storage/local/data1/condor/execute/dir_{g}/"
+        "_condor_stdout' as standard output: No such file or directory (errno 2)",
+    ),
+    (
+        26,
+        0,
+        "The job attribute PeriodicHold expression '(JobStatus == 2 && time() - EnteredCurrentStatus > {u})' "
+        "evaluated to TRUE",
+    ),
 )
 
 
@@ -59,19 +80,30 @@ def synthetic_jobs(n: int, seed: int = 7) -> list[Job]:
         host = pattern.format(n=rng.randrange(hosts))
         cluster, proc = 40_000_000 + i // 500, i % 500
         wall = rng.uniform(600, 40_000)
-        j = Job(f"jobsub0{i % 3 + 1}.fnal.gov#{cluster}.{proc}", f"jobsub0{i % 3 + 1}.fnal.gov", cluster, proc,
-                jobsub_id=f"{cluster}.{proc}@jobsub0{i % 3 + 1}.fnal.gov",
-                owner=rng.choice(["novapro", "dunepro", "uboonepro"]), site=site, last_host=host,
-                batch_name=f"{rng.choice(['reco', 'mcgen', 'keepup'])}_{i // 5000}",
-                status_since=NOW - rng.uniform(0, 4e5),
-                cpu_user=wall * rng.uniform(0.2, 0.95), cpu_sys=wall * 0.02, wall=wall, request_cpus=1)
+        j = Job(
+            f"jobsub0{i % 3 + 1}.fnal.gov#{cluster}.{proc}",
+            f"jobsub0{i % 3 + 1}.fnal.gov",
+            cluster,
+            proc,
+            jobsub_id=f"{cluster}.{proc}@jobsub0{i % 3 + 1}.fnal.gov",
+            owner=rng.choice(["novapro", "dunepro", "uboonepro"]),
+            site=site,
+            last_host=host,
+            batch_name=f"{rng.choice(['reco', 'mcgen', 'keepup'])}_{i // 5000}",
+            status_since=NOW - rng.uniform(0, 4e5),
+            cpu_user=wall * rng.uniform(0.2, 0.95),
+            cpu_sys=wall * 0.02,
+            wall=wall,
+            request_cpus=1,
+        )
         roll = rng.random()
         if roll < 0.2:
             code, sub, text = rng.choice(HOLDS)
             m = rng.choice([2000, 2500, 4000, 16384])
             j.status, j.hold_code, j.hold_subcode = JobStatus.HELD, code, sub
-            j.hold_reason = text.format(s=rng.randint(1, 32), g=rng.randrange(10**6), host=host, m=m,
-                                        u=m + rng.randrange(300))
+            j.hold_reason = text.format(
+                s=rng.randint(1, 32), g=rng.randrange(10**6), host=host, m=m, u=m + rng.randrange(300)
+            )
         elif roll < 0.4:
             j.status = JobStatus.COMPLETED
             if rng.random() < 0.3:
@@ -206,31 +238,70 @@ def run(quick: bool = False) -> list[dict]:
     first, move, lines = m["first"], m["move"], m["lines"]
     return [
         {"name": f"{k}: build_rows", "value": t_rows, "unit": "s", "target": "<= 0.5 s"},
-        {"name": f"{k}: filter texts built (warm, a worker after the first paint)", "value": m["warm"], "unit": "s",
-         "target": "off the UI thread"},
-        {"name": f"{k}: filter keystroke, worst typing 'purd' (narrowing)", "value": max(incremental) * 1000,
-         "unit": "ms", "target": "<= 50 ms"},
-        {"name": f"{k}: filter keystroke, worst typing 'purd' (full scan)", "value": max(scans) * 1000, "unit": "ms",
-         "target": "<= 50 ms"},
-        {"name": f"{k}: filter 'site:purdue !novapro code:34'", "value": t_field * 1000, "unit": "ms",
-         "target": "<= 50 ms"},
+        {
+            "name": f"{k}: filter texts built (warm, a worker after the first paint)",
+            "value": m["warm"],
+            "unit": "s",
+            "target": "off the UI thread",
+        },
+        {
+            "name": f"{k}: filter keystroke, worst typing 'purd' (narrowing)",
+            "value": max(incremental) * 1000,
+            "unit": "ms",
+            "target": "<= 50 ms",
+        },
+        {
+            "name": f"{k}: filter keystroke, worst typing 'purd' (full scan)",
+            "value": max(scans) * 1000,
+            "unit": "ms",
+            "target": "<= 50 ms",
+        },
+        {
+            "name": f"{k}: filter 'site:purdue !novapro code:34'",
+            "value": t_field * 1000,
+            "unit": "ms",
+            "target": "<= 50 ms",
+        },
         {"name": f"{k}: sort by age", "value": sorts["age"] * 1000, "unit": "ms", "target": "< 100 ms"},
-        {"name": f"{k}: sort, slowest column ({worst_sort})", "value": sorts[worst_sort] * 1000, "unit": "ms",
-         "target": "< 100 ms"},
-        {"name": f"{k}: group all by hold reason (cold cache, {len(groups)} groups)", "value": t_group * 1000,
-         "unit": "ms", "target": "worst case: warm() primes it"},
-        {"name": f"{k}: group all by hold reason after warm() (what `g` costs)", "value": m["group_all_warm"] * 1000,
-         "unit": "ms", "target": "< 100 ms"},
-        {"name": f"{k}: group held by hold reason (warm)", "value": t_group_warm * 1000, "unit": "ms",
-         "target": "< 100 ms"},
+        {
+            "name": f"{k}: sort, slowest column ({worst_sort})",
+            "value": sorts[worst_sort] * 1000,
+            "unit": "ms",
+            "target": "< 100 ms",
+        },
+        {
+            "name": f"{k}: group all by hold reason (cold cache, {len(groups)} groups)",
+            "value": t_group * 1000,
+            "unit": "ms",
+            "target": "worst case: warm() primes it",
+        },
+        {
+            "name": f"{k}: group all by hold reason after warm() (what `g` costs)",
+            "value": m["group_all_warm"] * 1000,
+            "unit": "ms",
+            "target": "< 100 ms",
+        },
+        {
+            "name": f"{k}: group held by hold reason (warm)",
+            "value": t_group_warm * 1000,
+            "unit": "ms",
+            "target": "< 100 ms",
+        },
         {"name": f"{k}: group all by cause", "value": t_cause * 1000, "unit": "ms", "target": "< 100 ms"},
-        {"name": f"{k}: table first paint, set_rows to frame (120x40)", "value": first * 1000, "unit": "ms",
-         "target": "~40 ms (DESIGN)"},
+        {
+            "name": f"{k}: table first paint, set_rows to frame (120x40)",
+            "value": first * 1000,
+            "unit": "ms",
+            "target": "~40 ms (DESIGN)",
+        },
         {"name": f"{k}: table cursor move, key to frame", "value": move * 1000, "unit": "ms", "target": ""},
         {"name": f"{k}: table cursor move, lines rendered", "value": lines, "unit": "lines", "target": "2"},
-        {"name": f"{k}: memory of the rows and filter texts (tracemalloc, jobs excluded)", "value": mem / 2**20,
-         "unit": "MB",
-         "target": ""},
+        {
+            "name": f"{k}: memory of the rows and filter texts (tracemalloc, jobs excluded)",
+            "value": mem / 2**20,
+            "unit": "MB",
+            "target": "",
+        },
         {"name": f"{k}: memory per row", "value": mem / n, "unit": "B", "target": ""},
     ]
 

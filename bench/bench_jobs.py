@@ -105,8 +105,7 @@ def child(path: str) -> None:
 
 
 def fresh(path: Path) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -121,8 +120,10 @@ def decoders_alone(js: Path) -> dict[str, float]:
     projected = msgspec.json.Decoder(list[_decoders()[1].type])
     gc.disable()
     try:
-        return {"orjson": min(timed(lambda: orjson.loads(data))[1] for _ in range(2)),
-                "msgspec_projected": min(timed(lambda: projected.decode(data))[1] for _ in range(2))}
+        return {
+            "orjson": min(timed(lambda: orjson.loads(data))[1] for _ in range(2)),
+            "msgspec_projected": min(timed(lambda: projected.decode(data))[1] for _ in range(2)),
+        }
     finally:
         gc.enable()
 
@@ -154,8 +155,15 @@ def run(quick: bool = False) -> list[dict]:
         return {"name": f"{k}: {name}", "value": value, "unit": unit, "target": target}
 
     return [
-        {**row(f"dump to listed table, fresh process ({size:.0f} MB -json; load+rows+sort+first frame)",
-               m["total"], "s", "about 1 s"), "headline": True},
+        {
+            **row(
+                f"dump to listed table, fresh process ({size:.0f} MB -json; load+rows+sort+first frame)",
+                m["total"],
+                "s",
+                "about 1 s",
+            ),
+            "headline": True,
+        },
         row("  load: read + decode + normalise (raw ads kept as offsets into the file)", m["load"], "s"),
         row("  rows built", m["rows"], "s"),
         row("  sorted by age", m["sort"], "s"),
@@ -173,8 +181,7 @@ def run(quick: bool = False) -> list[dict]:
         row("group all by hold reason (cold cache)", m["group_all"] * 1000, "ms", "< 100 ms"),
         row("group held by hold reason", m["group_held"] * 1000, "ms", "< 100 ms"),
         row("raw ad of a listed job, read back from the dump", m["raw_ad"] * 1000, "ms"),
-        row("process memory after listing (RSS: app, jobs, rows, filter texts)", m["rss_after"], "MB",
-            "< 300 MB"),
+        row("process memory after listing (RSS: app, jobs, rows, filter texts)", m["rss_after"], "MB", "< 300 MB"),
         row("  of which the app before loading", m["rss_before"], "MB"),
     ]
 

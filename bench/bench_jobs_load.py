@@ -92,8 +92,14 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         row("-json load + normalise, no raw ads", t, "s")
         res, t = timed(lambda: load_files([compact]))
         assert len(res.jobs) == n
-        rows.append({"name": f"{k} projected ads (~70 attrs): -json load + normalise", "value": t, "unit": "s",
-                     "target": "what a live query returns"})
+        rows.append(
+            {
+                "name": f"{k} projected ads (~70 attrs): -json load + normalise",
+                "value": t,
+                "unit": "s",
+                "target": "what a live query returns",
+            }
+        )
         del res
 
         res, t_long = timed(lambda: load_files([long]))

@@ -26,7 +26,8 @@ TUNE = Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus" / "tune
 
 def vary(line: str, rng: random.Random) -> str:
     return "".join(str(rng.randint(0, 9)) if c.isdigit() else c for c in line).replace(
-        ".fnal.gov", f".site{rng.randint(1, 40)}.org")
+        ".fnal.gov", f".site{rng.randint(1, 40)}.org"
+    )
 
 
 def main(n: int = 20_000) -> float:
@@ -44,10 +45,11 @@ def main(n: int = 20_000) -> float:
     mined = mine(lines)
     t2 = time.perf_counter()
     total = sum(len(t) for t in tails)
-    print(f"{n} tails, {total} lines: decisive lines {t1 - t0:.2f} s, templates {t2 - t1:.2f} s "
-          f"({len(mined.templates)} templates, {len(mined.failed)} not mined), total {t2 - t0:.2f} s")
+    print(
+        f"{n} tails, {total} lines: decisive lines {t1 - t0:.2f} s, templates {t2 - t1:.2f} s "
+        f"({len(mined.templates)} templates, {len(mined.failed)} not mined), total {t2 - t0:.2f} s"
+    )
     return t2 - t0
-
 
 
 def bench_store(n: int = 20_000) -> float:
@@ -64,13 +66,24 @@ def bench_store(n: int = 20_000) -> float:
     logs = [read_lines(c.path)[-50:] for c in cases]
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "bench.db")
-        jobs = [Job(f"s#{i}.0", "s", i, 0, status=int(JobStatus.HELD), status_since=1.7e9 + i,
-                    site=f"site{i % 30}") for i in range(n)]
+        jobs = [
+            Job(f"s#{i}.0", "s", i, 0, status=int(JobStatus.HELD), status_since=1.7e9 + i, site=f"site{i % 30}")
+            for i in range(n)
+        ]
         store.upsert_jobs(jobs)
         store.save_verdicts({j.id: Verdict("unknown", "look at the log", None) for j in jobs}, 1.7e9)
-        save_tails(store, {j.id: ([vary(CHATTER[k % len(CHATTER)], rng) for k in range(50 - len(log))]
-                                  + [vary(x, rng) for x in log], "", None)
-                           for j, log in ((j, logs[i % len(logs)]) for i, j in enumerate(jobs))}, 1.7e9)
+        save_tails(
+            store,
+            {
+                j.id: (
+                    [vary(CHATTER[k % len(CHATTER)], rng) for k in range(50 - len(log))] + [vary(x, rng) for x in log],
+                    "",
+                    None,
+                )
+                for j, log in ((j, logs[i % len(logs)]) for i, j in enumerate(jobs))
+            },
+            1.7e9,
+        )
         t0 = time.perf_counter()
         result = suggest(gather(None, store, None, 1.8e9, read_logs=False))
         t1 = time.perf_counter()
@@ -104,8 +117,14 @@ def bench_view(n: int = 20_000, distinct: bool = False) -> float:
     items = []
     for t in range(0, n, per):
         tokens = [rng.choice(words) for _ in range(6)] + [f"E{t}", "<*>", "at", "<*>"]
-        jobs = [UnknownJob(Job(f"s#{i}.0", "s", i, 0, site=f"site{i % 30}", end_time=1.7e9 + i), unknown,
-                           line=" ".join(tokens).replace("<*>", str(i))) for i in range(t, min(n, t + per))]
+        jobs = [
+            UnknownJob(
+                Job(f"s#{i}.0", "s", i, 0, site=f"site{i % 30}", end_time=1.7e9 + i),
+                unknown,
+                line=" ".join(tokens).replace("<*>", str(i)),
+            )
+            for i in range(t, min(n, t + per))
+        ]
         items.append(Suggestion(Template(tokens, [j.job.id for j in jobs]), jobs, " ".join(tokens[:6])))
     mined = Suggestions(items)
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,8 +140,10 @@ def bench_view(n: int = 20_000, distinct: bool = False) -> float:
                 await pilot.pause()
                 t0 = time.perf_counter()
                 app.run_command_line("signatures")
-                while not (isinstance(app.screen, SignaturesScreen)
-                           and any(t.row_count for t in app.screen.query("#sig-templates").results(LineTable))):
+                while not (
+                    isinstance(app.screen, SignaturesScreen)
+                    and any(t.row_count for t in app.screen.query("#sig-templates").results(LineTable))
+                ):
                     await asyncio.sleep(0.002)
                 await pilot.pause()  # and drawn
                 took = time.perf_counter() - t0
@@ -130,8 +151,9 @@ def bench_view(n: int = 20_000, distinct: bool = False) -> float:
             return took
 
         took = asyncio.run(run())
-    print(f":signatures opens on {n:,} unknown failures in {len(items):,} templates (kept): {took:.3f} s "
-          "(target < 0.3 s)")
+    print(
+        f":signatures opens on {n:,} unknown failures in {len(items):,} templates (kept): {took:.3f} s (target < 0.3 s)"
+    )
     return took
 
 
@@ -140,14 +162,30 @@ def run(quick: bool = False) -> list[dict[str, object]]:
     n = 2_000 if quick else 20_000
     return [
         {"name": f"mine {n:,} unknown failures' 50-line tails", "value": main(n), "unit": "s", "target": "< 10 s"},
-        {"name": f"suggest on a store of {n:,} unknown failures", "value": bench_store(n), "unit": "s",
-         "target": "< 10 s"},
-        {"name": ":signatures on 1 kept failure (any view's own cost)", "value": bench_view(1), "unit": "s",
-         "target": "reference"},
-        {"name": f":signatures on {n:,} kept failures in ~300 templates", "value": bench_view(n), "unit": "s",
-         "target": "< 0.3 s"},
-        {"name": f":signatures on {n:,} kept templates", "value": bench_view(n, distinct=True), "unit": "s",
-         "target": "< 0.3 s"},
+        {
+            "name": f"suggest on a store of {n:,} unknown failures",
+            "value": bench_store(n),
+            "unit": "s",
+            "target": "< 10 s",
+        },
+        {
+            "name": ":signatures on 1 kept failure (any view's own cost)",
+            "value": bench_view(1),
+            "unit": "s",
+            "target": "reference",
+        },
+        {
+            "name": f":signatures on {n:,} kept failures in ~300 templates",
+            "value": bench_view(n),
+            "unit": "s",
+            "target": "< 0.3 s",
+        },
+        {
+            "name": f":signatures on {n:,} kept templates",
+            "value": bench_view(n, distinct=True),
+            "unit": "s",
+            "target": "< 0.3 s",
+        },
     ]
 
 

@@ -53,8 +53,10 @@ def synth_rows(n: int, seed: int = 7) -> tuple[list[tuple[Any, ...]], list[tuple
     site_eff = {s: rng.uniform(0.55, 0.92) for s in SITES}
     site_eff["Purdue-Brown"] = 0.42  # one site clearly worse
     cpu_speed = {m: rng.uniform(0.85, 1.15) for m, _w in CPU_MODELS}
-    batches = {e: [f"{stem.format(run=rng.randint(40000, 52000), v=f'v{k}')}" for stem in EXPERIMENTS[e][3]
-                   for k in range(12)] for e in EXPERIMENTS}
+    batches = {
+        e: [f"{stem.format(run=rng.randint(40000, 52000), v=f'v{k}')}" for stem in EXPERIMENTS[e][3] for k in range(12)]
+        for e in EXPERIMENTS
+    }
     idx = {c: i for i, c in enumerate(JOB_COLUMNS)}
     jobs, ads, phases = [], [], []
     for i in range(n):
@@ -64,31 +66,75 @@ def synth_rows(n: int, seed: int = 7) -> tuple[list[tuple[Any, ...]], list[tuple
         cores = 1 if rng.random() < 0.85 else rng.choice((2, 4, 8))
         eff = min(max(rng.gauss(site_eff[site], 0.08), 0.01), 1.0)
         r = rng.random()
-        status, exit_code, signal = (3, None, None) if r < 0.02 else (4, None, 9) if r < 0.04 else \
-            (4, rng.choice((1, 65, 137, 139, 255, 90)), None) if r < 0.15 else (4, 0, None)
+        status, exit_code, signal = (
+            (3, None, None)
+            if r < 0.02
+            else (4, None, 9)
+            if r < 0.04
+            else (4, rng.choice((1, 65, 137, 139, 255, 90)), None)
+            if r < 0.15
+            else (4, 0, None)
+        )
         starts = 1 if rng.random() < 0.95 else rng.randint(2, 4)
         evicted = 0.0 if starts == 1 else wall * rng.uniform(0.1, 0.8)
         row: list[Any] = [None] * len(JOB_COLUMNS)
         cluster, proc = 60_000_000 + i // 100, i % 100
         schedd = f"jobsub0{i % 4 + 1}.fnal.gov"
-        for k, v in (("id", f"{schedd}#{cluster}.{proc}"), ("schedd", schedd), ("cluster", cluster), ("proc", proc),
-                     ("owner", EXPERIMENTS[exp][0]), ("experiment", exp), ("batch_name", rng.choice(batches[exp])),
-                     ("status", status), ("status_since", end), ("exit_code", exit_code), ("exit_signal", signal),
-                     ("site", site), ("cpu_model", cpu), ("submit_time", end - wall - evicted - 600),
-                     ("start_time", end - wall), ("end_time", end if status == 4 else None),
-                     ("cpu_user", wall * cores * eff * 0.97), ("cpu_sys", wall * cores * eff * 0.03),
-                     ("wall", wall + evicted), ("request_cpus", cores), ("num_starts", starts)):
+        for k, v in (
+            ("id", f"{schedd}#{cluster}.{proc}"),
+            ("schedd", schedd),
+            ("cluster", cluster),
+            ("proc", proc),
+            ("owner", EXPERIMENTS[exp][0]),
+            ("experiment", exp),
+            ("batch_name", rng.choice(batches[exp])),
+            ("status", status),
+            ("status_since", end),
+            ("exit_code", exit_code),
+            ("exit_signal", signal),
+            ("site", site),
+            ("cpu_model", cpu),
+            ("submit_time", end - wall - evicted - 600),
+            ("start_time", end - wall),
+            ("end_time", end if status == 4 else None),
+            ("cpu_user", wall * cores * eff * 0.97),
+            ("cpu_sys", wall * cores * eff * 0.03),
+            ("wall", wall + evicted),
+            ("request_cpus", cores),
+            ("num_starts", starts),
+        ):
             row[idx[k]] = v
         jobs.append(tuple(row))
         slot = (wall + evicted) * cores
-        ads.append((row[0], orjson.dumps({"CumulativeSlotTime": slot, "CommittedSlotTime": wall * cores,
-                                          "CommittedTime": wall, "OpgtuiSynthetic": True}).decode()))
+        ads.append(
+            (
+                row[0],
+                orjson.dumps(
+                    {
+                        "CumulativeSlotTime": slot,
+                        "CommittedSlotTime": wall * cores,
+                        "CommittedTime": wall,
+                        "OpgtuiSynthetic": True,
+                    }
+                ).decode(),
+            )
+        )
         if rng.random() < 0.2:
             t, c = end - wall, 0.0
             for seq, (name, share) in enumerate((("gen", 0.1), ("g4", 0.6), ("reco", 0.3))):
                 dt = wall * share
-                phases.append((row[0], seq, name, t, t + dt, dt * cores * eff, 0 if exit_code == 0 or seq < 2
-                               else exit_code, "log"))
+                phases.append(
+                    (
+                        row[0],
+                        seq,
+                        name,
+                        t,
+                        t + dt,
+                        dt * cores * eff,
+                        0 if exit_code == 0 or seq < 2 else exit_code,
+                        "log",
+                    )
+                )
                 t, c = t + dt, c + dt * cores * eff
     return jobs, ads, phases
 
@@ -102,9 +148,9 @@ def build(path: Path, n: int) -> float:
     jobs, ads, phases = synth_rows(n)
     for lo in range(0, n, 100_000):
         with store.transaction() as c:
-            store.insert_rows(c, "jobs", jobs[lo:lo + 100_000])
-            store.insert_rows(c, "job_ads", ads[lo:lo + 100_000])
-            store.record_ad_stats(c, {jid: orjson.loads(ad) for jid, ad in ads[lo:lo + 100_000]})
+            store.insert_rows(c, "jobs", jobs[lo : lo + 100_000])
+            store.insert_rows(c, "job_ads", ads[lo : lo + 100_000])
+            store.record_ad_stats(c, {jid: orjson.loads(ad) for jid, ad in ads[lo : lo + 100_000]})
     with store.transaction() as c:
         store.insert_rows(c, "job_phases", phases)
     store.close()
@@ -124,8 +170,8 @@ def ingest(store: Any, jobs: list[Any], ads: list[dict[str, Any]], batch: int = 
     """Jobs and their ads into the store as the collector writes them (a batch per transaction), then the rollup
     refresh: (perf_counter after the upserts, after the refresh, days refreshed)."""
     for lo in range(0, len(jobs), batch):
-        part = jobs[lo:lo + batch]
-        store.upsert_jobs(part, {j.id: ad for j, ad in zip(part, ads[lo:lo + batch], strict=True)})
+        part = jobs[lo : lo + batch]
+        store.upsert_jobs(part, {j.id: ad for j, ad in zip(part, ads[lo : lo + batch], strict=True)})
     t_upsert = time.perf_counter()
     days = stats.refresh(store)
     return t_upsert, time.perf_counter(), days
@@ -159,8 +205,14 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         store = open_store(tmp)
         t0 = time.perf_counter()
         days = stats.refresh(store)
-        rows.append({"name": f"rollups of {days} days from scratch", "value": time.perf_counter() - t0, "unit": "s",
-                     "target": "one time (migration)"})
+        rows.append(
+            {
+                "name": f"rollups of {days} days from scratch",
+                "value": time.perf_counter() - t0,
+                "unit": "s",
+                "target": "one time (migration)",
+            }
+        )
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.close()
         shutil.move(tmp, cached)
@@ -176,14 +228,26 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     for by in stats.BY:
         for label, since in (("365 d", year), ("7 d", week)):
             out, ms = _ms(lambda b=by, s=since: stats.aggregate(store, b, s, now + 1))
-            rows.append({"name": f"{by} over {label} of {total:,} jobs ({len(out)} rows)", "value": ms, "unit": "ms",
-                         "target": target})
+            rows.append(
+                {
+                    "name": f"{by} over {label} of {total:,} jobs ({len(out)} rows)",
+                    "value": ms,
+                    "unit": "ms",
+                    "target": target,
+                }
+            )
     _, ms = _ms(lambda: stats.aggregate(store, "site", year, experiment="nova"))
     rows.append({"name": "site over 365 d, experiment=nova", "value": ms, "unit": "ms", "target": target})
     batch = store.conn.execute("SELECT batch_name FROM job_stats LIMIT 1").fetchone()[0]
     out, ms = _ms(lambda: stats.aggregate(store, "site", year, batch=batch))
-    rows.append({"name": f"site over 365 d, one batch ({sum(r.tally.jobs for r in out)} jobs, no rollup)",
-                 "value": ms, "unit": "ms", "target": target})
+    rows.append(
+        {
+            "name": f"site over 365 d, one batch ({sum(r.tally.jobs for r in out)} jobs, no rollup)",
+            "value": ms,
+            "unit": "ms",
+            "target": target,
+        }
+    )
     _, ms = _ms(lambda: stats.series(store, "verdict", year))
     rows.append({"name": "failures by verdict per day over 365 d", "value": ms, "unit": "ms", "target": target})
     _, ms = _ms(lambda: stats.totals(store, year))
@@ -196,10 +260,18 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     t2, t3, days = ingest(store, jobs, ads)
     rows += [
         {"name": f"ingest {n_ingest:,} history ads: normalise", "value": t1 - t0, "unit": "s", "target": ""},
-        {"name": f"ingest {n_ingest:,} history ads: upsert with ads + triggers", "value": t2 - t1, "unit": "s",
-         "target": ""},
-        {"name": f"ingest {n_ingest:,} history ads: rollup refresh ({days} days)", "value": t3 - t2, "unit": "s",
-         "target": ""},
+        {
+            "name": f"ingest {n_ingest:,} history ads: upsert with ads + triggers",
+            "value": t2 - t1,
+            "unit": "s",
+            "target": "",
+        },
+        {
+            "name": f"ingest {n_ingest:,} history ads: rollup refresh ({days} days)",
+            "value": t3 - t2,
+            "unit": "s",
+            "target": "",
+        },
         {"name": f"ingest {n_ingest:,} history ads: total", "value": t3 - t0, "unit": "s", "target": "seconds"},
     ]
     _, ms = _ms(lambda: (stats.refresh(store), stats.aggregate(store, "site", year)))
@@ -224,10 +296,16 @@ def _trigger_cost(jobs: list[Any], ads: list[dict[str, Any]], base: Path) -> lis
                 store.conn.execute(f"DROP TRIGGER {trigger}")
         t0 = time.perf_counter()
         for lo in range(0, len(jobs), 10_000):
-            part = jobs[lo:lo + 10_000]
-            store.upsert_jobs(part, {j.id: ad for j, ad in zip(part, ads[lo:lo + 10_000], strict=True)})
-        out.append({"name": f"upsert {len(jobs):,} history ads into an empty store, {label} the record's triggers",
-                    "value": time.perf_counter() - t0, "unit": "s", "target": ""})
+            part = jobs[lo : lo + 10_000]
+            store.upsert_jobs(part, {j.id: ad for j, ad in zip(part, ads[lo : lo + 10_000], strict=True)})
+        out.append(
+            {
+                "name": f"upsert {len(jobs):,} history ads into an empty store, {label} the record's triggers",
+                "value": time.perf_counter() - t0,
+                "unit": "s",
+                "target": "",
+            }
+        )
         store.close()
         for p in path.parent.glob(path.name + "*"):
             p.unlink()

@@ -125,33 +125,73 @@ def run(quick: bool = False) -> list[dict]:
     actual = log.stat().st_size
     label = f"{actual / 2**30:.1f} GB" if actual >= 2**30 else f"{actual >> 20} MB"
     rows = [
-        {"name": f"tail_file last 50 lines of a {label} log", "value": median_ms(lambda: tail_file(log, 50)),
-         "unit": "ms", "target": "< 5 (GNU tail ~1)"},
+        {
+            "name": f"tail_file last 50 lines of a {label} log",
+            "value": median_ms(lambda: tail_file(log, 50)),
+            "unit": "ms",
+            "target": "< 5 (GNU tail ~1)",
+        },
     ]
     if shutil.which("tail"):
         gnu = median_ms(lambda: subprocess.run(["tail", "-n", "50", str(log)], capture_output=True, check=True))
-        rows.append({"name": "GNU tail -n 50, same file (process start included)", "value": gnu, "unit": "ms",
-                     "target": "reference"})
-    rows.append({"name": "tail_file last 1000 lines", "value": median_ms(lambda: tail_file(log, 1000)),
-                 "unit": "ms", "target": "< 10"})
-    rows.append({"name": "tail_file all lines (bounded: last 64 MiB)", "value": median_ms(lambda: tail_file(log, 0),
-                 repeats=3), "unit": "ms", "target": "< 1000"})
+        rows.append(
+            {
+                "name": "GNU tail -n 50, same file (process start included)",
+                "value": gnu,
+                "unit": "ms",
+                "target": "reference",
+            }
+        )
+    rows.append(
+        {
+            "name": "tail_file last 1000 lines",
+            "value": median_ms(lambda: tail_file(log, 1000)),
+            "unit": "ms",
+            "target": "< 10",
+        }
+    )
+    rows.append(
+        {
+            "name": "tail_file all lines (bounded: last 64 MiB)",
+            "value": median_ms(lambda: tail_file(log, 0), repeats=3),
+            "unit": "ms",
+            "target": "< 1000",
+        }
+    )
 
     with FileServer(log) as srv:
         t = asyncio.run(tail(srv.url, 50))
         shown = sum(len(x) + 1 for x in t.lines)
         rows += [
-            {"name": f"HTTP Range tail of the {label} log: bytes received for 50 lines", "value": srv.sent,
-             "unit": "B", "target": "<= 16384"},
-            {"name": "HTTP Range tail: bytes received / bytes shown", "value": round(srv.sent / shown, 2),
-             "unit": "x", "target": "< 5"},
-            {"name": "HTTP Range tail: time with a shared client", "value": asyncio.run(
-                _timed_tails(srv.url, 50, 9)), "unit": "ms", "target": "< 20"},
+            {
+                "name": f"HTTP Range tail of the {label} log: bytes received for 50 lines",
+                "value": srv.sent,
+                "unit": "B",
+                "target": "<= 16384",
+            },
+            {
+                "name": "HTTP Range tail: bytes received / bytes shown",
+                "value": round(srv.sent / shown, 2),
+                "unit": "x",
+                "target": "< 5",
+            },
+            {
+                "name": "HTTP Range tail: time with a shared client",
+                "value": asyncio.run(_timed_tails(srv.url, 50, 9)),
+                "unit": "ms",
+                "target": "< 20",
+            },
         ]
         srv.sent = 0
         t = asyncio.run(tail(srv.url, 5000))
-        rows.append({"name": "HTTP Range tail, 5000 lines: bytes received / bytes shown", "value":
-                     round(srv.sent / sum(len(x) + 1 for x in t.lines), 2), "unit": "x", "target": "< 2"})
+        rows.append(
+            {
+                "name": "HTTP Range tail, 5000 lines: bytes received / bytes shown",
+                "value": round(srv.sent / sum(len(x) + 1 for x in t.lines), 2),
+                "unit": "x",
+                "target": "< 2",
+            }
+        )
     with FileServer(log, honour_range=False) as srv:
         started = time.perf_counter()
         try:
@@ -159,15 +199,27 @@ def run(quick: bool = False) -> list[dict]:
             refused = "read it all"
         except LogError:
             refused = "refused"
-        rows.append({"name": f"server ignoring Range ({refused}): time to answer", "value":
-                     (time.perf_counter() - started) * 1000, "unit": "ms", "target": "< 100, nothing downloaded"})
+        rows.append(
+            {
+                "name": f"server ignoring Range ({refused}): time to answer",
+                "value": (time.perf_counter() - started) * 1000,
+                "unit": "ms",
+                "target": "< 100, nothing downloaded",
+            }
+        )
 
     sample = [(LINES % (i, i, i)).decode().splitlines()[i % 2] for i in range(2000)]
     started = time.perf_counter()
     for line in sample:
         highlight_line(line + " ")  # not cached: a new string
-    rows.append({"name": "highlight_line (pygments lexer), per line", "value":
-                 (time.perf_counter() - started) / len(sample) * 1e6, "unit": "us", "target": "< 200"})
+    rows.append(
+        {
+            "name": "highlight_line (pygments lexer), per line",
+            "value": (time.perf_counter() - started) / len(sample) * 1e6,
+            "unit": "us",
+            "target": "< 200",
+        }
+    )
     return rows
 
 

@@ -20,8 +20,10 @@ def make(n_services: int, n_transitions: int, now: float) -> tuple[dict[str, lis
         svc = f"service-{i % n_services:02d}"
         state = rng.choice(["up", "up", "up", "degraded", "down", "maintenance"])
         by.setdefault(svc, []).append(ServiceState(svc, state, t, rng.choice(["am", "prom"])))  # type: ignore[arg-type]
-    windows = [Window(f"service-{i:02d}", "maintenance", now + 3600 * i, now + 3600 * i + 7200, "osg")
-               for i in range(n_services)]
+    windows = [
+        Window(f"service-{i:02d}", "maintenance", now + 3600 * i, now + 3600 * i + 7200, "osg")
+        for i in range(n_services)
+    ]
     return by, windows
 
 
@@ -37,8 +39,14 @@ def run(quick: bool = False) -> list[dict]:
         for svc, trans in by.items():
             row_strip(svc, bucket_states(trans, w_by.get(svc, []), now - WEEK, now + WEEK / 8, now, 200))
         samples.append(time.perf_counter() - t0)
-    return [{"name": "timeline 7 d, 50 services, 10,000 transitions, 200 cols",
-             "value": statistics.median(samples) * 1000, "unit": "ms", "target": "< 100 ms"}]
+    return [
+        {
+            "name": "timeline 7 d, 50 services, 10,000 transitions, 200 cols",
+            "value": statistics.median(samples) * 1000,
+            "unit": "ms",
+            "target": "< 100 ms",
+        }
+    ]
 
 
 if __name__ == "__main__":

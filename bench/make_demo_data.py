@@ -35,9 +35,13 @@ SITES = {
     "MIT": ("t3btch{n}.mit.edu", 100, 199),
     "Caltech": ("compute-{n}-2.ultralight.org", 1, 40),
 }
-CPUS = ["Intel(R) Xeon(R) CPU E5-2650 v2 @ 2.60GHz", "AMD EPYC 7502 32-Core Processor",
-        "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz", "AMD EPYC 7763 64-Core Processor",
-        "Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz"]
+CPUS = [
+    "Intel(R) Xeon(R) CPU E5-2650 v2 @ 2.60GHz",
+    "AMD EPYC 7502 32-Core Processor",
+    "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz",
+    "AMD EPYC 7763 64-Core Processor",
+    "Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz",
+]
 BATCHES = [
     ("novapro", "nova", "nova_reco_keepup_r51234", "reco_keepup.sh", "nova"),
     ("novapro", "nova", "nova_mc_genie_fd_v3", "mc_genie.sh", "nova"),
@@ -56,36 +60,58 @@ def base_ad(rng: random.Random, cluster: int, proc: int, batch: tuple[str, str, 
     owner, exp, name, script, vo = batch
     qdate = ANCHOR - rng.randint(6 * 3600, 14 * 3600)
     return {
-        "ClusterId": cluster, "ProcId": proc, "Owner": owner, "User": f"{owner}@fnal.gov",
-        "GlobalJobId": f"{SCHEDD}#{cluster}.{proc}#{qdate}", "JobsubJobId": f"{cluster}.{proc}@{SCHEDD}",
-        "AccountingGroup": f"group_{exp}.prod.{owner}", "x509UserProxyVOName": vo, "JobBatchName": name,
-        "QDate": qdate, "Cmd": f"/fife/local/scratch/uploads/{exp}/{owner}/{script}",
-        "Arguments": f"--stage reco --batch {name} --proc {proc}", "Iwd": f"/jobsub/{exp}/{owner}/{cluster}",
-        "Out": f"{script}.{cluster}.{proc}.out", "Err": f"{script}.{cluster}.{proc}.err",
+        "ClusterId": cluster,
+        "ProcId": proc,
+        "Owner": owner,
+        "User": f"{owner}@fnal.gov",
+        "GlobalJobId": f"{SCHEDD}#{cluster}.{proc}#{qdate}",
+        "JobsubJobId": f"{cluster}.{proc}@{SCHEDD}",
+        "AccountingGroup": f"group_{exp}.prod.{owner}",
+        "x509UserProxyVOName": vo,
+        "JobBatchName": name,
+        "QDate": qdate,
+        "Cmd": f"/fife/local/scratch/uploads/{exp}/{owner}/{script}",
+        "Arguments": f"--stage reco --batch {name} --proc {proc}",
+        "Iwd": f"/jobsub/{exp}/{owner}/{cluster}",
+        "Out": f"{script}.{cluster}.{proc}.out",
+        "Err": f"{script}.{cluster}.{proc}.err",
         "UserLog": f"/jobsub/{exp}/{owner}/{cluster}/{script}.log",
-        "RequestCpus": 1, "RequestMemory": rng.choice([2000, 2500, 4000]), "RequestDisk": 10_000_000,
-        "TransferInputFiles": "setup.sh,config.fcl", "TransferOutputFiles": "out.root,hist.root",
-        "DESIRED_Sites": "FNAL_GPGrid,Wisconsin,Purdue-Brown,UCSD,MIT,Caltech", "OpgtuiSynthetic": True,
+        "RequestCpus": 1,
+        "RequestMemory": rng.choice([2000, 2500, 4000]),
+        "RequestDisk": 10_000_000,
+        "TransferInputFiles": "setup.sh,config.fcl",
+        "TransferOutputFiles": "out.root,hist.root",
+        "DESIRED_Sites": "FNAL_GPGrid,Wisconsin,Purdue-Brown,UCSD,MIT,Caltech",
+        "OpgtuiSynthetic": True,
     }
 
 
-def run_on(rng: random.Random, ad: dict, start: int, wall: int, site: str | None = None,
-           host: str | None = None) -> None:
+def run_on(
+    rng: random.Random, ad: dict, start: int, wall: int, site: str | None = None, host: str | None = None
+) -> None:
     site = site or rng.choices(list(SITES), weights=[50, 15, 12, 8, 8, 7])[0]
     host = host or host_for(rng, site)
     glidein = f"glidein_{rng.randint(1000, 99999)}_{rng.randint(1000000, 9999999)}"
     eff = rng.uniform(0.55, 0.97)
-    ad.update({
-        "JobStartDate": start, "JobCurrentStartDate": start, "NumJobStarts": 1,
-        "LastRemoteHost": f"slot1_{rng.randint(1, 8)}@{glidein}@{host}",
-        "MATCH_EXP_JOB_GLIDEIN_Site": site, "MachineAttrGLIDEIN_Site0": site,
-        "MachineAttrCPUModel0": rng.choice(CPUS), "RemoteWallClockTime": float(wall),
-        "RemoteUserCpu": round(wall * eff * 0.97, 1), "RemoteSysCpu": round(wall * eff * 0.03, 1),
-        "MemoryUsage": int(ad["RequestMemory"] * rng.uniform(0.3, 0.9)),
-        "ResidentSetSize": int(ad["RequestMemory"] * 1024 * rng.uniform(0.3, 0.9)),
-        "DiskUsage": rng.randint(200_000, 3_000_000), "BytesRecvd": float(rng.randint(50, 3000) * 2**20),
-        "BytesSent": float(rng.randint(5, 900) * 2**20),
-    })
+    ad.update(
+        {
+            "JobStartDate": start,
+            "JobCurrentStartDate": start,
+            "NumJobStarts": 1,
+            "LastRemoteHost": f"slot1_{rng.randint(1, 8)}@{glidein}@{host}",
+            "MATCH_EXP_JOB_GLIDEIN_Site": site,
+            "MachineAttrGLIDEIN_Site0": site,
+            "MachineAttrCPUModel0": rng.choice(CPUS),
+            "RemoteWallClockTime": float(wall),
+            "RemoteUserCpu": round(wall * eff * 0.97, 1),
+            "RemoteSysCpu": round(wall * eff * 0.03, 1),
+            "MemoryUsage": int(ad["RequestMemory"] * rng.uniform(0.3, 0.9)),
+            "ResidentSetSize": int(ad["RequestMemory"] * 1024 * rng.uniform(0.3, 0.9)),
+            "DiskUsage": rng.randint(200_000, 3_000_000),
+            "BytesRecvd": float(rng.randint(50, 3000) * 2**20),
+            "BytesSent": float(rng.randint(5, 900) * 2**20),
+        }
+    )
 
 
 def finish(ad: dict, end: int, code: int | None = 0, signal: int | None = None) -> None:
@@ -97,8 +123,16 @@ def finish(ad: dict, end: int, code: int | None = 0, signal: int | None = None) 
 
 
 def hold(ad: dict, when: int, reason: str, code: int, subcode: int = 0) -> None:
-    ad.update({"JobStatus": 5, "EnteredCurrentStatus": when, "HoldReason": reason, "HoldReasonCode": code,
-               "HoldReasonSubCode": subcode, "NumHolds": 1})
+    ad.update(
+        {
+            "JobStatus": 5,
+            "EnteredCurrentStatus": when,
+            "HoldReason": reason,
+            "HoldReasonCode": code,
+            "HoldReasonSubCode": subcode,
+            "NumHolds": 1,
+        }
+    )
 
 
 def make_ads(rng: random.Random) -> tuple[list[dict], dict[str, str]]:
@@ -136,18 +170,30 @@ def make_ads(rng: random.Random) -> tuple[list[dict], dict[str, str]]:
                 run_on(rng, ad, start, end - start)
                 mem = ad["RequestMemory"]
                 slot = ad["LastRemoteHost"].split("@")
-                hold(ad, end, f"Error from {slot[0]}@{slot[-1]}: Job has gone over cgroup memory limit of {mem} "
-                     f"megabytes. Last measured usage: {mem + rng.randint(5, 400)} megabytes.  Consider "
-                     "resubmitting with a higher request_memory.", 34, 102)
+                hold(
+                    ad,
+                    end,
+                    f"Error from {slot[0]}@{slot[-1]}: Job has gone over cgroup memory limit of {mem} "
+                    f"megabytes. Last measured usage: {mem + rng.randint(5, 400)} megabytes.  Consider "
+                    "resubmitting with a higher request_memory.",
+                    34,
+                    102,
+                )
                 ad["MemoryUsage"] = mem + rng.randint(5, 400)
                 logs[jid] = "oom_hold.log"
             elif roll < 0.13:
                 end = start + rng.randint(30, 300)
                 run_on(rng, ad, start, end - start)
                 host = ad["LastRemoteHost"].split("@")[-1]
-                hold(ad, end, f"Error from slot1_1@{host}: Transfer input files failure at execution point "
-                     f"slot1_1@{host} using protocol https. Details: curl_easy_perform() failed (6): "
-                     "'Couldn't resolve host name'", 13, 0)
+                hold(
+                    ad,
+                    end,
+                    f"Error from slot1_1@{host}: Transfer input files failure at execution point "
+                    f"slot1_1@{host} using protocol https. Details: curl_easy_perform() failed (6): "
+                    "'Couldn't resolve host name'",
+                    13,
+                    0,
+                )
                 logs[jid] = "transfer_dns.log"
             elif roll < 0.15:
                 end = start + rng.randint(600, 3 * 3600)
@@ -210,21 +256,33 @@ def job_logs() -> dict[str, list[str]]:
         return (fx / name).read_text(encoding="utf-8", errors="replace").splitlines()
 
     return {
-        "success.log": [*pre, *art_begin, "TrigReport ---------- Event  Summary ------------",
-                        "TrigReport Events total = 1000 passed = 1000 failed = 0",
-                        "Art has completed and will exit with status 0.",
-                        "ifdh cp out.root /pnfs/nova/production/keepup/out.root: done",
-                        "job finished with status 0"],
+        "success.log": [
+            *pre,
+            *art_begin,
+            "TrigReport ---------- Event  Summary ------------",
+            "TrigReport Events total = 1000 passed = 1000 failed = 0",
+            "Art has completed and will exit with status 0.",
+            "ifdh cp out.root /pnfs/nova/production/keepup/out.root: done",
+            "job finished with status 0",
+        ],
         "running.log": [*pre, *art_begin],
-        "sam_fetcherror.log": [*pre, "ifdh: getting next file from SAM project", *fixture(
-            "ifdh_sam_webapi_retry_exceeded.log"), "job failed: could not get next file, exit 1"],
+        "sam_fetcherror.log": [
+            *pre,
+            "ifdh: getting next file from SAM project",
+            *fixture("ifdh_sam_webapi_retry_exceeded.log"),
+            "job failed: could not get next file, exit 1",
+        ],
         "samweb_503.log": [*pre, *fixture("samweb_http_503_retrying.log"), "job failed with status 1"],
-        "fhicl_parse_error.log": [*preamble("dune", "fnpc4131.fnal.gov", "Wed Nov 25 04:01:13 CST 2026"),
-                                  *fixture("fhicl_parse_error_protection_violation.log"),
-                                  "Art has completed and will exit with status 1."],
-        "cvmfs_catalog.log": [f"Job running on {BROKEN_CVMFS_HOST} at Wed Nov 25 02:44:01 CST 2026",
-                              *fixture("cvmfs_root_catalog_failure.log"),
-                              "setup failed: /cvmfs/nova.opensciencegrid.org not usable, exit 1"],
+        "fhicl_parse_error.log": [
+            *preamble("dune", "fnpc4131.fnal.gov", "Wed Nov 25 04:01:13 CST 2026"),
+            *fixture("fhicl_parse_error_protection_violation.log"),
+            "Art has completed and will exit with status 1.",
+        ],
+        "cvmfs_catalog.log": [
+            f"Job running on {BROKEN_CVMFS_HOST} at Wed Nov 25 02:44:01 CST 2026",
+            *fixture("cvmfs_root_catalog_failure.log"),
+            "setup failed: /cvmfs/nova.opensciencegrid.org not usable, exit 1",
+        ],
         "oom_hold.log": [*pre, *art_begin, *fixture("htcondor_hold_cgroup_memory_limit.log")],
         "transfer_dns.log": fixture("htcondor_hold_curl_plugin_dns.log"),
         "root_segfault.log": [*pre, *art_begin, *fixture("root_segfault_gdb_frames.log")],
@@ -247,17 +305,23 @@ def event_log(ads: list[dict]) -> str:
         if ad["ProcId"] >= 6:
             continue
         jid = f"({ad['ClusterId']}.{ad['ProcId']:03d}.000)"
-        out.append(f"000 {jid} {stamp(ad['QDate'])} Job submitted from host: <131.225.240.146:9615?addrs="
-                   "131.225.240.146-9615&alias=jobsub01.fnal.gov&noUDP&sock=schedd_3164_7c5d>\n...")
+        out.append(
+            f"000 {jid} {stamp(ad['QDate'])} Job submitted from host: <131.225.240.146:9615?addrs="
+            "131.225.240.146-9615&alias=jobsub01.fnal.gov&noUDP&sock=schedd_3164_7c5d>\n..."
+        )
         if "JobStartDate" not in ad:
             continue
         host = ad["LastRemoteHost"].split("@")[-1]
-        out.append(f"001 {jid} {stamp(ad['JobStartDate'])} Job executing on host: <131.225.191.45:46433?addrs="
-                   f"131.225.191.45-46433&alias={host}&noUDP&sock=startd_5323_1f3e>\n\tSlotName: "
-                   f"{ad['LastRemoteHost'].split('@')[0]}@{host}\n...")
+        out.append(
+            f"001 {jid} {stamp(ad['JobStartDate'])} Job executing on host: <131.225.191.45:46433?addrs="
+            f"131.225.191.45-46433&alias={host}&noUDP&sock=startd_5323_1f3e>\n\tSlotName: "
+            f"{ad['LastRemoteHost'].split('@')[0]}@{host}\n..."
+        )
         if ad.get("JobStatus") == 5:
-            out.append(f"012 {jid} {stamp(ad['EnteredCurrentStatus'])} Job was held.\n\t{ad['HoldReason']}\n"
-                       f"\tCode {ad['HoldReasonCode']} Subcode {ad['HoldReasonSubCode']}\n...")
+            out.append(
+                f"012 {jid} {stamp(ad['EnteredCurrentStatus'])} Job was held.\n\t{ad['HoldReason']}\n"
+                f"\tCode {ad['HoldReasonCode']} Subcode {ad['HoldReasonSubCode']}\n..."
+            )
         elif ad.get("JobStatus") == 4:
             wall = int(ad["RemoteWallClockTime"])
             usr = int(ad["RemoteUserCpu"])
@@ -276,7 +340,8 @@ def event_log(ads: list[dict]) -> str:
                 f"\t{int(ad['BytesSent'])}  -  Total Bytes Sent By Job\n"
                 f"\t{int(ad['BytesRecvd'])}  -  Total Bytes Received By Job\n"
                 f"\tJob terminated of its own accord at {stamp(ad['CompletionDate']).replace(' ', 'T')}Z "
-                f"(wall {wall}s).\n...")
+                f"(wall {wall}s).\n..."
+            )
     return "\n".join(out) + "\n"
 
 
@@ -287,75 +352,187 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def am_alert(fp: str, service: str, severity: str, summary: str, starts: float, updated: float,
-             silenced_by: list[str] | None = None) -> dict:
+def am_alert(
+    fp: str,
+    service: str,
+    severity: str,
+    summary: str,
+    starts: float,
+    updated: float,
+    silenced_by: list[str] | None = None,
+) -> dict:
     return {
-        "annotations": {"summary": summary}, "endsAt": iso(updated + 300), "fingerprint": fp,
-        "receivers": [{"name": "fife-ops"}], "startsAt": iso(starts),
-        "status": {"inhibitedBy": [], "silencedBy": silenced_by or [],
-                   "state": "suppressed" if silenced_by else "active"},
-        "updatedAt": iso(updated), "generatorURL": "http://prometheus.example.org:9090/graph",
-        "labels": {"alertname": "ServiceDown" if severity == "critical" else "ServiceDegraded",
-                   "service": service, "severity": severity, "instance": f"{service}.fnal.gov"},
+        "annotations": {"summary": summary},
+        "endsAt": iso(updated + 300),
+        "fingerprint": fp,
+        "receivers": [{"name": "fife-ops"}],
+        "startsAt": iso(starts),
+        "status": {
+            "inhibitedBy": [],
+            "silencedBy": silenced_by or [],
+            "state": "suppressed" if silenced_by else "active",
+        },
+        "updatedAt": iso(updated),
+        "generatorURL": "http://prometheus.example.org:9090/graph",
+        "labels": {
+            "alertname": "ServiceDown" if severity == "critical" else "ServiceDegraded",
+            "service": service,
+            "severity": severity,
+            "instance": f"{service}.fnal.gov",
+        },
     }
 
 
 def feeds(out: Path) -> None:
     d = out / "feeds"
     d.mkdir(parents=True, exist_ok=True)
-    sam = am_alert("a1f3c2d4e5b60718", "samweb", "critical", "SAMweb for nova not responding (HTTP 503)",
-                   SAM_DOWN[0], SAM_DOWN[0] + 60)
+    sam = am_alert(
+        "a1f3c2d4e5b60718",
+        "samweb",
+        "critical",
+        "SAMweb for nova not responding (HTTP 503)",
+        SAM_DOWN[0],
+        SAM_DOWN[0] + 60,
+    )
     (d / "am_alerts_during_sam_outage.json").write_text(json.dumps([sam]))
     sam_late = dict(sam, updatedAt=iso(SAM_DOWN[1] - 60))
     (d / "am_alerts_sam_late.json").write_text(json.dumps([sam_late]))
     (d / "am_alerts_after.json").write_text("[]")
-    dcache = am_alert("7e0c43fb48a8bb4e", "dcache", "warning", "dCache read pools slow: 12 of 40 offline",
-                      ANCHOR - 40 * 60, ANCHOR - 60)
+    dcache = am_alert(
+        "7e0c43fb48a8bb4e",
+        "dcache",
+        "warning",
+        "dCache read pools slow: 12 of 40 offline",
+        ANCHOR - 40 * 60,
+        ANCHOR - 60,
+    )
     (d / "am_alerts_now.json").write_text(json.dumps([dcache]))
-    silence = {"id": "573b56c1-1a9d-406c-be9d-30f809503c62", "status": {"state": "pending"},
-               "updatedAt": iso(ANCHOR - 86400), "comment": "dCache pool upgrade to 10.2 (CHG0123456)",
-               "createdBy": "dcache-admins", "startsAt": iso(ANCHOR + 3 * 3600), "endsAt": iso(ANCHOR + 5 * 3600),
-               "matchers": [{"isEqual": True, "isRegex": False, "name": "service", "value": "dcache"}]}
+    silence = {
+        "id": "573b56c1-1a9d-406c-be9d-30f809503c62",
+        "status": {"state": "pending"},
+        "updatedAt": iso(ANCHOR - 86400),
+        "comment": "dCache pool upgrade to 10.2 (CHG0123456)",
+        "createdBy": "dcache-admins",
+        "startsAt": iso(ANCHOR + 3 * 3600),
+        "endsAt": iso(ANCHOR + 5 * 3600),
+        "matchers": [{"isEqual": True, "isRegex": False, "name": "service", "value": "dcache"}],
+    }
     (d / "am_silences.json").write_text(json.dumps([silence]))
-    up = {"status": "success", "data": {"resultType": "vector", "result": [
-        {"metric": {"__name__": "probe_success", "instance": inst, "job": "blackbox", "service": svc},
-         "value": [ANCHOR - 15, val]}
-        for svc, inst, val in [("samweb", "samweb.fnal.gov:8483", "1"), ("cvmfs", "oasis.opensciencegrid.org", "1"),
-                               ("xrootd", "fndcadoor.fnal.gov:1094", "1"), ("tokens", "htvaultprod.fnal.gov:8200", "1"),
-                               ("jobsub", "jobsub01.fnal.gov:8443", "1"), ("dcache", "fndca1.fnal.gov:2880", "1"),
-                               ("dcache", "fndca3.fnal.gov:2880", "0")]]}}
+    up = {
+        "status": "success",
+        "data": {
+            "resultType": "vector",
+            "result": [
+                {
+                    "metric": {"__name__": "probe_success", "instance": inst, "job": "blackbox", "service": svc},
+                    "value": [ANCHOR - 15, val],
+                }
+                for svc, inst, val in [
+                    ("samweb", "samweb.fnal.gov:8483", "1"),
+                    ("cvmfs", "oasis.opensciencegrid.org", "1"),
+                    ("xrootd", "fndcadoor.fnal.gov:1094", "1"),
+                    ("tokens", "htvaultprod.fnal.gov:8200", "1"),
+                    ("jobsub", "jobsub01.fnal.gov:8443", "1"),
+                    ("dcache", "fndca1.fnal.gov:2880", "1"),
+                    ("dcache", "fndca3.fnal.gov:2880", "0"),
+                ]
+            ],
+        },
+    }
     (d / "prom_probe_success.json").write_text(json.dumps(up))
     summary = {
-        "page": {"id": "fnalsvc00001", "name": "Fermilab Computing Services", "url": "https://status.example.org",
-                 "time_zone": "America/Chicago", "updated_at": iso(ANCHOR - 120)},
+        "page": {
+            "id": "fnalsvc00001",
+            "name": "Fermilab Computing Services",
+            "url": "https://status.example.org",
+            "time_zone": "America/Chicago",
+            "updated_at": iso(ANCHOR - 120),
+        },
         "components": [
-            {"id": f"c{i:011d}", "name": name, "status": status, "created_at": iso(ANCHOR - 400 * 86400),
-             "updated_at": iso(ANCHOR - upd), "position": i, "description": None, "showcase": True,
-             "group_id": None, "page_id": "fnalsvc00001", "group": False, "only_show_if_degraded": False}
-            for i, (name, status, upd) in enumerate([
-                ("SAM Web", "operational", 5 * 3600 - 43 * 60 + 600), ("dCache", "degraded_performance", 40 * 60),
-                ("CVMFS", "operational", 9 * 86400), ("FTS", "operational", 3 * 86400),
-                ("Jobsub", "operational", 2 * 86400)], 1)],
-        "incidents": [{
-            "id": "inc0dcache01", "name": "dCache read pools partially offline", "status": "identified",
-            "created_at": iso(ANCHOR - 40 * 60), "updated_at": iso(ANCHOR - 600), "monitoring_at": None,
-            "resolved_at": None, "impact": "minor", "shortlink": "https://stspg.io/x",
-            "started_at": iso(ANCHOR - 40 * 60),
-            "page_id": "fnalsvc00001", "incident_updates": [{
-                "id": "upd0001", "status": "identified", "body": "12 of 40 read pools are offline after a switch "
-                "failure; reads of files only on those pools wait for restage.", "created_at": iso(ANCHOR - 600),
-                "display_at": iso(ANCHOR - 600), "affected_components": [{"code": "c00000000002", "name": "dCache",
-                "old_status": "operational", "new_status": "degraded_performance"}]}],
-            "components": [{"id": "c00000000002", "name": "dCache", "status": "degraded_performance"}]}],
-        "scheduled_maintenances": [{
-            "id": "mnt0cvmfs001", "name": "CVMFS stratum-1 kernel upgrade", "status": "scheduled",
-            "impact": "maintenance", "shortlink": "https://stspg.io/y", "created_at": iso(ANCHOR - 2 * 86400),
-            "updated_at": iso(ANCHOR - 2 * 86400), "monitoring_at": None, "resolved_at": None,
-            "started_at": iso(ANCHOR - 2 * 86400), "page_id": "fnalsvc00001",
-            "incident_updates": [{"status": "scheduled", "body": "Rolling reboot of the Fermilab stratum-1 servers; "
-                                  "clients fail over to other stratum-1s."}],
-            "components": [{"id": "c00000000003", "name": "CVMFS", "status": "operational"}],
-            "scheduled_for": iso(ANCHOR + 26 * 3600), "scheduled_until": iso(ANCHOR + 28 * 3600)}],
+            {
+                "id": f"c{i:011d}",
+                "name": name,
+                "status": status,
+                "created_at": iso(ANCHOR - 400 * 86400),
+                "updated_at": iso(ANCHOR - upd),
+                "position": i,
+                "description": None,
+                "showcase": True,
+                "group_id": None,
+                "page_id": "fnalsvc00001",
+                "group": False,
+                "only_show_if_degraded": False,
+            }
+            for i, (name, status, upd) in enumerate(
+                [
+                    ("SAM Web", "operational", 5 * 3600 - 43 * 60 + 600),
+                    ("dCache", "degraded_performance", 40 * 60),
+                    ("CVMFS", "operational", 9 * 86400),
+                    ("FTS", "operational", 3 * 86400),
+                    ("Jobsub", "operational", 2 * 86400),
+                ],
+                1,
+            )
+        ],
+        "incidents": [
+            {
+                "id": "inc0dcache01",
+                "name": "dCache read pools partially offline",
+                "status": "identified",
+                "created_at": iso(ANCHOR - 40 * 60),
+                "updated_at": iso(ANCHOR - 600),
+                "monitoring_at": None,
+                "resolved_at": None,
+                "impact": "minor",
+                "shortlink": "https://stspg.io/x",
+                "started_at": iso(ANCHOR - 40 * 60),
+                "page_id": "fnalsvc00001",
+                "incident_updates": [
+                    {
+                        "id": "upd0001",
+                        "status": "identified",
+                        "body": "12 of 40 read pools are offline after a switch "
+                        "failure; reads of files only on those pools wait for restage.",
+                        "created_at": iso(ANCHOR - 600),
+                        "display_at": iso(ANCHOR - 600),
+                        "affected_components": [
+                            {
+                                "code": "c00000000002",
+                                "name": "dCache",
+                                "old_status": "operational",
+                                "new_status": "degraded_performance",
+                            }
+                        ],
+                    }
+                ],
+                "components": [{"id": "c00000000002", "name": "dCache", "status": "degraded_performance"}],
+            }
+        ],
+        "scheduled_maintenances": [
+            {
+                "id": "mnt0cvmfs001",
+                "name": "CVMFS stratum-1 kernel upgrade",
+                "status": "scheduled",
+                "impact": "maintenance",
+                "shortlink": "https://stspg.io/y",
+                "created_at": iso(ANCHOR - 2 * 86400),
+                "updated_at": iso(ANCHOR - 2 * 86400),
+                "monitoring_at": None,
+                "resolved_at": None,
+                "started_at": iso(ANCHOR - 2 * 86400),
+                "page_id": "fnalsvc00001",
+                "incident_updates": [
+                    {
+                        "status": "scheduled",
+                        "body": "Rolling reboot of the Fermilab stratum-1 servers; "
+                        "clients fail over to other stratum-1s.",
+                    }
+                ],
+                "components": [{"id": "c00000000003", "name": "CVMFS", "status": "operational"}],
+                "scheduled_for": iso(ANCHOR + 26 * 3600),
+                "scheduled_until": iso(ANCHOR + 28 * 3600),
+            }
+        ],
         "status": {"indicator": "minor", "description": "Partially Degraded Service"},
     }
     (d / "statuspage_summary.json").write_text(json.dumps(summary, indent=1))
@@ -364,7 +541,8 @@ def feeds(out: Path) -> None:
     (d / "osg_downtime.yaml").write_text(
         "- Class: SCHEDULED\n  ID: 1998877665\n  Description: Quarterly FermiGrid CE patching; jobs drain before.\n"
         f"  Severity: Intermittent Outage\n  StartTime: {start}\n  EndTime: {end}\n  ResourceName: FNAL_GPGRID_CE_03\n"
-        "  Services:\n    - CE\n  CreatedTime: Nov 20, 2026 09:00 +0000\n")
+        "  Services:\n    - CE\n  CreatedTime: Nov 20, 2026 09:00 +0000\n"
+    )
 
 
 def main() -> None:

@@ -80,14 +80,21 @@ def main() -> int:
                 rows.append({"bench": short, **row})
         except Exception:
             failed += 1
-            rows.append({"bench": short, "name": "FAILED", "value": float("nan"), "unit": "",
-                         "target": traceback.format_exc(limit=2).strip().splitlines()[-1]})
+            rows.append(
+                {
+                    "bench": short,
+                    "name": "FAILED",
+                    "value": float("nan"),
+                    "unit": "",
+                    "target": traceback.format_exc(limit=2).strip().splitlines()[-1],
+                }
+            )
         print(f"[{short}: {time.perf_counter() - started:.1f}s]", file=sys.stderr)
     width = max((len(r["name"]) for r in rows), default=10)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'bench':10} {'measure':{width}} {'value':>12} {'unit':8} {'':6} target")
     headline = [r for r in rows if r.get("headline")]  # an issue's own end-to-end target, repeated first
-    for r in [*headline, *({"bench": "", "name": "-" * width, "value": "", "unit": ""},)[:len(headline)], *rows]:
+    for r in [*headline, *({"bench": "", "name": "-" * width, "value": "", "unit": ""},)[: len(headline)], *rows]:
         value = r["value"]
         shown = f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12}"
         r["status"] = verdict(r) if r["unit"] else ""
@@ -100,8 +107,10 @@ def main() -> int:
     if missed:
         print(f"{len(missed)} rows MISSED their target:", file=sys.stderr)
         for r in missed:
-            print(f"  MISSED  {r['bench']}: {r['name']} = {r['value']} {r['unit']} (target {r.get('target', '')})",
-                  file=sys.stderr)
+            print(
+                f"  MISSED  {r['bench']}: {r['name']} = {r['value']} {r['unit']} (target {r.get('target', '')})",
+                file=sys.stderr,
+            )
     return 1 if failed else 0
 
 

@@ -54,13 +54,20 @@ class FeedServer:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(str(tls[0]), str(tls[1]))
             self._httpd.socket = ctx.wrap_socket(self._httpd.socket, server_side=True)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # ------------------------------------------------------------ routes
 
-    def add(self, path: str, body: bytes | str | Path, *, status: int = 200,
-            content_type: str = "application/json", delay: float | None = None, fail_first: int = 0) -> str:
+    def add(
+        self,
+        path: str,
+        body: bytes | str | Path,
+        *,
+        status: int = 200,
+        content_type: str = "application/json",
+        delay: float | None = None,
+        fail_first: int = 0,
+    ) -> str:
         """Serve ``body`` (bytes, text, or a file's content) at ``path``; returns the full URL."""
         if isinstance(body, Path):
             body = body.read_bytes()
@@ -140,7 +147,7 @@ class FeedServer:
                     if not trickle:
                         self.wfile.write(body)
                     for i in range(len(body) if trickle else 0):
-                        self.wfile.write(body[i:i + 1])
+                        self.wfile.write(body[i : i + 1])
                         self.wfile.flush()
                         time.sleep(trickle)
                 except (BrokenPipeError, ConnectionResetError, OSError):

@@ -141,7 +141,8 @@ class ScheddDouble:
         if unreachable.exists() or not self.queue_path.exists():
             text = unreachable.read_text().strip() if unreachable.exists() else ""
             raise htcondor2.HTCondorException(
-                text or f"Unable to find address for schedd {name} (failed to connect: Connection refused)")
+                text or f"Unable to find address for schedd {name} (failed to connect: Connection refused)"
+            )
 
     # -- state
     def _hang(self) -> None:
@@ -160,8 +161,14 @@ class ScheddDouble:
                 raise htcondor2.HTCondorException(refuse.read_text().strip())
 
     # -- the binding's methods
-    def query(self, constraint: str | classad2.ExprTree = "True", projection: list[str] = [],  # noqa: B006
-              callback: Any = None, limit: int = -1, opts: Any = None) -> list[classad2.ClassAd]:
+    def query(
+        self,
+        constraint: str | classad2.ExprTree = "True",
+        projection: list[str] = [],  # noqa: B006
+        callback: Any = None,
+        limit: int = -1,
+        opts: Any = None,
+    ) -> list[classad2.ClassAd]:
         self._hang()
         expr = _expr(constraint)
         out = []
@@ -177,8 +184,13 @@ class ScheddDouble:
                     break
         return out
 
-    def history(self, constraint: str | classad2.ExprTree | None = None, projection: list[str] = [],  # noqa: B006
-                match: int = -1, since: int | str | classad2.ExprTree | None = None) -> list[classad2.ClassAd]:
+    def history(
+        self,
+        constraint: str | classad2.ExprTree | None = None,
+        projection: list[str] = [],  # noqa: B006
+        match: int = -1,
+        since: int | str | classad2.ExprTree | None = None,
+    ) -> list[classad2.ClassAd]:
         self._hang()
         expr = _expr(constraint)
         stop = _since(since)
@@ -193,8 +205,12 @@ class ScheddDouble:
                     break
         return out
 
-    def act(self, action: htcondor2.JobAction, job_spec: list[str] | str | classad2.ExprTree | int,
-            reason: str | tuple[str, Any] | None = None) -> classad2.ClassAd:
+    def act(
+        self,
+        action: htcondor2.JobAction,
+        job_spec: list[str] | str | classad2.ExprTree | int,
+        reason: str | tuple[str, Any] | None = None,
+    ) -> classad2.ClassAd:
         if not isinstance(action, htcondor2.JobAction):
             raise TypeError("action must be a JobAction")
         self._hang()
@@ -211,8 +227,17 @@ class ScheddDouble:
         actor = os.environ.get("OPGTUI_DOUBLE_OWNER")
         now = int(time.time())
         queue, history = self._load(self.queue_path), self._load(self.history_path)
-        counts = dict.fromkeys(("TotalError", "TotalSuccess", "TotalNotFound", "TotalBadStatus",
-                                "TotalAlreadyDone", "TotalPermissionDenied"), 0)
+        counts = dict.fromkeys(
+            (
+                "TotalError",
+                "TotalSuccess",
+                "TotalNotFound",
+                "TotalBadStatus",
+                "TotalAlreadyDone",
+                "TotalPermissionDenied",
+            ),
+            0,
+        )
         matched = 0
         keep = []
         for ad in queue:
@@ -238,8 +263,9 @@ class ScheddDouble:
                 elif status in (3, 4):
                     counts["TotalBadStatus"] += 1
                 else:
-                    ad.update(JobStatus=5, EnteredCurrentStatus=now, HoldReason=text, HoldReasonCode=1,
-                              HoldReasonSubCode=0)
+                    ad.update(
+                        JobStatus=5, EnteredCurrentStatus=now, HoldReason=text, HoldReasonCode=1, HoldReasonSubCode=0
+                    )
                     counts["TotalSuccess"] += 1
             elif action == htcondor2.JobAction.Remove:
                 ad.update(JobStatus=3, EnteredCurrentStatus=now, RemoveReason=text)
@@ -258,8 +284,13 @@ class ScheddDouble:
         result["TotalChangedAds"] = counts["TotalSuccess"]
         return result
 
-    def edit(self, job_spec: list[str] | str | classad2.ExprTree | int, attr: str,
-             value: str | classad2.ExprTree, flags: Any = None) -> int:
+    def edit(
+        self,
+        job_spec: list[str] | str | classad2.ExprTree | int,
+        attr: str,
+        value: str | classad2.ExprTree,
+        flags: Any = None,
+    ) -> int:
         self._hang()
         self._refuse("edit")
         select = _job_spec(job_spec)
@@ -281,8 +312,14 @@ class ScheddDouble:
         self._save(self.queue_path, queue)
         return n
 
-    def submit(self, description: htcondor2.Submit, count: int = 0, spool: bool = False,
-               itemdata: Any = None, queue: str | None = None) -> _SubmitResult:
+    def submit(
+        self,
+        description: htcondor2.Submit,
+        count: int = 0,
+        spool: bool = False,
+        itemdata: Any = None,
+        queue: str | None = None,
+    ) -> _SubmitResult:
         """Queue one job from the description: submit commands become the attributes condor_submit writes."""
         if not isinstance(description, htcondor2.Submit):
             raise TypeError("description must be a Submit")
@@ -307,15 +344,26 @@ class ScheddDouble:
         ads, history = self._load(self.queue_path), self._load(self.history_path)
         cluster = max((a.get("ClusterId", 0) for a in ads + history), default=0) + 1
         now = int(time.time())
-        ad: dict[str, Any] = {"ClusterId": cluster, "ProcId": 0, "JobStatus": 1, "QDate": now,
-                              "EnteredCurrentStatus": now, "Owner": os.environ.get("OPGTUI_DOUBLE_OWNER", "shifter")}
+        ad: dict[str, Any] = {
+            "ClusterId": cluster,
+            "ProcId": 0,
+            "JobStatus": 1,
+            "QDate": now,
+            "EnteredCurrentStatus": now,
+            "Owner": os.environ.get("OPGTUI_DOUBLE_OWNER", "shifter"),
+        }
         for key, value in commands.items():
             if key.startswith(("MY.", "+")):
                 ad[key.removeprefix("MY.").removeprefix("+")] = _literal(value)
             elif key in _SUBMIT_ATTRS:
                 attr = _SUBMIT_ATTRS[key]
-                ad[attr] = value[1:-1].replace('""', '"') if attr in ("Arguments", "Environment") \
-                    and value.startswith('"') else _literal(value) if attr.startswith("Request") else value
+                ad[attr] = (
+                    value[1:-1].replace('""', '"')
+                    if attr in ("Arguments", "Environment") and value.startswith('"')
+                    else _literal(value)
+                    if attr.startswith("Request")
+                    else value
+                )
         ads.append(ad)
         self._save(self.queue_path, ads)
         log = _dir() / f"{self.name}.submitted.json"
@@ -323,9 +371,18 @@ class ScheddDouble:
         return cluster
 
 
-_SUBMIT_ATTRS = {"executable": "Cmd", "arguments": "Arguments", "environment": "Environment",
-                 "request_memory": "RequestMemory", "request_cpus": "RequestCpus", "initialdir": "Iwd",
-                 "output": "Out", "error": "Err", "log": "UserLog", "batch_name": "JobBatchName"}
+_SUBMIT_ATTRS = {
+    "executable": "Cmd",
+    "arguments": "Arguments",
+    "environment": "Environment",
+    "request_memory": "RequestMemory",
+    "request_cpus": "RequestCpus",
+    "initialdir": "Iwd",
+    "output": "Out",
+    "error": "Err",
+    "log": "UserLog",
+    "batch_name": "JobBatchName",
+}
 
 
 def _literal(text: str) -> Any:

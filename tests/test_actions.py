@@ -26,8 +26,17 @@ def pool_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OPGTUI_DOUBLE_DIR", str(tmp_path))
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
     held = load_files([DATA / "chtc_held_docker_memory.long.ad"]).ads.popitem()[1]
-    nova = [dict(held, ClusterId=100, ProcId=p, Owner="novapro", AccountingGroup="group_nova.prod.novapro",
-                 JobBatchName="reco_keepup") for p in range(3)]
+    nova = [
+        dict(
+            held,
+            ClusterId=100,
+            ProcId=p,
+            Owner="novapro",
+            AccountingGroup="group_nova.prod.novapro",
+            JobBatchName="reco_keepup",
+        )
+        for p in range(3)
+    ]
     running = dict(held, ClusterId=101, ProcId=0, Owner="novapro", JobStatus=2, JobBatchName="calib")
     other = dict(held, ClusterId=200, ProcId=0, Owner="someone")
     (tmp_path / "jobsub01.json").write_text(json.dumps([*nova, running, other]))
@@ -48,7 +57,10 @@ def test_ids_are_grouped_per_schedd_and_checked() -> None:
     with pytest.raises(ValueError, match="unknown action"):
         asyncio.run(act("vacate", ids, reason="x"))  # type: ignore[arg-type]
     assert describe({"TotalSuccess": 2, "TotalNotFound": 0, "TotalPermissionDenied": 1}) == (
-        2, "Success: 2, PermissionDenied: 1", {"TotalSuccess": 2, "TotalPermissionDenied": 1})
+        2,
+        "Success: 2, PermissionDenied: 1",
+        {"TotalSuccess": 2, "TotalPermissionDenied": 1},
+    )
 
 
 def test_release_reports_htcondors_counts_per_schedd(pool_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,8 +102,7 @@ def test_remove_moves_the_job_to_the_history(pool_dir: Path) -> None:
 def test_a_refusal_is_reported_verbatim(pool_dir: Path) -> None:
     text = 'SECMAN:2010:Received "DENIED" from server for user dunepro using method FS.'
     (pool_dir / "jobsub02.refuse").write_text(text)
-    results = {r.schedd: r for r in asyncio.run(act("remove", ["jobsub01#100.0", "jobsub02#300.0"],
-                                                    reason="x"))}
+    results = {r.schedd: r for r in asyncio.run(act("remove", ["jobsub01#100.0", "jobsub02#300.0"], reason="x"))}
     assert results["jobsub01"].ok
     assert not results["jobsub02"].ok and results["jobsub02"].message == f"HTCondorException: {text}"
     assert (300, 0) in queue(pool_dir, "jobsub02")
@@ -100,8 +111,15 @@ def test_a_refusal_is_reported_verbatim(pool_dir: Path) -> None:
 def test_the_real_binding_answer_when_the_schedd_is_down(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPGTUI_SCHEDD_FACTORY", raising=False)
     monkeypatch.setenv("CONDOR_CONFIG", "ONLY_ENV")
-    (r,) = asyncio.run(act("release", ["jobsub01.fnal.gov#1.0"], reason="x", timeout=20,
-                           schedd_addresses={"jobsub01.fnal.gov": "<127.0.0.1:1>"}))
+    (r,) = asyncio.run(
+        act(
+            "release",
+            ["jobsub01.fnal.gov#1.0"],
+            reason="x",
+            timeout=20,
+            schedd_addresses={"jobsub01.fnal.gov": "<127.0.0.1:1>"},
+        )
+    )
     assert not r.ok and r.schedd == "jobsub01.fnal.gov"
     assert r.message.startswith("HTCondorException: ")
 
@@ -152,8 +170,9 @@ async def answered(pilot: Any, store: Any) -> list[dict[str, Any]]:
     return store.action_log()
 
 
-async def test_release_from_the_jobs_view_asks_then_reports_htcondor(pool_dir: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_release_from_the_jobs_view_asks_then_reports_htcondor(
+    pool_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPGTUI_DOUBLE_OWNER", "novapro")
     app, store = await dashboard(pool_dir)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -165,8 +184,9 @@ async def test_release_from_the_jobs_view_asks_then_reports_htcondor(pool_dir: P
         assert "jobsub01: " in logged["result"]
 
 
-async def test_a_second_confirmation_while_the_release_runs_acts_once(pool_dir: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_second_confirmation_while_the_release_runs_acts_once(
+    pool_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """R y R y in quick succession: HTCondor is asked once, the action log has one entry, the UI stays live."""
     from opgtui.screens.confirm import ConfirmScreen
 
@@ -181,8 +201,9 @@ async def test_a_second_confirmation_while_the_release_runs_acts_once(pool_dir: 
         await dialog_open(pilot, app)
         await pilot.press("y")
         await pilot.pause()
-        assert any("release of 2 jobs is still running: not sent again" in str(n.message)
-                   for n in app._notifications), ([str(n.message) for n in app._notifications], store.action_log())
+        assert any(
+            "release of 2 jobs is still running: not sent again" in str(n.message) for n in app._notifications
+        ), ([str(n.message) for n in app._notifications], store.action_log())
         await answered(pilot, store)
         await pilot.pause(0.5)
         (logged,) = store.action_log()

@@ -33,15 +33,25 @@ def iso(t: float) -> str:
 @pytest.fixture(scope="module")
 def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(BINARY).exists():
-        pytest.skip("prometheus-alertmanager is not installed: run `apt-get install prometheus "
-                    "prometheus-alertmanager` (CI installs them)")
+        pytest.skip(
+            "prometheus-alertmanager is not installed: run `apt-get install prometheus "
+            "prometheus-alertmanager` (CI installs them)"
+        )
     tmp = tmp_path_factory.mktemp("alertmanager")
     (tmp / "am.yml").write_text(CONFIG)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    daemon = Daemon([BINARY, f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-                     f"--storage.path={tmp / 'data'}", f"--config.file={tmp / 'am.yml'}"],
-                    tmp / "alertmanager.log", f"{base}/-/ready")
+    daemon = Daemon(
+        [
+            BINARY,
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+            f"--storage.path={tmp / 'data'}",
+            f"--config.file={tmp / 'am.yml'}",
+        ],
+        tmp / "alertmanager.log",
+        f"{base}/-/ready",
+    )
     try:
         yield base
     finally:
@@ -50,23 +60,39 @@ def alertmanager(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def post_fixtures(base: str, now: float) -> None:
     def alert(service: str, severity: str, summary: str) -> dict:
-        return {"labels": {"alertname": "ServiceDown" if severity == "critical" else "ServiceDegraded",
-                           "service": service, "severity": severity, "instance": f"{service}.test"},
-                "annotations": {"summary": summary}, "startsAt": iso(now - 600)}
+        return {
+            "labels": {
+                "alertname": "ServiceDown" if severity == "critical" else "ServiceDegraded",
+                "service": service,
+                "severity": severity,
+                "instance": f"{service}.test",
+            },
+            "annotations": {"summary": summary},
+            "startsAt": iso(now - 600),
+        }
 
     def silence(service: str, start: float, end: float, comment: str) -> dict:
-        return {"matchers": [{"name": "service", "value": service, "isRegex": False, "isEqual": True}],
-                "startsAt": iso(start), "endsAt": iso(end), "createdBy": "opgtui-test", "comment": comment}
+        return {
+            "matchers": [{"name": "service", "value": service, "isRegex": False, "isEqual": True}],
+            "startsAt": iso(start),
+            "endsAt": iso(end),
+            "createdBy": "opgtui-test",
+            "comment": comment,
+        }
 
     with httpx.Client(base_url=base, trust_env=False, timeout=5) as c:
-        c.post("/api/v2/alerts", json=[
-            alert("samweb", "critical", "SAMweb not responding"),
-            alert("xrootd", "warning", "xrootd door slow"),
-            alert("cvmfs", "critical", "stratum-1 unreachable"),
-        ]).raise_for_status()
+        c.post(
+            "/api/v2/alerts",
+            json=[
+                alert("samweb", "critical", "SAMweb not responding"),
+                alert("xrootd", "warning", "xrootd door slow"),
+                alert("cvmfs", "critical", "stratum-1 unreachable"),
+            ],
+        ).raise_for_status()
         c.post("/api/v2/silences", json=silence("cvmfs", now - 60, now + 3600, "cvmfs upgrade")).raise_for_status()
-        c.post("/api/v2/silences", json=silence("dcache", now + 7200, now + 4 * 3600,
-                                                "dCache pool upgrade")).raise_for_status()
+        c.post(
+            "/api/v2/silences", json=silence("dcache", now + 7200, now + 4 * 3600, "dCache pool upgrade")
+        ).raise_for_status()
 
 
 async def test_alerts_and_silences_read_back(alertmanager: str) -> None:

@@ -96,10 +96,17 @@ async def test_board_banner_and_hostile_text_stay_literal(tmp_path: Path) -> Non
     cfg.store = tmp_path / "s.db"
     store = open_store(cfg.store)
     now = time.time()
-    store.record_feed("am", "alertmanager", fetched=now, ok=True,
-                      states=[ServiceState("samweb", "down", now - 2580, "am", HOSTILE),
-                              ServiceState("[/foo]", "degraded", now - 60, "am")],
-                      windows=[Window("dcache", "maintenance", now + 3600, now + 7200, "am", description=HOSTILE)])
+    store.record_feed(
+        "am",
+        "alertmanager",
+        fetched=now,
+        ok=True,
+        states=[
+            ServiceState("samweb", "down", now - 2580, "am", HOSTILE),
+            ServiceState("[/foo]", "degraded", now - 60, "am"),
+        ],
+        windows=[Window("dcache", "maintenance", now + 3600, now + 7200, "am", description=HOSTILE)],
+    )
     store.post_announcement(Announcement(HOSTILE, "critical", "[red]mallory"))
     app = OpgApp(cfg, store, refresh_loop=False)
     bells = []
@@ -157,16 +164,31 @@ def _store_with_failed_jobs(tmp_path: Path) -> tuple[Config, object]:
     from opgtui.core.model import Job, JobStatus
 
     log = tmp_path / "job.out"
-    log.write_text("setup ok\nifdh establishProcess https://samweb.fnal.gov:8483/sam/nova/api/projects/p/1\n"
-                   " Exception: https://samweb.fnal.gov:8483/sam/nova/api/projects/p/1/establishProcess"
-                   "FetchError: Retry count exceeded\n")
+    log.write_text(
+        "setup ok\nifdh establishProcess https://samweb.fnal.gov:8483/sam/nova/api/projects/p/1\n"
+        " Exception: https://samweb.fnal.gov:8483/sam/nova/api/projects/p/1/establishProcess"
+        "FetchError: Retry count exceeded\n"
+    )
     from opgtui.config import LogLocation
 
     cfg = Config(store=tmp_path / "s.db", logs=[LogLocation("here", stdout=f"{tmp_path}/{{Out}}")])  # read only here
     store = open_store(cfg.store)
     now = time.time()
-    jobs = [Job(f"jobsub01#{100 + i}.0", "jobsub01", 100 + i, 0, owner="novapro", status=JobStatus.COMPLETED,
-                exit_code=1, stdout=str(log), status_since=now - 60, end_time=now - 60) for i in range(30)]
+    jobs = [
+        Job(
+            f"jobsub01#{100 + i}.0",
+            "jobsub01",
+            100 + i,
+            0,
+            owner="novapro",
+            status=JobStatus.COMPLETED,
+            exit_code=1,
+            stdout=str(log),
+            status_since=now - 60,
+            end_time=now - 60,
+        )
+        for i in range(30)
+    ]
     jobs.append(Job("jobsub01#200.0", "jobsub01", 200, 0, status=JobStatus.RUNNING, stdout=str(log)))
     store.upsert_jobs(jobs)
     return cfg, store

@@ -17,8 +17,21 @@ from opgtui.config import EXAMPLE
 from opgtui.core.model import ServiceState, Window
 from opgtui.store import open_store
 
-VERBS = ["demo", "config", "tail", "diagnose", "jobs", "status", "check", "collect", "announce", "retry",
-         "request", "stats", "prune"]
+VERBS = [
+    "demo",
+    "config",
+    "tail",
+    "diagnose",
+    "jobs",
+    "status",
+    "check",
+    "collect",
+    "announce",
+    "retry",
+    "request",
+    "stats",
+    "prune",
+]
 
 
 @pytest.fixture
@@ -89,15 +102,27 @@ def test_unwritable_store_is_one_line_and_writes_nothing(env: Path) -> None:
 
 def _store_with(env: Path) -> Path:
     cfg = env / "c.yaml"
-    cfg.write_text(f"store: {env}/s.db\nservices:\n  - {{name: samweb, aliases: [sam]}}\n  - {{name: dcache}}\n"
-                   "feeds:\n  - {name: am, kind: alertmanager, url: 'http://127.0.0.1:9', interval: 60}\n")
+    cfg.write_text(
+        f"store: {env}/s.db\nservices:\n  - {{name: samweb, aliases: [sam]}}\n  - {{name: dcache}}\n"
+        "feeds:\n  - {name: am, kind: alertmanager, url: 'http://127.0.0.1:9', interval: 60}\n"
+    )
     store = open_store(env / "s.db")
     now = time.time()
-    store.record_feed("am", "alertmanager", fetched=now, ok=True,
-                      states=[ServiceState("samweb", "down", now - 2580, "am", "HTTP 503"),
-                              ServiceState("dcache", "up", now - 86400, "am")],
-                      windows=[Window("dcache", "maintenance", now + 3 * 3600, now + 5 * 3600, "am",
-                                      description="pool upgrade", ext_id="s1")])
+    store.record_feed(
+        "am",
+        "alertmanager",
+        fetched=now,
+        ok=True,
+        states=[
+            ServiceState("samweb", "down", now - 2580, "am", "HTTP 503"),
+            ServiceState("dcache", "up", now - 86400, "am"),
+        ],
+        windows=[
+            Window(
+                "dcache", "maintenance", now + 3 * 3600, now + 5 * 3600, "am", description="pool upgrade", ext_id="s1"
+            )
+        ],
+    )
     return cfg
 
 
@@ -125,8 +150,7 @@ def test_status_json(env: Path) -> None:
 def test_announce_post_list_expire(env: Path) -> None:
     cfg = env / "c.yaml"
     cfg.write_text(f"store: {env}/s.db\n")
-    code, out, _ = run("--config", str(cfg), "announce", "dCache down at 18:00", "--level", "warning",
-                       "--until", "4h")
+    code, out, _ = run("--config", str(cfg), "announce", "dCache down at 18:00", "--level", "warning", "--until", "4h")
     assert code == 0 and out.startswith("announcement 1 posted")
     code, out, _ = run("--config", str(cfg), "announce", "--list")
     assert "[warning]" in out and "dCache down at 18:00" in out
@@ -139,8 +163,13 @@ def test_announce_post_list_expire(env: Path) -> None:
 def test_dashboard_refuses_a_tiny_terminal(env: Path) -> None:
     cfg = env / "c.yaml"
     cfg.write_text(f"store: {env}/s.db\n")
-    proc = subprocess.run([sys.executable, "-m", "opgtui.cli", "--config", str(cfg)], capture_output=True,
-                          text=True, env={**os.environ, "COLUMNS": "60", "LINES": "20"}, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "opgtui.cli", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "60", "LINES": "20"},
+        timeout=30,
+    )
     assert proc.returncode == 2
     assert "the terminal is 60x20; opgtui needs at least 80x24" in proc.stderr
 
@@ -149,8 +178,9 @@ DATA = Path(__file__).parent / "data"
 
 
 def test_diagnose_json_contract(env: Path) -> None:
-    code, out, _ = run("diagnose", "--log", str(DATA / "logs" / "ifdh_sam_webapi_retry_exceeded.log"),
-                       "--exit-code", "1", "--json")
+    code, out, _ = run(
+        "diagnose", "--log", str(DATA / "logs" / "ifdh_sam_webapi_retry_exceeded.log"), "--exit-code", "1", "--json"
+    )
     assert code == 0
     v = json.loads(out)
     assert {"category", "action", "signature", "evidence"} <= set(v)
@@ -180,8 +210,14 @@ def test_tail_plain_text_when_not_a_tty(env: Path) -> None:
 
 
 def test_jobs_from_dumps_json(env: Path) -> None:
-    code, out, err = run("jobs", "--from", str(DATA / "condor" / "fifebatch_completed_2017.long"),
-                         "--from", str(DATA / "condor" / "chtc_held_docker_memory.long.ad"), "--json")
+    code, out, err = run(
+        "jobs",
+        "--from",
+        str(DATA / "condor" / "fifebatch_completed_2017.long"),
+        "--from",
+        str(DATA / "condor" / "chtc_held_docker_memory.long.ad"),
+        "--json",
+    )
     assert code == 0 and err == ""
     jobs = {j["id"]: j for j in json.loads(out)}
     assert jobs["fifebatch1.fnal.gov#14158503.10"]["site"] == "FNAL_GPGrid"
@@ -204,15 +240,22 @@ def test_cli_output_never_carries_escape_sequences(env: Path, tmp_path: Path) ->
     assert code == 0
     code, out, _ = run("announce", "--list")
     assert "ESC:red" in out and "TITLE" not in out and "\x1b" not in out and "\r" not in out
-    ad = {"ClusterId": 1, "ProcId": 0, "GlobalJobId": "s#1.0#1", "JobStatus": 5, "Owner": "own\x1b[31mer",
-          "HoldReason": "bad\x1b]52;c;cHduZWQ=\x07 thing"}
+    ad = {
+        "ClusterId": 1,
+        "ProcId": 0,
+        "GlobalJobId": "s#1.0#1",
+        "JobStatus": 5,
+        "Owner": "own\x1b[31mer",
+        "HoldReason": "bad\x1b]52;c;cHduZWQ=\x07 thing",
+    }
     dump = tmp_path / "hostile.json"
     dump.write_text(json.dumps([ad]))
     code, out, _ = run("jobs", "--from", str(dump))
     assert code == 0 and "owner" in out and "\x1b" not in out and "\x07" not in out
     store = open_store(env / "data" / "opgtui" / "opgtui.db")
-    store.record_feed("f", "native", fetched=1e9, ok=True,
-                      states=[ServiceState("samweb\x1b]0;SVC\x07", "down", 1e9, "f")])
+    store.record_feed(
+        "f", "native", fetched=1e9, ok=True, states=[ServiceState("samweb\x1b]0;SVC\x07", "down", 1e9, "f")]
+    )
     code, out, _ = run("status")
     assert "samweb" in out and "\x1b" not in out and "\x07" not in out
 

@@ -31,9 +31,19 @@ def demo_cfg(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(write_config(cfg, workdir / "config.yaml"))
 
 
-@pytest.mark.parametrize("args", [["stats"], ["actions"], ["request", "list"], ["announce", "--list"],
-                                  ["announce"], ["announce", "--expire", "1"], ["status"],
-                                  ["check", "--require", "samweb"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats"],
+        ["actions"],
+        ["request", "list"],
+        ["announce", "--list"],
+        ["announce"],
+        ["announce", "--expire", "1"],
+        ["status"],
+        ["check", "--require", "samweb"],
+    ],
+)
 def test_reading_verbs_without_a_store_say_so_and_create_nothing(env: Path, args: list[str]) -> None:
     cfg = env / "c.yaml"
     missing = env / "typo" / "opgtui.db"
@@ -88,9 +98,11 @@ def test_jobs_from_an_empty_array_says_there_are_no_jobs(env: Path) -> None:
 
 def test_collect_once_exits_1_when_no_source_answers(env: Path) -> None:
     cfg = env / "c.yaml"
-    cfg.write_text(f"store: {env}/s.db\nfeeds:\n"
-                   "  - {name: am, kind: alertmanager, url: 'http://127.0.0.1:9', timeout: 3}\n"
-                   "  - {name: prom, kind: prometheus, url: 'http://127.0.0.1:9', timeout: 3}\n")
+    cfg.write_text(
+        f"store: {env}/s.db\nfeeds:\n"
+        "  - {name: am, kind: alertmanager, url: 'http://127.0.0.1:9', timeout: 3}\n"
+        "  - {name: prom, kind: prometheus, url: 'http://127.0.0.1:9', timeout: 3}\n"
+    )
     code, out, err = run("--config", str(cfg), "collect", "--once")
     assert code == 1 and "collected: 0/2 feeds ok" in out
     assert "collect --once: no source answered" in err and err.count("\n") == 1
@@ -117,12 +129,20 @@ def _two_schedds(env: Path) -> str:
     cfg = env / "c.yaml"
     cfg.write_text(f"store: {env}/s.db\n")
     store = open_store(env / "s.db")
-    store.upsert_jobs([
-        Job("jobsub01.fnal.gov#100.0", "jobsub01.fnal.gov", 100, 0, status=JobStatus.HELD),
-        Job("jobsub01.example.org#100.0", "jobsub01.example.org", 100, 0, status=JobStatus.HELD),
-        Job("jobsub02.fnal.gov#100.1", "jobsub02.fnal.gov", 100, 1, status=JobStatus.HELD,
-            jobsub_id="100.1@jobsub02.fnal.gov"),
-    ])
+    store.upsert_jobs(
+        [
+            Job("jobsub01.fnal.gov#100.0", "jobsub01.fnal.gov", 100, 0, status=JobStatus.HELD),
+            Job("jobsub01.example.org#100.0", "jobsub01.example.org", 100, 0, status=JobStatus.HELD),
+            Job(
+                "jobsub02.fnal.gov#100.1",
+                "jobsub02.fnal.gov",
+                100,
+                1,
+                status=JobStatus.HELD,
+                jobsub_id="100.1@jobsub02.fnal.gov",
+            ),
+        ]
+    )
     store.close()
     return str(cfg)
 
@@ -139,8 +159,16 @@ def test_an_ambiguous_short_id_lists_the_candidates(env: Path) -> None:
     code, out, err = run("--config", cfg, "retry", "--dry-run", "100.0@jobsub01")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "100.0@jobsub01 names 2 jobs: jobsub01.example.org#100.0, jobsub01.fnal.gov#100.0" in err
-    code, out, _ = run("--config", cfg, "retry", "--dry-run", "--json", "100.0@jobsub01.example.org",
-                       "jobsub02#100.1", "100.1@jobsub02.fnal.gov")
+    code, out, _ = run(
+        "--config",
+        cfg,
+        "retry",
+        "--dry-run",
+        "--json",
+        "100.0@jobsub01.example.org",
+        "jobsub02#100.1",
+        "100.1@jobsub02.fnal.gov",
+    )
     assert [p["job_id"] for p in json.loads(out)] == ["jobsub01.example.org#100.0", "jobsub02.fnal.gov#100.1"]
 
 
@@ -156,18 +184,17 @@ def test_jobs_export_from_the_store_with_the_jobs_view_filter(demo_cfg: str) -> 
     import csv
     import io
 
-    code, out, _ = run("--config", demo_cfg, "jobs", "--store", "--only", "failed", "--filter", "sig:samweb",
-                       "--csv")
+    code, out, _ = run("--config", demo_cfg, "jobs", "--store", "--only", "failed", "--filter", "sig:samweb", "--csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) >= 10
     assert all("samweb" in r["signature"] and r["verdict"] == "service" for r in rows)
     assert all(r["status"] in ("fail", "held") and "#" in r["id"] and "@" in r["short_id"] for r in rows)
-    code, out, _ = run("--config", demo_cfg, "jobs", "--store", "--only", "failed", "--filter", "sig:samweb",
-                       "--json")
+    code, out, _ = run("--config", demo_cfg, "jobs", "--store", "--only", "failed", "--filter", "sig:samweb", "--json")
     assert sorted(j["id"] for j in json.loads(out)) == sorted(r["id"] for r in rows)
-    code, out, _ = run("--config", demo_cfg, "jobs", "--store", "--only", "failed", "--filter",
-                       "sig:samweb !site:mit", "--json")
+    code, out, _ = run(
+        "--config", demo_cfg, "jobs", "--store", "--only", "failed", "--filter", "sig:samweb !site:mit", "--json"
+    )
     assert 0 < len(json.loads(out)) < len(rows) and all(j["site"] != "MIT" for j in json.loads(out))
     code, out, err = run("--config", demo_cfg, "jobs", "--store", "--filter", "owner:nobody-at-all")
     assert code == 0 and out == "" and "no job matches" in err

@@ -20,8 +20,13 @@ DEMO_FEEDS = Path(__file__).resolve().parents[1] / "opgtui" / "demo" / "data" / 
 
 
 def opgtui(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "opgtui.cli", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "NO_COLOR": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "opgtui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
 
 def replayed(name: str, now: float) -> str:
@@ -53,9 +58,9 @@ services:
   - {{name: samweb, critical: true}}
   - {{name: dcache, aliases: [fndca]}}
 feeds:
-  - {{name: am, kind: alertmanager, url: "{srv.url('/am')}", timeout: 5}}
-  - {{name: probes, kind: prometheus, url: "{srv.url('/prom')}", options: {{query: probe_success}}}}
-  - {{name: broken, kind: prometheus, url: "{srv.url('/broken')}", timeout: 2}}
+  - {{name: am, kind: alertmanager, url: "{srv.url("/am")}", timeout: 5}}
+  - {{name: probes, kind: prometheus, url: "{srv.url("/prom")}", options: {{query: probe_success}}}}
+  - {{name: broken, kind: prometheus, url: "{srv.url("/broken")}", timeout: 2}}
 """)
     return cfg
 

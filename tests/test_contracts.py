@@ -98,8 +98,9 @@ class Rule:
 
 RULES = (
     Rule("headless code never imports the views", who=("opgtui",), never=UI, exempt=(*UI, *CLI)),
-    Rule("the CLI starts the App and reaches the views no other way", who=CLI,
-         never=("opgtui.screens", "opgtui.widgets")),
+    Rule(
+        "the CLI starts the App and reaches the views no other way", who=CLI, never=("opgtui.screens", "opgtui.widgets")
+    ),
     Rule("nothing but the CLI imports the CLI", who=("opgtui",), never=CLI, exempt=CLI),
     Rule("widgets never import screens or the App", who=("opgtui.widgets",), never=("opgtui.screens", "opgtui.app")),
     Rule("core imports only core", who=CORE, only=CORE),
@@ -109,16 +110,18 @@ RULES = (
     Rule("diagnosis is pure: only diagnosis and core", who=DIAGNOSIS, only=(*DIAGNOSIS, *CORE)),
     # decisions on records, parametrised by the config, may use diagnosis' verdicts and RE2 patterns; what they
     # read (sources) or write (the store) is handed to them by ops/, which does the I/O
-    Rule("domain decides: only domain, diagnosis, config and core", who=DOMAIN,
-         only=(*DOMAIN, *DIAGNOSIS, *CONFIG, *CORE)),
+    Rule(
+        "domain decides: only domain, diagnosis, config and core",
+        who=DOMAIN,
+        only=(*DOMAIN, *DIAGNOSIS, *CONFIG, *CORE),
+    ),
     Rule("the team store's server side: only team, the store and core", who=TEAM, only=(*TEAM, *STORE, *CORE)),
     Rule("ops are use-cases below the CLI and the views", who=OPS, never=(*CLI, *UI)),
 )
 
 #: Edges that break a rule today, each a named debt of issue 15 ("Make the layers real"). Do not add to this list:
 #: move the code instead. Remove an entry when its edge is gone (the test says so).
-EXCEPTIONS: dict[tuple[str, str], str] = {
-}
+EXCEPTIONS: dict[tuple[str, str], str] = {}
 
 
 def violations() -> set[tuple[str, str, str]]:
@@ -131,10 +134,16 @@ def violations() -> set[tuple[str, str, str]]:
 
 def test_the_import_reader_sees_lazy_relative_and_from_imports(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
-    source.write_text("from opgtui import store\nfrom . import model\n"
-                      "def f():\n    from opgtui.sources.logs import tail\n    import opgtui.core.timefmt\n")
-    assert imports_of("opgtui.demo.m", source) == {"opgtui.store", "opgtui.demo", "opgtui.sources.logs",
-                                                   "opgtui.core.timefmt"}
+    source.write_text(
+        "from opgtui import store\nfrom . import model\n"
+        "def f():\n    from opgtui.sources.logs import tail\n    import opgtui.core.timefmt\n"
+    )
+    assert imports_of("opgtui.demo.m", source) == {
+        "opgtui.store",
+        "opgtui.demo",
+        "opgtui.sources.logs",
+        "opgtui.core.timefmt",
+    }
 
 
 def test_a_back_edge_breaks_a_rule() -> None:
@@ -155,17 +164,27 @@ def test_a_back_edge_breaks_a_rule() -> None:
     }
     for (importer, imported), rule in wrong.items():
         assert rule in {r.name for r in RULES if r.broken_by(importer, imported)}, (importer, imported)
-    allowed = [("opgtui.screens.jobs", "opgtui.store"), ("opgtui.cli", "opgtui.app"), ("opgtui.ops.record",
-               "opgtui.domain.stats"), ("opgtui.domain.dq", "opgtui.diagnosis.signatures"),
-               ("opgtui.cli.requests", "opgtui.cli"), ("opgtui.app", "opgtui.ops.collector")]
+    allowed = [
+        ("opgtui.screens.jobs", "opgtui.store"),
+        ("opgtui.cli", "opgtui.app"),
+        ("opgtui.ops.record", "opgtui.domain.stats"),
+        ("opgtui.domain.dq", "opgtui.diagnosis.signatures"),
+        ("opgtui.cli.requests", "opgtui.cli"),
+        ("opgtui.app", "opgtui.ops.collector"),
+    ]
     assert not [(i, m) for i, m in allowed if any(r.broken_by(i, m) for r in RULES)]
 
 
 def test_the_verbs_modules_do_not_import_the_cli_package() -> None:
     """opgtui/cli/__init__.py imports the verbs' modules (lazily, for their verbs); they import what they share
     from cli/common.py, never back from the package (that was an import cycle)."""
-    back = sorted(name for name in MODULES if name.startswith("opgtui.cli.") and not name.endswith(".__main__")
-                  and "opgtui.cli" in imports_of(name, MODULES[name]))
+    back = sorted(
+        name
+        for name in MODULES
+        if name.startswith("opgtui.cli.")
+        and not name.endswith(".__main__")
+        and "opgtui.cli" in imports_of(name, MODULES[name])
+    )
     assert back == []
 
 
@@ -175,8 +194,12 @@ def test_all_sql_is_in_the_store() -> None:
     team/ is handed the PostgreSQL session by Store.server_connection): it calls a Store method."""
     import re
 
-    outside = sorted(name for name, path in MODULES.items() if not within(name, (*STORE, *TEAM))
-                     and re.search(r"\.execute\(|\.jobs\(\s*f?[\"']|\.conn\b", path.read_text(encoding="utf-8")))
+    outside = sorted(
+        name
+        for name, path in MODULES.items()
+        if not within(name, (*STORE, *TEAM))
+        and re.search(r"\.execute\(|\.jobs\(\s*f?[\"']|\.conn\b", path.read_text(encoding="utf-8"))
+    )
     assert outside == []
 
 
@@ -184,7 +207,9 @@ def test_the_tree_reads_as_the_design() -> None:
     """Every module is in one layer of the list above, and the top of opgtui/ holds only the config and the App:
     a new module goes into the package of its layer, not beside them."""
     assert {name for name in MODULES if name.count(".") == 1 and MODULES[name].name != "__init__.py"} == {
-        "opgtui.config", "opgtui.app"}
+        "opgtui.config",
+        "opgtui.app",
+    }
     homeless = sorted(n for n in MODULES if n != "opgtui" and sum(within(n, layer) for layer in LAYERS) != 1)
     assert homeless == []
     for layer in LAYERS:
@@ -212,8 +237,13 @@ def test_the_ui_is_only_the_app_its_screens_and_widgets() -> None:
     for name in headless_modules():
         tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
         for node in tree.body:
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(n == "textual" or n.startswith("textual.") for n in names):
                 textual_at_top.add(name)
     assert not textual_at_top
@@ -233,8 +263,9 @@ def test_every_headless_module_imports_without_textual() -> None:
     )
     names = headless_modules()
     assert len(names) > 40 and "opgtui.store" in names and "opgtui.cli" in names
-    result = subprocess.run([sys.executable, "-c", script, json.dumps(names)], capture_output=True, text=True,
-                            check=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(names)], capture_output=True, text=True, check=True, timeout=120
+    )
     assert json.loads(result.stdout) == [], "imports Textual (the first one found; import it lazily)"
 
 
@@ -272,10 +303,13 @@ def test_checking_a_config_that_remaps_keys_does_not_load_textual(tmp_path: Path
     """`opgtui config check` in a submission wrapper: a config with `keys:` is checked without the UI."""
     path = tmp_path / "config.yaml"
     path.write_text("keys:\n  view.jobs: f2\n  jobs.filter: ctrl+f\n")
-    script = ("import sys\nfrom opgtui.config import load_config\n"
-              "cfg = load_config(sys.argv[1])\nprint(sorted(cfg.keys), 'textual' in sys.modules)\n")
-    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True,
-                            timeout=60)
+    script = (
+        "import sys\nfrom opgtui.config import load_config\n"
+        "cfg = load_config(sys.argv[1])\nprint(sorted(cfg.keys), 'textual' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True, timeout=60
+    )
     assert result.stdout.split() == ["['jobs.filter',", "'view.jobs']", "False"]
 
 
@@ -294,17 +328,27 @@ def test_identity_has_one_home_from_the_effective_uid(monkeypatch: pytest.Monkey
     assert opgtui.core.identity.whoami() == pwd.getpwuid(os.geteuid()).pw_name != "mallory"
     whoami = opgtui.core.identity.whoami
     assert opgtui.store.whoami is opgtui.domain.requests.whoami is opgtui.learn.library.whoami is whoami
-    readers = sorted(name for name, path in MODULES.items()
-                     if any(word in path.read_text(encoding="utf-8")
-                            for word in ("getpass", '"USER"', "'USER'", '"LOGNAME"', "'LOGNAME'")))
+    readers = sorted(
+        name
+        for name, path in MODULES.items()
+        if any(
+            word in path.read_text(encoding="utf-8")
+            for word in ("getpass", '"USER"', "'USER'", '"LOGNAME"', "'LOGNAME'")
+        )
+    )
     assert readers == []
 
 
 def _defines(function: str) -> list[str]:
     """The modules that define a top-level or nested function called ``function``."""
-    return sorted(name for name, path in MODULES.items()
-                  if any(isinstance(node, ast.FunctionDef) and node.name == function
-                         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))))
+    return sorted(
+        name
+        for name, path in MODULES.items()
+        if any(
+            isinstance(node, ast.FunctionDef) and node.name == function
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        )
+    )
 
 
 def test_one_home_for_each_idea() -> None:

@@ -34,8 +34,9 @@ def test_jobs_from_every_bundled_dump(demo) -> None:
     assert len(jobs) >= 600
     assert {"queue.json", "history.long"} <= set(sources)
     assert any(j.site == "FNAL_GPGrid" and j.last_host == "fnpc4108.fnal.gov" for j in jobs)  # real 2017 DUNE ad
-    assert any(j.hold_code == 34 and "Docker job has gone over memory limit" in (j.hold_reason or "")
-               for j in jobs)  # real CHTC held ad
+    assert any(
+        j.hold_code == 34 and "Docker job has gone over memory limit" in (j.hold_reason or "") for j in jobs
+    )  # real CHTC held ad
     assert store.conn.execute("SELECT count(*) FROM job_events").fetchone()[0] > 50
 
 
@@ -73,8 +74,13 @@ def test_verdicts_read_as_a_handful_of_causes(demo) -> None:
 
 
 def opgtui_demo(*args: str, tmpdir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "opgtui.cli", "demo", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "TMPDIR": str(tmpdir), "NO_COLOR": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "opgtui.cli", "demo", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(tmpdir), "NO_COLOR": "1"},
+    )
 
 
 @pytest.mark.parametrize("where", ["/proc", "a-file"])
@@ -148,8 +154,12 @@ def test_keep_writes_a_config_the_cli_verbs_use(tmp_path: Path) -> None:
     cfg = load_config(cfg_path)
     assert cfg.store == keep / "opgtui.db" and {e.name for e in cfg.experiments} == {"nova", "dune"}
     assert cfg.experiment("nova").debug_profile.environment == {"IFDH_DEBUG": "1"}  # type: ignore[union-attr]
-    status = subprocess.run([sys.executable, "-m", "opgtui.cli", "--config", str(cfg_path), "status", "--json"],
-                            capture_output=True, text=True, timeout=60)
+    status = subprocess.run(
+        [sys.executable, "-m", "opgtui.cli", "--config", str(cfg_path), "status", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     rows = {r["service"]: r for r in json.loads(status.stdout)}
     assert rows["samweb"]["state"] == "up" and rows["dcache"]["state"] == "degraded"
     # An hour later (the dashboard left open, a cron job), the demo's feeds are still fresh: not "unknown".

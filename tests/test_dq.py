@@ -24,8 +24,18 @@ EVENTS = r"TrigReport Events total = (\d+)"
 
 
 def job(**kw: Any) -> Job:
-    base = dict(id="s#1.0", schedd="s", cluster=1, proc=0, status=4, exit_code=0, experiment="nova",
-                end_time=1_795_000_000.0, wall=3600.0, request_cpus=1)
+    base = dict(
+        id="s#1.0",
+        schedd="s",
+        cluster=1,
+        proc=0,
+        status=4,
+        exit_code=0,
+        experiment="nova",
+        end_time=1_795_000_000.0,
+        wall=3600.0,
+        request_cpus=1,
+    )
     base.update(kw)
     return Job(**base)  # type: ignore[arg-type]
 
@@ -79,11 +89,16 @@ def test_without_an_outputs_template_the_ads_own_numbers_count() -> None:
 def test_flagged_jobs_are_recorded_and_count_as_wasted(tmp_path: Path) -> None:
     store: Any = open_store(tmp_path / "s.db")
     good, empty = DEMO_LOGS / "success.log", DEMO_LOGS / "no_events.log"
-    jobs = [job(id="s#1.0", cluster=1, stdout=str(good)), job(id="s#2.0", cluster=2, stdout=str(empty)),
-            job(id="s#3.0", cluster=3, stdout=str(empty), exit_code=1)]  # failed anyway: not a dq question
+    jobs = [
+        job(id="s#1.0", cluster=1, stdout=str(good)),
+        job(id="s#2.0", cluster=2, stdout=str(empty)),
+        job(id="s#3.0", cluster=3, stdout=str(empty), exit_code=1),
+    ]  # failed anyway: not a dq question
     store.upsert_jobs(jobs)
-    cfg = Config(experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=EVENTS))],
-                 logs=[LogLocation("demo", stdout=f"{DEMO_LOGS}/{{Out}}")])
+    cfg = Config(
+        experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=EVENTS))],
+        logs=[LogLocation("demo", stdout=f"{DEMO_LOGS}/{{Out}}")],
+    )
     report = scan_finished(cfg, store, now=1_795_000_100.0)
     assert (report.scanned, report.flagged) == (3, 1)
     assert dq_flags(store) == {"s#2.0": ["0 events processed (expected at least 1)"]}
@@ -104,8 +119,11 @@ def test_dq_config_errors_name_the_line(tmp_path: Path) -> None:
         parse_config("experiments:\n  - name: nova\n    dq:\n      min_file: 2\n", path)
     with pytest.raises(ConfigError, match=r"record.stages.reco: expected a list"):
         parse_config("record:\n  stages:\n    reco: {a: 1}\n", path)
-    cfg = parse_config("experiments:\n  - name: nova\n    dq: {min_files: 2, min_bytes: 1000}\n"
-                       "record: {keep_days: 90, stages: {reconstruction: reco}}\n", path)
+    cfg = parse_config(
+        "experiments:\n  - name: nova\n    dq: {min_files: 2, min_bytes: 1000}\n"
+        "record: {keep_days: 90, stages: {reconstruction: reco}}\n",
+        path,
+    )
     assert cfg.experiments[0].dq == DQConfig(min_files=2, min_bytes=1000)
     assert cfg.record.keep_days == 90 and cfg.record.stages == {"reconstruction": ["reco"]}
 
@@ -140,28 +158,54 @@ def test_a_catastrophic_events_line_runs_in_linear_time(tmp_path: Path) -> None:
         "             logs=[LogLocation('hostile', stdout=sys.argv[4] + '/{Out}')])\n"
         "t = time.monotonic()\n"
         "r = scan_finished(cfg, store, now=1_795_000_100.0)\n"
-        "print(r.scanned, r.flagged, round(time.monotonic() - t, 3))\n")
+        "print(r.scanned, r.flagged, round(time.monotonic() - t, 3))\n"
+    )
     pattern = _hostile_patterns()["catastrophic"]
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "s.db"),
-                           str(HOSTILE / "item06_dq_redos_line.log"), pattern, str(HOSTILE)],
-                          capture_output=True, text=True, timeout=20)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(tmp_path / "s.db"),
+            str(HOSTILE / "item06_dq_redos_line.log"),
+            pattern,
+            str(HOSTILE),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     scanned, flagged, seconds = done.stdout.split()
     assert (scanned, flagged) == ("1", "1") and float(seconds) < 1.0, done.stderr
-    assert dq_flags(open_store(tmp_path / "s.db")) == {
-        "s#1.0": ["no event-count line in stdout (pattern '(a+)+$')"]}
+    assert dq_flags(open_store(tmp_path / "s.db")) == {"s#1.0": ["no event-count line in stdout (pattern '(a+)+$')"]}
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("backreference", "pattern needs backtracking (backreference or lookaround?), which could stall on hostile "
-                      "input; rejected (b'invalid escape sequence: \\\\1')"),
-    ("lookahead", "pattern needs backtracking (backreference or lookaround?), which could stall on hostile "
-                  "input; rejected (b'invalid perl operator: (?=')"),
-    ("nested_counts", "pattern too big for RE2 (invalid repetition size: {100}): at most 1000 repetitions (nested "
-                      "counts multiply) and 8 MiB compiled; make it smaller"),
-    ("too_large", "pattern too big for RE2 (pattern too large - compile failed): at most 1000 repetitions (nested "
-                  "counts multiply) and 8 MiB compiled; make it smaller"),
-    ("invalid", "invalid pattern: missing ), unterminated subpattern at position 15"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "backreference",
+            "pattern needs backtracking (backreference or lookaround?), which could stall on hostile "
+            "input; rejected (b'invalid escape sequence: \\\\1')",
+        ),
+        (
+            "lookahead",
+            "pattern needs backtracking (backreference or lookaround?), which could stall on hostile "
+            "input; rejected (b'invalid perl operator: (?=')",
+        ),
+        (
+            "nested_counts",
+            "pattern too big for RE2 (invalid repetition size: {100}): at most 1000 repetitions (nested "
+            "counts multiply) and 8 MiB compiled; make it smaller",
+        ),
+        (
+            "too_large",
+            "pattern too big for RE2 (pattern too large - compile failed): at most 1000 repetitions (nested "
+            "counts multiply) and 8 MiB compiled; make it smaller",
+        ),
+        ("invalid", "invalid pattern: missing ), unterminated subpattern at position 15"),
+    ],
+)
 def test_config_check_refuses_what_re2_cannot_run_with_one_line(tmp_path: Path, name: str, message: str) -> None:
     from click.testing import CliRunner
 
@@ -169,8 +213,7 @@ def test_config_check_refuses_what_re2_cannot_run_with_one_line(tmp_path: Path, 
 
     path = tmp_path / "c.yaml"
     pattern = _hostile_patterns()[name]
-    path.write_text("experiments:\n  - name: nova\n    dq:\n      events_line: '" + pattern.replace("'", "''")
-                    + "'\n")
+    path.write_text("experiments:\n  - name: nova\n    dq:\n      events_line: '" + pattern.replace("'", "''") + "'\n")
     result = CliRunner().invoke(main, ["--config", str(path), "config", "check"])
     assert result.exit_code == 2
     assert result.stderr == f"opgtui: {path}:4: experiments[0].dq.events_line: {message}\n"
@@ -190,8 +233,10 @@ def test_the_record_finds_each_finished_jobs_log_through_its_stored_ad(tmp_path:
     store = open_store(tmp_path / "s.db")
     jobs = [job(id=f"s#{i}.0", cluster=i, stdout="moved.log") for i in (1, 2)]
     store.upsert_jobs(jobs, {"s#1.0": {"OpgLog": "success.log"}, "s#2.0": {"OpgLog": "no_events.log"}})
-    cfg = Config(experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=EVENTS))],
-                 logs=[LogLocation("from-ad", stdout=f"{DEMO_LOGS}/{{OpgLog}}")])
+    cfg = Config(
+        experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=EVENTS))],
+        logs=[LogLocation("from-ad", stdout=f"{DEMO_LOGS}/{{OpgLog}}")],
+    )
     report = scan_finished(cfg, store, now=1_795_000_100.0)
     assert (report.scanned, report.flagged) == (2, 1)
     assert dq_flags(store) == {"s#2.0": ["0 events processed (expected at least 1)"]}

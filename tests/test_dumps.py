@@ -78,8 +78,9 @@ def test_expressions_stay_expressions() -> None:
     (j,) = result.jobs
     assert j.memory_request_mb is None  # RequestMemory = ifthenelse(...): a blank field, not a guess
     raw = result.ads[j.id]
-    assert raw["RequestMemory"] == ("/Expr(ifthenelse(MemoryUsage isnt undefined,MemoryUsage,"
-                                    "(ImageSize + 1023) / 1024))/")
+    assert raw["RequestMemory"] == (
+        "/Expr(ifthenelse(MemoryUsage isnt undefined,MemoryUsage,(ImageSize + 1023) / 1024))/"
+    )
     assert raw["HoldReason"] is None and raw["CurrentTime"] == "/Expr(time())/"
 
 
@@ -102,8 +103,10 @@ def test_truncated_inside_an_expression(tmp_path: Path) -> None:
     result = load_files([bad])
     assert len(result.jobs) == 1
     line = text[:second].count("\n") + 1
-    assert result.errors == [f"{bad}:{line}: Requirements: not a ClassAd expression: "
-                             f"{text[second + len('Requirements = '): second + 40].strip()!r}"]
+    assert result.errors == [
+        f"{bad}:{line}: Requirements: not a ClassAd expression: "
+        f"{text[second + len('Requirements = ') : second + 40].strip()!r}"
+    ]
 
 
 def test_a_damaged_ad_in_the_middle_is_skipped_and_named(tmp_path: Path) -> None:
@@ -124,11 +127,15 @@ def test_not_classads_and_missing_files(tmp_path: Path) -> None:
     binary.write_bytes(bytes(range(256)) * 10)
     result = load_files([junk, tmp_path / "missing.long", binary, DATA / "test.old.ad"])
     assert len(result.jobs) == 1
-    nothing = ("not a condor_q/condor_history -long or -json dump, nor a job event log "
-               "(line 1: not a ClassAd attribute line (expected 'Name = value'))")
+    nothing = (
+        "not a condor_q/condor_history -long or -json dump, nor a job event log "
+        "(line 1: not a ClassAd attribute line (expected 'Name = value'))"
+    )
     assert result.errors == [  # one line per file
-        f"{junk}: {nothing}", f"{tmp_path / 'missing.long'}: cannot read: No such file or directory",
-        f"{binary}: {nothing}"]
+        f"{junk}: {nothing}",
+        f"{tmp_path / 'missing.long'}: cannot read: No such file or directory",
+        f"{binary}: {nothing}",
+    ]
 
 
 def test_a_large_file_that_is_not_a_dump_stops_early(tmp_path: Path) -> None:
@@ -137,7 +144,8 @@ def test_a_large_file_that_is_not_a_dump_stops_early(tmp_path: Path) -> None:
     result = load_files([log])
     assert result.jobs == [] and result.errors == [  # read no further than the second bad ad
         f"{log}: not a condor_q/condor_history -long or -json dump, nor a job event log "
-        "(line 1: not a ClassAd attribute line (expected 'Name = value'))"]
+        "(line 1: not a ClassAd attribute line (expected 'Name = value'))"
+    ]
 
 
 def test_truncated_json_keeps_complete_ads_and_names_the_line(tmp_path: Path) -> None:
@@ -154,11 +162,13 @@ def test_truncated_json_keeps_complete_ads_and_names_the_line(tmp_path: Path) ->
 
 def test_json_that_is_not_ads(tmp_path: Path) -> None:
     f = tmp_path / "numbers.json"
-    f.write_text("[1, {\"Owner\": \"x\"}]")
+    f.write_text('[1, {"Owner": "x"}]')
     result = load_files([f])
     assert result.jobs == []
-    assert result.errors == [f"{f}: ad 1: not a ClassAd (a JSON int)",
-                             f"{f}: ad 2: ad has no ClusterId/ProcId (nor a GlobalJobId)"]
+    assert result.errors == [
+        f"{f}: ad 1: not a ClassAd (a JSON int)",
+        f"{f}: ad 2: ad has no ClusterId/ProcId (nor a GlobalJobId)",
+    ]
 
 
 def test_format_is_detected_from_content_not_name(tmp_path: Path) -> None:
@@ -168,15 +178,18 @@ def test_format_is_detected_from_content_not_name(tmp_path: Path) -> None:
     shutil.copy(FIFE_LONG, other)
     assert detect(disguised.read_bytes()[:4096]) == "json" and detect(other.read_bytes()[:4096]) == "long"
     assert len(load_files([disguised]).jobs) == 2 and len(load_files([other]).jobs) == 2
-    assert detect(b"[\n  Type = \"DagStatus\";\n]") == "new"
+    assert detect(b'[\n  Type = "DagStatus";\n]') == "new"
     assert detect(b"000 (9229.000.000) 2025-02-13 11:59:47 Job submitted") == "eventlog"
 
 
 def test_banners_comments_crlf_and_jsonl(tmp_path: Path) -> None:
     text = FIFE_LONG.read_text()
     f = tmp_path / "global.long"
-    f.write_bytes(("-- Schedd: fifebatch1.fnal.gov : <131.225.0.1:9615>\n# recorded for a test\n"
-                   + text).replace("\n", "\r\n").encode())
+    f.write_bytes(
+        ("-- Schedd: fifebatch1.fnal.gov : <131.225.0.1:9615>\n# recorded for a test\n" + text)
+        .replace("\n", "\r\n")
+        .encode()
+    )
     result = load_files([f])
     assert result.errors == [] and len(result.jobs) == 2
     assert result.ads == load_files([FIFE_LONG]).ads
@@ -187,8 +200,9 @@ def test_banners_comments_crlf_and_jsonl(tmp_path: Path) -> None:
 
 def test_banner_names_the_schedd_of_ads_without_global_job_id(tmp_path: Path) -> None:
     f = tmp_path / "q.long"
-    f.write_text("-- Schedd: jobsub02.fnal.gov : <131.225.0.2:9615?sock=x>\nClusterId = 7\nProcId = 3\n"
-                 'Owner = "novapro"\n')
+    f.write_text(
+        '-- Schedd: jobsub02.fnal.gov : <131.225.0.2:9615?sock=x>\nClusterId = 7\nProcId = 3\nOwner = "novapro"\n'
+    )
     (j,) = load_files([f]).jobs
     assert j.id == "jobsub02.fnal.gov#7.3"
 
@@ -208,17 +222,26 @@ def test_streaming_across_block_boundaries_and_progress(tmp_path: Path, monkeypa
 
 def test_keep_ads_false_reads_the_same_jobs_faster_path() -> None:
     full = load_files([FIFE_LONG, DATA / "chtc_held_docker_memory.long.ad", DATA / "test.old.ad"])
-    lean = load_files([FIFE_LONG, DATA / "chtc_held_docker_memory.long.ad", DATA / "test.old.ad"],
-                      keep_ads=False)
+    lean = load_files([FIFE_LONG, DATA / "chtc_held_docker_memory.long.ad", DATA / "test.old.ad"], keep_ads=False)
     assert lean.ads == {} and lean.errors == []
     assert [plain(j) for j in lean.jobs] == [plain(j) for j in full.jobs]
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ('"a \\"quoted\\" word"', 'a "quoted" word'), ("42", 42), ("-1.5", -1.5), ("true", True), ("FALSE", False),
-    ("undefined", None), ("1e3", 1000.0), ("{1, \"a\"}", [1, "a"]), ("[ A = 1 ]", {"A": 1}),
-    ("MemoryUsage * 2", "/Expr(MemoryUsage * 2)/"),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('"a \\"quoted\\" word"', 'a "quoted" word'),
+        ("42", 42),
+        ("-1.5", -1.5),
+        ("true", True),
+        ("FALSE", False),
+        ("undefined", None),
+        ("1e3", 1000.0),
+        ('{1, "a"}', [1, "a"]),
+        ("[ A = 1 ]", {"A": 1}),
+        ("MemoryUsage * 2", "/Expr(MemoryUsage * 2)/"),
+    ],
+)
 def test_literals(text: str, value: object) -> None:
     assert literal(text) == value
 
@@ -245,15 +268,19 @@ def test_event_log_dag_nodes(utc: None) -> None:
 
 def test_old_event_log_with_every_event_type(utc: None) -> None:
     result = load_files([DATA / "htcondor_test_condor.eventlog"])
-    assert result.errors == [f"{DATA / 'htcondor_test_condor.eventlog'}: 845 events carry no job id (cluster -1) "
-                             "and were skipped"]
+    assert result.errors == [
+        f"{DATA / 'htcondor_test_condor.eventlog'}: 845 events carry no job id (cluster -1) and were skipped"
+    ]
     (a, b) = result.jobs
     assert a.id == "128.105.175.133#2758.0" and b.id == "128.105.175.133#2759.0"
     assert (a.status, a.exit_code, a.last_host) == (JobStatus.COMPLETED, 0, "128.105.144.30")
     assert (a.cpu_user, a.cpu_sys, a.wall, a.bytes_in, a.bytes_out) == (6, 0, 7, 3739141, 552)
     assert time.strftime("%m/%d %H:%M:%S", time.gmtime(a.submit_time or 0)) == "03/20 21:04:58"  # no year
-    assert [e.detail for e in result.events[:3]] == ["from 128.105.175.133; DAG Node: A", "on 128.105.144.30",
-                                                     "exit code 0"]
+    assert [e.detail for e in result.events[:3]] == [
+        "from 128.105.175.133; DAG Node: A",
+        "on 128.105.144.30",
+        "exit code 0",
+    ]
 
 
 def test_job_ad_information_events(utc: None) -> None:
@@ -269,8 +296,10 @@ def test_a_dump_wins_over_events_and_later_dumps_win(tmp_path: Path, utc: None) 
     log = tmp_path / "copy.log"
     shutil.copy(DATA / "tiny_problems.dag.nodes.log", log)
     q = tmp_path / "q.long"
-    q.write_text('GlobalJobId = "test02#9231.0#1"\nClusterId = 9231\nProcId = 0\nJobStatus = 5\n'
-                 'HoldReasonCode = 34\nOwner = "testuser"\n')
+    q.write_text(
+        'GlobalJobId = "test02#9231.0#1"\nClusterId = 9231\nProcId = 0\nJobStatus = 5\n'
+        'HoldReasonCode = 34\nOwner = "testuser"\n'
+    )
     result = load_files([log, q, log])
     assert len({j.id for j in result.jobs}) == len(result.jobs) == 6
     assert next(j for j in result.jobs if j.id == "test02#9231.0").hold_code == 34
@@ -310,8 +339,10 @@ def test_raw_ads_are_read_back_from_the_dump_and_a_changed_dump_says_so(tmp_path
 
 def test_a_json_dump_of_many_ads_reads_every_ad_to_the_right_job(tmp_path: Path) -> None:
     base = orjson.loads(FIFE_JSON.read_bytes())[0]
-    ads = [dict(base, ClusterId=1, ProcId=p, Owner=f"user{p}", GlobalJobId=f"s#1.{p}#0", Args="{ [nested] }")
-           for p in range(300)]
+    ads = [
+        dict(base, ClusterId=1, ProcId=p, Owner=f"user{p}", GlobalJobId=f"s#1.{p}#0", Args="{ [nested] }")
+        for p in range(300)
+    ]
     f = tmp_path / "many.json"
     f.write_bytes(b"[\n" + b",\n".join(orjson.dumps(a, option=orjson.OPT_INDENT_2) for a in ads) + b"\n]\n")
     result = load_files([f])
@@ -326,8 +357,10 @@ def test_a_json_dump_written_on_one_line_is_read_a_segment_at_a_time(tmp_path: P
     base = orjson.loads(FIFE_JSON.read_bytes())[0]
     f = tmp_path / "one_line.json"
     for reason in ("plain", "odd }, { text"):
-        ads = [dict(base, ClusterId=1, ProcId=p, Owner=f"user{p}", GlobalJobId=f"s#1.{p}#0",
-                    HoldReason=f"{reason} {p}") for p in range(300)]
+        ads = [
+            dict(base, ClusterId=1, ProcId=p, Owner=f"user{p}", GlobalJobId=f"s#1.{p}#0", HoldReason=f"{reason} {p}")
+            for p in range(300)
+        ]
         f.write_bytes(orjson.dumps(ads))
         assert b"\n" not in f.read_bytes()
         result = load_files([f], brief=True)
@@ -343,21 +376,26 @@ def test_a_json_dump_written_on_one_line_is_read_a_segment_at_a_time(tmp_path: P
 
 
 def _one_ad_with(value: str) -> bytes:
-    return b'[{"ClusterId": 7, "ProcId": 0, "GlobalJobId": "s.example#7.0#1", "JobStatus": 5, "X": 1},\n' \
-        b' {"ClusterId": 8, "ProcId": 0, "GlobalJobId": "s.example#8.0#1", "JobStatus": 5, ' \
-        + value.encode() + b"}]\n"
+    return (
+        b'[{"ClusterId": 7, "ProcId": 0, "GlobalJobId": "s.example#7.0#1", "JobStatus": 5, "X": 1},\n'
+        b' {"ClusterId": 8, "ProcId": 0, "GlobalJobId": "s.example#8.0#1", "JobStatus": 5, ' + value.encode() + b"}]\n"
+    )
 
 
-@pytest.mark.parametrize(("value", "says"), [
-    (f'"ExitCode": {2 ** 64 + 5}', "ad 2: ExitCode = 18446744073709551621: an integer beyond 64 bits"),
-    (f'"ClusterId": {2 ** 70}, "ProcId": 0', "ad 2: ClusterId = 11805916207174113034…: an integer beyond 64 bits"),
-    ('"QDate": ' + "9" * 400, "ad 2: a number too large for any job attribute"),
-    ('"ClusterId": ' + "9" * 5000, "an integer of thousands of digits"),
-    ('"X": ' + "[" * 1000 + "]" * 1000, None),  # read: the projection skips X
-    ('"X": ' + "[" * 100_000 + "]" * 100_000, "values nested too deeply for a job ad"),
-])
-def test_huge_numbers_and_deep_nesting_are_one_line_naming_file_and_ad(tmp_path: Path, value: str,
-                                                                        says: str | None) -> None:
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (f'"ExitCode": {2**64 + 5}', "ad 2: ExitCode = 18446744073709551621: an integer beyond 64 bits"),
+        (f'"ClusterId": {2**70}, "ProcId": 0', "ad 2: ClusterId = 11805916207174113034…: an integer beyond 64 bits"),
+        ('"QDate": ' + "9" * 400, "ad 2: a number too large for any job attribute"),
+        ('"ClusterId": ' + "9" * 5000, "an integer of thousands of digits"),
+        ('"X": ' + "[" * 1000 + "]" * 1000, None),  # read: the projection skips X
+        ('"X": ' + "[" * 100_000 + "]" * 100_000, "values nested too deeply for a job ad"),
+    ],
+)
+def test_huge_numbers_and_deep_nesting_are_one_line_naming_file_and_ad(
+    tmp_path: Path, value: str, says: str | None
+) -> None:
     path = tmp_path / "hostile.json"
     path.write_bytes(_one_ad_with(value))
     result = load_files([path])
@@ -373,7 +411,7 @@ def test_a_job_with_a_64_bit_overflow_never_reaches_the_store(tmp_path: Path) ->
     from opgtui.store import open_store
 
     path = tmp_path / "big.json"
-    path.write_bytes(_one_ad_with(f'"ExitCode": {2 ** 63}'))
+    path.write_bytes(_one_ad_with(f'"ExitCode": {2**63}'))
     result = load_files([path])
     store = open_store(tmp_path / "s.db")
     store.upsert_jobs(result.jobs)  # was OverflowError: Python int too large to convert to SQLite INTEGER
@@ -386,11 +424,14 @@ def test_event_logs_are_parsed_outside_this_process(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from opgtui.sources.dumps import load_files\n"
-            f"r = load_files([{str(DATA / 'test_log.txt')!r}])\n"
-            "print(len(r.jobs), len(r.events), 'htcondor2' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "TZ": "UTC"}).stdout.split()
+    code = (
+        "import sys; from opgtui.sources.dumps import load_files\n"
+        f"r = load_files([{str(DATA / 'test_log.txt')!r}])\n"
+        "print(len(r.jobs), len(r.events), 'htcondor2' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={**os.environ, "TZ": "UTC"}
+    ).stdout.split()
     assert int(out[0]) > 0 and int(out[1]) > 0 and out[2] == "False"
 
 
@@ -411,7 +452,8 @@ def _worker_reading(fifo: Path, deadline: float = 20.0) -> int:
 
 @pytest.mark.parametrize("fate", ["crash", "hang"])
 def test_a_log_that_crashes_or_hangs_the_reader_is_one_line_and_the_next_log_is_read(
-        tmp_path: Path, fate: str, utc: None) -> None:
+    tmp_path: Path, fate: str, utc: None
+) -> None:
     import signal
     import threading
 
@@ -437,15 +479,17 @@ def test_a_log_that_crashes_or_hangs_the_reader_is_one_line_and_the_next_log_is_
 MACHINE = DATA / "machine_small1slot.long"  # a real startd ad (`condor_status -long`), htcondor/htcondor tests
 
 
-@pytest.mark.parametrize("prompt", ["$ condor_q -l 15872426.5189",
-                                    "[novapro@jobsub01 ~]$ condor_q -l -constraint 'JobStatus == 5'"])
+@pytest.mark.parametrize(
+    "prompt", ["$ condor_q -l 15872426.5189", "[novapro@jobsub01 ~]$ condor_q -l -constraint 'JobStatus == 5'"]
+)
 def test_a_pasted_shell_prompt_before_the_first_ad_is_skipped_with_a_warning(tmp_path: Path, prompt: str) -> None:
     pasted = tmp_path / "held.txt"
     pasted.write_text(prompt + "\n" + (DATA / "chtc_held_docker_memory.long.ad").read_text())
     result = load_files([pasted])
     assert [j.id for j in result.jobs] == ["submit-1.chtc.wisc.edu#15872426.5189"]
-    assert result.errors == [f"{pasted}:1: warning: skipped 1 line before the first ad (not ClassAd attributes: "
-                             "a pasted shell prompt?)"]
+    assert result.errors == [
+        f"{pasted}:1: warning: skipped 1 line before the first ad (not ClassAd attributes: a pasted shell prompt?)"
+    ]
 
 
 def test_a_prompt_and_a_blank_line_before_the_output_are_skipped_too(tmp_path: Path) -> None:
@@ -475,7 +519,8 @@ def test_machine_ads_are_said_to_be_no_job_ads(tmp_path: Path) -> None:
     result = load_files([as_json])
     assert result.jobs == [] and result.errors == [
         f"{as_json}: 3 'Machine' ads (condor_status), not job ads: skipped; opgtui reads condor_q/condor_history "
-        "-long or -json dumps and job event logs"]
+        "-long or -json dumps and job event logs"
+    ]
     mixed = tmp_path / "mixed.long"
     mixed.write_text((DATA / "chtc_held_docker_memory.long.ad").read_text() + "\n" + MACHINE.read_text())
     result = load_files([mixed])

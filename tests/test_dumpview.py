@@ -97,7 +97,8 @@ async def test_a_json_dump_lists_what_whole_jobs_would_and_opens_each_job_whole(
         for _ in range(100):
             await pilot.pause(0.05)
             if type(app.screen).__name__ == "FailureSummaryScreen" and "failed/held" in str(
-                    app.screen.query_one("#failures-status").render()):
+                app.screen.query_one("#failures-status").render()
+            ):
                 break
         assert f"{failing:,} failed/held" in str(app.screen.query_one("#failures-status").render())
         await pilot.press("escape")

@@ -34,8 +34,15 @@ def test_an_excluded_line_is_no_match(packs):
 
 
 def test_an_exclude_that_vetoes_its_own_example_is_refused():
-    raw = {"id": "x", "pattern": "OOMKilled", "exclude": "OOMKilled", "category": "resource",
-           "action": "resubmit with more memory", "title": "t", "example": '"OOMKilled": true'}
+    raw = {
+        "id": "x",
+        "pattern": "OOMKilled",
+        "exclude": "OOMKilled",
+        "category": "resource",
+        "action": "resubmit with more memory",
+        "title": "t",
+        "example": '"OOMKilled": true',
+    }
     sig, problem = compile_signature(raw)
     assert sig is None and "exclude pattern vetoes its own example" in problem
     sig, problem = compile_signature({**raw, "exclude": "(a"})
@@ -51,8 +58,10 @@ def test_a_benign_line_vetoes_every_match_on_it(packs):
 
 
 def test_a_removal_is_context_and_the_eviction_logged_with_it_too(packs):
-    log = ["004 (456.000.000) 2026-05-28 09:33:40 Job was evicted.",
-           "009 (456.000.000) 2026-05-28 09:33:44 Job was aborted."]
+    log = [
+        "004 (456.000.000) 2026-05-28 09:33:40 Job was evicted.",
+        "009 (456.000.000) 2026-05-28 09:33:44 Job was aborted.",
+    ]
     v = diagnose(log, packs)
     assert v.category == "unknown" and "context, not a cause" in v.reason
     v = diagnose(["KeyError: 'run'", *log], packs)
@@ -60,8 +69,9 @@ def test_a_removal_is_context_and_the_eviction_logged_with_it_too(packs):
 
 
 def test_the_reason_quotes_the_path_the_line_named(packs):
-    v = diagnose(["[ERROR] Server responded with an error: [3010] Unable to locate /atlas/dq2/x.root; "
-                  "permission denied"], packs)
+    v = diagnose(
+        ["[ERROR] Server responded with an error: [3010] Unable to locate /atlas/dq2/x.root; permission denied"], packs
+    )
     assert v.category == "code" and "(line 1: path /atlas/dq2/x.root)" in v.reason
     v = diagnose(["[ERROR] Server responded with an error: [3010] Permission denied"], packs)
     assert v.reason == "xrootd [3010] not authorized for this path (line 1)"
@@ -69,9 +79,12 @@ def test_the_reason_quotes_the_path_the_line_named(packs):
 
 def test_a_wrapper_line_gives_way_to_the_cause_it_wraps(packs):
     fatal = "FATAL:   container creation failed: "
-    log = [fatal, "mount /usr/lib/openmpi/libompi_dbg_msgq.so->/usr/lib/openmpi/libompi_dbg_msgq.so error: ",
-           "while mounting /usr/lib/openmpi/libompi_dbg_msgq.so: ",
-           "destination /usr/lib/openmpi/libompi_dbg_msgq.so doesn't exist in container"]
+    log = [
+        fatal,
+        "mount /usr/lib/openmpi/libompi_dbg_msgq.so->/usr/lib/openmpi/libompi_dbg_msgq.so error: ",
+        "while mounting /usr/lib/openmpi/libompi_dbg_msgq.so: ",
+        "destination /usr/lib/openmpi/libompi_dbg_msgq.so doesn't exist in container",
+    ]
     v = diagnose(log, packs)
     assert (v.category, v.signature) == ("code", "container_bind_destination_missing")
     assert "chose line 4 over line 1" in v.reason and "wraps the cause after it" in v.reason
@@ -79,8 +92,9 @@ def test_a_wrapper_line_gives_way_to_the_cause_it_wraps(packs):
 
 
 def test_a_quoted_path_is_one_clean_line(packs):
-    v = diagnose(["[ERROR] Server responded with an error: [3010] Unable to locate /store/\x1b[2Jx.root; denied"],
-                 packs)
+    v = diagnose(
+        ["[ERROR] Server responded with an error: [3010] Unable to locate /store/\x1b[2Jx.root; denied"], packs
+    )
     assert "\x1b" not in v.reason and "path /store/" in v.reason
 
 

@@ -33,8 +33,10 @@ def write_corpus(root: Path) -> None:
     """Two themes, one with the older header; right, unknown, wrong and a negative control."""
     a = root / "tune" / "a"
     a.mkdir(parents=True)
-    (a / "oom.log").write_text("Job has gone over cgroup memory limit of 2048 megabytes. Last measured usage: "
-                               "2100 megabytes.  Consider resubmitting with a higher request_memory.\n")
+    (a / "oom.log").write_text(
+        "Job has gone over cgroup memory limit of 2048 megabytes. Last measured usage: "
+        "2100 megabytes.  Consider resubmitting with a higher request_memory.\n"
+    )
     (a / "quiet.log").write_text("nothing to see\n")
     (a / "held.log").write_text("")
     (a / "ok.log").write_text("%MSG-w XrdAdaptor: file open retried\n")
@@ -43,7 +45,8 @@ def write_corpus(root: Path) -> None:
         + "oom.log\tcode\tmislabelled_on_purpose\thttps://example.org/1\t\n"
         + "quiet.log\tservice\tsomething\thttps://example.org/2\t\n"
         + "held.log\tresource\tcgroup_memory\thttps://example.org/3\thold_code=34;hold_subcode=102\n"
-        + "ok.log\tnone\tbenign_retry\thttps://example.org/4\texit_code=0\n")
+        + "ok.log\tnone\tbenign_retry\thttps://example.org/4\texit_code=0\n"
+    )
     b = root / "tune" / "b"
     b.mkdir(parents=True)
     (b / "seg.log").write_text(" *** Break *** segmentation violation\n")
@@ -61,16 +64,24 @@ def test_eval_counts_confusion_precision_and_misses(env: Path) -> None:
     assert rep["confusion"]["code"] == {"service": 0, "code": 1, "resource": 1, "unknown": 0}
     assert rep["confusion"]["resource"]["resource"] == 1  # from the job column alone: 34/102
     assert rep["confusion"]["none"]["unknown"] == 1
-    assert rep["themes"] == [{"theme": "tune/a", "cases": 4, "right": 2, "unknown": 1, "wrong": 1},
-                             {"theme": "tune/b", "cases": 1, "right": 1, "unknown": 0, "wrong": 0}]
+    assert rep["themes"] == [
+        {"theme": "tune/a", "cases": 4, "right": 2, "unknown": 1, "wrong": 1},
+        {"theme": "tune/b", "cases": 1, "right": 1, "unknown": 0, "wrong": 0},
+    ]
     misses = {m["file"]: m for m in rep["misses"]}
     assert set(misses) == {"tune/a/oom.log", "tune/a/quiet.log"}
     assert (misses["tune/a/oom.log"]["predicted"], misses["tune/a/oom.log"]["score"]) == ("resource", "wrong")
     assert misses["tune/a/oom.log"]["signature"] == "htcondor_cgroup_memory_limit_exceeded"
     sigs = {r["signature"]: r for r in rep["signatures"]}
     assert sigs["htcondor_cgroup_memory_limit_exceeded"]["precision"] == 0.0
-    assert sigs["rule:hold_34_102"] | {} == {"signature": "rule:hold_34_102", "decided": 1, "right": 1,
-                                             "unknown": 0, "wrong": 0, "precision": 1.0}
+    assert sigs["rule:hold_34_102"] | {} == {
+        "signature": "rule:hold_34_102",
+        "decided": 1,
+        "right": 1,
+        "unknown": 0,
+        "wrong": 0,
+        "precision": 1.0,
+    }
 
 
 def test_eval_text_report(env: Path) -> None:
@@ -88,8 +99,9 @@ def test_eval_reports_bad_rows_and_missing_directories(env: Path) -> None:
     root = env / "c"
     root.mkdir()
     (root / "x.log").write_text("x\n")
-    (root / "LABELS.tsv").write_text(HEADER + "x.log\tmaybe\tc\ts\t\ngone.log\tcode\tc\ts\t\n"
-                                     + "x.log\tcode\tc\ts\tmemory=lots\n")
+    (root / "LABELS.tsv").write_text(
+        HEADER + "x.log\tmaybe\tc\ts\t\ngone.log\tcode\tc\ts\t\n" + "x.log\tcode\tc\ts\tmemory=lots\n"
+    )
     cases, errors = find_cases(root)
     assert len(cases) == 1
     assert any("verdict 'maybe' is not one of" in e for e in errors)
@@ -101,7 +113,9 @@ def test_eval_reports_bad_rows_and_missing_directories(env: Path) -> None:
 
 def test_job_column_and_scoring_rules() -> None:
     assert parse_job("hold_code=34; hold_subcode=102;request_memory_mb=2000") == (
-        {"hold_code": 34, "hold_subcode": 102, "request_memory_mb": 2000.0}, [])
+        {"hold_code": 34, "hold_subcode": 102, "request_memory_mb": 2000.0},
+        [],
+    )
     assert parse_job("exit_code=x")[1] == ["job: exit_code is not a number: 'x'"]
     assert [score("service", p) for p in ("service", "unknown", "code")] == ["right", "unknown", "wrong"]
     assert [score("none", p) for p in ("unknown", "code")] == ["right", "wrong"]
@@ -110,8 +124,9 @@ def test_job_column_and_scoring_rules() -> None:
 
 def test_a_spreadsheet_saved_labels_file_is_read(tmp_path: Path) -> None:
     (tmp_path / "a.log").write_text("x\n")
-    (tmp_path / "LABELS.tsv").write_bytes(("\ufeff" + HEADER + "a.log\tcode\tc\ts\texit_code=2\n")
-                                          .replace("\n", "\r\n").encode())
+    (tmp_path / "LABELS.tsv").write_bytes(
+        ("\ufeff" + HEADER + "a.log\tcode\tc\ts\texit_code=2\n").replace("\n", "\r\n").encode()
+    )
     cases, errors = find_cases(tmp_path)
     assert errors == [] and [(c.name, c.label, c.job) for c in cases] == [("a.log", "code", {"exit_code": 2})]
 
@@ -130,14 +145,29 @@ def test_diagnose_a_stored_job_reads_its_record_and_logs(env: Path) -> None:
     logs.mkdir()
     (env / "cfg" / "opgtui").mkdir(parents=True)
     (env / "cfg" / "opgtui" / "config.yaml").write_text(
-        f"logs:\n  - name: here\n    stdout: \"{logs}/{{ClusterId}}.out\"\n    stderr: \"{logs}/{{ClusterId}}.err\"\n")
+        f'logs:\n  - name: here\n    stdout: "{logs}/{{ClusterId}}.out"\n    stderr: "{logs}/{{ClusterId}}.err"\n'
+    )
     out_log = logs / "12.out"
     out_log.write_text("starting\nJob has gone over cgroup memory limit of 2048 megabytes.\n")
     err_log = logs / "12.err"
     err_log.write_text("warning: nothing\n")
     store = open_store(env / "data" / "opgtui" / "opgtui.db")
-    store.upsert_jobs([Job("sched1#12.3", "sched1", 12, 3, status=JobStatus.HELD, hold_code=34, hold_subcode=102,
-                           hold_reason="memory", stdout=str(out_log), stderr=str(err_log))])
+    store.upsert_jobs(
+        [
+            Job(
+                "sched1#12.3",
+                "sched1",
+                12,
+                3,
+                status=JobStatus.HELD,
+                hold_code=34,
+                hold_subcode=102,
+                hold_reason="memory",
+                stdout=str(out_log),
+                stderr=str(err_log),
+            )
+        ]
+    )
     store.close()
     code, out, err = run("diagnose", "12.3@sched1", "--json")
     assert code == 0, err
@@ -161,9 +191,23 @@ def test_diagnose_a_stored_job_says_which_outage_overlapped_it(env: Path) -> Non
 
     store = open_store(env / "data" / "opgtui" / "opgtui.db")
     start = 1_700_000_000.0
-    store.upsert_jobs([Job("sched1#13.0", "sched1", 13, 0, status=JobStatus.HELD, hold_code=13, hold_subcode=0,
-                           hold_reason="Transfer input files failure: SAMweb returned HTTP error 503",
-                           submit_time=start - 60, start_time=start, end_time=start + 600)])
+    store.upsert_jobs(
+        [
+            Job(
+                "sched1#13.0",
+                "sched1",
+                13,
+                0,
+                status=JobStatus.HELD,
+                hold_code=13,
+                hold_subcode=0,
+                hold_reason="Transfer input files failure: SAMweb returned HTTP error 503",
+                submit_time=start - 60,
+                start_time=start,
+                end_time=start + 600,
+            )
+        ]
+    )
     store.add_window(Window("htcondor", "outage", start + 100, start + 300, "test-feed"))
     store.close()
     code, out, err = run("diagnose", "sched1#13.0", "--json")
@@ -189,9 +233,15 @@ def test_eval_against_a_baseline_lists_what_got_better_or_worse(env: Path) -> No
     assert code == 0, err
     changed = {c["file"]: c for c in json.loads(out)["changes"]}
     assert "tune/a/new.log" not in changed
-    assert changed["tune/a/oom.log"] | {} == {"file": "tune/a/oom.log", "label": "resource", "before": "resource",
-                                              "after": "resource", "was": "wrong", "now": "right",
-                                              "change": "better"}
+    assert changed["tune/a/oom.log"] | {} == {
+        "file": "tune/a/oom.log",
+        "label": "resource",
+        "before": "resource",
+        "after": "resource",
+        "was": "wrong",
+        "now": "right",
+        "change": "better",
+    }
     code, out, _ = run("diagnose", "--eval", str(env / "corpus"), "--baseline", str(baseline))
     assert f"against {baseline}: 1 better, 0 worse" in out and "  better tune/a/oom.log  resource: resource" in out
     code, _, err = run("diagnose", "--eval", str(env / "corpus"), "--baseline", str(env / "nope.json"))

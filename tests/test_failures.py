@@ -29,21 +29,35 @@ def job(i: int, **kw: Any) -> Job:
 
 
 def verdict(category: str, signature: str | None, windows: list[Window] = (), confidence: str = "probable") -> Verdict:  # type: ignore[assignment]
-    return Verdict(category, {"service": "retry", "code": "debug"}.get(category, "look"), signature, signature or "",
-                   [Finding(signature or "x", category, 50, signature or "x", "line")], confidence, "", list(windows))
+    return Verdict(
+        category,
+        {"service": "retry", "code": "debug"}.get(category, "look"),
+        signature,
+        signature or "",
+        [Finding(signature or "x", category, 50, signature or "x", "line")],
+        confidence,
+        "",
+        list(windows),
+    )
 
 
 def test_failures_group_by_verdict_and_signature_with_sites_and_outages() -> None:
     jobs = [job(i, site="FNAL" if i % 3 else "Purdue") for i in range(6)] + [
         job(10, status=JobStatus.HELD, hold_code=34, exit_code=None),
-        job(11, status=JobStatus.RUNNING), job(12, exit_code=0)]  # neither failed nor held: left out
+        job(11, status=JobStatus.RUNNING),
+        job(12, exit_code=0),
+    ]  # neither failed nor held: left out
     other = Window("samweb", "outage", NOW - 7200, NOW - 7000, "am", ext_id="b")
-    verdicts = {f"s#{i}.0": verdict("service", "sam.fetch", [SAM] + ([other] if i == 1 else []), "confident")
-                for i in range(4)}
+    verdicts = {
+        f"s#{i}.0": verdict("service", "sam.fetch", [SAM] + ([other] if i == 1 else []), "confident") for i in range(4)
+    }
     verdicts |= {"s#4.0": verdict("code", "fhicl.parse"), "s#5.0": verdict("code", "fhicl.parse")}
     groups = summarise(jobs, verdicts)
     assert [(g.category, g.signature, g.count) for g in groups] == [
-        ("service", "sam.fetch", 4), ("code", "fhicl.parse", 2), (UNDIAGNOSED, None, 1)]
+        ("service", "sam.fetch", 4),
+        ("code", "fhicl.parse", 2),
+        (UNDIAGNOSED, None, 1),
+    ]
     sam = groups[0]
     assert sam.retryable and sam.confident == 4 and sam.sites == Counter({"FNAL": 2, "Purdue": 2})
     assert [w.start for w in sam.windows] == [other.start, SAM.start]  # each outage once, earliest first
@@ -52,8 +66,11 @@ def test_failures_group_by_verdict_and_signature_with_sites_and_outages() -> Non
 
 
 def test_time_ranges_use_when_the_job_ended_or_was_held() -> None:
-    jobs = [job(1, end_time=NOW - 3 * 3600), job(2, end_time=None, status=JobStatus.HELD, status_since=NOW - 600),
-            job(3, end_time=None, status=JobStatus.HELD, status_since=None)]
+    jobs = [
+        job(1, end_time=NOW - 3 * 3600),
+        job(2, end_time=None, status=JobStatus.HELD, status_since=NOW - 600),
+        job(3, end_time=None, status=JobStatus.HELD, status_since=None),
+    ]
     assert [j.id for j in in_range(jobs, 6 * 3600, NOW)] == ["s#1.0", "s#2.0"]
     assert [j.id for j in in_range(jobs, 3600, NOW)] == ["s#2.0"]
     assert len(in_range(jobs, None, NOW)) == 3
@@ -133,11 +150,25 @@ def pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Config, Any, 
     monkeypatch.setenv("OPGTUI_DOUBLE_DIR", str(tmp_path))
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
     held = load_files([TESTS / "data" / "condor" / "chtc_held_docker_memory.long.ad"]).ads.popitem()[1]
-    ads = [dict(held, ClusterId=100, ProcId=p, Owner="novapro", AccountingGroup="group_nova.prod.novapro",
-                GlobalJobId=f"jobsub01#100.{p}#1", EnteredCurrentStatus=int(time.time()) - 60) for p in range(3)]
+    ads = [
+        dict(
+            held,
+            ClusterId=100,
+            ProcId=p,
+            Owner="novapro",
+            AccountingGroup="group_nova.prod.novapro",
+            GlobalJobId=f"jobsub01#100.{p}#1",
+            EnteredCurrentStatus=int(time.time()) - 60,
+        )
+        for p in range(3)
+    ]
     (tmp_path / "jobsub01.json").write_text(json.dumps(ads))
-    cfg = Config(store=tmp_path / "s.db", experiments=[ExperimentConfig(
-        "nova", debug_profile=DebugProfile(environment={"IFDH_DEBUG": "1"}, request_memory=32000))])
+    cfg = Config(
+        store=tmp_path / "s.db",
+        experiments=[
+            ExperimentConfig("nova", debug_profile=DebugProfile(environment={"IFDH_DEBUG": "1"}, request_memory=32000))
+        ],
+    )
     store = open_store(cfg.store)
     jobs = [job_from_ad(a, schedd="jobsub01") for a in ads]
     store.upsert_jobs(jobs, {j.id: a for j, a in zip(jobs, ads, strict=True)})
@@ -145,7 +176,8 @@ def pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Config, Any, 
 
 
 async def test_retry_with_debug_of_a_group_from_the_jobs_view_and_the_lineage_in_the_detail(
-        pool: tuple[Config, Any, Path]) -> None:
+    pool: tuple[Config, Any, Path],
+) -> None:
     from opgtui.screens.job import JobDetailScreen
 
     cfg, store, d = pool
@@ -209,9 +241,12 @@ def test_failed_means_one_thing_in_the_model_the_job_list_retries_and_the_store(
     from opgtui.domain.retry import why_not_retryable
     from opgtui.learn.unknown import failed_jobs
 
-    jobs = [job(i, status=JobStatus(status), exit_code=code, exit_signal=signal)
-            for i, (status, code, signal) in enumerate((s, c, g) for s in JobStatus for c in (None, 0, 1, 137)
-                                                        for g in (None, 9))]
+    jobs = [
+        job(i, status=JobStatus(status), exit_code=code, exit_signal=signal)
+        for i, (status, code, signal) in enumerate(
+            (s, c, g) for s in JobStatus for c in (None, 0, 1, 137) for g in (None, 9)
+        )
+    ]
     rows = build_rows(jobs, now=time.time())
     store = open_store(tmp_path / "opgtui.db")
     try:
@@ -223,21 +258,29 @@ def test_failed_means_one_thing_in_the_model_the_job_list_retries_and_the_store(
         failed = is_failed(j.status, j.exit_code, j.exit_signal)
         assert j.failed == row.failed == failed, j
         assert (why_not_retryable(j.status, j.exit_code, j.exit_signal) is None) == (
-            failed or j.status in (JobStatus.HELD, JobStatus.REMOVED)), j
+            failed or j.status in (JobStatus.HELD, JobStatus.REMOVED)
+        ), j
         assert (j.id in failed_or_held) == (failed or j.status == JobStatus.HELD), j
     # spelled once in Python: the model, and the job list's fast paths over plain ints (measured: bench_joblist)
     package = Path(__file__).resolve().parent.parent / "opgtui"
-    spelled = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
-                     for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
-                     if isinstance(node, ast.BoolOp) and _spells_failed(ast.unparse(node)))
+    spelled = sorted(
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        if isinstance(node, ast.BoolOp) and _spells_failed(ast.unparse(node))
+    )
     assert sorted(set(spelled)) == ["core/model.py", "domain/joblist.py"]
     # and in SQL only inside the store (Store.failed_jobs, the job_stats triggers of its schema)
-    in_sql = sorted(str(p.relative_to(package)) for p in package.rglob("*.py")
-                    if "exit_signal IS NOT NULL" in p.read_text(encoding="utf-8"))
+    in_sql = sorted(
+        str(p.relative_to(package))
+        for p in package.rglob("*.py")
+        if "exit_signal IS NOT NULL" in p.read_text(encoding="utf-8")
+    )
     assert [p for p in in_sql if not p.startswith("store/")] == []
 
 
 def _spells_failed(source: str) -> bool:
     """``bool(exit_code) or exit_signal is not None`` in any spelling (the failed test, not a mere 'has an exit')."""
-    return "exit_signal is not None" in source and (("bool(" in source and "exit_code)" in source)
-                                                    or "exit_code or" in source)
+    return "exit_signal is not None" in source and (
+        ("bool(" in source and "exit_code)" in source) or "exit_code or" in source
+    )

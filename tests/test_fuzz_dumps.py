@@ -23,13 +23,30 @@ from opgtui.sources.dumps import load_files
 from opgtui.store import open_store
 
 DATA = Path(__file__).parent / "data" / "condor"
-AD_SEEDS = ["chtc_held_docker_memory.long.ad", "fifebatch_completed_2017.long", "fifebatch_completed_2017.derived.json",
-            "test.old.ad", "machine_small1slot.long"]
+AD_SEEDS = [
+    "chtc_held_docker_memory.long.ad",
+    "fifebatch_completed_2017.long",
+    "fifebatch_completed_2017.derived.json",
+    "test.old.ad",
+    "machine_small1slot.long",
+]
 LOG_SEEDS = ["test_log.txt", "tiny_problems.dag.nodes.log"]
 PER_AD_SEED = 260
 PER_LOG_SEED = 40
-HUGE = [str(2 ** 64 + 1), str(-(2 ** 63) - 1), "9" * 5000, "1e400", "-1e400", "1" + "0" * 400, "NaN", "0x7fff",
-        '"' + "x" * 100_000 + '"', "[" * 2000 + "]" * 2000, "{" * 50, '"\x1b]52;c;cHduZWQ=\x07"']
+HUGE = [
+    str(2**64 + 1),
+    str(-(2**63) - 1),
+    "9" * 5000,
+    "1e400",
+    "-1e400",
+    "1" + "0" * 400,
+    "NaN",
+    "0x7fff",
+    '"' + "x" * 100_000 + '"',
+    "[" * 2000 + "]" * 2000,
+    "{" * 50,
+    '"\x1b]52;c;cHduZWQ=\x07"',
+]
 _NUMBER = re.compile(rb"(?<![\w.])\d{1,12}(?![\w.])")
 
 
@@ -63,7 +80,7 @@ def huge_value(rng: random.Random, data: bytes) -> bytes:
     if not numbers:
         return data + rng.choice(HUGE).encode()
     m = rng.choice(numbers)
-    return data[: m.start()] + rng.choice(HUGE).encode() + data[m.end():]
+    return data[: m.start()] + rng.choice(HUGE).encode() + data[m.end() :]
 
 
 def line_surgery(rng: random.Random, data: bytes) -> bytes:
@@ -77,16 +94,38 @@ def line_surgery(rng: random.Random, data: bytes) -> bytes:
     elif op == 2:
         lines[i] = lines[i].replace(b"=", b"==", 1).replace(b":", b"", 1)
     elif op == 3:
-        lines.insert(i, rng.choice([b"$ condor_q -l", b"-- Schedd: x : <1.2.3.4>", b"", b"...", b"[", b"]",
-                                    b"<c>", b"000 (", b"\xef\xbb\xbf", b"\r"]))
+        lines.insert(
+            i,
+            rng.choice(
+                [
+                    b"$ condor_q -l",
+                    b"-- Schedd: x : <1.2.3.4>",
+                    b"",
+                    b"...",
+                    b"[",
+                    b"]",
+                    b"<c>",
+                    b"000 (",
+                    b"\xef\xbb\xbf",
+                    b"\r",
+                ]
+            ),
+        )
     else:
         lines[i] = lines[i] * rng.randint(2, 2000)
     return b"\n".join(lines)
 
 
 def encodings(rng: random.Random, data: bytes) -> bytes:
-    return rng.choice([data.replace(b"\n", b"\r\n"), b"\xef\xbb\xbf" + data, data.replace(b"\n", b"\r"),
-                       data.decode("utf-8", "replace").encode("utf-16"), data[::-1]])
+    return rng.choice(
+        [
+            data.replace(b"\n", b"\r\n"),
+            b"\xef\xbb\xbf" + data,
+            data.replace(b"\n", b"\r"),
+            data.decode("utf-8", "replace").encode("utf-16"),
+            data[::-1],
+        ]
+    )
 
 
 def splice(rng: random.Random, data: bytes) -> bytes:
@@ -95,8 +134,15 @@ def splice(rng: random.Random, data: bytes) -> bytes:
     return data[:a] + other[b:]
 
 
-MUTATORS: list[Callable[[random.Random, bytes], bytes]] = [truncate, nul_bytes, flip_bytes, huge_value,
-                                                           line_surgery, encodings, splice]
+MUTATORS: list[Callable[[random.Random, bytes], bytes]] = [
+    truncate,
+    nul_bytes,
+    flip_bytes,
+    huge_value,
+    line_surgery,
+    encodings,
+    splice,
+]
 
 
 def mutants(seed_name: str, n: int) -> Iterator[tuple[str, bytes]]:
@@ -172,8 +218,10 @@ def test_fuzzed_event_logs_never_crash_or_hang_the_reader(tmp_path: Path, monkey
     store.upsert_jobs(result.jobs)
     store.add_events(result.events)
     store.close()
-    print(f"\nfuzz: {len(paths)} mutated event logs, {clean_errors} with clean one-line errors, "
-          f"{len(result.events)} events read")
+    print(
+        f"\nfuzz: {len(paths)} mutated event logs, {clean_errors} with clean one-line errors, "
+        f"{len(result.events)} events read"
+    )
     assert clean_errors > 0 and result.events
 
 
@@ -185,7 +233,7 @@ def test_fuzzed_inputs_through_the_cli_exit_cleanly(tmp_path: Path) -> None:
             (tmp_path / name).write_bytes(data)
             paths.append(tmp_path / name)
     big = tmp_path / "huge.json"
-    big.write_text(json.dumps([{"ClusterId": 1, "ProcId": 0, "ExitCode": 2 ** 64, "JobStatus": 4}]))
+    big.write_text(json.dumps([{"ClusterId": 1, "ProcId": 0, "ExitCode": 2**64, "JobStatus": 4}]))
     deep = tmp_path / "deep.json"
     deep.write_text('[{"ClusterId": 1, "ProcId": 1, "X": ' + "[" * 100_000 + "]" * 100_000 + "}]")
     nul = tmp_path / "nul.log"
@@ -196,8 +244,13 @@ def test_fuzzed_inputs_through_the_cli_exit_cleanly(tmp_path: Path) -> None:
     deep_new.write_text("[ ClusterId = 1; ProcId = 3; X = " + "[" * 100_000 + "]" * 100_000 + " ]\n")
     paths += [big, deep, nul, deep_long, deep_new]
     args = [a for p in paths for a in ("--from", str(p))]
-    proc = subprocess.run([sys.executable, "-m", "opgtui.cli", "jobs", *args, "--json"], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "TZ": "UTC"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "opgtui.cli", "jobs", *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TZ": "UTC"},
+    )
     assert proc.returncode in (0, 2), proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     assert all(line.startswith("opgtui: ") for line in proc.stderr.splitlines())

@@ -53,16 +53,66 @@ def _deep(depth: int) -> Any:
 
 
 _SCALARS: list[Any] = [
-    None, True, False, 0, -1, 1, 2**31, 2**63, 2**64 + 1, -(2**63) - 1, 10**400, 1e308, -1e308, 5e-324,
-    1e11, 1e13, 1e15, 1e18, -1e18, 253402300800, -62135596801,
-    "", " ", "x" * 200_000, "\x00", "\x1b]52;c;SGVsbG8=\x07", "\u202e\u200b\ufeff", "[bold]x[/", "é" * 1000,
-    "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2024-13-45T25:61:61Z", "10000-01-01T00:00:00Z",
-    "1e999", "NaN", "-inf", "-1", "0", "99999999999999999999", "Dec 04, 2023 12:00 PM UTC", "Feb 30, 2023 25:00 PM XYZ",
-    "down", "up", "maintenance", "major_outage", "under_maintenance", "firing", "active", "suppressed",
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    2**31,
+    2**63,
+    2**64 + 1,
+    -(2**63) - 1,
+    10**400,
+    1e308,
+    -1e308,
+    5e-324,
+    1e11,
+    1e13,
+    1e15,
+    1e18,
+    -1e18,
+    253402300800,
+    -62135596801,
+    "",
+    " ",
+    "x" * 200_000,
+    "\x00",
+    "\x1b]52;c;SGVsbG8=\x07",
+    "\u202e\u200b\ufeff",
+    "[bold]x[/",
+    "é" * 1000,
+    "9999-12-31T23:59:59Z",
+    "0001-01-01T00:00:00Z",
+    "2024-13-45T25:61:61Z",
+    "10000-01-01T00:00:00Z",
+    "1e999",
+    "NaN",
+    "-inf",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "Dec 04, 2023 12:00 PM UTC",
+    "Feb 30, 2023 25:00 PM XYZ",
+    "down",
+    "up",
+    "maintenance",
+    "major_outage",
+    "under_maintenance",
+    "firing",
+    "active",
+    "suppressed",
 ]
 _SHAPES: list[Callable[[], Any]] = [
-    list, dict, lambda: [None], lambda: {"": None}, lambda: {"name": None}, lambda: _deep(50), lambda: _deep(400),
-    lambda: list(range(10_000)), lambda: {"labels": None, "status": {"state": None}},
+    list,
+    dict,
+    lambda: [None],
+    lambda: {"": None},
+    lambda: {"name": None},
+    lambda: _deep(50),
+    lambda: _deep(400),
+    lambda: list(range(10_000)),
+    lambda: {"labels": None, "status": {"state": None}},
     lambda: [{"startsAt": None} for _ in range(100)],
 ]
 
@@ -132,13 +182,30 @@ def _bytes_mutation(rng: random.Random, data: bytes) -> bytes:
         if how < 0.3:
             buf[i] = rng.randrange(256)
         elif how < 0.5:
-            del buf[i:i + rng.choice((1, 10, 100, 1000))]
+            del buf[i : i + rng.choice((1, 10, 100, 1000))]
         elif how < 0.7:
-            buf[i:i] = rng.choice((b"\x00", b"\xff\xfe", b"\x1b[2J", b"{", b"[", b'"', b"&", b"<", b"\n- ", b": ",
-                                   b"*a", b"&a ", b"!!python/object:os.system ", b"9" * 400, b"\t"))
+            buf[i:i] = rng.choice(
+                (
+                    b"\x00",
+                    b"\xff\xfe",
+                    b"\x1b[2J",
+                    b"{",
+                    b"[",
+                    b'"',
+                    b"&",
+                    b"<",
+                    b"\n- ",
+                    b": ",
+                    b"*a",
+                    b"&a ",
+                    b"!!python/object:os.system ",
+                    b"9" * 400,
+                    b"\t",
+                )
+            )
         elif how < 0.85:
             j = rng.randrange(len(buf))
-            buf[i:i] = buf[min(i, j):max(i, j)][:5000]  # a span repeated
+            buf[i:i] = buf[min(i, j) : max(i, j)][:5000]  # a span repeated
         else:
             del buf[i:]  # a truncated answer
     return bytes(buf)
@@ -177,14 +244,25 @@ def _xml_doc(rng: random.Random, data: bytes) -> bytes:
 
 
 _SPECIALS: list[bytes] = [
-    b"", b" ", b"null", b"[]", b"{}", b"0", b'"x"', b"[" * 100_000, b"{" * 50_000, b"\xff" * 100,
+    b"",
+    b" ",
+    b"null",
+    b"[]",
+    b"{}",
+    b"0",
+    b'"x"',
+    b"[" * 100_000,
+    b"{" * 50_000,
+    b"\xff" * 100,
     b"<!DOCTYPE html><html><body>login</body></html>",
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><a>&lol2;</a>',
     b"<a>" * 5000 + b"x" + b"</a>" * 5000,
     b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
     b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
     b"services: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nwindows: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
-    b"!!python/object/apply:os.system ['true']\n", b"- " * 20_000, b"key: " + b"v" * 3_000_000,
+    b"!!python/object/apply:os.system ['true']\n",
+    b"- " * 20_000,
+    b"key: " + b"v" * 3_000_000,
 ]
 
 
@@ -226,8 +304,11 @@ def check_report(report: Any) -> str | None:
     if not isinstance(report, FeedReport):
         return f"parse returned {type(report).__name__}"
     for s in report.states:
-        if s.state not in SERVICE_STATES or not isinstance(s.service, str) or not (
-                s.since is None or _finite_time(s.since)):
+        if (
+            s.state not in SERVICE_STATES
+            or not isinstance(s.service, str)
+            or not (s.since is None or _finite_time(s.since))
+        ):
             return f"bad state {s!r:.200}"
     for w in report.windows:
         if not isinstance(w.service, str) or not _finite_time(w.start) or not (w.end is None or _finite_time(w.end)):
@@ -245,8 +326,7 @@ def fuzz(n: int, seed: int, report: Callable[[str], None] = lambda s: None) -> d
 
     rng = random.Random(seed)
     seeds = [(kind, [(name, (DATA / name).read_bytes()) for name in names]) for kind, names in SEEDS]
-    counts: dict[str, Any] = {"tried": 0, "parsed": 0, "clean_errors": 0, "bugs": [], "slowest": 0.0,
-                              "by_kind": {}}
+    counts: dict[str, Any] = {"tried": 0, "parsed": 0, "clean_errors": 0, "bugs": [], "slowest": 0.0, "by_kind": {}}
     for i in range(n):
         kind_name, files = seeds[i % len(seeds)]
         kind = get_kind(kind_name)
@@ -285,14 +365,21 @@ def test_feed_parsers_survive_hostile_payloads(tmp_path: Path) -> None:
     started = time.monotonic()
     with progress.open("w") as out:
         child = subprocess.run(
-            [sys.executable, __file__, str(INPUTS), "2"], stdout=subprocess.PIPE, stderr=out, text=True,
-            timeout=300, cwd=Path(__file__).parent.parent)
+            [sys.executable, __file__, str(INPUTS), "2"],
+            stdout=subprocess.PIPE,
+            stderr=out,
+            text=True,
+            timeout=300,
+            cwd=Path(__file__).parent.parent,
+        )
     last = (progress.read_text().split() or ["none"])[-1]
     assert child.returncode == 0, f"the fuzz process died (exit {child.returncode}) after input #{last}"
     counts = json.loads(child.stdout)
-    print(f"feed fuzz: {counts['tried']} inputs, {counts['parsed']} parsed, {counts['clean_errors']} clean errors, "
-          f"slowest {counts['slowest']:.3f}s, {time.monotonic() - started:.1f}s in all; by kind "
-          f"(inputs, clean errors): {counts['by_kind']}")
+    print(
+        f"feed fuzz: {counts['tried']} inputs, {counts['parsed']} parsed, {counts['clean_errors']} clean errors, "
+        f"slowest {counts['slowest']:.3f}s, {time.monotonic() - started:.1f}s in all; by kind "
+        f"(inputs, clean errors): {counts['by_kind']}"
+    )
     assert counts["bugs"] == []
     assert counts["tried"] == INPUTS and counts["parsed"] + counts["clean_errors"] == INPUTS
     assert counts["parsed"] > INPUTS // 10 and counts["clean_errors"] > INPUTS // 10  # both paths exercised
@@ -300,6 +387,9 @@ def test_feed_parsers_survive_hostile_payloads(tmp_path: Path) -> None:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).parent.parent))
-    result = fuzz(int(sys.argv[1]) if len(sys.argv) > 1 else INPUTS, int(sys.argv[2]) if len(sys.argv) > 2 else 2,
-                  lambda s: (sys.stderr.write(s), sys.stderr.flush()))
+    result = fuzz(
+        int(sys.argv[1]) if len(sys.argv) > 1 else INPUTS,
+        int(sys.argv[2]) if len(sys.argv) > 2 else 2,
+        lambda s: (sys.stderr.write(s), sys.stderr.flush()),
+    )
     print(json.dumps(result))

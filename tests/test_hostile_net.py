@@ -41,8 +41,7 @@ async def test_a_log_server_trickling_a_byte_at_a_time_ends_at_the_deadline(serv
     assert time.monotonic() - started < 10.0  # the trickle alone takes 500 s; 10 s leaves room for a loaded CI
 
 
-def test_opgtui_tail_of_a_trickling_server_gives_one_line(server: FeedServer,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_opgtui_tail_of_a_trickling_server_gives_one_line(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     from opgtui.cli import main
 
     monkeypatch.setattr(logs, "DEADLINE", 1.0)
@@ -54,16 +53,19 @@ def test_opgtui_tail_of_a_trickling_server_gives_one_line(server: FeedServer,
     assert time.monotonic() - started < 2.5
 
 
-def test_the_collectors_log_scan_stops_at_its_round_budget(server: FeedServer, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_collectors_log_scan_stops_at_its_round_budget(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Logs of finished jobs on a trickling server: the round reads for at most ROUND_SECONDS (plus one log's
     deadline), the rest wait for the next round, and each read log says why it was not checked."""
     monkeypatch.setattr(logs, "DEADLINE", 0.5)
     monkeypatch.setattr(record, "ROUND_SECONDS", 1.0)
     server.trickle("/logs/1.out", BODY, 0.05, content_type="text/plain")
     store: Any = open_store(tmp_path / "s.db")
-    jobs = [Job(f"s#{i}.0", "s", i, 0, status=4, exit_code=0, experiment="nova", end_time=1_795_000_000.0 + i)
-            for i in range(1, 11)]
+    jobs = [
+        Job(f"s#{i}.0", "s", i, 0, status=4, exit_code=0, experiment="nova", end_time=1_795_000_000.0 + i)
+        for i in range(1, 11)
+    ]
     store.upsert_jobs(jobs)
     cfg = Config(record=RecordConfig(scan_logs=True), logs=[LogLocation("web", stdout=server.url("/logs/1.out"))])
     started = time.monotonic()

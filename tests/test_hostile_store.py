@@ -48,8 +48,8 @@ def damaged_store(path: Path, tables: tuple[str, ...] = ("jobs", "job_stats")) -
     data = bytearray(path.read_bytes())
     for table in tables:
         middle = len(leaves[table]) // 2
-        for page in leaves[table][middle:middle + 2]:
-            data[(page - 1) * page_size:page * page_size] = b"\xde\xad\xbe\xef" * (page_size // 4)
+        for page in leaves[table][middle : middle + 2]:
+            data[(page - 1) * page_size : page * page_size] = b"\xde\xad\xbe\xef" * (page_size // 4)
     path.write_bytes(bytes(data))
     return path
 
@@ -98,8 +98,9 @@ def test_a_write_refused_by_sqlite_is_one_line_naming_the_store(tmp_path: Path) 
     store.conn.execute("PRAGMA query_only = 1")  # every write now fails as on a read-only file
     with pytest.raises(StoreError) as err:
         store.post_announcement(Announcement("hello", "info", "me"), time.time())
-    assert str(err.value) == (f"{tmp_path / 's.db'}: the store is read-only (check the file's and its "
-                              "directory's permissions)")
+    assert str(err.value) == (
+        f"{tmp_path / 's.db'}: the store is read-only (check the file's and its directory's permissions)"
+    )
     store.conn.execute("PRAGMA query_only = 0")
     assert store.announcements() == []  # nothing half-written, and the connection is usable again
     store.post_announcement(Announcement("hello", "info", "me"), time.time())
@@ -126,13 +127,20 @@ def test_another_users_read_only_store_is_one_line(tmp_path: Path) -> None:
             as_other = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         env = {**os.environ, "HOME": tmp, "XDG_CONFIG_HOME": tmp, "XDG_DATA_HOME": tmp}
         code = "import sys; from opgtui.cli import main; sys.exit(main())"
-        result = subprocess.run([*as_other, sys.executable, "-c", code, "--config", str(cfg), "announce", "hello"],
-                                capture_output=True, text=True, env=env, timeout=60, cwd=tmp)
+        result = subprocess.run(
+            [*as_other, sys.executable, "-c", code, "--config", str(cfg), "announce", "hello"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            cwd=tmp,
+        )
         assert result.returncode == 2, result.stderr
         assert result.stderr.startswith(f"opgtui: {db}: the store is read-only") and result.stderr.count("\n") == 1
 
 
 # ------------------------------------------------------------------ item 13: who did it
+
 
 def _me() -> str:
     import pwd
@@ -155,8 +163,9 @@ def test_identity_is_the_effective_uid_not_logname(tmp_path: Path, monkeypatch: 
     assert store.action_log()[0]["who"] == _me() and store.retries()[0]["who"] == _me()
 
 
-def test_only_the_author_or_an_operator_expires_an_announcement(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_author_or_an_operator_expires_an_announcement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from opgtui.store import NotAllowed, Store
 
     store = open_store(tmp_path / "s.db")
@@ -185,8 +194,9 @@ def test_only_the_author_or_an_operator_expires_an_announcement(tmp_path: Path,
     assert result.exit_code == 0 and store.announcements() == []
 
 
-async def test_announcements_screen_refuses_to_expire_someone_elses(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_announcements_screen_refuses_to_expire_someone_elses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from opgtui.store import Store
 
     monkeypatch.setattr(Store, "owner", lambda self: "storeowner")
@@ -204,6 +214,7 @@ async def test_announcements_screen_refuses_to_expire_someone_elses(tmp_path: Pa
 
 
 # ------------------------------------------------------------------ item 14: who may read it
+
 
 def _mode(path: Path) -> int:
     return path.stat().st_mode & 0o7777
@@ -261,6 +272,7 @@ def test_config_names_the_group_to_share_with(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ item 15: one collector per store
 
+
 def test_collector_lock_follows_a_symlinked_store(tmp_path: Path) -> None:
     from opgtui.ops.collector import collector_lock, collector_running
 
@@ -276,6 +288,7 @@ def test_collector_lock_follows_a_symlinked_store(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ item 17: bounded history
 
+
 def _replay_flapping(store: object) -> tuple[float, float]:
     import json
 
@@ -284,10 +297,19 @@ def _replay_flapping(store: object) -> tuple[float, float]:
     data = json.loads((Path(__file__).parent / "data" / "hostile" / "flapping_feed_5min.json").read_text())
     for poll in data["polls"]:
         store.record_feed(  # type: ignore[attr-defined]
-            "am", "alertmanager", fetched=poll["fetched"], ok=True, absent_state="up",
+            "am",
+            "alertmanager",
+            fetched=poll["fetched"],
+            ok=True,
+            absent_state="up",
             states=[ServiceState(s["service"], s["state"], None, "am") for s in poll["states"]],
-            windows=[Window(w["service"], w["kind"], w["start"], None, "am", description=w["description"],
-                            ext_id=w["ext_id"]) for w in poll["windows"]])
+            windows=[
+                Window(
+                    w["service"], w["kind"], w["start"], None, "am", description=w["description"], ext_id=w["ext_id"]
+                )
+                for w in poll["windows"]
+            ],
+        )
     return data["polls"][0]["fetched"], data["polls"][-1]["fetched"]
 
 
@@ -308,8 +330,9 @@ def test_a_short_outage_is_still_recorded(tmp_path: Path) -> None:
 
     store = open_store(tmp_path / "s.db")
     for t, state in ((0, "up"), (1000, "down"), (1010, "up"), (5000, "down")):
-        store.record_feed("f", "native", fetched=1_795_600_000 + t, ok=True,
-                          states=[ServiceState("cvmfs", state, None, "f")])
+        store.record_feed(
+            "f", "native", fetched=1_795_600_000 + t, ok=True, states=[ServiceState("cvmfs", state, None, "f")]
+        )
     assert [s.state for s in store.transitions("cvmfs")] == ["up", "down", "up", "down"]
 
 
@@ -327,8 +350,10 @@ def test_history_is_pruned_with_the_records_retention(tmp_path: Path) -> None:
     store.add_window(Window("cvmfs", "maintenance", now + day, now + 2 * day, "f", ext_id="ahead"))
     report = stats.prune(store, keep_days=10, keep_ads_days=10, now=now)
     assert report.history == 2  # cvmfs down 30 days ago (its up 20 days ago is the state in force) and the window
-    assert [(s.state, s.since) for s in store.transitions("cvmfs")] == [("up", now - 20 * day),
-                                                                        ("degraded", now - 2 * day)]
+    assert [(s.state, s.since) for s in store.transitions("cvmfs")] == [
+        ("up", now - 20 * day),
+        ("degraded", now - 2 * day),
+    ]
     assert {s.service: s.state for s in store.current_states()} == {"cvmfs": "degraded", "fts": "up"}
     assert sorted(w.ext_id for w in store.windows()) == ["ahead", "open"]
 

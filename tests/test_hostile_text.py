@@ -27,8 +27,11 @@ def _invisible(text: str) -> list[str]:
 
 
 def test_every_format_character_is_made_visible() -> None:
-    missed = [f"U+{c:04X}" for c in range(sys.maxunicode + 1)
-              if unicodedata.category(chr(c)) == "Cf" and _invisible(clean("a" + chr(c) + "b"))]
+    missed = [
+        f"U+{c:04X}"
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) == "Cf" and _invisible(clean("a" + chr(c) + "b"))
+    ]
     assert missed == []
     assert clean("novapro\u202egnp.exe\u202c") == "novapro\\u202egnp.exe\\u202c"
     assert clean("a\u200bb\ufeffc\U000e0041") == "a\\u200bb\\ufeffc\\U000e0041"
@@ -56,8 +59,14 @@ async def test_dashboard_shows_bidi_override_visibly(tmp_path: Path) -> None:
     store = open_store(tmp_path / "s.db")
     now = time.time()
     rlo = BIDI_LINES[0]
-    store.record_feed("am", "alertmanager", fetched=now, ok=True,
-                      states=[ServiceState("samweb", "down", now - 60, "am", rlo)], windows=[])
+    store.record_feed(
+        "am",
+        "alertmanager",
+        fetched=now,
+        ok=True,
+        states=[ServiceState("samweb", "down", now - 60, "am", rlo)],
+        windows=[],
+    )
     store.post_announcement(Announcement("read " + rlo + " carefully", "warning", "mallory\u200b"), now - 10)
     app = OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -71,6 +80,7 @@ async def test_dashboard_shows_bidi_override_visibly(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ item 1: editable widgets
 
+
 def _hostile(name: str) -> str:
     return (HOSTILE / name).read_text(encoding="utf-8").rstrip("\n")
 
@@ -79,8 +89,9 @@ def _escapes(text: str) -> bool:
     return any(ch in text for ch in "\x1b\x07\x9b\x9d") or bool(_invisible(text.replace("\n", "")))
 
 
-async def test_request_form_cleans_stored_typed_and_pasted_text(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_request_form_cleans_stored_typed_and_pasted_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from textual import events
     from textual.widgets import Input, Static, TextArea
 

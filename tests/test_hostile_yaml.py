@@ -48,16 +48,19 @@ def test_unknown_key_with_escapes_is_shown_cleaned(env: Path) -> None:
     assert "\\u202e" in errtext and "evil" in errtext
 
 
-@pytest.mark.parametrize(("text", "problem", "line"), [
-    ("x: !!python/object/apply:os.system [echo]\n", "not allowed", 1),
-    ("a: 1\nb: " + "[" * 200 + "]" * 200 + "\n", "nested deeper", 2),
-    ("a: &a [*a]\n", "recursive alias", 1),
-    ("a: &a [1]\nb: [" + ", ".join(["*a"] * 1001) + "]\n", "more than 1000 aliases", 2),
-    ("a:\n  b: " + "x" * (300 << 10) + "\n", "characters", 2),
-    ("a: 1\n---\nb: 2\n", "more than one YAML document", 2),
-    ("a: " + "9" * 5000 + "\n", "bad value", 1),
-    ("a: [1,\n", "not valid YAML", 2),
-])
+@pytest.mark.parametrize(
+    ("text", "problem", "line"),
+    [
+        ("x: !!python/object/apply:os.system [echo]\n", "not allowed", 1),
+        ("a: 1\nb: " + "[" * 200 + "]" * 200 + "\n", "nested deeper", 2),
+        ("a: &a [*a]\n", "recursive alias", 1),
+        ("a: &a [1]\nb: [" + ", ".join(["*a"] * 1001) + "]\n", "more than 1000 aliases", 2),
+        ("a:\n  b: " + "x" * (300 << 10) + "\n", "characters", 2),
+        ("a: 1\n---\nb: 2\n", "more than one YAML document", 2),
+        ("a: " + "9" * 5000 + "\n", "bad value", 1),
+        ("a: [1,\n", "not valid YAML", 2),
+    ],
+)
 def test_bounded_loader_refuses_with_one_line(text: str, problem: str, line: int) -> None:
     with pytest.raises(safeyaml.YamlError) as err:
         safeyaml.load(text, "f.yaml")
@@ -89,10 +92,13 @@ def request_cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("name", "problem"), [
-    ("yaml_python_object_request.yaml", "not allowed"),
-    ("yaml_deep_nesting_request.yaml", "nest"),  # libyaml stops at 1,000 levels, we at 8
-])
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("yaml_python_object_request.yaml", "not allowed"),
+        ("yaml_deep_nesting_request.yaml", "nest"),  # libyaml stops at 1,000 levels, we at 8
+    ],
+)
 def test_request_import_of_hostile_yaml_is_one_line(request_cfg: Path, name: str, problem: str) -> None:
     path = HOSTILE / name
     code, out, errtext = run("--config", str(request_cfg), "request", "import", str(path))
@@ -114,20 +120,24 @@ def test_request_import_of_a_20mb_field_is_refused_fast(request_cfg: Path, tmp_p
 
 
 def test_oversized_fields_are_refused_from_the_command_line(request_cfg: Path) -> None:
-    code, _, errtext = run("--config", str(request_cfg), "request", "new", "-e", "nova", "-t", "t",
-                           "--set", "notes=" + "n" * 30_000)
+    code, _, errtext = run(
+        "--config", str(request_cfg), "request", "new", "-e", "nova", "-t", "t", "--set", "notes=" + "n" * 30_000
+    )
     assert code == 2 and "notes: too long: 30,000 characters (at most 20,000)" in errtext
     code, _, errtext = run("--config", str(request_cfg), "request", "new", "-e", "nova", "-t", "T" * 2000)
     assert code == 2 and "title: too long" in errtext
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("timezone: America\n", "unknown time zone"),  # a directory of the zone database
-    ("timezone: America/Chicago" + "9" * 300 + "\n", "unknown time zone"),  # a name too long for the filesystem
-    ("refresh: " + "9" * 400 + "\n", "finite number of sensible size"),  # int too large to convert to float
-    ("refresh: .nan\n", "finite number"),
-    ("record: {keep_days: .inf}\n", "finite number"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("timezone: America\n", "unknown time zone"),  # a directory of the zone database
+        ("timezone: America/Chicago" + "9" * 300 + "\n", "unknown time zone"),  # a name too long for the filesystem
+        ("refresh: " + "9" * 400 + "\n", "finite number of sensible size"),  # int too large to convert to float
+        ("refresh: .nan\n", "finite number"),
+        ("record: {keep_days: .inf}\n", "finite number"),
+    ],
+)
 def test_config_values_found_by_fuzzing_are_one_line(tmp_path: Path, text: str, problem: str) -> None:
     from opgtui.config import parse_config
 
@@ -136,9 +146,43 @@ def test_config_values_found_by_fuzzing_are_one_line(tmp_path: Path, text: str, 
     assert str(err.value).startswith(f"{tmp_path / 'c.yaml'}:") and "\n" not in str(err.value)
 
 
-PIECES = ["&a", "*a", "!!python/object:os.system", "[", "]", "{", "}", ":", "- ", "\t", "\x00", "\x1b]52;c;x\x07",
-          "\u202e", "9" * 5000, "1e999", "-1", "0x10", "~", "null", "true", "'", '"', "<<: *a", "\n  ", "!!binary x",
-          "2026-02-31", "&b [*a,*a,*a]", "---\n", "...\n", "%YAML 1.1\n", "? ", "|", ">", ".nan", "America"]
+PIECES = [
+    "&a",
+    "*a",
+    "!!python/object:os.system",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    "- ",
+    "\t",
+    "\x00",
+    "\x1b]52;c;x\x07",
+    "\u202e",
+    "9" * 5000,
+    "1e999",
+    "-1",
+    "0x10",
+    "~",
+    "null",
+    "true",
+    "'",
+    '"',
+    "<<: *a",
+    "\n  ",
+    "!!binary x",
+    "2026-02-31",
+    "&b [*a,*a,*a]",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "? ",
+    "|",
+    ">",
+    ".nan",
+    "America",
+]
 
 
 def _mutate(rng: object, text: str) -> str:
@@ -149,7 +193,7 @@ def _mutate(rng: object, text: str) -> str:
     for _ in range(rng.randint(1, 6)):
         op, i = rng.random(), rng.randrange(len(chars) + 1)
         if op < 0.3:
-            del chars[i:i + rng.randint(1, 20)]
+            del chars[i : i + rng.randint(1, 20)]
         elif op < 0.85:
             chars[i:i] = list(rng.choice(PIECES))
         else:

@@ -17,10 +17,10 @@ async def test_detail_shows_the_jobs_stages_with_wall_and_cpu(demo) -> None:  # 
     from opgtui.screens.job import JobDetailScreen
 
     cfg, store = demo
-    job_id, n = store.conn.execute("SELECT job_id, count(*) FROM job_phases GROUP BY job_id "
-                                   "ORDER BY count(*) DESC LIMIT 1").fetchone()
-    names = [r[0] for r in store.conn.execute("SELECT name FROM job_phases WHERE job_id = ? ORDER BY seq",
-                                              (job_id,))]
+    job_id, n = store.conn.execute(
+        "SELECT job_id, count(*) FROM job_phases GROUP BY job_id ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    names = [r[0] for r in store.conn.execute("SELECT name FROM job_phases WHERE job_id = ? ORDER BY seq", (job_id,))]
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(JobDetailScreen(job_id))
@@ -64,8 +64,17 @@ def test_a_stored_verdict_event_or_retry_of_any_text_is_drawn_clean() -> None:
     job = Job("s#1.0", "s", 1, 0)
     verdict = Verdict("code" + osc, "retry" + osc, None)
     text = detail_text(job, verdict, [JobEvent("s#1.0", 0.0, "held" + osc, "x")]).plain
-    retry = {"time": 0.0, "who": "a", "job_id": "s#1.0", "new_job_id": "s#2.0", "mode": "resubmit", "profile": "p",
-             "changes": {"Env" + osc: 1}, "ok": True, "result": ""}
+    retry = {
+        "time": 0.0,
+        "who": "a",
+        "job_id": "s#1.0",
+        "new_job_id": "s#2.0",
+        "mode": "resubmit",
+        "profile": "p",
+        "changes": {"Env" + osc: 1},
+        "ok": True,
+        "result": "",
+    }
     text += lineage_text("s#1.0", [retry], None).plain  # type: ignore[list-item]
     assert "CODE" in text and "held" in text and "Env" in text
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text

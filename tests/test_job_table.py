@@ -52,12 +52,38 @@ def lines(app: TableApp, n: int) -> list[str]:
 
 def hostile_jobs() -> list[Job]:
     return [
-        Job("s#1.0", "s", 1, 0, jobsub_id="[/foo]", owner="[/foo]", hold_reason="[@click=app.bell]x[/] x [/",
-            status=JobStatus.HELD, site="[b]Site", last_host="[link=file:///etc/passwd]h[/link]"),
-        Job("s#2.0", "s", 2, 0, jobsub_id="[@click=app.bell]x[/]", owner="\x1b[2J", status=JobStatus.HELD,
-            hold_reason="\x1b]52;c;cHduZWQ=\x07copied \x1b]0;title\x07 \x9b31m"),
-        Job("s#3.0", "s", 3, 0, owner="nova\tpro\r", status=JobStatus.COMPLETED, exit_code=1,
-            batch_name="[red]batch[/red]"),
+        Job(
+            "s#1.0",
+            "s",
+            1,
+            0,
+            jobsub_id="[/foo]",
+            owner="[/foo]",
+            hold_reason="[@click=app.bell]x[/] x [/",
+            status=JobStatus.HELD,
+            site="[b]Site",
+            last_host="[link=file:///etc/passwd]h[/link]",
+        ),
+        Job(
+            "s#2.0",
+            "s",
+            2,
+            0,
+            jobsub_id="[@click=app.bell]x[/]",
+            owner="\x1b[2J",
+            status=JobStatus.HELD,
+            hold_reason="\x1b]52;c;cHduZWQ=\x07copied \x1b]0;title\x07 \x9b31m",
+        ),
+        Job(
+            "s#3.0",
+            "s",
+            3,
+            0,
+            owner="nova\tpro\r",
+            status=JobStatus.COMPLETED,
+            exit_code=1,
+            batch_name="[red]batch[/red]",
+        ),
     ]
 
 
@@ -160,8 +186,9 @@ async def test_columns_fit_80_and_status_is_coloured() -> None:
         app.theme = "gruvbox"  # a theme restyles the table: its colours are the theme's, not the table's own
         await pilot.pause()
         assert theme("text-error") != before and colours()["fail"].color.triplet.hex == theme("text-error")
-    assert [c.key for c, _ in layout(200)] == [c for c in ("status", "id", "owner", "site", "host", "reason",
-                                                         "verdict", "cpu/wall", "efficiency", "age")]
+    assert [c.key for c, _ in layout(200)] == [
+        c for c in ("status", "id", "owner", "site", "host", "reason", "verdict", "cpu/wall", "efficiency", "age")
+    ]
     for width in (40, 60, 80, 100, 120, 200):
         assert sum(w + 1 for _, w in layout(width)) + 2 <= max(width, 51)  # status, id and reason at their least
 
@@ -251,8 +278,11 @@ async def test_hostile_job_names_render_literally() -> None:
 
 
 def test_snapshot_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
-    rows = build_rows(hostile_jobs() + jobs(40), {"jobsub01.fnal.gov#1000.0": "resource",
-                                                  "jobsub01.fnal.gov#1000.1": "service"}, now=NOW)
+    rows = build_rows(
+        hostile_jobs() + jobs(40),
+        {"jobsub01.fnal.gov#1000.0": "resource", "jobsub01.fnal.gov#1000.1": "service"},
+        now=NOW,
+    )
     indices = sort_indices(rows, list(range(len(rows))), "status")
 
     async def setup(pilot: Any) -> None:
@@ -261,4 +291,3 @@ def test_snapshot_80x24(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await pilot.press("down", "space", "space", "down")
 
     assert snap_compare(TableApp(rows, indices), terminal_size=(80, 24), run_before=setup)
-

@@ -31,10 +31,14 @@ NOW = 1_795_600_000.0
 SCHEDD = "jobsub01.fnal.gov"
 # Real shapes: CHTC's Docker memory hold, the newer cgroup hold (code 34), a transfer failure (code 13)
 DOCKER = "Error from slot1_{s}@{host}: Docker job has gone over memory limit of {m} Mb"
-CGROUP = ("Error from slot1_{s}@glidein_{g}@{host}: Job has gone over cgroup memory limit of {m} megabytes. "
-          "Last measured usage: {u} megabytes.  Consider resubmitting with a higher request_memory.")
-XFER = ("Error from slot1_1@{host}: Transfer input files failure at execution point slot1_1@{host} using "
-        "protocol https. Details: curl_easy_perform() failed (6): 'Couldn't resolve host name'")
+CGROUP = (
+    "Error from slot1_{s}@glidein_{g}@{host}: Job has gone over cgroup memory limit of {m} megabytes. "
+    "Last measured usage: {u} megabytes.  Consider resubmitting with a higher request_memory."
+)
+XFER = (
+    "Error from slot1_1@{host}: Transfer input files failure at execution point slot1_1@{host} using "
+    "protocol https. Details: curl_easy_perform() failed (6): 'Couldn't resolve host name'"
+)
 HOSTS = {"FNAL_GPGrid": "fnpc4108.fnal.gov", "Wisconsin": "e301.chtc.wisc.edu", "Purdue": "brown-a217.rcac.purdue.edu"}
 
 
@@ -47,17 +51,30 @@ def jobs(n: int = 2000, seed: int = 1) -> list[Job]:
         site = rng.choice(list(HOSTS))
         host = HOSTS[site]
         cluster, proc = 1000 + i // 100, i % 100
-        j = Job(f"{SCHEDD}#{cluster}.{proc}", SCHEDD, cluster, proc, jobsub_id=f"{cluster}.{proc}@{SCHEDD}",
-                owner=rng.choice(["novapro", "dunepro", "uboonepro"]), site=site, last_host=host,
-                status_since=NOW - i * 60, batch_name=rng.choice(["reco_keepup", "mc_genie"]),
-                cpu_user=3000.0 + i, cpu_sys=60.0, wall=4000.0, request_cpus=1)
+        j = Job(
+            f"{SCHEDD}#{cluster}.{proc}",
+            SCHEDD,
+            cluster,
+            proc,
+            jobsub_id=f"{cluster}.{proc}@{SCHEDD}",
+            owner=rng.choice(["novapro", "dunepro", "uboonepro"]),
+            site=site,
+            last_host=host,
+            status_since=NOW - i * 60,
+            batch_name=rng.choice(["reco_keepup", "mc_genie"]),
+            cpu_user=3000.0 + i,
+            cpu_sys=60.0,
+            wall=4000.0,
+            request_cpus=1,
+        )
         roll = i % 10
         if roll == 0:
             m = rng.choice([2000, 2500, 4000, 16384])
             j.status, j.hold_code, j.hold_subcode = JobStatus.HELD, 34, 102
             template = DOCKER if i % 20 == 0 else CGROUP
-            j.hold_reason = template.format(s=rng.randint(1, 8), g=rng.randint(1, 10**6), host=host, m=m,
-                                            u=m + rng.randint(1, 300))
+            j.hold_reason = template.format(
+                s=rng.randint(1, 8), g=rng.randint(1, 10**6), host=host, m=m, u=m + rng.randint(1, 300)
+            )
         elif roll == 1:
             j.status, j.hold_code, j.hold_subcode = JobStatus.HELD, 13, 0
             j.hold_reason = XFER.format(host=host)
@@ -88,8 +105,18 @@ def cell(i: int, column: str) -> str:
 
 
 def test_columns_show_a_job() -> None:
-    assert [c.key for c in COLUMNS] == ["status", "id", "owner", "site", "host", "reason", "verdict", "cpu/wall",
-                                        "efficiency", "age"]
+    assert [c.key for c in COLUMNS] == [
+        "status",
+        "id",
+        "owner",
+        "site",
+        "host",
+        "reason",
+        "verdict",
+        "cpu/wall",
+        "efficiency",
+        "age",
+    ]
     assert cell(0, "status") == "held" and cell(2, "status") == "fail" and cell(8, "status") == "run"
     assert cell(5, "status") == "done" and cell(7, "status") == "idle"
     assert cell(0, "id") == f"1000.0@{SCHEDD.split('.')[0]}"  # JobsubJobId, the schedd without its domain
@@ -108,8 +135,10 @@ def test_display_id_without_jobsub_id() -> None:
     assert row.cells[COLUMN_INDEX["id"]] == "7.3@schedd02"
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(None, ""), (0, "0s"), (59, "59s"), (60, "1m"), (3 * 3600 + 5, "3h"),
-                                               (2 * 86400 + 7, "2d"), (-5, "0s")])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, ""), (0, "0s"), (59, "59s"), (60, "1m"), (3 * 3600 + 5, "3h"), (2 * 86400 + 7, "2d"), (-5, "0s")],
+)
 def test_age_is_compact(seconds: float | None, text: str) -> None:
     assert age_text(seconds) == text
 
@@ -120,8 +149,17 @@ def test_rows_are_immutable() -> None:
 
 
 def test_hostile_text_is_cleaned_in_rows() -> None:
-    j = Job("s#1.0", "s", 1, 0, jobsub_id="[/foo]", owner="[@click=app.bell]x[/]",
-            hold_reason="bad\x1b]52;c;eA==\x07 reason\x1b[2J\nnext line\ttab", site="\x9bsite", status=JobStatus.HELD)
+    j = Job(
+        "s#1.0",
+        "s",
+        1,
+        0,
+        jobsub_id="[/foo]",
+        owner="[@click=app.bell]x[/]",
+        hold_reason="bad\x1b]52;c;eA==\x07 reason\x1b[2J\nnext line\ttab",
+        site="\x9bsite",
+        status=JobStatus.HELD,
+    )
     (row,) = build_rows([j], {"s#1.0": "ser\x1bvice"}, now=NOW)
     assert row.cells[COLUMN_INDEX["id"]] == "[/foo]"
     assert row.cells[COLUMN_INDEX["owner"]] == "[@click=app.bell]x[/]"
@@ -194,7 +232,12 @@ def test_filter_within_given_indices() -> None:
 
 def test_parse_query_and_narrowing_rules() -> None:
     assert parse_query("Purd !Nova site:WISC !code:34 x:y") == [
-        Term("purd"), Term("nova", None, True), Term("wisc", "site"), Term("34", "code", True), Term("x:y")]
+        Term("purd"),
+        Term("nova", None, True),
+        Term("wisc", "site"),
+        Term("34", "code", True),
+        Term("x:y"),
+    ]
     assert narrows(parse_query("purd"), parse_query("pur"))
     assert narrows(parse_query("pur x"), parse_query("pur"))
     assert not narrows(parse_query("pur"), parse_query("purd"))
@@ -206,8 +249,27 @@ def test_parse_query_and_narrowing_rules() -> None:
 
 def test_query_filter_narrows_the_previous_result_only_when_safe() -> None:
     qf = QueryFilter()
-    for query in ["p", "pu", "pur", "purd", "purd ", "purd n", "purd no", "purd !no", "purd !n", "purd", "",
-                  "site:", "site:w", "site:wi", "code:3", "code:34", "!x", "!xy", "!x"]:
+    for query in [
+        "p",
+        "pu",
+        "pur",
+        "purd",
+        "purd ",
+        "purd n",
+        "purd no",
+        "purd !no",
+        "purd !n",
+        "purd",
+        "",
+        "site:",
+        "site:w",
+        "site:wi",
+        "code:3",
+        "code:34",
+        "!x",
+        "!xy",
+        "!x",
+    ]:
         assert qf(ROWS, query) == filter_rows(ROWS, query), query
     held = quick_filter(ROWS, "held")
     assert qf(ROWS, "fnal", held) == filter_rows(ROWS, "fnal", held)
@@ -243,14 +305,15 @@ def test_sort_puts_unknown_last_both_ways() -> None:
 
 
 def test_sort_numbers_numerically() -> None:
-    rows = build_rows([Job(f"s#{c}.{p}", "s", c, p) for c, p in [(10, 0), (9, 0), (100, 0), (10, 10), (10, 2)]],
-                      now=NOW)
+    rows = build_rows(
+        [Job(f"s#{c}.{p}", "s", c, p) for c, p in [(10, 0), (9, 0), (100, 0), (10, 10), (10, 2)]], now=NOW
+    )
     order = sort_indices(rows, [0, 1, 2, 3, 4], "id")
     assert [rows[i].job_id for i in order] == ["s#9.0", "s#10.0", "s#10.2", "s#10.10", "s#100.0"]
     eff = sort_indices(ROWS, ALL, "efficiency", reverse=True)
     values = [ROWS[i].job.efficiency for i in eff]
     known = [v for v in values if v is not None]
-    assert known == sorted(known, reverse=True) and values[len(known):] == [None] * (len(values) - len(known))
+    assert known == sorted(known, reverse=True) and values[len(known) :] == [None] * (len(values) - len(known))
 
 
 def test_sort_status_puts_trouble_first_and_is_stable() -> None:

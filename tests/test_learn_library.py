@@ -21,9 +21,16 @@ LINE = "stage-out: dCache door refused transfer: pool quota group novapro_out fu
 
 
 def label(title: str, category: str) -> Learned:
-    return Learned("learned.stageout", r"dCache door refused transfer: pool quota group \S+ full", category,
-                   "retry" if category == "service" else "debug", title, "dcache", example=LINE,
-                   template="stage-out: dCache door refused transfer: pool quota group <*> full")
+    return Learned(
+        "learned.stageout",
+        r"dCache door refused transfer: pool quota group \S+ full",
+        category,
+        "retry" if category == "service" else "debug",
+        title,
+        "dcache",
+        example=LINE,
+        template="stage-out: dCache door refused transfer: pool quota group <*> full",
+    )
 
 
 def test_two_shifters_labelling_at_once_keep_both_labels(tmp_path: Path) -> None:

@@ -60,8 +60,9 @@ async def test_the_view_lists_templates_and_enter_shows_jobs_and_lines(demo_dir:
         assert "jobsub01.fnal.gov#" in text and "[3011] No such file" in text and "Wisconsin" in text
 
 
-async def test_the_view_draws_its_templates_with_no_color_at_80x24(demo_dir: Path, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_view_draws_its_templates_with_no_color_at_80x24(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """NO_COLOR=1 at 80x24, as a shifter over SSH may run it: the templates are drawn and the cursor moves (every
     cell of the table carries a style the monochrome filter can read)."""
     monkeypatch.setenv("NO_COLOR", "1")
@@ -100,8 +101,9 @@ async def test_label_test_and_enable_change_the_jobs_verdicts(demo_dir: Path, tm
         assert app.screen is screen
     store = open_store(tmp_path / "opgtui.db", readonly=True)
     try:
-        assert {(v.category, v.signature) for v in store.verdicts_for(job_ids).values()} == \
-            {("service", "learned.xrootd_replica_missing")}
+        assert {(v.category, v.signature) for v in store.verdicts_for(job_ids).values()} == {
+            ("service", "learned.xrootd_replica_missing")
+        }
         assert [e["action"] for e in store.action_log()][-1] == "signature label"
     finally:
         store.close()
@@ -134,8 +136,10 @@ async def test_hostile_log_lines_show_as_text_in_the_view_and_the_form(tmp_path:
     from opgtui.learn.unknown import save_tails
 
     store = open_store(tmp_path / "s.db")
-    jobs = [Job(f"s#{i}.0", "s", i, 0, status=int(JobStatus.HELD), status_since=NOW - 60, site="[red]Site")
-            for i in range(3)]
+    jobs = [
+        Job(f"s#{i}.0", "s", i, 0, status=int(JobStatus.HELD), status_since=NOW - 60, site="[red]Site")
+        for i in range(3)
+    ]
     store.upsert_jobs(jobs)
     store.save_verdicts({j.id: Verdict("unknown", "look at the log", None) for j in jobs}, NOW)
     save_tails(store, {j.id: (["starting", HOSTILE], "", None) for j in jobs}, NOW)
@@ -154,8 +158,9 @@ async def test_hostile_log_lines_show_as_text_in_the_view_and_the_form(tmp_path:
         assert screen.result is not None and screen.result.items[0].jobs[0].job.id == "s#0.0"
 
 
-async def test_the_templates_last_mined_are_listed_at_once(demo_dir: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_templates_last_mined_are_listed_at_once(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from click.testing import CliRunner
 
     from opgtui.cli import main
@@ -185,8 +190,9 @@ async def test_the_templates_last_mined_are_listed_at_once(demo_dir: Path, tmp_p
         assert "pattern ok: matches 6 of 6 lines" in str(app.screen.query_one("#check").render())
 
 
-async def test_the_view_says_it_is_reading_until_the_kept_templates_arrive(demo_dir: Path, tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_view_says_it_is_reading_until_the_kept_templates_arrive(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The view is drawn before the kept templates are read: until they arrive it says so, and never that there
     are no unknown failures (an answer computed before the data)."""
     arrived: list[object] = []
@@ -202,15 +208,26 @@ async def test_the_view_says_it_is_reading_until_the_kept_templates_arrive(demo_
         assert app.screen is screen and screen.result is None
 
 
-async def test_L_lists_the_learned_signatures_and_e_x_enable_and_disable_them(demo_dir: Path,
-                                                                             tmp_path: Path) -> None:
+async def test_L_lists_the_learned_signatures_and_e_x_enable_and_disable_them(demo_dir: Path, tmp_path: Path) -> None:
     from opgtui.learn.library import Learned, save_label
 
     app = make_app(demo_dir, tmp_path)
     line = "Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [3011] No such file"
-    save_label(app.store, Learned("learned.xrootd_missing", r"Server responded with an error: \[3011\] No such",
-                                  "service", "retry", "XRootD replica missing", "xrootd", example=line,
-                                  why="stale replicas"), who="alice", now=NOW)
+    save_label(
+        app.store,
+        Learned(
+            "learned.xrootd_missing",
+            r"Server responded with an error: \[3011\] No such",
+            "service",
+            "retry",
+            "XRootD replica missing",
+            "xrootd",
+            example=line,
+            why="stale replicas",
+        ),
+        who="alice",
+        now=NOW,
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_view(app, pilot)
         await pilot.press("L")

@@ -14,11 +14,14 @@ LOGS = Path(__file__).parent / "data" / "logs"
 
 
 def test_mask_hides_what_varies_between_jobs() -> None:
-    line = ("Job 12345.0@jobsub01.fnal.gov on fnpc4512.fnal.gov (10.0.0.7:9618) at 03:10:01 wrote "
-            "/pnfs/nova/scratch/out_28183.root from root://cmsxrootd.fnal.gov//store/a.root, id 0x7f3a2b1c, "
-            "uuid 123e4567-e89b-12d3-a456-426614174000, schedd#88412003.66, 2026-11-25")
-    assert mask(line) == ("Job <JOB> on <HOST> (<IP>) at <TIME> wrote <PATH> from <URL> id <HEX>, uuid <HEX>, "
-                          "<JOB>, <DATE>")
+    line = (
+        "Job 12345.0@jobsub01.fnal.gov on fnpc4512.fnal.gov (10.0.0.7:9618) at 03:10:01 wrote "
+        "/pnfs/nova/scratch/out_28183.root from root://cmsxrootd.fnal.gov//store/a.root, id 0x7f3a2b1c, "
+        "uuid 123e4567-e89b-12d3-a456-426614174000, schedd#88412003.66, 2026-11-25"
+    )
+    assert mask(line) == (
+        "Job <JOB> on <HOST> (<IP>) at <TIME> wrote <PATH> from <URL> id <HEX>, uuid <HEX>, <JOB>, <DATE>"
+    )
 
 
 def test_lines_differing_in_files_hosts_and_words_share_one_template() -> None:
@@ -65,8 +68,12 @@ def test_proposed_pattern_matches_every_line_of_its_template_and_runs_on_re2() -
     pattern = propose(template.text)
     assert pattern is not None and check(pattern) == ""
     assert matches(pattern, examples) == examples
-    assert matches(pattern, ["Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [3010] "
-                             "Permission denied"]) == []
+    assert (
+        matches(
+            pattern, ["Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [3010] Permission denied"]
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("template", ["<PATH> <NUM> <*>", "error <NUM>", "<HOST>: ok"])
@@ -74,17 +81,20 @@ def test_no_pattern_is_proposed_from_a_template_of_variables(template: str) -> N
     assert propose(template) is None
 
 
-@pytest.mark.parametrize(("pattern", "why"), [
-    ("", "empty"),
-    ("   ", "empty"),
-    ("(unclosed", "invalid pattern"),
-    ("(a)\\1", "backtracking"),
-    ("(?=lookahead)x", "backtracking"),
-    ("x*", "empty line"),
-    ("(?i)error", "says nothing about a failure: 'error'"),
-    ("Killed", "says nothing"),
-    ("Messagelogger", "says nothing"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("(unclosed", "invalid pattern"),
+        ("(a)\\1", "backtracking"),
+        ("(?=lookahead)x", "backtracking"),
+        ("x*", "empty line"),
+        ("(?i)error", "says nothing about a failure: 'error'"),
+        ("Killed", "says nothing"),
+        ("Messagelogger", "says nothing"),
+    ],
+)
 def test_a_bad_pattern_is_refused_in_one_line(pattern: str, why: str) -> None:
     problem = check(pattern)
     assert why in problem and "\n" not in problem

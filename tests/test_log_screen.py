@@ -7,15 +7,28 @@ from opgtui.screens.log import verdict_text
 
 
 def test_the_verdict_panel_is_three_lines_and_keeps_the_file_name() -> None:
-    v = Verdict("resource", "resubmit with more memory", "process_killed_sigkill", "Process killed with SIGKILL",
-                [Finding("process_killed_sigkill", "resource", 70, "Killed", None, 13)], "probable",
-                "Process killed with SIGKILL (usually memory) (line 13)")
+    v = Verdict(
+        "resource",
+        "resubmit with more memory",
+        "process_killed_sigkill",
+        "Process killed with SIGKILL",
+        [Finding("process_killed_sigkill", "resource", 70, "Killed", None, 13)],
+        "probable",
+        "Process killed with SIGKILL (usually memory) (line 13)",
+    )
     path = "/pnfs/nova/scratch/users/novapro/logs/2026/11/25/" + "x" * 80 + "/reco_51234_12.log"
     text = verdict_text(v, path, 14, 50, "stderr", 80)
     lines = text.plain.splitlines()
     assert len(lines) == 3
-    assert lines[0].split() == ["RESOURCE", "resubmit", "with", "more", "memory", "(probable)",
-                                "[process_killed_sigkill]"]
+    assert lines[0].split() == [
+        "RESOURCE",
+        "resubmit",
+        "with",
+        "more",
+        "memory",
+        "(probable)",
+        "[process_killed_sigkill]",
+    ]
     assert lines[1] == v.reason
     assert lines[2].startswith("stderr · …") and lines[2].endswith("/reco_51234_12.log · last 50 lines (14 shown)")
     assert len(lines[2]) <= 80

@@ -63,8 +63,17 @@ async def test_hostile_lines_render_literally_and_do_nothing() -> None:
         await pilot.press("g")
         rows = rendered(view)
         text = "\n".join(rows)
-        for literal in ("[bold]not bold[/bold]", "[@click=app.bell]x[/]", "x [/", "cleared the screen?",
-                        "clipboard write", "title change", "a hyperlink", "red via SGR", "tab     here"):
+        for literal in (
+            "[bold]not bold[/bold]",
+            "[@click=app.bell]x[/]",
+            "x [/",
+            "cleared the screen?",
+            "clipboard write",
+            "title change",
+            "a hyperlink",
+            "red via SGR",
+            "tab     here",
+        ):
             assert literal in text, literal
         assert "^G and backspace^H and nul^@ and del^?" in text  # control characters shown, not sent
         assert "carriage^Mreturn" in text
@@ -88,12 +97,16 @@ def test_highlight_keeps_the_cleaned_text_exactly() -> None:
         assert text.plain == clean(line) and "\x1b" not in text.plain
         assert not any(span.style and getattr(span.style, "meta", None) for span in text.spans)
     line = "2026-11-25 03:22:45 ERROR open root://fndca1.fnal.gov//pnfs/x.root failed"
-    assert kinds(line) == {"2026-11-25 03:22:45": "date", "ERROR": "error", "failed": "error",
-                           "root://fndca1.fnal.gov//pnfs/x.root": "url"}
+    assert kinds(line) == {
+        "2026-11-25 03:22:45": "date",
+        "ERROR": "error",
+        "failed": "error",
+        "root://fndca1.fnal.gov//pnfs/x.root": "url",
+    }
     assert kinds("%MSG-e FileOpenError:  RootInputFile:source")["%MSG-e FileOpenError:"] == "error"
     error = Style(color="red")
     styled = highlight_line(line, {"error": error})  # a kind without a style stays plain
-    assert [(styled.plain[s.start:s.end], s.style) for s in styled.spans] == [("ERROR", error), ("failed", error)]
+    assert [(styled.plain[s.start : s.end], s.style) for s in styled.spans] == [("ERROR", error), ("failed", error)]
 
 
 async def test_a_theme_restyles_the_highlighter_and_the_marks() -> None:
@@ -204,8 +217,9 @@ async def test_wrap_and_horizontal_scroll_show_long_lines() -> None:
 
 
 async def test_a_million_lines_open_and_paint_fast() -> None:
-    lines = [f"2026-11-25 03:22:41 INFO Begin processing the {i}th record. run: 51234 subRun: 12" for i in
-             range(1_000_000)]
+    lines = [
+        f"2026-11-25 03:22:41 INFO Begin processing the {i}th record. run: 51234 subRun: 12" for i in range(1_000_000)
+    ]
     app = LogApp()
     async with app.run_test(size=(120, 40)) as pilot:
         view = app.query_one(LogView)

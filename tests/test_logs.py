@@ -132,7 +132,8 @@ def test_file_truncated_while_being_read_is_an_error(tmp_path: Path, monkeypatch
 
 
 def test_file_deleted_while_being_read_still_gives_what_was_there(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     p = write(tmp_path, numbered(100_000))
     real = os.pread
 
@@ -217,22 +218,45 @@ async def test_follow_yields_what_a_running_job_writes(tmp_path: Path) -> None:
 
 
 def test_templates_filled_from_job_attributes() -> None:
-    job = Job("s#5.1", "s", 5, 1, owner="novapro", jobsub_id="5.1@jobsub01.fnal.gov", iwd="/scratch/5",
-              stdout="job.out", stderr="/dev/null", experiment="nova")
+    job = Job(
+        "s#5.1",
+        "s",
+        5,
+        1,
+        owner="novapro",
+        jobsub_id="5.1@jobsub01.fnal.gov",
+        iwd="/scratch/5",
+        stdout="job.out",
+        stderr="/dev/null",
+        experiment="nova",
+    )
     attrs = job_attrs_from_job(job)
     assert attrs["ClusterId"] == 5 and attrs["Out"] == "job.out" and "Err" in attrs and "JobBatchName" not in attrs
-    locs = [LogLocation("missing", stdout="/x/{NoSuchAttr}.out"),
-            LogLocation("iwd", stdout="{Iwd}/{Out}", stderr="{Iwd}/{Err}"),
-            LogLocation("pnfs", stdout="https://fndca.example.org:2880/pnfs/{experiment}/logs/{JobsubJobId}.out",
-                        stderr="https://fndca.example.org:2880/pnfs/{experiment}/logs/{JobsubJobId}.err")]
+    locs = [
+        LogLocation("missing", stdout="/x/{NoSuchAttr}.out"),
+        LogLocation("iwd", stdout="{Iwd}/{Out}", stderr="{Iwd}/{Err}"),
+        LogLocation(
+            "pnfs",
+            stdout="https://fndca.example.org:2880/pnfs/{experiment}/logs/{JobsubJobId}.out",
+            stderr="https://fndca.example.org:2880/pnfs/{experiment}/logs/{JobsubJobId}.err",
+        ),
+    ]
     assert log_sources(attrs, locs, "nova") == [
         ("stdout", "/scratch/5/job.out"),  # missing attribute skipped, relative Out joined to Iwd
-        ("stderr", "https://fndca.example.org:2880/pnfs/nova/logs/5.1@jobsub01.fnal.gov.err")]  # /dev/null skipped
+        ("stderr", "https://fndca.example.org:2880/pnfs/nova/logs/5.1@jobsub01.fnal.gov.err"),
+    ]  # /dev/null skipped
 
 
 def test_template_paths_urls_and_constraints() -> None:
-    ad = {"Iwd": "/w", "Out": "/abs/o.txt", "Err": "e.txt", "ClusterId": 7, "ProcId": 3, "owner": "novapro",
-          "JobBatchName": "reco a?b#c"}
+    ad = {
+        "Iwd": "/w",
+        "Out": "/abs/o.txt",
+        "Err": "e.txt",
+        "ClusterId": 7,
+        "ProcId": 3,
+        "owner": "novapro",
+        "JobBatchName": "reco a?b#c",
+    }
     loc = LogLocation("x", stdout="{Iwd}/{Out}", stderr="{Err}")
     assert log_sources(ad, [loc]) == [("stdout", "/abs/o.txt"), ("stderr", "/w/e.txt")]
     fmt = LogLocation("fmt", stdout="/logs/{CLUSTERID}.{ProcId:03d}.out")  # names case-insensitive, format specs
@@ -283,7 +307,7 @@ class LogServer:
                         self.send_header("Content-Length", "0")
                         self.end_headers()
                         return
-                    body, status = body[first:last + 1], 206
+                    body, status = body[first : last + 1], 206
                 self.send_response(status)
                 if status == 206:
                     self.send_header("Content-Range", f"bytes {first}-{first + len(body) - 1}/{len(server.body)}")
@@ -341,8 +365,9 @@ async def test_http_tail_asks_for_more_until_it_has_n_lines(server: LogServer) -
 @pytest.mark.parametrize("n", [1, 3, 40, 400, 0])
 async def test_http_tail_equals_the_file_tail(server: LogServer, tmp_path: Path, n: int) -> None:
     rng = random.Random(n)
-    server.body = b"".join(rng.choice([b"", b"\xff", b"short", b"y" * 3000, b"z" * 90_000]) + b"%d\r\n" % i
-                           for i in range(400))
+    server.body = b"".join(
+        rng.choice([b"", b"\xff", b"short", b"y" * 3000, b"z" * 90_000]) + b"%d\r\n" % i for i in range(400)
+    )
     p = write(tmp_path, server.body)
     async with httpx.AsyncClient() as client:
         t = await tail_url(client, server.base + "/x", n)
@@ -371,8 +396,12 @@ async def test_http_empty_log_and_errors(server: LogServer) -> None:
     empty = await tail(server.base + "/empty.out", 50)
     assert empty.lines == [] and empty.size == 0 and not empty.truncated
     server.mode = "status"
-    for status, reason in ((404, "Not Found"), (403, "Forbidden"), (500, "Internal Server Error"),
-                           (503, "Service Unavailable")):
+    for status, reason in (
+        (404, "Not Found"),
+        (403, "Forbidden"),
+        (500, "Internal Server Error"),
+        (503, "Service Unavailable"),
+    ):
         server.status = status
         with pytest.raises(LogError) as err:
             await tail(f"http://user:pw@127.0.0.1:{server.httpd.server_address[1]}/logs/j.out?authz=SECRET", 5)
@@ -396,8 +425,9 @@ async def test_tail_dispatches_paths_and_file_urls(tmp_path: Path) -> None:
     assert (await tail(f"file://{str(spaced).replace(' ', '%20')}", 5)).lines == ["x"]
 
 
-def test_one_log_is_read_the_same_way_by_the_verbs_and_the_log_view(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_log_is_read_the_same_way_by_the_verbs_and_the_log_view(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A path, a file:// URL and a ~ path name the same file for `opgtui tail`, `diagnose --log` and the Log
     view's bare source (one reader: sources.logs.tail_now)."""
     from opgtui.cli.common import read_log

@@ -65,20 +65,27 @@ def test_a_log_path_from_the_ad_outside_the_configured_directories_is_refused(tm
     err = resolve_and_diagnose(cfg, store.path, {"job_id": job.id}, "stderr", 50)  # Err = ../../../../etc/passwd
     assert err.lines == [] and err.error == (
         f"{tmp_path}/etc/../../../../../../../../etc/passwd: not under a log directory of the config "
-        f"(logs: templates name {logs_dir}); not read")
+        f"(logs: templates name {logs_dir}); not read"
+    )
     event = resolve_and_diagnose(cfg, store.path, {"job_id": job.id}, "userlog", 50)
     assert event.lines == [] and event.error == (  # UserLog, a URL, was taken as relative to Iwd: no request made
         f"{tmp_path}/etc/http://169.254.169.254/latest/meta-data/iam/security-credentials/: not under a log "
-        f"directory of the config (logs: templates name {logs_dir}); not read")
+        f"directory of the config (logs: templates name {logs_dir}); not read"
+    )
     raw_url = Job("s#9.0", "s", 9, 0, userlog="http://169.254.169.254/latest/meta-data/")
-    assert find_log(cfg, raw_url, None, "userlog") == (None, None, "http://169.254.169.254/latest/meta-data/ (from "
-                                                       "the job's ad): a URL comes only from the config's logs: "
-                                                       "templates; not read")
+    assert find_log(cfg, raw_url, None, "userlog") == (
+        None,
+        None,
+        "http://169.254.169.254/latest/meta-data/ (from "
+        "the job's ad): a URL comes only from the config's logs: "
+        "templates; not read",
+    )
     # a template whose field restarts the path (Out is absolute) is held to the template's directory too
     restart = Config(logs=[LogLocation("pnfs", stdout=f"{logs_dir}/{{Out}}")])
     shadow = resolve_and_diagnose(restart, store.path, {"job_id": job.id}, "stdout", 50)
     assert shadow.lines == [] and shadow.error == (
-        f"{tmp_path}/etc/shadow: not under a log directory of the config (logs: templates name {logs_dir}); not read")
+        f"{tmp_path}/etc/shadow: not under a log directory of the config (logs: templates name {logs_dir}); not read"
+    )
     assert SECRET not in json.dumps([v.evidence for v in store.verdicts().values()], default=str)
     store.close()
 
@@ -88,8 +95,10 @@ def test_no_logs_config_reads_nothing_and_bulk_diagnosis_saves_nothing_of_it(tmp
     store = open_store(tmp_path / "s.db")
     store.upsert_jobs([job], {job.id: ad})
     refused = resolve_and_diagnose(Config(), store.path, {"job_id": job.id}, "stdout", 50)
-    assert refused.error == f"{tmp_path}/etc/shadow: not under a log directory of the config (no logs: templates); " \
-                            "not read"
+    assert (
+        refused.error == f"{tmp_path}/etc/shadow: not under a log directory of the config (no logs: templates); "
+        "not read"
+    )
     diagnose_jobs(Config(), store, [job])
     (verdict,) = store.verdicts().values()  # from the exit code alone: no line of the file matched or saved
     assert [f.line for f in verdict.evidence] == [None] and verdict.signature == "rule:exit_1"
@@ -104,8 +113,10 @@ def test_symlinks_and_iwd(tmp_path: Path) -> None:
     cfg = Config(logs=[LogLocation("l", stdout=f"{logs_dir}/{{Out}}")])
     linked = Job("s#1.0", "s", 1, 0, stdout="link.out", iwd=str(tmp_path))
     assert find_log(cfg, linked, None, "stdout") == (
-        None, None, f"{logs_dir}/link.out: not under a log directory of the config (logs: templates name "
-                    f"{logs_dir}); not read")
+        None,
+        None,
+        f"{logs_dir}/link.out: not under a log directory of the config (logs: templates name {logs_dir}); not read",
+    )
     # the job's Iwd is a log directory only where the config says trust_iwd
     work = tmp_path / "work"
     work.mkdir()
@@ -114,7 +125,8 @@ def test_symlinks_and_iwd(tmp_path: Path) -> None:
     plain = Config(logs=[LogLocation("iwd", stdout="{Iwd}/{Out}")])
     trusting = Config(logs=[LogLocation("iwd", stdout="{Iwd}/{Out}", trust_iwd=True)])
     assert find_log(plain, job, None, "stdout")[2] == (
-        f"{work}/job.out: not under a log directory of the config (no logs: templates); not read")
+        f"{work}/job.out: not under a log directory of the config (no logs: templates); not read"
+    )
     assert find_log(trusting, job, None, "stdout") == (f"{work}/job.out", 256 * 1024, None)
     root = Job("s#3.0", "s", 3, 0, stdout="etc/passwd", iwd="/")  # Iwd = / names no directory
     assert find_log(trusting, root, None, "stdout")[0] is None
@@ -122,7 +134,8 @@ def test_symlinks_and_iwd(tmp_path: Path) -> None:
     url = Config(logs=[LogLocation("web", stdout="https://logs.example.org/nova/{Out}")])
     climbing = Job("s#4.0", "s", 4, 0, stdout="../../admin/keys")
     assert find_log(url, climbing, None, "stdout")[2] == (
-        "https://logs.example.org/nova/../../admin/keys: a job attribute put . or .. in the URL's path; not read")
+        "https://logs.example.org/nova/../../admin/keys: a job attribute put . or .. in the URL's path; not read"
+    )
     fine = Job("s#5.0", "s", 5, 0, stdout="5.out")
     assert find_log(url, fine, None, "stdout") == ("https://logs.example.org/nova/5.out", 256 * 1024, None)
 
@@ -135,8 +148,9 @@ def test_the_example_config_and_the_demo_read_their_logs() -> None:
     assert find_log(cfg, job, None, "stdout") == ("/data/novapro/run1/job.out", 262144, None)
 
 
-def test_all_lines_of_a_log_bigger_than_the_cap_says_it_is_capped(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_all_lines_of_a_log_bigger_than_the_cap_says_it_is_capped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 17 item 18: 'all lines (625607 shown)' for a file cut at 64 MiB. The cap is lowered to 1 MiB here."""
     from opgtui.screens.log import verdict_text
     from opgtui.sources import logs
@@ -176,12 +190,16 @@ def test_the_collectors_scan_records_why_a_log_was_not_read(tmp_path: Path) -> N
     store = open_store(tmp_path / "s.db")
     store.upsert_jobs([job], {job.id: ad})
     logs_dir = tmp_path / "logs"
-    cfg = Config(experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=r"Events total = (\d+)"))],
-                 logs=[LogLocation("l", stdout=f"{logs_dir}/{{Out}}")])
+    cfg = Config(
+        experiments=[ExperimentConfig("nova", dq=DQConfig(events_line=r"Events total = (\d+)"))],
+        logs=[LogLocation("l", stdout=f"{logs_dir}/{{Out}}")],
+    )
     assert scan_finished(cfg, store, now=1_795_000_100.0).scanned == 1
     (problems,) = [orjson.loads(r[0]) for r in store.conn.execute("SELECT problems FROM dq_results")]
-    assert problems == [f"not checked: events: stdout unreadable ({tmp_path}/etc/shadow: not under a log directory "
-                        f"of the config (logs: templates name {logs_dir}); not read)"]
+    assert problems == [
+        f"not checked: events: stdout unreadable ({tmp_path}/etc/shadow: not under a log directory "
+        f"of the config (logs: templates name {logs_dir}); not read)"
+    ]
     store.close()
 
 

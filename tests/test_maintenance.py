@@ -14,14 +14,27 @@ H = 3600.0
 
 
 def w(service: str, start: float, end: float | None, kind: str = "maintenance", text: str = "") -> Window:
-    return Window(service, kind, NOW + start, None if end is None else NOW + end, "osg", description=text,  # type: ignore[arg-type]
-                  ext_id=service)
+    return Window(
+        service,
+        kind,
+        NOW + start,
+        None if end is None else NOW + end,
+        "osg",
+        description=text,  # type: ignore[arg-type]
+        ext_id=service,
+    )
 
 
 def test_ongoing_first_then_upcoming_within_the_horizon_soonest_first() -> None:
-    windows = [w("cvmfs", 20 * H, 22 * H, text="stratum-1 kernel"), w("dcache", 2 * H, 4 * H),
-               w("samweb", -H, H, text="DB upgrade"), w("old", -5 * H, -H), w("far", 30 * H, 31 * H),
-               w("outage", -H, None, kind="outage"), w("open", -2 * H, None)]
+    windows = [
+        w("cvmfs", 20 * H, 22 * H, text="stratum-1 kernel"),
+        w("dcache", 2 * H, 4 * H),
+        w("samweb", -H, H, text="DB upgrade"),
+        w("old", -5 * H, -H),
+        w("far", 30 * H, 31 * H),
+        w("outage", -H, None, kind="outage"),
+        w("open", -2 * H, None),
+    ]
     got = maintenance_announcements(windows, NOW)
     assert [a.text.split()[0] for a in got] == ["samweb", "open", "dcache", "cvmfs"]
     assert got[0].level == "warning" and got[0].text.startswith("samweb under maintenance now until ")
@@ -40,8 +53,17 @@ async def test_the_bar_shows_team_messages_then_maintenance(tmp_path: Path) -> N
 
     store = open_store(tmp_path / "s.db")
     now = time.time()
-    store.add_window(Window("dcache", "maintenance", now + 3 * H, now + 5 * H, "am", description="pool upgrade "
-                            "[bold]x[/bold]", ext_id="m1"))
+    store.add_window(
+        Window(
+            "dcache",
+            "maintenance",
+            now + 3 * H,
+            now + 5 * H,
+            "am",
+            description="pool upgrade [bold]x[/bold]",
+            ext_id="m1",
+        )
+    )
     store.post_announcement(Announcement("SAM is flaky, hold off on new submissions", "warning", "alice"))
     app = OpgApp(Config(store=tmp_path / "s.db"), store, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -27,15 +27,18 @@ def fake_chirp(bin_dir: Path, record: Path, exit_code: int = 0) -> None:
     """A stand-in for the worker node's condor_chirp that records its arguments (one per line)."""
     bin_dir.mkdir(exist_ok=True)
     script = bin_dir / "condor_chirp"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n'
-                      + (f'echo "chirp: cannot connect" >&2\nexit {exit_code}\n' if exit_code else ""))
+    script.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n'
+        + (f'echo "chirp: cannot connect" >&2\nexit {exit_code}\n' if exit_code else "")
+    )
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
 
 
 def run_helper(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("_CONDOR")}
-    return subprocess.run([*HELPER, *args], capture_output=True, text=True, env={**base, **(env or {})}, timeout=60,
-                          check=False)
+    return subprocess.run(
+        [*HELPER, *args], capture_output=True, text=True, env={**base, **(env or {})}, timeout=60, check=False
+    )
 
 
 # ---------------------------------------------------------------------------- the helper
@@ -112,45 +115,75 @@ def test_markers_inside_hostile_log_lines_are_read_and_nothing_else() -> None:
 
 
 def test_pairing_nested_unclosed_and_unopened_phases() -> None:
-    evs = [PhaseEvent("start", "job", 0.0, 0.0), PhaseEvent("start", "reco", 10.0, 1.0),
-           PhaseEvent("end", "reco", 70.0, 50.0, 0), PhaseEvent("end", "merge", 90.0, 60.0, 1)]
+    evs = [
+        PhaseEvent("start", "job", 0.0, 0.0),
+        PhaseEvent("start", "reco", 10.0, 1.0),
+        PhaseEvent("end", "reco", 70.0, 50.0, 0),
+        PhaseEvent("end", "merge", 90.0, 60.0, 1),
+    ]
     got = [(p.name, p.start, p.end, p.cpu, p.status) for p in pair(evs, "log")]
     assert got == [("job", 0.0, None, None, None), ("reco", 10.0, 70.0, 49.0, 0), ("merge", None, 90.0, None, 1)]
 
 
 def test_bad_chirp_pieces_are_skipped() -> None:
     assert parse_chirp("start,reco,12.5,1.0;garbage;end,reco,x;end,reco,20.0,,3") == [
-        PhaseEvent("start", "reco", 12.5, 1.0), PhaseEvent("end", "reco", 20.0, None, 3)]
+        PhaseEvent("start", "reco", 12.5, 1.0),
+        PhaseEvent("end", "reco", 20.0, None, 3),
+    ]
     assert parse_chirp(None) == [] and parse_chirp(42) == []
 
 
 def test_stage_names_from_the_config() -> None:
     stages = {"reconstruction": ["reco", "reco[0-9]*"], "simulation": ["g4", "gen"]}
     assert [stage_of(n, stages) for n in ("reco", "reco2", "g4", "merge")] == [
-        "reconstruction", "reconstruction", "simulation", "merge"]
+        "reconstruction",
+        "reconstruction",
+        "simulation",
+        "merge",
+    ]
 
 
 # ---------------------------------------------------------------------------- into the store and the stats
 
 
 def _finished(i: int, stdout: str | None = None) -> Job:
-    return Job(f"s#{i}.0", "s", i, 0, status=4, exit_code=0, experiment="nova", end_time=1_795_000_000.0 + i,
-               wall=1000.0, request_cpus=2, cpu_user=1500.0, stdout=stdout)
+    return Job(
+        f"s#{i}.0",
+        "s",
+        i,
+        0,
+        status=4,
+        exit_code=0,
+        experiment="nova",
+        end_time=1_795_000_000.0 + i,
+        wall=1000.0,
+        request_cpus=2,
+        cpu_user=1500.0,
+        stdout=stdout,
+    )
 
 
 def test_phases_from_the_ad_and_from_the_log_make_per_stage_times(tmp_path: Path) -> None:
     store: Any = open_store(tmp_path / "s.db")
     log = tmp_path / "job.out"
-    log.write_text("setup\nopg-phase: start name=reco t=1000.0 cpu=0.0\nart...\n"
-                   "opg-phase: end name=reco t=1600.0 cpu=900.0 status=0\n"
-                   "opg-phase: start name=copyout t=1600.0 cpu=900.0\n"
-                   "opg-phase: end name=copyout t=1700.0 cpu=901.0 status=1\n")
-    store.upsert_jobs([_finished(1), _finished(2, str(log))], {
-        "s#1.0": {"ChirpOpgPhases": "start,g4,0.0,0.0;end,g4,400.0,700.0,0"},
-        # the ad lags behind the log (chirp updates are delayed): the log wins once read
-        "s#2.0": {"ChirpOpgPhases": "start,reco,1000.0,0.0"}})
-    cfg = Config(record=RecordConfig(scan_logs=True, stages={"simulation": ["g4"]}),
-                 logs=[LogLocation("x", stdout=f"{tmp_path}/{{Out}}")])  # logs are read only under tmp_path
+    log.write_text(
+        "setup\nopg-phase: start name=reco t=1000.0 cpu=0.0\nart...\n"
+        "opg-phase: end name=reco t=1600.0 cpu=900.0 status=0\n"
+        "opg-phase: start name=copyout t=1600.0 cpu=900.0\n"
+        "opg-phase: end name=copyout t=1700.0 cpu=901.0 status=1\n"
+    )
+    store.upsert_jobs(
+        [_finished(1), _finished(2, str(log))],
+        {
+            "s#1.0": {"ChirpOpgPhases": "start,g4,0.0,0.0;end,g4,400.0,700.0,0"},
+            # the ad lags behind the log (chirp updates are delayed): the log wins once read
+            "s#2.0": {"ChirpOpgPhases": "start,reco,1000.0,0.0"},
+        },
+    )
+    cfg = Config(
+        record=RecordConfig(scan_logs=True, stages={"simulation": ["g4"]}),
+        logs=[LogLocation("x", stdout=f"{tmp_path}/{{Out}}")],
+    )  # logs are read only under tmp_path
     report = scan_finished(cfg, store, now=1_795_000_100.0)
     assert report.scanned == 2 and report.phases == 2
     stats.refresh(store)

@@ -21,8 +21,9 @@ BINARY = shutil.which("prometheus") or "/usr/bin/prometheus"
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(BINARY).exists():
-        pytest.skip("prometheus is not installed: run `apt-get install prometheus prometheus-alertmanager` "
-                    "(CI installs them)")
+        pytest.skip(
+            "prometheus is not installed: run `apt-get install prometheus prometheus-alertmanager` (CI installs them)"
+        )
     tmp = tmp_path_factory.mktemp("prometheus")
     port = free_port()
     (tmp / "prom.yml").write_text(f"""\
@@ -40,9 +41,17 @@ scrape_configs:
         labels: {{service: samweb}}
 """)
     base = f"http://127.0.0.1:{port}"
-    daemon = Daemon([BINARY, f"--config.file={tmp / 'prom.yml'}", f"--storage.tsdb.path={tmp / 'data'}",
-                     f"--web.listen-address=127.0.0.1:{port}"], tmp / "prometheus.log", f"{base}/-/ready",
-                    timeout=20)
+    daemon = Daemon(
+        [
+            BINARY,
+            f"--config.file={tmp / 'prom.yml'}",
+            f"--storage.tsdb.path={tmp / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        tmp / "prometheus.log",
+        f"{base}/-/ready",
+        timeout=20,
+    )
     try:
         yield base
     finally:

@@ -44,8 +44,9 @@ def test_the_native_feed_example_is_what_the_parser_reads() -> None:
 
     section = README.split("### The native feed format", 1)[1]
     example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
-    report = native.parse(example.encode(), FeedConfig("site", "native", "~/w.yaml"), now=1_764_064_800.0,
-                          service_for=lambda name: name)  # 2025-11-25 10:00 UTC: inside the window
+    report = native.parse(
+        example.encode(), FeedConfig("site", "native", "~/w.yaml"), now=1_764_064_800.0, service_for=lambda name: name
+    )  # 2025-11-25 10:00 UTC: inside the window
     assert [(s.service, s.state) for s in report.states][:1] == [("samweb", "down")]
     (window,) = report.windows
     assert (window.service, window.kind, window.description) == ("dcache", "maintenance", "pool upgrade")

@@ -16,7 +16,9 @@ CFG = parse_config(
     "experiments:\n"
     "  - {name: nova, request_required: [input_dataset, fhicl, release, events]}\n"
     "  - {name: dune, request_required: [workflow, deadline]}\n"
-    "roles: {operators: [ops], approvers: [alice, bob]}\n", Path("c.yaml"))
+    "roles: {operators: [ops], approvers: [alice, bob]}\n",
+    Path("c.yaml"),
+)
 ROLES = CFG.roles
 
 
@@ -24,20 +26,33 @@ def req(status: str = "draft", requester: str = "carol", **fields: object) -> Pr
     return ProductionRequest("nova", "MC gen", requester, status, fields=dict(fields), id=7)
 
 
-@pytest.mark.parametrize(("name", "text", "value"), [
-    ("events", " 10_000 ", 10000), ("events", "1,000", 1000), ("cpu_hours", "2.5", 2.5),
-    ("fhicl", "a.fcl, b.fcl,,", ["a.fcl", "b.fcl"]), ("deadline", "2026-12-01", "2026-12-01"),
-    ("workflow", "mc", "mc"), ("events", "  ", None), ("notes", "two\nlines", "two\nlines"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "value"),
+    [
+        ("events", " 10_000 ", 10000),
+        ("events", "1,000", 1000),
+        ("cpu_hours", "2.5", 2.5),
+        ("fhicl", "a.fcl, b.fcl,,", ["a.fcl", "b.fcl"]),
+        ("deadline", "2026-12-01", "2026-12-01"),
+        ("workflow", "mc", "mc"),
+        ("events", "  ", None),
+        ("notes", "two\nlines", "two\nlines"),
+    ],
+)
 def test_parse_value(name: str, text: str, value: object) -> None:
     assert rq.parse_value(rq.FIELD_BY_NAME[name], text) == value
 
 
-@pytest.mark.parametrize(("name", "text", "message"), [
-    ("events", "ten", "expected a whole number, got 'ten'"), ("events", "-5", "must not be negative"),
-    ("memory_mb", "2.5", "expected a whole number"), ("deadline", "01/12/2026", "expected a date YYYY-MM-DD"),
-    ("workflow", "monte carlo", "expected one of keepup, mc, reprocessing, merge"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("events", "ten", "expected a whole number, got 'ten'"),
+        ("events", "-5", "must not be negative"),
+        ("memory_mb", "2.5", "expected a whole number"),
+        ("deadline", "01/12/2026", "expected a date YYYY-MM-DD"),
+        ("workflow", "monte carlo", "expected one of keepup, mc, reprocessing, merge"),
+    ],
+)
 def test_bad_values_say_why(name: str, text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         rq.parse_value(rq.FIELD_BY_NAME[name], text)
@@ -65,31 +80,42 @@ def test_unknown_service_is_a_problem() -> None:
 
 
 def test_config_rejects_unknown_required_field_with_line() -> None:
-    with pytest.raises(ConfigError, match=r"c.yaml:4: experiments\[0\].request_required\[1\]: unknown request "
-                                          r"field 'fhcl' \(did you mean 'fhicl'\?\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"c.yaml:4: experiments\[0\].request_required\[1\]: unknown request "
+        r"field 'fhcl' \(did you mean 'fhicl'\?\)",
+    ):
         parse_config("experiments:\n  - name: nova\n    request_required: [events,\n      fhcl]\n", Path("c.yaml"))
 
 
 def test_full_workflow_by_roles() -> None:
     r = req()
-    steps = [("submit", "carol", "submitted"), ("approve", "alice", "approved"), ("schedule", "ops", "scheduled"),
-             ("start", "ops", "running"), ("finish", "ops", "done")]
+    steps = [
+        ("submit", "carol", "submitted"),
+        ("approve", "alice", "approved"),
+        ("schedule", "ops", "scheduled"),
+        ("start", "ops", "running"),
+        ("finish", "ops", "done"),
+    ]
     for action, who, target in steps:
         t = rq.check_transition(r, action, who, ROLES)
         assert t.target == target
         r.status = target
 
 
-@pytest.mark.parametrize(("status", "action", "who", "message"), [
-    ("submitted", "approve", "carol", "carol may not approve request 7: only approvers may"),
-    ("submitted", "approve", "ops", "ops may not approve request 7: only approvers may"),
-    ("submitted", "reject", "mallory", "only approvers may"),
-    ("submitted", "reject", "alice", "reject needs a reason"),
-    ("draft", "approve", "alice", "request 7 is draft: approve needs it to be submitted"),
-    ("draft", "submit", "mallory", "only the requester or operators may"),
-    ("approved", "schedule", "alice", "only operators may"),
-    ("done", "cancel", "carol", "request 7 is done: cancel needs it to be draft or submitted"),
-])
+@pytest.mark.parametrize(
+    ("status", "action", "who", "message"),
+    [
+        ("submitted", "approve", "carol", "carol may not approve request 7: only approvers may"),
+        ("submitted", "approve", "ops", "ops may not approve request 7: only approvers may"),
+        ("submitted", "reject", "mallory", "only approvers may"),
+        ("submitted", "reject", "alice", "reject needs a reason"),
+        ("draft", "approve", "alice", "request 7 is draft: approve needs it to be submitted"),
+        ("draft", "submit", "mallory", "only the requester or operators may"),
+        ("approved", "schedule", "alice", "only operators may"),
+        ("done", "cancel", "carol", "request 7 is done: cancel needs it to be draft or submitted"),
+    ],
+)
 def test_refusals_say_why(status: str, action: str, who: str, message: str) -> None:
     with pytest.raises(rq.Refused, match=message):
         rq.check_transition(req(status), action, who, ROLES)
@@ -130,8 +156,12 @@ def test_who_may_edit_what() -> None:
 def test_diff_lists_every_changed_field() -> None:
     old = req(events=10, fhicl=["a.fcl"])
     new = rq.with_changes(old, title="MC gen v2", fields={"events": 20, "fhicl": None, "release": "v1"})
-    assert rq.diff(old, new) == {"title": ["MC gen", "MC gen v2"], "events": [10, 20], "fhicl": [["a.fcl"], None],
-                                 "release": [None, "v1"]}
+    assert rq.diff(old, new) == {
+        "title": ["MC gen", "MC gen v2"],
+        "events": [10, 20],
+        "fhicl": [["a.fcl"], None],
+        "release": [None, "v1"],
+    }
     lines = rq.describe_change(rq.diff(old, new))
     assert "Title: 'MC gen' -> 'MC gen v2'" in lines and "FHiCL files: a.fcl -> (empty)" in lines
 
@@ -154,25 +184,34 @@ def test_sort_open_and_urgent_first() -> None:
 
 
 def test_yaml_round_trip() -> None:
-    r = req("approved", events=1000, fhicl=["a.fcl", "b c.fcl"], cpu_hours=2.5, notes="line 1\nline 2: [x]",
-            deadline="2026-12-01")
+    r = req(
+        "approved",
+        events=1000,
+        fhicl=["a.fcl", "b c.fcl"],
+        cpu_hours=2.5,
+        notes="line 1\nline 2: [x]",
+        deadline="2026-12-01",
+    )
     r.priority, r.version = 3, 5
     back = rq.from_yaml(rq.to_yaml(r), "r.yaml").request
     assert (back.id, back.version, back.status, back.priority, back.requester) == (7, 5, "approved", 3, "carol")
     assert (back.experiment, back.title, back.fields) == (r.experiment, r.title, r.fields)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("experiment: nova\ntitle: x\nevents: [1, 2\n", r"r.yaml:4: not valid YAML"),
-    ("experiment: nova\ntitle: x\n\nevnts: 10\n", r"r.yaml:4: evnts: unknown field \(did you mean 'events'\?\)"),
-    ("experiment: nova\ntitle: x\nevents: ten\n", r"r.yaml:3: events: expected a whole number, got 'ten'"),
-    ("experiment: nova\ntitle: x\nfhicl: {a: 1}\n", r"r.yaml:3: fhicl: expected a list of strings"),
-    ("experiment: nova\ntitle: x\ndeadline: tomorrow\n", r"r.yaml:3: deadline: expected a date"),
-    ("experiment: nova\ntitle: x\nstatus: approvd\n", r"r.yaml:3: status: unknown status 'approvd'"),
-    ("experiment: nova\nevents: 1\n", r"r.yaml:1: title: required"),
-    ("experiment: nova\ntitle: x\ntitle: y\n", r"r.yaml:3: title: given twice"),
-    ("- just\n- a list\n", r"r.yaml:1: expected a mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("experiment: nova\ntitle: x\nevents: [1, 2\n", r"r.yaml:4: not valid YAML"),
+        ("experiment: nova\ntitle: x\n\nevnts: 10\n", r"r.yaml:4: evnts: unknown field \(did you mean 'events'\?\)"),
+        ("experiment: nova\ntitle: x\nevents: ten\n", r"r.yaml:3: events: expected a whole number, got 'ten'"),
+        ("experiment: nova\ntitle: x\nfhicl: {a: 1}\n", r"r.yaml:3: fhicl: expected a list of strings"),
+        ("experiment: nova\ntitle: x\ndeadline: tomorrow\n", r"r.yaml:3: deadline: expected a date"),
+        ("experiment: nova\ntitle: x\nstatus: approvd\n", r"r.yaml:3: status: unknown status 'approvd'"),
+        ("experiment: nova\nevents: 1\n", r"r.yaml:1: title: required"),
+        ("experiment: nova\ntitle: x\ntitle: y\n", r"r.yaml:3: title: given twice"),
+        ("- just\n- a list\n", r"r.yaml:1: expected a mapping"),
+    ],
+)
 def test_bad_yaml_names_the_line(text: str, message: str) -> None:
     with pytest.raises(rq.RequestFormatError, match=message):
         rq.from_yaml(text, "r.yaml")

@@ -25,14 +25,17 @@ def cfg_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     path = tmp_path / "c.yaml"
-    path.write_text(f"store: {tmp_path / 's.db'}\nservices:\n  - {{name: samweb}}\n  - {{name: dcache}}\n"
-                    "experiments:\n  - {name: nova, request_required: [input_dataset, fhicl, release, events]}\n"
-                    f"  - {{name: dune}}\nroles: {{operators: [ops, {ME}], approvers: [alice]}}\n")
+    path.write_text(
+        f"store: {tmp_path / 's.db'}\nservices:\n  - {{name: samweb}}\n  - {{name: dcache}}\n"
+        "experiments:\n  - {name: nova, request_required: [input_dataset, fhicl, release, events]}\n"
+        f"  - {{name: dune}}\nroles: {{operators: [ops, {ME}], approvers: [alice]}}\n"
+    )
     return path
 
 
-def run(cfg: Path, *args: str, who: str = "carol", monkeypatch: pytest.MonkeyPatch | None = None
-        ) -> tuple[int, str, str]:
+def run(
+    cfg: Path, *args: str, who: str = "carol", monkeypatch: pytest.MonkeyPatch | None = None
+) -> tuple[int, str, str]:
     mp = monkeypatch or pytest.MonkeyPatch()
     mp.setattr(rq, "whoami", lambda: who)
     try:
@@ -44,27 +47,42 @@ def run(cfg: Path, *args: str, who: str = "carol", monkeypatch: pytest.MonkeyPat
 
 
 def new_request(cfg: Path, *extra: str) -> None:
-    code, _, err = run(cfg, "new", "-e", "nova", "-t", "NOvA FD GENIE MC", "--set", "events=100000",
-                         "--set", "fhicl=prodgenie_fd.fcl", *extra)
+    code, _, err = run(
+        cfg,
+        "new",
+        "-e",
+        "nova",
+        "-t",
+        "NOvA FD GENIE MC",
+        "--set",
+        "events=100000",
+        "--set",
+        "fhicl=prodgenie_fd.fcl",
+        *extra,
+    )
     assert code == 0, err
 
 
 def test_new_says_what_is_missing_then_submit_is_refused_and_recorded(cfg_path: Path) -> None:
     code, out, _ = run(cfg_path, "new", "-e", "nova", "-t", "FD MC", "--set", "events=10")
-    assert code == 0 and out.strip() == ("request 1 created (draft, version 1); missing for submit: Input dataset, "
-                                         "FHiCL files, Software release")
+    assert code == 0 and out.strip() == (
+        "request 1 created (draft, version 1); missing for submit: Input dataset, FHiCL files, Software release"
+    )
     code, out, err = run(cfg_path, "submit", "1")
     assert code == 1 and out == ""
-    assert err == "opgtui: refused: request 1 cannot be submitted yet: it lacks Input dataset, FHiCL files, " \
-                  "Software release\n"
+    assert (
+        err == "opgtui: refused: request 1 cannot be submitted yet: it lacks Input dataset, FHiCL files, "
+        "Software release\n"
+    )
     store = open_store(cfg_path.parent / "s.db")
     assert [a["action"] for a in store.request_audit(1)] == ["create", "refused submit"]
     assert store.request(1).status == "draft"  # type: ignore[union-attr]
 
 
 def test_whole_workflow_and_audit(cfg_path: Path) -> None:
-    new_request(cfg_path, "--set", "input_dataset=prod_genie_fd", "--set", "release=v09_78", "--set",
-                "requested_priority=3")
+    new_request(
+        cfg_path, "--set", "input_dataset=prod_genie_fd", "--set", "release=v09_78", "--set", "requested_priority=3"
+    )
     assert run(cfg_path, "submit", "1")[0] == 0
     out = run(cfg_path, "approve", "1", who="alice")[1]
     assert out.strip() == "request 1 approve -> approved (approved, version 3)"
@@ -77,8 +95,14 @@ def test_whole_workflow_and_audit(cfg_path: Path) -> None:
     assert r is not None and (r.status, r.priority, r.fields["batches"]) == ("done", 3, ["nova_mc_genie_fd_v3"])
     audit = store.request_audit(1)
     assert [(a["who"], a["action"]) for a in audit] == [
-        ("carol", "create"), ("carol", "submit"), ("alice", "approve"), ("ops", "link"), ("ops", "schedule"),
-        ("ops", "start"), ("ops", "finish")]
+        ("carol", "create"),
+        ("carol", "submit"),
+        ("alice", "approve"),
+        ("ops", "link"),
+        ("ops", "schedule"),
+        ("ops", "start"),
+        ("ops", "finish"),
+    ]
     assert audit[2]["changes"] == {"status": ["submitted", "approved"], "priority": [None, 3]}
     assert audit[3]["changes"] == {"batches": [None, ["nova_mc_genie_fd_v3"]]}
 
@@ -199,9 +223,16 @@ def test_two_processes_racing_on_an_edit(cfg_path: Path, tmp_path: Path) -> None
     script, go = tmp_path / "racer.py", tmp_path / "go"
     script.write_text(RACER)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    procs = [subprocess.Popen([sys.executable, str(script), str(cfg_path), str(tmp_path / name), str(go)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-             for name in ("first", "second")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(cfg_path), str(tmp_path / name), str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name in ("first", "second")
+    ]
     deadline = time.monotonic() + 30
     while not all((tmp_path / f"{n}.ready").exists() for n in ("first", "second")):
         assert time.monotonic() < deadline, [p.stderr.read() for p in procs if p.poll() is not None]  # type: ignore[union-attr]
@@ -220,10 +251,23 @@ def test_two_processes_racing_on_an_edit(cfg_path: Path, tmp_path: Path) -> None
 
 def test_two_cli_processes_with_expected_version(cfg_path: Path) -> None:
     new_request(cfg_path)
-    cmd = [sys.executable, "-m", "opgtui.cli", "--config", str(cfg_path), "request", "edit", "1",
-           "--expect-version", "1", "--set"]
-    procs = [subprocess.Popen([*cmd, f"events={n}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for n in (111, 222)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "opgtui.cli",
+        "--config",
+        str(cfg_path),
+        "request",
+        "edit",
+        "1",
+        "--expect-version",
+        "1",
+        "--set",
+    ]
+    procs = [
+        subprocess.Popen([*cmd, f"events={n}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n in (111, 222)
+    ]
     results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
     assert sorted(code for code, _, _ in results) == [0, 1], results
     err = next(e for code, _, e in results if code == 1)

@@ -85,8 +85,10 @@ async def test_form_checks_as_you_type_and_says_what_is_missing(demo: tuple[Any,
         form.query_one("#f-experiment").value = "nova"  # type: ignore[attr-defined]
         await pilot.pause()
         status = form.query_one("#form-status", Static)
-        assert str(status.render()) == ("Missing for submit: Workflow type, Input dataset, FHiCL files, "
-                                        "Software release, Events (a draft can be saved without them)")
+        assert str(status.render()) == (
+            "Missing for submit: Workflow type, Input dataset, FHiCL files, "
+            "Software release, Events (a draft can be saved without them)"
+        )
         form.query_one("#f-events", Input).focus()
         await pilot.press(*"12k")
         await pilot.pause()
@@ -109,12 +111,17 @@ async def test_form_checks_as_you_type_and_says_what_is_missing(demo: tuple[Any,
         assert isinstance(app.screen, RequestDetailScreen)
         saved = store.requests()[-1]
         assert (saved.title, saved.requester, saved.fields["events"], saved.fields["fhicl"]) == (
-            "FD MC", "shifter", 12, ["a.fcl", "b.fcl"])
+            "FD MC",
+            "shifter",
+            12,
+            ["a.fcl", "b.fcl"],
+        )
         assert store.request_audit(saved.id)[0]["action"] == "create"
 
 
-async def test_unauthorised_approval_is_refused_and_recorded(demo: tuple[Any, Any],
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_unauthorised_approval_is_refused_and_recorded(
+    demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg, store = demo
     submitted = next(r for r in store.requests() if r.status == "submitted")
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
@@ -177,8 +184,9 @@ async def test_approval_through_the_workflow_menu(demo: tuple[Any, Any], monkeyp
         assert store.request(submitted.id).priority == 4
 
 
-async def test_second_save_is_told_the_request_changed_then_rebases(tmp_path: Path, demo: tuple[Any, Any],
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_second_save_is_told_the_request_changed_then_rebases(
+    tmp_path: Path, demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg, store = demo
     draft = next(r for r in store.requests() if r.status == "draft")
     as_user(monkeypatch, "carol")
@@ -244,8 +252,14 @@ async def test_detail_shows_linked_jobs_progress_and_opens_a_job(demo: tuple[Any
 
 async def test_hostile_request_text_is_drawn_literally(tmp_path: Path, demo: tuple[Any, Any]) -> None:
     cfg, store = demo
-    req = create(store, cfg, "shifter", "nova", HOSTILE,
-                 {"notes": HOSTILE + "\nsecond [red]line", "release": HOSTILE, "batches": [HOSTILE]})
+    req = create(
+        store,
+        cfg,
+        "shifter",
+        "nova",
+        HOSTILE,
+        {"notes": HOSTILE + "\nsecond [red]line", "release": HOSTILE, "batches": [HOSTILE]},
+    )
     transition(store, cfg, req, "cancel", "shifter", HOSTILE)
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -273,8 +287,9 @@ def test_detail_80x24(snap_compare: Any, demo: tuple[Any, Any], monkeypatch: pyt
         pilot.app.push_screen(RequestDetailScreen(1))
         await pilot.pause()
 
-    assert snap_compare(OpgApp(cfg, store, demo=True, refresh_loop=False), terminal_size=(80, 24),
-                        run_before=run_before)
+    assert snap_compare(
+        OpgApp(cfg, store, demo=True, refresh_loop=False), terminal_size=(80, 24), run_before=run_before
+    )
 
 
 async def test_the_filter_line_shows_above_the_footer(demo: tuple[Any, Any]) -> None:
@@ -292,11 +307,17 @@ async def test_the_filter_line_shows_above_the_footer(demo: tuple[Any, Any]) -> 
 
 
 async def test_submit_asks_first_and_approving_without_a_priority_asks_for_one(
-        demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg, store = demo
-    draft = create(store, cfg, "carol", "nova", "ND reco pass 2",
-                   {"workflow": "reco", "input_dataset": "nd_raw", "fhicl": ["r.fcl"], "release": "S26",
-                    "events": 100})
+    draft = create(
+        store,
+        cfg,
+        "carol",
+        "nova",
+        "ND reco pass 2",
+        {"workflow": "reco", "input_dataset": "nd_raw", "fhicl": ["r.fcl"], "release": "S26", "events": 100},
+    )
     assert "requested_priority" not in draft.fields and draft.priority is None
     as_user(monkeypatch, "carol")
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
@@ -338,8 +359,11 @@ async def test_request_dialogs_say_which_keys_answer(demo: tuple[Any, Any], monk
         await pilot.pause()
         await app.workers.wait_for_complete()  # the detail is read off the UI thread
         await pilot.pause()
-        for key, says in (("w", "Esc: cancel"), ("p", "Enter: choose · Esc: cancel"),
-                          ("r", "Enter: confirm · Esc: cancel")):
+        for key, says in (
+            ("w", "Esc: cancel"),
+            ("p", "Enter: choose · Esc: cancel"),
+            ("r", "Enter: confirm · Esc: cancel"),
+        ):
             await pilot.press(key)
             await pilot.pause()
             assert says in screen_text(app), key

@@ -49,7 +49,14 @@ def test_held_job_is_released_and_debug_edits_merge_with_its_settings(held_ad: d
     assert env == {"OMP_NUM_THREADS": "4", "LABEL": "two words", "IFDH_DEBUG": "1", "ART_DEBUG": "1"}
     # V1 Args of the real ad become V2 Arguments with the debug flag at the end
     assert parse_arguments({"Arguments": plan.edits["Arguments"]}) == [
-        "dbscan", "10", "10", "5", "5", "10000Mbp", "--debug"]
+        "dbscan",
+        "10",
+        "10",
+        "5",
+        "5",
+        "10000Mbp",
+        "--debug",
+    ]
     assert plan.edits["RequestMemory"] == 20000 and plan.changes["RequestMemory"] == [16384, 20000]
     # a job that already asks for more memory keeps it; arguments are not doubled on a second retry
     again = plan_retry(dict(ad, RequestMemory=32000, Arguments=plan.edits["Arguments"]), "s#1.0", profile=PROFILE)
@@ -90,8 +97,19 @@ def test_resubmission_is_rebuilt_from_the_ad_without_what_htcondor_generated(hel
     assert sub["requirements"].startswith("(Target.CanRunLongJobs is true)")  # classad2 writes =?= as is
     assert sub["MY.OpgRetryOf"] == '"s#1.0"' and sub["MY.OpgDebugProfile"] == '"nova"'
     assert sub["MY.IsCHTCSubmit"] == "true" and "MY.ProjectName" in sub  # the pool's own custom attributes
-    for generated in ("ClusterId", "ProcId", "QDate", "RemoteWallClockTime", "NumJobStarts", "HoldReason",
-                      "MachineAttrCpus0", "MemoryProvisioned", "JobsubJobId", "LastRemoteHost", "TransferInputStats"):
+    for generated in (
+        "ClusterId",
+        "ProcId",
+        "QDate",
+        "RemoteWallClockTime",
+        "NumJobStarts",
+        "HoldReason",
+        "MachineAttrCpus0",
+        "MemoryProvisioned",
+        "JobsubJobId",
+        "LastRemoteHost",
+        "TransferInputStats",
+    ):
         assert f"MY.{generated}" not in sub, generated
     assert plan.notes == ["resubmitted outside its DAG (DAGMan will not know about the new job)"]
     text = str(htcondor2.Submit(sub))  # HTCondor's own submit language accepts it
@@ -154,7 +172,7 @@ def test_retry_with_debug_edits_then_releases_and_records_the_lineage(pool: Path
 
 
 def test_a_refused_release_puts_the_edits_back(pool: Path, store: Any) -> None:
-    (pool / "jobsub01.refuse-release").write_text("SECMAN:2010:Received \"DENIED\" from server for user novapro")
+    (pool / "jobsub01.refuse-release").write_text('SECMAN:2010:Received "DENIED" from server for user novapro')
     before = queue(pool)["100.0"]
     (r,) = asyncio.run(retry(["jobsub01#100.0"], store=store, cfg=CFG, debug=True))
     assert not r.ok and 'DENIED" from server for user novapro' in r.message and "nothing changed" in r.message
@@ -181,10 +199,13 @@ def test_a_finished_job_is_resubmitted_with_its_lineage(pool: Path, store: Any) 
 
 
 def test_gone_running_and_unreachable_jobs_get_clear_answers(pool: Path, store: Any) -> None:
-    results = {r.job_id: r for r in asyncio.run(retry(
-        ["jobsub01#555.0", "jobsub01#101.0", "jobsub02#7.0"], store=store, cfg=CFG))}
+    results = {
+        r.job_id: r
+        for r in asyncio.run(retry(["jobsub01#555.0", "jobsub01#101.0", "jobsub02#7.0"], store=store, cfg=CFG))
+    }
     assert results["jobsub01#555.0"].message == (
-        "jobsub01#555.0 no longer exists (not in the queue or the history of its schedd)")
+        "jobsub01#555.0 no longer exists (not in the queue or the history of its schedd)"
+    )
     assert "is running" in results["jobsub01#101.0"].message
     assert results["jobsub02#7.0"].message.startswith("jobsub02#7.0: ")
     assert "Failed to connect to schedd jobsub02" in results["jobsub02#7.0"].message
@@ -216,8 +237,10 @@ def cli(tmp_path: Path, *args: str) -> tuple[int, str, str]:
     from opgtui.cli import main
 
     cfg = tmp_path / "opgtui.yaml"
-    cfg.write_text(f"store: {tmp_path / 'store.db'}\nexperiments:\n  - name: nova\n    debug_profile:\n"
-                   "      environment: {IFDH_DEBUG: '2'}\n      request_memory: 20000\n")
+    cfg.write_text(
+        f"store: {tmp_path / 'store.db'}\nexperiments:\n  - name: nova\n    debug_profile:\n"
+        "      environment: {IFDH_DEBUG: '2'}\n      request_memory: 20000\n"
+    )
     result = CliRunner().invoke(main, ["--config", str(cfg), *args])
     return result.exit_code, result.stdout, result.stderr
 

@@ -34,8 +34,17 @@ def pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
     monkeypatch.setenv("OPGTUI_DOUBLE_OWNER", "novapro")
     ad = load_files([DATA / "chtc_held_docker_memory.long.ad"]).ads.popitem()[1]
-    failed = dict(ad, Owner="novapro", ClusterId=90, ProcId=0, JobStatus=4, ExitCode=65,
-                  GlobalJobId="jobsub01#90.0#1", EnteredCurrentStatus=1_760_000_000, CompletionDate=1_760_000_000)
+    failed = dict(
+        ad,
+        Owner="novapro",
+        ClusterId=90,
+        ProcId=0,
+        JobStatus=4,
+        ExitCode=65,
+        GlobalJobId="jobsub01#90.0#1",
+        EnteredCurrentStatus=1_760_000_000,
+        CompletionDate=1_760_000_000,
+    )
     (tmp_path / "jobsub01.json").write_text("[]")
     (tmp_path / "jobsub01.history.json").write_text(json.dumps([failed]))
     store = open_store(tmp_path / "store.db")
@@ -51,14 +60,20 @@ def submitted(pool: Path) -> list[dict[str, str]]:
 
 def write_config(pool: Path, timeout: float = 60) -> Path:
     cfg = pool / "opgtui.yaml"
-    cfg.write_text(f"store: {pool / 'store.db'}\npools:\n  - name: test\n    schedds: [jobsub01]\n"
-                   f"    timeout: {timeout}\n")
+    cfg.write_text(
+        f"store: {pool / 'store.db'}\npools:\n  - name: test\n    schedds: [jobsub01]\n    timeout: {timeout}\n"
+    )
     return cfg
 
 
 def run_cli(cfg: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "opgtui.cli", "--config", str(cfg), "retry", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    return subprocess.Popen(
+        [sys.executable, "-m", "opgtui.cli", "--config", str(cfg), "retry", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
 
 
 def test_two_concurrent_retries_and_a_third_later_submit_once(pool: Path) -> None:
@@ -150,21 +165,23 @@ def rows(*rs: dict[str, Any]) -> list[dict[str, Any]]:
 def test_which_earlier_retries_forbid_another() -> None:
     live = rows({"mode": "pending", "result": pending_note(4242, "here")})
 
-    def decide(rs: list[dict[str, Any]], again: bool = False, now: float = 1010.0,
-               alive: bool = True) -> str | None:
+    def decide(rs: list[dict[str, Any]], again: bool = False, now: float = 1010.0, alive: bool = True) -> str | None:
         e = earlier_retry("s#1.0", rs, again=again, now=now, host="here", alive=lambda pid: alive)
         return e and e.message
 
-    assert decide(live) == "s#1.0 is being retried right now by alice (pid 4242 on here, since 00:16:40 UTC); " \
-                           "nothing done"
+    assert (
+        decide(live) == "s#1.0 is being retried right now by alice (pid 4242 on here, since 00:16:40 UTC); nothing done"
+    )
     assert decide(live, again=True) is not None  # --again never runs two at once
     assert decide(live, alive=False) is None  # its process is gone
     assert decide(live, now=1000.0 + 3601) is None  # too old to be alive
     elsewhere = rows({"mode": "pending", "result": pending_note(1, "otherhost")})
     assert decide(elsewhere, alive=False) is not None  # cannot tell on another host: wait for the age limit
     done = rows({"mode": "resubmit", "ok": True, "new_job_id": "s#2.0"})
-    assert decide(done) == "s#1.0 already retried as s#2.0 (by alice, 1970-01-01 00:16 UTC); nothing submitted " \
-                           "(--again to submit it once more)"
+    assert (
+        decide(done) == "s#1.0 already retried as s#2.0 (by alice, 1970-01-01 00:16 UTC); nothing submitted "
+        "(--again to submit it once more)"
+    )
     assert decide(done, again=True) is None
     assert decide(rows({"mode": "release", "ok": True, "new_job_id": "s#1.0"})) is None  # held again: release
     assert decide(rows({"mode": "resubmit", "ok": False})) is None  # failed before: try again

@@ -8,17 +8,43 @@ import random
 from opgtui.diagnosis.signatures import BLOCK_LINES, PackSet, compile_signature
 
 RAWS = [
-    {"id": "keyerror", "pattern": r"^KeyError: ", "category": "code", "action": "debug", "title": "KeyError",
-     "priority": 50, "example": "KeyError: 'run'"},
-    {"id": "enospc", "pattern": r"No space left on device$", "category": "resource",
-     "action": "resubmit with more disk", "title": "disk full", "priority": 60,
-     "example": "cp: error writing 'out.root': No space left on device"},
-    {"id": "expired", "pattern": r"(?i)operation expired", "category": "service", "action": "retry",
-     "title": "XRootD timed out", "priority": 55, "example": "[ERROR] Operation expired"},
+    {
+        "id": "keyerror",
+        "pattern": r"^KeyError: ",
+        "category": "code",
+        "action": "debug",
+        "title": "KeyError",
+        "priority": 50,
+        "example": "KeyError: 'run'",
+    },
+    {
+        "id": "enospc",
+        "pattern": r"No space left on device$",
+        "category": "resource",
+        "action": "resubmit with more disk",
+        "title": "disk full",
+        "priority": 60,
+        "example": "cp: error writing 'out.root': No space left on device",
+    },
+    {
+        "id": "expired",
+        "pattern": r"(?i)operation expired",
+        "category": "service",
+        "action": "retry",
+        "title": "XRootD timed out",
+        "priority": 55,
+        "example": "[ERROR] Operation expired",
+    },
 ]
-LINES = ["KeyError: 'run'", "  raise KeyError: 'run'", "cp: error writing 'out.root': No space left on device",
-         "No space left on device (in a longer message)", "[ERROR] Operation Expired",
-         "Begin processing the 2nd record", "%MSG-i MF_INIT_OK:  Early 05-Jun-2024 23:01:02 CDT JobSetup"]
+LINES = [
+    "KeyError: 'run'",
+    "  raise KeyError: 'run'",
+    "cp: error writing 'out.root': No space left on device",
+    "No space left on device (in a longer message)",
+    "[ERROR] Operation Expired",
+    "Begin processing the 2nd record",
+    "%MSG-i MF_INIT_OK:  Early 05-Jun-2024 23:01:02 CDT JobSetup",
+]
 
 
 def _packs() -> tuple[PackSet, PackSet]:
@@ -37,8 +63,9 @@ def test_an_anchored_pattern_matches_on_any_line_of_a_block():
     lines = ["noise"] * (3 * BLOCK_LINES)
     for at in (0, 5, BLOCK_LINES - 1, BLOCK_LINES, 2 * BLOCK_LINES + 7, 3 * BLOCK_LINES - 1):
         lines[at] = "KeyError: 'run'"
-    assert _found(packs, lines) == [(at + 1, "keyerror") for at in
-                                    (0, 5, BLOCK_LINES - 1, BLOCK_LINES, 2 * BLOCK_LINES + 7, 3 * BLOCK_LINES - 1)]
+    assert _found(packs, lines) == [
+        (at + 1, "keyerror") for at in (0, 5, BLOCK_LINES - 1, BLOCK_LINES, 2 * BLOCK_LINES + 7, 3 * BLOCK_LINES - 1)
+    ]
 
 
 def test_sparse_and_error_dense_text_find_what_every_line_finds():
@@ -46,6 +73,8 @@ def test_sparse_and_error_dense_text_find_what_every_line_finds():
     rng = random.Random(12)
     for density in (0.0, 0.01, 0.34, 0.9):
         for _ in range(40):
-            lines = [rng.choice(LINES) if rng.random() < density else f"event {rng.randrange(10**6)} done"
-                     for _ in range(rng.randrange(1, 6 * BLOCK_LINES))]
+            lines = [
+                rng.choice(LINES) if rng.random() < density else f"event {rng.randrange(10**6)} done"
+                for _ in range(rng.randrange(1, 6 * BLOCK_LINES))
+            ]
             assert _found(packs, lines) == _found(every_line, lines)

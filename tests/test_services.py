@@ -21,8 +21,10 @@ feeds:
 """,
     Path("c.yaml"),
 )
-FRESH = {"am": {"last_fetch": NOW - 30, "last_ok": NOW - 30, "error": None},
-         "prom": {"last_fetch": NOW - 30, "last_ok": NOW - 30, "error": None}}
+FRESH = {
+    "am": {"last_fetch": NOW - 30, "last_ok": NOW - 30, "error": None},
+    "prom": {"last_fetch": NOW - 30, "last_ok": NOW - 30, "error": None},
+}
 
 
 def rows(states, windows=(), feeds=FRESH):
@@ -44,10 +46,13 @@ def test_stale_or_failing_feed_makes_unknown_and_says_why() -> None:
 
 
 def test_maintenance_window_now_and_ahead() -> None:
-    windows = [Window("dcache", "maintenance", NOW - 60, NOW + 3600, "osg", description="pool upgrade"),
-               Window("cvmfs", "maintenance", NOW + 2 * 3600, NOW + 3 * 3600, "osg", description="stratum-1")]
-    b = rows([ServiceState("dcache", "up", NOW - 9000, "prom"), ServiceState("cvmfs", "up", NOW - 9000, "prom")],
-             windows)
+    windows = [
+        Window("dcache", "maintenance", NOW - 60, NOW + 3600, "osg", description="pool upgrade"),
+        Window("cvmfs", "maintenance", NOW + 2 * 3600, NOW + 3 * 3600, "osg", description="stratum-1"),
+    ]
+    b = rows(
+        [ServiceState("dcache", "up", NOW - 9000, "prom"), ServiceState("cvmfs", "up", NOW - 9000, "prom")], windows
+    )
     assert b["dcache"].state == "maintenance"
     assert b["cvmfs"].state == "up" and b["cvmfs"].next_maintenance is not None
 

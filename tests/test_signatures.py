@@ -14,8 +14,25 @@ from opgtui.diagnosis import signatures
 from opgtui.diagnosis.signatures import ACTIONS, MAX_LINE, load_packs
 
 LOGS = Path(__file__).parent / "data" / "logs"
-DOMAINS = {"htcondor", "grid", "art", "root", "geant4", "python", "system", "cmssw", "xrootd", "cvmfs", "frontier",
-           "containers", "osdf", "credentials", "batch", "gaudi", "workload"}
+DOMAINS = {
+    "htcondor",
+    "grid",
+    "art",
+    "root",
+    "geant4",
+    "python",
+    "system",
+    "cmssw",
+    "xrootd",
+    "cvmfs",
+    "frontier",
+    "containers",
+    "osdf",
+    "credentials",
+    "batch",
+    "gaudi",
+    "workload",
+}
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +62,12 @@ def test_every_signature_is_well_formed(packs):
         assert s.title.strip(), s.id
         assert s.service is None or (s.service == s.service.lower() and s.service.strip()), s.id
         assert c.example.strip(), s.id
-        expected = {"service": ("retry",), "code": ("debug",), "unknown": ("look at the log",),
-                    "resource": tuple(a for a in ACTIONS if a.startswith("resubmit"))}
+        expected = {
+            "service": ("retry",),
+            "code": ("debug",),
+            "unknown": ("look at the log",),
+            "resource": tuple(a for a in ACTIONS if a.startswith("resubmit")),
+        }
         assert s.action in expected[s.category], s.id
 
 
@@ -88,8 +109,9 @@ def test_scanning_a_tail_equals_scanning_each_line(packs, log):
     lines = (LOGS / log).read_text().splitlines()
     requires = {c.signature.id for c in packs.compiled if c.requires}
     whole = {(f.line, f.signature) for f in packs.scan(lines) if f.signature not in requires}
-    single = {(i, f.signature) for i, line in enumerate(lines, 1) for f in packs.scan([line])
-              if f.signature not in requires}
+    single = {
+        (i, f.signature) for i, line in enumerate(lines, 1) for f in packs.scan([line]) if f.signature not in requires
+    }
     assert whole == single
 
 
@@ -144,16 +166,27 @@ def _pack(tmp: Path, name: str, signatures: list[dict] | str) -> Path:
 
 
 def _sig(sid: str, pattern: str, example: str, **extra) -> dict:
-    return {"id": sid, "pattern": pattern, "category": "service", "action": "retry", "title": sid,
-            "example": example, **extra}
+    return {
+        "id": sid,
+        "pattern": pattern,
+        "category": "service",
+        "action": "retry",
+        "title": sid,
+        "example": example,
+        **extra,
+    }
 
 
 def test_invalid_pattern_and_broken_yaml_are_reported_and_skipped(tmp_path):
     _pack(tmp_path, "broken.yaml", "pack: broken\nsignatures:\n  - id: x\n    pattern: [unclosed\n")
-    _pack(tmp_path, "mixed.yaml", [
-        _sig("exp_bad_regex", "(unclosed", "(unclosed"),
-        _sig("exp_good", r"NOvA catalog down \d+", "NOvA catalog down 42"),
-    ])
+    _pack(
+        tmp_path,
+        "mixed.yaml",
+        [
+            _sig("exp_bad_regex", "(unclosed", "(unclosed"),
+            _sig("exp_good", r"NOvA catalog down \d+", "NOvA catalog down 42"),
+        ],
+    )
     packs = load_packs([tmp_path], plugins=False)
     assert any("broken.yaml" in e and "YAML" in e for e in packs.errors)
     assert any("mixed.yaml" in e and "exp_bad_regex" in e and "invalid pattern" in e for e in packs.errors)
@@ -163,21 +196,27 @@ def test_invalid_pattern_and_broken_yaml_are_reported_and_skipped(tmp_path):
     assert [f.signature for f in packs.scan(["NOvA catalog down 7"])] == ["exp_good"]
 
 
-@pytest.mark.parametrize(("sig", "problem"), [
-    (_sig("lookahead", "foo(?=bar)", "foobar"), "backtracking"),
-    (_sig("backref", r"(a)\1", "aa"), "backtracking"),
-    (_sig("huge", r"(a{1000}){1000}", "a"), "too big for RE2 (invalid repetition size"),  # said as RE2 says it
-    (_sig("empty", "x*", "x"), "empty line"),
-    (_sig("anchor", r"\Afoo", "foo"), "one line"),
-    (_sig("wrong_example", "foo", "bar"), "example does not match"),
-    (_sig("benign_hit", "foo", "foo", benign=["food"]), "benign"),
-    ({"id": "no_example", "pattern": "foo", "category": "code", "action": "debug", "title": "t"}, "missing example"),
-    (_sig("bad_category", "foo", "foo", category="network"), "category"),
-    (_sig("bad_priority", "foo", "foo", priority="high"), "priority"),
-    (_sig("typo_key", "foo", "foo", benighn=["x"]), "unknown keys"),
-    (_sig("needs_nothing", "foo", "foo", requires=["no_such_id"]), "requires unknown"),
-    (_sig("cvmfs_catalog_failure", "foo", "foo"), "duplicate id"),
-])
+@pytest.mark.parametrize(
+    ("sig", "problem"),
+    [
+        (_sig("lookahead", "foo(?=bar)", "foobar"), "backtracking"),
+        (_sig("backref", r"(a)\1", "aa"), "backtracking"),
+        (_sig("huge", r"(a{1000}){1000}", "a"), "too big for RE2 (invalid repetition size"),  # said as RE2 says it
+        (_sig("empty", "x*", "x"), "empty line"),
+        (_sig("anchor", r"\Afoo", "foo"), "one line"),
+        (_sig("wrong_example", "foo", "bar"), "example does not match"),
+        (_sig("benign_hit", "foo", "foo", benign=["food"]), "benign"),
+        (
+            {"id": "no_example", "pattern": "foo", "category": "code", "action": "debug", "title": "t"},
+            "missing example",
+        ),
+        (_sig("bad_category", "foo", "foo", category="network"), "category"),
+        (_sig("bad_priority", "foo", "foo", priority="high"), "priority"),
+        (_sig("typo_key", "foo", "foo", benighn=["x"]), "unknown keys"),
+        (_sig("needs_nothing", "foo", "foo", requires=["no_such_id"]), "requires unknown"),
+        (_sig("cvmfs_catalog_failure", "foo", "foo"), "duplicate id"),
+    ],
+)
 def test_bad_signatures_are_rejected_with_a_reason(tmp_path, sig, problem):
     _pack(tmp_path, "exp.yaml", [sig, _sig("exp_fine", "fine", "fine")])
     packs = load_packs([tmp_path], plugins=False)
@@ -227,15 +266,22 @@ def test_plugins_give_pack_directories_and_finder_callables(tmp_path, monkeypatc
     _pack(tmp_path, "dune.yaml", [_sig("dune_metacat_down", down, down)])
 
     def finder(lines: list[str]) -> list[Finding]:
-        return [Finding("dune_two_line_rule", "code", "debug", "two-line rule", i + 1, line)
-                for i, line in enumerate(lines[1:], 1) if lines[i - 1] == "stage A" and line == "stage B"]
+        return [
+            Finding("dune_two_line_rule", "code", "debug", "two-line rule", i + 1, line)
+            for i, line in enumerate(lines[1:], 1)
+            if lines[i - 1] == "stage A" and line == "stage B"
+        ]
 
     def exploding(lines: list[str]) -> list[Finding]:
         raise RuntimeError("plugin bug")
 
-    eps = [_EntryPoint("dune_dir", str(tmp_path)), _EntryPoint("dune_finder", finder),
-           _EntryPoint("broken_import", ImportError("no module named dune_ops")), _EntryPoint("weird", 42),
-           _EntryPoint("exploding", exploding)]
+    eps = [
+        _EntryPoint("dune_dir", str(tmp_path)),
+        _EntryPoint("dune_finder", finder),
+        _EntryPoint("broken_import", ImportError("no module named dune_ops")),
+        _EntryPoint("weird", 42),
+        _EntryPoint("exploding", exploding),
+    ]
     monkeypatch.setattr(signatures, "entry_points", lambda group: eps if group == "opgtui.classifiers" else [])
     packs = load_packs()
     assert "dune_metacat_down" in {s.id for s in packs.signatures}
@@ -275,8 +321,11 @@ def _catastrophic(lines: list[str]) -> list[Finding]:
     """A plugin with Python's backtracking regex: (a+)+$ on 35 a's and a '!' runs for hours, holding the GIL."""
     import re
 
-    return [Finding("hang_rule", "code", "debug", "hang", i + 1, line)
-            for i, line in enumerate(lines) if re.match(r"(a+)+$", line)]
+    return [
+        Finding("hang_rule", "code", "debug", "hang", i + 1, line)
+        for i, line in enumerate(lines)
+        if re.match(r"(a+)+$", line)
+    ]
 
 
 def _quick(lines: list[str]) -> list[Finding]:
@@ -295,8 +344,9 @@ def test_a_hanging_plugin_is_dropped_for_that_log_and_the_rest_goes_on(monkeypat
         found = packs.scan(["a" * 35 + "!", "cvmfs catalog load failed"])
         assert time.perf_counter() - started < 3.0
         assert "quick_rule" in {f.signature for f in found} and "hang_rule" not in {f.signature for f in found}
-        assert any("plugin 'hang': findings() took longer than 0.5 s on this log; dropped for it" in e
-                   for e in packs.errors)
+        assert any(
+            "plugin 'hang': findings() took longer than 0.5 s on this log; dropped for it" in e for e in packs.errors
+        )
         again = packs.scan(["aaaa"])  # the next log gets a fresh worker
         assert {f.signature for f in again} == {"hang_rule", "quick_rule"}
     finally:
@@ -307,8 +357,11 @@ def test_plugin_calls_from_several_threads_get_their_own_answers(monkeypatch):
     """The dashboard diagnoses from worker threads: one plugin worker answers each call with its own lines."""
     from concurrent.futures import ThreadPoolExecutor
 
-    monkeypatch.setattr(signatures, "entry_points",
-                        lambda group: [_EntryPoint("quick", _quick)] if group == "opgtui.classifiers" else [])
+    monkeypatch.setattr(
+        signatures,
+        "entry_points",
+        lambda group: [_EntryPoint("quick", _quick)] if group == "opgtui.classifiers" else [],
+    )
     packs = load_packs()
     try:
         with ThreadPoolExecutor(4) as pool:
@@ -322,8 +375,11 @@ def test_plugin_calls_from_several_threads_get_their_own_answers(monkeypatch):
 def test_a_dropped_packset_does_not_leave_plugin_workers_behind(monkeypatch):
     import gc
 
-    monkeypatch.setattr(signatures, "entry_points",
-                        lambda group: [_EntryPoint("quick", _quick)] if group == "opgtui.classifiers" else [])
+    monkeypatch.setattr(
+        signatures,
+        "entry_points",
+        lambda group: [_EntryPoint("quick", _quick)] if group == "opgtui.classifiers" else [],
+    )
     packs = load_packs()
     packs.scan(["x"])
     proc = packs._runners["quick"]._proc

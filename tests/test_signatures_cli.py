@@ -40,9 +40,12 @@ def cfg(demo_dir: Path, tmp_path: Path) -> Path:
 
 
 def run(cfg: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["--config", str(cfg), "signatures", *args, "--now", str(NOW)]
-                                if args[0] not in ("list", "audit", "export", "show") else
-                                ["--config", str(cfg), "signatures", *args])
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(cfg), "signatures", *args, "--now", str(NOW)]
+        if args[0] not in ("list", "audit", "export", "show")
+        else ["--config", str(cfg), "signatures", *args],
+    )
     return result.exit_code, result.output
 
 
@@ -65,8 +68,9 @@ def verdicts(cfg: Path, job_ids: list[str]) -> set[tuple[str, str | None]]:
 def test_suggest_groups_the_unknown_failures_by_template(cfg: Path) -> None:
     t = xrootd_template(cfg)
     assert t["jobs"] == 6 and len(t["job_ids"]) == 6
-    assert t["template"] == ("Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [<NUM>] "
-                             "No such file")
+    assert t["template"] == (
+        "Error in <TNetXNGFile::Open>: [ERROR] Server responded with an error: [<NUM>] No such file"
+    )
     assert sum(t["sites"].values()) == 6 and {"Wisconsin", "FNAL_GPGrid"} <= set(t["sites"])
     assert NOW - 2 * 86400 < t["first"] <= t["last"] <= NOW
     code, out = run(cfg, "suggest", "--since", "7d")
@@ -78,8 +82,22 @@ def test_suggest_groups_the_unknown_failures_by_template(cfg: Path) -> None:
 def test_label_test_enable_changes_the_verdicts_and_disable_brings_them_back(cfg: Path) -> None:
     t = xrootd_template(cfg)
     assert verdicts(cfg, t["job_ids"]) == {("unknown", "xrootd_3011_no_such_file")}
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
-                    "--service", "xrootd", "--why", "stale replicas at the sites", "--corpus", str(TUNE), "--json")
+    code, out = run(
+        cfg,
+        "label",
+        t["id"],
+        "--verdict",
+        "service",
+        "--title",
+        "XRootD replica missing",
+        "--service",
+        "xrootd",
+        "--why",
+        "stale replicas at the sites",
+        "--corpus",
+        str(TUNE),
+        "--json",
+    )
     assert code == 0, out
     got = json.loads(out)
     sid = got["id"]
@@ -105,13 +123,25 @@ def test_label_test_enable_changes_the_verdicts_and_disable_brings_them_back(cfg
     code, out = run(cfg, "show", sid)
     assert code == 0 and f"{sid}  disabled  version 1" in out and "stale replicas at the sites" in out
     assert "stored jobs: matches 6 (6 unknown, would decide 6" in out and out.rstrip().endswith(
-        "(the site fixed its catalogue)")
+        "(the site fixed its catalogue)"
+    )
 
 
 def test_a_pattern_that_would_change_confident_verdicts_is_refused_with_the_numbers(cfg: Path) -> None:
     t = xrootd_template(cfg)
-    code, out = run(cfg, "label", t["job_ids"][0], "--verdict", "code", "--title", "Bad input path",
-                    "--pattern", r"Server responded with an error|root file catalog", "--corpus", "")
+    code, out = run(
+        cfg,
+        "label",
+        t["job_ids"][0],
+        "--verdict",
+        "code",
+        "--title",
+        "Bad input path",
+        "--pattern",
+        r"Server responded with an error|root file catalog",
+        "--corpus",
+        "",
+    )
     assert code == 1
     assert "REFUSED: it matches 28 job(s) with a confident verdict of another category" in out
     assert "cvmfs_catalog_failure" in out and "matches 34 (6 unknown" in out
@@ -125,20 +155,36 @@ def test_a_pattern_matching_benign_lines_of_the_corpus_is_refused(cfg: Path) -> 
     benign = read_lines(TUNE / "frameworks" / "none_xrootd_forcing_error_on_disconnect.log")
     line = next(x for x in benign if "Forcing error on disconnect" in x)
     t = xrootd_template(cfg)
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD trouble",
-                    "--pattern", r"Server responded with an error|Forcing error on disconnect", "--corpus", str(TUNE))
+    code, out = run(
+        cfg,
+        "label",
+        t["id"],
+        "--verdict",
+        "service",
+        "--title",
+        "XRootD trouble",
+        "--pattern",
+        r"Server responded with an error|Forcing error on disconnect",
+        "--corpus",
+        str(TUNE),
+    )
     assert code == 1, out
     assert "REFUSED: it matches benign lines of 1 labelled log(s) that did not fail" in out
     assert line.strip()[:30] in out or "none_xrootd_forcing_error_on_disconnect" in out
 
 
-@pytest.mark.parametrize(("pattern", "says"), [
-    ("(a)\\1", "backtracking"), ("", "empty"), ("x*", "empty line"), ("(?i)error", "says nothing"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "says"),
+    [
+        ("(a)\\1", "backtracking"),
+        ("", "empty"),
+        ("x*", "empty line"),
+        ("(?i)error", "says nothing"),
+    ],
+)
 def test_an_invalid_slow_or_empty_pattern_is_refused_in_one_line(cfg: Path, pattern: str, says: str) -> None:
     t = xrootd_template(cfg)
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "x", "--pattern", pattern,
-                    "--corpus", "")
+    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "x", "--pattern", pattern, "--corpus", "")
     assert code == 1 and says in out and len([x for x in out.splitlines() if "REFUSED" in x]) == 1
 
 
@@ -165,11 +211,24 @@ def test_two_shifters_labelling_one_template_keep_both_and_the_later_wins(cfg: P
         store.close()
 
 
-def test_the_exported_pack_loads_as_a_pack_and_gives_the_same_verdicts(cfg: Path, tmp_path: Path,
-                                                                          demo_dir: Path) -> None:
+def test_the_exported_pack_loads_as_a_pack_and_gives_the_same_verdicts(
+    cfg: Path, tmp_path: Path, demo_dir: Path
+) -> None:
     t = xrootd_template(cfg)
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
-                    "--service", "xrootd", "--enable", "--corpus", "")
+    code, out = run(
+        cfg,
+        "label",
+        t["id"],
+        "--verdict",
+        "service",
+        "--title",
+        "XRootD replica missing",
+        "--service",
+        "xrootd",
+        "--enable",
+        "--corpus",
+        "",
+    )
     assert code == 0, out
     pack_dir = tmp_path / "packs"
     pack_dir.mkdir()
@@ -193,9 +252,13 @@ def test_the_exported_pack_loads_as_a_pack_and_gives_the_same_verdicts(cfg: Path
 
 def test_import_refuses_a_hostile_pack_in_one_line(cfg: Path, tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.yaml"
-    bomb.write_text("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
-        for i in range(12)))
+    bomb.write_text(
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+            for i in range(12)
+        )
+    )
     code, out = run(cfg, "import", str(bomb), "--corpus", "")
     assert code == 2 and "bomb.yaml" in out and len(out.strip().splitlines()) == 1
 
@@ -206,14 +269,14 @@ def _config_for(demo_dir: Path, db: Path) -> Config:
     return config
 
 
-def test_new_verdicts_from_the_dashboards_diagnose_use_the_enabled_learned_signatures(cfg: Path,
-                                                                                      demo_dir: Path) -> None:
+def test_new_verdicts_from_the_dashboards_diagnose_use_the_enabled_learned_signatures(
+    cfg: Path, demo_dir: Path
+) -> None:
     from opgtui.ops.logtarget import diagnose_jobs
 
     t = xrootd_template(cfg)
     config = _config_for(demo_dir, cfg.parent / "opgtui.db")
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
-                    "--corpus", "")
+    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing", "--corpus", "")
     assert code == 0, out
     store = open_store(config.store)
     try:
@@ -227,8 +290,9 @@ def test_new_verdicts_from_the_dashboards_diagnose_use_the_enabled_learned_signa
     try:
         store.save_verdicts({jid: diagnose([], load_packs(plugins=False)) for jid in t["job_ids"]}, NOW)  # reset
         diagnose_jobs(config, store, store.jobs_by_id(t["job_ids"]), now=NOW)  # as the Jobs view's d does
-        assert {(v.category, v.signature) for v in store.verdicts_for(t["job_ids"]).values()} == \
-            {("service", "learned.xrootd_replica_missing")}
+        assert {(v.category, v.signature) for v in store.verdicts_for(t["job_ids"]).values()} == {
+            ("service", "learned.xrootd_replica_missing")
+        }
     finally:
         store.close()
 
@@ -239,8 +303,7 @@ def test_the_store_test_re_diagnoses_a_bounded_sample_and_says_so(cfg: Path, mon
 
     monkeypatch.setattr(vetting, "SIMULATE", 2)
     t = xrootd_template(cfg)
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
-                    "--corpus", "")
+    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing", "--corpus", "")
     assert code == 0 and "would decide 2 of 2 tried" in out
     store = open_store(cfg.parent / "opgtui.db")
     try:
@@ -271,7 +334,8 @@ def test_an_imported_experiment_pack_becomes_learned_signatures_of_the_store(cfg
         "    pattern: 'error'\n"
         "    category: code\n"
         "    action: debug\n"
-        "    example: 'error'\n")
+        "    example: 'error'\n"
+    )
     code, out = run(cfg, "import", str(pack), "--corpus", "")
     assert code == 1  # one of the two was refused
     assert "stored learned.nova_replica_missing (version 1, disabled)" in out
@@ -282,12 +346,24 @@ def test_an_imported_experiment_pack_becomes_learned_signatures_of_the_store(cfg
 
 def test_edit_is_tested_again_and_a_refused_edit_changes_nothing(cfg: Path) -> None:
     t = xrootd_template(cfg)
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
-                    "--enable", "--corpus", "")
+    code, out = run(
+        cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing", "--enable", "--corpus", ""
+    )
     assert code == 0, out
     sid = "learned.xrootd_replica_missing"
-    code, out = run(cfg, "edit", sid, "--verdict", "code", "--title", "Wrong input path in the request",
-                    "--why", "the paths had a typo", "--corpus", "")
+    code, out = run(
+        cfg,
+        "edit",
+        sid,
+        "--verdict",
+        "code",
+        "--title",
+        "Wrong input path in the request",
+        "--why",
+        "the paths had a typo",
+        "--corpus",
+        "",
+    )
     assert code == 0, out
     assert "stored learned.xrootd_replica_missing (version 2, enabled)" in out and "service -> code 6" in out
     assert verdicts(cfg, t["job_ids"]) == {("code", sid)}
@@ -304,18 +380,18 @@ def test_opgtui_diagnose_of_a_stored_job_uses_the_enabled_learned_signatures(cfg
     def diagnosed() -> tuple[str, str]:
         result = CliRunner().invoke(main, ["--config", str(cfg), "diagnose", job, "--json"])
         assert result.exit_code == 0, result.output
-        got = json.loads(result.output[result.output.index("{"):])
+        got = json.loads(result.output[result.output.index("{") :])
         return got["category"], got["signature"]
 
     assert diagnosed() == ("unknown", "xrootd_3011_no_such_file")
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
-                    "--enable", "--corpus", "")
+    code, out = run(
+        cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing", "--enable", "--corpus", ""
+    )
     assert code == 0, out
     assert diagnosed() == ("service", "learned.xrootd_replica_missing")
 
 
-def test_one_mining_round_reads_a_bounded_number_of_logs_and_the_next_reads_the_rest(cfg: Path,
-                                                                                   demo_dir: Path) -> None:
+def test_one_mining_round_reads_a_bounded_number_of_logs_and_the_next_reads_the_rest(cfg: Path, demo_dir: Path) -> None:
     from opgtui.learn.unknown import NOT_YET, gather
 
     store = open_store(cfg.parent / "opgtui.db")
@@ -330,8 +406,9 @@ def test_one_mining_round_reads_a_bounded_number_of_logs_and_the_next_reads_the_
         store.close()
 
 
-def test_the_exported_pack_as_a_plugin_pack_of_a_fresh_store_gives_the_same_verdicts(cfg: Path, tmp_path: Path,
-                                                                                       demo_dir: Path) -> None:
+def test_the_exported_pack_as_a_plugin_pack_of_a_fresh_store_gives_the_same_verdicts(
+    cfg: Path, tmp_path: Path, demo_dir: Path
+) -> None:
     """Issue 13's "done when": label and enable on one store, export, then a fresh store of the same jobs whose
     config lists the pack's directory (classifier_dirs: no import, no learned signatures) diagnoses every failed
     job to the same verdict as the store that learned it."""
@@ -339,8 +416,20 @@ def test_the_exported_pack_as_a_plugin_pack_of_a_fresh_store_gives_the_same_verd
     from opgtui.ops.logtarget import diagnose_jobs
 
     t = xrootd_template(cfg)
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing",
-                    "--service", "xrootd", "--enable", "--corpus", "")
+    code, out = run(
+        cfg,
+        "label",
+        t["id"],
+        "--verdict",
+        "service",
+        "--title",
+        "XRootD replica missing",
+        "--service",
+        "xrootd",
+        "--enable",
+        "--corpus",
+        "",
+    )
     assert code == 0, out
     pack_dir = tmp_path / "packs"
     pack_dir.mkdir()
@@ -350,8 +439,12 @@ def test_the_exported_pack_as_a_plugin_pack_of_a_fresh_store_gives_the_same_verd
     def failed_verdicts(db: Path) -> dict[str, tuple[str, str | None]]:
         store = open_store(db, readonly=True)
         try:
-            ids = [j.id for j in store.jobs("status = ? OR (status = ? AND exit_code != 0)",
-                                            (int(JobStatus.HELD), int(JobStatus.COMPLETED)))]
+            ids = [
+                j.id
+                for j in store.jobs(
+                    "status = ? OR (status = ? AND exit_code != 0)", (int(JobStatus.HELD), int(JobStatus.COMPLETED))
+                )
+            ]
             return {k: (v.category, v.signature) for k, v in store.verdicts_for(ids).items()}
         finally:
             store.close()

@@ -101,8 +101,9 @@ def test_lazy_verbs_still_run_and_are_listed(workdir: Path) -> None:
 
 def test_help_lists_the_lazy_verbs_without_importing_them(workdir: Path) -> None:
     mods = modules_after(workdir, "--help")
-    assert not [m for m in ("opgtui.cli.requests", "opgtui.cli.signatures", "opgtui.cli.diagnose", "yaml")
-                if loaded(mods, m)]
+    assert not [
+        m for m in ("opgtui.cli.requests", "opgtui.cli.signatures", "opgtui.cli.diagnose", "yaml") if loaded(mods, m)
+    ]
 
 
 def test_the_listed_help_of_a_lazy_verb_is_its_own() -> None:

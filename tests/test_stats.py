@@ -84,9 +84,23 @@ def test_trimmed_history_ads_count_as_finished_and_unknowns_stay_unknown(store: 
 
 
 def _job(i: int, **kw: Any) -> Job:
-    base = dict(id=f"s#{i}.0", schedd="s", cluster=i, proc=0, status=4, exit_code=0, site="Wisconsin",
-                end_time=1_795_000_000.0 + i, start_time=1_795_000_000.0 + i - 3600, wall=3600.0, cpu_user=1800.0,
-                cpu_sys=0.0, request_cpus=1, experiment="nova", batch_name="b1")
+    base = dict(
+        id=f"s#{i}.0",
+        schedd="s",
+        cluster=i,
+        proc=0,
+        status=4,
+        exit_code=0,
+        site="Wisconsin",
+        end_time=1_795_000_000.0 + i,
+        start_time=1_795_000_000.0 + i - 3600,
+        wall=3600.0,
+        cpu_user=1800.0,
+        cpu_sys=0.0,
+        request_cpus=1,
+        experiment="nova",
+        batch_name="b1",
+    )
     base.update(kw)
     return Job(**base)  # type: ignore[arg-type]
 
@@ -119,8 +133,11 @@ def test_running_then_completed_then_pruned(store: Any) -> None:
 
 def test_re_reading_a_finished_job_keeps_its_phases_and_data_quality_result(store: Any) -> None:
     """sqlite-utils turns recursive triggers on: INSERT OR REPLACE must not wipe what hangs off the job."""
-    ad = {"ChirpOpgPhases": "start,reco,100.0,1.0;end,reco,700.0,500.0,0", "CumulativeSlotTime": 3600.0,
-          "CommittedSlotTime": 3600.0}
+    ad = {
+        "ChirpOpgPhases": "start,reco,100.0,1.0;end,reco,700.0,500.0,0",
+        "CumulativeSlotTime": 3600.0,
+        "CommittedSlotTime": 3600.0,
+    }
     store.upsert_jobs([_job(5)], {"s#5.0": ad})
     with store.transaction() as c:
         c.execute("INSERT INTO dq_results(job_id, ok, checked) VALUES ('s#5.0', 0, 0)")
@@ -165,11 +182,22 @@ def _random_jobs(n: int, seed: int, start: float) -> tuple[list[Job], dict[str, 
         status = rng.choice((4, 4, 4, 4, 3))
         code = rng.choice((0, 0, 0, 1, 137)) if status == 4 else None
         cores = rng.choice((1, 1, 4))
-        job = _job(i, status=status, exit_code=code, end_time=end, start_time=end - wall, wall=wall,
-                   request_cpus=cores, cpu_user=wall * cores * rng.random() if rng.random() < 0.9 else None,
-                   cpu_sys=None, site=rng.choice(("A", "B", "C", None)), experiment=rng.choice(("nova", "dune")),
-                   cpu_model=rng.choice(("Intel(R) Xeon(R) CPU E5-2650 v2 @ 2.60GHz", "AMD EPYC 7763")),
-                   num_starts=rng.choice((1, 1, 2)), batch_name=rng.choice(("b1", "b2")))
+        job = _job(
+            i,
+            status=status,
+            exit_code=code,
+            end_time=end,
+            start_time=end - wall,
+            wall=wall,
+            request_cpus=cores,
+            cpu_user=wall * cores * rng.random() if rng.random() < 0.9 else None,
+            cpu_sys=None,
+            site=rng.choice(("A", "B", "C", None)),
+            experiment=rng.choice(("nova", "dune")),
+            cpu_model=rng.choice(("Intel(R) Xeon(R) CPU E5-2650 v2 @ 2.60GHz", "AMD EPYC 7763")),
+            num_starts=rng.choice((1, 1, 2)),
+            batch_name=rng.choice(("b1", "b2")),
+        )
         jobs.append(job)
         if rng.random() < 0.7:
             ads[job.id] = {"CumulativeSlotTime": wall * cores * rng.uniform(1, 1.5), "CommittedSlotTime": wall * cores}
@@ -198,8 +226,10 @@ def _brute(jobs: list[Job], ads: dict[str, dict[str, Any]], lo: float, hi: float
     return out
 
 
-@pytest.mark.parametrize("by,key", [("site", lambda j: j.site or "?"), ("experiment", lambda j: j.experiment),
-                                    ("batch", lambda j: j.batch_name)])
+@pytest.mark.parametrize(
+    "by,key",
+    [("site", lambda j: j.site or "?"), ("experiment", lambda j: j.experiment), ("batch", lambda j: j.batch_name)],
+)
 def test_rollups_plus_edges_equal_a_brute_force_count(store: Any, by: str, key: Any) -> None:
     start = 1_790_000_000.0
     jobs, ads = _random_jobs(1500, 3, start)
@@ -230,8 +260,13 @@ def test_a_new_finished_job_moves_only_its_day(store: Any) -> None:
 
 def test_period_within_one_day_and_a_batch_filter(store: Any) -> None:
     base = 1_790_006_400.0  # 02:00 UTC
-    store.upsert_jobs([_job(1, end_time=base), _job(2, end_time=base + 3600, batch_name="b2"),
-                       _job(3, end_time=base + 7200, exit_code=1)])
+    store.upsert_jobs(
+        [
+            _job(1, end_time=base),
+            _job(2, end_time=base + 3600, batch_name="b2"),
+            _job(3, end_time=base + 7200, exit_code=1),
+        ]
+    )
     stats.refresh(store)
     assert stats.totals(store, base + 1, base + 7201).jobs == 2
     assert stats.totals(store, base - 10, base + 7200).jobs == 2  # until is exclusive
@@ -244,8 +279,9 @@ def test_period_within_one_day_and_a_batch_filter(store: Any) -> None:
 def test_hour_of_day_is_local_and_follows_daylight_saving(store: Any) -> None:
     winter = 1_795_012_200.0  # 2026-11-18 14:30 UTC = 08:30 CST
     summer = 1_783_866_600.0  # 2026-07-12 14:30 UTC = 09:30 CDT
-    store.upsert_jobs([_job(1, start_time=winter, end_time=winter + 600),
-                       _job(2, start_time=summer, end_time=summer + 600)])
+    store.upsert_jobs(
+        [_job(1, start_time=winter, end_time=winter + 600), _job(2, start_time=summer, end_time=summer + 600)]
+    )
     stats.refresh(store)
     chicago = [r.key for r in stats.aggregate(store, "hour", 0, tz=ZoneInfo("America/Chicago"))]
     assert chicago == ["08", "09"]

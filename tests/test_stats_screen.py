@@ -86,8 +86,24 @@ async def test_hostile_names_are_shown_as_text_and_empty_store_says_what_to_do(t
         await settle(app, pilot)
         assert "no finished jobs in this period" in screen_text(app)
         now = time.time()
-        store.upsert_jobs([Job(f"s#{i}.0", "s", i, 0, status=4, exit_code=i % 2, site=HOSTILE, batch_name=HOSTILE,
-                               end_time=now - 600, wall=100.0, cpu_user=50.0) for i in range(4)])
+        store.upsert_jobs(
+            [
+                Job(
+                    f"s#{i}.0",
+                    "s",
+                    i,
+                    0,
+                    status=4,
+                    exit_code=i % 2,
+                    site=HOSTILE,
+                    batch_name=HOSTILE,
+                    end_time=now - 600,
+                    wall=100.0,
+                    cpu_user=50.0,
+                )
+                for i in range(4)
+            ]
+        )
         app.action_refresh()
         await settle(app, pilot)
         text = screen_text(app)

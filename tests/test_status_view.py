@@ -31,11 +31,21 @@ def board_app(tmp_path: Path) -> OpgApp:
     cfg.store = tmp_path / "s.db"
     store = open_store(cfg.store)
     now = time.time()
-    store.record_feed("am", "alertmanager", fetched=now - 20 * 3600, ok=True,
-                      states=[ServiceState(s, "up", now - 20 * 3600, "am") for s in SERVICES])
-    store.record_feed("am", "alertmanager", fetched=now - 60, ok=True,
-                      states=[ServiceState("dcache", "down", now - 5 * 3600, "am", "no read pools")],
-                      windows=[Window("dcache", "outage", now - 5 * 3600, now - 4 * 3600, "am", description="pools")])
+    store.record_feed(
+        "am",
+        "alertmanager",
+        fetched=now - 20 * 3600,
+        ok=True,
+        states=[ServiceState(s, "up", now - 20 * 3600, "am") for s in SERVICES],
+    )
+    store.record_feed(
+        "am",
+        "alertmanager",
+        fetched=now - 60,
+        ok=True,
+        states=[ServiceState("dcache", "down", now - 5 * 3600, "am", "no read pools")],
+        windows=[Window("dcache", "outage", now - 5 * 3600, now - 4 * 3600, "am", description="pools")],
+    )
     return OpgApp(cfg, store, refresh_loop=False)
 
 
@@ -112,11 +122,11 @@ async def test_time_axis_and_legend_show_without_scrolling_at_80x24(tmp_path: Pa
 
         assert bottom.strip().startswith(clock(start, app.tz, with_date=True)[:5])  # the axis: dated ticks
         assert "down" in lines[top] and "maintenance" in lines[top]  # the legend, in the top border
-        assert "dcache" in "\n".join(lines[top:timeline.region.bottom])
+        assert "dcache" in "\n".join(lines[top : timeline.region.bottom])
         timeline.scroll_end(animate=False)  # the service rows scroll, the axis stays
         await pilot.pause()
         lines = screen_lines(app)
-        assert "gpgrid-ce" in "\n".join(lines[top:timeline.region.bottom])
+        assert "gpgrid-ce" in "\n".join(lines[top : timeline.region.bottom])
         assert lines[timeline.region.bottom - 1] == bottom
 
 

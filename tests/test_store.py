@@ -22,8 +22,16 @@ def test_new_store_is_migrated_to_the_latest_schema(tmp_path: Path) -> None:
     assert store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = set(store.table_names())
-    assert {"jobs", "job_events", "service_states", "windows", "announcements", "requests", "request_audit",
-            "verdicts"} <= tables
+    assert {
+        "jobs",
+        "job_events",
+        "service_states",
+        "windows",
+        "announcements",
+        "requests",
+        "request_audit",
+        "verdicts",
+    } <= tables
 
 
 def test_old_store_is_migrated_and_keeps_its_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,12 +106,18 @@ def test_failed_transaction_writes_nothing(store_target: str) -> None:
 def test_outage_history_outlives_a_feed_that_forgets(store_target: str) -> None:
     store = open_store(store_target)
     t0 = 1_800_000_000.0
-    store.record_feed("am", "alertmanager", fetched=t0, ok=True,
-                      states=[ServiceState("samweb", "down", t0 - 600, "am", "SAMWebDown")],
-                      windows=[Window("samweb", "outage", t0 - 600, None, "am", ext_id="fp1")])
+    store.record_feed(
+        "am",
+        "alertmanager",
+        fetched=t0,
+        ok=True,
+        states=[ServiceState("samweb", "down", t0 - 600, "am", "SAMWebDown")],
+        windows=[Window("samweb", "outage", t0 - 600, None, "am", ext_id="fp1")],
+    )
     # The feed answers but no longer lists the alert: Alertmanager forgot it once resolved.
-    store.record_feed("am", "alertmanager", fetched=t0 + 2580, ok=True,
-                      states=[ServiceState("samweb", "up", None, "am")], windows=[])
+    store.record_feed(
+        "am", "alertmanager", fetched=t0 + 2580, ok=True, states=[ServiceState("samweb", "up", None, "am")], windows=[]
+    )
     (w,) = store.windows("samweb")
     assert (w.start, w.end) == (t0 - 600, t0 + 2580)
     assert [s.state for s in store.transitions("samweb")] == ["down", "up"]
@@ -116,8 +130,14 @@ def test_outage_history_outlives_a_feed_that_forgets(store_target: str) -> None:
 
 def test_service_an_alert_feed_stops_listing_becomes_absent_state(store_target: str) -> None:
     store = open_store(store_target)
-    store.record_feed("am", "alertmanager", fetched=100.0, ok=True,
-                      states=[ServiceState("cvmfs", "down", 90.0, "am")], absent_state="up")
+    store.record_feed(
+        "am",
+        "alertmanager",
+        fetched=100.0,
+        ok=True,
+        states=[ServiceState("cvmfs", "down", 90.0, "am")],
+        absent_state="up",
+    )
     store.record_feed("am", "alertmanager", fetched=200.0, ok=True, states=[], absent_state="up")
     assert [(s.state, s.since) for s in store.transitions("cvmfs")] == [("down", 90.0), ("up", 200.0)]
     store.record_feed("prom", "prometheus", fetched=100.0, ok=True, states=[ServiceState("x", "up", None, "prom")])
@@ -201,8 +221,20 @@ def test_a_bulk_ingest_keeps_the_same_record_as_one_job_at_a_time(tmp_path: Path
     from opgtui.store import BULK_ROWS
 
     def finished(i: int) -> Job:
-        return Job(f"s#{i}.0", "s", i, 0, status=4 if i % 5 else 3, exit_code=i % 3, end_time=1.7e9 + 977 * i,
-                   start_time=1.7e9 + 977 * i - 600, wall=600.0, cpu_user=300.0, request_cpus=1 + i % 4, site="X")
+        return Job(
+            f"s#{i}.0",
+            "s",
+            i,
+            0,
+            status=4 if i % 5 else 3,
+            exit_code=i % 3,
+            end_time=1.7e9 + 977 * i,
+            start_time=1.7e9 + 977 * i - 600,
+            wall=600.0,
+            cpu_user=300.0,
+            request_cpus=1 + i % 4,
+            site="X",
+        )
 
     jobs = [finished(i) for i in range(BULK_ROWS + 100)] + [Job("s#r.0", "s", 9, 0, status=2)]
     ads = {j.id: {"CumulativeSlotTime": 700.0 + j.cluster, "CommittedSlotTime": 600.0} for j in jobs[::2]}
@@ -212,13 +244,18 @@ def test_a_bulk_ingest_keeps_the_same_record_as_one_job_at_a_time(tmp_path: Path
         store.save_verdicts({"s#3.0": Verdict("service", "retry", "x")}, 1.7e9)
         trigger = store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'job_stats_from_jobs'").fetchone()
         for lo in range(0, len(jobs), batch):
-            part = jobs[lo:lo + batch]
+            part = jobs[lo : lo + batch]
             store.upsert_jobs(part, {j.id: ads[j.id] for j in part if j.id in ads})
         store.upsert_jobs(jobs[:BULK_ROWS], {})  # again, without ads: the slot times stay
-        records.append((store.conn.execute("SELECT * FROM job_stats ORDER BY job_id").fetchall(),
-                        store.conn.execute("SELECT day FROM stats_dirty ORDER BY day").fetchall()))
-        assert store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'job_stats_from_jobs'"
-                                  ).fetchone() == trigger
+        records.append(
+            (
+                store.conn.execute("SELECT * FROM job_stats ORDER BY job_id").fetchall(),
+                store.conn.execute("SELECT day FROM stats_dirty ORDER BY day").fetchall(),
+            )
+        )
+        assert (
+            store.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'job_stats_from_jobs'").fetchone() == trigger
+        )
         store.close()
     assert records[0] == records[1]
     rows = {r[0]: r for r in records[0][0]}

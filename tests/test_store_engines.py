@@ -30,52 +30,109 @@ T0 = 1_800_000_000.0  # a fixed "now": nothing here reads the clock
 
 
 def _finished(i: int, *, site: str = "FNAL", exit_code: int = 0, end: float = T0) -> Job:
-    return Job(f"s#{i}.0", "s", i, 0, owner="novapro", experiment="nova", batch_name=f"b{i % 2}", status=4,
-               exit_code=exit_code, site=site, cpu_model="Intel(R) Xeon(R) CPU E5-2650 v2 @ 2.60GHz",
-               start_time=end - 3600, end_time=end, cpu_user=1800.0, cpu_sys=200.0, wall=3600.0, request_cpus=2,
-               num_starts=1 + i % 2, updated=end)
+    return Job(
+        f"s#{i}.0",
+        "s",
+        i,
+        0,
+        owner="novapro",
+        experiment="nova",
+        batch_name=f"b{i % 2}",
+        status=4,
+        exit_code=exit_code,
+        site=site,
+        cpu_model="Intel(R) Xeon(R) CPU E5-2650 v2 @ 2.60GHz",
+        start_time=end - 3600,
+        end_time=end,
+        cpu_user=1800.0,
+        cpu_sys=200.0,
+        wall=3600.0,
+        request_cpus=2,
+        num_starts=1 + i % 2,
+        updated=end,
+    )
 
 
 def fill(store: Any) -> None:
     """A bit of everything the app and the CLI write."""
-    jobs = [_finished(i, site="FNAL" if i % 3 else "CERN", exit_code=i % 4, end=T0 - DAY * (i % 3) - 100 * i)
-            for i in range(1, 13)]
+    jobs = [
+        _finished(i, site="FNAL" if i % 3 else "CERN", exit_code=i % 4, end=T0 - DAY * (i % 3) - 100 * i)
+        for i in range(1, 13)
+    ]
     jobs.append(Job("s#99.0", "s", 99, 0, owner="novapro", status=5, hold_code=34, hold_reason="memory"))
-    ads = {j.id: {"Owner": "novapro", "CumulativeSlotTime": 7200.0, "CommittedSlotTime": 3600.0,
-                  "ChirpOpgPhases": "start,reco,100.0,0.0;end,reco,400.0,250.0,0", "JobBatchName": j.batch_name}
-           for j in jobs[:6]}
+    ads = {
+        j.id: {
+            "Owner": "novapro",
+            "CumulativeSlotTime": 7200.0,
+            "CommittedSlotTime": 3600.0,
+            "ChirpOpgPhases": "start,reco,100.0,0.0;end,reco,400.0,250.0,0",
+            "JobBatchName": j.batch_name,
+        }
+        for j in jobs[:6]
+    }
     store.upsert_jobs(jobs, ads)
     store.upsert_jobs(jobs[:2], {jobs[0].id: ads[jobs[0].id]})  # re-read: nothing hanging off them is lost
-    store.add_events([JobEvent("s#1.0", T0 - 50, "held", "memory", {"code": 34}),
-                      JobEvent("s#1.0", T0 - 50, "held", "memory", {"code": 34})])
-    store.save_verdicts({"s#1.0": Verdict("resource", "resubmit with more memory", "oom", "Out of memory",
-                                          [Finding("oom", "resource", "resubmit", "OOM", 3, "Killed")], "probable",
-                                          "the kernel killed it", [Window("dcache", "outage", T0 - 500, T0, "am")]),
-                         "s#2.0": Verdict("service", "retry", "xrootd", "XRootD"),
-                         "s#3.0": Verdict("unknown", "debug", None)}, now=T0)
-    store.record_feed("am", "alertmanager", fetched=T0 - 600, ok=True,
-                      states=[ServiceState("dcache", "down", T0 - 700, "am", "DCacheDown")],
-                      windows=[Window("dcache", "outage", T0 - 700, None, "am", ext_id="fp1")])
+    store.add_events(
+        [
+            JobEvent("s#1.0", T0 - 50, "held", "memory", {"code": 34}),
+            JobEvent("s#1.0", T0 - 50, "held", "memory", {"code": 34}),
+        ]
+    )
+    store.save_verdicts(
+        {
+            "s#1.0": Verdict(
+                "resource",
+                "resubmit with more memory",
+                "oom",
+                "Out of memory",
+                [Finding("oom", "resource", "resubmit", "OOM", 3, "Killed")],
+                "probable",
+                "the kernel killed it",
+                [Window("dcache", "outage", T0 - 500, T0, "am")],
+            ),
+            "s#2.0": Verdict("service", "retry", "xrootd", "XRootD"),
+            "s#3.0": Verdict("unknown", "debug", None),
+        },
+        now=T0,
+    )
+    store.record_feed(
+        "am",
+        "alertmanager",
+        fetched=T0 - 600,
+        ok=True,
+        states=[ServiceState("dcache", "down", T0 - 700, "am", "DCacheDown")],
+        windows=[Window("dcache", "outage", T0 - 700, None, "am", ext_id="fp1")],
+    )
     store.record_feed("am", "alertmanager", fetched=T0, ok=True, states=[], windows=[], absent_state="up")
     store.add_window(Window("enstore", "maintenance", T0 + 3600, T0 + 7200, "hand", "high", "tape"))
     store.set_kv("learn.seen", "1")
     store.set_kv("learn.more", "2")
     store.post_announcement(Announcement("dCache down tonight", "warning", "alice", until=T0 + 600), now=T0)
-    req = store.save_request(ProductionRequest("nova", "MC 2026", "alice", priority=2,
-                                               fields={"batches": ["b0"]}), "alice", "create", now=T0)
+    req = store.save_request(
+        ProductionRequest("nova", "MC 2026", "alice", priority=2, fields={"batches": ["b0"]}), "alice", "create", now=T0
+    )
     req.title = "MC 2026 v2"
     store.save_request(req, "alice", "edit", {"title": "MC 2026 v2"}, now=T0 + 1)
     store.log_action("hold", ["s#1.0", "s#2.0"], "2 held", who="alice", now=T0)
-    claimed = store.claim_retries(["s#1.0", "s#2.0"], lambda jid, rows: "" if jid == "s#1.0" else "not failed",
-                                  "retrying", who="alice", now=T0)
+    claimed = store.claim_retries(
+        ["s#1.0", "s#2.0"], lambda jid, rows: "" if jid == "s#1.0" else "not failed", "retrying", who="alice", now=T0
+    )
     store.finish_retries([(claimed["s#1.0"], "s#100.0", "memory", "", {"request_memory": 4096}, True, "submitted")])
     bob = store.claim_retries(["s#3.0"], lambda _jid, _rows: None, "retrying", who="bob", now=T0)
     store.finish_retries([(bob["s#3.0"], None, "plain", "", {}, False, "refused")])
-    store.save_checks([("s#4.0", as_rows([Phase("gen", T0 - 3000, T0 - 2000, 900.0, 0, "log")]))],
-                      [("s#4.0", 1, "[]", T0), ("s#5.0", 0, '["no output file"]', T0)])
+    store.save_checks(
+        [("s#4.0", as_rows([Phase("gen", T0 - 3000, T0 - 2000, 900.0, 0, "log")]))],
+        [("s#4.0", 1, "[]", T0), ("s#5.0", 0, '["no output file"]', T0)],
+    )
     stats.refresh(store)
-    library.save_label(store, library.Learned("learned.oom", "Killed", "resource", "resubmit", "OOM kill",
-                                              template="Killed <*>", job_id="s#1.0"), who="alice", now=T0)
+    library.save_label(
+        store,
+        library.Learned(
+            "learned.oom", "Killed", "resource", "resubmit", "OOM kill", template="Killed <*>", job_id="s#1.0"
+        ),
+        who="alice",
+        now=T0,
+    )
     library.set_enabled(store, "learned.oom", True, why="tested", tested={"right": 3}, who="alice", now=T0 + 1)
     store.save_learn_tails([("s#3.0", '["a", "b"]', "file", None, T0)])
 
@@ -85,28 +142,45 @@ def answers(store: Any) -> dict[str, Any]:
     ann = store.announcements(T0)
     since = T0 - 10 * DAY
     return {
-        "jobs": sorted(store.jobs(), key=lambda j: j.id), "job": store.job("s#1.0"), "count": store.count_jobs(),
-        "by_id": [j.id for j in store.jobs_by_id(["s#2.0", "s#1.0", "nope"])], "ad": store.job_ad("s#1.0"),
-        "events": store.events("s#1.0"), "verdicts": store.verdicts(), "summaries": store.verdict_summaries(),
-        "for": sorted(store.verdicts_for(["s#1.0", "s#3.0"])), "feeds": store.feed_status(),
-        "states": store.current_states(), "transitions": store.transitions("dcache"),
-        "windows": store.windows(), "window_range": store.windows("dcache", start=T0 - 100, end=T0 + 100),
-        "kv": store.kv_prefix("learn."), "kv1": store.get_kv("learn.seen"),
+        "jobs": sorted(store.jobs(), key=lambda j: j.id),
+        "job": store.job("s#1.0"),
+        "count": store.count_jobs(),
+        "by_id": [j.id for j in store.jobs_by_id(["s#2.0", "s#1.0", "nope"])],
+        "ad": store.job_ad("s#1.0"),
+        "events": store.events("s#1.0"),
+        "verdicts": store.verdicts(),
+        "summaries": store.verdict_summaries(),
+        "for": sorted(store.verdicts_for(["s#1.0", "s#3.0"])),
+        "feeds": store.feed_status(),
+        "states": store.current_states(),
+        "transitions": store.transitions("dcache"),
+        "windows": store.windows(),
+        "window_range": store.windows("dcache", start=T0 - 100, end=T0 + 100),
+        "kv": store.kv_prefix("learn."),
+        "kv1": store.get_kv("learn.seen"),
         "announcements": [(a.text, a.level, a.author, a.until) for a in ann],
-        "requests": [(r.title, r.version, r.fields) for r in store.requests()], "request": store.request(1).title,
+        "requests": [(r.title, r.version, r.fields) for r in store.requests()],
+        "request": store.request(1).title,
         "audit": [(a["who"], a["action"], a["changes"]) for a in store.request_audit(1)],
         "request_jobs": sorted(j.id for j in store.request_jobs(["b0"])),
         "request_jobs_ad": sorted(j.id for j in store.request_jobs(["b1"], "JobBatchName")),
-        "actions": store.action_log(), "retries": store.retries(), "retries_of": store.retries("s#100.0"),
-        "phases": stored_phases(store, "s#4.0"), "chirped": stored_phases(store, "s#2.0"),
-        "dq": dq_flags(store), "dq_some": dq_flags(store, []),
+        "actions": store.action_log(),
+        "retries": store.retries(),
+        "retries_of": store.retries("s#100.0"),
+        "phases": stored_phases(store, "s#4.0"),
+        "chirped": stored_phases(store, "s#2.0"),
+        "dq": dq_flags(store),
+        "dq_some": dq_flags(store, []),
         **{f"by_{by}": [(r.key, r.tally) for r in stats.aggregate(store, by, since, T0 + 1)] for by in stats.BY},
-        "series": stats.series(store, "verdict", since, T0 + 1), "totals": stats.totals(store, since, T0 - 1000),
+        "series": stats.series(store, "verdict", since, T0 + 1),
+        "totals": stats.totals(store, since, T0 - 1000),
         "batch": stats.totals(store, since, batch="b1"),
         "learned": [(s.id, s.enabled, s.version, s.tested) for s in library.all_learned(store)],
         "learned_audit": [(a["action"], a["who"]) for a in library.audit(store)],
-        "learned_counts": library.verdict_counts(store), "tails": store.learn_tails(["s#3.0", "s#4.0"]),
-        "unknown": store.verdict_job_ids(category="unknown"), "experiments": store.recorded_experiments(),
+        "learned_counts": library.verdict_counts(store),
+        "tails": store.learn_tails(["s#3.0", "s#4.0"]),
+        "unknown": store.verdict_job_ids(category="unknown"),
+        "experiments": store.recorded_experiments(),
         "old": store.count_finished_before(T0 - DAY),
     }
 
@@ -160,8 +234,10 @@ def test_migrations_from_empty_and_from_an_old_store(store_target: str, monkeypa
     monkeypatch.setattr(st, "SCHEMA_VERSION", 3)
     old = st.open_store(store_target)
     with old.transaction() as c:  # as the opgtui of schema 3 wrote them
-        c.executemany(f"INSERT INTO jobs({', '.join(JOB_COLUMNS)}) VALUES ({', '.join('?' * len(JOB_COLUMNS))})",
-                      [astuple(_finished(1)), astuple(_finished(2, exit_code=1))])
+        c.executemany(
+            f"INSERT INTO jobs({', '.join(JOB_COLUMNS)}) VALUES ({', '.join('?' * len(JOB_COLUMNS))})",
+            [astuple(_finished(1)), astuple(_finished(2, exit_code=1))],
+        )
         c.execute("INSERT INTO job_ads(job_id, ad) VALUES ('s#1.0', '{\"CumulativeSlotTime\": 7200.0}')")
     assert old.schema_version() == 3 and "job_stats" not in old.table_names()
     old.close()
@@ -257,8 +333,9 @@ def test_without_psycopg_a_postgresql_store_says_what_to_install(monkeypatch: py
     monkeypatch.setitem(sys.modules, "psycopg", None)
     with pytest.raises(StoreError) as err:
         open_store("postgresql://opg:secret@db.example.org/opgtui")
-    assert str(err.value) == ("postgresql://opg@db.example.org/opgtui: a PostgreSQL store needs psycopg: "
-                              "pip install 'opgtui[postgres]'")
+    assert str(err.value) == (
+        "postgresql://opg@db.example.org/opgtui: a PostgreSQL store needs psycopg: pip install 'opgtui[postgres]'"
+    )
 
 
 def test_an_unreachable_postgresql_store_is_one_line_without_its_password(tmp_path: Path) -> None:
@@ -271,8 +348,10 @@ def test_an_unreachable_postgresql_store_is_one_line_without_its_password(tmp_pa
 
 
 def test_passwords_never_reach_a_message() -> None:
-    assert redact("postgresql://opg:s3cr%40t@db:5432/opgtui?sslmode=require") == \
-        "postgresql://opg@db:5432/opgtui?sslmode=require"
+    assert (
+        redact("postgresql://opg:s3cr%40t@db:5432/opgtui?sslmode=require")
+        == "postgresql://opg@db:5432/opgtui?sslmode=require"
+    )
     assert redact("postgresql://db/opgtui?password=x&sslmode=require") == "postgresql://db/opgtui?sslmode=require"
     assert redact("service=opgtui password='a b'") == "service=opgtui"
 

@@ -308,13 +308,18 @@ def test_the_collector_writes_jobs_where_the_site_revoked_temporary_tables(team:
         try:
             store = open_store(team["prod"])
             try:
-                jobs = [Job(f"t#{i}.0", "t", i, 0, status=4, exit_code=0, end_time=1_765_000_000.0 + i)
-                        for i in range(3)]
+                jobs = [
+                    Job(f"t#{i}.0", "t", i, 0, status=4, exit_code=0, end_time=1_765_000_000.0 + i) for i in range(3)
+                ]
                 store.upsert_jobs(jobs, {j.id: {"CumulativeSlotTime": 60.0} for j in jobs})
                 assert store.conn.may_stage is False
                 assert [j.id for j in store.jobs_by_id([j.id for j in jobs])] == [j.id for j in jobs]
-                assert store.conn.execute("SELECT count(*) FROM job_stats WHERE job_id LIKE 't#%' "
-                                          "AND slot_time = 60").fetchone()[0] == 3
+                assert (
+                    store.conn.execute(
+                        "SELECT count(*) FROM job_stats WHERE job_id LIKE 't#%' AND slot_time = 60"
+                    ).fetchone()[0]
+                    == 3
+                )
             finally:
                 store.close()
         finally:

@@ -51,6 +51,6 @@ def test_feed_text_is_cleaned_like_every_other_untrusted_text() -> None:
     from opgtui.config import FeedConfig
     from opgtui.sources.feeds import native
 
-    doc = "services:\n  - {name: sam, state: down, detail: \"\\e[31mDB\\u202e migration\"}\n"
+    doc = 'services:\n  - {name: sam, state: down, detail: "\\e[31mDB\\u202e migration"}\n'
     report = native.parse(doc, FeedConfig("f", "native", "/x.yaml"), now=0, service_for=str)
     assert [s.detail for s in report.states] == ["DB\\u202e migration"]

@@ -13,9 +13,17 @@ NOW = 1_800_000_000.0  # injected "now": nothing here reads the clock
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC).timestamp()
 
 
-@pytest.mark.parametrize("text", ["2026-11-25T12:00:00Z", "2026-11-25T12:00:00z", "2026-11-25T12:00",
-                                  "2026-11-25 12:00:00+00:00", "2026-11-25T13:00:00+01:00",
-                                  "2026-11-25T12:00:00.000000000Z"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-25T12:00:00Z",
+        "2026-11-25T12:00:00z",
+        "2026-11-25T12:00",
+        "2026-11-25 12:00:00+00:00",
+        "2026-11-25T13:00:00+01:00",
+        "2026-11-25T12:00:00.000000000Z",
+    ],
+)
 def test_a_time_reads_the_same_on_the_command_line_and_in_a_feed(text: str) -> None:
     """`--until 2026-11-25T12:00:00z` once failed on the command line while a feed read it (lowercase z, Go's
     nine fraction digits): both now go through parse_iso."""

@@ -28,8 +28,10 @@ def test_event_log_headers() -> None:
 
 
 def test_feed_payload_formats() -> None:
-    text = ('{"startsAt":"2026-11-25T02:55:54.000Z","endsAt":"2026-11-25T03:17:54.624Z",'
-            '"value": [1795576458.213,"1"]}\n  StartTime: Jul 20, 2018 16:00 -0500\n')
+    text = (
+        '{"startsAt":"2026-11-25T02:55:54.000Z","endsAt":"2026-11-25T03:17:54.624Z",'
+        '"value": [1795576458.213,"1"]}\n  StartTime: Jul 20, 2018 16:00 -0500\n'
+    )
     out = shift_feed(text, DAY)
     assert '"startsAt":"2026-11-26T02:55:54.000Z"' in out
     assert '"endsAt":"2026-11-26T03:17:54.624Z"' in out

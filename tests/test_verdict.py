@@ -15,17 +15,45 @@ def at(minutes: float) -> float:
     return T0 + minutes * MIN
 
 
-def finding(sig: str, category: str = "service", priority: int = 50, line: int | None = 1,
-            service: str | None = None, action: str | None = None) -> Finding:
+def finding(
+    sig: str,
+    category: str = "service",
+    priority: int = 50,
+    line: int | None = 1,
+    service: str | None = None,
+    action: str | None = None,
+) -> Finding:
     default = {"service": "retry", "code": "debug", "resource": "resubmit with more memory"}
-    return Finding(sig, category, action or default.get(category, "look at the log"), sig.replace("_", " "), line,
-                   f"line text of {sig}", service, priority)
+    return Finding(
+        sig,
+        category,
+        action or default.get(category, "look at the log"),
+        sig.replace("_", " "),
+        line,
+        f"line text of {sig}",
+        service,
+        priority,
+    )
 
 
-def job(start: float | None, end: float | None = None, status: int = JobStatus.COMPLETED,
-        status_since: float | None = None, submit: float | None = None) -> Job:
-    return Job("sched#1.0", "sched", 1, 0, status=status, start_time=start, end_time=end,
-               status_since=status_since, submit_time=submit)
+def job(
+    start: float | None,
+    end: float | None = None,
+    status: int = JobStatus.COMPLETED,
+    status_since: float | None = None,
+    submit: float | None = None,
+) -> Job:
+    return Job(
+        "sched#1.0",
+        "sched",
+        1,
+        0,
+        status=status,
+        start_time=start,
+        end_time=end,
+        status_since=status_since,
+        submit_time=submit,
+    )
 
 
 def outage(service: str, start: float, end: float | None, kind: str = "outage") -> Window:
@@ -107,13 +135,16 @@ def test_evidence_is_capped_deduplicated_and_led_by_the_winner():
 # ------------------------------------------------------------------------------------------- outages
 
 
-@pytest.mark.parametrize(("run", "window"), [
-    ((at(-60), at(10)), (at(2), at(45))),  # job spans the start of the outage
-    ((at(30), at(90)), (at(2), at(45))),  # job spans the end of the outage
-    ((at(0), at(120)), (at(2), at(45))),  # outage entirely inside the job
-    ((at(5), at(10)), (at(2), at(45))),  # job entirely inside the outage
-    ((at(30), at(90)), (at(2), None)),  # outage still open
-])
+@pytest.mark.parametrize(
+    ("run", "window"),
+    [
+        ((at(-60), at(10)), (at(2), at(45))),  # job spans the start of the outage
+        ((at(30), at(90)), (at(2), at(45))),  # job spans the end of the outage
+        ((at(0), at(120)), (at(2), at(45))),  # outage entirely inside the job
+        ((at(5), at(10)), (at(2), at(45))),  # job entirely inside the outage
+        ((at(30), at(90)), (at(2), None)),  # outage still open
+    ],
+)
 def test_service_finding_during_an_outage_is_confident(run, window):
     w = outage("samweb", *window)
     v = decide([SAM], job=job(*run), windows=[w, outage("dcache", at(0), at(500))], now=at(200))
@@ -125,10 +156,13 @@ def test_service_finding_during_an_outage_is_confident(run, window):
         assert describe_window(w) in v.reason
 
 
-@pytest.mark.parametrize(("run", "window"), [
-    ((at(50), at(90)), (at(2), at(45))),  # job started after the outage ended
-    ((at(-60), at(1)), (at(2), at(45))),  # job ended before the outage began
-])
+@pytest.mark.parametrize(
+    ("run", "window"),
+    [
+        ((at(50), at(90)), (at(2), at(45))),  # job started after the outage ended
+        ((at(-60), at(1)), (at(2), at(45))),  # job ended before the outage began
+    ],
+)
 def test_outage_outside_the_job_does_not_count(run, window):
     v = decide([SAM], job=job(*run), windows=[outage("samweb", *window)], now=at(200))
     assert (v.category, v.confidence, v.windows) == ("service", "probable", [])
@@ -165,8 +199,7 @@ def test_other_services_outage_does_not_confirm():
 
 def test_code_stays_code_during_an_outage():
     segv = finding("root_segmentation_violation", "code", 80, 3)
-    v = decide([segv], job=job(at(0), at(60)), windows=[outage("samweb", at(10), at(20))],
-               depends_on=["samweb"])
+    v = decide([segv], job=job(at(0), at(60)), windows=[outage("samweb", at(10), at(20))], depends_on=["samweb"])
     assert (v.category, v.action) == ("code", "debug")
     assert "looks like code" in v.reason
 

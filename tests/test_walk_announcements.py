@@ -20,8 +20,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
 
 def bar_lines(app: OpgApp) -> list[str]:
     bar = app.screen.query_one(AnnouncementBar)
-    return ["".join(s.text for s in line).rstrip() for line in
-            app.screen._compositor.render_full_update().strips][bar.region.y:bar.region.bottom]
+    return ["".join(s.text for s in line).rstrip() for line in app.screen._compositor.render_full_update().strips][
+        bar.region.y : bar.region.bottom
+    ]
 
 
 async def test_one_line_until_A(demo: tuple[Config, Any]) -> None:
@@ -37,8 +38,11 @@ async def test_one_line_until_A(demo: tuple[Config, Any]) -> None:
         await pilot.pause(0.2)
         lines = bar_lines(app)
         assert len(lines) == min(n, AnnouncementBar.EXPANDED) + 1
-        assert lines[-1].strip() == ("(A folds to one line)" if n <= AnnouncementBar.EXPANDED
-                                     else f"(+{n - AnnouncementBar.EXPANDED} more: :announce to list)")
+        assert lines[-1].strip() == (
+            "(A folds to one line)"
+            if n <= AnnouncementBar.EXPANDED
+            else f"(+{n - AnnouncementBar.EXPANDED} more: :announce to list)"
+        )
         await pilot.press("2")  # the choice holds on every view
         await pilot.pause(0.3)
         assert len(bar_lines(app)) > 1

@@ -42,21 +42,24 @@ def test_each_cause_line_says_what_the_action_does_to_it() -> None:
     fhicl = CauseCount("code", "fhicl_protection_violation", "debug", 60)
     assert cause_line("retry", fhicl) == (
         "60 jobs · CODE · fhicl_protection_violation: retrying will fail again (D retries with debug settings)",
-        True)
+        True,
+    )
     assert cause_line("release", fhicl)[1] is True  # a released job runs again as it was
-    assert cause_line("debug", fhicl) == ("60 jobs · CODE · fhicl_protection_violation: the verdict says debug",
-                                         False)
+    assert cause_line("debug", fhicl) == ("60 jobs · CODE · fhicl_protection_violation: the verdict says debug", False)
     sam = CauseCount("service", "samweb_http_5xx", "retry", 1)
-    assert cause_line("retry", sam) == ("1 job · SERVICE · samweb_http_5xx: the verdict says retry",
-                                        False)
+    assert cause_line("retry", sam) == ("1 job · SERVICE · samweb_http_5xx: the verdict says retry", False)
     assert cause_line("bigger", sam)[1] is True
-    assert cause_line("remove", fhicl) == ("60 jobs · CODE · fhicl_protection_violation: the verdict says debug",
-                                           False)
-    verdicts = {"a": Verdict("code", "debug", "x"), "b": Verdict("code", "debug", "x"),
-                "c": Verdict("service", "retry", "y")}
+    assert cause_line("remove", fhicl) == ("60 jobs · CODE · fhicl_protection_violation: the verdict says debug", False)
+    verdicts = {
+        "a": Verdict("code", "debug", "x"),
+        "b": Verdict("code", "debug", "x"),
+        "c": Verdict("service", "retry", "y"),
+    }
     assert cause_counts(["a", "b", "c", "d"], verdicts) == [
-        CauseCount("code", "x", "debug", 2), CauseCount("service", "y", "retry", 1),
-        CauseCount(UNDIAGNOSED, None, "diagnose (d)", 1)]
+        CauseCount("code", "x", "debug", 2),
+        CauseCount("service", "y", "retry", 1),
+        CauseCount(UNDIAGNOSED, None, "diagnose (d)", 1),
+    ]
 
 
 def cause(store: Any, signature: str) -> str:
@@ -175,7 +178,8 @@ async def test_marks_are_cleared_when_the_grouping_changes(demo: tuple[Config, A
 
 
 async def test_marks_left_in_a_group_show_and_the_dialog_says_they_are_not_the_cursors_group(
-        demo: tuple[Config, Any]) -> None:
+    demo: tuple[Config, Any],
+) -> None:
     from opgtui.widgets.job_table import JobTable
 
     cfg, store = demo
@@ -228,7 +232,8 @@ async def test_a_refresh_leaves_the_cursor_on_its_group_and_its_job(demo: tuple[
 
 
 async def test_the_failure_summary_keeps_its_cursor_across_a_refresh_and_names_the_cause(
-        demo: tuple[Config, Any]) -> None:
+    demo: tuple[Config, Any],
+) -> None:
     from textual.widgets import DataTable
 
     cfg, store = demo
@@ -284,7 +289,8 @@ async def test_esc_from_a_causes_jobs_returns_to_the_summary_on_that_cause(demo:
         await pilot.press("enter")
         await pilot.pause(0.3)
         assert app.screen is screen and sorted(screen.rows[i].job_id for i in screen.visible_indices()) == sorted(
-            cause.job_ids)
+            cause.job_ids
+        )
         await pilot.press("escape")  # one level up: the summary, on the same cause
         await pilot.pause(0.5)
         assert isinstance(app.screen, FailureSummaryScreen)
@@ -296,8 +302,9 @@ async def test_esc_from_a_causes_jobs_returns_to_the_summary_on_that_cause(demo:
         assert screen.query_one(JobTable).groups is not None
 
 
-async def test_a_groups_dialog_is_read_off_the_ui_thread(demo: tuple[Config, Any],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_groups_dialog_is_read_off_the_ui_thread(
+    demo: tuple[Config, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """T on a cause of thousands of jobs does not freeze the keys while its verdicts and records are read."""
     import threading
 

@@ -29,8 +29,18 @@ def cut_keys(app: OpgApp) -> list[str]:
 async def test_every_footer_fits_80_columns(demo: tuple[Config, Any]) -> None:
     cfg, store = demo
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
-    walk = [("1",), ("2",), ("f", "g"), ("F",), ("escape", "3"), ("4",), ("enter",), ("J",), ("escape", "escape", "5"),
-            ("2", "f", "enter")]
+    walk = [
+        ("1",),
+        ("2",),
+        ("f", "g"),
+        ("F",),
+        ("escape", "3"),
+        ("4",),
+        ("enter",),
+        ("J",),
+        ("escape", "escape", "5"),
+        ("2", "f", "enter"),
+    ]
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
         for keys in walk:

@@ -19,9 +19,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
 
 
 def test_key_names_as_typed() -> None:
-    assert [key_name(k) for k in ("right_square_bracket", "left_square_bracket", "question_mark", "escape",
-                                  "ctrl+pageup", "full_stop", "G", "slash")] == [
-        "]", "[", "?", "Esc", "ctrl+PgUp", ".", "G", "/"]
+    assert [
+        key_name(k)
+        for k in (
+            "right_square_bracket",
+            "left_square_bracket",
+            "question_mark",
+            "escape",
+            "ctrl+pageup",
+            "full_stop",
+            "G",
+            "slash",
+        )
+    ] == ["]", "[", "?", "Esc", "ctrl+PgUp", ".", "G", "/"]
 
 
 async def test_help_lists_the_views_keys_first_by_their_typed_names(demo: tuple[Config, Any]) -> None:
@@ -56,8 +66,19 @@ async def test_the_palette_has_one_help_entry_every_view_and_the_views_actions(d
         commands = list(app.get_system_commands(app.screen))
         titles = [c.title for c in commands]
         assert sum("help" in t.lower() or t == "Keys" for t in titles) == 1
-        for title in ("View: Status", "View: Jobs", "View: Log", "View: Requests", "View: Stats", "View: Failures",
-                      "View: Actions", "Jobs: Retry", "Jobs: Diagnose", "Jobs: Retry+memory", "Jobs: Group"):
+        for title in (
+            "View: Status",
+            "View: Jobs",
+            "View: Log",
+            "View: Requests",
+            "View: Stats",
+            "View: Failures",
+            "View: Actions",
+            "Jobs: Retry",
+            "Jobs: Diagnose",
+            "Jobs: Retry+memory",
+            "Jobs: Group",
+        ):
             assert title in titles, title
         retry = next(c for c in commands if c.title == "Jobs: Retry")
         assert retry.help == "key T"

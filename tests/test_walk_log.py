@@ -54,8 +54,9 @@ async def test_the_verdict_stays_when_e_switches_stream(demo: tuple[Config, Any]
         assert store.verdicts_for([job_id])[job_id] == stored  # reading stderr did not replace the job's verdict
 
 
-async def test_a_stream_that_cannot_be_read_says_why_readably_and_cleanly(demo: tuple[Config, Any],
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_stream_that_cannot_be_read_says_why_readably_and_cleanly(
+    demo: tuple[Config, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from opgtui.ops import logtarget
 
     def refused(*_args: Any, **_kw: Any) -> logtarget.LogResult:

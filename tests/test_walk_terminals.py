@@ -21,8 +21,20 @@ from opgtui.demo.build import build_demo
 ROOT = Path(__file__).parent.parent
 TMUX = shutil.which("tmux")
 # every view, and the screens pushed on them: each must draw (the keys are the shifter's)
-WALK = [("1",), ("z", "z"), ("2",), ("f", "g"), ("enter",), ("escape", "F"), ("escape", "3"), ("4",), ("5",),
-        ("question_mark",), ("escape", "colon"), ("escape",)]
+WALK = [
+    ("1",),
+    ("z", "z"),
+    ("2",),
+    ("f", "g"),
+    ("enter",),
+    ("escape", "F"),
+    ("escape", "3"),
+    ("4",),
+    ("5",),
+    ("question_mark",),
+    ("escape", "colon"),
+    ("escape",),
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +48,12 @@ def drawn(app: OpgApp) -> str:
     return "\n".join("".join(strip.text for strip in line) for line in update.strips)
 
 
-@pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERM": "xterm"}, {"NO_COLOR": "1", "TERM": "xterm"}],
-                         ids=["NO_COLOR", "xterm", "both"])
-async def test_every_view_draws_without_colour_and_on_plain_xterm(demo: tuple[Config, Any], env: dict[str, str],
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "env", [{"NO_COLOR": "1"}, {"TERM": "xterm"}, {"NO_COLOR": "1", "TERM": "xterm"}], ids=["NO_COLOR", "xterm", "both"]
+)
+async def test_every_view_draws_without_colour_and_on_plain_xterm(
+    demo: tuple[Config, Any], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     cfg, store = demo
@@ -66,8 +80,7 @@ def _in_tmux(command: str, keys: list[str], tmp: Path, wait: float = 4.0) -> tup
     status (None if it did not exit)."""
     name = f"opgtui-test-{uuid.uuid4().hex[:8]}"
     rc_file = tmp / "rc"
-    _tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24",
-          f"{command}; echo $? > {rc_file}; sleep 30")
+    _tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", f"{command}; echo $? > {rc_file}; sleep 30")
     try:
         time.sleep(wait)
         screen = _tmux("capture-pane", "-p", "-t", name)
@@ -88,8 +101,9 @@ def _in_tmux(command: str, keys: list[str], tmp: Path, wait: float = 4.0) -> tup
 def test_opgtui_demo_in_a_real_terminal_with_NO_COLOR_and_xterm(tmp_path: Path) -> None:
     opgtui = Path(sys.executable).parent / "opgtui"
     keep = tmp_path / "demo"
-    screen, rc = _in_tmux(f"cd {tmp_path} && NO_COLOR=1 TERM=xterm {opgtui} demo --keep {keep}", ["2", "1", "q"],
-                          tmp_path, wait=6.0)
+    screen, rc = _in_tmux(
+        f"cd {tmp_path} && NO_COLOR=1 TERM=xterm {opgtui} demo --keep {keep}", ["2", "1", "q"], tmp_path, wait=6.0
+    )
     assert "Status" in screen and "samweb" in screen and "━ up" in screen, screen
     assert "Traceback" not in screen and rc == 0, screen
 
@@ -105,7 +119,8 @@ def test_a_crash_of_the_dashboard_exits_non_zero(tmp_path: Path) -> None:
         "def boom(self):\n"
         "    raise RuntimeError('drawn to crash')\n"
         "OpgApp.on_mount = boom\n"
-        f"cli._run_dashboard(Config(store={str(tmp_path / 's.db')!r}), open_store({str(tmp_path / 's.db')!r}))\n")
+        f"cli._run_dashboard(Config(store={str(tmp_path / 's.db')!r}), open_store({str(tmp_path / 's.db')!r}))\n"
+    )
     env = f"PYTHONPATH={ROOT} OPGTUI_IGNORE_SIZE=1"
     _screen, rc = _in_tmux(f"{env} {sys.executable} {script} 2> {tmp_path / 'err'}", [], tmp_path, wait=3.0)
     assert rc == 1

@@ -17,8 +17,9 @@ def test_a_degraded_outage_is_drawn_degraded_and_a_critical_one_down() -> None:
         window = Window("dcache", "outage", 4 * H, 6 * H, "am", severity)
         cells = bucket_states(up, [window], 0, 10 * H, 10 * H, 10)
         assert cells[4:6] == [state, state] and cells[:4] == ["up"] * 4, severity
-    line = row_strip("dcache", bucket_states(up, [Window("dcache", "outage", 4 * H, 6 * H, "am", "warning")],
-                                             0, 10 * H, 10 * H, 10)).text
+    line = row_strip(
+        "dcache", bucket_states(up, [Window("dcache", "outage", 4 * H, 6 * H, "am", "warning")], 0, 10 * H, 10 * H, 10)
+    ).text
     assert GLYPH["degraded"] * 2 in line and GLYPH["down"] not in line
 
 

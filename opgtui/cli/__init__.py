@@ -25,11 +25,14 @@ if TYPE_CHECKING:  # the small verbs start in a blink: only what a verb uses is 
     from opgtui.config import Config
 
 # Command groups kept in their own modules, imported when their verb runs (or its own --help).
-LAZY_COMMANDS = {"diagnose": ("opgtui.cli.diagnose", "diagnose"), "request": ("opgtui.cli.requests", "request"),
-                 "signatures": ("opgtui.cli.signatures", "signatures")}
+LAZY_COMMANDS = {
+    "diagnose": ("opgtui.cli.diagnose", "diagnose"),
+    "request": ("opgtui.cli.requests", "request"),
+    "signatures": ("opgtui.cli.signatures", "signatures"),
+}
 LAZY_HELP = {
     "diagnose": "Say service / code / resource / unknown for a log or a stored job (JOBID), with the evidence lines;"
-                " --eval DIR scores it on a labelled corpus.",
+    " --eval DIR scores it on a labelled corpus.",
     "request": "Production requests: new | list | show | edit | submit | approve | reject | ... | export | import.",
     "signatures": "Learn from the shift: group unknown failures into templates, label them, share the signatures.",
 }
@@ -55,8 +58,9 @@ class _Group(click.Group):
         the request commands for one line of help costs `opgtui --help` ~40 ms)."""
         rows = []
         for name in self.list_commands(ctx):
-            cmd = self.commands.get(name) or (click.Command(name, help=LAZY_HELP[name]) if name in LAZY_HELP
-                                              else self.get_command(ctx, name))
+            cmd = self.commands.get(name) or (
+                click.Command(name, help=LAZY_HELP[name]) if name in LAZY_HELP else self.get_command(ctx, name)
+            )
             if cmd is not None and not cmd.hidden:
                 rows.append((name, cmd))
         if rows:
@@ -82,8 +86,13 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="Config file (default: $XDG_CONFIG_HOME/opgtui/config.yaml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (default: $XDG_CONFIG_HOME/opgtui/config.yaml).",
+)
 @click.version_option(__version__, prog_name="opgtui")
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
@@ -95,8 +104,9 @@ def main(ctx: click.Context, config_path: str | None) -> None:
         _run_dashboard(cfg, _open_store(cfg))
 
 
-def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False, demo_rest: Any = None,
-                   keep_demo: bool = False) -> None:
+def _run_dashboard(
+    cfg: Config, store: Any, *, demo: bool = False, demo_rest: Any = None, keep_demo: bool = False
+) -> None:
     from opgtui.core.terminal import terminal_too_small
 
     problem = terminal_too_small()
@@ -117,9 +127,12 @@ def _run_dashboard(cfg: Config, store: Any, *, demo: bool = False, demo_rest: An
 
 
 @main.command()
-@click.option("--keep", default=None,
-              help="Build the demo in this directory and keep it, with a config.yaml for the CLI verbs "
-                   "(default: a temporary directory, removed on exit).")
+@click.option(
+    "--keep",
+    default=None,
+    help="Build the demo in this directory and keep it, with a config.yaml for the CLI verbs "
+    "(default: a temporary directory, removed on exit).",
+)
 @click.option("--build-only", is_flag=True, help="Build the demo store, print its path, do not open the dashboard.")
 def demo(keep: str | None, build_only: bool) -> None:
     """The dashboard on the bundled demo data: no pool, no network."""
@@ -130,8 +143,11 @@ def demo(keep: str | None, build_only: bool) -> None:
         if build_only:
             click.echo(str(cfg.store))
             config = cfg.store.with_name("config.yaml")
-            click.echo(f"opgtui: the CLI on this demo: opgtui --config {config} status (or jobs --store, stats, "
-                       "retry --dry-run ...)", err=True)
+            click.echo(
+                f"opgtui: the CLI on this demo: opgtui --config {config} status (or jobs --store, stats, "
+                "retry --dry-run ...)",
+                err=True,
+            )
             return
         _run_dashboard(cfg, store, demo=True, demo_rest=rest, keep_demo=True)
         return
@@ -139,8 +155,10 @@ def demo(keep: str | None, build_only: bool) -> None:
         cfg, store, rest = _build_demo(workdir, keep=False, board_only=not build_only)
         try:
             if build_only:
-                click.echo(f"demo built: {store.count_jobs()} jobs "
-                           "(in a temporary directory, now removed: --keep DIR keeps it)")
+                click.echo(
+                    f"demo built: {store.count_jobs()} jobs "
+                    "(in a temporary directory, now removed: --keep DIR keeps it)"
+                )
                 return
             _run_dashboard(cfg, store, demo=True, demo_rest=rest)
         finally:
@@ -169,8 +187,9 @@ def _build_demo(workdir: Path, *, keep: bool, board_only: bool = False) -> tuple
     except StoreError as exc:
         _fail(f"demo: {exc}")
     except OSError as exc:
-        _fail(f"demo: cannot build in {workdir}: {exc.strerror or exc}"
-              + (f" ({exc.filename})" if exc.filename else ""))
+        _fail(
+            f"demo: cannot build in {workdir}: {exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+        )
     return cfg, store, rest
 
 
@@ -191,8 +210,10 @@ def config_check(ctx: click.Context) -> None:
         from opgtui.config import default_config_path
 
         _fail(f"no config file found (write one: opgtui config example > {default_config_path()})")
-    click.echo(f"{cfg.path}: ok ({len(cfg.pools)} pools, {len(cfg.feeds)} feeds, {len(cfg.services)} services, "
-               f"{len(cfg.experiments)} experiments)")
+    click.echo(
+        f"{cfg.path}: ok ({len(cfg.pools)} pools, {len(cfg.feeds)} feeds, {len(cfg.services)} services, "
+        f"{len(cfg.experiments)} experiments)"
+    )
 
 
 @config.command("example")
@@ -231,8 +252,14 @@ def config_schema(kind: str) -> None:
 
 @main.command()
 @click.argument("source")
-@click.option("-n", "lines", type=click.IntRange(min=0), default=50, show_default=True,
-              help="How many lines from the end (0 = all).")
+@click.option(
+    "-n",
+    "lines",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="How many lines from the end (0 = all).",
+)
 def tail(source: str, lines: int) -> None:
     """Last N lines of a log file path or http(s) URL."""
     from opgtui.core.textsafe import clean
@@ -247,24 +274,54 @@ def tail(source: str, lines: int) -> None:
 
 
 @main.command(name="jobs")
-@click.option("--from", "sources", multiple=True, type=click.Path(),
-              help="A condor_q/condor_history -long or -json dump, or a job event log. Repeatable.")
-@click.option("--store", "store_path", is_flag=False, flag_value="", default=None,
-              help="The jobs of the store (the config's, or the one given) instead of dumps.")
-@click.option("--filter", "query", default="", help="The Jobs view's / filter: words, !word, site:purdue, "
-              "code:34, exit:137, verdict:service, sig:samweb ...")
-@click.option("--only", type=click.Choice(["all", "held", "failed", "running", "idle"]), default="all",
-              show_default=True, help="The Jobs view's quick filter (failed: failed or held).")
+@click.option(
+    "--from",
+    "sources",
+    multiple=True,
+    type=click.Path(),
+    help="A condor_q/condor_history -long or -json dump, or a job event log. Repeatable.",
+)
+@click.option(
+    "--store",
+    "store_path",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="The jobs of the store (the config's, or the one given) instead of dumps.",
+)
+@click.option(
+    "--filter",
+    "query",
+    default="",
+    help="The Jobs view's / filter: words, !word, site:purdue, code:34, exit:137, verdict:service, sig:samweb ...",
+)
+@click.option(
+    "--only",
+    type=click.Choice(["all", "held", "failed", "running", "idle"]),
+    default="all",
+    show_default=True,
+    help="The Jobs view's quick filter (failed: failed or held).",
+)
 @click.option("--json", "fmt", flag_value="json", help="Print the jobs as JSON.")
 @click.option("--csv", "fmt", flag_value="csv", help="Print the jobs as CSV.")
 @click.option("--open", "open_", is_flag=True, help="Open the dumps in the dashboard's Jobs view instead of printing.")
 @click.pass_context
-def jobs_(ctx: click.Context, sources: tuple[str, ...], store_path: str | None, query: str, only: str,
-         fmt: str | None, open_: bool) -> None:
+def jobs_(
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    store_path: str | None,
+    query: str,
+    only: str,
+    fmt: str | None,
+    open_: bool,
+) -> None:
     """Normalised jobs from ad dumps and event logs, or from the store; filtered as in the Jobs view."""
     if bool(sources) == (store_path is not None):
-        _fail("jobs: give --from FILE (dumps) or --store (the store's jobs), not both" if sources
-              else "jobs: give --from FILE (dumps) or --store (the store's jobs)")
+        _fail(
+            "jobs: give --from FILE (dumps) or --store (the store's jobs), not both"
+            if sources
+            else "jobs: give --from FILE (dumps) or --store (the store's jobs)"
+        )
     if open_:
         if not sources:
             _fail("jobs --open: give --from FILE (the dashboard itself shows the store: opgtui)")
@@ -351,8 +408,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
 @main.command()
 @click.option("--require", "required", required=True, help="Comma-separated services that must be up.")
-@click.option("--within", default="6h", show_default=True,
-              help="Also fail if maintenance starts within this time (as the dashboard); 0 to ignore.")
+@click.option(
+    "--within",
+    default="6h",
+    show_default=True,
+    help="Also fail if maintenance starts within this time (as the dashboard); 0 to ignore.",
+)
 @click.pass_context
 def check(ctx: click.Context, required: str, within: str) -> None:
     """Exit 0 all clear, 1 a required service is down, in maintenance or about to be, 2 unknown (no fresh data)."""
@@ -428,8 +489,9 @@ def _nothing_collected(cfg: Config, report: Any) -> bool:
 @click.option("--list", "list_only", is_flag=True, help="List the current announcements.")
 @click.option("--expire", type=int, default=None, help="Expire the announcement with this id now.")
 @click.pass_context
-def announce(ctx: click.Context, text: str | None, level: str, until: str | None, list_only: bool,
-             expire: int | None) -> None:
+def announce(
+    ctx: click.Context, text: str | None, level: str, until: str | None, list_only: bool, expire: int | None
+) -> None:
     """Post a message for the team (shown on every screen), list or expire them."""
     import time
 
@@ -437,7 +499,7 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
     from opgtui.core.timefmt import parse_when
 
     if text is not None and not text.strip() and not list_only:
-        _fail('announce: the message is empty (give the text, or --list to see the current ones)')
+        _fail("announce: the message is empty (give the text, or --list to see the current ones)")
     cfg = _config(ctx)
     posting = bool(text) and not list_only and expire is None
     store = _open_store(cfg) if posting else _existing_store(cfg)
@@ -477,8 +539,17 @@ def announce(ctx: click.Context, text: str | None, level: str, until: str | None
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_context
-def retry_(ctx: click.Context, jobs: tuple[str, ...], debug: bool, bigger: bool, force: bool, dry_run: bool,
-          again: bool, yes: bool, as_json: bool) -> None:
+def retry_(
+    ctx: click.Context,
+    jobs: tuple[str, ...],
+    debug: bool,
+    bigger: bool,
+    force: bool,
+    dry_run: bool,
+    again: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
     """Retry jobs (CLUSTER.PROC@SCHEDD as the Jobs table shows it, the schedd's short name is enough when the
     store tells them apart; or SCHEDD#CLUSTER.PROC): release held ones (edited first with --debug), resubmit
     finished or removed ones. Each retry is recorded with its lineage. Exit 1 if any failed."""
@@ -491,11 +562,15 @@ def retry_(ctx: click.Context, jobs: tuple[str, ...], debug: bool, bigger: bool,
         ids, missing = resolve_all(store, jobs)
     except ValueError as exc:
         _fail(str(exc))
-    code = run_retry(cfg, store, ids, debug=debug, force=force, dry_run=dry_run, yes=yes,
-                     as_json=as_json, bigger=bigger, again=again)
+    code = run_retry(
+        cfg, store, ids, debug=debug, force=force, dry_run=dry_run, yes=yes, as_json=as_json, bigger=bigger, again=again
+    )
     if missing and dry_run:
-        click.echo(f"opgtui: not in the store: {', '.join(missing)} (the dry run cannot say what a retry would do; "
-                   "`opgtui collect`, or check the id)", err=True)
+        click.echo(
+            f"opgtui: not in the store: {', '.join(missing)} (the dry run cannot say what a retry would do; "
+            "`opgtui collect`, or check the id)",
+            err=True,
+        )
         code = max(code, 1)
     sys.exit(code)
 
@@ -522,8 +597,12 @@ _add_store_commands()
 
 
 @main.command(name="stats")
-@click.option("--by", type=click.Choice(["site", "cpu", "hour", "stage", "verdict", "batch", "experiment", "day"]),
-              default="site", show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["site", "cpu", "hour", "stage", "verdict", "batch", "experiment", "day"]),
+    default="site",
+    show_default=True,
+)
 @click.option("--since", default="7d", show_default=True, help="A duration back from now (7d, 12h) or an ISO time.")
 @click.option("--until", default=None, help="End of the period: a duration back from now or an ISO time.")
 @click.option("--experiment", default=None, help="Only this experiment's jobs.")
@@ -531,20 +610,41 @@ _add_store_commands()
 @click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
 @click.option("--json", "fmt", flag_value="json", help="Print JSON.")
 @click.pass_context
-def stats_(ctx: click.Context, by: str, since: str, until: str | None, experiment: str | None, batch: str | None,
-          fmt: str | None) -> None:
+def stats_(
+    ctx: click.Context,
+    by: str,
+    since: str,
+    until: str | None,
+    experiment: str | None,
+    batch: str | None,
+    fmt: str | None,
+) -> None:
     """Finished jobs: success, CPU efficiency, wasted/badput/goodput core-hours by site, CPU, hour of day,
     stage, verdict, batch, experiment or day (definitions: docs/definitions.md)."""
     from opgtui.cli.stats import run_stats
 
     cfg = _config(ctx)
-    sys.exit(run_stats(cfg, _existing_store(cfg), by=by, since=since, until=until, experiment=experiment, batch=batch,
-                       fmt=fmt or "table"))
+    sys.exit(
+        run_stats(
+            cfg,
+            _existing_store(cfg),
+            by=by,
+            since=since,
+            until=until,
+            experiment=experiment,
+            batch=batch,
+            fmt=fmt or "table",
+        )
+    )
 
 
 @main.command()
-@click.option("--keep-days", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Keep finished jobs this many days (default: record.keep_days in the config).")
+@click.option(
+    "--keep-days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Keep finished jobs this many days (default: record.keep_days in the config).",
+)
 @click.option("--dry-run", is_flag=True, help="Only say how many jobs would go.")
 @click.pass_context
 def prune(ctx: click.Context, keep_days: float | None, dry_run: bool) -> None:

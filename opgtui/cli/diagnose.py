@@ -48,17 +48,43 @@ def _packs(cfg: Any, *, warn: bool = True) -> Any:
 @click.option("--hold-reason", default=None, help="HoldReason text.")
 @click.option("--exit-code", type=int, default=None, help="The job's exit code.")
 @click.option("--exit-signal", type=int, default=None, help="The signal that ended the job.")
-@click.option("-n", "lines", type=click.IntRange(min=1), default=2000, show_default=True,
-              help="How many lines from the end of the log to read.")
-@click.option("--eval", "eval_dir", type=click.Path(), default=None,
-              help="Score the diagnosis on every LABELS.tsv below this directory (a labelled corpus).")
-@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
-              help="With --eval: an earlier --eval --json report; list the logs whose score changed since.")
+@click.option(
+    "-n",
+    "lines",
+    type=click.IntRange(min=1),
+    default=2000,
+    show_default=True,
+    help="How many lines from the end of the log to read.",
+)
+@click.option(
+    "--eval",
+    "eval_dir",
+    type=click.Path(),
+    default=None,
+    help="Score the diagnosis on every LABELS.tsv below this directory (a labelled corpus).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="With --eval: an earlier --eval --json report; list the logs whose score changed since.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
-def diagnose(ctx: click.Context, job_id: str | None, log_path: str | None, hold_code: int | None,
-             hold_subcode: int | None, hold_reason: str | None, exit_code: int | None, exit_signal: int | None,
-             lines: int, eval_dir: str | None, baseline: str | None, as_json: bool) -> None:
+def diagnose(
+    ctx: click.Context,
+    job_id: str | None,
+    log_path: str | None,
+    hold_code: int | None,
+    hold_subcode: int | None,
+    hold_reason: str | None,
+    exit_code: int | None,
+    exit_signal: int | None,
+    lines: int,
+    eval_dir: str | None,
+    baseline: str | None,
+    as_json: bool,
+) -> None:
     """Say service / code / resource / unknown for a log or a stored job (JOBID), with the evidence lines;
     --eval DIR scores it on a labelled corpus."""
 
@@ -70,8 +96,13 @@ def diagnose(ctx: click.Context, job_id: str | None, log_path: str | None, hold_
         return
     if baseline:
         _fail("--baseline goes with --eval DIR")
-    numbers = {"hold_code": hold_code, "hold_subcode": hold_subcode, "hold_reason": hold_reason,
-               "exit_code": exit_code, "exit_signal": exit_signal}
+    numbers = {
+        "hold_code": hold_code,
+        "hold_subcode": hold_subcode,
+        "hold_reason": hold_reason,
+        "exit_code": exit_code,
+        "exit_signal": exit_signal,
+    }
     if not job_id and not log_path and all(v is None for v in numbers.values()):
         _fail("give a JOBID (from the store), --log FILE, the job's numbers (--exit-code 8021 ...), or --eval DIR")
     if job_id:
@@ -106,8 +137,7 @@ def print_verdict(out: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------------------- a stored job
 
 
-def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int,
-                    numbers: dict[str, Any]) -> dict[str, Any]:
+def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int, numbers: dict[str, Any]) -> dict[str, Any]:
     """The verdict JSON for a job of the store: its stdout then its stderr (or ``log_path``), its numbers."""
     from opgtui.diagnosis.engine import diagnose as run_diagnosis
     from opgtui.diagnosis.engine import verdict_json
@@ -122,8 +152,9 @@ def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int,
         packs = for_store(_packs(cfg), store)  # plus the team's enabled learned signatures (opgtui signatures)
     finally:
         store.close()
-    verdict: Verdict = run_diagnosis(text, packs, job=job, windows=windows,
-                                     depends_on=depends_on(cfg, job), now=time.time(), **numbers)
+    verdict: Verdict = run_diagnosis(
+        text, packs, job=job, windows=windows, depends_on=depends_on(cfg, job), now=time.time(), **numbers
+    )
     return {**verdict_json(verdict), "job": job.id, "logs": logs}
 
 
@@ -155,8 +186,9 @@ def _find_job(store: Any, text: str) -> Job:
     return job
 
 
-def _job_logs(cfg: Any, store: Any, job: Job, log_path: str | None,
-              lines: int) -> tuple[list[dict[str, Any]], list[str]]:
+def _job_logs(
+    cfg: Any, store: Any, job: Job, log_path: str | None, lines: int
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The tails to diagnose (stdout first, then stderr) joined, and where each came from."""
     from opgtui.ops import logtarget
     from opgtui.sources.logs import LogError
@@ -234,5 +266,6 @@ def run_eval(cfg: Any, root: Path, *, as_json: bool, baseline: Path | None = Non
         _say("")
         _say(f"against {baseline}: {len(changed) - worse} better, {worse} worse")
         for c in changed:
-            _say(f"  {c['change']:6} {c['file']}  {c['label']}: {c['before']} -> {c['after']} ({c['was']} -> "
-                 f"{c['now']})")
+            _say(
+                f"  {c['change']:6} {c['file']}  {c['label']}: {c['before']} -> {c['after']} ({c['was']} -> {c['now']})"
+            )

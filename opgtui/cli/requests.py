@@ -90,14 +90,30 @@ def request() -> None:
 @request.command("new")
 @click.option("-e", "--experiment", default=None, help="The experiment (as in the config).")
 @click.option("-t", "--title", default=None, help="A one-line title.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="A field (repeatable): events=10000, fhicl=a.fcl,b.fcl ... (see `opgtui request fields`).")
-@click.option("--from", "from_file", type=click.Path(dir_okay=False), default=None,
-              help="Start from a request YAML file (`opgtui request export`).")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A field (repeatable): events=10000, fhicl=a.fcl,b.fcl ... (see `opgtui request fields`).",
+)
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Start from a request YAML file (`opgtui request export`).",
+)
 @click.option("--submit", is_flag=True, help="Submit for approval at once (refused if something is missing).")
 @click.pass_context
-def new(ctx: click.Context, experiment: str | None, title: str | None, sets: tuple[str, ...],
-        from_file: str | None, submit: bool) -> None:
+def new(
+    ctx: click.Context,
+    experiment: str | None,
+    title: str | None,
+    sets: tuple[str, ...],
+    from_file: str | None,
+    submit: bool,
+) -> None:
     """Create a draft request (you are its requester)."""
     from opgtui.ops.request_ops import create, transition
 
@@ -111,8 +127,11 @@ def new(ctx: click.Context, experiment: str | None, title: str | None, sets: tup
         _fail("a request needs --experiment and --title")
     cfg, store = _open(ctx)
     who = rq.whoami()
-    req = _run(lambda: create(store, cfg, who, experiment, title, {**base, **fields},
-                              note=f"import {from_file}" if from_file else ""))
+    req = _run(
+        lambda: create(
+            store, cfg, who, experiment, title, {**base, **fields}, note=f"import {from_file}" if from_file else ""
+        )
+    )
     if submit:
         req = _run(lambda: transition(store, cfg, req, "submit", who))
     _after_save(req, cfg, "submitted" if submit else "created")
@@ -133,8 +152,9 @@ def fields_() -> None:
 @click.option("--mine", is_flag=True, help="Only the requests you made.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def list_(ctx: click.Context, statuses: tuple[str, ...], open_only: bool, experiment: str | None, mine: bool,
-          as_json: bool) -> None:
+def list_(
+    ctx: click.Context, statuses: tuple[str, ...], open_only: bool, experiment: str | None, mine: bool, as_json: bool
+) -> None:
     """Requests, open and most urgent first."""
     from opgtui.core.textsafe import one_line
     from opgtui.ops.request_ops import actor
@@ -142,15 +162,22 @@ def list_(ctx: click.Context, statuses: tuple[str, ...], open_only: bool, experi
     cfg = _config(ctx)
     store = _existing_store(cfg, readonly=True)  # listing never creates a store at a mistyped path
     who = actor(store, cfg)[0]  # on a team store: the database user, whom the requests name
-    reqs = [r for r in sorted(store.requests(), key=rq.sort_key)
-            if (not statuses or r.status in statuses) and (not open_only or r.status in rq.OPEN_STATES)
-            and (not experiment or r.experiment == experiment) and (not mine or r.requester == who)]
+    reqs = [
+        r
+        for r in sorted(store.requests(), key=rq.sort_key)
+        if (not statuses or r.status in statuses)
+        and (not open_only or r.status in rq.OPEN_STATES)
+        and (not experiment or r.experiment == experiment)
+        and (not mine or r.requester == who)
+    ]
     if as_json:
         click.echo(json.dumps([asdict(r) for r in reqs], indent=2, default=str))
         return
     for r in reqs:
-        click.echo(f"{r.id:>4} {r.status:10} {rq.priority_label(r.priority):9} {one_line(r.experiment, 10):10} "
-                   f"{one_line(r.requester, 12):12} {one_line(r.title, 80)}")
+        click.echo(
+            f"{r.id:>4} {r.status:10} {rq.priority_label(r.priority):9} {one_line(r.experiment, 10):10} "
+            f"{one_line(r.requester, 12):12} {one_line(r.title, 80)}"
+        )
 
 
 @request.command("show")
@@ -167,20 +194,34 @@ def show(ctx: click.Context, req_id: int, as_json: bool) -> None:
     audit = store.request_audit(req_id)
     _jobs, progress = linked_jobs(store, cfg, req)
     if as_json:
-        click.echo(json.dumps({"request": asdict(req), "missing": rq.missing(req, cfg), "audit": audit,
-                               "jobs": asdict(progress)}, indent=2, default=str))
+        click.echo(
+            json.dumps(
+                {"request": asdict(req), "missing": rq.missing(req, cfg), "audit": audit, "jobs": asdict(progress)},
+                indent=2,
+                default=str,
+            )
+        )
         return
     tz = zone(cfg.timezone)
-    out = [f"#{req.id} {req.title}", f"  status {req.status}, priority {rq.priority_label(req.priority) or '-'}, "
-           f"version {req.version}", f"  {'Experiment':20} {req.experiment}", f"  {'Requester':20} {req.requester}"]
-    out += [f"  {spec.label:20} {rq.format_value(spec, req.fields[spec.name])}"
-            for spec in rq.FIELDS if spec.name in req.fields]
+    out = [
+        f"#{req.id} {req.title}",
+        f"  status {req.status}, priority {rq.priority_label(req.priority) or '-'}, version {req.version}",
+        f"  {'Experiment':20} {req.experiment}",
+        f"  {'Requester':20} {req.requester}",
+    ]
+    out += [
+        f"  {spec.label:20} {rq.format_value(spec, req.fields[spec.name])}"
+        for spec in rq.FIELDS
+        if spec.name in req.fields
+    ]
     gap = rq.missing_sentence(rq.missing(req, cfg))
     if gap:
         out.append(f"  {gap}")
     if req.fields.get("batches"):
-        out.append(f"Jobs: {progress.total} ({', '.join(f'{n} {s}' for s, n in (progress.by_status or {}).items())})"
-                   f", {progress.succeeded} succeeded, {progress.failed} failed, {progress.held} held")
+        out.append(
+            f"Jobs: {progress.total} ({', '.join(f'{n} {s}' for s, n in (progress.by_status or {}).items())})"
+            f", {progress.succeeded} succeeded, {progress.failed} failed, {progress.held} held"
+        )
         out += [f"  {n:>6}  {cause}" for cause, n in progress.causes or ()]
     out.append("Audit trail:")
     for entry in audit:
@@ -192,8 +233,12 @@ def show(ctx: click.Context, req_id: int, as_json: bool) -> None:
 @request.command("edit")
 @click.argument("req_id", type=int)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A field (repeatable); KEY= clears it.")
-@click.option("--expect-version", type=int, default=None,
-              help="Refuse if the request is no longer at this version (you read it at that version).")
+@click.option(
+    "--expect-version",
+    type=int,
+    default=None,
+    help="Refuse if the request is no longer at this version (you read it at that version).",
+)
 @click.pass_context
 def edit_(ctx: click.Context, req_id: int, sets: tuple[str, ...], expect_version: int | None) -> None:
     """Change fields of a request (the requester or an operator; after approval only batches and notes)."""
@@ -227,8 +272,12 @@ def _transition_command(action: str) -> click.Command:
         extra: dict[str, Any] = {"required": True} if t.reason == "required" else {"default": ""}
         command = click.option("--reason", help="Why (recorded in the audit trail).", **extra)(command)
     if action == "approve":
-        command = click.option("--priority", type=click.IntRange(1, 4), default=None,
-                               help="1 low .. 4 urgent (default: the requested priority).")(command)
+        command = click.option(
+            "--priority",
+            type=click.IntRange(1, 4),
+            default=None,
+            help="1 low .. 4 urgent (default: the requested priority).",
+        )(command)
     roles = " or ".join(rq.ROLE_NAMES[r] for r in t.roles)
     return click.command(action, help=f"{t.label}: {' or '.join(t.sources)} -> {t.target} ({roles}).")(command)
 
@@ -301,8 +350,11 @@ def _read_yaml(path: str) -> rq.Imported:
 
 @request.command("import")
 @click.argument("path")
-@click.option("--update", is_flag=True,
-              help="Edit the request the file names (its id), refused if it changed since the file's version.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Edit the request the file names (its id), refused if it changed since the file's version.",
+)
 @click.pass_context
 def import_(ctx: click.Context, path: str, update: bool) -> None:
     """Read a request YAML file (- for stdin): a new draft by you, or with --update an edit of the request."""
@@ -313,16 +365,30 @@ def import_(ctx: click.Context, path: str, update: bool) -> None:
     cfg, store = _open(ctx)
     who = rq.whoami()
     if not update:
-        req = _run(lambda: create(store, cfg, who, imported.experiment, imported.title, imported.fields,
-                                  action="import", note=path))
+        req = _run(
+            lambda: create(
+                store, cfg, who, imported.experiment, imported.title, imported.fields, action="import", note=path
+            )
+        )
         _after_save(req, cfg, "imported as a new draft")
         return
     if imported.id is None or "version" not in read.lines:
-        _fail(f"{path}: --update needs the request's id and version in the file (as `opgtui request export` "
-              "writes them)")
+        _fail(
+            f"{path}: --update needs the request's id and version in the file (as `opgtui request export` writes them)"
+        )
     current = _load(store, imported.id)
     current.version = imported.version
     fields = {**{k: None for k in current.fields}, **imported.fields}
-    saved = _run(lambda: edit(store, cfg, current, who, title=imported.title, experiment=imported.experiment,
-                              fields=fields, action="import"))
+    saved = _run(
+        lambda: edit(
+            store,
+            cfg,
+            current,
+            who,
+            title=imported.title,
+            experiment=imported.experiment,
+            fields=fields,
+            action="import",
+        )
+    )
     _after_save(saved, cfg, "updated" if saved is not current else "unchanged")

@@ -15,10 +15,33 @@ from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import parse_duration, parse_when, zone
 from opgtui.domain.stats import Row, Tally
 
-_HEAD = {"site": "site", "cpu": "CPU", "hour": "hour", "stage": "stage", "verdict": "verdict", "batch": "batch",
-         "experiment": "experiment", "day": "day (UTC)"}
-CSV_FIELDS = ("key", "jobs", "ok", "failed", "removed", "dq_bad", "restarted", "success_rate", "efficiency",
-              "core_hours", "wasted_hours", "badput_hours", "lost_hours", "goodput_hours", "cpu_hours")
+_HEAD = {
+    "site": "site",
+    "cpu": "CPU",
+    "hour": "hour",
+    "stage": "stage",
+    "verdict": "verdict",
+    "batch": "batch",
+    "experiment": "experiment",
+    "day": "day (UTC)",
+}
+CSV_FIELDS = (
+    "key",
+    "jobs",
+    "ok",
+    "failed",
+    "removed",
+    "dq_bad",
+    "restarted",
+    "success_rate",
+    "efficiency",
+    "core_hours",
+    "wasted_hours",
+    "badput_hours",
+    "lost_hours",
+    "goodput_hours",
+    "cpu_hours",
+)
 
 
 def _pct(x: float | None) -> str:
@@ -40,15 +63,19 @@ def table_lines(by: str, rows: list[Row], total: Tally) -> list[str]:
     """The report as aligned text (keys cleaned: site and batch names come from job ads)."""
     jobs_word = "phases" if by == "stage" else "jobs"
     width = max([len(_HEAD[by]), 5, *(min(len(one_line(r.key, 40)), 40) for r in rows)])
-    head = (f"{_HEAD[by]:<{width}} {jobs_word:>7} {'ok':>6} {'failed':>6} {'removed':>7} {'dq':>4} {'success':>7} "
-            f"{'eff':>5} {'core-h':>8} {'wasted-h':>8} {'badput-h':>8} {'goodput-h':>9}")
+    head = (
+        f"{_HEAD[by]:<{width}} {jobs_word:>7} {'ok':>6} {'failed':>6} {'removed':>7} {'dq':>4} {'success':>7} "
+        f"{'eff':>5} {'core-h':>8} {'wasted-h':>8} {'badput-h':>8} {'goodput-h':>9}"
+    )
     out = [head]
     for key, t in [*((r.key, r.tally) for r in rows), ("total", total)]:
         if key == "total":
             out.append("-" * len(head))
-        out.append(f"{one_line(key, 40):<{width}} {t.jobs:>7} {t.succeeded:>6} {t.failed:>6} {t.removed:>7} "
-                   f"{t.dq_bad:>4} {_pct(t.success_rate):>7} {_pct(t.efficiency):>5} {_hours(t.core_sec):>8} "
-                   f"{_hours(t.wasted):>8} {_hours(t.badput):>8} {_hours(t.goodput):>9}")
+        out.append(
+            f"{one_line(key, 40):<{width}} {t.jobs:>7} {t.succeeded:>6} {t.failed:>6} {t.removed:>7} "
+            f"{t.dq_bad:>4} {_pct(t.success_rate):>7} {_pct(t.efficiency):>5} {_hours(t.core_sec):>8} "
+            f"{_hours(t.wasted):>8} {_hours(t.badput):>8} {_hours(t.goodput):>9}"
+        )
     return out
 
 
@@ -83,8 +110,17 @@ def _check_experiment(cfg: Config, store: Any, name: str) -> None:
     raise ValueError(f"--experiment: unknown experiment {name!r} ({hint}known: {', '.join(known) or 'none yet'})")
 
 
-def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None, experiment: str | None,
-              batch: str | None, fmt: str) -> int:
+def run_stats(
+    cfg: Config,
+    store: Any,
+    *,
+    by: str,
+    since: str,
+    until: str | None,
+    experiment: str | None,
+    batch: str | None,
+    fmt: str,
+) -> int:
     """Print the report; returns the exit code (2 for bad input)."""
     from opgtui.domain import stats
     from opgtui.ops.record import try_refresh_stats
@@ -103,13 +139,21 @@ def run_stats(cfg: Config, store: Any, *, by: str, since: str, until: str | None
     problem = try_refresh_stats(store)
     if problem:
         click.echo(f"opgtui: warning: {problem}", err=True)
-    rows = stats.aggregate(store, by, start, end, experiment=experiment, batch=batch, tz=zone(cfg.timezone),
-                           stages=cfg.record.stages)
+    rows = stats.aggregate(
+        store, by, start, end, experiment=experiment, batch=batch, tz=zone(cfg.timezone), stages=cfg.record.stages
+    )
     total = _sum(rows) if by == "stage" else stats.totals(store, start, end, experiment=experiment, batch=batch)
     if fmt == "json":
-        doc = {"by": by, "since": start, "until": end, "experiment": experiment, "batch": batch,
-               "units": "hours are core-hours; rates and efficiency are fractions (0..1)",
-               "rows": [flat(r.key, r.tally) for r in rows], "total": flat("total", total)}
+        doc = {
+            "by": by,
+            "since": start,
+            "until": end,
+            "experiment": experiment,
+            "batch": batch,
+            "units": "hours are core-hours; rates and efficiency are fractions (0..1)",
+            "rows": [flat(r.key, r.tally) for r in rows],
+            "total": flat("total", total),
+        }
         click.echo(json.dumps(doc, indent=2))
     elif fmt == "csv":
         w = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n")
@@ -138,6 +182,8 @@ def run_prune(cfg: Config, store: Any, *, keep_days: float | None, dry_run: bool
         return 0
     rep = stats.prune(store, keep, ads_keep)
     try_refresh_stats(store)
-    click.echo(f"pruned {rep.jobs} finished jobs older than {keep:g} days and {rep.ads} raw ads older than "
-               f"{ads_keep:g} days in {rep.seconds:.1f}s")
+    click.echo(
+        f"pruned {rep.jobs} finished jobs older than {keep:g} days and {rep.ads} raw ads older than "
+        f"{ads_keep:g} days in {rep.seconds:.1f}s"
+    )
     return 0

@@ -157,11 +157,32 @@ class Job(JobFacts):
     updated: float | None = None  # when the source last told us about this job
 
 
-_BRIEF_FIELDS = ("id", "schedd", "cluster", "proc", "jobsub_id", "owner", "experiment", "batch_name", "status",
-                 "status_since", "hold_reason", "hold_code", "hold_subcode", "exit_code", "exit_signal", "last_host",
-                 "site", "cpu_user", "cpu_sys", "wall", "request_cpus")
-JobBrief = make_dataclass("JobBrief", [(f.name, f.type, f) for f in fields(Job) if f.name in _BRIEF_FIELDS],
-                          bases=(JobFacts,), slots=True)
+_BRIEF_FIELDS = (
+    "id",
+    "schedd",
+    "cluster",
+    "proc",
+    "jobsub_id",
+    "owner",
+    "experiment",
+    "batch_name",
+    "status",
+    "status_since",
+    "hold_reason",
+    "hold_code",
+    "hold_subcode",
+    "exit_code",
+    "exit_signal",
+    "last_host",
+    "site",
+    "cpu_user",
+    "cpu_sys",
+    "wall",
+    "request_cpus",
+)
+JobBrief = make_dataclass(
+    "JobBrief", [(f.name, f.type, f) for f in fields(Job) if f.name in _BRIEF_FIELDS], bases=(JobFacts,), slots=True
+)
 JobBrief.__module__ = __name__
 JobBrief.__doc__ = """The part of a :class:`Job` the job list shows, filters, sorts and groups by (Job's fields of those
 names): read from a dump for every job at once, while the whole record is normalised only when one is needed (the

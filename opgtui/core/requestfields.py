@@ -44,8 +44,13 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("output", "Output locations", "list", "where the output goes, comma-separated"),
     FieldSpec("services", "Depends on", "list", "services the jobs need (samweb, dcache, ...), comma-separated"),
     FieldSpec("deadline", "Deadline", "date", "YYYY-MM-DD"),
-    FieldSpec("requested_priority", "Requested priority", "choice", "the approvers set the priority",
-              tuple((str(k), f"{k} {v}") for k, v in PRIORITIES.items())),
+    FieldSpec(
+        "requested_priority",
+        "Requested priority",
+        "choice",
+        "the approvers set the priority",
+        tuple((str(k), f"{k} {v}") for k, v in PRIORITIES.items()),
+    ),
     FieldSpec("batches", "Linked batches", "list", "batch names (JobBatchName) that run it, comma-separated"),
     FieldSpec("notes", "Notes", "longtext", "anything else the production group should know"),
 )

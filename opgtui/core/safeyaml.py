@@ -138,9 +138,25 @@ def _size(n: int) -> str:
     return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
 
 
-_STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in (
-    "str", "int", "float", "bool", "null", "seq", "map", "timestamp", "binary", "set", "omap", "pairs", "merge",
-    "value"))
+_STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}"
+    for t in (
+        "str",
+        "int",
+        "float",
+        "bool",
+        "null",
+        "seq",
+        "map",
+        "timestamp",
+        "binary",
+        "set",
+        "omap",
+        "pairs",
+        "merge",
+        "value",
+    )
+)
 
 
 def _compose(loader: Any, source: str | Path, limits: Limits) -> Node | None:
@@ -188,8 +204,9 @@ def _compose(loader: Any, source: str | Path, limits: Limits) -> Node | None:
                 raise fail(event.start_mark, f"recursive alias *{event.anchor}")
         elif isinstance(event, ScalarEvent):
             if len(event.value) > limits.max_scalar:
-                raise fail(event.start_mark, f"a value of {len(event.value):,} characters (at most "
-                                             f"{limits.max_scalar:,})")
+                raise fail(
+                    event.start_mark, f"a value of {len(event.value):,} characters (at most {limits.max_scalar:,})"
+                )
             tag = event.tag
             if tag is None or tag == "!":
                 tag = loader.resolve(ScalarNode, event.value, event.implicit)

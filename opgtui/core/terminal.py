@@ -14,6 +14,8 @@ def terminal_too_small() -> str | None:
     if os.environ.get("OPGTUI_IGNORE_SIZE"):
         return None
     if size.columns < MIN_COLUMNS or size.lines < MIN_LINES:
-        return (f"the terminal is {size.columns}x{size.lines}; opgtui needs at least {MIN_COLUMNS}x{MIN_LINES} "
-                "(resize the window, or set OPGTUI_IGNORE_SIZE=1 to try anyway)")
+        return (
+            f"the terminal is {size.columns}x{size.lines}; opgtui needs at least {MIN_COLUMNS}x{MIN_LINES} "
+            "(resize the window, or set OPGTUI_IGNORE_SIZE=1 to try anyway)"
+        )
     return None

@@ -36,8 +36,10 @@ DATA = Path(__file__).resolve().parent / "data"
 ANCHOR = 1_795_600_000  # "now" in the generated files (see bench/make_demo_data.py)
 SAM_DOWN = (ANCHOR - 5 * 3600 - 600, ANCHOR - 5 * 3600 - 600 + 43 * 60)
 # Real recorded ads keep their own times; each is replayed so it ended a little before now.
-REAL_ANCHORS = {"real_fifebatch_2017.long": 1_486_423_594 + 2 * 3600,
-                "real_chtc_held_2022.long": 1_653_508_218 + 3 * 3600}
+REAL_ANCHORS = {
+    "real_fifebatch_2017.long": 1_486_423_594 + 2 * 3600,
+    "real_chtc_held_2022.long": 1_653_508_218 + 3 * 3600,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +75,13 @@ def demo_config(workdir: Path) -> Config:
         refresh=60,
         feeds=[
             FeedConfig("fnal-alertmanager", "alertmanager", "http://alertmanager.example.org:9093", interval=day),
-            FeedConfig("fnal-probes", "prometheus", "http://prometheus.example.org:9090", interval=day,
-                       options={"query": "probe_success"}),
+            FeedConfig(
+                "fnal-probes",
+                "prometheus",
+                "http://prometheus.example.org:9090",
+                interval=day,
+                options={"query": "probe_success"},
+            ),
             FeedConfig("fnal-status", "statuspage", "https://status.example.org/api/v2/summary.json", interval=day),
             FeedConfig("osg-topology", "osg_downtime", str(workdir / "feeds" / "osg_downtime.yaml"), interval=day),
         ],
@@ -89,21 +96,33 @@ def demo_config(workdir: Path) -> Config:
             ServiceConfig("gpgrid-ce", ["FNAL_GPGRID_CE_03", "FNAL_GPGRID_CE_04"]),
         ],
         experiments=[
-            ExperimentConfig("nova", depends_on=["samweb", "dcache", "cvmfs"], acct_group="group_nova",
-                             debug_profile=NOVA_DEBUG,
-                             request_required=["workflow", "input_dataset", "fhicl", "release", "events"],
-                             dq=DQConfig(events_line=r"TrigReport Events total = (\d+)", min_events=1)),
-            ExperimentConfig("dune", depends_on=["samweb", "dcache", "cvmfs", "xrootd"], acct_group="group_dune",
-                             debug_profile=DUNE_DEBUG,
-                             request_required=["workflow", "fhicl", "release", "output"]),
+            ExperimentConfig(
+                "nova",
+                depends_on=["samweb", "dcache", "cvmfs"],
+                acct_group="group_nova",
+                debug_profile=NOVA_DEBUG,
+                request_required=["workflow", "input_dataset", "fhicl", "release", "events"],
+                dq=DQConfig(events_line=r"TrigReport Events total = (\d+)", min_events=1),
+            ),
+            ExperimentConfig(
+                "dune",
+                depends_on=["samweb", "dcache", "cvmfs", "xrootd"],
+                acct_group="group_dune",
+                debug_profile=DUNE_DEBUG,
+                request_required=["workflow", "fhicl", "release", "output"],
+            ),
         ],
         # The person running the demo may approve and operate, to try the request workflow.
         roles=Roles(operators=["novapro", "dunepro", whoami()], approvers=["alice", "bob", whoami()]),
         # The bundled logs (job ads name them by absolute path): the only directory logs are read from.
-        logs=[LogLocation("demo", stdout=f"{workdir.resolve() / 'logs'}/{{Out}}",
-                          stderr=f"{workdir.resolve() / 'logs'}/{{Err}}")],
-        record=RecordConfig(stages={"simulation": ["gen", "g4"], "reconstruction": ["reco*"],
-                                    "transfer": ["fetch", "copyout"]}),
+        logs=[
+            LogLocation(
+                "demo", stdout=f"{workdir.resolve() / 'logs'}/{{Out}}", stderr=f"{workdir.resolve() / 'logs'}/{{Err}}"
+            )
+        ],
+        record=RecordConfig(
+            stages={"simulation": ["gen", "g4"], "reconstruction": ["reco*"], "transfer": ["fetch", "copyout"]}
+        ),
     )
 
 
@@ -134,8 +153,7 @@ def _stage_files(workdir: Path, delta: int) -> list[Path]:
         text = shift_long((DATA / name).read_text(), delta).replace('"DEMO_DIR"', f'"{workdir}"')
         (workdir / name).write_text(_USERLOG.sub(lambda _: f'UserLog = "{eventlog}"', text))
     eventlog.write_text(shift_eventlog((DATA / "jobs.eventlog").read_text(), delta))
-    dumps = [workdir / "queue.json", workdir / "history.long", eventlog,
-             workdir / "history_record.long"]
+    dumps = [workdir / "queue.json", workdir / "history.long", eventlog, workdir / "history_record.long"]
     now = ANCHOR + delta
     for name, anchor in REAL_ANCHORS.items():
         (workdir / name).write_text(shift_long((DATA / name).read_text(), now - anchor))
@@ -167,8 +185,15 @@ def _load_feeds(store: Store, cfg: Config, workdir: Path, delta: int) -> list[st
             problems.append(str(exc))
             store.record_feed(feed.name, feed.kind, fetched=at, ok=False, error=str(exc))
             continue
-        store.record_feed(feed.name, feed.kind, fetched=at, ok=True, states=report.states, windows=report.windows,
-                          absent_state=report.absent_state)
+        store.record_feed(
+            feed.name,
+            feed.kind,
+            fetched=at,
+            ok=True,
+            states=report.states,
+            windows=report.windows,
+            absent_state=report.absent_state,
+        )
     return problems
 
 
@@ -210,12 +235,26 @@ def build_demo_board(workdir: Path, now: float | None = None) -> tuple[Config, S
     store = open_store(db)
     _stage_feeds(workdir, delta)
     problems = _load_feeds(store, cfg, workdir, delta)
-    store.post_announcement(Announcement(
-        "Keep-up reco: SAM was down 43 min this morning; SAM fetch failures are safe to retry (2 → g → Enter).",
-        "warning", "shifter-nova", start=now - 3 * 3600, until=now + 9 * 3600), now - 3 * 3600)
-    store.post_announcement(Announcement(
-        "dCache pool upgrade tonight (CHG0123456): hold DUNE reco2 submissions from 3 h before.",
-        "info", "dcache-admins", start=now - 86400, until=now + 6 * 3600), now - 86400)
+    store.post_announcement(
+        Announcement(
+            "Keep-up reco: SAM was down 43 min this morning; SAM fetch failures are safe to retry (2 → g → Enter).",
+            "warning",
+            "shifter-nova",
+            start=now - 3 * 3600,
+            until=now + 9 * 3600,
+        ),
+        now - 3 * 3600,
+    )
+    store.post_announcement(
+        Announcement(
+            "dCache pool upgrade tonight (CHG0123456): hold DUNE reco2 submissions from 3 h before.",
+            "info",
+            "dcache-admins",
+            start=now - 86400,
+            until=now + 6 * 3600,
+        ),
+        now - 86400,
+    )
     store.set_kv("last_collect", str(now))
     store.set_kv("demo_problems", "\n".join(problems))
 

@@ -57,15 +57,19 @@ def check_keep_dir(directory: Path) -> Path:
         raise KeepError(f"--keep {directory}: cannot write there ({exc.strerror or exc})") from None
     db, config = directory / STORE, directory / CONFIG
     if db.exists() and not _demo_store(db):
-        raise KeepError(f"--keep {directory}: {db} is not a demo's store and would be replaced; "
-                        "choose another directory")
+        raise KeepError(
+            f"--keep {directory}: {db} is not a demo's store and would be replaced; choose another directory"
+        )
     if config.exists() and not _written_by_demo(config):
-        raise KeepError(f"--keep {directory}: {config} was not written by the demo and would be replaced; "
-                        "choose another directory")
+        raise KeepError(
+            f"--keep {directory}: {config} was not written by the demo and would be replaced; choose another directory"
+        )
     earlier_demo = db.exists() or config.exists()
     if not earlier_demo and any(p.name != ".opgtui-write-test" for p in directory.iterdir()):
-        raise KeepError(f"--keep {directory}: not empty, and not an earlier demo's (the demo writes logs/, "
-                        "feeds/ and dumps there); choose an empty or new directory")
+        raise KeepError(
+            f"--keep {directory}: not empty, and not an earlier demo's (the demo writes logs/, "
+            "feeds/ and dumps there); choose an empty or new directory"
+        )
     return directory
 
 

@@ -10,13 +10,31 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-TIME_ATTRS = frozenset({
-    "QDate", "JobStartDate", "JobCurrentStartDate", "JobCurrentStartExecutingDate", "CompletionDate",
-    "EnteredCurrentStatus", "LastMatchTime", "JobLastStartDate", "LastJobLeaseRenewal", "ShadowBday",
-    "LastVacateTime", "LastSuspensionTime", "LastHoldTime", "LastReleaseTime", "JobFinishedHookDone",
-    "StageInStart", "StageInFinish", "LastRejMatchTime", "x509UserProxyExpiration", "LastCheckpointTime",
-    "ReleaseTime",
-})
+TIME_ATTRS = frozenset(
+    {
+        "QDate",
+        "JobStartDate",
+        "JobCurrentStartDate",
+        "JobCurrentStartExecutingDate",
+        "CompletionDate",
+        "EnteredCurrentStatus",
+        "LastMatchTime",
+        "JobLastStartDate",
+        "LastJobLeaseRenewal",
+        "ShadowBday",
+        "LastVacateTime",
+        "LastSuspensionTime",
+        "LastHoldTime",
+        "LastReleaseTime",
+        "JobFinishedHookDone",
+        "StageInStart",
+        "StageInFinish",
+        "LastRejMatchTime",
+        "x509UserProxyExpiration",
+        "LastCheckpointTime",
+        "ReleaseTime",
+    }
+)
 
 _LONG_LINE = re.compile(r"^(\w+) = (\d{9,10})$", re.MULTILINE)
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
@@ -28,7 +46,8 @@ _PROM_VALUE = re.compile(r'("value": \[)(\d{9,10}(?:\.\d+)?)')
 def shift_long(text: str, delta: int) -> str:
     """``Attr = 1234567890`` lines of known time attributes, in ``-long`` dumps."""
     return _LONG_LINE.sub(
-        lambda m: f"{m[1]} = {int(m[2]) + delta}" if m[1] in TIME_ATTRS and int(m[2]) > 0 else m[0], text)
+        lambda m: f"{m[1]} = {int(m[2]) + delta}" if m[1] in TIME_ATTRS and int(m[2]) > 0 else m[0], text
+    )
 
 
 def shift_ads(ads: list[dict[str, Any]], delta: int) -> list[dict[str, Any]]:
@@ -55,6 +74,7 @@ def shift_iso(text: str, delta: int) -> str:
 
 def shift_eventlog(text: str, delta: int) -> str:
     """``000 (1.000.000) 2026-11-25 08:00:00 ...`` event headers (and ISO times inside events)."""
+
     def move(m: re.Match[str]) -> str:
         dt = datetime.strptime(m[0], "%Y-%m-%d %H:%M:%S") + timedelta(seconds=delta)
         return dt.strftime("%Y-%m-%d %H:%M:%S")
@@ -68,6 +88,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def shift_osg(text: str, delta: int) -> str:
     """OSG Topology ``Jul 20, 2018 16:00 -0500`` times (read by hand: strptime's first use costs ~25 ms, and
     the demo's board waits for this)."""
+
     def move(m: re.Match[str]) -> str:
         mon, day, year, hh, mm, zone = m[0].replace(",", "").replace(":", " ").split()
         sign = -1 if zone[0] == "-" else 1

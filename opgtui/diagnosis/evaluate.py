@@ -25,8 +25,16 @@ LABELS_NAME = "LABELS.tsv"
 LABELS = ("service", "code", "resource", "unknown", "none")
 PREDICTIONS = ("service", "code", "resource", "unknown")
 OUTCOMES = ("right", "unknown", "wrong")
-JOB_KEYS = {"hold_code": int, "hold_subcode": int, "exit_code": int, "exit_signal": int,
-            "request_memory_mb": float, "memory_used_mb": float, "request_disk_mb": float, "disk_used_mb": float}
+JOB_KEYS = {
+    "hold_code": int,
+    "hold_subcode": int,
+    "exit_code": int,
+    "exit_signal": int,
+    "request_memory_mb": float,
+    "memory_used_mb": float,
+    "request_disk_mb": float,
+    "disk_used_mb": float,
+}
 MAX_LOG_BYTES = 4 << 20
 """An excerpt is a few lines; a bigger file is read only up to this many bytes."""
 
@@ -89,8 +97,14 @@ class Report:
         rows = []
         for sig, c in table.items():
             n = sum(c.values())
-            rows.append({"signature": sig, "decided": n, **{k: c.get(k, 0) for k in OUTCOMES},
-                         "precision": round(c.get("right", 0) / n, 3)})
+            rows.append(
+                {
+                    "signature": sig,
+                    "decided": n,
+                    **{k: c.get(k, 0) for k in OUTCOMES},
+                    "precision": round(c.get("right", 0) / n, 3),
+                }
+            )
         return sorted(rows, key=lambda r: (-r["wrong"], r["precision"], -r["decided"], r["signature"]))
 
     @property
@@ -100,8 +114,10 @@ class Report:
         for o in self.outcomes:
             theme = str(Path(o.case.name).parent)
             table.setdefault("." if theme in ("", ".") else theme, Counter())[o.score] += 1
-        return [{"theme": t, "cases": sum(c.values()), **{k: c.get(k, 0) for k in OUTCOMES}}
-                for t, c in sorted(table.items())]
+        return [
+            {"theme": t, "cases": sum(c.values()), **{k: c.get(k, 0) for k in OUTCOMES}}
+            for t, c in sorted(table.items())
+        ]
 
     @property
     def misses(self) -> list[Outcome]:
@@ -164,8 +180,16 @@ def read_labels(labels: Path, root: Path) -> tuple[list[Case], list[str]]:
             continue
         job, problems = parse_job(row.get("job") or "")
         errors.extend(f"{where}: {name}: {p}" for p in problems)
-        cases.append(Case(path, _relative(path, root), label, (row.get("cause") or row.get("signature") or "").strip(),
-                          (row.get("source") or "").strip(), job))
+        cases.append(
+            Case(
+                path,
+                _relative(path, root),
+                label,
+                (row.get("cause") or row.get("signature") or "").strip(),
+                (row.get("source") or "").strip(),
+                job,
+            )
+        )
     return cases, errors
 
 
@@ -214,11 +238,21 @@ def job_of(numbers: dict[str, float]) -> Job | None:
     ended = "exit_code" in numbers or "exit_signal" in numbers
     status = JobStatus.HELD if hold else JobStatus.COMPLETED if ended else None
     disk_req, disk_used = numbers.get("request_disk_mb"), numbers.get("disk_used_mb")
-    return Job("eval#0.0", "eval", 0, 0, status=status, hold_code=hold, hold_subcode=num("hold_subcode"),
-               exit_code=num("exit_code"), exit_signal=num("exit_signal"),
-               memory_request_mb=numbers.get("request_memory_mb"), memory_used_mb=numbers.get("memory_used_mb"),
-               disk_request_kb=None if disk_req is None else disk_req * 1024,
-               disk_used_kb=None if disk_used is None else disk_used * 1024)
+    return Job(
+        "eval#0.0",
+        "eval",
+        0,
+        0,
+        status=status,
+        hold_code=hold,
+        hold_subcode=num("hold_subcode"),
+        exit_code=num("exit_code"),
+        exit_signal=num("exit_signal"),
+        memory_request_mb=numbers.get("request_memory_mb"),
+        memory_used_mb=numbers.get("memory_used_mb"),
+        disk_request_kb=None if disk_req is None else disk_req * 1024,
+        disk_used_kb=None if disk_used is None else disk_used * 1024,
+    )
 
 
 # ------------------------------------------------------------------------------------------- scoring
@@ -274,8 +308,17 @@ def changes(report: Report, baseline: dict[str, Any]) -> list[dict[str, Any]]:
         if was == o.score:
             continue
         before = old.get("predicted") if old else ("unknown" if o.case.label in ("unknown", "none") else o.case.label)
-        out.append({"file": name, "label": o.case.label, "before": before, "after": o.predicted, "was": was,
-                    "now": o.score, "change": "better" if _RANK[o.score] > _RANK.get(was, 0) else "worse"})
+        out.append(
+            {
+                "file": name,
+                "label": o.case.label,
+                "before": before,
+                "after": o.predicted,
+                "was": was,
+                "now": o.score,
+                "change": "better" if _RANK[o.score] > _RANK.get(was, 0) else "worse",
+            }
+        )
     return sorted(out, key=lambda c: (c["change"] != "worse", c["file"]))
 
 
@@ -293,8 +336,18 @@ def report_json(report: Report) -> dict[str, Any]:
         "confusion": report.confusion,
         "themes": report.by_theme,
         "signatures": report.by_signature,
-        "misses": [{"file": o.case.name, "label": o.case.label, "cause": o.case.cause, "predicted": o.predicted,
-                    "signature": o.signature, "score": o.score, "reason": o.reason} for o in report.misses],
+        "misses": [
+            {
+                "file": o.case.name,
+                "label": o.case.label,
+                "cause": o.case.cause,
+                "predicted": o.predicted,
+                "signature": o.signature,
+                "score": o.score,
+                "reason": o.reason,
+            }
+            for o in report.misses
+        ],
         "errors": report.errors,
         "files": [o.case.name for o in report.outcomes],
     }
@@ -302,8 +355,10 @@ def report_json(report: Report) -> dict[str, Any]:
 
 def _table(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-            .rstrip() for r in rows]
+    return [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+        for r in rows
+    ]
 
 
 def report_lines(report: Report) -> list[str]:
@@ -321,18 +376,31 @@ def report_lines(report: Report) -> list[str]:
         if len(themes) > 1:
             out += ["", "by theme (folder)"]
             rows = [["theme", "logs", *OUTCOMES]]
-            rows += [[t["theme"], str(t["cases"]), *(f"{t[k]} ({100 * t[k] / t['cases']:.0f}%)" for k in OUTCOMES)]
-                     for t in themes]
+            rows += [
+                [t["theme"], str(t["cases"]), *(f"{t[k]} ({100 * t[k] / t['cases']:.0f}%)" for k in OUTCOMES)]
+                for t in themes
+            ]
             out += ["  " + line for line in _table(rows)]
         out += ["", "per signature (the one that decided)"]
         rows = [["signature", "decided", "right", "unknown", "wrong", "precision"]]
-        rows += [[r["signature"], str(r["decided"]), str(r["right"]), str(r["unknown"]), str(r["wrong"]),
-                  f"{100 * r['precision']:.0f}%"] for r in report.by_signature]
+        rows += [
+            [
+                r["signature"],
+                str(r["decided"]),
+                str(r["right"]),
+                str(r["unknown"]),
+                str(r["wrong"]),
+                f"{100 * r['precision']:.0f}%",
+            ]
+            for r in report.by_signature
+        ]
         out += ["  " + line for line in _table(rows)]
     if report.misses:
         out += ["", "misses (file, label, predicted, signature)"]
-        rows = [[o.case.name, o.case.label, o.predicted, o.signature or "-", o.score]
-                for o in sorted(report.misses, key=lambda o: (o.score != "wrong", o.case.name))]
+        rows = [
+            [o.case.name, o.case.label, o.predicted, o.signature or "-", o.score]
+            for o in sorted(report.misses, key=lambda o: (o.score != "wrong", o.case.name))
+        ]
         out += ["  " + line for line in _table(rows)]
     if report.errors:
         out += ["", f"problems ({len(report.errors)})"] + ["  " + e for e in report.errors]

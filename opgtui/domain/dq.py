@@ -61,8 +61,15 @@ def _size(n: float) -> str:
     return f"{n:.1f} GB"
 
 
-def check(job: Job, dq: DQConfig, *, log_lines: Sequence[str] | None, log_error: str | None = None,
-          outputs: Sequence[tuple[str, int]] | None = None, outputs_error: str | None = None) -> DQResult:
+def check(
+    job: Job,
+    dq: DQConfig,
+    *,
+    log_lines: Sequence[str] | None,
+    log_error: str | None = None,
+    outputs: Sequence[tuple[str, int]] | None = None,
+    outputs_error: str | None = None,
+) -> DQResult:
     """Run an experiment's checks on one finished job.
 
     ``outputs`` are (path, size) of the files the ``outputs`` template found; without a template the job
@@ -84,14 +91,23 @@ def check(job: Job, dq: DQConfig, *, log_lines: Sequence[str] | None, log_error:
                     if small:
                         p, s = small[0]
                         more = f" and {len(small) - 1} more" if len(small) > 1 else ""
-                        res.problems.append(f"output {os.path.basename(p)} is {_size(s)} (minimum "
-                                            f"{_size(dq.min_bytes)}){more}")
+                        res.problems.append(
+                            f"output {os.path.basename(p)} is {_size(s)} (minimum {_size(dq.min_bytes)}){more}"
+                        )
         else:  # the job record's own numbers: outputs listed in TransferOutput, bytes sent back
             for least, have, missing, fmt in (
-                (dq.min_files, job.files_out, "output files: the job's ad does not list its outputs",
-                 lambda n: f"{n:.0f} output files (expected at least {dq.min_files})"),
-                (dq.min_bytes, job.bytes_out, "output size: the job's ad has no BytesSent",
-                 lambda n: f"sent {_size(n)} of output (minimum {_size(dq.min_bytes or 0)})"),
+                (
+                    dq.min_files,
+                    job.files_out,
+                    "output files: the job's ad does not list its outputs",
+                    lambda n: f"{n:.0f} output files (expected at least {dq.min_files})",
+                ),
+                (
+                    dq.min_bytes,
+                    job.bytes_out,
+                    "output size: the job's ad has no BytesSent",
+                    lambda n: f"sent {_size(n)} of output (minimum {_size(dq.min_bytes or 0)})",
+                ),
             ):
                 if least is None:
                     continue

@@ -94,7 +94,8 @@ def summarise(jobs: Sequence[Job], verdicts: Mapping[str, Verdict]) -> list[Fail
         else:
             key = (v.category, v.signature, v.title if v.signature is None else "")
             group = groups.get(key) or groups.setdefault(
-                key, FailureGroup(v.category, v.action, v.signature, v.title or v.reason))
+                key, FailureGroup(v.category, v.action, v.signature, v.title or v.reason)
+            )
             group.confident += v.confidence == "confident"
             seen = seen_windows.setdefault(key, set())
             for w in v.windows:
@@ -123,21 +124,27 @@ def sites_text(sites: Counter[str], limit: int = 3) -> str:
 # What each bulk action does to jobs of each verdict category: (what the shifter is told, whether it goes
 # against the verdict's advice). "retry" also stands for release: a released job runs again as it was.
 _OUTCOMES: dict[str, dict[str, tuple[str, bool]]] = {
-    "retry": {"service": ("the verdict says retry", False),
-              "code": ("retrying will fail again (D retries with debug settings)", True),
-              "resource": ("retrying as is will fail again (M gives it more memory)", True),
-              "unknown": ("cause unknown: retrying may fail again", True),
-              UNDIAGNOSED: ("not diagnosed (d): retrying may fail again", True)},
-    "debug": {"service": ("a service problem: a plain retry (T) is enough", False),
-              "code": ("the verdict says debug", False),
-              "resource": ("a resource problem: debug settings will not fix it (M)", True),
-              "unknown": ("cause unknown: debugging may help", False),
-              UNDIAGNOSED: ("not diagnosed (d)", False)},
-    "bigger": {"service": ("a service problem: more memory will not help (T)", True),
-               "code": ("more memory will not fix a code problem (D)", True),
-               "resource": ("the verdict says more memory", False),
-               "unknown": ("cause unknown: more memory may not help", True),
-               UNDIAGNOSED: ("not diagnosed (d): more memory may not help", True)},
+    "retry": {
+        "service": ("the verdict says retry", False),
+        "code": ("retrying will fail again (D retries with debug settings)", True),
+        "resource": ("retrying as is will fail again (M gives it more memory)", True),
+        "unknown": ("cause unknown: retrying may fail again", True),
+        UNDIAGNOSED: ("not diagnosed (d): retrying may fail again", True),
+    },
+    "debug": {
+        "service": ("a service problem: a plain retry (T) is enough", False),
+        "code": ("the verdict says debug", False),
+        "resource": ("a resource problem: debug settings will not fix it (M)", True),
+        "unknown": ("cause unknown: debugging may help", False),
+        UNDIAGNOSED: ("not diagnosed (d)", False),
+    },
+    "bigger": {
+        "service": ("a service problem: more memory will not help (T)", True),
+        "code": ("more memory will not fix a code problem (D)", True),
+        "resource": ("the verdict says more memory", False),
+        "unknown": ("cause unknown: more memory may not help", True),
+        UNDIAGNOSED: ("not diagnosed (d): more memory may not help", True),
+    },
 }
 BULK_KINDS = {"retry": "retry", "release": "retry", "debug": "debug", "bigger": "bigger"}
 
@@ -159,8 +166,10 @@ def cause_counts(job_ids: Sequence[str], verdicts: Mapping[str, Verdict]) -> lis
     for jid in job_ids:
         v = verdicts.get(jid)
         counts[(UNDIAGNOSED, None, "diagnose (d)") if v is None else (v.category, v.signature, v.action)] += 1
-    return [CauseCount(c, s, a, n)
-            for (c, s, a), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or ""))]
+    return [
+        CauseCount(c, s, a, n)
+        for (c, s, a), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] or ""))
+    ]
 
 
 def cause_line(action: str, cause: CauseCount) -> tuple[str, bool]:

@@ -188,8 +188,9 @@ class Row(NamedTuple):
     def haystack(self) -> str:
         """Lowercase text the as-you-type filter searches: every cell, the id, batch, experiment, signature."""
         job = self.job
-        return " ".join((*[f(job, self) for f in _TEXTS], job.id, job.batch_name or "", job.experiment or "",
-                         self.signature)).lower()
+        return " ".join(
+            (*[f(job, self) for f in _TEXTS], job.id, job.batch_name or "", job.experiment or "", self.signature)
+        ).lower()
 
     @property
     def hold_code(self) -> int | None:
@@ -271,7 +272,7 @@ class RowList(list[Row]):
             else:
                 keys = []
                 for start in range(0, len(self), step):
-                    keys += [key_of(r) for r in self[start:start + step]]
+                    keys += [key_of(r) for r in self[start : start + step]]
                     yield_to_foreground()
             self._keys[by] = keys
         return keys
@@ -286,8 +287,11 @@ def _build_haystacks(rows: Sequence[Row]) -> list[str]:
     try:
         for r in rows:
             job = r.job
-            append(" ".join((*[f(job, r) for f in texts], job.id, job.batch_name or "", job.experiment or "",
-                             r.signature)).lower())
+            append(
+                " ".join(
+                    (*[f(job, r) for f in texts], job.id, job.batch_name or "", job.experiment or "", r.signature)
+                ).lower()
+            )
     finally:
         if collecting:
             gc.enable()
@@ -299,8 +303,14 @@ def _failed(job: Job) -> bool:
     return job.status == _COMPLETED and (bool(job.exit_code) or job.exit_signal is not None)
 
 
-def build_rows(jobs: Iterable[Job], verdicts: Mapping[str, str] | None = None, *, now: float,
-               signatures: Mapping[str, str] | None = None, titles: Mapping[str, str] | None = None) -> RowList:
+def build_rows(
+    jobs: Iterable[Job],
+    verdicts: Mapping[str, str] | None = None,
+    *,
+    now: float,
+    signatures: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> RowList:
     """Rows for every job, with its verdict category and signature id when known (keyed by job id), and the
     title of each signature (keyed by signature id: the cause's name)."""
     v = verdicts or {}
@@ -311,12 +321,39 @@ def build_rows(jobs: Iterable[Job], verdicts: Mapping[str, str] | None = None, *
     gc.disable()  # 100,000 plain tuples: no cycles to find
     try:
         if v or s:
-            rows = RowList(new(cls, (j, j.id, j.status, j.status == completed and (
-                bool(j.exit_code) or j.exit_signal is not None), v.get(j.id, ""), sig := s.get(j.id, ""), now,
-                t.get(sig, "") if sig else "")) for j in jobs)
+            rows = RowList(
+                new(
+                    cls,
+                    (
+                        j,
+                        j.id,
+                        j.status,
+                        j.status == completed and (bool(j.exit_code) or j.exit_signal is not None),
+                        v.get(j.id, ""),
+                        sig := s.get(j.id, ""),
+                        now,
+                        t.get(sig, "") if sig else "",
+                    ),
+                )
+                for j in jobs
+            )
         else:
-            rows = RowList(new(cls, (j, j.id, j.status, j.status == completed and (
-                bool(j.exit_code) or j.exit_signal is not None), "", "", now, "")) for j in jobs)
+            rows = RowList(
+                new(
+                    cls,
+                    (
+                        j,
+                        j.id,
+                        j.status,
+                        j.status == completed and (bool(j.exit_code) or j.exit_signal is not None),
+                        "",
+                        "",
+                        now,
+                        "",
+                    ),
+                )
+                for j in jobs
+            )
     finally:
         if collecting:
             gc.enable()
@@ -474,19 +511,19 @@ class QueryFilter:
         self._terms: list[Term] = []
         self._result: list[int] | None = None
 
-    def start(self, rows: Sequence[Row], query: str,
-              indices: Sequence[int] | None = None) -> tuple[list[Term], Sequence[int] | None]:
+    def start(
+        self, rows: Sequence[Row], query: str, indices: Sequence[int] | None = None
+    ) -> tuple[list[Term], Sequence[int] | None]:
         """The terms of ``query`` and the rows to search: the previous result when the query narrows it."""
         terms = parse_query(query)
         same_pool = self._pool is indices or (
-            indices is not None and self._pool is not None and len(indices) == len(self._pool)
-            and indices == self._pool)
+            indices is not None and self._pool is not None and len(indices) == len(self._pool) and indices == self._pool
+        )
         if self._result is not None and rows is self._rows and same_pool and narrows(terms, self._terms):
             return terms, self._result
         return terms, indices
 
-    def finish(self, rows: Sequence[Row], indices: Sequence[int] | None, terms: list[Term],
-               result: list[int]) -> None:
+    def finish(self, rows: Sequence[Row], indices: Sequence[int] | None, terms: list[Term], result: list[int]) -> None:
         """Remember a complete result, for the next keystroke to narrow."""
         self._rows, self._pool, self._terms, self._result = rows, indices, terms, result
 
@@ -497,13 +534,14 @@ class QueryFilter:
         return result
 
 
-def filter_steps(rows: Sequence[Row], terms: Sequence[Term], pool: Sequence[int],
-                 step: int = 2000) -> Iterator[list[int]]:
+def filter_steps(
+    rows: Sequence[Row], terms: Sequence[Term], pool: Sequence[int], step: int = 2000
+) -> Iterator[list[int]]:
     """The rows of ``pool`` (in its order) that every term keeps, ``step`` rows at a time (the first steps
     smaller): the first screenful can be shown before the last row is searched."""
     start, size = 0, min(step, 250)
     while start < len(pool):
-        yield apply_terms(rows, terms, pool[start:start + size])
+        yield apply_terms(rows, terms, pool[start : start + size])
         start, size = start + size, min(step, size * 2)
 
 
@@ -522,17 +560,20 @@ def sort_indices(rows: Sequence[Row], indices: Sequence[int], column: str, rever
 
 # ---------------------------------------------------------------------------------------------- group
 
-_PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORECASE), r) for p, r in (
-    (r"\b[a-z][a-z0-9+.-]*://\S+", "<url>"),  # https://, root://, gsiftp:// with host, port and path
-    (r"\bslot\d+(?:_\d+)?@\S+?(?=[:;,'\"\s]|$)", "<slot>"),  # slot1_3@glidein_77@e301.chtc.wisc.edu
-    (r"(?<![\w/])(?:/[\w.+~=-]+){2,}/?", "<path>"),
-    (r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b", "<ip>"),
-    (r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}(?::\d+)?\b", "<host>"),  # at least two dots
-    (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<uuid>"),
-    (r"\b\d+(?:\.\d+)?\s*(?:[kmgtp]i?b|bytes?|megabytes|gigabytes|kilobytes|mb|kb|gb)\b", "<size>"),
-    (r"\b0x[0-9a-f]+\b", "<hex>"),
-    (r"\d+(?:\.\d+)?", "N"),
-))
+_PLACEHOLDERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), r)
+    for p, r in (
+        (r"\b[a-z][a-z0-9+.-]*://\S+", "<url>"),  # https://, root://, gsiftp:// with host, port and path
+        (r"\bslot\d+(?:_\d+)?@\S+?(?=[:;,'\"\s]|$)", "<slot>"),  # slot1_3@glidein_77@e301.chtc.wisc.edu
+        (r"(?<![\w/])(?:/[\w.+~=-]+){2,}/?", "<path>"),
+        (r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b", "<ip>"),
+        (r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}(?::\d+)?\b", "<host>"),  # at least two dots
+        (r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", "<uuid>"),
+        (r"\b\d+(?:\.\d+)?\s*(?:[kmgtp]i?b|bytes?|megabytes|gigabytes|kilobytes|mb|kb|gb)\b", "<size>"),
+        (r"\b0x[0-9a-f]+\b", "<hex>"),
+        (r"\d+(?:\.\d+)?", "N"),
+    )
+)
 
 
 @lru_cache(maxsize=1 << 17)  # hold reasons repeat per host and slot: 100k jobs can hold ~20k distinct texts
@@ -557,8 +598,9 @@ def _hold_group(r: Row) -> str:
     if key is None:
         if len(_HOLD_KEYS) > 1 << 18:
             _HOLD_KEYS.clear()
-        key = _HOLD_KEYS[memo] = (f"[{_num(job.hold_code) or '?'}/{job.hold_subcode or 0}] "
-                                  + normalise_reason(reason_text(job)))
+        key = _HOLD_KEYS[memo] = f"[{_num(job.hold_code) or '?'}/{job.hold_subcode or 0}] " + normalise_reason(
+            reason_text(job)
+        )
     return key
 
 

@@ -13,8 +13,9 @@ HORIZON = 24 * 3600.0
 """How far ahead upcoming maintenance is announced."""
 
 
-def maintenance_announcements(windows: Sequence[Window], now: float, *, horizon: float = HORIZON,
-                              tz: tzinfo | None = None) -> list[Announcement]:
+def maintenance_announcements(
+    windows: Sequence[Window], now: float, *, horizon: float = HORIZON, tz: tzinfo | None = None
+) -> list[Announcement]:
     """Ongoing maintenance (warning) first, then what starts within ``horizon`` (info), soonest first."""
     ongoing, upcoming = [], []
     for w in windows:
@@ -23,11 +24,21 @@ def maintenance_announcements(windows: Sequence[Window], now: float, *, horizon:
         what = f": {w.description}" if w.description else ""
         if w.start <= now:
             until = f" until {clock(w.end, tz, with_date=w.end - now > 86400)}" if w.end is not None else ""
-            ongoing.append(Announcement(f"{w.service} under maintenance now{until}{what}", "warning",
-                                        f"feed {w.source}", w.start, w.end))
+            ongoing.append(
+                Announcement(
+                    f"{w.service} under maintenance now{until}{what}", "warning", f"feed {w.source}", w.start, w.end
+                )
+            )
         else:
             end = f"-{clock(w.end, tz)}" if w.end is not None else ""
-            upcoming.append(Announcement(
-                f"{w.service} maintenance {clock(w.start, tz, with_date=True)}{end} (in {span(w.start - now)}){what}",
-                "info", f"feed {w.source}", w.start, w.end))
+            when = f"{clock(w.start, tz, with_date=True)}{end} (in {span(w.start - now)})"
+            upcoming.append(
+                Announcement(
+                    f"{w.service} maintenance {when}{what}",
+                    "info",
+                    f"feed {w.source}",
+                    w.start,
+                    w.end,
+                )
+            )
     return ongoing + sorted(upcoming, key=lambda a: a.start or 0.0)

@@ -101,8 +101,9 @@ def _chirp(value: str) -> str | None:
         binary = str(libexec) if libexec.exists() else None
     if binary:
         try:
-            done = subprocess.run([binary, "set_job_attr_delayed", ATTR, literal], capture_output=True, text=True,
-                                  timeout=30, check=False)
+            done = subprocess.run(
+                [binary, "set_job_attr_delayed", ATTR, literal], capture_output=True, text=True, timeout=30, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"condor_chirp failed: {exc}"
         if done.returncode == 0:

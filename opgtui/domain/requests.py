@@ -29,16 +29,23 @@ from opgtui.core.requestfields import (  # the catalogue lives in core: the conf
 )
 from opgtui.core.yamlspec import Spec, SpecError, did_you_mean, line_of
 
-LABELS: dict[str, str] = {"title": "Title", "experiment": "Experiment", "priority": "Priority",
-                          "status": "Status", "requester": "Requester", **{f.name: f.label for f in FIELDS}}
+LABELS: dict[str, str] = {
+    "title": "Title",
+    "experiment": "Experiment",
+    "priority": "Priority",
+    "status": "Status",
+    "requester": "Requester",
+    **{f.name: f.label for f in FIELDS},
+}
 
 # Size caps (a 20 MB field took 44 s to import): a one-line value, the title or one list item; the notes (and a
 # list's whole text); the items of a list. A request file is at most a few of these.
 MAX_TEXT = 1_000
 MAX_LONGTEXT = 20_000
 MAX_ITEMS = 500
-YAML_LIMITS = safeyaml.Limits(max_bytes=256 << 10, max_depth=8, max_aliases=50, max_nodes=5_000,
-                              max_scalar=MAX_LONGTEXT)
+YAML_LIMITS = safeyaml.Limits(
+    max_bytes=256 << 10, max_depth=8, max_aliases=50, max_nodes=5_000, max_scalar=MAX_LONGTEXT
+)
 
 STATES = ("draft", "submitted", "approved", "rejected", "scheduled", "running", "done", "cancelled")
 OPEN_STATES = ("draft", "submitted", "approved", "scheduled", "running")
@@ -60,16 +67,19 @@ class Transition:
     reason: Literal["none", "optional", "required"] = "none"
 
 
-TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
-    Transition("submit", "Submit for approval", ("draft",), "submitted", ("requester", "operator")),
-    Transition("approve", "Approve", ("submitted",), "approved", ("approver",)),
-    Transition("reject", "Reject (with a reason)", ("submitted",), "rejected", ("approver",), "required"),
-    Transition("schedule", "Mark scheduled", ("approved",), "scheduled", ("operator",)),
-    Transition("start", "Mark running", ("scheduled",), "running", ("operator",)),
-    Transition("finish", "Mark done", ("running",), "done", ("operator",)),
-    Transition("cancel", "Cancel", OPEN_STATES, "cancelled", ("requester", "operator", "approver"), "optional"),
-    Transition("revise", "Back to draft (revise)", ("rejected",), "draft", ("requester", "operator")),
-)}
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("submit", "Submit for approval", ("draft",), "submitted", ("requester", "operator")),
+        Transition("approve", "Approve", ("submitted",), "approved", ("approver",)),
+        Transition("reject", "Reject (with a reason)", ("submitted",), "rejected", ("approver",), "required"),
+        Transition("schedule", "Mark scheduled", ("approved",), "scheduled", ("operator",)),
+        Transition("start", "Mark running", ("scheduled",), "running", ("operator",)),
+        Transition("finish", "Mark done", ("running",), "done", ("operator",)),
+        Transition("cancel", "Cancel", OPEN_STATES, "cancelled", ("requester", "operator", "approver"), "optional"),
+        Transition("revise", "Back to draft (revise)", ("rejected",), "draft", ("requester", "operator")),
+    )
+}
 ROLE_NAMES: dict[Role, str] = {"requester": "the requester", "operator": "operators", "approver": "approvers"}
 
 
@@ -261,8 +271,9 @@ def problems(req: ProductionRequest, cfg: Config) -> dict[str, str]:
         except ValueError as exc:
             out[name] = str(exc)
     if req.experiment and cfg.experiments and cfg.experiment(req.experiment) is None:
-        out["experiment"] = (f"unknown experiment {req.experiment!r} "
-                             f"(configured: {', '.join(e.name for e in cfg.experiments)})")
+        out["experiment"] = (
+            f"unknown experiment {req.experiment!r} (configured: {', '.join(e.name for e in cfg.experiments)})"
+        )
     known = {s.name for s in cfg.services}
     unknown = [s for s in req.fields.get("services") or () if known and s not in known]
     if unknown:
@@ -287,16 +298,18 @@ def roles_of(who: str, req: ProductionRequest | None, roles: Roles) -> set[Role]
 
 def _only(allowed: Sequence[Role], roles: Roles) -> str:
     if isinstance(roles, TeamRoles):  # the database decides who approves: name its role
-        return " or ".join(f"members of the database role {roles.approver_role}" if r == "approver"
-                           else ROLE_NAMES[r] for r in allowed)
+        return " or ".join(
+            f"members of the database role {roles.approver_role}" if r == "approver" else ROLE_NAMES[r] for r in allowed
+        )
     who = " or ".join(ROLE_NAMES[r] for r in allowed)
     if "approver" in allowed and not roles.approvers:
         who += " (no approvers are configured: roles.approvers in the config)"
     return who
 
 
-def check_transition(req: ProductionRequest, action: str, who: str, roles: Roles, reason: str = "",
-                     missing_names: Sequence[str] = ()) -> Transition:
+def check_transition(
+    req: ProductionRequest, action: str, who: str, roles: Roles, reason: str = "", missing_names: Sequence[str] = ()
+) -> Transition:
     """The transition if ``who`` may take it now; :class:`Refused` with the reason otherwise."""
     t = TRANSITIONS.get(action)
     if t is None:
@@ -308,8 +321,9 @@ def check_transition(req: ProductionRequest, action: str, who: str, roles: Roles
     if t.reason == "required" and not reason.strip():
         raise Refused(f"{action} needs a reason")
     if action == "submit" and missing_names:
-        raise Refused(f"request {req.id} cannot be submitted yet: it lacks "
-                      f"{', '.join(LABELS.get(n, n) for n in missing_names)}")
+        raise Refused(
+            f"request {req.id} cannot be submitted yet: it lacks {', '.join(LABELS.get(n, n) for n in missing_names)}"
+        )
     return t
 
 
@@ -342,13 +356,16 @@ def check_edit(req: ProductionRequest, who: str, roles: Roles, changed: Iterable
     names = list(changed)
     if not allowed:
         if not roles_of(who, req, roles) & {"requester", "operator"}:
-            raise Refused(f"{who} may not edit request {req.id}: only the requester ({req.requester}) "
-                          "or an operator may")
+            raise Refused(
+                f"{who} may not edit request {req.id}: only the requester ({req.requester}) or an operator may"
+            )
         raise Refused(f"request {req.id} is {req.status}: it can no longer be edited")
     locked = [n for n in names if n not in allowed]
     if locked:
-        raise Refused(f"request {req.id} is {req.status}: only {', '.join(LABELS[n] for n in LATE_FIELDS)} "
-                      f"may still change, not {', '.join(LABELS.get(n, n) for n in locked)}")
+        raise Refused(
+            f"request {req.id} is {req.status}: only {', '.join(LABELS[n] for n in LATE_FIELDS)} "
+            f"may still change, not {', '.join(LABELS.get(n, n) for n in locked)}"
+        )
 
 
 # ---------------------------------------------------------------- changes
@@ -356,8 +373,13 @@ def check_edit(req: ProductionRequest, who: str, roles: Roles, changed: Iterable
 
 def snapshot(req: ProductionRequest) -> dict[str, Any]:
     """Everything an audit diff compares: the record's own attributes and every field."""
-    return {"title": req.title, "experiment": req.experiment, "status": req.status, "priority": req.priority,
-            **req.fields}
+    return {
+        "title": req.title,
+        "experiment": req.experiment,
+        "status": req.status,
+        "priority": req.priority,
+        **req.fields,
+    }
 
 
 def diff(old: ProductionRequest, new: ProductionRequest) -> dict[str, list[Any]]:
@@ -366,8 +388,13 @@ def diff(old: ProductionRequest, new: ProductionRequest) -> dict[str, list[Any]]
     return {k: [a.get(k), b.get(k)] for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)}
 
 
-def with_changes(req: ProductionRequest, *, title: str | None = None, experiment: str | None = None,
-                 fields: Mapping[str, Any] | None = None) -> ProductionRequest:
+def with_changes(
+    req: ProductionRequest,
+    *,
+    title: str | None = None,
+    experiment: str | None = None,
+    fields: Mapping[str, Any] | None = None,
+) -> ProductionRequest:
     """A copy with these values set (a field set to None or empty is removed)."""
     new_fields = dict(req.fields)
     for name, value in (fields or {}).items():
@@ -375,12 +402,17 @@ def with_changes(req: ProductionRequest, *, title: str | None = None, experiment
             new_fields.pop(name, None)
         else:
             new_fields[name] = value
-    return replace(req, title=req.title if title is None else title,
-                   experiment=req.experiment if experiment is None else experiment, fields=new_fields)
+    return replace(
+        req,
+        title=req.title if title is None else title,
+        experiment=req.experiment if experiment is None else experiment,
+        fields=new_fields,
+    )
 
 
-def rebase(base: Mapping[str, Any], mine: Mapping[str, Any], theirs: Mapping[str, Any]
-           ) -> tuple[dict[str, Any], list[str]]:
+def rebase(
+    base: Mapping[str, Any], mine: Mapping[str, Any], theirs: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
     """Re-apply my edits (mine vs base) onto their newer version; also name the fields we both changed."""
     merged = dict(theirs)
     conflicts = []
@@ -428,8 +460,16 @@ def sort_key(req: ProductionRequest) -> tuple[int, int, str, int]:
 
 def matches(req: ProductionRequest, text: str) -> bool:
     """A list filter: every word appears in the id, status, experiment, title, requester or a field."""
-    hay = " ".join([str(req.id), req.status, req.experiment, req.title, req.requester,
-                    *(format_value(None, v) for v in req.fields.values())]).lower()
+    hay = " ".join(
+        [
+            str(req.id),
+            req.status,
+            req.experiment,
+            req.title,
+            req.requester,
+            *(format_value(None, v) for v in req.fields.values()),
+        ]
+    ).lower()
     return all(word in hay for word in text.lower().split())
 
 
@@ -440,9 +480,11 @@ _META = ("id", "version", "status", "priority", "requester")
 
 def to_yaml(req: ProductionRequest) -> str:
     """The request as YAML a person can read, mail or keep in git, and :func:`from_yaml` reads back."""
-    head = (f"# opgtui production request {req.id}, version {req.version}, {req.status}. Import a copy with\n"
-            "#   opgtui request import FILE            (a new draft)\n"
-            "#   opgtui request import --update FILE   (an edit of this request, refused if it changed since)\n")
+    head = (
+        f"# opgtui production request {req.id}, version {req.version}, {req.status}. Import a copy with\n"
+        "#   opgtui request import FILE            (a new draft)\n"
+        "#   opgtui request import --update FILE   (an edit of this request, refused if it changed since)\n"
+    )
     data: dict[str, Any] = {k: getattr(req, k) for k in _META if getattr(req, k) is not None}
     data["experiment"], data["title"] = req.experiment, req.title
     for spec in FIELDS:
@@ -465,10 +507,18 @@ _KIND_TYPES: dict[str, Any] = {"int": int | str, "float": float | str, "list": l
 :func:`check_value` like the form's."""
 RequestFile: type[Spec] = msgspec.defstruct(
     "RequestFile",
-    [("id", int | None, None), ("version", int | None, None), ("status", str | None, None),
-     ("priority", int | None, None), ("requester", str | None, None), ("experiment", str | None, None),
-     ("title", str | None, None), *((f.name, _KIND_TYPES.get(f.kind, str) | None, None) for f in FIELDS)],
-    bases=(Spec,), module=__name__,
+    [
+        ("id", int | None, None),
+        ("version", int | None, None),
+        ("status", str | None, None),
+        ("priority", int | None, None),
+        ("requester", str | None, None),
+        ("experiment", str | None, None),
+        ("title", str | None, None),
+        *((f.name, _KIND_TYPES.get(f.kind, str) | None, None) for f in FIELDS),
+    ],
+    bases=(Spec,),
+    module=__name__,
 )
 """The keys of a request file, made from the field catalogue (``core.requestfields``): its one declaration."""
 
@@ -500,10 +550,15 @@ def from_yaml(text: str, source: str = "<request>") -> Imported:
             where = SpecError(source, line_of(root), key, "required (every request names its experiment and a title)")
             raise RequestFormatError(str(where))
     req = ProductionRequest(
-        experiment=values["experiment"], title=values["title"], requester=values.get("requester") or "",
-        status=values.get("status") or "draft", priority=values.get("priority"),
+        experiment=values["experiment"],
+        title=values["title"],
+        requester=values.get("requester") or "",
+        status=values.get("status") or "draft",
+        priority=values.get("priority"),
         fields={n: values[n] for n in FIELD_NAMES if values.get(n) is not None},
-        id=values.get("id"), version=values.get("version") or 1)
+        id=values.get("id"),
+        version=values.get("version") or 1,
+    )
     return Imported(req, lines)
 
 

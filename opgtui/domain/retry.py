@@ -18,49 +18,171 @@ from opgtui.core.model import JobStatus, is_failed
 
 Mode = Literal["release", "resubmit"]
 
-_STATUS_WORD = {1: "idle", 2: "running", 3: "removed", 4: "completed", 5: "held", 6: "transferring output",
-                7: "suspended"}
+_STATUS_WORD = {
+    1: "idle",
+    2: "running",
+    3: "removed",
+    4: "completed",
+    5: "held",
+    6: "transferring output",
+    7: "suspended",
+}
 
 # Job attribute -> submit command, for the commands whose attribute has another name.
 SUBMIT_COMMANDS: dict[str, str] = {
-    "Cmd": "executable", "Iwd": "initialdir", "In": "input", "Out": "output", "Err": "error", "UserLog": "log",
-    "RequestCpus": "request_cpus", "RequestMemory": "request_memory", "RequestDisk": "request_disk",
-    "RequestGPUs": "request_gpus", "TransferInput": "transfer_input_files",
-    "TransferOutput": "transfer_output_files", "TransferOutputRemaps": "transfer_output_remaps",
-    "ShouldTransferFiles": "should_transfer_files", "WhenToTransferOutput": "when_to_transfer_output",
-    "TransferExecutable": "transfer_executable", "JobBatchName": "batch_name",
-    "AccountingGroup": "accounting_group", "AcctGroupUser": "accounting_group_user",
-    "x509userproxy": "x509userproxy", "Requirements": "requirements", "Rank": "rank", "JobPrio": "priority",
-    "DockerImage": "docker_image", "ContainerImage": "container_image", "StreamOut": "stream_output",
-    "StreamErr": "stream_error", "PeriodicHold": "periodic_hold", "PeriodicRelease": "periodic_release",
-    "PeriodicRemove": "periodic_remove", "OnExitHold": "on_exit_hold", "OnExitRemove": "on_exit_remove",
-    "ConcurrencyLimits": "concurrency_limits", "JobLeaseDuration": "job_lease_duration",
-    "LeaveJobInQueue": "leave_in_queue", "JobMaxVacateTime": "job_max_vacate_time",
-    "EncryptExecuteDirectory": "encrypt_execute_directory", "CoreSize": "coresize",
+    "Cmd": "executable",
+    "Iwd": "initialdir",
+    "In": "input",
+    "Out": "output",
+    "Err": "error",
+    "UserLog": "log",
+    "RequestCpus": "request_cpus",
+    "RequestMemory": "request_memory",
+    "RequestDisk": "request_disk",
+    "RequestGPUs": "request_gpus",
+    "TransferInput": "transfer_input_files",
+    "TransferOutput": "transfer_output_files",
+    "TransferOutputRemaps": "transfer_output_remaps",
+    "ShouldTransferFiles": "should_transfer_files",
+    "WhenToTransferOutput": "when_to_transfer_output",
+    "TransferExecutable": "transfer_executable",
+    "JobBatchName": "batch_name",
+    "AccountingGroup": "accounting_group",
+    "AcctGroupUser": "accounting_group_user",
+    "x509userproxy": "x509userproxy",
+    "Requirements": "requirements",
+    "Rank": "rank",
+    "JobPrio": "priority",
+    "DockerImage": "docker_image",
+    "ContainerImage": "container_image",
+    "StreamOut": "stream_output",
+    "StreamErr": "stream_error",
+    "PeriodicHold": "periodic_hold",
+    "PeriodicRelease": "periodic_release",
+    "PeriodicRemove": "periodic_remove",
+    "OnExitHold": "on_exit_hold",
+    "OnExitRemove": "on_exit_remove",
+    "ConcurrencyLimits": "concurrency_limits",
+    "JobLeaseDuration": "job_lease_duration",
+    "LeaveJobInQueue": "leave_in_queue",
+    "JobMaxVacateTime": "job_max_vacate_time",
+    "EncryptExecuteDirectory": "encrypt_execute_directory",
+    "CoreSize": "coresize",
     "OAuthServicesNeeded": "use_oauth_services",
 }
 # Written by the schedd, the shadow, the starter or the negotiator: never part of a resubmission.
-GENERATED = frozenset((
-    "ClusterId", "ProcId", "GlobalJobId", "QDate", "JobStatus", "LastJobStatus", "EnteredCurrentStatus", "Owner",
-    "User", "MyType", "TargetType", "ServerTime", "CondorPlatform", "CondorVersion", "AutoClusterId",
-    "AutoClusterAttrs", "CurrentHosts", "CurrentTime", "StartdPrincipal", "StartdIpAddr", "ExitStatus", "ExitCode",
-    "ExitBySignal", "ExitSignal", "CompletionDate", "JobRunCount", "JobStartDate", "ImageSize", "ImageSize_RAW",
-    "ResidentSetSize", "ResidentSetSize_RAW", "ProportionalSetSizeKb", "MemoryUsage", "DiskUsage", "DiskUsage_RAW",
-    "ExecutableSize", "ExecutableSize_RAW", "CPUsUsage", "ScratchDirFileCount", "TotalSubmitProcs", "TransferIn",
-    "TransferInFinished", "TransferInStarted", "TransferInQueued", "TransferOutFinished", "TransferOutStarted",
-    "TransferOutQueued", "TransferInputSizeMB", "BytesRecvd", "BytesSent", "NetworkInputMb", "NetworkOutputMb",
-    "ReleaseReason", "RemoveReason", "HoldReason", "HoldReasonCode", "HoldReasonSubCode", "OrigMaxHosts",
-    "JobSubmitMethod", "JobsubJobId", "DAGManJobId", "DAGNodeName", "DAGParentNodeNames", "DAGManNodesLog",
-    "DAGManNodesMask", "x509UserProxyExpiration", "x509UserProxyVOName", "x509UserProxyFirstFQAN",
-    "x509UserProxyFQAN", "x509UserProxyEmail", "x509UserProxySubject", "RootDir", "WantCheckpoint",
-    "JobUniverse", "WantDocker", "WantContainer", "Arguments", "Args", "Environment", "Env", "BufferSize",
-    "BufferBlockSize", "MinHosts", "MaxHosts", "JobNotification", "NiceUser", "SubmitEventNotes",
-    "OpgRetryOf", "OpgDebugProfile",
-))
+GENERATED = frozenset(
+    (
+        "ClusterId",
+        "ProcId",
+        "GlobalJobId",
+        "QDate",
+        "JobStatus",
+        "LastJobStatus",
+        "EnteredCurrentStatus",
+        "Owner",
+        "User",
+        "MyType",
+        "TargetType",
+        "ServerTime",
+        "CondorPlatform",
+        "CondorVersion",
+        "AutoClusterId",
+        "AutoClusterAttrs",
+        "CurrentHosts",
+        "CurrentTime",
+        "StartdPrincipal",
+        "StartdIpAddr",
+        "ExitStatus",
+        "ExitCode",
+        "ExitBySignal",
+        "ExitSignal",
+        "CompletionDate",
+        "JobRunCount",
+        "JobStartDate",
+        "ImageSize",
+        "ImageSize_RAW",
+        "ResidentSetSize",
+        "ResidentSetSize_RAW",
+        "ProportionalSetSizeKb",
+        "MemoryUsage",
+        "DiskUsage",
+        "DiskUsage_RAW",
+        "ExecutableSize",
+        "ExecutableSize_RAW",
+        "CPUsUsage",
+        "ScratchDirFileCount",
+        "TotalSubmitProcs",
+        "TransferIn",
+        "TransferInFinished",
+        "TransferInStarted",
+        "TransferInQueued",
+        "TransferOutFinished",
+        "TransferOutStarted",
+        "TransferOutQueued",
+        "TransferInputSizeMB",
+        "BytesRecvd",
+        "BytesSent",
+        "NetworkInputMb",
+        "NetworkOutputMb",
+        "ReleaseReason",
+        "RemoveReason",
+        "HoldReason",
+        "HoldReasonCode",
+        "HoldReasonSubCode",
+        "OrigMaxHosts",
+        "JobSubmitMethod",
+        "JobsubJobId",
+        "DAGManJobId",
+        "DAGNodeName",
+        "DAGParentNodeNames",
+        "DAGManNodesLog",
+        "DAGManNodesMask",
+        "x509UserProxyExpiration",
+        "x509UserProxyVOName",
+        "x509UserProxyFirstFQAN",
+        "x509UserProxyFQAN",
+        "x509UserProxyEmail",
+        "x509UserProxySubject",
+        "RootDir",
+        "WantCheckpoint",
+        "JobUniverse",
+        "WantDocker",
+        "WantContainer",
+        "Arguments",
+        "Args",
+        "Environment",
+        "Env",
+        "BufferSize",
+        "BufferBlockSize",
+        "MinHosts",
+        "MaxHosts",
+        "JobNotification",
+        "NiceUser",
+        "SubmitEventNotes",
+        "OpgRetryOf",
+        "OpgDebugProfile",
+    )
+)
 GENERATED_PREFIXES = (
-    "MATCH_", "MachineAttr", "Recent", "Last", "Remote", "Cumulative", "Committed", "Num", "Total", "JobCurrent",
-    "Activation", "AllowedExecuteDuration", "BlockRead", "BlockWrite", "StatsLifetime",
-    "ChirpLast", "LastRej", "Transfer",
+    "MATCH_",
+    "MachineAttr",
+    "Recent",
+    "Last",
+    "Remote",
+    "Cumulative",
+    "Committed",
+    "Num",
+    "Total",
+    "JobCurrent",
+    "Activation",
+    "AllowedExecuteDuration",
+    "BlockRead",
+    "BlockWrite",
+    "StatsLifetime",
+    "ChirpLast",
+    "LastRej",
+    "Transfer",
 )
 _PROVISIONED_SUFFIX = "Provisioned"
 _UNIVERSES = {5: "vanilla", 7: "scheduler", 9: "grid", 10: "java", 11: "parallel", 12: "local", 13: "vm"}
@@ -95,7 +217,7 @@ def _split_v2(text: str) -> list[str]:
         ch = text[i]
         if quoted:
             if ch == "'":
-                if text[i + 1:i + 2] == "'":
+                if text[i + 1 : i + 2] == "'":
                     word.append("'")
                     i += 1
                 else:
@@ -170,7 +292,7 @@ def _submit_quoted(v2: str) -> str:
 
 def _expr_text(value: Any) -> str | None:
     if isinstance(value, str) and value.startswith(_EXPR_PREFIX) and value.endswith(_EXPR_SUFFIX):
-        return value[len(_EXPR_PREFIX):-len(_EXPR_SUFFIX)]
+        return value[len(_EXPR_PREFIX) : -len(_EXPR_SUFFIX)]
     return None
 
 
@@ -250,7 +372,7 @@ def _debug_changes(ad: Mapping[str, Any], profile: DebugProfile) -> dict[str, tu
     if profile.arguments:
         words = parse_arguments(ad)
         extra = _split_v2(profile.arguments)
-        if words[-len(extra):] != extra:
+        if words[-len(extra) :] != extra:
             out["Arguments"] = (ad.get("Arguments", ad.get("Args")), format_arguments(words + extra))
     if profile.request_memory:
         current = _memory(ad.get("RequestMemory"))
@@ -273,8 +395,15 @@ def bigger_memory(ad: Mapping[str, Any]) -> int | None:
     return int(-(-max(wants) // MEMORY_STEP_MB) * MEMORY_STEP_MB)
 
 
-def plan_retry(ad: Mapping[str, Any], job_id: str, *, profile: DebugProfile | None = None,
-               profile_name: str = "", force: bool = False, bigger: bool = False) -> RetryPlan:
+def plan_retry(
+    ad: Mapping[str, Any],
+    job_id: str,
+    *,
+    profile: DebugProfile | None = None,
+    profile_name: str = "",
+    force: bool = False,
+    bigger: bool = False,
+) -> RetryPlan:
     """The plan for retrying the job whose (full) ad is ``ad``; RetryRefused when it cannot be retried.
 
     ``bigger`` asks for more memory (``bigger_memory``), as a "resubmit with more memory" verdict advises."""
@@ -293,8 +422,13 @@ def plan_retry(ad: Mapping[str, Any], job_id: str, *, profile: DebugProfile | No
     return _resubmission(ad, job_id, debug, changes, profile_name)
 
 
-def _resubmission(ad: Mapping[str, Any], job_id: str, debug: Mapping[str, tuple[Any, str | int]],
-                  changes: dict[str, list[Any]], profile_name: str) -> RetryPlan:
+def _resubmission(
+    ad: Mapping[str, Any],
+    job_id: str,
+    debug: Mapping[str, tuple[Any, str | int]],
+    changes: dict[str, list[Any]],
+    profile_name: str,
+) -> RetryPlan:
     if not isinstance(ad.get("Cmd"), str) or not ad["Cmd"]:
         raise RetryRefused(f"{job_id}: its recorded ad has no executable (Cmd); cannot resubmit it")
     submit: dict[str, str] = {"universe": _universe(ad)}
@@ -306,12 +440,18 @@ def _resubmission(ad: Mapping[str, Any], job_id: str, debug: Mapping[str, tuple[
             submit[SUBMIT_COMMANDS[name]] = _submit_value(value)
         elif not _generated(name):
             submit[f"MY.{name}"] = classad_literal(value)
-    env = debug["Environment"][1] if "Environment" in debug else (
-        format_environment(parse_environment(ad)) if ("Environment" in ad or "Env" in ad) else None)
+    env = (
+        debug["Environment"][1]
+        if "Environment" in debug
+        else (format_environment(parse_environment(ad)) if ("Environment" in ad or "Env" in ad) else None)
+    )
     if env:
         submit["environment"] = _submit_quoted(str(env))
-    args = debug["Arguments"][1] if "Arguments" in debug else (
-        format_arguments(parse_arguments(ad)) if ("Arguments" in ad or "Args" in ad) else None)
+    args = (
+        debug["Arguments"][1]
+        if "Arguments" in debug
+        else (format_arguments(parse_arguments(ad)) if ("Arguments" in ad or "Args" in ad) else None)
+    )
     if args:
         submit["arguments"] = _submit_quoted(str(args))
     if "RequestMemory" in debug:
@@ -353,8 +493,16 @@ def pending_note(pid: int, host: str) -> str:
     return f"pending: pid {pid} on {host}"
 
 
-def earlier_retry(job_id: str, rows: list[dict[str, Any]], *, again: bool, now: float, host: str,
-                  alive: Callable[[int], bool], stale_after: float = PENDING_STALE_AFTER) -> Earlier | None:
+def earlier_retry(
+    job_id: str,
+    rows: list[dict[str, Any]],
+    *,
+    again: bool,
+    now: float,
+    host: str,
+    alive: Callable[[int], bool],
+    stale_after: float = PENDING_STALE_AFTER,
+) -> Earlier | None:
     """Whether the job's earlier retries (the store's rows, oldest first) forbid retrying it now: a pending
     retry of a live process (on this host, or younger than ``stale_after`` elsewhere) always does; an earlier
     resubmission does unless ``again``. None: go ahead."""
@@ -365,13 +513,18 @@ def earlier_retry(job_id: str, rows: list[dict[str, Any]], *, again: bool, now: 
         if (m and m[2] == host and not alive(int(m[1]))) or now - r["time"] > stale_after:
             continue  # abandoned: the schedd is asked (OpgRetryOf) before anything is submitted
         since = datetime.fromtimestamp(r["time"], UTC).strftime("%H:%M:%S UTC")
-        return Earlier(f"{job_id} is being retried right now by {r['who']} "
-                       f"({str(r['result']).removeprefix('pending: ')}, since {since}); nothing done")
+        return Earlier(
+            f"{job_id} is being retried right now by {r['who']} "
+            f"({str(r['result']).removeprefix('pending: ')}, since {since}); nothing done"
+        )
     if not again:
         done = [r for r in rows if r["ok"] and r["mode"] == "resubmit" and r["new_job_id"]]
         if done:
             last = done[-1]
             when = datetime.fromtimestamp(last["time"], UTC).strftime("%Y-%m-%d %H:%M UTC")
-            return Earlier(f"{job_id} already retried as {last['new_job_id']} (by {last['who']}, {when}); "
-                           "nothing submitted (--again to submit it once more)", already=last["new_job_id"])
+            return Earlier(
+                f"{job_id} already retried as {last['new_job_id']} (by {last['who']}, {when}); "
+                "nothing submitted (--again to submit it once more)",
+                already=last["new_job_id"],
+            )
     return None

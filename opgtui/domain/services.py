@@ -49,11 +49,18 @@ class BoardRow:
     def as_dict(self) -> dict[str, Any]:
         nm = self.next_maintenance
         return {
-            "service": self.service, "state": self.state, "since": self.since, "duration": self.duration,
-            "source": self.source, "detail": self.detail, "last_fetched": self.last_fetched,
-            "critical": self.critical, "stale": self.stale,
-            "next_maintenance": None if nm is None else {"start": nm.start, "end": nm.end,
-                                                         "description": nm.description, "source": nm.source},
+            "service": self.service,
+            "state": self.state,
+            "since": self.since,
+            "duration": self.duration,
+            "source": self.source,
+            "detail": self.detail,
+            "last_fetched": self.last_fetched,
+            "critical": self.critical,
+            "stale": self.stale,
+            "next_maintenance": None
+            if nm is None
+            else {"start": nm.start, "end": nm.end, "description": nm.description, "source": nm.source},
         }
 
     def as_line(self) -> str:
@@ -105,8 +112,11 @@ def compute_board(
             if _SEVERITY[st.state] > best:
                 best = _SEVERITY[st.state]
                 row.state, row.since, row.source, row.detail = st.state, st.since, st.source, st.detail
-        active = [w for w in windows if w.service == name and w.kind == "maintenance"
-                  and w.start <= now and (w.end is None or w.end > now)]
+        active = [
+            w
+            for w in windows
+            if w.service == name and w.kind == "maintenance" and w.start <= now and (w.end is None or w.end > now)
+        ]
         if active and _SEVERITY[row.state] < _SEVERITY["maintenance"]:
             w = active[0]
             row.state, row.since, row.source, row.detail = "maintenance", w.start, w.source, w.description
@@ -135,8 +145,13 @@ SUBMIT_HORIZON = 6 * 3600.0
 """Maintenance starting this soon makes "safe to submit" a no (dashboard and ``opgtui check`` alike)."""
 
 
-def decide_submit(rows: Iterable[BoardRow], required: Sequence[str], horizon: float, now: float,
-                  canonical: Mapping[str, str] | None = None) -> CheckResult:
+def decide_submit(
+    rows: Iterable[BoardRow],
+    required: Sequence[str],
+    horizon: float,
+    now: float,
+    canonical: Mapping[str, str] | None = None,
+) -> CheckResult:
     """Is it safe to submit? Down/maintenance now or maintenance within ``horizon`` fails; unknown is 2."""
     by_name = {r.service: r for r in rows}
     bad, unknown, lines = False, False, []
@@ -156,8 +171,10 @@ def decide_submit(rows: Iterable[BoardRow], required: Sequence[str], horizon: fl
         nm = row.next_maintenance
         if nm is not None and horizon > 0 and nm.start - now <= horizon:
             bad = True
-            lines.append(f"{name}: MAINTENANCE in {span(nm.start - now)} at {clock(nm.start, with_date=True)}"
-                         f" [{nm.source}] {nm.description}".rstrip())
+            lines.append(
+                f"{name}: MAINTENANCE in {span(nm.start - now)} at {clock(nm.start, with_date=True)}"
+                f" [{nm.source}] {nm.description}".rstrip()
+            )
             continue
         lines.append(f"{name}: {row.state.upper()}{since}")
     code = 1 if bad else 2 if unknown else 0
@@ -165,8 +182,9 @@ def decide_submit(rows: Iterable[BoardRow], required: Sequence[str], horizon: fl
     return CheckResult(code, lines)
 
 
-def submit_check(cfg: Config, store: Any, required: Sequence[str], horizon: float,
-                 now: float | None = None) -> CheckResult:
+def submit_check(
+    cfg: Config, store: Any, required: Sequence[str], horizon: float, now: float | None = None
+) -> CheckResult:
     now = now or time.time()
     rows = board(cfg, store, now)
     return decide_submit(rows, required, horizon, now, {n: cfg.service_for(n) for n in required})

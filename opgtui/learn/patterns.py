@@ -19,21 +19,62 @@ _MASK_RE = {"<NUM>": r"[-+]?[\d.]+", "<IP>": r"[0-9.:]+", "<TIME>": r"[0-9:.,]+"
 _ANY_TOKEN = r"\S+"
 _ANY_PART = r"\S*"
 _META = frozenset("\\.^$|?*+()[]{}")
-_SPLIT = re.compile("(" + "|".join(re.escape(m) for m in sorted(MASK_NAMES | {WILDCARD}, key=len, reverse=True))
-                    + ")")
+_SPLIT = re.compile("(" + "|".join(re.escape(m) for m in sorted(MASK_NAMES | {WILDCARD}, key=len, reverse=True)) + ")")
 MIN_LITERAL = 6
 """A proposed pattern keeps at least this many fixed characters, or none is proposed."""
 
 COMMON_LINES: tuple[str, ...] = (
-    "", " ", "\t", "-" * 40, "=" * 40, "*" * 40, "%MSG", "done", "OK", "ok", "true", "0", "1",
-    "error", "Error", "ERROR", "ERROR:", "failed", "Failed", "FAILED", "failure", "exception", "Exception",
-    "warning", "Warning", "WARNING", "fatal", "Fatal", "FATAL", "killed", "Killed", "abort", "Aborted",
-    "Traceback (most recent call last):", "job failed with status 1", "exit code 1", "exit status 1",
-    "Job terminated normally", "Job executing on host: <127.0.0.1:9618>", "Normal termination (return value 0)",
+    "",
+    " ",
+    "\t",
+    "-" * 40,
+    "=" * 40,
+    "*" * 40,
+    "%MSG",
+    "done",
+    "OK",
+    "ok",
+    "true",
+    "0",
+    "1",
+    "error",
+    "Error",
+    "ERROR",
+    "ERROR:",
+    "failed",
+    "Failed",
+    "FAILED",
+    "failure",
+    "exception",
+    "Exception",
+    "warning",
+    "Warning",
+    "WARNING",
+    "fatal",
+    "Fatal",
+    "FATAL",
+    "killed",
+    "Killed",
+    "abort",
+    "Aborted",
+    "Traceback (most recent call last):",
+    "job failed with status 1",
+    "exit code 1",
+    "exit status 1",
+    "Job terminated normally",
+    "Job executing on host: <127.0.0.1:9618>",
+    "Normal termination (return value 0)",
     "Begin processing the 1st record. run: 1 subRun: 1 event: 1 at 25-Nov-2026 03:10:02 CST",
-    "Messagelogger initialization complete.", "Setting up jobsub wrapper, scratch dir is /srv/condor/execute/dir_1",
-    "ifdh version v2_6_20, OS el9, python 3.9", "Job running on node01.example.org at Wed Nov 25 03:10:01 CST 2026",
-    "INFO: starting", "Starting job", "Finished job", "real 0m1.000s", "user 0m0.500s", "sys 0m0.100s",
+    "Messagelogger initialization complete.",
+    "Setting up jobsub wrapper, scratch dir is /srv/condor/execute/dir_1",
+    "ifdh version v2_6_20, OS el9, python 3.9",
+    "Job running on node01.example.org at Wed Nov 25 03:10:01 CST 2026",
+    "INFO: starting",
+    "Starting job",
+    "Finished job",
+    "real 0m1.000s",
+    "user 0m0.500s",
+    "sys 0m0.100s",
 )
 """Lines that say nothing about a failure: blank, separators, lone words, wrapper chatter. A pattern matching
 one of them would match nearly every job."""
@@ -81,7 +122,7 @@ def propose(template: str) -> str | None:
 
 
 def check(pattern: str, benign: Iterable[str] = ()) -> str:
-    """"" when ``pattern`` may be a signature, else one line saying why not: invalid, not linear-time (RE2
+    """ "" when ``pattern`` may be a signature, else one line saying why not: invalid, not linear-time (RE2
     refuses it), empty, or matching a blank line, a common line or one of ``benign``."""
     if not isinstance(pattern, str) or not pattern.strip():
         return "the pattern is empty"

@@ -37,8 +37,12 @@ _MASKS: tuple[tuple[str, str, str], ...] = (
     ("url", "<URL>", r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,15}://\S+"),
     ("job", "<JOB>", r"\b\d+(?:\.\d+)?@[\w.-]+|\b[\w.-]+#\d+\.\d+\b"),
     ("path", "<PATH>", r"(?<![\w/.-])(?:~|\.\.?)?(?:/[^\s'\"`,;()\[\]{}<>|/]+)+/?"),
-    ("hex", "<HEX>", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
-                     r"|\b0[xX][0-9a-fA-F]+\b"),
+    (
+        "hex",
+        "<HEX>",
+        r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+        r"|\b0[xX][0-9a-fA-F]+\b",
+    ),
     ("ip", "<IP>", r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"),
     ("host", "<HOST>", r"\b[a-zA-Z0-9][\w-]*(?:\.[\w-]+)+\.[a-zA-Z]{2,}(?::\d+)?\b"),
     ("date", "<DATE>", r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}-[A-Z][a-z]{2}-\d{4}\b"),
@@ -53,13 +57,51 @@ MASK_NAMES = frozenset(_MASK_OF.values())
 _ERRORISH = re2.compile(  # RE2: one DFA pass over a tail (Python's re is ~10x slower on this alternation)
     r"(?i)\b(?:error|fatal|exception|fail(?:ed|ure|s)?|abort(?:ed|ing)?|cannot|can't|unable|denied|refused|"
     r"timed? ?out|killed|segmentation|no such|not found|traceback|exceeded|invalid|panic|corrupt(?:ed)?|"
-    r"unreachable|could not|couldn't|missing)\b")
+    r"unreachable|could not|couldn't|missing)\b"
+)
 _WORD = re.compile(r"[A-Za-z]+")
-_GENERIC_WORDS = frozenset((
-    "job", "jobs", "failed", "fails", "failure", "with", "status", "exit", "exited", "code", "return", "returned",
-    "value", "the", "process", "error", "signal", "terminated", "and", "of", "non", "zero", "nonzero", "is", "was",
-    "has", "by", "rc", "script", "command", "finished", "end", "ended", "exiting", "payload", "a", "an", "in",
-))
+_GENERIC_WORDS = frozenset(
+    (
+        "job",
+        "jobs",
+        "failed",
+        "fails",
+        "failure",
+        "with",
+        "status",
+        "exit",
+        "exited",
+        "code",
+        "return",
+        "returned",
+        "value",
+        "the",
+        "process",
+        "error",
+        "signal",
+        "terminated",
+        "and",
+        "of",
+        "non",
+        "zero",
+        "nonzero",
+        "is",
+        "was",
+        "has",
+        "by",
+        "rc",
+        "script",
+        "command",
+        "finished",
+        "end",
+        "ended",
+        "exiting",
+        "payload",
+        "a",
+        "an",
+        "in",
+    )
+)
 
 
 def _masked(m: re.Match[str]) -> str:

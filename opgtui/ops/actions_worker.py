@@ -28,8 +28,11 @@ def act(schedd: Any, action: str, job_spec: list[str] | str, reason: str) -> dic
     """``Schedd.act`` and its result ad. The reason goes as a (text, code) tuple: a plain string is dropped."""
     import htcondor2
 
-    job_action = {"release": htcondor2.JobAction.Release, "hold": htcondor2.JobAction.Hold,
-                  "remove": htcondor2.JobAction.Remove}[action]
+    job_action = {
+        "release": htcondor2.JobAction.Release,
+        "hold": htcondor2.JobAction.Hold,
+        "remove": htcondor2.JobAction.Remove,
+    }[action]
     result = schedd.act(job_action, job_spec, (reason, 0))
     return {"ok": True, "result": orjson.loads(result.printJson()) if result is not None else {}}
 
@@ -70,10 +73,14 @@ def _release(schedd: Any, local: str, ad: dict[str, Any], edits: dict[str, str |
             edited.append(attr)
         result = _ad_dict(schedd.act(htcondor2.JobAction.Release, [local], (reason, 0)))
         if result.get("TotalSuccess") != 1:
-            counts = {k.removeprefix("Total"): v for k, v in result.items()
-                      if k.startswith("Total") and k not in ("TotalJobAds", "TotalChangedAds") and v}
-            raise RuntimeError("release refused: " + (", ".join(f"{k}: {v}" for k, v in counts.items())
-                                                      or "no jobs matched"))
+            counts = {
+                k.removeprefix("Total"): v
+                for k, v in result.items()
+                if k.startswith("Total") and k not in ("TotalJobAds", "TotalChangedAds") and v
+            }
+            raise RuntimeError(
+                "release refused: " + (", ".join(f"{k}: {v}" for k, v in counts.items()) or "no jobs matched")
+            )
     except Exception as exc:
         undo_errors = []
         for attr in reversed(edited):
@@ -132,8 +139,16 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
     todo: list[tuple[dict[str, Any], dict[str, Any], str, Any]] = []
     for job in request.get("jobs", []):
         local, job_id = job["local"], job["job_id"]
-        out: dict[str, Any] = {"job_id": job_id, "ok": False, "mode": None, "new_job_id": None,
-                               "changes": {}, "notes": [], "message": "", "already": None}
+        out: dict[str, Any] = {
+            "job_id": job_id,
+            "ok": False,
+            "mode": None,
+            "new_job_id": None,
+            "changes": {},
+            "notes": [],
+            "message": "",
+            "already": None,
+        }
         results.append(out)
         try:
             ad, where = _find(schedd, local)
@@ -143,8 +158,14 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
                 out["message"] = f"{job_id} no longer exists (not in the queue or the history of its schedd)"
                 continue
             profile = DebugProfile(**job["profile"]) if job.get("profile") else None
-            plan = plan_retry(ad, job_id, profile=profile, profile_name=job.get("profile_name", ""),
-                              force=bool(job.get("force")), bigger=bool(job.get("bigger")))
+            plan = plan_retry(
+                ad,
+                job_id,
+                profile=profile,
+                profile_name=job.get("profile_name", ""),
+                force=bool(job.get("force")),
+                bigger=bool(job.get("bigger")),
+            )
             out.update(mode=plan.mode, changes=plan.changes, notes=plan.notes)
             todo.append((job, out, where, (ad, plan)))
         except RetryRefused as exc:
@@ -156,8 +177,11 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
     if looked_up:
         left = [_left_queue(ad) for _, out, _, (ad, plan) in todo if plan.mode == "resubmit"]
         try:
-            earlier = find_retries(schedd, [out["job_id"] for _, out in looked_up],
-                                   None if None in left else min(x for x in left if x is not None))
+            earlier = find_retries(
+                schedd,
+                [out["job_id"] for _, out in looked_up],
+                None if None in left else min(x for x in left if x is not None),
+            )
         except Exception as exc:  # not knowing whether it was retried, nothing is submitted
             for _, out in looked_up:
                 out["message"] = f"could not look for earlier retries ({error_text(exc)}); nothing submitted"
@@ -168,14 +192,20 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
         try:
             if plan.mode == "resubmit" and earlier.get(job_id) and not job.get("again"):
                 new_id = earlier[job_id][-1]
-                out.update(already=new_id, new_job_id=new_id,
-                           message=f"{job_id} already retried as {new_id} (its schedd has it); "
-                                   "nothing submitted (--again to submit it once more)")
+                out.update(
+                    already=new_id,
+                    new_job_id=new_id,
+                    message=f"{job_id} already retried as {new_id} (its schedd has it); "
+                    "nothing submitted (--again to submit it once more)",
+                )
             elif plan.mode == "release":
                 error = _release(schedd, local, ad, plan.edits, request.get("reason", "opgtui retry"))
-                out.update(ok=error is None, new_job_id=job_id if error is None else None,
-                           message=error or f"released {job_id}" + (" after editing " + ", ".join(plan.edits)
-                                                                     if plan.edits else ""))
+                out.update(
+                    ok=error is None,
+                    new_job_id=job_id if error is None else None,
+                    message=error
+                    or f"released {job_id}" + (" after editing " + ", ".join(plan.edits) if plan.edits else ""),
+                )
             else:
                 result = schedd.submit(htcondor2.Submit(plan.submit))
                 new_local = f"{result.cluster()}.0"

@@ -116,7 +116,7 @@ class DumpSession:
 def import_into(store: Any, jobs: Sequence[Job], events: Sequence[Any]) -> int:
     """Copy the dump's jobs and events into the (scratch) store in chunks; raw ads stay in the file."""
     for start in range(0, len(jobs), CHUNK):
-        store.upsert_jobs(jobs[start:start + CHUNK])
+        store.upsert_jobs(jobs[start : start + CHUNK])
     if events:
         store.add_events(events)
     return len(jobs)
@@ -127,8 +127,9 @@ def copy_in_process(store_path: str | Path, paths: Sequence[str]) -> int:
     never holds this process's GIL, so the table and a filter keystroke answer while it runs. Returns the
     number of jobs copied; OSError naming the problem when the copy failed."""
     code = "import sys; from opgtui.ops.dumpview import _copy_main; sys.exit(_copy_main(sys.argv[1:]))"
-    done = subprocess.run([sys.executable, "-c", code, str(store_path), *paths], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(store_path), *paths], capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise OSError(f"copying the dump into {store_path} failed: {last}")

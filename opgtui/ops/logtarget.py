@@ -42,8 +42,7 @@ def packs_for(dirs: tuple[Path, ...]) -> Any:
     return load_packs(dirs)
 
 
-def log_source_and_cap(cfg: Config, job: Job, ad: dict[str, Any] | None,
-                       stream: str) -> tuple[str | None, int | None]:
+def log_source_and_cap(cfg: Config, job: Job, ad: dict[str, Any] | None, stream: str) -> tuple[str | None, int | None]:
     """Where the job's ``stream`` (stdout/stderr) lives, the config's templates first, then the ad's paths (None
     when unknown or refused: see ``find_log``), and how many bytes of its end diagnosis reads (the location's
     ``tail_bytes``; None for a path from the ad: the reader's own bound)."""
@@ -51,8 +50,9 @@ def log_source_and_cap(cfg: Config, job: Job, ad: dict[str, Any] | None,
     return source, cap
 
 
-def find_log(cfg: Config, job: Job, ad: dict[str, Any] | None,
-             stream: str) -> tuple[str | None, int | None, str | None]:
+def find_log(
+    cfg: Config, job: Job, ad: dict[str, Any] | None, stream: str
+) -> tuple[str | None, int | None, str | None]:
     """(source, tail_bytes, None), or (None, None, why not) for a log outside the directories the config's
     ``logs:`` templates name: paths come from job ads (``Out = "/etc/shadow"``), so they are read only there."""
     from opgtui.sources.logs import job_attrs_from_job, log_locations
@@ -69,8 +69,12 @@ def find_log(cfg: Config, job: Job, ad: dict[str, Any] | None,
         if not path or path == "/dev/null":
             return None, None, None
         if path.startswith(("http://", "https://")):
-            return None, None, f"{one_line(path, 200)} (from the job's ad): a URL comes only from the config's logs: " \
-                               "templates; not read"
+            return (
+                None,
+                None,
+                f"{one_line(path, 200)} (from the job's ad): a URL comes only from the config's logs: "
+                "templates; not read",
+            )
         source = path if path.startswith(("/", "~")) or not job.iwd else f"{job.iwd.rstrip('/')}/{path}"
     elif source.startswith(("http://", "https://")):  # filled from a template: its host and start are the config's
         path = urlsplit(source).path
@@ -114,8 +118,11 @@ def refusal(path: str, roots: Sequence[str]) -> str | None:
         if real == top or real.startswith(top.rstrip("/") + "/"):
             return None
     named = ", ".join(one_line(r, 80) for r in roots[:3]) + (f" and {len(roots) - 3} more" if len(roots) > 3 else "")
-    return (f"{one_line(path, 200)}: not under a log directory of the config ("
-            + (f"logs: templates name {named}" if roots else "no logs: templates") + "); not read")
+    return (
+        f"{one_line(path, 200)}: not under a log directory of the config ("
+        + (f"logs: templates name {named}" if roots else "no logs: templates")
+        + "); not read"
+    )
 
 
 def read_tail(source: str, n: int, max_bytes: int | None = None) -> tuple[list[str], int]:
@@ -171,8 +178,9 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
                 result.error = str(exc)
         windows = store.windows(start=(job.submit_time or 0) - 86400) if job is not None else []
         packs = for_store(packs_for(tuple(cfg.classifier_dirs)), store)  # plus the team's learned signatures
-        verdict = diagnose(result.lines, packs, job=job, windows=windows,
-                           depends_on=depends_on(cfg, job), now=time.time())
+        verdict = diagnose(
+            result.lines, packs, job=job, windows=windows, depends_on=depends_on(cfg, job), now=time.time()
+        )
         result.verdict = verdict
         result.marks = {f.line - 1: f.category for f in verdict.evidence if f.line}
         if job is not None and result.lines and stream == "stdout":  # the job's verdict is its stdout's
@@ -185,9 +193,17 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
 Progress = Callable[[int, int], None]
 
 
-def diagnose_jobs(cfg: Config, store: Any, jobs: Sequence[Job], *, lines: int = 200,
-                  progress: Progress | None = None, batch: int = 250, now: float | None = None,
-                  on_error: Callable[[str], None] | None = None) -> int:
+def diagnose_jobs(
+    cfg: Config,
+    store: Any,
+    jobs: Sequence[Job],
+    *,
+    lines: int = 200,
+    progress: Progress | None = None,
+    batch: int = 250,
+    now: float | None = None,
+    on_error: Callable[[str], None] | None = None,
+) -> int:
     """Verdicts for many jobs from their stdout tails, saved in batches as the tails arrive (views fill in as
     it goes). Returns how many verdicts were saved.
 

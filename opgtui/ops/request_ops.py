@@ -42,8 +42,11 @@ def actor(store: Store, cfg: Config) -> tuple[str, Roles]:
     if held is None:
         return who, cfg.roles
     approver = held.get("approver", ("", False))[1] or held.get("admin", ("", False))[1]
-    return who, TeamRoles(operators=list(cfg.roles.operators), approvers=[who] if approver else [],
-                          approver_role=held.get("approver", ("opgtui_approver", False))[0])
+    return who, TeamRoles(
+        operators=list(cfg.roles.operators),
+        approvers=[who] if approver else [],
+        approver_role=held.get("approver", ("opgtui_approver", False))[0],
+    )
 
 
 def _acting(store: Store, cfg: Config, who: str) -> tuple[str, Roles]:
@@ -51,8 +54,9 @@ def _acting(store: Store, cfg: Config, who: str) -> tuple[str, Roles]:
     return (who, cfg.roles) if store.dialect == "sqlite" else actor(store, cfg)
 
 
-def _refuse(store: Store, req: ProductionRequest, who: str, action: str, exc: Refused,
-            now: float | None = None) -> Refused:
+def _refuse(
+    store: Store, req: ProductionRequest, who: str, action: str, exc: Refused, now: float | None = None
+) -> Refused:
     if req.id is not None:
         store.audit_request(req.id, who, f"refused {action}", {"reason": str(exc)}, now)
     return exc
@@ -65,22 +69,40 @@ def _check_values(req: ProductionRequest, cfg: Config) -> None:
         raise ValueError(f"{name}: {message}")
 
 
-def create(store: Store, cfg: Config, who: str, experiment: str, title: str, fields: Mapping[str, Any],
-           *, action: str = "create", note: str = "", now: float | None = None) -> ProductionRequest:
+def create(
+    store: Store,
+    cfg: Config,
+    who: str,
+    experiment: str,
+    title: str,
+    fields: Mapping[str, Any],
+    *,
+    action: str = "create",
+    note: str = "",
+    now: float | None = None,
+) -> ProductionRequest:
     """A new draft by ``who``; ValueError when a value makes no sense here (unknown experiment, service)."""
     who = actor(store, cfg)[0] if store.dialect != "sqlite" else who  # the database stamps its own user anyway
     req = with_changes(ProductionRequest(experiment.strip(), " ".join(title.split()), who), fields=fields)
     _check_values(req, cfg)
-    changes: dict[str, Any] = {k: [None, v] for k, v in snapshot(req).items()
-                               if k != "status" and v not in (None, "")}
+    changes: dict[str, Any] = {k: [None, v] for k, v in snapshot(req).items() if k != "status" and v not in (None, "")}
     if note:
         changes["source"] = note
     return store.save_request(req, who, action, changes, now)
 
 
-def edit(store: Store, cfg: Config, req: ProductionRequest, who: str, *, title: str | None = None,
-         experiment: str | None = None, fields: Mapping[str, Any] | None = None,
-         action: str = "edit", now: float | None = None) -> ProductionRequest:
+def edit(
+    store: Store,
+    cfg: Config,
+    req: ProductionRequest,
+    who: str,
+    *,
+    title: str | None = None,
+    experiment: str | None = None,
+    fields: Mapping[str, Any] | None = None,
+    action: str = "edit",
+    now: float | None = None,
+) -> ProductionRequest:
     """Save an edit of ``req`` (as read, at its version); returns the saved request, or ``req`` if nothing changed."""
     new = with_changes(req, title=title, experiment=experiment, fields=fields)
     changes = diff(req, new)
@@ -95,8 +117,16 @@ def edit(store: Store, cfg: Config, req: ProductionRequest, who: str, *, title: 
     return store.save_request(new, who, action, changes, now)
 
 
-def transition(store: Store, cfg: Config, req: ProductionRequest, action: str, who: str, reason: str = "",
-               priority: int | None = None, now: float | None = None) -> ProductionRequest:
+def transition(
+    store: Store,
+    cfg: Config,
+    req: ProductionRequest,
+    action: str,
+    who: str,
+    reason: str = "",
+    priority: int | None = None,
+    now: float | None = None,
+) -> ProductionRequest:
     """Move ``req`` along the workflow; approving may set the priority (default: the requested one)."""
     who, roles = _acting(store, cfg, who)
     try:
@@ -108,8 +138,12 @@ def transition(store: Store, cfg: Config, req: ProductionRequest, action: str, w
                 check_priority(req, who, roles, priority)
     except Refused as exc:
         raise _refuse(store, req, who, action, exc, now) from None
-    new = replace(req, status=t.target, fields=dict(req.fields),
-                  priority=priority if action == "approve" and priority is not None else req.priority)
+    new = replace(
+        req,
+        status=t.target,
+        fields=dict(req.fields),
+        priority=priority if action == "approve" and priority is not None else req.priority,
+    )
     changes: dict[str, Any] = diff(req, new)
     if reason.strip():
         changes["reason"] = reason.strip()

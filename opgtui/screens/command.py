@@ -16,7 +16,17 @@ from textual.widgets import Input, Static
 from opgtui.widgets.safe_edit import SafeInput
 
 COMMANDS = (
-    "status", "jobs", "log", "requests", "stats", "failures", "actions", "signatures", "announce", "help", "quit",
+    "status",
+    "jobs",
+    "log",
+    "requests",
+    "stats",
+    "failures",
+    "actions",
+    "signatures",
+    "announce",
+    "help",
+    "quit",
 )
 
 
@@ -38,8 +48,10 @@ def complete(typed: str, words: Sequence[str] = COMMANDS) -> tuple[str, list[str
 class CommandLine(ModalScreen[str | None]):
     """A one-line prompt at the bottom of the screen, drawn over the footer: `:` then what you type."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="command.cancel"),
-                Binding("tab", "complete", "Complete", priority=True, id="command.complete")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="command.cancel"),
+        Binding("tab", "complete", "Complete", priority=True, id="command.complete"),
+    ]
     DEFAULT_CSS = """
     CommandLine { align: left bottom; background: transparent; }
     CommandLine > Vertical { dock: bottom; height: auto; width: 100%; }
@@ -57,8 +69,11 @@ class CommandLine(ModalScreen[str | None]):
             yield Static(id="command-choices")
             with Horizontal():
                 yield Static(Text(":"), id="command-prompt")
-                yield SafeInput(placeholder=" ".join(COMMANDS) + " (Tab)",
-                            suggester=SuggestFromList(COMMANDS, case_sensitive=False), id="command-input")
+                yield SafeInput(
+                    placeholder=" ".join(COMMANDS) + " (Tab)",
+                    suggester=SuggestFromList(COMMANDS, case_sensitive=False),
+                    id="command-input",
+                )
 
     def on_mount(self) -> None:
         """Take what was typed after ':' while this prompt was being put up."""

@@ -94,8 +94,9 @@ class JobsScreen(BaseScreen):
         yield Static(id="jobs-status")
         yield ProgressBar(id="diagnose-progress", show_eta=True)
         yield JobTable(id="jobs-table")
-        yield SafeInput(placeholder="filter: words, !word, site:x owner:x code:34 exit:137 — Enter keeps, Esc clears",
-                        id="filter")
+        yield SafeInput(
+            placeholder="filter: words, !word, site:x owner:x code:34 exit:137 — Enter keeps, Esc clears", id="filter"
+        )
         yield Static(id="hint", classes="hint")
 
     # ------------------------------------------------------------------ data
@@ -124,8 +125,13 @@ class JobsScreen(BaseScreen):
             return
         finally:
             store.close()
-        rows = build_rows(jobs, {k: v[0] for k, v in summaries.items()}, now=time.time(),
-                          signatures={k: v[1] for k, v in summaries.items()}, titles=titles)
+        rows = build_rows(
+            jobs,
+            {k: v[0] for k, v in summaries.items()},
+            now=time.time(),
+            signatures={k: v[1] for k, v in summaries.items()},
+            titles=titles,
+        )
         gc.freeze()  # the jobs and rows live as long as the list: full collections need not walk them (no pauses)
         depends = (self.quick, self.sort_key, self.sort_reverse)
         base = sort_indices(rows, quick_filter(rows, self.quick), self.sort_key, self.sort_reverse)
@@ -148,8 +154,9 @@ class JobsScreen(BaseScreen):
         hint.display = not rows
         if not rows:
             hints = [] if self.opg.demo else self.opg.cfg.what_to_configure()
-            hint.update(Text("\n".join(["No jobs in the store yet.", *hints,
-                                        "Or open a dump: opgtui jobs --from FILE --open"])))
+            hint.update(
+                Text("\n".join(["No jobs in the store yet.", *hints, "Or open a dump: opgtui jobs --from FILE --open"]))
+            )
         self.apply()
 
     def _regroup(self, group: Group, rows: list[Row]) -> Group:
@@ -165,8 +172,12 @@ class JobsScreen(BaseScreen):
     def _cached_base(self) -> list[int] | None:
         """The sorted rows of the quick filter and the group, when computed for the current ones."""
         base = self._base
-        if base is not None and base[0] is self.rows and base[1] is self.group \
-                and base[2] == (self.quick, self.sort_key, self.sort_reverse):
+        if (
+            base is not None
+            and base[0] is self.rows
+            and base[1] is self.group
+            and base[2] == (self.quick, self.sort_key, self.sort_reverse)
+        ):
             return base[3]
         return None
 
@@ -200,8 +211,7 @@ class JobsScreen(BaseScreen):
         if _same(state, self._preparing):
             return
         self._preparing = state
-        threading.Thread(target=self._prepare_in_thread, args=(state, select), name="jobs-prepare",
-                         daemon=True).start()
+        threading.Thread(target=self._prepare_in_thread, args=(state, select), name="jobs-prepare", daemon=True).start()
 
     def _prepare_in_thread(self, state: tuple[Any, ...], select: str | None) -> None:
         rows, group, quick, sort_key, reverse, grouping = state
@@ -261,11 +271,16 @@ class JobsScreen(BaseScreen):
         """Search the typed filter over the rows in view in a thread of its own (not the worker pool, where it
         would queue behind the background work); a newer keystroke supersedes it."""
         self._generation += 1
-        threading.Thread(target=self._search, args=(self._generation, rows, query, base, select, started),
-                         name="jobs-filter", daemon=True).start()
+        threading.Thread(
+            target=self._search,
+            args=(self._generation, rows, query, base, select, started),
+            name="jobs-filter",
+            daemon=True,
+        ).start()
 
-    def _search(self, generation: int, rows: list[Row], query: str, base: list[int], select: str | None,
-                started: float) -> None:
+    def _search(
+        self, generation: int, rows: list[Row], query: str, base: list[int], select: str | None, started: float
+    ) -> None:
         """The search: background work waits meanwhile (:mod:`opgtui.core.foreground`); the first screenful is
         shown as soon as it is found, then the rest as it comes."""
         with foreground():
@@ -279,8 +294,9 @@ class JobsScreen(BaseScreen):
                     return
                 found += part
                 now = time.perf_counter()
-                if not grouped and ((not shown_at and len(found) >= FIRST_SCREEN) or (
-                        shown_at and now - shown_at > STEP_SHOWN)):
+                if not grouped and (
+                    (not shown_at and len(found) >= FIRST_SCREEN) or (shown_at and now - shown_at > STEP_SHOWN)
+                ):
                     shown_at = now
                     self._answer(rows, query, list(found), select, started, False)
             self._query.finish(rows, base, terms, found)
@@ -291,8 +307,9 @@ class JobsScreen(BaseScreen):
         with suppress(RuntimeError):  # the app closed meanwhile: nobody to answer
             self.app.call_from_thread(self._searched, *args)
 
-    def _searched(self, rows: list[Row], query: str, found: list[int], select: str | None, started: float,
-                  done: bool) -> None:
+    def _searched(
+        self, rows: list[Row], query: str, found: list[int], select: str | None, started: float, done: bool
+    ) -> None:
         if rows is not self.rows or query != self.query_text:
             return  # the rows or the filter changed meanwhile: a newer search is on its way
         self.filtering = not done
@@ -301,8 +318,9 @@ class JobsScreen(BaseScreen):
     def _status(self, shown: int, took: float) -> None:
         self.shown, self.took = shown, took
         more = "+" if self.filtering else ""
-        text = Text.assemble((f" {len(self.rows):,} jobs", "bold"), f" · showing {shown:,}{more}",
-                             (f" · {self.quick}", "cyan"))
+        text = Text.assemble(
+            (f" {len(self.rows):,} jobs", "bold"), f" · showing {shown:,}{more}", (f" · {self.quick}", "cyan")
+        )
         if self.group is not None:
             text.append(f" · group: {one_line(self.group.key, 50)}", "magenta")
         elif self.grouping:
@@ -412,8 +430,9 @@ class JobsScreen(BaseScreen):
     def action_diagnose(self) -> None:
         """Diagnose the failed and held jobs in view (marked ones, else the group or filter) from their logs."""
         table = self.query_one(JobTable)
-        ids = sorted(table.marked) or [self.rows[i].job_id for i in self.visible_indices()
-                                       if self.rows[i].failed or self.rows[i].status == 5]
+        ids = sorted(table.marked) or [
+            self.rows[i].job_id for i in self.visible_indices() if self.rows[i].failed or self.rows[i].status == 5
+        ]
         if not ids:
             self.notify("no failed or held jobs in view to diagnose", markup=False)
             return

@@ -72,7 +72,8 @@ class SignaturesScreen(BaseScreen):
         """The columns, the template's line taking the width the others leave."""
         line = max(20, self.size.width - (6 + 9 + 16 + 11) - 2 * 5 - 2)
         self.query_one("#sig-templates", LineTable).set_columns(
-            [("Jobs", 6, True), ("Template", 9), ("Line", line), ("Sites", 16), ("Last", 11)])
+            [("Jobs", 6, True), ("Template", 9), ("Line", line), ("Sites", 16), ("Last", 11)]
+        )
 
     def template_cells(self, row: int) -> tuple[str, ...]:
         """One template's row, drawn when it scrolls into view (a kept template: parsed from its line then)."""
@@ -81,8 +82,13 @@ class SignaturesScreen(BaseScreen):
         assert self.result is not None
         r = row_of(self.result.items, row)
         where = ", ".join(f"{name} {k}" for name, k in r.sites[:3])
-        return (f"{r.jobs:,}", r.id, one_line(r.text, 300), one_line(where, 60),
-                clock(r.last, self.opg.tz, with_date=True))
+        return (
+            f"{r.jobs:,}",
+            r.id,
+            one_line(r.text, 300),
+            one_line(where, 60),
+            clock(r.last, self.opg.tz, with_date=True),
+        )
 
     def reload(self) -> None:
         """The templates last mined (kept in the store), read in a worker after the view is drawn, then mine
@@ -140,8 +146,10 @@ class SignaturesScreen(BaseScreen):
         self.result = result
         if self.learned_mode:
             return
-        status = (f"{result.jobs:,} unknown failure{'s' * (result.jobs != 1)} in {len(result.items):,} "
-                  f"template{'s' * (len(result.items) != 1)}")
+        status = (
+            f"{result.jobs:,} unknown failure{'s' * (result.jobs != 1)} in {len(result.items):,} "
+            f"template{'s' * (len(result.items) != 1)}"
+        )
         if mined_at is not None:
             status += f" (as of {clock(mined_at, self.opg.tz)}; reading again ...)"
         if result.no_line:
@@ -199,8 +207,10 @@ class SignaturesScreen(BaseScreen):
     def action_label(self) -> None:
         s = self.current()
         if s is None:
-            self.notify("no template under the cursor" + (" (L: back to the templates)" if self.learned_mode
-                                                         else ""), markup=False)
+            self.notify(
+                "no template under the cursor" + (" (L: back to the templates)" if self.learned_mode else ""),
+                markup=False,
+            )
             return
         self.app.push_screen(LabelForm(s), self.labelled)
 
@@ -209,7 +219,6 @@ class SignaturesScreen(BaseScreen):
             self.notify(message, markup=False)
             self.opg.reload_views()
             self.mine()
-
 
     # ------------------------------------------------------------------ the team's learned signatures
 
@@ -229,8 +238,9 @@ class SignaturesScreen(BaseScreen):
         self.learned = all_learned(self.opg.store)
         self.counts = verdict_counts(self.opg.store)
         on = sum(1 for x in self.learned if x.enabled)
-        self.query_one("#sig-status", Static).update(Text(
-            f"{len(self.learned):,} learned signatures, {on:,} enabled · e enable · x disable · L templates"))
+        self.query_one("#sig-status", Static).update(
+            Text(f"{len(self.learned):,} learned signatures, {on:,} enabled · e enable · x disable · L templates")
+        )
         table = self.query_one("#sig-templates", LineTable)
         title = max(16, self.size.width - (3 + 8 + 6 + 30 + 10) - 2 * 6 - 2)
         table.set_columns([("On", 3), ("Verdict", 8), ("Jobs", 6, True), ("Id", 30), ("Title", title), ("By", 10)])
@@ -239,8 +249,14 @@ class SignaturesScreen(BaseScreen):
 
     def learned_cells(self, row: int) -> tuple[Cell, ...]:
         x = self.learned[row]
-        return (("on", "strong") if x.enabled else ("off", "weak"), x.category, f"{self.counts.get(x.id, 0):,}",
-                one_line(x.id, 100), one_line(x.title, 200), one_line(x.updated_by, 40))
+        return (
+            ("on", "strong") if x.enabled else ("off", "weak"),
+            x.category,
+            f"{self.counts.get(x.id, 0):,}",
+            one_line(x.id, 100),
+            one_line(x.title, 200),
+            one_line(x.updated_by, 40),
+        )
 
     def current_learned(self) -> Learned | None:
         row = self.query_one("#sig-templates", LineTable).cursor
@@ -257,17 +273,27 @@ class SignaturesScreen(BaseScreen):
         text = Text()
         text.append("pattern: ", "dim")
         text.append(one_line(x.pattern, 300))
-        text.append(f"\nv{x.version} by {one_line(x.updated_by, 20)} at {clock(x.updated, self.opg.tz, with_date=True)}"
-                    + (f": {one_line(x.why, 200)}" if x.why else ""), "dim")
+        text.append(
+            f"\nv{x.version} by {one_line(x.updated_by, 20)} at {clock(x.updated, self.opg.tz, with_date=True)}"
+            + (f": {one_line(x.why, 200)}" if x.why else ""),
+            "dim",
+        )
         t = x.tested
         if t:
-            text.append(f"\nlast test: matches {t.get('matched', 0):,} stored jobs, {t.get('other_confident', 0):,} "
-                        f"confident of another verdict; corpus precision "
-                        + ("n/a" if (t.get("corpus") or {}).get("precision") is None
-                           else f"{100 * t['corpus']['precision']:.0f}%"))
+            text.append(
+                f"\nlast test: matches {t.get('matched', 0):,} stored jobs, {t.get('other_confident', 0):,} "
+                f"confident of another verdict; corpus precision "
+                + (
+                    "n/a"
+                    if (t.get("corpus") or {}).get("precision") is None
+                    else f"{100 * t['corpus']['precision']:.0f}%"
+                )
+            )
         for r in audit(self.opg.store, x.id)[-4:]:
-            text.append(f"\n{clock(r['time'], self.opg.tz, with_date=True)}  {one_line(r['who'], 12)}  {r['action']}"
-                        + (f"  {one_line(r['why'], 120)}" if r["why"] else ""))
+            text.append(
+                f"\n{clock(r['time'], self.opg.tz, with_date=True)}  {one_line(r['who'], 12)}  {r['action']}"
+                + (f"  {one_line(r['why'], 120)}" if r["why"] else "")
+            )
         return text
 
     def action_enable(self) -> None:
@@ -305,8 +331,9 @@ class SignaturesScreen(BaseScreen):
             message = f"{sid} refused: " + "; ".join(tested.get("refusals", []))
         else:
             moved = ", ".join(f"{k} {n}" for k, n in changed.items())
-            message = (f"{'enabled' if on else 'disabled'} {sid}: {sum(changed.values()):,} verdicts changed"
-                       + (f" ({moved})" if moved else ""))
+            message = f"{'enabled' if on else 'disabled'} {sid}: {sum(changed.values()):,} verdicts changed" + (
+                f" ({moved})" if moved else ""
+            )
         self.app.call_from_thread(self.switched, message, changed is None)
 
     def switched(self, message: str, refused: bool) -> None:
@@ -349,16 +376,23 @@ class LabelForm(ModalScreen[str | None]):
         with Vertical():
             jobs = f"{len(s.jobs):,} job" + ("s" if len(s.jobs) != 1 else "")
             yield Static(Text(f"Label {s.id} ({jobs}): {one_line(s.template.text, 160)}", "bold"))
-            yield from self._row("Verdict", Select(VERDICTS, value="service", allow_blank=False, id="verdict",
-                                                   compact=True))
-            yield from self._row("Title", SafeInput(placeholder="what the failure is, in a few words", id="title",
-                                                    compact=True))
-            yield from self._row("Action", SafeInput(placeholder="empty: retry / debug / resubmit with more memory",
-                                                     id="action", compact=True))
-            yield from self._row("Service", SafeInput(placeholder="the service it points to (outage correlation)",
-                                                      id="service", compact=True))
-            yield from self._row("Pattern", SafeInput(value=s.pattern or "", placeholder="RE2", id="pattern",
-                                                      compact=True))
+            yield from self._row(
+                "Verdict", Select(VERDICTS, value="service", allow_blank=False, id="verdict", compact=True)
+            )
+            yield from self._row(
+                "Title", SafeInput(placeholder="what the failure is, in a few words", id="title", compact=True)
+            )
+            yield from self._row(
+                "Action",
+                SafeInput(placeholder="empty: retry / debug / resubmit with more memory", id="action", compact=True),
+            )
+            yield from self._row(
+                "Service",
+                SafeInput(placeholder="the service it points to (outage correlation)", id="service", compact=True),
+            )
+            yield from self._row(
+                "Pattern", SafeInput(value=s.pattern or "", placeholder="RE2", id="pattern", compact=True)
+            )
             yield Static(id="check")
             yield Static(id="numbers")
             with Horizontal(id="buttons"):
@@ -411,9 +445,17 @@ class LabelForm(ModalScreen[str | None]):
         action = self.query_one("#action", Input).value.strip() or DEFAULT_ACTION[category]
         service = self.query_one("#service", Input).value.strip() or None
         job_id = s.template.keys[0] if s.template.keys else None
-        return Learned("", self.query_one("#pattern", Input).value, category, action,
-                       self.query_one("#title", Input).value.strip(), service,
-                       example=s.template.example, template=s.template.text, job_id=job_id)
+        return Learned(
+            "",
+            self.query_one("#pattern", Input).value,
+            category,
+            action,
+            self.query_one("#title", Input).value.strip(),
+            service,
+            example=s.template.example,
+            template=s.template.text,
+            job_id=job_id,
+        )
 
     def on_input_submitted(self) -> None:
         self.test()
@@ -461,13 +503,16 @@ class LabelForm(ModalScreen[str | None]):
         n = result.summary()
         parts: list[str | tuple[str, str]] = [
             f"stored jobs: matches {n['matched']:,} ({n['unknown']:,} unknown, would decide {n['would_decide']:,}; "
-            f"{n['other_confident']:,} confident and {n['other_probable']:,} probable of another verdict)"]
+            f"{n['other_confident']:,} confident and {n['other_probable']:,} probable of another verdict)"
+        ]
         corpus = n["corpus"]
         if corpus.get("logs"):
             precision = "n/a" if corpus["precision"] is None else f"{100 * corpus['precision']:.0f}%"
-            parts.append(f"\nlabelled corpus ({corpus['logs']} logs): decides {corpus['decided']}, precision "
-                         f"{precision}, {len(corpus['regressions'])} right verdicts turned wrong, "
-                         f"{len(corpus['benign'])} benign logs matched")
+            parts.append(
+                f"\nlabelled corpus ({corpus['logs']} logs): decides {corpus['decided']}, precision "
+                f"{precision}, {len(corpus['regressions'])} right verdicts turned wrong, "
+                f"{len(corpus['benign'])} benign logs matched"
+            )
         parts += [(f"\nREFUSED: {one_line(why, 200)}", BAD) for why in result.refusals]
         if result.ok:
             parts.append(("\npassed: Enable (ctrl+s) stores it for the team and applies it", GOOD))
@@ -498,8 +543,9 @@ class LabelForm(ModalScreen[str | None]):
         store = open_store(self.opg.store.path)
         try:
             stored = save_label(store, item)
-            changes = rediagnose(self.opg.cfg, store, packs_for(tuple(self.opg.cfg.classifier_dirs)),
-                                 affected(store, stored.id, matched))
+            changes = rediagnose(
+                self.opg.cfg, store, packs_for(tuple(self.opg.cfg.classifier_dirs)), affected(store, stored.id, matched)
+            )
         finally:
             store.close()
         moved = ", ".join(f"{a} -> {b} {n}" for (a, b), n in sorted(changes.items()))

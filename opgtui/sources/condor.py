@@ -64,9 +64,14 @@ def pool_constraint(pool: PoolConfig) -> str:
         if values:
             parts.append("(" + " || ".join(f"{attr} == {quote(v)}" for v in values) + ")")
     if pool.acct_groups:
-        parts.append("(" + " || ".join(
-            f"(AccountingGroup == {quote(g)} || substr(AccountingGroup, 0, {len(g) + 1}) == {quote(g + '.')})"
-            for g in pool.acct_groups) + ")")
+        parts.append(
+            "("
+            + " || ".join(
+                f"(AccountingGroup == {quote(g)} || substr(AccountingGroup, 0, {len(g) + 1}) == {quote(g + '.')})"
+                for g in pool.acct_groups
+            )
+            + ")"
+        )
     if pool.constraint:
         parts.append(f"({pool.constraint})")
     return " && ".join(parts) or "true"
@@ -93,8 +98,14 @@ async def run_worker(args: Sequence[str], timeout: float, *, module: str = _WORK
     The worker is killed on timeout and when the caller is cancelled.
     """
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, *args,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        module,
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)
     except TimeoutError:
@@ -133,14 +144,20 @@ async def locate_schedds(pool: PoolConfig) -> tuple[dict[str, str | None], str |
     return {s["name"]: s.get("address") or None for s in answer.get("schedds", [])}, None
 
 
-async def query_schedd(pool: PoolConfig, name: str, address: str | None = None, since: int | None = None,
-                       *, now: float | None = None) -> ScheddResult:
+async def query_schedd(
+    pool: PoolConfig, name: str, address: str | None = None, since: int | None = None, *, now: float | None = None
+) -> ScheddResult:
     """The queue and the new history of one schedd, through one worker process."""
     started = time.monotonic()
     now = time.time() if now is None else now
     # every value as --name=value: a value starting with '-' can never be read as an option
-    args = ["query", f"--schedd={name}", f"--constraint={pool_constraint(pool)}",
-            f"--projection={','.join(ATTRS)}", f"--history-limit={HISTORY_LIMIT}"]
+    args = [
+        "query",
+        f"--schedd={name}",
+        f"--constraint={pool_constraint(pool)}",
+        f"--projection={','.join(ATTRS)}",
+        f"--history-limit={HISTORY_LIMIT}",
+    ]
     if address:
         args.append(f"--address={address}")
     elif pool.collector:
@@ -191,9 +208,9 @@ async def query_pool(pool: PoolConfig, *, since: dict[str, int] | None = None) -
     started = time.monotonic()
     schedds, problem = await locate_schedds(pool)
     if problem:
-        return [ScheddResult(pool.collector or pool.name, False, error=problem,
-                             elapsed=time.monotonic() - started)]
+        return [ScheddResult(pool.collector or pool.name, False, error=problem, elapsed=time.monotonic() - started)]
     now = time.time()
     since = since or {}
-    return list(await asyncio.gather(*(query_schedd(pool, n, addr, since.get(n), now=now)
-                                       for n, addr in schedds.items())))
+    return list(
+        await asyncio.gather(*(query_schedd(pool, n, addr, since.get(n), now=now) for n, addr in schedds.items()))
+    )

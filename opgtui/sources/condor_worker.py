@@ -62,8 +62,9 @@ def locate(collector: str) -> dict[str, Any]:
         import htcondor2
 
         ads = htcondor2.Collector(collector).locateAll(htcondor2.DaemonType.Schedd)
-    schedds = sorted(({"name": str(ad["Name"]), "address": str(ad.get("MyAddress") or "")} for ad in ads),
-                     key=lambda s: s["name"])
+    schedds = sorted(
+        ({"name": str(ad["Name"]), "address": str(ad.get("MyAddress") or "")} for ad in ads), key=lambda s: s["name"]
+    )
     return {"ok": True, "schedds": schedds}
 
 
@@ -72,8 +73,15 @@ def _json_ads(ads: list[Any]) -> bytes:
     return b"[" + b",".join(ad.printJson().encode() for ad in ads) + b"]"
 
 
-def query(schedd: Any, constraint: str, projection: list[str], *, since: Any = None, history: bool = True,
-          history_limit: int = -1) -> bytes:
+def query(
+    schedd: Any,
+    constraint: str,
+    projection: list[str],
+    *,
+    since: Any = None,
+    history: bool = True,
+    history_limit: int = -1,
+) -> bytes:
     """The queue and the history (newest first, stopping at ``since``) as one JSON answer."""
     queue = schedd.query(constraint, projection)
     parts = [b'{"ok":true,"queue":', _json_ads(queue)]
@@ -82,8 +90,10 @@ def query(schedd: Any, constraint: str, projection: list[str], *, since: Any = N
         newest = None
         if done:
             first = done[0]  # the last record the schedd wrote: the next read stops there
-            newest = [v if type(v) is int else None
-                      for v in (first.get("ClusterId"), first.get("ProcId"), first.get("EnteredCurrentStatus"))]
+            newest = [
+                v if type(v) is int else None
+                for v in (first.get("ClusterId"), first.get("ProcId"), first.get("EnteredCurrentStatus"))
+            ]
         parts += [b',"history":', _json_ads(done), b',"newest":', orjson.dumps(newest)]
     return b"".join([*parts, b"}"])
 
@@ -131,8 +141,14 @@ def main(argv: list[str] | None = None) -> int:
         if a.verb == "locate":
             return orjson.dumps(locate(a.collector))
         schedd = schedd_for(a.schedd, a.address, a.collector)
-        return query(schedd, a.constraint or "true", [p for p in a.projection.split(",") if p],
-                     since=_since(a.since_job, a.since_time), history=not a.no_history, history_limit=a.history_limit)
+        return query(
+            schedd,
+            a.constraint or "true",
+            [p for p in a.projection.split(",") if p],
+            since=_since(a.since_job, a.since_time),
+            history=not a.no_history,
+            history_limit=a.history_limit,
+        )
 
     return answer(work)
 

@@ -41,8 +41,15 @@ _MAX_ERRORS = 20  # per file: past this, a file is not worth reading on
 _WANTED = frozenset(ATTRS)
 _DIGITS = frozenset("-0123456789.")
 _WORDS: dict[str, Any] = {
-    "true": True, "false": False, "undefined": None,
-    "TRUE": True, "FALSE": False, "UNDEFINED": None, "True": True, "False": False, "Undefined": None,
+    "true": True,
+    "false": False,
+    "undefined": None,
+    "TRUE": True,
+    "FALSE": False,
+    "UNDEFINED": None,
+    "True": True,
+    "False": False,
+    "Undefined": None,
 }
 _MISSING = object()
 _EVENT_HEAD = re.compile(r"\d{3} \(")
@@ -60,8 +67,20 @@ class _JsonFile:
     from disk when asked for, by decoding its one segment again: 100,000 loaded jobs keep no copy of the dump
     in memory. Reading refuses a file changed since."""
 
-    __slots__ = ("__weakref__", "_cache", "_checked", "changed", "fd", "firsts", "on_changed", "path", "source",
-                 "spans", "stamp", "updated")
+    __slots__ = (
+        "__weakref__",
+        "_cache",
+        "_checked",
+        "changed",
+        "fd",
+        "firsts",
+        "on_changed",
+        "path",
+        "source",
+        "spans",
+        "stamp",
+        "updated",
+    )
 
     def __init__(self, path: Path, stamp: tuple[int, int], updated: float | None = None) -> None:
         self.path, self.stamp, self.source, self.updated = path, stamp, str(path), updated
@@ -442,8 +461,13 @@ def iter_long_ads(
                 yield lineno, loads(parsed.printJson())
                 continue
         for item in _parse_lines(path, chunk.split("\n"), lineno, wanted, names, schedd_seen, leading):
-            if leading and isinstance(item[1], str) and not isinstance(item[1], Skipped) \
-                    and ": not a ClassAd attribute" in item[1] and len(held) + chunk.count("\n") < _LEADING:
+            if (
+                leading
+                and isinstance(item[1], str)
+                and not isinstance(item[1], Skipped)
+                and ": not a ClassAd attribute" in item[1]
+                and len(held) + chunk.count("\n") < _LEADING
+            ):
                 held.append(item)  # a prompt on its own, a blank line, then the output: decided by what follows
                 continue
             if isinstance(item[1], dict):
@@ -459,8 +483,10 @@ def iter_long_ads(
 
 
 def _skipped(path: Path, held: list[tuple[int, str]]) -> tuple[int, Skipped]:
-    return held[0][0], Skipped(f"{path}:{held[0][0]}: warning: skipped the lines before the first ad "
-                               "(not ClassAd attributes: a pasted shell prompt?)")
+    return held[0][0], Skipped(
+        f"{path}:{held[0][0]}: warning: skipped the lines before the first ad "
+        "(not ClassAd attributes: a pasted shell prompt?)"
+    )
 
 
 def _parse_lines(
@@ -517,9 +543,14 @@ def _parse_lines(
             continue
         if not in_ad:
             if skipped:
-                yield skipped[0][0], Skipped(
-                    f"{path}:{skipped[0][0]}: warning: skipped {len(skipped)} line{'s' if len(skipped) > 1 else ''} "
-                    "before the first ad (not ClassAd attributes: a pasted shell prompt?)")
+                yield (
+                    skipped[0][0],
+                    Skipped(
+                        f"{path}:{skipped[0][0]}: warning: skipped {len(skipped)} "
+                        f"line{'s' if len(skipped) > 1 else ''} "
+                        "before the first ad (not ClassAd attributes: a pasted shell prompt?)"
+                    ),
+                )
                 skipped = []
             leading = False
             start, in_ad = lineno, True
@@ -628,10 +659,22 @@ def _read_new_classads(path: Path, text: str, errors: list[str]) -> list[Any]:
 # ---------------------------------------------------------------- event logs
 
 
-_META = frozenset({
-    "MyType", "EventTime", "Cluster", "Proc", "Subproc", "EventTypeNumber", "TriggerEventTypeName",
-    "TriggerEventTypeNumber", "CurrentTime", "LogNotes", "UserNotes", "SubmitHost",
-})
+_META = frozenset(
+    {
+        "MyType",
+        "EventTime",
+        "Cluster",
+        "Proc",
+        "Subproc",
+        "EventTypeNumber",
+        "TriggerEventTypeName",
+        "TriggerEventTypeNumber",
+        "CurrentTime",
+        "LogNotes",
+        "UserNotes",
+        "SubmitHost",
+    }
+)
 
 
 def _usage(text: Any) -> tuple[float, float] | None:
@@ -668,8 +711,7 @@ def _event_detail(name: str, a: dict[str, Any]) -> str:
         if a.get("TerminatedNormally") is True:
             return f"POST script exit code {a.get('ReturnValue')}"
         return f"POST script killed by signal {a.get('TerminatedBySignal')}"
-    for key in ("Reason", "ReleaseReason", "Message", "ErrorMsg", "DisconnectReason", "EventHead",
-                "EventDescription"):
+    for key in ("Reason", "ReleaseReason", "Message", "ErrorMsg", "DisconnectReason", "EventHead", "EventDescription"):
         v = a.get(key)
         if type(v) is str and v:
             return v
@@ -735,10 +777,15 @@ class _Rebuild:
             usage = _usage(a.get("TotalRemoteUsage"))
             if usage is not None:
                 ad["RemoteUserCpu"], ad["RemoteSysCpu"] = usage
-            for src, dst in (("TotalSentBytes", "BytesSent"), ("TotalReceivedBytes", "BytesRecvd"),
-                             ("RequestCpus", "RequestCpus"), ("RequestMemory", "RequestMemory"),
-                             ("RequestDisk", "RequestDisk"), ("MemoryUsage", "MemoryUsage"),
-                             ("DiskUsage", "DiskUsage")):
+            for src, dst in (
+                ("TotalSentBytes", "BytesSent"),
+                ("TotalReceivedBytes", "BytesRecvd"),
+                ("RequestCpus", "RequestCpus"),
+                ("RequestMemory", "RequestMemory"),
+                ("RequestDisk", "RequestDisk"),
+                ("MemoryUsage", "MemoryUsage"),
+                ("DiskUsage", "DiskUsage"),
+            ):
                 if src in a:
                     ad[dst] = a[src]
         elif name == "IMAGE_SIZE":
@@ -751,14 +798,23 @@ class _Rebuild:
 
 
 _STATUS_AFTER = {
-    "SUBMIT": 1, "EXECUTE": 2, "JOB_EVICTED": 1, "SHADOW_EXCEPTION": 1, "JOB_RECONNECT_FAILED": 1,
-    "JOB_ABORTED": 3, "JOB_TERMINATED": 4, "JOB_HELD": 5, "JOB_RELEASED": 1, "JOB_SUSPENDED": 7,
+    "SUBMIT": 1,
+    "EXECUTE": 2,
+    "JOB_EVICTED": 1,
+    "SHADOW_EXCEPTION": 1,
+    "JOB_RECONNECT_FAILED": 1,
+    "JOB_ABORTED": 3,
+    "JOB_TERMINATED": 4,
+    "JOB_HELD": 5,
+    "JOB_RELEASED": 1,
+    "JOB_SUSPENDED": 7,
     "JOB_UNSUSPENDED": 2,
 }
 
 
-def read_event_logs(paths: Sequence[str | Path]) -> Iterator[
-        tuple[Path, list[JobEvent], list[tuple[Job, dict[str, Any]]], list[str]]]:
+def read_event_logs(
+    paths: Sequence[str | Path],
+) -> Iterator[tuple[Path, list[JobEvent], list[tuple[Job, dict[str, Any]]], list[str]]]:
     """Per job event log: its events, (job, its JOB_AD_INFORMATION attributes) per job, and errors.
 
     The logs are read by ``htcondor2.JobEventLog`` in a worker process (:mod:`eventlog_worker`): a log that
@@ -969,7 +1025,8 @@ class _Loader:
         status = " (condor_status)" if "Machine" in kinds else ""
         self.result.errors.append(
             f"{source}: {what} ads{status}, not job ads: skipped; opgtui reads condor_q/condor_history "
-            "-long or -json dumps and job event logs")
+            "-long or -json dumps and job event logs"
+        )
 
     def add(self, ad: Any, source: str, where: str, schedd: str | None = None) -> bool | None:
         """Load one ad: True, False when it is no job ad (said in errors), None when it is another kind's."""
@@ -999,8 +1056,7 @@ class _Loader:
         first_error = len(errors)
         banner: list[str | None] = [None]
         n_ok = n_bad = n_other = 0
-        for line, item in iter_long_ads(path, progress, wanted=None if self.keep_ads else _WANTED,
-                                        schedd_seen=banner):
+        for line, item in iter_long_ads(path, progress, wanted=None if self.keep_ads else _WANTED, schedd_seen=banner):
             if isinstance(item, Skipped):
                 errors.append(item)
                 continue
@@ -1025,8 +1081,9 @@ class _Loader:
         if n_bad and not n_ok and ": not a ClassAd attribute" in errors[first_error]:
             why = errors[first_error].removeprefix(f"{path}:")  # no ClassAd syntax at all: one line for the file
             del errors[first_error:]
-            errors.append(f"{path}: not a condor_q/condor_history -long or -json dump, nor a job event log "
-                          f"(line {why})")
+            errors.append(
+                f"{path}: not a condor_q/condor_history -long or -json dump, nor a job event log (line {why})"
+            )
 
     def load_json(self, path: Path) -> None:
         if not self._load_json_segments(path):
@@ -1094,8 +1151,9 @@ class _Loader:
         if self.brief:  # each brief knows where its ad is; an ad of the same job from a file before is not its
             self._forget_ads(ids)
         elif self.keep_ads:  # the later of two ads of one job wins, as for the jobs
-            self.result.ads._ads.update(zip(ids, [(where, i) for i in (
-                range(len(new)) if kept is None else kept)], strict=True))
+            self.result.ads._ads.update(
+                zip(ids, [(where, i) for i in (range(len(new)) if kept is None else kept)], strict=True)
+            )
         return True
 
     def _from_heads(self, path: Path, stamp: tuple[int, int], parts: list[Iterator[list[Any]]]) -> bool:
@@ -1121,8 +1179,17 @@ class _Loader:
                     made = []
                     for ad, head in enumerate(heads[at : at + n], count):
                         b = new_brief(LazyBrief)
-                        b.id, si, b.cluster, b.proc, b.jobsub_id, b.status, b.status_since, b.exit_code, \
-                            b.exit_signal = head
+                        (
+                            b.id,
+                            si,
+                            b.cluster,
+                            b.proc,
+                            b.jobsub_id,
+                            b.status,
+                            b.status_since,
+                            b.exit_code,
+                            b.exit_signal,
+                        ) = head
                         b.schedd = schedds[si]
                         b._seg, b._ad = seg, ad
                         made.append(b)
@@ -1200,8 +1267,7 @@ class _Loader:
         for _path, events, jobs, errors in read_event_logs(paths):
             self._add_eventlog(events, jobs, errors)
 
-    def _add_eventlog(self, events: list[JobEvent], jobs: list[tuple[Job, dict[str, Any]]],
-                      errors: list[str]) -> None:
+    def _add_eventlog(self, events: list[JobEvent], jobs: list[tuple[Job, dict[str, Any]]], errors: list[str]) -> None:
         self.result.events.extend(events)
         self.result.errors.extend(errors)
         for job, info in jobs:
@@ -1214,8 +1280,14 @@ class _Loader:
                 self.result.ads[job.id] = info
 
 
-def load_files(paths: Iterable[str | Path], progress: Progress | None = None, *,
-               keep_ads: bool = True, brief: bool = False, heads: Any = None) -> LoadResult:
+def load_files(
+    paths: Iterable[str | Path],
+    progress: Progress | None = None,
+    *,
+    keep_ads: bool = True,
+    brief: bool = False,
+    heads: Any = None,
+) -> LoadResult:
     """Every job, event and raw ad in the given dumps and event logs; never raises.
 
     ``progress`` gets (bytes done, bytes total) over ``-long`` dumps; ``keep_ads=False`` keeps no raw ads
@@ -1240,8 +1312,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load(paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool, brief: bool,
-          heads: Any = None) -> LoadResult:
+def _load(
+    paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool, brief: bool, heads: Any = None
+) -> LoadResult:
     loader = _Loader(keep_ads, brief, heads)
     eventlogs: list[Path] = []
     for p in map(Path, paths):

@@ -87,7 +87,7 @@ def read_logs(paths: Sequence[str], *, timeout: float | None = None) -> Iterator
     from concurrent.futures import ThreadPoolExecutor
 
     size = -(-len(paths) // WORKERS)
-    groups = [paths[i:i + size] for i in range(0, len(paths), size)]
+    groups = [paths[i : i + size] for i in range(0, len(paths), size)]
     with ThreadPoolExecutor(len(groups)) as pool:
         for answers in pool.map(lambda g: list(_read_serially(g, timeout)), groups):
             yield from answers
@@ -99,8 +99,13 @@ def _read_serially(paths: Sequence[str], timeout: float) -> Iterator[dict[str, A
         answered: list[dict[str, Any]] = []
         failure = None
         try:
-            proc = subprocess.run([sys.executable, "-m", __name__, *left], capture_output=True, timeout=timeout,
-                                  stdin=subprocess.DEVNULL, env=_worker_env())
+            proc = subprocess.run(
+                [sys.executable, "-m", __name__, *left],
+                capture_output=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+                env=_worker_env(),
+            )
             out, code = proc.stdout, proc.returncode
         except subprocess.TimeoutExpired as exc:
             out, code = exc.stdout or b"", None
@@ -116,13 +121,16 @@ def _read_serially(paths: Sequence[str], timeout: float) -> Iterator[dict[str, A
             if len(answered) < len(left) and isinstance(doc, dict) and doc.get("path") == left[len(answered)]:
                 answered.append(doc)
         yield from answered
-        left = left[len(answered):]
+        left = left[len(answered) :]
         if not left:
             return
         if failure is None:
-            failure = (f"the event log reader crashed ({_signal_name(code)}) on this file: it is damaged "
-                       "(a NUL byte, a cut record?)" if code is not None and code < 0
-                       else f"the event log reader failed (exit {code})")
+            failure = (
+                f"the event log reader crashed ({_signal_name(code)}) on this file: it is damaged "
+                "(a NUL byte, a cut record?)"
+                if code is not None and code < 0
+                else f"the event log reader failed (exit {code})"
+            )
         yield {"path": left[0], "events": [], "jobless": 0, "error": failure}
         left = left[1:]
 

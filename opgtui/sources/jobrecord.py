@@ -17,11 +17,19 @@ from typing import Any
 from opgtui.core.model import Job
 
 _CPU_MODEL_ATTRS = (
-    "MachineAttrCPUModel0", "MachineAttrCpuModel0", "MachineAttrCPU_Model0", "MachineAttrCpu_Model0",
-    "MachineAttrcpu_model0", "MachineAttrCPUModelName0", "CPUModel",
+    "MachineAttrCPUModel0",
+    "MachineAttrCpuModel0",
+    "MachineAttrCPU_Model0",
+    "MachineAttrCpu_Model0",
+    "MachineAttrcpu_model0",
+    "MachineAttrCPUModelName0",
+    "CPUModel",
 )
 _SITE_ATTRS = (
-    "MATCH_EXP_JOB_GLIDEIN_Site", "MachineAttrGLIDEIN_Site0", "MATCH_GLIDEIN_Site", "JOB_Site",
+    "MATCH_EXP_JOB_GLIDEIN_Site",
+    "MachineAttrGLIDEIN_Site0",
+    "MATCH_GLIDEIN_Site",
+    "JOB_Site",
     "MATCH_EXP_JOBGLIDEIN_ResourceName",
 )
 #: Site values that name no site (unexpanded macros are filtered separately).
@@ -29,20 +37,69 @@ _NOT_A_SITE = frozenset({"", "Unknown", "Local Job", "undefined", "UNDEFINED"})
 
 #: The attributes ``job_from_ad`` reads: the projection for live queries and history.
 ATTRS: tuple[str, ...] = (
-    "ClusterId", "ProcId", "GlobalJobId", "JobsubJobId", "Owner", "AccountingGroup", "AcctGroup", "Jobsub_Group",
-    "x509UserProxyVOName", "x509UserProxyFirstFQAN", "JobBatchName", "JobStatus", "EnteredCurrentStatus",
-    "HoldReason", "HoldReasonCode", "HoldReasonSubCode",
-    "LastHoldReason", "LastHoldReasonCode", "LastHoldReasonSubCode",
-    "ExitCode", "ExitSignal", "ExitBySignal", "ExitStatus", "RemoteHost", "LastRemoteHost",
-    *_SITE_ATTRS, *_CPU_MODEL_ATTRS,
-    "QDate", "JobStartDate", "JobCurrentStartDate", "CompletionDate",
-    "RemoteUserCpu", "RemoteSysCpu", "CumulativeRemoteUserCpu", "CumulativeRemoteSysCpu",
-    "RemoteWallClockTime", "RequestCpus", "RequestMemory", "MemoryUsage", "ResidentSetSize",
-    "RequestDisk", "DiskUsage", "NumJobStarts", "BytesRecvd", "BytesSent",
-    "TransferInput", "TransferOutput", "TransferInputFiles", "TransferOutputFiles", "TransferInputStats",
+    "ClusterId",
+    "ProcId",
+    "GlobalJobId",
+    "JobsubJobId",
+    "Owner",
+    "AccountingGroup",
+    "AcctGroup",
+    "Jobsub_Group",
+    "x509UserProxyVOName",
+    "x509UserProxyFirstFQAN",
+    "JobBatchName",
+    "JobStatus",
+    "EnteredCurrentStatus",
+    "HoldReason",
+    "HoldReasonCode",
+    "HoldReasonSubCode",
+    "LastHoldReason",
+    "LastHoldReasonCode",
+    "LastHoldReasonSubCode",
+    "ExitCode",
+    "ExitSignal",
+    "ExitBySignal",
+    "ExitStatus",
+    "RemoteHost",
+    "LastRemoteHost",
+    *_SITE_ATTRS,
+    *_CPU_MODEL_ATTRS,
+    "QDate",
+    "JobStartDate",
+    "JobCurrentStartDate",
+    "CompletionDate",
+    "RemoteUserCpu",
+    "RemoteSysCpu",
+    "CumulativeRemoteUserCpu",
+    "CumulativeRemoteSysCpu",
+    "RemoteWallClockTime",
+    "RequestCpus",
+    "RequestMemory",
+    "MemoryUsage",
+    "ResidentSetSize",
+    "RequestDisk",
+    "DiskUsage",
+    "NumJobStarts",
+    "BytesRecvd",
+    "BytesSent",
+    "TransferInput",
+    "TransferOutput",
+    "TransferInputFiles",
+    "TransferOutputFiles",
+    "TransferInputStats",
     "TransferOutputStats",
-    "Iwd", "Out", "Err", "UserLog", "Cmd", "Args", "Arguments", "RemoveReason",
-    "CumulativeSlotTime", "CommittedSlotTime", "CommittedTime", "ChirpOpgPhases",  # stats: badput, phases
+    "Iwd",
+    "Out",
+    "Err",
+    "UserLog",
+    "Cmd",
+    "Args",
+    "Arguments",
+    "RemoveReason",
+    "CumulativeSlotTime",
+    "CommittedSlotTime",
+    "CommittedTime",
+    "ChirpOpgPhases",  # stats: badput, phases
     "MyType",  # "Job"; a condor_status dump's ads say "Machine"
 )
 
@@ -123,9 +180,7 @@ def domain_of(host: str) -> str | None:
     return d
 
 
-def experiment_of(
-    acct_group: str | None, jobsub_group: str | None, vo: str | None, fqan: str | None
-) -> str | None:
+def experiment_of(acct_group: str | None, jobsub_group: str | None, vo: str | None, fqan: str | None) -> str | None:
     """Experiment from Jobsub_Group, ``group_nova.prod.novapro`` -> nova, or the VO (``fermilab`` -> FQAN)."""
     key = (acct_group, jobsub_group, vo, fqan)
     try:
@@ -230,8 +285,9 @@ def _id_parts(cluster_v: Any, proc_v: Any, gid_v: Any, schedd: str | None) -> tu
     return (schedd or "local"), cluster, proc
 
 
-def job_from_ad(ad: Mapping[str, Any], *, schedd: str | None = None, source: str | None = None,
-                updated: float | None = None) -> Job:
+def job_from_ad(
+    ad: Mapping[str, Any], *, schedd: str | None = None, source: str | None = None, updated: float | None = None
+) -> Job:
     """Normalise one job ad. ``schedd`` defaults to the GlobalJobId prefix. Raises ValueError without an id."""
     return job_from_values(tuple(map(ad.get, ATTRS)), schedd, source, updated)
 
@@ -260,14 +316,22 @@ class NotAJobAd(ValueError):
 
 
 _INT64 = (-(1 << 63), (1 << 63) - 1)  # what the store (SQLite) can hold
-_INT_FIELDS = ("cluster", "proc", "hold_code", "hold_subcode", "exit_code", "exit_signal", "request_cpus",
-               "num_starts")
-_INT_ATTRS = ("ClusterId", "ProcId", "HoldReasonCode", "HoldReasonSubCode", "ExitCode", "ExitSignal",
-              "RequestCpus", "NumJobStarts")
+_INT_FIELDS = ("cluster", "proc", "hold_code", "hold_subcode", "exit_code", "exit_signal", "request_cpus", "num_starts")
+_INT_ATTRS = (
+    "ClusterId",
+    "ProcId",
+    "HoldReasonCode",
+    "HoldReasonSubCode",
+    "ExitCode",
+    "ExitSignal",
+    "RequestCpus",
+    "NumJobStarts",
+)
 
 
-def job_from_values(values: Sequence[Any], schedd: str | None = None, source: str | None = None,
-                    updated: float | None = None) -> Job:
+def job_from_values(
+    values: Sequence[Any], schedd: str | None = None, source: str | None = None, updated: float | None = None
+) -> Job:
     """:func:`job_from_ad` on the values of :data:`ATTRS`, in that order (missing: None).
 
     ValueError for an ad without a job id, or with a number no job has (an integer beyond 64 bits, a time
@@ -278,8 +342,16 @@ def job_from_values(values: Sequence[Any], schedd: str | None = None, source: st
     except OverflowError:
         raise ValueError("a number too large for any job attribute (beyond 1e308)") from None
     lo, hi = _INT64
-    for v in (job.cluster, job.proc, job.hold_code, job.hold_subcode, job.exit_code, job.exit_signal,
-              job.request_cpus, job.num_starts):
+    for v in (
+        job.cluster,
+        job.proc,
+        job.hold_code,
+        job.hold_subcode,
+        job.exit_code,
+        job.exit_signal,
+        job.request_cpus,
+        job.num_starts,
+    ):
         if v is not None and not lo <= v <= hi:
             _too_big(job)
     return job
@@ -295,31 +367,96 @@ def _too_big(job: Job) -> None:
             raise ValueError(f"{attr} = {text[:20]}{'…' if len(text) > 20 else ''}: an integer beyond 64 bits")
 
 
-def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | None,
-                     updated: float | None) -> Job:
+def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | None, updated: float | None) -> Job:
     """The hot path of every load: values are unpacked into locals named after the attributes, type checks are
     inline, and the Job is built positionally (its field order is checked at import).
     """
-    (ClusterId, ProcId, GlobalJobId, JobsubJobId, Owner, AccountingGroup, AcctGroup, Jobsub_Group,
-     x509UserProxyVOName, x509UserProxyFirstFQAN, JobBatchName, JobStatus, EnteredCurrentStatus,
-     HoldReason, HoldReasonCode, HoldReasonSubCode, _last_hold, _last_code, _last_subcode,
-     ExitCode, ExitSignal, ExitBySignal, ExitStatus, RemoteHost, LastRemoteHost,
-     site1, site2, site3, site4, site5, cpu1, cpu2, cpu3, cpu4, cpu5, cpu6, cpu7,
-     QDate, JobStartDate, JobCurrentStartDate, CompletionDate,
-     RemoteUserCpu, RemoteSysCpu, CumulativeRemoteUserCpu, CumulativeRemoteSysCpu,
-     RemoteWallClockTime, RequestCpus, RequestMemory, MemoryUsage, ResidentSetSize,
-     RequestDisk, DiskUsage, NumJobStarts, BytesRecvd, BytesSent,
-     TransferInput, TransferOutput, TransferInputFiles, TransferOutputFiles, TransferInputStats,
-     TransferOutputStats,
-     Iwd, Out, Err, UserLog, Cmd, Args, Arguments, _remove_reason,
-     _cum_slot, _committed_slot, _committed, _phases, MyType) = values
+    (
+        ClusterId,
+        ProcId,
+        GlobalJobId,
+        JobsubJobId,
+        Owner,
+        AccountingGroup,
+        AcctGroup,
+        Jobsub_Group,
+        x509UserProxyVOName,
+        x509UserProxyFirstFQAN,
+        JobBatchName,
+        JobStatus,
+        EnteredCurrentStatus,
+        HoldReason,
+        HoldReasonCode,
+        HoldReasonSubCode,
+        _last_hold,
+        _last_code,
+        _last_subcode,
+        ExitCode,
+        ExitSignal,
+        ExitBySignal,
+        ExitStatus,
+        RemoteHost,
+        LastRemoteHost,
+        site1,
+        site2,
+        site3,
+        site4,
+        site5,
+        cpu1,
+        cpu2,
+        cpu3,
+        cpu4,
+        cpu5,
+        cpu6,
+        cpu7,
+        QDate,
+        JobStartDate,
+        JobCurrentStartDate,
+        CompletionDate,
+        RemoteUserCpu,
+        RemoteSysCpu,
+        CumulativeRemoteUserCpu,
+        CumulativeRemoteSysCpu,
+        RemoteWallClockTime,
+        RequestCpus,
+        RequestMemory,
+        MemoryUsage,
+        ResidentSetSize,
+        RequestDisk,
+        DiskUsage,
+        NumJobStarts,
+        BytesRecvd,
+        BytesSent,
+        TransferInput,
+        TransferOutput,
+        TransferInputFiles,
+        TransferOutputFiles,
+        TransferInputStats,
+        TransferOutputStats,
+        Iwd,
+        Out,
+        Err,
+        UserLog,
+        Cmd,
+        Args,
+        Arguments,
+        _remove_reason,
+        _cum_slot,
+        _committed_slot,
+        _committed,
+        _phases,
+        MyType,
+    ) = values
     if MyType is not None and MyType != "Job" and type(MyType) is str:
         raise NotAJobAd(MyType)
-    if type(ClusterId) is int and type(ProcId) is int and (schedd is not None or (
-            type(GlobalJobId) is str and "#" in GlobalJobId and GlobalJobId[:6] != "/Expr(")):
+    if (
+        type(ClusterId) is int
+        and type(ProcId) is int
+        and (schedd is not None or (type(GlobalJobId) is str and "#" in GlobalJobId and GlobalJobId[:6] != "/Expr("))
+    ):
         cluster, proc = ClusterId, ProcId  # the usual ad: the schedd is the GlobalJobId's prefix
         if schedd is None:
-            schedd = GlobalJobId[:GlobalJobId.index("#")]
+            schedd = GlobalJobId[: GlobalJobId.index("#")]
             schedd = _POOL.get(schedd) or _shared(schedd) or "local"
     else:
         schedd, cluster, proc = _id_parts(ClusterId, ProcId, GlobalJobId, schedd)
@@ -345,11 +482,15 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
     if site is not None:
         site = pool.get(site) or _shared(site)
 
-    exit_signal = _int(ExitSignal) if (ExitBySignal is True or ExitBySignal is None) and ExitSignal is not None \
-        else None
+    exit_signal = (
+        _int(ExitSignal) if (ExitBySignal is True or ExitBySignal is None) and ExitSignal is not None else None
+    )
     exit_code = ExitCode if type(ExitCode) is int else (None if ExitCode is None else _int(ExitCode))
-    end_time = float(CompletionDate) if (type(CompletionDate) is int or type(CompletionDate) is float) \
-        and CompletionDate > 0 else None
+    end_time = (
+        float(CompletionDate)
+        if (type(CompletionDate) is int or type(CompletionDate) is float) and CompletionDate > 0
+        else None
+    )
     if exit_code is None and ExitBySignal is not True and end_time is not None and exit_signal is None:
         exit_code = _int(ExitStatus)  # pre-ExitCode ads (the deprecated attribute)
     if ExitBySignal is True:
@@ -394,8 +535,11 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
             _exp_raw[key] = experiment
     except TypeError:  # an unhashable value (a list or nested ad where a string belongs)
         experiment = _experiment(*key)
-    start = float(JobCurrentStartDate) if (type(JobCurrentStartDate) is int or type(JobCurrentStartDate) is float) \
-        and JobCurrentStartDate > 0 else _time(JobStartDate)
+    start = (
+        float(JobCurrentStartDate)
+        if (type(JobCurrentStartDate) is int or type(JobCurrentStartDate) is float) and JobCurrentStartDate > 0
+        else _time(JobStartDate)
+    )
 
     iwd = Iwd if type(Iwd) is str and Iwd and Iwd[:6] != "/Expr(" else None
     if iwd is not None:
@@ -423,17 +567,31 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
     if cpu_model is not None:
         cpu_model = pool.get(cpu_model) or _shared(cpu_model)
     return Job(
-        f"{schedd}#{cluster}.{proc}", schedd, cluster, proc,
+        f"{schedd}#{cluster}.{proc}",
+        schedd,
+        cluster,
+        proc,
         JobsubJobId if type(JobsubJobId) is str and JobsubJobId and JobsubJobId[:6] != "/Expr(" else None,
-        owner, experiment, batch, status,
-        float(EnteredCurrentStatus) if (type(EnteredCurrentStatus) is int or type(EnteredCurrentStatus) is float)
-        and EnteredCurrentStatus > 0 else None,
+        owner,
+        experiment,
+        batch,
+        status,
+        float(EnteredCurrentStatus)
+        if (type(EnteredCurrentStatus) is int or type(EnteredCurrentStatus) is float) and EnteredCurrentStatus > 0
+        else None,
         None if HoldReason is None else _str(HoldReason),
         None if HoldReasonCode is None else _int(HoldReasonCode),
         None if HoldReasonSubCode is None else _int(HoldReasonSubCode),
-        exit_code, exit_signal, host, site, cpu_model,
+        exit_code,
+        exit_signal,
+        host,
+        site,
+        cpu_model,
         float(QDate) if (type(QDate) is int or type(QDate) is float) and QDate > 0 else None,
-        start, end_time, cpu_user, cpu_sys,
+        start,
+        end_time,
+        cpu_user,
+        cpu_sys,
         RemoteWallClockTime if type(RemoteWallClockTime) is float else _num(RemoteWallClockTime),
         RequestCpus if type(RequestCpus) is int else _int(RequestCpus),
         float(RequestMemory) if type(RequestMemory) is int else _num(RequestMemory),
@@ -443,18 +601,62 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
         NumJobStarts if type(NumJobStarts) is int else _int(NumJobStarts),
         BytesRecvd if type(BytesRecvd) is float else _num(BytesRecvd),
         BytesSent if type(BytesSent) is float else _num(BytesSent),
-        files_in, files_out, iwd, out, err, log, cmd,
+        files_in,
+        files_out,
+        iwd,
+        out,
+        err,
+        log,
+        cmd,
         Args if type(Args) is str and Args and Args[:6] != "/Expr(" else _str(Arguments),
-        source, updated,
+        source,
+        updated,
     )
 
 
 _JOB_FIELDS = (
-    "id", "schedd", "cluster", "proc", "jobsub_id", "owner", "experiment", "batch_name", "status", "status_since",
-    "hold_reason", "hold_code", "hold_subcode", "exit_code", "exit_signal", "last_host", "site", "cpu_model",
-    "submit_time", "start_time", "end_time", "cpu_user", "cpu_sys", "wall", "request_cpus", "memory_request_mb",
-    "memory_used_mb", "disk_request_kb", "disk_used_kb", "num_starts", "bytes_in", "bytes_out", "files_in",
-    "files_out", "iwd", "stdout", "stderr", "userlog", "cmd", "args", "source", "updated",
+    "id",
+    "schedd",
+    "cluster",
+    "proc",
+    "jobsub_id",
+    "owner",
+    "experiment",
+    "batch_name",
+    "status",
+    "status_since",
+    "hold_reason",
+    "hold_code",
+    "hold_subcode",
+    "exit_code",
+    "exit_signal",
+    "last_host",
+    "site",
+    "cpu_model",
+    "submit_time",
+    "start_time",
+    "end_time",
+    "cpu_user",
+    "cpu_sys",
+    "wall",
+    "request_cpus",
+    "memory_request_mb",
+    "memory_used_mb",
+    "disk_request_kb",
+    "disk_used_kb",
+    "num_starts",
+    "bytes_in",
+    "bytes_out",
+    "files_in",
+    "files_out",
+    "iwd",
+    "stdout",
+    "stderr",
+    "userlog",
+    "cmd",
+    "args",
+    "source",
+    "updated",
 )
 if tuple(f.name for f in fields(Job)) != _JOB_FIELDS:  # job_from_values builds a Job positionally
     raise ImportError("opgtui.core.model.Job changed its fields: update job_from_values and _JOB_FIELDS")

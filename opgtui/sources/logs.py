@@ -69,8 +69,11 @@ def _finish_line(text: str) -> str:
 
 def _cut(head: bytes, hidden: int, end: bytes) -> str:
     """An over-long line: its first and last bytes around a marker saying how much is not shown."""
-    return _finish_line(head.decode("utf-8", "replace") + f" … [line cut: {hidden:,} bytes not shown] … "
-                        + end.decode("utf-8", "replace"))
+    return _finish_line(
+        head.decode("utf-8", "replace")
+        + f" … [line cut: {hidden:,} bytes not shown] … "
+        + end.decode("utf-8", "replace")
+    )
 
 
 def _decode_line(raw: bytes) -> str:
@@ -124,7 +127,7 @@ class _Backward:
         if last < 0:
             self._prepend(block)
             return
-        self._prepend(block[last + 1:])
+        self._prepend(block[last + 1 :])
         self._emit()
         first = block.find(b"\n", 0, last)
         if self.done:
@@ -132,9 +135,9 @@ class _Backward:
         if first < 0:
             self._prepend(block[:last])
             return
-        middle = _decode_lines(block[first + 1:last])
+        middle = _decode_lines(block[first + 1 : last])
         if self.n and self.n - len(self.rev) < len(middle):
-            self.rev.extend(reversed(middle[len(middle) - (self.n - len(self.rev)):]))
+            self.rev.extend(reversed(middle[len(middle) - (self.n - len(self.rev)) :]))
             return
         self.rev.extend(reversed(middle))
         self._prepend(block[:first])
@@ -341,8 +344,10 @@ class _Fetcher:
                     total = int(length) if length.isdigit() else None
                     what = "the server ignores Range requests and the log is too big"
                     if total is not None and total > NO_RANGE_CAP:
-                        raise LogError(f"{self.label}: the server ignores Range requests and the log is "
-                                       f"{_size_text(total)}; not downloading it all")
+                        raise LogError(
+                            f"{self.label}: the server ignores Range requests and the log is "
+                            f"{_size_text(total)}; not downloading it all"
+                        )
                     first, body = 0, await _body(resp, NO_RANGE_CAP, self.label, what)
                     total = len(body)
                 elif status == 416:
@@ -358,8 +363,15 @@ class _Fetcher:
         return status, first, total, body
 
 
-async def tail_url(client: httpx.AsyncClient, url: str, n: int | None = 50, *, timeout: float = 10.0,
-                   max_bytes: int | None = None, deadline: float | None = None) -> Tail:
+async def tail_url(
+    client: httpx.AsyncClient,
+    url: str,
+    n: int | None = 50,
+    *,
+    timeout: float = 10.0,
+    max_bytes: int | None = None,
+    deadline: float | None = None,
+) -> Tail:
     """The last ``n`` lines (0 or None = all) of an http(s) log, within ``deadline`` seconds in all (DEADLINE).
 
     Asks for the last 16 KiB (``Range: bytes=-16384``), then for the bytes just before what it has, sized from
@@ -376,8 +388,7 @@ async def tail_url(client: httpx.AsyncClient, url: str, n: int | None = 50, *, t
         raise LogError(f"{url_label(url)}: not read within {deadline:g} s (the server sends too slowly)") from None
 
 
-async def _tail_url(client: httpx.AsyncClient, url: str, n: int | None, timeout: float,
-                    max_bytes: int | None) -> Tail:
+async def _tail_url(client: httpx.AsyncClient, url: str, n: int | None, timeout: float, max_bytes: int | None) -> Tail:
     cap = ALL_CAP if max_bytes is None else max(max_bytes, 1)
     fetch = _Fetcher(client, url, timeout)
     status, first, total, body = await fetch.get(f"-{min(FIRST_RANGE, cap)}", min(FIRST_RANGE, cap))
@@ -405,8 +416,15 @@ async def _tail_url(client: httpx.AsyncClient, url: str, n: int | None, timeout:
     return Tail(lines, fetch.label, total, fetch.received, truncated, time.time())
 
 
-async def tail(source: str, n: int | None = 50, *, client: httpx.AsyncClient | None = None,
-               timeout: float = 10.0, max_bytes: int | None = None, deadline: float | None = None) -> Tail:
+async def tail(
+    source: str,
+    n: int | None = 50,
+    *,
+    client: httpx.AsyncClient | None = None,
+    timeout: float = 10.0,
+    max_bytes: int | None = None,
+    deadline: float | None = None,
+) -> Tail:
     """The tail of a path, a ``file://`` URL or an http(s) URL (local files are read in a thread; a URL within
     ``deadline`` seconds in all)."""
     if source.startswith(("http://", "https://")):
@@ -457,9 +475,14 @@ class TailRead:
     error: str | None = None
 
 
-async def read_tails(requests: Iterable[TailRequest], *, concurrency: int = CONCURRENCY,
-                     deadline: float = DEADLINE, timeout: float = 10.0,
-                     client: httpx.AsyncClient | None = None) -> AsyncIterator[TailRead]:
+async def read_tails(
+    requests: Iterable[TailRequest],
+    *,
+    concurrency: int = CONCURRENCY,
+    deadline: float = DEADLINE,
+    timeout: float = 10.0,
+    client: httpx.AsyncClient | None = None,
+) -> AsyncIterator[TailRead]:
     """Read every request, ``concurrency`` at a time, yielding each answer as it arrives.
 
     Each of the ``concurrency`` readers keeps one client with one kept-alive connection for all its logs (the
@@ -487,8 +510,12 @@ async def read_tails(requests: Iterable[TailRequest], *, concurrency: int = CONC
             if own is None:  # the first URL of this reader
                 import httpx
 
-                own = httpx.AsyncClient(follow_redirects=True, timeout=timeout, verify=default_tls(),
-                                        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+                own = httpx.AsyncClient(
+                    follow_redirects=True,
+                    timeout=timeout,
+                    verify=default_tls(),
+                    limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                )
                 clients.append(own)
             return own
 
@@ -506,8 +533,9 @@ async def read_tails(requests: Iterable[TailRequest], *, concurrency: int = CONC
         await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
 
-async def _read(request: TailRequest, http: Callable[[], httpx.AsyncClient], deadline: float,
-                timeout: float) -> TailRead:
+async def _read(
+    request: TailRequest, http: Callable[[], httpx.AsyncClient], deadline: float, timeout: float
+) -> TailRead:
     """One tail; any failure becomes the answer's one-line ``error``."""
     import asyncio
 
@@ -515,16 +543,19 @@ async def _read(request: TailRequest, http: Callable[[], httpx.AsyncClient], dea
     is_url = source.startswith(("http://", "https://"))
     try:
         if is_url:
-            t = await tail_url(http(), source, request.lines, timeout=timeout, max_bytes=request.max_bytes,
-                               deadline=deadline)
+            t = await tail_url(
+                http(), source, request.lines, timeout=timeout, max_bytes=request.max_bytes, deadline=deadline
+            )
         else:
             try:
                 async with asyncio.timeout(deadline):  # a hung file system: the thread is left to finish
-                    t = await asyncio.to_thread(tail_file, local_path(source), request.lines,
-                                                max_bytes=request.max_bytes)
+                    t = await asyncio.to_thread(
+                        tail_file, local_path(source), request.lines, max_bytes=request.max_bytes
+                    )
             except TimeoutError:
-                raise LogError(f"{clean(source)}: not read within {deadline:g} s (the file system does not "
-                               "answer)") from None
+                raise LogError(
+                    f"{clean(source)}: not read within {deadline:g} s (the file system does not answer)"
+                ) from None
         return TailRead(source, t.lines)
     except LogError as exc:
         error = one_line(str(exc), 400)
@@ -554,10 +585,20 @@ def local_path(source: str) -> str:
 def job_attrs_from_job(job: Job) -> dict[str, object]:
     """The usual ClassAd attribute names for a Job record's fields (for log templates); unknowns left out."""
     attrs: dict[str, object | None] = {
-        "ClusterId": job.cluster, "ProcId": job.proc, "Owner": job.owner, "JobsubJobId": job.jobsub_id,
-        "JobBatchName": job.batch_name, "Iwd": job.iwd, "Out": job.stdout, "Err": job.stderr,
-        "UserLog": job.userlog, "Cmd": job.cmd, "JobStatus": job.status, "LastRemoteHost": job.last_host,
-        "experiment": job.experiment, "schedd": job.schedd,
+        "ClusterId": job.cluster,
+        "ProcId": job.proc,
+        "Owner": job.owner,
+        "JobsubJobId": job.jobsub_id,
+        "JobBatchName": job.batch_name,
+        "Iwd": job.iwd,
+        "Out": job.stdout,
+        "Err": job.stderr,
+        "UserLog": job.userlog,
+        "Cmd": job.cmd,
+        "JobStatus": job.status,
+        "LastRemoteHost": job.last_host,
+        "experiment": job.experiment,
+        "schedd": job.schedd,
     }
     return {k: v for k, v in attrs.items() if v is not None}
 
@@ -584,7 +625,7 @@ def _fill(template: str, values: Mapping[str, object], is_url: bool) -> str | No
     out: list[str] = []
     done = 0
     for m in _FIELD.finditer(template):
-        out.append(template[done:m.start()])
+        out.append(template[done : m.start()])
         done = m.end()
         value = values.get(m[1].lower())
         if value is None or value == "":
@@ -602,14 +643,16 @@ def _fill(template: str, values: Mapping[str, object], is_url: bool) -> str | No
     return "".join(out)
 
 
-def log_sources(job_attrs: Mapping[str, object], locations: Sequence[LogLocation],
-                experiment: str | None = None) -> list[tuple[str, str]]:
+def log_sources(
+    job_attrs: Mapping[str, object], locations: Sequence[LogLocation], experiment: str | None = None
+) -> list[tuple[str, str]]:
     """``[("stdout", source), ("stderr", source)]``: see ``log_locations``."""
     return [(stream, source) for stream, source, _ in log_locations(job_attrs, locations, experiment)]
 
 
-def log_locations(job_attrs: Mapping[str, object], locations: Sequence[LogLocation],
-                  experiment: str | None = None) -> list[tuple[str, str, LogLocation]]:
+def log_locations(
+    job_attrs: Mapping[str, object], locations: Sequence[LogLocation], experiment: str | None = None
+) -> list[tuple[str, str, LogLocation]]:
     """``[("stdout", source, location), ...]``: for each stream, the first location that applies to the
     job (its constraint) and whose template fills from the job's attributes.
 

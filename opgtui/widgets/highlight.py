@@ -47,8 +47,11 @@ class JobLogLexer(RegexLexer):
             (r"\*\*\* Break \*\*\*[^\n]*", Generic.Emph),
             # Levels and words that mean trouble.
             (r"\b(FATAL|Fatal|CRITICAL|Critical|PANIC|EMERG)\b", Generic.Emph),
-            (r"(?i)\b(errors?|exception|traceback|failed|failure|fails?|abort(ed)?|killed|segmentation (violation|"
-             r"fault)|core dumped|denied|refused|timed out|cannot|unable)\b", Generic.Error),
+            (
+                r"(?i)\b(errors?|exception|traceback|failed|failure|fails?|abort(ed)?|killed|segmentation (violation|"
+                r"fault)|core dumped|denied|refused|timed out|cannot|unable)\b",
+                Generic.Error,
+            ),
             (r"(?i)\b(warn(ing)?s?|retry(ing)?|deprecated)\b", Generic.Strong),
             (r"\b(INFO|Info|NOTICE|SUCCESS|OK)\b", Generic.Subheading),
             (r"\b(DEBUG|Debug|TRACE)\b", Comment),

@@ -24,10 +24,20 @@ from opgtui.widgets.cursor_lines import BOLD, PLAIN, CursorLines
 
 ROLES = ("error", "warning", "success", "primary", "muted")
 """The job table's colours by role: its component classes ``job-table--<role>``."""
-STATUS_LOOK = {"held": ("warning", True), "fail": ("error", True), "run": ("success", False),
-               "idle": ("muted", False), "done": ("primary", False), "rm": ("muted", False)}
-VERDICT_LOOK = {"service": ("primary", True), "code": ("error", False), "resource": ("warning", False),
-                "unknown": ("muted", False)}
+STATUS_LOOK = {
+    "held": ("warning", True),
+    "fail": ("error", True),
+    "run": ("success", False),
+    "idle": ("muted", False),
+    "done": ("primary", False),
+    "rm": ("muted", False),
+}
+VERDICT_LOOK = {
+    "service": ("primary", True),
+    "code": ("error", False),
+    "resource": ("warning", False),
+    "unknown": ("muted", False),
+}
 """A status's and a verdict's (role, bold)."""
 SORTED = Style(bold=True, reverse=True, underline=True)
 GUTTER = 2  # the mark column

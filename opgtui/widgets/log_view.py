@@ -34,10 +34,17 @@ HIGHLIGHT_ROLES = ("error", "warning", "success", "accent", "primary", "secondar
 """The log's colours by role (component classes ``log-view--<role>``); each kind of piece the highlighter finds is
 one of them, or a mark's look (a FATAL line is drawn like a code mark), with its own emphasis."""
 HIGHLIGHT_LOOK: dict[str, tuple[str | None, Style]] = {
-    "date": (None, Style(dim=True)), "alarm": ("mark-code", Style()), "error": ("error", Style(bold=True)),
-    "warning": ("warning", Style(bold=True)), "info": ("success", Style()), "block": ("accent", Style(bold=True)),
-    "message": ("accent", Style()), "debug": (None, Style(dim=True)), "url": ("primary", Style(underline=True)),
-    "path": ("success", Style()), "number": ("secondary", Style()),
+    "date": (None, Style(dim=True)),
+    "alarm": ("mark-code", Style()),
+    "error": ("error", Style(bold=True)),
+    "warning": ("warning", Style(bold=True)),
+    "info": ("success", Style()),
+    "block": ("accent", Style(bold=True)),
+    "message": ("accent", Style()),
+    "debug": (None, Style(dim=True)),
+    "url": ("primary", Style(underline=True)),
+    "path": ("success", Style()),
+    "number": ("secondary", Style()),
 }
 MAX_LINES = 2_000_000  # follow mode drops the oldest lines beyond this
 
@@ -64,8 +71,12 @@ class LogView(ScrollView, can_focus=True):
         Binding("c", "copy", "Copy line", show=False, id="log.copy"),
         Binding("t", "timestamps", "Times read", show=False, id="log.timestamps"),
     ]
-    COMPONENT_CLASSES = {"log-view--number", "log-view--current", *(f"log-view--mark-{m}" for m in MARK_GLYPH),
-                         *(f"log-view--{role}" for role in HIGHLIGHT_ROLES)}
+    COMPONENT_CLASSES = {
+        "log-view--number",
+        "log-view--current",
+        *(f"log-view--mark-{m}" for m in MARK_GLYPH),
+        *(f"log-view--{role}" for role in HIGHLIGHT_ROLES),
+    }
     DEFAULT_CSS = """
     LogView { height: 1fr; }
     LogView > .log-view--number { color: $text-muted; }
@@ -93,8 +104,9 @@ class LogView(ScrollView, can_focus=True):
             super().__init__()
             self.index, self.position, self.count, self.category = index, position, count, category
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None, name: str | None = None,
-                 max_lines: int = MAX_LINES) -> None:
+    def __init__(
+        self, *, id: str | None = None, classes: str | None = None, name: str | None = None, max_lines: int = MAX_LINES
+    ) -> None:
         super().__init__(id=id, classes=classes, name=name)
         self.lines: list[str] = []
         self.marks: dict[int, str] = {}
@@ -214,7 +226,8 @@ class LogView(ScrollView, can_focus=True):
         if styles is None:
             styles = self._styles = {
                 kind: (self.get_component_rich_style(f"log-view--{role}", partial=True) if role else Style()) + look
-                for kind, (role, look) in HIGHLIGHT_LOOK.items()}
+                for kind, (role, look) in HIGHLIGHT_LOOK.items()
+            }
         return styles
 
     # ------------------------------------------------------------------ drawing
@@ -260,8 +273,9 @@ class LogView(ScrollView, can_focus=True):
         number = f"{index + 1 + self._dropped:>{digits}}" if piece == 0 else " " * digits
         if self.timestamps:
             number = (self.read_time(index) if piece == 0 else " " * 8) + " " + number
-        rest = Strip.join([Strip([Segment(" ", base), Segment(number, self._number_style()), Segment(" ", base)]),
-                           body])
+        rest = Strip.join(
+            [Strip([Segment(" ", base), Segment(number, self._number_style()), Segment(" ", base)]), body]
+        )
         if index == self.current:
             rest = Strip(Segment.apply_style(rest, post_style=self._cursor_style()), rest.cell_length)
         mark_style = self.get_component_rich_style(f"log-view--mark-{mark}", partial=True) if mark else base

@@ -27,15 +27,28 @@ from opgtui.core.timefmt import clock
 from opgtui.domain.services import window_state
 
 _RANK = {"none": -1, "unknown": 0, "up": 1, "degraded": 2, "maintenance": 3, "down": 4}
-GLYPH = {"none": "·", "unknown": "·", "up": "━", "degraded": "▄", "down": "█", "maintenance": "▒",
-         "ahead": "░", "future": " "}
+GLYPH = {
+    "none": "·",
+    "unknown": "·",
+    "up": "━",
+    "degraded": "▄",
+    "down": "█",
+    "maintenance": "▒",
+    "ahead": "░",
+    "future": " ",
+}
 STATES = tuple(GLYPH)
 ROLES = ("muted", "success", "warning", "error", "primary")
 """The timeline's colours by role (component classes ``outage-timeline--<role>``)."""
 STATE_LOOK: dict[str, tuple[str | None, Style]] = {
-    "none": ("muted", Style()), "unknown": ("muted", Style()), "up": ("success", Style()),
-    "degraded": ("warning", Style()), "down": ("error", Style(bold=True)), "maintenance": ("primary", Style()),
-    "ahead": ("primary", Style()), "future": (None, Style()),
+    "none": ("muted", Style()),
+    "unknown": ("muted", Style()),
+    "up": ("success", Style()),
+    "degraded": ("warning", Style()),
+    "down": ("error", Style(bold=True)),
+    "maintenance": ("primary", Style()),
+    "ahead": ("primary", Style()),
+    "future": (None, Style()),
 }
 """Each state's (role, emphasis)."""
 AXIS = Style(dim=True)
@@ -45,8 +58,9 @@ ZOOMS = (6 * 3600, 24 * 3600, 7 * 86400)
 LABEL_WIDTH = 14
 
 
-def bucket_states(transitions: Sequence[ServiceState], windows: Sequence[Window], start: float, end: float,
-                  now: float, width: int) -> list[str]:
+def bucket_states(
+    transitions: Sequence[ServiceState], windows: Sequence[Window], start: float, end: float, now: float, width: int
+) -> list[str]:
     """The worst state in each of ``width`` equal slices of [start, end] for one service.
 
     ``transitions`` are this service's state changes in time order (any sources: the worst one in force
@@ -105,8 +119,9 @@ def bucket_states(transitions: Sequence[ServiceState], windows: Sequence[Window]
     return cells
 
 
-def row_strip(label: str, cells: Sequence[str], label_width: int = LABEL_WIDTH,
-              styles: Mapping[str, Style] = NO_STYLES) -> Strip:
+def row_strip(
+    label: str, cells: Sequence[str], label_width: int = LABEL_WIDTH, styles: Mapping[str, Style] = NO_STYLES
+) -> Strip:
     """One service's line: its name, then runs of same-state cells as single segments, each state in its style
     from ``styles``."""
     name = one_line(label, label_width - 1).ljust(label_width)[:label_width]
@@ -129,14 +144,19 @@ def axis_text(start: float, end: float, width: int, tz: object = None) -> Text:
     with_date = end - start > 86400
     for col in range(0, width - 5, step):
         label = clock(start + (end - start) * col / width, tz, with_date=with_date)  # type: ignore[arg-type]
-        line[col:col + len(label)] = label
+        line[col : col + len(label)] = label
     return Text("".join(line)[:width], "dim")
 
 
 def legend_text(styles: Mapping[str, Style] = NO_STYLES) -> Text:
     """What each glyph means (the glyphs alone read without colour)."""
-    return Text.assemble(*[(f" {GLYPH[k]} {k}", styles.get(k, PLAIN)) for k in ("up", "degraded", "down",
-                                                                              "maintenance", "ahead", "unknown")], " ")
+    return Text.assemble(
+        *[
+            (f" {GLYPH[k]} {k}", styles.get(k, PLAIN))
+            for k in ("up", "degraded", "down", "maintenance", "ahead", "unknown")
+        ],
+        " ",
+    )
 
 
 class OutageTimeline(ScrollView, can_focus=True):
@@ -153,8 +173,10 @@ class OutageTimeline(ScrollView, can_focus=True):
     OutageTimeline > .outage-timeline--error { color: $error; }
     OutageTimeline > .outage-timeline--primary { color: $primary; }
     """
-    BINDINGS = [Binding("down,j", "scroll_down", "Down", show=False, id="scroll.down"),
-                Binding("up,k", "scroll_up", "Up", show=False, id="scroll.up")]
+    BINDINGS = [
+        Binding("down,j", "scroll_down", "Down", show=False, id="scroll.down"),
+        Binding("up,k", "scroll_up", "Up", show=False, id="scroll.up"),
+    ]
     zoom_index = reactive(1)
     offset_s = reactive(0.0)  # how far back from now the right edge (minus the look-ahead) is
 
@@ -173,8 +195,10 @@ class OutageTimeline(ScrollView, can_focus=True):
 
     def _styles(self) -> dict[str, Style]:
         """Each state's style: its role's colour (what the theme says) and its emphasis."""
-        return {state: (self.get_component_rich_style(f"outage-timeline--{role}", partial=True) if role else PLAIN)
-                + look for state, (role, look) in STATE_LOOK.items()}
+        return {
+            state: (self.get_component_rich_style(f"outage-timeline--{role}", partial=True) if role else PLAIN) + look
+            for state, (role, look) in STATE_LOOK.items()
+        }
 
     def notify_style_update(self) -> None:
         """The theme or the CSS changed: draw the rows and the legend again in its styles (only when they did)."""
@@ -194,8 +218,14 @@ class OutageTimeline(ScrollView, can_focus=True):
         end = self.now - self.offset_s + self.span / 8
         return end - self.span * 9 / 8, end
 
-    def set_data(self, services: list[str], transitions: Sequence[ServiceState], windows: Sequence[Window],
-                 now: float, tz: object = None) -> None:
+    def set_data(
+        self,
+        services: list[str],
+        transitions: Sequence[ServiceState],
+        windows: Sequence[Window],
+        now: float,
+        tz: object = None,
+    ) -> None:
         self.services, self.now, self.tz = services, now, tz
         self.transitions, self.windows = {}, {}
         for t in transitions:
@@ -208,8 +238,14 @@ class OutageTimeline(ScrollView, can_focus=True):
         width = max(self.scrollable_content_region.width - LABEL_WIDTH, 10) if self.size.width else 60
         start, end = self.bounds()
         styles = self._styles()
-        lines = [row_strip(s, bucket_states(self.transitions.get(s, []), self.windows.get(s, []), start, end,
-                                            self.now, width), styles=styles) for s in self.services]
+        lines = [
+            row_strip(
+                s,
+                bucket_states(self.transitions.get(s, []), self.windows.get(s, []), start, end, self.now, width),
+                styles=styles,
+            )
+            for s in self.services
+        ]
         axis = axis_text(start, end, width, self.tz)
         self._axis = Strip([Segment(" " * LABEL_WIDTH, PLAIN), Segment(axis.plain, AXIS)])
         self._lines = lines

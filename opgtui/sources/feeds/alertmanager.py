@@ -80,8 +80,9 @@ class _Svc:
     maint_detail: str = ""
 
 
-def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: ServiceFor,
-          silences: Payload | None = None) -> FeedReport:
+def parse(
+    payload: Payload, feed: FeedConfig, *, now: float, service_for: ServiceFor, silences: Payload | None = None
+) -> FeedReport:
     """States and windows from the alerts payload (and the silences payload when given)."""
     url_alerts, url_silences = urls(feed)
     report = FeedReport(absent_state="up")
@@ -115,13 +116,17 @@ def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: Servic
         state: ServiceStateName = "down" if severity in down else "degraded"
         annotations = alert.get("annotations") if isinstance(alert.get("annotations"), Mapping) else {}
         summary = str(annotations.get("summary") or annotations.get("description") or "")
-        text = one_line(f"{labels.get('alertname') or 'alert'}: {summary}" if summary else
-                        str(labels.get("alertname") or "alert"))
+        text = one_line(
+            f"{labels.get('alertname') or 'alert'}: {summary}" if summary else str(labels.get("alertname") or "alert")
+        )
         rec = services.setdefault(svc, _Svc())
         if state_name == "suppressed":
             counts["suppressed"] += 1
-            why = "silenced" if _nonempty(status.get("silencedBy")) else (
-                "inhibited" if _nonempty(status.get("inhibitedBy")) else "suppressed")
+            why = (
+                "silenced"
+                if _nonempty(status.get("silencedBy"))
+                else ("inhibited" if _nonempty(status.get("inhibitedBy")) else "suppressed")
+            )
             text = f"{text} ({why})"
             rec.muted = worse(state, rec.muted or "unknown")
             rec.muted_since = start if rec.muted_since is None else min(rec.muted_since, start)
@@ -138,13 +143,13 @@ def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: Servic
 
     for svc, rec in services.items():
         if rec.active:
-            report.states.append(ServiceState(svc, rec.active, rec.active_since, feed.name,
-                                              "; ".join(rec.active_detail)))
+            report.states.append(
+                ServiceState(svc, rec.active, rec.active_since, feed.name, "; ".join(rec.active_detail))
+            )
         elif rec.maint_since is not None:
             report.states.append(ServiceState(svc, "maintenance", rec.maint_since, feed.name, rec.maint_detail))
         elif rec.muted:
-            report.states.append(ServiceState(svc, rec.muted, rec.muted_since, feed.name,
-                                              "; ".join(rec.muted_detail)))
+            report.states.append(ServiceState(svc, rec.muted, rec.muted_since, feed.name, "; ".join(rec.muted_detail)))
     stated = {s.service for s in report.states}
     for name in _str_list_keep_case(feed.options.get("services")):
         svc = service_for(name)
@@ -156,9 +161,17 @@ def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: Servic
     return report
 
 
-def _silences(ctx: Ctx, payload: Payload, feed: FeedConfig, now: float, service_for: ServiceFor,
-              services: dict[str, _Svc], windows: list[Window], report: FeedReport,
-              counts: dict[str, int]) -> None:
+def _silences(
+    ctx: Ctx,
+    payload: Payload,
+    feed: FeedConfig,
+    now: float,
+    service_for: ServiceFor,
+    services: dict[str, _Svc],
+    windows: list[Window],
+    report: FeedReport,
+    counts: dict[str, int],
+) -> None:
     items = ctx.arr(ctx.json(payload), "silences")
     counts["silences"] = len(items)
     counts["silences_unmapped"] = 0
@@ -221,8 +234,9 @@ def _str_list_keep_case(value: Any) -> list[str]:
 
 
 def _parse_all(payloads: Sequence[Payload], feed: FeedConfig, now: float, service_for: ServiceFor) -> FeedReport:
-    return parse(payloads[0], feed, now=now, service_for=service_for,
-                 silences=payloads[1] if len(payloads) > 1 else None)
+    return parse(
+        payloads[0], feed, now=now, service_for=service_for, silences=payloads[1] if len(payloads) > 1 else None
+    )
 
 
 KIND = FeedKind("alertmanager", urls, _parse_all, expects="json")

@@ -69,14 +69,23 @@ def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: Servic
         stype = xml_child_text(el, "SERVICE_TYPE")
         if hostname or stype:
             desc = f"{desc} [{' '.join(filter(None, (stype, hostname)))}]".strip()
-        downtimes.append(Downtime(
-            service=service, start=start, end=end, ext_id=key, description=desc,
-            severity=f"unscheduled {sev}".strip() if klass == "UNSCHEDULED" else sev,
-            at_risk=severity in ("WARNING", "AT_RISK", "AT RISK"),
-        ))
+        downtimes.append(
+            Downtime(
+                service=service,
+                start=start,
+                end=end,
+                ext_id=key,
+                description=desc,
+                severity=f"unscheduled {sev}".strip() if klass == "UNSCHEDULED" else sev,
+                at_risk=severity in ("WARNING", "AT_RISK", "AT RISK"),
+            )
+        )
     report = downtime_report(downtimes, feed.name, now)
-    report.counts = {"records": len(records), "downtimes": len({d.ext_id for d in downtimes}),
-                     "current": len(report.states)}
+    report.counts = {
+        "records": len(records),
+        "downtimes": len({d.ext_id for d in downtimes}),
+        "current": len(report.states),
+    }
     return report
 
 

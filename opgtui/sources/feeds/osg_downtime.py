@@ -37,11 +37,14 @@ from opgtui.sources.feeds.base import (
     xml_local,
 )
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
 _TIME = re.compile(
     r"\s*([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{1,2}),?\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
-    r"(?:\s*[AaPp]\.?[Mm]\.?)?\s*(UTC|GMT|Z|[+-]\d{2}:?\d{2})?\s*")
+    r"(?:\s*[AaPp]\.?[Mm]\.?)?\s*(UTC|GMT|Z|[+-]\d{2}:?\d{2})?\s*"
+)
 AT_RISK = ("no significant outage expected",)
 
 
@@ -62,8 +65,9 @@ def parse_osg_time(text: str) -> float:
         if zone[0] == "-":
             offset = -offset
     try:
-        dt = datetime(int(year), _MONTHS[mon.lower()], int(day), int(hour), int(minute), int(sec or 0),
-                      tzinfo=timezone(offset))
+        dt = datetime(
+            int(year), _MONTHS[mon.lower()], int(day), int(hour), int(minute), int(sec or 0), tzinfo=timezone(offset)
+        )
     except ValueError as exc:
         raise ValueError(f"not an OSG time: {one_line(text, 60)!r} ({exc})") from None
     return dt.timestamp()
@@ -98,8 +102,10 @@ def _from_xml(ctx: Ctx, payload: Payload) -> list[Mapping[str, Any]]:
     for el in root.iter():
         if xml_local(el.tag) != "Downtime":
             continue
-        rec: dict[str, Any] = {k: xml_child_text(el, k) or None for k in (
-            "ID", "ResourceName", "ResourceFQDN", "StartTime", "EndTime", "Class", "Severity", "Description")}
+        rec: dict[str, Any] = {
+            k: xml_child_text(el, k) or None
+            for k in ("ID", "ResourceName", "ResourceFQDN", "StartTime", "EndTime", "Class", "Severity", "Description")
+        }
         rec["Services"] = [xml_child_text(s, "Name") for s in el.iter() if xml_local(s.tag) == "Service"]
         out.append(rec)
     return out
@@ -122,7 +128,10 @@ def _downtime(ctx: Ctx, rec: Mapping[str, Any], service_for: ServiceFor) -> Down
     sev = severity.lower()
     return Downtime(
         service=resolve_service(service_for, resource, str(rec.get("ResourceFQDN") or "")),
-        start=start, end=end, ext_id=ext, description=desc,
+        start=start,
+        end=end,
+        ext_id=ext,
+        description=desc,
         severity=f"unscheduled {sev}".strip() if klass == "UNSCHEDULED" else sev,
         at_risk=sev in AT_RISK,
     )

@@ -100,8 +100,18 @@ def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: Servic
         ext = str(m.get("id") or f"maintenance@{start}")
         affected = _components(ctx, m, what) or [(page_name, "")]
         for comp_name, _status in affected:
-            windows.append(Window(service_for(comp_name), "maintenance", start, end, feed.name,
-                                  str(m.get("impact") or "maintenance"), title, ext))
+            windows.append(
+                Window(
+                    service_for(comp_name),
+                    "maintenance",
+                    start,
+                    end,
+                    feed.name,
+                    str(m.get("impact") or "maintenance"),
+                    title,
+                    ext,
+                )
+            )
             if status in _OPEN_MAINTENANCE or (status == "scheduled" and start <= now and (end is None or now < end)):
                 put(comp_name, "maintenance", start, f"maintenance: {title}")
         if start > now and status not in ("completed", "cancelled"):
@@ -110,8 +120,7 @@ def parse(payload: Payload, feed: FeedConfig, *, now: float, service_for: Servic
 
     report.states = list(states.values())
     report.windows = dedupe_ext_ids(windows)
-    report.counts = {"components": len(components), "incidents": len(incidents),
-                     "scheduled_maintenances": len(maints)}
+    report.counts = {"components": len(components), "incidents": len(incidents), "scheduled_maintenances": len(maints)}
     return report
 
 

@@ -44,6 +44,8 @@ ADDED = {
         "python_oserror_network_down",
         "python_oserror_system_file_table_full",
         "python_oserror_request_impossible",
+        "python_shared_storage_full",
+        "python_user_storage_quota",
     ),
 }
 
@@ -191,6 +193,9 @@ UNDECIDED = {
     ],
     "Python's file too large (the job's ulimit -f, or the file system's own limit)": [
         "OSError: [Errno 27] File too large"
+    ],
+    "Python's disk full on the node's /tmp (the job's own use or others' on the node: its record decides)": [
+        "OSError: [Errno 28] No space left on device: '/tmp/tmpab12/x.npy'"
     ],
     "a program slurmd could not start (a path the job named, or a file system the node lacks)": [
         "srun: error: Task launch for StepId=1.0 failed on node cn02: Slurmd could not execve job"

@@ -28,6 +28,8 @@ ADDED = {
         "snakemake_slurm_job_state_site",
         "torque_server_aborted_over_walltime",
         "torque_server_aborted_over_memory",
+        "lsf_submit_request_rejected",
+        "lsf_submit_daemon_unavailable",
     ),
     "htcondor": (
         "htcondor_starter_scratch_dir_failed",

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 
@@ -318,24 +319,27 @@ class JobsScreen(BaseScreen):
     def _status(self, shown: int, took: float) -> None:
         self.shown, self.took = shown, took
         more = "+" if self.filtering else ""
-        text = Text.assemble(
-            (f" {len(self.rows):,} jobs", "bold"), f" · showing {shown:,}{more}", (f" · {self.quick}", "cyan")
-        )
+        parts: list[str | tuple[str, str]] = [
+            (f" {len(self.rows):,} jobs", "bold"),
+            f" · showing {shown:,}{more}",
+            (f" · {self.quick}", "$text-primary"),
+        ]
         if self.group is not None:
-            text.append(f" · group: {one_line(self.group.key, 50)}", "magenta")
+            parts.append((f" · group: {one_line(self.group.key, 50)}", "$text-accent"))
         elif self.grouping:
-            text.append(f" · grouped by {self.grouping}", "magenta")
+            parts.append((f" · grouped by {self.grouping}", "$text-accent"))
         if self.query_text:
-            text.append(f" · filter: {one_line(self.query_text, 40)}", "yellow")
+            parts.append((f" · filter: {one_line(self.query_text, 40)}", "$text-warning"))
             if self.filtering:
-                text.append(" · searching…", "bold yellow")
+                parts.append((" · searching…", "bold $text-warning"))
         if self.preparing:
-            text.append(f" · {self.preparing}…", "bold yellow")
-        text.append(f" · sort {self.sort_key}{' ↓' if self.sort_reverse else ''}", "dim")
+            parts.append((f" · {self.preparing}…", "bold $text-warning"))
+        parts.append((f" · sort {self.sort_key}{' ↓' if self.sort_reverse else ''}", "dim"))
         marked = len(self.query_one(JobTable).marked)
         if marked:
-            text.append(f" · {marked} marked", "bold yellow")
-        text.append(f" · {took * 1000:.0f} ms", "dim")
+            parts.append((f" · {marked} marked", "bold $text-warning"))
+        parts.append((f" · {took * 1000:.0f} ms", "dim"))
+        text = Content.assemble(*parts)  # the theme's colours; the group key and the filter are plain text
         self.query_one("#jobs-status", Static).update(text)
 
     # ------------------------------------------------------------------ keys

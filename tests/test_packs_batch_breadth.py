@@ -30,6 +30,7 @@ ADDED = {
         "torque_server_aborted_over_memory",
         "lsf_submit_request_rejected",
         "lsf_submit_daemon_unavailable",
+        "sge_submit_request_rejected",
     ),
     "htcondor": (
         "htcondor_starter_scratch_dir_failed",

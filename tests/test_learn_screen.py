@@ -33,6 +33,14 @@ def make_app(demo_dir: Path, tmp_path: Path) -> OpgApp:
     return OpgApp(cfg, open_store(cfg.store), refresh_loop=False)
 
 
+async def settle(app: OpgApp, pilot: object) -> None:
+    """Until no worker runs: a worker's answer may start another read (enable, then the learned list again)."""
+    while any(not w.is_finished for w in app.workers):  # including ones started meanwhile
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
 async def open_view(app: OpgApp, pilot: object) -> SignaturesScreen:
     await pilot.press("colon", *"signatures", "enter")  # type: ignore[attr-defined]
     await app.workers.wait_for_complete()
@@ -231,18 +239,16 @@ async def test_L_lists_the_learned_signatures_and_e_x_enable_and_disable_them(de
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_view(app, pilot)
         await pilot.press("L")
-        await pilot.pause()
+        await settle(app, pilot)
         text = "\n".join(screen_lines(app))
         assert "1 learned signatures, 0 enabled" in text and "learned.xrootd_missing" in text and "alice" in text
         assert "stale replicas" in text and "label" in text  # the detail: why, and the audit trail
         await pilot.press("e")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(app, pilot)
         assert screen.counts == {"learned.xrootd_missing": 6}
         assert "1 learned signatures, 1 enabled" in "\n".join(screen_lines(app))
         await pilot.press("x")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(app, pilot)
         assert screen.counts == {}
         await pilot.press("L")
         await pilot.pause()
@@ -271,3 +277,46 @@ async def test_a_store_that_cannot_be_mined_or_kept_is_one_line_and_the_view_sta
         await pilot.pause()
         text = "\n".join(screen_lines(app))
         assert "s.db: the store is read-only" in text and app.is_running
+
+
+async def test_the_learned_list_is_read_off_the_ui_thread_and_says_so_until_it_arrives(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """L draws at once: 'reading', never 'No learned signatures yet' before the read has answered; the read runs in
+    a worker (not on the UI thread), and a store that cannot be read is one line where the count would be."""
+    import threading
+
+    from opgtui.screens import signatures
+    from opgtui.store import StoreError
+
+    gate, threads = threading.Event(), []
+    real = signatures.read_learned
+
+    def slow(store: object) -> signatures.LearnedRead:
+        threads.append(threading.current_thread())
+        gate.wait(10)
+        return real(store)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SignaturesScreen, "mine", lambda self: None)
+    monkeypatch.setattr(signatures, "read_learned", slow)
+    app = make_app(demo_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_view(app, pilot)
+        await pilot.press("L")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert "reading the learned signatures" in text and "No learned signatures yet" not in text
+        gate.set()
+        await settle(app, pilot)
+        assert threads and threads[0] is not threading.main_thread()
+        assert "0 learned signatures, 0 enabled" in "\n".join(screen_lines(app))
+        assert "No learned signatures yet" in "\n".join(screen_lines(app))
+
+        def refuse(store: object) -> signatures.LearnedRead:
+            raise StoreError("s.db: database disk image is malformed")
+
+        monkeypatch.setattr(signatures, "read_learned", refuse)
+        await pilot.press("L", "L")  # back to the templates, and the learned list read again
+        await settle(app, pilot)
+        assert "database disk image is malformed" in "\n".join(screen_lines(app))
+        assert app.screen is screen

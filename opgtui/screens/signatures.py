@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -36,6 +37,26 @@ if TYPE_CHECKING:
 BAD, GOOD = "$text-error", "$text-success"  # theme colours (Content styles), never parsed from the text
 VERDICTS = [("service (retry)", "service"), ("code (debug)", "code"), ("resource (resubmit bigger)", "resource")]
 SHOWN_JOBS = 8
+AUDIT_SHOWN = 4  # a learned signature's last audit rows in its detail
+
+
+@dataclass(frozen=True)
+class LearnedRead:
+    """One read of the team's learned signatures: the list, each one's verdict count, its last audit rows."""
+
+    learned: list[Learned]
+    counts: dict[str, int]
+    audits: dict[str, list[dict[str, Any]]]
+
+
+def read_learned(store: Store) -> LearnedRead:
+    """The learned list, counts and audit trails in one read (run in a worker by read_store)."""
+    from opgtui.learn.library import all_learned, audit, verdict_counts
+
+    audits: dict[str, list[dict[str, Any]]] = {}
+    for r in audit(store):  # oldest first
+        audits.setdefault(r["signature"], []).append(r)
+    return LearnedRead(all_learned(store), verdict_counts(store), {k: v[-AUDIT_SHOWN:] for k, v in audits.items()})
 
 
 class SignaturesScreen(BaseScreen):
@@ -62,6 +83,8 @@ class SignaturesScreen(BaseScreen):
         self.learned_mode = False  # L: the team's learned signatures instead of the templates
         self.learned: list[Learned] = []
         self.counts: dict[str, int] = {}
+        self.audits: dict[str, list[dict[str, Any]]] = {}
+        self.learned_read = False  # the learned list has arrived once: until then the view says it is reading
 
     def compose_body(self) -> ComposeResult:
         yield Static(Text("reading the unknown failures ...", "dim"), id="sig-status")
@@ -233,10 +256,28 @@ class SignaturesScreen(BaseScreen):
             self.reload()
 
     def show_learned(self) -> None:
-        from opgtui.learn.library import all_learned, verdict_counts
+        """Read the learned signatures, their job counts and audit trails off the UI thread (read_store); the
+        list last read stays (or the view says it is reading) until the answer arrives."""
+        if self.learned_read:
+            self.draw_learned()
+        else:
+            self.query_one("#sig-status", Static).update(Text("reading the learned signatures ...", "dim"))
+            self.query_one("#sig-templates", LineTable).set_rows(0, self.learned_cells)
+            self.query_one("#sig-detail", Static).update("")
+        read_store(self, read_learned, self.learned_arrived, group="signatures-learned", failed=self.learned_failed)
 
-        self.learned = all_learned(self.opg.store)
-        self.counts = verdict_counts(self.opg.store)
+    def learned_arrived(self, found: LearnedRead) -> None:
+        self.learned, self.counts, self.audits = found.learned, found.counts, found.audits
+        self.learned_read = True
+        if self.learned_mode:
+            self.draw_learned()
+
+    def learned_failed(self, line: str) -> None:
+        """The store could not be read: why, in one line, where the count would be (the list last read stays)."""
+        if self.learned_mode:
+            self.mining_failed(line)
+
+    def draw_learned(self) -> None:
         on = sum(1 for x in self.learned if x.enabled)
         self.query_one("#sig-status", Static).update(
             Text(f"{len(self.learned):,} learned signatures, {on:,} enabled · e enable · x disable · L templates")
@@ -265,10 +306,10 @@ class SignaturesScreen(BaseScreen):
         return self.learned[row]
 
     def learned_detail(self) -> Text:
-        from opgtui.learn.library import audit
-
         x = self.current_learned()
         if x is None:
+            if not self.learned_read:
+                return Text()
             return Text("No learned signatures yet: L back to the templates, v to label one.", "dim")
         text = Text()
         text.append("pattern: ", "dim")
@@ -289,7 +330,7 @@ class SignaturesScreen(BaseScreen):
                     else f"{100 * t['corpus']['precision']:.0f}%"
                 )
             )
-        for r in audit(self.opg.store, x.id)[-4:]:
+        for r in self.audits.get(x.id, []):
             text.append(
                 f"\n{clock(r['time'], self.opg.tz, with_date=True)}  {one_line(r['who'], 12)}  {r['action']}"
                 + (f"  {one_line(r['why'], 120)}" if r["why"] else "")

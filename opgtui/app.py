@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,11 +18,31 @@ from textual.screen import Screen
 
 from opgtui.config import Config
 from opgtui.core.model import Announcement, Job
+from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import ago, zone
 
 if TYPE_CHECKING:  # the store and the dump session are opened by the caller: start-up imports neither
     from opgtui.ops.dumpview import DumpSession
     from opgtui.store import Store
+
+
+@dataclass(frozen=True)
+class ChromeRead:
+    """What the header and the announcements block show, read from the store in one go."""
+
+    last_stored: float | None  # the newest feed fetch or collection the store knows of
+    announcements: list[Announcement]
+
+
+def read_chrome(store: Store, now: float, maintenance: Callable[[float, Store], list[Announcement]]) -> ChromeRead:
+    """The header's freshness and the current announcements (team messages, then ``maintenance``) from ``store``."""
+    candidates = [f["last_fetch"] for f in store.feed_status().values()]
+    stored = store.get_kv("last_collect")
+    if stored:
+        candidates.append(float(stored))
+    last = max((c for c in candidates if c is not None), default=None)
+    return ChromeRead(last, store.announcements(now) + maintenance(now, store))
+
 
 VIEWS: dict[str, tuple[str, str]] = {
     # mode: (key, title)
@@ -134,6 +155,9 @@ class OpgApp(App[None]):
         self.mode_history: list[str] = []
         self.log_target: dict[str, Any] | None = None  # what the Log view shows: set by the Jobs view
         self.announcements_expanded = False  # A: every announcement, not just the newest on one line
+        self.chrome: ChromeRead | None = None  # the header's and announcements' last read of the store
+        self.chrome_failed: str | None = None  # why the last such read failed
+        self.chrome_reads = 0  # reads started: only the newest one's answer is shown
         self.command_typeahead: list[str] | None = None  # keys typed after ':' before its prompt is up
         self._refresh_loop = refresh_loop and not demo
         self.listener: Any = None  # opgtui.team.live.Listener on a PostgreSQL store
@@ -233,24 +257,63 @@ class OpgApp(App[None]):
         )
 
     def freshness(self) -> str:
-        """How fresh the data is, for the header."""
+        """How fresh the data is, for the header: from the store's last read (``read_chrome``), never guessed
+        before that read has answered."""
         if self.dump is not None:
             return f"{len(self.dump.jobs):,} jobs" if self.dump.result is not None else "loading"
-        candidates = [self.last_refresh, *(f["last_fetch"] for f in self.store.feed_status().values())]
-        stored = self.store.get_kv("last_collect")
-        if stored:
-            candidates.append(float(stored))
-        last = max((c for c in candidates if c is not None), default=None)
         if self.demo_loading:
             return "demo: loading its jobs"
+        chrome = self.chrome
+        if chrome is None:
+            return "reading the store ..." if self.chrome_failed is None else "store not read"
+        last = max((c for c in (self.last_refresh, chrome.last_stored) if c is not None), default=None)
         if self.demo:
             return f"demo built {ago(last, time.time())}" if last else "demo"
         return f"data {ago(last, time.time())}" if last else "no data collected yet"
 
     def current_announcements(self) -> list[Announcement]:
-        """The team's messages, then maintenance from the feeds (ongoing, or starting within a day)."""
-        now = time.time()
-        return self.store.announcements(now) + self.maintenance_announcements(now)
+        """The team's messages, then maintenance from the feeds (ongoing, or starting within a day), as last read
+        (``read_chrome``; none until then)."""
+        return self.chrome.announcements if self.chrome is not None else []
+
+    def read_chrome(self) -> None:
+        """Read what the header and the announcements show in a worker on a store connection of its own, then
+        redraw them on the UI thread; a newer read drops this one's answer, and one that fails keeps what was
+        shown (the header says the store was not read, if nothing was)."""
+        from textual.worker import get_current_worker
+
+        path = self.store.path
+        self.chrome_reads += 1
+        generation = self.chrome_reads
+
+        def work() -> None:
+            from opgtui.store import StoreError, open_store
+
+            worker = get_current_worker()
+            try:
+                with open_store(path, readonly=True) as store:
+                    answer: ChromeRead | str = read_chrome(store, time.time(), self.maintenance_announcements)
+            except StoreError as exc:  # damaged, locked, unreachable: the views say why; the header keeps its text
+                answer = one_line(str(exc), 200)
+            if not worker.is_cancelled:
+                with contextlib.suppress(RuntimeError):  # the dashboard closed meanwhile
+                    self.call_from_thread(self._chrome_arrived, generation, answer)
+
+        self.run_worker(work, name="chrome", group="chrome", thread=True, exclusive=True)
+
+    def _chrome_arrived(self, generation: int, answer: ChromeRead | str) -> None:
+        from opgtui.screens.base import BaseScreen
+
+        if generation != self.chrome_reads or not self.is_running:  # a newer read is under way: its answer counts
+            return
+        if isinstance(answer, str):
+            self.chrome_failed = answer
+        else:
+            self.chrome, self.chrome_failed = answer, None
+        with contextlib.suppress(Exception):
+            screen = self.screen
+            if isinstance(screen, BaseScreen):
+                screen.draw_chrome()
 
     def maintenance_announcements(self, now: float, store: Store | None = None) -> list[Announcement]:
         """Scheduled maintenance from the feeds, said as announcements (ongoing, or within the horizon), read from

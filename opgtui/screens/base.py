@@ -54,6 +54,11 @@ class BaseScreen(Screen[None]):
         self._showing = False
 
     def refresh_chrome(self) -> None:
+        """Header and announcements as last read, then read again off the UI thread (drawn when it answers)."""
+        self.draw_chrome()
+        self.opg.read_chrome()
+
+    def draw_chrome(self) -> None:
         """Header and announcements from the app's current knowledge."""
         app = self.opg
         if not self.query(HeaderBar):  # the view is being taken down (the app is closing): nothing to refresh

@@ -30,6 +30,7 @@ ADDED = {
         "phrase_cvmfs_localized_access_failed",
     ),
     "credentials": ("xrdsecgsi_crl_cache_stale",),
+    "root": ("root_buffer_bytecount_too_large",),
 }
 
 

@@ -206,7 +206,8 @@ async def test_second_save_is_told_the_request_changed_then_rebases(
         assert "nothing was overwritten" in status and "ctrl+r" in status
         assert store.request(draft.id).fields["events"] == 4000  # theirs, untouched
         assert form.query_one("#f-events", Input).value == "5000"  # mine, still in the form
-        await pilot.press("ctrl+r")
+        await pilot.press("ctrl+r")  # the latest version is read off the UI thread
+        await app.workers.wait_for_complete()
         await pilot.pause()
         status = str(form.query_one("#form-status", Static).render())
         assert "now on version 2" in status and "You both changed Events: yours are kept" in status
@@ -216,6 +217,45 @@ async def test_second_save_is_told_the_request_changed_then_rebases(
         r = store.request(draft.id)
         assert (r.fields["events"], r.fields["release"], r.version) == (5000, "S26-11-20", 3)
         assert [a["who"] for a in store.request_audit(draft.id)][-2:] == ["novapro", "carol"]
+
+
+async def test_rebase_reads_the_latest_version_off_the_ui_thread_and_says_so_until_it_arrives(
+    demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+r: the form says it is reading and keeps my values until the stored version arrives (never a merge
+    computed before it); the read is not on the UI thread."""
+    import threading
+
+    from opgtui.store.requests import RequestQueries
+
+    cfg, store = demo
+    draft = next(r for r in store.requests() if r.status == "draft")
+    as_user(monkeypatch, "carol")
+    gate, real = threading.Event(), RequestQueries.request
+
+    def gated(self: Any, req_id: int) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            gate.wait(10)
+        return real(self, req_id)
+
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(RequestForm(draft))
+        await pilot.pause()
+        form = app.screen
+        other = open_store(store.path)
+        edit(other, cfg, other.request(draft.id), "novapro", fields={"release": "S26-11-20"})
+        monkeypatch.setattr(RequestQueries, "request", gated)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        status = str(form.query_one("#form-status", Static).render())
+        assert f"Reading the latest version of request {draft.id}" in status and "now on version" not in status
+        assert form.query_one("#f-release", Input).value != "S26-11-20"
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "now on version 2" in str(form.query_one("#form-status", Static).render())
+        assert form.query_one("#f-release", Input).value == "S26-11-20"
 
 
 async def test_detail_shows_linked_jobs_progress_and_opens_a_job(demo: tuple[Any, Any]) -> None:

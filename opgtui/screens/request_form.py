@@ -22,6 +22,7 @@ from opgtui.core.model import ProductionRequest
 from opgtui.core.textsafe import one_line
 from opgtui.domain import requests as rq
 from opgtui.ops.request_ops import actor
+from opgtui.screens.reads import read_store
 from opgtui.widgets.safe_edit import SafeInput, SafeTextArea
 
 if TYPE_CHECKING:
@@ -292,12 +293,22 @@ class RequestForm(Screen[int | None]):
         self.dismiss(saved.id)
 
     def action_rebase(self) -> None:
-        """Put my edits on top of the latest stored version (after a refused save)."""
+        """Put my edits on top of the latest stored version (after a refused save), read off the UI thread
+        (read_store): the form says it is reading until that version arrives."""
         if self.base is None or self.base.id is None:
             return
-        theirs = self.opg.store.request(self.base.id)
+        rid = self.base.id
+        self._say(f"Reading the latest version of request {rid} ...", "bold $text-warning")
+        read_store(
+            self, lambda store: store.request(rid), lambda theirs: self.rebased(rid, theirs), group="form-rebase"
+        )
+
+    def rebased(self, rid: int, theirs: ProductionRequest | None) -> None:
+        """The latest version arrived: my edits as they are now go on top of it."""
+        if self.base is None or self.base.id != rid:  # saved as another request meanwhile: not this one's answer
+            return
         if theirs is None:
-            self._say(f"Request {self.base.id} no longer exists.")
+            self._say(f"Request {rid} no longer exists.")
             return
         mine, _errors = self.parsed()
         merged, clashes = rq.rebase(rq.snapshot(self.base), rq.snapshot(mine), rq.snapshot(theirs))

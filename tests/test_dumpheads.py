@@ -54,6 +54,37 @@ def test_a_part_the_workers_cannot_read_is_read_by_the_loader_and_named(tmp_path
     assert errors_w == errors and any("ExitCode" in e for e in errors) and any("'Machine'" in e for e in errors)
 
 
+def test_a_later_part_read_first_still_lists_its_jobs_after_the_parts_before(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The loader makes briefs of each part's frames as they come, whichever part sends them: the last part's
+    frames all come first here, and every job is still listed in the file's order, filled in from its own ad,
+    with its own raw ad and whole record."""
+    monkeypatch.setattr(dumpheads, "_FRAME", 2)  # a few segments a frame: each part sends many frames
+    path = write(varied(1500), tmp_path / "q.json", "lines")
+    alone = load_files([path], brief=True)
+    readers = dumpheads.HeadReaders([path], workers=3, fork=True)
+    take = readers.take
+
+    def last_part_first(p: str | Path) -> object:
+        stamp, n, frames = take(p)  # type: ignore[misc]
+        got = list(frames)
+        assert n == 3 and len({i for i, _frame in got}) == 3 and len(got) > 6
+        return stamp, n, iter(sorted(got, key=lambda f: -f[0]))  # a stable sort: each part's frames in order
+
+    monkeypatch.setattr(readers, "take", last_part_first)
+    result = load_files([path], brief=True, heads=readers)
+    readers.stop()
+    assert not result.errors
+    assert [[getattr(j, f) for f in FIELDS] for j in result.jobs] == [
+        [getattr(j, f) for f in FIELDS] for j in alone.jobs
+    ]
+    ids = [j.id for j in alone.jobs]
+    assert [result.ads[i] for i in ids] == [alone.ads[i] for i in ids]
+    same_time = [dataclasses.replace(job, updated=0.0) for job in alone.full_jobs(ids)]  # loaded at another moment
+    assert [dataclasses.replace(job, updated=0.0) for job in result.full_jobs(ids)] == same_time
+
+
 def test_a_dump_changed_after_the_workers_started_is_read_as_it_is_now(tmp_path: Path) -> None:
     path = write(varied(600), tmp_path / "q.json", "lines")
     readers = dumpheads.HeadReaders([path], workers=2)

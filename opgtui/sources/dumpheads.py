@@ -57,12 +57,14 @@ class PartFailed(Exception):
 
 class _Part:
     """One worker process and its frames, read by a thread of its own as they come (the loader makes briefs of
-    the first frames while the workers read on, and no worker waits on a full pipe)."""
+    every part's frames as they come, in whichever order the parts send them, and no worker waits on a full
+    pipe)."""
 
     def __init__(self, pid: int, out: BinaryIO, proc: subprocess.Popen[bytes] | None = None) -> None:
         self.pid, self.out, self.proc = pid, out, proc
         self.returncode: int | None = None
-        self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.index = 0  # its place among its file's parts
+        self.queue: queue.SimpleQueue[tuple[int, bytes | None]] = queue.SimpleQueue()  # shared by the file's parts
         self.reader = threading.Thread(target=self._read, name="dump-heads", daemon=True)
 
     @classmethod
@@ -99,22 +101,12 @@ class _Part:
                 frame = self.out.read(size)
                 if len(frame) != size:
                     break
-                self.queue.put(frame)
+                self.queue.put((self.index, frame))
         if self.proc is not None:
             self.returncode = self.proc.wait()
         else:
             self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
-        self.queue.put(None)
-
-    def frames(self) -> Iterator[list[Any]]:
-        """The worker's frames as they come, decoded; PartFailed when it failed (after the frames it sent)."""
-        import msgspec
-
-        decode = msgspec.msgpack.Decoder().decode
-        while (frame := self.queue.get()) is not None:
-            yield decode(frame)
-        if self.returncode != 0:
-            raise PartFailed(f"worker exit {self.returncode}")
+        self.queue.put((self.index, None))
 
     def stop(self) -> None:
         if self.returncode is None:
@@ -187,17 +179,21 @@ class HeadReaders:
             for part in parts:
                 part.stop()
             raise
+        sink: queue.SimpleQueue[tuple[int, bytes | None]] = queue.SimpleQueue()
+        for i, part in enumerate(parts):
+            part.index, part.queue = i, sink
         self._files[str(path)] = ((st.st_size, st.st_mtime_ns), parts)
 
-    def take(self, path: str | Path) -> tuple[tuple[int, int], list[Iterator[list[Any]]]] | None:
-        """The file's stamp (size, mtime) when the workers started and each part's frames, in order, as they come
+    def take(self, path: str | Path) -> tuple[tuple[int, int], int, Iterator[tuple[int, list[Any]]]] | None:
+        """The file's stamp (size, mtime) when the workers started, its number of parts, and every part's frames
+        as they come, decoded, with the part's number: each part's in its order, the parts' mixed
         (:class:`PartFailed` from a part that failed); None when no workers read it."""
         entry = self._files.pop(str(path), None)
         if entry is None:
             return None
         stamp, parts = entry
         self._taken[str(path)] = parts
-        return stamp, [p.frames() for p in parts]
+        return stamp, len(parts), _arrivals(parts)
 
     def stop(self, path: str | Path | None = None) -> None:
         """Stop the workers of ``path`` (given up on: the loader reads it), or of every file."""
@@ -214,6 +210,24 @@ class HeadReaders:
                 p.stop()
         self._files.clear()
         self._taken.clear()
+
+
+def _arrivals(parts: list[_Part]) -> Iterator[tuple[int, list[Any]]]:
+    """Each frame of ``parts`` (which share one queue) as it comes, decoded, with its part's number, until every
+    part has ended; PartFailed when one failed (after the frames it sent)."""
+    import msgspec
+
+    decode = msgspec.msgpack.Decoder().decode
+    running = len(parts)
+    get = parts[0].queue.get if parts else None
+    while running:
+        i, frame = get()  # type: ignore[misc]
+        if frame is not None:
+            yield i, decode(frame)
+            continue
+        running -= 1
+        if parts[i].returncode != 0:
+            raise PartFailed(f"worker exit {parts[i].returncode}")
 
 
 def _ready_to_fork() -> None:

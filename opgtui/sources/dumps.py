@@ -1001,6 +1001,19 @@ def _heads(ads: list[Any], seg: _BriefSegment, first: int) -> list[LazyBrief]:
     return out
 
 
+class _PartRead:
+    """What the loader made of one worker's part of a dump so far: its segments, where they are and their first
+    ads' numbers, and its briefs (numbered from the part's start)."""
+
+    __slots__ = ("briefs", "count", "firsts", "segs", "spans")
+
+    def __init__(self) -> None:
+        self.spans, self.firsts = array("q"), array("q")
+        self.segs: list[_BriefSegment] = []
+        self.briefs: list[LazyBrief] = []
+        self.count = 0
+
+
 class _Loader:
     def __init__(self, keep_ads: bool, brief: bool = False, heads: Any = None) -> None:
         self.heads = heads  # dumpheads.HeadReaders: workers reading big -json dumps' heads, when started
@@ -1156,9 +1169,11 @@ class _Loader:
             )
         return True
 
-    def _from_heads(self, path: Path, stamp: tuple[int, int], parts: list[Iterator[list[Any]]]) -> bool:
-        """The briefs of a ``-json`` dump from the heads its workers read (:mod:`opgtui.sources.dumpheads`);
-        False (nothing done) when the file changed since they started."""
+    def _from_heads(self, path: Path, stamp: tuple[int, int], n_parts: int, frames: Iterator[Any]) -> bool:
+        """The briefs of a ``-json`` dump from the heads its workers read (:mod:`opgtui.sources.dumpheads`), each
+        frame made into briefs as it comes from whichever part sent it (no part's frames wait for the part before
+        to end: a part read last costs no tail after the workers); False (nothing done) when the file changed
+        since they started."""
         try:
             st = os.stat(path)
         except OSError:
@@ -1166,37 +1181,52 @@ class _Loader:
         if (st.st_size, st.st_mtime_ns) != stamp:
             return False
         where = _JsonFile(path, stamp, self.now)
-        firsts, new, count = where.firsts, [], 0  # nothing is added to the result until every part is read
+        parts = [_PartRead() for _ in range(n_parts)]  # nothing is added to the result until every part is read
         new_brief = LazyBrief.__new__
-        for frames in parts:
-            for spans, counts, table, heads in frames:
-                schedds = [_POOL.get(s) or _shared(s) for s in table]
-                where.spans.extend(spans)
-                at = 0
-                for n in counts:
-                    firsts.append(count)
-                    seg = _BriefSegment(where, len(firsts) - 1)
-                    made = []
-                    for ad, head in enumerate(heads[at : at + n], count):
-                        b = new_brief(LazyBrief)
-                        (
-                            b.id,
-                            si,
-                            b.cluster,
-                            b.proc,
-                            b.jobsub_id,
-                            b.status,
-                            b.status_since,
-                            b.exit_code,
-                            b.exit_signal,
-                        ) = head
-                        b.schedd = schedds[si]
-                        b._seg, b._ad = seg, ad
-                        made.append(b)
-                    seg.briefs = made  # type: ignore[assignment]
-                    new += made
-                    count += n
-                    at += n
+        for p, (spans, counts, table, heads) in frames:
+            part = parts[p]  # its segments and ads numbered from its own start until the parts are put together
+            schedds = [_POOL.get(s) or _shared(s) for s in table]
+            part.spans.extend(spans)
+            segs, firsts, new, count, at = part.segs, part.firsts, part.briefs, part.count, 0
+            for n in counts:
+                firsts.append(count)
+                seg = _BriefSegment(where, len(segs))
+                segs.append(seg)
+                made = []
+                for ad, head in enumerate(heads[at : at + n], count):
+                    b = new_brief(LazyBrief)
+                    (
+                        b.id,
+                        si,
+                        b.cluster,
+                        b.proc,
+                        b.jobsub_id,
+                        b.status,
+                        b.status_since,
+                        b.exit_code,
+                        b.exit_signal,
+                    ) = head
+                    b.schedd = schedds[si]
+                    b._seg, b._ad = seg, ad
+                    made.append(b)
+                seg.briefs = made  # type: ignore[assignment]
+                new += made
+                count += n
+                at += n
+            part.count = count
+        new = []
+        for part in parts:  # renumbered from the file's start: each part's segments and ads follow the part's before
+            ads, k = len(new), len(where.firsts)
+            if ads:
+                for seg in part.segs:
+                    seg.k += k
+                for b in part.briefs:
+                    b._ad += ads
+                where.firsts.extend([first + ads for first in part.firsts])
+            else:
+                where.firsts.extend(part.firsts)
+            where.spans.extend(part.spans)
+            new += part.briefs
         self._forget_ads(self._add_jobs(new))
         self.result.files.append(where)
         return True

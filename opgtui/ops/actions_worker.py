@@ -2,7 +2,7 @@
 (:mod:`opgtui.sources.condor_worker`: the bindings hold the GIL, and a process can be killed on our timeout).
 
     python -m opgtui.ops.actions_worker act --schedd NAME [--address SINFUL] [--collector HOST]
-        --action release|hold|remove (--ids 1.0,2.0 | --constraint EXPR) --reason TEXT
+        --action release|hold|remove --ids 1.0,2.0 --reason TEXT
     python -m opgtui.ops.actions_worker retry --schedd NAME [--address SINFUL] [--collector HOST]
         --request '{"jobs": [{"local": "1.0", "job_id": "S#1.0", "profile": {...}|null, ...}], "reason": TEXT}'
     python -m opgtui.ops.actions_worker find-retries --schedd NAME ... --request '{"ids": ["S#1.0"]}'
@@ -24,7 +24,7 @@ ACTIONS: tuple[Action, ...] = get_args(Action)
 """What a shifter can do to a job through ``Schedd.act``: the one list (``ops.actions`` takes it from here)."""
 
 
-def act(schedd: Any, action: str, job_spec: list[str] | str, reason: str) -> dict[str, Any]:
+def act(schedd: Any, action: str, job_ids: list[str], reason: str) -> dict[str, Any]:
     """``Schedd.act`` and its result ad. The reason goes as a (text, code) tuple: a plain string is dropped."""
     import htcondor2
 
@@ -33,7 +33,7 @@ def act(schedd: Any, action: str, job_spec: list[str] | str, reason: str) -> dic
         "hold": htcondor2.JobAction.Hold,
         "remove": htcondor2.JobAction.Remove,
     }[action]
-    result = schedd.act(job_action, job_spec, (reason, 0))
+    result = schedd.act(job_action, job_ids, (reason, 0))
     return {"ok": True, "result": orjson.loads(result.printJson()) if result is not None else {}}
 
 
@@ -234,10 +234,9 @@ def main(argv: list[str] | None = None) -> int:
             request = orjson.loads(a.request)
             return orjson.dumps({"ok": True, "found": find_retries(schedd, request["ids"], request.get("since"))})
         ids = [i for i in a.ids.split(",") if i]
-        spec: list[str] | str = ids if ids else (a.constraint or "")
-        if not spec:
-            raise ValueError("act needs --ids or --constraint")
-        return orjson.dumps(act(schedd, a.action, spec, a.reason))
+        if not ids:
+            raise ValueError("act needs --ids")
+        return orjson.dumps(act(schedd, a.action, ids, a.reason))
 
     return answer(work)
 

@@ -124,12 +124,12 @@ def parser(module: str, verbs: list[str]) -> argparse.ArgumentParser:
     ap.add_argument("--schedd")
     ap.add_argument("--address")
     ap.add_argument("--collector")
-    ap.add_argument("--constraint")
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = parser("opgtui.sources.condor_worker", ["locate", "query"])
+    ap.add_argument("--constraint")
     ap.add_argument("--projection", default="")
     ap.add_argument("--since-job")
     ap.add_argument("--since-time", type=int)

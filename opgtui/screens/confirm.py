@@ -17,9 +17,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
-from textual.worker import get_current_worker
 
 from opgtui.core.textsafe import one_line
+from opgtui.screens.reads import read_store
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
@@ -177,39 +177,33 @@ class NotAsked(Exception):
 
 
 def ask(app: OpgApp, question: Callable[[Any], Text | Content], answered: Callable[[], None]) -> None:
-    """Gather the dialog's text in an exclusive worker with its own store connection (a group of 20,000 jobs
-    is read off the UI thread), then show it; ``answered`` runs on yes. ``question`` raises NotAsked to say
-    why there is nothing to ask."""
+    """Gather the dialog's text through :func:`read_store` (a group of 20,000 jobs is read off the UI thread, on a
+    store connection of its own), then show it; ``answered`` runs on yes. ``question`` raises NotAsked to say why
+    there is nothing to ask; a store that cannot be read is one line and no dialog opens."""
 
-    def background() -> None:
-        from opgtui.store import open_store
+    def read(store: Any) -> Text | Content | NotAsked:
+        from opgtui.store import StoreError
 
         try:
-            store = open_store(app.store.path)
-            try:
-                message = question(store)
-            finally:
-                store.close()
+            return question(store)
         except NotAsked as exc:
-            _notice(app, str(exc), exc.severity)
-            return
+            return exc
+        except StoreError:
+            raise  # read_store says it in one line
         except Exception as exc:  # an exception would end the app: say it in one line
-            _notice(app, one_line(f"{type(exc).__name__}: {exc}", 300), "error")
-            return
+            return NotAsked(one_line(f"{type(exc).__name__}: {exc}", 300), "error")
 
-        def show() -> None:
+    def show(message: Text | Content | NotAsked) -> None:
+        if isinstance(message, NotAsked):
+            _notice(app, str(message), message.severity)
+        else:
             app.push_screen(ConfirmScreen(message), lambda yes: answered() if yes else None)
 
-        if not get_current_worker().is_cancelled:  # a newer question replaced this one
-            with contextlib.suppress(RuntimeError):  # the app has ended meanwhile
-                app.call_from_thread(show)
-
-    app.run_worker(background, name="confirm", group="confirm", thread=True, exclusive=True)
+    read_store(app.screen, read, show, group="confirm", failed=lambda line: _notice(app, line, "error"))
 
 
 def _notice(app: OpgApp, text: str, severity: str) -> None:
-    with contextlib.suppress(RuntimeError):  # the app has ended meanwhile
-        app.call_from_thread(app.notify, text, severity=severity, markup=False, timeout=10)
+    app.notify(text, severity=severity, markup=False, timeout=10)  # type: ignore[arg-type]
 
 
 def _profile_text(app: OpgApp, job_ids: list[str], store: Any) -> Content:

@@ -174,3 +174,23 @@ def test_a_new_or_edited_code_table_or_a_removed_pack_is_a_new_key(extra: Path) 
     assert packsnap.key([extra]) != with_table
     (extra / "site.yaml").unlink()
     assert packsnap.key([extra]) not in (before, with_table)
+
+
+def test_a_changed_extra_pack_misses_the_snapshot_but_parses_only_itself(
+    cache_home: Path, extra: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Packs outside the bundle (plugins, extra dirs) change on their own: the whole-set snapshot then misses, and
+    the per-file cache (packstore.PARSED) keeps the bundled packs from being parsed again."""
+    load_packs([extra], plugins=False)  # cold: both caches written
+    (extra / "more.yaml").write_text(PACK.format(title="Scratch area gone").replace("site_scratch_gone", "other"))
+    parsed: list[str] = []
+    real = safeyaml.load_file
+
+    def spy(path: Path, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(safeyaml, "load_file", spy)
+    packs = load_packs([extra], plugins=False)
+    assert parsed == ["more.yaml"]
+    assert {"site_scratch_gone", "other"} <= {c.signature.id for c in packs.compiled}

@@ -1,13 +1,12 @@
 """A cache of parsed pack and code-table YAML, so a process does not compose ~30 YAML files on every start.
 
-One JSON file (never pickle) in the user's cache dir (``$XDG_CACHE_HOME/opgtui``, else ``~/.cache/opgtui``,
-made 0700) maps each pack file's path to its size, ``mtime_ns`` and parsed data, under the opgtui version. An
-entry is used only while the file's size and mtime_ns are unchanged; a file that fails to parse is never cached
-(its one-line error comes back every time), and neither is data JSON cannot give back exactly (non-string keys,
-dates). Validation (``compile_signature``, the code tables' checks) runs on the cached data as on fresh data.
-A corrupt, unreadable or foreign cache (someone else's, or writable by someone else) is ignored and rebuilt; an
-unwritable directory disables writing. Reads and writes go through ``core/usercache`` (a private temp file renamed
-over the cache). ``packsnap.py`` keeps the validated result of a whole load beside it.
+One JSON file, ``packstore.PARSED`` (where, how it is keyed, read and written: ``packstore.py``), maps each pack
+file's path to its stamp and parsed data, under the opgtui version. An entry is used only while the file's stamp
+is unchanged; a file that fails to parse is never cached (its one-line error comes back every time), and neither
+is data JSON cannot give back exactly (non-string keys, dates). Validation (``compile_signature``, the code
+tables' checks) runs on the cached data as on fresh data. A corrupt, unreadable or foreign cache is ignored and
+rebuilt; an unwritable directory disables writing. ``packsnap.py`` keeps the validated result of a whole load
+beside it: this cache serves the loads the snapshot cannot (a plugin pack or an extra directory changed).
 """
 
 from __future__ import annotations
@@ -20,10 +19,10 @@ from typing import Any
 import orjson
 
 from opgtui import __version__
-from opgtui.core.usercache import cache_dir, read_private, write_private
+from opgtui.diagnosis import packstore
 
-SCHEMA = 1
-FILE_NAME = "packs.json"
+SCHEMA = 2
+FILE_NAME = packstore.PARSED
 _MAX_CACHE_BYTES = 32 << 20
 
 
@@ -41,20 +40,13 @@ _STATE: _State | None = None
 
 def cache_file() -> Path | None:
     """Where the cache lives, or None when no home or cache dir is known."""
-    base = cache_dir()
-    return base / FILE_NAME if base is not None else None
+    return packstore.path(FILE_NAME)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read() -> dict[str, Any]:
     """The entries of a cache file of this version, or {} (missing, unreadable, corrupt, another version, or not
     private: someone else's or writable by someone else, ``core/usercache``)."""
-    raw = read_private(path, _MAX_CACHE_BYTES)
-    if raw is None:
-        return {}
-    try:
-        data = orjson.loads(raw)  # ~2x json's speed on the ~1 MB cache: a small verb feels it
-    except (ValueError, RecursionError):
-        return {}
+    data = packstore.read(FILE_NAME, _MAX_CACHE_BYTES)
     if not isinstance(data, dict) or data.get("version") != __version__ or data.get("schema") != SCHEMA:
         return {}
     entries = data.get("entries")
@@ -65,7 +57,7 @@ def begin() -> None:
     """Read the cache file afresh (a load of the packs starts)."""
     global _STATE
     path = cache_file()
-    _STATE = _State(path, _read(path) if path is not None else {})
+    _STATE = _State(path, _read() if path is not None else {})
 
 
 def _state() -> _State:
@@ -75,19 +67,17 @@ def _state() -> _State:
     return _STATE
 
 
-def _stamp(path: Path) -> tuple[str, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return str(path.resolve()), st.st_size, st.st_mtime_ns
+def _stamp(path: Path) -> list[Any] | None:
+    """``packstore.stamp`` of the resolved path, or None when the file cannot be stat'ed."""
+    stamp = packstore.stamp(str(path.resolve()))
+    return stamp if len(stamp) > 2 else None
 
 
 def _current(path: Path) -> dict[str, Any] | None:
-    """The cache entry of ``path`` if the file still has the size and mtime_ns it was cached at."""
+    """The cache entry of ``path`` if the file still has the stamp it was cached at."""
     stamp = _stamp(path)
     entry = _state().entries.get(stamp[0]) if stamp is not None else None
-    if isinstance(entry, dict) and stamp is not None and (entry.get("size"), entry.get("mtime_ns")) == stamp[1:]:
+    if isinstance(entry, dict) and stamp is not None and entry.get("stamp") == stamp[1:]:
         return entry
     return None
 
@@ -136,7 +126,7 @@ def store(path: Path, data: Any) -> None:
         return
     state = _state()
     copy = orjson.loads(orjson.dumps(data))  # the caller's data stays the caller's
-    state.entries[stamp[0]] = {"size": stamp[1], "mtime_ns": stamp[2], "data": copy}
+    state.entries[stamp[0]] = {"stamp": stamp[1:], "data": copy}
     state.dirty = True
 
 
@@ -151,4 +141,4 @@ def flush() -> None:
         payload = orjson.dumps({"schema": SCHEMA, "version": __version__, "entries": live})
     except (ValueError, TypeError, RecursionError):
         return
-    write_private(state.path, payload)
+    packstore.write(FILE_NAME, payload)

@@ -1,8 +1,8 @@
 """A snapshot of the loaded pack set: the signatures and code tables as they came out of validation, so a small
 verb (``opgtui diagnose --log``) does not read, check and compile ~50 YAML files on every start.
 
-One JSON file (never pickle), ``packset.json`` in the user's cache dir, read and written through
-``core/usercache`` (a file or directory someone else owns or can write reads as no snapshot). It holds the
+One JSON file, ``packstore.SNAPSHOT`` (where, how it is keyed, read and written: ``packstore.py``; a file or
+directory someone else owns or can write reads as no snapshot). It holds the
 validated signatures (patterns compiled on first use), the code tables and the load's problems, under a key: the
 opgtui version, and the size, mtime, ctime, inode and device of every pack and code-table file, of the directories
 holding them and of the loader's own modules. A different key, an unreadable, corrupt or foreign file: the packs
@@ -24,12 +24,12 @@ import orjson
 
 from opgtui import __version__
 from opgtui.core.model import Signature
-from opgtui.core.usercache import cache_dir, read_private, write_private
+from opgtui.diagnosis import packstore
 from opgtui.diagnosis.codes import Code, CodeTable, CodeTables, Mention
 from opgtui.diagnosis.needles import Needle, needles
 
 SCHEMA = 2
-FILE_NAME = "packset.json"
+FILE_NAME = packstore.SNAPSHOT
 MAX_BYTES = 16 << 20
 SETTLE_NS = 2_000_000_000
 """A file changed this recently is not snapshotted: a second edit within a clock tick could keep its stamps."""
@@ -38,6 +38,7 @@ _LOADER_MODULES = (
     "diagnosis/codes.py",
     "diagnosis/packcache.py",
     "diagnosis/packsnap.py",
+    "diagnosis/packstore.py",
     "diagnosis/needles.py",
     "core/patterns.py",
     "core/yamlspec.py",
@@ -48,12 +49,7 @@ _LOADER_MODULES = (
 _OPGTUI = Path(__file__).resolve().parent.parent
 
 
-def _stamp(path: str) -> list[Any]:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return [path, None]
-    return [path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+_stamp = packstore.stamp
 
 
 def _dir_stamps(directory: Path) -> list[list[Any]]:
@@ -83,11 +79,6 @@ def key(sources: Sequence[Path]) -> list[Any]:
 def _settled(stamps: list[Any], now_ns: int) -> bool:
     """Whether no stamped file changed within ``SETTLE_NS`` of ``now_ns``."""
     return all(len(s) < 6 or now_ns - max(s[2], s[3]) > SETTLE_NS for s in stamps if isinstance(s, list))
-
-
-def _path() -> Path | None:
-    base = cache_dir()
-    return base / FILE_NAME if base is not None else None
 
 
 # ------------------------------------------------------------------------------------------- encoding
@@ -192,12 +183,11 @@ def _decode_needles(value: Any) -> list[Needle] | None:
 def load(stamps: list[Any]) -> Snapshot | None:
     """(compiled signatures, problems, code tables, each signature's needles) of the snapshot made under
     ``stamps``, or None (no snapshot, another key, or one that is not ours, unreadable or damaged)."""
-    path = _path()
-    raw = read_private(path, MAX_BYTES) if path is not None else None
-    if raw is None:
+    data = packstore.read(FILE_NAME, MAX_BYTES)
+    if data is None:
         return None
     try:
-        return _decode(orjson.loads(raw), stamps)
+        return _decode(data, stamps)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
         return None
 
@@ -208,8 +198,7 @@ def save(
     """Write the snapshot of a full load made under ``stamps``; False (nothing written) when a file changed
     during the load or too recently, when the load has something JSON cannot give back exactly, or when the
     cache cannot be written."""
-    path = _path()
-    if path is None or key(sources) != stamps or not _settled(stamps, time.time_ns()):
+    if packstore.path(FILE_NAME) is None or key(sources) != stamps or not _settled(stamps, time.time_ns()):
         return False
     rows = [_encode_signature(c) for c in compiled]
     if any(r is None for r in rows):
@@ -228,4 +217,4 @@ def save(
         return False
     if back is None or _shape(*back[:3]) != _shape(compiled, errors, tables):
         return False
-    return write_private(path, payload)
+    return packstore.write(FILE_NAME, payload)

@@ -431,3 +431,49 @@ async def test_a_refused_edit_on_a_store_that_refuses_writes_still_says_why(demo
         assert any(n.startswith("Refused: shifter may not edit") for n in notes(app)), notes(app)
         assert app.is_running and isinstance(app.screen, RequestDetailScreen)
         assert len(store.request_audit(running.id)) == before
+
+
+async def test_form_opens_fields_only_once_it_knows_who_you_are(
+    demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import opgtui.screens.request_form as form_module
+    from opgtui.store import StoreError
+
+    cfg, store = demo
+    draft = next(r for r in store.requests() if r.status == "draft")
+    as_user(monkeypatch, draft.requester)
+    release = threading.Event()
+    real_actor = form_module.actor
+
+    def slow_actor(s: Any, c: Any) -> Any:
+        release.wait(5)
+        return real_actor(s, c)
+
+    monkeypatch.setattr(form_module, "actor", slow_actor)
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(RequestForm())
+        await pilot.pause()
+        assert "requester: reading who you are" in str(app.screen.query_one("#form-title", Static).render())
+        app.pop_screen()
+        app.push_screen(RequestForm(draft))
+        await pilot.pause()
+        assert app.screen.query_one("#f-title", Input).disabled  # not yet known to be yours
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.screen.query_one("#f-title", Input).disabled
+
+        def broken(_s: Any, _c: Any) -> Any:
+            raise StoreError("the store is locked by another process")
+
+        monkeypatch.setattr(form_module, "actor", broken)
+        app.pop_screen()
+        app.push_screen(RequestForm(draft))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(app.screen.query_one("#form-status", Static).render())
+        assert "Cannot read who you are: the store is locked" in status and app.is_running
+        assert app.screen.query_one("#f-title", Input).disabled

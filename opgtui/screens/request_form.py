@@ -27,6 +27,7 @@ from opgtui.widgets.safe_edit import SafeInput, SafeTextArea
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
+    from opgtui.config import Roles
 
 BLANK = Select.NULL
 
@@ -61,6 +62,7 @@ class RequestForm(Screen[int | None]):
         self.saved_id: int | None = None
         self.notice: Content | None = None  # above the field checks until the form changes or is saved
         self.notice_values: dict[str, str] = {}
+        self.who: tuple[str, Roles] | None = None  # the shifter and their roles, once read (read_store)
 
     @property
     def opg(self) -> OpgApp:
@@ -124,22 +126,41 @@ class RequestForm(Screen[int | None]):
     def on_mount(self) -> None:
         if self.base is not None:
             self._fill(rq.snapshot(self.base))
-            allowed = set(rq.editable_fields(self.base, *actor(self.opg.store, self.opg.cfg)))
-            for name in ("title", "experiment", *rq.FIELD_NAMES):
-                self.query_one(f"#f-{name}").disabled = name not in allowed
+            for name in ("title", "experiment", *rq.FIELD_NAMES):  # until we know which fields are yours to edit
+                self.query_one(f"#f-{name}").disabled = True
         self.initial = self.values()
         self._title()
         self.validate()
+        self._focus_first()
+        cfg = self.opg.cfg
+        read_store(self, lambda store: actor(store, cfg), self.known, group="form-actor", failed=self.unknown)
+
+    def known(self, who: tuple[str, Roles]) -> None:
+        """Who the shifter is has been read: the fields they may edit open, and the title names them."""
+        self.who = who
+        if self.base is not None:
+            allowed = set(rq.editable_fields(self.base, *who))
+            for name in ("title", "experiment", *rq.FIELD_NAMES):
+                self.query_one(f"#f-{name}").disabled = name not in allowed
+            self._focus_first()
+        self._title()
+
+    def unknown(self, line: str) -> None:
+        """The store cannot say who the shifter is: one line; an edit's fields stay closed."""
+        self._say(f"Cannot read who you are: {line}")
+
+    def _focus_first(self) -> None:
         first = next((w for w in self.query("#form Input, #form Select, #form TextArea") if not w.disabled), None)
         if first is not None:
             first.focus()
 
     def _title(self) -> None:
         b = self.base
+        who = one_line(self.who[0], 30) if self.who else "reading who you are ..."
         text = (
             f"Edit request {b.id} (version {b.version}, {b.status}, by {one_line(b.requester, 20)})"
             if b
-            else f"New production request (requester: {one_line(actor(self.opg.store, self.opg.cfg)[0], 30)})"
+            else f"New production request (requester: {who})"
         )
         self.query_one("#form-title", Static).update(Text(text, "bold"))
 
@@ -176,7 +197,7 @@ class RequestForm(Screen[int | None]):
         values = self.values()
         fields, errors = rq.parse_form(values)
         cfg = self.opg.cfg
-        base = self.base or ProductionRequest("", "", actor(self.opg.store, cfg)[0])
+        base = self.base or ProductionRequest("", "", self.who[0] if self.who else "")
         cleared = {n: None for n in rq.FIELD_NAMES if n not in fields}
         req = rq.with_changes(
             base,

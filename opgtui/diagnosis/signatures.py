@@ -40,9 +40,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 import msgspec
 import re2
@@ -88,26 +88,42 @@ DETAIL_GROUPS = ("path", "file", "host", "url", "what")
 _NUMBERS_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
 
-class SignatureSpec(Spec):
-    """One signature of a pack, as its YAML gives it: the one declaration of the keys a signature may have (the
-    checks of their values follow in :func:`compile_signature`)."""
+_YAML_ONLY: tuple[tuple[str, Any, Any], ...] = (
+    ("benign", list[str] | None, None),
+    ("requires", list[str] | None, None),
+    ("numbers", str | None, None),
+    ("examples", list[str] | None, None),
+    ("notes", Any, None),
+    ("role", str | None, None),
+    ("exclude", str | None, None),
+    ("record", str | None, None),
+)
+"""The keys a pack's signature may have beyond the model's (``core.model.Signature``), optional, in schema order."""
 
-    id: str
-    pattern: str
-    category: str
-    action: str
-    title: str
-    example: str
-    service: str | None = None
-    priority: int = 0
-    benign: list[str] | None = None
-    requires: list[str] | None = None
-    numbers: str | None = None
-    examples: list[str] | None = None
-    notes: Any = None
-    role: str | None = None
-    exclude: str | None = None
-    record: str | None = None
+
+def _spec_fields() -> list[tuple[Any, ...]]:
+    """SignatureSpec's keys: the model's fields (``core.model.Signature``, their one declaration), but ``category``
+    as text (checked in :func:`compile_signature` with its own message) and not ``pack`` (the file's, not the
+    signature's); then the YAML-only keys: the required ``example`` after the model's required keys, the rest
+    after its optional ones."""
+    hints = get_type_hints(Signature)
+    model = [(f, str if f.name == "category" else hints[f.name]) for f in fields(Signature) if f.name != "pack"]
+    required = [(f.name, kind) for f, kind in model if f.default is MISSING]
+    optional = [(f.name, kind, f.default) for f, kind in model if f.default is not MISSING]
+    return [*required, ("example", str), *optional, *_YAML_ONLY]
+
+
+SignatureSpec: Any = msgspec.defstruct(
+    "SignatureSpec",
+    _spec_fields(),
+    bases=(Spec,),
+    module=__name__,
+    forbid_unknown_fields=True,
+    namespace={
+        "__doc__": "One signature of a pack, as its YAML gives it: the one declaration of the keys a signature may"
+        " have (the\nchecks of their values follow in :func:`compile_signature`).",
+    },
+)
 
 
 class PackSpec(msgspec.Struct):
@@ -704,7 +720,7 @@ def compile_signature(
             did_you_mean(str(unknown[0]), _KEYS) if len(unknown) == 1 else ""
         )
     try:
-        spec = convert(raw, SignatureSpec, None, source, loose=False)
+        spec: Any = convert(raw, SignatureSpec, None, source, loose=False)
     except SpecError as exc:
         return None, f"{exc.key}: {exc.problem}" if exc.key else exc.problem
     sid, pattern, category = spec.id, spec.pattern, spec.category

@@ -22,6 +22,7 @@ ADDED = {
         "phrase_glibc_heap_corruption",
         "phrase_nextflow_time_limit",
         "phrase_sge_execd_enforced_limit",
+        "phrase_sge_execd_enforced_time_limit",
         "phrase_job_manually_preempted",
         "phrase_batch_daemon_cgroup_create_failed",
         "phrase_nuisance_err_fatal",

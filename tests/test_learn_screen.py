@@ -50,6 +50,19 @@ async def open_view(app: OpgApp, pilot: object) -> SignaturesScreen:
     return screen
 
 
+async def open_label_form(app: OpgApp, pilot: object, screen: SignaturesScreen) -> LabelForm:
+    """`v` on the TNetXNGFile template: the label form."""
+    assert screen.result is not None
+    row = next(i for i, s in enumerate(screen.result.items) if "TNetXNGFile" in s.template.text)
+    for _ in range(row):
+        await pilot.press("down")  # type: ignore[attr-defined]
+    await pilot.press("v")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    form = app.screen
+    assert isinstance(form, LabelForm)
+    return form
+
+
 async def test_the_view_lists_templates_and_enter_shows_jobs_and_lines(demo_dir: Path, tmp_path: Path) -> None:
     app = make_app(demo_dir, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -320,3 +333,46 @@ async def test_the_learned_list_is_read_off_the_ui_thread_and_says_so_until_it_a
         await settle(app, pilot)
         assert "database disk image is malformed" in "\n".join(screen_lines(app))
         assert app.screen is screen
+
+
+async def test_a_store_error_in_the_label_test_enable_or_e_is_one_line_and_the_view_stays(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import opgtui.learn.library as library
+    import opgtui.learn.workflow as workflow
+    from opgtui.learn.library import Learned, save_label
+    from opgtui.store import StoreError
+
+    def locked(*_args: object, **_kwargs: object) -> None:
+        raise StoreError("the store is locked by another process")
+
+    app = make_app(demo_dir, tmp_path)
+    save_label(app.store, Learned("learned.x", "No such file", "service", "retry", "X missing", "xrootd"), now=NOW)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_view(app, pilot)
+        form = await open_label_form(app, pilot, screen)
+        await pilot.press(*"XRootD replica missing", "enter")
+        await settle(app, pilot)
+        assert "passed" in str(form.query_one("#numbers").render())
+        monkeypatch.setattr(library, "all_learned", locked)
+        await pilot.press("enter")  # tested again: the last answer goes, the store's error is the one line
+        assert form.query_one("#enable").disabled
+        await settle(app, pilot)
+        assert str(form.query_one("#numbers").render()) == "the store is locked by another process"
+        monkeypatch.undo()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        monkeypatch.setattr(library, "save_label", locked)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is form and not form.query_one("#enable").disabled  # may be tried again
+        assert str(form.query_one("#numbers").render()) == "the store is locked by another process"
+        await pilot.press("escape")
+        await pilot.press("L")
+        await settle(app, pilot)
+        monkeypatch.setattr(workflow, "enable", locked)
+        await pilot.press("e")
+        await settle(app, pilot)
+        said = [n.message for n in app._notifications]
+        assert "learned.x not enabled: the store is locked by another process" in said
+        assert app.screen is screen and app.is_running

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -351,31 +350,33 @@ class SignaturesScreen(BaseScreen):
         self.notify(f"{'testing and enabling' if on else 'disabling'} {x.id} ...", markup=False)
         self.switch(x.id, on)
 
-    @work(thread=True, exclusive=True, group="signatures-switch")
     def switch(self, sid: str, on: bool) -> None:
-        """Enable (tested again first) or disable one learned signature and re-diagnose its jobs."""
-        from opgtui.learn.vetting import default_corpus
-        from opgtui.learn.workflow import disable, enable
-        from opgtui.ops.logtarget import packs_for
-        from opgtui.store import open_store
+        """Enable (tested again first) or disable one learned signature and re-diagnose its jobs, off the UI
+        thread (read_store: a store that cannot be read or written is one line, the view stays up)."""
+        cfg = self.opg.cfg
 
-        packs = packs_for(tuple(self.opg.cfg.classifier_dirs))
-        store = open_store(self.opg.store.path)
-        try:
+        def act(store: Store) -> tuple[str, bool]:
+            from opgtui.learn.vetting import default_corpus
+            from opgtui.learn.workflow import disable, enable
+            from opgtui.ops.logtarget import packs_for
+
+            packs = packs_for(tuple(cfg.classifier_dirs))
             if on:
-                _, tested, changed = enable(self.opg.cfg, store, packs, sid, corpus=default_corpus())
+                _, tested, changed = enable(cfg, store, packs, sid, corpus=default_corpus())
             else:
-                tested, changed = {}, disable(self.opg.cfg, store, packs, sid)
-        finally:
-            store.close()
-        if changed is None:
-            message = f"{sid} refused: " + "; ".join(tested.get("refusals", []))
-        else:
+                tested, changed = {}, disable(cfg, store, packs, sid)
+            if changed is None:
+                return f"{sid} refused: " + "; ".join(tested.get("refusals", [])), True
             moved = ", ".join(f"{k} {n}" for k, n in changed.items())
-            message = f"{'enabled' if on else 'disabled'} {sid}: {sum(changed.values()):,} verdicts changed" + (
-                f" ({moved})" if moved else ""
+            verb = "enabled" if on else "disabled"
+            return f"{verb} {sid}: {sum(changed.values()):,} verdicts changed" + (f" ({moved})" if moved else ""), False
+
+        def failed(line: str) -> None:
+            self.notify(
+                one_line(f"{sid} not {'enabled' if on else 'disabled'}: {line}", 300), severity="error", markup=False
             )
-        self.app.call_from_thread(self.switched, message, changed is None)
+
+        read_store(self, act, lambda answer: self.switched(*answer), group="signatures-switch", failed=failed)
 
     def switched(self, message: str, refused: bool) -> None:
         self.notify(message, severity="warning" if refused else "information", markup=False)
@@ -515,6 +516,8 @@ class LabelForm(ModalScreen[str | None]):
     def test(self) -> None:
         from opgtui.learn.library import check_fields
 
+        self.tested = None  # the last test's answer is for what the form held then
+        self.query_one("#enable", Button).disabled = True
         item = self.candidate()
         problem = check_fields(item.category, item.action, item.title).removeprefix("--") or self.check_pattern()
         if problem:
@@ -523,22 +526,25 @@ class LabelForm(ModalScreen[str | None]):
         self.query_one("#numbers", Static).update(Text("testing on the store and the labelled corpus ...", "dim"))
         self.run_test(item)
 
-    @work(thread=True, exclusive=True, group="signatures-test")
     def run_test(self, item: Any) -> None:
-        from opgtui.learn.library import all_learned, new_id
-        from opgtui.learn.vetting import default_corpus, vet
-        from opgtui.ops.logtarget import packs_for
-        from opgtui.store import open_store
+        """Test the label on the stored jobs and the labelled corpus off the UI thread (read_store)."""
+        cfg = self.opg.cfg
 
-        packs = packs_for(tuple(self.opg.cfg.classifier_dirs))
-        store = open_store(self.opg.store.path)
-        try:
+        def read(store: Store) -> tuple[Any, Any]:
+            from opgtui.learn.library import all_learned, new_id
+            from opgtui.learn.vetting import default_corpus, vet
+            from opgtui.ops.logtarget import packs_for
+
+            packs = packs_for(tuple(cfg.classifier_dirs))
             taken = {c.signature.id for c in packs.compiled} | {x.id for x in all_learned(store)}
             item.id = new_id(item.title, taken)
-            result = vet(store, packs, item, corpus=default_corpus(), job_id=item.job_id, windows=store.windows())
-        finally:
-            store.close()
-        self.app.call_from_thread(self.show_test, item, result)
+            return item, vet(store, packs, item, corpus=default_corpus(), job_id=item.job_id, windows=store.windows())
+
+        read_store(self, read, lambda answer: self.show_test(*answer), group="signatures-test", failed=self.said)
+
+    def said(self, line: str) -> None:
+        """The store could not be read or written: why, in one line, where the numbers would be."""
+        self.query_one("#numbers", Static).update(Content.styled(one_line(line, 300), BAD))
 
     def show_test(self, item: Any, result: Any) -> None:
         n = result.summary()
@@ -573,25 +579,27 @@ class LabelForm(ModalScreen[str | None]):
         self.query_one("#enable", Button).disabled = True
         self.store_and_apply(self.tested, self.matched)
 
-    @work(thread=True, exclusive=True, group="signatures-enable")
     def store_and_apply(self, item: Any, matched: list[str]) -> None:
-        from opgtui.learn.apply import affected, rediagnose
-        from opgtui.learn.library import save_label
-        from opgtui.ops.logtarget import packs_for
-        from opgtui.store import open_store
+        """Store the tested label, enabled, and re-diagnose the jobs it matches, off the UI thread (read_store);
+        a store that cannot be written is one line and Enable can be tried again."""
+        cfg = self.opg.cfg
 
-        item.enabled = True
-        store = open_store(self.opg.store.path)
-        try:
+        def write(store: Store) -> str:
+            from opgtui.learn.apply import affected, rediagnose
+            from opgtui.learn.library import save_label
+            from opgtui.ops.logtarget import packs_for
+
+            item.enabled = True
             stored = save_label(store, item)
-            changes = rediagnose(
-                self.opg.cfg, store, packs_for(tuple(self.opg.cfg.classifier_dirs)), affected(store, stored.id, matched)
-            )
-        finally:
-            store.close()
-        moved = ", ".join(f"{a} -> {b} {n}" for (a, b), n in sorted(changes.items()))
-        message = f"enabled {stored.id}: {sum(changes.values()):,} verdicts changed" + (f" ({moved})" if moved else "")
-        self.app.call_from_thread(self.dismiss, message)
+            changes = rediagnose(cfg, store, packs_for(tuple(cfg.classifier_dirs)), affected(store, stored.id, matched))
+            moved = ", ".join(f"{a} -> {b} {n}" for (a, b), n in sorted(changes.items()))
+            return f"enabled {stored.id}: {sum(changes.values()):,} verdicts changed" + (f" ({moved})" if moved else "")
+
+        def failed(line: str) -> None:
+            self.said(line)
+            self.query_one("#enable", Button).disabled = False
+
+        read_store(self, write, self.dismiss, group="signatures-enable", failed=failed)
 
 
 def label_jobs(app: OpgApp, job_ids: list[str], scope: str, then: Callable[[], None] | None = None) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from test_screen_reads import probe_app
 from textual.content import Content
 
 from opgtui.screens.confirm import ConfirmScreen, NotAsked, ask
 from opgtui.store import Store, StoreError
-from tests.test_screen_reads import probe_app
 
 
 async def test_a_store_error_while_asking_is_one_line_and_no_dialog(tmp_path: Path) -> None:

@@ -196,7 +196,10 @@ async def test_the_templates_last_mined_are_listed_at_once(
     app = OpgApp(app.cfg, open_store(app.cfg.store), refresh_loop=False)
     async with app.run_test(size=(120, 40)) as pilot:
         app.run_command_line("signatures")
-        await app.workers.wait_for_complete()  # the kept templates are read in a worker after the first paint
+        for _ in range(200):  # the kept templates are read in a worker after the first paint (at most 10 s)
+            await pilot.pause(0.05)
+            if isinstance(app.screen, SignaturesScreen) and app.screen.result is not None:
+                break
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SignaturesScreen) and screen.result is not None

@@ -278,7 +278,7 @@ class OpgApp(App[None]):
 
     def read_chrome(self) -> None:
         """Read what the header and the announcements show in a worker on a store connection of its own, then
-        redraw them on the UI thread; a newer read drops this one's answer, and one that fails keeps what was
+        redraw them on the UI thread; a newer read's answer wins over this one's, and one that fails keeps what was
         shown (the header says the store was not read, if nothing was)."""
         from textual.worker import get_current_worker
 
@@ -299,7 +299,9 @@ class OpgApp(App[None]):
                 with contextlib.suppress(RuntimeError):  # the dashboard closed meanwhile
                     self.call_from_thread(self._chrome_arrived, generation, answer)
 
-        self.run_worker(work, name="chrome", group="chrome", thread=True, exclusive=True)
+        # Not exclusive: the generation drops a read a newer one overtook, and a cancelled worker would only be
+        # marked so (a thread runs on), making anyone who waits for the workers see an error.
+        self.run_worker(work, name="chrome", group="chrome", thread=True)
 
     def _chrome_arrived(self, generation: int, answer: ChromeRead | str) -> None:
         from opgtui.screens.base import BaseScreen

@@ -13,6 +13,7 @@ import click
 
 if TYPE_CHECKING:
     from opgtui.config import Config
+    from opgtui.store import Store
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -34,7 +35,7 @@ def config_of(ctx: click.Context) -> Config:
         fail(str(exc))
 
 
-def open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False) -> Any:
+def open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False) -> Store:
     """The config's store (or ``path``), created when missing; a store that cannot be opened is one line."""
     from opgtui.store import StoreError
     from opgtui.store import open_store as open_any
@@ -45,7 +46,7 @@ def open_store(cfg: Config, path: Path | None = None, *, readonly: bool = False)
         fail(str(exc))
 
 
-def existing_store(cfg: Config, *, readonly: bool = False) -> Any:
+def existing_store(cfg: Config, *, readonly: bool = False) -> Store:
     """The store of a command that only reads: a missing file is a mistyped path or no collection yet, not a
     reason to create an empty store there."""
     from opgtui.core.storetarget import is_postgres

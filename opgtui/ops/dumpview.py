@@ -10,12 +10,14 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from opgtui.core.model import Job
+from opgtui.core.model import Job, JobBrief, JobEvent
 
-if TYPE_CHECKING:  # the head readers are started only for a dump that needs them
+if TYPE_CHECKING:  # the head readers are started only for a dump that needs them; the loader when it is loaded
     from opgtui.sources.dumpheads import HeadReaders
+    from opgtui.sources.dumps import LoadResult
+    from opgtui.store import Store
 
 CHUNK = 5000
 
@@ -24,12 +26,12 @@ class DumpJobs(Mapping[str, Job]):
     """The whole record of each job of a loaded dump, by id: the table lists brief records, and a job's Job is
     normalised from its ad when asked for (the detail, the log view, diagnosis, the failure summary)."""
 
-    def __init__(self, result: Any = None) -> None:
-        self._result = result  # sources.dumps.LoadResult, loaded with brief=True; None: not loaded yet
+    def __init__(self, result: LoadResult | None = None) -> None:
+        self._result = result  # loaded with brief=True; None: not loaded yet
         self._index: dict[str, int] = {} if result is None else result.index
 
     def __getitem__(self, job_id: str) -> Job:
-        job = self._result.job(job_id) if job_id in self._index else None
+        job = self._result.job(job_id) if self._result is not None and job_id in self._index else None
         if job is None:
             raise KeyError(job_id)
         return job
@@ -53,7 +55,7 @@ class DumpSession:
     """The dump files, what they held once parsed, and whether the scratch store has them all yet."""
 
     paths: list[str]
-    result: Any = None  # sources.dumps.LoadResult, once loaded
+    result: LoadResult | None = None  # once loaded
     jobs: DumpJobs = field(default_factory=DumpJobs)  # whole records by id, normalised when asked for
     imported: bool = False
     heads: HeadReaders | None = None  # workers reading the big dumps' heads, once started
@@ -79,7 +81,7 @@ class DumpSession:
         names = [Path(p).name for p in self.paths]
         return f"dump {names[0]}" + (f" +{len(names) - 1}" if len(names) > 1 else "")
 
-    def load(self) -> Any:
+    def load(self) -> LoadResult:
         """Parse the files (the real loaders: -long, -json, event logs); errors name file and line. The jobs of
         ``-json`` dumps are brief records (the table's fields, filled in as rows are read): each job's whole
         record is normalised when :attr:`jobs` is asked for it."""
@@ -107,12 +109,12 @@ class DumpSession:
                 self.tell(path)
 
     @property
-    def listed(self) -> list[Any]:
+    def listed(self) -> list[Job | JobBrief]:
         """What the table lists: a brief record (or a whole Job) per job, in the dump's order."""
         return self.result.jobs if self.result is not None else []
 
     def ad(self, job_id: str) -> dict[str, Any] | None:
-        """The raw ad as the dump has it (read back from the file on demand)."""
+        """The raw ad as the dump has it (read back from the file on demand): ClassAd values, as JSON has them."""
         if self.result is None:
             return None
         try:
@@ -121,7 +123,7 @@ class DumpSession:
             return None
 
 
-def import_into(store: Any, jobs: Sequence[Job], events: Sequence[Any]) -> int:
+def import_into(store: Store, jobs: Sequence[Job], events: Sequence[JobEvent]) -> int:
     """Copy the dump's jobs and events into the (scratch) store in chunks; raw ads stay in the file."""
     for start in range(0, len(jobs), CHUNK):
         store.upsert_jobs(jobs[start : start + CHUNK])
@@ -153,7 +155,7 @@ def _copy_main(argv: list[str]) -> int:
     result = load_files(paths, keep_ads=False)
     store = open_store(store_path)
     try:
-        print(import_into(store, result.jobs, result.events))
+        print(import_into(store, cast("list[Job]", result.jobs), result.events))  # brief=False: every one a Job
     finally:
         store.close()
     return 0

@@ -25,13 +25,16 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from opgtui.core.model import Job, JobBrief, JobEvent
 from opgtui.sources.jobbrief import HEAD_ATTRS, REST_ATTRS, LazyBrief, set_head, set_rest
 from opgtui.sources.jobrecord import _POOL, ATTRS, NotAJobAd, _shared, host_of, job_from_ad, job_from_values
+
+if TYPE_CHECKING:  # started by the caller, only for the big -json dumps
+    from opgtui.sources.dumpheads import HeadReaders
 
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes total) while a large file is read."""
@@ -263,7 +266,7 @@ class LoadResult:
     ads: RawAds = field(default_factory=RawAds)
     errors: list[str] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)  # job id -> its place in jobs
-    files: list[Any] = field(default_factory=list)  # the -json files whose ads are read back when asked for
+    files: list[_JsonFile] = field(default_factory=list)  # the -json files whose ads are read back when asked for
 
     def on_changed(self, tell: Callable[[str], None]) -> None:
         """Call ``tell(path)`` (from whichever thread finds it) when a dump is found changed on disk since it was
@@ -284,7 +287,7 @@ class LoadResult:
         jobs, index = self.jobs, self.index
         wanted = list(dict.fromkeys(job_ids))
         out: dict[str, Job] = {}
-        by_file: dict[int, tuple[Any, dict[int, str]]] = {}  # the briefs' ads, by file
+        by_file: dict[int, tuple[_JsonFile, dict[int, str]]] = {}  # the briefs' ads, by file
         for job_id in wanted:
             i = index.get(job_id)
             if i is None:
@@ -1015,8 +1018,8 @@ class _PartRead:
 
 
 class _Loader:
-    def __init__(self, keep_ads: bool, brief: bool = False, heads: Any = None) -> None:
-        self.heads = heads  # dumpheads.HeadReaders: workers reading big -json dumps' heads, when started
+    def __init__(self, keep_ads: bool, brief: bool = False, heads: HeadReaders | None = None) -> None:
+        self.heads = heads  # workers reading big -json dumps' heads, when started
         self.result = LoadResult()
         self.result.ads._result = self.result
         self.seen = self.result.index
@@ -1316,7 +1319,7 @@ def load_files(
     *,
     keep_ads: bool = True,
     brief: bool = False,
-    heads: Any = None,
+    heads: HeadReaders | None = None,
 ) -> LoadResult:
     """Every job, event and raw ad in the given dumps and event logs; never raises.
 
@@ -1343,7 +1346,11 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _load(
-    paths: Iterable[str | Path], progress: Progress | None, keep_ads: bool, brief: bool, heads: Any = None
+    paths: Iterable[str | Path],
+    progress: Progress | None,
+    keep_ads: bool,
+    brief: bool,
+    heads: HeadReaders | None = None,
 ) -> LoadResult:
     loader = _Loader(keep_ads, brief, heads)
     eventlogs: list[Path] = []

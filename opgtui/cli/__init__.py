@@ -22,7 +22,11 @@ from opgtui.cli.common import read_log as _read_log
 from opgtui.cli.common import say as _say
 
 if TYPE_CHECKING:  # the small verbs start in a blink: only what a verb uses is imported, inside it
+    from collections.abc import Callable
+
     from opgtui.config import Config
+    from opgtui.ops.collector import CollectReport
+    from opgtui.store import Store
 
 # Command groups kept in their own modules, imported when their verb runs (or its own --help).
 LAZY_COMMANDS = {
@@ -45,7 +49,7 @@ class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *LAZY_COMMANDS})
 
-    def get_command(self, ctx: click.Context, name: str) -> Any:
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in LAZY_COMMANDS and name not in self.commands:
             from importlib import import_module
 
@@ -68,7 +72,9 @@ class _Group(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError:
@@ -105,7 +111,12 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _run_dashboard(
-    cfg: Config, store: Any, *, demo: bool = False, demo_rest: Any = None, keep_demo: bool = False
+    cfg: Config,
+    store: Store,
+    *,
+    demo: bool = False,
+    demo_rest: Callable[[Store], None] | None = None,
+    keep_demo: bool = False,
 ) -> None:
     from opgtui.core.terminal import terminal_too_small
 
@@ -165,7 +176,9 @@ def demo(keep: str | None, build_only: bool) -> None:
             store.close()
 
 
-def _build_demo(workdir: Path, *, keep: bool, board_only: bool = False) -> tuple[Config, Any, Any]:
+def _build_demo(
+    workdir: Path, *, keep: bool, board_only: bool = False
+) -> tuple[Config, Store, Callable[[Store], None] | None]:
     """The demo store in ``workdir`` (and, when kept, its config.yaml); one line and exit 2 if it cannot be.
     With ``board_only`` only what the Status view shows is built: the third value builds the rest (the
     dashboard runs it after its first frame), else it is None."""
@@ -436,7 +449,7 @@ def check(ctx: click.Context, required: str, within: str) -> None:
     sys.exit(result.exit_code)
 
 
-def _known_services(cfg: Config, store: Any, names: list[str]) -> None:
+def _known_services(cfg: Config, store: Store, names: list[str]) -> None:
     """Exit 2 naming the first of ``names`` that is neither configured (name or alias) nor seen by a feed."""
     from opgtui.domain.services import board
 
@@ -471,7 +484,7 @@ def collect(ctx: click.Context, once: bool) -> None:
         _fail("collect --once: no source answered (every feed and schedd failed, see above)", 1)
 
 
-def _nothing_collected(cfg: Config, report: Any) -> bool:
+def _nothing_collected(cfg: Config, report: CollectReport) -> bool:
     """Whether a round got nothing from any source: every feed failed and no schedd answered."""
     feeds_failed = not cfg.feeds or report.feeds_ok == 0
     schedd_failed = any(p.startswith(("schedd ", "collector: ")) for p in report.problems)

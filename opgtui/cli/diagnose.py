@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,10 +27,15 @@ from opgtui.cli.common import read_log as _read_log
 from opgtui.cli.common import say as _say
 from opgtui.core.model import Job, Verdict
 
+if TYPE_CHECKING:
+    from opgtui.config import Config
+    from opgtui.diagnosis.signatures import PackSet
+    from opgtui.store import Store
+
 STREAMS = ("stdout", "stderr")
 
 
-def _packs(cfg: Any, *, warn: bool = True) -> Any:
+def _packs(cfg: Config, *, warn: bool = True) -> PackSet:
     from opgtui.diagnosis.signatures import load_packs
 
     packs = load_packs(cfg.classifier_dirs)
@@ -137,7 +142,9 @@ def print_verdict(out: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------------------- a stored job
 
 
-def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int, numbers: dict[str, Any]) -> dict[str, Any]:
+def diagnose_stored(
+    cfg: Config, job_id: str, log_path: str | None, lines: int, numbers: dict[str, Any]
+) -> dict[str, Any]:
     """The verdict JSON for a job of the store: its stdout then its stderr (or ``log_path``), its numbers."""
     from opgtui.diagnosis.engine import diagnose as run_diagnosis
     from opgtui.diagnosis.engine import verdict_json
@@ -158,7 +165,7 @@ def diagnose_stored(cfg: Any, job_id: str, log_path: str | None, lines: int, num
     return {**verdict_json(verdict), "job": job.id, "logs": logs}
 
 
-def _find_job(store: Any, text: str) -> Job:
+def _find_job(store: Store, text: str) -> Job:
     from opgtui.cli.retry import job_id_of
     from opgtui.ops.jobids import AmbiguousId, resolve
 
@@ -187,7 +194,7 @@ def _find_job(store: Any, text: str) -> Job:
 
 
 def _job_logs(
-    cfg: Any, store: Any, job: Job, log_path: str | None, lines: int
+    cfg: Config, store: Store, job: Job, log_path: str | None, lines: int
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The tails to diagnose (stdout first, then stderr) joined, and where each came from."""
     from opgtui.ops import logtarget
@@ -220,7 +227,7 @@ def _job_logs(
     return logs, text
 
 
-def _where_log(cfg: Any, job: Job, ad: dict[str, Any] | None, stream: str) -> tuple[str | None, str | None]:
+def _where_log(cfg: Config, job: Job, ad: dict[str, Any] | None, stream: str) -> tuple[str | None, str | None]:
     """(source, None) or (None, why not: a path outside the configured log directories is refused)."""
     from opgtui.ops.logtarget import find_log
 
@@ -231,7 +238,7 @@ def _where_log(cfg: Any, job: Job, ad: dict[str, Any] | None, stream: str) -> tu
 # ------------------------------------------------------------------------------------------- --eval
 
 
-def run_eval(cfg: Any, root: Path, *, as_json: bool, baseline: Path | None = None) -> None:
+def run_eval(cfg: Config, root: Path, *, as_json: bool, baseline: Path | None = None) -> None:
     """Score the diagnosis over the labelled corpus under ``root`` and print the report (and, against an earlier
     report, what changed)."""
     import json

@@ -9,12 +9,16 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from opgtui.core.textsafe import clean, one_line
 from opgtui.domain.joblist import build_rows, filter_rows, quick_filter, reason_text, short_id, status_text
+
+if TYPE_CHECKING:
+    from opgtui.core.model import Job, JobBrief
+    from opgtui.domain.joblist import Row
 
 CSV_FIELDS = (
     "id",
@@ -37,7 +41,7 @@ CSV_FIELDS = (
 )
 
 
-def _csv_row(row: Any) -> dict[str, Any]:
+def _csv_row(row: Row) -> dict[str, Any]:
     """One job as a CSV record; text that came from job ads is cleaned (one line, no escape sequences)."""
     j = row.job
 
@@ -65,7 +69,7 @@ def _csv_row(row: Any) -> dict[str, Any]:
     }
 
 
-def _json_row(row: Any) -> dict[str, Any]:
+def _json_row(row: Row) -> dict[str, Any]:
     j = row.job
     return asdict(j) | {
         "status_label": j.status_label,
@@ -77,7 +81,9 @@ def _json_row(row: Any) -> dict[str, Any]:
     }
 
 
-def print_jobs(jobs: Sequence[Any], summaries: dict[str, tuple[str, str]], *, query: str, only: str, fmt: str) -> int:
+def print_jobs(
+    jobs: Sequence[Job | JobBrief], summaries: dict[str, tuple[str, str]], *, query: str, only: str, fmt: str
+) -> int:
     """Print the jobs the filter keeps; returns how many."""
     rows = build_rows(
         jobs,

@@ -10,7 +10,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -21,13 +21,21 @@ from opgtui.cli.common import open_store as _open_store
 from opgtui.core.model import ProductionRequest
 from opgtui.domain import requests as rq
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def _open(ctx: click.Context) -> tuple[Any, Any]:
+    from opgtui.config import Config
+    from opgtui.store import Store
+
+T = TypeVar("T")
+
+
+def _open(ctx: click.Context) -> tuple[Config, Store]:
     cfg = _config(ctx)
     return cfg, _open_store(cfg)
 
 
-def _load(store: Any, req_id: int) -> ProductionRequest:
+def _load(store: Store, req_id: int) -> ProductionRequest:
     req = store.request(req_id)
     if req is None:
         _fail(f"no request with id {req_id}")
@@ -41,7 +49,7 @@ def _safe(text: str) -> str:
     return clean_block(text)
 
 
-def _run(action: Any) -> Any:
+def _run(action: Callable[[], T]) -> T:
     """Run a store operation; refusals and conflicts exit 1, bad values exit 2, one line each."""
     from opgtui.store import RequestConflict, StoreError
 
@@ -76,7 +84,7 @@ def _parse_sets(pairs: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, str]]
     return {**fields, **cleared}, attrs
 
 
-def _after_save(req: ProductionRequest, cfg: Any, verb: str) -> None:
+def _after_save(req: ProductionRequest, cfg: Config, verb: str) -> None:
     line = f"request {req.id} {verb} ({req.status}, version {req.version})"
     gap = rq.missing_sentence(rq.missing(req, cfg)) if req.status == "draft" else ""
     click.echo(line + (f"; {gap[0].lower()}{gap[1:]}" if gap else ""))

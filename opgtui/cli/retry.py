@@ -7,13 +7,16 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from opgtui.config import Config
 from opgtui.core.textsafe import clean, one_line
 from opgtui.core.timefmt import clock
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 
 def job_id_of(text: str) -> str:
@@ -28,7 +31,7 @@ def job_id_of(text: str) -> str:
 
 
 def plan_for(
-    cfg: Config, store: Any, job_id: str, debug: bool, force: bool, bigger: bool = False, again: bool = False
+    cfg: Config, store: Store, job_id: str, debug: bool, force: bool, bigger: bool = False, again: bool = False
 ) -> dict[str, Any]:
     """What a retry would do, from the recorded ad (the schedd's current ad decides for real)."""
     from opgtui.domain.retry import RetryRefused, earlier_retry, plan_retry
@@ -90,7 +93,7 @@ def _plan_lines(plan: dict[str, Any]) -> list[str]:
 
 def run_retry(
     cfg: Config,
-    store: Any,
+    store: Store,
     args: Sequence[str],
     *,
     debug: bool,
@@ -171,7 +174,7 @@ def run_retry(
     return 0 if all(r.ok or r.already for r in results) else 1
 
 
-def print_actions(store: Any, *, limit: int, as_json: bool) -> None:
+def print_actions(store: Store, *, limit: int, as_json: bool) -> None:
     """The action log, newest first: when, who, what, how many jobs, the first line of the answer."""
     rows = list(reversed(store.action_log()))[:limit]
     if as_json:

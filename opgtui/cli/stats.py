@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +14,9 @@ from opgtui.config import Config
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import parse_duration, parse_when, zone
 from opgtui.domain.stats import Row, Tally
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 _HEAD = {
     "site": "site",
@@ -97,7 +100,7 @@ def _instant(text: str, now: float, option: str) -> float:
             raise ValueError(f"{option}: {exc}") from None
 
 
-def _check_experiment(cfg: Config, store: Any, name: str) -> None:
+def _check_experiment(cfg: Config, store: Store, name: str) -> None:
     """ValueError unless ``name`` is a configured experiment or one the record has jobs of."""
     import difflib
 
@@ -112,7 +115,7 @@ def _check_experiment(cfg: Config, store: Any, name: str) -> None:
 
 def run_stats(
     cfg: Config,
-    store: Any,
+    store: Store,
     *,
     by: str,
     since: str,
@@ -169,7 +172,7 @@ def run_stats(
     return 0
 
 
-def run_prune(cfg: Config, store: Any, *, keep_days: float | None, dry_run: bool) -> int:
+def run_prune(cfg: Config, store: Store, *, keep_days: float | None, dry_run: bool) -> int:
     from opgtui.domain import stats
     from opgtui.ops.record import try_refresh_stats
 

@@ -14,7 +14,7 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 """A backslash and the character it escapes; scanning left to right pairs an escaped backslash with its own."""
 
 
-def re2_options(max_mem: int) -> Any:
+def re2_options(max_mem: int) -> re2.Options:
     """RE2 options with a memory budget and RE2's own error logging off (a refusal is said in one line)."""
     opts = re2.Options()
     opts.max_mem = max_mem

@@ -30,7 +30,12 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from yaml.error import Mark
     from yaml.nodes import MappingNode, Node
+
+    Fail = Callable[[Mark | None, str], "YamlError"]
 
 
 @cache
@@ -66,7 +71,7 @@ class YamlError(ValueError):
         super().__init__(f"{one_line(where, 300)}: {self.problem}")
 
 
-def _line(mark: Any) -> int | None:
+def _line(mark: Mark | None) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
@@ -176,7 +181,7 @@ def _compose(loader: Any, source: str | Path, limits: Limits) -> Node | None:
     )
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-    def fail(mark: Any, problem: str) -> YamlError:
+    def fail(mark: Mark | None, problem: str) -> YamlError:
         return YamlError(source, _line(mark), problem)
 
     loader.get_event()  # StreamStart
@@ -268,11 +273,11 @@ def _compose(loader: Any, source: str | Path, limits: Limits) -> Node | None:
     return root
 
 
-def _check_unique_keys(mapping: MappingNode, fail: Any) -> None:
+def _check_unique_keys(mapping: MappingNode, fail: Fail) -> None:
     """A key given twice in one mapping is an error (YAML would keep the last one silently)."""
     from yaml.nodes import ScalarNode
 
-    seen: dict[tuple[str, str], Any] = {}
+    seen: dict[tuple[str, str], Mark] = {}
     for key, _value in mapping.value:
         if not isinstance(key, ScalarNode):
             continue
@@ -281,6 +286,6 @@ def _check_unique_keys(mapping: MappingNode, fail: Any) -> None:
             raise fail(key.start_mark, f"{key.value[:60]}: given twice (first at line {_line(first)})")
 
 
-def _check_tag(node: Node, fail: Any) -> None:
+def _check_tag(node: Node, fail: Fail) -> None:
     if node.tag not in _STANDARD_TAGS:
         raise fail(node.start_mark, f"tag {node.tag!r} is not allowed (plain YAML values only)")

@@ -14,7 +14,7 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import orjson
@@ -24,6 +24,9 @@ from opgtui.core.textsafe import one_line
 from opgtui.domain.retry import Earlier, earlier_retry, pending_note
 from opgtui.ops.actions_worker import ACTIONS, Action
 from opgtui.sources.condor import explain, run_worker
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 WORKER = "opgtui.ops.actions_worker"  # the process that acts on a schedd (planning a retry from the live ad)
 _COUNTS = ("TotalSuccess", "TotalNotFound", "TotalPermissionDenied", "TotalBadStatus", "TotalAlreadyDone", "TotalError")
@@ -120,7 +123,7 @@ def answer_lines(results: Sequence[ActionResult]) -> list[str]:
 
 
 async def act_and_log(
-    store: Any,
+    store: Store,
     action: Action,
     job_ids: Sequence[str],
     *,
@@ -184,7 +187,7 @@ def debug_profile_for(
 async def retry(
     job_ids: Sequence[str],
     *,
-    store: Any,
+    store: Store,
     cfg: Config,
     debug: bool = False,
     force: bool = False,

@@ -14,10 +14,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from opgtui.config import Config
 from opgtui.team.lock import CollectorBusy  # another collector holds the store's lock (either engine)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from opgtui.store import Store
 
 
 def lock_path(store_path: Path) -> Path:
@@ -77,7 +82,9 @@ class CollectReport:
     problems: list[str] = field(default_factory=list)
 
 
-async def collect_feeds(cfg: Config, store: Any, report: CollectReport, client: Any = None) -> None:
+async def collect_feeds(
+    cfg: Config, store: Store, report: CollectReport, client: httpx.AsyncClient | None = None
+) -> None:
     if not cfg.feeds:
         return
     from opgtui.sources.feeds.poll import poll_all
@@ -106,7 +113,7 @@ async def collect_feeds(cfg: Config, store: Any, report: CollectReport, client: 
             report.problems.append(f"feed {r.feed}: {r.error}")
 
 
-async def collect_jobs(cfg: Config, store: Any, report: CollectReport) -> None:
+async def collect_jobs(cfg: Config, store: Store, report: CollectReport) -> None:
     if not cfg.pools:
         return
     from opgtui.sources.condor import query_pool
@@ -123,7 +130,7 @@ async def collect_jobs(cfg: Config, store: Any, report: CollectReport) -> None:
                 await asyncio.to_thread(store.set_kv, f"watermark:{r.schedd}", str(r.watermark))
 
 
-async def collect_once(cfg: Config, store: Any, client: Any = None) -> CollectReport:
+async def collect_once(cfg: Config, store: Store, client: httpx.AsyncClient | None = None) -> CollectReport:
     """Poll feeds and pools concurrently once; problems are reported, never raised."""
     report = CollectReport(started=time.time())
     outcomes = await asyncio.gather(
@@ -142,7 +149,7 @@ async def collect_once(cfg: Config, store: Any, client: Any = None) -> CollectRe
 
 
 async def run_collector(
-    cfg: Config, store: Any, *, once: bool = False, echo: Callable[[str], None] = print
+    cfg: Config, store: Store, *, once: bool = False, echo: Callable[[str], None] = print
 ) -> CollectReport | None:
     """`opgtui collect`: hold the lock, poll, sleep the refresh interval, repeat (the next round starts only
     after the previous one finished, so rounds never overlap). With ``once``, the round's report."""

@@ -8,9 +8,12 @@ with the schedd's full or short name, a JobsubJobId, and ``SCHEDD#CLUSTER.PROC``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from opgtui.core.model import Job
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 
 class AmbiguousId(ValueError):
@@ -41,7 +44,7 @@ def _names(job: Job, schedd: str, text: str) -> bool:
     return bool(jobsub_host) and (jobsub_host == schedd or _short(jobsub_host) == schedd)
 
 
-def resolve(store: Any, text: str) -> tuple[str, bool]:
+def resolve(store: Store, text: str) -> tuple[str, bool]:
     """(the store's id of the job ``text`` names, whether the store has it).
 
     A job the store does not have keeps the typed form as ``SCHEDD#CLUSTER.PROC`` (its schedd may still know
@@ -61,7 +64,7 @@ def resolve(store: Any, text: str) -> tuple[str, bool]:
     return f"{schedd}#{cluster}.{proc}", False
 
 
-def resolve_all(store: Any, texts: Sequence[str]) -> tuple[list[str], list[str]]:
+def resolve_all(store: Store, texts: Sequence[str]) -> tuple[list[str], list[str]]:
     """(the store's ids, in order without repeats; the typed ids the store does not have)."""
     ids: list[str] = []
     missing: list[str] = []

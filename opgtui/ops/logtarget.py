@@ -20,7 +20,9 @@ from opgtui.core.model import Job, Verdict
 from opgtui.core.textsafe import one_line
 
 if TYPE_CHECKING:
+    from opgtui.diagnosis.signatures import PackSet
     from opgtui.sources.logs import Tail
+    from opgtui.store import Store
 
 
 @dataclass(slots=True)
@@ -35,7 +37,7 @@ class LogResult:
 
 
 @lru_cache(maxsize=4)
-def packs_for(dirs: tuple[Path, ...]) -> Any:
+def packs_for(dirs: tuple[Path, ...]) -> PackSet:
     """The signature packs (bundled + configured + plugins), compiled once per process."""
     from opgtui.diagnosis.signatures import load_packs
 
@@ -145,7 +147,7 @@ def depends_on(cfg: Config, job: Job | None) -> Sequence[str]:
     return exp.depends_on if exp else ()
 
 
-def capped_at(t: Any, n: int) -> int:
+def capped_at(t: Tail, n: int) -> int:
     """The bytes read when a tail stopped at the reader's cap with lines of the asked ``n`` (0: all) unread;
     0 when it has what was asked for."""
     return t.bytes_read if t.truncated and (not n or len(t.lines) < n) else 0
@@ -195,7 +197,7 @@ Progress = Callable[[int, int], None]
 
 def diagnose_jobs(
     cfg: Config,
-    store: Any,
+    store: Store,
     jobs: Sequence[Job],
     *,
     lines: int = 200,

@@ -19,6 +19,7 @@ from opgtui.config import Config
 from opgtui.core.model import Job
 
 if TYPE_CHECKING:
+    from opgtui.domain.phases import Phase
     from opgtui.store import Store
 
 SCAN_WINDOW = 3 * 86400  # only jobs that finished this recently are looked at (older ones: their logs are gone)
@@ -95,7 +96,7 @@ def scan_finished(cfg: Config, store: Store, *, now: float | None = None, limit:
     report = UpkeepReport()
     ids = _candidates(cfg, store, now - SCAN_WINDOW, limit)
     rows: list[tuple[str, int | None, str]] = []
-    phase_sets: list[tuple[str, list[Any]]] = []
+    phase_sets: list[tuple[str, list[Phase]]] = []
     budget, stop_at = ROUND_BYTES, time.monotonic() + ROUND_SECONDS
     ads = store.job_ads(ids)  # one query for every candidate's ad, not one per job
     for job in store.jobs_by_id(ids):

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from opgtui.config import Config, Roles
-from opgtui.core.model import ProductionRequest
+from opgtui.core.model import Job, ProductionRequest
 from opgtui.domain import requests
 from opgtui.domain.requests import (
     Progress,
@@ -167,7 +167,7 @@ def link_attribute(cfg: Config, req: ProductionRequest) -> str:
     return exp.request_link if exp else "JobBatchName"
 
 
-def linked_jobs(store: Store, cfg: Config, req: ProductionRequest) -> tuple[list[Any], Progress]:
+def linked_jobs(store: Store, cfg: Config, req: ProductionRequest) -> tuple[list[Job], Progress]:
     """The jobs of the request's linked batches and their summary."""
     batches = list(req.fields.get("batches") or ())
     jobs = store.request_jobs(batches, link_attribute(cfg, req))

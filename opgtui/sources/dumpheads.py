@@ -246,7 +246,7 @@ def _package_root() -> str:
     return str(Path(opgtui.__file__).resolve().parent.parent)
 
 
-def read_part(path: str, begin: int, last: int, kind: str, out: Any) -> int:
+def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int:
     """Decode the heads of the ads between ``begin`` and ``last`` and write them to ``out`` as length-prefixed
     msgpack frames ``[spans, counts, schedds, heads]``. Returns 0, or 3 when an ad makes no job (the loader then
     reads the whole file itself, naming it)."""
@@ -299,7 +299,7 @@ def read_part(path: str, begin: int, last: int, kind: str, out: Any) -> int:
     return 0
 
 
-def _send(out: Any, frame: bytes) -> None:
+def _send(out: BinaryIO, frame: bytes) -> None:
     out.write(_LENGTH.pack(len(frame)))
     out.write(frame)
 

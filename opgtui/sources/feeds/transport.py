@@ -49,7 +49,9 @@ class _Body(httpx.AsyncByteStream):
         self._writer.close()
 
 
-async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader, timeout: float | None) -> Any:
+async def _next_event(
+    conn: h11.Connection, reader: asyncio.StreamReader, timeout: float | None
+) -> h11.Event | type[h11.PAUSED]:
     """The next h11 event, reading from the connection as needed; httpx's errors for a broken answer."""
     while True:
         try:
@@ -98,7 +100,9 @@ class FeedTransport(httpx.AsyncBaseTransport):
             raise
         return [(family, addr[0], addr[1]) for family, _type, _proto, _name, addr in infos]
 
-    async def _connect(self, host: str, port: int, tls: ssl.SSLContext | None) -> Any:
+    async def _connect(
+        self, host: str, port: int, tls: ssl.SSLContext | None
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """(reader, writer) of the first address of ``host`` that answers; the last address's error if none."""
         error: BaseException | None = None
         for family, address, at in await self._addresses(host, port):

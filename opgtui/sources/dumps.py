@@ -1146,7 +1146,7 @@ class _Loader:
                 where.firsts.append(count)
                 try:  # the usual segment: every ad is a job
                     if self.brief:
-                        made: list[Any] = _heads(ads, _BriefSegment(where, len(where.firsts) - 1), count)
+                        made: list[Job | JobBrief] = _heads(ads, _BriefSegment(where, len(where.firsts) - 1), count)
                     else:
                         made = [job_from_values(astuple(a), None, source, now) for a in ads]
                 except ValueError:
@@ -1241,17 +1241,19 @@ class _Loader:
             for job_id in ids:
                 ads.pop(job_id, None)
 
-    def _one_by_one(self, path: Path, ads: list[Any], first: int, kept: list[int], where: _JsonFile) -> list[Any]:
+    def _one_by_one(
+        self, path: Path, ads: list[Any], first: int, kept: list[int], where: _JsonFile
+    ) -> list[Job | JobBrief]:
         """The jobs of a segment with an ad that makes none: each bad ad is named (its number in the file)."""
         import msgspec
 
         astuple = msgspec.structs.astuple
         seg = _BriefSegment(where, len(where.firsts) - 1)
-        made: list[Any] = []
+        made: list[Job | JobBrief] = []
         for i, ad in enumerate(ads, first):
             try:
                 if self.brief:
-                    job: Any = _heads([ad], seg, i)[0]
+                    job: Job | JobBrief = _heads([ad], seg, i)[0]
                 else:
                     job = job_from_values(astuple(ad), None, str(path), self.now)
             except NotAJobAd as exc:
@@ -1266,7 +1268,7 @@ class _Loader:
                 seg.briefs.append(None)
         return made
 
-    def _add_jobs(self, new: list[Any]) -> list[str]:
+    def _add_jobs(self, new: list[Job | JobBrief]) -> list[str]:
         """Append jobs; a job already loaded is replaced (a later dump of it, history after queue, is newer).
         Returns their ids."""
         jobs, seen = self.result.jobs, self.seen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import classad2
 import orjson
 import pytest
 
-from opgtui.core.model import JobStatus
+from opgtui.core.model import Job, JobStatus
 from opgtui.sources.jobrecord import ATTRS, domain_of, experiment_of, host_of, job_from_ad
 
 DATA = Path(__file__).parent / "data" / "condor"
@@ -226,68 +227,87 @@ def test_the_projection_names_every_attribute_read() -> None:
     assert len(set(ATTRS)) == len(ATTRS)
 
 
-@pytest.mark.parametrize(
-    ("attr", "value", "field", "expected"),
-    [
-        ("JobsubJobId", "1.0@jobsub01", "jobsub_id", "1.0@jobsub01"),
-        ("Owner", "novapro", "owner", "novapro"),
-        ("AccountingGroup", "group_dune.prod.x", "experiment", "dune"),
-        ("AcctGroup", "group_nova.prod", "experiment", "nova"),
-        ("Jobsub_Group", "uboone", "experiment", "uboone"),
-        ("x509UserProxyVOName", "icarus", "experiment", "icarus"),
-        ("JobBatchName", "reco_keepup", "batch_name", "reco_keepup"),
-        ("JobStatus", 5, "status", 5),
-        ("EnteredCurrentStatus", 100, "status_since", 100.0),
-        ("HoldReason", "why", "hold_reason", "why"),
-        ("HoldReasonCode", 34, "hold_code", 34),
-        ("HoldReasonSubCode", 102, "hold_subcode", 102),
-        ("ExitCode", 65, "exit_code", 65),
-        ("ExitSignal", 9, "exit_signal", 9),
-        ("RemoteHost", "slot1@a.b.c", "last_host", "a.b.c"),
-        ("LastRemoteHost", "slot1@d.e.f", "last_host", "d.e.f"),
-        ("MATCH_EXP_JOB_GLIDEIN_Site", "S1", "site", "S1"),
-        ("MachineAttrGLIDEIN_Site0", "S2", "site", "S2"),
-        ("MATCH_GLIDEIN_Site", "S3", "site", "S3"),
-        ("JOB_Site", "S4", "site", "S4"),
-        ("MATCH_EXP_JOBGLIDEIN_ResourceName", "S5", "site", "S5"),
-        ("MachineAttrCPUModel0", "EPYC", "cpu_model", "EPYC"),
-        ("MachineAttrcpu_model0", "Xeon", "cpu_model", "Xeon"),
-        ("CPUModel", "Gold", "cpu_model", "Gold"),
-        ("QDate", 10, "submit_time", 10.0),
-        ("JobStartDate", 11, "start_time", 11.0),
-        ("JobCurrentStartDate", 12, "start_time", 12.0),
-        ("CompletionDate", 13, "end_time", 13.0),
-        ("RemoteUserCpu", 5, "cpu_user", 5.0),
-        ("CumulativeRemoteUserCpu", 6, "cpu_user", 6.0),
-        ("RemoteSysCpu", 7, "cpu_sys", 7.0),
-        ("CumulativeRemoteSysCpu", 8, "cpu_sys", 8.0),
-        ("RemoteWallClockTime", 9, "wall", 9.0),
-        ("RequestCpus", 4, "request_cpus", 4),
-        ("RequestMemory", 2000, "memory_request_mb", 2000.0),
-        ("MemoryUsage", 1500, "memory_used_mb", 1500.0),
-        ("ResidentSetSize", 2048, "memory_used_mb", 2.0),
-        ("RequestDisk", 1000, "disk_request_kb", 1000.0),
-        ("DiskUsage", 900, "disk_used_kb", 900.0),
-        ("NumJobStarts", 3, "num_starts", 3),
-        ("BytesRecvd", 10, "bytes_in", 10.0),
-        ("BytesSent", 20, "bytes_out", 20.0),
-        ("TransferInput", "a,b", "files_in", 2),
-        ("TransferInputFiles", "a", "files_in", 1),
-        ("TransferInputStats", {"HttpsFilesCountLastRun": 4}, "files_in", 4),
-        ("TransferOutput", "x,y,z", "files_out", 3),
-        ("TransferOutputFiles", "x", "files_out", 1),
-        ("TransferOutputStats", {"CedarFilesCountLastRun": 5}, "files_out", 5),
-        ("Iwd", "/w", "iwd", "/w"),
-        ("Out", "/o", "stdout", "/o"),
-        ("Err", "/e", "stderr", "/e"),
-        ("UserLog", "/l", "userlog", "/l"),
-        ("Cmd", "run.sh", "cmd", "run.sh"),
-        ("Args", "-n 1", "args", "-n 1"),
-        ("Arguments", "-n 2", "args", "-n 2"),
-    ],
-)
+#: Each attribute the normaliser reads, a value of it, the Job field it reaches and what that field holds.
+LANDS: list[tuple[str, Any, str, Any]] = [
+    ("JobsubJobId", "1.0@jobsub01", "jobsub_id", "1.0@jobsub01"),
+    ("Owner", "novapro", "owner", "novapro"),
+    ("AccountingGroup", "group_dune.prod.x", "experiment", "dune"),
+    ("AcctGroup", "group_nova.prod", "experiment", "nova"),
+    ("Jobsub_Group", "uboone", "experiment", "uboone"),
+    ("x509UserProxyVOName", "icarus", "experiment", "icarus"),
+    ("JobBatchName", "reco_keepup", "batch_name", "reco_keepup"),
+    ("JobStatus", 5, "status", 5),
+    ("EnteredCurrentStatus", 100, "status_since", 100.0),
+    ("HoldReason", "why", "hold_reason", "why"),
+    ("HoldReasonCode", 34, "hold_code", 34),
+    ("HoldReasonSubCode", 102, "hold_subcode", 102),
+    ("ExitCode", 65, "exit_code", 65),
+    ("ExitSignal", 9, "exit_signal", 9),
+    ("RemoteHost", "slot1@a.b.c", "last_host", "a.b.c"),
+    ("LastRemoteHost", "slot1@d.e.f", "last_host", "d.e.f"),
+    ("MATCH_EXP_JOB_GLIDEIN_Site", "S1", "site", "S1"),
+    ("MachineAttrGLIDEIN_Site0", "S2", "site", "S2"),
+    ("MATCH_GLIDEIN_Site", "S3", "site", "S3"),
+    ("JOB_Site", "S4", "site", "S4"),
+    ("MATCH_EXP_JOBGLIDEIN_ResourceName", "S5", "site", "S5"),
+    ("MachineAttrCPUModel0", "EPYC", "cpu_model", "EPYC"),
+    ("MachineAttrcpu_model0", "Xeon", "cpu_model", "Xeon"),
+    ("CPUModel", "Gold", "cpu_model", "Gold"),
+    ("QDate", 10, "submit_time", 10.0),
+    ("JobStartDate", 11, "start_time", 11.0),
+    ("JobCurrentStartDate", 12, "start_time", 12.0),
+    ("CompletionDate", 13, "end_time", 13.0),
+    ("RemoteUserCpu", 5, "cpu_user", 5.0),
+    ("CumulativeRemoteUserCpu", 6, "cpu_user", 6.0),
+    ("RemoteSysCpu", 7, "cpu_sys", 7.0),
+    ("CumulativeRemoteSysCpu", 8, "cpu_sys", 8.0),
+    ("RemoteWallClockTime", 9, "wall", 9.0),
+    ("RequestCpus", 4, "request_cpus", 4),
+    ("RequestMemory", 2000, "memory_request_mb", 2000.0),
+    ("MemoryUsage", 1500, "memory_used_mb", 1500.0),
+    ("ResidentSetSize", 2048, "memory_used_mb", 2.0),
+    ("RequestDisk", 1000, "disk_request_kb", 1000.0),
+    ("DiskUsage", 900, "disk_used_kb", 900.0),
+    ("NumJobStarts", 3, "num_starts", 3),
+    ("BytesRecvd", 10, "bytes_in", 10.0),
+    ("BytesSent", 20, "bytes_out", 20.0),
+    ("TransferInput", "a,b", "files_in", 2),
+    ("TransferInputFiles", "a", "files_in", 1),
+    ("TransferInputStats", {"HttpsFilesCountLastRun": 4}, "files_in", 4),
+    ("TransferOutput", "x,y,z", "files_out", 3),
+    ("TransferOutputFiles", "x", "files_out", 1),
+    ("TransferOutputStats", {"CedarFilesCountLastRun": 5}, "files_out", 5),
+    ("Iwd", "/w", "iwd", "/w"),
+    ("Out", "/o", "stdout", "/o"),
+    ("Err", "/e", "stderr", "/e"),
+    ("UserLog", "/l", "userlog", "/l"),
+    ("Cmd", "run.sh", "cmd", "run.sh"),
+    ("Args", "-n 1", "args", "-n 1"),
+    ("Arguments", "-n 2", "args", "-n 2"),
+]
+
+
+@pytest.mark.parametrize(("attr", "value", "field", "expected"), LANDS)
 def test_every_attribute_read_lands_in_its_field(attr: str, value: Any, field: str, expected: Any) -> None:
     """The normaliser reads the ad's values by position in ATTRS: each attribute alone reaches its own field."""
     base = {"ClusterId": 1, "ProcId": 0, "GlobalJobId": "s#1.0#1"}
     assert getattr(job_from_ad(base), field) is None
     assert getattr(job_from_ad({**base, attr: value}), field) == expected
+
+
+def test_every_field_of_the_model_s_job_is_made_from_the_ad_in_its_place() -> None:
+    """The normaliser builds a Job positionally, in the order of Job's fields (core/model.py, their one list):
+    every field is reached by an attribute above or is the id, the source or the time of the record, so a field
+    added, moved or renamed in the model and not in sources/jobrecord.py fails here or above."""
+    job = job_from_ad({"ClusterId": 7, "ProcId": 3, "GlobalJobId": "sch#7.3#1"}, source="q.json", updated=5.0)
+    made = (job.id, job.schedd, job.cluster, job.proc, job.source, job.updated)
+    assert made == ("sch#7.3", "sch", 7, 3, "q.json", 5.0)
+    named = {field for _attr, _value, field, _expected in LANDS} | {
+        "id",
+        "schedd",
+        "cluster",
+        "proc",
+        "source",
+        "updated",
+    }
+    assert named == {f.name for f in dataclasses.fields(Job)}

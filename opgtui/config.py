@@ -456,7 +456,7 @@ logs:
 # Logs read at once when many jobs are diagnosed (the Jobs view's d): at most this many requests in flight.
 log_concurrency: 16
 
-# Status feeds. kind: statuspage | alertmanager | prometheus | osg_downtime | gocdb | native
+# Status feeds. kind: <feed kinds>
 feeds:
   - name: fnal-alertmanager
     kind: alertmanager
@@ -527,4 +527,4 @@ record:
   stages:                       # opg-phase names (fnmatch patterns) reported as one stage; others keep theirs
     reconstruction: [reco, "reco[0-9]*"]
     merge: [merge, concat]
-"""
+""".replace("<feed kinds>", " | ".join(BUILTIN_KINDS))  # listed once, in core/feedkinds.py

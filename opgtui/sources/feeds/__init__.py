@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from opgtui.core.feedkinds import BUILTIN_KINDS, ENTRY_POINT_GROUP
+from opgtui.core.feedkinds import BUILTIN_KINDS, ENTRY_POINT_GROUP, declared_kinds
 from opgtui.sources.feeds.base import FeedError, FeedKind, FeedReport
 
 _cache: dict[str, FeedKind] = {}
@@ -29,8 +29,8 @@ def get_kind(name: str) -> FeedKind:
 
 
 def kind_names() -> list[str]:
-    """Built-in kinds, then plugin kinds."""
-    return [*BUILTIN_KINDS, *sorted(set(_plugins()) - set(BUILTIN_KINDS))]
+    """Built-in kinds, then plugin kinds (:func:`opgtui.core.feedkinds.declared_kinds`, which the config checks)."""
+    return declared_kinds()
 
 
 def _plugins() -> dict[str, FeedKind]:

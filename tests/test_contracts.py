@@ -315,7 +315,8 @@ def test_checking_a_config_that_remaps_keys_does_not_load_textual(tmp_path: Path
 
 def test_identity_has_one_home_from_the_effective_uid(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every module that names the acting user (action log, retries, announcements, requests, learned
-    signatures) uses identity.whoami, and nothing in opgtui/ reads $USER, $LOGNAME or getpass."""
+    signatures) uses identity.whoami, nothing in opgtui/ reads $USER, $LOGNAME or getpass, and a user's name
+    (this process's, a file owner's) is looked up in identity alone."""
     import pwd
 
     import opgtui.core.identity
@@ -337,6 +338,8 @@ def test_identity_has_one_home_from_the_effective_uid(monkeypatch: pytest.Monkey
         )
     )
     assert readers == []
+    lookups = sorted(name for name, path in MODULES.items() if "getpwuid" in path.read_text(encoding="utf-8"))
+    assert lookups == ["opgtui.core.identity"]
 
 
 def _defines(function: str) -> list[str]:

@@ -82,7 +82,7 @@ def sweep(parent: Path | None = None) -> list[Path]:
         if not d.name.startswith(PREFIXES) or d.is_symlink() or not d.is_dir():
             continue
         try:
-            if d.stat().st_uid != os.getuid():
+            if d.stat().st_uid != os.geteuid():  # made by this user (files are the effective uid's)
                 continue
         except OSError:
             continue

@@ -71,9 +71,9 @@ def open_beside_store(path: Path, store_path: Path) -> int:
 
 def file_owner(path: Path) -> str | None:
     """The user owning ``path``; None if unknown."""
-    try:
-        import pwd
+    from opgtui.core.identity import user_name
 
-        return pwd.getpwuid(path.stat().st_uid).pw_name
-    except (ImportError, KeyError, OSError):
+    try:
+        return user_name(path.stat().st_uid)
+    except OSError:
         return None

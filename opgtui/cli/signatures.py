@@ -25,7 +25,7 @@ from opgtui.cli.common import fail as _fail
 from opgtui.cli.common import open_store as _open_store
 from opgtui.cli.common import print_json as _print_json
 from opgtui.cli.common import say as _say
-from opgtui.core.timefmt import parse_duration
+from opgtui.core.timefmt import clock, parse_duration
 
 if TYPE_CHECKING:
     from opgtui.config import Config
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 
 def _when(t: float) -> str:
-    return time.strftime("%m-%d %H:%M", time.localtime(t)) if t else "?"
+    return clock(t, with_date=True) if t else "?"
 
 
 def _since(text: str | None, now: float) -> float | None:

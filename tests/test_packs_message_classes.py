@@ -1,0 +1,72 @@
+"""Message classes an expert reads in any log, built from the primary source that prints them (ROOT's own checks
+inside a framework's I/O wrapper, ...): each gets the verdict its meaning gives, and the lines that only share
+words with them get none."""
+
+from __future__ import annotations
+
+import pytest
+import re2
+from pack_examples import examples_of
+
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import load_packs
+
+PACKS = load_packs(plugins=False)
+
+ADDED = {
+    "root": (
+        "root_streamer_broken",
+        "root_ttreecache_inconsistency",
+        "root_fatal_in_non_io_class",
+    ),
+}
+
+
+@pytest.mark.parametrize(("sid", "category", "pattern", "line"), examples_of(ADDED))
+def test_a_message_class_gets_the_verdict_its_meaning_gives(sid, category, pattern, line):
+    verdict = diagnose([line], PACKS)
+    assert re2.search(pattern, line), (sid, line)
+    assert verdict.category == category, (sid, verdict.signature, verdict.reason)
+
+
+# A framework's read-error wrapper (CMSSW FileReadError, exit 8021) around ROOT's own judgement that the class
+# does not match the data, or ROOT's own bookkeeping check: the code, not the file (cms-sw/cmssw issues 41246, 33361).
+WRAPPED = [
+    [
+        "----- Begin Fatal Exception 31-Mar-2023 19:57:43 CEST-----------------------",
+        "An exception of category 'FileReadError' occurred while",
+        "   [0] Processing  Event run: 1 lumi: 131 event: 13046 stream: 0",
+        "   Additional Info:",
+        "      [a] Fatal Root Error: @SUB=TBufferFile::CheckByteCount",
+        "object of class vector<l1t::RegionalMuonShower> read too many bytes: 27 instead of 26",
+        "----- End Fatal Exception -------------------------------------------------",
+    ],
+    [
+        "An exception of category 'FileReadError' occurred while",
+        "   Additional Info:",
+        "      [a] Fatal Root Error: @SUB=TTreeCache::FillBuffer Inconsistency:",
+        "fCurrentClusterStart=11348 fEntryCurrent=11392 fNextClusterStart=11394",
+        "but fEntryCurrent should not be in between the two",
+    ],
+]
+
+
+@pytest.mark.parametrize("lines", WRAPPED)
+def test_roots_own_check_inside_a_read_error_wrapper_is_the_code(lines):
+    verdict = diagnose(lines, PACKS)
+    assert verdict.category == "code", (verdict.signature, verdict.reason)
+
+
+# Lines that share words with the classes but state no such failure.
+NOT_THESE = [
+    # a corrupt buffer, not a class mismatch
+    "Byte count probably corrupted around buffer position 1234:",
+    # a Streamer reads data: left to the I/O signatures
+    "      [a] Fatal Root Error: @SUB=TH1F::Streamer",
+]
+
+
+@pytest.mark.parametrize("line", NOT_THESE)
+def test_lines_that_only_share_words_are_not_these_classes(line):
+    verdict = diagnose([line], PACKS)
+    assert verdict.signature not in {"root_streamer_broken", "root_fatal_in_non_io_class"}, line

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re2
 import yaml
 
 from classifiers import PACK_DIR
+from opgtui.diagnosis.engine import diagnose
 
 
 def examples_of(added: dict[str, tuple[str, ...]]) -> list[tuple[str, str, str, str]]:
@@ -19,3 +21,10 @@ def examples_of(added: dict[str, tuple[str, ...]]) -> list[tuple[str, str, str, 
                 (sid, sig["category"], sig["pattern"], line) for line in (sig["example"], *sig.get("examples", []))
             ]
     return cases
+
+
+def assert_example_gets_its_verdict(packs, sid: str, category: str, pattern: str, line: str) -> None:
+    """The example line matches its signature's pattern and, alone, gets the signature's category."""
+    verdict = diagnose([line], packs)
+    assert re2.search(pattern, line), (sid, line)
+    assert verdict.category == category, (sid, verdict.signature, verdict.reason)

@@ -1,13 +1,18 @@
 """The failure summary: failed and held jobs grouped by verdict and signature, with counts, the sites they ran
-at and the outages that overlapped them. Pure: jobs and verdicts in, groups out."""
+at, the outages that overlapped them and what the population of jobs says (a black-hole node, a bad site, a batch
+failing everywhere: ``domain/population.py``). Pure: jobs and verdicts in, groups out."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from opgtui.core.model import Job, JobStatus, Verdict, Window
+
+if TYPE_CHECKING:
+    from opgtui.domain.population import Evidence, Population
 
 UNDIAGNOSED = "undiagnosed"
 RANGES: tuple[tuple[str, float | None], ...] = (("all", None), ("24h", 86400.0), ("6h", 21600.0), ("7d", 604800.0))
@@ -26,6 +31,8 @@ class FailureGroup:
     windows: list[Window] = field(default_factory=list)
     held: int = 0
     confident: int = 0
+    hint: str | None = None  # the population's word where the log had none: "probably service (node h123)"
+    evidence: Counter[Evidence] = field(default_factory=Counter)  # the population's findings, jobs concerned
 
     @property
     def count(self) -> int:
@@ -33,8 +40,35 @@ class FailureGroup:
 
     @property
     def name(self) -> str:
-        """The cause's one name on every screen: ``CODE · FHiCL tried to ...`` (see :func:`cause_title`)."""
-        return cause_title(self.category, self.signature, self.title)
+        """The cause's one name on every screen: ``CODE · FHiCL tried to ...`` (see :func:`cause_title`), and
+        the population's hint when the log had no verdict of its own."""
+        return cause_title(self.category, self.signature, self.title) + (f" · {self.hint}" if self.hint else "")
+
+    @property
+    def where(self) -> str:
+        """Where the population points for most of this cause's jobs (``node h123``, ``batch-wide``), '' when
+        it points nowhere for at least half of them."""
+        if not self.evidence:
+            return ""
+        labels: Counter[str] = Counter()
+        for ev, n in self.evidence.items():
+            labels[ev.label] += n
+        label, n = labels.most_common(1)[0]
+        return label if n * 2 >= self.count else ""
+
+    def readings(self) -> list[tuple[Evidence, int, str]]:
+        """The population's findings for this cause's jobs, one per place (``node h123``: the strongest of its
+        findings, in one batch or across batches), most jobs first: (finding, jobs, how it goes with the log:
+        "hint", "agrees" or "disagrees")."""
+        log = None if self.category in ("unknown", UNDIAGNOSED) else self.category
+        places: dict[str, tuple[Evidence, int]] = {}
+        for ev, n in self.evidence.items():
+            best, count = places.get(ev.label, (ev, 0))
+            places[ev.label] = (ev if ev.p < best.p else best, count + n)
+        return [
+            (ev, n, "hint" if log is None else "agrees" if ev.category == log else "disagrees")
+            for ev, n in sorted(places.values(), key=lambda en: (-en[1], en[0].p))
+        ]
 
     @property
     def retryable(self) -> bool:
@@ -79,22 +113,34 @@ def _undiagnosed_key(job: Job) -> tuple[str, str]:
     return undiagnosed_title(job), "press d to diagnose"
 
 
-def summarise(jobs: Sequence[Job], verdicts: Mapping[str, Verdict]) -> list[FailureGroup]:
-    """Failed and held jobs grouped by (category, signature), largest group first."""
-    groups: dict[tuple[str, str | None, str], FailureGroup] = {}
-    seen_windows: dict[tuple[str, str | None, str], set[tuple[str, float]]] = {}
+GroupKey = tuple[str, str | None, str, str | None]
+
+
+def summarise(
+    jobs: Sequence[Job], verdicts: Mapping[str, Verdict], population: Population | None = None
+) -> list[FailureGroup]:
+    """Failed and held jobs grouped by (category, signature), largest group first. With the ``population``'s
+    findings (:func:`opgtui.domain.population.analyse` over the same jobs and more), the jobs of a cause the
+    log could not name (unknown, undiagnosed) that a finding concerns form a group of their own with its hint
+    ("probably service (node h123)"); every group counts the findings of its jobs. A verdict of the log's own
+    is never changed."""
+    groups: dict[GroupKey, FailureGroup] = {}
+    seen_windows: dict[GroupKey, set[tuple[str, float]]] = {}
+    by_job: Mapping[str, Evidence] = population.by_job if population is not None else {}
     for job in jobs:
         if not is_failure(job):
             continue
         v = verdicts.get(job.id)
+        ev = by_job.get(job.id) if by_job else None
+        hint = ev.hint if ev is not None and (v is None or v.category == "unknown") else None
         if v is None:
             title, action = _undiagnosed_key(job)
-            key: tuple[str, str | None, str] = (UNDIAGNOSED, None, title)
-            group = groups.get(key) or groups.setdefault(key, FailureGroup(UNDIAGNOSED, action, None, title))
+            key: GroupKey = (UNDIAGNOSED, None, title, hint)
+            group = groups.get(key) or groups.setdefault(key, FailureGroup(UNDIAGNOSED, action, None, title, hint=hint))
         else:
-            key = (v.category, v.signature, v.title if v.signature is None else "")
+            key = (v.category, v.signature, v.title if v.signature is None else "", hint)
             group = groups.get(key) or groups.setdefault(
-                key, FailureGroup(v.category, v.action, v.signature, v.title or v.reason)
+                key, FailureGroup(v.category, v.action, v.signature, v.title or v.reason, hint=hint)
             )
             group.confident += v.confidence == "confident"
             seen = seen_windows.setdefault(key, set())
@@ -105,10 +151,12 @@ def summarise(jobs: Sequence[Job], verdicts: Mapping[str, Verdict]) -> list[Fail
         group.job_ids.append(job.id)
         group.held += job.status == JobStatus.HELD
         group.sites[job.site or "?"] += 1
+        if ev is not None:
+            group.evidence[ev] += 1
     out = list(groups.values())
     for g in out:
         g.windows.sort(key=lambda w: w.start)
-    out.sort(key=lambda g: (-g.count, g.category, g.signature or g.title))
+    out.sort(key=lambda g: (-g.count, g.category, g.signature or g.title, g.hint or ""))
     return out
 
 

@@ -1,5 +1,6 @@
 """Failure summary: the failed and held jobs in view, grouped by verdict and signature, with the sites they ran
-at and the outages that overlapped them; one key acts on a whole group."""
+at, the outages that overlapped them and what the other jobs say (a black-hole node, a bad site, a batch failing
+everywhere: domain/population.py); one key acts on a whole group."""
 
 from __future__ import annotations
 
@@ -18,19 +19,53 @@ from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock
 from opgtui.diagnosis.verdict import describe_window
 from opgtui.domain.failures import RANGES, UNDIAGNOSED, FailureGroup, in_range, sites_text, summarise
+from opgtui.domain.population import analyse
 from opgtui.screens.base import BaseScreen, ellipsis_cell
 from opgtui.screens.reads import read_store
 from opgtui.widgets.vim import Table
 
 if TYPE_CHECKING:
+    from opgtui.core.model import Job
     from opgtui.store import Store
 
-LOOKS = ("service", "code", "resource", "unknown", "undiagnosed", "outage", "signature")
-"""The view's component classes (failures--service, ...): a cause's category, an outage, a signature."""
+LOOKS = ("service", "code", "resource", "unknown", "undiagnosed", "outage", "signature", "population")
+"""The view's component classes (failures--service, ...): a cause's category, an outage, a signature, what the
+population of jobs says."""
+
+CauseKey = tuple[str, str | None, str, str | None]
 
 
-def _key(g: FailureGroup) -> tuple[str, str | None, str]:
-    return g.category, g.signature, g.title
+def _key(g: FailureGroup) -> CauseKey:
+    return g.category, g.signature, g.title, g.hint
+
+
+def population_of(store: Store, jobs: list[Job], failures: list[Job], everyone: bool) -> list[Job]:
+    """The jobs the population's tests count: those in view when they are every job, else those in view and
+    every stored job of the failures' batches (a filter that shows only failures must not make a batch look
+    as if it never succeeded)."""
+    if everyone:
+        return jobs
+    batches = sorted({j.batch_name for j in failures if j.batch_name})
+    found = {j.id: j for j in store.request_jobs(batches)} if batches else {}
+    found.update((j.id, j) for j in jobs)
+    return list(found.values())
+
+
+def evidence_lines(g: FailureGroup, limit: int = 2) -> list[tuple[str, str]]:
+    """What the population says of a cause, as (line, look) pairs: the finding, then its numbers; a note, never
+    a change, beside a verdict of the log's own."""
+    out: list[tuple[str, str]] = []
+    for ev, n, how in g.readings()[:limit]:
+        jobs = f"{n:,} of these {g.count:,} jobs" if n != g.count else f"all {n:,} jobs"
+        if how == "hint":
+            head = f"population: {ev.hint} for {jobs}"
+        elif how == "agrees":
+            head = f"population agrees: {ev.label} ({ev.category}) for {jobs}"
+        else:
+            head = f"note: population points to {ev.category} ({ev.label}) for {jobs}; the log's verdict stands"
+        out.append((head, "population" if how != "disagrees" else "outage"))
+        out.append((f"  {ev.text()}", "dim"))
+    return out
 
 
 def column_widths(width: int) -> tuple[int, ...]:
@@ -64,6 +99,7 @@ class FailureSummaryScreen(BaseScreen):
     FailureSummaryScreen > .failures--undiagnosed { text-style: dim; }
     FailureSummaryScreen > .failures--outage { color: $text-warning; }
     FailureSummaryScreen > .failures--signature { color: $text-primary; }
+    FailureSummaryScreen > .failures--population { color: $text-accent; }
     """
 
     VIEW_NAME = "Failures"
@@ -83,7 +119,7 @@ class FailureSummaryScreen(BaseScreen):
         self,
         job_ids: list[str] | None = None,
         scope: str = "all jobs",
-        select: tuple[str, str | None, str] | None = None,
+        select: CauseKey | None = None,
         range_index: int = 0,
     ) -> None:
         super().__init__()
@@ -184,11 +220,24 @@ class FailureSummaryScreen(BaseScreen):
         if job_ids is None and dump is not None and not dump.imported:  # every job: the dump's, not yet copied
             job_ids = list(dump.jobs)
         span = RANGES[self.range_index][1]
+        everyone = job_ids is None or self.scope == "all jobs"
 
         def read(store: Store) -> tuple[list[FailureGroup], int]:
             jobs = app.jobs_by_id(job_ids, store) if job_ids is not None else store.jobs()
-            jobs = in_range(jobs, span, time.time())
-            return summarise(jobs, store.verdicts_for([j.id for j in jobs])), len(jobs)
+            now = time.time()
+            failures = in_range(jobs, span, now)
+            verdicts = store.verdicts_for([j.id for j in failures])
+            since = None if span is None else now - span
+            # what the other jobs say: black-hole nodes, bad sites, batches failing everywhere
+            population = analyse(
+                population_of(store, jobs, failures, everyone),
+                verdicts,
+                store.windows(start=since, kind="outage"),
+                now=now,
+                since=since,
+                failures=failures if everyone else None,
+            )
+            return summarise(failures, verdicts, population), len(failures)
 
         # a damaged or unreadable store: one line in place of the table, the dashboard stays up
         read_store(self, read, lambda found: self.show(*found), group="failures-load", failed=self.show_pending)
@@ -209,11 +258,20 @@ class FailureSummaryScreen(BaseScreen):
                 if first is None
                 else f"{first.service} {short_span(first)}" + (f" +{len(g.windows) - 1}" if len(g.windows) > 1 else "")
             )
+            where = g.where
+            hinted = g.readings()[0][0].category if g.hint and g.evidence else None
+            verdict = (
+                Text(f"{hinted.upper()}?"[:8], self._look(hinted))
+                if hinted is not None
+                else Text(g.category.upper()[:8], self._look(g.category))
+            )
             table.add_row(
-                Text(g.category.upper()[:8], self._look(g.category)),
+                verdict,
                 Text(f"{g.count:,}"),
                 ellipsis_cell(g.title or g.signature or ""),
-                ellipsis_cell(outage, self._look("outage")),
+                ellipsis_cell(outage, self._look("outage"))
+                if outage or not where
+                else ellipsis_cell(where, self._look("population")),
                 ellipsis_cell(sites_text(g.sites)),
             )
         service = sum(g.count for g in groups if g.retryable)
@@ -262,6 +320,10 @@ class FailureSummaryScreen(BaseScreen):
         if g.signature:
             text.append(f"  [{one_line(g.signature, 60)}]", self._look("signature"))
         text.append("\n  " + one_line(g.title or g.signature or "", 200))
+        if g.hint:
+            text.append(f"  (log: {'not diagnosed' if g.category == UNDIAGNOSED else g.category})", "dim")
+        for line, look in evidence_lines(g):
+            text.append("\n  " + one_line(line, 300), self._look(look) if look != "dim" else "dim")
         for w in g.windows[:4]:
             text.append("\n  " + one_line(describe_window(w), 120), self._look("outage"))
         text.append("\n  sites: " + one_line(sites_text(g.sites, 6), 200), "dim")

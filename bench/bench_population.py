@@ -1,0 +1,134 @@
+"""The population's evidence (opgtui/domain/population.py) at 100,000 SYNTHETIC jobs with 20,000 failures: what
+it adds to the failure summary (``summarise`` with and without the population), and the analysis alone.
+
+    python bench/bench_population.py [--quick]
+
+The jobs are synthetic (not recorded from any pool), shaped like the demo's: 40 batches of 2,500 jobs over 12
+sites and ~4,000 hosts, 20% failed or held (exit 1/65/137, signal 9/11, hold 34/13), 60% done, the rest running
+or idle; one black-hole node failing every job it gets, and one batch failing everywhere with exit code 8.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from opgtui.core.model import Finding, Job, JobStatus, Verdict
+from opgtui.domain.failures import summarise
+from opgtui.domain.population import analyse
+
+NOW = 1_795_600_000.0
+SITES = [f"SITE_{i:02d}" for i in range(12)]
+BLACK_HOLE = "wn0666.site_03.example.org"
+BROKEN = "batch_07"
+
+
+def synthetic(n: int, seed: int = 11) -> tuple[list[Job], dict[str, Verdict]]:
+    """``n`` jobs (20% failures) and verdicts for half the failures (the rest undiagnosed)."""
+    rng = random.Random(seed)
+    jobs: list[Job] = []
+    verdicts: dict[str, Verdict] = {}
+    kinds = [
+        Verdict("service", "retry", "sam_fetch", "SAM fetch failed", [Finding("sam_fetch", "service", "retry", "x")]),
+        Verdict("code", "debug", "fhicl_parse", "FHiCL parse error", [Finding("fhicl_parse", "code", "debug", "x")]),
+        Verdict("unknown", "look", None, "no known signature"),
+        Verdict("resource", "bigger", "rule:hold_34_102", "over memory"),
+    ]
+    for i in range(n):
+        batch = f"batch_{i * 40 // n:02d}"
+        site = rng.choice(SITES)
+        host = f"wn{rng.randrange(330):04d}.{site.lower()}.example.org"
+        cluster = 50_000_000 + i // 500
+        end = NOW - rng.uniform(0, 86_400)
+        j = Job(
+            f"jobsub01.fnal.gov#{cluster}.{i % 500}",
+            "jobsub01.fnal.gov",
+            cluster,
+            i % 500,
+            batch_name=batch,
+            site=site,
+            last_host=host,
+            start_time=end - rng.uniform(600, 20_000),
+            end_time=end,
+        )
+        roll = rng.random()
+        if batch == BROKEN:
+            j.status, j.exit_code = JobStatus.COMPLETED, 8
+        elif i % 97 == 0:
+            j.last_host, j.site = BLACK_HOLE, "SITE_03"
+            j.status, j.exit_code = JobStatus.COMPLETED, 1
+        elif roll < 0.08:
+            j.status, j.hold_code, j.end_time, j.status_since = JobStatus.HELD, rng.choice([34, 13]), None, end
+        elif roll < 0.13:
+            j.status, j.exit_signal = JobStatus.COMPLETED, rng.choice([9, 11])
+        elif roll < 0.185:
+            j.status, j.exit_code = JobStatus.COMPLETED, rng.choice([1, 65, 137])
+        elif roll < 0.8:
+            j.status, j.exit_code = JobStatus.COMPLETED, 0
+        else:
+            j.status, j.end_time = rng.choice([JobStatus.RUNNING, JobStatus.IDLE]), None
+        if (j.status == JobStatus.HELD or j.failed) and rng.random() < 0.5:
+            verdicts[j.id] = rng.choice(kinds)
+        jobs.append(j)
+    return jobs, verdicts
+
+
+def best(fn: Callable[[], Any], runs: int = 7) -> tuple[Any, float]:
+    """The result and the fastest of ``runs`` timings (seconds)."""
+    times = []
+    out = None
+    for _ in range(runs):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return out, min(times)
+
+
+def run(quick: bool = False) -> list[dict]:
+    n = 10_000 if quick else 100_000
+    k = f"{n // 1000}k"
+    jobs, verdicts = synthetic(n)
+    failures = [j for j in jobs if j.status == JobStatus.HELD or j.failed]
+    pop, t_analyse = best(lambda: analyse(jobs, verdicts, now=NOW))
+    _, t_plain = best(lambda: summarise(failures, verdicts))
+    groups, t_with = best(lambda: summarise(failures, verdicts, analyse(jobs, verdicts, now=NOW)))
+    nodes = [e for e in pop.findings if e.kind == "node"]
+    wide = [e for e in pop.findings if e.kind == "batch"]
+    assert any(e.where == BLACK_HOLE for e in nodes), [e.text() for e in pop.findings]
+    assert [e.where for e in wide] == [BROKEN], [e.text() for e in wide]
+    return [
+        {
+            "name": f"{k} jobs, {len(failures) // 1000}k failures: failure summary's added time (with - without)",
+            "value": (t_with - t_plain) * 1000,
+            "unit": "ms",
+            "target": "< 50 ms",
+        },
+        {
+            "name": f"{k}: the analysis alone (population.analyse)",
+            "value": t_analyse * 1000,
+            "unit": "ms",
+            "target": "reference",
+        },
+        {
+            "name": f"{k}: summarise without the population",
+            "value": t_plain * 1000,
+            "unit": "ms",
+            "target": "reference",
+        },
+        {
+            "name": f"{k}: findings (nodes, sites, batch-wide)",
+            "value": len(pop.findings),
+            "unit": "",
+            "target": f"{len(nodes)} nodes, {len(wide)} batch-wide, {len(groups)} groups",
+        },
+    ]
+
+
+if __name__ == "__main__":
+    for row in run(quick="--quick" in sys.argv):
+        print(f"{row['name']:90} {row['value']!s:>12} {row['unit']:3} {row['target']}")

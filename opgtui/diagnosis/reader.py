@@ -57,6 +57,19 @@ EXIT_STATEMENTS = (
 read as the exit code (or signal) it states."""
 MEMORY_USAGE = "structure.memory_usage"
 """An HTCondor termination event's ``Memory (MB) : usage request allocated`` row: the job's own numbers."""
+USER_SOURCE = "structure.user_source_error"
+"""An error stated at a line of a source file in a user's own area (a home directory, an AFS or EOS user or work
+area): "/afs/cern.ch/user/v/x/.../Algorithm.cxx:65:exception: ...", Snakemake's "MissingOutputException in rule one
+in line 5 of /home/x/Snakefile:", a compiler's "/home/x/a.cc:12:5: error: ...". Where the failure sits says whose
+it is: the job's own code raised it."""
+USER_SOURCE_PRIORITY = 20
+"""Below every specific signature: what the error says, when a pack knows it, comes first; a ``crash`` role, so an
+earlier failed read (CVMFS, XRootD, a database) explains it."""
+INSTALLED = re.compile(
+    r"/(?:site-packages|dist-packages|lib/python[\d.]*|lib64|envs|\.local|\.cache|execute|cvmfs)/|conda"
+)
+"""A path in a user's area that is no code of theirs: an installed package (a virtualenv, conda, ``pip --user``),
+a cache, a batch system's execute directory (HTCondor's /home/condor/execute/dir_N)."""
 SEFF_MEMORY = "structure.seff_memory"
 """Slurm's seff summary: ``Memory Efficiency: 99.69% of 117.79 GB`` (the share of the request the job used)."""
 UNIT_MB = {"KB": 1 / 1024, "MB": 1.0, "GB": 1024.0, "TB": 1024.0**2, "PB": 1024.0**3, "EB": 1024.0**4, "B": 1 / 1024**2}
@@ -152,6 +165,8 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
                 _memory_row(out, _groups(packs, f), f)
             elif f.signature == SEFF_MEMORY:
                 _seff_row(out, _groups(packs, f), f)
+            elif f.signature == USER_SOURCE:
+                _user_source(out, _groups(packs, f), f)
             elif f.signature in AD_MEMORY:
                 key, groups = AD_MEMORY[f.signature], _groups(packs, f)
                 ad.setdefault(key, (_in_mb(groups.get(key), groups.get("unit")), f))
@@ -253,6 +268,27 @@ def _frames(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
             service=frame.service,
             title=f"A programming error ({what}) raised in {frame.title} (its innermost frame, line {inner})",
         )
+
+
+def _user_source(out: Reading, groups: dict[str, str], f: Finding) -> None:
+    """An error stated at a line of the user's own source file: the job's code (unless the path is an installed
+    package's, or the line is a warning's)."""
+    path = groups.get("source") or groups.get("rule_source") or ""
+    if not path or INSTALLED.search(path) or f.line is None or "warning" in f.text.lower():
+        return
+    out.findings.append(
+        Finding(
+            USER_SOURCE,
+            "code",
+            "debug",
+            f"An error raised in the user's own source file ({one_line(path, 200)}): the job's code",
+            f.line,
+            f.text,
+            None,
+            USER_SOURCE_PRIORITY,
+        )
+    )
+    out.roles[USER_SOURCE] = "crash"
 
 
 def _memory_row(out: Reading, groups: dict[str, str], f: Finding) -> None:

@@ -561,6 +561,15 @@ _STRUCTURE_PATTERNS = {
         r'^\s*"?ExitSignal"?\s*[=:]\s*(?P<signal>\d+)\s*,?\s*$',
         "ExitSignal = 9",
     ),
+    "structure.user_source_error": (
+        r"(?i)(?:^|[\s\"'(])(?P<source>(?:/home|/Users|/afs/[^/\s]+/(?:user|work)|/eos/user)/[^\s:\"']+)"
+        r":\d+:(?:\d+:)?\s*(?:fatal error|error|exception|terminate called|abort|assertion)\b"
+        r"|\w(?:Exception|Error)\b[^\n]*\bin line \d+ of "
+        r"(?P<rule_source>(?:/home|/Users|/afs/[^/\s]+/(?:user|work)|/eos/user)/[^\s:\"']+)",
+        "/afs/cern.ch/user/v/vpascuzz/work/private/analysis/lxqq/code/DijetFramework_r21/source/DijetFramework/"
+        "xAODAnaHelpers/Root/Algorithm.cxx:65:exception: Could not retrieve eventInfo container (EventInfo) for "
+        "isMC() check.",
+    ),
 }
 """Lines that give a log its structure: Python's chained tracebacks (the first exception is the cause),
 HTCondor's termination events (the job's exit code, when its record does not say) and their resource table

@@ -45,6 +45,9 @@ MIN_HOSTS, MIN_SITES = 3, 2
 """A batch-wide failure ran on at least this many hosts and (when sites are known) sites."""
 SAME_SHARE = 0.8
 """A batch-wide failure: at least this share of the batch's failures are the same failure."""
+SITE_CONCENTRATION = 1.25
+"""A site is tested for one batch when it holds this many times more of the batch's failures than of the finished
+jobs (a screen that spares counting every batch at every site; the test itself is exact)."""
 
 Kind = Literal["node", "site", "batch"]
 _HELD, _COMPLETED = int(JobStatus.HELD), int(JobStatus.COMPLETED)
@@ -383,10 +386,11 @@ class _Counts:
         on_node: Counter[tuple[str | None, str | None]] = Counter()
         on_node_at: Counter[str | None] = Counter()
         if kind == "site":
-            # a site is tested for one batch when that batch's failures are concentrated there (twice the site's
-            # share of all failures); a site bad for everyone is the test across batches' to find
-            n = len(failed)
-            cands = [(b, w, f) for b, w, f in cands if f * n >= 2 * across[w] * self.fb[b]]
+            # a site is tested for one batch when that batch's failures are concentrated there: a share of them
+            # SITE_CONCENTRATION times the site's share of the finished jobs (a site that merely runs many jobs
+            # has as large a share of their failures); a site bad for every batch is the test across batches'
+            finished, at_site = len(self.completed), self.comp["site"]
+            cands = [(b, w, f) for b, w, f in cands if f * finished > SITE_CONCENTRATION * at_site[w] * self.fb[b]]
             # a site whose failures are mostly on a node found already is that node's story, not the site's
             flagged = _at(failed, _host, {h for _b, h in out.node})
             on_node = Counter(zip(map(key, flagged), map(_site, flagged), strict=True))

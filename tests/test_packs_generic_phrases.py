@@ -21,8 +21,7 @@ ADDED = {
         "phrase_glibc_heap_corruption",
         "phrase_nextflow_time_limit",
         "phrase_sge_execd_enforced_limit",
-        "phrase_sge_execd_enforced_time_limit",
-        "phrase_job_manually_preempted",
+        "beaker_job_preempted",
         "phrase_batch_daemon_cgroup_create_failed",
         "phrase_nuisance_err_fatal",
         "phrase_geant4_g4cache_internal_fatal",
@@ -47,6 +46,10 @@ NOT_FAILURES = [
     "process.time = '4h'",
     # glibc's tunable name, not an abort
     "export MALLOC_CHECK_=3  # detect double free",
+    # Beaker's CanceledCode 3 is a job canceled for being idle, not preempted
+    "│   'canceledCode': 3",
+    # a Grid Engine run-time limit is no longer a phrase here (one public log only); its mail line gets no verdict
+    "failed execd enforced h_rt limit because:",
 ]
 
 

@@ -348,3 +348,37 @@ async def test_demo_failure_summary_names_the_black_hole_node(demo: tuple[Any, A
         detail = str(screen.query_one("#failure-detail").render())
         assert f"population agrees: node brown-a217.rcac.purdue.edu (service) for all {group.count} jobs" in detail
         assert f"{group.count} of " in detail and "4 batches on host brown-a217" in detail
+
+
+def test_diagnose_a_stored_job_says_what_the_population_says_beside_the_verdict(
+    demo: tuple[Any, Any], tmp_path: Path
+) -> None:
+    """`opgtui diagnose JOBID` on the demo: a failure on the Purdue node gets the node's numbers beside its (service)
+    verdict; a job that did not fail gets none."""
+    import json
+
+    from test_cli import run
+
+    from opgtui.demo.keep import write_config
+
+    cfg, store = demo
+    on_node = next(j for j in store.failed_jobs() if j.last_host == "brown-a217.rcac.purdue.edu")
+    done = next(j for j in store.jobs() if j.status == JobStatus.COMPLETED and not j.failed)
+    config = str(write_config(cfg, tmp_path / "config.yaml"))
+    code, out, err = run("--config", config, "diagnose", on_node.id, "--json")
+    assert code == 0, err
+    v = json.loads(out)
+    pop = v["population"]
+    assert v["category"] == "service" and pop["scope"] == "every stored job" and pop["jobs"] == store.count_jobs()
+    found = pop["finding"]
+    assert (found["kind"], found["where"], found["agrees"], found["suggests"]) == (
+        "node",
+        "brown-a217.rcac.purdue.edu",
+        True,
+        None,
+    )
+    assert found["line"].startswith("the population agrees (node brown-a217.rcac.purdue.edu): ")
+    code, out, _ = run("--config", config, "diagnose", on_node.id)
+    assert code == 0 and "  population (" in out and "on host brown-a217.rcac.purdue.edu (0 of " in out
+    code, out, _ = run("--config", config, "diagnose", done.id, "--json")
+    assert code == 0 and "population" not in json.loads(out)

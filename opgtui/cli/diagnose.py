@@ -3,7 +3,9 @@
 - ``opgtui diagnose --log FILE [--hold-code N] [--hold-subcode N] [--hold-reason TEXT] [--exit-code N]
   [--exit-signal N] --json``: one JSON object (category, action, signature, evidence, ...). A stable contract.
 - ``opgtui diagnose JOBID``: the job from the store (its record, hold reason and code, exit code, memory against
-  its request, the outages while it ran) and its stdout and stderr found as the Log view finds them.
+  its request, the outages while it ran) and its stdout and stderr found as the Log view finds them; for a
+  failed or held job, what the other stored jobs say (``population``: a black-hole node, a bad site, its batch
+  failing everywhere; see ``opgtui.domain.population``), beside the verdict, never changing it.
 - ``opgtui diagnose --eval DIR [--json]``: right / unknown / wrong over every LABELS.tsv below DIR, the confusion
   matrix, per-signature precision and the misses (see ``opgtui.diagnosis.evaluate``).
 
@@ -137,6 +139,14 @@ def print_verdict(out: dict[str, Any]) -> None:
     for ev in out["evidence"]:
         where = f"{ev['line']:>6}: " if ev.get("line") else "  rule: "
         _say(f"{where}{one_line(ev['text'], 200)}")
+    pop = out.get("population")
+    if pop:
+        found = pop.get("finding")
+        counted = f"{pop['jobs']:,} jobs of {pop['scope']}, {pop['failures']:,} failed or held"
+        if found is None:
+            _say(f"  population ({counted}): nothing points beyond the log")
+        else:
+            _say(f"  population ({counted}): {one_line(found['line'], 400)}")
 
 
 # ------------------------------------------------------------------------------------------- a stored job
@@ -157,12 +167,67 @@ def diagnose_stored(
         logs, text = _job_logs(cfg, store, job, log_path, lines)
         windows = store.windows(start=(job.submit_time or 0) - 86400)
         packs = for_store(_packs(cfg), store)  # plus the team's enabled learned signatures (opgtui signatures)
+        population = _population(store, job)
     finally:
         store.close()
+    now = time.time()
     verdict: Verdict = run_diagnosis(
-        text, packs, job=job, windows=windows, depends_on=depends_on(cfg, job), now=time.time(), **numbers
+        text, packs, job=job, windows=windows, depends_on=depends_on(cfg, job), now=now, **numbers
     )
-    return {**verdict_json(verdict), "job": job.id, "logs": logs}
+    out = {**verdict_json(verdict), "job": job.id, "logs": logs}
+    if population is not None:
+        out["population"] = _population_json(job, verdict, population, now)
+    return out
+
+
+POOL_READ_LIMIT = 25_000
+"""Up to this many stored jobs, the population is every stored job (a node failing several batches, a batch
+failing everywhere against the others); beyond, the job's batch alone (its nodes and sites)."""
+
+
+def _population(store: Any, job: Job) -> tuple[str, list[Job], dict[str, Verdict], list[Any]] | None:
+    """The jobs to weigh a failed or held job against (and the scope's name), their verdicts and the outages."""
+    from opgtui.domain.failures import is_failure
+
+    if not is_failure(job):
+        return None
+    if store.count_jobs() <= POOL_READ_LIMIT:
+        scope, jobs = "every stored job", store.jobs()
+    elif job.batch_name:
+        scope, jobs = f"batch {job.batch_name}", store.request_jobs([job.batch_name])
+    else:
+        return None
+    failed = [j.id for j in jobs if is_failure(j)]
+    return scope, jobs, store.verdicts_for(failed), store.windows(kind="outage")
+
+
+def _population_json(
+    job: Job, verdict: Verdict, found: tuple[str, list[Job], dict[str, Verdict], list[Any]], now: float
+) -> dict[str, Any]:
+    """What the population says of ``job`` beside this ``verdict`` (which it never changes)."""
+    from opgtui.domain.failures import is_failure
+    from opgtui.domain.population import analyse, reading
+
+    scope, jobs, verdicts, outages = found
+    failed = [j for j in jobs if is_failure(j)]
+    verdicts = {**verdicts, job.id: verdict}  # this diagnosis, for what makes its failure the same as others'
+    pop = analyse(jobs, verdicts, outages, now=now, failures=failed)
+    read = reading(verdict, pop.for_job(job))
+    out: dict[str, Any] = {"scope": scope, "jobs": len(jobs), "failures": len(failed), "finding": None}
+    if read is not None:
+        ev = read.evidence
+        out["finding"] = {
+            "kind": ev.kind,
+            "category": ev.category,
+            "where": ev.where,
+            "batch": ev.batch,
+            "p": ev.p,
+            "suggests": read.suggests,
+            "agrees": read.agrees,
+            "text": ev.text(),
+            "line": read.line,
+        }
+    return out
 
 
 def _find_job(store: Store, text: str) -> Job:

@@ -4,7 +4,9 @@ middleware's stack). Lines are real, quoted from the public threads named beside
 from __future__ import annotations
 
 from opgtui.diagnosis.engine import diagnose
-from opgtui.diagnosis.signatures import load_packs
+from opgtui.diagnosis.prefixes import normalise
+from opgtui.diagnosis.reader import innermost_native_frame
+from opgtui.diagnosis.signatures import PackSet, compile_signature, load_packs
 
 PACKS = load_packs(plugins=False)
 
@@ -55,3 +57,82 @@ def test_an_earlier_failed_read_explains_the_users_error():
     lines = ["Error in <TNetXNGFile::Open>: [ERROR] Operation expired", *XAOD_USER_SOURCE[2:]]  # xrootd issue 343
     v = diagnose(lines, PACKS)
     assert v.category == "service", v.reason
+
+
+# Frame signatures as a pack would declare them (the bundled packs' own are tested with the packs): the reader
+# only says which frame is innermost.
+FRAMES = [
+    {
+        "id": "test_frame_xrootd",
+        "title": "XRootD's own code",
+        "pattern": r"^\s*#\d+\s.*(?:\bXrd[A-Z]\w*::|/libXrd\w*[.-])",
+        "category": "service",
+        "action": "retry",
+        "service": "xrootd",
+        "priority": 0,
+        "role": "frame",
+        "example": "#2  0x00007f83fee1697d in XrdSysCondVar::Wait() () from /lib64/libXrdUtils.so.3",
+    },
+    {
+        "id": "test_frame_dcache",
+        "title": "dCache's own code",
+        "pattern": r"^\s*at (?:org\.dcache|dmg|diskCacheV111)\.[\w$.<>]+\(",
+        "category": "service",
+        "action": "retry",
+        "service": "dcache",
+        "priority": 0,
+        "role": "frame",
+        "example": "at dmg.cells.nucleus.CellAdapter.executeCommand(CellAdapter.java:238)",
+    },
+]
+WITH_FRAMES = PackSet(
+    [*PACKS.compiled, *(compile_signature(raw, pack="middleware_frames")[0] for raw in FRAMES)],  # type: ignore[misc]
+    tables=PACKS.tables,
+)
+# xrootd/xrootd issue 2505 (a deadlock of the caching proxy, XrdPfc, opening files at start-up): a hung thread.
+XCACHE_HUNG = [
+    'Thread 66 (Thread 0x7f83789c9640 (LWP 114) "xrootd"):',
+    "#0  0x00007f83fe92088a in __futex_abstimed_wait_common () from /lib64/libc.so.6",
+    "#1  0x00007f83fe922de2 in pthread_cond_wait@@GLIBC_2.3.2 () from /lib64/libc.so.6",
+    "#2  0x00007f83fee1697d in XrdSysCondVar::Wait() () from /lib64/libXrdUtils.so.3",
+    "#3  0x00007f83f850316d in XrdPfc::File::Open() () from /lib64/libXrdPfc-5.so",
+]
+# cms-sw/cmssw issue 24968 (GenHFHadronMatcher crashed: the module's bug), its frame wrapped over three lines as
+# quoted; under it, composed for the test, xrootd issue 2505's XRootD frame: the caller's, not the crash's.
+MODULE_CRASH = [
+    "#4  <signal handler called>",
+    "#5  0x00002ac58ee79b8f in GenHFHadronMatcher::isHadron(int,",
+    "reco::Candidate const*) () from",
+    "/cvmfs/cms.cern.ch/slc6_amd64_gcc700/cms/cmssw/CMSSW_10_3_0_pre5/lib/slc6_amd64_gcc700/"
+    "pluginPhysicsToolsJetMCAlgosPlugins.so",
+    XCACHE_HUNG[3].replace("#2", "#6"),
+]
+# dCache/dcache issue 6253 (pools threw NullPointerException in RemoteTransferManager), as the pool's syslog has it.
+DCACHE_NPE = [
+    "Nov 15 13:19:27 ccdcalitest11 dcache@ccdcalitest11-pool-escape-litest11a-Domain[104744]: dmg.util."
+    "CommandPanicException: (1) Command failed: java.lang.NullPointerException",
+    "Nov 15 13:19:27 ccdcalitest11 dcache@ccdcalitest11-pool-escape-litest11a-Domain[104744]: at org.dcache.util.cli."
+    "AnnotatedCommandExecutor.execute(AnnotatedCommandExecutor.java:156)",
+    "Nov 15 13:19:27 ccdcalitest11 dcache@ccdcalitest11-pool-escape-litest11a-Domain[104744]: at dmg.cells.nucleus."
+    "CellAdapter.executeCommand(CellAdapter.java:238)",
+]
+
+
+def test_a_stack_whose_innermost_frame_is_a_middlewares_says_that_component_failed():
+    for lines, service in ((XCACHE_HUNG, "xrootd"), (DCACHE_NPE, "dcache")):
+        v = diagnose(lines, WITH_FRAMES)
+        assert (v.category, v.signature) == ("service", "structure.stack_in_middleware"), v.reason
+        assert v.evidence[0].line == (4 if service == "xrootd" else 2)
+    assert diagnose(XCACHE_HUNG, PACKS).signature != "structure.stack_in_middleware"  # no frame signature, no rule
+
+
+def test_the_crashing_frame_decides_not_a_middleware_frame_below_it():
+    """After "<signal handler called>" the first frame outside the C runtime crashed; the caller below is not."""
+    assert innermost_native_frame(MODULE_CRASH, 5) == (2, 4)  # the frame and its wrapped lines
+    assert diagnose(MODULE_CRASH, WITH_FRAMES).signature != "structure.stack_in_middleware"
+
+
+def test_a_systemd_units_instance_name_is_a_syslog_program():
+    """``dcache@<domain>[pid]:`` (a systemd template unit's instance) is taken off like any syslog program."""
+    lines, _origin = normalise(DCACHE_NPE)
+    assert lines[1] == "at org.dcache.util.cli.AnnotatedCommandExecutor.execute(AnnotatedCommandExecutor.java:156)"

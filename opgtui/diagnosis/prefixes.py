@@ -3,7 +3,8 @@ batch system adds to each line is taken off once, before the scan.
 
 Real logs reach a shifter pasted into tickets and threads and through wrappers: a mail or Markdown quote ("> "),
 timestamps (ISO "2025-10-23T22:41:44.7459686Z", "[2024-01-02 03:04:05,678]", HTCondor's "12/07/25 10:11:12
-(pid:123)", syslog's "Jan  2 03:04:05 host prog[1]:", Nextflow's "Dec-07 10:11:12.345 [main] ERROR x.Y - ",
+(pid:123)", syslog's "Jan  2 03:04:05 host prog[1]:" (or a systemd unit's "dcache@domain[1]:"),
+Nextflow's "Dec-07 10:11:12.345 [main] ERROR x.Y - ",
 Snakemake's "[Mon Jan  2 03:04:05 2024]", epoch seconds, the kernel's "[ 123.456]"), an error's level after them (a
 warning's is kept), Python's "INFO:root:" (WMCore's "...,399:1404981:ERROR:Module:"), a container runtime's "stdout
 F", "[stderr]", pytest's "E" and spaces, a line number, CRAB's "== CMSSW: ", GitHub's "##[error]"; a line quoted
@@ -64,7 +65,7 @@ _PREFIX = re.compile(
     + _LEVEL
     + r":[\w.]*:)"
     + r"|\[ *\d+\.\d+\] "  # the kernel's seconds since boot (dmesg)
-    r"|" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d [\w.-]+ (?:(?!kernel:)[\w./-]+(?:\[\d+\])?: )?"  # syslog, host, program
+    r"|" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d [\w.-]+ (?:(?!kernel:)[\w./@-]+(?:\[\d+\])?: )?"  # syslog, host, program
     r"|== CMSSW: ?"  # CRAB's copy of cmsRun's output
     r"|" + _LEVEL + r":[\w.]*:"  # Python logging's default: "INFO:root:"
     r"|\[(?:stderr|stdout|STDERR|STDOUT)\] ?"

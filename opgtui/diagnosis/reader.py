@@ -100,6 +100,27 @@ TRACEBACK_LINES = 200
 _FRAME_LINE = re.compile(r'^\s*File "')
 _TRACEBACK_HEAD = "Traceback (most recent call last)"
 _EXCEPTION_CLASS = re.compile(r"^\s*(?:builtins\.)?([A-Za-z_][\w.]*)")
+_NATIVE_FRAME = re.compile(r"^\s*#(\d+)\s+(?:0x[0-9a-fA-F]+ in |<signal handler called>|\S+ \()")
+"""A frame of gdb's backtrace (what CMSSW, ROOT and a bug report's "thread apply all bt" print): "#3  0x... in f()
+from /lib/x.so", its source ("at x.cc:12") sometimes on the lines after it."""
+_SIGNAL_FRAME = "<signal handler called>"
+FRAME_WRAP = 4
+"""Lines one gdb frame may run over (its arguments, "at file.cc:12", a quote's wrapping)."""
+_RUNTIME_FRAME = re.compile(
+    r"<signal handler called>"
+    r"| in (?:\?\?|_\w*|pthread_\w+|raise|abort|(?:nano)?sleep|poll|select|epoll_wait|waitpid|wait4|do_system|system"
+    r"|futex\w*|sem_\w+|clone\d*|start_thread|read|write|syscall)\b[^(]*\("
+    r"| from \S*/(?:libc|libpthread|ld-linux[\w-]*|libstdc\+\+|libgcc_s|libm|libdl|librt)[.-]"
+)
+"""Frames of the C and C++ runtime (libc, libpthread, the dynamic loader, libstdc++): where a thread waits or a
+signal is raised, never whose code it is. The innermost frame outside them is."""
+_JAVA_FRAME = re.compile(r"^\s*at [\w$]+(?:\.[\w$<>]+)+\((?:[\w$.-]+\.java:\d+|Native Method|Unknown Source)\)")
+_JAVA_RUNTIME = re.compile(r"^\s*at (?:java|javax|jdk|sun|com\.sun)\.")
+_JAVA_CAUSE = re.compile(r"^\s*Caused by: ")
+STACK = "structure.stack_in_middleware"
+STACK_PRIORITY = 25
+"""A stack whose innermost frame is a middleware's: that component failed (hung, crashed, threw). Below what a
+line says when a pack knows it."""
 _INT = re.compile(r"-?\d+")
 _NAME_PREFIX = "codes."
 
@@ -217,6 +238,7 @@ def read(raw: Sequence[Finding], packs: PackSet, lines: Sequence[str], *, have_h
         out.findings.extend(rules.hold_findings(code, sub, line=where.line, text=where.text, tables=tables))
     _blocks(out, names, packs, lines, explained)
     _frames(out, packs, lines)
+    _stacks(out, packs, lines)
     add_roles(out.roles, out.findings, packs)
     _line_roles(out, packs)
     _details(out, packs)
@@ -289,6 +311,119 @@ def _user_source(out: Reading, groups: dict[str, str], f: Finding) -> None:
         )
     )
     out.roles[USER_SOURCE] = "crash"
+
+
+def _stacks(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
+    """A gdb backtrace or a Java stack trace whose innermost frame outside the language's runtime is a ``frame``
+    signature's (a middleware: XRootD, CVMFS, dCache...) says that component failed: a finding of the frame
+    signature's category. gdb: the frames after "<signal handler called>" (the crashing thread), else the first
+    thread shown from its frame #0; Java: the last "Caused by:" (the root cause), else the first exception."""
+    frames = {
+        f.line: f
+        for f in out.findings
+        if f.line is not None
+        and packs.roles.get(f.signature) == "frame"
+        and packs.pack_of.get(f.signature) != PYTHON_PACK
+    }
+    if not frames:
+        return
+    for inner in {innermost_native_frame(lines, line) for line in frames} | {
+        _java_innermost(lines, line) for line in frames
+    }:
+        if inner is None:
+            continue
+        first, last = inner
+        frame = next((frames[n] for n in range(first, last + 1) if n in frames), None)
+        if frame is None:
+            continue
+        out.findings.append(
+            Finding(
+                STACK,
+                frame.category,
+                frame.action,
+                f"A stack whose innermost frame (line {first}) is {frame.title}",
+                first,
+                lines[first - 1],
+                frame.service,
+                STACK_PRIORITY,
+            )
+        )
+        return
+
+
+def innermost_native_frame(lines: Sequence[str], line: int) -> tuple[int, int] | None:
+    """The 1-based first and last line of the innermost frame outside the C runtime of the gdb backtrace holding
+    ``line`` (a frame's arguments and source may follow on lines of their own, or a quote wraps it), or None when
+    ``line`` is in no backtrace."""
+    heads = _frame_heads(lines, line - 1)
+    if not heads:
+        return None
+    signal = next((k for k, (i, _n) in enumerate(heads) if _SIGNAL_FRAME in lines[i]), None)
+    if signal is None:
+        signal = next((k - 1 for k, (_i, n) in enumerate(heads) if n == 0), None)
+        if signal is None:
+            return None
+    for k in range(signal + 1, len(heads)):
+        if k > signal + 1 and heads[k][1] <= heads[k - 1][1]:
+            return None  # another thread's frames
+        i = heads[k][0]
+        end = heads[k + 1][0] if k + 1 < len(heads) else min(len(lines), i + 1 + FRAME_WRAP)
+        end = next((j for j in range(i + 1, end) if not lines[j].strip()), end)
+        if not any(_RUNTIME_FRAME.search(lines[j]) for j in range(i, end)):
+            return i + 1, end
+    return None
+
+
+def _frame_heads(lines: Sequence[str], at: int) -> list[tuple[int, int]]:
+    """(0-based line, frame number) of each frame of the run of gdb frames holding the 0-based line ``at``."""
+
+    def head_above(i: int) -> int | None:
+        for j in range(i, max(-1, i - FRAME_WRAP - 1), -1):
+            if _NATIVE_FRAME.match(lines[j]):
+                return j
+            if not lines[j].strip():
+                return None
+        return None
+
+    first = head_above(at) if 0 <= at < len(lines) else None
+    if first is None:
+        return []
+    while first > 0 and (above := head_above(first - 1)) is not None:
+        first = above
+    heads: list[tuple[int, int]] = []
+    gap = 0
+    for i in range(first, min(len(lines), first + TRACEBACK_LINES)):
+        m = _NATIVE_FRAME.match(lines[i])
+        if m:
+            heads.append((i, int(m.group(1))))
+            gap = 0
+        elif not lines[i].strip() or gap >= FRAME_WRAP:
+            break
+        else:
+            gap += 1
+    return heads
+
+
+def _java_innermost(lines: Sequence[str], line: int) -> tuple[int, int] | None:
+    """The 1-based line (as first and last) of the innermost frame outside the Java runtime of the root cause of
+    the Java stack trace holding ``line``, or None."""
+    if not _JAVA_FRAME.match(lines[line - 1]):
+        return None
+    start = line - 1
+    while start > 0 and (_JAVA_FRAME.match(lines[start - 1]) or _JAVA_CAUSE.match(lines[start - 1])):
+        start -= 1
+    end = line
+    while (
+        end < len(lines)
+        and end - start < TRACEBACK_LINES
+        and (_JAVA_FRAME.match(lines[end]) or _JAVA_CAUSE.match(lines[end]) or lines[end].strip().startswith("... "))
+    ):
+        end += 1
+    cause = max((i for i in range(start, end) if _JAVA_CAUSE.match(lines[i])), default=start - 1)
+    for i in range(cause + 1, end):
+        if _JAVA_FRAME.match(lines[i]) and not _JAVA_RUNTIME.match(lines[i]):
+            return i + 1, i + 1
+    return None
 
 
 def _memory_row(out: Reading, groups: dict[str, str], f: Finding) -> None:

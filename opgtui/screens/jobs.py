@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -35,8 +35,12 @@ from opgtui.domain.joblist import (
     warm,
 )
 from opgtui.screens.base import BaseScreen
+from opgtui.screens.reads import read_store
 from opgtui.widgets.job_table import JobTable
 from opgtui.widgets.safe_edit import SafeInput
+
+if TYPE_CHECKING:
+    from opgtui.store import Store
 
 SORTABLE = ("age", "status", "id", "owner", "site", "host", "reason", "verdict", "cpu/wall", "efficiency")
 QUICK = ("all", "held", "failed", "running", "idle")
@@ -90,6 +94,9 @@ class JobsScreen(BaseScreen):
         self._generation = 0  # of the searches: a search that is not the newest stops
         self.preparing = ""  # what a thread is computing for the list (sorting by X, grouping by Y), shown meanwhile
         self._preparing: tuple[Any, ...] | None = None  # what it is computing for
+        self.load_failed: str | None = None  # why the last read of the store failed (one line), until one answers
+        self._dump_lock = threading.Lock()  # one parse of the dump, whichever read asks first
+        self._dump_told = False  # the app was told the dump is listed (its errors, the copy into the store)
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="jobs-status")
@@ -105,43 +112,57 @@ class JobsScreen(BaseScreen):
     def reload(self) -> None:
         self.load_rows()
 
-    @work(thread=True, exclusive=True, group="jobs-load")
     def load_rows(self) -> None:
-        """Read jobs and verdicts from the store off the UI thread, then show them."""
-        from opgtui.store import StoreError, open_store
+        """Read jobs and verdicts off the UI thread (read_store: a connection of its own; a newer read drops this
+        one's answer), build and sort the rows there too, then show them; a store that cannot be read is one line
+        in the status. Opened on a dump: it is listed as soon as it is parsed."""
+        dump, lock = self.opg.dump, self._dump_lock
+        quick, sort_key, reverse = self.quick, self.sort_key, self.sort_reverse
 
-        dump = self.opg.dump
-        parsed = None
-        if dump is not None and dump.result is None:  # opened on a dump: list it as soon as it is parsed
-            parsed = dump.load()
-        store = open_store(self.opg.store.path)  # one connection per thread
-        try:
+        def read(store: Store) -> tuple[list[Row], tuple[tuple[Any, ...], list[int]]]:
+            if dump is not None and dump.result is None:
+                with lock:  # a second read while the first parses waits for that parse (never two)
+                    if dump.result is None:
+                        dump.load()
             jobs = dump.listed if dump is not None and not dump.imported else store.jobs()
             summaries = store.verdict_summaries()
             titles = _titles(store, summaries)
-        except StoreError as exc:  # a damaged store: say so, keep the dashboard up
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-            if parsed is not None:
-                self.app.call_from_thread(self.opg.dump_loaded, parsed)
-            return
-        finally:
-            store.close()
-        rows = build_rows(
-            jobs,
-            {k: v[0] for k, v in summaries.items()},
-            now=time.time(),
-            signatures={k: v[1] for k, v in summaries.items()},
-            titles=titles,
-        )
-        gc.freeze()  # the jobs and rows live as long as the list: full collections need not walk them (no pauses)
-        depends = (self.quick, self.sort_key, self.sort_reverse)
-        base = sort_indices(rows, quick_filter(rows, self.quick), self.sort_key, self.sort_reverse)
-        for i in base[:FIRST_ROWS]:  # the first rows a shifter sees or searches, filled in before they are shown
-            rows.haystack_of(i)
-        self.app.call_from_thread(self._show_rows, rows, (depends, base))
-        if parsed is not None:  # after the first paint: its errors, and the copy into the scratch store
-            self.app.call_from_thread(self.opg.dump_loaded, parsed)
-        warm(rows)  # filter texts after the first paint, in steps that give way to a keystroke's filter
+            rows = build_rows(
+                jobs,
+                {k: v[0] for k, v in summaries.items()},
+                now=time.time(),
+                signatures={k: v[1] for k, v in summaries.items()},
+                titles=titles,
+            )
+            gc.freeze()  # the jobs and rows live as long as the list: full collections need not walk them (no pauses)
+            base = sort_indices(rows, quick_filter(rows, quick), sort_key, reverse)
+            for i in base[:FIRST_ROWS]:  # the first rows a shifter sees or searches, filled in before they are shown
+                rows.haystack_of(i)
+            return rows, ((quick, sort_key, reverse), base)
+
+        read_store(self, read, self._loaded, group="jobs-load", failed=self._load_failed)
+
+    def _loaded(self, answer: tuple[list[Row], tuple[tuple[Any, ...], list[int]]]) -> None:
+        rows, base = answer
+        self.load_failed = None
+        self._show_rows(rows, base)
+        self._dump_listed()
+        # filter texts after the first paint, in steps that give way to a keystroke's filter (a thread of its own:
+        # a quit never waits for it)
+        threading.Thread(target=warm, args=(rows,), name="jobs-warm", daemon=True).start()
+
+    def _load_failed(self, line: str) -> None:
+        """The store could not be read: one line in the status (the rows already shown stay)."""
+        self.load_failed = one_line(line, 300)
+        self._dump_listed()
+        self._status(self.shown, self.took)
+
+    def _dump_listed(self) -> None:
+        """Once the dump is parsed, after the first paint: what could not be read, and the copy into the store."""
+        dump = self.opg.dump
+        if dump is not None and dump.result is not None and not self._dump_told:
+            self._dump_told = True
+            self.call_after_refresh(self.opg.dump_loaded, dump.result)
 
     def _show_rows(self, rows: list[Row], base: tuple[tuple[Any, ...], list[int]] | None = None) -> None:
         """Show fresh rows; ``base``: the order they were sorted in off the UI thread, with what it depends on."""
@@ -318,6 +339,15 @@ class JobsScreen(BaseScreen):
 
     def _status(self, shown: int, took: float) -> None:
         self.shown, self.took = shown, took
+        status = self.query_one("#jobs-status", Static)
+        if self.loaded_at is None:  # no count before the store has answered: 0 jobs would be a claim
+            failed = self.load_failed
+            status.update(
+                Content.assemble((" store not read: " + failed, "$text-error"))
+                if failed
+                else Content.assemble((" reading the store …", "$text-warning"))
+            )
+            return
         more = "+" if self.filtering else ""
         parts: list[str | tuple[str, str]] = [
             (f" {len(self.rows):,} jobs", "bold"),
@@ -339,8 +369,9 @@ class JobsScreen(BaseScreen):
         if marked:
             parts.append((f" · {marked} marked", "bold $text-warning"))
         parts.append((f" · {took * 1000:.0f} ms", "dim"))
-        text = Content.assemble(*parts)  # the theme's colours; the group key and the filter are plain text
-        self.query_one("#jobs-status", Static).update(text)
+        if self.load_failed:  # the rows shown are the last read's: say why they were not read again
+            parts.append((f" · not read again: {self.load_failed}", "$text-error"))
+        status.update(Content.assemble(*parts))  # the theme's colours; the group key and the filter are plain text
 
     # ------------------------------------------------------------------ keys
 
@@ -429,7 +460,9 @@ class JobsScreen(BaseScreen):
     def action_log(self) -> None:
         row = self.query_one(JobTable).cursor_row
         if row is not None:
-            self.opg.open_log({"job_id": row.job_id, "job": self.opg.job(row.job_id)})
+            dump = self.opg.dump  # a dump's job not yet copied into the store: its record from the dump (no store read)
+            job = dump.jobs.get(row.job_id) if dump is not None and dump.result is not None else None
+            self.opg.open_log({"job_id": row.job_id, "job": job})
 
     def action_diagnose(self) -> None:
         """Diagnose the failed and held jobs in view (marked ones, else the group or filter) from their logs."""

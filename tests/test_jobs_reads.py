@@ -1,0 +1,99 @@
+"""The Jobs view reads the store through screens/reads.read_store: no count before its read has answered, a store
+that cannot be read is one line in the status (the dashboard stays up), and the log key reads no store."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from test_app import _store_with_failed_jobs
+from test_jobs_background import _until as until
+
+from opgtui.app import OpgApp
+from opgtui.store import Store, StoreError
+
+
+def status(app: OpgApp) -> str:
+    return str(app.screen.query_one("#jobs-status").render())
+
+
+async def test_the_jobs_view_shows_no_count_before_its_read_has_arrived(tmp_path: Path, monkeypatch: Any) -> None:
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    release, reading = threading.Event(), threading.Event()
+    jobs = Store.jobs
+
+    def slow_jobs(self: Store, *args: Any) -> Any:
+        reading.set()
+        release.wait(10)
+        return jobs(self, *args)
+
+    monkeypatch.setattr(Store, "jobs", slow_jobs)
+    app = OpgApp(cfg, store, refresh_loop=False)  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("2")
+        await until(pilot, reading.is_set)
+        await pilot.press("down", "f")  # a key that redraws the status before the rows arrive
+        await pilot.pause(0.1)
+        assert "reading the store" in status(app) and "jobs" not in status(app) and "showing" not in status(app)
+        assert app.screen.loaded_at is None
+        release.set()
+        await until(pilot, lambda: app.screen.loaded_at is not None)
+        assert "31 jobs" in status(app) and "reading" not in status(app)
+
+
+async def test_a_store_that_cannot_be_read_is_one_line_in_the_jobs_status(tmp_path: Path, monkeypatch: Any) -> None:
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    broken = [True]
+    summaries = Store.verdict_summaries
+
+    def damaged(self: Store) -> Any:
+        if broken[0]:
+            raise StoreError(f"{cfg.store}: database disk image is malformed\n(run opgtui store check)")
+        return summaries(self)
+
+    monkeypatch.setattr(Store, "verdict_summaries", damaged)
+    app = OpgApp(cfg, store, refresh_loop=False)  # type: ignore[arg-type]
+    async with app.run_test(size=(160, 30)) as pilot:
+        await pilot.press("2")
+        await until(pilot, lambda: "store not read" in status(app))
+        shown = status(app)
+        assert "malformed" in shown and "\n" not in shown.strip() and "0 jobs" not in shown
+        assert app.is_running
+        broken[0] = False  # repaired: ctrl+r reads again and the count arrives
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "31 jobs" in status(app))
+        assert "not read" not in status(app)
+        broken[0] = True  # broken again: the rows stay, the status says they were not read again
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "not read again" in status(app))
+        assert "31 jobs" in status(app) and len(app.screen.rows) == 31
+
+
+async def test_the_log_key_opens_the_log_without_reading_the_store_on_the_ui_thread(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    app = OpgApp(cfg, store, refresh_loop=False)  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("2")
+        await until(pilot, lambda: getattr(app.screen, "loaded_at", None) is not None)
+        ui = threading.current_thread()
+        read_on_ui: list[str] = []
+        job = Store.job
+
+        def watched(self: Store, job_id: str) -> Any:
+            if threading.current_thread() is ui:
+                read_on_ui.append(job_id)
+            return job(self, job_id)
+
+        monkeypatch.setattr(Store, "job", watched)
+        await pilot.press("l")
+        await until(pilot, lambda: app.current_mode == "log" and "Retry count exceeded" in _log_text(app))
+        assert read_on_ui == []
+
+
+def _log_text(app: OpgApp) -> str:
+    from opgtui.widgets.log_view import LogView
+
+    return "\n".join(app.screen.query_one(LogView).lines) if app.screen.query(LogView) else ""

@@ -21,6 +21,7 @@ log's own. Pure: jobs, verdicts and outage windows in, findings out; no I/O.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,7 +46,7 @@ MIN_HOSTS, MIN_SITES = 3, 2
 """A batch-wide failure ran on at least this many hosts and (when sites are known) sites."""
 SAME_SHARE = 0.8
 """A batch-wide failure: at least this share of the batch's failures are the same failure."""
-SITE_CONCENTRATION = 1.25
+SITE_CONCENTRATION = 2.0
 """A site is tested for one batch when it holds this many times more of the batch's failures than of the finished
 jobs (a screen that spares counting every batch at every site; the test itself is exact)."""
 
@@ -236,11 +237,14 @@ def _explained(job: Job, verdict: Verdict | None, outages: Sequence[Window], now
 
 # ------------------------------------------------------------------------------------------- the analysis
 
-_status, _batch_name = attrgetter("status"), attrgetter("batch_name")
-_host, _site = attrgetter("last_host"), attrgetter("site")
+_batch_name, _host, _site = attrgetter("batch_name"), attrgetter("last_host"), attrgetter("site")
+_by_site = attrgetter("status", "batch_name", "site")
+_by_host = attrgetter("status", "batch_name", "last_host")
 _second = itemgetter(1)
 _K = TypeVar("_K")
+_T = TypeVar("_T")
 BatchKey = Callable[[Job], str | None]
+Triple = tuple[int | None, str | None, str | None]
 
 
 def analyse(
@@ -257,8 +261,8 @@ def analyse(
     which outages they overlapped, ``outages`` are the windows known; with ``since``, only the jobs that ended
     since then count. A caller that has the failures of ``jobs`` already passes them as ``failures``.
 
-    Counting is done on the C side (``map``/``Counter``/``compress`` over the records) so that 100,000 jobs cost
-    tens of milliseconds; the Python-level work is per place with enough failures, not per job."""
+    Every job is counted once, on the C side, by (status, batch, site); the failures once more by host. The jobs
+    of a host are looked at again only where a host has failures enough to be tested."""
     jobs = jobs if isinstance(jobs, list) else list(jobs)
     if since is not None:
         jobs = [j for j in jobs if (t := ended_at(j)) is not None and t >= since]
@@ -267,57 +271,77 @@ def analyse(
     failed = [j for j in jobs if is_failure(j)] if failures is None else list(failures)
     if len(failed) < MIN_FAILURES:
         return Population()
-    completed = list(compress(jobs, map(_COMPLETED.__eq__, map(_status, jobs))))
-    return _Counts(failed, completed).decide(verdicts or {}, [w for w in outages if w.kind == "outage"], now)
+    return _Counts(jobs, failed).decide(verdicts or {}, [w for w in outages if w.kind == "outage"], now)
+
+
+def _with_batch_of(by: Callable[[Job], Triple]) -> Callable[[Job], Triple]:
+    """``by`` with the batch a job without a batch name belongs to (its submission) in the middle."""
+
+    def key(job: Job) -> Triple:
+        status, _b, place = by(job)
+        return status, batch_of(job), place
+
+    return key
 
 
 class _Counts:
-    """Failures and successes per batch, host and site (and failures per batch and place), each counted in one
-    pass on the C side; a success is a completed job that is not one of the failures."""
+    """Successes and failures per batch, site and (batch, site), from one count of every job by (status, batch,
+    site) and one of the failures; a success is a completed job that is not one of the failures."""
 
-    def __init__(self, failed: list[Job], completed: list[Job]) -> None:
-        fc = list(compress(failed, map(_COMPLETED.__eq__, map(_status, failed))))
+    def __init__(self, jobs: list[Job], failed: list[Job]) -> None:
         key: BatchKey = _batch_name
-        self.fb, comp_b = Counter(map(key, failed)), Counter(map(key, completed))
-        if None in self.fb or None in comp_b:  # jobs with no batch name: their submission is their batch
-            key = batch_of
-            self.fb, comp_b = Counter(map(key, failed)), Counter(map(key, completed))
-        self.key, self.failed, self.completed, self.failed_completed = key, failed, completed, fc
-        self.comp = {"batch": comp_b, "node": Counter(map(_host, completed)), "site": Counter(map(_site, completed))}
-        self.fcomp = {"batch": Counter(map(key, fc)), "node": Counter(map(_host, fc)), "site": Counter(map(_site, fc))}
-        self.total_ok = len(completed) - len(fc)
+        by_site, by_host = _by_site, _by_host
+        every, fails = Counter(map(by_site, jobs)), Counter(map(by_site, failed))
+        if any(t[1] is None for t in every) or any(t[1] is None for t in fails):
+            # jobs with no batch name: their submission (schedd#cluster) is their batch
+            key, by_site, by_host = batch_of, _with_batch_of(by_site), _with_batch_of(by_host)
+            every, fails = Counter(map(by_site, jobs)), Counter(map(by_site, failed))
+        self.key, self.by_host, self.jobs, self.failed = key, by_host, jobs, failed
+        ok_bs: Counter[tuple[str, str | None]] = Counter()
+        fail_bs: Counter[tuple[str, str | None]] = Counter()
+        for (status, b, s), n in every.items():
+            if status == _COMPLETED:
+                ok_bs[b, s] += n  # type: ignore[index]
+        for (status, b, s), n in fails.items():
+            fail_bs[b, s] += n  # type: ignore[index]
+            if status == _COMPLETED:
+                ok_bs[b, s] -= n  # type: ignore[index]
+        self.ok_bs, self.fail_bs = ok_bs, fail_bs
+        self.ok_b: Counter[str] = Counter()
+        self.ok_s: Counter[str | None] = Counter()
+        self.fb: Counter[str] = Counter()
+        for (b, s), n in ok_bs.items():
+            self.ok_b[b] += n
+            self.ok_s[s] += n
+        for (b, _s), n in fail_bs.items():
+            self.fb[b] += n
+        self.total_ok = sum(ok_bs.values())
 
     def ok(self, kind: str, place: str | None) -> int:
-        """Successes of a batch (``kind`` "batch"), at a host ("node") or at a site ("site")."""
-        return self.comp[kind].get(place, 0) - self.fcomp[kind].get(place, 0)
+        """Successes of a batch (``kind`` "batch") or at a site ("site")."""
+        return (self.ok_b if kind == "batch" else self.ok_s).get(place, 0)  # type: ignore[arg-type]
 
-    def ok_pairs(self, getter: Callable[[Job], str | None], places: set[str]) -> Counter[tuple[str | None, str | None]]:
-        """Successes per (batch, place) at ``places``."""
-        if not places:
-            return Counter()
-        key = self.key
-
-        def pairs(jobs: list[Job]) -> Iterable[tuple[str | None, str | None]]:
-            picked = _at(jobs, getter, places)
-            return zip(map(key, picked), map(getter, picked), strict=True)
-
-        at = Counter(pairs(self.completed))
-        at.subtract(Counter(pairs(self.failed_completed)))
-        return at
+    def ok_hosts(self, hosts: set[str]) -> Counter[tuple[str | None, str | None]]:
+        """Successes per (batch, host) at ``hosts``: the one time jobs are looked at by host, and only theirs."""
+        out: Counter[tuple[str | None, str | None]] = Counter()
+        if not hosts:
+            return out
+        for picked, sign in ((_at(self.jobs, _host, hosts), 1), (_at(self.failed, _host, hosts), -1)):
+            for (status, b, h), n in Counter(map(self.by_host, picked)).items():
+                if status == _COMPLETED:
+                    out[b, h] += sign * n
+        return out
 
     def decide(self, verdicts: Mapping[str, Verdict], outages: Sequence[Window], now: float) -> Population:
         out = Population()
         broken = self._batch_wide(out, verdicts, outages, now)
         failed = self.failed
         if broken:  # a batch failing everywhere says nothing of the nodes it ran on
-            keep = set(self.fb) - broken
-            failed = _at(failed, self.key, keep)  # type: ignore[arg-type]
-        self._places(out, failed, _host, "node", broken)
-        self._places(out, failed, _site, "site", broken)
-        _attach(out, self.failed, self.key)
+            failed = _at(failed, self.key, set(self.fb) - broken)  # type: ignore[arg-type]
+        self._nodes(out, failed, broken)
+        self._sites(out, failed, broken)
+        _attach(out, failed, self.key)
         return out
-
-    # -------------------------------------------------------------------------------- the batch itself
 
     def _batch_wide(
         self, out: Population, verdicts: Mapping[str, Verdict], outages: Sequence[Window], now: float
@@ -369,62 +393,121 @@ class _Counts:
             )
             out.findings.append(ev)
             out.batch[b] = ev
+            out.by_job.update(dict.fromkeys([j.id for j in kept], ev))
             broken.add(b)
         return broken
 
     # -------------------------------------------------------------------------------- a node or a site
 
-    def _places(
-        self, out: Population, failed: list[Job], getter: Callable[[Job], str | None], kind: Kind, broken: set[str]
-    ) -> None:
-        key = self.key
-        table = out.node if kind == "node" else out.site
-        pairs = Counter(zip(map(key, failed), map(getter, failed), strict=True))
-        # within each batch: a place with enough failures of that batch
-        across = Counter(map(getter, failed))
-        cands = [(b, w, pairs[b, w]) for b, w in _enough(pairs) if w is not None]
-        on_node: Counter[tuple[str | None, str | None]] = Counter()
-        on_node_at: Counter[str | None] = Counter()
-        if kind == "site":
-            # a site is tested for one batch when that batch's failures are concentrated there: a share of them
-            # SITE_CONCENTRATION times the site's share of the finished jobs (a site that merely runs many jobs
-            # has as large a share of their failures); a site bad for every batch is the test across batches'
-            finished, at_site = len(self.completed), self.comp["site"]
-            cands = [(b, w, f) for b, w, f in cands if f * finished > SITE_CONCENTRATION * at_site[w] * self.fb[b]]
-            # a site whose failures are mostly on a node found already is that node's story, not the site's
-            flagged = _at(failed, _host, {h for _b, h in out.node})
-            on_node = Counter(zip(map(key, flagged), map(_site, flagged), strict=True))
-            on_node_at = Counter(map(_site, flagged))
-            cands = [(b, w, f) for b, w, f in cands if on_node[b, w] * 2 < f]
-        if cands:
-            # a place with no success at all has none of any batch either: only the others need a count
-            need = {w for _b, w, _f in cands if self.ok(kind, w) > 0}
-            ok = self.ok_pairs(getter, need)  # type: ignore[arg-type]
-            tested = [(b, w, f, max(ok.get((b, w), 0), 0)) for b, w, f in cands]
-            tested = [t for t in tested if t[2] >= MIN_SHARE * (t[2] + t[3])]
-            for b, w, f, o in tested:
-                bf, bo = self.fb[b], self.ok("batch", b)
-                if bo - o < MIN_OK_ELSEWHERE:
-                    continue
-                p = min(1.0, fisher_greater(f, o, bf - f, bo - o) * len(tested))
-                if p < ALPHA:
-                    table[b, w] = Evidence(kind, b, w, f, o, bf, bo, bf - f, bf - f + bo - o, p)  # type: ignore[index]
-        # across batches: a place failing the jobs of two batches or more
+    def _nodes(self, out: Population, failed: list[Job], broken: set[str]) -> None:
+        across = Counter(map(_host, failed))
+        hosts = {h for h in _enough(across) if h is not None}
+        if not hosts:
+            return
+        on = _at(failed, _host, hosts)
+        pairs = Counter(zip(map(self.key, on), map(_host, on), strict=True))
         batches: Counter[str | None] = Counter(map(_second, pairs))
-        all_f = len(failed)
-        all_o = self.total_ok - sum(self.ok("batch", b) for b in broken)
-        pool = [
-            (w, f, self.ok(kind, w))
-            for w in _enough(across)
-            if w is not None and batches[w] >= 2 and on_node_at[w] * 2 < (f := across[w])
+        # within each batch: a host with enough failures of that batch. Tarone: a host whose failures could not
+        # be significant even with no success there is not tested, nor counted in the correction
+        cands = [(b, h, pairs[b, h]) for b, h in _enough(pairs)]
+        cands, m = _testable(cands, lambda b, _h, f: fisher_greater(f, 0, self.fb[b] - f, self.ok_b[b]))
+        all_f, all_o = len(failed), self.total_ok - sum(self.ok_b[b] for b in broken)
+        pool = [(h, across[h]) for h in hosts if batches[h] >= 2]
+        pool, m_pool = _testable(pool, lambda _h, f: fisher_greater(f, 0, all_f - f, all_o))
+        ok = self.ok_hosts({h for _b, h, _f in cands} | {h for h, _f in pool})  # type: ignore[misc]
+        for b, h, f in cands:
+            self._test(out.node, "node", b, h, f, max(ok.get((b, h), 0), 0), self.fb[b], self.ok_b[b], m)
+        if pool:
+            ok_at: Counter[str | None] = Counter()
+            for (_b, h), n in ok.items():
+                ok_at[h] += n
+            for h, f in pool:
+                o = max(ok_at.get(h, 0), 0)
+                self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches[h])  # type: ignore[arg-type]
+
+    def _sites(self, out: Population, failed: list[Job], broken: set[str]) -> None:
+        fail_bs = {bs: n for bs, n in self.fail_bs.items() if bs[0] not in broken and bs[1] is not None}
+        across: Counter[str | None] = Counter()
+        batches: Counter[str | None] = Counter()
+        for (_b, s), n in fail_bs.items():
+            across[s] += n
+            batches[s] += 1
+        # a site whose failures are mostly on a node found already is that node's story, not the site's
+        flagged = _at(failed, _host, {h for _b, h in out.node})
+        on_node = Counter(zip(map(self.key, flagged), map(_site, flagged), strict=True))
+        on_node_at = Counter(map(_site, flagged))
+        # within each batch, a site where that batch's failures are concentrated: a share of them
+        # SITE_CONCENTRATION times the site's share of the finished jobs (a site that merely runs many jobs has
+        # as large a share of their failures); a site bad for every batch is the test across batches'
+        finished = self.total_ok + sum(self.fb.values())
+        at_site = Counter({s: self.ok_s[s] + across[s] for s in across})
+        cands = [
+            (b, s, f)
+            for (b, s), f in fail_bs.items()
+            if f >= MIN_FAILURES
+            and f * finished > SITE_CONCENTRATION * at_site[s] * self.fb[b]
+            and on_node[b, s] * 2 < f
         ]
-        pool = [t for t in pool if t[1] >= MIN_SHARE * (t[1] + t[2]) and all_o - t[2] >= MIN_OK_ELSEWHERE]
-        for w, f, o in pool:
-            p = min(1.0, fisher_greater(f, o, all_f - f, all_o - o) * len(pool))
-            if p < ALPHA:
-                table[None, w] = Evidence(  # type: ignore[index]
-                    kind, None, w, f, o, all_f, all_o, all_f - f, all_f - f + all_o - o, p, batches=batches[w]
-                )
+        cands, m = _testable(cands, lambda b, _s, f: fisher_greater(f, 0, self.fb[b] - f, self.ok_b[b]))
+        for b, s, f in cands:
+            o = max(self.ok_bs.get((b, s), 0), 0)
+            self._test(out.site, "site", b, s, f, o, self.fb[b], self.ok_b[b], m)
+        all_f, all_o = len(failed), self.total_ok - sum(self.ok_b[b] for b in broken)
+        pool = [(s, f) for s, f in across.items() if f >= MIN_FAILURES and batches[s] >= 2 and on_node_at[s] * 2 < f]
+        pool, m = _testable(pool, lambda _s, f: fisher_greater(f, 0, all_f - f, all_o))
+        for s, f in pool:
+            o = max(self.ok_s.get(s, 0), 0)
+            self._test(out.site, "site", None, s, f, o, all_f, all_o, m, batches=batches[s])  # type: ignore[arg-type]
+
+    @staticmethod
+    def _test(
+        table: dict[tuple[str | None, str], Evidence],
+        kind: Kind,
+        batch: str | None,
+        where: str,
+        f: int,
+        o: int,
+        all_f: int,
+        all_o: int,
+        m: int,
+        batches: int = 1,
+    ) -> None:
+        """One place: ``f`` failures and ``o`` successes there, of ``all_f`` and ``all_o`` in its batch (or every
+        batch); a finding when at least MIN_SHARE of its jobs failed, the others succeeded often enough and the
+        p-value times ``m`` (Tarone's number of tests) is below ALPHA."""
+        if f < MIN_SHARE * (f + o) or all_o - o < MIN_OK_ELSEWHERE:
+            return
+        p = min(1.0, fisher_greater(f, o, all_f - f, all_o - o) * m)
+        if p < ALPHA:
+            e = all_f - f
+            table[batch, where] = Evidence(kind, batch, where, f, o, all_f, all_o, e, e + all_o - o, p, batches=batches)
+
+
+def _testable(places: list[_T], best_p: Callable[..., float]) -> tuple[list[_T], int]:
+    """Tarone's correction: the places that could be significant at all, and how many tests to correct for.
+
+    ``best_p(*place)`` is the smallest p-value the place could reach (its failures with no success there), which
+    depends on the place's batch (first of three) and its count of failures (last) alone; with
+    K(m) the places whose best is below ALPHA / m, the smallest m with K(m) <= m is the number of tests, and those
+    K(m) places are the ones tested. A place that cannot pass is neither tested nor counted."""
+    if not places:
+        return [], 0
+    memo: dict[tuple[object, ...], float] = {}  # most places share their batch and count: one p each
+
+    def best(place: tuple[object, ...]) -> float:
+        look = (place[0], place[-1]) if len(place) == 3 else (place[-1],)
+        p = memo.get(look)
+        if p is None:
+            p = memo[look] = best_p(*place)
+        return p
+
+    ranked = sorted(zip(map(best, places), range(len(places)), places, strict=True))  # type: ignore[arg-type]
+    ps = [p for p, _i, _pl in ranked]
+    for m in range(1, len(places) + 1):
+        k = bisect_left(ps, ALPHA / m)
+        if k <= m:
+            return [pl for _p, _i, pl in ranked[:k]], m
+    return [], len(places)  # unreachable: K(len) <= len
 
 
 def _enough(counts: Mapping[_K, int]) -> list[_K]:
@@ -438,19 +521,16 @@ def _at(jobs: list[Job], getter: Callable[[Job], str | None], places: set[str]) 
 
 
 def _attach(out: Population, failed: list[Job], key: BatchKey) -> None:
-    """The failures each finding concerns (a failed job's id -> its finding, in :meth:`Population.for_job`'s
-    order), when the failures at each node and site ended, and the findings listed strongest first."""
-    if not (out.batch or out.node or out.site):
+    """The failures of the batches not failing everywhere (``failed``) each node or site finding concerns (a
+    failed job's id -> its finding, in :meth:`Population.choose`'s order), when the failures at each node and site
+    ended, and the findings listed strongest first."""
+    if not (out.node or out.site):
+        out.findings.sort(key=lambda e: (e.p, -e.failed, e.kind, e.where))
         return
     touched: dict[str, Job] = {}
-    for getter, places in (
-        (key, set(out.batch)),
-        (_host, {h for _b, h in out.node}),
-        (_site, {s for _b, s in out.site}),
-    ):
+    for getter, places in ((_host, {h for _b, h in out.node}), (_site, {s for _b, s in out.site})):
         if places:
-            for j in compress(failed, map(places.__contains__, map(getter, failed))):
-                touched[j.id] = j
+            touched.update((j.id, j) for j in _at(failed, getter, places))
     spans: dict[tuple[str, str | None, str], list[float]] = {}
     chosen: dict[str, Evidence] = {}
     for j in touched.values():
@@ -471,7 +551,7 @@ def _attach(out: Population, failed: list[Job], key: BatchKey) -> None:
             times = spans.get((kind, k[0], k[1]))
             if times:
                 table[k] = replace(ev, first=min(times), last=max(times))
-    out.by_job = {jid: out.current(ev) for jid, ev in chosen.items()}
+    out.by_job.update((jid, out.current(ev)) for jid, ev in chosen.items())
     out.findings = sorted(
         [*out.batch.values(), *out.node.values(), *out.site.values()], key=lambda e: (e.p, -e.failed, e.kind, e.where)
     )

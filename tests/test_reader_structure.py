@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.prefixes import normalise
-from opgtui.diagnosis.reader import innermost_native_frame
+from opgtui.diagnosis.reader import STACK, USER_SOURCE, innermost_java_frame, innermost_native_frame, read
 from opgtui.diagnosis.signatures import PackSet, compile_signature, load_packs
 
 PACKS = load_packs(plugins=False)
@@ -26,12 +26,16 @@ SNAKEMAKE_USER_RULE = [
 ]
 
 
+def _user_source_findings(lines: list[str]) -> list[int | None]:
+    found, normal, _origin = PACKS.scan_normalised(lines)
+    return [f.line for f in read(found, PACKS, normal, have_hold=False).findings if f.signature == USER_SOURCE]
+
+
 def test_an_error_raised_in_the_users_own_source_file_is_code():
     for lines in (XAOD_USER_SOURCE, SNAKEMAKE_USER_RULE):
         v = diagnose(lines, PACKS)
         assert v.category == "code", v.reason
-        assert v.signature == "structure.user_source_error"
-        assert "user's own source file" in v.title
+        assert _user_source_findings(lines) == [len(lines)]
 
 
 def test_the_same_place_in_an_installed_package_or_a_warning_is_no_such_error():
@@ -49,7 +53,7 @@ def test_the_same_place_in_an_installed_package_or_a_warning_is_no_such_error():
         "/afs/desy.de/user/m/meliache/gbasf2.py:325: RuntimeWarning: RuntimeError('No output data')",
     ]
     for line in [*installed, *warning]:
-        assert diagnose([line], PACKS).signature != "structure.user_source_error", line
+        assert _user_source_findings([line]) == [], line
 
 
 def test_an_earlier_failed_read_explains_the_users_error():
@@ -118,21 +122,57 @@ DCACHE_NPE = [
 ]
 
 
+def _stack_findings(lines: list[str], packs: PackSet) -> list[tuple[str, str | None, int | None]]:
+    """The reader's stack findings (category, service, line): read directly, so a pack signature that knows the
+    same lines (and so decides the verdict) changes nothing here."""
+    found, normal, _origin = packs.scan_normalised(lines)
+    reading = read(found, packs, normal, have_hold=False)
+    return [(f.category, f.service, f.line) for f in reading.findings if f.signature == STACK]
+
+
 def test_a_stack_whose_innermost_frame_is_a_middlewares_says_that_component_failed():
-    for lines, service in ((XCACHE_HUNG, "xrootd"), (DCACHE_NPE, "dcache")):
-        v = diagnose(lines, WITH_FRAMES)
-        assert (v.category, v.signature) == ("service", "structure.stack_in_middleware"), v.reason
-        assert v.evidence[0].line == (4 if service == "xrootd" else 2)
-    assert diagnose(XCACHE_HUNG, PACKS).signature != "structure.stack_in_middleware"  # no frame signature, no rule
+    assert _stack_findings(XCACHE_HUNG, WITH_FRAMES) == [("service", "xrootd", 4)]
+    assert _stack_findings(DCACHE_NPE, WITH_FRAMES) == [("service", "dcache", 2)]
+    assert _stack_findings(XCACHE_HUNG, PACKS) == []  # no frame signature, no rule
 
 
 def test_the_crashing_frame_decides_not_a_middleware_frame_below_it():
     """After "<signal handler called>" the first frame outside the C runtime crashed; the caller below is not."""
     assert innermost_native_frame(MODULE_CRASH, 5) == (2, 4)  # the frame and its wrapped lines
-    assert diagnose(MODULE_CRASH, WITH_FRAMES).signature != "structure.stack_in_middleware"
+    assert _stack_findings(MODULE_CRASH, WITH_FRAMES) == []
 
 
 def test_a_systemd_units_instance_name_is_a_syslog_program():
     """``dcache@<domain>[pid]:`` (a systemd template unit's instance) is taken off like any syslog program."""
     lines, _origin = normalise(DCACHE_NPE)
     assert lines[1] == "at org.dcache.util.cli.AnnotatedCommandExecutor.execute(AnnotatedCommandExecutor.java:156)"
+
+
+# jglobus/JGlobus issue 112 (MyProxy's CRL for a CA had expired), as logback prints a chain of causes.
+JGLOBUS_CHAIN = [
+    "Caused by: org.globus.common.ChainedIOException: Authentication failed [Caused by: Path validation failed. CRL "
+    "issued by C=FR,O=CNRS,CN=GRID2-FR has expired]",
+    "    at org.globus.gsi.gssapi.net.GssSocket.startHandshake(GssSocket.java:149) ~[gss.jar:na]",
+    "    at org.globus.myproxy.MyProxy.get(MyProxy.java:959) ~[myproxy.jar:na]",
+    "    ... 29 common frames omitted",
+    "Caused by: org.globus.gsi.gssapi.GlobusGSSException: Path validation failed. CRL issued by C=FR,O=CNRS,"
+    "CN=GRID2-FR has expired",
+    "    at org.globus.gsi.gssapi.GlobusGSSContextImpl.initSecContext(GlobusGSSContextImpl.java:1096) ~[gss.jar:na]",
+    "    at org.globus.gsi.gssapi.net.GssSocket.authenticateClient(GssSocket.java:106) ~[gss.jar:na]",
+    "    ... 31 common frames omitted",
+]
+
+
+def test_a_java_stacks_innermost_frame_is_the_first_of_its_last_cause():
+    for line in (2, 3, 7):
+        assert innermost_java_frame(JGLOBUS_CHAIN, line) == (6, 6)
+    assert innermost_java_frame(JGLOBUS_CHAIN, 1) is None  # an exception line is no frame
+
+
+def test_a_hung_thread_is_whose_innermost_frame_is_outside_the_c_runtime():
+    """A thread waiting in libc under the payload's own frame is the payload's wait, whatever it called through."""
+    payload_waits = [*XCACHE_HUNG[:3], "#2  0x00002ac58ee79b8f in GenHFHadronMatcher::isHadron(int) () from x.so"]
+    payload_waits.append(XCACHE_HUNG[4])  # composed for the test: the payload frame above XRootD's
+    assert innermost_native_frame(payload_waits, 5) == (4, 4)
+    assert _stack_findings(payload_waits, WITH_FRAMES) == []
+    assert innermost_native_frame(XCACHE_HUNG, 5) == (4, 4)

@@ -327,12 +327,8 @@ def _stacks(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
     }
     if not frames:
         return
-    for inner in {innermost_native_frame(lines, line) for line in frames} | {
-        _java_innermost(lines, line) for line in frames
-    }:
-        if inner is None:
-            continue
-        first, last = inner
+    inners = {_native_orinnermost_java_frame(lines, line) for line in frames}
+    for first, last in sorted(i for i in inners if i is not None):  # the first stack in the log first
         frame = next((frames[n] for n in range(first, last + 1) if n in frames), None)
         if frame is None:
             continue
@@ -349,6 +345,11 @@ def _stacks(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
             )
         )
         return
+
+
+def _native_orinnermost_java_frame(lines: Sequence[str], line: int) -> tuple[int, int] | None:
+    """The innermost frame (first and last line) of the gdb or Java stack holding ``line``, or None."""
+    return innermost_native_frame(lines, line) or innermost_java_frame(lines, line)
 
 
 def innermost_native_frame(lines: Sequence[str], line: int) -> tuple[int, int] | None:
@@ -404,7 +405,7 @@ def _frame_heads(lines: Sequence[str], at: int) -> list[tuple[int, int]]:
     return heads
 
 
-def _java_innermost(lines: Sequence[str], line: int) -> tuple[int, int] | None:
+def innermost_java_frame(lines: Sequence[str], line: int) -> tuple[int, int] | None:
     """The 1-based line (as first and last) of the innermost frame outside the Java runtime of the root cause of
     the Java stack trace holding ``line``, or None."""
     if not _JAVA_FRAME.match(lines[line - 1]):

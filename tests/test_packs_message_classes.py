@@ -20,6 +20,10 @@ ADDED = {
     ),
     "grid": ("http_listing_method_not_allowed",),
     "cvmfs": ("cvmfs_client_backtrace",),
+    "phrases": ("phrase_glibc_fortify_abort",),
+    "nodes": ("ucx_transport_timeout",),
+    "dcache": ("dcache_internal_bug",),
+    "cmssw": ("cmssw_site_local_config",),
 }
 
 
@@ -50,6 +54,17 @@ WRAPPED = [
 ]
 
 
+# A peer rank OOM-killed leaves the survivors with exhausted transport retries: the kill decides, not the fabric.
+def test_an_oom_killed_peer_decides_over_the_interconnect_timeouts_it_caused():
+    lines = [
+        "slurmstepd: error: Detected 1 oom-kill event(s) in StepId=10238881.0. Some of your processes may have been"
+        " killed by the cgroup out-of-memory handler.",
+        "[cn0001:3639441:0:3639441] ib_mlx5_log.c:171  Transport retry count exceeded on mlx5_0:1/IB (synd 0x15 vend"
+        " 0x81 hw_syn d 0/0)",
+    ]
+    assert diagnose(lines, PACKS).category == "resource"
+
+
 @pytest.mark.parametrize("lines", WRAPPED)
 def test_roots_own_check_inside_a_read_error_wrapper_is_the_code(lines):
     verdict = diagnose(lines, PACKS)
@@ -66,6 +81,10 @@ NOT_THESE = [
     "gfal-sum error: 1 (Operation not permitted)- HTTP 405 : Method Not Allowed, Permission refused",
     # a job's own source file named cvmfs-something is not the CVMFS client
     "    at /home/user/analysis/src/cvmfs_reader.cc:42",
+    # the job's own configuration error, not the site's (a CMSSW Configuration exception)
+    "An exception of category 'Configuration' occurred while",
+    # dCache's debug texts about a bug elsewhere are no failure
+    "Note that, due to a bug in Guava, we can't detect when the",
 ]
 
 
@@ -77,4 +96,6 @@ def test_lines_that_only_share_words_are_not_these_classes(line):
         "root_fatal_in_non_io_class",
         "http_listing_method_not_allowed",
         "cvmfs_client_backtrace",
+        "cmssw_site_local_config",
+        "dcache_internal_bug",
     }, line

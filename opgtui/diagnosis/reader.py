@@ -25,6 +25,10 @@
   only when the code that raised it is the job's: when its innermost frame (the last ``File "..."`` line above it)
   is a ``frame`` signature's package (WMCore, CRAB, DIRAC, the PanDA pilot, HTCondor's bindings...), it is that
   package's bug, and the frame signature's category says what that means for the job.
+- Where the failure sits: an error stated at a line of a source file in a user's own area (a home directory, an
+  AFS or EOS user or work area; not an installed package there) is the job's code; a gdb backtrace or a Java stack
+  trace whose innermost frame outside the language runtime is a ``frame`` signature's (a middleware's own code) says
+  that component failed, whatever line the stack came with.
 - Details: a deciding line's named groups (``path``, ``host``...) for the reason ("path /store/x.root").
 
 Pure: works on the scan's findings and the lines; no I/O.

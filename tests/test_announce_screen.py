@@ -5,7 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+from test_jobs_background import _until as until
+from test_screen_writes import readonly_connections
 from test_status_view import screen_lines
+from textual.widgets import Input
 
 from opgtui.app import OpgApp
 from opgtui.config import Config
@@ -53,13 +57,15 @@ async def test_enter_edits_the_highlighted_announcement(tmp_path: Path) -> None:
         assert isinstance(app.screen, AnnouncementForm)
         assert app.screen.existing is not None and app.screen.existing.text == screen.items[1].text
         await pilot.press("ctrl+a", "ctrl+k", *"pool upgrade postponed", "enter")
-        await pilot.pause()
-        assert app.screen is screen
+        await until(pilot, lambda: app.screen is screen)  # saved off the UI thread, then the form closes
         assert {a.text for a in app.store.announcements()} == {LONG, "pool upgrade postponed"}
 
 
-async def test_a_store_that_refuses_the_write_is_one_line_and_the_dashboard_stays(tmp_path: Path) -> None:
-    """A read-only file, a lock or a team store gone away: expiring or posting says why in one line."""
+async def test_a_store_that_refuses_the_write_is_one_line_and_the_dashboard_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only file, a lock or a team store gone away: expiring or posting says why in one line, off the UI
+    thread; the form stays up with what was typed, and saves it once the store can be written again."""
     app = announce_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("colon", *"announce", "enter")
@@ -68,20 +74,22 @@ async def test_a_store_that_refuses_the_write_is_one_line_and_the_dashboard_stay
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, AnnouncementsScreen)
-        app.store.conn.execute("PRAGMA query_only = 1")  # every write now fails as on a read-only file
+        readonly = readonly_connections(monkeypatch)  # every write now fails as on a read-only file
         await pilot.press("x")
-        await pilot.pause()
-        notes = [str(n.message) for n in app._notifications]
-        assert any(
-            n.endswith("the store is read-only (check the file's and its directory's permissions)") for n in notes
-        )
+        read_only = "the store is read-only (check the file's and its directory's permissions)"
+        await until(pilot, lambda: any(str(n.message).endswith(read_only) for n in app._notifications))
         assert len(app.store.announcements()) == 2  # nothing expired
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(app.screen, AnnouncementForm)
+        form = app.screen
+        assert isinstance(form, AnnouncementForm)
         await pilot.press(*"pool drained", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, AnnouncementForm)  # kept open: the text is not lost
-        assert "the store is read-only" in "".join(screen_lines(app))
-        app.store.conn.execute("PRAGMA query_only = 0")
+        await until(pilot, lambda: "the store is read-only" in "".join(screen_lines(app)))
+        assert app.screen is form  # kept open: the text is not lost
+        assert form.query_one("#text", Input).value == "pool drained"
         assert app.is_running and len(app.store.announcements()) == 2
+        readonly[0] = False  # the store can be written again: Enter saves what was typed
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is screen)
+        await app.workers.wait_for_complete()
+        assert [a.text for a in app.store.announcements()].count("pool drained") == 1

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_jobs_background import _until as until
+from test_screen_writes import readonly_connections
 from textual.widgets import DataTable, Input, Static
 
 from opgtui.app import OpgApp
@@ -49,6 +51,16 @@ async def open_requests(app: OpgApp, pilot: Any) -> None:
     assert app.current_mode == "requests"
 
 
+async def new_form(app: OpgApp, pilot: Any) -> RequestForm:
+    """The Requests view, then n: a new request's form."""
+    await open_requests(app, pilot)
+    await pilot.press("n")
+    await pilot.pause()
+    form = app.screen
+    assert isinstance(form, RequestForm)
+    return form
+
+
 async def test_list_orders_filters_and_cycles_status(demo: tuple[Any, Any]) -> None:
     cfg, store = demo
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
@@ -76,11 +88,7 @@ async def test_form_checks_as_you_type_and_says_what_is_missing(demo: tuple[Any,
     cfg, store = demo
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_requests(app, pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, RequestForm)
+        form = await new_form(app, pilot)
         await pilot.press(*"FD MC")
         form.query_one("#f-experiment").value = "nova"  # type: ignore[attr-defined]
         await pilot.pause()
@@ -107,8 +115,7 @@ async def test_form_checks_as_you_type_and_says_what_is_missing(demo: tuple[Any,
         label = form.query_one("#l-events").render()
         assert "*" in str(label)  # required for nova
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, RequestDetailScreen)
+        await until(pilot, lambda: isinstance(app.screen, RequestDetailScreen))  # saved off the UI thread
         saved = store.requests()[-1]
         assert (saved.title, saved.requester, saved.fields["events"], saved.fields["fhicl"]) == (
             "FD MC",
@@ -135,12 +142,15 @@ async def test_unauthorised_approval_is_refused_and_recorded(
         assert store.request(submitted.id).status == "submitted"  # asked first: y / n / Esc
         assert "Approve: request 4?" in screen_text(app)
         await pilot.press("y")
-        await pilot.pause()
-        assert any("Refused: shifter may not approve request 4: only approvers may" in n for n in notes(app))
+        await until(
+            pilot, lambda: any("Refused: shifter may not approve request 4: only approvers" in n for n in notes(app))
+        )
         assert store.request(submitted.id).status == "submitted"
         last = store.request_audit(submitted.id)[-1]
         assert (last["who"], last["action"]) == ("shifter", "refused approve")
-        trail = str(app.screen.query_one("#overview-text", Static).render()).split("Audit trail")[1]
+        overview = app.screen.query_one("#overview-text", Static)
+        await until(pilot, lambda: "shifter refused approve" in str(overview.render()))  # read again
+        trail = str(overview.render()).split("Audit trail")[1]
         assert "shifter refused approve" in trail and "only approvers may" in trail
         as_user(monkeypatch, "alice")
         await pilot.press("r")
@@ -149,7 +159,7 @@ async def test_unauthorised_approval_is_refused_and_recorded(
         await pilot.pause()
         assert "A reason is required." in screen_text(app)
         await pilot.press(*"needs the v11 calibration", "enter")
-        await pilot.pause()
+        await until(pilot, lambda: "Rejected by alice" in screen_text(app))
         r = store.request(submitted.id)
         assert r.status == "rejected"
         assert store.request_audit(submitted.id)[-1]["changes"]["reason"] == "needs the v11 calibration"
@@ -174,14 +184,13 @@ async def test_approval_through_the_workflow_menu(demo: tuple[Any, Any], monkeyp
         await pilot.pause()
         assert "at priority 2 normal" in screen_text(app)  # the requested priority, asked before approving
         await pilot.press("y")
-        await pilot.pause()
+        await until(pilot, lambda: any(n.startswith(f"Request {submitted.id}: approved") for n in notes(app)))
         r = store.request(submitted.id)
         assert (r.status, r.priority) == ("approved", 2)
         await pilot.press("p")
         await pilot.pause()
         await pilot.press("enter")  # 4 urgent is listed first
-        await pilot.pause()
-        assert store.request(submitted.id).priority == 4
+        await until(pilot, lambda: store.request(submitted.id).priority == 4)
 
 
 async def test_second_save_is_told_the_request_changed_then_rebases(
@@ -200,7 +209,7 @@ async def test_second_save_is_told_the_request_changed_then_rebases(
         other = open_store(store.path)
         edit(other, cfg, other.request(draft.id), "novapro", fields={"release": "S26-11-20", "events": 4000})
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: "changed since" in str(form.query_one("#form-status", Static).render()))
         status = str(form.query_one("#form-status", Static).render())
         assert f"request {draft.id} changed since you opened it (edit by novapro at" in status
         assert "nothing was overwritten" in status and "ctrl+r" in status
@@ -213,7 +222,7 @@ async def test_second_save_is_told_the_request_changed_then_rebases(
         assert "now on version 2" in status and "You both changed Events: yours are kept" in status
         assert form.query_one("#f-release", Input).value == "S26-11-20"  # their change came in
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await until(pilot, lambda: store.request(draft.id).version == 3)
         r = store.request(draft.id)
         assert (r.fields["events"], r.fields["release"], r.version) == (5000, "S26-11-20", 3)
         assert [a["who"] for a in store.request_audit(draft.id)][-2:] == ["novapro", "carol"]
@@ -373,7 +382,8 @@ async def test_submit_asks_first_and_approving_without_a_priority_asks_for_one(
         await pilot.pause()
         assert store.request(draft.id).status == "draft"
         await pilot.press("s", "y")
-        await pilot.pause()
+        await until(pilot, lambda: any(n.startswith(f"Request {draft.id}: submitted") for n in notes(app)))
+        await until(pilot, lambda: "submitted" in str(app.screen.query_one("#overview-text", Static).render()))
         assert store.request(draft.id).status == "submitted"
         as_user(monkeypatch, "alice")
         await pilot.press("a")
@@ -383,7 +393,7 @@ async def test_submit_asks_first_and_approving_without_a_priority_asks_for_one(
         await pilot.pause()
         assert "at priority 3 high" in screen_text(app)
         await pilot.press("y")
-        await pilot.pause()
+        await until(pilot, lambda: any(n.startswith(f"Request {draft.id}: approved") for n in notes(app)))
         r = store.request(draft.id)
         assert (r.status, r.priority) == ("approved", 3)
         assert "priority not set" not in str(app.screen.query_one("#overview-text", Static).render())
@@ -411,9 +421,11 @@ async def test_request_dialogs_say_which_keys_answer(demo: tuple[Any, Any], monk
             await pilot.pause()
 
 
-async def test_a_refused_edit_on_a_store_that_refuses_writes_still_says_why(demo: tuple[Any, Any]) -> None:
-    """The refusal is audited; when the store cannot take the audit (read-only, team store gone), both are said in
-    one line each and the page stays open."""
+async def test_a_refused_edit_on_a_store_that_refuses_writes_still_says_why(
+    demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refusal is audited (off the UI thread); when the store cannot take the audit (read-only, team store
+    gone), both are said in one line each and the page stays open."""
     cfg, store = demo
     running = next(r for r in store.requests() if r.status == "running" and r.requester != "shifter")
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
@@ -423,11 +435,11 @@ async def test_a_refused_edit_on_a_store_that_refuses_writes_still_says_why(demo
         await app.workers.wait_for_complete()
         await pilot.pause()
         before = len(store.request_audit(running.id))
-        app.store.conn.execute("PRAGMA query_only = 1")
+        readonly = readonly_connections(monkeypatch)
         await pilot.press("e")
-        await pilot.pause()
-        app.store.conn.execute("PRAGMA query_only = 0")
-        assert any("the store is read-only" in n for n in notes(app)), notes(app)
+        await until(pilot, lambda: any("the store is read-only" in n for n in notes(app)))
+        readonly[0] = False
+        assert any("not recorded in the audit trail: " in n for n in notes(app)), notes(app)
         assert any(n.startswith("Refused: shifter may not edit") for n in notes(app)), notes(app)
         assert app.is_running and isinstance(app.screen, RequestDetailScreen)
         assert len(store.request_audit(running.id)) == before
@@ -477,3 +489,34 @@ async def test_form_opens_fields_only_once_it_knows_who_you_are(
         status = str(app.screen.query_one("#form-status", Static).render())
         assert "Cannot read who you are: the store is locked" in status and app.is_running
         assert app.screen.query_one("#f-title", Input).disabled
+
+
+async def test_a_store_that_cannot_be_written_keeps_the_form_and_what_was_typed(
+    demo: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+s on a read-only (locked, unreachable) store: one line above the form, every field as typed, nothing
+    saved; once the store can be written, ctrl+s saves it, once."""
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = await new_form(app, pilot)
+        await until(pilot, lambda: form.who is not None)
+        await pilot.press(*"FD MC keep-up")
+        form.query_one("#f-experiment").value = "nova"  # type: ignore[attr-defined]
+        form.query_one("#f-events", Input).value = "1200"
+        await pilot.pause()
+        count = len(store.requests())
+        readonly = readonly_connections(monkeypatch)
+        await pilot.press("ctrl+s")
+        status = form.query_one("#form-status", Static)
+        await until(pilot, lambda: "read-only" in str(status.render()))
+        said = str(status.render()).splitlines()[0]
+        assert said.startswith("Not saved: ") and "the store is read-only" in said
+        assert app.screen is form and app.is_running
+        assert form.query_one("#f-title", Input).value == "FD MC keep-up"
+        assert form.query_one("#f-events", Input).value == "1200"
+        assert len(store.requests()) == count  # nothing saved
+        readonly[0] = False
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, RequestDetailScreen))
+        assert [r.title for r in store.requests()].count("FD MC keep-up") == 1

@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 from opgtui.core.model import Announcement
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, parse_when
-from opgtui.screens.reads import read_store
+from opgtui.screens.reads import read_store, write_store
 from opgtui.widgets.safe_edit import SafeInput
 
 if TYPE_CHECKING:
@@ -90,20 +90,31 @@ class AnnouncementForm(ModalScreen[bool]):
         if until is not None and until <= now:
             error.update("That end is in the past: the announcement would end before it starts.")
             return
-        from opgtui.store import NotAllowed, StoreError
+        from opgtui.store import NotAllowed
 
-        store = self.opg.store
-        try:
-            if self.existing is not None and self.existing.id is not None:
-                store.edit_announcement(
-                    self.existing.id, text=text, level=level, until=until, operators=self.opg.cfg.roles.operators
-                )
+        existing, operators = self.existing, self.opg.cfg.roles.operators
+
+        def write(store: Store) -> None:
+            if existing is not None and existing.id is not None:
+                store.edit_announcement(existing.id, text=text, level=level, until=until, operators=operators)
             else:
                 store.post_announcement(Announcement(text, level, until=until), now)  # type: ignore[arg-type]
-        except (NotAllowed, StoreError) as exc:  # not yours; a read-only, locked or unreachable store: one line
-            error.update(Text(one_line(exc, 300)))
-            return
-        self.dismiss(True)
+
+        # Off the UI thread. Not yours, or a read-only, locked or unreachable store: one line, the form keeps the text;
+        # a second Enter while it saves starts nothing (one announcement).
+        saving = write_store(
+            self,
+            write,
+            lambda _: self.dismiss(True),
+            group="announce-save",
+            failed=self.not_saved,
+            refusals=(NotAllowed, ValueError),
+        )
+        if saving is not None:
+            error.update(Text("saving …"))
+
+    def not_saved(self, line: str) -> None:
+        self.query_one("#error", Static).update(Text(line))
 
 
 def _when(ts: float | None, now: float, tz: object) -> str:
@@ -216,13 +227,17 @@ class AnnouncementsScreen(Screen[None]):
             self.app.push_screen(AnnouncementForm(a), self._after)
 
     def action_expire(self) -> None:
-        from opgtui.store import NotAllowed, StoreError
+        """x: end the selected announcement now (off the UI thread: not yours, or a store that cannot be written,
+        is one line)."""
+        from opgtui.store import NotAllowed
 
         a = self._selected()
         if a is not None and a.id is not None:
-            try:
-                self.opg.store.expire_announcement(a.id, operators=self.opg.cfg.roles.operators)
-            except (NotAllowed, StoreError) as exc:
-                self.notify(one_line(exc, 300), severity="error", markup=False)
-                return
-            self._after(True)
+            aid, operators = a.id, self.opg.cfg.roles.operators
+            write_store(
+                self,
+                lambda store: store.expire_announcement(aid, operators=operators),
+                lambda _: self._after(True),
+                group="announce-expire",
+                refusals=(NotAllowed,),
+            )

@@ -21,7 +21,7 @@ from opgtui.core.textsafe import clean, one_line
 from opgtui.core.timefmt import clock, span
 from opgtui.domain import requests as rq
 from opgtui.ops.request_ops import actor
-from opgtui.screens.reads import read_store
+from opgtui.screens.reads import read_store, write_store
 from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Scroll, Table
 
@@ -269,13 +269,19 @@ class RequestDetailScreen(Screen[None]):
             try:
                 rq.check_edit(self.req, who, roles, ["title"])
             except rq.Refused as exc:
-                from opgtui.store import StoreError
-
-                try:
-                    self.opg.store.audit_request(self.req_id, who, "refused edit", {"reason": str(exc)})
-                except StoreError as failed:  # the refusal still shows; why it is not in the trail too
-                    self.opg.notify(one_line(failed, 300), severity="error", markup=False)
-                self._refused(str(exc))
+                req_id, reason = self.req_id, str(exc)
+                self.opg.notify(f"Refused: {reason}", severity="error", markup=False, timeout=10)
+                # The refusal goes into the audit trail off the UI thread (write_store); a store that cannot be
+                # written is one more line (the refusal still showed), and the trail is read again once it is in.
+                write_store(
+                    self,
+                    lambda store: store.audit_request(req_id, who, "refused edit", {"reason": reason}),
+                    lambda _: self.reload(),
+                    group="request-refused-edit",
+                    failed=lambda line: self.opg.notify(
+                        f"not recorded in the audit trail: {line}", severity="error", markup=False
+                    ),
+                )
             return
         self.app.push_screen(RequestForm(self.req), lambda _saved: self.reload())
 
@@ -332,43 +338,60 @@ class RequestDetailScreen(Screen[None]):
     def _transition(self, action: str, reason: str, priority: int | None = None) -> None:
         from opgtui.ops.request_ops import transition
 
-        self._run(
-            lambda req: transition(self.opg.store, self.opg.cfg, req, action, rq.whoami(), reason, priority=priority)
-        )
+        cfg, who = self.opg.cfg, rq.whoami()
+        self._run(lambda store, req: transition(store, cfg, req, action, who, reason, priority=priority))
 
     def action_priority(self) -> None:
         from opgtui.ops.request_ops import set_priority
 
         if self.req is None:
             return
+        cfg = self.opg.cfg
 
         def chosen(level: int | None) -> None:
             if level is not None:
-                self._run(lambda req: set_priority(self.opg.store, self.opg.cfg, req, rq.whoami(), level))
+                who = rq.whoami()
+                self._run(lambda store, req: set_priority(store, cfg, req, who, level))
 
         self.app.push_screen(PriorityDialog(self.req.priority), chosen)
 
-    def _run(self, step: Callable[[ProductionRequest], ProductionRequest]) -> None:
-        from opgtui.store import RequestConflict, StoreError
+    def _run(self, step: Callable[[Store, ProductionRequest], ProductionRequest]) -> None:
+        """Take a workflow step off the UI thread (write_store): refused (recorded in the audit trail), changed
+        meanwhile, or a store that cannot be written is one line; then the request is read again."""
+        from opgtui.store import RequestConflict
 
-        if self.req is None:
+        req = self.req
+        if req is None:
             return
-        try:
-            saved = step(self.req)
-        except rq.Refused as exc:
-            self._refused(str(exc))
-        except RequestConflict as exc:
-            self.opg.notify(f"{exc}", severity="warning", markup=False, timeout=10)
-        except (ValueError, StoreError) as exc:
-            self.opg.notify(str(exc), severity="error", markup=False)
+
+        def write(store: Store) -> ProductionRequest | Exception:
+            try:
+                return step(store, req)
+            except (rq.Refused, RequestConflict, ValueError) as exc:
+                return exc
+
+        def failed(line: str) -> None:
+            self.opg.notify(line, severity="error", markup=False)
+            self.reload()
+
+        write_store(self, write, self._stepped, group="request-step", failed=failed)
+
+    def _stepped(self, answer: ProductionRequest | Exception) -> None:
+        from opgtui.store import RequestConflict
+
+        if isinstance(answer, rq.Refused):
+            self.opg.notify(
+                f"Refused: {answer} (recorded in the audit trail)", severity="error", markup=False, timeout=10
+            )
+        elif isinstance(answer, RequestConflict):
+            self.opg.notify(f"{answer}", severity="warning", markup=False, timeout=10)
+        elif isinstance(answer, Exception):
+            self.opg.notify(str(answer), severity="error", markup=False)
         else:
             self.opg.notify(
-                f"Request {saved.id}: {saved.status}, priority {rq.priority_label(saved.priority) or '-'}", markup=False
+                f"Request {answer.id}: {answer.status}, priority {rq.priority_label(answer.priority) or '-'}",
+                markup=False,
             )
-        self.reload()
-
-    def _refused(self, message: str) -> None:
-        self.opg.notify(f"Refused: {message} (recorded in the audit trail)", severity="error", markup=False, timeout=10)
         self.reload()
 
 

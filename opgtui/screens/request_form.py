@@ -7,6 +7,7 @@ refused (nothing is overwritten) and ctrl+r puts your edits on top of their vers
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -22,14 +23,25 @@ from opgtui.core.model import ProductionRequest
 from opgtui.core.textsafe import one_line
 from opgtui.domain import requests as rq
 from opgtui.ops.request_ops import actor
-from opgtui.screens.reads import read_store
+from opgtui.screens.reads import read_store, write_store
 from opgtui.widgets.safe_edit import SafeInput, SafeTextArea
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
     from opgtui.config import Roles
+    from opgtui.store import Store
 
 BLANK = Select.NULL
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a save came to: the request as stored (None: nothing was), as it ends (submitted, or the stored one;
+    None: not), and why it stopped short (changed meanwhile, refused, a value that makes no sense here)."""
+
+    saved: ProductionRequest | None
+    final: ProductionRequest | None
+    problem: Exception | None = None
 
 
 class RequestForm(Screen[int | None]):
@@ -266,8 +278,11 @@ class RequestForm(Screen[int | None]):
         self.validate()
 
     def save(self, *, submit: bool = False) -> None:
+        """Save (and submit) off the UI thread (write_store); the form stays up with what was typed until the
+        answer: saved, refused, changed meanwhile, or a store that cannot be written (one line above the form). A
+        second ctrl+s while it saves starts nothing."""
         from opgtui.ops.request_ops import create, edit, transition
-        from opgtui.store import RequestConflict, StoreError
+        from opgtui.store import RequestConflict
 
         self.notice = None
         req, errors = self.parsed()
@@ -279,39 +294,58 @@ class RequestForm(Screen[int | None]):
         if not req.title or not req.experiment:
             self._say("Not saved: a request needs a title and an experiment.")
             return
-        store, cfg = self.opg.store, self.opg.cfg
-        who = actor(store, cfg)[0]
-        try:
-            if self.base is None or self.base.id is None:
-                saved = create(store, cfg, who, req.experiment, req.title, req.fields)
-            else:  # only what was changed here: a stored value the form shows cleaned is not an edit
-                typed = self.values()
-                changed = {n for n, v in typed.items() if v != self.initial.get(n)}
-                saved = edit(
-                    store,
-                    cfg,
-                    self.base,
-                    who,
-                    title=req.title if "title" in changed else None,
-                    experiment=req.experiment if "experiment" in changed else None,
-                    fields={n: req.fields.get(n) for n in rq.FIELD_NAMES if n in changed},
-                )
-            self.base, self.saved_id = saved, saved.id
-            self.initial = self.values()
-            if submit:
-                saved = transition(store, cfg, saved, "submit", who)
-        except RequestConflict as exc:
-            self._say(f"Not saved: {exc}. Your edits are still here: ctrl+r puts them on top of the new version.")
-            return
-        except rq.Refused as exc:
-            self._say(f"Refused: {exc}" + (" (the request was saved as a draft)" if submit else ""))
+        cfg, base, typed = self.opg.cfg, self.base, self.values()
+        changed = {n for n, v in typed.items() if v != self.initial.get(n)}  # a value shown cleaned is no edit
+
+        def write(store: Store) -> _Outcome:
+            who = actor(store, cfg)[0]
+            saved = None
+            try:
+                if base is None or base.id is None:
+                    saved = create(store, cfg, who, req.experiment, req.title, req.fields)
+                else:  # only what was changed here
+                    saved = edit(
+                        store,
+                        cfg,
+                        base,
+                        who,
+                        title=req.title if "title" in changed else None,
+                        experiment=req.experiment if "experiment" in changed else None,
+                        fields={n: req.fields.get(n) for n in rq.FIELD_NAMES if n in changed},
+                    )
+                return _Outcome(saved, transition(store, cfg, saved, "submit", who) if submit else saved)
+            except (RequestConflict, rq.Refused, ValueError) as exc:  # a refusal is in the audit trail already
+                return _Outcome(saved, None, exc)
+
+        started = write_store(
+            self,
+            write,
+            lambda outcome: self.saved(outcome, typed, submit),
+            group="form-save",
+            failed=lambda line: self._say(f"Not saved: {line}"),
+        )
+        if started is not None:
+            self._say("Saving ...", "bold $text-warning")
+
+    def saved(self, outcome: _Outcome, typed: dict[str, str], submit: bool) -> None:
+        """The save's answer: the form closes on the saved request, else says why and keeps what was typed."""
+        from opgtui.store import RequestConflict
+
+        if outcome.saved is not None:  # stored (a refused submit leaves it a draft): the form edits that version
+            self.base, self.saved_id = outcome.saved, outcome.saved.id
+            self.initial = typed
+        problem, final = outcome.problem, outcome.final
+        if isinstance(problem, RequestConflict):
+            self._say(f"Not saved: {problem}. Your edits are still here: ctrl+r puts them on top of the new version.")
+        elif isinstance(problem, rq.Refused):
+            draft = submit and outcome.saved is not None
+            self._say(f"Refused: {problem}" + (" (the request was saved as a draft)" if draft else ""))
             self._title()
-            return
-        except (ValueError, StoreError) as exc:
-            self._say(f"Not saved: {exc}")
-            return
-        self.opg.notify(f"Request {saved.id} saved ({saved.status}, version {saved.version})", markup=False)
-        self.dismiss(saved.id)
+        elif problem is not None or final is None:
+            self._say(f"Not saved: {problem}")
+        else:
+            self.opg.notify(f"Request {final.id} saved ({final.status}, version {final.version})", markup=False)
+            self.dismiss(final.id)
 
     def action_rebase(self) -> None:
         """Put my edits on top of the latest stored version (after a refused save), read off the UI thread

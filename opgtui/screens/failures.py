@@ -5,6 +5,7 @@ everywhere: domain/population.py); one key acts on a whole group."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
@@ -13,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
 from opgtui.core.model import Window
 from opgtui.core.textsafe import one_line
@@ -129,6 +131,7 @@ class FailureSummaryScreen(BaseScreen):
         self.select = select  # the cause to put the cursor on first (coming back from its jobs)
         self.groups: list[FailureGroup] = []
         self._waiting: Screen[Any] | None = None  # the jobs view whose rows this summary waits for
+        self.weighed = False  # the other jobs' evidence has arrived for the causes shown
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="failures-status")
@@ -222,25 +225,61 @@ class FailureSummaryScreen(BaseScreen):
         span = RANGES[self.range_index][1]
         everyone = job_ids is None or self.scope == "all jobs"
 
-        def read(store: Store) -> tuple[list[FailureGroup], int]:
+        self._generation = generation = getattr(self, "_generation", 0) + 1
+        self.weighed = False
+
+        def read(store: Store) -> tuple[list[FailureGroup], int, Callable[[], list[FailureGroup]]]:
             jobs = app.jobs_by_id(job_ids, store) if job_ids is not None else store.jobs()
             now = time.time()
             failures = in_range(jobs, span, now)
             verdicts = store.verdicts_for([j.id for j in failures])
             since = None if span is None else now - span
-            # what the other jobs say: black-hole nodes, bad sites, batches failing everywhere
-            population = analyse(
-                population_of(store, jobs, failures, everyone),
-                verdicts,
-                store.windows(start=since, kind="outage"),
-                now=now,
-                since=since,
-                failures=failures if everyone else None,
-            )
-            return summarise(failures, verdicts, population), len(failures)
+            population = population_of(store, jobs, failures, everyone)
+            outages = store.windows(start=since, kind="outage")
+
+            def weigh() -> list[FailureGroup]:
+                """What the other jobs say (black-hole nodes, bad sites, batches failing everywhere): after the
+                table is shown, so that the summary never waits for it."""
+                found = analyse(
+                    population, verdicts, outages, now=now, since=since, failures=failures if everyone else None
+                )
+                return summarise(failures, verdicts, found)
+
+            return summarise(failures, verdicts), len(failures), weigh
 
         # a damaged or unreadable store: one line in place of the table, the dashboard stays up
-        read_store(self, read, lambda found: self.show(*found), group="failures-load", failed=self.show_pending)
+        read_store(
+            self,
+            read,
+            lambda found: self._summarised(generation, *found),
+            group="failures-load",
+            failed=self.show_pending,
+        )
+
+    def _summarised(
+        self, generation: int, groups: list[FailureGroup], failures: int, weigh: Callable[[], list[FailureGroup]]
+    ) -> None:
+        """Show the causes, then weigh the other jobs in a thread worker and show the causes again with their
+        evidence (unless a newer load has begun)."""
+        self.show(groups, failures)
+
+        def work() -> None:
+            try:
+                weighed = weigh()
+            except Exception as exc:  # a bug in the evidence must not take the summary down: one line
+                line = f"could not weigh the other jobs: {one_line(str(exc), 200)}"
+                if not get_current_worker().is_cancelled:
+                    self.app.call_from_thread(self.notify, line, severity="warning", markup=False)
+                return
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._weighed, generation, weighed, failures)
+
+        self.run_worker(work, thread=True, group="failures-population", exclusive=True)
+
+    def _weighed(self, generation: int, groups: list[FailureGroup], failures: int) -> None:
+        if generation == self._generation and self.is_attached:
+            self.show(groups, failures)
+            self.weighed = True
 
     def show(self, groups: list[FailureGroup], failures: int) -> None:
         """Fill the table; the cursor stays on the cause it was on (a refresh does not move it)."""

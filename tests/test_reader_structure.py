@@ -176,3 +176,14 @@ def test_a_hung_thread_is_whose_innermost_frame_is_outside_the_c_runtime():
     assert innermost_native_frame(payload_waits, 5) == (4, 4)
     assert _stack_findings(payload_waits, WITH_FRAMES) == []
     assert innermost_native_frame(XCACHE_HUNG, 5) == (4, 4)
+
+
+def test_snakemake_8s_form_and_a_command_that_failed_at_the_users_line():
+    """Snakemake 8 names the file and line in another order (opencompl/lean-mlir pull 1549: a NameError in the
+    user's Snakefile); a command that a rule's line ran and that failed (carissalow/rapids docs/usage/faq.rst: an
+    R script that could not reach its MySQL server) says nothing about whose the failure is."""
+    assert _user_source_findings(
+        ['NameError in file "/home/alex/Workspace/PhD/lean-mlir/bv-evaluation/Snakefile", line 57:']
+    ) == [1]
+    failed_command = "CalledProcessError in line 20 of /home/ubuntu/rapids/rules/preprocessing.snakefile:"
+    assert _user_source_findings([failed_command]) == []

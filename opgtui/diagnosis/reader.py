@@ -64,8 +64,8 @@ MEMORY_USAGE = "structure.memory_usage"
 USER_SOURCE = "structure.user_source_error"
 """An error stated at a line of a source file in a user's own area (a home directory, an AFS or EOS user or work
 area): "/afs/cern.ch/user/v/x/.../Algorithm.cxx:65:exception: ...", Snakemake's "MissingOutputException in rule one
-in line 5 of /home/x/Snakefile:", a compiler's "/home/x/a.cc:12:5: error: ...". Where the failure sits says whose
-it is: the job's own code raised it."""
+in line 5 of /home/x/Snakefile:" (Snakemake 8: 'NameError in file "/home/x/Snakefile", line 57:'), a compiler's
+"/home/x/a.cc:12:5: error: ...". Where the failure sits says whose it is: the job's own code raised it."""
 USER_SOURCE_PRIORITY = 20
 """Below every specific signature: what the error says, when a pack knows it, comes first; a ``crash`` role, so an
 earlier failed read (CVMFS, XRootD, a database) explains it."""
@@ -74,6 +74,13 @@ INSTALLED = re.compile(
 )
 """A path in a user's area that is no code of theirs: an installed package (a virtualenv, conda, ``pip --user``),
 a cache, a batch system's execute directory (HTCondor's /home/condor/execute/dir_N)."""
+NOT_WHOSE = re.compile(
+    r"\b(?:CalledProcessError|WorkflowError|\w*(?:IOError|OSError|ConnectionError|TimeoutError|HTTPError|URLError"
+    r"|SSLError))\b"
+)
+"""Errors whose place in the user's file says nothing about whose they are: a command the line ran that failed
+(Snakemake's "CalledProcessError in line 37 of /home/x/Snakefile:", its generic WorkflowError), an I/O, network
+or time-out error raised where the user's code called out."""
 SEFF_MEMORY = "structure.seff_memory"
 """Slurm's seff summary: ``Memory Efficiency: 99.69% of 117.79 GB`` (the share of the request the job used)."""
 UNIT_MB = {"KB": 1 / 1024, "MB": 1.0, "GB": 1024.0, "TB": 1024.0**2, "PB": 1024.0**3, "EB": 1024.0**4, "B": 1 / 1024**2}
@@ -298,9 +305,9 @@ def _frames(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
 
 def _user_source(out: Reading, groups: dict[str, str], f: Finding) -> None:
     """An error stated at a line of the user's own source file: the job's code (unless the path is an installed
-    package's, or the line is a warning's)."""
-    path = groups.get("source") or groups.get("rule_source") or ""
-    if not path or INSTALLED.search(path) or f.line is None or "warning" in f.text.lower():
+    package's, the line is a warning's, or the error is one whose place says nothing about whose: ``NOT_WHOSE``)."""
+    path = groups.get("source") or groups.get("rule_source") or groups.get("file_source") or ""
+    if not path or INSTALLED.search(path) or f.line is None or "warning" in f.text.lower() or NOT_WHOSE.search(f.text):
         return
     out.findings.append(
         Finding(

@@ -565,7 +565,9 @@ _STRUCTURE_PATTERNS = {
         r"(?i)(?:^|[\s\"'(])(?P<source>(?:/home|/Users|/afs/[^/\s]+/(?:user|work)|/eos/user)/[^\s:\"']+)"
         r":\d+:(?:\d+:)?\s*(?:fatal error|error|exception|terminate called|abort|assertion)\b"
         r"|\w(?:Exception|Error)\b[^\n]*\bin line \d+ of "
-        r"(?P<rule_source>(?:/home|/Users|/afs/[^/\s]+/(?:user|work)|/eos/user)/[^\s:\"']+)",
+        r"(?P<rule_source>(?:/home|/Users|/afs/[^/\s]+/(?:user|work)|/eos/user)/[^\s:\"']+)"
+        r"|\w(?:Exception|Error) in file \"?"
+        r"(?P<file_source>(?:/home|/Users|/afs/[^/\s]+/(?:user|work)|/eos/user)/[^\s:\"']+)\"?, line \d+",
         "/afs/cern.ch/user/v/vpascuzz/work/private/analysis/lxqq/code/DijetFramework_r21/source/DijetFramework/"
         "xAODAnaHelpers/Root/Algorithm.cxx:65:exception: Could not retrieve eventInfo container (EventInfo) for "
         "isMC() check.",

@@ -382,3 +382,22 @@ def test_diagnose_a_stored_job_says_what_the_population_says_beside_the_verdict(
     assert code == 0 and "  population (" in out and "on host brown-a217.rcac.purdue.edu (0 of " in out
     code, out, _ = run("--config", config, "diagnose", done.id, "--json")
     assert code == 0 and "population" not in json.loads(out)
+
+
+def test_a_view_of_failures_only_is_weighed_against_every_stored_job_of_their_batches() -> None:
+    """F on a view filtered to failures: the batches' successes come from the store, so a filter never makes a
+    batch look as if it never succeeded."""
+    from opgtui.screens.failures import population_of
+
+    node = [replace(j, batch_name="job000009") for j in FAILURES]
+    stored = node + ok_jobs("job000009", 50)
+
+    class Stored:
+        def request_jobs(self, batches: list[str]) -> list[Job]:
+            return [j for j in stored if j.batch_name in batches]
+
+    everyone = population_of(Stored(), node, node, everyone=True)  # type: ignore[arg-type]
+    assert everyone == node
+    weighed = population_of(Stored(), node, node, everyone=False)  # type: ignore[arg-type]
+    assert sorted(j.id for j in weighed) == sorted(j.id for j in stored)
+    assert [e.kind for e in analyse(weighed, now=NOW).findings] == []  # 50 successes: not batch-wide

@@ -103,6 +103,8 @@ RULES = (
     ),
     Rule("nothing but the CLI imports the CLI", who=("opgtui",), never=CLI, exempt=CLI),
     Rule("widgets never import screens or the App", who=("opgtui.widgets",), never=("opgtui.screens", "opgtui.app")),
+    # a log, a feed or a pool is fetched by a use-case of ops/ (logtarget, logfollow, dumpview, ...), in a worker
+    Rule("the views fetch through ops/, never from sources/", who=UI, never=SOURCES),
     Rule("core imports only core", who=CORE, only=CORE),
     Rule("config imports only core", who=CONFIG, only=CORE),
     Rule("sources fetch and normalise: only sources, config and core", who=SOURCES, only=(*SOURCES, *CONFIG, *CORE)),
@@ -161,6 +163,8 @@ def test_a_back_edge_breaks_a_rule() -> None:
         ("opgtui.cli.jobs", "opgtui.screens.jobs"): "the CLI starts the App and reaches the views no other way",
         ("opgtui.widgets.job_table", "opgtui.screens.jobs"): "widgets never import screens or the App",
         ("opgtui.team.roles", "opgtui.ops.collector"): "the team store's server side: only team, the store and core",
+        ("opgtui.screens.log", "opgtui.sources.logs"): "the views fetch through ops/, never from sources/",
+        ("opgtui.app", "opgtui.sources.dumps"): "the views fetch through ops/, never from sources/",
     }
     for (importer, imported), rule in wrong.items():
         assert rule in {r.name for r in RULES if r.broken_by(importer, imported)}, (importer, imported)
@@ -171,6 +175,7 @@ def test_a_back_edge_breaks_a_rule() -> None:
         ("opgtui.domain.dq", "opgtui.diagnosis.signatures"),
         ("opgtui.cli.requests", "opgtui.cli"),
         ("opgtui.app", "opgtui.ops.collector"),
+        ("opgtui.screens.log", "opgtui.ops.logfollow"),
     ]
     assert not [(i, m) for i, m in allowed if any(r.broken_by(i, m) for r in RULES)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from opgtui.widgets.log_view import LogView
 from opgtui.widgets.safe_edit import SafeInput
 
 if TYPE_CHECKING:
+    from opgtui.ops.logfollow import Followed
     from opgtui.ops.logtarget import LogResult
     from opgtui.store import Store
 
@@ -97,26 +99,39 @@ class LogScreen(BaseScreen):
         self.shown_target: dict[str, Any] | None = None
         self.follow_source: str | None = None
         self.follow_offset = 0
+        self.following = False  # a follow read is under way
 
     def on_mount(self) -> None:
         self.set_interval(2.0, self.poll_follow)
 
-    @work(exclusive=True, group="log-follow", thread=True)
     def poll_follow(self) -> None:
-        """In follow mode (`s`), append what a running job wrote to its local log since the last read."""
-        from opgtui.sources.logs import LogError, read_new
+        """In follow mode (`s`), append what a running job wrote to its local log since the last read: read off
+        the UI thread by the ``ops.logfollow`` use-case."""
+        from opgtui.ops.logfollow import can_follow
 
-        view = self.query_one(LogView)
-        source = self.follow_source
-        if not view.follow or not source or source.startswith(("http://", "https://")):
+        source, offset = self.follow_source, self.follow_offset
+        if self.query_one(LogView).follow and source and can_follow(source) and not self.following:
+            self.following = True  # one read at a time: a slow file system never piles reads up
+            self.read_on(source, offset)
+
+    @work(group="log-follow", thread=True)
+    def read_on(self, source: str, offset: int) -> None:
+        from opgtui.ops.logfollow import follow
+
+        found = follow(source, offset)
+        with suppress(RuntimeError):  # the dashboard closed meanwhile
+            self.app.call_from_thread(self.followed, source, offset, found)
+
+    def followed(self, source: str, offset: int, found: Followed) -> None:
+        """A follow read's answer, unless another log (or stream) is shown since."""
+        self.following = False
+        if (source, offset) != (self.follow_source, self.follow_offset):
             return
-        try:
-            lines, self.follow_offset = read_new(source, self.follow_offset)
-        except LogError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
-            return
-        if lines:
-            self.app.call_from_thread(view.append_lines, lines)
+        self.follow_offset = found.offset
+        if found.error:
+            self.notify(found.error, severity="warning", markup=False)
+        elif found.lines:
+            self.query_one(LogView).append_lines(found.lines)
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="verdict")

@@ -433,7 +433,7 @@ class _Counts:
             across[s] += n
             batches[s] += 1
         # a site whose failures are mostly on a node found already is that node's story, not the site's
-        flagged = _at(failed, _host, {h for _b, h in out.node})
+        flagged = _at(failed, _host, {h for _b, h in out.node}) if out.node else []
         on_node = Counter(zip(map(self.key, flagged), map(_site, flagged), strict=True))
         on_node_at = Counter(map(_site, flagged))
         # within each batch, a site where that batch's failures are concentrated: a share of them

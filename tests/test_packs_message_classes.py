@@ -5,6 +5,7 @@ words with them get none."""
 from __future__ import annotations
 
 import pytest
+import re2
 from pack_examples import assert_example_gets_its_verdict, examples_of
 
 from opgtui.diagnosis.engine import diagnose
@@ -64,6 +65,24 @@ def test_an_oom_killed_peer_decides_over_the_interconnect_timeouts_it_caused():
         " 0x81 hw_syn d 0/0)",
     ]
     assert diagnose(lines, PACKS).category == "resource"
+
+
+# Rucio's download summary says nothing of why (reader ask 2): alone it is no verdict; the line before it decides.
+def test_rucios_download_summary_leaves_the_cause_to_the_line_before_it():
+    summary = "2022-10-25 09:31:38,624 ERROR None of the requested files have been downloaded."
+    assert diagnose([summary], PACKS).category == "unknown"
+    no_source = "2022-10-25 09:31:38,570 WARNING No available source found for file: valid2:valid2.900311.NA.simul"
+    assert diagnose([no_source, summary], PACKS).category == "service"
+
+
+# Frame signatures (role: frame) never decide by themselves: the reader reads them as a stack's innermost frame.
+@pytest.mark.parametrize("sid", ["native_frame_xrootd", "native_frame_cvmfs", "java_frame_dcache"])
+def test_a_frame_signature_alone_decides_nothing(sid):
+    pack = {"native_frame_xrootd": "xrootd", "native_frame_cvmfs": "cvmfs", "java_frame_dcache": "dcache"}[sid]
+    ((_, _, pattern, line),) = examples_of({pack: (sid,)})
+    assert re2.search(pattern, line), line
+    verdict = diagnose([line], PACKS)
+    assert verdict.signature != sid or verdict.category == "unknown", (verdict.signature, verdict.category)
 
 
 @pytest.mark.parametrize("lines", WRAPPED)

@@ -274,7 +274,9 @@ class FailureSummaryScreen(BaseScreen):
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._weighed, generation, weighed, failures)
 
-        self.run_worker(work, thread=True, group="failures-population", exclusive=True)
+        # not exclusive: cancelling a thread worker only marks it (it runs on, and whoever waits for the workers
+        # sees WorkerCancelled); an answer for an older load is dropped by its generation instead
+        self.run_worker(work, thread=True, group="failures-population")
 
     def _weighed(self, generation: int, groups: list[FailureGroup], failures: int) -> None:
         if generation == self._generation and self.is_attached:

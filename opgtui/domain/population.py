@@ -9,7 +9,8 @@
 Each finding is a one-sided Fisher exact test (failures there against failures elsewhere) with its numbers; small
 numbers never decide: a place needs :data:`MIN_FAILURES` failures, at least :data:`MIN_SHARE` of its finished jobs
 failed, :data:`MIN_OK_ELSEWHERE` successes elsewhere, and a p-value below :data:`ALPHA` after a Bonferroni
-correction over every place that reached those minimums. Failures an outage explains (their verdict names an
+correction over the places tested, counted as Tarone does: a place whose failures could not reach significance even
+with no success there is neither tested nor counted (most places, on a big pool). Failures an outage explains (their verdict names an
 outage window, or their run overlaps one) never make a batch-wide finding: a wave at every site during an outage is
 the timeline's story, not the batch's.
 
@@ -41,7 +42,8 @@ MIN_SHARE = 0.5
 MIN_OK_ELSEWHERE = 10
 """Successes elsewhere (of the same batch for a node or site; of the other batches for a batch-wide finding)."""
 ALPHA = 1e-3
-"""The one-sided Fisher p-value, times the number of places tested (Bonferroni), must be below this."""
+"""The one-sided Fisher p-value, times the number of places tested (Bonferroni, as Tarone counts them), must be
+below this."""
 MIN_HOSTS, MIN_SITES = 3, 2
 """A batch-wide failure ran on at least this many hosts and (when sites are known) sites."""
 SAME_SHARE = 0.8

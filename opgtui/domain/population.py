@@ -10,9 +10,9 @@ Each finding is a one-sided Fisher exact test (failures there against failures e
 numbers never decide: a place needs :data:`MIN_FAILURES` failures, at least :data:`MIN_SHARE` of its finished jobs
 failed, :data:`MIN_OK_ELSEWHERE` successes elsewhere, and a p-value below :data:`ALPHA` after a Bonferroni
 correction over the places tested, counted as Tarone does: a place whose failures could not reach significance even
-with no success there is neither tested nor counted (most places, on a big pool). Failures an outage explains (their verdict names an
-outage window, or their run overlaps one) never make a batch-wide finding: a wave at every site during an outage is
-the timeline's story, not the batch's.
+with no success there is neither tested nor counted (most places, on a big pool). Failures an outage explains
+(their verdict names an outage window, or their run overlaps one) never make a batch-wide finding: a wave at every
+site during an outage is the timeline's story, not the batch's.
 
 The population never overturns the log: :func:`reading` turns an ``unknown`` (or undiagnosed) verdict into a
 "probably service (node h123)" or "probably code (batch-wide)" hint and only adds a note beside a verdict of the

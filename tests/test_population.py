@@ -401,3 +401,20 @@ def test_a_view_of_failures_only_is_weighed_against_every_stored_job_of_their_ba
     weighed = population_of(Stored(), node, node, everyone=False)  # type: ignore[arg-type]
     assert sorted(j.id for j in weighed) == sorted(j.id for j in stored)
     assert [e.kind for e in analyse(weighed, now=NOW).findings] == []  # 50 successes: not batch-wide
+
+
+def test_tarone_counts_only_the_places_that_could_be_significant() -> None:
+    """1,000 places with one failure each cannot reach 1e-3 even with no success there: they are neither tested nor
+    counted, so the two places that can are corrected for two tests, not 1,002. The best p of a place depends on
+    its count of failures (and, within a batch, the batch) alone."""
+    from opgtui.domain.population import _testable
+
+    def places(b: float) -> tuple[list[tuple[str, int]], Any]:
+        best = {10: 1e-6, 7: b, 1: 0.2}
+        return [("a", 10), ("b", 7)] + [(f"h{i}", 1) for i in range(1000)], lambda _w, f: best[f]
+
+    kept, m = _testable(*places(4e-4))  # K(1) = 2 > 1; K(2) = 2 <= 2
+    assert (sorted(w for w, _f in kept), m) == (["a", "b"], 2)
+    kept, m = _testable(*places(6e-4))  # K(2) = 1 (6e-4 is not below 1e-3 / 2)
+    assert (sorted(w for w, _f in kept), m) == (["a"], 2)
+    assert _testable([], lambda *_: 0.0) == ([], 0)

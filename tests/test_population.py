@@ -307,8 +307,9 @@ async def test_failure_summary_shows_the_node_and_its_numbers_on_a_store(tmp_pat
         await pilot.pause(0.1)
         detail = str(screen.query_one("#failure-detail").render())
         assert "(log: unknown)" in detail
-        assert "population: probably service (node h123.fnal.gov) for all 12 jobs" in detail
-        assert "12 of 15 failures of batch dune_reco_x on host h123.fnal.gov (0 of 300 successes there" in detail
+        assert "population: probably service (node h123.fnal.gov) · all 12 jobs" in detail
+        assert "  12 of 15 failures of batch dune_reco_x on host h123.fnal.gov\n" in detail
+        assert "  0 of 300 successes there; elsewhere 3 failures in 303 jobs; " in detail
     store.close()
 
 
@@ -346,8 +347,9 @@ async def test_demo_failure_summary_names_the_black_hole_node(demo: tuple[Any, A
         screen.query_one("#failures", DataTable).move_cursor(row=node)
         await pilot.pause(0.1)
         detail = str(screen.query_one("#failure-detail").render())
-        assert f"population agrees: node brown-a217.rcac.purdue.edu (service) for all {group.count} jobs" in detail
-        assert f"{group.count} of " in detail and "4 batches on host brown-a217" in detail
+        assert f"population agrees: service · all {group.count} jobs" in detail
+        assert f"  {group.count} of " in detail and "4 batches on host brown-a217.rcac.purdue.edu\n" in detail
+        assert " successes there; elsewhere " in detail
 
 
 def test_diagnose_a_stored_job_says_what_the_population_says_beside_the_verdict(

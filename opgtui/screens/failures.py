@@ -53,20 +53,22 @@ def population_of(store: Store, jobs: list[Job], failures: list[Job], everyone: 
     return list(found.values())
 
 
-def evidence_lines(g: FailureGroup, limit: int = 2) -> list[tuple[str, str]]:
-    """What the population says of a cause, as (line, look) pairs: the finding, then its numbers; a note, never
-    a change, beside a verdict of the log's own."""
+def evidence_lines(g: FailureGroup, limit: int = 1) -> list[tuple[str, str]]:
+    """What the population says of a cause, as (line, look) pairs: how it goes with the log (a hint where the
+    log had no verdict; a note, never a change, beside a verdict of its own), what was found, and against what
+    (the numbers on a line of their own, so that 80 columns show them)."""
     out: list[tuple[str, str]] = []
     for ev, n, how in g.readings()[:limit]:
         jobs = f"{n:,} of these {g.count:,} jobs" if n != g.count else f"all {n:,} jobs"
         if how == "hint":
-            head = f"population: {ev.hint} for {jobs}"
+            head = f"population: {ev.hint} · {jobs}"
         elif how == "agrees":
-            head = f"population agrees: {ev.label} ({ev.category}) for {jobs}"
+            head = f"population agrees: {ev.category} · {jobs}"
         else:
-            head = f"note: population points to {ev.category} ({ev.label}) for {jobs}; the log's verdict stands"
+            head = f"note: population points to {ev.category} · {jobs}; the log's verdict stands"
         out.append((head, "population" if how != "disagrees" else "outage"))
-        out.append((f"  {ev.text()}", "dim"))
+        out.append((f"  {ev.head()}", "dim"))
+        out.append((f"  {ev.numbers()}", "dim"))
     return out
 
 

@@ -371,7 +371,7 @@ def test_diagnose_a_stored_job_says_what_the_population_says_beside_the_verdict(
     assert code == 0, err
     v = json.loads(out)
     pop = v["population"]
-    assert v["category"] == "service" and pop["scope"] == "every stored job" and pop["jobs"] == store.count_jobs()
+    assert v["category"] == "service" and pop["scope"] == "the store" and pop["jobs"] == store.count_jobs()
     found = pop["finding"]
     assert (found["kind"], found["where"], found["agrees"], found["suggests"]) == (
         "node",
@@ -381,7 +381,7 @@ def test_diagnose_a_stored_job_says_what_the_population_says_beside_the_verdict(
     )
     assert found["line"].startswith("the population agrees (node brown-a217.rcac.purdue.edu): ")
     code, out, _ = run("--config", config, "diagnose", on_node.id)
-    assert code == 0 and "  population (" in out and "on host brown-a217.rcac.purdue.edu (0 of " in out
+    assert code == 0 and "  population of the store (" in out and "on host brown-a217.rcac.purdue.edu (0 of " in out
     code, out, _ = run("--config", config, "diagnose", done.id, "--json")
     assert code == 0 and "population" not in json.loads(out)
 

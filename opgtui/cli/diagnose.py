@@ -142,11 +142,11 @@ def print_verdict(out: dict[str, Any]) -> None:
     pop = out.get("population")
     if pop:
         found = pop.get("finding")
-        counted = f"{pop['jobs']:,} jobs of {pop['scope']}, {pop['failures']:,} failed or held"
+        counted = f"population of {pop['scope']} ({pop['jobs']:,} jobs, {pop['failures']:,} failed or held)"
         if found is None:
-            _say(f"  population ({counted}): nothing points beyond the log")
+            _say(f"  {counted}: nothing points beyond the log")
         else:
-            _say(f"  population ({counted}): {one_line(found['line'], 400)}")
+            _say(f"  {counted}: {one_line(found['line'], 400)}")
 
 
 # ------------------------------------------------------------------------------------------- a stored job
@@ -192,7 +192,7 @@ def _population(store: Any, job: Job) -> tuple[str, list[Job], dict[str, Verdict
     if not is_failure(job):
         return None
     if store.count_jobs() <= POOL_READ_LIMIT:
-        scope, jobs = "every stored job", store.jobs()
+        scope, jobs = "the store", store.jobs()
     elif job.batch_name:
         scope, jobs = f"batch {job.batch_name}", store.request_jobs([job.batch_name])
     else:

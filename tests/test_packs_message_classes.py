@@ -26,6 +26,7 @@ ADDED = {
     "dcache": ("dcache_internal_bug",),
     "cmssw": ("cmssw_site_local_config",),
     "xrootd": ("xrootd_dirlist_not_supported", "xrootd_server_backtrace"),
+    "batch": ("slurm_batch_script_missing_on_node",),
 }
 
 
@@ -109,6 +110,8 @@ NOT_THESE = [
     "[ERROR] Server responded with an error: [3005] Unable to open directory /store/x; input/output error",
     # the XRootD client library runs inside the job: its frames are not the server's
     "#4  0x00007f1b2c3d4e5f in XrdCl::XRootDTransport::GetBody(XrdCl::Message&) () from /lib64/libXrdCl.so.3",
+    # a program the job names itself is the job's path, not slurmd's spool
+    "slurmstepd: error: execve(): ./run_analysis.sh: No such file or directory",
 ]
 
 
@@ -124,4 +127,5 @@ def test_lines_that_only_share_words_are_not_these_classes(line):
         "dcache_internal_bug",
         "xrootd_dirlist_not_supported",
         "xrootd_server_backtrace",
+        "slurm_batch_script_missing_on_node",
     }, line

@@ -33,7 +33,7 @@ from typing import Literal, TypeVar
 from opgtui.core.model import Job, JobStatus, Verdict, Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock
-from opgtui.domain.failures import ended_at, is_failure
+from opgtui.domain.failures import ended_at, is_failure, undiagnosed_title
 
 MIN_FAILURES = 5
 """Failures at one place (or of one batch) before the population may say anything about it."""
@@ -53,7 +53,7 @@ SITE_CONCENTRATION = 2.0
 jobs (a screen that spares counting every batch at every site; the test itself is exact)."""
 
 Kind = Literal["node", "site", "batch"]
-_HELD, _COMPLETED = int(JobStatus.HELD), int(JobStatus.COMPLETED)
+_COMPLETED = int(JobStatus.COMPLETED)
 
 
 # ------------------------------------------------------------------------------------------- the test
@@ -218,14 +218,11 @@ def batch_of(job: Job) -> str:
 
 
 def failure_key(job: Job, verdict: Verdict | None) -> str:
-    """What makes two failures "the same": the verdict's signature, else the hold or exit code."""
+    """What makes two failures "the same": the verdict's signature, else what HTCondor says (the hold or exit
+    code, the signal: :func:`opgtui.domain.failures.undiagnosed_title`)."""
     if verdict is not None and verdict.signature:
         return verdict.signature
-    if job.status == _HELD:
-        return f"held, code {job.hold_code if job.hold_code is not None else '?'}"
-    if job.exit_signal is not None:
-        return f"signal {job.exit_signal}"
-    return f"exit code {job.exit_code}"
+    return undiagnosed_title(job)
 
 
 def _explained(job: Job, verdict: Verdict | None, outages: Sequence[Window], now: float) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,31 +16,16 @@ from textual.message import Message
 from textual.screen import Screen
 
 from opgtui.config import Config
-from opgtui.core.model import Announcement, Job
+from opgtui.core.model import Job
 from opgtui.core.textsafe import one_line
-from opgtui.core.timefmt import ago, zone
+from opgtui.core.timefmt import zone
+from opgtui.ops import viewdata
+from opgtui.ops.viewdata import ChromeRead, ViewData
 
 if TYPE_CHECKING:  # the store and the dump session are opened by the caller: start-up imports neither
     from opgtui.ops.dumpview import DumpSession
+    from opgtui.ops.logtarget import LogTarget
     from opgtui.store import Store
-
-
-@dataclass(frozen=True)
-class ChromeRead:
-    """What the header and the announcements block show, read from the store in one go."""
-
-    last_stored: float | None  # the newest feed fetch or collection the store knows of
-    announcements: list[Announcement]
-
-
-def read_chrome(store: Store, now: float, maintenance: Callable[[float, Store], list[Announcement]]) -> ChromeRead:
-    """The header's freshness and the current announcements (team messages, then ``maintenance``) from ``store``."""
-    candidates = [f["last_fetch"] for f in store.feed_status().values()]
-    stored = store.get_kv("last_collect")
-    if stored:
-        candidates.append(float(stored))
-    last = max((c for c in candidates if c is not None), default=None)
-    return ChromeRead(last, store.announcements(now) + maintenance(now, store))
 
 
 VIEWS: dict[str, tuple[str, str]] = {
@@ -150,13 +134,12 @@ class OpgApp(App[None]):
             self.dump = dump
             self.dump.tell = lambda path: self.post_message(self.DumpChanged(path))  # from any thread
         self.tz: tzinfo | None = zone(cfg.timezone)
+        # The views' data (records, announcements, freshness): the App keeps to screens, modes and messages.
+        self.data = ViewData(cfg, self.dump, self.tz, demo=demo)
         self.problems: list[str] = []
-        self.last_refresh: float | None = None
         self.mode_history: list[str] = []
-        self.log_target: dict[str, Any] | None = None  # what the Log view shows: set by the Jobs view
+        self.log_target: LogTarget | None = None  # what the Log view shows: set by the Jobs view and a job's detail
         self.announcements_expanded = False  # A: every announcement, not just the newest on one line
-        self.chrome: ChromeRead | None = None  # the header's and announcements' last read of the store
-        self.chrome_failed: str | None = None  # why the last such read failed
         self.chrome_reads = 0  # reads started: only the newest one's answer is shown
         self.command_typeahead: list[str] | None = None  # keys typed after ':' before its prompt is up
         self._refresh_loop = refresh_loop and not demo
@@ -172,33 +155,9 @@ class OpgApp(App[None]):
 
     # ------------------------------------------------------------------ state the views read
 
-    @property
-    def where(self) -> str:
-        if self.dump is not None:
-            return self.dump.label
-        return "demo data" if self.demo else self.cfg.label
-
-    def job(self, job_id: str) -> Job | None:
-        """A job's record: from the store, else from the dump still being copied into it."""
-        job = self.store.job(job_id)
-        if job is None and self.dump is not None:
-            job = self.dump.jobs.get(job_id)
-        return job
-
-    def jobs_by_id(self, job_ids: list[str], store: Store | None = None) -> list[Job]:
-        """The records of these jobs (those known), in one batched read of ``store`` (default: the app's;
-        a worker thread passes its own), with the dump's jobs for those not copied into it yet."""
-        found = (store or self.store).jobs_by_id(job_ids)
-        if self.dump is not None and len(found) < len(job_ids):
-            have = {j.id for j in found}
-            found += self.dump.jobs.many([jid for jid in job_ids if jid not in have])
-        return found
-
-    def job_ad(self, job_id: str) -> dict[str, Any] | None:
-        ad = self.store.job_ad(job_id)
-        if ad is None and self.dump is not None:
-            ad = self.dump.ad(job_id)
-        return ad
+    def jobs_by_id(self, job_ids: list[str], store: Store) -> list[Job]:
+        """``data.jobs_by_id`` as screens/failures.py still calls it (issue 15's debts: the views call ``data``)."""
+        return self.data.jobs_by_id(store, job_ids)
 
     class DumpChanged(Message):
         """A dump changed on disk since it was listed (found by whichever thread read it)."""
@@ -256,26 +215,6 @@ class OpgApp(App[None]):
             markup=False,
         )
 
-    def freshness(self) -> str:
-        """How fresh the data is, for the header: from the store's last read (``read_chrome``), never guessed
-        before that read has answered."""
-        if self.dump is not None:
-            return f"{len(self.dump.jobs):,} jobs" if self.dump.result is not None else "loading"
-        if self.demo_loading:
-            return "demo: loading its jobs"
-        chrome = self.chrome
-        if chrome is None:
-            return "reading the store ..." if self.chrome_failed is None else "store not read"
-        last = max((c for c in (self.last_refresh, chrome.last_stored) if c is not None), default=None)
-        if self.demo:
-            return f"demo built {ago(last, time.time())}" if last else "demo"
-        return f"data {ago(last, time.time())}" if last else "no data collected yet"
-
-    def current_announcements(self) -> list[Announcement]:
-        """The team's messages, then maintenance from the feeds (ongoing, or starting within a day), as last read
-        (``read_chrome``; none until then)."""
-        return self.chrome.announcements if self.chrome is not None else []
-
     def read_chrome(self) -> None:
         """Read what the header and the announcements show in a worker on a store connection of its own, then
         redraw them on the UI thread; a newer read's answer wins over this one's, and one that fails keeps what was
@@ -292,7 +231,7 @@ class OpgApp(App[None]):
             worker = get_current_worker()
             try:
                 with open_store(path, readonly=True) as store:
-                    answer: ChromeRead | str = read_chrome(store, time.time(), self.maintenance_announcements)
+                    answer: ChromeRead | str = viewdata.read_chrome(store, time.time(), self.data.maintenance)
             except StoreError as exc:  # damaged, locked, unreachable: the views say why; the header keeps its text
                 answer = one_line(str(exc), 200)
             if not worker.is_cancelled:
@@ -309,29 +248,13 @@ class OpgApp(App[None]):
         if generation != self.chrome_reads or not self.is_running:  # a newer read is under way: its answer counts
             return
         if isinstance(answer, str):
-            self.chrome_failed = answer
+            self.data.chrome_failed = answer
         else:
-            self.chrome, self.chrome_failed = answer, None
+            self.data.chrome, self.data.chrome_failed = answer, None
         with contextlib.suppress(Exception):
             screen = self.screen
             if isinstance(screen, BaseScreen):
                 screen.draw_chrome()
-
-    def maintenance_announcements(self, now: float, store: Store | None = None) -> list[Announcement]:
-        """Scheduled maintenance from the feeds, said as announcements (ongoing, or within the horizon), read from
-        ``store`` (default: the app's; a worker thread passes its own)."""
-        from opgtui.domain.maintenance import HORIZON, maintenance_announcements
-
-        windows = (store or self.store).windows(kind="maintenance", start=now, end=now + HORIZON)
-        return maintenance_announcements(windows, now, tz=self.tz)
-
-    def required_services(self) -> list[str]:
-        """What the pre-submit check asks for: every experiment's dependencies."""
-        seen: dict[str, None] = {}
-        for exp in self.cfg.experiments:
-            for dep in exp.depends_on:
-                seen[dep] = None
-        return list(seen)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -378,7 +301,7 @@ class OpgApp(App[None]):
                 finally:
                     writer.close()
                 self.problems = report.problems
-                self.last_refresh = report.finished
+                self.data.last_refresh = report.finished
             if collect or not first:
                 self.reload_views()
             first = False
@@ -586,8 +509,8 @@ class OpgApp(App[None]):
                 lambda n=node, a=b.action: self.call_later(n.run_action, a),
             )
 
-    def open_log(self, target: dict[str, Any]) -> None:
-        """Show a job's log in the Log view (called by the Jobs view)."""
+    def open_log(self, target: LogTarget) -> None:
+        """Show a job's log in the Log view (called by the Jobs view and a job's detail)."""
         self.log_target = target
         if self.current_mode == "log":
             self.reload_views()

@@ -10,6 +10,7 @@ import pytest
 from opgtui.app import OpgApp
 from opgtui.config import Config, parse_config
 from opgtui.core.model import Announcement, ServiceState, Window
+from opgtui.ops.logtarget import LogTarget
 from opgtui.store import open_store
 
 HOSTILE = "[@click=app.bell]x[/] x [/ \x1b]52;c;cHduZWQ=\x07 [bold]not bold[/bold]"
@@ -219,7 +220,7 @@ async def test_log_view_follows_a_growing_log(tmp_path: Path) -> None:
     app = OpgApp(cfg, store, refresh_loop=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        app.open_log({"job_id": "jobsub01#200.0"})
+        app.open_log(LogTarget("jobsub01#200.0"))
         await pilot.pause(0.5)
         from opgtui.widgets.log_view import LogView
 
@@ -246,7 +247,7 @@ async def test_log_view_cycles_stdout_stderr_and_event_log(tmp_path: Path) -> No
     app = OpgApp(cfg, store, refresh_loop=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        app.open_log({"job_id": "jobsub01#200.0"})
+        app.open_log(LogTarget("jobsub01#200.0"))
         await pilot.pause(0.5)
         from opgtui.widgets.log_view import LogView
 

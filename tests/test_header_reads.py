@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from opgtui import app as app_module
-from opgtui.app import ChromeRead, OpgApp
+from opgtui.app import OpgApp
 from opgtui.config import Config
 from opgtui.core.model import Announcement
+from opgtui.ops import viewdata
+from opgtui.ops.viewdata import ChromeRead
 from opgtui.store import StoreError, open_store
 from opgtui.widgets.header import HeaderBar
 
@@ -48,14 +49,14 @@ async def test_the_header_says_reading_until_the_read_answers_and_reads_off_the_
     app: OpgApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate, threads = threading.Event(), []
-    real = app_module.read_chrome
+    real = viewdata.read_chrome
 
     def slow(*args: object) -> ChromeRead:
         threads.append(threading.current_thread())
         gate.wait(10)
         return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(app_module, "read_chrome", slow)
+    monkeypatch.setattr(viewdata, "read_chrome", slow)
     async with app.run_test(size=(100, 24)) as pilot:
         await pilot.pause()
         assert "reading the store" in header(app) and "no data collected yet" not in header(app)
@@ -76,7 +77,7 @@ async def test_a_store_that_cannot_be_read_keeps_the_header_and_the_dashboard(
         def refuse(*_args: object) -> ChromeRead:
             raise StoreError("s.db: database disk image is malformed")
 
-        monkeypatch.setattr(app_module, "read_chrome", refuse)
+        monkeypatch.setattr(viewdata, "read_chrome", refuse)
         await pilot.press("2")
         await settle(app, pilot)
         assert app.is_running and "no data collected yet" in header(app)  # what was read stays
@@ -95,7 +96,7 @@ async def test_an_answer_overtaken_by_a_newer_read_is_dropped(app: OpgApp, monke
 
     async with app.run_test(size=(100, 24)) as pilot:
         await settle(app, pilot)
-        monkeypatch.setattr(app_module, "read_chrome", ordered)
+        monkeypatch.setattr(viewdata, "read_chrome", ordered)
         app.read_chrome()
         await pilot.pause()
         app.read_chrome()

@@ -10,7 +10,7 @@ import pytest
 
 from opgtui.config import Config, LogLocation
 from opgtui.core.model import Job, JobStatus
-from opgtui.ops.logtarget import diagnose_jobs, find_log, log_source_and_cap, resolve_and_diagnose
+from opgtui.ops.logtarget import LogTarget, diagnose_jobs, find_log, log_source_and_cap, resolve_and_diagnose
 from opgtui.sources.jobrecord import job_from_ad
 from opgtui.store import open_store
 
@@ -60,14 +60,14 @@ def test_a_log_path_from_the_ad_outside_the_configured_directories_is_refused(tm
     store = open_store(tmp_path / "s.db")
     store.upsert_jobs([job], {job.id: ad})
     cfg = Config(logs=[LogLocation("pnfs", stdout=f"{logs_dir}/{{ClusterId}}.out")])
-    ok = resolve_and_diagnose(cfg, store.path, {"job_id": job.id}, "stdout", 50)
+    ok = resolve_and_diagnose(cfg, store.path, LogTarget(job.id), "stdout", 50)
     assert ok.error is None and ok.lines == ["event processed ok"]
-    err = resolve_and_diagnose(cfg, store.path, {"job_id": job.id}, "stderr", 50)  # Err = ../../../../etc/passwd
+    err = resolve_and_diagnose(cfg, store.path, LogTarget(job.id), "stderr", 50)  # Err = ../../../../etc/passwd
     assert err.lines == [] and err.error == (
         f"{tmp_path}/etc/../../../../../../../../etc/passwd: not under a log directory of the config "
         f"(logs: templates name {logs_dir}); not read"
     )
-    event = resolve_and_diagnose(cfg, store.path, {"job_id": job.id}, "userlog", 50)
+    event = resolve_and_diagnose(cfg, store.path, LogTarget(job.id), "userlog", 50)
     assert event.lines == [] and event.error == (  # UserLog, a URL, was taken as relative to Iwd: no request made
         f"{tmp_path}/etc/http://169.254.169.254/latest/meta-data/iam/security-credentials/: not under a log "
         f"directory of the config (logs: templates name {logs_dir}); not read"
@@ -82,7 +82,7 @@ def test_a_log_path_from_the_ad_outside_the_configured_directories_is_refused(tm
     )
     # a template whose field restarts the path (Out is absolute) is held to the template's directory too
     restart = Config(logs=[LogLocation("pnfs", stdout=f"{logs_dir}/{{Out}}")])
-    shadow = resolve_and_diagnose(restart, store.path, {"job_id": job.id}, "stdout", 50)
+    shadow = resolve_and_diagnose(restart, store.path, LogTarget(job.id), "stdout", 50)
     assert shadow.lines == [] and shadow.error == (
         f"{tmp_path}/etc/shadow: not under a log directory of the config (logs: templates name {logs_dir}); not read"
     )
@@ -94,7 +94,7 @@ def test_no_logs_config_reads_nothing_and_bulk_diagnosis_saves_nothing_of_it(tmp
     job, ad = hostile_job(tmp_path, Out=str(tmp_path / "etc" / "shadow"))
     store = open_store(tmp_path / "s.db")
     store.upsert_jobs([job], {job.id: ad})
-    refused = resolve_and_diagnose(Config(), store.path, {"job_id": job.id}, "stdout", 50)
+    refused = resolve_and_diagnose(Config(), store.path, LogTarget(job.id), "stdout", 50)
     assert (
         refused.error == f"{tmp_path}/etc/shadow: not under a log directory of the config (no logs: templates); "
         "not read"
@@ -167,13 +167,13 @@ def test_all_lines_of_a_log_bigger_than_the_cap_says_it_is_capped(
     jobs = [Job("s#1.0", "s", 1, 0, stdout=str(big)), Job("s#2.0", "s", 2, 0, stdout=str(small))]
     store.upsert_jobs(jobs)
     cfg = Config(logs=[LogLocation("l", stdout=f"{tmp_path / 'logs'}/{{Out}}")])
-    every = resolve_and_diagnose(cfg, store.path, {"job_id": "s#1.0"}, "stdout", 0)
+    every = resolve_and_diagnose(cfg, store.path, LogTarget("s#1.0"), "stdout", 0)
     assert every.capped == 1 << 20 and every.lines[-1].startswith("0099999") and len(every.lines) == fit
     header = verdict_text(every.verdict, every.source, len(every.lines), 0, "stdout", 200, every.capped).plain
     assert header.endswith(f"big.out · all lines: capped, the last 1 MiB only ({fit:,} shown)")
-    last = resolve_and_diagnose(cfg, store.path, {"job_id": "s#1.0"}, "stdout", 1000)
+    last = resolve_and_diagnose(cfg, store.path, LogTarget("s#1.0"), "stdout", 1000)
     assert last.capped == 0 and len(last.lines) == 1000  # what was asked for: not capped
-    whole = resolve_and_diagnose(cfg, store.path, {"job_id": "s#2.0"}, "stdout", 0)
+    whole = resolve_and_diagnose(cfg, store.path, LogTarget("s#2.0"), "stdout", 0)
     assert whole.capped == 0 and whole.lines == ["one", "two"]
     assert verdict_text(None, whole.source, 2, 0).plain.endswith("small.out · all lines (2 shown)")
     store.close()
@@ -225,7 +225,7 @@ async def test_the_log_view_header_says_all_lines_were_capped(tmp_path: Path, mo
 
     async with app.run_test(size=(160, 30)) as pilot:
         await pilot.pause()
-        app.open_log({"job_id": "s#1.0"})
+        app.open_log(LogTarget("s#1.0"))
         await pilot.pause(0.5)
         assert header().endswith("big.out · last 50 lines (50 shown)")
         for _ in range(3):

@@ -57,7 +57,7 @@ async def test_the_captures_are_what_the_demo_shows(
             await pilot.pause(0.2)
         await app.workers.wait_for_complete()
         for _ in range(50):  # on a busy machine the footer's keys, and the header's read, land a frame after the view
-            ready = app.chrome is not None  # the announcements were read (and drawn by the next frame)
+            ready = app.data.chrome is not None  # the announcements were read (and drawn by the next frame)
             await pilot.pause(0.1)
             shown = screen_lines(app)
             if ready and shown[-1].strip():

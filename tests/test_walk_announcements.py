@@ -30,7 +30,7 @@ async def test_one_line_until_A(demo: tuple[Config, Any]) -> None:
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
-        n = len(app.current_announcements())
+        n = len(app.data.announcements())
         assert n >= 3  # the demo's team messages and maintenance
         (line,) = bar_lines(app)
         assert line.endswith(f"(+{n - 1} more: A)") and len(line) <= 80

@@ -43,7 +43,7 @@ async def test_the_verdict_stays_when_e_switches_stream(demo: tuple[Config, Any]
         await open_first_failed_log(app, pilot)
         first = panel(app)
         assert first[2].startswith("stdout · ")
-        job_id = app.log_target["job_id"]  # type: ignore[index]
+        job_id = app.log_target.job_id  # type: ignore[union-attr]
         stored = store.verdicts_for([job_id])[job_id]
         for stream in ("stderr", "userlog"):
             await pilot.press("e")
@@ -122,7 +122,7 @@ async def test_slash_searches_n_moves_through_matches_a_number_jumps_and_c_copie
         await pilot.press("slash", "x", "escape")
         await pilot.pause(0.2)
         assert app.current_mode == "log" and view.has_focus  # Esc leaves the search line, not the view
-        job_id = app.log_target["job_id"]  # type: ignore[index]
+        job_id = app.log_target.job_id  # type: ignore[union-attr]
         app.push_screen(JobDetailScreen(job_id))
         await pilot.pause()
         await pilot.press("c")

@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from opgtui.store import Store
 
 
+@dataclass(frozen=True, slots=True)
+class LogTarget:
+    """What the Log view shows: a job (by id; ``job``, its record from a dump not yet copied into the store), or a
+    bare ``source`` (a path or URL)."""
+
+    job_id: str | None = None
+    job: Job | None = None
+    source: str | None = None
+
+
 @dataclass(slots=True)
 class LogResult:
     lines: list[str] = field(default_factory=list)
@@ -153,7 +163,7 @@ def capped_at(t: Tail, n: int) -> int:
     return t.bytes_read if t.truncated and (not n or len(t.lines) < n) else 0
 
 
-def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], stream: str, n: int) -> LogResult:
+def resolve_and_diagnose(cfg: Config, store_path: Path, target: LogTarget, stream: str, n: int) -> LogResult:
     """Everything the Log view needs for one job (or a bare ``source``); problems become ``error``."""
     from opgtui.diagnosis.engine import diagnose
     from opgtui.learn.pack import for_store
@@ -162,16 +172,16 @@ def resolve_and_diagnose(cfg: Config, store_path: Path, target: dict[str, Any], 
 
     store = open_store(store_path)
     try:
-        job = store.job(target["job_id"]) if "job_id" in target else None
-        job = job or target.get("job")  # a dump's job not yet copied into the store
-        source, refused = target.get("source"), None
+        job = store.job(target.job_id) if target.job_id is not None else None
+        job = job or target.job  # a dump's job not yet copied into the store
+        source, refused = target.source, None
         if job is not None and not source:
             source, _, refused = find_log(cfg, job, store.job_ad(job.id), stream)
         result = LogResult(source=source or "")
         if refused:
             result.error = refused
         elif not source:
-            result.error = f"no {stream} known for {target.get('job_id', 'this job')} (configure 'logs:' templates)"
+            result.error = f"no {stream} known for {target.job_id or 'this job'} (configure 'logs:' templates)"
         else:
             try:
                 t = _tail(source, n)

@@ -158,11 +158,11 @@ class AnnouncementsScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read the announcements and the feeds' maintenance off the UI thread (screens/reads.read_store)."""
-        app = self.opg
+        data = self.opg.data
 
         def read(store: Store) -> tuple[float, list[Announcement]]:
             now = time.time()
-            return now, store.announcements(include_expired=True) + app.maintenance_announcements(now, store)
+            return now, store.announcements(include_expired=True) + data.maintenance(store, now)
 
         read_store(self, read, self.show, group="announcements-load")
 

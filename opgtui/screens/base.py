@@ -60,11 +60,12 @@ class BaseScreen(Screen[None]):
 
     def draw_chrome(self) -> None:
         """Header and announcements from the app's current knowledge."""
-        app = self.opg
+        app, data = self.opg, self.opg.data
         if not self.query(HeaderBar):  # the view is being taken down (the app is closing): nothing to refresh
             return
-        self.query_one(HeaderBar).show(self.VIEW_NAME, app.where, app.freshness(), app.problems)
-        self.query_one(AnnouncementBar).show(app.current_announcements(), app.announcements_expanded)
+        fresh = data.freshness(loading=app.demo_loading)
+        self.query_one(HeaderBar).show(self.VIEW_NAME, data.where(), fresh, app.problems)
+        self.query_one(AnnouncementBar).show(data.announcements(), app.announcements_expanded)
 
     def reload(self) -> None:
         """Read this view's data from the store (called on mount and after every refresh)."""

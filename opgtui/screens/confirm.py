@@ -83,7 +83,7 @@ def submit_warning(app: OpgApp, now: float | None = None, store: Any = None) -> 
 
     now = time.time() if now is None else now
     rows = board(app.cfg, store or app.store, now)
-    required = app.required_services() or [r.service for r in rows if r.critical]
+    required = app.data.required_services() or [r.service for r in rows if r.critical]
     if not required:
         return None
     result = decide_submit(rows, required, SUBMIT_HORIZON, now)
@@ -127,7 +127,7 @@ def shown_ids(app: OpgApp, job_ids: Sequence[str], store: Any = None) -> list[st
     """The ids as the jobs table shows them (88412042.61@jobsub01), the store's id for a job not known."""
     from opgtui.domain.joblist import short_id
 
-    known = {j.id: j for j in app.jobs_by_id(list(job_ids), store)}
+    known = {j.id: j for j in app.data.jobs_by_id(store or app.store, list(job_ids))}
     return [short_id(known[jid]) if jid in known else jid for jid in job_ids]
 
 
@@ -236,9 +236,7 @@ def memory_text(app: OpgApp, job_ids: Sequence[str], store: Any = None) -> str:
 
     before, after, unknown = [], [], 0
     for jid in job_ids[:MEMORY_SAMPLE]:
-        ad = store.job_ad(jid) if store is not None else None
-        if ad is None:
-            ad = app.job_ad(jid) if store is None else app.dump.ad(jid) if app.dump is not None else None
+        ad = app.data.job_ad(store or app.store, jid)
         new = bigger_memory(ad) if ad is not None else None
         if new is None:
             unknown += 1
@@ -277,7 +275,7 @@ def confirm_and_retry(
     counts: dict[str, int] = {}
 
     def question(store: Any) -> Content:
-        known = {j.id: j for j in app.jobs_by_id(job_ids, store)}
+        known = {j.id: j for j in app.data.jobs_by_id(store, job_ids)}
         skipped: Counter[str] = Counter()
         for jid in job_ids:
             job = known.get(jid)

@@ -227,15 +227,13 @@ class JobDetailScreen(Screen[None]):
 
     def render_detail(self) -> None:
         """Read the job's record, verdict, retries, ad, events and phases off the UI thread, then show them."""
-        app, job_id = self.opg, self.job_id
+        data, job_id = self.opg.data, self.job_id
 
         def read(store: Store) -> _Detail:
             from opgtui.domain.phases import stored_phases
 
-            found = app.jobs_by_id([job_id], store)  # the dump's record while it is still being copied in
-            ad = store.job_ad(job_id)
-            if ad is None and app.dump is not None:
-                ad = app.dump.ad(job_id)
+            found = data.jobs_by_id(store, [job_id])  # the dump's record while it is still being copied in
+            ad = data.job_ad(store, job_id)
             if not found:
                 return _Detail(None, None, [], ad, [], [])
             verdict = store.verdicts_for([job_id]).get(job_id)
@@ -278,8 +276,10 @@ class JobDetailScreen(Screen[None]):
             self._show(self.detail)
 
     def action_log(self) -> None:
+        from opgtui.ops.logtarget import LogTarget
+
         self.app.pop_screen()
-        self.opg.open_log({"job_id": self.job_id})
+        self.opg.open_log(LogTarget(self.job_id))
 
     def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry
@@ -296,7 +296,7 @@ class JobDetailScreen(Screen[None]):
         """c: the job's id as the Jobs table shows it (the CLI takes it) to the terminal's clipboard (OSC 52)."""
         from opgtui.core.textsafe import clean
 
-        job = self.opg.job(self.job_id)
+        job = self.detail.job if self.detail is not None else None  # as read for the detail: no store read here
         text = clean(job.display_id if job is not None else self.job_id)
         self.app.copy_to_clipboard(text)
         self.notify(f"copied {text}", markup=False, timeout=2)

@@ -460,9 +460,10 @@ class JobsScreen(BaseScreen):
     def action_log(self) -> None:
         row = self.query_one(JobTable).cursor_row
         if row is not None:
-            dump = self.opg.dump  # a dump's job not yet copied into the store: its record from the dump (no store read)
-            job = dump.jobs.get(row.job_id) if dump is not None and dump.result is not None else None
-            self.opg.open_log({"job_id": row.job_id, "job": job})
+            from opgtui.ops.logtarget import LogTarget
+
+            # a dump's job not yet copied into the store: its record from the dump (no store read here)
+            self.opg.open_log(LogTarget(row.job_id, self.opg.data.dump_job(row.job_id)))
 
     def action_diagnose(self) -> None:
         """Diagnose the failed and held jobs in view (marked ones, else the group or filter) from their logs."""
@@ -486,7 +487,7 @@ class JobsScreen(BaseScreen):
         self.app.call_from_thread(bar.update, total=len(job_ids), progress=0)
         store = open_store(self.opg.store.path)
         try:
-            jobs = self.opg.jobs_by_id(job_ids, store)  # this thread's connection
+            jobs = self.opg.data.jobs_by_id(store, job_ids)  # this thread's connection
 
             def progress(done: int, total: int) -> None:
                 self.app.call_from_thread(bar.update, progress=done)

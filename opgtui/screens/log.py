@@ -21,7 +21,7 @@ from opgtui.widgets.safe_edit import SafeInput
 
 if TYPE_CHECKING:
     from opgtui.ops.logfollow import Followed
-    from opgtui.ops.logtarget import LogResult
+    from opgtui.ops.logtarget import LogResult, LogTarget
     from opgtui.store import Store
 
 TAIL_SIZES = (50, 200, 1000, 0)  # 0 = all (bounded by the reader)
@@ -96,7 +96,7 @@ class LogScreen(BaseScreen):
         super().__init__()
         self.size_index = 0
         self.stream = "stdout"
-        self.shown_target: dict[str, Any] | None = None
+        self.shown_target: LogTarget | None = None
         self.follow_source: str | None = None
         self.follow_offset = 0
         self.following = False  # a follow read is under way
@@ -151,19 +151,19 @@ class LogScreen(BaseScreen):
             return
         if target != self.shown_target:
             self.size_index, self.stream = 0, "stdout"
-            self.shown_target = dict(target)
+            self.shown_target = target
         self.load()
 
     def load(self) -> None:
         """Find the job's log, read its tail, scan it and show the verdict (read_store: off the UI thread)."""
-        from opgtui.ops.logtarget import resolve_and_diagnose
+        from opgtui.ops.logtarget import LogTarget, resolve_and_diagnose
 
         cfg, path, stream = self.opg.cfg, self.opg.store.path, self.stream
-        target, wanted = dict(self.shown_target or {}), TAIL_SIZES[self.size_index]
+        target, wanted = self.shown_target or LogTarget(), TAIL_SIZES[self.size_index]
 
         def read(store: Store) -> tuple[LogResult, Verdict | None]:
             result = resolve_and_diagnose(cfg, path, target, stream, wanted)
-            job_id = target.get("job_id")  # the panel says what the store has (from its stdout) whichever stream
+            job_id = target.job_id  # the panel says what the store has (from its stdout) whichever stream
             return result, store.verdicts_for([job_id]).get(job_id) if job_id else None
 
         read_store(self, read, lambda found: self.show(*found, stream, wanted), group="log-load")

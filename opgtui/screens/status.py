@@ -166,7 +166,7 @@ class StatusScreen(BaseScreen):
         banner = banner_text(rows)
         self.query_one("#banner", Static).display = banner is not None
         self.query_one("#banner", Static).update(banner or "")
-        required = app.required_services() or [r.service for r in rows if r.critical]
+        required = app.data.required_services() or [r.service for r in rows if r.critical]
         submit = self.query_one("#submit", Static)
         submit.display = bool(required)
         if required:

@@ -27,6 +27,7 @@ ADDED = {
     "cmssw": ("cmssw_site_local_config",),
     "xrootd": ("xrootd_dirlist_not_supported", "xrootd_server_backtrace"),
     "batch": ("slurm_batch_script_missing_on_node",),
+    "credentials": ("voms_user_not_member",),
 }
 
 
@@ -112,6 +113,8 @@ NOT_THESE = [
     "#4  0x00007f1b2c3d4e5f in XrdCl::XRootDTransport::GetBody(XrdCl::Message&) () from /lib64/libXrdCl.so.3",
     # a program the job names itself is the job's path, not slurmd's spool
     "slurmstepd: error: execve(): ./run_analysis.sh: No such file or directory",
+    # the VOMS server's own database failing is not the submitter's membership
+    "cms: Unable to satisfy G/cms request due to database error.",
 ]
 
 
@@ -128,4 +131,5 @@ def test_lines_that_only_share_words_are_not_these_classes(line):
         "xrootd_dirlist_not_supported",
         "xrootd_server_backtrace",
         "slurm_batch_script_missing_on_node",
+        "voms_user_not_member",
     }, line

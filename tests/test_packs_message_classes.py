@@ -28,6 +28,7 @@ ADDED = {
     "xrootd": ("xrootd_dirlist_not_supported", "xrootd_server_backtrace"),
     "batch": ("slurm_batch_script_missing_on_node",),
     "credentials": ("voms_user_not_member",),
+    "dirac": ("dirac_pilot_command_failed",),
 }
 
 
@@ -115,6 +116,8 @@ NOT_THESE = [
     "slurmstepd: error: execve(): ./run_analysis.sh: No such file or directory",
     # the VOMS server's own database failing is not the submitter's membership
     "cms: Unable to satisfy G/cms request due to database error.",
+    # a pilot that falls back from CVMFS to its own installation has not failed
+    "2022-02-18 13:37:43 UTC WARN [InstallDIRAC] Could not install DIRACOS from CVMFS [ERROR 1]",
 ]
 
 
@@ -132,4 +135,5 @@ def test_lines_that_only_share_words_are_not_these_classes(line):
         "xrootd_server_backtrace",
         "slurm_batch_script_missing_on_node",
         "voms_user_not_member",
+        "dirac_pilot_command_failed",
     }, line

@@ -247,7 +247,7 @@ def test_failed_means_one_thing_in_the_model_the_job_list_retries_and_the_store(
             (s, c, g) for s in JobStatus for c in (None, 0, 1, 137) for g in (None, 9)
         )
     ]
-    rows = build_rows(jobs, now=time.time())
+    rows = build_rows(jobs, now=NOW)
     store = open_store(tmp_path / "opgtui.db")
     try:
         store.upsert_jobs(jobs)

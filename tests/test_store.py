@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from opgtui.core.model import Announcement, Job, ProductionRequest, ServiceState
 from opgtui.store import MIGRATIONS, SCHEMA_VERSION, StoreError, open_store
 
 store_target = store_engines.store_target  # both engines
+NOW = 1_800_000_000.0
 
 
 def test_new_store_is_migrated_to_the_latest_schema(tmp_path: Path) -> None:
@@ -194,7 +194,7 @@ def test_concurrent_writers_lose_nothing(store_target: str) -> None:
 
 def test_announcements_expire(store_target: str) -> None:
     store = open_store(store_target)
-    now = time.time()
+    now = NOW  # every call is given the time: nothing here reads the clock
     a = store.post_announcement(Announcement("dCache downtime tonight", "warning", "bob", until=now + 60), now)
     store.post_announcement(Announcement("old", until=now - 1, start=now - 100), now)
     assert [x.text for x in store.announcements(now)] == ["dCache downtime tonight"]

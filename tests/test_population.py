@@ -420,3 +420,9 @@ def test_tarone_counts_only_the_places_that_could_be_significant() -> None:
     kept, m = _testable(*places(6e-4))  # K(2) = 1 (6e-4 is not below 1e-3 / 2)
     assert (sorted(w for w, _f in kept), m) == (["a"], 2)
     assert _testable([], lambda *_: 0.0) == ([], 0)
+
+
+def test_held_jobs_that_never_ran_have_no_node_to_blame() -> None:
+    never_ran = [vary(HELD, "dune_reco_x", None, None) for _ in range(8)]
+    pop = analyse(ok_jobs("dune_reco_x", 200) + ok_jobs("other", 200) + never_ran, now=NOW)
+    assert [e for e in pop.findings if e.kind != "batch"] == []

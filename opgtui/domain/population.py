@@ -403,12 +403,11 @@ class _Counts:
         hosts = {h for h in _enough(across) if h is not None}
         if not hosts:
             return
-        on = _at(failed, _host, hosts)
-        pairs = Counter(zip(map(self.key, on), map(_host, on), strict=True))
+        pairs = Counter(zip(map(self.key, failed), map(_host, failed), strict=True))  # read once more, not picked
         batches: Counter[str | None] = Counter(map(_second, pairs))
         # within each batch: a host with enough failures of that batch. Tarone: a host whose failures could not
         # be significant even with no success there is not tested, nor counted in the correction
-        cands = [(b, h, pairs[b, h]) for b, h in _enough(pairs)]
+        cands = [(b, h, pairs[b, h]) for b, h in _enough(pairs) if h is not None]
         cands, m = _testable(cands, lambda b, _h, f: fisher_greater(f, 0, self.fb[b] - f, self.ok_b[b]))
         all_f, all_o = len(failed), self.total_ok - sum(self.ok_b[b] for b in broken)
         pool = [(h, across[h]) for h in hosts if batches[h] >= 2]

@@ -24,7 +24,7 @@ ADDED = {
     "phrases": ("phrase_glibc_fortify_abort",),
     "nodes": ("ucx_transport_timeout",),
     "dcache": ("dcache_internal_bug",),
-    "cmssw": ("cmssw_site_local_config",),
+    "cmssw": ("cmssw_site_local_config", "cmssw_poisoned_plugin"),
     "xrootd": ("xrootd_dirlist_not_supported", "xrootd_server_backtrace"),
     "batch": ("slurm_batch_script_missing_on_node",),
     "credentials": ("voms_user_not_member",),
@@ -86,6 +86,17 @@ def test_a_frame_signature_alone_decides_nothing(sid):
     assert re2.search(pattern, line), line
     verdict = diagnose([line], PACKS)
     assert verdict.signature != sid or verdict.category == "unknown", (verdict.signature, verdict.category)
+
+
+# A poisoned plugin path under /cvmfs is the release's consistency, not the node's CVMFS (cms-sw/cmssw issue 31869).
+def test_a_poisoned_plugin_is_the_code_not_cvmfs():
+    lines = [
+        "An exception of category 'PluginLibraryLoadError' occurred while",
+        "unable to load /cvmfs/cms-ib.cern.ch/nweek-02651/cc8_amd64_gcc8/cms/cmssw-patch/CMSSW_11_2_X_2020-10-19-2300"
+        "/lib/cc8_amd64_gcc8/poisoned/plugin-poisoned-CondCoreGeometryPluginsPlugins.so because"
+        " /cvmfs/cms-ib.cern.ch/x.so: cannot open shared object file: No such file or directory",
+    ]
+    assert diagnose(lines, PACKS).category == "code"
 
 
 @pytest.mark.parametrize("lines", WRAPPED)

@@ -13,11 +13,14 @@ carried out in the same process. The answer is ``{"ok": true, ...}`` or ``{"ok":
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import orjson
 
 from opgtui.sources.condor_worker import answer, error_text, parser, schedd_for
+
+if TYPE_CHECKING:
+    from opgtui.domain.retry import RetryPlan
 
 Action = Literal["release", "hold", "remove"]
 ACTIONS: tuple[Action, ...] = get_args(Action)
@@ -136,7 +139,7 @@ def retry(schedd: Any, request: dict[str, Any]) -> dict[str, Any]:
     from opgtui.domain.retry import RetryRefused, plan_retry
 
     results = []
-    todo: list[tuple[dict[str, Any], dict[str, Any], str, Any]] = []
+    todo: list[tuple[dict[str, Any], dict[str, Any], str, tuple[dict[str, Any], RetryPlan]]] = []
     for job in request.get("jobs", []):
         local, job_id = job["local"], job["job_id"]
         out: dict[str, Any] = {

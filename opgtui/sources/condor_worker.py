@@ -23,12 +23,13 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import orjson
 
 
-def _factory() -> tuple[Any, Any] | None:
+def _factory() -> tuple[ModuleType, Callable[[str | None, str | None], Any]] | None:
     spec = os.environ.get("OPGTUI_SCHEDD_FACTORY")
     if not spec:
         return None

@@ -208,6 +208,51 @@ def test_all_sql_is_in_the_store() -> None:
     assert outside == []
 
 
+def app_store_uses(path: Path) -> list[int]:
+    """Lines where a view uses the App's store connection (``app.store``, ``self.opg.store``, ``self.store`` in the
+    App) for anything but its ``path`` or ``dialect``: a query there would run on the UI thread."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    owners = {"app", "opg"} | ({"self"} if path.name == "app.py" else set())
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == "store" and isinstance(node.ctx, ast.Load)):
+            continue
+        owner = node.value
+        if not (
+            (isinstance(owner, ast.Name) and owner.id in owners)
+            or (isinstance(owner, ast.Attribute) and owner.attr in ("app", "opg"))
+        ):
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.Attribute) and parent.attr in ("path", "dialect"):
+            continue
+        if (  # getattr(app.store, "dialect", "sqlite")
+            isinstance(parent, ast.Call)
+            and isinstance(parent.func, ast.Name)
+            and parent.func.id == "getattr"
+            and len(parent.args) >= 2
+            and isinstance(parent.args[1], ast.Constant)
+            and parent.args[1].value == "dialect"
+        ):
+            continue
+        found.append(node.lineno)
+    return sorted(found)
+
+
+def test_the_views_never_query_the_apps_store_connection(tmp_path: Path) -> None:
+    """The views read and write the store through screens/reads (read_store, write_store: a worker on a connection
+    of its own), never through the App's connection on the UI thread: only its path and dialect are used."""
+    used = {name: lines for name, path in MODULES.items() if within(name, UI) and (lines := app_store_uses(path))}
+    assert used == {}
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "def f(self, app):\n    app.store.jobs()\n    self.opg.store.job_ad('x')\n    open_store(app.store.path)\n"
+        "    getattr(app.store, 'dialect', 'sqlite')\n    self.app.store.conn\n"
+    )
+    assert app_store_uses(probe) == [2, 3, 6]
+
+
 def test_the_tree_reads_as_the_design() -> None:
     """Every module is in one layer of the list above, and the top of opgtui/ holds only the config and the App:
     a new module goes into the package of its layer, not beside them."""

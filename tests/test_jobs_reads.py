@@ -14,6 +14,17 @@ from opgtui.app import OpgApp
 from opgtui.store import Store, StoreError
 
 
+def jobs_app(tmp_path: Path) -> tuple[OpgApp, Any]:
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    return OpgApp(cfg, store, refresh_loop=False), store  # type: ignore[arg-type]
+
+
+async def listed(app: OpgApp, pilot: Any) -> None:
+    """The Jobs view, once its read has arrived."""
+    await pilot.press("2")
+    await until(pilot, lambda: getattr(app.screen, "loaded_at", None) is not None)
+
+
 def status(app: OpgApp) -> str:
     return str(app.screen.query_one("#jobs-status").render())
 
@@ -73,11 +84,9 @@ async def test_a_store_that_cannot_be_read_is_one_line_in_the_jobs_status(tmp_pa
 async def test_the_log_key_opens_the_log_without_reading_the_store_on_the_ui_thread(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
-    cfg, store = _store_with_failed_jobs(tmp_path)
-    app = OpgApp(cfg, store, refresh_loop=False)  # type: ignore[arg-type]
+    app, _store = jobs_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("2")
-        await until(pilot, lambda: getattr(app.screen, "loaded_at", None) is not None)
+        await listed(app, pilot)
         ui = threading.current_thread()
         read_on_ui: list[str] = []
         job = Store.job
@@ -97,3 +106,39 @@ def _log_text(app: OpgApp) -> str:
     from opgtui.widgets.log_view import LogView
 
     return "\n".join(app.screen.query_one(LogView).lines) if app.screen.query(LogView) else ""
+
+
+async def test_diagnosing_on_a_store_that_cannot_be_written_is_one_line_and_d_twice_runs_once(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from test_screen_writes import readonly_connections
+
+    app, store = jobs_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await listed(app, pilot)
+        readonly = readonly_connections(monkeypatch)
+        await pilot.press("f", "d")
+        await until(pilot, lambda: any(str(n.message).startswith("not diagnosed: ") for n in app._notifications))
+        note = next(str(n.message) for n in app._notifications if str(n.message).startswith("not diagnosed: "))
+        assert "the store is read-only" in note and "\n" not in note and app.is_running
+        assert store.verdicts() == {} and not app.screen.query_one("#diagnose-progress").display
+        readonly[0] = False
+        release, started = threading.Event(), threading.Event()
+        import opgtui.ops.logtarget as logtarget
+
+        real = logtarget.diagnose_jobs
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            started.set()
+            release.wait(10)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(logtarget, "diagnose_jobs", held)
+        await pilot.press("d")
+        await until(pilot, started.is_set)
+        await pilot.press("d")  # while the first runs: said, not started again
+        await until(pilot, lambda: any("a diagnosis is under way" in str(n.message) for n in app._notifications))
+        release.set()
+        await until(pilot, lambda: any(str(n.message) == "diagnosed 30 jobs" for n in app._notifications))
+        assert len(store.verdicts()) == 30
+        assert sum(str(n.message).startswith("diagnosed ") for n in app._notifications) == 1

@@ -267,7 +267,7 @@ def test_no_warning_when_the_board_says_go(tmp_path: Path) -> None:
     from opgtui.store import open_store
 
     app = OpgApp(Config(store=tmp_path / "s.db"), open_store(tmp_path / "s.db"), refresh_loop=False)
-    assert submit_warning(app, now=1_800_000_000.0) is None  # nothing required: nothing to warn about
+    assert submit_warning(app, now=1_800_000_000.0, store=app.store) is None  # nothing required: nothing to warn about
 
 
 async def test_esc_from_a_causes_jobs_returns_to_the_summary_on_that_cause(demo: tuple[Config, Any]) -> None:

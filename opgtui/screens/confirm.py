@@ -24,6 +24,7 @@ from opgtui.screens.reads import read_store
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
     from opgtui.core.model import Verdict
+    from opgtui.store import Store
 
 WARN = "bold $text-warning"  # a cause the action goes against (Content styles: the theme's colours)
 VERDICT_CHUNK = 900  # ids per verdicts query (SQLite's variable limit)
@@ -77,12 +78,13 @@ def _verdicts(store: Any, job_ids: Sequence[str]) -> dict[str, Verdict]:
     return out
 
 
-def submit_warning(app: OpgApp, now: float | None = None, store: Any = None) -> str | None:
-    """What the status board's pre-submit check says when it says no (or does not know), else None."""
+def submit_warning(app: OpgApp, now: float | None = None, *, store: Store) -> str | None:
+    """What the status board's pre-submit check says when it says no (or does not know), else None (read from
+    ``store``: a worker's own)."""
     from opgtui.domain.services import SUBMIT_HORIZON, board, decide_submit
 
     now = time.time() if now is None else now
-    rows = board(app.cfg, store or app.store, now)
+    rows = board(app.cfg, store, now)
     required = app.data.required_services() or [r.service for r in rows if r.critical]
     if not required:
         return None
@@ -94,12 +96,11 @@ def submit_warning(app: OpgApp, now: float | None = None, store: Any = None) -> 
 
 
 def describe(
-    app: OpgApp, action: str, job_ids: Sequence[str], scope: str | None, now: float | None = None, store: Any = None
+    app: OpgApp, action: str, job_ids: Sequence[str], scope: str | None, now: float | None = None, *, store: Store
 ) -> Content:
     """The body of a bulk dialog: the scope, one line per cause (what ``action`` will do to it), the
     status board's warning for actions that run jobs again, and the first ids (read from ``store``: a
-    worker's own; default the app's)."""
-    store = store or app.store
+    worker's own)."""
     from opgtui.domain.failures import cause_counts, cause_line
 
     text = Content()
@@ -111,7 +112,7 @@ def describe(
         text = text.append_text(one_line(line, 200) + "\n", WARN if against else "")
     if len(causes) > 3:
         text = text.append_text(f"+{len(causes) - 3} more causes ({sum(c.count for c in causes[3:]):,} jobs)\n", "dim")
-    if action in RERUNS and (warning := submit_warning(app, now, store)):
+    if action in RERUNS and (warning := submit_warning(app, now, store=store)):
         text = text.append_text("! " + one_line(warning, 200) + "\n", "bold $text-error")
     n = len(job_ids)
     text = text.append_text(
@@ -123,11 +124,11 @@ def describe(
     return text
 
 
-def shown_ids(app: OpgApp, job_ids: Sequence[str], store: Any = None) -> list[str]:
+def shown_ids(app: OpgApp, job_ids: Sequence[str], store: Store) -> list[str]:
     """The ids as the jobs table shows them (88412042.61@jobsub01), the store's id for a job not known."""
     from opgtui.domain.joblist import short_id
 
-    known = {j.id: j for j in app.data.jobs_by_id(store or app.store, list(job_ids))}
+    known = {j.id: j for j in app.data.jobs_by_id(store, list(job_ids))}
     return [short_id(known[jid]) if jid in known else jid for jid in job_ids]
 
 
@@ -230,13 +231,13 @@ def _profile_text(app: OpgApp, job_ids: list[str], store: Any) -> Content:
 MEMORY_SAMPLE = 200  # ads read to say what memory M gives
 
 
-def memory_text(app: OpgApp, job_ids: Sequence[str], store: Any = None) -> str:
+def memory_text(app: OpgApp, job_ids: Sequence[str], store: Store) -> str:
     """What ``M`` sets: ``Memory: 2,000 -> 3,072 MB`` (ranges when jobs differ), from the jobs' ads."""
     from opgtui.domain.retry import bigger_memory
 
     before, after, unknown = [], [], 0
     for jid in job_ids[:MEMORY_SAMPLE]:
-        ad = app.data.job_ad(store or app.store, jid)
+        ad = app.data.job_ad(store, jid)
         new = bigger_memory(ad) if ad is not None else None
         if new is None:
             unknown += 1

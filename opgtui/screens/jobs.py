@@ -10,7 +10,6 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -35,7 +34,7 @@ from opgtui.domain.joblist import (
     warm,
 )
 from opgtui.screens.base import BaseScreen
-from opgtui.screens.reads import read_store
+from opgtui.screens.reads import read_store, write_store
 from opgtui.widgets.job_table import JobTable
 from opgtui.widgets.safe_edit import SafeInput
 
@@ -476,28 +475,39 @@ class JobsScreen(BaseScreen):
             return
         self.diagnose(ids)
 
-    @work(thread=True, exclusive=True, group="jobs-diagnose")
     def diagnose(self, job_ids: list[str]) -> None:
-        """Read each job's log and decide its verdict in the background; the table fills in as batches land."""
-        from opgtui.ops.logtarget import diagnose_jobs
-        from opgtui.store import open_store
-
+        """Read each job's log and decide its verdict in the background (write_store: a connection of its own; a
+        store that cannot be opened or written is one line); the table fills in as batches land. A second d while
+        one runs starts nothing: its progress is the bar above the table."""
         bar = self.query_one("#diagnose-progress", ProgressBar)
-        self.app.call_from_thread(setattr, bar, "display", True)
-        self.app.call_from_thread(bar.update, total=len(job_ids), progress=0)
-        store = open_store(self.opg.store.path)
-        try:
-            jobs = self.opg.data.jobs_by_id(store, job_ids)  # this thread's connection
+        app, cfg, data = self.app, self.opg.cfg, self.opg.data
 
-            def progress(done: int, total: int) -> None:
-                self.app.call_from_thread(bar.update, progress=done)
-                self.app.call_from_thread(self.load_rows)
+        def write(store: Store) -> int:
+            from opgtui.ops.logtarget import diagnose_jobs
 
-            diagnose_jobs(self.opg.cfg, store, jobs, progress=progress)
-        finally:
-            store.close()
-        self.app.call_from_thread(setattr, bar, "display", False)
-        self.app.call_from_thread(self.notify, f"diagnosed {len(job_ids):,} jobs", markup=False)
+            jobs = data.jobs_by_id(store, job_ids)
+
+            def progress(done: int, _total: int) -> None:
+                with suppress(RuntimeError):  # the dashboard closed meanwhile
+                    app.call_from_thread(bar.update, progress=done)
+                    app.call_from_thread(self.load_rows)
+
+            diagnose_jobs(cfg, store, jobs, progress=progress)
+            return len(job_ids)
+
+        def done(n: int) -> None:
+            bar.display = False
+            self.notify(f"diagnosed {n:,} jobs", markup=False)
+
+        def failed(line: str) -> None:
+            bar.display = False
+            self.notify(f"not diagnosed: {line}", severity="error", markup=False)
+
+        if write_store(self, write, done, group="jobs-diagnose", failed=failed) is None:
+            self.notify("a diagnosis is under way: its progress is the bar above the table", markup=False)
+            return
+        bar.display = True
+        bar.update(total=len(job_ids), progress=0)
 
     def target(self) -> tuple[list[str], str]:
         """The jobs an action applies to and what the dialog calls them: the marked jobs (and the groups they

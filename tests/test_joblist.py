@@ -14,6 +14,7 @@ from opgtui.domain.joblist import (
     COLUMNS,
     GROUPINGS,
     QueryFilter,
+    Row,
     Term,
     age_text,
     build_rows,
@@ -329,6 +330,52 @@ def test_every_column_sorts(column: str) -> None:
     order = sort_indices(ROWS, ALL, column)
     assert sorted(order) == ALL
     assert sorted(sort_indices(ROWS, ALL[::3], column, reverse=True)) == ALL[::3]
+
+
+def _stable_sort(rows: list[Row], indices: list[int], column: str, reverse: bool) -> list[int]:
+    """The sort's meaning, spelled plainly: stable by the column's key, the rows without one last."""
+    known = [i for i in indices if rows[i].key(column) is not None]
+    known.sort(key=lambda i: rows[i].key(column), reverse=reverse)
+    return known + [i for i in indices if rows[i].key(column) is None]
+
+
+@pytest.mark.parametrize("column", [c.key for c in COLUMNS])
+def test_kept_column_order_sorts_as_a_stable_sort(column: str) -> None:
+    rows = build_rows(jobs(600, seed=5), VERDICTS, now=NOW)  # a RowList: its order per column is kept
+    plain = list(rows)  # a plain list: sorted by the keys each time
+    everything = list(range(len(rows)))
+    shuffled = everything[:]
+    random.Random(3).shuffle(shuffled)
+    for indices in (everything, everything[::2], everything[::37], shuffled, shuffled[:100], [], [5]):
+        for reverse in (False, True):
+            want = _stable_sort(plain, indices, column, reverse)
+            assert sort_indices(rows, indices, column, reverse) == want
+            assert sort_indices(plain, indices, column, reverse) == want
+    assert column in rows._sorts  # computed once, kept
+
+
+def test_field_terms_answer_as_each_rows_value_does() -> None:
+    queries = [
+        "site:purdue !novapro code:34",
+        "code:34 subcode:102",
+        "!code:13",
+        "code:034",
+        "exit:137 owner:dune",
+        "!signal:11 status:fail",
+        "host:purdue batch:reco !exp:nova",
+        "verdict:serv !sig:x",
+        "reason:memory id:1000",
+    ]
+    for query in queries:
+        terms = parse_query(query)
+        want = [i for i in ALL if all(_term_keeps(ROWS[i], t) for t in terms)]
+        assert filter_rows(ROWS, query) == want, query
+
+
+def _term_keeps(row: Row, term: Term) -> bool:
+    value = row.fields[term.field] if term.field else row.haystack
+    hit = value == term.value if term.exact else term.value in value
+    return hit != term.negate
 
 
 # ------------------------------------------------------------------ group

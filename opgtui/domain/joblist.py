@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import gc
 import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
+from operator import attrgetter, lt
 from typing import Any, NamedTuple, Protocol
 
 from opgtui.core.foreground import yield_to_foreground
@@ -53,7 +56,7 @@ def safe(text: str | None, limit: int = 120) -> str:
     return one_line(text, limit)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1 << 17)  # hold reasons repeat per host and slot: 100k jobs can hold ~20k distinct texts
 def _reason_cell(hold_reason: str) -> str:
     # the slot and host have their own column: lead with what happened
     return safe(_ERROR_FROM.sub("", hold_reason, count=1), 300)
@@ -229,6 +232,8 @@ class RowList(list[Row]):
         self._hay: list[str | None] | None = None  # filter texts; None where not built yet
         self._built = 0  # how many of them, in order, warm() has built (all: a filter needs no check)
         self._keys: dict[str, list[str]] = {}  # grouping -> every row's key
+        self._sorts: dict[str, SortIndex] = {}  # column -> its order, built the first time it is sorted by
+        self._descending: dict[str, array[int]] = {}  # column -> its order, largest first
 
     @property
     def _haystacks(self) -> list[str] | None:
@@ -261,6 +266,23 @@ class RowList(list[Row]):
         if text is None:
             text = hay[i] = self[i].haystack
         return text
+
+    def sort_index(self, column: str) -> SortIndex:
+        """The rows' order under a column, computed the first time it is asked for and kept."""
+        index = self._sorts.get(column)
+        if index is None:
+            index = self._sorts[column] = build_sort_index(self, column)
+        return index
+
+    def descending(self, column: str) -> array[int]:
+        """The rows with a key under a column, largest key first (ties by row number), kept."""
+        order = self._descending.get(column)
+        if order is None:
+            keys = self.sort_index(column).keys
+            known = [i for i, key in enumerate(keys) if key is not None]
+            known.sort(key=keys.__getitem__, reverse=True)
+            order = self._descending[column] = array("i", known)
+        return order
 
     def group_keys_of(self, by: str, step: int | None = None) -> list[str]:
         """Every row's key under a grouping, built once (``step``: in steps that give way to a keystroke)."""
@@ -418,6 +440,24 @@ FIELDS: dict[str, tuple[Callable[[Row], str], bool]] = {
 }
 
 
+# name -> (the one attribute of a row its value is made from, how): a term on one of these fields is tested once per
+# distinct attribute value (a pool of 100,000 rows holds a few thousand sites, hosts or codes), then each row by a
+# set lookup on that attribute, read in C (operator.attrgetter): the same answer as FIELDS' function on every row
+FIELD_SOURCES: dict[str, tuple[Callable[[Row], Any], Callable[[Any], str]]] = {
+    "owner": (attrgetter("job.owner"), lambda x: (x or "").lower()),
+    "site": (attrgetter("job.site"), lambda x: (x or "").lower()),
+    "host": (attrgetter("job.last_host"), lambda x: (x or "").lower()),
+    "batch": (attrgetter("job.batch_name"), lambda x: (x or "").lower()),
+    "exp": (attrgetter("job.experiment"), lambda x: (x or "").lower()),
+    "verdict": (attrgetter("verdict"), lambda x: x.lower()),
+    "sig": (attrgetter("signature"), lambda x: x.lower()),
+    "code": (attrgetter("job.hold_code"), _num),
+    "subcode": (attrgetter("job.hold_subcode"), _num),
+    "exit": (attrgetter("job.exit_code"), _num),
+    "signal": (attrgetter("job.exit_signal"), _num),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """One word of a filter query: ``text``, ``!text``, ``field:value`` or ``!field:value``."""
@@ -475,6 +515,16 @@ def _apply(rows: Sequence[Row], term: Term, pool: Iterable[int]) -> list[int]:
         if term.negate:
             return [i for i in pool if v not in rows[i].haystack]
         return [i for i in pool if v in rows[i].haystack]
+    source = FIELD_SOURCES.get(term.field)
+    if source is not None:
+        raw_of, text_of = source
+        pool = pool if isinstance(pool, list | range) else list(pool)
+        raws = list(map(raw_of, map(rows.__getitem__, pool)))
+        exact = FIELDS[term.field][1]
+        kept = {x for x in set(raws) if (text_of(x) == v if exact else v in text_of(x))}
+        if term.negate:
+            return [i for i, x in zip(pool, raws, strict=True) if x not in kept]
+        return [i for i, x in zip(pool, raws, strict=True) if x in kept]
     get, exact = FIELDS[term.field]
     if exact:
         if term.negate:
@@ -490,8 +540,9 @@ def apply_terms(rows: Sequence[Row], terms: Sequence[Term], indices: Sequence[in
     pool: Iterable[int] = range(len(rows)) if indices is None else indices
     if not terms:
         return list(pool)
-    # plain words first, longest first: they are the cheapest test and usually the most selective
-    for term in sorted(terms, key=lambda t: (t.field is not None, t.negate, -len(t.value))):
+    # whole-value fields first (code:34 keeps few rows), then words, longest first, then the other fields; the
+    # negated terms last (they keep most rows): every test costs about the same, the first ones see every row
+    for term in sorted(terms, key=lambda t: (t.negate, not t.exact, t.field is not None, -len(t.value))):
         pool = _apply(rows, term, pool)
     return pool  # type: ignore[return-value]
 
@@ -548,8 +599,76 @@ def filter_steps(
 # ---------------------------------------------------------------------------------------------- sort
 
 
+class SortIndex(NamedTuple):
+    """Every row of a :class:`RowList` under one column, computed the first time it is sorted by: ``keys`` each
+    row's sort key (``Column.sort``), ``order`` the rows with a key by key (ties by row number), ``unknown``
+    the rows without one, by row number."""
+
+    keys: list[Any]
+    order: array[int]
+    unknown: list[int]
+
+
+def _sort_keys(rows: Sequence[Row], column: str) -> list[Any]:
+    """Every row's sort key in a column (``Column.sort``); a hold reason's, exit code's or signal's once per
+    distinct value."""
+    if column != "reason":
+        sort = COLUMNS[COLUMN_INDEX[column]].sort
+        return [sort(r.job, r) for r in rows]
+    held: dict[str, str | None] = {}
+    ended: dict[tuple[int | None, int | None], str | None] = {}
+    out: list[Any] = []
+    append = out.append
+    for r in rows:
+        job = r.job
+        reason = job.hold_reason
+        if reason:
+            key = held.get(reason, held)
+            if key is held:
+                key = held[reason] = _reason_key(job, r)
+        else:
+            signal = job.exit_signal
+            if signal is None and job.status != _COMPLETED:
+                key = None  # exit_text: nothing to say of a job neither finished nor killed by a signal
+            else:
+                memo = (signal, job.exit_code)
+                key = ended.get(memo, ended)
+                if key is ended:
+                    key = ended[memo] = _reason_key(job, r)
+        append(key)
+    return out
+
+
+def _ascending(indices: Sequence[int]) -> bool:
+    if isinstance(indices, range):
+        return indices.step > 0
+    return all(map(lt, indices, islice(indices, 1, None)))
+
+
+def build_sort_index(rows: Sequence[Row], column: str) -> SortIndex:
+    """The :class:`SortIndex` of ``rows`` under a column."""
+    keys = _sort_keys(rows, column)
+    known = [i for i, key in enumerate(keys) if key is not None]
+    unknown = [i for i, key in enumerate(keys) if key is None] if len(known) < len(keys) else []
+    known.sort(key=keys.__getitem__)
+    return SortIndex(keys, array("i", known), unknown)
+
+
 def sort_indices(rows: Sequence[Row], indices: Sequence[int], column: str, reverse: bool = False) -> list[int]:
-    """Indices sorted by a column (stable); unknown values last in either direction."""
+    """Indices sorted by a column (stable); unknown values last in either direction. A :class:`RowList` keeps
+    every row's key and their order under a column once sorted by it (:meth:`RowList.sort_index`): listing every
+    row by that column again costs a copy, a part of them or the other direction a sort of their keys."""
+    if isinstance(rows, RowList) and rows:
+        index = rows.sort_index(column)
+        keys = index.keys
+        if len(indices) == len(rows) and _ascending(indices):  # ascending, no repeats: every row
+            if reverse:
+                return [*rows.descending(column), *index.unknown]
+            return [*index.order, *index.unknown]
+        known = [i for i in indices if keys[i] is not None]
+        unknown = [i for i in indices if keys[i] is None] if len(known) < len(indices) else []
+        known.sort(key=keys.__getitem__, reverse=reverse)
+        return known + unknown
     sort = COLUMNS[COLUMN_INDEX[column]].sort
     values = [sort(r.job, r) for r in map(rows.__getitem__, indices)]
     known = [p for p, value in enumerate(values) if value is not None]

@@ -27,7 +27,7 @@ from opgtui.cli.common import fail as _fail
 from opgtui.cli.common import print_json as _print_json
 from opgtui.cli.common import read_log as _read_log
 from opgtui.cli.common import say as _say
-from opgtui.core.model import Job, Verdict
+from opgtui.core.model import Job, Verdict, Window
 
 if TYPE_CHECKING:
     from opgtui.config import Config
@@ -185,7 +185,7 @@ POOL_READ_LIMIT = 25_000
 failing everywhere against the others); beyond, the job's batch alone (its nodes and sites)."""
 
 
-def _population(store: Any, job: Job) -> tuple[str, list[Job], dict[str, Verdict], list[Any]] | None:
+def _population(store: Store, job: Job) -> tuple[str, list[Job], dict[str, Verdict], list[Window]] | None:
     """The jobs to weigh a failed or held job against (and the scope's name), their verdicts and the outages."""
     from opgtui.domain.failures import is_failure
 
@@ -202,7 +202,7 @@ def _population(store: Any, job: Job) -> tuple[str, list[Job], dict[str, Verdict
 
 
 def _population_json(
-    job: Job, verdict: Verdict, found: tuple[str, list[Job], dict[str, Verdict], list[Any]], now: float
+    job: Job, verdict: Verdict, found: tuple[str, list[Job], dict[str, Verdict], list[Window]], now: float
 ) -> dict[str, Any]:
     """What the population says of ``job`` beside this ``verdict`` (which it never changes)."""
     from opgtui.domain.failures import is_failure

@@ -117,6 +117,8 @@ NOT_THESE = [
     "    at /home/user/analysis/src/cvmfs_reader.cc:42",
     # the job's own configuration error, not the site's (a CMSSW Configuration exception)
     "An exception of category 'Configuration' occurred while",
+    # modules throw 'Incomplete configuration' for their own files too: the category alone is not the site's
+    "An exception of category 'Incomplete configuration' occurred while",
     # dCache's debug texts about a bug elsewhere are no failure
     "Note that, due to a bug in Guava, we can't detect when the",
     # a directory the server's file system failed to open for another reason stays the server's

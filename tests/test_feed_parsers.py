@@ -620,6 +620,9 @@ def test_registry() -> None:
 
     assert BUILTIN_KINDS is opgtui.core.feedkinds.BUILTIN_KINDS  # listed once: the config checks against it too
     assert not hasattr(opgtui.config, "FEED_KINDS")
+    package = Path(opgtui.core.feedkinds.__file__).parents[1] / "sources" / "feeds"
+    modules = {p.stem for p in package.glob("*.py") if "\nKIND = FeedKind(" in p.read_text(encoding="utf-8")}
+    assert modules == set(BUILTIN_KINDS)  # a kind's module is listed there, and nothing listed lacks one
     for name in BUILTIN_KINDS:
         assert get_kind(name).name == name
     with pytest.raises(KeyError, match="unknown feed kind 'nope'"):

@@ -19,6 +19,7 @@ from opgtui.domain.retry import (
     parse_arguments,
     parse_environment,
     plan_retry,
+    why_not_retryable,
 )
 from opgtui.ops.actions import retry
 from opgtui.sources.dumps import load_files
@@ -84,6 +85,19 @@ def test_success_needs_force_and_a_failure_is_resubmitted(held_ad: dict[str, Any
         plan_retry(done, "s#1.0")
     assert plan_retry(done, "s#1.0", force=True).mode == "resubmit"
     assert plan_retry(dict(done, ExitCode=1), "s#1.0").mode == "resubmit"
+
+
+def test_a_completed_job_with_no_exit_status_is_not_resubmitted_unasked(held_ad: dict[str, Any]) -> None:
+    """The views call a completed job with no exit code and no signal succeeded; retry agrees and refuses it."""
+    unknown = {k: v for k, v in held_ad.items() if k not in ("ExitCode", "ExitStatus", "ExitSignal")}
+    unknown.update(JobStatus=4, ExitBySignal=False)
+    assert why_not_retryable(4, None, None) == "succeeded"
+    with pytest.raises(RetryRefused, match="no exit code or signal recorded"):
+        plan_retry(unknown, "s#1.0")
+    assert plan_retry(unknown, "s#1.0", force=True).mode == "resubmit"
+    # the deprecated ExitStatus still says it failed; a signal always does
+    assert plan_retry(dict(unknown, ExitStatus=2), "s#1.0").mode == "resubmit"
+    assert plan_retry(dict(unknown, ExitBySignal=True, ExitSignal=9), "s#1.0").mode == "resubmit"
 
 
 def test_resubmission_is_rebuilt_from_the_ad_without_what_htcondor_generated(held_ad: dict[str, Any]) -> None:

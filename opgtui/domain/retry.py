@@ -344,9 +344,16 @@ def check_retryable(ad: Mapping[str, Any], job_id: str, *, force: bool = False) 
     if status == JobStatus.HELD:
         return "release"
     if status in (JobStatus.REMOVED, JobStatus.COMPLETED):
-        code = ad.get("ExitCode")
-        if status == JobStatus.COMPLETED and code == 0 and not ad.get("ExitBySignal") and not force:
-            raise RetryRefused(f"{job_id} completed with exit code 0; nothing to retry (force to resubmit anyway)")
+        if status == JobStatus.COMPLETED and not force and ad.get("ExitBySignal") is not True:
+            code = ad.get("ExitCode", ad.get("ExitStatus"))  # ExitStatus: ads from before ExitCode
+            if code == 0:
+                raise RetryRefused(f"{job_id} completed with exit code 0; nothing to retry (force to resubmit anyway)")
+            if code is None:
+                # the views call such a job succeeded (core.model.is_failed): never resubmit it unasked
+                raise RetryRefused(
+                    f"{job_id} completed with no exit code or signal recorded; not known to have failed "
+                    "(force to resubmit anyway)"
+                )
         return "resubmit"
     word = _STATUS_WORD.get(status, f"in status {status!r}") if isinstance(status, int) else "of unknown status"
     raise RetryRefused(f"{job_id} is {word}; only held, failed or removed jobs are retried")

@@ -18,7 +18,10 @@ from opgtui.diagnosis.signatures import load_packs
 DATA = Path(__file__).parent / "data"
 # part: (directory, at least this % right, at most this % wrong)
 FLOORS = {
-    "seed": (DATA / "logs", 100.0, 0.0),
+    # 2026-12-07 03:40: 96.6% (28 of 29): the precision rule (opgtui/diagnosis/precision.py) leaves CVMFS's bare
+    # 'Failed to initialize root file catalog' probable: the same line came from a mistyped repository name (code) in
+    # cvmfs/cvmfs issue 4044, and nothing in it says the service was unavailable.
+    "seed": (DATA / "logs", 96.0, 0.0),
     # measured 2026-12-06: 389 logs, 77.9% right, 6.2% wrong. The first held-out set (129 logs, scored 61.2% right,
     # 11.6% wrong while unseen) joined the tuning corpus as the *_h1 themes; a new held-out set replaces it.
     # measured again after the knowledge families of issue 12's second pass (primary-source tables for curl, dCache,
@@ -36,7 +39,12 @@ FLOORS = {
     # the tuning that never read it) joined the tuning corpus as the *_h4 themes.
     # 2026-12-07 02:00 (general failure phrases wherever they sit in a line, the phrases pack): 776 logs, 81.2% right,
     # 1.8% wrong (*_h4 alone 56.7% / 12.4%).
-    "tune": (DATA / "corpus" / "tune", 80.5, 2.0),
+    # 2026-12-07 03:40 (the precision rule, opgtui/diagnosis/precision.py: a step exit code, an errno text, or a service
+    # line with no availability fact no longer decides alone): 837 logs, 76.9% right, 1.0% wrong (was 80.8% / 1.4%).
+    # The floor went down on purpose: the rights it costs were line knowledge fitted to tune (those kinds were 93-100%
+    # right on tune but 50-69% on logs never seen), and on held-out sets 3-5 at first sight it takes the wrong
+    # verdicts from 29 (11.0%) to 16 (6.1%) for 4 rights (118 -> 114) (/work/notes/precision.md).
+    "tune": (DATA / "corpus" / "tune", 76.0, 2.0),
     # The fifth held-out set (61 logs from 61 public threads the corpus had not used, labelled before opgtui ran on
     # them), measured blind 2026-12-07 01:52 UTC: 45.9% right, 6.6% wrong (47.5% unknown); the tree of the night's
     # start (b3e2237) scores 47.5% / 6.6% on it. Scored only.

@@ -116,9 +116,10 @@ def test_informational_findings_never_decide_against_a_real_one():
 
 
 def test_confidence():
-    assert decide([finding("cvmfs_catalog_failure", "service", 85, 1, "cvmfs")]).confidence == "confident"
+    # a service finding that states an availability fact (here: timed out), so the precision rule lets it decide
+    assert decide([finding("cvmfs_download_timed_out", "service", 85, 1, "cvmfs")]).confidence == "confident"
     assert decide([SAM]).confidence == "probable"
-    mixed = [finding("cvmfs_catalog_failure", "service", 85, 1, "cvmfs"), finding("segv", "code", 30, 2)]
+    mixed = [finding("cvmfs_download_timed_out", "service", 85, 1, "cvmfs"), finding("segv", "code", 30, 2)]
     assert decide(mixed).confidence == "probable"
 
 

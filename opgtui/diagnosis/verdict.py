@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 
 from opgtui.core.model import Finding, Job, JobStatus, Verdict, Window
 from opgtui.core.timefmt import clock
+from opgtui.diagnosis import precision
 from opgtui.diagnosis.rules import DISK_BELOW, MEMORY_AT_REQUEST
 
 EVIDENCE_CAP = 10
@@ -305,7 +306,7 @@ def decide(
                 return _unknown_verdict(None, ranked, windows, depends_on, job, now, conflict=contenders)
             top = correlated[0]
         detail = details.get(top.line) if details and top.line is not None else None
-        return _categorised(top, ranked, windows, job, now, why, detail, role_of)
+        return precision.settle(_categorised(top, ranked, windows, job, now, why, detail, role_of), ranked, role_of)
     return _unknown_verdict(top, ranked, windows, depends_on, job, now)
 
 

@@ -119,8 +119,8 @@ FRAME_WRAP = 4
 """Lines one gdb frame may run over (its arguments, "at file.cc:12", a quote's wrapping)."""
 _RUNTIME_FRAME = re.compile(
     r"<signal handler called>"
-    r"| in (?:\?\?|_\w*|pthread_\w+|raise|abort|(?:nano)?sleep|poll|select|epoll_wait|waitpid|wait4|do_system|system"
-    r"|futex\w*|sem_\w+|clone\d*|start_thread|read|write|syscall)\b[^(]*\("
+    r"| in (?:\?\?|_(?!Z)\w*|pthread_\w+|raise|abort|(?:nano)?sleep|poll|select|epoll_wait|waitpid|wait4|do_system"
+    r"|system|futex\w*|sem_\w+|clone\d*|start_thread|read|write|syscall)\b[^(]*\("
     r"| from \S*/(?:libc|libpthread|ld-linux[\w-]*|libstdc\+\+|libgcc_s|libm|libdl|librt)[.-]"
 )
 """Frames of the C and C++ runtime (libc, libpthread, the dynamic loader, libstdc++): where a thread waits or a

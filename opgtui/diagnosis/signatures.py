@@ -14,7 +14,8 @@ Fields beyond the schema in ``classifiers/htcondor.yaml``'s header:
   OOM kill; ``Operation expired ... retrying`` is no failure). Its examples must not be vetoed, and a ``benign:``
   example the pattern matches is accepted when ``exclude`` vetoes it.
 - ``role: interrupt`` (an eviction or preemption the job is re-run after) gives way to a later real error;
-  ``role: frame`` marks a Python frame of a package (middleware) whose programming errors are its own.
+  ``role: frame`` marks a frame of a package's own code (middleware): a Python frame whose programming errors are
+  its own, or a gdb or Java frame that, as a stack's innermost frame, says that component failed.
 - ``role: wrapper`` marks a line that wraps its cause ("container creation failed:" with the reason on the
   next lines): a real finding in the 30 lines after it decides instead; alone, the wrapper decides.
 - ``role: benign`` marks lines that say the job went on fine: no finding on such a line decides.

@@ -105,7 +105,7 @@ def doubt(top: Finding, k: Knowledge) -> str | None:
     """Why ``top`` alone does not say whose fault it is ("" never), or None when it may decide alone."""
     step = step_code(top.signature, k)
     if step is not None:
-        return f"exit code {step[0]} says which step failed ({step[1]}), not whose fault it was"
+        return f"exit code {step[0]} says which step failed, not whose fault it was"
     if top.signature in k.errno_texts:
         name, text = k.errno_texts[top.signature]
         return f'"{text}" ({name}) says what a system call met, not whose path or host it was'

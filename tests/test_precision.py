@@ -1,0 +1,127 @@
+"""The precision rule (opgtui/diagnosis/precision.py): a step exit code, an errno text, or a service line that
+states no availability fact does not decide alone; it says "probably ..." and counts as unknown, its evidence kept.
+A second finding of the same side, an availability fact on the line, or an outage overlapping the job decides.
+
+The lines are quoted from the logs of the tuning corpus (tests/data/corpus/tune), each with its public thread."""
+
+from __future__ import annotations
+
+import pytest
+from test_verdict import finding, job, outage
+
+from opgtui.core import safeyaml
+from opgtui.core.model import JobStatus
+from opgtui.diagnosis import precision
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import load_packs
+from opgtui.diagnosis.verdict import decide
+from opgtui.domain.failures import summarise
+
+PACKS = load_packs(plugins=False)
+
+# cvmfs/cvmfs issue 4044 (tune/grid_h5/cvmfs_4044_mistyped_repository_name.log): the repository name was mistyped;
+# the client's words name no cause, and the label is code.
+CVMFS_4044 = [
+    "~# mount -t cvmfs lhcb-conddb.cern.ch /cvmfs/lhcb-conddb.cern.ch",
+    "CernVM-FS: running with credentials 133:147",
+    "CernVM-FS: loading Fuse module... Failed to initialize root file catalog (16 - file catalog failure)",
+]
+# LSSTDESC/Twinkles issue 163 (tune/storage_h4/twinkles_163_nfs_stale_file_handle_shared_registry.log): concurrent
+# jobs updating one sqlite file over NFS 3; labelled code.
+TWINKLES_163 = ["IOError: [Errno 116] Stale file handle"]
+# dmwm/CRABServer pull 5027 (tune/infra/crabserver_5027_gridftp_connection_refused.log): the site's GridFTP server
+# was not listening; labelled service.
+CRAB_5027 = [
+    "TRANSFER globus_xio: Unable to connect to cms-0.mps.ohio-state.edu:2811 globus_xio: System error in connect: "
+    "Connection refused globus_xio: A system call failed: Connection refused"
+]
+# dmwm/WMCore issue 8554 (tune/grid_h4/wmcore_8554_logcollect_castor_stageout_exit151.log): the job record's exit
+# code and the log's report of it; labelled unknown.
+WMCORE_8554 = [
+    "Exit code: 60408",
+    "Retry count: 0",
+    "Errors:",
+    "    logCollect1",
+    "        WMAgentStepExecutionError (Exit Code: 60408)",
+]
+
+
+def test_every_entry_names_its_source():
+    raw = safeyaml.load_file(precision.DATA)
+    for key in ("availability", "step_codes", "errno_texts"):
+        assert raw[key] and all(entry.get("source") for entry in raw[key]), key
+    k = precision.knowledge()
+    assert {8020, 8021, 8028, 60311, 60408} <= set(k.step_codes)
+    with pytest.raises(ValueError, match="names no source"):
+        precision.parse({"availability": [{"fact": "timed out", "pattern": "timed out"}]})
+
+
+def test_a_service_line_with_no_availability_fact_says_probably():
+    v = diagnose(CVMFS_4044, PACKS)
+    assert (v.category, v.signature, v.confidence) == ("unknown", "cvmfs_catalog_failure", "none")
+    assert v.reason.startswith("probably service (retry): CVMFS could not load its root catalog (line 3)")
+    assert "nothing says the service was unavailable" in v.reason
+    assert [f.line for f in v.evidence] == [3]
+
+
+def test_a_service_line_that_says_refused_decides():
+    v = diagnose(CRAB_5027, PACKS)
+    assert v.category == "service" and "probably" not in v.reason
+
+
+def test_an_outage_overlapping_the_job_confirms_the_service():
+    ran = job(1000.0, 2000.0)
+    v = diagnose(CVMFS_4044, PACKS, job=ran, windows=[outage("cvmfs", 1500.0, 1800.0)])
+    assert (v.category, v.confidence) == ("service", "confident")
+
+
+def test_an_errno_text_alone_says_probably():
+    v = diagnose(TWINKLES_163, PACKS)
+    assert (v.category, v.signature) == ("unknown", "stale_file_handle")
+    assert '"Stale file handle" (ESTALE)' in v.reason and v.reason.startswith("probably service")
+
+
+@pytest.mark.parametrize(
+    ("lines", "exit_code"),
+    [
+        (["cmsRun exited with code 8021"], None),  # classifiers/codes/cmssw.yaml's own example line
+        ([], 8021),
+        (["cmsRun exited with code 8021"], 8021),  # the same code twice is one piece of evidence
+        (WMCORE_8554, 60408),
+    ],
+)
+def test_a_step_exit_code_alone_says_probably(lines, exit_code):
+    v = diagnose(lines, PACKS, exit_code=exit_code)
+    assert v.category == "unknown" and v.signature is not None and v.signature.endswith(("_8021", "_60408"))
+    assert "says which step failed, not whose fault it was" in v.reason
+    assert v.evidence
+
+
+def test_a_second_finding_of_the_same_side_decides():
+    step = finding("rule:exit_8021", "service", 70, None, "xrootd")
+    read = finding("cmssw_file_read_error", "service", 60, 4, "xrootd")
+    assert decide([step]).category == "unknown"
+    assert decide([step, read]).category == "service"
+    assert decide([step, finding("rule:cmssw_8021", "service", 70, 3, "xrootd")]).category == "unknown"
+
+
+def test_what_does_not_back_it():
+    top = finding("cvmfs_catalog_failure", "service", 60, 5, "cvmfs")
+    same_line = finding("other_reading_of_line_5", "service", 40, 5)
+    other_side = finding("segv", "code", 30, 9)
+    framing = finding("xrootd_frame", "service", 40, 7)
+    assert decide([top, same_line, other_side]).category == "unknown"
+    assert decide([top, framing], roles={"xrootd_frame": "frame"}).category == "unknown"
+    assert decide([top, finding("xrootd_frame", "service", 40, 7)]).category == "service"
+
+
+def test_other_verdicts_are_left_alone():
+    assert decide([finding("python_traceback_user_code", "code", 60, 4)]).category == "code"
+    assert decide([finding("xrootd_operation_timed_out", "service", 60, 4)]).category == "service"
+
+
+def test_the_failure_summary_groups_it_as_unknown():
+    failed = job(1000.0, 2000.0, status=JobStatus.HELD)
+    v = diagnose(CVMFS_4044, PACKS)
+    (group,) = summarise([failed], {failed.id: v})
+    assert (group.category, group.signature) == ("unknown", "cvmfs_catalog_failure")

@@ -185,9 +185,9 @@ def run(quick: bool = False) -> list[dict]:
     tails = make_tails(count, examples)
     mb = sum(len(line) + 1 for t in tails for line in t) / 1e6
 
-    t0 = time.perf_counter()
+    c0, t0 = time.thread_time(), time.perf_counter()
     found = sum(len(packs.scan(t)) for t in tails)
-    scan_s = time.perf_counter() - t0
+    scan_s, scan_cpu = time.perf_counter() - t0, time.thread_time() - c0
     t0 = time.perf_counter()
     verdicts = [diagnose(t, packs) for t in tails]
     diag_s = time.perf_counter() - t0
@@ -204,7 +204,8 @@ def run(quick: bool = False) -> list[dict]:
             "name": f"scan {count} tails x 16 KiB ({mb:.0f} MB, {found} findings)",
             "value": round(mb / scan_s, 1),
             "unit": "MB/s",
-            "target": ">= 30 MB/s",
+            # CPU time: what the load on the machine does not change
+            "target": f">= 30 MB/s ({mb / scan_cpu:.1f} MB/s of CPU time, load {os.getloadavg()[0]:.1f})",
         },
         {
             "name": f"diagnose {count} tails ({failing} with a category)",

@@ -11,6 +11,7 @@ a whole process, warm. Medians of several runs.
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,12 +39,17 @@ def _load_once(cache: Path) -> tuple[float, int, float]:
     return float(out[0]), int(out[1]), float(out[2])
 
 
-def _diagnose_once(cache: Path, log: Path) -> float:
+def _diagnose_once(cache: Path, log: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``opgtui diagnose --log`` as a process: the CPU time says what the load on
+    the machine does not change."""
     exe = Path(sys.executable).with_name("opgtui")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(cache), "XDG_CACHE_HOME": str(cache)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([str(exe), "diagnose", "--log", str(log)], env=env, cwd=ROOT, check=False, capture_output=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -60,7 +66,10 @@ def run(quick: bool = False) -> list[dict]:
         first = [w[0] + w[2] for w in warm_runs]
         log = work / "job.log"
         log.write_text(_LOG)
-        diagnose = [_diagnose_once(warm_dir, log) for _ in range(runs)]
+        _diagnose_once(warm_dir, log)  # the first run writes the pack snapshot a later start reads
+        timed = [_diagnose_once(warm_dir, log) for _ in range(runs)]
+        diagnose = [t[0] for t in timed]
+        diagnose_cpu = statistics.median(t[1] for t in timed)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ms = 1000.0
@@ -87,7 +96,8 @@ def run(quick: bool = False) -> list[dict]:
             "name": "opgtui diagnose --log, whole process, warm cache: median",
             "value": round(statistics.median(diagnose) * ms, 1),
             "unit": "ms",
-            "target": f"< 150 ms (min {min(diagnose) * ms:.0f} ms, load {os.getloadavg()[0]:.1f})",
+            "target": f"< 150 ms (min {min(diagnose) * ms:.0f} ms, CPU {diagnose_cpu * ms:.0f} ms, "
+            f"load {os.getloadavg()[0]:.1f})",
         },
     ]
 

@@ -27,11 +27,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_stats import VERSION, _history_ads, _ms, build, ingest  # noqa: E402
+from bench_stats import VERSION, _history_ads, _ms, bare_insert, build, ingest  # noqa: E402
 from synth_ads import ANCHOR  # noqa: E402
 
 from opgtui.domain import stats  # noqa: E402
-from opgtui.store import JOB_COLUMNS, open_store  # noqa: E402
+from opgtui.store import open_store  # noqa: E402
 
 DAY = 86400
 SCHEMA = "opgtui_bench"
@@ -109,7 +109,7 @@ def run_engine(engine: str, where: str, n: int, n_ingest: int) -> list[dict[str,
     ids = [j.id for j in jobs]
     _, ms = _ms(lambda: store.jobs_by_id(ids))
     row(f"read back the {len(ids):,} ingested jobs (what a dashboard loads)", ms, "ms")
-    row(f"bare executemany of the same {n_ingest:,} rows (no triggers)", _bare(store, jobs, ads), "s")
+    row(f"bare executemany of the same {n_ingest:,} rows (no triggers)", bare_insert(store, jobs, ads), "s")
     store.close()
     return rows
 
@@ -139,32 +139,6 @@ def run_jobs_view(engine: str, where: str, n: int) -> list[dict[str, Any]]:
     for r in rows:
         print(f"{engine:10} {r['name']:68} {r['value']:10.3f} {r['unit']:3} {r['target']}", flush=True)
     return rows
-
-
-def _bare(store: Any, jobs: list[Any], ads: list[dict[str, Any]]) -> float:
-    """The same rows into trigger-free copies of jobs and job_ads: the floor an ingest cannot beat."""
-    import orjson
-
-    with store.transaction() as c:
-        for table in ("bare_jobs", "bare_ads"):
-            c.execute(f"DROP TABLE IF EXISTS {table}")
-        c.execute("CREATE TABLE bare_jobs AS SELECT * FROM jobs WHERE 1 = 0")
-        c.execute("CREATE TABLE bare_ads (job_id TEXT PRIMARY KEY, ad TEXT NOT NULL)")
-    cols = ", ".join(JOB_COLUMNS)
-    getters = [getattr(type(jobs[0]), name).__get__ for name in JOB_COLUMNS]
-    t0 = time.perf_counter()
-    for lo in range(0, len(jobs), 10_000):
-        part = jobs[lo : lo + 10_000]
-        with store.transaction() as c:
-            c.executemany(
-                f"INSERT INTO bare_jobs ({cols}) VALUES ({', '.join('?' * len(JOB_COLUMNS))})",
-                [tuple(g(j) for g in getters) for j in part],
-            )
-            c.executemany(
-                "INSERT INTO bare_ads(job_id, ad) VALUES (?, ?)",
-                [(j.id, orjson.dumps(ad).decode()) for j, ad in zip(part, ads[lo : lo + 10_000], strict=True)],
-            )
-    return time.perf_counter() - t0
 
 
 def first_screen(where: str, runs: int = 3) -> list[float]:

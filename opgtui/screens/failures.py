@@ -230,7 +230,7 @@ class FailureSummaryScreen(BaseScreen):
         self._generation = generation = getattr(self, "_generation", 0) + 1
         self.weighed = False
 
-        def read(store: Store) -> tuple[list[FailureGroup], int, Callable[[], list[FailureGroup]]]:
+        def read(store: Store) -> tuple[list[FailureGroup], int, Callable[[], list[FailureGroup] | None]]:
             jobs = app.jobs_by_id(job_ids, store) if job_ids is not None else store.jobs()
             now = time.time()
             failures = in_range(jobs, span, now)
@@ -239,13 +239,13 @@ class FailureSummaryScreen(BaseScreen):
             population = population_of(store, jobs, failures, everyone)
             outages = store.windows(start=since, kind="outage")
 
-            def weigh() -> list[FailureGroup]:
+            def weigh() -> list[FailureGroup] | None:
                 """What the other jobs say (black-hole nodes, bad sites, batches failing everywhere): after the
-                table is shown, so that the summary never waits for it."""
+                table is shown, so that the summary never waits for it; None when they point nowhere."""
                 found = analyse(
                     population, verdicts, outages, now=now, since=since, failures=failures if everyone else None
                 )
-                return summarise(failures, verdicts, found)
+                return summarise(failures, verdicts, found) if found.by_job else None
 
             return summarise(failures, verdicts), len(failures), weigh
 
@@ -259,7 +259,11 @@ class FailureSummaryScreen(BaseScreen):
         )
 
     def _summarised(
-        self, generation: int, groups: list[FailureGroup], failures: int, weigh: Callable[[], list[FailureGroup]]
+        self,
+        generation: int,
+        groups: list[FailureGroup],
+        failures: int,
+        weigh: Callable[[], list[FailureGroup] | None],
     ) -> None:
         """Show the causes, then weigh the other jobs in a thread worker and show the causes again with their
         evidence (unless a newer load has begun)."""
@@ -280,9 +284,11 @@ class FailureSummaryScreen(BaseScreen):
         # sees WorkerCancelled); an answer for an older load is dropped by its generation instead
         self.run_worker(work, thread=True, group="failures-population")
 
-    def _weighed(self, generation: int, groups: list[FailureGroup], failures: int) -> None:
+    def _weighed(self, generation: int, groups: list[FailureGroup] | None, failures: int) -> None:
+        """The causes with the other jobs' evidence (None: they point nowhere, the table stays as it is)."""
         if generation == self._generation and self.is_attached:
-            self.show(groups, failures)
+            if groups is not None:
+                self.show(groups, failures)
             self.weighed = True
 
     def show(self, groups: list[FailureGroup], failures: int) -> None:

@@ -35,6 +35,12 @@ CRAB_5027 = [
     "TRANSFER globus_xio: Unable to connect to cms-0.mps.ohio-state.edu:2811 globus_xio: System error in connect: "
     "Connection refused globus_xio: A system call failed: Connection refused"
 ]
+# xrootd/xrootd issue 2305 (tune/infra_h1/xrootd_2305_3010_server_keytab_permission.log): the site's xrootd could not
+# read its own sss keytab; labelled service.
+XROOTD_2305 = [
+    "[gusbroo@xenia2]~% xrdcp test1.txt root://xenia2.nevis.columbia.edu:1094//atlas/dq2/.",
+    "Secsss (getKeyTab): Unable to open /etc/xrootd/sss.keytab; permission denied",
+]
 # dmwm/WMCore issue 8554 (tune/grid_h4/wmcore_8554_logcollect_castor_stageout_exit151.log): the job record's exit
 # code and the log's report of it; labelled unknown.
 WMCORE_8554 = [
@@ -60,12 +66,13 @@ def test_a_service_line_with_no_availability_fact_says_probably():
     v = diagnose(CVMFS_4044, PACKS)
     assert (v.category, v.signature, v.confidence) == ("unknown", "cvmfs_catalog_failure", "none")
     assert v.reason.startswith("probably service (retry): CVMFS could not load its root catalog (line 3)")
-    assert "nothing says the service was unavailable" in v.reason
+    assert "nothing says the service was unavailable or at fault" in v.reason
     assert [f.line for f in v.evidence] == [3]
 
 
-def test_a_service_line_that_says_refused_decides():
-    v = diagnose(CRAB_5027, PACKS)
+@pytest.mark.parametrize("lines", [CRAB_5027, XROOTD_2305], ids=["refused", "own configuration"])
+def test_a_service_line_that_says_unavailable_or_its_own_decides(lines):
+    v = diagnose(lines, PACKS)
     assert v.category == "service" and "probably" not in v.reason
 
 

@@ -10,7 +10,8 @@ Three kinds of finding cannot decide alone (the data and its sources: ``precisio
   call met; whose path or host it was decides, and the line alone does not say.
 - **F, a service verdict with no availability fact**: the line says a service (storage, CVMFS, a transfer)
   reported a failure, but neither it nor the signature's title says the service was unavailable (timed out,
-  refused, unreachable, down, 5xx, DNS, the node, full, an I/O error, a CRL, a proxy, a download).
+  refused, unreachable, down, 5xx, DNS, the node, full, an I/O error, a CRL, a proxy, a download) or that the
+  failure is its own (its configuration, installation or code; a preemption).
 
 Any of them decides after all with a second finding of the same side (another signature, on another line or in
 the job record, not one that only frames or gives context) or when a recorded outage of its service overlapped
@@ -110,7 +111,10 @@ def doubt(top: Finding, k: Knowledge) -> str | None:
         name, text = k.errno_texts[top.signature]
         return f'"{text}" ({name}) says what a system call met, not whose path or host it was'
     if top.category == "service" and availability_fact((top.title, top.text), k) is None:
-        return "nothing says the service was unavailable (no time-out, refusal, outage, 5xx, DNS, full disk ...)"
+        return (
+            "nothing says the service was unavailable or at fault (no time-out, refusal, outage, 5xx, DNS, full disk, "
+            "its own configuration ...)"
+        )
     return None
 
 

@@ -25,7 +25,7 @@ import pytest
 
 from opgtui.core.model import Finding, Job, JobStatus, Verdict, Window
 from opgtui.domain.failures import UNDIAGNOSED, summarise
-from opgtui.domain.population import ALPHA, Population, analyse, fisher_greater, reading
+from opgtui.domain.population import ALPHA, Population, analyse, binomial_greater, fisher_greater, reading
 from opgtui.sources.dumps import load_files
 
 DATA = Path(__file__).parent / "data" / "condor"
@@ -81,7 +81,7 @@ def unknown(job_ids: list[str]) -> dict[str, Verdict]:
 # ------------------------------------------------------------------------------------------- the test
 
 
-def test_fisher_exact_one_sided_matches_the_hypergeometric_tail_summed_in_fractions() -> None:
+def test_fisher_and_binomial_tails_match_the_sums_in_fractions() -> None:
     def exact(a: int, b: int, c: int, d: int) -> Fraction:
         n, k, total = a + b, a + c, a + b + c + d
         return sum(
@@ -94,6 +94,15 @@ def test_fisher_exact_one_sided_matches_the_hypergeometric_tail_summed_in_fracti
     assert fisher_greater(1000, 0, 1000, 100_000) < 1e-300  # underflows to 0, never raises
     with pytest.raises(ValueError):
         fisher_greater(-1, 0, 0, 0)
+    for k, n, p in [
+        (14, 25, Fraction(121, 250)),
+        (5, 5, Fraction(1, 10)),
+        (1, 40, Fraction(1, 3)),
+        (30, 200, Fraction(1, 20)),
+    ]:
+        tail = sum((math.comb(n, x) * p**x * (1 - p) ** (n - x) for x in range(k, n + 1)), Fraction(0))
+        assert binomial_greater(k, n, float(p)) == pytest.approx(float(tail), rel=1e-9)
+    assert (binomial_greater(0, 5, 0.5), binomial_greater(6, 5, 0.5), binomial_greater(3, 5, 0.0)) == (1.0, 0.0, 0.0)
 
 
 # ------------------------------------------------------------------------------------------- a black-hole node
@@ -426,3 +435,25 @@ def test_held_jobs_that_never_ran_have_no_node_to_blame() -> None:
     never_ran = [vary(HELD, "dune_reco_x", None, None) for _ in range(8)]
     pop = analyse(ok_jobs("dune_reco_x", 200) + ok_jobs("other", 200) + never_ran, now=NOW)
     assert [e for e in pop.findings if e.kind != "batch"] == []
+
+
+def test_a_node_that_merely_ran_a_bad_batch_is_no_black_hole() -> None:
+    """Host h1 ran mostly the jobs of a batch failing 60% everywhere: its 14 failures of 25 are what its mix of
+    batches predicts (12.1), though far above the pool's 12% elsewhere. Only the test against each batch's own
+    rate elsewhere keeps it from being called a node."""
+    jobs: list[Job] = []
+
+    def some(batch: str, n: int, failing: int, host: str, site: str = "Wisconsin") -> list[Job]:
+        return [vary(FAILURES[i % 11] if i < failing else SUCCESS, batch, host, site) for i in range(n)]
+
+    jobs += some("bad", 20, 12, "h1.example") + some("good", 5, 2, "h1.example")
+    for i in range(10):
+        jobs += some("bad", 10, 6, f"w{i}.example", SITES[i % 4]) + some("good", 50, 1, f"w{i}.example", SITES[i % 4])
+    pop = analyse(jobs, now=NOW)
+    assert [e for e in pop.findings if e.where == "h1.example"] == []
+    # the same node failing the good batch's jobs too is one
+    jobs += some("good", 10, 10, "h1.example")
+    found = [e for e in analyse(jobs, now=NOW).findings if e.where == "h1.example"]
+    assert [(e.kind, e.batch) for e in found] in ([("node", None)], [("node", "good"), ("node", None)])
+    pool = next(e for e in found if e.batch is None)
+    assert pool.expected is not None and "expected there from its batches' rates elsewhere" in pool.numbers()

@@ -100,6 +100,25 @@ def fisher_greater(a: int, b: int, c: int, d: int) -> float:
     return min(p, 1.0)
 
 
+def binomial_greater(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p), summed term by term like :func:`fisher_greater`."""
+    if k <= 0:
+        return 1.0
+    if k > n or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return 1.0
+    lg = math.lgamma
+    term = math.exp(lg(n + 1) - lg(k + 1) - lg(n - k + 1) + k * math.log(p) + (n - k) * math.log1p(-p))
+    total, odds = term, p / (1.0 - p)
+    for x in range(k, n):
+        term *= (n - x) / (x + 1) * odds
+        total += term
+        if term < total * 1e-17:
+            break
+    return min(total, 1.0)
+
+
 # ------------------------------------------------------------------------------------------- findings
 
 
@@ -128,6 +147,7 @@ class Evidence:
     common: str = ""  # batch-wide: the failure most of them share
     common_count: int = 0
     explained: int = 0  # batch-wide: failures left out because an outage explains them
+    expected: float | None = None  # across batches: failures there expected from each batch's rate elsewhere
 
     @property
     def category(self) -> Literal["service", "code"]:
@@ -166,6 +186,8 @@ class Evidence:
                 parts.append(f"{self.explained:,} more left out (an outage explains them)")
             return "; ".join([*parts, f"the other batches: {others}", p])
         parts = [f"{self.ok:,} of {_n(self.batch_ok, 'success')} there", f"elsewhere {others}"]
+        if self.expected is not None:
+            parts.append(f"{self.expected:.1f} expected there from its batches' rates elsewhere")
         if self.first is not None and self.last is not None:
             dated = self.last - self.first > 20 * 3600
             parts.append(f"{clock(self.first, with_date=dated)}-{clock(self.last, with_date=dated)}")
@@ -421,7 +443,8 @@ class _Counts:
                 ok_at[h] += n
             for h, f in pool:
                 o = max(ok_at.get(h, 0), 0)
-                self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches[h])  # type: ignore[arg-type]
+                mix = self._expected(lambda b, h=h: (pairs.get((b, h), 0), max(ok.get((b, h), 0), 0)), broken)
+                self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches[h], expected=mix)  # type: ignore[arg-type]
 
     def _sites(self, out: Population, failed: list[Job], broken: set[str]) -> None:
         fail_bs = {bs: n for bs, n in self.fail_bs.items() if bs[0] not in broken and bs[1] is not None}
@@ -455,7 +478,25 @@ class _Counts:
         pool, m = _testable(pool, lambda _s, f: fisher_greater(f, 0, all_f - f, all_o))
         for s, f in pool:
             o = max(self.ok_s.get(s, 0), 0)
-            self._test(out.site, "site", None, s, f, o, all_f, all_o, m, batches=batches[s])  # type: ignore[arg-type]
+            mix = self._expected(lambda b, s=s: (fail_bs.get((b, s), 0), max(self.ok_bs.get((b, s), 0), 0)), broken)
+            self._test(out.site, "site", None, s, f, o, all_f, all_o, m, batches=batches[s], expected=mix)  # type: ignore[arg-type]
+
+    def _expected(self, at: Callable[[str], tuple[int, int]], broken: set[str]) -> float:
+        """How many failures a place would have if it were like elsewhere for each batch it ran: the sum over
+        batches of its finished jobs there times the batch's failure rate elsewhere (the pool's for a batch with
+        too few jobs elsewhere to say). ``at(batch)`` is the batch's (failures, successes) there."""
+        rates: list[tuple[int, int, int]] = []
+        pool_f = pool_n = 0
+        for b, fb in self.fb.items():
+            if b in broken:
+                continue
+            f, o = at(b)
+            f_else, n_else = fb - f, fb + self.ok_b[b] - f - o
+            pool_f, pool_n = pool_f + f_else, pool_n + n_else
+            if f + o:
+                rates.append((f + o, f_else, n_else))
+        pool_rate = pool_f / pool_n if pool_n else 1.0
+        return sum(n * (fe / ne if ne >= MIN_OK_ELSEWHERE else pool_rate) for n, fe, ne in rates)
 
     @staticmethod
     def _test(
@@ -469,16 +510,25 @@ class _Counts:
         all_o: int,
         m: int,
         batches: int = 1,
+        expected: float | None = None,
     ) -> None:
         """One place: ``f`` failures and ``o`` successes there, of ``all_f`` and ``all_o`` in its batch (or every
         batch); a finding when at least MIN_SHARE of its jobs failed, the others succeeded often enough and the
-        p-value times ``m`` (Tarone's number of tests) is below ALPHA."""
+        p-value times ``m`` (Tarone's number of tests) is below ALPHA. Across batches, the place must also have
+        more failures than its mix of batches explains: ``expected`` failures from each batch's rate elsewhere,
+        tested as a binomial with their mean rate (which overstates the chance of many failures, Hoeffding 1956:
+        a conservative test), so that a node that merely ran a bad batch's jobs is not a black hole."""
         if f < MIN_SHARE * (f + o) or all_o - o < MIN_OK_ELSEWHERE:
             return
-        p = min(1.0, fisher_greater(f, o, all_f - f, all_o - o) * m)
+        p = fisher_greater(f, o, all_f - f, all_o - o)
+        if expected is not None:
+            p = max(p, binomial_greater(f, f + o, min(1.0, expected / (f + o))))
+        p = min(1.0, p * m)
         if p < ALPHA:
             e = all_f - f
-            table[batch, where] = Evidence(kind, batch, where, f, o, all_f, all_o, e, e + all_o - o, p, batches=batches)
+            table[batch, where] = Evidence(
+                kind, batch, where, f, o, all_f, all_o, e, e + all_o - o, p, batches=batches, expected=expected
+            )
 
 
 def _testable(places: list[_T], best_p: Callable[..., float]) -> tuple[list[_T], int]:

@@ -456,4 +456,4 @@ def test_a_node_that_merely_ran_a_bad_batch_is_no_black_hole() -> None:
     found = [e for e in analyse(jobs, now=NOW).findings if e.where == "h1.example"]
     assert [(e.kind, e.batch) for e in found] in ([("node", None)], [("node", "good"), ("node", None)])
     pool = next(e for e in found if e.batch is None)
-    assert pool.expected is not None and "expected there from its batches' rates elsewhere" in pool.numbers()
+    assert pool.expected is not None and "expected from its batches' rates" in pool.numbers()

@@ -186,11 +186,11 @@ class Evidence:
                 parts.append(f"{self.explained:,} more left out (an outage explains them)")
             return "; ".join([*parts, f"the other batches: {others}", p])
         parts = [f"{self.ok:,} of {_n(self.batch_ok, 'success')} there", f"elsewhere {others}"]
-        if self.expected is not None:
-            parts.append(f"{self.expected:.1f} expected there from its batches' rates elsewhere")
         if self.first is not None and self.last is not None:
             dated = self.last - self.first > 20 * 3600
             parts.append(f"{clock(self.first, with_date=dated)}-{clock(self.last, with_date=dated)}")
+        if self.expected is not None:
+            parts.append(f"{self.expected:.1f} expected from its batches' rates")
         return "; ".join([*parts, p])
 
     def text(self) -> str:

@@ -14,8 +14,8 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
-from operator import attrgetter, lt
+from itertools import compress, islice, repeat
+from operator import attrgetter, is_not, lt
 from typing import Any, NamedTuple, Protocol
 
 from opgtui.core.foreground import yield_to_foreground
@@ -609,9 +609,28 @@ class SortIndex(NamedTuple):
     unknown: list[int]
 
 
+# column -> (the one attribute of a row its sort key is made from, read in C; how, None: the attribute is the key)
+_SORT_SOURCES: dict[str, tuple[Callable[[Row], Any], Callable[[Any], Any] | None]] = {
+    "owner": (attrgetter("job.owner"), _lower_or_none),
+    "site": (attrgetter("job.site"), _lower_or_none),
+    "host": (attrgetter("job.last_host"), _lower_or_none),
+    "verdict": (attrgetter("verdict"), lambda v: v or None),
+    "cpu/wall": (attrgetter("job.cpu_total"), None),
+    "efficiency": (attrgetter("job.efficiency"), None),
+}
+
+
 def _sort_keys(rows: Sequence[Row], column: str) -> list[Any]:
-    """Every row's sort key in a column (``Column.sort``); a hold reason's, exit code's or signal's once per
-    distinct value."""
+    """Every row's sort key in a column (``Column.sort``): made once per distinct value where a key is made from
+    one attribute (a hold reason's, exit code's or signal's too)."""
+    source = _SORT_SOURCES.get(column)
+    if source is not None:
+        get, make = source
+        values = list(map(get, rows))
+        if make is None:
+            return values
+        made = {v: make(v) for v in set(values)}
+        return list(map(made.__getitem__, values))
     if column != "reason":
         sort = COLUMNS[COLUMN_INDEX[column]].sort
         return [sort(r.job, r) for r in rows]
@@ -648,7 +667,7 @@ def _ascending(indices: Sequence[int]) -> bool:
 def build_sort_index(rows: Sequence[Row], column: str) -> SortIndex:
     """The :class:`SortIndex` of ``rows`` under a column."""
     keys = _sort_keys(rows, column)
-    known = [i for i, key in enumerate(keys) if key is not None]
+    known = list(compress(range(len(keys)), map(is_not, keys, repeat(None))))
     unknown = [i for i, key in enumerate(keys) if key is None] if len(known) < len(keys) else []
     known.sort(key=keys.__getitem__)
     return SortIndex(keys, array("i", known), unknown)

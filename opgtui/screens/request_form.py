@@ -282,7 +282,7 @@ class RequestForm(Screen[int | None]):
         answer: saved, refused, changed meanwhile, or a store that cannot be written (one line above the form). A
         second ctrl+s while it saves starts nothing."""
         from opgtui.ops.request_ops import create, edit, transition
-        from opgtui.store import RequestConflict
+        from opgtui.store import RequestConflict, StoreError
 
         self.notice = None
         req, errors = self.parsed()
@@ -316,6 +316,12 @@ class RequestForm(Screen[int | None]):
                 return _Outcome(saved, transition(store, cfg, saved, "submit", who) if submit else saved)
             except (RequestConflict, rq.Refused, ValueError) as exc:  # a refusal is in the audit trail already
                 return _Outcome(saved, None, exc)
+            except StoreError as exc:
+                if saved is None:
+                    raise  # nothing stored: write_store says why in one line
+                # stored, then the store failed (the submit step): the form must know the draft, or the next
+                # save would store a second request
+                return _Outcome(saved, None, exc)
 
         started = write_store(
             self,
@@ -341,6 +347,8 @@ class RequestForm(Screen[int | None]):
             draft = submit and outcome.saved is not None
             self._say(f"Refused: {problem}" + (" (the request was saved as a draft)" if draft else ""))
             self._title()
+        elif problem is not None and outcome.saved is not None:  # stored, then the store failed (the submit)
+            self._say(f"Not submitted: {one_line(str(problem), 300)} (the request was saved as a draft)")
         elif problem is not None or final is None:
             self._say(f"Not saved: {problem}")
         else:

@@ -4,6 +4,7 @@ instead of storing a second request."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -47,3 +48,34 @@ async def test_a_submit_the_store_refuses_after_the_draft_was_stored_never_store
         await until(pilot, lambda: "Saving" not in str(status.render()) and app.screen is form)
         await until(pilot, lambda: not any(not w.is_finished for w in app.workers if w.node is form))
         assert len(store.requests()) == before + 1  # still one request: the draft, not a copy of it
+
+
+async def test_a_second_workflow_step_while_one_is_saved_is_said_not_dropped_silently(
+    demo: tuple[Any, Any],  # noqa: F811
+) -> None:
+    """Approve, then p at once while the approval is still being written (a slow team store): the second step is
+    not started (write_store), and the shifter is told so instead of seeing nothing happen."""
+    from opgtui.screens.request_detail import RequestDetailScreen
+
+    cfg, store = demo
+    submitted = next(r for r in store.requests() if r.status == "submitted")
+    gate = threading.Event()
+
+    def slow(_store: Any, req: Any) -> Any:
+        gate.wait(10)
+        return req
+
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(RequestDetailScreen(submitted.id))
+        await until(pilot, lambda: getattr(app.screen, "req", None) is not None)
+        screen = app.screen
+        assert isinstance(screen, RequestDetailScreen)
+        try:
+            screen._run(slow)  # the first step, still being written
+            screen._run(lambda _store, req: req)  # the second, at once
+            await pilot.pause()
+            assert any("being saved" in str(n.message) for n in app._notifications)
+        finally:
+            gate.set()
+        await until(pilot, lambda: not any(not w.is_finished for w in app.workers if w.node is screen))

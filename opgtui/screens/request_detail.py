@@ -374,7 +374,11 @@ class RequestDetailScreen(Screen[None]):
             self.opg.notify(line, severity="error", markup=False)
             self.reload()
 
-        write_store(self, write, self._stepped, group="request-step", failed=failed)
+        if write_store(self, write, self._stepped, group="request-step", failed=failed) is None:
+            # a step of this request is still being written: this one is not taken; say so, never drop it unsaid
+            self.opg.notify(
+                "another step of this request is being saved: nothing done, try again once it is", markup=False
+            )
 
     def _stepped(self, answer: ProductionRequest | Exception) -> None:
         from opgtui.store import RequestConflict

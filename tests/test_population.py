@@ -284,6 +284,17 @@ def test_the_summary_gives_unknown_jobs_of_a_black_hole_their_own_group_and_note
     assert summarise([j for j in jobs if j.failed], verdicts, Population()) == plain
 
 
+async def weighed(app: Any, pilot: Any) -> Any:
+    """The failure summary once the other jobs' evidence has arrived (it follows the causes), polled."""
+    from opgtui.screens.failures import FailureSummaryScreen
+
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if isinstance(app.screen, FailureSummaryScreen) and app.screen.weighed:
+            return app.screen
+    raise AssertionError(f"no weighed failure summary: {type(app.screen).__name__}")
+
+
 async def test_failure_summary_shows_the_node_and_its_numbers_on_a_store(tmp_path: Path) -> None:
     from textual.widgets import DataTable
 
@@ -302,12 +313,7 @@ async def test_failure_summary_shows_the_node_and_its_numbers_on_a_store(tmp_pat
     app = OpgApp(cfg, store, refresh_loop=False)
     async with app.run_test(size=(100, 30)) as pilot:
         app.push_screen(FailureSummaryScreen())
-        for _ in range(100):
-            await pilot.pause(0.05)
-            screen = app.screen
-            if isinstance(screen, FailureSummaryScreen) and screen.weighed:  # the evidence follows the causes
-                break
-        assert isinstance(screen, FailureSummaryScreen)
+        screen = await weighed(app, pilot)
         table = screen.query_one("#failures", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         hinted = next(i for i, g in enumerate(screen.groups) if g.hint)
@@ -334,7 +340,6 @@ async def test_demo_failure_summary_names_the_black_hole_node(demo: tuple[Any, A
     from textual.widgets import DataTable
 
     from opgtui.app import OpgApp
-    from opgtui.screens.failures import FailureSummaryScreen
 
     cfg, store = demo
     app = OpgApp(cfg, store, demo=True, refresh_loop=False)
@@ -342,12 +347,7 @@ async def test_demo_failure_summary_names_the_black_hole_node(demo: tuple[Any, A
         await pilot.press("2")
         await pilot.pause(0.5)
         await pilot.press("F")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            screen = app.screen
-            if isinstance(screen, FailureSummaryScreen) and screen.weighed:  # the evidence follows the causes
-                break
-        assert isinstance(screen, FailureSummaryScreen)
+        screen = await weighed(app, pilot)
         node = next(i for i, g in enumerate(screen.groups) if g.where.startswith("node brown-a217"))
         group = screen.groups[node]
         assert group.category == "service" and group.signature == "cvmfs_catalog_failure"

@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 from opgtui.core.model import Announcement
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, parse_when
-from opgtui.screens.reads import read_store, write_store
+from opgtui.screens.reads import read_store, write_store, writing
 from opgtui.widgets.safe_edit import SafeInput
 
 if TYPE_CHECKING:
@@ -68,9 +68,14 @@ class AnnouncementForm(ModalScreen[bool]):
         if event.button.id == "save":
             self.save()
         else:
-            self.dismiss(False)
+            self.action_cancel()
 
     def action_cancel(self) -> None:
+        """Esc: close without saving, unless a save is under way (it cannot be called back: the form closes on
+        its answer, so that nobody believes a posted announcement was cancelled)."""
+        if writing(self, "announce-save"):
+            self.not_saved("being saved: it cannot be cancelled now (x on the list ends it)")
+            return
         self.dismiss(False)
 
     def save(self) -> None:

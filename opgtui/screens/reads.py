@@ -51,12 +51,18 @@ def write_store(
     notification) when the store cannot be opened or written, or ``write`` raised one of ``refusals`` (not yours,
     changed meanwhile, a value that makes no sense). None, and nothing started, while a write of this ``group``
     on this screen is still under way."""
-    if any(
-        w.node is screen and w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-        for w in screen.app.workers
-    ):
+    if writing(screen, group):
         return None
     return _in_worker(screen, write, done, group, failed, refusals, False, exclusive=False)
+
+
+def writing(screen: Screen[Any], group: str) -> bool:
+    """A write of ``group`` started by ``screen`` is still under way (its answer has not come): a dialog or form
+    stays up until it has, since a write cannot be called back."""
+    return any(
+        w.node is screen and w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        for w in screen.app.workers
+    )
 
 
 def _in_worker(

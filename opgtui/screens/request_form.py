@@ -23,7 +23,7 @@ from opgtui.core.model import ProductionRequest
 from opgtui.core.textsafe import one_line
 from opgtui.domain import requests as rq
 from opgtui.ops.request_ops import actor
-from opgtui.screens.reads import read_store, write_store
+from opgtui.screens.reads import read_store, write_store, writing
 from opgtui.widgets.safe_edit import SafeInput, SafeTextArea
 
 if TYPE_CHECKING:
@@ -388,6 +388,9 @@ class RequestForm(Screen[int | None]):
         )
 
     def action_cancel(self) -> None:
+        if writing(self, "form-save"):  # a write cannot be called back: the form closes on its answer
+            self._say("Being saved: it cannot be cancelled now.", "bold $text-warning")
+            return
         if self.values() == self.initial:
             self.dismiss(self.saved_id)
             return

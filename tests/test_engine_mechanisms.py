@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from opgtui.core.model import Job, JobStatus
+from opgtui.diagnosis import precision
 from opgtui.diagnosis.codes import bundled_tables
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import PackSet, compile_signature, load_pack_file
@@ -54,7 +55,7 @@ def test_a_benign_line_vetoes_every_match_on_it(packs):
     v = diagnose([line, "Begin processing the 2nd record."], packs)
     assert v.category == "unknown"
     v = diagnose([line, "%MSG-w XrdAdaptorInternal:  file open failed: error 3005"], packs)
-    assert (v.category, v.evidence[0].line) == ("service", 2)
+    assert (precision.side(v), v.evidence[0].line) == ("service", 2)
 
 
 def test_a_removal_is_context_and_the_eviction_logged_with_it_too(packs):
@@ -88,7 +89,7 @@ def test_a_wrapper_line_gives_way_to_the_cause_it_wraps(packs):
     v = diagnose(log, packs)
     assert (v.category, v.signature) == ("code", "container_bind_destination_missing")
     assert "chose line 4 over line 1" in v.reason and "wraps the cause after it" in v.reason
-    assert diagnose([fatal, "mount hook function failure"], packs).category == "service"
+    assert precision.side(diagnose([fatal, "mount hook function failure"], packs)) == "service"
 
 
 def test_a_quoted_path_is_one_clean_line(packs):

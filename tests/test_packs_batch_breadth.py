@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from pack_examples import assert_example_gets_its_verdict, examples_of
 
+from opgtui.diagnosis import precision
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import load_packs
 
@@ -121,7 +122,7 @@ HOLD_CODES = {
 @pytest.mark.parametrize(("line", "want"), HOLD_CODES.items(), ids=[s.strip() for s in HOLD_CODES])
 def test_an_htcondor_hold_code_says_whose_failure_where_its_meaning_does(line, want):
     verdict = diagnose([line], PACKS)
-    assert verdict.category == want, (line, verdict.signature, verdict.reason)
+    assert precision.side(verdict) == want, (line, verdict.signature, verdict.reason)
 
 
 # Grid Engine's execution daemon reports a failed shepherd with its exit status, which is the failure code qacct
@@ -136,7 +137,7 @@ SHEPHERD_EXITS = {
 @pytest.mark.parametrize(("line", "want"), SHEPHERD_EXITS.items(), ids=list(SHEPHERD_EXITS))
 def test_a_grid_engine_shepherd_exit_status_is_read_as_its_failure_code(line, want):
     verdict = diagnose([line], PACKS)
-    assert verdict.category == want, (line, verdict.signature, verdict.reason)
+    assert precision.side(verdict) == want, (line, verdict.signature, verdict.reason)
 
 
 # PBS exit statuses below zero are the MOM's (JOB_EXEC_*); OpenPBS's values below Torque's last read as OpenPBS's.

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from opgtui.core.model import Job
+from opgtui.diagnosis import precision
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_table
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import PackSet, load_packs, mention_signatures
@@ -30,7 +31,7 @@ def test_a_tables_mention_is_vetoed_by_its_exclude():
         ["Error in <TNetXNGFile::ReadBuffer>: [ERROR] Server responded with an error: [3005] Unable to read"],
         only_tables,
     )
-    assert (v.category, v.signature) == ("service", "rule:xrootd_3005")  # the server's own [3005] still counts
+    assert (precision.side(v), v.signature) == ("service", "rule:xrootd_3005")  # the server's own [3005] still counts
 
 
 def test_an_exclude_that_vetoes_its_own_example_or_does_not_compile_is_reported(tmp_path: Path):
@@ -49,7 +50,7 @@ def test_an_exclude_that_vetoes_its_own_example_or_does_not_compile_is_reported(
     [kept] = tables.tables["w"].mentions
     assert kept.exclude == "dry run"
     packs = PackSet(mention_signatures(tables), tables=tables)
-    assert diagnose(["rc 17"], packs).category == "service"
+    assert precision.side(diagnose(["rc 17"], packs)) == "service"
     assert diagnose(["rc 17 (dry run)"], packs).category == "unknown"
 
 
@@ -139,7 +140,7 @@ def test_a_bad_alloc_after_a_failed_read_is_its_consequence():
     jts/nanopolish issue 575; alone, that bad_alloc is the memory limit only when the job's numbers say so."""
     bad_alloc = ["terminate called after throwing an instance of 'std::bad_alloc'", "  what():  std::bad_alloc"]
     v = diagnose(["R__unzipLZMA: error 9 in lzma_code", *bad_alloc], PACKS)
-    assert (v.category, v.evidence[0].line) == ("service", 1), (v.signature, v.reason)
+    assert (precision.side(v), v.evidence[0].line) == ("service", 1), (v.signature, v.reason)
     assert diagnose(bad_alloc, PACKS).category == "unknown"
     at_limit = Job(id="1.0", schedd="s", cluster=1, proc=0, memory_request_mb=2000, memory_used_mb=1990)
     assert diagnose(bad_alloc, PACKS, job=at_limit).category == "resource"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from opgtui.diagnosis import precision
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import load_packs
 
@@ -134,7 +135,7 @@ REAL = {
 def test_real_logs_get_the_shifters_verdict(name: str) -> None:
     want, lines = REAL[name]
     v = diagnose(lines, PACKS)
-    assert v.category == want, (v.signature, v.reason)
+    assert precision.side(v) == want, (v.signature, v.reason)
 
 
 def test_an_xid_the_table_sends_to_the_application_is_no_hardware_verdict():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from opgtui.diagnosis import precision
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import load_packs
 
@@ -255,7 +256,7 @@ REAL = {
 def test_real_excerpts_get_the_threads_verdict(name):
     want, sid, lines, _source = REAL[name]
     v = diagnose(lines, PACKS)
-    assert (v.category, v.signature) == (want, sid), v.reason
+    assert (precision.side(v), v.signature) == (want, sid), v.reason
 
 
 @pytest.mark.parametrize(
@@ -265,7 +266,7 @@ def test_real_excerpts_get_the_threads_verdict(name):
 def test_hold_subcodes_name_the_side_that_failed(hold_code, subcode, want):
     """A transfer hold whose errno says the network refused or reset is the service's; a missing iwd is the job's."""
     v = diagnose([], PACKS, hold_code=hold_code, hold_subcode=subcode)
-    assert v.category == want, v.reason
+    assert precision.side(v) == want, v.reason
 
 
 def test_a_billing_record_that_ended_well_is_no_failure():

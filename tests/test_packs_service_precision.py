@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from opgtui.core.model import Job
+from opgtui.diagnosis import precision
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import load_packs
 
@@ -170,7 +171,7 @@ def test_the_same_texts_still_decide_where_they_are_the_failure():
     ]
     for line in finals:
         v = diagnose([line], PACKS)
-        assert v.category == "service", (line, v.signature, v.reason)
+        assert precision.side(v) == "service", (line, v.signature, v.reason)
 
 
 @pytest.mark.parametrize(("used_mb", "want"), [(1990.0, "resource"), (200.0, "service")])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from opgtui.diagnosis import precision
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import load_packs
 
@@ -174,7 +175,7 @@ THREADS = {
 @pytest.mark.parametrize(("want", "sid", "lines", "source"), list(THREADS.values()), ids=list(THREADS))
 def test_each_thread_excerpt_gets_the_verdict_its_thread_concluded(want, sid, lines, source):
     verdict = diagnose(lines, PACKS)
-    assert (verdict.category, verdict.signature) == (want, sid), (source, verdict.reason)
+    assert (precision.side(verdict), verdict.signature) == (want, sid), (source, verdict.reason)
 
 
 # Lines that say something failed but not whose: a confident verdict on them would be a guess.
@@ -248,7 +249,7 @@ def test_a_dbs_database_error_alone_is_the_service_and_a_rejected_parameter_the_
     """dbs2go's own codes: 1xx database errors are DBS's (retry); a parameter it could not validate is the caller's."""
     line = "HTTPError:HTTP Error 400: DBSError Code:103 Description:DBS DB query error, e.g. mailformed SQL statemen"
     verdict = diagnose([line], PACKS)
-    assert (verdict.category, verdict.signature) == ("service", "rule:dbs_103"), verdict.reason
+    assert (precision.side(verdict), verdict.signature) == ("service", "rule:dbs_103"), verdict.reason
     rejected = line.replace("Code:103", "Code:113")
     assert diagnose([rejected], PACKS).category == "code"
 

@@ -132,3 +132,22 @@ def test_the_failure_summary_groups_it_as_unknown():
     v = diagnose(CVMFS_4044, PACKS)
     (group,) = summarise([failed], {failed.id: v})
     assert (group.category, group.signature) == ("unknown", "cvmfs_catalog_failure")
+
+
+def test_side_reads_what_it_probably_is():
+    held = diagnose(TWINKLES_163, PACKS)
+    assert (held.category, precision.side(held)) == ("unknown", "service")
+    decided = diagnose(CRAB_5027, PACKS)
+    assert precision.side(decided) == "service"
+    assert precision.side(decide([finding("no_idea", "unknown", 10, 1)])) == "unknown"
+
+
+def test_a_signature_the_sites_shifters_taught_is_left_alone():
+    assert decide([finding("learned.xrootd_replica_missing", "service", 60, 3)]).category == "service"
+
+
+def test_cmssws_exception_category_names_the_same_step_as_its_exit_code():
+    k = precision.knowledge()
+    assert precision.step_code("rule:cmssw_FileReadError", k) == precision.step_code("rule:exit_8021", k)
+    assert precision.step_code("rule:cmssw_BadAlloc", k) is None
+    assert precision.step_code("rule:exit_50660", k) is None  # a cause (the wrapper's memory kill), not a step

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from opgtui.core.model import Job, JobStatus
+from opgtui.diagnosis import precision
 from opgtui.diagnosis.codes import bundled_tables
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.signatures import PackSet, compile_signature, mention_signatures, structure_signatures
@@ -142,7 +143,7 @@ Art has completed and will exit with status 18."""
 def test_the_innermost_art_block_decides_not_its_wrappers(packs, inner, category, signature):
     lines = NESTED.format(inner=inner).splitlines()
     v = diagnose(lines, packs)
-    assert (v.category, v.signature) == (category, signature), v.reason
+    assert (precision.side(v), v.signature) == (category, signature), v.reason
     assert v.evidence[0].line == 6
     assert "line 6 is the innermost exception block (wrapped by the blocks at lines 2, 4)" in v.reason
 
@@ -164,7 +165,7 @@ def test_cmssw_category_maps_through_the_table(packs):
         "----- End Fatal Exception -------------------------------------------------",
     ]
     v = diagnose(lines, packs)
-    assert (v.category, v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileOpenError", 2)
+    assert (precision.side(v), v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileOpenError", 2)
     lines[1] = "An exception of category 'StdException' occurred while"  # a wrapper: weak, but code
     v = diagnose(lines, packs)
     assert v.category == "code" and v.signature == "rule:cmssw_StdException"
@@ -246,7 +247,7 @@ def test_the_primary_cmssw_exception_wins_over_what_came_after(packs):
         "----- End Fatal Exception -------------------------------------------------",
     ]
     v = diagnose(lines, packs)
-    assert (v.category, v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileReadError", 2)
+    assert (precision.side(v), v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileReadError", 2)
     assert "the first fatal exception (the one at line 6 came after it)" in v.reason
 
 
@@ -470,7 +471,7 @@ def test_an_exception_named_inside_a_cmssw_report_is_the_inner_cause(packs):
         "----- End Fatal Exception -------------------------------------------------",
     ]
     v = diagnose(lines, packs)
-    assert (v.category, v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileReadError", 6), v.reason
+    assert (precision.side(v), v.signature, v.evidence[0].line) == ("service", "rule:cmssw_FileReadError", 6), v.reason
     assert "innermost exception block" in v.reason
     then = [*lines[:2], lines[-1], lines[0], lines[5], lines[-1]]  # two reports: the first one wins
     assert diagnose(then, packs).signature == "rule:cmssw_StdException"

@@ -29,6 +29,7 @@ ADDED = {
     "batch": ("slurm_batch_script_missing_on_node",),
     "credentials": ("voms_user_not_member",),
     "dirac": ("dirac_pilot_command_failed",),
+    "workload": ("panda_pilot_stagein_api_code_error",),
 }
 
 
@@ -131,6 +132,8 @@ NOT_THESE = [
     "cms: Unable to satisfy G/cms request due to database error.",
     # a pilot that falls back from CVMFS to its own installation has not failed
     "2022-02-18 13:37:43 UTC WARN [InstallDIRAC] Could not install DIRACOS from CVMFS [ERROR 1]",
+    # the pilot's stage-in failing on what the catalogue answered is not a programming error in the middleware
+    "error=stageIn with API faied:  Data identifier 'mc16:EVNT.123._000032.pool.root.1' not found",
 ]
 
 
@@ -149,4 +152,5 @@ def test_lines_that_only_share_words_are_not_these_classes(line):
         "slurm_batch_script_missing_on_node",
         "voms_user_not_member",
         "dirac_pilot_command_failed",
+        "panda_pilot_stagein_api_code_error",
     }, line

@@ -250,7 +250,8 @@ def test_eval_against_a_baseline_lists_what_got_better_or_worse(env: Path) -> No
 
 def test_diagnose_the_numbers_alone_says_what_they_mean(env: Path) -> None:
     code, out, _ = run("diagnose", "--exit-code", "8021")
-    assert code == 0 and out.startswith("service: retry  [rule:exit_8021]")
-    assert "CMSSW exit code 8021 (FileReadError)" in out
+    # a step's exit code alone says where, not whose: the precision rule says "probably service" (unknown)
+    assert code == 0 and out.startswith("unknown: look at the log  [rule:exit_8021]")
+    assert "probably service (retry): CMSSW exit code 8021 (FileReadError)" in out
     code, out, _ = run("diagnose", "--hold-code", "34", "--hold-subcode", "104", "--json")
     assert json.loads(out)["action"] == "resubmit with more disk"

@@ -16,7 +16,6 @@ from textual.message import Message
 from textual.screen import Screen
 
 from opgtui.config import Config
-from opgtui.core.model import Job
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import zone
 from opgtui.ops import viewdata
@@ -154,10 +153,6 @@ class OpgApp(App[None]):
             self.set_keymap(cfg.keys)
 
     # ------------------------------------------------------------------ state the views read
-
-    def jobs_by_id(self, job_ids: list[str], store: Store) -> list[Job]:
-        """``data.jobs_by_id`` as screens/failures.py still calls it (issue 15's debts: the views call ``data``)."""
-        return self.data.jobs_by_id(store, job_ids)
 
     class DumpChanged(Message):
         """A dump changed on disk since it was listed (found by whichever thread read it)."""

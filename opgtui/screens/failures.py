@@ -231,7 +231,7 @@ class FailureSummaryScreen(BaseScreen):
         self.weighed = False
 
         def read(store: Store) -> tuple[list[FailureGroup], int, Callable[[], list[FailureGroup] | None]]:
-            jobs = app.jobs_by_id(job_ids, store) if job_ids is not None else store.jobs()
+            jobs = app.data.jobs_by_id(store, job_ids) if job_ids is not None else store.jobs()
             now = time.time()
             failures = in_range(jobs, span, now)
             verdicts = store.verdicts_for([j.id for j in failures])

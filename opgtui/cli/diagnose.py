@@ -27,11 +27,12 @@ from opgtui.cli.common import fail as _fail
 from opgtui.cli.common import print_json as _print_json
 from opgtui.cli.common import read_log as _read_log
 from opgtui.cli.common import say as _say
-from opgtui.core.model import Job, Verdict, Window
+from opgtui.core.model import Job, Verdict
 
 if TYPE_CHECKING:
     from opgtui.config import Config
     from opgtui.diagnosis.signatures import PackSet
+    from opgtui.ops.population import Pool
     from opgtui.store import Store
 
 STREAMS = ("stdout", "stderr")
@@ -160,6 +161,7 @@ def diagnose_stored(
     from opgtui.diagnosis.engine import verdict_json
     from opgtui.learn.pack import for_store
     from opgtui.ops.logtarget import depends_on
+    from opgtui.ops.population import read_population
 
     store = _existing_store(cfg, readonly=True)
     try:
@@ -167,7 +169,7 @@ def diagnose_stored(
         logs, text = _job_logs(cfg, store, job, log_path, lines)
         windows = store.windows(start=(job.submit_time or 0) - 86400)
         packs = for_store(_packs(cfg), store)  # plus the team's enabled learned signatures (opgtui signatures)
-        population = _population(store, job)
+        population = read_population(store, job)
     finally:
         store.close()
     now = time.time()
@@ -180,40 +182,10 @@ def diagnose_stored(
     return out
 
 
-POOL_READ_LIMIT = 25_000
-"""Up to this many stored jobs, the population is every stored job (a node failing several batches, a batch
-failing everywhere against the others); beyond, the job's batch alone (its nodes and sites)."""
-
-
-def _population(store: Store, job: Job) -> tuple[str, list[Job], dict[str, Verdict], list[Window]] | None:
-    """The jobs to weigh a failed or held job against (and the scope's name), their verdicts and the outages."""
-    from opgtui.domain.failures import is_failure
-
-    if not is_failure(job):
-        return None
-    if store.count_jobs() <= POOL_READ_LIMIT:
-        scope, jobs = "the store", store.jobs()
-    elif job.batch_name:
-        scope, jobs = f"batch {job.batch_name}", store.request_jobs([job.batch_name])
-    else:
-        return None
-    failed = [j.id for j in jobs if is_failure(j)]
-    return scope, jobs, store.verdicts_for(failed), store.windows(kind="outage")
-
-
-def _population_json(
-    job: Job, verdict: Verdict, found: tuple[str, list[Job], dict[str, Verdict], list[Window]], now: float
-) -> dict[str, Any]:
+def _population_json(job: Job, verdict: Verdict, pool: Pool, now: float) -> dict[str, Any]:
     """What the population says of ``job`` beside this ``verdict`` (which it never changes)."""
-    from opgtui.domain.failures import is_failure
-    from opgtui.domain.population import analyse, reading
-
-    scope, jobs, verdicts, outages = found
-    failed = [j for j in jobs if is_failure(j)]
-    verdicts = {**verdicts, job.id: verdict}  # this diagnosis, for what makes its failure the same as others'
-    pop = analyse(jobs, verdicts, outages, now=now, failures=failed)
-    read = reading(verdict, pop.for_job(job))
-    out: dict[str, Any] = {"scope": scope, "jobs": len(jobs), "failures": len(failed), "finding": None}
+    read = pool.reading(job, verdict, now)
+    out: dict[str, Any] = {"scope": pool.scope, "jobs": len(pool.jobs), "failures": len(pool.failed), "finding": None}
     if read is not None:
         ev = read.evidence
         out["finding"] = {

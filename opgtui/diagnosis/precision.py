@@ -118,7 +118,7 @@ def availability_fact(texts: Iterable[str], k: Knowledge) -> str | None:
 
 
 def doubt(top: Finding, k: Knowledge) -> str | None:
-    """Why ``top`` alone does not say whose fault it is ("" never), or None when it may decide alone."""
+    """Why ``top`` alone does not say whose fault it is, or None when it may decide alone."""
     step = step_code(top.signature, k)
     if step is not None:
         return f"exit code {step[0]} says which step failed, not whose fault it was"
@@ -134,12 +134,15 @@ def doubt(top: Finding, k: Knowledge) -> str | None:
 
 
 def second(
-    top: Finding, findings: Sequence[Finding], role_of: Callable[[Finding], str | None] | None = None
+    top: Finding,
+    findings: Sequence[Finding],
+    role_of: Callable[[Finding], str | None] | None = None,
+    k: Knowledge | None = None,
 ) -> Finding | None:
     """Another finding of ``top``'s side that backs it: another signature, on another line or in the job record,
     of positive priority, not a line that only frames, gives context or says all went on fine, and not the same
     exit code again (the log's mention of the code the job record holds)."""
-    k = knowledge()
+    k = k or knowledge()
     code = step_code(top.signature, k)
     for f in findings:
         if (
@@ -185,7 +188,7 @@ def settle(
         return verdict
     k = k or knowledge()
     why = doubt(top, k)
-    if why is None or second(top, findings, role_of) is not None:
+    if why is None or second(top, findings, role_of, k) is not None:
         return verdict
     return replace(
         verdict,

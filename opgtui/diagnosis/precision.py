@@ -18,7 +18,7 @@ after all with a second finding of the same side (another signature, on another 
 the job record, not one that only frames or gives context) or when a recorded outage of its service overlapped
 the job (the verdict then carries that window). Why (issue 12): on held-out logs scored blind these kinds were
 right 50-69% of the time when they decided alone, while the same kinds were 93-100% on the corpus they were
-tuned on (/work/notes/precision.md).
+tuned on (docs/precision.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Job detail: every field of the record, its verdict, its event history, and the raw ad behind a key."""
+"""Job detail: every field of the record, its verdict (with what the other stored jobs say of a failed or held
+job: ``opgtui.ops.population``), its event history, and the raw ad behind a key."""
 
 from __future__ import annotations
 
@@ -23,7 +24,18 @@ if TYPE_CHECKING:
 
     from opgtui.app import OpgApp
     from opgtui.domain.phases import Phase
+    from opgtui.domain.population import Reading
     from opgtui.store import RetryEntry, Store
+
+
+class Weighed(NamedTuple):
+    """What the other stored jobs say of a failed or held job (``opgtui.ops.population``), as a read found it."""
+
+    scope: str  # "the store", "batch X"
+    jobs: int
+    failed: int  # of them failed or held
+    reading: Reading | None  # None: they point nowhere
+    error: str | None = None  # they could not be weighed (one line)
 
 
 class _Detail(NamedTuple):
@@ -35,6 +47,46 @@ class _Detail(NamedTuple):
     ad: dict[str, Any] | None
     events: list[JobEvent]
     phases: list[Phase]
+    weighed: Weighed | None = None  # None: not failed nor held, or nothing to weigh it against
+
+
+def weigh(store: Store, job: Job, verdict: Verdict | None, now: float) -> Weighed | None:
+    """What the other stored jobs say of ``job`` beside its ``verdict``; a failure to weigh them is one line, never
+    the detail's failure."""
+    from opgtui.ops.population import read_population
+
+    try:
+        pool = read_population(store, job)
+        if pool is None:
+            return None
+        return Weighed(pool.scope, len(pool.jobs), len(pool.failed), pool.reading(job, verdict, now))
+    except Exception as exc:  # a bug in the evidence or a store that fails here must not hide the record
+        return Weighed("", 0, 0, None, one_line(str(exc), 200) or type(exc).__name__)
+
+
+def population_text(weighed: Weighed | None) -> Content:
+    """The population's line under the verdict: ``population agrees: service · 28 of 183 failures of 4 batches on
+    host h123`` and its numbers, a hint where the log had no verdict, a note where it disagrees, or no pattern."""
+    if weighed is None:
+        return Content()
+    if weighed.error is not None:
+        return Content.styled(f"population: could not weigh the other jobs: {one_line(weighed.error, 200)}\n", "dim")
+    read = weighed.reading
+    if read is None:
+        scope = one_line(weighed.scope, 80)
+        return Content.styled(
+            f"population: no pattern ({scope}: {weighed.jobs:,} jobs, {weighed.failed:,} failed or held)\n", "dim"
+        )
+    ev = read.evidence
+    if read.suggests is not None:
+        head, look = f"population: {ev.hint}", "bold $text-accent"
+    elif read.agrees:
+        head, look = f"population agrees: {ev.category}", "bold $text-accent"
+    else:
+        head, look = f"population disagrees: {ev.category} ({ev.label}; the log's verdict stands)", "bold $text-warning"
+    text = Content.styled(one_line(head, 200), look)
+    text = text.append_text(" · " + one_line(ev.head(), 300) + "\n")
+    return text.append_text(f"  {one_line(ev.numbers(), 400)}\n", "dim")
 
 
 def _size(n: float | None, unit: str = "B") -> str:
@@ -99,8 +151,16 @@ def job_fields(job: Job, tz: tzinfo | None = None) -> list[tuple[str, str]]:
     return [(k, v) for k, v in pairs if v not in (None, "")]
 
 
-def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: tzinfo | None = None) -> Content:
+def detail_text(
+    job: Job,
+    verdict: Verdict | None,
+    events: list[JobEvent],
+    tz: tzinfo | None = None,
+    weighed: Weighed | None = None,
+) -> Content:
     text = Content()
+    if verdict is None and weighed is not None:  # undiagnosed: the population's word first all the same
+        text = text.append(population_text(weighed)).append_text("\n")
     if verdict is not None:
         text = text.append_text("Verdict: ", "bold")
         text = text.append_text(f" {one_line(verdict.category, 12).upper()} ", "bold reverse")
@@ -113,7 +173,7 @@ def detail_text(job: Job, verdict: Verdict | None, events: list[JobEvent], tz: t
         for f in verdict.evidence[:5]:
             text = text.append_text(f"  {f.line or 'rule':>6}: ", "dim")
             text = text.append_text(one_line(f.text, 200) + "\n")
-        text = text.append_text("\n")
+        text = text.append(population_text(weighed)).append_text("\n")
     for label, value in job_fields(job, tz):
         text = text.append_text(f"{label:>16}  ", "bold $text-primary")
         text = text.append_text(one_line(value, 400) + "\n")
@@ -226,7 +286,8 @@ class JobDetailScreen(Screen[None]):
         self.render_detail()
 
     def render_detail(self) -> None:
-        """Read the job's record, verdict, retries, ad, events and phases off the UI thread, then show them."""
+        """Read the job's record, verdict, retries, ad, events and phases, and for a failed or held job what the
+        other stored jobs say of it, off the UI thread, then show them."""
         data, job_id = self.opg.data, self.job_id
 
         def read(store: Store) -> _Detail:
@@ -238,7 +299,13 @@ class JobDetailScreen(Screen[None]):
                 return _Detail(None, None, [], ad, [], [])
             verdict = store.verdicts_for([job_id]).get(job_id)
             return _Detail(
-                found[0], verdict, store.retries(job_id), ad, store.events(job_id), stored_phases(store, job_id)
+                found[0],
+                verdict,
+                store.retries(job_id),
+                ad,
+                store.events(job_id),
+                stored_phases(store, job_id),
+                weigh(store, found[0], verdict, time.time()),  # what the other jobs say of a failed or held job
             )
 
         read_store(self, read, self._show, group="job-detail")
@@ -257,7 +324,7 @@ class JobDetailScreen(Screen[None]):
             Content.assemble(
                 lineage,
                 "\n" if lineage else "",
-                detail_text(job, detail.verdict, detail.events, tz),
+                detail_text(job, detail.verdict, detail.events, tz, detail.weighed),
                 phases_text(detail.phases, tz),
             )
         )

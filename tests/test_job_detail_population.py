@@ -30,9 +30,10 @@ async def detail_of(demo, job_id: str) -> str:  # type: ignore[no-untyped-def]
         app.push_screen(screen)
         for _ in range(200):
             await pilot.pause(0.05)
-            if screen.detail is not None:
+            if screen.detail is not None and not screen.weighing:
                 break
         assert screen.detail is not None, "the detail was never read"
+        assert not screen.weighing, "the other jobs were never weighed"
         await pilot.pause()
         return str(screen.query_one("#detail").render())
 
@@ -95,3 +96,41 @@ def test_weighing_a_job_that_did_not_fail_reads_nothing() -> None:
 
     done = Job("s#1.0", "s", 1, 0, status=JobStatus.COMPLETED)
     assert weigh(NoStore(), done, None, 0.0) is None  # type: ignore[arg-type]
+
+
+async def test_the_record_shows_before_the_other_jobs_are_weighed(demo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Weighing reads up to a whole store of jobs: the detail shows the record first and adds the line after."""
+    import threading
+
+    import opgtui.screens.job as job_screen
+    from opgtui.screens.job import JobDetailScreen
+
+    cfg, store = demo
+    release = threading.Event()
+    real = job_screen.weigh
+
+    def slow_weigh(*args, **kwargs):  # type: ignore[no-untyped-def]
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(job_screen, "weigh", slow_weigh)
+    job = _pick(store, BLACK_HOLE, failed=True)
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = JobDetailScreen(job.id)
+        app.push_screen(screen)
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if screen.detail is not None:
+                break
+        assert screen.weighing, "the weighing should still be held"
+        shown = str(screen.query_one("#detail").render())
+        assert "Verdict:" in shown  # the record and its verdict are on screen already
+        assert "population" not in shown
+        release.set()
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if not screen.weighing:
+                break
+        await pilot.pause()
+        assert "population agrees" in str(screen.query_one("#detail").render())

@@ -272,6 +272,7 @@ class JobDetailScreen(Screen[None]):
         self.job_id = job_id
         self.showing_ad = False
         self.detail: _Detail | None = None  # the last read (the raw ad toggles without reading again)
+        self.weighing = False  # the other jobs are being weighed for the population's line
 
     @property
     def opg(self) -> OpgApp:
@@ -299,16 +300,32 @@ class JobDetailScreen(Screen[None]):
                 return _Detail(None, None, [], ad, [], [])
             verdict = store.verdicts_for([job_id]).get(job_id)
             return _Detail(
-                found[0],
-                verdict,
-                store.retries(job_id),
-                ad,
-                store.events(job_id),
-                stored_phases(store, job_id),
-                weigh(store, found[0], verdict, time.time()),  # what the other jobs say of a failed or held job
+                found[0], verdict, store.retries(job_id), ad, store.events(job_id), stored_phases(store, job_id)
             )
 
-        read_store(self, read, self._show, group="job-detail")
+        read_store(self, read, self._show_and_weigh, group="job-detail")
+
+    def _show_and_weigh(self, detail: _Detail) -> None:
+        """Show the record at once, then weigh the other jobs (reading up to a whole store of them) in a read of its
+        own: the detail never waits for the population."""
+        self._show(detail)
+        job = detail.job
+        if job is None:
+            return
+        self.weighing = True
+
+        def read(store: Store) -> Weighed | None:
+            return weigh(store, job, detail.verdict, time.time())
+
+        def failed(line: str) -> None:
+            self._weighed(detail, Weighed("", 0, 0, None, line))
+
+        read_store(self, read, lambda w: self._weighed(detail, w), group="job-population", failed=failed)
+
+    def _weighed(self, detail: _Detail, weighed: Weighed | None) -> None:
+        self.weighing = False
+        if self.detail is detail and weighed is not None:  # a newer read of the record drops this answer
+            self._show(detail._replace(weighed=weighed))
 
     def _show(self, detail: _Detail) -> None:
         self.detail = detail

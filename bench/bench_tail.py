@@ -76,8 +76,10 @@ class FileServer:
                     try:
                         while left > 0:
                             chunk = fh.read(min(left, 1 << 20))
-                            self.wfile.write(chunk)
+                            # counted before it is written: the client may have it (and the bench read the
+                            # count) before this thread runs again
                             outer.sent += len(chunk)
+                            self.wfile.write(chunk)
                             left -= len(chunk)
                     except (BrokenPipeError, ConnectionResetError):
                         pass

@@ -120,7 +120,7 @@ FRAME_WRAP = 4
 _RUNTIME_FRAME = re.compile(
     r"<signal handler called>"
     r"| in (?:\?\?|_(?!Z)\w*|pthread_\w+|raise|abort|(?:nano)?sleep|poll|select|epoll_wait|waitpid|wait4|do_system"
-    r"|system|futex\w*|sem_\w+|clone\d*|start_thread|read|write|syscall)\b[^(]*\("
+    r"|system|futex\w*|sem_\w+|clone\d*|start_thread|read|write|syscall)\b[^(]{0,256}\("
     r"| from \S*/(?:libc|libpthread|ld-linux[\w-]*|libstdc\+\+|libgcc_s|libm|libdl|librt)[.-]"
 )
 """Frames of the C and C++ runtime (libc, libpthread, the dynamic loader, libstdc++): where a thread waits or a
@@ -338,7 +338,13 @@ def _stacks(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
     }
     if not frames:
         return
-    inners = {_native_orinnermost_java_frame(lines, line) for line in frames}
+    inners: set[tuple[int, int] | None] = set()
+    covered = 0  # the 1-based last line of the stacks read: a frame line inside one has the same innermost frame
+    for line in sorted(frames):
+        if line <= covered:
+            continue
+        inners.add(_native_orinnermost_java_frame(lines, line))
+        covered = _run_end(lines, line)
     for first, last in sorted(i for i in inners if i is not None):  # the first stack in the log first
         frame = next((frames[n] for n in range(first, last + 1) if n in frames), None)
         if frame is None:
@@ -356,6 +362,23 @@ def _stacks(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
             )
         )
         return
+
+
+def _run_end(lines: Sequence[str], line: int) -> int:
+    """The 1-based last line of the run of gdb or Java frames holding ``line`` (its wrapped lines, a Java trace's
+    "Caused by:" and "... N more" lines included): read once, so that a long run costs its length, not its square."""
+    end = line
+    if _JAVA_FRAME.match(lines[line - 1]):
+        while end < len(lines) and (
+            _JAVA_FRAME.match(lines[end]) or _JAVA_CAUSE.match(lines[end]) or lines[end].strip().startswith("... ")
+        ):
+            end += 1
+        return end
+    gap = 0
+    while end < len(lines) and lines[end].strip() and gap < FRAME_WRAP:
+        gap = 0 if _NATIVE_FRAME.match(lines[end]) else gap + 1
+        end += 1
+    return end
 
 
 def _native_orinnermost_java_frame(lines: Sequence[str], line: int) -> tuple[int, int] | None:

@@ -342,12 +342,14 @@ class _Counts:
         """Successes of a batch (``kind`` "batch") or at a site ("site")."""
         return (self.ok_b if kind == "batch" else self.ok_s).get(place, 0)  # type: ignore[arg-type]
 
-    def ok_hosts(self, hosts: set[str]) -> Counter[tuple[str | None, str | None]]:
-        """Successes per (batch, host) at ``hosts``: the one time jobs are looked at by host, and only theirs."""
+    def ok_hosts(self, hosts: set[str] | None) -> Counter[tuple[str | None, str | None]]:
+        """Successes per (batch, host) at ``hosts`` (None: every host): the one time jobs are looked at by host."""
         out: Counter[tuple[str | None, str | None]] = Counter()
-        if not hosts:
+        if hosts is not None and not hosts:
             return out
-        for picked, sign in ((_at(self.jobs, _host, hosts), 1), (_at(self.failed, _host, hosts), -1)):
+        every = ((self.jobs, 1), (self.failed, -1)) if hosts is None else ()
+        picked_ = every or ((_at(self.jobs, _host, hosts), 1), (_at(self.failed, _host, hosts), -1))  # type: ignore[arg-type]
+        for picked, sign in picked_:
             for (status, b, h), n in Counter(map(self.by_host, picked)).items():
                 if status == _COMPLETED:
                     out[b, h] += sign * n
@@ -370,6 +372,17 @@ class _Counts:
         candidates = {b for b, n in self.fb.items() if n >= MIN_FAILURES and self.ok("batch", b) <= 0}
         if not candidates or self.total_ok < MIN_OK_ELSEWHERE:
             return set()
+        # Tarone over every batch that could have failed everywhere: its finished jobs are a margin of the test
+        # (all of them failing is the smallest p it could reach), whether it failed or not; the batches seen
+        # failing everywhere are an outcome, and counting only them is no correction
+        total_failed = len(self.failed)
+        sizes = [(b, n) for b in self.fb.keys() | self.ok_b.keys() if (n := self.fb[b] + self.ok_b[b]) >= MIN_FAILURES]
+        testable, m = _testable(
+            sizes, lambda _b, n: fisher_greater(n, 0, total_failed - n, self.total_ok) if n <= total_failed else 1.0
+        )
+        candidates &= {b for b, _n in testable}
+        if not candidates:
+            return set()
         members: dict[str, list[Job]] = {b: [] for b in candidates}  # type: ignore[misc]
         for j in _at(self.failed, self.key, candidates):  # type: ignore[arg-type]
             members[self.key(j)].append(j)  # type: ignore[index]
@@ -386,10 +399,9 @@ class _Counts:
             if count >= SAME_SHARE * len(kept):
                 wide.append((b, kept, hosts, sites, common, count))
         broken: set[str] = set()
-        total_failed = len(self.failed)
         for b, kept, hosts, sites, common, count in wide:
             other_fail = total_failed - self.fb[b]
-            p = min(1.0, fisher_greater(len(kept), 0, other_fail, self.total_ok) * len(wide))
+            p = min(1.0, fisher_greater(len(kept), 0, other_fail, self.total_ok) * m)
             if p >= ALPHA:
                 continue
             times = [t for j in kept if (t := ended_at(j)) is not None]
@@ -427,14 +439,22 @@ class _Counts:
             return
         pairs = Counter(zip(map(self.key, failed), map(_host, failed), strict=True))  # read once more, not picked
         batches: Counter[str | None] = Counter(map(_second, pairs))
-        # within each batch: a host with enough failures of that batch. Tarone: a host whose failures could not
-        # be significant even with no success there is not tested, nor counted in the correction
-        cands = [(b, h, pairs[b, h]) for b, h in _enough(pairs) if h is not None]
-        cands, m = _testable(cands, lambda b, _h, f: fisher_greater(f, 0, self.fb[b] - f, self.ok_b[b]))
+        # Tarone over every (batch, host) by its finished jobs, the test's margin (all of them failing is the
+        # smallest p it could reach), whether it failed or not; then only those with enough failures are tested
+        ok = self.ok_hosts(None)
+        ran: Counter[tuple[str | None, str | None]] = Counter({k: n for k, n in ok.items() if n > 0})
+        ran.update(pairs)  # type: ignore[arg-type]
+        places = [(b, h, n) for (b, h), n in ran.items() if h is not None and b not in broken and n >= MIN_FAILURES]
+        testable, m = _testable(places, lambda b, _h, n: _best(n, self.fb[b], self.ok_b[b]))
+        cands = [(b, h, f) for b, h, _n in testable if (f := pairs.get((b, h), 0)) >= MIN_FAILURES]  # type: ignore[call-overload]
         all_f, all_o = len(failed), self.total_ok - sum(self.ok_b[b] for b in broken)
-        pool = [(h, across[h]) for h in hosts if batches[h] >= 2]
-        pool, m_pool = _testable(pool, lambda _h, f: fisher_greater(f, 0, all_f - f, all_o))
-        ok = self.ok_hosts({h for _b, h, _f in cands} | {h for h, _f in pool})  # type: ignore[misc]
+        ran_h: Counter[str | None] = Counter()
+        for (b, h), n in ran.items():
+            if b not in broken:
+                ran_h[h] += n
+        pool_places = [(h, n) for h, n in ran_h.items() if h is not None and n >= MIN_FAILURES]
+        pool_t, m_pool = _testable(pool_places, lambda _h, n: _best(n, all_f, all_o))
+        pool = [(h, across[h]) for h, _n in pool_t if h in hosts and batches[h] >= 2]
         for b, h, f in cands:
             self._test(out.node, "node", b, h, f, max(ok.get((b, h), 0), 0), self.fb[b], self.ok_b[b], m)
         if pool:
@@ -462,20 +482,34 @@ class _Counts:
         # as large a share of their failures); a site bad for every batch is the test across batches'
         finished = self.total_ok + sum(self.fb.values())
         at_site = Counter({s: self.ok_s[s] + across[s] for s in across})
+        # Tarone over every (batch, site) by its finished jobs (the test's margin); the concentration and the
+        # nodes found only remove tests after that count
+        ran = Counter({k: n for k, n in self.ok_bs.items() if n > 0 and k[0] not in broken and k[1] is not None})
+        ran.update(fail_bs)
+        places = [(b, s, n) for (b, s), n in ran.items() if n >= MIN_FAILURES]
+        testable, m = _testable(places, lambda b, _s, n: _best(n, self.fb[b], self.ok_b[b]))
         cands = [
             (b, s, f)
-            for (b, s), f in fail_bs.items()
-            if f >= MIN_FAILURES
+            for b, s, _n in testable
+            if (f := fail_bs.get((b, s), 0)) >= MIN_FAILURES
             and f * finished > SITE_CONCENTRATION * at_site[s] * self.fb[b]
             and on_node[b, s] * 2 < f
         ]
-        cands, m = _testable(cands, lambda b, _s, f: fisher_greater(f, 0, self.fb[b] - f, self.ok_b[b]))
         for b, s, f in cands:
             o = max(self.ok_bs.get((b, s), 0), 0)
             self._test(out.site, "site", b, s, f, o, self.fb[b], self.ok_b[b], m)
         all_f, all_o = len(failed), self.total_ok - sum(self.ok_b[b] for b in broken)
-        pool = [(s, f) for s, f in across.items() if f >= MIN_FAILURES and batches[s] >= 2 and on_node_at[s] * 2 < f]
-        pool, m = _testable(pool, lambda _s, f: fisher_greater(f, 0, all_f - f, all_o))
+        ran_s: Counter[str | None] = Counter()
+        for (_b, s), n in ran.items():
+            ran_s[s] += n
+        pool_t, m = _testable(
+            [(s, n) for s, n in ran_s.items() if n >= MIN_FAILURES], lambda _s, n: _best(n, all_f, all_o)
+        )
+        pool = [
+            (s, f)
+            for s, _n in pool_t
+            if (f := across.get(s, 0)) >= MIN_FAILURES and batches[s] >= 2 and on_node_at[s] * 2 < f
+        ]
         for s, f in pool:
             o = max(self.ok_s.get(s, 0), 0)
             mix = self._expected(lambda b, s=s: (fail_bs.get((b, s), 0), max(self.ok_bs.get((b, s), 0), 0)), broken)
@@ -529,6 +563,13 @@ class _Counts:
             table[batch, where] = Evidence(
                 kind, batch, where, f, o, all_f, all_o, e, e + all_o - o, p, batches=batches, expected=expected
             )
+
+
+def _best(n: int, fails: int, oks: int) -> float:
+    """The smallest one-sided p a place with ``n`` finished jobs can reach, of ``fails`` failures and ``oks``
+    successes in all (its margins): as many of its jobs failing as there are failures."""
+    a = min(n, fails)
+    return fisher_greater(a, n - a, fails - a, max(oks - (n - a), 0))
 
 
 def _testable(places: list[_T], best_p: Callable[..., float]) -> tuple[list[_T], int]:

@@ -38,7 +38,21 @@ CauseKey = tuple[str, str | None, str, str | None]
 
 
 def _key(g: FailureGroup) -> CauseKey:
-    return g.category, g.signature, g.title, g.hint
+    """What summarise groups a cause by: a signature's title is its first job's (a pack's new title beside stored
+    verdicts with the old one would make the same cause look new on the next load)."""
+    return g.category, g.signature, g.title if g.signature is None else "", g.hint
+
+
+def _same_cause(groups: list[FailureGroup], was: CauseKey, job_ids: set[str]) -> int | None:
+    """The row of the cause the cursor was on: the same key, else (the population gave its jobs a hint, or took
+    it away) the group of the same cause holding most of its jobs, else None."""
+    same = next((i for i, g in enumerate(groups) if _key(g) == was), None)
+    if same is not None:
+        return same
+    kin = [(i, g) for i, g in enumerate(groups) if _key(g)[:3] == was[:3]]
+    if not kin:
+        return None
+    return max(kin, key=lambda ig: (len(job_ids.intersection(ig[1].job_ids)), ig[1].count))[0]
 
 
 def population_of(store: Store, jobs: list[Job], failures: list[Job], everyone: bool) -> list[Job]:
@@ -266,8 +280,12 @@ class FailureSummaryScreen(BaseScreen):
         weigh: Callable[[], list[FailureGroup] | None],
     ) -> None:
         """Show the causes, then weigh the other jobs in a thread worker and show the causes again with their
-        evidence (unless a newer load has begun)."""
-        self.show(groups, failures)
+        evidence (unless a newer load has begun). A refresh of a table that shows the population's hints keeps it
+        until the weighing answers: the causes without their hints for a moment would move the cursor off a
+        hinted cause and make the table flicker."""
+        refresh = getattr(self, "_hinted", False) and getattr(self, "_shown_range", None) == self.range_index
+        if not refresh:
+            self.show(groups, failures)
 
         def work() -> None:
             try:
@@ -278,24 +296,30 @@ class FailureSummaryScreen(BaseScreen):
                     self.app.call_from_thread(self.notify, line, severity="warning", markup=False)
                 return
             if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._weighed, generation, weighed, failures)
+                self.app.call_from_thread(self._weighed, generation, weighed, failures, None if not refresh else groups)
 
         # not exclusive: cancelling a thread worker only marks it (it runs on, and whoever waits for the workers
         # sees WorkerCancelled); an answer for an older load is dropped by its generation instead
         self.run_worker(work, thread=True, group="failures-population")
 
-    def _weighed(self, generation: int, groups: list[FailureGroup] | None, failures: int) -> None:
-        """The causes with the other jobs' evidence (None: they point nowhere, the table stays as it is)."""
+    def _weighed(
+        self, generation: int, groups: list[FailureGroup] | None, failures: int, plain: list[FailureGroup] | None
+    ) -> None:
+        """The causes with the other jobs' evidence (None: they point nowhere, the table stays as it is, or shows
+        ``plain``, the causes not shown yet)."""
         if generation == self._generation and self.is_attached:
-            if groups is not None:
-                self.show(groups, failures)
-            self.weighed = True
+            if groups is not None or plain is not None:
+                self.show(groups if groups is not None else plain, failures)  # type: ignore[arg-type]
+            self.select, self.weighed = None, True
 
     def show(self, groups: list[FailureGroup], failures: int) -> None:
         """Fill the table; the cursor stays on the cause it was on (a refresh does not move it)."""
-        was = _key(self.current) if self.current is not None else self.select
-        self.select = None
+        current = self.current
+        # the cause to come back to (Esc from its jobs) until a show finds it, else the one the cursor is on
+        was = self.select if self.select is not None else _key(current) if current is not None else None
+        was_ids = set(current.job_ids) if current is not None and self.select is None else set()
         self.groups, self._failures = groups, failures
+        self._hinted, self._shown_range = any(g.hint for g in groups), self.range_index
         if getattr(self, "_width", None) != (self.size.width or self.app.size.width):
             self._columns(self.size.width or self.app.size.width)
         table = self.query_one("#failures", DataTable)
@@ -334,12 +358,17 @@ class FailureSummaryScreen(BaseScreen):
             )
         )
         if was is not None:
-            same = next((i for i, g in enumerate(groups) if _key(g) == was), None)
+            same = _same_cause(groups, was, was_ids)
             if same is not None:
                 table.move_cursor(row=same, animate=False)
+            if same is not None and _key(groups[same]) == was:
+                self.select = None  # found: a later answer keeps the cursor where it is now
+        self._placed = table.cursor_row
         self.show_detail()
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != getattr(self, "_placed", None):
+            self.select = None  # the shifter moved the cursor: that is the cause to keep
         self.show_detail()
 
     def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:

@@ -96,6 +96,8 @@ class JobsScreen(BaseScreen):
         self.load_failed: str | None = None  # why the last read of the store failed (one line), until one answers
         self._dump_lock = threading.Lock()  # one parse of the dump, whichever read asks first
         self._dump_told = False  # the app was told the dump is listed (its errors, the copy into the store)
+        self._reading = False  # a read of the list is under way (one at a time)
+        self._reload_wanted = False  # a reload was asked for meanwhile: read again once it answers
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="jobs-status")
@@ -115,6 +117,12 @@ class JobsScreen(BaseScreen):
         """Read jobs and verdicts off the UI thread (read_store: a connection of its own; a newer read drops this
         one's answer), build and sort the rows there too, then show them; a store that cannot be read is one line
         in the status. Opened on a dump: it is listed as soon as it is parsed."""
+        if self._reading:
+            # one read of the list at a time: a superseded read's thread would run on beside the new one (a
+            # diagnosis reloads per batch); the newest state is read once this read has answered
+            self._reload_wanted = True
+            return
+        self._reading, self._reload_wanted = True, False
         dump, lock = self.opg.dump, self._dump_lock
         quick, sort_key, reverse = self.quick, self.sort_key, self.sort_reverse
 
@@ -143,8 +151,10 @@ class JobsScreen(BaseScreen):
 
     def _loaded(self, answer: tuple[list[Row], tuple[tuple[Any, ...], list[int]]]) -> None:
         rows, base = answer
+        self._reading = False
         self.load_failed = None
         self._show_rows(rows, base)
+        self._read_again()
         self._dump_listed()
         # filter texts after the first paint, in steps that give way to a keystroke's filter (a thread of its own:
         # a quit never waits for it)
@@ -152,9 +162,16 @@ class JobsScreen(BaseScreen):
 
     def _load_failed(self, line: str) -> None:
         """The store could not be read: one line in the status (the rows already shown stay)."""
+        self._reading = False
         self.load_failed = one_line(line, 300)
         self._dump_listed()
         self._status(self.shown, self.took)
+        self._read_again()
+
+    def _read_again(self) -> None:
+        """A reload asked for while the last read ran: read the store once more, now."""
+        if self._reload_wanted:
+            self.load_rows()
 
     def _dump_listed(self) -> None:
         """Once the dump is parsed, after the first paint: what could not be read, and the copy into the store."""
@@ -466,6 +483,10 @@ class JobsScreen(BaseScreen):
 
     def action_diagnose(self) -> None:
         """Diagnose the failed and held jobs in view (marked ones, else the group or filter) from their logs."""
+        if self.loaded_at is None:  # no rows read yet: "no failures" would be a claim
+            why = f"store not read: {self.load_failed}" if self.load_failed else "the jobs are still being read"
+            self.notify(f"{why}; d once they are listed", markup=False)
+            return
         table = self.query_one(JobTable)
         ids = sorted(table.marked) or [
             self.rows[i].job_id for i in self.visible_indices() if self.rows[i].failed or self.rows[i].status == 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -197,7 +198,6 @@ def test_all_sql_is_in_the_store() -> None:
     """DESIGN: one module owns all SQL. Outside store/ (and team/, the team store's server-side DDL) no module
     runs a statement, hands the store a WHERE clause of its own or reaches into a store's connection (``.conn``;
     team/ is handed the PostgreSQL session by Store.server_connection): it calls a Store method."""
-    import re
 
     outside = sorted(
         name
@@ -407,7 +407,7 @@ def _defines(function: str) -> list[str]:
 def test_one_home_for_each_idea() -> None:
     """Ideas issue 15 found in several homes, each in one now: cleaning untrusted text to one line
     (core.textsafe.one_line), parsing an ISO time (core.timefmt.parse_iso, which takes `Z` and any fraction),
-    the names of the feed kinds (core.feedkinds)."""
+    the names of the feed kinds (core.feedkinds), an instant written in a message (core.timefmt.utc_minute)."""
     assert _defines("one_line") == ["opgtui.core.textsafe"]
     # a verb's failure is one line on stderr, said by one function (there were four, with four length limits)
     assert _defines("_fail") == []
@@ -418,6 +418,11 @@ def test_one_home_for_each_idea() -> None:
     assert iso_readers == ["opgtui.core.timefmt", "opgtui.demo.timeshift", "opgtui.domain.requests"]
     kind_lists = sorted(name for name, path in MODULES.items() if '"osg_downtime", "gocdb"' in path.read_text("utf-8"))
     assert kind_lists == ["opgtui.core.feedkinds"]
+    # an instant in a message, "2026-12-07 04:26 UTC", is core.timefmt.utc_minute (lock, retry and feeds wrote it)
+    minute_formats = sorted(
+        name for name, path in MODULES.items() if re.search(r"%Y-%m-%d[ T]%H:%M(?!:)", path.read_text("utf-8"))
+    )
+    assert minute_formats == ["opgtui.core.timefmt"]
 
 
 def test_every_declared_dependency_is_imported() -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from opgtui.core.timefmt import parse_iso, parse_when
-from opgtui.sources.feeds.base import parse_time
+from opgtui.core.timefmt import parse_iso, parse_when, utc_minute
+from opgtui.sources.feeds.base import parse_time, span_text
 
 NOW = 1_800_000_000.0  # injected "now": nothing here reads the clock
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC).timestamp()
@@ -44,3 +44,12 @@ def test_not_a_time_is_a_value_error(text: str) -> None:
     with pytest.raises(ValueError, match="not a time"):
         parse_when(text or "x", NOW)
     assert parse_when("+4h", NOW) == NOW + 4 * 3600
+
+
+def test_an_instant_in_a_message_is_written_one_way() -> None:
+    """A lock's holder, an earlier retry and a feed's window say an instant as core.timefmt.utc_minute writes it
+    (three copies of the format once; tests/test_contracts.py fails on a fourth)."""
+    assert utc_minute(NOON) == "2026-11-25 12:00 UTC"
+    assert utc_minute(NOON + 59, zone=False) == "2026-11-25 12:00"
+    assert span_text(NOON, NOON + 7200) == "2026-11-25 12:00 – 2026-11-25 14:00 UTC"
+    assert span_text(NOON, None) == "2026-11-25 12:00 – open end UTC"

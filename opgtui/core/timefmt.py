@@ -62,6 +62,13 @@ def clock(ts: float | None, tz: tzinfo | None = None, *, with_date: bool = False
     return dt.strftime("%m-%d %H:%M" if with_date else "%H:%M")
 
 
+def utc_minute(ts: float, *, zone: bool = True) -> str:
+    """``2026-12-07 04:26 UTC``: an instant in a message (a lock's holder, an earlier retry, a feed's window);
+    without `` UTC`` when ``zone`` is False (a span names the zone once). The one home of this format."""
+    text = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+    return f"{text} UTC" if zone else text
+
+
 def span(seconds: float | None, *, coarse: bool = False) -> str:
     """Compact duration: ``45s``, ``43m``, ``3h05``, ``2d04h`` (coarse, for narrow columns: ``3h``, ``2d``);
     '' when unknown."""

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from opgtui.config import DebugProfile
 from opgtui.core.model import JobStatus, is_failed
+from opgtui.core.timefmt import utc_minute
 
 Mode = Literal["release", "resubmit"]
 
@@ -528,7 +529,7 @@ def earlier_retry(
         done = [r for r in rows if r["ok"] and r["mode"] == "resubmit" and r["new_job_id"]]
         if done:
             last = done[-1]
-            when = datetime.fromtimestamp(last["time"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+            when = utc_minute(last["time"])
             return Earlier(
                 f"{job_id} already retried as {last['new_job_id']} (by {last['who']}, {when}); "
                 "nothing submitted (--again to submit it once more)",

@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
+
+from opgtui.core.timefmt import utc_minute
 
 # The two-key advisory space: (opgtui's collector, the store's schema), so teams in separate schemas of one
 # database each have their own collector. The store's write lock uses the one-key space: they never meet.
@@ -36,7 +37,7 @@ class Holder:
     user: str
 
     def describe(self) -> str:
-        when = datetime.fromtimestamp(self.since, UTC).strftime("%Y-%m-%d %H:%M UTC") if self.since else "?"
+        when = utc_minute(self.since) if self.since else "?"
         pid = f"pid {self.pid}" if self.pid else "a process"
         return f"{pid} on {self.host or '?'} since {when} (database user {self.user or '?'})"
 

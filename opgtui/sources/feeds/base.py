@@ -21,7 +21,7 @@ from opgtui.config import FeedConfig
 from opgtui.core.model import ServiceState, ServiceStateName, Window
 from opgtui.core.safeyaml import Limits
 from opgtui.core.textsafe import one_line  # the feed kinds take it from here
-from opgtui.core.timefmt import parse_iso
+from opgtui.core.timefmt import parse_iso, utc_minute
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
@@ -308,10 +308,8 @@ def _epoch_number(x: float) -> float:
 
 def span_text(start: float, end: float | None) -> str:
     """``2024-01-02 10:00 – 2024-01-02 12:00 UTC`` for notes."""
-    fmt = "%Y-%m-%d %H:%M"
-    a = datetime.fromtimestamp(start, UTC).strftime(fmt)
-    b = datetime.fromtimestamp(end, UTC).strftime(fmt) if end is not None else "open end"
-    return f"{a} – {b} UTC"
+    b = utc_minute(end, zone=False) if end is not None else "open end"
+    return f"{utc_minute(start, zone=False)} – {b} UTC"
 
 
 def worse(a: ServiceStateName, b: ServiceStateName) -> ServiceStateName:

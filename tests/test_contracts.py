@@ -407,7 +407,8 @@ def _defines(function: str) -> list[str]:
 def test_one_home_for_each_idea() -> None:
     """Ideas issue 15 found in several homes, each in one now: cleaning untrusted text to one line
     (core.textsafe.one_line), parsing an ISO time (core.timefmt.parse_iso, which takes `Z` and any fraction),
-    the names of the feed kinds (core.feedkinds), an instant written in a message (core.timefmt.utc_minute)."""
+    the names of the feed kinds (core.feedkinds), an instant written in a message
+    (core.timefmt.utc_minute), a terminal escape sequence (core.textsafe.strip_escapes)."""
     assert _defines("one_line") == ["opgtui.core.textsafe"]
     # a verb's failure is one line on stderr, said by one function (there were four, with four length limits)
     assert _defines("_fail") == []
@@ -423,6 +424,11 @@ def test_one_home_for_each_idea() -> None:
         name for name, path in MODULES.items() if re.search(r"%Y-%m-%d[ T]%H:%M(?!:)", path.read_text("utf-8"))
     )
     assert minute_formats == ["opgtui.core.timefmt"]
+    # terminal escape sequences are core.textsafe's regex (diagnosis.prefixes had one of its own)
+    escape_regexes = sorted(
+        name for name, path in MODULES.items() if re.search(r"\[@-~\]|\\x1b(?:\\\[|\(\?:)", path.read_text("utf-8"))
+    )
+    assert escape_regexes == ["opgtui.core.textsafe"]
 
 
 def test_every_declared_dependency_is_imported() -> None:

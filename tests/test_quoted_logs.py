@@ -115,6 +115,13 @@ def test_rsyslog_escapes_are_read_as_lines(packs: PackSet) -> None:
     assert origin == [0, 1, 1, 1]
 
 
+def test_a_coloured_line_loses_every_escape_textsafe_knows() -> None:
+    """The reader strips escapes with core.textsafe's regex (it had one of its own, which left ``tput sgr0``'s
+    ESC ( B, a DCS's payload and ESC 7 in the line; tests/test_contracts.py fails on a second regex)."""
+    lines, _ = normalise(["\x1b[1m\x1b[31mWARNING: Job failed\x1b(B\x1b[m", "\x1bPq#0;x\x1b\\\x1b7exit code 137\x1b8"])
+    assert list(lines) == ["WARNING: Job failed", "exit code 137"]
+
+
 @pytest.mark.parametrize(
     ("quoted", "bare"),
     [

@@ -70,6 +70,12 @@ def clean(text: str, *, tabsize: int = 8) -> str:
     return _UNSAFE.sub(_visible, text)
 
 
+def strip_escapes(text: str) -> str:
+    """``text`` without its terminal escape sequences (``_ESCAPE_SEQ``), everything else as it was: the one
+    regex of opgtui for them (diagnosis.prefixes reads a coloured log line through it)."""
+    return _ESCAPE_SEQ.sub("", text) if _ESCAPE_START.search(text) else text
+
+
 def one_line(text: object, limit: int = 500) -> str:
     """Untrusted text (or any object's ``str()``, an exception's message) squeezed to one clean line of at most
     ``limit`` characters; None is ''. The one home of this idea: feeds, the store and the screens all use it."""

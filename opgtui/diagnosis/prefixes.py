@@ -33,6 +33,7 @@ from typing import Any
 import re2
 
 from opgtui.core.patterns import re2_options
+from opgtui.core.textsafe import strip_escapes
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
@@ -97,7 +98,6 @@ _NEEDS = (
 search may say yes where ``_PREFIX`` then finds nothing, never the reverse): a prefix at a line's start, a JSON
 wrapper, an ANSI escape (or rsyslog's "#033"), a squashed line break. One DFA pass: about as fast as two
 ``bytes.find`` calls, where Python's ``re`` tries each alternative at each line."""
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _LOGFMT_START = ("time=", "ts=", "level=", "lvl=", "t=")
 _LOGFMT_MSG = re.compile(r'\b(?:msg|message)=("(?:[^"\\]|\\.)*")')
 """logfmt (Go's logrus and slog, Python's structlog): 'time="..." level=error msg="..."'; the message is the line."""
@@ -171,8 +171,8 @@ def _unwrap(line: str) -> list[str]:
     text = line.rstrip("\r")
     if "#033" in text:  # rsyslog's escape of ESC
         text = text.replace("#033", "\x1b")
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
+    if "\x1b" in text:  # what _NEEDS flags
+        text = strip_escapes(text)
     if "&" in text and _ENTITY.search(text):  # copied from a web page or a ticket's HTML
         text = html.unescape(text)
     text = _strip(text)

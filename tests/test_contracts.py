@@ -253,6 +253,50 @@ def test_the_views_never_query_the_apps_store_connection(tmp_path: Path) -> None
     assert app_store_uses(probe) == [2, 3, 6]
 
 
+def stores_opened_outside_workers(path: Path) -> list[int]:
+    """Lines where a view names ``open_store`` anywhere but in a function of its module handed to a worker
+    (``run_worker``, ``asyncio.to_thread``, ``threading.Thread(target=...)``) or as the callable handed to one: a
+    store opened elsewhere would be read on the UI thread. Functions are matched by name, as far as ``ast`` sees."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    handed: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if called in ("run_worker", "to_thread") and node.args:
+                handed.append(node.args[0])
+            elif called == "Thread":
+                handed += [k.value for k in node.keywords if k.arg == "target"]
+    names = {getattr(h, "attr", getattr(h, "id", "")) for h in handed}
+    found = []
+    for node in ast.walk(tree):
+        if getattr(node, "id", getattr(node, "attr", "")) != "open_store" or any(node is h for h in handed):
+            continue
+        up = parents.get(node)
+        while up is not None and not isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            up = parents.get(up)
+        if up is None or up.name not in names:
+            found.append(node.lineno)
+    return sorted(found)
+
+
+def test_the_views_open_a_store_only_in_a_worker(tmp_path: Path) -> None:
+    """A view reads the store in a worker on a connection of its own (screens/reads, or an App worker such as
+    OpgApp.read_chrome, confirm.run_action, signatures.label_jobs): it never opens one on the UI thread."""
+    opened = {
+        n: lines for n, path in MODULES.items() if within(n, UI) and (lines := stores_opened_outside_workers(path))
+    }
+    assert opened == {}
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "def on_mount(self):\n    with open_store(self.app.store.path) as s:\n        s.jobs()\n"
+        "    def work():\n        open_store(p)\n    self.run_worker(work, thread=True)\n"
+        "    def later():\n        opgtui.store.open_store(p)\n    later()\n"
+        "async def refresh(self):\n    await asyncio.to_thread(open_store, p)\n"
+    )
+    assert stores_opened_outside_workers(probe) == [2, 8]
+
+
 def test_the_tree_reads_as_the_design() -> None:
     """Every module is in one layer of the list above, and the top of opgtui/ holds only the config and the App:
     a new module goes into the package of its layer, not beside them."""

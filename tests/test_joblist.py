@@ -352,6 +352,10 @@ def test_kept_column_order_sorts_as_a_stable_sort(column: str) -> None:
             assert sort_indices(rows, indices, column, reverse) == want
             assert sort_indices(plain, indices, column, reverse) == want
     assert column in rows._sorts  # computed once, kept
+    rows.extend(build_rows(jobs(50, seed=6), now=NOW))  # a list changed after it was sorted: sorted anew
+    everything = list(range(len(rows)))
+    for reverse in (False, True):
+        assert sort_indices(rows, everything, column, reverse) == _stable_sort(list(rows), everything, column, reverse)
 
 
 def test_field_terms_answer_as_each_rows_value_does() -> None:

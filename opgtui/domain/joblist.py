@@ -270,16 +270,17 @@ class RowList(list[Row]):
     def sort_index(self, column: str) -> SortIndex:
         """The rows' order under a column, computed the first time it is asked for and kept."""
         index = self._sorts.get(column)
-        if index is None:
+        if index is None or len(index.keys) != len(self):  # (a list changed after it was sorted: made again)
             index = self._sorts[column] = build_sort_index(self, column)
+            self._descending.pop(column, None)
         return index
 
     def descending(self, column: str) -> array[int]:
         """The rows with a key under a column, largest key first (ties by row number), kept."""
+        keys = self.sort_index(column).keys
         order = self._descending.get(column)
         if order is None:
-            keys = self.sort_index(column).keys
-            known = [i for i, key in enumerate(keys) if key is not None]
+            known = list(compress(range(len(keys)), map(is_not, keys, repeat(None))))
             known.sort(key=keys.__getitem__, reverse=True)
             order = self._descending[column] = array("i", known)
         return order

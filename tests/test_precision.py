@@ -151,3 +151,13 @@ def test_cmssws_exception_category_names_the_same_step_as_its_exit_code():
     assert precision.step_code("rule:cmssw_FileReadError", k) == precision.step_code("rule:exit_8021", k)
     assert precision.step_code("rule:cmssw_BadAlloc", k) is None
     assert precision.step_code("rule:exit_50660", k) is None  # a cause (the wrapper's memory kill), not a step
+
+
+def test_the_shipped_json_is_the_yaml_compiled() -> None:
+    """precision.yaml is the source (with its sources and comments); precision.json, which a verdict reads without
+    PyYAML, must say the same: regenerate it with ``python -m opgtui.diagnosis.precision`` after an edit."""
+    from opgtui.diagnosis import precision
+
+    assert precision.parse(precision.read_yaml()) == precision.KNOWLEDGE, (
+        "precision.json is stale: run python -m opgtui.diagnosis.precision"
+    )

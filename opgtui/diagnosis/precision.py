@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from opgtui.core import safeyaml
+import orjson
+
 from opgtui.core.model import Finding, Verdict
 
 DATA = Path(__file__).with_name("precision.yaml")
@@ -78,8 +79,26 @@ def parse(raw: dict) -> Knowledge:
     return Knowledge(tuple(availability), step_codes, step_names, errno_texts)
 
 
-KNOWLEDGE = parse(safeyaml.load_file(DATA))
-"""The shipped ``precision.yaml``, read once when this module is imported (a few ms): a verdict reads no file."""
+COMPILED = DATA.with_suffix(".json")
+"""``precision.yaml`` as plain JSON, written by ``write_compiled()`` (``python -m opgtui.diagnosis.precision``):
+read with orjson, so a small verb does not import PyYAML for it (~13 ms); ``tests/test_precision.py`` fails when the
+two differ."""
+
+
+def read_yaml() -> dict:
+    """The source, ``precision.yaml`` (comments and all), as plain data."""
+    from opgtui.core import safeyaml
+
+    return safeyaml.load_file(DATA)
+
+
+def write_compiled() -> None:
+    """Write ``precision.json`` from ``precision.yaml``."""
+    COMPILED.write_bytes(orjson.dumps(read_yaml(), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n")
+
+
+KNOWLEDGE = parse(orjson.loads(COMPILED.read_bytes()))
+"""The shipped knowledge, read once when this module is imported (<1 ms): a verdict reads no file."""
 
 
 def knowledge() -> Knowledge:
@@ -197,3 +216,7 @@ def settle(
         confidence="none",
         reason=f"{PROBABLY}{verdict.category} ({verdict.action}): {verdict.reason}; but {why}",
     )
+
+
+if __name__ == "__main__":
+    write_compiled()

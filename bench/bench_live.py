@@ -17,6 +17,7 @@ import statistics
 import threading
 import time
 import uuid
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -73,14 +74,19 @@ def write_cost(dsn: str, live: bool) -> float:
     return took
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=100)
-    ap.add_argument("--batch", type=float, default=0.25)
-    args = ap.parse_args()
+def run(quick: bool = False, n: int = 100, batch: float = 0.25) -> list[dict[str, Any]]:
+    """The rows; without a PostgreSQL DSN, one row saying the bench was not run (it needs a server)."""
     dsn = os.environ.get("OPGTUI_BENCH_PG_DSN") or os.environ.get("OPGTUI_TEST_PG_DSN")
     if not dsn:
-        raise SystemExit("set OPGTUI_BENCH_PG_DSN (or OPGTUI_TEST_PG_DSN) to a PostgreSQL superuser's DSN")
+        return [
+            {
+                "name": "not run: set OPGTUI_BENCH_PG_DSN (or OPGTUI_TEST_PG_DSN) to a PostgreSQL superuser's DSN",
+                "value": float("nan"),
+                "unit": "",
+                "target": "reference",
+            }
+        ]
+    rows: list[dict[str, Any]] = []
     made = []
     try:
         for live in (True, False):
@@ -90,19 +96,38 @@ def main() -> None:
             if live:
                 with psycopg.connect(db, autocommit=True) as conn:
                     apply_live(conn)
-                d = sorted(latency(db, args.n, args.batch))
-                print(
-                    f"commit -> listener callback ({len(d)} over 3 listeners, batch {args.batch}s): "
-                    f"median {statistics.median(d) * 1000:.0f} ms, p95 {d[int(len(d) * 0.95) - 1] * 1000:.0f} ms, "
-                    f"max {d[-1] * 1000:.0f} ms"
+                d = sorted(latency(db, 20 if quick else n, batch))
+                what = f"commit -> listener callback ({len(d)} over 3 listeners, batch {batch}s)"
+                rows.append(
+                    {"name": f"{what}: median", "value": statistics.median(d) * 1000, "unit": "ms", "target": ""}
                 )
-            print(
-                f"20,000 jobs in chunks of 1,000, live triggers {'on' if live else 'off'}: {write_cost(db, live):.2f} s"
+                rows.append(
+                    {"name": f"{what}: p95", "value": d[int(len(d) * 0.95) - 1] * 1000, "unit": "ms", "target": ""}
+                )
+            rows.append(
+                {
+                    "name": f"20,000 jobs in chunks of 1,000, live triggers {'on' if live else 'off'}",
+                    "value": write_cost(db, live),
+                    "unit": "s",
+                    "target": "",
+                }
             )
     finally:
         with psycopg.connect(dsn, autocommit=True) as admin:
             for name in made:
                 admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--batch", type=float, default=0.25)
+    args = ap.parse_args()
+    if not (os.environ.get("OPGTUI_BENCH_PG_DSN") or os.environ.get("OPGTUI_TEST_PG_DSN")):
+        raise SystemExit("set OPGTUI_BENCH_PG_DSN (or OPGTUI_TEST_PG_DSN) to a PostgreSQL superuser's DSN")
+    for row in run(n=args.n, batch=args.batch):
+        print(f"{row['name']}: {row['value']:.2f} {row['unit']}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,20 @@ def jobs_app(tmp_path: Path) -> tuple[OpgApp, Any]:
     return OpgApp(cfg, store, refresh_loop=False), store  # type: ignore[arg-type]
 
 
+def hold_store_reads(monkeypatch: Any) -> tuple[threading.Event, threading.Event]:
+    """Make every read of the job list wait: (release it, set once a read is waiting)."""
+    release, reading = threading.Event(), threading.Event()
+    jobs = Store.jobs
+
+    def slow_jobs(self: Store, *args: Any) -> Any:
+        reading.set()
+        release.wait(10)
+        return jobs(self, *args)
+
+    monkeypatch.setattr(Store, "jobs", slow_jobs)
+    return release, reading
+
+
 async def listed(app: OpgApp, pilot: Any) -> None:
     """The Jobs view, once its read has arrived."""
     await pilot.press("2")
@@ -31,15 +45,7 @@ def status(app: OpgApp) -> str:
 
 async def test_the_jobs_view_shows_no_count_before_its_read_has_arrived(tmp_path: Path, monkeypatch: Any) -> None:
     cfg, store = _store_with_failed_jobs(tmp_path)
-    release, reading = threading.Event(), threading.Event()
-    jobs = Store.jobs
-
-    def slow_jobs(self: Store, *args: Any) -> Any:
-        reading.set()
-        release.wait(10)
-        return jobs(self, *args)
-
-    monkeypatch.setattr(Store, "jobs", slow_jobs)
+    release, reading = hold_store_reads(monkeypatch)
     app = OpgApp(cfg, store, refresh_loop=False)  # type: ignore[arg-type]
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("2")
@@ -142,3 +148,21 @@ async def test_diagnosing_on_a_store_that_cannot_be_written_is_one_line_and_d_tw
         await until(pilot, lambda: any(str(n.message) == "diagnosed 30 jobs" for n in app._notifications))
         assert len(store.verdicts()) == 30
         assert sum(str(n.message).startswith("diagnosed ") for n in app._notifications) == 1
+
+
+async def test_d_before_the_rows_arrive_never_says_there_are_no_failures(tmp_path: Path, monkeypatch: Any) -> None:
+    """d pressed while the view's read is still out: no claim about failures the view has not read yet."""
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    release, reading = hold_store_reads(monkeypatch)
+    app = OpgApp(cfg, store, refresh_loop=False)  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("2")
+        await until(pilot, reading.is_set)
+        try:
+            await pilot.press("d")  # the store has failed jobs; the view has not read them yet
+            await pilot.pause(0.1)
+            said = [str(n.message) for n in app._notifications]
+            assert not any("no failed or held jobs" in m for m in said), said
+        finally:
+            release.set()
+        await until(pilot, lambda: app.screen.loaded_at is not None)

@@ -30,3 +30,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _cache_key = pytest.StashKey[tuple[str | None, str]]()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The built-in demo (its config and store), built once per test module that asks for it."""
+    from opgtui.demo.build import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo"))

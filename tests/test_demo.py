@@ -15,16 +15,10 @@ from pathlib import Path
 import pytest
 
 from opgtui.config import load_config
-from opgtui.demo.build import build_demo
 from opgtui.demo.workdir import scratch_dir
 from opgtui.domain.services import board
 from opgtui.ops.actions import debug_profile_for
 from opgtui.store import open_store
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 def test_jobs_from_every_bundled_dump(demo) -> None:

@@ -14,7 +14,6 @@ import pytest
 from opgtui.app import OpgApp
 from opgtui.config import Config, DebugProfile, ExperimentConfig
 from opgtui.core.model import Finding, Job, JobStatus, Verdict, Window
-from opgtui.demo.build import build_demo
 from opgtui.domain.failures import UNDIAGNOSED, in_range, sites_text, summarise
 from opgtui.store import open_store
 
@@ -77,11 +76,6 @@ def test_time_ranges_use_when_the_job_ended_or_was_held() -> None:
 
 
 # ---------------------------------------------------------------- the dashboard, on the demo
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 async def test_demo_from_failures_to_causes_to_retrying_the_service_ones(demo: tuple[Config, Any]) -> None:

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from opgtui.app import OpgApp
-from opgtui.demo.build import build_demo
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 async def test_detail_shows_the_jobs_stages_with_wall_and_cpu(demo) -> None:  # type: ignore[no-untyped-def]

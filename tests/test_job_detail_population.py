@@ -3,20 +3,12 @@ a black-hole node agrees with a service verdict, a job elsewhere shows no patter
 
 from __future__ import annotations
 
-import pytest
-
 from opgtui.app import OpgApp
 from opgtui.core.model import Job, JobStatus, Verdict
-from opgtui.demo.build import build_demo
 from opgtui.domain.failures import is_failure
 from opgtui.domain.population import Evidence, reading
 
 BLACK_HOLE = "brown-a217"  # the demo's black-hole node
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 async def detail_of(demo, job_id: str) -> str:  # type: ignore[no-untyped-def]

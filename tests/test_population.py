@@ -328,13 +328,6 @@ async def test_failure_summary_shows_the_node_and_its_numbers_on_a_store(tmp_pat
     store.close()
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
-    from opgtui.demo.build import build_demo
-
-    return build_demo(tmp_path_factory.mktemp("demo"))
-
-
 async def test_demo_failure_summary_names_the_black_hole_node(demo: tuple[Any, Any]) -> None:
     """The demo's Purdue node with a broken CVMFS: its failures of four batches, none succeeding there."""
     from textual.widgets import DataTable

@@ -14,7 +14,6 @@ from test_status_view import screen_lines
 
 from opgtui.app import OpgApp
 from opgtui.config import Config
-from opgtui.demo.build import build_demo
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 TIMES = re.compile(r"\d\d-\d\d \d\d:\d\d|\d\d:\d\d|\d+d\d\dh|\d+h\d\d|\d+m\b|\d+s\b|\d+ ms\b|\d+s ago")
@@ -30,11 +29,6 @@ def capture(view: str) -> list[str]:
 def same(line: str) -> str:
     """A line with its times masked and its spacing ignored (column widths belong to the table's owner)."""
     return " ".join(TIMES.sub("T", line).split())
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
-    return build_demo(tmp_path_factory.mktemp("demo"))
 
 
 @pytest.mark.parametrize(

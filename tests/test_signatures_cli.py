@@ -49,6 +49,22 @@ def run(cfg: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def label_replica_missing(cfg: Path, t: dict, *options: str, corpus: str | Path = "") -> tuple[int, str]:
+    """``opgtui signatures label`` of template ``t`` as the service verdict "XRootD replica missing"."""
+    return run(
+        cfg,
+        "label",
+        t["id"],
+        "--verdict",
+        "service",
+        "--title",
+        "XRootD replica missing",
+        *options,
+        "--corpus",
+        str(corpus),
+    )
+
+
 def xrootd_template(cfg: Path) -> dict:
     code, out = run(cfg, "suggest", "--json")
     assert code == 0, out
@@ -215,20 +231,7 @@ def test_the_exported_pack_loads_as_a_pack_and_gives_the_same_verdicts(
     cfg: Path, tmp_path: Path, demo_dir: Path
 ) -> None:
     t = xrootd_template(cfg)
-    code, out = run(
-        cfg,
-        "label",
-        t["id"],
-        "--verdict",
-        "service",
-        "--title",
-        "XRootD replica missing",
-        "--service",
-        "xrootd",
-        "--enable",
-        "--corpus",
-        "",
-    )
+    code, out = label_replica_missing(cfg, t, "--service", "xrootd", "--enable")
     assert code == 0, out
     pack_dir = tmp_path / "packs"
     pack_dir.mkdir()
@@ -276,7 +279,7 @@ def test_new_verdicts_from_the_dashboards_diagnose_use_the_enabled_learned_signa
 
     t = xrootd_template(cfg)
     config = _config_for(demo_dir, cfg.parent / "opgtui.db")
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing", "--corpus", "")
+    code, out = label_replica_missing(cfg, t)
     assert code == 0, out
     store = open_store(config.store)
     try:
@@ -303,7 +306,7 @@ def test_the_store_test_re_diagnoses_a_bounded_sample_and_says_so(cfg: Path, mon
 
     monkeypatch.setattr(vetting, "SIMULATE", 2)
     t = xrootd_template(cfg)
-    code, out = run(cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing", "--corpus", "")
+    code, out = label_replica_missing(cfg, t)
     assert code == 0 and "would decide 2 of 2 tried" in out
     store = open_store(cfg.parent / "opgtui.db")
     try:
@@ -346,9 +349,7 @@ def test_an_imported_experiment_pack_becomes_learned_signatures_of_the_store(cfg
 
 def test_edit_is_tested_again_and_a_refused_edit_changes_nothing(cfg: Path) -> None:
     t = xrootd_template(cfg)
-    code, out = run(
-        cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing", "--enable", "--corpus", ""
-    )
+    code, out = label_replica_missing(cfg, t, "--enable")
     assert code == 0, out
     sid = "learned.xrootd_replica_missing"
     code, out = run(
@@ -384,9 +385,7 @@ def test_opgtui_diagnose_of_a_stored_job_uses_the_enabled_learned_signatures(cfg
         return got["category"], got["signature"]
 
     assert diagnosed() == ("unknown", "xrootd_3011_no_such_file")
-    code, out = run(
-        cfg, "label", t["id"], "--verdict", "service", "--title", "XRootD replica missing", "--enable", "--corpus", ""
-    )
+    code, out = label_replica_missing(cfg, t, "--enable")
     assert code == 0, out
     assert diagnosed() == ("service", "learned.xrootd_replica_missing")
 
@@ -416,20 +415,7 @@ def test_the_exported_pack_as_a_plugin_pack_of_a_fresh_store_gives_the_same_verd
     from opgtui.ops.logtarget import diagnose_jobs
 
     t = xrootd_template(cfg)
-    code, out = run(
-        cfg,
-        "label",
-        t["id"],
-        "--verdict",
-        "service",
-        "--title",
-        "XRootD replica missing",
-        "--service",
-        "xrootd",
-        "--enable",
-        "--corpus",
-        "",
-    )
+    code, out = label_replica_missing(cfg, t, "--service", "xrootd", "--enable")
     assert code == 0, out
     pack_dir = tmp_path / "packs"
     pack_dir.mkdir()

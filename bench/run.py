@@ -61,6 +61,31 @@ def load(path: Path) -> object:
     return module
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python workload (2M additions; best of 3): the machine's speed beside its load.
+
+    These machines are not alike from one boot to the next (the same checkout measured twice as slow on another
+    day), so a row compares across days only after it is scaled by this anchor."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smaller inputs, for a quick look")
@@ -70,6 +95,7 @@ def main() -> int:
     sys.path.insert(0, str(HERE))
     rows: list[dict] = []
     failed = 0
+    speed_before = machine_speed()
     for path in sorted(HERE.glob("bench_*.py")):
         short = path.stem.removeprefix("bench_")
         if args.only and short not in args.only:
@@ -90,8 +116,10 @@ def main() -> int:
                 }
             )
         print(f"[{short}: {time.perf_counter() - started:.1f}s]", file=sys.stderr)
+    speed = (speed_before, machine_speed())
     width = max((len(r["name"]) for r in rows), default=10)
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores ({cpu_model()})")
+    print(f"machine speed: 2M pure-Python additions in {speed[0] * 1000:.0f} ms before, {speed[1] * 1000:.0f} ms after")
     print(f"{'bench':10} {'measure':{width}} {'value':>12} {'unit':8} {'':6} target")
     headline = [r for r in rows if r.get("headline")]  # an issue's own end-to-end target, repeated first
     for r in [*headline, *({"bench": "", "name": "-" * width, "value": "", "unit": ""},)[: len(headline)], *rows]:
@@ -99,7 +127,14 @@ def main() -> int:
         shown = f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12}"
         r["status"] = verdict(r) if r["unit"] else ""
         print(f"{r['bench']:10} {r['name']:{width}} {shown} {r['unit']:8} {r['status']:6} {r.get('target', '')}")
-    doc = {"machine": platform.platform(), "python": platform.python_version(), "quick": args.quick, "rows": rows}
+    doc = {
+        "machine": platform.platform(),
+        "cpu": cpu_model(),
+        "machine_speed_s": [round(v, 4) for v in speed],
+        "python": platform.python_version(),
+        "quick": args.quick,
+        "rows": rows,
+    }
     print(json.dumps(doc, default=str))
     if args.json:
         args.json.write_text(json.dumps(doc, indent=2, default=str))

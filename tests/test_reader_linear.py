@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from opgtui.diagnosis.reader import innermost_native_frame
+from opgtui.diagnosis.stacks import innermost_native_frame
 
 
 def test_a_backtrace_of_long_frame_lines_is_read_in_linear_time() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.prefixes import normalise
-from opgtui.diagnosis.reader import STACK, USER_SOURCE, innermost_java_frame, innermost_native_frame, read
+from opgtui.diagnosis.reader import USER_SOURCE, read
 from opgtui.diagnosis.signatures import PackSet, compile_signature, load_packs
+from opgtui.diagnosis.stacks import STACK, innermost_java_frame, innermost_native_frame
 
 PACKS = load_packs(plugins=False)
 
@@ -131,10 +132,41 @@ def _stack_findings(lines: list[str], packs: PackSet) -> list[tuple[str, str | N
 
 
 def test_a_stack_whose_innermost_frame_is_a_middlewares_says_that_component_failed():
-    assert _stack_findings(XCACHE_HUNG, WITH_FRAMES) == [("service", "xrootd", 4)]
+    one_thread = XCACHE_HUNG[1:]  # the hung thread's backtrace alone (gdb's "bt", a core's)
+    assert _stack_findings(one_thread, WITH_FRAMES) == [("service", "xrootd", 3)]
     assert _stack_findings(DCACHE_NPE, WITH_FRAMES) == [("service", "dcache", 2)]
     no_frames = PackSet([c for c in PACKS.compiled if c.role != "frame"], tables=PACKS.tables)
-    assert _stack_findings(XCACHE_HUNG, no_frames) == []  # no frame signature, no rule
+    assert _stack_findings(one_thread, no_frames) == []  # no frame signature, no rule
+
+
+# cms-sw/cmssw issue 19775 (a segfault in SimG4Core's RunManagerMT::terminateRun, fixed in CMSSW): the crashing
+# thread is not in the excerpt; the one shown from its frame #0 is XRootD's client thread, idle as in any cmsRun.
+CMSSW_XROOTD_IDLE = [
+    "#6  0x00000030264e8bcd in clone () from /lib64/libc.so.6",
+    "Thread 5 (Thread 0x7f52596cc700 (LWP 8420)):",
+    "#0  0x000000302680f00d in nanosleep () from /lib64/libpthread.so.0",
+    "#1  0x00007f525a30f5ed in XrdSysTimer::Wait (mills=<optimized out>) at /build/cmsbld/auto-builds/"
+    "CMSSW_9_3_0_pre2-slc6_amd64_gcc700/build/CMSSW_9_3_0_pre2-build/BUILD/slc6_amd64_gcc700/external/xrootd/"
+    "4.6.1-ghjeda/xrootd-4.6.1/src/XrdSys/XrdSysTimer.cc:239",
+    "#2  0x00007f525a424928 in XrdCl::TaskManager::RunTasks (this=0x7f5283024300) at /build/cmsbld/auto-builds/"
+    "CMSSW_9_3_0_pre2-slc6_amd64_gcc700/build/CMSSW_9_3_0_pre2-build/BUILD/slc6_amd64_gcc700/external/xrootd/"
+    "4.6.1-ghjeda/xrootd-4.6.1/src/XrdCl/XrdClTaskManager.cc:244",
+    "#4  0x0000003026807aa1 in start_thread () from /lib64/libpthread.so.0",
+    "Current Modules:",
+    "",
+    "Module: non-CMSSW (crashed)",
+    "",
+    "A fatal system signal has occurred: segmentation violation",
+]
+
+
+def test_a_thread_of_a_dump_that_did_not_crash_names_no_culprit():
+    """In a dump of several threads only the one with the signal handler's frame crashed: another thread's
+    innermost frame is where it waits (XRootD's client threads wait in every job that reads with it)."""
+    assert _stack_findings(CMSSW_XROOTD_IDLE, PACKS) == []
+    assert innermost_native_frame(CMSSW_XROOTD_IDLE, 4) is None
+    assert _stack_findings(XCACHE_HUNG, WITH_FRAMES) == []  # a thread of a dump, no crash: the same
+    assert diagnose(CMSSW_XROOTD_IDLE, PACKS).category == "code"  # the module line decides
 
 
 def test_the_crashing_frame_decides_not_a_middleware_frame_below_it():
@@ -172,11 +204,11 @@ def test_a_java_stacks_innermost_frame_is_the_first_of_its_last_cause():
 
 def test_a_hung_thread_is_whose_innermost_frame_is_outside_the_c_runtime():
     """A thread waiting in libc under the payload's own frame is the payload's wait, whatever it called through."""
-    payload_waits = [*XCACHE_HUNG[:3], "#2  0x00002ac58ee79b8f in GenHFHadronMatcher::isHadron(int) () from x.so"]
+    payload_waits = [*XCACHE_HUNG[1:3], "#2  0x00002ac58ee79b8f in GenHFHadronMatcher::isHadron(int) () from x.so"]
     payload_waits.append(XCACHE_HUNG[4])  # composed for the test: the payload frame above XRootD's
-    assert innermost_native_frame(payload_waits, 5) == (4, 4)
+    assert innermost_native_frame(payload_waits, 4) == (3, 3)
     assert _stack_findings(payload_waits, WITH_FRAMES) == []
-    assert innermost_native_frame(XCACHE_HUNG, 5) == (4, 4)
+    assert innermost_native_frame(XCACHE_HUNG[1:], 4) == (3, 3)
 
 
 def test_snakemake_8s_form_and_a_command_that_failed_at_the_users_line():
@@ -192,5 +224,5 @@ def test_snakemake_8s_form_and_a_command_that_failed_at_the_users_line():
 
 def test_a_mangled_cxx_name_is_no_runtime_frame():
     """A C++ symbol gdb did not demangle starts with "_Z": the code's own frame, not the C library's "__" ones."""
-    hung = [*XCACHE_HUNG[:3], "#2  0x00007f83fee1697d in _ZN13XrdSysCondVar4WaitEv () from /lib64/libXrdUtils.so.3"]
-    assert innermost_native_frame(hung, 4) == (4, 4)
+    hung = [*XCACHE_HUNG[1:3], "#2  0x00007f83fee1697d in _ZN13XrdSysCondVar4WaitEv () from /lib64/libXrdUtils.so.3"]
+    assert innermost_native_frame(hung, 3) == (3, 3)

@@ -26,9 +26,8 @@
   is a ``frame`` signature's package (WMCore, CRAB, DIRAC, the PanDA pilot, HTCondor's bindings...), it is that
   package's bug, and the frame signature's category says what that means for the job.
 - Where the failure sits: an error stated at a line of a source file in a user's own area (a home directory, an
-  AFS or EOS user or work area; not an installed package there) is the job's code; a gdb backtrace or a Java stack
-  trace whose innermost frame outside the language runtime is a ``frame`` signature's (a middleware's own code) says
-  that component failed, whatever line the stack came with.
+  AFS or EOS user or work area; not an installed package there) is the job's code; what a gdb backtrace or a Java
+  stack trace says (its innermost frame a middleware's) is ``stacks.py``'s.
 - Details: a deciding line's named groups (``path``, ``host``...) for the reason ("path /store/x.root").
 
 Pure: works on the scan's findings and the lines; no I/O.
@@ -42,7 +41,7 @@ from dataclasses import dataclass, field, replace
 
 from opgtui.core.model import Finding
 from opgtui.core.textsafe import one_line
-from opgtui.diagnosis import rules
+from opgtui.diagnosis import rules, stacks
 from opgtui.diagnosis.codes import CodeTables
 from opgtui.diagnosis.signatures import DETAIL_GROUPS, STRUCTURE, PackSet
 
@@ -111,27 +110,6 @@ TRACEBACK_LINES = 200
 _FRAME_LINE = re.compile(r'^\s*File "')
 _TRACEBACK_HEAD = "Traceback (most recent call last)"
 _EXCEPTION_CLASS = re.compile(r"^\s*(?:builtins\.)?([A-Za-z_][\w.]*)")
-_NATIVE_FRAME = re.compile(r"^\s*#(\d+)\s+(?:0x[0-9a-fA-F]+ in |<signal handler called>|\S+ \()")
-"""A frame of gdb's backtrace (what CMSSW, ROOT and a bug report's "thread apply all bt" print): "#3  0x... in f()
-from /lib/x.so", its source ("at x.cc:12") sometimes on the lines after it."""
-_SIGNAL_FRAME = "<signal handler called>"
-FRAME_WRAP = 4
-"""Lines one gdb frame may run over (its arguments, "at file.cc:12", a quote's wrapping)."""
-_RUNTIME_FRAME = re.compile(
-    r"<signal handler called>"
-    r"| in (?:\?\?|_(?!Z)\w*|pthread_\w+|raise|abort|(?:nano)?sleep|poll|select|epoll_wait|waitpid|wait4|do_system"
-    r"|system|futex\w*|sem_\w+|clone\d*|start_thread|read|write|syscall)\b[^(]{0,256}\("
-    r"| from \S*/(?:libc|libpthread|ld-linux[\w-]*|libstdc\+\+|libgcc_s|libm|libdl|librt)[.-]"
-)
-"""Frames of the C and C++ runtime (libc, libpthread, the dynamic loader, libstdc++): where a thread waits or a
-signal is raised, never whose code it is. The innermost frame outside them is."""
-_JAVA_FRAME = re.compile(r"^\s*at [\w$]+(?:\.[\w$<>]+)+\((?:[\w$.-]+\.java:\d+|Native Method|Unknown Source)\)")
-_JAVA_RUNTIME = re.compile(r"^\s*at (?:java|javax|jdk|sun|com\.sun)\.")
-_JAVA_CAUSE = re.compile(r"^\s*Caused by: ")
-STACK = "structure.stack_in_middleware"
-STACK_PRIORITY = 25
-"""A stack whose innermost frame is a middleware's: that component failed (hung, crashed, threw). Below what a
-line says when a pack knows it."""
 _INT = re.compile(r"-?\d+")
 _NAME_PREFIX = "codes."
 
@@ -325,10 +303,7 @@ def _user_source(out: Reading, groups: dict[str, str], f: Finding) -> None:
 
 
 def _stacks(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
-    """A gdb backtrace or a Java stack trace whose innermost frame outside the language's runtime is a ``frame``
-    signature's (a middleware: XRootD, CVMFS, dCache...) says that component failed: a finding of the frame
-    signature's category. gdb: the frames after "<signal handler called>" (the crashing thread), else the first
-    thread shown from its frame #0; Java: the last "Caused by:" (the root cause), else the first exception."""
+    """What the log's stacks say (``stacks.py``): a middleware's frame innermost."""
     frames = {
         f.line: f
         for f in out.findings
@@ -336,129 +311,7 @@ def _stacks(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
         and packs.roles.get(f.signature) == "frame"
         and packs.pack_of.get(f.signature) != PYTHON_PACK
     }
-    if not frames:
-        return
-    inners: set[tuple[int, int] | None] = set()
-    covered = 0  # the 1-based last line of the stacks read: a frame line inside one has the same innermost frame
-    for line in sorted(frames):
-        if line <= covered:
-            continue
-        inners.add(_native_orinnermost_java_frame(lines, line))
-        covered = _run_end(lines, line)
-    for first, last in sorted(i for i in inners if i is not None):  # the first stack in the log first
-        frame = next((frames[n] for n in range(first, last + 1) if n in frames), None)
-        if frame is None:
-            continue
-        out.findings.append(
-            Finding(
-                STACK,
-                frame.category,
-                frame.action,
-                f"A stack whose innermost frame (line {first}) is {frame.title}",
-                first,
-                lines[first - 1],
-                frame.service,
-                STACK_PRIORITY,
-            )
-        )
-        return
-
-
-def _run_end(lines: Sequence[str], line: int) -> int:
-    """The 1-based last line of the run of gdb or Java frames holding ``line`` (its wrapped lines, a Java trace's
-    "Caused by:" and "... N more" lines included): read once, so that a long run costs its length, not its square."""
-    end = line
-    if _JAVA_FRAME.match(lines[line - 1]):
-        while end < len(lines) and (
-            _JAVA_FRAME.match(lines[end]) or _JAVA_CAUSE.match(lines[end]) or lines[end].strip().startswith("... ")
-        ):
-            end += 1
-        return end
-    gap = 0
-    while end < len(lines) and lines[end].strip() and gap < FRAME_WRAP:
-        gap = 0 if _NATIVE_FRAME.match(lines[end]) else gap + 1
-        end += 1
-    return end
-
-
-def _native_orinnermost_java_frame(lines: Sequence[str], line: int) -> tuple[int, int] | None:
-    """The innermost frame (first and last line) of the gdb or Java stack holding ``line``, or None."""
-    return innermost_native_frame(lines, line) or innermost_java_frame(lines, line)
-
-
-def innermost_native_frame(lines: Sequence[str], line: int) -> tuple[int, int] | None:
-    """The 1-based first and last line of the innermost frame outside the C runtime of the gdb backtrace holding
-    ``line`` (a frame's arguments and source may follow on lines of their own, or a quote wraps it), or None when
-    ``line`` is in no backtrace."""
-    heads = _frame_heads(lines, line - 1)
-    if not heads:
-        return None
-    signal = next((k for k, (i, _n) in enumerate(heads) if _SIGNAL_FRAME in lines[i]), None)
-    if signal is None:
-        signal = next((k - 1 for k, (_i, n) in enumerate(heads) if n == 0), None)
-        if signal is None:
-            return None
-    for k in range(signal + 1, len(heads)):
-        if k > signal + 1 and heads[k][1] <= heads[k - 1][1]:
-            return None  # another thread's frames
-        i = heads[k][0]
-        end = heads[k + 1][0] if k + 1 < len(heads) else min(len(lines), i + 1 + FRAME_WRAP)
-        end = next((j for j in range(i + 1, end) if not lines[j].strip()), end)
-        if not any(_RUNTIME_FRAME.search(lines[j]) for j in range(i, end)):
-            return i + 1, end
-    return None
-
-
-def _frame_heads(lines: Sequence[str], at: int) -> list[tuple[int, int]]:
-    """(0-based line, frame number) of each frame of the run of gdb frames holding the 0-based line ``at``."""
-
-    def head_above(i: int) -> int | None:
-        for j in range(i, max(-1, i - FRAME_WRAP - 1), -1):
-            if _NATIVE_FRAME.match(lines[j]):
-                return j
-            if not lines[j].strip():
-                return None
-        return None
-
-    first = head_above(at) if 0 <= at < len(lines) else None
-    if first is None:
-        return []
-    while first > 0 and (above := head_above(first - 1)) is not None:
-        first = above
-    heads: list[tuple[int, int]] = []
-    gap = 0
-    for i in range(first, min(len(lines), first + TRACEBACK_LINES)):
-        m = _NATIVE_FRAME.match(lines[i])
-        if m:
-            heads.append((i, int(m.group(1))))
-            gap = 0
-        elif not lines[i].strip() or gap >= FRAME_WRAP:
-            break
-        else:
-            gap += 1
-    return heads
-
-
-def innermost_java_frame(lines: Sequence[str], line: int) -> tuple[int, int] | None:
-    """The 1-based line (as first and last) of the innermost frame outside the Java runtime of the root cause of
-    the Java stack trace holding ``line``, or None."""
-    if not _JAVA_FRAME.match(lines[line - 1]):
-        return None
-    start = line - 1
-    while start > 0 and (_JAVA_FRAME.match(lines[start - 1]) or _JAVA_CAUSE.match(lines[start - 1])):
-        start -= 1
-    end = line
-    while (
-        end < len(lines)
-        and end - start < TRACEBACK_LINES
-        and (_JAVA_FRAME.match(lines[end]) or _JAVA_CAUSE.match(lines[end]) or lines[end].strip().startswith("... "))
-    ):
-        end += 1
-    cause = max((i for i in range(start, end) if _JAVA_CAUSE.match(lines[i])), default=start - 1)
-    for i in range(cause + 1, end):
-        if _JAVA_FRAME.match(lines[i]) and not _JAVA_RUNTIME.match(lines[i]):
-            return i + 1, i + 1
-    return None
+    out.findings.extend(stacks.stack_findings(frames, lines))
 
 
 def _memory_row(out: Reading, groups: dict[str, str], f: Finding) -> None:

@@ -38,3 +38,16 @@ def test_a_long_run_of_middleware_frames_is_read_in_linear_time() -> None:
     diagnose(lines, packs, now=0.0)  # its verdict is not the point here (the precision rule may make it unknown)
     took = time.process_time() - started
     assert took < 1.5, f"{took:.1f} s of CPU for a 4,000-frame trace"
+
+
+def test_many_signal_frames_are_read_in_linear_time() -> None:
+    """A payload's stdout can print "<signal handler called>" frames by the thousand, each line long: only the
+    first few crashes are read, each run of frames once."""
+    from opgtui.diagnosis.stacks import own_code_crash
+
+    filler = " in read" * 8000
+    lines = [f"#{k % 2}  <signal handler called>{filler}" for k in range(5000)]
+    started = time.process_time()
+    assert own_code_crash({}, lines) is None
+    took = time.process_time() - started
+    assert took < 1.0, f"{took:.1f} s of CPU for 5,000 signal frames"

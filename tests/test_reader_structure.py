@@ -7,7 +7,7 @@ from opgtui.diagnosis.engine import diagnose
 from opgtui.diagnosis.prefixes import normalise
 from opgtui.diagnosis.reader import USER_SOURCE, read
 from opgtui.diagnosis.signatures import PackSet, compile_signature, load_packs
-from opgtui.diagnosis.stacks import STACK, innermost_java_frame, innermost_native_frame
+from opgtui.diagnosis.stacks import CRASH, STACK, innermost_java_frame, innermost_native_frame
 
 PACKS = load_packs(plugins=False)
 
@@ -226,3 +226,60 @@ def test_a_mangled_cxx_name_is_no_runtime_frame():
     """A C++ symbol gdb did not demangle starts with "_Z": the code's own frame, not the C library's "__" ones."""
     hung = [*XCACHE_HUNG[1:3], "#2  0x00007f83fee1697d in _ZN13XrdSysCondVar4WaitEv () from /lib64/libXrdUtils.so.3"]
     assert innermost_native_frame(hung, 3) == (3, 3)
+
+
+# cms-sw/cmssw issue 32154 (an IB crash inside L1Comparator's DEcompare: the release's code), as the thread quotes it.
+L1_COMPARATOR_CRASH = [
+    "Thread 1 (Thread 0x2b143834cb80 (LWP 27278)):",
+    "#3  0x00002b14419e0a59 in sig_dostack_then_abort () from /cvmfs/cms-ib.cern.ch/week1/slc7_amd64_gcc820/cms/"
+    "cmssw/CMSSW_11_2_X_2020-11-15-0000/lib/slc7_amd64_gcc820/pluginFWCoreServicesPlugins.so",
+    "#4  <signal handler called>",
+    "#5  0x00002b14361167f8 in vtable for __cxxabiv1::__class_type_info () from /cvmfs/cms-ib.cern.ch/nweek-02655/"
+    "slc7_amd64_gcc820/external/gcc/8.2.0-bcolbf/lib64/libstdc++.so.6",
+    "#6  0x00002b14ac4d9c59 in DEcompare<std::vector<L1GctEmCand, std::allocator<L1GctEmCand> > >::DEcompare("
+    "std::vector<L1GctEmCand, std::allocator<L1GctEmCand> > const*, std::vector<L1GctEmCand, std::allocator<"
+    "L1GctEmCand> > const*) () from /cvmfs/cms-ib.cern.ch/week1/slc7_amd64_gcc820/cms/cmssw/CMSSW_11_2_X_2020-11-15-"
+    "0000/lib/slc7_amd64_gcc820/libL1TriggerHardwareValidation.so",
+]
+# UCATLAS/xAODAnaHelpers issue 81 (a segfault in a user's own RootCore build), ROOT's signal handler above it.
+XAOD_USER_CRASH = [
+    "#2  0x00007f3543499ecf in TUnixSystem::StackTrace() () from /cvmfs/atlas.cern.ch/repo/ATLASLocalRootBase/x86_64/"
+    "root/6.02.05-x86_64-slc6-gcc48-opt/lib/libCore.so",
+    "#3  0x00007f354349ba3c in TUnixSystem::DispatchSignals(ESignals) () from /cvmfs/atlas.cern.ch/repo/"
+    "ATLASLocalRootBase/x86_64/root/6.02.05-x86_64-slc6-gcc48-opt/lib/libCore.so",
+    "#4  <signal handler called>",
+    "#5  0x00007f3549f90f71 in xAOD::CutBookkeeper_v1::nAcceptedEvents() const () from /afs/cern.ch/work/j/jbossios/"
+    "public/SM/new_xAODJetAnalysis/xAODUnfoldingAnalysis/41_version/RootCoreBin/lib/x86_64-slc6-gcc48-opt/"
+    "libxAODCutFlow.so",
+]
+
+
+def _crash_findings(lines: list[str], packs: PackSet = PACKS) -> list[tuple[str, int | None]]:
+    found, normal, _origin = packs.scan_normalised(lines)
+    return [(f.category, f.line) for f in read(found, packs, normal, have_hold=False).findings if f.signature == CRASH]
+
+
+def test_a_crash_whose_crashing_frame_is_the_programs_own_code_is_code():
+    """The first frame after the signal handler outside the C runtime (libstdc++'s vtable frame is the runtime's)
+    is where the program crashed: its own code, a release's or a user's build."""
+    assert _crash_findings(L1_COMPARATOR_CRASH) == [("code", 5)]
+    assert _crash_findings(XAOD_USER_CRASH) == [("code", 4)]
+    v = diagnose(L1_COMPARATOR_CRASH, PACKS)
+    assert (v.category, v.evidence[0].line) == ("code", 5), v.reason
+    assert "DEcompare<std::vector<L1GctEmCand" in v.reason
+
+
+def test_a_crash_in_a_middlewares_or_the_systems_library_is_not_the_programs():
+    """The crashing frame a middleware's (a frame signature's: that component's) or the operating system's library
+    (a driver, libz: whose call it was the frame does not say) is no crash of the program's own code."""
+    assert _crash_findings([*MODULE_CRASH[:1], XCACHE_HUNG[3].replace("#2", "#5")], WITH_FRAMES) == []
+    in_system = [*XAOD_USER_CRASH[:3], "#5  0x00007f35 in inflate_fast () from /lib64/libz.so.1"]
+    assert _crash_findings(in_system) == []
+    no_handler = [XAOD_USER_CRASH[0], XAOD_USER_CRASH[3].replace("#5", "#1")]  # no thread known to have crashed
+    assert _crash_findings(no_handler) == []
+
+
+def test_an_earlier_failed_read_explains_a_crash_in_the_programs_code():
+    """A crash after a failed read is its consequence (the ``crash`` role): the read decides."""
+    lines = ["Error in <TNetXNGFile::Open>: [ERROR] Operation expired", *XAOD_USER_CRASH]  # xrootd issue 343
+    assert diagnose(lines, PACKS).category == "service"

@@ -27,7 +27,7 @@
   package's bug, and the frame signature's category says what that means for the job.
 - Where the failure sits: an error stated at a line of a source file in a user's own area (a home directory, an
   AFS or EOS user or work area; not an installed package there) is the job's code; what a gdb backtrace or a Java
-  stack trace says (its innermost frame a middleware's) is ``stacks.py``'s.
+  stack trace says (the crashing frame a middleware's or the program's own) is ``stacks.py``'s.
 - Details: a deciding line's named groups (``path``, ``host``...) for the reason ("path /store/x.root").
 
 Pure: works on the scan's findings and the lines; no I/O.
@@ -303,7 +303,8 @@ def _user_source(out: Reading, groups: dict[str, str], f: Finding) -> None:
 
 
 def _stacks(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
-    """What the log's stacks say (``stacks.py``): a middleware's frame innermost."""
+    """What the log's stacks say (``stacks.py``): a middleware's frame innermost, or a crash in the program's own
+    code (a ``crash`` role: an earlier failed read explains it)."""
     frames = {
         f.line: f
         for f in out.findings
@@ -311,7 +312,10 @@ def _stacks(out: Reading, packs: PackSet, lines: Sequence[str]) -> None:
         and packs.roles.get(f.signature) == "frame"
         and packs.pack_of.get(f.signature) != PYTHON_PACK
     }
-    out.findings.extend(stacks.stack_findings(frames, lines))
+    for f in stacks.stack_findings(frames, lines):
+        out.findings.append(f)
+        if f.signature == stacks.CRASH:
+            out.roles[f.signature] = "crash"
 
 
 def _memory_row(out: Reading, groups: dict[str, str], f: Finding) -> None:

@@ -6,8 +6,10 @@
   threads ("Thread 5 (Thread 0x..."), a thread without the signal handler's frame only waits where it always
   waits (XRootD's client threads idle in every cmsRun that reads with it), so it names no culprit. Java: the
   first frame of the last "Caused by:" (the root cause), else of the first exception.
+- A crash (the frames after "<signal handler called>") whose crashing frame is neither the runtime's, nor a
+  middleware's, nor a system library's (/lib64, /usr/lib) is the crashed program's own code: its bug to debug.
 
-Pure. Each run of frames is read once: linear in the log.
+Pure. Each run of frames is read once, and at most ``MAX_CRASHES`` signal frames per log: linear in the log.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from opgtui.core.model import Finding
+from opgtui.core.textsafe import one_line
 
 STACK_LINES = 200
 """How many lines one stack is read over."""
@@ -42,13 +45,28 @@ STACK = "structure.stack_in_middleware"
 STACK_PRIORITY = 25
 """A stack whose innermost frame is a middleware's: that component failed (hung, crashed, threw). Below what a
 line says when a pack knows it."""
+CRASH = "structure.crash_in_own_code"
+CRASH_PRIORITY = 46
+"""A crash whose crashing frame is the program's own code. Above a bare crash line that names no culprit (CMSSW's
+"A fatal system signal has occurred", a shell's "Segmentation fault": 45; the stack says where it sat), below a
+line naming the module that crashed (71) and a pack's specific lines. A ``crash`` role: an earlier failed read
+(CVMFS, XRootD, storage) explains it."""
+MAX_CRASHES = 8
+"""Signal frames read per log (the first ones: the first crash is the one that killed the job)."""
+SYSTEM_LIBRARIES = ("/lib/", "/lib64/", "/lib32/", "/usr/lib/", "/usr/lib64/", "/usr/lib32/", "/usr/local/lib")
+"""Where the operating system's libraries sit (a driver, libcrypto, libz...): a crash there says neither whose
+code called it nor whether the node was broken."""
+_FROM = " from "
 
 
 def stack_findings(frames: Mapping[int, Finding], lines: Sequence[str]) -> list[Finding]:
     """The stacks' findings: the first stack whose innermost frame is a middleware's (``frames``: the frame
-    signatures' findings by line)."""
+    signatures' findings by line), else the first crash in the program's own code."""
     middleware = _middleware(frames, lines) if frames else None
-    return [middleware] if middleware is not None else []
+    if middleware is not None:
+        return [middleware]
+    crash = own_code_crash(frames, lines)
+    return [crash] if crash is not None else []
 
 
 def _middleware(frames: Mapping[int, Finding], lines: Sequence[str]) -> Finding | None:
@@ -73,6 +91,51 @@ def _middleware(frames: Mapping[int, Finding], lines: Sequence[str]) -> Finding 
                 STACK_PRIORITY,
             )
     return None
+
+
+def own_code_crash(frames: Mapping[int, Finding], lines: Sequence[str]) -> Finding | None:
+    """The first crash (a "<signal handler called>" frame) whose crashing frame is the program's own code, as a
+    ``code`` finding on that frame's line; None when it is a middleware's (``frames``) or a system library's."""
+    seen = 0
+    covered = 0
+    for i, text in enumerate(lines):
+        if _SIGNAL_FRAME not in text or i < covered or not _NATIVE_FRAME.match(text):
+            continue
+        seen += 1
+        if seen > MAX_CRASHES:
+            return None
+        covered = _run_end(lines, i + 1)
+        crash = innermost_native_frame(lines, i + 1, crashed_only=True)
+        if crash is None:
+            continue
+        first, last = crash
+        if any(n in frames for n in range(first, last + 1)):
+            return None  # a middleware's frame crashed: _middleware's to say
+        frame = " ".join(lines[first - 1 : last])
+        where = frame.rfind(_FROM)
+        library = frame[where + len(_FROM) :].strip() if where >= 0 else ""
+        if library.startswith(SYSTEM_LIBRARIES):
+            return None
+        return Finding(
+            CRASH,
+            "code",
+            "debug",
+            f"A crash whose crashing frame (line {first}, the first after the signal handler outside the C "
+            f"runtime) is the program's own code: {_function(lines[first - 1])}",
+            first,
+            lines[first - 1],
+            None,
+            CRASH_PRIORITY,
+        )
+    return None
+
+
+def _function(frame: str) -> str:
+    """The function a gdb frame names ("#5  0x... in Foo::bar(int) () from x.so" -> "Foo::bar(int)"), shortened."""
+    at = frame.find(" in ")
+    name = frame[at + 4 : at + 4 + 400] if at >= 0 else frame[:400]
+    end = name.find(" () ")
+    return one_line(name[:end] if end > 0 else name, 160)
 
 
 def _run_end(lines: Sequence[str], line: int) -> int:

@@ -64,6 +64,28 @@ def weigh(store: Store, job: Job, verdict: Verdict | None, now: float) -> Weighe
         return Weighed("", 0, 0, None, one_line(str(exc), 200) or type(exc).__name__)
 
 
+_NOT_SHOWABLE = (ValueError, OverflowError, OSError)
+"""What formatting a number no clock or duration can show raises (an ad's CompletionDate of 1e13, a RemoteUserCpu
+of 1e400 read as inf, a chirped phase's NaN)."""
+
+
+def _when(ts: float | None, tz: tzinfo | None) -> str:
+    """``MM-DD HH:MM``, '' when unknown, '?' for a time no calendar holds: the record and its stages come from ads
+    and chirps the job itself may have written."""
+    try:
+        return clock(ts, tz, with_date=True)
+    except _NOT_SHOWABLE:
+        return "?"
+
+
+def _took(seconds: float | None) -> str:
+    """A duration as :func:`span` writes it, '?' for one that is no number of seconds (inf, NaN)."""
+    try:
+        return span(seconds)
+    except _NOT_SHOWABLE:
+        return "?"
+
+
 def population_text(weighed: Weighed | None) -> Content:
     """The population's line under the verdict: ``population agrees: service · 28 of 183 failures of 4 batches on
     host h123`` and its numbers, a hint where the log had no verdict, a note where it disagrees, or no pattern."""
@@ -78,6 +100,10 @@ def population_text(weighed: Weighed | None) -> Content:
             f"population: no pattern ({scope}: {weighed.jobs:,} jobs, {weighed.failed:,} failed or held)\n", "dim"
         )
     ev = read.evidence
+    try:  # the counts, and when the failures there ended (an ad's time may be no time at all)
+        numbers = ev.numbers()
+    except _NOT_SHOWABLE as exc:
+        numbers = f"its numbers could not be shown: {exc}"
     if read.suggests is not None:
         head, look = f"population: {ev.hint}", "bold $text-accent"
     elif read.agrees:
@@ -86,7 +112,7 @@ def population_text(weighed: Weighed | None) -> Content:
         head, look = f"population disagrees: {ev.category} ({ev.label}; the log's verdict stands)", "bold $text-warning"
     text = Content.styled(one_line(head, 200), look)
     text = text.append_text(" · " + one_line(ev.head(), 300) + "\n")
-    return text.append_text(f"  {one_line(ev.numbers(), 400)}\n", "dim")
+    return text.append_text(f"  {one_line(numbers, 400)}\n", "dim")
 
 
 def _size(n: float | None, unit: str = "B") -> str:
@@ -118,9 +144,7 @@ def job_fields(job: Job, tz: tzinfo | None = None) -> list[tuple[str, str]]:
         ("Batch", job.batch_name),
         (
             "Status",
-            f"{job.status_label} since {clock(job.status_since, tz, with_date=True)}"
-            if job.status_since
-            else job.status_label,
+            f"{job.status_label} since {_when(job.status_since, tz)}" if job.status_since else job.status_label,
         ),
         ("Hold reason", job.hold_reason),
         ("Hold code", None if job.hold_code is None else f"{job.hold_code}/{job.hold_subcode or 0}"),
@@ -129,11 +153,11 @@ def job_fields(job: Job, tz: tzinfo | None = None) -> list[tuple[str, str]]:
         ("Last host", job.last_host),
         ("Site", job.site),
         ("CPU model", job.cpu_model),
-        ("Submitted", clock(job.submit_time, tz, with_date=True) or None),
-        ("Started", clock(job.start_time, tz, with_date=True) or None),
-        ("Ended", clock(job.end_time, tz, with_date=True) or None),
-        ("CPU user+sys", span(job.cpu_total) or None),
-        ("Wall", span(job.wall) or None),
+        ("Submitted", _when(job.submit_time, tz) or None),
+        ("Started", _when(job.start_time, tz) or None),
+        ("Ended", _when(job.end_time, tz) or None),
+        ("CPU user+sys", _took(job.cpu_total) or None),
+        ("Wall", _took(job.wall) or None),
         ("CPU efficiency", None if eff is None else f"{eff:.0%} ((user+sys) / (wall x {job.request_cpus or 1} cpus))"),
         ("Memory req/used", _pair(job.memory_request_mb, job.memory_used_mb, lambda v: _size(v * 2**20))),
         ("Disk req/used", _pair(job.disk_request_kb, job.disk_used_kb, lambda v: _size(v * 1024))),
@@ -180,7 +204,7 @@ def detail_text(
     if events:
         text = text.append_text("\nEvents\n", "bold")
         for e in events:
-            text = text.append_text(f"  {clock(e.time, tz, with_date=True)}  ", "dim")
+            text = text.append_text(f"  {_when(e.time, tz)}  ", "dim")
             text = text.append_text(f"{one_line(e.type, 16):<16}", "bold")
             text = text.append_text(one_line(e.detail, 160) + "\n")
     return text
@@ -196,7 +220,7 @@ def lineage_text(
         text = text.append_text("Retry of ", "bold")
         text = text.append_text(one_line(origin["job_id"], 80))
         text = text.append_text(
-            f"  by {one_line(origin['who'], 20)} {clock(origin['time'], tz, with_date=True)}"
+            f"  by {one_line(origin['who'], 20)} {_when(origin['time'], tz)}"
             + (f", debug profile {one_line(origin['profile'], 20)}" if origin["profile"] else "")
             + "\n"
         )
@@ -210,7 +234,7 @@ def lineage_text(
     for r in retries:
         if r["job_id"] != job_id:
             continue
-        text = text.append_text(f"{clock(r['time'], tz, with_date=True)}  ", "dim")
+        text = text.append_text(f"{_when(r['time'], tz)}  ", "dim")
         text = text.append_text(
             "retried " if r["ok"] else "retry failed ", "bold $text-success" if r["ok"] else "bold $text-error"
         )
@@ -233,8 +257,8 @@ def phases_text(phases: list[Phase], tz: tzinfo | None = None) -> Content:
     text = text.append_text("\nStages\n", "bold")
     for p in phases:
         text = text.append_text(f"  {one_line(p.name, 24):<24} ", "bold")
-        text = text.append_text(f"{clock(p.start, tz, with_date=True):<12}", "dim")
-        text = text.append_text(f" wall {span(p.wall) or '?':>6}  cpu {span(p.cpu) or '?':>6}")
+        text = text.append_text(f"{_when(p.start, tz):<12}", "dim")
+        text = text.append_text(f" wall {_took(p.wall) or '?':>6}  cpu {_took(p.cpu) or '?':>6}")
         if p.status is not None:
             text = text.append_text(f"  status {p.status}", "$text-error" if p.status else "$text-success")
         text = text.append_text(f"  ({one_line(p.source, 12)})\n", "dim")

@@ -1,0 +1,96 @@
+"""Hostile values in real ads reach the population's evidence, the job detail, the failure summary and
+`opgtui diagnose JOBID` without being read as markup, without reaching the terminal as escapes or bidi overrides,
+and without taking the dashboard or the verb down: a host and a batch named in markup with escapes, a completion
+date no calendar holds (1e13), CPU times of 1e400 (inf in a -json dump), a job's own chirped stages at such times.
+
+The store is built from the recorded fifebatch ad (tests/data/condor), 60 jobs of one batch: 12 failed (exit 1) on
+one hostile host, 48 succeeded on 25 others: a black-hole node the population finds."""
+
+from __future__ import annotations
+
+import copy
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_job_detail_population import detail_of
+
+from opgtui.config import Config
+from opgtui.sources.dumps import load_files
+from opgtui.store import open_store
+
+AD = Path(__file__).parent / "data" / "condor" / "fifebatch_completed_2017.derived.json"
+HOST = "[bold red]x[/]\x1b[2J\u202eevil[/foo].fnal.gov"  # no "@": the host is what follows the last one
+BATCH = "[b]reco[/]\x1b]52;c;aGk=\x07\u202e"
+CHIRP = "start,reco,10000000000000,0;end,reco,1e400,nan;start,stage\u202e,1486408200,0"
+FAILED_ID = "fifebatch1.fnal.gov#14158503.{}"
+
+
+def _unsafe(text: str) -> list[str]:
+    """Characters that would drive the terminal or reorder what the reader sees (a newline is layout)."""
+    return [f"U+{ord(c):04X}" for c in text if c != "\n" and unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+
+
+def hostile_ads() -> list[dict[str, Any]]:
+    base = json.loads(AD.read_text(encoding="utf-8"))[0]
+    ads = []
+    for i in range(60):
+        ad = copy.deepcopy(base)
+        failed = i < 12
+        ad.update(
+            ProcId=i,
+            GlobalJobId=f"fifebatch1.fnal.gov#14158503.{i}#1486408089",
+            JobBatchName=BATCH,
+            ExitCode=1 if failed else 0,
+            ExitStatus=1 if failed else 0,
+            LastRemoteHost=f"slot1@glidein_1@{HOST if failed else f'fnpc{4000 + i % 25}.fnal.gov'}",
+        )
+        if i == 0:  # one failure with times no clock can show, and stages chirped at such times
+            ad.update(CompletionDate=1e13, RemoteUserCpu=float("inf"), ChirpOpgPhases=CHIRP)
+        ads.append(ad)
+    return ads
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
+    """The config and store of the hostile jobs, read from a -json dump the way a dump is read."""
+    root = tmp_path_factory.mktemp("hostile")
+    dump = root / "dump.json"
+    dump.write_text(json.dumps(hostile_ads()), encoding="utf-8")  # 1e400 is written as Infinity
+    loaded = load_files([dump])
+    jobs = loaded.jobs
+    assert len(jobs) == 60  # the fast decoder refuses Infinity; the salvage keeps every ad
+    store = open_store(root / "s.db")
+    store.upsert_jobs(jobs, {j.id: loaded.ads[j.id] for j in jobs})  # type: ignore[arg-type]
+    bad = store.job(FAILED_ID.format(0))
+    assert bad is not None and bad.end_time == 1e13 and bad.cpu_user == float("inf") and HOST in (bad.last_host or "")
+    store.close()
+    cfg_path = root / "c.yaml"
+    cfg_path.write_text(f"store: {root / 's.db'}\n", encoding="utf-8")
+    return Config(store=root / "s.db"), cfg_path
+
+
+@pytest.mark.parametrize("proc", [0, 3])
+async def test_the_job_detail_shows_a_hostile_node_and_impossible_times_and_stays_up(
+    hostile: tuple[Config, Path], proc: int
+) -> None:
+    """Job 0 has the impossible times and stages; job 3 only shares the node (whose failures' span includes 0's
+    end): both details show the node's evidence, as text, with '?' where a time is no time."""
+    cfg, _ = hostile
+    store = open_store(cfg.store)
+    try:
+        text = await detail_of((cfg, store), FAILED_ID.format(proc))  # a crash is raised here
+    finally:
+        store.close()
+    assert _unsafe(text) == []
+    population = next(line for line in text.splitlines() if line.startswith("population"))
+    assert "on host [bold red]x[/]\\u202eevil[/foo].fnal.gov" in population  # shown, never read as markup
+    assert "12 of 12 failures of batch [b]reco[/]" in population and "service" in population
+    assert "Batch  [b]reco[/]" in text
+    if proc == 0:
+        fields = {label: value for label, _, value in (line.strip().partition("  ") for line in text.splitlines())}
+        assert fields["Ended"] == "?" and fields["CPU user+sys"] == "?"
+        stage = text.split("Stages\n", 1)[1].splitlines()[0].split()
+        assert stage[:2] == ["reco", "?"] and "wall" in stage  # chirped by the job at no time at all

@@ -24,10 +24,11 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
-from itertools import compress
-from operator import attrgetter, itemgetter
+from functools import partial
+from itertools import chain, compress
+from operator import attrgetter, itemgetter, ne, not_
 from typing import Literal, TypeVar
 
 from opgtui.core.model import Job, JobStatus, Verdict, Window
@@ -259,13 +260,13 @@ def _explained(job: Job, verdict: Verdict | None, outages: Sequence[Window], now
 # ------------------------------------------------------------------------------------------- the analysis
 
 _batch_name, _host, _site = attrgetter("batch_name"), attrgetter("last_host"), attrgetter("site")
-_by_site = attrgetter("status", "batch_name", "site")
-_by_host = attrgetter("status", "batch_name", "last_host")
-_second = itemgetter(1)
+_status = attrgetter("status")
+_DONE = frozenset({_COMPLETED})
+_NOT_DONE = partial(ne, _COMPLETED)
+_first, _second = itemgetter(0), itemgetter(1)
 _K = TypeVar("_K")
 _T = TypeVar("_T")
 BatchKey = Callable[[Job], str | None]
-Triple = tuple[int | None, str | None, str | None]
 
 
 def analyse(
@@ -282,8 +283,9 @@ def analyse(
     which outages they overlapped, ``outages`` are the windows known; with ``since``, only the jobs that ended
     since then count. A caller that has the failures of ``jobs`` already passes them as ``failures``.
 
-    Every job is counted once, on the C side, by (status, batch, site); the failures once more by host. The jobs
-    of a host are looked at again only where a host has failures enough to be tested."""
+    The completed jobs and the failures are each counted on the C side by (batch, site) and (batch, host); the
+    rest works on those counts: Tarone's bound leaves out the places that could not be significant before any
+    test, and a node's mix of batches is weighed only when its own test could pass."""
     jobs = jobs if isinstance(jobs, list) else list(jobs)
     if since is not None:
         jobs = [j for j in jobs if (t := ended_at(j)) is not None and t >= since]
@@ -295,39 +297,37 @@ def analyse(
     return _Counts(jobs, failed).decide(verdicts or {}, [w for w in outages if w.kind == "outage"], now)
 
 
-def _with_batch_of(by: Callable[[Job], Triple]) -> Callable[[Job], Triple]:
-    """``by`` with the batch a job without a batch name belongs to (its submission) in the middle."""
-
-    def key(job: Job) -> Triple:
-        status, _b, place = by(job)
-        return status, batch_of(job), place
-
-    return key
-
-
 class _Counts:
-    """Successes and failures per batch, site and (batch, site), from one count of every job by (status, batch,
-    site) and one of the failures; a success is a completed job that is not one of the failures."""
+    """Successes and failures per batch, site and (batch, site), and finished jobs and failures per (batch, host),
+    each counted once on the C side: the completed jobs by (batch, site) and (batch, host), the failures likewise.
+    A success is a completed job that is not one of the failures (which are jobs of ``jobs``)."""
 
     def __init__(self, jobs: list[Job], failed: list[Job]) -> None:
-        key: BatchKey = _batch_name
-        by_site, by_host = _by_site, _by_host
-        every, fails = Counter(map(by_site, jobs)), Counter(map(by_site, failed))
-        if any(t[1] is None for t in every) or any(t[1] is None for t in fails):
-            # jobs with no batch name: their submission (schedd#cluster) is their batch
-            key, by_site, by_host = batch_of, _with_batch_of(by_site), _with_batch_of(by_host)
-            every, fails = Counter(map(by_site, jobs)), Counter(map(by_site, failed))
-        self.key, self.by_host, self.jobs, self.failed = key, by_host, jobs, failed
-        ok_bs: Counter[tuple[str, str | None]] = Counter()
-        fail_bs: Counter[tuple[str, str | None]] = Counter()
-        for (status, b, s), n in every.items():
-            if status == _COMPLETED:
-                ok_bs[b, s] += n  # type: ignore[index]
-        for (status, b, s), n in fails.items():
-            fail_bs[b, s] += n  # type: ignore[index]
-            if status == _COMPLETED:
-                ok_bs[b, s] -= n  # type: ignore[index]
+        self.failed = failed
+        done, failed_done = _at(jobs, _status, _DONE), _at(failed, _status, _DONE)
+        self._count(done, failed_done, _batch_name)
+        named = self.ok_b.keys() | self.fb.keys()
+        if None in named or ("" in named and None in map(_batch_name, jobs)):
+            # jobs with no batch name: their submission (schedd#cluster) is the batch of every job
+            self._count(done, failed_done, batch_of)
+
+    def _count(self, done: list[Job], failed_done: list[Job], key: BatchKey) -> None:
+        failed = self.failed
+        self.key = key
+        self.done_b, self.done_h = list(map(key, done)), list(map(_host, done))
+        self.fail_b = fail_b = list(map(key, failed))
+        fail_h, fd_b = list(map(_host, failed)), list(map(key, failed_done))
+        ok_bs: Counter[tuple[str, str | None]] = Counter(zip(self.done_b, map(_site, done), strict=True))  # type: ignore[arg-type]
+        for bs, n in Counter(zip(fd_b, map(_site, failed_done), strict=True)).items():
+            ok_bs[bs] -= n  # type: ignore[index]
+        fail_bs: Counter[tuple[str, str | None]] = Counter(zip(fail_b, map(_site, failed), strict=True))  # type: ignore[arg-type]
         self.ok_bs, self.fail_bs = ok_bs, fail_bs
+        # per (batch, host): the finished jobs (the completed, and the failures that did not complete) and the
+        # failures; a success there is the difference
+        held = compress(zip(fail_b, fail_h, strict=True), map(_NOT_DONE, map(_status, failed)))
+        self.fin_bh: Counter[tuple[str, str | None]] = Counter(chain(zip(self.done_b, self.done_h, strict=True), held))  # type: ignore[arg-type]
+        self.fail_bh: Counter[tuple[str, str | None]] = Counter(zip(fail_b, fail_h, strict=True))  # type: ignore[arg-type]
+        self.done_fail_h: Counter[str | None] = Counter(map(_host, failed_done))
         self.ok_b: Counter[str] = Counter()
         self.ok_s: Counter[str | None] = Counter()
         self.fb: Counter[str] = Counter()
@@ -338,29 +338,24 @@ class _Counts:
             self.fb[b] += n
         self.total_ok = sum(ok_bs.values())
 
+    def failed_of(self, batches: Set[str]) -> list[Job]:
+        """The failures of ``batches``, picked on the C side."""
+        return list(compress(self.failed, map(batches.__contains__, self.fail_b)))
+
     def ok(self, kind: str, place: str | None) -> int:
         """Successes of a batch (``kind`` "batch") or at a site ("site")."""
         return (self.ok_b if kind == "batch" else self.ok_s).get(place, 0)  # type: ignore[arg-type]
 
-    def ok_hosts(self, hosts: set[str] | None) -> Counter[tuple[str | None, str | None]]:
-        """Successes per (batch, host) at ``hosts`` (None: every host): the one time jobs are looked at by host."""
-        out: Counter[tuple[str | None, str | None]] = Counter()
-        if hosts is not None and not hosts:
-            return out
-        every = ((self.jobs, 1), (self.failed, -1)) if hosts is None else ()
-        picked_ = every or ((_at(self.jobs, _host, hosts), 1), (_at(self.failed, _host, hosts), -1))  # type: ignore[arg-type]
-        for picked, sign in picked_:
-            for (status, b, h), n in Counter(map(self.by_host, picked)).items():
-                if status == _COMPLETED:
-                    out[b, h] += sign * n
-        return out
+    def ok_at(self, b: str | None, h: str | None) -> int:
+        """Successes of batch ``b`` on host ``h`` (never below 0)."""
+        return max(self.fin_bh.get((b, h), 0) - self.fail_bh.get((b, h), 0), 0)  # type: ignore[arg-type]
 
     def decide(self, verdicts: Mapping[str, Verdict], outages: Sequence[Window], now: float) -> Population:
         out = Population()
         broken = self._batch_wide(out, verdicts, outages, now)
         failed = self.failed
         if broken:  # a batch failing everywhere says nothing of the nodes it ran on
-            failed = _at(failed, self.key, set(self.fb) - broken)  # type: ignore[arg-type]
+            failed = self.failed_of(set(self.fb) - broken)
         self._nodes(out, failed, broken)
         self._sites(out, failed, broken)
         _attach(out, failed, self.key)
@@ -384,7 +379,7 @@ class _Counts:
         if not candidates:
             return set()
         members: dict[str, list[Job]] = {b: [] for b in candidates}  # type: ignore[misc]
-        for j in _at(self.failed, self.key, candidates):  # type: ignore[arg-type]
+        for j in self.failed_of(candidates):
             members[self.key(j)].append(j)  # type: ignore[index]
         wide: list[tuple[str, list[Job], int, int, str, int]] = []
         for b, jobs in members.items():
@@ -437,34 +432,41 @@ class _Counts:
         hosts = {h for h in _enough(across) if h is not None}
         if not hosts:
             return
-        pairs = Counter(zip(map(self.key, failed), map(_host, failed), strict=True))  # read once more, not picked
-        batches: Counter[str | None] = Counter(map(_second, pairs))
+        fails = self.fail_bh  # of every batch: the broken batches' are never looked up here
         # Tarone over every (batch, host) by its finished jobs, the test's margin (all of them failing is the
         # smallest p it could reach), whether it failed or not; then only those with enough failures are tested
-        ok = self.ok_hosts(None)
-        ran: Counter[tuple[str | None, str | None]] = Counter({k: n for k, n in ok.items() if n > 0})
-        ran.update(pairs)  # type: ignore[arg-type]
-        places = [(b, h, n) for (b, h), n in ran.items() if h is not None and b not in broken and n >= MIN_FAILURES]
+        places = self._places([(b, h) for b, h in _enough(self.fin_bh) if h is not None and b not in broken])
         testable, m = _testable(places, lambda b, _h, n: _best(n, self.fb[b], self.ok_b[b]))
-        cands = [(b, h, f) for b, h, _n in testable if (f := pairs.get((b, h), 0)) >= MIN_FAILURES]  # type: ignore[call-overload]
+        cands = [(b, h, f) for b, h, _n in testable if (f := fails.get((b, h), 0)) >= MIN_FAILURES]
         all_f, all_o = len(failed), self.total_ok - sum(self.ok_b[b] for b in broken)
-        ran_h: Counter[str | None] = Counter()
-        for (b, h), n in ran.items():
-            if b not in broken:
-                ran_h[h] += n
+        # per host, over the batches not failing everywhere: finished jobs, failing batches, successes
+        done_at = Counter(self.done_h)
+        ran_h = done_at.copy()
+        if broken:
+            ran_h.subtract(Counter(compress(self.done_h, map(broken.__contains__, self.done_b))))
+        ran_h.update(compress(map(_host, failed), map(_NOT_DONE, map(_status, failed))))
         pool_places = [(h, n) for h, n in ran_h.items() if h is not None and n >= MIN_FAILURES]
         pool_t, m_pool = _testable(pool_places, lambda _h, n: _best(n, all_f, all_o))
+        keys = list(fails)
+        batches = Counter(map(_second, compress(keys, map(not_, map(broken.__contains__, map(_first, keys))))))
         pool = [(h, across[h]) for h, _n in pool_t if h in hosts and batches[h] >= 2]
         for b, h, f in cands:
-            self._test(out.node, "node", b, h, f, max(ok.get((b, h), 0), 0), self.fb[b], self.ok_b[b], m)
-        if pool:
-            ok_at: Counter[str | None] = Counter()
-            for (_b, h), n in ok.items():
-                ok_at[h] += n
-            for h, f in pool:
-                o = max(ok_at.get(h, 0), 0)
-                mix = self._expected(lambda b, h=h: (pairs.get((b, h), 0), max(ok.get((b, h), 0), 0)), broken)
-                self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches[h], expected=mix)  # type: ignore[arg-type]
+            self._test(out.node, "node", b, h, f, self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
+        for h, f in pool:
+            o = max(done_at.get(h, 0) - self.done_fail_h.get(h, 0), 0)
+            mix = partial(self._expected, lambda b, h=h: (fails.get((b, h), 0), self.ok_at(b, h)), broken)
+            self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches[h], expected=mix)  # type: ignore[arg-type]
+
+    def _places(self, keys: list[tuple[str, str | None]]) -> list[tuple[str, str | None, int]]:
+        """Each (batch, host) with its finished jobs, in the order its first success came (then, those without one,
+        its first failure): Tarone's ranking keeps this order among equal p-values."""
+        fin, fails = self.fin_bh, self.fail_bh
+        first = [(b, h, n) for b, h in keys if (n := fin[b, h]) > fails.get((b, h), 0)]
+        rest = [(b, h) for b, h in keys if fin[b, h] <= fails.get((b, h), 0)]
+        if rest:
+            order = {k: i for i, k in enumerate(fails)}
+            rest.sort(key=order.__getitem__)
+        return [*first, *((b, h, fin[b, h]) for b, h in rest)]
 
     def _sites(self, out: Population, failed: list[Job], broken: set[str]) -> None:
         fail_bs = {bs: n for bs, n in self.fail_bs.items() if bs[0] not in broken and bs[1] is not None}
@@ -512,7 +514,9 @@ class _Counts:
         ]
         for s, f in pool:
             o = max(self.ok_s.get(s, 0), 0)
-            mix = self._expected(lambda b, s=s: (fail_bs.get((b, s), 0), max(self.ok_bs.get((b, s), 0), 0)), broken)
+            mix = partial(
+                self._expected, lambda b, s=s: (fail_bs.get((b, s), 0), max(self.ok_bs.get((b, s), 0), 0)), broken
+            )
             self._test(out.site, "site", None, s, f, o, all_f, all_o, m, batches=batches[s], expected=mix)  # type: ignore[arg-type]
 
     def _expected(self, at: Callable[[str], tuple[int, int]], broken: set[str]) -> float:
@@ -544,7 +548,7 @@ class _Counts:
         all_o: int,
         m: int,
         batches: int = 1,
-        expected: float | None = None,
+        expected: Callable[[], float] | None = None,
     ) -> None:
         """One place: ``f`` failures and ``o`` successes there, of ``all_f`` and ``all_o`` in its batch (or every
         batch); a finding when at least MIN_SHARE of its jobs failed, the others succeeded often enough and the
@@ -555,13 +559,17 @@ class _Counts:
         if f < MIN_SHARE * (f + o) or all_o - o < MIN_OK_ELSEWHERE:
             return
         p = fisher_greater(f, o, all_f - f, all_o - o)
+        mix = None
         if expected is not None:
-            p = max(p, binomial_greater(f, f + o, min(1.0, expected / (f + o))))
+            if min(1.0, p * m) >= ALPHA:  # the binomial only raises p: not worth computing the mix
+                return
+            mix = expected()
+            p = max(p, binomial_greater(f, f + o, min(1.0, mix / (f + o))))
         p = min(1.0, p * m)
         if p < ALPHA:
             e = all_f - f
             table[batch, where] = Evidence(
-                kind, batch, where, f, o, all_f, all_o, e, e + all_o - o, p, batches=batches, expected=expected
+                kind, batch, where, f, o, all_f, all_o, e, e + all_o - o, p, batches=batches, expected=mix
             )
 
 
@@ -604,8 +612,8 @@ def _enough(counts: Mapping[_K, int]) -> list[_K]:
     return list(compress(counts.keys(), map((MIN_FAILURES - 1).__lt__, counts.values())))
 
 
-def _at(jobs: list[Job], getter: Callable[[Job], str | None], places: set[str]) -> list[Job]:
-    """The jobs whose host (or site, or batch: ``getter``) is one of ``places``, picked on the C side."""
+def _at(jobs: list[Job], getter: Callable[[Job], _K], places: Set[_K]) -> list[Job]:
+    """The jobs whose host (or site, batch, status: ``getter``) is one of ``places``, picked on the C side."""
     return list(compress(jobs, map(places.__contains__, map(getter, jobs))))
 
 

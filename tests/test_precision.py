@@ -76,6 +76,50 @@ def test_a_service_line_that_says_unavailable_or_its_own_decides(lines):
     assert v.category == "service" and "probably" not in v.reason
 
 
+# A title's parenthetical aside lists what the line may mean; only its main clause and the line state facts.
+# cernopendata/opendata.cern.ch issue 3322 (tune/storage_h6/cernopendata_3322_eospublic_3005_then_file_opened.log):
+# EOS declared kXR_FSError (3005) and the file then opened; labelled none. dCache/dcache issue 7724
+# (tune/storage_h6/dcache_7724_webdav_upload_no_client_connection_zero_length.log): no cause found; labelled unknown.
+ASIDE_ONLY = {
+    "xrootd 3005": "221203 20:41:20 6323 Xrd: CheckErrorStatus: Server [eospublic.cern.ch] declared: "
+    "(error code: 3005)",
+    "dcache size mismatch": "07 Jan 2025 10:27:07 (pool-lhcb-dst-li416a) "
+    "[door:webdav-ccdcatli346@webdav-ccdcatli346Domain:AAYrGkdndvg webdav-ccdcatli346 PoolAcceptFile "
+    "00000BF71BB4C16F42BD92F5F53828EF5D7A] Transfer failed in "
+    "post-processing: File size mismatch (expected=37095206, actual=0)",
+}
+# Facts the line or the title's main clause states: dmwm/CRABServer 8252 (tune/mixed/crabserver_8252_gfal_davs_eos_
+# etimedout.log, gfal-copy's exit status is the errno, 110 ETIMEDOUT), xrootd/xrootd 132 (tune/mixed/xrootd_132_
+# redirector_kxr_wait_loop.log, kXR_wait), the Frontier client's 'config error' (tune/frameworks/cmssw_frontier_bad_
+# proxy_url_site.log: the site's own configuration).
+STATED = {
+    "errno 110": "ERROR: gfal-copy exited with 110",
+    "kXR_wait": "140730 11:01:10 1899 Xrd: CheckErrorStatus: Server [cmsxrootd1.fnal.gov:1094] requested 1 seconds "
+    "of wait",
+    "site's configuration": "error [fn-urlparse.c:59]: config error: bad url 10.3.0.123:3128",
+}
+
+
+def test_a_title_aside_is_no_fact():
+    assert precision.main_clause("xrootd server-side failure (I/O, overloaded, no space, timed out on the server)") == (
+        "xrootd server-side failure "
+    )
+    assert precision.main_clause("a (b (c) d) e (f)") == "a  e "
+
+
+@pytest.mark.parametrize("line", ASIDE_ONLY.values(), ids=ASIDE_ONLY.keys())
+def test_a_service_line_whose_fact_is_only_in_its_titles_aside_says_probably(line):
+    v = diagnose([line], PACKS)
+    assert (v.category, precision.side(v)) == ("unknown", "service")
+    assert "nothing says the service was unavailable or at fault" in v.reason
+
+
+@pytest.mark.parametrize("line", STATED.values(), ids=STATED.keys())
+def test_a_fact_the_line_or_the_titles_main_clause_states_decides(line):
+    v = diagnose([line], PACKS)
+    assert v.category == "service" and "probably" not in v.reason
+
+
 def test_an_outage_overlapping_the_job_confirms_the_service():
     ran = job(1000.0, 2000.0)
     v = diagnose(CVMFS_4044, PACKS, job=ran, windows=[outage("cvmfs", 1500.0, 1800.0)])

@@ -9,9 +9,11 @@ Three kinds of finding cannot decide alone (the data and its sources: ``precisio
 - **B, an errno text**: "Disk quota exceeded", "Stale file handle", "Permission denied", ... name what a system
   call met; whose path or host it was decides, and the line alone does not say.
 - **F, a service verdict with no availability fact**: the line says a service (storage, CVMFS, a transfer)
-  reported a failure, but neither it nor the signature's title says the service was unavailable (timed out,
-  refused, unreachable, down, 5xx, DNS, the node, full, an I/O error, a CRL, a proxy, a download) or that the
-  failure is its own (its configuration, installation or code; a preemption).
+  reported a failure, but neither it nor the main clause of the signature's title says the service was unavailable
+  (timed out, refused, unreachable, down, 5xx, DNS, the node, full, an I/O error, a CRL, a proxy, a download), and
+  neither says the failure is its own (its configuration, installation or code; a preemption). A title's
+  parenthetical aside lists what the line may mean ("(I/O, overloaded, no space, timed out on the server)", "(a
+  broken transfer or pool: retry)"): a possibility, not a fact the line states.
 
 A signature the site's shifters taught (``learned.*``) is theirs to judge and is left alone. Any of them decides
 after all with a second finding of the same side (another signature, on another line or in
@@ -46,6 +48,8 @@ class Knowledge:
     """``precision.yaml`` read: the availability facts, the step codes by table, the errno-text signatures."""
 
     availability: tuple[tuple[str, re.Pattern[str]], ...]
+    ownership: tuple[tuple[str, re.Pattern[str]], ...]
+    """Facts that the failure is the service's own (``owner: true``): read in the whole title, asides included."""
     step_codes: dict[int, tuple[str, str]]
     """code -> (table, what the step is)."""
     step_names: dict[tuple[str, str], int]
@@ -57,10 +61,11 @@ class Knowledge:
 def parse(raw: dict) -> Knowledge:
     """The knowledge in a parsed ``precision.yaml`` (every entry names its source)."""
     availability = []
+    ownership = []
     for entry in raw.get("availability") or []:
         if not entry.get("source"):
             raise ValueError(f"availability fact {entry.get('fact')!r} names no source")
-        availability.append((str(entry["fact"]), re.compile(entry["pattern"])))
+        (ownership if entry.get("owner") else availability).append((str(entry["fact"]), re.compile(entry["pattern"])))
     step_codes: dict[int, tuple[str, str]] = {}
     step_names: dict[tuple[str, str], int] = {}
     for table in raw.get("step_codes") or []:
@@ -76,7 +81,7 @@ def parse(raw: dict) -> Knowledge:
             raise ValueError(f"errno text {entry.get('errno')!r} names no source")
         for sig in entry.get("signatures") or []:
             errno_texts[str(sig)] = (str(entry["errno"]), str(entry["text"]))
-    return Knowledge(tuple(availability), step_codes, step_names, errno_texts)
+    return Knowledge(tuple(availability), tuple(ownership), step_codes, step_names, errno_texts)
 
 
 COMPILED = DATA.with_suffix(".json")
@@ -127,13 +132,34 @@ def step_code(signature: str | None, k: Knowledge) -> tuple[int, str] | None:
     return code, entry[1]
 
 
-def availability_fact(texts: Iterable[str], k: Knowledge) -> str | None:
-    """The first availability fact any of ``texts`` states, or None."""
+_ASIDE = re.compile(r"\([^()]*\)")
+
+
+def main_clause(title: str) -> str:
+    """``title`` without its parenthetical asides: what it states, not the causes it lists as possible."""
+    while True:
+        bare = _ASIDE.sub("", title)
+        if bare == title:
+            return bare
+        title = bare
+
+
+def first_fact(texts: Iterable[str], facts: Iterable[tuple[str, re.Pattern[str]]]) -> str | None:
+    """The first of ``facts`` any of ``texts`` states, or None."""
+    facts = tuple(facts)
     for text in texts:
-        for fact, pattern in k.availability:
+        for fact, pattern in facts:
             if text and pattern.search(text):
                 return fact
     return None
+
+
+def availability_fact(top: Finding, k: Knowledge) -> str | None:
+    """The availability fact ``top``'s line or its title's main clause states, or the fact that the failure is
+    the service's own, which its title (asides too) or its line states; None when neither says either."""
+    return first_fact((main_clause(top.title), top.text), k.availability) or first_fact(
+        (top.title, top.text), k.ownership
+    )
 
 
 def doubt(top: Finding, k: Knowledge) -> str | None:
@@ -144,7 +170,7 @@ def doubt(top: Finding, k: Knowledge) -> str | None:
     if top.signature in k.errno_texts:
         name, text = k.errno_texts[top.signature]
         return f'"{text}" ({name}) says what a system call met, not whose path or host it was'
-    if top.category == "service" and availability_fact((top.title, top.text), k) is None:
+    if top.category == "service" and availability_fact(top, k) is None:
         return (
             "nothing says the service was unavailable or at fault (no time-out, refusal, outage, 5xx, DNS, full disk, "
             "its own configuration ...)"

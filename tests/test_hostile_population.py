@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_job_detail_population import detail_of
 
+from opgtui.app import OpgApp
 from opgtui.config import Config
+from opgtui.core.model import Verdict, Window
 from opgtui.sources.dumps import load_files
 from opgtui.store import open_store
 
@@ -53,10 +57,8 @@ def hostile_ads() -> list[dict[str, Any]]:
     return ads
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
-    """The config and store of the hostile jobs, read from a -json dump the way a dump is read."""
-    root = tmp_path_factory.mktemp("hostile")
+def _build(root: Path, verdicts: dict[str, Verdict] | None = None) -> tuple[Config, Path]:
+    """The config (and its file) of a store of the hostile jobs, read from a -json dump the way a dump is read."""
     dump = root / "dump.json"
     dump.write_text(json.dumps(hostile_ads()), encoding="utf-8")  # 1e400 is written as Infinity
     loaded = load_files([dump])
@@ -66,10 +68,17 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
     store.upsert_jobs(jobs, {j.id: loaded.ads[j.id] for j in jobs})  # type: ignore[arg-type]
     bad = store.job(FAILED_ID.format(0))
     assert bad is not None and bad.end_time == 1e13 and bad.cpu_user == float("inf") and HOST in (bad.last_host or "")
+    if verdicts:
+        store.save_verdicts(verdicts)
     store.close()
     cfg_path = root / "c.yaml"
     cfg_path.write_text(f"store: {root / 's.db'}\n", encoding="utf-8")
     return Config(store=root / "s.db"), cfg_path
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Path]:
+    return _build(tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.mark.parametrize("proc", [0, 3])
@@ -94,3 +103,55 @@ async def test_the_job_detail_shows_a_hostile_node_and_impossible_times_and_stay
         assert fields["Ended"] == "?" and fields["CPU user+sys"] == "?"
         stage = text.split("Stages\n", 1)[1].splitlines()[0].split()
         assert stage[:2] == ["reco", "?"] and "wall" in stage  # chirped by the job at no time at all
+
+
+TITLE = "CVMFS catalog\x1b]52;c;aGk=\x07 [/foo] failure\u202e"
+END_OF_9999 = 253402300799.0  # the latest end a feed may give (sources/feeds/base.LATEST): year 10000 east of UTC
+
+
+@pytest.fixture
+def tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The local zone east of UTC, where a feed's 9999-12-31T23:59:59Z is in the year 10000."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def test_the_failure_summary_shows_a_hostile_cause_node_and_window_and_stays_up(
+    tmp_path: Path, tokyo: None
+) -> None:
+    """A service verdict whose title carries an OSC 52 and markup, an outage open to the end of 9999, the
+    node's evidence with a failure at 1e13: the table, the detail and v's notification show them as clean text."""
+    window = Window("cvmfs", "outage", 1486400000.0, END_OF_9999, "statuspage")
+    verdict = Verdict("service", "retry", "cvmfs_catalog_x", TITLE, confidence="confident", windows=[window])
+    cfg, _ = _build(tmp_path, {FAILED_ID.format(i): verdict for i in range(12)})
+    from textual.widgets import DataTable
+
+    from opgtui.screens.failures import FailureSummaryScreen
+
+    store = open_store(cfg.store)
+    app = OpgApp(cfg, store, refresh_loop=False)
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = FailureSummaryScreen()
+            app.push_screen(screen)
+            for _ in range(200):
+                await pilot.pause(0.05)
+                if screen.weighed:
+                    break
+            assert screen.weighed and app.screen is screen, "the summary never weighed the other jobs"
+            row = [str(cell) for cell in screen.query_one("#failures", DataTable).get_row_at(0)]
+            detail = str(screen.query_one("#failure-detail").render())
+            await pilot.press("v")  # label this cause: its name in a notification
+            await pilot.pause()
+            told = [n.message for n in app._notifications]
+    finally:
+        store.close()
+    assert row[0] == "SERVICE" and row[2].startswith("CVMFS catalog [/foo] failure") and row[3] == "cvmfs ?"
+    assert "population agrees: service" in detail and "on host [bold red]x[/]\\u202eevil[/foo].fnal.gov" in detail
+    assert "cvmfs outage ?" in detail
+    assert any("CVMFS catalog" in m for m in told)
+    for text in (*row, detail, *told):
+        assert _unsafe(text) == [], text

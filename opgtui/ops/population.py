@@ -8,14 +8,14 @@ own verdict (which it never changes)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from opgtui.core.model import Job, Verdict, Window
 from opgtui.domain.failures import is_failure
 
 if TYPE_CHECKING:
-    from opgtui.domain.population import Reading
+    from opgtui.domain.population import Evidence, Reading
     from opgtui.store import Store
 
 POOL_READ_LIMIT = 25_000
@@ -58,3 +58,14 @@ def read_population(store: Store, job: Job) -> Pool | None:
         return None
     failed = [j for j in jobs if is_failure(j)]
     return Pool(scope, jobs, failed, store.verdicts_for([j.id for j in failed]), store.windows(kind="outage"))
+
+
+def showable(evidence: Evidence) -> Evidence:
+    """``evidence`` as it can be written: without the span of its failures when one of their times is none a clock
+    can show (an ad's CompletionDate of 1e13, a time read as inf), so that one such job on a black-hole node does not
+    make every line about that node raise. What the screens and ``opgtui diagnose JOBID`` format."""
+    try:
+        evidence.numbers()
+    except (ValueError, OverflowError, OSError):
+        return replace(evidence, first=None, last=None)
+    return evidence

@@ -99,11 +99,9 @@ def population_text(weighed: Weighed | None) -> Content:
         return Content.styled(
             f"population: no pattern ({scope}: {weighed.jobs:,} jobs, {weighed.failed:,} failed or held)\n", "dim"
         )
-    ev = read.evidence
-    try:  # the counts, and when the failures there ended (an ad's time may be no time at all)
-        numbers = ev.numbers()
-    except _NOT_SHOWABLE as exc:
-        numbers = f"its numbers could not be shown: {exc}"
+    from opgtui.ops.population import showable
+
+    ev = showable(read.evidence)  # without the times of its failures when one is no time at all
     if read.suggests is not None:
         head, look = f"population: {ev.hint}", "bold $text-accent"
     elif read.agrees:
@@ -112,7 +110,7 @@ def population_text(weighed: Weighed | None) -> Content:
         head, look = f"population disagrees: {ev.category} ({ev.label}; the log's verdict stands)", "bold $text-warning"
     text = Content.styled(one_line(head, 200), look)
     text = text.append_text(" · " + one_line(ev.head(), 300) + "\n")
-    return text.append_text(f"  {one_line(numbers, 400)}\n", "dim")
+    return text.append_text(f"  {one_line(ev.numbers(), 400)}\n", "dim")
 
 
 def _size(n: float | None, unit: str = "B") -> str:

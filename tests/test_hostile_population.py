@@ -155,3 +155,25 @@ async def test_the_failure_summary_shows_a_hostile_cause_node_and_window_and_sta
     assert any("CVMFS catalog" in m for m in told)
     for text in (*row, detail, *told):
         assert _unsafe(text) == [], text
+
+
+@pytest.mark.parametrize("proc", [0, 3])
+def test_diagnose_jobid_prints_the_hostile_node_clean_and_its_json_faithful(
+    hostile: tuple[Config, Path], proc: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`opgtui diagnose JOBID`: the text is clean (the host's escape dropped, its bidi override shown), --json is
+    valid JSON with the host as the ad had it; neither ends in a traceback over the node's failure at 1e13."""
+    from test_cli import run
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    _, cfg_path = hostile
+    code, out, err = run("--config", str(cfg_path), "diagnose", FAILED_ID.format(proc))
+    assert code == 0, err
+    assert _unsafe(out) == []
+    line = next(x for x in out.splitlines() if "population of the store" in x)
+    assert "probably service (node [bold red]x[/]\\u202eevil[/foo].fnal.gov)" in line and "p " in line
+    code, out, err = run("--config", str(cfg_path), "diagnose", FAILED_ID.format(proc), "--json")
+    assert code == 0, err
+    found = json.loads(out)["population"]["finding"]
+    assert found["where"] == HOST and found["kind"] == "node" and found["suggests"] == "service"
+    assert "12 of 12 failures" in found["line"] and _unsafe(found["line"]) == []

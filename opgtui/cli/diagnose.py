@@ -184,10 +184,15 @@ def diagnose_stored(
 
 def _population_json(job: Job, verdict: Verdict, pool: Pool, now: float) -> dict[str, Any]:
     """What the population says of ``job`` beside this ``verdict`` (which it never changes)."""
+    from dataclasses import replace
+
+    from opgtui.ops.population import showable
+
     read = pool.reading(job, verdict, now)
     out: dict[str, Any] = {"scope": pool.scope, "jobs": len(pool.jobs), "failures": len(pool.failed), "finding": None}
     if read is not None:
-        ev = read.evidence
+        ev = showable(read.evidence)  # its text without the span of its failures when one ended at no time at all
+        read = replace(read, evidence=ev)
         out["finding"] = {
             "kind": ev.kind,
             "category": ev.category,

@@ -37,7 +37,7 @@ def _unsafe(text: str) -> list[str]:
     return [f"U+{ord(c):04X}" for c in text if c != "\n" and unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
 
 
-def hostile_ads() -> list[dict[str, Any]]:
+def hostile_ads(batch: str = BATCH) -> list[dict[str, Any]]:
     base = json.loads(AD.read_text(encoding="utf-8"))[0]
     ads = []
     for i in range(60):
@@ -46,7 +46,7 @@ def hostile_ads() -> list[dict[str, Any]]:
         ad.update(
             ProcId=i,
             GlobalJobId=f"fifebatch1.fnal.gov#14158503.{i}#1486408089",
-            JobBatchName=BATCH,
+            JobBatchName=batch,
             ExitCode=1 if failed else 0,
             ExitStatus=1 if failed else 0,
             LastRemoteHost=f"slot1@glidein_1@{HOST if failed else f'fnpc{4000 + i % 25}.fnal.gov'}",
@@ -57,10 +57,10 @@ def hostile_ads() -> list[dict[str, Any]]:
     return ads
 
 
-def _build(root: Path, verdicts: dict[str, Verdict] | None = None) -> tuple[Config, Path]:
+def _build(root: Path, verdicts: dict[str, Verdict] | None = None, batch: str = BATCH) -> tuple[Config, Path]:
     """The config (and its file) of a store of the hostile jobs, read from a -json dump the way a dump is read."""
     dump = root / "dump.json"
-    dump.write_text(json.dumps(hostile_ads()), encoding="utf-8")  # 1e400 is written as Infinity
+    dump.write_text(json.dumps(hostile_ads(batch)), encoding="utf-8")  # 1e400 is written as Infinity
     loaded = load_files([dump])
     jobs = loaded.jobs
     assert len(jobs) == 60  # the fast decoder refuses Infinity; the salvage keeps every ad
@@ -177,3 +177,22 @@ def test_diagnose_jobid_prints_the_hostile_node_clean_and_its_json_faithful(
     found = json.loads(out)["population"]["finding"]
     assert found["where"] == HOST and found["kind"] == "node" and found["suggests"] == "service"
     assert "12 of 12 failures" in found["line"] and _unsafe(found["line"]) == []
+
+
+def test_diagnose_jobid_on_a_big_store_names_a_hostile_batch_without_hiding_the_evidence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a store too big to weigh whole, the population is the job's batch, named in the text: a JobBatchName with
+    an OSC opener and no terminator hid the rest of that line (the counts and the finding) from the shifter."""
+    from test_cli import run
+
+    import opgtui.ops.population
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.setattr(opgtui.ops.population, "POOL_READ_LIMIT", 10)
+    _, cfg_path = _build(tmp_path, batch="reco\x1b]0;")
+    code, out, err = run("--config", str(cfg_path), "diagnose", FAILED_ID.format(3))
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if "population of batch" in x)
+    assert "(60 jobs, 12 failed or held): probably service (node " in line and "12 of 12 failures" in line
+    assert _unsafe(out) == []

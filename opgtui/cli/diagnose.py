@@ -134,8 +134,8 @@ def print_verdict(out: dict[str, Any]) -> None:
     _say(f"{out['category']}: {out['action']}" + (f"  [{out['signature']}]" if out["signature"] else ""))
     if out.get("reason"):
         _say(f"  why: {one_line(out['reason'], 300)}")
-    for src in out.get("logs", []):
-        what = src.get("error") or f"{src['lines']} lines from line {src['first_line']}"
+    for src in out.get("logs", []):  # each piece cleaned alone: an escape's opener hides the rest of a line
+        what = one_line(src.get("error"), 300) or f"{src['lines']} lines from line {src['first_line']}"
         _say(f"  {src['stream']}: {one_line(src.get('source') or '-', 120)} ({what})")
     for ev in out["evidence"]:
         where = f"{ev['line']:>6}: " if ev.get("line") else "  rule: "
@@ -143,7 +143,8 @@ def print_verdict(out: dict[str, Any]) -> None:
     pop = out.get("population")
     if pop:
         found = pop.get("finding")
-        counted = f"population of {pop['scope']} ({pop['jobs']:,} jobs, {pop['failures']:,} failed or held)"
+        scope = one_line(pop["scope"], 120)  # "batch <JobBatchName>": the submitter's text
+        counted = f"population of {scope} ({pop['jobs']:,} jobs, {pop['failures']:,} failed or held)"
         if found is None:
             _say(f"  {counted}: nothing points beyond the log")
         else:

@@ -11,14 +11,18 @@ from __future__ import annotations
 import functools
 import re
 
-# ESC-introduced sequences (CSI, OSC, DCS, SOS/PM/APC, two-char escapes) and their 8-bit C1 forms.
+# ESC-introduced sequences (CSI, OSC, DCS, SOS/PM/APC, two-char escapes) and their 8-bit C1 forms. A string
+# sequence (OSC, DCS, ...) is dropped with its payload only up to its terminator (BEL or ST): one left open loses its
+# opener alone, so an opener in one untrusted value cannot hide the text after it (``say(f"{batch} ({n} jobs)")``),
+# and its payload never runs past another opener, ESC or ST (each scan ends there: linear in the line).
 _ESCAPE_SEQ = re.compile(
     r"""
     (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]                          # CSI ... final
-  | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|$)  # OSC/DCS/SOS/PM/APC ... ST or BEL
-  | \x1b[ -/]*[0-~]                                            # other escapes
+  | (?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])                   # OSC/DCS/SOS/PM/APC
+    [^\x07\x1b\x9c\x90\x98\x9d\x9e\x9f]*(?:\x07|\x1b\\|\x9c)     # its payload, then BEL or ST
+  | \x1b[ -/]*[0-~]                                            # other escapes (an open OSC's opener too)
     """,
-    re.VERBOSE | re.DOTALL,
+    re.VERBOSE,
 )
 _ESCAPE_START = re.compile(r"[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 

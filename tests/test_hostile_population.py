@@ -196,3 +196,14 @@ def test_diagnose_jobid_on_a_big_store_names_a_hostile_batch_without_hiding_the_
     line = next(x for x in out.splitlines() if "population of batch" in x)
     assert "(60 jobs, 12 failed or held): probably service (node " in line and "12 of 12 failures" in line
     assert _unsafe(out) == []
+
+
+async def test_a_job_gone_from_the_store_is_named_clean(hostile: tuple[Config, Path]) -> None:
+    """The id's schedd part is a GlobalJobId's text: a detail opened on a job no longer stored names it clean."""
+    cfg, _ = hostile
+    store = open_store(cfg.store)
+    try:
+        text = await detail_of((cfg, store), "s\x1b]52;c;aGk=\x07\u202e#1.0")
+    finally:
+        store.close()
+    assert text.startswith("Job s\\u202e#1.0 is no longer in the store") and _unsafe(text) == []

@@ -353,7 +353,8 @@ class JobDetailScreen(Screen[None]):
         self.detail = detail
         body, job, tz = self.query_one("#detail", Static), detail.job, self.opg.tz
         if job is None:
-            body.update(Content.styled(f"Job {self.job_id} is no longer in the store.", "$text-warning"))
+            gone = f"Job {one_line(self.job_id, 200)} is no longer in the store."  # its schedd is an ad's text
+            body.update(Content.styled(gone, "$text-warning"))
             return
         if self.showing_ad:
             body.update(ad_text(detail.ad))

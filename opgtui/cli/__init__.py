@@ -33,12 +33,15 @@ LAZY_COMMANDS = {
     "diagnose": ("opgtui.cli.diagnose", "diagnose"),
     "request": ("opgtui.cli.requests", "request"),
     "signatures": ("opgtui.cli.signatures", "signatures"),
+    "store": ("opgtui.cli.store_copy", "store"),
 }
 LAZY_HELP = {
     "diagnose": "Say service / code / resource / unknown for a log or a stored job (JOBID), with the evidence lines;"
     " --eval DIR scores it on a labelled corpus.",
     "request": "Production requests: new | list | show | edit | submit | approve | reject | ... | export | import.",
     "signatures": "Learn from the shift: group unknown failures into templates, label them, share the signatures.",
+    "store": "The store: create or upgrade it, set up a team's PostgreSQL roles, copy it between SQLite and"
+    " PostgreSQL.",
 }
 """What `opgtui --help` lists for each lazy command without importing it (its docstring; a test keeps them equal)."""
 
@@ -598,15 +601,6 @@ def actions_(ctx: click.Context, as_json: bool, limit: int) -> None:
 
     cfg = _config(ctx)
     print_actions(_existing_store(cfg, readonly=True), limit=limit, as_json=as_json)
-
-
-def _add_store_commands() -> None:
-    from opgtui.cli.store_copy import store_group
-
-    main.add_command(store_group())
-
-
-_add_store_commands()
 
 
 @main.command(name="stats")

@@ -4,7 +4,6 @@ output that carries untrusted text. The verbs' modules import these from here, n
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -76,4 +75,6 @@ def say(line: str) -> None:
 
 
 def print_json(obj: Any) -> None:
+    import json  # only the verbs' --json: not on every start-up
+
     click.echo(json.dumps(obj, indent=2, default=str))

@@ -56,3 +56,7 @@ def store_group() -> click.Group:
     if "copy" not in group.commands:
         group.add_command(copy)
     return group
+
+
+store = store_group()
+"""The ``store`` group as `opgtui store` runs it: imported only then (LAZY_COMMANDS), not by every verb."""

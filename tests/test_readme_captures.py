@@ -16,7 +16,7 @@ from opgtui.app import OpgApp
 from opgtui.config import Config
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-TIMES = re.compile(r"\d\d-\d\d \d\d:\d\d|\d\d:\d\d|\d+d\d\dh|\d+h\d\d|\d+m\b|\d+s\b|\d+ ms\b|\d+s ago")
+TIMES = re.compile(r"\d\d-\d\d \d\d:\d\d|\d\d-\d\d\b|\d\d:\d\d|\d+d\d\dh|\d+h\d\d|\d+m\b|\d+s\b|\d+ ms\b|\d+s ago")
 
 
 def capture(view: str) -> list[str]:

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 from opgtui.core.model import ServiceState, Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
+from opgtui.domain.held import Held, fresh_feeds, held_since, last_outage, outage_cell, since_cell
 from opgtui.domain.services import SUBMIT_HORIZON, BoardRow, board, decide_submit
 from opgtui.screens.base import BaseScreen, ellipsis_cell
 from opgtui.screens.reads import read_store
@@ -28,12 +29,14 @@ if TYPE_CHECKING:
 
 
 class _Board(NamedTuple):
-    """One read of the board: when, its rows, and the timeline's transitions and windows."""
+    """One read of the board: when, its rows, the stored transitions and windows (the timeline's, and each
+    service's Since and last outage), and the feeds the board counts now."""
 
     now: float
     rows: list[BoardRow]
     transitions: list[ServiceState]
     windows: list[Window]
+    fresh: set[str]
 
 
 STATES = ("up", "degraded", "down", "maintenance", "unknown")
@@ -113,11 +116,12 @@ class StatusScreen(BaseScreen):
         table = self.query_one("#board", DataTable)
         # widths that fit 80 columns; Enter opens the full story of a service
         for key, label, width in (
-            ("service", "Service", 10),
-            ("state", "State", 10),
-            ("since", "Since", 11),
+            ("service", "Service", 9),
+            ("state", "State", 9),
+            ("since", "Since", 6),
             ("for", "For", 5),
-            ("source", "Source", 12),
+            ("outage", "Last outage", 11),
+            ("source", "Source", 7),
             ("fetched", "Age", 5),
             ("next", "Next maint.", 11),
         ):
@@ -131,9 +135,11 @@ class StatusScreen(BaseScreen):
             now = time.time()
             rows = board(cfg, store, now)
             if not rows:
-                return _Board(now, rows, [], [])
+                return _Board(now, rows, [], [], set())
+            # every transition: Since reads back to when the state began, however long ago (few rows: changes only)
             since = now - max(ZOOMS) * 4
-            return _Board(now, rows, store.transitions(since=since), store.windows(start=since))
+            fresh = fresh_feeds(cfg, store.feed_status(), now)
+            return _Board(now, rows, store.transitions(), store.windows(start=since), fresh)
 
         read_store(self, read, self.show, group="status-load")
 
@@ -145,13 +151,21 @@ class StatusScreen(BaseScreen):
         table.clear()
         styles = {state: self.get_component_rich_style(f"status--{state}", partial=True) for state in STATES}
         stale = self.get_component_rich_style("status--stale", partial=True)
+        history: dict[str, list[ServiceState]] = {}
+        for t in found.transitions:
+            history.setdefault(t.service, []).append(t)
+        windows: dict[str, list[Window]] = {}
+        for w in found.windows:
+            windows.setdefault(w.service, []).append(w)
         for r in rows:
             nm = r.next_maintenance
+            since, held_for = since_cell(self.held(r, history.get(r.service, []), found.fresh), now, app.tz)
             table.add_row(
                 ellipsis_cell(r.service, "bold" if r.critical else ""),
                 state_cell(r.state, styles),
-                Text(clock(r.since, app.tz, with_date=r.duration is not None and r.duration > 43200)),
-                Text(span(r.duration)),
+                Text(since),
+                Text(held_for),
+                Text(outage_cell(last_outage(windows.get(r.service, []), now), now, app.tz)),
                 ellipsis_cell(r.source),
                 Text(span(now - r.last_fetched) if r.last_fetched else "never", stale if r.stale else "dim"),
                 Text(clock(nm.start, app.tz, with_date=True) if nm else ""),
@@ -175,6 +189,16 @@ class StatusScreen(BaseScreen):
         hint = self.query_one("#hint", Static)
         hint.display = not rows or bool(hints and not rows)
         hint.update(Text("\n".join(["No service data yet.", *hints])))
+
+    @staticmethod
+    def held(row: BoardRow, transitions: list[ServiceState], fresh: set[str]) -> Held:
+        """Since when the row's state has held: from the stored history of the feeds the board counts (the
+        feed that reported last may have started long after the state did); a maintenance window's start."""
+        if row.state in ("up", "degraded", "down"):
+            found = held_since(transitions, row.state, fresh)
+            if found.since is not None:
+                return found
+        return Held(row.since)
 
     def action_timeline(self, what: str) -> None:
         """Zoom or scroll the outage timeline in time."""

@@ -1,0 +1,86 @@
+"""How long a service has held its state, and its last outage, read from the stored history of every source (the
+worst state in force wins) rather than from the poll that reported it last. Pure: records in, answers out."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+
+from opgtui.config import Config
+from opgtui.core.model import ServiceState, Window
+from opgtui.core.timefmt import clock, span
+from opgtui.domain.services import stale_after
+
+RANK = {"unknown": 0, "up": 1, "degraded": 2, "maintenance": 3, "down": 4}
+"""Worst wins, as on the board."""
+LAST_OUTAGE_WITHIN = 24 * 3600.0
+"""How long the board keeps showing a service's last outage after it ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """Since when the service's combined state has held; ``first_seen``: it held at the first record, so it began
+    at or before ``since`` (a feed that gives no start time reports a state as of its first poll)."""
+
+    since: float | None
+    first_seen: bool = False
+
+
+def held_since(transitions: Sequence[ServiceState], state: str, sources: Collection[str] | None = None) -> Held:
+    """When the worst state over ``sources`` (all when None) last became ``state`` and has held since.
+
+    ``transitions`` are one service's stored state changes in any order, each with the time it was recorded
+    (``fetched``); Held(None) when the history does not end in ``state``."""
+    history = sorted((t for t in transitions if sources is None or t.source in sources), key=lambda t: t.since or 0.0)
+    by_source: dict[str, str] = {}
+    combined: str | None = None
+    held = Held(None)
+    i = 0
+    while i < len(history):
+        at = history[i].since or 0.0
+        group = []
+        while i < len(history) and (history[i].since or 0.0) == at:
+            group.append(history[i])
+            by_source[history[i].source] = history[i].state
+            i += 1
+        worst = max(by_source.values(), key=lambda s: RANK.get(s, 0))
+        if worst != combined:
+            first = combined is None and all(t.fetched is not None and at >= t.fetched - 1 for t in group)
+            combined, held = worst, Held(at, first)
+    return held if combined == state else Held(None)
+
+
+def last_outage(windows: Sequence[Window], now: float, within: float = LAST_OUTAGE_WITHIN) -> Window | None:
+    """The latest outage among ``windows`` that began by ``now`` and is open or ended less than ``within`` ago."""
+    recent = [w for w in windows if w.kind == "outage" and w.start <= now and (w.end is None or now - w.end < within)]
+    return max(recent, key=lambda w: w.start, default=None)
+
+
+def outage_cell(w: Window | None, now: float, tz: tzinfo | None = None) -> str:
+    """``00:31 44m`` (when it began, how long), ``05:01 open`` while it lasts; the history's rounding."""
+    if w is None:
+        return ""
+    return f"{clock(w.start, tz)} {'open' if w.end is None or w.end > now else span(w.end - w.start)}"
+
+
+def since_cell(held: Held, now: float, tz: tzinfo | None = None) -> tuple[str, str]:
+    """The board's Since and For: ``05:01``/``40m``; a day or more ago ``11-28``/``9d00h``; held since the first
+    record ``≤06:00``/``≥17s`` (at or before, at least)."""
+    if held.since is None:
+        return "", ""
+    mark, more = ("≤", "≥") if held.first_seen else ("", "")
+    old = now - held.since >= 86400
+    when = clock(held.since, tz, with_date=True)[:5] if old else clock(held.since, tz)
+    d = span(now - held.since)
+    return mark + when, more + (d if len(more + d) <= 5 else span(now - held.since, coarse=True))
+
+
+def fresh_feeds(cfg: Config, feeds: Mapping[str, Mapping[str, Any]], now: float) -> set[str]:
+    """The feeds whose states the board counts now (answered lately, no error): as ``compute_board`` decides."""
+    return {
+        name
+        for name, f in feeds.items()
+        if not f.get("error") and f.get("last_ok") is not None and now - f["last_ok"] <= stale_after(cfg, name)
+    }

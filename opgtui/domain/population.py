@@ -21,6 +21,7 @@ log's own. Pure: jobs, verdicts and outage windows in, findings out; no I/O.
 
 from __future__ import annotations
 
+import gc
 import math
 from bisect import bisect_left
 from collections import Counter
@@ -294,7 +295,13 @@ def analyse(
     failed = [j for j in jobs if is_failure(j)] if failures is None else list(failures)
     if len(failed) < MIN_FAILURES:
         return Population()
-    return _Counts(jobs, failed).decide(verdicts or {}, [w for w in outages if w.kind == "outage"], now)
+    collecting = gc.isenabled()
+    gc.disable()  # ~100k keys of plain tuples counted: no cycles to find, and collections would walk every job
+    try:
+        return _Counts(jobs, failed).decide(verdicts or {}, [w for w in outages if w.kind == "outage"], now)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _Counts:

@@ -29,6 +29,7 @@ from opgtui.config import (
 )
 from opgtui.core.identity import whoami
 from opgtui.core.model import Announcement
+from opgtui.demo.joblogs import JobLogWriter
 from opgtui.demo.timeshift import shift_ads, shift_eventlog, shift_feed, shift_long
 from opgtui.store import Store, open_store
 
@@ -138,11 +139,15 @@ def _stage_feeds(workdir: Path, delta: int) -> None:
         (workdir / "feeds" / f.name).write_text(shift_feed(f.read_text(), delta))
 
 
-def _stage_files(workdir: Path, delta: int) -> list[Path]:
-    """Copy the bundled dumps and event log into ``workdir`` with their times moved; return the dumps."""
+def _stage_files(workdir: Path, delta: int) -> tuple[list[Path], JobLogWriter]:
+    """Copy the bundled dumps and event log into ``workdir`` with their times moved, each job's log its own
+    (its host, times, experiment and owner); return the dumps, and the jobs' logs being written."""
     # The jobs' event log goes with their other logs, so the config's log directory covers it (e shows it).
     eventlog = workdir / "logs" / "jobs.eventlog"
+    now = ANCHOR + delta
+    logs = JobLogWriter(workdir, DATA / "logs", now)
     queue = shift_ads(orjson.loads((DATA / "queue.json").read_bytes()), delta)
+    logs.own_logs(queue)
     for ad in queue:
         if ad.get("Iwd") == "DEMO_DIR":
             ad["Iwd"] = str(workdir)
@@ -150,15 +155,15 @@ def _stage_files(workdir: Path, delta: int) -> list[Path]:
             ad["UserLog"] = str(eventlog)
     (workdir / "queue.json").write_bytes(orjson.dumps(queue))
     for name in ("history.long", "history_record.long"):
-        text = shift_long((DATA / name).read_text(), delta).replace('"DEMO_DIR"', f'"{workdir}"')
+        text = logs.own_logs_long(shift_long((DATA / name).read_text(), delta)).replace('"DEMO_DIR"', f'"{workdir}"')
         (workdir / name).write_text(_USERLOG.sub(lambda _: f'UserLog = "{eventlog}"', text))
     eventlog.write_text(shift_eventlog((DATA / "jobs.eventlog").read_text(), delta))
     dumps = [workdir / "queue.json", workdir / "history.long", eventlog, workdir / "history_record.long"]
-    now = ANCHOR + delta
     for name, anchor in REAL_ANCHORS.items():
         (workdir / name).write_text(shift_long((DATA / name).read_text(), now - anchor))
         dumps.append(workdir / name)
-    return dumps
+    logs.start()
+    return dumps, logs
 
 
 def _load_jobs(store: Store, dumps: list[Path]) -> list[str]:
@@ -261,7 +266,9 @@ def build_demo_board(workdir: Path, now: float | None = None) -> tuple[Config, S
     def rest(into: Store) -> None:
         from opgtui.demo.demo_requests import add_demo_requests
 
-        errors = _load_jobs(into, _stage_files(workdir, delta))
+        dumps, logs = _stage_files(workdir, delta)
+        errors = _load_jobs(into, dumps)
+        logs.wait()  # the verdicts and the record read them
         if errors:
             into.set_kv("demo_problems", "\n".join([*problems, *errors]))
         _diagnose(into, cfg)

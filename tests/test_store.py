@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import store_engines
 
-from opgtui.core.model import Announcement, Job, ProductionRequest, ServiceState, Window
+from opgtui.core.model import Announcement, Job, JobStatus, ProductionRequest, ServiceState, Window
 from opgtui.store import MIGRATIONS, SCHEMA_VERSION, StoreError, open_store
 
 store_target = store_engines.store_target  # both engines
@@ -211,6 +211,39 @@ def test_jobs_round_trip_with_raw_ad(store_target: str) -> None:
     assert store.job("s#5.1") == job
     assert store.job_ad("s#5.1") == {"Owner": "x", "HoldReasonCode": 34}
     assert store.count_jobs() == 1
+
+
+def test_the_jobs_views_brief_records_hold_what_the_whole_records_hold(store_target: str) -> None:
+    """A listing's read of the stored jobs (Store.job_briefs: half the columns, for the Jobs view): on real
+    recorded jobs (a completed DUNE job, a CHTC DAG node's exit-8 runs, a held CHTC job) each brief record holds
+    its stored record's values, and shows, sorts and filters the same (status label, efficiency, failed, id)."""
+    from dataclasses import fields
+
+    from opgtui.core.model import JobBrief
+    from opgtui.sources.dumps import load_files
+
+    data = Path(__file__).parent / "data" / "condor"
+    names = (
+        "fifebatch_completed_2017.long",
+        "deepdive_dag_node_return8.process.log",
+        "chtc_held_docker_memory.long.ad",
+    )
+    jobs = [j for name in names for j in load_files([data / name]).jobs]
+    store = open_store(store_target)
+    store.upsert_jobs(jobs)
+    whole = {j.id: j for j in store.jobs()}
+    briefs = store.job_briefs()
+    assert sorted(b.id for b in briefs) == sorted(whole) and len(whole) == 14
+    for brief in briefs:
+        job = whole[brief.id]
+        assert isinstance(brief, JobBrief)
+        assert {f.name: getattr(brief, f.name) for f in fields(brief)} == {
+            f.name: getattr(job, f.name) for f in fields(brief)
+        }
+        shown = ("status_label", "efficiency", "failed", "display_id", "cpu_total")
+        assert [getattr(brief, a) for a in shown] == [getattr(job, a) for a in shown]
+    assert {b.status for b in briefs} == {int(JobStatus.COMPLETED), int(JobStatus.HELD)}
+    store.close()
 
 
 def test_a_bulk_ingest_keeps_the_same_record_as_one_job_at_a_time(tmp_path: Path) -> None:

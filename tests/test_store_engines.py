@@ -143,6 +143,7 @@ def answers(store: Any) -> dict[str, Any]:
     since = T0 - 10 * DAY
     return {
         "jobs": sorted(store.jobs(), key=lambda j: j.id),
+        "briefs": sorted(store.job_briefs(), key=lambda j: j.id),
         "job": store.job("s#1.0"),
         "count": store.count_jobs(),
         "by_id": [j.id for j in store.jobs_by_id(["s#2.0", "s#1.0", "nope"])],

@@ -87,6 +87,38 @@ async def test_a_filter_over_many_rows_is_searched_by_a_worker(tmp_path: Path, m
         assert screen.shown == 31
 
 
+async def test_a_search_stops_once_the_filter_is_cleared(tmp_path: Path, monkeypatch: Any) -> None:
+    """A search over many rows superseded by the filter's clearing (backspace) stops at its next step: it would
+    run on for seconds at 100k jobs, fighting the next keystroke's search for the interpreter."""
+    from opgtui.screens import jobs as jobs_screen
+
+    monkeypatch.setattr(jobs_screen, "AT_ONCE", 5)
+    gate, taken = threading.Event(), []
+
+    def steps(rows: Any, terms: Any, pool: Any, step: int = 2000) -> Any:
+        for part in joblist.filter_steps(rows, terms, pool, step=1):  # one row a step: many steps
+            gate.wait(10)
+            taken.append(part)
+            yield part
+
+    monkeypatch.setattr(jobs_screen, "filter_steps", steps)
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    app = OpgApp(cfg, store, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await jobs_view(app, pilot)
+        await pilot.press("slash", "1")
+        assert screen.filtering
+        await pilot.press("backspace")
+        assert screen.shown == 31 and not screen.filtering
+        searches = [t for t in threading.enumerate() if t.name == "jobs-filter"]
+        gate.set()
+        for thread in searches:
+            thread.join(10)
+        assert len(taken) <= 1  # the step it was in, not the 31 rows
+        assert screen.shown == 31 and not screen.filtering
+    store.close()
+
+
 def test_background_filter_texts_give_way_to_a_keystroke() -> None:
     rows = build_rows(jobs(3 * joblist.WARM_STEP), now=NOW)
     with foreground():

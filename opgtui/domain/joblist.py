@@ -590,8 +590,12 @@ def filter_steps(
     rows: Sequence[Row], terms: Sequence[Term], pool: Sequence[int], step: int = 2000
 ) -> Iterator[list[int]]:
     """The rows of ``pool`` (in its order) that every term keeps, ``step`` rows at a time (the first steps
-    smaller): the first screenful can be shown before the last row is searched."""
+    smaller): the first screenful can be shown before the last row is searched. While the filter texts are still
+    being built (a search builds those it needs, which costs far more than testing them), at most 250 at a time:
+    a superseded search stops between steps, so it stops at once."""
     start, size = 0, min(step, 250)
+    if isinstance(rows, RowList) and rows._haystacks is None and any(t.field is None for t in terms):
+        step = size
     while start < len(pool):
         yield apply_terms(rows, terms, pool[start : start + size])
         start, size = start + size, min(step, size * 2)

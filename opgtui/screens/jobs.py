@@ -281,6 +281,7 @@ class JobsScreen(BaseScreen):
         """Show the rows in view (or their groups; ``select`` puts the cursor on the group with that key).
         A typed filter is searched by a worker: the first screenful shows at once, the rest as it comes."""
         started = time.perf_counter()
+        self._generation += 1  # a search under way is for another list or filter: it stops at its next step
         table = self.query_one(JobTable)
         table.set_sort(self.sort_key, self.sort_reverse)
         what = self._needs_thread()
@@ -307,8 +308,8 @@ class JobsScreen(BaseScreen):
 
     def search(self, rows: list[Row], query: str, base: list[int], select: str | None, started: float) -> None:
         """Search the typed filter over the rows in view in a thread of its own (not the worker pool, where it
-        would queue behind the background work); a newer keystroke supersedes it."""
-        self._generation += 1
+        would queue behind the background work); the next :meth:`apply` (a keystroke, even one that clears the
+        filter) supersedes it."""
         threading.Thread(
             target=self._search,
             args=(self._generation, rows, query, base, select, started),

@@ -46,4 +46,4 @@ async def test_at_80x24_every_timeline_row_and_the_submit_reason_show(tmp_path_f
         assert len(timeline.services) == 8 and timeline.max_scroll_y == 0  # no row hidden below a scrollbar
         submit = app.screen.query_one("#submit", Static)
         first = submit.render().plain.splitlines()[0]  # type: ignore[attr-defined]
-        assert first.startswith(" NO: do not submit now ") and "dcache: MAINTENANCE in " in first[:60]
+        assert first.startswith(" NO until ") and "dcache DEGRADED since " in first[:60]

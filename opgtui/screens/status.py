@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import tzinfo
 from typing import TYPE_CHECKING, NamedTuple
 
 from rich.style import Style
@@ -18,7 +18,8 @@ from opgtui.core.model import ServiceState, Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
 from opgtui.domain.held import Held, fresh_feeds, held_since, last_outage, outage_cell, since_cell
-from opgtui.domain.services import SUBMIT_HORIZON, BoardRow, board, decide_submit
+from opgtui.domain.services import SUBMIT_HORIZON, BoardRow, board
+from opgtui.domain.submit_window import submit_panel
 from opgtui.screens.base import BaseScreen, ellipsis_cell
 from opgtui.screens.reads import read_store
 from opgtui.widgets.timeline import ZOOMS, OutageTimeline
@@ -62,22 +63,28 @@ def banner_text(rows: list[BoardRow]) -> Content | None:
 SUBMIT_STYLE = {0: "bold $text on $success", 1: "bold $text on $error", 2: "bold $text on $warning"}
 
 
-def submit_text(rows: list[BoardRow], required: list[str], now: float) -> Content:
-    """The pre-submit panel: the verdict and, on the same line, the first thing in the way (its time first,
-    the feed's description last, so a cut at 80 columns loses only the description); one line per other
-    thing in the way; what is needed when nothing is."""
-    result = decide_submit(rows, required, SUBMIT_HORIZON, now)
-    blockers = [_SOURCE.sub(" —", line, count=1) for line in result.lines[:-1] if ": UP" not in line]
-    parts: list[str | tuple[str, str]] = [f" {result.lines[-1]} "]
-    if not blockers:
+def submit_text(
+    rows: list[BoardRow],
+    required: list[str],
+    now: float,
+    windows: Sequence[Window] = (),
+    tz: tzinfo | None = None,
+    since: Mapping[str, float | None] | None = None,
+) -> Content:
+    """The pre-submit panel: the verdict and until when (``NO until 11:04``), then why, one service a line: its
+    state now with since when, then the maintenance that jobs submitted now would run into; the feed's
+    description last, so a cut at 80 columns loses only the description. What is needed when nothing is in the
+    way."""
+    panel = submit_panel(rows, required, windows, SUBMIT_HORIZON, now, tz, since)
+    parts: list[str | tuple[str, str]] = [f" {panel.head} "]
+    if not panel.reasons:
         parts.append((f"  needs {one_line(', '.join(required), 200)}; maintenance within 6 h counts", "dim"))
-    for i, line in enumerate(blockers):
-        parts.append("  " if i == 0 else "\n  ")
-        parts.append(one_line(line, 200))
-    return Content.assemble(*parts).stylize_before(SUBMIT_STYLE[result.exit_code])  # the verdict's colour throughout
-
-
-_SOURCE = re.compile(r" \[[^\]]*\]")  # "[fnal-alertmanager]": the board and the history name the source
+    for i, reason in enumerate(panel.reasons):
+        parts.append(" " if i == 0 else "\n ")
+        parts.append(f"{one_line(reason.service, 40)} {reason.what}")
+        if reason.description:
+            parts.append(f" — {reason.description}")
+    return Content.assemble(*parts).stylize_before(SUBMIT_STYLE[panel.exit_code])  # the verdict's colour throughout
 
 
 class StatusScreen(BaseScreen):
@@ -109,7 +116,9 @@ class StatusScreen(BaseScreen):
         table: Table = Table(id="board", cursor_type="row", zebra_stripes=True)
         yield table
         yield OutageTimeline(id="timeline")
-        yield Static(id="submit")
+        submit = Static(id="submit")
+        submit.styles.padding = (0, 1, 0, 0)  # the verdict's badge at the left edge: the reasons fit 80 columns
+        yield submit
         yield Static(id="hint", classes="hint")
 
     def on_mount(self) -> None:
@@ -157,9 +166,12 @@ class StatusScreen(BaseScreen):
         windows: dict[str, list[Window]] = {}
         for w in found.windows:
             windows.setdefault(w.service, []).append(w)
+        began: dict[str, float | None] = {}
         for r in rows:
             nm = r.next_maintenance
-            since, held_for = since_cell(self.held(r, history.get(r.service, []), found.fresh), now, app.tz)
+            held = self.held(r, history.get(r.service, []), found.fresh)
+            began[r.service] = held.since
+            since, held_for = since_cell(held, now, app.tz)
             table.add_row(
                 ellipsis_cell(r.service, "bold" if r.critical else ""),
                 state_cell(r.state, styles),
@@ -184,7 +196,7 @@ class StatusScreen(BaseScreen):
         submit = self.query_one("#submit", Static)
         submit.display = bool(required)
         if required:
-            submit.update(submit_text(rows, required, now))
+            submit.update(submit_text(rows, required, now, found.windows, app.tz, began))
         hints = app.cfg.what_to_configure() if not app.demo else []
         hint = self.query_one("#hint", Static)
         hint.display = not rows or bool(hints and not rows)

@@ -6,6 +6,7 @@ Plain dataclasses with slots and no I/O. Times are UTC epoch seconds (float or i
 
 from __future__ import annotations
 
+from _thread import allocate_lock
 from dataclasses import dataclass, field, fields, make_dataclass
 from enum import IntEnum
 from typing import Any, Literal
@@ -180,13 +181,27 @@ _BRIEF_FIELDS = (
     "wall",
     "request_cpus",
 )
-JobBrief = make_dataclass(
-    "JobBrief", [(f.name, f.type, f) for f in fields(Job) if f.name in _BRIEF_FIELDS], bases=(JobFacts,), slots=True
-)
-JobBrief.__module__ = __name__
-JobBrief.__doc__ = """The part of a :class:`Job` the job list shows, filters, sorts and groups by (Job's fields of those
+_BRIEF_DOC = """The part of a :class:`Job` the job list shows, filters, sorts and groups by (Job's fields of those
 names): read from a dump for every job at once, while the whole record is normalised only when one is needed (the
 detail, diagnosis, the store). Each field holds what the Job's field holds for the same ad."""
+_brief_lock = allocate_lock()
+
+
+def __getattr__(name: str) -> Any:
+    """``JobBrief`` is made when first imported: only the job list and the dump readers use it, and making it costs
+    every small verb's start-up a few milliseconds (PEP 562)."""
+    if name != "JobBrief":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _brief_lock:  # one class, whichever thread asks first
+        brief = globals().get("JobBrief")
+        if brief is None:
+            fields_ = [(f.name, f.type, f) for f in fields(Job) if f.name in _BRIEF_FIELDS]
+            brief = make_dataclass(
+                "JobBrief", fields_, bases=(JobFacts,), slots=True, namespace={"__doc__": _BRIEF_DOC}
+            )
+            brief.__module__ = __name__
+            globals()["JobBrief"] = brief
+    return brief
 
 
 @dataclass(slots=True)

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from demo_board import NOW, SHIFT, board_lines, build, cells, freeze, utc
 
+from opgtui.core.model import ServiceState, Window
 from opgtui.core.timefmt import clock
 from opgtui.demo.build import SAM_DOWN
+from opgtui.domain.held import Held, held_since, history_outages, last_outage, outage_cell, since_cell
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +43,39 @@ async def test_the_last_outage_stays_on_the_board_with_the_historys_rounding(
     assert cells(lines, "dcache")["Last outage"] == f"{clock(NOW - 40 * 60, utc())} open"  # degraded now
     assert cells(lines, "cvmfs")["Last outage"] == ""
     assert cells(lines, "gpgrid-ce")["Next maint."]  # every column fits 80
+
+
+def test_held_since_reads_the_worst_state_over_the_feeds_the_board_counts() -> None:
+    t0 = NOW - 10 * 3600
+    history = [
+        ServiceState("sam", "up", t0, "status", fetched=t0 + 600),  # the page's own start time
+        ServiceState("sam", "down", NOW - 3600, "am", fetched=NOW - 3500),
+        ServiceState("sam", "up", NOW - 1800, "am", fetched=NOW - 1800),
+        ServiceState("sam", "down", NOW - 7200, "stale", fetched=NOW - 7200),
+    ]
+    assert held_since(history, "up", {"status", "am"}) == Held(NOW - 1800)
+    assert held_since(history, "up", {"status"}) == Held(t0)
+    assert held_since(history, "down", {"status", "am"}) == Held(None)  # not the state now
+    first = [ServiceState("x", "up", NOW - 15, "probes", fetched=NOW - 15)]  # no start time: its first poll
+    assert held_since(first, "up") == Held(NOW - 15, first_seen=True)
+    assert since_cell(Held(NOW - 15, True), NOW, utc()) == (f"≤{clock(NOW - 15, utc())}", "≥15s")
+    assert since_cell(Held(NOW - 3 * 86400, True), NOW, utc())[1] == "≥3d"  # fits the 5 columns of For
+
+
+def test_the_last_outage_is_kept_24_hours() -> None:
+    old = Window("sam", "outage", NOW - 30 * 3600, NOW - 25 * 3600, "am")
+    recent = Window("sam", "outage", NOW - 5 * 3600, NOW - 4 * 3600, "am")
+    planned = Window("sam", "maintenance", NOW - 3600, NOW + 3600, "am")
+    assert last_outage([old, recent, planned], NOW) == recent
+    assert last_outage([old], NOW) is None
+
+
+def test_a_down_spell_with_no_window_is_the_last_outage_too() -> None:
+    history = [
+        ServiceState("sam", "up", NOW - 20 * 3600, "am", fetched=NOW - 20 * 3600),
+        ServiceState("sam", "down", NOW - 5 * 3600, "am", fetched=NOW - 5 * 3600),
+        ServiceState("sam", "up", NOW - 4 * 3600, "am", fetched=NOW - 4 * 3600),
+    ]
+    spell = last_outage(history_outages("sam", history), NOW)
+    assert spell is not None and (spell.start, spell.end) == (NOW - 5 * 3600, NOW - 4 * 3600)
+    assert outage_cell(spell, NOW, utc()) == f"{clock(NOW - 5 * 3600, utc())} 1h00"

@@ -28,15 +28,15 @@ class Held:
     first_seen: bool = False
 
 
-def held_since(transitions: Sequence[ServiceState], state: str, sources: Collection[str] | None = None) -> Held:
-    """When the worst state over ``sources`` (all when None) last became ``state`` and has held since.
-
-    ``transitions`` are one service's stored state changes in any order, each with the time it was recorded
-    (``fetched``); Held(None) when the history does not end in ``state``."""
+def combined_history(
+    transitions: Sequence[ServiceState], sources: Collection[str] | None = None
+) -> list[tuple[float, str, bool]]:
+    """One service's worst state over ``sources`` (all when None) as (start, state, first_seen) segments in time
+    order. ``transitions`` are its stored state changes in any order, each with the time it was recorded
+    (``fetched``); the first segment is ``first_seen`` when every state in it was reported as of its poll."""
     history = sorted((t for t in transitions if sources is None or t.source in sources), key=lambda t: t.since or 0.0)
     by_source: dict[str, str] = {}
-    combined: str | None = None
-    held = Held(None)
+    segments: list[tuple[float, str, bool]] = []
     i = 0
     while i < len(history):
         at = history[i].since or 0.0
@@ -46,10 +46,33 @@ def held_since(transitions: Sequence[ServiceState], state: str, sources: Collect
             by_source[history[i].source] = history[i].state
             i += 1
         worst = max(by_source.values(), key=lambda s: RANK.get(s, 0))
-        if worst != combined:
-            first = combined is None and all(t.fetched is not None and at >= t.fetched - 1 for t in group)
-            combined, held = worst, Held(at, first)
-    return held if combined == state else Held(None)
+        if not segments or worst != segments[-1][1]:
+            first = not segments and all(t.fetched is not None and at >= t.fetched - 1 for t in group)
+            segments.append((at, worst, first))
+    return segments
+
+
+def held_since(transitions: Sequence[ServiceState], state: str, sources: Collection[str] | None = None) -> Held:
+    """When the worst state over ``sources`` last became ``state`` and has held since; Held(None) when the history
+    does not end in ``state``."""
+    segments = combined_history(transitions, sources)
+    if not segments or segments[-1][1] != state:
+        return Held(None)
+    return Held(segments[-1][0], segments[-1][2])
+
+
+def history_outages(
+    service: str, transitions: Sequence[ServiceState], sources: Collection[str] | None = None
+) -> list[Window]:
+    """The down and degraded spells of the combined history as outage windows (a feed may report states and no
+    windows)."""
+    segments = combined_history(transitions, sources)
+    ends: list[float | None] = [s[0] for s in segments[1:]] + [None] if segments else []
+    return [
+        Window(service, "outage", start, end, "history", "critical" if st == "down" else "warning")
+        for (start, st, _), end in zip(segments, ends, strict=True)
+        if st in ("down", "degraded")
+    ]
 
 
 def last_outage(windows: Sequence[Window], now: float, within: float = LAST_OUTAGE_WITHIN) -> Window | None:

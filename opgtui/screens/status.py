@@ -17,7 +17,15 @@ from textual.widgets import DataTable, Static
 from opgtui.core.model import ServiceState, Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
-from opgtui.domain.held import Held, fresh_feeds, held_since, last_outage, outage_cell, since_cell
+from opgtui.domain.held import (
+    Held,
+    fresh_feeds,
+    held_since,
+    history_outages,
+    last_outage,
+    outage_cell,
+    since_cell,
+)
 from opgtui.domain.services import SUBMIT_HORIZON, BoardRow, board
 from opgtui.domain.submit_window import submit_panel
 from opgtui.screens.base import BaseScreen, ellipsis_cell
@@ -177,7 +185,7 @@ class StatusScreen(BaseScreen):
                 state_cell(r.state, styles),
                 Text(since),
                 Text(held_for),
-                Text(outage_cell(last_outage(windows.get(r.service, []), now), now, app.tz)),
+                Text(outage_cell(self.last_outage(r, history, windows, found.fresh, now), now, app.tz)),
                 ellipsis_cell(r.source),
                 Text(span(now - r.last_fetched) if r.last_fetched else "never", stale if r.stale else "dim"),
                 Text(clock(nm.start, app.tz, with_date=True) if nm else ""),
@@ -211,6 +219,18 @@ class StatusScreen(BaseScreen):
             if found.since is not None:
                 return found
         return Held(row.since)
+
+    @staticmethod
+    def last_outage(
+        row: BoardRow,
+        history: Mapping[str, list[ServiceState]],
+        windows: Mapping[str, list[Window]],
+        fresh: set[str],
+        now: float,
+    ) -> Window | None:
+        """The row's last outage in 24 h: the feeds' windows first, then down or degraded spells of its states."""
+        spells = history_outages(row.service, history.get(row.service, []), fresh)
+        return last_outage([*windows.get(row.service, []), *spells], now)
 
     def action_timeline(self, what: str) -> None:
         """Zoom or scroll the outage timeline in time."""

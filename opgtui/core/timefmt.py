@@ -54,26 +54,39 @@ def zone(name: str | None) -> tzinfo | None:
     return ZoneInfo(name)
 
 
+UNSHOWABLE = "?"
+"""What a formatter shows for a time or duration no calendar or clock holds: formatting never raises."""
+
+
 def clock(ts: float | None, tz: tzinfo | None = None, *, with_date: bool = False) -> str:
-    """Local wall-clock time ``HH:MM`` (``MM-DD HH:MM`` with_date); '' when unknown."""
+    """Local wall-clock time ``HH:MM`` (``MM-DD HH:MM`` with_date); '' when unknown, '?' when no calendar holds
+    it (NaN, inf, 1e13, or the end of 9999 east of UTC)."""
     if ts is None:
         return ""
-    dt = datetime.fromtimestamp(ts, tz) if tz else datetime.fromtimestamp(ts).astimezone()
+    try:
+        dt = datetime.fromtimestamp(ts, tz) if tz else datetime.fromtimestamp(ts).astimezone()
+    except (OverflowError, ValueError, OSError):
+        return UNSHOWABLE
     return dt.strftime("%m-%d %H:%M" if with_date else "%H:%M")
 
 
 def utc_minute(ts: float, *, zone: bool = True) -> str:
     """``2026-12-07 04:26 UTC``: an instant in a message (a lock's holder, an earlier retry, a feed's window);
     without `` UTC`` when ``zone`` is False (a span names the zone once). The one home of this format."""
-    text = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+    try:
+        text = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError, OSError):
+        return UNSHOWABLE
     return f"{text} UTC" if zone else text
 
 
 def span(seconds: float | None, *, coarse: bool = False) -> str:
     """Compact duration: ``45s``, ``43m``, ``3h05``, ``2d04h`` (coarse, for narrow columns: ``3h``, ``2d``);
-    '' when unknown."""
+    '' when unknown, '?' when not a number of seconds (NaN, inf)."""
     if seconds is None:
         return ""
+    if seconds - seconds != 0:  # NaN or inf
+        return UNSHOWABLE
     s = int(max(seconds, 0))
     if s < 60:
         return f"{s}s"

@@ -212,11 +212,18 @@ def _local_hour(abs_hour: str, tz: tzinfo | None) -> str:
         t = int(abs_hour) * 3600
     except ValueError:
         return "?"
-    return f"{datetime.fromtimestamp(t, tz).hour:02d}"
+    try:
+        return f"{datetime.fromtimestamp(t, tz).hour:02d}"
+    except (OverflowError, ValueError, OSError):  # an hour no calendar holds (a CompletionDate of 1e13)
+        return "?"
 
 
 def _utc_date(day: int) -> str:
-    return datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m-%d")
+    """``2026-12-07``; '?' for a day no calendar holds (a stored CompletionDate of 1e13)."""
+    try:
+        return datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m-%d")
+    except (OverflowError, ValueError, OSError):
+        return "?"
 
 
 def _merge(pairs: Iterable[tuple[str, list[float]]]) -> dict[str, list[float]]:

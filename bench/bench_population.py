@@ -13,6 +13,7 @@ or idle; one black-hole node failing every job it gets, and one batch failing ev
 from __future__ import annotations
 
 import gc
+import os
 import random
 import sys
 import time
@@ -118,9 +119,10 @@ def run(quick: bool = False) -> list[dict]:
     found, t_calm, c_calm = best(lambda: analyse(calm, verdicts, now=NOW, failures=calm_failures).findings)
     assert found == [], [e.text() for e in found]
     name = f"{k} jobs, {len(failures) // 1000}k failures: failure summary's added time (with - without)"
+    load = f"load {os.getloadavg()[0]:.1f}"
     return [
-        {"name": f"{name}, wall", "value": (t_with - t_plain) * 1000, "unit": "ms", "target": "< 50 ms"},
-        {"name": f"{name}, CPU", "value": (c_with - c_plain) * 1000, "unit": "ms", "target": "< 50 ms"},
+        {"name": f"{name}, wall", "value": (t_with - t_plain) * 1000, "unit": "ms", "target": f"< 50 ms ({load})"},
+        {"name": f"{name}, CPU", "value": (c_with - c_plain) * 1000, "unit": "ms", "target": f"< 50 ms ({load})"},
         {
             "name": f"{k}: the analysis alone (wall; CPU in the target column)",
             "value": t_analyse * 1000,

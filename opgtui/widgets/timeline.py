@@ -24,6 +24,7 @@ from textual.strip import Strip
 from opgtui.core.model import ServiceState, Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock
+from opgtui.core.timefmt import span as span_text
 from opgtui.domain.services import window_state
 
 _RANK = {"none": -1, "unknown": 0, "up": 1, "degraded": 2, "maintenance": 3, "down": 4}
@@ -36,6 +37,7 @@ GLYPH = {
     "maintenance": "▒",
     "ahead": "░",
     "future": " ",
+    "now": "│",
 }
 STATES = tuple(GLYPH)
 ROLES = ("muted", "success", "warning", "error", "primary")
@@ -49,12 +51,15 @@ STATE_LOOK: dict[str, tuple[str | None, Style]] = {
     "maintenance": ("primary", Style()),
     "ahead": ("primary", Style()),
     "future": (None, Style()),
+    "now": (None, Style(bold=True)),
 }
 """Each state's (role, emphasis)."""
 AXIS = Style(dim=True)
 PLAIN = Style()  # every segment has a style: Textual's NO_COLOR filter fails on one without
 NO_STYLES: Mapping[str, Style] = MappingProxyType({})
-ZOOMS = (6 * 3600, 24 * 3600, 7 * 86400)
+ZOOMS = (24 * 3600, 6 * 3600, 7 * 86400)
+"""What `z` cycles through, the first shown first."""
+ZOOM_NAMES = {6 * 3600: "6 h", 24 * 3600: "24 h", 7 * 86400: "7 d"}
 LABEL_WIDTH = 14
 
 
@@ -137,32 +142,50 @@ def row_strip(
     return Strip(segments)
 
 
-def axis_text(start: float, end: float, width: int, tz: object = None) -> Text:
-    """Tick labels under the timeline, about every 12 columns."""
-    line = [" "] * width
+def now_column(start: float, end: float, now: float, cells: int) -> int | None:
+    """Where the now column goes among ``cells`` slices of [start, end]: right after the slice holding now."""
+    if not start <= now < end or cells <= 0:
+        return None
+    return min(int((now - start) / ((end - start) / cells)) + 1, cells)
+
+
+def axis_text(start: float, end: float, width: int, tz: object = None, now_col: int | None = None) -> Text:
+    """Tick labels under ``width`` slices of [start, end], about every 12 columns, none cut at the right edge;
+    with ``now_col``, the line has one more column there, labelled ``now``."""
+    total = width + (now_col is not None)
+    line = [" "] * total
+    taken: list[tuple[int, int]] = []
+    if now_col is not None:  # "now" under the column, or ending at it when the edge is near
+        at = now_col if now_col + 3 <= total else total - 3
+        line[at : at + 3] = "now"
+        taken.append((at - 1, at + 4))
     step = max(12, width // 6)
     with_date = end - start > 86400
-    for col in range(0, width - 5, step):
-        label = clock(start + (end - start) * col / width, tz, with_date=with_date)  # type: ignore[arg-type]
+    for col in range(0, total, step):
+        cell = col - (now_col is not None and col > now_col)
+        label = clock(start + (end - start) * cell / width, tz, with_date=with_date)  # type: ignore[arg-type]
+        if col + len(label) > total or any(col < b and col + len(label) > a for a, b in taken):
+            continue
         line[col : col + len(label)] = label
-    return Text("".join(line)[:width], "dim")
+    return Text("".join(line), "dim")
 
 
-def legend_text(styles: Mapping[str, Style] = NO_STYLES) -> Text:
-    """What each glyph means (the glyphs alone read without colour)."""
+def legend_text(styles: Mapping[str, Style] = NO_STYLES, span: str = "") -> Text:
+    """What the strip spans and what each glyph means (the glyphs alone read without colour)."""
     return Text.assemble(
+        *([(f" {span} ", "bold"), "─"] if span else []),
         *[
             (f" {GLYPH[k]} {k}", styles.get(k, PLAIN))
-            for k in ("up", "degraded", "down", "maintenance", "ahead", "unknown")
+            for k in ("up", "degraded", "down", "maintenance", "ahead", "unknown", "now")
         ],
         " ",
     )
 
 
 class OutageTimeline(ScrollView, can_focus=True):
-    """Services over the last 6 h / 24 h / 7 d, with the time axis pinned under the service rows (they
-    scroll, it stays) and the legend in the top border. The Status view binds the keys: `z` zooms, `<` `>`
-    scroll in time, `.` back to now."""
+    """Services over the last 24 h / 6 h / 7 d, with the time axis pinned under the service rows (they
+    scroll, it stays), a now column, and the span and the legend in the top border. The Status view binds the
+    keys: `z` zooms, `<` `>` scroll in time, `.` back to now."""
 
     COMPONENT_CLASSES = {f"outage-timeline--{role}" for role in ROLES}
     DEFAULT_CSS = """
@@ -177,7 +200,7 @@ class OutageTimeline(ScrollView, can_focus=True):
         Binding("down,j", "scroll_down", "Down", show=False, id="scroll.down"),
         Binding("up,k", "scroll_up", "Up", show=False, id="scroll.up"),
     ]
-    zoom_index = reactive(1)
+    zoom_index = reactive(0)
     offset_s = reactive(0.0)  # how far back from now the right edge (minus the look-ahead) is
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -191,7 +214,13 @@ class OutageTimeline(ScrollView, can_focus=True):
         self._axis = Strip([])
 
     def on_mount(self) -> None:
-        self.border_title = legend_text(self._styles())
+        self.border_title = legend_text(self._styles(), self.span_name)
+
+    @property
+    def span_name(self) -> str:
+        """``24 h``, or ``24 h to 6h00 ago`` once scrolled back."""
+        name = ZOOM_NAMES.get(self.span, span_text(self.span))
+        return f"{name} to {span_text(self.offset_s)} ago" if self.offset_s else name
 
     def _styles(self) -> dict[str, Style]:
         """Each state's style: its role's colour (what the theme says) and its emphasis."""
@@ -205,7 +234,7 @@ class OutageTimeline(ScrollView, can_focus=True):
         super().notify_style_update()
         if self.is_mounted and (styles := self._styles()) != getattr(self, "_drawn_with", None):
             self._drawn_with = styles
-            self.border_title = legend_text(styles)
+            self.border_title = legend_text(styles, self.span_name)
             if self.services:
                 self._rebuild()
 
@@ -237,16 +266,17 @@ class OutageTimeline(ScrollView, can_focus=True):
     def _rebuild(self) -> None:
         width = max(self.scrollable_content_region.width - LABEL_WIDTH, 10) if self.size.width else 60
         start, end = self.bounds()
+        now_col = now_column(start, end, self.now, width - 1)
+        width -= now_col is not None  # the now column takes one
         styles = self._styles()
-        lines = [
-            row_strip(
-                s,
-                bucket_states(self.transitions.get(s, []), self.windows.get(s, []), start, end, self.now, width),
-                styles=styles,
-            )
-            for s in self.services
-        ]
-        axis = axis_text(start, end, width, self.tz)
+        lines = []
+        for s in self.services:
+            cells = bucket_states(self.transitions.get(s, []), self.windows.get(s, []), start, end, self.now, width)
+            if now_col is not None:
+                cells.insert(now_col, "now")
+            lines.append(row_strip(s, cells, styles=styles))
+        self.border_title = legend_text(styles, self.span_name)
+        axis = axis_text(start, end, width, self.tz, now_col)
         self._axis = Strip([Segment(" " * LABEL_WIDTH, PLAIN), Segment(axis.plain, AXIS)])
         self._lines = lines
         self.virtual_size = Size(self.size.width, len(lines) + 1)

@@ -93,6 +93,7 @@ async def test_a_search_stops_once_the_filter_is_cleared(tmp_path: Path, monkeyp
     from opgtui.screens import jobs as jobs_screen
 
     monkeypatch.setattr(jobs_screen, "AT_ONCE", 5)
+    monkeypatch.setattr(jobs_screen, "FIRST_PART", 1)  # the thread searches the other 30 rows
     gate, taken = threading.Event(), []
 
     def steps(rows: Any, terms: Any, pool: Any, step: int = 2000) -> Any:
@@ -116,6 +117,41 @@ async def test_a_search_stops_once_the_filter_is_cleared(tmp_path: Path, monkeyp
             thread.join(10)
         assert len(taken) <= 1  # the step it was in, not the 31 rows
         assert screen.shown == 31 and not screen.filtering
+    store.close()
+
+
+async def test_a_keystroke_shows_its_first_screenful_before_a_thread_searches_the_rest(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The first rows of a big list are searched on the UI thread and shown at once when they fill a screen: the
+    answer never waits for a thread to start, be scheduled and hand it back; the rest follows, in order."""
+    from opgtui.screens import jobs as jobs_screen
+
+    monkeypatch.setattr(jobs_screen, "AT_ONCE", 5)
+    monkeypatch.setattr(jobs_screen, "FIRST_PART", 10)
+    monkeypatch.setattr(jobs_screen, "FIRST_SCREEN", 3)
+    gate = threading.Event()
+
+    def steps(rows: Any, terms: Any, pool: Any, step: int = 2000) -> Any:
+        gate.wait(10)  # the thread's search is held
+        yield from joblist.filter_steps(rows, terms, pool, step)
+
+    monkeypatch.setattr(jobs_screen, "filter_steps", steps)
+    cfg, store = _store_with_failed_jobs(tmp_path)
+    app = OpgApp(cfg, store, refresh_loop=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await jobs_view(app, pilot)
+        table = screen.query_one(JobTable)
+        base = list(table.indices)
+        await pilot.press("slash", *"novapro")
+        assert screen.filtering and table.indices == base[:10]  # the first part's matches, the thread held
+        assert "showing 10+" in str(screen.query_one("#jobs-status").render())
+        gate.set()
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if not screen.filtering:
+                break
+        assert table.indices == joblist.filter_rows(screen.rows, "novapro", base) and len(table.indices) == 30
     store.close()
 
 

@@ -6,7 +6,9 @@ import gc
 import threading
 import time
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -25,6 +27,8 @@ from opgtui.domain.joblist import (
     QueryFilter,
     Row,
     RowList,
+    Term,
+    apply_terms,
     build_rows,
     filter_rows,
     filter_steps,
@@ -45,6 +49,7 @@ SORTABLE = ("age", "status", "id", "owner", "site", "host", "reason", "verdict",
 QUICK = ("all", "held", "failed", "running", "idle")
 AT_ONCE = 20_000  # a filter over fewer rows takes milliseconds: searched on the UI thread, no worker
 FIRST_SCREEN = 200  # matches enough to fill the table: shown at once, the rest as the search goes on
+FIRST_PART = 250  # rows of a big list a keystroke searches on the UI thread (~1 ms) for its first screenful
 STEP_SHOWN = 0.25  # seconds between updates of a long search's partial result
 FIRST_ROWS = 300  # rows whose filter texts are built before a fresh list is shown (a dump's rows filled in)
 
@@ -307,29 +312,46 @@ class JobsScreen(BaseScreen):
         self._status(len(indices), time.perf_counter() - started)
 
     def search(self, rows: list[Row], query: str, base: list[int], select: str | None, started: float) -> None:
-        """Search the typed filter over the rows in view in a thread of its own (not the worker pool, where it
-        would queue behind the background work); the next :meth:`apply` (a keystroke, even one that clears the
-        filter) supersedes it."""
-        threading.Thread(
-            target=self._search,
-            args=(self._generation, rows, query, base, select, started),
-            name="jobs-filter",
-            daemon=True,
-        ).start()
+        """Search the typed filter over the rows in view: the first :data:`FIRST_PART` rows here, shown at once
+        when they hold a screenful (no thread and no frame between the key and its answer), the rest in a thread
+        of its own (not the worker pool, where it would queue behind the background work); the next
+        :meth:`apply` (a keystroke, even one that clears the filter) supersedes it."""
+        terms, pool = self._query.start(rows, query, base)
+        pool = base if pool is None else pool
+        grouped = bool(self.grouping and self.group is None)  # groups are shown once every row is searched
+        search = _Search(self._generation, rows, query, base, terms, pool, select, started, grouped)
+        if not grouped:
+            search.found = apply_terms(rows, terms, pool[:FIRST_PART])
+            search.searched = min(len(pool), FIRST_PART)
+            if len(search.found) >= FIRST_SCREEN:
+                self._show(list(search.found), select, started)
+                search.shown_at = time.perf_counter()
+                # the rest once that answer is on the screen: until then neither the search nor the background
+                # work takes the interpreter from the paint
+                hold = foreground()
+                hold.__enter__()
+                self.call_after_refresh(self._search_rest, search, hold)
+                return
+        self._search_rest(search)
 
-    def _search(
-        self, generation: int, rows: list[Row], query: str, base: list[int], select: str | None, started: float
-    ) -> None:
-        """The search: background work waits meanwhile (:mod:`opgtui.core.foreground`); the first screenful is
-        shown as soon as it is found, then the rest as it comes."""
+    def _search_rest(self, search: _Search, hold: AbstractContextManager[None] | None = None) -> None:
+        """Start the thread that searches the rest (unless a newer keystroke superseded the search meanwhile)."""
+        try:
+            if search.generation == self._generation:
+                threading.Thread(target=self._search, args=(search,), name="jobs-filter", daemon=True).start()
+        finally:
+            if hold is not None:
+                hold.__exit__(None, None, None)
+
+    def _search(self, search: _Search) -> None:
+        """The rest of a search: background work waits meanwhile (:mod:`opgtui.core.foreground`); the first
+        screenful is shown as soon as it is found, then the rest as it comes."""
+        rows, query, found, shown_at = search.rows, search.query, search.found, search.shown_at
+        answer = partial(self._answer, rows, query, select=search.select, started=search.started)
         with foreground():
-            terms, pool = self._query.start(rows, query, base)
-            pool = base if pool is None else pool
-            found: list[int] = []
-            shown_at = 0.0
-            grouped = bool(self.grouping and self.group is None)
-            for part in filter_steps(rows, terms, pool):
-                if generation != self._generation:
+            grouped = search.grouped
+            for part in filter_steps(rows, search.terms, search.pool[search.searched :]):
+                if search.generation != self._generation:
                     return
                 found += part
                 now = time.perf_counter()
@@ -337,14 +359,16 @@ class JobsScreen(BaseScreen):
                     (not shown_at and len(found) >= FIRST_SCREEN) or (shown_at and now - shown_at > STEP_SHOWN)
                 ):
                     shown_at = now
-                    self._answer(rows, query, list(found), select, started, False)
-            self._query.finish(rows, base, terms, found)
-        if generation == self._generation:
-            self._answer(rows, query, found, select, started, True)
+                    answer(list(found), done=False)
+            self._query.finish(rows, search.base, search.terms, found)
+        if search.generation == self._generation:
+            answer(found, done=True)
 
-    def _answer(self, *args: Any) -> None:
+    def _answer(
+        self, rows: list[Row], query: str, found: list[int], *, select: str | None, started: float, done: bool
+    ) -> None:
         with suppress(RuntimeError):  # the app closed meanwhile: nobody to answer
-            self.app.call_from_thread(self._searched, *args)
+            self.app.call_from_thread(self._searched, rows, query, found, select, started, done)
 
     def _searched(
         self, rows: list[Row], query: str, found: list[int], select: str | None, started: float, done: bool
@@ -586,6 +610,24 @@ class JobsScreen(BaseScreen):
         self.quick, self.grouping = "all", None
         self.group = Group(label, len(indices), indices, label)
         self.apply()
+
+
+@dataclass(slots=True)
+class _Search:
+    """One keystroke's search: what it searches and what its first part (on the UI thread) found."""
+
+    generation: int  # the screen's when it started: a newer one stops it
+    rows: list[Row]
+    query: str
+    base: list[int]  # the rows in view (what a later keystroke may narrow)
+    terms: list[Term]
+    pool: list[int]  # the rows it searches: the base, or the previous result it narrows
+    select: str | None
+    started: float
+    grouped: bool  # groups are shown: no partial result
+    found: list[int] = field(default_factory=list)
+    searched: int = 0  # rows of the pool the UI thread searched (0: the thread searches them all)
+    shown_at: float = 0.0  # when a partial result was last shown (0: not yet)
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...] | None) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from test_learn_screen import demo_dir, make_app  # noqa: F401  (demo_dir is the module's demo fixture)
 from test_status_view import screen_lines
+from textual.widgets import Select
 
 from opgtui.learn.pick import suggestion_for
 from opgtui.screens.failures import FailureSummaryScreen
@@ -41,6 +42,9 @@ async def test_v_on_a_cause_labels_its_jobs_and_the_summary_shows_the_new_verdic
         form = await wait_for_form(app, pilot)
         assert "(6 jobs)" in "\n".join(screen_lines(app)) and "TNetXNGFile" in "\n".join(screen_lines(app))
         assert "pattern ok: matches 6 of 6 lines" in str(form.query_one("#check").render())
+        assert form.query_one("#verdict", Select).value is Select.NULL  # an unknown cause: none proposed
+        form.query_one("#verdict", Select).value = "service"
+        form.query_one("#title").focus()  # Cancel has the focus on a cause
         await pilot.press(*"XRootD replica gone", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()

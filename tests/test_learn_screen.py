@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_status_view import screen_lines
+from textual.widgets import Select
 
 from opgtui.app import OpgApp
 from opgtui.demo.build import ANCHOR, build_demo, demo_config
@@ -111,6 +112,7 @@ async def test_label_test_and_enable_change_the_jobs_verdicts(demo_dir: Path, tm
         form = app.screen
         assert isinstance(form, LabelForm)
         assert "pattern ok: matches 6 of 6 lines" in str(form.query_one("#check").render())
+        form.query_one("#verdict", Select).value = "service"  # an unknown template: no verdict is proposed
         await pilot.press(*"XRootD replica missing", "enter")  # Enter in a field runs the test
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -354,6 +356,7 @@ async def test_a_store_error_in_the_label_test_enable_or_e_is_one_line_and_the_v
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_view(app, pilot)
         form = await open_label_form(app, pilot, screen)
+        form.query_one("#verdict", Select).value = "service"
         await pilot.press(*"XRootD replica missing", "enter")
         await settle(app, pilot)
         assert "passed" in str(form.query_one("#numbers").render())

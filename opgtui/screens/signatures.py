@@ -6,7 +6,8 @@ matches. Mining and testing run in thread workers, each with its own store conne
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -31,12 +32,56 @@ if TYPE_CHECKING:
     from opgtui.app import OpgApp
     from opgtui.learn.library import Learned
     from opgtui.learn.suggest import Suggestion, Suggestions
+    from opgtui.learn.unknown import UnknownJob
     from opgtui.store import Store
 
 BAD, GOOD = "$text-error", "$text-success"  # theme colours (Content styles), never parsed from the text
 VERDICTS = [("service (retry)", "service"), ("code (debug)", "code"), ("resource (resubmit bigger)", "resource")]
+VERDICT_WORDS = tuple(word for _, word in VERDICTS)
+CHOOSE = "choose the verdict first (service, code or resource): none is proposed for an unknown cause"
 SHOWN_JOBS = 8
 AUDIT_SHOWN = 4  # a learned signature's last audit rows in its detail
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The verdict most of the jobs being labelled have now (their cause's), and how many hold it confidently."""
+
+    category: str
+    action: str
+    signature: str | None
+    jobs: int  # jobs with this verdict
+    confident: int  # of them, confident
+    of: int  # jobs being labelled
+
+    def line(self) -> str:
+        """What the form says of it, one line: the shifter sees what a label would add to or contradict."""
+        verdict, share = f"{self.category}, {self.action}", f"{self.jobs:,} of {self.of:,} jobs"
+        if self.signature and self.confident:
+            return (
+                f"already classified as {self.signature} ({verdict}), confident for {self.confident:,} of "
+                f"{self.of:,} jobs: a label adds a second signature for these lines"
+            )
+        if self.signature:
+            return f"diagnosed as {self.signature} ({verdict}), probable, for {share}: proposed below"
+        return f"diagnosed as {verdict} for {share} (no signature): proposed below"
+
+
+def standing(jobs: Sequence[UnknownJob]) -> Standing | None:
+    """The verdict most of ``jobs`` have; None when that is unknown (a label then proposes no verdict)."""
+    counts = Counter((u.verdict.category, u.verdict.action, u.verdict.signature) for u in jobs)
+    if not counts:
+        return None
+    (category, action, signature), n = counts.most_common(1)[0]
+    if category not in VERDICT_WORDS:
+        return None
+    confident = sum(
+        1
+        for u in jobs
+        if (u.verdict.category, u.verdict.action, u.verdict.signature) == (category, action, signature)
+        and u.verdict.confidence == "confident"
+    )
+    return Standing(category, action, signature, n, confident, len(jobs))
 
 
 @dataclass(frozen=True)
@@ -403,9 +448,13 @@ class LabelForm(ModalScreen[str | None]):
     LabelForm #buttons Button { margin-left: 2; }
     """
 
-    def __init__(self, suggestion: Suggestion) -> None:
+    def __init__(self, suggestion: Suggestion, on_cause: bool = False) -> None:
+        """``on_cause``: opened with `v` on a cause or a job (which may have a verdict already): Cancel has the
+        focus, so that Enter does not go on to label what is classified."""
         super().__init__()
         self.suggestion = suggestion
+        self.standing = standing(suggestion.jobs)  # the jobs' verdict now: proposed, never service by default
+        self.on_cause = on_cause
         self.tested: Any = None
         self.matched: list[str] = []
 
@@ -418,15 +467,31 @@ class LabelForm(ModalScreen[str | None]):
         with Vertical():
             jobs = f"{len(s.jobs):,} job" + ("s" if len(s.jobs) != 1 else "")
             yield Static(Text(f"Label {s.id} ({jobs}): {one_line(s.template.text, 160)}", "bold"))
-            yield from self._row(
-                "Verdict", Select(VERDICTS, value="service", allow_blank=False, id="verdict", compact=True)
+            now = self.standing
+            if now is None:
+                yield Static(Content.styled("unknown: choose the verdict, none is proposed", "$text-warning"))
+            else:
+                yield Static(Content.styled(one_line(now.line(), 300), "$text-warning" if now.confident else "dim"))
+            verdict = Select(
+                VERDICTS,
+                value=now.category if now is not None else Select.NULL,
+                allow_blank=now is None,
+                prompt="choose: service, code or resource",
+                id="verdict",
+                compact=True,
             )
+            yield from self._row("Verdict", verdict)
             yield from self._row(
                 "Title", SafeInput(placeholder="what the failure is, in a few words", id="title", compact=True)
             )
             yield from self._row(
                 "Action",
-                SafeInput(placeholder="empty: retry / debug / resubmit with more memory", id="action", compact=True),
+                SafeInput(
+                    value=now.action if now is not None else "",
+                    placeholder="empty: retry / debug / resubmit with more memory",
+                    id="action",
+                    compact=True,
+                ),
             )
             yield from self._row(
                 "Service",
@@ -449,8 +514,15 @@ class LabelForm(ModalScreen[str | None]):
             yield widget
 
     def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
+        self.query_one("#cancel" if self.on_cause else "#title").focus()
         self.check_pattern()
+
+    def chosen(self) -> bool:
+        """A verdict is chosen; if not, say so in one line where the test's numbers go."""
+        if self.query_one("#verdict", Select).value in VERDICT_WORDS:
+            return True
+        self.query_one("#numbers", Static).update(Content.styled(CHOOSE, BAD))
+        return False
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "pattern":
@@ -518,6 +590,8 @@ class LabelForm(ModalScreen[str | None]):
 
         self.tested = None  # the last test's answer is for what the form held then
         self.query_one("#enable", Button).disabled = True
+        if not self.chosen():
+            return
         item = self.candidate()
         problem = check_fields(item.category, item.action, item.title).removeprefix("--") or self.check_pattern()
         if problem:
@@ -574,7 +648,7 @@ class LabelForm(ModalScreen[str | None]):
         self.enable()
 
     def enable(self) -> None:
-        if self.tested is None:
+        if not self.chosen() or self.tested is None:
             return
         self.query_one("#enable", Button).disabled = True
         self.store_and_apply(self.tested, self.matched)
@@ -637,4 +711,4 @@ def _open_label_form(app: OpgApp, found: Suggestion | str, scope: str, then: Cal
             if then is not None:
                 then()
 
-    app.push_screen(LabelForm(found), done)
+    app.push_screen(LabelForm(found, on_cause=True), done)

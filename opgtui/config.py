@@ -1,6 +1,7 @@
 """Load and validate the YAML config: typed settings, defaults, XDG paths, errors naming file:line and key."""
 
 import os
+from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -201,8 +202,10 @@ def default_store_path() -> Path:
     return Path(base) / APP_NAME / "opgtui.db"
 
 
-def _check_meaning(cfg: "Config", path: Path, nodes: "Node | None") -> None:
-    """Checks across keys: known feed kinds, unique names, known services and experiments, a real zone."""
+def _check_meaning(cfg: "Config", path: Path, nodes: "Node | None", *, kept: bool = False) -> None:
+    """Checks across keys: known feed kinds, unique names, known services and experiments, a real zone. ``kept``:
+    the data was kept after these checks passed on it (:func:`_kept`), so its patterns are not compiled again (what
+    RE2 takes depends on the text and the RE2 installed only, both in the stamp: the start-up skips loading RE2)."""
 
     def err(key: str, msg: str, *loc: str | int) -> ConfigError:
         return ConfigError(path, line_of(nodes, *loc), key, msg)
@@ -259,7 +262,7 @@ def _check_meaning(cfg: "Config", path: Path, nodes: "Node | None") -> None:
                     j,
                 )
     for i, exp in enumerate(cfg.experiments):
-        if exp.dq and exp.dq.events_line:
+        if exp.dq and exp.dq.events_line and not kept:
             from opgtui.core.patterns import pattern_problem  # RE2, as the packs: never Python re for a user's pattern
 
             problem = pattern_problem(exp.dq.events_line)
@@ -340,7 +343,7 @@ def load_config(path: str | Path | None = None) -> Config:
         try:
             settings = yamlspec.convert(kept, Settings, None, p)
             cfg = Config(**msgspec.structs.asdict(settings), path=p)
-            _check_meaning(cfg, p, None)
+            _check_meaning(cfg, p, None, kept=True)
             return cfg
         except SpecError:  # what it depends on changed (a group, a zone, a plugin): reading it again says where
             pass
@@ -362,10 +365,14 @@ def _cache_file() -> Path | None:
 
 def _loader_stamp() -> list[object]:
     """What the kept data depends on besides the text: the opgtui version and the size and mtime of the modules that
-    read YAML (a newer reader may refuse what an older one took: its data is read again, never trusted)."""
+    read YAML (a newer reader may refuse what an older one took: its data is read again, never trusted) and of those
+    that check its patterns (core.patterns and the installed RE2, found without loading it)."""
     core = Path(yamlspec.__file__).parent
     stamp: list[object] = [__version__]
-    for module in (Path(__file__), core / "yamlspec.py", core / "safeyaml.py"):
+    re2 = PathFinder.find_spec("re2")
+    if re2 is None or re2.origin is None:
+        return []
+    for module in (Path(__file__), core / "yamlspec.py", core / "safeyaml.py", core / "patterns.py", Path(re2.origin)):
         try:
             st = module.stat()
         except OSError:

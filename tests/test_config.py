@@ -227,6 +227,20 @@ def test_a_config_read_before_starts_without_yaml_and_an_edit_is_read_again(tmp_
     assert f"{path}:4: services[0].critcal: unknown key" in start()
 
 
+def test_a_kept_configs_patterns_are_not_compiled_again(tmp_path: Path) -> None:
+    """RE2 (a C++ library to load) checked the events_line when the config was kept; the next start-ups (every
+    `opgtui status` and `check`) trust that and never load it. A pattern RE2 refuses is never kept."""
+    text = "experiments:\n  - name: nova\n    dq: {events_line: 'Events total = (\\d+)'}\n"
+    path = write(tmp_path, text)
+    assert check_in_a_new_interpreter(path, "'re2' in sys.modules") == ["True"]
+    assert check_in_a_new_interpreter(path, "'re2' in sys.modules") == ["False"]
+    assert load_config(path).experiments[0].dq.events_line == "Events total = (\\d+)"  # type: ignore[union-attr]
+    path.write_text(text.replace("(\\d+)", "(?P<n>\\d+)(?=x)"))
+    for _ in range(2):
+        out = check_in_a_new_interpreter(path, "'re2' in sys.modules")
+        assert "experiments[0].dq.events_line: pattern needs backtracking" in out[0] and out[1] == "True"
+
+
 def test_a_kept_config_whose_world_changed_is_refused_at_its_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

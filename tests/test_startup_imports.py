@@ -40,7 +40,7 @@ def modules_after(tmp_path: Path, *args: str) -> set[str]:
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", "XDG_CACHE_HOME": str(tmp_path / "cache")},
     )
     assert out.exists(), proc.stderr
     return set(out.read_text().splitlines())
@@ -79,6 +79,17 @@ def test_a_small_verb_never_imports_the_dashboard(workdir: Path, verb: str) -> N
     assert not loaded(mods, "asyncio")  # local files and the store need no event loop
     assert not loaded(mods, "multiprocessing")  # plugins' worker processes start only when a plugin runs
     assert not loaded(mods, "importlib.metadata")  # entry points are read from entry_points.txt (~25 ms less)
+
+
+@pytest.mark.parametrize("verb", [["status"], ["check", "--require", "samweb"]])
+def test_the_board_verbs_never_load_re2_for_a_config_read_before(workdir: Path, verb: list[str]) -> None:
+    """The config's data-quality pattern was checked on RE2 when the config was first read (and kept): the board's
+    verbs start without loading the C++ library again."""
+    config = workdir / "config.yaml"
+    config.write_text(config.read_text() + "experiments:\n  - name: nova\n    dq: {events_line: 'total = (\\d+)'}\n")
+    args = ["--config", str(config), *verb]
+    assert loaded(modules_after(workdir, *args), "re2")  # read for the first time: checked
+    assert not loaded(modules_after(workdir, *args), "re2")
 
 
 def test_tail_of_a_file_needs_no_config_store_or_event_loop(workdir: Path) -> None:

@@ -441,3 +441,17 @@ def test_filter_texts_are_built_once_after_the_rows_and_agree_with_each_row() ->
     built = rows._haystacks  # what a filter reads
     assert built is rows._haystacks and built == [r.haystack for r in rows]
     assert filter_rows(rows, "wisc !novapro") == filter_rows(list(rows), "wisc !novapro")
+
+
+def test_background_filter_texts_are_not_built_again_where_a_search_built_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from opgtui.domain import joblist
+
+    rows = build_rows(jobs(500, seed=4), VERDICTS, now=NOW)
+    searched = [3, 250, 251, 499, 120]
+    assert filter_rows(rows, "wisc", searched) == filter_rows(list(rows), "wisc", searched)  # builds those five
+    built: list[int] = []
+    real = joblist._build_haystacks
+    monkeypatch.setattr(joblist, "_build_haystacks", lambda part: built.append(len(part)) or real(part))
+    warm(rows)
+    assert sum(built) == len(rows) - len(searched)  # each filter text built once
+    assert rows._haystacks == [r.haystack for r in rows]

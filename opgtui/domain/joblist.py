@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, islice, repeat
-from operator import attrgetter, is_not, lt
+from operator import attrgetter, is_, is_not, lt
 from typing import Any, NamedTuple, Protocol
 
 from opgtui.core.foreground import yield_to_foreground
@@ -248,13 +248,19 @@ class RowList(list[Row]):
 
     def warm_haystacks(self, step: int | None = 2000) -> None:
         """Build the filter texts not built yet, ``step`` rows at a time, giving way to foreground work
-        between steps (``step`` None: all at once)."""
+        between steps (``step`` None: all at once). Those a search built meanwhile (:meth:`haystack_of`) are
+        kept, not built again."""
         hay = self._slots()
         n = len(self)
         while self._built < n:
             start = self._built
             end = n if step is None else min(n, start + step)
-            hay[start:end] = _build_haystacks(self[start:end])
+            missing = list(compress(range(start, end), map(is_, islice(hay, start, end), repeat(None))))
+            if len(missing) == end - start:
+                hay[start:end] = _build_haystacks(self[start:end])
+            elif missing:
+                for i, text in zip(missing, _build_haystacks(list(map(self.__getitem__, missing))), strict=True):
+                    hay[i] = text
             self._built = end
             if step is not None:
                 yield_to_foreground()

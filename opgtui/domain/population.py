@@ -331,10 +331,10 @@ class _Counts:
         self.ok_bs, self.fail_bs = ok_bs, fail_bs
         # per (batch, host): the finished jobs (the completed, and the failures that did not complete) and the
         # failures; a success there is the difference
-        held = compress(zip(fail_b, fail_h, strict=True), map(_NOT_DONE, map(_status, failed)))
+        self.fail_h, self.held = fail_h, list(map(_NOT_DONE, map(_status, failed)))
+        held = compress(zip(fail_b, fail_h, strict=True), self.held)
         self.fin_bh: Counter[tuple[str, str | None]] = Counter(chain(zip(self.done_b, self.done_h, strict=True), held))  # type: ignore[arg-type]
         self.fail_bh: Counter[tuple[str, str | None]] = Counter(zip(fail_b, fail_h, strict=True))  # type: ignore[arg-type]
-        self.done_fail_h: Counter[str | None] = Counter(map(_host, failed_done))
         self.ok_b: Counter[str] = Counter()
         self.ok_s: Counter[str | None] = Counter()
         self.fb: Counter[str] = Counter()
@@ -435,7 +435,12 @@ class _Counts:
     # -------------------------------------------------------------------------------- a node or a site
 
     def _nodes(self, out: Population, failed: list[Job], broken: set[str]) -> None:
-        across = Counter(map(_host, failed))
+        # the failures of the batches not failing everywhere (``failed``): their hosts, and which did not complete
+        fail_h, held = self.fail_h, self.held
+        if broken:
+            kept = list(map(not_, map(broken.__contains__, self.fail_b)))
+            fail_h, held = list(compress(fail_h, kept)), list(compress(held, kept))
+        across = Counter(fail_h)
         hosts = {h for h in _enough(across) if h is not None}
         if not hosts:
             return
@@ -446,23 +451,27 @@ class _Counts:
         testable, m = _testable(places, lambda b, _h, n: _best(n, self.fb[b], self.ok_b[b]))
         cands = [(b, h, f) for b, h, _n in testable if (f := fails.get((b, h), 0)) >= MIN_FAILURES]
         all_f, all_o = len(failed), self.total_ok - sum(self.ok_b[b] for b in broken)
-        # per host, over the batches not failing everywhere: finished jobs, failing batches, successes
-        done_at = Counter(self.done_h)
-        ran_h = done_at.copy()
-        if broken:
-            ran_h.subtract(Counter(compress(self.done_h, map(broken.__contains__, self.done_b))))
-        ran_h.update(compress(map(_host, failed), map(_NOT_DONE, map(_status, failed))))
-        pool_places = [(h, n) for h, n in ran_h.items() if h is not None and n >= MIN_FAILURES]
-        pool_t, m_pool = _testable(pool_places, lambda _h, n: _best(n, all_f, all_o))
-        keys = list(fails)
-        batches = Counter(map(_second, compress(keys, map(not_, map(broken.__contains__, map(_first, keys))))))
-        pool = [(h, across[h]) for h, _n in pool_t if h in hosts and batches[h] >= 2]
         for b, h, f in cands:
             self._test(out.node, "node", b, h, f, self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
-        for h, f in pool:
-            o = max(done_at.get(h, 0) - self.done_fail_h.get(h, 0), 0)
-            mix = partial(self._expected, lambda b, h=h: (fails.get((b, h), 0), self.ok_at(b, h)), broken)
-            self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches[h], expected=mix)  # type: ignore[arg-type]
+        # across batches: Tarone over every host by its finished jobs (of the batches not failing everywhere)
+        done_h = self.done_h
+        if broken:
+            done_h = compress(done_h, map(not_, map(broken.__contains__, self.done_b)))  # type: ignore[assignment]
+        ran_h = Counter(done_h)
+        ran_h.update(compress(fail_h, held))
+        pool_places = [(h, n) for h, n in ran_h.items() if h is not None and n >= MIN_FAILURES]
+        pool_t, m_pool = _testable(pool_places, lambda _h, n: _best(n, all_f, all_o))
+        pool = [
+            (h, f, o) for h, _n in pool_t if h in hosts and _could(f := across[h], o := max(ran_h[h] - f, 0), all_o)
+        ]
+        if not pool:
+            return
+        keys = list(fails)
+        batches = Counter(map(_second, compress(keys, map(not_, map(broken.__contains__, map(_first, keys))))))
+        for h, f, o in pool:
+            if batches[h] >= 2:
+                mix = partial(self._expected, lambda b, h=h: (fails.get((b, h), 0), self.ok_at(b, h)), broken)
+                self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches[h], expected=mix)  # type: ignore[arg-type]
 
     def _places(self, keys: list[tuple[str, str | None]]) -> list[tuple[str, str | None, int]]:
         """Each (batch, host) with its finished jobs, in the order its first success came (then, those without one,
@@ -563,7 +572,7 @@ class _Counts:
         more failures than its mix of batches explains: ``expected`` failures from each batch's rate elsewhere,
         tested as a binomial with their mean rate (which overstates the chance of many failures, Hoeffding 1956:
         a conservative test), so that a node that merely ran a bad batch's jobs is not a black hole."""
-        if f < MIN_SHARE * (f + o) or all_o - o < MIN_OK_ELSEWHERE:
+        if not _could(f, o, all_o):
             return
         p = fisher_greater(f, o, all_f - f, all_o - o)
         mix = None
@@ -578,6 +587,12 @@ class _Counts:
             table[batch, where] = Evidence(
                 kind, batch, where, f, o, all_f, all_o, e, e + all_o - o, p, batches=batches, expected=mix
             )
+
+
+def _could(f: int, o: int, all_o: int) -> bool:
+    """A place with ``f`` failures and ``o`` successes, of ``all_o`` successes in all, may be a finding: at least
+    MIN_SHARE of its jobs failed and MIN_OK_ELSEWHERE succeeded elsewhere."""
+    return f >= MIN_SHARE * (f + o) and all_o - o >= MIN_OK_ELSEWHERE
 
 
 def _best(n: int, fails: int, oks: int) -> float:

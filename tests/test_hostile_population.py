@@ -9,6 +9,7 @@ one hostile host, 48 succeeded on 25 others: a black-hole node the population fi
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 import unicodedata
@@ -64,6 +65,10 @@ def _build(root: Path, verdicts: dict[str, Verdict] | None = None, batch: str = 
     loaded = load_files([dump])
     jobs = loaded.jobs
     assert len(jobs) == 60  # the fast decoder refuses Infinity; the salvage keeps every ad
+    bad = next(j for j in jobs if j.id == FAILED_ID.format(0))
+    assert bad.end_time is None and bad.cpu_user is None  # dropped where read (tests/test_hostile_bounds.py)...
+    # ...but a store written before that bound, or copied from one, holds them: the views must show them
+    jobs = [dataclasses.replace(j, end_time=1e13, cpu_user=float("inf")) if j is bad else j for j in jobs]
     store = open_store(root / "s.db")
     store.upsert_jobs(jobs, {j.id: loaded.ads[j.id] for j in jobs})  # type: ignore[arg-type]
     bad = store.job(FAILED_ID.format(0))
@@ -101,8 +106,7 @@ async def test_the_job_detail_shows_a_hostile_node_and_impossible_times_and_stay
     if proc == 0:
         fields = {label: value for label, _, value in (line.strip().partition("  ") for line in text.splitlines())}
         assert fields["Ended"] == "?" and fields["CPU user+sys"] == "?"
-        stage = text.split("Stages\n", 1)[1].splitlines()[0].split()
-        assert stage[:2] == ["reco", "?"] and "wall" in stage  # chirped by the job at no time at all
+        assert "Stages\n" not in text  # chirped by the job at no time at all: dropped where read
 
 
 TITLE = "CVMFS catalog\x1b]52;c;aGk=\x07 [/foo] failure\u202e"

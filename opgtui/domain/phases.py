@@ -19,6 +19,8 @@ _MARKER = re.compile(
     r"(?: cpu=(\d+(?:\.\d*)?))?(?: status=(-?\d+))?(?:\s|$)"
 )
 _MAX_EVENTS = 1000  # per job: a log that prints more markers than this is not using them as meant
+_LATEST = 253402300799.0  # 9999-12-31T23:59:59Z, the bound of every time read (sources/feeds/base.LATEST)
+_STATUS = 1 << 31  # an exit status is a small int; a longer one would not fit the store
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,19 @@ class Phase:
         return max(self.end - self.start, 0.0)
 
 
+def _event(verb: str, name: str, t: float, cpu: float | None, status: int | None) -> PhaseEvent | None:
+    """The event, if the job said it at a time the calendar holds (1970 to 9999); a CPU time that is no number of
+    seconds (NaN, inf, negative) or a status beyond 32 bits is dropped. The markers and ChirpOpgPhases are the
+    job's own text: a value out of range is never stored."""
+    if not 0.0 <= t <= _LATEST:  # NaN fails too
+        return None
+    if cpu is not None and not 0.0 <= cpu < float("inf"):
+        cpu = None
+    if status is not None and not -_STATUS <= status < _STATUS:
+        status = None
+    return PhaseEvent(verb, name, t, cpu, status)
+
+
 def parse_marker(line: str) -> PhaseEvent | None:
     """The event of one ``opg-phase:`` marker line (anywhere in the line), or None."""
     if PREFIX not in line:
@@ -57,7 +72,11 @@ def parse_marker(line: str) -> PhaseEvent | None:
     m = _MARKER.search(line)
     if m is None:
         return None
-    return PhaseEvent(m[1], m[2], float(m[3]), float(m[4]) if m[4] else None, int(m[5]) if m[5] else None)
+    try:
+        status = int(m[5]) if m[5] else None
+    except ValueError:  # more digits than int() reads
+        return None
+    return _event(m[1], m[2], float(m[3]), float(m[4]) if m[4] else None, status)
 
 
 def parse_log(lines: Iterable[str]) -> list[PhaseEvent]:
@@ -73,7 +92,8 @@ def parse_log(lines: Iterable[str]) -> list[PhaseEvent]:
 
 
 def parse_chirp(value: Any) -> list[PhaseEvent]:
-    """The events of a ``ChirpOpgPhases`` value (``verb,name,t,cpu[,status];...``); bad pieces are skipped."""
+    """The events of a ``ChirpOpgPhases`` value (``verb,name,t,cpu[,status];...``); bad pieces are skipped, and
+    so are times out of range (1e13, 1e400, nan)."""
     if not isinstance(value, str):
         return []
     out: list[PhaseEvent] = []
@@ -87,7 +107,9 @@ def parse_chirp(value: Any) -> list[PhaseEvent]:
             status = int(f[4]) if len(f) > 4 and f[4] else None
         except ValueError:
             continue
-        out.append(PhaseEvent(f[0], f[1], t, cpu, status))
+        ev = _event(f[0], f[1], t, cpu, status)
+        if ev is not None:
+            out.append(ev)
     return out
 
 

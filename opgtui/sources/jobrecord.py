@@ -117,10 +117,16 @@ def _int(v: Any) -> int | None:
     return None
 
 
+LATEST = 253402300799.0
+"""9999-12-31T23:59:59Z: the latest time an ad may give (the feeds' bound, sources/feeds/base.LATEST); a later one
+(a CompletionDate of 1e13, inf) is no time and is dropped, never stored."""
+
+
 def _num(v: Any) -> float | None:
+    """A finite number; NaN and inf (a -json dump's ``Infinity`` for 1e400) are no value."""
     t = type(v)
     if t is float:
-        return v
+        return v if v - v == 0.0 else None
     if t is int:
         return float(v)
     return None
@@ -134,10 +140,12 @@ def _str(v: Any) -> str | None:
 
 
 def _time(v: Any) -> float | None:
-    """An epoch time; 0 and negatives mean 'never' in job ads."""
+    """An epoch time from 1970 to 9999; 0 and negatives mean 'never' in job ads, a later one (1e13, inf) is none.
+    OverflowError beyond any float, as the Job normaliser refuses such an ad (so does jobbrief)."""
     t = type(v)
     if (t is int or t is float) and v > 0:
-        return float(v)
+        f = float(v)
+        return f if f <= LATEST else None
     return None
 
 
@@ -461,7 +469,8 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
     else:
         schedd, cluster, proc = _id_parts(ClusterId, ProcId, GlobalJobId, schedd)
     # The checks of _str/_num/_int/_time written out: a helper call per attribute would cost as much as the
-    # rest of this function (missing attributes are None and fall through every test).
+    # rest of this function (missing attributes are None and fall through every test). A float is finite when
+    # ``x - x == 0.0`` (NaN and inf are not: they go to _num, which drops them).
     status = JobStatus if type(JobStatus) is int and 0 < JobStatus < 8 else None
     if status is None and type(JobStatus) is float:
         status = _int(JobStatus)
@@ -491,21 +500,30 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
         if (type(CompletionDate) is int or type(CompletionDate) is float) and CompletionDate > 0
         else None
     )
-    if exit_code is None and ExitBySignal is not True and end_time is not None and exit_signal is None:
+    ended = end_time is not None  # even at a time no calendar holds (dropped below): its exit is read
+    if exit_code is None and ExitBySignal is not True and ended and exit_signal is None:
         exit_code = _int(ExitStatus)  # pre-ExitCode ads (the deprecated attribute)
     if ExitBySignal is True:
         exit_code = None
-    if status is None and end_time is not None and (exit_code is not None or exit_signal is not None):
+    if status is None and ended and (exit_code is not None or exit_signal is not None):
         status = 4  # a trimmed ad without JobStatus that finished with an exit: completed, as its exit says
 
-    cpu_user = CumulativeRemoteUserCpu if type(CumulativeRemoteUserCpu) is float else _num(CumulativeRemoteUserCpu)
+    cpu_user = (
+        CumulativeRemoteUserCpu
+        if type(CumulativeRemoteUserCpu) is float and CumulativeRemoteUserCpu - CumulativeRemoteUserCpu == 0.0
+        else _num(CumulativeRemoteUserCpu)
+    )
     if cpu_user is None:
         cpu_user = _num(RemoteUserCpu)
-    cpu_sys = CumulativeRemoteSysCpu if type(CumulativeRemoteSysCpu) is float else _num(CumulativeRemoteSysCpu)
+    cpu_sys = (
+        CumulativeRemoteSysCpu
+        if type(CumulativeRemoteSysCpu) is float and CumulativeRemoteSysCpu - CumulativeRemoteSysCpu == 0.0
+        else _num(CumulativeRemoteSysCpu)
+    )
     if cpu_sys is None:
         cpu_sys = _num(RemoteSysCpu)
 
-    mem_used = MemoryUsage if type(MemoryUsage) is float else _num(MemoryUsage)
+    mem_used = MemoryUsage if type(MemoryUsage) is float and MemoryUsage - MemoryUsage == 0.0 else _num(MemoryUsage)
     if mem_used is None:
         rss = _num(ResidentSetSize)  # KiB
         if rss is not None:
@@ -540,6 +558,18 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
         if (type(JobCurrentStartDate) is int or type(JobCurrentStartDate) is float) and JobCurrentStartDate > 0
         else _time(JobStartDate)
     )
+    since = (
+        float(EnteredCurrentStatus)
+        if (type(EnteredCurrentStatus) is int or type(EnteredCurrentStatus) is float) and EnteredCurrentStatus > 0
+        else None
+    )
+    submitted = float(QDate) if (type(QDate) is int or type(QDate) is float) and QDate > 0 else None
+    # Times from 1970 to 9999, as the feeds' are: a later one (1e13, inf) is dropped, never stored. Beyond any
+    # float, float() raised above and the ad is refused (job_from_values), as jobbrief refuses it.
+    if (end_time or 0.0) > LATEST or (start or 0.0) > LATEST or (since or 0.0) > LATEST or (submitted or 0.0) > LATEST:
+        end_time, start, since, submitted = (
+            t if t is None or t <= LATEST else None for t in (end_time, start, since, submitted)
+        )
 
     iwd = Iwd if type(Iwd) is str and Iwd and Iwd[:6] != "/Expr(" else None
     if iwd is not None:
@@ -576,9 +606,7 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
         experiment,
         batch,
         status,
-        float(EnteredCurrentStatus)
-        if (type(EnteredCurrentStatus) is int or type(EnteredCurrentStatus) is float) and EnteredCurrentStatus > 0
-        else None,
+        since,
         None if HoldReason is None else _str(HoldReason),
         None if HoldReasonCode is None else _int(HoldReasonCode),
         None if HoldReasonSubCode is None else _int(HoldReasonSubCode),
@@ -587,20 +615,22 @@ def _job_from_values(values: Sequence[Any], schedd: str | None, source: str | No
         host,
         site,
         cpu_model,
-        float(QDate) if (type(QDate) is int or type(QDate) is float) and QDate > 0 else None,
+        submitted,
         start,
         end_time,
         cpu_user,
         cpu_sys,
-        RemoteWallClockTime if type(RemoteWallClockTime) is float else _num(RemoteWallClockTime),
+        RemoteWallClockTime
+        if type(RemoteWallClockTime) is float and RemoteWallClockTime - RemoteWallClockTime == 0.0
+        else _num(RemoteWallClockTime),
         RequestCpus if type(RequestCpus) is int else _int(RequestCpus),
         float(RequestMemory) if type(RequestMemory) is int else _num(RequestMemory),
         mem_used,
         float(RequestDisk) if type(RequestDisk) is int else _num(RequestDisk),
         float(DiskUsage) if type(DiskUsage) is int else _num(DiskUsage),
         NumJobStarts if type(NumJobStarts) is int else _int(NumJobStarts),
-        BytesRecvd if type(BytesRecvd) is float else _num(BytesRecvd),
-        BytesSent if type(BytesSent) is float else _num(BytesSent),
+        BytesRecvd if type(BytesRecvd) is float and BytesRecvd - BytesRecvd == 0.0 else _num(BytesRecvd),
+        BytesSent if type(BytesSent) is float and BytesSent - BytesSent == 0.0 else _num(BytesSent),
         files_in,
         files_out,
         iwd,

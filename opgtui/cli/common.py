@@ -75,6 +75,23 @@ def say(line: str) -> None:
 
 
 def print_json(obj: Any) -> None:
+    """``obj`` as JSON (RFC 8259): a number that is none (NaN, inf: a stored RemoteUserCpu of 1e400) is null,
+    never ``Infinity``, which no JSON parser but Python's reads."""
     import json  # only the verbs' --json: not on every start-up
 
-    click.echo(json.dumps(obj, indent=2, default=str))
+    try:
+        text = json.dumps(obj, indent=2, default=str, allow_nan=False)
+    except ValueError:  # a non-finite number somewhere: the rare case pays for the walk
+        text = json.dumps(_finite(obj), indent=2, default=str, allow_nan=False)
+    click.echo(text)
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with every NaN and inf in its lists, tuples and dict values as None."""
+    if isinstance(obj, float):
+        return obj if obj - obj == 0.0 else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj

@@ -4,7 +4,6 @@ JSON or CSV (so "retry every samweb failure" can be scripted)."""
 from __future__ import annotations
 
 import csv
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from opgtui.cli.common import print_json
 from opgtui.core.textsafe import clean, one_line
 from opgtui.domain.joblist import build_rows, filter_rows, quick_filter, reason_text, short_id, status_text
 
@@ -96,7 +96,7 @@ def print_jobs(
         kept = filter_rows(rows, query, kept)
     chosen = [rows[i] for i in kept]
     if fmt == "json":
-        click.echo(json.dumps([_json_row(r) for r in chosen], indent=2, default=str))
+        print_json([_json_row(r) for r in chosen])  # valid JSON: a stored inf is null, never Infinity
     elif fmt == "csv":
         w = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n")
         w.writeheader()

@@ -137,3 +137,14 @@ def test_the_listed_help_of_a_lazy_verb_is_its_own() -> None:
         stub = click.Command(name, help=LAZY_HELP[name])
         for limit in (45, 80, 200):
             assert stub.get_short_help_str(limit) == real.get_short_help_str(limit), name
+
+
+def test_the_time_and_spec_modules_compile_no_pattern_at_import() -> None:
+    """`status` imports core.timefmt for its clock and core.yamlspec for a config it reads without a problem: their
+    patterns (~1 M instructions each to compile) are compiled when first used, not at every start-up."""
+    script = (
+        "import re, click, msgspec, datetime\nbefore = set(re._cache)\n"
+        "import opgtui.core.timefmt, opgtui.core.yamlspec\nprint(sorted(k[1] for k in set(re._cache) - before))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"

@@ -5,27 +5,29 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 
-_DURATION = re.compile(r"(?:\d+(?:\.\d+)?\s*[smhdw]?\s*)+", re.IGNORECASE)
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw]?)", re.IGNORECASE)
+# Patterns compiled on first use (re keeps them): compiling one costs a start-up ~1 M instructions, and the small
+# verbs import this module for the clock alone.
+_DURATION = r"(?:\d+(?:\.\d+)?\s*[smhdw]?\s*)+"
+_PART = r"(\d+(?:\.\d+)?)\s*([smhdw]?)"
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(text: str) -> float:
     """Seconds in ``'90'``, ``'90s'``, ``'30m'``, ``'6h'``, ``'1h30m'``, ``'2d'``; ValueError otherwise."""
     t = text.strip()
-    if not t or not _DURATION.fullmatch(t):
+    if not t or not re.fullmatch(_DURATION, t, re.IGNORECASE):
         raise ValueError(f"not a duration: {text!r} (use e.g. 30m, 6h, 2d)")
-    return sum(float(n) * _UNIT[u.lower()] for n, u in _PART.findall(t))
+    return sum(float(n) * _UNIT[u.lower()] for n, u in re.findall(_PART, t, re.IGNORECASE))
 
 
-_FRACTION = re.compile(r"(.*?[T ]\d\d:\d\d:\d\d)\.(\d+)(.*)")
+_FRACTION = r"(.*?[T ]\d\d:\d\d:\d\d)\.(\d+)(.*)"
 
 
 def parse_iso(text: str) -> datetime:
     """An ISO 8601 time as an aware datetime: UTC when it names no zone, ``Z`` or ``z`` for UTC, more than six
     fraction digits (Go prints nine) cut to microseconds. ValueError otherwise. The one ISO parser of opgtui."""
     s = text.strip()
-    m = _FRACTION.fullmatch(s)
+    m = re.fullmatch(_FRACTION, s)
     if m:  # fromisoformat takes at most 6 fraction digits in some Pythons
         s = f"{m[1]}.{m[2][:6]}{m[3]}"
     dt = datetime.fromisoformat(s.replace("z", "Z"))

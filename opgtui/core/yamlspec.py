@@ -264,15 +264,16 @@ def _schema_hook(tp: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- msgspec's errors, as a person reads them
 
-_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
-_STEP = re.compile(r"\.(\w+)|\[(\d+)\]|\[\.\.\.\]")
+# Compiled when a file has a problem (re keeps them), not at every start-up (~1 M instructions each).
+_AT = r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$"
+_STEP = r"\.(\w+)|\[(\d+)\]|\[\.\.\.\]"
 
 
 def _parse_path(text: str) -> tuple[str | int | None, ...]:
     """``.pools[0].env[...]`` -> ("pools", 0, "env", None): None is a mapping's value msgspec does not name."""
     return tuple(
         m.group(1) if m.group(1) is not None else int(m.group(2)) if m.group(2) is not None else None
-        for m in _STEP.finditer(text)
+        for m in re.finditer(_STEP, text)
     )
 
 
@@ -344,7 +345,7 @@ def _error(path: tuple[str | int | None, ...], problem: str, root: Node | None, 
 def _explain(message: str, spec: type, root: Node | None, source: str | Path, noun: str) -> SpecError:
     from yaml.nodes import MappingNode
 
-    m = _AT.match(message)
+    m = re.match(_AT, message, re.S)
     assert m is not None  # the pattern matches any text
     what, steps = m.group("what"), _parse_path(m.group("path") or "")
     unknown = re.fullmatch(r"Object contains unknown field `(.*)`", what)

@@ -625,11 +625,21 @@ def _json_salvage(text: str) -> tuple[list[Any], int, str]:
             return ads, line, "end of file (truncated dump?)" if not sep else f"expected ',' or ']', found {sep!r}"
 
 
+def _refused(exc: orjson.JSONDecodeError, data: bytes) -> str:
+    """Why orjson refused a dump Python's json reads whole: NaN or Infinity (which condor_q -json writes for 1e400),
+    else orjson's own reason (a lone surrogate, an integer beyond 64 bits)."""
+    at = data[exc.pos : exc.pos + 9].lstrip(b"-")  # -Infinity: orjson stops after the sign
+    for name in ("Infinity", "NaN"):
+        if at.startswith(name.encode()):
+            return f"{name} is no JSON number (read as no value)"
+    return exc.msg
+
+
 def _read_json(path: Path, data: bytes, errors: list[str]) -> list[Any]:
     try:
         doc = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        pass
+    except orjson.JSONDecodeError as exc:
+        refused = exc
     else:
         return doc if isinstance(doc, list) else [doc]
     text = data.decode("utf-8", errors="replace")
@@ -645,7 +655,10 @@ def _read_json(path: Path, data: bytes, errors: list[str]) -> list[Any]:
                         break
         return ads
     ads, line, why = _json_salvage(text)
-    errors.append(f"{path}:{line}: not valid JSON: {why}; kept the {len(ads)} complete ads before it")
+    if not line:  # read to its end: what orjson refused is a value JSON has not, at orjson's line
+        errors.append(f"{path}:{refused.lineno}: not valid JSON: {_refused(refused, data)}; all {len(ads)} ads kept")
+    else:
+        errors.append(f"{path}:{line}: not valid JSON: {why}; kept the {len(ads)} complete ads before it")
     return ads
 
 

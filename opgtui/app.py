@@ -140,7 +140,8 @@ class OpgApp(App[None]):
         self.log_target: LogTarget | None = None  # what the Log view shows: set by the Jobs view and a job's detail
         self.announcements_expanded = False  # A: every announcement, not just the newest on one line
         self.chrome_reads = 0  # reads started: only the newest one's answer is shown
-        self.command_typeahead: list[str] | None = None  # keys typed after ':' before its prompt is up
+        # keys typed after ':' or '/' while the box they are for is put up (screens/base.py, screens/command.py)
+        self.typeahead: list[events.Key] | None = None
         self._refresh_loop = refresh_loop and not demo
         self.listener: Any = None  # opgtui.team.live.Listener on a PostgreSQL store
         # The demo's jobs, verdicts and record, built after the first frame (opgtui.demo.build.build_demo_board);
@@ -250,10 +251,23 @@ class OpgApp(App[None]):
             screen = self.screen
             if isinstance(screen, BaseScreen):
                 screen.draw_chrome()
+            else:
+                from opgtui.widgets.header import show_header
+
+                show_header(screen)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        """A screen pushed over a view keeps the app's header (a view draws its own)."""
+        from opgtui.screens.base import BaseScreen
+        from opgtui.widgets.header import show_header
+
+        if not isinstance(screen, BaseScreen):
+            screen.call_after_refresh(show_header, screen)
 
     # ------------------------------------------------------------------ lifecycle
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         if self.cfg.path is None and not self.demo:
             self.problems = ["no config: " + " ".join(self.cfg.what_to_configure())]
         self.switch_mode("jobs" if self.dump is not None else "status")
@@ -397,7 +411,7 @@ class OpgApp(App[None]):
     def action_command_line(self) -> None:
         from opgtui.screens.command import CommandLine
 
-        self.command_typeahead = []  # until the prompt takes them: ':jobs' typed in one go must not reach the view
+        self.typeahead = []  # until the prompt takes them: ':jobs' typed in one go must not reach the view
         self.push_screen(CommandLine(), self.run_command_line)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -409,10 +423,21 @@ class OpgApp(App[None]):
         return True
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and self.command_typeahead is not None and not event.is_forwarded:
-            self.command_typeahead.append(event.character if event.is_printable and event.character else event.key)
-            return
+        """A key as it arrives: held while a box it is typed for is put up; `/` opens its box at once."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            from opgtui.screens.base import BaseScreen
+
+            if self.typeahead is not None:
+                self.typeahead.append(event)
+                return
+            if isinstance(self.screen, BaseScreen) and await self.screen.open_text_box(event.key):
+                return
         await super().on_event(event)
+
+    def take_typeahead(self) -> list[events.Key]:
+        """The keys held since ':' or '/', in order; keys are routed as usual from now on."""
+        keys, self.typeahead = self.typeahead or [], None
+        return keys
 
     def action_announce(self) -> None:
         """Post an announcement to everyone sharing this store."""

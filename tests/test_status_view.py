@@ -62,7 +62,7 @@ async def test_enter_on_the_board_opens_the_history_of_the_row_under_the_cursor(
         await app.workers.wait_for_complete()  # the history is read off the UI thread
         await pilot.pause()
         shown = "\n".join(screen_lines(app))
-        assert "uptime over 7 days: 99.40%  (1 windows)" in shown and " outage " in shown  # 1 h down of 168
+        assert "uptime over 7 days: 99.40%  (1 window)" in shown and " outage " in shown  # 1 h down of 168
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("tab", "enter")  # focus elsewhere: still the board's cursor row

@@ -16,6 +16,7 @@ from opgtui.core.model import Announcement
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, parse_when
 from opgtui.screens.reads import read_store, write_store, writing
+from opgtui.widgets.header import HeaderBar
 from opgtui.widgets.safe_edit import SafeInput
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ class AnnouncementsScreen(Screen[None]):
         return cast("OpgApp", self.app)
 
     def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")  # drawn by the app (widgets.header.show_header) as on every pushed screen
         yield Static(Text("Announcements (newest first; Enter edits, x expires)", "bold"))
         yield DataTable(id="announcement-list", cursor_type="row", zebra_stripes=True)
         yield Footer()

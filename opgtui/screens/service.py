@@ -16,6 +16,7 @@ from opgtui.core.model import Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
 from opgtui.screens.reads import read_store
+from opgtui.widgets.header import HeaderBar
 from opgtui.widgets.vim import Table
 
 if TYPE_CHECKING:
@@ -44,13 +45,25 @@ def uptime(windows: list[Window], start: float, end: float) -> float:
     return 1.0 - covered / (end - start) if end > start else 1.0
 
 
+def duration_cell(w: Window, now: float) -> str:
+    """How long a window lasted (or has lasted, while open); ``2h00 (ahead)`` for one that has not begun."""
+    if w.start <= now:
+        return span((w.end if w.end is not None else now) - w.start)
+    return f"{span(w.end - w.start)} (ahead)" if w.end is not None else "(ahead)"
+
+
 class ServiceHistoryScreen(Screen[None]):
-    """Enter on the board: the service's windows over the last 7 days and ahead."""
+    """Enter on the board: the service's windows over the last 7 days and ahead; the app's header on top
+    (drawn by the app), the highlighted window's description in full under the table."""
+
+    VIEW_NAME = "Service history"
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="service.back")]
     # a window's kind in the theme's colours (a table cell is Rich: read when the table is drawn)
     COMPONENT_CLASSES = {"service-history--outage", "service-history--maintenance"}
     DEFAULT_CSS = """
+    ServiceHistoryScreen #windows { height: auto; max-height: 1fr; }
+    ServiceHistoryScreen #window-detail { height: auto; padding: 0 1; border-top: solid $primary-darken-2; }
     ServiceHistoryScreen > .service-history--outage { color: $text-error; }
     ServiceHistoryScreen > .service-history--maintenance { color: $text-primary; }
     """
@@ -60,8 +73,10 @@ class ServiceHistoryScreen(Screen[None]):
         self.service = service
 
     def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")  # drawn by the app (widgets.header.show_header) as on every pushed screen
         yield Static(id="title")
         yield Table(id="windows", cursor_type="row", zebra_stripes=True)
+        yield Static(id="window-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,20 +97,26 @@ class ServiceHistoryScreen(Screen[None]):
         title = Content.assemble(
             ("Service ", "bold"),
             (one_line(self.service, 40), "bold $text-primary"),
-            f"  uptime over 7 days: {up:.2%}  ({len(windows)} windows)",
+            f"  uptime over 7 days: {up:.2%}  ({len(windows)} window{'' if len(windows) == 1 else 's'})",
         )
         self.query_one("#title", Static).update(title)
         table = self.query_one("#windows", DataTable)
         outage = self.get_component_rich_style("service-history--outage", partial=True)
         maintenance = self.get_component_rich_style("service-history--maintenance", partial=True)
-        for w in reversed(windows):
-            end = w.end if w.end is not None else now
+        self.shown = list(reversed(windows))
+        for w in self.shown:
             table.add_row(
                 Text(w.kind, outage if w.kind == "outage" else maintenance),
                 Text(clock(w.start, tz, with_date=True)),
                 Text(clock(w.end, tz, with_date=True) if w.end is not None else "open", "bold"),
-                Text(span(end - w.start) if w.start <= now else "ahead"),
+                Text(duration_cell(w, now)),
                 Text(one_line(w.severity, 12)),
                 Text(one_line(w.source, 20)),
                 Text(one_line(w.description, 80)),
             )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted window's description in full (the table's column is cut at 80 columns)."""
+        shown = getattr(self, "shown", [])
+        w = shown[event.cursor_row] if 0 <= event.cursor_row < len(shown) else None
+        self.query_one("#window-detail", Static).update(Text(one_line(w.description, 2000)) if w else "")

@@ -5,7 +5,11 @@ style at each screen change."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from textual.content import Content
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from opgtui.core.model import Announcement
@@ -56,6 +60,31 @@ class HeaderBar(Static):
     def on_resize(self) -> None:
         if shown := getattr(self, "_shown", None):
             self.update(header_text(*shown, self.size.width))
+
+
+def view_name(screen: Screen[Any]) -> str:
+    """What the header calls a screen: its ``VIEW_NAME``, else its class's name in words (``Job Detail``)."""
+    name = getattr(screen, "VIEW_NAME", "") or type(screen).__name__.removesuffix("Screen")
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
+
+
+def show_header(screen: Screen[Any]) -> None:
+    """The app's header on a screen pushed over a view (history, job detail, request detail, ...): mounted at its
+    top the first time, then drawn from what the app knows (the views draw their own: they compose one)."""
+    if isinstance(screen, ModalScreen) or not screen.is_attached or not screen.is_mounted:
+        return
+    app: Any = screen.app
+    bars = screen.query(HeaderBar)
+    if bars:
+        bar = bars.first()
+    else:
+        bar = HeaderBar(classes="pushed-header")
+        if screen.children:
+            screen.mount(bar, before=0)
+        else:
+            screen.mount(bar)
+    data = app.data
+    bar.show(view_name(screen), data.where(), data.freshness(loading=app.demo_loading), list(app.problems))
 
 
 def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0) -> Content:

@@ -50,21 +50,24 @@ class FailureGroup:
         it points nowhere for at least half of them."""
         if not self.evidence:
             return ""
-        labels: Counter[str] = Counter()
+        places: Counter[tuple[str, str]] = Counter()
+        labels: dict[tuple[str, str], str] = {}
         for ev, n in self.evidence.items():
-            labels[ev.label] += n
-        label, n = labels.most_common(1)[0]
-        return label if n * 2 >= self.count else ""
+            places[place_of(ev)] += n
+            labels[place_of(ev)] = ev.label
+        place, n = places.most_common(1)[0]
+        return labels[place] if n * 2 >= self.count else ""
 
     def readings(self) -> list[tuple[Evidence, int, str]]:
         """The population's findings for this cause's jobs, one per place (``node h123``: the strongest of its
         findings, in one batch or across batches), most jobs first: (finding, jobs, how it goes with the log:
         "hint", "agrees" or "disagrees")."""
         log = None if self.category in ("unknown", UNDIAGNOSED) else self.category
-        places: dict[str, tuple[Evidence, int]] = {}
+        places: dict[tuple[str, str], tuple[Evidence, int]] = {}
         for ev, n in self.evidence.items():
-            best, count = places.get(ev.label, (ev, 0))
-            places[ev.label] = (ev if ev.p < best.p else best, count + n)
+            place = place_of(ev)
+            best, count = places.get(place, (ev, 0))
+            places[place] = (ev if ev.p < best.p else best, count + n)
         return [
             (ev, n, "hint" if log is None else "agrees" if ev.category == log else "disagrees")
             for ev, n in sorted(places.values(), key=lambda en: (-en[1], en[0].p))
@@ -74,6 +77,12 @@ class FailureGroup:
     def retryable(self) -> bool:
         """Service-caused: retrying is what the verdicts advise."""
         return self.category == "service"
+
+
+def place_of(ev: Evidence) -> tuple[str, str]:
+    """Where a finding points, whole: ``("node", host)``, ``("site", name)``, ``("batch", "")`` for batch-wide. Its
+    label cuts the name at 60 characters, so two nodes named alike for 59 would be one place by their labels."""
+    return (ev.kind, "" if ev.kind == "batch" else ev.where)
 
 
 def is_failure(job: Job) -> bool:
@@ -113,7 +122,9 @@ def _undiagnosed_key(job: Job) -> tuple[str, str]:
     return undiagnosed_title(job), "press d to diagnose"
 
 
-GroupKey = tuple[str, str | None, str, str | None]
+GroupKey = tuple[str, str | None, str, str | None, tuple[str, str] | None]
+"""(category, signature, title, the population's hint, the place it names): two places whose hints read alike
+(their names cut at 60 characters) are two causes."""
 
 
 def summarise(
@@ -132,13 +143,14 @@ def summarise(
             continue
         v = verdicts.get(job.id)
         ev = by_job.get(job.id) if by_job else None
-        hint = ev.hint if ev is not None and (v is None or v.category == "unknown") else None
+        hinted = ev is not None and (v is None or v.category == "unknown")
+        hint, place = (ev.hint, place_of(ev)) if hinted and ev is not None else (None, None)
         if v is None:
             title, action = _undiagnosed_key(job)
-            key: GroupKey = (UNDIAGNOSED, None, title, hint)
+            key: GroupKey = (UNDIAGNOSED, None, title, hint, place)
             group = groups.get(key) or groups.setdefault(key, FailureGroup(UNDIAGNOSED, action, None, title, hint=hint))
         else:
-            key = (v.category, v.signature, v.title if v.signature is None else "", hint)
+            key = (v.category, v.signature, v.title if v.signature is None else "", hint, place)
             group = groups.get(key) or groups.setdefault(
                 key, FailureGroup(v.category, v.action, v.signature, v.title or v.reason, hint=hint)
             )

@@ -101,6 +101,16 @@ def small_verbs(exe: list[str], tmp: str, repeats: int, env: dict[str, str]) -> 
     cfg = ["--config", str(Path(tmp) / "config.yaml")]
     anchor = statistics.median(process_times(["tail", "-n", "50", str(log)], repeats, env))
     rows = [{"name": "GNU tail -n 50 (anchor)", "value": round(anchor, 4), "unit": "s", "target": "anchor"}]
+    # What every verb pays before its own code: the interpreter (with this install's site; an editable install's
+    # finder costs it more than an installed opgtui's), and the interpreter with click, which every verb imports.
+    for name, code in (("python -c pass", "pass"), ("python -c 'import click'", "import click")):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times = process_times([sys.executable, "-c", code], repeats, env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / (repeats + 1)
+        med = statistics.median(times)
+        extra = f"min {min(times):.3f} s, CPU {cpu:.3f} s, load {os.getloadavg()[0]:.1f}"
+        rows.append({"name": f"{name}: min/median", "value": round(med, 4), "unit": "s", "target": f"floor ({extra})"})
     diagnose = [*exe, *cfg, "diagnose", "--log", str(Path(tmp) / "logs" / "oom_hold.log")]
     no_cache = Path(tmp) / "no-cache"  # a file: no cache dir under it, so every run loads and checks every pack
     no_cache.write_text("")

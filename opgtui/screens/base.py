@@ -8,13 +8,16 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, TextArea
 
 from opgtui.core.textsafe import one_line
 from opgtui.widgets.header import AnnouncementBar, HeaderBar
 
 if TYPE_CHECKING:
     from opgtui.app import OpgApp
+
+TEXT_BOXES = frozenset({"filter", "search"})
+"""A view's actions that put up a text box and focus it (`/` in Jobs, Requests, the Log)."""
 
 
 def ellipsis_cell(text: str, style: str | Style = "") -> Text:
@@ -69,3 +72,23 @@ class BaseScreen(Screen[None]):
 
     def reload(self) -> None:
         """Read this view's data from the store (called on mount and after every refresh)."""
+
+    async def open_text_box(self, key: str) -> bool:
+        """Called by the App as ``key`` arrives: if it is this view's key for a text box (`/`), run its action now
+        and hold the keys typed after it until the box has the focus. Textual applies focus() after the keys
+        already queued, which went to the view's own keys ('/site:purdue' in one burst showed idle jobs for its
+        'i' and ':' opened the command line)."""
+        if isinstance(self.focused, Input | TextArea):
+            return False  # typed into the box that has the focus
+        active = self.active_bindings.get(key)
+        if active is None or active.node is not self or not active.enabled or active.binding.action not in TEXT_BOXES:
+            return False
+        self.opg.typeahead = []
+        await self.run_action(active.binding.action)
+        self.app.call_later(self._typed_ahead)  # after the action's focus() has been applied
+        return True
+
+    async def _typed_ahead(self) -> None:
+        """The keys held since the box was asked for, routed as they would have been had it had the focus."""
+        for key in self.opg.take_typeahead():
+            await self.app.on_event(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import events
@@ -14,6 +15,9 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 from opgtui.widgets.safe_edit import SafeInput
+
+if TYPE_CHECKING:
+    from opgtui.app import OpgApp
 
 COMMANDS = (
     "status",
@@ -76,25 +80,27 @@ class CommandLine(ModalScreen[str | None]):
                 )
 
     def on_mount(self) -> None:
-        """Take what was typed after ':' while this prompt was being put up."""
-        app = self.app
-        keys: list[str] = getattr(app, "command_typeahead", None) or []
-        app.command_typeahead = None  # type: ignore[attr-defined]
+        """Focus the prompt, then take what was typed after ':' meanwhile (held by the App until now)."""
+        self.query_one("#command-input", Input).focus()
+        self.app.call_later(self.take_typeahead)  # after the focus: every key queued before it is held by then
+
+    def take_typeahead(self) -> None:
+        """Type the held keys into the prompt here, in order (a priority key such as Tab, routed as usual,
+        would overtake the letters queued before it: ':fa' Tab Enter ran 'fa')."""
         box = self.query_one("#command-input", Input)
-        box.focus()
-        for key in keys:
-            if key == "enter":
+        for key in cast("OpgApp", self.app).take_typeahead():
+            if key.key == "enter":
                 self.dismiss(box.value.lstrip(":"))
                 return
-            if key == "escape":
+            if key.key == "escape":
                 self.dismiss(None)
                 return
-            if key == "backspace":
+            if key.key == "backspace":
                 box.value = box.value[:-1]
-            elif key == "tab":
+            elif key.key == "tab":
                 self.action_complete()
-            elif len(key) == 1:
-                box.insert_text_at_cursor(key)
+            elif key.is_printable and key.character:
+                box.insert_text_at_cursor(key.character)
 
     def on_key(self, event: events.Key) -> None:
         """Keys typed before the prompt had the focus (``:jobs`` typed in one go over SSH) go into it."""

@@ -251,10 +251,23 @@ class OpgApp(App[None]):
             screen = self.screen
             if isinstance(screen, BaseScreen):
                 screen.draw_chrome()
+            else:
+                from opgtui.widgets.header import show_header
+
+                show_header(screen)
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        """A screen pushed over a view keeps the app's header (a view draws its own)."""
+        from opgtui.screens.base import BaseScreen
+        from opgtui.widgets.header import show_header
+
+        if not isinstance(screen, BaseScreen):
+            screen.call_after_refresh(show_header, screen)
 
     # ------------------------------------------------------------------ lifecycle
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         if self.cfg.path is None and not self.demo:
             self.problems = ["no config: " + " ".join(self.cfg.what_to_configure())]
         self.switch_mode("jobs" if self.dump is not None else "status")

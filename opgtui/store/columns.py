@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from opgtui.core.model import Job, JobBrief
+from opgtui.core.model import Job
 from opgtui.store.dialect import to_postgresql
 
 
@@ -19,8 +19,6 @@ def _sql_type(annotation: object) -> str:
 
 
 JOB_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Job))
-JOB_BRIEF_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(JobBrief))
-"""The columns a :class:`~opgtui.core.model.JobBrief` is made of, in its fields' order (a part of JOB_COLUMNS)."""
 JOB_SQL_TYPES: tuple[str, ...] = tuple(_sql_type(f.type) for f in fields(Job))
 """The jobs columns' types in the common dialect (SQLite's), in JOB_COLUMNS order."""
 JOB_TYPES: tuple[str, ...] = tuple(to_postgresql(t) for t in JOB_SQL_TYPES)

@@ -5,21 +5,25 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from itertools import starmap
+from typing import TYPE_CHECKING
 
 import orjson
 
-from opgtui.core.model import Job, JobBrief, JobEvent, JobStatus
+from opgtui.core.model import Job, JobEvent, JobStatus
 from opgtui.store import record
 from opgtui.store.base import StoreBase
-from opgtui.store.columns import JOB_BRIEF_COLUMNS, JOB_COLUMNS, JOB_TYPES
+from opgtui.store.columns import JOB_COLUMNS, JOB_TYPES
 from opgtui.store.dialect import marks
 from opgtui.store.protocols import Json, Params
+
+if TYPE_CHECKING:
+    from opgtui.core.model import JobBrief
 
 Ad = dict[str, Json]
 """A job's ClassAd as JSON: attribute -> value (numbers, strings, booleans, lists, nested ads)."""
 _IN_CHUNK = 900  # ids per ``IN (...)``: under SQLite's variable limit
-_BRIEF_SQL = f"SELECT {', '.join(JOB_BRIEF_COLUMNS)} FROM jobs"
 
 
 def dumps(value: object) -> str:
@@ -66,7 +70,10 @@ class JobQueries(StoreBase):
         """Every job's listed part (:class:`~opgtui.core.model.JobBrief`: what the Jobs view shows, filters, sorts
         and groups by), half of :meth:`jobs`' columns: a listing of 100,000 jobs reads 2.1M values instead of
         4.2M, SQLite's row decoding being most of the read. A whole record is read by its id when needed."""
-        return list(starmap(JobBrief, self.conn.execute(_BRIEF_SQL)))
+        from opgtui.core.model import JobBrief  # made when first asked for: a verb that lists nothing never makes it
+
+        columns = ", ".join(f.name for f in fields(JobBrief))
+        return list(starmap(JobBrief, self.conn.execute(f"SELECT {columns} FROM jobs")))
 
     def jobs_numbered(self, cluster: int, proc: int) -> list[Job]:
         """The jobs numbered ``cluster.proc``: one per schedd that has that number."""

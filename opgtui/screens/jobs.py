@@ -163,7 +163,7 @@ class JobsScreen(BaseScreen):
         self._dump_listed()
         # filter texts after the first paint, in steps that give way to a keystroke's filter (a thread of its own:
         # a quit never waits for it)
-        threading.Thread(target=warm, args=(rows,), name="jobs-warm", daemon=True).start()
+        self.call_after_refresh(threading.Thread(target=warm, args=(rows,), name="jobs-warm", daemon=True).start)
 
     def _load_failed(self, line: str) -> None:
         """The store could not be read: one line in the status (the rows already shown stay)."""

@@ -11,10 +11,11 @@ line the job would have written after it ended: a log never contradicts its job.
 from __future__ import annotations
 
 import calendar
+import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,19 +144,19 @@ class _Line:
 
     text: str
     subs: tuple[int, ...] = ()  # which _SUBSTITUTIONS it holds
-    timed: bool = False  # it holds a time
+    times: tuple[re.Pattern[str], ...] = ()  # the kinds of time it holds
     memory: bool = False  # a memory hold's numbers
     codes: bool = False  # a hold's code and subcode
 
     @classmethod
     def of(cls, text: str) -> _Line:
         subs = tuple(i for i, (old, _new) in enumerate(_SUBSTITUTIONS) if old in text)
-        timed = any(p.search(text) for p in (_CTIME, _ART_TIME, _EVENT, _PHASE_T))
-        return cls(text, subs, timed, bool(_MEMORY.search(text)), bool(_HOLD_CODES.match(text)))
+        times = tuple(p for p in (_CTIME, _ART_TIME, _EVENT, _PHASE_T) if p.search(text))
+        return cls(text, subs, times, bool(_MEMORY.search(text)), bool(_HOLD_CODES.match(text)))
 
     @property
     def fixed(self) -> bool:
-        return not (self.subs or self.timed or self.memory or self.codes)
+        return not (self.subs or self.times or self.memory or self.codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,15 +210,18 @@ class _Clock:
         self.late = self.late or moved > self.f.end
         return moved
 
-    def line(self, text: str) -> str:
-        text = _CTIME.sub(lambda m: _show_ctime(self.at(_ctime(m)), bool(m[6])), text)
-        text = _ART_TIME.sub(lambda m: _show_art(self.at(_art_time(m))), text)
-        event = _EVENT.match(text)
+    def line(self, text: str, kinds: tuple[re.Pattern[str], ...]) -> str:
+        """``text`` with its times (of ``kinds``) moved; an event header also names this job."""
+        if _CTIME in kinds:
+            text = _CTIME.sub(lambda m: _show_ctime(self.at(_ctime(m)), bool(m[6])), text)
+        if _ART_TIME in kinds:
+            text = _ART_TIME.sub(lambda m: _show_art(self.at(_art_time(m))), text)
+        event = _EVENT.match(text) if _EVENT in kinds else None
         if event:
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(self.f.end))
             text = f"{event[1]} ({self.f.cluster:03d}.{self.f.proc:03d}.000) {when}{text[event.end() :]}"
         first = self.template.first_phase
-        if first is not None:
+        if _PHASE_T in kinds and first is not None:
             text = _PHASE_T.sub(lambda m: f"{self.f.start + float(m[1]) - first:.1f}", text)
         return text
 
@@ -234,9 +238,9 @@ def render(template: Template, f: JobFacts) -> str:
         for i in line.subs:
             old, new = _SUBSTITUTIONS[i]
             text = text.replace(old, new(f))
-        if line.timed:
+        if line.times:
             clock.late = False
-            text = clock.line(text)
+            text = clock.line(text, line.times)
             if clock.late:
                 continue
         if line.memory:
@@ -255,16 +259,16 @@ def render(template: Template, f: JobFacts) -> str:
 
 class JobLogWriter:
     """Each demo job's log under ``logs/jobs/`` of the demo's directory, and what its ad's Out and Err become; a
-    job its ad cannot describe keeps its cause's shared log. The files are written by a thread of their own
-    (``start``), while the dumps are read, and are all there when ``wait`` returns."""
+    job its ad cannot describe keeps its cause's shared log. The files are written by threads (``start``) while
+    the dumps are read, and are all there when ``wait`` returns."""
 
     def __init__(self, workdir: Path, data_logs: Path, now: float) -> None:
         self.dir = workdir / "logs" / JOB_LOGS
         self.data_logs, self.now = data_logs, now
         self.templates: dict[str, Template | None] = {}
         self.pending: list[tuple[Path, str]] = []
-        self.thread: threading.Thread | None = None
-        self.error: BaseException | None = None
+        self.pool: ThreadPoolExecutor | None = None
+        self.writes: list[Future[None]] = []
 
     def _template(self, name: str) -> Template | None:
         if name not in self.templates:
@@ -305,27 +309,33 @@ class JobLogWriter:
         return _OUT_ERR.sub(lambda m: f'{m[1]} = "{own}"', block)
 
     def start(self) -> None:
-        """Write the logs in a thread (creating files costs a syscall or two each: they overlap the parsing)."""
+        """Write the logs in a few threads: creating a file is a few syscalls that wait on the disk, so they
+        overlap one another and the parsing of the dumps."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.thread = threading.Thread(target=self._write, name="demo-job-logs", daemon=True)
-        self.thread.start()
-
-    def _write(self) -> None:
-        try:
-            for path, text in self.pending:
-                path.write_text(text, encoding="utf-8")
-        except BaseException as exc:  # handed to wait()
-            self.error = exc
+        self.pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="demo-job-logs")
+        self.writes = [self.pool.submit(_write, self.pending[i::_WRITERS]) for i in range(_WRITERS)]
 
     def wait(self) -> int:
         """Block until every log is written; returns how many. Raises what the writing raised."""
-        if self.thread is None:
+        if self.pool is None:
             self.start()
-        assert self.thread is not None
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
+        for done in self.writes:
+            done.result()
+        if self.pool is not None:
+            self.pool.shutdown()
         return len(self.pending)
+
+
+_WRITERS = 4
+
+
+def _write(logs: list[tuple[Path, str]]) -> None:
+    for path, text in logs:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
 
 
 _OUT_ERR = re.compile(r'^(Out|Err) = "[^"\n]*"$', re.MULTILINE)

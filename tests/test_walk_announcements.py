@@ -1,5 +1,5 @@
-"""At 80x24 the announcements take one line (the newest, and how many more); A shows them all and folds
-them again, on every view."""
+"""At 80x24 the announcements take one line (the newest, and how many more); A shows them all, wrapped, and
+folds them again, on every view."""
 
 from __future__ import annotations
 
@@ -37,12 +37,10 @@ async def test_one_line_until_A(demo: tuple[Config, Any]) -> None:
         await pilot.press("A")
         await pilot.pause(0.2)
         lines = bar_lines(app)
-        assert len(lines) == min(n, AnnouncementBar.EXPANDED) + 1
-        assert lines[-1].strip() == (
-            "(A folds to one line)"
-            if n <= AnnouncementBar.EXPANDED
-            else f"(+{n - AnnouncementBar.EXPANDED} more: :announce to list)"
-        )
+        assert len(lines) >= min(n, AnnouncementBar.EXPANDED)  # each as many lines as it needs
+        assert "(A folds)" in lines[0] + lines[1]  # on the first announcement, not a line of its own
+        if n > AnnouncementBar.EXPANDED:
+            assert lines[-1].strip() == f"(+{n - AnnouncementBar.EXPANDED} more: :announce to list)"
         await pilot.press("2")  # the choice holds on every view
         await pilot.pause(0.3)
         assert len(bar_lines(app)) > 1

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Select, Static
 
@@ -132,7 +133,13 @@ LEVEL_SHORT = {"info": "info", "warning": "warn", "critical": "CRIT"}
 
 
 class AnnouncementsScreen(Screen[None]):
-    """All announcements, current and expired; `n` new, `e` or Enter edit, `x` expire now."""
+    """All announcements, current and expired; `n` new, `e` or Enter edit, `x` expire now. The highlighted one is
+    shown in full under the list, read-only (whoever may not edit it reads it there)."""
+
+    DEFAULT_CSS = """
+    AnnouncementsScreen #announcement-list { height: auto; max-height: 1fr; }
+    AnnouncementsScreen #announcement-detail { height: auto; padding: 0 1; border-top: solid $primary-darken-2; }
+    """
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="announcements.back"),
@@ -151,6 +158,7 @@ class AnnouncementsScreen(Screen[None]):
         yield HeaderBar(id="header")  # drawn by the app (widgets.header.show_header) as on every pushed screen
         yield Static(Text("Announcements (newest first; Enter edits, x expires)", "bold"))
         yield DataTable(id="announcement-list", cursor_type="row", zebra_stripes=True)
+        yield Static(id="announcement-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -213,6 +221,18 @@ class AnnouncementsScreen(Screen[None]):
             self.call_after_refresh(
                 lambda: self.show(found, refit=False) if fits(table.size.height) != scrollbar else None
             )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted announcement in full, wrapped: its level, who, from and until, and its whole text."""
+        items = getattr(self, "items", [])
+        a = items[event.cursor_row] if 0 <= event.cursor_row < len(items) else None
+        self.query_one("#announcement-detail", Static).update(self.detail(a) if a else "")
+
+    def detail(self, a: Announcement) -> Content:
+        now, tz = self.loaded[0], self.opg.tz
+        until = f" until {_when(a.until, now, tz)}" if a.until is not None else ""
+        head = f"{one_line(a.level, 12).upper()} · {one_line(a.author, 40) or 'feed'} · from {_when(a.start, now, tz)}"
+        return Content.assemble((head + until, "bold"), "\n", one_line(a.text, 5000))
 
     def _selected(self) -> Announcement | None:
         row = self.query_one(DataTable).cursor_row

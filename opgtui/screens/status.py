@@ -102,6 +102,7 @@ class StatusScreen(BaseScreen):
     # the board's state badges and stale ages: theme colours a theme or app.tcss restyles (a table cell is Rich)
     COMPONENT_CLASSES = {*(f"status--{state}" for state in STATES), "status--stale"}
     DEFAULT_CSS = """
+    StatusScreen { scrollbar-size-vertical: 1; }
     StatusScreen > .status--up { color: $text-success; text-style: bold; }
     StatusScreen > .status--degraded { color: $text-warning; text-style: bold; }
     StatusScreen > .status--down { color: $text; background: $error; text-style: bold; }
@@ -193,6 +194,8 @@ class StatusScreen(BaseScreen):
             )
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
+        if self.opg.announcements_expanded:
+            self.draw_chrome()  # the board's height follows its rows
         timeline = self.query_one(OutageTimeline)
         timeline.display = bool(rows)
         if rows:
@@ -231,6 +234,18 @@ class StatusScreen(BaseScreen):
         """The row's last outage in 24 h: the feeds' windows first, then down or degraded spells of its states."""
         spells = history_outages(row.service, history.get(row.service, []), fresh)
         return last_outage([*windows.get(row.service, []), *spells], now)
+
+    def draw_chrome(self) -> None:
+        """Header and announcements; with every announcement shown (A), the board keeps a row for every service
+        and the view scrolls below it (the timeline and the submit line), rather than squeezing the board."""
+        super().draw_chrome()
+        board = self.query("#board")
+        if not board:
+            return
+        expanded = self.opg.announcements_expanded and bool(self.opg.data.announcements())
+        rows = len(getattr(self, "rows", [])) + 1
+        board.first().styles.min_height = max(rows, 5) if expanded else None
+        board.first().styles.overflow_x = "hidden" if expanded else None  # the view's scrollbar takes a column
 
     def action_timeline(self, what: str) -> None:
         """Zoom or scroll the outage timeline in time."""

@@ -88,18 +88,21 @@ def show_header(screen: Screen[Any]) -> None:
 
 
 def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0) -> Content:
-    """Current announcements, newest first, one line each (untrusted text stays literal). With ``limit`` 1
-    and a ``width``, the one line ends with how many more there are and the key that shows them."""
+    """Current announcements, newest first, one each (untrusted text stays literal). With ``limit`` 1 and a
+    ``width``, the one line ends with how many more there are and the key that shows them; expanded, the first
+    one ends with the key that folds them (the bar wraps them to as many lines as they need)."""
     lines = []
     more = len(items) - limit
-    for a in items[:limit]:
+    for i, a in enumerate(items[:limit]):
         parts: list[str | tuple[str, str]] = [
             (f" {one_line(a.level, 12).upper()} ", LEVEL_STYLE.get(a.level, "bold")),
             " ",
-            one_line(a.text, 300),
+            one_line(a.text, 2000),
         ]
         if a.author:
             parts.append((f"  — {one_line(a.author, 40)}", "dim"))
+        if i == 0 and limit > 1 and len(items) > 1:
+            parts.append(("  (A folds)", "dim"))
         line = Content.assemble(*parts)
         if limit == 1 and width and more > 0:
             suffix = f"  (+{more} more: A)"
@@ -107,19 +110,22 @@ def announcements_text(items: list[Announcement], limit: int = 2, width: int = 0
         lines.append(line)
     if more > 0 and limit > 1:
         lines.append(Content.styled(f" (+{more} more: :announce to list)", "dim"))
-    elif limit > 1 and len(items) > 1:
-        lines.append(Content.styled(" (A folds to one line)", "dim"))
     return Content("\n").join(lines)
 
 
 class AnnouncementBar(Static):
     """Team messages shown on every screen while current; hidden when there are none. One line (the newest,
-    and how many more) unless expanded with A."""
+    and how many more) unless expanded with A: then every one, each wrapped to as many lines as it needs (the
+    view below gives up the rows: its table scrolls)."""
 
     DEFAULT_CSS = "AnnouncementBar { height: auto; max-height: 7; display: none; background: $boost; }"
     EXPANDED = 5
 
     def show(self, items: list[Announcement], expanded: bool = False) -> None:
         self.display = bool(items)
+        # inline: app.tcss keeps every status line to one line (nowrap, ellipsis); expanded, this one wraps
+        self.styles.text_wrap = "wrap" if expanded else "nowrap"
+        self.styles.text_overflow = "fold" if expanded else "ellipsis"
+        self.styles.max_height = "60%" if expanded else 7
         width = self.size.width or (self.app.size.width if self.is_attached else 80)
         self.update(announcements_text(items, self.EXPANDED if expanded else 1, width))

@@ -166,6 +166,8 @@ class FailureSummaryScreen(BaseScreen):
         self.select = select  # the cause to put the cursor on first (coming back from its jobs)
         self.groups: list[FailureGroup] = []
         self._waiting: Screen[Any] | None = None  # the jobs view whose rows this summary waits for
+        self._failures: int | None = None  # the failures of the causes shown; None until an answer is shown
+        self._queued: Callable[[], None] | None = None  # S pressed before the causes were in: asked then
         self.weighed = False  # the other jobs' evidence has arrived for the causes shown
 
     def compose_body(self) -> ComposeResult:
@@ -217,7 +219,7 @@ class FailureSummaryScreen(BaseScreen):
 
     def show_pending(self, why: str) -> None:
         """Say the summary is not computed yet (loading, or the store cannot be read) instead of '0 causes'."""
-        self.groups = []
+        self.groups, self._failures = [], None
         self.query_one("#failures", DataTable).clear()
         self.query_one("#failures-status", Static).update(Text(" " + one_line(why, 300), "bold"))
         self.query_one("#failure-detail", Static).update("")
@@ -231,7 +233,7 @@ class FailureSummaryScreen(BaseScreen):
         self._width = width
 
     def on_resize(self) -> None:
-        if getattr(self, "_width", None) != self.size.width and self.groups:
+        if getattr(self, "_width", None) != self.size.width and self.groups and self._failures is not None:
             self.show(self.groups, self._failures)
 
     def reload(self) -> None:
@@ -384,6 +386,9 @@ class FailureSummaryScreen(BaseScreen):
                 self.select = None  # found: a later answer keeps the cursor where it is now
         self._placed = table.cursor_row
         self.show_detail()
+        if self._queued is not None:
+            queued, self._queued = self._queued, None
+            self.call_after_refresh(queued)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row != getattr(self, "_placed", None):
@@ -443,9 +448,21 @@ class FailureSummaryScreen(BaseScreen):
         if isinstance(screen, JobsScreen):  # Esc there comes back here, on this cause
             screen.show_only(g.job_ids, g.name, back=lambda: FailureSummaryScreen(job_ids, scope, key, range_index))
 
+    def _read(self, key: str, then: Callable[[], None] | None = None) -> bool:
+        """The causes are shown; else one line says they are still being read, and ``then`` (S, which acts on
+        every service-caused one, not on a cursor the shifter has not seen) runs once they are."""
+        if self._failures is not None:
+            return True
+        self._queued = then
+        later = f"{key} asks once they are in" if then is not None else f"press {key} again once they are shown"
+        self.notify(f"still reading the causes …: {later}", markup=False, timeout=3)
+        return False
+
     def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry
 
+        if not self._read("M" if bigger else "D" if debug else "T"):
+            return
         g = self.current
         if g is not None:
             confirm_and_retry(self.opg, g.job_ids, debug=debug, bigger=bigger, scope=cause_name(g))
@@ -453,6 +470,8 @@ class FailureSummaryScreen(BaseScreen):
     def action_retry_service(self) -> None:
         from opgtui.screens.confirm import confirm_and_retry
 
+        if not self._read("S", self.action_retry_service):
+            return
         causes = [g for g in self.groups if g.retryable]
         ids = [jid for g in causes for jid in g.job_ids]
         if not ids:
@@ -463,6 +482,8 @@ class FailureSummaryScreen(BaseScreen):
     def action_act(self, action: str) -> None:
         from opgtui.screens.confirm import confirm_and_act
 
+        if not self._read({"hold": "H", "remove": "X"}.get(action, action)):
+            return
         g = self.current
         if g is not None:
             confirm_and_act(self.opg, action, g.job_ids, cause_name(g))
@@ -471,6 +492,8 @@ class FailureSummaryScreen(BaseScreen):
         """v: label this cause (the template most of its jobs' lines share) as a signature for the team."""
         from opgtui.screens.signatures import label_jobs
 
+        if not self._read("v"):
+            return
         g = self.current
         if g is not None:
             label_jobs(self.opg, g.job_ids, cause_name(g))

@@ -204,8 +204,8 @@ def default_store_path() -> Path:
 
 def _check_meaning(cfg: "Config", path: Path, nodes: "Node | None", *, kept: bool = False) -> None:
     """Checks across keys: known feed kinds, unique names, known services and experiments, a real zone. ``kept``:
-    the data was kept after these checks passed on it (:func:`_kept`), so its patterns are not compiled again (what
-    RE2 takes depends on the text and the RE2 installed only, both in the stamp: the start-up skips loading RE2)."""
+    the data was kept after these checks passed on it (:func:`_kept`), so what depends on nothing but the text and
+    modules in the stamp is not checked again: its patterns (RE2 is not loaded) and request fields."""
 
     def err(key: str, msg: str, *loc: str | int) -> ConfigError:
         return ConfigError(path, line_of(nodes, *loc), key, msg)
@@ -238,7 +238,7 @@ def _check_meaning(cfg: "Config", path: Path, nodes: "Node | None", *, kept: boo
             raise err(f"pools[{i}]", "give a collector or a list of schedds", "pools", i)
     known = {s.name for s in cfg.services}
     for i, exp in enumerate(cfg.experiments):
-        if exp.request_required:
+        if exp.request_required and not kept:
             from opgtui.core.requestfields import BASE_REQUIRED, FIELD_NAMES
 
             for j, name in enumerate(exp.request_required):
@@ -366,13 +366,15 @@ def _cache_file() -> Path | None:
 def _loader_stamp() -> list[object]:
     """What the kept data depends on besides the text: the opgtui version and the size and mtime of the modules that
     read YAML (a newer reader may refuse what an older one took: its data is read again, never trusted) and of those
-    that check its patterns (core.patterns and the installed RE2, found without loading it)."""
+    that check its patterns and request fields (core.patterns, the installed RE2, found without loading it, and
+    core.requestfields)."""
     core = Path(yamlspec.__file__).parent
     stamp: list[object] = [__version__]
     re2 = PathFinder.find_spec("re2")
     if re2 is None or re2.origin is None:
         return []
-    for module in (Path(__file__), core / "yamlspec.py", core / "safeyaml.py", core / "patterns.py", Path(re2.origin)):
+    checkers = (core / "patterns.py", Path(re2.origin), core / "requestfields.py")
+    for module in (Path(__file__), core / "yamlspec.py", core / "safeyaml.py", *checkers):
         try:
             st = module.stat()
         except OSError:

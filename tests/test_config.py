@@ -228,12 +228,15 @@ def test_a_config_read_before_starts_without_yaml_and_an_edit_is_read_again(tmp_
 
 
 def test_a_kept_configs_patterns_are_not_compiled_again(tmp_path: Path) -> None:
-    """RE2 (a C++ library to load) checked the events_line when the config was kept; the next start-ups (every
-    `opgtui status` and `check`) trust that and never load it. A pattern RE2 refuses is never kept."""
-    text = "experiments:\n  - name: nova\n    dq: {events_line: 'Events total = (\\d+)'}\n"
+    """RE2 (a C++ library to load) checked the events_line, and the field catalogue the request fields, when the
+    config was kept; the next start-ups (every `opgtui status` and `check`) trust that and load neither. A pattern
+    RE2 refuses is never kept."""
+    nova = "  - name: nova\n    request_required: [fhicl]\n"
+    text = f"experiments:\n{nova}    dq: {{events_line: 'Events total = (\\d+)'}}\n"
     path = write(tmp_path, text)
-    assert check_in_a_new_interpreter(path, "'re2' in sys.modules") == ["True"]
-    assert check_in_a_new_interpreter(path, "'re2' in sys.modules") == ["False"]
+    loaded = "'re2' in sys.modules, 'opgtui.core.requestfields' in sys.modules"
+    assert check_in_a_new_interpreter(path, loaded) == ["True True"]
+    assert check_in_a_new_interpreter(path, loaded) == ["False False"]
     assert load_config(path).experiments[0].dq.events_line == "Events total = (\\d+)"  # type: ignore[union-attr]
     path.write_text(text.replace("(\\d+)", "(?P<n>\\d+)(?=x)"))
     for _ in range(2):

@@ -74,8 +74,7 @@ def test_a_small_verb_never_imports_the_dashboard(workdir: Path, verb: str) -> N
     assert [p for p in NEVER if loaded(mods, p)] == []
     lazy_verbs = ("opgtui.cli.requests", "opgtui.cli.signatures", "opgtui.cli.store", "opgtui.cli.store_copy")
     assert [m for m in lazy_verbs if loaded(mods, m)] == []
-    if verb in ("tail", "diagnose"):  # no store opened (whose job queries name it): the job list's record unmade
-        assert "opgtui.core.model.JobBrief" not in mods
+    assert "opgtui.core.model.JobBrief" not in mods  # the job list's record: made for the job list only
     assert not loaded(mods, "asyncio")  # local files and the store need no event loop
     assert not loaded(mods, "multiprocessing")  # plugins' worker processes start only when a plugin runs
     assert not loaded(mods, "importlib.metadata")  # entry points are read from entry_points.txt (~25 ms less)

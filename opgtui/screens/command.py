@@ -49,6 +49,13 @@ def complete(typed: str, words: Sequence[str] = COMMANDS) -> tuple[str, list[str
     return stem, matches
 
 
+def resolve(typed: str) -> str:
+    """What Enter runs: the command a start names when it names one only (``sig``: the prompt shows
+    ``signatures``), else what was typed (an alias such as ``st``, a start that several commands share)."""
+    word, matches = complete(typed)
+    return word if len(matches) == 1 else typed.strip().lstrip(":")
+
+
 class CommandLine(ModalScreen[str | None]):
     """A one-line prompt at the bottom of the screen, drawn over the footer: `:` then what you type."""
 
@@ -90,7 +97,7 @@ class CommandLine(ModalScreen[str | None]):
         box = self.query_one("#command-input", Input)
         for key in cast("OpgApp", self.app).take_typeahead():
             if key.key == "enter":
-                self.dismiss(box.value.lstrip(":"))
+                self.dismiss(resolve(box.value))
                 return
             if key.key == "escape":
                 self.dismiss(None)
@@ -112,10 +119,10 @@ class CommandLine(ModalScreen[str | None]):
             box.focus()
         elif not box.has_focus and event.key == "enter":
             event.stop()
-            self.dismiss(box.value.lstrip(":"))
+            self.dismiss(resolve(box.value))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.lstrip(":"))
+        self.dismiss(resolve(event.value))
 
     def action_complete(self) -> None:
         """Tab: finish the word, or show the words it could be."""

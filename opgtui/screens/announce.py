@@ -138,6 +138,7 @@ class AnnouncementsScreen(Screen[None]):
 
     DEFAULT_CSS = """
     AnnouncementsScreen #announcement-list { height: auto; max-height: 1fr; }
+    AnnouncementsScreen DataTable:nocolor > .datatable--cursor { text-style: reverse bold; }
     AnnouncementsScreen #announcement-detail { height: auto; padding: 0 1; border-top: solid $primary-darken-2; }
     """
 

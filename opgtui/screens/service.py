@@ -63,6 +63,7 @@ class ServiceHistoryScreen(Screen[None]):
     COMPONENT_CLASSES = {"service-history--outage", "service-history--maintenance"}
     DEFAULT_CSS = """
     ServiceHistoryScreen #windows { height: auto; max-height: 1fr; }
+    ServiceHistoryScreen DataTable:nocolor > .datatable--cursor { text-style: reverse bold; }
     ServiceHistoryScreen #window-detail { height: auto; padding: 0 1; border-top: solid $primary-darken-2; }
     ServiceHistoryScreen > .service-history--outage { color: $text-error; }
     ServiceHistoryScreen > .service-history--maintenance { color: $text-primary; }

@@ -103,6 +103,7 @@ class StatusScreen(BaseScreen):
     COMPONENT_CLASSES = {*(f"status--{state}" for state in STATES), "status--stale"}
     DEFAULT_CSS = """
     StatusScreen { scrollbar-size-vertical: 1; }
+    StatusScreen DataTable:nocolor > .datatable--cursor { text-style: reverse bold; }
     StatusScreen > .status--up { color: $text-success; text-style: bold; }
     StatusScreen > .status--degraded { color: $text-warning; text-style: bold; }
     StatusScreen > .status--down { color: $text; background: $error; text-style: bold; }

@@ -223,11 +223,16 @@ class OutageTimeline(ScrollView, can_focus=True):
         return f"{name} to {span_text(self.offset_s)} ago" if self.offset_s else name
 
     def _styles(self) -> dict[str, Style]:
-        """Each state's style: its role's colour (what the theme says) and its emphasis."""
-        return {
+        """Each state's style: its role's colour (what the theme says) and its emphasis. Without colour (NO_COLOR:
+        the roles turn to greys, the error red among the darkest) the down block takes the text's own colour and
+        bold, so an outage is the most prominent mark on the strip."""
+        styles = {
             state: (self.get_component_rich_style(f"outage-timeline--{role}", partial=True) if role else PLAIN) + look
             for state, (role, look) in STATE_LOOK.items()
         }
+        if self.app.no_color:
+            styles["down"] = Style(color=self.rich_style.color, bold=True)
+        return styles
 
     def notify_style_update(self) -> None:
         """The theme or the CSS changed: draw the rows and the legend again in its styles (only when they did)."""

@@ -79,3 +79,12 @@ def test_a_down_spell_with_no_window_is_the_last_outage_too() -> None:
     spell = last_outage(history_outages("sam", history), NOW)
     assert spell is not None and (spell.start, spell.end) == (NOW - 5 * 3600, NOW - 4 * 3600)
     assert outage_cell(spell, NOW, utc()) == f"{clock(NOW - 5 * 3600, utc())} 1h00"
+
+
+def test_the_banner_says_since_when_as_the_board_does() -> None:
+    from opgtui.domain.services import BoardRow
+    from opgtui.screens.status import banner_text
+
+    row = BoardRow("dcache", "down", NOW - 600, "probes", "", NOW, critical=True, now=NOW)
+    banner = banner_text([row], {"dcache": NOW - 3 * 3600}, utc())  # the alert said down 3 h ago
+    assert banner is not None and f"dcache since {clock(NOW - 3 * 3600, utc())} (3h00)" in banner.plain

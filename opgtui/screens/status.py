@@ -56,15 +56,20 @@ def state_cell(state: str, styles: Mapping[str, Style]) -> Text:
     return Text(f" {state.upper()} ", styles.get(state) or Style(bold=True))
 
 
-def banner_text(rows: list[BoardRow]) -> Content | None:
-    """The red line shown when any critical service is down (None when all critical ones are fine)."""
+def banner_text(
+    rows: list[BoardRow], since: Mapping[str, float | None] | None = None, tz: tzinfo | None = None
+) -> Content | None:
+    """The red line shown when any critical service is down (None when all critical ones are fine); since when
+    as the board says (``since`` by service, else the row's; in the board's zone)."""
     down = [r for r in rows if r.critical and r.state == "down"]
     if not down:
         return None
     parts: list[str | tuple[str, str]] = [" CRITICAL DOWN: "]
     for i, r in enumerate(down):
+        began = (since or {}).get(r.service) or r.since
+        held = f" since {clock(began, tz)} ({span(r.now - began)})" if began is not None else ""
         parts.append(", " if i else " ")
-        parts.append(f"{one_line(r.service, 40)} since {clock(r.since)} ({span(r.duration)})")
+        parts.append(f"{one_line(r.service, 40)}{held}")
     return Content.assemble(*parts).stylize_before("bold $text on $error")
 
 
@@ -201,7 +206,7 @@ class StatusScreen(BaseScreen):
         timeline.display = bool(rows)
         if rows:
             timeline.set_data([r.service for r in rows], found.transitions, found.windows, now, app.tz)
-        banner = banner_text(rows)
+        banner = banner_text(rows, began, app.tz)
         self.query_one("#banner", Static).display = banner is not None
         self.query_one("#banner", Static).update(banner or "")
         required = app.data.required_services() or [r.service for r in rows if r.critical]

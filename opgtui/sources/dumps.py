@@ -625,14 +625,48 @@ def _json_salvage(text: str) -> tuple[list[Any], int, str]:
             return ads, line, "end of file (truncated dump?)" if not sep else f"expected ',' or ']', found {sep!r}"
 
 
-def _refused(exc: orjson.JSONDecodeError, data: bytes) -> str:
-    """Why orjson refused a dump Python's json reads whole: NaN or Infinity (which condor_q -json writes for 1e400),
-    else orjson's own reason (a lone surrogate, an integer beyond 64 bits)."""
-    at = data[exc.pos : exc.pos + 9].lstrip(b"-")  # -Infinity: orjson stops after the sign
+def _refused(exc: orjson.JSONDecodeError, text: str) -> str:
+    """Why orjson refused a dump (or a line of one) Python's json reads whole: NaN or Infinity (which condor_q -json
+    writes for 1e400), else orjson's own reason (a lone surrogate, 1e400). ``exc.pos`` counts characters, not bytes
+    (so a non-ASCII name before the value does not hide it)."""
+    at = text[exc.pos : exc.pos + 9].lstrip("-")  # -Infinity: orjson stops after the sign
     for name in ("Infinity", "NaN"):
-        if at.startswith(name.encode()):
+        if at.startswith(name):
             return f"{name} is no JSON number (read as no value)"
     return exc.msg
+
+
+def _read_jsonl(path: Path, text: str, errors: list[str]) -> list[Any]:
+    """The ads of a ``-jsonl`` dump (one ad per line). A line orjson refuses and Python's json reads (Infinity, NaN,
+    1e400) keeps its ad, as a ``-json`` dump's salvage keeps it (the Job normaliser drops the value): the first such
+    line is named, with how many more say the same; a line no JSON reader reads is named and left out."""
+    ads: list[Any] = []
+    kept: dict[str, list[int]] = {}  # why -> [its place in errors, its first line, lines like it]
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            ads.append(orjson.loads(line))
+            continue
+        except orjson.JSONDecodeError as exc:
+            refused = exc
+        try:
+            ads.append(json.loads(line))
+        except (ValueError, RecursionError):  # not JSON; or an integer of 4,300 digits, values nested too deeply
+            errors.append(f"{path}:{n}: not valid JSON ({refused.msg})")
+            if len(errors) > _MAX_ERRORS:
+                break
+            continue
+        why = _refused(refused, line)
+        if why in kept:
+            kept[why][2] += 1
+        else:
+            kept[why] = [len(errors), n, 0]
+            errors.append("")
+    for why, (at, n, more) in kept.items():
+        also = ", as is that of 1 more line like it" if more == 1 else f", as are those of {more} more lines like it"
+        errors[at] = f"{path}:{n}: not valid JSON: {why}; its ad kept{also if more else ''}"
+    return ads
 
 
 def _read_json(path: Path, data: bytes, errors: list[str]) -> list[Any]:
@@ -644,19 +678,10 @@ def _read_json(path: Path, data: bytes, errors: list[str]) -> list[Any]:
         return doc if isinstance(doc, list) else [doc]
     text = data.decode("utf-8", errors="replace")
     if text.lstrip().startswith("{"):  # one ad per line (-jsonl)
-        ads = []
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    ads.append(orjson.loads(line))
-                except orjson.JSONDecodeError as exc:
-                    errors.append(f"{path}:{n}: not valid JSON ({exc.msg})")
-                    if len(errors) > _MAX_ERRORS:
-                        break
-        return ads
+        return _read_jsonl(path, text, errors)
     ads, line, why = _json_salvage(text)
     if not line:  # read to its end: what orjson refused is a value JSON has not, at orjson's line
-        errors.append(f"{path}:{refused.lineno}: not valid JSON: {_refused(refused, data)}; all {len(ads)} ads kept")
+        errors.append(f"{path}:{refused.lineno}: not valid JSON: {_refused(refused, text)}; all {len(ads)} ads kept")
     else:
         errors.append(f"{path}:{line}: not valid JSON: {why}; kept the {len(ads)} complete ads before it")
     return ads

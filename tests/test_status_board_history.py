@@ -31,6 +31,7 @@ async def test_a_state_held_since_before_the_last_poll_reads_its_stored_start(
     assert (xrootd["Since"], xrootd["For"]) == (f"≤{clock(NOW - 15, utc())}", "≥15s")
     samweb = cells(lines, "samweb")  # up since the alert went away (not since a later poll of another feed)
     assert samweb["Since"] == clock(SAM_DOWN[1] + 60 + SHIFT, utc()), samweb
+    assert samweb["Source"] == ("fnal-alertmanager" if size[0] >= 100 else "fnal-a…")  # room: the whole name
 
 
 async def test_the_last_outage_stays_on_the_board_with_the_historys_rounding(

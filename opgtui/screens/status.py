@@ -137,19 +137,33 @@ class StatusScreen(BaseScreen):
         yield Static(id="hint", classes="hint")
 
     def on_mount(self) -> None:
+        self.set_columns(self.app.size.width)
+
+    def set_columns(self, width: int) -> None:
+        """Widths that fit 80 columns (Enter opens the full story of a service); a wider terminal gives the feed's
+        name room to be read whole."""
+        source = 7 + max(0, min(width - 80, 13))
+        if getattr(self, "source_width", None) == source:
+            return
+        self.source_width = source
         table = self.query_one("#board", DataTable)
-        # widths that fit 80 columns; Enter opens the full story of a service
-        for key, label, width in (
+        table.clear(columns=True)
+        for key, label, cells in (
             ("service", "Service", 9),
             ("state", "State", 9),
             ("since", "Since", 6),
             ("for", "For", 5),
             ("outage", "Last outage", 11),
-            ("source", "Source", 7),
+            ("source", "Source", source),
             ("fetched", "Age", 5),
             ("next", "Next maint.", 11),
         ):
-            table.add_column(label, key=key, width=width)
+            table.add_column(label, key=key, width=cells)
+        if found := getattr(self, "found", None):
+            self.show(found)
+
+    def on_resize(self) -> None:
+        self.set_columns(self.size.width)
 
     def reload(self) -> None:
         """Read the board and the timeline's history off the UI thread (read_store), then draw them."""
@@ -169,7 +183,7 @@ class StatusScreen(BaseScreen):
 
     def show(self, found: _Board) -> None:
         app, now, rows = self.opg, found.now, found.rows
-        self.rows = rows
+        self.rows, self.found = rows, found
         table = self.query_one("#board", DataTable)
         cursor = table.cursor_row
         table.clear()

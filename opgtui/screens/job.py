@@ -383,9 +383,10 @@ class JobDetailScreen(Screen[None]):
             self._show(self.detail)
 
     def action_log(self) -> None:
+        """l: the job's log in the Log view; this detail stays on the jobs view's stack, so Esc there returns
+        here (the verdict and T/D/M beside what the log said), not to the list."""
         from opgtui.ops.logtarget import LogTarget
 
-        self.app.pop_screen()
         self.opg.open_log(LogTarget(self.job_id))
 
     def action_retry(self, debug: bool, bigger: bool = False) -> None:

@@ -30,6 +30,7 @@ from opgtui.core.textsafe import clean
 from opgtui.widgets.highlight import highlight_line
 
 MARK_GLYPH: dict[str, str] = {"service": "S", "code": "C", "resource": "R", "unknown": "?"}
+CUT = "…"  # the last cell of a line cut at the right edge (w wraps it; the horizontal scroll shows the rest)
 HIGHLIGHT_ROLES = ("error", "warning", "success", "accent", "primary", "secondary")
 """The log's colours by role (component classes ``log-view--<role>``); each kind of piece the highlighter finds is
 one of them, or a mark's look (a FATAL line is drawn like a code mark), with its own emphasis."""
@@ -267,7 +268,10 @@ class LogView(ScrollView, can_focus=True):
         index, piece = self._line_at(row)
         body_width = self.body_width
         start = piece * body_width if self.wrap else scroll_x
-        body = self._body(index, base).crop_extend(start, start + body_width, base)
+        whole = self._body(index, base)
+        body = whole.crop_extend(start, start + body_width, base)
+        if not self.wrap and body_width > 1 and whole.cell_length > start + body_width:  # cut: say so at the edge
+            body = Strip.join([body.crop(0, body_width - 1), Strip([Segment(CUT, base)], 1)])
         mark = self.marks.get(index) if piece == 0 else None
         digits = self.margin_width - 3 - 9 * self.timestamps
         number = f"{index + 1 + self._dropped:>{digits}}" if piece == 0 else " " * digits

@@ -13,9 +13,9 @@ from __future__ import annotations
 import calendar
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -267,8 +267,8 @@ class JobLogWriter:
         self.data_logs, self.now = data_logs, now
         self.templates: dict[str, Template | None] = {}
         self.pending: list[tuple[Path, str]] = []
-        self.pool: ThreadPoolExecutor | None = None
-        self.writes: list[Future[None]] = []
+        self.threads: list[threading.Thread] = []
+        self.errors: list[OSError] = []
 
     def _template(self, name: str) -> Template | None:
         if name not in self.templates:
@@ -310,32 +310,38 @@ class JobLogWriter:
 
     def start(self) -> None:
         """Write the logs in a few threads: creating a file is a few syscalls that wait on the disk, so they
-        overlap one another and the parsing of the dumps."""
+        overlap one another and the parsing of the dumps. Daemon threads: quitting the demo does not wait."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.pool = ThreadPoolExecutor(_WRITERS, thread_name_prefix="demo-job-logs")
-        self.writes = [self.pool.submit(_write, self.pending[i::_WRITERS]) for i in range(_WRITERS)]
+        self.threads = [
+            threading.Thread(target=self._write, args=(self.pending[i::_WRITERS],), name="demo-job-logs", daemon=True)
+            for i in range(_WRITERS)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _write(self, logs: list[tuple[Path, str]]) -> None:
+        try:
+            for path, text in logs:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                try:
+                    os.write(fd, text.encode())
+                finally:
+                    os.close(fd)
+        except OSError as exc:  # raised by wait()
+            self.errors.append(exc)
 
     def wait(self) -> int:
         """Block until every log is written; returns how many. Raises what the writing raised."""
-        if self.pool is None:
+        if not self.threads:
             self.start()
-        for done in self.writes:
-            done.result()
-        if self.pool is not None:
-            self.pool.shutdown()
+        for thread in self.threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
         return len(self.pending)
 
 
 _WRITERS = 4
-
-
-def _write(logs: list[tuple[Path, str]]) -> None:
-    for path, text in logs:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, text.encode())
-        finally:
-            os.close(fd)
 
 
 _OUT_ERR = re.compile(r'^(Out|Err) = "[^"\n]*"$', re.MULTILINE)

@@ -26,8 +26,8 @@ async def until(pilot: Any, test: Any, what: str, tries: int = 300) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def label_form_on(app: OpgApp, pilot: Any, pick: Any) -> LabelForm:
-    """The failure summary, the cursor on the first cause ``pick`` accepts, then `v`."""
+async def summary_on(app: OpgApp, pilot: Any, pick: Any) -> FailureSummaryScreen:
+    """The failure summary with the cursor on the first cause ``pick`` accepts."""
     await pilot.press("colon", *"failures", "enter")
     await until(pilot, lambda: isinstance(app.screen, FailureSummaryScreen) and app.screen.groups, "the causes")
     summary = app.screen
@@ -36,6 +36,12 @@ async def label_form_on(app: OpgApp, pilot: Any, pick: Any) -> LabelForm:
     for _ in range(row):
         await pilot.press("down")
     await until(pilot, lambda: summary.current is summary.groups[row], "the cursor on the cause")
+    return summary
+
+
+async def label_form_on(app: OpgApp, pilot: Any, pick: Any) -> LabelForm:
+    """The failure summary, the cursor on the first cause ``pick`` accepts, then `v`."""
+    await summary_on(app, pilot, pick)
     await pilot.press("v")
     await until(pilot, lambda: isinstance(app.screen, LabelForm) and screen_lines(app), "the label form")
     assert isinstance(app.screen, LabelForm)

@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from opgtui.core.model import JobStatus
 from opgtui.core.textsafe import one_line
 from opgtui.screens.reads import read_store
 
@@ -133,13 +134,25 @@ def shown_ids(app: OpgApp, job_ids: Sequence[str], store: Store) -> list[str]:
 
 
 def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | None = None) -> None:
-    """Ask, then run the action on the schedds in the background and report HTCondor's answer verbatim."""
-    n = len(job_ids)
+    """Ask, then run the action on the schedds in the background and report HTCondor's answer verbatim. Hold
+    leaves out the jobs held already (all of them: one line, no dialog)."""
+    wanted = list(job_ids)
 
     def question(store: Any) -> Content:
+        held = (
+            {j.id for j in app.data.jobs_by_id(store, job_ids) if j.status == JobStatus.HELD}
+            if action == "hold"
+            else set()
+        )
+        if held:
+            wanted[:] = [jid for jid in job_ids if jid not in held]
+            if not wanted:
+                raise NotAsked(f"{len(held):,} already held: nothing to do", "information")
+        n = len(wanted)
         return Content.assemble(
             (f"{action.capitalize()} {n:,} job{'s' if n != 1 else ''}?\n", "bold"),
-            describe(app, action, job_ids, scope, store=store),
+            describe(app, action, wanted, scope, store=store),
+            f"\nLeft out: {len(held):,} already held" if held else "",
         )
 
     def answered() -> None:
@@ -156,7 +169,7 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | N
                 act_and_log(
                     store,
                     action,
-                    job_ids,
+                    wanted,
                     reason=f"opgtui: {action} by shifter",  # type: ignore[arg-type]
                     pool=default_pool(app.cfg),
                 )
@@ -164,7 +177,7 @@ def confirm_and_act(app: OpgApp, action: str, job_ids: list[str], scope: str | N
             failed = any(not r.ok for r in results)
             return "\n".join(answer_lines(results)) or "nothing done", "error" if failed else "information"
 
-        run_action(app, action, job_ids, work)
+        run_action(app, action, wanted, work)
 
     ask(app, question, answered)
 
@@ -262,10 +275,17 @@ def memory_text(app: OpgApp, job_ids: Sequence[str], store: Store) -> str:
 
 
 def confirm_and_retry(
-    app: OpgApp, job_ids: list[str], *, debug: bool = False, bigger: bool = False, scope: str | None = None
+    app: OpgApp,
+    job_ids: list[str],
+    *,
+    debug: bool = False,
+    bigger: bool = False,
+    scope: str | None = None,
+    findings: Sequence[str] = (),
 ) -> None:
-    """Ask (count, what was pointed at, the causes and what a retry does to each, how many released /
-    resubmitted, the debug settings or the new memory), then retry in the background.
+    """Ask (count, what was pointed at, the causes and what a retry does to each, ``findings``: what the other
+    jobs say of them, the node or site, how many released / resubmitted, the debug settings or the new memory),
+    then retry in the background.
 
     Running, idle and succeeded jobs are left out and counted (the schedd would refuse them anyway)."""
     from collections import Counter
@@ -296,6 +316,10 @@ def confirm_and_retry(
             "bold",
         )
         message += describe(app, "debug" if debug else "bigger" if bigger else "retry", wanted, scope, store=store)
+        for line in findings:
+            message += Content.styled("\n" + one_line(line, 200), WARN)
+        if findings:
+            message += Content.styled("\nretried as they are, they may run there again", WARN)
         message += (
             f"\n{held:,} held: released{' after editing' if debug or bigger else ''}; "
             f"{stored - held:,} failed or removed: resubmitted"

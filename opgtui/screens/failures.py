@@ -465,7 +465,8 @@ class FailureSummaryScreen(BaseScreen):
             return
         g = self.current
         if g is not None:
-            confirm_and_retry(self.opg, g.job_ids, debug=debug, bigger=bigger, scope=cause_name(g))
+            findings = [line.strip() for line, _ in evidence_lines(g)]  # the node or site, as the detail says
+            confirm_and_retry(self.opg, g.job_ids, debug=debug, bigger=bigger, scope=cause_name(g), findings=findings)
 
     def action_retry_service(self) -> None:
         from opgtui.screens.confirm import confirm_and_retry
@@ -477,7 +478,10 @@ class FailureSummaryScreen(BaseScreen):
         if not ids:
             self.notify("no service-caused failures here", markup=False)
             return
-        confirm_and_retry(self.opg, ids, scope=f"every service-caused failure ({len(causes)} causes)")
+        findings = [line.strip() for g in causes for line, _ in evidence_lines(g)]
+        confirm_and_retry(
+            self.opg, ids, scope=f"every service-caused failure ({len(causes)} causes)", findings=findings
+        )
 
     def action_act(self, action: str) -> None:
         from opgtui.screens.confirm import confirm_and_act

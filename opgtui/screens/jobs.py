@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 
 from opgtui.core.foreground import foreground
+from opgtui.core.model import JobStatus
 from opgtui.core.textsafe import one_line
 from opgtui.domain.joblist import (
     GROUP_KEYS,
@@ -578,6 +579,14 @@ class JobsScreen(BaseScreen):
             return [self.rows[i].job_id for i in group.indices], f"group ({self.grouping}) {group.key}"
         row = table.cursor_row
         return ([row.job_id], f"the job under the cursor{inside}") if row else ([], "")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """H is not offered (key, palette, help) on the held job under the cursor: it is held already."""
+        if action == "act" and parameters == ("hold",) and self.is_mounted:
+            table = self.query_one(JobTable)
+            row = None if table.marked or (self.grouping and self.group is None) else table.cursor_row
+            return not (row is not None and row.status == JobStatus.HELD)
+        return True
 
     def action_act(self, action: str) -> None:
         from opgtui.screens.confirm import confirm_and_act

@@ -24,6 +24,7 @@ from opgtui.sources.jobrecord import (
     _num,
     _shared,
     _str,
+    _time,
     domain_of,
     host_of,
 )
@@ -83,7 +84,8 @@ def _text(v: Any) -> str | None:
 
 
 def _cpu(cumulative: Any, last: Any) -> float | None:
-    v = cumulative if type(cumulative) is float else _num(cumulative)
+    """The cumulative CPU time, else the last run's; NaN and inf are no value (the Job normaliser's _num)."""
+    v = _num(cumulative)
     return _num(last) if v is None else v
 
 
@@ -143,10 +145,10 @@ def set_head(brief: JobBrief, values: Sequence[Any], schedd: str | None = None) 
         ended = (type(completion) is int or type(completion) is float) and completion > 0
         if ended and type(completion) is int and completion > _HI:
             _float(completion)  # as the Job normaliser does: beyond 1e308 is no time
-    if type(since) is int and 0 < since <= _HI:
-        since_f: float | None = float(since)
-    else:
-        since_f = _float(since) if (type(since) is int or type(since) is float) and since > 0 else None
+    try:
+        since_f = _time(since)  # 1970 to 9999, as the Job normaliser reads it: 1e13 and inf are no time
+    except OverflowError:
+        raise ValueError(_BEYOND) from None
     if exit_code is None and by_signal is not True and ended and exit_signal is None:
         exit_code = _int(exit_status)
     if by_signal is True:
@@ -165,11 +167,14 @@ def set_head(brief: JobBrief, values: Sequence[Any], schedd: str | None = None) 
     brief.exit_code, brief.exit_signal = exit_code, exit_signal
 
 
+_BEYOND = "a number too large for any job attribute (beyond 1e308)"
+
+
 def _float(v: int | float) -> float:
     try:
         return float(v)
     except OverflowError:
-        raise ValueError("a number too large for any job attribute (beyond 1e308)") from None
+        raise ValueError(_BEYOND) from None
 
 
 def set_rest(brief: JobBrief, values: Sequence[Any]) -> None:
@@ -203,9 +208,9 @@ def set_rest(brief: JobBrief, values: Sequence[Any]) -> None:
     ) = values
     try:
         cpu_user, cpu_sys = _cpu(cum_user, user_cpu), _cpu(cum_sys, sys_cpu)
-        wall_f = wall if type(wall) is float else _num(wall)
+        wall_f = _num(wall)
     except OverflowError:
-        raise ValueError("a number too large for any job attribute (beyond 1e308)") from None
+        raise ValueError(_BEYOND) from None
     hold_code, hold_subcode = _int(code), _int(subcode)
     request_cpus = cpus if type(cpus) is int else _int(cpus)
     _too_big(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from test_hostile_bounds import END_OF_9999, INF, NAN, _ad
-from test_hostile_population import FAILED_ID, hostile_ads
+from test_hostile_population import FAILED_ID, HOST, hostile_ads
 
 from opgtui.core.model import JobBrief
 from opgtui.sources import dumpheads
@@ -89,3 +89,25 @@ def test_a_dump_listed_by_briefs_shows_what_each_job_detail_shows(tmp_path: Path
     first, second, third = (listed[FAILED_ID.format(i)] for i in range(3))
     assert (first["status_since"], second["status_since"], third["status_since"]) == (None, None, END_OF_9999)
     assert (first["status"], first["exit_code"], first["cpu_user"]) == (4, 1, 1.0)
+
+
+def test_a_number_beyond_any_float_in_a_listed_row_is_none_and_the_dump_not_called_changed(tmp_path: Path) -> None:
+    """JSON has 1e400 (no Infinity needed): the listing reads only the head, so the row's rest, the full record and
+    the raw ad meet it later. They read it as inf and drop it, as the full load does; the segment's rows showed
+    '(changed)' as if the dump had changed on disk, and the detail and raw ad raised."""
+    ads = hostile_ads()
+    ads[0]["RemoteUserCpu"], ads[1]["RemoteWallClockTime"] = 1234.5678, 2345.6789
+    text = "[\n" + ",\n".join(json.dumps(ad) for ad in ads) + "\n]\n"
+    dump = tmp_path / "dump.json"
+    dump.write_text(text.replace("1234.5678", "1e400").replace("2345.6789", "-1e400"), encoding="utf-8")
+    loaded = load_files([dump], brief=True)
+    told: list[str] = []
+    loaded.on_changed(told.append)
+    assert not loaded.errors and all(type(j) is LazyBrief for j in loaded.jobs)
+    first, second = loaded.jobs[:2]
+    assert (first.owner, first.cpu_user, first.cpu_sys, second.wall) == ("jmalbos", None, 6.0, None)
+    assert second.last_host == HOST and told == []
+    assert _row(first) == _row(loaded.job(first.id)) and _row(second) == _row(loaded.job(second.id))
+    assert loaded.ads[first.id]["RemoteUserCpu"] == INF and loaded.ads[second.id]["RemoteWallClockTime"] == -INF
+    whole = load_files([dump])
+    assert [_row(j) for j in whole.jobs] == [_row(j) for j in loaded.full_jobs(j.id for j in loaded.jobs)]

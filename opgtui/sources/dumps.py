@@ -137,7 +137,11 @@ class _JsonFile:
         return self._cache[1][index - self.firsts[k]]
 
     def ad(self, index: int) -> dict[str, Any]:
-        return orjson.loads(memoryview(self.raw(index)))
+        raw = self.raw(index)
+        try:
+            return orjson.loads(memoryview(raw))
+        except orjson.JSONDecodeError:  # a number beyond any float (1e400): inf, as a -json dump's salvage reads it
+            return json.loads(bytes(raw))
 
     def jobs(self, indices: Iterable[int]) -> dict[int, Job]:
         """The whole Jobs of these ads, normalised as :func:`load_files` does (an ad refused by the normaliser
@@ -146,13 +150,18 @@ class _JsonFile:
 
         astuple = msgspec.structs.astuple
         out: dict[int, Job] = {}
-        k, ads, first = -1, [], 0
+        k, ads, first, values = -1, [], 0, astuple
         for i in sorted(indices):
             if k < 0 or not first <= i < first + len(ads):
                 k = self.segment(i)
-                ads, first = _array_decoder("full").decode(self.text(k)), self.firsts[k]
-            with contextlib.suppress(ValueError):
-                out[i] = job_from_values(astuple(ads[i - first]), None, self.source, self.updated)
+                first, text = self.firsts[k], self.text(k)
+                try:
+                    ads, values = _array_decoder("full").decode(text), astuple
+                except msgspec.DecodeError:  # a number beyond any float (1e400)
+                    ads, values = _values_beyond(text, ATTRS), tuple
+            if i - first < len(ads):  # else no JSON, which it was when it was loaded
+                with contextlib.suppress(ValueError):
+                    out[i] = job_from_values(values(ads[i - first]), None, self.source, self.updated)
         return out
 
 
@@ -174,9 +183,12 @@ class _BriefSegment:
 
         astuple = msgspec.structs.astuple
         try:
-            rest = _array_decoder("rest").decode(self.file.text(self.k, recheck=1.0))
-        except (DumpChanged, msgspec.DecodeError):  # changed since it was listed: the rest is not known
+            text = self.file.text(self.k, recheck=1.0)
+            rest, values = _array_decoder("rest").decode(text), astuple
+        except DumpChanged:  # changed since it was listed: the rest is not known
             rest = []
+        except msgspec.DecodeError:  # a number beyond any float (1e400)
+            rest, values = _values_beyond(text, REST_ATTRS), tuple
         if len(rest) != len(briefs):
             self.file.found_changed()
             for brief in briefs:
@@ -186,13 +198,35 @@ class _BriefSegment:
                     brief.hold_reason = UNREAD_REASON
             self.briefs = None
             return
-        for brief, values in zip(briefs, rest, strict=True):
+        for brief, ad in zip(briefs, rest, strict=True):
             if brief is not None:
                 try:
-                    set_rest(brief, _NONE_REST if values is None else astuple(values))
+                    set_rest(brief, _NONE_REST if ad is None else values(ad))
                 except ValueError:  # a number beyond what a job has, in a field not listed before
                     set_rest(brief, _NONE_REST)
         self.briefs = None
+
+
+def _values_beyond(text: bytes, names: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """The values of ``names`` in each ad of a segment msgspec refused, which held when it was listed (only the head
+    was read): a number beyond any float (``1e400``, valid JSON) is out of msgspec's range. Python's json reads it as
+    inf, which the normalisers drop, and an integer of thousands of digits as one beyond 64 bits, which they refuse;
+    [] when the text is no JSON array of ads."""
+    try:
+        ads = json.loads(text, parse_int=_int_or_huge)
+        return [tuple(map(ad.get, names)) for ad in ads]
+    except (ValueError, RecursionError, TypeError, AttributeError):
+        return []
+
+
+_HUGE = 1 << 1100  # beyond 64 bits and beyond any float
+
+
+def _int_or_huge(digits: str) -> int:
+    try:
+        return int(digits)
+    except ValueError:  # more digits than Python converts (4,300)
+        return -_HUGE if digits[0] == "-" else _HUGE
 
 
 _NONE_REST = (None,) * len(REST_ATTRS)

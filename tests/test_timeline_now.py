@@ -65,3 +65,14 @@ def test_no_tick_runs_past_the_edge_and_none_covers_now() -> None:
         col = now_column(start, end, NOW, width)
         line = axis_text(start, end, width, None, col).plain
         assert len(line) == width + 1 and line[col : col + 3] == "now" and TICK.sub("", line).strip() == ""
+
+
+@pytest.mark.parametrize("keys", [(), ("A",)])
+async def test_on_a_tall_terminal_the_timeline_comes_right_under_the_board(
+    board_demo: Any, monkeypatch: pytest.MonkeyPatch, keys: tuple[str, ...]
+) -> None:
+    freeze(monkeypatch)
+    lines = await board_lines(board_demo, (120, 40), keys=keys)
+    last = next(i for i, line in enumerate(lines) if line.startswith(" gpgrid-ce "))
+    assert lines[last + 1].startswith("─ 24 h ─"), lines[last + 1]  # no empty board rows between them
+    assert lines[last + 2 + len(SERVICES)].split()[-1] == "now"  # the axis

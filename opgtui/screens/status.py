@@ -164,6 +164,18 @@ class StatusScreen(BaseScreen):
 
     def on_resize(self) -> None:
         self.set_columns(self.size.width)
+        self.call_after_refresh(self.fit_board)
+
+    def fit_board(self) -> None:
+        """On a tall terminal the board is as high as its rows and the timeline comes right under it (the spare
+        rows go below everything, not into an empty board); on a short one it takes what is left and scrolls."""
+        boards = self.query("#board")
+        if not boards or not self.is_mounted:
+            return
+        board = boards.first()
+        others = sum(w.outer_size.height for w in self.children if w is not board and w.display)
+        need = len(getattr(self, "rows", [])) + 1
+        board.styles.height = need if 0 < need <= self.size.height - others else None  # None: app.tcss's 1fr
 
     def reload(self) -> None:
         """Read the board and the timeline's history off the UI thread (read_store), then draw them."""
@@ -216,6 +228,7 @@ class StatusScreen(BaseScreen):
             table.move_cursor(row=min(cursor, len(rows) - 1))
         if self.opg.announcements_expanded:
             self.draw_chrome()  # the board's height follows its rows
+        self.call_after_refresh(self.fit_board)
         timeline = self.query_one(OutageTimeline)
         timeline.display = bool(rows)
         if rows:

@@ -80,6 +80,8 @@ class BaseScreen(Screen[None]):
         'i' and ':' opened the command line)."""
         if isinstance(self.focused, Input | TextArea):
             return False  # typed into the box that has the focus
+        if not any(b.action in TEXT_BOXES for b in self._bindings.key_to_bindings.get(key, ())):
+            return False  # most keys: not one of this view's (keymap applied), no need to weigh every binding
         active = self.active_bindings.get(key)
         if active is None or active.node is not self or not active.enabled or active.binding.action not in TEXT_BOXES:
             return False

@@ -538,9 +538,10 @@ class OpgApp(App[None]):
             self.action_view("log")  # the view re-reads when it comes to the front
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every view, command and action of the view below: the palette finds what the keys do. Textual's
-        own "Keys" panel is left out (? is the help)."""
-        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
+        """Every view, command and action of the view below: the palette finds what the keys do. Only opgtui's
+        own: Textual's Keys (? is the help), Theme, Maximize and Screenshot (an SVG written on the host the
+        dashboard runs on) are left out."""
+        yield SystemCommand("Quit", "Quit opgtui (q, :quit)", self.action_quit)
         for mode, (key, title) in VIEWS.items():
             yield SystemCommand(
                 f"View: {title}", f"Switch to the {title} view (key {key})", lambda m=mode: self.action_view(m)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from opgtui.app import OpgApp
@@ -107,3 +108,43 @@ async def test_a_json_dump_lists_what_whole_jobs_would_and_opens_each_job_whole(
         await pilot.pause(0.2)
         assert job.cmd in str(app.screen.query_one("#detail").render())
     store.close()
+
+
+def test_a_dumps_filter_texts_and_group_keys_made_by_another_process_are_the_listings_own(tmp_path: Path) -> None:
+    """The texts' process reads the dump again and makes what warm() would of the rows listed: the same texts and
+    keys, row by row; rows it was not made for (another dump) take nothing."""
+    from test_jobbrief import varied, write
+
+    from opgtui.domain.joblist import WARM_GROUPINGS, build_rows, warm
+    from opgtui.ops.dumpview import DumpSession, TextsAsked, dump_stamps, texts_in_process
+
+    path = write(varied(2500), tmp_path / "q.json", "pretty")
+    session = DumpSession([str(path)])
+    session.load()
+    first = session.listed[0].id
+    asked = TextsAsked(1_795_600_000.0, {first: "service"}, {first: "sig-1"}, {"sig-1": "Proxy expired"})
+    rows = build_rows(session.listed, asked.verdicts, now=asked.now, signatures=asked.signatures, titles=asked.titles)
+    start = 0
+    assert session.result is not None
+    stamps = dump_stamps(session.result, session.paths)
+    assert stamps is not None
+    for ids, texts, *keys in texts_in_process(stamps, asked):
+        assert rows.put_made(start, ids, texts, keys)
+        start += len(ids)
+    assert start == len(rows) == 2500 and rows._haystacks is not None
+    made = (list(rows._haystacks), {by: rows._keys[by] for by in WARM_GROUPINGS})
+    again = build_rows(session.listed, asked.verdicts, now=asked.now, signatures=asked.signatures, titles=asked.titles)
+    warm(again)
+    assert made == (again._haystacks, {by: again._keys[by] for by in WARM_GROUPINGS})
+    assert "service" in made[0][0] and "sig-1" in made[0][0] and "Proxy expired" in made[1]["cause"][0]
+    other = write(varied(31)[1:], tmp_path / "other.json", "pretty")  # the same jobs but the first
+    ids, texts, *keys = next(texts_in_process([(str(other), *os_stamp(other))], asked))
+    assert not again.put_made(0, ids, texts, keys)
+    path.write_text(path.read_text().replace("500000", "500001"))  # changed since it was listed: nothing made
+    with pytest.raises(OSError, match="changed on disk"):
+        next(texts_in_process(stamps, asked))
+
+
+def os_stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns

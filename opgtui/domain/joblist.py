@@ -220,6 +220,8 @@ class Row(NamedTuple):
 
 _TEXTS = tuple(c.text for c in COLUMNS)
 _new_row = tuple.__new__
+_JOB_ID = attrgetter("job_id")
+WARM_GROUPINGS = ("hold reason", "cause")  # the groupings whose keys warm() builds
 
 
 class RowList(list[Row]):
@@ -234,6 +236,8 @@ class RowList(list[Row]):
         self._keys: dict[str, list[str]] = {}  # grouping -> every row's key
         self._sorts: dict[str, SortIndex] = {}  # column -> its order, built the first time it is sorted by
         self._descending: dict[str, array[int]] = {}  # column -> its order, largest first
+        self._made: dict[str, list[str]] = {}  # group keys made elsewhere, until every row's are in (put_made)
+        self._one_key: dict[str, str] = {}
 
     @property
     def _haystacks(self) -> list[str] | None:
@@ -291,6 +295,25 @@ class RowList(list[Row]):
             order = self._descending[column] = array("i", known)
         return order
 
+    def put_made(self, start: int, ids: list[str], texts: list[str], keys: Sequence[list[str]]) -> bool:
+        """Take the filter texts and the :data:`WARM_GROUPINGS` keys of rows ``start``.. made elsewhere (by
+        another process, from the same jobs), checked against the rows' job ids in ``ids``: False, and nothing
+        taken, when they are not these rows'. A grouping's keys are kept once every row's are in."""
+        end = start + len(ids)
+        if len(texts) != len(ids) or end > len(self) or list(map(_JOB_ID, self[start:end])) != ids:
+            return False
+        hay = self._slots()
+        hay[start:end] = texts
+        if self._built == start:
+            self._built = end
+        one = self._one_key  # one object per distinct key, as the groupings' own memo keeps them
+        for by, part in zip(WARM_GROUPINGS, keys, strict=True):
+            made = self._made.setdefault(by, [])
+            made += [one.setdefault(k, k) for k in part]
+            if len(made) == len(self):
+                self._keys.setdefault(by, made)
+        return True
+
     def group_keys_of(self, by: str, step: int | None = None) -> list[str]:
         """Every row's key under a grouping, built once (``step``: in steps that give way to a keystroke)."""
         keys = self._keys.get(by)
@@ -305,6 +328,11 @@ class RowList(list[Row]):
                     yield_to_foreground()
             self._keys[by] = keys
         return keys
+
+
+def filter_texts(rows: Sequence[Row]) -> list[str]:
+    """The filter text of each row (:attr:`Row.haystack`), built in one pass."""
+    return _build_haystacks(rows)
 
 
 def _build_haystacks(rows: Sequence[Row]) -> list[str]:
@@ -401,7 +429,7 @@ def warm(rows: Sequence[Row], step: int | None = WARM_STEP) -> None:
     if not isinstance(rows, RowList):
         return
     rows.warm_haystacks(step)
-    for by in ("hold reason", "cause"):
+    for by in WARM_GROUPINGS:
         rows.group_keys_of(by, step)
 
 

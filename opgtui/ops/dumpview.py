@@ -4,9 +4,12 @@ log view and the failure summary work on them too."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,4 +161,103 @@ def _copy_main(argv: list[str]) -> int:
         print(import_into(store, cast("list[Job]", result.jobs), result.events))  # brief=False: every one a Job
     finally:
         store.close()
+    return 0
+
+
+@dataclass(slots=True)
+class TextsAsked:
+    """What the filter texts of a dump's listed rows are made from besides the dump: the listing's time and the
+    verdicts it showed (job id -> category, job id -> signature id, signature id -> title)."""
+
+    now: float
+    verdicts: dict[str, str] = field(default_factory=dict)
+    signatures: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+
+
+def dump_stamps(result: LoadResult, paths: Sequence[str]) -> list[tuple[str, int, int]] | None:
+    """Each dump's path, size and modification time when it was listed; None unless every one is a ``-json`` dump
+    (the only kind whose listing keeps them)."""
+    stamps = {str(f.path): f.stamp for f in result.files}
+    if any(str(p) not in stamps for p in paths):
+        return None
+    return [(str(p), *stamps[str(p)]) for p in paths]
+
+
+TEXTS_FRAME = 2000  # rows per frame the texts' process sends
+TextsFrame = tuple[list[str], list[str], list[str], list[str]]  # job ids, filter texts, hold-reason and cause keys
+
+
+def texts_in_process(stamps: Sequence[tuple[str, int, int]], asked: TextsAsked) -> Iterator[TextsFrame]:
+    """The filter texts and the warmed group keys (:data:`opgtui.domain.joblist.WARM_GROUPINGS`) of a dump's
+    listed rows, made by another process, which reads the dump again and builds the same rows
+    (:func:`opgtui.domain.joblist.build_rows`): a :data:`TextsFrame` for each :data:`TEXTS_FRAME` rows, in the
+    listing's order. Made here they would hold this process's GIL for seconds (each row's rest read from the
+    dump, then ~10 cells), which the table and a keystroke would share. ``stamps``: the dumps as listed
+    (:func:`dump_stamps`): the process refuses a dump changed since. OSError when it cannot be started or
+    fails (after the frames it sent)."""
+    import msgspec
+
+    from opgtui.sources.dumpheads import _package_root
+
+    code = (
+        f"import sys; sys.path.insert(0, {_package_root()!r}); "
+        "from opgtui.ops.dumpview import _texts_main; sys.exit(_texts_main())"
+    )
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
+        )
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            with proc.stdin:
+                proc.stdin.write(
+                    msgspec.msgpack.encode([list(stamps), asked.now, asked.verdicts, asked.signatures, asked.titles])
+                )
+            decode = msgspec.msgpack.Decoder(TextsFrame).decode
+            read = proc.stdout.read
+            while head := read(4):
+                yield decode(read(int.from_bytes(head, "big")))
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise OSError(f"filter texts' process: {exc}") from exc
+        finally:
+            proc.stdout.close()
+            proc.kill()  # a reader that stopped early (the rows changed) leaves it nothing to do
+            proc.wait()
+        if proc.returncode not in (0, -9):
+            errors.seek(0)
+            last = (errors.read().decode(errors="replace").strip().splitlines() or ["no message"])[-1]
+            raise OSError(f"filter texts' process failed: {last}")
+
+
+def _texts_main() -> int:
+    """The texts' process: the dump's rows as the listing builds them, their filter texts and group keys written
+    to stdout as length-prefixed msgpack frames (:data:`TextsFrame`)."""
+    import msgspec
+
+    from opgtui.domain.joblist import GROUP_KEYS, WARM_GROUPINGS, build_rows, filter_texts
+    from opgtui.sources.dumps import load_files
+
+    with contextlib.suppress(OSError):
+        os.nice(10)  # background work: the dashboard's own process (its table, a keystroke) gets the cores first
+    stamps, now, verdicts, signatures, titles = msgspec.msgpack.decode(sys.stdin.buffer.read())
+    paths = [path for path, _size, _mtime in stamps]
+
+    def as_listed() -> bool:
+        return all((os.stat(p).st_size, os.stat(p).st_mtime_ns) == (size, mtime) for p, size, mtime in stamps)
+
+    if not as_listed():
+        print("a dump changed on disk since it was listed", file=sys.stderr)
+        return 3
+    rows = build_rows(load_files(paths, brief=True).jobs, verdicts, now=now, signatures=signatures, titles=titles)
+    if not as_listed():
+        print("a dump changed on disk while it was read", file=sys.stderr)
+        return 3
+    encode, out = msgspec.msgpack.Encoder().encode, sys.stdout.buffer
+    for start in range(0, len(rows), TEXTS_FRAME):
+        part = rows[start : start + TEXTS_FRAME]
+        keys = [list(map(GROUP_KEYS[by], part)) for by in WARM_GROUPINGS]
+        frame = encode([[r.job_id for r in part], filter_texts(part), *keys])
+        out.write(len(frame).to_bytes(4, "big") + frame)
+    out.flush()
     return 0

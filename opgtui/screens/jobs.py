@@ -38,6 +38,7 @@ from opgtui.domain.joblist import (
     sort_indices,
     warm,
 )
+from opgtui.ops.dumpview import TextsAsked, dump_stamps, texts_in_process
 from opgtui.screens.base import BaseScreen
 from opgtui.screens.reads import read_store, write_store
 from opgtui.widgets.job_table import JobTable
@@ -132,39 +133,41 @@ class JobsScreen(BaseScreen):
         dump, lock = self.opg.dump, self._dump_lock
         quick, sort_key, reverse = self.quick, self.sort_key, self.sort_reverse
 
-        def read(store: Store) -> tuple[list[Row], tuple[tuple[Any, ...], list[int]]]:
+        def read(store: Store) -> Listed:
             if dump is not None and dump.result is None:
                 with lock:  # a second read while the first parses waits for that parse (never two)
                     if dump.result is None:
                         dump.load()
-            jobs = dump.listed if dump is not None and not dump.imported else store.jobs()
+            from_dump = dump is not None and not dump.imported
+            jobs = dump.listed if from_dump else store.jobs()
             summaries = store.verdict_summaries()
-            titles = _titles(store, summaries)
-            rows = build_rows(
-                jobs,
+            asked = TextsAsked(
+                time.time(),
                 {k: v[0] for k, v in summaries.items()},
-                now=time.time(),
-                signatures={k: v[1] for k, v in summaries.items()},
-                titles=titles,
+                {k: v[1] for k, v in summaries.items()},
+                _titles(store, summaries),
             )
+            rows = build_rows(jobs, asked.verdicts, now=asked.now, signatures=asked.signatures, titles=asked.titles)
             gc.freeze()  # the jobs and rows live as long as the list: full collections need not walk them (no pauses)
             base = sort_indices(rows, quick_filter(rows, quick), sort_key, reverse)
             for i in base[:FIRST_ROWS]:  # the first rows a shifter sees or searches, filled in before they are shown
                 rows.haystack_of(i)
-            return rows, ((quick, sort_key, reverse), base)
+            # a big dump's filter texts are made by another process (a small one's take milliseconds here)
+            stamps = dump_stamps(dump.result, dump.paths) if from_dump and dump and dump.result else None
+            made = (stamps, asked) if stamps and len(rows) > AT_ONCE else None
+            return rows, ((quick, sort_key, reverse), base), made
 
         read_store(self, read, self._loaded, group="jobs-load", failed=self._load_failed)
 
-    def _loaded(self, answer: tuple[list[Row], tuple[tuple[Any, ...], list[int]]]) -> None:
-        rows, base = answer
+    def _loaded(self, answer: Listed) -> None:
+        rows, base, made = answer
         self._reading = False
         self.load_failed = None
         self._show_rows(rows, base)
         self._read_again()
         self._dump_listed()
-        # filter texts after the first paint, in steps that give way to a keystroke's filter (a thread of its own:
-        # a quit never waits for it)
-        self.call_after_refresh(threading.Thread(target=warm, args=(rows,), name="jobs-warm", daemon=True).start)
+        # filter texts after the first paint (a thread of its own: a quit never waits for it)
+        self.call_after_refresh(threading.Thread(target=_warm, args=(rows, made), name="jobs-warm", daemon=True).start)
 
     def _load_failed(self, line: str) -> None:
         """The store could not be read: one line in the status (the rows already shown stay)."""
@@ -637,6 +640,26 @@ class _Search:
     found: list[int] = field(default_factory=list)
     searched: int = 0  # rows of the pool the UI thread searched (0: the thread searches them all)
     shown_at: float = 0.0  # when a partial result was last shown (0: not yet)
+
+
+# a read's answer: the rows, their order with what it was sorted by, and for a dump's rows what another process
+# needs to make their filter texts (the dump's paths, the verdicts listed)
+Listed = tuple[list[Row], tuple[tuple[Any, ...], list[int]], tuple[list[tuple[str, int, int]], TextsAsked] | None]
+
+
+def _warm(rows: list[Row], made: tuple[list[tuple[str, int, int]], TextsAsked] | None) -> None:
+    """Build the rows' filter texts and warmed group keys: a dump's are made by another process
+    (:func:`~opgtui.ops.dumpview.texts_in_process`: this process's GIL stays with the table and the keystrokes),
+    and whatever it did not make (a store's rows, a process that failed or read other jobs) here, in steps that
+    give way to a keystroke (:func:`~opgtui.domain.joblist.warm`)."""
+    if made is not None and isinstance(rows, RowList):
+        start = 0
+        with suppress(OSError):
+            for ids, texts, *keys in texts_in_process(*made):
+                if not rows.put_made(start, ids, texts, keys):
+                    break
+                start += len(ids)
+    warm(rows)
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...] | None) -> bool:

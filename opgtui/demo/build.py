@@ -242,7 +242,7 @@ def build_demo_board(workdir: Path, now: float | None = None) -> tuple[Config, S
     problems = _load_feeds(store, cfg, workdir, delta)
     store.post_announcement(
         Announcement(
-            "Keep-up reco: SAM was down 43 min this morning; SAM fetch failures are safe to retry (2 → g → Enter).",
+            "Keep-up reco: SAM was down 44 min this morning; SAM fetch failures are safe to retry (2 → g → Enter).",
             "warning",
             "shifter-nova",
             start=now - 3 * 3600,

@@ -116,4 +116,4 @@ async def test_hostile_names_are_shown_as_text_and_empty_store_says_what_to_do(t
 def test_bars_and_sparks() -> None:
     assert bar(0.5, 10) == "█████     " and bar(1.5, 4) == "████" and bar(None, 3) == "   "
     assert bar(0.0625, 2) == "▏ "
-    assert spark([0, 1, 2, 4]) == " ▂▄█" and spark([0, 0]) == "▁▁"
+    assert spark([0, 1, 2, 4]) == "·▂▄█" and spark([0, 0]) == "··"

@@ -46,21 +46,24 @@ def test_a_year_is_drawn_whole_in_runs_of_days() -> None:
 
 async def test_totals_fit_at_80_and_right_scrolls_a_wide_table(demo: tuple[Config, Any]) -> None:
     cfg, store = demo
-    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("5")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        text = screen_text(app)
-        assert re.search(r"badput [\d.,]+ h \(evicted\) · goodput [\d.,]+ h", text)  # the second line, whole
-        assert "badput-h" in text and "goodput-h" in text
-        await pilot.press("b")  # CPU models: long names, a table wider than 80 columns
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        body = app.screen.query_one("#stats-body")
-        assert body.max_scroll_x > 0
-        await pilot.press("right", "right")
-        await pilot.pause()
-        assert body.scroll_offset.x > 0
+    for size in ((80, 24), (60, 24)):
+        app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("5")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if size[0] == 80:
+                text = screen_text(app)
+                assert re.search(r"badput [\d.,]+ h \(evicted\) · goodput [\d.,]+ h", text)  # the second line
+                assert "badput-h" in text and "goodput-h" in text
+                continue
+            await pilot.press("b")  # CPU models: long names, a table wider than 60 columns
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            body = app.screen.query_one("#stats-body")
+            assert body.max_scroll_x > 0
+            await pilot.press("right", "right")
+            await pilot.pause()
+            assert body.scroll_offset.x > 0

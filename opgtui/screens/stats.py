@@ -56,11 +56,33 @@ def bar(frac: float | None, width: int) -> str:
 
 
 def spark(values: Sequence[float]) -> str:
-    """One character per value, ▁ (zero or least) to █ (most); ' ' for zero when others are not."""
+    """One character per value, ▁ (least) to █ (most); '·' for a value of zero (no data that day)."""
     top = max(values, default=0.0)
-    if top <= 0:
-        return "▁" * len(values)
-    return "".join(" " if v <= 0 else _SPARKS[min(int(v / top * 7.999), 7)] for v in values)
+    return "".join("·" if v <= 0 else _SPARKS[min(int(v / top * 7.999), 7)] for v in values)
+
+
+def axis(labels: Sequence[str], cell: int) -> str:
+    """A line of date labels under a strip of ``len(labels)`` cells ``cell`` characters wide: the first, the
+    last (ending at the strip's end) and the middle one always when they fit, then the quarters, eighths...,
+    each starting under its cell, never two touching."""
+    n, end = len(labels), len(labels) * cell
+    if not n:
+        return ""
+    order = [0, n - 1, n // 2]
+    step = n // 4
+    while step >= 1:
+        order += list(range(step, n, step))
+        step //= 2
+    line = [" "] * end
+    taken: list[tuple[int, int]] = []
+    for i in dict.fromkeys(order):
+        text = labels[i]
+        start = end - len(text) if 0 < i == n - 1 else i * cell
+        if start < 0 or start + len(text) > end or any(start <= b and a <= start + len(text) for a, b in taken):
+            continue
+        taken.append((start, start + len(text)))
+        line[start : start + len(text)] = text
+    return "".join(line).rstrip()
 
 
 def _hours(sec: float) -> str:
@@ -75,15 +97,22 @@ def _pct(x: float | None) -> str:
 def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> Content:
     """The table: key, jobs, success rate and CPU efficiency with bars, core-hours, then wasted (non-zero
     exit), badput (evicted attempts) and goodput core-hours. The key column is as wide as the longest key
-    (at most 40); the bars take what the width leaves (5 to 16); a line wider than ``width`` is drawn whole
-    (the view scrolls right), never cut."""
+    (at most 40); the bars take what the width leaves (3 to 16), and go when less is left (the percentages
+    stay); a key is then cut (to no less than 16) before the hour columns leave the screen. A line still
+    wider than ``width`` is drawn whole (the view scrolls right)."""
     keyw = max(8, len(TITLES[by]), *(len(one_line(r.key, 40)) for r in rows), 3)
-    barw = max(4, min(16, (width - keyw - 54) // 2))  # a line is keyw + 54 + 2 * barw
+    fixed = 52  # a line is keyw + 52, and 1 + barw more per bar
+    barw = min(16, (width - keyw - fixed) // 2 - 1)
+    if barw < 3:
+        barw = 0
+        keyw = max(16, min(keyw, width - fixed))
+    gap = " " * bool(barw)
     jobs_word = "phases" if by == "stage" else "jobs"
     out = Content()
     out = out.append_text(
-        f"{TITLES[by][:keyw]:<{keyw}} {jobs_word:>7} {'success':<{barw + 5}} {'CPU eff':<{barw + 5}} "
-        f"{'core-h':>8} {'wasted-h':>8} {'badput-h':>8} {'goodput-h':>9}\n",
+        f"{TITLES[by][:keyw]:<{keyw}} {jobs_word:>6} {'success' if barw else 'succ':<{barw + 4}}{gap} "
+        f"{'CPU eff' if barw else ' eff':<{barw + 4}}{gap} "
+        f"{'core-h':>7} {'wasted-h':>8} {'badput-h':>8} {'goodput-h':>9}\n",
         "bold",
     )
     worst_eff = min(
@@ -91,11 +120,11 @@ def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> C
     )
     for r in rows:
         t = r.tally
-        out = out.append_text(f"{one_line(r.key, keyw):<{keyw}} {t.jobs:>7} ")
+        out = out.append_text(f"{one_line(r.key, keyw):<{keyw}} {t.jobs:>6} ")
         rate_style = "$text-error" if t.success_rate is not None and t.success_rate < 0.7 else "$text-success"
-        out = out.append_text(_pct(t.success_rate) + " ")
+        out = out.append_text(_pct(t.success_rate) + gap)
         out = out.append_text(bar(t.success_rate, barw), rate_style)
-        out = out.append_text(" " + _pct(t.efficiency) + " ")
+        out = out.append_text(" " + _pct(t.efficiency) + gap)
         eff_style = (
             "$text-warning"
             if t.efficiency is not None and t.efficiency == worst_eff and len(rows) > 1
@@ -103,11 +132,12 @@ def group_text(by: str, rows: Sequence[Row], total: Tally, width: int = 80) -> C
         )
         out = out.append_text(bar(t.efficiency, barw), eff_style)
         out = out.append_text(
-            f" {_hours(t.core_sec):>8} {_hours(t.wasted):>8} {_hours(t.badput):>8} {_hours(t.goodput):>9}\n"
+            f" {_hours(t.core_sec):>7} {_hours(t.wasted):>8} {_hours(t.badput):>8} {_hours(t.goodput):>9}\n"
         )
+    blank = " " * barw + gap
     out = out.append_text(
-        f"{'all':<{keyw}} {total.jobs:>7} {_pct(total.success_rate)} {'':<{barw}} {_pct(total.efficiency)} "
-        f"{'':<{barw}} {_hours(total.core_sec):>8} {_hours(total.wasted):>8} {_hours(total.badput):>8} "
+        f"{'all':<{keyw}} {total.jobs:>6} {_pct(total.success_rate)}{blank} {_pct(total.efficiency)}{blank} "
+        f"{_hours(total.core_sec):>7} {_hours(total.wasted):>8} {_hours(total.badput):>8} "
         f"{_hours(total.goodput):>9}",
         "bold",
     )
@@ -137,10 +167,12 @@ def daily_text(
     order: Sequence[str] = (),
     width: int = 80,
 ) -> Content:
-    """A sparkline per key over the whole period (days, or runs of days when the period is longer than
-    ``width - 34`` cells), with the total and the peak."""
+    """A strip per key over the same days, one cell per day of the whole period (runs of days when the period
+    is longer than ``width - 34`` cells; a short period's cells are up to 6 characters wide), '·' for a day
+    without any, all in one column, with the total and the peak after it and the dates under the last."""
     runs = buckets(dates, width - 34)
     per = max((len(r) for r in runs), default=1)
+    cell = max(1, min(6, (width - 34) // max(len(runs), 1))) if per == 1 else 1
     out = Content()
     step = "per UTC day" if per == 1 else f"per {per} UTC days"
     year = len(dates) > 300
@@ -155,17 +187,20 @@ def daily_text(
     if not keys:
         out = out.append_text("  nothing in this period", "dim")
         return out
-    for i, key in enumerate(keys):
+    num = (lambda v: _hours(v * 3600)) if unit == "h" else (lambda v: f"{v:,.0f}")
+    for key in keys:
         values = [sum(series[key].get(d, 0.0) for d in run) for run in runs]
         label = one_line(key, 12) if key else "all"
         out = out.append_text(f"{label:<12} ")
         out = out.append_text(
-            spark(values), "$text-error" if key in ("service", "code", "resource", "dq-failed") else "$text-accent"
+            "".join(c * cell for c in spark(values)),
+            "$text-error" if key in ("service", "code", "resource", "dq-failed") else "$text-accent",
         )
-        num = (lambda v: _hours(v * 3600)) if unit == "h" else (lambda v: f"{v:,.0f}")
-        out = out.append_text(f"  {num(sum(values))} {unit}, peak {num(max(values))}")
-        if i < len(keys) - 1:
-            out = out.append_text("\n")
+        out = out.append_text(f"  {num(sum(values))} {unit}, peak {num(max(values))}\n")
+    labels = [run[0][5:] for run in runs]
+    if runs:
+        labels[-1] = runs[-1][-1][5:]  # the strip ends with the period's last day
+    out = out.append_text(f"{'UTC day':<12} " + axis(labels, cell), "dim")
     return out
 
 
@@ -269,9 +304,9 @@ class StatsScreen(BaseScreen):
         scope = self.experiment or "all experiments"
         status = Content.assemble(  # two lines, so the totals are not cut at 80 columns
             (f" last {period} · {one_line(scope, 20)} · by {TITLES[data.by]} ", "bold"),
-            f"· {t.jobs:,} finished · success {_pct(t.success_rate).strip()} · CPU eff {_pct(t.efficiency).strip()}",
-            f"\n wasted {_hours(t.wasted)} h (non-zero exit) · badput {_hours(t.badput)} h (evicted) · goodput "
-            f"{_hours(t.goodput)} h",
+            f"· {t.jobs:,} finished · success {_pct(t.success_rate).strip()}",
+            f"\n CPU eff {_pct(t.efficiency).strip()} · wasted {_hours(t.wasted)} h · badput {_hours(t.badput)} h "
+            f"(evicted) · goodput {_hours(t.goodput)} h",
         )
         self.query_one("#stats-status", Static).update(status)
         hint = self.query_one("#hint", Static)

@@ -18,10 +18,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Any]:
 
 
 def test_widths_fit_and_grow_with_the_screen() -> None:
-    assert column_widths(80) == (8, 5, 26, 18, 13)
+    cells = [["SERVICE", "60", "t" * 60, "samweb 10:02-10:45", "FNAL_GPGrid 29, Wisconsin 10 +3 more"]]
+    assert column_widths(80, cells) == (7, 4, 43, 18)  # Sites left to the detail pane: the cause has the room
     for width in (80, 100, 120, 200):
-        assert sum(column_widths(width)) + 2 * 5 <= width  # each column has a cell of padding either side
-    assert column_widths(120)[2] >= 48
+        widths = column_widths(width, cells)
+        assert sum(widths) + 2 * len(widths) <= width  # each column has a cell of padding either side
+    assert column_widths(120, cells)[2] >= 48
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -5,9 +5,10 @@ everywhere: domain/population.py); one key acts on a whole group."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -89,11 +90,37 @@ def evidence_lines(g: FailureGroup, limit: int = 1) -> list[tuple[str, str]]:
     return out
 
 
-def column_widths(width: int) -> tuple[int, ...]:
-    """Verdict, Jobs, Cause, Outage, Sites for a screen ``width`` wide (26 and 13 at 80 columns; the cause
-    gets three fifths of the room beyond that)."""
-    spare = max(width - 80, 0)
-    return 8, 5, 26 + spare * 3 // 5, 18, 13 + spare - spare * 3 // 5 - 2 * (spare > 0)
+LABELS = ("Verdict", "Jobs", "Cause", "Outage", "Sites")
+CAUSE_WANT = 48
+"""The room a cause's title is given before the outage's place grows past its span (most titles are whole)."""
+OUTAGE_SPAN, OUTAGE_MAX = 18, 40
+"""The Outage column's least width (``samweb 10:02-10:45``) and its most (a node's whole name)."""
+SITES_LEAST = 15
+"""Sites is shown when this much is left (``Purdue-Brown 28``); else the detail pane alone lists them."""
+
+
+def column_widths(width: int, cells: Sequence[Sequence[str]], reserve: int = 0) -> tuple[int, ...]:
+    """Verdict, Jobs, Cause, Outage and, with room, Sites for a screen ``width`` wide, from the rows' ``cells``
+    (their texts, in that order): Verdict and Jobs as wide as their widest text, Outage its span's width, then
+    Cause up to :data:`CAUSE_WANT`, Outage up to its longest place, Sites with what is left when that is at least
+    :data:`SITES_LEAST`, and the rest to Cause. Each column has a cell of padding either side; ``reserve``: the
+    columns a vertical scrollbar takes."""
+
+    def natural(i: int) -> int:
+        return max([cell_len(LABELS[i]), *(cell_len(row[i]) for row in cells)])
+
+    verdict, jobs, cause_all, outage_all, sites_all = (natural(i) for i in range(5))
+    room = width - reserve - 2 * 4 - verdict - jobs
+    outage = min(outage_all, OUTAGE_SPAN)
+    room -= outage
+    cause = max(min(room, cause_all, CAUSE_WANT), 4)
+    room -= cause
+    grow = max(min(room, min(outage_all, OUTAGE_MAX) - outage), 0)
+    outage, room = outage + grow, room - grow
+    if room - 2 >= min(sites_all, SITES_LEAST):
+        sites = min(room - 2, sites_all)
+        return verdict, jobs, cause + room - 2 - sites, outage, sites
+    return verdict, jobs, cause + max(room, 0), outage
 
 
 def cause_name(g: FailureGroup) -> str:
@@ -176,7 +203,8 @@ class FailureSummaryScreen(BaseScreen):
         yield Static(id="failure-detail")
 
     def on_mount(self) -> None:
-        self._columns(self.app.size.width)
+        self._width = self.app.size.width
+        self._columns(column_widths(self._width, []))
 
     def _rows_pending(self) -> Screen[Any] | None:
         """The jobs view this summary was opened from when it handed over no ids: they may have been taken
@@ -224,13 +252,15 @@ class FailureSummaryScreen(BaseScreen):
         self.query_one("#failures-status", Static).update(Text(" " + one_line(why, 300), "bold"))
         self.query_one("#failure-detail", Static).update("")
 
-    def _columns(self, width: int) -> None:
-        """The table's columns for ``width`` cells: the cause and the sites share what the fixed ones leave."""
+    def _columns(self, widths: tuple[int, ...]) -> None:
+        """The table's columns, as wide as ``widths`` (:func:`column_widths`): rebuilt when they change."""
+        if getattr(self, "_widths", None) == widths:
+            return
         table = self.query_one("#failures", DataTable)
         table.clear(columns=True)
-        for label, w in zip(("Verdict", "Jobs", "Cause", "Outage", "Sites"), column_widths(width), strict=True):
+        for label, w in zip(LABELS, widths, strict=False):
             table.add_column(label, width=w)
-        self._width = width
+        self._widths = widths
 
     def on_resize(self) -> None:
         if getattr(self, "_width", None) != self.size.width and self.groups and self._failures is not None:
@@ -341,33 +371,16 @@ class FailureSummaryScreen(BaseScreen):
         was_ids = set(current.job_ids) if current is not None and self.select is None else set()
         self.groups, self._failures = groups, failures
         self._hinted, self._shown_range = any(g.hint for g in groups), self.range_index
-        if getattr(self, "_width", None) != (self.size.width or self.app.size.width):
-            self._columns(self.size.width or self.app.size.width)
         table = self.query_one("#failures", DataTable)
         table.clear()
-        for g in groups:
-            first = g.windows[0] if g.windows else None
-            outage = (
-                ""
-                if first is None
-                else f"{first.service} {short_span(first)}" + (f" +{len(g.windows) - 1}" if len(g.windows) > 1 else "")
-            )
-            where = g.where
-            hinted = g.readings()[0][0].category if g.hint and g.evidence else None
-            verdict = (
-                Text(f"{hinted.upper()}?"[:8], self._look(hinted))
-                if hinted is not None
-                else Text(g.category.upper()[:8], self._look(g.category))
-            )
-            table.add_row(
-                verdict,
-                Text(f"{g.count:,}"),
-                ellipsis_cell(g.title or g.signature or ""),
-                ellipsis_cell(outage, self._look("outage"))
-                if outage or not where
-                else ellipsis_cell(where, self._look("population")),
-                ellipsis_cell(sites_text(g.sites)),
-            )
+        rows = [self._cells(g) for g in groups]
+        self._width = width = self.size.width or self.app.size.width
+        height = table.size.height
+        reserve = 2 if height and len(rows) + 1 > height else 0  # the rows overflow: a vertical scrollbar
+        widths = column_widths(width, [[cell.plain for cell in row] for row in rows], reserve)
+        self._columns(widths)
+        for row in rows:
+            table.add_row(*row[: len(widths)])
         service = sum(g.count for g in groups if g.retryable)
         label = RANGES[self.range_index][0]
         self.query_one("#failures-status", Static).update(
@@ -389,6 +402,31 @@ class FailureSummaryScreen(BaseScreen):
         if self._queued is not None:
             queued, self._queued = self._queued, None
             self.call_after_refresh(queued)
+
+    def _cells(self, g: FailureGroup) -> list[Text]:
+        """A cause's row: its verdict word (the population's, with ``?``, where the log has none), how many jobs,
+        its title, its first outage or else the place the population names, and its sites."""
+        first = g.windows[0] if g.windows else None
+        outage = (
+            ""
+            if first is None
+            else f"{first.service} {short_span(first)}" + (f" +{len(g.windows) - 1}" if len(g.windows) > 1 else "")
+        )
+        hinted = g.readings()[0][0].category if g.hint and g.evidence else None
+        verdict = (
+            Text(f"{hinted.upper()}?"[:8], self._look(hinted))
+            if hinted is not None
+            else Text(g.category.upper()[:8], self._look(g.category))
+        )
+        return [
+            verdict,
+            Text(f"{g.count:,}"),
+            ellipsis_cell(g.title or g.signature or ""),
+            ellipsis_cell(outage, self._look("outage"))
+            if outage or not g.where
+            else ellipsis_cell(g.where, self._look("population")),
+            ellipsis_cell(sites_text(g.sites)),
+        ]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row != getattr(self, "_placed", None):

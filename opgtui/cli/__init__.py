@@ -408,18 +408,25 @@ def _open_dump(ctx: click.Context, sources: tuple[str, ...]) -> None:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """The state of every service, from the store (run `opgtui collect` to fill it)."""
+    import time
+
+    from opgtui.core.timefmt import zone
+    from opgtui.domain.held import board_held, since_cell
     from opgtui.domain.services import board
 
     cfg = _config(ctx)
     store = _existing_store(cfg)
-    rows = board(cfg, store)
+    now = time.time()
+    rows = board(cfg, store, now)
+    held = board_held(cfg, store, rows, now)  # since when, as the Status board says
     if as_json:
-        _print_json([r.as_dict() for r in rows])
+        _print_json([r.as_dict(held[r.service]) for r in rows])
         return
     if not rows:
         click.echo("no services known: configure feeds and run `opgtui collect`")
+    tz = zone(cfg.timezone)
     for r in rows:
-        _say(r.as_line())
+        _say(r.as_line(since_cell(held[r.service], now, tz), tz))
 
 
 @main.command()

@@ -11,7 +11,7 @@ from typing import Any
 from opgtui.config import Config
 from opgtui.core.model import ServiceState, Window
 from opgtui.core.timefmt import clock, span
-from opgtui.domain.services import stale_after
+from opgtui.domain.services import BoardRow, stale_after
 
 RANK = {"unknown": 0, "up": 1, "degraded": 2, "maintenance": 3, "down": 4}
 """Worst wins, as on the board."""
@@ -59,6 +59,26 @@ def held_since(transitions: Sequence[ServiceState], state: str, sources: Collect
     if not segments or segments[-1][1] != state:
         return Held(None)
     return Held(segments[-1][0], segments[-1][2])
+
+
+def row_held(row: BoardRow, transitions: Sequence[ServiceState], fresh: Collection[str]) -> Held:
+    """Since when the row's state has held: from the stored history of the feeds the board counts (the feed that
+    reported last may have started long after the state did); a maintenance window's start."""
+    if row.state in ("up", "degraded", "down"):
+        found = held_since(transitions, row.state, fresh)
+        if found.since is not None:
+            return found
+    return Held(row.since)
+
+
+def board_held(cfg: Config, store: Any, rows: Sequence[BoardRow], now: float) -> dict[str, Held]:
+    """Each row's ``row_held`` read from ``store``: every stored transition (changes only: few rows) and the feeds
+    the board counts at ``now``."""
+    fresh = fresh_feeds(cfg, store.feed_status(), now)
+    history: dict[str, list[ServiceState]] = {}
+    for t in store.transitions() if rows else ():
+        history.setdefault(t.service, []).append(t)
+    return {r.service: row_held(r, history.get(r.service, []), fresh) for r in rows}
 
 
 def history_outages(

@@ -5,11 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any
 
 from opgtui.config import Config
 from opgtui.core.model import ServiceState, Window
 from opgtui.core.timefmt import clock, span
+
+if TYPE_CHECKING:
+    from opgtui.domain.held import Held
 
 # Worst first: the board shows the worst state any fresh source reports.
 _SEVERITY = {"down": 4, "maintenance": 3, "degraded": 2, "up": 1, "unknown": 0}
@@ -46,13 +50,16 @@ class BoardRow:
     def duration(self) -> float | None:
         return None if self.since is None else self.now - self.since
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, held: Held | None = None) -> dict[str, Any]:
+        """The row for ``--json``; since when from ``held`` (the board's Since, domain.held) when given."""
         nm = self.next_maintenance
+        since = self.since if held is None else held.since
         return {
             "service": self.service,
             "state": self.state,
-            "since": self.since,
-            "duration": self.duration,
+            "since": since,
+            "since_at_or_before": held is not None and held.first_seen,
+            "duration": None if since is None else self.now - since,
             "source": self.source,
             "detail": self.detail,
             "last_fetched": self.last_fetched,
@@ -63,12 +70,18 @@ class BoardRow:
             else {"start": nm.start, "end": nm.end, "description": nm.description, "source": nm.source},
         }
 
-    def as_line(self) -> str:
-        since = f" since {clock(self.since, with_date=True)} ({span(self.duration)})" if self.since else ""
+    def as_line(self, since: tuple[str, str] = ("", ""), tz: tzinfo | None = None) -> str:
+        """The row for ``opgtui status``: ``since``, the board's Since and For cells (domain.held.since_cell);
+        times in ``tz``."""
         extra = f"  [{'; '.join(self.stale)}]" if self.stale else ""
         nm = self.next_maintenance
-        ahead = f"  maintenance {clock(nm.start, with_date=True)}" if nm else ""
-        return f"{self.service:16} {self.state.upper():12}{since}  {self.source}{ahead}{extra}"
+        ahead = f"  maintenance {clock(nm.start, tz, with_date=True)}" if nm else ""
+        return f"{self.service:16} {self.state.upper():12}{held_text(since)}  {self.source}{ahead}{extra}"
+
+
+def held_text(cells: tuple[str, str]) -> str:
+    """`` since 05:01 (40m)`` from the board's Since and For cells; '' when it has none."""
+    return f" since {cells[0]} ({cells[1]})" if cells[0] else ""
 
 
 def stale_after(cfg: Config, feed: str) -> float:
@@ -151,9 +164,17 @@ def decide_submit(
     horizon: float,
     now: float,
     canonical: Mapping[str, str] | None = None,
+    since: Mapping[str, tuple[str, str]] | None = None,
+    tz: tzinfo | None = None,
 ) -> CheckResult:
-    """Is it safe to submit? Down/maintenance now or maintenance within ``horizon`` fails; unknown is 2."""
+    """Is it safe to submit? Down/maintenance now or maintenance within ``horizon`` fails; unknown is 2. Since
+    when each state held: ``since``, the board's Since and For cells by service (else the row's own since);
+    times in ``tz``."""
     by_name = {r.service: r for r in rows}
+    if since is None:
+        from opgtui.domain.held import Held, since_cell  # it imports this module
+
+        since = {name: since_cell(Held(r.since), now, tz) for name, r in by_name.items()}
     bad, unknown, lines = False, False, []
     for asked in required:
         name = (canonical or {}).get(asked, asked)
@@ -163,20 +184,20 @@ def decide_submit(
             why = row.detail if row else "not known to any feed or the config"
             lines.append(f"{name}: UNKNOWN ({why})")
             continue
-        since = f" since {clock(row.since, with_date=True)} ({span(row.duration)})" if row.since else ""
+        held = held_text(since.get(name, ("", "")))
         if row.state in ("down", "maintenance"):
             bad = True
-            lines.append(f"{name}: {row.state.upper()}{since} [{row.source}] {row.detail}".rstrip())
+            lines.append(f"{name}: {row.state.upper()}{held} [{row.source}] {row.detail}".rstrip())
             continue
         nm = row.next_maintenance
         if nm is not None and horizon > 0 and nm.start - now <= horizon:
             bad = True
             lines.append(
-                f"{name}: MAINTENANCE in {span(nm.start - now)} at {clock(nm.start, with_date=True)}"
+                f"{name}: MAINTENANCE in {span(nm.start - now)} at {clock(nm.start, tz, with_date=True)}"
                 f" [{nm.source}] {nm.description}".rstrip()
             )
             continue
-        lines.append(f"{name}: {row.state.upper()}{since}")
+        lines.append(f"{name}: {row.state.upper()}{held}")
     code = 1 if bad else 2 if unknown else 0
     lines.append({0: "OK: safe to submit", 1: "NO: do not submit now", 2: "UNKNOWN: no fresh data"}[code])
     return CheckResult(code, lines)
@@ -185,6 +206,12 @@ def decide_submit(
 def submit_check(
     cfg: Config, store: Any, required: Sequence[str], horizon: float, now: float | None = None
 ) -> CheckResult:
+    """``opgtui check``: the board now, since when each state held as the board says (in its zone)."""
+    from opgtui.core.timefmt import zone
+    from opgtui.domain.held import board_held, since_cell  # it imports this module
+
     now = now or time.time()
     rows = board(cfg, store, now)
-    return decide_submit(rows, required, horizon, now, {n: cfg.service_for(n) for n in required})
+    tz = zone(cfg.timezone)
+    since = {name: since_cell(held, now, tz) for name, held in board_held(cfg, store, rows, now).items()}
+    return decide_submit(rows, required, horizon, now, {n: cfg.service_for(n) for n in required}, since, tz)

@@ -17,15 +17,7 @@ from textual.widgets import DataTable, Static
 from opgtui.core.model import ServiceState, Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
-from opgtui.domain.held import (
-    Held,
-    fresh_feeds,
-    held_since,
-    history_outages,
-    last_outage,
-    outage_cell,
-    since_cell,
-)
+from opgtui.domain.held import fresh_feeds, history_outages, last_outage, outage_cell, row_held, since_cell
 from opgtui.domain.services import SUBMIT_HORIZON, BoardRow, board
 from opgtui.domain.submit_window import submit_panel
 from opgtui.screens.base import BaseScreen, ellipsis_cell
@@ -210,7 +202,7 @@ class StatusScreen(BaseScreen):
         began: dict[str, float | None] = {}
         for r in rows:
             nm = r.next_maintenance
-            held = self.held(r, history.get(r.service, []), found.fresh)
+            held = row_held(r, history.get(r.service, []), found.fresh)
             began[r.service] = held.since
             since, held_for = since_cell(held, now, app.tz)
             table.add_row(
@@ -245,16 +237,6 @@ class StatusScreen(BaseScreen):
         hint = self.query_one("#hint", Static)
         hint.display = not rows or bool(hints and not rows)
         hint.update(Text("\n".join(["No service data yet.", *hints])))
-
-    @staticmethod
-    def held(row: BoardRow, transitions: list[ServiceState], fresh: set[str]) -> Held:
-        """Since when the row's state has held: from the stored history of the feeds the board counts (the
-        feed that reported last may have started long after the state did); a maintenance window's start."""
-        if row.state in ("up", "degraded", "down"):
-            found = held_since(transitions, row.state, fresh)
-            if found.since is not None:
-                return found
-        return Held(row.since)
 
     @staticmethod
     def last_outage(

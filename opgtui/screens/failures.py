@@ -72,11 +72,8 @@ def evidence_lines(g: FailureGroup, limit: int = 1) -> list[tuple[str, str]]:
     """What the population says of a cause, as (line, look) pairs: how it goes with the log (a hint where the
     log had no verdict; a note, never a change, beside a verdict of its own), what was found, and against what
     (the numbers on a line of their own, so that 80 columns show them)."""
-    from opgtui.ops.population import showable
-
     out: list[tuple[str, str]] = []
-    for found, n, how in g.readings()[:limit]:
-        ev = showable(found)  # without the times of its failures when one is no time at all
+    for ev, n, how in g.readings()[:limit]:
         jobs = f"{n:,} of these {g.count:,} jobs" if n != g.count else f"all {n:,} jobs"
         if how == "hint":
             head = f"population: {ev.hint} · {jobs}"
@@ -130,24 +127,9 @@ def cause_name(g: FailureGroup) -> str:
     return one_line(name + (f" ({g.title})" if g.signature and g.title else ""), 300)
 
 
-_NO_CLOCK = (ValueError, OverflowError, OSError)
-"""What a clock raises for a time it cannot show (a feed's 9999-12-31T23:59:59Z is the year 10000 east of UTC)."""
-
-
 def short_span(w: Window) -> str:
-    """``10:02-10:45``, ``since 10:02`` while open; ``?`` for a time the clock cannot show."""
-    try:
-        return f"since {clock(w.start)}" if w.end is None else f"{clock(w.start)}-{clock(w.end)}"
-    except _NO_CLOCK:
-        return "?"
-
-
-def window_line(w: Window) -> str:
-    """``samweb DOWN 10:02-10:45`` (:func:`describe_window`), its times ``?`` when the clock cannot show them."""
-    try:
-        return describe_window(w)
-    except _NO_CLOCK:
-        return f"{w.service} {w.kind} ?"
+    """``10:02-10:45``, ``since 10:02`` while open; ``?`` for a time the clock cannot show (:func:`clock`)."""
+    return f"since {clock(w.start)}" if w.end is None else f"{clock(w.start)}-{clock(w.end)}"
 
 
 class FailureSummaryScreen(BaseScreen):
@@ -465,7 +447,7 @@ class FailureSummaryScreen(BaseScreen):
         for line, look in evidence_lines(g):
             text.append("\n  " + one_line(line, 300), self._look(look) if look != "dim" else "dim")
         for w in g.windows[:4]:
-            text.append("\n  " + one_line(window_line(w), 120), self._look("outage"))
+            text.append("\n  " + one_line(describe_window(w), 120), self._look("outage"))
         text.append("\n  sites: " + one_line(sites_text(g.sites, 6), 200), "dim")
         detail.update(text)
 

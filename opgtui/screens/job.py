@@ -64,26 +64,10 @@ def weigh(store: Store, job: Job, verdict: Verdict | None, now: float) -> Weighe
         return Weighed("", 0, 0, None, one_line(str(exc), 200) or type(exc).__name__)
 
 
-_NOT_SHOWABLE = (ValueError, OverflowError, OSError)
-"""What formatting a number no clock or duration can show raises (an ad's CompletionDate of 1e13, a RemoteUserCpu
-of 1e400 read as inf, a chirped phase's NaN)."""
-
-
 def _when(ts: float | None, tz: tzinfo | None) -> str:
-    """``MM-DD HH:MM``, '' when unknown, '?' for a time no calendar holds: the record and its stages come from ads
-    and chirps the job itself may have written."""
-    try:
-        return clock(ts, tz, with_date=True)
-    except _NOT_SHOWABLE:
-        return "?"
-
-
-def _took(seconds: float | None) -> str:
-    """A duration as :func:`span` writes it, '?' for one that is no number of seconds (inf, NaN)."""
-    try:
-        return span(seconds)
-    except _NOT_SHOWABLE:
-        return "?"
+    """``MM-DD HH:MM``, '' when unknown, '?' for a time no calendar holds (:func:`clock`): the record and its
+    stages come from ads and chirps the job itself may have written."""
+    return clock(ts, tz, with_date=True)
 
 
 def population_text(weighed: Weighed | None) -> Content:
@@ -99,9 +83,7 @@ def population_text(weighed: Weighed | None) -> Content:
         return Content.styled(
             f"population: no pattern ({scope}: {weighed.jobs:,} jobs, {weighed.failed:,} failed or held)\n", "dim"
         )
-    from opgtui.ops.population import showable
-
-    ev = showable(read.evidence)  # without the times of its failures when one is no time at all
+    ev = read.evidence
     if read.suggests is not None:
         head, look = f"population: {ev.hint}", "bold $text-accent"
     elif read.agrees:
@@ -154,8 +136,8 @@ def job_fields(job: Job, tz: tzinfo | None = None) -> list[tuple[str, str]]:
         ("Submitted", _when(job.submit_time, tz) or None),
         ("Started", _when(job.start_time, tz) or None),
         ("Ended", _when(job.end_time, tz) or None),
-        ("CPU user+sys", _took(job.cpu_total) or None),
-        ("Wall", _took(job.wall) or None),
+        ("CPU user+sys", span(job.cpu_total) or None),
+        ("Wall", span(job.wall) or None),
         ("CPU efficiency", None if eff is None else f"{eff:.0%} ((user+sys) / (wall x {job.request_cpus or 1} cpus))"),
         ("Memory req/used", _pair(job.memory_request_mb, job.memory_used_mb, lambda v: _size(v * 2**20))),
         ("Disk req/used", _pair(job.disk_request_kb, job.disk_used_kb, lambda v: _size(v * 1024))),
@@ -256,7 +238,7 @@ def phases_text(phases: list[Phase], tz: tzinfo | None = None) -> Content:
     for p in phases:
         text = text.append_text(f"  {one_line(p.name, 24):<24} ", "bold")
         text = text.append_text(f"{_when(p.start, tz):<12}", "dim")
-        text = text.append_text(f" wall {_took(p.wall) or '?':>6}  cpu {_took(p.cpu) or '?':>6}")
+        text = text.append_text(f" wall {span(p.wall) or '?':>6}  cpu {span(p.cpu) or '?':>6}")
         if p.status is not None:
             text = text.append_text(f"  status {p.status}", "$text-error" if p.status else "$text-success")
         text = text.append_text(f"  ({one_line(p.source, 12)})\n", "dim")

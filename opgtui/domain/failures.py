@@ -108,6 +108,12 @@ def cause_title(category: str, signature: str | None, title: str | None) -> str:
     return f"{category.upper()} · {title or signature or '?'}"
 
 
+def verdict_title(v: Verdict) -> str:
+    """The title :func:`cause_title` names a verdict's cause by: its own (its signature's), else its reason (a
+    verdict with no signature: ``Probably service: samweb outage during the job``), for every screen alike."""
+    return v.title or v.reason
+
+
 def undiagnosed_title(job: Job) -> str:
     """What HTCondor alone says of a failure not diagnosed yet: ``held, code 34``, ``killed by signal 9``,
     ``exit code 1``."""
@@ -152,7 +158,7 @@ def summarise(
         else:
             key = (v.category, v.signature, v.title if v.signature is None else "", hint, place)
             group = groups.get(key) or groups.setdefault(
-                key, FailureGroup(v.category, v.action, v.signature, v.title or v.reason, hint=hint)
+                key, FailureGroup(v.category, v.action, v.signature, verdict_title(v), hint=hint)
             )
             group.confident += v.confidence == "confident"
             seen = seen_windows.setdefault(key, set())

@@ -21,7 +21,7 @@ async def test_a_diagnosis_never_runs_more_than_one_read_of_the_list_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg, store = _store_with_failed_jobs(tmp_path)
-    jobs = Store.jobs
+    jobs = Store.job_briefs  # the list's read
     running, most, lock = [0], [0], threading.Lock()
 
     def slow_jobs(self: Store, *args: Any) -> Any:  # a big store: each read of the list takes a while
@@ -46,7 +46,7 @@ async def test_a_diagnosis_never_runs_more_than_one_read_of_the_list_at_a_time(
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("2")
         await until(pilot, lambda: getattr(app.screen, "loaded_at", None) is not None)
-        monkeypatch.setattr(Store, "jobs", slow_jobs)
+        monkeypatch.setattr(Store, "job_briefs", slow_jobs)
         monkeypatch.setattr(logtarget, "diagnose_jobs", fast_diagnosis)
         await pilot.press("d")
         await until(pilot, lambda: any("diagnosed" in str(n.message) for n in app._notifications))

@@ -22,14 +22,14 @@ def jobs_app(tmp_path: Path) -> tuple[OpgApp, Any]:
 def hold_store_reads(monkeypatch: Any) -> tuple[threading.Event, threading.Event]:
     """Make every read of the job list wait: (release it, set once a read is waiting)."""
     release, reading = threading.Event(), threading.Event()
-    jobs = Store.jobs
+    jobs = Store.job_briefs  # the list's read
 
     def slow_jobs(self: Store, *args: Any) -> Any:
         reading.set()
         release.wait(10)
         return jobs(self, *args)
 
-    monkeypatch.setattr(Store, "jobs", slow_jobs)
+    monkeypatch.setattr(Store, "job_briefs", slow_jobs)
     return release, reading
 
 

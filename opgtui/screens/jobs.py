@@ -139,7 +139,7 @@ class JobsScreen(BaseScreen):
                     if dump.result is None:
                         dump.load()
             from_dump = dump is not None and not dump.imported
-            jobs = dump.listed if from_dump else store.jobs()
+            jobs = dump.listed if from_dump else store.job_briefs()
             summaries = store.verdict_summaries()
             asked = TextsAsked(
                 time.time(),

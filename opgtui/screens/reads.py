@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from weakref import WeakSet
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from opgtui.store import Store
 
 T = TypeVar("T")
+
+_answered: WeakSet[Worker[None]] = WeakSet()  # workers whose answer has reached the UI thread (done, not under way)
 
 
 def read_store(
@@ -60,7 +63,10 @@ def writing(screen: Screen[Any], group: str) -> bool:
     """A write of ``group`` started by ``screen`` is still under way (its answer has not come): a dialog or form
     stays up until it has, since a write cannot be called back."""
     return any(
-        w.node is screen and w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        w.node is screen
+        and w.group == group
+        and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        and w not in _answered  # its answer came: its thread is only returning
         for w in screen.app.workers
     )
 
@@ -103,6 +109,7 @@ def _deliver(screen: Screen[Any], call: Callable[[T], None], value: T) -> None:
     worker = get_current_worker()
 
     def on_ui() -> None:
+        _answered.add(worker)
         if not worker.is_cancelled and screen.is_attached and screen.is_running:  # not closed, nor closing
             call(value)
 

@@ -16,11 +16,6 @@ from opgtui.screens.failures import FailureSummaryScreen
 from opgtui.screens.jobs import JobsScreen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Jobs grouping names a verdict without a signature by its exit code (domain/joblist.py _cause, "
-    "screens/jobs.py _titles: another helper's files), not by cause_title(category, None, verdict_title(v))",
-)
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 async def test_a_cause_has_one_name_on_the_summary_and_in_the_jobs_grouping(demo: Any, size: Any) -> None:
     app = OpgApp(*demo, demo=True, refresh_loop=False)

@@ -156,7 +156,7 @@ def summarise(
             key: GroupKey = (UNDIAGNOSED, None, title, hint, place)
             group = groups.get(key) or groups.setdefault(key, FailureGroup(UNDIAGNOSED, action, None, title, hint=hint))
         else:
-            key = (v.category, v.signature, v.title if v.signature is None else "", hint, place)
+            key = (v.category, v.signature, verdict_title(v) if v.signature is None else "", hint, place)
             group = groups.get(key) or groups.setdefault(
                 key, FailureGroup(v.category, v.action, v.signature, verdict_title(v), hint=hint)
             )

@@ -367,12 +367,15 @@ def build_rows(
     now: float,
     signatures: Mapping[str, str] | None = None,
     titles: Mapping[str, str] | None = None,
+    unsigned: Mapping[str, str] | None = None,
 ) -> RowList:
-    """Rows for every job, with its verdict category and signature id when known (keyed by job id), and the
-    title of each signature (keyed by signature id: the cause's name)."""
+    """Rows for every job, with its verdict category and signature id when known (keyed by job id), the title of
+    each signature (keyed by signature id: the cause's name), and the title of each verdict with no signature
+    (``unsigned``, keyed by job id: its reason, as the failure summary names it)."""
     v = verdicts or {}
     s = signatures or {}
     t = titles or {}
+    u = unsigned or {}
     new, cls, completed = _new_row, Row, _COMPLETED
     collecting = gc.isenabled()
     gc.disable()  # 100,000 plain tuples: no cycles to find
@@ -389,7 +392,7 @@ def build_rows(
                         v.get(j.id, ""),
                         sig := s.get(j.id, ""),
                         now,
-                        t.get(sig, "") if sig else "",
+                        t.get(sig, "") if sig else u.get(j.id, ""),
                     ),
                 )
                 for j in jobs

@@ -167,12 +167,14 @@ def _copy_main(argv: list[str]) -> int:
 @dataclass(slots=True)
 class TextsAsked:
     """What the filter texts of a dump's listed rows are made from besides the dump: the listing's time and the
-    verdicts it showed (job id -> category, job id -> signature id, signature id -> title)."""
+    verdicts it showed (job id -> category, job id -> signature id, signature id -> title, job id -> the title
+    of a verdict with no signature)."""
 
     now: float
     verdicts: dict[str, str] = field(default_factory=dict)
     signatures: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
+    unsigned: dict[str, str] = field(default_factory=dict)
 
 
 def dump_stamps(result: LoadResult, paths: Sequence[str]) -> list[tuple[str, int, int]] | None:
@@ -212,7 +214,9 @@ def texts_in_process(stamps: Sequence[tuple[str, int, int]], asked: TextsAsked) 
         try:
             with proc.stdin:
                 proc.stdin.write(
-                    msgspec.msgpack.encode([list(stamps), asked.now, asked.verdicts, asked.signatures, asked.titles])
+                    msgspec.msgpack.encode(
+                        [list(stamps), asked.now, asked.verdicts, asked.signatures, asked.titles, asked.unsigned]
+                    )
                 )
             decode = msgspec.msgpack.Decoder(TextsFrame).decode
             read = proc.stdout.read
@@ -240,7 +244,7 @@ def _texts_main() -> int:
 
     with contextlib.suppress(OSError):
         os.nice(10)  # background work: the dashboard's own process (its table, a keystroke) gets the cores first
-    stamps, now, verdicts, signatures, titles = msgspec.msgpack.decode(sys.stdin.buffer.read())
+    stamps, now, verdicts, signatures, titles, unsigned = msgspec.msgpack.decode(sys.stdin.buffer.read())
     paths = [path for path, _size, _mtime in stamps]
 
     def as_listed() -> bool:
@@ -249,7 +253,9 @@ def _texts_main() -> int:
     if not as_listed():
         print("a dump changed on disk since it was listed", file=sys.stderr)
         return 3
-    rows = build_rows(load_files(paths, brief=True).jobs, verdicts, now=now, signatures=signatures, titles=titles)
+    rows = build_rows(
+        load_files(paths, brief=True).jobs, verdicts, now=now, signatures=signatures, titles=titles, unsigned=unsigned
+    )
     if not as_listed():
         print("a dump changed on disk while it was read", file=sys.stderr)
         return 3

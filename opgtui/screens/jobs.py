@@ -146,8 +146,16 @@ class JobsScreen(BaseScreen):
                 {k: v[0] for k, v in summaries.items()},
                 {k: v[1] for k, v in summaries.items()},
                 _titles(store, summaries),
+                store.unsigned_titles(),
             )
-            rows = build_rows(jobs, asked.verdicts, now=asked.now, signatures=asked.signatures, titles=asked.titles)
+            rows = build_rows(
+                jobs,
+                asked.verdicts,
+                now=asked.now,
+                signatures=asked.signatures,
+                titles=asked.titles,
+                unsigned=asked.unsigned,
+            )
             gc.freeze()  # the jobs and rows live as long as the list: full collections need not walk them (no pauses)
             base = sort_indices(rows, quick_filter(rows, quick), sort_key, reverse)
             for i in base[:FIRST_ROWS]:  # the first rows a shifter sees or searches, filled in before they are shown

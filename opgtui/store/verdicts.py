@@ -66,6 +66,14 @@ class VerdictQueries(StoreBase):
         cur = self.conn.execute("SELECT job_id, category, coalesce(signature, '') FROM verdicts")
         return {r[0]: (r[1], r[2]) for r in cur}
 
+    def unsigned_titles(self) -> dict[str, str]:
+        """Job id -> the title of its verdict when the verdict has no signature (its own title, else its reason:
+        ``Probably service: samweb outage during the job``), the cause's name on every screen."""
+        cur = self.conn.execute(
+            "SELECT job_id, coalesce(nullif(title, ''), reason) FROM verdicts WHERE signature IS NULL OR signature = ''"
+        )
+        return {r[0]: r[1] or "" for r in cur}
+
     def _verdicts(self, where: str, params: Params) -> dict[str, Verdict]:
         out = {}
         cur = self.conn.execute(

@@ -97,6 +97,15 @@ STATED = {
     "kXR_wait": "140730 11:01:10 1899 Xrd: CheckErrorStatus: Server [cmsxrootd1.fnal.gov:1094] requested 1 seconds "
     "of wait",
     "site's configuration": "error [fn-urlparse.c:59]: config error: bad url 10.3.0.123:3128",
+    # XProtocol.hh mapError(): a code mapped from one errno names the server's condition (kXR_FSError 3005, its
+    # default, does not: ASIDE_ONLY). xrootd/xrootd issue 1507 (tune/storage_h4/xrootd_1507_xcache_memcache_proxy_
+    # out_of_domain.log, EDOM -> kXR_ChkSumErr) and issue 2168 (tune/storage_h4/xrootd_2168_xcache_large_readv_too_
+    # large_enomem.log, ENOMEM -> kXR_NoMemory); both labelled service.
+    "kXR_ChkSumErr": "[2021-09-06 14:47:37.062940 +0000][Dump   ][XRootD            ] "
+    "[ceph-dev-gw1.gridpp.rl.ac.uk:1094] Got a kXR_error response to request kXR_read (handle: 0x00000000, "
+    "offset: 67108864, size: 33554432) [3019] Unable to read "
+    "/root:/ceph-dev-gw1.gridpp.rl.ac.uk:1096/xrootd-test/test/jwalder/test_64MiBp1; numerical argument out of domain",
+    "kXR_NoMemory": "Run: [ERROR] Server responded with an error: [3008] Single readv transfer is too large",
 }
 
 

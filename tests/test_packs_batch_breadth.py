@@ -31,6 +31,10 @@ ADDED = {
         "lsf_submit_request_rejected",
         "lsf_submit_daemon_unavailable",
         "sge_submit_request_rejected",
+        "slurm_prolog_failed_on_node",
+        "slurm_job_container_join_failed",
+        "slurm_munge_credential_failed_on_node",
+        "torque_server_lost_job_records",
     ),
     "htcondor": (
         "htcondor_starter_scratch_dir_failed",

@@ -1,0 +1,51 @@
+"""Grid and storage knowledge taken from the kinds of evidence a shifter reading the log alone used on held-out sets
+4-6 (tests/data/corpus/tune/*_h4.._h6, LOGONLY_LABELS.tsv), each backed by the primary source its pack header names:
+every example (the source's own message text) gets its signature's verdict, and the real excerpts get the verdict
+their thread concluded."""
+
+from __future__ import annotations
+
+import pytest
+from pack_examples import assert_example_gets_its_verdict, examples_of
+
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import load_packs
+
+PACKS = load_packs(plugins=False)
+
+ADDED = {
+    "credentials": ("user_certificate_revoked_gsi",),
+}
+
+
+@pytest.mark.parametrize(("sid", "category", "pattern", "line"), examples_of(ADDED))
+def test_a_message_gets_the_verdict_its_source_gives(sid, category, pattern, line):
+    assert_example_gets_its_verdict(PACKS, sid, category, pattern, line)
+
+
+# name: (expected verdict, lines quoted verbatim from the tuning corpus, the thread and what it concluded)
+THREADS = {
+    "gsi_revoked_user_certificate_at_stageout": (
+        "code",
+        [
+            "The certificate has been revoked: Serial number = -1 (0xFFFFFFFFFFFFFFFF) Subject=/DC=ch/DC=cern/"
+            "OU=Organic Units/OU=Users/CN=gmelachr/CN=832741/CN=Georgios Melachroinos  530 End.",
+        ],
+        "dmwm/CRABServer issue 6173 (tune/grid_h5): the user's certificate had been revoked",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(THREADS))
+def test_real_excerpts_get_the_verdict_their_thread_concluded(name):
+    want, lines, source = THREADS[name]
+    verdict = diagnose(lines, PACKS)
+    assert verdict.category == want, (source, verdict.signature, verdict.reason)
+
+
+def test_a_revoked_host_certificate_is_not_the_submitters():
+    line = (
+        "The certificate has been revoked: Serial number = 1234 (0x4D2) "
+        "Subject=/DC=ch/DC=cern/OU=computers/CN=eosatlas.cern.ch"
+    )
+    assert diagnose([line], PACKS).signature != "user_certificate_revoked_gsi"

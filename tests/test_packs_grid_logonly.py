@@ -15,6 +15,7 @@ PACKS = load_packs(plugins=False)
 
 ADDED = {
     "credentials": ("user_certificate_revoked_gsi",),
+    "dcache": ("dcache_tpc_transfer_manager_lost",),
 }
 
 
@@ -32,6 +33,11 @@ THREADS = {
             "OU=Organic Units/OU=Users/CN=gmelachr/CN=832741/CN=Georgios Melachroinos  530 End.",
         ],
         "dmwm/CRABServer issue 6173 (tune/grid_h5): the user's certificate had been revoked",
+    ),
+    "dcache_webdav_tpc_lost_by_transfer_manager": (
+        "service",
+        ["Transfer failed: failure: RemoteTransferManager restarted."],
+        "dCache/dcache issue 6754 (tune/storage_h6): a second RemoteTransferManager lost the door's copies",
     ),
 }
 

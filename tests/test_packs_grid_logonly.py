@@ -14,7 +14,7 @@ from opgtui.diagnosis.signatures import load_packs
 PACKS = load_packs(plugins=False)
 
 ADDED = {
-    "credentials": ("user_certificate_revoked_gsi",),
+    "credentials": ("user_certificate_revoked_gsi", "user_credential_files_unusable"),
     "dcache": ("dcache_tpc_transfer_manager_lost",),
 }
 
@@ -33,6 +33,15 @@ THREADS = {
             "OU=Organic Units/OU=Users/CN=gmelachr/CN=832741/CN=Georgios Melachroinos  530 End.",
         ],
         "dmwm/CRABServer issue 6173 (tune/grid_h5): the user's certificate had been revoked",
+    ),
+    "voms_proxy_init_cannot_process_the_users_key": (
+        "code",
+        [
+            "% voms-proxy-init -rfc --voms cms --valid 192:00 -cert ~/.globus/usercert_cern.pem",
+            "sslutils.c:3140:error:400003F5:lib(128)::processing key",
+            "        File=/home/jgaessler/.globus/usercert_cern.pem",
+        ],
+        "italiangrid/voms issue 136 (tune/grid_h6): the certificate given did not match the user's key",
     ),
     "dcache_webdav_tpc_lost_by_transfer_manager": (
         "service",

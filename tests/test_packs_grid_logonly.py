@@ -43,6 +43,16 @@ THREADS = {
         ],
         "italiangrid/voms issue 136 (tune/grid_h6): the certificate given did not match the user's key",
     ),
+    "dcache_pool_manager_no_usable_pool": (
+        "service",
+        [
+            '05.01 03:41:31 [door:RemoteTransferManager@srm-dcsrm03Domain:request] ["usatlas1":6435:31152:unknown] '
+            "[0000DDC38CAA6D7C4E869C6EC3D4FBA8A0EF,0] [/pnfs/usatlas.bnl.gov/MCTAPE/mc20_13TeV/AOD.28864194._000061"
+            '.pool.root.1] MCTAPE:MC@osm 12 12 {192:"Failed to select pool: PANIC : File not present in any '
+            'reasonable pool"}',
+        ],
+        "dCache/dcache issue 7137 (tune/infra): the file's replicas were on no pool that could serve it",
+    ),
     "dcache_webdav_tpc_lost_by_transfer_manager": (
         "service",
         ["Transfer failed: failure: RemoteTransferManager restarted."],

@@ -24,7 +24,7 @@ ADDED = {
     "phrases": ("phrase_glibc_fortify_abort",),
     "nodes": ("ucx_transport_timeout",),
     "dcache": ("dcache_internal_bug",),
-    "cmssw": ("cmssw_site_local_config", "cmssw_poisoned_plugin"),
+    "cmssw": ("cmssw_site_local_config", "cmssw_poisoned_plugin", "cmssw_eventsetup_data_missing"),
     "xrootd": ("xrootd_dirlist_not_supported", "xrootd_server_backtrace"),
     "batch": ("slurm_batch_script_missing_on_node",),
     "credentials": ("voms_user_not_member",),

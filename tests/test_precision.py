@@ -106,6 +106,15 @@ STATED = {
     "offset: 67108864, size: 33554432) [3019] Unable to read "
     "/root:/ceph-dev-gw1.gridpp.rl.ac.uk:1096/xrootd-test/test/jwalder/test_64MiBp1; numerical argument out of domain",
     "kXR_NoMemory": "Run: [ERROR] Server responded with an error: [3008] Single readv transfer is too large",
+    # Two checksums of the same file, neither supplied by the caller, that disagree: rucio/rucio issue 4127 (tune/mixed/
+    # rucio_4127_storm_adler32_leading_zero.log, StoRM's adler32 without its leading zero) and issue 7738 (tune/
+    # storage_h4/rucio_7738_stuck_rule_checksum_mismatch_lost_file.log, a damaged source replica); both service.
+    "rucio upload checksum": "Details: Checksum mismatch. Source: 09600001 Destination: 9600001",
+    "dCache FILE_CORRUPTED": "Error:                      RequestErrMsg.TRANSFER_FAILED:TRANSFER ERROR: Copy failed "
+    "(3rd pull). Last attempt: Transfer failure: Post-processing failed: Checksum mismatch (expected=[1:42499458], "
+    "actual=[1:2d64c7f8])",
+    "gfal2 source and destination": "TRANSFER ERROR: Copy failed (3rd push). Last attempt: CHECKSUM MISMATCH Source "
+    "and destination ADLER32 do not match (1a2b3c4d != 5e6f7a8b)",
 }
 
 

@@ -113,6 +113,8 @@ STATED = {
     "dCache FILE_CORRUPTED": "Error:                      RequestErrMsg.TRANSFER_FAILED:TRANSFER ERROR: Copy failed "
     "(3rd pull). Last attempt: Transfer failure: Post-processing failed: Checksum mismatch (expected=[1:42499458], "
     "actual=[1:2d64c7f8])",
+    # OGF GFD.129: SRM_INTERNAL_ERROR is the endpoint's own transient error (the gfal2/srm-ifce form).
+    "SRM_INTERNAL_ERROR": "[SE][srmPrepareToGet][SRM_INTERNAL_ERROR] Internal error",
     "gfal2 source and destination": "TRANSFER ERROR: Copy failed (3rd push). Last attempt: CHECKSUM MISMATCH Source "
     "and destination ADLER32 do not match (1a2b3c4d != 5e6f7a8b)",
 }

@@ -15,7 +15,7 @@ PACKS = load_packs(plugins=False)
 
 ADDED = {
     "credentials": ("user_certificate_revoked_gsi", "user_credential_files_unusable"),
-    "dcache": ("dcache_tpc_transfer_manager_lost",),
+    "dcache": ("dcache_tpc_transfer_manager_lost", "dcache_internal_state_error"),
 }
 
 
@@ -52,6 +52,16 @@ THREADS = {
             'reasonable pool"}',
         ],
         "dCache/dcache issue 7137 (tune/infra): the file's replicas were on no pool that could serve it",
+    ),
+    "dcache_space_manager_reads_an_attribute_it_never_loaded": (
+        "service",
+        [
+            "02 Sep 2019 14:54:04 (SpaceManager) [door:webdav-ccdcatli302@webdav-ccdcatli302Domain:AAWRkMuH5+g "
+            "pool-disk-sc3-li273a DoorTransferFinished 0000B39A4147B483418ABDAF548DB36166CC] Message processing "
+            "failed: Attribute is not defined: SIZE",
+        ],
+        "dCache/dcache issue 5059 (tune/storage_h5): the space manager failed on its own code, the pool's space not "
+        "released",
     ),
     "dcache_webdav_tpc_lost_by_transfer_manager": (
         "service",

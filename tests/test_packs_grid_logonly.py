@@ -15,7 +15,11 @@ PACKS = load_packs(plugins=False)
 
 ADDED = {
     "credentials": ("user_certificate_revoked_gsi", "user_credential_files_unusable"),
-    "dcache": ("dcache_tpc_transfer_manager_lost", "dcache_internal_state_error"),
+    "dcache": (
+        "dcache_tpc_transfer_manager_lost",
+        "dcache_internal_state_error",
+        "dcache_space_reservation_not_usable",
+    ),
 }
 
 
@@ -62,6 +66,16 @@ THREADS = {
         ],
         "dCache/dcache issue 5059 (tune/storage_h5): the space manager failed on its own code, the pool's space not "
         "released",
+    ),
+    "dcache_default_space_token_not_writable_in_its_link_group": (
+        "service",
+        [
+            "/var/log/dcache/gridftp-dcdoor08Domain.log:22 Sep 2021 04:13:48 (GFTP-dcdoor08-15subnet-AAXMkRftiqg) "
+            "[door:GFTP-dcdoor08-15subnet-AAXMkRftiqg@gridftp-dcdoor08Domain] Space reservation 10754482 may not be "
+            "used for this write request [net=188.184.85.177,protocol=GFtp/2,store=LAKELOCALGROUPDISK:"
+            "LAKELOCALGROUPDISK@osm,cache=,linkgroup=localgroup-disk-link-group]",
+        ],
+        "dCache/dcache issue 6068 (tune/storage_h4): the storage's link-group configuration refused the writes",
     ),
     "dcache_webdav_tpc_lost_by_transfer_manager": (
         "service",

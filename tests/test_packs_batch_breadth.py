@@ -53,6 +53,7 @@ ADDED = {
         "python_oserror_request_impossible",
         "python_shared_storage_full",
         "python_user_storage_quota",
+        "python_frame_system_program",
     ),
 }
 

@@ -39,6 +39,26 @@ def test_the_same_error_raised_in_the_jobs_own_script_is_code():
     assert diagnose(own, PACKS).category == "code"
 
 
+# glideinWMS issue 239 (labelled a glideinWMS bug: manual_glidein_submit assumed a proxy on a token-only frontend).
+SYSTEM_PROGRAM_KEYERROR = [
+    "Traceback (most recent call last):",
+    '  File "/usr/bin/manual_glidein_submit", line 247, in <module>',
+    "    sys.exit(main())",
+    '  File "/usr/bin/manual_glidein_submit", line 165, in main',
+    '    proxyid = sym_key_obj.decrypt_hex(ad_gc["GlideinEncParamSubmitProxy"]).decode("utf8")',
+    "KeyError: 'GlideinEncParamSubmitProxy'",
+]
+
+
+def test_a_programming_error_raised_in_a_system_installed_program_is_not_the_payloads_code():
+    """A script installed in /usr/bin is the system's or a grid tool's, not the job's: its KeyError says nothing
+    about whose fault it was (the job's code would run from its sandbox, release or CVMFS)."""
+    v = diagnose(SYSTEM_PROGRAM_KEYERROR, PACKS)
+    assert v.category == "unknown", v.reason
+    own = [*SYSTEM_PROGRAM_KEYERROR[:4], '  File "/srv/job/submit_all.py", line 12, in main', "KeyError: 'x'"]
+    assert diagnose(own, PACKS).category == "code"
+
+
 def test_innermost_frame_stops_at_the_traceback_header():
     lines = ['  File "a.py", line 1, in f', "Traceback (most recent call last):", "KeyError: 'x'"]
     assert innermost_frame(lines, 3) is None

@@ -14,6 +14,7 @@ from opgtui.diagnosis.signatures import load_packs
 PACKS = load_packs(plugins=False)
 
 ADDED = {
+    "cvmfs": ("cvmfs_fuse_dead",),
     "credentials": ("user_certificate_revoked_gsi", "user_credential_files_unusable"),
     "dcache": (
         "dcache_tpc_transfer_manager_lost",

@@ -54,6 +54,7 @@ ADDED = {
         "python_shared_storage_full",
         "python_user_storage_quota",
         "python_frame_system_program",
+        "dask_worker_memory",
     ),
 }
 

@@ -56,6 +56,7 @@ ADDED = {
         "python_frame_system_program",
         "dask_worker_memory",
     ),
+    "system": ("aws_container_memory_kill",),
 }
 
 

@@ -310,10 +310,14 @@ class JobTable(CursorLines):
         return strip
 
     def _job_line(self, index: int, width: int) -> Strip:
+        """One job's line: cells of one style run together in one segment (a plain line is a few segments, not
+        two a column: Textual's filters and crops work segment by segment on every line drawn)."""
         row = self.rows[self.indices[index]]
         marked = row.job_id in self.marked
         mark = self.style("job-table--warning", BOLD)
-        segments = [Segment("* " if marked else " " * GUTTER, mark if marked else PLAIN)]
+        segments: list[Segment] = []
+        run: list[str] = ["* " if marked else " " * GUTTER]
+        run_style = mark if marked else PLAIN
         cells = row.cells
         for col, w in self._layout:
             text = cells[COLUMN_INDEX[col.key]]
@@ -324,8 +328,15 @@ class JobTable(CursorLines):
                 style = mark
             else:
                 style = PLAIN
-            segments.append(Segment(fit(text, w, col.align_right), style))
-            segments.append(Segment(" ", PLAIN))
+            if style is not run_style:
+                segments.append(Segment("".join(run), run_style))
+                run, run_style = [], style
+            run.append(fit(text, w, col.align_right))
+            if style is not PLAIN:
+                segments.append(Segment("".join(run), run_style))
+                run, run_style = [], PLAIN
+            run.append(" ")
+        segments.append(Segment("".join(run), run_style))
         return self._finish(segments, width, index == self.cursor)
 
     def _group_key_width(self, width: int) -> int:

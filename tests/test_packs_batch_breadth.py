@@ -35,6 +35,7 @@ ADDED = {
         "slurm_job_container_join_failed",
         "slurm_munge_credential_failed_on_node",
         "torque_server_lost_job_records",
+        "slurm_launch_failed_requeued_held",
     ),
     "htcondor": (
         "htcondor_starter_scratch_dir_failed",

@@ -5,8 +5,9 @@ change does twice (``Screen._watch_focused`` and ``Screen.set_focus`` each publi
 CPU each on a loaded 2-core machine, in the frames right after '/' puts the Jobs view's filter up, where the first
 filter key waits for them (issue 18). This one draws the same keys, and when the keys to show are unchanged it
 does nothing; when they are some of the keys it composed, in the same order (the table's Open and Mark leave when
-the filter takes the focus and come back after), it shows and hides those keys in place; anything else (other
-keys, a key enabled or disabled, grouped keys) is composed again, as Textual does.
+the filter takes the focus and come back after), it shows and hides those keys in place, at once (drawn in the
+frame that draws the focus change); anything else (other keys, a key enabled or disabled, grouped keys) is
+composed again after the next refresh, as Textual does.
 """
 
 from __future__ import annotations
@@ -68,22 +69,30 @@ class SteadyFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen:
+        if self.is_attached and screen is self.screen and not self._show_in_place():
             self.call_after_refresh(self._bindings_changed)
 
     async def _bindings_changed(self) -> None:
-        if not self.is_attached:
-            return
-        entries = self.shown_keys()
-        if entries is not None and entries == self._shown:
-            return  # the same keys (a focus change within the view, the second of its two refreshes)
-        show = _positions(entries, self._composed) if entries is not None else None
-        if show is None or any(not key.is_attached for key in self._keys):
+        if self.is_attached and not self._show_in_place():
             await self.recompose()
-            return
+
+    def _show_in_place(self) -> bool:
+        """Show the keys to show now without composing (at once: drawn in the frame the focus change is drawn
+        in, not one of their own); False when they must be composed."""
+        if self._composed is None or any(not key.is_attached for key in self._keys):
+            return False
+        entries = self.shown_keys()
+        if entries is None:
+            return False
+        if entries == self._shown:
+            return True  # the same keys (a focus change within the view, the second of its two refreshes)
+        show = _positions(entries, self._composed)
+        if show is None:
+            return False
         for position, key in enumerate(self._keys):
             key.display = position in show
         self._shown = entries
+        return True
 
 
 def _positions(entries: tuple[Entry, ...], composed: tuple[Entry, ...] | None) -> set[int] | None:

@@ -168,6 +168,7 @@ class JobTable(CursorLines):
         current = self.cursor_row
         old_index = self.indices[self.cursor] if current is not None else -1
         same_rows = rows is self.rows
+        keep_lines = same_rows and self.groups is None  # a job's line is kept by its row: drawn again as it was
         self.rows, self.indices, self.groups = rows, indices, None
         if (need := id_width(rows, indices)) != self._id_width:
             self._id_width, self._layout_width = need, -1  # lay the columns out again
@@ -181,7 +182,7 @@ class JobTable(CursorLines):
             else:
                 job_id = current.job_id
                 self.cursor = next((p for p, i in enumerate(indices) if rows[i].job_id == job_id), 0)
-        self._changed()
+        self._changed(keep_lines)
 
     def show_groups(self, groups: list[Group], rows: Sequence[Row] | None = None, select: str | None = None) -> None:
         """Show groups (count, key, example) instead of jobs; Enter posts :class:`GroupSelected`.
@@ -244,8 +245,11 @@ class JobTable(CursorLines):
             return None
         return self.groups[min(self.cursor, len(self.groups) - 1)]
 
-    def _changed(self) -> None:
-        self._cache.clear()
+    def _changed(self, keep_lines: bool = False) -> None:
+        """The lines changed: drawn again (``keep_lines``: the same rows, other indices: the lines drawn for
+        rows still in view are kept, as a filter key mostly shows rows drawn already)."""
+        if not keep_lines:
+            self._cache.clear()
         self.virtual_size = Size(0, self.length + 1)
         self._scroll_to_cursor()
         self.refresh()
@@ -266,7 +270,9 @@ class JobTable(CursorLines):
         index = self.scroll_offset.y + y - 1
         if index >= self.length:
             return Strip.blank(width, PLAIN)
-        key = (index, index == self.cursor, self._is_marked(index))
+        # a job's line by its row (a later filter showing it elsewhere draws it from here), a group's by place
+        at = ~index if self.groups is not None else self.indices[index]
+        key = (at, index == self.cursor, self._is_marked(index))
         strip = self._cache.get(key)
         if strip is None:
             strip = self._group_line(index, width) if self.groups is not None else self._job_line(index, width)

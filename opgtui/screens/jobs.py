@@ -403,7 +403,8 @@ class JobsScreen(BaseScreen):
             status.update(
                 Content.assemble((" store not read: " + failed, "$text-error"))
                 if failed
-                else Content.assemble((" reading the store …", "$text-warning"))
+                else Content.assemble((" reading the store …", "$text-warning")),
+                layout=False,  # one line high (app.tcss): a new text needs no layout of the screen
             )
             return
         more = "+" if self.filtering else ""
@@ -429,7 +430,8 @@ class JobsScreen(BaseScreen):
         parts.append((f" · {took * 1000:.0f} ms", "dim"))
         if self.load_failed:  # the rows shown are the last read's: say why they were not read again
             parts.append((f" · not read again: {self.load_failed}", "$text-error"))
-        status.update(Content.assemble(*parts))  # the theme's colours; the group key and the filter are plain text
+        # the theme's colours; the group key and the filter are plain text; one line high: no layout
+        status.update(Content.assemble(*parts), layout=False)
 
     # ------------------------------------------------------------------ keys
 

@@ -52,14 +52,23 @@ class HeaderBar(Static):
 
     DEFAULT_CSS = "HeaderBar { height: 1; background: $panel; }"
 
+    _drawn: tuple[Any, ...] | None = None  # what the line was last drawn from
+
     def show(self, view: str, where: str, freshness: str, problems: list[str]) -> None:
-        self._shown = (view, where, freshness, problems)
-        width = self.size.width or (self.app.size.width if self.is_attached else 80)
-        self.update(header_text(view, where, freshness, problems, width))
+        self._shown = (view, where, freshness, list(problems))
+        self._draw(self.size.width or (self.app.size.width if self.is_attached else 80))
 
     def on_resize(self) -> None:
-        if shown := getattr(self, "_shown", None):
-            self.update(header_text(*shown, self.size.width))
+        if getattr(self, "_shown", None):
+            self._draw(self.size.width)
+
+    def _draw(self, width: int) -> None:
+        """The line, unless it is drawn from the same already (a view's header is drawn when it comes to the
+        front and again when the store's read answers, often unchanged); one line high: no layout."""
+        drawn = (*self._shown, width)
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self.update(header_text(*self._shown, width), layout=False)
 
 
 def view_name(screen: Screen[Any]) -> str:
@@ -128,4 +137,7 @@ class AnnouncementBar(Static):
         self.styles.text_overflow = "fold" if expanded else "ellipsis"
         self.styles.max_height = "60%" if expanded else 7
         width = self.size.width or (self.app.size.width if self.is_attached else 80)
-        self.update(announcements_text(items, self.EXPANDED if expanded else 1, width))
+        drawn = (list(items), expanded, width)
+        if drawn != getattr(self, "_drawn", None):  # drawn from the same already: no repaint, no layout
+            self._drawn = drawn
+            self.update(announcements_text(items, self.EXPANDED if expanded else 1, width))

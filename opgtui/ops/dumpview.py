@@ -4,7 +4,6 @@ log view and the failure summary work on them too."""
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import subprocess
@@ -135,11 +134,17 @@ def import_into(store: Store, jobs: Sequence[Job], events: Sequence[JobEvent]) -
     return len(jobs)
 
 
+BACKGROUND = "import os\ntry:\n    os.nice(10)\nexcept OSError:\n    pass\n"
+"""The first lines of a background process's code: niced before its imports, which are most of its start (the
+dashboard's own process, its first frames and the first filter key, gets the cores first: issue 18)."""
+
+
 def copy_in_process(store_path: str | Path, paths: Sequence[str]) -> int:
     """Copy the dump into the (scratch) store from another process, which reads the files again: the copy
-    never holds this process's GIL, so the table and a filter keystroke answer while it runs. Returns the
+    never holds this process's GIL, so the table and a filter keystroke answer while it runs; niced, it leaves
+    them the cores too (on a loaded machine it finishes later: nothing waits for it but diagnosis). Returns the
     number of jobs copied; OSError naming the problem when the copy failed."""
-    code = "import sys; from opgtui.ops.dumpview import _copy_main; sys.exit(_copy_main(sys.argv[1:]))"
+    code = BACKGROUND + "import sys; from opgtui.ops.dumpview import _copy_main; sys.exit(_copy_main(sys.argv[1:]))"
     done = subprocess.run(
         [sys.executable, "-c", code, str(store_path), *paths], capture_output=True, text=True, check=False
     )
@@ -202,7 +207,7 @@ def texts_in_process(stamps: Sequence[tuple[str, int, int]], asked: TextsAsked) 
 
     from opgtui.sources.dumpheads import _package_root
 
-    code = (
+    code = BACKGROUND + (
         f"import sys; sys.path.insert(0, {_package_root()!r}); "
         "from opgtui.ops.dumpview import _texts_main; sys.exit(_texts_main())"
     )
@@ -242,8 +247,6 @@ def _texts_main() -> int:
     from opgtui.domain.joblist import GROUP_KEYS, WARM_GROUPINGS, build_rows, filter_texts
     from opgtui.sources.dumps import load_files
 
-    with contextlib.suppress(OSError):
-        os.nice(10)  # background work: the dashboard's own process (its table, a keystroke) gets the cores first
     stamps, now, verdicts, signatures, titles, unsigned = msgspec.msgpack.decode(sys.stdin.buffer.read())
     paths = [path for path, _size, _mtime in stamps]
 

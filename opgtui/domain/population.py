@@ -24,13 +24,13 @@ from __future__ import annotations
 import gc
 import math
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, _count_elements  # type: ignore[attr-defined]  # Counter's own C loop
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import chain, compress
-from operator import attrgetter, itemgetter, ne, not_
-from typing import Literal, TypeVar
+from itertools import compress, islice
+from operator import attrgetter, ne, not_, or_
+from typing import Literal, NamedTuple, TypeVar
 
 from opgtui.core.model import Job, JobStatus, Verdict, Window
 from opgtui.core.textsafe import one_line
@@ -264,7 +264,7 @@ _batch_name, _host, _site = attrgetter("batch_name"), attrgetter("last_host"), a
 _status = attrgetter("status")
 _DONE = frozenset({_COMPLETED})
 _NOT_DONE = partial(ne, _COMPLETED)
-_first, _second = itemgetter(0), itemgetter(1)
+_NONE: Mapping[object, int] = {}
 _K = TypeVar("_K")
 _T = TypeVar("_T")
 BatchKey = Callable[[Job], str | None]
@@ -305,45 +305,50 @@ def analyse(
 
 
 class _Counts:
-    """Successes and failures per batch, site and (batch, site), and finished jobs and failures per (batch, host),
-    each counted once on the C side: the completed jobs by (batch, site) and (batch, host), the failures likewise.
-    A success is a completed job that is not one of the failures (which are jobs of ``jobs``)."""
+    """The finished jobs (the completed, and the failures that did not complete) and the failures, each counted per
+    batch by host and by site on the C side: each column of the jobs is read once, and the jobs of one batch, which
+    come in runs (a listing by id lists a cluster's jobs together), are counted by host and by site run by run
+    without making a (batch, host) key per job. A success is a finished job that is not one of the failures (which
+    are jobs of ``jobs``)."""
 
     def __init__(self, jobs: list[Job], failed: list[Job]) -> None:
         self.failed = failed
-        done, failed_done = _at(jobs, _status, _DONE), _at(failed, _status, _DONE)
-        self._count(done, failed_done, _batch_name)
-        named = self.ok_b.keys() | self.fb.keys()
+        done = _at(jobs, _status, _DONE)
+        self.hosts, self.sites = list(map(_host, done)), list(map(_site, done))
+        self.fail_hosts, self.fail_sites = list(map(_host, failed)), list(map(_site, failed))
+        self.held = list(map(_NOT_DONE, map(_status, failed)))  # finished, not among the completed
+        self._count(list(map(_batch_name, done)), list(map(_batch_name, failed)), _batch_name)
+        named = self.fin_s.keys() | self.fb.keys()
         if None in named or ("" in named and None in map(_batch_name, jobs)):
             # jobs with no batch name: their submission (schedd#cluster) is the batch of every job
-            self._count(done, failed_done, batch_of)
+            self._count(list(map(batch_of, done)), list(map(batch_of, failed)), batch_of)
 
-    def _count(self, done: list[Job], failed_done: list[Job], key: BatchKey) -> None:
-        failed = self.failed
-        self.key = key
-        self.done_b, self.done_h = list(map(key, done)), list(map(_host, done))
-        self.fail_b = fail_b = list(map(key, failed))
-        fail_h, fd_b = list(map(_host, failed)), list(map(key, failed_done))
-        ok_bs: Counter[tuple[str, str | None]] = Counter(zip(self.done_b, map(_site, done), strict=True))  # type: ignore[arg-type]
-        for bs, n in Counter(zip(fd_b, map(_site, failed_done), strict=True)).items():
-            ok_bs[bs] -= n  # type: ignore[index]
-        fail_bs: Counter[tuple[str, str | None]] = Counter(zip(fail_b, map(_site, failed), strict=True))  # type: ignore[arg-type]
-        self.ok_bs, self.fail_bs = ok_bs, fail_bs
-        # per (batch, host): the finished jobs (the completed, and the failures that did not complete) and the
-        # failures; a success there is the difference
-        self.fail_h, self.held = fail_h, list(map(_NOT_DONE, map(_status, failed)))
-        held = compress(zip(fail_b, fail_h, strict=True), self.held)
-        self.fin_bh: Counter[tuple[str, str | None]] = Counter(chain(zip(self.done_b, self.done_h, strict=True), held))  # type: ignore[arg-type]
-        self.fail_bh: Counter[tuple[str, str | None]] = Counter(zip(fail_b, fail_h, strict=True))  # type: ignore[arg-type]
+    def _count(self, done_b: list[str], fail_b: list[str], key: BatchKey) -> None:
+        self.key, self.fail_b, held = key, fail_b, self.held
+        self.fin_h, self.fin_s = _nest(done_b, (self.hosts, self.sites))
+        held_b = list(compress(fail_b, held))
+        _nest(
+            held_b,
+            (list(compress(self.fail_hosts, held)), list(compress(self.fail_sites, held))),
+            self.fin_h,
+            self.fin_s,
+        )
+        self.fail_h, fail_s = _nest(fail_b, (self.fail_hosts, self.fail_sites))
+        self.fb: Counter[str] = Counter({b: sum(at.values()) for b, at in fail_s.items()})  # first failure's order
         self.ok_b: Counter[str] = Counter()
         self.ok_s: Counter[str | None] = Counter()
-        self.fb: Counter[str] = Counter()
-        for (b, s), n in ok_bs.items():
-            self.ok_b[b] += n
-            self.ok_s[s] += n
-        for (b, _s), n in fail_bs.items():
-            self.fb[b] += n
-        self.total_ok = sum(ok_bs.values())
+        self.ok_bs: dict[tuple[str, str | None], int] = {}
+        self.fail_bs: dict[tuple[str, str | None], int] = {}
+        for b, at in self.fin_s.items():
+            fails = fail_s.get(b, _NONE)
+            for s, n in at.items():
+                f = fails.get(s, 0)
+                self.ok_bs[b, s] = n - f
+                self.ok_s[s] += n - f
+            self.ok_b[b] = sum(at.values()) - self.fb[b]
+        for b, at in fail_s.items():
+            self.fail_bs.update(((b, s), f) for s, f in at.items())
+        self.total_ok = len(done_b) + len(held_b) - len(fail_b)
 
     def failed_of(self, batches: Set[str]) -> list[Job]:
         """The failures of ``batches``, picked on the C side."""
@@ -353,19 +358,26 @@ class _Counts:
         """Successes of a batch (``kind`` "batch") or at a site ("site")."""
         return (self.ok_b if kind == "batch" else self.ok_s).get(place, 0)  # type: ignore[arg-type]
 
+    def fails_at(self, b: str | None, h: str | None) -> int:
+        """Failures of batch ``b`` on host ``h``."""
+        return self.fail_h.get(b, _NONE).get(h, 0)  # type: ignore[arg-type]
+
     def ok_at(self, b: str | None, h: str | None) -> int:
         """Successes of batch ``b`` on host ``h`` (never below 0)."""
-        return max(self.fin_bh.get((b, h), 0) - self.fail_bh.get((b, h), 0), 0)  # type: ignore[arg-type]
+        return max(self.fin_h.get(b, _NONE).get(h, 0) - self.fails_at(b, h), 0)  # type: ignore[arg-type]
 
     def decide(self, verdicts: Mapping[str, Verdict], outages: Sequence[Window], now: float) -> Population:
         out = Population()
         broken = self._batch_wide(out, verdicts, outages, now)
-        failed = self.failed
-        if broken:  # a batch failing everywhere says nothing of the nodes it ran on
-            failed = self.failed_of(set(self.fb) - broken)
+        # the failures of the batches not failing everywhere (a batch failing everywhere says nothing of the nodes
+        # it ran on), with their batches, hosts and sites
+        failed = _Failed(self.failed, self.fail_b, self.fail_hosts, self.fail_sites)
+        if broken:
+            kept = list(map(not_, map(broken.__contains__, self.fail_b)))
+            failed = _Failed(*(list(compress(column, kept)) for column in failed))
         self._nodes(out, failed, broken)
         self._sites(out, failed, broken)
-        _attach(out, failed, self.key)
+        _attach(out, failed)
         return out
 
     def _batch_wide(
@@ -434,57 +446,38 @@ class _Counts:
 
     # -------------------------------------------------------------------------------- a node or a site
 
-    def _nodes(self, out: Population, failed: list[Job], broken: set[str]) -> None:
-        # the failures of the batches not failing everywhere (``failed``): their hosts, and which did not complete
-        fail_h, held = self.fail_h, self.held
-        if broken:
-            kept = list(map(not_, map(broken.__contains__, self.fail_b)))
-            fail_h, held = list(compress(fail_h, kept)), list(compress(held, kept))
-        across = Counter(fail_h)
+    def _nodes(self, out: Population, failed: _Failed, broken: set[str]) -> None:
+        across = Counter(failed.hosts)
         hosts = {h for h in _enough(across) if h is not None}
         if not hosts:
             return
-        fails = self.fail_bh  # of every batch: the broken batches' are never looked up here
         # Tarone over every (batch, host) by its finished jobs, the test's margin (all of them failing is the
         # smallest p it could reach), whether it failed or not; then only those with enough failures are tested
-        places = self._places([(b, h) for b, h in _enough(self.fin_bh) if h is not None and b not in broken])
+        places = [
+            (b, h, at[h]) for b, at in self.fin_h.items() if b not in broken for h in _enough(at) if h is not None
+        ]
         testable, m = _testable(places, lambda b, _h, n: _best(n, self.fb[b], self.ok_b[b]))
-        cands = [(b, h, f) for b, h, _n in testable if (f := fails.get((b, h), 0)) >= MIN_FAILURES]
-        all_f, all_o = len(failed), self.total_ok - sum(self.ok_b[b] for b in broken)
+        cands = [(b, h, f) for b, h, _n in testable if (f := self.fails_at(b, h)) >= MIN_FAILURES]
+        all_f, all_o = len(failed.jobs), self.total_ok - sum(self.ok_b[b] for b in broken)
         for b, h, f in cands:
             self._test(out.node, "node", b, h, f, self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
         # across batches: Tarone over every host by its finished jobs (of the batches not failing everywhere)
-        done_h = self.done_h
-        if broken:
-            done_h = compress(done_h, map(not_, map(broken.__contains__, self.done_b)))  # type: ignore[assignment]
-        ran_h = Counter(done_h)
-        ran_h.update(compress(fail_h, held))
+        ran_h = Counter(self.hosts)
+        ran_h.update(compress(self.fail_hosts, self.held))
+        for b in broken:
+            ran_h.subtract(self.fin_h[b])
         pool_places = [(h, n) for h, n in ran_h.items() if h is not None and n >= MIN_FAILURES]
         pool_t, m_pool = _testable(pool_places, lambda _h, n: _best(n, all_f, all_o))
         pool = [
             (h, f, o) for h, _n in pool_t if h in hosts and _could(f := across[h], o := max(ran_h[h] - f, 0), all_o)
         ]
-        if not pool:
-            return
-        keys = list(fails)
-        batches = Counter(map(_second, compress(keys, map(not_, map(broken.__contains__, map(_first, keys))))))
         for h, f, o in pool:
-            if batches[h] >= 2:
-                mix = partial(self._expected, lambda b, h=h: (fails.get((b, h), 0), self.ok_at(b, h)), broken)
-                self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches[h], expected=mix)  # type: ignore[arg-type]
+            batches = sum(h in at for b, at in self.fail_h.items() if b not in broken)
+            if batches >= 2:
+                mix = partial(self._expected, lambda b, h=h: (self.fails_at(b, h), self.ok_at(b, h)), broken)
+                self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches, expected=mix)  # type: ignore[arg-type]
 
-    def _places(self, keys: list[tuple[str, str | None]]) -> list[tuple[str, str | None, int]]:
-        """Each (batch, host) with its finished jobs, in the order its first success came (then, those without one,
-        its first failure): Tarone's ranking keeps this order among equal p-values."""
-        fin, fails = self.fin_bh, self.fail_bh
-        first = [(b, h, n) for b, h in keys if (n := fin[b, h]) > fails.get((b, h), 0)]
-        rest = [(b, h) for b, h in keys if fin[b, h] <= fails.get((b, h), 0)]
-        if rest:
-            order = {k: i for i, k in enumerate(fails)}
-            rest.sort(key=order.__getitem__)
-        return [*first, *((b, h, fin[b, h]) for b, h in rest)]
-
-    def _sites(self, out: Population, failed: list[Job], broken: set[str]) -> None:
+    def _sites(self, out: Population, failed: _Failed, broken: set[str]) -> None:
         fail_bs = {bs: n for bs, n in self.fail_bs.items() if bs[0] not in broken and bs[1] is not None}
         across: Counter[str | None] = Counter()
         batches: Counter[str | None] = Counter()
@@ -492,9 +485,9 @@ class _Counts:
             across[s] += n
             batches[s] += 1
         # a site whose failures are mostly on a node found already is that node's story, not the site's
-        flagged = _at(failed, _host, {h for _b, h in out.node}) if out.node else []
-        on_node = Counter(zip(map(self.key, flagged), map(_site, flagged), strict=True))
-        on_node_at = Counter(map(_site, flagged))
+        flagged = list(map({h for _b, h in out.node}.__contains__, failed.hosts)) if out.node else []
+        on_node = Counter(zip(compress(failed.batches, flagged), compress(failed.sites, flagged), strict=True))
+        on_node_at = Counter(compress(failed.sites, flagged))
         # within each batch, a site where that batch's failures are concentrated: a share of them
         # SITE_CONCENTRATION times the site's share of the finished jobs (a site that merely runs many jobs has
         # as large a share of their failures); a site bad for every batch is the test across batches'
@@ -516,7 +509,7 @@ class _Counts:
         for b, s, f in cands:
             o = max(self.ok_bs.get((b, s), 0), 0)
             self._test(out.site, "site", b, s, f, o, self.fb[b], self.ok_b[b], m)
-        all_f, all_o = len(failed), self.total_ok - sum(self.ok_b[b] for b in broken)
+        all_f, all_o = len(failed.jobs), self.total_ok - sum(self.ok_b[b] for b in broken)
         ran_s: Counter[str | None] = Counter()
         for (_b, s), n in ran.items():
             ran_s[s] += n
@@ -620,13 +613,47 @@ def _testable(places: list[_T], best_p: Callable[..., float]) -> tuple[list[_T],
             p = memo[look] = best_p(*place)
         return p
 
-    ranked = sorted(zip(map(best, places), range(len(places)), places, strict=True))  # type: ignore[arg-type]
-    ps = [p for p, _i, _pl in ranked]
-    for m in range(1, len(places) + 1):
-        k = bisect_left(ps, ALPHA / m)
-        if k <= m:
-            return [pl for _p, _i, pl in ranked[:k]], m
-    return [], len(places)  # unreachable: K(len) <= len
+    bests = list(map(best, places))  # type: ignore[arg-type]
+    ranked = sorted(range(len(places)), key=bests.__getitem__)  # stable: equal p-values keep the places' order
+    ps = [bests[i] for i in ranked]
+    lo, hi = 1, len(places)  # K(m) never grows with m: the smallest m with K(m) <= m, by bisection
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if bisect_left(ps, ALPHA / mid) <= mid:
+            hi = mid
+        else:
+            lo = mid + 1
+    return [places[i] for i in ranked[: bisect_left(ps, ALPHA / lo)]], lo
+
+
+def _nest(
+    batches: list[_K], columns: tuple[list[_T], ...], *into: dict[_K, dict[_T, int]]
+) -> tuple[dict[_K, dict[_T, int]], ...]:
+    """Per column, how often each value comes in each batch (``batches[i]`` is the batch of ``column[i]``):
+    {batch: {value: count}} (added to ``into``'s), counted on the C side run by run where the batches come in runs,
+    else by (batch, value) pairs."""
+    n = len(batches)
+    cuts = list(compress(range(1, n), map(ne, batches, islice(batches, 1, None))))
+    outs = into or tuple({} for _ in columns)
+    if len(cuts) * 4 > n:  # short runs (a shuffled list): a count by (batch, value), nested after
+        for column, out in zip(columns, outs, strict=True):
+            for (b, v), c in Counter(zip(batches, column, strict=True)).items():
+                at = out.get(b)
+                if at is None:
+                    out[b] = {v: c}
+                else:
+                    at[v] = at.get(v, 0) + c
+        return outs
+    start = 0
+    for end in [*cuts, n] if n else []:
+        b = batches[start]
+        for column, out in zip(columns, outs, strict=True):
+            at = out.get(b)
+            if at is None:
+                at = out[b] = {}
+            _count_elements(at, column[start:end])
+        start = end
+    return outs
 
 
 def _enough(counts: Mapping[_K, int]) -> list[_K]:
@@ -639,21 +666,29 @@ def _at(jobs: list[Job], getter: Callable[[Job], _K], places: Set[_K]) -> list[J
     return list(compress(jobs, map(places.__contains__, map(getter, jobs))))
 
 
-def _attach(out: Population, failed: list[Job], key: BatchKey) -> None:
+class _Failed(NamedTuple):
+    """Failures with their batches, hosts and sites, read once."""
+
+    jobs: list[Job]
+    batches: list[str]
+    hosts: list[str | None]
+    sites: list[str | None]
+
+
+def _attach(out: Population, failed: _Failed) -> None:
     """The failures of the batches not failing everywhere (``failed``) each node or site finding concerns (a
     failed job's id -> its finding, in :meth:`Population.choose`'s order), when the failures at each node and site
     ended, and the findings listed strongest first."""
     if not (out.node or out.site):
         out.findings.sort(key=lambda e: (e.p, -e.failed, e.kind, e.where))
         return
-    touched: dict[str, Job] = {}
-    for getter, places in ((_host, {h for _b, h in out.node}), (_site, {s for _b, s in out.site})):
-        if places:
-            touched.update((j.id, j) for j in _at(failed, getter, places))
+    at_node = map({h for _b, h in out.node}.__contains__, failed.hosts)
+    touched = compress(
+        zip(*failed, strict=True), map(or_, at_node, map({s for _b, s in out.site}.__contains__, failed.sites))
+    )
     spans: dict[tuple[str, str | None, str], list[float]] = {}
     chosen: dict[str, Evidence] = {}
-    for j in touched.values():
-        b, h, s = key(j), j.last_host, j.site
+    for j, b, h, s in touched:
         ev = out.choose(b, h, s)  # type: ignore[arg-type]
         if ev is None:
             continue

@@ -653,7 +653,12 @@ class JobsScreen(BaseScreen):
 class FilterInput(SafeInput):
     """The Jobs view's filter box: the view filters as its value changes, in the key's own step (its Changed
     message reached the view in a step of the view's, and a frame due meanwhile, on a big list 10-30 ms of the
-    UI thread, was drawn between the key and its answer: issue 18)."""
+    UI thread, was drawn between the key and its answer: issue 18). It has no validators, so it does not
+    validate (Textual's Input does on every change, blur and submit, and the first change set its '-valid'
+    class: the box's styles were applied again, in the first key's step)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate_on=(), **kwargs)
 
     def watch_value(self, value: str) -> None:
         screen = self.screen if self.is_attached else None

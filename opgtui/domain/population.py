@@ -28,7 +28,7 @@ from collections import Counter, _count_elements  # type: ignore[attr-defined]  
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import compress, islice
+from itertools import accumulate, compress, islice
 from operator import attrgetter, ne, not_, or_
 from typing import Literal, NamedTuple, TypeVar
 
@@ -448,30 +448,43 @@ class _Counts:
 
     def _nodes(self, out: Population, failed: _Failed, broken: set[str]) -> None:
         across = Counter(failed.hosts)
-        hosts = {h for h in _enough(across) if h is not None}
+        hosts = [h for h in _enough(across) if h is not None]
         if not hosts:
             return
         # Tarone over every (batch, host) by its finished jobs, the test's margin (all of them failing is the
-        # smallest p it could reach), whether it failed or not; then only those with enough failures are tested
-        places = [
-            (b, h, at[h]) for b, at in self.fin_h.items() if b not in broken for h in _enough(at) if h is not None
-        ]
-        testable, m = _testable(places, lambda b, _h, n: _best(n, self.fb[b], self.ok_b[b]))
-        cands = [(b, h, f) for b, h, _n in testable if (f := self.fails_at(b, h)) >= MIN_FAILURES]
-        all_f, all_o = len(failed.jobs), self.total_ok - sum(self.ok_b[b] for b in broken)
-        for b, h, f in cands:
-            self._test(out.node, "node", b, h, f, self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
+        # smallest p it could reach), whether it failed or not; then only those with enough failures are tested.
+        # The smallest p depends on the batch and the count alone: the places are counted by (batch, count)
+        classes: dict[tuple[str, int], int] = {}
+        for b, at in self.fin_h.items():
+            if b not in broken:
+                sizes: dict[int, int] = {}
+                _count_elements(sizes, at.values())
+                if None in at:
+                    sizes[at[None]] -= 1
+                classes.update(((b, n), k) for n, k in sizes.items() if n >= MIN_FAILURES and k)
+        tested, m = _tarone(classes, lambda bn: _best(bn[1], self.fb[bn[0]], self.ok_b[bn[0]]))
+        for b, fails in self.fail_h.items():
+            if b not in broken:
+                for h in _enough(fails):
+                    if h is not None and (b, self.fin_h[b][h]) in tested:
+                        self._test(out.node, "node", b, h, fails[h], self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
         # across batches: Tarone over every host by its finished jobs (of the batches not failing everywhere)
         ran_h = Counter(self.hosts)
         ran_h.update(compress(self.fail_hosts, self.held))
         for b in broken:
             ran_h.subtract(self.fin_h[b])
-        pool_places = [(h, n) for h, n in ran_h.items() if h is not None and n >= MIN_FAILURES]
-        pool_t, m_pool = _testable(pool_places, lambda _h, n: _best(n, all_f, all_o))
-        pool = [
-            (h, f, o) for h, _n in pool_t if h in hosts and _could(f := across[h], o := max(ran_h[h] - f, 0), all_o)
-        ]
-        for h, f, o in pool:
+        sizes = {}
+        _count_elements(sizes, ran_h.values())
+        if None in ran_h:
+            sizes[ran_h[None]] -= 1
+        all_f, all_o = len(failed.jobs), self.total_ok - sum(self.ok_b[b] for b in broken)
+        tested_n, m_pool = _tarone(
+            {n: k for n, k in sizes.items() if n >= MIN_FAILURES and k}, lambda n: _best(n, all_f, all_o)
+        )
+        for h in hosts:
+            f, n = across[h], ran_h[h]
+            if n not in tested_n or not _could(f, o := max(n - f, 0), all_o):
+                continue
             batches = sum(h in at for b, at in self.fail_h.items() if b not in broken)
             if batches >= 2:
                 mix = partial(self._expected, lambda b, h=h: (self.fails_at(b, h), self.ok_at(b, h)), broken)
@@ -654,6 +667,31 @@ def _nest(
             _count_elements(at, column[start:end])
         start = end
     return outs
+
+
+def _tarone(classes: Mapping[_K, int], best_p: Callable[[_K], float]) -> tuple[set[_K], int]:
+    """Tarone's correction over places counted by class (``classes``: how many places in each, all of a class
+    reaching the same smallest p-value, ``best_p(class)``): the classes of the places tested, and how many tests to
+    correct for (as :func:`_testable` finds them for the places one by one)."""
+    if not classes:
+        return set(), 0
+    bests = list(map(best_p, classes))
+    ranked = sorted(zip(bests, classes.values(), range(len(bests)), strict=True))
+    ps = [p for p, _k, _i in ranked]
+    below = list(accumulate(k for _p, k, _i in ranked))  # below[j]: the places of the first j + 1 classes
+
+    def tested(m: int) -> int:  # K(m): the places whose best p is below ALPHA / m
+        j = bisect_left(ps, ALPHA / m)
+        return below[j - 1] if j else 0
+
+    lo, hi = 1, below[-1]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if tested(mid) <= mid:
+            hi = mid
+        else:
+            lo = mid + 1
+    return {c for c, p in zip(classes, bests, strict=True) if p < ALPHA / lo}, lo
 
 
 def _enough(counts: Mapping[_K, int]) -> list[_K]:

@@ -1,0 +1,33 @@
+"""Grid middleware and storage services in their own words, second breadth pass (Rucio's exception messages as the
+CLI prints them, FTS3's own failures, ...): each message text taken from the service's source gets the verdict of
+whose failure it states; texts that do not say whose failure it was stay unknown."""
+
+from __future__ import annotations
+
+import pytest
+from pack_examples import assert_example_gets_its_verdict, examples_of
+
+from opgtui.diagnosis.engine import diagnose
+from opgtui.diagnosis.signatures import load_packs
+
+PACKS = load_packs(plugins=False)
+
+# The signatures this pass added, by pack: every example (the source's own message text) must be matched by that
+# signature and get its verdict (a broader signature of the same verdict may decide it first).
+ADDED = {
+    "catalogs": ("rucio_request_invalid", "rucio_transfer_tool_wrong_answer"),
+    "transfers": ("fts_server_own_failure", "fts_source_not_online"),
+}
+
+
+@pytest.mark.parametrize(("sid", "category", "pattern", "line"), examples_of(ADDED))
+def test_a_services_own_message_gets_the_verdict_its_meaning_gives(sid, category, pattern, line):
+    assert_example_gets_its_verdict(PACKS, sid, category, pattern, line)
+
+
+def test_rucio_input_validation_alone_is_not_the_callers():
+    """InputValidationError's message is also what a client regression gives for a valid command (rucio/rucio issue
+    6280): it decides nothing alone."""
+    line = "2023-08-01 10:00:00,000	ERROR	There is an error with one of the input parameters."
+    verdict = diagnose([line], PACKS)
+    assert verdict.category == "unknown"

@@ -317,10 +317,12 @@ class _Counts:
         self.hosts, self.sites = list(map(_host, done)), list(map(_site, done))
         self.fail_hosts, self.fail_sites = list(map(_host, failed)), list(map(_site, failed))
         self.held = list(map(_NOT_DONE, map(_status, failed)))  # finished, not among the completed
-        self._count(list(map(_batch_name, done)), list(map(_batch_name, failed)), _batch_name)
-        named = self.fin_s.keys() | self.fb.keys()
-        if None in named or ("" in named and None in map(_batch_name, jobs)):
-            # jobs with no batch name: their submission (schedd#cluster) is the batch of every job
+        done_b, fail_b = list(map(_batch_name, done)), list(map(_batch_name, failed))
+        nameless = None in done_b or None in fail_b
+        if not nameless:
+            self._count(done_b, fail_b, _batch_name)
+            nameless = "" in self.fin_s.keys() | self.fb.keys() and None in map(_batch_name, jobs)
+        if nameless:  # jobs with no batch name: their submission (schedd#cluster) is the batch of every job
             self._count(list(map(batch_of, done)), list(map(batch_of, failed)), batch_of)
 
     def _count(self, done_b: list[str], fail_b: list[str], key: BatchKey) -> None:

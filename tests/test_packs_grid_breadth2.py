@@ -18,6 +18,7 @@ ADDED = {
     "catalogs": ("rucio_request_invalid", "rucio_transfer_tool_wrong_answer"),
     "transfers": ("fts_server_own_failure", "fts_source_not_online"),
     "grid": ("panda_pilot_site_configuration_failed",),
+    "eos": ("eos_mgm_filesystems_unavailable",),
 }
 
 

@@ -19,6 +19,12 @@ ADDED = {
     "transfers": ("fts_server_own_failure", "fts_source_not_online"),
     "grid": ("panda_pilot_site_configuration_failed",),
     "eos": ("eos_mgm_filesystems_unavailable",),
+    "dcache": (
+        "dcache_namespace_overloaded",
+        "dcache_no_pool_to_serve",
+        "dcache_site_configuration_missing",
+        "dcache_stage_attempts_exceeded",
+    ),
 }
 
 
@@ -33,3 +39,9 @@ def test_rucio_input_validation_alone_is_not_the_callers():
     line = "2023-08-01 10:00:00,000	ERROR	There is an error with one of the input parameters."
     verdict = diagnose([line], PACKS)
     assert verdict.category == "unknown"
+
+
+def test_a_bare_file_is_unavailable_is_not_dcaches():
+    """dCache's "File is unavailable." decides only after the exception's name or a door's prefix."""
+    verdict = diagnose(["Warning: File is unavailable. Using the cached copy."], PACKS)
+    assert verdict.signature != "dcache_no_pool_to_serve"

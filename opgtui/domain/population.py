@@ -150,6 +150,16 @@ class Evidence:
     common_count: int = 0
     explained: int = 0  # batch-wide: failures left out because an outage explains them
     expected: float | None = None  # across batches: failures there expected from each batch's rate elsewhere
+    # made once: the failure summary asks every failure's finding for its hint and counts the findings by hash
+    _hint: str = field(default="", init=False, repr=False, compare=False)
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hint", f"probably {self.category} ({self.label})")
+        object.__setattr__(self, "_hash", hash((self.kind, self.batch, self.where, self.failed, self.p)))
+
+    def __hash__(self) -> int:  # of fields that equal findings share: as the generated hash, without its tuple
+        return self._hash
 
     @property
     def category(self) -> Literal["service", "code"]:
@@ -163,7 +173,7 @@ class Evidence:
     @property
     def hint(self) -> str:
         """``probably service (node h123)``: what the population says when the log could not."""
-        return f"probably {self.category} ({self.label})"
+        return self._hint
 
     def head(self) -> str:
         """What was found, in counts: ``17 of 18 failures of batch X on host h123``, ``batch X: 60 failures

@@ -22,6 +22,13 @@ ADDED = {
         "torque_server_failed_at_submit",
         "sge_qmaster_unreachable",
         "lsf_master_daemon_unreachable",
+        "slurm_salloc_time_limit_revoked",
+        "slurmstepd_user_lookup_failed",
+        "slurm_site_task_prolog_failed",
+        "slurm_user_task_prolog_failed",
+        "slurm_step_output_path_unopenable",
+        "openpbs_server_unavailable_at_submit",
+        "openpbs_submit_entity_limit",
     ),
     "htcondor": (
         "htcondor_queue_manager_unreachable",
@@ -50,6 +57,8 @@ NOT_THE_DAEMON = {
     "qsub: submit error (Unknown queue MSG=cannot locate queue)": "code",
     "slurm_load_jobs error: Unable to contact slurm controller (connect failure)": "unknown",
     "srun: error: Unable to confirm allocation for job 4711: Invalid job id specified": "unknown",
+    "salloc: Job allocation 4711 has been revoked.": "unknown",
+    "sbatch: error: Slurm temporarily unable to accept job, sleeping and retrying": "unknown",
 }
 
 

@@ -17,7 +17,7 @@ PACKS = load_packs(plugins=False)
 ADDED = {
     "catalogs": ("rucio_request_invalid", "rucio_transfer_tool_wrong_answer"),
     "transfers": ("fts_server_own_failure", "fts_source_not_online"),
-    "grid": ("panda_pilot_site_configuration_failed",),
+    "grid": ("panda_pilot_site_configuration_failed", "arc_ce_own_failure"),
     "eos": ("eos_mgm_filesystems_unavailable",),
     "dcache": (
         "dcache_namespace_overloaded",

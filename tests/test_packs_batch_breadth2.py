@@ -29,10 +29,14 @@ ADDED = {
         "slurm_step_output_path_unopenable",
         "openpbs_server_unavailable_at_submit",
         "openpbs_submit_entity_limit",
+        "lsf_site_termination",
+        "lsf_thread_or_process_limit",
     ),
     "htcondor": (
         "htcondor_queue_manager_unreachable",
         "condor_submit_commit_rejected",
+        "htcondor_execute_point_starter_failed",
+        "htcondor_job_pre_or_post_script_failed",
     ),
 }
 
@@ -59,6 +63,7 @@ NOT_THE_DAEMON = {
     "srun: error: Unable to confirm allocation for job 4711: Invalid job id specified": "unknown",
     "salloc: Job allocation 4711 has been revoked.": "unknown",
     "sbatch: error: Slurm temporarily unable to accept job, sleeping and retrying": "unknown",
+    "TERM_ORPHAN_SYSTEM: The orphan job was automatically terminated by LSF": "unknown",
 }
 
 

@@ -31,6 +31,7 @@ ADDED = {
         "openpbs_submit_entity_limit",
         "lsf_site_termination",
         "lsf_thread_or_process_limit",
+        "torque_mom_job_setup_failed",
     ),
     "htcondor": (
         "htcondor_queue_manager_unreachable",

@@ -17,7 +17,7 @@ PACKS = load_packs(plugins=False)
 ADDED = {
     "catalogs": ("rucio_request_invalid", "rucio_transfer_tool_wrong_answer"),
     "transfers": ("fts_server_own_failure", "fts_source_not_online"),
-    "grid": ("panda_pilot_site_configuration_failed", "arc_ce_own_failure"),
+    "grid": ("panda_pilot_site_configuration_failed", "arc_ce_own_failure", "panda_server_service_failure"),
     "eos": ("eos_mgm_filesystems_unavailable",),
     "dcache": (
         "dcache_namespace_overloaded",
@@ -45,3 +45,8 @@ def test_a_bare_file_is_unavailable_is_not_dcaches():
     """dCache's "File is unavailable." decides only after the exception's name or a door's prefix."""
     verdict = diagnose(["Warning: File is unavailable. Using the cached copy."], PACKS)
     assert verdict.signature != "dcache_no_pool_to_serve"
+
+
+def test_the_added_signatures_load_without_errors():
+    """A signature whose example does not match its pattern is dropped at load: none of these packs' may be."""
+    assert not [error for error in PACKS.errors if any(f"/{pack}.yaml:" in error for pack in ADDED)]

@@ -32,6 +32,10 @@ ADDED = {
         "lsf_site_termination",
         "lsf_thread_or_process_limit",
         "torque_mom_job_setup_failed",
+        "slurm_srun_lost_step_on_node",
+        "slurm_nodes_not_ready",
+        "slurm_batch_script_not_a_script",
+        "slurm_stepd_terminated_job_not_running",
     ),
     "htcondor": (
         "htcondor_queue_manager_unreachable",

@@ -15,7 +15,12 @@ PACKS = load_packs(plugins=False)
 # The signatures this pass added, by pack: every example (the source's own message text) must be matched by that
 # signature and get its verdict (a broader signature of the same verdict may decide it first).
 ADDED = {
-    "catalogs": ("rucio_request_invalid", "rucio_transfer_tool_wrong_answer"),
+    "catalogs": (
+        "rucio_request_invalid",
+        "rucio_transfer_tool_wrong_answer",
+        "rucio_upload_storage_refused",
+        "rucio_client_usage_refused",
+    ),
     "transfers": ("fts_server_own_failure", "fts_source_not_online"),
     "grid": ("panda_pilot_site_configuration_failed", "arc_ce_own_failure", "panda_server_service_failure"),
     "eos": ("eos_mgm_filesystems_unavailable",),

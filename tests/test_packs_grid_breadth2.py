@@ -42,8 +42,11 @@ def test_a_services_own_message_gets_the_verdict_its_meaning_gives(sid, category
 def test_rucio_input_validation_alone_is_not_the_callers():
     """InputValidationError's message is also what a client regression gives for a valid command (rucio/rucio issue
     6280): it decides nothing alone."""
-    line = "2023-08-01 10:00:00,000	ERROR	There is an error with one of the input parameters."
-    verdict = diagnose([line], PACKS)
+    lines = [
+        "2023-08-01 10:00:00,000\tERROR\tThere is an error with one of the input parameters.",
+        "Details: The keys did, pfn, and rse are mandatory",
+    ]
+    verdict = diagnose(lines, PACKS)
     assert verdict.category == "unknown"
 
 

@@ -36,6 +36,7 @@ ADDED = {
         "slurm_nodes_not_ready",
         "slurm_batch_script_not_a_script",
         "slurm_stepd_terminated_job_not_running",
+        "sge_execd_node_setup_failed",
     ),
     "htcondor": (
         "htcondor_queue_manager_unreachable",

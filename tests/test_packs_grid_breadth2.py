@@ -24,6 +24,7 @@ ADDED = {
     "transfers": ("fts_server_own_failure", "fts_source_not_online"),
     "grid": ("panda_pilot_site_configuration_failed", "arc_ce_own_failure", "panda_server_service_failure"),
     "eos": ("eos_mgm_filesystems_unavailable",),
+    "containers": ("apptainer_node_configuration_refused",),
     "xrootd": ("xrootd_tpc_refused_by_server_configuration", "xrootd_http_tpc_server_failure"),
     "dcache": (
         "dcache_namespace_overloaded",

@@ -25,6 +25,7 @@ ADDED = {
     "grid": ("panda_pilot_site_configuration_failed", "arc_ce_own_failure", "panda_server_service_failure"),
     "eos": ("eos_mgm_filesystems_unavailable",),
     "containers": ("apptainer_node_configuration_refused",),
+    "dirac": ("dirac_service_unreachable_or_overloaded",),
     "xrootd": ("xrootd_tpc_refused_by_server_configuration", "xrootd_http_tpc_server_failure"),
     "dcache": (
         "dcache_namespace_overloaded",

@@ -44,6 +44,10 @@ ADDED = {
         "htcondor_execute_point_starter_failed",
         "htcondor_job_pre_or_post_script_failed",
     ),
+    "workload": (
+        "panda_queue_or_node_misconfigured",
+        "panda_workdir_or_output_too_large",
+    ),
 }
 
 

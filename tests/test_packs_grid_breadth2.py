@@ -20,6 +20,8 @@ ADDED = {
         "rucio_transfer_tool_wrong_answer",
         "rucio_upload_storage_refused",
         "rucio_client_usage_refused",
+        "crab_taskworker_server_failure",
+        "crab_task_options_refused",
     ),
     "transfers": ("fts_server_own_failure", "fts_source_not_online"),
     "grid": ("panda_pilot_site_configuration_failed", "arc_ce_own_failure", "panda_server_service_failure"),

@@ -131,6 +131,14 @@ def test_columns_show_a_job() -> None:
     assert cell(3, "age") == "3m" and cell(7, "age") == ""
 
 
+def test_the_first_screenfuls_cells_are_made_before_they_are_drawn() -> None:
+    """RowList.make_cells: what the read's thread makes for the first paint is what the row shows."""
+    rows = build_rows(jobs(50), VERDICTS, now=NOW)
+    rows.make_cells([3, 7])
+    assert rows._cells.keys() == {3, 7}
+    assert [rows.cells_of(i) for i in range(50)] == [r.cells for r in rows]
+
+
 def test_display_id_without_jobsub_id() -> None:
     (row,) = build_rows([Job("s#7.3", "schedd02", 7, 3)], now=NOW)
     assert row.cells[COLUMN_INDEX["id"]] == "7.3@schedd02"

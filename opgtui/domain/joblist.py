@@ -238,6 +238,18 @@ class RowList(list[Row]):
         self._descending: dict[str, array[int]] = {}  # column -> its order, largest first
         self._made: dict[str, list[str]] = {}  # group keys made elsewhere, until every row's are in (put_made)
         self._one_key: dict[str, str] = {}
+        self._cells: dict[int, tuple[str, ...]] = {}  # the first screenful's cells, made before it is drawn
+
+    def make_cells(self, indices: Iterable[int]) -> None:
+        """Make and keep these rows' cells (the first screenful, in the read's thread: the table's first paint,
+        which a key pressed at once waits for, then does not make them)."""
+        for i in indices:
+            self._cells[i] = self[i].cells
+
+    def cells_of(self, i: int) -> tuple[str, ...]:
+        """Row ``i``'s cells: kept ones (:meth:`make_cells`), else made now (and not kept)."""
+        cells = self._cells.get(i)
+        return self[i].cells if cells is None else cells
 
     @property
     def _haystacks(self) -> list[str] | None:

@@ -165,6 +165,8 @@ class JobsScreen(BaseScreen):
             base = sort_indices(rows, quick_filter(rows, quick), sort_key, reverse)
             for i in base[:FIRST_ROWS]:  # the first rows a shifter sees or searches, filled in before they are shown
                 rows.haystack_of(i)
+            if isinstance(rows, RowList):  # and the first screenful's cells: the first paint draws, not makes them
+                rows.make_cells(base[:FIRST_SCREEN])
             # a big dump's filter texts are made by another process (a small one's take milliseconds here)
             stamps = dump_stamps(dump.result, dump.paths) if from_dump and dump and dump.result else None
             made = (stamps, asked) if stamps and len(rows) > AT_ONCE else None

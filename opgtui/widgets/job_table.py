@@ -324,7 +324,8 @@ class JobTable(CursorLines):
         segments: list[Segment] = []
         run: list[str] = ["* " if marked else " " * GUTTER]
         run_style = mark if marked else PLAIN
-        cells = row.cells
+        cells_of = getattr(self.rows, "cells_of", None)  # a RowList keeps the first screenful's, made before
+        cells = row.cells if cells_of is None else cells_of(self.indices[index])
         for col, w in self._layout:
             text = cells[COLUMN_INDEX[col.key]]
             if col.key in ("status", "verdict"):

@@ -28,6 +28,7 @@ ADDED = {
     "eos": ("eos_mgm_filesystems_unavailable",),
     "containers": ("apptainer_node_configuration_refused",),
     "dirac": ("dirac_service_unreachable_or_overloaded",),
+    "ifdh": ("ifdh_usage_refused",),
     "xrootd": ("xrootd_tpc_refused_by_server_configuration", "xrootd_http_tpc_server_failure"),
     "dcache": (
         "dcache_namespace_overloaded",

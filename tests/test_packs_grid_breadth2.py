@@ -64,3 +64,15 @@ def test_a_bare_file_is_unavailable_is_not_dcaches():
 def test_the_added_signatures_load_without_errors():
     """A signature whose example does not match its pattern is dropped at load: none of these packs' may be."""
     assert not [error for error in PACKS.errors if any(f"/{pack}.yaml:" in error for pack in ADDED)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2024-05-02 10:11:12,345\tERROR\tDatabase exception.",
+        "2024-05-02 10:11:12,345 ERROR Database exception.",
+    ],
+)
+def test_rucio_database_exception_as_the_cli_prints_it_is_the_servers(line):
+    """rucio/rucio exception.py DatabaseException, printed by the CLI with its log prefix (tab- or space-separated)."""
+    assert diagnose([line], PACKS).signature == "rucio_server_or_rse_unavailable"

@@ -29,8 +29,6 @@ ADDED = {
         "slurm_step_output_path_unopenable",
         "openpbs_server_unavailable_at_submit",
         "openpbs_submit_entity_limit",
-        "lsf_site_termination",
-        "lsf_thread_or_process_limit",
         "torque_mom_job_setup_failed",
         "slurm_srun_lost_step_on_node",
         "slurm_nodes_not_ready",
@@ -44,6 +42,7 @@ ADDED = {
         "htcondor_execute_point_starter_failed",
         "htcondor_job_pre_or_post_script_failed",
     ),
+    "nodes": ("k8s_pod_rejected_by_node_admission",),
     "workload": (
         "panda_queue_or_node_misconfigured",
         "panda_workdir_or_output_too_large",
@@ -73,7 +72,6 @@ NOT_THE_DAEMON = {
     "srun: error: Unable to confirm allocation for job 4711: Invalid job id specified": "unknown",
     "salloc: Job allocation 4711 has been revoked.": "unknown",
     "sbatch: error: Slurm temporarily unable to accept job, sleeping and retrying": "unknown",
-    "TERM_ORPHAN_SYSTEM: The orphan job was automatically terminated by LSF": "unknown",
 }
 
 

@@ -29,6 +29,7 @@ ADDED = {
     "containers": ("apptainer_node_configuration_refused",),
     "dirac": ("dirac_service_unreachable_or_overloaded",),
     "ifdh": ("ifdh_usage_refused",),
+    "filesystems": ("lustre_client_evicted", "lustre_connection_lost_recovering"),
     "xrootd": ("xrootd_tpc_refused_by_server_configuration", "xrootd_http_tpc_server_failure"),
     "dcache": (
         "dcache_namespace_overloaded",

@@ -23,7 +23,7 @@ ADDED = {
         "crab_taskworker_server_failure",
         "crab_task_options_refused",
     ),
-    "transfers": ("fts_server_own_failure", "fts_source_not_online"),
+    "transfers": ("fts_server_own_failure", "fts_source_not_online", "fts_tape_step_timed_out"),
     "grid": ("panda_pilot_site_configuration_failed", "arc_ce_own_failure", "panda_server_service_failure"),
     "eos": ("eos_mgm_filesystems_unavailable",),
     "containers": ("apptainer_node_configuration_refused",),

@@ -24,7 +24,12 @@ ADDED = {
         "crab_task_options_refused",
     ),
     "transfers": ("fts_server_own_failure", "fts_source_not_online", "fts_tape_step_timed_out"),
-    "grid": ("panda_pilot_site_configuration_failed", "arc_ce_own_failure", "panda_server_service_failure"),
+    "grid": (
+        "panda_pilot_site_configuration_failed",
+        "arc_ce_own_failure",
+        "panda_server_service_failure",
+        "cms_site_local_config_broken",
+    ),
     "eos": ("eos_mgm_filesystems_unavailable",),
     "containers": ("apptainer_node_configuration_refused",),
     "dirac": ("dirac_service_unreachable_or_overloaded",),

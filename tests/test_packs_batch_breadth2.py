@@ -35,6 +35,7 @@ ADDED = {
         "slurm_batch_script_not_a_script",
         "slurm_stepd_terminated_job_not_running",
         "sge_execd_node_setup_failed",
+        "openpbs_held_after_failed_run_attempts",
     ),
     "htcondor": (
         "htcondor_queue_manager_unreachable",

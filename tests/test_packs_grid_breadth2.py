@@ -22,6 +22,7 @@ ADDED = {
         "rucio_client_usage_refused",
         "crab_taskworker_server_failure",
         "crab_task_options_refused",
+        "rucio_download_checksum_failed",
     ),
     "transfers": ("fts_server_own_failure", "fts_source_not_online", "fts_tape_step_timed_out"),
     "grid": (

@@ -42,6 +42,7 @@ ADDED = {
         "condor_submit_commit_rejected",
         "htcondor_execute_point_starter_failed",
         "htcondor_job_pre_or_post_script_failed",
+        "htcondor_ce_no_matching_route",
     ),
     "nodes": ("k8s_pod_rejected_by_node_admission",),
     "workload": (

@@ -36,7 +36,7 @@ ADDED = {
     "dirac": ("dirac_service_unreachable_or_overloaded",),
     "ifdh": ("ifdh_usage_refused",),
     "filesystems": ("lustre_client_evicted", "lustre_connection_lost_recovering"),
-    "credentials": ("voms_server_unreachable",),
+    "credentials": ("voms_server_unreachable", "htgettoken_vault_answer_incomplete"),
     "xrootd": ("xrootd_tpc_refused_by_server_configuration", "xrootd_http_tpc_server_failure"),
     "dcache": (
         "dcache_namespace_overloaded",

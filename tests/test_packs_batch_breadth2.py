@@ -36,6 +36,8 @@ ADDED = {
         "slurm_stepd_terminated_job_not_running",
         "sge_execd_node_setup_failed",
         "openpbs_held_after_failed_run_attempts",
+        "flux_job_time_limit",
+        "flux_node_lost",
     ),
     "htcondor": (
         "htcondor_queue_manager_unreachable",

@@ -49,7 +49,10 @@ FLOORS = {
     # 2026-12-07 07:10 (a crash whose crashing frame is the program's own code is code; the precision rule's "a fact
     # only in the title's aside" case; wrong verdicts of sets 3-6 sorted by kind, docs/precision.md): 690 right
     # (75.6%), 13 wrong (1.4%).
-    "tune": (DATA / "corpus" / "tune", 75.0, 1.8),
+    # 2026-12-07 14:10 (log-only kinds from sets 4-6 checked leave-one-set-out, and breadth from primary sources:
+    # Slurm/PBS/SGE/LSF/HTCondor daemons, Rucio, FTS3, PanDA, dCache, EOS, XRootD TPC, ARC, DIRAC): 707 right (77.4%),
+    # 12 wrong (1.3%).
+    "tune": (DATA / "corpus" / "tune", 76.5, 1.6),
     # 2026-12-07 02:45: the fifth held-out set (61 logs; 45.9% right / 6.6% wrong blind) joined tune as *_h5.
     # The sixth held-out set (76 logs from 76 public threads the corpus had not used, labelled before opgtui ran on
     # them), measured blind 2026-12-07 03:02 UTC with the tree of the session's start (73a52c5): 39.5% right, 11.8%
@@ -57,8 +60,9 @@ FLOORS = {
     # the floor guards against a regression, it is not a goal.
     # The seventh held-out set (81 logs from 81 public threads the corpus had not used, labelled before opgtui ran on
     # them), measured blind 2026-12-07 05:40 UTC with the tree of the session's start (ab61a0d): 45.7% right, 7.4%
-    # wrong; at 07:10, after the session's work that never read it: 44.4% / 7.4%. A regression guard, not a goal.
-    "heldout": (DATA / "corpus" / "heldout", 40.0, 10.0),
+    # wrong; at 07:10, after the session's work that never read it: 44.4% / 7.4%; at 14:10, after the next session's
+    # (which never read it either): 46.9% / 7.4%. A regression guard, not a goal.
+    "heldout": (DATA / "corpus" / "heldout", 43.0, 9.0),
 }
 
 

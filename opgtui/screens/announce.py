@@ -11,12 +11,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from opgtui.core.model import Announcement
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, parse_when
 from opgtui.screens.reads import read_store, write_store, writing
+from opgtui.widgets.footer import SteadyFooter
 from opgtui.widgets.header import HeaderBar
 from opgtui.widgets.safe_edit import SafeInput
 
@@ -160,7 +161,7 @@ class AnnouncementsScreen(Screen[None]):
         yield Static(Text("Announcements (newest first; Enter edits, x expires)", "bold"))
         yield DataTable(id="announcement-list", cursor_type="row", zebra_stripes=True)
         yield Static(id="announcement-detail")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -8,9 +8,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import Input, TextArea
 
 from opgtui.core.textsafe import one_line
+from opgtui.widgets.footer import SteadyFooter
 from opgtui.widgets.header import AnnouncementBar, HeaderBar
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class BaseScreen(Screen[None]):
         yield HeaderBar(id="header")
         yield AnnouncementBar(id="announcements")
         yield from self.compose_body()
-        yield Footer()
+        yield SteadyFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

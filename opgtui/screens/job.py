@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from opgtui.core.model import Job, JobEvent, Verdict
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
 from opgtui.screens.reads import read_store
+from opgtui.widgets.footer import SteadyFooter
 from opgtui.widgets.vim import Scroll
 
 if TYPE_CHECKING:
@@ -285,7 +286,7 @@ class JobDetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Scroll():
             yield Static(id="detail")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.render_detail()

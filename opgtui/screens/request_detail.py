@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, OptionList, Static
+from textual.widgets import ContentSwitcher, DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from opgtui.config import Roles
@@ -22,6 +22,7 @@ from opgtui.core.timefmt import clock, span
 from opgtui.domain import requests as rq
 from opgtui.ops.request_ops import actor
 from opgtui.screens.reads import read_store, write_store
+from opgtui.widgets.footer import SteadyFooter
 from opgtui.widgets.safe_edit import SafeInput
 from opgtui.widgets.vim import Scroll, Table
 
@@ -164,7 +165,7 @@ class RequestDetailScreen(Screen[None]):
             with Vertical(id="jobs-pane"):
                 yield Static(id="jobs-title")
                 yield Table(id="req-jobs", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#req-jobs", DataTable)

@@ -17,13 +17,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from opgtui.core.model import ProductionRequest
 from opgtui.core.textsafe import one_line
 from opgtui.domain import requests as rq
 from opgtui.ops.request_ops import actor
 from opgtui.screens.reads import read_store, write_store, writing
+from opgtui.widgets.footer import SteadyFooter
 from opgtui.widgets.safe_edit import SafeInput, SafeTextArea
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ class RequestForm(Screen[int | None]):
                 if self.base is None or self.base.status == "draft":
                     yield Button("Save and submit", id="submit", variant="success", compact=True)
         yield Static(id="form-status")
-        yield Footer()
+        yield SteadyFooter()
 
     def _row(self, name: str, label: str, widget: Widget, help_text: str) -> ComposeResult:
         with Horizontal(classes="row"):

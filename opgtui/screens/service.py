@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from opgtui.core.model import Window
 from opgtui.core.textsafe import one_line
 from opgtui.core.timefmt import clock, span
 from opgtui.screens.reads import read_store
+from opgtui.widgets.footer import SteadyFooter
 from opgtui.widgets.header import HeaderBar
 from opgtui.widgets.vim import Table
 
@@ -78,7 +79,7 @@ class ServiceHistoryScreen(Screen[None]):
         yield Static(id="title")
         yield Table(id="windows", cursor_type="row", zebra_stripes=True)
         yield Static(id="window-detail")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#windows", DataTable)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from opgtui.core.foreground import foreground
 from opgtui.core.model import JobStatus
@@ -41,7 +41,6 @@ from opgtui.domain.joblist import (
 from opgtui.ops.dumpview import TextsAsked, dump_stamps, texts_in_process
 from opgtui.screens.base import BaseScreen
 from opgtui.screens.reads import read_store, write_store
-from opgtui.widgets.footer import SteadyFooter
 from opgtui.widgets.job_table import JobTable
 from opgtui.widgets.safe_edit import SafeInput
 
@@ -106,10 +105,6 @@ class JobsScreen(BaseScreen):
         self._dump_told = False  # the app was told the dump is listed (its errors, the copy into the store)
         self._reading = False  # a read of the list is under way (one at a time)
         self._reload_wanted = False  # a reload was asked for meanwhile: read again once it answers
-
-    def compose(self) -> ComposeResult:
-        for widget in super().compose():  # the footer: not composed again when the filter takes the focus
-            yield SteadyFooter() if type(widget) is Footer else widget
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="jobs-status")

@@ -1,7 +1,11 @@
-"""Classify 20,000 synthetic job-log tails of 16 KiB with all packs; compare with ``grep -E -f`` on the same bytes.
+"""Classify 20,000 synthetic job-log tails of 16 KiB with all packs; compare with ``rg --no-unicode -f`` and
+``grep -E -f`` (processes, start included) and with the combined RE2 search on the same bytes.
 
 Tails are realistic: art/messagefacility progress lines, ifdh and wrapper chatter, and in a third of them an
 error block taken from the signature examples near the end. Run standalone: ``python bench/bench_classify.py``.
+The ripgrep anchor needs Debian's ripgrep: ``bash bench/setup.sh`` installs it (without it those rows say
+"skipped"). Every pattern goes to rg translated from RE2 to Rust's syntax (:func:`rust_pattern`) or is skipped
+with its reason, and the lines rg matches are checked against the lines RE2's set matches on the same text.
 """
 
 from __future__ import annotations
@@ -9,11 +13,14 @@ from __future__ import annotations
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import re2
@@ -93,46 +100,129 @@ def make_dense(count: int, examples: list[str], share: float = 0.34, kinds: int 
     return tails
 
 
-def _dense_rows(packs: PackSet, examples: list[str], count: int) -> list[dict]:
-    """Scan throughput on error-dense text (34% of lines match) next to the old prefilter alone: one RE2 search
-    for the combined pattern per matching line, which is what the scanner used to run first."""
-    opts = re2.Options()
-    opts.max_mem, opts.never_capture, opts.log_errors = 256 << 20, True, False
-    combined = re2.compile("(?m)" + "|".join(f"(?:{s.pattern})" for s in packs.signatures), opts)
-    rows = []
-    for kinds, label in ((0, "any signature"), (4, "4 kinds of error")):
-        tails = make_dense(count, examples, kinds=kinds)
-        mb = sum(len(line) + 1 for t in tails for line in t) / 1e6
-        for t in tails[: count // 4]:
-            packs.scan(t)  # RE2 builds its DFA states lazily: time a warm process, as the dashboard is
-        t0 = time.perf_counter()
-        for t in tails:
-            packs.scan(t)
-        scan_s = time.perf_counter() - t0
-        texts = ["\n".join(t).encode() for t in tails]
-        t0 = time.perf_counter()
-        for text in texts:
-            pos = 0
-            while (m := combined.search(text, pos)) is not None and (end := text.find(b"\n", m.start())) >= 0:
-                pos = end + 1
-        search_s = time.perf_counter() - t0
-        rows.append(
-            {
-                "name": f"scan error-dense tails (34% of lines match, {label})",
-                "value": round(mb / scan_s, 1),
-                "unit": "MB/s",
-                "target": ">= the combined search below",
-            }
-        )
-        rows.append(
-            {
-                "name": f"  combined-pattern search alone, same text ({label})",
-                "value": round(mb / search_s, 1),
-                "unit": "MB/s",
-                "target": "reference",
-            }
-        )
-    return rows
+_RUST_META = set("\\.+*?()|[]{}^$#&-~")
+_SPACE = r"\t\n\f\r "  # RE2's \s: no \v (Rust's ASCII \s has it)
+_PLAIN_ESCAPES = set("dDwWbBntfrav")
+
+
+class Untranslatable(ValueError):
+    """An RE2 construct with no faithful Rust-regex (``rg --no-unicode``) spelling."""
+
+
+def _bytes_of(ch: str) -> str:
+    """A non-ASCII character as the UTF-8 bytes RE2 matches it by, in one group (a quantifier takes it whole)."""
+    return "(?:" + "".join(f"\\x{b:02X}" for b in ch.encode()) + ")"
+
+
+def _hex_escape(pattern: str, i: int) -> tuple[str, int]:
+    """``\\xHH`` / ``\\x{H...}`` at ``i`` (just past the x): the character it names, and where it ends."""
+    if pattern.startswith("{", i):
+        end = pattern.index("}", i)
+        return chr(int(pattern[i + 1 : end], 16)), end + 1
+    return chr(int(pattern[i : i + 2], 16)), i + 2
+
+
+def _class(pattern: str, i: int) -> tuple[str, int]:
+    """The RE2 character class opening at ``pattern[i]`` in Rust syntax, and the index past its ``]``."""
+    i += 1
+    negated = pattern.startswith("^", i)
+    i += negated
+    members: list[str] = []
+    wide: list[str] = []  # non-ASCII members: byte sequences outside the class
+    first = True
+    while i < len(pattern) and (first or pattern[i] != "]"):
+        first, ch = False, pattern[i]
+        if ch == "[" and pattern.startswith("[:", i):
+            end = pattern.index(":]", i) + 2
+            members.append(pattern[i:end])
+            i = end
+            continue
+        if ch == "\\":
+            nxt = pattern[i + 1]
+            i += 2
+            if nxt == "s":
+                members.append(_SPACE)
+            elif nxt == "S":
+                members.append(f"[^{_SPACE}]")
+            elif nxt in _PLAIN_ESCAPES:
+                members.append("\\" + nxt)
+            elif nxt == "x":
+                ch, i = _hex_escape(pattern, i)
+                (wide if ord(ch) > 0x7F else members).append(ch if ord(ch) > 0x7F else f"\\x{ord(ch):02X}")
+            elif nxt in "pP":
+                raise Untranslatable("Unicode class (\\p)")
+            elif nxt.isalnum():
+                raise Untranslatable(f"escape \\{nxt}")
+            else:
+                members.append("\\" + nxt if nxt in _RUST_META else nxt)
+            continue
+        i += 1
+        if ord(ch) > 0x7F:
+            if pattern.startswith("-", i) and not pattern.startswith("-]", i):
+                raise Untranslatable("non-ASCII range in a class")
+            wide.append(ch)
+        elif ch in "[&~" or (ch == "-" and (pattern.startswith("-", i) or members[-1:] == ["-"])):
+            members.append("\\" + ch)  # Rust: nested class, && ~~ -- set operations
+        else:
+            members.append(ch)
+    if i >= len(pattern):
+        raise Untranslatable("unclosed class")
+    if wide and negated:
+        raise Untranslatable("negated class with non-ASCII members (bytes are not characters)")
+    body = "[" + "^" * negated + "".join(members) + "]" if members else ""
+    if not wide:
+        return body, i + 1
+    return "(?:" + "|".join([*([body] if body else []), *(_bytes_of(c) for c in wide)]) + ")", i + 1
+
+
+def rust_pattern(pattern: str) -> str:
+    """``pattern`` (RE2 syntax) for ``rg --no-unicode`` matching the same lines, or Untranslatable.
+
+    The same on ASCII text: \\s spelled as RE2's ``[\\t\\n\\f\\r ]`` (Rust's has \\v), named groups non-capturing (rg
+    joins every pattern into one regex: no duplicate names), escaped punctuation Rust does not take (``\\"``) bare,
+    ``[`` ``&`` ``~`` ``--`` in a class escaped, non-ASCII characters as their UTF-8 bytes, wrapped in a group so an
+    inline flag stays its own. With ``--no-unicode`` ``.`` and a negated class step over a byte where RE2 steps over
+    a character: only a non-ASCII line can tell them apart (the row compares the matched lines)."""
+    out: list[str] = []
+    i = 0
+    folds = "(?i" in pattern
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            nxt = pattern[i + 1]
+            i += 2
+            if nxt == "s":
+                out.append(f"[{_SPACE}]")
+            elif nxt == "S":
+                out.append(f"[^{_SPACE}]")
+            elif nxt in _PLAIN_ESCAPES:
+                out.append("\\" + nxt)
+            elif nxt == "x":
+                ch, i = _hex_escape(pattern, i)
+                out.append(_bytes_of(ch) if ord(ch) > 0x7F else f"\\x{ord(ch):02X}")
+            elif nxt in "pP":
+                raise Untranslatable("Unicode class (\\p)")
+            elif nxt == "C":
+                out.append("(?s:.)")  # any byte, as RE2's \C
+            elif nxt.isalnum():
+                raise Untranslatable(f"escape \\{nxt}")
+            else:
+                out.append("\\" + nxt if nxt in _RUST_META else nxt)
+        elif ch == "[":
+            cls, i = _class(pattern, i)
+            out.append(cls)
+        elif pattern.startswith("(?P<", i):
+            i = pattern.index(">", i) + 1
+            out.append("(?:")
+        elif ord(ch) > 0x7F:
+            if folds and ch.lower() != ch.upper():
+                raise Untranslatable("case-folded non-ASCII letter")
+            out.append(_bytes_of(ch))
+            i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "(?:" + "".join(out) + ")"
 
 
 def _ere(pattern: str) -> tuple[str, bool]:
@@ -148,7 +238,18 @@ def _grep_accepts(pattern: str, nocase: bool) -> bool:
     return subprocess.run(args, capture_output=True).returncode in (0, 1)
 
 
-def _grep_row(tails: list[list[str]], patterns: list[str]) -> dict | None:
+def _timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, bytes]:
+    """Wall and CPU seconds of one run of ``argv`` (a process: its start included), and what it printed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, env=env)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, done.stdout
+
+
+def _grep_row(data: Path, patterns: list[str], work: Path) -> dict | None:
     """``grep -E -f`` with the same patterns on the same bytes: the case-sensitive ones in one run, the
     ``(?i)`` ones in a second run with ``-i`` (grep has no per-pattern flag); the throughput is over both."""
     if shutil.which("grep") is None:
@@ -156,27 +257,178 @@ def _grep_row(tails: list[list[str]], patterns: list[str]) -> dict | None:
     translated = [_ere(p) for p in patterns]
     exact = [p for p, nocase in translated if not nocase and _grep_accepts(p, False)]
     folded = [p for p, nocase in translated if nocase and _grep_accepts(p, True)]
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        data = work / "tails.log"
-        data.write_text("\n".join("\n".join(t) for t in tails) + "\n")
-        env = {**os.environ, "LC_ALL": "C"}
-        took = 0.0
-        for flags, pats in (([], exact), (["-i"], folded)):
-            if not pats:
-                continue
-            pfile = work / f"patterns{len(flags)}.txt"
-            pfile.write_text("\n".join(pats) + "\n")
-            t0 = time.perf_counter()
-            subprocess.run(["grep", "-E", *flags, "-c", "-f", str(pfile), str(data)], capture_output=True, env=env)
-            took += time.perf_counter() - t0
-        mb = data.stat().st_size / 1e6
+    env = {**os.environ, "LC_ALL": "C"}
+    took = 0.0
+    for flags, pats in (([], exact), (["-i"], folded)):
+        if not pats:
+            continue
+        pfile = work / f"grep{len(flags)}.txt"
+        pfile.write_text("\n".join(pats) + "\n")
+        took += _timed(["grep", "-E", *flags, "-c", "-f", str(pfile), str(data)], env)[0]
     name = f"grep -E -f (+ -i for the (?i) ones), {len(exact) + len(folded)}/{len(patterns)} patterns, LC_ALL=C"
-    return {"name": name, "value": round(mb / took, 1), "unit": "MB/s", "target": "reference"}
+    return {"name": name, "value": round(data.stat().st_size / 1e6 / took, 1), "unit": "MB/s", "target": "reference"}
+
+
+def write_text(path: Path, tails: list[list[str]]) -> None:
+    """The tails as one UTF-8 file, one line of a tail a line."""
+    path.write_text("\n".join("\n".join(t) for t in tails) + "\n", encoding="utf-8")
+
+
+def re2_lines(packs: PackSet, tails: list[list[str]], keep: Iterable[int]) -> set[int]:
+    """1-based numbers (in the file :func:`write_text` makes) of the lines on which RE2's full set, the scan's
+    truth, matches a signature of ``keep``: the lines the prefilter passes, each asked of the set (vetoes aside)."""
+    wanted = set(keep)
+    out: set[int] = set()
+    at = 0
+    for t in tails:
+        for index, line in packs._candidate_lines("\n".join(t).encode()):
+            hits = packs._set.Match(line)
+            if hits and not wanted.isdisjoint(hits):
+                out.add(at + index + 1)
+        at += len(t)
+    return out
+
+
+class Ripgrep:
+    """``rg --no-unicode -f``: the signatures' patterns translated (each checked by rg alone), run on a file."""
+
+    ARGV = ("rg", "--no-config", "--no-unicode")
+
+    def __init__(self, patterns: list[str], work: Path) -> None:
+        self.total = len(patterns)
+        self.kept: list[int] = []
+        self.skipped: Counter[str] = Counter()
+        rust = []
+        for i, pattern in enumerate(patterns):
+            try:
+                translated = rust_pattern(pattern)
+            except Untranslatable as exc:
+                self.skipped[str(exc)] += 1
+                continue
+            probe = subprocess.run([*self.ARGV, "-c", "-e", translated, "/dev/null"], capture_output=True)
+            if probe.returncode not in (0, 1):
+                self.skipped[f"rg: {probe.stderr.decode(errors='replace').strip().splitlines()[-1]}"] += 1
+                continue
+            self.kept.append(i)
+            rust.append(translated)
+        self.pfile = work / "rust_patterns.txt"
+        self.pfile.write_text("\n".join(rust) + "\n", encoding="utf-8")
+        self.start_s = min(_timed([*self.ARGV, "-c", "-f", str(self.pfile), "/dev/null"])[0] for _ in range(3))
+        self.work = work
+
+    def patterns_note(self) -> str:
+        """How many patterns rg runs, and why the others were skipped."""
+        why = "; ".join(f"{n} {reason}" for reason, n in self.skipped.items())
+        return f"{len(self.kept)}/{self.total} patterns" + (f", skipped: {why}" if why else ", none skipped")
+
+    def measure(self, data: Path, expected: set[int]) -> tuple[float, float, str]:
+        """MB/s of wall and CPU time of one ``-c`` run on ``data`` (process start and compile included), and
+        whether rg matched the same lines as ``expected`` (RE2's, from an untimed ``-n`` run)."""
+        done = subprocess.run([*self.ARGV, "-n", "-f", str(self.pfile), str(data)], capture_output=True)
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"rg: {done.stderr.decode(errors='replace').strip()[-300:]}")
+        got = {int(line.split(b":", 1)[0]) for line in done.stdout.splitlines()}
+        wall, cpu, out = _timed([*self.ARGV, "-c", "-f", str(self.pfile), str(data)])
+        if got != expected or int(out or 0) != len(got):
+            agree = (
+                f"lines DIFFER: rg {len(got)} (-c {int(out or 0)}), RE2's set {len(expected)}: "
+                f"{len(got - expected)} only rg's, {len(expected - got)} only RE2's"
+            )
+        else:
+            agree = f"the same {len(got)} lines as RE2's set"
+        mb = data.stat().st_size / 1e6
+        return mb / wall, mb / cpu, agree
+
+    def warm_up_s(self, data: Path, size: int = 1 << 20) -> float:
+        """Seconds rg takes on the first ``size`` bytes of ``data`` alone: its start, and the lazy DFA's states
+        built as the text asks for them (a large share of a short text's time)."""
+        head = self.work / "head.log"
+        with data.open("rb") as f:
+            chunk = f.read(size)
+        head.write_bytes(chunk[: chunk.rfind(b"\n") + 1])
+        return _timed([*self.ARGV, "-c", "-f", str(self.pfile), str(head)])[0]
+
+
+def _dense_rows(packs: PackSet, examples: list[str], count: int, work: Path, rg: Ripgrep | None) -> list[dict]:
+    """Scan throughput on error-dense text (34% of lines match) next to the old prefilter alone: one RE2 search
+    for the combined pattern per matching line, which is what the scanner used to run first; and rg's."""
+    opts = re2.Options()
+    opts.max_mem, opts.never_capture, opts.log_errors = 256 << 20, True, False
+    combined = re2.compile("(?m)" + "|".join(f"(?:{s.pattern})" for s in packs.signatures), opts)
+    rows = []
+    for kinds, label in ((0, "any signature"), (4, "4 kinds of error")):
+        tails = make_dense(count, examples, kinds=kinds)
+        mb = sum(len(line) + 1 for t in tails for line in t) / 1e6
+        for t in tails[: count // 4]:
+            packs.scan(t)  # RE2 builds its DFA states lazily: time a warm process, as the dashboard is
+        c0, t0 = time.thread_time(), time.perf_counter()
+        for t in tails:
+            packs.scan(t)
+        scan_s, scan_cpu = time.perf_counter() - t0, time.thread_time() - c0
+        texts = ["\n".join(t).encode() for t in tails]
+        t0 = time.perf_counter()
+        for text in texts:
+            pos = 0
+            while (m := combined.search(text, pos)) is not None and (end := text.find(b"\n", m.start())) >= 0:
+                pos = end + 1
+        search = mb / (time.perf_counter() - t0)
+        rows.append(
+            {
+                "name": f"scan error-dense tails (34% of lines match, {label})",
+                "value": round(mb / scan_s, 1),
+                "unit": "MB/s",
+                "target": f">= {search:.1f} MB/s (the combined search below; scan {mb / scan_cpu:.1f} MB/s of CPU, "
+                f"load {os.getloadavg()[0]:.1f})",
+            }
+        )
+        rows.append(
+            {
+                "name": f"  combined-pattern search alone, same text ({label})",
+                "value": round(search, 1),
+                "unit": "MB/s",
+                "target": "reference",
+            }
+        )
+        if rg is not None:
+            data = work / f"dense{kinds}.log"
+            write_text(data, tails)
+            rg_mb, rg_cpu, agree = rg.measure(data, re2_lines(packs, tails, rg.kept))
+            rows.append(
+                {
+                    "name": f"  rg --no-unicode -f -c, same text ({label}; process start included)",
+                    "value": round(rg_mb, 1),
+                    "unit": "MB/s",
+                    "target": f"reference ({rg_cpu:.1f} MB/s of CPU; {agree})",
+                }
+            )
+    return rows
+
+
+def _rg_rows(scan_mb: float, data: Path, rg: Ripgrep | None, expected: set[int] | None) -> list[dict]:
+    """The stretch: the scan against ``rg --no-unicode -f`` on the same sparse text, and rg's own row."""
+    name = "classify (sparse): opgtui scan vs rg --no-unicode -f"
+    if rg is None or expected is None:
+        return [{"name": name, "value": "skipped", "unit": "", "target": "rg not installed (run bench/setup.sh)"}]
+    rg_mb, rg_cpu, agree = rg.measure(data, expected)
+    return [
+        {
+            "name": name,
+            "value": round(scan_mb, 1),
+            "unit": "MB/s",
+            "target": f">= {rg_mb:.1f} MB/s (rg's, below: issue 18's stretch)",
+        },
+        {
+            "name": f"  rg --no-unicode -f -c, same text ({len(rg.kept)}/{rg.total} patterns; process start included)",
+            "value": round(rg_mb, 1),
+            "unit": "MB/s",
+            "target": f"reference ({rg_cpu:.1f} MB/s of CPU; {agree}; start and compile {rg.start_s * 1000:.0f} ms, "
+            f"the first MiB alone {rg.warm_up_s(data):.2f} s; {rg.patterns_note()})",
+        },
+    ]
 
 
 def run(quick: bool = False) -> list[dict]:
-    """Rows ``{name, value, unit, target}``: scan and diagnose throughput, and grep for comparison."""
+    """Rows ``{name, value, unit, target}``: scan and diagnose throughput, and rg, RE2 and grep for comparison."""
     t0 = time.perf_counter()
     packs = load_packs(plugins=False)
     load_s = time.perf_counter() - t0
@@ -193,7 +445,24 @@ def run(quick: bool = False) -> list[dict]:
     diag_s = time.perf_counter() - t0
     failing = sum(v.category != "unknown" for v in verdicts)
 
-    rows = [
+    slow = PackSet(packs.compiled)
+    slow._prefilter = None  # what the prefilter saves: the set asked about every line
+    sample = tails[: max(count // 10, 200)]
+    t0 = time.perf_counter()
+    for t in sample:
+        slow.scan(t)
+    slow_mb = sum(len(line) + 1 for t in sample for line in t) / 1e6 / (time.perf_counter() - t0)
+
+    patterns = [s.pattern for s in packs.signatures]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        data = work / "tails.log"
+        write_text(data, tails)
+        rg = Ripgrep(patterns, work) if shutil.which("rg") else None
+        rg_rows = _rg_rows(mb / scan_s, data, rg, re2_lines(packs, tails, rg.kept) if rg else None)
+        dense = _dense_rows(packs, examples, max(count // 20, 100), work, rg)
+        grep = _grep_row(data, patterns, work)
+    return [
         {
             "name": f"load + compile {len(packs.signatures)} signatures",
             "value": round(load_s * 1000, 1),
@@ -207,6 +476,7 @@ def run(quick: bool = False) -> list[dict]:
             # CPU time: what the load on the machine does not change
             "target": f">= 30 MB/s ({mb / scan_cpu:.1f} MB/s of CPU time, load {os.getloadavg()[0]:.1f})",
         },
+        *rg_rows,
         {
             "name": f"diagnose {count} tails ({failing} with a category)",
             "value": float(round(count / diag_s)),
@@ -217,29 +487,17 @@ def run(quick: bool = False) -> list[dict]:
             "name": "diagnose (scan, read codes and blocks, decide) throughput",
             "value": round(mb / diag_s, 1),
             "unit": "MB/s",
-            "target": ">= grep -E -f below",
+            "target": f">= {grep['value']} MB/s (grep -E -f below)" if grep else "reference",
         },
-    ]
-    slow = PackSet(packs.compiled)
-    slow._prefilter = None  # what the prefilter saves: the set asked about every line
-    sample = tails[: max(count // 10, 200)]
-    t0 = time.perf_counter()
-    for t in sample:
-        slow.scan(t)
-    slow_mb = sum(len(line) + 1 for t in sample for line in t) / 1e6
-    rows.append(
         {
             "name": "scan without the combined prefilter (re2.Set on every line)",
-            "value": round(slow_mb / (time.perf_counter() - t0), 1),
+            "value": round(slow_mb, 1),
             "unit": "MB/s",
             "target": "reference",
-        }
-    )
-    rows.extend(_dense_rows(packs, examples, max(count // 20, 100)))
-    grep = _grep_row(tails, [s.pattern for s in packs.signatures])
-    if grep:
-        rows.append(grep)
-    return rows
+        },
+        *dense,
+        *([grep] if grep else []),
+    ]
 
 
 if __name__ == "__main__":

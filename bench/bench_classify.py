@@ -122,6 +122,25 @@ def _hex_escape(pattern: str, i: int) -> tuple[str, int]:
     return chr(int(pattern[i : i + 2], 16)), i + 2
 
 
+def _escape(pattern: str, i: int) -> tuple[str, int]:
+    """The escape at ``pattern[i]`` (a backslash) in Rust's syntax, or the non-ASCII character it names (the
+    caller spells that), and the index past it. Its spelling is the same inside a class (Rust nests classes)."""
+    nxt = pattern[i + 1]
+    i += 2
+    if nxt in "sS":
+        return f"[{'^' * (nxt == 'S')}{_SPACE}]", i
+    if nxt in _PLAIN_ESCAPES:
+        return "\\" + nxt, i
+    if nxt == "x":
+        ch, i = _hex_escape(pattern, i)
+        return (ch if ord(ch) > 0x7F else f"\\x{ord(ch):02X}"), i
+    if nxt in "pP":
+        raise Untranslatable("Unicode class (\\p)")
+    if nxt.isalnum():  # \C (any byte) included: none of the packs has it
+        raise Untranslatable(f"escape \\{nxt}")
+    return ("\\" + nxt if nxt in _RUST_META else nxt), i
+
+
 def _class(pattern: str, i: int) -> tuple[str, int]:
     """The RE2 character class opening at ``pattern[i]`` in Rust syntax, and the index past its ``]``."""
     i += 1
@@ -132,37 +151,21 @@ def _class(pattern: str, i: int) -> tuple[str, int]:
     first = True
     while i < len(pattern) and (first or pattern[i] != "]"):
         first, ch = False, pattern[i]
-        if ch == "[" and pattern.startswith("[:", i):
+        if pattern.startswith("[:", i):
             end = pattern.index(":]", i) + 2
             members.append(pattern[i:end])
             i = end
             continue
         if ch == "\\":
-            nxt = pattern[i + 1]
-            i += 2
-            if nxt == "s":
-                members.append(_SPACE)
-            elif nxt == "S":
-                members.append(f"[^{_SPACE}]")
-            elif nxt in _PLAIN_ESCAPES:
-                members.append("\\" + nxt)
-            elif nxt == "x":
-                ch, i = _hex_escape(pattern, i)
-                (wide if ord(ch) > 0x7F else members).append(ch if ord(ch) > 0x7F else f"\\x{ord(ch):02X}")
-            elif nxt in "pP":
-                raise Untranslatable("Unicode class (\\p)")
-            elif nxt.isalnum():
-                raise Untranslatable(f"escape \\{nxt}")
-            else:
-                members.append("\\" + nxt if nxt in _RUST_META else nxt)
-            continue
-        i += 1
-        if ord(ch) > 0x7F:
+            ch, i = _escape(pattern, i)
+        else:
+            i += 1
+            if ch in "[&~" or (ch == "-" and (pattern.startswith("-", i) or members[-1:] == ["-"])):
+                ch = "\\" + ch  # Rust: a nested class, the set operations && ~~ --
+        if len(ch) == 1 and ord(ch) > 0x7F:
             if pattern.startswith("-", i) and not pattern.startswith("-]", i):
                 raise Untranslatable("non-ASCII range in a class")
             wide.append(ch)
-        elif ch in "[&~" or (ch == "-" and (pattern.startswith("-", i) or members[-1:] == ["-"])):
-            members.append("\\" + ch)  # Rust: nested class, && ~~ -- set operations
         else:
             members.append(ch)
     if i >= len(pattern):
@@ -180,48 +183,28 @@ def rust_pattern(pattern: str) -> str:
 
     The same on ASCII text: \\s spelled as RE2's ``[\\t\\n\\f\\r ]`` (Rust's has \\v), named groups non-capturing (rg
     joins every pattern into one regex: no duplicate names), escaped punctuation Rust does not take (``\\"``) bare,
-    ``[`` ``&`` ``~`` ``--`` in a class escaped, non-ASCII characters as their UTF-8 bytes, wrapped in a group so an
-    inline flag stays its own. With ``--no-unicode`` ``.`` and a negated class step over a byte where RE2 steps over
-    a character: only a non-ASCII line can tell them apart (the row compares the matched lines)."""
+    ``[`` ``&`` ``~`` ``--`` in a class escaped, non-ASCII characters as their UTF-8 bytes, and the whole in a group
+    (rg 13 joins the patterns with ``|``: an inline ``(?i)`` would reach the next ones). With ``--no-unicode`` ``.``
+    and a negated class step over a byte where RE2 steps over a character: only a non-ASCII line can tell them
+    apart (the rows compare the matched lines)."""
     out: list[str] = []
     i = 0
     folds = "(?i" in pattern
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
-            nxt = pattern[i + 1]
-            i += 2
-            if nxt == "s":
-                out.append(f"[{_SPACE}]")
-            elif nxt == "S":
-                out.append(f"[^{_SPACE}]")
-            elif nxt in _PLAIN_ESCAPES:
-                out.append("\\" + nxt)
-            elif nxt == "x":
-                ch, i = _hex_escape(pattern, i)
-                out.append(_bytes_of(ch) if ord(ch) > 0x7F else f"\\x{ord(ch):02X}")
-            elif nxt in "pP":
-                raise Untranslatable("Unicode class (\\p)")
-            elif nxt == "C":
-                out.append("(?s:.)")  # any byte, as RE2's \C
-            elif nxt.isalnum():
-                raise Untranslatable(f"escape \\{nxt}")
-            else:
-                out.append("\\" + nxt if nxt in _RUST_META else nxt)
+            ch, i = _escape(pattern, i)
         elif ch == "[":
-            cls, i = _class(pattern, i)
-            out.append(cls)
+            ch, i = _class(pattern, i)
         elif pattern.startswith("(?P<", i):
-            i = pattern.index(">", i) + 1
-            out.append("(?:")
-        elif ord(ch) > 0x7F:
+            ch, i = "(?:", pattern.index(">", i) + 1
+        else:
+            i += 1
+        if len(ch) == 1 and ord(ch) > 0x7F:
             if folds and ch.lower() != ch.upper():
                 raise Untranslatable("case-folded non-ASCII letter")
-            out.append(_bytes_of(ch))
-            i += 1
-        else:
-            out.append(ch)
-            i += 1
+            ch = _bytes_of(ch)
+        out.append(ch)
     return "(?:" + "".join(out) + ")"
 
 

@@ -26,6 +26,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+MINIMAL_APP = """
+from textual.app import App
+from textual.widgets import Static
+
+
+class Minimal(App):
+    def compose(self):
+        yield Static("samweb")
+
+
+Minimal().run()
+"""
+"""The anchor for a first paint: Textual's own start-up with one widget, run as the other apps are."""
+
+
 def first_frame(argv: list[str], env: dict[str, str], marker: bytes, timeout: float = 30.0) -> float:
     """Seconds from spawn until ``marker`` appears on the terminal."""
     master, slave = pty.openpty()
@@ -175,6 +190,13 @@ def run(quick: bool = False, tree: Path | None = None) -> list[dict]:
         rows.append(row("opgtui on the demo store to its first screen (pty)", times, 0.5, load) | {"headline": True})
     times = [first_frame([*exe, "demo"], env, b"samweb") for _ in range(repeats)]  # the board's first service
     rows.append(row("opgtui demo to its first screen (pty)", times, 0.5, f", load {os.getloadavg()[0]:.1f}"))
+    times = [first_frame([sys.executable, "-c", MINIMAL_APP], env, b"samweb") for _ in range(repeats)]
+    rows.append(
+        {
+            **row("a minimal Textual app (one Static) to its first screen (pty)", times, 0.5),
+            "target": f"anchor (min {min(times):.3f} s, load {os.getloadavg()[0]:.1f})",
+        }
+    )
     from bench_jobs import files  # the same 100k synthetic -json dump as bench_jobs' headline
 
     n = 10_000 if quick else 100_000

@@ -4,9 +4,11 @@
 
 Each ``bench/bench_*.py`` module exposes ``run(quick: bool = False) -> list[dict]`` with rows
 ``{"name", "value", "unit", "target"}`` (and optionally ``"limit"``: the number the value must stay under, in
-its unit). Every row is printed with its target, the measured value and MISSED when it misses: the limit, or a
-target that reads ``< N unit`` / ``<= N`` / ``>= N`` in the row's unit. Numbers come from this machine (its load
-average is printed: other work on it slows every row); compare like with like.
+its unit). Every row is printed with its target, the measured value (a median where the row repeats its runs,
+the fastest beside it as ``min``) and MISSED when it misses: the limit, or a target that reads ``< N unit`` /
+``<= N`` / ``>= N`` in the row's unit. The exit status is 1 when a module FAILED or a row MISSED, else 0.
+Numbers come from this machine (its load average is printed: other work on it slows every row); compare like with
+like.
 """
 
 from __future__ import annotations
@@ -120,13 +122,15 @@ def main() -> int:
     width = max((len(r["name"]) for r in rows), default=10)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores ({cpu_model()})")
     print(f"machine speed: 2M pure-Python additions in {speed[0] * 1000:.0f} ms before, {speed[1] * 1000:.0f} ms after")
-    print(f"{'bench':10} {'measure':{width}} {'value':>12} {'unit':8} {'':6} target")
+    print(f"{'bench':10} {'measure':{width}} {'value':>12} {'min':>10} {'unit':8} {'':6} target")
     headline = [r for r in rows if r.get("headline")]  # an issue's own end-to-end target, repeated first
     for r in [*headline, *({"bench": "", "name": "-" * width, "value": "", "unit": ""},)[: len(headline)], *rows]:
         value = r["value"]
         shown = f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12}"
+        least = r.get("min")  # the fastest of a row's repeated runs, where it has them (value: their median)
+        low = f"{least:10.3f}" if isinstance(least, (int, float)) else f"{'':10}"
         r["status"] = verdict(r) if r["unit"] else ""
-        print(f"{r['bench']:10} {r['name']:{width}} {shown} {r['unit']:8} {r['status']:6} {r.get('target', '')}")
+        print(f"{r['bench']:10} {r['name']:{width}} {shown} {low} {r['unit']:8} {r['status']:6} {r.get('target', '')}")
     doc = {
         "machine": platform.platform(),
         "cpu": cpu_model(),
@@ -146,7 +150,7 @@ def main() -> int:
                 f"  MISSED  {r['bench']}: {r['name']} = {r['value']} {r['unit']} (target {r.get('target', '')})",
                 file=sys.stderr,
             )
-    return 1 if failed else 0
+    return 1 if failed or missed else 0
 
 
 if __name__ == "__main__":

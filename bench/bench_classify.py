@@ -375,10 +375,15 @@ def _dense_rows(packs: PackSet, examples: list[str], count: int, work: Path, rg:
         if rg is not None:
             data = work / f"dense{kinds}.log"
             write_text(data, tails)
-            rg_mb, rg_cpu, agree = rg.measure(data, re2_lines(packs, tails, rg.kept))
+            name = f"  rg --no-unicode -f -c, same text ({label}; process start included)"
+            try:
+                rg_mb, rg_cpu, agree = rg.measure(data, re2_lines(packs, tails, rg.kept))
+            except (OSError, RuntimeError, ValueError) as exc:
+                rows.append({"name": name, "value": "failed", "unit": "", "target": f"rg failed: {exc}"})
+                continue
             rows.append(
                 {
-                    "name": f"  rg --no-unicode -f -c, same text ({label}; process start included)",
+                    "name": name,
                     "value": round(rg_mb, 1),
                     "unit": "MB/s",
                     "target": f"reference ({rg_cpu:.1f} MB/s of CPU; {agree})",
@@ -391,8 +396,13 @@ def _rg_rows(scan_mb: float, data: Path, rg: Ripgrep | None, expected: set[int] 
     """The stretch: the scan against ``rg --no-unicode -f`` on the same sparse text, and rg's own row."""
     name = "classify (sparse): opgtui scan vs rg --no-unicode -f"
     if rg is None or expected is None:
-        return [{"name": name, "value": "skipped", "unit": "", "target": "rg not installed (run bench/setup.sh)"}]
-    rg_mb, rg_cpu, agree = rg.measure(data, expected)
+        return [
+            {"name": name, "value": "skipped", "unit": "", "target": "skipped: rg not installed (run bench/setup.sh)"}
+        ]
+    try:
+        rg_mb, rg_cpu, agree = rg.measure(data, expected)
+    except (OSError, RuntimeError, ValueError) as exc:
+        return [{"name": name, "value": "failed", "unit": "", "target": f"rg failed: {exc}"}]
     return [
         {
             "name": name,

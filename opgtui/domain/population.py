@@ -28,9 +28,9 @@ from collections import Counter, _count_elements  # type: ignore[attr-defined]  
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import accumulate, compress, islice
-from operator import attrgetter, ne, not_, or_
-from typing import Literal, NamedTuple, TypeVar
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import attrgetter, ne, or_, sub
+from typing import Literal, TypeVar
 
 from opgtui.core.model import Job, JobStatus, Verdict, Window
 from opgtui.core.textsafe import one_line
@@ -270,11 +270,10 @@ def _explained(job: Job, verdict: Verdict | None, outages: Sequence[Window], now
 
 # ------------------------------------------------------------------------------------------- the analysis
 
-_batch_name, _host, _site = attrgetter("batch_name"), attrgetter("last_host"), attrgetter("site")
-_status = attrgetter("status")
-_DONE = frozenset({_COMPLETED})
-_NOT_DONE = partial(ne, _COMPLETED)
+_batch_name, _id = attrgetter("batch_name"), attrgetter("id")
+_FINISHED = frozenset({_COMPLETED, int(JobStatus.HELD)})  # a held job is a failure that did not complete
 _NONE: Mapping[object, int] = {}
+_NO_BATCH = object()  # before the first run
 _K = TypeVar("_K")
 _T = TypeVar("_T")
 BatchKey = Callable[[Job], str | None]
@@ -315,37 +314,39 @@ def analyse(
 
 
 class _Counts:
-    """The finished jobs (the completed, and the failures that did not complete) and the failures, each counted per
-    batch by host and by site on the C side: each column of the jobs is read once, and the jobs of one batch, which
-    come in runs (a listing by id lists a cluster's jobs together), are counted by host and by site run by run
-    without making a (batch, host) key per job. A success is a finished job that is not one of the failures (which
-    are jobs of ``jobs``)."""
+    """The finished jobs (completed or held: a held job is a failure that did not complete) and the failures, each
+    counted per batch by host and by site: one loop reads the finished jobs' hosts and sites and where their batch
+    changes, and the jobs of one batch, which come in runs (a listing by id lists a cluster's jobs together), are
+    counted by host and by site run by run on the C side, without making a (batch, host) key per job. A success is
+    a finished job that is not one of the failures (the failed and held jobs of ``jobs``)."""
 
     def __init__(self, jobs: list[Job], failed: list[Job]) -> None:
         self.failed = failed
-        done = _at(jobs, _status, _DONE)
-        self.hosts, self.sites = list(map(_host, done)), list(map(_site, done))
-        self.fail_hosts, self.fail_sites = list(map(_host, failed)), list(map(_site, failed))
-        self.held = list(map(_NOT_DONE, map(_status, failed)))  # finished, not among the completed
-        done_b, fail_b = list(map(_batch_name, done)), list(map(_batch_name, failed))
-        nameless = None in done_b or None in fail_b
+        fail_b, self.fail_hosts, self.fail_sites = _failure_columns(failed)
+        self.hosts, self.sites, labels, starts = _finished(jobs)
+        fail_runs = _runs(fail_b)
+        nameless = None in labels or None in fail_runs[0]
         if not nameless:
-            self._count(done_b, fail_b, _batch_name)
+            self._count(labels, starts, fail_b, fail_runs, _batch_name)
             nameless = "" in self.fin_s.keys() | self.fb.keys() and None in map(_batch_name, jobs)
         if nameless:  # jobs with no batch name: their submission (schedd#cluster) is the batch of every job
-            self._count(list(map(batch_of, done)), list(map(batch_of, failed)), batch_of)
+            fin_b = [batch_of(j) for j in jobs if j.status in _FINISHED]  # as _finished reads them
+            fail_b = list(map(batch_of, failed))
+            self._count(*_runs(fin_b), fail_b, _runs(fail_b), batch_of)
 
-    def _count(self, done_b: list[str], fail_b: list[str], key: BatchKey) -> None:
-        self.key, self.fail_b, held = key, fail_b, self.held
-        self.fin_h, self.fin_s = _nest(done_b, (self.hosts, self.sites))
-        held_b = list(compress(fail_b, held))
-        _nest(
-            held_b,
-            (list(compress(self.fail_hosts, held)), list(compress(self.fail_sites, held))),
-            self.fin_h,
-            self.fin_s,
-        )
-        self.fail_h, fail_s = _nest(fail_b, (self.fail_hosts, self.fail_sites))
+    def _count(
+        self,
+        labels: list[str],
+        starts: list[int],
+        fail_b: list[str],
+        fail_runs: tuple[list[str], list[int]],
+        key: BatchKey,
+    ) -> None:
+        """Count by the finished jobs' runs of batches (each run's batch, where it starts) and the failures'
+        batches ``fail_b`` (and their runs)."""
+        self.key, self.fail_b = key, fail_b
+        self.fin_h, self.fin_s = _nest(labels, starts, (self.hosts, self.sites))
+        self.fail_h, fail_s = _nest(*fail_runs, (self.fail_hosts, self.fail_sites))
         self.fb: Counter[str] = Counter({b: sum(at.values()) for b, at in fail_s.items()})  # first failure's order
         self.ok_b: Counter[str] = Counter()
         self.ok_s: Counter[str | None] = Counter()
@@ -360,7 +361,7 @@ class _Counts:
             self.ok_b[b] = sum(at.values()) - self.fb[b]
         for b, at in fail_s.items():
             self.fail_bs.update(((b, s), f) for s, f in at.items())
-        self.total_ok = len(done_b) + len(held_b) - len(fail_b)
+        self.total_ok = len(self.hosts) - len(fail_b)
 
     def failed_of(self, batches: Set[str]) -> list[Job]:
         """The failures of ``batches``, picked on the C side."""
@@ -380,16 +381,12 @@ class _Counts:
 
     def decide(self, verdicts: Mapping[str, Verdict], outages: Sequence[Window], now: float) -> Population:
         out = Population()
+        # a batch failing everywhere says nothing of the nodes and sites it ran on: its failures are left out of
+        # the tests below, and the counts of the others are taken as they are
         broken = self._batch_wide(out, verdicts, outages, now)
-        # the failures of the batches not failing everywhere (a batch failing everywhere says nothing of the nodes
-        # it ran on), with their batches, hosts and sites
-        failed = _Failed(self.failed, self.fail_b, self.fail_hosts, self.fail_sites)
-        if broken:
-            kept = list(map(not_, map(broken.__contains__, self.fail_b)))
-            failed = _Failed(*(list(compress(column, kept)) for column in failed))
-        self._nodes(out, failed, broken)
-        self._sites(out, failed, broken)
-        _attach(out, failed)
+        self._nodes(out, broken)
+        self._sites(out, broken)
+        self._attach(out, broken)
         return out
 
     def _batch_wide(
@@ -414,28 +411,32 @@ class _Counts:
             members[self.key(j)].append(j)  # type: ignore[index]
         wide: list[tuple[str, list[Job], int, int, str, int]] = []
         for b, jobs in members.items():
-            kept = [j for j in jobs if not _explained(j, verdicts.get(j.id), outages, now)]
+            said = list(map(verdicts.get, map(_id, jobs)))
+            if outages:
+                kept = [(j, v) for j, v in zip(jobs, said, strict=True) if not _explained(j, v, outages, now)]
+            else:  # _explained without an outage: the verdict names one
+                kept = [(j, v) for j, v in zip(jobs, said, strict=True) if v is None or not v.windows]
             if len(kept) < MIN_FAILURES:
                 continue
-            hosts = len({j.last_host for j in kept if j.last_host})
-            sites = len({j.site for j in kept if j.site})
+            hosts = len({j.last_host for j, _v in kept if j.last_host})
+            sites = len({j.site for j, _v in kept if j.site})
             if hosts < MIN_HOSTS or (sites and sites < MIN_SITES):
                 continue
-            common, count = Counter(failure_key(j, verdicts.get(j.id)) for j in kept).most_common(1)[0]
+            common, count = Counter(failure_key(j, v) for j, v in kept).most_common(1)[0]
             if count >= SAME_SHARE * len(kept):
-                wide.append((b, kept, hosts, sites, common, count))
+                wide.append((b, [j for j, _v in kept], hosts, sites, common, count))
         broken: set[str] = set()
-        for b, kept, hosts, sites, common, count in wide:
+        for b, kept_jobs, hosts, sites, common, count in wide:
             other_fail = total_failed - self.fb[b]
-            p = min(1.0, fisher_greater(len(kept), 0, other_fail, self.total_ok) * m)
+            p = min(1.0, fisher_greater(len(kept_jobs), 0, other_fail, self.total_ok) * m)
             if p >= ALPHA:
                 continue
-            times = [t for j in kept if (t := ended_at(j)) is not None]
+            times = [t for j in kept_jobs if (t := ended_at(j)) is not None]
             ev = Evidence(
                 "batch",
                 b,
                 b,
-                len(kept),
+                len(kept_jobs),
                 0,
                 self.fb[b],
                 0,
@@ -448,18 +449,20 @@ class _Counts:
                 sites=sites,
                 common=common,
                 common_count=count,
-                explained=self.fb[b] - len(kept),
+                explained=self.fb[b] - len(kept_jobs),
             )
             out.findings.append(ev)
             out.batch[b] = ev
-            out.by_job.update(dict.fromkeys([j.id for j in kept], ev))
+            out.by_job.update(dict.fromkeys([j.id for j in kept_jobs], ev))
             broken.add(b)
         return broken
 
     # -------------------------------------------------------------------------------- a node or a site
 
-    def _nodes(self, out: Population, failed: _Failed, broken: set[str]) -> None:
-        across = Counter(failed.hosts)
+    def _nodes(self, out: Population, broken: set[str]) -> None:
+        across = Counter(self.fail_hosts)
+        for b in broken:
+            across.subtract(self.fail_h[b])
         hosts = [h for h in _enough(across) if h is not None]
         if not hosts:
             return
@@ -482,14 +485,13 @@ class _Counts:
                         self._test(out.node, "node", b, h, fails[h], self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
         # across batches: Tarone over every host by its finished jobs (of the batches not failing everywhere)
         ran_h = Counter(self.hosts)
-        ran_h.update(compress(self.fail_hosts, self.held))
         for b in broken:
             ran_h.subtract(self.fin_h[b])
         sizes = {}
         _count_elements(sizes, ran_h.values())
         if None in ran_h:
             sizes[ran_h[None]] -= 1
-        all_f, all_o = len(failed.jobs), self.total_ok - sum(self.ok_b[b] for b in broken)
+        all_f, all_o = self._others(broken)
         tested_n, m_pool = _tarone(
             {n: k for n, k in sizes.items() if n >= MIN_FAILURES and k}, lambda n: _best(n, all_f, all_o)
         )
@@ -502,7 +504,11 @@ class _Counts:
                 mix = partial(self._expected, lambda b, h=h: (self.fails_at(b, h), self.ok_at(b, h)), broken)
                 self._test(out.node, "node", None, h, f, o, all_f, all_o, m_pool, batches=batches, expected=mix)  # type: ignore[arg-type]
 
-    def _sites(self, out: Population, failed: _Failed, broken: set[str]) -> None:
+    def _others(self, broken: set[str]) -> tuple[int, int]:
+        """The failures and successes of the batches not failing everywhere."""
+        return len(self.failed) - sum(self.fb[b] for b in broken), self.total_ok - sum(self.ok_b[b] for b in broken)
+
+    def _sites(self, out: Population, broken: set[str]) -> None:
         fail_bs = {bs: n for bs, n in self.fail_bs.items() if bs[0] not in broken and bs[1] is not None}
         across: Counter[str | None] = Counter()
         batches: Counter[str | None] = Counter()
@@ -510,9 +516,15 @@ class _Counts:
             across[s] += n
             batches[s] += 1
         # a site whose failures are mostly on a node found already is that node's story, not the site's
-        flagged = list(map({h for _b, h in out.node}.__contains__, failed.hosts)) if out.node else []
-        on_node = Counter(zip(compress(failed.batches, flagged), compress(failed.sites, flagged), strict=True))
-        on_node_at = Counter(compress(failed.sites, flagged))
+        on_node: Counter[tuple[str, str | None]] = Counter()
+        on_node_at: Counter[str | None] = Counter()
+        if out.node:
+            flagged = list(map({h for _b, h in out.node}.__contains__, self.fail_hosts))
+            pairs = zip(compress(self.fail_b, flagged), compress(self.fail_sites, flagged), strict=True)
+            for (b, s), n in Counter(pairs).items():
+                if b not in broken:
+                    on_node[b, s] = n
+                    on_node_at[s] += n
         # within each batch, a site where that batch's failures are concentrated: a share of them
         # SITE_CONCENTRATION times the site's share of the finished jobs (a site that merely runs many jobs has
         # as large a share of their failures); a site bad for every batch is the test across batches'
@@ -534,7 +546,7 @@ class _Counts:
         for b, s, f in cands:
             o = max(self.ok_bs.get((b, s), 0), 0)
             self._test(out.site, "site", b, s, f, o, self.fb[b], self.ok_b[b], m)
-        all_f, all_o = len(failed.jobs), self.total_ok - sum(self.ok_b[b] for b in broken)
+        all_f, all_o = self._others(broken)
         ran_s: Counter[str | None] = Counter()
         for (_b, s), n in ran.items():
             ran_s[s] += n
@@ -606,6 +618,46 @@ class _Counts:
                 kind, batch, where, f, o, all_f, all_o, e, e + all_o - o, p, batches=batches, expected=mix
             )
 
+    def _attach(self, out: Population, broken: set[str]) -> None:
+        """The failures of the batches not failing everywhere that each node or site finding concerns (a failed
+        job's id -> its finding, in :meth:`Population.choose`'s order), when the failures at each node and site
+        ended, and the findings listed strongest first."""
+        if not (out.node or out.site):
+            out.findings.sort(key=lambda e: (e.p, -e.failed, e.kind, e.where))
+            return
+        hosts, sites = self.fail_hosts, self.fail_sites
+        at = map({h for _b, h in out.node}.__contains__, hosts)
+        if out.site:
+            at = map(or_, at, map({s for _b, s in out.site}.__contains__, sites))
+        spans: dict[tuple[str, str | None, str], list[float]] = {}
+        chosen: dict[str, Evidence] = {}
+        for i in compress(range(len(hosts)), at):
+            b, h, s = self.fail_b[i], hosts[i], sites[i]
+            if b in broken:
+                continue
+            ev = out.choose(b, h, s)
+            if ev is None:
+                continue
+            j = self.failed[i]
+            chosen[j.id] = ev
+            t = ended_at(j)
+            if t is None:
+                continue
+            for kind, table, where in (("node", out.node, h), ("site", out.site, s)):
+                for of in (b, None):
+                    if (of, where) in table:
+                        spans.setdefault((kind, of, where), []).append(t)  # type: ignore[arg-type]
+        for kind, table in (("node", out.node), ("site", out.site)):
+            for k, ev in table.items():
+                times = spans.get((kind, k[0], k[1]))
+                if times:
+                    table[k] = replace(ev, first=min(times), last=max(times))
+        out.by_job.update((jid, out.current(ev)) for jid, ev in chosen.items())
+        out.findings = sorted(
+            [*out.batch.values(), *out.node.values(), *out.site.values()],
+            key=lambda e: (e.p, -e.failed, e.kind, e.where),
+        )
+
 
 def _could(f: int, o: int, all_o: int) -> bool:
     """A place with ``f`` failures and ``o`` successes, of ``all_o`` successes in all, may be a finding: at least
@@ -651,16 +703,57 @@ def _testable(places: list[_T], best_p: Callable[..., float]) -> tuple[list[_T],
     return [places[i] for i in ranked[: bisect_left(ps, ALPHA / lo)]], lo
 
 
+def _finished(jobs: list[Job]) -> tuple[list[str | None], list[str | None], list[str], list[int]]:
+    """The finished jobs' hosts and sites, and the runs of their batch names (each run's name, where it starts in
+    the columns), read in one pass: a loop reads a slot faster than ``map(attrgetter)`` does, and finds where the
+    batch changes as it goes."""
+    hosts: list[str | None] = []
+    sites: list[str | None] = []
+    labels: list[str] = []
+    starts: list[int] = []
+    batch: object = _NO_BATCH
+    for j in jobs:
+        if j.status in _FINISHED:
+            if j.batch_name != batch:
+                batch = j.batch_name
+                labels.append(batch)  # type: ignore[arg-type]  # None: counted again by batch_of
+                starts.append(len(hosts))
+            hosts.append(j.last_host)
+            sites.append(j.site)
+    return hosts, sites, labels, starts
+
+
+def _failure_columns(failed: list[Job]) -> tuple[list[str], list[str | None], list[str | None]]:
+    """The failures' batch names, hosts and sites, in one pass."""
+    batches: list[str] = []
+    hosts: list[str | None] = []
+    sites: list[str | None] = []
+    for j in failed:
+        batches.append(j.batch_name)  # type: ignore[arg-type]  # None: counted again by batch_of
+        hosts.append(j.last_host)
+        sites.append(j.site)
+    return batches, hosts, sites
+
+
+def _runs(batches: list[_K]) -> tuple[list[_K], list[int]]:
+    """The runs of equal batches in ``batches``: each run's batch and where it starts."""
+    if not batches:
+        return [], []
+    starts = [0, *compress(range(1, len(batches)), map(ne, batches, islice(batches, 1, None)))]
+    return list(map(batches.__getitem__, starts)), starts
+
+
 def _nest(
-    batches: list[_K], columns: tuple[list[_T], ...], *into: dict[_K, dict[_T, int]]
+    labels: list[_K], starts: list[int], columns: tuple[list[_T], ...], *into: dict[_K, dict[_T, int]]
 ) -> tuple[dict[_K, dict[_T, int]], ...]:
-    """Per column, how often each value comes in each batch (``batches[i]`` is the batch of ``column[i]``):
-    {batch: {value: count}} (added to ``into``'s), counted on the C side run by run where the batches come in runs,
-    else by (batch, value) pairs."""
-    n = len(batches)
-    cuts = list(compress(range(1, n), map(ne, batches, islice(batches, 1, None))))
+    """Per column, how often each value comes in each batch, the columns' rows coming in runs of a batch (the
+    ``labels[i]`` run starts at row ``starts[i]``): {batch: {value: count}} (added to ``into``'s), counted on the C
+    side run by run where the runs are long, else by (batch, value) pairs."""
+    n = len(columns[0])
+    ends = [*starts[1:], n] if starts else []
     outs = into or tuple({} for _ in columns)
-    if len(cuts) * 4 > n:  # short runs (a shuffled list): a count by (batch, value), nested after
+    if (len(starts) - 1) * 4 > n:  # short runs (a shuffled list): a count by (batch, value), nested after
+        batches = list(chain.from_iterable(map(repeat, labels, map(sub, ends, starts))))
         for column, out in zip(columns, outs, strict=True):
             for (b, v), c in Counter(zip(batches, column, strict=True)).items():
                 at = out.get(b)
@@ -669,15 +762,12 @@ def _nest(
                 else:
                     at[v] = at.get(v, 0) + c
         return outs
-    start = 0
-    for end in [*cuts, n] if n else []:
-        b = batches[start]
+    for b, start, end in zip(labels, starts, ends, strict=True):
         for column, out in zip(columns, outs, strict=True):
             at = out.get(b)
             if at is None:
                 at = out[b] = {}
             _count_elements(at, column[start:end])
-        start = end
     return outs
 
 
@@ -709,56 +799,6 @@ def _tarone(classes: Mapping[_K, int], best_p: Callable[[_K], float]) -> tuple[s
 def _enough(counts: Mapping[_K, int]) -> list[_K]:
     """The keys counted at least :data:`MIN_FAILURES` times, picked on the C side (most count once or twice)."""
     return list(compress(counts.keys(), map((MIN_FAILURES - 1).__lt__, counts.values())))
-
-
-def _at(jobs: list[Job], getter: Callable[[Job], _K], places: Set[_K]) -> list[Job]:
-    """The jobs whose host (or site, batch, status: ``getter``) is one of ``places``, picked on the C side."""
-    return list(compress(jobs, map(places.__contains__, map(getter, jobs))))
-
-
-class _Failed(NamedTuple):
-    """Failures with their batches, hosts and sites, read once."""
-
-    jobs: list[Job]
-    batches: list[str]
-    hosts: list[str | None]
-    sites: list[str | None]
-
-
-def _attach(out: Population, failed: _Failed) -> None:
-    """The failures of the batches not failing everywhere (``failed``) each node or site finding concerns (a
-    failed job's id -> its finding, in :meth:`Population.choose`'s order), when the failures at each node and site
-    ended, and the findings listed strongest first."""
-    if not (out.node or out.site):
-        out.findings.sort(key=lambda e: (e.p, -e.failed, e.kind, e.where))
-        return
-    at_node = map({h for _b, h in out.node}.__contains__, failed.hosts)
-    touched = compress(
-        zip(*failed, strict=True), map(or_, at_node, map({s for _b, s in out.site}.__contains__, failed.sites))
-    )
-    spans: dict[tuple[str, str | None, str], list[float]] = {}
-    chosen: dict[str, Evidence] = {}
-    for j, b, h, s in touched:
-        ev = out.choose(b, h, s)  # type: ignore[arg-type]
-        if ev is None:
-            continue
-        chosen[j.id] = ev
-        t = ended_at(j)
-        if t is None:
-            continue
-        for kind, table, where in (("node", out.node, h), ("site", out.site, s)):
-            for of in (b, None):
-                if (of, where) in table:
-                    spans.setdefault((kind, of, where), []).append(t)  # type: ignore[arg-type]
-    for kind, table in (("node", out.node), ("site", out.site)):
-        for k, ev in table.items():
-            times = spans.get((kind, k[0], k[1]))
-            if times:
-                table[k] = replace(ev, first=min(times), last=max(times))
-    out.by_job.update((jid, out.current(ev)) for jid, ev in chosen.items())
-    out.findings = sorted(
-        [*out.batch.values(), *out.node.values(), *out.site.values()], key=lambda e: (e.p, -e.failed, e.kind, e.where)
-    )
 
 
 # ------------------------------------------------------------------------------------------- with the log

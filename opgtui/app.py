@@ -177,13 +177,18 @@ class OpgApp(App[None]):
         self.notify(line, title="dump changed", severity="warning", markup=False, timeout=20)
 
     def dump_loaded(self, result: Any) -> None:
-        """The dump is parsed and listed: say what could not be read, copy it into the store meanwhile."""
+        """The dump is parsed and listed: say what could not be read, let the view in front read it (``:failures``
+        typed meanwhile said it was loading the dump), copy it into the store meanwhile."""
         self.problems = [*result.errors[:3]] + ([f"+{len(result.errors) - 3} more"] if len(result.errors) > 3 else [])
         self.problems += self.dump_notes
         from opgtui.screens.base import BaseScreen
+        from opgtui.screens.jobs import JobsScreen
 
-        if isinstance(self.screen, BaseScreen):
-            self.screen.refresh_chrome()
+        screen = self.screen
+        if isinstance(screen, BaseScreen):
+            screen.refresh_chrome()
+            if not isinstance(screen, JobsScreen):  # the Jobs view has just listed it; a view below reads on resume
+                screen.reload()
         if result.errors:
             self.notify(
                 "\n".join(result.errors[:5]),

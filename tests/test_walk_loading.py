@@ -1,17 +1,22 @@
 """Never an answer computed before the data arrived (issue 18): `2` then `F` typed at once, while the jobs are
 still loading, says the summary is loading and fills in when they arrive (it said "0 failed/held · 0 causes"
-and stayed so); a store the summary cannot read is one line, not a crash (issue 17 item 9)."""
+and stayed so); a cause opened from `:failures` before the Jobs view has its rows lists its jobs when they arrive;
+`:failures` typed while a dump is parsed fills in once it is listed; a store the summary cannot read is one line,
+not a crash (issue 17 item 9)."""
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_hostile_store import CORRUPT, damaged_store
+from test_jobbrief import varied, write
 
+import opgtui.sources.dumps as dumps
 from opgtui.app import OpgApp
 from opgtui.config import Config
 from opgtui.demo.build import build_demo
@@ -50,14 +55,18 @@ def held_back(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     import opgtui.screens.jobs as jobs_screen
 
     release = threading.Event()
-    build = jobs_screen.build_rows
-
-    def slow_build(*args: Any, **kwargs: Any) -> Any:
-        release.wait(20)
-        return build(*args, **kwargs)
-
-    monkeypatch.setattr(jobs_screen, "build_rows", slow_build)
+    monkeypatch.setattr(jobs_screen, "build_rows", held_until(release, jobs_screen.build_rows))
     return release
+
+
+def held_until(release: threading.Event, call: Callable[..., Any]) -> Callable[..., Any]:
+    """``call``, made to wait for ``release`` first (at most 20 s)."""
+
+    def wait_then_call(*args: Any, **kwargs: Any) -> Any:
+        release.wait(20)
+        return call(*args, **kwargs)
+
+    return wait_then_call
 
 
 async def test_F_typed_while_the_jobs_load_says_loading_then_fills_in(
@@ -111,3 +120,71 @@ async def test_a_damaged_store_is_one_line_in_the_failure_summary(tmp_path: Path
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, FailureSummaryScreen)
         assert status_line(app).strip().startswith(f"{db}: {CORRUPT}"[:60])
+
+
+def jobs_status(app: OpgApp) -> str:
+    from textual.widgets import Static
+
+    return str(app.screen.query_one("#jobs-status", Static).render())
+
+
+async def until(pilot: Any, ok: Any, seconds: float = 10.0) -> bool:
+    """Wait (at most ``seconds``) for ``ok()``; its last answer."""
+    for _ in range(int(seconds / 0.05)):
+        if ok():
+            return True
+        await pilot.pause(0.05)
+    return bool(ok())
+
+
+async def test_a_cause_opened_from_colon_failures_while_the_jobs_load_lists_its_jobs_when_they_arrive(
+    demo: tuple[Config, Any], held_back: threading.Event
+) -> None:
+    """`:failures` reads every job itself; Enter on a cause before the Jobs view had its rows drilled into an empty
+    group and stayed so: '729 jobs · showing 0 · group: CODE · FHiCL…' after the load."""
+    from opgtui.screens.failures import FailureSummaryScreen
+    from opgtui.screens.jobs import JobsScreen
+    from opgtui.widgets.job_table import JobTable
+
+    cfg, store = demo
+    app = OpgApp(cfg, store, demo=True, refresh_loop=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("colon", *"failures", "enter")
+        assert_counted(await summarised(app, pilot))
+        summary = app.screen
+        assert isinstance(summary, FailureSummaryScreen) and await until(pilot, lambda: summary.weighed)
+        cause = summary.current
+        assert cause is not None and cause.count > 1
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, JobsScreen) and screen.loaded_at is None  # its rows are still being built
+        line = jobs_status(app)
+        assert "reading" in line and f"group: {cause.name[:20]}" in line and "showing 0" not in line, line
+        held_back.set()
+        assert await until(pilot, lambda: screen.loaded_at is not None and not screen.preparing)
+        line = jobs_status(app)
+        assert f"showing {cause.count:,} " in line and f"group: {cause.name[:20]}" in line, line
+        table = screen.query_one(JobTable)
+        assert sorted(screen.rows[i].job_id for i in table.indices) == sorted(cause.job_ids)
+
+
+async def test_colon_failures_typed_while_a_dump_is_parsed_fills_in_when_it_is_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said 'loading the dump' until the next refresh tick (60 s), or forever without a refresh loop."""
+    path = write(varied(300), tmp_path / "q.json", "lines")
+    failing = sum(1 for j in dumps.load_files([path]).jobs if j.failed or j.status == 5)
+    release = threading.Event()
+    monkeypatch.setattr(dumps, "load_files", held_until(release, dumps.load_files))
+    cfg = Config(store=tmp_path / "scratch.db")
+    store = open_store(cfg.store)
+    app = OpgApp(cfg, store, refresh_loop=False, dump=[str(path)])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("colon", *"failures", "enter")
+        assert await until(
+            pilot, lambda: "loading the dump" in (status_line(app) if app.screen.query("#failures-status") else "")
+        )
+        release.set()
+        line = await summarised(app, pilot)
+        assert f"{failing:,} failed/held in all jobs" in line, line
+    store.close()

@@ -222,7 +222,11 @@ class JobsScreen(BaseScreen):
         self.apply()
 
     def _regroup(self, group: Group, rows: list[Row]) -> Group:
-        """``group`` recomputed over fresh ``rows``: the same key under the grouping, else the same jobs."""
+        """``group`` recomputed over fresh ``rows``: the jobs it was opened on (:class:`Chosen`), else the same key
+        under the grouping, else the same jobs."""
+        if isinstance(group, Chosen):  # by id: rows read after it was opened (it may have had none) have them
+            indices = [i for i, r in enumerate(rows) if r.job_id in group.job_ids]
+            return Chosen(group.key, len(indices), indices, group.sample, group.job_ids)
         if self.grouping:
             key_of = GROUP_KEYS[self.grouping]
             indices = [i for i in quick_filter(rows, self.quick) if key_of(rows[i]) == group.key]
@@ -402,12 +406,14 @@ class JobsScreen(BaseScreen):
         status = self.query_one("#jobs-status", Static)
         if self.loaded_at is None:  # no count before the store has answered: 0 jobs would be a claim
             failed = self.load_failed
-            status.update(
+            line = (
                 Content.assemble((" store not read: " + failed, "$text-error"))
                 if failed
-                else Content.assemble((" reading the store …", "$text-warning")),
-                layout=False,  # one line high (app.tcss): a new text needs no layout of the screen
+                else Content.assemble((" reading the store …", "$text-warning"))
             )
+            if self.group is not None:  # opened from the failure summary: its jobs are listed once they are read
+                line = Content.assemble(line, (f" · group: {one_line(self.group.key, 50)}", "$text-accent"))
+            status.update(line, layout=False)  # one line high (app.tcss): a new text needs no layout of the screen
             return
         more = "+" if self.filtering else ""
         parts: list[str | tuple[str, str]] = [
@@ -638,13 +644,22 @@ class JobsScreen(BaseScreen):
 
     def show_only(self, job_ids: list[str], label: str, back: Callable[[], Screen[Any]] | None = None) -> None:
         """Drill into these jobs (from the failure summary), as if their group had been opened; Esc then
-        restores the list as it was and opens ``back()`` (the summary, on this cause)."""
-        wanted = set(job_ids)
+        restores the list as it was and opens ``back()`` (the summary, on this cause). Opened before the rows
+        were read (``:failures`` reads the store itself), the group lists its jobs once they are."""
+        wanted = frozenset(job_ids)
         indices = [i for i, r in enumerate(self.rows) if r.job_id in wanted]
         self.back = (back, self.quick, self.grouping) if back is not None else None
         self.quick, self.grouping = "all", None
-        self.group = Group(label, len(indices), indices, label)
+        self.group = Chosen(label, len(indices), indices, label, wanted)
         self.apply()
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen(Group):
+    """A group named by its jobs' ids (a cause opened from the failure summary): each fresh list finds them again,
+    so a group opened before the rows were read lists its jobs once they are (its indices were of no rows)."""
+
+    job_ids: frozenset[str] = frozenset()
 
 
 class FilterInput(SafeInput):

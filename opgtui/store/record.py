@@ -7,7 +7,10 @@ rather than its two-argument ``max``, and the whole-day and whole-hour number th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from opgtui.store.base import StoreBase, where_of
 from opgtui.store.columns import JOB_STATS_VALUES
@@ -217,15 +220,30 @@ def _recompute_sql() -> list[str]:
                 f"GROUP BY d, e, {k}"
             )
     out.append(f"INSERT INTO stats_rollup SELECT 'all', d, e, '', sum(n), {resum} FROM temp.rollup_g1 GROUP BY d, e")
-    out.append(
-        f"INSERT INTO stats_rollup SELECT 'stage', d.day, coalesce(experiment, ''), name, {_PHASE_SUMS} "
-        f"FROM temp.rollup_days d CROSS JOIN ({_PHASE_ROW}) r WHERE r.end_time >= d.day * {DAY} "
-        f"AND r.end_time < (d.day + 1) * {DAY} GROUP BY 2, 3, 4"
-    )
     return out
 
 
 _RECOMPUTE_SQL = _recompute_sql()
+_STAGE_SQL = (
+    f"SELECT 'stage', d.value, coalesce(experiment, ''), name, {_PHASE_SUMS} FROM json_each(?) d "
+    f"CROSS JOIN ({_PHASE_ROW}) r WHERE r.end_time >= d.value * {DAY} AND r.end_time < (d.value + 1) * {DAY} "
+    "GROUP BY 2, 3, 4"
+)
+"""SQLite: the stage rollups of the days in a JSON array, as stats_rollup rows (read on a connection of its own)."""
+
+
+def _stage_rollups(path: Path, days: Sequence[int]) -> list[Row]:
+    """SQLite: :data:`_STAGE_SQL` over ``days`` on a read-only connection of its own to the store at ``path``, in a
+    thread while the store's connection, holding the write lock, recomputes the other dimensions (nobody commits in
+    between, and that connection has changed only the rollups: this one reads what it reads)."""
+    from opgtui.store.sqlite import connect
+
+    reader = connect(path, readonly=True, timeout=30.0, group=None)
+    try:
+        return reader.execute(_STAGE_SQL, (json.dumps(list(days)),)).fetchall()
+    finally:
+        reader.close()
+
 
 _AD_NUMBERS = ("CumulativeSlotTime", "CommittedSlotTime", "CommittedTime")
 AdStats = tuple[float | None, float | None, float | None, str | None]
@@ -313,9 +331,16 @@ class RecordQueries(StoreBase):
         """Recompute the rollups of every day marked dirty, in one transaction; returns the days redone."""
         with self.transaction() as c:
             days = [int(d) for (d,) in c.execute("SELECT day FROM stats_dirty ORDER BY day").fetchall()]
-            if self.dialect == "sqlite":
-                for lo in range(0, len(days), _DAYS_PER_PASS):
-                    self._recompute_days_sqlite(c, days[lo : lo + _DAYS_PER_PASS])
+            if self.dialect == "sqlite" and days:
+                # the stage rollups (a lookup in job_phases per job: a fifth of the work) on the other core
+                path = getattr(self.conn, "store_path", None)
+                with ThreadPoolExecutor(1, thread_name_prefix="rollup-stage") as pool:
+                    stage = pool.submit(_stage_rollups, path, days) if path and path.is_file() else None
+                    for lo in range(0, len(days), _DAYS_PER_PASS):
+                        self._recompute_days_sqlite(c, days[lo : lo + _DAYS_PER_PASS])
+                    rows = stage.result() if stage else c.execute(_STAGE_SQL, (json.dumps(days),)).fetchall()
+                if rows:
+                    c.executemany(f"INSERT INTO stats_rollup VALUES ({marks(rows[0])})", rows)
             else:
                 for day in days:
                     self._recompute_day(c, day)

@@ -161,3 +161,15 @@ def test_a_recompute_that_fails_midway_leaves_the_last_rollups_and_the_next_is_r
     assert stats.refresh(store) == len(dirty)
     _same(_rollups(store), _from_scratch(store), 4)
     store.close()
+
+
+def test_a_store_whose_file_cannot_be_opened_again_reads_its_stages_in_line(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "s.db")
+    old, old_ads = _jobs(700, 1, 0, 12)
+    store.upsert_jobs(old, old_ads)
+    _checks(store, old, 2)
+    store.conn.store_path = tmp_path / "not-there.db"  # no second connection: the stage rollups on the store's own
+    assert stats.refresh(store) >= 12
+    assert {r[0] for r in _rollups(store)} == set(record.ROLLUP_DIMS)
+    _same(_rollups(store), _from_scratch(store), 4)
+    store.close()

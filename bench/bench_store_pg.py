@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -28,7 +29,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_stats import VERSION, _history_ads, _ms, bare_insert, build, ingest  # noqa: E402
+from bench_stats import VERSION, _history_ads, _ms, bare_floor, build, floor_rows, ingest  # noqa: E402
 from synth_ads import ANCHOR  # noqa: E402
 
 from opgtui.domain import stats  # noqa: E402
@@ -96,25 +97,41 @@ def run_engine(engine: str, where: str, n: int, n_ingest: int) -> list[dict[str,
     _, ms = _ms(lambda: stats.totals(store, year))
     row("totals over 365 d", ms, "ms", "< 200 ms")
     times = first_screen(where)
-    row(f"opgtui on this store to its first screen (pty, best of {len(times)})", min(times), "s", "< 0.5 s")
+    load = os.getloadavg()[0]
+    row(
+        f"opgtui on this store to its first screen: the board's service row (pty, median of {len(times)})",
+        statistics.median(times),
+        "s",
+        f"< 0.5 s (min {min(times):.3f} s, load {load:.1f})",
+    )
 
     from opgtui.sources.jobrecord import job_from_ad
 
     ads = _history_ads(n_ingest)
     jobs = [job_from_ad(ad, source="history") for ad in ads]
-    t1 = time.perf_counter()
-    t2, t3, days = ingest(store, jobs, ads)
-    row(f"ingest {n_ingest:,} history ads into {n:,}: upsert with ads + triggers", t2 - t1, "s")
-    row(f"ingest {n_ingest:,} history ads: rollup refresh ({days} days)", t3 - t2, "s")
-    row(f"ingest {n_ingest:,} history ads: total", t3 - t1, "s")
+    done = ingest(store, jobs, ads)
+    row(
+        f"ingest {n_ingest:,} history ads into {n:,}: upsert with ads + triggers",
+        done.upsert,
+        "s",
+        f"({done.note(done.upsert_cpu)})",
+    )
+    row(
+        f"ingest {n_ingest:,} history ads: rollup refresh ({done.days} days)",
+        done.refresh,
+        "s",
+        f"({done.note(done.refresh_cpu)})",
+    )
+    row(f"ingest {n_ingest:,} history ads: total", done.total, "s")
     ids = [j.id for j in jobs]
     _, ms = _ms(lambda: store.jobs_by_id(ids))
     row(f"read back the {len(ids):,} ingested jobs (what a dashboard loads)", ms, "ms")
-    floor = bare_insert(store, jobs, ads)
-    row(f"bare executemany of the same {n_ingest:,} rows (no triggers)", floor, "s")
-    # issue 18: an ingest into the big store within 2x of the bare floor (into empty trigger-free tables: the
-    # floor an ingest cannot beat; the upsert also maintains the 1M rows' indexes)
-    row(f"bare floor: ingest {n_ingest:,} into {n:,}, upsert over bare executemany", (t2 - t1) / floor, "x", "<= 2 x")
+    floor, note = bare_floor(store, jobs, ads)
+    row(f"bare executemany of the same {n_ingest:,} rows (no triggers)", floor, "s", f"the floor ({note})")
+    # issue 18: an ingest into the big store within 2x of the bare floor (into fresh trigger-free tables: the floor
+    # an ingest cannot beat; the upsert also maintains the 1M rows' indexes, and the rollups follow the ingest)
+    for r in floor_rows(done, floor, f"ingest {n_ingest:,} into {n:,}"):
+        row(r["name"], r["value"], r["unit"], r["target"])
     store.close()
     return rows
 
@@ -148,8 +165,8 @@ def run_jobs_view(engine: str, where: str, n: int) -> list[dict[str, Any]]:
 
 
 def first_screen(where: str, runs: int = 3) -> list[float]:
-    """Seconds from `opgtui` starting (a process in a pseudo-terminal) to the status board's first screen, on the
-    store ``where`` (a file or a PostgreSQL connection string)."""
+    """Seconds from `opgtui` starting (a process in a pseudo-terminal) to the status board showing what it read
+    from the store ``where`` (a file or a PostgreSQL connection string): its one configured service's row."""
     from bench_startup import first_frame
 
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
@@ -158,8 +175,10 @@ def first_screen(where: str, runs: int = 3) -> list[float]:
     exe = [str(script)] if script.exists() else [sys.executable, "-m", "opgtui.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.yaml"
-        config.write_text(f"store: {json.dumps(where)}\n")  # a connection string has quotes of its own
-        return [first_frame([*exe, "--config", str(config)], env, b"Since") for _ in range(runs)]
+        # a connection string has quotes of its own; the service's name is painted only when the board's read of
+        # the store is shown (the column headers, "Since" among them, are painted at mount, before any read)
+        config.write_text(f"store: {json.dumps(where)}\nservices:\n  - name: samweb\n    critical: true\n")
+        return [first_frame([*exe, "--config", str(config)], env, b"samweb") for _ in range(runs)]
 
 
 async def jobs_view(where: str, n: int) -> tuple[float, list[float], float]:

@@ -144,13 +144,17 @@ def summarise(
     groups: dict[GroupKey, FailureGroup] = {}
     seen_windows: dict[GroupKey, set[tuple[str, float]]] = {}
     by_job: Mapping[str, Evidence] = population.by_job if population is not None else {}
+    evidence: dict[GroupKey, list[Evidence]] = {}  # counted once per group after (a finding hashes in Python)
     for job in jobs:
         if not is_failure(job):
             continue
-        v = verdicts.get(job.id)
-        ev = by_job.get(job.id) if by_job else None
-        hinted = ev is not None and (v is None or v.category == "unknown")
-        hint, place = (ev.hint, place_of(ev)) if hinted and ev is not None else (None, None)
+        jid = job.id
+        v = verdicts.get(jid)
+        ev = by_job.get(jid) if by_job else None
+        if ev is not None and (v is None or v.category == "unknown"):
+            hint, place = ev.hint, place_of(ev)
+        else:
+            hint = place = None
         if v is None:
             title, action = _undiagnosed_key(job)
             key: GroupKey = (UNDIAGNOSED, None, title, hint, place)
@@ -166,11 +170,17 @@ def summarise(
                 if (w.service, w.start) not in seen:
                     seen.add((w.service, w.start))
                     group.windows.append(w)
-        group.job_ids.append(job.id)
+        group.job_ids.append(jid)
         group.held += job.status == JobStatus.HELD
         group.sites[job.site or "?"] += 1
         if ev is not None:
-            group.evidence[ev] += 1
+            found = evidence.get(key)
+            if found is None:
+                evidence[key] = [ev]
+            else:
+                found.append(ev)
+    for key, found in evidence.items():
+        groups[key].evidence.update(found)
     out = list(groups.values())
     for g in out:
         g.windows.sort(key=lambda w: w.start)

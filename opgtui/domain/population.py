@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import accumulate, chain, compress, islice, repeat
-from operator import attrgetter, ne, or_, sub
+from operator import and_, attrgetter, ge, itemgetter, ne, or_, sub
 from typing import Literal, TypeVar
 
 from opgtui.core.model import Job, JobStatus, Verdict, Window
@@ -230,21 +230,6 @@ class Population:
         """The finding that concerns this failed job (one of the failures analysed)."""
         return self.by_job.get(job.id)
 
-    def choose(self, batch: str, host: str | None, site: str | None) -> Evidence | None:
-        """A failure's finding: its batch failing everywhere first (it would fail on any node), then its node
-        (in its batch, then across batches), then its site."""
-        found = self.batch.get(batch)
-        if found is None and host is not None:
-            found = self.node.get((batch, host)) or self.node.get((None, host))
-        if found is None and site is not None:
-            found = self.site.get((batch, site)) or self.site.get((None, site))
-        return found
-
-    def current(self, ev: Evidence) -> Evidence:
-        """``ev`` as the tables hold it now (with the times of its failures)."""
-        table = self.node if ev.kind == "node" else self.site if ev.kind == "site" else None
-        return ev if table is None else table.get((ev.batch, ev.where), ev)
-
 
 def batch_of(job: Job) -> str:
     """The batch a job belongs to: its JobBatchName, else its submission (``schedd#cluster``)."""
@@ -346,6 +331,7 @@ class _Counts:
         batches ``fail_b`` (and their runs)."""
         self.key, self.fail_b = key, fail_b
         self.fin_h, self.fin_s = _nest(labels, starts, (self.hosts, self.sites))
+        self.fail_runs = fail_runs
         self.fail_h, fail_s = _nest(*fail_runs, (self.fail_hosts, self.fail_sites))
         self.fb: Counter[str] = Counter({b: sum(at.values()) for b, at in fail_s.items()})  # first failure's order
         self.ok_b: Counter[str] = Counter()
@@ -363,9 +349,21 @@ class _Counts:
             self.fail_bs.update(((b, s), f) for s, f in at.items())
         self.total_ok = len(self.hosts) - len(fail_b)
 
-    def failed_of(self, batches: Set[str]) -> list[Job]:
-        """The failures of ``batches``, picked on the C side."""
-        return list(compress(self.failed, map(batches.__contains__, self.fail_b)))
+    def failed_of(self, batches: Set[str]) -> dict[str, tuple[list[Job], list[str | None], list[str | None]]]:
+        """The failures of each of ``batches`` with their hosts and sites, taken whole from the failures' runs of a
+        batch (picked one by one where the runs are short)."""
+        out: dict[str, tuple[list[Job], list[str | None], list[str | None]]] = {b: ([], [], []) for b in batches}
+        labels, starts = self.fail_runs
+        n = len(self.failed)
+        if (len(starts) - 1) * 4 > n:  # short runs: one run per failure, or nearly
+            labels, starts = self.fail_b, range(n)  # type: ignore[assignment]
+        for b, start, end in zip(labels, starts, [*starts[1:], n], strict=True):
+            if b in batches:
+                jobs, hosts, sites = out[b]
+                jobs += self.failed[start:end]
+                hosts += self.fail_hosts[start:end]
+                sites += self.fail_sites[start:end]
+        return out
 
     def ok(self, kind: str, place: str | None) -> int:
         """Successes of a batch (``kind`` "batch") or at a site ("site")."""
@@ -406,25 +404,23 @@ class _Counts:
         candidates &= {b for b, _n in testable}
         if not candidates:
             return set()
-        members: dict[str, list[Job]] = {b: [] for b in candidates}  # type: ignore[misc]
-        for j in self.failed_of(candidates):
-            members[self.key(j)].append(j)  # type: ignore[index]
         wide: list[tuple[str, list[Job], int, int, str, int]] = []
-        for b, jobs in members.items():
+        for b, (jobs, hosts_of, sites_of) in self.failed_of(candidates).items():
             said = list(map(verdicts.get, map(_id, jobs)))
             if outages:
-                kept = [(j, v) for j, v in zip(jobs, said, strict=True) if not _explained(j, v, outages, now)]
-            else:  # _explained without an outage: the verdict names one
-                kept = [(j, v) for j, v in zip(jobs, said, strict=True) if v is None or not v.windows]
+                keep = [not _explained(j, v, outages, now) for j, v in zip(jobs, said, strict=True)]
+            else:  # _explained with no outage known: the verdict names one
+                keep = [v is None or not v.windows for v in said]
+            kept = list(compress(jobs, keep))
             if len(kept) < MIN_FAILURES:
                 continue
-            hosts = len({j.last_host for j, _v in kept if j.last_host})
-            sites = len({j.site for j, _v in kept if j.site})
+            hosts = _named(compress(hosts_of, keep))
+            sites = _named(compress(sites_of, keep))
             if hosts < MIN_HOSTS or (sites and sites < MIN_SITES):
                 continue
-            common, count = Counter(failure_key(j, v) for j, v in kept).most_common(1)[0]
+            common, count = _most_common_failure(kept, list(compress(said, keep)))
             if count >= SAME_SHARE * len(kept):
-                wide.append((b, [j for j, _v in kept], hosts, sites, common, count))
+                wide.append((b, kept, hosts, sites, common, count))
         broken: set[str] = set()
         for b, kept_jobs, hosts, sites, common, count in wide:
             other_fail = total_failed - self.fb[b]
@@ -453,7 +449,7 @@ class _Counts:
             )
             out.findings.append(ev)
             out.batch[b] = ev
-            out.by_job.update(dict.fromkeys([j.id for j in kept_jobs], ev))
+            out.by_job.update(dict.fromkeys(map(_id, kept_jobs), ev))
             broken.add(b)
         return broken
 
@@ -495,9 +491,12 @@ class _Counts:
         tested_n, m_pool = _tarone(
             {n: k for n, k in sizes.items() if n >= MIN_FAILURES and k}, lambda n: _best(n, all_f, all_o)
         )
-        for h in hosts:
-            f, n = across[h], ran_h[h]
-            if n not in tested_n or not _could(f, o := max(n - f, 0), all_o):
+        fails, ran = list(map(across.__getitem__, hosts)), list(map(ran_h.__getitem__, hosts))
+        # tested, and at least MIN_SHARE of its finished jobs failed (as _could has it), picked on the C side
+        shared = map(ge, fails, map(MIN_SHARE.__mul__, ran))
+        picked = map(and_, map(tested_n.__contains__, ran), shared)
+        for h, f, n in compress(zip(hosts, fails, ran, strict=True), picked):
+            if not _could(f, o := max(n - f, 0), all_o):
                 continue
             batches = sum(h in at for b, at in self.fail_h.items() if b not in broken)
             if batches >= 2:
@@ -620,43 +619,60 @@ class _Counts:
 
     def _attach(self, out: Population, broken: set[str]) -> None:
         """The failures of the batches not failing everywhere that each node or site finding concerns (a failed
-        job's id -> its finding, in :meth:`Population.choose`'s order), when the failures at each node and site
-        ended, and the findings listed strongest first."""
+        job's id -> its finding: its node's, in its batch then across batches, else its site's, in its batch then
+        across batches; a batch failing everywhere, which comes first, has its failures already), when the failures
+        at each node and site ended, and the findings listed strongest first."""
         if not (out.node or out.site):
             out.findings.sort(key=lambda e: (e.p, -e.failed, e.kind, e.where))
             return
-        hosts, sites = self.fail_hosts, self.fail_sites
-        at = map({h for _b, h in out.node}.__contains__, hosts)
-        if out.site:
-            at = map(or_, at, map({s for _b, s in out.site}.__contains__, sites))
-        spans: dict[tuple[str, str | None, str], list[float]] = {}
-        chosen: dict[str, Evidence] = {}
+        node, site, hosts, sites = out.node, out.site, self.fail_hosts, self.fail_sites
+        at = map({h for _b, h in node}.__contains__, hosts)
+        if site:
+            at = map(or_, at, map({s for _b, s in site}.__contains__, sites))
+        spans: dict[tuple[str, str | None, str], list[float]] = {}  # (kind, batch or None, where) -> times
+        chosen: dict[str, tuple[str, str | None, str]] = {}  # failed job id -> its finding's key
+        concern: dict[tuple[str, str | None, str | None], list[tuple[str, str | None, str]]] = {}
         for i in compress(range(len(hosts)), at):
             b, h, s = self.fail_b[i], hosts[i], sites[i]
-            if b in broken:
-                continue
-            ev = out.choose(b, h, s)
-            if ev is None:
+            found = concern.get((b, h, s))
+            if found is None:  # the findings that concern a failure there, in the order its finding is chosen
+                found = concern[b, h, s] = [] if b in broken else _concerning(node, site, b, h, s)
+            if not found:
                 continue
             j = self.failed[i]
-            chosen[j.id] = ev
+            chosen[j.id] = found[0]
             t = ended_at(j)
-            if t is None:
-                continue
-            for kind, table, where in (("node", out.node, h), ("site", out.site, s)):
-                for of in (b, None):
-                    if (of, where) in table:
-                        spans.setdefault((kind, of, where), []).append(t)  # type: ignore[arg-type]
-        for kind, table in (("node", out.node), ("site", out.site)):
-            for k, ev in table.items():
-                times = spans.get((kind, k[0], k[1]))
-                if times:
-                    table[k] = replace(ev, first=min(times), last=max(times))
-        out.by_job.update((jid, out.current(ev)) for jid, ev in chosen.items())
+            if t is not None:
+                for key in found:
+                    spans.setdefault(key, []).append(t)
+        for (kind, of, where), times in spans.items():
+            table = node if kind == "node" else site
+            table[of, where] = replace(table[of, where], first=min(times), last=max(times))
+        out.by_job.update(
+            (jid, (node if kind == "node" else site)[of, where]) for jid, (kind, of, where) in chosen.items()
+        )
         out.findings = sorted(
             [*out.batch.values(), *out.node.values(), *out.site.values()],
             key=lambda e: (e.p, -e.failed, e.kind, e.where),
         )
+
+
+def _concerning(
+    node: Mapping[tuple[str | None, str], Evidence],
+    site: Mapping[tuple[str | None, str], Evidence],
+    b: str,
+    h: str | None,
+    s: str | None,
+) -> list[tuple[str, str | None, str]]:
+    """The node and site findings that concern a failure of batch ``b`` on host ``h`` at site ``s``, as (kind,
+    batch or None, where), in the order its finding is chosen: its node's, in its batch then across batches, then
+    its site's likewise."""
+    return [
+        (kind, of, where)  # type: ignore[misc]
+        for kind, table, where in (("node", node, h), ("site", site, s))
+        for of in (b, None)
+        if (of, where) in table
+    ]
 
 
 def _could(f: int, o: int, all_o: int) -> bool:
@@ -733,6 +749,26 @@ def _failure_columns(failed: list[Job]) -> tuple[list[str], list[str | None], li
         hosts.append(j.last_host)
         sites.append(j.site)
     return batches, hosts, sites
+
+
+def _named(places: Iterable[str | None]) -> int:
+    """How many places are named (neither None nor empty)."""
+    return len({p for p in places if p})
+
+
+_FAILURE_CODES = attrgetter("status", "hold_code", "exit_signal", "exit_code")  # what undiagnosed_title reads
+
+
+def _most_common_failure(jobs: list[Job], said: list[Verdict | None]) -> tuple[str, int]:
+    """The failure most of ``jobs`` share (:func:`failure_key`; ``said``: their verdicts) and how many share it,
+    the first of them seen on a tie (as ``Counter.most_common`` finds it): the jobs are counted by their
+    verdict's signature and HTCondor's codes on the C side, and each distinct one named once."""
+    keys = list(zip(map(getattr, said, repeat("signature"), repeat(None)), map(_FAILURE_CODES, jobs), strict=True))
+    one_of = dict(zip(keys, jobs, strict=True))
+    named: Counter[str] = Counter()
+    for (signature, codes), n in Counter(keys).items():
+        named[signature or undiagnosed_title(one_of[signature, codes])] += n
+    return max(named.items(), key=itemgetter(1))
 
 
 def _runs(batches: list[_K]) -> tuple[list[_K], list[int]]:

@@ -307,6 +307,7 @@ class _Counts:
 
     def __init__(self, jobs: list[Job], failed: list[Job]) -> None:
         self.failed = failed
+        self.on_nodes: list[int] = []  # the failures on a node found (_sites picks them)
         fail_b, self.fail_hosts, self.fail_sites = _failure_columns(failed)
         self.hosts, self.sites, labels, starts = _finished(jobs)
         fail_runs = _runs(fail_b)
@@ -517,9 +518,15 @@ class _Counts:
         # a site whose failures are mostly on a node found already is that node's story, not the site's
         on_node: Counter[tuple[str, str | None]] = Counter()
         on_node_at: Counter[str | None] = Counter()
-        if out.node:
-            flagged = list(map({h for _b, h in out.node}.__contains__, self.fail_hosts))
-            pairs = zip(compress(self.fail_b, flagged), compress(self.fail_sites, flagged), strict=True)
+        node_hosts = {h for _b, h in out.node}
+        self.on_nodes = (  # the failures on a node found, by their place in the failures' columns
+            list(compress(range(len(self.fail_hosts)), map(node_hosts.__contains__, self.fail_hosts)))
+            if node_hosts
+            else []
+        )
+        if self.on_nodes:
+            at = self.on_nodes
+            pairs = zip(map(self.fail_b.__getitem__, at), map(self.fail_sites.__getitem__, at), strict=True)
             for (b, s), n in Counter(pairs).items():
                 if b not in broken:
                     on_node[b, s] = n
@@ -534,15 +541,16 @@ class _Counts:
         ran = Counter({k: n for k, n in self.ok_bs.items() if n > 0 and k[0] not in broken and k[1] is not None})
         ran.update(fail_bs)
         places = [(b, s, n) for (b, s), n in ran.items() if n >= MIN_FAILURES]
-        testable, m = _testable(places, lambda b, _s, n: _best(n, self.fb[b], self.ok_b[b]))
+        testable, m, best = _testable_in_batches(places, lambda b: (self.fb[b], self.ok_b[b]))
         cands = [
-            (b, s, f)
-            for b, s, _n in testable
-            if (f := fail_bs.get((b, s), 0)) >= MIN_FAILURES
+            (i, b, s, f)
+            for i in testable
+            if (f := fail_bs.get(((b := places[i][0]), (s := places[i][1])), 0)) >= MIN_FAILURES
             and f * finished > SITE_CONCENTRATION * at_site[s] * self.fb[b]
             and on_node[b, s] * 2 < f
         ]
-        for b, s, f in cands:
+        cands.sort(key=lambda c: (best(places[c[0]]), c[0]))  # as _testable ranks them: smallest best p first
+        for _i, b, s, f in cands:
             o = max(self.ok_bs.get((b, s), 0), 0)
             self._test(out.site, "site", b, s, f, o, self.fb[b], self.ok_b[b], m)
         all_f, all_o = self._others(broken)
@@ -626,13 +634,16 @@ class _Counts:
             out.findings.sort(key=lambda e: (e.p, -e.failed, e.kind, e.where))
             return
         node, site, hosts, sites = out.node, out.site, self.fail_hosts, self.fail_sites
-        at = map({h for _b, h in node}.__contains__, hosts)
+        touched: Iterable[int] = self.on_nodes  # the failures on a node found (_sites picked them)
         if site:
-            at = map(or_, at, map({s for _b, s in site}.__contains__, sites))
+            at = map(
+                or_, map({h for _b, h in node}.__contains__, hosts), map({s for _b, s in site}.__contains__, sites)
+            )
+            touched = compress(range(len(hosts)), at)
         spans: dict[tuple[str, str | None, str], list[float]] = {}  # (kind, batch or None, where) -> times
         chosen: dict[str, tuple[str, str | None, str]] = {}  # failed job id -> its finding's key
         concern: dict[tuple[str, str | None, str | None], list[tuple[str, str | None, str]]] = {}
-        for i in compress(range(len(hosts)), at):
+        for i in touched:
             b, h, s = self.fail_b[i], hosts[i], sites[i]
             found = concern.get((b, h, s))
             if found is None:  # the findings that concern a failure there, in the order its finding is chosen
@@ -777,6 +788,61 @@ def _runs(batches: list[_K]) -> tuple[list[_K], list[int]]:
         return [], []
     starts = [0, *compress(range(1, len(batches)), map(ne, batches, islice(batches, 1, None)))]
     return list(map(batches.__getitem__, starts)), starts
+
+
+def _testable_in_batches(
+    places: list[tuple[str, str | None, int]], margins: Callable[[str], tuple[int, int]]
+) -> tuple[list[int], int, Callable[[tuple[str, str | None, int]], float]]:
+    """:func:`_testable` over places (batch, where, its finished jobs there) whose smallest p is :func:`_best` with
+    the batch's ``margins`` (failures, successes), working out that p for fewer places: the places tested (their
+    indices, in ``places``' order), Tarone's number of tests, and the smallest p of a place (for the order
+    :func:`_testable` lists them in).
+
+    Within a batch the smallest p falls as a place's jobs grow up to the batch's failures and rises after (the
+    hypergeometric term of all of a place's jobs failing, then of all the batch's failures there): when the places
+    of a batch with the fewest and the most jobs are both below ALPHA / (every place), with room for rounding, every
+    place of that batch is tested whatever Tarone's number is, and its own p is not needed to count them."""
+    if not places:
+        return [], 0, lambda _place: 1.0
+    memo: dict[tuple[str, int], float] = {}
+
+    def best(b: str, n: int) -> float:
+        p = memo.get((b, n))
+        if p is None:
+            p = memo[b, n] = _best(n, *margins(b))
+        return p
+
+    of_batch: dict[str, list[int]] = {}
+    for i, (b, _where, _n) in enumerate(places):
+        at = of_batch.get(b)
+        if at is None:
+            of_batch[b] = [i]
+        else:
+            at.append(i)
+    surely = ALPHA / len(places) * (1 - 1e-6)  # below ALPHA / m for any m Tarone can find, rounding aside
+    certain: list[int] = []
+    unsure: list[tuple[float, int]] = []
+    for b, at in of_batch.items():
+        fails, oks = margins(b)
+        fewest, most = min(places[i][2] for i in at), max(places[i][2] for i in at)
+        if (
+            fewest >= 0
+            and most <= fails + oks
+            and min(fails, oks) >= 0
+            and max(best(b, fewest), best(b, most)) < surely
+        ):
+            certain += at
+        else:
+            unsure += ((best(b, places[i][2]), i) for i in at)
+    ps = sorted(p for p, _i in unsure)
+    lo, hi = 1, len(places)  # as _testable finds m, the certain places counted for every m
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if len(certain) + bisect_left(ps, ALPHA / mid) <= mid:
+            hi = mid
+        else:
+            lo = mid + 1
+    return sorted(certain + [i for p, i in unsure if p < ALPHA / lo]), lo, lambda place: best(place[0], place[2])
 
 
 def _nest(

@@ -331,6 +331,7 @@ class _Counts:
         """Count by the finished jobs' runs of batches (each run's batch, where it starts) and the failures'
         batches ``fail_b`` (and their runs)."""
         self.key, self.fail_b = key, fail_b
+        self.fin_runs = labels, starts
         self.fin_h, self.fin_s = _nest(labels, starts, (self.hosts, self.sites))
         self.fail_runs = fail_runs
         self.fail_h, fail_s = _nest(*fail_runs, (self.fail_hosts, self.fail_sites))
@@ -457,9 +458,7 @@ class _Counts:
     # -------------------------------------------------------------------------------- a node or a site
 
     def _nodes(self, out: Population, broken: set[str]) -> None:
-        across = Counter(self.fail_hosts)
-        for b in broken:
-            across.subtract(self.fail_h[b])
+        across = _count_but(self.fail_hosts, self.fail_runs, broken, self.fail_h)
         hosts = [h for h in _enough(across) if h is not None]
         if not hosts:
             return
@@ -468,7 +467,7 @@ class _Counts:
         # The smallest p depends on the batch and the count alone: the places are counted by (batch, count)
         classes: dict[tuple[str, int], int] = {}
         for b, at in self.fin_h.items():
-            if b not in broken:
+            if b not in broken and self.fb[b]:  # a batch with no failure: its places' smallest p is 1
                 sizes: dict[int, int] = {}
                 _count_elements(sizes, at.values())
                 if None in at:
@@ -481,9 +480,7 @@ class _Counts:
                     if h is not None and (b, self.fin_h[b][h]) in tested:
                         self._test(out.node, "node", b, h, fails[h], self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
         # across batches: Tarone over every host by its finished jobs (of the batches not failing everywhere)
-        ran_h = Counter(self.hosts)
-        for b in broken:
-            ran_h.subtract(self.fin_h[b])
+        ran_h = _count_but(self.hosts, self.fin_runs, broken, self.fin_h)
         sizes = {}
         _count_elements(sizes, ran_h.values())
         if None in ran_h:
@@ -843,6 +840,26 @@ def _testable_in_batches(
         else:
             lo = mid + 1
     return sorted(certain + [i for p, i in unsure if p < ALPHA / lo]), lo, lambda place: best(place[0], place[2])
+
+
+def _count_but(
+    column: list[_T], runs: tuple[list[str], list[int]], left_out: Set[str], nested: Mapping[str, Mapping[_T, int]]
+) -> Counter[_T]:
+    """How often each value comes in ``column`` (rows in runs of a batch: each run's batch, where it starts) in the
+    rows of the batches not ``left_out``: counted run by run, or whole less ``nested``'s counts of those batches
+    where the runs are short."""
+    labels, starts = runs
+    n = len(column)
+    if (len(starts) - 1) * 4 > n:
+        counts = Counter(column)
+        for b in left_out:
+            counts.subtract(nested[b])
+        return counts
+    counts: Counter[_T] = Counter()
+    for b, start, end in zip(labels, starts, [*starts[1:], n] if starts else [], strict=True):
+        if b not in left_out:
+            _count_elements(counts, column[start:end])
+    return counts
 
 
 def _nest(

@@ -326,12 +326,17 @@ class JobsScreen(BaseScreen):
         self.filtering = False
         self._show(self._query(self.rows, self.query_text, base) if self.query_text else base, select, started)
 
-    def _show(self, indices: list[int], select: str | None, started: float) -> None:
+    def _show(self, indices: list[int], select: str | None, started: float, *, partial: bool = False) -> None:
+        """Show ``indices`` (the groups of them when grouped); ``partial``: what a search found so far, which keeps
+        every mark (the table unmarks the jobs it does not list: a marked job not found yet is not filtered out)."""
         table = self.query_one(JobTable)
         if self.grouping and self.group is None:
             table.show_groups(group_rows(self.rows, indices, self.grouping), self.rows, select)
         else:
+            marked = set(table.marked) if partial else None
             table.set_rows(self.rows, indices)
+            if marked:
+                table.marked = marked
         self._status(len(indices), time.perf_counter() - started)
 
     def search(self, rows: list[Row], query: str, base: list[int], select: str | None, started: float) -> None:
@@ -347,7 +352,7 @@ class JobsScreen(BaseScreen):
             search.found = apply_terms(rows, terms, pool[:FIRST_PART])
             search.searched = min(len(pool), FIRST_PART)
             if len(search.found) >= FIRST_SCREEN:
-                self._show(list(search.found), select, started)
+                self._show(list(search.found), select, started, partial=True)
                 search.shown_at = time.perf_counter()
                 # the rest once that answer is on the screen: until then neither the search nor the background
                 # work takes the interpreter from the paint
@@ -399,7 +404,7 @@ class JobsScreen(BaseScreen):
         if rows is not self.rows or query != self.query_text:
             return  # the rows or the filter changed meanwhile: a newer search is on its way
         self.filtering = not done
-        self._show(found, select, started)
+        self._show(found, select, started, partial=not done)
 
     def _status(self, shown: int, took: float) -> None:
         self.shown, self.took = shown, took
@@ -418,7 +423,7 @@ class JobsScreen(BaseScreen):
         more = "+" if self.filtering else ""
         parts: list[str | tuple[str, str]] = [
             (f" {len(self.rows):,} jobs", "bold"),
-            f" · showing {shown:,}{more}",
+            f" · showing {f'{shown:,}{more}' if not self.preparing else '…'}",  # a thread computes what to show
             (f" · {self.quick}", "$text-primary"),
         ]
         if self.group is not None:
@@ -620,9 +625,19 @@ class JobsScreen(BaseScreen):
             return not (row is not None and row.status == JobStatus.HELD)
         return True
 
+    def _listed(self, key: str) -> bool:
+        """The list asked for is shown; else (a thread still sorts or groups it) one line says so and False: the
+        table still shows the list it replaces, whose group an action would take under the new grouping's name."""
+        if not self.preparing:
+            return True
+        self.notify(f"{self.preparing}…: press {key} again once the list is shown", markup=False, timeout=3)
+        return False
+
     def action_act(self, action: str) -> None:
         from opgtui.screens.confirm import confirm_and_act
 
+        if not self._listed({"release": "R", "hold": "H", "remove": "X"}.get(action, action)):
+            return
         ids, scope = self.target()
         if ids:
             confirm_and_act(self.opg, action, ids, scope)
@@ -630,6 +645,8 @@ class JobsScreen(BaseScreen):
     def action_retry(self, debug: bool, bigger: bool = False) -> None:
         from opgtui.screens.confirm import confirm_and_retry
 
+        if not self._listed("M" if bigger else "D" if debug else "T"):
+            return
         ids, scope = self.target()
         if ids:
             confirm_and_retry(self.opg, ids, debug=debug, bigger=bigger, scope=scope)

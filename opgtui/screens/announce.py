@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -220,9 +221,22 @@ class AnnouncementsScreen(Screen[None]):
         if self.items:
             table.move_cursor(row=min(cursor, len(self.items) - 1))
         if refit:  # the table's height was a guess before these rows: draw again once it is laid out
-            self.call_after_refresh(
-                lambda: self.show(found, refit=False) if fits(table.size.height) != scrollbar else None
-            )
+            self.call_after_refresh(self._refit, found, scrollbar, fits)
+
+    def _refit(
+        self, found: tuple[float, list[Announcement]], scrollbar: int, fits: Callable[[int], int], tries: int = 50
+    ) -> None:
+        """Draw the rows again when the laid-out table's scrollbar differs from the one their width assumed; a
+        table not laid out yet (height 0: a busy machine's first frames) is asked again after the next refresh,
+        up to ``tries`` times."""
+        if found is not self.loaded:  # a newer read was shown meanwhile: it fits itself
+            return
+        height = self.query_one(DataTable).size.height
+        if not height:
+            if tries:
+                self.call_after_refresh(self._refit, found, scrollbar, fits, tries - 1)
+        elif fits(height) != scrollbar:
+            self.show(found, refit=False)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The highlighted announcement in full, wrapped: its level, who, from and until, and its whole text."""

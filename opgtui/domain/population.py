@@ -276,11 +276,14 @@ def analyse(
     """The findings over ``jobs``: their failures (failed or held) against their successes (completed, not
     failed); running, idle and removed jobs do not count. ``verdicts`` say what makes two failures the same and
     which outages they overlapped, ``outages`` are the windows known; with ``since``, only the jobs that ended
-    since then count. A caller that has the failures of ``jobs`` already passes them as ``failures``.
+    since then count. A caller that has the failures of ``jobs`` (the failed and held jobs among them, as
+    :func:`is_failure` finds them) already passes them as ``failures``.
 
-    The completed jobs and the failures are each counted on the C side by (batch, site) and (batch, host); the
-    rest works on those counts: Tarone's bound leaves out the places that could not be significant before any
-    test, and a node's mix of batches is weighed only when its own test could pass."""
+    The finished jobs (completed or held) are read in one loop and counted run by run of a batch on the C side by
+    (batch, site) and (batch, host), and so are the failures; the rest works on those counts: Tarone's bound leaves
+    out the places that could not be significant before any test (and spares working out the smallest p of a
+    site's places where the batch's extremes are far below the bound), and a node's mix of batches is weighed only
+    when its own test could pass."""
     jobs = jobs if isinstance(jobs, list) else list(jobs)
     if since is not None:
         jobs = [j for j in jobs if (t := ended_at(j)) is not None and t >= since]
@@ -308,9 +311,8 @@ class _Counts:
     def __init__(self, jobs: list[Job], failed: list[Job]) -> None:
         self.failed = failed
         self.on_nodes: list[int] = []  # the failures on a node found (_sites picks them)
-        fail_b, self.fail_hosts, self.fail_sites = _failure_columns(failed)
         self.hosts, self.sites, labels, starts = _finished(jobs)
-        fail_runs = _runs(fail_b)
+        fail_b, self.fail_hosts, self.fail_sites, fail_runs = _failure_columns(failed)  # after: warm for what's next
         nameless = None in labels or None in fail_runs[0]
         if not nameless:
             self._count(labels, starts, fail_b, fail_runs, _batch_name)
@@ -747,16 +749,26 @@ def _finished(jobs: list[Job]) -> tuple[list[str | None], list[str | None], list
     return hosts, sites, labels, starts
 
 
-def _failure_columns(failed: list[Job]) -> tuple[list[str], list[str | None], list[str | None]]:
-    """The failures' batch names, hosts and sites, in one pass."""
+def _failure_columns(
+    failed: list[Job],
+) -> tuple[list[str], list[str | None], list[str | None], tuple[list[str], list[int]]]:
+    """The failures' batch names, hosts and sites, and the runs of their batch names (each run's name, where it
+    starts), in one pass."""
     batches: list[str] = []
     hosts: list[str | None] = []
     sites: list[str | None] = []
+    labels: list[str] = []
+    starts: list[int] = []
+    batch: object = _NO_BATCH
     for j in failed:
-        batches.append(j.batch_name)  # type: ignore[arg-type]  # None: counted again by batch_of
+        if j.batch_name != batch:
+            batch = j.batch_name
+            labels.append(batch)  # type: ignore[arg-type]  # None: counted again by batch_of
+            starts.append(len(batches))
+        batches.append(batch)  # type: ignore[arg-type]  # the run's name: the same name
         hosts.append(j.last_host)
         sites.append(j.site)
-    return batches, hosts, sites
+    return batches, hosts, sites, (labels, starts)
 
 
 def _named(places: Iterable[str | None]) -> int:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import gc
 import math
 from bisect import bisect_left
-from collections import Counter, _count_elements  # type: ignore[attr-defined]  # Counter's own C loop
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -470,8 +470,7 @@ class _Counts:
         classes: dict[tuple[str, int], int] = {}
         for b, at in self.fin_h.items():
             if b not in broken and self.fb[b]:  # a batch with no failure: its places' smallest p is 1
-                sizes: dict[int, int] = {}
-                _count_elements(sizes, at.values())
+                sizes = Counter(at.values())
                 if None in at:
                     sizes[at[None]] -= 1
                 classes.update(((b, n), k) for n, k in sizes.items() if n >= MIN_FAILURES and k)
@@ -483,8 +482,7 @@ class _Counts:
                         self._test(out.node, "node", b, h, fails[h], self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
         # across batches: Tarone over every host by its finished jobs (of the batches not failing everywhere)
         ran_h = _count_but(self.hosts, self.fin_runs, broken, self.fin_h)
-        sizes = {}
-        _count_elements(sizes, ran_h.values())
+        sizes = Counter(ran_h.values())
         if None in ran_h:
             sizes[ran_h[None]] -= 1
         all_f, all_o = self._others(broken)
@@ -870,35 +868,32 @@ def _count_but(
     counts: Counter[_T] = Counter()
     for b, start, end in zip(labels, starts, [*starts[1:], n] if starts else [], strict=True):
         if b not in left_out:
-            _count_elements(counts, column[start:end])
+            counts.update(column[start:end])  # Counter's own C loop
     return counts
 
 
-def _nest(
-    labels: list[_K], starts: list[int], columns: tuple[list[_T], ...], *into: dict[_K, dict[_T, int]]
-) -> tuple[dict[_K, dict[_T, int]], ...]:
+def _nest(labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]) -> tuple[dict[_K, Counter[_T]], ...]:
     """Per column, how often each value comes in each batch, the columns' rows coming in runs of a batch (the
-    ``labels[i]`` run starts at row ``starts[i]``): {batch: {value: count}} (added to ``into``'s), counted on the C
-    side run by run where the runs are long, else by (batch, value) pairs."""
+    ``labels[i]`` run starts at row ``starts[i]``): {batch: {value: count}}, counted on the C side run by run where
+    the runs are long, else by (batch, value) pairs."""
     n = len(columns[0])
     ends = [*starts[1:], n] if starts else []
-    outs = into or tuple({} for _ in columns)
+    outs: tuple[dict[_K, Counter[_T]], ...] = tuple({} for _ in columns)
     if (len(starts) - 1) * 4 > n:  # short runs (a shuffled list): a count by (batch, value), nested after
         batches = list(chain.from_iterable(map(repeat, labels, map(sub, ends, starts))))
         for column, out in zip(columns, outs, strict=True):
             for (b, v), c in Counter(zip(batches, column, strict=True)).items():
                 at = out.get(b)
                 if at is None:
-                    out[b] = {v: c}
-                else:
-                    at[v] = at.get(v, 0) + c
+                    at = out[b] = Counter()
+                at[v] = c
         return outs
     for b, start, end in zip(labels, starts, ends, strict=True):
         for column, out in zip(columns, outs, strict=True):
             at = out.get(b)
             if at is None:
-                at = out[b] = {}
-            _count_elements(at, column[start:end])
+                at = out[b] = Counter()
+            at.update(column[start:end])  # Counter's own C loop
     return outs
 
 

@@ -1,12 +1,14 @@
 """What the UI thread does between a filter key and its answer (issue 18's key at its worst moment), step by step.
 
-Runs the Jobs view on bench_felt's 100k dump as bench_felt's ``in_app`` does (the same keys at the same moments)
+Runs the Jobs view on bench_felt's 100k dump as bench_felt's ``in_app`` does (the same keys of one kind at the same
+moments, ``--kind broad|selective|none``, the clock stopped as there: at the end of the frame that draws the answer)
 and records every step of the event loop (each task step and callback: which message pump or callback, its wall
 and UI-thread CPU time), Textual's frames (``Screen._on_timer_update``: layout, compositor), recompositions,
 and marks on the key's path (the key reaching the app, the Input, ``on_input_changed``, the table's rows set).
 The bench's own coroutine runs on the same thread, so ``time.thread_time`` there is the UI thread's CPU.
 
-    python bench/felt_trace.py [--tree DIR] [--runs N] [--moments 0,0.3] [--profile] [--profile-frames] [--steps]
+    python bench/felt_trace.py [--tree DIR] [--runs N] [--moments 0,0.3] [--kind K] [--profile] [--profile-frames]
+        [--steps]
 
 Prints per key: wall to the answer, the UI thread's CPU in that window, and the frames (with the lines each
 widget drew and their CPU), recompositions, refreshes that ask for a layout (and who asked) and long steps
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +44,7 @@ def _name(callback: Any) -> str:
     return getattr(callback, "__qualname__", repr(callback))[:80]
 
 
-async def traced(path: Path, n: int, moments: list[float], profile: bool) -> dict[str, Any]:
+async def traced(path: Path, n: int, moments: list[float], profile: bool, kind: str = "broad") -> dict[str, Any]:
     import cProfile
     import pstats
 
@@ -50,7 +53,17 @@ async def traced(path: Path, n: int, moments: list[float], profile: bool) -> dic
     from textual.widgets import Input
 
     sys.path.insert(0, str(HERE))
-    from bench_felt import KEYS, _key  # type: ignore[import-not-found]
+    from bench_felt import (  # type: ignore[import-not-found]
+        KEYS,
+        MOMENTS,
+        NOTHING,
+        SELECTIVE,
+        _Clock,
+        _key,
+        _key_name,
+        _paste,
+        _watch_frames,
+    )
 
     from opgtui.app import OpgApp
     from opgtui.config import Config
@@ -186,27 +199,35 @@ async def traced(path: Path, n: int, moments: list[float], profile: bool) -> dic
         while not screen.query_one("#filter").has_focus:
             await asyncio.sleep(0.002)
         mark("filter has focus")
-        for i, (moment, key) in enumerate(zip((0.0, 0.3, 1.0, 2.0, 4.0, 8.0), KEYS, strict=True)):
+        clock = _Clock(lines=max(1, table.size.height - 1))
+        _watch_frames(app, screen, table, clock)
+        queries = {"broad": KEYS, "selective": SELECTIVE, "none": NOTHING}[kind]
+        for i, (moment, key) in enumerate(zip(MOMENTS, queries, strict=False)):
             while pc() - appeared < moment:
                 await asyncio.sleep(0.01)
             if moment not in moments:
                 continue
-            before = table.indices
+            clock.query, clock.before, clock.set_at, clock.shown_at = key, table.indices, None, None
+            clock.done.clear()
             t0, c0 = pc(), tt()
+            clock.t0 = t0
             log.append((t0, 0.0, c0, f"MARK key {key!r} posted"))
-            _key(app, key, key)
-            while pc() - t0 < 120:
-                if screen.query_text == key and table.indices is not before:
-                    break
-                await asyncio.sleep(0.002)
-            t1, c1 = pc(), tt()
-            log.append((t1, 0.0, c1, f"MARK key {key!r} answered"))
+            if kind == "selective":
+                _paste(app, key)
+            else:
+                _key(app, _key_name(key), key)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(clock.done.wait(), 120)
+            t1, c1 = clock.shown_at or pc(), tt()
+            if clock.set_at is not None:
+                log.append((clock.set_at, 0.0, c1, f"MARK key {key!r} answer set in the table"))
+            log.append((t1, 0.0, c1, f"MARK key {key!r} answered (its frame drawn)"))
             if i == 0 and prof is not None:
                 prof.disable()
             out["keys"].append(t1 - t0)
             out["cpu"].append(c1 - c0)
             out["windows"].append((t0, t1))
-            _key(app, "backspace", None)
+            screen.query_one("#filter").value = ""
             while screen.query_text or getattr(screen, "filtering", False):
                 await asyncio.sleep(0.005)
             await asyncio.sleep(0.05)
@@ -266,7 +287,8 @@ def main() -> None:
             runpy.run_path(os.environ["FELT_TRACE_HOOK"])
         i = sys.argv.index("--child")
         moments = [float(x) for x in sys.argv[i + 3].split(",")]
-        r = asyncio.run(traced(Path(sys.argv[i + 1]), int(sys.argv[i + 2]), moments, "--profile" in sys.argv))
+        kind = sys.argv[sys.argv.index("--kind") + 1] if "--kind" in sys.argv else "broad"
+        r = asyncio.run(traced(Path(sys.argv[i + 1]), int(sys.argv[i + 2]), moments, "--profile" in sys.argv, kind))
         print("RESULT " + json.dumps(r))
         return
     sys.path.insert(0, str(HERE))
@@ -282,6 +304,7 @@ def main() -> None:
         argv = [sys.executable, __file__, "--child", str(path), "100000", moments]
         argv += ["--tree", tree] if tree else []
         argv += [a for a in ("--profile", "--profile-frames") if a in sys.argv]
+        argv += ["--kind", sys.argv[sys.argv.index("--kind") + 1]] if "--kind" in sys.argv else []
         proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, cwd=tree or str(HERE.parent))
         lines = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
         if not lines:

@@ -34,6 +34,9 @@ prefilter) whether the buffer, then each block of ``BLOCK_LINES`` lines, matches
 that does are asked of the full ``re2.Set``, whose answer (which signatures) is the truth. A set only answers
 yes or no, a DFA pass with no match positions: RE2 finds where a match starts with a slower reverse pass or its
 NFA (about 100 us per matching line for the combined pattern), which made error-dense text crawl.
+What the full set said of a line (its findings to be, vetoes applied) is kept by the line's bytes across scans
+(``LINE_CACHE``); after an error-dense text the next one's known lines are answered from there and only the
+others go to the prefilter.
 """
 
 from __future__ import annotations
@@ -147,6 +150,15 @@ BLOCK_LINES = 32
 DENSE_RUN = 3
 """After this many matching blocks in a row the text is error-dense: the remaining lines go to the full set
 without asking the prefilter about their blocks."""
+DENSE_SHARE = 8
+"""A long text one of whose ``DENSE_SHARE`` lines gives findings is error-dense: the next long text's lines are
+first looked up in the line cache, and only the lines it does not know go to the prefilter (as one text, then
+in blocks), not the whole text."""
+LINE_CACHE = 1 << 15
+"""Distinct lines whose findings (signatures matched, vetoes applied, best priority first) a PackSet keeps
+across scans: a failing job repeats its error lines, and a batch of jobs repeats them too. Emptied when full."""
+LINE_CACHE_WIDTH = 1024
+"""Longer lines are not kept in the line cache (it stays under ~32 MB)."""
 FEW_SETS = 4
 """Short texts scanned with a set of only their candidate signatures (``needles``) before the full set is built:
 one log costs ~2 ms instead of the full set's ~35 ms, but many logs are quicker with the full set built once."""
@@ -154,6 +166,16 @@ PLUGIN_BUDGET = 2.0
 """Seconds a Python plugin's findings() may take on one log before its findings for that log are dropped."""
 
 Finder = Callable[[list[str]], list[Finding]]
+Entry = tuple[tuple[str, ...], str, str, str, str, "str | None", int]
+"""A signature's ``requires``, then the fields of its Finding but the line's: id, category, action, title, service,
+priority."""
+Rows = tuple[tuple[str, ...], tuple[Entry, ...]] | tuple[()]
+"""A line's findings to be: the ids of the signatures matched and not vetoed there that another signature
+``requires``, and the entries of all of them, best first; () for a line with none."""
+
+
+def _first(item: tuple[int, Rows]) -> int:
+    return item[0]
 
 
 @dataclass(slots=True, frozen=True)
@@ -202,6 +224,7 @@ class PackSet:
         self.plugin_budget = PLUGIN_BUDGET
         self._runners: dict[str, PluginRunner] = {}
         self._rows = [(c.signature, c.exclude, c.requires) for c in self.compiled]
+        self._required = {r for c in self.compiled for r in c.requires}
         order = sorted(range(len(self.compiled)), key=lambda i: (-self.compiled[i].signature.priority, i))
         self._rank = [0] * len(order)  # signature index -> its place, best priority first
         for place, i in enumerate(order):
@@ -212,6 +235,10 @@ class PackSet:
         self._few_left = FEW_SETS
         """Each signature's needles (``needles.py``; a loaded snapshot knows them): a short text's first scan
         compiles only the signatures whose words it holds, not the full set."""
+        self._lines: dict[bytes, Rows] = {}
+        """The line cache (``LINE_CACHE``): a line's bytes -> its rows, () for a line with no finding."""
+        self._dense = False
+        """The last long text was error-dense (``DENSE_SHARE``): look its successor's lines up first."""
 
     # The two combined sets (~13 ms each for the bundled packs) are built on first use: a small verb that loads
     # the packs and scans a short log never builds the prefilter; None means "not available" (too big).
@@ -312,9 +339,10 @@ class PackSet:
 
     def _scan_prepared(self, text: bytes, shown: Sequence[str]) -> list[Finding]:
         out = self._scan_text(text, shown) if self.compiled else []
-        for name, finder in self.finders:
-            out.extend(self._plugin_findings(name, finder, shown))
-        out.sort(key=lambda f: (f.line or 0, -f.priority))
+        if self.finders:  # the scan's own are in order already: by line, then best priority first
+            for name, finder in self.finders:
+                out.extend(self._plugin_findings(name, finder, shown))
+            out.sort(key=lambda f: (f.line or 0, -f.priority))
         return out
 
     def _candidate_lines(self, text: bytes) -> list[tuple[int, bytes]]:
@@ -373,36 +401,98 @@ class PackSet:
         return lambda line: [keep[j] for j in match(line) or ()]
 
     def _scan_text(self, text: bytes, shown: Sequence[str]) -> list[Finding]:
-        """The findings of the candidate lines: the full set says which signatures match a line (once per
-        distinct line: an error repeated in a dense log is asked about once), best priority first."""
+        """The findings of the lines that give any (:meth:`_matched_rows`), in line order; a signature that
+        ``requires`` others finds only after one of them has, on an earlier line."""
         out: list[Finding] = []
         seen: set[str] = set()
-        rank, rows = self._rank, self._rows
-        confirm = self._confirmer(text)
-        known: dict[bytes, list[int]] = {}
         count = len(shown)
-        for index, line in self._candidate_lines(text):
-            hits = known.get(line)
-            if hits is None:
-                hits = known[line] = confirm(line) or []
-            if not hits:
-                continue
-            if len(hits) > 1:
-                hits = sorted(hits, key=rank.__getitem__)
+        append = out.append
+        for index, (ids, entries) in self._matched_rows(text):
             at = shown[index][:MAX_LINE] if index < count else ""
-            ids = []
-            for i in hits:
-                sig, veto, req = rows[i]
-                if veto is not None and veto.search(line) is not None:
-                    continue
-                ids.append(sig.id)
+            for req, sid, category, action, title, service, priority in entries:
                 if req and not seen.intersection(req):
                     continue
-                out.append(
-                    Finding(sig.id, sig.category, sig.action, sig.title, index + 1, at, sig.service, sig.priority)
-                )
-            seen.update(ids)
+                append(Finding(sid, category, action, title, index + 1, at, service, priority))
+            if ids:
+                seen.update(ids)
         return out
+
+    def _matched_rows(self, text: bytes) -> list[tuple[int, Rows]]:
+        """(0-based index, rows) of every line of ``text`` that matches a signature not vetoed there, in order.
+        A long text after an error-dense one: the line cache answers for the lines it knows and the prefilter is
+        asked only about the others; else the prefilter's candidate lines (:meth:`_candidate_lines`)."""
+        cache = self._lines
+        lines: list[bytes] | None = None
+        if self._dense and cache and self._prefilter_built not in (_UNBUILT, None):
+            lines = text.split(b"\n")
+        if lines is not None and len(lines) > BLOCK_LINES:
+            known = list(map(cache.get, lines))
+            found = [(index, rows) for index, rows in enumerate(known) if rows]
+            unknown = [index for index, rows in enumerate(known) if rows is None]
+            asked = self._unknown_candidates(lines, unknown)
+            if asked:
+                found.extend(self._confirmed_rows(text, asked))
+                found.sort(key=_first)
+            total = len(lines)
+        else:
+            found = self._confirmed_rows(text, self._candidate_lines(text))
+            total = text.count(b"\n") + 1 if found else 0
+        if total > BLOCK_LINES or not found:
+            self._dense = DENSE_SHARE * len(found) >= total > 0
+        return found
+
+    def _unknown_candidates(self, lines: list[bytes], unknown: list[int]) -> list[tuple[int, bytes]]:
+        """(index, line) of the lines at ``unknown`` the prefilter says may match: asked about them all as one
+        text (with line anchors a line's match is one of the joined text's), then block by block (``DENSE_RUN``)."""
+        matches = self._prefilter.Match
+        if not unknown or not matches(b"\n".join([lines[i] for i in unknown])):
+            return []
+        if len(unknown) <= BLOCK_LINES:
+            return [(i, lines[i]) for i in unknown]
+        out: list[tuple[int, bytes]] = []
+        run = 0
+        for start in range(0, len(unknown), BLOCK_LINES):
+            block = [(i, lines[i]) for i in unknown[start : start + BLOCK_LINES]]
+            if run >= DENSE_RUN or matches(b"\n".join([line for _i, line in block])):
+                out.extend(block)
+                run += 1
+            else:
+                run = 0
+        return out
+
+    def _confirmed_rows(self, text: bytes, candidates: list[tuple[int, bytes]]) -> list[tuple[int, Rows]]:
+        """(index, rows) of the ``candidates`` (lines of ``text``) that give findings: each line's rows from the
+        line cache, or from the full set (:meth:`_confirmer`), then kept there."""
+        cache = self._lines
+        confirm: Callable[[bytes], list[int]] | None = None
+        out: list[tuple[int, Rows]] = []
+        for index, line in candidates:
+            rows = cache.get(line)
+            if rows is None:
+                if confirm is None:
+                    confirm = self._confirmer(text)
+                rows = self._rows_of(line, confirm(line) or [])
+                if len(line) <= LINE_CACHE_WIDTH:
+                    if len(cache) >= LINE_CACHE:
+                        cache.clear()
+                    cache[line] = rows
+            if rows:
+                out.append((index, rows))
+        return out
+
+    def _rows_of(self, line: bytes, hits: list[int]) -> Rows:
+        """The signatures (and their ``requires``) of the set's ``hits`` on ``line``, vetoes applied, best
+        priority first."""
+        if len(hits) > 1:
+            hits = sorted(hits, key=self._rank.__getitem__)
+        rows = [self._rows[i] for i in hits]
+        kept = [(sig, req) for sig, veto, req in rows if veto is None or veto.search(line) is None]
+        if not kept:
+            return ()
+        ids = tuple(sig.id for sig, _req in kept if sig.id in self._required)
+        return ids, tuple(
+            (req, sig.id, sig.category, sig.action, sig.title, sig.service, sig.priority) for sig, req in kept
+        )
 
     def _plugin_findings(self, name: str, finder: Finder, shown: Sequence[str]) -> list[Finding]:
         """The plugin's findings, run in its worker with ``plugin_budget`` seconds; late or failing: none."""

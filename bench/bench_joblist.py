@@ -236,10 +236,22 @@ def rows_memory(jobs: list[Job]) -> int:
     return size if kept else 0
 
 
+def cold_word(jobs: list[Job], words: tuple[str, ...] = ("e1999.", "qz()[]=")) -> Runs:
+    """The slowest of ``words`` (a selective host, a word no row holds) typed over rows whose filter texts are not
+    built yet (fresh rows each run: what a key right after a dump is listed costs)."""
+    runs = []
+    for _ in range(3):
+        fresh = build_rows(jobs, now=NOW)
+        runs.append(max(clocked(lambda w=w, fresh=fresh: filter_rows(fresh, w))[1:] for w in words))
+        assert fresh._haystacks is None
+    return Runs(runs)
+
+
 def measure(rows: RowList, n: int) -> dict[str, Any]:
     """Filter, sort, group and paint timings over built rows."""
     out: dict[str, Any] = {}
     all_rows = list(range(n))
+    out["cold"] = cold_word([r.job for r in rows])
     _, out["warm"] = timed(lambda: warm(rows))
     out["incremental"] = worst_key(rows, "purd", True)
     out["scans"] = worst_key(rows, "purd", False)
@@ -289,6 +301,12 @@ def run(quick: bool = False) -> list[dict]:
             "value": m["warm"],
             "unit": "s",
             "target": "off the UI thread",
+        },
+        {
+            "name": f"{k}: selective word before the filter texts are built (worst of e1999., no-match), CPU",
+            "value": m["cold"].cpu * 1000,
+            "unit": "ms",
+            "target": f"< 50 ms ({m['cold'].note()})",
         },
         {
             "name": f"{k}: filter keystroke, worst typing 'purd' (narrowing): median of 3",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, islice, repeat
-from operator import attrgetter, is_, is_not, lt
+from operator import attrgetter, is_, is_not, lt, not_, or_
 from typing import Any, NamedTuple, Protocol
 
 from opgtui.core.foreground import yield_to_foreground
@@ -64,11 +64,15 @@ def _reason_cell(hold_reason: str) -> str:
 
 def exit_text(job: Job) -> str:
     """'signal 9 (SIGKILL)' or 'exit 65' for a finished job, else ''."""
-    if job.exit_signal is not None:
-        name = _SIGNALS.get(job.exit_signal)
-        return f"signal {job.exit_signal}" + (f" ({name})" if name else "")
-    if job.exit_code is not None and job.status == JobStatus.COMPLETED:
-        return f"exit {job.exit_code}"
+    return _exit_words(job.exit_signal, job.exit_code, job.status)
+
+
+def _exit_words(signal: int | None, code: int | None, status: int | None) -> str:
+    if signal is not None:
+        name = _SIGNALS.get(signal)
+        return f"signal {signal}" + (f" ({name})" if name else "")
+    if code is not None and status == JobStatus.COMPLETED:
+        return f"exit {code}"
     return ""
 
 
@@ -81,9 +85,13 @@ def reason_text(job: Job) -> str:
 
 def status_text(job: Job) -> str:
     """Short status: held, fail (completed with a non-zero exit or a signal), run, idle, done, rm, xfer, susp."""
-    if job.status == _COMPLETED and (bool(job.exit_code) or job.exit_signal is not None):
+    return _status_word(job.status, job.exit_code, job.exit_signal)
+
+
+def _status_word(status: int | None, code: int | None, signal: int | None) -> str:
+    if status == _COMPLETED and (bool(code) or signal is not None):
         return "fail"
-    return _STATUS_SHORT.get(job.status or 0, "?")
+    return _STATUS_SHORT.get(status or 0, "?")
 
 
 def age_text(seconds: float | None) -> str:
@@ -510,6 +518,137 @@ FIELD_SOURCES: dict[str, tuple[Callable[[Row], Any], Callable[[Any], str]]] = {
 }
 
 
+# ------------------------------------------------------------ a free word without the filter texts
+# A word holds no white space (parse_query splits on it), so it is in a row's filter text (its parts joined by
+# spaces, lowercased) when it is in one part's lowercase text: each part is searched on its own, most of them once
+# per distinct value of the attribute the text is made from, and a row is kept when any part holds the word.
+
+_JOB = attrgetter("job")
+_ROW_PARTS: tuple[tuple[Callable[[Any], Any], Callable[[Any], str]], ...] = (  # (value read in C, its text)
+    (attrgetter("verdict"), lambda x: safe(x, 40)),
+    (attrgetter("signature"), lambda x: x),
+)
+_JOB_PARTS: tuple[tuple[Callable[[Any], Any], Callable[[Any], str]], ...] = (
+    (attrgetter("owner"), lambda x: safe(x, 40)),
+    (attrgetter("site"), lambda x: safe(x, 40)),
+    (attrgetter("last_host"), lambda x: safe(x, 80)),
+    (attrgetter("batch_name"), lambda x: x or ""),
+    (attrgetter("experiment"), lambda x: x or ""),
+)
+_STATUS_WORDS = (*_STATUS_SHORT.values(), "fail", "?")
+_EXIT_CHARS = frozenset("0123456789-() exitsignal" + "".join(_SIGNALS.values()).lower())
+# the characters the texts made from numbers can hold (span: digits, s m h d, '?'; a percentage: digits, '-', '%',
+# inf, nan): a word with any other character is in none of them
+_NUMBER_PARTS: tuple[tuple[frozenset[str], Callable[[Job, Context], str]], ...] = (
+    (frozenset("0123456789smhd?/"), _cpu_wall),
+    (frozenset("0123456789-%infa"), _efficiency),
+    (frozenset("0123456789smhd?"), _age),
+)
+_HOLD_REASON = attrgetter("hold_reason")
+_STATUS = attrgetter("status")
+_EXIT_SIGNAL = attrgetter("exit_signal")
+_EXIT_CODE = attrgetter("exit_code")
+_ID = attrgetter("id")
+_JOBSUB_ID = attrgetter("jobsub_id")
+_SCHEDD = attrgetter("schedd")
+_NUMBER_CHARS = frozenset("0123456789.-")
+
+
+def _holding(texts: Sequence[str], word: str) -> list[int]:
+    """Positions of the texts whose lowercase holds ``word`` (no white space): one search of them joined."""
+    joined = "\n".join(texts).lower()
+    if joined.count("\n") != len(texts) - 1:  # a text with a line break of its own
+        return [p for p, text in enumerate(texts) if word in text.lower()]
+    out: list[int] = []
+    line = last = 0
+    at = joined.find(word)
+    while at >= 0:
+        line += joined.count("\n", last, at)
+        out.append(line)
+        last = joined.find("\n", at)
+        if last < 0:
+            break
+        at = joined.find(word, last)
+    return out
+
+
+def _by_value(values: list[Any], keep: Callable[[Any], bool], hits: set[int]) -> None:
+    """Add to ``hits`` the positions of ``values`` whose value ``keep`` keeps, each distinct value tested once."""
+    kept = {x for x in set(values) if keep(x)}
+    if kept:
+        hits.update(compress(range(len(values)), map(kept.__contains__, values)))
+
+
+def _word_hits(picked: Sequence[Row], word: str) -> set[int]:
+    """Positions of ``picked`` whose filter text (:attr:`Row.haystack`) holds ``word``, lowercase, no white space;
+    the same answer, without making the texts."""
+    hits: set[int] = set()
+    jobs = list(map(_JOB, picked))
+    every = range(len(jobs))
+    for get, text in _ROW_PARTS:
+        _by_value(list(map(get, picked)), lambda x, text=text: word in text(x).lower(), hits)
+    for get, text in _JOB_PARTS:
+        _by_value(list(map(get, jobs)), lambda x, text=text: word in text(x).lower(), hits)
+    statuses = list(map(_STATUS, jobs))
+    if any(word in s for s in _STATUS_WORDS):  # tested on the rows of a status whose words may hold it
+        shown = {s for s in set(statuses) if s == _COMPLETED or word in _STATUS_SHORT.get(s or 0, "?")}
+        maybe = compress(every, map(shown.__contains__, statuses))
+        hits.update(p for p in maybe if word in status_text(jobs[p]))
+    ascii_word = word.isascii()
+    # the reason: a hold reason's text is made of its own characters when they are all printable (one_line keeps
+    # the words, drops spaces, a prefix and a tail): only the reasons that hold the word, or are not, are tested
+    reasons = list(map(_HOLD_REASON, jobs))
+    distinct = [x for x in set(reasons) if x]
+    if ascii_word and _printable(distinct):
+        distinct = [distinct[p] for p in _holding(distinct, word)]
+    kept = {x for x in distinct if word in _reason_cell(x).lower()}
+    if kept:
+        hits.update(compress(every, map(kept.__contains__, reasons)))
+    if _EXIT_CHARS.issuperset(word):  # a job without a hold reason: its exit code or signal (exit_text)
+        signals, codes = list(map(_EXIT_SIGNAL, jobs)), list(map(_EXIT_CODE, jobs))
+        said = {s for s in set(signals) if s is not None and word in _exit_words(s, None, None).lower()}
+        said_code = {c for c in set(codes) if c is not None and word in _exit_words(None, c, _COMPLETED)}
+        maybe = compress(every, map(or_, map(said.__contains__, signals), map(said_code.__contains__, codes)))
+        hits.update(p for p in maybe if not reasons[p] and word in exit_text(jobs[p]).lower())
+    hits.update(_holding(list(map(_ID, jobs)), word))
+    # the short id is a prefix of the whole one (made of its words when it is not clean): when the ids are
+    # printable, only the rows whose whole id holds the word are tested; without a jobsub id the whole one is
+    # "cluster.proc@schedd": a word with another character than those of numbers, and no '@', is in its schedd
+    jobsub = list(map(_JOBSUB_ID, jobs))
+    bare = list(compress(every, map(not_, jobsub)))
+    texts = [x or "" for x in jobsub] if bare else jobsub
+    maybe: Iterable[int] = _holding(texts, word) if ascii_word and _printable(texts) else every
+    if bare:
+        if ascii_word and "@" not in word and not _NUMBER_CHARS.issuperset(word):
+            schedds = list(map(_SCHEDD, jobs))
+            shown = {x for x in set(schedds) if not x.isprintable() or word in x.lower()}
+            maybe = [*maybe, *(p for p in compress(every, map(shown.__contains__, schedds)) if not jobsub[p])]
+        else:
+            maybe = [*maybe, *bare]
+    hits.update(p for p in maybe if p not in hits and word in short_id(jobs[p]).lower())
+    for chars, text in _NUMBER_PARTS:
+        if chars.issuperset(word):
+            hits.update(p for p in every if p not in hits and word in text(jobs[p], picked[p]))
+    return hits
+
+
+def _printable(texts: list[str]) -> bool:
+    """Every text printable (no line break of its own either)."""
+    joined = "\n".join(texts)
+    return joined.count("\n") == len(texts) - 1 and joined.replace("\n", "").isprintable()
+
+
+def _free_word(rows: Sequence[Row], word: str, pool: Iterable[int], negate: bool) -> list[int]:
+    """The rows of ``pool`` whose filter text holds ``word`` (``negate``: does not), in its order, without
+    making the filter texts (:func:`_word_hits`)."""
+    pool = pool if isinstance(pool, list | range) else list(pool)
+    whole = isinstance(pool, range) and pool == range(len(rows))
+    hits = _word_hits(rows if whole else list(map(rows.__getitem__, pool)), word)
+    if negate:
+        return list(compress(pool, map(not_, map(hits.__contains__, range(len(pool))))))
+    return [pool[p] for p in sorted(hits)]
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """One word of a filter query: ``text``, ``!text``, ``field:value`` or ``!field:value``."""
@@ -556,11 +695,8 @@ def _apply(rows: Sequence[Row], term: Term, pool: Iterable[int]) -> list[int]:
     if term.field is None:
         if isinstance(rows, RowList):
             hay = rows._haystacks
-            if hay is None:  # not all built yet (warm() is at work): build those needed, never wait for it
-                of = rows.haystack_of
-                if term.negate:
-                    return [i for i in pool if v not in of(i)]
-                return [i for i in pool if v in of(i)]
+            if hay is None:  # not all built yet (warm() is at work): searched part by part, never waited for
+                return _free_word(rows, v, pool, term.negate)
             if term.negate:
                 return [i for i in pool if v not in hay[i]]
             return [i for i in pool if v in hay[i]]
@@ -641,12 +777,10 @@ def filter_steps(
     rows: Sequence[Row], terms: Sequence[Term], pool: Sequence[int], step: int = 2000
 ) -> Iterator[list[int]]:
     """The rows of ``pool`` (in its order) that every term keeps, ``step`` rows at a time (the first steps
-    smaller): the first screenful can be shown before the last row is searched. While the filter texts are still
-    being built (a search builds those it needs, which costs far more than testing them), at most 250 at a time:
-    a superseded search stops between steps, so it stops at once."""
+    smaller): the first screenful can be shown before the last row is searched, and a superseded search stops
+    between steps. (While the filter texts are still being built a free word is searched column by column,
+    without them: a step costs about what it costs with them.)"""
     start, size = 0, min(step, 250)
-    if isinstance(rows, RowList) and rows._haystacks is None and any(t.field is None for t in terms):
-        step = size
     while start < len(pool):
         yield apply_terms(rows, terms, pool[start : start + size])
         start, size = start + size, min(step, size * 2)

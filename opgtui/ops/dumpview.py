@@ -154,16 +154,39 @@ def copy_in_process(store_path: str | Path, paths: Sequence[str]) -> int:
     return int(done.stdout.strip() or 0)
 
 
+def copy_files(store: Store, paths: Sequence[str]) -> int:
+    """Copy the dump files' jobs and events (no raw ads) into the (scratch) store; returns the number of jobs.
+
+    ``-json`` dumps are streamed (:func:`~opgtui.sources.dumps.stream_jobs`): a chunk of jobs parsed, written
+    (one transaction) and dropped, so a 1M-job dump never has all its jobs alive (1.2 GB). What it does not
+    stream (other formats, a malformed array, a job id twice) is loaded whole and written as before, over what
+    was written: the store ends with the rows the whole load writes, in its order. A kill leaves whole chunks."""
+    from opgtui.sources.dumps import Unstreamable, load_files, stream_jobs
+
+    done = 0
+    if store.dialect == "sqlite":
+        try:
+            for jobs in stream_jobs(paths, CHUNK):
+                if store.has_any_job([j.id for j in jobs]):  # a later record of a job written: its place moves
+                    raise Unstreamable(paths[-1])
+                done += import_into(store, jobs, ())
+            return done
+        except Unstreamable:
+            pass
+    result = load_files(paths, keep_ads=False)
+    return import_into(store, cast("list[Job]", result.jobs), result.events)  # brief=False: every one a Job
+
+
 def _copy_main(argv: list[str]) -> int:
-    """The copying process: parse the dump files (no raw ads) and copy their jobs and events into the store."""
-    from opgtui.sources.dumps import load_files
+    """The copying process: the dump files' jobs and events into the store (:func:`copy_files`), with no cyclic
+    GC (a short life: the jobs it makes hold no cycles; with it on, it walked each chunk's objects again)."""
     from opgtui.store import open_store
 
+    gc.disable()
     store_path, *paths = argv
-    result = load_files(paths, keep_ads=False)
     store = open_store(store_path)
     try:
-        print(import_into(store, cast("list[Job]", result.jobs), result.events))  # brief=False: every one a Job
+        print(copy_files(store, paths))
     finally:
         store.close()
     return 0
@@ -256,17 +279,25 @@ def _texts_main() -> int:
     if not as_listed():
         print("a dump changed on disk since it was listed", file=sys.stderr)
         return 3
-    rows = build_rows(
-        load_files(paths, brief=True).jobs, verdicts, now=now, signatures=signatures, titles=titles, unsigned=unsigned
-    )
-    if not as_listed():
-        print("a dump changed on disk while it was read", file=sys.stderr)
-        return 3
+    gc.disable()  # a short life, no cycles among the rows: a collection would walk every brief again
+    jobs: list[Any] = load_files(paths, brief=True).jobs
     encode, out = msgspec.msgpack.Encoder().encode, sys.stdout.buffer
-    for start in range(0, len(rows), TEXTS_FRAME):
-        part = rows[start : start + TEXTS_FRAME]
+    for start in range(0, len(jobs), TEXTS_FRAME):  # a frame's rows made, sent and dropped: never all alive
+        part = build_rows(
+            jobs[start : start + TEXTS_FRAME],
+            verdicts,
+            now=now,
+            signatures=signatures,
+            titles=titles,
+            unsigned=unsigned,
+        )
+        jobs[start : start + TEXTS_FRAME] = [None] * len(part)  # the briefs, filled in by the rows, go with them
+        if not as_listed():  # each frame sent was read from the dump as listed
+            print("a dump changed on disk while it was read", file=sys.stderr)
+            return 3
         keys = [list(map(GROUP_KEYS[by], part)) for by in WARM_GROUPINGS]
         frame = encode([[r.job_id for r in part], filter_texts(part), *keys])
         out.write(len(frame).to_bytes(4, "big") + frame)
+        del part
     out.flush()
     return 0

@@ -1407,6 +1407,64 @@ def load_files(
         return _load(paths, progress, keep_ads, brief, heads)
 
 
+class Unstreamable(Exception):
+    """What :func:`stream_jobs` does not read a chunk at a time (not one well-formed ``-json`` array, a job id
+    twice): :func:`load_files` reads it whole."""
+
+
+def stream_jobs(paths: Sequence[str | Path], chunk: int, errors: list[str] | None = None) -> Iterator[list[Job]]:
+    """The jobs :func:`load_files` (``keep_ads=False``) makes of ``-json`` dumps, ``chunk`` at a time, in its order
+    and as its chunks of ``chunk`` would be: the file is read ``_READ`` bytes at a time and never more than a chunk
+    of jobs is alive (a copy of 1M jobs into a store held them all: 1.2 GB). Problems go to ``errors`` as
+    load_files words them. Unstreamable (before any chunk, or after some) when a path is no well-formed
+    ``-json`` array of ads, or a job id comes twice in one chunk (the caller checks those of earlier chunks)."""
+    import msgspec
+
+    for p in map(Path, paths):  # every file's kind before any chunk
+        try:
+            with p.open("rb") as fh:
+                head = fh.read(4096)
+        except OSError as exc:
+            raise Unstreamable(str(p)) from exc
+        if not head.strip(b" \t\r\n\xef\xbb\xbf") or detect(head) != "json":
+            raise Unstreamable(str(p))
+    loader = _Loader(keep_ads=False)
+    decoder, astuple, now = _array_decoder("full"), msgspec.structs.astuple, loader.now
+    out: list[Job] = []
+    for p in map(Path, paths):
+        source = str(p)
+        try:
+            fd = os.open(p, os.O_RDONLY)
+        except OSError as exc:
+            raise Unstreamable(source) from exc
+        try:
+            count = 0
+            for _start, _end, text in _segments(fd, os.fstat(fd).st_size):
+                ads = decoder.decode(text)
+                try:  # the usual segment: every ad is a job
+                    made = [job_from_values(astuple(a), None, source, now) for a in ads]
+                except ValueError:  # each bad ad named, as the loader names it
+                    made = loader._one_by_one(p, ads, count, [], _JsonFile(p, (0, 0)))  # type: ignore[assignment]
+                count += len(ads)
+                out += made
+                while len(out) >= chunk:
+                    part, out = out[:chunk], out[chunk:]
+                    if len({j.id for j in part}) < len(part):
+                        raise Unstreamable(source)
+                    yield part
+        except (_NotOneArray, msgspec.DecodeError, RecursionError) as exc:
+            raise Unstreamable(source) from exc
+        finally:
+            os.close(fd)
+        loader.said_other_kinds(source)
+    if out:
+        if len({j.id for j in out}) < len(out):
+            raise Unstreamable(str(paths[-1]))
+        yield out
+    if errors is not None:
+        errors += loader.result.errors
+
+
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """No cyclic GC while a bulk load allocates millions of objects: 100k full ads load in 4.7 s, not 11 s."""

@@ -98,6 +98,14 @@ class JobQueries(StoreBase):
             out += self.jobs(f"id IN ({marks(part)})", part)
         return out
 
+    def has_any_job(self, job_ids: Sequence[str]) -> bool:
+        """Whether the store has a job of one of these ids (a streamed copy's check that it replaces none)."""
+        for start in range(0, len(job_ids), _IN_CHUNK):
+            part = job_ids[start : start + _IN_CHUNK]
+            if self.conn.execute(f"SELECT 1 FROM jobs WHERE id IN ({marks(part)}) LIMIT 1", part).fetchone():
+                return True
+        return False
+
     def job_ad(self, job_id: str) -> Ad | None:
         row = self.conn.execute("SELECT ad FROM job_ads WHERE job_id = ?", (job_id,)).fetchone()
         return orjson.loads(row[0]) if row else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -134,6 +133,15 @@ def _when(ts: float | None, now: float, tz: object) -> str:
 LEVEL_SHORT = {"info": "info", "warning": "warn", "critical": "CRIT"}
 
 
+class _FittedTable(DataTable):
+    """The announcements' table: tells its screen when its size changes, so the message column is fitted again."""
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, AnnouncementsScreen):
+            screen.refit()
+
+
 class AnnouncementsScreen(Screen[None]):
     """All announcements, current and expired; `n` new, `e` or Enter edit, `x` expire now. The highlighted one is
     shown in full under the list, read-only (whoever may not edit it reads it there)."""
@@ -160,7 +168,7 @@ class AnnouncementsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")  # drawn by the app (widgets.header.show_header) as on every pushed screen
         yield Static(Text("Announcements (newest first; Enter edits, x expires)", "bold"))
-        yield DataTable(id="announcement-list", cursor_type="row", zebra_stripes=True)
+        yield _FittedTable(id="announcement-list", cursor_type="row", zebra_stripes=True)
         yield Static(id="announcement-detail")
         yield SteadyFooter()
 
@@ -220,22 +228,20 @@ class AnnouncementsScreen(Screen[None]):
             )
         if self.items:
             table.move_cursor(row=min(cursor, len(self.items) - 1))
+        self._fit = (found, scrollbar, fits)
         if refit:  # the table's height was a guess before these rows: draw again once it is laid out
-            self.call_after_refresh(self._refit, found, scrollbar, fits)
+            self.call_after_refresh(self.refit)
 
-    def _refit(
-        self, found: tuple[float, list[Announcement]], scrollbar: int, fits: Callable[[int], int], tries: int = 50
-    ) -> None:
-        """Draw the rows again when the laid-out table's scrollbar differs from the one their width assumed; a
-        table not laid out yet (height 0: a busy machine's first frames) is asked again after the next refresh,
-        up to ``tries`` times."""
-        if found is not self.loaded:  # a newer read was shown meanwhile: it fits itself
+    def refit(self) -> None:
+        """Draw the rows again when the laid-out table's scrollbar differs from the one their width assumed: after
+        the refresh that follows them, and whenever the table's size changes (its height grows to its rows only
+        at a later layout on a busy machine)."""
+        fit = getattr(self, "_fit", None)
+        if fit is None:
             return
+        found, scrollbar, fits = fit
         height = self.query_one(DataTable).size.height
-        if not height:
-            if tries:
-                self.call_after_refresh(self._refit, found, scrollbar, fits, tries - 1)
-        elif fits(height) != scrollbar:
+        if found is self.loaded and height and fits(height) != scrollbar:
             self.show(found, refit=False)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

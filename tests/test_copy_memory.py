@@ -145,3 +145,21 @@ def test_a_killed_copy_leaves_whole_chunks(tmp_path: Path, monkeypatch: pytest.M
         copy_files(store, [str(path)])
     with sqlite3.connect(tmp_path / "s.db") as conn:
         assert conn.execute("SELECT count(*) FROM jobs").fetchone() == (1400,)
+
+
+def test_the_copy_child_runs_this_opgtui_whatever_the_working_directory_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shifter starting opgtui from a directory that holds another ``opgtui`` (a checkout, a stale copy): the
+    copy child, started with ``python -c`` (whose sys.path begins with the working directory), still imports the
+    opgtui of the process that started it, and the scratch store gets the dump's jobs."""
+    decoy = tmp_path / "cwd" / "opgtui"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise ImportError('the decoy opgtui of the working directory')\n")
+    monkeypatch.chdir(decoy.parent)
+    dump = _dump(tmp_path / "q.json", 40)
+    db = tmp_path / "scratch.db"
+    open_store(db).close()
+    assert dumpview.copy_in_process(db, [str(dump)]) == 40
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM jobs").fetchone()[0] == 40

@@ -144,7 +144,12 @@ def copy_in_process(store_path: str | Path, paths: Sequence[str]) -> int:
     never holds this process's GIL, so the table and a filter keystroke answer while it runs; niced, it leaves
     them the cores too (on a loaded machine it finishes later: nothing waits for it but diagnosis). Returns the
     number of jobs copied; OSError naming the problem when the copy failed."""
-    code = BACKGROUND + "import sys; from opgtui.ops.dumpview import _copy_main; sys.exit(_copy_main(sys.argv[1:]))"
+    from opgtui.sources.dumpheads import _package_root
+
+    code = BACKGROUND + (  # this opgtui, not one that the working directory (sys.path[0] under -c) holds
+        f"import sys; sys.path.insert(0, {_package_root()!r}); "
+        "from opgtui.ops.dumpview import _copy_main; sys.exit(_copy_main(sys.argv[1:]))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code, str(store_path), *paths], capture_output=True, text=True, check=False
     )

@@ -14,18 +14,25 @@ from opgtui.app import OpgApp
 from opgtui.demo.build import build_demo_board
 from opgtui.screens.jobs import JobsScreen
 from opgtui.screens.status import StatusScreen
+from opgtui.store import Store
 
 
-async def test_the_board_shows_at_once_and_the_jobs_view_waits_for_the_jobs(tmp_path: Path) -> None:
+def held_demo(tmp_path: Path) -> tuple[OpgApp, Store, threading.Event]:
+    """The demo app on its board alone, the rest of its build (jobs, verdicts, record) held until the returned
+    event is set."""
     cfg, store, rest = build_demo_board(tmp_path / "demo")
-    assert store.count_jobs() == 0  # the jobs are not built before the dashboard starts
     release = threading.Event()
 
     def slow_rest(into: object) -> None:
         release.wait(30)
         rest(into)  # type: ignore[arg-type]
 
-    app = OpgApp(cfg, store, demo=True, demo_rest=slow_rest)
+    return OpgApp(cfg, store, demo=True, demo_rest=slow_rest), store, release
+
+
+async def test_the_board_shows_at_once_and_the_jobs_view_waits_for_the_jobs(tmp_path: Path) -> None:
+    app, store, release = held_demo(tmp_path)
+    assert store.count_jobs() == 0  # the jobs are not built before the dashboard starts
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()  # the board is read off the UI thread

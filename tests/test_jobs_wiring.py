@@ -120,11 +120,9 @@ async def test_a_search_stops_once_the_filter_is_cleared(tmp_path: Path, monkeyp
     store.close()
 
 
-async def test_a_keystroke_shows_its_first_screenful_before_a_thread_searches_the_rest(
-    tmp_path: Path, monkeypatch: Any
-) -> None:
-    """The first rows of a big list are searched on the UI thread and shown at once when they fill a screen: the
-    answer never waits for a thread to start, be scheduled and hand it back; the rest follows, in order."""
+def held_search(monkeypatch: Any) -> threading.Event:
+    """A list of 31 jobs made to count as big (5 rows searched at once, a first part of 10, a screenful of 3), its
+    thread's search held until the returned event is set."""
     from opgtui.screens import jobs as jobs_screen
 
     monkeypatch.setattr(jobs_screen, "AT_ONCE", 5)
@@ -137,6 +135,15 @@ async def test_a_keystroke_shows_its_first_screenful_before_a_thread_searches_th
         yield from joblist.filter_steps(rows, terms, pool, step)
 
     monkeypatch.setattr(jobs_screen, "filter_steps", steps)
+    return gate
+
+
+async def test_a_keystroke_shows_its_first_screenful_before_a_thread_searches_the_rest(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The first rows of a big list are searched on the UI thread and shown at once when they fill a screen: the
+    answer never waits for a thread to start, be scheduled and hand it back; the rest follows, in order."""
+    gate = held_search(monkeypatch)
     cfg, store = _store_with_failed_jobs(tmp_path)
     app = OpgApp(cfg, store, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:

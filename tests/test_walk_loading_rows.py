@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from test_app import _store_with_failed_jobs
+from test_demo_first_paint import held_demo
+from test_jobs_wiring import held_search
 from test_walk_loading import jobs_status, until
 
 from opgtui.app import OpgApp
@@ -31,16 +33,7 @@ async def test_a_marked_job_the_search_has_not_reached_keeps_its_mark(
 ) -> None:
     """A filter over a big list shows its first screenful at once; the table unmarked every job not in it, so a
     marked job further down the list, which the filter matches, was unmarked for good ('1 marked' gone)."""
-    monkeypatch.setattr(jobs_screen, "AT_ONCE", 5)  # 31 jobs count as many
-    monkeypatch.setattr(jobs_screen, "FIRST_PART", 10)
-    monkeypatch.setattr(jobs_screen, "FIRST_SCREEN", 3)
-    gate = threading.Event()
-
-    def steps(rows: Any, terms: Any, pool: Any, step: int = 2000) -> Any:
-        gate.wait(10)  # the thread's search is held
-        yield from joblist.filter_steps(rows, terms, pool, step)
-
-    monkeypatch.setattr(jobs_screen, "filter_steps", steps)
+    gate = held_search(monkeypatch)  # 31 jobs count as many
     cfg, store = _store_with_failed_jobs(tmp_path)
     app = OpgApp(cfg, store, refresh_loop=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -90,18 +83,10 @@ async def test_no_count_of_the_old_list_while_a_thread_lists_the_new_one(
 
 
 async def test_colon_failures_while_the_demo_builds_opens_then_a_cause_lists_its_jobs(tmp_path: Path) -> None:
-    from opgtui.demo.build import build_demo_board
     from opgtui.screens.failures import FailureSummaryScreen
     from opgtui.screens.jobs import JobsScreen
 
-    cfg, store, rest = build_demo_board(tmp_path / "demo")
-    release = threading.Event()
-
-    def slow_rest(into: object) -> None:
-        release.wait(30)
-        rest(into)  # type: ignore[arg-type]
-
-    app = OpgApp(cfg, store, demo=True, demo_rest=slow_rest)
+    app, store, release = held_demo(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("colon", *"failures", "enter")

@@ -139,17 +139,24 @@ BACKGROUND = "import os\ntry:\n    os.nice(10)\nexcept OSError:\n    pass\n"
 dashboard's own process, its first frames and the first filter key, gets the cores first: issue 18)."""
 
 
+def _child_code(call: str) -> str:
+    """``python -c`` code for a niced child process that runs ``opgtui.ops.dumpview``'s ``call`` and exits with its
+    value: with this process's opgtui first on sys.path, not one the working directory (sys.path[0] under -c)
+    holds."""
+    from opgtui.sources.dumpheads import _package_root
+
+    name = call.split("(", 1)[0]
+    return BACKGROUND + (
+        f"import sys; sys.path.insert(0, {_package_root()!r}); from opgtui.ops.dumpview import {name}; sys.exit({call})"
+    )
+
+
 def copy_in_process(store_path: str | Path, paths: Sequence[str]) -> int:
     """Copy the dump into the (scratch) store from another process, which reads the files again: the copy
     never holds this process's GIL, so the table and a filter keystroke answer while it runs; niced, it leaves
     them the cores too (on a loaded machine it finishes later: nothing waits for it but diagnosis). Returns the
     number of jobs copied; OSError naming the problem when the copy failed."""
-    from opgtui.sources.dumpheads import _package_root
-
-    code = BACKGROUND + (  # this opgtui, not one that the working directory (sys.path[0] under -c) holds
-        f"import sys; sys.path.insert(0, {_package_root()!r}); "
-        "from opgtui.ops.dumpview import _copy_main; sys.exit(_copy_main(sys.argv[1:]))"
-    )
+    code = _child_code("_copy_main(sys.argv[1:])")
     done = subprocess.run(
         [sys.executable, "-c", code, str(store_path), *paths], capture_output=True, text=True, check=False
     )
@@ -233,12 +240,7 @@ def texts_in_process(stamps: Sequence[tuple[str, int, int]], asked: TextsAsked) 
     fails (after the frames it sent)."""
     import msgspec
 
-    from opgtui.sources.dumpheads import _package_root
-
-    code = BACKGROUND + (
-        f"import sys; sys.path.insert(0, {_package_root()!r}); "
-        "from opgtui.ops.dumpview import _texts_main; sys.exit(_texts_main())"
-    )
+    code = _child_code("_texts_main()")
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(
             [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors

@@ -178,6 +178,22 @@ def _first(item: tuple[int, Rows]) -> int:
     return item[0]
 
 
+def _matching_blocks(matches: Callable[[bytes], Any], lines: list[bytes], at: Sequence[int]) -> list[tuple[int, bytes]]:
+    """(index, line) of ``lines`` (their indices ``at``) in the blocks of ``BLOCK_LINES`` the prefilter's
+    ``matches`` says may match; after ``DENSE_RUN`` matching blocks in a row the rest are taken without asking
+    (in error-dense text asking about blocks is wasted)."""
+    out: list[tuple[int, bytes]] = []
+    run = 0  # blocks in a row that matched
+    for start in range(0, len(lines), BLOCK_LINES):
+        block = lines[start : start + BLOCK_LINES]
+        if run >= DENSE_RUN or matches(b"\n".join(block)):
+            out.extend(zip(at[start : start + BLOCK_LINES], block, strict=True))
+            run += 1
+        else:
+            run = 0
+    return out
+
+
 @dataclass(slots=True, frozen=True)
 class CompiledSignature:
     """A validated signature with its compiled pattern and the pack-only fields."""
@@ -358,16 +374,7 @@ class PackSet:
         lines = text.split(b"\n")
         if len(lines) <= BLOCK_LINES:
             return list(enumerate(lines))
-        out: list[tuple[int, bytes]] = []
-        run = 0  # blocks in a row that matched: in error-dense text asking about blocks is wasted
-        for start in range(0, len(lines), BLOCK_LINES):
-            block = lines[start : start + BLOCK_LINES]
-            if run >= DENSE_RUN or matches(b"\n".join(block)):
-                out.extend(enumerate(block, start))
-                run += 1
-            else:
-                run = 0
-        return out
+        return _matching_blocks(matches, lines, range(len(lines)))
 
     def _confirmer(self, text: bytes) -> Callable[[bytes], list[int]]:
         """Which signatures match a line: the full set's answer, or, for a short text while the full set is not
@@ -445,20 +452,12 @@ class PackSet:
         """(index, line) of the lines at ``unknown`` the prefilter says may match: asked about them all as one
         text (with line anchors a line's match is one of the joined text's), then block by block (``DENSE_RUN``)."""
         matches = self._prefilter.Match
-        if not unknown or not matches(b"\n".join([lines[i] for i in unknown])):
+        asked = [lines[i] for i in unknown]
+        if not unknown or not matches(b"\n".join(asked)):
             return []
         if len(unknown) <= BLOCK_LINES:
-            return [(i, lines[i]) for i in unknown]
-        out: list[tuple[int, bytes]] = []
-        run = 0
-        for start in range(0, len(unknown), BLOCK_LINES):
-            block = [(i, lines[i]) for i in unknown[start : start + BLOCK_LINES]]
-            if run >= DENSE_RUN or matches(b"\n".join([line for _i, line in block])):
-                out.extend(block)
-                run += 1
-            else:
-                run = 0
-        return out
+            return list(zip(unknown, asked, strict=True))
+        return _matching_blocks(matches, asked, unknown)
 
     def _confirmed_rows(self, text: bytes, candidates: list[tuple[int, bytes]]) -> list[tuple[int, Rows]]:
         """(index, rows) of the ``candidates`` (lines of ``text``) that give findings: each line's rows from the

@@ -26,12 +26,14 @@ MISSED when missed; the load average and the CPU time of each run beside them in
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 import pty
 import re
 import resource
 import select
+import shutil
 import signal
 import statistics
 import subprocess
@@ -155,6 +157,7 @@ def process_run(path: Path, n: int, tree: Path | None, timeout: float = 120.0, s
     VmHWM plus each child's last sampled VmHWM (an upper bound: their peaks need not coincide), ``main_mb``
     the main process's VmHWM at the end, ``at_showing_mb`` its VmHWM at "showing"."""
     home = Path(tempfile.mkdtemp(prefix="felt-home-"))
+    atexit.register(shutil.rmtree, home, True)  # left behind by no run
     env = {
         **os.environ,
         "HOME": str(home),
@@ -362,6 +365,7 @@ async def in_app(path: Path, n: int) -> dict[str, Any]:
     ends: dict[str, float] = {}
     _watch_background(ends)
     scratch = Path(tempfile.mkdtemp(prefix="felt-app-"))
+    atexit.register(shutil.rmtree, scratch, True)  # the scratch store (~650 MB at 100k) left behind by no run
     cfg = Config(store=scratch / "dump.db")
     store = open_store(cfg.store)
     started = time.perf_counter()  # the app is made and started at once: what it does when made counts

@@ -22,8 +22,10 @@ e.g. a ``gc.callbacks`` logger: the process prints when the table appeared (``pe
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -174,6 +176,7 @@ async def traced(path: Path, n: int, moments: list[float], profile: bool, kind: 
     Widget.refresh = widget_refresh  # type: ignore[method-assign]
 
     scratch = Path(tempfile.mkdtemp(prefix="felt-trace-"))
+    atexit.register(shutil.rmtree, scratch, True)  # the scratch store left behind by no run
     cfg = Config(store=scratch / "dump.db")
     store = open_store(cfg.store)
     started = pc()

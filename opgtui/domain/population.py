@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import accumulate, chain, compress, islice, repeat
+from itertools import accumulate, chain, compress, count, islice, repeat
 from operator import and_, attrgetter, ge, itemgetter, ne, or_, sub
 from typing import Literal, TypeVar
 
@@ -874,20 +874,18 @@ def _count_but(
 
 def _nest(labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]) -> tuple[dict[_K, Counter[_T]], ...]:
     """Per column, how often each value comes in each batch, the columns' rows coming in runs of a batch (the
-    ``labels[i]`` run starts at row ``starts[i]``): {batch: {value: count}}, counted on the C side run by run where
-    the runs are long, else by (batch, value) pairs."""
+    ``labels[i]`` run starts at row ``starts[i]``): {batch: {value: count}}, the batches in the order they first
+    come and each batch's values likewise. Counted on the C side run by run where the runs are long; where they are
+    short (a list sorted by another column) but a batch has many rows, the rows are regrouped first
+    (:func:`_regrouped`); else counted by (batch, value) pairs."""
     n = len(columns[0])
+    if (len(starts) - 1) * 4 > n:  # short runs
+        regrouped = _regrouped(labels, starts, columns)
+        if regrouped is None:  # batches of a few rows each: a count by (batch, value), nested after
+            return _nest_pairs(labels, starts, columns)
+        labels, starts, columns = regrouped
     ends = [*starts[1:], n] if starts else []
     outs: tuple[dict[_K, Counter[_T]], ...] = tuple({} for _ in columns)
-    if (len(starts) - 1) * 4 > n:  # short runs (a shuffled list): a count by (batch, value), nested after
-        batches = list(chain.from_iterable(map(repeat, labels, map(sub, ends, starts))))
-        for column, out in zip(columns, outs, strict=True):
-            for (b, v), c in Counter(zip(batches, column, strict=True)).items():
-                at = out.get(b)
-                if at is None:
-                    at = out[b] = Counter()
-                at[v] = c
-        return outs
     for b, start, end in zip(labels, starts, ends, strict=True):
         for column, out in zip(columns, outs, strict=True):
             at = out.get(b)
@@ -895,6 +893,50 @@ def _nest(labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]) ->
                 at = out[b] = Counter()
             at.update(column[start:end])  # Counter's own C loop
     return outs
+
+
+def _nest_pairs(
+    labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]
+) -> tuple[dict[_K, Counter[_T]], ...]:
+    """:func:`_nest` by one count of (batch, value) pairs per column, nested after."""
+    n = len(columns[0])
+    ends = [*starts[1:], n] if starts else []
+    outs: tuple[dict[_K, Counter[_T]], ...] = tuple({} for _ in columns)
+    batches = list(chain.from_iterable(map(repeat, labels, map(sub, ends, starts))))
+    for column, out in zip(columns, outs, strict=True):
+        for (b, v), c in Counter(zip(batches, column, strict=True)).items():
+            at = out.get(b)
+            if at is None:
+                at = out[b] = Counter()
+            at[v] = c
+    return outs
+
+
+REGROUP_ROWS = 16
+"""Rows in runs of a batch too short to count run by run are regrouped by batch when the batches have this many
+rows each on average (fewer: the (batch, value) pairs are counted, each batch's own count costing more than its
+pairs)."""
+
+
+def _regrouped(
+    labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]
+) -> tuple[list[_K], list[int], tuple[list[_T], ...]] | None:
+    """The columns' rows (in runs of a batch: ``labels[i]`` from row ``starts[i]``) in one run per batch, the
+    batches in the order they first come and each batch's rows in their order (a stable sort of the rows by the
+    batch's first run, on the C side): what :func:`_nest` counts run by run as it would count the pairs. None when
+    the batches have fewer than :data:`REGROUP_ROWS` rows each on average."""
+    n = len(columns[0])
+    first = dict(zip(dict.fromkeys(labels), count()))  # batch -> its rank, in the order they first come
+    if len(first) * REGROUP_ROWS > n:
+        return None
+    marks = bytearray(n)  # 1 where a run starts: a row's run is the count of marks up to it (no object per run)
+    for start in starts:
+        marks[start] = 1
+    ranks = list(map([-1, *map(first.__getitem__, labels)].__getitem__, accumulate(marks)))  # each row's batch's
+    order = sorted(range(n), key=ranks.__getitem__)  # stable: a batch's rows keep their order
+    sizes = Counter(ranks)
+    grouped = [0, *accumulate(map(sizes.__getitem__, range(len(first) - 1)))]
+    return list(first), grouped, tuple(list(map(column.__getitem__, order)) for column in columns)
 
 
 def _tarone(classes: Mapping[_K, int], best_p: Callable[[_K], float]) -> tuple[set[_K], int]:

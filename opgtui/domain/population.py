@@ -355,13 +355,16 @@ class _Counts:
 
     def failed_of(self, batches: Set[str]) -> dict[str, tuple[list[Job], list[str | None], list[str | None]]]:
         """The failures of each of ``batches`` with their hosts and sites, taken whole from the failures' runs of a
-        batch (picked one by one where the runs are short)."""
+        batch (where the runs are short, those batches' failures picked on the C side, each one by one)."""
         out: dict[str, tuple[list[Job], list[str | None], list[str | None]]] = {b: ([], [], []) for b in batches}
         labels, starts = self.fail_runs
         n = len(self.failed)
         if (len(starts) - 1) * 4 > n:  # short runs: one run per failure, or nearly
-            labels, starts = self.fail_b, range(n)  # type: ignore[assignment]
-        for b, start, end in zip(labels, starts, [*starts[1:], n], strict=True):
+            starts = list(compress(range(n), map(batches.__contains__, self.fail_b)))
+            labels, ends = list(map(self.fail_b.__getitem__, starts)), [i + 1 for i in starts]
+        else:
+            ends = [*starts[1:], n]
+        for b, start, end in zip(labels, starts, ends, strict=True):
             if b in batches:
                 jobs, hosts, sites = out[b]
                 jobs += self.failed[start:end]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, islice, repeat
-from operator import attrgetter, is_, is_not, lt, not_, or_
+from operator import attrgetter, contains, is_, is_not, lt, not_, or_
 from typing import Any, NamedTuple, Protocol
 
 from opgtui.core.foreground import yield_to_foreground
@@ -247,6 +247,98 @@ class RowList(list[Row]):
         self._made: dict[str, list[str]] = {}  # group keys made elsewhere, until every row's are in (put_made)
         self._one_key: dict[str, str] = {}
         self._cells: dict[int, tuple[str, ...]] = {}  # the first screenful's cells, made before it is drawn
+        self._blocks: list[tuple[int, int, str]] | None = None  # (first row, rows, their job lines): use_lines()
+        self._lines_valid: Callable[[], bool] | None = None  # False once the lines no longer say what rows hold
+        self._lines_checked = False  # every block found to hold one line a row
+        self._masks: dict[str, bytearray] = {}  # word -> each row's filter text holds it (1) or not (0)
+        self._store_parts = True  # a row may hold a verdict or signature (build_rows knows when none does)
+        self._age_len: int | None = None  # the longest age text a row may show
+        self._lines_future: Any = None  # the job lines on their way (expect_lines)
+
+    def use_lines(
+        self, jobs: Sequence[Any], blocks: Iterable[tuple[int, str]], valid: Callable[[], bool] | None = None
+    ) -> bool:
+        """Take the job lines (:class:`JobLines`) of every row, made elsewhere from ``jobs`` (the very objects the
+        rows list, in their order), as blocks of ``(rows, text)``: a free word is then searched in them, every row at
+        once, with no filter text built and no row filled in. ``valid``: False once they may no longer say what
+        the rows hold (their dump changed on disk). False, and nothing taken, when they are not these rows'."""
+        kept: list[tuple[int, int, str]] = []
+        first = 0
+        for n, text in blocks:
+            if n:
+                kept.append((first, n, text))
+                first += n
+        if first != len(self) or len(jobs) != len(self) or not all(map(is_, map(_JOB, self), jobs)):
+            return False
+        self._blocks, self._lines_valid, self._masks, self._lines_checked = kept, valid, {}, False
+        return True
+
+    def expect_lines(self, future: Any) -> None:
+        """Job lines on their way (a ``concurrent.futures.Future`` of :meth:`use_lines`' arguments, or of None when
+        none will come): taken once they are in; a search of many rows waits for them (:func:`filter_steps`)."""
+        self._lines_future = future
+
+    def _take_lines(self, wait: float = 0.0) -> None:
+        """Take the job lines expected, when they are in (``wait``: waiting that long for them)."""
+        future = self._lines_future
+        if future is None:
+            return
+        if not future.done():
+            if not wait:
+                return
+            try:
+                future.result(timeout=wait)
+            except TimeoutError:
+                return
+        self._lines_future = None
+        value = future.result()
+        if value is not None and self._blocks is None:
+            self.use_lines(*value)
+
+    def _word_mask(self, word: str) -> bytearray | None:
+        """Each row's filter text holds ``word`` (1) or not (0), but for the age column (:meth:`_age_maybe`); found
+        in the job lines (:meth:`use_lines`) and the verdicts' and signatures' distinct values, once per word and
+        kept; None without job lines, or once they may no longer be right (their dump changed)."""
+        if self._blocks is None:
+            return None
+        if self._lines_valid is not None and not self._lines_valid():
+            self._blocks = self._lines_valid = None
+            self._masks = {}
+            return None
+        mask = self._masks.get(word)
+        if mask is None:
+            if not self._lines_checked:  # once: one line a row in every block
+                if any(text.count("\n") != n - 1 for _first, n, text in self._blocks):
+                    self._blocks = None
+                    return None
+                self._lines_checked = True
+            mask = _lines_mask(self._blocks, word, len(self))
+            if self._store_parts:
+                for get, text in _ROW_PARTS:
+                    values = list(map(get, self))
+                    kept = {x for x in set(values) if word in text(x).lower()}
+                    if kept:
+                        for i in compress(range(len(values)), map(kept.__contains__, values)):
+                            mask[i] = 1
+            if len(self._masks) >= 8:  # the last words typed (replaced whole: another thread may read it)
+                self._masks = {}
+            self._masks[word] = mask
+        return mask
+
+    def _age_maybe(self, word: str) -> bool:
+        """The word may be in some row's age text (the only part of a filter text neither in the job lines nor
+        the verdicts: it is made with the list's time)."""
+        if not _AGE_CHARS.issuperset(word):
+            return False
+        if self._age_len is None:
+            oldest = min((x for x in map(_SINCE, self) if x is not None and x - x == 0), default=None)
+            latest = max(map(_NOW, self), default=0.0)
+            seconds = 0.0 if oldest is None else latest - oldest  # at least any row's age
+            if seconds - seconds != 0:  # no bound
+                self._age_len = 1 << 30
+            else:  # 'Ns', 'Nm', 'Nh' up to a day, then 'Nd'
+                self._age_len = max(3, len(str(int(max(seconds, 0)) // 86400)) + 1)
+        return len(word) <= self._age_len
 
     def make_cells(self, indices: Iterable[int]) -> None:
         """Make and keep these rows' cells (the first screenful, in the read's thread: the table's first paint,
@@ -437,6 +529,7 @@ def build_rows(
     finally:
         if collecting:
             gc.enable()
+    rows._store_parts = bool(v or s)
     return rows
 
 
@@ -552,6 +645,97 @@ _ID = attrgetter("id")
 _JOBSUB_ID = attrgetter("jobsub_id")
 _SCHEDD = attrgetter("schedd")
 _NUMBER_CHARS = frozenset("0123456789.-")
+_SINCE = attrgetter("job.status_since")
+_NOW = attrgetter("now")
+_AGE_CHARS = frozenset("0123456789smhd?")  # what an age text is made of (span, coarse)
+
+
+# ------------------------------------------------------------ a free word in the job lines
+# A dump's rows come with their job lines (RowList.use_lines): per row one lowercase line holding every part of its
+# filter text that only the job makes (all but the verdict, the signature and the age), made by the processes that
+# read the dump (sources.dumpheads), joined in blocks. A word is found in a block by a search of the whole block.
+
+
+class JobLines:
+    """Makes the job lines of jobs (:meth:`block`): each job's filter-text parts that only the job makes (its
+    status, short and whole id, owner, site, host, reason, CPU/wall, efficiency, batch, experiment), lowercase,
+    joined by spaces, a line break of their own made a space (a filter word holds no white space, so which words a
+    line holds is what the filter text's parts hold); the texts of values that repeat (owners, sites, reasons)
+    are made once."""
+
+    def __init__(self) -> None:
+        self._said: dict[tuple[Any, ...], str] = {}  # status, exit and hold reason -> status and reason texts
+        self._where: dict[tuple[Any, ...], str] = {}  # owner, site, host, batch, experiment -> their texts
+
+    def line(self, job: Job) -> str:
+        said_key = (job.status, job.exit_code, job.exit_signal, job.hold_reason)
+        said = self._said.get(said_key)
+        if said is None:
+            if len(self._said) > 1 << 16:
+                self._said.clear()
+            said = self._said[said_key] = _one_line_lower(f"{status_text(job)} {reason_text(job)}")
+        where_key = (job.owner, job.site, job.last_host, job.batch_name, job.experiment)
+        where = self._where.get(where_key)
+        if where is None:
+            if len(self._where) > 1 << 16:
+                self._where.clear()
+            where = self._where[where_key] = _one_line_lower(
+                " ".join(
+                    (
+                        safe(job.owner, 40),
+                        safe(job.site, 40),
+                        safe(job.last_host, 80),
+                        job.batch_name or "",
+                        job.experiment or "",
+                    )
+                )
+            )
+        numbers = f"{_cpu_wall(job, None)} {_efficiency(job, None)}"  # type: ignore[arg-type]
+        return f"{short_id(job).lower()} {job.id.lower()} {said} {where} {numbers}"
+
+    def block(self, jobs: Iterable[Job]) -> str:
+        """The job lines of ``jobs``, one a job, joined by line breaks."""
+        lines = list(map(self.line, jobs))
+        text = "\n".join(lines)
+        if text.count("\n") != len(lines) - 1:  # an id with a line break of its own
+            text = "\n".join([line.replace("\n", " ") for line in lines])
+        return text
+
+
+def _one_line_lower(text: str) -> str:
+    return text.lower().replace("\n", " ")
+
+
+def _lines_mask(blocks: Sequence[tuple[int, int, str]], word: str, n: int) -> bytearray:
+    """Each of ``n`` rows' job line holds ``word`` (1) or not (every block holds one line a row)."""
+    mask = bytearray(n)
+    find, count = str.find, str.count
+    for first, rows, text in blocks:
+        at = find(text, word)
+        if at < 0:
+            continue
+        line, last, hits, enough = first, 0, 0, rows // 8 + 8
+        while at >= 0 and hits < enough:
+            line += count(text, "\n", last, at)
+            mask[line] = 1
+            hits += 1
+            last = find(text, "\n", at)
+            if last < 0:
+                break
+            at = find(text, word, last)
+        if hits >= enough:  # a word in many lines: every line tested at once
+            mask[first : first + rows] = bytes(map(contains, text.split("\n"), repeat(word)))
+    return mask
+
+
+def _masked(rows: RowList, word: str, pool: Sequence[int], mask: bytearray, negate: bool) -> list[int]:
+    """The rows of ``pool`` whose filter text holds ``word`` (``negate``: does not), from its mask over the job
+    lines and, when the word may be in an age text, those texts."""
+    if rows._age_maybe(word):
+        keep: Iterable[Any] = [mask[i] or word in _age(rows[i].job, rows[i]) for i in pool]
+    else:
+        keep = map(mask.__getitem__, pool)
+    return list(compress(pool, map(not_, keep) if negate else keep))
 
 
 def _holding(texts: Sequence[str], word: str) -> list[int]:
@@ -694,6 +878,19 @@ def _apply(rows: Sequence[Row], term: Term, pool: Iterable[int]) -> list[int]:
     v = term.value
     if term.field is None:
         if isinstance(rows, RowList):
+            if rows._lines_future is not None:
+                rows._take_lines()
+            if rows._blocks is not None:
+                pool = pool if isinstance(pool, list | range) else list(pool)
+                if v in rows._masks or len(pool) * 16 > len(rows) or not _all_built(rows, pool):
+                    mask = rows._word_mask(v)
+                    if mask is not None:
+                        return _masked(rows, v, pool, mask, term.negate)
+                else:  # a few rows whose filter texts are built (a fresh list's first ones)
+                    hay = rows._hay
+                    if term.negate:
+                        return [i for i in pool if v not in hay[i]]  # type: ignore[operator, index]
+                    return [i for i in pool if v in hay[i]]  # type: ignore[operator, index]
             hay = rows._haystacks
             if hay is None:  # not all built yet (warm() is at work): searched part by part, never waited for
                 return _free_word(rows, v, pool, term.negate)
@@ -721,6 +918,12 @@ def _apply(rows: Sequence[Row], term: Term, pool: Iterable[int]) -> list[int]:
     if term.negate:
         return [i for i in pool if v not in get(rows[i])]
     return [i for i in pool if v in get(rows[i])]
+
+
+def _all_built(rows: RowList, pool: Sequence[int]) -> bool:
+    """Every row of ``pool`` has its filter text built."""
+    hay = rows._hay
+    return hay is not None and (rows._built == len(rows) or None not in map(hay.__getitem__, pool))
 
 
 def apply_terms(rows: Sequence[Row], terms: Sequence[Term], indices: Sequence[int] | None = None) -> list[int]:
@@ -773,6 +976,12 @@ class QueryFilter:
         return result
 
 
+# a search over more rows than this waits (at most LINES_WAIT seconds) for their job lines on their way (a big dump's
+# rows, just listed: the lines come ~1 s later at 100,000 jobs), rather than fill every row in from the dump
+LINES_WAIT_ROWS = 5000
+LINES_WAIT = 30.0
+
+
 def filter_steps(
     rows: Sequence[Row], terms: Sequence[Term], pool: Sequence[int], step: int = 2000
 ) -> Iterator[list[int]]:
@@ -780,6 +989,13 @@ def filter_steps(
     smaller): the first screenful can be shown before the last row is searched, and a superseded search stops
     between steps. (While the filter texts are still being built a free word is searched column by column,
     without them: a step costs about what it costs with them.)"""
+    if (
+        isinstance(rows, RowList)
+        and rows._lines_future is not None
+        and len(pool) > LINES_WAIT_ROWS
+        and any(t.field is None for t in terms)
+    ):
+        rows._take_lines(LINES_WAIT)  # a free word over many rows: the job lines answer it sooner than the rows
     start, size = 0, min(step, 250)
     while start < len(pool):
         yield apply_terms(rows, terms, pool[start : start + size])

@@ -156,6 +156,10 @@ class JobsScreen(BaseScreen):
                 titles=asked.titles,
                 unsigned=asked.unsigned,
             )
+            if from_dump and dump is not None and dump.result is not None and isinstance(rows, RowList):
+                lines = dump.result.job_lines()  # a big dump's job lines, which its workers make after the heads
+                if lines is not None:
+                    rows.expect_lines(lines)
             gc.freeze()  # the jobs and rows live as long as the list: full collections need not walk them (no pauses)
             base = sort_indices(rows, quick_filter(rows, quick), sort_key, reverse)
             for i in base[:FIRST_ROWS]:  # the first rows a shifter sees or searches, filled in before they are shown

@@ -234,9 +234,11 @@ def _ready_to_fork() -> None:
     """Import what a forked worker runs, here: a worker imports nothing (and takes no import lock)."""
     import msgspec.msgpack  # noqa: F401
 
+    import opgtui.domain.joblist  # noqa: F401
     from opgtui.sources.dumps import _array_decoder
 
     _array_decoder("head")
+    _array_decoder("rest")
 
 
 def _package_root() -> str:
@@ -248,26 +250,33 @@ def _package_root() -> str:
 
 def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int:
     """Decode the heads of the ads between ``begin`` and ``last`` and write them to ``out`` as length-prefixed
-    msgpack frames ``[spans, counts, schedds, heads]``. Returns 0, or 3 when an ad makes no job (the loader then
-    reads the whole file itself, naming it)."""
+    msgpack frames ``[spans, counts, schedds, heads]``, then ``[]`` (the heads are all sent), then, niced, each
+    heads frame's jobs' job lines as a frame ``[lines]`` (:class:`~opgtui.domain.joblist.JobLines`, made from the
+    rest of each ad as its row fills it in: :meth:`~opgtui.sources.dumps._BriefSegment.fill`; ``[None]`` when they
+    could not be made; none at all when that pass failed). Returns 0, or 3 when an ad makes no job (the loader
+    then reads the whole file itself, naming it)."""
     import msgspec
 
-    from opgtui.core.model import JobBrief
     from opgtui.sources.dumps import _SPLIT, _SPLIT_ONE_LINE, _array_decoder, segments_between
     from opgtui.sources.jobbrief import set_head
 
     decode = _array_decoder("head").decode
     astuple = msgspec.structs.astuple
     encode = msgspec.msgpack.Encoder().encode
-    brief = JobBrief.__new__(JobBrief)
+    brief_class = _brief_class()
+    new = brief_class.__new__
     schedds: dict[str, int] = {}
     spans, counts, heads = [], [], []
+    briefs: list[Any] = []  # every job of the part, for its job lines
+    split = _SPLIT if kind == "line" else _SPLIT_ONE_LINE
     fd = os.open(path, os.O_RDONLY)
     try:
-        for start, end, text in segments_between(fd, begin, last, _SPLIT if kind == "line" else _SPLIT_ONE_LINE):
+        for start, end, text in segments_between(fd, begin, last, split):
             ads = decode(text)
             for ad in ads:
+                brief = new(brief_class)
                 set_head(brief, astuple(ad))
+                briefs.append(brief)
                 s = brief.schedd
                 si = schedds.get(s)
                 if si is None:
@@ -290,13 +299,67 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int
             if len(counts) == _FRAME:
                 _send(out, encode([spans, counts, list(schedds), heads]))
                 spans, counts, heads = [], [], []
+        if counts:
+            _send(out, encode([spans, counts, list(schedds), heads]))
+        _send(out, encode([]))
+        out.flush()
     except Exception:  # a bad ad, a cut inside a string, a file that shrank: the loader reads it
+        os.close(fd)
         return 3
+    try:
+        with contextlib.suppress(OSError):
+            os.nice(10)  # the listing is done: the dashboard's own process gets the cores first
+        _send_lines(fd, begin, last, split, briefs, out, encode)
+    except Exception:  # no lines: the list searches as it did without them
+        pass
     finally:
         os.close(fd)
-    if counts:
-        _send(out, encode([spans, counts, list(schedds), heads]))
     return 0
+
+
+def _send_lines(fd: int, begin: int, last: int, split: Any, briefs: list[Any], out: BinaryIO, encode: Any) -> None:
+    """The second pass of :func:`read_part`: the rest of every job read as its row's fill reads it, and a frame of
+    job lines for the jobs of each heads frame (the same segments: every :data:`_FRAME`)."""
+    import msgspec
+
+    from opgtui.domain.joblist import JobLines
+    from opgtui.sources.dumps import _array_decoder, _values_beyond, segments_between
+    from opgtui.sources.jobbrief import REST_ATTRS, set_rest
+
+    decode = _array_decoder("rest").decode
+    astuple = msgspec.structs.astuple
+    none_rest = (None,) * len(REST_ATTRS)
+    made = JobLines()
+    at = first = segments = 0
+    ok = True
+    for _start, _end, text in segments_between(fd, begin, last, split):
+        try:
+            rest, values = decode(text), astuple
+        except msgspec.DecodeError:  # a number beyond any float (1e400)
+            rest, values = _values_beyond(bytes(text), REST_ATTRS), tuple
+        mine = briefs[at : at + len(rest)]
+        if len(rest) != len(mine) or not rest:  # as the fill finds it: not the ads listed
+            ok = False
+        if ok:
+            for brief, ad in zip(mine, rest, strict=True):
+                try:
+                    set_rest(brief, none_rest if ad is None else values(ad))
+                except ValueError:  # a number beyond what a job has, in a field not listed before
+                    set_rest(brief, none_rest)
+        at += len(rest)
+        segments += 1
+        if segments == _FRAME:
+            _send(out, encode([made.block(briefs[first:at]) if ok else None]))
+            first, segments = at, 0
+    if segments:
+        _send(out, encode([made.block(briefs[first:at]) if ok else None]))
+    out.flush()
+
+
+def _brief_class() -> Any:
+    from opgtui.core.model import JobBrief
+
+    return JobBrief
 
 
 def _send(out: BinaryIO, frame: bytes) -> None:

@@ -34,6 +34,8 @@ from opgtui.sources.jobbrief import HEAD_ATTRS, REST_ATTRS, LazyBrief, set_head,
 from opgtui.sources.jobrecord import _POOL, ATTRS, NotAJobAd, _shared, host_of, job_from_ad, job_from_values
 
 if TYPE_CHECKING:  # started by the caller, only for the big -json dumps
+    from concurrent.futures import Future
+
     from opgtui.sources.dumpheads import HeadReaders
 
 Progress = Callable[[int, int], None]
@@ -101,6 +103,19 @@ class _JsonFile:
             self.changed = True
             if self.on_changed is not None:
                 self.on_changed(str(self.path))
+
+    def unchanged(self) -> bool:
+        """The file is as it was when it was loaded (else it is noted: :meth:`found_changed`)."""
+        if self.changed:
+            return False
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            st = None
+        if st is None or (st.st_size, st.st_mtime_ns) != self.stamp:
+            self.found_changed()
+            return False
+        return True
 
     def text(self, k: int, recheck: float = 0.0) -> bytes:
         """Segment ``k`` as a JSON array of its own, read back from the file (DumpChanged when the file changed
@@ -301,6 +316,14 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)  # job id -> its place in jobs
     files: list[_JsonFile] = field(default_factory=list)  # the -json files whose ads are read back when asked for
+    lines: dict[str, Future] = field(default_factory=dict)  # path -> its job lines to come (_lines_to_come)
+
+    def job_lines(self) -> Future | None:
+        """The job lines to come of every loaded job (for :meth:`~opgtui.domain.joblist.RowList.expect_lines`), when
+        they all come from one ``-json`` dump read by workers; else None."""
+        if len(self.lines) != 1 or len(self.files) != 1 or self.events:
+            return None
+        return next(iter(self.lines.values()))
 
     def on_changed(self, tell: Callable[[str], None]) -> None:
         """Call ``tell(path)`` (from whichever thread finds it) when a dump is found changed on disk since it was
@@ -1080,13 +1103,50 @@ class _PartRead:
     """What the loader made of one worker's part of a dump so far: its segments, where they are and their first
     ads' numbers, and its briefs (numbered from the part's start)."""
 
-    __slots__ = ("briefs", "count", "firsts", "segs", "spans")
+    __slots__ = ("briefs", "count", "firsts", "frames", "lines", "segs", "spans")
 
     def __init__(self) -> None:
         self.spans, self.firsts = array("q"), array("q")
         self.segs: list[_BriefSegment] = []
         self.briefs: list[LazyBrief] = []
         self.count = 0
+        self.frames: list[int] = []  # the jobs of each of its heads frames
+        self.lines: list[str | None] = []  # the job lines of each of them, as they come after the heads
+
+
+def _lines_to_come(where: _JsonFile, briefs: list[LazyBrief], parts: list[_PartRead], frames: Iterator[Any]) -> Future:
+    """The job lines of a dump's listed briefs (``(briefs, blocks, valid)`` for
+    :meth:`~opgtui.domain.joblist.RowList.use_lines`), read from the workers' frames that follow their heads by a
+    thread of its own; None when a worker made none (or failed), the lines do not match the heads, or the dump
+    changed on disk meanwhile."""
+    import threading
+    from concurrent.futures import Future
+
+    future: Future = Future()
+
+    def collect() -> None:
+        value = None
+        try:
+            for p, frame in frames:
+                if len(frame) == 1:
+                    parts[p].lines.append(frame[0])
+            blocks: list[tuple[int, str]] = []
+            for part in parts:
+                if len(part.lines) != len(part.frames) or None in part.lines:
+                    break
+                blocks += zip(part.frames, part.lines, strict=True)  # type: ignore[arg-type]
+            else:
+                if where.unchanged():
+                    value = (briefs, blocks, where.unchanged)
+        except Exception:  # a worker failed: the list searches as it did without them
+            value = None
+        finally:
+            for part in parts:
+                part.lines = []
+            future.set_result(value)
+
+    threading.Thread(target=collect, name="dump-lines", daemon=True).start()
+    return future
 
 
 class _Loader:
@@ -1258,8 +1318,19 @@ class _Loader:
         where = _JsonFile(path, stamp, self.now)
         parts = [_PartRead() for _ in range(n_parts)]  # nothing is added to the result until every part is read
         new_brief = LazyBrief.__new__
-        for p, (spans, counts, table, heads) in frames:
+        heads_read = 0
+        for p, frame in frames:
             part = parts[p]  # its segments and ads numbered from its own start until the parts are put together
+            if len(frame) != 4:
+                if frame:  # the job lines of one of its heads frames, which follow its heads
+                    part.lines.append(frame[0])
+                    continue
+                heads_read += 1  # every head of the part is in
+                if heads_read == n_parts:
+                    break
+                continue
+            spans, counts, table, heads = frame
+            part.frames.append(sum(counts))
             schedds = [_POOL.get(s) or _shared(s) for s in table]
             part.spans.extend(spans)
             segs, firsts, new, count, at = part.segs, part.firsts, part.briefs, part.count, 0
@@ -1304,6 +1375,7 @@ class _Loader:
             new += part.briefs
         self._forget_ads(self._add_jobs(new))
         self.result.files.append(where)
+        self.result.lines[str(path)] = _lines_to_come(where, new, parts, frames)
         return True
 
     def _forget_ads(self, ids: list[str]) -> None:

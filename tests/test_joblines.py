@@ -1,0 +1,101 @@
+"""A free word searched in the job lines of a dump's rows (``RowList.use_lines``: made by the processes that read
+the dump, :class:`~opgtui.domain.joblist.JobLines`) keeps exactly the rows their filter texts keep
+(``w in row.haystack``), in the same order, negated too: on hostile values, the recorded ads read as a dump is
+listed, the tests' and the bench's synthetic jobs, with and without verdicts; and a list whose lines are not its
+rows', or whose dump changed, is searched as before."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_filter_columns import check, hostile_jobs, recorded_jobs
+from test_joblist import NOW, VERDICTS, jobs
+
+from opgtui.domain.joblist import JobLines, RowList, build_rows, filter_rows
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from bench_joblist import synthetic_jobs
+
+
+def with_lines(rows: RowList, size: int = 7, valid: Any = None) -> RowList:
+    """The rows with their job lines, in blocks of ``size`` jobs (a block of none among them), as a dump's come."""
+    maker = JobLines()
+    listed = [r.job for r in rows]
+    blocks = [(0, "")]
+    for start in range(0, len(listed), size):
+        part = listed[start : start + size]
+        blocks.append((len(part), maker.block(part)))
+    assert rows.use_lines(listed, blocks, valid)
+    return rows
+
+
+def test_hostile_values() -> None:
+    check(with_lines(build_rows(hostile_jobs(), now=NOW)), random.Random(11), 400)
+
+
+def test_hostile_values_with_verdicts() -> None:
+    hostile = hostile_jobs()
+    verdicts = {j.id: ("Mem-Σ", "ΑΣ", "İx", "a\nb", "")[k % 5] for k, j in enumerate(hostile)}
+    signatures = {j.id: ("SIG-Σ", "", "x\x1by")[k % 3] for k, j in enumerate(hostile)}
+    rows = build_rows(hostile, verdicts, now=NOW, signatures=signatures)
+    check(with_lines(rows, 5), random.Random(12), 300)
+
+
+def test_the_tests_jobs() -> None:
+    rows = build_rows(jobs(1500, seed=9), VERDICTS, now=NOW, signatures={"jobsub01.fnal.gov#1000.0": "Mem-Σ"})
+    check(with_lines(rows, 64), random.Random(13), 300)
+
+
+def test_the_recorded_ads(tmp_path: Path) -> None:
+    check(with_lines(build_rows(recorded_jobs(tmp_path), now=NOW), 100), random.Random(14), 300)
+
+
+def test_the_bench_jobs() -> None:
+    check(with_lines(build_rows(synthetic_jobs(3000, seed=4), now=NOW), 500), random.Random(15), 200)
+
+
+def test_ages_and_numbers() -> None:
+    """Words made of the characters of ages, CPU/wall times and efficiencies: the age is the row's (its list's
+    time), the others the job's."""
+    rows = with_lines(build_rows(synthetic_jobs(2000, seed=6), now=NOW), 300)
+    for query in ("1d", "d", "2h", "5m", "9s", "?", "%", "0%", "1", "17", "100", "h0", "/", "nan", "inf", "-"):
+        for q in (query, "!" + query):
+            want = [i for i in range(len(rows)) if (query in rows[i].haystack) != q.startswith("!")]
+            assert filter_rows(rows, q) == want, q
+
+
+def test_lines_of_other_rows_are_refused() -> None:
+    rows = build_rows(synthetic_jobs(50, seed=7), now=NOW)
+    listed = [r.job for r in rows]
+    maker = JobLines()
+    assert not rows.use_lines(listed[::-1], [(50, maker.block(listed[::-1]))])  # another order
+    assert not rows.use_lines(listed, [(49, maker.block(listed[:49]))])  # one short
+    assert rows._blocks is None
+    broken = maker.block(listed).replace(" ", "\n", 1)  # a line too many: the lines are not trusted
+    assert rows.use_lines(listed, [(50, broken)])
+    want = [i for i in range(50) if "a" in rows[i].haystack]
+    assert filter_rows(rows, "a") == want and rows._blocks is None
+
+
+def test_a_changed_dump_makes_the_lines_unused() -> None:
+    rows = build_rows(synthetic_jobs(400, seed=8), now=NOW)
+    state = {"valid": True}
+    with_lines(rows, 50, lambda: state["valid"])
+    word = rows[123].haystack.split()[1][:9]
+    assert filter_rows(rows, word) == [i for i in range(400) if word in rows[i].haystack]
+    assert word in rows._masks
+    state["valid"] = False
+    filter_rows(rows, word)
+    assert rows._blocks is None and not rows._masks
+
+
+@pytest.mark.parametrize("query", ["e1999. !wisc", "held fnpc", "!run 34", "purd exit:1", "d !1d"])
+def test_several_words_before_and_after_the_texts(query: str) -> None:
+    rows = with_lines(build_rows(synthetic_jobs(2000, seed=5), now=NOW), 256)
+    cold = filter_rows(rows, query)
+    rows.warm_haystacks(None)
+    assert cold == filter_rows(rows, query) == filter_rows(list(rows), query)

@@ -278,6 +278,10 @@ class RowList(list[Row]):
         none will come): taken once they are in; a search of many rows waits for them (:func:`filter_steps`)."""
         self._lines_future = future
 
+    def await_lines(self, wait: float | None = None) -> None:
+        """Wait (at most ``wait`` seconds, default :data:`LINES_WAIT`) for the job lines on their way, and take them."""
+        self._take_lines(LINES_WAIT if wait is None else wait)
+
     def _take_lines(self, wait: float = 0.0) -> None:
         """Take the job lines expected, when they are in (``wait``: waiting that long for them)."""
         future = self._lines_future
@@ -980,6 +984,7 @@ class QueryFilter:
 # rows, just listed: the lines come ~1 s later at 100,000 jobs), rather than fill every row in from the dump
 LINES_WAIT_ROWS = 5000
 LINES_WAIT = 30.0
+LINES_STEP = 50_000  # rows a step of a search in the job lines (every term a free word) tests
 
 
 def filter_steps(
@@ -996,6 +1001,8 @@ def filter_steps(
         and any(t.field is None for t in terms)
     ):
         rows._take_lines(LINES_WAIT)  # a free word over many rows: the job lines answer it sooner than the rows
+    if isinstance(rows, RowList) and rows._blocks is not None and all(t.field is None for t in terms):
+        step = max(step, LINES_STEP)  # each row a byte's test (once the word's mask is made: the first step)
     start, size = 0, min(step, 250)
     while start < len(pool):
         yield apply_terms(rows, terms, pool[start : start + size])

@@ -728,6 +728,7 @@ def _warm(rows: list[Row], made: tuple[list[tuple[str, int, int]], TextsAsked] |
     and whatever it did not make (a store's rows, a process that failed or read other jobs) here, in steps that
     give way to a keystroke (:func:`~opgtui.domain.joblist.warm`)."""
     if made is not None and isinstance(rows, RowList):
+        rows.await_lines()  # a big dump's job lines first (they answer free words), then its texts' process
         start = 0
         with suppress(OSError):
             for ids, texts, *keys in texts_in_process(*made):

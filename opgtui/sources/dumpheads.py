@@ -308,7 +308,8 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int
         return 3
     try:
         with contextlib.suppress(OSError):
-            os.nice(10)  # the listing is done: the dashboard's own process gets the cores first
+            os.nice(5)  # the listing is done: the dashboard's own process gets the cores first (the background
+            # children, niced 10, after these lines: they answer the first filter words)
         _send_lines(fd, begin, last, split, briefs, out, encode)
     except Exception:  # no lines: the list searches as it did without them
         pass

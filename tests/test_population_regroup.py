@@ -1,7 +1,7 @@
-"""The population's counts of jobs listed in no order by batch (opgtui/domain/population.py: ``_nest`` regroups the
-rows by batch with one stable sort and counts them run by run, where it counted (batch, value) pairs): the counts,
-and their order, are those of the plain nested count, and the analysis finds what the pairs' count finds, on seeded
-random columns and pools (arbitrary orders, missing hosts, sites and batches, hostile strings)."""
+"""The population's counts of jobs listed in no order by batch (opgtui/domain/population.py: ``_grouped`` regroups
+the rows by batch with one stable sort and ``_nest`` counts them run by run, where it counted (batch, value) pairs):
+the counts, and their order, are those of the plain nested count, and the analysis finds what the pairs' count
+finds, on seeded random columns and pools (arbitrary orders, missing hosts, sites and batches, hostile strings)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from test_population_reference import NOW, population
 from opgtui.core.model import Job
 from opgtui.domain import population as pop
 from opgtui.domain.failures import is_failure
-from opgtui.domain.population import REGROUP_ROWS, Population, _nest, _runs, analyse
+from opgtui.domain.population import REGROUP_ROWS, Population, _grouped, _nest, _runs, analyse
 
 HOSTILE = ["", " ", "\x1b[31mred\x1b[0m", "wn\n01", "ünï", "a" * 300, "None", "\x00", "batch_1 "]
 
@@ -51,8 +51,9 @@ def test_the_regrouped_count_is_the_plain_nested_count_with_its_order() -> None:
         rng = random.Random(seed)
         rows, columns = random_columns(rng)
         labels, starts = _runs(rows)
-        got = _nest(labels, starts, columns)
-        assert ordered(got) == ordered(plain_nest(rows, columns)), f"seed {seed}"
+        want = ordered(plain_nest(rows, columns))
+        assert ordered(_nest(*_grouped(labels, starts, columns))) == want, f"seed {seed}"
+        assert ordered(_nest(labels, starts, columns)) == want, f"seed {seed}, as listed"  # by runs or pairs
         short = (len(starts) - 1) * 4 > len(rows)
         regrouped += short and len(set(rows)) * REGROUP_ROWS <= len(rows)
         paired += short and len(set(rows)) * REGROUP_ROWS > len(rows)
@@ -83,11 +84,11 @@ def test_the_analysis_of_jobs_in_any_order_is_the_same_regrouped_or_counted_by_p
     seeds: range, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     regrouped = [0]
-    regroup = pop._regrouped
+    regroup = pop._grouped
 
-    def counted(*args: object) -> object:
-        out = regroup(*args)  # type: ignore[arg-type]
-        regrouped[0] += out is not None
+    def counted(labels: list[object], starts: list[int], columns: tuple[list[object], ...]) -> object:
+        out = regroup(labels, starts, columns)
+        regrouped[0] += out[1] is not starts
         return out
 
     found = 0
@@ -95,9 +96,9 @@ def test_the_analysis_of_jobs_in_any_order_is_the_same_regrouped_or_counted_by_p
         jobs, verdicts, outages = population(seed)
         for listed in orders(jobs, random.Random(seed)):
             failures = [j for j in listed if is_failure(j)]
-            monkeypatch.setattr(pop, "_regrouped", counted)
+            monkeypatch.setattr(pop, "_grouped", counted)
             fast = analyse(listed, verdicts, outages, now=NOW, failures=failures)
-            monkeypatch.setattr(pop, "_regrouped", lambda *_args: None)  # the plain way: (batch, value) pairs
+            monkeypatch.setattr(pop, "_grouped", lambda *args: args)  # the plain way: (batch, value) pairs
             plain = analyse(listed, verdicts, outages, now=NOW, failures=failures)
             assert everything(fast) == everything(plain), f"seed {seed}"
             found += bool(plain.findings)

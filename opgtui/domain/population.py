@@ -333,10 +333,13 @@ class _Counts:
         """Count by the finished jobs' runs of batches (each run's batch, where it starts) and the failures'
         batches ``fail_b`` (and their runs)."""
         self.key, self.fail_b = key, fail_b
+        # the finished jobs' hosts as counted (regrouped by batch where the runs are short): counted again across
+        # the batches by _nodes; the failures' columns keep their order (the jobs' findings are picked by place)
+        labels, starts, (self.fin_hosts, sites) = _grouped(labels, starts, (self.hosts, self.sites))
         self.fin_runs = labels, starts
-        self.fin_h, self.fin_s = _nest(labels, starts, (self.hosts, self.sites))
+        self.fin_h, self.fin_s = _nest(labels, starts, (self.fin_hosts, sites))
         self.fail_runs = fail_runs
-        self.fail_h, fail_s = _nest(*fail_runs, (self.fail_hosts, self.fail_sites))
+        self.fail_h, fail_s = _nest(*_grouped(*fail_runs, (self.fail_hosts, self.fail_sites)))
         self.fb: Counter[str] = Counter({b: sum(at.values()) for b, at in fail_s.items()})  # first failure's order
         self.ok_b: Counter[str] = Counter()
         self.ok_s: Counter[str | None] = Counter()
@@ -355,21 +358,26 @@ class _Counts:
 
     def failed_of(self, batches: Set[str]) -> dict[str, tuple[list[Job], list[str | None], list[str | None]]]:
         """The failures of each of ``batches`` with their hosts and sites, taken whole from the failures' runs of a
-        batch (where the runs are short, those batches' failures picked on the C side, each one by one)."""
+        batch (where the runs are short, those batches' failures picked on the C side and grouped by a stable sort
+        first)."""
         out: dict[str, tuple[list[Job], list[str | None], list[str | None]]] = {b: ([], [], []) for b in batches}
         labels, starts = self.fail_runs
         n = len(self.failed)
-        if (len(starts) - 1) * 4 > n:  # short runs: one run per failure, or nearly
-            starts = list(compress(range(n), map(batches.__contains__, self.fail_b)))
-            labels, ends = list(map(self.fail_b.__getitem__, starts)), [i + 1 for i in starts]
-        else:
-            ends = [*starts[1:], n]
-        for b, start, end in zip(labels, starts, ends, strict=True):
+        failed, fail_hosts, fail_sites = self.failed, self.fail_hosts, self.fail_sites
+        if (len(starts) - 1) * 4 > n:  # short runs: those batches' failures, a batch's together in their order
+            picked = list(compress(range(n), map(batches.__contains__, self.fail_b)))
+            picked.sort(key=self.fail_b.__getitem__)
+            failed = list(map(failed.__getitem__, picked))
+            fail_hosts = list(map(fail_hosts.__getitem__, picked))
+            fail_sites = list(map(fail_sites.__getitem__, picked))
+            labels, starts = _runs(list(map(self.fail_b.__getitem__, picked)))
+            n = len(picked)
+        for b, start, end in zip(labels, starts, [*starts[1:], n], strict=True):
             if b in batches:
                 jobs, hosts, sites = out[b]
-                jobs += self.failed[start:end]
-                hosts += self.fail_hosts[start:end]
-                sites += self.fail_sites[start:end]
+                jobs += failed[start:end]
+                hosts += fail_hosts[start:end]
+                sites += fail_sites[start:end]
         return out
 
     def ok(self, kind: str, place: str | None) -> int:
@@ -484,7 +492,7 @@ class _Counts:
                     if h is not None and (b, self.fin_h[b][h]) in tested:
                         self._test(out.node, "node", b, h, fails[h], self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
         # across batches: Tarone over every host by its finished jobs (of the batches not failing everywhere)
-        ran_h = _count_but(self.hosts, self.fin_runs, broken, self.fin_h)
+        ran_h = _count_but(self.fin_hosts, self.fin_runs, broken, self.fin_h)
         sizes = Counter(ran_h.values())
         if None in ran_h:
             sizes[ran_h[None]] -= 1
@@ -878,17 +886,20 @@ def _count_but(
 def _nest(labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]) -> tuple[dict[_K, Counter[_T]], ...]:
     """Per column, how often each value comes in each batch, the columns' rows coming in runs of a batch (the
     ``labels[i]`` run starts at row ``starts[i]``): {batch: {value: count}}, the batches in the order they first
-    come and each batch's values likewise. Counted on the C side run by run where the runs are long; where they are
-    short (a list sorted by another column) but a batch has many rows, the rows are regrouped first
-    (:func:`_regrouped`); else counted by (batch, value) pairs."""
+    come and each batch's values likewise. Counted on the C side run by run where the runs are long, else by
+    (batch, value) pairs (:func:`_grouped` makes the runs long where the batches have rows enough)."""
     n = len(columns[0])
-    if (len(starts) - 1) * 4 > n:  # short runs
-        regrouped = _regrouped(labels, starts, columns)
-        if regrouped is None:  # batches of a few rows each: a count by (batch, value), nested after
-            return _nest_pairs(labels, starts, columns)
-        labels, starts, columns = regrouped
     ends = [*starts[1:], n] if starts else []
     outs: tuple[dict[_K, Counter[_T]], ...] = tuple({} for _ in columns)
+    if (len(starts) - 1) * 4 > n:  # short runs: a count by (batch, value), nested after
+        batches = list(chain.from_iterable(map(repeat, labels, map(sub, ends, starts))))
+        for column, out in zip(columns, outs, strict=True):
+            for (b, v), c in Counter(zip(batches, column, strict=True)).items():
+                at = out.get(b)
+                if at is None:
+                    at = out[b] = Counter()
+                at[v] = c
+        return outs
     for b, start, end in zip(labels, starts, ends, strict=True):
         for column, out in zip(columns, outs, strict=True):
             at = out.get(b)
@@ -898,40 +909,26 @@ def _nest(labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]) ->
     return outs
 
 
-def _nest_pairs(
-    labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]
-) -> tuple[dict[_K, Counter[_T]], ...]:
-    """:func:`_nest` by one count of (batch, value) pairs per column, nested after."""
-    n = len(columns[0])
-    ends = [*starts[1:], n] if starts else []
-    outs: tuple[dict[_K, Counter[_T]], ...] = tuple({} for _ in columns)
-    batches = list(chain.from_iterable(map(repeat, labels, map(sub, ends, starts))))
-    for column, out in zip(columns, outs, strict=True):
-        for (b, v), c in Counter(zip(batches, column, strict=True)).items():
-            at = out.get(b)
-            if at is None:
-                at = out[b] = Counter()
-            at[v] = c
-    return outs
-
-
 REGROUP_ROWS = 16
 """Rows in runs of a batch too short to count run by run are regrouped by batch when the batches have this many
 rows each on average (fewer: the (batch, value) pairs are counted, each batch's own count costing more than its
 pairs)."""
 
 
-def _regrouped(
+def _grouped(
     labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]
-) -> tuple[list[_K], list[int], tuple[list[_T], ...]] | None:
-    """The columns' rows (in runs of a batch: ``labels[i]`` from row ``starts[i]``) in one run per batch, the
-    batches in the order they first come and each batch's rows in their order (a stable sort of the rows by the
-    batch's first run, on the C side): what :func:`_nest` counts run by run as it would count the pairs. None when
-    the batches have fewer than :data:`REGROUP_ROWS` rows each on average."""
+) -> tuple[list[_K], list[int], tuple[list[_T], ...]]:
+    """The columns' rows (in runs of a batch: ``labels[i]`` from row ``starts[i]``) as :func:`_nest` counts them
+    best: as they are where the runs are long or the batches have fewer than :data:`REGROUP_ROWS` rows each on
+    average, else in one run per batch, the batches in the order they first come and each batch's rows in their
+    order (a stable sort of the rows by the batch's first run, on the C side), which :func:`_nest` counts run by
+    run as it would count the pairs."""
     n = len(columns[0])
+    if (len(starts) - 1) * 4 <= n:
+        return labels, starts, columns
     first = dict(zip(dict.fromkeys(labels), count()))  # batch -> its rank, in the order they first come
     if len(first) * REGROUP_ROWS > n:
-        return None
+        return labels, starts, columns
     marks = bytearray(n)  # 1 where a run starts: a row's run is the count of marks up to it (no object per run)
     for start in starts:
         marks[start] = 1

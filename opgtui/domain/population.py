@@ -255,7 +255,7 @@ def _explained(job: Job, verdict: Verdict | None, outages: Sequence[Window], now
 
 # ------------------------------------------------------------------------------------------- the analysis
 
-_batch_name, _id = attrgetter("batch_name"), attrgetter("id")
+_batch_name, _id, _end_time = attrgetter("batch_name"), attrgetter("id"), attrgetter("end_time")
 _FINISHED = frozenset({_COMPLETED, int(JobStatus.HELD)})  # a held job is a failure that did not complete
 _NONE: Mapping[object, int] = {}
 _NO_BATCH = object()  # before the first run
@@ -442,7 +442,9 @@ class _Counts:
             p = min(1.0, fisher_greater(len(kept_jobs), 0, other_fail, self.total_ok) * m)
             if p >= ALPHA:
                 continue
-            times = [t for j in kept_jobs if (t := ended_at(j)) is not None]
+            times = list(map(_end_time, kept_jobs))  # ended_at on the C side where every one of them has an end
+            if None in times:
+                times = [t for j in kept_jobs if (t := ended_at(j)) is not None]
             ev = Evidence(
                 "batch",
                 b,
@@ -492,7 +494,9 @@ class _Counts:
                     if h is not None and (b, self.fin_h[b][h]) in tested:
                         self._test(out.node, "node", b, h, fails[h], self.ok_at(b, h), self.fb[b], self.ok_b[b], m)
         # across batches: Tarone over every host by its finished jobs (of the batches not failing everywhere)
-        ran_h = _count_but(self.fin_hosts, self.fin_runs, broken, self.fin_h)
+        ran_h = Counter(self.fin_hosts)  # whole, then less the batches failing everywhere (0 for their own hosts)
+        for b in broken:
+            ran_h.subtract(self.fin_h.get(b, _NONE))
         sizes = Counter(ran_h.values())
         if None in ran_h:
             sizes[ran_h[None]] -= 1

@@ -17,6 +17,7 @@ from opgtui.domain.failures import is_failure
 from opgtui.domain.population import REGROUP_ROWS, Population, _grouped, _nest, _runs, analyse
 
 HOSTILE = ["", " ", "\x1b[31mred\x1b[0m", "wn\n01", "ünï", "a" * 300, "None", "\x00", "batch_1 "]
+ODD: list[object] = [*HOSTILE, 7, 3.5, None]  # what a damaged record may hold: not even text
 
 
 def plain_nest(rows: list[object], columns: tuple[list[object], ...]) -> tuple[dict[object, Counter[object]], ...]:
@@ -36,8 +37,8 @@ def ordered(nested: tuple[dict[object, Counter[object]], ...]) -> list[list[tupl
 def random_columns(rng: random.Random) -> tuple[list[object], tuple[list[object], ...]]:
     n = rng.choice([1, 5, 40, 300, 2000])
     batches: list[object] = [f"batch_{k}" for k in range(rng.choice([1, 2, 7, 40, 400]))]
-    batches += [*rng.sample(HOSTILE, 3), None]
-    values: list[object] = [*(f"wn{k}" for k in range(rng.choice([1, 3, 60]))), *rng.sample(HOSTILE, 4), None]
+    batches += [*rng.sample(ODD, 3), None]
+    values: list[object] = [*(f"wn{k}" for k in range(rng.choice([1, 3, 60]))), *rng.sample(ODD, 4), None]
     rows = [rng.choice(batches) for _ in range(n)]
     if rng.random() < 0.3:  # blocks: some batches in runs, a batch in several runs
         block = rng.choice([10, 100])
@@ -75,7 +76,7 @@ def everything(p: Population) -> tuple[list[str], ...]:
 def orders(jobs: list[Job], rng: random.Random) -> list[list[Job]]:
     shuffled = jobs[:]
     rng.shuffle(shuffled)
-    by_host = sorted(jobs, key=lambda j: (j.last_host is None, j.last_host or ""))
+    by_host = sorted(jobs, key=lambda j: (j.last_host is None, str(j.last_host)))
     return [jobs, shuffled, by_host, jobs[::-1]]
 
 
@@ -94,7 +95,11 @@ def test_the_analysis_of_jobs_in_any_order_is_the_same_regrouped_or_counted_by_p
     found = 0
     for seed in seeds:
         jobs, verdicts, outages = population(seed)
-        for listed in orders(jobs, random.Random(seed)):
+        rng = random.Random(seed)
+        if seed % 3 == 0:  # damaged records: odd batch names, hosts and sites
+            for j in rng.sample(jobs, len(jobs) // 10):
+                setattr(j, rng.choice(["batch_name", "last_host", "site"]), rng.choice(ODD))
+        for listed in orders(jobs, rng):
             failures = [j for j in listed if is_failure(j)]
             monkeypatch.setattr(pop, "_grouped", counted)
             fast = analyse(listed, verdicts, outages, now=NOW, failures=failures)
@@ -104,3 +109,25 @@ def test_the_analysis_of_jobs_in_any_order_is_the_same_regrouped_or_counted_by_p
             found += bool(plain.findings)
     assert found >= len(seeds)
     assert regrouped[0] >= len(seeds)  # the regrouping was taken, not only the pairs
+
+
+def test_batches_failing_everywhere_named_by_odd_values_are_found_in_a_shuffled_listing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two batches failing everywhere, one named by a number (a damaged record), their failures interleaved with
+    the others' jobs: both are found, as the plain way finds them (their names are never compared with each
+    other)."""
+    rng = random.Random(3)
+    jobs: list[Job] = []
+    for k in range(3000):
+        batch: object = rng.choice(["good_a", "good_b", 7, "broken"])
+        site = f"SITE_{k % 4}"
+        j = Job(f"s#{k}.0", "s", k, 0, batch_name=batch, site=site, last_host=f"wn{k % 40:02d}.{site}")  # type: ignore[arg-type]
+        j.status, j.exit_code, j.end_time = 4, 0 if isinstance(batch, str) and batch.startswith("good") else 8, NOW
+        jobs.append(j)
+    rng.shuffle(jobs)
+    failures = [j for j in jobs if is_failure(j)]
+    fast = analyse(jobs, {}, now=NOW, failures=failures)
+    assert set(fast.batch) == {7, "broken"}
+    monkeypatch.setattr(pop, "_grouped", lambda *args: args)
+    assert everything(fast) == everything(analyse(jobs, {}, now=NOW, failures=failures))

@@ -366,7 +366,8 @@ class _Counts:
         failed, fail_hosts, fail_sites = self.failed, self.fail_hosts, self.fail_sites
         if (len(starts) - 1) * 4 > n:  # short runs: those batches' failures, a batch's together in their order
             picked = list(compress(range(n), map(batches.__contains__, self.fail_b)))
-            picked.sort(key=self.fail_b.__getitem__)
+            rank = dict(zip(batches, count()))  # not the names themselves: any names, of any type, sort
+            picked.sort(key=lambda i: rank[self.fail_b[i]])
             failed = list(map(failed.__getitem__, picked))
             fail_hosts = list(map(fail_hosts.__getitem__, picked))
             fail_sites = list(map(fail_sites.__getitem__, picked))

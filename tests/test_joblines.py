@@ -15,7 +15,7 @@ import pytest
 from test_filter_columns import check, hostile_jobs, recorded_jobs
 from test_joblist import NOW, VERDICTS, jobs
 
-from opgtui.domain.joblist import JobLines, RowList, build_rows, filter_rows
+from opgtui.domain.joblist import JobLines, RowList, build_rows, filter_rows, warm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from bench_joblist import synthetic_jobs
@@ -99,3 +99,26 @@ def test_several_words_before_and_after_the_texts(query: str) -> None:
     cold = filter_rows(rows, query)
     rows.warm_haystacks(None)
     assert cold == filter_rows(rows, query) == filter_rows(list(rows), query)
+
+
+def check_joined(rows: RowList, rng: random.Random, n: int) -> None:
+    """As ``check``, over rows whose filter texts are built and joined (``warm``): searched in the joined texts."""
+    warm(rows, None)
+    assert rows._hay_blocks is not None
+    check(rows, rng, n, built=True)
+    assert rows._hay_masks
+
+
+def test_joined_texts_of_hostile_values() -> None:
+    hostile = hostile_jobs()
+    verdicts = {j.id: ("Mem-Σ", "ΑΣ", "İx", "a\nb", "")[k % 5] for k, j in enumerate(hostile)}
+    signatures = {j.id: ("SIG-Σ", "", "x\nby")[k % 3] for k, j in enumerate(hostile)}  # a line break: not joined
+    rows = build_rows(hostile, verdicts, now=NOW, signatures=signatures)
+    check_joined(rows, random.Random(31), 300)
+    assert any(text is None for _first, _n, text in rows._hay_blocks or [])
+
+
+def test_joined_texts_of_the_bench_jobs() -> None:
+    rows = build_rows(synthetic_jobs(9000, seed=3), VERDICTS, now=NOW)
+    check_joined(rows, random.Random(32), 150)
+    assert all(text is not None for _first, _n, text in rows._hay_blocks or [])

@@ -254,6 +254,8 @@ class RowList(list[Row]):
         self._store_parts = True  # a row may hold a verdict or signature (build_rows knows when none does)
         self._age_len: int | None = None  # the longest age text a row may show
         self._lines_future: Any = None  # the job lines on their way (expect_lines)
+        self._hay_blocks: list[tuple[int, int, str | None]] | None = None  # the filter texts joined (join_haystacks)
+        self._hay_masks: dict[str, bytearray] = {}  # word -> each row's filter text holds it
 
     def use_lines(
         self, jobs: Sequence[Any], blocks: Iterable[tuple[int, str]], valid: Callable[[], bool] | None = None
@@ -384,6 +386,39 @@ class RowList(list[Row]):
             self._built = end
             if step is not None:
                 yield_to_foreground()
+
+    def join_haystacks(self, size: int = 4096) -> None:
+        """Join the filter texts, once every one is built, in blocks of ``size`` rows (a block whose texts hold a
+        line break of their own is kept unjoined): a free word is then one search of each block."""
+        hay = self._haystacks
+        if hay is None or self._hay_blocks is not None:
+            return
+        blocks: list[tuple[int, int, str | None]] = []
+        for first in range(0, len(hay), size):
+            part = hay[first : first + size]
+            text: str | None = "\n".join(part)
+            if text.count("\n") != len(part) - 1:  # type: ignore[union-attr]
+                text = None
+            blocks.append((first, len(part), text))
+            yield_to_foreground()
+        self._hay_blocks = blocks
+
+    def _hay_mask(self, word: str) -> bytearray | None:
+        """Each row's filter text holds ``word`` (1) or not, from the joined texts (None until they are joined)."""
+        blocks, hay = self._hay_blocks, self._hay
+        if blocks is None or hay is None:
+            return None
+        mask = self._hay_masks.get(word)
+        if mask is None:
+            joined = [b for b in blocks if b[2] is not None]
+            mask = _lines_mask(joined, word, len(self))  # type: ignore[arg-type]
+            for first, n, text in blocks:
+                if text is None:
+                    mask[first : first + n] = bytes(map(contains, hay[first : first + n], repeat(word)))  # type: ignore[arg-type]
+            if len(self._hay_masks) >= 8:
+                self._hay_masks = {}
+            self._hay_masks[word] = mask
+        return mask
 
     def haystack_of(self, i: int) -> str:
         """Row ``i``'s filter text, built now if it is not yet (and kept)."""
@@ -549,6 +584,7 @@ def warm(rows: Sequence[Row], step: int | None = WARM_STEP) -> None:
     if not isinstance(rows, RowList):
         return
     rows.warm_haystacks(step)
+    rows.join_haystacks()
     for by in WARM_GROUPINGS:
         rows.group_keys_of(by, step)
 
@@ -898,6 +934,13 @@ def _apply(rows: Sequence[Row], term: Term, pool: Iterable[int]) -> list[int]:
             hay = rows._haystacks
             if hay is None:  # not all built yet (warm() is at work): searched part by part, never waited for
                 return _free_word(rows, v, pool, term.negate)
+            if rows._hay_blocks is not None:
+                pool = pool if isinstance(pool, list | range) else list(pool)
+                if v in rows._hay_masks or len(pool) * 16 > len(rows):
+                    mask = rows._hay_mask(v)
+                    if mask is not None:
+                        keep = map(mask.__getitem__, pool)
+                        return list(compress(pool, map(not_, keep) if term.negate else keep))
             if term.negate:
                 return [i for i in pool if v not in hay[i]]
             return [i for i in pool if v in hay[i]]
@@ -1001,7 +1044,11 @@ def filter_steps(
         and any(t.field is None for t in terms)
     ):
         rows._take_lines(LINES_WAIT)  # a free word over many rows: the job lines answer it sooner than the rows
-    if isinstance(rows, RowList) and rows._blocks is not None and all(t.field is None for t in terms):
+    if (
+        isinstance(rows, RowList)
+        and (rows._blocks is not None or rows._hay_blocks is not None)
+        and all(t.field is None for t in terms)
+    ):
         step = max(step, LINES_STEP)  # each row a byte's test (once the word's mask is made: the first step)
     start, size = 0, min(step, 250)
     while start < len(pool):

@@ -11,6 +11,7 @@ ASCII when case is ignored: RE2 folds only the Kelvin sign and the long s into A
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 _KELVIN = "\u212a".encode()
@@ -29,26 +30,65 @@ def folded(text: bytes) -> bytes:
     return text.lower()
 
 
-def needles(pattern: str) -> list[Needle] | None:
-    """Words one of which every match of ``pattern`` contains, or None when that cannot be said safely."""
+def _parse(pattern: str) -> tuple[Any, Any] | None:
+    """``pattern`` as Python's parser reads it (the syntax RE2 shares with it), and the parser's constants; None
+    for what it may read otherwise than RE2 (POSIX classes, octal escapes and back references) or cannot read."""
     if "[:" in pattern or any(pattern[i + 1].isdigit() for i, ch in enumerate(pattern[:-1]) if ch == "\\"):
         return None
     from re import _constants as c  # type: ignore[attr-defined]
     from re import _parser  # type: ignore[attr-defined]
 
     try:
-        parsed = _parser.parse(pattern)
+        return _parser.parse(pattern), c
     except Exception:  # anything Python cannot read: no promise
         return None
+
+
+def needles(pattern: str) -> list[Needle] | None:
+    """Words one of which every match of ``pattern`` contains, or None when that cannot be said safely."""
+    read = _parse(pattern)
+    if read is None:
+        return None
+    parsed, c = read
     return _required(list(parsed), bool(parsed.state.flags & c.SRE_FLAG_IGNORECASE), c)
 
 
-def _score(alternatives: list[Needle]) -> tuple[int, int]:
+def requirements(pattern: str) -> list[list[list[Needle]]] | None:
+    """The ways a match of ``pattern`` can go (its top-level alternatives ``a|b``, or the whole), each as every
+    requirement :func:`needles` chooses its best from: a match holds a word of each requirement of one of them.
+    Inside a group the best is chosen by words other than digits (``ORA-`` before ``00018|00020``), so a line's
+    digits made 0s tell more. None when that cannot be said safely (as ``needles``, or a way with no word)."""
+    read = _parse(pattern)
+    if read is None:
+        return None
+    parsed, c = read
+    ci = bool(parsed.state.flags & c.SRE_FLAG_IGNORECASE)
+    items = list(parsed)
+    ways = [list(alt) for alt in items[0][1][1]] if len(items) == 1 and items[0][0] is c.BRANCH else [items]
+    out = [_options(way, ci, c, _digit_free_score) for way in ways]
+    return out if all(out) else None
+
+
+Score = Callable[[list[Needle]], tuple[int, ...]]
+
+
+def _score(alternatives: list[Needle]) -> tuple[int, ...]:
     return min(len(t) for t, _ in alternatives), -len(alternatives)
 
 
-def _required(items: list[Any], ci: bool, c: Any) -> list[Needle] | None:
+def _digit_free_score(alternatives: list[Needle]) -> tuple[int, ...]:
+    return min(sum(not ch.isdigit() for ch in t) for t, _ in alternatives), *_score(alternatives)
+
+
+def _required(items: list[Any], ci: bool, c: Any, score: Score = _score) -> list[Needle] | None:
     """The best requirement of a sequence of parsed items: a run of literals, or one from a group inside it."""
+    options = _options(items, ci, c, score)
+    return max(options, key=score) if options else None
+
+
+def _options(items: list[Any], ci: bool, c: Any, score: Score) -> list[list[Needle]]:
+    """Every requirement of a sequence of parsed items (a match holds a word of each): its runs of literals, and
+    the best requirement (by ``score``) of each group inside it that must match."""
     options: list[list[Needle]] = []
     run: list[str] = []
 
@@ -66,17 +106,17 @@ def _required(items: list[Any], ci: bool, c: Any) -> list[Needle] | None:
         if op is c.SUBPATTERN:
             _group, add, remove, sub = av
             inner_ci = (ci or bool(add & c.SRE_FLAG_IGNORECASE)) and not remove & c.SRE_FLAG_IGNORECASE
-            inner = _required(list(sub), inner_ci, c)
+            inner = _required(list(sub), inner_ci, c, score)
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
-            inner = _required(list(av[2]), ci, c)
+            inner = _required(list(av[2]), ci, c, score)
         elif op is c.BRANCH:
-            alternatives = [_required(list(alt), ci, c) for alt in av[1]]
+            alternatives = [_required(list(alt), ci, c, score) for alt in av[1]]
             if all(a is not None for a in alternatives):
                 inner = [n for a in alternatives if a is not None for n in a]
         if inner:
             options.append(inner)
     close()
-    return max(options, key=_score) if options else None
+    return options
 
 
 def candidates(text: bytes, words: list[list[Needle] | None]) -> list[int]:
@@ -99,3 +139,62 @@ def candidates(text: bytes, words: list[list[Needle] | None]) -> list[int]:
             continue
         out.append(i)
     return out
+
+
+def digit_blind(pattern: str) -> bool:
+    """Whether ``pattern`` treats every ASCII digit alike: no digit literal, every class holds all ten digits or
+    none (``\\d`` ``\\w`` ``.`` ``[^,]`` but not ``[1-9]``), so it matches a line exactly when it matches the line
+    with each digit made another (a 0). False when that cannot be said safely (as :func:`needles`: what Python's
+    parser may read otherwise than RE2: POSIX classes, octal or back references, ``{,n}``, or what it cannot
+    read)."""
+    read = None if "{," in pattern else _parse(pattern)
+    if read is None:
+        return False
+    parsed, c = read
+    return _blind(list(parsed), c)
+
+
+_DIGIT_CODES = range(ord("0"), ord("9") + 1)
+
+
+def _blind(items: list[Any], c: Any) -> bool:
+    for op, av in items:
+        if op in (c.LITERAL, c.NOT_LITERAL):
+            if av in _DIGIT_CODES:
+                return False
+        elif op is c.IN:
+            if _digits_in(av, c) not in (0, 10):
+                return False
+        elif op is c.SUBPATTERN:
+            if not _blind(list(av[3]), c):
+                return False
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            if not _blind(list(av[2]), c):
+                return False
+        elif op is c.BRANCH:
+            if not all(_blind(list(alt), c) for alt in av[1]):
+                return False
+        elif op not in (c.ANY, c.AT):
+            return False  # anything else (references, lookaround): no promise
+    return True
+
+
+def _digits_in(items: list[Any], c: Any) -> int:
+    """How many ASCII digits a class's members hold (a negation changes none of 0 or 10); -1: not known."""
+    held: set[int] = set()
+    for op, av in items:
+        if op is c.NEGATE:
+            continue
+        if op is c.LITERAL:
+            if av in _DIGIT_CODES:
+                held.add(av)
+        elif op is c.RANGE:
+            held.update(d for d in _DIGIT_CODES if av[0] <= d <= av[1])
+        elif op is c.CATEGORY:
+            if av in (c.CATEGORY_DIGIT, c.CATEGORY_WORD, c.CATEGORY_NOT_SPACE):
+                held.update(_DIGIT_CODES)
+            elif av not in (c.CATEGORY_NOT_DIGIT, c.CATEGORY_NOT_WORD, c.CATEGORY_SPACE):
+                return -1
+        else:
+            return -1
+    return len(held)

@@ -37,12 +37,19 @@ NFA (about 100 us per matching line for the combined pattern), which made error-
 What the full set said of a line (its findings to be, vetoes applied) is kept by the line's bytes across scans
 (``LINE_CACHE``); after an error-dense text the next one's known lines are answered from there and only the
 others go to the prefilter.
+Error lines that never repeat (their ids, times and sizes change) are answered from their masks, their digits
+made 0s (:class:`Masker`): most signatures treat every digit alike (``needles.digit_blind``) and match a line
+exactly when they match its mask, which the full set is asked about once; the others are asked of the line itself
+in a small set of only those whose words the line holds. RE2 builds its DFAs' states as new text asks for them
+(about 5x the cost of a warm pass for the full set on text it has not seen): the masks keep the large sets on
+text they know.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
@@ -57,7 +64,7 @@ from opgtui.core.patterns import compile_pattern, re2_options
 from opgtui.core.yamlspec import Spec, SpecError, convert, did_you_mean
 from opgtui.diagnosis import packcache, packsnap
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
-from opgtui.diagnosis.needles import Needle, candidates
+from opgtui.diagnosis.needles import Needle, candidates, digit_blind, folded, requirements
 from opgtui.diagnosis.plugins import PluginRunner
 from opgtui.diagnosis.prefixes import needs_normalising, normalise
 
@@ -162,6 +169,17 @@ LINE_CACHE_WIDTH = 1024
 FEW_SETS = 4
 """Short texts scanned with a set of only their candidate signatures (``needles``) before the full set is built:
 one log costs ~2 ms instead of the full set's ~35 ms, but many logs are quicker with the full set built once."""
+MASK_CACHE = 1 << 15
+"""Distinct line masks (digits made 0s: :class:`Masker`) a PackSet keeps across scans, as LINE_CACHE."""
+SUBSETS = 512
+"""Sets of a few digit-bound signatures (a line's candidates) kept compiled for the error-dense path; emptied
+when full. Each has an RE2 budget of ``_SUBSET_MEM``: at most 512 MB together, a few MB as they are used."""
+SUBSET_MAX = 24
+"""A shape with more candidates than this asks the full set: a small set is quicker only while it is small."""
+_SUBSET_MEM = 1 << 20
+_WAYS = 1 << 16
+"""A signature's requirements are numbered way * _WAYS + requirement (``Masker.by_word``)."""
+_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 PLUGIN_BUDGET = 2.0
 """Seconds a Python plugin's findings() may take on one log before its findings for that log are dropped."""
 
@@ -178,6 +196,14 @@ def _first(item: tuple[int, Rows]) -> int:
     return item[0]
 
 
+def _keep(cache: dict[bytes, Any], line: bytes, value: Any, most: int) -> None:
+    """``cache[line] = value`` for a line no longer than ``LINE_CACHE_WIDTH``; the cache emptied at ``most``."""
+    if len(line) <= LINE_CACHE_WIDTH:
+        if len(cache) >= most:
+            cache.clear()
+        cache[line] = value
+
+
 def _matching_blocks(matches: Callable[[bytes], Any], lines: list[bytes], at: Sequence[int]) -> list[tuple[int, bytes]]:
     """(index, line) of ``lines`` (their indices ``at``) in the blocks of ``BLOCK_LINES`` the prefilter's
     ``matches`` says may match; after ``DENSE_RUN`` matching blocks in a row the rest are taken without asking
@@ -192,6 +218,39 @@ def _matching_blocks(matches: Callable[[bytes], Any], lines: list[bytes], at: Se
         else:
             run = 0
     return out
+
+
+def shapes(text: bytes) -> bytes:
+    """``text`` as the needles' words are looked for in it: folded as a case-ignoring pattern sees it
+    (``needles.folded``) and every digit a 0. A line holding a word holds the word's shape in its shape (each
+    byte mapped alone, the two non-ASCII folds whole characters), so a line whose shape holds no shape of a
+    signature's words cannot match it."""
+    return folded(text).translate(_DIGITS)
+
+
+@dataclass(slots=True)
+class Masker:
+    """What the error-dense path knows of the signatures. ``blind``: those whose pattern and veto treat every
+    digit alike (``needles.digit_blind``): they match a line exactly when they match it with its digits made 0s
+    (its mask). The others (``digit-bound``) are asked of the line itself, only those whose words its shape holds
+    (a word of each requirement of one of their ways, ``needles.requirements``): ``match`` (an RE2 set of their
+    words' shapes) gives the words, ``by_word`` each word's (signature, way * _WAYS + requirement), ``needed``
+    each signature's count of requirements per way; ``always``
+    are the digit-bound ones with no needles, asked only in the blocks of lines a set of them
+    (``always_match``) says they may match."""
+
+    blind: list[bool]
+    match: Callable[[bytes], list[int]] | None
+    by_word: list[tuple[tuple[int, int], ...]]
+    needed: list[list[int]]
+    always: tuple[int, ...]
+    always_match: Callable[[bytes], Any] | None
+
+
+Masked = tuple[Rows, tuple[int, ...], tuple[int, ...]]
+"""What a line mask (digits made 0s) says of every line it is the mask of: the rows of its digit-blind matches
+(vetoes applied), those matches, and the digit-bound signatures its shape holds the words of (still to ask)."""
+_NOTHING: Masked = ((), (), ())
 
 
 @dataclass(slots=True, frozen=True)
@@ -255,6 +314,14 @@ class PackSet:
         """The line cache (``LINE_CACHE``): a line's bytes -> its rows, () for a line with no finding."""
         self._dense = False
         """The last long text was error-dense (``DENSE_SHARE``): look its successor's lines up first."""
+        self._unknown_found = True
+        """The last error-dense text's lines the line cache did not know gave findings: ask their successors'
+        masks at once, not the prefilter first (:meth:`_unknown_rows`)."""
+        self._masker_built: Any = _UNBUILT
+        self._masks: dict[bytes, Masked] = {}
+        """A line's mask (its digits made 0s) -> what it says of the line (``MASK_CACHE``)."""
+        self._subsets: dict[tuple[int, ...], Callable[[bytes], list[int]]] = {}
+        """Candidate signatures -> a set of only them, compiled (``SUBSETS``)."""
 
     # The two combined sets (~13 ms each for the bundled packs) are built on first use: a small verb that loads
     # the packs and scans a short log never builds the prefilter; None means "not available" (too big).
@@ -385,6 +452,10 @@ class PackSet:
             few = self._few_set(text)
             if few is not None:
                 return few
+        return self._full()
+
+    def _full(self) -> Callable[[bytes], list[int]]:
+        """Which signatures match a line: the full set's answer (the truth)."""
         raw = getattr(self._set, "_set", None)  # the binding's own set: no per-line wrapper call
         return raw.Match if raw is not None and hasattr(raw, "Match") else self._confirm  # type: ignore[no-any-return]
 
@@ -436,9 +507,9 @@ class PackSet:
             known = list(map(cache.get, lines))
             found = [(index, rows) for index, rows in enumerate(known) if rows]
             unknown = [index for index, rows in enumerate(known) if rows is None]
-            asked = self._unknown_candidates(lines, unknown)
+            asked = self._unknown_rows(text, lines, unknown) if unknown else []
             if asked:
-                found.extend(self._confirmed_rows(text, asked))
+                found.extend(asked)
                 found.sort(key=_first)
             total = len(lines)
         else:
@@ -446,6 +517,21 @@ class PackSet:
             total = text.count(b"\n") + 1 if found else 0
         if total > BLOCK_LINES or not found:
             self._dense = DENSE_SHARE * len(found) >= total > 0
+        return found
+
+    def _unknown_rows(self, text: bytes, lines: list[bytes], unknown: list[int]) -> list[tuple[int, Rows]]:
+        """(index, rows) of the lines at ``unknown`` (the line cache does not know them) that give findings: from
+        their masks (:meth:`_masked_rows`), or, when the last text's such lines gave none (in error-dense text
+        whose errors repeat the others are progress lines), after the prefilter says they may give any (asked
+        about them as one text: with line anchors a line's match is one of the joined text's). Without the
+        masks' sets the prefilter's candidates (:meth:`_unknown_candidates`) go to the full set."""
+        asked = b"\n".join([lines[i] for i in unknown])
+        if not self._unknown_found and not self._prefilter.Match(asked):
+            return []
+        found = self._masked_rows(asked, lines, unknown)
+        if found is None:
+            found = self._confirmed_rows(text, self._unknown_candidates(lines, unknown))
+        self._unknown_found = bool(found)
         return found
 
     def _unknown_candidates(self, lines: list[bytes], unknown: list[int]) -> list[tuple[int, bytes]]:
@@ -459,6 +545,152 @@ class PackSet:
             return list(zip(unknown, asked, strict=True))
         return _matching_blocks(matches, asked, unknown)
 
+    @property
+    def _masker(self) -> Masker | None:
+        if self._masker_built is _UNBUILT:
+            self._masker_built = self._build_masker()
+        return self._masker_built  # type: ignore[no-any-return]
+
+    def _build_masker(self) -> Masker | None:
+        """Which signatures are digit-blind, and the digit-bound ones' words' shapes in one RE2 set (their
+        signatures by word) and a set of those with no needles; None when a set does not compile."""
+        blind = [
+            digit_blind(c.signature.pattern)
+            and (c.exclude is None or digit_blind(getattr(c.exclude, "pattern", None) or "\\1"))
+            for c in self.compiled
+        ]
+        index: dict[bytes, set[tuple[int, int]]] = {}
+        always = []
+        needed: list[list[int]] = [[] for _ in self.compiled]
+        for i, c in enumerate(self.compiled):
+            if blind[i]:
+                continue
+            ways = requirements(c.signature.pattern)
+            if ways is None:
+                always.append(i)
+                continue
+            for way, reqs in enumerate(ways):
+                needed[i].append(len(reqs))
+                for r, alternatives in enumerate(reqs):
+                    for w, _ci in alternatives:
+                        index.setdefault(shapes(w.encode()), set()).add((i, way * _WAYS + r))
+        try:
+            match = None
+            if index:
+                rset = re2.Set.SearchSet(re2_options(_RE2_COMBINED_MEM))
+                for word in index:
+                    rset.Add(re2.escape(word))
+                rset.Compile()
+                match = getattr(rset, "_set", rset).Match
+            always_match = self._subset(tuple(always), _RE2_COMBINED_MEM) if always else None
+        except re2.error as exc:
+            self._note(f"needle set: {exc}; error-dense text goes to the prefilter (slower)")
+            return None
+        return Masker(blind, match, [tuple(v) for v in index.values()], needed, tuple(always), always_match)
+
+    def _subset(self, keep: tuple[int, ...], mem: int = _SUBSET_MEM) -> Callable[[bytes], list[int]]:
+        """Which of the signatures ``keep`` (indices, ascending) match a line: a set of only them (``mem`` its
+        RE2 budget), compiled once (``SUBSETS``); or the full set's answer among them, when there are many
+        (``SUBSET_MAX``), or they do not compile together, or the set does not find each one's example (its
+        DFA out of memory: a set then answers nothing)."""
+        done = self._subsets.get(keep)
+        if done is not None:
+            return done
+        match = None
+        if len(keep) <= SUBSET_MAX:
+            try:
+                rset = re2.Set.SearchSet(re2_options(mem))
+                for i in keep:
+                    rset.Add("(?m)" + self.compiled[i].signature.pattern)
+                rset.Compile()
+                match = getattr(rset, "_set", rset).Match
+            except re2.error:
+                match = None
+        if match is not None and all(
+            j in (match(self.compiled[i].example.encode("utf-8", "replace")) or ()) for j, i in enumerate(keep)
+        ):
+
+            def confirm(line: bytes) -> list[int]:
+                return [keep[j] for j in match(line) or ()]
+
+        else:
+            full, wanted = self._full(), set(keep)
+
+            def confirm(line: bytes) -> list[int]:
+                return [i for i in full(line) or () if i in wanted]
+
+        if len(self._subsets) >= SUBSETS:
+            self._subsets.clear()
+        self._subsets[keep] = confirm
+        return confirm
+
+    def _masked_rows(self, asked: bytes, lines: list[bytes], unknown: list[int]) -> list[tuple[int, Rows]] | None:
+        """(index, rows) of the lines at ``unknown`` that give findings, from their masks (digits made 0s:
+        :class:`Masker`): a mask met before answers for its digit-blind signatures (``_masks``), a new one is
+        asked of the full set once; the digit-bound signatures whose words a line's shape holds are asked of the
+        line itself, as one small set (:meth:`_subset`); a line with none of them is asked nothing. The
+        needle-less digit-bound ones are asked about in blocks of ``BLOCK_LINES`` (a line's match is one of its
+        block's, with line anchors), and a line of a block they may match is asked of them too. ``asked``: those
+        lines joined. None when the sets do not compile (:meth:`_build_masker`)."""
+        masker = self._masker
+        if masker is None:
+            return None
+        more = self._always_hits(masker, asked, lines, unknown)
+        known, cache = self._masks, self._lines
+        masks = asked.translate(_DIGITS).split(b"\n")
+        saids = list(map(known.get, masks))
+        out: list[tuple[int, Rows]] = []
+        for k in [k for k, said in enumerate(saids) if said is not _NOTHING or unknown[k] in more]:
+            said, index = saids[k], unknown[k]
+            if said is None:
+                mask = masks[k]
+                said = self._mask_says(masker, mask)
+                _keep(known, mask, said, MASK_CACHE)
+            rows, hits, bound = said
+            line = lines[index]
+            if bound or index in more:
+                rows = self._rows_of(line, [*hits, *(self._subset(bound)(line) if bound else ()), *more.get(index, ())])
+            if rows or bound:  # a line met again is not asked again
+                _keep(cache, line, rows, LINE_CACHE)
+            if rows:
+                out.append((index, rows))
+        return out
+
+    def _always_hits(
+        self, masker: Masker, asked: bytes, lines: list[bytes], unknown: list[int]
+    ) -> dict[int, list[int]]:
+        """The needle-less digit-bound signatures matching each line at ``unknown`` (index -> them, lines with
+        any): asked of those lines as one text (``asked``), then of each block of ``BLOCK_LINES`` lines, then of
+        each line of a block they match (a line's match is one of the text's and its block's: line anchors)."""
+        match = masker.always_match
+        if match is None or not match(asked):
+            return {}
+        wanted = set(unknown)
+        out: dict[int, list[int]] = {}
+        for start in range(0, len(lines), BLOCK_LINES):
+            if match(b"\n".join(lines[start : start + BLOCK_LINES])):
+                for index in range(start, min(start + BLOCK_LINES, len(lines))):
+                    if index in wanted and (hits := match(lines[index])):
+                        out[index] = hits
+        return out
+
+    def _mask_says(self, masker: Masker, mask: bytes) -> Masked:
+        """What ``mask`` says of every line it is the mask of: the full set's digit-blind matches on it (the
+        same as on the line) and their rows (their vetoes are digit-blind too), and the digit-bound signatures
+        whose words' shapes its shape holds."""
+        blind = masker.blind
+        hits = tuple(i for i in self._full()(mask) or () if blind[i])
+        bound: tuple[int, ...] = ()
+        if masker.match is not None:
+            words = masker.match(shapes(mask))
+            if words:
+                by_word, needed = masker.by_word, masker.needed
+                held = {pair for w in words for pair in by_word[w]}
+                have = Counter((i, r // _WAYS) for i, r in held)
+                bound = tuple(sorted({i for (i, way), n in have.items() if n == needed[i][way]}))
+        rows = self._rows_of(mask, list(hits))
+        return (rows, hits, bound) if rows or bound else _NOTHING
+
     def _confirmed_rows(self, text: bytes, candidates: list[tuple[int, bytes]]) -> list[tuple[int, Rows]]:
         """(index, rows) of the ``candidates`` (lines of ``text``) that give findings: each line's rows from the
         line cache, or from the full set (:meth:`_confirmer`), then kept there."""
@@ -471,10 +703,7 @@ class PackSet:
                 if confirm is None:
                     confirm = self._confirmer(text)
                 rows = self._rows_of(line, confirm(line) or [])
-                if len(line) <= LINE_CACHE_WIDTH:
-                    if len(cache) >= LINE_CACHE:
-                        cache.clear()
-                    cache[line] = rows
+                _keep(cache, line, rows, LINE_CACHE)
             if rows:
                 out.append((index, rows))
         return out

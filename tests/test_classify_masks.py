@@ -1,0 +1,81 @@
+"""The error-dense path for lines that never repeat (ids, times, sizes): a line's mask (digits made 0s) answers for
+the digit-blind signatures, the digit-bound ones whose words its shape holds are asked of the line itself. Its
+findings are the full set's on every line."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from test_classify_dense import dense_text, every_line
+
+from opgtui.diagnosis.needles import digit_blind, requirements
+from opgtui.diagnosis.signatures import BLOCK_LINES, PackSet, load_packs, shapes
+
+_DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
+
+
+@pytest.fixture(scope="module")
+def packs() -> PackSet:
+    return load_packs(plugins=False)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "blind"),
+    [
+        (r"a\d+b", True),
+        (r"\w+ [^,]* \bfoo\b", True),
+        (r"[0-9a-f]{8}x{2,3}", True),
+        (r"[^0-9]+", True),
+        (r"[1-9]x", False),
+        (r"(?i)code (?:137|139)", False),
+        (r"[^5]", False),
+        (r"\x31", False),
+        (r"[[:digit:]]", False),
+        (r"a{,3}", False),  # RE2 reads {,3} as literal text, digits included
+        (r"(a)\1", False),
+    ],
+)
+def test_digit_blind(pattern: str, blind: bool) -> None:
+    assert digit_blind(pattern) is blind
+
+
+def test_requirements_are_held_by_every_example(packs: PackSet) -> None:
+    """A signature's example (a match) holds a word of each requirement of one of its ways, shape in shape."""
+    for c in packs.compiled:
+        ways = requirements(c.signature.pattern)
+        if ways is None:
+            continue
+        shape = shapes(c.example.encode())
+        assert any(all(any(shapes(w.encode()) in shape for w, _ci in req) for req in way) for way in ways), (
+            c.signature.id
+        )
+
+
+def test_digit_blind_signatures_match_a_line_as_its_mask(packs: PackSet) -> None:
+    rng = random.Random(4)
+    blind = 0
+    for c in packs.compiled:
+        if not digit_blind(c.signature.pattern):
+            continue
+        blind += 1
+        for _ in range(5):
+            line = "".join(str(rng.randrange(10)) if ch.isdigit() else ch for ch in c.example).encode()
+            mask = line.translate(_DIGITS)
+            assert (c.regex.search(line) is None) == (c.regex.search(mask) is None), c.signature.id
+    assert blind > len(packs.compiled) // 2
+
+
+def test_error_dense_text_with_no_line_repeated_scans_as_every_line_finds(packs: PackSet) -> None:
+    fresh = PackSet(packs.compiled, tables=packs.tables)  # caches of its own
+    rng = random.Random(18)
+    seen: set[str] = set()
+    for round_ in range(16):
+        share = (0.34, 0.8, 0.02, 0.34)[round_ % 4]
+        lines = [
+            line
+            for line in dense_text(packs, rng, share, rng.randrange(4, 10) * BLOCK_LINES, vary=True)
+            if not (line in seen or seen.add(line))
+        ]
+        assert fresh.scan(lines) == every_line(packs, lines)
+    assert fresh._masks and fresh._subsets  # the masks answered, and digit-bound signatures were asked

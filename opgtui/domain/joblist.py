@@ -706,6 +706,7 @@ class JobLines:
     def __init__(self) -> None:
         self._said: dict[tuple[Any, ...], str] = {}  # status, exit and hold reason -> status and reason texts
         self._where: dict[tuple[Any, ...], str] = {}  # owner, site, host, batch, experiment -> their texts
+        self._hosts: dict[str, str] = {}  # the host of an id -> its first label (short_id)
 
     def line(self, job: Job) -> str:
         said_key = (job.status, job.exit_code, job.exit_signal, job.hold_reason)
@@ -730,8 +731,23 @@ class JobLines:
                     )
                 )
             )
-        numbers = f"{_cpu_wall(job, None)} {_efficiency(job, None)}"  # type: ignore[arg-type]
-        return f"{short_id(job).lower()} {job.id.lower()} {said} {where} {numbers}"
+        # the CPU/wall and efficiency cells (_cpu_wall, _efficiency), made here without their calls
+        cpu_user, cpu_sys, wall = job.cpu_user, job.cpu_sys, job.wall
+        cpu = None if cpu_user is None and cpu_sys is None else (cpu_user or 0.0) + (cpu_sys or 0.0)
+        times = "" if cpu is None and wall is None else f"{span(cpu) or '?'}/{span(wall) or '?'}"
+        eff = "" if cpu is None or not wall else f"{cpu / (wall * (job.request_cpus or 1)):.0%}"
+        # the short id (short_id) of a clean id: its host's first label made once per host
+        text = job.jobsub_id or f"{job.cluster}.{job.proc}@{job.schedd}"
+        local, at, host = text.partition("@")
+        if at and len(text) <= 80 and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
+            short = self._hosts.get(host)
+            if short is None:
+                bare = "." in host and not host.replace(".", "").isdigit()
+                short = self._hosts[host] = host.split(".", 1)[0] if bare else host
+            sid = f"{local}@{short}".lower()
+        else:
+            sid = short_id(job).lower()
+        return f"{sid} {job.id.lower()} {said} {where} {times} {eff}"
 
     def block(self, jobs: Iterable[Job]) -> str:
         """The job lines of ``jobs``, one a job, joined by line breaks."""

@@ -86,6 +86,7 @@ class _Part:
             code = 3
             try:
                 os.close(r)
+                _block_listed()
                 gc.disable()
                 with os.fdopen(w, "wb") as out:
                     code = read_part(path, begin, last, kind, out)
@@ -195,6 +196,13 @@ class HeadReaders:
         self._taken[str(path)] = parts
         return stamp, len(parts), _arrivals(parts)
 
+    def listed(self, path: str | Path) -> None:
+        """Tell the workers of ``path`` that every part's heads are in: they go on to its job lines."""
+        for part in self._taken.get(str(path), ()):
+            if part.returncode is None:
+                with contextlib.suppress(OSError):
+                    os.kill(part.pid, LISTED)
+
     def stop(self, path: str | Path | None = None) -> None:
         """Stop the workers of ``path`` (given up on: the loader reads it), or of every file."""
         if path is not None:
@@ -234,11 +242,9 @@ def _ready_to_fork() -> None:
     """Import what a forked worker runs, here: a worker imports nothing (and takes no import lock)."""
     import msgspec.msgpack  # noqa: F401
 
-    import opgtui.domain.joblist  # noqa: F401
     from opgtui.sources.dumps import _array_decoder
 
-    _array_decoder("head")
-    _array_decoder("rest")
+    _array_decoder("head")  # (what the second pass imports, it imports after the heads: off the listing's path)
 
 
 def _package_root() -> str:
@@ -264,19 +270,17 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int
     astuple = msgspec.structs.astuple
     encode = msgspec.msgpack.Encoder().encode
     brief_class = _brief_class()
-    new = brief_class.__new__
+    brief = brief_class.__new__(brief_class)
     schedds: dict[str, int] = {}
     spans, counts, heads = [], [], []
-    briefs: list[Any] = []  # every job of the part, for its job lines
+    every: list[Any] = []  # every job's head, for its job lines
     split = _SPLIT if kind == "line" else _SPLIT_ONE_LINE
     fd = os.open(path, os.O_RDONLY)
     try:
         for start, end, text in segments_between(fd, begin, last, split):
             ads = decode(text)
             for ad in ads:
-                brief = new(brief_class)
                 set_head(brief, astuple(ad))
-                briefs.append(brief)
                 s = brief.schedd
                 si = schedds.get(s)
                 if si is None:
@@ -298,9 +302,11 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int
             counts.append(len(ads))
             if len(counts) == _FRAME:
                 _send(out, encode([spans, counts, list(schedds), heads]))
+                every += heads
                 spans, counts, heads = [], [], []
         if counts:
             _send(out, encode([spans, counts, list(schedds), heads]))
+            every += heads
         _send(out, encode([]))
         out.flush()
     except Exception:  # a bad ad, a cut inside a string, a file that shrank: the loader reads it
@@ -310,12 +316,33 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int
         with contextlib.suppress(OSError):
             os.nice(5)  # the listing is done: the dashboard's own process gets the cores first (the background
             # children, niced 10, after these lines: they answer the first filter words)
+        _wait_for_the_listing()
+        table = list(schedds)
+        briefs = []
+        for head in every:  # the heads again as briefs, for their rest
+            b = brief_class.__new__(brief_class)
+            b.id, si, b.cluster, b.proc, b.jobsub_id, b.status, b.status_since, b.exit_code, b.exit_signal = head
+            b.schedd = table[si]
+            briefs.append(b)
+        del every
         _send_lines(fd, begin, last, split, briefs, out, encode)
     except Exception:  # no lines: the list searches as it did without them
         pass
     finally:
         os.close(fd)
     return 0
+
+
+#: What tells a worker the listing is done (its second pass then takes no core from the listing's last part).
+LISTED = signal.SIGUSR1
+_LISTING_WAIT = 10.0  # seconds a worker waits for it at most
+
+
+def _wait_for_the_listing() -> None:
+    """Wait (at most :data:`_LISTING_WAIT` s) until the loader says every part's heads are in (:data:`LISTED`, blocked
+    since the worker started: one sent before is pending)."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        signal.sigtimedwait([LISTED], _LISTING_WAIT)
 
 
 def _send_lines(fd: int, begin: int, last: int, split: Any, briefs: list[Any], out: BinaryIO, encode: Any) -> None:
@@ -363,6 +390,12 @@ def _brief_class() -> Any:
     return JobBrief
 
 
+def _block_listed() -> None:
+    """Hold :data:`LISTED` for :func:`_wait_for_the_listing` (its default action would end the worker)."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        signal.pthread_sigmask(signal.SIG_BLOCK, [LISTED])
+
+
 def _send(out: BinaryIO, frame: bytes) -> None:
     out.write(_LENGTH.pack(len(frame)))
     out.write(frame)
@@ -371,5 +404,6 @@ def _send(out: BinaryIO, frame: bytes) -> None:
 def main() -> None:
     """The worker: ``PATH BEGIN LAST KIND``; frames on stdout."""
     gc.disable()  # millions of small tuples, no cycles
+    _block_listed()
     path, begin, last, kind = sys.argv[1:5]
     sys.exit(read_part(path, int(begin), int(last), kind, sys.stdout.buffer))

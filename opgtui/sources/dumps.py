@@ -1257,6 +1257,7 @@ class _Loader:
             try:
                 if self._from_heads(path, *read):
                     return True
+                self.heads.stop(path)  # changed since they started: what they read is not the file's
             except (PartFailed, ValueError):  # a worker found what only this loader can name: it reads the file
                 self.heads.stop(path)
         decoder = _array_decoder("head" if self.brief else "full")
@@ -1327,6 +1328,8 @@ class _Loader:
                     continue
                 heads_read += 1  # every head of the part is in
                 if heads_read == n_parts:
+                    if self.heads is not None:
+                        self.heads.listed(path)  # the workers go on to the job lines
                     break
                 continue
             spans, counts, table, heads = frame

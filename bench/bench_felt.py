@@ -303,7 +303,8 @@ def _watch_frames(app: Any, screen: Any, table: Any, clock: _Clock) -> None:
 def _watch_background(ends: dict[str, float]) -> None:
     """Record (``perf_counter``) when the Jobs view's background work ends: the filter texts' process
     (``texts_in_process``), the last ``put_made`` and the one that completed the texts, the ``jobs-warm``
-    thread (``_warm``), the copy into the scratch store (``copy_in_process``)."""
+    thread (``_warm``), the copy into the scratch store (``copy_in_process``); and when the dump's job lines
+    came (``RowList.expect_lines``) and the built texts were joined (``RowList.join_haystacks``)."""
     import opgtui.ops.dumpview as dumpview
     import opgtui.screens.jobs as jobs
     from opgtui.domain.joblist import RowList
@@ -337,8 +338,28 @@ def _watch_background(ends: dict[str, float]) -> None:
             ends.setdefault("texts all in (put_made)", time.perf_counter())
         return ok
 
+    import opgtui.sources.dumps as dumps
+
+    to_come = dumps._lines_to_come
+
+    def lines_watched(*a: Any, **k: Any) -> Any:
+        future = to_come(*a, **k)
+        future.add_done_callback(
+            lambda f: ends.setdefault("job lines in" if f.result() is not None else "no job lines", time.perf_counter())
+        )
+        return future
+
+    join = RowList.join_haystacks
+
+    def join_watched(self: Any, *a: Any, **k: Any) -> None:
+        join(self, *a, **k)
+        if self._hay_blocks is not None:
+            ends.setdefault("texts joined", time.perf_counter())
+
     jobs.texts_in_process, jobs._warm, dumpview.copy_in_process = texts_watched, warm_watched, copy_watched
     RowList.put_made = put_watched  # type: ignore[method-assign]
+    dumps._lines_to_come = lines_watched  # the job lines the dump's workers make after its heads
+    RowList.join_haystacks = join_watched  # type: ignore[method-assign]
 
 
 def _background_ended(app: Any, ends: dict[str, float]) -> bool:

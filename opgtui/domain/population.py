@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import accumulate, chain, compress, count, islice, repeat
-from operator import and_, attrgetter, ge, itemgetter, ne, or_, sub
+from operator import and_, attrgetter, ge, itemgetter, le, ne, or_, sub
 from typing import Literal, TypeVar
 
 from opgtui.core.model import Job, JobStatus, Verdict, Window
@@ -971,7 +971,7 @@ def _tarone(classes: Mapping[_K, int], best_p: Callable[[_K], float]) -> tuple[s
 
 def _enough(counts: Mapping[_K, int]) -> list[_K]:
     """The keys counted at least :data:`MIN_FAILURES` times, picked on the C side (most count once or twice)."""
-    return list(compress(counts.keys(), map((MIN_FAILURES - 1).__lt__, counts.values())))
+    return list(compress(counts.keys(), map(le, repeat(MIN_FAILURES), counts.values())))  # no bound method call
 
 
 # ------------------------------------------------------------------------------------------- with the log

@@ -30,10 +30,22 @@ def folded(text: bytes) -> bytes:
     return text.lower()
 
 
+def _posix_class(pattern: str) -> bool:
+    """Whether ``pattern`` may hold a POSIX class (``[[:alpha:]]``): an unescaped ``[:`` with a ``:]`` after it
+    (RE2 reads ``[:`` as a class's start only then; ``[:,]`` is a class of ``:`` and ``,``)."""
+    at = pattern.find("[:")
+    while at >= 0:
+        slashes = len(pattern[:at]) - len(pattern[:at].rstrip("\\"))
+        if slashes % 2 == 0 and ":]" in pattern[at + 2 :]:
+            return True
+        at = pattern.find("[:", at + 1)
+    return False
+
+
 def _parse(pattern: str) -> tuple[Any, Any] | None:
     """``pattern`` as Python's parser reads it (the syntax RE2 shares with it), and the parser's constants; None
     for what it may read otherwise than RE2 (POSIX classes, octal escapes and back references) or cannot read."""
-    if "[:" in pattern or any(pattern[i + 1].isdigit() for i, ch in enumerate(pattern[:-1]) if ch == "\\"):
+    if any(pattern[i + 1].isdigit() for i, ch in enumerate(pattern[:-1]) if ch == "\\") or _posix_class(pattern):
         return None
     from re import _constants as c  # type: ignore[attr-defined]
     from re import _parser  # type: ignore[attr-defined]
@@ -87,8 +99,9 @@ def _required(items: list[Any], ci: bool, c: Any, score: Score = _score) -> list
 
 
 def _options(items: list[Any], ci: bool, c: Any, score: Score) -> list[list[Needle]]:
-    """Every requirement of a sequence of parsed items (a match holds a word of each): its runs of literals, and
-    the best requirement (by ``score``) of each group inside it that must match."""
+    """Every requirement of a sequence of parsed items (a match holds a word of each): its runs of literals, those
+    of each group or repetition inside it that must match, and of alternatives the best requirement (by
+    ``score``) of each."""
     options: list[list[Needle]] = []
     run: list[str] = []
 
@@ -103,12 +116,12 @@ def _options(items: list[Any], ci: bool, c: Any, score: Score) -> list[list[Need
             continue
         close()
         inner: list[Needle] | None = None
-        if op is c.SUBPATTERN:
+        if op is c.SUBPATTERN:  # a group that must match: each of its requirements is one of the sequence's
             _group, add, remove, sub = av
             inner_ci = (ci or bool(add & c.SRE_FLAG_IGNORECASE)) and not remove & c.SRE_FLAG_IGNORECASE
-            inner = _required(list(sub), inner_ci, c, score)
+            options.extend(_options(list(sub), inner_ci, c, score))
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
-            inner = _required(list(av[2]), ci, c, score)
+            options.extend(_options(list(av[2]), ci, c, score))
         elif op is c.BRANCH:
             alternatives = [_required(list(alt), ci, c, score) for alt in av[1]]
             if all(a is not None for a in alternatives):

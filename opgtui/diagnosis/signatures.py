@@ -64,7 +64,7 @@ from opgtui.core.patterns import compile_pattern, re2_options
 from opgtui.core.yamlspec import Spec, SpecError, convert, did_you_mean
 from opgtui.diagnosis import packcache, packsnap
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
-from opgtui.diagnosis.needles import Needle, candidates, digit_blind, folded, requirements
+from opgtui.diagnosis.needles import Needle, candidates, digit_blind, requirements
 from opgtui.diagnosis.plugins import PluginRunner
 from opgtui.diagnosis.prefixes import needs_normalising, normalise
 
@@ -175,8 +175,10 @@ SUBSETS = 512
 """Sets of a few digit-bound signatures (a line's candidates) kept compiled for the error-dense path; emptied
 when full. Each has an RE2 budget of ``_SUBSET_MEM``: at most 512 MB together, a few MB as they are used."""
 SUBSET_MAX = 24
-"""A shape with more candidates than this asks the full set: a small set is quicker only while it is small."""
+"""A line with more digit-bound candidates than this asks the full set: a small set is quicker only while small."""
 _SUBSET_MEM = 1 << 20
+_PART_LINES = 8
+"""Lines per part of a block the needle-less digit-bound signatures may match (``_always_hits``)."""
 _WAYS = 1 << 16
 """A signature's requirements are numbered way * _WAYS + requirement (``Masker.by_word``)."""
 _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
@@ -220,24 +222,16 @@ def _matching_blocks(matches: Callable[[bytes], Any], lines: list[bytes], at: Se
     return out
 
 
-def shapes(text: bytes) -> bytes:
-    """``text`` as the needles' words are looked for in it: folded as a case-ignoring pattern sees it
-    (``needles.folded``) and every digit a 0. A line holding a word holds the word's shape in its shape (each
-    byte mapped alone, the two non-ASCII folds whole characters), so a line whose shape holds no shape of a
-    signature's words cannot match it."""
-    return folded(text).translate(_DIGITS)
-
-
 @dataclass(slots=True)
 class Masker:
     """What the error-dense path knows of the signatures. ``blind``: those whose pattern and veto treat every
     digit alike (``needles.digit_blind``): they match a line exactly when they match it with its digits made 0s
-    (its mask). The others (``digit-bound``) are asked of the line itself, only those whose words its shape holds
-    (a word of each requirement of one of their ways, ``needles.requirements``): ``match`` (an RE2 set of their
-    words' shapes) gives the words, ``by_word`` each word's (signature, way * _WAYS + requirement), ``needed``
-    each signature's count of requirements per way; ``always``
-    are the digit-bound ones with no needles, asked only in the blocks of lines a set of them
-    (``always_match``) says they may match."""
+    (its mask). The others (``digit-bound``) are asked of the line itself, only those whose words its mask holds
+    (a word of each requirement of one of their ways, ``needles.requirements``; a word with its digits made 0s,
+    case ignored for a case-ignoring one): ``match`` (an RE2 set of those words) gives the words in a mask,
+    ``by_word`` each word's (signature, way * _WAYS + requirement), ``needed`` each signature's count of
+    requirements per way; ``always`` are the digit-bound ones with no needles, asked only in the blocks of lines
+    a set of them (``always_match``) says they may match."""
 
     blind: list[bool]
     match: Callable[[bytes], list[int]] | None
@@ -249,7 +243,7 @@ class Masker:
 
 Masked = tuple[Rows, tuple[int, ...], tuple[int, ...]]
 """What a line mask (digits made 0s) says of every line it is the mask of: the rows of its digit-blind matches
-(vetoes applied), those matches, and the digit-bound signatures its shape holds the words of (still to ask)."""
+(vetoes applied), those matches, and the digit-bound signatures whose words it holds (still to ask)."""
 _NOTHING: Masked = ((), (), ())
 
 
@@ -552,14 +546,14 @@ class PackSet:
         return self._masker_built  # type: ignore[no-any-return]
 
     def _build_masker(self) -> Masker | None:
-        """Which signatures are digit-blind, and the digit-bound ones' words' shapes in one RE2 set (their
-        signatures by word) and a set of those with no needles; None when a set does not compile."""
+        """Which signatures are digit-blind, and the digit-bound ones' words (digits made 0s) in one RE2 set
+        (their signatures by word) and a set of those with no needles; None when a set does not compile."""
         blind = [
             digit_blind(c.signature.pattern)
             and (c.exclude is None or digit_blind(getattr(c.exclude, "pattern", None) or "\\1"))
             for c in self.compiled
         ]
-        index: dict[bytes, set[tuple[int, int]]] = {}
+        index: dict[str, set[tuple[int, int]]] = {}
         always = []
         needed: list[list[int]] = [[] for _ in self.compiled]
         for i, c in enumerate(self.compiled):
@@ -572,14 +566,15 @@ class PackSet:
             for way, reqs in enumerate(ways):
                 needed[i].append(len(reqs))
                 for r, alternatives in enumerate(reqs):
-                    for w, _ci in alternatives:
-                        index.setdefault(shapes(w.encode()), set()).add((i, way * _WAYS + r))
+                    for w, ci in alternatives:
+                        word = ("(?i)" if ci else "") + re2.escape(w.encode().translate(_DIGITS)).decode()
+                        index.setdefault(word, set()).add((i, way * _WAYS + r))
         try:
             match = None
             if index:
                 rset = re2.Set.SearchSet(re2_options(_RE2_COMBINED_MEM))
                 for word in index:
-                    rset.Add(re2.escape(word))
+                    rset.Add(word)
                 rset.Compile()
                 match = getattr(rset, "_set", rset).Match
             always_match = self._subset(tuple(always), _RE2_COMBINED_MEM) if always else None
@@ -627,7 +622,7 @@ class PackSet:
     def _masked_rows(self, asked: bytes, lines: list[bytes], unknown: list[int]) -> list[tuple[int, Rows]] | None:
         """(index, rows) of the lines at ``unknown`` that give findings, from their masks (digits made 0s:
         :class:`Masker`): a mask met before answers for its digit-blind signatures (``_masks``), a new one is
-        asked of the full set once; the digit-bound signatures whose words a line's shape holds are asked of the
+        asked of the full set once; the digit-bound signatures whose words a line holds are asked of the
         line itself, as one small set (:meth:`_subset`); a line with none of them is asked nothing. The
         needle-less digit-bound ones are asked about in blocks of ``BLOCK_LINES`` (a line's match is one of its
         block's, with line anchors), and a line of a block they may match is asked of them too. ``asked``: those
@@ -648,8 +643,9 @@ class PackSet:
                 _keep(known, mask, said, MASK_CACHE)
             rows, hits, bound = said
             line = lines[index]
-            if bound or index in more:
-                rows = self._rows_of(line, [*hits, *(self._subset(bound)(line) if bound else ()), *more.get(index, ())])
+            found = [*(self._subset(bound)(line) if bound else ()), *more.get(index, ())]
+            if found:
+                rows = self._rows_of(line, [*hits, *found])
             if rows or bound:  # a line met again is not asked again
                 _keep(cache, line, rows, LINE_CACHE)
             if rows:
@@ -660,29 +656,33 @@ class PackSet:
         self, masker: Masker, asked: bytes, lines: list[bytes], unknown: list[int]
     ) -> dict[int, list[int]]:
         """The needle-less digit-bound signatures matching each line at ``unknown`` (index -> them, lines with
-        any): asked of those lines as one text (``asked``), then of each block of ``BLOCK_LINES`` lines, then of
-        each line of a block they match (a line's match is one of the text's and its block's: line anchors)."""
+        any): asked of those lines as one text (``asked``), then of each block of ``BLOCK_LINES`` lines, of each
+        ``_PART_LINES`` of a block they match, and of each line of a part they match (a line's match is one of
+        the text's, its block's and its part's: line anchors)."""
         match = masker.always_match
         if match is None or not match(asked):
             return {}
         wanted = set(unknown)
         out: dict[int, list[int]] = {}
         for start in range(0, len(lines), BLOCK_LINES):
-            if match(b"\n".join(lines[start : start + BLOCK_LINES])):
-                for index in range(start, min(start + BLOCK_LINES, len(lines))):
-                    if index in wanted and (hits := match(lines[index])):
-                        out[index] = hits
+            if not match(b"\n".join(lines[start : start + BLOCK_LINES])):
+                continue
+            for part in range(start, min(start + BLOCK_LINES, len(lines)), _PART_LINES):
+                if match(b"\n".join(lines[part : part + _PART_LINES])):
+                    for index in range(part, min(part + _PART_LINES, len(lines))):
+                        if index in wanted and (hits := match(lines[index])):
+                            out[index] = hits
         return out
 
     def _mask_says(self, masker: Masker, mask: bytes) -> Masked:
         """What ``mask`` says of every line it is the mask of: the full set's digit-blind matches on it (the
         same as on the line) and their rows (their vetoes are digit-blind too), and the digit-bound signatures
-        whose words' shapes its shape holds."""
+        whose words it holds (a line holding a word holds the word with its digits made 0s in its mask)."""
         blind = masker.blind
         hits = tuple(i for i in self._full()(mask) or () if blind[i])
         bound: tuple[int, ...] = ()
         if masker.match is not None:
-            words = masker.match(shapes(mask))
+            words = masker.match(mask)
             if words:
                 by_word, needed = masker.by_word, masker.needed
                 held = {pair for w in words for pair in by_word[w]}

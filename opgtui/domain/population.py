@@ -914,10 +914,10 @@ def _nest(labels: list[_K], starts: list[int], columns: tuple[list[_T], ...]) ->
     return outs
 
 
-REGROUP_ROWS = 16
+REGROUP_ROWS = 4
 """Rows in runs of a batch too short to count run by run are regrouped by batch when the batches have this many
 rows each on average (fewer: the (batch, value) pairs are counted, each batch's own count costing more than its
-pairs)."""
+pairs; 80,000 rows in no order: regrouped ~10% faster at 4 rows a batch, ~25% slower at 3)."""
 
 
 def _grouped(

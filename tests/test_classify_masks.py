@@ -10,7 +10,7 @@ import pytest
 from test_classify_dense import dense_text, every_line
 
 from opgtui.diagnosis.needles import digit_blind
-from opgtui.diagnosis.signatures import BLOCK_LINES, PackSet, load_packs
+from opgtui.diagnosis.signatures import BLOCK_LINES, PackSet, _holds, load_packs
 
 _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 
@@ -41,8 +41,9 @@ def test_digit_blind(pattern: str, blind: bool) -> None:
 
 
 def test_a_digit_bound_signature_is_asked_about_its_own_example_with_other_digits(packs: PackSet) -> None:
-    """Its example (a match) holds a word of each requirement of one of its ways, whatever its digits: the mask
-    says to ask it (or it has no needles and goes by blocks)."""
+    """Its example, and the example with other digits when still a match, holds a word of each requirement of
+    one of its ways: the mask says to ask it (or it has no needles and goes by blocks), and the line itself
+    holds the words with digits."""
     masker = packs._masker
     assert masker is not None
     rng = random.Random(7)
@@ -50,11 +51,15 @@ def test_a_digit_bound_signature_is_asked_about_its_own_example_with_other_digit
     for i, c in enumerate(packs.compiled):
         if masker.blind[i] or i in masker.always:
             continue
-        bound += 1
-        line = "".join(str(rng.randrange(10)) if ch.isdigit() else ch for ch in c.example).encode()
-        said = packs._mask_says(masker, line.translate(_DIGITS))
-        assert i in said[2], c.signature.id
-    assert bound > 100
+        varied = "".join(str(rng.randrange(10)) if ch.isdigit() else ch for ch in c.example)
+        for line in (c.example.encode(), varied.encode()):
+            if c.regex.search(line) is None:  # its digits mattered (`` (0x`` made `` (3x``): no match to ask about
+                continue
+            bound += 1
+            said = packs._mask_says(masker, line.translate(_DIGITS))
+            assert i in said[2], c.signature.id
+            assert i not in masker.exact or _holds(line, masker.exact[i]), c.signature.id
+    assert bound > 150
 
 
 def test_digit_blind_signatures_match_a_line_as_its_mask(packs: PackSet) -> None:

@@ -64,7 +64,7 @@ from opgtui.core.patterns import compile_pattern, re2_options
 from opgtui.core.yamlspec import Spec, SpecError, convert, did_you_mean
 from opgtui.diagnosis import packcache, packsnap
 from opgtui.diagnosis.codes import CodeTables, bundled_tables, load_tables
-from opgtui.diagnosis.needles import Needle, candidates, digit_blind, requirements
+from opgtui.diagnosis.needles import Needle, candidates, digit_blind, folded, requirements
 from opgtui.diagnosis.plugins import PluginRunner
 from opgtui.diagnosis.prefixes import needs_normalising, normalise
 
@@ -198,6 +198,26 @@ def _first(item: tuple[int, Rows]) -> int:
     return item[0]
 
 
+def _holds(line: bytes, ways: Ways) -> bool:
+    """Whether ``line`` holds a word of each requirement of one of ``ways`` (case ignored as ``needles`` does)."""
+    low: bytes | None = None
+    for way in ways:
+        for alternatives in way:
+            for word, ci in alternatives:
+                if ci:
+                    if low is None:
+                        low = folded(line)
+                    if word in low:
+                        break
+                elif word in line:
+                    break
+            else:
+                break  # a requirement no word of which the line holds: not this way
+        else:
+            return True
+    return False
+
+
 def _keep(cache: dict[bytes, Any], line: bytes, value: Any, most: int) -> None:
     """``cache[line] = value`` for a line no longer than ``LINE_CACHE_WIDTH``; the cache emptied at ``most``."""
     if len(line) <= LINE_CACHE_WIDTH:
@@ -239,8 +259,14 @@ class Masker:
     needed: list[list[int]]
     always: tuple[int, ...]
     always_match: Callable[[bytes], Any] | None
+    exact: dict[int, Ways]
+    """The digit-bound signatures with a word holding digits, their ways as (word, case ignored) to look for in
+    the line itself (its mask holds a word with other digits too) before the line is asked of them."""
 
 
+Ways = tuple[tuple[tuple[tuple[bytes, bool], ...], ...], ...]
+"""A signature's ways, each its requirements, each the words (and whether case is ignored) one of which a match
+holds (``needles.requirements``)."""
 Masked = tuple[Rows, tuple[int, ...], tuple[int, ...]]
 """What a line mask (digits made 0s) says of every line it is the mask of: the rows of its digit-blind matches
 (vetoes applied), those matches, and the digit-bound signatures whose words it holds (still to ask)."""
@@ -556,6 +582,7 @@ class PackSet:
         index: dict[str, set[tuple[int, int]]] = {}
         always = []
         needed: list[list[int]] = [[] for _ in self.compiled]
+        exact: dict[int, Ways] = {}
         for i, c in enumerate(self.compiled):
             if blind[i]:
                 continue
@@ -563,6 +590,10 @@ class PackSet:
             if ways is None:
                 always.append(i)
                 continue
+            if any(ch.isdigit() for reqs in ways for alternatives in reqs for w, _ci in alternatives for ch in w):
+                exact[i] = tuple(
+                    tuple(tuple((w.encode(), ci) for w, ci in alternatives) for alternatives in reqs) for reqs in ways
+                )
             for way, reqs in enumerate(ways):
                 needed[i].append(len(reqs))
                 for r, alternatives in enumerate(reqs):
@@ -581,7 +612,7 @@ class PackSet:
         except re2.error as exc:
             self._note(f"needle set: {exc}; error-dense text goes to the prefilter (slower)")
             return None
-        return Masker(blind, match, [tuple(v) for v in index.values()], needed, tuple(always), always_match)
+        return Masker(blind, match, [tuple(v) for v in index.values()], needed, tuple(always), always_match, exact)
 
     def _subset(self, keep: tuple[int, ...], mem: int = _SUBSET_MEM) -> Callable[[bytes], list[int]]:
         """Which of the signatures ``keep`` (indices, ascending) match a line: a set of only them (``mem`` its
@@ -631,7 +662,7 @@ class PackSet:
         if masker is None:
             return None
         more = self._always_hits(masker, asked, lines, unknown)
-        known, cache = self._masks, self._lines
+        known, cache, exact = self._masks, self._lines, masker.exact
         masks = asked.translate(_DIGITS).split(b"\n")
         saids = list(map(known.get, masks))
         out: list[tuple[int, Rows]] = []
@@ -643,6 +674,8 @@ class PackSet:
                 _keep(known, mask, said, MASK_CACHE)
             rows, hits, bound = said
             line = lines[index]
+            if bound and exact:
+                bound = tuple(i for i in bound if i not in exact or _holds(line, exact[i]))
             found = [*(self._subset(bound)(line) if bound else ()), *more.get(index, ())]
             if found:
                 rows = self._rows_of(line, [*hits, *found])

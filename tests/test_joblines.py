@@ -93,6 +93,15 @@ def test_a_changed_dump_makes_the_lines_unused() -> None:
     assert rows._blocks is None and not rows._masks
 
 
+def test_ages_once_the_texts_are_built() -> None:
+    rows = with_lines(build_rows(synthetic_jobs(2000, seed=6), now=NOW), 300)
+    warm(rows, None)
+    assert rows._haystacks is not None and rows._hay_blocks is None  # the lines answer: the texts not joined
+    for query in ("1d", "d", "2h", "5m", "9s", "?", "17", "!3d", "!s"):
+        want = [i for i in range(len(rows)) if (query.lstrip("!") in rows[i].haystack) != query.startswith("!")]
+        assert filter_rows(rows, query) == want, query
+
+
 @pytest.mark.parametrize("query", ["e1999. !wisc", "held fnpc", "!run 34", "purd exit:1", "d !1d"])
 def test_several_words_before_and_after_the_texts(query: str) -> None:
     rows = with_lines(build_rows(synthetic_jobs(2000, seed=5), now=NOW), 256)

@@ -391,8 +391,8 @@ class RowList(list[Row]):
         """Join the filter texts, once every one is built, in blocks of ``size`` rows (a block whose texts hold a
         line break of their own is kept unjoined): a free word is then one search of each block."""
         hay = self._haystacks
-        if hay is None or self._hay_blocks is not None:
-            return
+        if hay is None or self._hay_blocks is not None or self._blocks is not None:
+            return  # (rows with job lines search those: their texts are not joined too, 250 MB at 1M)
         blocks: list[tuple[int, int, str | None]] = []
         for first in range(0, len(hay), size):
             part = hay[first : first + size]
@@ -788,7 +788,11 @@ def _masked(rows: RowList, word: str, pool: Sequence[int], mask: bytearray, nega
     """The rows of ``pool`` whose filter text holds ``word`` (``negate``: does not), from its mask over the job
     lines and, when the word may be in an age text, those texts."""
     if rows._age_maybe(word):
-        keep: Iterable[Any] = [mask[i] or word in _age(rows[i].job, rows[i]) for i in pool]
+        hay = rows._haystacks  # the whole texts once built: a test of one is cheaper than making the age
+        if hay is not None:
+            keep: Iterable[Any] = [mask[i] or word in hay[i] for i in pool]
+        else:
+            keep = [mask[i] or word in _age(rows[i].job, rows[i]) for i in pool]
     else:
         keep = map(mask.__getitem__, pool)
     return list(compress(pool, map(not_, keep) if negate else keep))

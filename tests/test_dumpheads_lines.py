@@ -17,6 +17,7 @@ from test_jobbrief import varied, write
 from test_joblist import NOW
 
 from opgtui.domain.joblist import RowList, build_rows, filter_rows
+from opgtui.ops.dumpview import JOB_LINES
 from opgtui.sources import dumpheads
 from opgtui.sources.dumps import UNREAD, LoadResult, load_files
 
@@ -57,7 +58,7 @@ def hostile_ads(n: int) -> list[dict[str, Any]]:
 
 
 def listed(path: Path, fork: bool = True) -> tuple[LoadResult, RowList]:
-    readers = dumpheads.HeadReaders([path], workers=2, fork=fork)
+    readers = dumpheads.HeadReaders([path], workers=2, fork=fork, lines=JOB_LINES)
     assert str(path) in readers._files
     result = load_files([path], brief=True, heads=readers)
     future = result.job_lines()
@@ -103,7 +104,7 @@ def test_a_search_of_many_rows_waits_for_the_lines(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(joblist, "LINES_WAIT_ROWS", 10)
     path = write(varied(400, seed=4), tmp_path / "q.json", "lines")
-    readers = dumpheads.HeadReaders([path], workers=2, fork=True)
+    readers = dumpheads.HeadReaders([path], workers=2, fork=True, lines=JOB_LINES)
     result = load_files([path], brief=True, heads=readers)
     rows = build_rows(result.jobs, now=NOW)
     rows.expect_lines(result.job_lines())
@@ -113,13 +114,22 @@ def test_a_search_of_many_rows_waits_for_the_lines(tmp_path: Path, monkeypatch: 
     assert rows._blocks is not None and found == [i for i in range(400) if word in rows[i].haystack]
 
 
+def test_no_lines_when_none_are_asked_for(tmp_path: Path) -> None:
+    path = write(varied(300), tmp_path / "q.json", "lines")
+    readers = dumpheads.HeadReaders([path], workers=2, fork=True)
+    result = load_files([path], brief=True, heads=readers)
+    future = result.job_lines()
+    assert future is not None and future.result(timeout=60) is None and len(result.jobs) == 300
+    readers.stop()
+
+
 def test_no_lines_when_a_worker_makes_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def fails(*_args: Any) -> None:
         raise RuntimeError("no lines")
 
     monkeypatch.setattr(dumpheads, "_send_lines", fails)
     path = write(varied(300), tmp_path / "q.json", "lines")
-    readers = dumpheads.HeadReaders([path], workers=2, fork=True)
+    readers = dumpheads.HeadReaders([path], workers=2, fork=True, lines=JOB_LINES)
     result = load_files([path], brief=True, heads=readers)
     future = result.job_lines()
     assert future is not None and future.result(timeout=60) is None and len(result.jobs) == 300

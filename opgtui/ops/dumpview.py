@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # the head readers are started only for a dump that needs the
     from opgtui.store import Store
 
 CHUNK = 5000
+JOB_LINES = "opgtui.domain.joblist:JobLines"
+"""What the dump's head workers make the job lines with, after the heads (the rows search a free word in them)."""
 
 
 class DumpJobs(Mapping[str, Job]):
@@ -70,7 +72,7 @@ class DumpSession:
         if self.heads is None and self.result is None:
             from opgtui.sources.dumpheads import HeadReaders
 
-            self.heads = HeadReaders(self.paths)
+            self.heads = HeadReaders(self.paths, lines=JOB_LINES)
         return self
 
     def stop(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import itertools
 import os
 import queue
@@ -77,7 +78,7 @@ class _Part:
         return cls(proc.pid, proc.stdout, proc)
 
     @classmethod
-    def fork(cls, path: str, begin: int, last: int, kind: str) -> _Part:
+    def fork(cls, path: str, begin: int, last: int, kind: str, lines: str | None = None) -> _Part:
         """A worker forked from this process (only while it runs no other thread): no interpreter to start and
         nothing to import again (~0.1 s of CPU a worker)."""
         r, w = os.pipe()
@@ -89,7 +90,7 @@ class _Part:
                 _block_listed()
                 gc.disable()
                 with os.fdopen(w, "wb") as out:
-                    code = read_part(path, begin, last, kind, out)
+                    code = read_part(path, begin, last, kind, out, lines)
             finally:
                 os._exit(code)
         os.close(w)
@@ -123,7 +124,14 @@ class HeadReaders:
     """Workers reading the heads of the big ``-json`` dumps among ``paths`` (started at once; nothing for small
     files, other formats, or a machine of one core or busy with other work: :func:`spare_cores`)."""
 
-    def __init__(self, paths: Iterable[str | Path], workers: int | None = None, fork: bool | None = None) -> None:
+    def __init__(
+        self,
+        paths: Iterable[str | Path],
+        workers: int | None = None,
+        fork: bool | None = None,
+        lines: str | None = None,
+    ) -> None:
+        self._lines = lines  # what makes the job lines after the heads ("module:class"; None: no lines)
         self._files: dict[str, tuple[tuple[int, int], list[_Part]]] = {}
         self._taken: dict[str, list[_Part]] = {}
         # fork while no other thread runs (a lock another thread holds would stay held in the worker)
@@ -173,9 +181,10 @@ class HeadReaders:
         try:
             for a, b in itertools.pairwise(cuts):
                 if self._fork:
-                    parts.append(_Part.fork(str(path), a, b, kind))
+                    parts.append(_Part.fork(str(path), a, b, kind, self._lines))
                 else:
-                    parts.append(_Part.spawn([sys.executable, "-c", code, str(path), str(a), str(b), kind], env))
+                    argv = [sys.executable, "-c", code, str(path), str(a), str(b), kind, self._lines or ""]
+                    parts.append(_Part.spawn(argv, env))
         except OSError:  # no interpreter to start: the loader reads it
             for part in parts:
                 part.stop()
@@ -254,12 +263,13 @@ def _package_root() -> str:
     return str(Path(opgtui.__file__).resolve().parent.parent)
 
 
-def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int:
+def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines: str | None = None) -> int:
     """Decode the heads of the ads between ``begin`` and ``last`` and write them to ``out`` as length-prefixed
     msgpack frames ``[spans, counts, schedds, heads]``, then ``[]`` (the heads are all sent), then, niced, each
     heads frame's jobs' job lines as a frame ``[lines]`` (:class:`~opgtui.domain.joblist.JobLines`, made from the
     rest of each ad as its row fills it in: :meth:`~opgtui.sources.dumps._BriefSegment.fill`; ``[None]`` when they
-    could not be made; none at all when that pass failed). Returns 0, or 3 when an ad makes no job (the loader
+    could not be made; none at all when that pass failed, or without ``lines``: ``module:class`` of what makes
+    them, named by the caller, a layer above the sources). Returns 0, or 3 when an ad makes no job (the loader
     then reads the whole file itself, naming it)."""
     import msgspec
 
@@ -312,6 +322,9 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int
     except Exception:  # a bad ad, a cut inside a string, a file that shrank: the loader reads it
         os.close(fd)
         return 3
+    if not lines:
+        os.close(fd)
+        return 0
     try:
         with contextlib.suppress(OSError):
             os.nice(5)  # the listing is done: the dashboard's own process gets the cores first (the background
@@ -325,7 +338,9 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO) -> int
             b.schedd = table[si]
             briefs.append(b)
         del every
-        _send_lines(fd, begin, last, split, briefs, out, encode)
+        module, _colon, name = lines.partition(":")
+        maker = getattr(importlib.import_module(module), name)()
+        _send_lines(fd, begin, last, split, briefs, out, encode, maker)
     except Exception:  # no lines: the list searches as it did without them
         pass
     finally:
@@ -345,19 +360,19 @@ def _wait_for_the_listing() -> None:
         signal.sigtimedwait([LISTED], _LISTING_WAIT)
 
 
-def _send_lines(fd: int, begin: int, last: int, split: Any, briefs: list[Any], out: BinaryIO, encode: Any) -> None:
+def _send_lines(
+    fd: int, begin: int, last: int, split: Any, briefs: list[Any], out: BinaryIO, encode: Any, made: Any
+) -> None:
     """The second pass of :func:`read_part`: the rest of every job read as its row's fill reads it, and a frame of
     job lines for the jobs of each heads frame (the same segments: every :data:`_FRAME`)."""
     import msgspec
 
-    from opgtui.domain.joblist import JobLines
     from opgtui.sources.dumps import _array_decoder, _values_beyond, segments_between
     from opgtui.sources.jobbrief import REST_ATTRS, set_rest
 
     decode = _array_decoder("rest").decode
     astuple = msgspec.structs.astuple
     none_rest = (None,) * len(REST_ATTRS)
-    made = JobLines()
     at = first = segments = 0
     ok = True
     for _start, _end, text in segments_between(fd, begin, last, split):
@@ -402,8 +417,8 @@ def _send(out: BinaryIO, frame: bytes) -> None:
 
 
 def main() -> None:
-    """The worker: ``PATH BEGIN LAST KIND``; frames on stdout."""
+    """The worker: ``PATH BEGIN LAST KIND LINES``; frames on stdout."""
     gc.disable()  # millions of small tuples, no cycles
     _block_listed()
-    path, begin, last, kind = sys.argv[1:5]
-    sys.exit(read_part(path, int(begin), int(last), kind, sys.stdout.buffer))
+    path, begin, last, kind, lines = sys.argv[1:6]
+    sys.exit(read_part(path, int(begin), int(last), kind, sys.stdout.buffer, lines or None))

@@ -253,6 +253,7 @@ class RowList(list[Row]):
         self._masks: dict[str, bytearray] = {}  # word -> each row's filter text holds it (1) or not (0)
         self._store_parts = True  # a row may hold a verdict or signature (build_rows knows when none does)
         self._age_len: int | None = None  # the longest age text a row may show
+        self._row_values: list[tuple[list[Any], set[Any]]] | None = None  # verdicts, signatures (_word_mask)
         self._lines_future: Any = None  # the job lines on their way (expect_lines)
         self._hay_blocks: list[tuple[int, int, str | None]] | None = None  # the filter texts joined (join_haystacks)
         self._hay_masks: dict[str, bytearray] = {}  # word -> each row's filter text holds it
@@ -305,24 +306,26 @@ class RowList(list[Row]):
         """Each row's filter text holds ``word`` (1) or not (0), but for the age column (:meth:`_age_maybe`); found
         in the job lines (:meth:`use_lines`) and the verdicts' and signatures' distinct values, once per word and
         kept; None without job lines, or once they may no longer be right (their dump changed)."""
-        if self._blocks is None:
+        blocks, valid = self._blocks, self._lines_valid  # (another thread may drop them meanwhile)
+        if blocks is None:
             return None
-        if self._lines_valid is not None and not self._lines_valid():
+        if valid is not None and not valid():
             self._blocks = self._lines_valid = None
             self._masks = {}
             return None
         mask = self._masks.get(word)
         if mask is None:
             if not self._lines_checked:  # once: one line a row in every block
-                if any(text.count("\n") != n - 1 for _first, n, text in self._blocks):
+                if any(text.count("\n") != n - 1 for _first, n, text in blocks):
                     self._blocks = None
                     return None
                 self._lines_checked = True
-            mask = _lines_mask(self._blocks, word, len(self))
+            mask = _lines_mask(blocks, word, len(self))
             if self._store_parts:
-                for get, text in _ROW_PARTS:
-                    values = list(map(get, self))
-                    kept = {x for x in set(values) if word in text(x).lower()}
+                if self._row_values is None:  # every row's verdict and signature, and their distinct values
+                    self._row_values = [(v := list(map(get, self)), set(v)) for get, _text in _ROW_PARTS]
+                for (_get, text), (values, distinct) in zip(_ROW_PARTS, self._row_values, strict=True):
+                    kept = {x for x in distinct if word in text(x).lower()}
                     if kept:
                         for i in compress(range(len(values)), map(kept.__contains__, values)):
                             mask[i] = 1

@@ -5,6 +5,11 @@ before it imports Textual). Each worker decodes its part a 16 KB segment at a ti
 (:func:`~opgtui.sources.jobbrief.set_head`) as msgpack frames; the loader makes the briefs from them
 (:meth:`HeadReaders.take`). A part with an ad that makes no job (another kind of ad, a bad value), a cut in
 the wrong place, a worker that fails or a file changed meanwhile: the loader reads the file itself, as before.
+
+Once the loader has every part's heads (it tells the workers: :data:`LISTED`), each worker reads its part again,
+niced, for the rest of each ad, and sends each heads frame's job lines, made by what the caller named
+(``HeadReaders(lines=...)``: the job list's ``JobLines``): the listed rows search a free word in them
+(:meth:`~opgtui.sources.dumps.LoadResult.job_lines`) instead of filling every row in from the dump.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ before it imports Textual). Each worker decodes its part a 16 KB segment at a ti
 (:meth:`HeadReaders.take`). A part with an ad that makes no job (another kind of ad, a bad value), a cut in
 the wrong place, a worker that fails or a file changed meanwhile: the loader reads the file itself, as before.
 
-Once the loader has every part's heads (it tells the workers: :data:`LISTED`), each worker reads its part again,
-niced, for the rest of each ad, and sends each heads frame's job lines, made by what the caller named
+Once the loader has every part's heads (it tells the workers: :data:`LISTED`), each worker reads its part again
+for the rest of each ad, and sends each heads frame's job lines, made by what the caller named
 (``HeadReaders(lines=...)``: the job list's ``JobLines``): the listed rows search a free word in them
 (:meth:`~opgtui.sources.dumps.LoadResult.job_lines`) instead of filling every row in from the dump.
 """
@@ -270,7 +270,7 @@ def _package_root() -> str:
 
 def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines: str | None = None) -> int:
     """Decode the heads of the ads between ``begin`` and ``last`` and write them to ``out`` as length-prefixed
-    msgpack frames ``[spans, counts, schedds, heads]``, then ``[]`` (the heads are all sent), then, niced, each
+    msgpack frames ``[spans, counts, schedds, heads]``, then ``[]`` (the heads are all sent), then each
     heads frame's jobs' job lines as a frame ``[lines]`` (:class:`~opgtui.domain.joblist.JobLines`, made from the
     rest of each ad as its row fills it in: :meth:`~opgtui.sources.dumps._BriefSegment.fill`; ``[None]`` when they
     could not be made; none at all when that pass failed, or without ``lines``: ``module:class`` of what makes
@@ -331,9 +331,8 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines:
         os.close(fd)
         return 0
     try:
-        with contextlib.suppress(OSError):
-            os.nice(5)  # the listing is done: the dashboard's own process gets the cores first (the background
-            # children, niced 10, after these lines: they answer the first filter words)
+        # not niced (as the heads): a filter word typed now waits for these lines; the background children, niced,
+        # yield to them, and on a machine busy with other work they are not starved (niced, 4x slower at load 3)
         _wait_for_the_listing()
         table = list(schedds)
         briefs = []

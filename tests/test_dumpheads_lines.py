@@ -61,6 +61,7 @@ def listed(path: Path, fork: bool = True) -> tuple[LoadResult, RowList]:
     readers = dumpheads.HeadReaders([path], workers=2, fork=fork, lines=JOB_LINES)
     assert str(path) in readers._files
     result = load_files([path], brief=True, heads=readers)
+    result.start_lines()
     future = result.job_lines()
     assert future is not None
     rows = build_rows(result.jobs, now=NOW)
@@ -108,6 +109,7 @@ def test_a_search_of_many_rows_waits_for_the_lines(tmp_path: Path, monkeypatch: 
     result = load_files([path], brief=True, heads=readers)
     rows = build_rows(result.jobs, now=NOW)
     rows.expect_lines(result.job_lines())
+    result.start_lines()
     word = rows[0].job.id.split("#")[1][:6]
     found = [i for part in joblist.filter_steps(rows, joblist.parse_query(word), list(range(400))) for i in part]
     readers.stop()
@@ -131,6 +133,7 @@ def test_no_lines_when_a_worker_makes_none(tmp_path: Path, monkeypatch: pytest.M
     path = write(varied(300), tmp_path / "q.json", "lines")
     readers = dumpheads.HeadReaders([path], workers=2, fork=True, lines=JOB_LINES)
     result = load_files([path], brief=True, heads=readers)
+    result.start_lines()
     future = result.job_lines()
     assert future is not None and future.result(timeout=60) is None and len(result.jobs) == 300
     readers.stop()

@@ -180,7 +180,9 @@ class JobsScreen(BaseScreen):
         self._show_rows(rows, base)
         self._read_again()
         self._dump_listed()
-        # filter texts after the first paint (a thread of its own: a quit never waits for it)
+        dump = self.opg.dump
+        if dump is not None and dump.result is not None:  # its workers go on to the job lines once the table is
+            self.call_after_refresh(dump.result.start_lines)  # on the screen (until then the listing has the cores)
         self.call_after_refresh(threading.Thread(target=_warm, args=(rows, made), name="jobs-warm", daemon=True).start)
         # and what the view made to show them (the first paint's lines, the widgets' state) joins the frozen
         # objects: the collection of the young ones right after the first paint took 5-8 ms of CPU (holding the

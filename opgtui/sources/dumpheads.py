@@ -6,7 +6,7 @@ before it imports Textual). Each worker decodes its part a 16 KB segment at a ti
 (:meth:`HeadReaders.take`). A part with an ad that makes no job (another kind of ad, a bad value), a cut in
 the wrong place, a worker that fails or a file changed meanwhile: the loader reads the file itself, as before.
 
-Once the loader has every part's heads (it tells the workers: :data:`LISTED`), each worker reads its part again
+Once the listing is done (the caller tells the workers: :data:`LISTED`), each worker reads its part again
 for the rest of each ad, and sends each heads frame's job lines, made by what the caller named
 (``HeadReaders(lines=...)``: the job list's ``JobLines``): the listed rows search a free word in them
 (:meth:`~opgtui.sources.dumps.LoadResult.job_lines`) instead of filling every row in from the dump.
@@ -211,7 +211,7 @@ class HeadReaders:
         return stamp, len(parts), _arrivals(parts)
 
     def listed(self, path: str | Path) -> None:
-        """Tell the workers of ``path`` that every part's heads are in: they go on to its job lines."""
+        """Tell the workers of ``path`` that the listing is done: they go on to its job lines."""
         for part in self._taken.get(str(path), ()):
             if part.returncode is None:
                 with contextlib.suppress(OSError):
@@ -352,14 +352,14 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines:
     return 0
 
 
-#: What tells a worker the listing is done (its second pass then takes no core from the listing's last part).
+#: What tells a worker the listing is done (its second pass then takes no core from the listing's end).
 LISTED = signal.SIGUSR1
 _LISTING_WAIT = 10.0  # seconds a worker waits for it at most
 
 
 def _wait_for_the_listing() -> None:
-    """Wait (at most :data:`_LISTING_WAIT` s) until the loader says every part's heads are in (:data:`LISTED`, blocked
-    since the worker started: one sent before is pending)."""
+    """Wait (at most :data:`_LISTING_WAIT` s) until told the listing is done (:data:`LISTED`: the table is on the
+    screen, ``LoadResult.start_lines``; blocked since the worker started: one sent before is pending)."""
     with contextlib.suppress(AttributeError, OSError, ValueError):
         signal.sigtimedwait([LISTED], _LISTING_WAIT)
 

@@ -317,6 +317,14 @@ class LoadResult:
     index: dict[str, int] = field(default_factory=dict)  # job id -> its place in jobs
     files: list[_JsonFile] = field(default_factory=list)  # the -json files whose ads are read back when asked for
     lines: dict[str, Future] = field(default_factory=dict)  # path -> its job lines to come (_lines_to_come)
+    lines_go: list[Callable[[], None]] = field(default_factory=list)  # what lets their workers go on (start_lines)
+
+    def start_lines(self) -> None:
+        """Let the workers of the dumps go on to their job lines (once the table is on the screen: until then the
+        listing has the cores; a worker waits 10 s at most for this)."""
+        go, self.lines_go = self.lines_go, []
+        for listed in go:
+            listed()
 
     def job_lines(self) -> Future | None:
         """The job lines to come of every loaded job (for :meth:`~opgtui.domain.joblist.RowList.expect_lines`), when
@@ -1328,8 +1336,6 @@ class _Loader:
                     continue
                 heads_read += 1  # every head of the part is in
                 if heads_read == n_parts:
-                    if self.heads is not None:
-                        self.heads.listed(path)  # the workers go on to the job lines
                     break
                 continue
             spans, counts, table, heads = frame
@@ -1379,6 +1385,8 @@ class _Loader:
         self._forget_ads(self._add_jobs(new))
         self.result.files.append(where)
         self.result.lines[str(path)] = _lines_to_come(where, new, parts, frames)
+        if self.heads is not None:
+            self.result.lines_go.append(functools.partial(self.heads.listed, path))
         return True
 
     def _forget_ads(self, ids: list[str]) -> None:

@@ -331,9 +331,10 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines:
         os.close(fd)
         return 0
     try:
-        # not niced (as the heads): a filter word typed now waits for these lines; the background children, niced,
-        # yield to them, and on a machine busy with other work they are not starved (niced, 4x slower at load 3)
         _wait_for_the_listing()
+        with contextlib.suppress(OSError):  # the table is on the screen: its keys and frames get the cores first
+            os.nice(5)  # (unniced, the first key's frame took 45-90 ms, 25-35 ms niced); the background children,
+            # niced 10, after these lines (on a machine busy with other work, load 3, they come ~2x later)
         table = list(schedds)
         briefs = []
         for head in every:  # the heads again as briefs, for their rest

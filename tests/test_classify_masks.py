@@ -9,7 +9,7 @@ import random
 import pytest
 from test_classify_dense import dense_text, every_line
 
-from opgtui.diagnosis.needles import digit_blind
+from opgtui.diagnosis.needles import digit_blind, requirements
 from opgtui.diagnosis.signatures import BLOCK_LINES, PackSet, _holds, load_packs
 
 _DIGITS = bytes.maketrans(b"0123456789", b"0000000000")
@@ -89,3 +89,47 @@ def test_error_dense_text_with_no_line_repeated_scans_as_every_line_finds(packs:
         ]
         assert fresh.scan(lines) == every_line(packs, lines)
     assert fresh._masks and fresh._subsets  # the masks answered, and digit-bound signatures were asked
+
+
+@pytest.mark.parametrize(
+    ("pattern", "ways"),
+    [
+        # a capturing group that must match once is its items in sequence: a run of literals goes on through it
+        (
+            r"\[(?:ERROR|FATAL)\].{0,120}?\[(?P<code>30[0-3]\d)\]",
+            [[[("ERROR", False), ("FATAL", False)], [("[30", False)]]],
+        ),
+        (r"abc(de)fgh", [[[("abcdefgh", False)]]]),
+        (r"(abc|xyz)def", [[[("abc", False), ("xyz", False)], [("def", False)]]]),
+        # a group that may not match, or matches again, is no part of a run
+        (r"abc(?P<x>de)?fgh", [[[("abc", False)], [("fgh", False)]]]),
+        (r"abc(de)+fgh", [[[("abc", False)], [("fgh", False)]]]),
+        # a group that changes a flag keeps its own case
+        (r"abc(?i:DEF)ghi", [[[("abc", False)], [("def", True)], [("ghi", False)]]]),
+    ],
+)
+def test_requirements_read_through_capturing_groups(pattern: str, ways: list) -> None:
+    assert requirements(pattern) == ways
+
+
+def test_a_code_group_digit_word_rules_out_lines_with_other_codes(packs: PackSet) -> None:
+    """``codes.xrootd.code1`` (``\\[(?P<code>30[0-3]\\d)\\]``) is asked of a line only when it holds ``[30``: a
+    line with another code is not asked; scanned, both give the findings every line's own search gives."""
+    masker = packs._masker
+    assert masker is not None
+    i = next(i for i, c in enumerate(packs.compiled) if c.signature.id == "codes.xrootd.code1")
+    assert i in masker.exact
+    hit = b"[ERROR] Server responded with an error: [3011] No such file or directory"
+    miss = hit.replace(b"[3011]", b"[4011]")
+    assert _holds(hit, masker.exact[i]) and not _holds(miss, masker.exact[i])
+    fresh = PackSet(packs.compiled, tables=packs.tables)
+    rng = random.Random(5)
+    for _ in range(3):
+        lines = dense_text(packs, rng, 0.34, 4 * BLOCK_LINES, vary=True)
+        lines[::7] = [
+            f"[ERROR] Server responded with an error: [{rng.choice(('30', '40', '31'))}{rng.randrange(100):02d}] x{n}"
+            for n in range(len(lines[::7]))
+        ]
+        found = fresh.scan(lines)
+        assert found == every_line(packs, lines)
+        assert any(f.signature == "codes.xrootd.code1" for f in found)

@@ -75,10 +75,29 @@ def requirements(pattern: str) -> list[list[list[Needle]]] | None:
         return None
     parsed, c = read
     ci = bool(parsed.state.flags & c.SRE_FLAG_IGNORECASE)
-    items = list(parsed)
+    items = _inlined(list(parsed), c)
     ways = [list(alt) for alt in items[0][1][1]] if len(items) == 1 and items[0][0] is c.BRANCH else [items]
     out = [_options(way, ci, c, _digit_free_score) for way in ways]
     return out if all(out) else None
+
+
+def _inlined(items: list[Any], c: Any) -> list[Any]:
+    """``items`` with each group that changes no flag (a capturing one: ``(?P<code>30[0-3]\\d)``) replaced by its
+    own items, here and in the alternatives and repetitions inside: a group that must match once is its items in
+    sequence, so a run of literals goes on through it (``[30`` in ``\\[(?P<code>30[0-3]\\d)\\]``)."""
+    out: list[Any] = []
+    for op, av in items:
+        if op is c.SUBPATTERN and not av[1] and not av[2]:
+            out.extend(_inlined(list(av[3]), c))
+        elif op is c.BRANCH:
+            out.append((op, (av[0], [_inlined(list(alt), c) for alt in av[1]])))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            out.append((op, (av[0], av[1], _inlined(list(av[2]), c))))
+        elif op is c.SUBPATTERN:
+            out.append((op, (av[0], av[1], av[2], _inlined(list(av[3]), c))))
+        else:
+            out.append((op, av))
+    return out
 
 
 Score = Callable[[list[Needle]], tuple[int, ...]]

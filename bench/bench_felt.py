@@ -340,26 +340,28 @@ def _watch_background(ends: dict[str, float]) -> None:
 
     import opgtui.sources.dumps as dumps
 
-    to_come = dumps._lines_to_come
+    to_come = getattr(dumps, "_lines_to_come", None)  # None: a tree before the job lines (--tree)
 
     def lines_watched(*a: Any, **k: Any) -> Any:
-        future = to_come(*a, **k)
+        future = to_come(*a, **k)  # type: ignore[misc]
         future.add_done_callback(
             lambda f: ends.setdefault("job lines in" if f.result() is not None else "no job lines", time.perf_counter())
         )
         return future
 
-    join = RowList.join_haystacks
+    join = getattr(RowList, "join_haystacks", None)  # None: a tree before the joined texts
 
     def join_watched(self: Any, *a: Any, **k: Any) -> None:
-        join(self, *a, **k)
+        join(self, *a, **k)  # type: ignore[misc]
         if self._hay_blocks is not None:
             ends.setdefault("texts joined", time.perf_counter())
 
     jobs.texts_in_process, jobs._warm, dumpview.copy_in_process = texts_watched, warm_watched, copy_watched
     RowList.put_made = put_watched  # type: ignore[method-assign]
-    dumps._lines_to_come = lines_watched  # the job lines the dump's workers make after its heads
-    RowList.join_haystacks = join_watched  # type: ignore[method-assign]
+    if to_come is not None:
+        dumps._lines_to_come = lines_watched  # the job lines the dump's workers make after its heads
+    if join is not None:
+        RowList.join_haystacks = join_watched  # type: ignore[method-assign]
 
 
 def _background_ended(app: Any, ends: dict[str, float]) -> bool:

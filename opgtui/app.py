@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # the store and the dump session are opened by the caller: st
     from opgtui.ops.logtarget import LogTarget
     from opgtui.store import Store
 
+#: Seconds the copy of a big dump into the scratch store waits for the dump's job lines: until they are in, a filter
+#: word waits for them, and the copy would share the cores with the workers making them (issue 18).
+LINES_BEFORE_COPY = 60.0
 
 VIEWS: dict[str, tuple[str, str]] = {
     # mode: (key, title)
@@ -204,6 +207,10 @@ class OpgApp(App[None]):
         from opgtui.ops.dumpview import copy_in_process
 
         assert self.dump is not None and self.dump.result is not None
+        lines = self.dump.result.job_lines()  # a big dump's job lines come first: a filter word may wait for them
+        if lines is not None:
+            with contextlib.suppress(Exception):  # none come, or late: the copy goes on
+                lines.result(timeout=LINES_BEFORE_COPY)
         try:
             copy_in_process(self.store.path, self.dump.paths)  # another process: the GIL stays with the table
         except OSError as exc:

@@ -97,13 +97,17 @@ def test_error_dense_text_with_no_line_repeated_scans_as_every_line_finds(packs:
         # a capturing group that must match once is its items in sequence: a run of literals goes on through it
         (
             r"\[(?:ERROR|FATAL)\].{0,120}?\[(?P<code>30[0-3]\d)\]",
-            [[[("ERROR", False), ("FATAL", False)], [("[30", False)]]],
+            [[[("ERROR]", False), ("FATAL]", False)], [("[30", False)]]],
         ),
         (r"abc(de)fgh", [[[("abcdefgh", False)]]]),
-        (r"(abc|xyz)def", [[[("abc", False), ("xyz", False)], [("def", False)]]]),
+        (r"(abc|xyz)def", [[[("abcdef", False)]], [[("xyzdef", False)]]]),  # a choice of the whole: two ways
         # a group that may not match, or matches again, is no part of a run
         (r"abc(?P<x>de)?fgh", [[[("abc", False)], [("fgh", False)]]]),
         (r"abc(de)+fgh", [[[("abc", False)], [("fgh", False)]]]),
+        # the literals after a choice are part of each of its alternatives: (a|b)cd is (acd|bcd)
+        (r"(?:\[|errno=)30(?:03|05)\b", [[[("[300", False), ("errno=300", False)]]]),
+        (r"x(?:ab|c\d)efg\d", [[[("abefg", False), ("efg", False)]]]),
+        (r"(?:ab|cd)(?:x|yz)efg", [[[("xefg", False), ("yzefg", False)]]]),
         # a group that changes a flag keeps its own case
         (r"abc(?i:DEF)ghi", [[[("abc", False)], [("def", True)], [("ghi", False)]]]),
     ],

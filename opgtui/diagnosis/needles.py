@@ -84,7 +84,9 @@ def requirements(pattern: str) -> list[list[list[Needle]]] | None:
 def _inlined(items: list[Any], c: Any) -> list[Any]:
     """``items`` with each group that changes no flag (a capturing one: ``(?P<code>30[0-3]\\d)``) replaced by its
     own items, here and in the alternatives and repetitions inside: a group that must match once is its items in
-    sequence, so a run of literals goes on through it (``[30`` in ``\\[(?P<code>30[0-3]\\d)\\]``)."""
+    sequence, so a run of literals goes on through it (``[30`` in ``\\[(?P<code>30[0-3]\\d)\\]``); and the
+    literals right after a choice made part of each of its alternatives (``(?:\\[|errno=)30``: ``[30``,
+    ``errno=30``)."""
     out: list[Any] = []
     for op, av in items:
         if op is c.SUBPATTERN and not av[1] and not av[2]:
@@ -97,6 +99,13 @@ def _inlined(items: list[Any], c: Any) -> list[Any]:
             out.append((op, (av[0], av[1], av[2], _inlined(list(av[3]), c))))
         else:
             out.append((op, av))
+    for k in range(len(out) - 2, -1, -1):  # (a|b)cd is (acd|bcd): the literals after a choice join each way's run
+        op, av = out[k]
+        end = k + 1
+        while end < len(out) and out[end][0] is c.LITERAL:
+            end += 1
+        if op is c.BRANCH and end > k + 1:
+            out[k:end] = [(op, (av[0], [[*alt, *out[k + 1 : end]] for alt in av[1]]))]
     return out
 
 

@@ -7,6 +7,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
+from test_walk_loading import until
 
 import opgtui.ops.dumpview as dumpview
 from opgtui.app import OpgApp
@@ -32,17 +33,11 @@ async def test_the_copy_starts_once_the_job_lines_are_in(tmp_path: Path, monkeyp
     store = open_store(cfg.store)
     app = OpgApp(cfg, store, refresh_loop=False, dump=[str(DUMP)])
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(30):
-            await pilot.pause(0.05)
-            if app.dump is not None and app.dump.result is not None and len(getattr(app.screen, "rows", ())):
-                break
+        assert await until(pilot, lambda: getattr(app.screen, "loaded_at", None) is not None)
         await pilot.pause(0.3)
         assert copies == [] and not app.dump.imported  # listed; the lines not in: no copy yet
         lines.set_result(None)  # (None: the workers made none; the copy goes on all the same)
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.dump.imported:
-                break
+        assert await until(pilot, lambda: app.dump.imported)
         assert copies == [True]
         assert app.dump.imported and store.count_jobs() == len(app.screen.rows)
     store.close()

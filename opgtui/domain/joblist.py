@@ -806,17 +806,7 @@ def _holding(texts: Sequence[str], word: str) -> list[int]:
     joined = "\n".join(texts).lower()
     if joined.count("\n") != len(texts) - 1:  # a text with a line break of its own
         return [p for p, text in enumerate(texts) if word in text.lower()]
-    out: list[int] = []
-    line = last = 0
-    at = joined.find(word)
-    while at >= 0:
-        line += joined.count("\n", last, at)
-        out.append(line)
-        last = joined.find("\n", at)
-        if last < 0:
-            break
-        at = joined.find(word, last)
-    return out
+    return list(compress(range(len(texts)), _lines_mask([(0, len(texts), joined)], word, len(texts))))
 
 
 def _by_value(values: list[Any], keep: Callable[[Any], bool], hits: set[int]) -> None:

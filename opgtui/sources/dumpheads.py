@@ -370,30 +370,17 @@ def _send_lines(
 ) -> None:
     """The second pass of :func:`read_part`: the rest of every job read as its row's fill reads it, and a frame of
     job lines for the jobs of each heads frame (the same segments: every :data:`_FRAME`)."""
-    import msgspec
+    from opgtui.sources.dumps import _decode_rest, _set_rests, segments_between
 
-    from opgtui.sources.dumps import _array_decoder, _values_beyond, segments_between
-    from opgtui.sources.jobbrief import REST_ATTRS, set_rest
-
-    decode = _array_decoder("rest").decode
-    astuple = msgspec.structs.astuple
-    none_rest = (None,) * len(REST_ATTRS)
     at = first = segments = 0
     ok = True
     for _start, _end, text in segments_between(fd, begin, last, split):
-        try:
-            rest, values = decode(text), astuple
-        except msgspec.DecodeError:  # a number beyond any float (1e400)
-            rest, values = _values_beyond(bytes(text), REST_ATTRS), tuple
+        rest, values = _decode_rest(text)
         mine = briefs[at : at + len(rest)]
         if len(rest) != len(mine) or not rest:  # as the fill finds it: not the ads listed
             ok = False
         if ok:
-            for brief, ad in zip(mine, rest, strict=True):
-                try:
-                    set_rest(brief, none_rest if ad is None else values(ad))
-                except ValueError:  # a number beyond what a job has, in a field not listed before
-                    set_rest(brief, none_rest)
+            _set_rests(mine, rest, values)
         at += len(rest)
         segments += 1
         if segments == _FRAME:

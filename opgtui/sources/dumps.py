@@ -194,16 +194,12 @@ class _BriefSegment:
         briefs = self.briefs
         if briefs is None:
             return
-        import msgspec
-
-        astuple = msgspec.structs.astuple
         try:
             text = self.file.text(self.k, recheck=1.0)
-            rest, values = _array_decoder("rest").decode(text), astuple
         except DumpChanged:  # changed since it was listed: the rest is not known
-            rest = []
-        except msgspec.DecodeError:  # a number beyond any float (1e400)
-            rest, values = _values_beyond(text, REST_ATTRS), tuple
+            rest: list[Any] = []
+        else:
+            rest, values = _decode_rest(text)
         if len(rest) != len(briefs):
             self.file.found_changed()
             for brief in briefs:
@@ -213,13 +209,29 @@ class _BriefSegment:
                     brief.hold_reason = UNREAD_REASON
             self.briefs = None
             return
-        for brief, ad in zip(briefs, rest, strict=True):
-            if brief is not None:
-                try:
-                    set_rest(brief, _NONE_REST if ad is None else values(ad))
-                except ValueError:  # a number beyond what a job has, in a field not listed before
-                    set_rest(brief, _NONE_REST)
+        _set_rests(briefs, rest, values)
         self.briefs = None
+
+
+def _decode_rest(text: bytes) -> tuple[list[Any], Callable[[Any], Sequence[Any]]]:
+    """The :data:`~opgtui.sources.jobbrief.REST_ATTRS` of each ad of a dump segment (None: no ad), and what reads
+    one's values in their order; [] when the text is no JSON array of ads."""
+    import msgspec
+
+    try:
+        return _array_decoder("rest").decode(text), msgspec.structs.astuple
+    except msgspec.DecodeError:  # a number beyond any float (1e400)
+        return _values_beyond(bytes(text), REST_ATTRS), tuple
+
+
+def _set_rests(briefs: Sequence[JobBrief | None], rest: list[Any], values: Callable[[Any], Sequence[Any]]) -> None:
+    """Fill in the rest of each brief (None: no job) from its ad's (:func:`_decode_rest`, one an ad)."""
+    for brief, ad in zip(briefs, rest, strict=True):
+        if brief is not None:
+            try:
+                set_rest(brief, _NONE_REST if ad is None else values(ad))
+            except ValueError:  # a number beyond what a job has, in a field not listed before
+                set_rest(brief, _NONE_REST)
 
 
 def _values_beyond(text: bytes, names: tuple[str, ...]) -> list[tuple[Any, ...]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import re
+import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -257,6 +258,10 @@ class RowList(list[Row]):
         self._lines_future: Any = None  # the job lines on their way (expect_lines)
         self._hay_blocks: list[tuple[int, int, str | None]] | None = None  # the filter texts joined (join_haystacks)
         self._hay_masks: dict[str, bytearray] = {}  # word -> each row's filter text holds it
+        self._parts: tuple[list[list[Any]], list[tuple[int, int, str]]] | None = None  # coded texts, ids: use_parts()
+        self._parts_valid: Callable[[], bool] | None = None
+        self._parts_checked = False
+        self._part_masks: dict[str, bytearray] = {}  # word -> each row's parts hold it (but the age)
 
     def use_lines(
         self, jobs: Sequence[Any], blocks: Iterable[tuple[int, str]], valid: Callable[[], bool] | None = None
@@ -275,6 +280,73 @@ class RowList(list[Row]):
             return False
         self._blocks, self._lines_valid, self._masks, self._lines_checked = kept, valid, {}, False
         return True
+
+    def use_parts(
+        self, jobs: Sequence[Any], parts: Iterable[Sequence[Any]], valid: Callable[[], bool] | None = None
+    ) -> bool:
+        """Take the job parts of every row, made elsewhere with their heads from ``jobs`` (the very objects the rows
+        list, in their order; ``sources.dumpheads``), one ``(rows, said codes, said texts, where codes, where
+        texts, ids)`` per run of rows: each row's code (an ``array``) in that run's distinct status-and-reason
+        (:meth:`JobLines.said`) and owner-site-host-batch-experiment texts (:meth:`JobLines.where`), and its
+        ``sid id`` line (:meth:`JobLines.ids`) in blocks of ``(rows, text)``. A free word no CPU/wall or efficiency
+        text may hold is then answered from them (:meth:`_parts_mask`), without waiting for the job lines.
+        ``valid`` as for :meth:`use_lines`; False, and nothing taken, when they are not these rows'."""
+        coded: list[list[Any]] = []
+        ids: list[tuple[int, int, str]] = []
+        first = 0
+        for n, said, said_texts, where, where_texts, id_blocks in parts:
+            if len(said) != n or len(where) != n:
+                return False
+            coded += [[first, n, said, said_texts, None, None], [first, n, where, where_texts, None, None]]
+            at = first
+            for k, text in id_blocks:
+                if k:
+                    ids.append((at, k, text))
+                    at += k
+            if at != first + n:
+                return False
+            first += n
+        if first != len(self) or len(jobs) != len(self) or not all(map(is_, map(_JOB, self), jobs)):
+            return False
+        self._parts, self._parts_valid, self._part_masks, self._parts_checked = (coded, ids), valid, {}, False
+        return True
+
+    def _parts_word(self, word: str) -> bool:
+        """The job parts (:meth:`use_parts`) answer ``word``: it holds a character no CPU/wall or efficiency
+        text holds (those are only in the job lines)."""
+        return self._parts is not None and not any(chars.issuperset(word) for chars in _LINES_ONLY)
+
+    def _parts_mask(self, word: str) -> bytearray | None:
+        """Each row's filter text holds ``word`` (1) or not (0), but for the age column, from the job parts (the
+        distinct texts each tested once, then each row by its code; the ids searched as the job lines are) and the
+        verdicts and signatures; None when the parts do not answer it or may no longer be right."""
+        parts, valid = self._parts, self._parts_valid  # (another thread may drop them meanwhile)
+        if parts is None or any(chars.issuperset(word) for chars in _LINES_ONLY):
+            return None
+        if valid is not None and not valid():  # their dump changed on disk
+            self._parts, self._parts_valid, self._part_masks = None, None, {}
+            return None
+        mask = self._part_masks.get(word)
+        if mask is not None:
+            return mask
+        coded, ids = parts
+        if not self._parts_checked:  # once: one line a row in every ids block, every code in its table
+            if any(text.count("\n") != n - 1 for _first, n, text in ids) or any(
+                max(codes, default=0) >= max(len(texts), 1) for _f, _n, codes, texts, _s, _r in coded
+            ):
+                self._parts = None
+                return None
+            self._parts_checked = True
+        mask = _lines_mask(ids, word, len(self))
+        for entry in coded:
+            hits = [code for code, text in enumerate(entry[3]) if word in text]
+            if hits:
+                _or_into(mask, entry[0], _codes_mask(entry, hits))
+        self._row_values_into(word, mask)
+        if len(self._part_masks) >= 8:  # the last words typed (replaced whole: another thread may read it)
+            self._part_masks = {}
+        self._part_masks[word] = mask
+        return mask
 
     def expect_lines(self, future: Any) -> None:
         """Job lines on their way (a ``concurrent.futures.Future`` of :meth:`use_lines`' arguments, or of None when
@@ -305,7 +377,12 @@ class RowList(list[Row]):
     def _word_mask(self, word: str) -> bytearray | None:
         """Each row's filter text holds ``word`` (1) or not (0), but for the age column (:meth:`_age_maybe`); found
         in the job lines (:meth:`use_lines`) and the verdicts' and signatures' distinct values, once per word and
-        kept; None without job lines, or once they may no longer be right (their dump changed)."""
+        kept; None without job lines, or once they may no longer be right (their dump changed). From the job parts
+        when they answer the word (:meth:`_parts_mask`: a smaller search)."""
+        if self._parts is not None:
+            mask = self._parts_mask(word)
+            if mask is not None:
+                return mask
         blocks, valid = self._blocks, self._lines_valid  # (another thread may drop them meanwhile)
         if blocks is None:
             return None
@@ -321,18 +398,22 @@ class RowList(list[Row]):
                     return None
                 self._lines_checked = True
             mask = _lines_mask(blocks, word, len(self))
-            if self._store_parts:
-                if self._row_values is None:  # every row's verdict and signature, and their distinct values
-                    self._row_values = [(v := list(map(get, self)), set(v)) for get, _text in _ROW_PARTS]
-                for (_get, text), (values, distinct) in zip(_ROW_PARTS, self._row_values, strict=True):
-                    kept = {x for x in distinct if word in text(x).lower()}
-                    if kept:
-                        for i in compress(range(len(values)), map(kept.__contains__, values)):
-                            mask[i] = 1
+            self._row_values_into(word, mask)
             if len(self._masks) >= 8:  # the last words typed (replaced whole: another thread may read it)
                 self._masks = {}
             self._masks[word] = mask
         return mask
+
+    def _row_values_into(self, word: str, mask: bytearray) -> None:
+        """Set ``mask`` for the rows whose verdict or signature text holds ``word`` (each distinct one tested once)."""
+        if self._store_parts:
+            if self._row_values is None:  # every row's verdict and signature, and their distinct values
+                self._row_values = [(v := list(map(get, self)), set(v)) for get, _text in _ROW_PARTS]
+            for (_get, text), (values, distinct) in zip(_ROW_PARTS, self._row_values, strict=True):
+                kept = {x for x in distinct if word in text(x).lower()}
+                if kept:
+                    for i in compress(range(len(values)), map(kept.__contains__, values)):
+                        mask[i] = 1
 
     def _age_maybe(self, word: str) -> bool:
         """The word may be in some row's age text (the only part of a filter text neither in the job lines nor
@@ -680,6 +761,7 @@ _NUMBER_PARTS: tuple[tuple[frozenset[str], Callable[[Job, Context], str]], ...] 
     (frozenset("0123456789-%infa"), _efficiency),
     (frozenset("0123456789smhd?"), _age),
 )
+_LINES_ONLY = (_NUMBER_PARTS[0][0], _NUMBER_PARTS[1][0])  # the texts only the job lines hold: CPU/wall, efficiency
 _HOLD_REASON = attrgetter("hold_reason")
 _STATUS = attrgetter("status")
 _EXIT_SIGNAL = attrgetter("exit_signal")
@@ -711,13 +793,18 @@ class JobLines:
         self._where: dict[tuple[Any, ...], str] = {}  # owner, site, host, batch, experiment -> their texts
         self._hosts: dict[str, str] = {}  # the host of an id -> its first label (short_id)
 
-    def line(self, job: Job) -> str:
+    def said(self, job: Job) -> str:
+        """The status and reason texts of ``job`` (made once per status, exit and hold reason)."""
         said_key = (job.status, job.exit_code, job.exit_signal, job.hold_reason)
         said = self._said.get(said_key)
         if said is None:
             if len(self._said) > 1 << 16:
                 self._said.clear()
             said = self._said[said_key] = _one_line_lower(f"{status_text(job)} {reason_text(job)}")
+        return said
+
+    def where(self, job: Job) -> str:
+        """The owner, site, host, batch and experiment texts of ``job`` (made once per their values)."""
         where_key = (job.owner, job.site, job.last_host, job.batch_name, job.experiment)
         where = self._where.get(where_key)
         if where is None:
@@ -734,11 +821,10 @@ class JobLines:
                     )
                 )
             )
-        # the CPU/wall and efficiency cells (_cpu_wall, _efficiency), made here without their calls
-        cpu_user, cpu_sys, wall = job.cpu_user, job.cpu_sys, job.wall
-        cpu = None if cpu_user is None and cpu_sys is None else (cpu_user or 0.0) + (cpu_sys or 0.0)
-        times = "" if cpu is None and wall is None else f"{span(cpu) or '?'}/{span(wall) or '?'}"
-        eff = "" if cpu is None or not wall else f"{cpu / (wall * (job.request_cpus or 1)):.0%}"
+        return where
+
+    def ids(self, job: Job) -> str:
+        """The short and whole id texts of ``job``: ``sid id``, lowercase (the head's part of its line)."""
         # the short id (short_id) of a clean id: its host's first label made once per host
         text = job.jobsub_id or f"{job.cluster}.{job.proc}@{job.schedd}"
         local, at, host = text.partition("@")
@@ -750,11 +836,23 @@ class JobLines:
             sid = f"{local}@{short}".lower()
         else:
             sid = short_id(job).lower()
-        return f"{sid} {job.id.lower()} {said} {where} {times} {eff}"
+        return f"{sid} {job.id.lower()}"
+
+    def line(self, job: Job) -> str:
+        # the CPU/wall and efficiency cells (_cpu_wall, _efficiency), made here without their calls
+        cpu_user, cpu_sys, wall = job.cpu_user, job.cpu_sys, job.wall
+        cpu = None if cpu_user is None and cpu_sys is None else (cpu_user or 0.0) + (cpu_sys or 0.0)
+        times = "" if cpu is None and wall is None else f"{span(cpu) or '?'}/{span(wall) or '?'}"
+        eff = "" if cpu is None or not wall else f"{cpu / (wall * (job.request_cpus or 1)):.0%}"
+        return f"{self.ids(job)} {self.said(job)} {self.where(job)} {times} {eff}"
 
     def block(self, jobs: Iterable[Job]) -> str:
         """The job lines of ``jobs``, one a job, joined by line breaks."""
-        lines = list(map(self.line, jobs))
+        return self.join(list(map(self.line, jobs)))
+
+    @staticmethod
+    def join(lines: list[str]) -> str:
+        """``lines`` joined by line breaks, one a line (a line break of a line's own made a space)."""
         text = "\n".join(lines)
         if text.count("\n") != len(lines) - 1:  # an id with a line break of its own
             text = "\n".join([line.replace("\n", " ") for line in lines])
@@ -785,6 +883,45 @@ def _lines_mask(blocks: Sequence[tuple[int, int, str]], word: str, n: int) -> by
         if hits >= enough:  # a word in many lines: every line tested at once
             mask[first : first + rows] = bytes(map(contains, text.split("\n"), repeat(word)))
     return mask
+
+
+def _codes_mask(entry: list[Any], hits: list[int]) -> bytes:
+    """Each row of a run of coded rows (``[first, rows, codes, texts, codes as bytes, codes' raw bytes]``, the
+    last two made when first needed) coded one of ``hits`` (1) or not (0)."""
+    _first, n, codes, texts = entry[:4]
+    if len(texts) <= 256:  # every code a byte: one translation of them all
+        small = entry[4]
+        if small is None:
+            small = entry[4] = array("B", codes).tobytes()
+        table = bytearray(256)
+        for code in hits:
+            table[code] = 1
+        return small.translate(table)
+    if len(hits) <= 8:  # a few codes: each found in the codes' bytes (at a code's place), unless it is common
+        raw = entry[5]
+        if raw is None:
+            raw = entry[5] = codes.tobytes()
+        out, width, enough = bytearray(n), codes.itemsize, n // 16 + 16
+        for code in hits:
+            pattern = code.to_bytes(width, sys.byteorder)
+            at = raw.find(pattern)
+            while at >= 0 and enough:
+                if at % width:
+                    at = raw.find(pattern, at + 1)
+                    continue
+                out[at // width] = 1
+                enough -= 1
+                at = raw.find(pattern, at + width)
+        if enough:
+            return out
+    return bytes(map(set(hits).__contains__, codes))
+
+
+def _or_into(mask: bytearray, first: int, bits: bytes) -> None:
+    """Set ``mask[first + i]`` where ``bits[i]`` is 1 (both of 0 and 1 bytes)."""
+    n = len(bits)
+    have = int.from_bytes(mask[first : first + n], "little")
+    mask[first : first + n] = (have | int.from_bytes(bits, "little")).to_bytes(n, "little")
 
 
 def _masked(rows: RowList, word: str, pool: Sequence[int], mask: bytearray, negate: bool) -> list[int]:
@@ -933,9 +1070,10 @@ def _apply(rows: Sequence[Row], term: Term, pool: Iterable[int]) -> list[int]:
         if isinstance(rows, RowList):
             if rows._lines_future is not None:
                 rows._take_lines()
-            if rows._blocks is not None:
+            if rows._blocks is not None or rows._parts_word(v):
                 pool = pool if isinstance(pool, list | range) else list(pool)
-                if v in rows._masks or len(pool) * 16 > len(rows) or not _all_built(rows, pool):
+                masked = v in rows._masks or v in rows._part_masks
+                if masked or len(pool) * 16 > len(rows) or not _all_built(rows, pool):
                     mask = rows._word_mask(v)
                     if mask is not None:
                         return _masked(rows, v, pool, mask, term.negate)
@@ -1054,12 +1192,13 @@ def filter_steps(
         isinstance(rows, RowList)
         and rows._lines_future is not None
         and len(pool) > LINES_WAIT_ROWS
-        and any(t.field is None for t in terms)
+        and any(t.field is None and not rows._parts_word(t.value) for t in terms)
     ):
         rows._take_lines(LINES_WAIT)  # a free word over many rows: the job lines answer it sooner than the rows
+        # (unless the job parts, which came with the rows, answer it)
     if (
         isinstance(rows, RowList)
-        and (rows._blocks is not None or rows._hay_blocks is not None)
+        and (rows._blocks is not None or rows._hay_blocks is not None or all(rows._parts_word(t.value) for t in terms))
         and all(t.field is None for t in terms)
     ):
         step = max(step, LINES_STEP)  # each row a byte's test (once the word's mask is made: the first step)

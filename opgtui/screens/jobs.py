@@ -160,6 +160,9 @@ class JobsScreen(BaseScreen):
                 lines = dump.result.job_lines()  # a big dump's job lines, which its workers make after the heads
                 if lines is not None:
                     rows.expect_lines(lines)
+                parts = dump.result.job_parts()  # and its job parts, which came with the heads (most words)
+                if parts is not None:
+                    rows.use_parts(*parts)
             gc.freeze()  # the jobs and rows live as long as the list: full collections need not walk them (no pauses)
             base = sort_indices(rows, quick_filter(rows, quick), sort_key, reverse)
             for i in base[:FIRST_ROWS]:  # the first rows a shifter sees or searches, filled in before they are shown

@@ -9,12 +9,15 @@ the wrong place, a worker that fails or a file changed meanwhile: the loader rea
 Once the listing is done (the caller tells the workers: :data:`LISTED`), each worker reads its part again
 for the rest of each ad, and sends each heads frame's job lines, made by what the caller named
 (``HeadReaders(lines=...)``: the job list's ``JobLines``): the listed rows search a free word in them
-(:meth:`~opgtui.sources.dumps.LoadResult.job_lines`) instead of filling every row in from the dump.
+(:meth:`~opgtui.sources.dumps.LoadResult.job_lines`) instead of filling every row in from the dump. With the
+heads come the job parts (:class:`_Parts`, :meth:`~opgtui.sources.dumps.LoadResult.job_parts`): all of a job
+line but its CPU/wall and efficiency texts, so a word none of those holds is answered once the table is listed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import itertools
@@ -25,6 +28,7 @@ import struct
 import subprocess
 import sys
 import threading
+from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -182,7 +186,7 @@ class HeadReaders:
         code = "from opgtui.sources.dumpheads import main; main()"
         parts: list[_Part] = []
         if self._fork:
-            _ready_to_fork()
+            _ready_to_fork(self._lines)
         try:
             for a, b in itertools.pairwise(cuts):
                 if self._fork:
@@ -252,13 +256,51 @@ def _arrivals(parts: list[_Part]) -> Iterator[tuple[int, list[Any]]]:
             raise PartFailed(f"worker exit {parts[i].returncode}")
 
 
-def _ready_to_fork() -> None:
+def _ready_to_fork(lines: str | None = None) -> None:
     """Import what a forked worker runs, here: a worker imports nothing (and takes no import lock)."""
     import msgspec.msgpack  # noqa: F401
 
     from opgtui.sources.dumps import _array_decoder
 
     _array_decoder("head")  # (what the second pass imports, it imports after the heads: off the listing's path)
+    if lines:  # the job parts come with the heads: what makes their texts, and the decoder of head and rest
+        _maker(lines)
+        _plain_decoder()
+
+
+def _maker(lines: str) -> Any:
+    """The class named ``module:class`` (what makes the job lines and parts: a layer above the sources)."""
+    module, _colon, name = lines.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@functools.cache
+def _plain_decoder() -> Any:
+    """A JSON array of ads into structs of the values of HEAD_ATTRS and REST_ATTRS, refusing a segment (msgspec's
+    ValidationError) whose rest holds a value that could make ``set_rest`` raise or whose texts could depend on
+    its type: a string attribute that is not a string, an integer beyond 64 bits, a boolean or a float where an
+    integer belongs, a number beyond any float (such a segment's jobs take the exact slow path)."""
+    from typing import Annotated
+
+    import msgspec
+
+    from opgtui.sources.jobbrief import HEAD_ATTRS, REST_ATTRS
+
+    int64 = Annotated[int, msgspec.Meta(ge=-(1 << 63), le=(1 << 63) - 1)]
+    kinds: dict[str, Any] = dict.fromkeys(_INT_ATTRS, int64 | None)
+    kinds.update(dict.fromkeys(_NUMBER_ATTRS, int64 | float | None))
+    fields = [(n, Any, None) for n in HEAD_ATTRS] + [(n, kinds.get(n, str | None), None) for n in REST_ATTRS]
+    return msgspec.json.Decoder(list[msgspec.defstruct("PlainAd", fields, gc=False)])  # type: ignore[arg-type]
+
+
+_INT_ATTRS = ("HoldReasonCode", "HoldReasonSubCode", "RequestCpus", "NumJobStarts")
+_NUMBER_ATTRS = (
+    "RemoteUserCpu",
+    "RemoteSysCpu",
+    "CumulativeRemoteUserCpu",
+    "CumulativeRemoteSysCpu",
+    "RemoteWallClockTime",
+)
 
 
 def _package_root() -> str:
@@ -270,7 +312,8 @@ def _package_root() -> str:
 
 def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines: str | None = None) -> int:
     """Decode the heads of the ads between ``begin`` and ``last`` and write them to ``out`` as length-prefixed
-    msgpack frames ``[spans, counts, schedds, heads]``, then ``[]`` (the heads are all sent), then each
+    msgpack frames ``[spans, counts, schedds, heads, parts]`` (``parts``: the frame's jobs' job parts,
+    :class:`_Parts`, made by what ``lines`` names; None without it), then ``[]`` (the heads are all sent), then each
     heads frame's jobs' job lines as a frame ``[lines]`` (:class:`~opgtui.domain.joblist.JobLines`, made from the
     rest of each ad as its row fills it in: :meth:`~opgtui.sources.dumps._BriefSegment.fill`; ``[None]`` when they
     could not be made; none at all when that pass failed, or without ``lines``: ``module:class`` of what makes
@@ -290,12 +333,25 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines:
     spans, counts, heads = [], [], []
     every: list[Any] = []  # every job's head, for its job lines
     split = _SPLIT if kind == "line" else _SPLIT_ONE_LINE
+    parts = _Parts(_maker(lines)()) if lines else None
+    both = _plain_decoder().decode if parts is not None else None
     fd = os.open(path, os.O_RDONLY)
     try:
         for start, end, text in segments_between(fd, begin, last, split):
-            ads = decode(text)
+            if parts is not None:
+                parts.plain_segment()
+                try:
+                    ads = both(text)  # type: ignore[misc]
+                except msgspec.DecodeError:  # a value the parts read exactly, one job at a time
+                    ads = decode(text)
+                    parts.exact_segment(text, len(ads))
+            else:
+                ads = decode(text)
             for ad in ads:
-                set_head(brief, astuple(ad))
+                values = astuple(ad)
+                set_head(brief, values[:_HEADS])
+                if parts is not None:
+                    parts.add(brief, values)
                 s = brief.schedd
                 si = schedds.get(s)
                 if si is None:
@@ -316,11 +372,11 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines:
             spans += (start, end)
             counts.append(len(ads))
             if len(counts) == _FRAME:
-                _send(out, encode([spans, counts, list(schedds), heads]))
+                _send(out, encode([spans, counts, list(schedds), heads, parts and parts.take()]))
                 every += heads
                 spans, counts, heads = [], [], []
         if counts:
-            _send(out, encode([spans, counts, list(schedds), heads]))
+            _send(out, encode([spans, counts, list(schedds), heads, parts and parts.take()]))
             every += heads
         _send(out, encode([]))
         out.flush()
@@ -343,14 +399,134 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines:
             b.schedd = table[si]
             briefs.append(b)
         del every
-        module, _colon, name = lines.partition(":")
-        maker = getattr(importlib.import_module(module), name)()
+        maker = parts.maker if parts is not None else _maker(lines)()
         _send_lines(fd, begin, last, split, briefs, out, encode, maker)
     except Exception:  # no lines: the list searches as it did without them
         pass
     finally:
         os.close(fd)
     return 0
+
+
+_HEADS = 12  # len(HEAD_ATTRS)
+_WHERE_FROM = (  # (first, last) of each run of them in HEAD_ATTRS + REST_ATTRS
+    ("Owner", "JobBatchName"),
+    ("RemoteHost", "LastRemoteHost"),
+    ("MATCH_EXP_JOB_GLIDEIN_Site", "MATCH_EXP_JOBGLIDEIN_ResourceName"),
+    ("AccountingGroup", "x509UserProxyFirstFQAN"),
+)
+
+
+class _Parts:
+    """A worker's job parts, sent with each heads frame: per job a code of its status and reason texts (``said``)
+    and of its owner, site, host, batch and experiment texts (``where``), each an index into the worker's table
+    of distinct texts (each frame sends the texts new since the last), and its ids' text (``sid id``); all made by
+    the caller's maker (``JobLines``: ``said``, ``where``, ``ids``), lowercase, as the job's line holds them.
+    A text is made once per distinct raw values it is made from (the rest's strings, the head's status and exit):
+    a job's rest is only set (``set_rest``) when its values are new. A segment whose rest msgspec refused as
+    plain (:func:`_plain_decoder`) is read exactly as its rows' fill reads it (``_decode_rest``, ``_set_rests``)."""
+
+    def __init__(self, maker: Any) -> None:
+        from opgtui.sources.jobbrief import HEAD_ATTRS, REST_ATTRS
+
+        self.maker = maker
+        names = HEAD_ATTRS + REST_ATTRS
+        assert len(HEAD_ATTRS) == _HEADS
+        # the raw values the where texts are made from: owner and batch, the hosts, the sites, the accounting
+        self.where_from = [slice(names.index(a), names.index(b) + 1) for a, b in _WHERE_FROM]
+        self.reason = names.index("HoldReason")
+        self.hosts: dict[tuple[Any, ...], str | None] = {}  # RemoteHost, LastRemoteHost -> the host (last_host)
+        self.said_keys: dict[Any, int] = {}  # raw values -> code
+        self.where_keys: dict[Any, int] = {}
+        self.said_codes: dict[str, int] = {}  # text -> code
+        self.where_codes: dict[str, int] = {}
+        self.said_new: list[str] = []  # texts not sent yet
+        self.where_new: list[str] = []
+        self.said, self.where = array("I"), array("I")
+        self.ids: list[str] = []
+        self.exact: list[Any] | None = None  # the rests of the segment read exactly, one a job
+        self.ok = True
+        self.add = self._adder()
+
+    def plain_segment(self) -> None:
+        self.exact = None
+
+    def exact_segment(self, text: Any, n: int) -> None:
+        """The segment's rests as its rows' fill reads them (msgspec refused them as plain)."""
+        from opgtui.sources.dumps import _decode_rest
+
+        rest, values = _decode_rest(text)
+        if len(rest) != n:
+            self.ok = False
+        self.exact = [(ad, values) for ad in rest]
+        self.exact.reverse()
+
+    def _adder(self) -> Any:
+        """``add(brief, values)``: the parts of the job of ``values`` (its head set on ``brief``), with what it reads
+        bound once (a call a job)."""
+        from opgtui.sources.jobbrief import last_host, set_rest
+
+        owner_batch, remotes, sites, accounts = self.where_from
+        reason, maker = self.reason, self.maker
+        ids, where_keys, said_keys, hosts = self.ids, self.where_keys, self.said_keys, self.hosts
+        where_codes, said_codes = self.where_codes, self.said_codes
+
+        def add(brief: Any, values: tuple[Any, ...]) -> None:
+            ids.append(maker.ids(brief))
+            if self.exact is not None:
+                ad, read = self.exact.pop() if self.exact else (None, tuple)
+                self._exactly(brief, ad, read)
+                return
+            remote = values[remotes]  # (each job's slot is its own: its host, made by set_rest's last_host, is not)
+            host = hosts.get(remote, _MISSING)
+            if host is _MISSING:
+                host = hosts[remote] = last_host(*remote)
+            where_key = (*values[owner_batch], host, *values[sites], *values[accounts])
+            said_key = (brief.status, brief.exit_code, brief.exit_signal, values[reason])
+            where, said = where_keys.get(where_key), said_keys.get(said_key)
+            if where is None or said is None:
+                try:
+                    set_rest(brief, values[_HEADS:])
+                except ValueError:  # (the plain decoder refuses what makes it raise)
+                    self._exactly(brief, values[_HEADS:], tuple)
+                    return
+                if where is None:
+                    where = where_keys[where_key] = _code(where_codes, self.where_new, maker.where(brief))
+                if said is None:
+                    said = said_keys[said_key] = _code(said_codes, self.said_new, maker.said(brief))
+            self.where.append(where)
+            self.said.append(said)
+
+        return add
+
+    def _exactly(self, brief: Any, ad: Any, values: Any) -> None:
+        from opgtui.sources.dumps import _set_rests
+
+        _set_rests([brief], [ad], values)
+        self.where.append(_code(self.where_codes, self.where_new, self.maker.where(brief)))
+        self.said.append(_code(self.said_codes, self.said_new, self.maker.said(brief)))
+
+    def take(self) -> list[Any] | None:
+        """The parts of the jobs since the last frame: ``[said codes, where codes, new said texts, new where
+        texts, ids]`` (codes as unsigned 32-bit ints, this machine's order; ids one line a job); None when they
+        could not be made."""
+        if not self.ok:
+            return None
+        frame = [self.said.tobytes(), self.where.tobytes(), self.said_new, self.where_new, self.maker.join(self.ids)]
+        self.said, self.where, self.said_new, self.where_new = array("I"), array("I"), [], []
+        self.ids.clear()  # (the one list add() appends to)
+        return frame
+
+
+_MISSING = object()
+
+
+def _code(codes: dict[str, int], new: list[str], text: str) -> int:
+    code = codes.get(text)
+    if code is None:
+        code = codes[text] = len(codes)
+        new.append(text)
+    return code
 
 
 #: What tells a worker the listing is done (its second pass then takes no core from the listing's end).

@@ -330,6 +330,7 @@ class LoadResult:
     files: list[_JsonFile] = field(default_factory=list)  # the -json files whose ads are read back when asked for
     lines: dict[str, Future] = field(default_factory=dict)  # path -> its job lines to come (_lines_to_come)
     lines_go: list[Callable[[], None]] = field(default_factory=list)  # what lets their workers go on (start_lines)
+    parts: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # path -> its job parts (_from_heads)
 
     def start_lines(self) -> None:
         """Let the workers of the dumps go on to their job lines (once the table is on the screen: until then the
@@ -344,6 +345,14 @@ class LoadResult:
         if len(self.lines) != 1 or len(self.files) != 1 or self.events:
             return None
         return next(iter(self.lines.values()))
+
+    def job_parts(self) -> tuple[Any, ...] | None:
+        """The job parts of every loaded job, which came with the heads (for
+        :meth:`~opgtui.domain.joblist.RowList.use_parts`: ``(jobs, parts, valid)``), when they all come from one
+        ``-json`` dump read by workers; else None."""
+        if len(self.parts) != 1 or len(self.files) != 1 or self.events:
+            return None
+        return next(iter(self.parts.values()))
 
     def on_changed(self, tell: Callable[[str], None]) -> None:
         """Call ``tell(path)`` (from whichever thread finds it) when a dump is found changed on disk since it was
@@ -1123,7 +1132,7 @@ class _PartRead:
     """What the loader made of one worker's part of a dump so far: its segments, where they are and their first
     ads' numbers, and its briefs (numbered from the part's start)."""
 
-    __slots__ = ("briefs", "count", "firsts", "frames", "lines", "segs", "spans")
+    __slots__ = ("briefs", "count", "firsts", "frames", "ids", "lines", "said", "segs", "spans", "texts", "where")
 
     def __init__(self) -> None:
         self.spans, self.firsts = array("q"), array("q")
@@ -1132,6 +1141,22 @@ class _PartRead:
         self.count = 0
         self.frames: list[int] = []  # the jobs of each of its heads frames
         self.lines: list[str | None] = []  # the job lines of each of them, as they come after the heads
+        # its job parts, as they come with the heads (dumpheads._Parts; ids None: none came)
+        self.said, self.where = array("I"), array("I")  # each job's code in these texts:
+        self.ids: list[tuple[int, str]] | None = []  # (jobs, their ids' lines) of each heads frame
+        self.texts: tuple[list[str], list[str]] = ([], [])  # its distinct said and where texts
+
+    def take_parts(self, n: int, parts: list[Any] | None) -> None:
+        """The job parts of a heads frame of ``n`` jobs (None: none)."""
+        if parts is None or self.ids is None or len(parts) != 5:
+            self.ids = None
+            return
+        said, where, said_new, where_new, ids = parts
+        self.said.frombytes(said)
+        self.where.frombytes(where)
+        self.texts[0].extend(said_new)
+        self.texts[1].extend(where_new)
+        self.ids.append((n, ids))
 
 
 def _lines_to_come(where: _JsonFile, briefs: list[LazyBrief], parts: list[_PartRead], frames: Iterator[Any]) -> Future:
@@ -1342,7 +1367,7 @@ class _Loader:
         heads_read = 0
         for p, frame in frames:
             part = parts[p]  # its segments and ads numbered from its own start until the parts are put together
-            if len(frame) != 4:
+            if len(frame) < 4:
                 if frame:  # the job lines of one of its heads frames, which follow its heads
                     part.lines.append(frame[0])
                     continue
@@ -1350,8 +1375,9 @@ class _Loader:
                 if heads_read == n_parts:
                     break
                 continue
-            spans, counts, table, heads = frame
+            spans, counts, table, heads = frame[:4]
             part.frames.append(sum(counts))
+            part.take_parts(part.frames[-1], frame[4] if len(frame) > 4 else None)
             schedds = [_POOL.get(s) or _shared(s) for s in table]
             part.spans.extend(spans)
             segs, firsts, new, count, at = part.segs, part.firsts, part.briefs, part.count, 0
@@ -1397,6 +1423,14 @@ class _Loader:
         self._forget_ads(self._add_jobs(new))
         self.result.files.append(where)
         self.result.lines[str(path)] = _lines_to_come(where, new, parts, frames)
+        if all(part.ids is not None and len(part.said) == len(part.where) == part.count for part in parts):
+            self.result.parts[str(path)] = (
+                new,
+                [(part.count, part.said, part.texts[0], part.where, part.texts[1], part.ids) for part in parts],
+                where.unchanged,
+            )
+        for part in parts:
+            part.said, part.where, part.ids, part.texts = array("I"), array("I"), None, ([], [])
         if self.heads is not None:
             self.result.lines_go.append(functools.partial(self.heads.listed, path))
         return True

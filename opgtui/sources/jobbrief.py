@@ -216,8 +216,7 @@ def set_rest(brief: JobBrief, values: Sequence[Any]) -> None:
     _too_big(
         HoldReasonCode=hold_code, HoldReasonSubCode=hold_subcode, RequestCpus=request_cpus, NumJobStarts=_int(starts)
     )
-    remote = _str(remote_host) or _str(last_remote)
-    host = host_of(remote) if remote else None
+    host = last_host(remote_host, last_remote)
     site = _first_str((site1, site2, site3, site4, site5))
     if site is None and host is not None:
         site = domain_of(host)
@@ -232,6 +231,12 @@ def set_rest(brief: JobBrief, values: Sequence[Any]) -> None:
     brief.hold_reason, brief.hold_code, brief.hold_subcode = _str(reason), hold_code, hold_subcode
     brief.last_host, brief.site = host, site
     brief.cpu_user, brief.cpu_sys, brief.wall, brief.request_cpus = cpu_user, cpu_sys, wall_f, request_cpus
+
+
+def last_host(remote_host: Any, last_remote: Any) -> str | None:
+    """The host a job runs or last ran on, from its RemoteHost and LastRemoteHost values (None: no host)."""
+    remote = _str(remote_host) or _str(last_remote)
+    return host_of(remote) if remote else None
 
 
 _HEAD = len(HEAD_ATTRS)

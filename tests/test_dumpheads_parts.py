@@ -1,0 +1,252 @@
+"""The job parts a big dump's workers send with its heads (issue 18): each job's status-and-reason and
+owner-site-host-batch-experiment texts as codes into each worker's distinct texts, and its ids' line. A free word
+no CPU/wall or efficiency text may hold is answered from them as soon as the table is listed, without waiting
+for the job lines: exactly the rows their filter texts keep (``w in row.haystack``), negated too, in order, on
+hostile values written into the dump (final sigma, escapes, bidi, line breaks, numbers beyond 64 bits and beyond
+any float, expressions, values of another type, missing attributes), on the recorded ads and on synthetic jobs;
+a dump changed on disk drops them."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from array import array
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_dumpheads_lines import hostile_ads
+from test_filter_columns import hostile_jobs, recorded_jobs, words
+from test_jobbrief import varied, write
+from test_joblist import NOW, VERDICTS, jobs
+
+import opgtui.domain.joblist as joblist
+from opgtui.domain.joblist import JobLines, RowList, build_rows, filter_rows, parse_query
+from opgtui.ops.dumpview import JOB_LINES
+from opgtui.sources import dumpheads
+from opgtui.sources.dumps import UNREAD, LoadResult, load_files
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from bench_joblist import synthetic_jobs
+
+
+@pytest.fixture(autouse=True)
+def small_dumps_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dumpheads, "WORKER_MIN", 0)
+    monkeypatch.setattr(dumpheads, "_FRAME", 3)  # many frames a part
+    monkeypatch.setattr(dumpheads, "_LISTING_WAIT", 120.0)  # (forked) workers wait for start_lines: no lines
+
+
+def check_parts(rows: RowList, rng: random.Random, n: int, future: Any = None) -> int:
+    """Every word the parts answer (and its negation), over the whole list and two pools, keeps the rows whose
+    filter texts hold it, answered from the parts (the job lines not in: ``future`` not done); how many words."""
+    everything = list(range(len(rows)))
+    pools: list[Any] = [None, rng.sample(everything, len(everything) // 3), range(5, len(rows))]
+    answered = 0
+    extra = ["σ", "ς", "\u202e", "\\x1b", "(changed)", "fail", "held", "error", "slot1@", "#", ".fnal", "σ.β"]
+    for word in [*words(rows, rng, n), *extra]:
+        (term,) = parse_query(word) or [None]
+        if term is None or term.field is not None or not rows._parts_word(term.value):
+            continue
+        answered += 1
+        for query in (word, "!" + word):
+            negate = query.startswith("!")
+            for pool in pools:
+                seen = range(len(rows)) if pool is None else pool
+                want = [i for i in seen if (term.value in rows[i].haystack) != negate]
+                assert filter_rows(rows, query, pool) == want, (query, pool is None)
+        assert term.value in rows._part_masks
+    assert rows._blocks is None and (future is None or not future.done())  # no job lines were needed
+    return answered
+
+
+def listed(path: Path, fork: bool = True) -> tuple[LoadResult, RowList, Any, dumpheads.HeadReaders]:
+    """The dump listed by two workers, its rows with their parts; the job lines not asked for yet."""
+    readers = dumpheads.HeadReaders([path], workers=2, fork=fork, lines=JOB_LINES)
+    assert str(path) in readers._files
+    result = load_files([path], brief=True, heads=readers)
+    future = result.job_lines()
+    parts = result.job_parts()
+    assert future is not None and parts is not None
+    rows = build_rows(result.jobs, now=NOW)
+    rows.expect_lines(future)
+    assert rows.use_parts(*parts)
+    return result, rows, future, readers
+
+
+def more_hostile(n: int) -> list[dict[str, Any]]:
+    """Hostile ads, and values the parts must read exactly as the rows do: integers beyond 64 bits and floats
+    where integers belong (the rest is then none), strings that are expressions, values of another type,
+    missing attributes, ids with line breaks."""
+    ads = hostile_ads(n)
+    for i, ad in enumerate(ads):
+        k = i % 19
+        if k == 0:
+            ad["HoldReasonCode"] = 2**64 + 3
+        elif k == 1:
+            ad["NumJobStarts"] = 2.5
+        elif k == 2:
+            ad["Owner"] = '/Expr(strcat("a", "b"))/'
+            ad["RemoteHost"] = "/Expr(x)/"
+        elif k == 3:
+            ad["Owner"] = 12345
+            ad["AccountingGroup"] = ["group_a", "b"]
+        elif k == 4:
+            for attr in ("Owner", "JobBatchName", "RemoteHost", "LastRemoteHost", "HoldReason", "RequestCpus"):
+                ad.pop(attr, None)
+        elif k == 5:
+            ad["RequestCpus"] = True
+            ad["HoldReason"] = "Line one\nLINE TWO \u202eΣΑΣ\x1b]52;c;aGk=\x07"
+            ad["JobStatus"] = 5
+        elif k == 6:
+            ad["RemoteUserCpu"] = -(2**63) - 1
+        elif k == 7:
+            ad["RemoteSysCpu"] = 1.7e308
+            ad["x509UserProxyVOName"] = "ΣΑΣ\nvo"
+        elif k == 8:
+            ad["JobsubJobId"] = f"{ad['ClusterId']}.{ad['ProcId']}@line\nbreak.Host"
+        elif k == 9:
+            ad["HoldReasonSubCode"] = {"a": 1}
+    return ads
+
+
+def beyond_floats(ads: list[dict[str, Any]], path: Path) -> Path:
+    """``ads`` written with numbers beyond any float (``1e400``) and integers beyond one in some rests."""
+    text = "[\n" + ",\n".join(json.dumps(a) for a in ads) + "\n]\n"
+    text = text.replace('"RemoteWallClockTime": ', '"RemoteWallClockTime": 1e400, "x": ', 9)
+    text = text.replace('"RequestCpus": ', '"RequestCpus": 1' + "9" * 400 + ', "y": ', 5)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_the_parts_say_what_the_rows_hold(tmp_path: Path, fork: bool) -> None:
+    path = write(more_hostile(760), tmp_path / "q.json", "lines")
+    _result, rows, future, readers = listed(path, fork)
+    assert not future.done()
+    try:  # (a spawned worker's wait for start_lines is not this test's: it goes on after 10 s)
+        assert check_parts(rows, random.Random(31), 300, future if fork else None) > 150
+    finally:
+        readers.stop()
+    assert rows._haystacks is None  # answered without a row's filter text
+
+
+def test_numbers_beyond_any_float_and_the_recorded_ads(tmp_path: Path) -> None:
+    path = beyond_floats(varied(600, seed=12), tmp_path / "q.json")
+    _result, rows, future, readers = listed(path)
+    try:
+        assert check_parts(rows, random.Random(32), 200, future) > 100
+    finally:
+        readers.stop()
+
+
+def test_the_recorded_ads_on_one_line(tmp_path: Path) -> None:
+    path = write(varied(500, seed=13), tmp_path / "q.json", "one line")
+    _result, rows, future, readers = listed(path)
+    try:
+        check_parts(rows, random.Random(33), 150, future)
+    finally:
+        readers.stop()
+
+
+def test_a_key_before_the_lines_on_many_rows_does_not_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(joblist, "LINES_WAIT_ROWS", 10)  # (5,000 rows in the app: these 400 stand for them)
+    path = write(varied(400, seed=4), tmp_path / "q.json", "lines")
+    _result, rows, future, readers = listed(path)
+    try:
+        host = next(r.job.last_host for r in rows if r.job.last_host)
+        for word in (host.split(".")[0][-5:] + ".", "held", rows[7].job.id.split("#")[1][:7], "!" + "fnal"):
+            terms = parse_query(word)
+            found = [i for part in joblist.filter_steps(rows, terms, list(range(400))) for i in part]
+            assert found == [i for i in range(400) if (terms[0].value in rows[i].haystack) != terms[0].negate]
+            assert not future.done() and rows._blocks is None  # answered without waiting for the job lines
+        # a word that may be in a CPU/wall or efficiency text waits for the lines (here: told to go on)
+        readers.listed(readers and next(iter(readers._taken)))
+        terms = parse_query("1")
+        found = [i for part in joblist.filter_steps(rows, terms, list(range(400))) for i in part]
+        assert future.done() and rows._blocks is not None
+        assert found == [i for i in range(400) if "1" in rows[i].haystack]
+        check_parts_after_lines(rows)
+    finally:
+        readers.stop()
+
+
+def check_parts_after_lines(rows: RowList) -> None:
+    """Once the job lines are in, a word the parts answer is still answered from them, the same rows."""
+    for word in ("fnal", "σ", "e1999.", "held"):
+        assert filter_rows(rows, word) == [i for i in range(len(rows)) if word in rows[i].haystack]
+        assert word in rows._part_masks
+
+
+def test_a_dump_changed_on_disk_drops_the_parts(tmp_path: Path) -> None:
+    path = write(varied(300), tmp_path / "q.json", "lines")
+    result, rows, _future, readers = listed(path)
+    try:
+        owner = next(j.owner for j in result.jobs if j.owner).lower()
+        assert filter_rows(rows, owner) and rows._parts is not None
+        path.write_text(path.read_text() + " ")  # another size: the rest of each row can no longer be read
+        found = filter_rows(rows, owner)
+        assert rows._parts is None and result.files[0].changed
+        assert found == [i for i in range(300) if owner in rows[i].haystack]
+        assert filter_rows(rows, UNREAD) == [i for i in range(300) if UNREAD in rows[i].haystack]
+    finally:
+        readers.stop()
+
+
+def test_no_parts_without_a_maker(tmp_path: Path) -> None:
+    path = write(varied(300), tmp_path / "q.json", "lines")
+    readers = dumpheads.HeadReaders([path], workers=2, fork=True)
+    result = load_files([path], brief=True, heads=readers)
+    readers.stop()
+    assert result.job_parts() is None and len(result.jobs) == 300
+
+
+# ------------------------------------------------------------ the main side alone, on jobs of every kind
+
+
+def with_parts(rows: RowList, runs: int = 3, valid: Any = None) -> RowList:
+    """The rows with job parts made here as a dump's workers make them (``runs`` workers, each its own tables)."""
+    listed = [r.job for r in rows]
+    parts = []
+    size = -(-len(listed) // runs)
+    for start in range(0, len(listed), size):
+        maker, said, where = JobLines(), {}, {}
+        run = listed[start : start + size]
+        said_codes = array("I", [said.setdefault(maker.said(j), len(said)) for j in run])
+        where_codes = array("I", [where.setdefault(maker.where(j), len(where)) for j in run])
+        ids = [(0, "")] + [
+            (len(run[k : k + 5]), maker.join(list(map(maker.ids, run[k : k + 5])))) for k in range(0, len(run), 5)
+        ]
+        parts.append((len(run), said_codes, list(said), where_codes, list(where), ids))
+    assert rows.use_parts(listed, parts, valid)
+    return rows
+
+
+@pytest.mark.parametrize("runs", [1, 4])
+def test_hostile_values(runs: int) -> None:
+    rows = with_parts(build_rows(hostile_jobs(), VERDICTS, now=NOW, signatures={"x": "Σig"}), runs)
+    assert check_parts(rows, random.Random(41), 300) > 100
+
+
+def test_synthetic_jobs_many_texts() -> None:
+    rows = with_parts(build_rows(synthetic_jobs(6000), now=NOW), 2)
+    coded = rows._parts[0]  # type: ignore[index]
+    assert max(len(entry[3]) for entry in coded) > 256  # codes beyond a byte: found, or tested one by one
+    assert check_parts(rows, random.Random(42), 200) > 100
+
+
+def test_the_tests_and_recorded_jobs(tmp_path: Path) -> None:
+    check_parts(with_parts(build_rows(jobs(1500, seed=9), VERDICTS, now=NOW)), random.Random(43), 200)
+    check_parts(with_parts(build_rows(recorded_jobs(tmp_path), now=NOW), 2), random.Random(44), 200)
+
+
+def test_parts_of_other_rows_are_refused() -> None:
+    rows = build_rows(jobs(50), now=NOW)
+    other = build_rows(jobs(50), now=NOW)
+    maker = JobLines()
+    listed = [r.job for r in other]
+    part = (50, array("I", [0] * 50), [maker.said(listed[0])], array("I", [0] * 50), [""], [(50, "x\n" * 49 + "x")])
+    assert not rows.use_parts(listed, [part])
+    assert not other.use_parts(listed, [(49, *part[1:])])
+    assert rows._parts is None and other._parts is None

@@ -338,20 +338,19 @@ def read_part(path: str, begin: int, last: int, kind: str, out: BinaryIO, lines:
     fd = os.open(path, os.O_RDONLY)
     try:
         for start, end, text in segments_between(fd, begin, last, split):
-            if parts is not None:
-                parts.plain_segment()
-                try:
-                    ads = both(text)  # type: ignore[misc]
-                except msgspec.DecodeError:  # a value the parts read exactly, one job at a time
-                    ads = decode(text)
-                    parts.exact_segment(text, len(ads))
+            if parts is None:
+                ads, add = decode(text), None
             else:
-                ads = decode(text)
+                try:
+                    ads, add = both(text), parts.add  # type: ignore[misc]
+                except msgspec.DecodeError:  # a value the parts read exactly, one job at a time
+                    ads, add = decode(text), parts.add_exact
+                    parts.exact_segment(text, len(ads))
             for ad in ads:
                 values = astuple(ad)
                 set_head(brief, values[:_HEADS])
-                if parts is not None:
-                    parts.add(brief, values)
+                if add is not None:
+                    add(brief, values)
                 s = brief.schedd
                 si = schedds.get(s)
                 if si is None:
@@ -444,12 +443,9 @@ class _Parts:
         self.where_new: list[str] = []
         self.said, self.where = array("I"), array("I")
         self.ids: list[str] = []
-        self.exact: list[Any] | None = None  # the rests of the segment read exactly, one a job
+        self.exact: list[Any] = []  # the rests of the segment read exactly (exact_segment), last first
         self.ok = True
         self.add = self._adder()
-
-    def plain_segment(self) -> None:
-        self.exact = None
 
     def exact_segment(self, text: Any, n: int) -> None:
         """The segment's rests as its rows' fill reads them (msgspec refused them as plain)."""
@@ -467,23 +463,25 @@ class _Parts:
         from opgtui.sources.jobbrief import last_host, set_rest
 
         owner_batch, remotes, sites, accounts = self.where_from
-        reason, maker = self.reason, self.maker
-        ids, where_keys, said_keys, hosts = self.ids, self.where_keys, self.said_keys, self.hosts
-        where_codes, said_codes = self.where_codes, self.said_codes
+        reason, maker, make_ids, hosts = self.reason, self.maker, self.maker.ids, self.hosts
+        add_id, add_where, add_said = self.ids.append, self.where.append, self.said.append
+        where_keys, said_keys, where_codes, said_codes = (
+            self.where_keys,
+            self.said_keys,
+            self.where_codes,
+            self.said_codes,
+        )
+        get_where, get_said, get_host = where_keys.get, said_keys.get, hosts.get
 
         def add(brief: Any, values: tuple[Any, ...]) -> None:
-            ids.append(maker.ids(brief))
-            if self.exact is not None:
-                ad, read = self.exact.pop() if self.exact else (None, tuple)
-                self._exactly(brief, ad, read)
-                return
+            add_id(make_ids(brief))
             remote = values[remotes]  # (each job's slot is its own: its host, made by set_rest's last_host, is not)
-            host = hosts.get(remote, _MISSING)
+            host = get_host(remote, _MISSING)
             if host is _MISSING:
                 host = hosts[remote] = last_host(*remote)
-            where_key = (*values[owner_batch], host, *values[sites], *values[accounts])
+            where_key = values[owner_batch] + (host,) + values[sites] + values[accounts]
             said_key = (brief.status, brief.exit_code, brief.exit_signal, values[reason])
-            where, said = where_keys.get(where_key), said_keys.get(said_key)
+            where, said = get_where(where_key), get_said(said_key)
             if where is None or said is None:
                 try:
                     set_rest(brief, values[_HEADS:])
@@ -494,10 +492,16 @@ class _Parts:
                     where = where_keys[where_key] = _code(where_codes, self.where_new, maker.where(brief))
                 if said is None:
                     said = said_keys[said_key] = _code(said_codes, self.said_new, maker.said(brief))
-            self.where.append(where)
-            self.said.append(said)
+            add_where(where)
+            add_said(said)
 
         return add
+
+    def add_exact(self, brief: Any, _values: Any) -> None:
+        """The parts of the next job of a segment read exactly (:meth:`exact_segment`; its head set on ``brief``)."""
+        self.ids.append(self.maker.ids(brief))
+        ad, read = self.exact.pop() if self.exact else (None, tuple)
+        self._exactly(brief, ad, read)
 
     def _exactly(self, brief: Any, ad: Any, values: Any) -> None:
         from opgtui.sources.dumps import _set_rests
@@ -513,8 +517,8 @@ class _Parts:
         if not self.ok:
             return None
         frame = [self.said.tobytes(), self.where.tobytes(), self.said_new, self.where_new, self.maker.join(self.ids)]
-        self.said, self.where, self.said_new, self.where_new = array("I"), array("I"), [], []
-        self.ids.clear()  # (the one list add() appends to)
+        self.said_new, self.where_new = [], []
+        del self.said[:], self.where[:], self.ids[:]  # (the ones add() appends to)
         return frame
 
 

@@ -14,6 +14,7 @@ from test_jobbrief import varied, write
 from test_joblist import NOW, VERDICTS, jobs
 
 from opgtui.core.model import Job, JobBrief, JobStatus
+from opgtui.domain import joblist
 from opgtui.domain.joblist import RowList, build_rows, filter_rows, parse_query
 from opgtui.sources.dumps import load_files
 
@@ -41,6 +42,7 @@ def hostile_jobs() -> list[Job]:
         "a\x9bb",
         "ÄÖÜ-ß",
         "w" * 30 + "  " + "q" * 30,
+        "del\x7fete",
     ]
     out = []
     for i, text in enumerate(odd * 3):
@@ -83,6 +85,7 @@ def words(rows: RowList, rng: random.Random, n: int) -> list[str]:
     """``n`` words drawn from the rows' own filter texts (pieces of one or several characters, across '.', '#',
     '@', digits), and words that match no row."""
     out = ["e1999.", "qz()[]=", "q", "(", ")", "[", "=", "zzz", "?", "%", "/", "…", "ς", "σ", "i̇", "^[", "\\x9b"]
+    out += ["x…", "xxxx…", "ab", "^?e", "l^?", "é", "ας", "ασ", "wq"]  # made by cleaning or cutting; not ASCII
     texts = [r.haystack for r in rng.sample(list(rows), min(len(rows), 300))]
     while len(out) < n:
         pieces = rng.choice(texts).split()
@@ -143,3 +146,72 @@ def test_a_status_code_outside_the_known_ones() -> None:
     rows = build_rows([hostile_jobs()[8]], now=NOW)
     assert rows[0].status == 9 and JobStatus.COMPLETED == 4
     assert filter_rows(rows, "?") == [0] == [i for i in range(1) if "?" in rows[i].haystack]
+
+
+def hostile_verdicts(hostile: list[Job]) -> tuple[dict[str, str], dict[str, str]]:
+    """Verdicts and signatures of the hostile jobs: cut, cleaned and lowercased in context too."""
+    verdicts = {j.id: ("Mem-Σ", "ΑΣ", "İx", "a\nb", "", "v" * 60, "a\x1b[1mb")[k % 7] for k, j in enumerate(hostile)}
+    signatures = {j.id: ("SIG-Σ", "", "x\x1by", "s" * 70)[k % 4] for k, j in enumerate(hostile)}
+    return verdicts, signatures
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 16])
+def test_free_words_chunk_by_chunk(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """The rows are read a chunk at a time: a value tested in one chunk is found again in later ones (kept or
+    not), a chunk of clean ASCII values beside one that is not; with and without verdicts and signatures."""
+    monkeypatch.setattr(joblist, "_CHUNK", chunk)
+    hostile = hostile_jobs()
+    check(build_rows(hostile, now=NOW), random.Random(6 + chunk), 150)
+    check(
+        build_rows(hostile, *hostile_verdicts(hostile)[:1], now=NOW, signatures=hostile_verdicts(hostile)[1]),
+        random.Random(7 + chunk),
+        150,
+    )
+    check(build_rows(synthetic_jobs(300, seed=chunk), now=NOW), random.Random(8 + chunk), 60)
+
+
+def test_free_words_on_hostile_verdicts_and_signatures() -> None:
+    hostile = hostile_jobs()
+    verdicts, signatures = hostile_verdicts(hostile)
+    check(build_rows(hostile, verdicts, now=NOW, signatures=signatures), random.Random(9), 300)
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("", True),
+        ("jobsub01.fnal.gov#1.0 ~!()[]", True),
+        ("a\tb", False),
+        ("a\nb", False),
+        ("a\x00b", False),
+        ("a\x1b[1mb", False),
+        ("del\x7fete", False),
+        ("a\x9bb", False),
+        ("é", False),
+        ("x…", False),
+    ],
+)
+def test_clean_ascii(text: str, clean: bool) -> None:
+    """A value searched as it is must be ASCII and printable: its filter text holds only its own characters."""
+    assert joblist._clean_ascii(text) is clean
+    assert joblist._clean_ascii(f"ab {text} cd") is clean
+
+
+def test_job_values_in_the_parts_order() -> None:
+    """Each distinct-value set that _word_hits reads with comprehensions is the one of its part's attribute."""
+    jobs_ = [*hostile_jobs(), *synthetic_jobs(50, seed=2)]
+    assert list(joblist._job_values(jobs_)) == [set(map(get, jobs_)) for get, _text in joblist._TEXT_PARTS]
+
+
+def test_a_word_only_in_the_short_id() -> None:
+    """The short id is made of the jobsub id (its capitals lowercased) or, without one, of the schedd (cleaned):
+    a word found there and in no other part."""
+    listed = [
+        Job("s#1.0", "s", 1, 0, jobsub_id="1.0@BigHost.Example.ORG"),
+        Job("s#2.0", "s", 2, 0, jobsub_id="2.0@other.org"),
+        Job("odd#3.0", "a\x1b[1mb.x.org", 3, 0),
+        Job("odd#4.0", "ab.x.org", 4, 0, jobsub_id=""),
+    ]
+    rows = build_rows(listed, now=NOW)
+    for word, kept in (("bighost", [0]), ("0@big", [0]), ("1.0@bighost", [0]), ("ab", [2, 3]), ("0@ab", [2, 3])):
+        assert filter_rows(rows, word) == [i for i in range(len(rows)) if word in rows[i].haystack] == kept, word

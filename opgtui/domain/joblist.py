@@ -752,6 +752,11 @@ _JOB_PARTS: tuple[tuple[Callable[[Any], Any], Callable[[Any], str]], ...] = (
     (attrgetter("batch_name"), lambda x: x or ""),
     (attrgetter("experiment"), lambda x: x or ""),
 )
+# every part made of one attribute of the job: the hold reason's text when there is one (its exit text otherwise)
+_TEXT_PARTS = (*_JOB_PARTS, (attrgetter("hold_reason"), lambda x: _reason_cell(x) if x else ""))
+_CHUNK = 1024  # rows read at a time (_word_hits): a chunk's jobs and values stay in the CPU's cache meanwhile
+_ELLIPSIS = "…"  # what one_line ends a cut text with
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _STATUS_WORDS = (*_STATUS_SHORT.values(), "fail", "?")
 _EXIT_CHARS = frozenset("0123456789-() exitsignal" + "".join(_SIGNALS.values()).lower())
 # the characters the texts made from numbers can hold (span: digits, s m h d, '?'; a percentage: digits, '-', '%',
@@ -762,12 +767,6 @@ _NUMBER_PARTS: tuple[tuple[frozenset[str], Callable[[Job, Context], str]], ...] 
     (frozenset("0123456789smhd?"), _age),
 )
 _LINES_ONLY = (_NUMBER_PARTS[0][0], _NUMBER_PARTS[1][0])  # the texts only the job lines hold: CPU/wall, efficiency
-_HOLD_REASON = attrgetter("hold_reason")
-_STATUS = attrgetter("status")
-_EXIT_SIGNAL = attrgetter("exit_signal")
-_EXIT_CODE = attrgetter("exit_code")
-_ID = attrgetter("id")
-_JOBSUB_ID = attrgetter("jobsub_id")
 _SCHEDD = attrgetter("schedd")
 _NUMBER_CHARS = frozenset("0123456789.-")
 _SINCE = attrgetter("job.status_since")
@@ -946,70 +945,132 @@ def _holding(texts: Sequence[str], word: str) -> list[int]:
     return list(compress(range(len(texts)), _lines_mask([(0, len(texts), joined)], word, len(texts))))
 
 
-def _by_value(values: list[Any], keep: Callable[[Any], bool], hits: set[int]) -> None:
-    """Add to ``hits`` the positions of ``values`` whose value ``keep`` keeps, each distinct value tested once."""
-    kept = {x for x in set(values) if keep(x)}
-    if kept:
-        hits.update(compress(range(len(values)), map(kept.__contains__, values)))
+def _clean_ascii(text: str) -> bool:
+    """``text`` is ASCII and printable (no line break either): its lowercase is made letter by letter, and every
+    part of a filter text made of such a value (cleaned, cut, a prefix dropped, a short id) holds only its own
+    characters in their order, but for the "…" of a cut."""
+    return text.isascii() and not text.encode().translate(None, _PRINTABLE_ASCII)
 
 
-def _word_hits(picked: Sequence[Row], word: str) -> set[int]:
-    """Positions of ``picked`` whose filter text (:attr:`Row.haystack`) holds ``word``, lowercase, no white space;
-    the same answer, without making the texts."""
-    hits: set[int] = set()
-    jobs = list(map(_JOB, picked))
+def _holders(values: Iterable[Any], word: str, text: Callable[[Any], str], plain: bool) -> set[Any]:
+    """The values whose text's lowercase holds ``word``; when they are all clean ASCII (and ``plain``: the word has
+    no "…") only those whose own lowercase holds it are made into their texts, found by one search of them joined."""
+    texts = list(filter(None, values))  # None and '' make an empty text
+    if plain:
+        joined = " ".join(texts)  # the word holds no space: it is in the joined text when it is in one of them
+        if _clean_ascii(joined):
+            if word not in joined.lower():
+                return set()
+            texts = [x for x in texts if word in x.lower()]
+    return {x for x in texts if word in text(x).lower()}
+
+
+def _job_values(jobs: list[Any]) -> tuple[set[Any], ...]:
+    """The distinct values of each attribute of ``_TEXT_PARTS``, in its order (a comprehension reads a slot about
+    twice as fast as ``attrgetter``: the interpreter specialises it)."""
+    return (
+        {j.owner for j in jobs},
+        {j.site for j in jobs},
+        {j.last_host for j in jobs},
+        {j.batch_name for j in jobs},
+        {j.experiment for j in jobs},
+        {j.hold_reason for j in jobs},
+    )
+
+
+def _part_hits(
+    distinct: set[Any],
+    items: list[Any],
+    start: int,
+    part: tuple[Callable[[Any], Any], Callable[[Any], str], set[Any], set[Any]],
+    word: str,
+    plain: bool,
+    hits: set[int],
+) -> None:
+    """Add to ``hits`` the positions (from ``start``) of ``items`` whose part's text holds ``word``, given the
+    distinct values of the part in ``items``: each value tested once over all the chunks (``seen``, and ``kept``:
+    those that hold it), the items read again only where a kept value is among them."""
+    get, text, seen, kept = part
+    new = distinct - seen if seen else distinct
+    if new:
+        seen |= new
+        kept |= _holders(new, word, text, plain)
+    if kept and not kept.isdisjoint(distinct):
+        hits.update(compress(range(start, start + len(items)), map(kept.__contains__, map(get, items))))
+
+
+def _id_hits(jobs: list[Any], start: int, word: str, plain: bool, ascii_word: bool, hits: set[int]) -> None:
+    """Add to ``hits`` the positions (from ``start``) of ``jobs`` whose whole or short id holds ``word``."""
+    ids = [j.id for j in jobs]
+    if word in " ".join(ids).lower():  # the whole id as it is: one search of the chunk's ids joined
+        hits.update(start + p for p in _holding(ids, word))
+    # the short id is a prefix of the displayed one (jobsub id, else "cluster.proc@schedd") made of its own
+    # characters when that is clean ASCII: only the jobs whose displayed id holds the word are tested; a word
+    # with another character than those of numbers, and no '@', is in "cluster.proc@schedd" only in its schedd
+    subs = [j.jobsub_id for j in jobs]
     every = range(len(jobs))
-    for get, text in _ROW_PARTS:
-        _by_value(list(map(get, picked)), lambda x, text=text: word in text(x).lower(), hits)
-    for get, text in _JOB_PARTS:
-        _by_value(list(map(get, jobs)), lambda x, text=text: word in text(x).lower(), hits)
-    statuses = list(map(_STATUS, jobs))
-    if any(word in s for s in _STATUS_WORDS):  # tested on the rows of a status whose words may hold it
+    bare = [] if all(subs) else list(compress(every, map(not_, subs)))
+    texts = [x or "" for x in subs] if bare else subs
+    maybe: Iterable[int] = every
+    if plain:
+        joined = " ".join(texts)
+        if _clean_ascii(joined):
+            maybe = _holding(texts, word) if word in joined.lower() else []
+            if bare:
+                if ascii_word and "@" not in word and not _NUMBER_CHARS.issuperset(word):
+                    shown = {
+                        x
+                        for x in set(map(_SCHEDD, map(jobs.__getitem__, bare)))
+                        if not x.isprintable() or word in x.lower()
+                    }
+                    if shown:
+                        maybe = [*maybe, *(p for p in bare if jobs[p].schedd in shown)]
+                else:
+                    maybe = [*maybe, *bare]
+    hits.update(start + p for p in maybe if start + p not in hits and word in short_id(jobs[p]).lower())
+
+
+def _word_hits(picked: Sequence[Row], word: str, parts: bool = True) -> set[int]:
+    """Positions of ``picked`` whose filter text (:attr:`Row.haystack`) holds ``word``, lowercase, no white space;
+    the same answer, without making the texts. ``parts``: a row may hold a verdict or a signature. The rows are
+    read a chunk at a time, every part of a chunk while its jobs and their values are in the CPU's cache."""
+    hits: set[int] = set()
+    plain = _ELLIPSIS not in word  # in a clean ASCII value's text only where the value holds it
+    ascii_word = word.isascii()
+    row_parts = [(get, text, set(), set()) for get, text in _ROW_PARTS] if parts else []
+    job_parts = [(get, text, set(), set()) for get, text in _TEXT_PARTS]
+    n = len(picked)
+    for start in range(0, n, _CHUNK):
+        rows = picked[start : start + _CHUNK]
+        jobs = [r.job for r in rows]
+        if row_parts:
+            values = ({r.verdict for r in rows}, {r.signature for r in rows})
+            for distinct, part in zip(values, row_parts, strict=True):
+                _part_hits(distinct, rows, start, part, word, plain, hits)
+        for distinct, part in zip(_job_values(jobs), job_parts, strict=True):
+            _part_hits(distinct, jobs, start, part, word, plain, hits)
+        _id_hits(jobs, start, word, plain, ascii_word, hits)
+    statused = any(word in s for s in _STATUS_WORDS)
+    exited = _EXIT_CHARS.issuperset(word)
+    numbers = [text for chars, text in _NUMBER_PARTS if chars.issuperset(word)]
+    if not (statused or exited or numbers):
+        return hits
+    every = range(n)
+    jobs = [r.job for r in picked]
+    if statused:  # tested on the rows of a status whose words may hold it
+        statuses = [j.status for j in jobs]
         shown = {s for s in set(statuses) if s == _COMPLETED or word in _STATUS_SHORT.get(s or 0, "?")}
         maybe = compress(every, map(shown.__contains__, statuses))
         hits.update(p for p in maybe if word in status_text(jobs[p]))
-    ascii_word = word.isascii()
-    # the reason: a hold reason's text is made of its own characters when they are all printable (one_line keeps
-    # the words, drops spaces, a prefix and a tail): only the reasons that hold the word, or are not, are tested
-    reasons = list(map(_HOLD_REASON, jobs))
-    distinct = [x for x in set(reasons) if x]
-    if ascii_word and _printable(distinct):
-        distinct = [distinct[p] for p in _holding(distinct, word)]
-    kept = {x for x in distinct if word in _reason_cell(x).lower()}
-    if kept:
-        hits.update(compress(every, map(kept.__contains__, reasons)))
-    if _EXIT_CHARS.issuperset(word):  # a job without a hold reason: its exit code or signal (exit_text)
-        signals, codes = list(map(_EXIT_SIGNAL, jobs)), list(map(_EXIT_CODE, jobs))
+    if exited:  # a job without a hold reason: its exit code or signal (exit_text)
+        signals, codes = [j.exit_signal for j in jobs], [j.exit_code for j in jobs]
         said = {s for s in set(signals) if s is not None and word in _exit_words(s, None, None).lower()}
         said_code = {c for c in set(codes) if c is not None and word in _exit_words(None, c, _COMPLETED)}
         maybe = compress(every, map(or_, map(said.__contains__, signals), map(said_code.__contains__, codes)))
-        hits.update(p for p in maybe if not reasons[p] and word in exit_text(jobs[p]).lower())
-    hits.update(_holding(list(map(_ID, jobs)), word))
-    # the short id is a prefix of the whole one (made of its words when it is not clean): when the ids are
-    # printable, only the rows whose whole id holds the word are tested; without a jobsub id the whole one is
-    # "cluster.proc@schedd": a word with another character than those of numbers, and no '@', is in its schedd
-    jobsub = list(map(_JOBSUB_ID, jobs))
-    bare = list(compress(every, map(not_, jobsub)))
-    texts = [x or "" for x in jobsub] if bare else jobsub
-    maybe: Iterable[int] = _holding(texts, word) if ascii_word and _printable(texts) else every
-    if bare:
-        if ascii_word and "@" not in word and not _NUMBER_CHARS.issuperset(word):
-            schedds = list(map(_SCHEDD, jobs))
-            shown = {x for x in set(schedds) if not x.isprintable() or word in x.lower()}
-            maybe = [*maybe, *(p for p in compress(every, map(shown.__contains__, schedds)) if not jobsub[p])]
-        else:
-            maybe = [*maybe, *bare]
-    hits.update(p for p in maybe if p not in hits and word in short_id(jobs[p]).lower())
-    for chars, text in _NUMBER_PARTS:
-        if chars.issuperset(word):
-            hits.update(p for p in every if p not in hits and word in text(jobs[p], picked[p]))
+        hits.update(p for p in maybe if not jobs[p].hold_reason and word in exit_text(jobs[p]).lower())
+    for text in numbers:
+        hits.update(p for p in every if p not in hits and word in text(jobs[p], picked[p]))
     return hits
-
-
-def _printable(texts: list[str]) -> bool:
-    """Every text printable (no line break of its own either)."""
-    joined = "\n".join(texts)
-    return joined.count("\n") == len(texts) - 1 and joined.replace("\n", "").isprintable()
 
 
 def _free_word(rows: Sequence[Row], word: str, pool: Iterable[int], negate: bool) -> list[int]:
@@ -1017,7 +1078,8 @@ def _free_word(rows: Sequence[Row], word: str, pool: Iterable[int], negate: bool
     making the filter texts (:func:`_word_hits`)."""
     pool = pool if isinstance(pool, list | range) else list(pool)
     whole = isinstance(pool, range) and pool == range(len(rows))
-    hits = _word_hits(rows if whole else list(map(rows.__getitem__, pool)), word)
+    parts = not isinstance(rows, RowList) or rows._store_parts
+    hits = _word_hits(rows if whole else list(map(rows.__getitem__, pool)), word, parts)
     if negate:
         return list(compress(pool, map(not_, map(hits.__contains__, range(len(pool))))))
     return [pool[p] for p in sorted(hits)]

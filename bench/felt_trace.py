@@ -8,11 +8,13 @@ and marks on the key's path (the key reaching the app, the Input, ``on_input_cha
 The bench's own coroutine runs on the same thread, so ``time.thread_time`` there is the UI thread's CPU.
 
     python bench/felt_trace.py [--tree DIR] [--runs N] [--moments 0,0.3] [--kind K] [--profile] [--profile-frames]
-        [--steps]
+        [--steps] [--n 1000000]
 
 Prints per key: wall to the answer, the UI thread's CPU in that window, and the frames (with the lines each
 widget drew and their CPU), recompositions, refreshes that ask for a layout (and who asked) and long steps
-(> 1 ms) in it; ``--steps`` every step from the table's appearance to the first key's answer; ``--profile``:
+(> 1 ms) in it; ``--moments`` may name ``end``: once the background work has ended (bench_felt's last moment);
+``--n 1000000``: bench_felt's 1M projected dump (default its 100k full ads); ``--steps`` every step from the
+table's appearance to the first key's answer; ``--profile``:
 cProfile of the UI thread from '/' to the first key's answer (top functions by cumulative time, ``TOP=N``);
 ``--profile-frames``: cProfile of every frame after the table appears (``SORT=cumulative``, ``TOP=N``).
 ``FELT_TRACE_HOOK=FILE``: a file of one's own patches run in the measured process first (its stderr printed),
@@ -60,11 +62,15 @@ async def traced(path: Path, n: int, moments: list[float], profile: bool, kind: 
         MOMENTS,
         NOTHING,
         SELECTIVE,
+        SETTLE,
+        _background_ended,
         _Clock,
         _key,
         _key_name,
         _paste,
+        _watch_background,
         _watch_frames,
+        _watch_imported,
     )
 
     from opgtui.app import OpgApp
@@ -175,6 +181,8 @@ async def traced(path: Path, n: int, moments: list[float], profile: bool, kind: 
 
     Widget.refresh = widget_refresh  # type: ignore[method-assign]
 
+    ends: dict[str, float] = {}
+    _watch_background(ends)
     scratch = Path(tempfile.mkdtemp(prefix="felt-trace-"))
     atexit.register(shutil.rmtree, scratch, True)  # the scratch store left behind by no run
     cfg = Config(store=scratch / "dump.db")
@@ -204,11 +212,19 @@ async def traced(path: Path, n: int, moments: list[float], profile: bool, kind: 
         mark("filter has focus")
         clock = _Clock(lines=max(1, table.size.height - 1))
         _watch_frames(app, screen, table, clock)
+        watch = asyncio.create_task(_watch_imported(app, ends))
         queries = {"broad": KEYS, "selective": SELECTIVE, "none": NOTHING}[kind]
-        for i, (moment, key) in enumerate(zip(MOMENTS, queries, strict=False)):
-            while pc() - appeared < moment:
+        for i, (moment, key) in enumerate(zip((*MOMENTS, None), queries, strict=False)):
+            if moment is None:  # 'end' (-1): once the background work has ended, as bench_felt's last moment
+                if -1.0 not in moments:
+                    continue
+                while not _background_ended(app, ends) and pc() - appeared < SETTLE:
+                    await asyncio.sleep(0.05)
+                out["ends"] = {k: round(v - appeared, 2) for k, v in ends.items()}
+                mark("background ended")
+            while moment is not None and pc() - appeared < moment:
                 await asyncio.sleep(0.01)
-            if moment not in moments:
+            if moment is not None and moment not in moments:
                 continue
             clock.query, clock.before, clock.set_at, clock.shown_at = key, table.indices, None, None
             clock.done.clear()
@@ -235,6 +251,7 @@ async def traced(path: Path, n: int, moments: list[float], profile: bool, kind: 
                 await asyncio.sleep(0.005)
             await asyncio.sleep(0.05)
         on[0] = False
+        watch.cancel()
     store.close()
     out["log"] = [(t - appeared, w, c, what) for t, w, c, what in log]
     out["windows"] = [(a - appeared, b - appeared) for a, b in out["windows"]]
@@ -257,7 +274,9 @@ async def traced(path: Path, n: int, moments: list[float], profile: bool, kind: 
 
 def report(r: dict[str, Any], steps: bool) -> None:
     log = sorted(r["log"])
-    print(f"listed {r['listed']:.2f} s")
+    print(
+        f"listed {r['listed']:.2f} s" + (f"; background ended (s after the table): {r['ends']}" if "ends" in r else "")
+    )
     for (a, b), wall, cpu in zip(r["windows"], r["keys"], r["cpu"], strict=True):
         inside = [e for e in log if a <= e[0] <= b]
         frames = [e for e in inside if e[3].startswith("FRAME")]
@@ -289,7 +308,7 @@ def main() -> None:
 
             runpy.run_path(os.environ["FELT_TRACE_HOOK"])
         i = sys.argv.index("--child")
-        moments = [float(x) for x in sys.argv[i + 3].split(",")]
+        moments = [-1.0 if x == "end" else float(x) for x in sys.argv[i + 3].split(",")]
         kind = sys.argv[sys.argv.index("--kind") + 1] if "--kind" in sys.argv else "broad"
         r = asyncio.run(traced(Path(sys.argv[i + 1]), int(sys.argv[i + 2]), moments, "--profile" in sys.argv, kind))
         print("RESULT " + json.dumps(r))
@@ -300,11 +319,12 @@ def main() -> None:
     tree = sys.argv[sys.argv.index("--tree") + 1] if "--tree" in sys.argv else None
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 1
     moments = sys.argv[sys.argv.index("--moments") + 1] if "--moments" in sys.argv else "0,0.3,1,2,4,8"
-    path = dump(100_000, projected=False)
+    n = int(sys.argv[sys.argv.index("--n") + 1]) if "--n" in sys.argv else 100_000
+    path = dump(n, projected=n > 100_000)  # bench_felt's dumps: 100k full ads, 1M projected
     env = installed_env({**os.environ, "NO_COLOR": "1"})
     for _ in range(runs):
         load = os.getloadavg()[0]
-        argv = [sys.executable, __file__, "--child", str(path), "100000", moments]
+        argv = [sys.executable, __file__, "--child", str(path), str(n), moments]
         argv += ["--tree", tree] if tree else []
         argv += [a for a in ("--profile", "--profile-frames") if a in sys.argv]
         argv += ["--kind", sys.argv[sys.argv.index("--kind") + 1]] if "--kind" in sys.argv else []

@@ -131,3 +131,51 @@ def test_joined_texts_of_the_bench_jobs() -> None:
     rows = build_rows(synthetic_jobs(9000, seed=3), VERDICTS, now=NOW)
     check_joined(rows, random.Random(32), 150)
     assert all(text is not None for _first, _n, text in rows._hay_blocks or [])
+
+
+@pytest.mark.parametrize("ones", [0, 1, 7, 60, 400, 3000])
+def test_a_masks_rows_picked_by_their_set(ones: int) -> None:
+    """A mask's rows in a pool's order (``_picked``): none, a few (their set, no per-row test of the mask), many
+    (the per-row test), in list, shuffled, range and reversed-range pools, negated too: the per-row answer."""
+    from opgtui.domain.joblist import _mask_hits, _picked
+
+    rng = random.Random(ones)
+    n = 5000
+    mask = bytearray(n)
+    for i in rng.sample(range(n), ones):
+        mask[i] = 1
+    assert (_mask_hits(mask) is None) == (ones * 16 > n)
+    shuffled = list(range(n))
+    rng.shuffle(shuffled)
+    for pool in (list(range(n)), shuffled, shuffled[:700], range(n), range(40, 3000), range(n - 1, -1, -3), []):
+        for negate in (False, True):
+            want = [i for i in pool if bool(mask[i]) != negate]
+            assert _picked(pool, mask, negate) == want, (ones, negate, type(pool))
+    odd = bytearray(mask)
+    odd[3] = 2  # not a mask of 0 and 1 bytes: tested row by row
+    assert _mask_hits(odd) is None
+    assert _picked(range(n), odd, False) == [i for i in range(n) if odd[i]]
+
+
+@pytest.mark.parametrize("joined", [False, True])
+def test_a_big_searchs_steps_read_one_mask(monkeypatch: pytest.MonkeyPatch, joined: bool) -> None:
+    """A search of most of many rows in steps too small to ask for a word's mask each (``filter_steps``) makes
+    it once, first: over the job lines with every filter text built (a dump's rows once the texts are in), and
+    over the joined texts; the same rows as ``w in row.haystack``, in the pool's order, negated too."""
+    import opgtui.domain.joblist as joblist
+
+    monkeypatch.setattr(joblist, "LINES_STEP", 60)
+    rows = build_rows(synthetic_jobs(3000, seed=8), VERDICTS, now=NOW)
+    if not joined:
+        with_lines(rows, 400)
+    warm(rows, None)
+    assert (rows._hay_blocks is not None) == joined and rows._haystacks is not None
+    pool = list(range(len(rows)))
+    random.Random(8).shuffle(pool)
+    for query in ("e399.", "wisc", "qz", "!e398.", "1d", "!held"):
+        terms = joblist.parse_query(query)
+        found = [i for part in joblist.filter_steps(rows, terms, pool, 60) for i in part]
+        word, negate = terms[0].value, terms[0].negate
+        assert found == [i for i in pool if (word in rows[i].haystack) != negate], query
+        masks = rows._hay_masks if joined else {**rows._masks, **rows._part_masks}
+        assert word in masks, query  # made once, not each step's rows searched one by one

@@ -331,7 +331,7 @@ class RowList(list[Row]):
             return mask
         coded, ids = parts
         if not self._parts_checked:  # once: one line a row in every ids block, every code in its table
-            if any(text.count("\n") != n - 1 for _first, n, text in ids) or any(
+            if not _one_line_a_row(ids) or any(
                 max(codes, default=0) >= max(len(texts), 1) for _f, _n, codes, texts, _s, _r in coded
             ):
                 self._parts = None
@@ -393,7 +393,7 @@ class RowList(list[Row]):
         mask = self._masks.get(word)
         if mask is None:
             if not self._lines_checked:  # once: one line a row in every block
-                if any(text.count("\n") != n - 1 for _first, n, text in blocks):
+                if not _one_line_a_row(blocks):
                     self._blocks = None
                     return None
                 self._lines_checked = True
@@ -882,6 +882,11 @@ def _lines_mask(blocks: Sequence[tuple[int, int, str]], word: str, n: int) -> by
         if hits >= enough:  # a word in many lines: every line tested at once
             mask[first : first + rows] = bytes(map(contains, text.split("\n"), repeat(word)))
     return mask
+
+
+def _one_line_a_row(blocks: Sequence[tuple[int, int, str]]) -> bool:
+    """Every ``(first row, rows, text)`` block holds one line a row (the job lines' and the ids' blocks)."""
+    return all(text.count("\n") == n - 1 for _first, n, text in blocks)
 
 
 def _codes_mask(entry: list[Any], hits: list[int]) -> bytes:

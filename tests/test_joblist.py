@@ -366,6 +366,38 @@ def test_kept_column_order_sorts_as_a_stable_sort(column: str) -> None:
         assert sort_indices(rows, everything, column, reverse) == _stable_sort(list(rows), everything, column, reverse)
 
 
+def _hostile_since(n: int, seed: int) -> list[float | int | None]:
+    """Status times a sort by age must order as ``-status_since`` does: ties, None, negative, zero and -0.0,
+    ints beside equal floats, big ints, infinities."""
+    rng = random.Random(seed)
+    pool: list[float | int | None] = [None, 0, 0.0, -0.0, -5, -5.0, 7, 7.0, 2**60, float(2**60), 2**60 + 1]
+    pool += [float("inf"), float("-inf"), 1.5, -1.5, NOW, int(NOW), NOW + 0.25, True, False]
+    return [rng.choice(pool) if rng.random() < 0.6 else rng.randrange(-3, 4) * rng.choice((1, 0.5)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_age_order_is_the_plain_sort_by_age_key(seed: int) -> None:
+    since = _hostile_since(700, seed)
+    if seed == 0:
+        since = [s if s is not None else 1 for s in since]  # no row without one
+    elif seed == 1:
+        since = [None] * 50  # no row with one
+    made = jobs(len(since), seed=seed)
+    for job, s in zip(made, since, strict=True):
+        job.status_since = s
+    rows = build_rows(made, now=NOW)
+    plain = list(rows)
+    everything = list(range(len(rows)))
+    shuffled = everything[:]
+    random.Random(seed).shuffle(shuffled)
+    for indices in (everything, range(len(rows)), everything[1:], shuffled, shuffled[:90]):
+        for reverse in (False, True, False):  # each order twice: the kept one answers as the first did
+            want = _stable_sort(plain, list(indices), "age", reverse)
+            assert sort_indices(rows, indices, "age", reverse) == want
+            assert sort_indices(plain, indices, "age", reverse) == want
+    assert rows._sorts["age"].keys == [r.key("age") for r in plain]
+
+
 def test_field_terms_answer_as_each_rows_value_does() -> None:
     queries = [
         "site:purdue !novapro code:34",

@@ -217,16 +217,8 @@ def set_rest(brief: JobBrief, values: Sequence[Any]) -> None:
         HoldReasonCode=hold_code, HoldReasonSubCode=hold_subcode, RequestCpus=request_cpus, NumJobStarts=_int(starts)
     )
     host = last_host(remote_host, last_remote)
-    site = _first_str((site1, site2, site3, site4, site5))
-    if site is None and host is not None:
-        site = domain_of(host)
-    if site is not None:
-        site = _POOL.get(site) or _shared(site)
-    key = (acct, acct_group, jobsub_group, vo, fqan)
-    try:
-        experiment = _exp_raw[key]
-    except (KeyError, TypeError):  # not met yet (experiment_of keeps it), or a list where a string belongs
-        experiment = _experiment(*key)
+    site = site_of((site1, site2, site3, site4, site5), host)
+    experiment = experiment_of_values((acct, acct_group, jobsub_group, vo, fqan))
     brief.owner, brief.experiment, brief.batch_name = _text(owner), experiment, _text(batch)
     brief.hold_reason, brief.hold_code, brief.hold_subcode = _str(reason), hold_code, hold_subcode
     brief.last_host, brief.site = host, site
@@ -237,6 +229,27 @@ def last_host(remote_host: Any, last_remote: Any) -> str | None:
     """The host a job runs or last ran on, from its RemoteHost and LastRemoteHost values (None: no host)."""
     remote = _str(remote_host) or _str(last_remote)
     return host_of(remote) if remote else None
+
+
+def site_of(sites: tuple[Any, ...], host: str | None) -> str | None:
+    """The site of a job from the values of its five site attributes (``MATCH_EXP_JOB_GLIDEIN_Site`` to
+    ``MATCH_EXP_JOBGLIDEIN_ResourceName``, in :data:`REST_ATTRS`' order) and its host (:func:`last_host`): the first
+    value naming one, else the host's domain; one object per distinct site."""
+    site = _first_str(sites)
+    if site is None and host is not None:
+        site = domain_of(host)
+    if site is not None:
+        site = _POOL.get(site) or _shared(site)
+    return site
+
+
+def experiment_of_values(key: tuple[Any, ...]) -> str | None:
+    """The experiment of a job from the values of ``AccountingGroup``, ``AcctGroup``, ``Jobsub_Group``,
+    ``x509UserProxyVOName`` and ``x509UserProxyFirstFQAN``."""
+    try:
+        return _exp_raw[key]
+    except (KeyError, TypeError):  # not met yet (experiment_of keeps it), or a list where a string belongs
+        return _experiment(*key)
 
 
 _HEAD = len(HEAD_ATTRS)

@@ -250,3 +250,173 @@ def test_parts_of_other_rows_are_refused() -> None:
     assert not rows.use_parts(listed, [part])
     assert not other.use_parts(listed, [(49, *part[1:])])
     assert rows._parts is None and other._parts is None
+
+
+# ------------------------------------------------------------ a worker's parts against the whole rest, job by job
+
+#: Strings where a narrow normalisation could differ from set_rest's: empty, expressions, sites that name none,
+#: final sigma, bidi, line breaks, spaces, hosts of every form (sinful strings, IPs, bare names).
+ODD_TEXTS = [
+    None,
+    "",
+    " ",
+    "/Expr(x)/",
+    "/Expr(",
+    "$$(GLIDEIN_Site)",
+    "Unknown",
+    "Local Job",
+    "UNDEFINED",
+    "ΑΣ",
+    "ΑΣ.ΒΣ",
+    "İSTANBUL",
+    "two  spaces",
+    " lead",
+    "trail ",
+    "line\nbreak",
+    "\u202eevil",
+    "x" * 130,
+    "FNAL_GPGrid",
+    "group_nova.prod.novapro",
+    "fermilab",
+    "/fermilab/dune/Role=Analysis",
+    "dune",
+    "slot1@glidein_1_2@fnpc4108.FNAL.gov",
+    "slot1_3@e301.chtc.wisc.edu",
+    "<131.225.1.2:9618?addrs=x&alias=Host.Σ.org&noUDP>",
+    "<1.2.3.4:9618>",
+    "slot1@1.2.3.4",
+    "slot1@bare",
+    "slot1@ΣΑΣ.Example.ORG ",
+    "Error from slot1@h.ΣΑΣ.org: OVER  memory\nand more",
+]
+WHERE_ATTRS = (
+    "Owner",
+    "JobBatchName",
+    "HoldReason",
+    "RemoteHost",
+    "LastRemoteHost",
+    "MATCH_EXP_JOB_GLIDEIN_Site",
+    "MachineAttrGLIDEIN_Site0",
+    "MATCH_GLIDEIN_Site",
+    "JOB_Site",
+    "MATCH_EXP_JOBGLIDEIN_ResourceName",
+    "AccountingGroup",
+    "AcctGroup",
+    "Jobsub_Group",
+    "x509UserProxyVOName",
+    "x509UserProxyFirstFQAN",
+)
+ODD_NUMBERS: list[Any] = [None, 0, 1, -1, 2**63 - 1, -(2**63), 2.5, 1e300, -0.0, 34]
+
+
+def odd_ads(n: int, seed: int) -> list[dict[str, Any]]:
+    """Plain ads (the plain decoder accepts them) of odd texts and numbers, repeated and mixed so that texts are
+    made from values met before and new (the same raw values, the same host from other slots)."""
+    rng = random.Random(seed)
+    ads = []
+    for i in range(n):
+        ad: dict[str, Any] = {
+            "ClusterId": rng.choice([1, 77, 2**40, 2**63 - 1]),
+            "ProcId": i,
+            "GlobalJobId": rng.choice(["s1.fnal.gov#1.0#1", "ΣΑΣ.org#1.0#1", "bare#1.0#1"]),
+            "JobStatus": rng.choice([1, 2, 3, 4, 5, 7, None]),
+            "ExitCode": rng.choice([None, 0, 1, 2**63 - 1]),
+            "ExitBySignal": rng.choice([None, True, False]),
+            "ExitSignal": rng.choice([None, 9]),
+            "CompletionDate": rng.choice([None, 0, 1700000000]),
+            "ExitStatus": rng.choice([None, 3]),
+        }
+        for attr in WHERE_ATTRS:
+            if rng.random() < 0.6:
+                ad[attr] = rng.choice(ODD_TEXTS)
+        for attr in dumpheads._INT_ATTRS:
+            ad[attr] = rng.choice([v for v in ODD_NUMBERS if type(v) is not float])
+        for attr in dumpheads._NUMBER_ATTRS:
+            ad[attr] = rng.choice(ODD_NUMBERS)
+        ads.append(ad)
+    return ads
+
+
+def worker_parts(ads: list[dict[str, Any]]) -> tuple[list[str], list[str], list[str]]:
+    """Each ad's said, where and ids texts as a worker's parts make them from its plain values."""
+    import msgspec
+
+    from opgtui.core.model import JobBrief
+    from opgtui.sources.jobbrief import HEAD_ATTRS, set_head
+
+    decoded = dumpheads._plain_decoder().decode(json.dumps(ads).encode())  # (refuses none of these)
+    head = dumpheads._getter(dumpheads._plain_attrs(), *HEAD_ATTRS)
+    parts = dumpheads._Parts(JobLines())
+    brief = JobBrief.__new__(JobBrief)
+    said_texts: list[str] = []
+    where_texts: list[str] = []
+    said, where, ids = [], [], []
+    for k in range(0, len(decoded), 7):  # frames of 7 jobs
+        for ad in decoded[k : k + 7]:
+            values = msgspec.structs.astuple(ad)
+            set_head(brief, head(values))
+            parts.add(brief, values)
+        frame = parts.take()
+        assert frame is not None
+        said_texts += frame[2]
+        where_texts += frame[3]
+        said += [said_texts[c] for c in array("I", frame[0])]
+        where += [where_texts[c] for c in array("I", frame[1])]
+        ids += frame[4].split("\n")
+    return said, where, ids
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_workers_parts_are_the_whole_rests_texts(seed: int) -> None:
+    from opgtui.sources.jobbrief import BRIEF_ATTRS, brief_from_values
+
+    ads = odd_ads(600, seed)
+    said, where, ids = worker_parts(ads)
+    maker = JobLines()
+    for k, ad in enumerate(ads):  # each job's whole brief (set_rest), made by a maker of its own
+        brief = brief_from_values(tuple(map(ad.get, BRIEF_ATTRS)))
+        assert (said[k], where[k]) == (maker.said(brief), maker.where(brief)), ad
+        assert ids[k] == maker.ids(brief).replace("\n", " ")
+    assert len(set(where)) > 50 and len(set(said)) > 20
+
+
+@pytest.mark.parametrize("attr", [*dumpheads._INT_ATTRS, *dumpheads._NUMBER_ATTRS])
+def test_the_plain_decoder_refuses_what_makes_set_rest_raise(attr: str) -> None:
+    """The parts set only the fields their texts read: a value that makes set_rest raise (then the row's rest is
+    none) must send its segment the exact way."""
+    import msgspec
+
+    from opgtui.sources.jobbrief import REST_ATTRS, set_rest
+
+    for value in [2**63, -(2**63) - 1, 2**64 + 3, 10**400, 1e20, -1e19, 9.3e18, True, "1", 1e308 * 10]:
+        rest = dict.fromkeys(REST_ATTRS)
+        rest[attr] = value
+        try:
+            set_rest(type("B", (), {})(), tuple(rest.values()))
+            raises = False
+        except ValueError:
+            raises = True
+        text = json.dumps([{"ClusterId": 1, "ProcId": 0, attr: value}]).encode()
+        try:
+            dumpheads._plain_decoder().decode(text)
+            accepted = True
+        except msgspec.DecodeError:
+            accepted = False
+        assert not (accepted and raises), (attr, value)
+
+
+def test_ids_of_odd_schedds_as_their_whole_path_makes_them() -> None:
+    """A job without a jobsub id: its ids made once per schedd (JobLines._at_short) as the whole path makes them
+    from the same text as its jobsub id."""
+    from opgtui.core.model import JobBrief
+
+    schedds = [t for t in ODD_TEXTS if type(t) is str] + ["s@t.org", "a.b", "1.2.3.4", "ΑΣ.x", "x" * 60, "Σ"]
+    schedds += ["x" * 77, "x" * 78, "x" * 79, "İ.Fnal", "Σ.σ", "aΣ", "a.ΑΣ", "\x1b.org", "a\u0301Σ.b"]
+    maker = JobLines()
+    for schedd in schedds:
+        for cluster, proc in [(1, 0), (123456789, 12), (-5, 3), (2**63 - 1, 2**63 - 1), (0, -1)]:
+            brief, same = JobBrief.__new__(JobBrief), JobBrief.__new__(JobBrief)
+            for b, jobsub in ((brief, None), (same, f"{cluster}.{proc}@{schedd}")):
+                b.cluster, b.proc, b.schedd, b.jobsub_id = cluster, proc, schedd, jobsub
+                b.id = f"{schedd}#{cluster}.{proc}"
+            assert maker.ids(brief) == JobLines().ids(same), (schedd, cluster, proc)

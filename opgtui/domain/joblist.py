@@ -790,6 +790,7 @@ class JobLines:
         self._said: dict[tuple[Any, ...], str] = {}  # status, exit and hold reason -> status and reason texts
         self._where: dict[tuple[Any, ...], str] = {}  # owner, site, host, batch, experiment -> their texts
         self._hosts: dict[str, str] = {}  # the host of an id -> its first label (short_id)
+        self._schedds: dict[str, tuple[str, int]] = {}  # schedd -> "@" and its short id's host, longest cluster.proc
 
     def said(self, job: Job) -> str:
         """The status and reason texts of ``job`` (made once per status, exit and hold reason)."""
@@ -823,8 +824,19 @@ class JobLines:
 
     def ids(self, job: Job) -> str:
         """The short and whole id texts of ``job``: ``sid id``, lowercase (the head's part of its line)."""
+        cluster, proc, schedd = job.cluster, job.proc, job.schedd
+        if not job.jobsub_id and type(cluster) is int and type(proc) is int and type(schedd) is str:
+            # cluster.proc@schedd: what follows its digits made once per schedd (_at_short)
+            at_short = self._schedds.get(schedd)
+            if at_short is None:
+                if len(self._schedds) > 1 << 12:
+                    self._schedds.clear()
+                at_short = self._schedds[schedd] = self._at_short(schedd)
+            local = f"{cluster}.{proc}"
+            if len(local) <= at_short[1]:
+                return f"{local}{at_short[0]} {job.id.lower()}"
         # the short id (short_id) of a clean id: its host's first label made once per host
-        text = job.jobsub_id or f"{job.cluster}.{job.proc}@{job.schedd}"
+        text = job.jobsub_id or f"{cluster}.{proc}@{schedd}"
         local, at, host = text.partition("@")
         if at and len(text) <= 80 and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
             short = self._hosts.get(host)
@@ -835,6 +847,16 @@ class JobLines:
         else:
             sid = short_id(job).lower()
         return f"{sid} {job.id.lower()}"
+
+    def _at_short(self, schedd: str) -> tuple[str, int]:
+        """What follows ``cluster.proc`` in the short id text of a job of ``schedd`` without a jobsub id (``@`` and
+        the host's first label, lowercase), and the longest ``cluster.proc`` that leaves the id clean as
+        :meth:`ids` tests it (-1: none; such ids take its whole path). The digits hold no letter: lowercasing the
+        rest alone changes nothing (its final sigma reads no letter before the ``@``)."""
+        if "@" in schedd or not schedd.isprintable() or "  " in schedd or schedd[-1:] == " ":
+            return "", -1
+        bare = "." in schedd and not schedd.replace(".", "").isdigit()
+        return f"@{schedd.split('.', 1)[0] if bare else schedd}".lower(), 79 - len(schedd)
 
     def line(self, job: Job) -> str:
         # the CPU/wall and efficiency cells (_cpu_wall, _efficiency), made here without their calls

@@ -850,10 +850,10 @@ class JobLines:
 
     def _at_short(self, schedd: str) -> tuple[str, int]:
         """What follows ``cluster.proc`` in the short id text of a job of ``schedd`` without a jobsub id (``@`` and
-        the host's first label, lowercase), and the longest ``cluster.proc`` that leaves the id clean as
-        :meth:`ids` tests it (-1: none; such ids take its whole path). The digits hold no letter: lowercasing the
-        rest alone changes nothing (its final sigma reads no letter before the ``@``)."""
-        if "@" in schedd or not schedd.isprintable() or "  " in schedd or schedd[-1:] == " ":
+        the host's first label, lowercase: the host is the whole schedd, an ``@`` of its own too), and the longest
+        ``cluster.proc`` that leaves the id clean as :meth:`ids` tests it (-1: none; such ids take its whole path).
+        The digits hold no letter: lowercasing the rest alone changes nothing (no final sigma reads them)."""
+        if not schedd.isprintable() or "  " in schedd or schedd[-1:] == " ":
             return "", -1
         bare = "." in schedd and not schedd.replace(".", "").isdigit()
         return f"@{schedd.split('.', 1)[0] if bare else schedd}".lower(), 79 - len(schedd)

@@ -337,44 +337,65 @@ def odd_ads(n: int, seed: int) -> list[dict[str, Any]]:
     return ads
 
 
-def worker_parts(ads: list[dict[str, Any]]) -> tuple[list[str], list[str], list[str]]:
-    """Each ad's said, where and ids texts as a worker's parts make them from its plain values."""
+def worker_parts(ads: list[dict[str, Any]], path: Path) -> tuple[list[str], list[str], list[str]]:
+    """Each ad's said, where and ids texts as a worker's parts make them (:func:`dumpheads.read_part` of the
+    whole dump, its frames read back)."""
+    import io
+    import os
+
     import msgspec
 
-    from opgtui.core.model import JobBrief
-    from opgtui.sources.jobbrief import HEAD_ATTRS, set_head
+    from opgtui.sources.dumps import array_bounds
 
-    decoded = dumpheads._plain_decoder().decode(json.dumps(ads).encode())  # (refuses none of these)
-    head = dumpheads._getter(dumpheads._plain_attrs(), *HEAD_ATTRS)
-    parts = dumpheads._Parts(JobLines())
-    brief = JobBrief.__new__(JobBrief)
+    path.write_text("[\n" + ",\n".join(json.dumps(a) for a in ads) + "\n]\n")
+    fd = os.open(path, os.O_RDONLY)
+    begin, last, _split = array_bounds(fd, path.stat().st_size)  # type: ignore[misc]
+    os.close(fd)
+    out = io.BytesIO()
+    assert dumpheads.read_part(str(path), begin, last, "line", out, JOB_LINES) == 0
     said_texts: list[str] = []
     where_texts: list[str] = []
     said, where, ids = [], [], []
-    for k in range(0, len(decoded), 7):  # frames of 7 jobs
-        for ad in decoded[k : k + 7]:
-            values = msgspec.structs.astuple(ad)
-            set_head(brief, head(values))
-            parts.add(brief, values)
-        frame = parts.take()
-        assert frame is not None
-        said_texts += frame[2]
-        where_texts += frame[3]
-        said += [said_texts[c] for c in array("I", frame[0])]
-        where += [where_texts[c] for c in array("I", frame[1])]
-        ids += frame[4].split("\n")
+    data, at = out.getvalue(), 0
+    while True:
+        (size,) = dumpheads._LENGTH.unpack_from(data, at)
+        frame = msgspec.msgpack.decode(data[at + 8 : at + 8 + size])
+        at += 8 + size
+        if not frame:
+            break
+        parts = frame[4]
+        assert parts is not None and len(frame[3]) == sum(frame[1])
+        said_texts += parts[2]
+        where_texts += parts[3]
+        said += [said_texts[c] for c in array("I", parts[0])]
+        where += [where_texts[c] for c in array("I", parts[1])]
+        ids += parts[4].split("\n")
     return said, where, ids
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_workers_parts_are_the_whole_rests_texts(seed: int) -> None:
-    from opgtui.sources.jobbrief import BRIEF_ATTRS, brief_from_values
+def test_a_workers_parts_are_the_whole_rests_texts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    """Plain ads, and now and then one the plain decoder refuses (its segment read the exact way, between
+    plain ones): each job's texts are those of its whole brief (set_rest; none when it raises, as the fill)."""
+    from opgtui.core.model import JobBrief
+    from opgtui.sources.jobbrief import BRIEF_ATTRS, HEAD_ATTRS, brief_from_values, set_head, set_rest
 
-    ads = odd_ads(600, seed)
-    said, where, ids = worker_parts(ads)
+    monkeypatch.setattr(dumpheads, "_wait_for_the_listing", lambda: 1 / 0)  # (the heads pass alone)
+    ads = odd_ads(1500, seed)
+    for k in range(40, len(ads), 97):
+        ads[k]["HoldReasonCode" if k % 2 else "RemoteWallClockTime"] = 2**64 + k  # refused: the exact way
+        ads[k + 1]["Owner"] = ["a", k]
+    said, where, ids = worker_parts(ads, tmp_path / "q.json")
+    assert len(said) == len(where) == len(ids) == len(ads)
     maker = JobLines()
     for k, ad in enumerate(ads):  # each job's whole brief (set_rest), made by a maker of its own
-        brief = brief_from_values(tuple(map(ad.get, BRIEF_ATTRS)))
+        values = tuple(map(ad.get, BRIEF_ATTRS))
+        try:
+            brief = brief_from_values(values)
+        except ValueError:  # its rest is none
+            brief = JobBrief.__new__(JobBrief)
+            set_head(brief, values[: len(HEAD_ATTRS)])
+            set_rest(brief, (None,) * (len(BRIEF_ATTRS) - len(HEAD_ATTRS)))
         assert (said[k], where[k]) == (maker.said(brief), maker.where(brief)), ad
         assert ids[k] == maker.ids(brief).replace("\n", " ")
     assert len(set(where)) > 50 and len(set(said)) > 20

@@ -484,10 +484,15 @@ class _Parts:
         )
         get_where, get_said, get_host = where_keys.get, said_keys.get, hosts.get
 
+        made: dict[tuple[Any, ...], tuple[str | None, ...]] = {}  # raw values -> owner, batch, experiment
+
         def new_where(brief: Any, key: tuple[tuple[Any, ...], str | None]) -> int:
-            raw, host = key  # the fields JobLines.where reads, as set_rest sets them
-            brief.owner, brief.batch_name, brief.last_host = _text(raw[0]), _text(raw[1]), host
-            brief.site, brief.experiment = site_of(raw[2:7], host), experiment_of_values(raw[7:])
+            raw, host = key  # the fields JobLines.where reads, as set_rest sets them (a host is new more often)
+            fields = made.get(raw)
+            if fields is None:
+                fields = made[raw] = (_text(raw[0]), _text(raw[1]), experiment_of_values(raw[7:]))
+            brief.owner, brief.batch_name, brief.experiment = fields
+            brief.last_host, brief.site = host, site_of(raw[2:7], host)
             code = where_keys[key] = _code(where_codes, self.where_new, maker.where(brief))
             return code
 

@@ -316,10 +316,12 @@ class RowList(list[Row]):
         text holds (those are only in the job lines)."""
         return self._parts is not None and not any(chars.issuperset(word) for chars in _LINES_ONLY)
 
-    def _parts_mask(self, word: str) -> bytearray | None:
+    def _parts_mask(self, word: str, most: int | None = None) -> bytearray | None:
         """Each row's filter text holds ``word`` (1) or not (0), but for the age column, from the job parts (the
         distinct texts each tested once, then each row by its code; the ids searched as the job lines are) and the
-        verdicts and signatures; None when the parts do not answer it or may no longer be right."""
+        verdicts and signatures; None when the parts do not answer it or may no longer be right. ``most``: None
+        too once more rows than that are found to hold it (a search for a word few rows hold: no dense work, and
+        not before the parts are checked)."""
         parts, valid = self._parts, self._parts_valid  # (another thread may drop them meanwhile)
         if parts is None or any(chars.issuperset(word) for chars in _LINES_ONLY):
             return None
@@ -328,25 +330,53 @@ class RowList(list[Row]):
             return None
         mask = self._part_masks.get(word)
         if mask is not None:
-            return mask
+            return mask if most is None or mask.count(1) <= most else None
+        if not (self._parts_checked if most is not None else self.check_parts()):
+            return None
         coded, ids = parts
-        if not self._parts_checked:  # once: one line a row in every ids block, every code in its table
-            if not _one_line_a_row(ids) or any(
-                max(codes, default=0) >= max(len(texts), 1) for _f, _n, codes, texts, _s, _r in coded
-            ):
-                self._parts = None
+        if most is None:
+            mask = _lines_mask(ids, word, len(self))
+        else:
+            lines = _lines_hits(ids, word, most)
+            if lines is None:
                 return None
-            self._parts_checked = True
-        mask = _lines_mask(ids, word, len(self))
+            mask = bytearray(len(self))
+            for i in lines:
+                mask[i] = 1
         for entry in coded:
             hits = [code for code, text in enumerate(entry[3]) if word in text]
             if hits:
-                _or_into(mask, entry[0], _codes_mask(entry, hits))
+                if most is not None and len(entry[3]) > 256 and len(hits) * 16 > len(entry[3]):
+                    return None  # many texts hold it: most likely many rows too
+                bits = _codes_mask(entry, hits)
+                if most is not None and bits.count(1) > most:
+                    return None
+                _or_into(mask, entry[0], bits)
         self._row_values_into(word, mask)
+        if most is not None and mask.count(1) > most:
+            return None
         if len(self._part_masks) >= 8:  # the last words typed (replaced whole: another thread may read it)
             self._part_masks = {}
         self._part_masks[word] = mask
         return mask
+
+    def check_parts(self) -> bool:
+        """The job parts (:meth:`use_parts`) are sound: one line a row in every ids block, every code in its table
+        (checked once, ~85 ms at 1,000,000 rows: ahead of the first key, off the UI thread); dropped when not."""
+        parts = self._parts
+        if parts is None:
+            return False
+        if not self._parts_checked:
+            coded, ids = parts
+            if not _one_line_a_row(ids) or any(
+                max(codes, default=0) >= max(len(texts), 1) for _f, _n, codes, texts, *_ in coded
+            ):
+                self._parts = None
+                return False
+            for entry in coded:  # and each run's codes as a search of them reads them (_codes_mask)
+                _codes_mask(entry, [])
+            self._parts_checked = True
+        return True
 
     def expect_lines(self, future: Any) -> None:
         """Job lines on their way (a ``concurrent.futures.Future`` of :meth:`use_lines`' arguments, or of None when
@@ -887,7 +917,10 @@ def _lines_mask(blocks: Sequence[tuple[int, int, str]], word: str, n: int) -> by
     """Each of ``n`` rows' job line holds ``word`` (1) or not (every block holds one line a row)."""
     mask = bytearray(n)
     find, count = str.find, str.count
+    chars = set(word)
     for first, rows, text in blocks:
+        if not all(map(text.__contains__, chars)):  # a character the block lacks (memchr: faster than the search)
+            continue
         at = find(text, word)
         if at < 0:
             continue
@@ -905,41 +938,83 @@ def _lines_mask(blocks: Sequence[tuple[int, int, str]], word: str, n: int) -> by
     return mask
 
 
+def _lines_hits(blocks: Sequence[tuple[int, int, str]], word: str, most: int) -> list[int] | None:
+    """The rows (ascending) whose job line holds ``word`` when they are at most ``most``, else None (every block
+    holds one line a row): found by searching the blocks, no per-row work."""
+    found: list[int] = []
+    find, count = str.find, str.count
+    chars = set(word)
+    for first, _rows, text in blocks:
+        if not all(map(text.__contains__, chars)):
+            continue
+        at, line, last = find(text, word), first, 0
+        while at >= 0:
+            line += count(text, "\n", last, at)
+            found.append(line)
+            if len(found) > most:
+                return None
+            last = find(text, "\n", at)
+            if last < 0:
+                break
+            at = find(text, word, last)
+    return found
+
+
 def _one_line_a_row(blocks: Sequence[tuple[int, int, str]]) -> bool:
     """Every ``(first row, rows, text)`` block holds one line a row (the job lines' and the ids' blocks)."""
     return all(text.count("\n") == n - 1 for _first, n, text in blocks)
 
 
 def _codes_mask(entry: list[Any], hits: list[int]) -> bytes:
-    """Each row of a run of coded rows (``[first, rows, codes, texts, codes as bytes, codes' raw bytes]``, the
+    """Each row of a run of coded rows (``[first, rows, codes, texts, codes as bytes, codes' byte planes]``, the
     last two made when first needed) coded one of ``hits`` (1) or not (0)."""
     _first, n, codes, texts = entry[:4]
     if len(texts) <= 256:  # every code a byte: one translation of them all
         small = entry[4]
         if small is None:
-            small = entry[4] = array("B", codes).tobytes()
+            small = entry[4] = _byte_planes(codes, 8)[0][1]
         table = bytearray(256)
         for code in hits:
             table[code] = 1
         return small.translate(table)
-    if len(hits) <= 8:  # a few codes: each found in the codes' bytes (at a code's place), unless it is common
-        raw = entry[5]
-        if raw is None:
-            raw = entry[5] = codes.tobytes()
-        out, width, enough = bytearray(n), codes.itemsize, n // 16 + 16
-        for code in hits:
-            pattern = code.to_bytes(width, sys.byteorder)
-            at = raw.find(pattern)
-            while at >= 0 and enough:
-                if at % width:
-                    at = raw.find(pattern, at + 1)
-                    continue
-                out[at // width] = 1
-                enough -= 1
-                at = raw.find(pattern, at + width)
-        if enough:
+    if not hits:
+        if entry[5] is None:
+            entry[5] = _byte_planes(codes, (len(texts) - 1).bit_length())
+        return bytes(n)
+    if len(hits) * 16 >= len(texts) * 15:  # most codes: the rows of the others, the other way round
+        others = sorted(set(range(len(texts))).difference(hits))
+        return _codes_mask(entry, others).translate(_NEGATE) if others else b"\x01" * n
+    if len(hits) * 16 <= len(texts):  # a few codes: the rows whose code's every byte is one of theirs, then each
+        planes = entry[5]
+        if planes is None:
+            planes = entry[5] = _byte_planes(codes, (len(texts) - 1).bit_length())
+        maybe = -1
+        for shift, plane in planes:
+            table = bytearray(256)
+            for code in hits:
+                table[(code >> shift) & 255] = 1
+            maybe &= int.from_bytes(plane.translate(table), "little")
+        out = maybe.to_bytes(n, "little")
+        if out.count(1) * 16 <= n:  # few such rows: those whose code is not one of them (a byte from another) unset
+            out, kept, find = bytearray(out), set(hits), out.find
+            at = find(1)
+            while at >= 0:
+                if codes[at] not in kept:
+                    out[at] = 0
+                at = find(1, at + 1)
             return out
     return bytes(map(set(hits).__contains__, codes))
+
+
+_NEGATE = bytes([1, 0]) + bytes(254)  # a translation of 0 and 1 bytes: each the other
+
+
+def _byte_planes(codes: array[int], bits: int) -> list[tuple[int, bytes]]:
+    """``(shift, plane)`` for each byte of the codes that may be set (codes of at most ``bits`` bits): the plane holds
+    that byte of every code, in order (``plane[i] == (codes[i] >> shift) & 255``)."""
+    raw, width = codes.tobytes(), codes.itemsize
+    little = sys.byteorder == "little"
+    return [(8 * k, raw[(k if little else width - 1 - k) :: width]) for k in range(min(width, max(1, (bits + 7) // 8)))]
 
 
 def _or_into(mask: bytearray, first: int, bits: bytes) -> None:
@@ -1260,6 +1335,47 @@ def apply_terms(rows: Sequence[Row], terms: Sequence[Term], indices: Sequence[in
     for term in sorted(terms, key=lambda t: (t.negate, not t.exact, t.field is not None, -len(t.value))):
         pool = _apply(rows, term, pool)
     return pool  # type: ignore[return-value]
+
+
+FEW_SHARE = 64  # a word's rows are few (few_rows) when at most 1 in this many rows holds it
+
+
+def few_rows(rows: Sequence[Row], terms: Sequence[Term], lines: bool = True) -> list[int] | None:
+    """The rows (ascending) that may hold every term, when one free word's mask (the job parts', the job lines' or
+    the joined filter texts') sets few of them (at most one in :data:`FEW_SHARE`): a superset of what the terms
+    keep, from which :func:`apply_terms` gives them without a look at the other rows; None when no word is so (or
+    its data has not arrived). ``lines``: the job lines may be searched (a long search: not on the UI thread)."""
+    if not isinstance(rows, RowList) or not rows:
+        return None
+    if rows._lines_future is not None:
+        rows._take_lines()
+    most = len(rows) // FEW_SHARE
+    if lines:
+        rows.check_parts()
+    best: set[int] | None = None
+    for term in terms:
+        v = term.value
+        if term.field is not None or term.negate:
+            continue
+        if rows._parts_word(v) or rows._blocks is not None:
+            if rows._age_maybe(v):  # the masks lack the age texts: those rows too may hold it
+                continue
+            if rows._parts_word(v):  # (no dense work: None once more rows hold it)
+                mask = rows._parts_mask(v, most)
+            elif lines or v in rows._masks:  # (searched whole: a search of many rows needs it next)
+                mask = rows._word_mask(v)
+            else:
+                continue
+        elif rows._hay_blocks is not None and (lines or v in rows._hay_masks):
+            mask = rows._hay_mask(v)
+        else:
+            continue
+        hits = None if mask is None else _mask_hits(mask)
+        if hits is not None and len(hits) <= most and (best is None or len(hits) < len(best)):
+            best = hits
+            if not best:
+                break
+    return None if best is None else sorted(best)
 
 
 def filter_rows(rows: Sequence[Row], query: str, indices: Sequence[int] | None = None) -> list[int]:

@@ -31,6 +31,7 @@ from opgtui.domain.joblist import (
     Term,
     apply_terms,
     build_rows,
+    few_rows,
     filter_rows,
     filter_steps,
     group_rows,
@@ -194,6 +195,8 @@ class JobsScreen(BaseScreen):
         if dump is not None and dump.result is not None:  # its workers go on to the job lines once the table is
             self.call_after_refresh(dump.result.start_lines)  # on the screen (until then the listing has the cores)
         self.call_after_refresh(threading.Thread(target=_warm, args=(rows, made), name="jobs-warm", daemon=True).start)
+        if isinstance(rows, RowList):  # its job parts checked once, before a key needs them (~85 ms at 1M rows)
+            self.call_after_refresh(threading.Thread(target=rows.check_parts, name="jobs-parts", daemon=True).start)
         # and what the view made to show them (the first paint's lines, the widgets' state) joins the frozen
         # objects: the collection of the young ones right after the first paint took 5-8 ms of CPU (holding the
         # GIL) as the first filter key came, the next full one 13-19 ms, 1.6 and 3-4 ms with them frozen (issue
@@ -363,7 +366,15 @@ class JobsScreen(BaseScreen):
         terms, pool = self._query.start(rows, query, base)
         pool = base if pool is None else pool
         grouped = bool(self.grouping and self.group is None)  # groups are shown once every row is searched
-        search = _Search(self._generation, rows, query, base, terms, pool, select, started, grouped)
+        state = self._base
+        order = state[2] if state is not None and state[0] is rows and state[1] is None and state[3] is base else None
+        search = _Search(self._generation, rows, query, base, terms, pool, select, started, grouped, order)
+        found = _few_found(search, lines=False)  # a word few rows hold: the whole answer, here, from those rows
+        if found is not None:
+            self._query.finish(rows, base, terms, found)
+            self.filtering = False
+            self._show(found, select, started)
+            return
         if not grouped:
             search.found = apply_terms(rows, terms, pool[:FIRST_PART])
             search.searched = min(len(pool), FIRST_PART)
@@ -394,6 +405,12 @@ class JobsScreen(BaseScreen):
         answer = partial(self._answer, rows, query, select=search.select, started=search.started)
         with foreground():
             grouped = search.grouped
+            few = _few_found(search)
+            if few is not None:
+                self._query.finish(rows, search.base, search.terms, few)
+                if search.generation == self._generation:
+                    answer(few, done=True)
+                return
             for part in filter_steps(rows, search.terms, search.pool[search.searched :]):
                 if search.generation != self._generation:
                     return
@@ -724,6 +741,7 @@ class _Search:
     select: str | None
     started: float
     grouped: bool  # groups are shown: no partial result
+    order: tuple[str, str, bool] | None  # the base's quick filter, sort and direction (None: not known to be those)
     found: list[int] = field(default_factory=list)
     searched: int = 0  # rows of the pool the UI thread searched (0: the thread searches them all)
     shown_at: float = 0.0  # when a partial result was last shown (0: not yet)
@@ -748,6 +766,26 @@ def _warm(rows: list[Row], made: tuple[list[tuple[str, int, int]], TextsAsked] |
                     break
                 start += len(ids)
     warm(rows)
+
+
+def _few_found(search: _Search, lines: bool = True) -> list[int] | None:
+    """The whole answer of a search, when a word of it is held by few rows (:func:`few_rows`) and its base's order is
+    known: those rows of the base, in its order, that every term keeps; None otherwise. (A query that narrows the
+    last one searches that one's result, which holds every row of the base the new one keeps.)"""
+    if search.order is None:
+        return None
+    hits = few_rows(search.rows, search.terms, lines)
+    if hits is None:
+        return None
+    return apply_terms(search.rows, search.terms, _in_order(search.rows, hits, *search.order))
+
+
+def _in_order(rows: list[Row], indices: list[int], quick: str, sort_key: str, reverse: bool) -> list[int]:
+    """The rows of ``indices`` (ascending) in a quick filter's rows sorted (those of the base of :func:`_sorted_base`
+    without a group): the sort is stable (ties by row number), so a part of the rows sorts as they do among all."""
+    if quick != "all":
+        indices = [indices[p] for p in quick_filter([rows[i] for i in indices], quick)]
+    return sort_indices(rows, indices, sort_key, reverse)
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...] | None) -> bool:

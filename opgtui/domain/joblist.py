@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
+import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -245,7 +246,7 @@ class RowList(list[Row]):
         self._keys: dict[str, list[str]] = {}  # grouping -> every row's key
         self._sorts: dict[str, SortIndex] = {}  # column -> its order, built the first time it is sorted by
         self._descending: dict[str, list[int]] = {}  # column -> its order, largest first
-        self._made: dict[str, list[str]] = {}  # group keys made elsewhere, until every row's are in (put_made)
+        self._made: dict[str, tuple[list[str], int]] = {}  # group keys made elsewhere, and how many rows' are in
         self._one_key: dict[str, str] = {}
         self._cells: dict[int, tuple[str, ...]] = {}  # the first screenful's cells, made before it is drawn
         self._blocks: list[tuple[int, int, str]] | None = None  # (first row, rows, their job lines): use_lines()
@@ -256,6 +257,7 @@ class RowList(list[Row]):
         self._age_len: int | None = None  # the longest age text a row may show
         self._row_values: list[tuple[list[Any], set[Any]]] | None = None  # verdicts, signatures (_word_mask)
         self._lines_future: Any = None  # the job lines on their way (expect_lines)
+        self._lines_taking = threading.Lock()  # held by the thread taking them (_take_lines)
         self._hay_blocks: list[tuple[int, int, str | None]] | None = None  # the filter texts joined (join_haystacks)
         self._hay_masks: dict[str, bytearray] = {}  # word -> each row's filter text holds it
         self._parts: tuple[list[list[Any]], list[tuple[int, int, str]]] | None = None  # coded texts, ids: use_parts()
@@ -276,7 +278,7 @@ class RowList(list[Row]):
             if n:
                 kept.append((first, n, text))
                 first += n
-        if first != len(self) or len(jobs) != len(self) or not all(map(is_, map(_JOB, self), jobs)):
+        if first != len(self) or not _lists_jobs(self, jobs):
             return False
         self._blocks, self._lines_valid, self._masks, self._lines_checked = kept, valid, {}, False
         return True
@@ -399,10 +401,16 @@ class RowList(list[Row]):
                 future.result(timeout=wait)
             except TimeoutError:
                 return
-        self._lines_future = None
-        value = future.result()
-        if value is not None and self._blocks is None:
-            self.use_lines(*value)
+        with self._lines_taking:  # one thread takes them; another that wants them waits here, then has them
+            if self._lines_future is not future:
+                return  # taken meanwhile
+            value = future.result()
+            if value is not None and self._blocks is None:
+                self.use_lines(*value)
+            # only now: a search that looked meanwhile saw them on their way (and waits for them), never a list
+            # with neither them nor their promise (its words searched row by row: seconds at 1M)
+            if self._lines_future is future:
+                self._lines_future = None
 
     def _word_mask(self, word: str) -> bytearray | None:
         """Each row's filter text holds ``word`` (1) or not (0), but for the age column (:meth:`_age_maybe`); found
@@ -571,10 +579,14 @@ class RowList(list[Row]):
         if self._built == start:
             self._built = end
         one = self._one_key  # one object per distinct key, as the groupings' own memo keeps them
+        n = len(self)
         for by, part in zip(WARM_GROUPINGS, keys, strict=True):
-            made = self._made.setdefault(by, [])
-            made += [one.setdefault(k, k) for k in part]
-            if len(made) == len(self):
+            made, filled = self._made.get(by) or ([""] * n, 0)  # every row's slot at once, never grown (at 1M
+            if filled != start or len(part) != len(ids):  # calls at the lists' growth took 2-4 ms of CPU, not 0.4)
+                continue  # not the next rows' keys: this grouping's are made here (group_keys_of)
+            made[start:end] = [one.setdefault(k, k) for k in part]
+            self._made[by] = (made, end)
+            if end == n:
                 self._keys.setdefault(by, made)
         return True
 
@@ -592,6 +604,20 @@ class RowList(list[Row]):
                     yield_to_foreground()
             self._keys[by] = keys
         return keys
+
+
+SAME_STEP = 16384
+"""Rows whose jobs :func:`_lists_jobs` compares in one C loop (~0.6 ms): between two, the GIL may change hands."""
+
+
+def _lists_jobs(rows: Sequence[Row], jobs: Sequence[Any], step: int = SAME_STEP) -> bool:
+    """Each row lists the very object at its place in ``jobs``, and there are as many: compared ``step`` rows at a
+    time, so a thread taking 1M rows' job lines never holds the GIL for one long loop (36 ms at 1M) that a frame
+    or a keystroke's search would wait for."""
+    if len(rows) != len(jobs):
+        return False
+    listed, given = map(_JOB, rows), iter(jobs)  # read on slice by slice (no copies)
+    return all(all(map(is_, islice(listed, step), islice(given, step))) for _ in range(0, len(rows), step))
 
 
 def filter_texts(rows: Sequence[Row]) -> list[str]:

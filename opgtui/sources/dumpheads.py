@@ -484,15 +484,14 @@ class _Parts:
         )
         get_where, get_said, get_host = where_keys.get, said_keys.get, hosts.get
 
-        made: dict[tuple[Any, ...], tuple[str | None, ...]] = {}  # raw values -> owner, batch, experiment
+        # raw values -> what set_rest makes of them but the site (owner, batch, experiment) and the sites' values:
+        # one object for many jobs, a where key's first part (the dict's few entries and their strings at hand)
+        made: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        get_made = made.get
 
         def new_where(brief: Any, key: tuple[tuple[Any, ...], str | None]) -> int:
-            raw, host = key  # the fields JobLines.where reads, as set_rest sets them (a host is new more often)
-            fields = made.get(raw)
-            if fields is None:
-                fields = made[raw] = (_text(raw[0]), _text(raw[1]), experiment_of_values(raw[7:]))
-            brief.owner, brief.batch_name, brief.experiment = fields
-            brief.last_host, brief.site = host, site_of(raw[2:7], host)
+            (brief.owner, brief.batch_name, brief.experiment, sites), host = key  # the fields JobLines.where reads
+            brief.last_host, brief.site = host, site_of(sites, host)  # (as set_rest sets them)
             code = where_keys[key] = _code(where_codes, self.where_new, maker.where(brief))
             return code
 
@@ -502,7 +501,11 @@ class _Parts:
             host = get_host(remote, _MISSING)
             if host is _MISSING:
                 host = hosts[remote] = last_host(*remote)
-            where_key = (where_from(values), host)
+            raw = where_from(values)
+            fields = get_made(raw)
+            if fields is None:
+                fields = made[raw] = (_text(raw[0]), _text(raw[1]), experiment_of_values(raw[7:]), raw[2:7])
+            where_key = (fields, host)
             where = get_where(where_key)
             if where is None:
                 where = new_where(brief, where_key)

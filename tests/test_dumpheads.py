@@ -85,6 +85,54 @@ def test_a_later_part_read_first_still_lists_its_jobs_after_the_parts_before(
     assert [dataclasses.replace(job, updated=0.0) for job in result.full_jobs(ids)] == same_time
 
 
+def _same_id(ads: list[dict[str, object]], k: int, like: int) -> None:
+    """Ad ``k`` becomes a later ad of the job of ad ``like`` (a dump that repeats a job)."""
+    for key in ("ClusterId", "ProcId", "GlobalJobId", "JobsubJobId"):
+        if key in ads[like]:
+            ads[k][key] = ads[like][key]
+
+
+@pytest.mark.parametrize(
+    "repeats",
+    [[], [(10, 3)], [(399, 0)], [(1100, 5)], [(900, 600)], [(10, 3), (1100, 5), (1199, 1198)], [(5, 500)]],
+)
+def test_a_dump_repeating_a_job_is_indexed_as_the_loader_alone_indexes_it(
+    tmp_path: Path, repeats: list[tuple[int, int]]
+) -> None:
+    """The first part's ids go into the index as its frames come: a job repeated in that part, in a later one,
+    or across parts still leaves the jobs and the index (its order too) as the loader alone makes them."""
+    ads = varied(1200)
+    for k, like in repeats:
+        _same_id(ads, k, like)
+    path = write(ads, tmp_path / "q.json", "lines")
+    alone = load_files([path], brief=True)
+    readers = dumpheads.HeadReaders([path], workers=3, fork=True)
+    assert str(path) in readers._files
+    result = load_files([path], brief=True, heads=readers)
+    readers.stop()
+    assert len(alone.jobs) == 1200 - len(repeats) and not result.errors
+    assert [[getattr(j, f) for f in FIELDS] for j in result.jobs] == [
+        [getattr(j, f) for f in FIELDS] for j in alone.jobs
+    ]
+    assert list(result.index.items()) == list(alone.index.items())
+    assert [result.jobs[i].id for i in result.index.values()] == list(result.index)
+
+
+def test_a_part_that_fails_after_the_first_parts_ids_came_leaves_no_stale_index(tmp_path: Path) -> None:
+    ads = varied(900)
+    ads[850] = {"MyType": "Machine", "Name": "slot1@e1.chtc.wisc.edu"}  # the last part fails: the loader reads
+    _same_id(ads, 860, 2)
+    path = write(ads, tmp_path / "q.json", "lines")
+    alone = load_files([path], brief=True)
+    readers = dumpheads.HeadReaders([path], workers=3, fork=True)
+    result = load_files([path], brief=True, heads=readers)
+    readers.stop()
+    assert [[getattr(j, f) for f in FIELDS] for j in result.jobs] == [
+        [getattr(j, f) for f in FIELDS] for j in alone.jobs
+    ]
+    assert list(result.index.items()) == list(alone.index.items()) and len(result.index) == 898
+
+
 def test_a_dump_changed_after_the_workers_started_is_read_as_it_is_now(tmp_path: Path) -> None:
     path = write(varied(600), tmp_path / "q.json", "lines")
     readers = dumpheads.HeadReaders([path], workers=2)

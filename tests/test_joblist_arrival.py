@@ -141,8 +141,35 @@ def test_a_search_while_another_thread_takes_the_job_lines_waits_for_them() -> N
     assert taking.wait(5)
     want = [i for i, r in enumerate(rows) if "held" in r.haystack]
     assert filter_rows(rows, "held", list(range(len(rows)))) == want  # (the rows' filter texts: not the lines)
-    rows._take_lines(LINES_WAIT)  # as a search of many rows does
+    rows._take_lines()  # as the UI thread's part of a search does: it does not wait (nor take them twice)
+    assert rows._blocks is None and rows._lines_future is future and not first.join(0) and first.is_alive()
+    rows._take_lines(LINES_WAIT)  # as a search of many rows does: it waits, then has them
     assert rows._blocks is not None and rows._lines_future is None
     first.join()
     assert taken == [1] and rows._lines_future is None
     assert filter_rows(rows, "held", list(range(len(rows)))) == want
+
+
+def test_a_big_lists_job_lines_are_taken_only_by_a_thread_that_waits_for_them(monkeypatch: Any) -> None:
+    """Over TAKEN_WAITING rows, a caller that does not wait (the UI thread's part of a search) leaves the lines to
+    a thread that waits (their check costs ~40 ms at 1M) and answers the same without them."""
+    import opgtui.domain.joblist as joblist
+
+    monkeypatch.setattr(joblist, "TAKEN_WAITING", 100)
+    rows = _rows(300)
+    listed = [r.job for r in rows]
+    future: Future = Future()
+    future.set_result((listed, [(len(listed), JobLines().block(listed))], None))
+    rows.expect_lines(future)
+    want = [i for i, r in enumerate(rows) if "held" in r.haystack]
+    rows._take_lines()
+    assert rows._blocks is None and rows._lines_future is future
+    assert filter_rows(rows, "held", list(range(150))) == [i for i in want if i < 150]  # (does not wait)
+    assert rows._blocks is None
+    rows._take_lines(1.0)
+    assert rows._blocks is not None and rows._lines_future is None
+    assert filter_rows(rows, "held", list(range(len(rows)))) == want
+    small = _rows(50)
+    small.expect_lines(future)
+    small._take_lines()  # a small list's are taken by whoever asks (its check costs microseconds)
+    assert small._lines_future is None

@@ -392,8 +392,8 @@ class RowList(list[Row]):
     def _take_lines(self, wait: float = 0.0) -> None:
         """Take the job lines expected, when they are in (``wait``: waiting that long for them)."""
         future = self._lines_future
-        if future is None:
-            return
+        if future is None or (not wait and len(self) > TAKEN_WAITING):
+            return  # (a big list's are taken by a thread that waits for them: never the UI thread)
         if not future.done():
             if not wait:
                 return
@@ -401,7 +401,12 @@ class RowList(list[Row]):
                 future.result(timeout=wait)
             except TimeoutError:
                 return
-        with self._lines_taking:  # one thread takes them; another that wants them waits here, then has them
+        # one thread takes them; another that waits for them waits here, then has them; one that does not wait
+        # (the UI thread's first part of a search) goes on without them, as before they came
+        taking = self._lines_taking
+        if not (taking.acquire(timeout=wait) if wait else taking.acquire(blocking=False)):
+            return
+        try:
             if self._lines_future is not future:
                 return  # taken meanwhile
             value = future.result()
@@ -411,6 +416,8 @@ class RowList(list[Row]):
             # with neither them nor their promise (its words searched row by row: seconds at 1M)
             if self._lines_future is future:
                 self._lines_future = None
+        finally:
+            taking.release()
 
     def _word_mask(self, word: str) -> bytearray | None:
         """Each row's filter text holds ``word`` (1) or not (0), but for the age column (:meth:`_age_maybe`); found
@@ -605,6 +612,10 @@ class RowList(list[Row]):
             self._keys[by] = keys
         return keys
 
+
+TAKEN_WAITING = 20_000
+"""Rows over which job lines are taken only by a thread that waits for them (the jobs-warm thread, a search of
+many rows): checking they are the rows' takes ~40 ms at 1M, which a keystroke on the UI thread must not pay."""
 
 SAME_STEP = 16384
 """Rows whose jobs :func:`_lists_jobs` compares in one C loop (~0.6 ms): between two, the GIL may change hands."""

@@ -146,13 +146,15 @@ def test_a_dump_changed_after_the_workers_started_is_read_as_it_is_now(tmp_path:
 
 
 @pytest.mark.parametrize(
-    ("load", "fork", "workers"), [(0.3, False, 2), (1.2, False, 2), (1.6, False, 0), (3.5, True, 2), (4.0, True, 0)]
+    ("load", "fork", "workers"),
+    [(0.3, False, 2), (1.2, False, 2), (1.6, False, 0), (3.5, True, 2), (4.0, True, 2), (12.0, True, 2)],
 )
 def test_workers_start_only_on_cores_with_room(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, load: float, fork: bool, workers: int
 ) -> None:
-    """On a machine busy with other work, workers would take turns with it and cost their start on top: the
-    loader reads the dump itself then (forked workers cost little to start: they go on to a busier machine)."""
+    """On a machine busy with other work, spawned workers would take turns with it and cost their start on top:
+    the loader reads the dump itself then. Forked workers cost little to start and make the job parts and lines
+    the filter keys read: they start however busy the machine is."""
     monkeypatch.setattr(dumpheads, "cores", lambda: 2)
     monkeypatch.setattr(dumpheads.os, "getloadavg", lambda: (load, load, load))
     assert dumpheads.spare_cores(fork) == workers

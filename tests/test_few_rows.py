@@ -127,7 +127,7 @@ def _codes_entry(rng: random.Random, texts: int, n: int, typecode: str) -> list[
     codes = array(
         typecode, (min(texts - 1, int(rng.paretovariate(1.2))) if skew else rng.randrange(texts) for _ in range(n))
     )
-    return [0, n, codes, [""] * texts, None, None]
+    return [0, n, codes, [""] * texts, None, None, None]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -13,11 +13,12 @@ import re
 import sys
 import threading
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, filterfalse, islice, repeat
-from operator import attrgetter, contains, is_, is_not, lt, not_, or_
+from itertools import accumulate, compress, filterfalse, islice, repeat
+from operator import and_, attrgetter, contains, is_, is_not, lt, not_, or_
 from typing import Any, NamedTuple, Protocol
 
 from opgtui.core.foreground import yield_to_foreground
@@ -264,6 +265,8 @@ class RowList(list[Row]):
         self._parts_valid: Callable[[], bool] | None = None
         self._parts_checked = False
         self._part_masks: dict[str, bytearray] = {}  # word -> each row's parts hold it (but the age)
+        self._ids_chars: dict[str, list[bool]] = {}  # character -> the ids' blocks holding it (_with_chars)
+        self._lines_chars: dict[str, list[bool]] = {}  # character -> the job lines' blocks holding it
 
     def use_lines(
         self, jobs: Sequence[Any], blocks: Iterable[tuple[int, str]], valid: Callable[[], bool] | None = None
@@ -281,6 +284,7 @@ class RowList(list[Row]):
         if first != len(self) or not _lists_jobs(self, jobs):
             return False
         self._blocks, self._lines_valid, self._masks, self._lines_checked = kept, valid, {}, False
+        self._lines_chars = {}
         return True
 
     def use_parts(
@@ -299,7 +303,7 @@ class RowList(list[Row]):
         for n, said, said_texts, where, where_texts, id_blocks in parts:
             if len(said) != n or len(where) != n:
                 return False
-            coded += [[first, n, said, said_texts, None, None], [first, n, where, where_texts, None, None]]
+            coded += [[first, n, said, said_texts, None, None, None], [first, n, where, where_texts, None, None, None]]
             at = first
             for k, text in id_blocks:
                 if k:
@@ -311,6 +315,7 @@ class RowList(list[Row]):
         if first != len(self) or len(jobs) != len(self) or not all(map(is_, map(_JOB, self), jobs)):
             return False
         self._parts, self._parts_valid, self._part_masks, self._parts_checked = (coded, ids), valid, {}, False
+        self._ids_chars = {}
         return True
 
     def _parts_word(self, word: str) -> bool:
@@ -337,25 +342,38 @@ class RowList(list[Row]):
             return None
         coded, ids = parts
         if most is None:
-            mask = _lines_mask(ids, word, len(self))
-        else:
-            lines = _lines_hits(ids, word, most)
-            if lines is None:
+            mask = _lines_mask(ids, word, len(self), self._ids_chars)
+            for entry in coded:
+                hits = _texts_holding(entry, word)
+                if hits:
+                    _or_into(mask, entry[0], _codes_mask(entry, hits))
+        else:  # each row found set, no per-row work
+            found = _lines_hits(ids, word, most, self._ids_chars)
+            if found is None:
                 return None
+            found_rows = set(found)
+            for entry in coded:
+                hits = _texts_holding(entry, word)
+                if hits:
+                    if len(entry[3]) > 256 and len(hits) * 16 > len(entry[3]):
+                        return None  # many texts hold it: most likely many rows too
+                    bits = _codes_mask(entry, hits)
+                    if bits.count(1) > most:
+                        return None
+                    first, find = entry[0], bits.find
+                    at = find(1)
+                    while at >= 0:
+                        found_rows.add(first + at)
+                        at = find(1, at + 1)
+                    if len(found_rows) > most:
+                        return None
             mask = bytearray(len(self))
-            for i in lines:
+            for i in found_rows:
                 mask[i] = 1
-        for entry in coded:
-            hits = [code for code, text in enumerate(entry[3]) if word in text]
-            if hits:
-                if most is not None and len(entry[3]) > 256 and len(hits) * 16 > len(entry[3]):
-                    return None  # many texts hold it: most likely many rows too
-                bits = _codes_mask(entry, hits)
-                if most is not None and bits.count(1) > most:
-                    return None
-                _or_into(mask, entry[0], bits)
+            if not self._store_parts:
+                _remember_hits(mask, found_rows)
         self._row_values_into(word, mask)
-        if most is not None and mask.count(1) > most:
+        if most is not None and self._store_parts and mask.count(1) > most:
             return None
         if len(self._part_masks) >= 8:  # the last words typed (replaced whole: another thread may read it)
             self._part_masks = {}
@@ -442,7 +460,7 @@ class RowList(list[Row]):
                     self._blocks = None
                     return None
                 self._lines_checked = True
-            mask = _lines_mask(blocks, word, len(self))
+            mask = _lines_mask(blocks, word, len(self), self._lines_chars)
             self._row_values_into(word, mask)
             if len(self._masks) >= 8:  # the last words typed (replaced whole: another thread may read it)
                 self._masks = {}
@@ -950,14 +968,30 @@ def _one_line_lower(text: str) -> str:
     return text.lower().replace("\n", " ")
 
 
-def _lines_mask(blocks: Sequence[tuple[int, int, str]], word: str, n: int) -> bytearray:
-    """Each of ``n`` rows' job line holds ``word`` (1) or not (every block holds one line a row)."""
+def _with_chars(
+    blocks: Sequence[tuple[int, int, str]], word: str, known: dict[str, list[bool]] | None = None
+) -> list[tuple[int, int, str]]:
+    """The blocks that hold every character of ``word`` (no other may hold it): each character looked for with
+    ``memchr``, faster than the search of the word; ``known``: each character's answer per block, kept."""
+    keep = [True] * len(blocks)
+    for char in set(word):
+        has = None if known is None else known.get(char)
+        if has is None:
+            has = [char in text for _first, _rows, text in blocks]
+            if known is not None:
+                known[char] = has
+        keep = list(map(and_, keep, has))
+    return list(compress(blocks, keep))
+
+
+def _lines_mask(
+    blocks: Sequence[tuple[int, int, str]], word: str, n: int, known: dict[str, list[bool]] | None = None
+) -> bytearray:
+    """Each of ``n`` rows' job line holds ``word`` (1) or not (every block holds one line a row; ``known`` as for
+    :func:`_with_chars`)."""
     mask = bytearray(n)
     find, count = str.find, str.count
-    chars = set(word)
-    for first, rows, text in blocks:
-        if not all(map(text.__contains__, chars)):  # a character the block lacks (memchr: faster than the search)
-            continue
+    for first, rows, text in _with_chars(blocks, word, known):
         at = find(text, word)
         if at < 0:
             continue
@@ -975,15 +1009,14 @@ def _lines_mask(blocks: Sequence[tuple[int, int, str]], word: str, n: int) -> by
     return mask
 
 
-def _lines_hits(blocks: Sequence[tuple[int, int, str]], word: str, most: int) -> list[int] | None:
+def _lines_hits(
+    blocks: Sequence[tuple[int, int, str]], word: str, most: int, known: dict[str, list[bool]] | None = None
+) -> list[int] | None:
     """The rows (ascending) whose job line holds ``word`` when they are at most ``most``, else None (every block
-    holds one line a row): found by searching the blocks, no per-row work."""
+    holds one line a row; ``known`` as for :func:`_with_chars`): found by searching the blocks, no per-row work."""
     found: list[int] = []
     find, count = str.find, str.count
-    chars = set(word)
-    for first, _rows, text in blocks:
-        if not all(map(text.__contains__, chars)):
-            continue
+    for first, _rows, text in _with_chars(blocks, word, known):
         at, line, last = find(text, word), first, 0
         while at >= 0:
             line += count(text, "\n", last, at)
@@ -1000,6 +1033,29 @@ def _lines_hits(blocks: Sequence[tuple[int, int, str]], word: str, most: int) ->
 def _one_line_a_row(blocks: Sequence[tuple[int, int, str]]) -> bool:
     """Every ``(first row, rows, text)`` block holds one line a row (the job lines' and the ids' blocks)."""
     return all(text.count("\n") == n - 1 for _first, n, text in blocks)
+
+
+def _texts_holding(entry: list[Any], word: str) -> list[int]:
+    """The codes (ascending) of a run's distinct texts (``entry[3]``) that hold ``word``: a search of them joined
+    (made once, with where each starts, into ``entry[6]``) while it finds few, else each text tested."""
+    texts = entry[3]
+    joined = entry[6]
+    if joined is None:
+        text = "\n".join(texts)
+        starts = list(accumulate((len(t) + 1 for t in texts), initial=0))
+        joined = entry[6] = (text, starts) if text.count("\n") == max(len(texts) - 1, 0) else ("", [])
+    text, starts = joined
+    if not starts:  # a text with a line break of its own
+        return [code for code, t in enumerate(texts) if word in t]
+    hits: list[int] = []
+    at = text.find(word)
+    while at >= 0:
+        code = bisect_right(starts, at) - 1
+        hits.append(code)
+        if len(hits) > 64:  # many: each text tested (in C), not each found
+            return [code for code, t in enumerate(texts) if word in t]
+        at = text.find(word, starts[code + 1])
+    return hits
 
 
 def _codes_mask(entry: list[Any], hits: list[int]) -> bytes:
@@ -1091,10 +1147,15 @@ def _mask_hits(mask: bytearray) -> set[int] | None:
         while at >= 0:
             hits.add(at)
             at = find(1, at + 1)
+    _remember_hits(mask, hits)
+    return hits
+
+
+def _remember_hits(mask: bytearray, hits: set[int] | None) -> None:
+    """Keep the rows ``mask`` sets (None: many), for :func:`_mask_hits`; the mask is not changed once made."""
     if len(_HITS) >= 8:  # the last masks used (another thread may read it: only an entry's identity is trusted)
         _HITS.clear()
     _HITS[id(mask)] = (mask, hits)
-    return hits
 
 
 def _picked(pool: Sequence[int], mask: bytearray, negate: bool) -> list[int]:

@@ -388,8 +388,8 @@ class RowList(list[Row]):
             return False
         if not self._parts_checked:
             coded, ids = parts
-            if not _one_line_a_row(ids) or any(
-                max(codes, default=0) >= max(len(texts), 1) for _f, _n, codes, texts, *_ in coded
+            if not _one_line_a_row(ids) or not all(
+                _codes_below(codes, len(texts)) for _f, _n, codes, texts, *_ in coded
             ):
                 self._parts = None
                 return False
@@ -1028,6 +1028,13 @@ def _lines_hits(
                 break
             at = find(text, word, last)
     return found
+
+
+def _codes_below(codes: array[int], size: int, step: int = 1 << 16) -> bool:
+    """Every code is below ``size`` (0 too when there are no texts): read ``step`` codes a call (one call of
+    ``max`` over a million codes held the GIL ~60 ms, against the UI thread)."""
+    limit = max(size, 1)
+    return all(max(codes[at : at + step]) < limit for at in range(0, len(codes), step))
 
 
 def _one_line_a_row(blocks: Sequence[tuple[int, int, str]]) -> bool:

@@ -369,11 +369,20 @@ class JobsScreen(BaseScreen):
         state = self._base
         order = state[2] if state is not None and state[0] is rows and state[1] is None and state[3] is base else None
         search = _Search(self._generation, rows, query, base, terms, pool, select, started, grouped, order)
-        found = _few_found(search, lines=False)  # a word few rows hold: the whole answer, here, from those rows
-        if found is not None:
+        hold = foreground()  # (the background work waits meanwhile, and until the answer is on the screen)
+        hold.__enter__()
+        try:
+            found = _few_found(search, lines=False)  # a word few rows hold: the whole answer, here, from those rows
+        except BaseException:
+            hold.__exit__(None, None, None)
+            raise
+        if found is None:
+            hold.__exit__(None, None, None)
+        else:
             self._query.finish(rows, base, terms, found)
             self.filtering = False
             self._show(found, select, started)
+            self.call_after_refresh(hold.__exit__, None, None, None)
             return
         if not grouped:
             search.found = apply_terms(rows, terms, pool[:FIRST_PART])

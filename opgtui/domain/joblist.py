@@ -481,17 +481,20 @@ class RowList(list[Row]):
     def _age_maybe(self, word: str) -> bool:
         """The word may be in some row's age text (the only part of a filter text neither in the job lines nor
         the verdicts: it is made with the list's time)."""
-        if not _AGE_CHARS.issuperset(word):
-            return False
+        return _AGE_CHARS.issuperset(word) and len(word) <= self.age_bound()
+
+    def age_bound(self) -> int:
+        """The longest age text a row may show ('Ns', 'Nm', 'Nh' up to a day, then 'Nd'): made once, from every
+        row (~16 ms at 100,000 rows: ahead of the first key, off the UI thread, as the parts' check)."""
         if self._age_len is None:
             oldest = min((x for x in map(_SINCE, self) if x is not None and x - x == 0), default=None)
             latest = max(map(_NOW, self), default=0.0)
             seconds = 0.0 if oldest is None else latest - oldest  # at least any row's age
             if seconds - seconds != 0:  # no bound
                 self._age_len = 1 << 30
-            else:  # 'Ns', 'Nm', 'Nh' up to a day, then 'Nd'
+            else:
                 self._age_len = max(3, len(str(int(max(seconds, 0)) // 86400)) + 1)
-        return len(word) <= self._age_len
+        return self._age_len
 
     def make_cells(self, indices: Iterable[int]) -> None:
         """Make and keep these rows' cells (the first screenful, in the read's thread: the table's first paint,

@@ -171,6 +171,8 @@ class JobsScreen(BaseScreen):
             finally:
                 if collecting:
                     gc.enable()
+            if isinstance(rows, RowList):  # what a word of age characters asks of every row, before the table
+                rows.age_bound()  # appears (made in a thread after it, it took the GIL from the first second's keys)
             pool = range(len(rows)) if quick == "all" else quick_filter(rows, quick)  # every row: no list, no check
             base = sort_indices(rows, pool, sort_key, reverse)
             for i in base[:FIRST_ROWS]:  # the first rows a shifter sees or searches, filled in before they are shown
@@ -789,7 +791,7 @@ def _warm(rows: list[Row], made: tuple[list[tuple[str, int, int]], TextsAsked] |
 def _ahead_of_keys(rows: RowList) -> None:
     """What a free word's search reads of every row, made once the table is on the screen, before a key needs it:
     the job parts' check (~85 ms at 1M rows) and the rows' age bound (a word of age characters, `m` or `1`, asked
-    it on the UI thread: 16 ms at 100k rows, ~160 ms at 1M)."""
+    it on the UI thread: 16 ms at 100k rows, ~160 ms at 1M; the listing's read makes it first)."""
     rows.check_parts()
     rows.age_bound()
 

@@ -197,10 +197,8 @@ class JobsScreen(BaseScreen):
         if dump is not None and dump.result is not None:  # its workers go on to the job lines once the table is
             self.call_after_refresh(dump.result.start_lines)  # on the screen (until then the listing has the cores)
         self.call_after_refresh(threading.Thread(target=_warm, args=(rows, made), name="jobs-warm", daemon=True).start)
-        if isinstance(rows, RowList):  # its job parts checked and its ages bounded once, before a key needs them
-            self.call_after_refresh(
-                threading.Thread(target=_ahead_of_keys, args=(rows,), name="jobs-parts", daemon=True).start
-            )
+        if isinstance(rows, RowList):  # its job parts checked once, before a key needs them (~85 ms at 1M rows)
+            self.call_after_refresh(threading.Thread(target=rows.check_parts, name="jobs-parts", daemon=True).start)
         # and what the view made to show them (the first paint's lines, the widgets' state) joins the frozen
         # objects: the collection of the young ones right after the first paint took 5-8 ms of CPU (holding the
         # GIL) as the first filter key came, the next full one 13-19 ms, 1.6 and 3-4 ms with them frozen (issue
@@ -786,14 +784,6 @@ def _warm(rows: list[Row], made: tuple[list[tuple[str, int, int]], TextsAsked] |
     warm(rows)
     if made is not None:
         gc.freeze()
-
-
-def _ahead_of_keys(rows: RowList) -> None:
-    """What a free word's search reads of every row, made once the table is on the screen, before a key needs it:
-    the job parts' check (~85 ms at 1M rows) and the rows' age bound (a word of age characters, `m` or `1`, asked
-    it on the UI thread: 16 ms at 100k rows, ~160 ms at 1M; the listing's read makes it first)."""
-    rows.check_parts()
-    rows.age_bound()
 
 
 def _few_found(search: _Search, lines: bool = True) -> list[int] | None:
